@@ -1,0 +1,179 @@
+/**
+ * The conversation document schema (ARCHITECTURE §3).
+ *
+ * One Y.Doc per conversation:
+ * - `log:<author>:<n>` root arrays: each author device appends events only to its own
+ *   shards, at most SHARD_SIZE per array, always with `insert(length, …)`. A send then
+ *   costs the same at 1M messages as at 10k, and "who may write where" is a name check.
+ * - `members`: device id → { name, at }, written only by that device.
+ * - `meta`: conversation-wide settings (title, creation time).
+ * - `reads`: device id → newest event time that device has read.
+ *
+ * New events are discovered by scanning the structs a transaction added, so the cost of
+ * noticing k new events is O(k), whatever the history length.
+ */
+import * as Y from 'yjs';
+import { parseEvent, type ConversationEvent } from './events.js';
+import { isId, type DeviceId } from './ids.js';
+
+export const SHARD_SIZE = 1000;
+const LOG_PREFIX = 'log:';
+
+export const shardName = (author: DeviceId, index: number): string => `${LOG_PREFIX}${author}:${index}`;
+
+export interface ShardRef {
+  readonly author: DeviceId;
+  readonly index: number;
+}
+
+export function parseShardName(name: string): ShardRef | null {
+  if (!name.startsWith(LOG_PREFIX)) return null;
+  const rest = name.slice(LOG_PREFIX.length);
+  const colon = rest.lastIndexOf(':');
+  if (colon < 0) return null;
+  const author = rest.slice(0, colon);
+  const indexText = rest.slice(colon + 1);
+  if (!isId(author) || !/^(0|[1-9][0-9]{0,8})$/.test(indexText)) return null;
+  return { author: author as DeviceId, index: Number(indexText) };
+}
+
+export interface MemberInfo {
+  readonly name: string;
+  readonly at: number;
+}
+
+/** A new batch of events together with the transaction that carried them. */
+export type EventsListener = (events: ConversationEvent[], origin: unknown) => void;
+
+export class ConversationLog {
+  /** Per author: the shard currently being filled, so appends never scan the doc. */
+  private readonly currentShard = new Map<DeviceId, number>();
+  private readonly rootNames = new WeakMap<Y.AbstractType<unknown>, string | null>();
+
+  constructor(readonly doc: Y.Doc) {}
+
+  get members(): Y.Map<MemberInfo> {
+    return this.doc.getMap<MemberInfo>('members');
+  }
+
+  get meta(): Y.Map<unknown> {
+    return this.doc.getMap('meta');
+  }
+
+  get reads(): Y.Map<number> {
+    return this.doc.getMap<number>('reads');
+  }
+
+  /**
+   * Appends events authored by `author`, filling the current shard up to SHARD_SIZE and
+   * opening the next one as needed. All in one transaction carrying `origin`.
+   */
+  append(author: DeviceId, events: readonly ConversationEvent[], origin: unknown = null): void {
+    if (events.length === 0) return;
+    this.doc.transact(() => {
+      let index = this.shardIndexFor(author);
+      let offset = 0;
+      while (offset < events.length) {
+        let shard = this.doc.getArray<ConversationEvent>(shardName(author, index));
+        if (shard.length >= SHARD_SIZE) {
+          index += 1;
+          shard = this.doc.getArray<ConversationEvent>(shardName(author, index));
+        }
+        const room = Math.max(SHARD_SIZE - shard.length, 1);
+        const batch = events.slice(offset, offset + room);
+        shard.insert(shard.length, batch);
+        offset += batch.length;
+      }
+      this.currentShard.set(author, index);
+    }, origin);
+  }
+
+  private shardIndexFor(author: DeviceId): number {
+    let index = this.currentShard.get(author);
+    if (index === undefined) {
+      index = 0;
+      for (const name of this.doc.share.keys()) {
+        const ref = parseShardName(name);
+        if (ref && ref.author === author && ref.index > index) index = ref.index;
+      }
+    }
+    // Another tab of the same device may have opened a newer shard meanwhile.
+    while (this.doc.share.has(shardName(author, index + 1))) index += 1;
+    return index;
+  }
+
+  /** Every well-formed event in the doc, in no particular order. */
+  readAll(): ConversationEvent[] {
+    const out: ConversationEvent[] = [];
+    for (const [name, type] of this.doc.share) {
+      const ref = parseShardName(name);
+      if (!ref) continue;
+      collectItems(type._start, ref.author, out);
+    }
+    return out;
+  }
+
+  /**
+   * Calls `listener` after every transaction that added events, with only the new ones.
+   * Returns the unsubscribe function.
+   */
+  observe(listener: EventsListener): () => void {
+    const handler = (tr: Y.Transaction): void => {
+      const events: ConversationEvent[] = [];
+      tr.afterState.forEach((after, client) => {
+        const before = tr.beforeState.get(client) ?? 0;
+        if (after > before) this.collectNew(client, before, after, events);
+      });
+      if (events.length > 0) listener(events, tr.origin);
+    };
+    this.doc.on('afterTransaction', handler);
+    return () => this.doc.off('afterTransaction', handler);
+  }
+
+  private collectNew(client: number, from: number, to: number, out: ConversationEvent[]): void {
+    const structs = this.doc.store.clients.get(client);
+    if (!structs) return;
+    for (let i = Y.findIndexSS(structs, from); i < structs.length; i++) {
+      const struct = structs[i]!;
+      if (struct.id.clock >= to) break;
+      if (!(struct instanceof Y.Item) || struct.deleted || !(struct.content instanceof Y.ContentAny)) continue;
+      const ref = this.shardOf(struct);
+      if (!ref) continue;
+      const start = Math.max(0, from - struct.id.clock);
+      const end = Math.min(struct.length, to - struct.id.clock);
+      pushValid(struct.content.arr, start, end, ref.author, out);
+    }
+  }
+
+  private shardOf(item: Y.Item): ShardRef | null {
+    const parent = item.parent;
+    if (!(parent instanceof Y.AbstractType) || parent._item !== null) return null;
+    let name = this.rootNames.get(parent);
+    if (name === undefined) {
+      name = null;
+      for (const [key, type] of this.doc.share) {
+        if (type === parent) {
+          name = key;
+          break;
+        }
+      }
+      this.rootNames.set(parent, name);
+    }
+    return name === null ? null : parseShardName(name);
+  }
+}
+
+function collectItems(start: Y.Item | null, author: DeviceId, out: ConversationEvent[]): void {
+  for (let item = start; item !== null; item = item.right) {
+    if (item.deleted || !(item.content instanceof Y.ContentAny)) continue;
+    pushValid(item.content.arr, 0, item.content.arr.length, author, out);
+  }
+}
+
+/** Only well-formed events whose author owns the shard they sit in reach the timeline. */
+function pushValid(values: unknown[], start: number, end: number, owner: DeviceId, out: ConversationEvent[]): void {
+  for (let i = start; i < end; i++) {
+    const event = parseEvent(values[i]);
+    if (event && event.author === owner) out.push(event);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Conversation key schedule (ARCHITECTURE §4).
+ *
+ * Everything about a conversation that touches the network is derived from one 32-byte
+ * secret with HKDF-SHA-256, each output under its own `info` label, so learning one output
+ * (the topic, which the server sees) reveals nothing about the others.
+ */
+import { asBufferSource, toBase64Url, toHex, utf8 } from './bytes.js';
+import type { Topic } from './ids.js';
+
+export const SECRET_BYTES = 32;
+const SALT = utf8('parley/v1');
+
+/** Labels are part of the protocol: changing one changes every derived value. */
+export const KeyLabels = {
+  topic: 'parley topic',
+  signaling: 'parley signaling key',
+  mailboxKey: 'parley mailbox key',
+  mailboxToken: 'parley mailbox token',
+  auth: 'parley membership auth',
+} as const;
+
+export interface ConversationKeys {
+  /** Opaque signaling topic and local conversation id; safe to show the server. */
+  readonly topic: Topic;
+  /** AES-GCM-256 key for every payload published on the topic. */
+  readonly signalingKey: CryptoKey;
+  /** AES-GCM-256 key for mailbox blobs. */
+  readonly mailboxKey: CryptoKey;
+  /** Bearer token proving mailbox rights to the server; reveals nothing about the keys. */
+  readonly mailboxToken: string;
+  /** HMAC-SHA-256 key peers use to prove membership on a data channel. */
+  readonly authKey: CryptoKey;
+}
+
+export class InvalidSecretError extends Error {
+  override readonly name = 'InvalidSecretError';
+}
+
+async function hkdfBits(base: CryptoKey, label: string, bits: number): Promise<Uint8Array> {
+  const out = await crypto.subtle.deriveBits(
+    { name: 'HKDF', hash: 'SHA-256', salt: asBufferSource(SALT), info: asBufferSource(utf8(label)) },
+    base,
+    bits,
+  );
+  return new Uint8Array(out);
+}
+
+function hkdfKey(base: CryptoKey, label: string, algorithm: AesKeyGenParams | HmacImportParams, usages: KeyUsage[]) {
+  return crypto.subtle.deriveKey(
+    { name: 'HKDF', hash: 'SHA-256', salt: asBufferSource(SALT), info: asBufferSource(utf8(label)) },
+    base,
+    algorithm,
+    false,
+    usages,
+  );
+}
+
+export async function deriveConversationKeys(secret: Uint8Array): Promise<ConversationKeys> {
+  if (secret.length !== SECRET_BYTES) {
+    throw new InvalidSecretError(`conversation secret must be ${SECRET_BYTES} bytes, got ${secret.length}`);
+  }
+  const base = await crypto.subtle.importKey('raw', asBufferSource(secret), 'HKDF', false, ['deriveBits', 'deriveKey']);
+  const aes: AesKeyGenParams = { name: 'AES-GCM', length: 256 };
+  const [topic, signalingKey, mailboxKey, token, authKey] = await Promise.all([
+    hkdfBits(base, KeyLabels.topic, 128),
+    hkdfKey(base, KeyLabels.signaling, aes, ['encrypt', 'decrypt']),
+    hkdfKey(base, KeyLabels.mailboxKey, aes, ['encrypt', 'decrypt']),
+    hkdfBits(base, KeyLabels.mailboxToken, 256),
+    hkdfKey(base, KeyLabels.auth, { name: 'HMAC', hash: 'SHA-256', length: 256 }, ['sign', 'verify']),
+  ]);
+  return {
+    topic: toHex(topic) as Topic,
+    signalingKey,
+    mailboxKey,
+    mailboxToken: toBase64Url(token),
+    authKey,
+  };
+}
