@@ -68,8 +68,10 @@ export class ConversationLog {
    * Appends events authored by `author`, filling the current shard up to SHARD_SIZE and
    * opening the next one as needed. All in one transaction carrying `origin`.
    */
-  append(author: DeviceId, events: readonly ConversationEvent[], origin: unknown = null): void {
-    if (events.length === 0) return;
+  append(author: DeviceId, events: readonly ConversationEvent[], origin: unknown = null): Y.ID[] {
+    if (events.length === 0) return [];
+    // Each event is one ContentAny element, so it takes exactly one clock tick.
+    const start = Y.getState(this.doc.store, this.doc.clientID);
     this.doc.transact(() => {
       let index = this.shardIndexFor(author);
       let offset = 0;
@@ -86,6 +88,25 @@ export class ConversationLog {
       }
       this.currentShard.set(author, index);
     }, origin);
+    return events.map((_, i) => Y.createID(this.doc.clientID, start + i));
+  }
+
+  /** Where each of the given events by `author` sits in the doc (its Yjs item id). */
+  locate(author: DeviceId, ids: ReadonlySet<string>): Map<string, Y.ID> {
+    const found = new Map<string, Y.ID>();
+    if (ids.size === 0) return found;
+    for (const [name, type] of this.doc.share) {
+      if (parseShardName(name)?.author !== author) continue;
+      for (let item = type._start; item !== null; item = item.right) {
+        if (item.deleted || !(item.content instanceof Y.ContentAny)) continue;
+        const values = item.content.arr;
+        for (let j = 0; j < values.length; j++) {
+          const id = (values[j] as { id?: unknown } | null)?.id;
+          if (typeof id === 'string' && ids.has(id)) found.set(id, Y.createID(item.id.client, item.id.clock + j));
+        }
+      }
+    }
+    return found;
   }
 
   private shardIndexFor(author: DeviceId): number {

@@ -1,0 +1,66 @@
+/**
+ * Composition root (ARCHITECTURE §9): read config, build every part, mount <parley-app>.
+ * Nothing else in the app constructs stores, sockets or peers.
+ */
+import { ParleyClient } from './client/parley-client.js';
+import { Mesh } from './net/mesh.js';
+import { SignalingClient } from './net/signaling-client.js';
+import { SimplePeerTransport } from './net/simple-peer-transport.js';
+import { IdbConversationStore, IdbOutboxStore, IdbProfileStore, openAppDatabase } from './store/app-db.js';
+import { IdbDocStore } from './store/doc-store.js';
+import './ui/app-shell.js';
+
+export interface AppConfig {
+  /** Where the signaling server lives; the page's own origin by default. */
+  readonly serverUrl: string;
+  /** Base for invite links. */
+  readonly appUrl: string;
+  readonly iceServers: readonly RTCIceServer[];
+}
+
+async function loadConfig(): Promise<AppConfig> {
+  const origin = location.origin;
+  let iceServers: RTCIceServer[] = [];
+  try {
+    const res = await fetch('/api/config', { cache: 'no-store' });
+    if (res.ok) {
+      const body = (await res.json()) as { iceServers?: RTCIceServer[] };
+      if (Array.isArray(body.iceServers)) iceServers = body.iceServers;
+    }
+  } catch {
+    // Offline start: peers on the same network still connect with host candidates.
+  }
+  return { serverUrl: origin, appUrl: origin + location.pathname, iceServers };
+}
+
+async function boot(): Promise<void> {
+  const app = document.querySelector('parley-app') ?? document.body.appendChild(document.createElement('parley-app'));
+  const config = await loadConfig();
+  const db = await openAppDatabase();
+  const signaling = new SignalingClient({ url: config.serverUrl });
+  const mesh = new Mesh({
+    signaling,
+    createTransport: ({ initiator, onSignal }) => new SimplePeerTransport({ initiator, iceServers: config.iceServers, onSignal }),
+  });
+  const client = new ParleyClient({
+    profiles: new IdbProfileStore(db),
+    conversations: new IdbConversationStore(db),
+    outbox: new IdbOutboxStore(db),
+    docs: new IdbDocStore(),
+    signaling,
+    mesh,
+    appUrl: config.appUrl,
+  });
+  window.addEventListener('online', () => signaling.reconnectNow());
+  app.client = client;
+  await client.start();
+  app.markReady();
+}
+
+boot().catch((error) => {
+  console.error('parley: start-up failed', error);
+  const p = document.createElement('p');
+  p.setAttribute('role', 'alert');
+  p.textContent = `Parley could not start: ${(error as Error).message}`;
+  document.body.append(p);
+});

@@ -1,0 +1,219 @@
+/**
+ * Syncs one conversation document over every link that has joined it (ARCHITECTURE §5):
+ * y-protocols sync (step 1, step 2, update) and awareness, each frame checked before it is
+ * applied. A link that sends something malformed or outside the schema is reported through
+ * `onViolation` and dropped by the mesh; a link whose update has a gap is asked for a fresh
+ * sync instead of leaving structs pending.
+ */
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as Y from 'yjs';
+import { fromHex } from '../core/bytes.js';
+import type { Topic } from '../core/ids.js';
+import { parseAwarenessUpdate } from './awareness-guard.js';
+import { FrameKinds, type Frame } from './framing.js';
+import type { PeerLink } from './peer-link.js';
+import { checkUpdate } from './update-guard.js';
+
+const SYNC_STEP1 = 0;
+const SYNC_STEP2 = 1;
+const SYNC_UPDATE = 2;
+const ACK_DELAY_MS = 30;
+
+export interface RoomSyncEvents {
+  /** Number of links currently syncing this document changed. */
+  onPeers?: (count: number) => void;
+  /** A peer reported holding everything up to this state vector. */
+  onAck?: (stateVector: Map<number, number>) => void;
+  /** A peer's sync step 2 was applied: this device has what that peer had. */
+  onSynced?: () => void;
+}
+
+interface LinkState {
+  /** Awareness client ids this link speaks for; states for others are refused. */
+  readonly awarenessClients: Set<number>;
+  ackTimer: ReturnType<typeof setTimeout> | null;
+  resyncRequested: boolean;
+}
+
+export class RoomSync {
+  events: RoomSyncEvents = {};
+  readonly docId: Uint8Array;
+  private readonly links = new Map<PeerLink, LinkState>();
+  private destroyed = false;
+
+  constructor(
+    readonly topic: Topic,
+    readonly doc: Y.Doc,
+    readonly awareness: awarenessProtocol.Awareness,
+    private readonly onViolation: (link: PeerLink, reason: string) => void,
+  ) {
+    this.docId = fromHex(topic)!;
+    doc.on('update', this.onDocUpdate);
+    awareness.on('update', this.onAwarenessUpdate);
+  }
+
+  get peerCount(): number {
+    return this.links.size;
+  }
+
+  has(link: PeerLink): boolean {
+    return this.links.has(link);
+  }
+
+  /** Starts syncing with a link whose membership both sides have proven. */
+  attach(link: PeerLink): void {
+    if (this.destroyed || this.links.has(link)) return;
+    this.links.set(link, { awarenessClients: new Set(), ackTimer: null, resyncRequested: false });
+    this.sendStep1(link);
+    if (this.awareness.getLocalState() !== null) {
+      this.send(link, FrameKinds.awareness, awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.awareness.clientID]));
+    }
+    this.events.onPeers?.(this.links.size);
+  }
+
+  detach(link: PeerLink): void {
+    const state = this.links.get(link);
+    if (!state) return;
+    this.links.delete(link);
+    if (state.ackTimer) clearTimeout(state.ackTimer);
+    if (state.awarenessClients.size > 0) {
+      awarenessProtocol.removeAwarenessStates(this.awareness, [...state.awarenessClients], 'peer-left');
+    }
+    this.events.onPeers?.(this.links.size);
+  }
+
+  handle(link: PeerLink, frame: Frame): void {
+    const state = this.links.get(link);
+    if (!state) return this.onViolation(link, 'frame for a conversation the link has not joined');
+    switch (frame.kind) {
+      case FrameKinds.sync:
+        return this.handleSync(link, state, frame.payload);
+      case FrameKinds.awareness:
+        return this.handleAwareness(link, state, frame.payload);
+      case FrameKinds.ack: {
+        let sv: Map<number, number>;
+        try {
+          sv = Y.decodeStateVector(frame.payload);
+        } catch {
+          return this.onViolation(link, 'malformed ack');
+        }
+        this.events.onAck?.(sv);
+        return;
+      }
+      case FrameKinds.leave:
+        return this.detach(link);
+      default:
+        return this.onViolation(link, `unexpected frame kind ${frame.kind}`);
+    }
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    for (const link of [...this.links.keys()]) this.detach(link);
+    this.doc.off('update', this.onDocUpdate);
+    this.awareness.off('update', this.onAwarenessUpdate);
+  }
+
+  private handleSync(link: PeerLink, state: LinkState, payload: Uint8Array): void {
+    let type: number;
+    let body: Uint8Array;
+    try {
+      const decoder = decoding.createDecoder(payload);
+      type = decoding.readVarUint(decoder);
+      body = decoding.readVarUint8Array(decoder);
+    } catch {
+      return this.onViolation(link, 'malformed sync message');
+    }
+    if (type === SYNC_STEP1) {
+      try {
+        Y.decodeStateVector(body);
+      } catch {
+        return this.onViolation(link, 'malformed state vector');
+      }
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, SYNC_STEP2);
+      encoding.writeVarUint8Array(encoder, Y.encodeStateAsUpdate(this.doc, body));
+      this.send(link, FrameKinds.sync, encoding.toUint8Array(encoder));
+      return;
+    }
+    if (type !== SYNC_STEP2 && type !== SYNC_UPDATE) return this.onViolation(link, `unknown sync message ${type}`);
+    const verdict = checkUpdate(this.doc, body);
+    if (!verdict.ok) {
+      if (verdict.reason === 'gap') {
+        // Missing history: ask this peer for everything we lack rather than parking structs.
+        if (!state.resyncRequested) {
+          state.resyncRequested = true;
+          this.sendStep1(link);
+        }
+        return;
+      }
+      return this.onViolation(link, `${verdict.reason} update: ${verdict.detail}`);
+    }
+    if (!verdict.empty) {
+      try {
+        Y.applyUpdate(this.doc, body, link);
+      } catch (error) {
+        return this.onViolation(link, `update failed to apply: ${(error as Error).message}`);
+      }
+      this.scheduleAck(link, state);
+    }
+    if (type === SYNC_STEP2) {
+      state.resyncRequested = false;
+      this.events.onSynced?.();
+    }
+  }
+
+  private handleAwareness(link: PeerLink, state: LinkState, payload: Uint8Array): void {
+    const entries = parseAwarenessUpdate(payload);
+    if (!entries) return this.onViolation(link, 'malformed or oversized awareness update');
+    for (const entry of entries) {
+      if (entry.clientID === this.awareness.clientID) return this.onViolation(link, 'awareness for this device');
+      // A link speaks for the first client id it announced, and only that one.
+      if (state.awarenessClients.size === 0) state.awarenessClients.add(entry.clientID);
+      else if (!state.awarenessClients.has(entry.clientID)) return this.onViolation(link, 'awareness for another client');
+    }
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, payload, link);
+  }
+
+  private sendStep1(link: PeerLink): void {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, SYNC_STEP1);
+    encoding.writeVarUint8Array(encoder, Y.encodeStateVector(this.doc));
+    this.send(link, FrameKinds.sync, encoding.toUint8Array(encoder));
+  }
+
+  private scheduleAck(link: PeerLink, state: LinkState): void {
+    if (state.ackTimer) return;
+    state.ackTimer = setTimeout(() => {
+      state.ackTimer = null;
+      if (this.links.has(link)) this.send(link, FrameKinds.ack, Y.encodeStateVector(this.doc));
+    }, ACK_DELAY_MS);
+  }
+
+  private send(link: PeerLink, kind: (typeof FrameKinds)[keyof typeof FrameKinds], payload: Uint8Array): void {
+    link.send({ kind, doc: this.docId, payload });
+  }
+
+  private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
+    if (this.links.size === 0) return;
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, SYNC_UPDATE);
+    encoding.writeVarUint8Array(encoder, update);
+    const message = encoding.toUint8Array(encoder);
+    // Forward to every other link too: if two members cannot reach each other directly,
+    // a third relays. Yjs updates are idempotent, so duplicates are harmless.
+    for (const link of this.links.keys()) if (link !== origin) this.send(link, FrameKinds.sync, message);
+  };
+
+  private readonly onAwarenessUpdate = (
+    change: { added: number[]; updated: number[]; removed: number[] },
+    _origin: unknown,
+  ): void => {
+    const me = this.awareness.clientID;
+    if (!change.added.includes(me) && !change.updated.includes(me) && !change.removed.includes(me)) return;
+    const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, [me]);
+    for (const link of this.links.keys()) this.send(link, FrameKinds.awareness, update);
+  };
+}

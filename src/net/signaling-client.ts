@@ -1,0 +1,200 @@
+/**
+ * WebSocket client for the signaling server (y-webrtc protocol, see core/wire/signaling).
+ *
+ * It keeps the set of subscribed topics and restores it after every reconnect, reconnects
+ * with jittered exponential backoff, and treats a silent socket as dead: the server may be
+ * gone without a close frame (laptop sleep, NAT timeout), so it pings and closes when no
+ * message arrives within `deadAfterMs`.
+ */
+import { ObservableV2 } from 'lib0/observable';
+import { parseServerMessage, SIGNAL_PATH } from '../core/wire/signaling.js';
+import { Backoff } from './backoff.js';
+
+/** The part of the WebSocket API this client uses; browser `WebSocket` and `ws` both fit. */
+export interface SocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+
+export type SocketFactory = (url: string) => SocketLike;
+export type SignalingStatus = 'connecting' | 'connected' | 'disconnected';
+
+export interface SignalingClientOptions {
+  /** Server base URL (http(s) or ws(s)); `/signal` is appended when missing. */
+  readonly url: string;
+  readonly createSocket?: SocketFactory;
+  readonly pingIntervalMs?: number;
+  readonly deadAfterMs?: number;
+  readonly backoff?: Backoff;
+}
+
+export type SignalingEvents = {
+  /** A publish on a subscribed topic, from anyone including this client. */
+  message: (topic: string, data: unknown) => void;
+  status: (status: SignalingStatus) => void;
+  /** The server closed the socket with a code: useful to surface misconfiguration. */
+  closed: (code: number, reason: string) => void;
+};
+
+const OPEN = 1;
+
+export function signalingUrl(base: string): string {
+  const url = new URL(base);
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  if (!url.pathname.endsWith(SIGNAL_PATH)) url.pathname = SIGNAL_PATH;
+  url.hash = '';
+  return url.toString();
+}
+
+export class SignalingClient extends ObservableV2<SignalingEvents> {
+  private socket: SocketLike | null = null;
+  private readonly topics = new Set<string>();
+  private readonly url: string;
+  private readonly createSocket: SocketFactory;
+  private readonly backoff: Backoff;
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private pingTimer: ReturnType<typeof setInterval> | null = null;
+  private lastMessageAt = 0;
+  private destroyed = false;
+  private currentStatus: SignalingStatus = 'disconnected';
+
+  constructor(private readonly options: SignalingClientOptions) {
+    super();
+    this.url = signalingUrl(options.url);
+    this.createSocket = options.createSocket ?? ((url) => new WebSocket(url) as unknown as SocketLike);
+    this.backoff = options.backoff ?? new Backoff({ baseMs: 500, maxMs: 30_000 });
+    this.connect();
+  }
+
+  get status(): SignalingStatus {
+    return this.currentStatus;
+  }
+
+  subscribe(topic: string): void {
+    if (this.topics.has(topic)) return;
+    this.topics.add(topic);
+    this.sendRaw({ type: 'subscribe', topics: [topic] });
+  }
+
+  unsubscribe(topic: string): void {
+    if (!this.topics.delete(topic)) return;
+    this.sendRaw({ type: 'unsubscribe', topics: [topic] });
+  }
+
+  /** Returns false when not connected; callers re-publish on the next `connected` status. */
+  publish(topic: string, data: unknown): boolean {
+    return this.sendRaw({ type: 'publish', topic, data });
+  }
+
+  /** Skips the remaining backoff, e.g. when the browser reports it is online again. */
+  reconnectNow(): void {
+    if (this.destroyed || this.currentStatus === 'connected') return;
+    this.backoff.reset();
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    if (!this.socket) this.connect();
+  }
+
+  override destroy(): void {
+    this.destroyed = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.stopPing();
+    const socket = this.socket;
+    this.socket = null;
+    if (socket) {
+      socket.onclose = socket.onmessage = socket.onerror = socket.onopen = null;
+      socket.close(1000, 'client closed');
+    }
+    this.setStatus('disconnected');
+    super.destroy();
+  }
+
+  private sendRaw(message: object): boolean {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== OPEN || this.currentStatus !== 'connected') return false;
+    try {
+      socket.send(JSON.stringify(message));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private connect(): void {
+    if (this.destroyed) return;
+    this.setStatus('connecting');
+    let socket: SocketLike;
+    try {
+      socket = this.createSocket(this.url);
+    } catch {
+      this.scheduleReconnect();
+      return;
+    }
+    this.socket = socket;
+    socket.onopen = () => {
+      this.lastMessageAt = Date.now();
+      this.backoff.reset();
+      this.setStatus('connected');
+      if (this.topics.size > 0) this.sendRaw({ type: 'subscribe', topics: [...this.topics] });
+      this.startPing();
+    };
+    socket.onmessage = (ev) => {
+      this.lastMessageAt = Date.now();
+      if (typeof ev.data !== 'string') return;
+      const parsed = parseServerMessage(ev.data);
+      if (parsed.ok && parsed.value.type === 'publish') this.emit('message', [parsed.value.topic, parsed.value.data]);
+    };
+    socket.onclose = (ev) => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      this.stopPing();
+      this.emit('closed', [ev.code, ev.reason]);
+      this.setStatus('disconnected');
+      this.scheduleReconnect();
+    };
+    socket.onerror = () => {
+      // A close event always follows; reconnecting happens there.
+    };
+  }
+
+  private scheduleReconnect(): void {
+    if (this.destroyed || this.reconnectTimer) return;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      this.connect();
+    }, this.backoff.next());
+  }
+
+  private startPing(): void {
+    this.stopPing();
+    const interval = this.options.pingIntervalMs ?? 15_000;
+    const deadAfter = this.options.deadAfterMs ?? interval * 2 + 5_000;
+    this.pingTimer = setInterval(() => {
+      if (Date.now() - this.lastMessageAt > deadAfter) {
+        // Silent for too long: treat as dead so the close handler reconnects.
+        const socket = this.socket;
+        socket?.close(4000, 'no pong');
+        if (socket?.onclose) socket.onclose({ code: 4000, reason: 'no pong' });
+        return;
+      }
+      this.sendRaw({ type: 'ping' });
+    }, interval);
+  }
+
+  private stopPing(): void {
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.pingTimer = null;
+  }
+
+  private setStatus(status: SignalingStatus): void {
+    if (status === this.currentStatus) return;
+    this.currentStatus = status;
+    this.emit('status', [status]);
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The `parley` IndexedDB database: profile, conversation index and outbox. Documents live
+ * in their own databases (one per conversation, managed by y-indexeddb).
+ */
+import type { EventId, Topic } from '../core/ids.js';
+import { committed, openDatabase, request } from './idb.js';
+import type { ConversationRecord, ConversationStore, OutboxEntry, OutboxStore, Profile, ProfileStore } from './types.js';
+
+const VERSION = 1;
+const PROFILE = 'profile';
+const CONVERSATIONS = 'conversations';
+const OUTBOX = 'outbox';
+const PROFILE_KEY = 'me';
+
+export function openAppDatabase(name = 'parley', factory?: IDBFactory): Promise<IDBDatabase> {
+  return openDatabase(
+    name,
+    VERSION,
+    (db, oldVersion) => {
+      if (oldVersion < 1) {
+        db.createObjectStore(PROFILE);
+        db.createObjectStore(CONVERSATIONS, { keyPath: 'id' });
+        const outbox = db.createObjectStore(OUTBOX, { keyPath: 'id' });
+        outbox.createIndex('conversation', 'conversation');
+      }
+    },
+    factory,
+  );
+}
+
+export class IdbProfileStore implements ProfileStore {
+  constructor(private readonly db: IDBDatabase) {}
+
+  async get(): Promise<Profile | null> {
+    const tx = this.db.transaction(PROFILE, 'readonly');
+    return ((await request(tx.objectStore(PROFILE).get(PROFILE_KEY))) as Profile | undefined) ?? null;
+  }
+
+  async put(profile: Profile): Promise<void> {
+    const tx = this.db.transaction(PROFILE, 'readwrite', { durability: 'strict' });
+    tx.objectStore(PROFILE).put(profile, PROFILE_KEY);
+    await committed(tx);
+  }
+}
+
+export class IdbConversationStore implements ConversationStore {
+  constructor(private readonly db: IDBDatabase) {}
+
+  async list(): Promise<ConversationRecord[]> {
+    const tx = this.db.transaction(CONVERSATIONS, 'readonly');
+    return (await request(tx.objectStore(CONVERSATIONS).getAll())) as ConversationRecord[];
+  }
+
+  async get(id: Topic): Promise<ConversationRecord | null> {
+    const tx = this.db.transaction(CONVERSATIONS, 'readonly');
+    return ((await request(tx.objectStore(CONVERSATIONS).get(id))) as ConversationRecord | undefined) ?? null;
+  }
+
+  async put(record: ConversationRecord): Promise<void> {
+    const tx = this.db.transaction(CONVERSATIONS, 'readwrite');
+    tx.objectStore(CONVERSATIONS).put(record);
+    await committed(tx);
+  }
+
+  async remove(id: Topic): Promise<void> {
+    const tx = this.db.transaction(CONVERSATIONS, 'readwrite', { durability: 'strict' });
+    tx.objectStore(CONVERSATIONS).delete(id);
+    await committed(tx);
+  }
+}
+
+export class IdbOutboxStore implements OutboxStore {
+  constructor(private readonly db: IDBDatabase) {}
+
+  async add(entry: OutboxEntry): Promise<void> {
+    // 'strict' makes the commit wait for the disk: without it a tab closed right after Send
+    // lost most messages (34–42 of 50 measured with y-indexeddb alone).
+    const tx = this.db.transaction(OUTBOX, 'readwrite', { durability: 'strict' });
+    tx.objectStore(OUTBOX).put(entry);
+    await committed(tx);
+  }
+
+  async list(conversation?: Topic): Promise<OutboxEntry[]> {
+    const tx = this.db.transaction(OUTBOX, 'readonly');
+    const store = tx.objectStore(OUTBOX);
+    const all = conversation ? store.index('conversation').getAll(conversation) : store.getAll();
+    const entries = (await request(all)) as OutboxEntry[];
+    return entries.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async remove(ids: readonly EventId[]): Promise<void> {
+    if (ids.length === 0) return;
+    const tx = this.db.transaction(OUTBOX, 'readwrite');
+    const store = tx.objectStore(OUTBOX);
+    for (const id of ids) store.delete(id);
+    await committed(tx);
+  }
+}

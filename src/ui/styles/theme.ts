@@ -1,0 +1,86 @@
+/**
+ * Design tokens as CSS custom properties. Dark and light follow the system setting through
+ * `prefers-color-scheme`; components read only the tokens.
+ */
+import { css } from 'lit';
+
+export const themeTokens = css`
+  :host {
+    --pl-bg: #ffffff;
+    --pl-surface: #f3f4f7;
+    --pl-surface-2: #e7e9ee;
+    --pl-text: #16181d;
+    --pl-muted: #5b6270;
+    --pl-accent: #2f5bd3;
+    --pl-accent-text: #ffffff;
+    --pl-mine: #dce6ff;
+    --pl-danger: #b3261e;
+    --pl-ok: #1e7a3c;
+    --pl-border: #d3d7df;
+    --pl-focus: #1a4fd6;
+    --pl-radius: 10px;
+    --pl-font: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif;
+    color-scheme: light dark;
+    font-family: var(--pl-font);
+    color: var(--pl-text);
+    background: var(--pl-bg);
+  }
+  @media (prefers-color-scheme: dark) {
+    :host {
+      --pl-bg: #111318;
+      --pl-surface: #1b1e25;
+      --pl-surface-2: #252932;
+      --pl-text: #e8eaef;
+      --pl-muted: #a1a8b6;
+      --pl-accent: #8aa9ff;
+      --pl-accent-text: #0d1220;
+      --pl-mine: #243356;
+      --pl-danger: #ffb4ab;
+      --pl-ok: #7dd99a;
+      --pl-border: #343946;
+      --pl-focus: #9db7ff;
+    }
+  }
+`;
+
+export const controls = css`
+  button {
+    font: inherit;
+    border: 1px solid transparent;
+    border-radius: var(--pl-radius);
+    padding: 0.5rem 0.9rem;
+    background: var(--pl-accent);
+    color: var(--pl-accent-text);
+    cursor: pointer;
+  }
+  button.secondary {
+    background: var(--pl-surface-2);
+    color: var(--pl-text);
+    border-color: var(--pl-border);
+  }
+  button:disabled {
+    opacity: 0.55;
+    cursor: default;
+  }
+  input,
+  textarea {
+    font: inherit;
+    color: var(--pl-text);
+    background: var(--pl-bg);
+    border: 1px solid var(--pl-border);
+    border-radius: var(--pl-radius);
+    padding: 0.5rem 0.65rem;
+  }
+  :focus-visible {
+    outline: 2px solid var(--pl-focus);
+    outline-offset: 2px;
+  }
+  .visually-hidden {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip: rect(0 0 0 0);
+    white-space: nowrap;
+  }
+`;

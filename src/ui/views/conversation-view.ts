@@ -1,0 +1,143 @@
+/**
+ * `<parley-conversation>`: one open conversation — header with connection state, invite
+ * link, the message log, who is typing, and the composer. It owns the SessionController
+ * (smart view); the pieces below it are presentational components.
+ */
+import { ContextConsumer } from '@lit/context';
+import { LitElement, css, html, nothing } from 'lit';
+import type { ConversationSession } from '../../client/conversation-session.js';
+import type { ParleyClient } from '../../client/parley-client.js';
+import type { DeviceId, EventId } from '../../core/ids.js';
+import '../components/composer.js';
+import type { Composer, SendDetail } from '../components/composer.js';
+import '../components/connection-status.js';
+import '../components/invite-box.js';
+import '../components/message-list.js';
+import { clientContext } from '../context.js';
+import { ClientController } from '../controllers/client-controller.js';
+import { SessionController } from '../controllers/session-controller.js';
+import { controls, themeTokens } from '../styles/theme.js';
+
+export class ConversationView extends LitElement {
+  static override properties = { session: { attribute: false }, error: { state: true } };
+  declare session: ConversationSession | undefined;
+  declare error: string;
+  private readonly clientCtx = new ContextConsumer(this, { context: clientContext, subscribe: true });
+
+  constructor() {
+    super();
+    this.session = undefined;
+    this.error = '';
+    new SessionController(this, () => this.session);
+    new ClientController(this, () => this.client);
+  }
+
+  private get client(): ParleyClient | undefined {
+    return this.clientCtx.value;
+  }
+
+  static override styles = [
+    themeTokens,
+    controls,
+    css`
+      :host {
+        display: flex;
+        flex-direction: column;
+        min-height: 0;
+        height: 100%;
+      }
+      .top {
+        display: grid;
+        gap: 0.5rem;
+        padding: 0.6rem 0.9rem;
+        border-bottom: 1px solid var(--pl-border);
+      }
+      .heading {
+        display: flex;
+        align-items: center;
+        gap: 0.75rem;
+      }
+      h2 {
+        margin: 0;
+        font-size: 1.1rem;
+        flex: 1;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      .back {
+        display: none;
+      }
+      @media (max-width: 700px) {
+        .back {
+          display: inline-block;
+        }
+      }
+      parley-message-list {
+        flex: 1;
+      }
+      .typing {
+        min-height: 1.2rem;
+        margin: 0;
+        padding: 0 1rem;
+        font-size: 0.8rem;
+        color: var(--pl-muted);
+        font-style: italic;
+      }
+      .error {
+        margin: 0;
+        padding: 0.4rem 1rem;
+        color: var(--pl-danger);
+      }
+    `,
+  ];
+
+  protected override render() {
+    const s = this.session;
+    if (!s) return html`<p>Choose a conversation.</p>`;
+    const typing = s.typingNames();
+    return html`<section class="top" aria-label="Conversation details">
+        <div class="heading">
+          <a class="back" href="#" aria-label="Back to conversations">←</a>
+          <h2>${s.title}</h2>
+          <parley-connection-status .peers=${s.peerCount} .signaling=${this.client?.connection ?? 'disconnected'}></parley-connection-status>
+        </div>
+        <parley-invite .link=${s.inviteLink}></parley-invite>
+      </section>
+      <parley-message-list
+        .entries=${s.timeline.entries}
+        .version=${s.revision}
+        .me=${s.me}
+        .nameOf=${(d: DeviceId) => s.memberName(d)}
+        .deliveryOf=${(id: EventId) => s.deliveryState(id)}
+      ></parley-message-list>
+      <p class="typing" aria-live="polite">${typingText(typing)}</p>
+      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+      <parley-composer @parley-send=${this.onSend} @parley-typing=${this.onTyping}></parley-composer>`;
+  }
+
+  private readonly onSend = async (event: CustomEvent<SendDetail>): Promise<void> => {
+    const composer = event.target as Composer;
+    const session = this.session;
+    if (!session) return;
+    this.error = '';
+    const sending = session.send(event.detail.text);
+    composer.clear();
+    try {
+      await sending;
+    } catch (error) {
+      this.error = (error as Error).message;
+    }
+  };
+
+  private readonly onTyping = (): void => this.session?.setTyping(true);
+}
+
+function typingText(names: string[]): string {
+  if (names.length === 0) return '';
+  if (names.length === 1) return `${names[0]} is typing…`;
+  if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
+  return 'Several people are typing…';
+}
+
+customElements.define('parley-conversation', ConversationView);

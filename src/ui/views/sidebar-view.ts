@@ -1,0 +1,185 @@
+/**
+ * `<parley-sidebar>`: the conversation list with each one's newest message, and the
+ * "New conversation" and "Join" actions. Selecting navigates by URL fragment (`#/c/<id>`),
+ * so Back works and a reload keeps the open conversation.
+ */
+import { ContextConsumer } from '@lit/context';
+import { LitElement, css, html, nothing } from 'lit';
+import type { ParleyClient } from '../../client/parley-client.js';
+import type { Topic } from '../../core/ids.js';
+import { clientContext } from '../context.js';
+import { ClientController } from '../controllers/client-controller.js';
+import { conversationHref } from '../routes.js';
+import { controls, themeTokens } from '../styles/theme.js';
+
+const dayFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+
+export class SidebarView extends LitElement {
+  static override properties = {
+    selected: { attribute: false },
+    error: { state: true },
+    busy: { state: true },
+    joining: { state: true },
+  };
+  declare selected: Topic | null;
+  declare error: string;
+  declare busy: boolean;
+  declare joining: boolean;
+  private readonly clientCtx = new ContextConsumer(this, { context: clientContext, subscribe: true });
+
+  constructor() {
+    super();
+    this.selected = null;
+    this.error = '';
+    this.busy = false;
+    this.joining = false;
+    new ClientController(this, () => this.client);
+  }
+
+  private get client(): ParleyClient | undefined {
+    return this.clientCtx.value;
+  }
+
+  static override styles = [
+    themeTokens,
+    controls,
+    css`
+      :host {
+        display: flex;
+        flex-direction: column;
+        min-height: 0;
+        background: var(--pl-surface);
+      }
+      .actions {
+        display: flex;
+        gap: 0.5rem;
+        padding: 0.75rem;
+        flex-wrap: wrap;
+      }
+      .actions button {
+        flex: 1;
+      }
+      form {
+        display: grid;
+        gap: 0.4rem;
+        padding: 0 0.75rem 0.75rem;
+      }
+      nav {
+        flex: 1;
+        overflow-y: auto;
+      }
+      ul {
+        list-style: none;
+        margin: 0;
+        padding: 0;
+      }
+      a {
+        display: grid;
+        grid-template-columns: 1fr auto;
+        gap: 0.1rem 0.5rem;
+        padding: 0.6rem 0.9rem;
+        color: inherit;
+        text-decoration: none;
+        border-bottom: 1px solid var(--pl-border);
+      }
+      a[aria-current='page'] {
+        background: var(--pl-surface-2);
+      }
+      .title {
+        font-weight: 600;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      .when {
+        font-size: 0.75rem;
+        color: var(--pl-muted);
+      }
+      .last {
+        grid-column: 1 / -1;
+        font-size: 0.85rem;
+        color: var(--pl-muted);
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      .error {
+        color: var(--pl-danger);
+        padding: 0 0.75rem;
+      }
+      .empty {
+        padding: 1rem;
+        color: var(--pl-muted);
+      }
+    `,
+  ];
+
+  protected override render() {
+    const list = this.client?.list() ?? [];
+    return html`<div class="actions">
+        <button type="button" @click=${this.create} ?disabled=${this.busy}>New conversation</button>
+        <button type="button" class="secondary" aria-expanded=${this.joining} @click=${() => (this.joining = !this.joining)}>Join</button>
+      </div>
+      ${this.joining
+        ? html`<form @submit=${this.join}>
+            <label for="invite">Paste an invite link</label>
+            <input id="invite" autocomplete="off" required />
+            <button type="submit" ?disabled=${this.busy}>Join conversation</button>
+          </form>`
+        : nothing}
+      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+      <nav aria-label="Conversations">
+        ${list.length === 0 ? html`<p class="empty">No conversations yet.</p>` : nothing}
+        <ul>
+          ${list.map(
+            (c) => html`<li>
+              <a href=${conversationHref(c.id)} aria-current=${c.id === this.selected ? 'page' : 'false'}>
+                <span class="title">${c.title}</span>
+                <span class="when">${formatWhen(c.lastAt)}</span>
+                <span class="last">${c.lastText ? `${c.lastAuthor}: ${c.lastText}` : 'No messages yet'}</span>
+              </a>
+            </li>`,
+          )}
+        </ul>
+      </nav>`;
+  }
+
+  private readonly create = async (): Promise<void> => {
+    await this.run(async (client) => {
+      const session = await client.createConversation();
+      location.hash = conversationHref(session.id);
+    });
+  };
+
+  private readonly join = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    const input = this.renderRoot.querySelector<HTMLInputElement>('#invite');
+    await this.run(async (client) => {
+      const session = await client.join(input?.value ?? '');
+      this.joining = false;
+      location.hash = conversationHref(session.id);
+    });
+  };
+
+  private async run(action: (client: ParleyClient) => Promise<void>): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    this.busy = true;
+    this.error = '';
+    try {
+      await action(client);
+    } catch (error) {
+      this.error = (error as Error).message;
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+function formatWhen(at: number): string {
+  const d = new Date(at);
+  return d.toDateString() === new Date().toDateString() ? timeFormat.format(d) : dayFormat.format(d);
+}
+
+customElements.define('parley-sidebar', SidebarView);

@@ -1,0 +1,31 @@
+/**
+ * Starts the real Parley server in-process on port 0, serving the built app from `dist/`,
+ * with its own temporary data directory.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createParleyServer, type ParleyServer } from '../../signaling/server.js';
+import type { ParleyServerInit } from '../../signaling/config.js';
+import { createSilentLogger } from '../../signaling/logger.js';
+
+export interface AppServer {
+  readonly server: ParleyServer;
+  readonly url: string;
+  readonly dataDir: string;
+  close(): Promise<void>;
+}
+
+export async function startAppServer(init: ParleyServerInit = {}): Promise<AppServer> {
+  const dataDir = init.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'parley-e2e-')));
+  const server = await createParleyServer({ port: 0, host: '127.0.0.1', staticDir: 'dist', logger: createSilentLogger(), ...init, dataDir });
+  return {
+    server,
+    url: `http://localhost:${server.port}`,
+    dataDir,
+    async close() {
+      await server.close();
+      if (!init.dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
