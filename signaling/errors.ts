@@ -1,0 +1,22 @@
+/**
+ * Typed errors for the server (ARCHITECTURE §9: errors are classes with a `cause`), so the
+ * entry point can tell a bad configuration (exit with a message) from a failed start.
+ */
+
+/** A configuration value (usually from the environment) is missing or malformed. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The HTTP server could not bind or start (port in use, address not available, …). */
+export class ServerStartError extends Error {
+  override readonly name = 'ServerStartError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * Operational endpoints: `GET /healthz` for load balancers and `GET /metrics` for
+ * Prometheus. They expose counts only, never topics or payloads.
+ */
+import { getRoute, respond, respondJson, type Route } from './http-router.js';
+import { renderPrometheus, type SignalMetrics, type SignalStats } from './metrics.js';
+
+export interface HealthSources {
+  /** Current gauges, read on every request. */
+  readonly stats: () => SignalStats;
+  /** Counters of the signaling endpoint. */
+  readonly metrics: SignalMetrics;
+}
+
+export function healthRoutes({ stats, metrics }: HealthSources): Route[] {
+  return [
+    getRoute('/healthz', (req, res) => {
+      const { sockets, topics } = stats();
+      respondJson(req, res, 200, { ok: true, sockets, topics });
+    }),
+    getRoute('/metrics', (req, res) => {
+      respond(req, res, 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' }, renderPrometheus(metrics, stats()));
+    }),
+  ];
+}

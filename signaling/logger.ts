@@ -1,0 +1,39 @@
+/**
+ * Server logging. The server is blind (ARCHITECTURE §1): logs carry counts, close codes and
+ * error codes only. Fields are restricted to primitives so a caller cannot hand a message
+ * object (with its `data`) to the logger by accident, and nothing here ever stringifies an
+ * `Error` message from `JSON.parse`, because V8 quotes part of the input in it.
+ */
+
+/** Primitive-only structured fields for one log line. */
+export type LogFields = Readonly<Record<string, string | number | boolean>>;
+
+export interface Logger {
+  /** Routine lifecycle events (start, stop). */
+  info(message: string, fields?: LogFields): void;
+  /** Something a client did wrong or an unusual but handled condition. */
+  warn(message: string, fields?: LogFields): void;
+  /** A fault in the server itself (a handler threw, a listener failed). */
+  error(message: string, fields?: LogFields): void;
+}
+
+/**
+ * One JSON line per event on the given stream (stderr by default, because stdout is kept
+ * for the single "listening" line that scripts and tests read).
+ */
+export function createStreamLogger(stream: NodeJS.WritableStream = process.stderr): Logger {
+  const write = (level: string, message: string, fields?: LogFields): void => {
+    stream.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
+  };
+  return {
+    info: (m, f) => write('info', m, f),
+    warn: (m, f) => write('warn', m, f),
+    error: (m, f) => write('error', m, f),
+  };
+}
+
+/** Discards everything; for tests and benchmarks that do not want noise. */
+export function createSilentLogger(): Logger {
+  const noop = (): void => {};
+  return { info: noop, warn: noop, error: noop };
+}

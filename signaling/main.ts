@@ -1,0 +1,52 @@
+/**
+ * Entry point: `tsx signaling/main.ts`. Reads the environment, starts the server, prints
+ * exactly one line to stdout (scripts and tests parse it for the port), and shuts down
+ * gracefully on SIGTERM/SIGINT. Logs go to stderr.
+ *
+ * Environment: PORT (8787; 0 = any free port), HOST (all interfaces), STATIC_DIR (dist),
+ * DATA_DIR (./data), ALLOWED_ORIGINS (comma-separated; unset = any), ICE_SERVERS (JSON
+ * array; default []), MAX_SOCKETS_PER_IP (64), MAX_SOCKETS (10000), PING_INTERVAL_MS
+ * (30000), TRUST_PROXY (false).
+ */
+import { configFromEnv } from './config.js';
+import { ConfigError } from './errors.js';
+import { createStreamLogger } from './logger.js';
+import { createParleyServer } from './server.js';
+
+const logger = createStreamLogger(process.stderr);
+
+async function main(): Promise<void> {
+  const server = await createParleyServer({ ...configFromEnv(process.env), logger });
+  process.stdout.write(`Parley server listening on ${server.url}\n`);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    // Backstop in case something refuses to close; exits non-zero so it gets noticed.
+    setTimeout(() => {
+      logger.error('shutdown timed out');
+      process.exit(1);
+    }, server.config.shutdownGraceMs + 5000).unref();
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error('shutdown failed', { name: err instanceof Error ? err.name : 'unknown' });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`Configuration error: ${err.message}\n`);
+    process.exit(2);
+  }
+  const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  process.stderr.write(`Failed to start: ${err instanceof Error ? err.message : String(err)}${cause}\n`);
+  process.exit(1);
+});

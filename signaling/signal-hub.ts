@@ -1,0 +1,168 @@
+/**
+ * The `/signal` endpoint as a whole: admits upgrades (Origin allow-list, sockets per
+ * address, total sockets), owns the set of live sockets and the single heartbeat timer,
+ * and shuts everything down with 1001 on close. Per-frame rules live in SignalSocket.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CloseCodes } from '../src/core/wire/signaling.js';
+import type { SignalConfig } from './config.js';
+import type { SignalMetrics, SignalStats } from './metrics.js';
+import { SignalSocket } from './signal-socket.js';
+import type { TopicBus } from './topic-bus.js';
+
+export interface SignalHubOptions {
+  /** Limits and timings. */
+  readonly config: SignalConfig;
+  /** Topic registry shared by all sockets of this hub. */
+  readonly bus: TopicBus;
+  /** Counters to update. */
+  readonly metrics: SignalMetrics;
+}
+
+export interface SignalHub {
+  /** Takes over an HTTP upgrade request that the server has routed to `/signal`. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Current gauges. */
+  stats(): SignalStats;
+  /**
+   * Stops admitting sockets, closes every open one with 1001 (going away), and
+   * terminates those that have not finished closing after `graceMs`.
+   */
+  close(graceMs: number): Promise<void>;
+}
+
+const noop = (): void => {};
+
+/** Refuses an upgrade before the WebSocket handshake, for when even a close frame is too much. */
+export function refuseUpgrade(socket: Duplex, status: string): void {
+  socket.on('error', noop);
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  socket.destroy();
+}
+
+export function createSignalHub({ config, bus, metrics }: SignalHubOptions): SignalHub {
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: config.maxFrameBytes,
+    // Compression would let a small frame inflate to a large one and costs CPU per
+    // receiver; y-webrtc signaling frames are small JSON anyway.
+    perMessageDeflate: false,
+    // Checked in SignalSocket instead, so the close frame can carry a reason.
+    skipUTF8Validation: true,
+    clientTracking: false,
+  });
+  const sockets = new Set<SignalSocket>();
+  /** Sockets upgraded only to be told why they are refused (4403, 4430). */
+  const refused = new Set<WebSocket>();
+  const perAddress = new Map<string, number>();
+  let accepting = true;
+  let onDrained: (() => void) | undefined;
+
+  // One timer for all sockets rather than one each: the cost of a tick grows with
+  // sockets, but idle servers do not carry thousands of timers.
+  const heartbeat = setInterval(() => {
+    for (const s of sockets) s.heartbeat();
+  }, config.pingIntervalMs);
+  heartbeat.unref();
+
+  const clientAddress = (req: IncomingMessage): string => {
+    if (config.trustProxy) {
+      // The last hop is the one our own proxy appended; earlier ones are client-supplied.
+      const header = req.headers['x-forwarded-for'];
+      const hops = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((h) => h.trim()).filter((h) => h !== '');
+      const last = hops.at(-1);
+      if (last !== undefined) return last;
+    }
+    return req.socket.remoteAddress ?? 'unknown';
+  };
+
+  const originAllowed = (req: IncomingMessage): boolean => {
+    if (config.allowedOrigins === null) return true;
+    const origin = req.headers.origin;
+    // Origin protects users of *browsers* from other sites; browsers always send it on
+    // WebSocket upgrades. Non-browser clients can put any value there, so refusing a
+    // missing header would add no security and would lock out Node peers and benchmarks.
+    if (origin === undefined) return true;
+    try {
+      return config.allowedOrigins.includes(new URL(origin).origin);
+    } catch {
+      return false;
+    }
+  };
+
+  const refuse = (ws: WebSocket, code: number, reason: string): void => {
+    metrics.recordClose(code);
+    refused.add(ws);
+    ws.on('error', noop);
+    const kill = setTimeout(() => ws.terminate(), config.closeGraceMs);
+    kill.unref();
+    ws.once('close', () => {
+      clearTimeout(kill);
+      refused.delete(ws);
+    });
+    ws.close(code, reason);
+  };
+
+  const release = (address: string): void => {
+    const n = (perAddress.get(address) ?? 1) - 1;
+    if (n <= 0) perAddress.delete(address);
+    else perAddress.set(address, n);
+  };
+
+  const accept = (ws: WebSocket, req: IncomingMessage): void => {
+    if (!originAllowed(req)) return refuse(ws, CloseCodes.forbiddenOrigin, 'origin not allowed');
+    const address = clientAddress(req);
+    const count = perAddress.get(address) ?? 0;
+    if (count >= config.maxSocketsPerIp) return refuse(ws, CloseCodes.tooManySockets, 'too many sockets from this address');
+    perAddress.set(address, count + 1);
+    metrics.connections++;
+    const socket = new SignalSocket(ws, {
+      bus,
+      metrics,
+      limits: config,
+      onClosed: (s) => {
+        sockets.delete(s);
+        release(address);
+        if (sockets.size === 0) onDrained?.();
+      },
+    });
+    sockets.add(socket);
+  };
+
+  return {
+    handleUpgrade(req, socket, head) {
+      if (!accepting) return refuseUpgrade(socket, '503 Service Unavailable');
+      // The global cap is checked before the handshake so a flood of connections costs
+      // no WebSocket objects at all once the server is full.
+      if (sockets.size + refused.size >= config.maxSockets) return refuseUpgrade(socket, '503 Service Unavailable');
+      wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req));
+    },
+
+    stats() {
+      return { sockets: sockets.size, topics: bus.topicCount, subscriptions: bus.subscriptionCount };
+    },
+
+    async close(graceMs) {
+      accepting = false;
+      clearInterval(heartbeat);
+      for (const ws of refused) ws.terminate();
+      for (const s of sockets) s.close(CloseCodes.goingAway, 'server shutting down');
+      const drained = (ms: number): Promise<void> =>
+        new Promise((resolve) => {
+          if (sockets.size === 0) return resolve();
+          const timer = setTimeout(resolve, ms);
+          onDrained = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      await drained(graceMs);
+      for (const s of sockets) s.terminate();
+      await drained(1000);
+      onDrained = undefined;
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,211 @@
+/**
+ * One client on `WS /signal`: validates every frame before it touches shared state,
+ * tracks the socket's topics, applies the flood and slow-consumer limits, and answers
+ * the hub's heartbeat. Any violation closes this socket with a code from `CloseCodes`;
+ * nothing a client sends can throw out of here.
+ */
+import { isUtf8 } from 'node:buffer';
+import { WebSocket, type RawData } from 'ws';
+import { CloseCodes, parseClientMessage, SignalingLimits, type ClientMessage } from '../src/core/wire/signaling.js';
+import type { SignalConfig } from './config.js';
+import type { SignalMetrics } from './metrics.js';
+import { TokenBucket } from './rate-limit.js';
+import type { TopicBus, TopicSubscriber } from './topic-bus.js';
+
+/** Limits one socket needs from the server configuration. */
+export type SignalSocketLimits = Pick<SignalConfig, 'maxTopicsPerSocket' | 'rateBurst' | 'ratePerSecond' | 'maxBufferedBytes' | 'closeGraceMs'>;
+
+export interface SignalSocketOptions {
+  /** Where subscriptions live and publishes go. */
+  readonly bus: TopicBus;
+  /** Counters to update. */
+  readonly metrics: SignalMetrics;
+  /** Per-socket caps. */
+  readonly limits: SignalSocketLimits;
+  /** Called exactly once, after the underlying socket has closed for any reason. */
+  readonly onClosed: (socket: SignalSocket) => void;
+}
+
+/** Close codes `ws` itself sends when its parser rejects a frame (it closes before we see it). */
+const WS_ERROR_CLOSE_CODES: Readonly<Record<string, number>> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: CloseCodes.tooBig,
+  WS_ERR_INVALID_UTF8: CloseCodes.invalidPayload,
+};
+
+/** RFC 6455 protocol error; `CloseCodes` has no name for it because only `ws` sends it. */
+const PROTOCOL_ERROR = 1002;
+
+/** The reason field of a close frame holds at most 123 bytes. */
+const MAX_REASON = 120;
+
+const PONG = JSON.stringify({ type: 'pong' });
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+}
+
+/**
+ * A frame `parseClientMessage` rejected: is it an oversized topic list (4413) or just
+ * malformed (4400)? Re-parsing costs only on the error path, which closes the socket.
+ */
+function rejectionCode(text: string): number {
+  try {
+    const msg: unknown = JSON.parse(text);
+    if (typeof msg === 'object' && msg !== null && 'topics' in msg && Array.isArray(msg.topics) && msg.topics.length > SignalingLimits.maxTopicsPerSocket) {
+      return CloseCodes.tooManyTopics;
+    }
+  } catch {
+    // not JSON at all: malformed
+  }
+  return CloseCodes.malformed;
+}
+
+export class SignalSocket implements TopicSubscriber {
+  private readonly topics = new Set<string>();
+  private readonly bucket: TokenBucket;
+  /** Cleared when a ping goes out, set again by the pong. */
+  private alive = true;
+  /** Set once the server has decided to close; later frames are ignored unread. */
+  private closing = false;
+  /** The code the server sent, for metrics (the peer may echo another or none). */
+  private sentCode: number | undefined;
+  private killTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly opts: SignalSocketOptions,
+  ) {
+    this.bucket = new TokenBucket(opts.limits.rateBurst, opts.limits.ratePerSecond);
+    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    ws.on('pong', () => {
+      this.alive = true;
+    });
+    ws.on('error', (err: NodeJS.ErrnoException) => this.onError(err));
+    ws.once('close', (code) => this.onClose(code));
+  }
+
+  /** Topics this socket is subscribed to. */
+  get topicCount(): number {
+    return this.topics.size;
+  }
+
+  /** Sends a relayed frame unless this receiver is too far behind (then drops it). */
+  deliver(frame: string): boolean {
+    if (this.closing || this.ws.readyState !== WebSocket.OPEN) return false;
+    // `bufferedAmount` counts bytes queued in `ws` and in the kernel-side socket buffer
+    // of Node. Past the cap the receiver cannot keep up; buffering more would let one
+    // stalled client hold unbounded server memory.
+    if (this.ws.bufferedAmount > this.opts.limits.maxBufferedBytes) {
+      this.close(CloseCodes.policyViolation, 'slow consumer');
+      return false;
+    }
+    this.ws.send(frame);
+    return true;
+  }
+
+  /**
+   * One heartbeat tick from the hub: terminate if the previous ping went unanswered,
+   * else send a new ping. A dead peer is thus cut within two intervals.
+   */
+  heartbeat(): void {
+    if (this.closing || this.ws.readyState !== WebSocket.OPEN) return;
+    if (!this.alive) {
+      this.opts.metrics.heartbeatTimeouts++;
+      this.detach();
+      this.ws.terminate();
+      return;
+    }
+    this.alive = false;
+    this.ws.ping();
+  }
+
+  /**
+   * Closes with `code` and a short `reason`, leaves every topic at once (not when the
+   * handshake completes, which a stalled peer may never do), and terminates the socket
+   * if the peer has not completed the close handshake after `closeGraceMs`.
+   */
+  close(code: number, reason: string): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.sentCode = code;
+    this.detach();
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.close(code, reason.slice(0, MAX_REASON));
+    this.killTimer = setTimeout(() => this.ws.terminate(), this.opts.limits.closeGraceMs);
+    this.killTimer.unref();
+  }
+
+  /** Drops the connection without a close handshake (shutdown stragglers). */
+  terminate(): void {
+    this.detach();
+    this.ws.terminate();
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    if (this.closing) return;
+    if (!this.bucket.take()) return this.close(CloseCodes.rateLimited, 'rate limit exceeded');
+    if (isBinary) return this.close(CloseCodes.unsupportedData, 'binary frames are not supported');
+    const bytes = toBuffer(data);
+    // `ws` runs with skipUTF8Validation so this check can close with a reason string.
+    if (!isUtf8(bytes)) return this.close(CloseCodes.invalidPayload, 'invalid UTF-8');
+    const text = bytes.toString('utf8');
+    const parsed = parseClientMessage(text);
+    if (!parsed.ok) return this.close(rejectionCode(text), parsed.error);
+    this.handle(parsed.value);
+  }
+
+  private handle(msg: ClientMessage): void {
+    switch (msg.type) {
+      case 'subscribe': {
+        const fresh = new Set(msg.topics.filter((t) => !this.topics.has(t)));
+        if (this.topics.size + fresh.size > this.opts.limits.maxTopicsPerSocket) {
+          return this.close(CloseCodes.tooManyTopics, 'too many topics on this socket');
+        }
+        for (const topic of fresh) {
+          this.topics.add(topic);
+          this.opts.bus.subscribe(topic, this);
+        }
+        return;
+      }
+      case 'unsubscribe':
+        for (const topic of msg.topics) {
+          if (this.topics.delete(topic)) this.opts.bus.unsubscribe(topic, this);
+        }
+        return;
+      case 'publish':
+        this.opts.metrics.publishes++;
+        this.opts.metrics.messagesRelayed += this.opts.bus.publish(msg.topic, msg);
+        return;
+      case 'ping':
+        this.deliver(PONG);
+        return;
+    }
+  }
+
+  private onError(err: NodeJS.ErrnoException): void {
+    // `ws` emits 'error' for frames its parser rejects (oversized, bad opcode, …) and has
+    // already started the close with the matching code. Record that code; never log the
+    // message, and never rethrow: an unhandled 'error' event would kill the process.
+    const code = err.code ?? '';
+    if (code.startsWith('WS_ERR_')) this.sentCode ??= WS_ERROR_CLOSE_CODES[code] ?? PROTOCOL_ERROR;
+    if (!this.closing) {
+      this.closing = true;
+      this.detach();
+      this.killTimer = setTimeout(() => this.ws.terminate(), this.opts.limits.closeGraceMs);
+      this.killTimer.unref();
+    }
+  }
+
+  private onClose(code: number): void {
+    clearTimeout(this.killTimer);
+    this.closing = true;
+    this.detach();
+    this.opts.metrics.recordClose(this.sentCode ?? code);
+    this.opts.onClosed(this);
+  }
+
+  private detach(): void {
+    for (const topic of this.topics) this.opts.bus.unsubscribe(topic, this);
+    this.topics.clear();
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Starts a real Parley server on 127.0.0.1, port 0, with its own temporary static and
+ * data directories and a logger that records lines for assertions.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ParleyServerInit } from '../../signaling/config.js';
+import type { LogFields, Logger } from '../../signaling/logger.js';
+import { createParleyServer, type ParleyServer } from '../../signaling/server.js';
+
+/** Files written into every test static dir, with the Content-Type each must get. */
+export const STATIC_FIXTURES: Readonly<Record<string, { readonly body: string; readonly type: string }>> = {
+  'index.html': { body: '<!doctype html><title>Parley</title><parley-app></parley-app>', type: 'text/html; charset=utf-8' },
+  'assets/index-3f2a1b9c.js': { body: 'export const x = 1;\n', type: 'text/javascript; charset=utf-8' },
+  'assets/index-77aa01de.css': { body: 'body{margin:0}\n', type: 'text/css; charset=utf-8' },
+  'assets/worker-1234abcd.mjs': { body: 'export {};\n', type: 'text/javascript; charset=utf-8' },
+  'assets/inter-5e6f7a8b.woff2': { body: 'wOF2', type: 'font/woff2' },
+  'assets/argon-0a1b2c3d.wasm': { body: '\0asm', type: 'application/wasm' },
+  'sw.js': { body: 'self.addEventListener("fetch", () => {});\n', type: 'text/javascript; charset=utf-8' },
+  'manifest.webmanifest': { body: '{"name":"Parley"}', type: 'application/manifest+json' },
+  'icon.svg': { body: '<svg xmlns="http://www.w3.org/2000/svg"/>', type: 'image/svg+xml' },
+  'icon-192.png': { body: '\x89PNG', type: 'image/png' },
+  'favicon.ico': { body: 'ico', type: 'image/x-icon' },
+  'version.json': { body: '{"v":1}', type: 'application/json; charset=utf-8' },
+  'robots.txt': { body: 'User-agent: *\n', type: 'text/plain; charset=utf-8' },
+};
+
+/** Written next to (outside) the static dir; traversal tests must never see it. */
+export const SECRET_TEXT = 'TOP-SECRET-outside-static-root';
+
+export interface LogLine {
+  readonly level: 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly fields: LogFields | undefined;
+}
+
+export interface TestServer {
+  readonly server: ParleyServer;
+  /** `http://127.0.0.1:<port>` */
+  readonly httpUrl: string;
+  /** `ws://127.0.0.1:<port>/signal` */
+  readonly wsUrl: string;
+  /** Temp dir holding `static/`, `data/` and `secret.txt`. */
+  readonly dir: string;
+  /** Every line the server logged, in order. */
+  readonly logs: LogLine[];
+  /** Closes the server and removes the temp dir. */
+  close(): Promise<void>;
+}
+
+export async function writeStaticFixtures(staticDir: string): Promise<void> {
+  for (const [name, { body }] of Object.entries(STATIC_FIXTURES)) {
+    const file = path.join(staticDir, name);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, body, 'latin1');
+  }
+  await writeFile(path.join(staticDir, '.env'), 'DOTFILE=1\n');
+}
+
+export async function startTestServer(init: ParleyServerInit = {}): Promise<TestServer> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'parley-signal-'));
+  const staticDir = path.join(dir, 'static');
+  await writeStaticFixtures(staticDir);
+  await writeFile(path.join(dir, 'secret.txt'), SECRET_TEXT);
+  const logs: LogLine[] = [];
+  const record = (level: LogLine['level']) => (message: string, fields?: LogFields) => {
+    logs.push({ level, message, fields });
+  };
+  const logger: Logger = { info: record('info'), warn: record('warn'), error: record('error') };
+  const server = await createParleyServer({ port: 0, host: '127.0.0.1', staticDir, dataDir: path.join(dir, 'data'), logger, ...init });
+  return {
+    server,
+    httpUrl: `http://127.0.0.1:${server.port}`,
+    wsUrl: `ws://127.0.0.1:${server.port}/signal`,
+    dir,
+    logs,
+    async close() {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Health {
+  readonly status: number;
+  readonly body: { ok: boolean; sockets: number; topics: number };
+}
+
+/** `GET /healthz`. */
+export async function healthz(httpUrl: string): Promise<Health> {
+  const res = await fetch(`${httpUrl}/healthz`);
+  return { status: res.status, body: (await res.json()) as Health['body'] };
+}
+
+/** Polls `check` until it returns true or `timeoutMs` passes (then throws with `what`). */
+export async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

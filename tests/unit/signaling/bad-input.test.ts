@@ -1,0 +1,218 @@
+/**
+ * Hostile input on `WS /signal` (ARCHITECTURE §1.3, §6). Every case asserts that
+ * (a) the offending socket is closed with the expected code from `CloseCodes`,
+ * (b) the server still answers `/healthz`, and
+ * (c) a fresh well-behaved pair of clients still relays a publish.
+ * Where the case is about memory, the topic/subscription counts are checked against the cap.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { CloseCodes, SignalingLimits } from '../../../src/core/wire/signaling.js';
+import type { ParleyServerInit } from '../../../signaling/config.js';
+import { expectRelayWorks, SignalClient, upgradeStatus } from '../../helpers/signaling-client.js';
+import { healthz, startTestServer, waitUntil, type TestServer } from '../../helpers/signaling-server.js';
+
+let t: TestServer | undefined;
+const clients: SignalClient[] = [];
+
+async function server(init: ParleyServerInit = {}): Promise<TestServer> {
+  t = await startTestServer(init);
+  return t;
+}
+
+async function open(s: TestServer): Promise<SignalClient> {
+  const c = await SignalClient.open(s.wsUrl);
+  clients.push(c);
+  return c;
+}
+
+/** (b) and (c): the process is up and other clients are unaffected. */
+async function expectServerHealthy(s: TestServer): Promise<void> {
+  const health = await healthz(s.httpUrl);
+  expect(health.status).toBe(200);
+  expect(health.body.ok).toBe(true);
+  await expectRelayWorks(s.wsUrl);
+}
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await t?.close();
+  t = undefined;
+});
+
+describe('bad input on /signal closes only the offending socket', () => {
+  it('malformed JSON → 4400', async () => {
+    const s = await server();
+    const bad = await open(s);
+    bad.sendRaw('{"type":"subscribe","topics":["a"');
+    expect(await bad.closed).toEqual({ code: CloseCodes.malformed, reason: 'frame is not valid JSON' });
+    await waitUntil(() => s.server.metrics.closes(CloseCodes.malformed) === 1, 'the close to be counted');
+    await expectServerHealthy(s);
+  });
+
+  it.each([
+    ['topics is not an array', { type: 'subscribe', topics: 'room' }],
+    ['a topic is a number', { type: 'subscribe', topics: [42] }],
+    ['unsubscribe topics is an object', { type: 'unsubscribe', topics: { 0: 'room' } }],
+    ['publish without topic', { type: 'publish', data: 'x' }],
+    ['publish topic is a number', { type: 'publish', topic: 7, data: 'x' }],
+    ['publish without data', { type: 'publish', topic: 'room' }],
+    ['frame is an array', ['subscribe', 'room']],
+    ['frame is null', null],
+    ['frame is a string', 'ping'],
+    ['type is missing', { topics: ['room'] }],
+    ['type is unknown', { type: 'shout', topic: 'room' }],
+  ])('wrong field types: %s → 4400', async (_name, frame) => {
+    const s = await server();
+    const bad = await open(s);
+    bad.send(frame);
+    const closed = await bad.closed;
+    expect(closed.code).toBe(CloseCodes.malformed);
+    expect(closed.reason.length).toBeGreaterThan(0);
+    expect(s.server.stats().topics).toBe(0);
+    await expectServerHealthy(s);
+  });
+
+  it('invalid UTF-8 in a text frame → 1007', async () => {
+    const s = await server();
+    const bad = await open(s);
+    bad.sendRaw(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), false);
+    expect(await bad.closed).toEqual({ code: CloseCodes.invalidPayload, reason: 'invalid UTF-8' });
+    await expectServerHealthy(s);
+  });
+
+  it('binary frame → 1003', async () => {
+    const s = await server();
+    const bad = await open(s);
+    bad.sendRaw(Buffer.from(JSON.stringify({ type: 'ping' })), true);
+    expect(await bad.closed).toEqual({ code: CloseCodes.unsupportedData, reason: 'binary frames are not supported' });
+    await expectServerHealthy(s);
+  });
+
+  it('oversized frame (> maxFrameBytes) → 1009, without the server buffering it', async () => {
+    const s = await server();
+    const bad = await open(s);
+    const data = 'x'.repeat(SignalingLimits.maxFrameBytes);
+    bad.send({ type: 'publish', topic: 'room', data });
+    // `ws` rejects the frame from its length header and sends 1009 itself (no reason).
+    expect((await bad.closed).code).toBe(CloseCodes.tooBig);
+    await waitUntil(() => s.server.metrics.closes(CloseCodes.tooBig) === 1, 'the close to be counted');
+    expect(s.server.metrics.publishes).toBe(0);
+    await expectServerHealthy(s);
+  });
+
+  it('a frame of exactly maxFrameBytes is still accepted', async () => {
+    const s = await server();
+    const a = await open(s);
+    await a.subscribe(['room']);
+    const envelope = JSON.stringify({ type: 'publish', topic: 'room', data: '' });
+    a.send({ type: 'publish', topic: 'room', data: 'y'.repeat(SignalingLimits.maxFrameBytes - envelope.length) });
+    expect(await a.next((m) => m.type === 'publish')).toMatchObject({ clients: 1 });
+  });
+
+  it('thousands of topics in one frame → 4413, nothing subscribed', async () => {
+    const s = await server();
+    const bad = await open(s);
+    const topics = Array.from({ length: 5000 }, (_, i) => `t${i}`);
+    bad.send({ type: 'subscribe', topics });
+    expect((await bad.closed).code).toBe(CloseCodes.tooManyTopics);
+    expect(s.server.stats().topics).toBe(0);
+    await expectServerHealthy(s);
+  });
+
+  it('thousands of topics across many frames → 4413 once the per-socket cap is passed', async () => {
+    const s = await server();
+    const bad = await open(s);
+    const cap = s.server.config.maxTopicsPerSocket;
+    // Exactly the cap, ten topics per frame: accepted.
+    for (let i = 0; i < cap; i += 10) bad.send({ type: 'subscribe', topics: Array.from({ length: 10 }, (_, j) => `t${i + j}`) });
+    await bad.roundTrip();
+    expect(s.server.stats()).toMatchObject({ topics: cap, subscriptions: cap });
+    // Then a thousand more frames: the first one over the cap closes the socket.
+    for (let i = cap; i < cap + 10_000; i += 10) bad.send({ type: 'subscribe', topics: Array.from({ length: 10 }, (_, j) => `t${i + j}`) });
+    expect(await bad.closed).toEqual({ code: CloseCodes.tooManyTopics, reason: 'too many topics on this socket' });
+    expect(s.server.stats().topics).toBe(0);
+    await expectServerHealthy(s);
+  });
+
+  it.each([
+    ['subscribe', (topic: string) => ({ type: 'subscribe', topics: [topic] })],
+    ['publish', (topic: string) => ({ type: 'publish', topic, data: 1 })],
+  ])('too-long topic in %s → 4400', async (_name, frame) => {
+    const s = await server();
+    const ok = await open(s);
+    await ok.subscribe(['x'.repeat(SignalingLimits.maxTopicLength)]); // at the limit: fine
+    const bad = await open(s);
+    bad.send(frame('x'.repeat(SignalingLimits.maxTopicLength + 1)));
+    expect((await bad.closed).code).toBe(CloseCodes.malformed);
+    expect(s.server.stats().topics).toBe(1);
+    await expectServerHealthy(s);
+  });
+
+  it('flood: more messages than the token bucket allows → 4429', async () => {
+    const s = await server();
+    const bad = await open(s);
+    for (let i = 0; i < SignalingLimits.rateBurst * 3; i++) bad.send({ type: 'ping' });
+    expect(await bad.closed).toEqual({ code: CloseCodes.rateLimited, reason: 'rate limit exceeded' });
+    // The burst itself was served before the cut.
+    expect(bad.queue.filter((m) => m.type === 'pong').length).toBe(SignalingLimits.rateBurst);
+    await expectServerHealthy(s);
+  });
+
+  it('a burst of exactly rateBurst messages is not a flood', async () => {
+    const s = await server();
+    const a = await open(s);
+    for (let i = 0; i < SignalingLimits.rateBurst; i++) a.send({ type: 'ping' });
+    for (let i = 0; i < SignalingLimits.rateBurst; i++) await a.next((m) => m.type === 'pong');
+    expect(a.ws.readyState).toBe(a.ws.OPEN);
+    expect(s.server.metrics.closes(CloseCodes.rateLimited)).toBe(0);
+  });
+
+  it('too many sockets from one address → 4430, and the slot frees up on close', async () => {
+    const s = await server({ maxSocketsPerIp: 4 });
+    const held = [await open(s), await open(s)]; // two slots stay with the healthy pair below
+    const extra = await open(s);
+    const overflow = await open(s);
+    const refused = await open(s); // the fifth from 127.0.0.1
+    expect(await refused.closed).toEqual({ code: CloseCodes.tooManySockets, reason: 'too many sockets from this address' });
+    expect(s.server.stats().sockets).toBe(4);
+    await Promise.all([extra.close(), overflow.close()]);
+    await waitUntil(() => s.server.stats().sockets === 2, 'freed slots');
+    await expectServerHealthy(s);
+    expect(held.every((c) => c.ws.readyState === c.ws.OPEN)).toBe(true);
+  });
+
+  it('more sockets than the server-wide cap → HTTP 503 at upgrade', async () => {
+    const s = await server({ maxSockets: 2 });
+    const a = await open(s);
+    await open(s);
+    expect(await upgradeStatus(s.wsUrl)).toBe(503);
+    await a.close();
+    await waitUntil(() => s.server.stats().sockets === 1, 'a freed slot');
+    const health = await healthz(s.httpUrl);
+    expect(health.status).toBe(200);
+  });
+
+  it('slow consumer: a receiver that stops reading is dropped with 1008 instead of buffered', async () => {
+    const maxBufferedBytes = 256 * 1024;
+    const s = await server({ maxBufferedBytes, rateBurst: 100_000, ratePerSecond: 100_000, closeGraceMs: 10_000 });
+    const [slow, sender] = [await open(s), await open(s)];
+    await slow.subscribe(['room']);
+    await sender.subscribe(['room']);
+    slow.ws.pause(); // stop reading: the kernel buffers fill, then the server's send buffer
+    const data = 'z'.repeat(60 * 1024);
+    let clients = 2;
+    let sent = 0;
+    // The sender sees its own echo; `clients` drops to 1 once the slow socket is gone.
+    while (clients === 2) {
+      if (sent > 4000) throw new Error('slow consumer was never dropped');
+      for (let i = 0; i < 20; i++) sender.send({ type: 'publish', topic: 'room', data });
+      sent += 20;
+      for (let i = 0; i < 20; i++) clients = (await sender.next((m) => m.type === 'publish')).clients as number;
+    }
+    // Dropped at once: its subscription is gone although its close handshake cannot finish.
+    expect(s.server.stats().subscriptions).toBe(1);
+    slow.ws.resume();
+    expect(await slow.closed).toEqual({ code: CloseCodes.policyViolation, reason: 'slow consumer' });
+    await expectServerHealthy(s);
+  });
+});

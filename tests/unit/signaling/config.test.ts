@@ -1,0 +1,99 @@
+/** Configuration from the environment: defaults, parsing, and refusal of bad values. */
+import { describe, expect, it } from 'vitest';
+import { SignalingLimits } from '../../../src/core/wire/signaling.js';
+import { configFromEnv, resolveConfig } from '../../../signaling/config.js';
+import { ConfigError } from '../../../signaling/errors.js';
+import { parseIceServers } from '../../../signaling/ice-servers.js';
+
+describe('config', () => {
+  it('defaults follow ARCHITECTURE §6 and the shared SignalingLimits', () => {
+    const c = resolveConfig(configFromEnv({}));
+    expect(c).toMatchObject({
+      port: 8787,
+      host: undefined,
+      staticDir: 'dist',
+      dataDir: './data',
+      iceServers: [],
+      allowedOrigins: null,
+      maxSocketsPerIp: 64,
+      pingIntervalMs: 30_000,
+      maxFrameBytes: SignalingLimits.maxFrameBytes,
+      maxTopicsPerSocket: SignalingLimits.maxTopicsPerSocket,
+      rateBurst: SignalingLimits.rateBurst,
+      ratePerSecond: SignalingLimits.ratePerSecond,
+      maxBufferedBytes: 1024 * 1024,
+      trustProxy: false,
+    });
+  });
+
+  it('reads every documented variable', () => {
+    const c = resolveConfig(
+      configFromEnv({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        STATIC_DIR: '/srv/parley',
+        DATA_DIR: '/var/lib/parley',
+        ALLOWED_ORIGINS: 'https://Parley.Example/, http://localhost:5173',
+        ICE_SERVERS: '[{"urls":"stun:stun.example.org"}]',
+        MAX_SOCKETS_PER_IP: '5000',
+        MAX_SOCKETS: '20000',
+        PING_INTERVAL_MS: '250',
+        TRUST_PROXY: 'true',
+      }),
+    );
+    expect(c).toMatchObject({
+      port: 0,
+      host: '127.0.0.1',
+      staticDir: '/srv/parley',
+      dataDir: '/var/lib/parley',
+      allowedOrigins: ['https://parley.example', 'http://localhost:5173'],
+      iceServers: [{ urls: 'stun:stun.example.org' }],
+      maxSocketsPerIp: 5000,
+      maxSockets: 20000,
+      pingIntervalMs: 250,
+      trustProxy: true,
+    });
+  });
+
+  it('treats blank variables as unset', () => {
+    expect(resolveConfig(configFromEnv({ PORT: '', ALLOWED_ORIGINS: ' ', ICE_SERVERS: '' }))).toMatchObject({ port: 8787, allowedOrigins: null, iceServers: [] });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }],
+    [{ PORT: '70000' }],
+    [{ PORT: '-1' }],
+    [{ MAX_SOCKETS_PER_IP: '1.5' }],
+    [{ PING_INTERVAL_MS: '0' }],
+    [{ TRUST_PROXY: 'maybe' }],
+    [{ ALLOWED_ORIGINS: 'not a url' }],
+    [{ ICE_SERVERS: '{"urls":"stun:x"}' }],
+    [{ ICE_SERVERS: '[{"urls":"http://stun.example.org"}]' }],
+    [{ ICE_SERVERS: '[{"urls":[]}]' }],
+    [{ ICE_SERVERS: '[{"urls":"turn:t","credential":5}]' }],
+    [{ ICE_SERVERS: '[not json' }],
+  ])('refuses %o with a ConfigError', (env) => {
+    expect(() => resolveConfig(configFromEnv(env))).toThrow(ConfigError);
+  });
+
+  it('keeps the JSON parse failure as the cause', () => {
+    try {
+      parseIceServers('[');
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).cause).toBeInstanceOf(SyntaxError);
+    }
+  });
+
+  it('drops unknown keys from ICE server entries before they reach browsers', () => {
+    expect(parseIceServers('[{"urls":["turns:t.example:443"],"username":"u","credential":"p","secretNote":"x"}]')).toEqual([
+      { urls: ['turns:t.example:443'], username: 'u', credential: 'p' },
+    ]);
+  });
+
+  it('refuses non-positive limits given in code', () => {
+    expect(() => resolveConfig({ maxBufferedBytes: 0 })).toThrow(ConfigError);
+    expect(() => resolveConfig({ rateBurst: Number.NaN })).toThrow(ConfigError);
+  });
+});

@@ -1,0 +1,43 @@
+/** Dead sockets are found by ping and terminated (ARCHITECTURE §6). */
+import { afterEach, describe, expect, it } from 'vitest';
+import { expectRelayWorks, SignalClient } from '../../helpers/signaling-client.js';
+import { healthz, startTestServer, waitUntil, type TestServer } from '../../helpers/signaling-server.js';
+
+const INTERVAL = 100;
+let t: TestServer | undefined;
+
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+describe('heartbeat', () => {
+  it('terminates a socket that does not answer pings within about two intervals', async () => {
+    t = await startTestServer({ pingIntervalMs: INTERVAL });
+    const s = t;
+    const live = await SignalClient.open(s.wsUrl);
+    const opened = performance.now();
+    const dead = await SignalClient.open(s.wsUrl, { autoPong: false });
+    await dead.subscribe(['room']);
+    await live.subscribe(['room']);
+    const closed = await dead.closed;
+    const elapsed = performance.now() - opened;
+    // Terminated, not closed: a peer that ignores pings would not answer a close frame either.
+    expect(closed.code).toBe(1006);
+    // Slack for timer jitter on a loaded 2-core machine.
+    expect(elapsed).toBeLessThan(2 * INTERVAL + 250);
+    expect(s.server.metrics.heartbeatTimeouts).toBe(1);
+    await waitUntil(() => s.server.stats().sockets === 1, 'the dead socket to be forgotten');
+    expect(s.server.stats().subscriptions).toBe(1);
+
+    // The live client answered every ping meanwhile and is still connected.
+    let pings = 0;
+    live.ws.on('ping', () => pings++);
+    await waitUntil(() => pings >= 3, 'three more pings to the live client');
+    expect(live.ws.readyState).toBe(live.ws.OPEN);
+    expect(s.server.metrics.heartbeatTimeouts).toBe(1);
+    expect((await healthz(s.httpUrl)).body.sockets).toBe(1);
+    await expectRelayWorks(s.wsUrl);
+    await live.close();
+  });
+});
