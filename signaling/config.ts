@@ -147,6 +147,7 @@ export function configFromEnv(env: Env): ParleyServerInit {
     maxSocketsPerIp: intFromEnv(env, 'MAX_SOCKETS_PER_IP'),
     maxSockets: intFromEnv(env, 'MAX_SOCKETS'),
     pingIntervalMs: intFromEnv(env, 'PING_INTERVAL_MS'),
+    shutdownGraceMs: intFromEnv(env, 'SHUTDOWN_GRACE_MS'),
     trustProxy: boolFromEnv(env, 'TRUST_PROXY'),
   };
 }

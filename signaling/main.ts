@@ -6,7 +6,7 @@
  * Environment: PORT (8787; 0 = any free port), HOST (all interfaces), STATIC_DIR (dist),
  * DATA_DIR (./data), ALLOWED_ORIGINS (comma-separated; unset = any), ICE_SERVERS (JSON
  * array; default []), MAX_SOCKETS_PER_IP (64), MAX_SOCKETS (10000), PING_INTERVAL_MS
- * (30000), TRUST_PROXY (false).
+ * (30000), SHUTDOWN_GRACE_MS (3000), TRUST_PROXY (false).
  */
 import { configFromEnv } from './config.js';
 import { ConfigError } from './errors.js';

@@ -38,6 +38,7 @@ describe('config', () => {
         MAX_SOCKETS_PER_IP: '5000',
         MAX_SOCKETS: '20000',
         PING_INTERVAL_MS: '250',
+        SHUTDOWN_GRACE_MS: '1500',
         TRUST_PROXY: 'true',
       }),
     );
@@ -51,6 +52,7 @@ describe('config', () => {
       maxSocketsPerIp: 5000,
       maxSockets: 20000,
       pingIntervalMs: 250,
+      shutdownGraceMs: 1500,
       trustProxy: true,
     });
   });

@@ -1,0 +1,79 @@
+/**
+ * `tsx signaling/main.ts` as `npm run serve` runs it: prints one line with the port,
+ * and on SIGTERM closes every signaling socket with 1001 and exits 0.
+ */
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CloseCodes } from '../../../src/core/wire/signaling.js';
+import { SignalClient } from '../../helpers/signaling-client.js';
+import { LineProcess } from '../../helpers/signaling-process.js';
+import { writeStaticFixtures } from '../../helpers/signaling-server.js';
+
+const LISTENING = /^Parley server listening on http:\/\/localhost:(\d+)$/;
+
+let dir: string;
+const procs: LineProcess[] = [];
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'parley-main-'));
+  await writeStaticFixtures(path.join(dir, 'static'));
+});
+
+afterEach(async () => {
+  for (const p of procs.splice(0)) p.kill();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function startMain(env: Record<string, string> = {}): Promise<{ proc: LineProcess; port: number }> {
+  const proc = LineProcess.spawnTsx('signaling/main.ts', [], {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    STATIC_DIR: path.join(dir, 'static'),
+    DATA_DIR: path.join(dir, 'data'),
+    ...env,
+  });
+  procs.push(proc);
+  const line = await proc.waitForLine((l) => LISTENING.test(l), 'the listening line');
+  return { proc, port: Number(LISTENING.exec(line)?.[1]) };
+}
+
+describe('signaling/main.ts lifecycle', () => {
+  it('prints one listening line, serves, and on SIGTERM closes sockets with 1001 and exits 0', async () => {
+    const { proc, port } = await startMain();
+    expect(port).toBeGreaterThan(0);
+    expect((await stat(path.join(dir, 'data'))).isDirectory()).toBe(true);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+
+    const client = await SignalClient.open(`ws://127.0.0.1:${port}/signal`);
+    await client.subscribe(['room']);
+    const started = Date.now();
+    proc.child.kill('SIGTERM');
+    expect(await client.closed).toEqual({ code: CloseCodes.goingAway, reason: 'server shutting down' });
+    expect(await proc.exited).toEqual({ code: 0, signal: null });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(proc.lines).toHaveLength(1);
+  });
+
+  it('terminates a socket that never finishes the close handshake, then still exits 0', async () => {
+    const { proc, port } = await startMain({ SHUTDOWN_GRACE_MS: '300' });
+    const stuck = await SignalClient.open(`ws://127.0.0.1:${port}/signal`);
+    await stuck.roundTrip();
+    stuck.ws.pause(); // never reads the close frame, so never answers it
+    const started = Date.now();
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toEqual({ code: 0, signal: null });
+    expect(Date.now() - started).toBeLessThan(4000);
+    stuck.ws.resume();
+    expect((await stuck.closed).code).toBeGreaterThan(0);
+  });
+
+  it('exits 2 with a message when the environment is invalid', async () => {
+    const proc = LineProcess.spawnTsx('signaling/main.ts', [], { PORT: 'eighty', DATA_DIR: path.join(dir, 'data') });
+    procs.push(proc);
+    expect((await proc.exited).code).toBe(2);
+    expect(proc.stderr).toContain('PORT must be a non-negative integer');
+    expect(proc.lines).toEqual([]);
+  });
+});
