@@ -46,4 +46,43 @@ describe('chat between isolated browsers', () => {
     await alice.close();
     await bob.close();
   });
+
+  it('three members sync, each seeing the others', async () => {
+    const [alice, bob, carol] = await Promise.all(['Alice', 'Bob', 'Carol'].map((n) => ParleyUser.create(browser, n)));
+    await alice.start(app.url);
+    const invite = await alice.newConversation();
+    for (const user of [bob, carol]) {
+      await user.open(invite);
+      await user.register();
+    }
+    for (const user of [alice, bob, carol]) await user.waitForPeers(2);
+
+    await alice.send('from Alice');
+    await bob.send('from Bob');
+    await carol.send('from Carol');
+    for (const user of [alice, bob, carol]) {
+      for (const text of ['from Alice', 'from Bob', 'from Carol']) await user.waitForMessage(text);
+    }
+    await Promise.all([alice, bob, carol].map((u) => u.close()));
+  });
+
+  it('Shift+Enter adds a line, Enter sends, and a phone-sized screen works', async () => {
+    const alice = await ParleyUser.create(browser, 'Alice', { viewport: { width: 390, height: 844 } });
+    await alice.start(app.url);
+    await alice.newConversation();
+    await alice.composer.click();
+    await alice.composer.pressSequentially('line one');
+    await alice.composer.press('Shift+Enter');
+    await alice.composer.pressSequentially('line two');
+    await expect(alice.composer.inputValue()).resolves.toBe('line one\nline two');
+    await alice.composer.press('Enter');
+    await alice.waitForMessage('line one\nline two');
+    await expect(alice.composer.inputValue()).resolves.toBe('');
+    // On a phone the list and the conversation take turns; Back returns to the list.
+    await alice.page.getByRole('link', { name: 'Back to conversations' }).click();
+    await alice.page.getByRole('navigation', { name: 'Conversations' }).getByRole('link').first().waitFor();
+    await expect(alice.composer.isVisible()).resolves.toBe(false);
+    await alice.close();
+  });
 });
+

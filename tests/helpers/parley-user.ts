@@ -60,9 +60,14 @@ export class ParleyUser {
     await this.page.getByRole('button', { name: 'Send' }).click();
   }
 
+  /** The rendered message whose text is exactly `text`. */
+  messageRow(text: string): Locator {
+    return this.log.locator('article').filter({ has: this.page.locator('p.text', { hasText: new RegExp(`^${escape(text)}$`) }) }).first();
+  }
+
   /** Waits until a message with exactly this text is rendered in the log. */
   async waitForMessage(text: string, timeout = 20_000): Promise<void> {
-    await this.log.locator('p.text', { hasText: text }).filter({ hasText: new RegExp(`^${escape(text)}$`) }).first().waitFor({ timeout });
+    await this.messageRow(text).waitFor({ timeout });
   }
 
   async waitForPeers(count: number, timeout = 30_000): Promise<void> {
@@ -80,6 +85,35 @@ export class ParleyUser {
       const messages = (app.client.get(id)?.timeline.entries ?? []).filter((e) => e.kind === 'message');
       return { size: messages.length, last: messages.at(-1)?.text ?? '', first: messages[0]?.text ?? '' };
     });
+  }
+
+  /**
+   * Appends `count` messages authored by this user straight into the open conversation's
+   * log, in batches, the way a long-lived conversation would have accumulated them. Used to
+   * build large histories quickly; the sync under test is untouched.
+   */
+  async seedMessages(count: number, textLength = 0): Promise<void> {
+    await this.page.evaluate(
+      ({ count, textLength }) => {
+        const app = document.querySelector('parley-app') as unknown as {
+          client: { get(id: string): { me: string; log: { append(author: string, events: object[]): void } } | undefined };
+        };
+        const id = /^#\/c\/([0-9a-f]+)$/.exec(location.hash)?.[1] ?? '';
+        const session = app.client.get(id);
+        if (!session) throw new Error('no open conversation');
+        const start = Date.now() - count;
+        for (let i = 0; i < count; i += 1000) {
+          const batch = [];
+          for (let j = i; j < Math.min(count, i + 1000); j++) {
+            const label = `message ${j + 1}`;
+            const text = textLength > label.length ? `${label} ${'x'.repeat(textLength - label.length - 1)}` : label;
+            batch.push({ id: `seed${j.toString(36).padStart(8, '0')}`, kind: 'message', author: session.me, at: start + j, text });
+          }
+          session.log.append(session.me, batch);
+        }
+      },
+      { count, textLength },
+    );
   }
 
   async close(): Promise<void> {

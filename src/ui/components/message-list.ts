@@ -46,7 +46,9 @@ export class MessageList extends LitElement {
   /** Bumped by the owner whenever entries or delivery states change. */
   declare version: number;
 
+  /** Follow the newest message. Only the reader's own scrolling turns this off or on. */
   private pinned = true;
+  private userScrolling = false;
   private shown: TimelineEntry[] = [];
 
   constructor() {
@@ -148,7 +150,13 @@ export class MessageList extends LitElement {
     return html`<div role="log" aria-label="Messages" aria-live="polite" aria-relevant="additions">
       ${this.shown.length === 0
         ? html`<p class="empty">No messages yet. Say hello!</p>`
-        : html`<lit-virtualizer scroller .layout=${LAYOUT} .items=${this.shown} .renderItem=${this.renderEntry} @scroll=${this.onScroll}></lit-virtualizer>`}
+        : html`<lit-virtualizer scroller .layout=${LAYOUT} .items=${this.shown} .renderItem=${this.renderEntry}
+            @scroll=${this.onScroll}
+            @wheel=${this.onUserScroll}
+            @touchstart=${this.onUserScroll}
+            @pointerdown=${this.onUserScroll}
+            @keydown=${this.onUserScroll}
+          ></lit-virtualizer>`}
     </div>`;
   }
 
@@ -169,10 +177,20 @@ export class MessageList extends LitElement {
     return this.renderRoot.querySelector('lit-virtualizer');
   }
 
+  // Programmatic scrolls (pinning, the virtualizer correcting estimates) fire `scroll`
+  // too, so only a scroll that follows user input may unpin or re-pin.
+  private readonly onUserScroll = (): void => {
+    this.userScrolling = true;
+  };
+
   private readonly onScroll = (event: Event): void => {
+    if (!this.userScrolling) return;
     const el = event.currentTarget as HTMLElement;
     this.pinned = el.scrollTop + el.clientHeight >= el.scrollHeight - 48;
+    clearTimeout(this.userScrollTimer);
+    this.userScrollTimer = setTimeout(() => (this.userScrolling = false), 250);
   };
+  private userScrollTimer: ReturnType<typeof setTimeout> | undefined;
 
   private readonly renderEntry = (entry: TimelineEntry) => {
     const name = this.nameOf(entry.author);

@@ -1,0 +1,123 @@
+/**
+ * History (issue 2, items 6–7): it survives reloads from IndexedDB, and a member who joins
+ * late or was away receives all of it from whoever is online — at sizes where stock
+ * y-webrtc never syncs (a single data-channel message over 256 KiB).
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAppServer, type AppServer } from '../helpers/app-server.js';
+import { launchChromium } from '../helpers/browser.js';
+import { ParleyUser } from '../helpers/parley-user.js';
+
+let browser: Browser;
+let app: AppServer;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  app = await startAppServer();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+async function waitForTimeline(user: ParleyUser, size: number, timeout = 60_000): Promise<void> {
+  await user.page.waitForFunction(
+    (size) => {
+      const app = document.querySelector('parley-app') as unknown as { client?: { get(id: string): { timeline: { entries: { kind: string }[] } } | undefined } };
+      const id = /^#\/c\/([0-9a-f]+)$/.exec(location.hash)?.[1] ?? '';
+      const entries = app.client?.get(id)?.timeline.entries ?? [];
+      return entries.filter((e) => e.kind === 'message').length >= size;
+    },
+    size,
+    { timeout, polling: 100 },
+  );
+}
+
+describe('history', () => {
+  it('reloading keeps every conversation and message', async () => {
+    const alice = await ParleyUser.create(browser, 'Alice');
+    await alice.start(app.url);
+    await alice.newConversation();
+    for (const text of ['first', 'second', 'third']) {
+      await alice.send(text);
+      await alice.waitForMessage(text);
+    }
+    await alice.log.locator('[data-status="waiting"]').nth(2).waitFor();
+    await alice.newConversation();
+    await alice.send('other room');
+    await alice.log.locator('[data-status="waiting"]').first().waitFor();
+
+    await alice.page.reload();
+    const conversations = alice.page.getByRole('navigation', { name: 'Conversations' }).getByRole('link');
+    await expect.poll(() => conversations.count()).toBe(2);
+    // The sidebar shows each conversation's newest message.
+    await alice.page.getByRole('link', { name: /third/ }).click();
+    for (const text of ['first', 'second', 'third']) await alice.waitForMessage(text);
+    await alice.page.getByRole('link', { name: /other room/ }).click();
+    await alice.waitForMessage('other room');
+    await alice.close();
+  });
+
+  it('a late joiner receives a 5,000-message history', async () => {
+    const alice = await ParleyUser.create(browser, 'Alice');
+    const bob = await ParleyUser.create(browser, 'Bob');
+    await alice.start(app.url);
+    const invite = await alice.newConversation();
+    await alice.seedMessages(5000);
+    await waitForTimeline(alice, 5000);
+
+    await bob.open(invite);
+    await bob.register();
+    await waitForTimeline(bob, 5000);
+    const info = await bob.timelineInfo();
+    expect(info.size).toBe(5000);
+    expect(info.first).toBe('message 1');
+    expect(info.last).toBe('message 5000');
+    await bob.waitForMessage('message 5000');
+    await alice.close();
+    await bob.close();
+  });
+
+  it('a late joiner receives 300 messages of 1,000 characters', async () => {
+    const alice = await ParleyUser.create(browser, 'Alice');
+    const bob = await ParleyUser.create(browser, 'Bob');
+    await alice.start(app.url);
+    const invite = await alice.newConversation();
+    await alice.seedMessages(300, 1000);
+    await waitForTimeline(alice, 300);
+
+    await bob.open(invite);
+    await bob.register();
+    await waitForTimeline(bob, 300);
+    const info = await bob.timelineInfo();
+    expect(info.size).toBe(300);
+    expect(info.last.length).toBe(1000);
+    expect(info.last.startsWith('message 300 x')).toBe(true);
+    await alice.close();
+    await bob.close();
+  });
+
+  it('a member who was closed while others chatted catches up when they return', async () => {
+    const alice = await ParleyUser.create(browser, 'Alice');
+    const bob = await ParleyUser.create(browser, 'Bob');
+    await alice.start(app.url);
+    const invite = await alice.newConversation();
+    await bob.open(invite);
+    await bob.register();
+    await bob.waitForPeers(1);
+    const conversationUrl = bob.page.url();
+    await bob.page.close();
+
+    for (let i = 1; i <= 30; i++) await alice.send(`while you were away ${i}`);
+    await alice.waitForMessage('while you were away 30');
+
+    bob.page = await bob.context.newPage();
+    await bob.open(conversationUrl);
+    await waitForTimeline(bob, 30);
+    await bob.waitForMessage('while you were away 30');
+    await alice.close();
+    await bob.close();
+  });
+});
