@@ -38,7 +38,7 @@ const PROTOCOL_ERROR = 1002;
 /** The reason field of a close frame holds at most 123 bytes. */
 const MAX_REASON = 120;
 
-const PONG = JSON.stringify({ type: 'pong' });
+const PONG = Buffer.from(JSON.stringify({ type: 'pong' }), 'utf8');
 
 function toBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
@@ -91,7 +91,7 @@ export class SignalSocket implements TopicSubscriber {
   }
 
   /** Sends a relayed frame unless this receiver is too far behind (then drops it). */
-  deliver(frame: string): boolean {
+  deliver(frame: Buffer): boolean {
     if (this.closing || this.ws.readyState !== WebSocket.OPEN) return false;
     // `bufferedAmount` counts bytes queued in `ws` and in the kernel-side socket buffer
     // of Node. Past the cap the receiver cannot keep up; buffering more would let one
@@ -100,7 +100,8 @@ export class SignalSocket implements TopicSubscriber {
       this.close(CloseCodes.policyViolation, 'slow consumer');
       return false;
     }
-    this.ws.send(frame);
+    // A text frame from shared bytes: `ws` does not copy or mask them on the server side.
+    this.ws.send(frame, { binary: false });
     return true;
   }
 

@@ -2,17 +2,19 @@
  * Topic registry behind a small interface, so a Redis-backed bus (ARCHITECTURE §6,
  * scale-out) can replace the in-memory one without touching socket handling.
  *
- * The bus serialises each publish once and hands the same string to every receiver:
- * a publish costs one `JSON.stringify` however many subscribers the topic has.
+ * The bus serialises each publish once and hands the same bytes to every receiver: a
+ * publish costs one `JSON.stringify` and one UTF-8 encoding however many subscribers the
+ * topic has (`ws` would otherwise encode a string again for every socket).
  */
 
 /** Something that can receive relayed frames; a signaling socket in practice. */
 export interface TopicSubscriber {
   /**
-   * Called with the serialised frame. Returns false when the frame was not sent (the
-   * subscriber is closing, or was just dropped as too slow). Must not throw.
+   * Called with the UTF-8 bytes of a JSON text frame, shared by all receivers and never
+   * to be modified. Returns false when the frame was not sent (the subscriber is
+   * closing, or was just dropped as too slow). Must not throw.
    */
-  deliver(frame: string): boolean;
+  deliver(frame: Buffer): boolean;
 }
 
 export interface TopicBus {
@@ -68,7 +70,7 @@ export class MemoryTopicBus implements TopicBus {
     if (subs === undefined) return 0;
     // Forward the message as received (y-webrtc peers rely on their extra fields) with
     // `clients` set by the server, overriding any value the sender put there.
-    const frame = JSON.stringify({ ...message, clients: subs.size });
+    const frame = Buffer.from(JSON.stringify({ ...message, clients: subs.size }), 'utf8');
     // No snapshot needed: a delivery may drop only the subscriber being visited (a slow
     // consumer), and deleting the current element of a Set during for-of is well defined.
     let delivered = 0;

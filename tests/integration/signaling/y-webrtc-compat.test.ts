@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LineProcess } from '../../helpers/signaling-process.js';
-import { startTestServer, type TestServer } from '../../helpers/signaling-server.js';
+import { startTestServer, waitUntil, type TestServer } from '../../helpers/signaling-server.js';
 
 interface PeerEvent {
   readonly event: 'ready' | 'peers' | 'text';
@@ -46,11 +46,15 @@ describe('stock y-webrtc against the Parley signaling server', () => {
     t = server;
     const signalingUrl = `ws://localhost:${server.server.port}/signal`;
     const room = `compat-${randomUUID()}`;
+    // Start B only once A has subscribed: if both announce at once, both dial, and
+    // y-webrtc's own glare handling then sometimes never connects (not a server issue).
     const a = LineProcess.spawnTsx(PEER_SCRIPT, [signalingUrl, room]);
+    peers.push(a);
+    await waitUntil(() => server.server.stats().topics === 1, 'A to subscribe', 20_000);
     const b = LineProcess.spawnTsx(PEER_SCRIPT, [signalingUrl, room]);
-    peers.push(a, b);
+    peers.push(b);
 
-    // Each side reports exactly one WebRTC peer and no BroadcastChannel peer.
+    // Each side reports exactly one connected WebRTC peer and no BroadcastChannel peer.
     const connected = (e: PeerEvent): boolean => e.event === 'peers' && e.webrtcPeers === 1;
     const [peersA, peersB] = await Promise.all([waitFor(a, 'a WebRTC peer on A', connected), waitFor(b, 'a WebRTC peer on B', connected)]);
     expect(parse(peersA)?.bcPeers).toBe(0);
