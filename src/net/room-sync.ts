@@ -21,6 +21,11 @@ const SYNC_STEP2 = 1;
 const SYNC_UPDATE = 2;
 const ACK_DELAY_MS = 30;
 
+/** User Timing marks, so benchmarks and DevTools can see where sync time goes. */
+const mark = (name: string): void => {
+  globalThis.performance?.mark?.(name);
+};
+
 export interface RoomSyncEvents {
   /** Number of links currently syncing this document changed. */
   onPeers?: (count: number) => void;
@@ -66,6 +71,7 @@ export class RoomSync {
   attach(link: PeerLink): void {
     if (this.destroyed || this.links.has(link)) return;
     this.links.set(link, { awarenessClients: new Set(), ackTimer: null, resyncRequested: false });
+    mark(`parley:sync-start:${this.topic}`);
     this.sendStep1(link);
     if (this.awareness.getLocalState() !== null) {
       this.send(link, FrameKinds.awareness, awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.awareness.clientID]));
@@ -132,14 +138,18 @@ export class RoomSync {
       } catch {
         return this.onViolation(link, 'malformed state vector');
       }
+      mark(`parley:step1-received:${this.topic}`);
       const encoder = encoding.createEncoder();
       encoding.writeVarUint(encoder, SYNC_STEP2);
       encoding.writeVarUint8Array(encoder, Y.encodeStateAsUpdate(this.doc, body));
       this.send(link, FrameKinds.sync, encoding.toUint8Array(encoder));
+      mark(`parley:step2-queued:${this.topic}`);
       return;
     }
     if (type !== SYNC_STEP2 && type !== SYNC_UPDATE) return this.onViolation(link, `unknown sync message ${type}`);
+    if (type === SYNC_STEP2) mark(`parley:step2-received:${this.topic}`);
     const verdict = checkUpdate(this.doc, body);
+    if (type === SYNC_STEP2) mark(`parley:step2-checked:${this.topic}`);
     if (!verdict.ok) {
       if (verdict.reason === 'gap') {
         // Missing history: ask this peer for everything we lack rather than parking structs.
@@ -160,6 +170,7 @@ export class RoomSync {
       this.scheduleAck(link, state);
     }
     if (type === SYNC_STEP2) {
+      mark(`parley:step2-applied:${this.topic}`);
       state.resyncRequested = false;
       this.events.onSynced?.();
     }

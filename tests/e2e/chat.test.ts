@@ -48,7 +48,9 @@ describe('chat between isolated browsers', () => {
   });
 
   it('three members sync, each seeing the others', async () => {
-    const [alice, bob, carol] = await Promise.all(['Alice', 'Bob', 'Carol'].map((n) => ParleyUser.create(browser, n)));
+    const alice = await ParleyUser.create(browser, 'Alice');
+    const bob = await ParleyUser.create(browser, 'Bob');
+    const carol = await ParleyUser.create(browser, 'Carol');
     await alice.start(app.url);
     const invite = await alice.newConversation();
     for (const user of [bob, carol]) {

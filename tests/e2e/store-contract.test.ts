@@ -1,0 +1,49 @@
+/**
+ * The IndexedDB stores meet the storage contract, in real Chromium (ARCHITECTURE §9). The
+ * contract module is bundled with Vite and run inside a page of the app's origin.
+ */
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { build, type Rollup } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAppServer, type AppServer } from '../helpers/app-server.js';
+import { launchChromium } from '../helpers/browser.js';
+import { storeContractCases } from '../contracts/store-contract.js';
+
+let browser: Browser;
+let app: AppServer;
+let bundle: string;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  app = await startAppServer();
+  const out = (await build({
+    configFile: false,
+    logLevel: 'warn',
+    build: {
+      write: false,
+      minify: false,
+      lib: { entry: path.resolve('tests/contracts/browser-entry.ts'), formats: ['iife'], name: 'contract' },
+    },
+  })) as Rollup.RollupOutput[] | Rollup.RollupOutput;
+  const output = Array.isArray(out) ? out[0]! : out;
+  bundle = (output.output.find((o) => o.type === 'chunk') as Rollup.OutputChunk).code;
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+describe('IndexedDB stores: storage contract', () => {
+  it('passes every contract case in Chromium', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${app.url}/healthz`);
+    await page.addScriptTag({ content: bundle });
+    const results = await page.evaluate(() => (window as unknown as { contract: { runStoreContract(): Promise<{ name: string; error: string | null }[]> } }).contract.runStoreContract());
+    expect(results.map((r) => r.name)).toEqual(storeContractCases.map((c) => c.name));
+    expect(results.filter((r) => r.error !== null)).toEqual([]);
+    await context.close();
+  });
+});
