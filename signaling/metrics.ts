@@ -2,6 +2,13 @@
  * Counters for the signaling endpoint. One instance per server (no module-level state),
  * read by `/metrics` and by tests.
  */
+import { CloseCodes } from '../src/core/wire/signaling.js';
+
+/**
+ * Close codes reported under their own label. Clients may close with any of ~2,000 valid
+ * codes; counting each separately would let one client mint unbounded metric series.
+ */
+const LABELLED_CLOSE_CODES: ReadonlySet<number> = new Set<number>([...Object.values(CloseCodes), 1002, 1005, 1006, 1011]);
 
 /** Live gauges the hub reports on demand. */
 export interface SignalStats {
@@ -22,15 +29,20 @@ export class SignalMetrics {
   messagesRelayed = 0;
   /** Sockets terminated for not answering a ping. */
   heartbeatTimeouts = 0;
-  /** Closes by close code: the code the server sent, or the one the client sent first. */
-  readonly closesByCode = new Map<number, number>();
+  /**
+   * Closes by close code: the code the server sent, or the one the client sent first.
+   * Codes outside a fixed known set are counted under `"other"`.
+   */
+  readonly closesByCode = new Map<string, number>();
 
   recordClose(code: number): void {
-    this.closesByCode.set(code, (this.closesByCode.get(code) ?? 0) + 1);
+    const label = LABELLED_CLOSE_CODES.has(code) ? String(code) : 'other';
+    this.closesByCode.set(label, (this.closesByCode.get(label) ?? 0) + 1);
   }
 
-  closes(code: number): number {
-    return this.closesByCode.get(code) ?? 0;
+  /** Closes counted under `code` (a number, or `'other'`). */
+  closes(code: number | 'other'): number {
+    return this.closesByCode.get(String(code)) ?? 0;
   }
 }
 
@@ -49,7 +61,7 @@ export function renderPrometheus(metrics: SignalMetrics, stats: SignalStats): st
   metric(lines, 'parley_signal_publishes_total', 'counter', 'Publish messages received.', [['', metrics.publishes]]);
   metric(lines, 'parley_signal_messages_relayed_total', 'counter', 'Frames relayed to subscribers.', [['', metrics.messagesRelayed]]);
   metric(lines, 'parley_signal_heartbeat_timeouts_total', 'counter', 'Sockets terminated after a missed ping.', [['', metrics.heartbeatTimeouts]]);
-  const closes = [...metrics.closesByCode].sort(([a], [b]) => a - b).map(([code, n]) => [`{code="${code}"}`, n] as const);
+  const closes = [...metrics.closesByCode].sort(([a], [b]) => a.localeCompare(b)).map(([code, n]) => [`{code="${code}"}`, n] as const);
   metric(lines, 'parley_signal_closes_total', 'counter', 'Closed signaling sockets by close code.', closes);
   return `${lines.join('\n')}\n`;
 }

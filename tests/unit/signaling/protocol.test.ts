@@ -111,6 +111,20 @@ describe('signaling protocol (y-webrtc compatible)', () => {
     expect(await b.next((m) => m.type === 'publish')).toMatchObject({ clients: 1 });
   });
 
+  it('counts client close codes outside the known set under "other" (bounded metric labels)', async () => {
+    const a = await open();
+    const b = await open();
+    a.ws.close(4123, 'custom');
+    b.ws.close(1000);
+    await Promise.all([a.closed, b.closed]);
+    await waitUntil(() => t.server.stats().sockets === 0, 'both closes');
+    expect(t.server.metrics.closes('other')).toBe(1);
+    expect(t.server.metrics.closes(1000)).toBe(1);
+    const text = await (await fetch(`${t.httpUrl}/metrics`)).text();
+    expect(text).toContain('parley_signal_closes_total{code="other"} 1');
+    expect(text).not.toContain('4123');
+  });
+
   it('never logs or exposes payloads or topic names (ARCHITECTURE §1: the server is blind)', async () => {
     const marker = 'SECRET-PAYLOAD-7f3e';
     const [a, b] = [await open(), await open()];
