@@ -2,12 +2,11 @@
  * The IndexedDB stores meet the storage contract, in real Chromium (ARCHITECTURE §9). The
  * contract module is bundled with Vite and run inside a page of the app's origin.
  */
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { build, type Rollup } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppServer, type AppServer } from '../helpers/app-server.js';
 import { launchChromium } from '../helpers/browser.js';
+import { bundleForBrowser } from '../helpers/bundle.js';
 import { storeContractCases } from '../contracts/store-contract.js';
 
 let browser: Browser;
@@ -17,17 +16,7 @@ let bundle: string;
 beforeAll(async () => {
   browser = await launchChromium();
   app = await startAppServer();
-  const out = (await build({
-    configFile: false,
-    logLevel: 'warn',
-    build: {
-      write: false,
-      minify: false,
-      lib: { entry: path.resolve('tests/contracts/browser-entry.ts'), formats: ['iife'], name: 'contract' },
-    },
-  })) as Rollup.RollupOutput[] | Rollup.RollupOutput;
-  const output = Array.isArray(out) ? out[0]! : out;
-  bundle = (output.output.find((o) => o.type === 'chunk') as Rollup.OutputChunk).code;
+  bundle = await bundleForBrowser('tests/contracts/browser-entry.ts', 'contract');
 });
 
 afterAll(async () => {

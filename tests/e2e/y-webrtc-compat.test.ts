@@ -1,0 +1,55 @@
+/**
+ * A stock y-webrtc `WebrtcProvider`, unmodified, syncs through Parley's signaling server in
+ * two isolated browser contexts (issue 2: compatibility with the reference protocol).
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAppServer, type AppServer } from '../helpers/app-server.js';
+import { launchChromium } from '../helpers/browser.js';
+import { bundleForBrowser } from '../helpers/bundle.js';
+
+let browser: Browser;
+let app: AppServer;
+let bundle: string;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  app = await startAppServer();
+  bundle = await bundleForBrowser('tests/fixtures/y-webrtc-client.ts', 'ywebrtc');
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+async function clientPage(room: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${app.url}/healthz`);
+  await page.addScriptTag({ content: bundle });
+  await page.evaluate(
+    ({ url, room }) => {
+      (window as unknown as { client: unknown }).client = (window as unknown as { ywebrtc: { start(u: string, r: string): unknown } }).ywebrtc.start(url, room);
+    },
+    { url: app.url.replace('http', 'ws') + '/signal', room },
+  );
+  return page;
+}
+
+type ClientWindow = { client: { insert(s: string): void; read(): string; peers(): number } };
+
+describe('stock y-webrtc through our server', () => {
+  it('two isolated browsers sync over WebRTC found through /signal', async () => {
+    const room = `compat-${Date.now()}`;
+    const a = await clientPage(room);
+    const b = await clientPage(room);
+    await a.waitForFunction(() => (window as unknown as ClientWindow).client.peers() === 1, null, { timeout: 30_000 });
+    await b.waitForFunction(() => (window as unknown as ClientWindow).client.peers() === 1, null, { timeout: 30_000 });
+    await a.evaluate(() => (window as unknown as ClientWindow).client.insert('hello from a stock client'));
+    await b.waitForFunction(() => (window as unknown as ClientWindow).client.read() === 'hello from a stock client', null, { timeout: 20_000 });
+    expect(await b.evaluate(() => (window as unknown as ClientWindow).client.read())).toBe('hello from a stock client');
+    expect(app.server.stats().topics).toBeGreaterThanOrEqual(1);
+    await a.context().close();
+    await b.context().close();
+  });
+});
