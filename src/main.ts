@@ -2,11 +2,13 @@
  * Composition root (ARCHITECTURE §9): read config, build every part, mount <parley-app>.
  * Nothing else in the app constructs stores, sockets or peers.
  */
+import { accountHandshake } from './client/account.js';
 import { ParleyClient } from './client/parley-client.js';
+import { VerifyKeyCache } from './core/identity/keys.js';
 import { Mesh } from './net/mesh.js';
 import { SignalingClient } from './net/signaling-client.js';
 import { SimplePeerTransport } from './net/simple-peer-transport.js';
-import { IdbConversationStore, IdbOutboxStore, IdbProfileStore, openAppDatabase } from './store/app-db.js';
+import { IdbAccountStore, IdbConversationStore, IdbOutboxStore, openAppDatabase } from './store/app-db.js';
 import { IdbDocStore } from './store/doc-store.js';
 import './ui/app-shell.js';
 
@@ -38,12 +40,17 @@ async function boot(): Promise<void> {
   const config = await loadConfig();
   const db = await openAppDatabase();
   const signaling = new SignalingClient({ url: config.serverUrl });
+  const verifyKeys = new VerifyKeyCache();
+  // The mesh is built before the account may exist; the handshake reads it when a peer connects.
+  let client: ParleyClient | null = null;
   const mesh = new Mesh({
     signaling,
+    handshake: accountHandshake(() => client?.account ?? null, verifyKeys),
     createTransport: ({ initiator, onSignal }) => new SimplePeerTransport({ initiator, iceServers: config.iceServers, onSignal }),
   });
-  const client = new ParleyClient({
-    profiles: new IdbProfileStore(db),
+  client = new ParleyClient({
+    accounts: new IdbAccountStore(db),
+    verifyKeys,
     conversations: new IdbConversationStore(db),
     outbox: new IdbOutboxStore(db),
     docs: new IdbDocStore(),

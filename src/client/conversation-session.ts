@@ -1,30 +1,31 @@
 /**
- * One open conversation: its document, timeline, presence and the local send path.
+ * One open conversation: its signed document, timeline, presence and the local send path.
  *
- * Send path (ARCHITECTURE §7): the event is applied to the doc at once (peers and the
- * screen see it immediately) and written to the outbox with strict durability in parallel.
- * It is *acknowledged* — shown as saved — only when that commit completes. Applying first
- * keeps the fsync out of the send→render latency without weakening the guarantee: an event
- * whose commit never completed was never shown as saved. On start-up, outbox entries the
- * doc lacks are applied again.
+ * Send path (ARCHITECTURE §7): the event goes to the outbox (strict durability) and, in
+ * parallel, is signed and applied to the doc, so peers and the screen see it at once. It is
+ * *acknowledged* — shown as saved — only when the outbox commit completes. Keeping the
+ * fsync out of the send→render path does not weaken the guarantee: an event whose commit
+ * never completed was never shown as saved. On start-up, outbox entries the doc lacks are
+ * signed again for their new placement and applied.
  */
 import { ObservableV2 } from 'lib0/observable';
 import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
+import { conversationSchema } from '../core/authorship/schema.js';
 import { fromBase64Url, toBase64Url } from '../core/bytes.js';
-import { ConversationLog } from '../core/conversation.js';
-import { createEvent, nextTimestamp, type ConversationEvent, type EventDraft } from '../core/events.js';
+import { createEvent, nextTimestamp, type EventDraft, type UnsignedEvent } from '../core/events.js';
 import type { DeviceId, EventId, Topic } from '../core/ids.js';
+import type { IdentityId, VerifyKeyCache } from '../core/identity/keys.js';
 import { inviteUrl } from '../core/invite.js';
 import type { ConversationKeys } from '../core/keys.js';
 import { Timeline, type TimelineEntry } from '../core/timeline.js';
 import type { RoomSync } from '../net/room-sync.js';
-import type { ConversationRecord, OutboxStore, PersistedDoc, Profile } from '../store/types.js';
+import type { Account, ConversationRecord, OutboxStore, PersistedDoc } from '../store/types.js';
 import { DeliveryTracker, type DeliveryState } from './delivery.js';
 import { SendFailedError } from './errors.js';
+import { LOCAL_ORIGIN, SyncedDoc } from './synced-doc.js';
 
-/** Transaction origin of this device's own writes. */
-export const LOCAL_ORIGIN = Symbol('parley-local');
+export { LOCAL_ORIGIN } from './synced-doc.js';
 const TYPING_TTL_MS = 4_000;
 
 export interface PresenceState {
@@ -45,17 +46,20 @@ export type SessionEvents = {
 export interface SessionParts {
   readonly record: ConversationRecord;
   readonly keys: ConversationKeys;
-  readonly profile: Profile;
+  readonly account: Account;
   readonly outbox: OutboxStore;
+  readonly verifyKeys: VerifyKeyCache;
   readonly appUrl: string;
   readonly now: () => number;
+  /** Identities whose devices may not join and whose events are hidden. */
+  readonly isBlocked: (identity: IdentityId) => boolean;
 }
 
 export class ConversationSession extends ObservableV2<SessionEvents> {
-  readonly doc = new Y.Doc({ gc: true });
-  readonly log = new ConversationLog(this.doc);
+  readonly synced: SyncedDoc;
   readonly timeline = new Timeline();
-  readonly awareness = new Awareness(this.doc);
+  /** Presence uses its own client id, so the doc's client id is not revealed before it writes. */
+  readonly awareness = new Awareness(new Y.Doc());
   readonly delivery = new DeliveryTracker();
   private persisted: PersistedDoc | null = null;
   private sync: RoomSync | null = null;
@@ -68,10 +72,21 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   constructor(private readonly parts: SessionParts) {
     super();
     this.record = parts.record;
-    this.unobserve = this.log.observe((events) => this.onEvents(events));
-    this.doc.getMap('members').observe(() => this.changed());
-    this.awareness.setLocalState({ device: parts.profile.deviceId, name: parts.profile.name, typingAt: 0 } satisfies PresenceState);
+    const peer = parts.record.peer as IdentityId | undefined;
+    const me = parts.account.identity.sign;
+    const admits =
+      parts.record.kind === 'direct' && peer
+        ? (identity: IdentityId) => identity === me || identity === peer
+        : (identity: IdentityId) => !parts.isBlocked(identity);
+    this.synced = new SyncedDoc({ account: parts.account, schema: conversationSchema(admits), keys: parts.verifyKeys, now: parts.now, admitsPeer: (p) => !parts.isBlocked(p.identity) });
+    this.unobserve = this.synced.log.observe((events) => this.onEvents(events));
+    this.synced.directory.onChange(() => this.changed());
+    this.awareness.setLocalState({ device: parts.account.device.id, name: parts.account.name, typingAt: 0 } satisfies PresenceState);
     this.awareness.on('change', () => this.changed());
+  }
+
+  get doc(): Y.Doc {
+    return this.synced.doc;
   }
 
   /** Increments on every change; views pass it down so components re-render. */
@@ -84,11 +99,15 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   }
 
   get me(): DeviceId {
-    return this.parts.profile.deviceId;
+    return this.parts.account.device.id;
   }
 
   get inviteLink(): string {
     return inviteUrl(this.parts.appUrl, secretOf(this.record));
+  }
+
+  get isDirect(): boolean {
+    return this.record.kind === 'direct';
   }
 
   get peerCount(): number {
@@ -97,13 +116,27 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
 
   get title(): string {
     if (this.record.title) return this.record.title;
-    const others = [...this.log.members.entries()].filter(([id]) => id !== this.me).map(([, m]) => m.name);
-    return others.length > 0 ? others.join(', ') : 'New conversation';
+    const names = new Set<string>();
+    for (const [device, member] of this.synced.directory.members()) {
+      if (member.cert.identity.sign !== this.parts.account.identity.sign) names.add(this.memberName(device));
+    }
+    return names.size > 0 ? [...names].join(', ') : 'New conversation';
   }
 
+  /** The name a device's signed member record gives (its identity's chosen name). */
   memberName(device: DeviceId): string {
-    if (device === this.me) return this.parts.profile.name;
-    return this.log.members.get(device)?.name ?? 'Someone';
+    if (device === this.me) return this.parts.account.name;
+    const record = this.synced.log.members.get(device);
+    return record?.name ?? 'Someone';
+  }
+
+  identityOf(device: DeviceId): IdentityId | null {
+    return this.synced.directory.identityOf(device);
+  }
+
+  /** True for events written by any device of this user. */
+  isMine(device: DeviceId): boolean {
+    return device === this.me || this.identityOf(device) === this.parts.account.identity.sign;
   }
 
   deliveryState(id: EventId): DeliveryState {
@@ -116,8 +149,8 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     for (const [client, state] of this.awareness.getStates()) {
       if (client === this.awareness.clientID) continue;
       const p = state as Partial<PresenceState>;
-      if (typeof p.typingAt === 'number' && p.typingAt > 0 && now - p.typingAt < TYPING_TTL_MS && typeof p.name === 'string') {
-        names.push(p.name.slice(0, 64));
+      if (typeof p.typingAt === 'number' && p.typingAt > 0 && now - p.typingAt < TYPING_TTL_MS && typeof p.device === 'string') {
+        names.push(this.memberName(p.device as DeviceId));
       }
     }
     return names;
@@ -128,10 +161,10 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     this.persisted = persisted;
     // Stored updates arrive as one transaction, which `observe` folds into the timeline.
     await persisted.whenLoaded;
+    const joined = await this.synced.ensureMember(this.parts.account.name, this.parts.account.avatar);
     await this.replayOutbox();
-    if (!this.log.members.has(this.me)) {
-      this.log.members.set(this.me, { name: this.parts.profile.name, at: this.parts.now() });
-      this.appendLocal({ kind: 'join', name: this.parts.profile.name });
+    if (joined && !this.timeline.has(this.me as unknown as EventId) && !this.hasJoinEvent()) {
+      await this.appendLocal({ kind: 'join', name: this.parts.account.name });
     }
     this.sync = attach(this);
     this.sync.events = {
@@ -166,13 +199,25 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     }
   }
 
+  /** Re-folds the timeline, e.g. after blocking someone whose events must disappear. */
+  refilter(): void {
+    const fresh = new Timeline();
+    fresh.add(this.synced.log.readAll().filter((e) => this.visible(e.author)));
+    (this as { timeline: Timeline }).timeline = fresh;
+    this.changed();
+  }
+
   override async destroy(): Promise<void> {
     if (this.typingTimer) clearTimeout(this.typingTimer);
     this.unobserve();
     this.awareness.destroy();
     await this.persisted?.destroy();
-    this.doc.destroy();
+    this.synced.destroy();
     super.destroy();
+  }
+
+  private hasJoinEvent(): boolean {
+    return this.timeline.entries.some((e) => e.kind === 'join' && e.author === this.me);
   }
 
   private changed(): void {
@@ -183,11 +228,13 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   private async appendLocal(draft: EventDraft): Promise<EventId> {
     const event = createEvent(draft, this.me, nextTimestamp(this.parts.now(), this.timeline.latestAt));
     this.delivery.track(event.id, 'saving', null);
-    const [itemId] = this.log.append(this.me, [event], LOCAL_ORIGIN);
-    this.delivery.track(event.id, 'saving', itemId ?? null);
+    // The outbox write starts first and runs while the event is signed and applied.
+    const saved = this.parts.outbox.add({ id: event.id, conversation: this.id, event, createdAt: this.parts.now() });
+    const { ids } = await this.synced.writer.appendEvents([event], LOCAL_ORIGIN);
+    this.delivery.track(event.id, 'saving', ids[0] ?? null);
     this.changed();
     try {
-      await this.parts.outbox.add({ id: event.id, conversation: this.id, event, createdAt: this.parts.now() });
+      await saved;
     } catch (cause) {
       this.delivery.failed(event.id);
       this.changed();
@@ -203,10 +250,9 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   private async replayOutbox(): Promise<void> {
     const entries = await this.parts.outbox.list(this.id);
     if (entries.length === 0) return;
-    const missing: ConversationEvent[] = [];
-    for (const entry of entries) if (!this.timeline.has(entry.event.id)) missing.push(entry.event);
-    if (missing.length > 0) this.log.append(this.me, missing, LOCAL_ORIGIN);
-    const located = this.log.locate(this.me, new Set(entries.map((e) => e.id)));
+    const missing: UnsignedEvent[] = entries.filter((e) => !this.timeline.has(e.event.id)).map((e) => e.event);
+    if (missing.length > 0) await this.synced.writer.appendEvents(missing, LOCAL_ORIGIN);
+    const located = this.synced.log.locate(this.me, new Set(entries.map((e) => e.id)));
     for (const entry of entries) this.delivery.track(entry.id, 'waiting', located.get(entry.id) ?? null);
   }
 
@@ -221,9 +267,15 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     }
   }
 
-  private onEvents(events: ConversationEvent[]): void {
+  private visible(author: DeviceId): boolean {
+    const identity = this.identityOf(author);
+    return identity === null || !this.parts.isBlocked(identity);
+  }
+
+  private onEvents(events: UnsignedEvent[]): void {
     const before = this.timeline.last();
-    const change = this.timeline.add(events);
+    const shown = events.some((e) => !this.visible(e.author)) ? events.filter((e) => this.visible(e.author)) : events;
+    const change = this.timeline.add(shown);
     if (change.added === 0 && !change.updated) return;
     const after = this.timeline.last();
     if (after && after !== before) this.emit('preview', [after]);

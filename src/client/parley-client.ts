@@ -1,34 +1,41 @@
 /**
- * The application service the UI talks to: registration, the conversation list, creating
- * and joining conversations. It composes storage and the sync engine; it owns no DOM.
+ * The application service the UI talks to: the account, the conversation list, creating
+ * and joining conversations, contacts. It composes storage and the sync engine; it owns no
+ * DOM.
  */
 import { ObservableV2 } from 'lib0/observable';
-import { randomBytes } from '../core/bytes.js';
+import { fromBase64Url, randomBytes } from '../core/bytes.js';
 import { MAX_NAME } from '../core/events.js';
-import { newDeviceId, type Topic } from '../core/ids.js';
+import type { Topic } from '../core/ids.js';
+import { derivePairSecret } from '../core/identity/pairwise.js';
+import type { IdentityId, PublicIdentity, VerifyKeyCache } from '../core/identity/keys.js';
 import { parseInvite } from '../core/invite.js';
 import { deriveConversationKeys, SECRET_BYTES } from '../core/keys.js';
 import type { TimelineEntry } from '../core/timeline.js';
 import type { Mesh } from '../net/mesh.js';
 import type { SignalingClient, SignalingStatus } from '../net/signaling-client.js';
-import type { ConversationRecord, ConversationStore, DocStore, OutboxStore, Profile, ProfileStore } from '../store/types.js';
+import type { Account, AccountStore, ConversationRecord, ConversationStore, DocStore, OutboxStore } from '../store/types.js';
+import { createAccount } from './account.js';
+import { ContactBook } from './contact-book.js';
 import { ConversationSession, recordSecret, secretOf } from './conversation-session.js';
 import { ClientError, NotRegisteredError, StorageFailedError } from './errors.js';
+import { SelfSession } from './self-session.js';
 
 export interface ClientParts {
-  readonly profiles: ProfileStore;
+  readonly accounts: AccountStore;
   readonly conversations: ConversationStore;
   readonly outbox: OutboxStore;
   readonly docs: DocStore;
   readonly signaling: SignalingClient;
   readonly mesh: Mesh;
-  /** Base URL invite links point at. */
+  readonly verifyKeys: VerifyKeyCache;
+  /** Base URL invite and contact links point at. */
   readonly appUrl: string;
   readonly now?: () => number;
 }
 
 export type ClientEvents = {
-  /** Profile, the conversation list or the connection changed. */
+  /** Account, the conversation list, contacts or the connection changed. */
   changed: () => void;
   /** Something failed that the user should hear about. */
   error: (error: Error) => void;
@@ -37,15 +44,20 @@ export type ClientEvents = {
 export interface ConversationSummary {
   readonly id: Topic;
   readonly title: string;
+  readonly direct: boolean;
+  readonly verified: boolean;
   readonly lastText: string;
   readonly lastAuthor: string;
   readonly lastAt: number;
 }
 
 const PREVIEW_CHARS = 120;
+const SELF_DOC = 'self';
 
 export class ParleyClient extends ObservableV2<ClientEvents> {
-  private me: Profile | null = null;
+  private me: Account | null = null;
+  private selfSession: SelfSession | null = null;
+  private book: ContactBook | null = null;
   private readonly sessions = new Map<Topic, ConversationSession>();
   private readonly opening = new Map<Topic, Promise<ConversationSession>>();
   private readonly now: () => number;
@@ -56,57 +68,84 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     parts.signaling.on('status', this.onStatus);
   }
 
-  get profile(): Profile | null {
+  get account(): Account | null {
     return this.me;
+  }
+
+  get contacts(): ContactBook {
+    if (!this.book) throw new NotRegisteredError();
+    return this.book;
+  }
+
+  get self(): SelfSession | null {
+    return this.selfSession;
   }
 
   get connection(): SignalingStatus {
     return this.parts.signaling.status;
   }
 
-  /** Loads the profile and opens every stored conversation, newest first. */
+  /** Loads the account and opens the self doc and every stored conversation. */
   async start(): Promise<void> {
-    this.me = await this.parts.profiles.get();
+    this.me = await this.parts.accounts.get();
     if (!this.me) return;
-    await this.openAll();
+    await this.startAccount();
   }
 
-  async register(name: string): Promise<Profile> {
+  async register(name: string, avatar?: string): Promise<Account> {
     const clean = name.trim();
     if (clean.length === 0) throw new ClientError('Enter a name.');
     if (clean.length > MAX_NAME) throw new ClientError(`Names are at most ${MAX_NAME} characters.`);
     if (this.me) return this.me;
-    const profile: Profile = { deviceId: newDeviceId(), name: clean, createdAt: this.now() };
+    const account = await createAccount(clean, this.now(), avatar);
     try {
-      await this.parts.profiles.put(profile);
+      await this.parts.accounts.put(account);
     } catch (cause) {
-      throw new StorageFailedError('Could not save your profile on this device.', { cause });
+      throw new StorageFailedError('Could not save your account on this device.', { cause });
     }
-    this.me = profile;
+    this.me = account;
     this.emit('changed', []);
-    await this.openAll();
-    return profile;
+    await this.startAccount();
+    return account;
   }
 
   async createConversation(title = ''): Promise<ConversationSession> {
-    return this.adopt(randomBytes(SECRET_BYTES), title);
+    return this.adopt(randomBytes(SECRET_BYTES), { title, kind: 'group' });
   }
 
   /** Joins from an invite link or its fragment; throws InvalidInviteError for bad text. */
   async join(invite: string): Promise<ConversationSession> {
-    return this.adopt(parseInvite(invite), '');
+    return this.adopt(parseInvite(invite), { title: '', kind: 'group' });
+  }
+
+  /** The 1:1 conversation with an identity: its secret comes from X25519 between us. */
+  async openDirect(peer: PublicIdentity): Promise<ConversationSession> {
+    const account = this.requireAccount();
+    if (!account.identityKeys) throw new ClientError('Add contacts from the device where you created your account.');
+    const secret = await derivePairSecret({ public: account.identity, ...account.identityKeys }, peer);
+    return this.adopt(secret, { title: '', kind: 'direct', peer: peer.sign });
   }
 
   get(id: Topic): ConversationSession | undefined {
     return this.sessions.get(id);
   }
 
+  /** The open 1:1 conversation with an identity, if any. */
+  directWith(identity: IdentityId): ConversationSession | undefined {
+    for (const s of this.sessions.values()) if (s.isDirect && s.record.peer === identity) return s;
+    return undefined;
+  }
+
   list(): ConversationSummary[] {
     const out: ConversationSummary[] = [];
     for (const s of this.sessions.values()) {
+      const contact = s.isDirect && s.record.peer ? this.book?.get(s.record.peer as IdentityId) : null;
+      if (contact?.state === 'blocked') continue;
       out.push({
         id: s.id,
-        title: s.title,
+        title: contact ? contact.name : s.title,
+        direct: s.isDirect,
+        verified: contact?.verified ?? false,
         lastText: s.record.lastText ?? '',
         lastAuthor: s.record.lastAuthor ?? '',
         lastAt: s.record.lastAt ?? s.record.createdAt,
@@ -117,31 +156,97 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
 
   override async destroy(): Promise<void> {
     this.parts.signaling.off('status', this.onStatus);
+    this.book?.destroy();
     await Promise.all([...this.sessions.values()].map((s) => s.destroy()));
+    await this.selfSession?.destroy();
     this.sessions.clear();
     super.destroy();
   }
 
+  private requireAccount(): Account {
+    if (!this.me) throw new NotRegisteredError();
+    return this.me;
+  }
+
   private readonly onStatus = (): void => this.emit('changed', []);
+
+  private async startAccount(): Promise<void> {
+    const account = this.requireAccount();
+    const selfKeys = await deriveConversationKeys(fromBase64Url(account.selfSecret)!);
+    const self = new SelfSession(selfKeys, account, this.parts.verifyKeys, this.now);
+    this.selfSession = self;
+    await self.open(this.parts.docs.open(SELF_DOC, self.synced.doc), (s) =>
+      this.parts.mesh.addRoom(selfKeys, s.synced.doc, s.awareness, s.synced.policy),
+    );
+    const book = new ContactBook({
+      account,
+      self,
+      signaling: this.parts.signaling,
+      verifyKeys: this.parts.verifyKeys,
+      appUrl: this.parts.appUrl,
+      now: this.now,
+      openDirect: (peer) => this.openDirect(peer),
+      hasJoined: (identity) => this.hasJoined(identity),
+    });
+    this.book = book;
+    book.on('changed', () => this.emit('changed', []));
+    book.on('blocked', () => {
+      for (const s of this.sessions.values()) s.refilter();
+    });
+    self.on('changed', () => void this.adoptFromSelf());
+    await this.openAll();
+    await book.start();
+    this.emit('changed', []);
+  }
+
+  private hasJoined(identity: IdentityId): boolean {
+    const session = this.directWith(identity);
+    if (!session) return false;
+    for (const [, member] of session.synced.directory.members()) if (member.cert.identity.sign === identity) return true;
+    return false;
+  }
 
   private async openAll(): Promise<void> {
     const records = await this.parts.conversations.list();
     records.sort((a, b) => (b.lastAt ?? b.createdAt) - (a.lastAt ?? a.createdAt));
     await Promise.all(records.map((r) => this.open(r)));
+    await this.adoptFromSelf();
   }
 
-  private async adopt(secret: Uint8Array, title: string): Promise<ConversationSession> {
-    if (!this.me) throw new NotRegisteredError();
+  /** Conversations another device of this user added reach this one through the self doc. */
+  private async adoptFromSelf(): Promise<void> {
+    const self = this.selfSession;
+    if (!self) return;
+    for (const entry of self.conversations()) {
+      const secret = fromBase64Url(entry.secret);
+      if (!secret || secret.length !== SECRET_BYTES) continue;
+      const keys = await deriveConversationKeys(secret);
+      if (this.sessions.has(keys.topic) || this.opening.has(keys.topic)) continue;
+      await this.adopt(secret, { title: entry.title, kind: entry.kind, ...(entry.peer ? { peer: entry.peer } : {}) }).catch((error) =>
+        this.emit('error', [error as Error]),
+      );
+    }
+  }
+
+  private async adopt(secret: Uint8Array, shape: Pick<ConversationRecord, 'title' | 'kind' | 'peer'>): Promise<ConversationSession> {
+    this.requireAccount();
     const keys = await deriveConversationKeys(secret);
     const existing = this.sessions.get(keys.topic) ?? (await this.opening.get(keys.topic));
     if (existing) return existing;
-    const record: ConversationRecord = { id: keys.topic, secret: recordSecret(secret), title, createdAt: this.now() };
+    const record: ConversationRecord = { id: keys.topic, secret: recordSecret(secret), createdAt: this.now(), ...shape };
     try {
       await this.parts.conversations.put(record);
     } catch (cause) {
       throw new StorageFailedError('Could not save the conversation on this device.', { cause });
     }
-    return this.open(record);
+    const session = await this.open(record);
+    await this.selfSession?.setConversation(record.id, {
+      secret: record.secret,
+      title: record.title,
+      kind: record.kind ?? 'group',
+      ...(record.peer ? { peer: record.peer as IdentityId } : {}),
+    });
+    return session;
   }
 
   private open(record: ConversationRecord): Promise<ConversationSession> {
@@ -153,14 +258,23 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
   }
 
   private async openNow(record: ConversationRecord): Promise<ConversationSession> {
-    const profile = this.me;
-    if (!profile) throw new NotRegisteredError();
+    const account = this.requireAccount();
     const keys = await deriveConversationKeys(secretOf(record));
-    const session = new ConversationSession({ record, keys, profile, outbox: this.parts.outbox, appUrl: this.parts.appUrl, now: this.now });
+    const session = new ConversationSession({
+      record,
+      keys,
+      account,
+      outbox: this.parts.outbox,
+      verifyKeys: this.parts.verifyKeys,
+      appUrl: this.parts.appUrl,
+      now: this.now,
+      isBlocked: (identity) => this.book?.isBlocked(identity) ?? false,
+    });
     session.on('error', (error) => this.emit('error', [error]));
     session.on('preview', (entry) => this.savePreview(session, entry));
+    session.synced.directory.onChange(() => this.emit('changed', []));
     this.sessions.set(record.id, session);
-    await session.open(this.parts.docs.open(record.id, session.doc), (s) => this.parts.mesh.addRoom(keys, s.doc, s.awareness));
+    await session.open(this.parts.docs.open(record.id, session.doc), (s) => this.parts.mesh.addRoom(keys, s.doc, s.awareness, s.synced.policy));
     this.emit('changed', []);
     return session;
   }

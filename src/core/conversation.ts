@@ -13,8 +13,11 @@
  * noticing k new events is O(k), whatever the history length.
  */
 import * as Y from 'yjs';
+import { rootName } from './authorship/decoded-update.js';
 import { parseEvent, type ConversationEvent } from './events.js';
 import { isId, type DeviceId } from './ids.js';
+import type { MemberRecord } from './authorship/records.js';
+import type { SignedRecord } from './identity/signed.js';
 
 export const SHARD_SIZE = 1000;
 const LOG_PREFIX = 'log:';
@@ -37,41 +40,44 @@ export function parseShardName(name: string): ShardRef | null {
   return { author: author as DeviceId, index: Number(indexText) };
 }
 
-export interface MemberInfo {
-  readonly name: string;
-  readonly at: number;
-}
-
 /** A new batch of events together with the transaction that carried them. */
 export type EventsListener = (events: ConversationEvent[], origin: unknown) => void;
 
 export class ConversationLog {
   /** Per author: the shard currently being filled, so appends never scan the doc. */
   private readonly currentShard = new Map<DeviceId, number>();
-  private readonly rootNames = new WeakMap<Y.AbstractType<unknown>, string | null>();
 
   constructor(readonly doc: Y.Doc) {}
 
-  get members(): Y.Map<MemberInfo> {
-    return this.doc.getMap<MemberInfo>('members');
+  get members(): Y.Map<MemberRecord> {
+    return this.doc.getMap<MemberRecord>('members');
   }
 
   get meta(): Y.Map<unknown> {
     return this.doc.getMap('meta');
   }
 
-  get reads(): Y.Map<number> {
-    return this.doc.getMap<number>('reads');
+  get reads(): Y.Map<SignedRecord> {
+    return this.doc.getMap<SignedRecord>('reads');
+  }
+
+  /** Where the next local write will sit: this client and its next clock. */
+  placement(): { c: number; k: number } {
+    return { c: this.doc.clientID, k: Y.getState(this.doc.store, this.doc.clientID) };
   }
 
   /**
-   * Appends events authored by `author`, filling the current shard up to SHARD_SIZE and
-   * opening the next one as needed. All in one transaction carrying `origin`.
+   * Appends events authored by `author`, already signed for their placement, filling the
+   * current shard up to SHARD_SIZE and opening the next one as needed, in one transaction.
+   * Throws if the events were signed for another placement: a signed event must land exactly
+   * where its signature says.
    */
   append(author: DeviceId, events: readonly ConversationEvent[], origin: unknown = null): Y.ID[] {
     if (events.length === 0) return [];
-    // Each event is one ContentAny element, so it takes exactly one clock tick.
-    const start = Y.getState(this.doc.store, this.doc.clientID);
+    const start = this.placement();
+    events.forEach((e, i) => {
+      if (e.c !== start.c || e.k !== start.k + i) throw new Error('event signed for another placement');
+    });
     this.doc.transact(() => {
       let index = this.shardIndexFor(author);
       let offset = 0;
@@ -88,7 +94,7 @@ export class ConversationLog {
       }
       this.currentShard.set(author, index);
     }, origin);
-    return events.map((_, i) => Y.createID(this.doc.clientID, start + i));
+    return events.map((_, i) => Y.createID(start.c, start.k + i));
   }
 
   /** Where each of the given events by `author` sits in the doc (its Yjs item id). */
@@ -107,6 +113,22 @@ export class ConversationLog {
       }
     }
     return found;
+  }
+
+  /** The newest event `author` appended (end of its newest shard), for hash chaining. */
+  lastEvent(author: DeviceId): ConversationEvent | null {
+    for (let i = this.shardIndexFor(author); i >= 0; i--) {
+      const type = this.doc.share.get(shardName(author, i));
+      let last: Y.Item | null = null;
+      for (let item = type?._start ?? null; item !== null; item = item.right) {
+        if (!item.deleted && item.content instanceof Y.ContentAny) last = item;
+      }
+      if (last) {
+        const values = (last.content as Y.ContentAny).arr;
+        return parseEvent(values[values.length - 1]);
+      }
+    }
+    return null;
   }
 
   private shardIndexFor(author: DeviceId): number {
@@ -169,17 +191,7 @@ export class ConversationLog {
   private shardOf(item: Y.Item): ShardRef | null {
     const parent = item.parent;
     if (!(parent instanceof Y.AbstractType) || parent._item !== null) return null;
-    let name = this.rootNames.get(parent);
-    if (name === undefined) {
-      name = null;
-      for (const [key, type] of this.doc.share) {
-        if (type === parent) {
-          name = key;
-          break;
-        }
-      }
-      this.rootNames.set(parent, name);
-    }
+    const name = rootName(this.doc, parent);
     return name === null ? null : parseShardName(name);
   }
 }

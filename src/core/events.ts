@@ -16,9 +16,20 @@ const MAX_EMOJI = 16;
 
 interface EventBase {
   readonly id: EventId;
+  /** The device that wrote and signed the event. */
   readonly author: DeviceId;
   /** Milliseconds since epoch, kept monotonic per conversation by `nextTimestamp`. */
   readonly at: number;
+  /**
+   * Where the event sits in the Yjs doc: client id and clock of its item. Signed, so a peer
+   * cannot replay the event elsewhere or squat on the author's client id.
+   */
+  readonly c: number;
+  readonly k: number;
+  /** Hash of this device's previous event in the conversation ('' for its first). */
+  readonly prev: string;
+  /** Ed25519 signature by the author device over everything else. */
+  readonly sig: string;
 }
 
 export interface MessageEvent extends EventBase {
@@ -53,7 +64,12 @@ export type ConversationEvent = MessageEvent | EditEvent | DeleteEvent | Reactio
 export type RelationEvent = EditEvent | DeleteEvent | ReactionEvent;
 
 /** Distributes Omit over the union so each variant keeps its own fields. */
-export type EventDraft = ConversationEvent extends infer E ? (E extends ConversationEvent ? Omit<E, 'id' | 'author' | 'at'> : never) : never;
+type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type SignatureFields = 'c' | 'k' | 'prev' | 'sig';
+/** What the user asks for. */
+export type EventDraft = OmitEach<ConversationEvent, 'id' | 'author' | 'at' | SignatureFields>;
+/** A complete event not yet placed in a doc nor signed. */
+export type UnsignedEvent = OmitEach<ConversationEvent, SignatureFields>;
 
 export class InvalidEventError extends Error {
   override readonly name = 'InvalidEventError';
@@ -62,35 +78,44 @@ export class InvalidEventError extends Error {
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isText = (x: unknown, max: number): x is string => typeof x === 'string' && x.length > 0 && x.length <= max;
 const isTime = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x > 0;
+const isUint = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+const isHash = (x: unknown): x is string => x === '' || (typeof x === 'string' && /^[A-Za-z0-9_-]{43}$/.test(x));
+const isSig = (x: unknown): x is string => typeof x === 'string' && /^[A-Za-z0-9_-]{86}$/.test(x);
 
 /**
  * Returns the event if the value is a well-formed event, else null. Unknown fields are
  * tolerated (newer clients may add some) but never copied into the timeline.
  */
 export function parseEvent(x: unknown): ConversationEvent | null {
+  if (!isObj(x) || !isUint(x.c) || !isUint(x.k) || !isHash(x.prev) || !isSig(x.sig)) return null;
+  return parseUnsigned(x) as ConversationEvent | null;
+}
+
+/** Shape check of the user-visible part of an event (before it is signed). */
+export function parseUnsigned(x: unknown): UnsignedEvent | null {
   if (!isObj(x) || !isId(x.id) || !isId(x.author) || !isTime(x.at)) return null;
   switch (x.kind) {
     case 'message':
-      return isText(x.text, MAX_TEXT) ? (x as unknown as MessageEvent) : null;
+      return isText(x.text, MAX_TEXT) ? (x as unknown as UnsignedEvent) : null;
     case 'edit':
-      return isId(x.target) && isText(x.text, MAX_TEXT) ? (x as unknown as EditEvent) : null;
+      return isId(x.target) && isText(x.text, MAX_TEXT) ? (x as unknown as UnsignedEvent) : null;
     case 'delete':
-      return isId(x.target) ? (x as unknown as DeleteEvent) : null;
+      return isId(x.target) ? (x as unknown as UnsignedEvent) : null;
     case 'reaction':
-      return isId(x.target) && isText(x.emoji, MAX_EMOJI) && typeof x.on === 'boolean' ? (x as unknown as ReactionEvent) : null;
+      return isId(x.target) && isText(x.emoji, MAX_EMOJI) && typeof x.on === 'boolean' ? (x as unknown as UnsignedEvent) : null;
     case 'join':
-      return isText(x.name, MAX_NAME) ? (x as unknown as JoinEvent) : null;
+      return isText(x.name, MAX_NAME) ? (x as unknown as UnsignedEvent) : null;
     case 'leave':
-      return x as unknown as LeaveEvent;
+      return x as unknown as UnsignedEvent;
     default:
       return null;
   }
 }
 
-/** Builds a complete event from a draft, validating what the user typed. */
-export function createEvent(draft: EventDraft, author: DeviceId, at: number): ConversationEvent {
-  const event = { ...draft, id: newEventId(), author, at } as ConversationEvent;
-  if (!parseEvent(event)) {
+/** Builds an event from a draft, validating what the user typed; signing comes later. */
+export function createEvent(draft: EventDraft, author: DeviceId, at: number): UnsignedEvent {
+  const event = { ...draft, id: newEventId(), author, at } as UnsignedEvent;
+  if (!parseUnsigned(event)) {
     if ((draft.kind === 'message' || draft.kind === 'edit') && draft.text.length > MAX_TEXT) {
       throw new InvalidEventError(`Message is too long: ${draft.text.length} characters, at most ${MAX_TEXT}.`);
     }
@@ -106,5 +131,3 @@ export function createEvent(draft: EventDraft, author: DeviceId, at: number): Co
  */
 export const nextTimestamp = (now: number, latestSeen: number): number => Math.max(now, latestSeen + 1);
 
-export const isRelation = (e: ConversationEvent): e is RelationEvent =>
-  e.kind === 'edit' || e.kind === 'delete' || e.kind === 'reaction';

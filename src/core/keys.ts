@@ -77,3 +77,22 @@ export async function deriveConversationKeys(secret: Uint8Array): Promise<Conver
     authKey,
   };
 }
+
+/** A sealed rendezvous channel: an opaque topic plus the AES-GCM key for its payloads. */
+export interface ChannelKeys {
+  readonly topic: Topic;
+  readonly key: CryptoKey;
+}
+
+/**
+ * Derives a channel from a secret for one purpose (a contact inbox, a device-link session).
+ * The label separates purposes, so one secret never opens two channels.
+ */
+export async function deriveChannel(secret: Uint8Array, purpose: string): Promise<ChannelKeys> {
+  const base = await crypto.subtle.importKey('raw', asBufferSource(secret), 'HKDF', false, ['deriveBits', 'deriveKey']);
+  const [topic, key] = await Promise.all([
+    hkdfBits(base, `parley ${purpose} topic`, 128),
+    hkdfKey(base, `parley ${purpose} key`, { name: 'AES-GCM', length: 256 }, ['encrypt', 'decrypt']),
+  ]);
+  return { topic: toHex(topic) as Topic, key };
+}

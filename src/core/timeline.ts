@@ -7,8 +7,11 @@
  * target wait in `orphans` and are applied when it shows up, so the result is the same in
  * any arrival order — the property a CRDT fold needs.
  */
-import type { ConversationEvent, RelationEvent } from './events.js';
+import type { UnsignedEvent } from './events.js';
 import type { DeviceId, EventId } from './ids.js';
+
+/** The timeline needs only the user-visible part of an event; signatures were checked before. */
+type RelationEvent = Extract<UnsignedEvent, { kind: 'edit' | 'delete' | 'reaction' }>;
 
 export interface TimelineEntry {
   readonly id: EventId;
@@ -84,7 +87,7 @@ export class Timeline {
     return this.list[this.list.length - 1];
   }
 
-  add(events: readonly ConversationEvent[]): TimelineChange {
+  add(events: readonly UnsignedEvent[]): TimelineChange {
     const fresh: TimelineEntry[] = [];
     const relations: RelationEvent[] = [];
     for (const event of events) {

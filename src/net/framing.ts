@@ -30,6 +30,8 @@ export const FrameKinds = {
   ack: 3,
   /** The sender stops syncing this conversation on this connection. */
   leave: 4,
+  /** Connection-level identity proof; must be the first frame each side sends. */
+  hello: 5,
 } as const;
 export type FrameKind = (typeof FrameKinds)[keyof typeof FrameKinds];
 const KIND_VALUES = new Set<number>(Object.values(FrameKinds));

@@ -20,6 +20,7 @@ import { Backoff } from './backoff.js';
 import { FrameKinds, type Frame } from './framing.js';
 import { proveMembership, verifyMembership } from './membership.js';
 import { PeerLink } from './peer-link.js';
+import type { Handshake, RoomPolicy } from './policy.js';
 import { openRendezvous, sealRendezvous, type RendezvousMessage } from './rendezvous.js';
 import { RoomSync } from './room-sync.js';
 import type { SignalingClient } from './signaling-client.js';
@@ -35,6 +36,8 @@ export type TransportFactory = (options: { initiator: boolean; onSignal: (signal
 export interface MeshOptions {
   readonly signaling: SignalingClient;
   readonly createTransport: TransportFactory;
+  /** Proves this device's identity on each connection and checks the remote's. */
+  readonly handshake: Handshake;
   readonly sessionId?: SessionId;
   /** A connection that is not open after this long is abandoned and retried. */
   readonly connectTimeoutMs?: number;
@@ -57,6 +60,8 @@ interface LinkEntry {
   readonly signalTopic: Topic;
   readonly joinedOut: Set<Topic>;
   readonly joinedIn: Set<Topic>;
+  /** Our hello went out; joins may follow it. */
+  helloSent: boolean;
   /** Frames are processed strictly in order, even when one needs async crypto. */
   chain: Promise<void>;
   connectTimer: ReturnType<typeof setTimeout> | null;
@@ -94,15 +99,15 @@ export class Mesh {
   }
 
   /** Starts finding peers for a conversation and syncing `doc` with them. */
-  addRoom(keys: ConversationKeys, doc: Y.Doc, awareness: Awareness): RoomSync {
+  addRoom(keys: ConversationKeys, doc: Y.Doc, awareness: Awareness, policy: RoomPolicy): RoomSync {
     const existing = this.rooms.get(keys.topic);
     if (existing) return existing.sync;
-    const sync = new RoomSync(keys.topic, doc, awareness, (link, reason) => this.dropLink(link, reason));
+    const sync = new RoomSync(keys.topic, doc, awareness, policy, (link, reason) => this.dropLink(link, reason));
     this.rooms.set(keys.topic, { keys, sync, seen: new Set() });
     this.options.signaling.subscribe(keys.topic);
     this.announce(keys.topic);
     // Sessions already connected for other conversations may share this one too.
-    for (const entry of this.links.values()) if (entry.link.isOpen) this.sendJoin(entry, keys.topic);
+    for (const entry of this.links.values()) if (entry.link.peer) this.sendJoin(entry, keys.topic);
     return sync;
   }
 
@@ -151,7 +156,7 @@ export class Mesh {
     const entry = this.links.get(remote);
     if (message.t === 'announce') {
       if (entry) {
-        if (entry.link.isOpen) this.sendJoin(entry, topic);
+        if (entry.link.peer) this.sendJoin(entry, topic);
         return;
       }
       if (this.session < remote) this.createLink(remote, topic, true);
@@ -175,6 +180,7 @@ export class Mesh {
       signalTopic: topic,
       joinedOut: new Set(),
       joinedIn: new Set(),
+      helloSent: false,
       chain: Promise.resolve(),
       connectTimer: setTimeout(() => link.close('connect timeout'), this.options.connectTimeoutMs ?? 20_000),
     };
@@ -185,7 +191,7 @@ export class Mesh {
         entry.connectTimer = null;
         this.retry.get(remote)?.reset();
         this.events.onLinks?.(this.linkCount);
-        for (const [t, room] of this.rooms) if (room.seen.has(remote)) this.sendJoin(entry, t);
+        this.sendHello(entry);
       },
       onFrame: (frame) => {
         entry.chain = entry.chain.then(() => this.onFrame(entry, frame)).catch((error) => {
@@ -200,17 +206,44 @@ export class Mesh {
 
   private async onFrame(entry: LinkEntry, frame: Frame): Promise<void> {
     if (!entry.link.isOpen) return;
+    if (frame.kind === FrameKinds.hello) return this.onHello(entry, frame.payload);
+    if (!entry.link.peer) return this.dropLink(entry.link, 'frame before identity proof');
     const topic = toHex(frame.doc) as Topic;
     if (frame.kind === FrameKinds.join) return this.onJoin(entry, topic, frame.payload);
     const room = this.rooms.get(topic);
     if (!room) return; // A conversation this device left; nothing to do.
     if (!entry.joinedIn.has(topic)) return this.dropLink(entry.link, 'frame before membership proof');
-    room.sync.handle(entry.link, frame);
+    await room.sync.handle(entry.link, frame);
+  }
+
+  private sendHello(entry: LinkEntry): void {
+    const fp = entry.transport.fingerprints();
+    entry.chain = entry.chain.then(async () => {
+      const hello = await this.options.handshake.hello({ from: this.session, to: entry.remote, fromFingerprint: fp.local, toFingerprint: fp.remote });
+      if (!entry.link.isOpen) return;
+      entry.link.send({ kind: FrameKinds.hello, doc: new Uint8Array(), payload: hello });
+      entry.helloSent = true;
+      if (entry.link.peer) this.joinSeenRooms(entry);
+    });
+  }
+
+  private async onHello(entry: LinkEntry, payload: Uint8Array): Promise<void> {
+    if (entry.link.peer) return this.dropLink(entry.link, 'second hello');
+    const fp = entry.transport.fingerprints();
+    const peer = await this.options.handshake.verify(payload, { from: entry.remote, to: this.session, fromFingerprint: fp.remote, toFingerprint: fp.local });
+    if (!peer) return this.dropLink(entry.link, 'identity proof failed');
+    entry.link.peer = peer;
+    if (entry.helloSent) this.joinSeenRooms(entry);
+  }
+
+  private joinSeenRooms(entry: LinkEntry): void {
+    for (const [topic, room] of this.rooms) if (room.seen.has(entry.remote)) this.sendJoin(entry, topic);
   }
 
   private async onJoin(entry: LinkEntry, topic: Topic, proof: Uint8Array): Promise<void> {
     const room = this.rooms.get(topic);
     if (!room) return;
+    if (!room.sync.policy.admits(entry.link.peer!)) return this.dropLink(entry.link, 'device not admitted to this conversation');
     const fp = entry.transport.fingerprints();
     const valid = await verifyMembership(
       room.keys.authKey,
@@ -226,7 +259,9 @@ export class Mesh {
 
   private sendJoin(entry: LinkEntry, topic: Topic): void {
     const room = this.rooms.get(topic);
-    if (!room || entry.joinedOut.has(topic)) return;
+    if (!room || entry.joinedOut.has(topic) || !entry.helloSent || !entry.link.peer) return;
+    // Never offer a conversation to a device it does not admit (e.g. a blocked identity).
+    if (!room.sync.policy.admits(entry.link.peer)) return;
     entry.joinedOut.add(topic);
     const fp = entry.transport.fingerprints();
     // Queued on the link's chain so the join frame leaves before any sync for this topic.

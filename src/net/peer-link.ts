@@ -10,6 +10,7 @@
  * because a peer that breaks framing cannot be trusted with anything after it.
  */
 import { chunkFrame, decodeFrame, encodeFrame, FrameError, Reassembler, type Frame } from './framing.js';
+import type { PeerIdentity } from '../core/identity/handshake.js';
 import type { PeerTransport } from './transport.js';
 
 const HIGH_WATER = 4 * 1024 * 1024;
@@ -23,6 +24,8 @@ export interface PeerLinkEvents {
 
 export class PeerLink {
   events: PeerLinkEvents = {};
+  /** The remote device, once its hello verified; nothing syncs before that. */
+  peer: PeerIdentity | null = null;
   private readonly queue: Uint8Array[] = [];
   private queueHead = 0;
   private readonly reassembler = new Reassembler();

@@ -14,7 +14,7 @@ import type { Topic } from '../core/ids.js';
 import { parseAwarenessUpdate } from './awareness-guard.js';
 import { FrameKinds, type Frame } from './framing.js';
 import type { PeerLink } from './peer-link.js';
-import { checkUpdate } from './update-guard.js';
+import type { RoomPolicy } from './policy.js';
 
 const SYNC_STEP1 = 0;
 const SYNC_STEP2 = 1;
@@ -47,11 +47,14 @@ export class RoomSync {
   readonly docId: Uint8Array;
   private readonly links = new Map<PeerLink, LinkState>();
   private destroyed = false;
+  /** Updates are authorized and applied one at a time, whichever link sent them. */
+  private applying: Promise<void> = Promise.resolve();
 
   constructor(
     readonly topic: Topic,
     readonly doc: Y.Doc,
     readonly awareness: awarenessProtocol.Awareness,
+    readonly policy: RoomPolicy,
     private readonly onViolation: (link: PeerLink, reason: string) => void,
   ) {
     this.docId = fromHex(topic)!;
@@ -90,7 +93,8 @@ export class RoomSync {
     this.events.onPeers?.(this.links.size);
   }
 
-  handle(link: PeerLink, frame: Frame): void {
+  /** Resolves once the frame is fully handled, so the link's next frame waits for it. */
+  async handle(link: PeerLink, frame: Frame): Promise<void> {
     const state = this.links.get(link);
     if (!state) return this.onViolation(link, 'frame for a conversation the link has not joined');
     switch (frame.kind) {
@@ -122,7 +126,7 @@ export class RoomSync {
     this.awareness.off('update', this.onAwarenessUpdate);
   }
 
-  private handleSync(link: PeerLink, state: LinkState, payload: Uint8Array): void {
+  private handleSync(link: PeerLink, state: LinkState, payload: Uint8Array): Promise<void> | void {
     let type: number;
     let body: Uint8Array;
     try {
@@ -148,8 +152,16 @@ export class RoomSync {
     }
     if (type !== SYNC_STEP2 && type !== SYNC_UPDATE) return this.onViolation(link, `unknown sync message ${type}`);
     if (type === SYNC_STEP2) mark(`parley:step2-received:${this.topic}`);
-    const verdict = checkUpdate(this.doc, body);
+    const run = this.applying.then(() => this.applyUpdate(link, state, type, body));
+    this.applying = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyUpdate(link: PeerLink, state: LinkState, type: number, body: Uint8Array): Promise<void> {
+    if (!this.links.has(link) || this.destroyed) return;
+    const verdict = await this.policy.authorize(body);
     if (type === SYNC_STEP2) mark(`parley:step2-checked:${this.topic}`);
+    if (!this.links.has(link) || this.destroyed) return;
     if (!verdict.ok) {
       if (verdict.reason === 'gap') {
         // Missing history: ask this peer for everything we lack rather than parking structs.
@@ -181,6 +193,8 @@ export class RoomSync {
     if (!entries) return this.onViolation(link, 'malformed or oversized awareness update');
     for (const entry of entries) {
       if (entry.clientID === this.awareness.clientID) return this.onViolation(link, 'awareness for this device');
+      // Presence is tied to the verified device: nobody speaks for someone else.
+      if (entry.state !== null && entry.state.device !== link.peer?.device) return this.onViolation(link, 'presence state for another device');
       // A link speaks for the first client id it announced, and only that one.
       if (state.awarenessClients.size === 0) state.awarenessClients.add(entry.clientID);
       else if (!state.awarenessClients.has(entry.clientID)) return this.onViolation(link, 'awareness for another client');

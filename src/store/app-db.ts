@@ -1,16 +1,16 @@
 /**
- * The `parley` IndexedDB database: profile, conversation index and outbox. Documents live
+ * The `parley` IndexedDB database: account (keys and profile), conversation index, outbox. Documents live
  * in their own databases (one per conversation, managed by y-indexeddb).
  */
 import type { EventId, Topic } from '../core/ids.js';
 import { committed, openDatabase, request } from './idb.js';
-import type { ConversationRecord, ConversationStore, OutboxEntry, OutboxStore, Profile, ProfileStore } from './types.js';
+import type { Account, AccountStore, ConversationRecord, ConversationStore, OutboxEntry, OutboxStore } from './types.js';
 
-const VERSION = 1;
-const PROFILE = 'profile';
+const VERSION = 2;
+const ACCOUNT = 'account';
 const CONVERSATIONS = 'conversations';
 const OUTBOX = 'outbox';
-const PROFILE_KEY = 'me';
+const ACCOUNT_KEY = 'me';
 
 export function openAppDatabase(name = 'parley', factory?: IDBFactory): Promise<IDBDatabase> {
   return openDatabase(
@@ -18,27 +18,32 @@ export function openAppDatabase(name = 'parley', factory?: IDBFactory): Promise<
     VERSION,
     (db, oldVersion) => {
       if (oldVersion < 1) {
-        db.createObjectStore(PROFILE);
         db.createObjectStore(CONVERSATIONS, { keyPath: 'id' });
         const outbox = db.createObjectStore(OUTBOX, { keyPath: 'id' });
         outbox.createIndex('conversation', 'conversation');
+      }
+      if (oldVersion < 2) {
+        // Version 1 kept an unsigned profile; identities replace it (nothing to migrate:
+        // unsigned conversations cannot be joined by signed clients).
+        if (db.objectStoreNames.contains('profile')) db.deleteObjectStore('profile');
+        db.createObjectStore(ACCOUNT);
       }
     },
     factory,
   );
 }
 
-export class IdbProfileStore implements ProfileStore {
+export class IdbAccountStore implements AccountStore {
   constructor(private readonly db: IDBDatabase) {}
 
-  async get(): Promise<Profile | null> {
-    const tx = this.db.transaction(PROFILE, 'readonly');
-    return ((await request(tx.objectStore(PROFILE).get(PROFILE_KEY))) as Profile | undefined) ?? null;
+  async get(): Promise<Account | null> {
+    const tx = this.db.transaction(ACCOUNT, 'readonly');
+    return ((await request(tx.objectStore(ACCOUNT).get(ACCOUNT_KEY))) as Account | undefined) ?? null;
   }
 
-  async put(profile: Profile): Promise<void> {
-    const tx = this.db.transaction(PROFILE, 'readwrite', { durability: 'strict' });
-    tx.objectStore(PROFILE).put(profile, PROFILE_KEY);
+  async put(account: Account): Promise<void> {
+    const tx = this.db.transaction(ACCOUNT, 'readwrite', { durability: 'strict' });
+    tx.objectStore(ACCOUNT).put(account, ACCOUNT_KEY);
     await committed(tx);
   }
 }

@@ -4,15 +4,16 @@
  * exactly like IndexedDB.
  */
 import type { EventId, Topic } from '../core/ids.js';
-import type { ConversationRecord, ConversationStore, OutboxEntry, OutboxStore, Profile, ProfileStore } from './types.js';
+import type * as Y from 'yjs';
+import type { Account, AccountStore, ConversationRecord, ConversationStore, DocStore, OutboxEntry, OutboxStore, PersistedDoc } from './types.js';
 
-export class MemoryProfileStore implements ProfileStore {
-  private value: Profile | null = null;
-  async get(): Promise<Profile | null> {
+export class MemoryAccountStore implements AccountStore {
+  private value: Account | null = null;
+  async get(): Promise<Account | null> {
     return this.value ? structuredClone(this.value) : null;
   }
-  async put(profile: Profile): Promise<void> {
-    this.value = structuredClone(profile);
+  async put(account: Account): Promise<void> {
+    this.value = structuredClone(account);
   }
 }
 
@@ -47,4 +48,12 @@ export class MemoryOutboxStore implements OutboxStore {
   async remove(ids: readonly EventId[]): Promise<void> {
     for (const id of ids) this.entries.delete(id);
   }
+}
+
+/** Documents that live only as long as the process (scripted peers, unit tests). */
+export class MemoryDocStore implements DocStore {
+  open(_name: string, _doc: Y.Doc): PersistedDoc {
+    return { whenLoaded: Promise.resolve(), destroy: async () => undefined };
+  }
+  async clear(_name: string): Promise<void> {}
 }

@@ -3,13 +3,29 @@
  * implementations are the product; the in-memory ones run the same contract tests and
  * serve Node-side scripted peers.
  */
-import type { ConversationEvent } from '../core/events.js';
-import type { DeviceId, EventId, Topic } from '../core/ids.js';
+import type { UnsignedEvent } from '../core/events.js';
+import type { EventId, Topic } from '../core/ids.js';
+import type { DeviceCertificate } from '../core/identity/certificate.js';
+import type { DeviceKeys, PublicIdentity } from '../core/identity/keys.js';
 
-export interface Profile {
-  readonly deviceId: DeviceId;
+/**
+ * This device's account: who the user is and the keys it acts with. Private keys are
+ * non-extractable CryptoKeys; IndexedDB stores them as opaque handles.
+ */
+export interface Account {
   readonly name: string;
+  /** Small data: URL, resized on the device. */
+  readonly avatar?: string;
   readonly createdAt: number;
+  readonly identity: PublicIdentity;
+  /** The identity's private keys: only on the device that created the identity. */
+  readonly identityKeys: { readonly signPrivate: CryptoKey; readonly dhPrivate: CryptoKey } | null;
+  readonly device: DeviceKeys;
+  readonly cert: DeviceCertificate;
+  /** base64url secret of the private self doc shared by this user's devices. */
+  readonly selfSecret: string;
+  /** base64url secret behind this user's contact link (their contact inbox). */
+  readonly contactSecret: string;
 }
 
 export interface ConversationRecord {
@@ -18,6 +34,10 @@ export interface ConversationRecord {
   readonly secret: string;
   readonly title: string;
   readonly createdAt: number;
+  /** 'direct': a 1:1 conversation with `peer`, derived from both identities. */
+  readonly kind?: 'group' | 'direct';
+  /** The other identity of a direct conversation (its Ed25519 key). */
+  readonly peer?: string;
   /** Preview of the newest message, for the sidebar without loading the document. */
   readonly lastText?: string;
   readonly lastAuthor?: string;
@@ -27,13 +47,14 @@ export interface ConversationRecord {
 export interface OutboxEntry {
   readonly id: EventId;
   readonly conversation: Topic;
-  readonly event: ConversationEvent;
+  /** Stored unsigned: the signature binds the event to where it lands in the doc. */
+  readonly event: UnsignedEvent;
   readonly createdAt: number;
 }
 
-export interface ProfileStore {
-  get(): Promise<Profile | null>;
-  put(profile: Profile): Promise<void>;
+export interface AccountStore {
+  get(): Promise<Account | null>;
+  put(account: Account): Promise<void>;
 }
 
 export interface ConversationStore {

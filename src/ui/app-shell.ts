@@ -135,7 +135,7 @@ export class ParleyApp extends LitElement {
           <button type="button" class="secondary" @click=${() => (this.error = '')}>Dismiss</button>
         </div>`
       : nothing;
-    if (!this.client.profile) return html`${alert}<parley-onboarding></parley-onboarding>`;
+    if (!this.client.account) return html`${alert}<parley-onboarding></parley-onboarding>`;
     const selected = selectedConversation(this.route);
     const session = selected ? this.client.get(selected) : undefined;
     return html`${alert}
@@ -163,7 +163,7 @@ export class ParleyApp extends LitElement {
 
   private async consumeInvite(): Promise<void> {
     const invite = this.pendingInvite;
-    if (!invite || !this.ready || !this.client?.profile) return;
+    if (!invite || !this.ready || !this.client?.account) return;
     this.pendingInvite = null;
     try {
       const session = await this.client.join(invite);

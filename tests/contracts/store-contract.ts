@@ -3,12 +3,13 @@
  * suites). Plain async functions with their own assertions and no test-runner imports, so
  * the same cases run in Node against the in-memory stores and in Chromium against IndexedDB.
  */
-import type { ConversationEvent } from '../../src/core/events.js';
+import type { UnsignedEvent } from '../../src/core/events.js';
 import type { DeviceId, EventId, Topic } from '../../src/core/ids.js';
-import type { ConversationStore, OutboxEntry, OutboxStore, ProfileStore } from '../../src/store/types.js';
+import { createAccount } from '../../src/client/account.js';
+import type { AccountStore, ConversationStore, OutboxEntry, OutboxStore } from '../../src/store/types.js';
 
 export interface Stores {
-  readonly profiles: ProfileStore;
+  readonly accounts: AccountStore;
   readonly conversations: ConversationStore;
   readonly outbox: OutboxStore;
 }
@@ -28,18 +29,23 @@ const ME = 'deviceAAAAAA' as DeviceId;
 
 const entry = (n: number, conversation: Topic = T1): OutboxEntry => {
   const id = `event${String(n).padStart(7, '0')}` as EventId;
-  const event: ConversationEvent = { id, kind: 'message', author: ME, at: 1000 + n, text: `text ${n}` };
+  const event: UnsignedEvent = { id, kind: 'message', author: ME, at: 1000 + n, text: `text ${n}` };
   return { id, conversation, event, createdAt: 1000 + n };
 };
 
 export const storeContractCases: ContractCase[] = [
   {
-    name: 'profile: absent until put, then read back unchanged',
-    async run({ profiles }) {
-      check((await profiles.get()) === null, 'a new store has no profile');
-      await profiles.put({ deviceId: ME, name: 'Zoë ✓', createdAt: 5 });
-      const got = await profiles.get();
-      check(got?.name === 'Zoë ✓' && got.deviceId === ME && got.createdAt === 5, `profile read back wrong: ${JSON.stringify(got)}`);
+    name: 'account: absent until put, then read back with its private keys still usable',
+    async run({ accounts }) {
+      check((await accounts.get()) === null, 'a new store has no account');
+      const account = await createAccount('Zoë ✓', 5);
+      await accounts.put(account);
+      const got = await accounts.get();
+      check(got?.name === 'Zoë ✓' && got.device.id === account.device.id && got.createdAt === 5, 'account read back wrong');
+      check(got.device.signPrivate.extractable === false, 'device key stays non-extractable');
+      check(got.identityKeys?.signPrivate.extractable === false && got.identityKeys.dhPrivate.extractable === false, 'identity keys stay non-extractable');
+      const sig = await crypto.subtle.sign('Ed25519', got.device.signPrivate, new Uint8Array([1, 2, 3]));
+      check(sig.byteLength === 64, 'stored device key still signs');
     },
   },
   {

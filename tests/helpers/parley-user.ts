@@ -94,9 +94,9 @@ export class ParleyUser {
    */
   async seedMessages(count: number, textLength = 0): Promise<void> {
     await this.page.evaluate(
-      ({ count, textLength }) => {
+      async ({ count, textLength }) => {
         const app = document.querySelector('parley-app') as unknown as {
-          client: { get(id: string): { me: string; log: { append(author: string, events: object[]): void } } | undefined };
+          client: { get(id: string): { me: string; synced: { writer: { appendEvents(events: object[], origin: unknown): Promise<unknown> } } } | undefined };
         };
         const id = /^#\/c\/([0-9a-f]+)$/.exec(location.hash)?.[1] ?? '';
         const session = app.client.get(id);
@@ -109,7 +109,7 @@ export class ParleyUser {
             const text = textLength > label.length ? `${label} ${'x'.repeat(textLength - label.length - 1)}` : label;
             batch.push({ id: `seed${j.toString(36).padStart(8, '0')}`, kind: 'message', author: session.me, at: start + j, text });
           }
-          session.log.append(session.me, batch);
+          await session.synced.writer.appendEvents(batch, 'seed');
         }
       },
       { count, textLength },

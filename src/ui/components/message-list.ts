@@ -32,7 +32,7 @@ const DELIVERY_LABEL: Record<DeliveryState, string> = {
 export class MessageList extends LitElement {
   static override properties = {
     entries: { attribute: false },
-    me: { attribute: false },
+    isMine: { attribute: false },
     nameOf: { attribute: false },
     deliveryOf: { attribute: false },
     version: { type: Number },
@@ -40,7 +40,8 @@ export class MessageList extends LitElement {
 
   /** Sorted timeline entries (the timeline's live array). */
   declare entries: readonly TimelineEntry[];
-  declare me: DeviceId | undefined;
+  /** True for devices of this user (any of their linked devices). */
+  declare isMine: (device: DeviceId) => boolean;
   declare nameOf: (device: DeviceId) => string;
   declare deliveryOf: (id: EventId) => DeliveryState;
   /** Bumped by the owner whenever entries or delivery states change. */
@@ -54,7 +55,7 @@ export class MessageList extends LitElement {
   constructor() {
     super();
     this.entries = [];
-    this.me = undefined;
+    this.isMine = () => false;
     this.nameOf = () => '';
     this.deliveryOf = () => 'sent';
     this.version = 0;
@@ -198,7 +199,7 @@ export class MessageList extends LitElement {
       const text = entry.kind === 'join' ? `${name} joined` : `${name} left`;
       return html`<article class="notice" data-id=${entry.id}>${text}</article>`;
     }
-    const mine = entry.author === this.me;
+    const mine = this.isMine(entry.author);
     const when = new Date(entry.at);
     const delivery = mine ? this.deliveryOf(entry.id) : null;
     return html`<article class=${mine ? 'mine' : ''} data-id=${entry.id} aria-label=${`${name}, ${timeFormat.format(when)}`}>

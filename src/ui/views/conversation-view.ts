@@ -107,7 +107,7 @@ export class ConversationView extends LitElement {
       <parley-message-list
         .entries=${s.timeline.entries}
         .version=${s.revision}
-        .me=${s.me}
+        .isMine=${(d: DeviceId) => s.isMine(d)}
         .nameOf=${(d: DeviceId) => s.memberName(d)}
         .deliveryOf=${(id: EventId) => s.deliveryState(id)}
       ></parley-message-list>

@@ -3,14 +3,14 @@
  * arrival order gives the same result.
  */
 import { describe, expect, it } from 'vitest';
-import type { ConversationEvent } from '../../../src/core/events.js';
+import type { UnsignedEvent } from '../../../src/core/events.js';
 import type { DeviceId, EventId } from '../../../src/core/ids.js';
 import { Timeline } from '../../../src/core/timeline.js';
 
 const A = 'aliceDevice01' as DeviceId;
 const B = 'bobDevice0001' as DeviceId;
 const id = (s: string) => s.padEnd(12, '_') as EventId;
-const message = (i: string, author: DeviceId, at: number, text: string): ConversationEvent => ({ id: id(i), kind: 'message', author, at, text });
+const message = (i: string, author: DeviceId, at: number, text: string): UnsignedEvent => ({ id: id(i), kind: 'message', author, at, text });
 
 function seededShuffle<T>(items: T[], seed: number): T[] {
   const out = items.slice();
@@ -59,7 +59,7 @@ describe('timeline', () => {
   });
 
   it('converges to the same state for every arrival order (CRDT fold)', () => {
-    const events: ConversationEvent[] = [
+    const events: UnsignedEvent[] = [
       message('m1', A, 10, 'one'),
       message('m2', B, 11, 'two'),
       { id: id('e1'), kind: 'edit', author: A, at: 12, target: id('m1'), text: 'one (v2)' },

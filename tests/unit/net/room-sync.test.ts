@@ -5,18 +5,19 @@
 import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConversationLog } from '../../../src/core/conversation.js';
+import type { SyncedDoc } from '../../../src/client/synced-doc.js';
 import { createEvent } from '../../../src/core/events.js';
-import type { DeviceId, Topic } from '../../../src/core/ids.js';
+import type { Topic } from '../../../src/core/ids.js';
 import { FrameKinds, MAX_CHUNK } from '../../../src/net/framing.js';
 import { PeerLink } from '../../../src/net/peer-link.js';
 import { RoomSync } from '../../../src/net/room-sync.js';
 import { flushAll, transportPair, type MemoryTransport } from '../../helpers/memory-transport.js';
+import { memberDoc, say, testAccount, texts, tick } from '../../helpers/signed-docs.js';
 
 const TOPIC = '00112233445566778899aabbccddeeff' as Topic;
-const ALICE = 'aliceDevice01' as DeviceId;
 
 interface Side {
+  synced: SyncedDoc;
   doc: Y.Doc;
   awareness: Awareness;
   room: RoomSync;
@@ -28,116 +29,129 @@ interface Side {
 const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).forEach((f) => f()));
 
-function connectedPair(): [Side, Side] {
+/** Frames are handled asynchronously (authorization awaits signatures); this settles them. */
+async function settle(...transports: MemoryTransport[]): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    flushAll(...transports);
+    await new Promise((r) => setTimeout(r, 5));
+    if (transports.every((t) => t.inbox.length === 0)) {
+      await new Promise((r) => setTimeout(r, 40));
+      if (transports.every((t) => t.inbox.length === 0)) return;
+    }
+  }
+}
+
+async function connectedPair(): Promise<[Side, Side]> {
   const [ta, tb] = transportPair();
-  const make = (transport: MemoryTransport): Side => {
-    const doc = new Y.Doc();
-    const awareness = new Awareness(doc);
+  const make = async (transport: MemoryTransport, name: string): Promise<Side> => {
+    const synced = await memberDoc(await testAccount(name));
+    const doc = synced.doc;
+    const awareness = new Awareness(new Y.Doc());
+    awareness.setLocalState({ device: synced.account.device.id, name });
     const violations: string[] = [];
     const link = new PeerLink(transport);
-    const room = new RoomSync(TOPIC, doc, awareness, (_l, reason) => {
+    link.peer = { device: synced.account.device.id, identity: synced.account.identity.sign, cert: synced.account.cert };
+    const room = new RoomSync(TOPIC, doc, awareness, synced.policy, (_l, reason) => {
       violations.push(reason);
       link.close(reason);
     });
-    link.events = { onFrame: (frame) => room.handle(link, frame) };
+    let chain: Promise<void> = Promise.resolve();
+    link.events = { onFrame: (frame) => (chain = chain.then(() => room.handle(link, frame))) };
     cleanups.push(() => {
       room.destroy();
       awareness.destroy();
     });
-    return { doc, awareness, room, link, transport, violations };
+    return { synced, doc, awareness, room, link, transport, violations };
   };
-  const a = make(ta);
-  const b = make(tb);
+  const a = await make(ta, 'Alice');
+  const b = await make(tb, 'Bob');
+  // Each link speaks for the device on the other end.
+  [a.link.peer, b.link.peer] = [b.link.peer, a.link.peer];
   ta.open();
   tb.open();
   return [a, b];
 }
 
 describe('room sync', () => {
-  it('syncs a history of several MB in chunks of at most 16 KiB', () => {
-    const [a, b] = connectedPair();
-    const log = new ConversationLog(a.doc);
+  it('syncs a history of several MB in chunks of at most 16 KiB', async () => {
+    const [a, b] = await connectedPair();
+    const me = a.synced.account.device.id;
     for (let i = 0; i < 5000; i += 500) {
-      log.append(ALICE, Array.from({ length: 500 }, (_, j) => createEvent({ kind: 'message', text: `message ${i + j} ${'x'.repeat(900)}` }, ALICE, 1 + i + j)));
+      await a.synced.writer.appendEvents(Array.from({ length: 500 }, (_, j) => createEvent({ kind: 'message', text: `message ${i + j} ${'x'.repeat(900)}` }, me, tick())), null);
     }
     expect(Y.encodeStateAsUpdate(a.doc).length).toBeGreaterThan(4 * 1024 * 1024);
     a.room.attach(a.link);
     b.room.attach(b.link);
-    flushAll(a.transport, b.transport);
-    expect(new ConversationLog(b.doc).readAll().length).toBe(5000);
+    await settle(a.transport, b.transport);
+    expect(texts(b.synced).length).toBe(5000);
     expect(Math.max(...a.transport.sentSizes)).toBeLessThanOrEqual(MAX_CHUNK);
     expect(a.violations).toEqual([]);
     expect(b.violations).toEqual([]);
   });
 
-  it('sends live updates both ways and acknowledges them', () => {
-    const [a, b] = connectedPair();
+  it('sends live updates both ways and acknowledges them', async () => {
+    const [a, b] = await connectedPair();
     const acks: number[] = [];
     a.room.events = { onAck: (sv) => acks.push(sv.get(a.doc.clientID) ?? 0) };
     a.room.attach(a.link);
     b.room.attach(b.link);
-    flushAll(a.transport, b.transport);
-    new ConversationLog(a.doc).append(ALICE, [createEvent({ kind: 'message', text: 'live' }, ALICE, 5)]);
-    flushAll(a.transport, b.transport);
-    expect(new ConversationLog(b.doc).readAll().map((e) => (e as { text: string }).text)).toEqual(['live']);
-    return new Promise<void>((resolve) =>
-      setTimeout(() => {
-        flushAll(a.transport, b.transport);
-        expect(acks.at(-1)).toBe(1);
-        resolve();
-      }, 60),
-    );
+    await settle(a.transport, b.transport);
+    await say(a.synced, 'live');
+    await say(b.synced, 'reply');
+    await settle(a.transport, b.transport);
+    expect(texts(b.synced).sort()).toEqual(['live', 'reply']);
+    expect(texts(a.synced).sort()).toEqual(['live', 'reply']);
+    expect(acks.at(-1)).toBe(Y.getState(a.doc.store, a.doc.clientID));
+    expect(a.violations).toEqual([]);
+    expect(b.violations).toEqual([]);
   });
 
-  it('drops a link that sends a malformed update, and the doc still works', () => {
-    const [a, b] = connectedPair();
+  it('drops a link that sends a malformed update, and the doc still works', async () => {
+    const [a, b] = await connectedPair();
     a.room.attach(a.link);
     b.room.attach(b.link);
-    flushAll(a.transport, b.transport);
+    await settle(a.transport, b.transport);
     a.link.send({ kind: FrameKinds.sync, doc: a.room.docId, payload: Uint8Array.of(2, 5, 1, 200, 200, 200, 200) });
-    flushAll(a.transport, b.transport);
+    await settle(a.transport, b.transport);
     expect(b.violations.length).toBe(1);
     expect(b.violations[0]).toMatch(/malformed/);
-    new ConversationLog(b.doc).append(ALICE, [createEvent({ kind: 'message', text: 'still fine' }, ALICE, 9)]);
-    expect(Y.encodeStateAsUpdate(b.doc).length).toBeGreaterThan(0);
+    await say(b.synced, 'still fine');
+    expect(texts(b.synced)).toEqual(['still fine']);
   });
 
-  it('refuses oversized awareness states and states for other clients', () => {
-    const [a, b] = connectedPair();
+  it('refuses oversized awareness states', async () => {
+    const [a, b] = await connectedPair();
     a.room.attach(a.link);
     b.room.attach(b.link);
-    flushAll(a.transport, b.transport);
-    a.awareness.setLocalState({ name: 'x'.repeat(5000) });
-    flushAll(a.transport, b.transport);
+    await settle(a.transport, b.transport);
+    a.awareness.setLocalState({ device: a.synced.account.device.id, name: 'x'.repeat(5000) });
+    await settle(a.transport, b.transport);
     expect(b.violations[0]).toMatch(/awareness/);
-    expect(b.awareness.getStates().has(a.awareness.clientID)).toBe(false);
+    expect(b.awareness.getStates().get(a.awareness.clientID)?.name).toBe('Alice');
   });
 
-  it('asks for a fresh sync instead of parking an update with a gap', () => {
-    const [a, b] = connectedPair();
-    const log = new ConversationLog(a.doc);
-    log.append(ALICE, [createEvent({ kind: 'message', text: 'one' }, ALICE, 1)]);
-    const sv = Y.encodeStateVector(a.doc);
-    log.append(ALICE, [createEvent({ kind: 'message', text: 'two' }, ALICE, 2)]);
+  it('refuses presence claiming another device', async () => {
+    const [a, b] = await connectedPair();
     a.room.attach(a.link);
     b.room.attach(b.link);
-    // Deliver only the tail first, as a relay that missed the beginning would.
-    const tail = Y.encodeStateAsUpdate(a.doc, sv);
-    const payload = new Uint8Array([2, ...varuint(tail.length), ...tail]);
-    a.link.send({ kind: FrameKinds.sync, doc: a.room.docId, payload });
-    flushAll(a.transport, b.transport);
-    expect(b.violations).toEqual([]);
+    await settle(a.transport, b.transport);
+    a.awareness.setLocalState({ device: b.synced.account.device.id, name: 'Bob (really)' });
+    await settle(a.transport, b.transport);
+    expect(b.violations[0]).toMatch(/another device/);
+  });
+
+  it('asks for a fresh sync instead of parking an update with a gap', async () => {
+    const [a, b] = await connectedPair();
+    a.room.attach(a.link);
+    b.room.attach(b.link);
+    await settle(a.transport, b.transport);
+    // The update carrying 'one' is lost on the way, as with a relay that missed it.
+    await say(a.synced, 'one');
+    b.transport.inbox.length = 0;
+    await say(a.synced, 'two');
+    await settle(a.transport, b.transport);
     expect(b.doc.store.pendingStructs).toBeNull();
-    expect(new ConversationLog(b.doc).readAll().length).toBe(2);
+    expect(b.violations).toEqual([]);
+    expect(texts(b.synced)).toEqual(['one', 'two']);
   });
 });
-
-function varuint(n: number): number[] {
-  const out: number[] = [];
-  while (n > 127) {
-    out.push((n & 127) | 128);
-    n >>>= 7;
-  }
-  out.push(n);
-  return out;
-}

@@ -1,0 +1,216 @@
+/**
+ * Contacts: my contact link, requests in and out, accepting, blocking, verification and
+ * safety numbers. Contact records live in the self doc (so every device of the user has
+ * them); requests travel sealed through the recipient's contact inbox, a signaling topic
+ * only holders of their contact link can find.
+ */
+import { ObservableV2 } from 'lib0/observable';
+import { fromBase64Url, toBase64Url } from '../core/bytes.js';
+import { contactLink, parseContactLink, type ContactCard } from '../core/identity/contact-link.js';
+import { createContactRequest, verifyContactRequest, type ContactRequest } from '../core/identity/contact-request.js';
+import type { IdentityId, PublicIdentity, VerifyKeyCache } from '../core/identity/keys.js';
+import { formatSafetyNumber, safetyNumber } from '../core/identity/safety-number.js';
+import { deriveChannel, type ChannelKeys } from '../core/keys.js';
+import { openMessage, sealMessage } from '../net/sealed-channel.js';
+import type { SignalingClient } from '../net/signaling-client.js';
+import type { Account } from '../store/types.js';
+import type { ConversationSession } from './conversation-session.js';
+import { ClientError } from './errors.js';
+import type { ContactRecord, SelfSession } from './self-session.js';
+
+const INBOX = 'contact inbox';
+const RESEND_MS = 15_000;
+
+export interface ContactBookParts {
+  readonly account: Account;
+  readonly self: SelfSession;
+  readonly signaling: SignalingClient;
+  readonly verifyKeys: VerifyKeyCache;
+  readonly appUrl: string;
+  readonly now: () => number;
+  /** Opens (creating if needed) the 1:1 conversation with an identity. */
+  readonly openDirect: (identity: PublicIdentity) => Promise<ConversationSession>;
+  /** Whether the 1:1 conversation already holds a device of this identity. */
+  readonly hasJoined: (identity: IdentityId) => boolean;
+}
+
+export type ContactEvents = {
+  changed: () => void;
+  /** Blocking changed: conversations must re-check who they show and admit. */
+  blocked: (identity: IdentityId) => void;
+};
+
+export class ContactBook extends ObservableV2<ContactEvents> {
+  private inbox: ChannelKeys | null = null;
+  private readonly resendTimer: ReturnType<typeof setInterval>;
+
+  constructor(private readonly parts: ContactBookParts) {
+    super();
+    parts.self.on('changed', this.onSelfChanged);
+    parts.signaling.on('message', this.onSignal);
+    parts.signaling.on('status', this.onStatus);
+    this.resendTimer = setInterval(() => void this.resendPending(), RESEND_MS);
+  }
+
+  async start(): Promise<void> {
+    this.inbox = await deriveChannel(fromBase64Url(this.parts.account.contactSecret)!, INBOX);
+    this.parts.signaling.subscribe(this.inbox.topic);
+    await this.resendPending();
+  }
+
+  /** This user's contact link: public keys and the inbox secret, all in the fragment. */
+  get link(): string {
+    const a = this.parts.account;
+    return contactLink(this.parts.appUrl, { identity: a.identity, name: a.name, linkSecret: fromBase64Url(a.contactSecret)! });
+  }
+
+  list(): ContactRecord[] {
+    return this.parts.self.contacts().sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  get(identity: IdentityId): ContactRecord | null {
+    return this.parts.self.contact(identity);
+  }
+
+  isBlocked(identity: IdentityId): boolean {
+    return this.parts.self.contact(identity)?.state === 'blocked';
+  }
+
+  /** 60 digits in groups of five, the same on both sides. */
+  safetyNumber(identity: IdentityId): string {
+    const contact = this.get(identity);
+    if (!contact) throw new ClientError('Unknown contact.');
+    return formatSafetyNumber(safetyNumber(this.parts.account.identity, contact.identity));
+  }
+
+  /** Adds a contact from their link (or fragment) and sends them a request. */
+  async add(linkText: string): Promise<ContactRecord> {
+    const card = parseContactLink(linkText);
+    const me = this.parts.account.identity;
+    if (card.identity.sign === me.sign) throw new ClientError('This is your own contact link.');
+    const existing = this.get(card.identity.sign);
+    if (existing?.state === 'blocked') throw new ClientError(`You blocked ${existing.name}. Unblock them first.`);
+    if (existing?.state === 'incoming') return this.accept(card.identity.sign);
+    const name = card.name || existing?.name || 'Unknown';
+    const record = await this.parts.self.setContact({
+      identity: card.identity,
+      name,
+      state: existing?.state === 'accepted' ? 'accepted' : 'outgoing',
+      verified: existing?.verified ?? false,
+      inbox: toBase64Url(card.linkSecret),
+      ...this.keyChange(card.identity.sign, name),
+      ...(existing?.topic ? { topic: existing.topic } : {}),
+    });
+    const session = await this.parts.openDirect(card.identity);
+    const stored = await this.parts.self.setContact({ ...fieldsOf(record), topic: session.id });
+    await this.sendRequest(card);
+    this.emit('changed', []);
+    return stored;
+  }
+
+  async accept(identity: IdentityId): Promise<ContactRecord> {
+    const contact = this.get(identity);
+    if (!contact) throw new ClientError('There is no such contact request.');
+    const session = await this.parts.openDirect(contact.identity);
+    const record = await this.parts.self.setContact({ ...fieldsOf(contact), state: 'accepted', topic: session.id });
+    this.emit('changed', []);
+    return record;
+  }
+
+  async block(identity: IdentityId): Promise<void> {
+    const contact = this.get(identity);
+    if (!contact) throw new ClientError('Unknown contact.');
+    await this.parts.self.setContact({ ...fieldsOf(contact), state: 'blocked' });
+    this.emit('blocked', [identity]);
+    this.emit('changed', []);
+  }
+
+  async unblock(identity: IdentityId): Promise<void> {
+    const contact = this.get(identity);
+    if (!contact || contact.state !== 'blocked') return;
+    await this.parts.self.setContact({ ...fieldsOf(contact), state: contact.topic ? 'accepted' : 'incoming' });
+    this.emit('blocked', [identity]);
+    this.emit('changed', []);
+  }
+
+  async setVerified(identity: IdentityId, verified: boolean): Promise<void> {
+    const contact = this.get(identity);
+    if (!contact) throw new ClientError('Unknown contact.');
+    const { keyChangedFrom: _dismissed, ...rest } = fieldsOf(contact);
+    await this.parts.self.setContact({ ...rest, verified });
+    this.emit('changed', []);
+  }
+
+  override destroy(): void {
+    clearInterval(this.resendTimer);
+    this.parts.self.off('changed', this.onSelfChanged);
+    this.parts.signaling.off('message', this.onSignal);
+    this.parts.signaling.off('status', this.onStatus);
+    if (this.inbox) this.parts.signaling.unsubscribe(this.inbox.topic);
+    super.destroy();
+  }
+
+  /** A different key behind a name already in the contact list: warn loudly. */
+  private keyChange(identity: IdentityId, name: string): { keyChangedFrom?: IdentityId } {
+    const clash = this.parts.self
+      .contacts()
+      .find((c) => c.identity.sign !== identity && c.name.trim().toLowerCase() === name.trim().toLowerCase());
+    return clash ? { keyChangedFrom: clash.identity.sign } : {};
+  }
+
+  private async sendRequest(card: Pick<ContactCard, 'identity' | 'linkSecret'>): Promise<void> {
+    const a = this.parts.account;
+    const channel = await deriveChannel(card.linkSecret, INBOX);
+    const request = await createContactRequest(a.cert, a.device.signPrivate, a.name, card.identity.sign, this.parts.now());
+    this.parts.signaling.publish(channel.topic, await sealMessage(channel.key, channel.topic, request));
+  }
+
+  /** Until the other side joins the 1:1 conversation, keep knocking (they may be offline). */
+  private async resendPending(): Promise<void> {
+    for (const c of this.parts.self.contacts()) {
+      if (c.state !== 'outgoing' || typeof c.inbox !== 'string') continue;
+      if (this.parts.hasJoined(c.identity.sign)) {
+        await this.parts.self.setContact({ ...fieldsOf(c), state: 'accepted' });
+        this.emit('changed', []);
+        continue;
+      }
+      const secret = fromBase64Url(c.inbox);
+      if (secret) await this.sendRequest({ identity: c.identity, linkSecret: secret }).catch(() => undefined);
+    }
+  }
+
+  private readonly onStatus = (status: string): void => {
+    if (status === 'connected') void this.resendPending();
+  };
+
+  private readonly onSelfChanged = (): void => this.emit('changed', []);
+
+  private readonly onSignal = (topic: string, data: unknown): void => {
+    const inbox = this.inbox;
+    if (!inbox || topic !== inbox.topic) return;
+    void (async () => {
+      const value = await openMessage(inbox.key, topic, data);
+      const request = await verifyContactRequest(this.parts.verifyKeys, value, this.parts.account.identity.sign);
+      if (request) await this.onRequest(request);
+    })().catch((error) => console.warn('parley: contact request failed', error));
+  };
+
+  private async onRequest(request: ContactRequest): Promise<void> {
+    const identity = request.cert.identity;
+    const existing = this.get(identity.sign);
+    if (existing?.state === 'blocked' || existing?.state === 'incoming' || existing?.state === 'accepted') return;
+    if (existing?.state === 'outgoing') {
+      // Both asked: that is consent on both sides.
+      await this.accept(identity.sign);
+      return;
+    }
+    await this.parts.self.setContact({ identity, name: request.name, state: 'incoming', verified: false, ...this.keyChange(identity.sign, request.name) });
+    this.emit('changed', []);
+  }
+}
+
+/** The writable fields of a stored contact, to rewrite it with changes. */
+function fieldsOf(c: ContactRecord): Omit<ContactRecord, 'type' | 'by' | 'at' | 'c' | 'k' | 'sig'> {
+  const { type: _t, by: _b, at: _a, c: _c, k: _k, sig: _s, ...fields } = c;
+  return fields;
+}

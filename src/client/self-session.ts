@@ -1,0 +1,111 @@
+/**
+ * The user's private self doc: contacts, the conversation list, profile. It syncs only
+ * between this user's own devices (its schema admits no other identity), so a device linked
+ * later receives everything it needs to rejoin every conversation.
+ */
+import { ObservableV2 } from 'lib0/observable';
+import { Awareness } from 'y-protocols/awareness';
+import * as Y from 'yjs';
+import { selfSchema } from '../core/authorship/schema.js';
+import type { Topic } from '../core/ids.js';
+import type { IdentityId, PublicIdentity, VerifyKeyCache } from '../core/identity/keys.js';
+import type { SignedRecord } from '../core/identity/signed.js';
+import type { ConversationKeys } from '../core/keys.js';
+import type { RoomSync } from '../net/room-sync.js';
+import type { Account, PersistedDoc } from '../store/types.js';
+import { LOCAL_ORIGIN, SyncedDoc } from './synced-doc.js';
+
+export const ContactStates = ['incoming', 'outgoing', 'accepted', 'blocked'] as const;
+export type ContactState = (typeof ContactStates)[number];
+
+export interface ContactRecord extends SignedRecord {
+  readonly type: 'contact';
+  readonly identity: PublicIdentity;
+  readonly name: string;
+  readonly state: ContactState;
+  /** The user compared safety numbers and marked this contact as verified. */
+  readonly verified: boolean;
+  /** The 1:1 conversation, once there is one. */
+  readonly topic?: Topic;
+  /** Set when this contact's name was first seen with another key: show a loud warning. */
+  readonly keyChangedFrom?: IdentityId;
+  /** Secret of their contact inbox (from their link), to re-send a pending request. */
+  readonly inbox?: string;
+}
+
+export interface ConversationEntry extends SignedRecord {
+  readonly type: 'conversation';
+  readonly secret: string;
+  readonly kind: 'group' | 'direct';
+  readonly peer?: IdentityId;
+  readonly title: string;
+}
+
+type ContactFields = Omit<ContactRecord, 'type' | 'by' | 'at' | 'c' | 'k' | 'sig'>;
+type ConversationFields = Omit<ConversationEntry, 'type' | 'by' | 'at' | 'c' | 'k' | 'sig'>;
+
+export type SelfEvents = { changed: () => void };
+
+export class SelfSession extends ObservableV2<SelfEvents> {
+  readonly synced: SyncedDoc;
+  /** The self doc has no presence; the sync engine still wants an Awareness. */
+  readonly awareness = new Awareness(new Y.Doc());
+  private persisted: PersistedDoc | null = null;
+
+  constructor(
+    readonly keys: ConversationKeys,
+    private readonly account: Account,
+    verifyKeys: VerifyKeyCache,
+    private readonly now: () => number,
+  ) {
+    super();
+    this.awareness.setLocalState(null);
+    this.synced = new SyncedDoc({ account, schema: selfSchema(account.identity.sign), keys: verifyKeys, now });
+    this.synced.doc.on('update', () => this.emit('changed', []));
+  }
+
+  async open(persisted: PersistedDoc, attach: (session: SelfSession) => RoomSync): Promise<void> {
+    this.persisted = persisted;
+    await persisted.whenLoaded;
+    await this.synced.ensureMember(this.account.name, this.account.avatar);
+    attach(this);
+  }
+
+  contacts(): ContactRecord[] {
+    return [...this.map<ContactRecord>('contacts').values()].filter((c) => c.type === 'contact');
+  }
+
+  contact(identity: IdentityId): ContactRecord | null {
+    return this.map<ContactRecord>('contacts').get(identity) ?? null;
+  }
+
+  async setContact(fields: ContactFields): Promise<ContactRecord> {
+    return this.synced.writer.setRecord(
+      'contacts',
+      fields.identity.sign,
+      { type: 'contact', by: this.account.device.id, at: this.now(), ...fields },
+      LOCAL_ORIGIN,
+    );
+  }
+
+  conversations(): ConversationEntry[] {
+    return [...this.map<ConversationEntry>('conversations').values()].filter((c) => c.type === 'conversation');
+  }
+
+  async setConversation(topic: Topic, fields: ConversationFields): Promise<void> {
+    const current = this.map<ConversationEntry>('conversations').get(topic);
+    if (current && current.secret === fields.secret && current.title === fields.title && current.kind === fields.kind) return;
+    await this.synced.writer.setRecord('conversations', topic, { type: 'conversation', by: this.account.device.id, at: this.now(), ...fields }, LOCAL_ORIGIN);
+  }
+
+  override async destroy(): Promise<void> {
+    this.awareness.destroy();
+    await this.persisted?.destroy();
+    this.synced.destroy();
+    super.destroy();
+  }
+
+  private map<T>(name: string): Y.Map<T> {
+    return this.synced.doc.getMap<T>(name);
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * What a document says about its writers, kept current as transactions land: member
+ * devices with their keys and identities, revocations, and which Yjs client id belongs to
+ * which device. The authorizer consults it for every incoming update; the UI asks it for
+ * names.
+ */
+import * as Y from 'yjs';
+import type { DeviceId } from '../ids.js';
+import type { IdentityId } from '../identity/keys.js';
+import { rootName } from './decoded-update.js';
+import { isMemberRecord, isRevocationRecord, parseRecord, type MemberRecord, type RevocationRecord } from './records.js';
+import type { DocSchema } from './schema.js';
+
+export class DocDirectory {
+  private readonly memberRecords = new Map<DeviceId, MemberRecord>();
+  private readonly revocations = new Map<DeviceId, RevocationRecord>();
+  private readonly clientOwners = new Map<number, DeviceId>();
+  private readonly listeners = new Set<() => void>();
+
+  constructor(
+    private readonly doc: Y.Doc,
+    private readonly schema: DocSchema,
+  ) {
+    doc.store.clients.forEach((structs, client) => this.scan(structs, client, 0, Infinity));
+    doc.on('afterTransaction', this.onTransaction);
+  }
+
+  member(device: DeviceId): MemberRecord | null {
+    return this.memberRecords.get(device) ?? null;
+  }
+
+  members(): IterableIterator<[DeviceId, MemberRecord]> {
+    return this.memberRecords.entries();
+  }
+
+  identityOf(device: DeviceId): IdentityId | null {
+    return this.memberRecords.get(device)?.cert.identity.sign ?? null;
+  }
+
+  revocation(device: DeviceId): RevocationRecord | null {
+    return this.revocations.get(device) ?? null;
+  }
+
+  clientOwner(client: number): DeviceId | null {
+    return this.clientOwners.get(client) ?? null;
+  }
+
+  /** Called after any change to members or revocations. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  destroy(): void {
+    this.doc.off('afterTransaction', this.onTransaction);
+    this.listeners.clear();
+  }
+
+  private readonly onTransaction = (tr: Y.Transaction): void => {
+    let changed = false;
+    tr.afterState.forEach((after, client) => {
+      const before = tr.beforeState.get(client) ?? 0;
+      if (after > before) changed = this.scan(this.doc.store.clients.get(client) ?? [], client, before, after) || changed;
+    });
+    if (changed) for (const l of this.listeners) l();
+  };
+
+  /** Returns true when members or revocations changed. */
+  private scan(structs: ReadonlyArray<Y.Item | Y.GC>, client: number, from: number, to: number): boolean {
+    let changed = false;
+    const start = from === 0 ? 0 : Y.findIndexSS(structs as Array<Y.Item | Y.GC>, from);
+    for (let i = start; i < structs.length; i++) {
+      const s = structs[i]!;
+      if (s.id.clock >= to) break;
+      if (!(s instanceof Y.Item) || !(s.content instanceof Y.ContentAny)) continue;
+      const parent = s.parent;
+      if (!(parent instanceof Y.AbstractType) || parent._item !== null) continue;
+      const root = rootName(this.doc, parent);
+      const rule = root === null ? null : this.schema.rule(root);
+      if (!rule) continue;
+      if (rule.kind === 'log') {
+        this.clientOwners.set(client, rule.owner);
+        continue;
+      }
+      const values = s.content.arr;
+      for (let j = 0; j < values.length; j++) {
+        const record = parseRecord(values[j], client, s.id.clock + j);
+        if (!record) continue;
+        this.clientOwners.set(client, record.by);
+        if (rule.kind === 'members' && isMemberRecord(record) && !s.deleted) {
+          this.memberRecords.set(record.by, record);
+          changed = true;
+        } else if (rule.kind === 'revocations' && isRevocationRecord(record)) {
+          this.revocations.set(record.device, record);
+          changed = true;
+        }
+      }
+    }
+    return changed;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Shapes of the signed records kept in document maps, and their checks. Shape checks are
+ * synchronous and cheap; signatures are checked by the authorizer in batches.
+ */
+import { isId, type DeviceId } from '../ids.js';
+import { isCertificateShape, type DeviceCertificate } from '../identity/certificate.js';
+import { isPublicKey, type IdentityId } from '../identity/keys.js';
+import type { SignedRecord } from '../identity/signed.js';
+
+export const MAX_RECORD_CHARS = 16 * 1024;
+
+/** A device's membership: its certificate (naming its identity), display name and avatar. */
+export interface MemberRecord extends SignedRecord {
+  readonly type: 'member';
+  readonly device: string;
+  readonly cert: DeviceCertificate;
+  readonly name: string;
+  /** Small data: URL (at most ~12 KB), resized on the device. */
+  readonly avatar?: string;
+}
+
+/** The identity withdraws a device; signed by the identity key, not a device key. */
+export interface RevocationRecord extends SignedRecord {
+  readonly type: 'revocation';
+  readonly device: DeviceId;
+  readonly identity: IdentityId;
+  /**
+   * For each Yjs client id of the revoked device, the clock its identity had seen when it
+   * revoked it: history up to there stays valid, nothing after it is accepted.
+   */
+  readonly clients: Readonly<Record<string, number>>;
+}
+
+const isUint = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+
+/** Common fields of every record, including its placement. */
+export function parseRecord(value: unknown, client: number, clock: number): SignedRecord | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const r = value as Record<string, unknown>;
+  if (typeof r.type !== 'string' || !isId(r.by) || !isUint(r.at) || r.c !== client || r.k !== clock) return null;
+  if (typeof r.sig !== 'string' || !/^[A-Za-z0-9_-]{86}$/.test(r.sig)) return null;
+  return r as unknown as SignedRecord;
+}
+
+export function isMemberRecord(record: SignedRecord): record is MemberRecord {
+  const r = record as unknown as Record<string, unknown>;
+  return (
+    r.type === 'member' &&
+    isPublicKey(r.device) &&
+    isCertificateShape(r.cert) &&
+    (r.cert as DeviceCertificate).device === r.device &&
+    typeof r.name === 'string' &&
+    r.name.length > 0 &&
+    r.name.length <= 64 &&
+    (r.avatar === undefined || (typeof r.avatar === 'string' && r.avatar.length <= 16_000 && r.avatar.startsWith('data:image/')))
+  );
+}
+
+export function isRevocationRecord(record: SignedRecord): record is RevocationRecord {
+  const r = record as unknown as Record<string, unknown>;
+  if (r.type !== 'revocation' || !isId(r.device) || !isPublicKey(r.identity)) return false;
+  const clients = r.clients;
+  if (typeof clients !== 'object' || clients === null || Array.isArray(clients)) return false;
+  const entries = Object.entries(clients);
+  return entries.length <= 1000 && entries.every(([c, k]) => /^\d{1,10}$/.test(c) && isUint(k));
+}

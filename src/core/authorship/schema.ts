@@ -1,0 +1,69 @@
+/**
+ * Who may write where, per kind of document. Two kinds exist:
+ * - a conversation: per-device logs, `members`, `reads`, `meta`, `revoked`;
+ * - a user's private self doc (contacts, conversation list, profile, read markers), shared
+ *   only by that user's devices.
+ * Every map value is a signed record; the rule names which device (or identity) must have
+ * signed it.
+ */
+import { parseShardName } from '../conversation.js';
+import type { DeviceId } from '../ids.js';
+import type { IdentityId } from '../identity/keys.js';
+
+export type RootRule =
+  /** A device's own event log shard. */
+  | { readonly kind: 'log'; readonly owner: DeviceId }
+  /** Device records: the key is the device id and the device signs its own record. */
+  | { readonly kind: 'members' }
+  /** Revocations: the key is a device id; its identity signs. */
+  | { readonly kind: 'revocations' }
+  /** Per-device values: the key is the writer's device id. */
+  | { readonly kind: 'own-key'; readonly recordType: string }
+  /** Shared values any member device may write. */
+  | { readonly kind: 'any-member'; readonly recordType: string };
+
+export interface DocSchema {
+  /** The rule for a root type, or null when the name is not part of the schema. */
+  rule(root: string): RootRule | null;
+  /** Whether a device certified by this identity may be a member. */
+  admits(identity: IdentityId): boolean;
+}
+
+const CONVERSATION_MAPS: Record<string, RootRule> = {
+  members: { kind: 'members' },
+  revoked: { kind: 'revocations' },
+  reads: { kind: 'own-key', recordType: 'read' },
+  meta: { kind: 'any-member', recordType: 'meta' },
+};
+
+/** Record types allowed in a self doc's shared maps. */
+const SELF_MAPS: Record<string, RootRule> = {
+  members: { kind: 'members' },
+  revoked: { kind: 'revocations' },
+  contacts: { kind: 'any-member', recordType: 'contact' },
+  conversations: { kind: 'any-member', recordType: 'conversation' },
+  profile: { kind: 'any-member', recordType: 'profile' },
+  reads: { kind: 'any-member', recordType: 'read' },
+};
+
+export function conversationSchema(admits: (identity: IdentityId) => boolean): DocSchema {
+  return {
+    rule(root) {
+      const fixed = CONVERSATION_MAPS[root];
+      if (fixed) return fixed;
+      const shard = parseShardName(root);
+      return shard ? { kind: 'log', owner: shard.author } : null;
+    },
+    admits,
+  };
+}
+
+export function selfSchema(me: IdentityId): DocSchema {
+  return {
+    rule: (root) => SELF_MAPS[root] ?? null,
+    admits: (identity) => identity === me,
+  };
+}
+
+/** The map roots of a schema that hold signed records, for readers that enumerate them. */
+export const conversationMapRoots = Object.keys(CONVERSATION_MAPS);

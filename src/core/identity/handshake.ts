@@ -1,0 +1,50 @@
+/**
+ * Peers prove who they are on a data channel before any document sync (issue 3). Each side
+ * sends a hello: its device certificate and a device signature over both session ids and
+ * both DTLS fingerprints. The fingerprints bind the proof to this DTLS session, so a hello
+ * recorded elsewhere is useless here.
+ */
+import { fromUtf8, utf8 } from '../bytes.js';
+import type { DeviceId, SessionId } from '../ids.js';
+import { canonicalBytes, Domains } from './canonical.js';
+import { isCertificateShape, verifyCertificate, type DeviceCertificate } from './certificate.js';
+import { deviceIdOf, signBytes, type IdentityId, type VerifyKeyCache } from './keys.js';
+
+export interface HelloContext {
+  readonly from: SessionId;
+  readonly to: SessionId;
+  readonly fromFingerprint: string;
+  readonly toFingerprint: string;
+}
+
+/** A remote device whose hello verified. */
+export interface PeerIdentity {
+  readonly device: DeviceId;
+  readonly identity: IdentityId;
+  readonly cert: DeviceCertificate;
+}
+
+const MAX_HELLO = 4096;
+
+export async function createHello(cert: DeviceCertificate, devicePrivate: CryptoKey, context: HelloContext): Promise<Uint8Array> {
+  const body = { cert, ...context };
+  const sig = await signBytes(devicePrivate, canonicalBytes(Domains.hello, body));
+  return utf8(JSON.stringify({ cert, sig }));
+}
+
+/** Null unless the hello carries a valid certificate and a signature over this context. */
+export async function verifyHello(keys: VerifyKeyCache, payload: Uint8Array, context: HelloContext): Promise<PeerIdentity | null> {
+  if (payload.length > MAX_HELLO) return null;
+  let hello: unknown;
+  try {
+    hello = JSON.parse(fromUtf8(payload));
+  } catch {
+    return null;
+  }
+  if (typeof hello !== 'object' || hello === null) return null;
+  const { cert, sig } = hello as { cert?: unknown; sig?: unknown };
+  if (!isCertificateShape(cert) || !(await verifyCertificate(keys, cert))) return null;
+  const signed = canonicalBytes(Domains.hello, { cert, ...context });
+  if (!(await keys.verify(cert.device, sig, signed))) return null;
+  return { device: deviceIdOf(cert.device), identity: cert.identity.sign, cert };
+}

@@ -1,0 +1,27 @@
+/**
+ * JSON messages sealed for a topic: AES-GCM under the channel's key, with the topic as
+ * associated data, carried as base64url text in a signaling publish. The server and anyone
+ * on the topic without the key see opaque strings. Used by the peer rendezvous, contact
+ * inboxes and device linking.
+ */
+import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../core/bytes.js';
+import { open, seal } from '../core/sealed.js';
+
+/** Sealed payloads larger than this are dropped unread. */
+export const MAX_SEALED_CHARS = 48 * 1024;
+
+export async function sealMessage(key: CryptoKey, topic: string, message: unknown): Promise<string> {
+  return toBase64Url(await seal(key, utf8(JSON.stringify(message)), utf8(topic)));
+}
+
+/** The parsed JSON, or null for anything not sealed under this key for this topic. */
+export async function openMessage(key: CryptoKey, topic: string, data: unknown): Promise<unknown> {
+  if (typeof data !== 'string' || data.length > MAX_SEALED_CHARS) return null;
+  const sealed = fromBase64Url(data);
+  if (!sealed) return null;
+  try {
+    return JSON.parse(fromUtf8(await open(key, sealed, utf8(topic))));
+  } catch {
+    return null;
+  }
+}
