@@ -45,7 +45,7 @@ async function boot(): Promise<void> {
   let client: ParleyClient | null = null;
   const mesh = new Mesh({
     signaling,
-    handshake: accountHandshake(() => client?.account ?? null, verifyKeys),
+    handshake: accountHandshake(() => client?.deviceAccount ?? null, verifyKeys),
     createTransport: ({ initiator, onSignal }) => new SimplePeerTransport({ initiator, iceServers: config.iceServers, onSignal }),
   });
   client = new ParleyClient({

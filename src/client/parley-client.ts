@@ -56,6 +56,8 @@ const SELF_DOC = 'self';
 
 export class ParleyClient extends ObservableV2<ClientEvents> {
   private me: Account | null = null;
+  /** True once the self doc and contacts are up; until then the UI treats the user as signing in. */
+  private started = false;
   private selfSession: SelfSession | null = null;
   private book: ContactBook | null = null;
   private readonly sessions = new Map<Topic, ConversationSession>();
@@ -68,7 +70,13 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     parts.signaling.on('status', this.onStatus);
   }
 
+  /** The account, once everything that depends on it has started. */
   get account(): Account | null {
+    return this.started ? this.me : null;
+  }
+
+  /** The account as soon as it exists: peers may connect while start-up is still running. */
+  get deviceAccount(): Account | null {
     return this.me;
   }
 
@@ -104,7 +112,6 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
       throw new StorageFailedError('Could not save your account on this device.', { cause });
     }
     this.me = account;
-    this.emit('changed', []);
     await this.startAccount();
     return account;
   }
@@ -196,6 +203,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     self.on('changed', () => void this.adoptFromSelf());
     await this.openAll();
     await book.start();
+    this.started = true;
     this.emit('changed', []);
   }
 

@@ -9,11 +9,14 @@
 import { ContextProvider } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import type { ParleyClient } from '../client/parley-client.js';
+import { isContactFragment } from '../core/identity/contact-link.js';
 import { isInviteFragment } from '../core/invite.js';
 import { clientContext } from './context.js';
 import { ClientController } from './controllers/client-controller.js';
-import { conversationHref, selectedConversation } from './routes.js';
+import { CONTACTS_HREF, conversationHref, parseRoute } from './routes.js';
 import { controls, themeTokens } from './styles/theme.js';
+import './views/contact-detail-view.js';
+import './views/contacts-view.js';
 import './views/conversation-view.js';
 import './views/onboarding-view.js';
 import './views/sidebar-view.js';
@@ -31,7 +34,8 @@ export class ParleyApp extends LitElement {
   /** False until the client has loaded stored state, so onboarding never flashes. */
   declare ready: boolean;
   private readonly provider = new ContextProvider(this, { context: clientContext });
-  private pendingInvite: string | null = null;
+  /** A `#join=` or `#contact=` link opened before the user had an account. */
+  private pendingLink: { kind: 'invite' | 'contact'; text: string } | null = null;
 
   constructor() {
     super();
@@ -136,22 +140,25 @@ export class ParleyApp extends LitElement {
         </div>`
       : nothing;
     if (!this.client.account) return html`${alert}<parley-onboarding></parley-onboarding>`;
-    const selected = selectedConversation(this.route);
-    const session = selected ? this.client.get(selected) : undefined;
+    const route = parseRoute(this.route);
+    const session = route.view === 'conversation' ? this.client.get(route.id) : undefined;
+    let main;
+    if (session) main = html`<parley-conversation .session=${session}></parley-conversation>`;
+    else if (route.view === 'contacts') main = html`<parley-contacts></parley-contacts>`;
+    else if (route.view === 'contact') main = html`<parley-contact .identity=${route.identity}></parley-contact>`;
+    else main = html`<p class="placeholder">Start a new conversation, add a contact, or open an invite link.</p>`;
+    const open = route.view !== 'home' && (route.view !== 'conversation' || session !== undefined);
     return html`${alert}
-      <div class="layout ${session ? 'open' : ''}">
-        <parley-sidebar .selected=${selected}></parley-sidebar>
-        <main>
-          ${session
-            ? html`<parley-conversation .session=${session}></parley-conversation>`
-            : html`<p class="placeholder">Start a new conversation, or open an invite link.</p>`}
-        </main>
+      <div class="layout ${open ? 'open' : ''}">
+        <parley-sidebar .selected=${route.view === 'conversation' ? route.id : null} .route=${route.view}></parley-sidebar>
+        <main>${main}</main>
       </div>`;
   }
 
   private readonly onHashChange = (): void => {
-    if (isInviteFragment(location.hash)) {
-      this.pendingInvite = location.hash;
+    const kind = isInviteFragment(location.hash) ? 'invite' : isContactFragment(location.hash) ? 'contact' : null;
+    if (kind) {
+      this.pendingLink = { kind, text: location.hash };
       // Drop the secret from the address bar and history once captured.
       history.replaceState(null, '', location.pathname + location.search);
       this.route = '';
@@ -162,12 +169,17 @@ export class ParleyApp extends LitElement {
   };
 
   private async consumeInvite(): Promise<void> {
-    const invite = this.pendingInvite;
-    if (!invite || !this.ready || !this.client?.account) return;
-    this.pendingInvite = null;
+    const link = this.pendingLink;
+    if (!link || !this.ready || !this.client?.account) return;
+    this.pendingLink = null;
     try {
-      const session = await this.client.join(invite);
-      location.hash = conversationHref(session.id);
+      if (link.kind === 'invite') {
+        const session = await this.client.join(link.text);
+        location.hash = conversationHref(session.id);
+      } else {
+        await this.client.contacts.add(link.text);
+        location.hash = CONTACTS_HREF;
+      }
     } catch (error) {
       this.error = (error as Error).message;
     }

@@ -43,6 +43,46 @@ export class ParleyUser {
     return box.inputValue();
   }
 
+  /** Opens Contacts and returns this user's contact link, read from its textbox. */
+  async myContactLink(): Promise<string> {
+    await this.page.getByRole('link', { name: /^Contacts/ }).click();
+    await this.page.getByRole('button', { name: 'Show my contact link' }).click();
+    const box = this.page.getByRole('textbox', { name: 'My contact link' });
+    await box.waitFor();
+    await this.page.getByRole('img', { name: 'QR code of my contact link' }).waitFor();
+    return box.inputValue();
+  }
+
+  /** Pastes someone's contact link into Add contact. */
+  async addContact(link: string): Promise<void> {
+    await this.page.getByRole('link', { name: /^Contacts/ }).click();
+    await this.page.getByRole('textbox', { name: 'Contact link', exact: true }).fill(link);
+    await this.page.getByRole('button', { name: 'Add contact' }).click();
+    await this.page.getByText(/Request sent to|is already a contact/).waitFor();
+  }
+
+  /** Accepts a pending request and lands in the 1:1 conversation. */
+  async acceptContact(name: string): Promise<void> {
+    await this.page.getByRole('link', { name: /^Contacts/ }).click();
+    await this.page.getByRole('button', { name: `Accept ${name}` }).click({ timeout: 30_000 });
+    await this.log.waitFor();
+  }
+
+  /** Opens the 1:1 conversation with a contact from the sidebar. */
+  async openChatWith(name: string): Promise<void> {
+    await this.page.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name: new RegExp(`^${escape(name)}`) }).click();
+    await this.log.waitFor();
+  }
+
+  /** The safety number shown for a contact, digits only. */
+  async safetyNumberOf(name: string): Promise<string> {
+    await this.page.getByRole('link', { name: /^Contacts/ }).click();
+    await this.page.getByRole('link', { name, exact: true }).click();
+    const digits = this.page.getByLabel('Safety number');
+    await this.page.getByRole('img', { name: `Safety number QR code for ${name}` }).waitFor();
+    return (await digits.textContent())!.replace(/\s+/g, '');
+  }
+
   get log(): Locator {
     return this.page.getByRole('log');
   }

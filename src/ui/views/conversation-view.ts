@@ -13,7 +13,9 @@ import type { Composer, SendDetail } from '../components/composer.js';
 import '../components/connection-status.js';
 import '../components/invite-box.js';
 import '../components/message-list.js';
+import type { IdentityId } from '../../core/identity/keys.js';
 import { clientContext } from '../context.js';
+import { contactHref } from '../routes.js';
 import { ClientController } from '../controllers/client-controller.js';
 import { SessionController } from '../controllers/session-controller.js';
 import { controls, themeTokens } from '../styles/theme.js';
@@ -68,6 +70,24 @@ export class ConversationView extends LitElement {
       .back {
         display: none;
       }
+      .verified {
+        font-size: 0.75rem;
+        color: var(--pl-ok);
+        border: 1px solid currentColor;
+        border-radius: 999px;
+        padding: 0 0.45rem;
+        vertical-align: middle;
+      }
+      .warning {
+        margin: 0;
+        color: var(--pl-danger);
+        font-weight: 600;
+      }
+      .direct {
+        margin: 0;
+        font-size: 0.8rem;
+        color: var(--pl-muted);
+      }
       @media (max-width: 700px) {
         .back {
           display: inline-block;
@@ -96,13 +116,18 @@ export class ConversationView extends LitElement {
     const s = this.session;
     if (!s) return html`<p>Choose a conversation.</p>`;
     const typing = s.typingNames();
+    const contact = s.isDirect && s.record.peer && this.client?.account ? this.client.contacts.get(s.record.peer as IdentityId) : null;
+    const title = contact?.name ?? s.title;
     return html`<section class="top" aria-label="Conversation details">
         <div class="heading">
           <a class="back" href="#" aria-label="Back to conversations">←</a>
-          <h2>${s.title}</h2>
+          <h2>${title}${contact?.verified ? html` <span class="verified">Verified</span>` : nothing}</h2>
           <parley-connection-status .peers=${s.peerCount} .signaling=${this.client?.connection ?? 'disconnected'}></parley-connection-status>
         </div>
-        <parley-invite .link=${s.inviteLink}></parley-invite>
+        ${contact?.keyChangedFrom ? html`<p class="warning" role="alert">Warning: ${contact.name}'s safety number changed. <a href=${contactHref(contact.identity.sign)}>Check it</a></p>` : nothing}
+        ${contact
+          ? html`<p class="direct">Private 1:1 conversation. <a href=${contactHref(contact.identity.sign)}>Safety number</a></p>`
+          : html`<parley-invite .link=${s.inviteLink}></parley-invite>`}
       </section>
       <parley-message-list
         .entries=${s.timeline.entries}

@@ -9,7 +9,7 @@ import type { ParleyClient } from '../../client/parley-client.js';
 import type { Topic } from '../../core/ids.js';
 import { clientContext } from '../context.js';
 import { ClientController } from '../controllers/client-controller.js';
-import { conversationHref } from '../routes.js';
+import { CONTACTS_HREF, conversationHref } from '../routes.js';
 import { controls, themeTokens } from '../styles/theme.js';
 
 const dayFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
@@ -18,11 +18,14 @@ const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute:
 export class SidebarView extends LitElement {
   static override properties = {
     selected: { attribute: false },
+    route: { attribute: false },
     error: { state: true },
     busy: { state: true },
     joining: { state: true },
   };
   declare selected: Topic | null;
+  /** The current view, to mark the Contacts link as current. */
+  declare route: string;
   declare error: string;
   declare busy: boolean;
   declare joining: boolean;
@@ -31,6 +34,7 @@ export class SidebarView extends LitElement {
   constructor() {
     super();
     this.selected = null;
+    this.route = 'home';
     this.error = '';
     this.busy = false;
     this.joining = false;
@@ -108,6 +112,24 @@ export class SidebarView extends LitElement {
         color: var(--pl-danger);
         padding: 0 0.75rem;
       }
+      a.contacts {
+        display: flex;
+        padding: 0.6rem 0.9rem;
+        border-top: 1px solid var(--pl-border);
+        border-bottom: 1px solid var(--pl-border);
+        font-weight: 600;
+      }
+      .count {
+        margin-left: auto;
+        background: var(--pl-accent);
+        color: var(--pl-accent-text);
+        border-radius: 999px;
+        padding: 0 0.5rem;
+        font-size: 0.8rem;
+      }
+      .verified {
+        color: var(--pl-ok);
+      }
       .empty {
         padding: 1rem;
         color: var(--pl-muted);
@@ -129,13 +151,16 @@ export class SidebarView extends LitElement {
           </form>`
         : nothing}
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+      <a class="contacts" href=${CONTACTS_HREF} aria-current=${this.route === 'contacts' || this.route === 'contact' ? 'page' : 'false'}>
+        Contacts${this.pendingRequests() > 0 ? html` <span class="count" aria-label=${`${this.pendingRequests()} requests`}>${this.pendingRequests()}</span>` : nothing}
+      </a>
       <nav aria-label="Conversations">
         ${list.length === 0 ? html`<p class="empty">No conversations yet.</p>` : nothing}
         <ul>
           ${list.map(
             (c) => html`<li>
               <a href=${conversationHref(c.id)} aria-current=${c.id === this.selected ? 'page' : 'false'}>
-                <span class="title">${c.title}</span>
+                <span class="title">${c.title}${c.verified ? html` <span class="verified" title="Verified contact">✓</span>` : nothing}</span>
                 <span class="when">${formatWhen(c.lastAt)}</span>
                 <span class="last">${c.lastText ? `${c.lastAuthor}: ${c.lastText}` : 'No messages yet'}</span>
               </a>
@@ -143,6 +168,11 @@ export class SidebarView extends LitElement {
           )}
         </ul>
       </nav>`;
+  }
+
+  private pendingRequests(): number {
+    const client = this.client;
+    return client?.account ? client.contacts.list().filter((c) => c.state === 'incoming').length : 0;
   }
 
   private readonly create = async (): Promise<void> => {

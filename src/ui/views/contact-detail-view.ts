@@ -1,0 +1,119 @@
+/**
+ * `<parley-contact>`: one contact — their safety number as digits and QR code, marking
+ * them verified, blocking, and a loud warning when their key is not the one first seen.
+ */
+import { ContextConsumer } from '@lit/context';
+import { LitElement, css, html, nothing } from 'lit';
+import type { ParleyClient } from '../../client/parley-client.js';
+import type { IdentityId } from '../../core/identity/keys.js';
+import '../components/qr-code.js';
+import { clientContext } from '../context.js';
+import { ClientController } from '../controllers/client-controller.js';
+import { CONTACTS_HREF, conversationHref } from '../routes.js';
+import { controls, themeTokens } from '../styles/theme.js';
+
+export class ContactDetailView extends LitElement {
+  static override properties = { identity: { attribute: false }, error: { state: true } };
+  declare identity: IdentityId | null;
+  declare error: string;
+  private readonly clientCtx = new ContextConsumer(this, { context: clientContext, subscribe: true });
+
+  constructor() {
+    super();
+    this.identity = null;
+    this.error = '';
+    new ClientController(this, () => this.client);
+  }
+
+  private get client(): ParleyClient | undefined {
+    return this.clientCtx.value;
+  }
+
+  static override styles = [
+    themeTokens,
+    controls,
+    css`
+      :host {
+        display: block;
+        overflow-y: auto;
+        height: 100%;
+        padding: 1rem 1.25rem;
+        box-sizing: border-box;
+      }
+      h2 {
+        margin: 0 0 0.5rem;
+      }
+      .digits {
+        font-family: ui-monospace, monospace;
+        font-size: 1.1rem;
+        letter-spacing: 0.05em;
+        max-width: 24rem;
+        line-height: 1.8;
+      }
+      .actions {
+        display: flex;
+        gap: 0.5rem;
+        flex-wrap: wrap;
+        margin: 1rem 0;
+      }
+      .badge {
+        color: var(--pl-ok);
+        font-weight: 600;
+      }
+      .warning {
+        border: 2px solid var(--pl-danger);
+        color: var(--pl-danger);
+        padding: 0.75rem;
+        border-radius: var(--pl-radius);
+        font-weight: 600;
+      }
+      .error {
+        color: var(--pl-danger);
+      }
+    `,
+  ];
+
+  protected override render() {
+    const client = this.client;
+    const identity = this.identity;
+    const contact = client?.account && identity ? client.contacts.get(identity) : null;
+    if (!client || !identity || !contact) return html`<p>Unknown contact. <a href=${CONTACTS_HREF}>Back to contacts</a></p>`;
+    const number = client.contacts.safetyNumber(identity);
+    return html`<a href=${CONTACTS_HREF}>← Contacts</a>
+      <h2>${contact.name}</h2>
+      ${contact.verified ? html`<p class="badge">✓ Verified</p>` : nothing}
+      ${contact.keyChangedFrom
+        ? html`<p class="warning" role="alert">
+            Warning: ${contact.name}'s safety number is not the one you had for someone of this name. Someone may be
+            impersonating them. Compare safety numbers in person before trusting this contact.
+          </p>`
+        : nothing}
+      <h3 id="safety">Safety number</h3>
+      <p class="digits" aria-labelledby="safety" data-safety-number>${number}</p>
+      <parley-qr .text=${number.replace(/ /g, '')} label=${`Safety number QR code for ${contact.name}`}></parley-qr>
+      <p>Compare these digits with ${contact.name}, or scan each other's code. If they match, mark them verified.</p>
+      <div class="actions">
+        <button type="button" aria-pressed=${contact.verified ? 'true' : 'false'} @click=${() => this.run((c) => c.contacts.setVerified(identity, !contact.verified))}>
+          ${contact.verified ? 'Remove verification' : 'Mark as verified'}
+        </button>
+        ${contact.state === 'blocked'
+          ? html`<button type="button" class="secondary" @click=${() => this.run((c) => c.contacts.unblock(identity))}>Unblock</button>`
+          : html`<button type="button" class="secondary" @click=${() => this.run((c) => c.contacts.block(identity))}>Block</button>`}
+        ${contact.topic && contact.state !== 'blocked' ? html`<a href=${conversationHref(contact.topic)}>Open chat</a>` : nothing}
+      </div>
+      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}`;
+  }
+
+  private async run(action: (client: ParleyClient) => Promise<unknown>): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    this.error = '';
+    try {
+      await action(client);
+    } catch (error) {
+      this.error = (error as Error).message;
+    }
+  }
+}
+
+customElements.define('parley-contact', ContactDetailView);

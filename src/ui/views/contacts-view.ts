@@ -1,0 +1,226 @@
+/**
+ * `<parley-contacts>`: my contact link (text and QR code), adding someone by their link,
+ * incoming requests to accept or block, and the contact list.
+ */
+import { ContextConsumer } from '@lit/context';
+import { LitElement, css, html, nothing } from 'lit';
+import type { ParleyClient } from '../../client/parley-client.js';
+import type { ContactRecord } from '../../client/self-session.js';
+import type { IdentityId } from '../../core/identity/keys.js';
+import '../components/qr-code.js';
+import { clientContext } from '../context.js';
+import { ClientController } from '../controllers/client-controller.js';
+import { contactHref, conversationHref } from '../routes.js';
+import { controls, themeTokens } from '../styles/theme.js';
+
+const STATE_TEXT: Record<ContactRecord['state'], (name: string) => string> = {
+  incoming: (n) => `${n} wants to chat with you`,
+  outgoing: (n) => `Request sent — waiting for ${n} to accept`,
+  accepted: () => 'Contact',
+  blocked: () => 'Blocked',
+};
+
+export class ContactsView extends LitElement {
+  static override properties = { showLink: { state: true }, error: { state: true }, notice: { state: true }, busy: { state: true } };
+  declare showLink: boolean;
+  declare error: string;
+  declare notice: string;
+  declare busy: boolean;
+  private readonly clientCtx = new ContextConsumer(this, { context: clientContext, subscribe: true });
+
+  constructor() {
+    super();
+    this.showLink = false;
+    this.error = '';
+    this.notice = '';
+    this.busy = false;
+    new ClientController(this, () => this.client);
+  }
+
+  private get client(): ParleyClient | undefined {
+    return this.clientCtx.value;
+  }
+
+  static override styles = [
+    themeTokens,
+    controls,
+    css`
+      :host {
+        display: block;
+        overflow-y: auto;
+        height: 100%;
+        padding: 1rem 1.25rem;
+        box-sizing: border-box;
+      }
+      section {
+        margin-bottom: 1.5rem;
+      }
+      h2 {
+        font-size: 1.2rem;
+        margin: 0 0 0.75rem;
+      }
+      h3 {
+        font-size: 1rem;
+        margin: 0 0 0.5rem;
+      }
+      .row {
+        display: flex;
+        gap: 0.5rem;
+        align-items: center;
+        flex-wrap: wrap;
+      }
+      .row input {
+        flex: 1;
+        min-width: 12rem;
+      }
+      ul {
+        list-style: none;
+        padding: 0;
+        margin: 0;
+      }
+      li {
+        display: flex;
+        gap: 0.75rem;
+        align-items: center;
+        padding: 0.6rem 0;
+        border-bottom: 1px solid var(--pl-border);
+        flex-wrap: wrap;
+      }
+      .name {
+        font-weight: 600;
+      }
+      .state {
+        color: var(--pl-muted);
+        font-size: 0.85rem;
+        flex: 1;
+      }
+      .badge {
+        font-size: 0.75rem;
+        color: var(--pl-ok);
+        border: 1px solid currentColor;
+        border-radius: 999px;
+        padding: 0 0.45rem;
+      }
+      .warning {
+        color: var(--pl-danger);
+        font-weight: 600;
+      }
+      .error {
+        color: var(--pl-danger);
+      }
+      .hint {
+        color: var(--pl-muted);
+        font-size: 0.85rem;
+      }
+    `,
+  ];
+
+  protected override render() {
+    const client = this.client;
+    if (!client?.account) return nothing;
+    const contacts = client.contacts.list();
+    const incoming = contacts.filter((c) => c.state === 'incoming');
+    const others = contacts.filter((c) => c.state !== 'incoming');
+    return html`<h2>Contacts</h2>
+      <section aria-labelledby="my-link">
+        <h3 id="my-link">My contact link</h3>
+        <p class="hint">Share it, or let someone scan the QR code. Anyone with it can ask to chat with you.</p>
+        ${this.showLink
+          ? html`<div class="row">
+                <label class="visually-hidden" for="my-link-box">My contact link</label>
+                <input id="my-link-box" readonly .value=${client.contacts.link} @focus=${(e: Event) => (e.target as HTMLInputElement).select()} />
+                <button type="button" class="secondary" @click=${() => this.copy(client.contacts.link)}>Copy</button>
+              </div>
+              <parley-qr .text=${client.contacts.link} label="QR code of my contact link"></parley-qr>`
+          : html`<button type="button" @click=${() => (this.showLink = true)}>Show my contact link</button>`}
+      </section>
+      <section aria-labelledby="add">
+        <h3 id="add">Add contact</h3>
+        <form class="row" @submit=${this.add}>
+          <label class="visually-hidden" for="contact-link">Contact link</label>
+          <input id="contact-link" placeholder="Paste a contact link" autocomplete="off" required />
+          <button type="submit" ?disabled=${this.busy}>Add contact</button>
+        </form>
+        ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+        ${this.notice ? html`<p class="hint" aria-live="polite">${this.notice}</p>` : nothing}
+      </section>
+      ${incoming.length > 0
+        ? html`<section aria-labelledby="requests">
+            <h3 id="requests">Requests</h3>
+            <ul>
+              ${incoming.map(
+                (c) => html`<li>
+                  <span class="name">${c.name}</span>
+                  <span class="state">${STATE_TEXT[c.state](c.name)}</span>
+                  ${c.keyChangedFrom ? html`<span class="warning" role="alert">Warning: this is not the ${c.name} you know — a different key.</span>` : nothing}
+                  <button type="button" aria-label=${`Accept ${c.name}`} @click=${() => this.accept(c.identity.sign)}>Accept</button>
+                  <button type="button" class="secondary" aria-label=${`Block ${c.name}`} @click=${() => this.block(c.identity.sign)}>Block</button>
+                </li>`,
+              )}
+            </ul>
+          </section>`
+        : nothing}
+      <section aria-labelledby="list">
+        <h3 id="list">Your contacts</h3>
+        ${others.length === 0 ? html`<p class="hint">No contacts yet.</p>` : nothing}
+        <ul>
+          ${others.map(
+            (c) => html`<li>
+              <a class="name" href=${contactHref(c.identity.sign)}>${c.name}</a>
+              ${c.verified ? html`<span class="badge">Verified</span>` : nothing}
+              <span class="state">${STATE_TEXT[c.state](c.name)}</span>
+              ${c.keyChangedFrom ? html`<span class="warning" role="alert">Safety number changed for ${c.name}</span>` : nothing}
+              ${c.topic && c.state !== 'blocked' ? html`<a href=${conversationHref(c.topic)} aria-label=${`Chat with ${c.name}`}>Chat</a>` : nothing}
+            </li>`,
+          )}
+        </ul>
+      </section>`;
+  }
+
+  private async copy(text: string): Promise<void> {
+    try {
+      await navigator.clipboard.writeText(text);
+      this.notice = 'Link copied.';
+    } catch {
+      this.notice = 'Copying is blocked here: select the link and press Ctrl+C.';
+    }
+  }
+
+  private readonly add = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    const input = this.renderRoot.querySelector<HTMLInputElement>('#contact-link');
+    await this.run(async (client) => {
+      const contact = await client.contacts.add(input?.value ?? '');
+      if (input) input.value = '';
+      this.notice = contact.state === 'accepted' ? `${contact.name} is already a contact.` : `Request sent to ${contact.name}.`;
+    });
+  };
+
+  private async accept(identity: IdentityId): Promise<void> {
+    await this.run(async (client) => {
+      const contact = await client.contacts.accept(identity);
+      if (contact.topic) location.hash = conversationHref(contact.topic);
+    });
+  }
+
+  private async block(identity: IdentityId): Promise<void> {
+    await this.run((client) => client.contacts.block(identity));
+  }
+
+  private async run(action: (client: ParleyClient) => Promise<unknown>): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    this.busy = true;
+    this.error = '';
+    this.notice = '';
+    try {
+      await action(client);
+    } catch (error) {
+      this.error = (error as Error).message;
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+customElements.define('parley-contacts', ContactsView);
