@@ -16,6 +16,8 @@ import { SignalMetrics, type SignalStats } from './metrics.js';
 import { createSignalHub, refuseUpgrade } from './signal-hub.js';
 import { staticFilesRoute } from './static-files.js';
 import { MemoryTopicBus } from './topic-bus.js';
+import { openServerDatabase, type ServerDatabase } from './database.js';
+import { createRegistrar } from './device-registry.js';
 
 export interface ParleyServer {
   /** The bound port (the OS-chosen one when the config said 0). */
@@ -30,6 +32,8 @@ export interface ParleyServer {
   readonly metrics: SignalMetrics;
   /** Current gauges: sockets, topics, subscriptions. */
   stats(): SignalStats;
+  /** The embedded SQLite store (public keys, opaque ids, ciphertext only). */
+  readonly db: ServerDatabase;
   /**
    * Graceful shutdown: stop listening, close signaling sockets with 1001, let HTTP
    * requests finish, and cut whatever is left after `shutdownGraceMs`. Idempotent.
@@ -44,7 +48,12 @@ const signalPathRoute: Route = (req, res, ctx) => {
   return true;
 };
 
-export async function createParleyServer(init: ParleyServerInit = {}): Promise<ParleyServer> {
+export interface ParleyServerOptions extends ParleyServerInit {
+  /** Sees every text frame a client sends to /signal (tests assert the server is blind). */
+  readonly tap?: (text: string) => void;
+}
+
+export async function createParleyServer(init: ParleyServerOptions = {}): Promise<ParleyServer> {
   const config = resolveConfig(init);
   const { logger } = config;
   const staticRoot = path.resolve(config.staticDir);
@@ -55,7 +64,9 @@ export async function createParleyServer(init: ParleyServerInit = {}): Promise<P
 
   const metrics = new SignalMetrics();
   const bus = new MemoryTopicBus();
-  const hub = createSignalHub({ config, bus, metrics });
+  const db = openServerDatabase(config.dataDir);
+  const registrar = createRegistrar(db);
+  const hub = createSignalHub({ config, bus, metrics, registrar, ...(init.tap ? { tap: init.tap } : {}) });
 
   // Order matters: the first route that claims a request wins; static files catch the rest.
   const routes: Route[] = [
@@ -98,6 +109,7 @@ export async function createParleyServer(init: ParleyServerInit = {}): Promise<P
     signalUrl: `ws://localhost:${port}${SIGNAL_PATH}`,
     config,
     metrics,
+    db,
     stats: () => hub.stats(),
     close() {
       closing ??= (async () => {
@@ -107,6 +119,7 @@ export async function createParleyServer(init: ParleyServerInit = {}): Promise<P
         // Any HTTP request still running after the grace period is cut.
         server.closeAllConnections();
         await httpClosed;
+        db.close();
       })();
       return closing;
     },

@@ -10,6 +10,7 @@ import { CloseCodes } from '../src/core/wire/signaling.js';
 import type { SignalConfig } from './config.js';
 import type { SignalMetrics, SignalStats } from './metrics.js';
 import { SignalSocket } from './signal-socket.js';
+import type { Registrar } from './device-registry.js';
 import type { TopicBus } from './topic-bus.js';
 
 export interface SignalHubOptions {
@@ -19,6 +20,10 @@ export interface SignalHubOptions {
   readonly bus: TopicBus;
   /** Counters to update. */
   readonly metrics: SignalMetrics;
+  /** Device registration, when the server has storage. */
+  readonly registrar?: Registrar;
+  /** Sees every client text frame (tests assert the server stays blind). */
+  readonly tap?: (text: string) => void;
 }
 
 export interface SignalHub {
@@ -42,7 +47,7 @@ export function refuseUpgrade(socket: Duplex, status: string): void {
   socket.destroy();
 }
 
-export function createSignalHub({ config, bus, metrics }: SignalHubOptions): SignalHub {
+export function createSignalHub({ config, bus, metrics, registrar, tap }: SignalHubOptions): SignalHub {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: config.maxFrameBytes,
@@ -122,6 +127,8 @@ export function createSignalHub({ config, bus, metrics }: SignalHubOptions): Sig
       bus,
       metrics,
       limits: config,
+      ...(registrar ? { registrar } : {}),
+      ...(tap ? { tap } : {}),
       onClosed: (s) => {
         sockets.delete(s);
         release(address);

@@ -10,6 +10,7 @@ import { CloseCodes, parseClientMessage, SignalingLimits, type ClientMessage } f
 import type { SignalConfig } from './config.js';
 import type { SignalMetrics } from './metrics.js';
 import { TokenBucket } from './rate-limit.js';
+import type { Registrar } from './device-registry.js';
 import type { TopicBus, TopicSubscriber } from './topic-bus.js';
 
 /** Limits one socket needs from the server configuration. */
@@ -24,6 +25,10 @@ export interface SignalSocketOptions {
   readonly limits: SignalSocketLimits;
   /** Called exactly once, after the underlying socket has closed for any reason. */
   readonly onClosed: (socket: SignalSocket) => void;
+  /** Device registration (challenge/response); absent in servers without storage. */
+  readonly registrar?: Registrar;
+  /** Test and debugging tap: every text frame as received, before parsing. */
+  readonly tap?: (text: string) => void;
 }
 
 /** Close codes `ws` itself sends when its parser rejects a frame (it closes before we see it). */
@@ -71,6 +76,10 @@ export class SignalSocket implements TopicSubscriber {
   /** The code the server sent, for metrics (the peer may echo another or none). */
   private sentCode: number | undefined;
   private killTimer: NodeJS.Timeout | undefined;
+  /** The nonce this socket was challenged with; single use. */
+  private nonce: string | null = null;
+  /** The device key this socket proved, once registered. */
+  deviceKey: string | null = null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -150,6 +159,7 @@ export class SignalSocket implements TopicSubscriber {
     // `ws` runs with skipUTF8Validation so this check can close with a reason string.
     if (!isUtf8(bytes)) return this.close(CloseCodes.invalidPayload, 'invalid UTF-8');
     const text = bytes.toString('utf8');
+    this.opts.tap?.(text);
     const parsed = parseClientMessage(text);
     if (!parsed.ok) return this.close(rejectionCode(text), parsed.error);
     this.handle(parsed.value);
@@ -180,6 +190,26 @@ export class SignalSocket implements TopicSubscriber {
       case 'ping':
         this.deliver(PONG);
         return;
+      case 'challenge': {
+        if (!this.opts.registrar) return this.close(CloseCodes.malformed, 'registration is not available');
+        this.nonce = this.opts.registrar.challenge();
+        this.deliver(Buffer.from(JSON.stringify({ type: 'challenge', nonce: this.nonce }), 'utf8'));
+        return;
+      }
+      case 'register': {
+        const nonce = this.nonce;
+        this.nonce = null;
+        if (!nonce || !this.opts.registrar) return this.close(CloseCodes.malformed, 'register without a challenge');
+        void this.opts.registrar.register(nonce, msg.key, msg.sig, Date.now()).then(
+          (ok) => {
+            if (!ok) return this.close(CloseCodes.unauthorized, 'registration signature does not verify');
+            this.deviceKey = msg.key;
+            this.deliver(Buffer.from(JSON.stringify({ type: 'registered', key: msg.key }), 'utf8'));
+          },
+          () => this.close(CloseCodes.unauthorized, 'registration failed'),
+        );
+        return;
+      }
     }
   }
 

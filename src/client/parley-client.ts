@@ -13,6 +13,9 @@ import { parseInvite } from '../core/invite.js';
 import { deriveConversationKeys, SECRET_BYTES } from '../core/keys.js';
 import type { TimelineEntry } from '../core/timeline.js';
 import type { Mesh } from '../net/mesh.js';
+import { DeviceRegistration } from '../net/registration.js';
+import { signBytes } from '../core/identity/keys.js';
+import { utf8 } from '../core/bytes.js';
 import type { SignalingClient, SignalingStatus } from '../net/signaling-client.js';
 import type { Account, AccountStore, ConversationRecord, ConversationStore, DocStore, OutboxStore } from '../store/types.js';
 import { createAccount } from './account.js';
@@ -63,11 +66,18 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
   private readonly sessions = new Map<Topic, ConversationSession>();
   private readonly opening = new Map<Topic, Promise<ConversationSession>>();
   private readonly now: () => number;
+  /** Proves this device's key to the server on every connection. */
+  readonly registration: DeviceRegistration;
 
   constructor(private readonly parts: ClientParts) {
     super();
     this.now = parts.now ?? Date.now;
     parts.signaling.on('status', this.onStatus);
+    this.registration = new DeviceRegistration(parts.signaling, () => {
+      const device = this.me?.device;
+      return device ? { key: device.public, sign: (text) => signBytes(device.signPrivate, utf8(text)) } : null;
+    });
+    this.registration.on('registered', () => this.emit('changed', []));
   }
 
   /** The account, once everything that depends on it has started. */
@@ -163,6 +173,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
 
   override async destroy(): Promise<void> {
     this.parts.signaling.off('status', this.onStatus);
+    this.registration.destroy();
     this.book?.destroy();
     await Promise.all([...this.sessions.values()].map((s) => s.destroy()));
     await this.selfSession?.destroy();
@@ -204,6 +215,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     await this.openAll();
     await book.start();
     this.started = true;
+    this.registration.start();
     this.emit('changed', []);
   }
 

@@ -7,7 +7,7 @@
  * message arrives within `deadAfterMs`.
  */
 import { ObservableV2 } from 'lib0/observable';
-import { parseServerMessage, SIGNAL_PATH } from '../core/wire/signaling.js';
+import { parseServerMessage, SIGNAL_PATH, type ClientMessage, type ServerMessage } from '../core/wire/signaling.js';
 import { Backoff } from './backoff.js';
 
 /** The part of the WebSocket API this client uses; browser `WebSocket` and `ws` both fit. */
@@ -39,6 +39,8 @@ export type SignalingEvents = {
   status: (status: SignalingStatus) => void;
   /** The server closed the socket with a code: useful to surface misconfiguration. */
   closed: (code: number, reason: string) => void;
+  /** Any other server message (registration challenges and confirmations). */
+  control: (message: ServerMessage) => void;
 };
 
 const OPEN = 1;
@@ -90,6 +92,11 @@ export class SignalingClient extends ObservableV2<SignalingEvents> {
   /** Returns false when not connected; callers re-publish on the next `connected` status. */
   publish(topic: string, data: unknown): boolean {
     return this.sendRaw({ type: 'publish', topic, data });
+  }
+
+  /** Sends a protocol message other than a publish (e.g. registration). */
+  send(message: ClientMessage): boolean {
+    return this.sendRaw(message);
   }
 
   /** Skips the remaining backoff, e.g. when the browser reports it is online again. */
@@ -148,7 +155,9 @@ export class SignalingClient extends ObservableV2<SignalingEvents> {
       this.lastMessageAt = Date.now();
       if (typeof ev.data !== 'string') return;
       const parsed = parseServerMessage(ev.data);
-      if (parsed.ok && parsed.value.type === 'publish') this.emit('message', [parsed.value.topic, parsed.value.data]);
+      if (!parsed.ok) return;
+      if (parsed.value.type === 'publish') this.emit('message', [parsed.value.topic, parsed.value.data]);
+      else if (parsed.value.type !== 'pong') this.emit('control', [parsed.value]);
     };
     socket.onclose = (ev) => {
       if (this.socket !== socket) return;

@@ -29,21 +29,40 @@ export const CloseCodes = {
   policyViolation: 1008,
   tooBig: 1009,
   malformed: 4400,
+  /** A registration signature did not verify. */
+  unauthorized: 4401,
   forbiddenOrigin: 4403,
   tooManyTopics: 4413,
   rateLimited: 4429,
   tooManySockets: 4430,
 } as const;
 
+/**
+ * Parley's registration extends the protocol without disturbing y-webrtc clients (they
+ * never send `challenge` and ignore unknown server messages): a device asks for a nonce,
+ * signs it with its Ed25519 device key, and the server records the public key. No
+ * password, no e-mail; the server learns a public key and nothing else.
+ */
 export type ClientMessage =
   | { readonly type: 'subscribe'; readonly topics: readonly string[] }
   | { readonly type: 'unsubscribe'; readonly topics: readonly string[] }
   | { readonly type: 'publish'; readonly topic: string; readonly data: unknown; readonly [extra: string]: unknown }
-  | { readonly type: 'ping' };
+  | { readonly type: 'ping' }
+  | { readonly type: 'challenge' }
+  | { readonly type: 'register'; readonly key: string; readonly sig: string };
 
 export type ServerMessage =
   | { readonly type: 'pong' }
-  | { readonly type: 'publish'; readonly topic: string; readonly data: unknown; readonly clients: number };
+  | { readonly type: 'publish'; readonly topic: string; readonly data: unknown; readonly clients: number }
+  | { readonly type: 'challenge'; readonly nonce: string }
+  | { readonly type: 'registered'; readonly key: string };
+
+const KEY = /^[A-Za-z0-9_-]{43}$/;
+const SIG = /^[A-Za-z0-9_-]{86}$/;
+const NONCE = /^[A-Za-z0-9_-]{43}$/;
+
+/** The exact text a device signs to register: bound to the nonce and its own key. */
+export const registrationText = (nonce: string, key: string): string => `parley/register/v1\n${nonce}\n${key}`;
 
 export type ParseResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 
@@ -82,6 +101,12 @@ export function parseClientMessage(text: string): ParseResult<ClientMessage> {
       return { ok: true, value: msg as ClientMessage };
     case 'ping':
       return { ok: true, value: { type: 'ping' } };
+    case 'challenge':
+      return { ok: true, value: { type: 'challenge' } };
+    case 'register':
+      if (typeof msg.key !== 'string' || !KEY.test(msg.key)) return fail('register needs a 32-byte base64url key');
+      if (typeof msg.sig !== 'string' || !SIG.test(msg.sig)) return fail('register needs a 64-byte base64url signature');
+      return { ok: true, value: { type: 'register', key: msg.key, sig: msg.sig } };
     default:
       return fail('unknown message type');
   }
@@ -97,6 +122,8 @@ export function parseServerMessage(text: string): ParseResult<ServerMessage> {
   }
   if (!isObject(msg)) return fail('frame must be a JSON object');
   if (msg.type === 'pong') return { ok: true, value: { type: 'pong' } };
+  if (msg.type === 'challenge' && typeof msg.nonce === 'string' && NONCE.test(msg.nonce)) return { ok: true, value: { type: 'challenge', nonce: msg.nonce } };
+  if (msg.type === 'registered' && typeof msg.key === 'string' && KEY.test(msg.key)) return { ok: true, value: { type: 'registered', key: msg.key } };
   if (msg.type === 'publish' && isValidTopic(msg.topic)) {
     const clients = typeof msg.clients === 'number' ? msg.clients : 0;
     return { ok: true, value: { type: 'publish', topic: msg.topic, data: msg.data, clients } };

@@ -1,0 +1,82 @@
+/**
+ * Device registration by challenge (issue 3): a device proves it holds its Ed25519 key by
+ * signing a fresh nonce; the server stores the public key and nothing else.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDeviceKeys, signBytes } from '../../../src/core/identity/keys.js';
+import { utf8 } from '../../../src/core/bytes.js';
+import { CloseCodes, registrationText } from '../../../src/core/wire/signaling.js';
+import { SignalClient, expectRelayWorks } from '../../helpers/signaling-client.js';
+import { startTestServer, type TestServer } from '../../helpers/signaling-server.js';
+
+let t: TestServer;
+beforeEach(async () => {
+  t = await startTestServer();
+});
+afterEach(async () => {
+  await t.close();
+});
+
+async function challenge(client: SignalClient): Promise<string> {
+  client.send({ type: 'challenge' });
+  const frame = await client.next((m) => m.type === 'challenge');
+  expect(frame.nonce).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  return frame.nonce as string;
+}
+
+describe('device registration', () => {
+  it('registers a key whose owner signs the nonce, and stores only the public key', async () => {
+    const device = await createDeviceKeys();
+    const client = await SignalClient.open(t.wsUrl);
+    const nonce = await challenge(client);
+    client.send({ type: 'register', key: device.public, sig: await signBytes(device.signPrivate, utf8(registrationText(nonce, device.public))) });
+    const ok = await client.next((m) => m.type === 'registered');
+    expect(ok.key).toBe(device.public);
+    const rows = t.server.db.prepare('SELECT * FROM devices').all() as Array<Record<string, unknown>>;
+    expect(rows).toHaveLength(1);
+    expect(Object.keys(rows[0]!).sort()).toEqual(['first_seen', 'key', 'last_seen']);
+    expect(rows[0]!.key).toBe(device.public);
+    await client.close();
+  });
+
+  it('refuses a signature over another nonce with 4401, and others keep working', async () => {
+    const device = await createDeviceKeys();
+    const client = await SignalClient.open(t.wsUrl);
+    await challenge(client);
+    client.send({ type: 'register', key: device.public, sig: await signBytes(device.signPrivate, utf8(registrationText('A'.repeat(43), device.public))) });
+    expect((await client.closed).code).toBe(CloseCodes.unauthorized);
+    expect(t.server.db.prepare('SELECT count(*) AS n FROM devices').get()).toEqual({ n: 0 });
+    await expectRelayWorks(t.wsUrl);
+  });
+
+  it('refuses a key that is not the signer (someone else public key)', async () => {
+    const [mine, theirs] = await Promise.all([createDeviceKeys(), createDeviceKeys()]);
+    const client = await SignalClient.open(t.wsUrl);
+    const nonce = await challenge(client);
+    client.send({ type: 'register', key: theirs.public, sig: await signBytes(mine.signPrivate, utf8(registrationText(nonce, theirs.public))) });
+    expect((await client.closed).code).toBe(CloseCodes.unauthorized);
+  });
+
+  it('refuses register without a challenge, and a replayed nonce', async () => {
+    const device = await createDeviceKeys();
+    const early = await SignalClient.open(t.wsUrl);
+    early.send({ type: 'register', key: device.public, sig: 'A'.repeat(86) });
+    expect((await early.closed).code).toBe(CloseCodes.malformed);
+
+    const client = await SignalClient.open(t.wsUrl);
+    const nonce = await challenge(client);
+    const sig = await signBytes(device.signPrivate, utf8(registrationText(nonce, device.public)));
+    client.send({ type: 'register', key: device.public, sig });
+    await client.next((m) => m.type === 'registered');
+    // The nonce is single use: the same signature again is refused.
+    client.send({ type: 'register', key: device.public, sig });
+    expect((await client.closed).code).toBe(CloseCodes.malformed);
+    await expectRelayWorks(t.wsUrl);
+  });
+
+  it('rejects malformed register frames with 4400', async () => {
+    const client = await SignalClient.open(t.wsUrl);
+    client.send({ type: 'register', key: 'short', sig: 5 });
+    expect((await client.closed).code).toBe(CloseCodes.malformed);
+  });
+});
