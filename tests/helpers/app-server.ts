@@ -5,8 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createParleyServer, type ParleyServer } from '../../signaling/server.js';
-import type { ParleyServerInit } from '../../signaling/config.js';
+import { createParleyServer, type ParleyServer, type ParleyServerOptions } from '../../signaling/server.js';
 import { createSilentLogger } from '../../signaling/logger.js';
 
 export interface AppServer {
@@ -16,7 +15,7 @@ export interface AppServer {
   close(): Promise<void>;
 }
 
-export async function startAppServer(init: ParleyServerInit = {}): Promise<AppServer> {
+export async function startAppServer(init: ParleyServerOptions = {}): Promise<AppServer> {
   const dataDir = init.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'parley-e2e-')));
   const server = await createParleyServer({ port: 0, host: '127.0.0.1', staticDir: 'dist', logger: createSilentLogger(), ...init, dataDir });
   return {
