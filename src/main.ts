@@ -35,6 +35,14 @@ async function loadConfig(): Promise<AppConfig> {
   return { serverUrl: origin, appUrl: origin + location.pathname, iceServers };
 }
 
+/** "Chrome on Linux"-style label for the device list; never sent to the server. */
+function deviceLabel(): string {
+  const ua = navigator.userAgent;
+  const browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /Chrom(e|ium)\//.test(ua) ? 'Chromium' : /Safari\//.test(ua) ? 'Safari' : 'Browser';
+  const os = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Mac OS/.test(ua) ? 'macOS' : /Windows/.test(ua) ? 'Windows' : /Linux/.test(ua) ? 'Linux' : 'a device';
+  return `${browser} on ${os}`;
+}
+
 async function boot(): Promise<void> {
   const app = document.querySelector('parley-app') ?? document.body.appendChild(document.createElement('parley-app'));
   const config = await loadConfig();
@@ -57,6 +65,7 @@ async function boot(): Promise<void> {
     signaling,
     mesh,
     appUrl: config.appUrl,
+    deviceLabel: deviceLabel(),
   });
   window.addEventListener('online', () => signaling.reconnectNow());
   app.client = client;

@@ -23,6 +23,8 @@ import { ContactBook } from './contact-book.js';
 import { ConversationSession, recordSecret, secretOf } from './conversation-session.js';
 import { ClientError, NotRegisteredError, StorageFailedError } from './errors.js';
 import { SelfSession } from './self-session.js';
+import { DeviceLinkOffer, requestDeviceLink } from './device-link.js';
+import type { DeviceId } from '../core/ids.js';
 
 export interface ClientParts {
   readonly accounts: AccountStore;
@@ -34,7 +36,19 @@ export interface ClientParts {
   readonly verifyKeys: VerifyKeyCache;
   /** Base URL invite and contact links point at. */
   readonly appUrl: string;
+  /** How this device appears in the user's device list, e.g. "Chrome on Linux". */
+  readonly deviceLabel?: string;
   readonly now?: () => number;
+}
+
+export interface DeviceInfo {
+  readonly id: DeviceId;
+  readonly label: string;
+  /** This very device. */
+  readonly current: boolean;
+  readonly revoked: boolean;
+  /** Certified since, ms since epoch. */
+  readonly since: number;
 }
 
 export type ClientEvents = {
@@ -115,7 +129,8 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     if (clean.length === 0) throw new ClientError('Enter a name.');
     if (clean.length > MAX_NAME) throw new ClientError(`Names are at most ${MAX_NAME} characters.`);
     if (this.me) return this.me;
-    const account = await createAccount(clean, this.now(), avatar);
+    const created = await createAccount(clean, this.now(), avatar);
+    const account = this.parts.deviceLabel ? { ...created, label: this.parts.deviceLabel } : created;
     try {
       await this.parts.accounts.put(account);
     } catch (cause) {
@@ -124,6 +139,58 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     this.me = account;
     await this.startAccount();
     return account;
+  }
+
+  /**
+   * Links this (new) device to an account on another device, from the one-time link that
+   * device shows. Resolves once certified and started; the self doc then syncs contacts
+   * and conversations, and each conversation's history follows from any member.
+   */
+  async linkThisDevice(link: string): Promise<Account> {
+    if (this.me) throw new ClientError('This device already has an account.');
+    const linked = await requestDeviceLink(link, this.parts.signaling, this.parts.verifyKeys, this.parts.deviceLabel ?? 'Linked device', this.now);
+    const account = this.parts.deviceLabel ? { ...linked, label: this.parts.deviceLabel } : linked;
+    try {
+      await this.parts.accounts.put(account);
+    } catch (cause) {
+      throw new StorageFailedError('Could not save your account on this device.', { cause });
+    }
+    this.me = account;
+    await this.startAccount();
+    return account;
+  }
+
+  /** Shows a one-time link another device can open to join this account. */
+  offerDeviceLink(): Promise<DeviceLinkOffer> {
+    return DeviceLinkOffer.open(this.requireAccount(), this.parts.signaling, this.parts.appUrl, this.now);
+  }
+
+  /** This user's devices, from the self doc they all share. */
+  devices(): DeviceInfo[] {
+    const self = this.selfSession;
+    const account = this.me;
+    if (!self || !account) return [];
+    const out: DeviceInfo[] = [];
+    for (const [id, member] of self.synced.directory.members()) {
+      if (member.cert.identity.sign !== account.identity.sign) continue;
+      out.push({ id, label: member.label ?? 'Device', current: id === account.device.id, revoked: self.synced.directory.revocation(id) !== null, since: member.cert.created });
+    }
+    return out.sort((a, b) => a.since - b.since);
+  }
+
+  /**
+   * Removes a device: its certificate is revoked in the self doc and every conversation, so
+   * peers stop accepting it. Only the device holding the identity keys can do this.
+   */
+  async revokeDevice(device: DeviceId): Promise<void> {
+    const account = this.requireAccount();
+    if (!account.identityKeys) throw new ClientError('Remove devices from the device where you created your account.');
+    if (device === account.device.id) throw new ClientError('This device cannot remove itself.');
+    const key = account.identityKeys.signPrivate;
+    await this.selfSession?.synced.revoke(device, key);
+    await Promise.all([...this.sessions.values()].map((s) => s.synced.revoke(device, key)));
+    this.parts.mesh.disconnectDevice(device);
+    this.emit('changed', []);
   }
 
   async createConversation(title = ''): Promise<ConversationSession> {

@@ -14,6 +14,7 @@ import type { MemberRecord } from '../core/authorship/records.js';
 import type { DocSchema } from '../core/authorship/schema.js';
 import { ConversationLog } from '../core/conversation.js';
 import { DocWriter } from '../core/doc-writer.js';
+import type { DeviceId } from '../core/ids.js';
 import type { PeerIdentity } from '../core/identity/handshake.js';
 import type { VerifyKeyCache } from '../core/identity/keys.js';
 import type { RoomPolicy } from '../net/policy.js';
@@ -58,16 +59,36 @@ export class SyncedDoc {
    * avatar). Returns true when it wrote one.
    */
   async ensureMember(name: string, avatar: string | undefined): Promise<boolean> {
-    const { device, cert } = this.parts.account;
+    const { device, cert, label } = this.parts.account;
     const current = this.doc.getMap<MemberRecord>('members').get(device.id);
-    if (current && current.name === name && current.avatar === avatar) return false;
+    if (current && current.name === name && current.avatar === avatar && current.label === label) return false;
     await this.writer.setRecord(
       'members',
       device.id,
-      { type: 'member', by: device.id, at: this.parts.now(), device: device.public, cert, name, ...(avatar ? { avatar } : {}) },
+      { type: 'member', by: device.id, at: this.parts.now(), device: device.public, cert, name, ...(avatar ? { avatar } : {}), ...(label ? { label } : {}) },
       LOCAL_ORIGIN,
     );
     return true;
+  }
+
+  /**
+   * Records, signed by the identity key, that `device` may no longer write here: what it
+   * wrote so far (per Yjs client, up to the clocks known now) stays valid.
+   */
+  async revoke(device: DeviceId, identityKey: CryptoKey): Promise<void> {
+    if (this.directory.revocation(device)) return;
+    const clients: Record<string, number> = {};
+    this.doc.store.clients.forEach((_, client) => {
+      if (this.directory.clientOwner(client) === device) clients[String(client)] = Y.getState(this.doc.store, client);
+    });
+    const a = this.parts.account;
+    await this.writer.setRecord(
+      'revoked',
+      device,
+      { type: 'revocation', by: a.device.id, at: this.parts.now(), device, identity: a.identity.sign, clients },
+      LOCAL_ORIGIN,
+      identityKey,
+    );
   }
 
   destroy(): void {

@@ -111,6 +111,11 @@ export class Mesh {
     return sync;
   }
 
+  /** Closes every connection to a device, e.g. one that was just revoked. */
+  disconnectDevice(device: string): void {
+    for (const entry of [...this.links.values()]) if (entry.link.peer?.device === device) entry.link.close('device revoked');
+  }
+
   removeRoom(topic: Topic): void {
     const room = this.rooms.get(topic);
     if (!room) return;

@@ -26,6 +26,8 @@ export interface Account {
   readonly selfSecret: string;
   /** base64url secret behind this user's contact link (their contact inbox). */
   readonly contactSecret: string;
+  /** How this device appears in the user's device list, e.g. "Chrome on Linux". */
+  readonly label?: string;
 }
 
 export interface ConversationRecord {

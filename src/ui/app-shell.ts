@@ -10,6 +10,7 @@ import { ContextProvider } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import type { ParleyClient } from '../client/parley-client.js';
 import { isContactFragment } from '../core/identity/contact-link.js';
+import { isDeviceLinkFragment } from '../core/identity/device-link.js';
 import { isInviteFragment } from '../core/invite.js';
 import { clientContext } from './context.js';
 import { ClientController } from './controllers/client-controller.js';
@@ -17,6 +18,8 @@ import { CONTACTS_HREF, conversationHref, parseRoute } from './routes.js';
 import { controls, themeTokens } from './styles/theme.js';
 import './views/contact-detail-view.js';
 import './views/contacts-view.js';
+import './views/devices-view.js';
+import './views/link-device-view.js';
 import './views/conversation-view.js';
 import './views/onboarding-view.js';
 import './views/sidebar-view.js';
@@ -36,6 +39,8 @@ export class ParleyApp extends LitElement {
   private readonly provider = new ContextProvider(this, { context: clientContext });
   /** A `#join=` or `#contact=` link opened before the user had an account. */
   private pendingLink: { kind: 'invite' | 'contact'; text: string } | null = null;
+  /** A `#link=` device link: this device is joining an existing account. */
+  private deviceLink: string | null = null;
 
   constructor() {
     super();
@@ -139,13 +144,17 @@ export class ParleyApp extends LitElement {
           <button type="button" class="secondary" @click=${() => (this.error = '')}>Dismiss</button>
         </div>`
       : nothing;
-    if (!this.client.account) return html`${alert}<parley-onboarding></parley-onboarding>`;
+    if (!this.client.account) {
+      if (this.deviceLink) return html`${alert}<parley-link-device .link=${this.deviceLink} @parley-linked=${() => (this.deviceLink = null)}></parley-link-device>`;
+      return html`${alert}<parley-onboarding></parley-onboarding>`;
+    }
     const route = parseRoute(this.route);
     const session = route.view === 'conversation' ? this.client.get(route.id) : undefined;
     let main;
     if (session) main = html`<parley-conversation .session=${session}></parley-conversation>`;
     else if (route.view === 'contacts') main = html`<parley-contacts></parley-contacts>`;
     else if (route.view === 'contact') main = html`<parley-contact .identity=${route.identity}></parley-contact>`;
+    else if (route.view === 'devices') main = html`<parley-devices></parley-devices>`;
     else main = html`<p class="placeholder">Start a new conversation, add a contact, or open an invite link.</p>`;
     const open = route.view !== 'home' && (route.view !== 'conversation' || session !== undefined);
     return html`${alert}
@@ -156,6 +165,12 @@ export class ParleyApp extends LitElement {
   }
 
   private readonly onHashChange = (): void => {
+    if (isDeviceLinkFragment(location.hash)) {
+      this.deviceLink = location.hash;
+      history.replaceState(null, '', location.pathname + location.search);
+      this.route = '';
+      return;
+    }
     const kind = isInviteFragment(location.hash) ? 'invite' : isContactFragment(location.hash) ? 'contact' : null;
     if (kind) {
       this.pendingLink = { kind, text: location.hash };

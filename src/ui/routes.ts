@@ -7,18 +7,21 @@ import { isPublicKey, type IdentityId } from '../core/identity/keys.js';
 
 export const conversationHref = (id: Topic): string => `#/c/${id}`;
 export const CONTACTS_HREF = '#/contacts';
+export const DEVICES_HREF = '#/devices';
 export const contactHref = (identity: IdentityId): string => `#/contact/${identity}`;
 
 export type Route =
   | { readonly view: 'home' }
   | { readonly view: 'conversation'; readonly id: Topic }
   | { readonly view: 'contacts' }
+  | { readonly view: 'devices' }
   | { readonly view: 'contact'; readonly identity: IdentityId };
 
 export function parseRoute(hash: string): Route {
   const conversation = selectedConversation(hash);
   if (conversation) return { view: 'conversation', id: conversation };
   if (hash === CONTACTS_HREF) return { view: 'contacts' };
+  if (hash === DEVICES_HREF) return { view: 'devices' };
   const contact = /^#\/contact\/([A-Za-z0-9_-]{43})$/.exec(hash);
   if (contact && isPublicKey(contact[1])) return { view: 'contact', identity: contact[1] as IdentityId };
   return { view: 'home' };

@@ -17,6 +17,8 @@ export interface MemberRecord extends SignedRecord {
   readonly name: string;
   /** Small data: URL (at most ~12 KB), resized on the device. */
   readonly avatar?: string;
+  /** How the device appears in its user's device list, e.g. "Chrome on Linux". */
+  readonly label?: string;
 }
 
 /** The identity withdraws a device; signed by the identity key, not a device key. */
@@ -52,7 +54,8 @@ export function isMemberRecord(record: SignedRecord): record is MemberRecord {
     typeof r.name === 'string' &&
     r.name.length > 0 &&
     r.name.length <= 64 &&
-    (r.avatar === undefined || (typeof r.avatar === 'string' && r.avatar.length <= 16_000 && r.avatar.startsWith('data:image/')))
+    (r.avatar === undefined || (typeof r.avatar === 'string' && r.avatar.length <= 16_000 && r.avatar.startsWith('data:image/'))) &&
+    (r.label === undefined || (typeof r.label === 'string' && r.label.length <= 80))
   );
 }
 

@@ -1,0 +1,145 @@
+/**
+ * `<parley-devices>`: this user's devices. "Link a device" shows a one-time link and QR
+ * code for a new device; "Remove" revokes a device's certificate so peers stop accepting it.
+ */
+import { ContextConsumer } from '@lit/context';
+import { LitElement, css, html, nothing } from 'lit';
+import type { DeviceLinkOffer } from '../../client/device-link.js';
+import type { ParleyClient } from '../../client/parley-client.js';
+import type { DeviceId } from '../../core/ids.js';
+import '../components/qr-code.js';
+import { clientContext } from '../context.js';
+import { ClientController } from '../controllers/client-controller.js';
+import { controls, themeTokens } from '../styles/theme.js';
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+
+export class DevicesView extends LitElement {
+  static override properties = { offer: { state: true }, status: { state: true }, error: { state: true } };
+  declare offer: DeviceLinkOffer | null;
+  declare status: string;
+  declare error: string;
+  private readonly clientCtx = new ContextConsumer(this, { context: clientContext, subscribe: true });
+
+  constructor() {
+    super();
+    this.offer = null;
+    this.status = '';
+    this.error = '';
+    new ClientController(this, () => this.client);
+  }
+
+  private get client(): ParleyClient | undefined {
+    return this.clientCtx.value;
+  }
+
+  static override styles = [
+    themeTokens,
+    controls,
+    css`
+      :host {
+        display: block;
+        overflow-y: auto;
+        height: 100%;
+        padding: 1rem 1.25rem;
+        box-sizing: border-box;
+      }
+      ul {
+        list-style: none;
+        padding: 0;
+      }
+      li {
+        display: flex;
+        gap: 0.75rem;
+        align-items: center;
+        padding: 0.6rem 0;
+        border-bottom: 1px solid var(--pl-border);
+      }
+      .label {
+        font-weight: 600;
+        flex: 1;
+      }
+      .muted {
+        color: var(--pl-muted);
+        font-size: 0.85rem;
+      }
+      .row {
+        display: flex;
+        gap: 0.5rem;
+      }
+      .row input {
+        flex: 1;
+      }
+      .error {
+        color: var(--pl-danger);
+      }
+    `,
+  ];
+
+  override disconnectedCallback(): void {
+    this.offer?.close();
+    super.disconnectedCallback();
+  }
+
+  protected override render() {
+    const client = this.client;
+    if (!client?.account) return nothing;
+    const devices = client.devices();
+    return html`<h2>Devices</h2>
+      <ul aria-label="Your devices">
+        ${devices.map(
+          (d) => html`<li>
+            <span class="label">${d.label}${d.current ? ' (this device)' : ''}</span>
+            <span class="muted">${d.revoked ? 'Removed' : `Since ${dateFormat.format(d.since)}`}</span>
+            ${!d.current && !d.revoked && client.account?.identityKeys
+              ? html`<button type="button" class="secondary" aria-label=${`Remove ${d.label}`} @click=${() => this.removeDevice(d.id)}>Remove</button>`
+              : nothing}
+          </li>`,
+        )}
+      </ul>
+      <h3>Link a device</h3>
+      ${this.offer
+        ? html`<p>Open this link on the new device, or scan the code. It works once, for ten minutes.</p>
+            <div class="row">
+              <label class="visually-hidden" for="device-link">Device link</label>
+              <input id="device-link" readonly .value=${this.offer.url} @focus=${(e: Event) => (e.target as HTMLInputElement).select()} />
+            </div>
+            <parley-qr .text=${this.offer.url} label="QR code of the device link"></parley-qr>`
+        : html`<button type="button" @click=${this.link}>Link a device</button>`}
+      <p role="status">${this.status}</p>
+      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}`;
+  }
+
+  private readonly link = async (): Promise<void> => {
+    const client = this.client;
+    if (!client) return;
+    this.error = '';
+    try {
+      const offer = await client.offerDeviceLink();
+      offer.on('linked', (_device, label) => {
+        this.offer = null;
+        this.status = `Linked ${label}.`;
+      });
+      offer.on('expired', () => {
+        this.offer = null;
+        this.status = 'The device link expired.';
+      });
+      this.offer = offer;
+      this.status = 'Waiting for the new device…';
+    } catch (error) {
+      this.error = (error as Error).message;
+    }
+  };
+
+  private async removeDevice(device: DeviceId): Promise<void> {
+    this.error = '';
+    try {
+      await this.client?.revokeDevice(device);
+      this.status = 'Device removed. Your contacts no longer accept it.';
+    } catch (error) {
+      this.error = (error as Error).message;
+    }
+  }
+}
+
+customElements.define('parley-devices', DevicesView);

@@ -1,0 +1,97 @@
+/**
+ * Several devices per person (issue 3): a linked device receives contacts and history
+ * through the self doc, sends as the same person, and once removed is refused by peers.
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAppServer, type AppServer } from '../helpers/app-server.js';
+import { launchChromium } from '../helpers/browser.js';
+import { ParleyUser } from '../helpers/parley-user.js';
+
+let browser: Browser;
+let app: AppServer;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  app = await startAppServer();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+async function timelineTexts(user: ParleyUser): Promise<string[]> {
+  return user.page.evaluate(() => {
+    const app = document.querySelector('parley-app') as unknown as { client: { list(): { id: string }[]; get(id: string): { timeline: { entries: { kind: string; text: string }[] } } } };
+    return app.client.list().flatMap((c) => app.client.get(c.id).timeline.entries.filter((e) => e.kind === 'message').map((e) => e.text));
+  });
+}
+
+describe('multiple devices', () => {
+  it('links a second device that gets contacts and history, sends as the same person, and is refused once removed', async () => {
+    const alice = await ParleyUser.create(browser, 'Alice');
+    const bob = await ParleyUser.create(browser, 'Bob');
+    await alice.start(app.url);
+    await bob.start(app.url);
+    await bob.addContact(await alice.myContactLink());
+    await alice.acceptContact('Bob');
+    await alice.waitForPeers(1);
+    for (const text of ['before linking 1', 'before linking 2']) await alice.send(text);
+    await bob.openChatWith('Alice');
+    await bob.waitForMessage('before linking 2');
+
+    // Alice links a second device.
+    await alice.page.getByRole('link', { name: 'Devices' }).click();
+    await alice.page.getByRole('button', { name: 'Link a device' }).click();
+    const deviceLink = await alice.page.getByRole('textbox', { name: 'Device link' }).inputValue();
+    await alice.page.getByRole('img', { name: 'QR code of the device link' }).waitFor();
+    const second = await ParleyUser.create(browser, 'Alice');
+    await second.open(deviceLink);
+    await second.page.getByRole('button', { name: 'Link this device' }).click();
+    await second.page.getByRole('button', { name: 'New conversation' }).waitFor({ timeout: 30_000 });
+    await alice.page.getByRole('status').filter({ hasText: /^Linked / }).waitFor();
+
+    // Contacts and history arrive through the self doc and from any member.
+    await second.page.getByRole('link', { name: /^Contacts/ }).click();
+    await second.page.getByRole('link', { name: 'Bob', exact: true }).waitFor({ timeout: 30_000 });
+    await second.openChatWith('Bob');
+    await second.waitForMessage('before linking 2', 30_000);
+
+    // It writes as Alice.
+    await second.send('from my second device');
+    await bob.waitForMessage('from my second device');
+    await bob.messageRow('from my second device').getByText('Alice', { exact: true }).waitFor();
+    await alice.openChatWith('Bob');
+    await alice.waitForMessage('from my second device');
+    await alice.messageRow('from my second device').locator('[data-status]').waitFor();
+
+    // The first device removes it; peers stop accepting it.
+    await alice.page.getByRole('link', { name: 'Devices' }).click();
+    const list = alice.page.getByRole('list', { name: 'Your devices' });
+    await list.getByRole('listitem').nth(1).waitFor();
+    await list.getByRole('button', { name: /^Remove / }).click();
+    await list.getByText('Removed').waitFor();
+    await bob.page.waitForFunction(
+      () => {
+        const app = document.querySelector('parley-app') as unknown as { client: { list(): { id: string }[]; get(id: string): { synced: { directory: { revocation(d: string): unknown } } } } };
+        return app.client.list().some((c) => [...(app.client.get(c.id).synced.directory as unknown as { revocations: Map<string, unknown> }).revocations.keys()].length > 0);
+      },
+      null,
+      { timeout: 20_000 },
+    );
+    const refusals: string[] = [];
+    bob.page.on('console', (m) => {
+      if (/revoked device/.test(m.text())) refusals.push(m.text());
+    });
+    await second.send('after removal');
+    await second.messageRow('after removal').waitFor();
+    // Bob's device receives the write and refuses it, dropping the connection.
+    await expect.poll(() => refusals.length, { timeout: 20_000 }).toBeGreaterThan(0);
+    expect(refusals[0]).toMatch(/dropping peer/);
+    expect(await timelineTexts(bob)).not.toContain('after removal');
+    expect(await timelineTexts(alice)).not.toContain('after removal');
+    expect(await timelineTexts(bob)).toContain('from my second device');
+    await Promise.all([alice, bob, second].map((u) => u.close()));
+  });
+});
