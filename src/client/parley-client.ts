@@ -275,7 +275,8 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     });
     this.book = book;
     book.on('changed', () => this.emit('changed', []));
-    book.on('blocked', () => {
+    book.on('blocked', (identity) => {
+      if (book.isBlocked(identity)) this.parts.mesh.disconnectIdentity(identity);
       for (const s of this.sessions.values()) s.refilter();
     });
     self.on('changed', () => void this.adoptFromSelf());

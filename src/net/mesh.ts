@@ -116,6 +116,11 @@ export class Mesh {
     for (const entry of [...this.links.values()]) if (entry.link.peer?.device === device) entry.link.close('device revoked');
   }
 
+  /** Closes every connection to any device of an identity, e.g. one that was just blocked. */
+  disconnectIdentity(identity: string): void {
+    for (const entry of [...this.links.values()]) if (entry.link.peer?.identity === identity) entry.link.close('identity blocked');
+  }
+
   removeRoom(topic: Topic): void {
     const room = this.rooms.get(topic);
     if (!room) return;

@@ -121,4 +121,45 @@ describe('contacts and 1:1 conversations', () => {
     await alice.page.getByRole('status').filter({ hasText: 'Connected to 1 peer' }).waitFor();
     await Promise.all([alice, bob, carol].map((u) => u.close()));
   });
+
+  it('blocking hides a contact and stops syncing with them; a new key under a known name warns loudly', async () => {
+    const alice = await ParleyUser.create(browser, 'Alice');
+    const bob = await ParleyUser.create(browser, 'Bob');
+    await alice.start(app.url);
+    await bob.start(app.url);
+    const aliceLink = await alice.myContactLink();
+    await bob.addContact(aliceLink);
+    await alice.acceptContact('Bob');
+    await alice.waitForPeers(1);
+    await bob.openChatWith('Alice');
+    await bob.send('before the block');
+    await alice.waitForMessage('before the block');
+
+    await alice.page.getByRole('link', { name: /^Contacts/ }).click();
+    await alice.page.getByRole('link', { name: 'Bob', exact: true }).click();
+    await alice.page.getByRole('button', { name: 'Block', exact: true }).click();
+    await alice.page.getByRole('button', { name: 'Unblock' }).waitFor();
+    // The conversation leaves Alice's list and Bob's device is disconnected and refused.
+    await expect.poll(() => alice.page.getByRole('navigation', { name: 'Conversations' }).getByRole('link').count()).toBe(0);
+    await bob.page.getByRole('status').filter({ hasText: 'No peers online' }).waitFor({ timeout: 20_000 });
+    await bob.send('after the block');
+    await bob.messageRow('after the block').waitFor();
+    const stillThere = await alice.page.evaluate(() => {
+      const app = document.querySelector('parley-app') as unknown as { client: { get(id: string): unknown; parts: { mesh: { linkCount: number } } } };
+      return app.client.parts.mesh.linkCount;
+    });
+    expect(stillThere).toBe(0);
+    expect(await everyMessage(alice)).not.toContain('after the block');
+    // Nothing from Bob is shown any more, old messages included.
+    expect(await everyMessage(alice)).not.toContain('before the block');
+
+    // Someone else calling themselves Bob asks to connect: Alice is warned.
+    const impostor = await ParleyUser.create(browser, 'Bob');
+    await impostor.start(app.url);
+    await impostor.addContact(aliceLink);
+    await alice.page.getByRole('link', { name: /^Contacts/ }).click();
+    await alice.page.getByRole('alert').filter({ hasText: 'this is not the Bob you know' }).waitFor({ timeout: 30_000 });
+    await alice.page.getByRole('button', { name: 'Accept Bob' }).waitFor();
+    await Promise.all([alice, bob, impostor].map((u) => u.close()));
+  });
 });
