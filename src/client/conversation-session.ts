@@ -130,6 +130,12 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     return record?.name ?? 'Someone';
   }
 
+  /** The avatar a device's member record carries, if any. */
+  memberAvatar(device: DeviceId): string | undefined {
+    if (device === this.me) return this.parts.account.avatar;
+    return this.synced.log.members.get(device)?.avatar;
+  }
+
   identityOf(device: DeviceId): IdentityId | null {
     return this.synced.directory.identityOf(device);
   }

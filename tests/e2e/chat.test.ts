@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppServer, type AppServer } from '../helpers/app-server.js';
 import { launchChromium } from '../helpers/browser.js';
 import { ParleyUser } from '../helpers/parley-user.js';
+import { gradientPng } from '../helpers/png.js';
 
 let browser: Browser;
 let app: AppServer;
@@ -85,6 +86,30 @@ describe('chat between isolated browsers', () => {
     await alice.page.getByRole('navigation', { name: 'Conversations' }).getByRole('link').first().waitFor();
     await expect(alice.composer.isVisible()).resolves.toBe(false);
     await alice.close();
+  });
+
+  it('an avatar chosen at registration is resized on the device and shown to others', async () => {
+    const alice = await ParleyUser.create(browser, 'Alice');
+    const bob = await ParleyUser.create(browser, 'Bob');
+    await alice.open(app.url);
+    const original = gradientPng(1200, 800);
+    await alice.page.getByLabel('Avatar (optional)').setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: original });
+    const preview = alice.page.getByRole('img', { name: 'Your avatar' });
+    await preview.waitFor();
+    const src = (await preview.getAttribute('src'))!;
+    expect(src).toMatch(/^data:image\/(webp|jpeg);base64,/);
+    expect(src.length).toBeLessThan(16_000);
+    expect(src.length).toBeLessThan(original.length);
+    await alice.register();
+    const invite = await alice.newConversation();
+    await bob.open(invite);
+    await bob.register();
+    await alice.waitForPeers(1);
+    await alice.send('look, a face');
+    await bob.waitForMessage('look, a face');
+    await expect(bob.messageRow('look, a face').locator('img.avatar').getAttribute('src')).resolves.toBe(src);
+    await alice.close();
+    await bob.close();
   });
 });
 

@@ -34,6 +34,7 @@ export class MessageList extends LitElement {
     entries: { attribute: false },
     isMine: { attribute: false },
     nameOf: { attribute: false },
+    avatarOf: { attribute: false },
     deliveryOf: { attribute: false },
     version: { type: Number },
   };
@@ -43,6 +44,7 @@ export class MessageList extends LitElement {
   /** True for devices of this user (any of their linked devices). */
   declare isMine: (device: DeviceId) => boolean;
   declare nameOf: (device: DeviceId) => string;
+  declare avatarOf: (device: DeviceId) => string | undefined;
   declare deliveryOf: (id: EventId) => DeliveryState;
   /** Bumped by the owner whenever entries or delivery states change. */
   declare version: number;
@@ -57,6 +59,7 @@ export class MessageList extends LitElement {
     this.entries = [];
     this.isMine = () => false;
     this.nameOf = () => '';
+    this.avatarOf = () => undefined;
     this.deliveryOf = () => 'sent';
     this.version = 0;
   }
@@ -107,6 +110,12 @@ export class MessageList extends LitElement {
       .author {
         font-weight: 600;
         color: var(--pl-text);
+      }
+      .avatar {
+        width: 1.25rem;
+        height: 1.25rem;
+        border-radius: 50%;
+        align-self: center;
       }
       p {
         margin: 0.15rem 0 0;
@@ -205,6 +214,7 @@ export class MessageList extends LitElement {
     return html`<article class=${mine ? 'mine' : ''} data-id=${entry.id} aria-label=${`${name}, ${timeFormat.format(when)}`}>
       <div class="bubble">
         <header>
+          ${this.avatarOf(entry.author) ? html`<img class="avatar" src=${this.avatarOf(entry.author)!} alt="" />` : nothing}
           <span class="author">${name}</span>
           <time datetime=${when.toISOString()} title=${dateTimeFormat.format(when)}>${timeFormat.format(when)}</time>
           ${entry.edited ? html`<span>(edited)</span>` : nothing}

@@ -134,6 +134,7 @@ export class ConversationView extends LitElement {
         .version=${s.revision}
         .isMine=${(d: DeviceId) => s.isMine(d)}
         .nameOf=${(d: DeviceId) => s.memberName(d)}
+        .avatarOf=${(d: DeviceId) => s.memberAvatar(d)}
         .deliveryOf=${(id: EventId) => s.deliveryState(id)}
       ></parley-message-list>
       <p class="typing" aria-live="polite">${typingText(typing)}</p>
