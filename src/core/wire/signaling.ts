@@ -49,13 +49,34 @@ export type ClientMessage =
   | { readonly type: 'publish'; readonly topic: string; readonly data: unknown; readonly [extra: string]: unknown }
   | { readonly type: 'ping' }
   | { readonly type: 'challenge' }
-  | { readonly type: 'register'; readonly key: string; readonly sig: string };
+  | { readonly type: 'register'; readonly key: string; readonly sig: string }
+  /** The opaque presence ids this socket stands for (replaces the previous set). */
+  | { readonly type: 'presence'; readonly ids: readonly string[] }
+  /** Presence ids to report on now and on every change (replaces the previous set). */
+  | { readonly type: 'presence-watch'; readonly ids: readonly string[] };
+
+/** Online state of one opaque presence id. */
+export interface PresenceState {
+  readonly id: string;
+  readonly online: boolean;
+  /** When it was last online, ms since epoch; null if never seen. */
+  readonly lastSeen: number | null;
+}
 
 export type ServerMessage =
   | { readonly type: 'pong' }
   | { readonly type: 'publish'; readonly topic: string; readonly data: unknown; readonly clients: number }
   | { readonly type: 'challenge'; readonly nonce: string }
-  | { readonly type: 'registered'; readonly key: string };
+  | { readonly type: 'registered'; readonly key: string }
+  | { readonly type: 'presence-state'; readonly states: readonly PresenceState[] };
+
+/**
+ * Presence ids are derived by clients from secrets the server never sees (one per
+ * conversation and identity), so the server can tell "id X is online" but not who X is,
+ * and a stranger cannot compute anyone's id to ask.
+ */
+export const PRESENCE_ID = /^[0-9a-f]{32}$/;
+export const MAX_PRESENCE_IDS = 1000;
 
 const KEY = /^[A-Za-z0-9_-]{43}$/;
 const SIG = /^[A-Za-z0-9_-]{86}$/;
@@ -103,6 +124,12 @@ export function parseClientMessage(text: string): ParseResult<ClientMessage> {
       return { ok: true, value: { type: 'ping' } };
     case 'challenge':
       return { ok: true, value: { type: 'challenge' } };
+    case 'presence':
+    case 'presence-watch': {
+      if (!Array.isArray(msg.ids) || msg.ids.length > MAX_PRESENCE_IDS) return fail(`ids must be an array of at most ${MAX_PRESENCE_IDS}`);
+      if (!msg.ids.every((id) => typeof id === 'string' && PRESENCE_ID.test(id))) return fail('each presence id must be 32 hex characters');
+      return { ok: true, value: { type: msg.type, ids: msg.ids as string[] } };
+    }
     case 'register':
       if (typeof msg.key !== 'string' || !KEY.test(msg.key)) return fail('register needs a 32-byte base64url key');
       if (typeof msg.sig !== 'string' || !SIG.test(msg.sig)) return fail('register needs a 64-byte base64url signature');
@@ -124,6 +151,14 @@ export function parseServerMessage(text: string): ParseResult<ServerMessage> {
   if (msg.type === 'pong') return { ok: true, value: { type: 'pong' } };
   if (msg.type === 'challenge' && typeof msg.nonce === 'string' && NONCE.test(msg.nonce)) return { ok: true, value: { type: 'challenge', nonce: msg.nonce } };
   if (msg.type === 'registered' && typeof msg.key === 'string' && KEY.test(msg.key)) return { ok: true, value: { type: 'registered', key: msg.key } };
+  if (msg.type === 'presence-state' && Array.isArray(msg.states)) {
+    const states = (msg.states as unknown[]).filter(
+      (s): s is PresenceState =>
+        typeof s === 'object' && s !== null && PRESENCE_ID.test(String((s as PresenceState).id)) && typeof (s as PresenceState).online === 'boolean' &&
+        ((s as PresenceState).lastSeen === null || typeof (s as PresenceState).lastSeen === 'number'),
+    );
+    return { ok: true, value: { type: 'presence-state', states } };
+  }
   if (msg.type === 'publish' && isValidTopic(msg.topic)) {
     const clients = typeof msg.clients === 'number' ? msg.clients : 0;
     return { ok: true, value: { type: 'publish', topic: msg.topic, data: msg.data, clients } };
