@@ -23,9 +23,9 @@ import type { RoomSync } from '../net/room-sync.js';
 import type { Account, ConversationRecord, OutboxStore, PersistedDoc } from '../store/types.js';
 import { DeliveryTracker, type DeliveryState } from './delivery.js';
 import { SendFailedError } from './errors.js';
-import { LOCAL_ORIGIN, SyncedDoc } from './synced-doc.js';
+import { LOCAL_ORIGIN, SyncedDoc } from '../core/synced-doc.js';
 
-export { LOCAL_ORIGIN } from './synced-doc.js';
+export { LOCAL_ORIGIN } from '../core/synced-doc.js';
 const TYPING_TTL_MS = 4_000;
 
 export interface PresenceState {

@@ -13,7 +13,7 @@ import type { SignedRecord } from '../core/identity/signed.js';
 import type { ConversationKeys } from '../core/keys.js';
 import type { RoomSync } from '../net/room-sync.js';
 import type { Account, PersistedDoc } from '../store/types.js';
-import { LOCAL_ORIGIN, SyncedDoc } from './synced-doc.js';
+import { LOCAL_ORIGIN, SyncedDoc } from '../core/synced-doc.js';
 
 export const ContactStates = ['incoming', 'outgoing', 'accepted', 'blocked'] as const;
 export type ContactState = (typeof ContactStates)[number];

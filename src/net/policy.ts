@@ -5,16 +5,10 @@
  */
 import type { PeerIdentity } from '../core/identity/handshake.js';
 
-export type UpdateVerdict =
-  | { readonly ok: true; readonly empty: boolean }
-  | { readonly ok: false; readonly reason: 'malformed' | 'forbidden' | 'gap'; readonly detail: string };
+import type { DocPolicy } from '../core/synced-doc.js';
 
-export interface RoomPolicy {
-  /** May this verified device sync this conversation? */
-  admits(peer: PeerIdentity): boolean;
-  /** Checks an update from a peer before it is applied. */
-  authorize(update: Uint8Array): Promise<UpdateVerdict>;
-}
+/** Per conversation: may a verified device join, may an update be applied. */
+export type RoomPolicy = DocPolicy;
 
 export interface Handshake {
   /** This device's hello for a connection context. */

@@ -5,30 +5,9 @@
  */
 import type { UnsignedEvent } from '../core/events.js';
 import type { EventId, Topic } from '../core/ids.js';
-import type { DeviceCertificate } from '../core/identity/certificate.js';
-import type { DeviceKeys, PublicIdentity } from '../core/identity/keys.js';
 
-/**
- * This device's account: who the user is and the keys it acts with. Private keys are
- * non-extractable CryptoKeys; IndexedDB stores them as opaque handles.
- */
-export interface Account {
-  readonly name: string;
-  /** Small data: URL, resized on the device. */
-  readonly avatar?: string;
-  readonly createdAt: number;
-  readonly identity: PublicIdentity;
-  /** The identity's private keys: only on the device that created the identity. */
-  readonly identityKeys: { readonly signPrivate: CryptoKey; readonly dhPrivate: CryptoKey } | null;
-  readonly device: DeviceKeys;
-  readonly cert: DeviceCertificate;
-  /** base64url secret of the private self doc shared by this user's devices. */
-  readonly selfSecret: string;
-  /** base64url secret behind this user's contact link (their contact inbox). */
-  readonly contactSecret: string;
-  /** How this device appears in the user's device list, e.g. "Chrome on Linux". */
-  readonly label?: string;
-}
+export type { Account } from '../core/identity/account.js';
+import type { Account } from '../core/identity/account.js';
 
 export interface ConversationRecord {
   readonly id: Topic;
