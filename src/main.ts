@@ -9,6 +9,8 @@ import { Mesh } from './net/mesh.js';
 import { SignalingClient } from './net/signaling-client.js';
 import { SimplePeerTransport } from './net/simple-peer-transport.js';
 import { IdbAccountStore, IdbConversationStore, IdbOutboxStore, openAppDatabase } from './store/app-db.js';
+import { MailboxClient } from './net/mailbox-client.js';
+import { IdbMailboxStateStore } from './store/mailbox-state.js';
 import { IdbDocStore } from './store/doc-store.js';
 import './ui/app-shell.js';
 
@@ -66,6 +68,12 @@ async function boot(): Promise<void> {
     mesh,
     appUrl: config.appUrl,
     deviceLabel: deviceLabel(),
+    mailbox: {
+      client: new MailboxClient(config.serverUrl),
+      progress: new IdbMailboxStateStore(db),
+      exclude: () => undefined,
+      onOffline: () => undefined,
+    },
   });
   window.addEventListener('online', () => signaling.reconnectNow());
   app.client = client;

@@ -21,7 +21,12 @@ import type { ConversationKeys } from '../core/keys.js';
 import { Timeline, type TimelineEntry } from '../core/timeline.js';
 import type { RoomSync } from '../net/room-sync.js';
 import type { Account, ConversationRecord, OutboxStore, PersistedDoc } from '../store/types.js';
+import { mailboxIdOf } from '../core/wire/mailbox.js';
+import type { MailboxClient } from '../net/mailbox-client.js';
+import { MailboxCourier } from '../net/mailbox-courier.js';
+import type { MailboxStateStore } from '../store/mailbox-state.js';
 import { DeliveryTracker, type DeliveryState } from './delivery.js';
+import { MailboxSync } from './mailbox-sync.js';
 import { SendFailedError } from './errors.js';
 import { LOCAL_ORIGIN, SyncedDoc } from '../core/synced-doc.js';
 
@@ -53,6 +58,17 @@ export interface SessionParts {
   readonly now: () => number;
   /** Identities whose devices may not join and whose events are hidden. */
   readonly isBlocked: (identity: IdentityId) => boolean;
+  /** The blind mailbox, for members who are offline; absent in tests that do not need it. */
+  readonly mailbox?: MailboxParts;
+}
+
+export interface MailboxParts {
+  readonly client: MailboxClient;
+  readonly progress: MailboxStateStore;
+  /** SHA-256 hex of this device's push endpoint, if it has one. */
+  readonly exclude: () => string | undefined;
+  /** The mailbox is unreachable: ask for a Background Sync. */
+  readonly onOffline: () => void;
 }
 
 export class ConversationSession extends ObservableV2<SessionEvents> {
@@ -63,6 +79,8 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   readonly delivery = new DeliveryTracker();
   private persisted: PersistedDoc | null = null;
   private sync: RoomSync | null = null;
+  /** Mailbox carrier for this conversation, once open. */
+  mailbox: MailboxSync | null = null;
   private peers = 0;
   private revisionCount = 0;
   private typingTimer: ReturnType<typeof setTimeout> | null = null;
@@ -180,6 +198,9 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
       },
       onAck: (sv) => void this.retire(this.delivery.acknowledge(sv)),
     };
+    this.mailbox = this.createMailbox();
+    // Catching up with the mailbox runs in the background: the stored history is on screen.
+    void this.mailbox?.sync();
     this.changed();
   }
 
@@ -214,12 +235,44 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   }
 
   override async destroy(): Promise<void> {
+    this.mailbox?.destroy();
     if (this.typingTimer) clearTimeout(this.typingTimer);
     this.unobserve();
     this.awareness.destroy();
     await this.persisted?.destroy();
     this.synced.destroy();
     super.destroy();
+  }
+
+  private createMailbox(): MailboxSync | null {
+    const m = this.parts.mailbox;
+    const id = mailboxIdOf(this.parts.keys.mailboxToken);
+    if (!m || !id) return null;
+    const courier = new MailboxCourier({
+      client: m.client,
+      id,
+      token: this.parts.keys.mailboxToken,
+      key: this.parts.keys.mailboxKey,
+      doc: this.doc,
+      authorize: (update) => this.synced.authorizer.authorize(update),
+      progress: m.progress,
+      exclude: m.exclude,
+    });
+    return new MailboxSync({
+      courier,
+      doc: this.doc,
+      memberDevices: () => {
+        const devices = new Set<string>();
+        for (const [device] of this.synced.directory.members()) {
+          if (device !== this.me && !this.synced.directory.revocation(device)) devices.add(device);
+        }
+        return devices;
+      },
+      connectedDevices: () => this.sync?.connectedDevices() ?? new Set(),
+      onDelivered: (state) => void this.retire(this.delivery.acknowledge(state)),
+      onOffline: m.onOffline,
+      onError: (error) => this.emit('error', [error]),
+    });
   }
 
   private hasJoinEvent(): boolean {

@@ -20,7 +20,7 @@ import type { SignalingClient, SignalingStatus } from '../net/signaling-client.j
 import type { Account, AccountStore, ConversationRecord, ConversationStore, DocStore, OutboxStore } from '../store/types.js';
 import { createAccount } from './account.js';
 import { ContactBook } from './contact-book.js';
-import { ConversationSession, recordSecret, secretOf } from './conversation-session.js';
+import { ConversationSession, recordSecret, secretOf, type MailboxParts } from './conversation-session.js';
 import { ClientError, NotRegisteredError, StorageFailedError } from './errors.js';
 import { SelfSession } from './self-session.js';
 import { DeviceLinkOffer, requestDeviceLink } from './device-link.js';
@@ -38,6 +38,8 @@ export interface ClientParts {
   readonly appUrl: string;
   /** How this device appears in the user's device list, e.g. "Chrome on Linux". */
   readonly deviceLabel?: string;
+  /** The blind mailbox for offline members (omitted by tests that do not need it). */
+  readonly mailbox?: MailboxParts;
   readonly now?: () => number;
 }
 
@@ -253,7 +255,16 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     return this.me;
   }
 
-  private readonly onStatus = (): void => this.emit('changed', []);
+  private readonly onStatus = (status: string): void => {
+    // Back online: catch up with every mailbox and deliver what waited.
+    if (status === 'connected') void this.syncMailboxes();
+    this.emit('changed', []);
+  };
+
+  /** Pulls every conversation's mailbox and pushes pending writes (network back, push wake-up). */
+  async syncMailboxes(only?: (session: ConversationSession) => boolean): Promise<void> {
+    await Promise.all([...this.sessions.values()].filter((s) => !only || only(s)).map((s) => s.mailbox?.sync()));
+  }
 
   private async startAccount(): Promise<void> {
     const account = this.requireAccount();
@@ -357,6 +368,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
       appUrl: this.parts.appUrl,
       now: this.now,
       isBlocked: (identity) => this.book?.isBlocked(identity) ?? false,
+      ...(this.parts.mailbox ? { mailbox: this.parts.mailbox } : {}),
     });
     session.on('error', (error) => this.emit('error', [error]));
     session.on('preview', (entry) => this.savePreview(session, entry));

@@ -70,6 +70,13 @@ export class RoomSync {
     return this.links.has(link);
   }
 
+  /** Devices currently syncing this document with us. */
+  connectedDevices(): Set<string> {
+    const devices = new Set<string>();
+    for (const link of this.links.keys()) if (link.peer) devices.add(link.peer.device);
+    return devices;
+  }
+
   /** Starts syncing with a link whose membership both sides have proven. */
   attach(link: PeerLink): void {
     if (this.destroyed || this.links.has(link)) return;

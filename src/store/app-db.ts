@@ -4,13 +4,15 @@
  */
 import type { EventId, Topic } from '../core/ids.js';
 import { committed, openDatabase, request } from './idb.js';
+import { MAILBOX_STORE } from './mailbox-state.js';
 import type { Account, AccountStore, ConversationRecord, ConversationStore, OutboxEntry, OutboxStore } from './types.js';
 
-const VERSION = 2;
+const VERSION = 3;
 const ACCOUNT = 'account';
 const CONVERSATIONS = 'conversations';
 const OUTBOX = 'outbox';
 const ACCOUNT_KEY = 'me';
+export const SETTINGS = 'settings';
 
 export function openAppDatabase(name = 'parley', factory?: IDBFactory): Promise<IDBDatabase> {
   return openDatabase(
@@ -27,6 +29,10 @@ export function openAppDatabase(name = 'parley', factory?: IDBFactory): Promise<
         // unsigned conversations cannot be joined by signed clients).
         if (db.objectStoreNames.contains('profile')) db.deleteObjectStore('profile');
         db.createObjectStore(ACCOUNT);
+      }
+      if (oldVersion < 3) {
+        db.createObjectStore(MAILBOX_STORE, { keyPath: 'id' });
+        db.createObjectStore(SETTINGS);
       }
     },
     factory,

@@ -1,0 +1,103 @@
+/**
+ * Keeps one conversation's mailbox in step with its document (ARCHITECTURE §7):
+ * - pulls on open, when the network comes back, on a push wake-up, and every minute while
+ *   the app runs;
+ * - pushes this device's new writes when some member device is not connected right now
+ *   (or nobody else has joined yet: a later joiner may find only the mailbox), and reports
+ *   the state it delivered so outbox entries can be retired.
+ * Failures never throw out: offline is normal, and the caller is told so it can ask the
+ * service worker for a Background Sync.
+ */
+import type * as Y from 'yjs';
+import { LOCAL_ORIGIN } from '../core/synced-doc.js';
+import type { MailboxCourier } from '../net/mailbox-courier.js';
+import { MailboxError } from '../net/mailbox-client.js';
+
+const PUSH_DEBOUNCE_MS = 250;
+const PULL_EVERY_MS = 60_000;
+
+export interface MailboxSyncParts {
+  readonly courier: MailboxCourier;
+  readonly doc: Y.Doc;
+  /** Other member devices of the conversation (not revoked, not this device). */
+  readonly memberDevices: () => Set<string>;
+  /** Devices syncing with us right now. */
+  readonly connectedDevices: () => Set<string>;
+  /** Delivered: the mailbox holds everything up to this state. */
+  readonly onDelivered: (state: Map<number, number>) => void;
+  /** The mailbox is unreachable; new writes wait for the network. */
+  readonly onOffline: () => void;
+  readonly onError: (error: Error) => void;
+}
+
+export class MailboxSync {
+  private pushTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly pullTimer: ReturnType<typeof setInterval>;
+  private destroyed = false;
+
+  constructor(private readonly parts: MailboxSyncParts) {
+    parts.doc.on('update', this.onUpdate);
+    this.pullTimer = setInterval(() => void this.pull(), PULL_EVERY_MS);
+  }
+
+  /** Pull, then push anything not yet delivered. */
+  async sync(): Promise<void> {
+    await this.pull();
+    await this.push(true);
+  }
+
+  async pull(): Promise<number> {
+    if (this.destroyed) return 0;
+    try {
+      return (await this.parts.courier.pull()).applied;
+    } catch (error) {
+      this.fail(error);
+      return 0;
+    }
+  }
+
+  /** Appends new local writes; `force` also when every member is connected. */
+  async push(force = false): Promise<boolean> {
+    if (this.destroyed) return false;
+    if (!force && !this.someoneAway()) return false;
+    try {
+      const state = await this.parts.courier.push();
+      if (state) this.parts.onDelivered(state);
+      return true;
+    } catch (error) {
+      this.fail(error);
+      return false;
+    }
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.parts.doc.off('update', this.onUpdate);
+    clearInterval(this.pullTimer);
+    if (this.pushTimer) clearTimeout(this.pushTimer);
+  }
+
+  private someoneAway(): boolean {
+    const members = this.parts.memberDevices();
+    if (members.size === 0) return true;
+    const connected = this.parts.connectedDevices();
+    for (const device of members) if (!connected.has(device)) return true;
+    return false;
+  }
+
+  private readonly onUpdate = (_update: Uint8Array, origin: unknown): void => {
+    if (origin !== LOCAL_ORIGIN || this.destroyed) return;
+    if (this.pushTimer) clearTimeout(this.pushTimer);
+    this.pushTimer = setTimeout(() => {
+      this.pushTimer = null;
+      void this.push();
+    }, PUSH_DEBOUNCE_MS);
+  };
+
+  private fail(error: unknown): void {
+    // Offline, a server without a mailbox (404) or a server error: try again later,
+    // quietly. A refusal (bad token, quota) is worth telling the user about.
+    if (error instanceof MailboxError && (error.offline || error.status === 404 || error.status >= 500)) this.parts.onOffline();
+    else this.parts.onError(error as Error);
+  }
+}

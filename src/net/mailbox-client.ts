@@ -1,0 +1,87 @@
+/**
+ * HTTP client for the blind mailbox (core/wire/mailbox). Works in pages and in the service
+ * worker (plain `fetch`). Every failure becomes a MailboxError with the HTTP status (0 when
+ * the network itself failed), so callers can tell "offline, retry later" from "refused".
+ */
+import { fromBase64Url } from '../core/bytes.js';
+import { MAILBOX_PATH, MailboxLimits, type MailboxEntry, type MailboxPage } from '../core/wire/mailbox.js';
+
+export class MailboxError extends Error {
+  override readonly name = 'MailboxError';
+  constructor(
+    message: string,
+    /** HTTP status, or 0 when no response arrived (offline). */
+    readonly status: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+
+  get offline(): boolean {
+    return this.status === 0;
+  }
+}
+
+export interface AppendOptions {
+  /** This entry is a snapshot covering every entry ≤ this seq (the server deletes them). */
+  readonly snapshotOf?: number;
+  /** SHA-256 hex of this device's push endpoint, so it is not woken by its own write. */
+  readonly exclude?: string;
+}
+
+export class MailboxClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly fetchImpl: typeof fetch = (...args) => fetch(...args),
+  ) {}
+
+  async append(id: string, token: string, sealed: Uint8Array, options: AppendOptions = {}): Promise<number> {
+    if (sealed.length > MailboxLimits.maxEntryBytes) throw new MailboxError('entry too large for the mailbox', 413);
+    const headers: Record<string, string> = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/octet-stream' };
+    if (options.snapshotOf !== undefined) headers['X-Parley-Snapshot'] = String(options.snapshotOf);
+    if (options.exclude) headers['X-Parley-Exclude'] = options.exclude;
+    const body = await this.request(`${id}`, { method: 'POST', headers, body: sealed as Uint8Array<ArrayBuffer> });
+    const seq = (body as { seq?: unknown }).seq;
+    if (typeof seq !== 'number') throw new MailboxError('mailbox answered without a sequence number', 502);
+    return seq;
+  }
+
+  /** Entries after `after`, decoded to bytes. */
+  async list(id: string, token: string, after: number, limit: number = MailboxLimits.maxListEntries): Promise<{ entries: Array<{ seq: number; at: number; data: Uint8Array }>; more: boolean }> {
+    const page = (await this.request(`${id}?after=${after}&limit=${limit}`, { method: 'GET', headers: { Authorization: `Bearer ${token}` } })) as MailboxPage;
+    if (!Array.isArray(page.entries)) throw new MailboxError('malformed mailbox page', 502);
+    const entries = page.entries.flatMap((e: MailboxEntry) => {
+      const data = typeof e.data === 'string' ? fromBase64Url(e.data) : null;
+      return data && Number.isSafeInteger(e.seq) ? [{ seq: e.seq, at: e.at, data }] : [];
+    });
+    return { entries, more: page.more === true };
+  }
+
+  async remove(id: string, token: string, upTo: number): Promise<void> {
+    await this.request(`${id}?upTo=${upTo}`, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
+  }
+
+  private async request(path: string, init: RequestInit): Promise<unknown> {
+    let res: Response;
+    try {
+      res = await this.fetchImpl(`${this.baseUrl}${MAILBOX_PATH}/${path}`, { ...init, cache: 'no-store' });
+    } catch (cause) {
+      throw new MailboxError('the mailbox is unreachable', 0, { cause });
+    }
+    const text = await res.text();
+    if (!res.ok) {
+      let detail = text.slice(0, 200);
+      try {
+        detail = (JSON.parse(text) as { detail?: string }).detail ?? detail;
+      } catch {
+        // not JSON: keep the text
+      }
+      throw new MailboxError(`mailbox refused the request: ${detail}`, res.status);
+    }
+    try {
+      return text ? JSON.parse(text) : {};
+    } catch (cause) {
+      throw new MailboxError('malformed mailbox response', 502, { cause });
+    }
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Carries one conversation's updates through its blind mailbox, for members who are not
+ * online at the same time (ARCHITECTURE §7). Used by pages and by the service worker.
+ *
+ * - `pull` fetches entries after this device's cursor, opens them, and applies each only
+ *   after the same authorization as a peer update; entries that depend on something not yet
+ *   applied are retried after the others, and the cursor stops before any still missing.
+ * - `push` appends everything this device's doc has that its previous append did not (a
+ *   state-vector diff), so entries chain per device and nothing is skipped when a write was
+ *   delivered peer-to-peer first. A device's first append, and every so many entries after,
+ *   is a full snapshot that lets the server drop what it covers.
+ */
+import * as Y from 'yjs';
+import { utf8 } from '../core/bytes.js';
+import { open, seal } from '../core/sealed.js';
+import type { MailboxClient } from './mailbox-client.js';
+import type { Verdict } from '../core/authorship/authorizer.js';
+
+/** Transaction origin of updates that came from the mailbox. */
+export const MAILBOX_ORIGIN = Symbol('parley-mailbox');
+
+/** Compact the mailbox with a snapshot once this many entries accumulated since the last one. */
+const SNAPSHOT_EVERY = 200;
+
+export interface MailboxProgressLike {
+  readonly id: string;
+  readonly readSeq: number;
+  readonly sentState: Uint8Array | null;
+  readonly snapshotSeq: number;
+}
+
+export interface CourierParts {
+  readonly client: MailboxClient;
+  /** Mailbox id (hex SHA-256 of the token). */
+  readonly id: string;
+  readonly token: string;
+  /** AES-GCM mailbox key of the conversation. */
+  readonly key: CryptoKey;
+  readonly doc: Y.Doc;
+  /** The conversation's update authorization: mailbox entries are as untrusted as peers. */
+  readonly authorize: (update: Uint8Array) => Promise<Verdict>;
+  readonly progress: {
+    get(id: string): Promise<MailboxProgressLike>;
+    put(progress: MailboxProgressLike): Promise<void>;
+  };
+  /** SHA-256 hex of this device's push endpoint, if subscribed. */
+  readonly exclude?: () => string | undefined;
+}
+
+export interface PullResult {
+  /** Entries whose updates changed the doc. */
+  readonly applied: number;
+  /** Entries that could not be applied yet (missing history). */
+  readonly waiting: number;
+}
+
+export class MailboxCourier {
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly aad: Uint8Array;
+
+  constructor(private readonly parts: CourierParts) {
+    this.aad = utf8(`parley-mailbox/v1\n${parts.id}`);
+  }
+
+  pull(): Promise<PullResult> {
+    return this.serial(() => this.pullNow());
+  }
+
+  /** Appends what is new since this device's last append; resolves with the state sent, or null if nothing was new. */
+  push(): Promise<Map<number, number> | null> {
+    return this.serial(() => this.pushNow());
+  }
+
+  private async pullNow(): Promise<PullResult> {
+    const { client, id, token, key } = this.parts;
+    const progress = await this.parts.progress.get(id);
+    const fetched: Array<{ seq: number; update: Uint8Array }> = [];
+    let after = progress.readSeq;
+    for (;;) {
+      const page = await client.list(id, token, after);
+      for (const entry of page.entries) {
+        after = Math.max(after, entry.seq);
+        try {
+          fetched.push({ seq: entry.seq, update: await open(key, entry.data, this.aad) });
+        } catch {
+          // Sealed under another key or tampered with: garbage, skip it for good.
+        }
+      }
+      if (!page.more || page.entries.length === 0) break;
+    }
+    let pending = fetched;
+    let applied = 0;
+    for (let progressMade = true; progressMade && pending.length > 0; ) {
+      progressMade = false;
+      const stillWaiting: typeof pending = [];
+      for (const entry of pending) {
+        const verdict = await this.parts.authorize(entry.update);
+        if (verdict.ok) {
+          if (!verdict.empty) {
+            Y.applyUpdate(this.parts.doc, entry.update, MAILBOX_ORIGIN);
+            applied++;
+          }
+          progressMade = true;
+        } else if (verdict.reason === 'gap') {
+          stillWaiting.push(entry);
+        }
+        // forbidden or malformed: dropped; the mailbox is as hostile as any peer.
+      }
+      pending = stillWaiting;
+    }
+    const firstWaiting = pending.reduce((min, e) => Math.min(min, e.seq), Infinity);
+    const readSeq = firstWaiting === Infinity ? after : firstWaiting - 1;
+    await this.parts.progress.put({ ...(await this.parts.progress.get(id)), readSeq: Math.max(progress.readSeq, readSeq) });
+    return { applied, waiting: pending.length };
+  }
+
+  private async pushNow(): Promise<Map<number, number> | null> {
+    const { client, id, token, key, doc } = this.parts;
+    const progress = await this.parts.progress.get(id);
+    const state = Y.encodeStateVector(doc);
+    const current = Y.decodeStateVector(state);
+    const sent = progress.sentState ? Y.decodeStateVector(progress.sentState) : null;
+    if (sent && ![...current].some(([client, clock]) => clock > (sent.get(client) ?? 0))) return null;
+    const snapshot = sent === null || progress.readSeq - progress.snapshotSeq > SNAPSHOT_EVERY;
+    const update = snapshot ? Y.encodeStateAsUpdate(doc) : Y.encodeStateAsUpdate(doc, progress.sentState!);
+    const sealed = await seal(key, update, this.aad);
+    const exclude = this.parts.exclude?.();
+    // A snapshot covers what this device has read; entries past that are not in it.
+    const seq = await client.append(id, token, sealed, {
+      ...(snapshot && progress.readSeq > 0 ? { snapshotOf: progress.readSeq } : {}),
+      ...(exclude ? { exclude } : {}),
+    });
+    const latest = await this.parts.progress.get(id);
+    await this.parts.progress.put({
+      ...latest,
+      sentState: state,
+      // Our own entry needs no reading back, unless others wrote in between.
+      readSeq: latest.readSeq === seq - 1 ? seq : latest.readSeq,
+      snapshotSeq: snapshot ? seq : latest.snapshotSeq,
+    });
+    return current;
+  }
+
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
