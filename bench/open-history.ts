@@ -81,7 +81,7 @@ async function seedBaseline(browser: Browser, pageUrl: string): Promise<Page> {
   await page.evaluate(async ({ count, database }) => {
     const history = (window as unknown as { benchHistory: { seed(n: string, c: number, b: number, m: (i: number) => object): Promise<void> } }).benchHistory;
     const start = Date.now() - count;
-    // The same message objects Parley's seedMessages writes, 1,000 per transaction.
+    // The messages Parley's seedMessages writes (without Parley's signature fields), 1,000 per transaction.
     await history.seed(database, count, 1000, (j) => ({ id: `seed${j.toString(36).padStart(8, '0')}`, kind: 'message', author: 'benchAliceDevice', at: start + j, text: `message ${j + 1}` }));
   }, { count: COUNT, database: BASELINE_DB });
   const stored = await flushedUpdates(page, BASELINE_DB);
@@ -153,7 +153,7 @@ export const openHistoryGroup: BenchGroup = {
         met: p <= 1_000,
         note:
           `Median of ${SAMPLES} opens each, alternating. Parley: reload of the conversation page of a user whose IndexedDB holds ${formatCount(COUNT)} messages. ` +
-          'Baseline: a page that loads one 100k-entry Y.Array doc (the same message objects) from y-indexeddb and renders the newest 50 as `<li>`s. ' +
+          'Baseline: a page that loads one 100k-entry Y.Array doc (the same messages: id, kind, author, at, text; no signature fields) from y-indexeddb and renders the newest 50 as `<li>`s. ' +
           'Both from navigation start to the first animation frame with the newest message’s DOM node present (rAF poll, ≤ 1 frame resolution).',
       },
     ];
