@@ -6,6 +6,7 @@
  * Exits 0 even when a goal is missed (the table says so); exits 1 when a measurement
  * crashed, after printing the rows that did complete.
  */
+import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { buildApp, type BuiltApp } from './app-build.js';
@@ -74,9 +75,20 @@ function selectGroups(args: readonly string[]): readonly BenchGroup[] {
   return GROUPS.filter((g) => args.includes(g.name));
 }
 
+/** The commit measured, flagged when the app or server had uncommitted changes. */
+function revision(): string {
+  try {
+    const git = (...args: string[]): string => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = git('status', '--porcelain', '--', 'src', 'signaling', 'index.html', 'vite.config.ts') !== '';
+    return ` at ${git('rev-parse', '--short', 'HEAD')}${dirty ? ' plus uncommitted changes' : ''}`;
+  } catch {
+    return '';
+  }
+}
+
 function machineLine(): string {
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
-  return `_Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${os.cpus().length} × ${cpu}, Node ${process.versions.node}._`;
+  return `_Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC${revision()} on ${os.cpus().length} × ${cpu}, Node ${process.versions.node}._`;
 }
 
 async function main(): Promise<number> {
