@@ -1,5 +1,5 @@
 // Lint enforces the import direction of ARCHITECTURE §2 so the layering holds by rule:
-//   ui → client → net, store → core;  sw → net, store → core;  signaling → core.
+//   ui → client, pwa → net, store → core;  sw → net, store → core;  signaling → core.
 import tseslint from 'typescript-eslint';
 
 const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
@@ -38,6 +38,10 @@ export default tseslint.config(
   {
     files: ['src/client/**/*.ts'],
     rules: { ...restrict([layer('ui', 'client/ sits below ui/.'), { group: ['lit', 'lit/*', '@lit/*', '@lit-labs/*'], message: 'Lit belongs to ui/.' }]) },
+  },
+  {
+    files: ['src/pwa/**/*.ts'],
+    rules: { ...restrict([layer('ui', 'pwa/ adapts browser PWA APIs below ui/.'), layer('client', 'pwa/ sits below client/; main.ts composes them.')]) },
   },
   {
     files: ['sw/**/*.ts'],

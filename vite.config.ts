@@ -1,4 +1,5 @@
 import { defineConfig } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
 
 export default defineConfig({
   resolve: {
@@ -13,6 +14,36 @@ export default defineConfig({
     sourcemap: true,
     reportCompressedSize: true,
   },
+  plugins: [
+    VitePWA({
+      // Our own worker (push, background sync) with Workbox precaching injected at build.
+      strategies: 'injectManifest',
+      srcDir: 'sw',
+      filename: 'sw.ts',
+      // The page registers the worker itself and asks before activating an update.
+      injectRegister: false,
+      registerType: 'prompt',
+      injectManifest: {
+        globPatterns: ['**/*.{js,css,html,png,svg,ico,webmanifest}'],
+        rollupFormat: 'es',
+      },
+      manifest: {
+        name: 'Parley',
+        short_name: 'Parley',
+        description: 'Private peer-to-peer messaging in your browser.',
+        start_url: '/',
+        scope: '/',
+        display: 'standalone',
+        background_color: '#111318',
+        theme_color: '#2f5bd3',
+        icons: [
+          { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' },
+          { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' },
+          { src: '/icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+        ],
+      },
+    }),
+  ],
   server: {
     proxy: {
       '/signal': { target: 'ws://localhost:8787', ws: true },

@@ -7,10 +7,12 @@ import { ParleyClient } from './client/parley-client.js';
 import { VerifyKeyCache } from './core/identity/keys.js';
 import { Mesh } from './net/mesh.js';
 import { SignalingClient } from './net/signaling-client.js';
-import { SimplePeerTransport } from './net/simple-peer-transport.js';
+import { DeferredTransport } from './net/deferred-transport.js';
 import { IdbAccountStore, IdbConversationStore, IdbOutboxStore, openAppDatabase } from './store/app-db.js';
 import { MailboxClient } from './net/mailbox-client.js';
 import { IdbMailboxStateStore } from './store/mailbox-state.js';
+import { IdbSettingsStore } from './store/settings-store.js';
+import { PwaController } from './pwa/pwa-controller.js';
 import { IdbDocStore } from './store/doc-store.js';
 import './ui/app-shell.js';
 
@@ -56,8 +58,14 @@ async function boot(): Promise<void> {
   const mesh = new Mesh({
     signaling,
     handshake: accountHandshake(() => client?.deviceAccount ?? null, verifyKeys),
-    createTransport: ({ initiator, onSignal }) => new SimplePeerTransport({ initiator, iceServers: config.iceServers, onSignal }),
+    // WebRTC code loads when the first peer appears, not at start-up.
+    createTransport: ({ initiator, onSignal }) =>
+      new DeferredTransport(async () => {
+        const { SimplePeerTransport } = await import('./net/simple-peer-transport.js');
+        return new SimplePeerTransport({ initiator, iceServers: config.iceServers, onSignal });
+      }),
   });
+  const pwa = new PwaController({ serverUrl: config.serverUrl, settings: new IdbSettingsStore(db), mailboxes: () => client?.mailboxCredentials() ?? [] });
   client = new ParleyClient({
     accounts: new IdbAccountStore(db),
     verifyKeys,
@@ -71,14 +79,30 @@ async function boot(): Promise<void> {
     mailbox: {
       client: new MailboxClient(config.serverUrl),
       progress: new IdbMailboxStateStore(db),
-      exclude: () => undefined,
-      onOffline: () => undefined,
+      exclude: () => pwa.endpointHash,
+      onOffline: () => void pwa.requestOutboxSync(),
     },
   });
   window.addEventListener('online', () => signaling.reconnectNow());
+  const started = client;
+  pwa.on('message', (m) => {
+    if (m.type === 'parley-mailbox') void started.syncMailboxes((s) => s.mailboxCredential?.id === m.mailbox);
+    else if (m.topic) location.hash = `#/c/${m.topic}`;
+  });
+  // Follow new conversations with push as they appear.
+  let followed = 0;
+  started.on('changed', () => {
+    const count = started.mailboxCredentials().length;
+    if (count !== followed) {
+      followed = count;
+      void pwa.refreshSubscription();
+    }
+  });
   app.client = client;
+  app.pwa = pwa;
   await client.start();
   app.markReady();
+  await pwa.start();
 }
 
 boot().catch((error) => {

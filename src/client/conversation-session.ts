@@ -124,6 +124,12 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     return inviteUrl(this.parts.appUrl, secretOf(this.record));
   }
 
+  /** The blind mailbox id (hex) and its bearer token. */
+  get mailboxCredential(): { id: string; token: string } | null {
+    const id = mailboxIdOf(this.parts.keys.mailboxToken);
+    return id ? { id, token: this.parts.keys.mailboxToken } : null;
+  }
+
   get isDirect(): boolean {
     return this.record.kind === 'direct';
   }

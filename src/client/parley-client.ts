@@ -58,6 +58,8 @@ export type ClientEvents = {
   changed: () => void;
   /** Something failed that the user should hear about. */
   error: (error: Error) => void;
+  /** A new message became the newest in a conversation. */
+  arrived: (topic: Topic, entry: TimelineEntry, mine: boolean) => void;
 };
 
 export interface ConversationSummary {
@@ -261,6 +263,11 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     this.emit('changed', []);
   };
 
+  /** Mailbox id and token of every conversation, for the push subscription. */
+  mailboxCredentials(): Array<{ id: string; token: string }> {
+    return [...this.sessions.values()].flatMap((s) => (s.mailboxCredential ? [s.mailboxCredential] : []));
+  }
+
   /** Pulls every conversation's mailbox and pushes pending writes (network back, push wake-up). */
   async syncMailboxes(only?: (session: ConversationSession) => boolean): Promise<void> {
     await Promise.all([...this.sessions.values()].filter((s) => !only || only(s)).map((s) => s.mailbox?.sync()));
@@ -371,7 +378,10 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
       ...(this.parts.mailbox ? { mailbox: this.parts.mailbox } : {}),
     });
     session.on('error', (error) => this.emit('error', [error]));
-    session.on('preview', (entry) => this.savePreview(session, entry));
+    session.on('preview', (entry) => {
+      this.savePreview(session, entry);
+      this.emit('arrived', [session.id, entry, session.isMine(entry.author)]);
+    });
     session.synced.directory.onChange(() => this.emit('changed', []));
     this.sessions.set(record.id, session);
     await session.open(this.parts.docs.open(record.id, session.doc), (s) => this.parts.mesh.addRoom(keys, s.doc, s.awareness, s.synced.policy));

@@ -12,7 +12,7 @@ const ACCOUNT = 'account';
 const CONVERSATIONS = 'conversations';
 const OUTBOX = 'outbox';
 const ACCOUNT_KEY = 'me';
-export const SETTINGS = 'settings';
+const SETTINGS = 'settings';
 
 export function openAppDatabase(name = 'parley', factory?: IDBFactory): Promise<IDBDatabase> {
   return openDatabase(

@@ -12,31 +12,49 @@ import type { ParleyClient } from '../client/parley-client.js';
 import { isContactFragment } from '../core/identity/contact-link.js';
 import { isDeviceLinkFragment } from '../core/identity/device-link.js';
 import { isInviteFragment } from '../core/invite.js';
-import { clientContext } from './context.js';
+import type { PwaController } from '../pwa/pwa-controller.js';
+import { clientContext, pwaContext } from './context.js';
 import { ClientController } from './controllers/client-controller.js';
+import { PwaBinding } from './controllers/pwa-controller-binding.js';
 import { CONTACTS_HREF, conversationHref, parseRoute } from './routes.js';
 import { controls, themeTokens } from './styles/theme.js';
-import './views/contact-detail-view.js';
-import './views/contacts-view.js';
-import './views/devices-view.js';
-import './views/link-device-view.js';
 import './views/conversation-view.js';
-import './views/onboarding-view.js';
 import './views/sidebar-view.js';
+
+/**
+ * Views not needed to show conversations load on first use, keeping the start-up bundle
+ * small; their elements upgrade in place once defined.
+ */
+const lazyViews = {
+  onboarding: () => import('./views/onboarding-view.js'),
+  link: () => import('./views/link-device-view.js'),
+  contacts: () => import('./views/contacts-view.js'),
+  contact: () => import('./views/contact-detail-view.js'),
+  devices: () => import('./views/devices-view.js'),
+  settings: () => import('./views/settings-view.js'),
+} as const;
+
+function loadView(name: keyof typeof lazyViews): void {
+  lazyViews[name]().catch((error) => console.error(`parley: could not load the ${name} view`, error));
+}
 
 export class ParleyApp extends LitElement {
   static override properties = {
     client: { attribute: false },
+    pwa: { attribute: false },
     route: { state: true },
     error: { state: true },
     ready: { state: true },
   };
   declare client: ParleyClient | undefined;
+  /** PWA services; set by the composition root where the platform has them. */
+  declare pwa: PwaController | undefined;
   declare route: string;
   declare error: string;
   /** False until the client has loaded stored state, so onboarding never flashes. */
   declare ready: boolean;
   private readonly provider = new ContextProvider(this, { context: clientContext });
+  private readonly pwaProvider = new ContextProvider(this, { context: pwaContext });
   /** A `#join=` or `#contact=` link opened before the user had an account. */
   private pendingLink: { kind: 'invite' | 'contact'; text: string } | null = null;
   /** A `#link=` device link: this device is joining an existing account. */
@@ -45,10 +63,12 @@ export class ParleyApp extends LitElement {
   constructor() {
     super();
     this.client = undefined;
+    this.pwa = undefined;
     this.route = location.hash;
     this.error = '';
     this.ready = false;
     new ClientController(this, () => this.client);
+    new PwaBinding(this, () => this.pwa);
   }
 
   static override styles = [
@@ -87,9 +107,18 @@ export class ParleyApp extends LitElement {
         background: var(--pl-danger);
         color: var(--pl-bg);
       }
-      .alert p {
+      .alert p,
+      .update p {
         flex: 1;
         margin: 0;
+      }
+      .update {
+        display: flex;
+        gap: 0.75rem;
+        align-items: center;
+        padding: 0.5rem 1rem;
+        background: var(--pl-surface-2);
+        border-bottom: 1px solid var(--pl-border);
       }
       .loading {
         display: grid;
@@ -129,32 +158,49 @@ export class ParleyApp extends LitElement {
   }
 
   protected override willUpdate(): void {
+    if (this.pwa && this.pwaProvider.value !== this.pwa) this.pwaProvider.setValue(this.pwa);
     if (this.client && this.provider.value !== this.client) {
       this.provider.setValue(this.client);
       this.client.on('error', (error) => (this.error = error.message));
       this.client.on('changed', () => void this.consumeInvite());
+      this.client.on('arrived', (topic, _entry, mine) => {
+        const open = parseRoute(this.route);
+        const watching = !document.hidden && open.view === 'conversation' && open.id === topic;
+        if (!mine && !watching) void this.pwa?.addUnread(topic, 1);
+      });
     }
+    const route = parseRoute(this.route);
+    if (route.view === 'conversation') void this.pwa?.clearUnread(route.id);
   }
 
   protected override render() {
     if (!this.client || !this.ready) return html`<div class="loading" role="status">Loading Parley…</div>`;
-    const alert = this.error
+    const update = this.pwa?.updateAvailable
+      ? html`<div class="update" role="alert">
+          <p>Update available: a new version of Parley is ready.</p>
+          <button type="button" @click=${() => this.pwa?.applyUpdate()}>Reload</button>
+        </div>`
+      : nothing;
+    const alert = html`${update}${this.error
       ? html`<div class="alert" role="alert">
           <p>${this.error}</p>
           <button type="button" class="secondary" @click=${() => (this.error = '')}>Dismiss</button>
         </div>`
-      : nothing;
+      : nothing}`;
     if (!this.client.account) {
+      loadView(this.deviceLink ? 'link' : 'onboarding');
       if (this.deviceLink) return html`${alert}<parley-link-device .link=${this.deviceLink} @parley-linked=${() => (this.deviceLink = null)}></parley-link-device>`;
       return html`${alert}<parley-onboarding></parley-onboarding>`;
     }
     const route = parseRoute(this.route);
     const session = route.view === 'conversation' ? this.client.get(route.id) : undefined;
+    if (route.view === 'contacts' || route.view === 'contact' || route.view === 'devices' || route.view === 'settings') loadView(route.view);
     let main;
     if (session) main = html`<parley-conversation .session=${session}></parley-conversation>`;
     else if (route.view === 'contacts') main = html`<parley-contacts></parley-contacts>`;
     else if (route.view === 'contact') main = html`<parley-contact .identity=${route.identity}></parley-contact>`;
     else if (route.view === 'devices') main = html`<parley-devices></parley-devices>`;
+    else if (route.view === 'settings') main = html`<parley-settings></parley-settings>`;
     else main = html`<p class="placeholder">Start a new conversation, add a contact, or open an invite link.</p>`;
     const open = route.view !== 'home' && (route.view !== 'conversation' || session !== undefined);
     return html`${alert}

@@ -8,6 +8,7 @@ import { isPublicKey, type IdentityId } from '../core/identity/keys.js';
 export const conversationHref = (id: Topic): string => `#/c/${id}`;
 export const CONTACTS_HREF = '#/contacts';
 export const DEVICES_HREF = '#/devices';
+export const SETTINGS_HREF = '#/settings';
 export const contactHref = (identity: IdentityId): string => `#/contact/${identity}`;
 
 export type Route =
@@ -15,6 +16,7 @@ export type Route =
   | { readonly view: 'conversation'; readonly id: Topic }
   | { readonly view: 'contacts' }
   | { readonly view: 'devices' }
+  | { readonly view: 'settings' }
   | { readonly view: 'contact'; readonly identity: IdentityId };
 
 export function parseRoute(hash: string): Route {
@@ -22,6 +24,7 @@ export function parseRoute(hash: string): Route {
   if (conversation) return { view: 'conversation', id: conversation };
   if (hash === CONTACTS_HREF) return { view: 'contacts' };
   if (hash === DEVICES_HREF) return { view: 'devices' };
+  if (hash === SETTINGS_HREF) return { view: 'settings' };
   const contact = /^#\/contact\/([A-Za-z0-9_-]{43})$/.exec(hash);
   if (contact && isPublicKey(contact[1])) return { view: 'contact', identity: contact[1] as IdentityId };
   return { view: 'home' };

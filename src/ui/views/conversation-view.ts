@@ -14,7 +14,7 @@ import '../components/connection-status.js';
 import '../components/invite-box.js';
 import '../components/message-list.js';
 import type { IdentityId } from '../../core/identity/keys.js';
-import { clientContext } from '../context.js';
+import { clientContext, pwaContext } from '../context.js';
 import { contactHref } from '../routes.js';
 import { ClientController } from '../controllers/client-controller.js';
 import { SessionController } from '../controllers/session-controller.js';
@@ -25,6 +25,7 @@ export class ConversationView extends LitElement {
   declare session: ConversationSession | undefined;
   declare error: string;
   private readonly clientCtx = new ContextConsumer(this, { context: clientContext, subscribe: true });
+  private readonly pwaCtx = new ContextConsumer(this, { context: pwaContext, subscribe: true });
 
   constructor() {
     super();
@@ -153,7 +154,10 @@ export class ConversationView extends LitElement {
       await sending;
     } catch (error) {
       this.error = (error as Error).message;
+      return;
     }
+    // A natural moment to offer notifications: right after a message was sent.
+    void this.pwaCtx.value?.offerNotifications();
   };
 
   private readonly onTyping = (): void => this.session?.setTyping(true);

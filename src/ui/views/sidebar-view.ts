@@ -9,7 +9,7 @@ import type { ParleyClient } from '../../client/parley-client.js';
 import type { Topic } from '../../core/ids.js';
 import { clientContext } from '../context.js';
 import { ClientController } from '../controllers/client-controller.js';
-import { CONTACTS_HREF, DEVICES_HREF, conversationHref } from '../routes.js';
+import { CONTACTS_HREF, DEVICES_HREF, SETTINGS_HREF, conversationHref } from '../routes.js';
 import { controls, themeTokens } from '../styles/theme.js';
 
 const dayFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
@@ -155,6 +155,7 @@ export class SidebarView extends LitElement {
         Contacts${this.pendingRequests() > 0 ? html` <span class="count" aria-label=${`${this.pendingRequests()} requests`}>${this.pendingRequests()}</span>` : nothing}
       </a>
       <a class="contacts" href=${DEVICES_HREF} aria-current=${this.route === 'devices' ? 'page' : 'false'}>Devices</a>
+      <a class="contacts" href=${SETTINGS_HREF} aria-current=${this.route === 'settings' ? 'page' : 'false'}>Settings</a>
       <nav aria-label="Conversations">
         ${list.length === 0 ? html`<p class="empty">No conversations yet.</p>` : nothing}
         <ul>

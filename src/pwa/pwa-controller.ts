@@ -1,0 +1,145 @@
+/**
+ * Everything the app does as an installed PWA, behind one object the UI can hold: the
+ * service worker and its update prompt, notification permission and the push
+ * subscription, notification previews, Background Sync for the outbox, and the badge.
+ */
+import { ObservableV2 } from 'lib0/observable';
+import type { Topic } from '../core/ids.js';
+import type { DeviceSettings, SettingsStore } from '../store/settings-store.js';
+import { showBadge } from './badge.js';
+import { askNotificationPermission, subscribePush, type MailboxCredential } from './push-subscription.js';
+import { ServiceWorkerHost, type WorkerMessage } from './service-worker-host.js';
+
+export type NotificationStatus = 'unsupported' | 'default' | 'granted' | 'denied' | 'subscribed' | 'unavailable';
+
+export type PwaEvents = {
+  /** Update availability, notification status or settings changed. */
+  changed: () => void;
+  /** The worker asks the page to sync a mailbox, or to open a conversation. */
+  message: (message: WorkerMessage) => void;
+};
+
+export interface PwaOptions {
+  readonly serverUrl: string;
+  readonly settings: SettingsStore;
+  /** Every conversation's mailbox id and token, to follow with push. */
+  readonly mailboxes: () => MailboxCredential[];
+}
+
+export class PwaController extends ObservableV2<PwaEvents> {
+  private readonly host = new ServiceWorkerHost();
+  private settingsValue: DeviceSettings = { notificationPreviews: true };
+  private update = false;
+  private status: NotificationStatus = 'default';
+  private offered = false;
+  private statusDetail = '';
+
+  constructor(private readonly options: PwaOptions) {
+    super();
+    this.host.on('updateAvailable', () => {
+      this.update = true;
+      this.emit('changed', []);
+    });
+    this.host.on('message', (m) => this.emit('message', [m]));
+  }
+
+  async start(): Promise<void> {
+    this.settingsValue = await this.options.settings.get();
+    this.status = typeof Notification === 'undefined' ? 'unsupported' : Notification.permission;
+    await this.host.register();
+    await this.refreshBadge();
+    this.emit('changed', []);
+  }
+
+  get updateAvailable(): boolean {
+    return this.update;
+  }
+
+  applyUpdate(): void {
+    this.host.applyUpdate();
+  }
+
+  get notifications(): NotificationStatus {
+    return this.status;
+  }
+
+  /** Why notifications are unavailable, for the settings screen. */
+  get notificationDetail(): string {
+    return this.statusDetail;
+  }
+
+  get previews(): boolean {
+    return this.settingsValue.notificationPreviews;
+  }
+
+  /** SHA-256 of this device's push endpoint, so its own writes do not wake it. */
+  get endpointHash(): string | undefined {
+    return this.settingsValue.pushEndpointHash;
+  }
+
+  async setPreviews(previews: boolean): Promise<void> {
+    await this.saveSettings({ ...this.settingsValue, notificationPreviews: previews });
+  }
+
+  /**
+   * Called at a natural moment (after the first message a user sends, or from settings):
+   * asks permission once, then subscribes for push.
+   */
+  async enableNotifications(): Promise<void> {
+    if (this.status === 'unsupported' || this.status === 'denied') return;
+    const granted = await askNotificationPermission();
+    this.status = typeof Notification === 'undefined' ? 'unsupported' : Notification.permission;
+    if (granted) await this.refreshSubscription();
+    this.emit('changed', []);
+  }
+
+  /**
+   * Offers notifications at most once per app run, and only while the browser has no
+   * answer yet: called after the user sends a message, never on load.
+   */
+  async offerNotifications(): Promise<void> {
+    if (this.offered || this.status !== 'default') return;
+    this.offered = true;
+    await this.enableNotifications();
+  }
+
+  /** Re-sends the list of followed mailboxes (new conversation, new device). */
+  async refreshSubscription(): Promise<void> {
+    if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
+    const outcome = await subscribePush(this.options.serverUrl, this.options.mailboxes());
+    if (outcome.ok) {
+      this.status = 'subscribed';
+      this.statusDetail = '';
+      await this.saveSettings({ ...this.settingsValue, pushEndpointHash: outcome.endpointHash });
+    } else {
+      this.status = 'unavailable';
+      this.statusDetail = outcome.reason;
+    }
+    this.emit('changed', []);
+  }
+
+  requestOutboxSync(): Promise<boolean> {
+    return this.host.requestOutboxSync();
+  }
+
+  async addUnread(topic: Topic, count: number): Promise<void> {
+    await this.options.settings.addUnread(topic, count);
+    await this.refreshBadge();
+  }
+
+  async clearUnread(topic: Topic): Promise<void> {
+    await this.options.settings.clearUnread(topic);
+    await this.refreshBadge();
+  }
+
+  private async refreshBadge(): Promise<void> {
+    const unread = await this.options.settings.unread();
+    await showBadge(Object.values(unread).reduce((a, b) => a + b, 0));
+  }
+
+  private async saveSettings(settings: DeviceSettings): Promise<void> {
+    this.settingsValue = settings;
+    await this.options.settings.put(settings);
+    this.emit('changed', []);
+  }
+}

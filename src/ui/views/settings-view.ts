@@ -1,0 +1,65 @@
+/**
+ * `<parley-settings>`: notifications for this device — turn them on, and choose whether
+ * they show the sender and a preview (decrypted on this device) or just "New message".
+ */
+import { ContextConsumer } from '@lit/context';
+import { LitElement, css, html, nothing } from 'lit';
+import type { NotificationStatus } from '../../pwa/pwa-controller.js';
+import { pwaContext } from '../context.js';
+import { PwaBinding } from '../controllers/pwa-controller-binding.js';
+import { controls, themeTokens } from '../styles/theme.js';
+
+const STATUS_TEXT: Record<NotificationStatus, string> = {
+  unsupported: 'This browser cannot show notifications.',
+  default: 'Notifications are off.',
+  granted: 'Notifications are allowed.',
+  denied: 'Notifications are blocked in the browser settings for this site.',
+  subscribed: 'Notifications are on: new messages wake this device.',
+  unavailable: 'Notifications are allowed, but no push service is reachable from this browser.',
+};
+
+export class SettingsView extends LitElement {
+  private readonly pwaCtx = new ContextConsumer(this, { context: pwaContext, subscribe: true });
+
+  constructor() {
+    super();
+    new PwaBinding(this, () => this.pwaCtx.value);
+  }
+
+  static override styles = [
+    themeTokens,
+    controls,
+    css`
+      :host {
+        display: block;
+        padding: 1rem 1.25rem;
+      }
+      label {
+        display: flex;
+        gap: 0.5rem;
+        align-items: center;
+        margin: 0.75rem 0;
+      }
+    `,
+  ];
+
+  protected override render() {
+    const pwa = this.pwaCtx.value;
+    if (!pwa) return html`<h2>Settings</h2><p>Notifications are not available here.</p>`;
+    const status = pwa.notifications;
+    return html`<h2>Settings</h2>
+      <section aria-labelledby="notifications">
+        <h3 id="notifications">Notifications</h3>
+        <p role="status">${STATUS_TEXT[status]} ${pwa.notificationDetail ? html`(${pwa.notificationDetail})` : nothing}</p>
+        ${status === 'default' || status === 'granted' || status === 'unavailable'
+          ? html`<button type="button" @click=${() => pwa.enableNotifications()}>Enable notifications</button>`
+          : nothing}
+        <label>
+          <input type="checkbox" .checked=${pwa.previews} @change=${(e: Event) => pwa.setPreviews((e.target as HTMLInputElement).checked)} />
+          Show sender and message preview in notifications
+        </label>
+      </section>`;
+  }
+}
+
+customElements.define('parley-settings', SettingsView);
