@@ -17,7 +17,7 @@ import { createEvent, nextTimestamp, type EventDraft, type UnsignedEvent } from 
 import type { DeviceId, EventId, Topic } from '../core/ids.js';
 import type { IdentityId, VerifyKeyCache } from '../core/identity/keys.js';
 import { inviteUrl } from '../core/invite.js';
-import type { ConversationKeys } from '../core/keys.js';
+import { presenceId, type ConversationKeys } from '../core/keys.js';
 import { Timeline, type TimelineEntry } from '../core/timeline.js';
 import type { RoomSync } from '../net/room-sync.js';
 import type { Account, ConversationRecord, OutboxStore, PersistedDoc } from '../store/types.js';
@@ -122,6 +122,35 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
 
   get inviteLink(): string {
     return inviteUrl(this.parts.appUrl, secretOf(this.record));
+  }
+
+  private readonly presenceIds = new Map<string, Promise<string>>();
+
+  /** The opaque id under which an identity is online in this conversation. */
+  presenceIdOf(identity: IdentityId): Promise<string> {
+    let id = this.presenceIds.get(identity);
+    if (!id) this.presenceIds.set(identity, (id = presenceId(this.parts.keys, identity)));
+    return id;
+  }
+
+  /** Identities of the other members (any of their devices), not revoked. */
+  otherIdentities(): Set<IdentityId> {
+    const out = new Set<IdentityId>();
+    for (const [device, member] of this.synced.directory.members()) {
+      const identity = member.cert.identity.sign;
+      if (identity !== this.parts.account.identity.sign && !this.synced.directory.revocation(device)) out.add(identity);
+    }
+    return out;
+  }
+
+  /** Identities with a device syncing with us right now. */
+  connectedIdentities(): Set<IdentityId> {
+    const out = new Set<IdentityId>();
+    for (const device of this.sync?.connectedDevices() ?? []) {
+      const identity = this.identityOf(device as DeviceId);
+      if (identity) out.add(identity);
+    }
+    return out;
   }
 
   /** The blind mailbox id (hex) and its bearer token. */

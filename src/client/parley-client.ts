@@ -14,6 +14,8 @@ import { deriveConversationKeys, SECRET_BYTES } from '../core/keys.js';
 import type { TimelineEntry } from '../core/timeline.js';
 import type { Mesh } from '../net/mesh.js';
 import { DeviceRegistration } from '../net/registration.js';
+import { PresenceClient } from '../net/presence-client.js';
+import type { PresenceState } from '../core/wire/signaling.js';
 import { signBytes } from '../core/identity/keys.js';
 import { utf8 } from '../core/bytes.js';
 import type { SignalingClient, SignalingStatus } from '../net/signaling-client.js';
@@ -86,6 +88,11 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
   private readonly now: () => number;
   /** Proves this device's key to the server on every connection. */
   readonly registration: DeviceRegistration;
+  /** Online / last-seen by opaque ids. */
+  readonly presence: PresenceClient;
+  /** presence id → (conversation, identity) it stands for. */
+  private presenceIndex = new Map<string, { topic: Topic; identity: IdentityId }>();
+  private presenceTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly parts: ClientParts) {
     super();
@@ -96,6 +103,45 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
       return device ? { key: device.public, sign: (text) => signBytes(device.signPrivate, utf8(text)) } : null;
     });
     this.registration.on('registered', () => this.emit('changed', []));
+    this.presence = new PresenceClient(parts.signaling);
+    this.presence.on('changed', () => this.emit('changed', []));
+  }
+
+  /**
+   * Whether someone is online in a conversation, and when they were last seen: a live
+   * connection to one of their devices counts as online even if the server has not said so.
+   */
+  presenceOf(topic: Topic, identity: IdentityId): { online: boolean; lastSeen: number | null } {
+    const session = this.sessions.get(topic);
+    const connected = session?.connectedIdentities().has(identity) ?? false;
+    let state: PresenceState | null = null;
+    for (const [id, owner] of this.presenceIndex) {
+      if (owner.topic === topic && owner.identity === identity) state = this.presence.state(id);
+    }
+    return { online: connected || (state?.online ?? false), lastSeen: state?.lastSeen ?? null };
+  }
+
+  /** Recomputes which presence ids to announce and follow; debounced. */
+  private refreshPresence(): void {
+    if (this.presenceTimer) return;
+    this.presenceTimer = setTimeout(() => {
+      this.presenceTimer = null;
+      void this.computePresence();
+    }, 100);
+  }
+
+  private async computePresence(): Promise<void> {
+    const me = this.me?.identity.sign;
+    if (!me) return;
+    const own: string[] = [];
+    const index = new Map<string, { topic: Topic; identity: IdentityId }>();
+    for (const session of this.sessions.values()) {
+      own.push(await session.presenceIdOf(me));
+      for (const identity of session.otherIdentities()) index.set(await session.presenceIdOf(identity), { topic: session.id, identity });
+    }
+    this.presenceIndex = index;
+    this.presence.announce(own);
+    this.presence.watch(index.keys());
   }
 
   /** The account, once everything that depends on it has started. */
@@ -245,6 +291,8 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
   override async destroy(): Promise<void> {
     this.parts.signaling.off('status', this.onStatus);
     this.registration.destroy();
+    this.presence.destroy();
+    if (this.presenceTimer) clearTimeout(this.presenceTimer);
     this.book?.destroy();
     await Promise.all([...this.sessions.values()].map((s) => s.destroy()));
     await this.selfSession?.destroy();
@@ -382,9 +430,13 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
       this.savePreview(session, entry);
       this.emit('arrived', [session.id, entry, session.isMine(entry.author)]);
     });
-    session.synced.directory.onChange(() => this.emit('changed', []));
+    session.synced.directory.onChange(() => {
+      this.refreshPresence();
+      this.emit('changed', []);
+    });
     this.sessions.set(record.id, session);
     await session.open(this.parts.docs.open(record.id, session.doc), (s) => this.parts.mesh.addRoom(keys, s.doc, s.awareness, s.synced.policy));
+    this.refreshPresence();
     this.emit('changed', []);
     return session;
   }

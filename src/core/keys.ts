@@ -18,6 +18,7 @@ export const KeyLabels = {
   mailboxKey: 'parley mailbox key',
   mailboxToken: 'parley mailbox token',
   auth: 'parley membership auth',
+  presence: 'parley presence key',
 } as const;
 
 export interface ConversationKeys {
@@ -31,6 +32,8 @@ export interface ConversationKeys {
   readonly mailboxToken: string;
   /** HMAC-SHA-256 key peers use to prove membership on a data channel. */
   readonly authKey: CryptoKey;
+  /** HMAC-SHA-256 key that turns an identity into this conversation's opaque presence id. */
+  readonly presenceKey: CryptoKey;
 }
 
 export class InvalidSecretError extends Error {
@@ -62,12 +65,14 @@ export async function deriveConversationKeys(secret: Uint8Array): Promise<Conver
   }
   const base = await crypto.subtle.importKey('raw', asBufferSource(secret), 'HKDF', false, ['deriveBits', 'deriveKey']);
   const aes: AesKeyGenParams = { name: 'AES-GCM', length: 256 };
-  const [topic, signalingKey, mailboxKey, token, authKey] = await Promise.all([
+  const hmac: HmacImportParams = { name: 'HMAC', hash: 'SHA-256', length: 256 };
+  const [topic, signalingKey, mailboxKey, token, authKey, presenceKey] = await Promise.all([
     hkdfBits(base, KeyLabels.topic, 128),
     hkdfKey(base, KeyLabels.signaling, aes, ['encrypt', 'decrypt']),
     hkdfKey(base, KeyLabels.mailboxKey, aes, ['encrypt', 'decrypt']),
     hkdfBits(base, KeyLabels.mailboxToken, 256),
-    hkdfKey(base, KeyLabels.auth, { name: 'HMAC', hash: 'SHA-256', length: 256 }, ['sign', 'verify']),
+    hkdfKey(base, KeyLabels.auth, hmac, ['sign', 'verify']),
+    hkdfKey(base, KeyLabels.presence, hmac, ['sign']),
   ]);
   return {
     topic: toHex(topic) as Topic,
@@ -75,7 +80,18 @@ export async function deriveConversationKeys(secret: Uint8Array): Promise<Conver
     mailboxKey,
     mailboxToken: toBase64Url(token),
     authKey,
+    presenceKey,
   };
+}
+
+/**
+ * The opaque id under which `identity` is online in one conversation: only members (who
+ * hold the conversation secret) can compute it, and ids of one person in two
+ * conversations cannot be linked by the server from their values.
+ */
+export async function presenceId(keys: Pick<ConversationKeys, 'presenceKey'>, identity: string): Promise<string> {
+  const mac = await crypto.subtle.sign('HMAC', keys.presenceKey, asBufferSource(utf8(`presence\n${identity}`)));
+  return toHex(new Uint8Array(mac).slice(0, 16));
 }
 
 /** A sealed rendezvous channel: an opaque topic plus the AES-GCM key for its payloads. */

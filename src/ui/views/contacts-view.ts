@@ -11,6 +11,7 @@ import '../components/qr-code.js';
 import { clientContext } from '../context.js';
 import { ClientController } from '../controllers/client-controller.js';
 import { contactHref, conversationHref } from '../routes.js';
+import { presenceText } from '../presence-text.js';
 import { controls, themeTokens } from '../styles/theme.js';
 
 const STATE_TEXT: Record<ContactRecord['state'], (name: string) => string> = {
@@ -168,7 +169,7 @@ export class ContactsView extends LitElement {
             (c) => html`<li>
               <a class="name" href=${contactHref(c.identity.sign)}>${c.name}</a>
               ${c.verified ? html`<span class="badge">Verified</span>` : nothing}
-              <span class="state">${STATE_TEXT[c.state](c.name)}</span>
+              <span class="state">${c.state === 'accepted' && c.topic ? presenceText(client.presenceOf(c.topic, c.identity.sign)) : STATE_TEXT[c.state](c.name)}</span>
               ${c.keyChangedFrom ? html`<span class="warning" role="alert">Safety number changed for ${c.name}</span>` : nothing}
               ${c.topic && c.state !== 'blocked' ? html`<a href=${conversationHref(c.topic)} aria-label=${`Chat with ${c.name}`}>Chat</a>` : nothing}
             </li>`,

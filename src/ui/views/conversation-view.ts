@@ -16,6 +16,7 @@ import '../components/message-list.js';
 import type { IdentityId } from '../../core/identity/keys.js';
 import { clientContext, pwaContext } from '../context.js';
 import { contactHref } from '../routes.js';
+import { presenceText } from '../presence-text.js';
 import { ClientController } from '../controllers/client-controller.js';
 import { SessionController } from '../controllers/session-controller.js';
 import { controls, themeTokens } from '../styles/theme.js';
@@ -84,7 +85,8 @@ export class ConversationView extends LitElement {
         color: var(--pl-danger);
         font-weight: 600;
       }
-      .direct {
+      .direct,
+      .presence {
         margin: 0;
         font-size: 0.8rem;
         color: var(--pl-muted);
@@ -126,6 +128,7 @@ export class ConversationView extends LitElement {
           <parley-connection-status .peers=${s.peerCount} .signaling=${this.client?.connection ?? 'disconnected'}></parley-connection-status>
         </div>
         ${contact?.keyChangedFrom ? html`<p class="warning" role="alert">Warning: ${contact.name}'s safety number changed. <a href=${contactHref(contact.identity.sign)}>Check it</a></p>` : nothing}
+        <p class="presence" data-presence>${this.presenceLine(s)}</p>
         ${contact
           ? html`<p class="direct">Private 1:1 conversation. <a href=${contactHref(contact.identity.sign)}>Safety number</a></p>`
           : html`<parley-invite .link=${s.inviteLink}></parley-invite>`}
@@ -161,6 +164,17 @@ export class ConversationView extends LitElement {
   };
 
   private readonly onTyping = (): void => this.session?.setTyping(true);
+
+  /** 1:1: the other person's presence; groups: how many of the others are online. */
+  private presenceLine(s: ConversationSession): string {
+    const client = this.client;
+    if (!client) return '';
+    const others = [...s.otherIdentities()];
+    if (others.length === 0) return 'Nobody else has joined yet';
+    if (s.isDirect || others.length === 1) return presenceText(client.presenceOf(s.id, others[0]!));
+    const online = others.filter((id) => client.presenceOf(s.id, id).online).length;
+    return `${others.length} others, ${online} online`;
+  }
 }
 
 function typingText(names: string[]): string {
