@@ -11,6 +11,13 @@ export class ParleyUser {
     public page: Page,
   ) {}
 
+  /** A user in an existing context (e.g. a persistent profile). */
+  static async inContext(context: BrowserContext, name: string): Promise<ParleyUser> {
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (error) => console.error(`[${name}] page error:`, error));
+    return new ParleyUser(name, context, page);
+  }
+
   /** A fresh context: its own IndexedDB, its own WebRTC stack, nothing shared. */
   static async create(browser: Browser, name: string, options: { viewport?: { width: number; height: number } } = {}): Promise<ParleyUser> {
     const context = await browser.newContext({ viewport: options.viewport ?? { width: 1100, height: 800 } });
