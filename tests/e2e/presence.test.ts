@@ -1,0 +1,61 @@
+/**
+ * Presence and typing (issue 4): contacts show online or "last seen", from opaque ids the
+ * server cannot attribute; typing travels only over the data channel and expires.
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAppServer, type AppServer } from '../helpers/app-server.js';
+import { launchChromium } from '../helpers/browser.js';
+import { ParleyUser } from '../helpers/parley-user.js';
+
+let browser: Browser;
+let app: AppServer;
+const frames: string[] = [];
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  app = await startAppServer({ tap: (text) => frames.push(text) });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+describe('presence and typing', () => {
+  it('shows online, then "last seen", and typing that expires and never reaches the server', async () => {
+    const alice = await ParleyUser.create(browser, 'Alice');
+    const bob = await ParleyUser.create(browser, 'Bob');
+    await alice.start(app.url);
+    await bob.start(app.url);
+    await bob.addContact(await alice.myContactLink());
+    await alice.acceptContact('Bob');
+    await bob.openChatWith('Alice');
+    await bob.page.locator('[data-presence]').filter({ hasText: /^online$/ }).waitFor({ timeout: 20_000 });
+
+    // Typing shows on the other side and clears by itself within a few seconds.
+    await alice.composer.pressSequentially('I am thinking');
+    const typing = bob.page.getByText('Alice is typing…');
+    await typing.waitFor({ timeout: 10_000 });
+    const shownAt = Date.now();
+    await typing.waitFor({ state: 'detached', timeout: 10_000 });
+    expect(Date.now() - shownAt).toBeLessThan(8_000);
+    expect(frames.some((f) => f.includes('typing'))).toBe(false);
+
+    // Presence ids are opaque: the server saw hex ids, not names or keys.
+    const presenceFrames = frames.filter((f) => f.includes('"presence'));
+    expect(presenceFrames.length).toBeGreaterThan(0);
+    for (const f of presenceFrames) {
+      expect(f).not.toContain('Alice');
+      const ids = (JSON.parse(f) as { ids: string[] }).ids;
+      for (const id of ids) expect(id).toMatch(/^[0-9a-f]{32}$/);
+    }
+
+    await alice.close();
+    await bob.page.locator('[data-presence]').filter({ hasText: /^last seen/ }).waitFor({ timeout: 30_000 });
+    // The contact list says the same.
+    await bob.page.getByRole('link', { name: /^Contacts/ }).click();
+    await bob.page.getByText(/^last seen/).first().waitFor();
+    await bob.close();
+  });
+});
