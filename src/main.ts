@@ -83,7 +83,7 @@ async function boot(): Promise<void> {
       onOffline: () => void pwa.requestOutboxSync(),
     },
   });
-  window.addEventListener('online', () => signaling.reconnectNow());
+  window.addEventListener('online', () => client?.networkOnline());
   const started = client;
   pwa.on('message', (m) => {
     if (m.type === 'parley-mailbox') void started.syncMailboxes((s) => s.mailboxCredential?.id === m.mailbox);

@@ -11,6 +11,7 @@
 import type * as Y from 'yjs';
 import { LOCAL_ORIGIN } from '../core/synced-doc.js';
 import type { MailboxCourier } from '../net/mailbox-courier.js';
+import { Backoff } from '../net/backoff.js';
 import { MailboxError } from '../net/mailbox-client.js';
 
 const PUSH_DEBOUNCE_MS = 250;
@@ -32,6 +33,8 @@ export interface MailboxSyncParts {
 
 export class MailboxSync {
   private pushTimer: ReturnType<typeof setTimeout> | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly retry = new Backoff({ baseMs: 2_000, maxMs: 60_000 });
   private readonly pullTimer: ReturnType<typeof setInterval>;
   private destroyed = false;
 
@@ -56,6 +59,14 @@ export class MailboxSync {
     }
   }
 
+  /** The network came back: deliver what waited, now. */
+  online(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.retry.reset();
+    void this.sync();
+  }
+
   /** Appends new local writes; `force` also when every member is connected. */
   async push(force = false): Promise<boolean> {
     if (this.destroyed) return false;
@@ -63,9 +74,10 @@ export class MailboxSync {
     try {
       const state = await this.parts.courier.push();
       if (state) this.parts.onDelivered(state);
+      this.retry.reset();
       return true;
     } catch (error) {
-      this.fail(error);
+      if (this.fail(error)) this.scheduleRetry();
       return false;
     }
   }
@@ -75,6 +87,16 @@ export class MailboxSync {
     this.parts.doc.off('update', this.onUpdate);
     clearInterval(this.pullTimer);
     if (this.pushTimer) clearTimeout(this.pushTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+  }
+
+  /** Writes that could not go out are retried with backoff until they do. */
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.destroyed) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.push(true);
+    }, this.retry.next());
   }
 
   private someoneAway(): boolean {
@@ -94,10 +116,15 @@ export class MailboxSync {
     }, PUSH_DEBOUNCE_MS);
   };
 
-  private fail(error: unknown): void {
+  /** Returns true when the failure is transient (worth retrying). */
+  private fail(error: unknown): boolean {
     // Offline, a server without a mailbox (404) or a server error: try again later,
     // quietly. A refusal (bad token, quota) is worth telling the user about.
-    if (error instanceof MailboxError && (error.offline || error.status === 404 || error.status >= 500)) this.parts.onOffline();
-    else this.parts.onError(error as Error);
+    if (error instanceof MailboxError && (error.offline || error.status === 404 || error.status >= 500)) {
+      this.parts.onOffline();
+      return true;
+    }
+    this.parts.onError(error as Error);
+    return false;
   }
 }

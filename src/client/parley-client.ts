@@ -311,6 +311,12 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     this.emit('changed', []);
   };
 
+  /** The browser reports the network is back: retry everything that waited. */
+  networkOnline(): void {
+    this.parts.signaling.reconnectNow();
+    for (const s of this.sessions.values()) s.mailbox?.online();
+  }
+
   /** Mailbox id and token of every conversation, for the push subscription. */
   mailboxCredentials(): Array<{ id: string; token: string }> {
     return [...this.sessions.values()].flatMap((s) => (s.mailboxCredential ? [s.mailboxCredential] : []));
