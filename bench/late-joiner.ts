@@ -48,7 +48,7 @@ async function parleyLateJoiner(browser: Browser, appUrl: string, count: number)
     await alice.seedMessages(count);
     await waitForTimeline(alice.page, count);
     const topic = await openTopic(alice.page);
-    await waitForQuietMachine(1.5, 20_000);
+    await waitForQuietMachine(1.5, 15_000);
 
     await bob.context.addInitScript(shownAtScript(PARLEY_DOM, `message ${count}`, count));
     await bob.open(invite);
@@ -120,7 +120,7 @@ async function ywebrtcLateJoiner(browser: Browser, pageUrl: string, signalUrl: s
       return chat.stateBytes();
     }, count);
     progress(`  y-webrtc ${formatCount(count)}: doc state is ${formatBytes(bytes)} (one data-channel message; Chromium's limit is 256 KiB)`);
-    await waitForQuietMachine(1.5, 20_000);
+    await waitForQuietMachine(1.5, 15_000);
 
     b = await chatPage(browser, pageUrl, 'y-webrtc B', signalUrl, room);
     const result = await b.evaluate(
