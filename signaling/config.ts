@@ -3,7 +3,8 @@
  * per-call overrides. Everything the server does is parameterised here so tests and
  * benchmarks build servers with their own limits instead of patching globals.
  */
-import { SignalingLimits } from '../src/core/wire/signaling.js';
+import { MailboxLimits } from '../src/core/wire/mailbox.js';
+import { MAX_PRESENCE_IDS, SignalingLimits } from '../src/core/wire/signaling.js';
 import { ConfigError } from './errors.js';
 import { parseIceServers, validateIceServers, type IceServer } from './ice-servers.js';
 import { createStreamLogger, type Logger } from './logger.js';
@@ -32,21 +33,74 @@ export interface SignalConfig {
   readonly allowedOrigins: readonly string[] | null;
   /** Take the client address from the last `X-Forwarded-For` hop (behind a reverse proxy). */
   readonly trustProxy: boolean;
+  /**
+   * Presence ids one socket may newly claim or watch in a burst, and per second after
+   * that. Re-sending an unchanged set costs nothing; churning through fresh ids (each one
+   * a row on disk once it goes offline) is what this bounds.
+   */
+  readonly presenceIdBurst: number;
+  readonly presenceIdsPerSecond: number;
+  /** Held plus watched presence ids across all sockets; past it a socket is refused (1008). */
+  readonly maxPresenceEntries: number;
 }
 
-export interface ParleyServerConfig extends SignalConfig {
+/** The blind mailbox (ARCHITECTURE §6, §7). Defaults come from the shared `MailboxLimits`. */
+export interface MailboxConfig {
+  /** Largest single sealed entry (POST body); larger uploads are cut with 413. */
+  readonly maxEntryBytes: number;
+  /** Per-mailbox quota: stored bytes. */
+  readonly maxMailboxBytes: number;
+  /** Per-mailbox quota: stored entries. */
+  readonly maxMailboxEntries: number;
+  /** Entries older than this are never returned and are purged. */
+  readonly mailboxTtlMs: number;
+  /** How often expired entries are purged from disk. */
+  readonly mailboxPurgeIntervalMs: number;
+  /** A GET page stops adding entries past this many data bytes (at least one is returned). */
+  readonly mailboxMaxPageBytes: number;
+}
+
+/** Web Push wake-ups (ARCHITECTURE §6, §7). */
+export interface PushConfig {
+  /** VAPID `sub` claim: a `mailto:` or `https:` contact for push services. */
+  readonly vapidSubject: string;
+  /** RFC 8030 TTL of each push, in seconds: how long the push service keeps it for an offline device. */
+  readonly pushTtlSeconds: number;
+  /**
+   * Accept `http://` endpoints on loopback (localhost, 127.0.0.1, [::1]). Only for tests
+   * with a local push service: in production it would let anyone make the server POST to
+   * its own loopback services.
+   */
+  readonly pushAllowLoopbackHttp: boolean;
+  /** Tries per push, the first included, for 429/5xx/network failures. */
+  readonly pushMaxAttempts: number;
+  /** Backoff before the first retry; doubles per retry, with jitter. */
+  readonly pushRetryBaseMs: number;
+  /** Longest wait before a retry; a `Retry-After` asking for more gives the push up. */
+  readonly pushRetryMaxDelayMs: number;
+  /** One push request (connect to response headers) is cut after this long. */
+  readonly pushTimeoutMs: number;
+  /** Push requests in flight at once. */
+  readonly pushConcurrency: number;
+  /** Pending (subscription, mailbox) deliveries kept in memory; more are dropped and counted. */
+  readonly pushMaxQueue: number;
+}
+
+export interface ParleyServerConfig extends SignalConfig, MailboxConfig, PushConfig {
   /** TCP port; 0 lets the OS pick a free one (read it back from `ParleyServer.port`). */
   readonly port: number;
   /** Bind address; `undefined` binds every interface (`::` with IPv6, else `0.0.0.0`), as Node does. */
   readonly host: string | undefined;
   /** Directory of the built PWA (`vite build` output). It may be missing; then `/` is a 404. */
   readonly staticDir: string;
-  /** Directory for server state (mailbox, VAPID keys later); created at start. */
+  /** Directory for server state (SQLite database, `vapid.json`); created at start. */
   readonly dataDir: string;
   /** Returned to browsers by `GET /api/config`. */
   readonly iceServers: readonly IceServer[];
   /** On shutdown, sockets still open after this long are terminated. */
   readonly shutdownGraceMs: number;
+  /** Last-seen times of presence ids are written to disk in batches at most this far apart. */
+  readonly presenceFlushMs: number;
   /** Where log lines go. */
   readonly logger: Logger;
 }
@@ -75,6 +129,25 @@ export function defaultConfig(): ParleyServerConfig {
     closeGraceMs: 2000,
     allowedOrigins: null,
     trustProxy: false,
+    presenceIdBurst: 4 * MAX_PRESENCE_IDS,
+    presenceIdsPerSecond: 100,
+    maxPresenceEntries: 2_000_000,
+    presenceFlushMs: 2000,
+    maxEntryBytes: MailboxLimits.maxEntryBytes,
+    maxMailboxBytes: MailboxLimits.maxMailboxBytes,
+    maxMailboxEntries: MailboxLimits.maxMailboxEntries,
+    mailboxTtlMs: MailboxLimits.ttlMs,
+    mailboxPurgeIntervalMs: 10 * 60 * 1000,
+    mailboxMaxPageBytes: 16 * 1024 * 1024,
+    vapidSubject: 'mailto:admin@localhost',
+    pushTtlSeconds: 24 * 60 * 60,
+    pushAllowLoopbackHttp: false,
+    pushMaxAttempts: 5,
+    pushRetryBaseMs: 1000,
+    pushRetryMaxDelayMs: 10 * 60 * 1000,
+    pushTimeoutMs: 10_000,
+    pushConcurrency: 8,
+    pushMaxQueue: 10_000,
   };
 }
 
@@ -82,14 +155,27 @@ export function defaultConfig(): ParleyServerConfig {
 export function resolveConfig(init: ParleyServerInit = {}): ParleyServerConfig {
   const defined = Object.fromEntries(Object.entries(init).filter(([, v]) => v !== undefined));
   const config: ParleyServerConfig = { ...defaultConfig(), ...defined };
-  const positive: (keyof SignalConfig | 'shutdownGraceMs')[] = [
+  const positive: (keyof ParleyServerConfig)[] = [
     'maxFrameBytes', 'maxTopicsPerSocket', 'rateBurst', 'ratePerSecond', 'maxSocketsPerIp',
     'maxSockets', 'maxBufferedBytes', 'pingIntervalMs', 'closeGraceMs', 'shutdownGraceMs',
+    'presenceIdBurst', 'presenceIdsPerSecond', 'maxPresenceEntries', 'presenceFlushMs',
+    'mailboxTtlMs', 'mailboxPurgeIntervalMs', 'pushRetryBaseMs', 'pushRetryMaxDelayMs', 'pushTimeoutMs',
   ];
   for (const key of positive) {
     const v = config[key];
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new ConfigError(`${key} must be a positive number`);
   }
+  // Counts and byte sizes: whole numbers, so SQLite comparisons and quotas stay exact.
+  const positiveInt: (keyof ParleyServerConfig)[] = [
+    'maxEntryBytes', 'maxMailboxBytes', 'maxMailboxEntries', 'mailboxMaxPageBytes', 'pushTtlSeconds',
+    'pushMaxAttempts', 'pushConcurrency', 'pushMaxQueue',
+  ];
+  for (const key of positiveInt) {
+    const v = config[key];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) throw new ConfigError(`${key} must be a positive integer`);
+  }
+  if (config.maxEntryBytes > config.maxMailboxBytes) throw new ConfigError('maxEntryBytes must not exceed maxMailboxBytes');
+  validateVapidSubject(config.vapidSubject);
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     throw new ConfigError('port must be an integer from 0 to 65535');
   }
@@ -98,6 +184,17 @@ export function resolveConfig(init: ParleyServerInit = {}): ParleyServerConfig {
     iceServers: validateIceServers(config.iceServers),
     allowedOrigins: config.allowedOrigins === null ? null : config.allowedOrigins.map(normalizeOrigin),
   };
+}
+
+/** RFC 8292 §2.1: the contact is a `mailto:` or `https:` URI; web-push throws at send time otherwise. */
+function validateVapidSubject(subject: string): void {
+  let url: URL;
+  try {
+    url = new URL(subject);
+  } catch (cause) {
+    throw new ConfigError('vapidSubject must be a mailto: or https: URL', { cause });
+  }
+  if (url.protocol !== 'mailto:' && url.protocol !== 'https:') throw new ConfigError('vapidSubject must be a mailto: or https: URL');
 }
 
 /** Canonical `scheme://host[:port]` form, so `https://A.example/` matches `https://a.example`. */
@@ -149,5 +246,13 @@ export function configFromEnv(env: Env): ParleyServerInit {
     pingIntervalMs: intFromEnv(env, 'PING_INTERVAL_MS'),
     shutdownGraceMs: intFromEnv(env, 'SHUTDOWN_GRACE_MS'),
     trustProxy: boolFromEnv(env, 'TRUST_PROXY'),
+    mailboxTtlMs: intFromEnv(env, 'MAILBOX_TTL_MS'),
+    mailboxPurgeIntervalMs: intFromEnv(env, 'MAILBOX_PURGE_INTERVAL_MS'),
+    maxEntryBytes: intFromEnv(env, 'MAILBOX_MAX_ENTRY_BYTES'),
+    maxMailboxBytes: intFromEnv(env, 'MAILBOX_MAX_BYTES'),
+    maxMailboxEntries: intFromEnv(env, 'MAILBOX_MAX_ENTRIES'),
+    vapidSubject: nonEmpty(env.VAPID_SUBJECT),
+    pushTtlSeconds: intFromEnv(env, 'PUSH_TTL_SECONDS'),
+    pushAllowLoopbackHttp: boolFromEnv(env, 'PUSH_ALLOW_LOOPBACK_HTTP'),
   };
 }

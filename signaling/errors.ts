@@ -20,3 +20,12 @@ export class ServerStartError extends Error {
     super(message, options);
   }
 }
+
+/** The VAPID key file exists but cannot be used; never silently replaced (see vapid-keys.ts). */
+export class VapidKeyError extends Error {
+  override readonly name = 'VapidKeyError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

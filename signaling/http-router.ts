@@ -37,8 +37,23 @@ export function respond(
 }
 
 /** JSON response that no cache keeps (API answers change with server state). */
-export function respondJson(req: IncomingMessage, res: ServerResponse, status: number, value: unknown): void {
-  respond(req, res, status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' }, JSON.stringify(value));
+export function respondJson(req: IncomingMessage, res: ServerResponse, status: number, value: unknown, headers: Readonly<Record<string, string>> = {}): void {
+  respond(req, res, status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers }, JSON.stringify(value));
+}
+
+/**
+ * The API error shape of the wire contracts: `{ error, detail }`, where `error` is a short
+ * stable code clients may branch on and `detail` a human sentence that never quotes input.
+ */
+export function respondApiError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  error: string,
+  detail: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  respondJson(req, res, status, { error, detail }, headers);
 }
 
 /** Plain-text response, used for errors. */

@@ -7,6 +7,10 @@
  * DATA_DIR (./data), ALLOWED_ORIGINS (comma-separated; unset = any), ICE_SERVERS (JSON
  * array; default []), MAX_SOCKETS_PER_IP (64), MAX_SOCKETS (10000), PING_INTERVAL_MS
  * (30000), SHUTDOWN_GRACE_MS (3000), TRUST_PROXY (false).
+ * Mailbox: MAILBOX_TTL_MS (30 days), MAILBOX_PURGE_INTERVAL_MS (600000),
+ * MAILBOX_MAX_ENTRY_BYTES (8 MiB), MAILBOX_MAX_BYTES (64 MiB), MAILBOX_MAX_ENTRIES (10000).
+ * Push: VAPID_SUBJECT (mailto:admin@localhost), PUSH_TTL_SECONDS (86400),
+ * PUSH_ALLOW_LOOPBACK_HTTP (false; tests with a local push service only).
  */
 import { configFromEnv } from './config.js';
 import { ConfigError } from './errors.js';

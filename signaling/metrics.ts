@@ -46,13 +46,54 @@ export class SignalMetrics {
   }
 }
 
+/**
+ * Counters of the offline-delivery parts: mailbox, Web Push and presence. Counts only; the
+ * server never labels a series with a mailbox id, presence id or endpoint.
+ */
+export class DeliveryMetrics {
+  /** Entries appended to mailboxes (201s). */
+  mailboxAppends = 0;
+  /** Sealed bytes appended to mailboxes. */
+  mailboxAppendBytes = 0;
+  /** Mailbox requests refused, by HTTP status (a fixed small set: 400…429). */
+  readonly mailboxRefusals = new Map<number, number>();
+  /** Expired entries removed by the periodic purge. */
+  mailboxPurged = 0;
+  /** Pushes the push service accepted (2xx). */
+  pushesSent = 0;
+  /** Pushes given up: 404/410, other 4xx, retries exhausted, or undeliverable. */
+  pushesFailed = 0;
+  /** Retries after 429, 5xx or a network failure. */
+  pushesRetried = 0;
+  /** Wake-ups not queued because the push queue was full. */
+  pushesDropped = 0;
+  /** Subscriptions deleted because their push service answered 404 or 410. */
+  pushSubscriptionsRemoved = 0;
+  /** `presence-state` frames sent to watchers. */
+  presenceReports = 0;
+
+  recordMailboxRefusal(status: number): void {
+    this.mailboxRefusals.set(status, (this.mailboxRefusals.get(status) ?? 0) + 1);
+  }
+}
+
+/** Live gauges of the offline-delivery parts. */
+export interface DeliveryStats {
+  /** Presence ids currently held by at least one socket. */
+  readonly presenceOnline: number;
+  /** (id, socket) watch pairs. */
+  readonly presenceWatches: number;
+  /** Deliveries queued, waiting for a retry, or in flight. */
+  readonly pushPending: number;
+}
+
 function metric(lines: string[], name: string, type: 'gauge' | 'counter', help: string, samples: readonly (readonly [string, number])[]): void {
   lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
   for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
 }
 
-/** Prometheus text exposition format 0.0.4. */
-export function renderPrometheus(metrics: SignalMetrics, stats: SignalStats): string {
+/** Prometheus text exposition format 0.0.4; the delivery part is left out when not given. */
+export function renderPrometheus(metrics: SignalMetrics, stats: SignalStats, delivery?: { readonly metrics: DeliveryMetrics; readonly stats: DeliveryStats }): string {
   const lines: string[] = [];
   metric(lines, 'parley_signal_sockets', 'gauge', 'Open signaling WebSockets.', [['', stats.sockets]]);
   metric(lines, 'parley_signal_topics', 'gauge', 'Topics with at least one subscriber.', [['', stats.topics]]);
@@ -63,5 +104,23 @@ export function renderPrometheus(metrics: SignalMetrics, stats: SignalStats): st
   metric(lines, 'parley_signal_heartbeat_timeouts_total', 'counter', 'Sockets terminated after a missed ping.', [['', metrics.heartbeatTimeouts]]);
   const closes = [...metrics.closesByCode].sort(([a], [b]) => a.localeCompare(b)).map(([code, n]) => [`{code="${code}"}`, n] as const);
   metric(lines, 'parley_signal_closes_total', 'counter', 'Closed signaling sockets by close code.', closes);
+  if (delivery) renderDelivery(lines, delivery.metrics, delivery.stats);
   return `${lines.join('\n')}\n`;
+}
+
+function renderDelivery(lines: string[], m: DeliveryMetrics, s: DeliveryStats): void {
+  metric(lines, 'parley_mailbox_appends_total', 'counter', 'Entries appended to mailboxes.', [['', m.mailboxAppends]]);
+  metric(lines, 'parley_mailbox_append_bytes_total', 'counter', 'Sealed bytes appended to mailboxes.', [['', m.mailboxAppendBytes]]);
+  const refusals = [...m.mailboxRefusals].sort(([a], [b]) => a - b).map(([status, n]) => [`{status="${status}"}`, n] as const);
+  metric(lines, 'parley_mailbox_refusals_total', 'counter', 'Mailbox requests refused, by HTTP status.', refusals);
+  metric(lines, 'parley_mailbox_purged_total', 'counter', 'Expired mailbox entries purged.', [['', m.mailboxPurged]]);
+  metric(lines, 'parley_push_sent_total', 'counter', 'Pushes accepted by push services.', [['', m.pushesSent]]);
+  metric(lines, 'parley_push_failed_total', 'counter', 'Pushes given up.', [['', m.pushesFailed]]);
+  metric(lines, 'parley_push_retried_total', 'counter', 'Push retries after 429, 5xx or network failures.', [['', m.pushesRetried]]);
+  metric(lines, 'parley_push_dropped_total', 'counter', 'Wake-ups dropped because the push queue was full.', [['', m.pushesDropped]]);
+  metric(lines, 'parley_push_subscriptions_removed_total', 'counter', 'Subscriptions deleted after a 404 or 410.', [['', m.pushSubscriptionsRemoved]]);
+  metric(lines, 'parley_push_pending', 'gauge', 'Push deliveries queued, waiting to retry, or in flight.', [['', s.pushPending]]);
+  metric(lines, 'parley_presence_online', 'gauge', 'Presence ids held by at least one socket.', [['', s.presenceOnline]]);
+  metric(lines, 'parley_presence_watches', 'gauge', 'Presence watch pairs across all sockets.', [['', s.presenceWatches]]);
+  metric(lines, 'parley_presence_reports_total', 'counter', 'presence-state frames sent.', [['', m.presenceReports]]);
 }

@@ -12,12 +12,22 @@ import { resolveConfig, type ParleyServerConfig, type ParleyServerInit } from '.
 import { ServerStartError } from './errors.js';
 import { healthRoutes } from './health.js';
 import { createRequestListener, respondText, type Route } from './http-router.js';
-import { SignalMetrics, type SignalStats } from './metrics.js';
+import { DeliveryMetrics, SignalMetrics, type DeliveryStats, type SignalStats } from './metrics.js';
 import { createSignalHub, refuseUpgrade } from './signal-hub.js';
 import { staticFilesRoute } from './static-files.js';
 import { MemoryTopicBus } from './topic-bus.js';
 import { openServerDatabase, type ServerDatabase } from './database.js';
 import { createRegistrar } from './device-registry.js';
+import { startMailboxPurge } from './mailbox-purge.js';
+import { mailboxRoute } from './mailbox-route.js';
+import { createSqliteMailboxStore } from './mailbox-sqlite.js';
+import { createSqlitePresenceStore } from './presence-store.js';
+import { PresenceRegistry } from './presence-registry.js';
+import { pushRoutes } from './push-route.js';
+import { createWebPushSender } from './push-sender.js';
+import { createSqlitePushSubscriptionStore } from './push-subscription-store.js';
+import { createHttpPushTransport } from './push-transport.js';
+import { loadOrCreateVapidKeys } from './vapid-keys.js';
 
 export interface ParleyServer {
   /** The bound port (the OS-chosen one when the config said 0). */
@@ -32,6 +42,14 @@ export interface ParleyServer {
   readonly metrics: SignalMetrics;
   /** Current gauges: sockets, topics, subscriptions. */
   stats(): SignalStats;
+  /** Counters of the mailbox, push sender and presence. */
+  readonly deliveryMetrics: DeliveryMetrics;
+  /** Current gauges of the mailbox, push sender and presence. */
+  deliveryStats(): DeliveryStats;
+  /** The VAPID public key (base64url), as `GET /api/push/vapid` returns it. */
+  readonly vapidPublicKey: string;
+  /** Resolves once no push delivery is queued, waiting for a retry, or in flight. */
+  pushIdle(): Promise<void>;
   /** The embedded SQLite store (public keys, opaque ids, ciphertext only). */
   readonly db: ServerDatabase;
   /**
@@ -63,15 +81,58 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
   }
 
   const metrics = new SignalMetrics();
+  const deliveryMetrics = new DeliveryMetrics();
   const bus = new MemoryTopicBus();
+  const vapid = loadOrCreateVapidKeys(config.dataDir);
   const db = openServerDatabase(config.dataDir);
   const registrar = createRegistrar(db);
-  const hub = createSignalHub({ config, bus, metrics, registrar, ...(init.tap ? { tap: init.tap } : {}) });
+  const presence = new PresenceRegistry({
+    store: createSqlitePresenceStore(db),
+    flushMs: config.presenceFlushMs,
+    maxEntries: config.maxPresenceEntries,
+    metrics: deliveryMetrics,
+    logger,
+  });
+  const hub = createSignalHub({ config, bus, metrics, registrar, presence, ...(init.tap ? { tap: init.tap } : {}) });
+
+  const mailboxes = createSqliteMailboxStore(db, {
+    maxMailboxBytes: config.maxMailboxBytes,
+    maxMailboxEntries: config.maxMailboxEntries,
+    ttlMs: config.mailboxTtlMs,
+    maxPageBytes: config.mailboxMaxPageBytes,
+  });
+  const purger = startMailboxPurge({
+    store: mailboxes,
+    intervalMs: config.mailboxPurgeIntervalMs,
+    logger,
+    onPurged: (n) => (deliveryMetrics.mailboxPurged += n),
+  });
+  const subscriptions = createSqlitePushSubscriptionStore(db);
+  const push = createWebPushSender({
+    subscriptions,
+    transport: createHttpPushTransport({ timeoutMs: config.pushTimeoutMs }),
+    vapid,
+    subject: config.vapidSubject,
+    ttlSeconds: config.pushTtlSeconds,
+    policy: { maxAttempts: config.pushMaxAttempts, baseDelayMs: config.pushRetryBaseMs, maxDelayMs: config.pushRetryMaxDelayMs },
+    concurrency: config.pushConcurrency,
+    maxQueue: config.pushMaxQueue,
+    metrics: deliveryMetrics,
+    logger,
+  });
+  const deliveryStats = (): DeliveryStats => ({ presenceOnline: presence.onlineCount, presenceWatches: presence.watchCount, pushPending: push.pending });
 
   // Order matters: the first route that claims a request wins; static files catch the rest.
   const routes: Route[] = [
-    ...healthRoutes({ stats: () => hub.stats(), metrics }),
+    ...healthRoutes({ stats: () => hub.stats(), metrics, delivery: { metrics: deliveryMetrics, stats: deliveryStats } }),
     apiConfigRoute(config.iceServers),
+    mailboxRoute({
+      store: mailboxes,
+      maxEntryBytes: config.maxEntryBytes,
+      metrics: deliveryMetrics,
+      onAppended: (mailbox, seq, exclude) => push.notify(mailbox, seq, exclude),
+    }),
+    ...pushRoutes({ vapidPublicKey: vapid.publicKey, subscriptions, endpointPolicy: { allowLoopbackHttp: config.pushAllowLoopbackHttp } }),
     apiNotFoundRoute(),
     signalPathRoute,
     staticFilesRoute({ root: staticRoot }),
@@ -89,14 +150,22 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
     hub.handleUpgrade(req, socket, head);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    const onError = (cause: Error): void => reject(new ServerStartError(`cannot listen on ${config.host ?? '*'}:${config.port}`, { cause }));
-    server.once('error', onError);
-    server.listen({ port: config.port, host: config.host }, () => {
-      server.off('error', onError);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (cause: Error): void => reject(new ServerStartError(`cannot listen on ${config.host ?? '*'}:${config.port}`, { cause }));
+      server.once('error', onError);
+      server.listen({ port: config.port, host: config.host }, () => {
+        server.off('error', onError);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    // Leave nothing behind (timers, the database handle) when the port is taken.
+    presence.close();
+    await Promise.all([hub.close(0), purger.stop(), push.close()]);
+    db.close();
+    throw err;
+  }
   server.on('error', (err: NodeJS.ErrnoException) => logger.error('http server error', { code: err.code ?? err.name }));
 
   const address = server.address();
@@ -109,16 +178,25 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
     signalUrl: `ws://localhost:${port}${SIGNAL_PATH}`,
     config,
     metrics,
+    deliveryMetrics,
+    deliveryStats,
+    vapidPublicKey: vapid.publicKey,
+    pushIdle: () => push.whenIdle(),
     db,
     stats: () => hub.stats(),
     close() {
       closing ??= (async () => {
         const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
+        // Presence first: it writes every online id's last-seen in one transaction, so the
+        // sockets closing next do not each commit their own.
+        presence.close();
         await hub.close(config.shutdownGraceMs);
         // Any HTTP request still running after the grace period is cut.
         server.closeAllConnections();
         await httpClosed;
+        // Wake-ups are best effort: pending retries are abandoned, not awaited.
+        await Promise.all([purger.stop(), push.close()]);
         db.close();
       })();
       return closing;

@@ -11,6 +11,7 @@ import type { SignalConfig } from './config.js';
 import type { SignalMetrics, SignalStats } from './metrics.js';
 import { SignalSocket } from './signal-socket.js';
 import type { Registrar } from './device-registry.js';
+import type { PresenceRegistry } from './presence-registry.js';
 import type { TopicBus } from './topic-bus.js';
 
 export interface SignalHubOptions {
@@ -22,6 +23,8 @@ export interface SignalHubOptions {
   readonly metrics: SignalMetrics;
   /** Device registration, when the server has storage. */
   readonly registrar?: Registrar;
+  /** Opaque-id presence, when the server keeps it. */
+  readonly presence?: PresenceRegistry;
   /** Sees every client text frame (tests assert the server stays blind). */
   readonly tap?: (text: string) => void;
 }
@@ -47,7 +50,7 @@ export function refuseUpgrade(socket: Duplex, status: string): void {
   socket.destroy();
 }
 
-export function createSignalHub({ config, bus, metrics, registrar, tap }: SignalHubOptions): SignalHub {
+export function createSignalHub({ config, bus, metrics, registrar, presence, tap }: SignalHubOptions): SignalHub {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: config.maxFrameBytes,
@@ -128,6 +131,7 @@ export function createSignalHub({ config, bus, metrics, registrar, tap }: Signal
       metrics,
       limits: config,
       ...(registrar ? { registrar } : {}),
+      ...(presence ? { presence } : {}),
       ...(tap ? { tap } : {}),
       onClosed: (s) => {
         sockets.delete(s);

@@ -11,10 +11,14 @@ import type { SignalConfig } from './config.js';
 import type { SignalMetrics } from './metrics.js';
 import { TokenBucket } from './rate-limit.js';
 import type { Registrar } from './device-registry.js';
+import type { PresenceClient, PresenceRegistry } from './presence-registry.js';
 import type { TopicBus, TopicSubscriber } from './topic-bus.js';
 
 /** Limits one socket needs from the server configuration. */
-export type SignalSocketLimits = Pick<SignalConfig, 'maxTopicsPerSocket' | 'rateBurst' | 'ratePerSecond' | 'maxBufferedBytes' | 'closeGraceMs'>;
+export type SignalSocketLimits = Pick<
+  SignalConfig,
+  'maxTopicsPerSocket' | 'rateBurst' | 'ratePerSecond' | 'maxBufferedBytes' | 'closeGraceMs' | 'presenceIdBurst' | 'presenceIdsPerSecond'
+>;
 
 export interface SignalSocketOptions {
   /** Where subscriptions live and publishes go. */
@@ -27,6 +31,8 @@ export interface SignalSocketOptions {
   readonly onClosed: (socket: SignalSocket) => void;
   /** Device registration (challenge/response); absent in servers without storage. */
   readonly registrar?: Registrar;
+  /** Opaque-id presence; absent in servers without it (then presence frames are refused). */
+  readonly presence?: Pick<PresenceRegistry, 'hold' | 'watch' | 'release'>;
   /** Test and debugging tap: every text frame as received, before parsing. */
   readonly tap?: (text: string) => void;
 }
@@ -66,9 +72,15 @@ function rejectionCode(text: string): number {
   return CloseCodes.malformed;
 }
 
-export class SignalSocket implements TopicSubscriber {
+export class SignalSocket implements TopicSubscriber, PresenceClient {
   private readonly topics = new Set<string>();
   private readonly bucket: TokenBucket;
+  /**
+   * Charged one token per presence id newly held or watched. Re-sending the same set is
+   * free; cycling through fresh ids (each a last-seen row on disk, and a store lookup) is
+   * what it stops.
+   */
+  private readonly presenceBucket: TokenBucket;
   /** Cleared when a ping goes out, set again by the pong. */
   private alive = true;
   /** Set once the server has decided to close; later frames are ignored unread. */
@@ -86,6 +98,7 @@ export class SignalSocket implements TopicSubscriber {
     private readonly opts: SignalSocketOptions,
   ) {
     this.bucket = new TokenBucket(opts.limits.rateBurst, opts.limits.ratePerSecond);
+    this.presenceBucket = new TokenBucket(opts.limits.presenceIdBurst, opts.limits.presenceIdsPerSecond);
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('pong', () => {
       this.alive = true;
@@ -196,6 +209,17 @@ export class SignalSocket implements TopicSubscriber {
         this.deliver(Buffer.from(JSON.stringify({ type: 'challenge', nonce: this.nonce }), 'utf8'));
         return;
       }
+      case 'presence':
+      case 'presence-watch': {
+        const presence = this.opts.presence;
+        if (!presence) return this.close(CloseCodes.malformed, 'presence is not available');
+        const ids = new Set(msg.ids);
+        const update = msg.type === 'presence' ? presence.hold(this, ids) : presence.watch(this, ids);
+        if (!update.ok) return this.close(CloseCodes.policyViolation, 'presence capacity reached');
+        if (!this.presenceBucket.take(update.added)) return this.close(CloseCodes.rateLimited, 'presence ids change too fast');
+        if (msg.type === 'presence-watch') this.deliver(Buffer.from(JSON.stringify({ type: 'presence-state', states: update.states }), 'utf8'));
+        return;
+      }
       case 'register': {
         const nonce = this.nonce;
         this.nonce = null;
@@ -238,5 +262,8 @@ export class SignalSocket implements TopicSubscriber {
   private detach(): void {
     for (const topic of this.topics) this.opts.bus.unsubscribe(topic, this);
     this.topics.clear();
+    // Idempotent: the ids this socket held go offline (watchers are told) at once, not
+    // when a stalled peer finally completes the close handshake.
+    this.opts.presence?.release(this);
   }
 }

@@ -58,11 +58,14 @@ export async function writeStaticFixtures(staticDir: string): Promise<void> {
   await writeFile(path.join(staticDir, '.env'), 'DOTFILE=1\n');
 }
 
-export async function startTestServer(init: ParleyServerInit = {}): Promise<TestServer> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'parley-signal-'));
+/** Starts a server; with `reuseDir` (a closed TestServer's `dir`) it runs on that server's data. */
+export async function startTestServer(init: ParleyServerInit = {}, reuseDir?: string): Promise<TestServer> {
+  const dir = reuseDir ?? (await mkdtemp(path.join(os.tmpdir(), 'parley-signal-')));
   const staticDir = path.join(dir, 'static');
-  await writeStaticFixtures(staticDir);
-  await writeFile(path.join(dir, 'secret.txt'), SECRET_TEXT);
+  if (reuseDir === undefined) {
+    await writeStaticFixtures(staticDir);
+    await writeFile(path.join(dir, 'secret.txt'), SECRET_TEXT);
+  }
   const logs: LogLine[] = [];
   const record = (level: LogLine['level']) => (message: string, fields?: LogFields) => {
     logs.push({ level, message, fields });
@@ -80,6 +83,15 @@ export async function startTestServer(init: ParleyServerInit = {}): Promise<Test
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Closes `t`'s server gracefully but keeps its directory, then starts a new server on the
+ * same data directory (a restart). Close the returned server, not `t`.
+ */
+export async function restartTestServer(t: TestServer, init: ParleyServerInit = {}): Promise<TestServer> {
+  await t.server.close();
+  return startTestServer(init, t.dir);
 }
 
 export interface Health {

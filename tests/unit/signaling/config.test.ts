@@ -1,5 +1,6 @@
 /** Configuration from the environment: defaults, parsing, and refusal of bad values. */
 import { describe, expect, it } from 'vitest';
+import { MailboxLimits } from '../../../src/core/wire/mailbox.js';
 import { SignalingLimits } from '../../../src/core/wire/signaling.js';
 import { configFromEnv, resolveConfig } from '../../../signaling/config.js';
 import { ConfigError } from '../../../signaling/errors.js';
@@ -55,6 +56,54 @@ describe('config', () => {
       shutdownGraceMs: 1500,
       trustProxy: true,
     });
+  });
+
+  it('defaults the mailbox to the shared MailboxLimits and push to https-only endpoints', () => {
+    expect(resolveConfig(configFromEnv({}))).toMatchObject({
+      maxEntryBytes: MailboxLimits.maxEntryBytes,
+      maxMailboxBytes: MailboxLimits.maxMailboxBytes,
+      maxMailboxEntries: MailboxLimits.maxMailboxEntries,
+      mailboxTtlMs: MailboxLimits.ttlMs,
+      vapidSubject: 'mailto:admin@localhost',
+      pushTtlSeconds: 86_400,
+      pushAllowLoopbackHttp: false,
+    });
+  });
+
+  it('reads the mailbox and push variables', () => {
+    const c = resolveConfig(
+      configFromEnv({
+        MAILBOX_TTL_MS: '60000',
+        MAILBOX_PURGE_INTERVAL_MS: '5000',
+        MAILBOX_MAX_ENTRY_BYTES: '1024',
+        MAILBOX_MAX_BYTES: '4096',
+        MAILBOX_MAX_ENTRIES: '10',
+        VAPID_SUBJECT: 'https://parley.example/contact',
+        PUSH_TTL_SECONDS: '600',
+        PUSH_ALLOW_LOOPBACK_HTTP: 'yes',
+      }),
+    );
+    expect(c).toMatchObject({
+      mailboxTtlMs: 60_000,
+      mailboxPurgeIntervalMs: 5000,
+      maxEntryBytes: 1024,
+      maxMailboxBytes: 4096,
+      maxMailboxEntries: 10,
+      vapidSubject: 'https://parley.example/contact',
+      pushTtlSeconds: 600,
+      pushAllowLoopbackHttp: true,
+    });
+  });
+
+  it.each([
+    [{ MAILBOX_TTL_MS: '0' }],
+    [{ MAILBOX_MAX_ENTRIES: 'many' }],
+    [{ MAILBOX_MAX_ENTRY_BYTES: '2000', MAILBOX_MAX_BYTES: '1000' }],
+    [{ VAPID_SUBJECT: 'admin@example.org' }],
+    [{ VAPID_SUBJECT: 'http://parley.example' }],
+    [{ PUSH_ALLOW_LOOPBACK_HTTP: 'sometimes' }],
+  ])('refuses mailbox/push setting %o with a ConfigError', (env) => {
+    expect(() => resolveConfig(configFromEnv(env))).toThrow(ConfigError);
   });
 
   it('treats blank variables as unset', () => {

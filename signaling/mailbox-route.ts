@@ -1,0 +1,147 @@
+/**
+ * `/api/mailbox/:id`, exactly as `src/core/wire/mailbox.ts` specifies. The route owns the
+ * protocol: method, id and token checks, strict parameter parsing, the streamed body cap,
+ * and mapping store errors to status codes. Checks run cheapest and most general first
+ * (method, id, token, parameters, body), and every refusal happens before the store is
+ * touched or inside a transaction that rolls back, so a refused request changes nothing.
+ *
+ * Authorisation needs no stored secret: the id is SHA-256 of the bearer token, so the
+ * route recomputes it (`mailboxIdOf`) and compares.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MAILBOX_ID_PATTERN, MAILBOX_PATH, MailboxLimits, mailboxIdOf } from '../src/core/wire/mailbox.js';
+import { intQueryParam, parseIntValue, singleHeader } from './api-params.js';
+import { BodyAbortedError, BodyTooLargeError, readBody, refuseTooLarge } from './http-body.js';
+import { respondApiError, respondJson, type Route } from './http-router.js';
+import { MailboxQuotaError, MailboxSnapshotError, type MailboxStore } from './mailbox-store.js';
+import type { DeliveryMetrics } from './metrics.js';
+
+const PREFIX = `${MAILBOX_PATH}/`;
+const ALLOWED = 'GET, POST, DELETE';
+const BEARER = /^bearer +([^\s]+)$/i;
+const ENDPOINT_HASH = /^[0-9a-f]{64}$/;
+
+export interface MailboxRouteOptions {
+  /** Where entries live. */
+  readonly store: MailboxStore;
+  /** Largest accepted entry; the body is cut with 413 past it. */
+  readonly maxEntryBytes: number;
+  /** Counters to update. */
+  readonly metrics: DeliveryMetrics;
+  /**
+   * Called after an append has committed, with the writer's excluded push endpoint hash.
+   * Must not throw and must not delay the answer (pushes go out asynchronously).
+   */
+  readonly onAppended?: (mailbox: string, seq: number, excludeEndpointHash: string | null) => void;
+  /** Wall clock, ms since epoch; injectable for tests. */
+  readonly now?: () => number;
+}
+
+type Refuse = (status: number, error: string, detail: string, headers?: Readonly<Record<string, string>>) => void;
+
+export function mailboxRoute({ store, maxEntryBytes, metrics, onAppended, now = Date.now }: MailboxRouteOptions): Route {
+  return async (req, res, ctx) => {
+    if (!ctx.url.pathname.startsWith(PREFIX)) return false;
+    const method = req.method ?? '';
+    // A refusal before a POST body is read closes the connection: keeping it alive would
+    // make Node read and discard the whole upload first.
+    const refuse: Refuse = (status, error, detail, headers = {}) => {
+      metrics.recordMailboxRefusal(status);
+      respondApiError(req, res, status, error, detail, method === 'POST' ? { ...headers, Connection: 'close' } : headers);
+    };
+    if (method !== 'GET' && method !== 'POST' && method !== 'DELETE') {
+      refuse(405, 'method-not-allowed', `use ${ALLOWED}`, { Allow: ALLOWED });
+      return true;
+    }
+    const id = ctx.url.pathname.slice(PREFIX.length);
+    if (!MAILBOX_ID_PATTERN.test(id)) {
+      refuse(400, 'bad-request', 'the mailbox id must be 64 lower-case hex characters');
+      return true;
+    }
+    if (!authorized(req, id, refuse)) return true;
+    const params = ctx.url.searchParams;
+    if (method === 'GET') {
+      const after = intQueryParam(params, 'after', 0, Number.MAX_SAFE_INTEGER, 0);
+      const limit = intQueryParam(params, 'limit', 1, MailboxLimits.maxListEntries, MailboxLimits.maxListEntries);
+      if (!after.ok || !limit.ok) {
+        refuse(400, 'bad-request', after.ok ? (limit.ok ? '' : limit.detail) : after.detail);
+        return true;
+      }
+      const page = await store.list(id, after.value, limit.value, now());
+      const entries = page.entries.map((e) => ({ seq: e.seq, at: e.at, data: Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength).toString('base64url') }));
+      respondJson(req, res, 200, { entries, more: page.more });
+      return true;
+    }
+    if (method === 'DELETE') {
+      const upTo = intQueryParam(params, 'upTo', 0, Number.MAX_SAFE_INTEGER);
+      if (!upTo.ok) {
+        refuse(400, 'bad-request', upTo.detail);
+        return true;
+      }
+      respondJson(req, res, 200, { deleted: await store.deleteUpTo(id, upTo.value) });
+      return true;
+    }
+    await append(req, res, id, refuse);
+    return true;
+  };
+
+  async function append(req: IncomingMessage, res: ServerResponse, id: string, refuse: Refuse): Promise<void> {
+    const snapshotHeader = singleHeader(req.headers['x-parley-snapshot']);
+    let snapshotUpTo: number | null = null;
+    if (snapshotHeader !== undefined) {
+      const parsed = parseIntValue(snapshotHeader, 'X-Parley-Snapshot', 0, Number.MAX_SAFE_INTEGER);
+      if (!parsed.ok) return refuse(400, 'bad-request', parsed.detail);
+      snapshotUpTo = parsed.value;
+    }
+    const exclude = singleHeader(req.headers['x-parley-exclude']) ?? null;
+    if (exclude !== null && !ENDPOINT_HASH.test(exclude)) return refuse(400, 'bad-request', 'X-Parley-Exclude must be 64 lower-case hex characters');
+
+    let body: Buffer;
+    try {
+      body = await readBody(req, maxEntryBytes);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) {
+        metrics.recordMailboxRefusal(413);
+        return refuseTooLarge(req, res, err.limit);
+      }
+      // The client left mid-upload: there is nobody to answer and nothing was stored.
+      if (err instanceof BodyAbortedError) return;
+      throw err;
+    }
+    if (body.length === 0) return refuse(400, 'bad-request', 'the entry is empty');
+
+    let seq: number;
+    try {
+      ({ seq } = await store.append(id, body, { snapshotUpTo, now: now() }));
+    } catch (err) {
+      if (err instanceof MailboxQuotaError) return refuse(429, 'quota', err.message);
+      if (err instanceof MailboxSnapshotError) return refuse(400, 'bad-request', err.message);
+      throw err;
+    }
+    metrics.mailboxAppends++;
+    metrics.mailboxAppendBytes += body.length;
+    // The entry is committed (and fsynced) before the 201; the push fan-out only starts here.
+    onAppended?.(id, seq, exclude);
+    respondJson(req, res, 201, { seq });
+  }
+}
+
+/** 401 without a usable bearer token, 403 when the token opens another mailbox. */
+function authorized(req: IncomingMessage, id: string, refuse: Refuse): boolean {
+  const header = singleHeader(req.headers.authorization);
+  const token = header === undefined ? undefined : BEARER.exec(header)?.[1];
+  if (token === undefined) {
+    refuse(401, 'unauthorized', 'send Authorization: Bearer <mailbox token>', { 'WWW-Authenticate': 'Bearer' });
+    return false;
+  }
+  const opens = mailboxIdOf(token);
+  if (opens === null) {
+    refuse(401, 'unauthorized', 'the bearer token is not a mailbox token', { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+    return false;
+  }
+  if (opens !== id) {
+    refuse(403, 'forbidden', 'the token does not open this mailbox');
+    return false;
+  }
+  return true;
+}

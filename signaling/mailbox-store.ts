@@ -1,0 +1,74 @@
+/**
+ * The mailbox storage seam (ARCHITECTURE §9: interfaces at the seams). The HTTP route owns
+ * the protocol (auth, parsing, status codes); a store owns durability, sequence numbers,
+ * quotas and expiry. The SQLite implementation lives in `mailbox-sqlite.ts`.
+ *
+ * A store sees mailbox ids (hashes of tokens) and sealed bytes. It never sees a token.
+ */
+
+/** One stored entry as the store returns it; the route encodes `data` as base64url. */
+export interface StoredMailboxEntry {
+  /** Per-mailbox sequence number: strictly increasing, never reused. */
+  readonly seq: number;
+  /** When it was stored, ms since epoch. */
+  readonly at: number;
+  /** The sealed bytes exactly as appended. */
+  readonly data: Uint8Array;
+}
+
+/** One page of a listing. */
+export interface StoredMailboxPage {
+  /** Entries in ascending `seq`. */
+  readonly entries: readonly StoredMailboxEntry[];
+  /** True when more unexpired entries follow the last one returned. */
+  readonly more: boolean;
+}
+
+/** Options of {@link MailboxStore.append}. */
+export interface AppendOptions {
+  /**
+   * The new entry is a snapshot covering every entry with `seq ≤ snapshotUpTo`, which is
+   * deleted in the same transaction. `null` for an ordinary append.
+   */
+  readonly snapshotUpTo: number | null;
+  /** The store's notion of now, ms since epoch (becomes the entry's `at`). */
+  readonly now: number;
+}
+
+export interface MailboxStore {
+  /**
+   * Appends one sealed entry and returns its sequence number once it is durable. Throws
+   * {@link MailboxQuotaError} or {@link MailboxSnapshotError}, in which case nothing changed.
+   */
+  append(mailbox: string, data: Uint8Array, options: AppendOptions): Promise<{ readonly seq: number; readonly at: number }>;
+  /** Up to `limit` unexpired entries with `seq > after`, oldest first. */
+  list(mailbox: string, after: number, limit: number, now: number): Promise<StoredMailboxPage>;
+  /** Deletes every entry with `seq ≤ upTo`; returns how many were deleted. */
+  deleteUpTo(mailbox: string, upTo: number): Promise<number>;
+  /** Deletes entries stored before `now - ttl`, in bounded batches; returns how many. */
+  purgeExpired(now: number): Promise<number>;
+}
+
+/** An append would take the mailbox over its byte or entry quota. */
+export class MailboxQuotaError extends Error {
+  override readonly name = 'MailboxQuotaError';
+
+  constructor(
+    /** Which quota: stored bytes or stored entries. */
+    readonly quota: 'bytes' | 'entries',
+    /** The configured limit of that quota. */
+    readonly limit: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`the mailbox would exceed its quota of ${limit} ${quota}`, options);
+  }
+}
+
+/** A snapshot claims to cover entries that were never appended. */
+export class MailboxSnapshotError extends Error {
+  override readonly name = 'MailboxSnapshotError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

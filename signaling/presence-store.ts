@@ -1,0 +1,46 @@
+/**
+ * Last-seen times of opaque presence ids, persisted so they survive a restart. Nothing
+ * else is stored: the id (a hash the server cannot invert) and one timestamp.
+ */
+import type { ServerDatabase } from './database.js';
+import { migrate } from './database.js';
+
+export interface PresenceStore {
+  /** Stored last-seen times for those of `ids` that have one. */
+  lastSeen(ids: readonly string[]): Map<string, number>;
+  /** Records last-seen times (never moving one backwards), all in one transaction. */
+  record(entries: ReadonlyMap<string, number>): void;
+}
+
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE presence_last_seen (
+     id TEXT PRIMARY KEY,
+     last_seen INTEGER NOT NULL
+   ) STRICT, WITHOUT ROWID`,
+];
+
+export function createSqlitePresenceStore(db: ServerDatabase): PresenceStore {
+  migrate(db, MIGRATIONS, 'presence');
+  // One statement for up to MAX_PRESENCE_IDS ids rather than one query per id.
+  const select = db.prepare<[string], { id: string; last_seen: number }>(
+    'SELECT id, last_seen FROM presence_last_seen WHERE id IN (SELECT value FROM json_each(?))',
+  );
+  const upsert = db.prepare(
+    `INSERT INTO presence_last_seen (id, last_seen) VALUES (?, ?)
+     ON CONFLICT(id) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)`,
+  );
+  const record = db.transaction((entries: ReadonlyMap<string, number>) => {
+    for (const [id, at] of entries) upsert.run(id, at);
+  });
+  return {
+    lastSeen(ids) {
+      const out = new Map<string, number>();
+      if (ids.length === 0) return out;
+      for (const row of select.all(JSON.stringify(ids))) out.set(row.id, row.last_seen);
+      return out;
+    },
+    record(entries) {
+      if (entries.size > 0) record.immediate(entries);
+    },
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * `/api/push/*` exactly as `src/core/wire/push.ts` specifies:
+ *   GET    /api/push/vapid         → 200 { publicKey }
+ *   POST   /api/push/subscription  → 201 { mailboxes }   (400 malformed, 403 bad token, 413 too big)
+ *   DELETE /api/push/subscription  → 204                 (also when it was not registered)
+ * Bodies are JSON read with a hard cap; validation lives in `push-subscription-input.ts`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PUSH_PATH } from '../src/core/wire/push.js';
+import { BodyAbortedError, BodyTooLargeError, readBody, refuseTooLarge } from './http-body.js';
+import { respondApiError, respondJson, type Route } from './http-router.js';
+import { endpointHash, parseSubscriptionRequest, parseUnsubscribeRequest, type EndpointPolicy } from './push-subscription-input.js';
+import type { PushSubscriptionStore } from './push-subscription-store.js';
+
+/** 1,000 mailboxes of ~140 bytes of JSON each plus the subscription fit comfortably. */
+export const MAX_SUBSCRIPTION_BODY_BYTES = 256 * 1024;
+
+export interface PushRoutesOptions {
+  /** The VAPID public key browsers pass to `pushManager.subscribe`. */
+  readonly vapidPublicKey: string;
+  readonly subscriptions: PushSubscriptionStore;
+  readonly endpointPolicy: EndpointPolicy;
+  /** Wall clock, ms since epoch. */
+  readonly now?: () => number;
+}
+
+const VAPID_PATH = `${PUSH_PATH}/vapid`;
+const SUBSCRIPTION_PATH = `${PUSH_PATH}/subscription`;
+
+/** Reads and parses a JSON body; answers the refusal itself and returns undefined on failure. */
+async function readJson(req: IncomingMessage, res: ServerResponse): Promise<{ value: unknown } | undefined> {
+  let body: Buffer;
+  try {
+    body = await readBody(req, MAX_SUBSCRIPTION_BODY_BYTES);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) refuseTooLarge(req, res, err.limit);
+    else if (!(err instanceof BodyAbortedError)) throw err;
+    return undefined;
+  }
+  try {
+    return { value: JSON.parse(body.toString('utf8')) as unknown };
+  } catch {
+    // Never echo the parser's message: V8 quotes part of the input in it.
+    respondApiError(req, res, 400, 'bad-request', 'the body must be JSON');
+    return undefined;
+  }
+}
+
+export function pushRoutes({ vapidPublicKey, subscriptions, endpointPolicy, now = Date.now }: PushRoutesOptions): Route[] {
+  const vapid: Route = (req, res, ctx) => {
+    if (ctx.url.pathname !== VAPID_PATH) return false;
+    if (req.method === 'GET' || req.method === 'HEAD') respondJson(req, res, 200, { publicKey: vapidPublicKey });
+    else respondApiError(req, res, 405, 'method-not-allowed', 'use GET', { Allow: 'GET, HEAD' });
+    return true;
+  };
+
+  const subscription: Route = async (req, res, ctx) => {
+    if (ctx.url.pathname !== SUBSCRIPTION_PATH) return false;
+    if (req.method !== 'POST' && req.method !== 'DELETE') {
+      respondApiError(req, res, 405, 'method-not-allowed', 'use POST or DELETE', { Allow: 'POST, DELETE', Connection: 'close' });
+      return true;
+    }
+    const body = await readJson(req, res);
+    if (body === undefined) return true;
+    if (req.method === 'POST') {
+      const parsed = parseSubscriptionRequest(body.value, endpointPolicy);
+      if (!parsed.ok) {
+        respondApiError(req, res, parsed.status, parsed.status === 403 ? 'forbidden' : 'bad-request', parsed.detail);
+        return true;
+      }
+      await subscriptions.upsert(parsed.value.subscription, parsed.value.mailboxes, now());
+      respondJson(req, res, 201, { mailboxes: parsed.value.mailboxes.length });
+      return true;
+    }
+    const endpoint = parseUnsubscribeRequest(body.value, endpointPolicy);
+    if (!endpoint.ok) {
+      respondApiError(req, res, endpoint.status, 'bad-request', endpoint.detail);
+      return true;
+    }
+    await subscriptions.removeByEndpointHash(endpointHash(endpoint.value));
+    // 204 whether or not it was registered: the answer must not reveal which endpoints are.
+    res.writeHead(204, { 'Cache-Control': 'no-store' });
+    res.end();
+    return true;
+  };
+
+  return [vapid, subscription];
+}

@@ -1,0 +1,102 @@
+/**
+ * Push subscriptions and which mailboxes each follows, behind a small interface, with the
+ * SQLite implementation. A subscription row holds what sending needs (endpoint, p256dh,
+ * auth) and nothing about its owner; `push_follows` links it to opaque mailbox ids.
+ */
+import type { ServerDatabase } from './database.js';
+import { migrate } from './database.js';
+import type { PushSubscriptionRecord } from './push-subscription-input.js';
+
+/** A stored subscription with its row id. */
+export interface StoredPushSubscription extends PushSubscriptionRecord {
+  /** Row id, stable while the endpoint stays registered. */
+  readonly id: number;
+}
+
+export interface PushSubscriptionStore {
+  /**
+   * Registers the subscription (keyed by endpoint) and makes `mailboxes` the exact set it
+   * follows, replacing the previous set, in one transaction.
+   */
+  upsert(subscription: PushSubscriptionRecord, mailboxes: readonly string[], now: number): Promise<void>;
+  /** Forgets the subscription with this endpoint hash; false when there was none. */
+  removeByEndpointHash(endpointHash: string): Promise<boolean>;
+  /** Forgets the subscription with this id (its push service said 404/410). */
+  removeById(id: number): Promise<boolean>;
+  /** Every subscription following `mailbox`. */
+  followers(mailbox: string): Promise<StoredPushSubscription[]>;
+  /** Stored subscriptions, for metrics and tests. */
+  count(): Promise<number>;
+}
+
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE push_subscriptions (
+     id INTEGER PRIMARY KEY,
+     endpoint_hash TEXT NOT NULL UNIQUE,
+     endpoint TEXT NOT NULL,
+     p256dh TEXT NOT NULL,
+     auth TEXT NOT NULL,
+     updated_at INTEGER NOT NULL
+   ) STRICT`,
+  // Keyed by mailbox first: the hot query is "who follows this mailbox" after each append.
+  `CREATE TABLE push_follows (
+     mailbox TEXT NOT NULL,
+     subscription INTEGER NOT NULL REFERENCES push_subscriptions (id) ON DELETE CASCADE,
+     PRIMARY KEY (mailbox, subscription)
+   ) STRICT, WITHOUT ROWID`,
+  'CREATE INDEX push_follows_by_subscription ON push_follows (subscription)',
+];
+
+interface Row {
+  readonly id: number;
+  readonly endpoint: string;
+  readonly endpoint_hash: string;
+  readonly p256dh: string;
+  readonly auth: string;
+}
+
+export function createSqlitePushSubscriptionStore(db: ServerDatabase): PushSubscriptionStore {
+  migrate(db, MIGRATIONS, 'push');
+  const q = {
+    upsert: db.prepare<[string, string, string, string, number], { id: number }>(
+      `INSERT INTO push_subscriptions (endpoint_hash, endpoint, p256dh, auth, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(endpoint_hash) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth, updated_at = excluded.updated_at
+       RETURNING id`,
+    ),
+    clearFollows: db.prepare('DELETE FROM push_follows WHERE subscription = ?'),
+    follow: db.prepare('INSERT OR IGNORE INTO push_follows (mailbox, subscription) VALUES (?, ?)'),
+    removeByHash: db.prepare('DELETE FROM push_subscriptions WHERE endpoint_hash = ?'),
+    removeById: db.prepare('DELETE FROM push_subscriptions WHERE id = ?'),
+    followers: db.prepare<[string], Row>(
+      `SELECT s.id, s.endpoint, s.endpoint_hash, s.p256dh, s.auth
+       FROM push_follows f JOIN push_subscriptions s ON s.id = f.subscription
+       WHERE f.mailbox = ?`,
+    ),
+    count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM push_subscriptions'),
+  };
+
+  const upsert = db.transaction((sub: PushSubscriptionRecord, mailboxes: readonly string[], now: number) => {
+    const row = q.upsert.get(sub.endpointHash, sub.endpoint, sub.p256dh, sub.auth, now);
+    if (row === undefined) throw new Error('upsert returned no row');
+    q.clearFollows.run(row.id);
+    for (const mailbox of mailboxes) q.follow.run(mailbox, row.id);
+  });
+
+  return {
+    async upsert(sub, mailboxes, now) {
+      upsert.immediate(sub, mailboxes, now);
+    },
+    async removeByEndpointHash(hash) {
+      return q.removeByHash.run(hash).changes > 0;
+    },
+    async removeById(id) {
+      return q.removeById.run(id).changes > 0;
+    },
+    async followers(mailbox) {
+      return q.followers.all(mailbox).map((r) => ({ id: r.id, endpoint: r.endpoint, endpointHash: r.endpoint_hash, p256dh: r.p256dh, auth: r.auth }));
+    },
+    async count() {
+      return q.count.get()?.n ?? 0;
+    },
+  };
+}
