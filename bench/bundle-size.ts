@@ -49,7 +49,9 @@ export const bundleSizeGroup: BenchGroup = {
     }
     const initialNames = new Set(scripts.map((u) => path.basename(u)));
     const lazy = (await readdir(path.join(ctx.appDir, 'assets'))).filter((f) => f.endsWith('.js') && !initialNames.has(f));
-    progress(`  ${lazy.length} lazily imported chunk(s) left out${lazy.length > 0 ? `: ${lazy.join(', ')}` : ''}`);
+    const lazySizes: string[] = [];
+    for (const name of lazy) lazySizes.push(`${name} ${kB(gzipped(await readFile(path.join(ctx.appDir, 'assets', name))))}`);
+    progress(`  ${lazy.length} lazily imported chunk(s) left out${lazy.length > 0 ? `: ${lazySizes.join(', ')}` : ''}`);
 
     const baseline = gzipped(await bundleFixture('bench/fixtures/y-webrtc-chat.ts', 'benchChat'));
     progress(`  y-webrtc + Yjs chat bundle: ${kB(baseline)} gzip`);
