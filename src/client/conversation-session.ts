@@ -81,6 +81,8 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   private sync: RoomSync | null = null;
   /** Mailbox carrier for this conversation, once open. */
   mailbox: MailboxSync | null = null;
+  /** The newest state vector each member device acknowledged over a data channel. */
+  private readonly ackedBy = new Map<string, Map<number, number>>();
   private peers = 0;
   private revisionCount = 0;
   private typingTimer: ReturnType<typeof setTimeout> | null = null;
@@ -231,7 +233,10 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
         this.peers = count;
         this.changed();
       },
-      onAck: (sv) => void this.retire(this.delivery.acknowledge(sv)),
+      onAck: (sv, device) => {
+        if (device) this.ackedBy.set(device, sv);
+        void this.retire(this.delivery.acknowledge(sv));
+      },
     };
     this.mailbox = this.createMailbox();
     // Catching up with the mailbox runs in the background: the stored history is on screen.
@@ -296,14 +301,18 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     return new MailboxSync({
       courier,
       doc: this.doc,
-      memberDevices: () => {
-        const devices = new Set<string>();
+      undelivered: () => {
+        // Someone lacks this device's writes unless every other member device acknowledged them.
+        const mine = Y.getState(this.doc.store, this.doc.clientID);
+        let members = 0;
         for (const [device] of this.synced.directory.members()) {
-          if (device !== this.me && !this.synced.directory.revocation(device)) devices.add(device);
+          if (device === this.me || this.synced.directory.revocation(device)) continue;
+          members++;
+          if ((this.ackedBy.get(device)?.get(this.doc.clientID) ?? 0) < mine) return true;
         }
-        return devices;
+        // Nobody else yet: a later joiner may find only the mailbox.
+        return members === 0;
       },
-      connectedDevices: () => this.sync?.connectedDevices() ?? new Set(),
       onDelivered: (state) => void this.retire(this.delivery.acknowledge(state)),
       onOffline: m.onOffline,
       onError: (error) => this.emit('error', [error]),

@@ -2,9 +2,10 @@
  * Keeps one conversation's mailbox in step with its document (ARCHITECTURE §7):
  * - pulls on open, when the network comes back, on a push wake-up, and every minute while
  *   the app runs;
- * - pushes this device's new writes when some member device is not connected right now
- *   (or nobody else has joined yet: a later joiner may find only the mailbox), and reports
- *   the state it delivered so outbox entries can be retired.
+ * - pushes this device's new writes unless every member device acknowledged them over a
+ *   data channel within a short grace period (or when nobody else has joined yet: a later
+ *   joiner may find only the mailbox), and reports the state it delivered so outbox
+ *   entries can be retired.
  * Failures never throw out: offline is normal, and the caller is told so it can ask the
  * service worker for a Background Sync.
  */
@@ -14,16 +15,19 @@ import type { MailboxCourier } from '../net/mailbox-courier.js';
 import { Backoff } from '../net/backoff.js';
 import { MailboxError } from '../net/mailbox-client.js';
 
-const PUSH_DEBOUNCE_MS = 250;
+/**
+ * After a local write, how long to wait for every member device to acknowledge it over a
+ * data channel before carrying it through the mailbox instead. A peer that vanished an
+ * instant before the write never acknowledges, so the write still reaches it later.
+ */
+const ACK_GRACE_MS = 1_500;
 const PULL_EVERY_MS = 60_000;
 
 export interface MailboxSyncParts {
   readonly courier: MailboxCourier;
   readonly doc: Y.Doc;
-  /** Other member devices of the conversation (not revoked, not this device). */
-  readonly memberDevices: () => Set<string>;
-  /** Devices syncing with us right now. */
-  readonly connectedDevices: () => Set<string>;
+  /** True while some member device has not acknowledged this device's writes. */
+  readonly undelivered: () => boolean;
   /** Delivered: the mailbox holds everything up to this state. */
   readonly onDelivered: (state: Map<number, number>) => void;
   /** The mailbox is unreachable; new writes wait for the network. */
@@ -70,7 +74,7 @@ export class MailboxSync {
   /** Appends new local writes; `force` also when every member is connected. */
   async push(force = false): Promise<boolean> {
     if (this.destroyed) return false;
-    if (!force && !this.someoneAway()) return false;
+    if (!force && !this.parts.undelivered()) return false;
     try {
       const state = await this.parts.courier.push();
       if (state) this.parts.onDelivered(state);
@@ -99,21 +103,13 @@ export class MailboxSync {
     }, this.retry.next());
   }
 
-  private someoneAway(): boolean {
-    const members = this.parts.memberDevices();
-    if (members.size === 0) return true;
-    const connected = this.parts.connectedDevices();
-    for (const device of members) if (!connected.has(device)) return true;
-    return false;
-  }
-
   private readonly onUpdate = (_update: Uint8Array, origin: unknown): void => {
     if (origin !== LOCAL_ORIGIN || this.destroyed) return;
     if (this.pushTimer) clearTimeout(this.pushTimer);
     this.pushTimer = setTimeout(() => {
       this.pushTimer = null;
       void this.push();
-    }, PUSH_DEBOUNCE_MS);
+    }, ACK_GRACE_MS);
   };
 
   /** Returns true when the failure is transient (worth retrying). */

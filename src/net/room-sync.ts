@@ -29,8 +29,8 @@ const mark = (name: string): void => {
 export interface RoomSyncEvents {
   /** Number of links currently syncing this document changed. */
   onPeers?: (count: number) => void;
-  /** A peer reported holding everything up to this state vector. */
-  onAck?: (stateVector: Map<number, number>) => void;
+  /** A peer device reported holding everything up to this state vector. */
+  onAck?: (stateVector: Map<number, number>, device: string | null) => void;
   /** A peer's sync step 2 was applied: this device has what that peer had. */
   onSynced?: () => void;
 }
@@ -116,7 +116,7 @@ export class RoomSync {
         } catch {
           return this.onViolation(link, 'malformed ack');
         }
-        this.events.onAck?.(sv);
+        this.events.onAck?.(sv, link.peer?.device ?? null);
         return;
       }
       case FrameKinds.leave:

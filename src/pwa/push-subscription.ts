@@ -6,7 +6,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { fromBase64Url, toHex, utf8 } from '../core/bytes.js';
-import { PUSH_PATH } from '../core/wire/push.js';
+import { MAX_PUSH_MAILBOXES, PUSH_PATH } from '../core/wire/push.js';
 
 export interface MailboxCredential {
   readonly id: string;
@@ -41,7 +41,7 @@ export async function subscribePush(serverUrl: string, mailboxes: readonly Mailb
     const res = await fetch(`${serverUrl}${PUSH_PATH}/subscription`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ subscription: subscription.toJSON(), mailboxes }),
+      body: JSON.stringify({ subscription: subscription.toJSON(), mailboxes: mailboxes.slice(0, MAX_PUSH_MAILBOXES) }),
     });
     if (!res.ok) return { ok: false, reason: `the server refused the subscription (${res.status})` };
     return { ok: true, endpointHash: endpointHash(subscription.endpoint) };

@@ -17,9 +17,12 @@
  *          (`data` is base64url; `after` defaults to 0)
  *   DELETE /api/mailbox/:id?upTo=<seq>      delete entries ≤ seq → 200 { deleted }
  *
- * Errors are JSON `{ error, detail }`: 400 malformed id/cursor/limit, 401 no token,
- * 403 token does not match the id, 413 entry too large, 429 over the mailbox quota.
- * A refused request stores, changes and deletes nothing.
+ * Errors are JSON `{ error, detail }`, error ∈ bad-request | unauthorized | forbidden |
+ * method-not-allowed | too-large | quota: 400 malformed id/cursor/limit/header, an empty
+ * entry, or a snapshot seq above the last entry; 401 no token or not a token; 403 a token
+ * that opens another mailbox; 405 other methods; 413 entry too large; 429 over the mailbox
+ * quota. `more` may be true with fewer than `limit` entries (pages are also capped in
+ * bytes). A refused request stores, changes and deletes nothing.
  */
 
 import { sha256 } from '@noble/hashes/sha2.js';

@@ -6,13 +6,19 @@
  *
  *   GET    /api/push/vapid          → 200 { publicKey }  (base64url, uncompressed P-256)
  *   POST   /api/push/subscription   JSON { subscription: { endpoint, keys: { p256dh, auth } },
- *                                          mailboxes: [{ id, token }] } → 201
+ *                                          mailboxes: [{ id, token }] } → 201 { mailboxes }
  *          Each token must hash to its mailbox id: only members can follow a mailbox.
  *          Posting again replaces the set of mailboxes the subscription follows.
+ *          400 malformed (endpoint must be https:), 403 a token does not open its id,
+ *          413 body over 256 KiB. X-Parley-Exclude (see mailbox) is the hex SHA-256 of
+ *          the endpoint string's UTF-8 bytes, exactly as registered.
  *   DELETE /api/push/subscription   JSON { endpoint } → 204
  */
 
 export const PUSH_PATH = '/api/push';
+
+/** Mailboxes one subscription may follow; a device in more conversations follows the newest. */
+export const MAX_PUSH_MAILBOXES = 1000;
 
 /** Every push payload is exactly this many bytes of UTF-8 JSON (well under 3,000). */
 export const PUSH_PAYLOAD_BYTES = 256;

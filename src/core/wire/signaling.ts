@@ -59,7 +59,7 @@ export type ClientMessage =
 export interface PresenceState {
   readonly id: string;
   readonly online: boolean;
-  /** When it was last online, ms since epoch; null if never seen. */
+  /** When it was last online, ms since epoch (the server's now while online); null if never seen. */
   readonly lastSeen: number | null;
 }
 
