@@ -1,0 +1,211 @@
+/**
+ * A Parley peer in Node: the real client, sync engine and signaling client, wired the way
+ * src/main.ts wires them, with in-memory stores, `ws` for the signaling socket and
+ * @roamhq/wrtc for WebRTC (ARCHITECTURE §8). Tests use it to script a member that behaves
+ * — or misbehaves — in ways the UI cannot, while honest users stay real browsers.
+ *
+ * It exposes the parts a hostile member would reach for: the mesh's links, each
+ * conversation's doc, writer and awareness, and helpers that send hand-made frames.
+ *
+ * Teardown: @roamhq/wrtc has segfaulted when peer connections were closed right before the
+ * process exited (signaling-ywebrtc-peer.ts measured 3 of 45 runs). `destroy()` therefore
+ * closes every connection as soon as a test is done with the peer and then waits until
+ * each RTCPeerConnection reports `closed`, long before the worker exits.
+ */
+import wrtc from '@roamhq/wrtc';
+import * as encoding from 'lib0/encoding';
+import { WebSocket } from 'ws';
+import { accountHandshake } from '../../src/client/account.js';
+import type { ConversationSession } from '../../src/client/conversation-session.js';
+import { ParleyClient } from '../../src/client/parley-client.js';
+import { fromHex } from '../../src/core/bytes.js';
+import type { DeviceId, SessionId, Topic } from '../../src/core/ids.js';
+import { VerifyKeyCache } from '../../src/core/identity/keys.js';
+import { FrameKinds } from '../../src/net/framing.js';
+import { Mesh } from '../../src/net/mesh.js';
+import type { PeerLink } from '../../src/net/peer-link.js';
+import type { RoomSync } from '../../src/net/room-sync.js';
+import { SignalingClient, type SocketLike } from '../../src/net/signaling-client.js';
+import { SimplePeerTransport } from '../../src/net/simple-peer-transport.js';
+import { MemoryAccountStore, MemoryConversationStore, MemoryDocStore, MemoryOutboxStore } from '../../src/store/memory.js';
+import type { Account } from '../../src/store/types.js';
+
+export interface NodePeerOptions {
+  /** The Parley server, e.g. `http://localhost:1234`. */
+  readonly serverUrl: string;
+  readonly name: string;
+  /** Base of invite links; the server URL by default. */
+  readonly appUrl?: string;
+  readonly iceServers?: readonly RTCIceServer[];
+}
+
+/** One connection of the mesh, as the mesh itself keeps it (private at compile time). */
+export interface MeshLink {
+  readonly remote: SessionId;
+  readonly link: PeerLink;
+  readonly transport: SimplePeerTransport;
+}
+
+interface MeshInternals {
+  readonly links: Map<SessionId, MeshLink>;
+  readonly rooms: Map<Topic, { readonly sync: RoomSync }>;
+}
+
+interface TransportInternals {
+  readonly peer: { _pc?: { connectionState?: string; signalingState?: string } };
+}
+
+const SYNC_UPDATE = 2;
+
+export class NodePeer {
+  readonly signaling: SignalingClient;
+  readonly mesh: Mesh;
+  readonly client: ParleyClient;
+  readonly verifyKeys = new VerifyKeyCache();
+  /** Every transport this peer ever created, so teardown can wait for all of them. */
+  private readonly transports: SimplePeerTransport[] = [];
+  private destroyed = false;
+
+  private constructor(readonly options: NodePeerOptions) {
+    this.signaling = new SignalingClient({
+      url: options.serverUrl,
+      createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
+    });
+    // As in main.ts: the mesh exists before the account; the handshake reads it per connection.
+    let client: ParleyClient | null = null;
+    this.mesh = new Mesh({
+      signaling: this.signaling,
+      handshake: accountHandshake(() => client?.deviceAccount ?? null, this.verifyKeys),
+      createTransport: ({ initiator, onSignal }) => {
+        const transport = new SimplePeerTransport({ initiator, iceServers: options.iceServers ?? [], wrtc, onSignal });
+        this.transports.push(transport);
+        return transport;
+      },
+    });
+    client = new ParleyClient({
+      accounts: new MemoryAccountStore(),
+      conversations: new MemoryConversationStore(),
+      outbox: new MemoryOutboxStore(),
+      docs: new MemoryDocStore(),
+      signaling: this.signaling,
+      mesh: this.mesh,
+      verifyKeys: this.verifyKeys,
+      appUrl: options.appUrl ?? `${options.serverUrl}/`,
+      deviceLabel: 'Node peer',
+    });
+    this.client = client;
+  }
+
+  /** Starts a peer and registers a fresh account under `name`. */
+  static async register(options: NodePeerOptions): Promise<NodePeer> {
+    const peer = new NodePeer(options);
+    await peer.client.start();
+    await peer.client.register(options.name);
+    return peer;
+  }
+
+  get account(): Account {
+    const account = this.client.account;
+    if (!account) throw new Error('node peer is not registered');
+    return account;
+  }
+
+  get device(): DeviceId {
+    return this.account.device.id;
+  }
+
+  /** Joins a conversation by its invite link, like opening the link in the app. */
+  join(invite: string): Promise<ConversationSession> {
+    return this.client.join(invite);
+  }
+
+  session(topic: Topic): ConversationSession {
+    const session = this.client.get(topic);
+    if (!session) throw new Error(`not in conversation ${topic}`);
+    return session;
+  }
+
+  /**
+   * Stops syncing a conversation and finding peers for it (the mesh sends `leave` and
+   * unsubscribes). After an attack this ends the drop-and-reconnect loop a peer whose doc
+   * holds refused data would otherwise keep up.
+   */
+  leave(topic: Topic): void {
+    this.mesh.removeRoom(topic);
+  }
+
+  /** The mesh's current connections (open or still connecting). */
+  links(): MeshLink[] {
+    return [...(this.mesh as unknown as MeshInternals).links.values()];
+  }
+
+  /** The open link whose verified remote is `device`, if any. */
+  linkTo(device: DeviceId): PeerLink | null {
+    for (const { link } of this.links()) if (link.isOpen && link.peer?.device === device) return link;
+    return null;
+  }
+
+  /** The sync engine of one conversation. */
+  room(topic: Topic): RoomSync {
+    const room = (this.mesh as unknown as MeshInternals).rooms.get(topic);
+    if (!room) throw new Error(`no room for ${topic}`);
+    return room.sync;
+  }
+
+  /** Whether `link` is syncing `topic` (both sides proved membership). */
+  syncing(topic: Topic, link: PeerLink): boolean {
+    return this.room(topic).has(link);
+  }
+
+  /** Sends a y-protocols sync "update" message carrying `update`, bypassing the local doc. */
+  sendUpdate(link: PeerLink, topic: Topic, update: Uint8Array): void {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, SYNC_UPDATE);
+    encoding.writeVarUint8Array(encoder, update);
+    this.sendFrame(link, topic, FrameKinds.sync, encoding.toUint8Array(encoder));
+  }
+
+  /** Sends a raw awareness payload (y-protocols awareness encoding) for `topic`. */
+  sendAwareness(link: PeerLink, topic: Topic, payload: Uint8Array): void {
+    this.sendFrame(link, topic, FrameKinds.awareness, payload);
+  }
+
+  sendFrame(link: PeerLink, topic: Topic, kind: (typeof FrameKinds)[keyof typeof FrameKinds], payload: Uint8Array): void {
+    link.send({ kind, doc: fromHex(topic)!, payload });
+  }
+
+  /** Resolves once `link` has closed, whoever closed it; rejects after `timeoutMs`. */
+  waitForClose(link: PeerLink, timeoutMs = 15_000): Promise<void> {
+    return waitUntil(() => !link.isOpen, 'the link to close', timeoutMs);
+  }
+
+  /**
+   * Closes every connection and the signaling socket, then waits until the native peer
+   * connections are really closed (see the file comment).
+   */
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.mesh.destroy();
+    await this.client.destroy();
+    this.signaling.destroy();
+    for (const t of this.transports) t.close();
+    await waitUntil(() => this.allClosed(), 'wrtc peer connections to close', 5_000).catch(() => undefined);
+  }
+
+  private allClosed(): boolean {
+    return this.transports.every((t) => {
+      const pc = (t as unknown as TransportInternals).peer._pc;
+      return !pc || pc.signalingState === 'closed' || pc.connectionState === 'closed';
+    });
+  }
+}
+
+/** Polls `condition` every 20 ms until it holds. */
+export async function waitUntil(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
