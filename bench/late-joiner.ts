@@ -19,7 +19,7 @@ import { html, script, startFixtureServer } from './fixture-server.js';
 import type { BenchGroup } from './group.js';
 import { progress } from './log.js';
 import { waitForQuietMachine } from './machine.js';
-import { marks, openTopic, PARLEY_DOM, shownAt, shownAtScript, waitForTimeline } from './page-probes.js';
+import { marks, openTopic, PARLEY_DOM, shownAt, shownAtScript, storedUpdates, waitForTimeline } from './page-probes.js';
 import { formatBytes, formatCount, formatMs, formatRatio } from './stats.js';
 import type { Row } from './table.js';
 
@@ -48,6 +48,8 @@ async function parleyLateJoiner(browser: Browser, appUrl: string, count: number)
     await alice.seedMessages(count);
     await waitForTimeline(alice.page, count);
     const topic = await openTopic(alice.page);
+    const stored = await storedUpdates(alice.page, `parley-doc-${topic}`);
+    progress(`  Parley ${formatCount(count)}: Alice's doc is ${formatBytes(stored.bytes)} in IndexedDB (what step 2 carries, give or take)`);
     await waitForQuietMachine(1.5, 15_000);
 
     await bob.context.addInitScript(shownAtScript(PARLEY_DOM, `message ${count}`, count));

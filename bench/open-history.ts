@@ -16,8 +16,8 @@ import { bundleFixture } from './bundle.js';
 import { html, script, startFixtureServer } from './fixture-server.js';
 import type { BenchGroup } from './group.js';
 import { progress } from './log.js';
-import { BASELINE_DOM, openTopic, PARLEY_DOM, shownAt, shownAtScript, waitForTimeline } from './page-probes.js';
-import { formatCount, formatMs, formatRatio, median, sleep } from './stats.js';
+import { BASELINE_DOM, openTopic, PARLEY_DOM, shownAt, shownAtScript, storedUpdates, waitForTimeline } from './page-probes.js';
+import { formatBytes, formatCount, formatMs, formatRatio, median, sleep } from './stats.js';
 
 const COUNT = 100_000;
 const SAMPLES = 5;
@@ -40,36 +40,14 @@ const FILLED_SCRIPT = `(() => {
   requestAnimationFrame(tick);
 })();`;
 
-/** Waits until every queued write to `database`'s `updates` store has committed; returns its row count. */
-async function flushedUpdates(page: Page, database: string): Promise<number> {
-  return page.evaluate(
-    (database) =>
-      new Promise<number>((resolve, reject) => {
-        const open = indexedDB.open(database);
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const db = open.result;
-          // A read transaction starts only after earlier overlapping writes have committed.
-          const request = db.transaction(['updates'], 'readonly').objectStore('updates').count();
-          request.onsuccess = () => {
-            db.close();
-            resolve(request.result);
-          };
-          request.onerror = () => reject(request.error);
-        };
-      }),
-    database,
-  );
-}
-
 async function seedParley(browser: Browser, appUrl: string): Promise<ParleyUser> {
   const alice = await newUser(browser, 'Alice');
   await alice.start(appUrl);
   await alice.newConversation();
   await alice.seedMessages(COUNT);
   await waitForTimeline(alice.page, COUNT);
-  const stored = await flushedUpdates(alice.page, `parley-doc-${await openTopic(alice.page)}`);
-  progress(`  Parley: ${formatCount(COUNT)} messages stored as ${stored} y-indexeddb updates`);
+  const stored = await storedUpdates(alice.page, `parley-doc-${await openTopic(alice.page)}`);
+  progress(`  Parley: ${formatCount(COUNT)} messages stored as ${stored.count} y-indexeddb updates, ${formatBytes(stored.bytes)}`);
   await alice.context.addInitScript(shownAtScript(PARLEY_DOM, NEWEST));
   await alice.context.addInitScript(FILLED_SCRIPT);
   return alice;
@@ -84,8 +62,8 @@ async function seedBaseline(browser: Browser, pageUrl: string): Promise<Page> {
     // The messages Parley's seedMessages writes (without Parley's signature fields), 1,000 per transaction.
     await history.seed(database, count, 1000, (j) => ({ id: `seed${j.toString(36).padStart(8, '0')}`, kind: 'message', author: 'benchAliceDevice', at: start + j, text: `message ${j + 1}` }));
   }, { count: COUNT, database: BASELINE_DB });
-  const stored = await flushedUpdates(page, BASELINE_DB);
-  progress(`  baseline: ${formatCount(COUNT)} messages stored as ${stored} y-indexeddb updates`);
+  const stored = await storedUpdates(page, BASELINE_DB);
+  progress(`  baseline: ${formatCount(COUNT)} messages stored as ${stored.count} y-indexeddb updates, ${formatBytes(stored.bytes)}`);
   await page.context().addInitScript(shownAtScript(BASELINE_DOM, NEWEST));
   return page;
 }

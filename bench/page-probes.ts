@@ -133,3 +133,29 @@ export async function marks(page: Page, prefix: string): Promise<{ name: string;
     prefix,
   );
 }
+
+/**
+ * Waits until every queued write to `database`'s y-indexeddb `updates` store has committed,
+ * then returns how many updates it holds and their total size.
+ */
+export async function storedUpdates(page: Page, database: string): Promise<{ count: number; bytes: number }> {
+  return page.evaluate(
+    (database) =>
+      new Promise<{ count: number; bytes: number }>((resolve, reject) => {
+        const open = indexedDB.open(database);
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          // A read transaction starts only after earlier overlapping writes have committed.
+          const request = db.transaction(['updates'], 'readonly').objectStore('updates').getAll();
+          request.onsuccess = () => {
+            db.close();
+            const updates = request.result as Uint8Array[];
+            resolve({ count: updates.length, bytes: updates.reduce((sum, u) => sum + u.byteLength, 0) });
+          };
+          request.onerror = () => reject(request.error);
+        };
+      }),
+    database,
+  );
+}
