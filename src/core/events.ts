@@ -77,7 +77,16 @@ export class InvalidEventError extends Error {
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isText = (x: unknown, max: number): x is string => typeof x === 'string' && x.length > 0 && x.length <= max;
-const isTime = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x > 0;
+/** Largest instant a JavaScript Date can hold; later times cannot even be displayed. */
+export const MAX_TIME = 8.64e15;
+const isTime = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x > 0 && x <= MAX_TIME;
+/**
+ * Event ids are `<author device>.<random>`: an event can only take an id its author could
+ * have made, so another member cannot reuse someone's id to shadow their message.
+ */
+const isEventIdOf = (id: unknown, author: string): boolean =>
+  typeof id === 'string' && id.length <= 64 && id.startsWith(`${author}.`) && /^[A-Za-z0-9_-]{8,40}$/.test(id.slice(author.length + 1));
+const isTarget = (x: unknown): boolean => typeof x === 'string' && x.length <= 64 && /^[A-Za-z0-9_-]{8,64}\.[A-Za-z0-9_-]{8,40}$/.test(x);
 const isUint = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 const isHash = (x: unknown): x is string => x === '' || (typeof x === 'string' && /^[A-Za-z0-9_-]{43}$/.test(x));
 const isSig = (x: unknown): x is string => typeof x === 'string' && /^[A-Za-z0-9_-]{86}$/.test(x);
@@ -93,16 +102,16 @@ export function parseEvent(x: unknown): ConversationEvent | null {
 
 /** Shape check of the user-visible part of an event (before it is signed). */
 export function parseUnsigned(x: unknown): UnsignedEvent | null {
-  if (!isObj(x) || !isId(x.id) || !isId(x.author) || !isTime(x.at)) return null;
+  if (!isObj(x) || !isId(x.author) || !isEventIdOf(x.id, x.author) || !isTime(x.at)) return null;
   switch (x.kind) {
     case 'message':
       return isText(x.text, MAX_TEXT) ? (x as unknown as UnsignedEvent) : null;
     case 'edit':
-      return isId(x.target) && isText(x.text, MAX_TEXT) ? (x as unknown as UnsignedEvent) : null;
+      return isTarget(x.target) && isText(x.text, MAX_TEXT) ? (x as unknown as UnsignedEvent) : null;
     case 'delete':
-      return isId(x.target) ? (x as unknown as UnsignedEvent) : null;
+      return isTarget(x.target) ? (x as unknown as UnsignedEvent) : null;
     case 'reaction':
-      return isId(x.target) && isText(x.emoji, MAX_EMOJI) && typeof x.on === 'boolean' ? (x as unknown as UnsignedEvent) : null;
+      return isTarget(x.target) && isText(x.emoji, MAX_EMOJI) && typeof x.on === 'boolean' ? (x as unknown as UnsignedEvent) : null;
     case 'join':
       return isText(x.name, MAX_NAME) ? (x as unknown as UnsignedEvent) : null;
     case 'leave':
@@ -114,7 +123,7 @@ export function parseUnsigned(x: unknown): UnsignedEvent | null {
 
 /** Builds an event from a draft, validating what the user typed; signing comes later. */
 export function createEvent(draft: EventDraft, author: DeviceId, at: number): UnsignedEvent {
-  const event = { ...draft, id: newEventId(), author, at } as UnsignedEvent;
+  const event = { ...draft, id: newEventId(author), author, at } as UnsignedEvent;
   if (!parseUnsigned(event)) {
     if ((draft.kind === 'message' || draft.kind === 'edit') && draft.text.length > MAX_TEXT) {
       throw new InvalidEventError(`Message is too long: ${draft.text.length} characters, at most ${MAX_TEXT}.`);
@@ -129,5 +138,10 @@ export function createEvent(draft: EventDraft, author: DeviceId, at: number): Un
  * sorts after the message it answers even when clocks disagree (a hybrid logical clock
  * reduced to its essentials).
  */
-export const nextTimestamp = (now: number, latestSeen: number): number => Math.max(now, latestSeen + 1);
+export const nextTimestamp = (now: number, latestSeen: number): number =>
+  // A clock far ahead (skewed, or a hostile member) must not drag everyone's time with it.
+  latestSeen > now + MAX_CLOCK_SKEW ? now : Math.max(now, latestSeen + 1);
+
+/** How far ahead of this device's clock another member's timestamps are still followed. */
+const MAX_CLOCK_SKEW = 24 * 60 * 60 * 1000;
 

@@ -22,7 +22,8 @@ const TOPIC_PATTERN = /^[0-9a-f]{32,64}$/;
 /** 96 random bits: collision-free at any realistic scale, short on the wire. */
 export const newDeviceId = (): DeviceId => toBase64Url(randomBytes(12)) as DeviceId;
 export const newSessionId = (): SessionId => toBase64Url(randomBytes(12)) as SessionId;
-export const newEventId = (): EventId => toBase64Url(randomBytes(12)) as EventId;
+/** `<author>.<96 random bits>`: ids are scoped to their author (see events.ts). */
+export const newEventId = (author: string): EventId => `${author}.${toBase64Url(randomBytes(12))}` as EventId;
 
 export const isId = (x: unknown): x is string => typeof x === 'string' && ID_PATTERN.test(x);
 export const isTopic = (x: unknown): x is Topic => typeof x === 'string' && TOPIC_PATTERN.test(x);

@@ -58,7 +58,10 @@ interface LinkEntry {
   readonly transport: SignalableTransport;
   /** Topic whose signaling key carries this connection's WebRTC signals. */
   readonly signalTopic: Topic;
+  /** Joins queued (proof being computed) or sent. */
   readonly joinedOut: Set<Topic>;
+  /** Joins actually sent: only after ours went out may sync frames follow. */
+  readonly joinSent: Set<Topic>;
   readonly joinedIn: Set<Topic>;
   /** Our hello went out; joins may follow it. */
   helloSent: boolean;
@@ -78,6 +81,11 @@ export class Mesh {
   private readonly rooms = new Map<Topic, RoomEntry>();
   private readonly links = new Map<SessionId, LinkEntry>();
   private readonly retry = new Map<SessionId, Backoff>();
+  /**
+   * Sessions and devices dropped for misbehaving, and until when they are ignored: the
+   * delay doubles per offence, so a hostile member cannot reconnect every second.
+   */
+  private readonly penalties = new Map<string, { until: number; backoff: Backoff }>();
   private publishChain: Promise<void> = Promise.resolve();
   private receiveChain: Promise<void> = Promise.resolve();
   private readonly reannounceTimer: ReturnType<typeof setInterval>;
@@ -128,6 +136,7 @@ export class Mesh {
       if (room.sync.has(entry.link)) entry.link.send({ kind: FrameKinds.leave, doc: room.sync.docId, payload: new Uint8Array() });
       entry.joinedIn.delete(topic);
       entry.joinedOut.delete(topic);
+      entry.joinSent.delete(topic);
     }
     room.sync.destroy();
     this.rooms.delete(topic);
@@ -161,6 +170,7 @@ export class Mesh {
 
   private onRendezvous(topic: Topic, room: RoomEntry, message: RendezvousMessage): void {
     const remote = message.from;
+    if (this.penalized(remote)) return;
     if (message.to !== undefined && message.to !== this.session) return;
     room.seen.add(remote);
     const entry = this.links.get(remote);
@@ -189,6 +199,7 @@ export class Mesh {
       transport,
       signalTopic: topic,
       joinedOut: new Set(),
+      joinSent: new Set(),
       joinedIn: new Set(),
       helloSent: false,
       chain: Promise.resolve(),
@@ -215,7 +226,8 @@ export class Mesh {
   }
 
   private async onFrame(entry: LinkEntry, frame: Frame): Promise<void> {
-    if (!entry.link.isOpen) return;
+    // Not `isOpen`: the remote may speak first, before our side saw the channel open.
+    if (entry.link.isClosed) return;
     if (frame.kind === FrameKinds.hello) return this.onHello(entry, frame.payload);
     if (!entry.link.peer) return this.dropLink(entry.link, 'frame before identity proof');
     const topic = toHex(frame.doc) as Topic;
@@ -230,7 +242,7 @@ export class Mesh {
     const fp = entry.transport.fingerprints();
     entry.chain = entry.chain.then(async () => {
       const hello = await this.options.handshake.hello({ from: this.session, to: entry.remote, fromFingerprint: fp.local, toFingerprint: fp.remote });
-      if (!entry.link.isOpen) return;
+      if (entry.link.isClosed) return;
       entry.link.send({ kind: FrameKinds.hello, doc: new Uint8Array(), payload: hello });
       entry.helloSent = true;
       if (entry.link.peer) this.joinSeenRooms(entry);
@@ -242,6 +254,7 @@ export class Mesh {
     const fp = entry.transport.fingerprints();
     const peer = await this.options.handshake.verify(payload, { from: entry.remote, to: this.session, fromFingerprint: fp.remote, toFingerprint: fp.local });
     if (!peer) return this.dropLink(entry.link, 'identity proof failed');
+    if (this.penalized(peer.device)) return this.dropLink(entry.link, 'device recently dropped for misbehaving');
     entry.link.peer = peer;
     if (entry.helloSent) this.joinSeenRooms(entry);
   }
@@ -263,8 +276,10 @@ export class Mesh {
     if (!valid) return this.dropLink(entry.link, 'bad membership proof');
     entry.joinedIn.add(topic);
     room.seen.add(entry.remote);
-    if (entry.joinedOut.has(topic)) room.sync.attach(entry.link);
-    else this.sendJoin(entry, topic);
+    // Sync may start only once our own join went out; if it is still being prepared, its
+    // completion attaches.
+    if (entry.joinSent.has(topic)) room.sync.attach(entry.link);
+    else if (!entry.joinedOut.has(topic)) this.sendJoin(entry, topic);
   }
 
   private sendJoin(entry: LinkEntry, topic: Topic): void {
@@ -283,15 +298,32 @@ export class Mesh {
         fromFingerprint: fp.local,
         toFingerprint: fp.remote,
       });
-      if (!entry.link.isOpen || !this.rooms.has(topic)) return;
+      if (entry.link.isClosed || !this.rooms.has(topic)) return;
       entry.link.send({ kind: FrameKinds.join, doc: fromHex(topic)!, payload: proof });
+      entry.joinSent.add(topic);
       if (entry.joinedIn.has(topic)) room.sync.attach(entry.link);
     });
   }
 
   private dropLink(link: PeerLink, reason: string): void {
     console.warn(`parley: dropping peer: ${reason}`);
+    for (const entry of this.links.values()) {
+      if (entry.link !== link) continue;
+      this.penalize(entry.remote);
+      if (link.peer) this.penalize(link.peer.device);
+    }
     link.close(reason);
+  }
+
+  private penalize(key: string): void {
+    const known = this.penalties.get(key);
+    const backoff = known?.backoff ?? new Backoff({ baseMs: 2_000, maxMs: 5 * 60_000 });
+    this.penalties.set(key, { until: Date.now() + backoff.next(), backoff });
+  }
+
+  private penalized(key: string): boolean {
+    const p = this.penalties.get(key);
+    return p !== undefined && p.until > Date.now();
   }
 
   private onLinkClosed(entry: LinkEntry, _reason: string): void {

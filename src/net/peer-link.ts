@@ -15,6 +15,8 @@ import type { PeerTransport } from './transport.js';
 
 const HIGH_WATER = 4 * 1024 * 1024;
 const LOW_WATER = 1024 * 1024;
+/** A peer that lets this much pile up is not reading; drop it rather than hold the memory. */
+const MAX_QUEUED = 256 * 1024 * 1024;
 
 export interface PeerLinkEvents {
   onOpen?: () => void;
@@ -31,6 +33,7 @@ export class PeerLink {
   private readonly reassembler = new Reassembler();
   private open = false;
   private closed = false;
+  private queuedBytes = 0;
 
   constructor(readonly transport: PeerTransport) {
     transport.lowWaterMark = LOW_WATER;
@@ -50,16 +53,23 @@ export class PeerLink {
     return this.open && !this.closed;
   }
 
+  /** Closed for good (frames may arrive before `open`: the remote can be first). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** Bytes waiting in this link's queue plus the transport's buffer. */
   get pendingBytes(): number {
-    let n = this.transport.bufferedAmount;
-    for (let i = this.queueHead; i < this.queue.length; i++) n += this.queue[i]!.length;
-    return n;
+    return this.transport.bufferedAmount + this.queuedBytes;
   }
 
   send(frame: Frame): void {
     if (this.closed) return;
-    for (const chunk of chunkFrame(encodeFrame(frame))) this.queue.push(chunk);
+    for (const chunk of chunkFrame(encodeFrame(frame))) {
+      this.queue.push(chunk);
+      this.queuedBytes += chunk.length;
+    }
+    if (this.queuedBytes > MAX_QUEUED) return this.close('peer is not reading');
     if (this.open) this.pump();
   }
 
@@ -72,6 +82,7 @@ export class PeerLink {
     while (this.queueHead < this.queue.length && !this.closed && this.transport.bufferedAmount < HIGH_WATER) {
       const chunk = this.queue[this.queueHead]!;
       this.queue[this.queueHead++] = EMPTY;
+      this.queuedBytes -= chunk.length;
       this.transport.send(chunk);
     }
     if (this.queueHead === this.queue.length) {
@@ -105,6 +116,7 @@ export class PeerLink {
     this.open = false;
     this.queue.length = 0;
     this.queueHead = 0;
+    this.queuedBytes = 0;
     this.events.onClose?.(reason);
   }
 }

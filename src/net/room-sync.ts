@@ -20,6 +20,12 @@ const SYNC_STEP1 = 0;
 const SYNC_STEP2 = 1;
 const SYNC_UPDATE = 2;
 const ACK_DELAY_MS = 30;
+/**
+ * Sync step 1 asks for a full diff; answering costs as much as the history. A peer gets a
+ * few per window (attach, a gap resync), not one per 19-byte request.
+ */
+const STEP1_PER_WINDOW = 4;
+const STEP1_WINDOW_MS = 10_000;
 
 /** User Timing marks, so benchmarks and DevTools can see where sync time goes. */
 const mark = (name: string): void => {
@@ -38,6 +44,8 @@ export interface RoomSyncEvents {
 interface LinkState {
   /** Awareness client ids this link speaks for; states for others are refused. */
   readonly awarenessClients: Set<number>;
+  /** When recent step-1 requests of this link arrived. */
+  step1Times: number[];
   ackTimer: ReturnType<typeof setTimeout> | null;
   resyncRequested: boolean;
 }
@@ -80,7 +88,7 @@ export class RoomSync {
   /** Starts syncing with a link whose membership both sides have proven. */
   attach(link: PeerLink): void {
     if (this.destroyed || this.links.has(link)) return;
-    this.links.set(link, { awarenessClients: new Set(), ackTimer: null, resyncRequested: false });
+    this.links.set(link, { awarenessClients: new Set(), step1Times: [], ackTimer: null, resyncRequested: false });
     mark(`parley:sync-start:${this.topic}`);
     this.sendStep1(link);
     if (this.awareness.getLocalState() !== null) {
@@ -149,6 +157,10 @@ export class RoomSync {
       } catch {
         return this.onViolation(link, 'malformed state vector');
       }
+      const now = Date.now();
+      state.step1Times = state.step1Times.filter((t) => now - t < STEP1_WINDOW_MS);
+      if (state.step1Times.length >= STEP1_PER_WINDOW) return this.onViolation(link, 'too many sync requests');
+      state.step1Times.push(now);
       mark(`parley:step1-received:${this.topic}`);
       const encoder = encoding.createEncoder();
       encoding.writeVarUint(encoder, SYNC_STEP2);
@@ -202,8 +214,9 @@ export class RoomSync {
       if (entry.clientID === this.awareness.clientID) return this.onViolation(link, 'awareness for this device');
       // Presence is tied to the verified device: nobody speaks for someone else.
       if (entry.state !== null && entry.state.device !== link.peer?.device) return this.onViolation(link, 'presence state for another device');
-      // A link speaks for the first client id it announced, and only that one.
-      if (state.awarenessClients.size === 0) state.awarenessClients.add(entry.clientID);
+      // A link speaks for the client id of its first real state, and only for that one; a
+      // null (leaving) state for any other client would erase someone else's presence.
+      if (state.awarenessClients.size === 0 && entry.state !== null) state.awarenessClients.add(entry.clientID);
       else if (!state.awarenessClients.has(entry.clientID)) return this.onViolation(link, 'awareness for another client');
     }
     awarenessProtocol.applyAwarenessUpdate(this.awareness, payload, link);

@@ -36,26 +36,40 @@ export class SimplePeerTransport implements PeerTransport {
       ...(options.wrtc ? { wrtc: options.wrtc as SimplePeer.Options['wrtc'] } : {}),
     });
     this.peer.on('signal', (signal) => options.onSignal(signal));
+    // Take the data channel over as soon as it exists — for the initiator now, for the
+    // other side when it arrives — not at simple-peer's 'connect', which can come after the
+    // remote's first message (its hello) and would lose it.
+    const internals = this.peer as unknown as SimplePeerInternals;
+    if (internals._channel) this.takeOver(internals._channel);
+    internals._pc?.addEventListener('datachannel', (event: RTCDataChannelEvent) => {
+      // After every handler of this event (simple-peer's sets its own onmessage), before
+      // any message event, which is a later task.
+      queueMicrotask(() => this.takeOver(event.channel));
+    });
     this.peer.on('connect', () => {
-      const channel = (this.peer as unknown as SimplePeerInternals)._channel ?? null;
-      this.channel = channel;
-      if (channel) {
-        channel.bufferedAmountLowThreshold = this.low;
-        channel.addEventListener('bufferedamountlow', () => this.events.onDrain?.());
-        // Read the channel directly instead of simple-peer's Readable stream: in browsers
-        // its stream shim defers each message through a clamped setTimeout, which held a
-        // 9 MB history to ~2.6 MB/s. simple-peer still owns setup, signaling and teardown.
-        channel.binaryType = 'arraybuffer';
-        channel.onmessage = (event: MessageEvent) => {
-          const data = event.data;
-          if (data instanceof ArrayBuffer) this.events.onMessage?.(new Uint8Array(data));
-          else this.finish('peer sent a text message');
-        };
-      }
+      if (internals._channel && internals._channel !== this.channel) this.takeOver(internals._channel);
       this.events.onOpen?.();
     });
     this.peer.on('error', (err: Error & { code?: string }) => this.finish(err.code ?? err.message));
     this.peer.on('close', () => this.finish('closed'));
+  }
+
+  /**
+   * Reads the channel directly instead of simple-peer's Readable stream: in browsers its
+   * stream shim defers each message through a clamped setTimeout, which held a 9 MB history
+   * to ~2.6 MB/s. simple-peer still owns setup, signaling and teardown.
+   */
+  private takeOver(channel: RTCDataChannel): void {
+    this.channel = channel;
+    channel.bufferedAmountLowThreshold = this.low;
+    channel.addEventListener('bufferedamountlow', () => this.events.onDrain?.());
+    channel.binaryType = 'arraybuffer';
+    channel.onmessage = (event: MessageEvent) => {
+      const data = event.data;
+      if (data instanceof ArrayBuffer) this.events.onMessage?.(new Uint8Array(data));
+      else if (ArrayBuffer.isView(data)) this.events.onMessage?.(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      else this.finish('peer sent a text message');
+    };
   }
 
   /** Feeds a signal received from the remote through the rendezvous. */

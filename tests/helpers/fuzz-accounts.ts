@@ -67,6 +67,6 @@ let eventCounter = 0;
 
 /** Like `say`, with event ids from a counter instead of random bytes. */
 export async function sayFixed(doc: SyncedDoc, ...texts: string[]): Promise<ConversationEvent[]> {
-  const events = texts.map((text) => ({ ...createEvent({ kind: 'message', text }, doc.account.device.id, tick()), id: `fuzz${String(eventCounter++).padStart(8, '0')}` }) as UnsignedEvent);
+  const events = texts.map((text) => ({ ...createEvent({ kind: 'message', text }, doc.account.device.id, tick()), id: `${doc.account.device.id}.fuzz${String(eventCounter++).padStart(8, '0')}` }) as UnsignedEvent);
   return (await doc.writer.appendEvents(events, LOCAL_ORIGIN)).events;
 }

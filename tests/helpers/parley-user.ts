@@ -154,7 +154,7 @@ export class ParleyUser {
           for (let j = i; j < Math.min(count, i + 1000); j++) {
             const label = `message ${j + 1}`;
             const text = textLength > label.length ? `${label} ${'x'.repeat(textLength - label.length - 1)}` : label;
-            batch.push({ id: `seed${j.toString(36).padStart(8, '0')}`, kind: 'message', author: session.me, at: start + j, text });
+            batch.push({ id: `${session.me}.seed${j.toString(36).padStart(8, '0')}`, kind: 'message', author: session.me, at: start + j, text });
           }
           await session.synced.writer.appendEvents(batch, 'seed');
         }

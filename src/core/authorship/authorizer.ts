@@ -21,6 +21,7 @@ import { recordSignedBytes, type SignedRecord } from '../identity/signed.js';
 import { verifyEventChain } from './chain.js';
 import { decodePeerUpdate, findStruct, rootName, type DecodedItem } from './decoded-update.js';
 import type { DocDirectory } from './directory.js';
+import { isPlainData } from './plain-data.js';
 import { isMemberRecord, isRevocationRecord, MAX_RECORD_CHARS, parseRecord, type MemberRecord, type RevocationRecord } from './records.js';
 import type { DocSchema } from './schema.js';
 
@@ -45,16 +46,19 @@ export class UpdateAuthorizer {
   ) {}
 
   async authorize(update: Uint8Array): Promise<Verdict> {
-    const decoded = decodePeerUpdate(this.doc, update);
-    if (!decoded.ok) return decoded;
     try {
+      const decoded = decodePeerUpdate(this.doc, update);
+      if (!decoded.ok) return decoded;
+      // Yjs creates every root type a struct names, even for structs it already has.
+      for (const root of decoded.declaredRoots) if (!this.schema.rule(root)) refuse(`unknown root "${root.slice(0, 60)}"`);
       const plan = this.inspect(decoded.items);
       this.checkDeletes(decoded.deletes, decoded.items, plan.keysWritten);
       await this.verify(plan);
       return { ok: true, empty: decoded.empty };
     } catch (error) {
+      // Nothing a peer sends may throw out of here: any failure is a verdict.
       if (error instanceof Refusal) return { ok: false, reason: 'forbidden', detail: error.message };
-      return { ok: false, reason: 'malformed', detail: (error as Error).message };
+      return { ok: false, reason: 'malformed', detail: String((error as Error)?.message ?? error) };
     }
   }
 
@@ -78,6 +82,7 @@ export class UpdateAuthorizer {
         let list = plan.events.get(owner);
         if (!list) plan.events.set(owner, (list = []));
         item.values.forEach((value, i) => {
+          if (!isPlainData(value)) refuse('value is not plain data');
           const event = parseEvent(value);
           if (!event) refuse('malformed event');
           if (event!.author !== owner) refuse("event in another device's log");
@@ -90,6 +95,7 @@ export class UpdateAuthorizer {
       if (item.key === null) refuse('array item in a map');
       plan.keysWritten.add(`${item.root}\u0000${item.key}`);
       item.values.forEach((value, i) => {
+        if (!isPlainData(value)) refuse('value is not plain data');
         const record = parseRecord(value, item.client, item.firstClock + i);
         if (!record) refuse('malformed record');
         if (JSON.stringify(value).length > MAX_RECORD_CHARS) refuse('record too large');
@@ -168,7 +174,16 @@ export class UpdateAuthorizer {
     const revocationChecks = await Promise.all(
       plan.revocations.map(async (r) => {
         const member = memberOf(r.device);
-        return member !== null && member.cert.identity.sign === r.identity && this.keys.verify(r.identity, r.sig, recordSignedBytes(r));
+        // The writing device decides which client ids the record occupies: it must be a
+        // device of the same identity, or anyone could squat on others' clocks.
+        const writer = memberOf(r.by);
+        return (
+          member !== null &&
+          writer !== null &&
+          member.cert.identity.sign === r.identity &&
+          writer.cert.identity.sign === r.identity &&
+          this.keys.verify(r.identity, r.sig, recordSignedBytes(r))
+        );
       }),
     );
     if (revocationChecks.includes(false)) refuse('bad revocation');

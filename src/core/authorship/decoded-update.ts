@@ -4,10 +4,18 @@
  * (ARCHITECTURE §5): what it rejects never reaches Yjs.
  *
  * Documents use `gc: false`, so every struct a peer can legitimately send is an Item whose
- * content is plain signed values. GC structs, skips, text, embeds, subdocs and nested types
- * are refused outright; a struct that depends on history the doc lacks is reported as a
- * gap so the caller can ask for a fresh sync instead of letting Yjs park it.
+ * content is plain signed values. Refused: GC structs, skips, text, embeds, subdocs, nested
+ * types; a client split over two blocks (Yjs keeps only the last); dependencies on the
+ * struct itself or later (Yjs throws); dependency cycles (Yjs parks them forever). A struct
+ * that depends on history the doc lacks is reported as a gap, so the caller asks for a
+ * fresh sync instead of letting Yjs park it.
+ *
+ * Locations are resolved the way Yjs integrates: an explicit parent, else the left origin's
+ * location, else the right origin's — and for a struct the doc already partly holds, the
+ * location of the client's previous item, whatever the struct declares. Resolution is
+ * iterative: honest chains of thousands of origins must not overflow the stack.
  */
+import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
 
 /** Clocks stay far below 2^53 and far above anything a conversation reaches. */
@@ -34,14 +42,22 @@ export interface DeleteRange {
 }
 
 export type DecodeResult =
-  | { readonly ok: true; readonly items: DecodedItem[]; readonly deletes: DeleteRange[]; readonly empty: boolean }
+  | {
+      readonly ok: true;
+      readonly items: DecodedItem[];
+      readonly deletes: DeleteRange[];
+      /** Root names that structs the doc already holds declare (Yjs would still create them). */
+      readonly declaredRoots: ReadonlySet<string>;
+      readonly empty: boolean;
+    }
   | { readonly ok: false; readonly reason: 'malformed' | 'forbidden' | 'gap'; readonly detail: string };
 
-const fail = (reason: 'malformed' | 'forbidden' | 'gap', detail: string): DecodeResult => ({ ok: false, reason, detail });
+type Failure = Extract<DecodeResult, { ok: false }>;
+const fail = (reason: Failure['reason'], detail: string): Failure => ({ ok: false, reason, detail });
 
 interface Located {
-  root: string;
-  key: string | null;
+  readonly root: string;
+  readonly key: string | null;
 }
 
 export function decodePeerUpdate(doc: Y.Doc, update: Uint8Array): DecodeResult {
@@ -52,21 +68,43 @@ export function decodePeerUpdate(doc: Y.Doc, update: Uint8Array): DecodeResult {
     return fail('malformed', `undecodable update: ${(error as Error).message}`);
   }
   const structs = decoded.structs;
+  // The update's first field counts its client blocks. Yjs keeps one block per client, so a
+  // client written in two blocks (even back to back) would lose the first: refuse it.
+  let blocks: number;
+  try {
+    blocks = decoding.readVarUint(decoding.createDecoder(update));
+  } catch {
+    return fail('malformed', 'no client block count');
+  }
   const byClient = new Map<number, Y.Item[]>();
   const provides = new Map<number, number>();
+  const declaredRoots = new Set<string>();
+  let currentClient = -1;
   for (const s of structs) {
     const { client, clock } = s.id;
     if (!Number.isSafeInteger(client) || client < 0 || client > 0xffffffff) return fail('malformed', 'bad client id');
     if (!Number.isSafeInteger(clock) || !(s.length > 0) || clock + s.length > MAX_CLOCK) return fail('malformed', 'struct clock or length out of range');
+    if (client !== currentClient) {
+      // Yjs keeps one block per client; a second block would silently replace the first.
+      if (byClient.has(client)) return fail('malformed', 'a client appears in two blocks');
+      currentClient = client;
+    }
     if (s instanceof Y.Skip) return fail('gap', 'update contains a skip');
     if (!(s instanceof Y.Item)) return fail('forbidden', 'garbage-collected structs are not accepted');
     if (!(s.content instanceof Y.ContentAny)) return fail('forbidden', `content type ${s.content.constructor.name} is not part of the schema`);
     if (s.content.arr.length !== s.length) return fail('malformed', 'content length disagrees with struct length');
+    const parent = s.parent as unknown;
+    if (parent !== null && typeof parent !== 'string') return fail('forbidden', 'nested types are not part of the schema');
+    if (typeof parent === 'string') declaredRoots.add(parent);
     const end = provides.get(client);
     if (end === undefined) {
       if (clock > Y.getState(doc.store, client)) return fail('gap', `client ${client} starts at ${clock}`);
     } else if (clock !== end) {
       return fail('malformed', 'structs of one client are not contiguous');
+    }
+    for (const dep of [s.origin, s.rightOrigin]) {
+      // Same client: only strictly earlier clocks exist when this struct integrates.
+      if (dep && dep.client === client && dep.clock >= clock) return fail('malformed', 'a struct depends on itself or a later struct of its client');
     }
     provides.set(client, clock + s.length);
     let list = byClient.get(client);
@@ -74,44 +112,38 @@ export function decodePeerUpdate(doc: Y.Doc, update: Uint8Array): DecodeResult {
     list.push(s);
   }
 
-  const located = new Map<Y.Item, Located | null>();
-  const locate = (item: Y.Item, depth: number): Located | null => {
-    const cached = located.get(item);
-    if (cached !== undefined) return cached;
-    let result: Located | null = null;
-    const parent = item.parent as unknown;
-    if (typeof parent === 'string') result = { root: parent, key: item.parentSub };
-    else if (parent === null && depth < 10_000) {
-      // Yjs takes the parent from the left origin first, then the right one.
-      const ref = item.origin ?? item.rightOrigin;
-      if (ref) result = locateId(ref, depth + 1);
-    }
-    located.set(item, result);
-    return result;
-  };
-  const locateId = (id: Y.ID, depth: number): Located | null => {
-    const list = byClient.get(id.client);
-    const local = list ? findStruct(list, id.clock) : null;
-    if (local) return locate(local, depth);
-    if (id.clock >= Y.getState(doc.store, id.client)) return null;
-    const item = Y.getItem(doc.store, id);
-    if (!(item instanceof Y.Item) || !(item.parent instanceof Y.AbstractType) || item.parent._item !== null) return null;
-    const root = rootName(doc, item.parent);
-    return root === null ? null : { root, key: item.parentSub };
-  };
+  if (byClient.size !== blocks) return fail('malformed', 'client blocks do not match the clients they hold');
 
-  const items: DecodedItem[] = [];
+  const findIncoming = (id: Y.ID): Y.Item | null => {
+    const list = byClient.get(id.client);
+    return list ? findStruct(list, id.clock) : null;
+  };
   for (const list of byClient.values()) {
     for (const s of list) {
       for (const dep of [s.origin, s.rightOrigin]) {
         if (dep && !has(doc, provides, dep)) return fail('gap', 'depends on a missing struct');
       }
-      if (s.parent !== null && typeof s.parent !== 'string') return fail('forbidden', 'nested types are not part of the schema');
-      const where = locate(s, 0);
-      if (!where) return fail('forbidden', 'struct is not attached to a root type');
+    }
+  }
+  if (hasDependencyCycle(byClient, findIncoming)) return fail('forbidden', 'structs depend on each other in a cycle');
+
+  const locations = resolveLocations(doc, byClient, findIncoming);
+  const items: DecodedItem[] = [];
+  for (const list of byClient.values()) {
+    for (const s of list) {
       const known = Y.getState(doc.store, s.id.client);
       if (s.id.clock + s.length <= known) continue;
+      let where = locations.get(s) ?? null;
       const skip = Math.max(0, known - s.id.clock);
+      if (skip > 0) {
+        // Yjs integrates only the new part, after the client's own previous item.
+        const previous = docLocation(doc, Y.createID(s.id.client, known - 1));
+        if (!previous || !where || previous.root !== where.root || previous.key !== where.key) {
+          return fail('forbidden', 'a partly known struct would land somewhere else than it says');
+        }
+        where = previous;
+      }
+      if (!where) return fail('forbidden', 'struct is not attached to a root type');
       const values = (s.content as Y.ContentAny).arr.slice(skip);
       items.push({ client: s.id.client, clock: s.id.clock, firstClock: s.id.clock + skip, values, root: where.root, key: where.key, struct: s });
     }
@@ -126,7 +158,96 @@ export function decodePeerUpdate(doc: Y.Doc, update: Uint8Array): DecodeResult {
       if (deletes.length > MAX_DELETE_RANGES) return fail('malformed', 'too many delete ranges');
     }
   }
-  return { ok: true, items, deletes, empty: structs.length === 0 && deletes.length === 0 };
+  return { ok: true, items, deletes, declaredRoots, empty: structs.length === 0 && deletes.length === 0 };
+}
+
+/** Each struct's dependencies inside the update: its origins and its client's previous struct. */
+function dependencies(s: Y.Item, findIncoming: (id: Y.ID) => Y.Item | null): Y.Item[] {
+  const out: Y.Item[] = [];
+  for (const dep of [s.origin, s.rightOrigin, s.id.clock > 0 ? Y.createID(s.id.client, s.id.clock - 1) : null]) {
+    if (!dep) continue;
+    const target = findIncoming(dep);
+    if (target && target !== s) out.push(target);
+  }
+  return out;
+}
+
+/** Iterative three-colour DFS over the update's own structs. */
+function hasDependencyCycle(byClient: Map<number, Y.Item[]>, findIncoming: (id: Y.ID) => Y.Item | null): boolean {
+  const state = new Map<Y.Item, 1 | 2>();
+  for (const list of byClient.values()) {
+    for (const start of list) {
+      if (state.has(start)) continue;
+      const stack: Array<{ node: Y.Item; deps: Y.Item[]; next: number }> = [{ node: start, deps: dependencies(start, findIncoming), next: 0 }];
+      state.set(start, 1);
+      while (stack.length > 0) {
+        const top = stack[stack.length - 1]!;
+        if (top.next >= top.deps.length) {
+          state.set(top.node, 2);
+          stack.pop();
+          continue;
+        }
+        const dep = top.deps[top.next++]!;
+        const seen = state.get(dep);
+        if (seen === 1) return true;
+        if (seen === undefined) {
+          state.set(dep, 1);
+          stack.push({ node: dep, deps: dependencies(dep, findIncoming), next: 0 });
+        }
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * Where each struct of the update lands, resolved without recursion: follow origins until a
+ * struct with a known location (explicit parent, or an item already in the doc), then
+ * assign that location back along the path.
+ */
+function resolveLocations(doc: Y.Doc, byClient: Map<number, Y.Item[]>, findIncoming: (id: Y.ID) => Y.Item | null): Map<Y.Item, Located | null> {
+  const located = new Map<Y.Item, Located | null>();
+  for (const list of byClient.values()) {
+    for (const start of list) {
+      if (located.has(start)) continue;
+      const path: Y.Item[] = [];
+      let current: Y.Item | null = start;
+      let result: Located | null = null;
+      while (current) {
+        const cached = located.get(current);
+        if (cached !== undefined) {
+          result = cached;
+          break;
+        }
+        path.push(current);
+        const parent = current.parent as unknown;
+        if (typeof parent === 'string') {
+          result = { root: parent, key: current.parentSub };
+          break;
+        }
+        const ref = current.origin ?? current.rightOrigin;
+        if (!ref) break;
+        const next = findIncoming(ref);
+        if (!next) {
+          result = docLocation(doc, ref);
+          break;
+        }
+        if (path.includes(next)) break; // cycles were refused already; be safe anyway
+        current = next;
+      }
+      for (const s of path) located.set(s, result);
+    }
+  }
+  return located;
+}
+
+/** The root and key of an item already in the doc; null for GC'd or nested items. */
+function docLocation(doc: Y.Doc, id: Y.ID): Located | null {
+  if (id.clock >= Y.getState(doc.store, id.client)) return null;
+  const item = Y.getItem(doc.store, id);
+  if (!(item instanceof Y.Item) || !(item.parent instanceof Y.AbstractType) || item.parent._item !== null) return null;
+  const root = rootName(doc, item.parent);
+  return root === null ? null : { root, key: item.parentSub };
 }
 
 function has(doc: Y.Doc, provides: Map<number, number>, id: Y.ID): boolean {

@@ -29,27 +29,28 @@ export interface DocSchema {
   admits(identity: IdentityId): boolean;
 }
 
-const CONVERSATION_MAPS: Record<string, RootRule> = {
-  members: { kind: 'members' },
-  revoked: { kind: 'revocations' },
-  reads: { kind: 'own-key', recordType: 'read' },
-  meta: { kind: 'any-member', recordType: 'meta' },
-};
+// Maps, not object literals: a root named "__proto__" or "constructor" must find nothing.
+const CONVERSATION_MAPS = new Map<string, RootRule>([
+  ['members', { kind: 'members' }],
+  ['revoked', { kind: 'revocations' }],
+  ['reads', { kind: 'own-key', recordType: 'read' }],
+  ['meta', { kind: 'any-member', recordType: 'meta' }],
+]);
 
 /** Record types allowed in a self doc's shared maps. */
-const SELF_MAPS: Record<string, RootRule> = {
-  members: { kind: 'members' },
-  revoked: { kind: 'revocations' },
-  contacts: { kind: 'any-member', recordType: 'contact' },
-  conversations: { kind: 'any-member', recordType: 'conversation' },
-  profile: { kind: 'any-member', recordType: 'profile' },
-  reads: { kind: 'any-member', recordType: 'read' },
-};
+const SELF_MAPS = new Map<string, RootRule>([
+  ['members', { kind: 'members' }],
+  ['revoked', { kind: 'revocations' }],
+  ['contacts', { kind: 'any-member', recordType: 'contact' }],
+  ['conversations', { kind: 'any-member', recordType: 'conversation' }],
+  ['profile', { kind: 'any-member', recordType: 'profile' }],
+  ['reads', { kind: 'any-member', recordType: 'read' }],
+]);
 
 export function conversationSchema(admits: (identity: IdentityId) => boolean): DocSchema {
   return {
     rule(root) {
-      const fixed = CONVERSATION_MAPS[root];
+      const fixed = CONVERSATION_MAPS.get(root);
       if (fixed) return fixed;
       const shard = parseShardName(root);
       return shard ? { kind: 'log', owner: shard.author } : null;
@@ -60,10 +61,8 @@ export function conversationSchema(admits: (identity: IdentityId) => boolean): D
 
 export function selfSchema(me: IdentityId): DocSchema {
   return {
-    rule: (root) => SELF_MAPS[root] ?? null,
+    rule: (root) => SELF_MAPS.get(root) ?? null,
     admits: (identity) => identity === me,
   };
 }
 
-/** The map roots of a schema that hold signed records, for readers that enumerate them. */
-export const conversationMapRoots = Object.keys(CONVERSATION_MAPS);

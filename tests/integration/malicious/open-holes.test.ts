@@ -60,11 +60,19 @@ function clockOf(user: ParleyUser, topic: Topic, client: number): Promise<number
   );
 }
 
-/** Mallory writes a properly signed message with a chosen timestamp, synced the normal way. */
+/**
+ * Mallory writes a properly signed message with a chosen timestamp, synced the normal way.
+ * Each honest peer either takes it in or refuses it (dropping Mallory); either is a fix.
+ */
 async function malloryWritesAt(s: Scene, at: number, text: string): Promise<void> {
   const event = { ...createEvent({ kind: 'message', text }, s.mallory.device, Date.now()), at } as UnsignedEvent;
+  const links = [s.mallory.linkTo(s.aliceDevice), s.mallory.linkTo(s.bobDevice)];
   await s.mallory.session(s.topic).synced.writer.appendEvents([event], LOCAL_ORIGIN);
-  for (const user of [s.alice, s.bob]) await waitUntilAsync(() => holds(user, s.topic, text), `${user.name} to take the message in`);
+  const users = [s.alice, s.bob];
+  for (let i = 0; i < users.length; i++) {
+    const user = users[i]!;
+    await waitUntilAsync(async () => !(links[i]?.isOpen ?? false) || (await holds(user, s.topic, text)), `${user.name} to take the message in or refuse it`);
+  }
 }
 
 async function waitUntilAsync(condition: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
