@@ -7,12 +7,19 @@
  * proven) until his timeline holds all n messages and the newest is rendered. RoomSync's
  * other marks split that time into phases (stderr).
  *
+ * The mailbox is held unreachable in both contexts (its requests are stalled, never
+ * answered): otherwise Bob may fetch the history from the server before the data channel
+ * opens, and this row is about the peer-to-peer sync. Catching up through the mailbox is a
+ * row of its own. Stalling rather than failing the requests keeps the app from retrying —
+ * each retry would re-encode the whole doc on Alice's main thread mid-measurement.
+ *
  * y-webrtc sends the whole state as one data-channel message; over 256 KiB Chromium refuses
  * it and the error is swallowed (ARCHITECTURE §5), so it is expected never to sync.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { startAppServer } from '../tests/helpers/app-server.js';
 import { launchChromium } from '../tests/helpers/browser.js';
+import { MAILBOX_PATH } from '../src/core/wire/mailbox.js';
 import { newPage, newUser } from './browser.js';
 import { bundleFixture } from './bundle.js';
 import { html, script, startFixtureServer } from './fixture-server.js';
@@ -39,9 +46,21 @@ const PHASES = [
   ['apply + timeline fold', 'bob', 'step2-applied'],
 ] as const;
 
+/** Stalls every mailbox request of `context` until the returned release function runs. */
+async function holdMailbox(context: BrowserContext): Promise<() => Promise<void>> {
+  const held: Route[] = [];
+  await context.route(`**${MAILBOX_PATH}/**`, (route) => {
+    held.push(route);
+  });
+  return async () => {
+    for (const route of held.splice(0)) await route.abort().catch(() => {});
+  };
+}
+
 async function parleyLateJoiner(browser: Browser, appUrl: string, count: number): Promise<number> {
   const alice = await newUser(browser, 'Alice');
   const bob = await newUser(browser, 'Bob');
+  const release = [await holdMailbox(alice.context), await holdMailbox(bob.context)];
   try {
     await alice.start(appUrl);
     const invite = await alice.newConversation();
@@ -78,6 +97,7 @@ async function parleyLateJoiner(browser: Browser, appUrl: string, count: number)
     progress(`  Parley ${formatCount(count)}: ${formatMs(done - start)} = ${split.join(' + ')}`);
     return done - start;
   } finally {
+    for (const r of release) await r();
     await alice.close();
     await bob.close();
   }
@@ -173,6 +193,7 @@ export const lateJoinerGroup: BenchGroup = {
 
     const note =
       'Parley: Alice seeds n messages (1,000 per append), Bob opens the invite in a fresh context; from Bob’s `parley:sync-start` mark to all n messages in his timeline and the newest one rendered (rAF poll). ' +
+      'The mailbox is held unreachable in both contexts (requests stalled) so the history travels peer-to-peer; catching up through the mailbox is a separate measurement. ' +
       `y-webrtc: the same messages (id, kind, author, at, text; no signature fields) in one Y.Array, from the data channel opening to all n rendered, given ${BASELINE_TIMEOUT_MS / 1000} s.`;
     const rows: Row[] = [];
     for (const size of SIZES) {
