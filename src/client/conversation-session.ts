@@ -32,6 +32,20 @@ import { LOCAL_ORIGIN, SyncedDoc } from '../core/synced-doc.js';
 
 export { LOCAL_ORIGIN } from '../core/synced-doc.js';
 const TYPING_TTL_MS = 4_000;
+/**
+ * Origin of this device's read-cursor records. They sync to peers but do not trigger a
+ * mailbox append of their own: otherwise every member's cursor update would append an
+ * entry that moves everyone else's cursor, forever.
+ */
+const READ_ORIGIN = Symbol('parley-read');
+/** Read cursors are rewritten at most this often. */
+const READ_RECORD_EVERY_MS = 30_000;
+
+/** A member device's signed note of how far it has read the mailbox. */
+interface ReadRecord {
+  readonly type: 'read';
+  readonly mailboxSeq?: number;
+}
 
 export interface PresenceState {
   readonly device: DeviceId;
@@ -83,6 +97,8 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   mailbox: MailboxSync | null = null;
   /** The newest state vector each member device acknowledged over a data channel. */
   private readonly ackedBy = new Map<string, Map<number, number>>();
+  private lastReadRecordAt = 0;
+  private trimmedTo = 0;
   private peers = 0;
   private revisionCount = 0;
   private typingTimer: ReturnType<typeof setTimeout> | null = null;
@@ -314,9 +330,35 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
         return members === 0;
       },
       onDelivered: (state) => void this.retire(this.delivery.acknowledge(state)),
+      onRead: (readSeq) => void this.noteRead(readSeq),
       onOffline: m.onOffline,
       onError: (error) => this.emit('error', [error]),
     });
+  }
+
+  /**
+   * Publishes how far this device read the mailbox (a signed record in `reads`), and
+   * deletes entries once every member device has read them (ARCHITECTURE §7).
+   */
+  private async noteRead(readSeq: number): Promise<void> {
+    const reads = this.doc.getMap<ReadRecord>('reads');
+    const mine = reads.get(this.me)?.mailboxSeq ?? 0;
+    if (readSeq > mine && this.parts.now() - this.lastReadRecordAt >= READ_RECORD_EVERY_MS) {
+      this.lastReadRecordAt = this.parts.now();
+      await this.synced.writer.setRecord('reads', this.me, { type: 'read', by: this.me, at: this.parts.now(), mailboxSeq: readSeq }, READ_ORIGIN);
+    }
+    let everyone = Infinity;
+    let others = 0;
+    for (const [device] of this.synced.directory.members()) {
+      if (this.synced.directory.revocation(device)) continue;
+      if (device !== this.me) others++;
+      const seq = device === this.me ? Math.max(readSeq, mine) : (reads.get(device)?.mailboxSeq ?? 0);
+      everyone = Math.min(everyone, seq);
+    }
+    if (others > 0 && Number.isFinite(everyone) && everyone > this.trimmedTo) {
+      this.trimmedTo = everyone;
+      await this.mailbox?.trim(everyone);
+    }
   }
 
   private hasJoinEvent(): boolean {

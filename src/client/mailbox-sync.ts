@@ -30,6 +30,8 @@ export interface MailboxSyncParts {
   readonly undelivered: () => boolean;
   /** Delivered: the mailbox holds everything up to this state. */
   readonly onDelivered: (state: Map<number, number>) => void;
+  /** After each pull: how far this device has read the mailbox. */
+  readonly onRead: (readSeq: number) => void;
   /** The mailbox is unreachable; new writes wait for the network. */
   readonly onOffline: () => void;
   readonly onError: (error: Error) => void;
@@ -56,10 +58,21 @@ export class MailboxSync {
   async pull(): Promise<number> {
     if (this.destroyed) return 0;
     try {
-      return (await this.parts.courier.pull()).applied;
+      const result = await this.parts.courier.pull();
+      this.parts.onRead(result.readSeq);
+      return result.applied;
     } catch (error) {
       this.fail(error);
       return 0;
+    }
+  }
+
+  /** Deletes what every member device has read; failures wait for the next round. */
+  async trim(upTo: number): Promise<void> {
+    try {
+      await this.parts.courier.trim(upTo);
+    } catch (error) {
+      this.fail(error);
     }
   }
 

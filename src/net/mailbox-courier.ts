@@ -52,6 +52,8 @@ export interface PullResult {
   readonly applied: number;
   /** Entries that could not be applied yet (missing history). */
   readonly waiting: number;
+  /** This device has read everything up to here. */
+  readonly readSeq: number;
 }
 
 export class MailboxCourier {
@@ -64,6 +66,18 @@ export class MailboxCourier {
 
   pull(): Promise<PullResult> {
     return this.serial(() => this.pullNow());
+  }
+
+  /**
+   * Deletes entries every member device has read, but never this device's latest snapshot
+   * or anything after it: someone who joins later may have only the mailbox to start from.
+   */
+  trim(upTo: number): Promise<void> {
+    return this.serial(async () => {
+      const progress = await this.parts.progress.get(this.parts.id);
+      const limit = Math.min(upTo, progress.snapshotSeq - 1);
+      if (limit > 0) await this.parts.client.remove(this.parts.id, this.parts.token, limit);
+    });
   }
 
   /** Appends what is new since this device's last append; resolves with the state sent, or null if nothing was new. */
@@ -110,8 +124,9 @@ export class MailboxCourier {
     }
     const firstWaiting = pending.reduce((min, e) => Math.min(min, e.seq), Infinity);
     const readSeq = firstWaiting === Infinity ? after : firstWaiting - 1;
-    await this.parts.progress.put({ ...(await this.parts.progress.get(id)), readSeq: Math.max(progress.readSeq, readSeq) });
-    return { applied, waiting: pending.length };
+    const newReadSeq = Math.max(progress.readSeq, readSeq);
+    await this.parts.progress.put({ ...(await this.parts.progress.get(id)), readSeq: newReadSeq });
+    return { applied, waiting: pending.length, readSeq: newReadSeq };
   }
 
   private async pushNow(): Promise<Map<number, number> | null> {

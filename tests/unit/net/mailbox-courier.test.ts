@@ -1,0 +1,98 @@
+/**
+ * The mailbox courier against the real server (SQLite on a temp dir, port 0): writes go
+ * in as sealed state diffs, come out authorized, and trimming never removes the snapshot a
+ * later joiner would start from.
+ */
+import * as Y from 'yjs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { randomBytes, utf8 } from '../../../src/core/bytes.js';
+import { deriveConversationKeys, type ConversationKeys } from '../../../src/core/keys.js';
+import { seal } from '../../../src/core/sealed.js';
+import type { SyncedDoc } from '../../../src/core/synced-doc.js';
+import { mailboxIdOf } from '../../../src/core/wire/mailbox.js';
+import { MailboxClient } from '../../../src/net/mailbox-client.js';
+import { MailboxCourier } from '../../../src/net/mailbox-courier.js';
+import { MemoryMailboxStateStore } from '../../../src/store/mailbox-state.js';
+import { memberDoc, say, testAccount, texts } from '../../helpers/signed-docs.js';
+import { startTestServer, type TestServer } from '../../helpers/signaling-server.js';
+
+let server: TestServer;
+let keys: ConversationKeys;
+let client: MailboxClient;
+
+beforeEach(async () => {
+  server = await startTestServer();
+  keys = await deriveConversationKeys(randomBytes(32));
+  client = new MailboxClient(server.httpUrl);
+});
+afterEach(async () => {
+  await server.close();
+});
+
+const courierFor = (doc: SyncedDoc, progress = new MemoryMailboxStateStore()) =>
+  new MailboxCourier({
+    client,
+    id: mailboxIdOf(keys.mailboxToken)!,
+    token: keys.mailboxToken,
+    key: keys.mailboxKey,
+    doc: doc.doc,
+    authorize: (u) => doc.authorizer.authorize(u),
+    progress,
+  });
+
+describe('mailbox courier', () => {
+  it('carries writes between devices that are never online together', async () => {
+    const alice = await memberDoc(await testAccount('Alice'));
+    const bob = await memberDoc(await testAccount('Bob'));
+    const a = courierFor(alice);
+    await say(alice, 'one', 'two');
+    expect(await a.push()).not.toBeNull();
+    await say(alice, 'three');
+    await a.push();
+    expect(await a.push()).toBeNull(); // nothing new
+
+    const result = await courierFor(bob).pull();
+    expect(result.waiting).toBe(0);
+    expect(texts(bob)).toEqual(['one', 'two', 'three']);
+  });
+
+  it('applies entries only after authorization: a forged entry sealed with the key is dropped', async () => {
+    const alice = await memberDoc(await testAccount('Alice'));
+    const bob = await memberDoc(await testAccount('Bob'));
+    await say(alice, 'genuine');
+    await courierFor(alice).push();
+    // A member with the key seals something that is not a valid signed update.
+    const junk = new Y.Doc();
+    junk.getText('notes').insert(0, 'not part of the schema');
+    const id = mailboxIdOf(keys.mailboxToken)!;
+    await client.append(id, keys.mailboxToken, await seal(keys.mailboxKey, Y.encodeStateAsUpdate(junk), utf8(`parley-mailbox/v1\n${id}`)));
+    await courierFor(bob).pull();
+    expect(texts(bob)).toEqual(['genuine']);
+    expect(bob.doc.share.has('notes')).toBe(false);
+  });
+
+  it('trims what everyone read but keeps the latest snapshot', async () => {
+    const alice = await memberDoc(await testAccount('Alice'));
+    const progress = new MemoryMailboxStateStore();
+    const a = courierFor(alice, progress);
+    await say(alice, 'first');
+    await a.push(); // seq 1: the snapshot
+    for (const text of ['second', 'third']) {
+      await say(alice, text);
+      await a.push();
+    }
+    await a.trim(3);
+    const id = mailboxIdOf(keys.mailboxToken)!;
+    const left = (await client.list(id, keys.mailboxToken, 0)).entries.map((e) => e.seq);
+    expect(left).toEqual([1, 2, 3]);
+    // A later joiner still gets everything.
+    const carol = await memberDoc(await testAccount('Carol'));
+    await courierFor(carol).pull();
+    expect(texts(carol)).toEqual(['first', 'second', 'third']);
+    // Once a newer snapshot exists (here: the device's progress says seq 3 is one), what
+    // everyone read before it goes.
+    await progress.put({ ...(await progress.get(id)), snapshotSeq: 3 });
+    await a.trim(3);
+    expect((await client.list(id, keys.mailboxToken, 0)).entries.map((e) => e.seq)).toEqual([3]);
+  });
+});
