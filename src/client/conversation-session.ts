@@ -20,7 +20,7 @@ import { inviteUrl } from '../core/invite.js';
 import { presenceId, type ConversationKeys } from '../core/keys.js';
 import { Timeline, type TimelineEntry } from '../core/timeline.js';
 import type { RoomSync } from '../net/room-sync.js';
-import type { Account, ConversationRecord, OutboxStore, PersistedDoc } from '../store/types.js';
+import type { Account, ConversationRecord, OutboxStore, PersistedDoc, RecentMessage } from '../store/types.js';
 import { mailboxIdOf } from '../core/wire/mailbox.js';
 import type { MailboxClient } from '../net/mailbox-client.js';
 import { MailboxCourier } from '../net/mailbox-courier.js';
@@ -99,6 +99,12 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   private readonly ackedBy = new Map<string, Map<number, number>>();
   private lastReadRecordAt = 0;
   private trimmedTo = 0;
+  /** Names of the cached recent messages' authors, until member records are loaded. */
+  private readonly cachedNames = new Map<string, string>();
+  private markLoaded: () => void = () => undefined;
+  /** Resolves once the stored document is loaded and this device is a member. */
+  readonly loaded: Promise<void> = new Promise((resolve) => (this.markLoaded = resolve));
+  private isLoaded = false;
   private peers = 0;
   private revisionCount = 0;
   private typingTimer: ReturnType<typeof setTimeout> | null = null;
@@ -119,6 +125,29 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     this.synced.directory.onChange(() => this.changed());
     this.awareness.setLocalState({ device: parts.account.device.id, name: parts.account.name, typingAt: 0 } satisfies PresenceState);
     this.awareness.on('change', () => this.changed());
+    // The newest messages from the last session, shown before the document loads; the real
+    // events carry the same ids, so loading them changes nothing on screen.
+    const recent = parts.record.recent ?? [];
+    for (const m of recent) this.cachedNames.set(m.author, m.name);
+    if (recent.length > 0) {
+      this.timeline.add(recent.map((m) => ({ id: m.id as EventId, kind: 'message' as const, author: m.author as DeviceId, at: m.at, text: m.text })));
+    }
+  }
+
+  /** True once the stored document is loaded. */
+  get ready(): boolean {
+    return this.isLoaded;
+  }
+
+  /** The newest messages, for the conversation record's cache. */
+  recentMessages(count = 30): RecentMessage[] {
+    const out: RecentMessage[] = [];
+    const entries = this.timeline.entries;
+    for (let i = entries.length - 1; i >= 0 && out.length < count; i--) {
+      const e = entries[i]!;
+      if (e.kind === 'message' && !e.deleted) out.push({ id: e.id, author: e.author, name: this.memberName(e.author), at: e.at, text: e.text.slice(0, 2000) });
+    }
+    return out.reverse();
   }
 
   get doc(): Y.Doc {
@@ -198,7 +227,7 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   memberName(device: DeviceId): string {
     if (device === this.me) return this.parts.account.name;
     const record = this.synced.log.members.get(device);
-    return record?.name ?? 'Someone';
+    return record?.name ?? this.cachedNames.get(device) ?? 'Someone';
   }
 
   /** The avatar a device's member record carries, if any. */
@@ -257,6 +286,8 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     this.mailbox = this.createMailbox();
     // Catching up with the mailbox runs in the background: the stored history is on screen.
     void this.mailbox?.sync();
+    this.isLoaded = true;
+    this.markLoaded();
     this.changed();
   }
 
@@ -265,6 +296,8 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     const body = text.replace(/\s+$/u, '');
     if (body.trim().length === 0) throw new SendFailedError('Write something first.');
     this.setTyping(false);
+    // Writes go after the stored document and this device's member record.
+    await this.loaded;
     return this.appendLocal({ kind: 'message', text: body });
   }
 

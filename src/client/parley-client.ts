@@ -93,6 +93,9 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
   /** presence id → (conversation, identity) it stands for. */
   private presenceIndex = new Map<string, { topic: Topic; identity: IdentityId }>();
   private presenceTimer: ReturnType<typeof setTimeout> | null = null;
+  private backgroundOpening: Promise<void> | null = null;
+  private readonly sessionKeys = new WeakMap<ConversationSession, Awaited<ReturnType<typeof deriveConversationKeys>>>();
+  private readonly loads = new WeakMap<ConversationSession, Promise<ConversationSession>>();
 
   constructor(private readonly parts: ClientParts) {
     super();
@@ -366,11 +369,28 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     return false;
   }
 
+  /**
+   * Opens every stored conversation: all of them appear at once with their cached newest
+   * messages, and their documents load one after another in the background, newest first,
+   * so the app does not wait for a long history before it is usable.
+   */
   private async openAll(): Promise<void> {
     const records = await this.parts.conversations.list();
     records.sort((a, b) => (b.lastAt ?? b.createdAt) - (a.lastAt ?? a.createdAt));
-    await Promise.all(records.map((r) => this.open(r)));
-    await this.adoptFromSelf();
+    const created = await Promise.all(records.map((r) => this.createSession(r)));
+    this.backgroundOpening = (async () => {
+      for (const session of created) {
+        // Let the page paint between heavy document loads.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        await this.load(session).catch((error) => this.emit('error', [error as Error]));
+      }
+      await this.adoptFromSelf();
+    })();
+  }
+
+  /** Every conversation has loaded (tests and shutdown). */
+  async whenAllLoaded(): Promise<void> {
+    await this.backgroundOpening;
   }
 
   /** Conversations another device of this user added reach this one through the self doc. */
@@ -412,12 +432,17 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
   private open(record: ConversationRecord): Promise<ConversationSession> {
     const pending = this.opening.get(record.id);
     if (pending) return pending;
-    const promise = this.openNow(record).finally(() => this.opening.delete(record.id));
+    const promise = this.createSession(record)
+      .then((session) => this.load(session))
+      .finally(() => this.opening.delete(record.id));
     this.opening.set(record.id, promise);
     return promise;
   }
 
-  private async openNow(record: ConversationRecord): Promise<ConversationSession> {
+  /** Makes and registers the session; its document is not loaded yet. */
+  private async createSession(record: ConversationRecord): Promise<ConversationSession> {
+    const existing = this.sessions.get(record.id);
+    if (existing) return existing;
     const account = this.requireAccount();
     const keys = await deriveConversationKeys(secretOf(record));
     const session = new ConversationSession({
@@ -441,10 +466,26 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
       this.emit('changed', []);
     });
     this.sessions.set(record.id, session);
-    await session.open(this.parts.docs.open(record.id, session.doc), (s) => this.parts.mesh.addRoom(keys, s.doc, s.awareness, s.synced.policy));
-    this.refreshPresence();
+    this.sessionKeys.set(session, keys);
     this.emit('changed', []);
     return session;
+  }
+
+  /** Loads a session's stored document and starts syncing it (once). */
+  private load(session: ConversationSession): Promise<ConversationSession> {
+    let loading = this.loads.get(session);
+    if (!loading) {
+      const keys = this.sessionKeys.get(session)!;
+      loading = session
+        .open(this.parts.docs.open(session.id, session.doc), (s) => this.parts.mesh.addRoom(keys, s.doc, s.awareness, s.synced.policy))
+        .then(() => {
+          this.refreshPresence();
+          this.emit('changed', []);
+          return session;
+        });
+      this.loads.set(session, loading);
+    }
+    return loading;
   }
 
   private savePreview(session: ConversationSession, entry: TimelineEntry): void {
@@ -454,6 +495,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
       lastText: entry.deleted ? 'Message deleted' : entry.text.slice(0, PREVIEW_CHARS),
       lastAuthor: session.memberName(entry.author),
       lastAt: entry.at,
+      recent: session.recentMessages(),
     };
     this.parts.conversations.put(session.record).catch((error) => console.warn('parley: preview not saved', error));
     this.emit('changed', []);

@@ -23,6 +23,19 @@ export interface ConversationRecord {
   readonly lastText?: string;
   readonly lastAuthor?: string;
   readonly lastAt?: number;
+  /**
+   * The newest messages, as shown: opening a long conversation puts them on screen at once
+   * while the document (100k messages take a second or two) loads behind them.
+   */
+  readonly recent?: readonly RecentMessage[];
+}
+
+export interface RecentMessage {
+  readonly id: string;
+  readonly author: string;
+  readonly name: string;
+  readonly at: number;
+  readonly text: string;
 }
 
 export interface OutboxEntry {
