@@ -5,32 +5,26 @@
  *
  * - Memory per idle connection: VmRSS growth while N clients each subscribe to their own
  *   topic and then sit idle; the RSS at start-up (Node, tsx, code) cancels out.
- * - Publish fan-out: deliveries per second to 50 subscribers of one topic. Parley limits each
- *   socket to SignalingLimits.ratePerSecond publishes (burst rateBurst) and closes a socket
- *   that floods, so the load comes from several publisher sockets, each paced below that
- *   limit; y-webrtc's server gets exactly the same load.
+ * - Publish fan-out: deliveries per second to 50 subscribers of one topic (signaling-fanout.ts),
+ *   both servers running side by side and loaded in alternating one-second windows, so a
+ *   burst of load on the shared machine hits both rather than one.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { WebSocket } from 'ws';
 import { SignalingLimits } from '../src/core/wire/signaling.js';
 import { spawnNode, type NodeChild } from './child.js';
 import type { BenchContext, BenchGroup } from './group.js';
 import { progress } from './log.js';
+import { closeClients, openClients, rssBytes, topicFor } from './signaling-clients.js';
+import { FanOutRig, IN_FLIGHT, PUBLISHERS, PUBLISH_RATE, SUBSCRIBERS, type FanOutWindow } from './signaling-fanout.js';
 import { formatBytes, formatCount, formatRatio, median, sleep } from './stats.js';
 
 const IDLE_CONNECTIONS = 2000;
-const SUBSCRIBERS = 50;
-const PUBLISHERS = 60;
-/** Per publisher socket: safely under Parley's steady limit, with a small burst. */
-const PUBLISH_RATE = Math.floor(SignalingLimits.ratePerSecond * 0.9);
-const PUBLISH_BURST = 20;
-/** Publishes sent but not yet delivered to every subscriber; bounds buffering on both sides. */
-const IN_FLIGHT = 100;
-const WARMUP_MS = 1_000;
-const MEASURE_MS = 5_000;
+const WINDOW_MS = 1_000;
+/** Measured windows per server, after one warm-up window each. */
+const WINDOWS = 6;
 const MEMORY_METRIC = 'Signaling server memory per idle connection';
 const FANOUT_METRIC = 'Signaling publish fan-out (deliveries/s)';
 const GOAL = 'no worse than y-webrtc’s server';
@@ -87,76 +81,6 @@ async function startYWebrtc(ctx: BenchContext): Promise<RunningServer> {
   return { label: 'y-webrtc', child, url: `ws://127.0.0.1:${port}/signal`, stop };
 }
 
-async function rssBytes(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = /^VmRSS:\s+(\d+) kB/m.exec(status);
-  if (!kb) throw new Error(`no VmRSS for ${pid}`);
-  return Number(kb[1]) * 1024;
-}
-
-/** CPU seconds (user + system) the process has used so far. */
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** Opens a client, subscribes it to `topics`, and resolves once the server has answered a ping after that. */
-function subscribedClient(url: string, topics: readonly string[]): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
-    const fail = (error: Error): void => {
-      ws.terminate();
-      reject(error);
-    };
-    ws.once('error', fail);
-    ws.once('close', (code) => fail(new Error(`closed with ${code} before subscribing`)));
-    ws.once('open', () => {
-      ws.send(JSON.stringify({ type: 'subscribe', topics }));
-      ws.send(JSON.stringify({ type: 'ping' }));
-    });
-    const onMessage = (data: Buffer): void => {
-      if (!data.toString().includes('"pong"')) return;
-      ws.off('message', onMessage);
-      ws.removeAllListeners('close');
-      ws.removeAllListeners('error');
-      ws.on('error', () => {});
-      resolve(ws);
-    };
-    ws.on('message', onMessage);
-  });
-}
-
-async function openClients(url: string, count: number, topicOf: (i: number) => string[]): Promise<WebSocket[]> {
-  const clients: WebSocket[] = [];
-  // Batches, so the handshakes do not pile up past the listen backlog.
-  for (let i = 0; i < count; i += 100) {
-    const batch = Array.from({ length: Math.min(100, count - i) }, (_, j) => subscribedClient(url, topicOf(i + j)));
-    clients.push(...(await Promise.all(batch)));
-  }
-  return clients;
-}
-
-async function closeClients(clients: readonly WebSocket[]): Promise<void> {
-  await Promise.all(
-    clients.map(
-      (ws) =>
-        new Promise<void>((resolve) => {
-          if (ws.readyState === WebSocket.CLOSED) return resolve();
-          ws.once('close', () => resolve());
-          ws.close();
-          setTimeout(() => {
-            ws.terminate();
-            resolve();
-          }, 2_000).unref();
-        }),
-    ),
-  );
-}
-
-const topicFor = (i: number): string => `bench${i.toString(16).padStart(59, '0')}`;
-
 /** Bytes of RSS each idle, subscribed connection adds to the server. */
 async function idleMemory(server: RunningServer): Promise<number> {
   // Warm up code paths and pools that a first connection allocates once.
@@ -177,78 +101,35 @@ async function idleMemory(server: RunningServer): Promise<number> {
   return perConnection;
 }
 
-/** Client-side token bucket, so no publisher ever trips Parley's flood limit. */
-class Pacer {
-  private tokens = PUBLISH_BURST;
-  private last = performance.now();
-
-  take(): boolean {
-    const now = performance.now();
-    this.tokens = Math.min(PUBLISH_BURST, this.tokens + ((now - this.last) / 1000) * PUBLISH_RATE);
-    this.last = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-}
-
-/** Deliveries per second to the subscribers of one topic under a steady stream of publishes. */
-async function fanOut(server: RunningServer): Promise<number> {
-  const topic = topicFor(42);
-  const subscribers = await openClients(server.url, SUBSCRIBERS, () => [topic]);
-  const publishers = await openClients(server.url, PUBLISHERS, () => []);
-  // About the size of an encrypted WebRTC offer fragment or ICE candidate.
-  const frame = JSON.stringify({ type: 'publish', topic, data: { from: 'bench', payload: 'x'.repeat(256) } });
-  const pacers = publishers.map(() => new Pacer());
-  let published = 0;
-  let delivered = 0;
-  let running = true;
-  let next = 0;
-  const pump = (): void => {
-    if (!running) return;
-    // Round-robin over publishers until the window is full or every pacer is dry.
-    for (let idle = 0; idle < publishers.length && published - delivered / SUBSCRIBERS < IN_FLIGHT; ) {
-      const i = next;
-      next = (next + 1) % publishers.length;
-      if (pacers[i]!.take()) {
-        publishers[i]!.send(frame);
-        published++;
-        idle = 0;
-      } else {
-        idle++;
-      }
-    }
-  };
-  let closedEarly = 0;
-  for (const ws of [...subscribers, ...publishers]) ws.once('close', () => closedEarly++);
-  for (const ws of subscribers) {
-    ws.on('message', () => {
-      delivered++;
-      if (delivered % SUBSCRIBERS === 0) pump();
-    });
-  }
-  const refill = setInterval(pump, 5);
+/**
+ * Deliveries per second of each server, [Parley, y-webrtc]. Windows alternate in ABBA
+ * order, so a steady drift in machine load favours neither.
+ */
+async function fanOut(servers: readonly RunningServer[]): Promise<[number, number]> {
+  const rigs: FanOutRig[] = [];
   try {
-    pump();
-    await sleep(WARMUP_MS);
-    const d0 = delivered;
-    const c0 = await cpuSeconds(server.child.pid);
-    const t0 = performance.now();
-    await sleep(MEASURE_MS);
-    const d1 = delivered;
-    const c1 = await cpuSeconds(server.child.pid);
-    const seconds = (performance.now() - t0) / 1000;
-    const rate = (d1 - d0) / seconds;
-    progress(
-      `  ${server.label}: ${formatCount(rate)} deliveries/s (${formatCount(rate / SUBSCRIBERS)} publishes/s), server CPU ${(((c1 - c0) / seconds) * 100).toFixed(0)}% of one core, ` +
-        `${(((c1 - c0) * 1e6) / (d1 - d0)).toFixed(2)} µs CPU per delivery`,
-    );
-    if (closedEarly > 0) throw new Error(`${server.label} closed ${closedEarly} bench sockets during the fan-out run`);
-    return rate;
+    for (const server of servers) rigs.push(await FanOutRig.open(server.label, server.url, server.child.pid));
+    for (const rig of rigs) await rig.window(WINDOW_MS);
+    const totals = rigs.map(() => [] as FanOutWindow[]);
+    for (let w = 0; w < WINDOWS; w++) {
+      const order = w % 2 === 0 ? [0, 1] : [1, 0];
+      for (const i of order) totals[i]!.push(await rigs[i]!.window(WINDOW_MS));
+    }
+    const rates = totals.map((windows, i) => {
+      const deliveries = windows.reduce((s, w) => s + w.deliveries, 0);
+      const seconds = windows.reduce((s, w) => s + w.seconds, 0);
+      const cpu = windows.reduce((s, w) => s + w.cpu, 0);
+      const rate = deliveries / seconds;
+      progress(
+        `  ${rigs[i]!.label}: ${formatCount(rate)} deliveries/s (${formatCount(rate / SUBSCRIBERS)} publishes/s), server CPU ${((cpu / seconds) * 100).toFixed(0)}% of one core, ` +
+          `${((cpu * 1e6) / deliveries).toFixed(2)} µs CPU per delivery; windows ${windows.map((w) => formatCount(w.deliveries / w.seconds)).join(', ')}`,
+      );
+      return rate;
+    });
+    return [rates[0]!, rates[1]!];
   } finally {
-    running = false;
-    clearInterval(refill);
-    await closeClients([...subscribers, ...publishers]);
+    for (const rig of rigs) await rig.close();
+    for (const server of servers) await server.stop();
   }
 }
 
@@ -264,20 +145,14 @@ export const signalingServerGroup: BenchGroup = {
   async run(ctx) {
     const starters = [startParley, startYWebrtc];
     const memory: number[] = [];
-    const fanout: number[] = [];
     // A fresh server process per measurement, so neither inherits the other's garbage.
     for (const start of starters) {
       const server = await start(ctx);
       memory.push(await idleMemory(server));
       await server.stop();
     }
-    for (const start of starters) {
-      const server = await start(ctx);
-      fanout.push(await fanOut(server));
-      await server.stop();
-    }
+    const [pf, bf] = await fanOut(await Promise.all(starters.map((start) => start(ctx))));
     const [pm, bm] = memory as [number, number];
-    const [pf, bf] = fanout as [number, number];
     return [
       {
         metric: MEMORY_METRIC,
@@ -298,7 +173,7 @@ export const signalingServerGroup: BenchGroup = {
         goal: GOAL,
         met: pf >= bf,
         note:
-          `${SUBSCRIBERS} subscribers on one topic, ${MEASURE_MS / 1000} s after ${WARMUP_MS / 1000} s warm-up, ~330-byte publishes. ` +
+          `${SUBSCRIBERS} subscribers on one topic, ~330-byte publishes; both servers running side by side, loaded in alternating ${WINDOW_MS / 1000} s windows (${WINDOWS} each after a warm-up window, ABBA order). ` +
           `Parley limits each socket to ${SignalingLimits.ratePerSecond} messages/s (burst ${SignalingLimits.rateBurst}) and closes floods, so both servers got the same load: ` +
           `${PUBLISHERS} publisher sockets, each paced client-side to ≤ ${PUBLISH_RATE}/s (offered at most ${formatCount(PUBLISHERS * PUBLISH_RATE)} publishes/s), at most ${IN_FLIGHT} publishes in flight. ` +
           'Clients and server share the 2 cores; higher is better.',
