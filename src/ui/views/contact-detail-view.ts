@@ -2,32 +2,22 @@
  * `<parley-contact>`: one contact — their safety number as digits and QR code, marking
  * them verified, blocking, and a loud warning when their key is not the one first seen.
  */
-import { ContextConsumer } from '@lit/context';
-import { LitElement, css, html, nothing } from 'lit';
-import type { ParleyClient } from '../../client/parley-client.js';
+import { css, html, nothing } from 'lit';
+import { ClientView } from './client-view.js';
 import type { IdentityId } from '../../core/identity/keys.js';
 import '../components/qr-code.js';
-import { clientContext } from '../context.js';
-import { ClientController } from '../controllers/client-controller.js';
 import { CONTACTS_HREF, conversationHref } from '../routes.js';
 import { controls, themeTokens } from '../styles/theme.js';
 
-export class ContactDetailView extends LitElement {
-  static override properties = { identity: { attribute: false }, error: { state: true } };
+export class ContactDetailView extends ClientView {
+  static override properties = { identity: { attribute: false } };
   declare identity: IdentityId | null;
-  declare error: string;
-  private readonly clientCtx = new ContextConsumer(this, { context: clientContext, subscribe: true });
 
   constructor() {
     super();
     this.identity = null;
-    this.error = '';
-    new ClientController(this, () => this.client);
   }
 
-  private get client(): ParleyClient | undefined {
-    return this.clientCtx.value;
-  }
 
   static override styles = [
     themeTokens,
@@ -104,16 +94,7 @@ export class ContactDetailView extends LitElement {
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}`;
   }
 
-  private async run(action: (client: ParleyClient) => Promise<unknown>): Promise<void> {
-    const client = this.client;
-    if (!client) return;
-    this.error = '';
-    try {
-      await action(client);
-    } catch (error) {
-      this.error = (error as Error).message;
-    }
-  }
+
 }
 
 customElements.define('parley-contact', ContactDetailView);

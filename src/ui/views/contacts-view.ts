@@ -2,14 +2,12 @@
  * `<parley-contacts>`: my contact link (text and QR code), adding someone by their link,
  * incoming requests to accept or block, and the contact list.
  */
-import { ContextConsumer } from '@lit/context';
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
+import { ClientView } from './client-view.js';
 import type { ParleyClient } from '../../client/parley-client.js';
 import type { ContactRecord } from '../../client/self-session.js';
 import type { IdentityId } from '../../core/identity/keys.js';
 import '../components/qr-code.js';
-import { clientContext } from '../context.js';
-import { ClientController } from '../controllers/client-controller.js';
 import { contactHref, conversationHref } from '../routes.js';
 import { presenceText } from '../presence-text.js';
 import { controls, themeTokens } from '../styles/theme.js';
@@ -21,26 +19,17 @@ const STATE_TEXT: Record<ContactRecord['state'], (name: string) => string> = {
   blocked: () => 'Blocked',
 };
 
-export class ContactsView extends LitElement {
-  static override properties = { showLink: { state: true }, error: { state: true }, notice: { state: true }, busy: { state: true } };
+export class ContactsView extends ClientView {
+  static override properties = { showLink: { state: true }, notice: { state: true } };
   declare showLink: boolean;
-  declare error: string;
   declare notice: string;
-  declare busy: boolean;
-  private readonly clientCtx = new ContextConsumer(this, { context: clientContext, subscribe: true });
 
   constructor() {
     super();
     this.showLink = false;
-    this.error = '';
     this.notice = '';
-    this.busy = false;
-    new ClientController(this, () => this.client);
   }
 
-  private get client(): ParleyClient | undefined {
-    return this.clientCtx.value;
-  }
 
   static override styles = [
     themeTokens,
@@ -208,20 +197,11 @@ export class ContactsView extends LitElement {
     await this.run((client) => client.contacts.block(identity));
   }
 
-  private async run(action: (client: ParleyClient) => Promise<unknown>): Promise<void> {
-    const client = this.client;
-    if (!client) return;
-    this.busy = true;
-    this.error = '';
+  protected override run(action: (client: ParleyClient) => Promise<unknown>): Promise<boolean> {
     this.notice = '';
-    try {
-      await action(client);
-    } catch (error) {
-      this.error = (error as Error).message;
-    } finally {
-      this.busy = false;
-    }
+    return super.run(action);
   }
+
 }
 
 customElements.define('parley-contacts', ContactsView);

@@ -2,36 +2,26 @@
  * `<parley-devices>`: this user's devices. "Link a device" shows a one-time link and QR
  * code for a new device; "Remove" revokes a device's certificate so peers stop accepting it.
  */
-import { ContextConsumer } from '@lit/context';
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
+import { ClientView } from './client-view.js';
 import type { DeviceLinkOffer } from '../../client/device-link.js';
-import type { ParleyClient } from '../../client/parley-client.js';
 import type { DeviceId } from '../../core/ids.js';
 import '../components/qr-code.js';
-import { clientContext } from '../context.js';
-import { ClientController } from '../controllers/client-controller.js';
 import { controls, themeTokens } from '../styles/theme.js';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 
-export class DevicesView extends LitElement {
-  static override properties = { offer: { state: true }, status: { state: true }, error: { state: true } };
+export class DevicesView extends ClientView {
+  static override properties = { offer: { state: true }, status: { state: true } };
   declare offer: DeviceLinkOffer | null;
   declare status: string;
-  declare error: string;
-  private readonly clientCtx = new ContextConsumer(this, { context: clientContext, subscribe: true });
 
   constructor() {
     super();
     this.offer = null;
     this.status = '';
-    this.error = '';
-    new ClientController(this, () => this.client);
   }
 
-  private get client(): ParleyClient | undefined {
-    return this.clientCtx.value;
-  }
 
   static override styles = [
     themeTokens,
@@ -110,11 +100,8 @@ export class DevicesView extends LitElement {
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}`;
   }
 
-  private readonly link = async (): Promise<void> => {
-    const client = this.client;
-    if (!client) return;
-    this.error = '';
-    try {
+  private readonly link = (): Promise<boolean> =>
+    this.run(async (client) => {
       const offer = await client.offerDeviceLink();
       offer.on('linked', (_device, label) => {
         this.offer = null;
@@ -126,20 +113,12 @@ export class DevicesView extends LitElement {
       });
       this.offer = offer;
       this.status = 'Waiting for the new device…';
-    } catch (error) {
-      this.error = (error as Error).message;
-    }
-  };
+    });
 
   private async removeDevice(device: DeviceId): Promise<void> {
-    this.error = '';
-    try {
-      await this.client?.revokeDevice(device);
-      this.status = 'Device removed. Your contacts no longer accept it.';
-    } catch (error) {
-      this.error = (error as Error).message;
-    }
+    if (await this.run((client) => client.revokeDevice(device))) this.status = 'Device removed. Your contacts no longer accept it.';
   }
+
 }
 
 customElements.define('parley-devices', DevicesView);

@@ -3,47 +3,33 @@
  * "New conversation" and "Join" actions. Selecting navigates by URL fragment (`#/c/<id>`),
  * so Back works and a reload keeps the open conversation.
  */
-import { ContextConsumer } from '@lit/context';
-import { LitElement, css, html, nothing } from 'lit';
-import type { ParleyClient } from '../../client/parley-client.js';
+import { css, html, nothing } from 'lit';
+import { ClientView } from './client-view.js';
 import type { Topic } from '../../core/ids.js';
-import { clientContext } from '../context.js';
-import { ClientController } from '../controllers/client-controller.js';
 import { CONTACTS_HREF, DEVICES_HREF, SETTINGS_HREF, conversationHref } from '../routes.js';
 import { controls, themeTokens } from '../styles/theme.js';
 
 const dayFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
-export class SidebarView extends LitElement {
+export class SidebarView extends ClientView {
   static override properties = {
     selected: { attribute: false },
     route: { attribute: false },
-    error: { state: true },
-    busy: { state: true },
     joining: { state: true },
   };
   declare selected: Topic | null;
   /** The current view, to mark the Contacts link as current. */
   declare route: string;
-  declare error: string;
-  declare busy: boolean;
   declare joining: boolean;
-  private readonly clientCtx = new ContextConsumer(this, { context: clientContext, subscribe: true });
 
   constructor() {
     super();
     this.selected = null;
     this.route = 'home';
-    this.error = '';
-    this.busy = false;
     this.joining = false;
-    new ClientController(this, () => this.client);
   }
 
-  private get client(): ParleyClient | undefined {
-    return this.clientCtx.value;
-  }
 
   static override styles = [
     themeTokens,
@@ -194,19 +180,7 @@ export class SidebarView extends LitElement {
     });
   };
 
-  private async run(action: (client: ParleyClient) => Promise<void>): Promise<void> {
-    const client = this.client;
-    if (!client) return;
-    this.busy = true;
-    this.error = '';
-    try {
-      await action(client);
-    } catch (error) {
-      this.error = (error as Error).message;
-    } finally {
-      this.busy = false;
-    }
-  }
+
 }
 
 function formatWhen(at: number): string {
