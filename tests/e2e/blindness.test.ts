@@ -5,27 +5,14 @@
  */
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fromBase64Url } from '../../src/core/bytes.js';
 import { parseContactLink } from '../../src/core/identity/contact-link.js';
-import { startAppServer, type AppServer } from '../helpers/app-server.js';
-import { launchChromium } from '../helpers/browser.js';
+import { useAppStage } from '../helpers/app-stage.js';
 import { ParleyUser } from '../helpers/parley-user.js';
 
-let browser: Browser;
-let app: AppServer;
 const frames: string[] = [];
-
-beforeAll(async () => {
-  browser = await launchChromium();
-  app = await startAppServer({ tap: (text) => frames.push(text) });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const stage = useAppStage({ tap: (text) => frames.push(text) });
 
 /** Secrets a page holds: its account's self and contact secrets and every conversation secret. */
 async function secretsOf(user: ParleyUser): Promise<string[]> {
@@ -46,10 +33,10 @@ function encodings(b64url: string): string[] {
 
 describe('server blindness', () => {
   it('never receives or stores message text, names or secrets', async () => {
-    const alice = await ParleyUser.create(browser, 'Alicia Quuxwell');
-    const bob = await ParleyUser.create(browser, 'Bartholomew Zynth');
-    await alice.start(app.url);
-    await bob.start(app.url);
+    const alice = await ParleyUser.create(stage.browser, 'Alicia Quuxwell');
+    const bob = await ParleyUser.create(stage.browser, 'Bartholomew Zynth');
+    await alice.start(stage.app.url);
+    await bob.start(stage.app.url);
 
     // Contacts and a 1:1 conversation.
     const aliceLink = await alice.myContactLink();
@@ -93,10 +80,10 @@ describe('server blindness', () => {
     const aliceDeviceKey = await alice.page.evaluate(() => (document.querySelector('parley-app') as unknown as { client: { account: { device: { public: string } } } }).client.account.device.public);
     expect(seen).toContain(aliceDeviceKey);
 
-    const dataFiles = await readdir(app.dataDir);
+    const dataFiles = await readdir(stage.app.dataDir);
     expect(dataFiles).toContain('parley.db');
-    const stored = Buffer.concat(await Promise.all(dataFiles.map((f) => readFile(path.join(app.dataDir, f)))));
-    expect((app.server.db.prepare('SELECT count(*) AS n FROM devices').get() as { n: number }).n).toBe(2);
+    const stored = Buffer.concat(await Promise.all(dataFiles.map((f) => readFile(path.join(stage.app.dataDir, f)))));
+    expect((stage.app.server.db.prepare('SELECT count(*) AS n FROM devices').get() as { n: number }).n).toBe(2);
 
     for (const needle of needles) {
       expect(seen.includes(needle), `signaling frames contain "${needle}"`).toBe(false);

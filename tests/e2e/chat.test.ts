@@ -1,32 +1,19 @@
 /**
  * Two and three people chat through real WebRTC found via the real signaling server
- * (issue 2, items 2–6). Each person is an isolated browser context.
+ * (issue 2, items 2–6). Each person is an isolated stage.browser context.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppServer, type AppServer } from '../helpers/app-server.js';
-import { launchChromium } from '../helpers/browser.js';
+import { describe, expect, it } from 'vitest';
+import { useAppStage } from '../helpers/app-stage.js';
 import { ParleyUser } from '../helpers/parley-user.js';
 import { gradientPng } from '../helpers/png.js';
 
-let browser: Browser;
-let app: AppServer;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-  app = await startAppServer();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const stage = useAppStage();
 
 describe('chat between isolated browsers', () => {
   it('sends messages both ways over a data channel', async () => {
-    const alice = await ParleyUser.create(browser, 'Alice');
-    const bob = await ParleyUser.create(browser, 'Bob');
-    await alice.start(app.url);
+    const alice = await ParleyUser.create(stage.browser, 'Alice');
+    const bob = await ParleyUser.create(stage.browser, 'Bob');
+    await alice.start(stage.app.url);
     const invite = await alice.newConversation();
     expect(invite).toMatch(/#join=[A-Za-z0-9_-]{43}$/);
 
@@ -49,10 +36,10 @@ describe('chat between isolated browsers', () => {
   });
 
   it('three members sync, each seeing the others', async () => {
-    const alice = await ParleyUser.create(browser, 'Alice');
-    const bob = await ParleyUser.create(browser, 'Bob');
-    const carol = await ParleyUser.create(browser, 'Carol');
-    await alice.start(app.url);
+    const alice = await ParleyUser.create(stage.browser, 'Alice');
+    const bob = await ParleyUser.create(stage.browser, 'Bob');
+    const carol = await ParleyUser.create(stage.browser, 'Carol');
+    await alice.start(stage.app.url);
     const invite = await alice.newConversation();
     for (const user of [bob, carol]) {
       await user.open(invite);
@@ -70,8 +57,8 @@ describe('chat between isolated browsers', () => {
   });
 
   it('Shift+Enter adds a line, Enter sends, and a phone-sized screen works', async () => {
-    const alice = await ParleyUser.create(browser, 'Alice', { viewport: { width: 390, height: 844 } });
-    await alice.start(app.url);
+    const alice = await ParleyUser.create(stage.browser, 'Alice', { viewport: { width: 390, height: 844 } });
+    await alice.start(stage.app.url);
     await alice.newConversation();
     await alice.composer.click();
     await alice.composer.pressSequentially('line one');
@@ -89,9 +76,9 @@ describe('chat between isolated browsers', () => {
   });
 
   it('an avatar chosen at registration is resized on the device and shown to others', async () => {
-    const alice = await ParleyUser.create(browser, 'Alice');
-    const bob = await ParleyUser.create(browser, 'Bob');
-    await alice.open(app.url);
+    const alice = await ParleyUser.create(stage.browser, 'Alice');
+    const bob = await ParleyUser.create(stage.browser, 'Bob');
+    await alice.open(stage.app.url);
     const original = gradientPng(1200, 800);
     await alice.page.getByLabel('Avatar (optional)').setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: original });
     const preview = alice.page.getByRole('img', { name: 'Your avatar' });

@@ -3,24 +3,11 @@
  * safety numbers, verification, and a third party who knows only public keys and gets
  * nothing.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppServer, type AppServer } from '../helpers/app-server.js';
-import { launchChromium } from '../helpers/browser.js';
+import { describe, expect, it } from 'vitest';
+import { useAppStage } from '../helpers/app-stage.js';
 import { ParleyUser } from '../helpers/parley-user.js';
 
-let browser: Browser;
-let app: AppServer;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-  app = await startAppServer();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const stage = useAppStage();
 
 /** Every message text any conversation of this user holds. */
 async function everyMessage(user: ParleyUser): Promise<string[]> {
@@ -32,10 +19,10 @@ async function everyMessage(user: ParleyUser): Promise<string[]> {
 
 describe('contacts and 1:1 conversations', () => {
   it('two users exchange contact links, chat 1:1 and verify each other', async () => {
-    const alice = await ParleyUser.create(browser, 'Alice');
-    const bob = await ParleyUser.create(browser, 'Bob');
-    await alice.start(app.url);
-    await bob.start(app.url);
+    const alice = await ParleyUser.create(stage.browser, 'Alice');
+    const bob = await ParleyUser.create(stage.browser, 'Bob');
+    await alice.start(stage.app.url);
+    await bob.start(stage.app.url);
 
     const aliceLink = await alice.myContactLink();
     expect(new URL(aliceLink).hash).toMatch(/^#contact=[A-Za-z0-9_-]+$/);
@@ -70,12 +57,12 @@ describe('contacts and 1:1 conversations', () => {
   });
 
   it('a third party holding the public links receives nothing and can write nothing', async () => {
-    const alice = await ParleyUser.create(browser, 'Alice');
-    const bob = await ParleyUser.create(browser, 'Bob');
-    const carol = await ParleyUser.create(browser, 'Carol');
-    await alice.start(app.url);
-    await bob.start(app.url);
-    await carol.start(app.url);
+    const alice = await ParleyUser.create(stage.browser, 'Alice');
+    const bob = await ParleyUser.create(stage.browser, 'Bob');
+    const carol = await ParleyUser.create(stage.browser, 'Carol');
+    await alice.start(stage.app.url);
+    await bob.start(stage.app.url);
+    await carol.start(stage.app.url);
     const aliceLink = await alice.myContactLink();
     const bobLink = await bob.myContactLink();
     await bob.addContact(aliceLink);
@@ -123,10 +110,10 @@ describe('contacts and 1:1 conversations', () => {
   });
 
   it('blocking hides a contact and stops syncing with them; a new key under a known name warns loudly', async () => {
-    const alice = await ParleyUser.create(browser, 'Alice');
-    const bob = await ParleyUser.create(browser, 'Bob');
-    await alice.start(app.url);
-    await bob.start(app.url);
+    const alice = await ParleyUser.create(stage.browser, 'Alice');
+    const bob = await ParleyUser.create(stage.browser, 'Bob');
+    await alice.start(stage.app.url);
+    await bob.start(stage.app.url);
     const aliceLink = await alice.myContactLink();
     await bob.addContact(aliceLink);
     await alice.acceptContact('Bob');
@@ -154,8 +141,8 @@ describe('contacts and 1:1 conversations', () => {
     expect(await everyMessage(alice)).not.toContain('before the block');
 
     // Someone else calling themselves Bob asks to connect: Alice is warned.
-    const impostor = await ParleyUser.create(browser, 'Bob');
-    await impostor.start(app.url);
+    const impostor = await ParleyUser.create(stage.browser, 'Bob');
+    await impostor.start(stage.app.url);
     await impostor.addContact(aliceLink);
     await alice.page.getByRole('link', { name: /^Contacts/ }).click();
     await alice.page.getByRole('alert').filter({ hasText: 'this is not the Bob you know' }).waitFor({ timeout: 30_000 });

@@ -2,24 +2,11 @@
  * Several devices per person (issue 3): a linked device receives contacts and history
  * through the self doc, sends as the same person, and once removed is refused by peers.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppServer, type AppServer } from '../helpers/app-server.js';
-import { launchChromium } from '../helpers/browser.js';
+import { describe, expect, it } from 'vitest';
+import { useAppStage } from '../helpers/app-stage.js';
 import { ParleyUser } from '../helpers/parley-user.js';
 
-let browser: Browser;
-let app: AppServer;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-  app = await startAppServer();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const stage = useAppStage();
 
 async function timelineTexts(user: ParleyUser): Promise<string[]> {
   return user.page.evaluate(() => {
@@ -30,10 +17,10 @@ async function timelineTexts(user: ParleyUser): Promise<string[]> {
 
 describe('multiple devices', () => {
   it('links a second device that gets contacts and history, sends as the same person, and is refused once removed', async () => {
-    const alice = await ParleyUser.create(browser, 'Alice');
-    const bob = await ParleyUser.create(browser, 'Bob');
-    await alice.start(app.url);
-    await bob.start(app.url);
+    const alice = await ParleyUser.create(stage.browser, 'Alice');
+    const bob = await ParleyUser.create(stage.browser, 'Bob');
+    await alice.start(stage.app.url);
+    await bob.start(stage.app.url);
     await bob.addContact(await alice.myContactLink());
     await alice.acceptContact('Bob');
     await alice.waitForPeers(1);
@@ -46,7 +33,7 @@ describe('multiple devices', () => {
     await alice.page.getByRole('button', { name: 'Link a device' }).click();
     const deviceLink = await alice.page.getByRole('textbox', { name: 'Device link' }).inputValue();
     await alice.page.getByRole('img', { name: 'QR code of the device link' }).waitFor();
-    const second = await ParleyUser.create(browser, 'Alice');
+    const second = await ParleyUser.create(stage.browser, 'Alice');
     await second.open(deviceLink);
     await second.page.getByRole('button', { name: 'Link this device' }).click();
     await second.page.getByRole('button', { name: 'New conversation' }).waitFor({ timeout: 30_000 });

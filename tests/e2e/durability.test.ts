@@ -4,24 +4,11 @@
  * committed with strict durability. y-indexeddb alone lost 34–42 of 50 messages when a tab
  * closed right after sending; the outbox restores anything the document store missed.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppServer, type AppServer } from '../helpers/app-server.js';
-import { launchChromium } from '../helpers/browser.js';
+import { describe, expect, it } from 'vitest';
+import { useAppStage } from '../helpers/app-stage.js';
 import { ParleyUser } from '../helpers/parley-user.js';
 
-let browser: Browser;
-let app: AppServer;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-  app = await startAppServer();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const stage = useAppStage();
 
 const SAVED = '[data-status="waiting"], [data-status="sent"]';
 
@@ -35,8 +22,8 @@ async function storedMessages(user: ParleyUser): Promise<string[]> {
 
 describe('durability of acknowledged messages', () => {
   it('closing the page right after Send, 20 times, loses no acknowledged message', async () => {
-    const alice = await ParleyUser.create(browser, 'Alice');
-    await alice.start(app.url);
+    const alice = await ParleyUser.create(stage.browser, 'Alice');
+    await alice.start(stage.app.url);
     await alice.newConversation();
     const conversationUrl = alice.page.url();
     const acknowledged: string[] = [];
@@ -67,8 +54,8 @@ describe('durability of acknowledged messages', () => {
   });
 
   it('restores an acknowledged message that the document store lost', async () => {
-    const alice = await ParleyUser.create(browser, 'Alice');
-    await alice.start(app.url);
+    const alice = await ParleyUser.create(stage.browser, 'Alice');
+    await alice.start(stage.app.url);
     await alice.newConversation();
     const conversationUrl = alice.page.url();
     const topic = new URL(conversationUrl).hash.replace('#/c/', '');
@@ -79,7 +66,7 @@ describe('durability of acknowledged messages', () => {
     // Simulate y-indexeddb losing its last writes: drop the stored document entirely,
     // from a page of the same origin that does not run the app.
     alice.page = await alice.context.newPage();
-    await alice.page.goto(`${app.url}/healthz`);
+    await alice.page.goto(`${stage.app.url}/healthz`);
     const deleted = await alice.page.evaluate(
       (name) =>
         new Promise<string>((resolve) => {

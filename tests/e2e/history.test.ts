@@ -3,24 +3,11 @@
  * late or was away receives all of it from whoever is online — at sizes where stock
  * y-webrtc never syncs (a single data-channel message over 256 KiB).
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppServer, type AppServer } from '../helpers/app-server.js';
-import { launchChromium } from '../helpers/browser.js';
+import { describe, expect, it } from 'vitest';
+import { useAppStage } from '../helpers/app-stage.js';
 import { ParleyUser } from '../helpers/parley-user.js';
 
-let browser: Browser;
-let app: AppServer;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-  app = await startAppServer();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const stage = useAppStage();
 
 async function waitForTimeline(user: ParleyUser, size: number, timeout = 60_000): Promise<void> {
   await user.page.waitForFunction(
@@ -37,8 +24,8 @@ async function waitForTimeline(user: ParleyUser, size: number, timeout = 60_000)
 
 describe('history', () => {
   it('reloading keeps every conversation and message', async () => {
-    const alice = await ParleyUser.create(browser, 'Alice');
-    await alice.start(app.url);
+    const alice = await ParleyUser.create(stage.browser, 'Alice');
+    await alice.start(stage.app.url);
     await alice.newConversation();
     for (const text of ['first', 'second', 'third']) {
       await alice.send(text);
@@ -61,9 +48,9 @@ describe('history', () => {
   });
 
   it('a late joiner receives a 5,000-message history', async () => {
-    const alice = await ParleyUser.create(browser, 'Alice');
-    const bob = await ParleyUser.create(browser, 'Bob');
-    await alice.start(app.url);
+    const alice = await ParleyUser.create(stage.browser, 'Alice');
+    const bob = await ParleyUser.create(stage.browser, 'Bob');
+    await alice.start(stage.app.url);
     const invite = await alice.newConversation();
     await alice.seedMessages(5000);
     await waitForTimeline(alice, 5000);
@@ -81,9 +68,9 @@ describe('history', () => {
   });
 
   it('a late joiner receives 300 messages of 1,000 characters', async () => {
-    const alice = await ParleyUser.create(browser, 'Alice');
-    const bob = await ParleyUser.create(browser, 'Bob');
-    await alice.start(app.url);
+    const alice = await ParleyUser.create(stage.browser, 'Alice');
+    const bob = await ParleyUser.create(stage.browser, 'Bob');
+    await alice.start(stage.app.url);
     const invite = await alice.newConversation();
     await alice.seedMessages(300, 1000);
     await waitForTimeline(alice, 300);
@@ -100,9 +87,9 @@ describe('history', () => {
   });
 
   it('a member who was closed while others chatted catches up when they return', async () => {
-    const alice = await ParleyUser.create(browser, 'Alice');
-    const bob = await ParleyUser.create(browser, 'Bob');
-    await alice.start(app.url);
+    const alice = await ParleyUser.create(stage.browser, 'Alice');
+    const bob = await ParleyUser.create(stage.browser, 'Bob');
+    await alice.start(stage.app.url);
     const invite = await alice.newConversation();
     await bob.open(invite);
     await bob.register();

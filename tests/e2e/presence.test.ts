@@ -2,32 +2,19 @@
  * Presence and typing (issue 4): contacts show online or "last seen", from opaque ids the
  * server cannot attribute; typing travels only over the data channel and expires.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppServer, type AppServer } from '../helpers/app-server.js';
-import { launchChromium } from '../helpers/browser.js';
+import { describe, expect, it } from 'vitest';
+import { useAppStage } from '../helpers/app-stage.js';
 import { ParleyUser } from '../helpers/parley-user.js';
 
-let browser: Browser;
-let app: AppServer;
 const frames: string[] = [];
-
-beforeAll(async () => {
-  browser = await launchChromium();
-  app = await startAppServer({ tap: (text) => frames.push(text) });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const stage = useAppStage({ tap: (text) => frames.push(text) });
 
 describe('presence and typing', () => {
   it('shows online, then "last seen", and typing that expires and never reaches the server', async () => {
-    const alice = await ParleyUser.create(browser, 'Alice');
-    const bob = await ParleyUser.create(browser, 'Bob');
-    await alice.start(app.url);
-    await bob.start(app.url);
+    const alice = await ParleyUser.create(stage.browser, 'Alice');
+    const bob = await ParleyUser.create(stage.browser, 'Bob');
+    await alice.start(stage.app.url);
+    await bob.start(stage.app.url);
     await bob.addContact(await alice.myContactLink());
     await alice.acceptContact('Bob');
     await bob.openChatWith('Alice');

@@ -5,25 +5,13 @@
  * decrypts the mailbox entry, stores it, and shows a notification; when the app opens —
  * offline, so nothing can be fetched — the message is already there.
  */
-import type { Browser, CDPSession } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CDPSession } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { encodePushPayload } from '../../src/core/wire/push.js';
-import { startAppServer, type AppServer } from '../helpers/app-server.js';
-import { launchChromium } from '../helpers/browser.js';
+import { useAppStage } from '../helpers/app-stage.js';
 import { ParleyUser } from '../helpers/parley-user.js';
 
-let browser: Browser;
-let app: AppServer;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-  app = await startAppServer();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const stage = useAppStage();
 
 async function registrationId(cdp: CDPSession, origin: string): Promise<string> {
   const found = new Promise<string>((resolve) => {
@@ -38,10 +26,10 @@ async function registrationId(cdp: CDPSession, origin: string): Promise<string> 
 
 describe('push, service-worker side', () => {
   it('a push with no app page open stores the message and shows a notification', async () => {
-    const alice = await ParleyUser.create(browser, 'Alice');
-    const bob = await ParleyUser.create(browser, 'Bob');
-    await bob.context.grantPermissions(['notifications'], { origin: app.url });
-    await alice.start(app.url);
+    const alice = await ParleyUser.create(stage.browser, 'Alice');
+    const bob = await ParleyUser.create(stage.browser, 'Bob');
+    await bob.context.grantPermissions(['notifications'], { origin: stage.app.url });
+    await alice.start(stage.app.url);
     const invite = await alice.newConversation();
     await bob.open(invite);
     await bob.register();
@@ -55,20 +43,20 @@ describe('push, service-worker side', () => {
     });
     await bob.page.evaluate(async () => navigator.serviceWorker.ready);
 
-    // Bob leaves the app; only a blank page keeps his browser context alive.
+    // Bob leaves the app; only a blank page keeps his stage.browser context alive.
     await bob.page.goto('about:blank');
     await alice.send('pushed while you were away');
     await alice.messageRow('pushed while you were away').locator('[data-status="sent"]').waitFor({ timeout: 20_000 });
 
     const cdp = await bob.context.newCDPSession(bob.page);
-    const id = await registrationId(cdp, app.url);
+    const id = await registrationId(cdp, stage.app.url);
     for (const m of mailbox) {
-      await cdp.send('ServiceWorker.deliverPushMessage', { origin: `${app.url}/`, registrationId: id, data: encodePushPayload({ v: 1, mailbox: m, seq: 1 }) });
+      await cdp.send('ServiceWorker.deliverPushMessage', { origin: `${stage.app.url}/`, registrationId: id, data: encodePushPayload({ v: 1, mailbox: m, seq: 1 }) });
     }
 
     // The notification, read through a page of the origin that does not run the app.
     const probe = await bob.context.newPage();
-    await probe.goto(`${app.url}/healthz`);
+    await probe.goto(`${stage.app.url}/healthz`);
     const readNotifications = () =>
       probe.evaluate(async () => {
         const reg = await navigator.serviceWorker.getRegistration('/');
