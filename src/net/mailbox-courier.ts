@@ -13,7 +13,8 @@
 import * as Y from 'yjs';
 import { utf8 } from '../core/bytes.js';
 import { open, seal } from '../core/sealed.js';
-import type { MailboxClient } from './mailbox-client.js';
+import { MailboxLimits } from '../core/wire/mailbox.js';
+import { MailboxError, type MailboxClient } from './mailbox-client.js';
 import type { Verdict } from '../core/authorship/authorizer.js';
 
 /** Transaction origin of updates that came from the mailbox. */
@@ -21,6 +22,9 @@ export const MAILBOX_ORIGIN = Symbol('parley-mailbox');
 
 /** Compact the mailbox with a snapshot once this many entries accumulated since the last one. */
 const SNAPSHOT_EVERY = 200;
+/** Room for the IV and tag a sealed entry adds (28 bytes), with margin. */
+const SEAL_OVERHEAD = 64;
+
 
 export interface MailboxProgressLike {
   readonly id: string;
@@ -45,6 +49,8 @@ export interface CourierParts {
   };
   /** SHA-256 hex of this device's push endpoint, if subscribed. */
   readonly exclude?: () => string | undefined;
+  /** Largest sealed entry the server takes (MailboxLimits.maxEntryBytes by default). */
+  readonly maxEntryBytes?: number;
 }
 
 export interface PullResult {
@@ -136,8 +142,20 @@ export class MailboxCourier {
     const current = Y.decodeStateVector(state);
     const sent = progress.sentState ? Y.decodeStateVector(progress.sentState) : null;
     if (sent && ![...current].some(([client, clock]) => clock > (sent.get(client) ?? 0))) return null;
-    const snapshot = sent === null || progress.readSeq - progress.snapshotSeq > SNAPSHOT_EVERY;
-    const update = snapshot ? Y.encodeStateAsUpdate(doc) : Y.encodeStateAsUpdate(doc, progress.sentState!);
+    let snapshot = sent === null || progress.readSeq - progress.snapshotSeq > SNAPSHOT_EVERY;
+    let update = snapshot ? Y.encodeStateAsUpdate(doc) : Y.encodeStateAsUpdate(doc, progress.sentState!);
+    const maxPlain = (this.parts.maxEntryBytes ?? MailboxLimits.maxEntryBytes) - SEAL_OVERHEAD;
+    if (update.length > maxPlain) {
+      // Too large for one entry (a long history): send this session's own writes instead.
+      // Readers lacking the history before them get it peer-to-peer; nothing is re-encoded
+      // in vain on every later push, since the state is recorded as sent below.
+      snapshot = false;
+      const others = new Map(current);
+      others.delete(doc.clientID);
+      // Yjs encodes a Map as a state vector too; its typings only admit a Doc.
+      update = Y.encodeStateAsUpdate(doc, Y.encodeStateVector(others as unknown as Y.Doc));
+      if (update.length > maxPlain) throw new MailboxError('this device wrote more than a mailbox entry holds', 413);
+    }
     const sealed = await seal(key, update, this.aad);
     const exclude = this.parts.exclude?.();
     // A snapshot covers what this device has read; entries past that are not in it.

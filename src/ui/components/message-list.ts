@@ -174,13 +174,17 @@ export class MessageList extends LitElement {
     if (!this.pinned || this.shown.length === 0) return;
     const v = this.virtualizer;
     if (!v) return;
+    // Scroll at once (the virtualizer then renders the newest items), and again once the
+    // layout settles: during a burst each layout may be superseded before it completes, so
+    // waiting for it alone left the list stuck at the top.
+    v.scrollTop = v.scrollHeight;
+    const last = this.shown.length - 1;
     try {
       await v.layoutComplete;
-      v.element(this.shown.length - 1)?.scrollIntoView({ block: 'end' });
-    } catch (error) {
-      // Layout torn down mid-update (the view switched conversations); nothing to pin.
-      console.debug('parley: pin to newest skipped', error);
+    } catch {
+      // Superseded by a newer layout; that render pins again.
     }
+    if (this.pinned && this.shown.length - 1 === last) v.element(last)?.scrollIntoView({ block: 'end' });
   }
 
   private get virtualizer(): LitVirtualizer | null {

@@ -29,8 +29,9 @@ afterEach(async () => {
   await server.close();
 });
 
-const courierFor = (doc: SyncedDoc, progress = new MemoryMailboxStateStore()) =>
+const courierFor = (doc: SyncedDoc, progress = new MemoryMailboxStateStore(), maxEntryBytes?: number) =>
   new MailboxCourier({
+    ...(maxEntryBytes ? { maxEntryBytes } : {}),
     client,
     id: mailboxIdOf(keys.mailboxToken)!,
     token: keys.mailboxToken,
@@ -94,5 +95,29 @@ describe('mailbox courier', () => {
     await progress.put({ ...(await progress.get(id)), snapshotSeq: 3 });
     await a.trim(3);
     expect((await client.list(id, keys.mailboxToken, 0)).entries.map((e) => e.seq)).toEqual([3]);
+  });
+
+  it("a history too large for one entry sends this session's own writes, once", async () => {
+    const earlier = await memberDoc(await testAccount('Alice'));
+    await say(earlier, ...Array.from({ length: 40 }, (_, i) => `old ${i} ${'x'.repeat(100)}`));
+    const history = Y.encodeStateAsUpdate(earlier.doc);
+    // A new session of the same device: same account, new Yjs client id, history loaded.
+    const alice = await memberDoc(earlier.account);
+    Y.applyUpdate(alice.doc, history);
+    await say(alice, 'new in this session');
+    const progress = new MemoryMailboxStateStore();
+    const limit = Math.floor(history.length / 2);
+    const courier = courierFor(alice, progress, limit);
+    expect(await courier.push()).not.toBeNull();
+    const id = mailboxIdOf(keys.mailboxToken)!;
+    const [entry] = (await client.list(id, keys.mailboxToken, 0)).entries;
+    expect(entry!.data.length).toBeLessThan(limit);
+    // Recorded as sent: the next push has nothing to do instead of failing again.
+    expect(await courier.push()).toBeNull();
+    // A member who has the history gets the new message from the mailbox.
+    const bob = await memberDoc(await testAccount('Bob'));
+    Y.applyUpdate(bob.doc, history);
+    await courierFor(bob).pull();
+    expect(texts(bob)).toContain('new in this session');
   });
 });
