@@ -14,6 +14,7 @@ import { bundleSizeGroup } from './bundle-size.js';
 import type { BenchGroup } from './group.js';
 import { lateJoinerGroup } from './late-joiner.js';
 import { latencyGroup } from './latency.js';
+import { mailboxGroup } from './mailbox.js';
 import { progress } from './log.js';
 import { waitForQuietMachine } from './machine.js';
 import { openHistoryGroup } from './open-history.js';
@@ -21,7 +22,7 @@ import { sendCostGroup } from './send-cost.js';
 import { signalingServerGroup } from './signaling-server.js';
 import { crashedRow, formatTable, type Row } from './table.js';
 
-const GROUPS: readonly BenchGroup[] = [latencyGroup, lateJoinerGroup, openHistoryGroup, sendCostGroup, signalingServerGroup, bundleSizeGroup];
+const GROUPS: readonly BenchGroup[] = [latencyGroup, lateJoinerGroup, openHistoryGroup, sendCostGroup, signalingServerGroup, bundleSizeGroup, mailboxGroup];
 const RESULTS_FILE = new URL('./results.md', import.meta.url);
 
 /** Cleanups of the group in progress, so Ctrl-C still closes browsers and child processes. */

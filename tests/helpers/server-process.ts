@@ -28,10 +28,11 @@ export class ServerProcess {
   private constructor(
     readonly port: number,
     readonly dataDir: string,
+    private readonly staticDir: string,
   ) {}
 
-  static async start(): Promise<ServerProcess> {
-    const server = new ServerProcess(await freePort(), await mkdtemp(path.join(tmpdir(), 'parley-proc-')));
+  static async start(staticDir = 'dist'): Promise<ServerProcess> {
+    const server = new ServerProcess(await freePort(), await mkdtemp(path.join(tmpdir(), 'parley-proc-')), staticDir);
     await server.spawn();
     return server;
   }
@@ -41,7 +42,7 @@ export class ServerProcess {
   }
 
   async spawn(): Promise<void> {
-    const proc = LineProcess.spawnTsx('signaling/main.ts', [], { PORT: String(this.port), HOST: '127.0.0.1', DATA_DIR: this.dataDir, STATIC_DIR: 'dist' });
+    const proc = LineProcess.spawnTsx('signaling/main.ts', [], { PORT: String(this.port), HOST: '127.0.0.1', DATA_DIR: this.dataDir, STATIC_DIR: this.staticDir });
     this.process = proc;
     await proc.waitForLine((l) => l.startsWith('Parley server listening on'), 'the server to listen');
   }
