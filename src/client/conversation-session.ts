@@ -245,6 +245,21 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     return device === this.me || this.identityOf(device) === this.parts.account.identity.sign;
   }
 
+  /**
+   * How many messages from other people are newer than `upTo`, counting at most `cap` (the
+   * sidebar shows "99+"), so a long unread history costs no more than a short one.
+   */
+  unreadSince(upTo: number, cap = 100): number {
+    const entries = this.timeline.entries;
+    let count = 0;
+    for (let i = entries.length - 1; i >= 0 && count < cap; i--) {
+      const entry = entries[i]!;
+      if (entry.at <= upTo) break;
+      if (entry.kind === 'message' && !entry.deleted && !this.isMine(entry.author)) count++;
+    }
+    return count;
+  }
+
   deliveryState(id: EventId): DeliveryState {
     return this.delivery.state(id);
   }

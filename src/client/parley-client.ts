@@ -25,6 +25,7 @@ import { ContactBook } from './contact-book.js';
 import { ConversationSession, recordSecret, secretOf, type MailboxParts } from './conversation-session.js';
 import { ClientError, NotRegisteredError, StorageFailedError } from './errors.js';
 import { SelfSession } from './self-session.js';
+import { ReadMarkers } from './read-markers.js';
 import { DeviceLinkOffer, requestDeviceLink } from './device-link.js';
 import type { DeviceId } from '../core/ids.js';
 
@@ -72,6 +73,8 @@ export interface ConversationSummary {
   readonly lastText: string;
   readonly lastAuthor: string;
   readonly lastAt: number;
+  /** Messages from others since the user last read it, on any of their devices (capped at 100). */
+  readonly unread: number;
 }
 
 const PREVIEW_CHARS = 120;
@@ -96,6 +99,11 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
   private backgroundOpening: Promise<void> | null = null;
   private readonly sessionKeys = new WeakMap<ConversationSession, Awaited<ReturnType<typeof deriveConversationKeys>>>();
   private readonly loads = new WeakMap<ConversationSession, Promise<ConversationSession>>();
+  private readonly reads = new ReadMarkers({
+    self: () => this.selfSession,
+    session: (topic) => this.sessions.get(topic),
+    onError: (error) => this.emit('error', [error]),
+  });
 
   constructor(private readonly parts: ClientParts) {
     super();
@@ -286,12 +294,22 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
         lastText: s.record.lastText ?? '',
         lastAuthor: s.record.lastAuthor ?? '',
         lastAt: s.record.lastAt ?? s.record.createdAt,
+        unread: this.reads.unread(s.id),
       });
     }
     return out.sort((a, b) => b.lastAt - a.lastAt);
   }
 
+  /**
+   * The conversation the user is looking at (null: none, or the page is hidden). It counts as
+   * read, on every device of this user.
+   */
+  viewing(topic: Topic | null): void {
+    if (this.reads.view(topic)) this.emit('changed', []);
+  }
+
   override async destroy(): Promise<void> {
+    this.reads.destroy();
     this.parts.signaling.off('status', this.onStatus);
     this.registration.destroy();
     this.presence.destroy();
@@ -354,7 +372,11 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
       if (book.isBlocked(identity)) this.parts.mesh.disconnectIdentity(identity);
       for (const s of this.sessions.values()) s.refilter();
     });
-    self.on('changed', () => void this.adoptFromSelf());
+    self.on('changed', () => {
+      void this.adoptFromSelf();
+      // Read markers from the user's other devices change unread counts.
+      this.emit('changed', []);
+    });
     await this.openAll();
     await book.start();
     this.started = true;
@@ -459,6 +481,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     session.on('error', (error) => this.emit('error', [error]));
     session.on('preview', (entry) => {
       this.savePreview(session, entry);
+      this.reads.shown(session.id);
       this.emit('arrived', [session.id, entry, session.isMine(entry.author)]);
     });
     session.synced.directory.onChange(() => {

@@ -1,5 +1,5 @@
 /**
- * The user's private self doc: contacts, the conversation list, profile. It syncs only
+ * The user's private self doc: contacts, the conversation list, profile and read markers. It syncs only
  * between this user's own devices (its schema admits no other identity), so a device linked
  * later receives everything it needs to rejoin every conversation.
  */
@@ -39,6 +39,15 @@ export interface ConversationEntry extends SignedRecord {
   readonly kind: 'group' | 'direct';
   readonly peer?: IdentityId;
   readonly title: string;
+}
+
+/**
+ * How far the user has read a conversation, shared by all their devices: the timestamp of
+ * the newest event that was on screen. Keyed by topic in the `reads` map.
+ */
+export interface ReadMarker extends SignedRecord {
+  readonly type: 'read';
+  readonly upTo: number;
 }
 
 type ContactFields = Omit<ContactRecord, 'type' | 'by' | 'at' | 'c' | 'k' | 'sig'>;
@@ -96,6 +105,24 @@ export class SelfSession extends ObservableV2<SelfEvents> {
     const current = this.map<ConversationEntry>('conversations').get(topic);
     if (current && current.secret === fields.secret && current.title === fields.title && current.kind === fields.kind) return;
     await this.synced.writer.setRecord('conversations', topic, { type: 'conversation', by: this.account.device.id, at: this.now(), ...fields }, LOCAL_ORIGIN);
+  }
+
+  /** The timestamp up to which this user has read a conversation (0 when never opened). */
+  readUpTo(topic: Topic): number {
+    const marker = this.map<ReadMarker>('reads').get(topic);
+    // Written by this user's own devices, but still checked: a bad value must not break the list.
+    return marker?.type === 'read' && Number.isSafeInteger(marker.upTo) && marker.upTo > 0 ? marker.upTo : 0;
+  }
+
+  /**
+   * Moves the read marker forward; this device never moves it back. Two devices writing at
+   * once settle on one of the two values (last writer wins in a Y.Map), at worst showing a
+   * few read messages as unread until the next read.
+   */
+  async markRead(topic: Topic, upTo: number): Promise<boolean> {
+    if (!Number.isSafeInteger(upTo) || upTo <= this.readUpTo(topic)) return false;
+    await this.synced.writer.setRecord('reads', topic, { type: 'read', by: this.account.device.id, at: this.now(), upTo }, LOCAL_ORIGIN);
+    return true;
   }
 
   override async destroy(): Promise<void> {

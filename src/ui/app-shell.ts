@@ -143,11 +143,13 @@ export class ParleyApp extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     window.addEventListener('hashchange', this.onHashChange);
+    document.addEventListener('visibilitychange', this.onVisibility);
     this.onHashChange();
   }
 
   override disconnectedCallback(): void {
     window.removeEventListener('hashchange', this.onHashChange);
+    document.removeEventListener('visibilitychange', this.onVisibility);
     super.disconnectedCallback();
   }
 
@@ -171,7 +173,11 @@ export class ParleyApp extends LitElement {
     }
     const route = parseRoute(this.route);
     if (route.view === 'conversation') void this.pwa?.clearUnread(route.id);
+    // A conversation on a visible page counts as read (on all of this user's devices).
+    if (this.ready) this.client?.viewing(route.view === 'conversation' && !document.hidden ? route.id : null);
   }
+
+  private readonly onVisibility = (): void => this.requestUpdate();
 
   protected override render() {
     if (!this.client || !this.ready) return html`<div class="loading" role="status">Loading Parley…</div>`;

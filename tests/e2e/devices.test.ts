@@ -1,6 +1,7 @@
 /**
  * Several devices per person (issue 3): a linked device receives contacts and history
- * through the self doc, sends as the same person, and once removed is refused by peers.
+ * through the self doc, sends as the same person, shares read markers, and once removed is
+ * refused by peers.
  */
 import { describe, expect, it } from 'vitest';
 import { useAppStage } from '../helpers/app-stage.js';
@@ -53,8 +54,19 @@ describe('multiple devices', () => {
     await alice.waitForMessage('from my second device');
     await alice.messageRow('from my second device').locator('[data-status]').waitFor();
 
+    // Read markers live in the self doc: what one device has read is read on the other.
+    const unreadChat = (user: ParleyUser) => user.page.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name: /^Bob.*1 unread/ });
+    await second.page.getByRole('link', { name: /^Contacts/ }).click();
+    await bob.send('read on one device');
+    await alice.waitForMessage('read on one device');
+    await unreadChat(second).waitFor({ timeout: 20_000 });
+    // The first device has the conversation on screen, so there it is not unread.
+    expect(await unreadChat(alice).count()).toBe(0);
+    // Leaving it records the marker, which reaches the second device.
+
     // The first device removes it; peers stop accepting it.
     await alice.page.getByRole('link', { name: 'Devices' }).click();
+    await unreadChat(second).waitFor({ state: 'detached', timeout: 20_000 });
     const list = alice.page.getByRole('list', { name: 'Your devices' });
     await list.getByRole('listitem').nth(1).waitFor();
     await list.getByRole('button', { name: /^Remove / }).click();
@@ -71,6 +83,7 @@ describe('multiple devices', () => {
     bob.page.on('console', (m) => {
       if (/revoked device/.test(m.text())) refusals.push(m.text());
     });
+    await second.openChatWith('Bob');
     await second.send('after removal');
     await second.messageRow('after removal').waitFor();
     // Bob's device receives the write and refuses it, dropping the connection.

@@ -22,6 +22,8 @@ async function waitForTimeline(user: ParleyUser, size: number, timeout = 60_000)
   );
 }
 
+const SAVED = '[data-status="waiting"], [data-status="sent"]';
+
 describe('history', () => {
   it('reloading keeps every conversation and message', async () => {
     const alice = await ParleyUser.create(stage.browser, 'Alice');
@@ -31,10 +33,11 @@ describe('history', () => {
       await alice.send(text);
       await alice.waitForMessage(text);
     }
-    await alice.log.locator('[data-status="waiting"]').nth(2).waitFor();
+    // Saved on disk (acknowledged): "waiting" for a peer, or already "sent" to the mailbox.
+    for (const text of ['first', 'second', 'third']) await alice.messageRow(text).locator(SAVED).waitFor();
     await alice.newConversation();
     await alice.send('other room');
-    await alice.log.locator('[data-status="waiting"]').first().waitFor();
+    await alice.messageRow('other room').locator(SAVED).waitFor();
 
     await alice.page.reload();
     const conversations = alice.page.getByRole('navigation', { name: 'Conversations' }).getByRole('link');

@@ -113,6 +113,17 @@ export class SidebarView extends ClientView {
         padding: 0 0.5rem;
         font-size: 0.8rem;
       }
+      a .unread {
+        grid-column: 2;
+        grid-row: 2;
+        justify-self: end;
+        align-self: center;
+      }
+      a:has(.unread) .last {
+        grid-column: 1;
+        font-weight: 600;
+        color: inherit;
+      }
       .verified {
         color: var(--pl-ok);
       }
@@ -151,6 +162,9 @@ export class SidebarView extends ClientView {
                 <span class="title">${c.title}${c.verified ? html` <span class="verified" title="Verified contact">✓</span>` : nothing}</span>
                 <span class="when">${formatWhen(c.lastAt)}</span>
                 <span class="last">${c.lastText ? `${c.lastAuthor}: ${c.lastText}` : 'No messages yet'}</span>
+                ${c.unread > 0
+                  ? html`<span class="count unread" aria-label=${`${c.unread >= 100 ? 'over 99' : c.unread} unread`}>${c.unread >= 100 ? '99+' : c.unread}</span>`
+                  : nothing}
               </a>
             </li>`,
           )}
