@@ -316,6 +316,40 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     return this.appendLocal({ kind: 'message', text: body });
   }
 
+  /** Replaces the text of one of this device's messages; everyone sees it marked edited. */
+  async edit(target: EventId, text: string): Promise<void> {
+    const body = text.replace(/\s+$/u, '');
+    if (body.trim().length === 0) throw new SendFailedError('An edited message cannot be empty; delete it instead.');
+    const entry = this.ownMessage(target);
+    if (entry.text === body) return;
+    await this.loaded;
+    await this.appendLocal({ kind: 'edit', target, text: body });
+  }
+
+  /** Deletes one of this device's messages for everyone (its text is gone from every timeline). */
+  async remove(target: EventId): Promise<void> {
+    this.ownMessage(target);
+    await this.loaded;
+    await this.appendLocal({ kind: 'delete', target });
+  }
+
+  /** Adds this device's reaction with `emoji`, or withdraws it if it is there. */
+  async toggleReaction(target: EventId, emoji: string): Promise<void> {
+    const entry = this.timeline.get(target);
+    if (!entry || entry.kind !== 'message' || entry.deleted) throw new SendFailedError('That message is gone.');
+    const on = !(entry.reactions.get(emoji)?.has(this.me) ?? false);
+    await this.loaded;
+    await this.appendLocal({ kind: 'reaction', target, emoji, on });
+  }
+
+  /** Edits and deletes are the author device's own (the timeline ignores anyone else's). */
+  private ownMessage(target: EventId): TimelineEntry {
+    const entry = this.timeline.get(target);
+    if (!entry || entry.kind !== 'message' || entry.deleted) throw new SendFailedError('That message is gone.');
+    if (entry.author !== this.me) throw new SendFailedError('Only the device that wrote a message can change it.');
+    return entry;
+  }
+
   setTyping(typing: boolean): void {
     if (this.typingTimer) clearTimeout(this.typingTimer);
     this.typingTimer = null;
@@ -443,9 +477,13 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   private async replayOutbox(): Promise<void> {
     const entries = await this.parts.outbox.list(this.id);
     if (entries.length === 0) return;
-    const missing: UnsignedEvent[] = entries.filter((e) => !this.timeline.has(e.event.id)).map((e) => e.event);
+    // Ask the document itself, which is what must never hold an event twice (the timeline
+    // is derived from it, e.g. refiltered after a block).
+    const ids = new Set(entries.map((e) => e.id));
+    const stored = this.synced.log.locate(this.me, ids);
+    const missing: UnsignedEvent[] = entries.filter((e) => !stored.has(e.event.id)).map((e) => e.event);
     if (missing.length > 0) await this.synced.writer.appendEvents(missing, LOCAL_ORIGIN);
-    const located = this.synced.log.locate(this.me, new Set(entries.map((e) => e.id)));
+    const located = missing.length > 0 ? this.synced.log.locate(this.me, ids) : stored;
     for (const entry of entries) this.delivery.track(entry.id, 'waiting', located.get(entry.id) ?? null);
   }
 

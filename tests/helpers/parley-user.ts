@@ -95,7 +95,7 @@ export class ParleyUser {
   }
 
   get composer(): Locator {
-    return this.page.getByRole('textbox', { name: 'Message' });
+    return this.page.getByRole('textbox', { name: 'Message', exact: true });
   }
 
   get status(): Locator {

@@ -12,6 +12,7 @@ import '../components/composer.js';
 import type { Composer, SendDetail } from '../components/composer.js';
 import '../components/connection-status.js';
 import '../components/invite-box.js';
+import type { EditDetail, MessageDetail, ReactDetail } from '../components/message-list.js';
 import '../components/message-list.js';
 import type { IdentityId } from '../../core/identity/keys.js';
 import { clientContext, pwaContext } from '../context.js';
@@ -137,9 +138,13 @@ export class ConversationView extends LitElement {
         .entries=${s.timeline.entries}
         .version=${s.revision}
         .isMine=${(d: DeviceId) => s.isMine(d)}
+        .canChange=${(d: DeviceId) => d === s.me}
         .nameOf=${(d: DeviceId) => s.memberName(d)}
         .avatarOf=${(d: DeviceId) => s.memberAvatar(d)}
         .deliveryOf=${(id: EventId) => s.deliveryState(id)}
+        @parley-edit=${(e: CustomEvent<EditDetail>) => this.change(() => s.edit(e.detail.id, e.detail.text))}
+        @parley-delete=${(e: CustomEvent<MessageDetail>) => this.change(() => s.remove(e.detail.id))}
+        @parley-react=${(e: CustomEvent<ReactDetail>) => this.change(() => s.toggleReaction(e.detail.id, e.detail.emoji))}
       ></parley-message-list>
       <p class="typing" aria-live="polite">${typingText(typing)}</p>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
@@ -162,6 +167,16 @@ export class ConversationView extends LitElement {
     // A natural moment to offer notifications: right after a message was sent.
     void this.pwaCtx.value?.offerNotifications();
   };
+
+  /** Runs an edit, delete or reaction; a failure shows in the view's alert. */
+  private async change(action: () => Promise<void>): Promise<void> {
+    this.error = '';
+    try {
+      await action();
+    } catch (error) {
+      this.error = (error as Error).message;
+    }
+  }
 
   private readonly onTyping = (): void => this.session?.setTyping(true);
 
