@@ -72,6 +72,13 @@ export interface PushConfig {
    * its own loopback services.
    */
   readonly pushAllowLoopbackHttp: boolean;
+  /**
+   * Hosts a push subscription's endpoint may name: `host` exactly, `*.domain` for its
+   * subdomains, or `*` for any https host. The server POSTs to these, so an open list would
+   * let anyone aim it at internal https services; the default names the push services of
+   * Chrome, Firefox, Safari and Edge.
+   */
+  readonly pushEndpointHosts: readonly string[];
   /** Tries per push, the first included, for 429/5xx/network failures. */
   readonly pushMaxAttempts: number;
   /** Backoff before the first retry; doubles per retry, with jitter. */
@@ -104,6 +111,15 @@ export interface ParleyServerConfig extends SignalConfig, MailboxConfig, PushCon
   /** Where log lines go. */
   readonly logger: Logger;
 }
+
+/** The push services browsers subscribe with (FCM for Chromium, Mozilla, Apple, WNS). */
+export const DEFAULT_PUSH_ENDPOINT_HOSTS: readonly string[] = [
+  'fcm.googleapis.com',
+  'android.googleapis.com',
+  'updates.push.services.mozilla.com',
+  '*.push.apple.com',
+  '*.notify.windows.com',
+];
 
 /** What callers pass: any subset, the rest comes from {@link defaultConfig}. */
 export type ParleyServerInit = Partial<ParleyServerConfig>;
@@ -142,6 +158,7 @@ export function defaultConfig(): ParleyServerConfig {
     vapidSubject: 'mailto:admin@localhost',
     pushTtlSeconds: 24 * 60 * 60,
     pushAllowLoopbackHttp: false,
+    pushEndpointHosts: DEFAULT_PUSH_ENDPOINT_HOSTS,
     pushMaxAttempts: 5,
     pushRetryBaseMs: 1000,
     pushRetryMaxDelayMs: 10 * 60 * 1000,
@@ -176,6 +193,7 @@ export function resolveConfig(init: ParleyServerInit = {}): ParleyServerConfig {
   }
   if (config.maxEntryBytes > config.maxMailboxBytes) throw new ConfigError('maxEntryBytes must not exceed maxMailboxBytes');
   validateVapidSubject(config.vapidSubject);
+  const pushEndpointHosts = config.pushEndpointHosts.map(normalizeHostPattern);
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     throw new ConfigError('port must be an integer from 0 to 65535');
   }
@@ -183,7 +201,17 @@ export function resolveConfig(init: ParleyServerInit = {}): ParleyServerConfig {
     ...config,
     iceServers: validateIceServers(config.iceServers),
     allowedOrigins: config.allowedOrigins === null ? null : config.allowedOrigins.map(normalizeOrigin),
+    pushEndpointHosts,
   };
+}
+
+/** `*`, `host` or `*.domain`, lower-cased; anything else (ports, paths, bare `*.`) is refused. */
+function normalizeHostPattern(pattern: string): string {
+  const p = pattern.trim().toLowerCase();
+  if (p === '*') return p;
+  const host = p.startsWith('*.') ? p.slice(2) : p;
+  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(host)) throw new ConfigError(`pushEndpointHosts: not a host or *.domain pattern: "${pattern}"`);
+  return p;
 }
 
 /** RFC 8292 §2.1: the contact is a `mailto:` or `https:` URI; web-push throws at send time otherwise. */
@@ -254,5 +282,9 @@ export function configFromEnv(env: Env): ParleyServerInit {
     vapidSubject: nonEmpty(env.VAPID_SUBJECT),
     pushTtlSeconds: intFromEnv(env, 'PUSH_TTL_SECONDS'),
     pushAllowLoopbackHttp: boolFromEnv(env, 'PUSH_ALLOW_LOOPBACK_HTTP'),
+    pushEndpointHosts: nonEmpty(env.PUSH_ENDPOINT_HOSTS)
+      ?.split(',')
+      .map((h) => h.trim())
+      .filter((h) => h !== ''),
   };
 }

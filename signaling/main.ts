@@ -10,7 +10,9 @@
  * Mailbox: MAILBOX_TTL_MS (30 days), MAILBOX_PURGE_INTERVAL_MS (600000),
  * MAILBOX_MAX_ENTRY_BYTES (8 MiB), MAILBOX_MAX_BYTES (64 MiB), MAILBOX_MAX_ENTRIES (10000).
  * Push: VAPID_SUBJECT (mailto:admin@localhost), PUSH_TTL_SECONDS (86400),
- * PUSH_ALLOW_LOOPBACK_HTTP (false; tests with a local push service only).
+ * PUSH_ALLOW_LOOPBACK_HTTP (false; tests with a local push service only), PUSH_ENDPOINT_HOSTS
+ * (comma-separated hosts or *.domain patterns push endpoints may name; default: FCM,
+ * Mozilla, Apple and Windows push services; * = any https host).
  */
 import { configFromEnv } from './config.js';
 import { ConfigError } from './errors.js';

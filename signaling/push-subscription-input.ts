@@ -2,8 +2,10 @@
  * Validation of `POST/DELETE /api/push/subscription` bodies (src/core/wire/push.ts). Pure:
  * JSON in, a checked value or a refusal out. Everything a hostile client could use to make
  * the server misbehave later is refused here, before it is stored:
- * - endpoints: `https:` only (the server POSTs to them), bounded length, printable ASCII,
- *   no credentials or fragment; `http:` only on loopback and only when configured (tests);
+ * - endpoints: `https:` only (the server POSTs to them), to a host on the configured list of
+ *   push services (else anyone could aim the server at internal https services), bounded
+ *   length, printable ASCII, no credentials or fragment; `http:` only on loopback and only
+ *   when configured (tests);
  * - keys: p256dh must be a valid uncompressed P-256 point and auth exactly 16 bytes, so
  *   encryption can never fail at send time;
  * - mailboxes: at most MAX_MAILBOXES_PER_SUBSCRIPTION, each proven by its token.
@@ -41,6 +43,13 @@ export type InputResult<T> = { readonly ok: true; readonly value: T } | { readon
 export interface EndpointPolicy {
   /** Accept `http://localhost|127.0.0.1|[::1]` endpoints (local test push services). */
   readonly allowLoopbackHttp: boolean;
+  /** `https:` hosts accepted: `host`, `*.domain` (its subdomains) or `*` (any). */
+  readonly allowedHosts: readonly string[];
+}
+
+/** Whether `hostname` (lower-case, as URL gives it) matches one of the patterns. */
+export function hostAllowed(hostname: string, patterns: readonly string[]): boolean {
+  return patterns.some((p) => p === '*' || p === hostname || (p.startsWith('*.') && hostname.endsWith(p.slice(1))));
 }
 
 const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -68,7 +77,9 @@ export function parseEndpoint(value: unknown, policy: EndpointPolicy): InputResu
     return bad('endpoint is not a valid URL');
   }
   if (url.username !== '' || url.password !== '' || url.hash !== '') return bad('endpoint must not carry credentials or a fragment');
-  if (url.protocol === 'https:') return { ok: true, value };
+  if (url.protocol === 'https:') {
+    return hostAllowed(url.hostname, policy.allowedHosts) ? { ok: true, value } : bad(`endpoint host ${url.hostname} is not a push service this server sends to`);
+  }
   if (url.protocol === 'http:' && policy.allowLoopbackHttp && LOOPBACK_HOSTS.has(url.hostname)) return { ok: true, value };
   return bad('endpoint must be an https: URL');
 }
@@ -129,5 +140,6 @@ export function parseSubscriptionRequest(body: unknown, policy: EndpointPolicy):
 /** `{ endpoint }` for DELETE. Any https endpoint shape is accepted: unknown ones are a no-op. */
 export function parseUnsubscribeRequest(body: unknown, policy: EndpointPolicy): InputResult<string> {
   if (!isObject(body)) return bad('the body must be a JSON object');
-  return parseEndpoint(body.endpoint, policy);
+  // Any host: a subscription stored before the operator narrowed the list can still go.
+  return parseEndpoint(body.endpoint, { ...policy, allowedHosts: ['*'] });
 }

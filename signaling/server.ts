@@ -132,7 +132,7 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
       metrics: deliveryMetrics,
       onAppended: (mailbox, seq, exclude) => push.notify(mailbox, seq, exclude),
     }),
-    ...pushRoutes({ vapidPublicKey: vapid.publicKey, subscriptions, endpointPolicy: { allowLoopbackHttp: config.pushAllowLoopbackHttp } }),
+    ...pushRoutes({ vapidPublicKey: vapid.publicKey, subscriptions, endpointPolicy: { allowLoopbackHttp: config.pushAllowLoopbackHttp, allowedHosts: config.pushEndpointHosts } }),
     apiNotFoundRoute(),
     signalPathRoute,
     staticFilesRoute({ root: staticRoot }),

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { MailboxLimits } from '../../../src/core/wire/mailbox.js';
 import { SignalingLimits } from '../../../src/core/wire/signaling.js';
-import { configFromEnv, resolveConfig } from '../../../signaling/config.js';
+import { configFromEnv, DEFAULT_PUSH_ENDPOINT_HOSTS, resolveConfig } from '../../../signaling/config.js';
 import { ConfigError } from '../../../signaling/errors.js';
 import { parseIceServers } from '../../../signaling/ice-servers.js';
 
@@ -67,7 +67,9 @@ describe('config', () => {
       vapidSubject: 'mailto:admin@localhost',
       pushTtlSeconds: 86_400,
       pushAllowLoopbackHttp: false,
+      pushEndpointHosts: DEFAULT_PUSH_ENDPOINT_HOSTS,
     });
+    expect(DEFAULT_PUSH_ENDPOINT_HOSTS).toContain('fcm.googleapis.com');
   });
 
   it('reads the mailbox and push variables', () => {
@@ -81,6 +83,7 @@ describe('config', () => {
         VAPID_SUBJECT: 'https://parley.example/contact',
         PUSH_TTL_SECONDS: '600',
         PUSH_ALLOW_LOOPBACK_HTTP: 'yes',
+        PUSH_ENDPOINT_HOSTS: ' Push.Example , *.push.corp.example ',
       }),
     );
     expect(c).toMatchObject({
@@ -92,6 +95,7 @@ describe('config', () => {
       vapidSubject: 'https://parley.example/contact',
       pushTtlSeconds: 600,
       pushAllowLoopbackHttp: true,
+      pushEndpointHosts: ['push.example', '*.push.corp.example'],
     });
   });
 
@@ -102,6 +106,9 @@ describe('config', () => {
     [{ VAPID_SUBJECT: 'admin@example.org' }],
     [{ VAPID_SUBJECT: 'http://parley.example' }],
     [{ PUSH_ALLOW_LOOPBACK_HTTP: 'sometimes' }],
+    [{ PUSH_ENDPOINT_HOSTS: 'push.example:8443' }],
+    [{ PUSH_ENDPOINT_HOSTS: 'https://push.example' }],
+    [{ PUSH_ENDPOINT_HOSTS: '*.' }],
   ])('refuses mailbox/push setting %o with a ConfigError', (env) => {
     expect(() => resolveConfig(configFromEnv(env))).toThrow(ConfigError);
   });

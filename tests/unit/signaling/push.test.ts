@@ -273,6 +273,22 @@ describe('subscription registration', () => {
     expect(push.requests(device.name)).toHaveLength(1);
   });
 
+  it('stores endpoints of listed push services only, and an operator can list their own', async () => {
+    const box = newMailbox();
+    const body = (endpoint: string) => ({ subscription: { endpoint, keys: createSubscriberKeys().json }, mailboxes: [{ id: box.id, token: box.token }] });
+    const s = await server();
+    expect((await postSubscription(s, body('https://web.push.apple.com/QGx'))).status).toBe(201);
+    expect((await postSubscription(s, body('https://push.corp.example/x'))).status).toBe(400);
+    const custom = await startTestServer({ ...PUSH_CONFIG, pushEndpointHosts: ['*.corp.example'] });
+    try {
+      expect((await postSubscription(custom, body('https://push.corp.example/x'))).status).toBe(201);
+      expect((await postSubscription(custom, body('https://fcm.googleapis.com/fcm/send/x'))).status).toBe(400);
+      expect(subscriptionRows(custom)).toBe(1);
+    } finally {
+      await custom.close();
+    }
+  });
+
   it('refuses http endpoints unless the server allows loopback http (tests only)', async () => {
     const s = await server({ pushAllowLoopbackHttp: false });
     const box = newMailbox();
@@ -292,13 +308,15 @@ describe('subscription registration', () => {
 
   const keys = createSubscriberKeys().json;
   const box = newMailbox();
-  const ok = { subscription: { endpoint: 'https://push.example/send/abc', keys }, mailboxes: [{ id: box.id, token: box.token }] };
+  const ok = { subscription: { endpoint: 'https://fcm.googleapis.com/fcm/send/abc', keys }, mailboxes: [{ id: box.id, token: box.token }] };
   const offCurve = Buffer.alloc(65, 7);
   offCurve[0] = 4;
   it.each<[string, unknown]>([
     ['not JSON', '{"subscription":'],
     ['an array', [ok]],
     ['no subscription', { mailboxes: ok.mailboxes }],
+    ['an https host that is no push service', { ...ok, subscription: { ...ok.subscription, endpoint: 'https://10.0.0.7/admin' } }],
+    ['an internal host under a push domain suffix', { ...ok, subscription: { ...ok.subscription, endpoint: 'https://fcm.googleapis.com.internal.example/x' } }],
     ['http to a non-loopback host', { ...ok, subscription: { ...ok.subscription, endpoint: 'http://push.example/x' } }],
     ['an ftp endpoint', { ...ok, subscription: { ...ok.subscription, endpoint: 'ftp://push.example/x' } }],
     ['a relative endpoint', { ...ok, subscription: { ...ok.subscription, endpoint: '/push/x' } }],
