@@ -5,6 +5,7 @@
 import { accountHandshake } from './client/account.js';
 import { ParleyClient } from './client/parley-client.js';
 import { VerifyKeyCache } from './core/identity/keys.js';
+import { TabSync } from './net/tab-sync.js';
 import { Mesh } from './net/mesh.js';
 import { SignalingClient } from './net/signaling-client.js';
 import { DeferredTransport } from './net/deferred-transport.js';
@@ -57,6 +58,8 @@ async function boot(): Promise<void> {
   let client: ParleyClient | null = null;
   const mesh = new Mesh({
     signaling,
+    // Other tabs of this profile, over BroadcastChannel: they stay in step with no network.
+    tabs: TabSync.forBrowser(),
     handshake: accountHandshake(() => client?.deviceAccount ?? null, verifyKeys),
     // WebRTC code loads when the first peer appears, not at start-up.
     createTransport: ({ initiator, onSignal }) =>

@@ -11,6 +11,7 @@
  * with a proof of the conversation secret bound to the connection's DTLS fingerprints; a
  * bad proof drops the connection. Sync starts once both sides have proven membership.
  */
+import type { TabSync } from './tab-sync.js';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
 import { fromHex, toHex } from '../core/bytes.js';
@@ -43,6 +44,8 @@ export interface MeshOptions {
   readonly connectTimeoutMs?: number;
   /** How often rooms without peers announce again, in case an announce was lost. */
   readonly reannounceMs?: number;
+  /** Other tabs of this browser profile; every room syncs with them too. */
+  readonly tabs?: TabSync | null;
 }
 
 interface RoomEntry {
@@ -112,6 +115,7 @@ export class Mesh {
     if (existing) return existing.sync;
     const sync = new RoomSync(keys.topic, doc, awareness, policy, (link, reason) => this.dropLink(link, reason));
     this.rooms.set(keys.topic, { keys, sync, seen: new Set() });
+    this.options.tabs?.add(keys.topic, doc);
     this.options.signaling.subscribe(keys.topic);
     this.announce(keys.topic);
     // Sessions already connected for other conversations may share this one too.
@@ -139,6 +143,7 @@ export class Mesh {
       entry.joinSent.delete(topic);
     }
     room.sync.destroy();
+    this.options.tabs?.remove(topic);
     this.rooms.delete(topic);
     this.options.signaling.unsubscribe(topic);
   }

@@ -26,6 +26,14 @@ export class ParleyUser {
     return new ParleyUser(name, context, page);
   }
 
+  /** Another tab of this user's browser profile (same context: same IndexedDB and keys). */
+  async openTab(url = this.page.url()): Promise<ParleyUser> {
+    const page = await this.context.newPage();
+    page.on('pageerror', (error) => console.error(`[${this.name}, tab 2] page error:`, error));
+    await page.goto(url);
+    return new ParleyUser(this.name, this.context, page);
+  }
+
   async open(url: string): Promise<void> {
     await this.page.goto(url);
   }

@@ -1,0 +1,90 @@
+/**
+ * Tabs of one profile sync over BroadcastChannel (ARCHITECTURE §5): a new tab gets what
+ * the others hold and gives what it holds, live changes flow both ways, and junk on the
+ * channel is dropped. Real BroadcastChannel (Node's), real Yjs docs.
+ */
+import * as Y from 'yjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TabSync } from '../../../src/net/tab-sync.js';
+
+const open: Array<{ destroy(): void }> = [];
+let channelName = '';
+let counter = 0;
+
+function tab(): TabSync {
+  const t = new TabSync(new BroadcastChannel(channelName));
+  open.push(t);
+  return t;
+}
+
+function docWith(...texts: string[]): Y.Doc {
+  const doc = new Y.Doc();
+  doc.getArray<string>('log').push(texts);
+  return doc;
+}
+
+const texts = (doc: Y.Doc): string[] => [...doc.getArray<string>('log').toArray()].sort();
+
+describe('tab sync', () => {
+  afterEach(() => {
+    for (const t of open.splice(0)) t.destroy();
+  });
+  channelName = `parley-test-${process.pid}-${counter++}`;
+
+  it('exchanges what each tab holds when one opens, then live changes both ways', async () => {
+    const a = docWith('written in tab A');
+    const b = docWith('written in tab B before it knew A');
+    tab().add('room', a);
+    tab().add('room', b);
+    await expect.poll(() => texts(b)).toEqual(['written in tab A', 'written in tab B before it knew A']);
+    await expect.poll(() => texts(a)).toEqual(texts(b));
+
+    a.getArray<string>('log').push(['live from A']);
+    await expect.poll(() => texts(b)).toContain('live from A');
+    b.getArray<string>('log').push(['live from B']);
+    await expect.poll(() => texts(a)).toContain('live from B');
+  });
+
+  it('syncs only the documents both tabs hold, and stops after remove', async () => {
+    const a = docWith('shared');
+    const other = docWith('only in A');
+    const b = new Y.Doc();
+    const ta = tab();
+    const tb = tab();
+    ta.add('room', a);
+    ta.add('other', other);
+    tb.add('room', b);
+    await expect.poll(() => texts(b)).toEqual(['shared']);
+    tb.remove('room');
+    a.getArray<string>('log').push(['after remove']);
+    // A third tab that still holds the room proves the update went out.
+    const c = new Y.Doc();
+    tab().add('room', c);
+    await expect.poll(() => texts(c)).toEqual(['after remove', 'shared']);
+    expect(texts(b)).toEqual(['shared']);
+  });
+
+  it('drops malformed messages and keeps syncing', async () => {
+    const a = new Y.Doc();
+    tab().add('room', a);
+    const junk = new BroadcastChannel(channelName);
+    const sender = new Y.Doc();
+    sender.getArray<string>('log').push(['good']);
+    const good = Y.encodeStateAsUpdate(sender);
+    for (const message of [
+      null,
+      'text',
+      { v: 2, from: 'x', doc: 'room', kind: 'update', data: good },
+      { v: 1, from: 'x', doc: 'room', kind: 'delete-everything', data: good },
+      { v: 1, from: 'x', doc: 'room', kind: 'update', data: 'not bytes' },
+      { v: 1, from: 'x', doc: 'r'.repeat(500), kind: 'update', data: good },
+      { v: 1, from: 'x', doc: 'room', kind: 'update', data: new Uint8Array([255, 255, 255, 1, 2]) },
+      { v: 1, from: 'x', doc: 'room', kind: 'hello', data: new Uint8Array([255, 255, 255]) },
+      { v: 1, from: 'x', doc: 'room', kind: 'update', data: good },
+    ]) {
+      junk.postMessage(message);
+    }
+    await expect.poll(() => texts(a)).toEqual(['good']);
+    junk.close();
+  });
+});
