@@ -479,9 +479,14 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
       ...(this.parts.mailbox ? { mailbox: this.parts.mailbox } : {}),
     });
     session.on('error', (error) => this.emit('error', [error]));
+    // Starts at the cached newest message, so loading the document is not news either.
+    let newest: string | null = session.timeline.last()?.id ?? null;
     session.on('preview', (entry) => {
       this.savePreview(session, entry);
       this.reads.shown(session.id);
+      // An edit or reaction on the newest message changes its preview, but nothing arrived.
+      if (entry.id === newest) return;
+      newest = entry.id;
       this.emit('arrived', [session.id, entry, session.isMine(entry.author)]);
     });
     session.synced.directory.onChange(() => {
