@@ -19,7 +19,7 @@ import type { IdentityId, VerifyKeyCache } from '../core/identity/keys.js';
 import { inviteUrl } from '../core/invite.js';
 import { presenceId, type ConversationKeys } from '../core/keys.js';
 import { Timeline, type TimelineEntry } from '../core/timeline.js';
-import type { RoomSync } from '../net/room-sync.js';
+import type { HistoryProgress, RoomSync } from '../net/room-sync.js';
 import type { Account, ConversationRecord, OutboxStore, PersistedDoc, RecentMessage } from '../store/types.js';
 import { mailboxIdOf } from '../core/wire/mailbox.js';
 import type { MailboxClient } from '../net/mailbox-client.js';
@@ -260,6 +260,11 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     return count;
   }
 
+  /** A large history on its way in from a peer, for a progress bar; null when none is. */
+  historyProgress(): HistoryProgress | null {
+    return this.sync?.progress() ?? null;
+  }
+
   deliveryState(id: EventId): DeliveryState {
     return this.delivery.state(id);
   }
@@ -297,6 +302,7 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
         if (device) this.ackedBy.set(device, sv);
         void this.retire(this.delivery.acknowledge(sv));
       },
+      onProgress: () => this.changed(),
     };
     this.mailbox = this.createMailbox();
     // Catching up with the mailbox runs in the background: the stored history is on screen.

@@ -109,6 +109,15 @@ export class Reassembler {
 
   constructor(private readonly maxFrame = MAX_FRAME, private readonly maxChunk = MAX_CHUNK) {}
 
+  /** The frame in the middle of arriving, if any (for progress; nothing here is trusted). */
+  partial(): PartialFrame | null {
+    if (this.expected === -1) return null;
+    const head = this.parts[0];
+    const docLength = head && head.length >= 2 ? head[1]! : -1;
+    const doc = docLength >= 0 && docLength <= MAX_DOC_ID && head!.length >= 2 + docLength ? head!.subarray(2, 2 + docLength) : null;
+    return { doc, received: this.received, expected: this.expected };
+  }
+
   push(chunk: Uint8Array): Uint8Array | null {
     if (chunk.length === 0 || chunk.length > this.maxChunk) throw new FrameError(`chunk of ${chunk.length} bytes`);
     const flags = chunk[0]!;
@@ -143,6 +152,13 @@ export class Reassembler {
     this.expected = -1;
     return frame;
   }
+}
+
+/** A frame still arriving: which document it is for (once its header is in) and how far. */
+export interface PartialFrame {
+  readonly doc: Uint8Array | null;
+  readonly received: number;
+  readonly expected: number;
 }
 
 function join(parts: Uint8Array[], length: number): Uint8Array {

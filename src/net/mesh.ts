@@ -225,6 +225,10 @@ export class Mesh {
           entry.link.close('frame handling failed');
         });
       },
+      onPartial: (partial) => {
+        if (!partial.doc || !entry.link.peer) return;
+        this.rooms.get(toHex(partial.doc) as Topic)?.sync.noteIncoming(entry.link, partial.received, partial.expected);
+      },
       onClose: (reason) => this.onLinkClosed(entry, reason),
     };
     return entry;

@@ -11,18 +11,22 @@
  * Incoming chunks are reassembled and decoded; any framing violation closes the link,
  * because a peer that breaks framing cannot be trusted with anything after it.
  */
-import { chunkFrame, decodeFrame, encodeFrame, FrameError, Reassembler, type Frame } from './framing.js';
+import { chunkFrame, decodeFrame, encodeFrame, FrameError, Reassembler, type Frame, type PartialFrame } from './framing.js';
 import type { PeerIdentity } from '../core/identity/handshake.js';
 import type { PeerTransport } from './transport.js';
 
 const HIGH_WATER = 256 * 1024;
 const LOW_WATER = 64 * 1024;
+/** Frames at least this large report progress while they arrive (a history, not a message). */
+export const PROGRESS_MIN_BYTES = 256 * 1024;
 /** A peer that lets this much pile up is not reading; drop it rather than hold the memory. */
 const MAX_QUEUED = 256 * 1024 * 1024;
 
 export interface PeerLinkEvents {
   onOpen?: () => void;
   onFrame?: (frame: Frame) => void;
+  /** A large frame is part-way in (for progress); called per chunk while it arrives. */
+  onPartial?: (partial: PartialFrame) => void;
   onClose?: (reason: string) => void;
 }
 
@@ -98,7 +102,7 @@ export class PeerLink {
     let frame: Frame;
     try {
       const whole = this.reassembler.push(bytes);
-      if (!whole) return;
+      if (!whole) return this.reportPartial();
       frame = decodeFrame(whole);
     } catch (error) {
       this.close(error instanceof FrameError ? `framing: ${error.message}` : 'framing error');
@@ -109,6 +113,16 @@ export class PeerLink {
     } catch (error) {
       // Listeners log and drop rather than throw (ARCHITECTURE §9).
       console.warn('parley: frame handler failed', error);
+    }
+  }
+
+  private reportPartial(): void {
+    const partial = this.reassembler.partial();
+    if (!partial || partial.expected < PROGRESS_MIN_BYTES) return;
+    try {
+      this.events.onPartial?.(partial);
+    } catch (error) {
+      console.warn('parley: progress handler failed', error);
     }
   }
 

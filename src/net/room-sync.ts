@@ -39,7 +39,18 @@ export interface RoomSyncEvents {
   onAck?: (stateVector: Map<number, number>, device: string | null) => void;
   /** A peer's sync step 2 was applied: this device has what that peer had. */
   onSynced?: () => void;
+  /** `progress()` changed (at most every PROGRESS_EVERY_MS while a history arrives). */
+  onProgress?: () => void;
 }
+
+/** A large sync on its way in: arriving over the data channel, then being checked. */
+export interface HistoryProgress {
+  readonly phase: 'receiving' | 'checking';
+  readonly received: number;
+  readonly expected: number;
+}
+
+const PROGRESS_EVERY_MS = 200;
 
 interface LinkState {
   /** Awareness client ids this link speaks for; states for others are refused. */
@@ -57,6 +68,11 @@ export class RoomSync {
   private destroyed = false;
   /** Updates are authorized and applied one at a time, whichever link sent them. */
   private applying: Promise<void> = Promise.resolve();
+  /** Large frames for this document part-way in, per link. */
+  private readonly incoming = new Map<PeerLink, { received: number; expected: number }>();
+  /** Bytes of large updates received and waiting for (or in) authorization. */
+  private checkingBytes = 0;
+  private lastProgressAt = 0;
 
   constructor(
     readonly topic: Topic,
@@ -97,10 +113,37 @@ export class RoomSync {
     this.events.onPeers?.(this.links.size);
   }
 
+  /** How far a large incoming sync has come, or null when none is under way. */
+  progress(): HistoryProgress | null {
+    if (this.incoming.size > 0) {
+      let received = 0;
+      let expected = 0;
+      for (const p of this.incoming.values()) {
+        received += p.received;
+        expected += p.expected;
+      }
+      return { phase: 'receiving', received, expected };
+    }
+    return this.checkingBytes > 0 ? { phase: 'checking', received: this.checkingBytes, expected: this.checkingBytes } : null;
+  }
+
+  /** A large frame for this document is part-way in on `link`. */
+  noteIncoming(link: PeerLink, received: number, expected: number): void {
+    if (!this.links.has(link)) return;
+    const first = !this.incoming.has(link);
+    this.incoming.set(link, { received, expected });
+    const now = Date.now();
+    if (first || now - this.lastProgressAt >= PROGRESS_EVERY_MS) {
+      this.lastProgressAt = now;
+      this.events.onProgress?.();
+    }
+  }
+
   detach(link: PeerLink): void {
     const state = this.links.get(link);
     if (!state) return;
     this.links.delete(link);
+    if (this.incoming.delete(link)) this.events.onProgress?.();
     if (state.ackTimer) clearTimeout(state.ackTimer);
     if (state.awarenessClients.size > 0) {
       awarenessProtocol.removeAwarenessStates(this.awareness, [...state.awarenessClients], 'peer-left');
@@ -112,9 +155,12 @@ export class RoomSync {
   async handle(link: PeerLink, frame: Frame): Promise<void> {
     const state = this.links.get(link);
     if (!state) return this.onViolation(link, 'frame for a conversation the link has not joined');
+    // Whatever the frame is, the large one that was arriving on this link is now complete.
+    const wasLarge = this.incoming.delete(link);
+    if (wasLarge) this.events.onProgress?.();
     switch (frame.kind) {
       case FrameKinds.sync:
-        return this.handleSync(link, state, frame.payload);
+        return this.handleSync(link, state, frame.payload, wasLarge);
       case FrameKinds.awareness:
         return this.handleAwareness(link, state, frame.payload);
       case FrameKinds.ack: {
@@ -141,7 +187,7 @@ export class RoomSync {
     this.awareness.off('update', this.onAwarenessUpdate);
   }
 
-  private handleSync(link: PeerLink, state: LinkState, payload: Uint8Array): Promise<void> | void {
+  private handleSync(link: PeerLink, state: LinkState, payload: Uint8Array, wasLarge = false): Promise<void> | void {
     let type: number;
     let body: Uint8Array;
     try {
@@ -171,7 +217,15 @@ export class RoomSync {
     }
     if (type !== SYNC_STEP2 && type !== SYNC_UPDATE) return this.onViolation(link, `unknown sync message ${type}`);
     if (type === SYNC_STEP2) mark(`parley:step2-received:${this.topic}`);
-    const run = this.applying.then(() => this.applyUpdate(link, state, type, body));
+    // A large frame finished arriving; it is checked next, which takes a while too.
+    const large = wasLarge ? body.length : 0;
+    this.checkingBytes += large;
+    if (wasLarge) this.events.onProgress?.();
+    const run = this.applying.then(() => this.applyUpdate(link, state, type, body)).finally(() => {
+      if (large === 0) return;
+      this.checkingBytes -= large;
+      this.events.onProgress?.();
+    });
     this.applying = run.catch(() => undefined);
     return run;
   }

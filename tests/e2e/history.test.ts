@@ -58,6 +58,23 @@ describe('history', () => {
     await alice.seedMessages(5000);
     await waitForTimeline(alice, 5000);
 
+    // Records what the conversation view's progress status says, from its first render on.
+    await bob.page.addInitScript(() => {
+      const seen: string[] = [];
+      (window as unknown as { historyStatus: string[] }).historyStatus = seen;
+      const timer = setInterval(() => {
+        const root = document.querySelector('parley-app')?.shadowRoot?.querySelector('parley-conversation')?.shadowRoot;
+        if (!root) return;
+        clearInterval(timer);
+        const record = () => {
+          const status = root.querySelector('.history[role="status"]');
+          const progress = status?.querySelector('progress[aria-label="History download"]');
+          const text = status && progress ? (status.textContent ?? '').replace(/\s+/g, ' ').trim() : '';
+          if (text && seen.at(-1) !== text) seen.push(text);
+        };
+        new MutationObserver(record).observe(root, { subtree: true, childList: true, characterData: true });
+      }, 2);
+    });
     await bob.open(invite);
     await bob.register();
     await waitForTimeline(bob, 5000);
@@ -66,6 +83,11 @@ describe('history', () => {
     expect(info.first).toBe('message 1');
     expect(info.last).toBe('message 5000');
     await bob.waitForMessage('message 5000');
+    // The 1.4 MB history showed its progress while it came in, and the status went away.
+    const status = await bob.page.evaluate(() => (window as unknown as { historyStatus: string[] }).historyStatus);
+    expect(status.some((t) => /^Receiving history… \d+\.\d of \d+\.\d MB$/.test(t))).toBe(true);
+    expect(status).toContain('Checking the signatures of the history…');
+    expect(await bob.page.getByRole('progressbar', { name: 'History download' }).count()).toBe(0);
     await alice.close();
     await bob.close();
   });

@@ -108,6 +108,18 @@ export class ConversationView extends LitElement {
         color: var(--pl-muted);
         font-style: italic;
       }
+      .history {
+        display: flex;
+        gap: 0.75rem;
+        align-items: center;
+        padding: 0.4rem 1rem;
+        font-size: 0.85rem;
+        color: var(--pl-muted);
+        border-bottom: 1px solid var(--pl-border);
+      }
+      .history progress {
+        flex: 1;
+      }
       .error {
         margin: 0;
         padding: 0.4rem 1rem;
@@ -134,6 +146,7 @@ export class ConversationView extends LitElement {
           ? html`<p class="direct">Private 1:1 conversation. <a href=${contactHref(contact.identity.sign)}>Safety number</a></p>`
           : html`<parley-invite .link=${s.inviteLink}></parley-invite>`}
       </section>
+      ${this.renderHistoryProgress(s)}
       <parley-message-list
         .entries=${s.timeline.entries}
         .version=${s.revision}
@@ -167,6 +180,18 @@ export class ConversationView extends LitElement {
     // A natural moment to offer notifications: right after a message was sent.
     void this.pwaCtx.value?.offerNotifications();
   };
+
+  /** A long history arriving from a peer: how much is in, then that it is being checked. */
+  private renderHistoryProgress(s: ConversationSession) {
+    const p = s.historyProgress();
+    if (!p) return nothing;
+    const mb = (n: number) => (n / 1e6).toFixed(1);
+    const text = p.phase === 'receiving' ? `Receiving history… ${mb(p.received)} of ${mb(p.expected)} MB` : 'Checking the signatures of the history…';
+    return html`<div class="history" role="status">
+      <span>${text}</span>
+      <progress aria-label="History download" max=${p.expected} .value=${p.phase === 'receiving' ? p.received : p.expected}></progress>
+    </div>`;
+  }
 
   /** Runs an edit, delete or reaction; a failure shows in the view's alert. */
   private async change(action: () => Promise<void>): Promise<void> {

@@ -24,6 +24,21 @@ describe('framing', () => {
     }
   });
 
+  it('tells which document a frame part-way in is for, and how far it has come', () => {
+    const chunks = chunkFrame(encodeFrame({ kind: FrameKinds.sync, doc, payload: payloadOf(MAX_CHUNK * 4) }));
+    const r = new Reassembler();
+    expect(r.partial()).toBeNull();
+    r.push(chunks[0]!);
+    const first = r.partial()!;
+    expect(Array.from(first.doc!)).toEqual(Array.from(doc));
+    expect(first.expected).toBe(2 + doc.length + MAX_CHUNK * 4);
+    expect(first.received).toBeGreaterThan(0);
+    r.push(chunks[1]!);
+    expect(r.partial()!.received).toBeGreaterThan(first.received);
+    for (const c of chunks.slice(2)) r.push(c);
+    expect(r.partial()).toBeNull();
+  });
+
   it('keeps frames apart when several arrive back to back', () => {
     const r = new Reassembler();
     const frames = [1, MAX_CHUNK * 2, 5].map((n, i) => encodeFrame({ kind: FrameKinds.awareness, doc, payload: payloadOf(n + i) }));

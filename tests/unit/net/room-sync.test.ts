@@ -56,7 +56,11 @@ async function connectedPair(): Promise<[Side, Side]> {
       link.close(reason);
     });
     let chain: Promise<void> = Promise.resolve();
-    link.events = { onFrame: (frame) => (chain = chain.then(() => room.handle(link, frame))) };
+    link.events = {
+      onFrame: (frame) => (chain = chain.then(() => room.handle(link, frame))),
+      // As the mesh does: a large frame part-way in counts toward this room's progress.
+      onPartial: (partial) => room.noteIncoming(link, partial.received, partial.expected),
+    };
     cleanups.push(() => {
       room.destroy();
       awareness.destroy();
@@ -87,6 +91,30 @@ describe('room sync', () => {
     expect(Math.max(...a.transport.sentSizes)).toBeLessThanOrEqual(MAX_CHUNK);
     expect(a.violations).toEqual([]);
     expect(b.violations).toEqual([]);
+  });
+
+  it('reports a large history arriving, then being checked, then done', async () => {
+    const [a, b] = await connectedPair();
+    const me = a.synced.account.device.id;
+    await a.synced.writer.appendEvents(Array.from({ length: 2000 }, (_, j) => createEvent({ kind: 'message', text: `message ${j} ${'x'.repeat(500)}` }, me, tick())), null);
+    const seen: Array<ReturnType<RoomSync['progress']>> = [];
+    b.room.events = { onProgress: () => seen.push(b.room.progress()) };
+    a.room.attach(a.link);
+    b.room.attach(b.link);
+    await settle(a.transport, b.transport);
+    expect(texts(b.synced).length).toBe(2000);
+    const receiving = seen.filter((p) => p?.phase === 'receiving');
+    expect(receiving.length).toBeGreaterThan(0);
+    expect(receiving[0]!.received).toBeLessThan(receiving[0]!.expected);
+    expect(receiving[0]!.expected).toBeGreaterThan(1_000_000);
+    expect(seen.some((p) => p?.phase === 'checking')).toBe(true);
+    expect(seen.at(-1)).toBeNull();
+    expect(b.room.progress()).toBeNull();
+    // Small live updates are not "history": no progress for them.
+    seen.length = 0;
+    await say(a.synced, 'small');
+    await settle(a.transport, b.transport);
+    expect(seen).toEqual([]);
   });
 
   it('sends live updates both ways and acknowledges them', async () => {
