@@ -258,6 +258,11 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     return this.adopt(randomBytes(SECRET_BYTES), { title, kind: 'group' });
   }
 
+  /** The conversation an invite link opens (throws, like `join`, on a damaged link). */
+  async inviteTopic(invite: string): Promise<Topic> {
+    return (await deriveConversationKeys(parseInvite(invite))).topic;
+  }
+
   /** Joins from an invite link or its fragment; throws InvalidInviteError for bad text. */
   async join(invite: string): Promise<ConversationSession> {
     return this.adopt(parseInvite(invite), { title: '', kind: 'group' });

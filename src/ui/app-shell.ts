@@ -241,8 +241,9 @@ export class ParleyApp extends LitElement {
     this.pendingLink = null;
     try {
       if (link.kind === 'invite') {
-        const session = await this.client.join(link.text);
-        location.hash = conversationHref(session.id);
+        // Show the conversation at once: it says that its history is loading, then arriving.
+        location.hash = conversationHref(await this.client.inviteTopic(link.text));
+        await this.client.join(link.text);
       } else {
         await this.client.contacts.add(link.text);
         location.hash = CONTACTS_HREF;

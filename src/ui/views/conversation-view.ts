@@ -181,9 +181,16 @@ export class ConversationView extends LitElement {
     void this.pwaCtx.value?.offerNotifications();
   };
 
-  /** A long history arriving from a peer: how much is in, then that it is being checked. */
+  /**
+   * A long operation on the history: loading it from this device, or receiving it from a
+   * peer (how much is in, then that its signatures are being checked).
+   */
   private renderHistoryProgress(s: ConversationSession) {
     const p = s.historyProgress();
+    if (!p && !s.ready) {
+      // The newest messages (cached) are on screen; the stored document is still loading.
+      return html`<div class="history" role="status"><span>Loading older messages…</span><progress aria-label="Loading history"></progress></div>`;
+    }
     if (!p) return nothing;
     const mb = (n: number) => (n / 1e6).toFixed(1);
     const text = p.phase === 'receiving' ? `Receiving history… ${mb(p.received)} of ${mb(p.expected)} MB` : 'Checking the signatures of the history…';
