@@ -5,17 +5,9 @@
  * `Error` message from `JSON.parse`, because V8 quotes part of the input in it.
  */
 
-/** Primitive-only structured fields for one log line. */
-export type LogFields = Readonly<Record<string, string | number | boolean>>;
+import type { LogFields, Logger } from '../src/core/logger.js';
 
-export interface Logger {
-  /** Routine lifecycle events (start, stop). */
-  info(message: string, fields?: LogFields): void;
-  /** Something a client did wrong or an unusual but handled condition. */
-  warn(message: string, fields?: LogFields): void;
-  /** A fault in the server itself (a handler threw, a listener failed). */
-  error(message: string, fields?: LogFields): void;
-}
+export type { LogFields, Logger } from '../src/core/logger.js';
 
 /**
  * One JSON line per event on the given stream (stderr by default, because stdout is kept
