@@ -53,7 +53,12 @@ export type ClientMessage =
   /** The opaque presence ids this socket stands for (replaces the previous set). */
   | { readonly type: 'presence'; readonly ids: readonly string[] }
   /** Presence ids to report on now and on every change (replaces the previous set). */
-  | { readonly type: 'presence-watch'; readonly ids: readonly string[] };
+  | { readonly type: 'presence-watch'; readonly ids: readonly string[] }
+  /** Asks for this socket's relay address (docs/protocol.md §1.2). */
+  | { readonly type: 'relay-bind' }
+  /** Follows one mailbox: `id` must be the hex SHA-256 of `token`. One mailbox per message. */
+  | { readonly type: 'mailbox-watch'; readonly id: string; readonly token: string }
+  | { readonly type: 'mailbox-unwatch'; readonly id: string };
 
 /** Online state of one opaque presence id. */
 export interface PresenceState {
@@ -68,7 +73,53 @@ export type ServerMessage =
   | { readonly type: 'publish'; readonly topic: string; readonly data: unknown; readonly clients: number }
   | { readonly type: 'challenge'; readonly nonce: string }
   | { readonly type: 'registered'; readonly key: string }
-  | { readonly type: 'presence-state'; readonly states: readonly PresenceState[] };
+  | { readonly type: 'presence-state'; readonly states: readonly PresenceState[] }
+  /** This socket's relay address: other sockets send relay frames to it. */
+  | { readonly type: 'relay-bound'; readonly addr: string }
+  /** A relay frame named an address that no socket holds (any more). */
+  | { readonly type: 'relay-gone'; readonly addr: string }
+  /** Entry `seq` was appended to mailbox `id`, which this socket follows. */
+  | { readonly type: 'mailbox-notice'; readonly id: string; readonly seq: number };
+
+/** A relay address: 16 random bytes as 32 lowercase hex characters, chosen by the server. */
+export const RELAY_ADDR = /^[0-9a-f]{32}$/;
+/** Mailbox ids are hex SHA-256 of the bearer token (see wire/mailbox). */
+const MAILBOX_ID = /^[0-9a-f]{64}$/;
+const MAILBOX_TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Binary relay frames (docs/protocol.md §1.2): `[RELAY_FRAME_TAG][16-byte address][payload]`.
+ * Client to server the address is the destination; server to client, the source.
+ */
+export const RELAY_FRAME_TAG = 0x01;
+export const RELAY_ADDR_BYTES = 16;
+export const RELAY_HEADER_BYTES = 1 + RELAY_ADDR_BYTES;
+
+export interface RelayFrame {
+  /** Destination (client → server) or source (server → client), 32 hex characters. */
+  readonly addr: string;
+  readonly payload: Uint8Array;
+}
+
+const hexByte = (b: number): string => (b < 16 ? '0' : '') + b.toString(16);
+
+/** Encodes a relay frame; throws on an address that is not 32 hex characters. */
+export function encodeRelayFrame(addr: string, payload: Uint8Array): Uint8Array {
+  if (!RELAY_ADDR.test(addr)) throw new TypeError('relay address must be 32 lowercase hex characters');
+  const out = new Uint8Array(RELAY_HEADER_BYTES + payload.length);
+  out[0] = RELAY_FRAME_TAG;
+  for (let i = 0; i < RELAY_ADDR_BYTES; i++) out[1 + i] = parseInt(addr.slice(2 * i, 2 * i + 2), 16);
+  out.set(payload, RELAY_HEADER_BYTES);
+  return out;
+}
+
+/** Decodes a relay frame; null for a wrong tag or a short header. Never throws. */
+export function decodeRelayFrame(bytes: Uint8Array): RelayFrame | null {
+  if (bytes.length < RELAY_HEADER_BYTES || bytes[0] !== RELAY_FRAME_TAG) return null;
+  let addr = '';
+  for (let i = 1; i < RELAY_HEADER_BYTES; i++) addr += hexByte(bytes[i]!);
+  return { addr, payload: bytes.subarray(RELAY_HEADER_BYTES) };
+}
 
 /**
  * Presence ids are derived by clients from secrets the server never sees (one per
@@ -130,6 +181,15 @@ export function parseClientMessage(text: string): ParseResult<ClientMessage> {
       if (!msg.ids.every((id) => typeof id === 'string' && PRESENCE_ID.test(id))) return fail('each presence id must be 32 hex characters');
       return { ok: true, value: { type: msg.type, ids: msg.ids as string[] } };
     }
+    case 'relay-bind':
+      return { ok: true, value: { type: 'relay-bind' } };
+    case 'mailbox-watch':
+      if (typeof msg.id !== 'string' || !MAILBOX_ID.test(msg.id)) return fail('mailbox-watch needs a 64-hex mailbox id');
+      if (typeof msg.token !== 'string' || !MAILBOX_TOKEN.test(msg.token)) return fail('mailbox-watch needs a 32-byte base64url token');
+      return { ok: true, value: { type: 'mailbox-watch', id: msg.id, token: msg.token } };
+    case 'mailbox-unwatch':
+      if (typeof msg.id !== 'string' || !MAILBOX_ID.test(msg.id)) return fail('mailbox-unwatch needs a 64-hex mailbox id');
+      return { ok: true, value: { type: 'mailbox-unwatch', id: msg.id } };
     case 'register':
       if (typeof msg.key !== 'string' || !KEY.test(msg.key)) return fail('register needs a 32-byte base64url key');
       if (typeof msg.sig !== 'string' || !SIG.test(msg.sig)) return fail('register needs a 64-byte base64url signature');
@@ -158,6 +218,12 @@ export function parseServerMessage(text: string): ParseResult<ServerMessage> {
         ((s as PresenceState).lastSeen === null || typeof (s as PresenceState).lastSeen === 'number'),
     );
     return { ok: true, value: { type: 'presence-state', states } };
+  }
+  if ((msg.type === 'relay-bound' || msg.type === 'relay-gone') && typeof msg.addr === 'string' && RELAY_ADDR.test(msg.addr)) {
+    return { ok: true, value: { type: msg.type, addr: msg.addr } };
+  }
+  if (msg.type === 'mailbox-notice' && typeof msg.id === 'string' && MAILBOX_ID.test(msg.id) && typeof msg.seq === 'number' && Number.isSafeInteger(msg.seq) && msg.seq > 0) {
+    return { ok: true, value: { type: 'mailbox-notice', id: msg.id, seq: msg.seq } };
   }
   if (msg.type === 'publish' && isValidTopic(msg.topic)) {
     const clients = typeof msg.clients === 'number' ? msg.clients : 0;
