@@ -6,7 +6,7 @@
 import { MailboxLimits } from '../src/core/wire/mailbox.js';
 import { MAX_PRESENCE_IDS, SignalingLimits } from '../src/core/wire/signaling.js';
 import { ConfigError } from './errors.js';
-import { parseIceServers, validateIceServers, type IceServer } from './ice-servers.js';
+import { parseIceServers, validateIceServers, type IceServer } from './http/ice-servers.js';
 import { createStreamLogger, type Logger } from './logger.js';
 
 /** Limits and timings of the WebSocket signaling endpoint. */
@@ -44,7 +44,7 @@ export interface SignalConfig {
   readonly maxPresenceEntries: number;
 }
 
-/** The blind mailbox (ARCHITECTURE §6, §7). Defaults come from the shared `MailboxLimits`. */
+/** The blind mailbox (docs/architecture.md §6, §7). Defaults come from the shared `MailboxLimits`. */
 export interface MailboxConfig {
   /** Largest single sealed entry (POST body); larger uploads are cut with 413. */
   readonly maxEntryBytes: number;
@@ -60,7 +60,7 @@ export interface MailboxConfig {
   readonly mailboxMaxPageBytes: number;
 }
 
-/** Web Push wake-ups (ARCHITECTURE §6, §7). */
+/** Web Push wake-ups (docs/architecture.md §6, §7). */
 export interface PushConfig {
   /** VAPID `sub` claim: a `mailto:` or `https:` contact for push services. */
   readonly vapidSubject: string;
@@ -124,7 +124,7 @@ export const DEFAULT_PUSH_ENDPOINT_HOSTS: readonly string[] = [
 /** What callers pass: any subset, the rest comes from {@link defaultConfig}. */
 export type ParleyServerInit = Partial<ParleyServerConfig>;
 
-/** The defaults of ARCHITECTURE §6; `logger` writes JSON lines to stderr. */
+/** The defaults of docs/architecture.md §6; `logger` writes JSON lines to stderr. */
 export function defaultConfig(): ParleyServerConfig {
   return {
     port: 8787,

@@ -1,5 +1,5 @@
 /**
- * Typed errors for the server (ARCHITECTURE §9: errors are classes with a `cause`), so the
+ * Typed errors for the server (docs/architecture.md §9: errors are classes with a `cause`), so the
  * entry point can tell a bad configuration (exit with a message) from a failed start.
  */
 
@@ -21,7 +21,7 @@ export class ServerStartError extends Error {
   }
 }
 
-/** The VAPID key file exists but cannot be used; never silently replaced (see vapid-keys.ts). */
+/** The VAPID key file exists but cannot be used; never silently replaced (see push/vapid-keys.ts). */
 export class VapidKeyError extends Error {
   override readonly name = 'VapidKeyError';
 

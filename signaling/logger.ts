@@ -1,5 +1,5 @@
 /**
- * Server logging. The server is blind (ARCHITECTURE §1): logs carry counts, close codes and
+ * Server logging. The server is blind (docs/architecture.md §1): logs carry counts, close codes and
  * error codes only. Fields are restricted to primitives so a caller cannot hand a message
  * object (with its `data`) to the logger by accident, and nothing here ever stringifies an
  * `Error` message from `JSON.parse`, because V8 quotes part of the input in it.

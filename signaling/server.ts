@@ -7,27 +7,28 @@ import { createServer } from 'node:http';
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SIGNAL_PATH } from '../src/core/wire/signaling.js';
-import { apiConfigRoute, apiNotFoundRoute } from './api-config.js';
+import { apiConfigRoute, apiNotFoundRoute } from './http/api-config.js';
 import { resolveConfig, type ParleyServerConfig, type ParleyServerInit } from './config.js';
 import { ServerStartError } from './errors.js';
-import { healthRoutes } from './health.js';
-import { createRequestListener, respondText, type Route } from './http-router.js';
+import { healthRoutes } from './http/health.js';
+import { createRequestListener, respondText, type Route } from './http/router.js';
 import { DeliveryMetrics, SignalMetrics, type DeliveryStats, type SignalStats } from './metrics.js';
-import { createSignalHub, refuseUpgrade } from './signal-hub.js';
-import { staticFilesRoute } from './static-files.js';
-import { MemoryTopicBus } from './topic-bus.js';
+import { createSignalHub, refuseUpgrade } from './signal/hub.js';
+import { staticFilesRoute } from './http/static-files.js';
+import { MemoryTopicBus } from './signal/topic-bus.js';
 import { openServerDatabase, type ServerDatabase } from './database.js';
-import { createRegistrar } from './device-registry.js';
-import { startMailboxPurge } from './mailbox-purge.js';
-import { mailboxRoute } from './mailbox-route.js';
-import { createSqliteMailboxStore } from './mailbox-sqlite.js';
-import { createSqlitePresenceStore } from './presence-store.js';
-import { PresenceRegistry } from './presence-registry.js';
-import { pushRoutes } from './push-route.js';
-import { createWebPushSender } from './push-sender.js';
-import { createSqlitePushSubscriptionStore } from './push-subscription-store.js';
-import { createHttpPushTransport } from './push-transport.js';
-import { loadOrCreateVapidKeys } from './vapid-keys.js';
+import { createSqliteDeviceStore } from './signal/device-sqlite.js';
+import { createRegistrar } from './signal/registrar.js';
+import { startMailboxPurge } from './mailbox/purge.js';
+import { mailboxRoute } from './mailbox/route.js';
+import { createSqliteMailboxStore } from './mailbox/mailbox-sqlite.js';
+import { createSqlitePresenceStore } from './presence/presence-sqlite.js';
+import { PresenceRegistry } from './presence/registry.js';
+import { pushRoutes } from './push/route.js';
+import { createWebPushSender } from './push/sender.js';
+import { createSqlitePushSubscriptionStore } from './push/subscription-sqlite.js';
+import { createHttpPushTransport } from './push/transport.js';
+import { loadOrCreateVapidKeys } from './push/vapid-keys.js';
 
 export interface ParleyServer {
   /** The bound port (the OS-chosen one when the config said 0). */
@@ -85,7 +86,7 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
   const bus = new MemoryTopicBus();
   const vapid = loadOrCreateVapidKeys(config.dataDir);
   const db = openServerDatabase(config.dataDir);
-  const registrar = createRegistrar(db);
+  const registrar = createRegistrar(createSqliteDeviceStore(db));
   const presence = new PresenceRegistry({
     store: createSqlitePresenceStore(db),
     flushMs: config.presenceFlushMs,

@@ -4,7 +4,7 @@ import { MailboxLimits } from '../../../src/core/wire/mailbox.js';
 import { SignalingLimits } from '../../../src/core/wire/signaling.js';
 import { configFromEnv, DEFAULT_PUSH_ENDPOINT_HOSTS, resolveConfig } from '../../../signaling/config.js';
 import { ConfigError } from '../../../signaling/errors.js';
-import { parseIceServers } from '../../../signaling/ice-servers.js';
+import { parseIceServers } from '../../../signaling/http/ice-servers.js';
 
 describe('config', () => {
   it('defaults follow ARCHITECTURE §6 and the shared SignalingLimits', () => {

@@ -4,7 +4,7 @@
  * scheduler and randomness: a whole retry sequence runs without waiting.
  */
 import { describe, expect, it } from 'vitest';
-import { classifyPushStatus, deliverWithRetry, parseRetryAfter, retryDelayMs, type AttemptResult, type RetryPolicy, type Scheduler } from '../../../signaling/push-retry.js';
+import { classifyPushStatus, deliverWithRetry, parseRetryAfter, retryDelayMs, type AttemptResult, type RetryPolicy, type Scheduler } from '../../../signaling/push/retry.js';
 
 const POLICY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 1000, maxDelayMs: 60_000 };
 const NOW = Date.parse('2026-03-01T12:00:00Z');

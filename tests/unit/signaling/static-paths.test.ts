@@ -1,6 +1,6 @@
 /** Path decoding rules of the static file route (pure functions). */
 import { describe, expect, it } from 'vitest';
-import { mimeTypeFor, safeSegments } from '../../../signaling/static-files.js';
+import { mimeTypeFor, safeSegments } from '../../../signaling/http/static-files.js';
 
 describe('safeSegments', () => {
   it.each([

@@ -1,5 +1,5 @@
 /**
- * The mailbox storage seam (ARCHITECTURE §9: interfaces at the seams). The HTTP route owns
+ * The mailbox storage seam (docs/architecture.md §9: interfaces at the seams). The HTTP route owns
  * the protocol (auth, parsing, status codes); a store owns durability, sequence numbers,
  * quotas and expiry. The SQLite implementation lives in `mailbox-sqlite.ts`.
  *

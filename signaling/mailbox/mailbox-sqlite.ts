@@ -11,8 +11,8 @@
  * back completely, and with WAL + `synchronous=FULL` a returned append survives `kill -9`.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import type { ServerDatabase } from './database.js';
-import { migrate } from './database.js';
+import type { ServerDatabase } from '../database.js';
+import { migrate } from '../database.js';
 import { MailboxQuotaError, MailboxSnapshotError, type MailboxStore, type StoredMailboxEntry } from './mailbox-store.js';
 
 const MIGRATIONS: readonly string[] = [

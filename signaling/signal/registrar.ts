@@ -4,8 +4,8 @@
  * name, no identity link, no contacts.
  */
 import { randomBytes, webcrypto } from 'node:crypto';
-import { registrationText } from '../src/core/wire/signaling.js';
-import type { ServerDatabase } from './database.js';
+import { registrationText } from '../../src/core/wire/signaling.js';
+import type { DeviceStore } from './device-store.js';
 
 export interface Registrar {
   /** A fresh single-use nonce for one socket. */
@@ -16,11 +16,7 @@ export interface Registrar {
   count(): number;
 }
 
-export function createRegistrar(db: ServerDatabase): Registrar {
-  const upsert = db.prepare(
-    'INSERT INTO devices (key, first_seen, last_seen) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET last_seen = excluded.last_seen',
-  );
-  const count = db.prepare('SELECT count(*) AS n FROM devices');
+export function createRegistrar(devices: DeviceStore): Registrar {
   return {
     challenge: () => randomBytes(32).toString('base64url'),
     async register(nonce, key, sig, now) {
@@ -31,9 +27,9 @@ export function createRegistrar(db: ServerDatabase): Registrar {
       } catch {
         return false;
       }
-      upsert.run(key, now, now);
+      devices.record(key, now);
       return true;
     },
-    count: () => (count.get() as { n: number }).n,
+    count: () => devices.count(),
   };
 }

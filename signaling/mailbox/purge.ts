@@ -3,7 +3,7 @@
  * the disk back. One unref'd timer, so an idle server can still exit, and `stop()` waits
  * for a running purge so the database is never closed under it.
  */
-import type { Logger } from './logger.js';
+import type { Logger } from '../logger.js';
 import type { MailboxStore } from './mailbox-store.js';
 
 export interface MailboxPurger {

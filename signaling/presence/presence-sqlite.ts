@@ -1,16 +1,7 @@
-/**
- * Last-seen times of opaque presence ids, persisted so they survive a restart. Nothing
- * else is stored: the id (a hash the server cannot invert) and one timestamp.
- */
-import type { ServerDatabase } from './database.js';
-import { migrate } from './database.js';
-
-export interface PresenceStore {
-  /** Stored last-seen times for those of `ids` that have one. */
-  lastSeen(ids: readonly string[]): Map<string, number>;
-  /** Records last-seen times (never moving one backwards), all in one transaction. */
-  record(entries: ReadonlyMap<string, number>): void;
-}
+/** {@link PresenceStore} on the server's SQLite database: one row per id that went offline. */
+import type { ServerDatabase } from '../database.js';
+import { migrate } from '../database.js';
+import type { PresenceStore } from './presence-store.js';
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE presence_last_seen (

@@ -6,12 +6,12 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { WebSocket, type RawData } from 'ws';
-import { CloseCodes, parseClientMessage, SignalingLimits, type ClientMessage } from '../src/core/wire/signaling.js';
-import type { SignalConfig } from './config.js';
-import type { SignalMetrics } from './metrics.js';
-import { TokenBucket } from './rate-limit.js';
-import type { Registrar } from './device-registry.js';
-import type { PresenceClient, PresenceRegistry } from './presence-registry.js';
+import { CloseCodes, parseClientMessage, SignalingLimits, type ClientMessage } from '../../src/core/wire/signaling.js';
+import type { SignalConfig } from '../config.js';
+import type { SignalMetrics } from '../metrics.js';
+import { TokenBucket } from '../rate-limit.js';
+import type { Registrar } from './registrar.js';
+import type { PresenceSocket, PresenceRegistry } from '../presence/registry.js';
 import type { TopicBus, TopicSubscriber } from './topic-bus.js';
 
 /** Limits one socket needs from the server configuration. */
@@ -72,7 +72,7 @@ function rejectionCode(text: string): number {
   return CloseCodes.malformed;
 }
 
-export class SignalSocket implements TopicSubscriber, PresenceClient {
+export class SignalSocket implements TopicSubscriber, PresenceSocket {
   private readonly topics = new Set<string>();
   private readonly bucket: TokenBucket;
   /**

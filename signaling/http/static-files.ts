@@ -14,7 +14,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { allowGetHead, respondText, type Route } from './http-router.js';
+import { allowGetHead, respondText, type Route } from './router.js';
 
 const MIME_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',

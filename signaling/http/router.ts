@@ -4,7 +4,7 @@
  * appending a route to the list in `server.ts`; nothing else changes.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { Logger } from './logger.js';
+import type { Logger } from '../logger.js';
 
 /** Parsed request target shared by all routes, so each does not re-parse it. */
 export interface RouteContext {

@@ -9,12 +9,12 @@
  * route recomputes it (`mailboxIdOf`) and compares.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MAILBOX_ID_PATTERN, MAILBOX_PATH, MailboxLimits, mailboxIdOf } from '../src/core/wire/mailbox.js';
-import { intQueryParam, parseIntValue, singleHeader } from './api-params.js';
-import { BodyAbortedError, BodyTooLargeError, readBody, refuseTooLarge } from './http-body.js';
-import { respondApiError, respondJson, type Route } from './http-router.js';
+import { MAILBOX_ID_PATTERN, MAILBOX_PATH, MailboxLimits, mailboxIdOf } from '../../src/core/wire/mailbox.js';
+import { intQueryParam, parseIntValue, singleHeader } from '../http/params.js';
+import { BodyAbortedError, BodyTooLargeError, readBody, refuseTooLarge } from '../http/body.js';
+import { respondApiError, respondJson, type Route } from '../http/router.js';
 import { MailboxQuotaError, MailboxSnapshotError, type MailboxStore } from './mailbox-store.js';
-import type { DeliveryMetrics } from './metrics.js';
+import type { DeliveryMetrics } from '../metrics.js';
 
 const PREFIX = `${MAILBOX_PATH}/`;
 const ALLOWED = 'GET, POST, DELETE';

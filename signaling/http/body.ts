@@ -1,11 +1,11 @@
 /**
- * Request bodies read with a hard byte cap (ARCHITECTURE §1.3). The cap is enforced on the
+ * Request bodies read with a hard byte cap (docs/architecture.md §1). The cap is enforced on the
  * stream, not on `Content-Length` alone: a chunked upload, or one that lies about its
  * length, is cut as soon as one byte too many arrives, so a client can never make the
  * server hold more than `maxBytes` plus one network chunk.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { respondApiError } from './http-router.js';
+import { respondApiError } from './router.js';
 
 /** The body exceeded its cap (declared or streamed). Nothing of it was kept. */
 export class BodyTooLargeError extends Error {

@@ -3,7 +3,7 @@
  * environment variable, so it is validated at start-up: a typo there would otherwise show
  * up much later as peers that silently fail to connect across NATs.
  */
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../errors.js';
 
 /** One entry of `RTCConfiguration.iceServers`. */
 export interface IceServer {

@@ -1,5 +1,5 @@
 /**
- * Retry policy for Web Push deliveries (ARCHITECTURE §6: 404/410 delete the subscription,
+ * Retry policy for Web Push deliveries (docs/architecture.md §6: 404/410 delete the subscription,
  * 429/5xx are retried with backoff). Pure logic: the clock, the timer and the randomness
  * are injected, so tests step through a whole retry sequence without waiting.
  *

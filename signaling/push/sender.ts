@@ -1,5 +1,5 @@
 /**
- * Web Push wake-ups after mailbox appends (ARCHITECTURE §6, §7). `notify` returns at once:
+ * Web Push wake-ups after mailbox appends (docs/architecture.md §6, §7). `notify` returns at once:
  * the append's 201 never waits for push services. Each (subscription, mailbox) pair has at
  * most one delivery pending; further appends while it is pending only raise the seq it
  * carries (the service worker fetches everything after its cursor anyway), so a busy
@@ -13,12 +13,12 @@
  */
 import { setMaxListeners } from 'node:events';
 import webpush from 'web-push';
-import { encodePushPayload } from '../src/core/wire/push.js';
-import type { Logger } from './logger.js';
-import type { DeliveryMetrics } from './metrics.js';
-import { deliverWithRetry, systemScheduler, type RetryPolicy, type Scheduler } from './push-retry.js';
-import type { PushSubscriptionStore, StoredPushSubscription } from './push-subscription-store.js';
-import type { PushAttemptResult, PushRequest, PushTransport } from './push-transport.js';
+import { encodePushPayload } from '../../src/core/wire/push.js';
+import type { Logger } from '../logger.js';
+import type { DeliveryMetrics } from '../metrics.js';
+import { deliverWithRetry, systemScheduler, type RetryPolicy, type Scheduler } from './retry.js';
+import type { PushSubscriptionStore, StoredPushSubscription } from './subscription-store.js';
+import type { PushAttemptResult, PushRequest, PushTransport } from './transport.js';
 import type { VapidKeys } from './vapid-keys.js';
 
 export interface PushSender {

@@ -11,7 +11,7 @@
  * - mailboxes: at most MAX_MAILBOXES_PER_SUBSCRIPTION, each proven by its token.
  */
 import { createHash, ECDH } from 'node:crypto';
-import { MAILBOX_ID_PATTERN, mailboxIdOf } from '../src/core/wire/mailbox.js';
+import { MAILBOX_ID_PATTERN, mailboxIdOf } from '../../src/core/wire/mailbox.js';
 
 /** Longest accepted endpoint URL; real ones (FCM, Mozilla, Apple, WNS) are well under 1 KiB. */
 export const MAX_ENDPOINT_LENGTH = 2048;

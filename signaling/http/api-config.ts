@@ -2,7 +2,7 @@
  * `GET /api/config`: client settings that depend on the deployment, today the ICE
  * servers. Browsers fetch it at start so one build works behind any TURN setup.
  */
-import { getRoute, respondJson, type Route } from './http-router.js';
+import { getRoute, respondJson, type Route } from './router.js';
 import type { IceServer } from './ice-servers.js';
 
 export function apiConfigRoute(iceServers: readonly IceServer[]): Route {

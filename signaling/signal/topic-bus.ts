@@ -1,5 +1,5 @@
 /**
- * Topic registry behind a small interface, so a Redis-backed bus (ARCHITECTURE §6,
+ * Topic registry behind a small interface, so a Redis-backed bus (docs/architecture.md §6,
  * scale-out) can replace the in-memory one without touching socket handling.
  *
  * The bus serialises each publish once and hands the same bytes to every receiver: a

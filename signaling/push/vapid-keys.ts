@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, fsyncSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import webpush from 'web-push';
-import { VapidKeyError } from './errors.js';
+import { VapidKeyError } from '../errors.js';
 
 export interface VapidKeys {
   /** Uncompressed P-256 public key (65 bytes), base64url: what `GET /api/push/vapid` returns. */

@@ -6,12 +6,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CloseCodes } from '../src/core/wire/signaling.js';
-import type { SignalConfig } from './config.js';
-import type { SignalMetrics, SignalStats } from './metrics.js';
-import { SignalSocket } from './signal-socket.js';
-import type { Registrar } from './device-registry.js';
-import type { PresenceRegistry } from './presence-registry.js';
+import { CloseCodes } from '../../src/core/wire/signaling.js';
+import type { SignalConfig } from '../config.js';
+import type { SignalMetrics, SignalStats } from '../metrics.js';
+import { SignalSocket } from './socket.js';
+import type { Registrar } from './registrar.js';
+import type { PresenceRegistry } from '../presence/registry.js';
 import type { TopicBus } from './topic-bus.js';
 
 export interface SignalHubOptions {

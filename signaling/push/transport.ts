@@ -10,8 +10,8 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { singleHeader } from './api-params.js';
-import type { AttemptResult } from './push-retry.js';
+import { singleHeader } from '../http/params.js';
+import type { AttemptResult } from './retry.js';
 
 /** A request as `web-push`'s `generateRequestDetails` prepares it. */
 export interface PushRequest {

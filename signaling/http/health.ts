@@ -2,8 +2,8 @@
  * Operational endpoints: `GET /healthz` for load balancers and `GET /metrics` for
  * Prometheus. They expose counts only, never topics or payloads.
  */
-import { getRoute, respond, respondJson, type Route } from './http-router.js';
-import { renderPrometheus, type DeliveryMetrics, type DeliveryStats, type SignalMetrics, type SignalStats } from './metrics.js';
+import { getRoute, respond, respondJson, type Route } from './router.js';
+import { renderPrometheus, type DeliveryMetrics, type DeliveryStats, type SignalMetrics, type SignalStats } from '../metrics.js';
 
 export interface HealthSources {
   /** Current gauges, read on every request. */

@@ -1,5 +1,5 @@
 /**
- * Who is online, by opaque presence id (ARCHITECTURE §1, §6). A socket says which ids it
+ * Who is online, by opaque presence id (docs/architecture.md §1, §6). A socket says which ids it
  * stands for (`presence`) and which it wants reports about (`presence-watch`); both replace
  * that socket's previous set. An id is online while at least one socket holds it. Watchers
  * get `presence-state` at once for what they ask and again on every online/offline change
@@ -13,13 +13,16 @@
  * Memory: ≤ MAX_PRESENCE_IDS held plus as many watched per socket, and `maxEntries` in
  * total across sockets. Logs carry counts only.
  */
-import type { PresenceState } from '../src/core/wire/signaling.js';
-import type { Logger } from './logger.js';
-import type { DeliveryMetrics } from './metrics.js';
+import type { PresenceState } from '../../src/core/wire/signaling.js';
+import type { Logger } from '../logger.js';
+import type { DeliveryMetrics } from '../metrics.js';
 import type { PresenceStore } from './presence-store.js';
 
-/** Something that receives `presence-state` frames: a signaling socket in practice. */
-export interface PresenceClient {
+/**
+ * A signaling socket as the registry sees it: it holds and watches ids, and receives
+ * `presence-state` frames. (Not the client-side presence client in `src/net`.)
+ */
+export interface PresenceSocket {
   /** UTF-8 JSON text frame; returns false when not sent. Must not throw. */
   deliver(frame: Buffer): boolean;
 }
@@ -59,8 +62,8 @@ const MAX_PENDING = 10_000;
 export class PresenceRegistry {
   /** id → number of clients holding it; present only while > 0. */
   private readonly holders = new Map<string, number>();
-  private readonly watchers = new Map<string, Set<PresenceClient>>();
-  private readonly clients = new Map<PresenceClient, ClientSets>();
+  private readonly watchers = new Map<string, Set<PresenceSocket>>();
+  private readonly clients = new Map<PresenceSocket, ClientSets>();
   /** Last-seen times not yet on disk; read before the store. */
   private readonly pending = new Map<string, number>();
   private entries = 0;
@@ -84,7 +87,7 @@ export class PresenceRegistry {
   }
 
   /** Makes `ids` the exact set `client` stands for; watchers of ids that changed state are told. */
-  hold(client: PresenceClient, ids: ReadonlySet<string>): PresenceUpdate {
+  hold(client: PresenceSocket, ids: ReadonlySet<string>): PresenceUpdate {
     if (this.closed) return { ok: true, added: 0, states: [] };
     const sets = this.setsOf(client);
     const added = [...ids].filter((id) => !sets.held.has(id));
@@ -108,7 +111,7 @@ export class PresenceRegistry {
   }
 
   /** Makes `ids` the exact set `client` watches; returns their current states. */
-  watch(client: PresenceClient, ids: ReadonlySet<string>): PresenceUpdate {
+  watch(client: PresenceSocket, ids: ReadonlySet<string>): PresenceUpdate {
     if (this.closed) return { ok: true, added: 0, states: [] };
     const sets = this.setsOf(client);
     const added = [...ids].filter((id) => !sets.watched.has(id));
@@ -130,7 +133,7 @@ export class PresenceRegistry {
   }
 
   /** The client is gone: its ids are released (watchers told) and its watches dropped. */
-  release(client: PresenceClient): void {
+  release(client: PresenceSocket): void {
     const sets = this.clients.get(client);
     if (sets === undefined || this.closed) return;
     this.clients.delete(client);
@@ -182,7 +185,7 @@ export class PresenceRegistry {
     this.flush();
   }
 
-  private setsOf(client: PresenceClient): ClientSets {
+  private setsOf(client: PresenceSocket): ClientSets {
     let sets = this.clients.get(client);
     if (sets === undefined) {
       sets = { held: new Set(), watched: new Set() };
@@ -209,7 +212,7 @@ export class PresenceRegistry {
     return true;
   }
 
-  private unwatch(client: PresenceClient, sets: ClientSets, id: string): void {
+  private unwatch(client: PresenceSocket, sets: ClientSets, id: string): void {
     sets.watched.delete(id);
     this.entries--;
     this.watches--;
@@ -221,15 +224,15 @@ export class PresenceRegistry {
   /** One `presence-state` frame per watcher, holding only the ids it watches. */
   private report(changed: readonly PresenceState[]): void {
     if (changed.length === 0) return;
-    const perClient = new Map<PresenceClient, PresenceState[]>();
+    const perSocket = new Map<PresenceSocket, PresenceState[]>();
     for (const state of changed) {
       for (const client of this.watchers.get(state.id) ?? []) {
-        const list = perClient.get(client);
+        const list = perSocket.get(client);
         if (list) list.push(state);
-        else perClient.set(client, [state]);
+        else perSocket.set(client, [state]);
       }
     }
-    for (const [client, states] of perClient) {
+    for (const [client, states] of perSocket) {
       if (client.deliver(Buffer.from(JSON.stringify({ type: 'presence-state', states }), 'utf8'))) this.opts.metrics.presenceReports++;
     }
   }

@@ -1,33 +1,8 @@
-/**
- * Push subscriptions and which mailboxes each follows, behind a small interface, with the
- * SQLite implementation. A subscription row holds what sending needs (endpoint, p256dh,
- * auth) and nothing about its owner; `push_follows` links it to opaque mailbox ids.
- */
-import type { ServerDatabase } from './database.js';
-import { migrate } from './database.js';
-import type { PushSubscriptionRecord } from './push-subscription-input.js';
-
-/** A stored subscription with its row id. */
-export interface StoredPushSubscription extends PushSubscriptionRecord {
-  /** Row id, stable while the endpoint stays registered. */
-  readonly id: number;
-}
-
-export interface PushSubscriptionStore {
-  /**
-   * Registers the subscription (keyed by endpoint) and makes `mailboxes` the exact set it
-   * follows, replacing the previous set, in one transaction.
-   */
-  upsert(subscription: PushSubscriptionRecord, mailboxes: readonly string[], now: number): Promise<void>;
-  /** Forgets the subscription with this endpoint hash; false when there was none. */
-  removeByEndpointHash(endpointHash: string): Promise<boolean>;
-  /** Forgets the subscription with this id (its push service said 404/410). */
-  removeById(id: number): Promise<boolean>;
-  /** Every subscription following `mailbox`. */
-  followers(mailbox: string): Promise<StoredPushSubscription[]>;
-  /** Stored subscriptions, for metrics and tests. */
-  count(): Promise<number>;
-}
+/** {@link PushSubscriptionStore} on the server's SQLite database. */
+import type { ServerDatabase } from '../database.js';
+import { migrate } from '../database.js';
+import type { PushSubscriptionRecord } from './subscription-input.js';
+import type { PushSubscriptionStore } from './subscription-store.js';
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE push_subscriptions (

@@ -3,14 +3,14 @@
  *   GET    /api/push/vapid         → 200 { publicKey }
  *   POST   /api/push/subscription  → 201 { mailboxes }   (400 malformed, 403 bad token, 413 too big)
  *   DELETE /api/push/subscription  → 204                 (also when it was not registered)
- * Bodies are JSON read with a hard cap; validation lives in `push-subscription-input.ts`.
+ * Bodies are JSON read with a hard cap; validation lives in `subscription-input.ts`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PUSH_PATH } from '../src/core/wire/push.js';
-import { BodyAbortedError, BodyTooLargeError, readBody, refuseTooLarge } from './http-body.js';
-import { respondApiError, respondJson, type Route } from './http-router.js';
-import { endpointHash, parseSubscriptionRequest, parseUnsubscribeRequest, type EndpointPolicy } from './push-subscription-input.js';
-import type { PushSubscriptionStore } from './push-subscription-store.js';
+import { PUSH_PATH } from '../../src/core/wire/push.js';
+import { BodyAbortedError, BodyTooLargeError, readBody, refuseTooLarge } from '../http/body.js';
+import { respondApiError, respondJson, type Route } from '../http/router.js';
+import { endpointHash, parseSubscriptionRequest, parseUnsubscribeRequest, type EndpointPolicy } from './subscription-input.js';
+import type { PushSubscriptionStore } from './subscription-store.js';
 
 /** 1,000 mailboxes of ~140 bytes of JSON each plus the subscription fit comfortably. */
 export const MAX_SUBSCRIPTION_BODY_BYTES = 256 * 1024;
