@@ -143,6 +143,20 @@ export class ParleyUser {
   }
 
   /**
+   * The texts of every message in the open conversation's timeline, in timeline order
+   * (for comparing exact lists: nothing lost, nothing doubled).
+   */
+  async timelineTexts(): Promise<string[]> {
+    return this.page.evaluate(() => {
+      const app = document.querySelector('parley-app') as unknown as {
+        client: { get(id: string): { timeline: { entries: { kind: string; text: string }[] } } | undefined };
+      };
+      const id = /^#\/c\/([0-9a-f]+)$/.exec(location.hash)?.[1] ?? '';
+      return (app.client.get(id)?.timeline.entries ?? []).filter((e) => e.kind === 'message').map((e) => e.text);
+    });
+  }
+
+  /**
    * Appends `count` messages authored by this user straight into the open conversation's
    * log, in batches, the way a long-lived conversation would have accumulated them. Used to
    * build large histories quickly; the sync under test is untouched.

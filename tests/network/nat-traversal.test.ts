@@ -1,0 +1,135 @@
+/**
+ * The network lab (tests/network/lab/topology.ts): Alice and Bob in their own homes behind
+ * NAT routers, each in their own Chromium, the real server on the lab's internet. Every case
+ * has them meet through an invite link and exchange messages both ways, then asserts the path
+ * their WebRTC stacks chose (selected ICE candidate pair from getStats) and, where the product
+ * promises one, how fast the first reply comes.
+ */
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { peerConnections, type SelectedPair } from './lab/browsers.js';
+import { exchangeMany, meet, pingPong } from './lab/conversation.js';
+import { withScene, type Scene } from './lab/scene.js';
+import { SERVER_ORIGIN, TURN_PORT, TURN_SECRET } from './lab/services.js';
+import { TURN_IP, type HomeSpec } from './lab/topology.js';
+
+const coneHomes: HomeSpec[] = [
+  { nat: 'cone', computers: 1 },
+  { nat: 'cone', computers: 1 },
+];
+const symmetricHomes: HomeSpec[] = [
+  { nat: 'symmetric', computers: 1 },
+  { nat: 'symmetric', computers: 1 },
+];
+/** An operator's own STUN server (coturn) in ICE_SERVERS. */
+const coturnStun = { ICE_SERVERS: JSON.stringify([{ urls: `stun:${TURN_IP}:${TURN_PORT}` }]) };
+
+/** coturn `use-auth-secret` credentials, as a server holding the secret hands them out. */
+function turnRestCredentials(): { username: string; credential: string } {
+  const username = `${Math.floor(Date.now() / 1000) + 3600}:lab`;
+  return { username, credential: createHmac('sha1', TURN_SECRET).update(username).digest('base64') };
+}
+
+/** Each side's selected pair, once both have one (bounded wait). */
+async function selectedPairs(scene: Scene, timeoutMs = 10_000): Promise<{ alice: SelectedPair[]; bob: SelectedPair[] }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [alice, bob] = await Promise.all([peerConnections(scene.alice.page), peerConnections(scene.bob.page)]);
+    if ((alice.selected.length > 0 && bob.selected.length > 0) || Date.now() > deadline) return { alice: alice.selected, bob: bob.selected };
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const path = (pairs: readonly SelectedPair[]): string[] => pairs.map((p) => `${p.local.type}↔${p.remote.type}`);
+
+/** Figures for README's table; vitest prints them with the case. */
+function record(what: string, figures: object): void {
+  console.log(`[network lab] ${what}: ${JSON.stringify(figures)}`);
+}
+
+describe('network lab', () => {
+  it('both computers in one home connect host to host', async () => {
+    await withScene({ homes: [{ nat: 'cone', computers: 2 }] }, async (scene) => {
+      await meet(scene, SERVER_ORIGIN);
+      const timing = await pingPong(scene, 20_000);
+      const pairs = await selectedPairs(scene);
+      record('one home, defaults', { ...timing, alice: path(pairs.alice), bob: path(pairs.bob) });
+      expect(path(pairs.alice)).toEqual(['host↔host']);
+      expect(path(pairs.bob)).toEqual(['host↔host']);
+    });
+  });
+
+  it('cone NATs with an operator STUN server in ICE_SERVERS connect directly, srflx to srflx', async () => {
+    await withScene({ homes: coneHomes, coturn: true, serverEnv: coturnStun }, async (scene) => {
+      await meet(scene, SERVER_ORIGIN);
+      const timing = await pingPong(scene, 20_000);
+      const pairs = await selectedPairs(scene);
+      record('cone NATs, coturn STUN in ICE_SERVERS', { ...timing, alice: path(pairs.alice), bob: path(pairs.bob) });
+      expect(path(pairs.alice)).toEqual(['srflx↔srflx']);
+      expect(path(pairs.bob)).toEqual(['srflx↔srflx']);
+      // The public addresses are the routers' WAN addresses: the path really crosses both NATs.
+      expect(pairs.alice[0]!.remote.address).toBe(scene.lab.homes[1]!.publicIp);
+      expect(pairs.bob[0]!.remote.address).toBe(scene.lab.homes[0]!.publicIp);
+    });
+  });
+
+  it('cone NATs with the defaults: no message arrives (no STUN server is configured)', async () => {
+    await withScene({ homes: coneHomes }, async (scene) => {
+      await meet(scene, SERVER_ORIGIN);
+      await expect(pingPong(scene, 15_000)).rejects.toThrow(/Timeout/);
+      const pairs = await selectedPairs(scene, 0);
+      record('cone NATs, defaults', { delivered: 'not in 15 s', alice: path(pairs.alice), bob: path(pairs.bob) });
+      expect(pairs).toEqual({ alice: [], bob: [] });
+    });
+  });
+
+  it('symmetric NATs with a STUN server: no message arrives', async () => {
+    await withScene({ homes: symmetricHomes, coturn: true, serverEnv: coturnStun }, async (scene) => {
+      await meet(scene, SERVER_ORIGIN);
+      await expect(pingPong(scene, 15_000)).rejects.toThrow(/Timeout/);
+      const pairs = await selectedPairs(scene, 0);
+      record('symmetric NATs, coturn STUN in ICE_SERVERS', { delivered: 'not in 15 s', alice: path(pairs.alice), bob: path(pairs.bob) });
+      expect(pairs).toEqual({ alice: [], bob: [] });
+    });
+  });
+
+  it('symmetric NATs with coturn (REST credentials) connect through TURN relay candidates', async () => {
+    const ice = JSON.stringify([{ urls: `turn:${TURN_IP}:${TURN_PORT}?transport=udp`, ...turnRestCredentials() }]);
+    await withScene({ homes: symmetricHomes, coturn: true, serverEnv: { ICE_SERVERS: ice } }, async (scene) => {
+      await meet(scene, SERVER_ORIGIN);
+      const timing = await pingPong(scene, 20_000);
+      const pairs = await selectedPairs(scene);
+      record('symmetric NATs, coturn TURN', { ...timing, alice: path(pairs.alice), bob: path(pairs.bob) });
+      expect(pairs.alice).toHaveLength(1);
+      expect(pairs.bob).toHaveLength(1);
+      // One allocation suffices: the measured path is Alice's relay ↔ Bob's peer-reflexive
+      // mapping (or the mirror), since a permission on the relay covers a whole IP address.
+      for (const pair of [...pairs.alice, ...pairs.bob]) {
+        const relayEnd = [pair.local, pair.remote].find((end) => end.type === 'relay');
+        expect(relayEnd, `${pair.local.type}↔${pair.remote.type}`).toBeDefined();
+        expect(relayEnd!.address).toBe(TURN_IP);
+      }
+    });
+  });
+
+  it('5% packet loss on both routers: 30 messages each way arrive, none lost or doubled', async () => {
+    const lossy = coneHomes.map((h) => ({ ...h, loss: 0.05 }));
+    await withScene({ homes: lossy, coturn: true, serverEnv: coturnStun }, async (scene) => {
+      await meet(scene, SERVER_ORIGIN);
+      const timing = await pingPong(scene, 30_000);
+      const started = performance.now();
+      const result = await exchangeMany(scene, 30, 60_000);
+      const pairs = await selectedPairs(scene);
+      record('cone NATs, 5% loss each way on both routers', { ...timing, exchange: Math.round(performance.now() - started), alice: path(pairs.alice), bob: path(pairs.bob) });
+      const sorted = (list: readonly string[]): string[] => [...list].sort();
+      expect(sorted(result.alice)).toEqual(sorted(result.expected));
+      expect(sorted(result.bob)).toEqual(sorted(result.expected));
+      // Each author's messages in the order they were sent, on both screens.
+      for (const who of ['from Alice', 'from Bob']) {
+        const inOrder = result.expected.filter((t) => t.startsWith(who));
+        expect(result.alice.filter((t) => t.startsWith(who))).toEqual(inOrder);
+        expect(result.bob.filter((t) => t.startsWith(who))).toEqual(inOrder);
+      }
+    });
+  });
+});
