@@ -1,13 +1,27 @@
 /**
  * Runs the storage contract against the real IndexedDB stores inside Chromium. Bundled by
- * the e2e test and evaluated in a page; each case gets its own fresh database.
+ * the e2e test and evaluated in a page; each case gets its own fresh database. Also pins the
+ * y-indexeddb layout that `store/doc-updates.ts` reads and writes directly.
  */
 import { IdbAccountStore, IdbConversationStore, IdbOutboxStore, openAppDatabase } from '../../src/store/app-db.js';
+import { IdbDocStore } from '../../src/store/doc-store.js';
+import { IdbMailboxStateStore } from '../../src/store/mailbox-state.js';
+import { IdbSettingsStore } from '../../src/store/settings-store.js';
+import { docLayoutCases } from './doc-layout.js';
 import { storeContractCases } from './store-contract.js';
 
 export interface CaseResult {
   readonly name: string;
   readonly error: string | null;
+}
+
+async function attempt(name: string, run: () => Promise<void>): Promise<CaseResult> {
+  try {
+    await run();
+    return { name, error: null };
+  } catch (error) {
+    return { name, error: String((error as Error).stack ?? error) };
+  }
 }
 
 export async function runStoreContract(): Promise<CaseResult[]> {
@@ -16,13 +30,19 @@ export async function runStoreContract(): Promise<CaseResult[]> {
   for (const c of storeContractCases) {
     const db = await openAppDatabase(`parley-contract-${Date.now()}-${n++}`);
     try {
-      await c.run({ accounts: new IdbAccountStore(db), conversations: new IdbConversationStore(db), outbox: new IdbOutboxStore(db) });
-      results.push({ name: c.name, error: null });
-    } catch (error) {
-      results.push({ name: c.name, error: String((error as Error).stack ?? error) });
+      const stores = {
+        accounts: new IdbAccountStore(db),
+        conversations: new IdbConversationStore(db),
+        outbox: new IdbOutboxStore(db),
+        docs: new IdbDocStore(),
+        mailboxState: new IdbMailboxStateStore(db),
+        settings: new IdbSettingsStore(db),
+      };
+      results.push(await attempt(c.name, () => c.run(stores)));
     } finally {
       db.close();
     }
   }
+  for (const c of docLayoutCases) results.push(await attempt(c.name, c.run));
   return results;
 }

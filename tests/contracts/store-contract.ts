@@ -1,17 +1,25 @@
 /**
- * The storage contract every implementation must meet (ARCHITECTURE §9: shared contract
- * suites). Plain async functions with their own assertions and no test-runner imports, so
- * the same cases run in Node against the in-memory stores and in Chromium against IndexedDB.
+ * The storage contract every implementation must meet (docs/architecture.md §9: one contract
+ * suite per seam). Plain async functions with their own assertions and no test-runner
+ * imports, so the same cases run in Node against the in-memory stores and in Chromium against
+ * IndexedDB. Every store seam of `src/store` is covered: account, conversations, outbox,
+ * documents, mailbox progress and device settings.
  */
+import * as Y from 'yjs';
 import type { UnsignedEvent } from '../../src/core/events.js';
 import type { DeviceId, EventId, Topic } from '../../src/core/ids.js';
 import { createAccount } from '../../src/client/account.js';
-import type { AccountStore, ConversationStore, OutboxEntry, OutboxStore } from '../../src/store/types.js';
+import type { MailboxStateStore } from '../../src/store/mailbox-state.js';
+import type { SettingsStore } from '../../src/store/settings-store.js';
+import type { AccountStore, ConversationStore, DocStore, OutboxEntry, OutboxStore } from '../../src/store/types.js';
 
 export interface Stores {
   readonly accounts: AccountStore;
   readonly conversations: ConversationStore;
   readonly outbox: OutboxStore;
+  readonly docs: DocStore;
+  readonly mailboxState: MailboxStateStore;
+  readonly settings: SettingsStore;
 }
 
 export interface ContractCase {
@@ -103,4 +111,94 @@ export const storeContractCases: ContractCase[] = [
       check((stored!.event as { text: string }).text === 'text 8', 'stored copy is independent');
     },
   },
+  {
+    name: 'docs: a document closed and opened again has every update, and names are separate',
+    async run({ docs }) {
+      const name = uniqueName('a');
+      const first = new Y.Doc();
+      const persisted = docs.open(name, first);
+      await persisted.whenLoaded;
+      // Many small writes, not awaited one by one: the store keeps them as they happen.
+      for (let i = 0; i < 200; i++) first.getArray<number>('log').insert(i, [i]);
+      first.getMap('meta').set('title', 'Zoë');
+      await settle();
+      await persisted.destroy();
+      const again = new Y.Doc();
+      const reopened = docs.open(name, again);
+      await reopened.whenLoaded;
+      check(again.getArray('log').length === 200 && again.getArray('log').get(199) === 199, `log length ${again.getArray('log').length}`);
+      check(again.getMap('meta').get('title') === 'Zoë', 'map value read back');
+      await reopened.destroy();
+      const other = new Y.Doc();
+      const otherStore = docs.open(uniqueName('b'), other);
+      await otherStore.whenLoaded;
+      check(other.getArray('log').length === 0, 'another name starts empty');
+      await otherStore.destroy();
+    },
+  },
+  {
+    name: 'docs: clear deletes a document, and writes after reopening are kept',
+    async run({ docs }) {
+      const name = uniqueName('c');
+      const doc = new Y.Doc();
+      const p = docs.open(name, doc);
+      await p.whenLoaded;
+      doc.getArray<string>('log').insert(0, ['gone']);
+      await settle();
+      await p.destroy();
+      await docs.clear(name);
+      const fresh = new Y.Doc();
+      const q = docs.open(name, fresh);
+      await q.whenLoaded;
+      check(fresh.getArray('log').length === 0, 'cleared document is empty');
+      fresh.getArray<string>('log').insert(0, ['kept']);
+      await settle();
+      await q.destroy();
+      const last = new Y.Doc();
+      const r = docs.open(name, last);
+      await r.whenLoaded;
+      check(last.getArray('log').toArray().join() === 'kept', `after clear: ${last.getArray('log').toArray().join()}`);
+      await r.destroy();
+    },
+  },
+  {
+    name: 'mailbox progress: empty until put, read back exactly, per mailbox',
+    async run({ mailboxState }) {
+      const a = 'a'.repeat(64);
+      const b = 'b'.repeat(64);
+      const empty = await mailboxState.get(a);
+      check(empty.id === a && empty.readSeq === 0 && empty.sentState === null && empty.snapshotSeq === 0, 'unknown mailbox starts empty');
+      await mailboxState.put({ id: a, readSeq: 7, sentState: new Uint8Array([1, 2, 3]), snapshotSeq: 5 });
+      const got = await mailboxState.get(a);
+      check(got.readSeq === 7 && got.snapshotSeq === 5 && got.sentState instanceof Uint8Array && [...got.sentState].join() === '1,2,3', 'progress read back');
+      check((await mailboxState.get(b)).readSeq === 0, 'mailboxes are separate');
+      await mailboxState.put({ ...got, readSeq: 9 });
+      check((await mailboxState.get(a)).readSeq === 9, 'put replaces');
+    },
+  },
+  {
+    name: 'settings: defaults, then what was put; unread counts add up and clear per conversation',
+    async run({ settings }) {
+      check((await settings.get()).notificationPreviews === true, 'previews on by default');
+      await settings.put({ notificationPreviews: false, pushEndpointHash: 'f'.repeat(64) });
+      const got = await settings.get();
+      check(got.notificationPreviews === false && got.pushEndpointHash === 'f'.repeat(64), 'settings read back');
+      check(Object.keys(await settings.unread()).length === 0, 'no unread at first');
+      await settings.addUnread(T1, 2);
+      await settings.addUnread(T1, 3);
+      const both = await settings.addUnread(T2, 1);
+      check(both[T1] === 5 && both[T2] === 1, `counts: ${JSON.stringify(both)}`);
+      const left = await settings.clearUnread(T1);
+      check(left[T1] === undefined && left[T2] === 1, `after clear: ${JSON.stringify(left)}`);
+      check(JSON.stringify(await settings.clearUnread(T1)) === JSON.stringify({ [T2]: 1 }), 'clearing twice is harmless');
+      check((await settings.unread())[T2] === 1, 'unread read back');
+    },
+  },
 ];
+
+let nameCounter = 0;
+/** Document names unique across runs, so a browser profile reused by a test never collides. */
+const uniqueName = (tag: string): string => `contract-${tag}-${Date.now().toString(36)}-${(nameCounter++).toString(36)}`;
+
+/** Lets stores that write asynchronously (y-indexeddb) start their writes. */
+const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));

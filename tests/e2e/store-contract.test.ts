@@ -1,5 +1,5 @@
 /**
- * The IndexedDB stores meet the storage contract, in real Chromium (ARCHITECTURE §9). The
+ * The IndexedDB stores meet the storage contract, in real Chromium (docs/architecture.md §9). The
  * contract module is bundled with Vite and run inside a page of the app's origin.
  */
 import type { Browser } from 'playwright-core';
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppServer, type AppServer } from '../helpers/app-server.js';
 import { launchChromium } from '../helpers/browser.js';
 import { bundleForBrowser } from '../helpers/bundle.js';
+import { docLayoutCases } from '../contracts/doc-layout.js';
 import { storeContractCases } from '../contracts/store-contract.js';
 
 let browser: Browser;
@@ -24,14 +25,14 @@ afterAll(async () => {
   await app?.close();
 });
 
-describe('IndexedDB stores: storage contract', () => {
+describe('IndexedDB stores: storage contract and y-indexeddb layout', () => {
   it('passes every contract case in Chromium', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${app.url}/healthz`);
     await page.addScriptTag({ content: bundle });
     const results = await page.evaluate(() => (window as unknown as { contract: { runStoreContract(): Promise<{ name: string; error: string | null }[]> } }).contract.runStoreContract());
-    expect(results.map((r) => r.name)).toEqual(storeContractCases.map((c) => c.name));
+    expect(results.map((r) => r.name)).toEqual([...storeContractCases, ...docLayoutCases].map((c) => c.name));
     expect(results.filter((r) => r.error !== null)).toEqual([]);
     await context.close();
   });
