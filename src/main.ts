@@ -15,6 +15,7 @@ import { IdbMailboxStateStore } from './store/mailbox-state.js';
 import { IdbSettingsStore } from './store/settings-store.js';
 import { PwaController } from './pwa/pwa-controller.js';
 import { IdbDocStore } from './store/doc-store.js';
+import type { Logger } from './core/logger.js';
 import './ui/app-shell.js';
 
 export interface AppConfig {
@@ -48,6 +49,13 @@ function deviceLabel(): string {
   return `${browser} on ${os}`;
 }
 
+/** The page's log lines go to the browser console (the composition root chooses). */
+const consoleLogger: Logger = {
+  info: (message, fields) => console.info(`parley: ${message}`, fields ?? ''),
+  warn: (message, fields) => console.warn(`parley: ${message}`, fields ?? ''),
+  error: (message, fields) => console.error(`parley: ${message}`, fields ?? ''),
+};
+
 async function boot(): Promise<void> {
   const app = document.querySelector('parley-app') ?? document.body.appendChild(document.createElement('parley-app'));
   const config = await loadConfig();
@@ -79,6 +87,7 @@ async function boot(): Promise<void> {
     mesh,
     appUrl: config.appUrl,
     deviceLabel: deviceLabel(),
+    logger: consoleLogger,
     mailbox: {
       client: new MailboxClient(config.serverUrl),
       progress: new IdbMailboxStateStore(db),

@@ -1,58 +1,39 @@
 /**
- * One open conversation: its signed document, timeline, presence and the local send path.
- *
- * Send path (ARCHITECTURE §7): the event goes to the outbox (strict durability) and, in
- * parallel, is signed and applied to the doc, so peers and the screen see it at once. It is
- * *acknowledged* — shown as saved — only when the outbox commit completes. Keeping the
- * fsync out of the send→render path does not weaken the guarantee: an event whose commit
- * never completed was never shown as saved. On start-up, outbox entries the doc lacks are
- * signed again for their new placement and applied.
+ * One open conversation: its signed document and timeline, composed from parts that each
+ * own one concern (src/client/conversation/):
+ * - `SendPipeline`: outbox, signing and delivery states of this device's writes;
+ * - `MailboxBinding`: the blind mailbox for members who are offline;
+ * - `TypingState`: presence and typing over awareness;
+ * - `MemberView`: names, identities and presence ids of the members.
+ * The session folds events into the timeline and is the one object the UI holds.
  */
 import { ObservableV2 } from 'lib0/observable';
-import { Awareness } from 'y-protocols/awareness';
-import * as Y from 'yjs';
+import type { Awareness } from 'y-protocols/awareness';
+import type * as Y from 'yjs';
 import { conversationSchema } from '../core/authorship/schema.js';
 import { fromBase64Url, toBase64Url } from '../core/bytes.js';
-import { createEvent, nextTimestamp, type EventDraft, type UnsignedEvent } from '../core/events.js';
+import type { UnsignedEvent } from '../core/events.js';
 import type { DeviceId, EventId, Topic } from '../core/ids.js';
 import type { IdentityId, VerifyKeyCache } from '../core/identity/keys.js';
 import { inviteUrl } from '../core/invite.js';
-import { presenceId, type ConversationKeys } from '../core/keys.js';
+import type { ConversationKeys } from '../core/keys.js';
+import { Disposables } from '../core/lifecycle.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import { SyncedDoc } from '../core/synced-doc.js';
 import { Timeline, type TimelineEntry } from '../core/timeline.js';
 import type { HistoryProgress, RoomSync } from '../net/room-sync.js';
 import type { Account, ConversationRecord, OutboxStore, PersistedDoc, RecentMessage } from '../store/types.js';
-import { mailboxIdOf } from '../core/wire/mailbox.js';
-import type { MailboxClient } from '../net/mailbox-client.js';
-import { MailboxCourier } from '../net/mailbox-courier.js';
-import type { MailboxStateStore } from '../store/mailbox-state.js';
-import { DeliveryTracker, type DeliveryState } from './delivery.js';
-import { MailboxSync } from './mailbox-sync.js';
+import { MailboxBinding, type MailboxParts } from './conversation/mailbox-binding.js';
+import { MemberView } from './conversation/member-view.js';
+import { SendPipeline } from './conversation/send-pipeline.js';
+import { TypingState } from './conversation/typing.js';
+import type { DeliveryState } from './delivery.js';
+import type { MailboxSync } from './mailbox-sync.js';
 import { SendFailedError } from './errors.js';
-import { LOCAL_ORIGIN, SyncedDoc } from '../core/synced-doc.js';
 
 export { LOCAL_ORIGIN } from '../core/synced-doc.js';
-const TYPING_TTL_MS = 4_000;
-/**
- * Origin of this device's read-cursor records. They sync to peers but do not trigger a
- * mailbox append of their own: otherwise every member's cursor update would append an
- * entry that moves everyone else's cursor, forever.
- */
-const READ_ORIGIN = Symbol('parley-read');
-/** Read cursors are rewritten at most this often. */
-const READ_RECORD_EVERY_MS = 30_000;
-
-/** A member device's signed note of how far it has read the mailbox. */
-interface ReadRecord {
-  readonly type: 'read';
-  readonly mailboxSeq?: number;
-}
-
-export interface PresenceState {
-  readonly device: DeviceId;
-  readonly name: string;
-  /** When the user last typed, ms since epoch; 0 when not typing. */
-  readonly typingAt: number;
-}
+export type { MailboxParts } from './conversation/mailbox-binding.js';
+export type { PresenceState } from './conversation/typing.js';
 
 export type SessionEvents = {
   /** Timeline, members, delivery states or presence changed. */
@@ -74,41 +55,25 @@ export interface SessionParts {
   readonly isBlocked: (identity: IdentityId) => boolean;
   /** The blind mailbox, for members who are offline; absent in tests that do not need it. */
   readonly mailbox?: MailboxParts;
-}
-
-export interface MailboxParts {
-  readonly client: MailboxClient;
-  readonly progress: MailboxStateStore;
-  /** SHA-256 hex of this device's push endpoint, if it has one. */
-  readonly exclude: () => string | undefined;
-  /** The mailbox is unreachable: ask for a Background Sync. */
-  readonly onOffline: () => void;
+  readonly logger?: Logger;
 }
 
 export class ConversationSession extends ObservableV2<SessionEvents> {
   readonly synced: SyncedDoc;
   readonly timeline = new Timeline();
-  /** Presence uses its own client id, so the doc's client id is not revealed before it writes. */
-  readonly awareness = new Awareness(new Y.Doc());
-  readonly delivery = new DeliveryTracker();
+  readonly members: MemberView;
+  readonly sender: SendPipeline;
+  private readonly typing: TypingState;
+  private binding: MailboxBinding | null = null;
   private persisted: PersistedDoc | null = null;
   private sync: RoomSync | null = null;
-  /** Mailbox carrier for this conversation, once open. */
-  mailbox: MailboxSync | null = null;
-  /** The newest state vector each member device acknowledged over a data channel. */
-  private readonly ackedBy = new Map<string, Map<number, number>>();
-  private lastReadRecordAt = 0;
-  private trimmedTo = 0;
-  /** Names of the cached recent messages' authors, until member records are loaded. */
-  private readonly cachedNames = new Map<string, string>();
+  private readonly disposables = new Disposables();
   private markLoaded: () => void = () => undefined;
   /** Resolves once the stored document is loaded and this device is a member. */
   readonly loaded: Promise<void> = new Promise((resolve) => (this.markLoaded = resolve));
   private isLoaded = false;
   private peers = 0;
   private revisionCount = 0;
-  private typingTimer: ReturnType<typeof setTimeout> | null = null;
-  private readonly unobserve: () => void;
   record: ConversationRecord;
 
   constructor(private readonly parts: SessionParts) {
@@ -121,14 +86,26 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
         ? (identity: IdentityId) => identity === me || identity === peer
         : (identity: IdentityId) => !parts.isBlocked(identity);
     this.synced = new SyncedDoc({ account: parts.account, schema: conversationSchema(admits), keys: parts.verifyKeys, now: parts.now, admitsPeer: (p) => !parts.isBlocked(p.identity) });
-    this.unobserve = this.synced.log.observe((events) => this.onEvents(events));
-    this.synced.directory.onChange(() => this.changed());
-    this.awareness.setLocalState({ device: parts.account.device.id, name: parts.account.name, typingAt: 0 } satisfies PresenceState);
-    this.awareness.on('change', () => this.changed());
+    this.members = new MemberView({ account: parts.account, directory: this.synced.directory, log: this.synced.log, presenceKey: () => parts.keys });
+    this.typing = new TypingState(parts.account.device.id, parts.account.name, parts.now);
+    this.sender = new SendPipeline({
+      conversation: parts.record.id,
+      device: parts.account.device.id,
+      outbox: parts.outbox,
+      synced: this.synced,
+      now: parts.now,
+      latestAt: () => this.timeline.latestAt,
+      changed: () => this.changed(),
+      failed: (error) => this.emit('error', [error]),
+      logger: parts.logger ?? silentLogger,
+    });
+    this.disposables.add(this.synced.log.observe((events) => this.onEvents(events)));
+    this.disposables.add(this.synced.directory.onChange(() => this.changed()));
+    this.typing.onChange(() => this.changed());
     // The newest messages from the last session, shown before the document loads; the real
     // events carry the same ids, so loading them changes nothing on screen.
     const recent = parts.record.recent ?? [];
-    for (const m of recent) this.cachedNames.set(m.author, m.name);
+    this.members.rememberNames(recent);
     if (recent.length > 0) {
       this.timeline.add(recent.map((m) => ({ id: m.id as EventId, kind: 'message' as const, author: m.author as DeviceId, at: m.at, text: m.text })));
     }
@@ -139,19 +116,18 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     return this.isLoaded;
   }
 
-  /** The newest messages, for the conversation record's cache. */
-  recentMessages(count = 30): RecentMessage[] {
-    const out: RecentMessage[] = [];
-    const entries = this.timeline.entries;
-    for (let i = entries.length - 1; i >= 0 && out.length < count; i--) {
-      const e = entries[i]!;
-      if (e.kind === 'message' && !e.deleted) out.push({ id: e.id, author: e.author, name: this.memberName(e.author), at: e.at, text: e.text.slice(0, 2000) });
-    }
-    return out.reverse();
-  }
-
   get doc(): Y.Doc {
     return this.synced.doc;
+  }
+
+  /** The keys the conversation syncs under now (topic, signaling, mailbox, proof, presence). */
+  get keys(): ConversationKeys {
+    return this.parts.keys;
+  }
+
+  /** Presence and typing (awareness), synced with peers but never stored. */
+  get awareness(): Awareness {
+    return this.typing.awareness;
   }
 
   /** Increments on every change; views pass it down so components re-render. */
@@ -167,27 +143,53 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     return this.parts.account.device.id;
   }
 
+  get isDirect(): boolean {
+    return this.record.kind === 'direct';
+  }
+
+  get peerCount(): number {
+    return this.peers;
+  }
+
   get inviteLink(): string {
     return inviteUrl(this.parts.appUrl, secretOf(this.record));
   }
 
-  private readonly presenceIds = new Map<string, Promise<string>>();
+  /** The mailbox carrier, once the document is open (absent without a mailbox). */
+  get mailbox(): MailboxSync | null {
+    return this.binding?.sync ?? null;
+  }
+
+  /** The blind mailbox id (hex) and its bearer token. */
+  get mailboxCredential(): { id: string; token: string } | null {
+    return this.binding?.credential ?? MailboxBinding.credentialOf(this.parts.keys);
+  }
+
+  get title(): string {
+    if (this.record.title) return this.record.title;
+    const names = this.members.othersNames();
+    return names.length > 0 ? names.join(', ') : 'New conversation';
+  }
+
+  /** The newest messages, for the conversation record's cache. */
+  recentMessages(count = 30): RecentMessage[] {
+    const out: RecentMessage[] = [];
+    const entries = this.timeline.entries;
+    for (let i = entries.length - 1; i >= 0 && out.length < count; i--) {
+      const e = entries[i]!;
+      if (e.kind === 'message' && !e.deleted) out.push({ id: e.id, author: e.author, name: this.memberName(e.author), at: e.at, text: e.text.slice(0, 2000) });
+    }
+    return out.reverse();
+  }
 
   /** The opaque id under which an identity is online in this conversation. */
   presenceIdOf(identity: IdentityId): Promise<string> {
-    let id = this.presenceIds.get(identity);
-    if (!id) this.presenceIds.set(identity, (id = presenceId(this.parts.keys, identity)));
-    return id;
+    return this.members.presenceIdOf(identity);
   }
 
   /** Identities of the other members (any of their devices), not revoked. */
   otherIdentities(): Set<IdentityId> {
-    const out = new Set<IdentityId>();
-    for (const [device, member] of this.synced.directory.members()) {
-      const identity = member.cert.identity.sign;
-      if (identity !== this.parts.account.identity.sign && !this.synced.directory.revocation(device)) out.add(identity);
-    }
-    return out;
+    return this.members.otherIdentities();
   }
 
   /** Identities with a device syncing with us right now. */
@@ -200,49 +202,23 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     return out;
   }
 
-  /** The blind mailbox id (hex) and its bearer token. */
-  get mailboxCredential(): { id: string; token: string } | null {
-    const id = mailboxIdOf(this.parts.keys.mailboxToken);
-    return id ? { id, token: this.parts.keys.mailboxToken } : null;
-  }
-
-  get isDirect(): boolean {
-    return this.record.kind === 'direct';
-  }
-
-  get peerCount(): number {
-    return this.peers;
-  }
-
-  get title(): string {
-    if (this.record.title) return this.record.title;
-    const names = new Set<string>();
-    for (const [device, member] of this.synced.directory.members()) {
-      if (member.cert.identity.sign !== this.parts.account.identity.sign) names.add(this.memberName(device));
-    }
-    return names.size > 0 ? [...names].join(', ') : 'New conversation';
-  }
-
   /** The name a device's signed member record gives (its identity's chosen name). */
   memberName(device: DeviceId): string {
-    if (device === this.me) return this.parts.account.name;
-    const record = this.synced.log.members.get(device);
-    return record?.name ?? this.cachedNames.get(device) ?? 'Someone';
+    return this.members.nameOf(device);
   }
 
   /** The avatar a device's member record carries, if any. */
   memberAvatar(device: DeviceId): string | undefined {
-    if (device === this.me) return this.parts.account.avatar;
-    return this.synced.log.members.get(device)?.avatar;
+    return this.members.avatarOf(device);
   }
 
   identityOf(device: DeviceId): IdentityId | null {
-    return this.synced.directory.identityOf(device);
+    return this.members.identityOf(device);
   }
 
   /** True for events written by any device of this user. */
   isMine(device: DeviceId): boolean {
-    return device === this.me || this.identityOf(device) === this.parts.account.identity.sign;
+    return this.members.isMine(device);
   }
 
   /**
@@ -266,20 +242,12 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   }
 
   deliveryState(id: EventId): DeliveryState {
-    return this.delivery.state(id);
+    return this.sender.state(id);
   }
 
   /** Names of others typing right now (awareness only; never stored, never on the server). */
   typingNames(now = this.parts.now()): string[] {
-    const names: string[] = [];
-    for (const [client, state] of this.awareness.getStates()) {
-      if (client === this.awareness.clientID) continue;
-      const p = state as Partial<PresenceState>;
-      if (typeof p.typingAt === 'number' && p.typingAt > 0 && now - p.typingAt < TYPING_TTL_MS && typeof p.device === 'string') {
-        names.push(this.memberName(p.device as DeviceId));
-      }
-    }
-    return names;
+    return this.typing.typingDevices(now).map((device) => this.memberName(device));
   }
 
   /** Loads stored state, re-applies unsent outbox entries, then starts syncing. */
@@ -288,10 +256,8 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     // Stored updates arrive as one transaction, which `observe` folds into the timeline.
     await persisted.whenLoaded;
     const joined = await this.synced.ensureMember(this.parts.account.name, this.parts.account.avatar);
-    await this.replayOutbox();
-    if (joined && !this.timeline.has(this.me as unknown as EventId) && !this.hasJoinEvent()) {
-      await this.appendLocal({ kind: 'join', name: this.parts.account.name });
-    }
+    await this.sender.replay();
+    if (joined && !this.hasJoinEvent()) await this.sender.append({ kind: 'join', name: this.parts.account.name });
     this.sync = attach(this);
     this.sync.events = {
       onPeers: (count) => {
@@ -299,14 +265,14 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
         this.changed();
       },
       onAck: (sv, device) => {
-        if (device) this.ackedBy.set(device, sv);
-        void this.retire(this.delivery.acknowledge(sv));
+        if (device) this.binding?.acknowledged(device, sv);
+        this.sender.acknowledge(sv);
       },
       onProgress: () => this.changed(),
     };
-    this.mailbox = this.createMailbox();
+    this.binding = this.createBinding();
     // Catching up with the mailbox runs in the background: the stored history is on screen.
-    void this.mailbox?.sync();
+    void this.binding?.sync.sync();
     this.isLoaded = true;
     this.markLoaded();
     this.changed();
@@ -319,7 +285,7 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     this.setTyping(false);
     // Writes go after the stored document and this device's member record.
     await this.loaded;
-    return this.appendLocal({ kind: 'message', text: body });
+    return this.sender.append({ kind: 'message', text: body });
   }
 
   /** Replaces the text of one of this device's messages; everyone sees it marked edited. */
@@ -329,14 +295,14 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     const entry = this.ownMessage(target);
     if (entry.text === body) return;
     await this.loaded;
-    await this.appendLocal({ kind: 'edit', target, text: body });
+    await this.sender.append({ kind: 'edit', target, text: body });
   }
 
   /** Deletes one of this device's messages for everyone (its text is gone from every timeline). */
   async remove(target: EventId): Promise<void> {
     this.ownMessage(target);
     await this.loaded;
-    await this.appendLocal({ kind: 'delete', target });
+    await this.sender.append({ kind: 'delete', target });
   }
 
   /** Adds this device's reaction with `emoji`, or withdraws it if it is there. */
@@ -345,29 +311,11 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     if (!entry || entry.kind !== 'message' || entry.deleted) throw new SendFailedError('That message is gone.');
     const on = !(entry.reactions.get(emoji)?.has(this.me) ?? false);
     await this.loaded;
-    await this.appendLocal({ kind: 'reaction', target, emoji, on });
-  }
-
-  /** Edits and deletes are the author device's own (the timeline ignores anyone else's). */
-  private ownMessage(target: EventId): TimelineEntry {
-    const entry = this.timeline.get(target);
-    if (!entry || entry.kind !== 'message' || entry.deleted) throw new SendFailedError('That message is gone.');
-    if (entry.author !== this.me) throw new SendFailedError('Only the device that wrote a message can change it.');
-    return entry;
+    await this.sender.append({ kind: 'reaction', target, emoji, on });
   }
 
   setTyping(typing: boolean): void {
-    if (this.typingTimer) clearTimeout(this.typingTimer);
-    this.typingTimer = null;
-    const state = this.awareness.getLocalState() as PresenceState | null;
-    if (!state) return;
-    if (typing) {
-      // Refresh at most every second, and clear automatically after the TTL.
-      if (this.parts.now() - state.typingAt > 1_000) this.awareness.setLocalState({ ...state, typingAt: this.parts.now() });
-      this.typingTimer = setTimeout(() => this.setTyping(false), TYPING_TTL_MS);
-    } else if (state.typingAt !== 0) {
-      this.awareness.setLocalState({ ...state, typingAt: 0 });
-    }
+    this.typing.set(typing);
   }
 
   /** Re-folds the timeline, e.g. after blocking someone whose events must disappear. */
@@ -379,74 +327,34 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   }
 
   override async destroy(): Promise<void> {
-    this.mailbox?.destroy();
-    if (this.typingTimer) clearTimeout(this.typingTimer);
-    this.unobserve();
-    this.awareness.destroy();
+    this.binding?.destroy();
+    this.disposables.dispose();
+    this.typing.destroy();
     await this.persisted?.destroy();
     this.synced.destroy();
     super.destroy();
   }
 
-  private createMailbox(): MailboxSync | null {
-    const m = this.parts.mailbox;
-    const id = mailboxIdOf(this.parts.keys.mailboxToken);
-    if (!m || !id) return null;
-    const courier = new MailboxCourier({
-      client: m.client,
-      id,
-      token: this.parts.keys.mailboxToken,
-      key: this.parts.keys.mailboxKey,
-      doc: this.doc,
-      authorize: (update) => this.synced.authorizer.authorize(update),
-      progress: m.progress,
-      exclude: m.exclude,
-    });
-    return new MailboxSync({
-      courier,
-      doc: this.doc,
-      undelivered: () => {
-        // Someone lacks this device's writes unless every other member device acknowledged them.
-        const mine = Y.getState(this.doc.store, this.doc.clientID);
-        let members = 0;
-        for (const [device] of this.synced.directory.members()) {
-          if (device === this.me || this.synced.directory.revocation(device)) continue;
-          members++;
-          if ((this.ackedBy.get(device)?.get(this.doc.clientID) ?? 0) < mine) return true;
-        }
-        // Nobody else yet: a later joiner may find only the mailbox.
-        return members === 0;
-      },
-      onDelivered: (state) => void this.retire(this.delivery.acknowledge(state)),
-      onRead: (readSeq) => void this.noteRead(readSeq),
-      onOffline: m.onOffline,
-      onError: (error) => this.emit('error', [error]),
-    });
+  /** Edits and deletes are the author device's own (the timeline ignores anyone else's). */
+  private ownMessage(target: EventId): TimelineEntry {
+    const entry = this.timeline.get(target);
+    if (!entry || entry.kind !== 'message' || entry.deleted) throw new SendFailedError('That message is gone.');
+    if (entry.author !== this.me) throw new SendFailedError('Only the device that wrote a message can change it.');
+    return entry;
   }
 
-  /**
-   * Publishes how far this device read the mailbox (a signed record in `reads`), and
-   * deletes entries once every member device has read them (ARCHITECTURE §7).
-   */
-  private async noteRead(readSeq: number): Promise<void> {
-    const reads = this.doc.getMap<ReadRecord>('reads');
-    const mine = reads.get(this.me)?.mailboxSeq ?? 0;
-    if (readSeq > mine && this.parts.now() - this.lastReadRecordAt >= READ_RECORD_EVERY_MS) {
-      this.lastReadRecordAt = this.parts.now();
-      await this.synced.writer.setRecord('reads', this.me, { type: 'read', by: this.me, at: this.parts.now(), mailboxSeq: readSeq }, READ_ORIGIN);
-    }
-    let everyone = Infinity;
-    let others = 0;
-    for (const [device] of this.synced.directory.members()) {
-      if (this.synced.directory.revocation(device)) continue;
-      if (device !== this.me) others++;
-      const seq = device === this.me ? Math.max(readSeq, mine) : (reads.get(device)?.mailboxSeq ?? 0);
-      everyone = Math.min(everyone, seq);
-    }
-    if (others > 0 && Number.isFinite(everyone) && everyone > this.trimmedTo) {
-      this.trimmedTo = everyone;
-      await this.mailbox?.trim(everyone);
-    }
+  private createBinding(): MailboxBinding | null {
+    const mailbox = this.parts.mailbox;
+    if (!mailbox) return null;
+    return MailboxBinding.create({
+      mailbox,
+      keys: this.parts.keys,
+      synced: this.synced,
+      device: this.me,
+      now: this.parts.now,
+      delivered: (state) => this.sender.acknowledge(state),
+      failed: (error) => this.emit('error', [error]),
+    });
   }
 
   private hasJoinEvent(): boolean {
@@ -456,52 +364,6 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   private changed(): void {
     this.revisionCount++;
     this.emit('changed', []);
-  }
-
-  private async appendLocal(draft: EventDraft): Promise<EventId> {
-    const event = createEvent(draft, this.me, nextTimestamp(this.parts.now(), this.timeline.latestAt));
-    this.delivery.track(event.id, 'saving', null);
-    // The outbox write starts first and runs while the event is signed and applied.
-    const saved = this.parts.outbox.add({ id: event.id, conversation: this.id, event, createdAt: this.parts.now() });
-    const { ids } = await this.synced.writer.appendEvents([event], LOCAL_ORIGIN);
-    this.delivery.track(event.id, 'saving', ids[0] ?? null);
-    this.changed();
-    try {
-      await saved;
-    } catch (cause) {
-      this.delivery.failed(event.id);
-      this.changed();
-      const error = new SendFailedError('Could not save the message on this device; it may be lost if you close the app.', { cause });
-      this.emit('error', [error]);
-      throw error;
-    }
-    if (this.delivery.committed(event.id)) await this.retire([event.id]);
-    this.changed();
-    return event.id;
-  }
-
-  private async replayOutbox(): Promise<void> {
-    const entries = await this.parts.outbox.list(this.id);
-    if (entries.length === 0) return;
-    // Ask the document itself, which is what must never hold an event twice (the timeline
-    // is derived from it, e.g. refiltered after a block).
-    const ids = new Set(entries.map((e) => e.id));
-    const stored = this.synced.log.locate(this.me, ids);
-    const missing: UnsignedEvent[] = entries.filter((e) => !stored.has(e.event.id)).map((e) => e.event);
-    if (missing.length > 0) await this.synced.writer.appendEvents(missing, LOCAL_ORIGIN);
-    const located = missing.length > 0 ? this.synced.log.locate(this.me, ids) : stored;
-    for (const entry of entries) this.delivery.track(entry.id, 'waiting', located.get(entry.id) ?? null);
-  }
-
-  private async retire(ids: EventId[]): Promise<void> {
-    if (ids.length === 0) return;
-    this.changed();
-    try {
-      await this.parts.outbox.remove(ids);
-    } catch (error) {
-      // Harmless: a stale entry is re-checked against the doc on the next start.
-      console.warn('parley: outbox cleanup failed', error);
-    }
   }
 
   private visible(author: DeviceId): boolean {

@@ -10,12 +10,11 @@ import type { Topic } from '../core/ids.js';
 import { derivePairSecret } from '../core/identity/pairwise.js';
 import type { IdentityId, PublicIdentity, VerifyKeyCache } from '../core/identity/keys.js';
 import { parseInvite } from '../core/invite.js';
-import { deriveConversationKeys, SECRET_BYTES } from '../core/keys.js';
+import { deriveConversationKeys, SECRET_BYTES, type ConversationKeys } from '../core/keys.js';
 import type { TimelineEntry } from '../core/timeline.js';
 import type { Mesh } from '../net/mesh.js';
 import { DeviceRegistration } from '../net/registration.js';
 import { PresenceClient } from '../net/presence-client.js';
-import type { PresenceState } from '../core/wire/signaling.js';
 import { signBytes } from '../core/identity/keys.js';
 import { utf8 } from '../core/bytes.js';
 import type { SignalingClient, SignalingStatus } from '../net/signaling-client.js';
@@ -23,11 +22,17 @@ import type { Account, AccountStore, ConversationRecord, ConversationStore, DocS
 import { createAccount } from './account.js';
 import { ContactBook } from './contact-book.js';
 import { ConversationSession, recordSecret, secretOf, type MailboxParts } from './conversation-session.js';
+import { ConversationRegistry } from './conversation-registry.js';
+import { ConversationPresence } from './conversation-presence.js';
 import { ClientError, NotRegisteredError, StorageFailedError } from './errors.js';
 import { SelfSession } from './self-session.js';
 import { ReadMarkers } from './read-markers.js';
-import { DeviceLinkOffer, requestDeviceLink } from './device-link.js';
+import { requestDeviceLink, type DeviceLinkOffer } from './device-link.js';
 import type { DeviceId } from '../core/ids.js';
+import { MyDevices, type DeviceInfo } from './my-devices.js';
+import { errorField, silentLogger, type Logger } from '../core/logger.js';
+
+export type { DeviceInfo } from './my-devices.js';
 
 export interface ClientParts {
   readonly accounts: AccountStore;
@@ -44,16 +49,7 @@ export interface ClientParts {
   /** The blind mailbox for offline members (omitted by tests that do not need it). */
   readonly mailbox?: MailboxParts;
   readonly now?: () => number;
-}
-
-export interface DeviceInfo {
-  readonly id: DeviceId;
-  readonly label: string;
-  /** This very device. */
-  readonly current: boolean;
-  readonly revoked: boolean;
-  /** Certified since, ms since epoch. */
-  readonly since: number;
+  readonly logger?: Logger;
 }
 
 export type ClientEvents = {
@@ -86,28 +82,40 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
   private started = false;
   private selfSession: SelfSession | null = null;
   private book: ContactBook | null = null;
-  private readonly sessions = new Map<Topic, ConversationSession>();
-  private readonly opening = new Map<Topic, Promise<ConversationSession>>();
+  /** Every conversation on this device and where it is in its lifecycle. */
+  readonly conversations: ConversationRegistry;
   private readonly now: () => number;
+  private readonly logger: Logger;
   /** Proves this device's key to the server on every connection. */
   readonly registration: DeviceRegistration;
   /** Online / last-seen by opaque ids. */
   readonly presence: PresenceClient;
-  /** presence id → (conversation, identity) it stands for. */
-  private presenceIndex = new Map<string, { topic: Topic; identity: IdentityId }>();
-  private presenceTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly memberPresence: ConversationPresence;
+  private readonly myDevices: MyDevices;
   private backgroundOpening: Promise<void> | null = null;
-  private readonly sessionKeys = new WeakMap<ConversationSession, Awaited<ReturnType<typeof deriveConversationKeys>>>();
-  private readonly loads = new WeakMap<ConversationSession, Promise<ConversationSession>>();
   private readonly reads = new ReadMarkers({
     self: () => this.selfSession,
-    session: (topic) => this.sessions.get(topic),
+    session: (topic) => this.conversations.get(topic),
     onError: (error) => this.emit('error', [error]),
   });
 
   constructor(private readonly parts: ClientParts) {
     super();
     this.now = parts.now ?? Date.now;
+    this.logger = parts.logger ?? silentLogger;
+    this.conversations = new ConversationRegistry({
+      create: (record, keys) => this.createSession(record, keys),
+      load: (session) => this.loadSession(session),
+      close: async (session) => {
+        this.parts.mesh.removeRoom(session.keys.topic);
+        await session.destroy();
+      },
+      erase: (id) => this.erase(id),
+    });
+    this.conversations.on('changed', () => {
+      this.memberPresence.refresh();
+      this.emit('changed', []);
+    });
     parts.signaling.on('status', this.onStatus);
     this.registration = new DeviceRegistration(parts.signaling, () => {
       const device = this.me?.device;
@@ -116,6 +124,20 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     this.registration.on('registered', () => this.emit('changed', []));
     this.presence = new PresenceClient(parts.signaling);
     this.presence.on('changed', () => this.emit('changed', []));
+    this.memberPresence = new ConversationPresence({
+      presence: this.presence,
+      sessions: () => this.conversations.sessions(),
+      me: () => this.me?.identity.sign ?? null,
+    });
+    this.myDevices = new MyDevices({
+      account: () => this.me,
+      self: () => this.selfSession,
+      sessions: () => this.conversations.sessions(),
+      mesh: parts.mesh,
+      signaling: parts.signaling,
+      appUrl: parts.appUrl,
+      now: this.now,
+    });
   }
 
   /**
@@ -123,36 +145,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
    * connection to one of their devices counts as online even if the server has not said so.
    */
   presenceOf(topic: Topic, identity: IdentityId): { online: boolean; lastSeen: number | null } {
-    const session = this.sessions.get(topic);
-    const connected = session?.connectedIdentities().has(identity) ?? false;
-    let state: PresenceState | null = null;
-    for (const [id, owner] of this.presenceIndex) {
-      if (owner.topic === topic && owner.identity === identity) state = this.presence.state(id);
-    }
-    return { online: connected || (state?.online ?? false), lastSeen: state?.lastSeen ?? null };
-  }
-
-  /** Recomputes which presence ids to announce and follow; debounced. */
-  private refreshPresence(): void {
-    if (this.presenceTimer) return;
-    this.presenceTimer = setTimeout(() => {
-      this.presenceTimer = null;
-      void this.computePresence();
-    }, 100);
-  }
-
-  private async computePresence(): Promise<void> {
-    const me = this.me?.identity.sign;
-    if (!me) return;
-    const own: string[] = [];
-    const index = new Map<string, { topic: Topic; identity: IdentityId }>();
-    for (const session of this.sessions.values()) {
-      own.push(await session.presenceIdOf(me));
-      for (const identity of session.otherIdentities()) index.set(await session.presenceIdOf(identity), { topic: session.id, identity });
-    }
-    this.presenceIndex = index;
-    this.presence.announce(own);
-    this.presence.watch(index.keys());
+    return this.memberPresence.of(this.conversations.get(topic), topic, identity);
   }
 
   /** The account, once everything that depends on it has started. */
@@ -190,16 +183,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     if (clean.length === 0) throw new ClientError('Enter a name.');
     if (clean.length > MAX_NAME) throw new ClientError(`Names are at most ${MAX_NAME} characters.`);
     if (this.me) return this.me;
-    const created = await createAccount(clean, this.now(), avatar);
-    const account = this.parts.deviceLabel ? { ...created, label: this.parts.deviceLabel } : created;
-    try {
-      await this.parts.accounts.put(account);
-    } catch (cause) {
-      throw new StorageFailedError('Could not save your account on this device.', { cause });
-    }
-    this.me = account;
-    await this.startAccount();
-    return account;
+    return this.adoptAccount(await createAccount(clean, this.now(), avatar));
   }
 
   /**
@@ -209,8 +193,12 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
    */
   async linkThisDevice(link: string): Promise<Account> {
     if (this.me) throw new ClientError('This device already has an account.');
-    const linked = await requestDeviceLink(link, this.parts.signaling, this.parts.verifyKeys, this.parts.deviceLabel ?? 'Linked device', this.now);
-    const account = this.parts.deviceLabel ? { ...linked, label: this.parts.deviceLabel } : linked;
+    return this.adoptAccount(await requestDeviceLink(link, this.parts.signaling, this.parts.verifyKeys, this.parts.deviceLabel ?? 'Linked device', this.now));
+  }
+
+  /** Saves a new account for this device (labelled) and starts everything that needs it. */
+  private async adoptAccount(made: Account): Promise<Account> {
+    const account = this.parts.deviceLabel ? { ...made, label: this.parts.deviceLabel } : made;
     try {
       await this.parts.accounts.put(account);
     } catch (cause) {
@@ -223,34 +211,17 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
 
   /** Shows a one-time link another device can open to join this account. */
   offerDeviceLink(): Promise<DeviceLinkOffer> {
-    return DeviceLinkOffer.open(this.requireAccount(), this.parts.signaling, this.parts.appUrl, this.now);
+    return this.myDevices.offerLink();
   }
 
   /** This user's devices, from the self doc they all share. */
   devices(): DeviceInfo[] {
-    const self = this.selfSession;
-    const account = this.me;
-    if (!self || !account) return [];
-    const out: DeviceInfo[] = [];
-    for (const [id, member] of self.synced.directory.members()) {
-      if (member.cert.identity.sign !== account.identity.sign) continue;
-      out.push({ id, label: member.label ?? 'Device', current: id === account.device.id, revoked: self.synced.directory.revocation(id) !== null, since: member.cert.created });
-    }
-    return out.sort((a, b) => a.since - b.since);
+    return this.myDevices.list();
   }
 
-  /**
-   * Removes a device: its certificate is revoked in the self doc and every conversation, so
-   * peers stop accepting it. Only the device holding the identity keys can do this.
-   */
+  /** Removes a device everywhere: peers stop accepting it. */
   async revokeDevice(device: DeviceId): Promise<void> {
-    const account = this.requireAccount();
-    if (!account.identityKeys) throw new ClientError('Remove devices from the device where you created your account.');
-    if (device === account.device.id) throw new ClientError('This device cannot remove itself.');
-    const key = account.identityKeys.signPrivate;
-    await this.selfSession?.synced.revoke(device, key);
-    await Promise.all([...this.sessions.values()].map((s) => s.synced.revoke(device, key)));
-    this.parts.mesh.disconnectDevice(device);
+    await this.myDevices.revoke(device);
     this.emit('changed', []);
   }
 
@@ -277,18 +248,18 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
   }
 
   get(id: Topic): ConversationSession | undefined {
-    return this.sessions.get(id);
+    return this.conversations.get(id);
   }
 
   /** The open 1:1 conversation with an identity, if any. */
   directWith(identity: IdentityId): ConversationSession | undefined {
-    for (const s of this.sessions.values()) if (s.isDirect && s.record.peer === identity) return s;
+    for (const s of this.conversations.sessions()) if (s.isDirect && s.record.peer === identity) return s;
     return undefined;
   }
 
   list(): ConversationSummary[] {
     const out: ConversationSummary[] = [];
-    for (const s of this.sessions.values()) {
+    for (const s of this.conversations.sessions()) {
       const contact = s.isDirect && s.record.peer ? this.book?.get(s.record.peer as IdentityId) : null;
       if (contact?.state === 'blocked') continue;
       out.push({
@@ -317,12 +288,11 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     this.reads.destroy();
     this.parts.signaling.off('status', this.onStatus);
     this.registration.destroy();
+    this.memberPresence.destroy();
     this.presence.destroy();
-    if (this.presenceTimer) clearTimeout(this.presenceTimer);
     this.book?.destroy();
-    await Promise.all([...this.sessions.values()].map((s) => s.destroy()));
+    await this.conversations.destroy();
     await this.selfSession?.destroy();
-    this.sessions.clear();
     super.destroy();
   }
 
@@ -340,17 +310,17 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
   /** The browser reports the network is back: retry everything that waited. */
   networkOnline(): void {
     this.parts.signaling.reconnectNow();
-    for (const s of this.sessions.values()) s.mailbox?.online();
+    for (const s of this.conversations.sessions()) s.mailbox?.online();
   }
 
   /** Mailbox id and token of every conversation, for the push subscription. */
   mailboxCredentials(): Array<{ id: string; token: string }> {
-    return [...this.sessions.values()].flatMap((s) => (s.mailboxCredential ? [s.mailboxCredential] : []));
+    return this.conversations.sessions().flatMap((s) => (s.mailboxCredential ? [s.mailboxCredential] : []));
   }
 
   /** Pulls every conversation's mailbox and pushes pending writes (network back, push wake-up). */
   async syncMailboxes(only?: (session: ConversationSession) => boolean): Promise<void> {
-    await Promise.all([...this.sessions.values()].filter((s) => !only || only(s)).map((s) => s.mailbox?.sync()));
+    await Promise.all(this.conversations.sessions().filter((s) => !only || only(s)).map((s) => s.mailbox?.sync()));
   }
 
   private async startAccount(): Promise<void> {
@@ -375,7 +345,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     book.on('changed', () => this.emit('changed', []));
     book.on('blocked', (identity) => {
       if (book.isBlocked(identity)) this.parts.mesh.disconnectIdentity(identity);
-      for (const s of this.sessions.values()) s.refilter();
+      for (const s of this.conversations.sessions()) s.refilter();
     });
     self.on('changed', () => {
       void this.adoptFromSelf();
@@ -404,12 +374,14 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
   private async openAll(): Promise<void> {
     const records = await this.parts.conversations.list();
     records.sort((a, b) => (b.lastAt ?? b.createdAt) - (a.lastAt ?? a.createdAt));
-    const created = await Promise.all(records.map((r) => this.createSession(r)));
+    const keys = await Promise.all(records.map((r) => deriveConversationKeys(secretOf(r))));
+    const created = records.map((r, i) => this.conversations.add(r, keys[i]!));
     this.backgroundOpening = (async () => {
       for (const session of created) {
         // Let the page paint between heavy document loads.
         await new Promise((resolve) => setTimeout(resolve, 0));
-        await this.load(session).catch((error) => this.emit('error', [error as Error]));
+        if (this.conversations.get(session.id) !== session) continue;
+        await this.conversations.load(session.id).catch((error) => this.emit('error', [error as Error]));
       }
       await this.adoptFromSelf();
     })();
@@ -427,26 +399,28 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     for (const entry of self.conversations()) {
       const secret = fromBase64Url(entry.secret);
       if (!secret || secret.length !== SECRET_BYTES) continue;
-      const keys = await deriveConversationKeys(secret);
-      if (this.sessions.has(keys.topic) || this.opening.has(keys.topic)) continue;
       await this.adopt(secret, { title: entry.title, kind: entry.kind, ...(entry.peer ? { peer: entry.peer } : {}) }).catch((error) =>
         this.emit('error', [error as Error]),
       );
     }
   }
 
+  /**
+   * Makes a conversation from its secret known on this device (stored, registered, loaded
+   * and listed in the self doc); a conversation already here is returned as it is.
+   */
   private async adopt(secret: Uint8Array, shape: Pick<ConversationRecord, 'title' | 'kind' | 'peer'>): Promise<ConversationSession> {
     this.requireAccount();
     const keys = await deriveConversationKeys(secret);
-    const existing = this.sessions.get(keys.topic) ?? (await this.opening.get(keys.topic));
-    if (existing) return existing;
+    if (this.conversations.has(keys.topic)) return this.conversations.load(keys.topic);
     const record: ConversationRecord = { id: keys.topic, secret: recordSecret(secret), createdAt: this.now(), ...shape };
     try {
       await this.parts.conversations.put(record);
     } catch (cause) {
       throw new StorageFailedError('Could not save the conversation on this device.', { cause });
     }
-    const session = await this.open(record);
+    // Another adopt of the same secret may have registered it while the record was saved.
+    const session = await this.conversations.load(this.conversations.add(record, keys).id);
     await this.selfSession?.setConversation(record.id, {
       secret: record.secret,
       title: record.title,
@@ -456,22 +430,9 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     return session;
   }
 
-  private open(record: ConversationRecord): Promise<ConversationSession> {
-    const pending = this.opening.get(record.id);
-    if (pending) return pending;
-    const promise = this.createSession(record)
-      .then((session) => this.load(session))
-      .finally(() => this.opening.delete(record.id));
-    this.opening.set(record.id, promise);
-    return promise;
-  }
-
-  /** Makes and registers the session; its document is not loaded yet. */
-  private async createSession(record: ConversationRecord): Promise<ConversationSession> {
-    const existing = this.sessions.get(record.id);
-    if (existing) return existing;
+  /** Makes a session and wires it to the client; its document is not loaded yet. */
+  private createSession(record: ConversationRecord, keys: ConversationKeys): ConversationSession {
     const account = this.requireAccount();
-    const keys = await deriveConversationKeys(secretOf(record));
     const session = new ConversationSession({
       record,
       keys,
@@ -480,6 +441,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
       verifyKeys: this.parts.verifyKeys,
       appUrl: this.parts.appUrl,
       now: this.now,
+      logger: this.logger,
       isBlocked: (identity) => this.book?.isBlocked(identity) ?? false,
       ...(this.parts.mailbox ? { mailbox: this.parts.mailbox } : {}),
     });
@@ -495,30 +457,25 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
       this.emit('arrived', [session.id, entry, session.isMine(entry.author)]);
     });
     session.synced.directory.onChange(() => {
-      this.refreshPresence();
+      this.memberPresence.refresh();
       this.emit('changed', []);
     });
-    this.sessions.set(record.id, session);
-    this.sessionKeys.set(session, keys);
-    this.emit('changed', []);
     return session;
   }
 
-  /** Loads a session's stored document and starts syncing it (once). */
-  private load(session: ConversationSession): Promise<ConversationSession> {
-    let loading = this.loads.get(session);
-    if (!loading) {
-      const keys = this.sessionKeys.get(session)!;
-      loading = session
-        .open(this.parts.docs.open(session.id, session.doc), (s) => this.parts.mesh.addRoom(keys, s.doc, s.awareness, s.synced.policy))
-        .then(() => {
-          this.refreshPresence();
-          this.emit('changed', []);
-          return session;
-        });
-      this.loads.set(session, loading);
-    }
-    return loading;
+  /** Loads a session's stored document and starts syncing it. */
+  private async loadSession(session: ConversationSession): Promise<void> {
+    await session.open(this.parts.docs.open(session.id, session.doc), (s) => this.parts.mesh.addRoom(s.keys, s.doc, s.awareness, s.synced.policy));
+  }
+
+  /** Erases a conversation's stored document, record and unsent writes from this device. */
+  private async erase(id: Topic): Promise<void> {
+    const pending = await this.parts.outbox.list(id);
+    await Promise.all([
+      this.parts.docs.clear(id),
+      this.parts.conversations.remove(id),
+      pending.length > 0 ? this.parts.outbox.remove(pending.map((e) => e.id)) : Promise.resolve(),
+    ]);
   }
 
   private savePreview(session: ConversationSession, entry: TimelineEntry): void {
@@ -530,7 +487,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
       lastAt: entry.at,
       recent: session.recentMessages(),
     };
-    this.parts.conversations.put(session.record).catch((error) => console.warn('parley: preview not saved', error));
+    this.parts.conversations.put(session.record).catch((error) => this.logger.warn('preview not saved', { error: errorField(error) }));
     this.emit('changed', []);
   }
 }

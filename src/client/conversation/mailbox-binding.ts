@@ -1,0 +1,147 @@
+/**
+ * Binds one conversation to its blind mailbox (docs/architecture.md §7): which member
+ * devices still lack this device's writes (so they go to the mailbox), the signed read
+ * cursors, and trimming what every member device has read.
+ */
+import * as Y from 'yjs';
+import type { DeviceId } from '../../core/ids.js';
+import type { ConversationKeys } from '../../core/keys.js';
+import type { SyncedDoc } from '../../core/synced-doc.js';
+import { mailboxIdOf } from '../../core/wire/mailbox.js';
+import type { MailboxClient } from '../../net/mailbox-client.js';
+import { MailboxCourier } from '../../net/mailbox-courier.js';
+import type { MailboxStateStore } from '../../store/mailbox-state.js';
+import { MailboxSync } from '../mailbox-sync.js';
+
+/**
+ * Origin of this device's read-cursor records. They sync to peers but do not trigger a
+ * mailbox append of their own: otherwise every member's cursor update would append an
+ * entry that moves everyone else's cursor, forever.
+ */
+const READ_ORIGIN = Symbol('parley-read');
+/** Read cursors are rewritten at most this often. */
+const READ_RECORD_EVERY_MS = 30_000;
+
+/** A member device's signed note of how far it has read the mailbox. */
+interface ReadRecord {
+  readonly type: 'read';
+  readonly mailboxSeq?: number;
+}
+
+export interface MailboxParts {
+  readonly client: MailboxClient;
+  readonly progress: MailboxStateStore;
+  /** SHA-256 hex of this device's push endpoint, if it has one. */
+  readonly exclude: () => string | undefined;
+  /** The mailbox is unreachable: ask for a Background Sync. */
+  readonly onOffline: () => void;
+}
+
+export interface MailboxBindingParts {
+  readonly mailbox: MailboxParts;
+  readonly keys: Pick<ConversationKeys, 'mailboxToken' | 'mailboxKey'>;
+  readonly synced: SyncedDoc;
+  readonly device: DeviceId;
+  readonly now: () => number;
+  /** The mailbox holds this device's writes up to this state. */
+  readonly delivered: (state: Map<number, number>) => void;
+  readonly failed: (error: Error) => void;
+}
+
+export class MailboxBinding {
+  readonly sync: MailboxSync;
+  readonly credential: { readonly id: string; readonly token: string };
+  /** The newest state vector each member device acknowledged over a data channel. */
+  private readonly ackedBy = new Map<string, Map<number, number>>();
+  private lastReadRecordAt = 0;
+  private trimmedTo = 0;
+
+  /** The mailbox id (hex SHA-256 of the token) and token, for push subscriptions. */
+  static credentialOf(keys: Pick<ConversationKeys, 'mailboxToken'>): { id: string; token: string } | null {
+    const id = mailboxIdOf(keys.mailboxToken);
+    return id ? { id, token: keys.mailboxToken } : null;
+  }
+
+  /** Null when the token does not make a valid mailbox id (never for derived tokens). */
+  static create(parts: MailboxBindingParts): MailboxBinding | null {
+    const id = mailboxIdOf(parts.keys.mailboxToken);
+    return id ? new MailboxBinding(parts, id) : null;
+  }
+
+  private constructor(
+    private readonly parts: MailboxBindingParts,
+    id: string,
+  ) {
+    this.credential = { id, token: parts.keys.mailboxToken };
+    const doc = parts.synced.doc;
+    const courier = new MailboxCourier({
+      client: parts.mailbox.client,
+      id,
+      token: parts.keys.mailboxToken,
+      key: parts.keys.mailboxKey,
+      doc,
+      authorize: (update) => parts.synced.authorizer.authorize(update),
+      progress: parts.mailbox.progress,
+      exclude: parts.mailbox.exclude,
+    });
+    this.sync = new MailboxSync({
+      courier,
+      doc,
+      undelivered: () => this.undelivered(),
+      onDelivered: (state) => parts.delivered(state),
+      onRead: (readSeq) => void this.noteRead(readSeq),
+      onOffline: parts.mailbox.onOffline,
+      onError: parts.failed,
+    });
+  }
+
+  /** A member device reported over a data channel that it holds this state. */
+  acknowledged(device: string, stateVector: Map<number, number>): void {
+    this.ackedBy.set(device, stateVector);
+  }
+
+  destroy(): void {
+    this.sync.destroy();
+  }
+
+  /** Someone lacks this device's writes unless every other member device acknowledged them. */
+  private undelivered(): boolean {
+    const { doc, directory } = this.parts.synced;
+    const mine = Y.getState(doc.store, doc.clientID);
+    let members = 0;
+    for (const [device] of directory.members()) {
+      if (device === this.parts.device || directory.revocation(device)) continue;
+      members++;
+      if ((this.ackedBy.get(device)?.get(doc.clientID) ?? 0) < mine) return true;
+    }
+    // Nobody else yet: a later joiner may find only the mailbox.
+    return members === 0;
+  }
+
+  /**
+   * Publishes how far this device read the mailbox (a signed record in `reads`), and
+   * deletes entries once every member device has read them (docs/architecture.md §7).
+   */
+  private async noteRead(readSeq: number): Promise<void> {
+    const { doc, directory, writer } = this.parts.synced;
+    const me = this.parts.device;
+    const reads = doc.getMap<ReadRecord>('reads');
+    const mine = reads.get(me)?.mailboxSeq ?? 0;
+    if (readSeq > mine && this.parts.now() - this.lastReadRecordAt >= READ_RECORD_EVERY_MS) {
+      this.lastReadRecordAt = this.parts.now();
+      await writer.setRecord('reads', me, { type: 'read', by: me, at: this.parts.now(), mailboxSeq: readSeq }, READ_ORIGIN);
+    }
+    let everyone = Infinity;
+    let others = 0;
+    for (const [device] of directory.members()) {
+      if (directory.revocation(device)) continue;
+      if (device !== me) others++;
+      const seq = device === me ? Math.max(readSeq, mine) : (reads.get(device)?.mailboxSeq ?? 0);
+      everyone = Math.min(everyone, seq);
+    }
+    if (others > 0 && Number.isFinite(everyone) && everyone > this.trimmedTo) {
+      this.trimmedTo = everyone;
+      await this.sync.trim(everyone);
+    }
+  }
+}
