@@ -79,7 +79,7 @@ export class ContactBook extends ObservableV2<ContactEvents> {
   /** 60 digits in groups of five, the same on both sides. */
   safetyNumber(identity: IdentityId): string {
     const contact = this.get(identity);
-    if (!contact) throw new ClientError('Unknown contact.');
+    if (!contact) throw new ClientError('unknown-contact');
     return formatSafetyNumber(safetyNumber(this.parts.account.identity, contact.identity));
   }
 
@@ -87,9 +87,9 @@ export class ContactBook extends ObservableV2<ContactEvents> {
   async add(linkText: string): Promise<ContactRecord> {
     const card = parseContactLink(linkText);
     const me = this.parts.account.identity;
-    if (card.identity.sign === me.sign) throw new ClientError('This is your own contact link.');
+    if (card.identity.sign === me.sign) throw new ClientError('own-contact-link');
     const existing = this.get(card.identity.sign);
-    if (existing?.state === 'blocked') throw new ClientError(`You blocked ${existing.name}. Unblock them first.`);
+    if (existing?.state === 'blocked') throw new ClientError('contact-blocked', { detail: { name: existing.name } });
     if (existing?.state === 'incoming') return this.accept(card.identity.sign);
     const name = card.name || existing?.name || 'Unknown';
     const record = await this.parts.self.setContact({
@@ -110,7 +110,7 @@ export class ContactBook extends ObservableV2<ContactEvents> {
 
   async accept(identity: IdentityId): Promise<ContactRecord> {
     const contact = this.get(identity);
-    if (!contact) throw new ClientError('There is no such contact request.');
+    if (!contact) throw new ClientError('no-such-request');
     const session = await this.parts.openDirect(contact.identity);
     const record = await this.parts.self.setContact({ ...fieldsOf(contact), state: 'accepted', topic: session.id });
     this.emit('changed', []);
@@ -119,7 +119,7 @@ export class ContactBook extends ObservableV2<ContactEvents> {
 
   async block(identity: IdentityId): Promise<void> {
     const contact = this.get(identity);
-    if (!contact) throw new ClientError('Unknown contact.');
+    if (!contact) throw new ClientError('unknown-contact');
     await this.parts.self.setContact({ ...fieldsOf(contact), state: 'blocked' });
     this.emit('blocked', [identity]);
     this.emit('changed', []);
@@ -135,7 +135,7 @@ export class ContactBook extends ObservableV2<ContactEvents> {
 
   async setVerified(identity: IdentityId, verified: boolean): Promise<void> {
     const contact = this.get(identity);
-    if (!contact) throw new ClientError('Unknown contact.');
+    if (!contact) throw new ClientError('unknown-contact');
     const { keyChangedFrom: _dismissed, ...rest } = fieldsOf(contact);
     await this.parts.self.setContact({ ...rest, verified });
     this.emit('changed', []);

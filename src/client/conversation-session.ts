@@ -29,7 +29,7 @@ import { SendPipeline } from './conversation/send-pipeline.js';
 import { TypingState } from './conversation/typing.js';
 import type { DeliveryState } from './delivery.js';
 import type { MailboxSync } from './mailbox-sync.js';
-import { SendFailedError } from './errors.js';
+import { ClientError } from './errors.js';
 
 export { LOCAL_ORIGIN } from '../core/synced-doc.js';
 export type { MailboxParts } from './conversation/mailbox-binding.js';
@@ -281,7 +281,7 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   /** Sends a message. Resolves once it is acknowledged (durably in the outbox). */
   async send(text: string): Promise<EventId> {
     const body = text.replace(/\s+$/u, '');
-    if (body.trim().length === 0) throw new SendFailedError('Write something first.');
+    if (body.trim().length === 0) throw new ClientError('empty-message');
     this.setTyping(false);
     // Writes go after the stored document and this device's member record.
     await this.loaded;
@@ -291,7 +291,7 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   /** Replaces the text of one of this device's messages; everyone sees it marked edited. */
   async edit(target: EventId, text: string): Promise<void> {
     const body = text.replace(/\s+$/u, '');
-    if (body.trim().length === 0) throw new SendFailedError('An edited message cannot be empty; delete it instead.');
+    if (body.trim().length === 0) throw new ClientError('empty-edit');
     const entry = this.ownMessage(target);
     if (entry.text === body) return;
     await this.loaded;
@@ -308,7 +308,7 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   /** Adds this device's reaction with `emoji`, or withdraws it if it is there. */
   async toggleReaction(target: EventId, emoji: string): Promise<void> {
     const entry = this.timeline.get(target);
-    if (!entry || entry.kind !== 'message' || entry.deleted) throw new SendFailedError('That message is gone.');
+    if (!entry || entry.kind !== 'message' || entry.deleted) throw new ClientError('message-gone');
     const on = !(entry.reactions.get(emoji)?.has(this.me) ?? false);
     await this.loaded;
     await this.sender.append({ kind: 'reaction', target, emoji, on });
@@ -338,8 +338,8 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   /** Edits and deletes are the author device's own (the timeline ignores anyone else's). */
   private ownMessage(target: EventId): TimelineEntry {
     const entry = this.timeline.get(target);
-    if (!entry || entry.kind !== 'message' || entry.deleted) throw new SendFailedError('That message is gone.');
-    if (entry.author !== this.me) throw new SendFailedError('Only the device that wrote a message can change it.');
+    if (!entry || entry.kind !== 'message' || entry.deleted) throw new ClientError('message-gone');
+    if (entry.author !== this.me) throw new ClientError('not-author');
     return entry;
   }
 

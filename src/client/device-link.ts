@@ -57,7 +57,7 @@ export class DeviceLinkOffer extends ObservableV2<OfferEvents> {
   }
 
   static async open(account: Account, signaling: SignalingClient, appUrl: string, now: () => number): Promise<DeviceLinkOffer> {
-    if (!account.identityKeys) throw new ClientError('Link new devices from the device where you created your account.');
+    if (!account.identityKeys) throw new ClientError('needs-first-device', { detail: { action: 'link-device' } });
     const secret = randomBytes(DEVICE_LINK_SECRET_BYTES);
     return new DeviceLinkOffer(account, signaling, await deriveChannel(secret, DEVICE_LINK_PURPOSE), secret, appUrl, now);
   }
@@ -119,7 +119,7 @@ export async function requestDeviceLink(
     return await new Promise<Account>((resolve, reject) => {
       const send = async () => signaling.publish(channel.topic, await sealMessage(channel.key, channel.topic, request));
       const repeat = setInterval(() => void send(), REQUEST_EVERY_MS);
-      const timeout = setTimeout(() => finish(new ClientError('The other device did not answer. Open a new link on it and try again.')), REQUEST_TIMEOUT_MS);
+      const timeout = setTimeout(() => finish(new ClientError('link-timeout')), REQUEST_TIMEOUT_MS);
       const onMessage = (topic: string, data: unknown): void => {
         if (topic !== channel.topic) return;
         void (async () => {

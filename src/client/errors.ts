@@ -1,19 +1,56 @@
-/** Errors the client reports to the UI. Each carries its `cause` for the console. */
+/**
+ * Errors the client reports to the UI. Each carries a `code` (what went wrong, for the UI to
+ * put in words: `src/ui/error-text.ts` is the only place with that copy), optional `detail`
+ * values the words may mention, and its `cause` for the log. The `message` is for developers.
+ */
+
+export const ClientErrorCodes = [
+  /** No account on this device yet. */
+  'not-registered',
+  /** Registration with a blank name. */
+  'name-empty',
+  /** Registration with a name over MAX_NAME (detail.max). */
+  'name-too-long',
+  /** Linking a device that already has an account. */
+  'already-registered',
+  /** IndexedDB refused a write (detail.what: 'account' | 'conversation' | 'message'). */
+  'storage-failed',
+  /** Only the device holding the identity keys may do this (detail.action). */
+  'needs-first-device',
+  /** A device asked to remove itself. */
+  'cannot-remove-self',
+  /** No contact with that identity. */
+  'unknown-contact',
+  /** The user pasted their own contact link. */
+  'own-contact-link',
+  /** Adding someone the user blocked (detail.name). */
+  'contact-blocked',
+  /** Accepting a request that is not there. */
+  'no-such-request',
+  /** Sending only whitespace. */
+  'empty-message',
+  /** Saving an edit that is only whitespace. */
+  'empty-edit',
+  /** The target message was deleted or never arrived. */
+  'message-gone',
+  /** Editing or deleting a message another device wrote. */
+  'not-author',
+  /** The other device never answered a device-link request. */
+  'link-timeout',
+] as const;
+export type ClientErrorCode = (typeof ClientErrorCodes)[number];
+
+/** Primitive values an error's words may mention, e.g. a name or a limit. */
+export type ErrorDetail = Readonly<Record<string, string | number>>;
+
 export class ClientError extends Error {
   override readonly name: string = 'ClientError';
-}
+  readonly code: ClientErrorCode;
+  readonly detail: ErrorDetail;
 
-export class NotRegisteredError extends ClientError {
-  override readonly name = 'NotRegisteredError';
-  constructor() {
-    super('Choose a name first.');
+  constructor(code: ClientErrorCode, options: { cause?: unknown; detail?: ErrorDetail; message?: string } = {}) {
+    super(options.message ?? code, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.detail = options.detail ?? {};
   }
-}
-
-export class SendFailedError extends ClientError {
-  override readonly name = 'SendFailedError';
-}
-
-export class StorageFailedError extends ClientError {
-  override readonly name = 'StorageFailedError';
 }

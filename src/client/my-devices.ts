@@ -52,7 +52,7 @@ export class MyDevices {
   /** Shows a one-time link another device can open to join this account. */
   offerLink(): Promise<DeviceLinkOffer> {
     const account = this.parts.account();
-    if (!account) throw new ClientError('Choose a name first.');
+    if (!account) throw new ClientError('not-registered');
     return DeviceLinkOffer.open(account, this.parts.signaling, this.parts.appUrl, this.parts.now);
   }
 
@@ -62,9 +62,9 @@ export class MyDevices {
    */
   async revoke(device: DeviceId): Promise<void> {
     const account = this.parts.account();
-    if (!account) throw new ClientError('Choose a name first.');
-    if (!account.identityKeys) throw new ClientError('Remove devices from the device where you created your account.');
-    if (device === account.device.id) throw new ClientError('This device cannot remove itself.');
+    if (!account) throw new ClientError('not-registered');
+    if (!account.identityKeys) throw new ClientError('needs-first-device', { detail: { action: 'remove-device' } });
+    if (device === account.device.id) throw new ClientError('cannot-remove-self');
     const key = account.identityKeys.signPrivate;
     await this.parts.self()?.synced.revoke(device, key);
     await Promise.all([...this.parts.sessions()].map((s) => s.synced.revoke(device, key)));

@@ -24,7 +24,7 @@ import { ContactBook } from './contact-book.js';
 import { ConversationSession, recordSecret, secretOf, type MailboxParts } from './conversation-session.js';
 import { ConversationRegistry } from './conversation-registry.js';
 import { ConversationPresence } from './conversation-presence.js';
-import { ClientError, NotRegisteredError, StorageFailedError } from './errors.js';
+import { ClientError } from './errors.js';
 import { SelfSession } from './self-session.js';
 import { ReadMarkers } from './read-markers.js';
 import { requestDeviceLink, type DeviceLinkOffer } from './device-link.js';
@@ -159,7 +159,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
   }
 
   get contacts(): ContactBook {
-    if (!this.book) throw new NotRegisteredError();
+    if (!this.book) throw new ClientError('not-registered');
     return this.book;
   }
 
@@ -180,8 +180,8 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
 
   async register(name: string, avatar?: string): Promise<Account> {
     const clean = name.trim();
-    if (clean.length === 0) throw new ClientError('Enter a name.');
-    if (clean.length > MAX_NAME) throw new ClientError(`Names are at most ${MAX_NAME} characters.`);
+    if (clean.length === 0) throw new ClientError('name-empty');
+    if (clean.length > MAX_NAME) throw new ClientError('name-too-long', { detail: { max: MAX_NAME } });
     if (this.me) return this.me;
     return this.adoptAccount(await createAccount(clean, this.now(), avatar));
   }
@@ -192,7 +192,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
    * and conversations, and each conversation's history follows from any member.
    */
   async linkThisDevice(link: string): Promise<Account> {
-    if (this.me) throw new ClientError('This device already has an account.');
+    if (this.me) throw new ClientError('already-registered');
     return this.adoptAccount(await requestDeviceLink(link, this.parts.signaling, this.parts.verifyKeys, this.parts.deviceLabel ?? 'Linked device', this.now));
   }
 
@@ -202,7 +202,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     try {
       await this.parts.accounts.put(account);
     } catch (cause) {
-      throw new StorageFailedError('Could not save your account on this device.', { cause });
+      throw new ClientError('storage-failed', { cause, detail: { what: 'account' } });
     }
     this.me = account;
     await this.startAccount();
@@ -242,7 +242,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
   /** The 1:1 conversation with an identity: its secret comes from X25519 between us. */
   async openDirect(peer: PublicIdentity): Promise<ConversationSession> {
     const account = this.requireAccount();
-    if (!account.identityKeys) throw new ClientError('Add contacts from the device where you created your account.');
+    if (!account.identityKeys) throw new ClientError('needs-first-device', { detail: { action: 'add-contact' } });
     const secret = await derivePairSecret({ public: account.identity, ...account.identityKeys }, peer);
     return this.adopt(secret, { title: '', kind: 'direct', peer: peer.sign });
   }
@@ -297,7 +297,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
   }
 
   private requireAccount(): Account {
-    if (!this.me) throw new NotRegisteredError();
+    if (!this.me) throw new ClientError('not-registered');
     return this.me;
   }
 
@@ -417,7 +417,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     try {
       await this.parts.conversations.put(record);
     } catch (cause) {
-      throw new StorageFailedError('Could not save the conversation on this device.', { cause });
+      throw new ClientError('storage-failed', { cause, detail: { what: 'conversation' } });
     }
     // Another adopt of the same secret may have registered it while the record was saved.
     const session = await this.conversations.load(this.conversations.add(record, keys).id);

@@ -71,8 +71,19 @@ export type EventDraft = OmitEach<ConversationEvent, 'id' | 'author' | 'at' | Si
 /** A complete event not yet placed in a doc nor signed. */
 export type UnsignedEvent = OmitEach<ConversationEvent, SignatureFields>;
 
+/** Why an event could not be made; the UI words each code (core holds no UI copy). */
+export type EventErrorCode = 'message-too-long' | 'invalid-event';
+
 export class InvalidEventError extends Error {
   override readonly name = 'InvalidEventError';
+  constructor(
+    readonly code: EventErrorCode,
+    message: string,
+    /** For 'message-too-long': the length given and the limit. */
+    readonly detail: Readonly<Record<string, number>> = {},
+  ) {
+    super(message);
+  }
 }
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -126,9 +137,9 @@ export function createEvent(draft: EventDraft, author: DeviceId, at: number): Un
   const event = { ...draft, id: newEventId(author), author, at } as UnsignedEvent;
   if (!parseUnsigned(event)) {
     if ((draft.kind === 'message' || draft.kind === 'edit') && draft.text.length > MAX_TEXT) {
-      throw new InvalidEventError(`Message is too long: ${draft.text.length} characters, at most ${MAX_TEXT}.`);
+      throw new InvalidEventError('message-too-long', `text of ${draft.text.length} characters, limit ${MAX_TEXT}`, { length: draft.text.length, max: MAX_TEXT });
     }
-    throw new InvalidEventError(`Invalid ${draft.kind} event.`);
+    throw new InvalidEventError('invalid-event', `invalid ${draft.kind} event`);
   }
   return event;
 }

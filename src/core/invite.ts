@@ -7,8 +7,14 @@ import { SECRET_BYTES } from './keys.js';
 
 const PARAM = 'join';
 
+/** Why an invite was refused; the UI words each code (core holds no UI copy). */
+export type InviteErrorCode = 'invite-not-parley' | 'invite-damaged';
+
 export class InvalidInviteError extends Error {
   override readonly name = 'InvalidInviteError';
+  constructor(readonly code: InviteErrorCode, options?: ErrorOptions) {
+    super(code, options);
+  }
 }
 
 export function inviteUrl(appUrl: string, secret: Uint8Array): string {
@@ -16,19 +22,16 @@ export function inviteUrl(appUrl: string, secret: Uint8Array): string {
   return `${base}#${PARAM}=${toBase64Url(secret)}`;
 }
 
-/**
- * Accepts a full link or just its fragment. Throws InvalidInviteError with a message fit
- * to show the user when the text is not a Parley invite.
- */
+/** Accepts a full link or just its fragment. Throws InvalidInviteError when it is not a Parley invite. */
 export function parseInvite(text: string): Uint8Array {
   const trimmed = text.trim();
   const hash = trimmed.includes('#') ? trimmed.slice(trimmed.indexOf('#') + 1) : trimmed;
   const params = new URLSearchParams(hash);
   const value = params.get(PARAM);
-  if (!value) throw new InvalidInviteError('This is not a Parley invite link.');
+  if (!value) throw new InvalidInviteError('invite-not-parley');
   const secret = fromBase64Url(value);
   if (!secret || secret.length !== SECRET_BYTES) {
-    throw new InvalidInviteError('This invite link is damaged: its secret is incomplete.');
+    throw new InvalidInviteError('invite-damaged');
   }
   return secret;
 }

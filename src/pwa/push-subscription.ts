@@ -13,7 +13,14 @@ export interface MailboxCredential {
   readonly token: string;
 }
 
-export type PushOutcome = { readonly ok: true; readonly endpointHash: string } | { readonly ok: false; readonly reason: string };
+/**
+ * Why push could not be set up, as a code the UI words (never a raw browser string):
+ * the server has no VAPID key, the server refused the subscription, or the browser's push
+ * service could not be reached (the usual case in browsers without one).
+ */
+export type PushFailure = 'no-server-key' | 'server-refused' | 'push-service-unreachable';
+
+export type PushOutcome = { readonly ok: true; readonly endpointHash: string } | { readonly ok: false; readonly reason: PushFailure };
 
 export const endpointHash = (endpoint: string): string => toHex(sha256(utf8(endpoint)));
 
@@ -34,7 +41,7 @@ export async function subscribePush(serverUrl: string, mailboxes: readonly Mailb
     const registration = await navigator.serviceWorker.ready;
     const vapid = (await (await fetch(`${serverUrl}${PUSH_PATH}/vapid`)).json()) as { publicKey?: string };
     const key = vapid.publicKey ? fromBase64Url(vapid.publicKey) : null;
-    if (!key) return { ok: false, reason: 'the server has no push key' };
+    if (!key) return { ok: false, reason: 'no-server-key' };
     const subscription =
       (await registration.pushManager.getSubscription()) ??
       (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key as Uint8Array<ArrayBuffer> }));
@@ -43,9 +50,9 @@ export async function subscribePush(serverUrl: string, mailboxes: readonly Mailb
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ subscription: subscription.toJSON(), mailboxes: mailboxes.slice(0, MAX_PUSH_MAILBOXES) }),
     });
-    if (!res.ok) return { ok: false, reason: `the server refused the subscription (${res.status})` };
+    if (!res.ok) return { ok: false, reason: 'server-refused' };
     return { ok: true, endpointHash: endpointHash(subscription.endpoint) };
-  } catch (error) {
-    return { ok: false, reason: (error as Error).message };
+  } catch {
+    return { ok: false, reason: 'push-service-unreachable' };
   }
 }

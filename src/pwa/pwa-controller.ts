@@ -7,7 +7,7 @@ import { ObservableV2 } from 'lib0/observable';
 import type { Topic } from '../core/ids.js';
 import type { DeviceSettings, SettingsStore } from '../store/settings-store.js';
 import { showBadge } from './badge.js';
-import { askNotificationPermission, subscribePush, type MailboxCredential } from './push-subscription.js';
+import { askNotificationPermission, subscribePush, type MailboxCredential, type PushFailure } from './push-subscription.js';
 import { ServiceWorkerHost, type WorkerMessage } from './service-worker-host.js';
 
 export type NotificationStatus = 'unsupported' | 'default' | 'granted' | 'denied' | 'subscribed' | 'unavailable';
@@ -32,7 +32,7 @@ export class PwaController extends ObservableV2<PwaEvents> {
   private update = false;
   private status: NotificationStatus = 'default';
   private offered = false;
-  private statusDetail = '';
+  private statusDetail: PushFailure | null = null;
 
   constructor(private readonly options: PwaOptions) {
     super();
@@ -63,8 +63,8 @@ export class PwaController extends ObservableV2<PwaEvents> {
     return this.status;
   }
 
-  /** Why notifications are unavailable, for the settings screen. */
-  get notificationDetail(): string {
+  /** Why notifications are unavailable (a code the settings screen words), or null. */
+  get notificationDetail(): PushFailure | null {
     return this.statusDetail;
   }
 
@@ -109,7 +109,7 @@ export class PwaController extends ObservableV2<PwaEvents> {
     const outcome = await subscribePush(this.options.serverUrl, this.options.mailboxes());
     if (outcome.ok) {
       this.status = 'subscribed';
-      this.statusDetail = '';
+      this.statusDetail = null;
       await this.saveSettings({ ...this.settingsValue, pushEndpointHash: outcome.endpointHash });
     } else {
       this.status = 'unavailable';

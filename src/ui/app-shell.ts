@@ -13,9 +13,11 @@ import { isContactFragment } from '../core/identity/contact-link.js';
 import { isDeviceLinkFragment } from '../core/identity/device-link.js';
 import { isInviteFragment } from '../core/invite.js';
 import type { PwaController } from '../pwa/pwa-controller.js';
+import type { TimelineEntry } from '../core/timeline.js';
+import type { Topic } from '../core/ids.js';
 import { clientContext, pwaContext } from './context.js';
-import { ClientController } from './controllers/client-controller.js';
-import { PwaBinding } from './controllers/pwa-controller-binding.js';
+import { ObservableController } from './controllers/observable-controller.js';
+import { errorText } from './error-text.js';
 import { CONTACTS_HREF, conversationHref, parseRoute } from './routes.js';
 import { controls, themeTokens } from './styles/theme.js';
 import './views/conversation-view.js';
@@ -50,7 +52,8 @@ export class ParleyApp extends LitElement {
   /** PWA services; set by the composition root where the platform has them. */
   declare pwa: PwaController | undefined;
   declare route: string;
-  declare error: string;
+  /** A failure the client reported, shown in the banner until dismissed or the view changes. */
+  declare error: unknown;
   /** False until the client has loaded stored state, so onboarding never flashes. */
   declare ready: boolean;
   private readonly provider = new ContextProvider(this, { context: clientContext });
@@ -65,10 +68,22 @@ export class ParleyApp extends LitElement {
     this.client = undefined;
     this.pwa = undefined;
     this.route = location.hash;
-    this.error = '';
+    this.error = null;
     this.ready = false;
-    new ClientController(this, () => this.client);
-    new PwaBinding(this, () => this.pwa);
+    // Subscriptions live exactly as long as the element is connected.
+    new ObservableController(this, () => this.client, {
+      changed: () => {
+        this.requestUpdate();
+        void this.consumeInvite();
+      },
+      error: (error: Error) => (this.error = error),
+      arrived: (topic: Topic, _entry: TimelineEntry, mine: boolean) => {
+        const open = parseRoute(this.route);
+        const watching = !document.hidden && open.view === 'conversation' && open.id === topic;
+        if (!mine && !watching) void this.pwa?.addUnread(topic, 1);
+      },
+    });
+    new ObservableController(this, () => this.pwa);
   }
 
   static override styles = [
@@ -76,13 +91,16 @@ export class ParleyApp extends LitElement {
     controls,
     css`
       :host {
-        display: block;
+        display: flex;
+        flex-direction: column;
         height: 100%;
       }
+      /* Banners take their own height; the layout below shrinks, so the composer stays. */
       .layout {
         display: grid;
         grid-template-columns: minmax(16rem, 22rem) 1fr;
-        height: 100%;
+        flex: 1;
+        min-height: 0;
       }
       parley-sidebar {
         border-right: 1px solid var(--pl-border);
@@ -156,28 +174,36 @@ export class ParleyApp extends LitElement {
   /** Called by the composition root once the client has loaded stored state. */
   markReady(): void {
     this.ready = true;
+    this.noteViewing();
     void this.consumeInvite();
   }
 
   protected override willUpdate(): void {
+    // Only hands values down; anything that writes to storage runs from events (noteViewing).
     if (this.pwa && this.pwaProvider.value !== this.pwa) this.pwaProvider.setValue(this.pwa);
-    if (this.client && this.provider.value !== this.client) {
-      this.provider.setValue(this.client);
-      this.client.on('error', (error) => (this.error = error.message));
-      this.client.on('changed', () => void this.consumeInvite());
-      this.client.on('arrived', (topic, _entry, mine) => {
-        const open = parseRoute(this.route);
-        const watching = !document.hidden && open.view === 'conversation' && open.id === topic;
-        if (!mine && !watching) void this.pwa?.addUnread(topic, 1);
-      });
-    }
+    if (this.client && this.provider.value !== this.client) this.provider.setValue(this.client);
+  }
+
+  protected override updated(): void {
+    // The tab title carries the unread count, like other messengers.
+    const unread = this.client?.account ? this.client.list().reduce((n, c) => n + c.unread, 0) : 0;
+    document.title = unread > 0 ? `(${unread}) Parley` : 'Parley';
+  }
+
+  /**
+   * The route or the page's visibility changed: the conversation on a visible page counts
+   * as read (on all of this user's devices), and its badge count clears.
+   */
+  private noteViewing(): void {
     const route = parseRoute(this.route);
     if (route.view === 'conversation') void this.pwa?.clearUnread(route.id);
-    // A conversation on a visible page counts as read (on all of this user's devices).
     if (this.ready) this.client?.viewing(route.view === 'conversation' && !document.hidden ? route.id : null);
   }
 
-  private readonly onVisibility = (): void => this.requestUpdate();
+  private readonly onVisibility = (): void => {
+    this.noteViewing();
+    this.requestUpdate();
+  };
 
   protected override render() {
     if (!this.client || !this.ready) return html`<div class="loading" role="status">Loading Parley…</div>`;
@@ -189,8 +215,8 @@ export class ParleyApp extends LitElement {
       : nothing;
     const alert = html`${update}${this.error
       ? html`<div class="alert" role="alert">
-          <p>${this.error}</p>
-          <button type="button" class="secondary" @click=${() => (this.error = '')}>Dismiss</button>
+          <p>${errorText(this.error)}</p>
+          <button type="button" class="secondary" @click=${() => (this.error = null)}>Dismiss</button>
         </div>`
       : nothing}`;
     if (!this.client.account) {
@@ -232,7 +258,9 @@ export class ParleyApp extends LitElement {
       void this.consumeInvite();
       return;
     }
+    if (location.hash !== this.route) this.error = null; // a banner about the last view no longer applies
     this.route = location.hash;
+    this.noteViewing();
   };
 
   private async consumeInvite(): Promise<void> {
@@ -249,7 +277,7 @@ export class ParleyApp extends LitElement {
         location.hash = CONTACTS_HREF;
       }
     } catch (error) {
-      this.error = (error as Error).message;
+      this.error = error;
     }
   }
 }

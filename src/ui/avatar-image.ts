@@ -6,23 +6,29 @@
 const SIZE = 96;
 const MAX_CHARS = 15_000;
 
+export type AvatarErrorCode = 'avatar-not-image' | 'avatar-unreadable' | 'avatar-no-canvas' | 'avatar-too-detailed';
+
+/** Why a picture could not become an avatar; `error-text.ts` words the code. */
 export class AvatarError extends Error {
   override readonly name = 'AvatarError';
+  constructor(readonly code: AvatarErrorCode, options?: ErrorOptions) {
+    super(code, options);
+  }
 }
 
 export async function resizeAvatar(file: Blob): Promise<string> {
-  if (!file.type.startsWith('image/')) throw new AvatarError('Choose an image file for your avatar.');
+  if (!file.type.startsWith('image/')) throw new AvatarError('avatar-not-image');
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(file);
   } catch (cause) {
-    throw new AvatarError('This image cannot be read. Try a PNG or JPEG.', { cause });
+    throw new AvatarError('avatar-unreadable', { cause });
   }
   const canvas = document.createElement('canvas');
   canvas.width = SIZE;
   canvas.height = SIZE;
   const ctx = canvas.getContext('2d');
-  if (!ctx) throw new AvatarError('This browser cannot draw images.');
+  if (!ctx) throw new AvatarError('avatar-no-canvas');
   // Centre crop to a square, then scale.
   const side = Math.min(bitmap.width, bitmap.height);
   ctx.drawImage(bitmap, (bitmap.width - side) / 2, (bitmap.height - side) / 2, side, side, 0, 0, SIZE, SIZE);
@@ -32,5 +38,5 @@ export async function resizeAvatar(file: Blob): Promise<string> {
     const fitted = url.startsWith('data:image/webp') ? url : canvas.toDataURL('image/jpeg', quality);
     if (fitted.length <= MAX_CHARS) return fitted;
   }
-  throw new AvatarError('This image is too detailed to make a small avatar from.');
+  throw new AvatarError('avatar-too-detailed');
 }

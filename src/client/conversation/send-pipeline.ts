@@ -14,7 +14,7 @@ import { errorField, type Logger } from '../../core/logger.js';
 import { LOCAL_ORIGIN, type SyncedDoc } from '../../core/synced-doc.js';
 import type { OutboxStore } from '../../store/types.js';
 import { DeliveryTracker, type DeliveryState } from '../delivery.js';
-import { SendFailedError } from '../errors.js';
+import { ClientError } from '../errors.js';
 
 export interface SendPipelineParts {
   readonly conversation: Topic;
@@ -66,7 +66,7 @@ export class SendPipeline {
     } catch (cause) {
       this.delivery.failed(event.id);
       p.changed();
-      const error = new SendFailedError('Could not save the message on this device; it may be lost if you close the app.', { cause });
+      const error = new ClientError('storage-failed', { cause, detail: { what: 'message' } });
       p.failed(error);
       throw error;
     }

@@ -19,8 +19,14 @@ export interface ContactCard {
   readonly linkSecret: Uint8Array;
 }
 
+/** Why a contact link was refused; the UI words each code (core holds no UI copy). */
+export type ContactLinkErrorCode = 'contact-link-not-parley' | 'contact-link-damaged';
+
 export class InvalidContactLinkError extends Error {
   override readonly name = 'InvalidContactLinkError';
+  constructor(readonly code: ContactLinkErrorCode, message: string = code, options?: ErrorOptions) {
+    super(message, options);
+  }
 }
 
 export function contactLink(appUrl: string, card: ContactCard): string {
@@ -38,17 +44,17 @@ export function parseContactLink(text: string): ContactCard {
   const trimmed = text.trim();
   const hash = trimmed.includes('#') ? trimmed.slice(trimmed.indexOf('#') + 1) : trimmed;
   const value = new URLSearchParams(hash).get(PARAM);
-  if (!value) throw new InvalidContactLinkError('This is not a Parley contact link.');
+  if (!value) throw new InvalidContactLinkError('contact-link-not-parley', 'not a Parley contact link');
   const bytes = fromBase64Url(value);
   const min = 1 + 32 + 32 + LINK_SECRET_BYTES;
   if (!bytes || bytes.length < min || bytes[0] !== VERSION) {
-    throw new InvalidContactLinkError('This contact link is damaged or from a newer version of Parley.');
+    throw new InvalidContactLinkError('contact-link-damaged', 'contact link damaged, or from a newer version');
   }
   let name: string;
   try {
     name = fromUtf8(bytes.subarray(min)).slice(0, MAX_NAME);
   } catch {
-    throw new InvalidContactLinkError('This contact link is damaged: its name is not valid text.');
+    throw new InvalidContactLinkError('contact-link-damaged', 'contact link damaged: its name is not valid UTF-8');
   }
   return {
     identity: { sign: toBase64Url(bytes.subarray(1, 33)) as IdentityId, dh: toBase64Url(bytes.subarray(33, 65)) },

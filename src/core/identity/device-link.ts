@@ -34,6 +34,8 @@ export interface LinkGrant {
 
 export class InvalidDeviceLinkError extends Error {
   override readonly name = 'InvalidDeviceLinkError';
+  /** The UI words this code (core holds no UI copy). */
+  readonly code = 'device-link-damaged';
 }
 
 export const deviceLinkUrl = (appUrl: string, secret: Uint8Array): string => `${appUrl.split('#')[0]}#${PARAM}=${toBase64Url(secret)}`;
@@ -41,7 +43,7 @@ export const deviceLinkUrl = (appUrl: string, secret: Uint8Array): string => `${
 export function parseDeviceLink(text: string): Uint8Array {
   const hash = text.includes('#') ? text.slice(text.indexOf('#') + 1) : text;
   const secret = fromBase64Url(new URLSearchParams(hash.trim()).get(PARAM) ?? '');
-  if (!secret || secret.length !== DEVICE_LINK_SECRET_BYTES) throw new InvalidDeviceLinkError('This device link is damaged or incomplete.');
+  if (!secret || secret.length !== DEVICE_LINK_SECRET_BYTES) throw new InvalidDeviceLinkError('device link damaged or incomplete');
   return secret;
 }
 

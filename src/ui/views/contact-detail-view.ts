@@ -2,16 +2,25 @@
  * `<parley-contact>`: one contact — their safety number as digits and QR code, marking
  * them verified, blocking, and a loud warning when their key is not the one first seen.
  */
-import { css, html, nothing } from 'lit';
-import { ClientView } from './client-view.js';
+import { LitElement, css, html, nothing } from 'lit';
+import type { ParleyClient } from '../../client/parley-client.js';
+import { clientContext } from '../context.js';
+import { ActionController } from '../controllers/action-controller.js';
+import { observeContext } from '../controllers/observable-controller.js';
 import type { IdentityId } from '../../core/identity/keys.js';
 import '../components/qr-code.js';
 import { CONTACTS_HREF, conversationHref } from '../routes.js';
 import { controls, themeTokens } from '../styles/theme.js';
 
-export class ContactDetailView extends ClientView {
+export class ContactDetailView extends LitElement {
   static override properties = { identity: { attribute: false } };
   declare identity: IdentityId | null;
+  private readonly clientRef = observeContext<ParleyClient>(this, clientContext);
+  private readonly action = new ActionController(this);
+
+  private get client(): ParleyClient | undefined {
+    return this.clientRef.value;
+  }
 
   constructor() {
     super();
@@ -83,15 +92,15 @@ export class ContactDetailView extends ClientView {
       <parley-qr .text=${number.replace(/ /g, '')} label=${`Safety number QR code for ${contact.name}`}></parley-qr>
       <p>Compare these digits with ${contact.name}, or scan each other's code. If they match, mark them verified.</p>
       <div class="actions">
-        <button type="button" aria-pressed=${contact.verified ? 'true' : 'false'} @click=${() => this.run((c) => c.contacts.setVerified(identity, !contact.verified))}>
+        <button type="button" aria-pressed=${contact.verified ? 'true' : 'false'} @click=${() => this.action.run(() => client.contacts.setVerified(identity, !contact.verified))}>
           ${contact.verified ? 'Remove verification' : 'Mark as verified'}
         </button>
         ${contact.state === 'blocked'
-          ? html`<button type="button" class="secondary" @click=${() => this.run((c) => c.contacts.unblock(identity))}>Unblock</button>`
-          : html`<button type="button" class="secondary" @click=${() => this.run((c) => c.contacts.block(identity))}>Block</button>`}
+          ? html`<button type="button" class="secondary" @click=${() => this.action.run(() => client.contacts.unblock(identity))}>Unblock</button>`
+          : html`<button type="button" class="secondary" @click=${() => this.action.run(() => client.contacts.block(identity))}>Block</button>`}
         ${contact.topic && contact.state !== 'blocked' ? html`<a href=${conversationHref(contact.topic)}>Open chat</a>` : nothing}
       </div>
-      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}`;
+      ${this.action.error ? html`<p class="error" role="alert">${this.action.errorText}</p>` : nothing}`;
   }
 
 

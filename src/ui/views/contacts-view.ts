@@ -2,9 +2,11 @@
  * `<parley-contacts>`: my contact link (text and QR code), adding someone by their link,
  * incoming requests to accept or block, and the contact list.
  */
-import { css, html, nothing } from 'lit';
-import { ClientView } from './client-view.js';
+import { LitElement, css, html, nothing } from 'lit';
 import type { ParleyClient } from '../../client/parley-client.js';
+import { clientContext } from '../context.js';
+import { ActionController } from '../controllers/action-controller.js';
+import { observeContext } from '../controllers/observable-controller.js';
 import type { ContactRecord } from '../../client/self-session.js';
 import type { IdentityId } from '../../core/identity/keys.js';
 import '../components/qr-code.js';
@@ -19,10 +21,16 @@ const STATE_TEXT: Record<ContactRecord['state'], (name: string) => string> = {
   blocked: () => 'Blocked',
 };
 
-export class ContactsView extends ClientView {
+export class ContactsView extends LitElement {
   static override properties = { showLink: { state: true }, notice: { state: true } };
   declare showLink: boolean;
   declare notice: string;
+  private readonly clientRef = observeContext<ParleyClient>(this, clientContext);
+  private readonly action = new ActionController(this);
+
+  private get client(): ParleyClient | undefined {
+    return this.clientRef.value;
+  }
 
   constructor() {
     super();
@@ -129,9 +137,9 @@ export class ContactsView extends ClientView {
         <form class="row" @submit=${this.add}>
           <label class="visually-hidden" for="contact-link">Contact link</label>
           <input id="contact-link" placeholder="Paste a contact link" autocomplete="off" required />
-          <button type="submit" ?disabled=${this.busy}>Add contact</button>
+          <button type="submit" ?disabled=${this.action.busy}>Add contact</button>
         </form>
-        ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+        ${this.action.error ? html`<p class="error" role="alert">${this.action.errorText}</p>` : nothing}
         ${this.notice ? html`<p class="hint" aria-live="polite">${this.notice}</p>` : nothing}
       </section>
       ${incoming.length > 0
@@ -197,9 +205,12 @@ export class ContactsView extends ClientView {
     await this.run((client) => client.contacts.block(identity));
   }
 
-  protected override run(action: (client: ParleyClient) => Promise<unknown>): Promise<boolean> {
+  /** Runs an action on the client, replacing any earlier notice. */
+  private run(action: (client: ParleyClient) => Promise<unknown>): Promise<boolean> {
+    const client = this.client;
+    if (!client) return Promise.resolve(false);
     this.notice = '';
-    return super.run(action);
+    return this.action.run(() => action(client));
   }
 
 }

@@ -1,9 +1,9 @@
 /**
  * `<parley-conversation>`: one open conversation — header with connection state, invite
- * link, the message log, who is typing, and the composer. It owns the SessionController
- * (smart view); the pieces below it are presentational components.
+ * link, the message log, who is typing, and the composer. It follows the session, the
+ * client and the PWA services (smart view); the pieces below it are presentational
+ * components.
  */
-import { ContextConsumer } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import type { ConversationSession } from '../../client/conversation-session.js';
 import type { ParleyClient } from '../../client/parley-client.js';
@@ -18,27 +18,30 @@ import type { IdentityId } from '../../core/identity/keys.js';
 import { clientContext, pwaContext } from '../context.js';
 import { contactHref } from '../routes.js';
 import { presenceText } from '../presence-text.js';
-import { ClientController } from '../controllers/client-controller.js';
-import { SessionController } from '../controllers/session-controller.js';
+import type { PwaController } from '../../pwa/pwa-controller.js';
+import { ActionController } from '../controllers/action-controller.js';
+import { ObservableController, observeContext } from '../controllers/observable-controller.js';
+import { TickController } from '../controllers/tick-controller.js';
 import { controls, themeTokens } from '../styles/theme.js';
 
 export class ConversationView extends LitElement {
-  static override properties = { session: { attribute: false }, error: { state: true } };
+  static override properties = { session: { attribute: false } };
   declare session: ConversationSession | undefined;
-  declare error: string;
-  private readonly clientCtx = new ContextConsumer(this, { context: clientContext, subscribe: true });
-  private readonly pwaCtx = new ContextConsumer(this, { context: pwaContext, subscribe: true });
+  private readonly clientRef = observeContext<ParleyClient>(this, clientContext);
+  private readonly pwaRef = observeContext<PwaController>(this, pwaContext);
+  /** Sends, edits, deletes and reactions: a failure shows in the view's alert. */
+  private readonly action = new ActionController(this);
 
   constructor() {
     super();
     this.session = undefined;
-    this.error = '';
-    new SessionController(this, () => this.session);
-    new ClientController(this, () => this.client);
+    new ObservableController(this, () => this.session);
+    // "is typing…" expires on time even when nothing else changes.
+    new TickController(this, () => (this.session?.typingNames().length ?? 0) > 0);
   }
 
   private get client(): ParleyClient | undefined {
-    return this.clientCtx.value;
+    return this.clientRef.value;
   }
 
   static override styles = [
@@ -160,7 +163,7 @@ export class ConversationView extends LitElement {
         @parley-react=${(e: CustomEvent<ReactDetail>) => this.change(() => s.toggleReaction(e.detail.id, e.detail.emoji))}
       ></parley-message-list>
       <p class="typing" aria-live="polite">${typingText(typing)}</p>
-      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+      ${this.action.error ? html`<p class="error" role="alert">${this.action.errorText}</p>` : nothing}
       <parley-composer @parley-send=${this.onSend} @parley-typing=${this.onTyping}></parley-composer>`;
   }
 
@@ -168,17 +171,11 @@ export class ConversationView extends LitElement {
     const composer = event.target as Composer;
     const session = this.session;
     if (!session) return;
-    this.error = '';
     const sending = session.send(event.detail.text);
     composer.clear();
-    try {
-      await sending;
-    } catch (error) {
-      this.error = (error as Error).message;
-      return;
-    }
+    if (!(await this.action.run(() => sending))) return;
     // A natural moment to offer notifications: right after a message was sent.
-    void this.pwaCtx.value?.offerNotifications();
+    void this.pwaRef.value?.offerNotifications();
   };
 
   /**
@@ -202,12 +199,7 @@ export class ConversationView extends LitElement {
 
   /** Runs an edit, delete or reaction; a failure shows in the view's alert. */
   private async change(action: () => Promise<void>): Promise<void> {
-    this.error = '';
-    try {
-      await action();
-    } catch (error) {
-      this.error = (error as Error).message;
-    }
+    await this.action.run(action);
   }
 
   private readonly onTyping = (): void => this.session?.setTyping(true);

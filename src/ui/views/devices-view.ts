@@ -2,8 +2,11 @@
  * `<parley-devices>`: this user's devices. "Link a device" shows a one-time link and QR
  * code for a new device; "Remove" revokes a device's certificate so peers stop accepting it.
  */
-import { css, html, nothing } from 'lit';
-import { ClientView } from './client-view.js';
+import { LitElement, css, html, nothing } from 'lit';
+import type { ParleyClient } from '../../client/parley-client.js';
+import { clientContext } from '../context.js';
+import { ActionController } from '../controllers/action-controller.js';
+import { observeContext } from '../controllers/observable-controller.js';
 import type { DeviceLinkOffer } from '../../client/device-link.js';
 import type { DeviceId } from '../../core/ids.js';
 import '../components/qr-code.js';
@@ -11,10 +14,16 @@ import { controls, themeTokens } from '../styles/theme.js';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 
-export class DevicesView extends ClientView {
+export class DevicesView extends LitElement {
   static override properties = { offer: { state: true }, status: { state: true } };
   declare offer: DeviceLinkOffer | null;
   declare status: string;
+  private readonly clientRef = observeContext<ParleyClient>(this, clientContext);
+  private readonly action = new ActionController(this);
+
+  private get client(): ParleyClient | undefined {
+    return this.clientRef.value;
+  }
 
   constructor() {
     super();
@@ -97,11 +106,13 @@ export class DevicesView extends ClientView {
             <parley-qr .text=${this.offer.url} label="QR code of the device link"></parley-qr>`
         : html`<button type="button" @click=${this.link}>Link a device</button>`}
       <p role="status">${this.status}</p>
-      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}`;
+      ${this.action.error ? html`<p class="error" role="alert">${this.action.errorText}</p>` : nothing}`;
   }
 
   private readonly link = (): Promise<boolean> =>
-    this.run(async (client) => {
+    this.action.run(async () => {
+      const client = this.client;
+      if (!client) return;
       const offer = await client.offerDeviceLink();
       offer.on('linked', (_device, label) => {
         this.offer = null;
@@ -116,7 +127,7 @@ export class DevicesView extends ClientView {
     });
 
   private async removeDevice(device: DeviceId): Promise<void> {
-    if (await this.run((client) => client.revokeDevice(device))) this.status = 'Device removed. Your contacts no longer accept it.';
+    if (await this.action.run(() => this.client?.revokeDevice(device))) this.status = 'Device removed. Your contacts no longer accept it.';
   }
 
 }

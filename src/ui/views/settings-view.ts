@@ -2,11 +2,11 @@
  * `<parley-settings>`: notifications for this device — turn them on, and choose whether
  * they show the sender and a preview (decrypted on this device) or just "New message".
  */
-import { ContextConsumer } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
-import type { NotificationStatus } from '../../pwa/pwa-controller.js';
+import type { NotificationStatus, PwaController } from '../../pwa/pwa-controller.js';
 import { pwaContext } from '../context.js';
-import { PwaBinding } from '../controllers/pwa-controller-binding.js';
+import { observeContext } from '../controllers/observable-controller.js';
+import { PUSH_FAILURE_TEXT } from '../error-text.js';
 import { controls, themeTokens } from '../styles/theme.js';
 
 const STATUS_TEXT: Record<NotificationStatus, string> = {
@@ -19,12 +19,7 @@ const STATUS_TEXT: Record<NotificationStatus, string> = {
 };
 
 export class SettingsView extends LitElement {
-  private readonly pwaCtx = new ContextConsumer(this, { context: pwaContext, subscribe: true });
-
-  constructor() {
-    super();
-    new PwaBinding(this, () => this.pwaCtx.value);
-  }
+  private readonly pwaRef = observeContext<PwaController>(this, pwaContext);
 
   static override styles = [
     themeTokens,
@@ -44,13 +39,13 @@ export class SettingsView extends LitElement {
   ];
 
   protected override render() {
-    const pwa = this.pwaCtx.value;
+    const pwa = this.pwaRef.value;
     if (!pwa) return html`<h2>Settings</h2><p>Notifications are not available here.</p>`;
     const status = pwa.notifications;
     return html`<h2>Settings</h2>
       <section aria-labelledby="notifications">
         <h3 id="notifications">Notifications</h3>
-        <p role="status">${STATUS_TEXT[status]} ${pwa.notificationDetail ? html`(${pwa.notificationDetail})` : nothing}</p>
+        <p role="status">${STATUS_TEXT[status]} ${pwa.notificationDetail ? html`(${PUSH_FAILURE_TEXT[pwa.notificationDetail]})` : nothing}</p>
         ${status === 'default' || status === 'granted' || status === 'unavailable'
           ? html`<button type="button" @click=${() => pwa.enableNotifications()}>Enable notifications</button>`
           : nothing}

@@ -3,16 +3,19 @@
  * "New conversation" and "Join" actions. Selecting navigates by URL fragment (`#/c/<id>`),
  * so Back works and a reload keeps the open conversation.
  */
-import { css, html, nothing } from 'lit';
-import { ClientView } from './client-view.js';
+import { LitElement, css, html, nothing } from 'lit';
+import type { ParleyClient } from '../../client/parley-client.js';
 import type { Topic } from '../../core/ids.js';
+import { clientContext } from '../context.js';
+import { ActionController } from '../controllers/action-controller.js';
+import { observeContext } from '../controllers/observable-controller.js';
 import { CONTACTS_HREF, DEVICES_HREF, SETTINGS_HREF, conversationHref } from '../routes.js';
 import { controls, themeTokens } from '../styles/theme.js';
 
 const dayFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
-export class SidebarView extends ClientView {
+export class SidebarView extends LitElement {
   static override properties = {
     selected: { attribute: false },
     route: { attribute: false },
@@ -22,6 +25,12 @@ export class SidebarView extends ClientView {
   /** The current view, to mark the Contacts link as current. */
   declare route: string;
   declare joining: boolean;
+  private readonly clientRef = observeContext<ParleyClient>(this, clientContext);
+  private readonly action = new ActionController(this);
+
+  private get client(): ParleyClient | undefined {
+    return this.clientRef.value;
+  }
 
   constructor() {
     super();
@@ -137,17 +146,17 @@ export class SidebarView extends ClientView {
   protected override render() {
     const list = this.client?.list() ?? [];
     return html`<div class="actions">
-        <button type="button" @click=${this.create} ?disabled=${this.busy}>New conversation</button>
+        <button type="button" @click=${this.create} ?disabled=${this.action.busy}>New conversation</button>
         <button type="button" class="secondary" aria-expanded=${this.joining} @click=${() => (this.joining = !this.joining)}>Join</button>
       </div>
       ${this.joining
         ? html`<form @submit=${this.join}>
             <label for="invite">Paste an invite link</label>
             <input id="invite" autocomplete="off" required />
-            <button type="submit" ?disabled=${this.busy}>Join conversation</button>
+            <button type="submit" ?disabled=${this.action.busy}>Join conversation</button>
           </form>`
         : nothing}
-      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+      ${this.action.error ? html`<p class="error" role="alert">${this.action.errorText}</p>` : nothing}
       <a class="contacts" href=${CONTACTS_HREF} aria-current=${this.route === 'contacts' || this.route === 'contact' ? 'page' : 'false'}>
         Contacts${this.pendingRequests() > 0 ? html` <span class="count" aria-label=${`${this.pendingRequests()} requests`}>${this.pendingRequests()}</span>` : nothing}
       </a>
@@ -178,7 +187,9 @@ export class SidebarView extends ClientView {
   }
 
   private readonly create = async (): Promise<void> => {
-    await this.run(async (client) => {
+    const client = this.client;
+    if (!client) return;
+    await this.action.run(async () => {
       const session = await client.createConversation();
       location.hash = conversationHref(session.id);
     });
@@ -187,7 +198,9 @@ export class SidebarView extends ClientView {
   private readonly join = async (event: Event): Promise<void> => {
     event.preventDefault();
     const input = this.renderRoot.querySelector<HTMLInputElement>('#invite');
-    await this.run(async (client) => {
+    const client = this.client;
+    if (!client) return;
+    await this.action.run(async () => {
       const session = await client.join(input?.value ?? '');
       this.joining = false;
       location.hash = conversationHref(session.id);

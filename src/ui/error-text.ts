@@ -1,0 +1,84 @@
+/**
+ * The words people see for every error code (docs/architecture.md §11). Core, client and
+ * PWA code throw errors with a `code` and primitive `detail`; this is the one module that
+ * turns them into sentences, so wording changes in one place and no raw browser or
+ * library message ever reaches the screen.
+ */
+import type { ClientErrorCode, ErrorDetail } from '../client/errors.js';
+import type { EventErrorCode } from '../core/events.js';
+import type { ContactLinkErrorCode } from '../core/identity/contact-link.js';
+import type { InviteErrorCode } from '../core/invite.js';
+import type { PushFailure } from '../pwa/push-subscription.js';
+import type { AvatarErrorCode } from './avatar-image.js';
+
+/** Every code an error shown in the UI can carry. */
+export type ErrorCode = ClientErrorCode | EventErrorCode | ContactLinkErrorCode | InviteErrorCode | AvatarErrorCode | 'device-link-damaged';
+
+type Words = string | ((detail: ErrorDetail) => string);
+
+const STORAGE_WHAT: Record<string, string> = {
+  account: 'Could not save your account on this device.',
+  conversation: 'Could not save the conversation on this device.',
+  message: 'Could not save the message on this device; it may be lost if you close the app.',
+};
+
+const ACTION_WHERE: Record<string, string> = {
+  'remove-device': 'Remove devices from the device where you created your account.',
+  'add-contact': 'Add contacts from the device where you created your account.',
+  'link-device': 'Link new devices from the device where you created your account.',
+};
+
+const WORDS: Record<ErrorCode, Words> = {
+  'not-registered': 'Choose a name first.',
+  'name-empty': 'Enter a name.',
+  'name-too-long': (d) => `Names are at most ${d.max} characters.`,
+  'already-registered': 'This device already has an account.',
+  'storage-failed': (d) => STORAGE_WHAT[String(d.what)] ?? 'Could not save on this device.',
+  'needs-first-device': (d) => ACTION_WHERE[String(d.action)] ?? 'Do this from the device where you created your account.',
+  'cannot-remove-self': 'This device cannot remove itself.',
+  'unknown-contact': 'Unknown contact.',
+  'own-contact-link': 'This is your own contact link.',
+  'contact-blocked': (d) => `You blocked ${d.name}. Unblock them first.`,
+  'no-such-request': 'There is no such contact request.',
+  'empty-message': 'Write something first.',
+  'empty-edit': 'An edited message cannot be empty; delete it instead.',
+  'message-gone': 'That message is gone.',
+  'not-author': 'Only the device that wrote a message can change it.',
+  'link-timeout': 'The other device did not answer. Open a new link on it and try again.',
+  'message-too-long': (d) => `This message is too long: ${d.length?.toLocaleString('en')} characters, at most ${d.max?.toLocaleString('en')}. Your text is kept; shorten it to send.`,
+  'invalid-event': 'This could not be sent.',
+  'contact-link-not-parley': 'This is not a Parley contact link.',
+  'contact-link-damaged': 'This contact link is damaged, or from a newer version of Parley.',
+  'invite-not-parley': 'This is not a Parley invite link.',
+  'invite-damaged': 'This invite link is damaged: check that it was copied completely.',
+  'device-link-damaged': 'This device link is damaged or incomplete.',
+  'avatar-not-image': 'Choose an image file for your avatar.',
+  'avatar-unreadable': 'This image cannot be read. Try a PNG or JPEG.',
+  'avatar-no-canvas': 'This browser cannot draw images.',
+  'avatar-too-detailed': 'This image is too detailed to make a small avatar from.',
+};
+
+/** Why push notifications could not be set up, in words. */
+export const PUSH_FAILURE_TEXT: Record<PushFailure, string> = {
+  'no-server-key': 'the server is not set up for notifications',
+  'server-refused': 'the server did not accept this device',
+  'push-service-unreachable': 'this browser could not reach its push service',
+};
+
+/** Said for anything without a code: never the raw message of an unknown error. */
+export const UNKNOWN_ERROR_TEXT = 'Something went wrong. Please try again.';
+
+/** The code of an error, if it carries one this module knows. */
+export function errorCode(error: unknown): ErrorCode | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && Object.hasOwn(WORDS, code) ? (code as ErrorCode) : null;
+}
+
+/** The sentence shown for an error. */
+export function errorText(error: unknown): string {
+  const code = errorCode(error);
+  if (!code) return UNKNOWN_ERROR_TEXT;
+  const words = WORDS[code];
+  const detail = (error as { detail?: ErrorDetail }).detail ?? {};
+  return typeof words === 'function' ? words(detail) : words;
+}
