@@ -51,6 +51,7 @@ async function startParley(ctx: BenchContext): Promise<RunningServer> {
     env: {
       PORT: '0',
       HOST: '127.0.0.1',
+      STUN_PORT: '0',
       DATA_DIR: dataDir,
       // Only /signal is exercised; an empty directory keeps the run independent of dist/.
       STATIC_DIR: dataDir,

@@ -6,8 +6,10 @@
 import { MailboxLimits } from '../src/core/wire/mailbox.js';
 import { MAX_PRESENCE_IDS, SignalingLimits } from '../src/core/wire/signaling.js';
 import { ConfigError } from './errors.js';
+import { normalizeHost } from './http/host.js';
 import { parseIceServers, validateIceServers, type IceServer } from './http/ice-servers.js';
 import { createStreamLogger, type Logger } from './logger.js';
+import type { StunLimits } from './stun/responder.js';
 
 /** Limits and timings of the WebSocket signaling endpoint. */
 export interface SignalConfig {
@@ -93,7 +95,21 @@ export interface PushConfig {
   readonly pushMaxQueue: number;
 }
 
-export interface ParleyServerConfig extends SignalConfig, MailboxConfig, PushConfig {
+/** How browsers reach each other: the built-in STUN responder (docs/architecture.md §6). */
+export interface NetworkConfig extends StunLimits {
+  /**
+   * UDP port of the STUN responder; `null` turns it off, 0 picks a free port (tests).
+   * From the environment, `STUN_PORT=0` means off.
+   */
+  readonly stunPort: number | null;
+  /**
+   * The host name browsers use for this server (`PUBLIC_HOST`), in URL form. Unset: the
+   * `Host` of each `/api/config` request.
+   */
+  readonly publicHost: string | undefined;
+}
+
+export interface ParleyServerConfig extends SignalConfig, MailboxConfig, PushConfig, NetworkConfig {
   /** TCP port; 0 lets the OS pick a free one (read it back from `ParleyServer.port`). */
   readonly port: number;
   /** Bind address; `undefined` binds every interface (`::` with IPv6, else `0.0.0.0`), as Node does. */
@@ -134,6 +150,14 @@ export function defaultConfig(): ParleyServerConfig {
     iceServers: [],
     shutdownGraceMs: 3000,
     logger: createStreamLogger(),
+    stunPort: 3478,
+    publicHost: undefined,
+    // 1 KiB/s beyond what a source sent is ~85 answers a second to one address: a whole
+    // office behind one NAT keeping its STUN bindings alive, and worthless as a reflector.
+    stunExcessBurstBytes: 4096,
+    stunExcessBytesPerSecond: 1024,
+    stunTotalExcessBytesPerSecond: 256 * 1024,
+    stunMaxTrackedAddresses: 16_384,
     maxFrameBytes: SignalingLimits.maxFrameBytes,
     maxTopicsPerSocket: SignalingLimits.maxTopicsPerSocket,
     rateBurst: SignalingLimits.rateBurst,
@@ -177,6 +201,7 @@ export function resolveConfig(init: ParleyServerInit = {}): ParleyServerConfig {
     'maxSockets', 'maxBufferedBytes', 'pingIntervalMs', 'closeGraceMs', 'shutdownGraceMs',
     'presenceIdBurst', 'presenceIdsPerSecond', 'maxPresenceEntries', 'presenceFlushMs',
     'mailboxTtlMs', 'mailboxPurgeIntervalMs', 'pushRetryBaseMs', 'pushRetryMaxDelayMs', 'pushTimeoutMs',
+    'stunExcessBurstBytes', 'stunExcessBytesPerSecond', 'stunTotalExcessBytesPerSecond', 'stunMaxTrackedAddresses',
   ];
   for (const key of positive) {
     const v = config[key];
@@ -197,8 +222,17 @@ export function resolveConfig(init: ParleyServerInit = {}): ParleyServerConfig {
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     throw new ConfigError('port must be an integer from 0 to 65535');
   }
+  if (config.stunPort !== null && (!Number.isInteger(config.stunPort) || config.stunPort < 0 || config.stunPort > 65535)) {
+    throw new ConfigError('stunPort must be null (off) or an integer from 0 to 65535');
+  }
+  let publicHost: string | undefined;
+  if (config.publicHost !== undefined) {
+    publicHost = normalizeHost(config.publicHost) ?? undefined;
+    if (publicHost === undefined) throw new ConfigError('PUBLIC_HOST must be a host name, an IPv4 address or an IPv6 address, without scheme or port');
+  }
   return {
     ...config,
+    publicHost,
     iceServers: validateIceServers(config.iceServers),
     allowedOrigins: config.allowedOrigins === null ? null : config.allowedOrigins.map(normalizeOrigin),
     pushEndpointHosts,
@@ -254,6 +288,12 @@ function boolFromEnv(env: Env, name: string): boolean | undefined {
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
+/** `STUN_PORT`: unset keeps the default, 0 turns STUN off. */
+function stunPortFromEnv(env: Env): number | null | undefined {
+  const port = intFromEnv(env, 'STUN_PORT');
+  return port === 0 ? null : port;
+}
+
 const nonEmpty = (s: string | undefined): string | undefined => (s === undefined || s.trim() === '' ? undefined : s.trim());
 
 /**
@@ -274,6 +314,8 @@ export function configFromEnv(env: Env): ParleyServerInit {
     pingIntervalMs: intFromEnv(env, 'PING_INTERVAL_MS'),
     shutdownGraceMs: intFromEnv(env, 'SHUTDOWN_GRACE_MS'),
     trustProxy: boolFromEnv(env, 'TRUST_PROXY'),
+    stunPort: stunPortFromEnv(env),
+    publicHost: nonEmpty(env.PUBLIC_HOST),
     mailboxTtlMs: intFromEnv(env, 'MAILBOX_TTL_MS'),
     mailboxPurgeIntervalMs: intFromEnv(env, 'MAILBOX_PURGE_INTERVAL_MS'),
     maxEntryBytes: intFromEnv(env, 'MAILBOX_MAX_ENTRY_BYTES'),

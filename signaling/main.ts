@@ -5,7 +5,8 @@
  *
  * Environment: PORT (8787; 0 = any free port), HOST (all interfaces), STATIC_DIR (dist),
  * DATA_DIR (./data), ALLOWED_ORIGINS (comma-separated; unset = any), ICE_SERVERS (JSON
- * array; default []), MAX_SOCKETS_PER_IP (64), MAX_SOCKETS (10000), PING_INTERVAL_MS
+ * array; default []), STUN_PORT (3478; 0 = off), PUBLIC_HOST (unset: the request's Host),
+ * MAX_SOCKETS_PER_IP (64), MAX_SOCKETS (10000), PING_INTERVAL_MS
  * (30000), SHUTDOWN_GRACE_MS (3000), TRUST_PROXY (false).
  * Mailbox: MAILBOX_TTL_MS (30 days), MAILBOX_PURGE_INTERVAL_MS (600000),
  * MAILBOX_MAX_ENTRY_BYTES (8 MiB), MAILBOX_MAX_BYTES (64 MiB), MAILBOX_MAX_ENTRIES (10000).

@@ -77,6 +77,16 @@ export class DeliveryMetrics {
   }
 }
 
+/** Counters of the parts that help peers reach each other: STUN (and the relay). */
+export class NetworkMetrics {
+  /** STUN Binding requests answered. */
+  stunAnswered = 0;
+  /** Datagrams that were not well-formed Binding requests (dropped unanswered). */
+  stunIgnored = 0;
+  /** Binding requests dropped because their source used its reflection budget. */
+  stunLimited = 0;
+}
+
 /** Live gauges of the offline-delivery parts. */
 export interface DeliveryStats {
   /** Presence ids currently held by at least one socket. */
@@ -92,8 +102,16 @@ function metric(lines: string[], name: string, type: 'gauge' | 'counter', help: 
   for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
 }
 
-/** Prometheus text exposition format 0.0.4; the delivery part is left out when not given. */
-export function renderPrometheus(metrics: SignalMetrics, stats: SignalStats, delivery?: { readonly metrics: DeliveryMetrics; readonly stats: DeliveryStats }): string {
+/** What `/metrics` shows; parts a server does not have are left out. */
+export interface MetricsSnapshot {
+  readonly signal: SignalMetrics;
+  readonly stats: SignalStats;
+  readonly delivery?: { readonly metrics: DeliveryMetrics; readonly stats: DeliveryStats };
+  readonly network?: NetworkMetrics;
+}
+
+/** Prometheus text exposition format 0.0.4. */
+export function renderPrometheus({ signal: metrics, stats, delivery, network }: MetricsSnapshot): string {
   const lines: string[] = [];
   metric(lines, 'parley_signal_sockets', 'gauge', 'Open signaling WebSockets.', [['', stats.sockets]]);
   metric(lines, 'parley_signal_topics', 'gauge', 'Topics with at least one subscriber.', [['', stats.topics]]);
@@ -105,6 +123,7 @@ export function renderPrometheus(metrics: SignalMetrics, stats: SignalStats, del
   const closes = [...metrics.closesByCode].sort(([a], [b]) => a.localeCompare(b)).map(([code, n]) => [`{code="${code}"}`, n] as const);
   metric(lines, 'parley_signal_closes_total', 'counter', 'Closed signaling sockets by close code.', closes);
   if (delivery) renderDelivery(lines, delivery.metrics, delivery.stats);
+  if (network) renderNetwork(lines, network);
   return `${lines.join('\n')}\n`;
 }
 
@@ -123,4 +142,10 @@ function renderDelivery(lines: string[], m: DeliveryMetrics, s: DeliveryStats): 
   metric(lines, 'parley_presence_online', 'gauge', 'Presence ids held by at least one socket.', [['', s.presenceOnline]]);
   metric(lines, 'parley_presence_watches', 'gauge', 'Presence watch pairs across all sockets.', [['', s.presenceWatches]]);
   metric(lines, 'parley_presence_reports_total', 'counter', 'presence-state frames sent.', [['', m.presenceReports]]);
+}
+
+function renderNetwork(lines: string[], n: NetworkMetrics): void {
+  metric(lines, 'parley_stun_answered_total', 'counter', 'STUN Binding requests answered.', [['', n.stunAnswered]]);
+  metric(lines, 'parley_stun_ignored_total', 'counter', 'UDP datagrams on the STUN port that were not well-formed Binding requests.', [['', n.stunIgnored]]);
+  metric(lines, 'parley_stun_limited_total', 'counter', 'STUN Binding requests dropped by the reflection budget.', [['', n.stunLimited]]);
 }

@@ -12,7 +12,9 @@ import { resolveConfig, type ParleyServerConfig, type ParleyServerInit } from '.
 import { ServerStartError } from './errors.js';
 import { healthRoutes } from './http/health.js';
 import { createRequestListener, respondText, type Route } from './http/router.js';
-import { DeliveryMetrics, SignalMetrics, type DeliveryStats, type SignalStats } from './metrics.js';
+import { iceServersFor } from './http/ice-config.js';
+import { DeliveryMetrics, NetworkMetrics, SignalMetrics, type DeliveryStats, type SignalStats } from './metrics.js';
+import { startStunResponder, type StunResponder } from './stun/responder.js';
 import { createSignalHub, refuseUpgrade } from './signal/hub.js';
 import { staticFilesRoute } from './http/static-files.js';
 import { MemoryTopicBus } from './signal/topic-bus.js';
@@ -45,6 +47,10 @@ export interface ParleyServer {
   stats(): SignalStats;
   /** Counters of the mailbox, push sender and presence. */
   readonly deliveryMetrics: DeliveryMetrics;
+  /** Counters of STUN and the relay. */
+  readonly networkMetrics: NetworkMetrics;
+  /** The bound UDP port of the STUN responder; null when STUN is off. */
+  readonly stunPort: number | null;
   /** Current gauges of the mailbox, push sender and presence. */
   deliveryStats(): DeliveryStats;
   /** The VAPID public key (base64url), as `GET /api/push/vapid` returns it. */
@@ -83,6 +89,7 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
 
   const metrics = new SignalMetrics();
   const deliveryMetrics = new DeliveryMetrics();
+  const networkMetrics = new NetworkMetrics();
   const bus = new MemoryTopicBus();
   const vapid = loadOrCreateVapidKeys(config.dataDir);
   const db = openServerDatabase(config.dataDir);
@@ -123,10 +130,26 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
   });
   const deliveryStats = (): DeliveryStats => ({ presenceOnline: presence.onlineCount, presenceWatches: presence.watchCount, pushPending: push.pending });
 
+  // STUN binds before HTTP listens, so a taken UDP port stops the start with a clear error.
+  let stun: StunResponder | null = null;
+  const releaseAll = async (): Promise<void> => {
+    presence.close();
+    await Promise.all([hub.close(0), purger.stop(), push.close(), stun?.close()]);
+    db.close();
+  };
+  if (config.stunPort !== null) {
+    try {
+      stun = await startStunResponder({ port: config.stunPort, host: config.host, limits: config, metrics: networkMetrics, logger });
+    } catch (err) {
+      await releaseAll();
+      throw err;
+    }
+  }
+
   // Order matters: the first route that claims a request wins; static files catch the rest.
   const routes: Route[] = [
-    ...healthRoutes({ stats: () => hub.stats(), metrics, delivery: { metrics: deliveryMetrics, stats: deliveryStats } }),
-    apiConfigRoute(config.iceServers),
+    ...healthRoutes({ stats: () => hub.stats(), metrics, delivery: { metrics: deliveryMetrics, stats: deliveryStats }, network: networkMetrics }),
+    apiConfigRoute(iceServersFor({ configured: config.iceServers, stunPort: stun?.port ?? null, publicHost: config.publicHost })),
     mailboxRoute({
       store: mailboxes,
       maxEntryBytes: config.maxEntryBytes,
@@ -161,10 +184,8 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
       });
     });
   } catch (err) {
-    // Leave nothing behind (timers, the database handle) when the port is taken.
-    presence.close();
-    await Promise.all([hub.close(0), purger.stop(), push.close()]);
-    db.close();
+    // Leave nothing behind (timers, sockets, the database handle) when the port is taken.
+    await releaseAll();
     throw err;
   }
   server.on('error', (err: NodeJS.ErrnoException) => logger.error('http server error', { code: err.code ?? err.name }));
@@ -180,6 +201,8 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
     config,
     metrics,
     deliveryMetrics,
+    networkMetrics,
+    stunPort: stun?.port ?? null,
     deliveryStats,
     vapidPublicKey: vapid.publicKey,
     pushIdle: () => push.whenIdle(),
@@ -197,7 +220,7 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
         server.closeAllConnections();
         await httpClosed;
         // Wake-ups are best effort: pending retries are abandoned, not awaited.
-        await Promise.all([purger.stop(), push.close()]);
+        await Promise.all([purger.stop(), push.close(), stun?.close()]);
         db.close();
       })();
       return closing;

@@ -1,13 +1,13 @@
 /**
  * `GET /api/config`: client settings that depend on the deployment, today the ICE
- * servers. Browsers fetch it at start so one build works behind any TURN setup.
+ * servers. Browsers fetch it at start so one build works behind any STUN/TURN setup.
  */
+import type { IncomingMessage } from 'node:http';
 import { getRoute, respondJson, type Route } from './router.js';
 import type { IceServer } from './ice-servers.js';
 
-export function apiConfigRoute(iceServers: readonly IceServer[]): Route {
-  const body = { iceServers };
-  return getRoute('/api/config', (req, res) => respondJson(req, res, 200, body));
+export function apiConfigRoute(iceServers: (req: IncomingMessage) => readonly IceServer[]): Route {
+  return getRoute('/api/config', (req, res) => respondJson(req, res, 200, { iceServers: iceServers(req) }));
 }
 
 /** Answers every other `/api/*` path with a JSON 404, so the SPA fallback never sees them. */

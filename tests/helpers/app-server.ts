@@ -17,7 +17,7 @@ export interface AppServer {
 
 export async function startAppServer(init: ParleyServerOptions = {}): Promise<AppServer> {
   const dataDir = init.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'parley-e2e-')));
-  const server = await createParleyServer({ port: 0, host: '127.0.0.1', staticDir: 'dist', logger: createSilentLogger(), ...init, dataDir });
+  const server = await createParleyServer({ port: 0, host: '127.0.0.1', stunPort: 0, staticDir: 'dist', logger: createSilentLogger(), ...init, dataDir });
   return {
     server,
     url: `http://localhost:${server.port}`,

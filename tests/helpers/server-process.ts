@@ -42,7 +42,7 @@ export class ServerProcess {
   }
 
   async spawn(): Promise<void> {
-    const proc = LineProcess.spawnTsx('signaling/main.ts', [], { PORT: String(this.port), HOST: '127.0.0.1', DATA_DIR: this.dataDir, STATIC_DIR: this.staticDir });
+    const proc = LineProcess.spawnTsx('signaling/main.ts', [], { PORT: String(this.port), HOST: '127.0.0.1', STUN_PORT: '0', DATA_DIR: this.dataDir, STATIC_DIR: this.staticDir });
     this.process = proc;
     await proc.waitForLine((l) => l.startsWith('Parley server listening on'), 'the server to listen');
   }

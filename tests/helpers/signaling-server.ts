@@ -71,7 +71,7 @@ export async function startTestServer(init: ParleyServerInit = {}, reuseDir?: st
     logs.push({ level, message, fields });
   };
   const logger: Logger = { info: record('info'), warn: record('warn'), error: record('error') };
-  const server = await createParleyServer({ port: 0, host: '127.0.0.1', staticDir, dataDir: path.join(dir, 'data'), logger, ...init });
+  const server = await createParleyServer({ port: 0, host: '127.0.0.1', stunPort: 0, staticDir, dataDir: path.join(dir, 'data'), logger, ...init });
   return {
     server,
     httpUrl: `http://127.0.0.1:${server.port}`,

@@ -4,6 +4,7 @@
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
+import dgram from 'node:dgram';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CloseCodes } from '../../../src/core/wire/signaling.js';
@@ -30,6 +31,7 @@ async function startMain(env: Record<string, string> = {}): Promise<{ proc: Line
   const proc = LineProcess.spawnTsx('signaling/main.ts', [], {
     PORT: '0',
     HOST: '127.0.0.1',
+    STUN_PORT: '0',
     STATIC_DIR: path.join(dir, 'static'),
     DATA_DIR: path.join(dir, 'data'),
     ...env,
@@ -75,5 +77,20 @@ describe('signaling/main.ts lifecycle', () => {
     expect((await proc.exited).code).toBe(2);
     expect(proc.stderr).toContain('PORT must be a non-negative integer');
     expect(proc.lines).toEqual([]);
+  });
+
+  it('exits 1 naming the STUN port when that UDP port is taken, and leaves the HTTP port free', async () => {
+    const taken = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => taken.bind(0, '127.0.0.1', resolve));
+    try {
+      const stunPort = taken.address().port;
+      const proc = LineProcess.spawnTsx('signaling/main.ts', [], { PORT: '0', HOST: '127.0.0.1', STUN_PORT: String(stunPort), DATA_DIR: path.join(dir, 'data') });
+      procs.push(proc);
+      expect((await proc.exited).code).toBe(1);
+      expect(proc.stderr).toContain(`cannot bind the STUN responder to udp 127.0.0.1:${stunPort} (EADDRINUSE)`);
+      expect(proc.lines).toEqual([]);
+    } finally {
+      taken.close();
+    }
   });
 });

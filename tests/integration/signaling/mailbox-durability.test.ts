@@ -26,7 +26,7 @@ afterEach(async () => {
 });
 
 async function startMain(): Promise<{ proc: LineProcess; url: string }> {
-  const proc = LineProcess.spawnTsx('signaling/main.ts', [], { PORT: '0', HOST: '127.0.0.1', STATIC_DIR: path.join(dir, 'static'), DATA_DIR: path.join(dir, 'data') });
+  const proc = LineProcess.spawnTsx('signaling/main.ts', [], { PORT: '0', HOST: '127.0.0.1', STUN_PORT: '0', STATIC_DIR: path.join(dir, 'static'), DATA_DIR: path.join(dir, 'data') });
   procs.push(proc);
   const line = await proc.waitForLine((l) => LISTENING.test(l), 'the listening line');
   return { proc, url: `http://127.0.0.1:${LISTENING.exec(line)?.[1]}` };

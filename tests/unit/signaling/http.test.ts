@@ -1,5 +1,5 @@
 /**
- * HTTP side of the server (ARCHITECTURE §6): static PWA files with MIME types and cache
+ * HTTP side of the server (docs/architecture.md §6): static PWA files with MIME types and cache
  * headers, traversal refusal, SPA fallback, health, metrics, /api/config, and the
  * upgrade rules (unknown path, Origin allow-list).
  */
@@ -156,15 +156,15 @@ describe('API and operational endpoints', () => {
     await c.close();
   });
 
-  it('GET /api/config → {iceServers: []} by default', async () => {
+  it('GET /api/config → the built-in STUN responder by default', async () => {
     const res = await fetch(`${t.httpUrl}/api/config`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ iceServers: [] });
+    expect(await res.json()).toEqual({ iceServers: [{ urls: `stun:127.0.0.1:${t.server.stunPort}` }] });
   });
 
-  it('GET /api/config returns the configured ICE servers', async () => {
+  it('GET /api/config returns the configured ICE servers (STUN off: nothing else)', async () => {
     const iceServers = [{ urls: 'stun:stun.example.org:3478' }, { urls: ['turn:turn.example.org'], username: 'u', credential: 'c' }];
-    const other = await startTestServer({ iceServers });
+    const other = await startTestServer({ iceServers, stunPort: null });
     try {
       expect(await (await fetch(`${other.httpUrl}/api/config`)).json()).toEqual({ iceServers });
     } finally {
