@@ -107,6 +107,12 @@ export interface NetworkConfig extends StunLimits {
    * `Host` of each `/api/config` request.
    */
   readonly publicHost: string | undefined;
+  /** `TURN_URLS`: coturn `turn:`/`turns:` URLs; empty = no TURN. */
+  readonly turnUrls: readonly string[];
+  /** `TURN_SECRET`: coturn's `static-auth-secret`; required with `turnUrls`, never sent anywhere. */
+  readonly turnSecret: string | undefined;
+  /** `TURN_TTL_SECONDS`: lifetime of each issued TURN credential. */
+  readonly turnTtlSeconds: number;
 }
 
 export interface ParleyServerConfig extends SignalConfig, MailboxConfig, PushConfig, NetworkConfig {
@@ -158,6 +164,9 @@ export function defaultConfig(): ParleyServerConfig {
     stunExcessBytesPerSecond: 1024,
     stunTotalExcessBytesPerSecond: 256 * 1024,
     stunMaxTrackedAddresses: 16_384,
+    turnUrls: [],
+    turnSecret: undefined,
+    turnTtlSeconds: 24 * 60 * 60,
     maxFrameBytes: SignalingLimits.maxFrameBytes,
     maxTopicsPerSocket: SignalingLimits.maxTopicsPerSocket,
     rateBurst: SignalingLimits.rateBurst,
@@ -209,7 +218,7 @@ export function resolveConfig(init: ParleyServerInit = {}): ParleyServerConfig {
   }
   // Counts and byte sizes: whole numbers, so SQLite comparisons and quotas stay exact.
   const positiveInt: (keyof ParleyServerConfig)[] = [
-    'maxEntryBytes', 'maxMailboxBytes', 'maxMailboxEntries', 'mailboxMaxPageBytes', 'pushTtlSeconds',
+    'maxEntryBytes', 'maxMailboxBytes', 'maxMailboxEntries', 'mailboxMaxPageBytes', 'pushTtlSeconds', 'turnTtlSeconds',
     'pushMaxAttempts', 'pushConcurrency', 'pushMaxQueue',
   ];
   for (const key of positiveInt) {
@@ -230,6 +239,7 @@ export function resolveConfig(init: ParleyServerInit = {}): ParleyServerConfig {
     publicHost = normalizeHost(config.publicHost) ?? undefined;
     if (publicHost === undefined) throw new ConfigError('PUBLIC_HOST must be a host name, an IPv4 address or an IPv6 address, without scheme or port');
   }
+  validateTurn(config);
   return {
     ...config,
     publicHost,
@@ -237,6 +247,22 @@ export function resolveConfig(init: ParleyServerInit = {}): ParleyServerConfig {
     allowedOrigins: config.allowedOrigins === null ? null : config.allowedOrigins.map(normalizeOrigin),
     pushEndpointHosts,
   };
+}
+
+/** A TURN URL of RFC 7065: `turn:` or `turns:`, a host, optional port and transport. */
+const TURN_URL = /^turns?:[^\s,?#/]+(\?transport=(udp|tcp))?$/i;
+const MIN_TURN_SECRET = 16;
+const MAX_TURN_URLS = 8;
+
+/** TURN is all or nothing: URLs without a secret (or the reverse) is a mistake, said at start. */
+function validateTurn(config: ParleyServerConfig): void {
+  const { turnUrls, turnSecret } = config;
+  if (turnUrls.length === 0 && turnSecret === undefined) return;
+  if (turnUrls.length === 0) throw new ConfigError('TURN_SECRET is set but TURN_URLS is empty');
+  if (turnSecret === undefined) throw new ConfigError('TURN_URLS is set but TURN_SECRET is missing (coturn static-auth-secret)');
+  if (turnSecret.length < MIN_TURN_SECRET) throw new ConfigError(`TURN_SECRET must be at least ${MIN_TURN_SECRET} characters`);
+  if (turnUrls.length > MAX_TURN_URLS) throw new ConfigError(`TURN_URLS may list at most ${MAX_TURN_URLS} URLs`);
+  for (const url of turnUrls) if (!TURN_URL.test(url)) throw new ConfigError(`TURN_URLS: not a turn: or turns: URL: "${url}"`);
 }
 
 /** `*`, `host` or `*.domain`, lower-cased; anything else (ports, paths, bare `*.`) is refused. */
@@ -316,6 +342,12 @@ export function configFromEnv(env: Env): ParleyServerInit {
     trustProxy: boolFromEnv(env, 'TRUST_PROXY'),
     stunPort: stunPortFromEnv(env),
     publicHost: nonEmpty(env.PUBLIC_HOST),
+    turnUrls: nonEmpty(env.TURN_URLS)
+      ?.split(',')
+      .map((u) => u.trim())
+      .filter((u) => u !== ''),
+    turnSecret: nonEmpty(env.TURN_SECRET),
+    turnTtlSeconds: intFromEnv(env, 'TURN_TTL_SECONDS'),
     mailboxTtlMs: intFromEnv(env, 'MAILBOX_TTL_MS'),
     mailboxPurgeIntervalMs: intFromEnv(env, 'MAILBOX_PURGE_INTERVAL_MS'),
     maxEntryBytes: intFromEnv(env, 'MAILBOX_MAX_ENTRY_BYTES'),

@@ -15,6 +15,7 @@ import { createRequestListener, respondText, type Route } from './http/router.js
 import { iceServersFor } from './http/ice-config.js';
 import { DeliveryMetrics, NetworkMetrics, SignalMetrics, type DeliveryStats, type SignalStats } from './metrics.js';
 import { startStunResponder, type StunResponder } from './stun/responder.js';
+import { createTurnIssuer } from './turn/credentials.js';
 import { createSignalHub, refuseUpgrade } from './signal/hub.js';
 import { staticFilesRoute } from './http/static-files.js';
 import { MemoryTopicBus } from './signal/topic-bus.js';
@@ -149,7 +150,14 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
   // Order matters: the first route that claims a request wins; static files catch the rest.
   const routes: Route[] = [
     ...healthRoutes({ stats: () => hub.stats(), metrics, delivery: { metrics: deliveryMetrics, stats: deliveryStats }, network: networkMetrics }),
-    apiConfigRoute(iceServersFor({ configured: config.iceServers, stunPort: stun?.port ?? null, publicHost: config.publicHost })),
+    apiConfigRoute(
+      iceServersFor({
+        configured: config.iceServers,
+        stunPort: stun?.port ?? null,
+        publicHost: config.publicHost,
+        ...(config.turnSecret !== undefined ? { turn: createTurnIssuer({ urls: config.turnUrls, secret: config.turnSecret, ttlSeconds: config.turnTtlSeconds }) } : {}),
+      }),
+    ),
     mailboxRoute({
       store: mailboxes,
       maxEntryBytes: config.maxEntryBytes,
