@@ -6,6 +6,7 @@
  * Environment: PORT (8787; 0 = any free port), HOST (all interfaces), STATIC_DIR (dist),
  * DATA_DIR (./data), ALLOWED_ORIGINS (comma-separated; unset = any), ICE_SERVERS (JSON
  * array; default []), STUN_PORT (3478; 0 = off), PUBLIC_HOST (unset: the request's Host),
+ * TURN_URLS + TURN_SECRET (coturn use-auth-secret; unset = no TURN), TURN_TTL_SECONDS (86400),
  * MAX_SOCKETS_PER_IP (64), MAX_SOCKETS (10000), PING_INTERVAL_MS
  * (30000), SHUTDOWN_GRACE_MS (3000), TRUST_PROXY (false).
  * Mailbox: MAILBOX_TTL_MS (30 days), MAILBOX_PURGE_INTERVAL_MS (600000),
