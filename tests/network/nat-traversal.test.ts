@@ -8,7 +8,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { peerConnections, type SelectedPair } from './lab/browsers.js';
-import { exchangeMany, meet, pingPong } from './lab/conversation.js';
+import { exchangeMany, meet, pingPong, type PingPong } from './lab/conversation.js';
 import { withScene, type Scene } from './lab/scene.js';
 import { SERVER_ORIGIN, TURN_PORT, TURN_SECRET } from './lab/services.js';
 import { TURN_IP, type HomeSpec } from './lab/topology.js';
@@ -31,7 +31,7 @@ function turnRestCredentials(): { username: string; credential: string } {
 }
 
 /** Each side's selected pair, once both have one (bounded wait). */
-async function selectedPairs(scene: Scene, timeoutMs = 10_000): Promise<{ alice: SelectedPair[]; bob: SelectedPair[] }> {
+async function selectedPairs(scene: Scene, timeoutMs: number): Promise<{ alice: SelectedPair[]; bob: SelectedPair[] }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const [alice, bob] = await Promise.all([peerConnections(scene.alice.page), peerConnections(scene.bob.page)]);
@@ -40,49 +40,54 @@ async function selectedPairs(scene: Scene, timeoutMs = 10_000): Promise<{ alice:
   }
 }
 
-const path = (pairs: readonly SelectedPair[]): string[] => pairs.map((p) => `${p.local.type}↔${p.remote.type}`);
+const kinds = (pairs: readonly SelectedPair[]): string[] => pairs.map((p) => `${p.local.type}↔${p.remote.type}`);
 
-/** Figures for README's table; vitest prints them with the case. */
-function record(what: string, figures: object): void {
-  console.log(`[network lab] ${what}: ${JSON.stringify(figures)}`);
+interface Chat {
+  readonly timing: PingPong;
+  readonly alice: SelectedPair[];
+  readonly bob: SelectedPair[];
+}
+
+/**
+ * Alice and Bob meet and exchange a first message each way; then the path each side
+ * selected is read. The figures are printed for README's table.
+ */
+async function chat(scene: Scene, label: string, timeoutMs = 20_000): Promise<Chat> {
+  await meet(scene, SERVER_ORIGIN);
+  const timing = await pingPong(scene, timeoutMs);
+  const pairs = await selectedPairs(scene, 10_000);
+  console.log(`[network lab] ${label}: ${JSON.stringify({ ...timing, alice: kinds(pairs.alice), bob: kinds(pairs.bob) })}`);
+  return { timing, ...pairs };
+}
+
+/** Both sides use one srflx↔srflx pair whose remote end is the other home's router. */
+function expectThroughBothNats(scene: Scene, { alice, bob }: Chat): void {
+  expect(kinds(alice)).toEqual(['srflx↔srflx']);
+  expect(kinds(bob)).toEqual(['srflx↔srflx']);
+  expect(alice[0]!.remote.address).toBe(scene.lab.homes[1]!.publicIp);
+  expect(bob[0]!.remote.address).toBe(scene.lab.homes[0]!.publicIp);
 }
 
 describe('network lab', () => {
   it('both computers in one home connect host to host', async () => {
     await withScene({ homes: [{ nat: 'cone', computers: 2 }] }, async (scene) => {
-      await meet(scene, SERVER_ORIGIN);
-      const timing = await pingPong(scene, 20_000);
-      const pairs = await selectedPairs(scene);
-      record('one home, defaults', { ...timing, alice: path(pairs.alice), bob: path(pairs.bob) });
-      expect(path(pairs.alice)).toEqual(['host↔host']);
-      expect(path(pairs.bob)).toEqual(['host↔host']);
+      const result = await chat(scene, 'one home, defaults');
+      expect(kinds(result.alice)).toEqual(['host↔host']);
+      expect(kinds(result.bob)).toEqual(['host↔host']);
     });
   });
 
   it('cone NATs with an operator STUN server in ICE_SERVERS connect directly, srflx to srflx', async () => {
     await withScene({ homes: coneHomes, coturn: true, serverEnv: coturnStun }, async (scene) => {
-      await meet(scene, SERVER_ORIGIN);
-      const timing = await pingPong(scene, 20_000);
-      const pairs = await selectedPairs(scene);
-      record('cone NATs, coturn STUN in ICE_SERVERS', { ...timing, alice: path(pairs.alice), bob: path(pairs.bob) });
-      expect(path(pairs.alice)).toEqual(['srflx↔srflx']);
-      expect(path(pairs.bob)).toEqual(['srflx↔srflx']);
-      // The public addresses are the routers' WAN addresses: the path really crosses both NATs.
-      expect(pairs.alice[0]!.remote.address).toBe(scene.lab.homes[1]!.publicIp);
-      expect(pairs.bob[0]!.remote.address).toBe(scene.lab.homes[0]!.publicIp);
+      expectThroughBothNats(scene, await chat(scene, 'cone NATs, coturn STUN in ICE_SERVERS'));
     });
   });
 
   it('cone NATs with the defaults (built-in STUN) connect directly, srflx to srflx, first reply within 2 s', async () => {
     await withScene({ homes: coneHomes }, async (scene) => {
-      await meet(scene, SERVER_ORIGIN);
-      const timing = await pingPong(scene, 20_000);
-      const pairs = await selectedPairs(scene);
-      record('cone NATs, defaults', { ...timing, alice: path(pairs.alice), bob: path(pairs.bob) });
-      expect(path(pairs.alice)).toEqual(['srflx↔srflx']);
-      expect(path(pairs.bob)).toEqual(['srflx↔srflx']);
-      expect(pairs.alice[0]!.remote.address).toBe(scene.lab.homes[1]!.publicIp);
-      expect(timing.reply).toBeLessThanOrEqual(2000);
+      const result = await chat(scene, 'cone NATs, defaults');
+      expectThroughBothNats(scene, result);
+      expect(result.timing.reply).toBeLessThanOrEqual(2000);
     });
   });
 
@@ -91,7 +96,7 @@ describe('network lab', () => {
       await meet(scene, SERVER_ORIGIN);
       await expect(pingPong(scene, 15_000)).rejects.toThrow(/Timeout/);
       const pairs = await selectedPairs(scene, 0);
-      record('symmetric NATs, coturn STUN in ICE_SERVERS', { delivered: 'not in 15 s', alice: path(pairs.alice), bob: path(pairs.bob) });
+      console.log(`[network lab] symmetric NATs, coturn STUN in ICE_SERVERS: not delivered in 15 s`);
       expect(pairs).toEqual({ alice: [], bob: [] });
     });
   });
@@ -99,15 +104,12 @@ describe('network lab', () => {
   it('symmetric NATs with coturn (REST credentials) connect through TURN relay candidates', async () => {
     const ice = JSON.stringify([{ urls: `turn:${TURN_IP}:${TURN_PORT}?transport=udp`, ...turnRestCredentials() }]);
     await withScene({ homes: symmetricHomes, coturn: true, serverEnv: { ICE_SERVERS: ice } }, async (scene) => {
-      await meet(scene, SERVER_ORIGIN);
-      const timing = await pingPong(scene, 20_000);
-      const pairs = await selectedPairs(scene);
-      record('symmetric NATs, coturn TURN', { ...timing, alice: path(pairs.alice), bob: path(pairs.bob) });
-      expect(pairs.alice).toHaveLength(1);
-      expect(pairs.bob).toHaveLength(1);
+      const { alice, bob } = await chat(scene, 'symmetric NATs, coturn TURN');
+      expect(alice).toHaveLength(1);
+      expect(bob).toHaveLength(1);
       // One allocation suffices: the measured path is Alice's relay ↔ Bob's peer-reflexive
       // mapping (or the mirror), since a permission on the relay covers a whole IP address.
-      for (const pair of [...pairs.alice, ...pairs.bob]) {
+      for (const pair of [...alice, ...bob]) {
         const relayEnd = [pair.local, pair.remote].find((end) => end.type === 'relay');
         expect(relayEnd, `${pair.local.type}↔${pair.remote.type}`).toBeDefined();
         expect(relayEnd!.address).toBe(TURN_IP);
@@ -118,12 +120,10 @@ describe('network lab', () => {
   it('5% packet loss on both routers: 30 messages each way arrive, none lost or doubled', async () => {
     const lossy = coneHomes.map((h) => ({ ...h, loss: 0.05 }));
     await withScene({ homes: lossy, coturn: true, serverEnv: coturnStun }, async (scene) => {
-      await meet(scene, SERVER_ORIGIN);
-      const timing = await pingPong(scene, 30_000);
+      await chat(scene, 'cone NATs, 5% loss each way on both routers', 30_000);
       const started = performance.now();
       const result = await exchangeMany(scene, 30, 60_000);
-      const pairs = await selectedPairs(scene);
-      record('cone NATs, 5% loss each way on both routers', { ...timing, exchange: Math.round(performance.now() - started), alice: path(pairs.alice), bob: path(pairs.bob) });
+      console.log(`[network lab] 30 messages each way at 5% loss: all shown after ${Math.round(performance.now() - started)} ms`);
       const sorted = (list: readonly string[]): string[] => [...list].sort();
       expect(sorted(result.alice)).toEqual(sorted(result.expected));
       expect(sorted(result.bob)).toEqual(sorted(result.expected));

@@ -29,28 +29,23 @@ export interface LabService {
   stop(): Promise<void>;
 }
 
-/** Kills the process group and waits for the exit, at most a few seconds. */
-async function stopProcess(proc: LineProcess): Promise<void> {
-  proc.kill();
-  await Promise.race([proc.exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
-}
-
 /**
- * Starts the Parley server in the server namespace on all its addresses, with `env` on top
- * of the defaults (`npm start` settings otherwise), and resolves once it listens.
+ * Runs `file` in namespace `ns` and resolves once it prints a line matching `ready`. Its
+ * temporary directory `dir` is removed when it stops; if it never gets ready, it is stopped
+ * before the error is rethrown.
  */
-export async function startParley(staticDir: string, env: Readonly<Record<string, string>> = {}): Promise<LabService> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'plab-data-'));
-  const proc = spawnInNs(SERVER_NS, TSX_BIN, ['signaling/main.ts'], { PORT: String(SERVER_PORT), DATA_DIR: dataDir, STATIC_DIR: staticDir, ...env });
+async function startService(ns: string, file: string, args: readonly string[], env: Readonly<Record<string, string>>, dir: string, ready: { match: RegExp; what: string; timeoutMs: number }): Promise<LabService> {
+  const proc = spawnInNs(ns, file, args, env);
   const service: LabService = {
     output: () => `${proc.lines.join('\n')}\n${proc.stderr}`,
     async stop() {
-      await stopProcess(proc);
-      await rm(dataDir, { recursive: true, force: true });
+      proc.kill();
+      await Promise.race([proc.exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+      await rm(dir, { recursive: true, force: true });
     },
   };
   try {
-    await proc.waitForLine((l) => l.startsWith('Parley server listening on'), 'the lab server to listen', 30_000);
+    await proc.waitForLine((l) => ready.match.test(l), ready.what, ready.timeoutMs);
   } catch (error) {
     await service.stop();
     throw error;
@@ -59,9 +54,18 @@ export async function startParley(staticDir: string, env: Readonly<Record<string
 }
 
 /**
+ * Starts the Parley server in the server namespace on all its addresses, with `env` on top
+ * of the defaults (`npm start` settings otherwise), and resolves once it listens.
+ */
+export async function startParley(staticDir: string, env: Readonly<Record<string, string>> = {}): Promise<LabService> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'plab-data-'));
+  const serverEnv = { PORT: String(SERVER_PORT), DATA_DIR: dataDir, STATIC_DIR: staticDir, ...env };
+  return startService(SERVER_NS, TSX_BIN, ['signaling/main.ts'], serverEnv, dataDir, { match: /^Parley server listening on/, what: 'the lab server to listen', timeoutMs: 30_000 });
+}
+
+/**
  * Starts coturn on TURN_IP:TURN_PORT with coturn's `use-auth-secret` REST scheme (the
- * shared secret is TURN_SECRET) and, for static credentials, user `lab`/`lab`. It also
- * answers plain STUN Binding requests.
+ * shared secret is TURN_SECRET). It also answers plain STUN Binding requests.
  */
 export async function startCoturn(): Promise<LabService> {
   const dir = await mkdtemp(path.join(tmpdir(), 'plab-turn-'));
@@ -89,19 +93,5 @@ export async function startCoturn(): Promise<LabService> {
       'verbose',
     ].join('\n') + '\n',
   );
-  const proc = spawnInNs(SERVER_NS, TURNSERVER, ['-c', config], {});
-  const service: LabService = {
-    output: () => `${proc.lines.join('\n')}\n${proc.stderr}`,
-    async stop() {
-      await stopProcess(proc);
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-  try {
-    await proc.waitForLine((l) => /Total General servers|IPv4. UDP listener opened on/.test(l), 'coturn to listen', 20_000);
-  } catch (error) {
-    await service.stop();
-    throw error;
-  }
-  return service;
+  return startService(SERVER_NS, TURNSERVER, ['-c', config], {}, dir, { match: /Total General servers/, what: 'coturn to listen', timeoutMs: 20_000 });
 }
