@@ -91,12 +91,12 @@ describe('network lab', () => {
     });
   });
 
-  it('symmetric NATs with a STUN server: no message arrives', async () => {
-    await withScene({ homes: symmetricHomes, coturn: true, serverEnv: coturnStun }, async (scene) => {
+  it('symmetric NATs with the defaults (built-in STUN): no message arrives', async () => {
+    await withScene({ homes: symmetricHomes }, async (scene) => {
       await meet(scene, SERVER_ORIGIN);
       await expect(pingPong(scene, 15_000)).rejects.toThrow(/Timeout/);
       const pairs = await selectedPairs(scene, 0);
-      console.log(`[network lab] symmetric NATs, coturn STUN in ICE_SERVERS: not delivered in 15 s`);
+      console.log(`[network lab] symmetric NATs, defaults: not delivered in 15 s`);
       expect(pairs).toEqual({ alice: [], bob: [] });
     });
   });
@@ -119,7 +119,7 @@ describe('network lab', () => {
 
   it('5% packet loss on both routers: 30 messages each way arrive, none lost or doubled', async () => {
     const lossy = coneHomes.map((h) => ({ ...h, loss: 0.05 }));
-    await withScene({ homes: lossy, coturn: true, serverEnv: coturnStun }, async (scene) => {
+    await withScene({ homes: lossy }, async (scene) => {
       await chat(scene, 'cone NATs, 5% loss each way on both routers', 30_000);
       const started = performance.now();
       const result = await exchangeMany(scene, 30, 60_000);
