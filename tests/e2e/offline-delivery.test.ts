@@ -47,13 +47,31 @@ async function pair(prefix: string): Promise<{ alice: ParleyUser; bob: ParleyUse
   return { alice, bob, bobUrl: bob.page.url() };
 }
 
-/** Sends while Bob is away: each message must be acknowledged as delivered (mailbox). */
+/**
+ * Sends while Bob is away: each message must be acknowledged as delivered (mailbox). The
+ * list is virtualized, so only the rows on screen are in the DOM: the newest shows "Sent",
+ * and the app's own delivery state says so for every one.
+ */
 async function sendWhileAway(alice: ParleyUser, texts: string[]): Promise<void> {
   for (const text of texts) {
     await alice.send(text);
     allTexts.push(text);
   }
-  for (const text of texts) await alice.messageRow(text).locator('[data-status="sent"]').waitFor({ timeout: 20_000 });
+  await alice.messageRow(texts.at(-1)!).locator('[data-status="sent"]').waitFor({ timeout: 20_000 });
+  await alice.page.waitForFunction(
+    (wanted) => {
+      const app = document.querySelector('parley-app') as unknown as {
+        client: { get(id: string): { timeline: { entries: { id: string; text: string }[] }; deliveryState(id: string): string } | undefined };
+      };
+      const id = /^#\/c\/([0-9a-f]+)$/.exec(location.hash)?.[1] ?? '';
+      const session = app.client.get(id);
+      if (!session) return false;
+      const sent = session.timeline.entries.filter((e) => wanted.includes(e.text) && session.deliveryState(e.id) === 'sent');
+      return sent.length === wanted.length;
+    },
+    texts,
+    { timeout: 20_000 },
+  );
 }
 
 async function reopen(user: ParleyUser, url: string): Promise<void> {
