@@ -8,6 +8,7 @@
  */
 import { ContextProvider } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
+import { keyed } from 'lit/directives/keyed.js';
 import type { ParleyClient } from '../client/parley-client.js';
 import { isContactFragment } from '../core/identity/contact-link.js';
 import { isDeviceLinkFragment } from '../core/identity/device-link.js';
@@ -62,6 +63,8 @@ export class ParleyApp extends LitElement {
   private pendingLink: { kind: 'invite' | 'contact'; text: string } | null = null;
   /** A `#link=` device link: this device is joining an existing account. */
   private deviceLink: string | null = null;
+  /** The open conversation's read marker as it was when it opened (for "Unread messages"). */
+  private readMark: { topic: Topic; upTo: number } | null = null;
 
   constructor() {
     super();
@@ -197,7 +200,12 @@ export class ParleyApp extends LitElement {
   private noteViewing(): void {
     const route = parseRoute(this.route);
     if (route.view === 'conversation') void this.pwa?.clearUnread(route.id);
-    if (this.ready) this.client?.viewing(route.view === 'conversation' && !document.hidden ? route.id : null);
+    if (!this.ready || !this.client) return;
+    // Read before this view marks it read, so the conversation can open at the first unread.
+    const topic = route.view === 'conversation' ? route.id : null;
+    if (topic && this.readMark?.topic !== topic) this.readMark = { topic, upTo: this.client.self?.readUpTo(topic) ?? 0 };
+    if (!topic) this.readMark = null;
+    this.client.viewing(topic && !document.hidden ? topic : null);
   }
 
   private readonly onVisibility = (): void => {
@@ -228,7 +236,9 @@ export class ParleyApp extends LitElement {
     const session = route.view === 'conversation' ? this.client.get(route.id) : undefined;
     if (route.view === 'contacts' || route.view === 'contact' || route.view === 'devices' || route.view === 'settings') loadView(route.view);
     let main;
-    if (session) main = html`<parley-conversation .session=${session}></parley-conversation>`;
+    // One element per conversation: scroll position, drafts in progress and menus never
+    // carry over into the next conversation.
+    if (session) main = keyed(session.id, html`<parley-conversation .session=${session} .readUpTo=${this.readMark?.topic === session.id ? this.readMark.upTo : 0}></parley-conversation>`);
     else if (route.view === 'contacts') main = html`<parley-contacts></parley-contacts>`;
     else if (route.view === 'contact') main = html`<parley-contact .identity=${route.identity}></parley-contact>`;
     else if (route.view === 'devices') main = html`<parley-devices></parley-devices>`;

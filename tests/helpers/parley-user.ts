@@ -52,7 +52,10 @@ export class ParleyUser {
 
   /** Creates a conversation and returns its invite link, read from the readonly textbox. */
   async newConversation(): Promise<string> {
+    const before = new URL(this.page.url()).hash;
     await this.page.getByRole('button', { name: 'New conversation' }).click();
+    // Wait for the new conversation itself: the one open before has an invite link too.
+    await this.page.waitForFunction((before) => /^#\/c\//.test(location.hash) && location.hash !== before, before);
     const box = this.page.getByRole('textbox', { name: 'Invite link' });
     await box.waitFor();
     return box.inputValue();

@@ -25,8 +25,10 @@ import { TickController } from '../controllers/tick-controller.js';
 import { controls, themeTokens } from '../styles/theme.js';
 
 export class ConversationView extends LitElement {
-  static override properties = { session: { attribute: false } };
+  static override properties = { session: { attribute: false }, readUpTo: { type: Number } };
   declare session: ConversationSession | undefined;
+  /** How far the user had read this conversation when it opened. */
+  declare readUpTo: number;
   private readonly clientRef = observeContext<ParleyClient>(this, clientContext);
   private readonly pwaRef = observeContext<PwaController>(this, pwaContext);
   /** Sends, edits, deletes and reactions: a failure shows in the view's alert. */
@@ -35,6 +37,7 @@ export class ConversationView extends LitElement {
   constructor() {
     super();
     this.session = undefined;
+    this.readUpTo = 0;
     new ObservableController(this, () => this.session);
     // "is typing…" expires on time even when nothing else changes.
     new TickController(this, () => (this.session?.typingNames().length ?? 0) > 0);
@@ -153,6 +156,8 @@ export class ConversationView extends LitElement {
       <parley-message-list
         .entries=${s.timeline.entries}
         .version=${s.revision}
+        .readUpTo=${this.readUpTo}
+        ?loading=${!s.ready}
         .isMine=${(d: DeviceId) => s.isMine(d)}
         .canChange=${(d: DeviceId) => d === s.me}
         .nameOf=${(d: DeviceId) => s.memberName(d)}

@@ -1,0 +1,160 @@
+/**
+ * Keeps a virtualized message list at the newest message while the reader is there
+ * (docs/architecture.md §11): across new messages, the scroller resizing (phone ↔ desktop,
+ * an on-screen keyboard), messages changing height (images, fonts, "Read more") and the
+ * virtualizer replacing its height estimates with measurements. Only the reader's own
+ * scrolling (wheel, touch, pointer, keys) unpins or re-pins it; programmatic scrolls never do.
+ *
+ * It can also *hold* one message at the top of the view (the first unread) until the
+ * reader scrolls, so a history that grows underneath does not move it.
+ */
+import type { LitVirtualizer } from '@lit-labs/virtualizer';
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+
+/** How close to the end still counts as "at the newest", in CSS pixels. */
+const AT_END_PX = 32;
+/** A scroll this long after the last input still counts as the reader's. */
+const USER_SCROLL_MS = 300;
+
+export interface PinTarget {
+  /** Index of the item in the virtualizer's items (rendered items carry it as `data-index`). */
+  readonly index: number;
+}
+
+export class BottomPin implements ReactiveController {
+  private following = true;
+  private held: (() => PinTarget | null) | null = null;
+  private inputAt = 0;
+  private frame = 0;
+  private readonly resizes = new ResizeObserver(() => this.settle());
+  private observed: HTMLElement | null = null;
+
+  /**
+   * @param scroller the virtualizer (it is its own scroller), or null while none is rendered
+   * @param count how many items it shows now
+   * @param changed called when `pinned` changes, for the host's "Jump to newest" button
+   */
+  constructor(
+    private readonly host: ReactiveControllerHost,
+    private readonly scroller: () => LitVirtualizer | null,
+    private readonly count: () => number,
+    private readonly changed: (pinned: boolean) => void,
+  ) {
+    host.addController(this);
+  }
+
+  /** True while the view follows the newest message. */
+  get pinned(): boolean {
+    return this.following;
+  }
+
+  hostConnected(): void {
+    document.fonts?.addEventListener('loadingdone', this.settle);
+  }
+
+  hostDisconnected(): void {
+    document.fonts?.removeEventListener('loadingdone', this.settle);
+    this.resizes.disconnect();
+    this.observed = null;
+    cancelAnimationFrame(this.frame);
+  }
+
+  hostUpdated(): void {
+    const v = this.scroller();
+    if (v && v !== this.observed) {
+      this.resizes.disconnect();
+      this.resizes.observe(v);
+      this.observed = v;
+    }
+    this.watchChildren();
+    this.settle();
+  }
+
+  /** Follow the newest message from now on, and go there (own send, "Jump to newest"). */
+  toNewest(): void {
+    this.held = null;
+    this.setFollowing(true);
+    this.settle();
+  }
+
+  /**
+   * Shows `target()` at the top of the view and keeps it there as the list grows, until
+   * the reader scrolls. The target is re-read each time (its index moves as history loads).
+   */
+  hold(target: () => PinTarget | null): void {
+    this.held = target;
+    this.setFollowing(false);
+    this.settle();
+  }
+
+  /** Input that may scroll: the next scroll events are the reader's. */
+  readonly onInput = (): void => {
+    this.inputAt = performance.now();
+  };
+
+  /** Scroll events from the virtualizer; returns true when the reader scrolled. */
+  onScroll(): boolean {
+    if (performance.now() - this.inputAt > USER_SCROLL_MS) return false;
+    this.inputAt = performance.now();
+    this.held = null;
+    this.setFollowing(this.atEnd());
+    return true;
+  }
+
+  private atEnd(): boolean {
+    const v = this.scroller();
+    return !v || v.scrollTop + v.clientHeight >= v.scrollHeight - AT_END_PX;
+  }
+
+  private setFollowing(value: boolean): void {
+    if (value === this.following) return;
+    this.following = value;
+    this.changed(value);
+  }
+
+  /** Every rendered message is observed, so its height changing re-settles the view. */
+  private watchChildren(): void {
+    const v = this.scroller();
+    if (!v) return;
+    for (const child of v.children) this.resizes.observe(child);
+  }
+
+  /** Re-applies the pin in the next frame (coalesced), and once more after layout settles. */
+  readonly settle = (): void => {
+    if (!this.following && !this.held) return;
+    cancelAnimationFrame(this.frame);
+    this.frame = requestAnimationFrame(() => void this.apply());
+  };
+
+  private async apply(): Promise<void> {
+    const v = this.scroller();
+    if (!v || this.count() === 0) return;
+    this.position(v);
+    try {
+      await v.layoutComplete;
+    } catch {
+      // Superseded by a newer layout; that one settles again.
+    }
+    this.watchChildren();
+    this.position(v);
+    // A held message whose remainder fits on screen leaves the view at the end: follow.
+    if (this.held && this.atEnd() && v.scrollHeight > v.clientHeight) this.setFollowing(true);
+  }
+
+  private position(v: LitVirtualizer): void {
+    if (this.following) {
+      const last = this.count() - 1;
+      // Rendered: go to the very end. Not rendered yet: the virtualizer's own pin renders it
+      // and keeps it in view while real heights replace estimates (a scroll of ours now
+      // would cancel that pin), and the next pass goes to the very end.
+      if (v.querySelector(`:scope > [data-index="${last}"]`)) v.scrollTop = v.scrollHeight;
+      else v.element(last)?.scrollIntoView({ block: 'end' });
+      return;
+    }
+    const target = this.held?.();
+    if (!target) return;
+    const el = v.querySelector(`:scope > [data-index="${target.index}"]`);
+    if (el) v.scrollTop += el.getBoundingClientRect().top - v.getBoundingClientRect().top;
+    else v.element(target.index)?.scrollIntoView({ block: 'start' });
+  }
+}

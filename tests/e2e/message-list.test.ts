@@ -1,0 +1,118 @@
+/**
+ * The message list always knows where the newest message is: own sends come into view
+ * (300 tall messages sent quickly with Enter), arrivals while scrolled up offer "Jump to
+ * newest" with a count, a conversation opens at its first unread message under an
+ * "Unread messages" divider (or at the newest), switching conversations never opens at the
+ * oldest, and resizing between phone and desktop keeps the newest in view.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useAppStage } from '../helpers/app-stage.js';
+import { bottomInView, rowStarting, topInView, wheelUp } from '../helpers/in-view.js';
+import { ParleyUser } from '../helpers/parley-user.js';
+
+const stage = useAppStage();
+const DESKTOP = { width: 1366, height: 820 };
+const PHONE = { width: 390, height: 844 };
+const tall = (label: string): string => `${label} ${'lorem ipsum dolor '.repeat(55)}`.slice(0, 1000);
+
+describe('the message list and the newest message', () => {
+  let alice: ParleyUser;
+  let bob: ParleyUser;
+
+  beforeAll(async () => {
+    alice = await ParleyUser.create(stage.browser, 'Alice', { viewport: DESKTOP });
+    bob = await ParleyUser.create(stage.browser, 'Bob', { viewport: DESKTOP });
+    await alice.start(stage.app.url);
+    const invite = await alice.newConversation();
+    await bob.open(invite);
+    await bob.register();
+    await alice.waitForPeers(1);
+    await bob.waitForPeers(1);
+  });
+
+  afterAll(async () => {
+    await Promise.all([alice?.close(), bob?.close()]);
+  });
+
+  it('300 tall messages sent quickly with Enter: each comes into view', async () => {
+    // Typed and sent in the page, one task apart: as fast as a person pasting and pressing
+    // Enter could go, without a test-driver round trip per message.
+    await alice.composer.focus();
+    await alice.composer.evaluate(async (box: HTMLTextAreaElement, texts: string[]) => {
+      for (const text of texts) {
+        box.value = text;
+        box.dispatchEvent(new InputEvent('input', { bubbles: true, composed: true }));
+        box.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, composed: true, cancelable: true }));
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+    }, Array.from({ length: 300 }, (_, i) => tall(`burst ${i + 1}`)));
+    await rowStarting(alice, 'burst 300 ').waitFor();
+    await expect.poll(() => bottomInView(alice, rowStarting(alice, 'burst 300 '))).toBe(true);
+    expect(await bottomInView(alice, rowStarting(alice, 'burst 150 '))).toBe(false);
+    await expect(alice.page.getByRole('button', { name: /Jump to newest/ }).count()).resolves.toBe(0);
+  });
+
+  it('scrolled up, arrivals offer "Jump to newest" with a count; an own send always scrolls', async () => {
+    await wheelUp(alice, 3000);
+    await expect.poll(() => bottomInView(alice, rowStarting(alice, 'burst 300 '))).toBe(false);
+    const jump = alice.page.getByRole('button', { name: /^Jump to newest/ });
+    await jump.waitFor();
+
+    await bob.send('are you there?');
+    await alice.page.getByRole('button', { name: 'Jump to newest, 1 new message' }).waitFor();
+    expect(await bottomInView(alice, alice.messageRow('are you there?'))).toBe(false);
+
+    // Own send: straight to it, whatever the scroll position.
+    await alice.send('yes, here');
+    await expect.poll(() => bottomInView(alice, alice.messageRow('yes, here'))).toBe(true);
+    await expect.poll(() => jump.count()).toBe(0);
+
+    await wheelUp(alice, 3000);
+    await bob.send(tall('tall from Bob'));
+    await bob.send('and a short one');
+    await alice.page.getByRole('button', { name: 'Jump to newest, 2 new messages' }).click();
+    await expect.poll(() => bottomInView(alice, alice.messageRow('and a short one'))).toBe(true);
+    await expect.poll(() => jump.count()).toBe(0);
+  });
+
+  it('opens at the first unread message under an "Unread messages" divider', async () => {
+    // Alice looks at something else while Bob writes a lot of tall messages.
+    await alice.page.getByRole('link', { name: 'Settings' }).click();
+    await bob.seedMessages(40, 1000);
+    const conversation = alice.page.getByRole('navigation', { name: 'Conversations' }).getByRole('link').first();
+    await conversation.getByLabel('40 unread').waitFor({ timeout: 20_000 });
+    await conversation.click();
+
+    const divider = alice.page.getByRole('separator', { name: 'Unread messages' });
+    await divider.waitFor();
+    await expect.poll(() => topInView(alice, rowStarting(alice, 'message 1 '))).toBe(true);
+    expect(await bottomInView(alice, rowStarting(alice, 'message 40 '))).toBe(false);
+    await alice.page.getByRole('button', { name: 'Jump to newest, 40 new messages' }).click();
+    await expect.poll(() => bottomInView(alice, rowStarting(alice, 'message 40 '))).toBe(true);
+  });
+
+  it('switching conversations after scrolling up opens each at its newest', async () => {
+    await wheelUp(alice, 2000);
+    await alice.page.getByRole('button', { name: /^Jump to newest/ }).waitFor();
+    await alice.page.getByRole('button', { name: 'New conversation' }).click();
+    await alice.composer.waitFor();
+    await alice.send('in another room');
+    await alice.page.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name: /message 40/ }).click();
+    await expect.poll(() => bottomInView(alice, rowStarting(alice, 'message 40 '))).toBe(true);
+    expect(await alice.page.getByRole('separator', { name: 'Unread messages' }).count()).toBe(0);
+  });
+
+  it('resizing between phone and desktop keeps the newest in view', async () => {
+    await alice.page.setViewportSize(PHONE);
+    await expect.poll(() => bottomInView(alice, rowStarting(alice, 'message 40 '))).toBe(true);
+    await bob.send(tall('tall at phone size'));
+    await expect.poll(() => bottomInView(alice, rowStarting(alice, 'tall at phone size'))).toBe(true);
+    await alice.send(tall('own tall at phone size'));
+    await expect.poll(() => bottomInView(alice, rowStarting(alice, 'own tall at phone size'))).toBe(true);
+    await alice.page.setViewportSize(DESKTOP);
+    await expect.poll(() => bottomInView(alice, rowStarting(alice, 'own tall at phone size'))).toBe(true);
+    await alice.page.setViewportSize(PHONE);
+    await expect.poll(() => bottomInView(alice, rowStarting(alice, 'own tall at phone size'))).toBe(true);
+    await alice.page.setViewportSize(DESKTOP);
+  });
+});
