@@ -102,7 +102,8 @@ async function addNs(ns: string): Promise<void> {
   await ip('-n', ns, 'link', 'set', 'lo', 'up');
 }
 
-const sysctl = (ns: string, setting: string): Promise<string> => inNs(ns, '/usr/sbin/sysctl', '-q', '-w', setting);
+/** Turns on routing in `ns` (through /proc, so procps's sysctl need not be installed). */
+const enableForwarding = (ns: string): Promise<string> => inNs(ns, '/bin/sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward');
 
 /** A veth pair with one end in each namespace, both up. */
 async function link(nsA: string, nameA: string, nsB: string, nameB: string): Promise<void> {
@@ -127,7 +128,7 @@ export class NetworkLab {
     await removeLabNamespaces();
     try {
       await addNs(INTERNET_NS);
-      await sysctl(INTERNET_NS, 'net.ipv4.ip_forward=1');
+      await enableForwarding(INTERNET_NS);
       await addNs(SERVER_NS);
       await link(INTERNET_NS, 'srv', SERVER_NS, 'eth0');
       await ip('-n', INTERNET_NS, 'addr', 'add', '100.64.0.254/24', 'dev', 'srv');
@@ -150,9 +151,9 @@ export class NetworkLab {
     return `## ${home.router}\n${tables.join('')}`;
   }
 
-  /** UDP sockets in a namespace with their processes (`ss -uanp`). */
+  /** UDP sockets in a namespace with their processes (`ss -uanp`, from iproute2). */
   static sockets(ns: string): Promise<string> {
-    return inNs(ns, '/usr/bin/ss', '-uanp');
+    return inNs(ns, 'ss', '-uanp');
   }
 
   async destroy(): Promise<void> {
@@ -168,7 +169,7 @@ async function buildHome(h: number, spec: HomeSpec): Promise<Home> {
   await ip('-n', INTERNET_NS, 'addr', 'add', `100.64.${h}.1/24`, 'dev', `home${h}`);
   await ip('-n', router, 'addr', 'add', `${publicIp}/24`, 'dev', 'wan');
   await ip('-n', router, 'route', 'add', 'default', 'via', `100.64.${h}.1`);
-  await sysctl(router, 'net.ipv4.ip_forward=1');
+  await enableForwarding(router);
   // The LAN is a bridge in the router, so computers of one home share a subnet (and its
   // multicast, which Chromium's mDNS host candidates need).
   await ip('-n', router, 'link', 'add', 'lan', 'type', 'bridge');
