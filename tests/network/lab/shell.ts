@@ -5,10 +5,11 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { TURNSERVER_PATH } from '../../helpers/coturn.js';
 
 export const IP = '/usr/sbin/ip';
 export const IPTABLES = '/usr/sbin/iptables';
-export const TURNSERVER = '/usr/bin/turnserver';
+export const TURNSERVER = TURNSERVER_PATH;
 
 export class LabCommandError extends Error {
   readonly code = 'lab-command-failed';
@@ -49,6 +50,6 @@ export function preflight(): void {
   if (process.getuid?.() !== 0) problems.push('it must run as root (it creates network namespaces and iptables rules): run it with sudo or as root');
   if (!existsSync(IP)) problems.push(`${IP} is missing: apt-get install -y iproute2`);
   if (!existsSync(IPTABLES)) problems.push(`${IPTABLES} is missing: apt-get install -y iptables`);
-  if (!existsSync(TURNSERVER)) problems.push(`${TURNSERVER} is missing: apt-get install -y coturn`);
+  if (!existsSync(TURNSERVER)) problems.push(`${TURNSERVER} is missing: apt-get install -y coturn (or set TURNSERVER_PATH)`);
   if (problems.length > 0) throw new Error(`npm run test:network cannot run: ${problems.join('; ')}.`);
 }
