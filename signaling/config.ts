@@ -3,6 +3,7 @@
  * per-call overrides. Everything the server does is parameterised here so tests and
  * benchmarks build servers with their own limits instead of patching globals.
  */
+import { hostname } from 'node:os';
 import { MailboxLimits } from '../src/core/wire/mailbox.js';
 import { MAX_PRESENCE_IDS, SignalingLimits } from '../src/core/wire/signaling.js';
 import { ConfigError } from './errors.js';
@@ -115,7 +116,23 @@ export interface NetworkConfig extends StunLimits {
   readonly turnTtlSeconds: number;
 }
 
-export interface ParleyServerConfig extends SignalConfig, MailboxConfig, PushConfig, NetworkConfig {
+/** Several nodes acting as one (docs/architecture.md §6, scale-out); all off by default. */
+export interface ClusterConfig {
+  /**
+   * `DATABASE_URL`: PostgreSQL (`postgres://…`) for the mailbox, push subscriptions, devices
+   * and presence last-seen, shared by every node. `null`: SQLite in `dataDir`.
+   */
+  readonly databaseUrl: string | null;
+  /**
+   * `REDIS_URL`: Redis (`redis://…`) carrying every cross-socket event between nodes.
+   * `null`: in-memory pub/sub, one node.
+   */
+  readonly redisUrl: string | null;
+  /** `NODE_ID`: names this node in logs, metrics and Redis (default: host name and pid). */
+  readonly nodeId: string;
+}
+
+export interface ParleyServerConfig extends SignalConfig, MailboxConfig, PushConfig, NetworkConfig, ClusterConfig {
   /** TCP port; 0 lets the OS pick a free one (read it back from `ParleyServer.port`). */
   readonly port: number;
   /** Bind address; `undefined` binds every interface (`::` with IPv6, else `0.0.0.0`), as Node does. */
@@ -167,6 +184,9 @@ export function defaultConfig(): ParleyServerConfig {
     turnUrls: [],
     turnSecret: undefined,
     turnTtlSeconds: 24 * 60 * 60,
+    databaseUrl: null,
+    redisUrl: null,
+    nodeId: defaultNodeId(),
     maxFrameBytes: SignalingLimits.maxFrameBytes,
     maxTopicsPerSocket: SignalingLimits.maxTopicsPerSocket,
     rateBurst: SignalingLimits.rateBurst,
@@ -225,6 +245,7 @@ export function resolveConfig(init: ParleyServerInit = {}): ParleyServerConfig {
     const v = config[key];
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) throw new ConfigError(`${key} must be a positive integer`);
   }
+  validateCluster(config);
   if (config.maxEntryBytes > config.maxMailboxBytes) throw new ConfigError('maxEntryBytes must not exceed maxMailboxBytes');
   validateVapidSubject(config.vapidSubject);
   const pushEndpointHosts = config.pushEndpointHosts.map(normalizeHostPattern);
@@ -263,6 +284,27 @@ function validateTurn(config: ParleyServerConfig): void {
   if (turnSecret.length < MIN_TURN_SECRET) throw new ConfigError(`TURN_SECRET must be at least ${MIN_TURN_SECRET} characters`);
   if (turnUrls.length > MAX_TURN_URLS) throw new ConfigError(`TURN_URLS may list at most ${MAX_TURN_URLS} URLs`);
   for (const url of turnUrls) if (!TURN_URL.test(url)) throw new ConfigError(`TURN_URLS: not a turn: or turns: URL: "${url}"`);
+}
+
+/** `<host>-<pid>`, cut to the characters NODE_ID allows. */
+function defaultNodeId(): string {
+  return `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64);
+}
+
+const NODE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** URLs must name their scheme; NODE_ID is a short token (it appears in logs and Redis keys). */
+function validateCluster({ databaseUrl, redisUrl, nodeId }: ClusterConfig): void {
+  const scheme = (url: string): string => {
+    try {
+      return new URL(url).protocol;
+    } catch {
+      return '';
+    }
+  };
+  if (databaseUrl !== null && !['postgres:', 'postgresql:'].includes(scheme(databaseUrl))) throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  if (redisUrl !== null && !['redis:', 'rediss:'].includes(scheme(redisUrl))) throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL');
+  if (!NODE_ID.test(nodeId)) throw new ConfigError('NODE_ID must be 1 to 64 letters, digits, dots, dashes or underscores');
 }
 
 /** `*`, `host` or `*.domain`, lower-cased; anything else (ports, paths, bare `*.`) is refused. */
@@ -356,6 +398,9 @@ export function configFromEnv(env: Env): ParleyServerInit {
     vapidSubject: nonEmpty(env.VAPID_SUBJECT),
     pushTtlSeconds: intFromEnv(env, 'PUSH_TTL_SECONDS'),
     pushAllowLoopbackHttp: boolFromEnv(env, 'PUSH_ALLOW_LOOPBACK_HTTP'),
+    databaseUrl: nonEmpty(env.DATABASE_URL),
+    redisUrl: nonEmpty(env.REDIS_URL),
+    nodeId: nonEmpty(env.NODE_ID),
     pushEndpointHosts: nonEmpty(env.PUSH_ENDPOINT_HOSTS)
       ?.split(',')
       .map((h) => h.trim())

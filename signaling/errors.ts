@@ -29,3 +29,22 @@ export class VapidKeyError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * A shared backend (PostgreSQL, Redis) cannot be reached or dropped the connection. The
+ * request did not complete; HTTP routes answer 503 with `Retry-After`, and the client tries
+ * again. An append that failed this way may or may not have committed: a retry can store it
+ * twice, which readers tolerate because entries are idempotent CRDT updates.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  readonly code = 'store-unavailable';
+
+  constructor(
+    /** Which backend failed. */
+    readonly backend: 'postgres' | 'redis',
+    options?: { cause?: unknown },
+  ) {
+    super(`${backend} is unavailable`, options);
+  }
+}

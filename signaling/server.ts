@@ -18,18 +18,15 @@ import { startStunResponder, type StunResponder } from './stun/responder.js';
 import { createTurnIssuer } from './turn/credentials.js';
 import { createSignalHub, refuseUpgrade } from './signal/hub.js';
 import { staticFilesRoute } from './http/static-files.js';
-import { MemoryTopicBus } from './signal/topic-bus.js';
-import { openServerDatabase, type ServerDatabase } from './database.js';
-import { createSqliteDeviceStore } from './signal/device-sqlite.js';
+import type { ServerDatabase } from './database.js';
+import { openLinks, openStores, type ServerLinks, type ServerStores } from './backends.js';
+import { backendHealth } from './http/backend-health.js';
 import { createRegistrar } from './signal/registrar.js';
 import { startMailboxPurge } from './mailbox/purge.js';
 import { mailboxRoute } from './mailbox/route.js';
-import { createSqliteMailboxStore } from './mailbox/mailbox-sqlite.js';
-import { createSqlitePresenceStore } from './presence/presence-sqlite.js';
 import { PresenceRegistry } from './presence/registry.js';
 import { pushRoutes } from './push/route.js';
 import { createWebPushSender } from './push/sender.js';
-import { createSqlitePushSubscriptionStore } from './push/subscription-sqlite.js';
 import { createHttpPushTransport } from './push/transport.js';
 import { loadOrCreateVapidKeys } from './push/vapid-keys.js';
 
@@ -58,8 +55,15 @@ export interface ParleyServer {
   readonly vapidPublicKey: string;
   /** Resolves once no push delivery is queued, waiting for a retry, or in flight. */
   pushIdle(): Promise<void>;
-  /** The embedded SQLite store (public keys, opaque ids, ciphertext only). */
+  /**
+   * The embedded SQLite store (public keys, opaque ids, ciphertext only). Throws when the
+   * stores are in PostgreSQL (`databaseUrl`); use {@link stores} there.
+   */
   readonly db: ServerDatabase;
+  /** The durable stores, whichever database holds them. */
+  readonly stores: ServerStores;
+  /** How this node reaches the others (in-memory on one node, Redis in a cluster). */
+  readonly links: ServerLinks;
   /**
    * Graceful shutdown: stop listening, close signaling sockets with 1001, let HTTP
    * requests finish, and cut whatever is left after `shutdownGraceMs`. Idempotent.
@@ -91,12 +95,22 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
   const metrics = new SignalMetrics();
   const deliveryMetrics = new DeliveryMetrics();
   const networkMetrics = new NetworkMetrics();
-  const bus = new MemoryTopicBus();
   const vapid = loadOrCreateVapidKeys(config.dataDir);
-  const db = openServerDatabase(config.dataDir);
-  const registrar = createRegistrar(createSqliteDeviceStore(db));
+  const stores = await openStores({ ...config, logger });
+  const links = await openLinks({
+    ...config,
+    logger,
+    // Ids of a node that died went offline: their last-seen is written by whoever noticed.
+    onReaped: (ids, at) => void stores.presence.record(new Map(ids.map((id) => [id, at]))).catch(() => undefined),
+  }).catch(async (err: unknown) => {
+    await stores.close();
+    throw err;
+  });
+  const { bus } = links;
+  const registrar = createRegistrar(stores.devices);
   const presence = new PresenceRegistry({
-    store: createSqlitePresenceStore(db),
+    store: stores.presence,
+    directory: links.directory,
     flushMs: config.presenceFlushMs,
     maxEntries: config.maxPresenceEntries,
     metrics: deliveryMetrics,
@@ -104,19 +118,14 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
   });
   const hub = createSignalHub({ config, bus, metrics, registrar, presence, ...(init.tap ? { tap: init.tap } : {}) });
 
-  const mailboxes = createSqliteMailboxStore(db, {
-    maxMailboxBytes: config.maxMailboxBytes,
-    maxMailboxEntries: config.maxMailboxEntries,
-    ttlMs: config.mailboxTtlMs,
-    maxPageBytes: config.mailboxMaxPageBytes,
-  });
+  const { mailboxes, subscriptions } = stores;
+  const health = backendHealth({ stores, links, logger });
   const purger = startMailboxPurge({
     store: mailboxes,
     intervalMs: config.mailboxPurgeIntervalMs,
     logger,
     onPurged: (n) => (deliveryMetrics.mailboxPurged += n),
   });
-  const subscriptions = createSqlitePushSubscriptionStore(db);
   const push = createWebPushSender({
     subscriptions,
     transport: createHttpPushTransport({ timeoutMs: config.pushTimeoutMs }),
@@ -134,9 +143,11 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
   // STUN binds before HTTP listens, so a taken UDP port stops the start with a clear error.
   let stun: StunResponder | null = null;
   const releaseAll = async (): Promise<void> => {
-    presence.close();
+    await presence.close();
     await Promise.all([hub.close(0), purger.stop(), push.close(), stun?.close()]);
-    db.close();
+    health.stop();
+    await links.close();
+    await stores.close();
   };
   if (config.stunPort !== null) {
     try {
@@ -149,7 +160,7 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
 
   // Order matters: the first route that claims a request wins; static files catch the rest.
   const routes: Route[] = [
-    ...healthRoutes({ stats: () => hub.stats(), metrics, delivery: { metrics: deliveryMetrics, stats: deliveryStats }, network: networkMetrics }),
+    ...healthRoutes({ stats: () => hub.stats(), metrics, delivery: { metrics: deliveryMetrics, stats: deliveryStats }, network: networkMetrics, backends: health }),
     apiConfigRoute(
       iceServersFor({
         configured: config.iceServers,
@@ -214,7 +225,12 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
     deliveryStats,
     vapidPublicKey: vapid.publicKey,
     pushIdle: () => push.whenIdle(),
-    db,
+    get db() {
+      if (stores.sqlite === null) throw new Error('this server stores in PostgreSQL (databaseUrl); use server.stores');
+      return stores.sqlite;
+    },
+    stores,
+    links,
     stats: () => hub.stats(),
     close() {
       closing ??= (async () => {
@@ -222,14 +238,16 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
         server.closeIdleConnections();
         // Presence first: it writes every online id's last-seen in one transaction, so the
         // sockets closing next do not each commit their own.
-        presence.close();
+        await presence.close();
         await hub.close(config.shutdownGraceMs);
         // Any HTTP request still running after the grace period is cut.
         server.closeAllConnections();
         await httpClosed;
         // Wake-ups are best effort: pending retries are abandoned, not awaited.
         await Promise.all([purger.stop(), push.close(), stun?.close()]);
-        db.close();
+        health.stop();
+        await links.close();
+        await stores.close();
       })();
       return closing;
     },

@@ -3,6 +3,7 @@
  * Prometheus. They expose counts only, never topics or payloads.
  */
 import { getRoute, respond, respondJson, type Route } from './router.js';
+import type { BackendHealth } from './backend-health.js';
 import { renderPrometheus, type DeliveryMetrics, type DeliveryStats, type NetworkMetrics, type SignalMetrics, type SignalStats } from '../metrics.js';
 
 export interface HealthSources {
@@ -14,13 +15,18 @@ export interface HealthSources {
   readonly delivery?: { readonly metrics: DeliveryMetrics; readonly stats: () => DeliveryStats };
   /** STUN and relay counters, when the server has them. */
   readonly network?: NetworkMetrics;
+  /** Shared backends (PostgreSQL, Redis): `/healthz` is 503 while one is down. */
+  readonly backends?: Pick<BackendHealth, 'check' | 'metricLines'>;
 }
 
-export function healthRoutes({ stats, metrics, delivery, network }: HealthSources): Route[] {
+export function healthRoutes({ stats, metrics, delivery, network, backends }: HealthSources): Route[] {
   return [
-    getRoute('/healthz', (req, res) => {
+    getRoute('/healthz', async (req, res) => {
       const { sockets, topics } = stats();
-      respondJson(req, res, 200, { ok: true, sockets, topics });
+      const states = (await backends?.check()) ?? {};
+      if (Object.keys(states).length === 0) return respondJson(req, res, 200, { ok: true, sockets, topics });
+      const ok = Object.values(states).every((s) => s === 'up');
+      respondJson(req, res, ok ? 200 : 503, { ok, sockets, topics, backends: states });
     }),
     getRoute('/metrics', (req, res) => {
       respond(
@@ -33,8 +39,13 @@ export function healthRoutes({ stats, metrics, delivery, network }: HealthSource
           stats: stats(),
           ...(delivery ? { delivery: { metrics: delivery.metrics, stats: delivery.stats() } } : {}),
           ...(network ? { network } : {}),
-        }),
+        }) + backendLines(backends),
       );
     }),
   ];
+}
+
+function backendLines(backends: HealthSources['backends']): string {
+  const lines = backends?.metricLines() ?? [];
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }

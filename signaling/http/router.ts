@@ -4,6 +4,7 @@
  * appending a route to the list in `server.ts`; nothing else changes.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 /** Parsed request target shared by all routes, so each does not re-parse it. */
@@ -95,6 +96,13 @@ export function createRequestListener(routes: readonly Route[], logger: Logger):
   };
   return (req, res) => {
     run(req, res).catch((err: unknown) => {
+      // A shared backend is down: the request did nothing; the client should come back.
+      if (err instanceof StoreUnavailableError) {
+        logger.warn('request refused: backend unavailable', { backend: err.backend, method: req.method ?? '' });
+        if (!res.headersSent) respondApiError(req, res, 503, 'unavailable', `${err.backend} is unavailable; try again shortly`, { 'Retry-After': '2' });
+        else res.destroy();
+        return;
+      }
       // Log the kind of failure only: messages of some errors quote request data.
       const name = err instanceof Error ? err.name : 'unknown';
       const code = err instanceof Error ? String((err as NodeJS.ErrnoException).code ?? '') : '';

@@ -13,7 +13,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { ServerDatabase } from '../database.js';
 import { migrate } from '../database.js';
-import { MailboxQuotaError, MailboxSnapshotError, type MailboxStore, type StoredMailboxEntry } from './mailbox-store.js';
+import { MailboxQuotaError, MailboxSnapshotError, type MailboxStore, type MailboxStoreLimits, type StoredMailboxEntry } from './mailbox-store.js';
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE mailboxes (
@@ -34,18 +34,6 @@ const MIGRATIONS: readonly string[] = [
    ) STRICT`,
   'CREATE INDEX mailbox_entries_at ON mailbox_entries (at)',
 ];
-
-/** Limits the store enforces. */
-export interface MailboxStoreLimits {
-  /** Per-mailbox quota: stored bytes. */
-  readonly maxMailboxBytes: number;
-  /** Per-mailbox quota: stored entries. */
-  readonly maxMailboxEntries: number;
-  /** Entry lifetime; older entries are invisible and purged. */
-  readonly ttlMs: number;
-  /** A page stops growing past this many data bytes (but always holds one entry). */
-  readonly maxPageBytes: number;
-}
 
 /** Rows deleted per purge transaction, so a large purge never blocks the event loop for long. */
 const PURGE_BATCH = 2000;

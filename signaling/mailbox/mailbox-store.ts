@@ -1,10 +1,22 @@
 /**
  * The mailbox storage seam (docs/architecture.md §9: interfaces at the seams). The HTTP route owns
  * the protocol (auth, parsing, status codes); a store owns durability, sequence numbers,
- * quotas and expiry. The SQLite implementation lives in `mailbox-sqlite.ts`.
+ * quotas and expiry. Implementations: `mailbox-sqlite.ts` (embedded) and `mailbox-postgres.ts` (shared by nodes).
  *
  * A store sees mailbox ids (hashes of tokens) and sealed bytes. It never sees a token.
  */
+
+/** Limits the store enforces. */
+export interface MailboxStoreLimits {
+  /** Per-mailbox quota: stored bytes. */
+  readonly maxMailboxBytes: number;
+  /** Per-mailbox quota: stored entries. */
+  readonly maxMailboxEntries: number;
+  /** Entry lifetime; older entries are invisible and purged. */
+  readonly ttlMs: number;
+  /** A page stops growing past this many data bytes (but always holds one entry). */
+  readonly maxPageBytes: number;
+}
 
 /** One stored entry as the store returns it; the route encodes `data` as base64url. */
 export interface StoredMailboxEntry {

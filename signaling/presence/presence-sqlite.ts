@@ -24,13 +24,13 @@ export function createSqlitePresenceStore(db: ServerDatabase): PresenceStore {
     for (const [id, at] of entries) upsert.run(id, at);
   });
   return {
-    lastSeen(ids) {
+    async lastSeen(ids) {
       const out = new Map<string, number>();
       if (ids.length === 0) return out;
       for (const row of select.all(JSON.stringify(ids))) out.set(row.id, row.last_seen);
       return out;
     },
-    record(entries) {
+    async record(entries) {
       if (entries.size > 0) record.immediate(entries);
     },
   };

@@ -5,7 +5,7 @@
  */
 export interface PresenceStore {
   /** Stored last-seen times for those of `ids` that have one. */
-  lastSeen(ids: readonly string[]): Map<string, number>;
+  lastSeen(ids: readonly string[]): Promise<Map<string, number>>;
   /** Records last-seen times (never moving one backwards), all in one transaction. */
-  record(entries: ReadonlyMap<string, number>): void;
+  record(entries: ReadonlyMap<string, number>): Promise<void>;
 }

@@ -5,6 +5,11 @@
  * get `presence-state` at once for what they ask and again on every online/offline change
  * of a watched id, and never hear about ids they did not ask for.
  *
+ * Online/offline is decided by a {@link PresenceDirectory}: this registry tells it when the
+ * first local socket holds an id and when the last one lets go, and reports the directory's
+ * transitions to local watchers. On one node the directory is a set; in a cluster it is
+ * Redis, so watchers hear about devices on other nodes (docs/architecture.md §6).
+ *
  * Last-seen times go to disk write-behind: batched every `flushMs` (and when many pile up,
  * and on close), because a synchronous=FULL commit per disconnecting socket would put an
  * fsync on the event loop for every tab closed. A crash loses at most `flushMs` of
@@ -16,6 +21,7 @@
 import type { PresenceState } from '../../src/core/wire/signaling.js';
 import type { Logger } from '../logger.js';
 import type { DeliveryMetrics } from '../metrics.js';
+import type { PresenceDirectory } from './directory.js';
 import type { PresenceStore } from './presence-store.js';
 
 /**
@@ -33,14 +39,14 @@ export type PresenceUpdate =
       readonly ok: true;
       /** Ids new to this socket's set: what its churn budget is charged. */
       readonly added: number;
-      /** For `watch`: the current state of every watched id, to send back at once. */
-      readonly states: readonly PresenceState[];
     }
   /** The server-wide cap on held plus watched ids is reached. Nothing changed. */
   | { readonly ok: false };
 
 export interface PresenceRegistryOptions {
   readonly store: PresenceStore;
+  /** Decides online/offline across nodes; a {@link MemoryPresenceDirectory} on one node. */
+  readonly directory: PresenceDirectory;
   /** Longest delay before pending last-seen times are written. */
   readonly flushMs: number;
   /** Held plus watched ids across all clients. */
@@ -74,6 +80,8 @@ export class PresenceRegistry {
 
   constructor(private readonly opts: PresenceRegistryOptions) {
     this.now = opts.now ?? Date.now;
+    opts.directory.on('changes', this.onChanges);
+    opts.directory.on('resynced', this.onResynced);
   }
 
   /** Ids held by at least one client. */
@@ -88,31 +96,33 @@ export class PresenceRegistry {
 
   /** Makes `ids` the exact set `client` stands for; watchers of ids that changed state are told. */
   hold(client: PresenceSocket, ids: ReadonlySet<string>): PresenceUpdate {
-    if (this.closed) return { ok: true, added: 0, states: [] };
+    if (this.closed) return { ok: true, added: 0 };
     const sets = this.setsOf(client);
     const added = [...ids].filter((id) => !sets.held.has(id));
     const removed = [...sets.held].filter((id) => !ids.has(id));
     if (this.entries + added.length - removed.length > this.opts.maxEntries) return { ok: false };
     const now = this.now();
-    const changed: PresenceState[] = [];
+    const released: string[] = [];
     for (const id of removed) {
       sets.held.delete(id);
-      if (this.drop(id, now)) changed.push({ id, online: false, lastSeen: now });
+      if (this.drop(id, now)) released.push(id);
     }
+    const claimed: string[] = [];
     for (const id of added) {
       sets.held.add(id);
       this.entries++;
       const n = this.holders.get(id) ?? 0;
       this.holders.set(id, n + 1);
-      if (n === 0) changed.push({ id, online: true, lastSeen: now });
+      if (n === 0) claimed.push(id);
     }
-    this.report(changed);
-    return { ok: true, added: added.length, states: [] };
+    if (released.length > 0) this.opts.directory.release(released, now);
+    if (claimed.length > 0) this.opts.directory.claim(claimed, now);
+    return { ok: true, added: added.length };
   }
 
-  /** Makes `ids` the exact set `client` watches; returns their current states. */
+  /** Makes `ids` the exact set `client` watches (ask {@link states} for their current state). */
   watch(client: PresenceSocket, ids: ReadonlySet<string>): PresenceUpdate {
-    if (this.closed) return { ok: true, added: 0, states: [] };
+    if (this.closed) return { ok: true, added: 0 };
     const sets = this.setsOf(client);
     const added = [...ids].filter((id) => !sets.watched.has(id));
     const removed = [...sets.watched].filter((id) => !ids.has(id));
@@ -126,10 +136,11 @@ export class PresenceRegistry {
       if (set === undefined) {
         set = new Set();
         this.watchers.set(id, set);
+        this.opts.directory.follow(id);
       }
       set.add(client);
     }
-    return { ok: true, added: added.length, states: this.states([...ids]) };
+    return { ok: true, added: added.length };
   }
 
   /** The client is gone: its ids are released (watchers told) and its watches dropped. */
@@ -139,50 +150,84 @@ export class PresenceRegistry {
     this.clients.delete(client);
     for (const id of [...sets.watched]) this.unwatch(client, sets, id);
     const now = this.now();
-    const changed: PresenceState[] = [];
-    for (const id of sets.held) if (this.drop(id, now)) changed.push({ id, online: false, lastSeen: now });
+    const released: string[] = [];
+    for (const id of sets.held) if (this.drop(id, now)) released.push(id);
     sets.held.clear();
-    this.report(changed);
+    if (released.length > 0) this.opts.directory.release(released, now);
   }
 
-  /** Current state of each id: online now, or offline with its last-seen time (null if never). */
-  states(ids: readonly string[]): PresenceState[] {
+  /**
+   * Current state of each id: online now (on any node), or offline with its last-seen time
+   * (null if never). A store or directory that cannot be reached degrades the answer (offline,
+   * last-seen unknown) rather than failing it: presence is advisory.
+   */
+  async states(ids: readonly string[]): Promise<PresenceState[]> {
+    const online = await this.opts.directory.online(ids).catch((err: unknown) => {
+      this.logFailure('presence directory lookup failed', err);
+      return new Set(ids.filter((id) => this.holders.has(id)));
+    });
+    const unknown = ids.filter((id) => !online.has(id) && !this.pending.has(id));
+    const stored =
+      unknown.length === 0
+        ? new Map<string, number>()
+        : await this.opts.store.lastSeen(unknown).catch((err: unknown) => {
+            this.logFailure('presence last-seen lookup failed', err);
+            return new Map<string, number>();
+          });
     const now = this.now();
-    const unknown = ids.filter((id) => !this.holders.has(id) && !this.pending.has(id));
-    const stored = this.opts.store.lastSeen(unknown);
     return ids.map((id) =>
-      this.holders.has(id) ? { id, online: true, lastSeen: now } : { id, online: false, lastSeen: this.pending.get(id) ?? stored.get(id) ?? null },
+      online.has(id) ? { id, online: true, lastSeen: now } : { id, online: false, lastSeen: this.pending.get(id) ?? stored.get(id) ?? null },
     );
   }
 
-  /** Writes pending last-seen times now. */
-  flush(): void {
+  /** Writes pending last-seen times now; resolves when written (or the write failed and was logged). */
+  async flush(): Promise<void> {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (this.pending.size === 0) return;
+    const batch = new Map(this.pending);
+    this.pending.clear();
     try {
-      this.opts.store.record(this.pending);
+      await this.opts.store.record(batch);
     } catch (err) {
       // Advisory data: log and move on rather than grow the map without bound.
-      this.opts.logger.error('presence last-seen write failed', { name: err instanceof Error ? err.name : 'unknown', ids: this.pending.size });
+      this.logFailure('presence last-seen write failed', err, batch.size);
     }
-    this.pending.clear();
   }
 
   /**
    * Shutdown: every id still online was last seen now; write it all in one transaction
    * (one fsync, not one per socket) and ignore the sockets that close afterwards.
    */
-  close(): void {
+  async close(): Promise<void> {
     if (this.closed) return;
     const now = this.now();
     for (const id of this.holders.keys()) this.pending.set(id, now);
     this.opts.logger.info('presence closed', { online: this.holders.size, watches: this.watches });
     this.closed = true;
+    this.opts.directory.off('changes', this.onChanges);
+    this.opts.directory.off('resynced', this.onResynced);
+    // Other nodes' watchers hear that these went offline (unless held elsewhere too).
+    if (this.holders.size > 0) this.opts.directory.release([...this.holders.keys()], now);
     this.holders.clear();
     this.watchers.clear();
     this.clients.clear();
-    this.flush();
+    await this.flush();
+  }
+
+  /** Changes decided by the directory (this node's or another's) go to the local watchers. */
+  private readonly onChanges = (changed: readonly PresenceState[]): void => {
+    if (!this.closed) this.report(changed);
+  };
+
+  /** Transitions may have been missed: tell every local watcher the full current state. */
+  private readonly onResynced = (): void => {
+    if (this.closed || this.watchers.size === 0) return;
+    void this.states([...this.watchers.keys()]).then((states) => this.report(states));
+  };
+
+  private logFailure(message: string, err: unknown, ids?: number): void {
+    this.opts.logger.error(message, { name: err instanceof Error ? err.name : 'unknown', ...(ids === undefined ? {} : { ids }) });
   }
 
   private setsOf(client: PresenceSocket): ClientSets {
@@ -204,9 +249,9 @@ export class PresenceRegistry {
     }
     this.holders.delete(id);
     this.pending.set(id, now);
-    if (this.pending.size >= MAX_PENDING) this.flush();
+    if (this.pending.size >= MAX_PENDING) void this.flush();
     else if (this.flushTimer === undefined) {
-      this.flushTimer = setTimeout(() => this.flush(), this.opts.flushMs);
+      this.flushTimer = setTimeout(() => void this.flush(), this.opts.flushMs);
       this.flushTimer.unref();
     }
     return true;
@@ -218,7 +263,10 @@ export class PresenceRegistry {
     this.watches--;
     const set = this.watchers.get(id);
     set?.delete(client);
-    if (set?.size === 0) this.watchers.delete(id);
+    if (set?.size === 0) {
+      this.watchers.delete(id);
+      this.opts.directory.unfollow(id);
+    }
   }
 
   /** One `presence-state` frame per watcher, holding only the ids it watches. */

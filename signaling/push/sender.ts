@@ -7,6 +7,9 @@
  * `maxQueue` pairs and the requests in flight by `concurrency`; a delivery waiting for a
  * retry holds no request slot.
  *
+ * Each announcement is claimed in the store first (`PushSubscriptionStore.claim`), so nodes
+ * sharing a PostgreSQL store never send the same (subscription, mailbox, seq) twice.
+ *
  * Payload: `encodePushPayload({ v: 1, mailbox, seq })`, 256 bytes padded, encrypted
  * (aes128gcm) and signed (VAPID) by `web-push`. Logs carry verdicts, statuses and error
  * codes only, never an endpoint, key or payload.
@@ -139,8 +142,25 @@ export function createWebPushSender(opts: WebPushSenderOptions): PushSender {
     return { endpoint, headers: headers as Record<string, string | number>, body };
   };
 
+  /**
+   * Claims the announcement of `seq` in the shared store; false when another node (or an
+   * earlier delivery) already announced it or a later entry, or the store cannot say.
+   */
+  const claim = async (job: Job, seq: number): Promise<boolean> => {
+    try {
+      return await subscriptions.claim(job.sub.id, job.mailbox, seq);
+    } catch (err) {
+      // Unknown outcome: skipping risks one missed wake-up, sending risks a duplicate.
+      // Wake-ups are best effort and devices fetch on open, so skip.
+      metrics.pushesFailed++;
+      logger.warn('push claim failed', { name: err instanceof Error ? err.name : 'unknown' });
+      return false;
+    }
+  };
+
   async function run(job: Job): Promise<void> {
     let sentSeq = job.seq;
+    if (!(await claim(job, sentSeq))) return;
     let request: PushRequest;
     try {
       request = prepare(job, sentSeq);
@@ -154,8 +174,8 @@ export function createWebPushSender(opts: WebPushSenderOptions): PushSender {
     const attempt = async (): Promise<PushAttemptResult> => {
       if (!(await slots.acquire(stop.signal))) return { status: 0 };
       try {
-        // A newer append arrived while waiting: announce that one instead.
-        if (job.seq !== sentSeq) {
+        // A newer append arrived while waiting: announce that one instead (once claimed).
+        if (job.seq !== sentSeq && (await claim(job, job.seq))) {
           sentSeq = job.seq;
           request = prepare(job, sentSeq);
         }
@@ -184,6 +204,7 @@ export function createWebPushSender(opts: WebPushSenderOptions): PushSender {
       metrics.pushesSent++;
       if (job.seq === sentSeq) return;
       // Appended again while this push was in flight: the device must hear about it too.
+      if (!(await claim(job, job.seq))) return;
       sentSeq = job.seq;
       request = prepare(job, sentSeq);
     }

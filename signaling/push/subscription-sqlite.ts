@@ -20,6 +20,13 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (mailbox, subscription)
    ) STRICT, WITHOUT ROWID`,
   'CREATE INDEX push_follows_by_subscription ON push_follows (subscription)',
+  // The newest seq announced per (subscription, mailbox): see PushSubscriptionStore.claim.
+  `CREATE TABLE push_claims (
+     subscription INTEGER NOT NULL REFERENCES push_subscriptions (id) ON DELETE CASCADE,
+     mailbox TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     PRIMARY KEY (subscription, mailbox)
+   ) STRICT, WITHOUT ROWID`,
 ];
 
 interface Row {
@@ -39,6 +46,12 @@ export function createSqlitePushSubscriptionStore(db: ServerDatabase): PushSubsc
        RETURNING id`,
     ),
     clearFollows: db.prepare('DELETE FROM push_follows WHERE subscription = ?'),
+    // Claims of mailboxes no longer followed go with the follows they belonged to.
+    pruneClaims: db.prepare('DELETE FROM push_claims WHERE subscription = ? AND mailbox NOT IN (SELECT mailbox FROM push_follows WHERE subscription = ?)'),
+    claim: db.prepare(
+      `INSERT INTO push_claims (subscription, mailbox, seq) VALUES (?, ?, ?)
+       ON CONFLICT (subscription, mailbox) DO UPDATE SET seq = excluded.seq WHERE push_claims.seq < excluded.seq`,
+    ),
     follow: db.prepare('INSERT OR IGNORE INTO push_follows (mailbox, subscription) VALUES (?, ?)'),
     removeByHash: db.prepare('DELETE FROM push_subscriptions WHERE endpoint_hash = ?'),
     removeById: db.prepare('DELETE FROM push_subscriptions WHERE id = ?'),
@@ -55,6 +68,7 @@ export function createSqlitePushSubscriptionStore(db: ServerDatabase): PushSubsc
     if (row === undefined) throw new Error('upsert returned no row');
     q.clearFollows.run(row.id);
     for (const mailbox of mailboxes) q.follow.run(mailbox, row.id);
+    q.pruneClaims.run(row.id, row.id);
   });
 
   return {
@@ -72,6 +86,9 @@ export function createSqlitePushSubscriptionStore(db: ServerDatabase): PushSubsc
     },
     async count() {
       return q.count.get()?.n ?? 0;
+    },
+    async claim(id, mailbox, seq) {
+      return q.claim.run(id, mailbox, seq).changes > 0;
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
- * Push subscriptions and which mailboxes each follows, behind a small interface (the SQLite
- * implementation is in `subscription-sqlite.ts`). A subscription holds what sending needs
+ * Push subscriptions and which mailboxes each follows, behind a small interface (implementations:
+ * `subscription-sqlite.ts`, `subscription-postgres.ts`). A subscription holds what sending needs
  * (endpoint, p256dh, auth) and nothing about its owner; follows link it to opaque mailbox ids.
  */
 import type { PushSubscriptionRecord } from './subscription-input.js';
@@ -25,4 +25,11 @@ export interface PushSubscriptionStore {
   followers(mailbox: string): Promise<StoredPushSubscription[]>;
   /** Stored subscriptions, for metrics and tests. */
   count(): Promise<number>;
+  /**
+   * Claims the wake-up announcing `seq` of `mailbox` to subscription `id`: true for exactly
+   * one caller across every node sharing the store, and only if no claim for this pair
+   * announced `seq` or a later entry already. A node sends a push only after claiming it,
+   * so two nodes that both learn of one append never both send it.
+   */
+  claim(id: number, mailbox: string, seq: number): Promise<boolean>;
 }

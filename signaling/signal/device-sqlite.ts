@@ -8,7 +8,7 @@ export function createSqliteDeviceStore(db: ServerDatabase): DeviceStore {
   );
   const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM devices');
   return {
-    record: (key, now) => void upsert.run(key, now, now),
-    count: () => count.get()?.n ?? 0,
+    record: async (key, now) => void upsert.run(key, now, now),
+    count: async () => count.get()?.n ?? 0,
   };
 }

@@ -13,7 +13,7 @@ export interface Registrar {
   /** Verifies the signature and records the key; false when it does not verify. */
   register(nonce: string, key: string, sig: string, now: number): Promise<boolean>;
   /** Registered devices, for /metrics. */
-  count(): number;
+  count(): Promise<number>;
 }
 
 export function createRegistrar(devices: DeviceStore): Registrar {
@@ -27,7 +27,7 @@ export function createRegistrar(devices: DeviceStore): Registrar {
       } catch {
         return false;
       }
-      devices.record(key, now);
+      await devices.record(key, now);
       return true;
     },
     count: () => devices.count(),

@@ -32,7 +32,7 @@ export interface SignalSocketOptions {
   /** Device registration (challenge/response); absent in servers without storage. */
   readonly registrar?: Registrar;
   /** Opaque-id presence; absent in servers without it (then presence frames are refused). */
-  readonly presence?: Pick<PresenceRegistry, 'hold' | 'watch' | 'release'>;
+  readonly presence?: Pick<PresenceRegistry, 'hold' | 'watch' | 'release' | 'states'>;
   /** Test and debugging tap: every text frame as received, before parsing. */
   readonly tap?: (text: string) => void;
 }
@@ -217,7 +217,11 @@ export class SignalSocket implements TopicSubscriber, PresenceSocket {
         const update = msg.type === 'presence' ? presence.hold(this, ids) : presence.watch(this, ids);
         if (!update.ok) return this.close(CloseCodes.policyViolation, 'presence capacity reached');
         if (!this.presenceBucket.take(update.added)) return this.close(CloseCodes.rateLimited, 'presence ids change too fast');
-        if (msg.type === 'presence-watch') this.deliver(Buffer.from(JSON.stringify({ type: 'presence-state', states: update.states }), 'utf8'));
+        // The answer may need the store (last-seen) or another node (online): it is sent when
+        // it arrives, and a change reported meanwhile is simply followed by the full state.
+        if (msg.type === 'presence-watch') {
+          void presence.states([...ids]).then((states) => this.deliver(Buffer.from(JSON.stringify({ type: 'presence-state', states }), 'utf8')));
+        }
         return;
       }
       case 'register': {

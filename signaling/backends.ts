@@ -1,0 +1,116 @@
+/**
+ * Chooses where state lives and how sockets on different nodes reach each other
+ * (docs/architecture.md §6). With no settings: SQLite in the data directory and in-memory
+ * pub/sub, exactly one node. `DATABASE_URL` moves the mailbox, push subscriptions, device
+ * registry and presence last-seen to PostgreSQL; `REDIS_URL` carries topics and presence
+ * (and the other buses) between nodes. The rest of the server sees only the store and bus
+ * interfaces.
+ */
+import type { ClusterConfig, MailboxConfig } from './config.js';
+import { openServerDatabase, type ServerDatabase } from './database.js';
+import type { Logger } from './logger.js';
+import { createPostgresMailboxStore } from './mailbox/mailbox-postgres.js';
+import { createSqliteMailboxStore } from './mailbox/mailbox-sqlite.js';
+import type { MailboxStore } from './mailbox/mailbox-store.js';
+import { openPostgres, type PostgresDatabase } from './postgres.js';
+import { MemoryPresenceDirectory, type PresenceDirectory } from './presence/directory.js';
+import { RedisPresenceDirectory } from './presence/directory-redis.js';
+import { createPostgresPresenceStore } from './presence/presence-postgres.js';
+import { createSqlitePresenceStore } from './presence/presence-sqlite.js';
+import type { PresenceStore } from './presence/presence-store.js';
+import { createPostgresPushSubscriptionStore } from './push/subscription-postgres.js';
+import { createSqlitePushSubscriptionStore } from './push/subscription-sqlite.js';
+import type { PushSubscriptionStore } from './push/subscription-store.js';
+import { RedisFanout } from './redis.js';
+import { createPostgresDeviceStore } from './signal/device-postgres.js';
+import { createSqliteDeviceStore } from './signal/device-sqlite.js';
+import type { DeviceStore } from './signal/device-store.js';
+import { MemoryTopicBus, type TopicBus } from './signal/topic-bus.js';
+import { RedisTopicBus } from './signal/topic-bus-redis.js';
+
+/** The durable stores, all on one database. */
+export interface ServerStores {
+  readonly mailboxes: MailboxStore;
+  readonly subscriptions: PushSubscriptionStore;
+  readonly devices: DeviceStore;
+  readonly presence: PresenceStore;
+  /** The embedded SQLite database, or null when the stores are in PostgreSQL. */
+  readonly sqlite: ServerDatabase | null;
+  /** The PostgreSQL pool, or null for SQLite. */
+  readonly postgres: PostgresDatabase | null;
+  close(): Promise<void>;
+}
+
+export type StoreSettings = Pick<ClusterConfig, 'databaseUrl'> &
+  Pick<MailboxConfig, 'maxMailboxBytes' | 'maxMailboxEntries' | 'mailboxTtlMs' | 'mailboxMaxPageBytes'> & { readonly dataDir: string; readonly logger: Logger };
+
+/** Opens (and migrates) the stores; PostgreSQL unreachable at start is an error. */
+export async function openStores(settings: StoreSettings): Promise<ServerStores> {
+  const limits = {
+    maxMailboxBytes: settings.maxMailboxBytes,
+    maxMailboxEntries: settings.maxMailboxEntries,
+    ttlMs: settings.mailboxTtlMs,
+    maxPageBytes: settings.mailboxMaxPageBytes,
+  };
+  if (settings.databaseUrl === null) {
+    const db = openServerDatabase(settings.dataDir);
+    return {
+      mailboxes: createSqliteMailboxStore(db, limits),
+      subscriptions: createSqlitePushSubscriptionStore(db),
+      devices: createSqliteDeviceStore(db),
+      presence: createSqlitePresenceStore(db),
+      sqlite: db,
+      postgres: null,
+      close: async () => {
+        db.close();
+      },
+    };
+  }
+  const pg = openPostgres({ url: settings.databaseUrl, logger: settings.logger });
+  try {
+    // In sequence: each migrates under the same advisory lock.
+    const mailboxes = await createPostgresMailboxStore(pg, limits);
+    const subscriptions = await createPostgresPushSubscriptionStore(pg);
+    const devices = await createPostgresDeviceStore(pg);
+    const presence = await createPostgresPresenceStore(pg);
+    return { mailboxes, subscriptions, devices, presence, sqlite: null, postgres: pg, close: () => pg.close() };
+  } catch (err) {
+    await pg.close();
+    throw err;
+  }
+}
+
+/** How this node reaches the others: nothing (one node) or Redis. */
+export interface ServerLinks {
+  readonly bus: TopicBus;
+  readonly directory: PresenceDirectory;
+  /** The Redis fan-out other buses use, or null on one node. */
+  readonly fanout: RedisFanout | null;
+  close(): Promise<void>;
+}
+
+export interface LinkSettings extends Pick<ClusterConfig, 'redisUrl' | 'nodeId'> {
+  readonly logger: Logger;
+  /** Ids whose node died and went offline: record their last-seen. */
+  readonly onReaped: (ids: readonly string[], at: number) => void;
+}
+
+export async function openLinks({ redisUrl, nodeId, logger, onReaped }: LinkSettings): Promise<ServerLinks> {
+  if (redisUrl === null) {
+    const directory = new MemoryPresenceDirectory();
+    return { bus: new MemoryTopicBus(), directory, fanout: null, close: () => directory.close() };
+  }
+  const fanout = new RedisFanout(redisUrl, nodeId, logger);
+  await fanout.start();
+  const directory = new RedisPresenceDirectory({ fanout, logger, onReaped });
+  await directory.start();
+  return {
+    bus: new RedisTopicBus(fanout),
+    directory,
+    fanout,
+    async close() {
+      await directory.close();
+      await fanout.close();
+    },
+  };
+}

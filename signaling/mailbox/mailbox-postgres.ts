@@ -1,0 +1,171 @@
+/**
+ * {@link MailboxStore} on PostgreSQL, for several nodes sharing one store
+ * (docs/architecture.md §6). Same tables and rules as `mailbox-sqlite.ts`: the `mailboxes`
+ * row keeps the last seq handed out (never reused) and running totals (quota checks read one
+ * row).
+ *
+ * Concurrency: every write first locks its `mailboxes` row (`SELECT … FOR UPDATE`), so two
+ * nodes appending to one mailbox take turns and seqs stay dense and unique; writes to
+ * different mailboxes never wait for each other. Purges lock the same row first, in the same
+ * order, so they cannot deadlock with an append. An append answers after COMMIT returned.
+ */
+import type { PostgresDatabase, Queryable } from '../postgres.js';
+import { MailboxQuotaError, MailboxSnapshotError, type MailboxStore, type MailboxStoreLimits, type StoredMailboxEntry } from './mailbox-store.js';
+
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE mailboxes (
+     id text PRIMARY KEY,
+     last_seq bigint NOT NULL,
+     bytes bigint NOT NULL,
+     entries bigint NOT NULL
+   )`,
+  `CREATE TABLE mailbox_entries (
+     mailbox text NOT NULL,
+     seq bigint NOT NULL,
+     at bigint NOT NULL,
+     size integer NOT NULL,
+     data bytea NOT NULL,
+     PRIMARY KEY (mailbox, seq)
+   )`,
+  'CREATE INDEX mailbox_entries_at ON mailbox_entries (at)',
+  // Sealed entries do not compress; storing them EXTERNAL skips a wasted compression try.
+  'ALTER TABLE mailbox_entries ALTER COLUMN data SET STORAGE EXTERNAL',
+];
+
+/** Mailboxes purged per batch, so one purge never holds many row locks at once. */
+const PURGE_BATCH = 200;
+
+interface BoxRow {
+  readonly last_seq: number;
+  readonly bytes: number;
+  readonly entries: number;
+}
+
+interface Totals {
+  readonly n: number;
+  readonly bytes: number;
+}
+
+/** Locks the mailbox row, creating it at zero if it does not exist yet. */
+async function lockBox(tx: Queryable, mailbox: string): Promise<BoxRow> {
+  await tx.query('INSERT INTO mailboxes (id, last_seq, bytes, entries) VALUES ($1, 0, 0, 0) ON CONFLICT (id) DO NOTHING', [mailbox]);
+  const { rows } = await tx.query<BoxRow>('SELECT last_seq, bytes, entries FROM mailboxes WHERE id = $1 FOR UPDATE', [mailbox]);
+  return rows[0]!;
+}
+
+async function totals(tx: Queryable, where: string, values: readonly unknown[]): Promise<Totals> {
+  const { rows } = await tx.query<Totals>(`SELECT count(*)::bigint AS n, coalesce(sum(size), 0)::bigint AS bytes FROM mailbox_entries WHERE ${where}`, values);
+  return rows[0] ?? { n: 0, bytes: 0 };
+}
+
+/** Creates the tables if needed and returns the store. */
+export async function createPostgresMailboxStore(db: PostgresDatabase, limits: MailboxStoreLimits): Promise<MailboxStore> {
+  await db.migrate(MIGRATIONS, 'mailbox');
+
+  const expireIn = async (tx: Queryable, mailbox: string, cutoff: number): Promise<number> => {
+    const gone = await totals(tx, 'mailbox = $1 AND at < $2', [mailbox, cutoff]);
+    if (gone.n === 0) return 0;
+    await tx.query('DELETE FROM mailbox_entries WHERE mailbox = $1 AND at < $2', [mailbox, cutoff]);
+    await tx.query('UPDATE mailboxes SET bytes = bytes - $1, entries = entries - $2 WHERE id = $3', [gone.bytes, gone.n, mailbox]);
+    return gone.n;
+  };
+
+  return {
+    append(mailbox, data, { snapshotUpTo, now }) {
+      return db.transaction(async (tx) => {
+        const box = await lockBox(tx, mailbox);
+        let covered: Totals = { n: 0, bytes: 0 };
+        if (snapshotUpTo !== null) {
+          if (snapshotUpTo > box.last_seq) throw new MailboxSnapshotError(`the snapshot covers up to ${snapshotUpTo} but the last entry is ${box.last_seq}`);
+          covered = await totals(tx, 'mailbox = $1 AND seq <= $2', [mailbox, snapshotUpTo]);
+        }
+        let bytes = box.bytes - covered.bytes + data.length;
+        let entries = box.entries - covered.n + 1;
+        const over = (): boolean => bytes > limits.maxMailboxBytes || entries > limits.maxMailboxEntries;
+        if (over()) {
+          // As in SQLite: expired entries still count until purged; reclaim them rather
+          // than refuse a mailbox whose live content fits.
+          const cutoff = now - limits.ttlMs;
+          const expired = await totals(tx, 'mailbox = $1 AND seq > $2 AND at < $3', [mailbox, snapshotUpTo ?? 0, cutoff]);
+          bytes -= expired.bytes;
+          entries -= expired.n;
+          if (over()) {
+            throw bytes > limits.maxMailboxBytes ? new MailboxQuotaError('bytes', limits.maxMailboxBytes) : new MailboxQuotaError('entries', limits.maxMailboxEntries);
+          }
+          await tx.query('DELETE FROM mailbox_entries WHERE mailbox = $1 AND at < $2', [mailbox, cutoff]);
+        }
+        if (snapshotUpTo !== null) await tx.query('DELETE FROM mailbox_entries WHERE mailbox = $1 AND seq <= $2', [mailbox, snapshotUpTo]);
+        const seq = box.last_seq + 1;
+        await tx.query('INSERT INTO mailbox_entries (mailbox, seq, at, size, data) VALUES ($1, $2, $3, $4, $5)', [
+          mailbox,
+          seq,
+          now,
+          data.length,
+          Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+        ]);
+        await tx.query('UPDATE mailboxes SET last_seq = $1, bytes = $2, entries = $3 WHERE id = $4', [seq, bytes, entries, mailbox]);
+        return { seq, at: now };
+      });
+    },
+
+    async list(mailbox, after, limit, now) {
+      // Sizes first, data only for the rows that fit the page: `data` is TOASTed, so rows
+      // whose CASE is false never have their (up to 8 MiB) value read.
+      const { rows } = await db.query<{ seq: number; at: number; rn: number; data: Buffer | null }>(
+        `SELECT p.seq, p.at, p.rn,
+                CASE WHEN p.rn <= $4 AND (p.rn = 1 OR p.running <= $5) THEN e.data END AS data
+         FROM (
+           SELECT seq, at, row_number() OVER (ORDER BY seq) AS rn, sum(size) OVER (ORDER BY seq) AS running
+           FROM (SELECT seq, at, size FROM mailbox_entries WHERE mailbox = $1 AND seq > $2 AND at >= $3 ORDER BY seq LIMIT $4 + 1) AS first
+         ) AS p
+         JOIN mailbox_entries e ON e.mailbox = $1 AND e.seq = p.seq
+         ORDER BY p.seq`,
+        [mailbox, after, now - limits.ttlMs, limit, limits.maxPageBytes],
+      );
+      const entries: StoredMailboxEntry[] = [];
+      let more = false;
+      for (const row of rows) {
+        if (row.data === null) {
+          more = true;
+          break;
+        }
+        entries.push({ seq: row.seq, at: row.at, data: row.data });
+      }
+      return { entries, more };
+    },
+
+    deleteUpTo(mailbox, upTo) {
+      return db.transaction(async (tx) => {
+        const { rows } = await tx.query('SELECT 1 FROM mailboxes WHERE id = $1 FOR UPDATE', [mailbox]);
+        if (rows.length === 0) return 0;
+        const gone = await totals(tx, 'mailbox = $1 AND seq <= $2', [mailbox, upTo]);
+        if (gone.n === 0) return 0;
+        await tx.query('DELETE FROM mailbox_entries WHERE mailbox = $1 AND seq <= $2', [mailbox, upTo]);
+        await tx.query('UPDATE mailboxes SET bytes = bytes - $1, entries = entries - $2 WHERE id = $3', [gone.bytes, gone.n, mailbox]);
+        return gone.n;
+      });
+    },
+
+    async purgeExpired(now) {
+      const cutoff = now - limits.ttlMs;
+      let total = 0;
+      for (;;) {
+        // Mailboxes with expired entries, each purged in its own short transaction that
+        // locks the mailbox row first (the append's order). SKIP LOCKED lets two nodes
+        // purging at once share the work instead of queueing behind each other.
+        const purged = await db.transaction(async (tx) => {
+          const { rows } = await tx.query<{ id: string }>(
+            `SELECT id FROM mailboxes WHERE id IN (SELECT DISTINCT mailbox FROM mailbox_entries WHERE at < $1 LIMIT $2)
+             FOR UPDATE SKIP LOCKED`,
+            [cutoff, PURGE_BATCH],
+          );
+          let n = 0;
+          for (const { id } of rows) n += await expireIn(tx, id, cutoff);
+          return { boxes: rows.length, n };
+        });
+        total += purged.n;
+        if (purged.boxes < PURGE_BATCH) return total;
+      }
+    },
+  };
+}

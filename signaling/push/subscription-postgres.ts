@@ -1,0 +1,85 @@
+/**
+ * {@link PushSubscriptionStore} on PostgreSQL (docs/architecture.md §6, scale-out): the
+ * tables of `subscription-sqlite.ts`. A claim is one conditional upsert, so of two nodes
+ * claiming the same (subscription, mailbox, seq) exactly one sees its row change.
+ */
+import type { PostgresDatabase } from '../postgres.js';
+import type { PushSubscriptionStore } from './subscription-store.js';
+
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE push_subscriptions (
+     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+     endpoint_hash text NOT NULL UNIQUE,
+     endpoint text NOT NULL,
+     p256dh text NOT NULL,
+     auth text NOT NULL,
+     updated_at bigint NOT NULL
+   )`,
+  `CREATE TABLE push_follows (
+     mailbox text NOT NULL,
+     subscription bigint NOT NULL REFERENCES push_subscriptions (id) ON DELETE CASCADE,
+     PRIMARY KEY (mailbox, subscription)
+   )`,
+  'CREATE INDEX push_follows_by_subscription ON push_follows (subscription)',
+  `CREATE TABLE push_claims (
+     subscription bigint NOT NULL REFERENCES push_subscriptions (id) ON DELETE CASCADE,
+     mailbox text NOT NULL,
+     seq bigint NOT NULL,
+     PRIMARY KEY (subscription, mailbox)
+   )`,
+];
+
+interface Row {
+  readonly id: number;
+  readonly endpoint: string;
+  readonly endpoint_hash: string;
+  readonly p256dh: string;
+  readonly auth: string;
+}
+
+export async function createPostgresPushSubscriptionStore(db: PostgresDatabase): Promise<PushSubscriptionStore> {
+  await db.migrate(MIGRATIONS, 'push');
+  return {
+    upsert(sub, mailboxes, now) {
+      return db.transaction(async (tx) => {
+        const { rows } = await tx.query<{ id: number }>(
+          `INSERT INTO push_subscriptions (endpoint_hash, endpoint, p256dh, auth, updated_at) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (endpoint_hash) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth, updated_at = excluded.updated_at
+           RETURNING id`,
+          [sub.endpointHash, sub.endpoint, sub.p256dh, sub.auth, now],
+        );
+        const id = rows[0]!.id;
+        await tx.query('DELETE FROM push_follows WHERE subscription = $1', [id]);
+        // One statement for up to 1,000 mailboxes instead of one round trip each.
+        await tx.query('INSERT INTO push_follows (mailbox, subscription) SELECT DISTINCT m, $1::bigint FROM unnest($2::text[]) AS m', [id, mailboxes]);
+        await tx.query('DELETE FROM push_claims WHERE subscription = $1 AND mailbox <> ALL ($2::text[])', [id, mailboxes]);
+      });
+    },
+    async removeByEndpointHash(hash) {
+      return ((await db.query('DELETE FROM push_subscriptions WHERE endpoint_hash = $1', [hash])).rowCount ?? 0) > 0;
+    },
+    async removeById(id) {
+      return ((await db.query('DELETE FROM push_subscriptions WHERE id = $1', [id])).rowCount ?? 0) > 0;
+    },
+    async followers(mailbox) {
+      const { rows } = await db.query<Row>(
+        `SELECT s.id, s.endpoint, s.endpoint_hash, s.p256dh, s.auth
+         FROM push_follows f JOIN push_subscriptions s ON s.id = f.subscription
+         WHERE f.mailbox = $1`,
+        [mailbox],
+      );
+      return rows.map((r) => ({ id: r.id, endpoint: r.endpoint, endpointHash: r.endpoint_hash, p256dh: r.p256dh, auth: r.auth }));
+    },
+    async count() {
+      return (await db.query<{ n: number }>('SELECT count(*)::bigint AS n FROM push_subscriptions')).rows[0]?.n ?? 0;
+    },
+    async claim(id, mailbox, seq) {
+      const result = await db.query(
+        `INSERT INTO push_claims (subscription, mailbox, seq) VALUES ($1, $2, $3)
+         ON CONFLICT (subscription, mailbox) DO UPDATE SET seq = excluded.seq WHERE push_claims.seq < excluded.seq`,
+        [id, mailbox, seq],
+      );
+      return (result.rowCount ?? 0) > 0;
+    },
+  };
+}
