@@ -86,11 +86,33 @@ export function openPostgres({ url, maxConnections = 10, connectTimeoutMs = 3000
   const latency = new LatencyHistogram('parley_postgres_query', 'PostgreSQL statement and transaction latency.');
   let closing: Promise<void> | undefined;
 
+  // After a database restart, pooled connections are dead until used once. One retry on a
+  // fresh connection hides that from callers. It is safe for single statements: every one
+  // Parley runs outside a transaction is idempotent (upserts, deletes, reads, conditional
+  // claims), and a statement on a connection to a server that is gone never ran.
   const query = async <R extends pg.QueryResultRow>(text: string, values?: readonly unknown[]): Promise<pg.QueryResult<R>> => {
+    const once = (): Promise<pg.QueryResult<R>> => latency.time(() => pool.query<R>(text, values as unknown[] | undefined));
     try {
-      return await latency.time(() => pool.query<R>(text, values as unknown[] | undefined));
+      return await once().catch((err: unknown) => {
+        if (!isConnectionFailure(err)) throw err;
+        return once();
+      });
     } catch (err) {
       throw unavailable(err);
+    }
+  };
+
+  /** A pooled client with BEGIN done; a dead pooled connection is replaced once (nothing ran yet). */
+  const begin = async (): Promise<pg.PoolClient> => {
+    for (let attempt = 0; ; attempt++) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        return client;
+      } catch (err) {
+        client.release(err as Error);
+        if (attempt > 0 || !isConnectionFailure(err)) throw err;
+      }
     }
   };
 
@@ -102,14 +124,13 @@ export function openPostgres({ url, maxConnections = 10, connectTimeoutMs = 3000
       const start = performance.now();
       let client: pg.PoolClient;
       try {
-        client = await pool.connect();
+        client = await begin();
       } catch (err) {
         latency.errors++;
         throw unavailable(err);
       }
       let broken: Error | undefined;
       try {
-        await client.query('BEGIN');
         const result = await fn({ query: (text, values) => client.query(text, values as unknown[] | undefined) });
         await client.query('COMMIT');
         latency.observe(performance.now() - start);

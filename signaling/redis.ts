@@ -48,6 +48,8 @@ export class RedisFanout extends ObservableV2<RedisFanoutEvents> {
   readonly commands: Redis;
   private readonly subscriber: Redis;
   private readonly handlers = new Map<string, (payload: Buffer) => void>();
+  /** (Un)subscribe commands not yet answered. */
+  private readonly inFlight = new Set<Promise<unknown>>();
   private readonly originBytes: Buffer;
   private wasDown = false;
   private closed = false;
@@ -104,13 +106,23 @@ export class RedisFanout extends ObservableV2<RedisFanoutEvents> {
     const fresh = !this.handlers.has(channel);
     this.handlers.set(channel, handler);
     // While disconnected, the ready handler subscribes to everything in `handlers`.
-    if (fresh && this.subscriber.status === 'ready') this.subscriber.subscribe(channel).catch(() => undefined);
+    if (fresh && this.subscriber.status === 'ready') this.track(this.subscriber.subscribe(channel));
   }
 
   /** Stops receiving `channel` once nothing local listens. */
   leave(channel: string): void {
     if (!this.handlers.delete(channel)) return;
-    if (this.subscriber.status === 'ready') this.subscriber.unsubscribe(channel).catch(() => undefined);
+    if (this.subscriber.status === 'ready') this.track(this.subscriber.unsubscribe(channel));
+  }
+
+  /** Resolves once every (un)subscribe sent so far has been answered (tests, benchmarks). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  private track(command: Promise<unknown>): void {
+    const p = command.catch(() => undefined).finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
   }
 
   /** Channels this node is subscribed to (or will be, on reconnect). */
@@ -154,7 +166,7 @@ export class RedisFanout extends ObservableV2<RedisFanoutEvents> {
   private onReady(): void {
     if (this.closed || !this.ready()) return;
     const channels = [...this.handlers.keys()];
-    for (let i = 0; i < channels.length; i += SUBSCRIBE_CHUNK) this.subscriber.subscribe(...channels.slice(i, i + SUBSCRIBE_CHUNK)).catch(() => undefined);
+    for (let i = 0; i < channels.length; i += SUBSCRIBE_CHUNK) this.track(this.subscriber.subscribe(...channels.slice(i, i + SUBSCRIBE_CHUNK)));
     if (!this.wasDown) return;
     this.wasDown = false;
     this.logger.info('redis connection restored', { channels: channels.length });

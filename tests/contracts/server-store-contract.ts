@@ -1,0 +1,224 @@
+/**
+ * One contract for the server's durable stores (mailbox, push subscriptions, devices,
+ * presence last-seen), run against every backend: SQLite (embedded) and PostgreSQL (shared by
+ * nodes). Each case opens the stores the way the server does (`openStores`), and the
+ * concurrency cases open a second instance on the same database, as a second node would.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStores, type ServerStores, type StoreSettings } from '../../signaling/backends.js';
+import { createSilentLogger } from '../../signaling/logger.js';
+import { MailboxQuotaError, MailboxSnapshotError } from '../../signaling/mailbox/mailbox-store.js';
+
+/** Where the stores live: a data directory, or a PostgreSQL URL (then dataDir is unused). */
+export interface StoreBackend {
+  readonly dataDir: string;
+  readonly databaseUrl: string | null;
+}
+
+type Limits = Pick<StoreSettings, 'maxMailboxBytes' | 'maxMailboxEntries' | 'mailboxTtlMs' | 'mailboxMaxPageBytes'>;
+
+const DEFAULT_LIMITS: Limits = { maxMailboxBytes: 1 << 20, maxMailboxEntries: 100, mailboxTtlMs: 60_000, mailboxMaxPageBytes: 1 << 20 };
+
+const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
+const bytes = (n: number, fill = 7): Uint8Array => new Uint8Array(n).fill(fill);
+
+export function describeServerStoreContract(name: string, backend: () => StoreBackend): void {
+  describe(`server stores: ${name}`, () => {
+    const opened: ServerStores[] = [];
+    const open = async (limits: Partial<Limits> = {}): Promise<ServerStores> => {
+      const { dataDir, databaseUrl } = backend();
+      const stores = await openStores({ ...DEFAULT_LIMITS, ...limits, dataDir, databaseUrl, logger: createSilentLogger() });
+      opened.push(stores);
+      return stores;
+    };
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((s) => s.close()));
+    });
+
+    describe('mailbox', () => {
+      it('hands out dense seqs from 1 and lists entries byte for byte, oldest first', async () => {
+        const { mailboxes } = await open();
+        const box = hex(32);
+        const first = await mailboxes.append(box, bytes(10, 1), { snapshotUpTo: null, now: 1000 });
+        const second = await mailboxes.append(box, bytes(20, 2), { snapshotUpTo: null, now: 2000 });
+        expect([first, second]).toEqual([
+          { seq: 1, at: 1000 },
+          { seq: 2, at: 2000 },
+        ]);
+        const page = await mailboxes.list(box, 0, 100, 2500);
+        expect(page.more).toBe(false);
+        expect(page.entries.map((e) => ({ seq: e.seq, at: e.at, data: [...e.data] }))).toEqual([
+          { seq: 1, at: 1000, data: [...bytes(10, 1)] },
+          { seq: 2, at: 2000, data: [...bytes(20, 2)] },
+        ]);
+        expect((await mailboxes.list(box, 1, 100, 2500)).entries.map((e) => e.seq)).toEqual([2]);
+        expect((await mailboxes.list(hex(32), 0, 100, 2500)).entries).toEqual([]);
+      });
+
+      it('pages by count and by bytes, always returning at least one entry', async () => {
+        const { mailboxes } = await open({ mailboxMaxPageBytes: 25 });
+        const box = hex(32);
+        for (const size of [30, 10, 10, 10, 10]) await mailboxes.append(box, bytes(size), { snapshotUpTo: null, now: 1 });
+        // The first entry alone is over the page cap and still comes back.
+        expect(await seqsOf(mailboxes.list(box, 0, 100, 1))).toEqual({ seqs: [1], more: true });
+        // 10 + 10 fit in 25, a third would not.
+        expect(await seqsOf(mailboxes.list(box, 1, 100, 1))).toEqual({ seqs: [2, 3], more: true });
+        expect(await seqsOf(mailboxes.list(box, 3, 1, 1))).toEqual({ seqs: [4], more: true });
+        expect(await seqsOf(mailboxes.list(box, 3, 2, 1))).toEqual({ seqs: [4, 5], more: false });
+      });
+
+      it('refuses an append over the entry or byte quota and changes nothing', async () => {
+        const { mailboxes } = await open({ maxMailboxEntries: 2, maxMailboxBytes: 200 });
+        const box = hex(32);
+        await mailboxes.append(box, bytes(40), { snapshotUpTo: null, now: 1 });
+        await expect(mailboxes.append(box, bytes(161), { snapshotUpTo: null, now: 1 })).rejects.toMatchObject({ quota: 'bytes', limit: 200 });
+        await mailboxes.append(box, bytes(60), { snapshotUpTo: null, now: 1 });
+        const refused = mailboxes.append(box, bytes(1), { snapshotUpTo: null, now: 1 });
+        await expect(refused).rejects.toBeInstanceOf(MailboxQuotaError);
+        await expect(refused).rejects.toMatchObject({ quota: 'entries', limit: 2 });
+        expect((await seqsOf(mailboxes.list(box, 0, 100, 1))).seqs).toEqual([1, 2]);
+        // A refused append consumed no seq.
+        await mailboxes.deleteUpTo(box, 1);
+        expect((await mailboxes.append(box, bytes(1), { snapshotUpTo: null, now: 1 })).seq).toBe(3);
+      });
+
+      it('a snapshot replaces the entries it covers atomically; one claiming the future is refused', async () => {
+        const { mailboxes } = await open({ maxMailboxEntries: 3 });
+        const box = hex(32);
+        for (let i = 0; i < 3; i++) await mailboxes.append(box, bytes(5), { snapshotUpTo: null, now: 1 });
+        await expect(mailboxes.append(box, bytes(5), { snapshotUpTo: 4, now: 1 })).rejects.toBeInstanceOf(MailboxSnapshotError);
+        // Full mailbox, but the snapshot frees what it covers, so it fits.
+        expect((await mailboxes.append(box, bytes(9), { snapshotUpTo: 2, now: 2 })).seq).toBe(4);
+        expect((await seqsOf(mailboxes.list(box, 0, 100, 2))).seqs).toEqual([3, 4]);
+      });
+
+      it('never reuses a seq after everything was deleted', async () => {
+        const { mailboxes } = await open();
+        const box = hex(32);
+        for (let i = 0; i < 3; i++) await mailboxes.append(box, bytes(5), { snapshotUpTo: null, now: 1 });
+        expect(await mailboxes.deleteUpTo(box, 3)).toBe(3);
+        expect(await mailboxes.deleteUpTo(box, 3)).toBe(0);
+        expect(await mailboxes.deleteUpTo(hex(32), 3)).toBe(0);
+        expect((await mailboxes.append(box, bytes(5), { snapshotUpTo: null, now: 1 })).seq).toBe(4);
+      });
+
+      it('hides expired entries, reclaims them for the quota, and purges them', async () => {
+        const { mailboxes } = await open({ mailboxTtlMs: 1000, maxMailboxEntries: 2 });
+        const old = hex(32);
+        const fresh = hex(32);
+        await mailboxes.append(old, bytes(5), { snapshotUpTo: null, now: 1000 });
+        await mailboxes.append(old, bytes(5), { snapshotUpTo: null, now: 1500 });
+        await mailboxes.append(fresh, bytes(5), { snapshotUpTo: null, now: 5000 });
+        expect((await seqsOf(mailboxes.list(old, 0, 100, 2200))).seqs).toEqual([2]);
+        // Full by count, but entry 1 has expired: it makes room instead of a refusal.
+        expect((await mailboxes.append(old, bytes(5), { snapshotUpTo: null, now: 2200 })).seq).toBe(3);
+        expect(await mailboxes.purgeExpired(5000)).toBeGreaterThanOrEqual(2);
+        expect((await seqsOf(mailboxes.list(old, 0, 100, 0))).seqs).toEqual([]);
+        expect((await seqsOf(mailboxes.list(fresh, 0, 100, 5000))).seqs).toEqual([1]);
+        // Purged entries no longer count against the quota.
+        await mailboxes.append(old, bytes(5), { snapshotUpTo: null, now: 5000 });
+        await mailboxes.append(old, bytes(5), { snapshotUpTo: null, now: 5000 });
+      });
+
+      it('two instances appending to one mailbox at once get distinct, dense seqs', async () => {
+        const a = await open();
+        const b = await open();
+        const box = hex(32);
+        const appends = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).mailboxes.append(box, bytes(3, i), { snapshotUpTo: null, now: 1 }));
+        const seqs = (await Promise.all(appends)).map((r) => r.seq).sort((x, y) => x - y);
+        expect(seqs).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+        const listed = await a.mailboxes.list(box, 0, 100, 1);
+        expect(listed.entries).toHaveLength(40);
+      });
+    });
+
+    describe('push subscriptions', () => {
+      const subscription = (): { endpoint: string; endpointHash: string; p256dh: string; auth: string } => {
+        const id = hex(8);
+        return { endpoint: `https://push.example/${id}`, endpointHash: hex(32), p256dh: `p256-${id}`, auth: `auth-${id}` };
+      };
+
+      it('registers, replaces the followed set, and forgets by endpoint hash or id', async () => {
+        const { subscriptions } = await open();
+        const before = await subscriptions.count();
+        const sub = subscription();
+        const [m1, m2, m3] = [hex(32), hex(32), hex(32)];
+        await subscriptions.upsert(sub, [m1, m2], 1);
+        expect((await subscriptions.followers(m1)).map((s) => s.endpoint)).toEqual([sub.endpoint]);
+        await subscriptions.upsert({ ...sub, auth: 'new-auth' }, [m3], 2);
+        expect(await subscriptions.followers(m1)).toEqual([]);
+        const [stored] = await subscriptions.followers(m3);
+        expect(stored).toMatchObject({ endpoint: sub.endpoint, endpointHash: sub.endpointHash, p256dh: sub.p256dh, auth: 'new-auth' });
+        expect(await subscriptions.count()).toBe(before + 1);
+        expect(await subscriptions.removeById(stored!.id)).toBe(true);
+        expect(await subscriptions.removeById(stored!.id)).toBe(false);
+        expect(await subscriptions.followers(m3)).toEqual([]);
+        const other = subscription();
+        await subscriptions.upsert(other, [m1], 3);
+        expect(await subscriptions.removeByEndpointHash(other.endpointHash)).toBe(true);
+        expect(await subscriptions.removeByEndpointHash(other.endpointHash)).toBe(false);
+        expect(await subscriptions.count()).toBe(before);
+      });
+
+      it('claims each announcement once, never one older than the last claimed', async () => {
+        const { subscriptions } = await open();
+        const sub = subscription();
+        const box = hex(32);
+        await subscriptions.upsert(sub, [box], 1);
+        const { id } = (await subscriptions.followers(box))[0]!;
+        expect(await subscriptions.claim(id, box, 3)).toBe(true);
+        expect(await subscriptions.claim(id, box, 3)).toBe(false);
+        expect(await subscriptions.claim(id, box, 2)).toBe(false);
+        expect(await subscriptions.claim(id, box, 4)).toBe(true);
+        // Following the mailbox anew starts its announcements afresh.
+        await subscriptions.upsert(sub, [], 2);
+        await subscriptions.upsert(sub, [box], 3);
+        expect(await subscriptions.claim(id, box, 1)).toBe(true);
+      });
+
+      it('of two instances claiming the same announcement at once, exactly one wins', async () => {
+        const a = await open();
+        const b = await open();
+        const sub = subscription();
+        const box = hex(32);
+        await a.subscriptions.upsert(sub, [box], 1);
+        const { id } = (await a.subscriptions.followers(box))[0]!;
+        for (let seq = 1; seq <= 10; seq++) {
+          const wins = await Promise.all([a.subscriptions.claim(id, box, seq), b.subscriptions.claim(id, box, seq)]);
+          expect(wins.filter(Boolean)).toHaveLength(1);
+        }
+      });
+    });
+
+    describe('devices and presence', () => {
+      it('records a device once and counts it', async () => {
+        const { devices } = await open();
+        const before = await devices.count();
+        const key = hex(32);
+        await devices.record(key, 1);
+        await devices.record(key, 2);
+        expect(await devices.count()).toBe(before + 1);
+      });
+
+      it('stores last-seen times that never move backwards, for many ids in one call', async () => {
+        const { presence } = await open();
+        const ids = Array.from({ length: 1000 }, () => hex(16));
+        await presence.record(new Map(ids.map((id, i) => [id, 1_700_000_000_000 + i])));
+        await presence.record(new Map([[ids[0]!, 5]]));
+        const unknown = hex(16);
+        const seen = await presence.lastSeen([...ids, unknown]);
+        expect(seen.size).toBe(1000);
+        expect(seen.get(ids[0]!)).toBe(1_700_000_000_000);
+        expect(seen.get(ids[999]!)).toBe(1_700_000_000_999);
+        expect(seen.has(unknown)).toBe(false);
+        expect((await presence.lastSeen([])).size).toBe(0);
+      });
+    });
+  });
+}
+
+async function seqsOf(page: Promise<{ entries: readonly { seq: number }[]; more: boolean }>): Promise<{ seqs: number[]; more: boolean }> {
+  const { entries, more } = await page;
+  return { seqs: entries.map((e) => e.seq), more };
+}
