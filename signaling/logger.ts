@@ -11,11 +11,12 @@ export type { LogFields, Logger } from '../src/core/logger.js';
 
 /**
  * One JSON line per event on the given stream (stderr by default, because stdout is kept
- * for the single "listening" line that scripts and tests read).
+ * for the single "listening" line that scripts and tests read). `base` fields (the node id)
+ * go into every line.
  */
-export function createStreamLogger(stream: NodeJS.WritableStream = process.stderr): Logger {
+export function createStreamLogger(stream: NodeJS.WritableStream = process.stderr, base: LogFields = {}): Logger {
   const write = (level: string, message: string, fields?: LogFields): void => {
-    stream.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
+    stream.write(`${JSON.stringify({ time: new Date().toISOString(), level, ...base, message, ...fields })}\n`);
   };
   return {
     info: (m, f) => write('info', m, f),

@@ -15,16 +15,20 @@
  * PUSH_ALLOW_LOOPBACK_HTTP (false; tests with a local push service only), PUSH_ENDPOINT_HOSTS
  * (comma-separated hosts or *.domain patterns push endpoints may name; default: FCM,
  * Mozilla, Apple and Windows push services; * = any https host).
+ * Scale-out (docs/architecture.md §6): DATABASE_URL (PostgreSQL; unset = SQLite in DATA_DIR),
+ * REDIS_URL (unset = in-memory pub/sub), NODE_ID (host name and pid; in every log line).
  */
-import { configFromEnv } from './config.js';
+import { configFromEnv, resolveConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import { createStreamLogger } from './logger.js';
 import { createParleyServer } from './server.js';
 
-const logger = createStreamLogger(process.stderr);
-
 async function main(): Promise<void> {
-  const server = await createParleyServer({ ...configFromEnv(process.env), logger });
+  const init = configFromEnv(process.env);
+  // Every line names its node, so logs of several nodes can be merged and still read.
+  const { nodeId } = resolveConfig(init);
+  const logger = createStreamLogger(process.stderr, { node: nodeId });
+  const server = await createParleyServer({ ...init, nodeId, logger });
   process.stdout.write(`Parley server listening on ${server.url}\n`);
 
   let stopping = false;
