@@ -29,12 +29,21 @@ export class ServerProcess {
     readonly port: number,
     readonly dataDir: string,
     private readonly staticDir: string,
+    /** Extra environment (cluster settings); the data directory is not ours to delete when given. */
+    private readonly env: Readonly<Record<string, string>> = {},
+    private readonly ownsDataDir = true,
   ) {}
 
-  static async start(staticDir = 'dist'): Promise<ServerProcess> {
-    const server = new ServerProcess(await freePort(), await mkdtemp(path.join(tmpdir(), 'parley-proc-')), staticDir);
+  static async start(staticDir = 'dist', options: { env?: Readonly<Record<string, string>>; dataDir?: string } = {}): Promise<ServerProcess> {
+    const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'parley-proc-')));
+    const server = new ServerProcess(await freePort(), dataDir, staticDir, options.env, options.dataDir === undefined);
     await server.spawn();
     return server;
+  }
+
+  /** Whether the process is running. */
+  get running(): boolean {
+    return this.process !== null;
   }
 
   get url(): string {
@@ -42,7 +51,7 @@ export class ServerProcess {
   }
 
   async spawn(): Promise<void> {
-    const proc = LineProcess.spawnTsx('signaling/main.ts', [], { PORT: String(this.port), HOST: '127.0.0.1', STUN_PORT: '0', DATA_DIR: this.dataDir, STATIC_DIR: this.staticDir });
+    const proc = LineProcess.spawnTsx('signaling/main.ts', [], { PORT: String(this.port), HOST: '127.0.0.1', STUN_PORT: '0', DATA_DIR: this.dataDir, STATIC_DIR: this.staticDir, ...this.env });
     this.process = proc;
     await proc.waitForLine((l) => l.startsWith('Parley server listening on'), 'the server to listen');
   }
@@ -59,6 +68,11 @@ export class ServerProcess {
 
   async stop(): Promise<void> {
     await this.kill9();
-    await rm(this.dataDir, { recursive: true, force: true });
+    if (this.ownsDataDir) await rm(this.dataDir, { recursive: true, force: true });
+  }
+
+  /** Everything logged so far, the current run included. */
+  output(): string {
+    return this.log + (this.process ? this.process.lines.join('\n') + this.process.stderr : '');
   }
 }
