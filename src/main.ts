@@ -60,22 +60,22 @@ async function boot(): Promise<void> {
   const app = document.querySelector('parley-app') ?? document.body.appendChild(document.createElement('parley-app'));
   const config = await loadConfig();
   const db = await openAppDatabase();
-  const signaling = new SignalingClient({ url: config.serverUrl });
+  // With relay on, the socket asks for a relay address: links fall back to the server's blind relay.
+  const signaling = new SignalingClient({ url: config.serverUrl, relay: true }).start();
   const verifyKeys = new VerifyKeyCache();
   // The mesh is built before the account may exist; the handshake reads it when a peer connects.
   let client: ParleyClient | null = null;
   const mesh = new Mesh({
     signaling,
-    // Other tabs of this profile, over BroadcastChannel: they stay in step with no network.
-    tabs: TabSync.forBrowser(),
+    logger: consoleLogger,
     handshake: accountHandshake(() => client?.deviceAccount ?? null, verifyKeys),
     // WebRTC code loads when the first peer appears, not at start-up.
     createTransport: ({ initiator, onSignal }) =>
       new DeferredTransport(async () => {
         const { SimplePeerTransport } = await import('./net/simple-peer-transport.js');
         return new SimplePeerTransport({ initiator, iceServers: config.iceServers, onSignal });
-      }),
-  });
+      }).start(),
+  }).start();
   const pwa = new PwaController({ serverUrl: config.serverUrl, settings: new IdbSettingsStore(db), mailboxes: () => client?.mailboxCredentials() ?? [] });
   client = new ParleyClient({
     accounts: new IdbAccountStore(db),
@@ -85,6 +85,8 @@ async function boot(): Promise<void> {
     docs: new IdbDocStore(),
     signaling,
     mesh,
+    // Other tabs of this profile, over BroadcastChannel: they stay in step with no network.
+    tabs: TabSync.forBrowser(),
     appUrl: config.appUrl,
     deviceLabel: deviceLabel(),
     logger: consoleLogger,

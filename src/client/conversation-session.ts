@@ -21,7 +21,7 @@ import { Disposables } from '../core/lifecycle.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { SyncedDoc } from '../core/synced-doc.js';
 import { Timeline, type TimelineEntry } from '../core/timeline.js';
-import type { HistoryProgress, RoomSync } from '../net/room-sync.js';
+import type { ConnectionKind, HistoryProgress, RoomSync } from '../net/room-sync.js';
 import type { Account, ConversationRecord, OutboxStore, PersistedDoc, RecentMessage } from '../store/types.js';
 import { MailboxBinding, type MailboxParts } from './conversation/mailbox-binding.js';
 import { MemberView } from './conversation/member-view.js';
@@ -151,6 +151,18 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     return this.peers;
   }
 
+  /** How this conversation is connected: a direct data channel, only the relay, or nothing. */
+  get connection(): ConnectionKind {
+    return this.sync?.connection() ?? 'offline';
+  }
+
+  /** Other people (not devices, not this user) with a device syncing with us right now. */
+  get peopleConnected(): number {
+    const people = this.connectedIdentities();
+    people.delete(this.parts.account.identity.sign);
+    return people.size;
+  }
+
   get inviteLink(): string {
     return inviteUrl(this.parts.appUrl, secretOf(this.record));
   }
@@ -259,17 +271,16 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     await this.sender.replay();
     if (joined && !this.hasJoinEvent()) await this.sender.append({ kind: 'join', name: this.parts.account.name });
     this.sync = attach(this);
-    this.sync.events = {
-      onPeers: (count) => {
-        this.peers = count;
-        this.changed();
-      },
-      onAck: (sv, device) => {
-        if (device) this.binding?.acknowledged(device, sv);
-        this.sender.acknowledge(sv);
-      },
-      onProgress: () => this.changed(),
-    };
+    const sync = this.disposables.listenTo(this.sync);
+    sync.on('peers', (count) => {
+      this.peers = count;
+      this.changed();
+    });
+    sync.on('ack', (sv, device) => {
+      if (device) this.binding?.acknowledged(device, sv);
+      this.sender.acknowledge(sv);
+    });
+    sync.on('progress', () => this.changed());
     this.binding = this.createBinding();
     // Catching up with the mailbox runs in the background: the stored history is on screen.
     void this.binding?.sync.sync();

@@ -13,6 +13,11 @@ import { parseInvite } from '../core/invite.js';
 import { deriveConversationKeys, SECRET_BYTES, type ConversationKeys } from '../core/keys.js';
 import type { TimelineEntry } from '../core/timeline.js';
 import type { Mesh } from '../net/mesh.js';
+import type { RoomPolicy } from '../net/policy.js';
+import type { RoomSync } from '../net/room-sync.js';
+import type { TabSync } from '../net/tab-sync.js';
+import type { Awareness } from 'y-protocols/awareness';
+import type * as Y from 'yjs';
 import { DeviceRegistration } from '../net/registration.js';
 import { PresenceClient } from '../net/presence-client.js';
 import { signBytes } from '../core/identity/keys.js';
@@ -41,6 +46,8 @@ export interface ClientParts {
   readonly docs: DocStore;
   readonly signaling: SignalingClient;
   readonly mesh: Mesh;
+  /** Other tabs of this browser profile; every document syncs with them too. */
+  readonly tabs?: TabSync | null;
   readonly verifyKeys: VerifyKeyCache;
   /** Base URL invite and contact links point at. */
   readonly appUrl: string;
@@ -107,7 +114,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
       create: (record, keys) => this.createSession(record, keys),
       load: (session) => this.loadSession(session),
       close: async (session) => {
-        this.parts.mesh.removeRoom(session.keys.topic);
+        this.detachDoc(session.id);
         await session.destroy();
       },
       erase: (id) => this.erase(id),
@@ -292,6 +299,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     this.presence.destroy();
     this.book?.destroy();
     await this.conversations.destroy();
+    if (this.selfSession) this.detachDoc(this.selfSession.keys.topic);
     await this.selfSession?.destroy();
     super.destroy();
   }
@@ -328,9 +336,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     const selfKeys = await deriveConversationKeys(fromBase64Url(account.selfSecret)!);
     const self = new SelfSession(selfKeys, account, this.parts.verifyKeys, this.now);
     this.selfSession = self;
-    await self.open(this.parts.docs.open(SELF_DOC, self.synced.doc), (s) =>
-      this.parts.mesh.addRoom(selfKeys, s.synced.doc, s.awareness, s.synced.policy),
-    );
+    await self.open(this.parts.docs.open(SELF_DOC, self.synced.doc), (s) => this.attachDoc(selfKeys.topic, selfKeys, s.synced.doc, s.awareness, s.synced.policy));
     const book = new ContactBook({
       account,
       self,
@@ -465,7 +471,21 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
 
   /** Loads a session's stored document and starts syncing it. */
   private async loadSession(session: ConversationSession): Promise<void> {
-    await session.open(this.parts.docs.open(session.id, session.doc), (s) => this.parts.mesh.addRoom(s.keys, s.doc, s.awareness, s.synced.policy));
+    await session.open(this.parts.docs.open(session.id, session.doc), (s) => this.attachDoc(s.id, s.keys, s.doc, s.awareness, s.synced.policy));
+  }
+
+  /**
+   * Starts syncing a document with peers (the mesh, under a stable room id) and with this
+   * profile's other tabs, composed side by side.
+   */
+  private attachDoc(id: string, keys: ConversationKeys, doc: Y.Doc, awareness: Awareness, policy: RoomPolicy): RoomSync {
+    this.parts.tabs?.add(id, doc);
+    return this.parts.mesh.addRoom(id, keys, doc, awareness, policy);
+  }
+
+  private detachDoc(id: string): void {
+    this.parts.tabs?.remove(id);
+    this.parts.mesh.removeRoom(id);
   }
 
   /** Erases a conversation's stored document, record and unsent writes from this device. */

@@ -11,6 +11,11 @@ import type { ObservableV2 } from 'lib0/observable';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type EventMap<E> = { [K in keyof E]: (...args: any[]) => void };
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Handler = (...args: any[]) => void;
+/** Anything with ObservableV2's `on`/`off`. */
+type Emitter = { on(name: string, fn: Handler): unknown; off(name: string, fn: Handler): unknown };
+
 export class Disposables {
   private readonly items: Array<() => void> = [];
   private disposed = false;
@@ -47,6 +52,21 @@ export class Disposables {
   listen<E extends EventMap<E>, K extends keyof E & string>(source: ObservableV2<E>, name: K, fn: E[K]): () => void {
     source.on(name, fn);
     return this.add(() => source.off(name, fn));
+  }
+
+  /**
+   * `listenTo(source).on(name, fn)`: subscribes until disposal, typed by the source's own
+   * `on`. Use it for subclasses of ObservableV2 and interfaces extending it, whose event map
+   * TypeScript cannot infer for `listen`. Returns the handler, like ObservableV2's `on`.
+   */
+  listenTo<S extends Emitter>(source: S): Pick<S, 'on'> {
+    const on = (name: string, fn: Handler): Handler => {
+      source.on(name, fn);
+      this.add(() => source.off(name, fn));
+      return fn;
+    };
+    // The wrapper's `on` has exactly the source's signature; only its body is untyped.
+    return { on } as unknown as Pick<S, 'on'>;
   }
 
   /** A timeout that is cleared on disposal; returns the early cancel. */

@@ -1,38 +1,42 @@
 /**
  * A transport whose real implementation is loaded on first use. WebRTC code (simple-peer and
  * its shims) is a large part of the bundle and nothing needs it before a peer appears, so
- * the page starts without it. Signals that arrive while it loads are queued in order.
+ * the page starts without it. Signals that arrive while it loads are queued in order; the
+ * inner transport's events are re-emitted from this one.
  */
-import type { SignalableTransport } from './mesh.js';
-import type { PeerTransportEvents } from './transport.js';
+import { Disposables } from '../core/lifecycle.js';
+import { TransportBase, type ChannelBinding, type PathKind, type SignalableTransport } from './transport.js';
 
-export class DeferredTransport implements SignalableTransport {
-  events: PeerTransportEvents = {};
+export class DeferredTransport extends TransportBase implements SignalableTransport {
   private inner: SignalableTransport | null = null;
   private readonly queued: unknown[] = [];
   private low = 0;
-  private closed = false;
+  private readonly listeners = new Disposables();
 
-  constructor(load: () => Promise<SignalableTransport>) {
-    load().then(
-      (inner) => {
-        if (this.closed) {
-          inner.close();
-          return;
-        }
-        this.inner = inner;
-        // Listeners were installed on this object; the real transport reports through them.
-        inner.events = this.events;
-        inner.lowWaterMark = this.low;
-        for (const signal of this.queued.splice(0)) inner.signal(signal);
-      },
-      (error) => this.fail(`transport failed to load: ${(error as Error).message}`),
+  constructor(
+    private readonly load: () => Promise<SignalableTransport>,
+    readonly kind: PathKind = 'direct',
+  ) {
+    super();
+  }
+
+  /** Starts loading the real transport. */
+  start(): this {
+    this.load().then(
+      (inner) => this.adopt(inner),
+      () => this.markClosed('load-failed'),
     );
+    return this;
+  }
+
+  /** The loaded transport, once there (tests and diagnostics). */
+  get loaded(): SignalableTransport | null {
+    return this.inner;
   }
 
   signal(signal: unknown): void {
     if (this.inner) this.inner.signal(signal);
-    else if (!this.closed) this.queued.push(signal);
+    else if (!this.isClosed) this.queued.push(signal);
   }
 
   send(bytes: Uint8Array): void {
@@ -52,19 +56,34 @@ export class DeferredTransport implements SignalableTransport {
     if (this.inner) this.inner.lowWaterMark = value;
   }
 
-  fingerprints(): { local: string; remote: string } {
-    return this.inner?.fingerprints() ?? { local: '', remote: '' };
+  binding(): ChannelBinding {
+    return this.inner?.binding() ?? { local: '', remote: '' };
   }
 
   close(): void {
-    if (this.inner) this.inner.close();
-    else this.fail('closed locally');
+    this.queued.length = 0;
+    const inner = this.inner;
+    this.listeners.dispose();
+    inner?.close();
+    this.markClosed('closed-locally');
   }
 
-  private fail(reason: string): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.queued.length = 0;
-    this.events.onClose?.(reason);
+  private adopt(inner: SignalableTransport): void {
+    if (this.isClosed) {
+      inner.close();
+      return;
+    }
+    this.inner = inner;
+    this.listeners.listenTo(inner).on('open', () => this.markOpen());
+    this.listeners.listenTo(inner).on('message', (bytes) => this.deliver(bytes));
+    this.listeners.listenTo(inner).on('drain', () => this.markDrained());
+    this.listeners.listenTo(inner).on('close', (reason) => {
+      this.listeners.dispose();
+      this.markClosed(reason);
+    });
+    inner.lowWaterMark = this.low;
+    for (const signal of this.queued.splice(0)) inner.signal(signal);
+    if (inner.isClosed) this.markClosed('closed-by-remote');
+    else if (inner.isOpen) this.markOpen();
   }
 }

@@ -1,371 +1,485 @@
 /**
- * The peer mesh (ARCHITECTURE §5): one connection per remote session, multiplexing every
- * conversation the two sessions share.
+ * The peer mesh (docs/architecture.md §5): one link per remote session, multiplexing every
+ * conversation the two sessions share. It composes three parts:
+ * - the rendezvous (rendezvous/), which finds other sessions on each conversation's topic;
+ * - one `PeerLink` per remote session, over a direct WebRTC path and, when that is slow or
+ *   fails, the server's relay (relay/);
+ * - one `LinkMachine` per link, which decides when to say hello, prove membership and attach
+ *   or detach each conversation's `RoomSync`.
  *
- * Rendezvous: each conversation's topic carries sealed `announce` and `signal` messages.
- * The session with the smaller id always initiates, so two sessions that announce at the
- * same moment never both send offers (glare). The larger one answers a broadcast announce
- * with an announce addressed to the smaller one.
+ * The mesh carries out what those decide: the crypto (hello, membership proofs), penalties
+ * for remotes that misbehave, and reconnecting after a link is lost. It reaches the server
+ * only through a `SignalingPort`.
  *
- * Membership: a connection is only a pipe. Each conversation is joined on it separately,
- * with a proof of the conversation secret bound to the connection's DTLS fingerprints; a
- * bad proof drops the connection. Sync starts once both sides have proven membership.
+ * Rooms are keyed by a stable conversation id; `rekey` moves one to a new topic and keys
+ * (a new epoch) without losing its document or its links.
  */
-import type { TabSync } from './tab-sync.js';
+import { ObservableV2 } from 'lib0/observable';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
 import { fromHex, toHex } from '../core/bytes.js';
 import { newSessionId, type SessionId, type Topic } from '../core/ids.js';
 import type { ConversationKeys } from '../core/keys.js';
+import { Disposables } from '../core/lifecycle.js';
+import { errorField, silentLogger, type Logger } from '../core/logger.js';
 import { Backoff } from './backoff.js';
+import { isDropReason, type LinkCloseReason, type Violation } from './drop-reason.js';
 import { FrameKinds, type Frame } from './framing.js';
+import { LinkMachine, type LinkAction } from './link-machine.js';
 import { proveMembership, verifyMembership } from './membership.js';
+import { Penalties } from './penalties.js';
 import { PeerLink } from './peer-link.js';
 import type { Handshake, RoomPolicy } from './policy.js';
-import { openRendezvous, sealRendezvous, type RendezvousMessage } from './rendezvous.js';
+import { initiates, type RendezvousMessage } from './rendezvous/rendezvous-message.js';
+import { Rendezvous } from './rendezvous/rendezvous.js';
+import { RelayDialer, type RelayOffer } from './relay/relay-dialer.js';
 import { RoomSync } from './room-sync.js';
-import type { SignalingClient } from './signaling-client.js';
-import type { PeerTransport } from './transport.js';
+import type { SignalingPort } from './signaling-port.js';
+import type { SignalableTransport } from './transport.js';
 
-/** A transport that is still being negotiated: it accepts the remote's signals. */
-export interface SignalableTransport extends PeerTransport {
-  signal(signal: unknown): void;
-}
+export type { SignalableTransport } from './transport.js';
 
+/** A conversation's stable id; its topic may change with its keys. */
+export type RoomId = string;
+
+/** Makes the direct (WebRTC) transport for a new link; it should start negotiating at once. */
 export type TransportFactory = (options: { initiator: boolean; onSignal: (signal: unknown) => void }) => SignalableTransport;
 
 export interface MeshOptions {
-  readonly signaling: SignalingClient;
+  readonly signaling: SignalingPort;
   readonly createTransport: TransportFactory;
-  /** Proves this device's identity on each connection and checks the remote's. */
+  /** Proves this device's identity on each link and checks the remote's. */
   readonly handshake: Handshake;
+  readonly logger?: Logger;
   readonly sessionId?: SessionId;
-  /** A connection that is not open after this long is abandoned and retried. */
+  /** A link that has no open path after this long is abandoned and retried. */
   readonly connectTimeoutMs?: number;
   /** How often rooms without peers announce again, in case an announce was lost. */
   readonly reannounceMs?: number;
-  /** Other tabs of this browser profile; every room syncs with them too. */
-  readonly tabs?: TabSync | null;
+  /** The server's relay as a fallback path; `false` to never use it. */
+  readonly relay?: false | RelayOptions;
+}
+
+export interface RelayOptions {
+  /**
+   * Link over the relay when no direct path opened after this long (or at once when ICE
+   * fails). 1.5 s: direct paths that open at all mostly open well within it, and a relayed link
+   * still upgrades to direct when ICE gets there later.
+   */
+  readonly fallbackMs?: number;
+  /** Relay flow-control window in bytes (256 KiB, as a data channel's). */
+  readonly window?: number;
+}
+
+export type MeshEvents = {
+  /** A link opened, closed or changed its path. */
+  links: () => void;
+};
+
+/** A link as tests and diagnostics see it. */
+export interface LinkView {
+  readonly remote: SessionId;
+  readonly link: PeerLink;
 }
 
 interface RoomEntry {
-  readonly keys: ConversationKeys;
+  readonly id: RoomId;
+  keys: ConversationKeys;
   readonly sync: RoomSync;
-  /** Sessions that proved (by sealing for this topic) that they are in this conversation. */
+  /** Sessions that showed (by sealing for this topic) that they are in this conversation. */
   readonly seen: Set<SessionId>;
+  /** Bumps on every rekey, so proofs computed for old keys are thrown away. */
+  generation: number;
 }
 
 interface LinkEntry {
   readonly remote: SessionId;
   readonly link: PeerLink;
-  readonly transport: SignalableTransport;
-  /** Topic whose signaling key carries this connection's WebRTC signals. */
-  readonly signalTopic: Topic;
-  /** Joins queued (proof being computed) or sent. */
-  readonly joinedOut: Set<Topic>;
-  /** Joins actually sent: only after ours went out may sync frames follow. */
-  readonly joinSent: Set<Topic>;
-  readonly joinedIn: Set<Topic>;
-  /** Our hello went out; joins may follow it. */
-  helloSent: boolean;
-  /** Frames are processed strictly in order, even when one needs async crypto. */
+  readonly machine: LinkMachine<RoomId>;
+  readonly direct: SignalableTransport;
+  /** Room whose topic carries this link's signals. */
+  readonly signalRoom: RoomId;
+  /** Frames and proofs are handled strictly in order, even when one needs async crypto. */
   chain: Promise<void>;
-  connectTimer: ReturnType<typeof setTimeout> | null;
+  /** Listeners and timers of this link, released when it closes. */
+  readonly owned: Disposables;
 }
 
-export type MeshEvents = {
-  /** Number of sessions with an open connection changed. */
-  onLinks?: (count: number) => void;
-};
+/** Reconnect backoffs are forgotten this long after their last use. */
+const RETRY_MEMORY_MS = 5 * 60_000;
+const SWEEP_EVERY_MS = 60_000;
 
-export class Mesh {
+export class Mesh extends ObservableV2<MeshEvents> {
   readonly session: SessionId;
-  events: MeshEvents = {};
-  private readonly rooms = new Map<Topic, RoomEntry>();
-  private readonly links = new Map<SessionId, LinkEntry>();
-  private readonly retry = new Map<SessionId, Backoff>();
-  /**
-   * Sessions and devices dropped for misbehaving, and until when they are ignored: the
-   * delay doubles per offence, so a hostile member cannot reconnect every second.
-   */
-  private readonly penalties = new Map<string, { until: number; backoff: Backoff }>();
-  private publishChain: Promise<void> = Promise.resolve();
-  private receiveChain: Promise<void> = Promise.resolve();
-  private readonly reannounceTimer: ReturnType<typeof setInterval>;
+  private readonly rooms = new Map<RoomId, RoomEntry>();
+  private readonly byTopic = new Map<Topic, RoomId>();
+  private readonly entries = new Map<SessionId, LinkEntry>();
+  private readonly retry = new Map<SessionId, { readonly backoff: Backoff; at: number }>();
+  private readonly penalties = new Penalties();
+  private readonly owned = new Disposables();
+  private readonly rendezvous: Rendezvous;
+  private readonly logger: Logger;
+  private readonly relay: RelayDialer | null;
+  private readonly fallbackMs: number;
   private destroyed = false;
 
   constructor(private readonly options: MeshOptions) {
+    super();
     this.session = options.sessionId ?? newSessionId();
-    options.signaling.on('message', this.onSignalingMessage);
-    options.signaling.on('status', this.onSignalingStatus);
-    this.reannounceTimer = setInterval(() => {
-      for (const [topic, room] of this.rooms) if (room.sync.peerCount === 0) this.announce(topic);
-    }, options.reannounceMs ?? 20_000);
+    this.logger = options.logger ?? silentLogger;
+    this.rendezvous = new Rendezvous({
+      port: options.signaling,
+      session: this.session,
+      logger: this.logger,
+      reannounceMs: options.reannounceMs ?? 20_000,
+      lonely: (topic) => {
+        const id = this.byTopic.get(topic);
+        return id !== undefined && this.rooms.get(id)!.sync.peerCount === 0;
+      },
+    });
+    const relay = options.relay === false ? null : (options.relay ?? {});
+    this.relay = relay ? new RelayDialer(options.signaling, this.session, relay.window ? { window: relay.window } : {}) : null;
+    this.fallbackMs = relay ? (relay.fallbackMs ?? 1_500) : 0;
   }
 
+  /** Starts listening to the rendezvous. Rooms may be added before or after. */
+  start(): this {
+    this.owned.listenTo(this.rendezvous).on('message', (topic, message) => this.onRendezvous(topic, message));
+    this.rendezvous.start();
+    this.owned.add(() => this.rendezvous.destroy());
+    if (this.relay) {
+      this.relay.start();
+      this.owned.add(() => this.relay?.destroy());
+    }
+    this.owned.interval(() => this.sweep(), SWEEP_EVERY_MS);
+    return this;
+  }
+
+  /** Sessions with an open link. */
   get linkCount(): number {
     let n = 0;
-    for (const entry of this.links.values()) if (entry.link.isOpen) n++;
+    for (const entry of this.entries.values()) if (entry.link.isOpen) n++;
     return n;
   }
 
+  /** Every link, open or still connecting. */
+  links(): LinkView[] {
+    return [...this.entries.values()].map(({ remote, link }) => ({ remote, link }));
+  }
+
+  /** The sync engine of one room. */
+  room(id: RoomId): RoomSync | undefined {
+    return this.rooms.get(id)?.sync;
+  }
+
+  /** Number of remembered offenders and reconnect backoffs (tests assert pruning). */
+  get memorySize(): { penalties: number; retries: number } {
+    return { penalties: this.penalties.size, retries: this.retry.size };
+  }
+
   /** Starts finding peers for a conversation and syncing `doc` with them. */
-  addRoom(keys: ConversationKeys, doc: Y.Doc, awareness: Awareness, policy: RoomPolicy): RoomSync {
-    const existing = this.rooms.get(keys.topic);
+  addRoom(id: RoomId, keys: ConversationKeys, doc: Y.Doc, awareness: Awareness, policy: RoomPolicy): RoomSync {
+    const existing = this.rooms.get(id);
     if (existing) return existing.sync;
-    const sync = new RoomSync(keys.topic, doc, awareness, policy, (link, reason) => this.dropLink(link, reason));
-    this.rooms.set(keys.topic, { keys, sync, seen: new Set() });
-    this.options.tabs?.add(keys.topic, doc);
-    this.options.signaling.subscribe(keys.topic);
-    this.announce(keys.topic);
-    // Sessions already connected for other conversations may share this one too.
-    for (const entry of this.links.values()) if (entry.link.peer) this.sendJoin(entry, keys.topic);
+    const sync = new RoomSync(keys.topic, doc, awareness, policy, (link, violation) => this.dropLink(link, violation));
+    this.rooms.set(id, { id, keys, sync, seen: new Set(), generation: 0 });
+    this.byTopic.set(keys.topic, id);
+    this.rendezvous.open(keys.topic, keys.signalingKey);
+    // Sessions already linked for other conversations may share this one too.
+    for (const entry of this.entries.values()) this.want(entry, id);
     return sync;
   }
 
-  /** Closes every connection to a device, e.g. one that was just revoked. */
-  disconnectDevice(device: string): void {
-    for (const entry of [...this.links.values()]) if (entry.link.peer?.device === device) entry.link.close('device revoked');
+  /**
+   * Moves a room to new keys (a new epoch): links leave the old topic and must prove
+   * membership again under the new keys; the document and its history stay.
+   */
+  rekey(id: RoomId, keys: ConversationKeys): void {
+    const room = this.rooms.get(id);
+    if (!room || room.keys.topic === keys.topic) return;
+    const old = room.keys.topic;
+    for (const entry of this.entries.values()) {
+      if (entry.machine.attached(id)) entry.link.send({ kind: FrameKinds.leave, doc: fromHex(old)!, payload: new Uint8Array() });
+      this.run(entry, entry.machine.forget(id));
+    }
+    room.generation++;
+    room.keys = keys;
+    room.seen.clear();
+    room.sync.moveTo(keys.topic);
+    this.byTopic.delete(old);
+    this.byTopic.set(keys.topic, id);
+    this.rendezvous.close(old);
+    // Remotes show up again by announcing on the new topic, which only holders of the new
+    // keys can seal for; nobody is offered the new topic before that.
+    this.rendezvous.open(keys.topic, keys.signalingKey);
   }
 
-  /** Closes every connection to any device of an identity, e.g. one that was just blocked. */
-  disconnectIdentity(identity: string): void {
-    for (const entry of [...this.links.values()]) if (entry.link.peer?.identity === identity) entry.link.close('identity blocked');
-  }
-
-  removeRoom(topic: Topic): void {
-    const room = this.rooms.get(topic);
+  removeRoom(id: RoomId): void {
+    const room = this.rooms.get(id);
     if (!room) return;
-    for (const entry of this.links.values()) {
-      if (room.sync.has(entry.link)) entry.link.send({ kind: FrameKinds.leave, doc: room.sync.docId, payload: new Uint8Array() });
-      entry.joinedIn.delete(topic);
-      entry.joinedOut.delete(topic);
-      entry.joinSent.delete(topic);
+    for (const entry of this.entries.values()) {
+      if (entry.machine.attached(id)) entry.link.send({ kind: FrameKinds.leave, doc: room.sync.docId, payload: new Uint8Array() });
+      this.run(entry, entry.machine.forget(id));
     }
     room.sync.destroy();
-    this.options.tabs?.remove(topic);
-    this.rooms.delete(topic);
-    this.options.signaling.unsubscribe(topic);
+    this.rooms.delete(id);
+    this.byTopic.delete(room.keys.topic);
+    this.rendezvous.close(room.keys.topic);
   }
 
-  destroy(): void {
+  /** Closes every link to a device, e.g. one that was just revoked. */
+  disconnectDevice(device: string): void {
+    for (const entry of [...this.entries.values()]) if (entry.link.peer?.device === device) entry.link.close('device-revoked');
+  }
+
+  /** Closes every link to any device of an identity, e.g. one that was just blocked. */
+  disconnectIdentity(identity: string): void {
+    for (const entry of [...this.entries.values()]) if (entry.link.peer?.identity === identity) entry.link.close('identity-blocked');
+  }
+
+  /** Closes every link, removes every room and releases every listener and timer. */
+  override destroy(): void {
+    if (this.destroyed) return;
     this.destroyed = true;
-    clearInterval(this.reannounceTimer);
-    this.options.signaling.off('message', this.onSignalingMessage);
-    this.options.signaling.off('status', this.onSignalingStatus);
-    for (const entry of [...this.links.values()]) entry.link.close('mesh destroyed');
-    for (const topic of [...this.rooms.keys()]) this.removeRoom(topic);
+    for (const entry of [...this.entries.values()]) entry.link.close('mesh-destroyed');
+    for (const id of [...this.rooms.keys()]) this.removeRoom(id);
+    this.owned.dispose();
+    super.destroy();
   }
 
-  private readonly onSignalingStatus = (status: string): void => {
-    if (status === 'connected') for (const topic of this.rooms.keys()) this.announce(topic);
-  };
-
-  private readonly onSignalingMessage = (topic: string, data: unknown): void => {
-    const room = this.rooms.get(topic as Topic);
-    if (!room) return;
-    // Decryption is async; chaining keeps offers ahead of their candidates.
-    this.receiveChain = this.receiveChain
-      .then(async () => {
-        const message = await openRendezvous(room.keys.signalingKey, topic, data);
-        if (message && message.from !== this.session && !this.destroyed) this.onRendezvous(topic as Topic, room, message);
-      })
-      .catch((error) => console.warn('parley: rendezvous failed', error));
-  };
-
-  private onRendezvous(topic: Topic, room: RoomEntry, message: RendezvousMessage): void {
+  private onRendezvous(topic: Topic, message: RendezvousMessage): void {
+    const id = this.byTopic.get(topic);
+    const room = id === undefined ? undefined : this.rooms.get(id);
+    if (!room || this.destroyed) return;
     const remote = message.from;
-    if (this.penalized(remote)) return;
-    if (message.to !== undefined && message.to !== this.session) return;
+    if (this.penalties.isPenalized(remote)) return;
     room.seen.add(remote);
-    const entry = this.links.get(remote);
-    if (message.t === 'announce') {
-      if (entry) {
-        if (entry.link.peer) this.sendJoin(entry, topic);
+    const entry = this.entries.get(remote);
+    switch (message.t) {
+      case 'announce':
+        if (entry) return this.want(entry, room.id);
+        if (initiates(this.session, remote)) this.createLink(remote, room.id, true);
+        else if (message.to === undefined) this.rendezvous.announce(topic, remote);
+        return;
+      case 'signal':
+        if (entry) entry.direct.signal(message.signal);
+        else if (!initiates(this.session, remote)) this.createLink(remote, room.id, false).direct.signal(message.signal);
+        return;
+      case 'relay': {
+        // A remote whose offer signal was lost may reach us first through the relay.
+        const target = entry ?? (initiates(this.session, remote) ? undefined : this.createLink(remote, room.id, false));
+        if (target) void this.acceptRelay(target, { addr: message.addr, key: message.key });
         return;
       }
-      if (this.session < remote) this.createLink(remote, topic, true);
-      else if (message.to === undefined) this.publish(topic, { t: 'announce', from: this.session, to: remote });
-      return;
     }
-    if (entry) entry.transport.signal(message.signal);
-    else if (remote < this.session) this.createLink(remote, topic, false).transport.signal(message.signal);
   }
 
-  private createLink(remote: SessionId, topic: Topic, initiator: boolean): LinkEntry {
-    const transport = this.options.createTransport({
+  /** Offers the relay to a link's remote, when this socket can relay. */
+  private offerRelay(entry: LinkEntry): void {
+    if (!this.relay?.available || entry.link.isClosed) return;
+    this.relay.offer(entry.remote, (offer) => this.sendRelayOffer(entry, offer));
+  }
+
+  private async acceptRelay(entry: LinkEntry, offer: RelayOffer): Promise<void> {
+    if (!this.relay || entry.link.isClosed) return;
+    const transport = await this.relay.accept(entry.remote, offer, (ours) => this.sendRelayOffer(entry, ours));
+    if (!transport) return;
+    if (entry.link.isClosed || this.entries.get(entry.remote) !== entry) return transport.close();
+    entry.link.addPath(transport);
+    transport.start();
+  }
+
+  private sendRelayOffer(entry: LinkEntry, offer: RelayOffer): void {
+    const topic = this.rooms.get(entry.signalRoom)?.keys.topic;
+    if (topic && !entry.link.isClosed) this.rendezvous.send(topic, { t: 'relay', from: this.session, to: entry.remote, ...offer });
+  }
+
+  private createLink(remote: SessionId, signalRoom: RoomId, initiator: boolean): LinkEntry {
+    const direct = this.options.createTransport({
       initiator,
-      onSignal: (signal) => this.publish(topic, { t: 'signal', from: this.session, to: remote, signal }),
+      onSignal: (signal) => {
+        const topic = this.rooms.get(signalRoom)?.keys.topic;
+        if (topic) this.rendezvous.send(topic, { t: 'signal', from: this.session, to: remote, signal });
+      },
     });
-    const link = new PeerLink(transport);
-    const entry: LinkEntry = {
-      remote,
-      link,
-      transport,
-      signalTopic: topic,
-      joinedOut: new Set(),
-      joinSent: new Set(),
-      joinedIn: new Set(),
-      helloSent: false,
-      chain: Promise.resolve(),
-      connectTimer: setTimeout(() => link.close('connect timeout'), this.options.connectTimeoutMs ?? 20_000),
-    };
-    this.links.set(remote, entry);
-    link.events = {
-      onOpen: () => {
-        if (entry.connectTimer) clearTimeout(entry.connectTimer);
-        entry.connectTimer = null;
-        this.retry.get(remote)?.reset();
-        this.events.onLinks?.(this.linkCount);
-        this.sendHello(entry);
-      },
-      onFrame: (frame) => {
-        entry.chain = entry.chain.then(() => this.onFrame(entry, frame)).catch((error) => {
-          console.warn('parley: frame failed', error);
-          entry.link.close('frame handling failed');
-        });
-      },
-      onPartial: (partial) => {
-        if (!partial.doc || !entry.link.peer) return;
-        this.rooms.get(toHex(partial.doc) as Topic)?.sync.noteIncoming(entry.link, partial.received, partial.expected);
-      },
-      onClose: (reason) => this.onLinkClosed(entry, reason),
-    };
+    const link = new PeerLink(direct);
+    const owned = new Disposables();
+    const entry: LinkEntry = { remote, link, machine: new LinkMachine<RoomId>(), direct, signalRoom, chain: Promise.resolve(), owned };
+    this.entries.set(remote, entry);
+    const cancelTimeout = owned.timeout(() => link.close('connect-timeout'), this.options.connectTimeoutMs ?? 20_000);
+    // No direct path in time, or none at all: link through the relay (it upgrades later).
+    const cancelFallback = this.relay ? owned.timeout(() => this.offerRelay(entry), this.fallbackMs) : () => undefined;
+    owned.listenTo(direct).on('close', (reason) => {
+      if (link.isOpen) return;
+      cancelFallback();
+      if (this.relay?.available) this.offerRelay(entry);
+      else link.close(reason);
+    });
+    owned.listenTo(link).on('open', () => {
+      cancelTimeout();
+      this.retry.delete(remote);
+      this.emit('links', []);
+      this.run(entry, entry.machine.opened());
+    });
+    owned.listenTo(link).on('frame', (frame) => this.onFrame(entry, frame));
+    owned.listenTo(link).on('partial', (partial) => {
+      if (!partial.doc || !entry.link.peer) return;
+      const id = this.byTopic.get(toHex(partial.doc) as Topic);
+      if (id !== undefined && entry.machine.attached(id)) this.rooms.get(id)?.sync.noteIncoming(entry.link, partial.received, partial.expected);
+    });
+    owned.listenTo(link).on('path', () => this.emit('links', []));
+    owned.listenTo(link).on('close', (reason, detail) => this.onLinkClosed(entry, reason, detail));
+    for (const [id, room] of this.rooms) if (room.seen.has(remote)) this.run(entry, entry.machine.want(id));
     return entry;
   }
 
-  private async onFrame(entry: LinkEntry, frame: Frame): Promise<void> {
-    // Not `isOpen`: the remote may speak first, before our side saw the channel open.
+  /** Offers a room on a link, unless its policy does not admit the (verified) remote device. */
+  private want(entry: LinkEntry, id: RoomId): void {
+    const room = this.rooms.get(id);
+    if (!room) return;
+    if (entry.link.peer && !room.sync.policy.admits(entry.link.peer)) return;
+    this.run(entry, entry.machine.want(id));
+  }
+
+  private run(entry: LinkEntry, actions: readonly LinkAction<RoomId>[]): void {
+    for (const action of actions) {
+      switch (action.type) {
+        case 'send-hello':
+          this.sendHello(entry);
+          break;
+        case 'prove':
+          this.prove(entry, action.room);
+          break;
+        case 'attach':
+          this.rooms.get(action.room)?.sync.attach(entry.link);
+          break;
+        case 'detach':
+          this.rooms.get(action.room)?.sync.detach(entry.link);
+          break;
+      }
+    }
+  }
+
+  private onFrame(entry: LinkEntry, frame: Frame): void {
+    entry.chain = entry.chain
+      .then(() => this.handleFrame(entry, frame))
+      .catch((error) => {
+        this.logger.error('frame handling failed', { error: errorField(error) });
+        this.dropLink(entry.link, { reason: 'handler-failed' });
+      });
+  }
+
+  private async handleFrame(entry: LinkEntry, frame: Frame): Promise<void> {
+    // Not `isOpen`: the remote may speak first, before this side saw a path open.
     if (entry.link.isClosed) return;
-    if (frame.kind === FrameKinds.hello) return this.onHello(entry, frame.payload);
-    if (!entry.link.peer) return this.dropLink(entry.link, 'frame before identity proof');
-    const topic = toHex(frame.doc) as Topic;
-    if (frame.kind === FrameKinds.join) return this.onJoin(entry, topic, frame.payload);
-    const room = this.rooms.get(topic);
-    if (!room) return; // A conversation this device left; nothing to do.
-    if (!entry.joinedIn.has(topic)) return this.dropLink(entry.link, 'frame before membership proof');
-    await room.sync.handle(entry.link, frame);
+    const id = frame.kind === FrameKinds.hello ? null : (this.byTopic.get(toHex(frame.doc) as Topic) ?? null);
+    const verdict = entry.machine.classify(frame.kind, id);
+    switch (verdict.type) {
+      case 'ignore':
+        return;
+      case 'drop':
+        return this.dropLink(entry.link, verdict.violation);
+      case 'hello':
+        return this.onHello(entry, frame.payload);
+      case 'join':
+        return this.onJoin(entry, id!, frame.payload);
+      case 'leave':
+        return this.run(entry, entry.machine.forget(id!));
+      case 'deliver':
+        return this.rooms.get(id!)?.sync.handle(entry.link, frame);
+    }
   }
 
   private sendHello(entry: LinkEntry): void {
-    const fp = entry.transport.fingerprints();
+    const binding = entry.link.sendBinding()!;
     entry.chain = entry.chain.then(async () => {
-      const hello = await this.options.handshake.hello({ from: this.session, to: entry.remote, fromFingerprint: fp.local, toFingerprint: fp.remote });
+      const hello = await this.options.handshake.hello({ from: this.session, to: entry.remote, fromBinding: binding.local, toBinding: binding.remote });
       if (entry.link.isClosed) return;
       entry.link.send({ kind: FrameKinds.hello, doc: new Uint8Array(), payload: hello });
-      entry.helloSent = true;
-      if (entry.link.peer) this.joinSeenRooms(entry);
+      this.run(entry, entry.machine.helloSent());
     });
   }
 
   private async onHello(entry: LinkEntry, payload: Uint8Array): Promise<void> {
-    if (entry.link.peer) return this.dropLink(entry.link, 'second hello');
-    const fp = entry.transport.fingerprints();
-    const peer = await this.options.handshake.verify(payload, { from: entry.remote, to: this.session, fromFingerprint: fp.remote, toFingerprint: fp.local });
-    if (!peer) return this.dropLink(entry.link, 'identity proof failed');
-    if (this.penalized(peer.device)) return this.dropLink(entry.link, 'device recently dropped for misbehaving');
-    entry.link.peer = peer;
-    if (entry.helloSent) this.joinSeenRooms(entry);
+    const binding = entry.link.receiveBinding()!;
+    const peer = await this.options.handshake.verify(payload, { from: entry.remote, to: this.session, fromBinding: binding.remote, toBinding: binding.local });
+    if (entry.link.isClosed) return;
+    if (!peer) return this.dropLink(entry.link, { reason: 'identity-proof-failed' });
+    if (this.penalties.isPenalized(peer.device)) return this.dropLink(entry.link, { reason: 'device-penalized' });
+    entry.link.identify(peer);
+    this.run(entry, entry.machine.peerVerified(peer));
   }
 
-  private joinSeenRooms(entry: LinkEntry): void {
-    for (const [topic, room] of this.rooms) if (room.seen.has(entry.remote)) this.sendJoin(entry, topic);
-  }
-
-  private async onJoin(entry: LinkEntry, topic: Topic, proof: Uint8Array): Promise<void> {
-    const room = this.rooms.get(topic);
-    if (!room) return;
-    if (!room.sync.policy.admits(entry.link.peer!)) return this.dropLink(entry.link, 'device not admitted to this conversation');
-    const fp = entry.transport.fingerprints();
+  private async onJoin(entry: LinkEntry, id: RoomId, proof: Uint8Array): Promise<void> {
+    const room = this.rooms.get(id)!;
+    if (!room.sync.policy.admits(entry.link.peer!)) return this.dropLink(entry.link, { reason: 'not-admitted' });
+    const generation = room.generation;
+    const binding = entry.link.receiveBinding()!;
     const valid = await verifyMembership(
       room.keys.authKey,
-      { topic, from: entry.remote, to: this.session, fromFingerprint: fp.remote, toFingerprint: fp.local },
+      { topic: room.keys.topic, from: entry.remote, to: this.session, fromBinding: binding.remote, toBinding: binding.local },
       proof,
     );
-    if (!valid) return this.dropLink(entry.link, 'bad membership proof');
-    entry.joinedIn.add(topic);
+    if (entry.link.isClosed || this.rooms.get(id) !== room || room.generation !== generation) return;
+    if (!valid) return this.dropLink(entry.link, { reason: 'bad-membership-proof' });
     room.seen.add(entry.remote);
-    // Sync may start only once our own join went out; if it is still being prepared, its
-    // completion attaches.
-    if (entry.joinSent.has(topic)) room.sync.attach(entry.link);
-    else if (!entry.joinedOut.has(topic)) this.sendJoin(entry, topic);
+    this.run(entry, entry.machine.joinVerified(id));
   }
 
-  private sendJoin(entry: LinkEntry, topic: Topic): void {
-    const room = this.rooms.get(topic);
-    if (!room || entry.joinedOut.has(topic) || !entry.helloSent || !entry.link.peer) return;
+  private prove(entry: LinkEntry, id: RoomId): void {
+    const room = this.rooms.get(id);
+    const peer = entry.link.peer;
     // Never offer a conversation to a device it does not admit (e.g. a blocked identity).
-    if (!room.sync.policy.admits(entry.link.peer)) return;
-    entry.joinedOut.add(topic);
-    const fp = entry.transport.fingerprints();
-    // Queued on the link's chain so the join frame leaves before any sync for this topic.
+    if (!room || !peer || !room.sync.policy.admits(peer)) return;
+    const { generation, keys } = room;
+    const binding = entry.link.sendBinding()!;
+    // On the link's chain, so the join frame leaves before any sync for this room.
     entry.chain = entry.chain.then(async () => {
-      const proof = await proveMembership(room.keys.authKey, {
-        topic,
-        from: this.session,
-        to: entry.remote,
-        fromFingerprint: fp.local,
-        toFingerprint: fp.remote,
-      });
-      if (entry.link.isClosed || !this.rooms.has(topic)) return;
-      entry.link.send({ kind: FrameKinds.join, doc: fromHex(topic)!, payload: proof });
-      entry.joinSent.add(topic);
-      if (entry.joinedIn.has(topic)) room.sync.attach(entry.link);
+      const proof = await proveMembership(keys.authKey, { topic: keys.topic, from: this.session, to: entry.remote, fromBinding: binding.local, toBinding: binding.remote });
+      if (entry.link.isClosed || this.rooms.get(id) !== room || room.generation !== generation) return;
+      entry.link.send({ kind: FrameKinds.join, doc: fromHex(keys.topic)!, payload: proof });
+      this.run(entry, entry.machine.joinSent(id));
     });
   }
 
-  private dropLink(link: PeerLink, reason: string): void {
-    console.warn(`parley: dropping peer: ${reason}`);
-    for (const entry of this.links.values()) {
-      if (entry.link !== link) continue;
-      this.penalize(entry.remote);
-      if (link.peer) this.penalize(link.peer.device);
+  /** Drops a link for misbehaving (the close handler logs and penalizes). */
+  private dropLink(link: PeerLink, violation: Violation): void {
+    link.close(violation.reason, violation.detail ?? '');
+  }
+
+  private onLinkClosed(entry: LinkEntry, reason: LinkCloseReason, detail: string): void {
+    if (isDropReason(reason)) {
+      this.logger.warn(`dropping peer: ${reason}${detail ? `: ${detail}` : ''}`);
+      this.penalties.penalize(entry.remote);
+      if (entry.link.peer) this.penalties.penalize(entry.link.peer.device);
     }
-    link.close(reason);
-  }
-
-  private penalize(key: string): void {
-    const known = this.penalties.get(key);
-    const backoff = known?.backoff ?? new Backoff({ baseMs: 2_000, maxMs: 5 * 60_000 });
-    this.penalties.set(key, { until: Date.now() + backoff.next(), backoff });
-  }
-
-  private penalized(key: string): boolean {
-    const p = this.penalties.get(key);
-    return p !== undefined && p.until > Date.now();
-  }
-
-  private onLinkClosed(entry: LinkEntry, _reason: string): void {
-    if (entry.connectTimer) clearTimeout(entry.connectTimer);
-    if (this.links.get(entry.remote) === entry) this.links.delete(entry.remote);
+    entry.machine.closed();
+    entry.owned.dispose();
+    if (this.entries.get(entry.remote) === entry) {
+      this.entries.delete(entry.remote);
+      this.relay?.forget(entry.remote);
+    }
     const topics: Topic[] = [];
-    for (const [topic, room] of this.rooms) {
+    for (const room of this.rooms.values()) {
       room.sync.detach(entry.link);
-      if (room.seen.delete(entry.remote)) topics.push(topic);
+      if (room.seen.delete(entry.remote)) topics.push(room.keys.topic);
     }
-    this.events.onLinks?.(this.linkCount);
+    this.emit('links', []);
     if (this.destroyed || topics.length === 0) return;
     // The remote may still be there (a network blip): announce again after a backoff so
     // either side can reconnect, without both hammering the server.
-    let backoff = this.retry.get(entry.remote);
-    if (!backoff) this.retry.set(entry.remote, (backoff = new Backoff({ baseMs: 1000, maxMs: 30_000 })));
-    setTimeout(() => {
-      if (!this.destroyed) for (const topic of topics) if (this.rooms.has(topic)) this.announce(topic);
-    }, backoff.next());
+    let retry = this.retry.get(entry.remote);
+    if (!retry) this.retry.set(entry.remote, (retry = { backoff: new Backoff({ baseMs: 1000, maxMs: 30_000 }), at: 0 }));
+    retry.at = Date.now();
+    this.owned.timeout(() => {
+      for (const topic of topics) if (this.rendezvous.has(topic)) this.rendezvous.announce(topic);
+    }, retry.backoff.next());
   }
 
-  private announce(topic: Topic): void {
-    this.publish(topic, { t: 'announce', from: this.session });
-  }
-
-  private publish(topic: Topic, message: RendezvousMessage): void {
-    const room = this.rooms.get(topic);
-    if (!room) return;
-    this.publishChain = this.publishChain
-      .then(async () => {
-        const sealed = await sealRendezvous(room.keys.signalingKey, topic, message);
-        this.options.signaling.publish(topic, sealed);
-      })
-      .catch((error) => console.warn('parley: publish failed', error));
+  /** Forgets offenders and reconnect backoffs nobody needs any more. */
+  private sweep(): void {
+    this.penalties.prune();
+    const now = Date.now();
+    for (const [remote, retry] of this.retry) if (retry.at + RETRY_MEMORY_MS < now) this.retry.delete(remote);
   }
 }

@@ -1,19 +1,44 @@
 /**
- * A framed, flow-controlled connection to one remote session.
+ * A framed, flow-controlled connection to one remote session over one or more paths
+ * (docs/architecture.md §5).
  *
- * Outgoing frames are chunked and queued; chunks go to the transport only while its
- * buffer is under HIGH_WATER, then wait for a drain. A modest window wins in the app: with
- * 4 MiB handed to SCTP at once, a 2.7 MB history arrived in bursts with half-second stalls
- * (0.2–3.4 s for 10k messages); with 256 KiB it took 170–200 ms, and 100k went from
- * 3.6–4.5 s to 3.2 s (bench, late joiner). It also stays far below the 16 MiB at which
- * Chromium closes a data channel whose send queue overflows.
+ * Paths: a link starts on whichever transport opens first (a WebRTC data channel, or the
+ * relay when ICE is slow or fails) and can move to a better one later (relay → direct). Each
+ * direction is one chunk stream: the sender writes a `begin` control chunk first on its first
+ * path and, when it moves, a `switch` chunk as the last thing on the old path. The receiver
+ * reads one path at a time and holds chunks from any other until the control chunk that leads
+ * there, so nothing is lost or doubled in a switch. Control chunks name the path's binding as
+ * the sender sees it and must match the receiver's view. A path both sides moved off is closed
+ * once everything sent on it was taken.
  *
- * Incoming chunks are reassembled and decoded; any framing violation closes the link,
- * because a peer that breaks framing cannot be trusted with anything after it.
+ * Sending: frames are chunked into per-lane queues (framing.ts: control, sync, bulk). Chunks go
+ * to the path only while its buffer is under HIGH_WATER, highest lane first, then wait for a
+ * drain. A modest window wins in the app: with 4 MiB handed to SCTP at once, a 2.7 MB history
+ * arrived in bursts with half-second stalls (0.2–3.4 s for 10k messages); with 256 KiB it took
+ * 170–200 ms, and 100k went from 3.6–4.5 s to 3.2 s (bench, late joiner). It also stays far
+ * below the 16 MiB at which Chromium closes a data channel whose send queue overflows.
+ *
+ * Receiving: chunks are reassembled per lane and decoded; any framing violation closes the
+ * link, because a peer that breaks framing cannot be trusted with anything after it.
  */
-import { chunkFrame, decodeFrame, encodeFrame, FrameError, Reassembler, type Frame, type PartialFrame } from './framing.js';
+import { ObservableV2 } from 'lib0/observable';
 import type { PeerIdentity } from '../core/identity/handshake.js';
-import type { PeerTransport } from './transport.js';
+import { Disposables } from '../core/lifecycle.js';
+import type { LinkCloseReason } from './drop-reason.js';
+import {
+  chunkFrame,
+  decodeFrame,
+  decodePathControl,
+  encodeFrame,
+  encodePathControl,
+  FrameError,
+  LANE_COUNT,
+  laneOf,
+  Reassembler,
+  type Frame,
+  type PartialFrame,
+} from './framing.js';
+import type { ChannelBinding, PathKind, PeerTransport } from './transport.js';
 
 const HIGH_WATER = 256 * 1024;
 const LOW_WATER = 64 * 1024;
@@ -21,42 +46,87 @@ const LOW_WATER = 64 * 1024;
 export const PROGRESS_MIN_BYTES = 256 * 1024;
 /** A peer that lets this much pile up is not reading; drop it rather than hold the memory. */
 const MAX_QUEUED = 256 * 1024 * 1024;
+/** Chunks held from a path the remote has not led us to yet. */
+const MAX_HELD = 64 * 1024 * 1024;
 
-export interface PeerLinkEvents {
-  onOpen?: () => void;
-  onFrame?: (frame: Frame) => void;
-  /** A large frame is part-way in (for progress); called per chunk while it arrives. */
-  onPartial?: (partial: PartialFrame) => void;
-  onClose?: (reason: string) => void;
+export type PeerLinkEvents = {
+  /** The first path opened: frames may flow. */
+  open: () => void;
+  /** One whole frame from the remote, in order per lane. */
+  frame: (frame: Frame) => void;
+  /** A large frame is part-way in (for progress); per chunk while it arrives. */
+  partial: (partial: PartialFrame) => void;
+  /** This side now sends on a path of another kind (an upgrade from the relay to direct). */
+  path: (kind: PathKind) => void;
+  /** The link is gone for good; once. `detail` is for the log only. */
+  close: (reason: LinkCloseReason, detail: string) => void;
+};
+
+/** One lane's outgoing chunks (an array with a moving head: shift() is O(n)). */
+class ChunkQueue {
+  private items: Uint8Array[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(chunk: Uint8Array): void {
+    this.items.push(chunk);
+  }
+
+  shift(): Uint8Array | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const chunk = this.items[this.head]!;
+    this.items[this.head++] = EMPTY;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    }
+    return chunk;
+  }
+
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
 }
 
-export class PeerLink {
-  events: PeerLinkEvents = {};
-  /** The remote device, once its hello verified; nothing syncs before that. */
-  peer: PeerIdentity | null = null;
-  private readonly queue: Uint8Array[] = [];
-  private queueHead = 0;
-  private readonly reassembler = new Reassembler();
-  private open = false;
-  private closed = false;
+export class PeerLink extends ObservableV2<PeerLinkEvents> {
+  private identity: PeerIdentity | null = null;
+  private readonly paths = new Map<PeerTransport, Disposables>();
+  private sendPath: PeerTransport | null = null;
+  private sendRootBinding: ChannelBinding | null = null;
+  private recvPath: PeerTransport | null = null;
+  private recvRootBinding: ChannelBinding | null = null;
+  /** Paths this side used and left; closed once everything sent on them was taken. */
+  private readonly retiring = new Set<PeerTransport>();
+  private readonly held = new Map<PeerTransport, Uint8Array[]>();
+  private heldBytes = 0;
+  private readonly queues = Array.from({ length: LANE_COUNT }, () => new ChunkQueue());
   private queuedBytes = 0;
+  private readonly reassembler = new Reassembler();
+  private closed = false;
 
-  constructor(readonly transport: PeerTransport) {
-    transport.lowWaterMark = LOW_WATER;
-    transport.events = {
-      onOpen: () => {
-        this.open = true;
-        this.pump();
-        this.events.onOpen?.();
-      },
-      onMessage: (bytes) => this.receive(bytes),
-      onDrain: () => this.pump(),
-      onClose: (reason) => this.finish(reason),
-    };
+  /** A link over `first`; more paths can be added while it lives. */
+  constructor(first?: PeerTransport) {
+    super();
+    if (first) this.addPath(first);
+  }
+
+  /** The remote device, once its hello verified; nothing syncs before that. */
+  get peer(): PeerIdentity | null {
+    return this.identity;
+  }
+
+  /** Records the remote's verified identity (once). */
+  identify(peer: PeerIdentity): void {
+    if (this.identity) throw new Error('link already identified');
+    this.identity = peer;
   }
 
   get isOpen(): boolean {
-    return this.open && !this.closed;
+    return this.sendPath !== null && !this.closed;
   }
 
   /** Closed for good (frames may arrive before `open`: the remote can be first). */
@@ -64,77 +134,236 @@ export class PeerLink {
     return this.closed;
   }
 
-  /** Bytes waiting in this link's queue plus the transport's buffer. */
+  /** Kind of the path this side sends on; null before the first opened. */
+  get kind(): PathKind | null {
+    return this.sendPath?.kind ?? null;
+  }
+
+  /** Number of paths attached (open or still opening). */
+  get pathCount(): number {
+    return this.paths.size;
+  }
+
+  /** Binding of the path this side's stream began on: what its hello and proofs sign. */
+  sendBinding(): ChannelBinding | null {
+    return this.sendRootBinding;
+  }
+
+  /** Binding of the path the remote's stream began on: what its hello and proofs must sign. */
+  receiveBinding(): ChannelBinding | null {
+    return this.recvRootBinding;
+  }
+
+  /** Bytes waiting in this link's queues plus the send path's buffer. */
   get pendingBytes(): number {
-    return this.transport.bufferedAmount + this.queuedBytes;
+    return (this.sendPath?.bufferedAmount ?? 0) + this.queuedBytes;
+  }
+
+  /** Attaches a path (possibly still opening). The link uses it when it opens. */
+  addPath(transport: PeerTransport): void {
+    if (this.closed) {
+      transport.close();
+      return;
+    }
+    if (this.paths.has(transport)) return;
+    const listeners = new Disposables();
+    this.paths.set(transport, listeners);
+    transport.lowWaterMark = LOW_WATER;
+    listeners.listenTo(transport).on('open', () => this.onPathOpen(transport));
+    listeners.listenTo(transport).on('message', (bytes) => this.onPathMessage(transport, bytes));
+    listeners.listenTo(transport).on('drain', () => this.onPathDrain(transport));
+    listeners.listenTo(transport).on('close', (reason) => this.onPathClose(transport, reason));
   }
 
   send(frame: Frame): void {
     if (this.closed) return;
-    for (const chunk of chunkFrame(encodeFrame(frame))) {
-      this.queue.push(chunk);
+    const queue = this.queues[laneOf(frame.kind)]!;
+    for (const chunk of chunkFrame(encodeFrame(frame), laneOf(frame.kind))) {
+      queue.push(chunk);
       this.queuedBytes += chunk.length;
     }
-    if (this.queuedBytes > MAX_QUEUED) return this.close('peer is not reading');
-    if (this.open) this.pump();
+    if (this.queuedBytes > MAX_QUEUED) return this.close('peer-not-reading');
+    this.pump();
   }
 
-  close(reason = 'closed locally'): void {
-    this.transport.close();
-    this.finish(reason);
+  /** Closes the link and every path it holds. */
+  close(reason: LinkCloseReason = 'closed-locally', detail = ''): void {
+    this.finish(reason, detail);
+  }
+
+  private onPathOpen(transport: PeerTransport): void {
+    if (this.closed) return;
+    const current = this.sendPath;
+    if (!current) {
+      this.sendPath = transport;
+      this.sendRootBinding = transport.binding();
+      transport.send(encodePathControl({ type: 'begin', ...transport.binding() }));
+      this.emit('open', []);
+      this.pump();
+      return;
+    }
+    // Only an upgrade moves the stream: a direct path replaces the relay, never the reverse.
+    if (current.kind !== 'relay' || transport.kind !== 'direct') return;
+    current.send(encodePathControl({ type: 'switch', ...transport.binding() }));
+    this.sendPath = transport;
+    this.retiring.add(current);
+    this.emit('path', [transport.kind]);
+    this.pump();
+    this.retire();
+  }
+
+  private onPathDrain(transport: PeerTransport): void {
+    if (transport === this.sendPath) this.pump();
+    else if (this.retiring.has(transport)) this.retire();
+  }
+
+  private onPathClose(transport: PeerTransport, reason: LinkCloseReason): void {
+    this.detachPath(transport);
+    if (transport === this.sendPath || transport === this.recvPath) this.finish(reason, 'a path in use closed');
+  }
+
+  /** Stops listening to a path and forgets it; returns it. */
+  private detachPath(transport: PeerTransport): PeerTransport {
+    this.paths.get(transport)?.dispose();
+    this.paths.delete(transport);
+    this.retiring.delete(transport);
+    const held = this.held.get(transport);
+    if (held) {
+      for (const c of held) this.heldBytes -= c.length;
+      this.held.delete(transport);
+    }
+    return transport;
+  }
+
+  /** Closes left paths once neither direction uses them and the remote took all we sent. */
+  private retire(): void {
+    for (const transport of [...this.retiring]) {
+      if (transport === this.sendPath || transport === this.recvPath || this.recvPath === null) continue;
+      if (transport.bufferedAmount > 0) {
+        transport.lowWaterMark = 0;
+        continue;
+      }
+      this.detachPath(transport).close();
+    }
   }
 
   private pump(): void {
-    while (this.queueHead < this.queue.length && !this.closed && this.transport.bufferedAmount < HIGH_WATER) {
-      const chunk = this.queue[this.queueHead]!;
-      this.queue[this.queueHead++] = EMPTY;
+    const path = this.sendPath;
+    if (!path || this.closed) return;
+    while (this.queuedBytes > 0 && !this.closed && path.bufferedAmount < HIGH_WATER) {
+      const chunk = this.nextChunk();
+      if (!chunk) break;
       this.queuedBytes -= chunk.length;
-      this.transport.send(chunk);
-    }
-    if (this.queueHead === this.queue.length) {
-      this.queue.length = 0;
-      this.queueHead = 0;
+      path.send(chunk);
     }
   }
 
-  private receive(bytes: Uint8Array): void {
+  private nextChunk(): Uint8Array | undefined {
+    for (const queue of this.queues) if (queue.length > 0) return queue.shift();
+    return undefined;
+  }
+
+  private onPathMessage(transport: PeerTransport, bytes: Uint8Array): void {
     if (this.closed) return;
+    if (transport !== this.recvPath) {
+      if (this.recvPath === null && bytes[0] !== undefined && this.tryBegin(transport, bytes)) return;
+      this.hold(transport, bytes);
+      return;
+    }
+    this.consume(bytes);
+  }
+
+  /** A `begin` on a path before any stream started: that path is the remote's first. */
+  private tryBegin(transport: PeerTransport, bytes: Uint8Array): boolean {
+    let control;
+    try {
+      control = decodePathControl(bytes);
+    } catch {
+      this.close('framing', 'malformed path control');
+      return true;
+    }
+    if (control?.type !== 'begin') return false;
+    if (!matches(control, transport.binding())) {
+      this.close('bad-path-switch', 'begin names another path');
+      return true;
+    }
+    this.recvPath = transport;
+    this.recvRootBinding = transport.binding();
+    this.replayHeld(transport);
+    return true;
+  }
+
+  private hold(transport: PeerTransport, bytes: Uint8Array): void {
+    let list = this.held.get(transport);
+    if (!list) this.held.set(transport, (list = []));
+    list.push(bytes.slice());
+    this.heldBytes += bytes.length;
+    if (this.heldBytes > MAX_HELD) this.close('bad-path-switch', 'too much data on a path the stream never moved to');
+  }
+
+  private replayHeld(transport: PeerTransport): void {
+    const held = this.held.get(transport);
+    if (!held) return;
+    this.held.delete(transport);
+    for (let i = 0; i < held.length; i++) {
+      this.heldBytes -= held[i]!.length;
+      if (this.closed) continue;
+      if (this.recvPath !== transport) {
+        // The stream moved on again mid-replay: nothing may follow a switch on its path.
+        this.close('bad-path-switch', 'data after a switch');
+        continue;
+      }
+      this.consume(held[i]!);
+    }
+  }
+
+  private consume(bytes: Uint8Array): void {
+    let control;
+    try {
+      control = decodePathControl(bytes);
+    } catch {
+      return this.close('framing', 'malformed path control');
+    }
+    if (control) {
+      if (control.type === 'begin') return this.close('bad-path-switch', 'a second begin');
+      const target = [...this.paths.keys()].find((p) => p !== this.recvPath && matches(control, p.binding()));
+      if (!target) return this.close('bad-path-switch', 'switch to an unknown path');
+      const old = this.recvPath!;
+      this.recvPath = target;
+      if (old !== this.sendPath) this.retiring.add(old);
+      this.replayHeld(target);
+      this.retire();
+      return;
+    }
     let frame: Frame;
     try {
       const whole = this.reassembler.push(bytes);
       if (!whole) return this.reportPartial();
       frame = decodeFrame(whole);
     } catch (error) {
-      this.close(error instanceof FrameError ? `framing: ${error.message}` : 'framing error');
-      return;
+      return this.close('framing', error instanceof FrameError ? error.message : 'framing error');
     }
-    try {
-      this.events.onFrame?.(frame);
-    } catch (error) {
-      // Listeners log and drop rather than throw (ARCHITECTURE §9).
-      console.warn('parley: frame handler failed', error);
-    }
+    this.emit('frame', [frame]);
   }
 
   private reportPartial(): void {
     const partial = this.reassembler.partial();
-    if (!partial || partial.expected < PROGRESS_MIN_BYTES) return;
-    try {
-      this.events.onPartial?.(partial);
-    } catch (error) {
-      console.warn('parley: progress handler failed', error);
-    }
+    if (partial && partial.expected >= PROGRESS_MIN_BYTES) this.emit('partial', [partial]);
   }
 
-  private finish(reason: string): void {
+  private finish(reason: LinkCloseReason, detail: string): void {
     if (this.closed) return;
     this.closed = true;
-    this.open = false;
-    this.queue.length = 0;
-    this.queueHead = 0;
+    for (const transport of [...this.paths.keys()]) this.detachPath(transport).close();
+    for (const queue of this.queues) queue.clear();
     this.queuedBytes = 0;
-    this.events.onClose?.(reason);
+    this.emit('close', [reason, detail]);
+    super.destroy();
   }
 }
+
+/** A control chunk names a path as its sender sees it: local and remote swap across the wire. */
+const matches = (named: { local: string; remote: string }, binding: ChannelBinding): boolean =>
+  named.local === binding.remote && named.remote === binding.local;
 
 const EMPTY = new Uint8Array(0);

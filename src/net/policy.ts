@@ -3,8 +3,7 @@
  * peer may join, and whether an update may be applied. The engine stays schema-agnostic;
  * the client supplies policies built from core/authorship.
  */
-import type { PeerIdentity } from '../core/identity/handshake.js';
-
+import type { HelloContext, PeerIdentity } from '../core/identity/handshake.js';
 import type { DocPolicy } from '../core/synced-doc.js';
 
 /** Per conversation: may a verified device join, may an update be applied. */
@@ -12,7 +11,7 @@ export type RoomPolicy = DocPolicy;
 
 export interface Handshake {
   /** This device's hello for a connection context. */
-  hello(context: import('../core/identity/handshake.js').HelloContext): Promise<Uint8Array>;
+  hello(context: HelloContext): Promise<Uint8Array>;
   /** The remote device, or null when its hello does not verify. */
-  verify(payload: Uint8Array, context: import('../core/identity/handshake.js').HelloContext): Promise<PeerIdentity | null>;
+  verify(payload: Uint8Array, context: HelloContext): Promise<PeerIdentity | null>;
 }

@@ -1,24 +1,27 @@
 /**
- * Syncs one conversation document over every link that has joined it (ARCHITECTURE §5):
- * y-protocols sync (step 1, step 2, update) and awareness, each frame checked before it is
- * applied. A link that sends something malformed or outside the schema is reported through
- * `onViolation` and dropped by the mesh; a link whose update has a gap is asked for a fresh
- * sync instead of leaving structs pending.
+ * Syncs one conversation document over every link that has joined it (docs/architecture.md
+ * §5): y-protocols sync (step 1, step 2, update) and awareness. Outgoing messages are written
+ * with y-protocols' own writers; incoming ones are read here, because every update is
+ * authorized before Yjs sees it (y-protocols' readers apply at once). A link that sends
+ * something malformed or outside the schema is reported through `onViolation` and dropped by
+ * the mesh; a link whose update has a gap is asked for a fresh sync instead of leaving structs
+ * pending.
  */
+import { ObservableV2 } from 'lib0/observable';
 import * as awarenessProtocol from 'y-protocols/awareness';
+import * as syncProtocol from 'y-protocols/sync';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { fromHex } from '../core/bytes.js';
 import type { Topic } from '../core/ids.js';
+import { Disposables } from '../core/lifecycle.js';
 import { parseAwarenessUpdate } from './awareness-guard.js';
-import { FrameKinds, type Frame } from './framing.js';
+import type { Violation } from './drop-reason.js';
+import { FrameKinds, type Frame, type FrameKind } from './framing.js';
 import type { PeerLink } from './peer-link.js';
 import type { RoomPolicy } from './policy.js';
 
-const SYNC_STEP1 = 0;
-const SYNC_STEP2 = 1;
-const SYNC_UPDATE = 2;
 const ACK_DELAY_MS = 30;
 /**
  * Sync step 1 asks for a full diff; answering costs as much as the history. A peer gets a
@@ -32,16 +35,20 @@ const mark = (name: string): void => {
   globalThis.performance?.mark?.(name);
 };
 
-export interface RoomSyncEvents {
-  /** Number of links currently syncing this document changed. */
-  onPeers?: (count: number) => void;
+export type RoomSyncEvents = {
+  /** The links syncing this document changed: how many, or how they are connected. */
+  peers: (count: number) => void;
   /** A peer device reported holding everything up to this state vector. */
-  onAck?: (stateVector: Map<number, number>, device: string | null) => void;
-  /** A peer's sync step 2 was applied: this device has what that peer had. */
-  onSynced?: () => void;
+  ack: (stateVector: Map<number, number>, device: string | null) => void;
   /** `progress()` changed (at most every PROGRESS_EVERY_MS while a history arrives). */
-  onProgress?: () => void;
-}
+  progress: () => void;
+};
+
+/**
+ * How a conversation is connected right now: 'direct' with at least one data channel,
+ * 'relay' when every link goes through the server's relay, 'offline' with none.
+ */
+export type ConnectionKind = 'direct' | 'relay' | 'offline';
 
 /** A large sync on its way in: arriving over the data channel, then being checked. */
 export interface HistoryProgress {
@@ -57,13 +64,16 @@ interface LinkState {
   readonly awarenessClients: Set<number>;
   /** When recent step-1 requests of this link arrived. */
   step1Times: number[];
-  ackTimer: ReturnType<typeof setTimeout> | null;
+  /** Cancels the pending ack, if any. */
+  cancelAck: (() => void) | null;
   resyncRequested: boolean;
+  /** Listeners and timers for this link, released on detach. */
+  readonly owned: Disposables;
 }
 
-export class RoomSync {
-  events: RoomSyncEvents = {};
-  readonly docId: Uint8Array;
+export class RoomSync extends ObservableV2<RoomSyncEvents> {
+  private currentTopic: Topic;
+  private currentDocId: Uint8Array;
   private readonly links = new Map<PeerLink, LinkState>();
   private destroyed = false;
   /** Updates are authorized and applied one at a time, whichever link sent them. */
@@ -75,19 +85,48 @@ export class RoomSync {
   private lastProgressAt = 0;
 
   constructor(
-    readonly topic: Topic,
+    topic: Topic,
     readonly doc: Y.Doc,
     readonly awareness: awarenessProtocol.Awareness,
     readonly policy: RoomPolicy,
-    private readonly onViolation: (link: PeerLink, reason: string) => void,
+    private readonly onViolation: (link: PeerLink, violation: Violation) => void,
   ) {
-    this.docId = fromHex(topic)!;
+    super();
+    this.currentTopic = topic;
+    this.currentDocId = fromHex(topic)!;
     doc.on('update', this.onDocUpdate);
     awareness.on('update', this.onAwarenessUpdate);
   }
 
+  /** The topic this document syncs under now (it moves when the conversation is rekeyed). */
+  get topic(): Topic {
+    return this.currentTopic;
+  }
+
+  /** The doc id frames carry: the topic's bytes. */
+  get docId(): Uint8Array {
+    return this.currentDocId;
+  }
+
+  /** Moves to a new topic; every link must have been detached first (the mesh does it). */
+  moveTo(topic: Topic): void {
+    for (const link of [...this.links.keys()]) this.detach(link);
+    this.currentTopic = topic;
+    this.currentDocId = fromHex(topic)!;
+  }
+
   get peerCount(): number {
     return this.links.size;
+  }
+
+  /** How this conversation is connected right now. */
+  connection(): ConnectionKind {
+    let relay = false;
+    for (const link of this.links.keys()) {
+      if (link.kind === 'direct') return 'direct';
+      if (link.kind === 'relay') relay = true;
+    }
+    return relay ? 'relay' : 'offline';
   }
 
   has(link: PeerLink): boolean {
@@ -104,13 +143,16 @@ export class RoomSync {
   /** Starts syncing with a link whose membership both sides have proven. */
   attach(link: PeerLink): void {
     if (this.destroyed || this.links.has(link)) return;
-    this.links.set(link, { awarenessClients: new Set(), step1Times: [], ackTimer: null, resyncRequested: false });
+    const owned = new Disposables();
+    this.links.set(link, { awarenessClients: new Set(), step1Times: [], cancelAck: null, resyncRequested: false, owned });
+    // A link that moves from the relay to a direct path changes how the conversation is connected.
+    owned.listenTo(link).on('path', () => this.emit('peers', [this.links.size]));
     mark(`parley:sync-start:${this.topic}`);
     this.sendStep1(link);
     if (this.awareness.getLocalState() !== null) {
       this.send(link, FrameKinds.awareness, awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.awareness.clientID]));
     }
-    this.events.onPeers?.(this.links.size);
+    this.emit('peers', [this.links.size]);
   }
 
   /** How far a large incoming sync has come, or null when none is under way. */
@@ -135,7 +177,7 @@ export class RoomSync {
     const now = Date.now();
     if (first || now - this.lastProgressAt >= PROGRESS_EVERY_MS) {
       this.lastProgressAt = now;
-      this.events.onProgress?.();
+      this.emit('progress', []);
     }
   }
 
@@ -143,21 +185,21 @@ export class RoomSync {
     const state = this.links.get(link);
     if (!state) return;
     this.links.delete(link);
-    if (this.incoming.delete(link)) this.events.onProgress?.();
-    if (state.ackTimer) clearTimeout(state.ackTimer);
+    if (this.incoming.delete(link)) this.emit('progress', []);
+    state.owned.dispose();
     if (state.awarenessClients.size > 0) {
       awarenessProtocol.removeAwarenessStates(this.awareness, [...state.awarenessClients], 'peer-left');
     }
-    this.events.onPeers?.(this.links.size);
+    this.emit('peers', [this.links.size]);
   }
 
   /** Resolves once the frame is fully handled, so the link's next frame waits for it. */
   async handle(link: PeerLink, frame: Frame): Promise<void> {
     const state = this.links.get(link);
-    if (!state) return this.onViolation(link, 'frame for a conversation the link has not joined');
+    if (!state) return this.onViolation(link, { reason: 'frame-before-join' });
     // Whatever the frame is, the large one that was arriving on this link is now complete.
     const wasLarge = this.incoming.delete(link);
-    if (wasLarge) this.events.onProgress?.();
+    if (wasLarge) this.emit('progress', []);
     switch (frame.kind) {
       case FrameKinds.sync:
         return this.handleSync(link, state, frame.payload, wasLarge);
@@ -168,23 +210,24 @@ export class RoomSync {
         try {
           sv = Y.decodeStateVector(frame.payload);
         } catch {
-          return this.onViolation(link, 'malformed ack');
+          return this.onViolation(link, { reason: 'bad-ack', detail: 'malformed ack' });
         }
-        this.events.onAck?.(sv, link.peer?.device ?? null);
+        this.emit('ack', [sv, link.peer?.device ?? null]);
         return;
       }
       case FrameKinds.leave:
         return this.detach(link);
       default:
-        return this.onViolation(link, `unexpected frame kind ${frame.kind}`);
+        return this.onViolation(link, { reason: 'unexpected-frame', detail: `unexpected frame kind ${frame.kind}` });
     }
   }
 
-  destroy(): void {
+  override destroy(): void {
     this.destroyed = true;
     for (const link of [...this.links.keys()]) this.detach(link);
     this.doc.off('update', this.onDocUpdate);
     this.awareness.off('update', this.onAwarenessUpdate);
+    super.destroy();
   }
 
   private handleSync(link: PeerLink, state: LinkState, payload: Uint8Array, wasLarge = false): Promise<void> | void {
@@ -195,36 +238,37 @@ export class RoomSync {
       type = decoding.readVarUint(decoder);
       body = decoding.readVarUint8Array(decoder);
     } catch {
-      return this.onViolation(link, 'malformed sync message');
+      return this.onViolation(link, { reason: 'bad-sync-message', detail: 'malformed sync message' });
     }
-    if (type === SYNC_STEP1) {
+    if (type === syncProtocol.messageYjsSyncStep1) {
       try {
         Y.decodeStateVector(body);
       } catch {
-        return this.onViolation(link, 'malformed state vector');
+        return this.onViolation(link, { reason: 'bad-sync-message', detail: 'malformed state vector' });
       }
       const now = Date.now();
       state.step1Times = state.step1Times.filter((t) => now - t < STEP1_WINDOW_MS);
-      if (state.step1Times.length >= STEP1_PER_WINDOW) return this.onViolation(link, 'too many sync requests');
+      if (state.step1Times.length >= STEP1_PER_WINDOW) return this.onViolation(link, { reason: 'too-many-sync-requests', detail: 'too many sync requests' });
       state.step1Times.push(now);
       mark(`parley:step1-received:${this.topic}`);
       const encoder = encoding.createEncoder();
-      encoding.writeVarUint(encoder, SYNC_STEP2);
-      encoding.writeVarUint8Array(encoder, Y.encodeStateAsUpdate(this.doc, body));
+      syncProtocol.writeSyncStep2(encoder, this.doc, body);
       this.send(link, FrameKinds.sync, encoding.toUint8Array(encoder));
       mark(`parley:step2-queued:${this.topic}`);
       return;
     }
-    if (type !== SYNC_STEP2 && type !== SYNC_UPDATE) return this.onViolation(link, `unknown sync message ${type}`);
-    if (type === SYNC_STEP2) mark(`parley:step2-received:${this.topic}`);
+    if (type !== syncProtocol.messageYjsSyncStep2 && type !== syncProtocol.messageYjsUpdate) {
+      return this.onViolation(link, { reason: 'bad-sync-message', detail: `unknown sync message ${type}` });
+    }
+    if (type === syncProtocol.messageYjsSyncStep2) mark(`parley:step2-received:${this.topic}`);
     // A large frame finished arriving; it is checked next, which takes a while too.
     const large = wasLarge ? body.length : 0;
     this.checkingBytes += large;
-    if (wasLarge) this.events.onProgress?.();
+    if (wasLarge) this.emit('progress', []);
     const run = this.applying.then(() => this.applyUpdate(link, state, type, body)).finally(() => {
       if (large === 0) return;
       this.checkingBytes -= large;
-      this.events.onProgress?.();
+      this.emit('progress', []);
     });
     this.applying = run.catch(() => undefined);
     return run;
@@ -233,7 +277,8 @@ export class RoomSync {
   private async applyUpdate(link: PeerLink, state: LinkState, type: number, body: Uint8Array): Promise<void> {
     if (!this.links.has(link) || this.destroyed) return;
     const verdict = await this.policy.authorize(body);
-    if (type === SYNC_STEP2) mark(`parley:step2-checked:${this.topic}`);
+    const step2 = type === syncProtocol.messageYjsSyncStep2;
+    if (step2) mark(`parley:step2-checked:${this.topic}`);
     if (!this.links.has(link) || this.destroyed) return;
     if (!verdict.ok) {
       if (verdict.reason === 'gap') {
@@ -244,62 +289,60 @@ export class RoomSync {
         }
         return;
       }
-      return this.onViolation(link, `${verdict.reason} update: ${verdict.detail}`);
+      return this.onViolation(link, { reason: 'update-refused', detail: `${verdict.reason} update: ${verdict.detail}` });
     }
     if (!verdict.empty) {
       try {
         Y.applyUpdate(this.doc, body, link);
       } catch (error) {
-        return this.onViolation(link, `update failed to apply: ${(error as Error).message}`);
+        return this.onViolation(link, { reason: 'update-failed-to-apply', detail: `update failed to apply: ${(error as Error).message}` });
       }
       this.scheduleAck(link, state);
     }
-    if (type === SYNC_STEP2) {
+    if (step2) {
       mark(`parley:step2-applied:${this.topic}`);
       state.resyncRequested = false;
-      this.events.onSynced?.();
     }
   }
 
   private handleAwareness(link: PeerLink, state: LinkState, payload: Uint8Array): void {
     const entries = parseAwarenessUpdate(payload);
-    if (!entries) return this.onViolation(link, 'malformed or oversized awareness update');
+    const bad = (detail: string): void => this.onViolation(link, { reason: 'bad-awareness', detail });
+    if (!entries) return bad('malformed or oversized awareness update');
     for (const entry of entries) {
-      if (entry.clientID === this.awareness.clientID) return this.onViolation(link, 'awareness for this device');
+      if (entry.clientID === this.awareness.clientID) return bad('awareness for this device');
       // Presence is tied to the verified device: nobody speaks for someone else.
-      if (entry.state !== null && entry.state.device !== link.peer?.device) return this.onViolation(link, 'presence state for another device');
+      if (entry.state !== null && entry.state.device !== link.peer?.device) return bad('presence state for another device');
       // A link speaks for the client id of its first real state, and only for that one; a
       // null (leaving) state for any other client would erase someone else's presence.
       if (state.awarenessClients.size === 0 && entry.state !== null) state.awarenessClients.add(entry.clientID);
-      else if (!state.awarenessClients.has(entry.clientID)) return this.onViolation(link, 'awareness for another client');
+      else if (!state.awarenessClients.has(entry.clientID)) return bad('awareness for another client');
     }
     awarenessProtocol.applyAwarenessUpdate(this.awareness, payload, link);
   }
 
   private sendStep1(link: PeerLink): void {
     const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, SYNC_STEP1);
-    encoding.writeVarUint8Array(encoder, Y.encodeStateVector(this.doc));
+    syncProtocol.writeSyncStep1(encoder, this.doc);
     this.send(link, FrameKinds.sync, encoding.toUint8Array(encoder));
   }
 
   private scheduleAck(link: PeerLink, state: LinkState): void {
-    if (state.ackTimer) return;
-    state.ackTimer = setTimeout(() => {
-      state.ackTimer = null;
+    if (state.cancelAck) return;
+    state.cancelAck = state.owned.timeout(() => {
+      state.cancelAck = null;
       if (this.links.has(link)) this.send(link, FrameKinds.ack, Y.encodeStateVector(this.doc));
     }, ACK_DELAY_MS);
   }
 
-  private send(link: PeerLink, kind: (typeof FrameKinds)[keyof typeof FrameKinds], payload: Uint8Array): void {
+  private send(link: PeerLink, kind: FrameKind, payload: Uint8Array): void {
     link.send({ kind, doc: this.docId, payload });
   }
 
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
     if (this.links.size === 0) return;
     const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, SYNC_UPDATE);
-    encoding.writeVarUint8Array(encoder, update);
+    syncProtocol.writeUpdate(encoder, update);
     const message = encoding.toUint8Array(encoder);
     // Forward to every other link too: if two members cannot reach each other directly,
     // a third relays. Yjs updates are idempotent, so duplicates are harmless.

@@ -1,19 +1,25 @@
 /**
- * WebSocket client for the signaling server (y-webrtc protocol, see core/wire/signaling).
+ * WebSocket client for the signaling server (y-webrtc protocol plus Parley's messages, see
+ * core/wire/signaling and docs/protocol.md §1). It implements the mesh's `SignalingPort`.
  *
  * It keeps the set of subscribed topics and restores it after every reconnect, reconnects
  * with jittered exponential backoff, and treats a silent socket as dead: the server may be
  * gone without a close frame (laptop sleep, NAT timeout), so it pings and closes when no
- * message arrives within `deadAfterMs`.
+ * message arrives within `deadAfterMs`. With `relay` on, it asks for a relay address on every
+ * connection and carries binary relay frames.
  */
 import { ObservableV2 } from 'lib0/observable';
-import { parseServerMessage, SIGNAL_PATH, type ClientMessage, type ServerMessage } from '../core/wire/signaling.js';
+import { decodeRelayFrame, encodeRelayFrame, parseServerMessage, RELAY_ADDR, SIGNAL_PATH, type ClientMessage, type ServerMessage } from '../core/wire/signaling.js';
 import { Backoff } from './backoff.js';
+import type { SignalingPort, SignalingPortEvents, SignalingStatus } from './signaling-port.js';
+
+export type { SignalingStatus } from './signaling-port.js';
 
 /** The part of the WebSocket API this client uses; browser `WebSocket` and `ws` both fit. */
 export interface SocketLike {
   readonly readyState: number;
-  send(data: string): void;
+  binaryType?: string;
+  send(data: string | Uint8Array): void;
   close(code?: number, reason?: string): void;
   onopen: ((ev: unknown) => void) | null;
   onclose: ((ev: { code: number; reason: string }) => void) | null;
@@ -22,7 +28,6 @@ export interface SocketLike {
 }
 
 export type SocketFactory = (url: string) => SocketLike;
-export type SignalingStatus = 'connecting' | 'connected' | 'disconnected';
 
 export interface SignalingClientOptions {
   /** Server base URL (http(s) or ws(s)); `/signal` is appended when missing. */
@@ -31,12 +36,11 @@ export interface SignalingClientOptions {
   readonly pingIntervalMs?: number;
   readonly deadAfterMs?: number;
   readonly backoff?: Backoff;
+  /** Ask for a relay address on every connection (docs/protocol.md §1.2). */
+  readonly relay?: boolean;
 }
 
-export type SignalingEvents = {
-  /** A publish on a subscribed topic, from anyone including this client. */
-  message: (topic: string, data: unknown) => void;
-  status: (status: SignalingStatus) => void;
+export type SignalingEvents = SignalingPortEvents & {
   /** The server closed the socket with a code: useful to surface misconfiguration. */
   closed: (code: number, reason: string) => void;
   /** Any other server message (registration challenges and confirmations). */
@@ -54,7 +58,7 @@ export function signalingUrl(base: string): string {
   return url.toString();
 }
 
-export class SignalingClient extends ObservableV2<SignalingEvents> {
+export class SignalingClient extends ObservableV2<SignalingEvents> implements SignalingPort {
   private socket: SocketLike | null = null;
   private readonly topics = new Set<string>();
   private readonly url: string;
@@ -65,17 +69,41 @@ export class SignalingClient extends ObservableV2<SignalingEvents> {
   private lastMessageAt = 0;
   private destroyed = false;
   private currentStatus: SignalingStatus = 'disconnected';
+  private relayAddr: string | null = null;
+  private started = false;
 
   constructor(private readonly options: SignalingClientOptions) {
     super();
     this.url = signalingUrl(options.url);
     this.createSocket = options.createSocket ?? ((url) => new WebSocket(url) as unknown as SocketLike);
     this.backoff = options.backoff ?? new Backoff({ baseMs: 500, maxMs: 30_000 });
+  }
+
+  /** Opens the socket (and keeps reopening it until `destroy`). */
+  start(): this {
+    if (this.started || this.destroyed) return this;
+    this.started = true;
     this.connect();
+    return this;
   }
 
   get status(): SignalingStatus {
     return this.currentStatus;
+  }
+
+  get relayAddress(): string | null {
+    return this.relayAddr;
+  }
+
+  sendRelay(to: string, payload: Uint8Array): boolean {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== OPEN || this.currentStatus !== 'connected' || this.relayAddr === null || !RELAY_ADDR.test(to)) return false;
+    try {
+      socket.send(encodeRelayFrame(to, payload));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   subscribe(topic: string): void {
@@ -101,7 +129,7 @@ export class SignalingClient extends ObservableV2<SignalingEvents> {
 
   /** Skips the remaining backoff, e.g. when the browser reports it is online again. */
   reconnectNow(): void {
-    if (this.destroyed || this.currentStatus === 'connected') return;
+    if (this.destroyed || !this.started || this.currentStatus === 'connected') return;
     this.backoff.reset();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
@@ -118,6 +146,7 @@ export class SignalingClient extends ObservableV2<SignalingEvents> {
       socket.onclose = socket.onmessage = socket.onerror = socket.onopen = null;
       socket.close(1000, 'client closed');
     }
+    this.setRelayAddress(null);
     this.setStatus('disconnected');
     super.destroy();
   }
@@ -144,25 +173,31 @@ export class SignalingClient extends ObservableV2<SignalingEvents> {
       return;
     }
     this.socket = socket;
+    socket.binaryType = 'arraybuffer';
     socket.onopen = () => {
       this.lastMessageAt = Date.now();
       this.backoff.reset();
       this.setStatus('connected');
       if (this.topics.size > 0) this.sendRaw({ type: 'subscribe', topics: [...this.topics] });
+      if (this.options.relay) this.sendRaw({ type: 'relay-bind' });
       this.startPing();
     };
     socket.onmessage = (ev) => {
       this.lastMessageAt = Date.now();
-      if (typeof ev.data !== 'string') return;
+      if (typeof ev.data !== 'string') return this.onBinary(ev.data);
       const parsed = parseServerMessage(ev.data);
       if (!parsed.ok) return;
-      if (parsed.value.type === 'publish') this.emit('message', [parsed.value.topic, parsed.value.data]);
-      else if (parsed.value.type !== 'pong') this.emit('control', [parsed.value]);
+      const message = parsed.value;
+      if (message.type === 'publish') this.emit('message', [message.topic, message.data]);
+      else if (message.type === 'relay-bound') this.setRelayAddress(message.addr);
+      else if (message.type === 'relay-gone') this.emit('relay-gone', [message.addr]);
+      else if (message.type !== 'pong') this.emit('control', [message]);
     };
     socket.onclose = (ev) => {
       if (this.socket !== socket) return;
       this.socket = null;
       this.stopPing();
+      this.setRelayAddress(null);
       this.emit('closed', [ev.code, ev.reason]);
       this.setStatus('disconnected');
       this.scheduleReconnect();
@@ -170,6 +205,18 @@ export class SignalingClient extends ObservableV2<SignalingEvents> {
     socket.onerror = () => {
       // A close event always follows; reconnecting happens there.
     };
+  }
+
+  private onBinary(data: unknown): void {
+    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
+    const frame = bytes ? decodeRelayFrame(bytes) : null;
+    if (frame && this.relayAddr !== null) this.emit('relay', [frame.addr, frame.payload]);
+  }
+
+  private setRelayAddress(addr: string | null): void {
+    if (addr === this.relayAddr) return;
+    this.relayAddr = addr;
+    this.emit('relay-address', [addr]);
   }
 
   private scheduleReconnect(): void {

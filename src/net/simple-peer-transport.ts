@@ -1,10 +1,10 @@
 /**
- * PeerTransport over simple-peer. Signals (offer, answer, ICE candidates) leave through
- * `onSignal` to be sealed and published by the rendezvous; everything after connect goes
- * through the data channel.
+ * PeerTransport over simple-peer (a WebRTC data channel). Signals (offer, answer, ICE
+ * candidates) leave through `onSignal` to be published by the rendezvous; everything after
+ * connect goes through the data channel. Its binding is the pair of DTLS fingerprints.
  */
 import SimplePeer from 'simple-peer';
-import { sdpFingerprint, type PeerTransport, type PeerTransportEvents } from './transport.js';
+import { sdpFingerprint, TransportBase, type ChannelBinding, type SignalableTransport, type TransportCloseReason } from './transport.js';
 
 export interface SimplePeerTransportOptions {
   readonly initiator: boolean;
@@ -20,14 +20,15 @@ interface SimplePeerInternals {
   _channel?: RTCDataChannel;
 }
 
-export class SimplePeerTransport implements PeerTransport {
-  events: PeerTransportEvents = {};
+export class SimplePeerTransport extends TransportBase implements SignalableTransport {
+  readonly kind = 'direct' as const;
   private readonly peer: SimplePeer.Instance;
-  private closed = false;
   private low = 1024 * 1024;
   private channel: RTCDataChannel | null = null;
+  private finishing = false;
 
   constructor(options: SimplePeerTransportOptions) {
+    super();
     this.peer = new SimplePeer({
       initiator: options.initiator,
       trickle: true,
@@ -48,10 +49,16 @@ export class SimplePeerTransport implements PeerTransport {
     });
     this.peer.on('connect', () => {
       if (internals._channel && internals._channel !== this.channel) this.takeOver(internals._channel);
-      this.events.onOpen?.();
+      this.markOpen();
     });
-    this.peer.on('error', (err: Error & { code?: string }) => this.finish(err.code ?? err.message));
-    this.peer.on('close', () => this.finish('closed'));
+    // ICE, DTLS and data-channel failures alike: this path is gone.
+    this.peer.on('error', () => this.finish('connection-failed'));
+    this.peer.on('close', () => this.finish('closed-by-remote'));
+  }
+
+  /** The RTCPeerConnection underneath (for getStats in tests and the network lab). */
+  get peerConnection(): RTCPeerConnection | null {
+    return (this.peer as unknown as SimplePeerInternals)._pc ?? null;
   }
 
   /**
@@ -62,33 +69,33 @@ export class SimplePeerTransport implements PeerTransport {
   private takeOver(channel: RTCDataChannel): void {
     this.channel = channel;
     channel.bufferedAmountLowThreshold = this.low;
-    channel.addEventListener('bufferedamountlow', () => this.events.onDrain?.());
+    channel.addEventListener('bufferedamountlow', () => this.markDrained());
     channel.binaryType = 'arraybuffer';
     channel.onmessage = (event: MessageEvent) => {
-      const data = event.data;
-      if (data instanceof ArrayBuffer) this.events.onMessage?.(new Uint8Array(data));
-      else if (ArrayBuffer.isView(data)) this.events.onMessage?.(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-      else this.finish('peer sent a text message');
+      const data: unknown = event.data;
+      if (data instanceof ArrayBuffer) this.deliver(new Uint8Array(data));
+      else if (ArrayBuffer.isView(data)) this.deliver(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      else this.finish('protocol-violation');
     };
   }
 
   /** Feeds a signal received from the remote through the rendezvous. */
   signal(signal: unknown): void {
-    if (this.closed) return;
+    if (this.isClosed) return;
     try {
       this.peer.signal(signal as SimplePeer.SignalData);
-    } catch (error) {
+    } catch {
       // A malformed signal from a hostile peer must not throw into the rendezvous loop.
-      this.finish(`bad signal: ${(error as Error).message}`);
+      this.finish('protocol-violation');
     }
   }
 
   send(bytes: Uint8Array): void {
-    if (this.closed) return;
+    if (this.isClosed) return;
     try {
       this.peer.send(bytes);
-    } catch (error) {
-      this.finish(`send failed: ${(error as Error).message}`);
+    } catch {
+      this.finish('connection-failed');
     }
   }
 
@@ -105,26 +112,24 @@ export class SimplePeerTransport implements PeerTransport {
     if (this.channel) this.channel.bufferedAmountLowThreshold = value;
   }
 
-  fingerprints(): { local: string; remote: string } {
-    const pc = (this.peer as unknown as SimplePeerInternals)._pc;
-    return {
-      local: sdpFingerprint(pc?.localDescription?.sdp),
-      remote: sdpFingerprint(pc?.remoteDescription?.sdp),
-    };
+  binding(): ChannelBinding {
+    const pc = this.peerConnection;
+    return { local: sdpFingerprint(pc?.localDescription?.sdp), remote: sdpFingerprint(pc?.remoteDescription?.sdp) };
   }
 
   close(): void {
-    this.finish('closed locally');
+    this.finish('closed-locally');
   }
 
-  private finish(reason: string): void {
-    if (this.closed) return;
-    this.closed = true;
+  private finish(reason: TransportCloseReason): void {
+    // simple-peer's destroy() emits its own 'close' synchronously; the first reason wins.
+    if (this.finishing) return;
+    this.finishing = true;
     try {
       this.peer.destroy();
     } catch {
       // Already torn down by simple-peer itself.
     }
-    this.events.onClose?.(reason);
+    this.markClosed(reason);
   }
 }

@@ -1,34 +1,120 @@
 /**
- * The seam between the sync engine and WebRTC (automerge-repo's NetworkAdapterInterface
- * idea, one level down): a reliable, ordered, message-oriented pipe to one remote session.
- * simple-peer implements it in browsers and in Node (with @roamhq/wrtc); tests can use a
- * manual-flush pair.
+ * The seam between the sync engine and a way of reaching one remote session
+ * (docs/architecture.md §5): a reliable, ordered, message-oriented pipe. A WebRTC data channel
+ * (simple-peer, in browsers and in Node with @roamhq/wrtc) and the blind relay through the
+ * signaling server (src/net/relay/) implement it; unit tests use a manual-flush pair. Every
+ * implementation passes one contract suite (tests/contracts/transport-contract.ts).
+ *
+ * Events (lib0 ObservableV2, like every emitter in Parley):
+ * - `open` once, when `send` may be called;
+ * - `message` per message the remote sent, in order — possibly before `open` fires here, since
+ *   the remote can be first;
+ * - `drain` when `bufferedAmount` fell to or below `lowWaterMark`;
+ * - `close` exactly once, with a typed reason; nothing is emitted after it.
  */
-export interface PeerTransportEvents {
-  /** The pipe is open and `send` may be called. */
-  onOpen?: () => void;
-  /** One message as the remote sent it. */
-  onMessage?: (bytes: Uint8Array) => void;
-  /** `bufferedAmount` fell to or below `lowWaterMark`. */
-  onDrain?: () => void;
-  /** The pipe is gone for good; called once. */
-  onClose?: (reason: string) => void;
+import { ObservableV2 } from 'lib0/observable';
+
+/** Why a transport closed. */
+export type TransportCloseReason =
+  /** `close()` was called on this side. */
+  | 'closed-locally'
+  /** The remote closed the pipe. */
+  | 'closed-by-remote'
+  /** The network path failed (ICE, DTLS, the relay's socket). */
+  | 'connection-failed'
+  /** The pipe did not open in time. */
+  | 'open-timeout'
+  /** The remote broke the pipe's own protocol (a text message, a forged or replayed record). */
+  | 'protocol-violation'
+  /** The implementation could not be loaded. */
+  | 'load-failed';
+
+export type TransportEvents = {
+  open: () => void;
+  message: (bytes: Uint8Array) => void;
+  drain: () => void;
+  close: (reason: TransportCloseReason) => void;
+};
+
+/** How a transport reaches the remote: its own network path, or through the server. */
+export type PathKind = 'direct' | 'relay';
+
+/**
+ * What ties proofs made on a pipe to that one pipe: the DTLS certificate fingerprints of both
+ * ends for WebRTC, the hash of the relay handshake transcript for the relay (the same on both
+ * sides). Identity hellos and membership proofs sign over it, so a proof recorded on one pipe
+ * is worthless on another, and a server that interposes itself changes what was signed.
+ */
+export interface ChannelBinding {
+  /** This end's value ('' while unknown). */
+  readonly local: string;
+  /** The remote end's value ('' while unknown). */
+  readonly remote: string;
 }
 
-export interface PeerTransport {
-  /** Sends one message (at most 16 KiB from the framing layer). */
+export interface PeerTransport extends ObservableV2<TransportEvents> {
+  /** Direct (WebRTC) or through the server's relay. */
+  readonly kind: PathKind;
+  /** Sends one message (at most a chunk of the framing layer, 16 KiB plus a header). */
   send(bytes: Uint8Array): void;
-  /** Bytes queued but not yet handed to the network. */
+  /** Bytes accepted by `send` that the remote has not taken yet (queued or in flight). */
   readonly bufferedAmount: number;
-  /** Threshold at which `onDrain` fires. */
+  /** Threshold at which `drain` fires. */
   lowWaterMark: number;
-  /**
-   * DTLS certificate fingerprints of both ends, for binding membership proofs to this
-   * connection. Empty strings when the stack does not expose them.
-   */
-  fingerprints(): { readonly local: string; readonly remote: string };
+  /** Binding of this pipe; empty strings until it is known (at the latest when it opens). */
+  binding(): ChannelBinding;
+  /** True between `open` and `close`. */
+  readonly isOpen: boolean;
+  /** True once `close` fired. */
+  readonly isClosed: boolean;
+  /** Closes at once; `close` fires (once) with 'closed-locally' unless it already fired. */
   close(): void;
-  events: PeerTransportEvents;
+}
+
+/** A transport still being negotiated: it takes the remote's signals from the rendezvous. */
+export interface SignalableTransport extends PeerTransport {
+  signal(signal: unknown): void;
+}
+
+/**
+ * What every implementation shares: `open` at most once and only before `close`, `close`
+ * exactly once, and silence afterwards.
+ */
+export abstract class TransportBase extends ObservableV2<TransportEvents> {
+  private opened = false;
+  private closedFlag = false;
+
+  get isClosed(): boolean {
+    return this.closedFlag;
+  }
+
+  /** True between `open` and `close`. */
+  get isOpen(): boolean {
+    return this.opened && !this.closedFlag;
+  }
+
+  protected markOpen(): void {
+    if (this.opened || this.closedFlag) return;
+    this.opened = true;
+    this.emit('open', []);
+  }
+
+  protected deliver(bytes: Uint8Array): void {
+    if (!this.closedFlag) this.emit('message', [bytes]);
+  }
+
+  protected markDrained(): void {
+    if (!this.closedFlag) this.emit('drain', []);
+  }
+
+  /** Emits `close` once; returns false when it had already closed. */
+  protected markClosed(reason: TransportCloseReason): boolean {
+    if (this.closedFlag) return false;
+    this.closedFlag = true;
+    this.emit('close', [reason]);
+    super.destroy();
+    return true;
+  }
 }
 
 /** Extracts "sha-256 AB:CD:…" from an SDP blob; '' when absent. */

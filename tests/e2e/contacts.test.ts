@@ -80,11 +80,11 @@ describe('contacts and 1:1 conversations', () => {
     // own, announcing herself there and waiting for anyone to sync.
     await carol.page.evaluate((topic) => {
       type Session = { doc: { constructor: new () => unknown }; awareness: unknown; synced: { policy: unknown }; parts: { keys: Record<string, unknown> } };
-      const app = document.querySelector('parley-app') as unknown as { client: { list(): { id: string }[]; get(id: string): Session; parts: { mesh: { addRoom(k: unknown, d: unknown, a: unknown, p: unknown): unknown } } } };
+      const app = document.querySelector('parley-app') as unknown as { client: { list(): { id: string }[]; get(id: string): Session; parts: { mesh: { addRoom(id: string, k: unknown, d: unknown, a: unknown, p: unknown): unknown } } } };
       const own = app.client.get(app.client.list()[0]!.id);
       const doc = new own.doc.constructor();
       (window as unknown as { intruderDoc: unknown }).intruderDoc = doc;
-      app.client.parts.mesh.addRoom({ ...own.parts.keys, topic }, doc, own.awareness, own.synced.policy);
+      app.client.parts.mesh.addRoom(topic, { ...own.parts.keys, topic }, doc, own.awareness, own.synced.policy);
     }, pairTopic);
 
     await alice.waitForPeers(1);
@@ -105,7 +105,7 @@ describe('contacts and 1:1 conversations', () => {
       return [...new Set([...app.client.get(topic).synced.directory.members()].map(([, m]) => m.cert.identity.sign))].length;
     }, pairTopic);
     expect(members).toBe(2);
-    await alice.page.getByRole('status').filter({ hasText: 'Connected to 1 peer' }).waitFor();
+    await alice.waitForPeers(1);
     await Promise.all([alice, bob, carol].map((u) => u.close()));
   });
 
@@ -128,7 +128,7 @@ describe('contacts and 1:1 conversations', () => {
     await alice.page.getByRole('button', { name: 'Unblock' }).waitFor();
     // The conversation leaves Alice's list and Bob's device is disconnected and refused.
     await expect.poll(() => alice.page.getByRole('navigation', { name: 'Conversations' }).getByRole('link').count()).toBe(0);
-    await bob.page.getByRole('status').filter({ hasText: 'No peers online' }).waitFor({ timeout: 20_000 });
+    await bob.page.getByRole('status').filter({ hasText: 'Offline — messages will be delivered later' }).waitFor({ timeout: 20_000 });
     await bob.send('after the block');
     await bob.messageRow('after the block').waitFor();
     const stillThere = await alice.page.evaluate(() => {

@@ -1,68 +1,80 @@
 /**
  * A manual-flush PeerTransport pair for unit tests of the sync logic (tldraw's
  * TestSocketPair, yjs's TestConnector): messages queue until `flush()`, so tests decide
- * exactly when delivery happens. It also models a send buffer for backpressure tests.
+ * exactly when delivery happens. It also models a send buffer for backpressure tests: what
+ * one side sent and the other has not flushed counts as the sender's `bufferedAmount`.
  */
-import type { PeerTransport, PeerTransportEvents } from '../../src/net/transport.js';
+import { TransportBase, type ChannelBinding, type PathKind, type PeerTransport } from '../../src/net/transport.js';
 
-export class MemoryTransport implements PeerTransport {
-  events: PeerTransportEvents = {};
+let pairs = 0;
+
+export class MemoryTransport extends TransportBase implements PeerTransport {
   lowWaterMark = 0;
   peer: MemoryTransport | null = null;
   readonly inbox: Uint8Array[] = [];
   readonly sentSizes: number[] = [];
-  closed = false;
-  fingerprint: string;
 
-  constructor(name: string) {
-    this.fingerprint = `sha-256 ${name}`;
+  constructor(
+    readonly name: string,
+    readonly kind: PathKind = 'direct',
+  ) {
+    super();
   }
 
   get bufferedAmount(): number {
-    return this.peer ? this.peer.inbox.reduce((n, m) => n + m.length, 0) : 0;
+    return this.peer?.inbox.reduce((n, m) => n + m.length, 0) ?? 0;
   }
 
   send(bytes: Uint8Array): void {
-    if (this.closed || !this.peer) return;
+    if (this.isClosed || !this.peer || this.peer.isClosed) return;
     this.sentSizes.push(bytes.length);
     this.peer.inbox.push(bytes.slice());
   }
 
-  fingerprints(): { local: string; remote: string } {
-    return { local: this.fingerprint, remote: this.peer?.fingerprint ?? '' };
+  binding(): ChannelBinding {
+    return { local: this.name, remote: this.peer?.name ?? '' };
   }
 
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.events.onClose?.('closed locally');
+    if (!this.markClosed('closed-locally')) return;
     const peer = this.peer;
-    if (peer && !peer.closed) {
-      peer.closed = true;
-      peer.events.onClose?.('remote closed');
-    }
+    if (peer && !peer.isClosed) peer.closeFromRemote();
   }
 
+  /** Both ends report `open` (each end's own event; call `openOne` for one side only). */
   open(): void {
-    this.events.onOpen?.();
+    this.markOpen();
+    this.peer?.markOpen();
+  }
+
+  /** Only this end reports `open`: the remote's may come later. */
+  openOne(): void {
+    this.markOpen();
   }
 
   /** Delivers queued messages; returns how many were delivered. */
   flush(): number {
     let n = 0;
-    while (this.inbox.length > 0 && !this.closed) {
+    while (this.inbox.length > 0 && !this.isClosed) {
       const message = this.inbox.shift()!;
       n++;
-      this.events.onMessage?.(message);
-      this.peer?.events.onDrain?.();
+      this.deliver(message);
+      const sender = this.peer;
+      if (sender && sender.bufferedAmount <= sender.lowWaterMark) sender.markDrained();
     }
     return n;
   }
+
+  private closeFromRemote(): void {
+    this.markClosed('closed-by-remote');
+  }
 }
 
-export function transportPair(): [MemoryTransport, MemoryTransport] {
-  const a = new MemoryTransport('A');
-  const b = new MemoryTransport('B');
+/** Two connected ends with unique names (bindings), so every pair is a distinct channel. */
+export function transportPair(kind: PathKind = 'direct'): [MemoryTransport, MemoryTransport] {
+  const id = ++pairs;
+  const a = new MemoryTransport(`${kind}-${id}-A`, kind);
+  const b = new MemoryTransport(`${kind}-${id}-B`, kind);
   a.peer = b;
   b.peer = a;
   return [a, b];

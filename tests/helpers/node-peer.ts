@@ -14,6 +14,7 @@
  */
 import wrtc from '@roamhq/wrtc';
 import * as encoding from 'lib0/encoding';
+import * as syncProtocol from 'y-protocols/sync';
 import { WebSocket } from 'ws';
 import { accountHandshake } from '../../src/client/account.js';
 import type { ConversationSession } from '../../src/client/conversation-session.js';
@@ -22,6 +23,7 @@ import { fromHex } from '../../src/core/bytes.js';
 import type { DeviceId, SessionId, Topic } from '../../src/core/ids.js';
 import { VerifyKeyCache } from '../../src/core/identity/keys.js';
 import { FrameKinds } from '../../src/net/framing.js';
+import type { Logger, LogFields } from '../../src/core/logger.js';
 import { Mesh } from '../../src/net/mesh.js';
 import type { PeerLink } from '../../src/net/peer-link.js';
 import type { RoomSync } from '../../src/net/room-sync.js';
@@ -39,23 +41,20 @@ export interface NodePeerOptions {
   readonly iceServers?: readonly RTCIceServer[];
 }
 
-/** One connection of the mesh, as the mesh itself keeps it (private at compile time). */
+/** One link of the mesh. */
 export interface MeshLink {
   readonly remote: SessionId;
   readonly link: PeerLink;
-  readonly transport: SimplePeerTransport;
 }
 
-interface MeshInternals {
-  readonly links: Map<SessionId, MeshLink>;
-  readonly rooms: Map<Topic, { readonly sync: RoomSync }>;
-}
-
-interface TransportInternals {
-  readonly peer: { _pc?: { connectionState?: string; signalingState?: string } };
-}
-
-const SYNC_UPDATE = 2;
+/** As the app's composition root logs: `parley: message key=value` through console. */
+const line = (message: string, fields?: LogFields): string =>
+  `parley: ${message}${fields ? Object.entries(fields).map(([k, v]) => ` ${k}=${String(v)}`).join('') : ''}`;
+export const consoleLogger: Logger = {
+  info: () => undefined,
+  warn: (message, fields) => console.warn(line(message, fields)),
+  error: (message, fields) => console.error(line(message, fields)),
+};
 
 export class NodePeer {
   readonly signaling: SignalingClient;
@@ -70,18 +69,20 @@ export class NodePeer {
     this.signaling = new SignalingClient({
       url: options.serverUrl,
       createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
-    });
+      relay: true,
+    }).start();
     // As in main.ts: the mesh exists before the account; the handshake reads it per connection.
     let client: ParleyClient | null = null;
     this.mesh = new Mesh({
       signaling: this.signaling,
+      logger: consoleLogger,
       handshake: accountHandshake(() => client?.deviceAccount ?? null, this.verifyKeys),
       createTransport: ({ initiator, onSignal }) => {
         const transport = new SimplePeerTransport({ initiator, iceServers: options.iceServers ?? [], wrtc, onSignal });
         this.transports.push(transport);
         return transport;
       },
-    });
+    }).start();
     client = new ParleyClient({
       accounts: new MemoryAccountStore(),
       conversations: new MemoryConversationStore(),
@@ -136,7 +137,7 @@ export class NodePeer {
 
   /** The mesh's current connections (open or still connecting). */
   links(): MeshLink[] {
-    return [...(this.mesh as unknown as MeshInternals).links.values()];
+    return this.mesh.links();
   }
 
   /** The open link whose verified remote is `device`, if any. */
@@ -147,9 +148,9 @@ export class NodePeer {
 
   /** The sync engine of one conversation. */
   room(topic: Topic): RoomSync {
-    const room = (this.mesh as unknown as MeshInternals).rooms.get(topic);
+    const room = this.mesh.room(topic);
     if (!room) throw new Error(`no room for ${topic}`);
-    return room.sync;
+    return room;
   }
 
   /** Whether `link` is syncing `topic` (both sides proved membership). */
@@ -160,8 +161,7 @@ export class NodePeer {
   /** Sends a y-protocols sync "update" message carrying `update`, bypassing the local doc. */
   sendUpdate(link: PeerLink, topic: Topic, update: Uint8Array): void {
     const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, SYNC_UPDATE);
-    encoding.writeVarUint8Array(encoder, update);
+    syncProtocol.writeUpdate(encoder, update);
     this.sendFrame(link, topic, FrameKinds.sync, encoding.toUint8Array(encoder));
   }
 
@@ -195,7 +195,7 @@ export class NodePeer {
 
   private allClosed(): boolean {
     return this.transports.every((t) => {
-      const pc = (t as unknown as TransportInternals).peer._pc;
+      const pc = t.peerConnection;
       return !pc || pc.signalingState === 'closed' || pc.connectionState === 'closed';
     });
   }

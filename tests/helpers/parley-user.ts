@@ -110,7 +110,7 @@ export class ParleyUser {
   }
 
   get status(): Locator {
-    return this.page.getByRole('status').filter({ hasText: /peer|Offline|Connecting/ });
+    return this.page.getByRole('status').filter({ hasText: /^(Direct|Via relay|Offline)/ });
   }
 
   async send(text: string): Promise<void> {
@@ -129,8 +129,13 @@ export class ParleyUser {
   }
 
   async waitForPeers(count: number, timeout = 30_000): Promise<void> {
-    const label = `Connected to ${count} ${count === 1 ? 'peer' : 'peers'}`;
-    await this.page.getByRole('status').filter({ hasText: label }).waitFor({ timeout });
+    const people = `${count} ${count === 1 ? 'person' : 'people'}`;
+    await this.page.getByRole('status').filter({ hasText: new RegExp(`^(Direct|Via relay) · ${people}$`) }).waitFor({ timeout });
+  }
+
+  /** How the open conversation is connected: 'direct', 'relay' or 'offline'. */
+  async connection(): Promise<string | null> {
+    return this.page.locator('parley-connection-status').getAttribute('data-connection');
   }
 
   /** Message count and newest text as the app's own timeline holds them. */

@@ -1,8 +1,10 @@
 /**
- * Peers prove who they are on a data channel before any document sync (issue 3). Each side
- * sends a hello: its device certificate and a device signature over both session ids and
- * both DTLS fingerprints. The fingerprints bind the proof to this DTLS session, so a hello
- * recorded elsewhere is useless here.
+ * Peers prove who they are on a link before any document sync (docs/architecture.md §5).
+ * Each side sends a hello: its device certificate and a device signature over both session
+ * ids and the channel binding of the path the hello travels on (both DTLS fingerprints on a
+ * data channel, the relay handshake's transcript hash on the relay). The binding ties the
+ * proof to this one channel, so a hello recorded elsewhere is useless here, and a relay that
+ * interposes itself changes what was signed.
  */
 import { fromUtf8, utf8 } from '../bytes.js';
 import type { DeviceId, SessionId } from '../ids.js';
@@ -13,8 +15,10 @@ import { deviceIdOf, signBytes, type IdentityId, type VerifyKeyCache } from './k
 export interface HelloContext {
   readonly from: SessionId;
   readonly to: SessionId;
-  readonly fromFingerprint: string;
-  readonly toFingerprint: string;
+  /** The sender's side of the channel binding. */
+  readonly fromBinding: string;
+  /** The receiver's side of the channel binding. */
+  readonly toBinding: string;
 }
 
 /** A remote device whose hello verified. */

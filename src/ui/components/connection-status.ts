@@ -1,26 +1,33 @@
 /**
- * `<parley-connection-status>`: says whether peers are connected, as a `role="status"`
- * live region so screen readers hear changes without losing their place.
+ * `<parley-connection-status>`: how the conversation is connected, in plain words, as a
+ * `role="status"` live region so screen readers hear changes without losing their place.
+ * The host carries `data-connection="direct|relay|offline"` for tests and styling.
  */
 import { LitElement, css, html } from 'lit';
-import type { SignalingStatus } from '../../net/signaling-client.js';
+import type { ConnectionKind } from '../../net/room-sync.js';
 import { themeTokens } from '../styles/theme.js';
 
-export function connectionText(peers: number, signaling: SignalingStatus): string {
-  if (peers > 0) return `Connected to ${peers} ${peers === 1 ? 'peer' : 'peers'}`;
-  if (signaling === 'connected') return 'No peers online';
-  return signaling === 'connecting' ? 'Connecting…' : 'Offline';
+const LABELS: Record<ConnectionKind, string> = {
+  direct: 'Direct',
+  relay: 'Via relay',
+  offline: 'Offline — messages will be delivered later',
+};
+
+/** The status line: how it is connected, and with how many other people (not devices). */
+export function connectionText(connection: ConnectionKind, people: number): string {
+  if (connection === 'offline' || people === 0) return LABELS[connection];
+  return `${LABELS[connection]} · ${people} ${people === 1 ? 'person' : 'people'}`;
 }
 
 export class ConnectionStatus extends LitElement {
-  static override properties = { peers: { type: Number }, signaling: { type: String } };
-  declare peers: number;
-  declare signaling: SignalingStatus;
+  static override properties = { connection: { type: String, reflect: true, attribute: 'data-connection' }, people: { type: Number } };
+  declare connection: ConnectionKind;
+  declare people: number;
 
   constructor() {
     super();
-    this.peers = 0;
-    this.signaling = 'disconnected';
+    this.connection = 'offline';
+    this.people = 0;
   }
 
   static override styles = [
@@ -40,15 +47,19 @@ export class ConnectionStatus extends LitElement {
         border-radius: 50%;
         background: var(--pl-muted);
       }
-      .dot.on {
+      .dot.direct {
         background: var(--pl-ok);
+      }
+      .dot.relay {
+        background: var(--pl-ok);
+        opacity: 0.6;
       }
     `,
   ];
 
   protected override render() {
-    return html`<span class="dot ${this.peers > 0 ? 'on' : ''}" aria-hidden="true"></span>
-      <span role="status">${connectionText(this.peers, this.signaling)}</span>`;
+    return html`<span class="dot ${this.connection}" aria-hidden="true"></span>
+      <span role="status">${connectionText(this.connection, this.people)}</span>`;
   }
 }
 

@@ -144,7 +144,7 @@ export class ConversationView extends LitElement {
         <div class="heading">
           <a class="back" href="#" aria-label="Back to conversations">←</a>
           <h2>${title}${contact?.verified ? html` <span class="verified">Verified</span>` : nothing}</h2>
-          <parley-connection-status .peers=${s.peerCount} .signaling=${this.client?.connection ?? 'disconnected'}></parley-connection-status>
+          <parley-connection-status .connection=${s.connection} .people=${s.peopleConnected}></parley-connection-status>
         </div>
         ${contact?.keyChangedFrom ? html`<p class="warning" role="alert">Warning: ${contact.name}'s safety number changed. <a href=${contactHref(contact.identity.sign)}>Check it</a></p>` : nothing}
         <p class="presence" data-presence>${this.presenceLine(s)}</p>

@@ -52,11 +52,9 @@ afterAll(async () => {
 /** Records why a link closed, in addition to what the mesh does on close. */
 function closeReason(link: PeerLink): () => string | null {
   let reason: string | null = null;
-  const previous = link.events.onClose;
-  link.events.onClose = (why) => {
+  link.on('close', (why) => {
     reason = why;
-    previous?.(why);
-  };
+  });
   return () => reason;
 }
 
@@ -96,7 +94,7 @@ async function before(s: Scene): Promise<Before> {
  */
 async function expectRepelled(s: Scene, was: Before, closes: Array<() => string | null>, dropReason: RegExp): Promise<void> {
   await waitUntil(() => closes.every((reason) => reason() !== null), 'Mallory’s links to close', 20_000);
-  for (const reason of closes) expect(reason()).not.toBe('closed locally');
+  for (const reason of closes) expect(reason()).not.toBe('closed-locally');
   const drops = (): string[] => s.aliceLog.slice(was.aliceLogged).filter((line) => line.startsWith('parley: dropping peer:'));
   await waitUntil(() => drops().some((line) => dropReason.test(line)), `Alice to log a drop matching ${dropReason}`, 5_000).catch(() => {
     throw new Error(`Alice dropped peers for: ${JSON.stringify(drops())}`);

@@ -192,7 +192,7 @@ describe('a member cannot', () => {
     // Mallory goes quiet, then reconnects, so her first presence frame on the new link is
     // the forged removal.
     session.awareness.setLocalState(null);
-    mallory.linkTo(aliceDevice)!.close('reconnect');
+    mallory.linkTo(aliceDevice)!.close();
     // Reconnected for good: Alice attached the new link and sent her own presence on it.
     await waitUntil(() => {
       const link = mallory.linkTo(aliceDevice);

@@ -32,17 +32,16 @@ describe('sync step 1 from a hostile member', () => {
 
     const [toAlice, toMallory] = transportPair();
     const link = new PeerLink(toAlice);
-    link.peer = { device: mallory.device.id, identity: mallory.identity.sign, cert: mallory.cert };
+    link.identify({ device: mallory.device.id, identity: mallory.identity.sign, cert: mallory.cert });
     const violations: string[] = [];
     const awareness = new Awareness(new Y.Doc());
-    const room = new RoomSync(TOPIC, alice.doc, awareness, alice.policy, (_link, reason) => {
-      violations.push(reason);
-      link.close(reason);
+    const room = new RoomSync(TOPIC, alice.doc, awareness, alice.policy, (_link, violation) => {
+      violations.push(violation.detail ?? violation.reason);
+      link.close(violation.reason, violation.detail);
     });
-    link.events = { onFrame: (frame) => void room.handle(link, frame) };
+    link.on('frame', (frame) => void room.handle(link, frame));
     const malloryLink = new PeerLink(toMallory);
     toAlice.open();
-    toMallory.open();
     room.attach(link);
 
     // 200 requests of 19 bytes each; Mallory never reads what Alice sends back.

@@ -72,11 +72,11 @@ describe('signatures', () => {
   it('hello round-trips only for the same sessions and DTLS fingerprints', async () => {
     const a = await createAccount('Alice', 1);
     const keys = new VerifyKeyCache();
-    const ctx = { from: 'sessionA00001' as SessionId, to: 'sessionB00001' as SessionId, fromFingerprint: 'sha-256 AA', toFingerprint: 'sha-256 BB' };
+    const ctx = { from: 'sessionA00001' as SessionId, to: 'sessionB00001' as SessionId, fromBinding: 'sha-256 AA', toBinding: 'sha-256 BB' };
     const hello = await createHello(a.cert, a.device.signPrivate, ctx);
     const peer = await verifyHello(keys, hello, ctx);
     expect(peer).toMatchObject({ device: a.device.id, identity: a.identity.sign });
-    expect(await verifyHello(keys, hello, { ...ctx, fromFingerprint: 'sha-256 CC' })).toBeNull();
+    expect(await verifyHello(keys, hello, { ...ctx, fromBinding: 'sha-256 CC' })).toBeNull();
     expect(await verifyHello(keys, hello, { ...ctx, to: 'sessionC00001' as SessionId })).toBeNull();
     expect(await verifyHello(keys, utf8('{"cert":1}'), ctx)).toBeNull();
   });

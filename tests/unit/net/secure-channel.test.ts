@@ -4,7 +4,7 @@ import { randomBytes } from '../../../src/core/bytes.js';
 import type { SessionId } from '../../../src/core/ids.js';
 import { deriveConversationKeys } from '../../../src/core/keys.js';
 import { proveMembership, verifyMembership, type ProofContext } from '../../../src/net/membership.js';
-import { openRendezvous, sealRendezvous } from '../../../src/net/rendezvous.js';
+import { openRendezvous, sealRendezvous } from '../../../src/net/rendezvous/rendezvous-message.js';
 
 const S1 = 'sessionOne001' as SessionId;
 const S2 = 'sessionTwo001' as SessionId;
@@ -33,11 +33,11 @@ describe('membership proof', () => {
   it('verifies only for the same secret, sessions and DTLS fingerprints', async () => {
     const keys = await deriveConversationKeys(randomBytes(32));
     const stranger = await deriveConversationKeys(randomBytes(32));
-    const ctx: ProofContext = { topic: keys.topic, from: S1, to: S2, fromFingerprint: 'sha-256 AA', toFingerprint: 'sha-256 BB' };
+    const ctx: ProofContext = { topic: keys.topic, from: S1, to: S2, fromBinding: 'sha-256 AA', toBinding: 'sha-256 BB' };
     const proof = await proveMembership(keys.authKey, ctx);
     expect(await verifyMembership(keys.authKey, ctx, proof)).toBe(true);
     expect(await verifyMembership(stranger.authKey, ctx, proof)).toBe(false);
-    expect(await verifyMembership(keys.authKey, { ...ctx, toFingerprint: 'sha-256 CC' }, proof)).toBe(false);
+    expect(await verifyMembership(keys.authKey, { ...ctx, toBinding: 'sha-256 CC' }, proof)).toBe(false);
     expect(await verifyMembership(keys.authKey, { ...ctx, from: S2, to: S1 }, proof)).toBe(false);
     expect(await verifyMembership(keys.authKey, ctx, proof.slice(0, 31))).toBe(false);
   });

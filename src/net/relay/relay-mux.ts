@@ -1,0 +1,66 @@
+/**
+ * Routes relay frames from the signaling socket to relay links (docs/protocol.md §3). One
+ * socket carries every relay link of a session; each record starts with its link's tag, so
+ * records of a link that ended (or of someone else's guess) find no link and are dropped.
+ * When the socket's relay address goes away (disconnect, reconnect) or the server reports a
+ * remote address gone, the links through it fail.
+ */
+import { toHex } from '../../core/bytes.js';
+import { Disposables } from '../../core/lifecycle.js';
+import type { SignalingPort } from '../signaling-port.js';
+import { RELAY_TAG_BYTES, type RelaySecrets } from './relay-handshake.js';
+import { RelayTransport } from './relay-transport.js';
+
+export class RelayMux {
+  private readonly links = new Map<string, RelayTransport>();
+  private readonly owned = new Disposables();
+  private boundAddr: string | null = null;
+
+  constructor(private readonly port: SignalingPort) {}
+
+  start(): this {
+    this.boundAddr = this.port.relayAddress;
+    const events = this.owned.listenTo(this.port);
+    events.on('relay', (from, payload) => {
+      if (payload.length < RELAY_TAG_BYTES) return;
+      this.links.get(toHex(payload.subarray(0, RELAY_TAG_BYTES)))?.receive(from, payload);
+    });
+    events.on('relay-gone', (addr) => {
+      for (const link of [...this.links.values()]) if (link.remoteAddr === addr) link.fail('connection-failed');
+    });
+    events.on('relay-address', (addr) => {
+      // Links are bound to the address they were made with; a new socket means new links.
+      if (addr === this.boundAddr) return;
+      this.boundAddr = addr;
+      for (const link of [...this.links.values()]) link.fail('connection-failed');
+    });
+    return this;
+  }
+
+  /** This socket's relay address now, or null. */
+  get address(): string | null {
+    return this.port.relayAddress;
+  }
+
+  /** Number of live relay links (tests). */
+  get size(): number {
+    return this.links.size;
+  }
+
+  /** Makes a relay link to `remoteAddr` with derived secrets; call `start()` on it to open. */
+  open(remoteAddr: string, secrets: RelaySecrets, options: { window?: number; openTimeoutMs?: number } = {}): RelayTransport {
+    const key = toHex(secrets.tag);
+    this.links.get(key)?.fail('closed-locally');
+    const link = new RelayTransport({ send: (record) => this.port.sendRelay(remoteAddr, record), remoteAddr, secrets, ...options });
+    this.links.set(key, link);
+    link.once('close', () => {
+      if (this.links.get(key) === link) this.links.delete(key);
+    });
+    return link;
+  }
+
+  destroy(): void {
+    for (const link of [...this.links.values()]) link.close();
+    this.owned.dispose();
+  }
+}

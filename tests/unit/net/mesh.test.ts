@@ -1,0 +1,312 @@
+/**
+ * The mesh over an in-memory signaling server and in-memory WebRTC (docs/architecture.md §5):
+ * real accounts, hellos, membership proofs and signed documents; only the network is fake.
+ */
+import { Awareness } from 'y-protocols/awareness';
+import * as Y from 'yjs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { accountHandshake } from '../../../src/client/account.js';
+import type { SyncedDoc } from '../../../src/client/synced-doc.js';
+import { randomBytes } from '../../../src/core/bytes.js';
+import type { SessionId } from '../../../src/core/ids.js';
+import { VerifyKeyCache } from '../../../src/core/identity/keys.js';
+import { deriveConversationKeys, type ConversationKeys } from '../../../src/core/keys.js';
+import type { Logger } from '../../../src/core/logger.js';
+import { FrameKinds } from '../../../src/net/framing.js';
+import { Mesh } from '../../../src/net/mesh.js';
+import type { Account } from '../../../src/store/types.js';
+import { MemorySignalingHub, MemoryWebRtc, type MemorySignalingPort } from '../../helpers/memory-signaling.js';
+import { memberDoc, say, testAccount, texts } from '../../helpers/signed-docs.js';
+
+interface Node {
+  readonly account: Account;
+  readonly port: MemorySignalingPort;
+  readonly mesh: Mesh;
+  readonly warnings: string[];
+  readonly docs: Map<string, { synced: SyncedDoc; awareness: Awareness }>;
+  join(keys: ConversationKeys, id?: string): Promise<SyncedDoc>;
+}
+
+const meshes: Mesh[] = [];
+afterEach(() => {
+  for (const m of meshes.splice(0)) m.destroy();
+  vi.useRealTimers();
+});
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function node(hub: MemorySignalingHub, net: MemoryWebRtc, name: string, session?: string, account?: Account): Promise<Node> {
+  const me = account ?? (await testAccount(name));
+  const warnings: string[] = [];
+  const logger: Logger = { info: () => undefined, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) };
+  const port = hub.port().connect();
+  const mesh = new Mesh({
+    signaling: port,
+    createTransport: net.factory,
+    handshake: accountHandshake(() => me, new VerifyKeyCache()),
+    logger,
+    reannounceMs: 300,
+    connectTimeoutMs: 3_000,
+    relay: { fallbackMs: 150 },
+    ...(session ? { sessionId: session as SessionId } : {}),
+  }).start();
+  meshes.push(mesh);
+  const docs = new Map<string, { synced: SyncedDoc; awareness: Awareness }>();
+  return {
+    account: me,
+    port,
+    mesh,
+    warnings,
+    docs,
+    async join(keys, id = keys.topic) {
+      const synced = await memberDoc(me);
+      const awareness = new Awareness(new Y.Doc());
+      awareness.setLocalState({ device: me.device.id, name });
+      docs.set(id, { synced, awareness });
+      mesh.addRoom(id, keys, synced.doc, awareness, synced.policy);
+      return synced;
+    },
+  };
+}
+
+const keysOf = (): Promise<ConversationKeys> => deriveConversationKeys(randomBytes(32));
+const drops = (n: Node): string[] => n.warnings.filter((w) => w.startsWith('dropping peer'));
+
+describe('mesh', () => {
+  it('finds a session on the topic, proves membership and syncs both ways', async () => {
+    const hub = new MemorySignalingHub();
+    const net = new MemoryWebRtc();
+    const keys = await keysOf();
+    const alice = await node(hub, net, 'Alice');
+    const bob = await node(hub, net, 'Bob');
+    const a = await alice.join(keys);
+    const b = await bob.join(keys);
+    await say(a, 'hello Bob');
+    await waitFor(() => texts(b).includes('hello Bob'), 'Bob to receive');
+    await say(b, 'hi Alice');
+    await waitFor(() => texts(a).includes('hi Alice'), 'Alice to receive');
+    expect(alice.mesh.room(keys.topic)!.connection()).toBe('direct');
+    expect([drops(alice), drops(bob)]).toEqual([[], []]);
+  });
+
+  it('resolves glare: sessions that announce at once make exactly one connection, started by the smaller id', async () => {
+    const hub = new MemorySignalingHub();
+    const net = new MemoryWebRtc();
+    const keys = await keysOf();
+    const small = await node(hub, net, 'Small', 'aaaaaaaaaaaa');
+    const large = await node(hub, net, 'Large', 'zzzzzzzzzzzz');
+    await Promise.all([small.join(keys), large.join(keys)]);
+    await waitFor(() => small.mesh.linkCount === 1 && large.mesh.linkCount === 1, 'one link each');
+    // Re-announces keep coming; they must not start a second connection.
+    await new Promise((r) => setTimeout(r, 700));
+    expect(net.transports.filter((t) => t.initiator).length).toBe(1);
+    expect(net.transports.length).toBe(2);
+    expect(small.mesh.links().map((l) => l.remote)).toEqual(['zzzzzzzzzzzz']);
+    expect(net.transports.find((t) => t.initiator)!.name).toBe(net.transports[0]!.name);
+  });
+
+  it('joins a conversation added later over the existing link, with no rendezvous round trip needed', async () => {
+    const hub = new MemorySignalingHub();
+    const net = new MemoryWebRtc();
+    const first = await keysOf();
+    const second = await keysOf();
+    const alice = await node(hub, net, 'Alice');
+    const bob = await node(hub, net, 'Bob');
+    await alice.join(first);
+    await bob.join(first);
+    await waitFor(() => alice.mesh.room(first.topic)!.peerCount === 1, 'the first room to sync');
+    // From now on the server loses everything published: only the link can carry the join.
+    hub.filter = () => false;
+    const a2 = await alice.join(second);
+    const b2 = await bob.join(second);
+    await say(a2, 'second room');
+    await waitFor(() => texts(b2).includes('second room'), 'the second room to sync');
+    expect(net.transports.length).toBe(2);
+    expect([drops(alice), drops(bob)]).toEqual([[], []]);
+  });
+
+  it('drops a remote that sends a conversation frame before proving membership, and ignores it for a while', async () => {
+    const hub = new MemorySignalingHub();
+    const net = new MemoryWebRtc();
+    const keys = await keysOf();
+    const other = await keysOf();
+    const alice = await node(hub, net, 'Alice');
+    const mallory = await node(hub, net, 'Mallory');
+    await alice.join(keys);
+    await alice.join(other);
+    await mallory.join(keys);
+    await waitFor(() => alice.mesh.room(keys.topic)!.peerCount === 1, 'the link to sync');
+    // Mallory knows the other conversation's topic (the server does too), not its secret: she
+    // cannot prove membership, so she speaks there without a join.
+    const link = mallory.mesh.links()[0]!.link;
+    link.send({ kind: FrameKinds.sync, doc: Uint8Array.from(Buffer.from(other.topic, 'hex')), payload: Uint8Array.of(0, 0) });
+    await waitFor(() => drops(alice).length > 0, 'Alice to drop Mallory');
+    expect(drops(alice)).toEqual(['dropping peer: frame-before-join']);
+    expect(alice.mesh.memorySize.penalties).toBe(2);
+    // Penalized: her announces are ignored for now, so no new link comes up.
+    await new Promise((r) => setTimeout(r, 900));
+    expect(alice.mesh.linkCount).toBe(0);
+  });
+
+  it('reconnects after the link is lost, and sync resumes', async () => {
+    const hub = new MemorySignalingHub();
+    const net = new MemoryWebRtc();
+    const keys = await keysOf();
+    const alice = await node(hub, net, 'Alice');
+    const bob = await node(hub, net, 'Bob');
+    const a = await alice.join(keys);
+    const b = await bob.join(keys);
+    await waitFor(() => alice.mesh.linkCount === 1 && bob.mesh.room(keys.topic)!.peerCount === 1, 'the first link');
+    const first = alice.mesh.links()[0]!.link;
+    // The network drops the path (not a misbehaviour: no penalty).
+    net.transports[0]!.close();
+    await waitFor(() => first.isClosed, 'the link to close');
+    await waitFor(() => alice.mesh.linkCount === 1 && alice.mesh.links()[0]!.link !== first, 'a new link', 8_000);
+    await say(a, 'after the blip');
+    await waitFor(() => texts(b).includes('after the blip'), 'sync on the new link');
+    expect([drops(alice), drops(bob)]).toEqual([[], []]);
+    expect(alice.mesh.memorySize.penalties).toBe(0);
+  });
+
+  it('moves a room to new keys without losing its links or history', async () => {
+    const hub = new MemorySignalingHub();
+    const net = new MemoryWebRtc();
+    const keys = await keysOf();
+    const next = await keysOf();
+    const alice = await node(hub, net, 'Alice');
+    const bob = await node(hub, net, 'Bob');
+    const a = await alice.join(keys, 'conversation');
+    const b = await bob.join(keys, 'conversation');
+    await say(a, 'epoch one');
+    await waitFor(() => texts(b).includes('epoch one'), 'the first epoch to sync');
+    const link = alice.mesh.links()[0]!.link;
+    alice.mesh.rekey('conversation', next);
+    bob.mesh.rekey('conversation', next);
+    expect(alice.mesh.room('conversation')!.topic).toBe(next.topic);
+    await say(a, 'epoch two');
+    await waitFor(() => texts(b).includes('epoch two'), 'the second epoch to sync');
+    expect(alice.mesh.links()[0]!.link).toBe(link);
+    expect(net.transports.length).toBe(2);
+    expect(texts(b)).toEqual(['epoch one', 'epoch two']);
+    // The old topic is left on the server.
+    expect(alice.port.topicCount).toBe(1);
+  });
+
+  it('refuses a remote whose hello is not bound to this link', async () => {
+    const hub = new MemorySignalingHub();
+    const net = new MemoryWebRtc();
+    const keys = await keysOf();
+    const alice = await node(hub, net, 'Alice');
+    const bobAccount = await testAccount('Bob');
+    // Bob's hello signs a binding of another channel (as a replayed hello would).
+    const honest = accountHandshake(() => bobAccount, new VerifyKeyCache());
+    const port = hub.port().connect();
+    const bob = new Mesh({
+      signaling: port,
+      createTransport: net.factory,
+      handshake: { ...honest, hello: (context) => honest.hello({ ...context, fromBinding: 'another channel' }) },
+    }).start();
+    meshes.push(bob);
+    await alice.join(keys);
+    const synced = await memberDoc(bobAccount);
+    bob.addRoom(keys.topic, keys, synced.doc, new Awareness(new Y.Doc()), synced.policy);
+    await waitFor(() => drops(alice).length > 0, 'Alice to drop Bob');
+    expect(drops(alice)[0]).toBe('dropping peer: identity-proof-failed');
+  });
+});
+
+describe('mesh over the relay', () => {
+  it('falls back to the relay when no direct path opens, and syncs through it', async () => {
+    const hub = new MemorySignalingHub();
+    const net = new MemoryWebRtc();
+    net.blocked = true;
+    const keys = await keysOf();
+    const alice = await node(hub, net, 'Alice');
+    const bob = await node(hub, net, 'Bob');
+    const a = await alice.join(keys);
+    const b = await bob.join(keys);
+    await say(a, 'through the relay');
+    await waitFor(() => texts(b).includes('through the relay'), 'Bob to receive through the relay');
+    await say(b, 'and back');
+    await waitFor(() => texts(a).includes('and back'), 'Alice to receive through the relay');
+    expect(alice.mesh.room(keys.topic)!.connection()).toBe('relay');
+    expect(alice.mesh.links()[0]!.link.kind).toBe('relay');
+    // The server saw only sealed records: no plaintext of the message in any relay frame.
+    const needle = Buffer.from('through the relay');
+    expect(hub.relayed.length).toBeGreaterThan(0);
+    expect(hub.relayed.some((f) => Buffer.from(f.payload).includes(needle))).toBe(false);
+    expect([drops(alice), drops(bob)]).toEqual([[], []]);
+  });
+
+  it('falls back at once when ICE fails', async () => {
+    const hub = new MemorySignalingHub();
+    const net = new MemoryWebRtc();
+    net.blocked = true;
+    net.failAfterMs = 10;
+    const keys = await keysOf();
+    const alice = await node(hub, net, 'Alice');
+    const bob = await node(hub, net, 'Bob');
+    await alice.join(keys);
+    await bob.join(keys);
+    await waitFor(() => alice.mesh.room(keys.topic)!.connection() === 'relay', 'the relay link');
+    expect(net.transports.every((t) => t.isClosed)).toBe(true);
+  });
+
+  it('upgrades to the direct path when ICE gets there later, losing and doubling nothing', async () => {
+    const hub = new MemorySignalingHub();
+    const net = new MemoryWebRtc();
+    net.openAfterMs = 700;
+    const keys = await keysOf();
+    const alice = await node(hub, net, 'Alice');
+    const bob = await node(hub, net, 'Bob');
+    const a = await alice.join(keys);
+    const b = await bob.join(keys);
+    await waitFor(() => alice.mesh.room(keys.topic)!.connection() === 'relay', 'the relay link first');
+    const link = alice.mesh.links()[0]!.link;
+    // Messages keep flowing across the switch.
+    const sent: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      sent.push(`message ${i}`);
+      await say(a, `message ${i}`);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    await waitFor(() => alice.mesh.room(keys.topic)!.connection() === 'direct' && bob.mesh.room(keys.topic)!.connection() === 'direct', 'the upgrade');
+    await waitFor(() => texts(b).length === 30, 'every message');
+    expect(texts(b)).toEqual(sent);
+    expect(alice.mesh.links()[0]!.link).toBe(link);
+    // The relay path is retired once both directions moved.
+    await waitFor(() => link.pathCount === 1, 'the relay path to close');
+    expect([drops(alice), drops(bob)]).toEqual([[], []]);
+  });
+});
+
+describe('mesh lifecycle', () => {
+  it('releases every timer and listener on destroy', async () => {
+    const hub = new MemorySignalingHub();
+    const net = new MemoryWebRtc();
+    const keys = await keysOf();
+    const account = await testAccount('Alice');
+    const synced = await memberDoc(account);
+    vi.useFakeTimers();
+    // The awareness is the caller's (it runs its own interval until destroyed).
+    const awareness = new Awareness(new Y.Doc());
+    const before = vi.getTimerCount();
+    const port = hub.port().connect();
+    const mesh = new Mesh({ signaling: port, createTransport: net.factory, handshake: accountHandshake(() => account, new VerifyKeyCache()) }).start();
+    const sync = mesh.addRoom(keys.topic, keys, synced.doc, awareness, synced.policy);
+    expect(vi.getTimerCount()).toBeGreaterThan(before);
+    mesh.destroy();
+    expect(vi.getTimerCount()).toBe(before);
+    // No listener left on the signaling port, and the room sync let go of the document.
+    expect(port._observers.size).toBe(0);
+    expect(sync.peerCount).toBe(0);
+    expect(port.topicCount).toBe(0);
+    awareness.destroy();
+  });
+});

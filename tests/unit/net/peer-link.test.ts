@@ -1,0 +1,107 @@
+/**
+ * PeerLink over manual-flush paths (docs/architecture.md §5): priority lanes, and moving a
+ * stream from the relay to a direct path with nothing lost, doubled or reordered.
+ */
+import { describe, expect, it } from 'vitest';
+import { FrameKinds, MAX_CHUNK, type Frame } from '../../../src/net/framing.js';
+import { PeerLink } from '../../../src/net/peer-link.js';
+import { flushAll, transportPair, type MemoryTransport } from '../../helpers/memory-transport.js';
+
+const DOC = Uint8Array.from({ length: 16 }, (_, i) => i);
+const sync = (n: number, size = 8): Frame => ({ kind: FrameKinds.sync, doc: DOC, payload: Uint8Array.from({ length: size }, (_, i) => (n + i) & 0xff) });
+const numberOf = (f: Frame): number => f.payload[0]!;
+
+function pair(kind: 'direct' | 'relay' = 'relay'): { a: PeerLink; b: PeerLink; ta: MemoryTransport; tb: MemoryTransport; got: Frame[]; closes: string[] } {
+  const [ta, tb] = transportPair(kind);
+  const a = new PeerLink(ta);
+  const b = new PeerLink(tb);
+  const got: Frame[] = [];
+  const closes: string[] = [];
+  b.on('frame', (f) => got.push(f));
+  for (const [name, link] of [['a', a], ['b', b]] as const) link.on('close', (reason) => closes.push(`${name}: ${reason}`));
+  return { a, b, ta, tb, got, closes };
+}
+
+describe('peer link', () => {
+  it('lets control frames (acks) overtake a large sync frame, chunk by chunk', () => {
+    const { a, ta, tb, got } = pair('direct');
+    ta.open();
+    a.send(sync(1, MAX_CHUNK * 20));
+    a.send({ kind: FrameKinds.ack, doc: DOC, payload: Uint8Array.of(0) });
+    flushAll(ta, tb);
+    expect(got.map((f) => f.kind)).toEqual([FrameKinds.ack, FrameKinds.sync]);
+  });
+
+  it('keeps sync frames in order within their lane', () => {
+    const { a, ta, tb, got } = pair('direct');
+    ta.open();
+    for (let i = 0; i < 50; i++) a.send(sync(i, i % 7 === 0 ? MAX_CHUNK * 3 : 10));
+    flushAll(ta, tb);
+    expect(got.map(numberOf)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+
+  it('moves from the relay to a direct path with nothing lost, doubled or reordered', () => {
+    const { a, b, ta, tb, got, closes } = pair('relay');
+    const [da, db] = transportPair('direct');
+    a.addPath(da);
+    b.addPath(db);
+    ta.open();
+    for (let i = 0; i < 20; i++) a.send(sync(i, 3000));
+    // Part of it is delivered over the relay, then the direct path opens mid-stream.
+    const rest = tb.inbox.splice(6);
+    tb.flush();
+    tb.inbox.push(...rest);
+    da.open();
+    expect(a.kind).toBe('direct');
+    for (let i = 20; i < 40; i++) a.send(sync(i, 3000));
+    // The direct path is faster: its chunks arrive first and must wait for the switch.
+    db.flush();
+    expect(got.length).toBeLessThan(20);
+    flushAll(ta, tb, da, db);
+    expect(got.map(numberOf)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    // Both directions moved (b never sent, so only a's relay side is left): a's relay path
+    // closes once b took everything on it.
+    expect(closes).toEqual([]);
+    expect(a.isOpen && b.isOpen).toBe(true);
+  });
+
+  it('retires the relay once both directions moved to the direct path', () => {
+    const { a, b, ta, tb, closes } = pair('relay');
+    const [da, db] = transportPair('direct');
+    a.addPath(da);
+    b.addPath(db);
+    ta.open();
+    a.send(sync(1));
+    b.send(sync(2));
+    flushAll(ta, tb);
+    da.open();
+    a.send(sync(3));
+    b.send(sync(4));
+    flushAll(ta, tb, da, db);
+    expect(ta.isClosed && tb.isClosed).toBe(true);
+    expect(a.pathCount).toBe(1);
+    expect(closes).toEqual([]);
+    expect(a.isOpen && b.isOpen).toBe(true);
+  });
+
+  it('closes when a switch names a path the receiver does not have', () => {
+    const { a, b, ta, tb, closes } = pair('relay');
+    const [da] = transportPair('direct');
+    a.addPath(da);
+    ta.open();
+    a.send(sync(1));
+    da.open();
+    flushAll(ta, tb);
+    expect(b.isClosed).toBe(true);
+    expect(closes).toContain('b: bad-path-switch');
+  });
+
+  it('holds data on a path until a begin or switch leads there (injected chunks do nothing)', () => {
+    const { b, ta, tb, got } = pair('relay');
+    // A whole one-chunk sync frame, written on the path before any begin: not delivered.
+    tb.inbox.push(Uint8Array.of(3, 3, FrameKinds.sync, 0, 0));
+    tb.flush();
+    expect(got).toEqual([]);
+    expect(b.isClosed || ta.isClosed).toBe(false);
+  });
+});
