@@ -7,7 +7,7 @@
  */
 import { randomBytes, toBase64Url } from '../core/bytes.js';
 import { issueCertificate } from '../core/identity/certificate.js';
-import { createHello, verifyHello, type HelloContext, type PeerIdentity } from '../core/identity/handshake.js';
+import { createHello, signRendezvous, verifyHello, verifyRendezvous, type HelloContext, type PeerIdentity } from '../core/identity/handshake.js';
 import { createDeviceKeys, createIdentityKeys, type VerifyKeyCache } from '../core/identity/keys.js';
 import { LINK_SECRET_BYTES } from '../core/identity/contact-link.js';
 import { SECRET_BYTES } from '../core/keys.js';
@@ -40,5 +40,11 @@ export function accountHandshake(account: () => Account | null, keys: VerifyKeyC
       return createHello(me.cert, me.device.signPrivate, context);
     },
     verify: (payload: Uint8Array, context: HelloContext): Promise<PeerIdentity | null> => verifyHello(keys, payload, context),
+    async signRendezvous(body) {
+      const me = account();
+      if (!me) return null;
+      return { cert: me.cert, sig: await signRendezvous(me.cert, me.device.signPrivate, body) };
+    },
+    verifyRendezvous: (body, cert, sig) => verifyRendezvous(keys, body, cert, sig),
   };
 }

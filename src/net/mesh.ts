@@ -18,7 +18,8 @@ import { ObservableV2 } from 'lib0/observable';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
 import { fromHex, toHex } from '../core/bytes.js';
-import { newSessionId, type SessionId, type Topic } from '../core/ids.js';
+import type { PeerIdentity } from '../core/identity/handshake.js';
+import { newSessionId, type DeviceId, type SessionId, type Topic } from '../core/ids.js';
 import type { ConversationKeys } from '../core/keys.js';
 import { Disposables } from '../core/lifecycle.js';
 import { errorField, silentLogger, type Logger } from '../core/logger.js';
@@ -79,21 +80,32 @@ export type MeshEvents = {
 /** A link as tests and diagnostics see it. */
 export interface LinkView {
   readonly remote: SessionId;
+  /** The device that signed the remote's rendezvous messages (its hello must match). */
+  readonly device: DeviceId;
   readonly link: PeerLink;
 }
+
+/**
+ * A remote is a session *of a device*: rendezvous messages are signed by the device, so a
+ * member who claims someone else's session id only ever reaches a remote of her own.
+ */
+type RemoteKey = string;
+const remoteKey = (device: DeviceId, session: SessionId): RemoteKey => `${device} ${session}`;
 
 interface RoomEntry {
   readonly id: RoomId;
   keys: ConversationKeys;
   readonly sync: RoomSync;
-  /** Sessions that showed (by sealing for this topic) that they are in this conversation. */
-  readonly seen: Set<SessionId>;
+  /** Remotes that showed (by a signed message on this topic) that they are in this conversation. */
+  readonly seen: Set<RemoteKey>;
   /** Bumps on every rekey, so proofs computed for old keys are thrown away. */
   generation: number;
 }
 
 interface LinkEntry {
+  readonly key: RemoteKey;
   readonly remote: SessionId;
+  readonly device: DeviceId;
   readonly link: PeerLink;
   readonly machine: LinkMachine<RoomId>;
   readonly direct: SignalableTransport;
@@ -113,8 +125,8 @@ export class Mesh extends ObservableV2<MeshEvents> {
   readonly session: SessionId;
   private readonly rooms = new Map<RoomId, RoomEntry>();
   private readonly byTopic = new Map<Topic, RoomId>();
-  private readonly entries = new Map<SessionId, LinkEntry>();
-  private readonly retry = new Map<SessionId, { readonly backoff: Backoff; at: number }>();
+  private readonly entries = new Map<RemoteKey, LinkEntry>();
+  private readonly retry = new Map<RemoteKey, { readonly backoff: Backoff; at: number }>();
   private readonly penalties = new Penalties();
   private readonly owned = new Disposables();
   private readonly rendezvous: Rendezvous;
@@ -136,6 +148,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
         const id = this.byTopic.get(topic);
         return id !== undefined && this.rooms.get(id)!.sync.peerCount === 0;
       },
+      signer: options.handshake,
     });
     const relay = options.relay === false ? null : (options.relay ?? {});
     this.relay = relay ? new RelayDialer(options.signaling, this.session, relay.window ? { window: relay.window } : {}) : null;
@@ -144,7 +157,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
 
   /** Starts listening to the rendezvous. Rooms may be added before or after. */
   start(): this {
-    this.owned.listenTo(this.rendezvous).on('message', (topic, message) => this.onRendezvous(topic, message));
+    this.owned.listenTo(this.rendezvous).on('message', (topic, message, sender) => this.onRendezvous(topic, message, sender));
     this.rendezvous.start();
     this.owned.add(() => this.rendezvous.destroy());
     if (this.relay) {
@@ -164,7 +177,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
 
   /** Every link, open or still connecting. */
   links(): LinkView[] {
-    return [...this.entries.values()].map(({ remote, link }) => ({ remote, link }));
+    return [...this.entries.values()].map(({ remote, device, link }) => ({ remote, device, link }));
   }
 
   /** The sync engine of one room. */
@@ -247,27 +260,29 @@ export class Mesh extends ObservableV2<MeshEvents> {
     super.destroy();
   }
 
-  private onRendezvous(topic: Topic, message: RendezvousMessage): void {
+  private onRendezvous(topic: Topic, message: RendezvousMessage, sender: PeerIdentity): void {
     const id = this.byTopic.get(topic);
     const room = id === undefined ? undefined : this.rooms.get(id);
     if (!room || this.destroyed) return;
     const remote = message.from;
-    if (this.penalties.isPenalized(remote)) return;
-    room.seen.add(remote);
-    const entry = this.entries.get(remote);
+    // A device this conversation does not admit (revoked, blocked) is not even connected to.
+    if (this.penalties.isPenalized(remote) || this.penalties.isPenalized(sender.device) || !room.sync.policy.admits(sender)) return;
+    const key = remoteKey(sender.device, remote);
+    room.seen.add(key);
+    const entry = this.entries.get(key);
     switch (message.t) {
       case 'announce':
         if (entry) return this.want(entry, room.id);
-        if (initiates(this.session, remote)) this.createLink(remote, room.id, true);
-        else if (message.to === undefined) this.rendezvous.announce(topic, remote);
+        if (initiates(this.session, remote)) this.createLink(remote, sender.device, room.id, true);
+        else if (message.to === undefined) this.rendezvous.announce(topic, { session: remote, device: sender.device });
         return;
       case 'signal':
         if (entry) entry.direct.signal(message.signal);
-        else if (!initiates(this.session, remote)) this.createLink(remote, room.id, false).direct.signal(message.signal);
+        else if (initiates(remote, this.session)) this.createLink(remote, sender.device, room.id, false).direct.signal(message.signal);
         return;
       case 'relay': {
         // A remote whose offer signal was lost may reach us first through the relay.
-        const target = entry ?? (initiates(this.session, remote) ? undefined : this.createLink(remote, room.id, false));
+        const target = entry ?? (initiates(remote, this.session) ? this.createLink(remote, sender.device, room.id, false) : undefined);
         if (target) void this.acceptRelay(target, { addr: message.addr, key: message.key });
         return;
       }
@@ -277,35 +292,36 @@ export class Mesh extends ObservableV2<MeshEvents> {
   /** Offers the relay to a link's remote, when this socket can relay. */
   private offerRelay(entry: LinkEntry): void {
     if (!this.relay?.available || entry.link.isClosed) return;
-    this.relay.offer(entry.remote, (offer) => this.sendRelayOffer(entry, offer));
+    this.relay.offer(entry.key, (offer) => this.sendRelayOffer(entry, offer));
   }
 
   private async acceptRelay(entry: LinkEntry, offer: RelayOffer): Promise<void> {
     if (!this.relay || entry.link.isClosed) return;
-    const transport = await this.relay.accept(entry.remote, offer, (ours) => this.sendRelayOffer(entry, ours));
+    const transport = await this.relay.accept(entry.key, entry.remote, offer, (ours) => this.sendRelayOffer(entry, ours));
     if (!transport) return;
-    if (entry.link.isClosed || this.entries.get(entry.remote) !== entry) return transport.close();
+    if (entry.link.isClosed || this.entries.get(entry.key) !== entry) return transport.close();
     entry.link.addPath(transport);
     transport.start();
   }
 
   private sendRelayOffer(entry: LinkEntry, offer: RelayOffer): void {
     const topic = this.rooms.get(entry.signalRoom)?.keys.topic;
-    if (topic && !entry.link.isClosed) this.rendezvous.send(topic, { t: 'relay', from: this.session, to: entry.remote, ...offer });
+    if (topic && !entry.link.isClosed) this.rendezvous.send(topic, { t: 'relay', from: this.session, to: entry.remote, toDevice: entry.device, ...offer });
   }
 
-  private createLink(remote: SessionId, signalRoom: RoomId, initiator: boolean): LinkEntry {
+  private createLink(remote: SessionId, device: DeviceId, signalRoom: RoomId, initiator: boolean): LinkEntry {
     const direct = this.options.createTransport({
       initiator,
       onSignal: (signal) => {
         const topic = this.rooms.get(signalRoom)?.keys.topic;
-        if (topic) this.rendezvous.send(topic, { t: 'signal', from: this.session, to: remote, signal });
+        if (topic) this.rendezvous.send(topic, { t: 'signal', from: this.session, to: remote, toDevice: device, signal });
       },
     });
     const link = new PeerLink(direct);
     const owned = new Disposables();
-    const entry: LinkEntry = { remote, link, machine: new LinkMachine<RoomId>(), direct, signalRoom, chain: Promise.resolve(), owned };
-    this.entries.set(remote, entry);
+    const key = remoteKey(device, remote);
+    const entry: LinkEntry = { key, remote, device, link, machine: new LinkMachine<RoomId>(), direct, signalRoom, chain: Promise.resolve(), owned };
+    this.entries.set(key, entry);
     const cancelTimeout = owned.timeout(() => link.close('connect-timeout'), this.options.connectTimeoutMs ?? 20_000);
     // No direct path in time, or none at all: link through the relay (it upgrades later).
     const cancelFallback = this.relay ? owned.timeout(() => this.offerRelay(entry), this.fallbackMs) : () => undefined;
@@ -317,7 +333,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
     });
     owned.listenTo(link).on('open', () => {
       cancelTimeout();
-      this.retry.delete(remote);
+      this.retry.delete(key);
       this.emit('links', []);
       this.run(entry, entry.machine.opened());
     });
@@ -329,7 +345,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
     });
     owned.listenTo(link).on('path', () => this.emit('links', []));
     owned.listenTo(link).on('close', (reason, detail) => this.onLinkClosed(entry, reason, detail));
-    for (const [id, room] of this.rooms) if (room.seen.has(remote)) this.run(entry, entry.machine.want(id));
+    for (const [id, room] of this.rooms) if (room.seen.has(key)) this.run(entry, entry.machine.want(id));
     return entry;
   }
 
@@ -405,6 +421,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
     const peer = await this.options.handshake.verify(payload, { from: entry.remote, to: this.session, fromBinding: binding.remote, toBinding: binding.local });
     if (entry.link.isClosed) return;
     if (!peer) return this.dropLink(entry.link, { reason: 'identity-proof-failed' });
+    if (peer.device !== entry.device) return this.dropLink(entry.link, { reason: 'wrong-device' });
     if (this.penalties.isPenalized(peer.device)) return this.dropLink(entry.link, { reason: 'device-penalized' });
     entry.link.identify(peer);
     this.run(entry, entry.machine.peerVerified(peer));
@@ -422,7 +439,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
     );
     if (entry.link.isClosed || this.rooms.get(id) !== room || room.generation !== generation) return;
     if (!valid) return this.dropLink(entry.link, { reason: 'bad-membership-proof' });
-    room.seen.add(entry.remote);
+    room.seen.add(entry.key);
     this.run(entry, entry.machine.joinVerified(id));
   }
 
@@ -455,21 +472,21 @@ export class Mesh extends ObservableV2<MeshEvents> {
     }
     entry.machine.closed();
     entry.owned.dispose();
-    if (this.entries.get(entry.remote) === entry) {
-      this.entries.delete(entry.remote);
-      this.relay?.forget(entry.remote);
+    if (this.entries.get(entry.key) === entry) {
+      this.entries.delete(entry.key);
+      this.relay?.forget(entry.key);
     }
     const topics: Topic[] = [];
     for (const room of this.rooms.values()) {
       room.sync.detach(entry.link);
-      if (room.seen.delete(entry.remote)) topics.push(room.keys.topic);
+      if (room.seen.delete(entry.key)) topics.push(room.keys.topic);
     }
     this.emit('links', []);
     if (this.destroyed || topics.length === 0) return;
     // The remote may still be there (a network blip): announce again after a backoff so
     // either side can reconnect, without both hammering the server.
-    let retry = this.retry.get(entry.remote);
-    if (!retry) this.retry.set(entry.remote, (retry = { backoff: new Backoff({ baseMs: 1000, maxMs: 30_000 }), at: 0 }));
+    let retry = this.retry.get(entry.key);
+    if (!retry) this.retry.set(entry.key, (retry = { backoff: new Backoff({ baseMs: 1000, maxMs: 30_000 }), at: 0 }));
     retry.at = Date.now();
     this.owned.timeout(() => {
       for (const topic of topics) if (this.rendezvous.has(topic)) this.rendezvous.announce(topic);

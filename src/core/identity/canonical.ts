@@ -11,6 +11,7 @@ export const Domains = {
   record: 'parley/record/v1',
   certificate: 'parley/device-cert/v1',
   hello: 'parley/hello/v1',
+  rendezvous: 'parley/rendezvous/v1',
   contactRequest: 'parley/contact-request/v1',
   register: 'parley/register/v1',
   revocation: 'parley/revocation/v1',

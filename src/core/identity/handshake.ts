@@ -52,3 +52,19 @@ export async function verifyHello(keys: VerifyKeyCache, payload: Uint8Array, con
   if (!(await keys.verify(cert.device, sig, signed))) return null;
   return { device: deviceIdOf(cert.device), identity: cert.identity.sign, cert };
 }
+
+/**
+ * A device's signature over a rendezvous message (docs/protocol.md §4): the certificate and
+ * the signature travel inside the sealed message, and `body` (everything else, plus the topic
+ * it was published on) is what the signature covers.
+ */
+export async function signRendezvous(cert: DeviceCertificate, devicePrivate: CryptoKey, body: Record<string, unknown>): Promise<string> {
+  return signBytes(devicePrivate, canonicalBytes(Domains.rendezvous, { ...body, cert }));
+}
+
+/** The device that signed a rendezvous message, or null when the certificate or signature is bad. */
+export async function verifyRendezvous(keys: VerifyKeyCache, body: Record<string, unknown>, cert: unknown, sig: unknown): Promise<PeerIdentity | null> {
+  if (!isCertificateShape(cert) || !(await verifyCertificate(keys, cert))) return null;
+  if (!(await keys.verify(cert.device, sig, canonicalBytes(Domains.rendezvous, { ...body, cert })))) return null;
+  return { device: deviceIdOf(cert.device), identity: cert.identity.sign, cert };
+}

@@ -25,7 +25,8 @@ interface Attempt {
 
 export class RelayDialer {
   readonly mux: RelayMux;
-  private readonly attempts = new Map<SessionId, Attempt>();
+  /** Attempts by remote (the mesh's key for a device's session). */
+  private readonly attempts = new Map<string, Attempt>();
 
   constructor(
     port: SignalingPort,
@@ -46,7 +47,7 @@ export class RelayDialer {
   }
 
   /** Sends our offer to `remote` through `send`, once per attempt. */
-  offer(remote: SessionId, send: (offer: RelayOffer) => void): void {
+  offer(remote: string, send: (offer: RelayOffer) => void): void {
     this.attempt(remote, send);
   }
 
@@ -55,7 +56,7 @@ export class RelayDialer {
    * transport (not started), or null: a copy of an offer already taken, no relay address
    * here, or a key that is not a usable X25519 public key.
    */
-  async accept(remote: SessionId, theirs: RelayOffer, send: (offer: RelayOffer) => void): Promise<RelayTransport | null> {
+  async accept(remote: string, session: SessionId, theirs: RelayOffer, send: (offer: RelayOffer) => void): Promise<RelayTransport | null> {
     const attempt = this.attempt(remote, send);
     if (attempt.theirKey === theirs.key) return null;
     const ours = await attempt.ours;
@@ -63,7 +64,7 @@ export class RelayDialer {
     attempt.theirKey = theirs.key;
     let secrets;
     try {
-      secrets = await deriveRelaySecrets({ session: this.session, ...ours.offer }, ours.pair.privateKey, { session: remote, ...theirs });
+      secrets = await deriveRelaySecrets({ session: this.session, ...ours.offer }, ours.pair.privateKey, { session, ...theirs });
     } catch {
       return null;
     }
@@ -72,7 +73,7 @@ export class RelayDialer {
   }
 
   /** The link to `remote` ended: the next one negotiates afresh. */
-  forget(remote: SessionId): void {
+  forget(remote: string): void {
     this.attempts.delete(remote);
   }
 
@@ -81,7 +82,7 @@ export class RelayDialer {
     this.mux.destroy();
   }
 
-  private attempt(remote: SessionId, send: (offer: RelayOffer) => void): Attempt {
+  private attempt(remote: string, send: (offer: RelayOffer) => void): Attempt {
     let attempt = this.attempts.get(remote);
     if (attempt) return attempt;
     const addr = this.mux.address;
