@@ -43,6 +43,11 @@ export class MailboxSync {
   private readonly retry = new Backoff({ baseMs: 2_000, maxMs: 60_000 });
   private readonly pullTimer: ReturnType<typeof setInterval>;
   private destroyed = false;
+  /** How far this device has read the mailbox (the cursor after the last pull). */
+  private readSeq = 0;
+  /** The newest entry a notice announced, and the pull it started. */
+  private noticedSeq = 0;
+  private noticePull: Promise<number> | null = null;
 
   constructor(private readonly parts: MailboxSyncParts) {
     parts.doc.on('update', this.onUpdate);
@@ -59,12 +64,26 @@ export class MailboxSync {
     if (this.destroyed) return 0;
     try {
       const result = await this.parts.courier.pull();
+      this.readSeq = Math.max(this.readSeq, result.readSeq);
       this.parts.onRead(result.readSeq);
       return result.applied;
     } catch (error) {
       this.fail(error);
       return 0;
     }
+  }
+
+  /**
+   * The server says entry `seq` was appended: pull now if it is beyond the cursor. Notices
+   * during a pull coalesce into one more pull after it.
+   */
+  noticed(seq: number): void {
+    this.noticedSeq = Math.max(this.noticedSeq, seq);
+    if (this.noticedSeq <= this.readSeq || this.noticePull || this.destroyed) return;
+    this.noticePull = this.pull().finally(() => {
+      this.noticePull = null;
+      if (this.noticedSeq > this.readSeq) this.noticed(this.noticedSeq);
+    });
   }
 
   /** Deletes what every member device has read; failures wait for the next round. */

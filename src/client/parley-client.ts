@@ -19,6 +19,7 @@ import type { TabSync } from '../net/tab-sync.js';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
 import { DeviceRegistration } from '../net/registration.js';
+import { MailboxWatch } from '../net/mailbox-watch.js';
 import { PresenceClient } from '../net/presence-client.js';
 import { signBytes } from '../core/identity/keys.js';
 import { utf8 } from '../core/bytes.js';
@@ -97,6 +98,8 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
   readonly registration: DeviceRegistration;
   /** Online / last-seen by opaque ids. */
   readonly presence: PresenceClient;
+  /** Live notices of new mailbox entries, one watch per conversation mailbox. */
+  private readonly mailboxWatch: MailboxWatch;
   private readonly memberPresence: ConversationPresence;
   private readonly myDevices: MyDevices;
   private backgroundOpening: Promise<void> | null = null;
@@ -121,7 +124,13 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     });
     this.conversations.on('changed', () => {
       this.memberPresence.refresh();
+      this.mailboxWatch.set(this.mailboxCredentials());
       this.emit('changed', []);
+    });
+    this.mailboxWatch = new MailboxWatch(parts.signaling).start();
+    // An entry was appended to a conversation's mailbox: catch up now, not at the next round.
+    this.mailboxWatch.on('notice', (id, seq) => {
+      for (const s of this.conversations.sessions()) if (s.mailboxCredential?.id === id) s.mailbox?.noticed(seq);
     });
     parts.signaling.on('status', this.onStatus);
     this.registration = new DeviceRegistration(parts.signaling, () => {
@@ -297,6 +306,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     this.registration.destroy();
     this.memberPresence.destroy();
     this.presence.destroy();
+    this.mailboxWatch.destroy();
     this.book?.destroy();
     await this.conversations.destroy();
     if (this.selfSession) this.detachDoc(this.selfSession.keys.topic);
