@@ -20,6 +20,7 @@ import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { startAppServer } from '../tests/helpers/app-server.js';
 import { launchChromium } from '../tests/helpers/browser.js';
 import { MAILBOX_PATH } from '../src/core/wire/mailbox.js';
+import type { ParleyUser } from '../tests/helpers/parley-user.js';
 import { newPage, newUser } from './browser.js';
 import { bundleFixture } from './bundle.js';
 import { html, script, startFixtureServer } from './fixture-server.js';
@@ -57,9 +58,12 @@ async function holdMailbox(context: BrowserContext): Promise<() => Promise<void>
   };
 }
 
-async function parleyLateJoiner(browser: Browser, appUrl: string, count: number): Promise<number> {
+/** Milliseconds from Bob's sync start to all `count` messages rendered; `prepare` runs on each user first. */
+export async function parleyLateJoiner(browser: Browser, appUrl: string, count: number, prepare: (user: ParleyUser) => Promise<void> = async () => {}): Promise<number> {
   const alice = await newUser(browser, 'Alice');
   const bob = await newUser(browser, 'Bob');
+  await prepare(alice);
+  await prepare(bob);
   const release = [await holdMailbox(alice.context), await holdMailbox(bob.context)];
   try {
     await alice.start(appUrl);

@@ -10,6 +10,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { startAppServer } from '../tests/helpers/app-server.js';
 import { launchChromium } from '../tests/helpers/browser.js';
+import type { ParleyUser } from '../tests/helpers/parley-user.js';
 import { newPage, newUser } from './browser.js';
 import { bundleFixture } from './bundle.js';
 import { html, script, startFixtureServer } from './fixture-server.js';
@@ -29,7 +30,7 @@ const RENDER_TIMEOUT_MS = 5_000;
 const P50 = 'Send → render latency, p50';
 const P99 = 'Send → render latency, p99';
 
-interface Pair {
+export interface Pair {
   readonly label: string;
   readonly kind: 'parley' | 'ywebrtc';
   readonly sender: Page;
@@ -37,16 +38,19 @@ interface Pair {
   readonly dom: MessageDom;
 }
 
-async function parleyPair(browser: Browser, appUrl: string): Promise<Pair> {
+/** Alice and Bob in a conversation; `prepare` runs on each new user before it opens the app. */
+export async function parleyPair(browser: Browser, appUrl: string, prepare: (user: ParleyUser) => Promise<void> = async () => {}, label = 'Parley'): Promise<Pair> {
   const alice = await newUser(browser, 'Alice');
+  await prepare(alice);
   await alice.start(appUrl);
   const invite = await alice.newConversation();
   const bob = await newUser(browser, 'Bob');
+  await prepare(bob);
   await bob.open(invite);
   await bob.register();
   await alice.waitForPeers(1);
   await bob.waitForPeers(1);
-  return { label: 'Parley', kind: 'parley', sender: alice.page, receiver: bob.page, dom: PARLEY_DOM };
+  return { label, kind: 'parley', sender: alice.page, receiver: bob.page, dom: PARLEY_DOM };
 }
 
 async function ywebrtcPair(browser: Browser, pageUrl: string, signalUrl: string): Promise<Pair> {
@@ -116,7 +120,7 @@ async function sendFromPage(pair: Pair, texts: readonly string[]): Promise<Map<s
  * Diagnostics only (stderr): when each message reached the receiver's timeline, to split
  * Parley's latency into transport + apply versus rendering.
  */
-async function watchTimeline(page: Page, prefix: string): Promise<void> {
+export async function watchTimeline(page: Page, prefix: string): Promise<void> {
   await page.evaluate((prefix) => {
     const app = document.querySelector('parley-app') as unknown as {
       client: { get(id: string): { on(e: 'changed', f: () => void): void; timeline: { last(): { text: string } | undefined } } | undefined };
@@ -138,7 +142,7 @@ async function timelineTimes(page: Page): Promise<Map<string, number>> {
 }
 
 /** Per-message phases, for the stderr breakdown. */
-interface Sample {
+export interface Sample {
   readonly total: number;
   /** Synchronous send call on the sender. */
   readonly sendCall: number;
@@ -147,7 +151,7 @@ interface Sample {
 }
 
 /** Sends one block and returns each message's latency, in milliseconds. */
-async function runBlock(pair: Pair, prefix: string, count: number): Promise<Sample[]> {
+export async function runBlock(pair: Pair, prefix: string, count: number): Promise<Sample[]> {
   const texts = Array.from({ length: count }, (_, i) => `${prefix} ${i + 1}`);
   const sent = await sendFromPage(pair, texts);
   const deadline = Date.now() + RENDER_TIMEOUT_MS;
@@ -170,12 +174,12 @@ async function runBlock(pair: Pair, prefix: string, count: number): Promise<Samp
 }
 
 /** A percentile cell; a percentile that falls on a message that never rendered says so. */
-function latencyCell(value: number, samples: readonly number[]): string {
+export function latencyCell(value: number, samples: readonly number[]): string {
   if (Number.isFinite(value)) return formatMs(value);
   return `never: ${samples.filter((s) => !Number.isFinite(s)).length} of ${samples.length} messages not rendered`;
 }
 
-function describe(label: string, samples: readonly Sample[]): void {
+export function describe(label: string, samples: readonly Sample[]): void {
   const totals = samples.map((s) => s.total).filter(Number.isFinite);
   if (totals.length < samples.length) progress(`latency ${label}: ${samples.length - totals.length} of ${samples.length} messages never rendered; figures below are of the rest`);
   const pct = (xs: number[]): string => `p50 ${formatMs(percentile(xs, 50))}, p99 ${formatMs(percentile(xs, 99))}`;

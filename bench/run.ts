@@ -18,11 +18,12 @@ import { mailboxGroup } from './mailbox.js';
 import { progress } from './log.js';
 import { waitForQuietMachine } from './machine.js';
 import { openHistoryGroup } from './open-history.js';
+import { relayGroup } from './relay.js';
 import { sendCostGroup } from './send-cost.js';
 import { signalingServerGroup } from './signaling-server.js';
 import { crashedRow, formatTable, type Row } from './table.js';
 
-const GROUPS: readonly BenchGroup[] = [latencyGroup, lateJoinerGroup, openHistoryGroup, sendCostGroup, signalingServerGroup, bundleSizeGroup, mailboxGroup];
+const GROUPS: readonly BenchGroup[] = [latencyGroup, lateJoinerGroup, openHistoryGroup, sendCostGroup, signalingServerGroup, bundleSizeGroup, mailboxGroup, relayGroup];
 const RESULTS_FILE = new URL('./results.md', import.meta.url);
 
 /** Cleanups of the group in progress, so Ctrl-C still closes browsers and child processes. */

@@ -1,5 +1,5 @@
 /**
- * Keeps one conversation's mailbox in step with its document (ARCHITECTURE §7):
+ * Keeps one conversation's mailbox in step with its document (docs/architecture.md §7):
  * - pulls on open, when the network comes back, on a push wake-up, and every minute while
  *   the app runs;
  * - pushes this device's new writes unless every member device acknowledged them over a

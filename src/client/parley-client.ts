@@ -136,7 +136,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     this.registration = new DeviceRegistration(parts.signaling, () => {
       const device = this.me?.device;
       return device ? { key: device.public, sign: (text) => signBytes(device.signPrivate, utf8(text)) } : null;
-    });
+    }, this.logger);
     this.registration.on('registered', () => this.emit('changed', []));
     this.presence = new PresenceClient(parts.signaling);
     this.presence.on('changed', () => this.emit('changed', []));

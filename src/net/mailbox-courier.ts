@@ -1,6 +1,6 @@
 /**
  * Carries one conversation's updates through its blind mailbox, for members who are not
- * online at the same time (ARCHITECTURE §7). Used by pages and by the service worker.
+ * online at the same time (docs/architecture.md §7). Used by pages and by the service worker.
  *
  * - `pull` fetches entries after this device's cursor, opens them, and applies each only
  *   after the same authorization as a peer update; entries that depend on something not yet

@@ -4,6 +4,7 @@
  * that this socket holds that key — and nothing more about the user.
  */
 import { ObservableV2 } from 'lib0/observable';
+import { errorField, silentLogger, type Logger } from '../core/logger.js';
 import { registrationText, type ServerMessage } from '../core/wire/signaling.js';
 import type { SignalingClient } from './signaling-client.js';
 
@@ -23,11 +24,11 @@ export class DeviceRegistration extends ObservableV2<RegistrationEvents> {
   constructor(
     private readonly signaling: SignalingClient,
     private readonly signer: () => DeviceSigner | null,
+    private readonly logger: Logger = silentLogger,
   ) {
     super();
     signaling.on('status', this.onStatus);
     signaling.on('control', this.onControl);
-    if (signaling.status === 'connected') this.start();
   }
 
   /** True while the current connection is registered. */
@@ -35,7 +36,7 @@ export class DeviceRegistration extends ObservableV2<RegistrationEvents> {
     return this.registeredKey !== null;
   }
 
-  /** Starts (again) now, e.g. right after the account was created. */
+  /** Registers now if connected and not yet registered (e.g. right after the account was created); later connections register by themselves. */
   start(): void {
     if (this.challenged || this.registeredKey || !this.signer()) return;
     this.challenged = this.signaling.send({ type: 'challenge' });
@@ -60,7 +61,7 @@ export class DeviceRegistration extends ObservableV2<RegistrationEvents> {
       void signer
         .sign(registrationText(message.nonce, signer.key))
         .then((sig) => this.signaling.send({ type: 'register', key: signer.key, sig }))
-        .catch((error) => console.warn('parley: registration signing failed', error));
+        .catch((error) => this.logger.warn('registration signing failed', { error: errorField(error) }));
     } else if (message.type === 'registered') {
       this.registeredKey = message.key;
       this.emit('registered', [message.key]);

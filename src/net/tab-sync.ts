@@ -1,6 +1,6 @@
 /**
  * Keeps the documents of tabs of one browser profile in step over BroadcastChannel
- * (ARCHITECTURE §5), so a second tab sees what the first wrote even with no network at
+ * (docs/architecture.md §5), so a second tab sees what the first wrote even with no network at
  * all, when WebRTC cannot connect them.
  *
  * Tabs of one profile share the device's keys and IndexedDB: they are one trust domain.

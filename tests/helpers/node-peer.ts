@@ -1,7 +1,7 @@
 /**
  * A Parley peer in Node: the real client, sync engine and signaling client, wired the way
  * src/main.ts wires them, with in-memory stores, `ws` for the signaling socket and
- * @roamhq/wrtc for WebRTC (ARCHITECTURE §8). Tests use it to script a member that behaves
+ * @roamhq/wrtc for WebRTC (docs/architecture.md §9: real parts in tests). Tests use it to script a member that behaves
  * — or misbehaves — in ways the UI cannot, while honest users stay real browsers.
  *
  * It exposes the parts a hostile member would reach for: the mesh's links, each

@@ -1,6 +1,6 @@
-/** Framing and chunking (ARCHITECTURE §5): length-prefixed, doc-tagged, ≤16 KiB chunks. */
+/** Framing and chunking (docs/architecture.md §5): length-prefixed, doc-tagged, ≤16 KiB chunks. */
 import { describe, expect, it } from 'vitest';
-import { chunkFrame, decodeFrame, encodeFrame, FrameError, FrameKinds, MAX_CHUNK, Reassembler } from '../../../src/net/framing.js';
+import { chunkFrame, decodeFrame, decodePathControl, encodeFrame, encodePathControl, FrameError, FrameKinds, Lanes, MAX_CHUNK, Reassembler } from '../../../src/net/framing.js';
 
 const doc = Uint8Array.from({ length: 16 }, (_, i) => i);
 const payloadOf = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7) & 0xff);
@@ -65,5 +65,24 @@ describe('framing', () => {
     expect(() => decodeFrame(Uint8Array.of(99, 0))).toThrow(/unknown frame kind/);
     expect(() => decodeFrame(Uint8Array.of(1))).toThrow(FrameError);
     expect(() => decodeFrame(Uint8Array.of(1, 16, 1, 2))).toThrow(/doc id/);
+  });
+
+  it('reassembles frames of different lanes whose chunks interleave', () => {
+    const big = chunkFrame(encodeFrame({ kind: FrameKinds.sync, doc, payload: payloadOf(MAX_CHUNK * 3) }), Lanes.sync);
+    const small = chunkFrame(encodeFrame({ kind: FrameKinds.ack, doc, payload: payloadOf(10) }), Lanes.control);
+    const r = new Reassembler();
+    const out = [big[0]!, small[0]!, ...big.slice(1)].map((c) => r.push(c)).filter((f) => f !== null).map((f) => decodeFrame(f!).kind);
+    expect(out).toEqual([FrameKinds.ack, FrameKinds.sync]);
+    // Lane 3 does not exist.
+    expect(() => new Reassembler().push(Uint8Array.of(3 | (3 << 2), 0))).toThrow(/lane/);
+  });
+
+  it('round-trips path control chunks and refuses malformed ones', () => {
+    const control = { type: 'switch', local: 'sha-256 AA:BB', remote: 'sha-256 CC:DD' } as const;
+    expect(decodePathControl(encodePathControl(control))).toEqual(control);
+    expect(decodePathControl(encodePathControl({ ...control, type: 'begin' }))!.type).toBe('begin');
+    expect(decodePathControl(chunkFrame(encodeFrame({ kind: FrameKinds.hello, doc, payload: payloadOf(3) }))[0]!)).toBeNull();
+    expect(() => decodePathControl(Uint8Array.of(0x10, 200))).toThrow(FrameError);
+    expect(() => decodePathControl(new Uint8Array([...encodePathControl(control), 0]))).toThrow(FrameError);
   });
 });

@@ -5,48 +5,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MailboxWatch } from '../../../src/net/mailbox-watch.js';
-import { SignalingClient, type SocketLike } from '../../../src/net/signaling-client.js';
-
-class ScriptedSocket implements SocketLike {
-  readyState = 0;
-  binaryType = 'blob';
-  readonly sent: unknown[] = [];
-  onopen: ((ev: unknown) => void) | null = null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null = null;
-  onmessage: ((ev: { data: unknown }) => void) | null = null;
-  onerror: ((ev: unknown) => void) | null = null;
-  send(data: string | Uint8Array): void {
-    this.sent.push(typeof data === 'string' ? JSON.parse(data) : data);
-  }
-  close(): void {
-    this.readyState = 3;
-  }
-  open(): void {
-    this.readyState = 1;
-    this.onopen?.({});
-  }
-  serverSays(message: object): void {
-    this.onmessage?.({ data: JSON.stringify(message) });
-  }
-  drop(): void {
-    this.readyState = 3;
-    this.onclose?.({ code: 1006, reason: '' });
-  }
-}
+import { scriptedSignaling, type ScriptedSocket } from '../../helpers/scripted-socket.js';
 
 const A = { id: 'a'.repeat(64), token: 'A'.repeat(43) };
 const B = { id: 'b'.repeat(64), token: 'B'.repeat(43) };
 
 function setup() {
-  const sockets: ScriptedSocket[] = [];
-  const signaling = new SignalingClient({ url: 'http://server.test', createSocket: () => (sockets.push(new ScriptedSocket()), sockets.at(-1)!) }).start();
+  const { signaling, sockets } = scriptedSignaling();
   const watch = new MailboxWatch(signaling).start();
   const notices: Array<[string, number]> = [];
   watch.on('notice', (id, seq) => notices.push([id, seq]));
   return { sockets, signaling, watch, notices };
 }
 
-const watchMessages = (s: ScriptedSocket) => s.sent.filter((m) => (m as { type: string }).type.startsWith('mailbox-'));
+const watchMessages = (s: ScriptedSocket) => s.sentOfType('mailbox-');
 
 describe('mailbox watch', () => {
   it('follows each mailbox with its own message, and stops following removed ones', () => {

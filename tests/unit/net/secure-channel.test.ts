@@ -1,4 +1,4 @@
-/** Rendezvous sealing and membership proofs (ARCHITECTURE §4, §5). */
+/** Rendezvous sealing and membership proofs (docs/protocol.md §2, §4). */
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from '../../../src/core/bytes.js';
 import type { SessionId } from '../../../src/core/ids.js';

@@ -1,5 +1,5 @@
 /**
- * Tabs of one profile sync over BroadcastChannel (ARCHITECTURE §5): a new tab gets what
+ * Tabs of one profile sync over BroadcastChannel (docs/architecture.md §5): a new tab gets what
  * the others hold and gives what it holds, live changes flow both ways, and junk on the
  * channel is dropped. Real BroadcastChannel (Node's), real Yjs docs.
  */
