@@ -19,7 +19,8 @@ export class ParleyCluster {
     private readonly dataDir: string,
   ) {}
 
-  static async start(count: number): Promise<ParleyCluster> {
+  /** Starts `count` nodes; `env` adds settings every node gets (as compose.yaml would). */
+  static async start(count: number, env: Readonly<Record<string, string>> = {}): Promise<ParleyCluster> {
     const postgres = await PostgresCluster.start();
     let redis: RedisServer | undefined;
     const dataDir = await mkdtemp(path.join(tmpdir(), 'parley-cluster-'));
@@ -28,7 +29,7 @@ export class ParleyCluster {
       redis = await RedisServer.start();
       // One after the other: the first creates the schema and the VAPID key.
       for (let i = 1; i <= count; i++) {
-        nodes.push(await ServerProcess.start('dist', { dataDir, env: { DATABASE_URL: postgres.url, REDIS_URL: redis.url, NODE_ID: `node${i}` } }));
+        nodes.push(await ServerProcess.start('dist', { dataDir, env: { ...env, DATABASE_URL: postgres.url, REDIS_URL: redis.url, NODE_ID: `node${i}` } }));
       }
       return new ParleyCluster(postgres, redis, nodes, dataDir);
     } catch (err) {
