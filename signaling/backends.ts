@@ -19,6 +19,7 @@ import { createPostgresPresenceStore } from './presence/presence-postgres.js';
 import { createSqlitePresenceStore } from './presence/presence-sqlite.js';
 import type { PresenceStore } from './presence/presence-store.js';
 import { createPostgresPushSubscriptionStore } from './push/subscription-postgres.js';
+import { agreeOnVapidKey } from './push/vapid-cluster.js';
 import { createSqlitePushSubscriptionStore } from './push/subscription-sqlite.js';
 import type { PushSubscriptionStore } from './push/subscription-store.js';
 import { RedisFanout } from './redis.js';
@@ -42,7 +43,12 @@ export interface ServerStores {
 }
 
 export type StoreSettings = Pick<ClusterConfig, 'databaseUrl'> &
-  Pick<MailboxConfig, 'maxMailboxBytes' | 'maxMailboxEntries' | 'mailboxTtlMs' | 'mailboxMaxPageBytes'> & { readonly dataDir: string; readonly logger: Logger };
+  Pick<MailboxConfig, 'maxMailboxBytes' | 'maxMailboxEntries' | 'mailboxTtlMs' | 'mailboxMaxPageBytes'> & {
+    readonly dataDir: string;
+    readonly logger: Logger;
+    /** This node's VAPID public key: on a shared database every node must have the same. */
+    readonly vapidPublicKey?: string;
+  };
 
 /** Opens (and migrates) the stores; PostgreSQL unreachable at start is an error. */
 export async function openStores(settings: StoreSettings): Promise<ServerStores> {
@@ -73,6 +79,7 @@ export async function openStores(settings: StoreSettings): Promise<ServerStores>
     const subscriptions = await createPostgresPushSubscriptionStore(pg);
     const devices = await createPostgresDeviceStore(pg);
     const presence = await createPostgresPresenceStore(pg);
+    if (settings.vapidPublicKey !== undefined) await agreeOnVapidKey(pg, settings.vapidPublicKey);
     return { mailboxes, subscriptions, devices, presence, sqlite: null, postgres: pg, close: () => pg.close() };
   } catch (err) {
     await pg.close();

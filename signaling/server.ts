@@ -96,7 +96,7 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
   const deliveryMetrics = new DeliveryMetrics();
   const networkMetrics = new NetworkMetrics();
   const vapid = loadOrCreateVapidKeys(config.dataDir);
-  const stores = await openStores({ ...config, logger });
+  const stores = await openStores({ ...config, logger, vapidPublicKey: vapid.publicKey });
   const links = await openLinks({
     ...config,
     logger,

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStores } from '../../signaling/backends.js';
-import { StoreUnavailableError } from '../../signaling/errors.js';
+import { StoreUnavailableError, VapidKeyError } from '../../signaling/errors.js';
 import { createSilentLogger } from '../../signaling/logger.js';
 import { describeServerStoreContract } from '../contracts/server-store-contract.js';
 import { PostgresCluster } from '../helpers/postgres-cluster.js';
@@ -66,5 +66,16 @@ describe('PostgreSQL outages', () => {
     } finally {
       await stores.close();
     }
+  });
+});
+
+describe('one VAPID key per cluster', () => {
+  it('a node whose VAPID key differs from the one the cluster recorded does not start', async () => {
+    const base = { dataDir: '/nonexistent', databaseUrl: pg!.url, maxMailboxBytes: 1 << 20, maxMailboxEntries: 100, mailboxTtlMs: 60_000, mailboxMaxPageBytes: 1 << 20, logger: createSilentLogger() };
+    const first = await openStores({ ...base, vapidPublicKey: 'key-of-the-first-node' });
+    await first.close();
+    // The same key again: fine (a restart, or a second node sharing DATA_DIR/vapid.json).
+    await (await openStores({ ...base, vapidPublicKey: 'key-of-the-first-node' })).close();
+    await expect(openStores({ ...base, vapidPublicKey: 'another-key' })).rejects.toBeInstanceOf(VapidKeyError);
   });
 });
