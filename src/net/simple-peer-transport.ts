@@ -9,6 +9,8 @@ import { sdpFingerprint, TransportBase, type ChannelBinding, type SignalableTran
 export interface SimplePeerTransportOptions {
   readonly initiator: boolean;
   readonly iceServers: readonly RTCIceServer[];
+  /** 'relay' gathers only TURN candidates (with no TURN server: no direct path at all). */
+  readonly iceTransportPolicy?: RTCIceTransportPolicy;
   /** Node only: the WebRTC implementation (@roamhq/wrtc). Browsers use their own. */
   readonly wrtc?: unknown;
   readonly onSignal: (signal: unknown) => void;
@@ -32,7 +34,7 @@ export class SimplePeerTransport extends TransportBase implements SignalableTran
     this.peer = new SimplePeer({
       initiator: options.initiator,
       trickle: true,
-      config: { iceServers: [...options.iceServers] },
+      config: { iceServers: [...options.iceServers], ...(options.iceTransportPolicy ? { iceTransportPolicy: options.iceTransportPolicy } : {}) },
       channelConfig: { ordered: true },
       ...(options.wrtc ? { wrtc: options.wrtc as SimplePeer.Options['wrtc'] } : {}),
     });

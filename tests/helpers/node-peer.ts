@@ -39,6 +39,10 @@ export interface NodePeerOptions {
   /** Base of invite links; the server URL by default. */
   readonly appUrl?: string;
   readonly iceServers?: readonly RTCIceServer[];
+  /** False: no direct path can open (relay-only ICE policy and no TURN), as behind symmetric NATs. */
+  readonly direct?: boolean;
+  /** False: the socket asks for no relay address, so links cannot fall back to the relay. */
+  readonly relay?: boolean;
 }
 
 /** One link of the mesh. */
@@ -69,7 +73,7 @@ export class NodePeer {
     this.signaling = new SignalingClient({
       url: options.serverUrl,
       createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
-      relay: true,
+      relay: options.relay ?? true,
     }).start();
     // As in main.ts: the mesh exists before the account; the handshake reads it per connection.
     let client: ParleyClient | null = null;
@@ -78,7 +82,13 @@ export class NodePeer {
       logger: consoleLogger,
       handshake: accountHandshake(() => client?.deviceAccount ?? null, this.verifyKeys),
       createTransport: ({ initiator, onSignal }) => {
-        const transport = new SimplePeerTransport({ initiator, iceServers: options.iceServers ?? [], wrtc, onSignal });
+        const transport = new SimplePeerTransport({
+          initiator,
+          iceServers: options.direct === false ? [] : (options.iceServers ?? []),
+          ...(options.direct === false ? { iceTransportPolicy: 'relay' as const } : {}),
+          wrtc,
+          onSignal,
+        });
         this.transports.push(transport);
         return transport;
       },

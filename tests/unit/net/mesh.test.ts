@@ -309,4 +309,68 @@ describe('mesh lifecycle', () => {
     expect(port.topicCount).toBe(0);
     awareness.destroy();
   });
+
+  it('releases the timers of live links too (linked over the relay, the direct path still trying)', async () => {
+    const hub = new MemorySignalingHub();
+    const net = new MemoryWebRtc();
+    net.blocked = true;
+    const keys = await keysOf();
+    const accounts = [await testAccount('Alice'), await testAccount('Bob')];
+    const docs = [await memberDoc(accounts[0]!), await memberDoc(accounts[1]!)];
+    const awareness = [new Awareness(new Y.Doc()), new Awareness(new Y.Doc())];
+    awareness.forEach((a, i) => a.setLocalState({ device: accounts[i]!.device.id }));
+    // Real timers, counted: every timeout and interval with a delay (the in-memory server's own
+    // deliveries use 0 ms) from now on, until it fires once or is cleared.
+    const live = trackTimers();
+    try {
+      const meshes = accounts.map((account, i) => {
+        const mesh = new Mesh({ signaling: hub.port().connect(), createTransport: net.factory, handshake: accountHandshake(() => account, new VerifyKeyCache()), relay: { fallbackMs: 100 } }).start();
+        mesh.addRoom(keys.topic, keys, docs[i]!.doc, awareness[i]!, docs[i]!.policy);
+        return mesh;
+      });
+      await waitFor(() => meshes.every((m) => m.room(keys.topic)!.connection() === 'relay'), 'both to link over the relay');
+      expect(live.count()).toBeGreaterThan(0);
+      for (const m of meshes) m.destroy();
+      expect(live.count()).toBe(0);
+    } finally {
+      live.restore();
+      for (const a of awareness) a.destroy();
+    }
+  });
 });
+
+/** Counts live timers (delay > 0) created from now on; `restore` puts the globals back. */
+function trackTimers(): { count(): number; restore(): void } {
+  const live = new Set<unknown>();
+  const original = { setTimeout, clearTimeout, setInterval, clearInterval };
+  const g = globalThis as unknown as Record<string, unknown>;
+  g.setTimeout = (fn: (...args: unknown[]) => void, ms?: number, ...rest: unknown[]) => {
+    const handle: unknown = original.setTimeout(
+      (...args: unknown[]) => {
+        live.delete(handle);
+        fn(...args);
+      },
+      ms,
+      ...rest,
+    );
+    if ((ms ?? 0) > 0) live.add(handle);
+    return handle;
+  };
+  g.clearTimeout = (handle: Parameters<typeof clearTimeout>[0]) => {
+    live.delete(handle);
+    original.clearTimeout(handle);
+  };
+  g.setInterval = (fn: (...args: unknown[]) => void, ms?: number, ...rest: unknown[]) => {
+    const handle = original.setInterval(fn, ms, ...rest);
+    live.add(handle);
+    return handle;
+  };
+  g.clearInterval = (handle: Parameters<typeof clearInterval>[0]) => {
+    live.delete(handle);
+    original.clearInterval(handle);
+  };
+  return {
+    count: () => live.size,
+    restore: () => Object.assign(g, original),
+  };
+}
