@@ -6,7 +6,7 @@
  * receiver records the delay. Commands and results travel over the IPC channel.
  */
 import { WebSocket } from 'ws';
-import { topicFor } from '../signaling-clients.js';
+import { closeClients, topicFor } from '../signaling-clients.js';
 import { Histogram } from './histogram.js';
 
 export type WorkerCommand =
@@ -133,20 +133,7 @@ async function run(intervalMs: number, seconds: number): Promise<RunStats> {
 
 async function close(): Promise<void> {
   expectOpen = false;
-  await Promise.all(
-    clients.map(
-      ({ ws }) =>
-        new Promise<void>((resolve) => {
-          if (ws.readyState === WebSocket.CLOSED) return resolve();
-          ws.once('close', () => resolve());
-          ws.close();
-          setTimeout(() => {
-            ws.terminate();
-            resolve();
-          }, 2000).unref();
-        }),
-    ),
-  );
+  await closeClients(clients.map((c) => c.ws));
   clients = [];
 }
 

@@ -47,23 +47,6 @@ async function pair(name: string, aliceOrigin: string, bobOrigin: string): Promi
   return { alice, bob, bobUrl: bob.page.url() };
 }
 
-/** Waits until the app itself counts every one of `texts` as delivered (acknowledged by a mailbox). */
-async function waitAllSent(user: ParleyUser, texts: readonly string[], timeout = 60_000): Promise<void> {
-  await user.page.waitForFunction(
-    (wanted) => {
-      const app = document.querySelector('parley-app') as unknown as {
-        client: { get(id: string): { timeline: { entries: { id: string; text: string }[] }; deliveryState(id: string): string } | undefined };
-      };
-      const id = /^#\/c\/([0-9a-f]+)$/.exec(location.hash)?.[1] ?? '';
-      const session = app.client.get(id);
-      if (!session) return false;
-      return session.timeline.entries.filter((e) => wanted.includes(e.text) && session.deliveryState(e.id) === 'sent').length === wanted.length;
-    },
-    texts,
-    { timeout },
-  );
-}
-
 async function reopen(user: ParleyUser, url: string): Promise<void> {
   user.page = await user.context.newPage();
   await user.open(url);
@@ -95,7 +78,7 @@ describe('two nodes, one PostgreSQL, one Redis', () => {
     await bob.page.close();
     const texts = Array.from({ length: 5 }, (_, i) => `through node 1, ${i + 1}`);
     for (const text of texts) await alice.send(text);
-    await waitAllSent(alice, texts);
+    await alice.waitForDelivered(texts, 60_000);
     await alice.close();
 
     await reopen(bob, bobUrl);
@@ -125,11 +108,11 @@ describe('two nodes, one PostgreSQL, one Redis', () => {
         await alice.send(text);
         if (i === 3) {
           // Let the first sends be acknowledged by node 1, then kill it while Alice goes on.
-          await waitAllSent(alice, texts.slice(0, 4));
+          await alice.waitForDelivered(texts.slice(0, 4), 60_000);
           await node1.kill9();
         }
       }
-      await waitAllSent(alice, texts, 90_000);
+      await alice.waitForDelivered(texts, 90_000);
       expect(acknowledged).toBeGreaterThanOrEqual(2);
       // Alice's page now talks to node 2 through her balancer.
       expect(lbAlice.routed.get(node2.port) ?? 0).toBeGreaterThan(0);
@@ -203,7 +186,7 @@ describe('two nodes, one PostgreSQL, one Redis', () => {
     await waitUntil(async () => (await post(node2.url, 'after')).status === 201, 'appends to work again', 20_000);
     const page = (await (await fetch(box.url(node1.url), { headers: { Authorization: `Bearer ${box.token}` } })).json()) as { entries: { data: string }[] };
     expect(page.entries.map((e) => Buffer.from(e.data, 'base64url').toString())).toEqual(['before', 'after']);
-    await waitAllSent(alice, ['written while the database is down']);
+    await alice.waitForDelivered(['written while the database is down'], 60_000);
     await Promise.all([alice.close(), bob.close()]);
   });
 });

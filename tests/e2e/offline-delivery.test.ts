@@ -58,20 +58,7 @@ async function sendWhileAway(alice: ParleyUser, texts: string[]): Promise<void> 
     allTexts.push(text);
   }
   await alice.messageRow(texts.at(-1)!).locator('[data-status="sent"]').waitFor({ timeout: 20_000 });
-  await alice.page.waitForFunction(
-    (wanted) => {
-      const app = document.querySelector('parley-app') as unknown as {
-        client: { get(id: string): { timeline: { entries: { id: string; text: string }[] }; deliveryState(id: string): string } | undefined };
-      };
-      const id = /^#\/c\/([0-9a-f]+)$/.exec(location.hash)?.[1] ?? '';
-      const session = app.client.get(id);
-      if (!session) return false;
-      const sent = session.timeline.entries.filter((e) => wanted.includes(e.text) && session.deliveryState(e.id) === 'sent');
-      return sent.length === wanted.length;
-    },
-    texts,
-    { timeout: 20_000 },
-  );
+  await alice.waitForDelivered(texts);
 }
 
 async function reopen(user: ParleyUser, url: string): Promise<void> {

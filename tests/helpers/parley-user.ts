@@ -128,6 +128,27 @@ export class ParleyUser {
     await this.messageRow(text).waitFor({ timeout });
   }
 
+  /**
+   * Waits until the app counts every one of `texts` in the open conversation as delivered
+   * (acknowledged by every member or by the mailbox). Asks the app rather than the DOM: the
+   * message list is virtualized, so rows scrolled away are not rendered.
+   */
+  async waitForDelivered(texts: readonly string[], timeout = 20_000): Promise<void> {
+    await this.page.waitForFunction(
+      (wanted) => {
+        const app = document.querySelector('parley-app') as unknown as {
+          client: { get(id: string): { timeline: { entries: { id: string; text: string }[] }; deliveryState(id: string): string } | undefined };
+        };
+        const id = /^#\/c\/([0-9a-f]+)$/.exec(location.hash)?.[1] ?? '';
+        const session = app.client.get(id);
+        if (!session) return false;
+        return session.timeline.entries.filter((e) => wanted.includes(e.text) && session.deliveryState(e.id) === 'sent').length === wanted.length;
+      },
+      texts,
+      { timeout },
+    );
+  }
+
   async waitForPeers(count: number, timeout = 30_000): Promise<void> {
     const people = `${count} ${count === 1 ? 'person' : 'people'}`;
     await this.page.getByRole('status').filter({ hasText: new RegExp(`^(Direct|Via relay) · ${people}$`) }).waitFor({ timeout });
