@@ -73,7 +73,10 @@ async function evidence(lab: NetworkLab, users: readonly ParleyUser[], services:
       parts.push(`## ${what}: unavailable (${error instanceof Error ? error.message : String(error)})`);
     }
   };
-  for (const user of users) await attempt(`${user.name}'s peer connections`, async () => JSON.stringify(await peerConnections(user.page), null, 1));
+  for (const user of users) {
+    await attempt(`${user.name}'s connection status`, async () => `${await user.status.textContent({ timeout: 1000 })} (data-connection=${await user.connection()})`);
+    await attempt(`${user.name}'s peer connections`, async () => JSON.stringify(await peerConnections(user.page), null, 1));
+  }
   for (const home of lab.homes) await attempt(`router ${home.router}`, () => lab.routerCounters(home));
   await attempt('UDP sockets on the server host', () => NetworkLab.sockets(SERVER_NS));
   for (const [i, service] of services.entries()) await attempt(`service ${i} output (last 3000 chars)`, async () => service.output().slice(-3000));

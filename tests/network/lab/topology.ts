@@ -148,7 +148,7 @@ export class NetworkLab {
   /** Packet counters of a router's rules, for diagnosing a failed case. */
   async routerCounters(home: Home): Promise<string> {
     const tables = await Promise.all(['mangle', 'nat', 'filter'].map((t) => iptables(home.router, '-t', t, '-L', '-v', '-n').then((out) => `# ${t}\n${out}`)));
-    return `## ${home.router}\n${tables.join('')}`;
+    return tables.join('');
   }
 
   /** UDP sockets in a namespace with their processes (`ss -uanp`, from iproute2). */
