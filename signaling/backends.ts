@@ -26,8 +26,8 @@ import { RedisFanout } from './redis.js';
 import { createPostgresDeviceStore } from './signal/device-postgres.js';
 import { createSqliteDeviceStore } from './signal/device-sqlite.js';
 import type { DeviceStore } from './signal/device-store.js';
-import { MemoryTopicBus, type TopicBus } from './signal/topic-bus.js';
-import { RedisTopicBus } from './signal/topic-bus-redis.js';
+import { MemorySignalBus, type SignalBus } from './signal/bus.js';
+import { RedisSignalBus } from './signal/bus-redis.js';
 
 /** The durable stores, all on one database. */
 export interface ServerStores {
@@ -89,7 +89,7 @@ export async function openStores(settings: StoreSettings): Promise<ServerStores>
 
 /** How this node reaches the others: nothing (one node) or Redis. */
 export interface ServerLinks {
-  readonly bus: TopicBus;
+  readonly bus: SignalBus;
   readonly directory: PresenceDirectory;
   /** The Redis fan-out other buses use, or null on one node. */
   readonly fanout: RedisFanout | null;
@@ -105,14 +105,14 @@ export interface LinkSettings extends Pick<ClusterConfig, 'redisUrl' | 'nodeId'>
 export async function openLinks({ redisUrl, nodeId, logger, onReaped }: LinkSettings): Promise<ServerLinks> {
   if (redisUrl === null) {
     const directory = new MemoryPresenceDirectory();
-    return { bus: new MemoryTopicBus(), directory, fanout: null, close: () => directory.close() };
+    return { bus: new MemorySignalBus(), directory, fanout: null, close: () => directory.close() };
   }
   const fanout = new RedisFanout(redisUrl, nodeId, logger);
   await fanout.start();
   const directory = new RedisPresenceDirectory({ fanout, logger, onReaped });
   await directory.start();
   return {
-    bus: new RedisTopicBus(fanout),
+    bus: new RedisSignalBus(fanout),
     directory,
     fanout,
     async close() {

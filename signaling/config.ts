@@ -5,11 +5,12 @@
  */
 import { hostname } from 'node:os';
 import { MailboxLimits } from '../src/core/wire/mailbox.js';
-import { MAX_PRESENCE_IDS, SignalingLimits } from '../src/core/wire/signaling.js';
+import { MAX_PRESENCE_IDS, RELAY_HEADER_BYTES, SignalingLimits } from '../src/core/wire/signaling.js';
 import { ConfigError } from './errors.js';
 import { normalizeHost } from './http/host.js';
 import { parseIceServers, validateIceServers, type IceServer } from './http/ice-servers.js';
 import { createStreamLogger, type Logger } from './logger.js';
+import type { RelayLimits } from './relay/relay-hub.js';
 import type { StunLimits } from './stun/responder.js';
 
 /** Limits and timings of the WebSocket signaling endpoint. */
@@ -132,7 +133,7 @@ export interface ClusterConfig {
   readonly nodeId: string;
 }
 
-export interface ParleyServerConfig extends SignalConfig, MailboxConfig, PushConfig, NetworkConfig, ClusterConfig {
+export interface ParleyServerConfig extends SignalConfig, MailboxConfig, PushConfig, NetworkConfig, RelayLimits, ClusterConfig {
   /** TCP port; 0 lets the OS pick a free one (read it back from `ParleyServer.port`). */
   readonly port: number;
   /** Bind address; `undefined` binds every interface (`::` with IPv6, else `0.0.0.0`), as Node does. */
@@ -187,6 +188,16 @@ export function defaultConfig(): ParleyServerConfig {
     databaseUrl: null,
     redisUrl: null,
     nodeId: defaultNodeId(),
+    // A 16 KiB peer chunk plus the relay link's sealing and the 17-byte header, with room.
+    relayMaxFrameBytes: 20 * 1024,
+    relayBytesPerSecond: 4 * 1024 * 1024,
+    relayBurstBytes: 4 * 1024 * 1024,
+    relayTotalBytesPerSecond: 64 * 1024 * 1024,
+    relayUnknownTargetBurst: 64,
+    relayUnknownTargetsPerSecond: 8,
+    // 16 relayed links at a full 256 KiB credit window each.
+    relayMaxBufferedBytes: 4 * 1024 * 1024,
+    relayMaxQueuedBytes: 64 * 1024 * 1024,
     maxFrameBytes: SignalingLimits.maxFrameBytes,
     maxTopicsPerSocket: SignalingLimits.maxTopicsPerSocket,
     rateBurst: SignalingLimits.rateBurst,
@@ -231,6 +242,8 @@ export function resolveConfig(init: ParleyServerInit = {}): ParleyServerConfig {
     'presenceIdBurst', 'presenceIdsPerSecond', 'maxPresenceEntries', 'presenceFlushMs',
     'mailboxTtlMs', 'mailboxPurgeIntervalMs', 'pushRetryBaseMs', 'pushRetryMaxDelayMs', 'pushTimeoutMs',
     'stunExcessBurstBytes', 'stunExcessBytesPerSecond', 'stunTotalExcessBytesPerSecond', 'stunMaxTrackedAddresses',
+    'relayBytesPerSecond', 'relayBurstBytes', 'relayTotalBytesPerSecond', 'relayUnknownTargetBurst', 'relayUnknownTargetsPerSecond',
+    'relayMaxBufferedBytes', 'relayMaxQueuedBytes',
   ];
   for (const key of positive) {
     const v = config[key];
@@ -261,6 +274,13 @@ export function resolveConfig(init: ParleyServerInit = {}): ParleyServerConfig {
     if (publicHost === undefined) throw new ConfigError('PUBLIC_HOST must be a host name, an IPv4 address or an IPv6 address, without scheme or port');
   }
   validateTurn(config);
+  if (!Number.isSafeInteger(config.relayMaxFrameBytes) || config.relayMaxFrameBytes < RELAY_HEADER_BYTES + 1 || config.relayMaxFrameBytes > MAX_RELAY_FRAME_BYTES) {
+    throw new ConfigError(`relayMaxFrameBytes must be an integer from ${RELAY_HEADER_BYTES + 1} to ${MAX_RELAY_FRAME_BYTES}`);
+  }
+  // A burst smaller than one frame could never pass a full-size frame.
+  if (config.relayBurstBytes < config.relayMaxFrameBytes || config.relayTotalBytesPerSecond < config.relayMaxFrameBytes) {
+    throw new ConfigError('the relay byte rates must be at least one frame (relayMaxFrameBytes)');
+  }
   return {
     ...config,
     publicHost,
@@ -269,6 +289,9 @@ export function resolveConfig(init: ParleyServerInit = {}): ParleyServerConfig {
     pushEndpointHosts,
   };
 }
+
+/** `ws` holds a whole frame in memory before we see it; relay frames never need more. */
+const MAX_RELAY_FRAME_BYTES = 1024 * 1024;
 
 /** A TURN URL of RFC 7065: `turn:` or `turns:`, a host, optional port and transport. */
 const TURN_URL = /^turns?:[^\s,?#/]+(\?transport=(udp|tcp))?$/i;
@@ -356,6 +379,12 @@ function boolFromEnv(env: Env, name: string): boolean | undefined {
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
+/** `RELAY_BYTES_PER_SECOND` sets the per-socket rate and burst (one second's worth); the total is its own. */
+function relayRatesFromEnv(env: Env): Pick<ParleyServerInit, 'relayBytesPerSecond' | 'relayBurstBytes' | 'relayTotalBytesPerSecond'> {
+  const perSocket = intFromEnv(env, 'RELAY_BYTES_PER_SECOND');
+  return { relayBytesPerSecond: perSocket, relayBurstBytes: perSocket, relayTotalBytesPerSecond: intFromEnv(env, 'RELAY_TOTAL_BYTES_PER_SECOND') };
+}
+
 /** `STUN_PORT`: unset keeps the default, 0 turns STUN off. */
 function stunPortFromEnv(env: Env): number | null | undefined {
   const port = intFromEnv(env, 'STUN_PORT');
@@ -390,6 +419,8 @@ export function configFromEnv(env: Env): ParleyServerInit {
       .filter((u) => u !== ''),
     turnSecret: nonEmpty(env.TURN_SECRET),
     turnTtlSeconds: intFromEnv(env, 'TURN_TTL_SECONDS'),
+    relayMaxFrameBytes: intFromEnv(env, 'RELAY_MAX_FRAME_BYTES'),
+    ...relayRatesFromEnv(env),
     mailboxTtlMs: intFromEnv(env, 'MAILBOX_TTL_MS'),
     mailboxPurgeIntervalMs: intFromEnv(env, 'MAILBOX_PURGE_INTERVAL_MS'),
     maxEntryBytes: intFromEnv(env, 'MAILBOX_MAX_ENTRY_BYTES'),

@@ -77,7 +77,10 @@ export class DeliveryMetrics {
   }
 }
 
-/** Counters of the parts that help peers reach each other: STUN (and the relay). */
+/** Why the relay closed a socket: a fixed set, so metric series stay bounded. */
+export type RelayCloseReason = 'unbound' | 'frame-too-big' | 'malformed' | 'rate' | 'node-capacity' | 'unknown-target' | 'slow-consumer';
+
+/** Counters of the parts that help peers reach each other: STUN and the relay. */
 export class NetworkMetrics {
   /** STUN Binding requests answered. */
   stunAnswered = 0;
@@ -85,6 +88,22 @@ export class NetworkMetrics {
   stunIgnored = 0;
   /** Binding requests dropped because their source used its reflection budget. */
   stunLimited = 0;
+  /** Relay frames forwarded. */
+  relayFrames = 0;
+  /** Relay bytes forwarded (frames, headers included). */
+  relayBytes = 0;
+  /** Relay frames to an address no socket holds (answered with relay-gone). */
+  relayGone = 0;
+  /** Sockets closed by a relay rule, by reason. */
+  readonly relayCloses = new Map<RelayCloseReason, number>();
+}
+
+/** Live gauges of the relay. */
+export interface RelayStats {
+  /** Sockets holding a relay address. */
+  readonly bound: number;
+  /** Relay bytes queued towards receivers, not yet written. */
+  readonly queuedBytes: number;
 }
 
 /** Live gauges of the offline-delivery parts. */
@@ -107,7 +126,7 @@ export interface MetricsSnapshot {
   readonly signal: SignalMetrics;
   readonly stats: SignalStats;
   readonly delivery?: { readonly metrics: DeliveryMetrics; readonly stats: DeliveryStats };
-  readonly network?: NetworkMetrics;
+  readonly network?: { readonly metrics: NetworkMetrics; readonly relay: RelayStats };
 }
 
 /** Prometheus text exposition format 0.0.4. */
@@ -123,7 +142,7 @@ export function renderPrometheus({ signal: metrics, stats, delivery, network }: 
   const closes = [...metrics.closesByCode].sort(([a], [b]) => a.localeCompare(b)).map(([code, n]) => [`{code="${code}"}`, n] as const);
   metric(lines, 'parley_signal_closes_total', 'counter', 'Closed signaling sockets by close code.', closes);
   if (delivery) renderDelivery(lines, delivery.metrics, delivery.stats);
-  if (network) renderNetwork(lines, network);
+  if (network) renderNetwork(lines, network.metrics, network.relay);
   return `${lines.join('\n')}\n`;
 }
 
@@ -144,8 +163,15 @@ function renderDelivery(lines: string[], m: DeliveryMetrics, s: DeliveryStats): 
   metric(lines, 'parley_presence_reports_total', 'counter', 'presence-state frames sent.', [['', m.presenceReports]]);
 }
 
-function renderNetwork(lines: string[], n: NetworkMetrics): void {
+function renderNetwork(lines: string[], n: NetworkMetrics, relay: RelayStats): void {
   metric(lines, 'parley_stun_answered_total', 'counter', 'STUN Binding requests answered.', [['', n.stunAnswered]]);
   metric(lines, 'parley_stun_ignored_total', 'counter', 'UDP datagrams on the STUN port that were not well-formed Binding requests.', [['', n.stunIgnored]]);
   metric(lines, 'parley_stun_limited_total', 'counter', 'STUN Binding requests dropped by the reflection budget.', [['', n.stunLimited]]);
+  metric(lines, 'parley_relay_bound', 'gauge', 'Sockets holding a relay address.', [['', relay.bound]]);
+  metric(lines, 'parley_relay_queued_bytes', 'gauge', 'Relay bytes queued towards receivers.', [['', relay.queuedBytes]]);
+  metric(lines, 'parley_relay_frames_total', 'counter', 'Relay frames forwarded.', [['', n.relayFrames]]);
+  metric(lines, 'parley_relay_bytes_total', 'counter', 'Relay bytes forwarded.', [['', n.relayBytes]]);
+  metric(lines, 'parley_relay_gone_total', 'counter', 'Relay frames to an address no socket holds.', [['', n.relayGone]]);
+  const closes = [...n.relayCloses].sort(([a], [b]) => a.localeCompare(b)).map(([reason, count]) => [`{reason="${reason}"}`, count] as const);
+  metric(lines, 'parley_relay_closes_total', 'counter', 'Sockets closed by a relay rule, by reason.', closes);
 }

@@ -13,12 +13,13 @@ import { ServerStartError } from './errors.js';
 import { healthRoutes } from './http/health.js';
 import { createRequestListener, respondText, type Route } from './http/router.js';
 import { iceServersFor } from './http/ice-config.js';
-import { DeliveryMetrics, NetworkMetrics, SignalMetrics, type DeliveryStats, type SignalStats } from './metrics.js';
+import { DeliveryMetrics, NetworkMetrics, SignalMetrics, type DeliveryStats, type RelayStats, type SignalStats } from './metrics.js';
 import { startStunResponder, type StunResponder } from './stun/responder.js';
 import { createTurnIssuer } from './turn/credentials.js';
 import { createSignalHub, refuseUpgrade } from './signal/hub.js';
 import { staticFilesRoute } from './http/static-files.js';
 import type { ServerDatabase } from './database.js';
+import { RelayHub } from './relay/relay-hub.js';
 import { openLinks, openStores, type ServerLinks, type ServerStores } from './backends.js';
 import { backendHealth } from './http/backend-health.js';
 import { createRegistrar } from './signal/registrar.js';
@@ -47,6 +48,8 @@ export interface ParleyServer {
   readonly deliveryMetrics: DeliveryMetrics;
   /** Counters of STUN and the relay. */
   readonly networkMetrics: NetworkMetrics;
+  /** Current gauges of the relay. */
+  relayStats(): RelayStats;
   /** The bound UDP port of the STUN responder; null when STUN is off. */
   readonly stunPort: number | null;
   /** Current gauges of the mailbox, push sender and presence. */
@@ -107,6 +110,7 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
     throw err;
   });
   const { bus } = links;
+  const relay = new RelayHub(config, bus, networkMetrics);
   const registrar = createRegistrar(stores.devices);
   const presence = new PresenceRegistry({
     store: stores.presence,
@@ -116,7 +120,7 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
     metrics: deliveryMetrics,
     logger,
   });
-  const hub = createSignalHub({ config, bus, metrics, registrar, presence, ...(init.tap ? { tap: init.tap } : {}) });
+  const hub = createSignalHub({ config, bus, relay, metrics, registrar, presence, ...(init.tap ? { tap: init.tap } : {}) });
 
   const { mailboxes, subscriptions } = stores;
   const health = backendHealth({ stores, links, logger });
@@ -138,6 +142,7 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
     metrics: deliveryMetrics,
     logger,
   });
+  const relayStats = (): RelayStats => ({ bound: relay.boundSockets, queuedBytes: relay.queuedBytes });
   const deliveryStats = (): DeliveryStats => ({ presenceOnline: presence.onlineCount, presenceWatches: presence.watchCount, pushPending: push.pending });
 
   // STUN binds before HTTP listens, so a taken UDP port stops the start with a clear error.
@@ -160,7 +165,7 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
 
   // Order matters: the first route that claims a request wins; static files catch the rest.
   const routes: Route[] = [
-    ...healthRoutes({ stats: () => hub.stats(), metrics, delivery: { metrics: deliveryMetrics, stats: deliveryStats }, network: networkMetrics, backends: health }),
+    ...healthRoutes({ stats: () => hub.stats(), metrics, delivery: { metrics: deliveryMetrics, stats: deliveryStats }, network: { metrics: networkMetrics, relay: relayStats }, backends: health }),
     apiConfigRoute(
       iceServersFor({
         configured: config.iceServers,
@@ -221,6 +226,7 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
     metrics,
     deliveryMetrics,
     networkMetrics,
+    relayStats,
     stunPort: stun?.port ?? null,
     deliveryStats,
     vapidPublicKey: vapid.publicKey,

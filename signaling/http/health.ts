@@ -4,7 +4,7 @@
  */
 import { getRoute, respond, respondJson, type Route } from './router.js';
 import type { BackendHealth } from './backend-health.js';
-import { renderPrometheus, type DeliveryMetrics, type DeliveryStats, type NetworkMetrics, type SignalMetrics, type SignalStats } from '../metrics.js';
+import { renderPrometheus, type DeliveryMetrics, type DeliveryStats, type NetworkMetrics, type RelayStats, type SignalMetrics, type SignalStats } from '../metrics.js';
 
 export interface HealthSources {
   /** Current gauges, read on every request. */
@@ -13,8 +13,8 @@ export interface HealthSources {
   readonly metrics: SignalMetrics;
   /** Mailbox, push and presence counters and gauges, when the server has them. */
   readonly delivery?: { readonly metrics: DeliveryMetrics; readonly stats: () => DeliveryStats };
-  /** STUN and relay counters, when the server has them. */
-  readonly network?: NetworkMetrics;
+  /** STUN and relay counters and relay gauges, when the server has them. */
+  readonly network?: { readonly metrics: NetworkMetrics; readonly relay: () => RelayStats };
   /** Shared backends (PostgreSQL, Redis): `/healthz` is 503 while one is down. */
   readonly backends?: Pick<BackendHealth, 'check' | 'metricLines'>;
 }
@@ -38,7 +38,7 @@ export function healthRoutes({ stats, metrics, delivery, network, backends }: He
           signal: metrics,
           stats: stats(),
           ...(delivery ? { delivery: { metrics: delivery.metrics, stats: delivery.stats() } } : {}),
-          ...(network ? { network } : {}),
+          ...(network ? { network: { metrics: network.metrics, relay: network.relay() } } : {}),
         }) + backendLines(backends),
       );
     }),

@@ -12,13 +12,16 @@ import type { SignalMetrics, SignalStats } from '../metrics.js';
 import { SignalSocket } from './socket.js';
 import type { Registrar } from './registrar.js';
 import type { PresenceRegistry } from '../presence/registry.js';
-import type { TopicBus } from './topic-bus.js';
+import type { RelayHub } from '../relay/relay-hub.js';
+import type { SignalBus } from './bus.js';
 
 export interface SignalHubOptions {
   /** Limits and timings. */
   readonly config: SignalConfig;
-  /** Topic registry shared by all sockets of this hub. */
-  readonly bus: TopicBus;
+  /** Channels shared by all sockets of this hub (topics, relay addresses, mailboxes). */
+  readonly bus: SignalBus;
+  /** The blind relay, when the server runs it. */
+  readonly relay?: RelayHub;
   /** Counters to update. */
   readonly metrics: SignalMetrics;
   /** Device registration, when the server has storage. */
@@ -50,10 +53,11 @@ export function refuseUpgrade(socket: Duplex, status: string): void {
   socket.destroy();
 }
 
-export function createSignalHub({ config, bus, metrics, registrar, presence, tap }: SignalHubOptions): SignalHub {
+export function createSignalHub({ config, bus, relay, metrics, registrar, presence, tap }: SignalHubOptions): SignalHub {
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: config.maxFrameBytes,
+    // Text frames are held to maxFrameBytes by SignalSocket; binary relay frames to theirs.
+    maxPayload: Math.max(config.maxFrameBytes, relay?.limits.relayMaxFrameBytes ?? 0),
     // Compression would let a small frame inflate to a large one and costs CPU per
     // receiver; y-webrtc signaling frames are small JSON anyway.
     perMessageDeflate: false,
@@ -130,6 +134,7 @@ export function createSignalHub({ config, bus, metrics, registrar, presence, tap
       bus,
       metrics,
       limits: config,
+      ...(relay ? { relay } : {}),
       ...(registrar ? { registrar } : {}),
       ...(presence ? { presence } : {}),
       ...(tap ? { tap } : {}),
@@ -152,7 +157,7 @@ export function createSignalHub({ config, bus, metrics, registrar, presence, tap
     },
 
     stats() {
-      return { sockets: sockets.size, topics: bus.topicCount, subscriptions: bus.subscriptionCount };
+      return { sockets: sockets.size, topics: bus.channelCount('topic'), subscriptions: bus.subscriptionCount('topic') };
     },
 
     async close(graceMs) {

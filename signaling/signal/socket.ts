@@ -8,21 +8,25 @@ import { isUtf8 } from 'node:buffer';
 import { WebSocket, type RawData } from 'ws';
 import { CloseCodes, parseClientMessage, SignalingLimits, type ClientMessage } from '../../src/core/wire/signaling.js';
 import type { SignalConfig } from '../config.js';
-import type { SignalMetrics } from '../metrics.js';
+import type { RelayCloseReason, SignalMetrics } from '../metrics.js';
 import { TokenBucket } from '../rate-limit.js';
+import { RelayEndpoint, type RelayOwner } from '../relay/relay-endpoint.js';
+import type { RelayHub } from '../relay/relay-hub.js';
 import type { Registrar } from './registrar.js';
 import type { PresenceSocket, PresenceRegistry } from '../presence/registry.js';
-import type { TopicBus, TopicSubscriber } from './topic-bus.js';
+import type { BusSubscriber, SignalBus } from './bus.js';
 
 /** Limits one socket needs from the server configuration. */
 export type SignalSocketLimits = Pick<
   SignalConfig,
-  'maxTopicsPerSocket' | 'rateBurst' | 'ratePerSecond' | 'maxBufferedBytes' | 'closeGraceMs' | 'presenceIdBurst' | 'presenceIdsPerSecond'
+  'maxFrameBytes' | 'maxTopicsPerSocket' | 'rateBurst' | 'ratePerSecond' | 'maxBufferedBytes' | 'closeGraceMs' | 'presenceIdBurst' | 'presenceIdsPerSecond'
 >;
 
 export interface SignalSocketOptions {
   /** Where subscriptions live and publishes go. */
-  readonly bus: TopicBus;
+  readonly bus: SignalBus;
+  /** The blind relay; absent in servers without it (then binary frames are refused). */
+  readonly relay?: RelayHub;
   /** Counters to update. */
   readonly metrics: SignalMetrics;
   /** Per-socket caps. */
@@ -72,8 +76,9 @@ function rejectionCode(text: string): number {
   return CloseCodes.malformed;
 }
 
-export class SignalSocket implements TopicSubscriber, PresenceSocket {
+export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
   private readonly topics = new Set<string>();
+  private readonly relay: RelayEndpoint | null;
   private readonly bucket: TokenBucket;
   /**
    * Charged one token per presence id newly held or watched. Re-sending the same set is
@@ -99,6 +104,7 @@ export class SignalSocket implements TopicSubscriber, PresenceSocket {
   ) {
     this.bucket = new TokenBucket(opts.limits.rateBurst, opts.limits.ratePerSecond);
     this.presenceBucket = new TokenBucket(opts.limits.presenceIdBurst, opts.limits.presenceIdsPerSecond);
+    this.relay = opts.relay ? new RelayEndpoint(opts.relay, this) : null;
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('pong', () => {
       this.alive = true;
@@ -112,19 +118,44 @@ export class SignalSocket implements TopicSubscriber, PresenceSocket {
     return this.topics.size;
   }
 
-  /** Sends a relayed frame unless this receiver is too far behind (then drops it). */
-  deliver(frame: Buffer): boolean {
+  /**
+   * Sends a frame from the bus unless this receiver is too far behind (then drops the
+   * receiver). Text and relay frames are judged apart: relay bytes queued here have their
+   * own allowance (`RelayEndpoint.admit`), so a client with several relayed peers is not
+   * mistaken for a stalled one, and signaling keeps its own allowance on top.
+   */
+  deliver(frame: Buffer, binary = false): boolean {
     if (this.closing || this.ws.readyState !== WebSocket.OPEN) return false;
-    // `bufferedAmount` counts bytes queued in `ws` and in the kernel-side socket buffer
-    // of Node. Past the cap the receiver cannot keep up; buffering more would let one
-    // stalled client hold unbounded server memory.
-    if (this.ws.bufferedAmount > this.opts.limits.maxBufferedBytes) {
+    if (binary) {
+      if (this.relay === null) return false;
+      if (!this.relay.admit()) {
+        this.opts.relay?.recordClose('slow-consumer');
+        this.close(CloseCodes.policyViolation, 'slow consumer (relay)');
+        return false;
+      }
+      this.ws.send(frame, { binary: true }, this.relay.track(frame.length));
+      return true;
+    }
+    // `bufferedAmount` counts bytes queued in `ws` and in Node's socket stream. Past the
+    // cap the receiver cannot keep up; buffering more would let one stalled client hold
+    // unbounded server memory.
+    if (this.ws.bufferedAmount - (this.relay?.queuedBytes ?? 0) > this.opts.limits.maxBufferedBytes) {
       this.close(CloseCodes.policyViolation, 'slow consumer');
       return false;
     }
     // A text frame from shared bytes: `ws` does not copy or mask them on the server side.
     this.ws.send(frame, { binary: false });
     return true;
+  }
+
+  /** RelayOwner: a server text frame for this socket. */
+  sendText(frame: Buffer): void {
+    this.deliver(frame, false);
+  }
+
+  /** RelayOwner: a relay rule was broken by this socket. */
+  closeForRelay(_reason: RelayCloseReason, code: number, text: string): void {
+    this.close(code, text);
   }
 
   /**
@@ -166,9 +197,16 @@ export class SignalSocket implements TopicSubscriber, PresenceSocket {
 
   private onMessage(data: RawData, isBinary: boolean): void {
     if (this.closing) return;
+    // Relay frames are charged by bytes against the relay's own caps, not by count here:
+    // a relayed transfer sends hundreds of 16 KiB chunks a second.
+    if (isBinary) {
+      if (this.relay === null) return this.close(CloseCodes.unsupportedData, 'binary frames are not supported');
+      return this.relay.receive(toBuffer(data));
+    }
     if (!this.bucket.take()) return this.close(CloseCodes.rateLimited, 'rate limit exceeded');
-    if (isBinary) return this.close(CloseCodes.unsupportedData, 'binary frames are not supported');
     const bytes = toBuffer(data);
+    // `ws` accepts frames up to the larger relay cap; text frames keep their own.
+    if (bytes.length > this.opts.limits.maxFrameBytes) return this.close(CloseCodes.tooBig, 'text frame too large');
     // `ws` runs with skipUTF8Validation so this check can close with a reason string.
     if (!isUtf8(bytes)) return this.close(CloseCodes.invalidPayload, 'invalid UTF-8');
     const text = bytes.toString('utf8');
@@ -187,13 +225,13 @@ export class SignalSocket implements TopicSubscriber, PresenceSocket {
         }
         for (const topic of fresh) {
           this.topics.add(topic);
-          this.opts.bus.subscribe(topic, this);
+          this.opts.bus.subscribe('topic', topic, this);
         }
         return;
       }
       case 'unsubscribe':
         for (const topic of msg.topics) {
-          if (this.topics.delete(topic)) this.opts.bus.unsubscribe(topic, this);
+          if (this.topics.delete(topic)) this.opts.bus.unsubscribe('topic', topic, this);
         }
         return;
       case 'publish':
@@ -224,6 +262,13 @@ export class SignalSocket implements TopicSubscriber, PresenceSocket {
         }
         return;
       }
+      case 'relay-bind':
+        if (this.relay === null) return this.close(CloseCodes.malformed, 'the relay is not available');
+        this.relay.bind();
+        return;
+      case 'mailbox-watch':
+      case 'mailbox-unwatch':
+        return;
       case 'register': {
         const nonce = this.nonce;
         this.nonce = null;
@@ -264,8 +309,10 @@ export class SignalSocket implements TopicSubscriber, PresenceSocket {
   }
 
   private detach(): void {
-    for (const topic of this.topics) this.opts.bus.unsubscribe(topic, this);
+    for (const topic of this.topics) this.opts.bus.unsubscribe('topic', topic, this);
     this.topics.clear();
+    // Frames to this socket's address now get relay-gone rather than queue behind a close.
+    this.relay?.release();
     // Idempotent: the ids this socket held go offline (watchers are told) at once, not
     // when a stalled peer finally completes the close handshake.
     this.opts.presence?.release(this);

@@ -22,14 +22,22 @@ interface Waiter {
 export class SignalClient {
   /** Frames received and not yet taken by {@link next}. */
   readonly queue: Frame[] = [];
+  /** Binary (relay) frames received, in order. */
+  readonly binary: Buffer[] = [];
   /** Resolves when the socket closes, with the code and reason the client saw. */
   readonly closed: Promise<CloseInfo>;
   private readonly waiters: Waiter[] = [];
+  private binaryListeners: (() => void)[] = [];
 
   private constructor(readonly ws: WebSocket) {
     ws.on('error', () => {}); // surfaced through `closed`
     ws.on('message', (data, isBinary) => {
-      const frame = JSON.parse(isBinary ? '{}' : String(data)) as Frame;
+      if (isBinary) {
+        this.binary.push(Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer));
+        for (const l of this.binaryListeners.splice(0)) l();
+        return;
+      }
+      const frame = JSON.parse(String(data)) as Frame;
       const i = this.waiters.findIndex((w) => w.match(frame));
       if (i >= 0) this.waiters.splice(i, 1)[0]?.resolve(frame);
       else this.queue.push(frame);
@@ -79,6 +87,22 @@ export class SignalClient {
       };
       this.waiters.push(waiter);
     });
+  }
+
+  /** Resolves once at least `count` binary frames have arrived. */
+  async binaryCount(count: number, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.binary.length < count) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${count} binary frames (have ${this.binary.length})`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.binaryListeners.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
   }
 
   /**

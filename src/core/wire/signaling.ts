@@ -28,6 +28,8 @@ export const CloseCodes = {
   invalidPayload: 1007,
   policyViolation: 1008,
   tooBig: 1009,
+  /** RFC 6455 "Try Again Later": the server is at capacity (the relay's node-wide bandwidth). */
+  tryAgainLater: 1013,
   malformed: 4400,
   /** A registration signature did not verify. */
   unauthorized: 4401,

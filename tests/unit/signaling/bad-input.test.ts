@@ -80,11 +80,11 @@ describe('bad input on /signal closes only the offending socket', () => {
     await expectServerHealthy(s);
   });
 
-  it('binary frame → 1003', async () => {
+  it('binary frame from a socket without a relay address → 1003', async () => {
     const s = await server();
     const bad = await open(s);
     bad.sendRaw(Buffer.from(JSON.stringify({ type: 'ping' })), true);
-    expect(await bad.closed).toEqual({ code: CloseCodes.unsupportedData, reason: 'binary frames are not supported' });
+    expect(await bad.closed).toEqual({ code: CloseCodes.unsupportedData, reason: 'binary frames are relay frames: send relay-bind first' });
     await expectServerHealthy(s);
   });
 
