@@ -10,6 +10,7 @@ import { ConfigError } from './errors.js';
 import { normalizeHost } from './http/host.js';
 import { parseIceServers, validateIceServers, type IceServer } from './http/ice-servers.js';
 import { createStreamLogger, type Logger } from './logger.js';
+import type { MailboxWatchLimits } from './mailbox/notices.js';
 import type { RelayLimits } from './relay/relay-hub.js';
 import type { StunLimits } from './stun/responder.js';
 
@@ -133,7 +134,7 @@ export interface ClusterConfig {
   readonly nodeId: string;
 }
 
-export interface ParleyServerConfig extends SignalConfig, MailboxConfig, PushConfig, NetworkConfig, RelayLimits, ClusterConfig {
+export interface ParleyServerConfig extends SignalConfig, MailboxConfig, MailboxWatchLimits, PushConfig, NetworkConfig, RelayLimits, ClusterConfig {
   /** TCP port; 0 lets the OS pick a free one (read it back from `ParleyServer.port`). */
   readonly port: number;
   /** Bind address; `undefined` binds every interface (`::` with IPv6, else `0.0.0.0`), as Node does. */
@@ -219,6 +220,11 @@ export function defaultConfig(): ParleyServerConfig {
     mailboxTtlMs: MailboxLimits.ttlMs,
     mailboxPurgeIntervalMs: 10 * 60 * 1000,
     mailboxMaxPageBytes: 16 * 1024 * 1024,
+    maxMailboxWatchesPerSocket: 1000,
+    // A device following 1,000 conversations re-watches them all on reconnect.
+    mailboxWatchBurst: 2000,
+    mailboxWatchesPerSecond: 100,
+    maxMailboxWatches: 2_000_000,
     vapidSubject: 'mailto:admin@localhost',
     pushTtlSeconds: 24 * 60 * 60,
     pushAllowLoopbackHttp: false,
@@ -244,6 +250,7 @@ export function resolveConfig(init: ParleyServerInit = {}): ParleyServerConfig {
     'stunExcessBurstBytes', 'stunExcessBytesPerSecond', 'stunTotalExcessBytesPerSecond', 'stunMaxTrackedAddresses',
     'relayBytesPerSecond', 'relayBurstBytes', 'relayTotalBytesPerSecond', 'relayUnknownTargetBurst', 'relayUnknownTargetsPerSecond',
     'relayMaxBufferedBytes', 'relayMaxQueuedBytes',
+    'maxMailboxWatchesPerSocket', 'mailboxWatchBurst', 'mailboxWatchesPerSecond', 'maxMailboxWatches',
   ];
   for (const key of positive) {
     const v = config[key];

@@ -71,6 +71,8 @@ export class DeliveryMetrics {
   pushSubscriptionsRemoved = 0;
   /** `presence-state` frames sent to watchers. */
   presenceReports = 0;
+  /** `mailbox-notice` frames sent to sockets watching a mailbox. */
+  mailboxNotices = 0;
 
   recordMailboxRefusal(status: number): void {
     this.mailboxRefusals.set(status, (this.mailboxRefusals.get(status) ?? 0) + 1);
@@ -114,6 +116,8 @@ export interface DeliveryStats {
   readonly presenceWatches: number;
   /** Deliveries queued, waiting for a retry, or in flight. */
   readonly pushPending: number;
+  /** (mailbox, socket) live-notice watch pairs. */
+  readonly mailboxWatches: number;
 }
 
 function metric(lines: string[], name: string, type: 'gauge' | 'counter', help: string, samples: readonly (readonly [string, number])[]): void {
@@ -151,6 +155,8 @@ function renderDelivery(lines: string[], m: DeliveryMetrics, s: DeliveryStats): 
   metric(lines, 'parley_mailbox_append_bytes_total', 'counter', 'Sealed bytes appended to mailboxes.', [['', m.mailboxAppendBytes]]);
   const refusals = [...m.mailboxRefusals].sort(([a], [b]) => a - b).map(([status, n]) => [`{status="${status}"}`, n] as const);
   metric(lines, 'parley_mailbox_refusals_total', 'counter', 'Mailbox requests refused, by HTTP status.', refusals);
+  metric(lines, 'parley_mailbox_notices_total', 'counter', 'mailbox-notice frames sent to watching sockets.', [['', m.mailboxNotices]]);
+  metric(lines, 'parley_mailbox_watches', 'gauge', 'Mailbox watch pairs across all sockets.', [['', s.mailboxWatches]]);
   metric(lines, 'parley_mailbox_purged_total', 'counter', 'Expired mailbox entries purged.', [['', m.mailboxPurged]]);
   metric(lines, 'parley_push_sent_total', 'counter', 'Pushes accepted by push services.', [['', m.pushesSent]]);
   metric(lines, 'parley_push_failed_total', 'counter', 'Pushes given up.', [['', m.pushesFailed]]);

@@ -24,6 +24,7 @@ import { openLinks, openStores, type ServerLinks, type ServerStores } from './ba
 import { backendHealth } from './http/backend-health.js';
 import { createRegistrar } from './signal/registrar.js';
 import { startMailboxPurge } from './mailbox/purge.js';
+import { MailboxNotices } from './mailbox/notices.js';
 import { mailboxRoute } from './mailbox/route.js';
 import { PresenceRegistry } from './presence/registry.js';
 import { pushRoutes } from './push/route.js';
@@ -120,7 +121,7 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
     metrics: deliveryMetrics,
     logger,
   });
-  const hub = createSignalHub({ config, bus, relay, metrics, registrar, presence, ...(init.tap ? { tap: init.tap } : {}) });
+  const hub = createSignalHub({ config, bus, relay, mailboxWatch: config, metrics, registrar, presence, ...(init.tap ? { tap: init.tap } : {}) });
 
   const { mailboxes, subscriptions } = stores;
   const health = backendHealth({ stores, links, logger });
@@ -143,7 +144,13 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
     logger,
   });
   const relayStats = (): RelayStats => ({ bound: relay.boundSockets, queuedBytes: relay.queuedBytes });
-  const deliveryStats = (): DeliveryStats => ({ presenceOnline: presence.onlineCount, presenceWatches: presence.watchCount, pushPending: push.pending });
+  const notices = new MailboxNotices(bus, deliveryMetrics);
+  const deliveryStats = (): DeliveryStats => ({
+    presenceOnline: presence.onlineCount,
+    presenceWatches: presence.watchCount,
+    pushPending: push.pending,
+    mailboxWatches: notices.watchCount,
+  });
 
   // STUN binds before HTTP listens, so a taken UDP port stops the start with a clear error.
   let stun: StunResponder | null = null;
@@ -178,7 +185,10 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
       store: mailboxes,
       maxEntryBytes: config.maxEntryBytes,
       metrics: deliveryMetrics,
-      onAppended: (mailbox, seq, exclude) => push.notify(mailbox, seq, exclude),
+      onAppended: (mailbox, seq, exclude) => {
+        notices.notify(mailbox, seq);
+        push.notify(mailbox, seq, exclude);
+      },
     }),
     ...pushRoutes({ vapidPublicKey: vapid.publicKey, subscriptions, endpointPolicy: { allowLoopbackHttp: config.pushAllowLoopbackHttp, allowedHosts: config.pushEndpointHosts } }),
     apiNotFoundRoute(),

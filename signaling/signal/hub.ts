@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCodes } from '../../src/core/wire/signaling.js';
 import type { SignalConfig } from '../config.js';
+import type { MailboxWatchLimits } from '../mailbox/notices.js';
 import type { SignalMetrics, SignalStats } from '../metrics.js';
 import { SignalSocket } from './socket.js';
 import type { Registrar } from './registrar.js';
@@ -22,6 +23,8 @@ export interface SignalHubOptions {
   readonly bus: SignalBus;
   /** The blind relay, when the server runs it. */
   readonly relay?: RelayHub;
+  /** Live mailbox notices, when the server has a mailbox. */
+  readonly mailboxWatch?: MailboxWatchLimits;
   /** Counters to update. */
   readonly metrics: SignalMetrics;
   /** Device registration, when the server has storage. */
@@ -53,7 +56,7 @@ export function refuseUpgrade(socket: Duplex, status: string): void {
   socket.destroy();
 }
 
-export function createSignalHub({ config, bus, relay, metrics, registrar, presence, tap }: SignalHubOptions): SignalHub {
+export function createSignalHub({ config, bus, relay, mailboxWatch, metrics, registrar, presence, tap }: SignalHubOptions): SignalHub {
   const wss = new WebSocketServer({
     noServer: true,
     // Text frames are held to maxFrameBytes by SignalSocket; binary relay frames to theirs.
@@ -135,6 +138,7 @@ export function createSignalHub({ config, bus, relay, metrics, registrar, presen
       metrics,
       limits: config,
       ...(relay ? { relay } : {}),
+      ...(mailboxWatch ? { mailboxWatch } : {}),
       ...(registrar ? { registrar } : {}),
       ...(presence ? { presence } : {}),
       ...(tap ? { tap } : {}),

@@ -6,15 +6,17 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { WebSocket, type RawData } from 'ws';
-import { CloseCodes, parseClientMessage, SignalingLimits, type ClientMessage } from '../../src/core/wire/signaling.js';
+import { CloseCodes, parseClientMessage, type ClientMessage } from '../../src/core/wire/signaling.js';
 import type { SignalConfig } from '../config.js';
 import type { RelayCloseReason, SignalMetrics } from '../metrics.js';
 import { TokenBucket } from '../rate-limit.js';
+import { MailboxWatches, type MailboxWatchLimits, type WatchRefusal } from '../mailbox/notices.js';
 import { RelayEndpoint, type RelayOwner } from '../relay/relay-endpoint.js';
 import type { RelayHub } from '../relay/relay-hub.js';
 import type { Registrar } from './registrar.js';
 import type { PresenceSocket, PresenceRegistry } from '../presence/registry.js';
 import type { BusSubscriber, SignalBus } from './bus.js';
+import { MAX_REASON, PONG, PROTOCOL_ERROR, rejectionCode, toBuffer, WS_ERROR_CLOSE_CODES } from './frames.js';
 
 /** Limits one socket needs from the server configuration. */
 export type SignalSocketLimits = Pick<
@@ -27,6 +29,8 @@ export interface SignalSocketOptions {
   readonly bus: SignalBus;
   /** The blind relay; absent in servers without it (then binary frames are refused). */
   readonly relay?: RelayHub;
+  /** Live mailbox notices; absent in servers without a mailbox (then watches are refused). */
+  readonly mailboxWatch?: MailboxWatchLimits;
   /** Counters to update. */
   readonly metrics: SignalMetrics;
   /** Per-socket caps. */
@@ -41,44 +45,10 @@ export interface SignalSocketOptions {
   readonly tap?: (text: string) => void;
 }
 
-/** Close codes `ws` itself sends when its parser rejects a frame (it closes before we see it). */
-const WS_ERROR_CLOSE_CODES: Readonly<Record<string, number>> = {
-  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: CloseCodes.tooBig,
-  WS_ERR_INVALID_UTF8: CloseCodes.invalidPayload,
-};
-
-/** RFC 6455 protocol error; `CloseCodes` has no name for it because only `ws` sends it. */
-const PROTOCOL_ERROR = 1002;
-
-/** The reason field of a close frame holds at most 123 bytes. */
-const MAX_REASON = 120;
-
-const PONG = Buffer.from(JSON.stringify({ type: 'pong' }), 'utf8');
-
-function toBuffer(data: RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-}
-
-/**
- * A frame `parseClientMessage` rejected: is it an oversized topic list (4413) or just
- * malformed (4400)? Re-parsing costs only on the error path, which closes the socket.
- */
-function rejectionCode(text: string): number {
-  try {
-    const msg: unknown = JSON.parse(text);
-    if (typeof msg === 'object' && msg !== null && 'topics' in msg && Array.isArray(msg.topics) && msg.topics.length > SignalingLimits.maxTopicsPerSocket) {
-      return CloseCodes.tooManyTopics;
-    }
-  } catch {
-    // not JSON at all: malformed
-  }
-  return CloseCodes.malformed;
-}
-
 export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
   private readonly topics = new Set<string>();
   private readonly relay: RelayEndpoint | null;
+  private readonly watches: MailboxWatches | null;
   private readonly bucket: TokenBucket;
   /**
    * Charged one token per presence id newly held or watched. Re-sending the same set is
@@ -105,6 +75,7 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
     this.bucket = new TokenBucket(opts.limits.rateBurst, opts.limits.ratePerSecond);
     this.presenceBucket = new TokenBucket(opts.limits.presenceIdBurst, opts.limits.presenceIdsPerSecond);
     this.relay = opts.relay ? new RelayEndpoint(opts.relay, this) : null;
+    this.watches = opts.mailboxWatch ? new MailboxWatches(opts.bus, this, opts.mailboxWatch) : null;
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('pong', () => {
       this.alive = true;
@@ -203,7 +174,6 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
       if (this.relay === null) return this.close(CloseCodes.unsupportedData, 'binary frames are not supported');
       return this.relay.receive(toBuffer(data));
     }
-    if (!this.bucket.take()) return this.close(CloseCodes.rateLimited, 'rate limit exceeded');
     const bytes = toBuffer(data);
     // `ws` accepts frames up to the larger relay cap; text frames keep their own.
     if (bytes.length > this.opts.limits.maxFrameBytes) return this.close(CloseCodes.tooBig, 'text frame too large');
@@ -213,6 +183,9 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
     this.opts.tap?.(text);
     const parsed = parseClientMessage(text);
     if (!parsed.ok) return this.close(rejectionCode(text), parsed.error);
+    // Mailbox watches have their own bucket: one message per mailbox is the protocol.
+    const watch = parsed.value.type === 'mailbox-watch' || parsed.value.type === 'mailbox-unwatch';
+    if (!watch && !this.bucket.take()) return this.close(CloseCodes.rateLimited, 'rate limit exceeded');
     this.handle(parsed.value);
   }
 
@@ -267,8 +240,12 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
         this.relay.bind();
         return;
       case 'mailbox-watch':
-      case 'mailbox-unwatch':
+      case 'mailbox-unwatch': {
+        if (this.watches === null) return this.close(CloseCodes.malformed, 'mailbox notices are not available');
+        const refusal: WatchRefusal | null = msg.type === 'mailbox-watch' ? this.watches.watch(msg.id, msg.token) : this.watches.unwatch(msg.id);
+        if (refusal) this.close(refusal.code, refusal.reason);
         return;
+      }
       case 'register': {
         const nonce = this.nonce;
         this.nonce = null;
@@ -313,6 +290,7 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
     this.topics.clear();
     // Frames to this socket's address now get relay-gone rather than queue behind a close.
     this.relay?.release();
+    this.watches?.release();
     // Idempotent: the ids this socket held go offline (watchers are told) at once, not
     // when a stalled peer finally completes the close handshake.
     this.opts.presence?.release(this);
