@@ -15,6 +15,8 @@ import { IdbMailboxStateStore } from './store/mailbox-state.js';
 import { IdbSettingsStore } from './store/settings-store.js';
 import { PwaController } from './pwa/pwa-controller.js';
 import { IdbDocStore } from './store/doc-store.js';
+import { IdbDraftStore } from './store/draft-store.js';
+import { Drafts } from './client/drafts.js';
 import type { Logger } from './core/logger.js';
 import './ui/app-shell.js';
 
@@ -112,6 +114,7 @@ async function boot(): Promise<void> {
       void pwa.refreshSubscription();
     }
   });
+  app.drafts = new Drafts(new IdbDraftStore(db), consoleLogger);
   app.client = client;
   app.pwa = pwa;
   await client.start();

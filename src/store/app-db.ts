@@ -1,13 +1,14 @@
 /**
- * The `parley` IndexedDB database: account (keys and profile), conversation index, outbox. Documents live
+ * The `parley` IndexedDB database: account (keys and profile), conversation index, outbox, drafts. Documents live
  * in their own databases (one per conversation, managed by y-indexeddb).
  */
 import type { EventId, Topic } from '../core/ids.js';
 import { committed, openDatabase, request } from './idb.js';
+import { DRAFTS_STORE } from './draft-store.js';
 import { MAILBOX_STORE } from './mailbox-state.js';
 import type { Account, AccountStore, ConversationRecord, ConversationStore, OutboxEntry, OutboxStore } from './types.js';
 
-const VERSION = 3;
+const VERSION = 4;
 const ACCOUNT = 'account';
 const CONVERSATIONS = 'conversations';
 const OUTBOX = 'outbox';
@@ -34,6 +35,7 @@ export function openAppDatabase(name = 'parley', factory?: IDBFactory): Promise<
         db.createObjectStore(MAILBOX_STORE, { keyPath: 'id' });
         db.createObjectStore(SETTINGS);
       }
+      if (oldVersion < 4) db.createObjectStore(DRAFTS_STORE);
     },
     factory,
   );

@@ -9,6 +9,7 @@
 import { ContextProvider } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import { keyed } from 'lit/directives/keyed.js';
+import type { Drafts } from '../client/drafts.js';
 import type { ParleyClient } from '../client/parley-client.js';
 import { isContactFragment } from '../core/identity/contact-link.js';
 import { isDeviceLinkFragment } from '../core/identity/device-link.js';
@@ -45,6 +46,7 @@ export class ParleyApp extends LitElement {
   static override properties = {
     client: { attribute: false },
     pwa: { attribute: false },
+    drafts: { attribute: false },
     route: { state: true },
     error: { state: true },
     ready: { state: true },
@@ -52,6 +54,8 @@ export class ParleyApp extends LitElement {
   declare client: ParleyClient | undefined;
   /** PWA services; set by the composition root where the platform has them. */
   declare pwa: PwaController | undefined;
+  /** Drafts of unsent messages on this device; set by the composition root. */
+  declare drafts: Drafts | undefined;
   declare route: string;
   /** A failure the client reported, shown in the banner until dismissed or the view changes. */
   declare error: unknown;
@@ -70,6 +74,7 @@ export class ParleyApp extends LitElement {
     super();
     this.client = undefined;
     this.pwa = undefined;
+    this.drafts = undefined;
     this.route = location.hash;
     this.error = null;
     this.ready = false;
@@ -164,12 +169,14 @@ export class ParleyApp extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     window.addEventListener('hashchange', this.onHashChange);
+    window.addEventListener('pagehide', this.onPageHide);
     document.addEventListener('visibilitychange', this.onVisibility);
     this.onHashChange();
   }
 
   override disconnectedCallback(): void {
     window.removeEventListener('hashchange', this.onHashChange);
+    window.removeEventListener('pagehide', this.onPageHide);
     document.removeEventListener('visibilitychange', this.onVisibility);
     super.disconnectedCallback();
   }
@@ -208,7 +215,11 @@ export class ParleyApp extends LitElement {
     this.client.viewing(topic && !document.hidden ? topic : null);
   }
 
+  private readonly onPageHide = (): void => void this.drafts?.flush();
+
   private readonly onVisibility = (): void => {
+    // Hidden pages may be discarded without warning: write drafts now.
+    if (document.hidden) void this.drafts?.flush();
     this.noteViewing();
     this.requestUpdate();
   };
@@ -238,7 +249,7 @@ export class ParleyApp extends LitElement {
     let main;
     // One element per conversation: scroll position, drafts in progress and menus never
     // carry over into the next conversation.
-    if (session) main = keyed(session.id, html`<parley-conversation .session=${session} .readUpTo=${this.readMark?.topic === session.id ? this.readMark.upTo : 0}></parley-conversation>`);
+    if (session) main = keyed(session.id, html`<parley-conversation .session=${session} .readUpTo=${this.readMark?.topic === session.id ? this.readMark.upTo : 0} .drafts=${this.drafts}></parley-conversation>`);
     else if (route.view === 'contacts') main = html`<parley-contacts></parley-contacts>`;
     else if (route.view === 'contact') main = html`<parley-contact .identity=${route.identity}></parley-contact>`;
     else if (route.view === 'devices') main = html`<parley-devices></parley-devices>`;

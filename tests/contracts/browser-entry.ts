@@ -5,6 +5,7 @@
  */
 import { IdbAccountStore, IdbConversationStore, IdbOutboxStore, openAppDatabase } from '../../src/store/app-db.js';
 import { IdbDocStore } from '../../src/store/doc-store.js';
+import { IdbDraftStore } from '../../src/store/draft-store.js';
 import { IdbMailboxStateStore } from '../../src/store/mailbox-state.js';
 import { IdbSettingsStore } from '../../src/store/settings-store.js';
 import { docLayoutCases } from './doc-layout.js';
@@ -37,6 +38,7 @@ export async function runStoreContract(): Promise<CaseResult[]> {
         docs: new IdbDocStore(),
         mailboxState: new IdbMailboxStateStore(db),
         settings: new IdbSettingsStore(db),
+        drafts: new IdbDraftStore(db),
       };
       results.push(await attempt(c.name, () => c.run(stores)));
     } finally {

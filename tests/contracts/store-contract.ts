@@ -3,13 +3,14 @@
  * suite per seam). Plain async functions with their own assertions and no test-runner
  * imports, so the same cases run in Node against the in-memory stores and in Chromium against
  * IndexedDB. Every store seam of `src/store` is covered: account, conversations, outbox,
- * documents, mailbox progress and device settings.
+ * documents, mailbox progress, device settings and drafts.
  */
 import * as Y from 'yjs';
 import type { UnsignedEvent } from '../../src/core/events.js';
 import type { DeviceId, EventId, Topic } from '../../src/core/ids.js';
 import { createAccount } from '../../src/client/account.js';
 import type { MailboxStateStore } from '../../src/store/mailbox-state.js';
+import type { DraftStore } from '../../src/store/draft-store.js';
 import type { SettingsStore } from '../../src/store/settings-store.js';
 import type { AccountStore, ConversationStore, DocStore, OutboxEntry, OutboxStore } from '../../src/store/types.js';
 
@@ -20,6 +21,7 @@ export interface Stores {
   readonly docs: DocStore;
   readonly mailboxState: MailboxStateStore;
   readonly settings: SettingsStore;
+  readonly drafts: DraftStore;
 }
 
 export interface ContractCase {
@@ -42,6 +44,20 @@ const entry = (n: number, conversation: Topic = T1): OutboxEntry => {
 };
 
 export const storeContractCases: ContractCase[] = [
+  {
+    name: 'drafts: one per conversation with its reply target; an empty draft is removed',
+    async run({ drafts }) {
+      check((await drafts.get(T1)) === null, 'no draft at first');
+      await drafts.put(T1, { text: 'half a thought', replyTo: 'deviceAAAAAA.event001' as EventId });
+      await drafts.put(T2, { text: 'elsewhere' });
+      const got = await drafts.get(T1);
+      check(got?.text === 'half a thought' && got.replyTo === 'deviceAAAAAA.event001', 'draft read back with its reply target');
+      check((await drafts.get(T2))?.text === 'elsewhere', 'drafts are per conversation');
+      await drafts.put(T1, { text: '' });
+      check((await drafts.get(T1)) === null, 'an empty draft is removed');
+      check((await drafts.get(T2))?.text === 'elsewhere', 'removing one draft keeps the others');
+    },
+  },
   {
     name: 'account: absent until put, then read back with its private keys still usable',
     async run({ accounts }) {

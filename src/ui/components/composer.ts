@@ -1,26 +1,60 @@
 /**
  * `<parley-composer>`: the message box. Enter sends, Shift+Enter adds a line.
  *
- * Events:
- * - `parley-send` (detail: { text }) when the user sends; the owner calls `clear()`.
- *   A send that later fails to save stays in the log marked "Not saved", so the text is
- *   never silently gone.
- * - `parley-typing` on input, for typing indicators.
+ * Text is never thrown away: over the length limit it stays in the box with a counter and
+ * a clear error, and the owner puts text back (`restore`) when a send fails. The owner keeps
+ * drafts per conversation from `parley-draft`.
+ *
+ * Events (all bubble and are composed):
+ * - `parley-send` (detail: { text }) when the user sends; the owner calls `clear()`;
+ * - `parley-draft` (detail: { text }) whenever the text changes;
+ * - `parley-typing` on input, for typing indicators;
+ * - `parley-edit-last` on Up in an empty box: edit your last message;
+ * - `parley-cancel-reply` on Escape or "Cancel reply" while replying.
  */
-import { LitElement, css, html } from 'lit';
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { MAX_TEXT } from '../../core/events.js';
+import { errorText } from '../error-text.js';
 import { controls, themeTokens } from '../styles/theme.js';
 
 export interface SendDetail {
   readonly text: string;
 }
 
+/** What a reply quotes: who wrote the message and the start of its text. */
+export interface ReplyPreview {
+  readonly name: string;
+  readonly excerpt: string;
+}
+
+/** The counter appears this close to the limit. */
+const COUNTER_FROM = MAX_TEXT - 1_000;
+const number = new Intl.NumberFormat('en');
+
 export class Composer extends LitElement {
-  static override properties = { disabled: { type: Boolean } };
+  static override properties = {
+    disabled: { type: Boolean },
+    text: { attribute: false },
+    replyTo: { attribute: false },
+    length: { state: true },
+    tooLong: { state: true },
+  };
   declare disabled: boolean;
+  /** Text to show (a draft); replaces what the box holds when set. */
+  declare text: string;
+  /** The message being replied to, if any. */
+  declare replyTo: ReplyPreview | null;
+  declare length: number;
+  /** The last send was refused for length; cleared once the text fits. */
+  declare tooLong: boolean;
 
   constructor() {
     super();
     this.disabled = false;
+    this.text = '';
+    this.replyTo = null;
+    this.length = 0;
+    this.tooLong = false;
   }
 
   static override styles = [
@@ -30,63 +64,149 @@ export class Composer extends LitElement {
       :host {
         display: block;
         background: transparent;
+        border-top: 1px solid var(--pl-border);
       }
       form {
         display: flex;
         gap: 0.5rem;
         align-items: flex-end;
         padding: 0.6rem 0.75rem;
-        border-top: 1px solid var(--pl-border);
       }
       textarea {
         flex: 1;
+        min-width: 0;
         resize: none;
         min-height: 2.5rem;
         max-height: 10rem;
         field-sizing: content;
       }
+      .reply {
+        display: flex;
+        gap: 0.5rem;
+        align-items: center;
+        margin: 0.5rem 0.75rem 0;
+        padding: 0.3rem 0.6rem;
+        border-left: 3px solid var(--pl-accent);
+        background: var(--pl-surface);
+        border-radius: 4px;
+        font-size: 0.85rem;
+      }
+      .reply p {
+        flex: 1;
+        min-width: 0;
+        margin: 0;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      .reply button {
+        padding: 0.2rem 0.5rem;
+        font-size: 0.8rem;
+      }
+      .meta {
+        display: flex;
+        gap: 0.75rem;
+        justify-content: flex-end;
+        padding: 0 0.75rem 0.4rem;
+        font-size: 0.8rem;
+        color: var(--pl-muted);
+      }
+      .meta:empty {
+        display: none;
+      }
+      .over {
+        color: var(--pl-danger);
+        font-weight: 600;
+      }
+      .error {
+        flex: 1;
+        margin: 0;
+        color: var(--pl-danger);
+      }
     `,
   ];
 
+  /** Empties the box after a send (the draft goes with it). */
   clear(): void {
-    const box = this.box;
-    if (box) box.value = '';
+    this.setValue('');
+  }
+
+  /** Puts back text whose send failed, unless the user has typed something new since. */
+  restore(text: string): void {
+    if ((this.box?.value ?? '') === '') this.setValue(text);
   }
 
   override focus(): void {
     this.box?.focus();
   }
 
+  protected override updated(changed: PropertyValues<this>): void {
+    if (changed.has('text') && this.box && this.box.value !== this.text) this.setValue(this.text, false);
+  }
+
   private get box(): HTMLTextAreaElement | null {
     return this.renderRoot.querySelector('textarea');
   }
 
+  private setValue(text: string, report = true): void {
+    const box = this.box;
+    if (box) box.value = text;
+    this.length = text.length;
+    if (text.length <= MAX_TEXT) this.tooLong = false;
+    if (report) this.report(text);
+  }
+
   protected override render() {
-    return html`<form @submit=${this.onSubmit}>
-      <label class="visually-hidden" for="message">Message</label>
-      <textarea
-        id="message"
-        rows="1"
-        placeholder="Write a message"
-        autocomplete="off"
-        enterkeyhint="send"
-        ?disabled=${this.disabled}
-        @keydown=${this.onKeyDown}
-        @input=${this.onInput}
-      ></textarea>
-      <button type="submit" ?disabled=${this.disabled}>Send</button>
-    </form>`;
+    const over = this.length > MAX_TEXT;
+    return html`${this.replyTo
+        ? html`<div class="reply" role="group" aria-label="Replying">
+            <p>Replying to <strong>${this.replyTo.name}</strong>: ${this.replyTo.excerpt}</p>
+            <button type="button" class="secondary" @click=${this.cancelReply}>Cancel reply</button>
+          </div>`
+        : nothing}
+      <form @submit=${this.onSubmit}>
+        <label class="visually-hidden" for="message">Message</label>
+        <textarea
+          id="message"
+          rows="1"
+          placeholder="Write a message"
+          autocomplete="off"
+          enterkeyhint="send"
+          aria-describedby="composer-meta"
+          aria-invalid=${over ? 'true' : 'false'}
+          ?disabled=${this.disabled}
+          @keydown=${this.onKeyDown}
+          @input=${this.onInput}
+        ></textarea>
+        <button type="submit" ?disabled=${this.disabled}>Send</button>
+      </form>
+      <div class="meta" id="composer-meta">${this.tooLong && over
+          ? html`<p class="error" role="alert">${errorText({ code: 'message-too-long', detail: { length: this.length, max: MAX_TEXT } })}</p>`
+          : nothing}${this.length > COUNTER_FROM
+          ? html`<span class=${over ? 'over' : ''} role="status">${number.format(this.length)} / ${number.format(MAX_TEXT)}</span>`
+          : nothing}</div>`;
   }
 
   private readonly onKeyDown = (event: KeyboardEvent): void => {
-    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+    if (event.isComposing) return;
+    if (event.key === 'Enter' && !event.shiftKey) {
       event.preventDefault();
       this.submit();
+    } else if (event.key === 'Escape' && this.replyTo) {
+      event.preventDefault();
+      this.cancelReply();
+    } else if (event.key === 'ArrowUp' && (this.box?.value ?? '') === '') {
+      event.preventDefault();
+      this.emit('parley-edit-last', {});
     }
   };
 
   private readonly onInput = (): void => {
-    this.dispatchEvent(new CustomEvent('parley-typing', { bubbles: true, composed: true }));
+    const text = this.box?.value ?? '';
+    this.length = text.length;
+    if (text.length <= MAX_TEXT) this.tooLong = false;
+    this.report(text);
+    this.emit('parley-typing', {});
   };
 
   private readonly onSubmit = (event: Event): void => {
@@ -94,10 +214,28 @@ export class Composer extends LitElement {
     this.submit();
   };
 
+  private readonly cancelReply = (): void => {
+    this.emit('parley-cancel-reply', {});
+    this.focus();
+  };
+
+  private report(text: string): void {
+    this.emit('parley-draft', { text });
+  }
+
   private submit(): void {
     const text = this.box?.value ?? '';
     if (text.trim().length === 0) return;
-    this.dispatchEvent(new CustomEvent<SendDetail>('parley-send', { detail: { text }, bubbles: true, composed: true }));
+    // Refused here, before anything is sent: the text stays for the user to shorten.
+    if (text.length > MAX_TEXT) {
+      this.tooLong = true;
+      return;
+    }
+    this.emit<SendDetail>('parley-send', { text });
+  }
+
+  private emit<T>(type: string, detail: T): void {
+    this.dispatchEvent(new CustomEvent<T>(type, { detail, bubbles: true, composed: true }));
   }
 }
 

@@ -15,6 +15,7 @@ import '@lit-labs/virtualizer';
 import type { LitVirtualizer } from '@lit-labs/virtualizer';
 import { flow } from '@lit-labs/virtualizer/layouts/flow.js';
 import type { DeliveryState } from '../../client/delivery.js';
+import { MAX_TEXT } from '../../core/events.js';
 import type { DeviceId, EventId } from '../../core/ids.js';
 import type { TimelineEntry } from '../../core/timeline.js';
 import { BottomPin } from '../controllers/bottom-pin.js';
@@ -44,6 +45,7 @@ export class MessageList extends LitElement {
     entries: { attribute: false },
     canChange: { attribute: false },
     editing: { state: true },
+    editRefused: { state: true },
     confirmingDelete: { state: true },
     isMine: { attribute: false },
     nameOf: { attribute: false },
@@ -63,6 +65,8 @@ export class MessageList extends LitElement {
   declare canChange: (device: DeviceId) => boolean;
   /** The message being edited in place, if any. */
   declare editing: EventId | null;
+  /** Length of an edit refused for being over the limit (0: none); the editor keeps its text. */
+  declare editRefused: number;
   /** The message whose deletion waits for confirmation, if any. */
   declare confirmingDelete: EventId | null;
   declare nameOf: (device: DeviceId) => string;
@@ -97,6 +101,7 @@ export class MessageList extends LitElement {
     this.isMine = () => false;
     this.canChange = () => false;
     this.editing = null;
+    this.editRefused = 0;
     this.confirmingDelete = null;
     this.nameOf = () => '';
     this.avatarOf = () => undefined;
@@ -108,6 +113,17 @@ export class MessageList extends LitElement {
   }
 
   static override styles = [themeTokens, controls, messageStyles];
+
+  /** Starts editing this device's newest message that still exists (Up in an empty box). */
+  editLast(): void {
+    for (let i = this.shown.length - 1; i >= 0; i--) {
+      const e = this.shown[i]!;
+      if (e.kind === 'message' && !e.deleted && this.canChange(e.author)) {
+        void this.startEdit(e.id);
+        return;
+      }
+    }
+  }
 
   /** Brings the newest message into view and follows it from now on. */
   scrollToNewest(): void {
@@ -213,11 +229,15 @@ export class MessageList extends LitElement {
       deliveryOf: this.deliveryOf,
       unreadId: this.unread?.id ?? null,
       editing: this.editing,
+      editRefused: this.editRefused,
       confirmingDelete: this.confirmingDelete,
       now: Date.now(),
       react: (id, emoji) => this.request<ReactDetail>('parley-react', { id, emoji }),
       startEdit: (id) => void this.startEdit(id),
-      cancelEdit: () => (this.editing = null),
+      cancelEdit: () => {
+        this.editing = null;
+        this.editRefused = 0;
+      },
       saveEdit: (event, id) => this.saveEdit(event, id),
       askDelete: (id) => (this.confirmingDelete = id),
       cancelDelete: () => (this.confirmingDelete = null),
@@ -234,6 +254,10 @@ export class MessageList extends LitElement {
 
   private async startEdit(id: EventId): Promise<void> {
     this.editing = id;
+    this.editRefused = 0;
+    // Editing an older message scrolls to it; stop following the newest meanwhile.
+    const index = this.shown.findIndex((e) => e.id === id);
+    if (index >= 0 && index < this.shown.length - 1) this.pin.hold(() => ({ index }));
     await this.updateComplete;
     try {
       await this.virtualizer?.layoutComplete;
@@ -246,7 +270,13 @@ export class MessageList extends LitElement {
   private saveEdit(event: Event, id: EventId): void {
     event.preventDefault();
     const text = this.renderRoot.querySelector<HTMLTextAreaElement>('.edit-form textarea')?.value ?? '';
+    // Too long: keep the editor and its text, and say why.
+    if (text.length > MAX_TEXT) {
+      this.editRefused = text.length;
+      return;
+    }
     this.editing = null;
+    this.editRefused = 0;
     this.request<EditDetail>('parley-edit', { id, text });
   }
 

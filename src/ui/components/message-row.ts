@@ -7,7 +7,9 @@ import { html, nothing } from 'lit';
 import type { DeliveryState } from '../../client/delivery.js';
 import type { DeviceId, EventId } from '../../core/ids.js';
 import type { TimelineEntry } from '../../core/timeline.js';
+import { MAX_TEXT } from '../../core/events.js';
 import { dayKey, dayLabel, fullTimestamp, timeFormat } from '../day-label.js';
+import { errorText } from '../error-text.js';
 
 /** Consecutive messages of one person within this long share one header. */
 const GROUP_MS = 5 * 60_000;
@@ -31,6 +33,8 @@ export interface RowContext {
   /** The first message that was unread when the conversation opened. */
   readonly unreadId: EventId | null;
   readonly editing: EventId | null;
+  /** The length of an edit refused for being over the limit (0: none). */
+  readonly editRefused: number;
   readonly confirmingDelete: EventId | null;
   readonly now: number;
   react(id: EventId, emoji: string): void;
@@ -133,6 +137,7 @@ function renderEditor(entry: TimelineEntry, ctx: RowContext) {
           ctx.cancelEdit();
         } else if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) ctx.saveEdit(e, entry.id);
       }}></textarea>
+    ${ctx.editRefused ? html`<p class="edit-error" role="alert">${errorText({ code: 'message-too-long', detail: { max: MAX_TEXT, length: ctx.editRefused } })}</p>` : nothing}
     <div class="tools">
       <button type="submit">Save</button>
       <button type="button" class="secondary" @click=${() => ctx.cancelEdit()}>Cancel</button>

@@ -6,13 +6,14 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import type { ConversationSession } from '../../client/conversation-session.js';
+import type { Drafts } from '../../client/drafts.js';
 import type { ParleyClient } from '../../client/parley-client.js';
 import type { DeviceId, EventId } from '../../core/ids.js';
 import '../components/composer.js';
 import type { Composer, SendDetail } from '../components/composer.js';
 import '../components/connection-status.js';
 import '../components/invite-box.js';
-import type { EditDetail, MessageDetail, ReactDetail } from '../components/message-list.js';
+import type { EditDetail, MessageDetail, MessageList, ReactDetail } from '../components/message-list.js';
 import '../components/message-list.js';
 import type { IdentityId } from '../../core/identity/keys.js';
 import { clientContext, pwaContext } from '../context.js';
@@ -20,13 +21,16 @@ import { contactHref } from '../routes.js';
 import { presenceText } from '../presence-text.js';
 import type { PwaController } from '../../pwa/pwa-controller.js';
 import { ActionController } from '../controllers/action-controller.js';
+import { DraftController } from '../controllers/draft-controller.js';
 import { ObservableController, observeContext } from '../controllers/observable-controller.js';
 import { TickController } from '../controllers/tick-controller.js';
 import { controls, themeTokens } from '../styles/theme.js';
 
 export class ConversationView extends LitElement {
-  static override properties = { session: { attribute: false }, readUpTo: { type: Number } };
+  static override properties = { session: { attribute: false }, readUpTo: { type: Number }, drafts: { attribute: false } };
   declare session: ConversationSession | undefined;
+  /** Per-conversation drafts on this device. */
+  declare drafts: Drafts | undefined;
   /** How far the user had read this conversation when it opened. */
   declare readUpTo: number;
   private readonly clientRef = observeContext<ParleyClient>(this, clientContext);
@@ -38,13 +42,34 @@ export class ConversationView extends LitElement {
     super();
     this.session = undefined;
     this.readUpTo = 0;
+    this.drafts = undefined;
     new ObservableController(this, () => this.session);
     // "is typing…" expires on time even when nothing else changes.
     new TickController(this, () => (this.session?.typingNames().length ?? 0) > 0);
   }
 
+  private readonly draft = new DraftController(
+    this,
+    () => this.drafts,
+    () => this.session?.id,
+  );
+
   private get client(): ParleyClient | undefined {
     return this.clientRef.value;
+  }
+
+  protected override async firstUpdated(): Promise<void> {
+    // Opening a conversation puts the cursor in its message box.
+    await this.updateComplete;
+    this.composer?.focus();
+  }
+
+  private get composer(): Composer | null {
+    return this.renderRoot.querySelector('parley-composer');
+  }
+
+  private get list(): MessageList | null {
+    return this.renderRoot.querySelector('parley-message-list');
   }
 
   static override styles = [
@@ -169,16 +194,28 @@ export class ConversationView extends LitElement {
       ></parley-message-list>
       <p class="typing" aria-live="polite">${typingText(typing)}</p>
       ${this.action.error ? html`<p class="error" role="alert">${this.action.errorText}</p>` : nothing}
-      <parley-composer @parley-send=${this.onSend} @parley-typing=${this.onTyping}></parley-composer>`;
+      <parley-composer
+        .text=${this.draft.text}
+        @parley-send=${this.onSend}
+        @parley-typing=${this.onTyping}
+        @parley-draft=${(e: CustomEvent<{ text: string }>) => this.draft.change(e.detail.text)}
+        @parley-edit-last=${() => this.list?.editLast()}
+      ></parley-composer>`;
   }
 
   private readonly onSend = async (event: CustomEvent<SendDetail>): Promise<void> => {
     const composer = event.target as Composer;
     const session = this.session;
     if (!session) return;
-    const sending = session.send(event.detail.text);
+    const text = event.detail.text;
+    const sending = session.send(text);
     composer.clear();
-    if (!(await this.action.run(() => sending))) return;
+    this.draft.sent();
+    if (!(await this.action.run(() => sending))) {
+      // Never throw text away: a refused send comes back into the box.
+      composer.restore(text);
+      return;
+    }
     // A natural moment to offer notifications: right after a message was sent.
     void this.pwaRef.value?.offerNotifications();
   };

@@ -1,5 +1,6 @@
 /** The in-memory stores meet the same storage contract as IndexedDB (see e2e/store-contract). */
 import { describe, it } from 'vitest';
+import { MemoryDraftStore } from '../../../src/store/draft-store.js';
 import { MemoryMailboxStateStore } from '../../../src/store/mailbox-state.js';
 import { MemoryAccountStore, MemoryConversationStore, MemoryDocStore, MemoryOutboxStore, MemorySettingsStore } from '../../../src/store/memory.js';
 import { storeContractCases } from '../../contracts/store-contract.js';
@@ -14,6 +15,7 @@ describe('memory stores: storage contract', () => {
         docs: new MemoryDocStore(),
         mailboxState: new MemoryMailboxStateStore(),
         settings: new MemorySettingsStore(),
+        drafts: new MemoryDraftStore(),
       }),
     );
   }
