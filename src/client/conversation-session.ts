@@ -107,7 +107,7 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     const recent = parts.record.recent ?? [];
     this.members.rememberNames(recent);
     if (recent.length > 0) {
-      this.timeline.add(recent.map((m) => ({ id: m.id as EventId, kind: 'message' as const, author: m.author as DeviceId, at: m.at, text: m.text })));
+      this.timeline.addProvisional(recent.map((m) => ({ id: m.id as EventId, kind: 'message' as const, author: m.author as DeviceId, at: m.at, text: m.text })));
     }
   }
 
@@ -289,14 +289,17 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     this.changed();
   }
 
-  /** Sends a message. Resolves once it is acknowledged (durably in the outbox). */
-  async send(text: string): Promise<EventId> {
+  /**
+   * Sends a message, optionally as a reply to `replyTo`. Resolves once it is acknowledged
+   * (durably in the outbox).
+   */
+  async send(text: string, replyTo?: EventId): Promise<EventId> {
     const body = text.replace(/\s+$/u, '');
     if (body.trim().length === 0) throw new ClientError('empty-message');
     this.setTyping(false);
     // Writes go after the stored document and this device's member record.
     await this.loaded;
-    return this.sender.append({ kind: 'message', text: body });
+    return this.sender.append({ kind: 'message', text: body, ...(replyTo ? { replyTo } : {}) });
   }
 
   /** Replaces the text of one of this device's messages; everyone sees it marked edited. */

@@ -76,6 +76,8 @@ export interface ConversationSummary {
   readonly verified: boolean;
   readonly lastText: string;
   readonly lastAuthor: string;
+  /** The newest message was written by this user (the list says "You: …"). */
+  readonly lastMine: boolean;
   readonly lastAt: number;
   /** Messages from others since the user last read it, on any of their devices (capped at 100). */
   readonly unread: number;
@@ -285,6 +287,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
         verified: contact?.verified ?? false,
         lastText: s.record.lastText ?? '',
         lastAuthor: s.record.lastAuthor ?? '',
+        lastMine: newestMessageIsMine(s),
         lastAt: s.record.lastAt ?? s.record.createdAt,
         unread: this.reads.unread(s.id),
       });
@@ -520,4 +523,14 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     this.parts.conversations.put(session.record).catch((error) => this.logger.warn('preview not saved', { error: errorField(error) }));
     this.emit('changed', []);
   }
+}
+
+/** Whether the newest message of a conversation is this user's (any of their devices). */
+function newestMessageIsMine(session: ConversationSession): boolean {
+  const entries = session.timeline.entries;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i]!;
+    if (e.kind === 'message') return session.isMine(e.author);
+  }
+  return false;
 }

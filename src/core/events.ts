@@ -35,6 +35,11 @@ interface EventBase {
 export interface MessageEvent extends EventBase {
   readonly kind: 'message';
   readonly text: string;
+  /**
+   * The message this one answers (a relation, like an edit's target, but the reply is a
+   * message of its own). Signed with the rest of the event, so nobody can re-point it.
+   */
+  readonly replyTo?: EventId;
 }
 export interface EditEvent extends EventBase {
   readonly kind: 'edit';
@@ -116,7 +121,7 @@ export function parseUnsigned(x: unknown): UnsignedEvent | null {
   if (!isObj(x) || !isId(x.author) || !isEventIdOf(x.id, x.author) || !isTime(x.at)) return null;
   switch (x.kind) {
     case 'message':
-      return isText(x.text, MAX_TEXT) ? (x as unknown as UnsignedEvent) : null;
+      return isText(x.text, MAX_TEXT) && (x.replyTo === undefined || isTarget(x.replyTo)) ? (x as unknown as UnsignedEvent) : null;
     case 'edit':
       return isTarget(x.target) && isText(x.text, MAX_TEXT) ? (x as unknown as UnsignedEvent) : null;
     case 'delete':

@@ -24,6 +24,8 @@ export interface TimelineEntry {
   readonly deleted: boolean;
   /** emoji → devices currently reacting with it. */
   readonly reactions: ReadonlyMap<string, ReadonlySet<DeviceId>>;
+  /** The message this one replies to, if any (it may not have arrived, or be deleted). */
+  readonly replyTo?: EventId;
 }
 
 interface EntryState {
@@ -53,6 +55,8 @@ export class Timeline {
   private readonly states = new Map<EventId, EntryState>();
   private readonly orphans = new Map<EventId, RelationEvent[]>();
   private readonly seenRelations = new Set<EventId>();
+  /** Entries shown from a cache (cut text, no relations) until their real event arrives. */
+  private readonly provisional = new Set<EventId>();
   private latest = 0;
   private changes = 0;
 
@@ -87,9 +91,20 @@ export class Timeline {
     return this.list[this.list.length - 1];
   }
 
+  /**
+   * Adds messages from a cache of the newest ones (shortened text): shown at once, and
+   * replaced by their real events when those arrive.
+   */
+  addProvisional(events: readonly UnsignedEvent[]): TimelineChange {
+    const change = this.add(events);
+    for (const e of events) if (e.kind === 'message') this.provisional.add(e.id);
+    return change;
+  }
+
   add(events: readonly UnsignedEvent[]): TimelineChange {
     const fresh: TimelineEntry[] = [];
     const relations: RelationEvent[] = [];
+    let replaced = false;
     for (const event of events) {
       if (event.at > this.latest) this.latest = event.at;
       if (event.kind === 'edit' || event.kind === 'delete' || event.kind === 'reaction') {
@@ -99,7 +114,10 @@ export class Timeline {
         }
         continue;
       }
-      if (this.states.has(event.id)) continue;
+      if (this.states.has(event.id)) {
+        if (event.kind === 'message' && this.provisional.delete(event.id)) replaced = this.replaceProvisional(event) || replaced;
+        continue;
+      }
       const entry: TimelineEntry = {
         id: event.id,
         kind: event.kind,
@@ -109,13 +127,14 @@ export class Timeline {
         edited: false,
         deleted: false,
         reactions: EMPTY_REACTIONS,
+        ...(event.kind === 'message' && event.replyTo ? { replyTo: event.replyTo } : {}),
       };
       this.states.set(event.id, { entry, editKey: null, reactionVotes: new Map() });
       fresh.push(entry);
     }
     this.insertSorted(fresh);
 
-    let updated = false;
+    let updated = replaced;
     for (const entry of fresh) {
       const waiting = this.orphans.get(entry.id);
       if (waiting) {
@@ -126,6 +145,21 @@ export class Timeline {
     for (const r of relations) updated = this.applyRelation(r) || updated;
     if (fresh.length > 0 || updated) this.changes++;
     return { added: fresh.length, updated };
+  }
+
+  /** The real event of a cached entry: its full text and reply target replace the cache's. */
+  private replaceProvisional(event: Extract<UnsignedEvent, { kind: 'message' }>): boolean {
+    const state = this.states.get(event.id)!;
+    const entry = state.entry;
+    // An edit that arrived meanwhile keeps its text; otherwise the real text replaces the cut one.
+    const next: TimelineEntry = {
+      ...entry,
+      text: entry.edited || entry.deleted ? entry.text : event.text,
+      ...(event.replyTo ? { replyTo: event.replyTo } : {}),
+    };
+    state.entry = next;
+    this.list[this.indexFor(next.at, next.id)] = next;
+    return true;
   }
 
   private insertSorted(fresh: TimelineEntry[]): void {

@@ -4,11 +4,11 @@
  * a chat history.
  *
  * Properties in; the reader's requests out as events (`parley-edit`, `parley-delete`,
- * `parley-react`), which the conversation view carries out. It always knows where the
- * newest message is (docs/architecture.md §11): it opens at the first unread message under
- * an "Unread messages" divider, or at the newest; it stays at the newest while the reader
- * is there; this device's own sends always bring it there; and when the reader has
- * scrolled up, a "Jump to newest" button counts what arrived since.
+ * `parley-react`, `parley-reply`), which the conversation view carries out. It always knows
+ * where the newest message is (docs/architecture.md §11): it opens at the first unread
+ * message under an "Unread messages" divider, or at the newest; it stays at the newest
+ * while the reader is there; this device's own sends always bring it there; and when the
+ * reader has scrolled up, a "Jump to newest" button counts what arrived since.
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import '@lit-labs/virtualizer';
@@ -20,13 +20,16 @@ import type { DeviceId, EventId } from '../../core/ids.js';
 import type { TimelineEntry } from '../../core/timeline.js';
 import { BottomPin } from '../controllers/bottom-pin.js';
 import { controls, themeTokens } from '../styles/theme.js';
-import { renderRow, type RowContext } from './message-row.js';
-import { messageStyles } from './message-styles.js';
+import { onMessageKey, onMessagePointerDown } from './message-keys.js';
+import { renderRow } from './message-row.js';
+import { renderSheet, type Sheet, type SheetContext } from './message-sheet.js';
+import { messageStyles, sheetStyles } from './message-styles.js';
 
 export { QUICK_REACTIONS } from './message-row.js';
 
 /** Statically imported so the first render does not wait for the virtualizer's lazy chunk. */
 const LAYOUT = flow();
+const HIGHLIGHT_MS = 2_000;
 
 export interface EditDetail {
   readonly id: EventId;
@@ -44,9 +47,6 @@ export class MessageList extends LitElement {
   static override properties = {
     entries: { attribute: false },
     canChange: { attribute: false },
-    editing: { state: true },
-    editRefused: { state: true },
-    confirmingDelete: { state: true },
     isMine: { attribute: false },
     nameOf: { attribute: false },
     avatarOf: { attribute: false },
@@ -54,7 +54,12 @@ export class MessageList extends LitElement {
     version: { type: Number },
     readUpTo: { type: Number },
     loading: { type: Boolean },
+    editing: { state: true },
+    editRefused: { state: true },
+    confirmingDelete: { state: true },
     following: { state: true },
+    sheet: { state: true },
+    highlight: { state: true },
   };
 
   /** Sorted timeline entries (the timeline's live array). */
@@ -63,12 +68,6 @@ export class MessageList extends LitElement {
   declare isMine: (device: DeviceId) => boolean;
   /** True for messages this device wrote, which it may edit and delete. */
   declare canChange: (device: DeviceId) => boolean;
-  /** The message being edited in place, if any. */
-  declare editing: EventId | null;
-  /** Length of an edit refused for being over the limit (0: none); the editor keeps its text. */
-  declare editRefused: number;
-  /** The message whose deletion waits for confirmation, if any. */
-  declare confirmingDelete: EventId | null;
   declare nameOf: (device: DeviceId) => string;
   declare avatarOf: (device: DeviceId) => string | undefined;
   declare deliveryOf: (id: EventId) => DeliveryState;
@@ -78,9 +77,19 @@ export class MessageList extends LitElement {
   declare readUpTo: number;
   /** The stored history is still loading: which message is first unread may still change. */
   declare loading: boolean;
+  /** The message being edited in place, if any. */
+  declare editing: EventId | null;
+  /** Length of an edit refused for being over the limit (0: none); the editor keeps its text. */
+  declare editRefused: number;
+  /** The message whose deletion waits for confirmation, if any. */
+  declare confirmingDelete: EventId | null;
   declare following: boolean;
+  /** The open dialog: a message's actions, the emoji picker, who reacted, message info. */
+  declare sheet: Sheet | null;
+  declare highlight: EventId | null;
 
   private shown: TimelineEntry[] = [];
+  private readonly expanded = new Set<EventId>();
   /** The first unread message when the conversation opened; fixed once known. */
   private unread: TimelineEntry | null = null;
   private unreadSettled = false;
@@ -88,6 +97,10 @@ export class MessageList extends LitElement {
   private seenAt = 0;
   private newCount = 0;
   private lastId: EventId | null = null;
+  private highlightTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Where focus goes back to when the dialog closes. */
+  private sheetReturn: Element | null = null;
+  private readonly hoverless = matchMedia('(hover: none)');
   private readonly pin = new BottomPin(
     this,
     () => this.virtualizer,
@@ -100,19 +113,34 @@ export class MessageList extends LitElement {
     this.entries = [];
     this.isMine = () => false;
     this.canChange = () => false;
-    this.editing = null;
-    this.editRefused = 0;
-    this.confirmingDelete = null;
     this.nameOf = () => '';
     this.avatarOf = () => undefined;
     this.deliveryOf = () => 'sent';
     this.version = 0;
     this.readUpTo = 0;
     this.loading = false;
+    this.editing = null;
+    this.editRefused = 0;
+    this.confirmingDelete = null;
     this.following = true;
+    this.sheet = null;
+    this.highlight = null;
   }
 
-  static override styles = [themeTokens, controls, messageStyles];
+  static override styles = [themeTokens, controls, messageStyles, sheetStyles];
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.hoverless.addEventListener('change', this.rerender);
+  }
+
+  override disconnectedCallback(): void {
+    this.hoverless.removeEventListener('change', this.rerender);
+    clearTimeout(this.highlightTimer);
+    super.disconnectedCallback();
+  }
+
+  private readonly rerender = (): void => this.requestUpdate();
 
   /** Starts editing this device's newest message that still exists (Up in an empty box). */
   editLast(): void {
@@ -130,6 +158,18 @@ export class MessageList extends LitElement {
     this.unreadSettled = true;
     this.pin.toNewest();
     this.requestUpdate();
+  }
+
+  /** Scrolls to a message and highlights it for a moment (a reply's original). */
+  async jumpTo(id: EventId): Promise<void> {
+    const index = this.shown.findIndex((e) => e.id === id);
+    if (index < 0) return;
+    this.unreadSettled = true;
+    this.pin.hold(() => ({ index }));
+    this.highlight = id;
+    clearTimeout(this.highlightTimer);
+    this.highlightTimer = setTimeout(() => (this.highlight = null), HIGHLIGHT_MS);
+    await this.focusIndex(index);
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -150,6 +190,15 @@ export class MessageList extends LitElement {
     this.newCount = this.countNew();
   }
 
+  protected override updated(): void {
+    // The picker's code and emoji data load on first use only.
+    if (this.sheet?.kind === 'picker') void import('./emoji-picker.js');
+    const dialog = this.renderRoot.querySelector('dialog');
+    if (!dialog) return;
+    if (this.sheet && !dialog.open) dialog.showModal();
+    if (!this.sheet && dialog.open) dialog.close();
+  }
+
   /**
    * Finds the first message from someone else newer than the read marker. While the history
    * is still loading (older unread messages may appear) and the reader has not scrolled, it
@@ -166,17 +215,14 @@ export class MessageList extends LitElement {
       if (first && first !== this.unread) {
         this.unread = first;
         this.seenAt = this.readUpTo;
-        this.pin.hold(() => this.unreadIndex());
+        const target = first;
+        this.pin.hold(() => {
+          const index = indexOf(this.shown, target);
+          return index < 0 ? null : { index };
+        });
       }
     }
     if (!this.loading && this.shown.length > 0) this.unreadSettled = true;
-  }
-
-  private unreadIndex(): { index: number } | null {
-    const target = this.unread;
-    if (!target) return null;
-    const index = indexOf(this.shown, target);
-    return index < 0 ? null : { index };
   }
 
   /** Messages from others newer than what the reader saw at the end of the list. */
@@ -191,20 +237,24 @@ export class MessageList extends LitElement {
   }
 
   protected override render() {
-    const ctx = this.rowContext();
+    const ctx = this.context();
+    const sheetEntry = this.sheet ? this.shown.find((e) => e.id === this.sheet!.id) : undefined;
     return html`<div role="log" aria-label="Messages" aria-live="polite" aria-relevant="additions">
-      ${this.shown.length === 0
-        ? html`<p class="empty">No messages yet. Say hello!</p>`
-        : html`<lit-virtualizer scroller .layout=${LAYOUT} .items=${this.shown}
-            .renderItem=${(entry: TimelineEntry, index: number) => renderRow(entry, index, this.shown[index - 1], ctx)}
-            @scroll=${this.onScroll}
-            @wheel=${this.pin.onInput}
-            @touchstart=${this.pin.onInput}
-            @pointerdown=${this.pin.onInput}
-            @keydown=${this.pin.onInput}
-          ></lit-virtualizer>`}
-      ${this.following ? nothing : this.renderJump()}
-    </div>`;
+        ${this.shown.length === 0
+          ? html`<p class="empty">No messages yet. Say hello!</p>`
+          : html`<lit-virtualizer scroller .layout=${LAYOUT} .items=${this.shown}
+              .renderItem=${(entry: TimelineEntry, index: number) => renderRow(entry, index, this.shown[index - 1], ctx)}
+              @scroll=${this.onScroll}
+              @wheel=${this.pin.onInput}
+              @touchstart=${this.pin.onInput}
+              @pointerdown=${this.pin.onInput}
+              @keydown=${this.pin.onInput}
+            ></lit-virtualizer>`}
+        ${this.following ? nothing : this.renderJump()}
+      </div>
+      <dialog class="sheet" aria-labelledby="sheet-title" @close=${this.onSheetClosed} @click=${this.onDialogClick}>
+        ${this.sheet && sheetEntry ? renderSheet(this.sheet, sheetEntry, ctx) : nothing}
+      </dialog>`;
   }
 
   private renderJump() {
@@ -220,19 +270,28 @@ export class MessageList extends LitElement {
     if (this.pin.onScroll()) this.unreadSettled = true;
   };
 
-  private rowContext(): RowContext {
+  private context(): SheetContext {
     return {
       isMine: this.isMine,
       canChange: this.canChange,
       nameOf: this.nameOf,
       avatarOf: this.avatarOf,
       deliveryOf: this.deliveryOf,
+      lookup: (id) => {
+        const i = this.shown.findIndex((e) => e.id === id);
+        return i < 0 ? undefined : this.shown[i];
+      },
       unreadId: this.unread?.id ?? null,
       editing: this.editing,
       editRefused: this.editRefused,
       confirmingDelete: this.confirmingDelete,
+      expanded: this.expanded,
+      highlight: this.highlight,
+      touch: this.hoverless.matches,
       now: Date.now(),
       react: (id, emoji) => this.request<ReactDetail>('parley-react', { id, emoji }),
+      openPicker: (id) => this.openSheet({ kind: 'picker', id }, null),
+      reply: (id) => this.request<MessageDetail>('parley-reply', { id }),
       startEdit: (id) => void this.startEdit(id),
       cancelEdit: () => {
         this.editing = null;
@@ -245,11 +304,64 @@ export class MessageList extends LitElement {
         this.confirmingDelete = null;
         this.request<MessageDetail>('parley-delete', { id });
       },
+      openMenu: (id, anchor) => this.openSheet({ kind: 'menu', id }, anchor),
+      showReactions: (id) => this.openSheet({ kind: 'reactions', id }, null),
+      expand: (id, open) => {
+        if (open) this.expanded.add(id);
+        else this.expanded.delete(id);
+        this.requestUpdate();
+      },
+      jumpTo: (id) => void this.jumpTo(id),
+      keydown: (event, id) =>
+        onMessageKey(event, id, {
+          focusIndex: (index) => void this.focusIndex(index),
+          indexOf: (target) => this.shown.findIndex((e) => e.id === target),
+          count: this.shown.length,
+          openMenu: (target, anchor) => this.openSheet({ kind: 'menu', id: target }, anchor),
+        }),
+      pointerdown: (event, id) => onMessagePointerDown(event, () => this.openSheet({ kind: 'menu', id }, event.target as Element)),
+      close: () => (this.sheet = null),
+      open: (sheet) => (this.sheet = sheet),
+      copy: (text) => void navigator.clipboard?.writeText(text).catch(() => undefined),
     };
   }
 
+  private openSheet(sheet: Sheet, anchor: Element | null): void {
+    this.sheetReturn = anchor?.closest('article') ?? this.renderRoot.querySelector(`article[data-id="${CSS.escape(sheet.id)}"]`);
+    this.sheet = sheet;
+  }
+
+  private readonly onSheetClosed = (): void => {
+    this.sheet = null;
+    (this.sheetReturn as HTMLElement | null)?.focus();
+    this.sheetReturn = null;
+  };
+
+  /** A click on the backdrop (outside the dialog's box) closes it. */
+  private readonly onDialogClick = (event: MouseEvent): void => {
+    const dialog = event.currentTarget as HTMLDialogElement;
+    if (event.target !== dialog) return;
+    const r = dialog.getBoundingClientRect();
+    if (event.clientX < r.left || event.clientX > r.right || event.clientY < r.top || event.clientY > r.bottom) this.sheet = null;
+  };
+
   private get virtualizer(): LitVirtualizer | null {
     return this.renderRoot.querySelector('lit-virtualizer');
+  }
+
+  /** Focuses the message at `index`, scrolling it into view first if it is not rendered. */
+  private async focusIndex(index: number): Promise<void> {
+    const find = () => this.virtualizer?.querySelector<HTMLElement>(`:scope > [data-index="${index}"] article`) ?? null;
+    let article = find();
+    if (!article) {
+      this.unreadSettled = true;
+      this.pin.hold(() => ({ index }));
+      for (let i = 0; i < 5 && !article; i++) {
+        await new Promise((resolve) => requestAnimationFrame(resolve));
+        article = find();
+      }
+    }
+    article?.focus({ preventScroll: false });
   }
 
   private async startEdit(id: EventId): Promise<void> {

@@ -2,23 +2,33 @@
  * One row of the message list: the day separator and the "Unread messages" divider when
  * they fall before it, then the message (or a join/leave notice). Pure templates: state and
  * actions come from the list through `RowContext`.
+ *
+ * A message is one tab stop (its `article`); its controls are reached with the arrow keys
+ * (the list handles them). On a pointer that hovers, actions float over the bubble on hover
+ * and focus; on touch there is only "More actions" (⋯) and a long-press, both opening the
+ * actions menu.
  */
 import { html, nothing } from 'lit';
 import type { DeliveryState } from '../../client/delivery.js';
+import { MAX_TEXT } from '../../core/events.js';
 import type { DeviceId, EventId } from '../../core/ids.js';
 import type { TimelineEntry } from '../../core/timeline.js';
-import { MAX_TEXT } from '../../core/events.js';
 import { dayKey, dayLabel, fullTimestamp, timeFormat } from '../day-label.js';
 import { errorText } from '../error-text.js';
+import { linkify } from '../linkify.js';
 
 /** Consecutive messages of one person within this long share one header. */
 const GROUP_MS = 5 * 60_000;
+/** Longer messages show their start and a "Read more" button. */
+export const COLLAPSE_CHARS = 1_500;
+const COLLAPSE_LINES = 18;
+const EXCERPT_CHARS = 120;
 
-const DELIVERY_LABEL: Record<DeliveryState, string> = {
-  saving: 'Saving…',
-  waiting: 'Waiting',
-  sent: 'Sent',
-  failed: 'Not saved',
+const DELIVERY: Record<DeliveryState, { readonly icon: string; readonly label: string }> = {
+  saving: { icon: '…', label: 'Saving…' },
+  waiting: { icon: '🕓', label: 'Waiting' },
+  sent: { icon: '✓', label: 'Sent' },
+  failed: { icon: '⚠', label: 'Not saved' },
 };
 
 /** The reactions offered on every message. */
@@ -30,20 +40,36 @@ export interface RowContext {
   readonly nameOf: (device: DeviceId) => string;
   readonly avatarOf: (device: DeviceId) => string | undefined;
   readonly deliveryOf: (id: EventId) => DeliveryState;
+  /** A message by id, for reply quotes. */
+  readonly lookup: (id: EventId) => TimelineEntry | undefined;
   /** The first message that was unread when the conversation opened. */
   readonly unreadId: EventId | null;
   readonly editing: EventId | null;
   /** The length of an edit refused for being over the limit (0: none). */
   readonly editRefused: number;
   readonly confirmingDelete: EventId | null;
+  /** Long messages the reader expanded. */
+  readonly expanded: ReadonlySet<EventId>;
+  /** A message to highlight briefly (the original of a clicked quote). */
+  readonly highlight: EventId | null;
+  /** A touch screen without hover: reactions show who reacted instead of toggling. */
+  readonly touch: boolean;
   readonly now: number;
   react(id: EventId, emoji: string): void;
+  openPicker(id: EventId): void;
+  reply(id: EventId): void;
   startEdit(id: EventId): void;
   cancelEdit(): void;
   saveEdit(event: Event, id: EventId): void;
   askDelete(id: EventId): void;
   cancelDelete(): void;
   confirmDelete(id: EventId): void;
+  openMenu(id: EventId, anchor: Element): void;
+  showReactions(id: EventId): void;
+  expand(id: EventId, open: boolean): void;
+  jumpTo(id: EventId): void;
+  keydown(event: KeyboardEvent, id: EventId): void;
+  pointerdown(event: PointerEvent, id: EventId): void;
 }
 
 /** True when `entry` continues `prev`'s group: same person, same day, within a few minutes. */
@@ -59,10 +85,24 @@ export function continuesGroup(prev: TimelineEntry | undefined, entry: TimelineE
   );
 }
 
+/** The start of a text on one line, for quotes and previews. */
+export function excerpt(text: string, max = EXCERPT_CHARS): string {
+  const line = text.replace(/\s+/gu, ' ').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+export function isLong(text: string): boolean {
+  if (text.length > COLLAPSE_CHARS) return true;
+  let lines = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && lines <= COLLAPSE_LINES; i = text.indexOf('\n', i + 1)) lines++;
+  return lines > COLLAPSE_LINES;
+}
+
 export function renderRow(entry: TimelineEntry, index: number, prev: TimelineEntry | undefined, ctx: RowContext) {
   const newDay = !prev || dayKey(prev.at) !== dayKey(entry.at);
+  const day = newDay ? dayLabel(entry.at, ctx.now) : '';
   return html`<div class="row" data-index=${index}>
-    ${newDay ? html`<div class="separator day" role="separator" aria-label=${dayLabel(entry.at, ctx.now)}>${dayLabel(entry.at, ctx.now)}</div>` : nothing}
+    ${newDay ? html`<div class="separator day" role="separator" aria-label=${day}>${day}</div>` : nothing}
     ${entry.id === ctx.unreadId ? html`<div class="separator unread" role="separator" aria-label="Unread messages">Unread messages</div>` : nothing}
     ${entry.kind === 'message' ? renderMessage(entry, continuesGroup(prev, entry, ctx.unreadId), ctx) : renderNotice(entry, ctx)}
   </div>`;
@@ -74,64 +114,124 @@ function renderNotice(entry: TimelineEntry, ctx: RowContext) {
 }
 
 function renderMessage(entry: TimelineEntry, grouped: boolean, ctx: RowContext) {
-  const name = ctx.nameOf(entry.author);
   const mine = ctx.isMine(entry.author);
+  const name = ctx.nameOf(entry.author);
   const when = new Date(entry.at);
-  const delivery = mine ? ctx.deliveryOf(entry.id) : null;
   const avatar = ctx.avatarOf(entry.author);
-  return html`<article class="${mine ? 'mine' : ''} ${grouped ? 'grouped' : ''}" data-id=${entry.id} aria-label=${`${name}, ${timeFormat.format(when)}`}>
+  const classes = ['message', mine ? 'mine' : '', grouped ? 'grouped' : '', ctx.highlight === entry.id ? 'highlight' : ''].join(' ');
+  return html`<article class=${classes} data-id=${entry.id} tabindex="0"
+    aria-label=${`${mine ? 'You' : name}, ${timeFormat.format(when)}`}
+    @keydown=${(e: KeyboardEvent) => ctx.keydown(e, entry.id)}
+    @pointerdown=${(e: PointerEvent) => ctx.pointerdown(e, entry.id)}
+    @contextmenu=${(e: MouseEvent) => onContextMenu(e, entry.id, ctx)}>
     <div class="bubble">
-      <header>
-        ${avatar ? html`<img class="avatar" src=${avatar} alt="" />` : nothing}
-        <span class="author">${name}</span>
-        <time datetime=${when.toISOString()} title=${fullTimestamp.format(when)}>${timeFormat.format(when)}</time>
-        ${entry.edited ? html`<span>(edited)</span>` : nothing}
-      </header>
+      ${entry.deleted || ctx.touch || ctx.editing === entry.id || ctx.confirmingDelete === entry.id ? nothing : renderToolbar(entry, ctx)}
+      ${!mine && !grouped
+        ? html`<header>
+            ${avatar ? html`<img class="avatar" src=${avatar} alt="" />` : nothing}
+            <span class="author">${name}</span>
+          </header>`
+        : nothing}
+      ${entry.replyTo && !entry.deleted ? renderQuote(entry.replyTo, ctx) : nothing}
       ${entry.deleted
         ? html`<p class="deleted">This message was deleted.</p>`
         : ctx.editing === entry.id
           ? renderEditor(entry, ctx)
-          : html`<p class="text">${entry.text}</p>`}
-      ${entry.deleted ? nothing : renderTools(entry, ctx)}
-      ${delivery ? html`<div class="status ${delivery}" data-status=${delivery}>${DELIVERY_LABEL[delivery]}</div>` : nothing}
+          : renderText(entry, ctx)}
+      ${entry.deleted ? nothing : renderReactions(entry, ctx)}
+      ${ctx.confirmingDelete === entry.id ? renderConfirmation(entry, ctx) : nothing}
+      <footer>
+        <time datetime=${when.toISOString()} title=${fullTimestamp.format(when)}>${timeFormat.format(when)}</time>
+        ${entry.edited ? html`<span>(edited)</span>` : nothing}
+        ${mine ? renderDelivery(ctx.deliveryOf(entry.id)) : nothing}
+        ${entry.deleted
+          ? nothing
+          : html`<button type="button" class="more" tabindex="-1" aria-haspopup="dialog" aria-label="More actions"
+              @click=${(e: Event) => ctx.openMenu(entry.id, e.currentTarget as Element)}>⋯</button>`}
+      </footer>
     </div>
   </article>`;
 }
 
-/** Reaction counts, the delete confirmation, and the hover/focus actions. */
-function renderTools(entry: TimelineEntry, ctx: RowContext) {
-  const reactions = [...entry.reactions].filter(([, devices]) => devices.size > 0);
-  const confirming = ctx.confirmingDelete === entry.id;
-  const counts = reactions.map(([emoji, devices]) => {
-    const mineToo = [...devices].some((d) => ctx.isMine(d));
-    return html`<button type="button" class="reaction secondary" aria-pressed=${mineToo ? 'true' : 'false'}
-      aria-label=${`${emoji} ${devices.size}`} title=${[...devices].map((d) => ctx.nameOf(d)).join(', ')}
-      @click=${() => ctx.react(entry.id, emoji)}>${emoji} ${devices.size}</button>`;
-  });
-  const confirmation = html`<span role="group" aria-label="Confirm deletion">Delete for everyone?
-    <button type="button" class="danger" @click=${() => ctx.confirmDelete(entry.id)}>Delete for everyone</button>
-    <button type="button" class="secondary" @click=${() => ctx.cancelDelete()}>Cancel</button></span>`;
-  return html`${reactions.length > 0 || confirming ? html`<div class="tools">${counts}${confirming ? confirmation : nothing}</div>` : nothing}
-  ${confirming ? nothing : renderActions(entry, ctx)}`;
+function onContextMenu(event: MouseEvent, id: EventId, ctx: RowContext): void {
+  // Links and selected text keep the browser's own menu.
+  if ((event.target as Element).closest('a') || (getSelection()?.toString() ?? '') !== '') return;
+  event.preventDefault();
+  ctx.openMenu(id, event.currentTarget as Element);
 }
 
-function renderActions(entry: TimelineEntry, ctx: RowContext) {
-  const own = ctx.canChange(entry.author) && ctx.editing !== entry.id;
-  return html`<span class="actions">
-    ${QUICK_REACTIONS.filter((e) => !entry.reactions.get(e)?.size).map(
-      (emoji) => html`<button type="button" class="secondary" aria-label=${`React with ${emoji}`} @click=${() => ctx.react(entry.id, emoji)}>${emoji}</button>`,
+function renderDelivery(state: DeliveryState) {
+  const d = DELIVERY[state];
+  return html`<span class="status ${state}" data-status=${state} aria-label=${d.label} title=${d.label}><span aria-hidden="true">${d.icon}</span> ${d.label}</span>`;
+}
+
+function renderQuote(id: EventId, ctx: RowContext) {
+  const original = ctx.lookup(id);
+  if (!original || original.kind !== 'message') return html`<p class="quote missing">Reply to a message that is not loaded</p>`;
+  const who = ctx.isMine(original.author) ? 'You' : ctx.nameOf(original.author);
+  const text = original.deleted ? 'This message was deleted.' : excerpt(original.text);
+  return html`<button type="button" class="quote" tabindex="-1" aria-label=${`Reply to ${who}: ${text} Show the original message.`} @click=${() => ctx.jumpTo(id)}>
+    <span class="quote-author">${who}</span>
+    <span class="quote-text">${text}</span>
+  </button>`;
+}
+
+function renderText(entry: TimelineEntry, ctx: RowContext) {
+  const long = isLong(entry.text);
+  const open = ctx.expanded.has(entry.id);
+  const parts = linkify(entry.text).map((part) =>
+    typeof part === 'string' ? part : html`<a href=${part.href} target="_blank" rel="noopener noreferrer" tabindex="-1">${part.text}</a>`,
+  );
+  return html`<p class="text ${long && !open ? 'collapsed' : ''}" id=${`text-${entry.id}`}>${parts}</p>
+    ${long
+      ? html`<button type="button" class="read-more link" tabindex="-1" aria-expanded=${open ? 'true' : 'false'} aria-controls=${`text-${entry.id}`}
+          @click=${() => ctx.expand(entry.id, !open)}>${open ? 'Show less' : 'Read more'}</button>`
+      : nothing}`;
+}
+
+function renderReactions(entry: TimelineEntry, ctx: RowContext) {
+  const reactions = [...entry.reactions].filter(([, devices]) => devices.size > 0);
+  if (reactions.length === 0) return nothing;
+  return html`<div class="reactions">
+    ${reactions.map(([emoji, devices]) => {
+      const mineToo = [...devices].some((d) => ctx.isMine(d));
+      const names = [...devices].map((d) => (ctx.isMine(d) ? 'You' : ctx.nameOf(d))).join(', ');
+      return html`<button type="button" class="reaction" tabindex="-1" aria-pressed=${mineToo ? 'true' : 'false'}
+        aria-label=${`${emoji} ${devices.size}`} aria-description=${names} title=${names}
+        @click=${() => (ctx.touch ? ctx.showReactions(entry.id) : ctx.react(entry.id, emoji))}>${emoji} ${devices.size}</button>`;
+    })}
+  </div>`;
+}
+
+function renderConfirmation(entry: TimelineEntry, ctx: RowContext) {
+  return html`<div class="tools" role="group" aria-label="Confirm deletion">
+    <span>Delete for everyone?</span>
+    <button type="button" class="danger" @click=${() => ctx.confirmDelete(entry.id)}>Delete for everyone</button>
+    <button type="button" class="secondary" @click=${() => ctx.cancelDelete()}>Cancel</button>
+  </div>`;
+}
+
+/** Hover/focus actions on pointers that hover. */
+function renderToolbar(entry: TimelineEntry, ctx: RowContext) {
+  const own = ctx.canChange(entry.author);
+  return html`<div class="actions" role="group" aria-label="Message actions">
+    ${QUICK_REACTIONS.map(
+      (emoji) => html`<button type="button" class="secondary" tabindex="-1" aria-label=${`React with ${emoji}`} @click=${() => ctx.react(entry.id, emoji)}>${emoji}</button>`,
     )}
+    <button type="button" class="secondary" tabindex="-1" aria-label="Add reaction" title="Add reaction" @click=${() => ctx.openPicker(entry.id)}>☺+</button>
+    <button type="button" class="secondary" tabindex="-1" @click=${() => ctx.reply(entry.id)}>Reply</button>
     ${own
-      ? html`<button type="button" class="secondary" @click=${() => ctx.startEdit(entry.id)}>Edit</button>
-          <button type="button" class="secondary" @click=${() => ctx.askDelete(entry.id)}>Delete</button>`
+      ? html`<button type="button" class="secondary" tabindex="-1" @click=${() => ctx.startEdit(entry.id)}>Edit</button>
+          <button type="button" class="secondary" tabindex="-1" @click=${() => ctx.askDelete(entry.id)}>Delete</button>`
       : nothing}
-  </span>`;
+  </div>`;
 }
 
 function renderEditor(entry: TimelineEntry, ctx: RowContext) {
   return html`<form class="edit-form" @submit=${(e: Event) => ctx.saveEdit(e, entry.id)}>
     <textarea aria-label="Edit message" .value=${entry.text}
       @keydown=${(e: KeyboardEvent) => {
+        e.stopPropagation();
         if (e.key === 'Escape') {
           e.preventDefault();
           ctx.cancelEdit();

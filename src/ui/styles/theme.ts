@@ -14,8 +14,13 @@ export const themeTokens = css`
     --pl-accent: #2f5bd3;
     --pl-accent-text: #ffffff;
     --pl-mine: #dce6ff;
+    /* Other people's bubbles: a border of at least 3:1 against the page (WCAG 1.4.11). */
+    --pl-other: #f1f2f5;
+    --pl-other-border: #8a909c;
+    --pl-quote: rgb(0 0 0 / 0.05);
+    --pl-link: #2f5bd3;
     --pl-danger: #b3261e;
-    --pl-ok: #1e7a3c;
+    --pl-ok: #17652f;
     --pl-border: #d3d7df;
     --pl-focus: #1a4fd6;
     --pl-radius: 10px;
@@ -35,6 +40,10 @@ export const themeTokens = css`
       --pl-accent: #8aa9ff;
       --pl-accent-text: #0d1220;
       --pl-mine: #243356;
+      --pl-other: #262a33;
+      --pl-other-border: #6b7385;
+      --pl-quote: rgb(255 255 255 / 0.06);
+      --pl-link: #8aa9ff;
       --pl-danger: #ffb4ab;
       --pl-ok: #7dd99a;
       --pl-border: #343946;

@@ -10,7 +10,8 @@ import type { Drafts } from '../../client/drafts.js';
 import type { ParleyClient } from '../../client/parley-client.js';
 import type { DeviceId, EventId } from '../../core/ids.js';
 import '../components/composer.js';
-import type { Composer, SendDetail } from '../components/composer.js';
+import type { Composer, ReplyPreview, SendDetail } from '../components/composer.js';
+import { excerpt } from '../components/message-row.js';
 import '../components/connection-status.js';
 import '../components/invite-box.js';
 import type { EditDetail, MessageDetail, MessageList, ReactDetail } from '../components/message-list.js';
@@ -191,11 +192,17 @@ export class ConversationView extends LitElement {
         @parley-edit=${(e: CustomEvent<EditDetail>) => this.change(() => s.edit(e.detail.id, e.detail.text))}
         @parley-delete=${(e: CustomEvent<MessageDetail>) => this.change(() => s.remove(e.detail.id))}
         @parley-react=${(e: CustomEvent<ReactDetail>) => this.change(() => s.toggleReaction(e.detail.id, e.detail.emoji))}
+        @parley-reply=${(e: CustomEvent<MessageDetail>) => {
+          this.draft.reply(e.detail.id);
+          this.composer?.focus();
+        }}
       ></parley-message-list>
       <p class="typing" aria-live="polite">${typingText(typing)}</p>
       ${this.action.error ? html`<p class="error" role="alert">${this.action.errorText}</p>` : nothing}
       <parley-composer
         .text=${this.draft.text}
+        .replyTo=${this.replyPreview(s)}
+        @parley-cancel-reply=${() => this.draft.reply(null)}
         @parley-send=${this.onSend}
         @parley-typing=${this.onTyping}
         @parley-draft=${(e: CustomEvent<{ text: string }>) => this.draft.change(e.detail.text)}
@@ -208,12 +215,14 @@ export class ConversationView extends LitElement {
     const session = this.session;
     if (!session) return;
     const text = event.detail.text;
-    const sending = session.send(text);
+    const replyTo = this.draft.replyTo;
+    const sending = session.send(text, replyTo ?? undefined);
     composer.clear();
     this.draft.sent();
     if (!(await this.action.run(() => sending))) {
       // Never throw text away: a refused send comes back into the box.
       composer.restore(text);
+      if (replyTo) this.draft.reply(replyTo);
       return;
     }
     // A natural moment to offer notifications: right after a message was sent.
@@ -245,6 +254,14 @@ export class ConversationView extends LitElement {
   }
 
   private readonly onTyping = (): void => this.session?.setTyping(true);
+
+  /** What the composer quotes while replying. */
+  private replyPreview(s: ConversationSession): ReplyPreview | null {
+    const id = this.draft.replyTo;
+    const original = id ? s.timeline.get(id) : undefined;
+    if (!id || !original) return null;
+    return { name: s.isMine(original.author) ? 'You' : s.memberName(original.author), excerpt: original.deleted ? 'This message was deleted.' : excerpt(original.text, 80) };
+  }
 
   /** 1:1: the other person's presence; groups: how many of the others are online. */
   private presenceLine(s: ConversationSession): string {

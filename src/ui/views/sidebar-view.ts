@@ -170,7 +170,7 @@ export class SidebarView extends LitElement {
               <a href=${conversationHref(c.id)} aria-current=${c.id === this.selected ? 'page' : 'false'}>
                 <span class="title">${c.title}${c.verified ? html` <span class="verified" title="Verified contact">✓</span>` : nothing}</span>
                 <span class="when">${formatWhen(c.lastAt)}</span>
-                <span class="last">${c.lastText ? `${c.lastAuthor}: ${c.lastText}` : 'No messages yet'}</span>
+                <span class="last">${c.lastText ? `${c.lastMine ? 'You' : c.lastAuthor}: ${c.lastText}` : 'No messages yet'}</span>
                 ${c.unread > 0
                   ? html`<span class="count unread" aria-label=${`${c.unread >= 100 ? 'over 99' : c.unread} unread`}>${c.unread >= 100 ? '99+' : c.unread}</span>`
                   : nothing}

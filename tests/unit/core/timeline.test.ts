@@ -93,4 +93,17 @@ describe('timeline', () => {
     expect(ats).toEqual([...ats].sort((x, y) => x - y));
     expect(t.size).toBe(5001);
   });
+  it('keeps reply targets, and a cached (cut) message is replaced by its real event', () => {
+    const t = new Timeline();
+    t.addProvisional([message('a', A, 10, 'the start of a long…')]);
+    const reply: UnsignedEvent = { ...message('b', B, 20, 'an answer'), replyTo: id('a') } as UnsignedEvent;
+    t.add([reply]);
+    expect(t.get(id('b'))?.replyTo).toBe(id('a'));
+    const change = t.add([message('a', A, 10, 'the start of a long message, in full')]);
+    expect(change.updated).toBe(true);
+    expect(t.get(id('a'))?.text).toBe('the start of a long message, in full');
+    // Only once: a later duplicate changes nothing.
+    expect(t.add([message('a', A, 10, 'something else')]).updated).toBe(false);
+    expect(t.entries.map((e) => e.text)).toEqual(['the start of a long message, in full', 'an answer']);
+  });
 });

@@ -1,0 +1,111 @@
+/**
+ * The message list's one modal dialog, in the top layer (never clipped by the virtualized
+ * rows): the actions menu of a message (long-press, "⋯", right-click, Enter on a message),
+ * the emoji picker, who reacted (touch), and message info. Pure templates; the list owns
+ * which is open.
+ */
+import { html, nothing } from 'lit';
+import type { DeliveryState } from '../../client/delivery.js';
+import type { EventId } from '../../core/ids.js';
+import type { TimelineEntry } from '../../core/timeline.js';
+import { fullTimestamp } from '../day-label.js';
+import { QUICK_REACTIONS, excerpt, type RowContext } from './message-row.js';
+
+export type SheetKind = 'menu' | 'picker' | 'reactions' | 'info';
+
+export interface Sheet {
+  readonly kind: SheetKind;
+  readonly id: EventId;
+}
+
+export interface SheetContext extends RowContext {
+  close(): void;
+  open(sheet: Sheet): void;
+  copy(text: string): void;
+}
+
+const TITLE: Record<SheetKind, string> = {
+  menu: 'Message actions',
+  picker: 'Choose a reaction',
+  reactions: 'Reactions',
+  info: 'Message info',
+};
+
+const DELIVERY_WORDS: Record<DeliveryState, string> = {
+  saving: 'Saving on this device',
+  waiting: 'Waiting: saved on this device, not yet sent',
+  sent: 'Sent',
+  failed: 'Not saved on this device',
+};
+
+export const sheetTitle = (kind: SheetKind): string => TITLE[kind];
+
+export function renderSheet(sheet: Sheet, entry: TimelineEntry, ctx: SheetContext) {
+  const mine = ctx.isMine(entry.author);
+  const who = mine ? 'You' : ctx.nameOf(entry.author);
+  return html`<header class="sheet-head">
+      <h2 id="sheet-title">${TITLE[sheet.kind]}</h2>
+      <button type="button" class="secondary" aria-label="Close" @click=${() => ctx.close()}>✕</button>
+    </header>
+    <p class="sheet-sub">${who}, ${fullTimestamp.format(entry.at)}${entry.text ? html`<br /><span class="sheet-excerpt">${excerpt(entry.text, 80)}</span>` : nothing}</p>
+    ${sheet.kind === 'menu'
+      ? renderMenu(entry, ctx)
+      : sheet.kind === 'picker'
+        ? html`<parley-emoji-picker @parley-emoji=${(e: CustomEvent<{ emoji: string }>) => {
+            ctx.react(entry.id, e.detail.emoji);
+            ctx.close();
+          }}></parley-emoji-picker>`
+        : sheet.kind === 'reactions'
+          ? renderReactors(entry, ctx)
+          : renderInfo(entry, ctx)}`;
+}
+
+function renderMenu(entry: TimelineEntry, ctx: SheetContext) {
+  const own = ctx.canChange(entry.author);
+  const run = (action: () => void) => () => {
+    ctx.close();
+    action();
+  };
+  return html`<div class="quick" role="group" aria-label="Quick reactions">
+      ${QUICK_REACTIONS.map(
+        (emoji) => html`<button type="button" class="secondary" aria-label=${`React with ${emoji}`} @click=${run(() => ctx.react(entry.id, emoji))}>${emoji}</button>`,
+      )}
+      <button type="button" class="secondary" aria-label="Add reaction" @click=${() => ctx.open({ kind: 'picker', id: entry.id })}>☺+</button>
+    </div>
+    <ul class="menu-items">
+      <li><button type="button" class="secondary" @click=${run(() => ctx.reply(entry.id))}>Reply</button></li>
+      ${entry.reactions.size > 0 ? html`<li><button type="button" class="secondary" @click=${() => ctx.open({ kind: 'reactions', id: entry.id })}>Who reacted</button></li>` : nothing}
+      <li><button type="button" class="secondary" @click=${run(() => ctx.copy(entry.text))}>Copy text</button></li>
+      ${own
+        ? html`<li><button type="button" class="secondary" @click=${run(() => ctx.startEdit(entry.id))}>Edit</button></li>
+            <li><button type="button" class="secondary" @click=${run(() => ctx.askDelete(entry.id))}>Delete</button></li>`
+        : nothing}
+      <li><button type="button" class="secondary" @click=${() => ctx.open({ kind: 'info', id: entry.id })}>Message info</button></li>
+    </ul>`;
+}
+
+function renderReactors(entry: TimelineEntry, ctx: SheetContext) {
+  const reactions = [...entry.reactions].filter(([, devices]) => devices.size > 0);
+  if (reactions.length === 0) return html`<p>No reactions yet.</p>`;
+  return html`<ul class="reactors">
+    ${reactions.map(([emoji, devices]) => {
+      const mineToo = [...devices].some((d) => ctx.isMine(d));
+      const names = [...new Set([...devices].map((d) => (ctx.isMine(d) ? 'You' : ctx.nameOf(d))))];
+      return html`<li>
+        <span class="reactor-emoji" aria-hidden="true">${emoji}</span>
+        <span class="reactor-names">${emoji} ${names.join(', ')}</span>
+        <button type="button" class="secondary" @click=${() => ctx.react(entry.id, emoji)}>${mineToo ? `Remove my ${emoji}` : `Add my ${emoji}`}</button>
+      </li>`;
+    })}
+  </ul>`;
+}
+
+function renderInfo(entry: TimelineEntry, ctx: SheetContext) {
+  const mine = ctx.isMine(entry.author);
+  return html`<dl class="info">
+    <dt>Sent</dt>
+    <dd>${fullTimestamp.format(entry.at)}</dd>
+    ${entry.edited ? html`<dt>Edited</dt><dd>Yes</dd>` : nothing}
+    ${mine && ctx.canChange(entry.author) ? html`<dt>Status</dt><dd>${DELIVERY_WORDS[ctx.deliveryOf(entry.id)]}</dd>` : nothing}
+  </dl>`;
+}
