@@ -51,6 +51,7 @@ describe('the message list and the newest message', () => {
     // Every send has gone through (own sends keep pulling the view down until then).
     await rowStarting(alice, 'burst 300 ').locator('[data-status="sent"]').waitFor({ timeout: 60_000 });
     await expect.poll(async () => (await alice.timelineInfo()).size, { timeout: 60_000 }).toBe(300);
+    await expect.poll(async () => (await bob.timelineInfo()).size, { timeout: 60_000 }).toBe(300);
     expect(await bottomInView(alice, rowStarting(alice, 'burst 150 '))).toBe(false);
     await expect(alice.page.getByRole('button', { name: /Jump to newest/ }).count()).resolves.toBe(0);
   });

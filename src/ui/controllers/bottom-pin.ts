@@ -13,8 +13,8 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 
 /** How close to the end still counts as "at the newest", in CSS pixels. */
 const AT_END_PX = 32;
-/** A scroll this long after the last input still counts as the reader's. */
-const USER_SCROLL_MS = 300;
+/** A scroll this long after the last input still counts as the reader's (generous: a busy page may fire it late). */
+const USER_SCROLL_MS = 800;
 
 export interface PinTarget {
   /** Index of the item in the virtualizer's items (rendered items carry it as `data-index`). */
