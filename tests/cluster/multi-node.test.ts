@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.js';
-import { ParleyCluster } from '../helpers/parley-cluster.js';
+import { CLUSTER_METRICS_TOKEN, ParleyCluster } from '../helpers/parley-cluster.js';
 import { ParleyUser } from '../helpers/parley-user.js';
 import { waitUntil } from '../helpers/signaling-server.js';
 import { TcpBalancer } from '../helpers/tcp-balancer.js';
@@ -151,6 +151,23 @@ describe('two nodes, one PostgreSQL, one Redis', () => {
     await alice.send('after the Redis restart');
     await bob.waitForMessage('after the Redis restart');
     await Promise.all([alice.close(), bob.close()]);
+  });
+
+  it('each node reports its PostgreSQL and Redis latency on /metrics, and every log line names the node', async () => {
+    for (const [i, node] of [cluster.node(1), cluster.node(2)].entries()) {
+      const res = await fetch(`${node.url}/metrics`, { headers: { Authorization: `Bearer ${CLUSTER_METRICS_TOKEN}` } });
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      const sample = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+      expect(sample('parley_postgres_query_seconds_count')).toBeGreaterThan(0);
+      expect(sample('parley_redis_command_seconds_count')).toBeGreaterThan(0);
+      expect(sample('parley_redis_published_total')).toBeGreaterThan(0);
+      expect(text).toContain('parley_backend_up{backend="postgres"} 1');
+      expect(text).toContain('parley_backend_up{backend="redis"} 1');
+      const lines = node.output().split('\n').filter((l) => l.startsWith('{'));
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) expect(JSON.parse(line)).toMatchObject({ node: `node${i + 1}` });
+    }
   });
 
   it('a PostgreSQL restart: requests fail cleanly with 503 while it is down, then resume', async () => {

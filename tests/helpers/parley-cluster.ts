@@ -11,6 +11,9 @@ import { PostgresCluster } from './postgres-cluster.js';
 import { RedisServer } from './redis-server.js';
 import { ServerProcess } from './server-process.js';
 
+/** Bearer token every node's `/metrics` answers to. */
+export const CLUSTER_METRICS_TOKEN = 'cluster-test-metrics-token';
+
 export class ParleyCluster {
   private constructor(
     readonly postgres: PostgresCluster,
@@ -29,7 +32,7 @@ export class ParleyCluster {
       redis = await RedisServer.start();
       // One after the other: the first creates the schema and the VAPID key.
       for (let i = 1; i <= count; i++) {
-        nodes.push(await ServerProcess.start('dist', { dataDir, env: { ...env, DATABASE_URL: postgres.url, REDIS_URL: redis.url, NODE_ID: `node${i}` } }));
+        nodes.push(await ServerProcess.start('dist', { dataDir, env: { METRICS_TOKEN: CLUSTER_METRICS_TOKEN, ...env, DATABASE_URL: postgres.url, REDIS_URL: redis.url, NODE_ID: `node${i}` } }));
       }
       return new ParleyCluster(postgres, redis, nodes, dataDir);
     } catch (err) {
