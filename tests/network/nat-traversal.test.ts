@@ -6,7 +6,7 @@
  * promises one, how fast the first reply comes.
  */
 import { describe, expect, it } from 'vitest';
-import { peerConnections, type SelectedPair } from './lab/browsers.js';
+import { connectionEvents, peerConnections, type SelectedPair } from './lab/browsers.js';
 import { exchangeMany, meet, pingPong, type PingPong } from './lab/conversation.js';
 import { withScene, type Scene } from './lab/scene.js';
 import { SERVER_ORIGIN, TURN_PORT, TURN_SECRET } from './lab/services.js';
@@ -49,7 +49,10 @@ async function chat(scene: Scene, label: string, timeoutMs = 20_000): Promise<Ch
   await meet(scene, SERVER_ORIGIN);
   const timing = await pingPong(scene, timeoutMs);
   const pairs = await selectedPairs(scene, 10_000);
-  console.log(`[network lab] ${label}: ${JSON.stringify({ ...timing, alice: kinds(pairs.alice), bob: kinds(pairs.bob) })}`);
+  const { startedAt, ...figures } = timing;
+  console.log(`[network lab] ${label}: ${JSON.stringify({ ...figures, alice: kinds(pairs.alice), bob: kinds(pairs.bob) })}`);
+  // Where the time went, in ms from Alice's Send click: connection states and header status.
+  for (const user of [scene.alice, scene.bob]) console.log(`[network lab]   ${user.name}: ${(await connectionEvents(user.page, startedAt)).join(', ')}`);
   return { timing, ...pairs };
 }
 

@@ -57,23 +57,51 @@ export interface SelectedPair {
 
 /**
  * Makes every page of `context` record the RTCPeerConnections it creates, so the test can
- * ask them for their stats. simple-peer looks the constructor up on `globalThis` each time,
- * so a subclass installed before the app loads sees every connection.
+ * ask them for their stats, with the time of each connection-state change; and the times the
+ * header's connection status (`data-connection`) changed, polled every 100 ms. simple-peer
+ * looks the constructor up on `globalThis` each time, so a subclass installed before the app
+ * loads sees every connection.
  */
 export async function recordPeerConnections(context: BrowserContext): Promise<void> {
   await context.addInitScript(() => {
     const Native = globalThis.RTCPeerConnection;
     if (!Native) return;
     const seen: RTCPeerConnection[] = [];
+    const events: [number, string][] = [];
     class Recorded extends Native {
       constructor(config?: RTCConfiguration) {
         super(config);
-        seen.push(this);
+        const n = seen.push(this);
+        events.push([Date.now(), `pc${n} new`]);
+        this.addEventListener('connectionstatechange', () => events.push([Date.now(), `pc${n} ${this.connectionState}`]));
       }
     }
     Object.defineProperty(globalThis, 'RTCPeerConnection', { value: Recorded, writable: true, configurable: true });
     Object.defineProperty(globalThis, '__plabPeerConnections', { value: seen });
+    Object.defineProperty(globalThis, '__plabEvents', { value: events });
+    // The status element sits in nested shadow roots; search them until it shows up.
+    const find = (root: ParentNode): Element | null => {
+      const hit = root.querySelector('parley-connection-status');
+      if (hit) return hit;
+      for (const el of root.querySelectorAll('*')) {
+        const inner = el.shadowRoot ? find(el.shadowRoot) : null;
+        if (inner) return inner;
+      }
+      return null;
+    };
+    let shown: string | null = null;
+    setInterval(() => {
+      const value = find(document)?.getAttribute('data-connection') ?? null;
+      if (value !== shown) events.push([Date.now(), `status ${value}`]);
+      shown = value;
+    }, 100);
   });
+}
+
+/** What the page recorded (see recordPeerConnections), in ms relative to `since` (epoch ms). */
+export async function connectionEvents(page: Page, since: number): Promise<string[]> {
+  const events = await page.evaluate(() => (globalThis as unknown as { __plabEvents?: [number, string][] }).__plabEvents ?? []);
+  return events.map(([at, what]) => `${at - since} ${what}`);
 }
 
 /** Every RTCPeerConnection the page created (open or closed), and its selected pair if any. */

@@ -25,6 +25,8 @@ export interface PingPong {
    * `delivered + answered`. This is what the "first reply within N s" bounds apply to.
    */
   readonly reply: number;
+  /** When Alice clicked Send (epoch ms), to place the pages' recorded events. */
+  readonly startedAt: number;
 }
 
 /**
@@ -40,9 +42,10 @@ export async function pingPong({ alice, bob }: Scene, timeoutMs: number, tag = '
     await to.waitForMessage(text, Math.max(1, deadline - performance.now()));
     return Math.round(performance.now() - start);
   };
+  const startedAt = Date.now();
   const delivered = await leg(alice, bob, `ping${tag}`);
   const answered = await leg(bob, alice, `pong${tag}`);
-  return { delivered, answered, reply: delivered + answered };
+  return { delivered, answered, reply: delivered + answered, startedAt };
 }
 
 /**
