@@ -79,7 +79,9 @@ describe('network lab', () => {
     });
   });
 
-  it('cone NATs with the defaults (built-in STUN) connect directly, srflx to srflx, first reply within 2 s', async () => {
+  // The two timed cases get one retry: on a shared 2-core machine one reply in several runs
+  // was late by a few hundred ms under load 15–20; a real regression fails both tries.
+  it('cone NATs with the defaults (built-in STUN) connect directly, srflx to srflx, first reply within 2 s', { retry: 1 }, async () => {
     await withScene({ homes: coneHomes }, async (scene) => {
       const result = await chat(scene, 'cone NATs, defaults');
       expectThroughBothNats(scene, result);
@@ -88,7 +90,7 @@ describe('network lab', () => {
     });
   });
 
-  it('symmetric NATs with the defaults go through the blind relay ("Via relay", no data channel), first reply within 3 s', async () => {
+  it('symmetric NATs with the defaults go through the blind relay ("Via relay", no data channel), first reply within 3 s', { retry: 1 }, async () => {
     await withScene({ homes: symmetricHomes }, async (scene) => {
       const result = await chat(scene, 'symmetric NATs, defaults');
       for (const user of [scene.alice, scene.bob]) await expect(user.status.textContent()).resolves.toMatch(/^Via relay/);
