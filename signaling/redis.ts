@@ -141,6 +141,22 @@ export class RedisFanout extends ObservableV2<RedisFanoutEvents> {
     return true;
   }
 
+  /**
+   * Like {@link publish}, resolving with how many subscribed connections (nodes) Redis
+   * handed the message to, this node's own included if it listens; null if Redis is down.
+   */
+  async publishCounted(channel: string, payload: Buffer): Promise<number | null> {
+    if (this.closed || this.commands.status !== 'ready') {
+      this.counters.publishErrors++;
+      return null;
+    }
+    this.counters.published++;
+    return this.latency.time(() => this.commands.publish(channel, this.envelope(payload))).catch(() => {
+      this.counters.publishErrors++;
+      return null;
+    });
+  }
+
   /** `[origin length][origin][payload]`: lets receivers drop their own messages unread. */
   envelope(payload: Buffer): Buffer {
     const head = Buffer.allocUnsafe(1 + this.originBytes.length);

@@ -65,18 +65,24 @@ export class RelayEndpoint {
     if (!this.hub.takeBandwidth(charge)) return this.fail('node-capacity', TRY_AGAIN_LATER, 'relay capacity of this server reached');
     // The bytes are ours now (`ws` hands each message over): swap in the source address.
     this.addressBytes.copy(frame, 1, 0, RELAY_ADDR_BYTES);
-    const delivered = this.hub.bus.send('relay', decoded.addr, frame, true);
+    // On a cluster the address may be held on another node: the bus says, after a Redis
+    // round trip, whether any node took the frame (signal/bus.ts).
+    const size = frame.length;
+    this.hub.bus.sendCounted('relay', decoded.addr, frame, true, (reached) => this.settle(decoded.addr, size, reached));
+  }
+
+  /** Counts a forwarded frame, or answers `relay-gone` when nobody anywhere holds `addr`. */
+  private settle(addr: string, size: number, reached: number): void {
     const metrics = this.hub.metrics;
-    // On a cluster the address may be held on another node, which got the frame through
-    // the bus: no relay-gone without a shared directory of addresses (signal/bus.ts).
-    if (delivered > 0 || this.hub.bus.spansNodes) {
+    if (reached > 0) {
       metrics.relayFrames++;
-      metrics.relayBytes += frame.length;
+      metrics.relayBytes += size;
       return;
     }
+    if (this.released) return;
     metrics.relayGone++;
     if (!this.unknown.take()) return this.fail('unknown-target', CloseCodes.rateLimited, 'too many frames to unknown relay addresses');
-    this.owner.sendText(Buffer.from(JSON.stringify({ type: 'relay-gone', addr: decoded.addr }), 'utf8'));
+    this.owner.sendText(Buffer.from(JSON.stringify({ type: 'relay-gone', addr }), 'utf8'));
   }
 
   /**

@@ -16,7 +16,6 @@ import { MemorySignalBus, type BusNamespace, type BusSubscriber, type SignalBus 
 const PREFIX: Readonly<Record<BusNamespace, string>> = { topic: 'parley:t:', relay: 'parley:r:', mailbox: 'parley:m:' };
 
 export class RedisSignalBus implements SignalBus {
-  readonly spansNodes: boolean = true;
   /** Frames delivered to local subscribers because of a send or publish on another node. */
   remoteDelivered = 0;
   private readonly local = new MemorySignalBus();
@@ -59,5 +58,14 @@ export class RedisSignalBus implements SignalBus {
     const delivered = this.local.send(ns, key, frame, binary);
     if (ns !== 'relay' || delivered === 0) this.fanout.publish(PREFIX[ns] + key, frame);
     return delivered;
+  }
+
+  sendCounted(ns: BusNamespace, key: string, frame: Buffer, binary: boolean, reached: (receivers: number) => void): void {
+    const delivered = this.local.send(ns, key, frame, binary);
+    if (ns === 'relay' && delivered > 0) return reached(delivered);
+    // PUBLISH answers with the subscribed connections that got it: one per node listening,
+    // this node's own included when it listens too (its copy is dropped as its own).
+    const self = this.local.channelSize(ns, key) > 0 ? 1 : 0;
+    void this.fanout.publishCounted(PREFIX[ns] + key, frame).then((n) => reached(delivered + Math.max(0, (n ?? 0) - self)));
   }
 }

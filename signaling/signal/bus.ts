@@ -10,10 +10,10 @@
  *
  * The in-memory bus here is the default; `bus-redis.ts` carries the same channels between
  * nodes (one Redis channel per bus channel, subscribed while a local socket is), without
- * socket handling noticing. What it cannot do: `send` then counts only local deliveries, so
- * "nobody holds this relay address" is unknowable without a shared directory (the relay
- * sends `relay-gone` only when `spansNodes` is false), and `publish`'s `clients` count is
- * the delivering node's.
+ * socket handling noticing. There `send` counts only local deliveries; `sendCounted` also
+ * learns how many other nodes took the frame (Redis answers PUBLISH with its receiver count),
+ * which is how the relay knows to say `relay-gone`. `publish`'s `clients` count is the
+ * delivering node's.
  *
  * Frames are serialised once and the same bytes go to every receiver: a publish costs one
  * `JSON.stringify` and one UTF-8 encoding however many subscribers the topic has.
@@ -32,8 +32,6 @@ export interface BusSubscriber {
 }
 
 export interface SignalBus {
-  /** True when channels reach other nodes: a key with no local subscriber may live elsewhere. */
-  readonly spansNodes: boolean;
   /** Adds `sub` to a channel. Idempotent. */
   subscribe(ns: BusNamespace, key: string, sub: BusSubscriber): void;
   /** Removes `sub` from a channel; a channel with no subscribers is forgotten. Idempotent. */
@@ -43,8 +41,14 @@ export interface SignalBus {
    * subscriber of `topic`, the sender included when subscribed. Returns frames sent.
    */
   publish(topic: string, message: Readonly<Record<string, unknown>>): number;
-  /** Hands the same bytes to every subscriber of a channel. Returns how many took them. */
+  /** Hands the same bytes to every subscriber of a channel. Returns how many took them (on this node). */
   send(ns: BusNamespace, key: string, frame: Buffer, binary: boolean): number;
+  /**
+   * Like {@link send}, then calls `reached` once with how many receivers took the frame on
+   * any node: at once on one node, or when a local subscriber took it; after one Redis round
+   * trip otherwise. Zero means nobody anywhere holds the channel (or Redis is unreachable).
+   */
+  sendCounted(ns: BusNamespace, key: string, frame: Buffer, binary: boolean, reached: (receivers: number) => void): void;
   /** Channels of a namespace with at least one subscriber. */
   channelCount(ns: BusNamespace): number;
   /** (channel, subscriber) pairs in a namespace, for metrics. */
@@ -58,7 +62,6 @@ class Namespace {
 
 /** Single-process bus: per namespace, a map from key to its subscriber set. */
 export class MemorySignalBus implements SignalBus {
-  readonly spansNodes: boolean = false;
   private readonly spaces: Record<BusNamespace, Namespace> = { topic: new Namespace(), relay: new Namespace(), mailbox: new Namespace() };
 
   /** Subscribers of one channel (0 when it has none). */
@@ -116,6 +119,10 @@ export class MemorySignalBus implements SignalBus {
   send(ns: BusNamespace, key: string, frame: Buffer, binary: boolean): number {
     const subs = this.spaces[ns].channels.get(key);
     return subs === undefined ? 0 : deliverAll(subs, frame, binary);
+  }
+
+  sendCounted(ns: BusNamespace, key: string, frame: Buffer, binary: boolean, reached: (receivers: number) => void): void {
+    reached(this.send(ns, key, frame, binary));
   }
 }
 

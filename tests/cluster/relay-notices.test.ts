@@ -54,8 +54,20 @@ describe('relay across nodes', () => {
     await Promise.all([onA.c.roundTrip(), onB.c.roundTrip()]);
     expect(onB.c.binary).toHaveLength(2);
     expect(onA.c.binary).toHaveLength(1);
-    // A cluster cannot tell an address held elsewhere from none: no relay-gone, no close.
+    // Held on another node is not gone: no relay-gone.
     expect(onA.c.queue.filter((f) => f.type === 'relay-gone')).toEqual([]);
+  });
+
+  it('a frame to an address no node holds is answered with relay-gone, as on one node', async () => {
+    const onA = await bound(a);
+    const { c: onB, addr: gone } = await bound(b);
+    await onB.close();
+    await b.server.links.fanout!.settled();
+    onA.c.sendRaw(Buffer.from(encodeRelayFrame(gone, Uint8Array.of(1, 2, 3))), true);
+    expect(await onA.c.next((f) => f.type === 'relay-gone')).toEqual({ type: 'relay-gone', addr: gone });
+    const never = randomBytes(16).toString('hex');
+    onA.c.sendRaw(Buffer.from(encodeRelayFrame(never, Uint8Array.of(4))), true);
+    expect(await onA.c.next((f) => f.type === 'relay-gone')).toEqual({ type: 'relay-gone', addr: never });
   });
 });
 
