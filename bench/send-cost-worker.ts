@@ -87,7 +87,7 @@ function parley(count: number, devices: Devices): Model {
     appendMs = performance.now() - start;
     return ids;
   };
-  const writer = new DocWriter(log, { device: devices.alice.id, signPrivate: devices.alice.signPrivate });
+  const writer = new DocWriter(log, { device: devices.alice.id, public: devices.alice.public, signPrivate: devices.alice.signPrivate });
   return {
     prepare: (i) => createEvent({ kind: 'message', text: `send ${i}` }, devices.alice.id, T0 + count + i),
     async send(event) {

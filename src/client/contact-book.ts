@@ -210,7 +210,7 @@ export class ContactBook extends ObservableV2<ContactEvents> {
 }
 
 /** The writable fields of a stored contact, to rewrite it with changes. */
-function fieldsOf(c: ContactRecord): Omit<ContactRecord, 'type' | 'by' | 'at' | 'c' | 'k' | 'sig'> {
-  const { type: _t, by: _b, at: _a, c: _c, k: _k, sig: _s, ...fields } = c;
+function fieldsOf(c: ContactRecord): Omit<ContactRecord, 'type' | 'by' | 'at' | 'c' | 'k' | 'n' | 'sig'> {
+  const { type: _t, by: _b, at: _a, c: _c, k: _k, n: _n, sig: _s, ...fields } = c;
   return fields;
 }

@@ -50,8 +50,8 @@ export interface ReadMarker extends SignedRecord {
   readonly upTo: number;
 }
 
-type ContactFields = Omit<ContactRecord, 'type' | 'by' | 'at' | 'c' | 'k' | 'sig'>;
-type ConversationFields = Omit<ConversationEntry, 'type' | 'by' | 'at' | 'c' | 'k' | 'sig'>;
+type ContactFields = Omit<ContactRecord, 'type' | 'by' | 'at' | 'c' | 'k' | 'n' | 'sig'>;
+type ConversationFields = Omit<ConversationEntry, 'type' | 'by' | 'at' | 'c' | 'k' | 'n' | 'sig'>;
 
 export type SelfEvents = { changed: () => void };
 

@@ -3,27 +3,75 @@
  * Yjs item it will occupy, chains events by hash, and serialises writes: a placement is the
  * next clock of this client, and signing is asynchronous, so two overlapping writes would
  * otherwise both claim the same clock.
+ *
+ * It also owns this document's Yjs client id, which is derived from the device key and a
+ * nonce (core/authorship/client-id.ts): set on construction, and chosen afresh should Yjs
+ * ever replace it.
  */
 import * as Y from 'yjs';
 import type { ConversationLog } from './conversation.js';
 import type { ConversationEvent, UnsignedEvent } from './events.js';
 import type { DeviceId } from './ids.js';
-import { eventHash, signEvent, signRecord, type SignedRecord } from './identity/signed.js';
+import { clientIdFor, isClientNonce, newClientBinding } from './authorship/client-id.js';
+import { StorageBudgetError, valueChars } from './authorship/limits.js';
+import { eventHash, signEvent, signRecord, type Placement, type SignedRecord } from './identity/signed.js';
 
 export interface WriterKeys {
   readonly device: DeviceId;
+  /** The device's Ed25519 public key (base64url): client ids derive from it. */
+  readonly public: string;
   /** Signs events and this device's records. */
   readonly signPrivate: CryptoKey;
+}
+
+/** This device's storage budget in the document (authorship/limits.ts). */
+export interface WriterBudget {
+  /** Characters this device has stored in the document. */
+  used(): number;
+  readonly limit: number;
 }
 
 export class DocWriter {
   private queue: Promise<unknown> = Promise.resolve();
   private tip: string | null = null;
+  private nonce = '';
 
   constructor(
     private readonly log: ConversationLog,
     private readonly keys: WriterKeys,
-  ) {}
+    private readonly budget: WriterBudget | null = null,
+    nonce?: string,
+  ) {
+    this.rebind(nonce);
+  }
+
+  /** Peers refuse a device's writes past its budget, so they are refused here first, with a clear error. */
+  private checkBudget(values: readonly unknown[]): void {
+    if (!this.budget) return;
+    let chars = this.budget.used();
+    for (const v of values) chars += valueChars(v);
+    if (chars > this.budget.limit) throw new StorageBudgetError(this.budget.limit);
+  }
+
+  /** Where the next write lands, with the nonce that binds its client id to this device. */
+  placement(): Placement {
+    // Yjs picks a new random client id when a remote update writes under ours; ours must
+    // stay derived, so pick a fresh nonce instead.
+    if (clientIdFor(this.keys.public, this.nonce) !== this.doc.clientID) this.rebind();
+    const { c, k } = this.log.placement();
+    return { c, k, n: this.nonce };
+  }
+
+  private rebind(nonce?: string): void {
+    if (nonce !== undefined && isClientNonce(nonce)) {
+      this.nonce = nonce;
+      this.doc.clientID = clientIdFor(this.keys.public, nonce);
+      return;
+    }
+    const binding = newClientBinding(this.keys.public);
+    this.nonce = binding.nonce;
+    this.doc.clientID = binding.client;
+  }
 
   get doc(): Y.Doc {
     return this.log.doc;
@@ -32,14 +80,15 @@ export class DocWriter {
   /** Signs and appends events in one transaction; resolves with them as stored. */
   appendEvents(events: readonly UnsignedEvent[], origin: unknown): Promise<{ events: ConversationEvent[]; ids: Y.ID[] }> {
     return this.serial(async () => {
-      const place = this.log.placement();
+      const place = this.placement();
       let prev = this.chainTip();
       const signed: ConversationEvent[] = [];
       for (let i = 0; i < events.length; i++) {
-        const event = await signEvent(events[i]!, { c: place.c, k: place.k + i }, prev, this.keys.signPrivate);
+        const event = await signEvent(events[i]!, { c: place.c, k: place.k + i, n: place.n }, prev, this.keys.signPrivate);
         signed.push(event);
         prev = eventHash(event);
       }
+      this.checkBudget(signed);
       const ids = this.log.append(this.keys.device, signed, origin);
       this.tip = prev;
       return { events: signed, ids };
@@ -50,9 +99,10 @@ export class DocWriter {
    * Signs and stores a record in a map. `signer` defaults to this device's key; identity
    * revocations pass the identity key.
    */
-  setRecord<T extends Omit<SignedRecord, 'c' | 'k' | 'sig'>>(map: string, key: string, body: T, origin: unknown, signer = this.keys.signPrivate): Promise<T & SignedRecord> {
+  setRecord<T extends Omit<SignedRecord, 'c' | 'k' | 'n' | 'sig'>>(map: string, key: string, body: T, origin: unknown, signer = this.keys.signPrivate): Promise<T & SignedRecord> {
     return this.serial(async () => {
-      const record = await signRecord(body, this.log.placement(), signer);
+      const record = await signRecord(body, this.placement(), signer);
+      this.checkBudget([record]);
       this.doc.transact(() => this.doc.getMap(map).set(key, record), origin);
       return record;
     });

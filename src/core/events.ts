@@ -4,6 +4,7 @@
  * timeline folds them. Everything read from a doc goes through `parseEvent`, because a doc
  * is fed by peers and every input is hostile until checked.
  */
+import { isClientNonce } from './authorship/client-id.js';
 import { isId, newEventId, type DeviceId, type EventId } from './ids.js';
 
 export const EventKinds = ['message', 'edit', 'delete', 'reaction', 'join', 'leave'] as const;
@@ -26,6 +27,8 @@ interface EventBase {
    */
   readonly c: number;
   readonly k: number;
+  /** Nonce that binds client id `c` to the author device (core/authorship/client-id.ts). */
+  readonly n: string;
   /** Hash of this device's previous event in the conversation ('' for its first). */
   readonly prev: string;
   /** Ed25519 signature by the author device over everything else. */
@@ -70,7 +73,7 @@ export type RelationEvent = EditEvent | DeleteEvent | ReactionEvent;
 
 /** Distributes Omit over the union so each variant keeps its own fields. */
 type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-export type SignatureFields = 'c' | 'k' | 'prev' | 'sig';
+export type SignatureFields = 'c' | 'k' | 'n' | 'prev' | 'sig';
 /** What the user asks for. */
 export type EventDraft = OmitEach<ConversationEvent, 'id' | 'author' | 'at' | SignatureFields>;
 /** A complete event not yet placed in a doc nor signed. */
@@ -112,7 +115,7 @@ const isSig = (x: unknown): x is string => typeof x === 'string' && /^[A-Za-z0-9
  * tolerated (newer clients may add some) but never copied into the timeline.
  */
 export function parseEvent(x: unknown): ConversationEvent | null {
-  if (!isObj(x) || !isUint(x.c) || !isUint(x.k) || !isHash(x.prev) || !isSig(x.sig)) return null;
+  if (!isObj(x) || !isUint(x.c) || !isUint(x.k) || !isClientNonce(x.n) || !isHash(x.prev) || !isSig(x.sig)) return null;
   return parseUnsigned(x) as ConversationEvent | null;
 }
 

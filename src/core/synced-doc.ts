@@ -10,6 +10,7 @@
 import * as Y from 'yjs';
 import { UpdateAuthorizer, type Verdict } from './authorship/authorizer.js';
 import { DocDirectory } from './authorship/directory.js';
+import { DEFAULT_LIMITS, type AuthorLimits } from './authorship/limits.js';
 import type { MemberRecord } from './authorship/records.js';
 import type { DocSchema } from './authorship/schema.js';
 import { ConversationLog } from './conversation.js';
@@ -36,6 +37,10 @@ export interface SyncedDocParts {
   readonly schema: DocSchema;
   readonly keys: VerifyKeyCache;
   readonly now: () => number;
+  /** Fixed client-id nonce, for reproducible tests; random otherwise. */
+  readonly clientNonce?: string;
+  /** What updates and devices may cost here; DEFAULT_LIMITS unless a test narrows them. */
+  readonly limits?: AuthorLimits;
   /** Extra admission rule, e.g. refusing blocked identities. */
   readonly admitsPeer?: (peer: PeerIdentity) => boolean;
 }
@@ -50,8 +55,15 @@ export class SyncedDoc {
 
   constructor(private readonly parts: SyncedDocParts) {
     this.directory = new DocDirectory(this.doc, parts.schema);
-    this.writer = new DocWriter(this.log, { device: parts.account.device.id, signPrivate: parts.account.device.signPrivate });
-    this.authorizer = new UpdateAuthorizer(this.doc, parts.schema, this.directory, parts.keys);
+    const limits = parts.limits ?? DEFAULT_LIMITS;
+    const device = parts.account.device;
+    this.writer = new DocWriter(
+      this.log,
+      { device: device.id, public: device.public, signPrivate: device.signPrivate },
+      { used: () => this.directory.storedChars(device.id), limit: limits.deviceBudgetChars },
+      parts.clientNonce,
+    );
+    this.authorizer = new UpdateAuthorizer(this.doc, parts.schema, this.directory, parts.keys, limits);
     this.policy = {
       admits: (peer) => parts.schema.admits(peer.identity) && this.directory.revocation(peer.device) === null && (parts.admitsPeer?.(peer) ?? true),
       authorize: (update) => this.authorizer.authorize(update),

@@ -422,7 +422,8 @@ export class Mesh extends ObservableV2<MeshEvents> {
     if (entry.link.isClosed) return;
     if (!peer) return this.dropLink(entry.link, { reason: 'identity-proof-failed' });
     if (peer.device !== entry.device) return this.dropLink(entry.link, { reason: 'wrong-device' });
-    if (this.penalties.isPenalized(peer.device)) return this.dropLink(entry.link, { reason: 'device-penalized' });
+    // Keyed on the identity too: minting a new device certificate does not reset a penalty.
+    if (this.penalties.isPenalized(peer.device) || this.penalties.isPenalized(peer.identity)) return this.dropLink(entry.link, { reason: 'device-penalized' });
     entry.link.identify(peer);
     this.run(entry, entry.machine.peerVerified(peer));
   }
@@ -468,7 +469,10 @@ export class Mesh extends ObservableV2<MeshEvents> {
     if (isDropReason(reason)) {
       this.logger.warn(`dropping peer: ${reason}${detail ? `: ${detail}` : ''}`);
       this.penalties.penalize(entry.remote);
-      if (entry.link.peer) this.penalties.penalize(entry.link.peer.device);
+      if (entry.link.peer) {
+        this.penalties.penalize(entry.link.peer.device);
+        this.penalties.penalize(entry.link.peer.identity);
+      }
     }
     entry.machine.closed();
     entry.owned.dispose();

@@ -7,7 +7,13 @@ import { IndexeddbPersistence, clearDocument } from 'y-indexeddb';
 import type * as Y from 'yjs';
 import type { DocStore, PersistedDoc } from './types.js';
 
-export const docDatabaseName = (name: string): string => `parley-doc-${name}`;
+/**
+ * Format 2 binds Yjs client ids to device keys (docs/architecture.md §3.2). Documents of
+ * format 1 (random client ids, values without a nonce) would be refused by every peer, so
+ * they are not carried over: a clean break, acceptable while Parley has no users.
+ */
+export const DOC_FORMAT = 2;
+export const docDatabaseName = (name: string): string => `parley-doc-v${DOC_FORMAT}-${name}`;
 
 export class IdbDocStore implements DocStore {
   open(name: string, doc: Y.Doc): PersistedDoc {

@@ -1,6 +1,6 @@
 /**
  * Direct access to a document's stored updates, in y-indexeddb's own layout (database
- * `parley-doc-<name>`, object store `updates` with auto-increment keys), for the service
+ * `parley-doc-v2-<name>`, object store `updates` with auto-increment keys), for the service
  * worker: it loads a doc, applies mailbox entries and appends the result with an awaited
  * strict-durability commit, without running a live y-indexeddb provider whose writes the
  * worker could be stopped in the middle of. Pages load the appended update as usual.

@@ -75,7 +75,7 @@ describe('durability of acknowledged messages', () => {
           req.onerror = () => resolve('error');
           req.onblocked = () => resolve('blocked');
         }),
-      `parley-doc-${topic}`,
+      `parley-doc-v2-${topic}`,
     );
     expect(deleted).toBe('deleted');
 

@@ -55,10 +55,13 @@ export async function fixedAccount(name: string): Promise<Account> {
   };
 }
 
-/** A signed doc writing under a chosen Yjs client id, with its member record written. */
-export async function fixedMemberDoc(account: Account, clientID: number, schema: DocSchema = openSchema(), keys = new VerifyKeyCache()): Promise<SyncedDoc> {
-  const doc = new SyncedDoc({ account, schema, keys, now: tick });
-  doc.doc.clientID = clientID;
+/**
+ * A signed doc writing under a reproducible Yjs client id (bound to the device key by a
+ * nonce made from `seed`), with its member record written.
+ */
+export async function fixedMemberDoc(account: Account, seed: number, schema: DocSchema = openSchema(), keys = new VerifyKeyCache()): Promise<SyncedDoc> {
+  const nonce = toBase64Url(sha256(utf8(`parley fuzz nonce/${seed}`)).subarray(0, 8));
+  const doc = new SyncedDoc({ account, schema, keys, now: tick, clientNonce: nonce });
   await doc.ensureMember(account.name, undefined);
   return doc;
 }

@@ -7,6 +7,7 @@ import { createAccount } from '../../src/client/account.js';
 import { LOCAL_ORIGIN, SyncedDoc } from '../../src/client/synced-doc.js';
 import { conversationSchema, type DocSchema } from '../../src/core/authorship/schema.js';
 import { createEvent, type ConversationEvent, type EventDraft } from '../../src/core/events.js';
+import { newClientBinding } from '../../src/core/authorship/client-id.js';
 import { VerifyKeyCache, type IdentityId } from '../../src/core/identity/keys.js';
 import type { Account } from '../../src/store/types.js';
 
@@ -43,3 +44,9 @@ export const texts = (doc: SyncedDoc): string[] =>
     .map((e) => (e as { text: string }).text);
 
 export type { IdentityId };
+
+/** A new Yjs client id the doc's device may write under, with the nonce that binds it. */
+export function boundClient(doc: SyncedDoc): { c: number; n: string } {
+  const { nonce, client } = newClientBinding(doc.account.device.public);
+  return { c: client, n: nonce };
+}

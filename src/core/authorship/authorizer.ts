@@ -1,33 +1,45 @@
 /**
- * Authorizes an update from a peer before it is applied (ARCHITECTURE §3, §5; issue 3).
+ * Authorizes an update from a peer before it is applied (docs/architecture.md §3, §8).
  *
  * An update is refused, and its sender dropped, when it:
- * - is malformed, or holds anything but signed plain values in schema roots;
+ * - is malformed, over a size, count or nesting limit (counted on the bytes, before
+ *   decoding), or holds anything but signed plain values in schema roots;
  * - puts an event in another device's log, or a record under another device's key;
  * - deletes anything in a log, or deletes a record without replacing it;
- * - uses a Yjs client id that belongs to another device;
- * - carries a value whose signature, certificate or placement does not verify;
+ * - sits under a Yjs client id that its signer's key and nonce do not hash to
+ *   (client-id.ts), so nobody can occupy someone else's clocks in any arrival order;
+ * - carries a value whose signature, certificate or placement does not verify, or asks for
+ *   more signature checks than the budget allows;
+ * - takes a device past its storage budget in this document;
  * - comes from a device that is not a member, whose identity the conversation does not
  *   admit, or that was revoked.
- * Checks are ordered cheap to expensive; signatures are verified in parallel, events
- * through their hash chains.
+ * Checks are ordered cheap to expensive; signatures are verified in batches that stop at
+ * the first failure, events through their hash chains.
+ *
+ * Record kinds live in the schema (schema.ts): a new kind of signed record is a new
+ * `RootRule`, checked here by its kind.
  */
 import * as Y from 'yjs';
 import { parseEvent, type ConversationEvent } from '../events.js';
 import type { DeviceId } from '../ids.js';
-import { verifyCertificate } from '../identity/certificate.js';
+import { certificateSignedBytes } from '../identity/certificate.js';
 import { deviceIdOf, type VerifyKeyCache } from '../identity/keys.js';
 import { recordSignedBytes, type SignedRecord } from '../identity/signed.js';
 import { verifyEventChain } from './chain.js';
+import { clientIdFor } from './client-id.js';
 import { decodePeerUpdate, findStruct, rootName, type DecodedItem } from './decoded-update.js';
 import type { DocDirectory } from './directory.js';
+import { DEFAULT_LIMITS, valueChars, type AuthorLimits } from './limits.js';
 import { isPlainData } from './plain-data.js';
 import { isMemberRecord, isRevocationRecord, MAX_RECORD_CHARS, parseRecord, type MemberRecord, type RevocationRecord } from './records.js';
 import type { DocSchema } from './schema.js';
+import { SignatureChecker } from './signature-budget.js';
+
+export type RefusalReason = 'malformed' | 'forbidden' | 'gap';
 
 export type Verdict =
   | { readonly ok: true; readonly empty: boolean }
-  | { readonly ok: false; readonly reason: 'malformed' | 'forbidden' | 'gap'; readonly detail: string };
+  | { readonly ok: false; readonly reason: RefusalReason; readonly detail: string };
 
 class Refusal extends Error {
   override readonly name = 'Refusal';
@@ -43,11 +55,12 @@ export class UpdateAuthorizer {
     private readonly schema: DocSchema,
     private readonly directory: DocDirectory,
     private readonly keys: VerifyKeyCache,
+    private readonly limits: AuthorLimits = DEFAULT_LIMITS,
   ) {}
 
   async authorize(update: Uint8Array): Promise<Verdict> {
     try {
-      const decoded = decodePeerUpdate(this.doc, update);
+      const decoded = decodePeerUpdate(this.doc, update, this.limits.scan);
       if (!decoded.ok) return decoded;
       // Yjs creates every root type a struct names, even for structs it already has.
       for (const root of decoded.declaredRoots) if (!this.schema.rule(root)) refuse(`unknown root "${root.slice(0, 60)}"`);
@@ -62,16 +75,17 @@ export class UpdateAuthorizer {
     }
   }
 
-  /** Synchronous shape, placement, ownership and client-id checks. */
+  /** Synchronous shape, placement and ownership checks. */
   private inspect(items: readonly DecodedItem[]): Plan {
-    const plan: Plan = { members: new Map(), revocations: [], records: [], events: new Map(), signers: new Map(), keysWritten: new Set() };
+    const plan: Plan = { members: new Map(), revocations: [], records: [], events: new Map(), signers: new Map(), bindings: new Map(), chars: new Map(), keysWritten: new Set() };
     // `clock` is how far this update writes with the client; 0 for revocations, which the
     // identity signs and which must get through even when the writing device is revoked.
-    const bind = (client: number, device: DeviceId, clock: number): void => {
-      const owner = plan.signers.get(client)?.device ?? this.directory.clientOwner(client);
-      if (owner !== null && owner !== undefined && owner !== device) refuse(`client id ${client} belongs to another device`);
+    const bind = (client: number, device: DeviceId, nonce: string, clock: number, chars: number): void => {
       const known = plan.signers.get(client);
+      if (known && known.device !== device) refuse(`client id ${client} carries values of two devices`);
       plan.signers.set(client, { device, maxClock: Math.max(known?.maxClock ?? 0, clock) });
+      plan.bindings.set(`${client}|${nonce}`, { client, device, nonce });
+      plan.chars.set(device, (plan.chars.get(device) ?? 0) + chars);
     };
     for (const item of items) {
       const rule = this.schema.rule(item.root);
@@ -88,8 +102,8 @@ export class UpdateAuthorizer {
           if (event!.author !== owner) refuse("event in another device's log");
           if (event!.c !== item.client || event!.k !== item.firstClock + i) refuse('event placement does not match its signature');
           list!.push(event!);
+          bind(item.client, owner, event!.n, item.firstClock + i + 1, valueChars(value));
         });
-        bind(item.client, owner, item.firstClock + item.values.length);
         continue;
       }
       if (item.key === null) refuse('array item in a map');
@@ -98,7 +112,8 @@ export class UpdateAuthorizer {
         if (!isPlainData(value)) refuse('value is not plain data');
         const record = parseRecord(value, item.client, item.firstClock + i);
         if (!record) refuse('malformed record');
-        if (JSON.stringify(value).length > MAX_RECORD_CHARS) refuse('record too large');
+        const chars = valueChars(value);
+        if (chars > MAX_RECORD_CHARS) refuse('record too large');
         switch (rule!.kind) {
           case 'members':
             if (!isMemberRecord(record!) || record!.by !== item.key || deviceIdOf(record!.device) !== item.key) refuse('malformed member record');
@@ -111,14 +126,16 @@ export class UpdateAuthorizer {
             break;
           case 'own-key':
             if (record!.type !== rule!.recordType || record!.by !== item.key) refuse("record under another device's key");
+            if (rule!.validate && !rule!.validate(record!)) refuse(`malformed ${rule!.recordType} record`);
             plan.records.push(record!);
             break;
           case 'any-member':
             if (record!.type !== rule!.recordType) refuse('wrong record type');
+            if (rule!.validate && !rule!.validate(record!)) refuse(`malformed ${rule!.recordType} record`);
             plan.records.push(record!);
             break;
         }
-        bind(item.client, record!.by, rule!.kind === 'revocations' ? 0 : item.firstClock + i + 1);
+        bind(item.client, record!.by, record!.n, rule!.kind === 'revocations' ? 0 : item.firstClock + i + 1, chars);
       });
     }
     return plan;
@@ -162,31 +179,38 @@ export class UpdateAuthorizer {
     }
   }
 
-  /** Certificates and signatures, in parallel batches. */
+  /** Client-id bindings, budgets, certificates and signatures. */
   private async verify(plan: Plan): Promise<void> {
     const memberOf = (device: DeviceId): MemberRecord | null => plan.members.get(device) ?? this.directory.member(device);
-    const memberChecks = await Promise.all(
-      [...plan.members.values()].map(async (m) => (await verifyCertificate(this.keys, m.cert)) && this.keys.verify(m.device, m.sig, recordSignedBytes(m))),
-    );
-    if (memberChecks.includes(false)) refuse('bad member certificate or signature');
+
+    // Cheap first: every value must sit under the client id its writer's key and nonce
+    // give, so the first copy to arrive can never be someone else's.
+    for (const { client, device, nonce } of plan.bindings.values()) {
+      const member = memberOf(device);
+      if (!member) refuse('value from a device that is not a member');
+      if (clientIdFor(member!.device, nonce) !== client) refuse(`client id ${client} is not bound to its writer`);
+    }
+    for (const [device, chars] of plan.chars) {
+      if (this.directory.storedChars(device) + chars > this.limits.deviceBudgetChars) refuse('a device went past its storage budget in this conversation');
+    }
+
+    const checker = new SignatureChecker(this.keys, this.limits.maxSignatures, this.limits.verifyBatch);
+    const members = [...plan.members.values()];
+    const certFailed = await checker.verifyAll(members.map((m) => ({ key: m.cert.identity.sign, sig: m.cert.sig, bytes: () => certificateSignedBytes(m.cert) })));
+    if (certFailed !== null) refuse(certFailed === -1 ? 'too many signatures to check in one update' : 'bad member certificate');
+    const memberFailed = await checker.verifyAll(members.map((m) => ({ key: m.device, sig: m.sig, bytes: () => recordSignedBytes(m) })));
+    if (memberFailed !== null) refuse(memberFailed === -1 ? 'too many signatures to check in one update' : 'bad member signature');
 
     const revocations = new Map<DeviceId, RevocationRecord>();
-    const revocationChecks = await Promise.all(
-      plan.revocations.map(async (r) => {
-        const member = memberOf(r.device);
-        // The writing device decides which client ids the record occupies: it must be a
-        // device of the same identity, or anyone could squat on others' clocks.
-        const writer = memberOf(r.by);
-        return (
-          member !== null &&
-          writer !== null &&
-          member.cert.identity.sign === r.identity &&
-          writer.cert.identity.sign === r.identity &&
-          this.keys.verify(r.identity, r.sig, recordSignedBytes(r))
-        );
-      }),
-    );
-    if (revocationChecks.includes(false)) refuse('bad revocation');
+    for (const r of plan.revocations) {
+      const member = memberOf(r.device);
+      // The writing device decides which client ids the record occupies: it must be a
+      // device of the same identity.
+      const writer = memberOf(r.by);
+      if (!member || !writer || member.cert.identity.sign !== r.identity || writer.cert.identity.sign !== r.identity) refuse('bad revocation');
+    }
+    const revocationFailed = await checker.verifyAll(plan.revocations.map((r) => ({ key: r.identity, sig: r.sig, bytes: () => recordSignedBytes(r) })));
+    if (revocationFailed !== null) refuse(revocationFailed === -1 ? 'too many signatures to check in one update' : 'bad revocation');
     for (const r of plan.revocations) revocations.set(r.device, r);
 
     // A revoked device may not add anything past what its identity knew at revocation.
@@ -197,18 +221,18 @@ export class UpdateAuthorizer {
       if (signer.maxClock > allowedUpTo) refuse('writes from a revoked device');
     }
 
-    const recordChecks = await Promise.all(
-      plan.records.map(async (r: SignedRecord) => {
-        const member = memberOf(r.by);
-        return member !== null && this.keys.verify(member.device, r.sig, recordSignedBytes(r));
-      }),
-    );
-    if (recordChecks.includes(false)) refuse('record not signed by a member device');
+    const recordChecks = plan.records.map((r: SignedRecord) => {
+      const member = memberOf(r.by);
+      if (!member) refuse('record not signed by a member device');
+      return { key: member!.device, sig: r.sig, bytes: () => recordSignedBytes(r) };
+    });
+    const recordFailed = await checker.verifyAll(recordChecks);
+    if (recordFailed !== null) refuse(recordFailed === -1 ? 'too many signatures to check in one update' : 'record not signed by a member device');
 
     for (const [author, events] of plan.events) {
       const member = memberOf(author);
       if (!member) refuse('event from a device that is not a member');
-      const error = await verifyEventChain(events as ConversationEvent[], member!.device, this.keys);
+      const error = await verifyEventChain(events as ConversationEvent[], member!.device, checker, this.limits.maxTipsPerDevice);
       if (error) refuse(error);
     }
   }
@@ -221,5 +245,9 @@ interface Plan {
   readonly events: Map<DeviceId, ConversationEvent[]>;
   /** Client id → the device whose values it carries in this update, and the clock reached. */
   readonly signers: Map<number, { device: DeviceId; maxClock: number }>;
+  /** Distinct (client, nonce) pairs and the device that claims them. */
+  readonly bindings: Map<string, { client: number; device: DeviceId; nonce: string }>;
+  /** Characters of new values per device, for the storage budget. */
+  readonly chars: Map<DeviceId, number>;
   readonly keysWritten: Set<string>;
 }

@@ -17,6 +17,7 @@
  */
 import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
+import { DEFAULT_SCAN_LIMITS, scanUpdate, type ScanLimits } from './update-scan.js';
 
 /** Clocks stay far below 2^53 and far above anything a conversation reaches. */
 const MAX_CLOCK = 2 ** 40;
@@ -33,6 +34,8 @@ export interface DecodedItem {
   /** Map key, or null for array items. */
   readonly key: string | null;
   readonly struct: Y.Item;
+  /** Encoded size of each of `values`, as it arrived. */
+  readonly valueBytes: Uint32Array;
 }
 
 export interface DeleteRange {
@@ -60,7 +63,10 @@ interface Located {
   readonly key: string | null;
 }
 
-export function decodePeerUpdate(doc: Y.Doc, update: Uint8Array): DecodeResult {
+export function decodePeerUpdate(doc: Y.Doc, update: Uint8Array, limits: ScanLimits = DEFAULT_SCAN_LIMITS): DecodeResult {
+  // Counted and measured before a single object is allocated for it.
+  const scan = scanUpdate(update, limits);
+  if (!scan.ok) return scan;
   let decoded: ReturnType<typeof Y.decodeUpdate>;
   try {
     decoded = Y.decodeUpdate(update);
@@ -77,12 +83,15 @@ export function decodePeerUpdate(doc: Y.Doc, update: Uint8Array): DecodeResult {
     return fail('malformed', 'no client block count');
   }
   const byClient = new Map<number, Y.Item[]>();
+  /** Index of each struct's first value in the scan's sizes (same order as the bytes). */
+  const valueOffset = new Map<Y.Item, number>();
+  let valueCursor = 0;
   const provides = new Map<number, number>();
   const declaredRoots = new Set<string>();
   let currentClient = -1;
   for (const s of structs) {
     const { client, clock } = s.id;
-    if (!Number.isSafeInteger(client) || client < 0 || client > 0xffffffff) return fail('malformed', 'bad client id');
+    if (!Number.isSafeInteger(client) || client < 0) return fail('malformed', 'bad client id');
     if (!Number.isSafeInteger(clock) || !(s.length > 0) || clock + s.length > MAX_CLOCK) return fail('malformed', 'struct clock or length out of range');
     if (client !== currentClient) {
       // Yjs keeps one block per client; a second block would silently replace the first.
@@ -107,6 +116,8 @@ export function decodePeerUpdate(doc: Y.Doc, update: Uint8Array): DecodeResult {
       if (dep && dep.client === client && dep.clock >= clock) return fail('malformed', 'a struct depends on itself or a later struct of its client');
     }
     provides.set(client, clock + s.length);
+    valueOffset.set(s, valueCursor);
+    valueCursor += s.length;
     let list = byClient.get(client);
     if (!list) byClient.set(client, (list = []));
     list.push(s);
@@ -145,7 +156,9 @@ export function decodePeerUpdate(doc: Y.Doc, update: Uint8Array): DecodeResult {
       }
       if (!where) return fail('forbidden', 'struct is not attached to a root type');
       const values = (s.content as Y.ContentAny).arr.slice(skip);
-      items.push({ client: s.id.client, clock: s.id.clock, firstClock: s.id.clock + skip, values, root: where.root, key: where.key, struct: s });
+      const first = valueOffset.get(s)! + skip;
+      const valueBytes = scan.valueBytes.subarray(first, first + values.length);
+      items.push({ client: s.id.client, clock: s.id.clock, firstClock: s.id.clock + skip, values, root: where.root, key: where.key, struct: s, valueBytes });
     }
   }
 

@@ -8,6 +8,7 @@ import * as Y from 'yjs';
 import type { DeviceId } from '../ids.js';
 import type { IdentityId } from '../identity/keys.js';
 import { rootName } from './decoded-update.js';
+import { valueChars } from './limits.js';
 import { isMemberRecord, isRevocationRecord, parseRecord, type MemberRecord, type RevocationRecord } from './records.js';
 import type { DocSchema } from './schema.js';
 
@@ -15,6 +16,8 @@ export class DocDirectory {
   private readonly memberRecords = new Map<DeviceId, MemberRecord>();
   private readonly revocations = new Map<DeviceId, RevocationRecord>();
   private readonly clientOwners = new Map<number, DeviceId>();
+  /** Characters of signed values per device, for the storage budget (limits.ts). */
+  private readonly chars = new Map<DeviceId, number>();
   private readonly listeners = new Set<() => void>();
 
   constructor(
@@ -39,6 +42,11 @@ export class DocDirectory {
 
   revocation(device: DeviceId): RevocationRecord | null {
     return this.revocations.get(device) ?? null;
+  }
+
+  /** What a device has stored in this document so far, in characters of signed values. */
+  storedChars(device: DeviceId): number {
+    return this.chars.get(device) ?? 0;
   }
 
   clientOwner(client: number): DeviceId | null {
@@ -78,15 +86,22 @@ export class DocDirectory {
       const root = rootName(this.doc, parent);
       const rule = root === null ? null : this.schema.rule(root);
       if (!rule) continue;
+      const values = s.content.arr;
+      // A struct partly known before this transaction counts only its new values.
+      const first = Math.max(0, from - s.id.clock);
+      const last = Math.min(values.length, to - s.id.clock);
       if (rule.kind === 'log') {
         this.clientOwners.set(client, rule.owner);
+        let added = 0;
+        for (let j = first; j < last; j++) added += valueChars(values[j]);
+        this.chars.set(rule.owner, this.storedChars(rule.owner) + added);
         continue;
       }
-      const values = s.content.arr;
-      for (let j = 0; j < values.length; j++) {
+      for (let j = first; j < last; j++) {
         const record = parseRecord(values[j], client, s.id.clock + j);
         if (!record) continue;
         this.clientOwners.set(client, record.by);
+        this.chars.set(record.by, this.storedChars(record.by) + valueChars(values[j]));
         if (rule.kind === 'members' && isMemberRecord(record) && !s.deleted) {
           this.memberRecords.set(record.by, record);
           changed = true;

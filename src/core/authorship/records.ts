@@ -3,6 +3,7 @@
  * synchronous and cheap; signatures are checked by the authorizer in batches.
  */
 import { isId, type DeviceId } from '../ids.js';
+import { isClientNonce } from './client-id.js';
 import { isCertificateShape, type DeviceCertificate } from '../identity/certificate.js';
 import { isPublicKey, type IdentityId } from '../identity/keys.js';
 import type { SignedRecord } from '../identity/signed.js';
@@ -39,7 +40,7 @@ const isUint = (x: unknown): x is number => typeof x === 'number' && Number.isSa
 export function parseRecord(value: unknown, client: number, clock: number): SignedRecord | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const r = value as Record<string, unknown>;
-  if (typeof r.type !== 'string' || !isId(r.by) || !isUint(r.at) || r.c !== client || r.k !== clock) return null;
+  if (typeof r.type !== 'string' || !isId(r.by) || !isUint(r.at) || r.c !== client || r.k !== clock || !isClientNonce(r.n)) return null;
   if (typeof r.sig !== 'string' || !/^[A-Za-z0-9_-]{86}$/.test(r.sig)) return null;
   return r as unknown as SignedRecord;
 }
@@ -65,5 +66,5 @@ export function isRevocationRecord(record: SignedRecord): record is RevocationRe
   const clients = r.clients;
   if (typeof clients !== 'object' || clients === null || Array.isArray(clients)) return false;
   const entries = Object.entries(clients);
-  return entries.length <= 1000 && entries.every(([c, k]) => /^\d{1,10}$/.test(c) && isUint(k));
+  return entries.length <= 1000 && entries.every(([c, k]) => /^\d{1,16}$/.test(c) && Number.isSafeInteger(Number(c)) && isUint(k));
 }

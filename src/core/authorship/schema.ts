@@ -9,6 +9,7 @@
 import { parseShardName } from '../conversation.js';
 import type { DeviceId } from '../ids.js';
 import type { IdentityId } from '../identity/keys.js';
+import type { SignedRecord } from '../identity/signed.js';
 
 export type RootRule =
   /** A device's own event log shard. */
@@ -18,9 +19,15 @@ export type RootRule =
   /** Revocations: the key is a device id; its identity signs. */
   | { readonly kind: 'revocations' }
   /** Per-device values: the key is the writer's device id. */
-  | { readonly kind: 'own-key'; readonly recordType: string }
+  | { readonly kind: 'own-key'; readonly recordType: string; readonly validate?: RecordCheck }
   /** Shared values any member device may write. */
-  | { readonly kind: 'any-member'; readonly recordType: string };
+  | { readonly kind: 'any-member'; readonly recordType: string; readonly validate?: RecordCheck };
+
+/**
+ * Shape check of one kind of record, past the common fields (type, by, at, placement,
+ * signature), run before any signature is verified. New record kinds add one.
+ */
+export type RecordCheck = (record: SignedRecord) => boolean;
 
 export interface DocSchema {
   /** The rule for a root type, or null when the name is not part of the schema. */

@@ -35,8 +35,13 @@ export function isCertificateShape(x: unknown): x is DeviceCertificate {
   );
 }
 
+/** The bytes a certificate's identity signature covers. */
+export function certificateSignedBytes(cert: DeviceCertificate): Uint8Array {
+  const body = { identity: { sign: cert.identity.sign, dh: cert.identity.dh }, device: cert.device, created: cert.created };
+  return canonicalBytes(Domains.certificate, body);
+}
+
 export async function verifyCertificate(keys: VerifyKeyCache, cert: unknown): Promise<boolean> {
   if (!isCertificateShape(cert)) return false;
-  const body = { identity: { sign: cert.identity.sign, dh: cert.identity.dh }, device: cert.device, created: cert.created };
-  return keys.verify(cert.identity.sign, cert.sig, canonicalBytes(Domains.certificate, body));
+  return keys.verify(cert.identity.sign, cert.sig, certificateSignedBytes(cert));
 }

@@ -12,14 +12,18 @@ import type { DeviceId } from '../ids.js';
 import { canonicalBytes, Domains, hashInput } from './canonical.js';
 import { signBytes } from './keys.js';
 
-/** The Yjs item id a signed value occupies. */
+/**
+ * The Yjs item id a signed value occupies, and the nonce that binds its client id to the
+ * signing device (`core/authorship/client-id.ts`).
+ */
 export interface Placement {
   readonly c: number;
   readonly k: number;
+  readonly n: string;
 }
 
 export async function signEvent(event: UnsignedEvent, place: Placement, prev: string, key: CryptoKey): Promise<ConversationEvent> {
-  const body = { ...event, c: place.c, k: place.k, prev };
+  const body = { ...event, c: place.c, k: place.k, n: place.n, prev };
   return { ...body, sig: await signBytes(key, canonicalBytes(Domains.event, body)) } as ConversationEvent;
 }
 
@@ -41,10 +45,10 @@ export interface SignedRecord extends Placement {
 }
 
 /** A record before placement and signing: the common fields plus its own. */
-export type RecordBody = Omit<SignedRecord, 'c' | 'k' | 'sig'> & Record<string, unknown>;
+export type RecordBody = Omit<SignedRecord, 'c' | 'k' | 'n' | 'sig'> & Record<string, unknown>;
 
-export async function signRecord<T extends Omit<SignedRecord, 'c' | 'k' | 'sig'>>(body: T, place: Placement, key: CryptoKey): Promise<T & SignedRecord> {
-  const placed = { ...body, c: place.c, k: place.k };
+export async function signRecord<T extends Omit<SignedRecord, 'c' | 'k' | 'n' | 'sig'>>(body: T, place: Placement, key: CryptoKey): Promise<T & SignedRecord> {
+  const placed = { ...body, c: place.c, k: place.k, n: place.n };
   return { ...placed, sig: await signBytes(key, canonicalBytes(Domains.record, placed)) } as T & SignedRecord;
 }
 

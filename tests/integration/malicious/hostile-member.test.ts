@@ -21,6 +21,7 @@
 import type { Awareness } from 'y-protocols/awareness';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
+import { clientIdFor, newClientNonce } from '../../../src/core/authorship/client-id.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ConversationSession } from '../../../src/client/conversation-session.js';
 import { shardName } from '../../../src/core/conversation.js';
@@ -142,14 +143,15 @@ describe('a hostile member cannot change history or presence, and is disconnecte
     const session = mallory.session(topic);
     const closes = [closeReason(mallory.linkTo(aliceDevice)!), closeReason(mallory.linkTo(bobDevice)!)];
 
-    // A client id nobody owns yet, so neither the shard owner nor the client binding stops
-    // it before the signature check does. Written into Mallory's own doc: her sync engine
-    // forwards it to Alice and Bob like any edit.
+    // A client id bound to Alice's key (with a nonce Mallory picks), so neither the shard
+    // owner nor the client binding stops it before the signature check does. Written into
+    // Mallory's own doc: her sync engine forwards it to Alice and Bob like any edit.
     const doc = session.doc;
-    doc.clientID = 0x7a11ce;
+    const nonce = newClientNonce();
+    doc.clientID = clientIdFor(session.synced.directory.member(aliceDevice)!.device, nonce);
     const forged = await signEvent(
       createEvent({ kind: 'message', text: 'Alice here: ignore my last message' }, aliceDevice, Date.now()),
-      { c: doc.clientID, k: 0 },
+      { c: doc.clientID, k: 0, n: nonce },
       // Chained to Alice's real newest event, as her next event would be.
       eventHash(session.synced.log.lastEvent(aliceDevice)!),
       session.synced.account.device.signPrivate,
@@ -171,7 +173,7 @@ describe('a hostile member cannot change history or presence, and is disconnecte
     const link = mallory.linkTo(aliceDevice)!;
     const closes = [closeReason(link)];
 
-    const place = session.synced.log.placement();
+    const place = session.synced.writer.placement();
     const signed = await signEvent(createEvent({ kind: 'message', text: 'see you at noon' }, me, Date.now()), place, eventHash(session.synced.log.lastEvent(me)!), session.synced.account.device.signPrivate);
     const tampered = { ...signed, text: 'see you at midnight' };
     const update = forge(session, (doc) => {

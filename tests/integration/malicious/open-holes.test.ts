@@ -141,7 +141,7 @@ describe('a member cannot', () => {
     const session = mallory.session(topic);
     const me = mallory.device;
     const link = mallory.linkTo(aliceDevice)!;
-    const place = session.synced.log.placement();
+    const place = session.synced.writer.placement();
     const draft = createEvent({ kind: 'message', text: 'x' }, me, Date.now()) as Record<string, unknown>;
     delete draft.text;
     const signed = await signEvent(draft as unknown as UnsignedEvent, place, eventHash(session.synced.log.lastEvent(me)!), session.synced.account.device.signPrivate);
@@ -171,7 +171,7 @@ describe('a member cannot', () => {
     const values = [];
     for (let i = 0; i < 5; i++) {
       const body = { type: 'revocation', by: aliceDevice, at: Date.now(), device: mallory.device, identity: account.identity.sign, clients: { [String(doc.clientID)]: 2 ** 40 } };
-      values.push(await signRecord(body, { c: aliceClient, k: next + i }, account.identityKeys!.signPrivate));
+      values.push(await signRecord(body, { c: aliceClient, k: next + i, n: session.synced.log.lastEvent(aliceDevice)!.n }, account.identityKeys!.signPrivate));
     }
     const link = mallory.linkTo(bobDevice)!;
     mallory.sendUpdate(link, topic, craftUpdate([{ client: aliceClient, clock: next, structs: [{ kind: 'item', parent: 'revoked', parentSub: mallory.device, values }] }]));

@@ -9,7 +9,8 @@ import { conversationSchema } from '../../../src/core/authorship/schema.js';
 import { shardName } from '../../../src/core/conversation.js';
 import { createEvent } from '../../../src/core/events.js';
 import { VerifyKeyCache } from '../../../src/core/identity/keys.js';
-import { signEvent } from '../../../src/core/identity/signed.js';
+import { eventHash, signEvent } from '../../../src/core/identity/signed.js';
+import { craftUpdate } from '../../helpers/fuzz-updates.js';
 import { copyState, memberDoc, say, testAccount, texts, tick } from '../../helpers/signed-docs.js';
 
 /** Captures the update a mutation of `doc` produces. */
@@ -52,7 +53,7 @@ describe('update authorization', () => {
   it('refuses a forged message claiming another author', async () => {
     const { a, b, m } = await scene();
     const aliceDevice = a.account.device.id;
-    const forged = await signEvent(createEvent({ kind: 'message', text: 'I am Alice, honest' }, aliceDevice, tick()), m.log.placement(), '', m.account.device.signPrivate);
+    const forged = await signEvent(createEvent({ kind: 'message', text: 'I am Alice, honest' }, aliceDevice, tick()), m.writer.placement(), '', m.account.device.signPrivate);
     const update = capture(m.doc, () => {
       const shard = m.doc.getArray(shardName(aliceDevice, 0));
       shard.insert(shard.length, [forged]);
@@ -63,7 +64,7 @@ describe('update authorization', () => {
 
   it('refuses a tampered signature', async () => {
     const { b, m } = await scene();
-    const event = await signEvent(createEvent({ kind: 'message', text: 'original' }, m.account.device.id, tick()), m.log.placement(), m.log.lastEvent(m.account.device.id) ? 'x'.repeat(43) : '', m.account.device.signPrivate);
+    const event = await signEvent(createEvent({ kind: 'message', text: 'original' }, m.account.device.id, tick()), m.writer.placement(), m.log.lastEvent(m.account.device.id) ? 'x'.repeat(43) : '', m.account.device.signPrivate);
     const tampered = { ...event, text: 'changed after signing' };
     const update = capture(m.doc, () => m.doc.getArray(shardName(m.account.device.id, 0)).insert(0, [tampered]));
     expect(await b.authorizer.authorize(update)).toMatchObject({ ok: false, reason: 'forbidden', detail: expect.stringMatching(/signature/) });
@@ -78,11 +79,13 @@ describe('update authorization', () => {
 
   it("refuses an update that claims another author's client id", async () => {
     const { a, b, m } = await scene();
-    m.doc.clientID = a.doc.clientID;
-    let update: Uint8Array | null = null;
-    m.doc.on('update', (u: Uint8Array) => (update = u));
-    await say(m, 'written under Alice client id');
-    const verdict = await b.authorizer.authorize(update!);
+    const c = a.doc.clientID;
+    const k = Y.getState(a.doc.store, c);
+    const me = m.account.device.id;
+    const last = m.log.lastEvent(me);
+    const event = await signEvent(createEvent({ kind: 'message', text: 'written under Alice client id' }, me, tick()), { c, k, n: m.writer.placement().n }, last ? eventHash(last) : '', m.account.device.signPrivate);
+    const update = craftUpdate([{ client: c, clock: k, structs: [{ kind: 'item', parent: shardName(me, 0), values: [event] }] }]);
+    const verdict = await b.authorizer.authorize(update);
     expect(verdict).toMatchObject({ ok: false, reason: 'forbidden', detail: expect.stringMatching(/client id/) });
   });
 

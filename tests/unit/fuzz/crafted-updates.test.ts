@@ -16,7 +16,7 @@ import { VerifyKeyCache } from '../../../src/core/identity/keys.js';
 import { eventHash, signEvent, signRecord } from '../../../src/core/identity/signed.js';
 import { Timeline } from '../../../src/core/timeline.js';
 import { craftUpdate, withProto } from '../../helpers/fuzz-updates.js';
-import { copyState, memberDoc, openSchema, say, testAccount, texts, tick } from '../../helpers/signed-docs.js';
+import { boundClient, copyState, memberDoc, openSchema, say, testAccount, texts, tick } from '../../helpers/signed-docs.js';
 
 async function scene() {
   const [alice, bob, mallory] = await Promise.all(['Alice', 'Bob', 'Mallory'].map(testAccount));
@@ -75,7 +75,7 @@ describe('crafted hostile updates', () => {
     const k = Y.getState(m.doc.store, c);
     const draft = createEvent({ kind: 'message', text: 'x' }, m.account.device.id, tick()) as Record<string, unknown>;
     delete draft.text;
-    const signed = await signEvent(draft as unknown as UnsignedEvent, { c, k }, tipOf(m), m.account.device.signPrivate);
+    const signed = await signEvent(draft as unknown as UnsignedEvent, { c, k, n: m.writer.placement().n }, tipOf(m), m.account.device.signPrivate);
     const update = craftUpdate([{ client: c, clock: k, structs: [{ kind: 'item', origin: { client: c, clock: k - 1 }, values: [withProto(signed as unknown as Record<string, unknown>, { text: 'only Alice sees this' })] }] }]);
 
     const verdict = await a.authorizer.authorize(update);
@@ -98,7 +98,7 @@ describe('crafted hostile updates', () => {
     copyState(m, a);
     const c = m.doc.clientID;
     const k = Y.getState(m.doc.store, c);
-    const event = await signEvent(createEvent({ kind: 'message', text: 'reparented' }, me, tick()), { c, k }, tipOf(m), m.account.device.signPrivate);
+    const event = await signEvent(createEvent({ kind: 'message', text: 'reparented' }, me, tick()), { c, k, n: m.writer.placement().n }, tipOf(m), m.account.device.signPrivate);
     const update = craftUpdate([{ client: c, clock: k - 1, structs: [{ kind: 'item', parent: shardName(me, 0), values: ['restated', event] }] }]);
 
     const { ok } = await receive(a, update);
@@ -115,7 +115,7 @@ describe('crafted hostile updates', () => {
     const me = m.account.device.id;
     const c = m.doc.clientID;
     const k = Y.getState(m.doc.store, c);
-    const record = await signRecord({ type: 'read', by: me, at: tick() }, { c, k }, m.account.device.signPrivate);
+    const record = await signRecord({ type: 'read', by: me, at: tick() }, { c, k, n: m.writer.placement().n }, m.account.device.signPrivate);
     const update = craftUpdate([{ client: c, clock: k - 1, structs: [{ kind: 'item', parent: 'reads', parentSub: me, values: ['restated', record] }] }]);
 
     const { ok } = await receive(a, update);
@@ -127,9 +127,9 @@ describe('crafted hostile updates', () => {
   it('an origin or right origin at or after the struct itself is refused, not thrown at by Yjs', async () => {
     const { a, m } = await scene();
     const me = m.account.device.id;
-    const X = 424_242;
-    const e0 = await signEvent(createEvent({ kind: 'message', text: 'f0' }, me, tick()), { c: X, k: 0 }, tipOf(m), m.account.device.signPrivate);
-    const e1 = await signEvent(createEvent({ kind: 'message', text: 'f1' }, me, tick()), { c: X, k: 1 }, eventHash(e0), m.account.device.signPrivate);
+    const { c: X, n: XN } = boundClient(m);
+    const e0 = await signEvent(createEvent({ kind: 'message', text: 'f0' }, me, tick()), { c: X, k: 0, n: XN }, tipOf(m), m.account.device.signPrivate);
+    const e1 = await signEvent(createEvent({ kind: 'message', text: 'f1' }, me, tick()), { c: X, k: 1, n: XN }, eventHash(e0), m.account.device.signPrivate);
     const forwardOrigin = craftUpdate([
       { client: X, clock: 0, structs: [{ kind: 'item', origin: { client: X, clock: 1 }, values: [e0] }, { kind: 'item', parent: shardName(me, 0), values: [e1] }] },
     ]);
@@ -144,9 +144,10 @@ describe('crafted hostile updates', () => {
   it('structs of two clients that depend on each other in a cycle are refused, not parked as pending', async () => {
     const { a, m } = await scene();
     const me = m.account.device.id;
-    const [X, Z] = [111_111, 222_222];
+    const [bx, bz] = [boundClient(m), boundClient(m)];
+    const [X, Z] = [bx.c, bz.c];
     const tip = tipOf(m);
-    const sign = (text: string, c: number, k: number, prev: string) => signEvent(createEvent({ kind: 'message', text }, me, tick()), { c, k }, prev, m.account.device.signPrivate);
+    const sign = (text: string, c: number, k: number, prev: string) => signEvent(createEvent({ kind: 'message', text }, me, tick()), { c, k, n: c === X ? bx.n : bz.n }, prev, m.account.device.signPrivate);
     const x0 = await sign('x0', X, 0, tip);
     const x1 = await sign('x1', X, 1, eventHash(x0));
     const z0 = await sign('z0', Z, 0, tip);
@@ -164,9 +165,9 @@ describe('crafted hostile updates', () => {
   it('a client that appears in two blocks of one update is refused (Yjs keeps only the last block)', async () => {
     const { a, m } = await scene();
     const me = m.account.device.id;
-    const X = 777;
-    const e0 = await signEvent(createEvent({ kind: 'message', text: 'd0' }, me, tick()), { c: X, k: 0 }, tipOf(m), m.account.device.signPrivate);
-    const e1 = await signEvent(createEvent({ kind: 'message', text: 'd1' }, me, tick()), { c: X, k: 1 }, eventHash(e0), m.account.device.signPrivate);
+    const { c: X, n: XN } = boundClient(m);
+    const e0 = await signEvent(createEvent({ kind: 'message', text: 'd0' }, me, tick()), { c: X, k: 0, n: XN }, tipOf(m), m.account.device.signPrivate);
+    const e1 = await signEvent(createEvent({ kind: 'message', text: 'd1' }, me, tick()), { c: X, k: 1, n: XN }, eventHash(e0), m.account.device.signPrivate);
     const update = craftUpdate([
       { client: X, clock: 0, structs: [{ kind: 'item', parent: shardName(me, 0), values: [e0] }] },
       { client: X, clock: 1, structs: [{ kind: 'item', origin: { client: X, clock: 0 }, values: [e1] }] },
@@ -187,7 +188,7 @@ describe('crafted hostile updates', () => {
     const values = [];
     for (let i = 0; i < 3; i++) {
       const body = { type: 'revocation', by: a.account.device.id, at: tick(), device: me, identity: m.account.identity.sign, clients: { [String(m.doc.clientID)]: 2 ** 40 } };
-      values.push(await signRecord(body, { c: ac, k: ak + i }, m.account.identityKeys!.signPrivate));
+      values.push(await signRecord(body, { c: ac, k: ak + i, n: a.writer.placement().n }, m.account.identityKeys!.signPrivate));
     }
     await receive(b, craftUpdate([{ client: ac, clock: ak, structs: [{ kind: 'item', parent: 'revoked', parentSub: me, values }] }]));
 
@@ -215,8 +216,8 @@ describe('crafted hostile updates', () => {
     // Yjs client id first, so Mallory writes her copy under client 0xffffffff.
     const { a, m } = await scene();
     const target = a.log.readAll().find((e) => e.author === a.account.device.id && e.kind === 'message')!;
-    const X = 0xffffffff;
-    const copy = await signEvent({ id: target.id, author: m.account.device.id, at: target.at, kind: 'message', text: 'replaced by Mallory' } as UnsignedEvent, { c: X, k: 0 }, tipOf(m), m.account.device.signPrivate);
+    const { c: X, n: XN } = boundClient(m);
+    const copy = await signEvent({ id: target.id, author: m.account.device.id, at: target.at, kind: 'message', text: 'replaced by Mallory' } as UnsignedEvent, { c: X, k: 0, n: XN }, tipOf(m), m.account.device.signPrivate);
     await receive(a, craftUpdate([{ client: X, clock: 0, structs: [{ kind: 'item', parent: shardName(m.account.device.id, 1), values: [copy] }] }]));
 
     const carol = new SyncedDoc({ account: await testAccount('Carol'), schema: openSchema(), keys: new VerifyKeyCache(), now: tick });
@@ -239,7 +240,7 @@ describe('crafted hostile updates', () => {
     a.log.observe((events) => timeline.add(events));
     const c = m.doc.clientID;
     const k = Y.getState(m.doc.store, c);
-    const event = await signEvent({ ...createEvent({ kind: 'message', text: 'from the end of time' }, me, tick()), at: Number.MAX_SAFE_INTEGER } as UnsignedEvent, { c, k }, tipOf(m), m.account.device.signPrivate);
+    const event = await signEvent({ ...createEvent({ kind: 'message', text: 'from the end of time' }, me, tick()), at: Number.MAX_SAFE_INTEGER } as UnsignedEvent, { c, k, n: m.writer.placement().n }, tipOf(m), m.account.device.signPrivate);
     await receive(a, craftUpdate([{ client: c, clock: k, structs: [{ kind: 'item', origin: { client: c, clock: k - 1 }, values: [event] }] }]));
 
     expect(() => createEvent({ kind: 'message', text: 'can I still talk?' }, a.account.device.id, nextTimestamp(Date.now(), timeline.latestAt))).not.toThrow();
@@ -248,8 +249,9 @@ describe('crafted hostile updates', () => {
   it('origins that form a cycle inside one update get a verdict instead of overflowing the stack', async () => {
     const { a, m } = await scene();
     const me = m.account.device.id;
-    const [X, Z] = [31_337, 31_338];
-    const e = (c: number) => signEvent(createEvent({ kind: 'message', text: 'loop' }, me, tick()), { c, k: 0 }, tipOf(m), m.account.device.signPrivate);
+    const [bx, bz] = [boundClient(m), boundClient(m)];
+    const [X, Z] = [bx.c, bz.c];
+    const e = (c: number) => signEvent(createEvent({ kind: 'message', text: 'loop' }, me, tick()), { c, k: 0, n: c === X ? bx.n : bz.n }, tipOf(m), m.account.device.signPrivate);
     const update = craftUpdate([
       { client: X, clock: 0, structs: [{ kind: 'item', origin: { client: Z, clock: 0 }, values: [await e(X)] }] },
       { client: Z, clock: 0, structs: [{ kind: 'item', origin: { client: X, clock: 0 }, values: [await e(Z)] }] },
