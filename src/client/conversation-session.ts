@@ -242,7 +242,9 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     let count = 0;
     for (let i = entries.length - 1; i >= 0 && count < cap; i--) {
       const entry = entries[i]!;
-      if (entry.at <= upTo) break;
+      // A future-dated entry sits at the end but is never news (core/timeline.ts).
+      if (entry.flag === 'future') continue;
+      if (entry.sortAt <= upTo) break;
       if (entry.kind === 'message' && !entry.deleted && !this.isMine(entry.author)) count++;
     }
     return count;

@@ -517,7 +517,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
       ...session.record,
       lastText: entry.deleted ? 'Message deleted' : entry.text.slice(0, PREVIEW_CHARS),
       lastAuthor: session.memberName(entry.author),
-      lastAt: entry.at,
+      lastAt: entry.sortAt,
       recent: session.recentMessages(),
     };
     this.parts.conversations.put(session.record).catch((error) => this.logger.warn('preview not saved', { error: errorField(error) }));

@@ -161,6 +161,9 @@ export const nextTimestamp = (now: number, latestSeen: number): number =>
   // A clock far ahead (skewed, or a hostile member) must not drag everyone's time with it.
   latestSeen > now + MAX_CLOCK_SKEW ? now : Math.max(now, latestSeen + 1);
 
-/** How far ahead of this device's clock another member's timestamps are still followed. */
-const MAX_CLOCK_SKEW = 24 * 60 * 60 * 1000;
+/**
+ * How far ahead of this device's clock a timestamp is still believed: past it, an event is
+ * shown flagged as future-dated and never counts as the newest time (timeline.ts).
+ */
+export const MAX_CLOCK_SKEW = 5 * 60 * 1000;
 

@@ -31,6 +31,12 @@ const DELIVERY: Record<DeliveryState, { readonly icon: string; readonly label: s
   failed: { icon: '⚠', label: 'Not saved' },
 };
 
+/** Why a message's time is not taken at its word (core/timeline.ts). */
+const TIME_FLAG_LABEL = {
+  future: '(dated in the future)',
+  backdated: '(dated before an earlier message of its sender)',
+} as const;
+
 /** The reactions offered on every message. */
 export const QUICK_REACTIONS = ['👍', '❤️', '😂'] as const;
 
@@ -133,6 +139,10 @@ function renderMessage(entry: TimelineEntry, grouped: boolean, ctx: RowContext) 
           </header>`
         : nothing}
       ${entry.replyTo && !entry.deleted ? renderQuote(entry.replyTo, ctx) : nothing}
+      ${entry.flag ? html`<p class="flag" role="note">${TIME_FLAG_LABEL[entry.flag]}</p>` : nothing}
+      ${entry.disputed
+        ? html`<p class="flag" role="note">Disputed: ${name} signed different versions of this message: ${entry.disputed.map((t) => `“${t}”`).join(', ')}</p>`
+        : nothing}
       ${entry.deleted
         ? html`<p class="deleted">This message was deleted.</p>`
         : ctx.editing === entry.id
