@@ -12,7 +12,9 @@ import { MailboxClient } from '../src/net/mailbox-client.js';
 import { MAILBOX_ORIGIN, MailboxCourier } from '../src/net/mailbox-courier.js';
 import { appendStoredUpdate } from '../src/store/doc-updates.js';
 import { IdbMailboxStateStore } from '../src/store/mailbox-state.js';
-import { loadAccount, localConversations, openStoredDoc, type LocalConversation } from './conversation-store.js';
+import { loadAccount, loadBlocked, localConversations, openStoredDoc, type LocalConversation } from './conversation-store.js';
+import { notifiable } from '../src/core/policy/conversation-policy.js';
+import type { IdentityId } from '../src/core/identity/keys.js';
 
 export interface ArrivedMessage {
   readonly topic: Topic;
@@ -55,9 +57,13 @@ export async function deliverMailbox(db: IDBDatabase, origin: string, mailboxId:
     await courierFor(db, origin, conversation, synced).pull();
     stop();
     await persistChanges(synced, conversation.record.id, before);
-    const mine = (device: DeviceId) => device === account.device.id || synced.directory.identityOf(device) === account.identity.sign;
-    return arrived
-      .filter((e) => e.kind === 'message' && !mine(e.author))
+    const blocked = await loadBlocked();
+    const visibility = {
+      identityOf: (device: DeviceId) => synced.directory.identityOf(device),
+      isBlocked: (identity: IdentityId) => blocked.has(identity),
+      isMine: (device: DeviceId) => device === account.device.id || synced.directory.identityOf(device) === account.identity.sign,
+    };
+    return notifiable(arrived, visibility)
       .map((e) => ({
         topic: conversation.record.id,
         sender: synced.log.members.get(e.author)?.name ?? 'Someone',

@@ -7,6 +7,7 @@
 import * as Y from 'yjs';
 import type { EventId } from '../src/core/ids.js';
 import { LOCAL_ORIGIN } from '../src/core/synced-doc.js';
+import { replayOutbox } from '../src/core/policy/outbox-replay.js';
 import { IdbOutboxStore } from '../src/store/app-db.js';
 import { loadAccount, localConversations, openStoredDoc } from './conversation-store.js';
 import { courierFor, persistChanges } from './mailbox-delivery.js';
@@ -26,9 +27,7 @@ export async function flushOutbox(db: IDBDatabase, origin: string): Promise<numb
     try {
       const before = Y.encodeStateVector(synced.doc);
       const ids = new Set<string>(entries.map((e) => e.id));
-      const present = synced.log.locate(account.device.id, ids);
-      const missing = entries.filter((e) => !present.has(e.id)).map((e) => e.event);
-      if (missing.length > 0) await synced.writer.appendEvents(missing, LOCAL_ORIGIN);
+      await replayOutbox(synced, account.device.id, entries, LOCAL_ORIGIN);
       await persistChanges(synced, conversation.record.id, before);
       const courier = courierFor(db, origin, conversation, synced);
       await courier.pull();

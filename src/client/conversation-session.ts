@@ -10,7 +10,7 @@
 import { ObservableV2 } from 'lib0/observable';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
-import { conversationSchema } from '../core/authorship/schema.js';
+import { conversationSchemaFor, shows } from '../core/policy/conversation-policy.js';
 import { fromBase64Url, toBase64Url } from '../core/bytes.js';
 import type { UnsignedEvent } from '../core/events.js';
 import type { DeviceId, EventId, Topic } from '../core/ids.js';
@@ -79,13 +79,14 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   constructor(private readonly parts: SessionParts) {
     super();
     this.record = parts.record;
-    const peer = parts.record.peer as IdentityId | undefined;
-    const me = parts.account.identity.sign;
-    const admits =
-      parts.record.kind === 'direct' && peer
-        ? (identity: IdentityId) => identity === me || identity === peer
-        : (identity: IdentityId) => !parts.isBlocked(identity);
-    this.synced = new SyncedDoc({ account: parts.account, schema: conversationSchema(admits), keys: parts.verifyKeys, now: parts.now, admitsPeer: (p) => !parts.isBlocked(p.identity) });
+    // Blocking hides a person; it never changes what is authorized (core/policy).
+    this.synced = new SyncedDoc({
+      account: parts.account,
+      schema: conversationSchemaFor(parts.record, parts.account.identity.sign),
+      keys: parts.verifyKeys,
+      now: parts.now,
+      admitsPeer: (p) => !parts.isBlocked(p.identity),
+    });
     this.members = new MemberView({ account: parts.account, directory: this.synced.directory, log: this.synced.log, presenceKey: () => parts.keys });
     this.typing = new TypingState(parts.account.device.id, parts.account.name, parts.now);
     this.sender = new SendPipeline({
@@ -383,8 +384,7 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   }
 
   private visible(author: DeviceId): boolean {
-    const identity = this.identityOf(author);
-    return identity === null || !this.parts.isBlocked(identity);
+    return shows({ identityOf: (d) => this.identityOf(d), isBlocked: this.parts.isBlocked }, author);
   }
 
   private onEvents(events: UnsignedEvent[]): void {

@@ -492,7 +492,8 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
    * profile's other tabs, composed side by side.
    */
   private attachDoc(id: string, keys: ConversationKeys, doc: Y.Doc, awareness: Awareness, policy: RoomPolicy): RoomSync {
-    this.parts.tabs?.add(id, doc);
+    // Other tabs' updates are authorized like a peer's (docs/architecture.md §8.3).
+    this.parts.tabs?.add(id, doc, policy);
     return this.parts.mesh.addRoom(id, keys, doc, awareness, policy);
   }
 

@@ -3,11 +3,13 @@
  * (docs/architecture.md §5), so a second tab sees what the first wrote even with no network at
  * all, when WebRTC cannot connect them.
  *
- * Tabs of one profile share the device's keys and IndexedDB: they are one trust domain.
- * Everything in a tab's document was either written there or authorized before it was
- * applied, so updates from another tab are applied without a second authorization (which
- * would double the cost of every large history a tab receives from a peer). Messages are
- * still shape-checked, and a bad one is dropped, never thrown.
+ * The channel is open to every page of the origin, not only Parley's tabs: anything posted
+ * on it is as untrusted as a peer's frame (docs/architecture.md §8.3). So every `state` and
+ * `update` goes through the document's own authorizer before it is applied — the same
+ * checks as an update from a peer — one at a time per document. A bad one is dropped and
+ * logged, never thrown; a gap asks the other tabs for their state. The cost is a second
+ * check of a large history a tab received from a peer, which the other tab then verifies
+ * again (chain tips and hashes; measured in the same range as the first).
  *
  * Protocol per document: a tab that adds a document says `hello` with its state vector;
  * every tab holding it answers with the difference (`state`) and a `hello` of its own
@@ -15,7 +17,9 @@
  * out as an `update`.
  */
 import * as Y from 'yjs';
+import type { Verdict } from '../core/authorship/authorizer.js';
 import { randomBytes, toBase64Url } from '../core/bytes.js';
+import { errorField, silentLogger, type Logger } from '../core/logger.js';
 
 const TAB_ORIGIN = Symbol('parley-tab');
 const KINDS = ['hello', 'state', 'update'] as const;
@@ -41,29 +45,47 @@ export interface TabChannel {
 /** Longest doc id accepted (topics are 64 hex characters; the self doc is "self"). */
 const MAX_DOC_ID = 128;
 
+/** What a tab asks before applying another tab's update: the document's own authorizer. */
+export interface TabPolicy {
+  authorize(update: Uint8Array): Promise<Verdict>;
+}
+
+interface TabDoc {
+  readonly doc: Y.Doc;
+  readonly policy: TabPolicy;
+  readonly onUpdate: (update: Uint8Array, origin: unknown) => void;
+  /** Updates from other tabs are checked and applied strictly in order. */
+  chain: Promise<void>;
+  /** A gap was seen and a fresh state asked for. */
+  asked: boolean;
+}
+
 export class TabSync {
   /** This tab, so it can ignore replies meant for others. */
   readonly id = toBase64Url(randomBytes(12));
-  private readonly docs = new Map<string, { doc: Y.Doc; onUpdate: (update: Uint8Array, origin: unknown) => void }>();
+  private readonly docs = new Map<string, TabDoc>();
   private closed = false;
 
-  constructor(private readonly channel: TabChannel) {
+  constructor(
+    private readonly channel: TabChannel,
+    private readonly logger: Logger = silentLogger,
+  ) {
     channel.onmessage = (event) => this.receive(event.data);
   }
 
   /** Browsers: one channel per origin. Returns null where BroadcastChannel is missing. */
-  static forBrowser(name = 'parley-tabs'): TabSync | null {
-    return typeof BroadcastChannel === 'undefined' ? null : new TabSync(new BroadcastChannel(name));
+  static forBrowser(name = 'parley-tabs', logger: Logger = silentLogger): TabSync | null {
+    return typeof BroadcastChannel === 'undefined' ? null : new TabSync(new BroadcastChannel(name), logger);
   }
 
   /** Starts syncing a document (already loaded from storage) with the other tabs. */
-  add(docId: string, doc: Y.Doc): void {
+  add(docId: string, doc: Y.Doc, policy: TabPolicy): void {
     if (this.closed || this.docs.has(docId)) return;
     const onUpdate = (update: Uint8Array, origin: unknown): void => {
       if (origin !== TAB_ORIGIN) this.post({ doc: docId, kind: 'update', data: update });
     };
     doc.on('update', onUpdate);
-    this.docs.set(docId, { doc, onUpdate });
+    this.docs.set(docId, { doc, policy, onUpdate, chain: Promise.resolve(), asked: false });
     this.post({ doc: docId, kind: 'hello', data: Y.encodeStateVector(doc) });
   }
 
@@ -87,7 +109,7 @@ export class TabSync {
       this.channel.postMessage({ v: 1, from: this.id, ...message } satisfies TabMessage);
     } catch (error) {
       // A closed channel (tab shutting down) is not worth an error on screen.
-      console.warn('parley: tab sync post failed', error);
+      this.logger.warn('tab sync post failed', { error: errorField(error) });
     }
   }
 
@@ -102,7 +124,7 @@ export class TabSync {
       try {
         diff = Y.encodeStateAsUpdate(doc, message.data);
       } catch (error) {
-        console.warn('parley: bad state vector from another tab', error);
+        this.logger.warn('bad state vector from another tab', { error: errorField(error) });
         return;
       }
       this.post({ to: message.from, doc: message.doc, kind: 'state', data: diff });
@@ -110,11 +132,25 @@ export class TabSync {
       if (message.to === undefined) this.post({ to: message.from, doc: message.doc, kind: 'hello', data: Y.encodeStateVector(doc) });
       return;
     }
-    try {
-      Y.applyUpdate(doc, message.data, TAB_ORIGIN);
-    } catch (error) {
-      console.warn('parley: update from another tab failed to apply', error);
-    }
+    const data = message.data;
+    entry.chain = entry.chain
+      .then(async () => {
+        if (this.docs.get(message.doc) !== entry) return;
+        const verdict = await entry.policy.authorize(data);
+        if (!verdict.ok) {
+          if (verdict.reason === 'gap' && !entry.asked) {
+            // Missing history: ask the other tabs for what they hold, once per gap.
+            entry.asked = true;
+            this.post({ doc: message.doc, kind: 'hello', data: Y.encodeStateVector(doc) });
+          } else if (verdict.reason !== 'gap') {
+            this.logger.warn('refused an update from the tab channel', { reason: verdict.reason, detail: verdict.detail.slice(0, 200) });
+          }
+          return;
+        }
+        if (message.kind === 'state') entry.asked = false;
+        if (!verdict.empty) Y.applyUpdate(doc, data, TAB_ORIGIN);
+      })
+      .catch((error: unknown) => this.logger.warn('update from another tab failed to apply', { error: errorField(error) }));
   }
 }
 

@@ -11,6 +11,7 @@
 import { createEvent, nextTimestamp, type EventDraft, type UnsignedEvent } from '../../core/events.js';
 import type { DeviceId, EventId, Topic } from '../../core/ids.js';
 import { errorField, type Logger } from '../../core/logger.js';
+import { replayOutbox } from '../../core/policy/outbox-replay.js';
 import { LOCAL_ORIGIN, type SyncedDoc } from '../../core/synced-doc.js';
 import type { OutboxStore } from '../../store/types.js';
 import { DeliveryTracker, type DeliveryState } from '../delivery.js';
@@ -79,14 +80,8 @@ export class SendPipeline {
   async replay(): Promise<void> {
     const p = this.parts;
     const entries = await p.outbox.list(p.conversation);
-    if (entries.length === 0) return;
-    // Ask the document itself, which is what must never hold an event twice (the timeline
-    // is derived from it, e.g. refiltered after a block).
-    const ids = new Set(entries.map((e) => e.id));
-    const stored = p.synced.log.locate(p.device, ids);
-    const missing: UnsignedEvent[] = entries.filter((e) => !stored.has(e.event.id)).map((e) => e.event);
-    if (missing.length > 0) await p.synced.writer.appendEvents(missing, LOCAL_ORIGIN);
-    const located = missing.length > 0 ? p.synced.log.locate(p.device, ids) : stored;
+    // The same replay as the service worker's Background Sync (core/policy/outbox-replay.ts).
+    const located = await replayOutbox(p.synced, p.device, entries, LOCAL_ORIGIN);
     for (const entry of entries) this.delivery.track(entry.id, 'waiting', located.get(entry.id) ?? null);
   }
 

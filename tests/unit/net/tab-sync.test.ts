@@ -5,9 +5,11 @@
  */
 import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TabSync } from '../../../src/net/tab-sync.js';
+import { TabSync, type TabPolicy } from '../../../src/net/tab-sync.js';
 
 const open: Array<{ destroy(): void }> = [];
+/** These tests are about the channel protocol; authorization is tested with real documents in tests/integration/malicious/tab-channel.test.ts. */
+const acceptAll: TabPolicy = { authorize: async () => ({ ok: true, empty: false }) };
 let channelName = '';
 let counter = 0;
 
@@ -34,8 +36,8 @@ describe('tab sync', () => {
   it('exchanges what each tab holds when one opens, then live changes both ways', async () => {
     const a = docWith('written in tab A');
     const b = docWith('written in tab B before it knew A');
-    tab().add('room', a);
-    tab().add('room', b);
+    tab().add('room', a, acceptAll);
+    tab().add('room', b, acceptAll);
     await expect.poll(() => texts(b)).toEqual(['written in tab A', 'written in tab B before it knew A']);
     await expect.poll(() => texts(a)).toEqual(texts(b));
 
@@ -51,22 +53,22 @@ describe('tab sync', () => {
     const b = new Y.Doc();
     const ta = tab();
     const tb = tab();
-    ta.add('room', a);
-    ta.add('other', other);
-    tb.add('room', b);
+    ta.add('room', a, acceptAll);
+    ta.add('other', other, acceptAll);
+    tb.add('room', b, acceptAll);
     await expect.poll(() => texts(b)).toEqual(['shared']);
     tb.remove('room');
     a.getArray<string>('log').push(['after remove']);
     // A third tab that still holds the room proves the update went out.
     const c = new Y.Doc();
-    tab().add('room', c);
+    tab().add('room', c, acceptAll);
     await expect.poll(() => texts(c)).toEqual(['after remove', 'shared']);
     expect(texts(b)).toEqual(['shared']);
   });
 
   it('drops malformed messages and keeps syncing', async () => {
     const a = new Y.Doc();
-    tab().add('room', a);
+    tab().add('room', a, acceptAll);
     const junk = new BroadcastChannel(channelName);
     const sender = new Y.Doc();
     sender.getArray<string>('log').push(['good']);
