@@ -8,7 +8,7 @@
  * saved. On start-up, outbox entries the doc lacks are signed again for their new placement
  * and applied.
  */
-import { createEvent, nextTimestamp, type EventDraft, type UnsignedEvent } from '../../core/events.js';
+import { createEvent, nextTimestamp, type EventDraft } from '../../core/events.js';
 import type { DeviceId, EventId, Topic } from '../../core/ids.js';
 import { errorField, type Logger } from '../../core/logger.js';
 import { replayOutbox } from '../../core/policy/outbox-replay.js';
