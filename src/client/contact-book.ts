@@ -8,6 +8,7 @@ import { ObservableV2 } from 'lib0/observable';
 import { fromBase64Url, toBase64Url } from '../core/bytes.js';
 import { contactLink, parseContactLink, type ContactCard } from '../core/identity/contact-link.js';
 import { createContactRequest, verifyContactRequest, type ContactRequest } from '../core/identity/contact-request.js';
+import type { DeviceId } from '../core/ids.js';
 import type { IdentityId, PublicIdentity, VerifyKeyCache } from '../core/identity/keys.js';
 import { formatSafetyNumber, safetyNumber } from '../core/identity/safety-number.js';
 import { deriveChannel, type ChannelKeys } from '../core/keys.js';
@@ -15,6 +16,7 @@ import { openMessage, sealMessage } from '../net/sealed-channel.js';
 import type { SignalingClient } from '../net/signaling-client.js';
 import type { Account } from '../store/types.js';
 import type { ConversationSession } from './conversation-session.js';
+import { PendingRequests, type RequestLimits } from './contact-requests.js';
 import { ClientError } from './errors.js';
 import type { ContactRecord, SelfSession } from './self-session.js';
 
@@ -32,6 +34,8 @@ export interface ContactBookParts {
   readonly openDirect: (identity: PublicIdentity) => Promise<ConversationSession>;
   /** Whether the 1:1 conversation already holds a device of this identity. */
   readonly hasJoined: (identity: IdentityId) => boolean;
+  /** Rate limits and caps of incoming requests (contact-requests.ts). */
+  readonly requestLimits?: RequestLimits;
 }
 
 export type ContactEvents = {
@@ -43,9 +47,12 @@ export type ContactEvents = {
 export class ContactBook extends ObservableV2<ContactEvents> {
   private inbox: ChannelKeys | null = null;
   private readonly resendTimer: ReturnType<typeof setInterval>;
+  /** Incoming requests: in memory until accepted or blocked, never in the self doc. */
+  private readonly requests: PendingRequests;
 
   constructor(private readonly parts: ContactBookParts) {
     super();
+    this.requests = new PendingRequests(parts.now, parts.requestLimits);
     parts.self.on('changed', this.onSelfChanged);
     parts.signaling.on('message', this.onSignal);
     parts.signaling.on('status', this.onStatus);
@@ -64,12 +71,41 @@ export class ContactBook extends ObservableV2<ContactEvents> {
     return contactLink(this.parts.appUrl, { identity: a.identity, name: a.name, linkSecret: fromBase64Url(a.contactSecret)! });
   }
 
+  /** Stored contacts, and requests waiting for an answer (state 'incoming'). */
   list(): ContactRecord[] {
-    return this.parts.self.contacts().sort((a, b) => a.name.localeCompare(b.name));
+    const stored = this.parts.self.contacts();
+    const known = new Set(stored.map((c) => c.identity.sign));
+    const waiting = this.requests
+      .list()
+      .filter((p) => !known.has(p.request.cert.identity.sign))
+      .map((p) => this.pendingRecord(p.request, p.firstAt));
+    return [...stored, ...waiting].sort((a, b) => a.name.localeCompare(b.name));
   }
 
   get(identity: IdentityId): ContactRecord | null {
-    return this.parts.self.contact(identity);
+    const stored = this.parts.self.contact(identity);
+    if (stored) return stored;
+    const pending = this.requests.get(identity);
+    return pending ? this.pendingRecord(pending.request, pending.firstAt) : null;
+  }
+
+  /** A waiting request, shaped like a contact so views list it with the others; never stored. */
+  private pendingRecord(request: ContactRequest, firstAt: number): ContactRecord {
+    const identity = request.cert.identity;
+    return {
+      type: 'contact',
+      by: request.cert.device as DeviceId,
+      at: firstAt,
+      c: 0,
+      k: 0,
+      n: '',
+      sig: '',
+      identity,
+      name: request.name,
+      state: 'incoming',
+      verified: false,
+      ...this.keyChange(identity.sign, request.name),
+    };
   }
 
   isBlocked(identity: IdentityId): boolean {
@@ -113,6 +149,7 @@ export class ContactBook extends ObservableV2<ContactEvents> {
     if (!contact) throw new ClientError('no-such-request');
     const session = await this.parts.openDirect(contact.identity);
     const record = await this.parts.self.setContact({ ...fieldsOf(contact), state: 'accepted', topic: session.id });
+    this.requests.remove(identity);
     this.emit('changed', []);
     return record;
   }
@@ -121,6 +158,7 @@ export class ContactBook extends ObservableV2<ContactEvents> {
     const contact = this.get(identity);
     if (!contact) throw new ClientError('unknown-contact');
     await this.parts.self.setContact({ ...fieldsOf(contact), state: 'blocked' });
+    this.requests.remove(identity);
     this.emit('blocked', [identity]);
     this.emit('changed', []);
   }
@@ -190,6 +228,9 @@ export class ContactBook extends ObservableV2<ContactEvents> {
     if (!inbox || topic !== inbox.topic) return;
     void (async () => {
       const value = await openMessage(inbox.key, topic, data);
+      // Rate limits come before the two signature checks a request costs.
+      const claimed = (value as { cert?: { identity?: { sign?: unknown } } } | null)?.cert?.identity?.sign;
+      if (typeof claimed !== 'string' || !this.requests.admit(claimed)) return;
       const request = await verifyContactRequest(this.parts.verifyKeys, value, this.parts.account.identity.sign);
       if (request) await this.onRequest(request);
     })().catch((error) => console.warn('parley: contact request failed', error));
@@ -204,8 +245,7 @@ export class ContactBook extends ObservableV2<ContactEvents> {
       await this.accept(identity.sign);
       return;
     }
-    await this.parts.self.setContact({ identity, name: request.name, state: 'incoming', verified: false, ...this.keyChange(identity.sign, request.name) });
-    this.emit('changed', []);
+    if (this.requests.add(request)) this.emit('changed', []);
   }
 }
 

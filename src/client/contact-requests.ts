@@ -1,0 +1,106 @@
+/**
+ * Contact requests waiting for an answer (docs/architecture.md §8.4). Anyone holding the
+ * user's contact link can knock, so knocking costs the recipient little and leaves nothing
+ * behind:
+ * - requests are kept in memory only, never in the self doc, until the user accepts or
+ *   blocks (senders re-send every few seconds while they wait, so nothing is lost);
+ * - each sender identity is heard at most once per `perSenderMs`, and at most
+ *   `verifyPerMinute` requests a minute are verified at all (two Ed25519 checks each);
+ * - at most `maxPending` wait at once (further new senders are dropped until some expire);
+ * - a request not repeated for `ttlMs` expires.
+ */
+import type { ContactRequest } from '../core/identity/contact-request.js';
+import type { IdentityId } from '../core/identity/keys.js';
+
+export interface RequestLimits {
+  readonly maxPending: number;
+  readonly perSenderMs: number;
+  readonly verifyPerMinute: number;
+  readonly ttlMs: number;
+}
+
+export const DEFAULT_REQUEST_LIMITS: RequestLimits = {
+  maxPending: 50,
+  perSenderMs: 10_000,
+  verifyPerMinute: 60,
+  // Senders knock every 15 s while online; a request unheard for a day has been withdrawn.
+  ttlMs: 24 * 60 * 60 * 1000,
+};
+
+interface Pending {
+  request: ContactRequest;
+  firstAt: number;
+  lastAt: number;
+}
+
+export class PendingRequests {
+  private readonly pending = new Map<IdentityId, Pending>();
+  private readonly heard = new Map<string, number>();
+  private verifications: number[] = [];
+
+  constructor(
+    private readonly now: () => number,
+    private readonly limits: RequestLimits = DEFAULT_REQUEST_LIMITS,
+  ) {}
+
+  /**
+   * Whether a request claiming to come from `identity` is worth verifying now. Checked
+   * before any signature: a flood costs a map lookup per message.
+   */
+  admit(identity: string): boolean {
+    const now = this.now();
+    const last = this.heard.get(identity);
+    if (last !== undefined && now - last < this.limits.perSenderMs) return false;
+    this.verifications = this.verifications.filter((t) => now - t < 60_000);
+    if (this.verifications.length >= this.limits.verifyPerMinute) return false;
+    const known = this.pending.has(identity as IdentityId);
+    if (!known && this.size() >= this.limits.maxPending) return false;
+    this.verifications.push(now);
+    this.heard.set(identity, now);
+    if (this.heard.size > this.limits.maxPending * 20) this.forgetOldSenders(now);
+    return true;
+  }
+
+  /** Keeps a verified request; false when it was already waiting (only refreshed). */
+  add(request: ContactRequest): boolean {
+    const now = this.now();
+    const identity = request.cert.identity.sign;
+    const known = this.pending.get(identity);
+    if (known) {
+      known.request = request;
+      known.lastAt = now;
+      return false;
+    }
+    this.pending.set(identity, { request, firstAt: now, lastAt: now });
+    return true;
+  }
+
+  get(identity: IdentityId): { request: ContactRequest; firstAt: number } | null {
+    this.expire();
+    return this.pending.get(identity) ?? null;
+  }
+
+  /** Waiting requests, oldest first. */
+  list(): Array<{ request: ContactRequest; firstAt: number }> {
+    this.expire();
+    return [...this.pending.values()].sort((a, b) => a.firstAt - b.firstAt);
+  }
+
+  remove(identity: IdentityId): void {
+    this.pending.delete(identity);
+  }
+
+  size(): number {
+    this.expire();
+    return this.pending.size;
+  }
+
+  private expire(): void {
+    const now = this.now();
+    for (const [identity, p] of this.pending) if (now - p.lastAt > this.limits.ttlMs) this.pending.delete(identity);
+  }
+
+  private forgetOldSenders(now: number): void {
+    for (const [identity, at] of this.heard) if (now - at >= this.limits.perSenderMs) this.heard.delete(identity);
+  }
+}
