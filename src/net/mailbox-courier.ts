@@ -22,6 +22,14 @@ export const MAILBOX_ORIGIN = Symbol('parley-mailbox');
 
 /** Compact the mailbox with a snapshot once this many entries accumulated since the last one. */
 const SNAPSHOT_EVERY = 200;
+/**
+ * An entry that still lacks history after this many pulls is skipped (docs/architecture.md
+ * §7): the cursor moves past it so it cannot pin every member's cursor — and the mailbox's
+ * trimming — forever. What it carried reaches this device peer to peer, where a gap asks
+ * the sender for everything missing.
+ */
+const GAP_PULLS = 3;
+
 /** Room for the IV and tag a sealed entry adds (28 bytes), with margin. */
 const SEAL_OVERHEAD = 64;
 
@@ -31,6 +39,7 @@ export interface MailboxProgressLike {
   readonly readSeq: number;
   readonly sentState: Uint8Array | null;
   readonly snapshotSeq: number;
+  readonly stuck?: { readonly seq: number; readonly pulls: number };
 }
 
 export interface CourierParts {
@@ -60,6 +69,8 @@ export interface PullResult {
   readonly waiting: number;
   /** This device has read everything up to here. */
   readonly readSeq: number;
+  /** Entries given up on this pull: they waited for missing history too long. */
+  readonly skipped: number;
 }
 
 export class MailboxCourier {
@@ -129,10 +140,14 @@ export class MailboxCourier {
       pending = stillWaiting;
     }
     const firstWaiting = pending.reduce((min, e) => Math.min(min, e.seq), Infinity);
-    const readSeq = firstWaiting === Infinity ? after : firstWaiting - 1;
+    // The same first entry waiting pull after pull is a gap nobody will fill here: skip.
+    const pulls = firstWaiting !== Infinity && progress.stuck?.seq === firstWaiting ? progress.stuck.pulls + 1 : 1;
+    const giveUp = firstWaiting !== Infinity && pulls >= GAP_PULLS;
+    const readSeq = firstWaiting === Infinity || giveUp ? after : firstWaiting - 1;
     const newReadSeq = Math.max(progress.readSeq, readSeq);
-    await this.parts.progress.put({ ...(await this.parts.progress.get(id)), readSeq: newReadSeq });
-    return { applied, waiting: pending.length, readSeq: newReadSeq };
+    const { stuck: _previous, ...rest } = await this.parts.progress.get(id);
+    await this.parts.progress.put({ ...rest, readSeq: newReadSeq, ...(firstWaiting !== Infinity && !giveUp ? { stuck: { seq: firstWaiting, pulls } } : {}) });
+    return { applied, waiting: giveUp ? 0 : pending.length, readSeq: newReadSeq, skipped: giveUp ? pending.length : 0 };
   }
 
   private async pushNow(): Promise<Map<number, number> | null> {

@@ -13,6 +13,8 @@ export interface MailboxProgress {
   readonly sentState: Uint8Array | null;
   /** Sequence number of this device's last snapshot append. */
   readonly snapshotSeq: number;
+  /** The first entry still waiting for missing history, and how many pulls it has waited. */
+  readonly stuck?: { readonly seq: number; readonly pulls: number };
 }
 
 export interface MailboxStateStore {
