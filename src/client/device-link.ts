@@ -17,32 +17,48 @@ import {
   type LinkRequest,
 } from '../core/identity/device-link.js';
 import { createDeviceKeys, deviceIdOf, type DeviceKeys, type VerifyKeyCache } from '../core/identity/keys.js';
+import { linkCode } from '../core/identity/link-code.js';
 import { deriveChannel, type ChannelKeys } from '../core/keys.js';
 import { openMessage, sealMessage } from '../net/sealed-channel.js';
 import type { SignalingClient } from '../net/signaling-client.js';
 import type { Account } from '../store/types.js';
 import { ClientError } from './errors.js';
 
-const OFFER_TTL_MS = 10 * 60_000;
+/** An unused link stops working after this (docs/architecture.md §8.5). */
+const OFFER_TTL_MS = 5 * 60_000;
 const REQUEST_EVERY_MS = 1_500;
 const REQUEST_TIMEOUT_MS = 2 * 60_000;
 
+/** A device asking to join, shown to the user before anything is granted. */
+export interface LinkAsk {
+  readonly device: string;
+  readonly label: string;
+  /** Six digits both devices show; the user confirms they match. */
+  readonly code: string;
+}
+
 export type OfferEvents = {
+  /** A device asked to join: show its details and code, then `confirm()` or `refuse()`. */
+  asked: (ask: LinkAsk) => void;
   /** A device was certified and received the account secrets. */
   linked: (device: string, label: string) => void;
+  /** The user refused the device; the link is spent. */
+  refused: () => void;
   expired: () => void;
 };
 
 export class DeviceLinkOffer extends ObservableV2<OfferEvents> {
   readonly url: string;
   private used = false;
+  /** The first request, waiting for the user's answer; nothing is granted before it. */
+  private waiting: { request: LinkRequest; ask: LinkAsk } | null = null;
   private readonly timer: ReturnType<typeof setTimeout>;
 
   private constructor(
     private readonly account: Account,
     private readonly signaling: SignalingClient,
     private readonly channel: ChannelKeys,
-    secret: Uint8Array,
+    private readonly secret: Uint8Array,
     appUrl: string,
     private readonly now: () => number,
   ) {
@@ -68,16 +84,40 @@ export class DeviceLinkOffer extends ObservableV2<OfferEvents> {
     this.signaling.unsubscribe(this.channel.topic);
   }
 
+  /** The device waiting for an answer, if any. */
+  get asking(): LinkAsk | null {
+    return this.waiting?.ask ?? null;
+  }
+
+  /** The user saw the same code on the new device: certify it and hand it the account. */
+  async confirm(): Promise<void> {
+    const waiting = this.waiting;
+    if (!waiting) throw new ClientError('no-such-request');
+    this.waiting = null;
+    await this.grant(waiting.request);
+    this.close();
+    this.emit('linked', [deviceIdOf(waiting.request.device), waiting.request.label]);
+  }
+
+  /** The user does not recognise the device: nothing is granted and the link is spent. */
+  refuse(): void {
+    this.waiting = null;
+    this.close();
+    this.emit('refused', []);
+  }
+
   private readonly onMessage = (topic: string, data: unknown): void => {
     if (topic !== this.channel.topic || this.used) return;
     void (async () => {
       const request = await openMessage(this.channel.key, topic, data);
       if (!isLinkRequest(request) || this.used) return;
-      this.used = true; // one-time: the first request wins, the link is spent
-      await this.grant(request);
-      this.close();
-      this.emit('linked', [deviceIdOf(request.device), request.label]);
-    })().catch((error) => console.warn('parley: device link failed', error));
+      // One-time: the first request is the only one ever shown. A device that raced the
+      // real one shows a code the user will not see on their new device, and is refused.
+      this.used = true;
+      const ask: LinkAsk = { device: deviceIdOf(request.device), label: request.label, code: linkCode(this.secret, request.device) };
+      this.waiting = { request, ask };
+      this.emit('asked', [ask]);
+    })().catch(() => undefined);
   };
 
   private async grant(request: LinkRequest): Promise<void> {
@@ -110,9 +150,12 @@ export async function requestDeviceLink(
   keys: VerifyKeyCache,
   label: string,
   now: () => number,
+  onCode: (code: string) => void = () => undefined,
 ): Promise<Account> {
-  const channel = await deriveChannel(parseDeviceLink(linkText), DEVICE_LINK_PURPOSE);
+  const secret = parseDeviceLink(linkText);
+  const channel = await deriveChannel(secret, DEVICE_LINK_PURPOSE);
   const device: DeviceKeys = await createDeviceKeys();
+  onCode(linkCode(secret, device.public));
   const request: LinkRequest = { t: 'link-request', device: device.public, label: label.slice(0, 80) };
   signaling.subscribe(channel.topic);
   try {

@@ -209,9 +209,9 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
    * device shows. Resolves once certified and started; the self doc then syncs contacts
    * and conversations, and each conversation's history follows from any member.
    */
-  async linkThisDevice(link: string): Promise<Account> {
+  async linkThisDevice(link: string, onCode?: (code: string) => void): Promise<Account> {
     if (this.me) throw new ClientError('already-registered');
-    return this.adoptAccount(await requestDeviceLink(link, this.parts.signaling, this.parts.verifyKeys, this.parts.deviceLabel ?? 'Linked device', this.now));
+    return this.adoptAccount(await requestDeviceLink(link, this.parts.signaling, this.parts.verifyKeys, this.parts.deviceLabel ?? 'Linked device', this.now, onCode));
   }
 
   /** Saves a new account for this device (labelled) and starts everything that needs it. */

@@ -16,6 +16,35 @@ async function timelineTexts(user: ParleyUser): Promise<string[]> {
   });
 }
 
+describe('device linking needs consent', () => {
+  it('whoever opens the link first is shown with a code and gets nothing until the user confirms; refusing spends the link', async () => {
+    const alice = await ParleyUser.create(stage.browser, 'Alice');
+    await alice.start(stage.app.url);
+    await alice.page.getByRole('link', { name: 'Devices' }).click();
+    await alice.page.getByRole('button', { name: 'Link a device' }).click();
+    const deviceLink = await alice.page.getByRole('textbox', { name: 'Device link' }).inputValue();
+    // Someone who saw the link over Alice's shoulder opens it first.
+    const stranger = await ParleyUser.create(stage.browser, 'Stranger');
+    await stranger.open(deviceLink);
+    await stranger.page.getByRole('button', { name: 'Link this device' }).click();
+    const asking = alice.page.getByRole('region', { name: 'A device asks to join' });
+    await asking.getByLabel('Link code').waitFor({ timeout: 30_000 });
+    // Nothing was granted: the stranger still waits.
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(await stranger.page.getByRole('button', { name: 'New conversation' }).count()).toBe(0);
+    await asking.getByRole('button', { name: 'Refuse' }).click();
+    await alice.page.getByRole('status').filter({ hasText: 'The device was refused' }).waitFor();
+    // The link is spent: the real device opening it now gets no request shown.
+    const late = await ParleyUser.create(stage.browser, 'Alice');
+    await late.open(deviceLink);
+    await late.page.getByRole('button', { name: 'Link this device' }).click();
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(await asking.count()).toBe(0);
+    expect(await stranger.page.getByRole('button', { name: 'New conversation' }).count()).toBe(0);
+    await Promise.all([alice, stranger, late].map((u) => u.close()));
+  });
+});
+
 describe('multiple devices', () => {
   it('links a second device that gets contacts and history, sends as the same person, and is refused once removed', async () => {
     const alice = await ParleyUser.create(stage.browser, 'Alice');
@@ -37,6 +66,12 @@ describe('multiple devices', () => {
     const second = await ParleyUser.create(stage.browser, 'Alice');
     await second.open(deviceLink);
     await second.page.getByRole('button', { name: 'Link this device' }).click();
+    // Consent: Alice's first device shows the request and a code; it matches the new device's.
+    const shownOnNew = await second.page.getByLabel('Link code').textContent({ timeout: 30_000 });
+    const asking = alice.page.getByRole('region', { name: 'A device asks to join' });
+    const shownOnFirst = await asking.getByLabel('Link code').textContent({ timeout: 30_000 });
+    expect(shownOnFirst).toBe(shownOnNew);
+    await asking.getByRole('button', { name: /^Link / }).click();
     await second.page.getByRole('button', { name: 'New conversation' }).waitFor({ timeout: 30_000 });
     await alice.page.getByRole('status').filter({ hasText: /^Linked / }).waitFor();
 

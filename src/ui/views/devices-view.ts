@@ -72,6 +72,11 @@ export class DevicesView extends LitElement {
       .error {
         color: var(--pl-danger);
       }
+      .code {
+        font-size: 1.6rem;
+        letter-spacing: 0.1em;
+        font-variant-numeric: tabular-nums;
+      }
     `,
   ];
 
@@ -98,7 +103,17 @@ export class DevicesView extends LitElement {
       </ul>
       <h3>Link a device</h3>
       ${this.offer
-        ? html`<p>Open this link on the new device, or scan the code. It works once, for ten minutes.</p>
+        ? this.offer.asking
+          ? html`<section aria-label="A device asks to join">
+              <p>A device asks to join your account: <strong>${this.offer.asking.label}</strong>.</p>
+              <p>Link it only if the new device shows this code:</p>
+              <p class="code" aria-label="Link code">${this.offer.asking.code}</p>
+              <div class="row">
+                <button type="button" @click=${this.confirmLink}>Link ${this.offer.asking.label}</button>
+                <button type="button" class="secondary" @click=${this.refuseLink}>Refuse</button>
+              </div>
+            </section>`
+          : html`<p>Open this link on the new device, or scan the code. It works once, for five minutes.</p>
             <div class="row">
               <label class="visually-hidden" for="device-link">Device link</label>
               <input id="device-link" readonly .value=${this.offer.url} @focus=${(e: Event) => (e.target as HTMLInputElement).select()} />
@@ -108,6 +123,10 @@ export class DevicesView extends LitElement {
       <p role="status">${this.status}</p>
       ${this.action.error ? html`<p class="error" role="alert">${this.action.errorText}</p>` : nothing}`;
   }
+
+  private readonly confirmLink = (): Promise<boolean> => this.action.run(async () => this.offer?.confirm());
+
+  private readonly refuseLink = (): void => this.offer?.refuse();
 
   private readonly link = (): Promise<boolean> =>
     this.action.run(async () => {
@@ -121,6 +140,12 @@ export class DevicesView extends LitElement {
       offer.on('expired', () => {
         this.offer = null;
         this.status = 'The device link expired.';
+      });
+      // Nothing is granted until the user compares the codes and confirms.
+      offer.on('asked', () => this.requestUpdate());
+      offer.on('refused', () => {
+        this.offer = null;
+        this.status = 'The device was refused. The link no longer works.';
       });
       this.offer = offer;
       this.status = 'Waiting for the new device…';

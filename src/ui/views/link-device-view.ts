@@ -10,9 +10,11 @@ import { observeContext } from '../controllers/observable-controller.js';
 import { controls, themeTokens } from '../styles/theme.js';
 
 export class LinkDeviceView extends LitElement {
-  static override properties = { link: { attribute: false }, state: { state: true } };
+  static override properties = { link: { attribute: false }, state: { state: true }, code: { state: true } };
   declare link: string;
   declare state: 'idle' | 'linking' | 'done';
+  /** The code the other device must show too, before it links this one. */
+  declare code: string;
   private readonly clientRef = observeContext<ParleyClient>(this, clientContext);
   private readonly action = new ActionController(this);
 
@@ -20,6 +22,7 @@ export class LinkDeviceView extends LitElement {
     super();
     this.link = '';
     this.state = 'idle';
+    this.code = '';
   }
 
   static override styles = [
@@ -41,6 +44,11 @@ export class LinkDeviceView extends LitElement {
       .error {
         color: var(--pl-danger);
       }
+      .code {
+        font-size: 1.6rem;
+        letter-spacing: 0.1em;
+        font-variant-numeric: tabular-nums;
+      }
     `,
   ];
 
@@ -49,6 +57,10 @@ export class LinkDeviceView extends LitElement {
       <h1>Link this device</h1>
       <p>This device will join your account. Keep the other device open with its device link showing.</p>
       <button type="button" ?disabled=${this.state !== 'idle'} @click=${this.start}>Link this device</button>
+      ${this.state === 'linking' && this.code
+        ? html`<p>Your other device will ask you to confirm. Check that it shows this code:</p>
+            <p class="code" aria-label="Link code">${this.code}</p>`
+        : nothing}
       <p role="status">${this.state === 'linking' ? 'Linking… waiting for your other device.' : this.state === 'done' ? 'Linked.' : ''}</p>
       ${this.action.error ? html`<p class="error" role="alert">${this.action.errorText}</p>` : nothing}
     </div>`;
@@ -58,7 +70,7 @@ export class LinkDeviceView extends LitElement {
     const client = this.clientRef.value;
     if (!client) return;
     this.state = 'linking';
-    const linked = await this.action.run(() => client.linkThisDevice(this.link));
+    const linked = await this.action.run(() => client.linkThisDevice(this.link, (code) => (this.code = code)));
     this.state = linked ? 'done' : 'idle';
     if (linked) this.dispatchEvent(new CustomEvent('parley-linked', { bubbles: true, composed: true }));
   };
