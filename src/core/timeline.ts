@@ -168,6 +168,7 @@ export class Timeline {
     const fresh: TimelineEntry[] = [];
     const relations: RelationEvent[] = [];
     const now = this.now();
+    const dirty = new Set<string>();
     let reorder = false;
     let updated = false;
     for (const event of events) {
@@ -216,9 +217,10 @@ export class Timeline {
       };
       const state: EntryState = { entry, variants: new Map([[contentKey(event), event]]), editKey: null, disputedEdits: null, reactionVotes: new Map() };
       this.states.set(event.id, state);
-      if (!future && event.c !== undefined && event.k !== undefined) reorder = this.placeInChain(state, event.c, event.k) || reorder;
+      if (!future && event.c !== undefined && event.k !== undefined) this.placeInChain(state, event.c, event.k, dirty);
       fresh.push(state.entry);
     }
+    if (dirty.size > 0) reorder = this.replaceChains(dirty) || reorder;
     if (reorder) {
       for (const e of fresh) this.list.push(this.states.get(e.id)!.entry);
       this.list.sort(compareEntries);
@@ -240,35 +242,43 @@ export class Timeline {
 
   /**
    * An entry never sorts before an earlier entry of its own client: clocks of one client
-   * are its author's own order. Returns true when entries already listed moved.
+   * are its author's own order. In clock order (the usual case) this is O(1); an entry that
+   * arrives before an earlier one marks its client for one recomputation after the batch.
    */
-  private placeInChain(state: EntryState, c: number, k: number): boolean {
+  private placeInChain(state: EntryState, c: number, k: number, dirty: Set<string>): void {
     const key = `${state.entry.author}|${c}`;
     let chain = this.chains.get(key);
     if (!chain) this.chains.set(key, (chain = { maxK: -1, maxAt: 0, members: [] }));
     chain.members.push({ k, id: state.entry.id });
-    if (k > chain.maxK) {
-      chain.maxK = k;
-      // One millisecond after what it claims to predate, so it also sorts after it.
-      if (state.entry.at < chain.maxAt) state.entry = { ...state.entry, sortAt: ++chain.maxAt, flag: 'backdated' };
-      else chain.maxAt = state.entry.at;
-      return false;
+    if (k < chain.maxK) {
+      dirty.add(key);
+      return;
     }
-    // Arrived out of clock order: recompute this client's entries in order.
-    chain.members.sort((x, y) => x.k - y.k);
-    let max = 0;
+    chain.maxK = k;
+    // One millisecond after what it claims to predate, so it also sorts after it.
+    if (state.entry.at < chain.maxAt) state.entry = { ...state.entry, sortAt: ++chain.maxAt, flag: 'backdated' };
+    else chain.maxAt = state.entry.at;
+  }
+
+  /** Recomputes the clients whose entries arrived out of clock order; true when any moved. */
+  private replaceChains(dirty: Set<string>): boolean {
     let moved = false;
-    for (const member of chain.members) {
-      const s = this.states.get(member.id)!;
-      const backdated = s.entry.at < max;
-      const sortAt = backdated ? ++max : s.entry.at;
-      if (!backdated) max = s.entry.at;
-      if (s.entry.sortAt !== sortAt || (s.entry.flag === 'backdated') !== backdated) {
-        this.replace(s, { ...s.entry, sortAt, flag: backdated ? 'backdated' : null }, false);
-        moved = true;
+    for (const key of dirty) {
+      const chain = this.chains.get(key)!;
+      chain.members.sort((x, y) => x.k - y.k);
+      let max = 0;
+      for (const member of chain.members) {
+        const s = this.states.get(member.id)!;
+        const backdated = s.entry.at < max;
+        const sortAt = backdated ? ++max : s.entry.at;
+        if (!backdated) max = s.entry.at;
+        if (s.entry.sortAt !== sortAt || (s.entry.flag === 'backdated') !== backdated) {
+          this.replace(s, { ...s.entry, sortAt, flag: backdated ? 'backdated' : null }, false);
+          moved = true;
+        }
       }
+      chain.maxAt = max;
     }
-    chain.maxAt = max;
     return moved;
   }
 

@@ -199,7 +199,9 @@ export class ParleyUser {
         const id = /^#\/c\/([0-9a-f]+)$/.exec(location.hash)?.[1] ?? '';
         const session = app.client.get(id);
         if (!session) throw new Error('no open conversation');
-        const start = Date.now() - count;
+        // After everything this device wrote before (its join): an honest author's times only
+        // go forward, and the timeline flags and re-sorts any that go back (core/timeline.ts).
+        const start = Date.now();
         for (let i = 0; i < count; i += 1000) {
           const batch = [];
           for (let j = i; j < Math.min(count, i + 1000); j++) {

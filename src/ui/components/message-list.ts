@@ -209,7 +209,9 @@ export class MessageList extends LitElement {
       let first: TimelineEntry | null = null;
       for (let i = this.shown.length - 1; i >= 0; i--) {
         const e = this.shown[i]!;
-        if (e.at <= this.readUpTo) break;
+        // Sorted by sortAt; a future-dated entry is never the first unread (core/timeline.ts).
+        if (e.flag === 'future') continue;
+        if (e.sortAt <= this.readUpTo) break;
         if (e.kind === 'message' && !this.isMine(e.author)) first = e;
       }
       if (first && first !== this.unread) {
