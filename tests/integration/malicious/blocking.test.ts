@@ -6,33 +6,20 @@
  */
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
-import { ConversationSession } from '../../../src/client/conversation-session.js';
 import { SelfSession } from '../../../src/client/self-session.js';
-import { randomBytes, toBase64Url } from '../../../src/core/bytes.js';
+import { randomBytes } from '../../../src/core/bytes.js';
 import type { IdentityId } from '../../../src/core/identity/keys.js';
 import { VerifyKeyCache } from '../../../src/core/identity/keys.js';
 import { deriveConversationKeys, SECRET_BYTES } from '../../../src/core/keys.js';
 import * as policy from '../../../src/core/policy/conversation-policy.js';
-import { MemoryOutboxStore } from '../../../src/store/memory.js';
+import { openSession } from '../../helpers/session.js';
 import { copyState, memberDoc, say, testAccount } from '../../helpers/signed-docs.js';
 
 async function scene() {
   const [alice, bob, mallory] = await Promise.all(['Alice', 'Bob', 'Mallory'].map(testAccount));
-  const secret = randomBytes(SECRET_BYTES);
-  const keys = await deriveConversationKeys(secret);
   const verifyKeys = new VerifyKeyCache();
   const blocked = new Set<IdentityId>([mallory!.identity.sign]);
-  const session = new ConversationSession({
-    record: { id: keys.topic, secret: toBase64Url(secret), title: 'Team', createdAt: Date.now(), kind: 'group' },
-    keys,
-    account: alice!,
-    outbox: new MemoryOutboxStore(),
-    verifyKeys,
-    appUrl: 'http://localhost/',
-    now: Date.now,
-    isBlocked: (identity) => blocked.has(identity),
-  });
-  await session.synced.ensureMember('Alice', undefined);
+  const session = await openSession(alice!, { verifyKeys, isBlocked: (identity) => blocked.has(identity) });
   const b = await memberDoc(bob!);
   const m = await memberDoc(mallory!);
   copyState(session.synced, b);

@@ -5,34 +5,16 @@
  * entries, real signed documents and courier.
  */
 import * as Y from 'yjs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { randomBytes, utf8 } from '../../../src/core/bytes.js';
-import { deriveConversationKeys, type ConversationKeys } from '../../../src/core/keys.js';
+import { describe, expect, it } from 'vitest';
+import { utf8 } from '../../../src/core/bytes.js';
 import { seal } from '../../../src/core/sealed.js';
-import type { SyncedDoc } from '../../../src/core/synced-doc.js';
-import { mailboxIdOf } from '../../../src/core/wire/mailbox.js';
-import { MailboxClient } from '../../../src/net/mailbox-client.js';
-import { MailboxCourier } from '../../../src/net/mailbox-courier.js';
 import { MemoryMailboxStateStore } from '../../../src/store/mailbox-state.js';
+import { useMailboxStage, type MailboxStage } from '../../helpers/mailbox-stage.js';
 import { memberDoc, say, testAccount, texts } from '../../helpers/signed-docs.js';
-import { startTestServer, type TestServer } from '../../helpers/signaling-server.js';
 
-let server: TestServer;
-let keys: ConversationKeys;
-let client: MailboxClient;
-
-beforeEach(async () => {
-  server = await startTestServer();
-  keys = await deriveConversationKeys(randomBytes(32));
-  client = new MailboxClient(server.httpUrl);
-});
-afterEach(async () => {
-  await server.close();
-});
-
-const id = () => mailboxIdOf(keys.mailboxToken)!;
-const courierFor = (doc: SyncedDoc, progress = new MemoryMailboxStateStore()) =>
-  new MailboxCourier({ client, id: id(), token: keys.mailboxToken, key: keys.mailboxKey, doc: doc.doc, authorize: (u) => doc.authorizer.authorize(u), progress });
+const stage = useMailboxStage();
+const id = () => stage.current.id;
+const courierFor: MailboxStage['courierFor'] = (doc, progress) => stage.current.courierFor(doc, progress);
 
 describe('a gap entry in the mailbox', () => {
   it('stops pinning the read cursor after a bounded number of pulls, and later entries still arrive', async () => {
@@ -43,7 +25,7 @@ describe('a gap entry in the mailbox', () => {
     const hidden = Y.encodeStateVector(mallory.doc);
     await say(mallory, 'depends on history nobody has');
     const gap = Y.encodeStateAsUpdate(mallory.doc, hidden);
-    await client.append(id(), keys.mailboxToken, await seal(keys.mailboxKey, gap, utf8(`parley-mailbox/v1\n${id()}`)));
+    await stage.current.client.append(id(), stage.current.keys.mailboxToken, await seal(stage.current.keys.mailboxKey, gap, utf8(`parley-mailbox/v1\n${id()}`)));
     // Alice writes normally afterwards.
     await say(alice, 'after the gap');
     await courierFor(alice).push();

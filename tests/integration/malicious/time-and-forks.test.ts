@@ -6,37 +6,24 @@
  */
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
-import { ConversationSession } from '../../../src/client/conversation-session.js';
 import { ReadMarkers } from '../../../src/client/read-markers.js';
 import { SelfSession } from '../../../src/client/self-session.js';
 import { LOCAL_ORIGIN, SyncedDoc } from '../../../src/client/synced-doc.js';
-import { randomBytes, toBase64Url } from '../../../src/core/bytes.js';
+import { randomBytes } from '../../../src/core/bytes.js';
 import { createEvent, type UnsignedEvent } from '../../../src/core/events.js';
 import type { EventId } from '../../../src/core/ids.js';
 import { VerifyKeyCache } from '../../../src/core/identity/keys.js';
 import { deriveConversationKeys, SECRET_BYTES } from '../../../src/core/keys.js';
 import { Timeline } from '../../../src/core/timeline.js';
-import { MemoryOutboxStore } from '../../../src/store/memory.js';
+import { openSession } from '../../helpers/session.js';
 import { copyState, memberDoc, openSchema, testAccount } from '../../helpers/signed-docs.js';
 
 const HOUR = 3_600_000;
 
 async function scene() {
   const [alice, mallory] = await Promise.all([testAccount('Alice'), testAccount('Mallory')]);
-  const secret = randomBytes(SECRET_BYTES);
-  const keys = await deriveConversationKeys(secret);
   const verifyKeys = new VerifyKeyCache();
-  const session = new ConversationSession({
-    record: { id: keys.topic, secret: toBase64Url(secret), title: 'Team', createdAt: Date.now() },
-    keys,
-    account: alice!,
-    outbox: new MemoryOutboxStore(),
-    verifyKeys,
-    appUrl: 'http://localhost/',
-    now: Date.now,
-    isBlocked: () => false,
-  });
-  await session.synced.ensureMember('Alice', undefined);
+  const session = await openSession(alice!, { verifyKeys });
   const self = new SelfSession(await deriveConversationKeys(randomBytes(SECRET_BYTES)), alice!, verifyKeys, Date.now);
   await self.synced.ensureMember('Alice', undefined);
   const m = await memberDoc(mallory!);
