@@ -28,7 +28,7 @@ afterEach(async () => {
 });
 
 const connect = (url: string): SignalingClient => {
-  const client = new SignalingClient({ url, createSocket: (u) => new WebSocket(u) as unknown as SocketLike });
+  const client = new SignalingClient({ url, createSocket: (u) => new WebSocket(u) as unknown as SocketLike }).start();
   closers.push(() => client.destroy());
   return client;
 };
