@@ -102,8 +102,10 @@ describe('timeline', () => {
     const change = t.add([message('a', A, 10, 'the start of a long message, in full')]);
     expect(change.updated).toBe(true);
     expect(t.get(id('a'))?.text).toBe('the start of a long message, in full');
-    // Only once: a later duplicate changes nothing.
-    expect(t.add([message('a', A, 10, 'something else')]).updated).toBe(false);
-    expect(t.entries.map((e) => e.text)).toEqual(['the start of a long message, in full', 'an answer']);
+    // Only once: a later, different text under the same id is equivocation — listed as
+    // disputed, never picked silently (docs/architecture.md §3.5).
+    expect(t.add([message('a', A, 10, 'something else')]).updated).toBe(true);
+    expect([...(t.get(id('a'))?.disputed ?? [])].sort()).toEqual(['something else', 'the start of a long message, in full']);
+    expect(t.size).toBe(2);
   });
 });
