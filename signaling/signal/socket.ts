@@ -17,6 +17,7 @@ import type { Registrar } from './registrar.js';
 import type { PresenceSocket, PresenceRegistry } from '../presence/registry.js';
 import type { BusSubscriber, SignalBus } from './bus.js';
 import { MAX_REASON, PONG, PROTOCOL_ERROR, rejectionCode, toBuffer, WS_ERROR_CLOSE_CODES } from './frames.js';
+import { StoreUnavailableError } from '../errors.js';
 
 /** Limits one socket needs from the server configuration. */
 export type SignalSocketLimits = Pick<
@@ -256,7 +257,11 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
             this.deviceKey = msg.key;
             this.deliver(Buffer.from(JSON.stringify({ type: 'registered', key: msg.key }), 'utf8'));
           },
-          () => this.close(CloseCodes.unauthorized, 'registration failed'),
+          // The device store (PostgreSQL) unreachable is not the device's fault: 1013, try again.
+          (err: unknown) =>
+            err instanceof StoreUnavailableError
+              ? this.close(CloseCodes.tryAgainLater, 'registration unavailable, try again')
+              : this.close(CloseCodes.unauthorized, 'registration failed'),
         );
         return;
       }

@@ -8,9 +8,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { utf8 } from '../../src/core/bytes.js';
+import { createDeviceKeys, signBytes } from '../../src/core/identity/keys.js';
+import { CloseCodes, registrationText } from '../../src/core/wire/signaling.js';
 import { launchChromium } from '../helpers/browser.js';
 import { CLUSTER_METRICS_TOKEN, ParleyCluster } from '../helpers/parley-cluster.js';
 import { ParleyUser } from '../helpers/parley-user.js';
+import { SignalClient } from '../helpers/signaling-client.js';
 import { waitUntil } from '../helpers/signaling-server.js';
 import { TcpBalancer } from '../helpers/tcp-balancer.js';
 
@@ -192,6 +196,13 @@ describe('two nodes, one PostgreSQL, one Redis', () => {
       expect(await health.json()).toMatchObject({ ok: false, backends: { postgres: 'down', redis: 'up' } });
       // The node itself stays up: the app still loads.
       expect((await fetch(`${node1.url}/`)).status).toBe(200);
+      // A device registering now is told to try again later (1013), not that its key is bad.
+      const device = await createDeviceKeys();
+      const socket = await SignalClient.open(`ws://127.0.0.1:${node1.port}/signal`);
+      socket.send({ type: 'challenge' });
+      const { nonce } = (await socket.next((m) => m.type === 'challenge')) as { nonce: string };
+      socket.send({ type: 'register', key: device.public, sig: await signBytes(device.signPrivate, utf8(registrationText(nonce, device.public))) });
+      expect((await socket.closed).code).toBe(CloseCodes.tryAgainLater);
       // A message written now waits: nothing can acknowledge it.
       await alice.send('written while the database is down');
       await alice.page.waitForTimeout(2000);
