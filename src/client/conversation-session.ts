@@ -225,6 +225,11 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     return this.members.avatarOf(device);
   }
 
+  /** Whether a device is a program (the bot flag of its signed member record). */
+  memberIsBot(device: DeviceId): boolean {
+    return this.members.isBot(device);
+  }
+
   identityOf(device: DeviceId): IdentityId | null {
     return this.members.identityOf(device);
   }

@@ -54,6 +54,8 @@ export interface ClientParts {
   readonly appUrl: string;
   /** How this device appears in the user's device list, e.g. "Chrome on Linux". */
   readonly deviceLabel?: string;
+  /** Accounts made here are programs (bots): their member records carry the bot flag. */
+  readonly bot?: boolean;
   /** The blind mailbox for offline members (omitted by tests that do not need it). */
   readonly mailbox?: MailboxParts;
   readonly now?: () => number;
@@ -216,7 +218,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
 
   /** Saves a new account for this device (labelled) and starts everything that needs it. */
   private async adoptAccount(made: Account): Promise<Account> {
-    const account = this.parts.deviceLabel ? { ...made, label: this.parts.deviceLabel } : made;
+    const account = { ...made, ...(this.parts.deviceLabel ? { label: this.parts.deviceLabel } : {}), ...(this.parts.bot ? { bot: true } : {}) };
     try {
       await this.parts.accounts.put(account);
     } catch (cause) {

@@ -80,12 +80,13 @@ export class SyncedDoc {
    */
   async ensureMember(name: string, avatar: string | undefined): Promise<boolean> {
     const { device, cert, label } = this.parts.account;
+    const bot = this.parts.account.bot === true ? true : undefined;
     const current = this.doc.getMap<MemberRecord>('members').get(device.id);
-    if (current && current.name === name && current.avatar === avatar && current.label === label) return false;
+    if (current && current.name === name && current.avatar === avatar && current.label === label && current.bot === bot) return false;
     await this.writer.setRecord(
       'members',
       device.id,
-      { type: 'member', by: device.id, at: this.parts.now(), device: device.public, cert, name, ...(avatar ? { avatar } : {}), ...(label ? { label } : {}) },
+      { type: 'member', by: device.id, at: this.parts.now(), device: device.public, cert, name, ...(avatar ? { avatar } : {}), ...(label ? { label } : {}), ...(bot ? { bot } : {}) },
       LOCAL_ORIGIN,
     );
     return true;

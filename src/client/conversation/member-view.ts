@@ -47,6 +47,12 @@ export class MemberView {
     return this.parts.log.members.get(device)?.avatar;
   }
 
+  /** Whether a device's signed member record says it is a program (a bot). */
+  isBot(device: DeviceId): boolean {
+    if (device === this.me) return this.parts.account.bot === true;
+    return this.parts.log.members.get(device)?.bot === true;
+  }
+
   identityOf(device: DeviceId): IdentityId | null {
     return this.parts.directory.identityOf(device);
   }

@@ -20,6 +20,8 @@ export interface MemberRecord extends SignedRecord {
   readonly avatar?: string;
   /** How the device appears in its user's device list, e.g. "Chrome on Linux". */
   readonly label?: string;
+  /** The device is a program (bot); signed like the rest, so nobody else can set or hide it. */
+  readonly bot?: true;
 }
 
 /** The identity withdraws a device; signed by the identity key, not a device key. */
@@ -56,7 +58,8 @@ export function isMemberRecord(record: SignedRecord): record is MemberRecord {
     r.name.length > 0 &&
     r.name.length <= 64 &&
     (r.avatar === undefined || (typeof r.avatar === 'string' && r.avatar.length <= 16_000 && r.avatar.startsWith('data:image/'))) &&
-    (r.label === undefined || (typeof r.label === 'string' && r.label.length <= 80))
+    (r.label === undefined || (typeof r.label === 'string' && r.label.length <= 80)) &&
+    (r.bot === undefined || r.bot === true)
   );
 }
 

@@ -21,4 +21,9 @@ export interface Account {
   readonly contactSecret: string;
   /** How this device appears in the user's device list, e.g. "Chrome on Linux". */
   readonly label?: string;
+  /**
+   * This account is a program (a bot, the command-line client): its member records say so
+   * and apps show a "bot" badge. It grants nothing; a bot is a member like any other.
+   */
+  readonly bot?: boolean;
 }

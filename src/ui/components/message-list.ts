@@ -50,6 +50,7 @@ export class MessageList extends LitElement {
     isMine: { attribute: false },
     nameOf: { attribute: false },
     avatarOf: { attribute: false },
+    isBot: { attribute: false },
     deliveryOf: { attribute: false },
     version: { type: Number },
     readUpTo: { type: Number },
@@ -70,6 +71,8 @@ export class MessageList extends LitElement {
   declare canChange: (device: DeviceId) => boolean;
   declare nameOf: (device: DeviceId) => string;
   declare avatarOf: (device: DeviceId) => string | undefined;
+  /** True for devices whose signed member record says they are a program (a bot). */
+  declare isBot: (device: DeviceId) => boolean;
   declare deliveryOf: (id: EventId) => DeliveryState;
   /** Bumped by the owner whenever entries or delivery states change. */
   declare version: number;
@@ -115,6 +118,7 @@ export class MessageList extends LitElement {
     this.canChange = () => false;
     this.nameOf = () => '';
     this.avatarOf = () => undefined;
+    this.isBot = () => false;
     this.deliveryOf = () => 'sent';
     this.version = 0;
     this.readUpTo = 0;
@@ -278,6 +282,7 @@ export class MessageList extends LitElement {
       canChange: this.canChange,
       nameOf: this.nameOf,
       avatarOf: this.avatarOf,
+      isBot: this.isBot,
       deliveryOf: this.deliveryOf,
       lookup: (id) => {
         const i = this.shown.findIndex((e) => e.id === id);

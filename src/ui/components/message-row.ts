@@ -45,6 +45,7 @@ export interface RowContext {
   readonly canChange: (device: DeviceId) => boolean;
   readonly nameOf: (device: DeviceId) => string;
   readonly avatarOf: (device: DeviceId) => string | undefined;
+  readonly isBot: (device: DeviceId) => boolean;
   readonly deliveryOf: (id: EventId) => DeliveryState;
   /** A message by id, for reply quotes. */
   readonly lookup: (id: EventId) => TimelineEntry | undefined;
@@ -126,7 +127,7 @@ function renderMessage(entry: TimelineEntry, grouped: boolean, ctx: RowContext) 
   const avatar = ctx.avatarOf(entry.author);
   const classes = ['message', mine ? 'mine' : '', grouped ? 'grouped' : '', ctx.highlight === entry.id ? 'highlight' : ''].join(' ');
   return html`<article class=${classes} data-id=${entry.id} tabindex="0"
-    aria-label=${`${mine ? 'You' : name}, ${timeFormat.format(when)}`}
+    aria-label=${`${mine ? 'You' : name}${!mine && ctx.isBot(entry.author) ? ' (bot)' : ''}, ${timeFormat.format(when)}`}
     @keydown=${(e: KeyboardEvent) => ctx.keydown(e, entry.id)}
     @pointerdown=${(e: PointerEvent) => ctx.pointerdown(e, entry.id)}
     @contextmenu=${(e: MouseEvent) => onContextMenu(e, entry.id, ctx)}>
@@ -136,6 +137,7 @@ function renderMessage(entry: TimelineEntry, grouped: boolean, ctx: RowContext) 
         ? html`<header>
             ${avatar ? html`<img class="avatar" src=${avatar} alt="" />` : nothing}
             <span class="author">${name}</span>
+            ${ctx.isBot(entry.author) ? html`<span class="bot-badge" title="This member is a program">bot</span>` : nothing}
           </header>`
         : nothing}
       ${entry.replyTo && !entry.deleted ? renderQuote(entry.replyTo, ctx) : nothing}

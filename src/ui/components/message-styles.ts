@@ -72,6 +72,17 @@ export const messageStyles = css`
     text-overflow: ellipsis;
     white-space: nowrap;
   }
+  .bot-badge {
+    flex: none;
+    padding: 0 0.35rem;
+    border: 1px solid currentColor;
+    border-radius: 0.25rem;
+    font-size: 0.7rem;
+    line-height: 1.2;
+    text-transform: uppercase;
+    letter-spacing: 0.04em;
+    color: var(--pl-text);
+  }
   .avatar {
     width: 1.25rem;
     height: 1.25rem;

@@ -188,6 +188,7 @@ export class ConversationView extends LitElement {
         .canChange=${(d: DeviceId) => d === s.me}
         .nameOf=${(d: DeviceId) => s.memberName(d)}
         .avatarOf=${(d: DeviceId) => s.memberAvatar(d)}
+        .isBot=${(d: DeviceId) => s.memberIsBot(d)}
         .deliveryOf=${(id: EventId) => s.deliveryState(id)}
         @parley-edit=${(e: CustomEvent<EditDetail>) => this.change(() => s.edit(e.detail.id, e.detail.text))}
         @parley-delete=${(e: CustomEvent<MessageDetail>) => this.change(() => s.remove(e.detail.id))}
