@@ -23,6 +23,12 @@ function half(identity: PublicIdentity): string {
   return digits;
 }
 
+/**
+ * One identity's 30 digits. Every safety number with this identity contains them, so a
+ * program without a screen (a bot) can print them for people to compare.
+ */
+export const safetyNumberHalf = (identity: PublicIdentity): string => half(identity);
+
 /** 60 digits, the same for both people. */
 export function safetyNumber(a: PublicIdentity, b: PublicIdentity): string {
   return [half(a), half(b)].sort().join('');

@@ -1,0 +1,163 @@
+/**
+ * The Node composition root: a Parley peer without a browser, built from the same client,
+ * sync engine and core as the app (src/main.ts wires the browser's), with `ws` for the
+ * signaling socket, @roamhq/wrtc for WebRTC data channels, the server's blind relay when no
+ * direct path opens, and the blind mailbox for members who are offline. Storage is whatever
+ * implements the store seams: the profile's SQLite stores for the CLI and bots, memory in
+ * tests and benchmarks.
+ *
+ * Teardown: @roamhq/wrtc has crashed the process when peer connections were closed right
+ * before it exited. `destroy()` therefore closes every connection and waits until each
+ * RTCPeerConnection says it is closed.
+ */
+import { WebSocket } from 'ws';
+import { accountHandshake } from '../client/account.js';
+import { ParleyClient } from '../client/parley-client.js';
+import { VerifyKeyCache } from '../core/identity/keys.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import { DeferredTransport } from '../net/deferred-transport.js';
+import { MailboxClient } from '../net/mailbox-client.js';
+import { Mesh } from '../net/mesh.js';
+import { SignalingClient, type SocketLike } from '../net/signaling-client.js';
+import type { SimplePeerTransport } from '../net/simple-peer-transport.js';
+import type { MailboxStateStore } from '../store/mailbox-state.js';
+import type { AccountStore, ConversationStore, DocStore, OutboxStore } from '../store/types.js';
+import { loadWrtc } from './wrtc.js';
+
+/** The store seams a headless peer needs. */
+export interface HeadlessStores {
+  readonly accounts: AccountStore;
+  readonly conversations: ConversationStore;
+  readonly outbox: OutboxStore;
+  readonly docs: DocStore;
+  readonly mailboxState: MailboxStateStore;
+}
+
+export interface HeadlessPeerOptions {
+  /** The Parley server, e.g. `https://parley.example.org`. */
+  readonly serverUrl: string;
+  readonly stores: HeadlessStores;
+  /** Base of invite and contact links; the server's own address by default (it serves the app). */
+  readonly appUrl?: string;
+  /** Accounts this peer creates are bots (their signed member records say so). */
+  readonly bot?: boolean;
+  /** How this device appears in its user's device list. */
+  readonly deviceLabel?: string;
+  readonly logger?: Logger;
+  /** STUN/TURN servers; by default those the server's `/api/config` hands out. */
+  readonly iceServers?: readonly RTCIceServer[];
+  /** False: no WebRTC at all, every link goes through the server's relay. */
+  readonly direct?: boolean;
+  /** False: never fall back to the relay (links need a direct path). */
+  readonly relay?: boolean;
+  /** False: no blind mailbox (writes reach only members online at the time). */
+  readonly mailbox?: boolean;
+  readonly now?: () => number;
+}
+
+/** What the server's `/api/config` says; unreachable servers give no ICE servers. */
+export async function fetchIceServers(serverUrl: string): Promise<RTCIceServer[]> {
+  try {
+    const res = await fetch(new URL('/api/config', serverUrl), { signal: AbortSignal.timeout(5_000) });
+    if (!res.ok) return [];
+    const body = (await res.json()) as { iceServers?: unknown };
+    return Array.isArray(body.iceServers) ? (body.iceServers as RTCIceServer[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+export class HeadlessPeer {
+  readonly signaling: SignalingClient;
+  readonly mesh: Mesh;
+  readonly client: ParleyClient;
+  readonly verifyKeys = new VerifyKeyCache();
+  /** Every WebRTC transport made, so teardown can wait until each has closed. */
+  private readonly transports: SimplePeerTransport[] = [];
+  private destroyed = false;
+
+  /** Wires the parts; nothing connects until `start()`. */
+  constructor(
+    readonly options: HeadlessPeerOptions,
+    iceServers: readonly RTCIceServer[],
+  ) {
+    const logger = options.logger ?? silentLogger;
+    this.signaling = new SignalingClient({
+      url: options.serverUrl,
+      createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
+      relay: options.relay ?? true,
+    });
+    // As in main.ts: the mesh exists before the account; the handshake reads it per link.
+    let client: ParleyClient | null = null;
+    this.mesh = new Mesh({
+      signaling: this.signaling,
+      logger,
+      handshake: accountHandshake(() => client?.deviceAccount ?? null, this.verifyKeys),
+      ...(options.relay === false ? { relay: false } : {}),
+      createTransport: ({ initiator, onSignal }) =>
+        new DeferredTransport(async () => {
+          if (options.direct === false) throw new Error('direct paths are off');
+          const [wrtc, { SimplePeerTransport }] = await Promise.all([loadWrtc(logger), import('../net/simple-peer-transport.js')]);
+          if (!wrtc) throw new Error('no WebRTC for Node here');
+          const transport = new SimplePeerTransport({ initiator, iceServers, wrtc, onSignal });
+          this.transports.push(transport);
+          return transport;
+        }).start(),
+    });
+    // The mailbox client appends its own '/api/mailbox/…' path to the base.
+    const mailbox = options.mailbox === false ? null : new MailboxClient(options.serverUrl.replace(/\/+$/, ''));
+    client = new ParleyClient({
+      accounts: options.stores.accounts,
+      conversations: options.stores.conversations,
+      outbox: options.stores.outbox,
+      docs: options.stores.docs,
+      signaling: this.signaling,
+      mesh: this.mesh,
+      verifyKeys: this.verifyKeys,
+      appUrl: options.appUrl ?? new URL('/', options.serverUrl).href,
+      deviceLabel: options.deviceLabel ?? 'Parley for Node',
+      logger,
+      ...(options.bot ? { bot: true } : {}),
+      ...(options.now ? { now: options.now } : {}),
+      ...(mailbox ? { mailbox: { client: mailbox, progress: options.stores.mailboxState, exclude: () => undefined, onOffline: () => undefined } } : {}),
+    });
+    this.client = client;
+  }
+
+  /** Builds a peer (asking the server for ICE servers unless given) and starts it. */
+  static async start(options: HeadlessPeerOptions): Promise<HeadlessPeer> {
+    const ice = options.iceServers ?? (options.direct === false ? [] : await fetchIceServers(options.serverUrl));
+    const peer = new HeadlessPeer(options, ice);
+    await peer.start();
+    return peer;
+  }
+
+  /** Connects to the server and loads the stored account and conversations. */
+  async start(): Promise<void> {
+    this.signaling.start();
+    this.mesh.start();
+    await this.client.start();
+  }
+
+  /**
+   * Closes every link and the socket and lets go of every document, then waits (up to 5 s)
+   * until the native peer connections are really closed (see the file comment).
+   */
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.mesh.destroy();
+    await this.client.destroy();
+    this.signaling.destroy();
+    for (const t of this.transports) t.close();
+    const deadline = Date.now() + 5_000;
+    while (!this.allClosed() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  private allClosed(): boolean {
+    return this.transports.every((t) => {
+      const pc = t.peerConnection;
+      return !pc || pc.signalingState === 'closed' || pc.connectionState === 'closed';
+    });
+  }
+}
