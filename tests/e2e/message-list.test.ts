@@ -72,6 +72,8 @@ describe('the message list and the newest message', () => {
     await expect.poll(() => jump.count()).toBe(0);
 
     await wheelUp(alice, 3000);
+    // Scrolled up means the list says so; what arrives from now on is new.
+    await jump.waitFor();
     await bob.send(tall('tall from Bob'));
     await bob.send('and a short one');
     await alice.page.getByRole('button', { name: 'Jump to newest, 2 new messages' }).click();

@@ -251,7 +251,7 @@ export class MessageList extends LitElement {
           : html`<lit-virtualizer scroller .layout=${LAYOUT} .items=${this.shown}
               .renderItem=${(entry: TimelineEntry, index: number) => renderRow(entry, index, this.shown[index - 1], ctx)}
               @scroll=${this.onScroll}
-              @wheel=${this.pin.onInput}
+              @wheel=${this.pin.onWheel}
               @touchstart=${this.pin.onInput}
               @pointerdown=${this.pin.onInput}
               @keydown=${this.pin.onInput}

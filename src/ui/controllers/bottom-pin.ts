@@ -25,6 +25,8 @@ export class BottomPin implements ReactiveController {
   private following = true;
   private held: (() => PinTarget | null) | null = null;
   private inputAt = 0;
+  /** When the reader last turned the wheel up (0: the last wheel went down). */
+  private wheelUpAt = 0;
   private frame = 0;
   private readonly resizes = new ResizeObserver(() => this.settle());
   private observed: HTMLElement | null = null;
@@ -72,6 +74,7 @@ export class BottomPin implements ReactiveController {
 
   /** Follow the newest message from now on, and go there (own send, "Jump to newest"). */
   toNewest(): void {
+    this.forgetInput();
     this.held = null;
     this.setFollowing(true);
     this.settle();
@@ -82,9 +85,19 @@ export class BottomPin implements ReactiveController {
    * the reader scrolls. The target is re-read each time (its index moves as history loads).
    */
   hold(target: () => PinTarget | null): void {
+    this.forgetInput();
     this.held = target;
     this.setFollowing(false);
     this.settle();
+  }
+
+  /**
+   * The scrolls that follow a jump are ours, even shortly after a wheel turn (a reader who
+   * scrolls up, then presses "Jump to newest" or sends, within the input window).
+   */
+  private forgetInput(): void {
+    this.inputAt = 0;
+    this.wheelUpAt = 0;
   }
 
   /** Input that may scroll: the next scroll events are the reader's. */
@@ -92,12 +105,31 @@ export class BottomPin implements ReactiveController {
     this.inputAt = performance.now();
   };
 
+  /**
+   * A wheel turned up is the reader leaving the newest message, decided now rather than at
+   * the scroll events: those come later (a smooth scroll's first steps stay within
+   * AT_END_PX), and a message arriving in between would otherwise be counted as seen and
+   * pull the view back down, cancelling the reader's scroll.
+   */
+  readonly onWheel = (e: WheelEvent): void => {
+    this.onInput();
+    const v = this.scroller();
+    this.wheelUpAt = 0;
+    if (e.deltaY < 0 && v && v.scrollTop > 0) {
+      this.wheelUpAt = this.inputAt;
+      this.held = null;
+      cancelAnimationFrame(this.frame);
+      this.setFollowing(false);
+    }
+  };
+
   /** Scroll events from the virtualizer; returns true when the reader scrolled. */
   onScroll(): boolean {
     if (performance.now() - this.inputAt > USER_SCROLL_MS) return false;
     this.inputAt = performance.now();
     this.held = null;
-    this.setFollowing(this.atEnd());
+    // The steps of a wheel turned up may still end near the bottom: they never re-pin.
+    this.setFollowing(this.inputAt - this.wheelUpAt > USER_SCROLL_MS && this.atEnd());
     return true;
   }
 
