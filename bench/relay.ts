@@ -20,6 +20,7 @@ import { RelayMux } from '../src/net/relay/relay-mux.js';
 import { SignalingClient, type SocketLike } from '../src/net/signaling-client.js';
 import { startAppServer } from '../tests/helpers/app-server.js';
 import { launchChromium } from '../tests/helpers/browser.js';
+import { NO_ICE_PATH } from '../tests/helpers/no-ice-path.js';
 import type { ParleyUser } from '../tests/helpers/parley-user.js';
 import { spawnNode } from './child.js';
 import type { BenchGroup } from './group.js';
@@ -41,15 +42,6 @@ const P99 = 'Relay send → render latency, p99';
 const LATE = 'Relay late joiner receives 10k messages';
 const CPU = 'Server CPU per relayed MB';
 const LATENCY_GOAL = 'relay p50 ≤ 2× direct';
-
-/** Every RTCPeerConnection of the context gathers only relay candidates, of which there are none. */
-const NO_ICE_PATH = `(() => {
-  const Native = globalThis.RTCPeerConnection;
-  if (!Native) return;
-  globalThis.RTCPeerConnection = class extends Native {
-    constructor(config) { super({ ...(config || {}), iceServers: [], iceTransportPolicy: 'relay' }); }
-  };
-})();`;
 
 const overRelay = async (user: ParleyUser): Promise<void> => {
   await user.context.addInitScript(NO_ICE_PATH);

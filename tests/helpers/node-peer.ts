@@ -29,6 +29,8 @@ import type { PeerLink } from '../../src/net/peer-link.js';
 import type { RoomSync } from '../../src/net/room-sync.js';
 import { SignalingClient, type SocketLike } from '../../src/net/signaling-client.js';
 import { SimplePeerTransport } from '../../src/net/simple-peer-transport.js';
+import { MailboxClient } from '../../src/net/mailbox-client.js';
+import { MemoryMailboxStateStore } from '../../src/store/mailbox-state.js';
 import { MemoryAccountStore, MemoryConversationStore, MemoryDocStore, MemoryOutboxStore } from '../../src/store/memory.js';
 import type { Account } from '../../src/store/types.js';
 
@@ -43,6 +45,8 @@ export interface NodePeerOptions {
   readonly direct?: boolean;
   /** False: the socket asks for no relay address, so links cannot fall back to the relay. */
   readonly relay?: boolean;
+  /** True: conversations carry writes through the server's blind mailbox, as in the app. */
+  readonly mailbox?: boolean;
 }
 
 /** One link of the mesh. */
@@ -103,6 +107,9 @@ export class NodePeer {
       verifyKeys: this.verifyKeys,
       appUrl: options.appUrl ?? `${options.serverUrl}/`,
       deviceLabel: 'Node peer',
+      ...(options.mailbox
+        ? { mailbox: { client: new MailboxClient(options.serverUrl), progress: new MemoryMailboxStateStore(), exclude: () => undefined, onOffline: () => undefined } }
+        : {}),
     });
     this.client = client;
   }
