@@ -11,7 +11,7 @@
 import { ObservableV2 } from 'lib0/observable';
 import { decodeRelayFrame, encodeRelayFrame, parseServerMessage, RELAY_ADDR, SIGNAL_PATH, type ClientMessage, type ServerMessage } from '../core/wire/signaling.js';
 import { Backoff } from './backoff.js';
-import type { SignalingPort, SignalingPortEvents, SignalingStatus } from './signaling-port.js';
+import type { RelayBudget, SignalingPort, SignalingPortEvents, SignalingStatus } from './signaling-port.js';
 
 export type { SignalingStatus } from './signaling-port.js';
 
@@ -70,6 +70,7 @@ export class SignalingClient extends ObservableV2<SignalingEvents> implements Si
   private destroyed = false;
   private currentStatus: SignalingStatus = 'disconnected';
   private relayAddr: string | null = null;
+  private budget: RelayBudget | null = null;
   private started = false;
 
   constructor(private readonly options: SignalingClientOptions) {
@@ -93,6 +94,10 @@ export class SignalingClient extends ObservableV2<SignalingEvents> implements Si
 
   get relayAddress(): string | null {
     return this.relayAddr;
+  }
+
+  get relayBudget(): RelayBudget | null {
+    return this.budget;
   }
 
   sendRelay(to: string, payload: Uint8Array): boolean {
@@ -189,7 +194,10 @@ export class SignalingClient extends ObservableV2<SignalingEvents> implements Si
       if (!parsed.ok) return;
       const message = parsed.value;
       if (message.type === 'publish') this.emit('message', [message.topic, message.data]);
-      else if (message.type === 'relay-bound') this.setRelayAddress(message.addr);
+      else if (message.type === 'relay-bound') {
+        this.budget = message.bytesPerSecond && message.burstBytes ? { bytesPerSecond: message.bytesPerSecond, burstBytes: message.burstBytes } : null;
+        this.setRelayAddress(message.addr);
+      }
       else if (message.type === 'relay-gone') this.emit('relay-gone', [message.addr]);
       else if (message.type !== 'pong') this.emit('control', [message]);
     };

@@ -8,6 +8,12 @@ import type { ObservableV2 } from 'lib0/observable';
 
 export type SignalingStatus = 'connecting' | 'connected' | 'disconnected';
 
+/** A token bucket over relay frame bytes: the server closes a socket that outruns it. */
+export interface RelayBudget {
+  readonly bytesPerSecond: number;
+  readonly burstBytes: number;
+}
+
 export type SignalingPortEvents = {
   /** A publish on a subscribed topic, from anyone including this client. */
   message: (topic: string, data: unknown) => void;
@@ -28,6 +34,8 @@ export interface SignalingPort extends ObservableV2<SignalingPortEvents> {
   publish(topic: string, data: unknown): boolean;
   /** This socket's relay address, or null (not bound yet, or the server has no relay). */
   readonly relayAddress: string | null;
+  /** The relay byte budget the server gave this socket, when it said; null otherwise. */
+  readonly relayBudget: RelayBudget | null;
   /** Sends one relay frame to `to`; false when not connected or not bound. */
   sendRelay(to: string, payload: Uint8Array): boolean;
 }

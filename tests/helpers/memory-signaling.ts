@@ -94,6 +94,9 @@ export class MemorySignalingPort extends ObservableV2<SignalingPortEvents> imple
     return this.address;
   }
 
+  /** The in-memory server states no budget (clients use their default). */
+  readonly relayBudget = null;
+
   subscribed(topic: string): boolean {
     return this.currentStatus === 'connected' && this.topics.has(topic);
   }

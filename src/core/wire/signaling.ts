@@ -77,7 +77,13 @@ export type ServerMessage =
   | { readonly type: 'registered'; readonly key: string }
   | { readonly type: 'presence-state'; readonly states: readonly PresenceState[] }
   /** This socket's relay address: other sockets send relay frames to it. */
-  | { readonly type: 'relay-bound'; readonly addr: string }
+  | {
+      readonly type: 'relay-bound';
+      readonly addr: string;
+      /** The socket's relay byte budget (token bucket), so clients pace themselves under it. */
+      readonly bytesPerSecond?: number;
+      readonly burstBytes?: number;
+    }
   /** A relay frame named an address that no socket holds (any more). */
   | { readonly type: 'relay-gone'; readonly addr: string }
   /** Entry `seq` was appended to mailbox `id`, which this socket follows. */
@@ -221,8 +227,15 @@ export function parseServerMessage(text: string): ParseResult<ServerMessage> {
     );
     return { ok: true, value: { type: 'presence-state', states } };
   }
-  if ((msg.type === 'relay-bound' || msg.type === 'relay-gone') && typeof msg.addr === 'string' && RELAY_ADDR.test(msg.addr)) {
-    return { ok: true, value: { type: msg.type, addr: msg.addr } };
+  if (msg.type === 'relay-bound' && typeof msg.addr === 'string' && RELAY_ADDR.test(msg.addr)) {
+    const positive = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x > 0;
+    return {
+      ok: true,
+      value: { type: 'relay-bound', addr: msg.addr, ...(positive(msg.bytesPerSecond) ? { bytesPerSecond: msg.bytesPerSecond } : {}), ...(positive(msg.burstBytes) ? { burstBytes: msg.burstBytes } : {}) },
+    };
+  }
+  if (msg.type === 'relay-gone' && typeof msg.addr === 'string' && RELAY_ADDR.test(msg.addr)) {
+    return { ok: true, value: { type: 'relay-gone', addr: msg.addr } };
   }
   if (msg.type === 'mailbox-notice' && typeof msg.id === 'string' && MAILBOX_ID.test(msg.id) && typeof msg.seq === 'number' && Number.isSafeInteger(msg.seq) && msg.seq > 0) {
     return { ok: true, value: { type: 'mailbox-notice', id: msg.id, seq: msg.seq } };

@@ -11,6 +11,7 @@ import { toHex } from '../../core/bytes.js';
 import { Disposables } from '../../core/lifecycle.js';
 import type { SignalingPort } from '../signaling-port.js';
 import { RELAY_TAG_BYTES, type RelaySecrets } from './relay-handshake.js';
+import { RelayPacer } from './relay-pacer.js';
 import { RelayTransport } from './relay-transport.js';
 
 /** Records held for links not made yet: at most this many, for at most this long. */
@@ -22,8 +23,11 @@ export class RelayMux {
   private early: Array<{ readonly tag: string; readonly from: string; readonly record: Uint8Array; readonly at: number }> = [];
   private readonly owned = new Disposables();
   private boundAddr: string | null = null;
+  private readonly pacer: RelayPacer;
 
-  constructor(private readonly port: SignalingPort) {}
+  constructor(private readonly port: SignalingPort) {
+    this.pacer = new RelayPacer(port);
+  }
 
   start(): this {
     this.boundAddr = this.port.relayAddress;
@@ -44,6 +48,7 @@ export class RelayMux {
       // Links are bound to the address they were made with; a new socket means new links.
       if (addr === this.boundAddr) return;
       this.boundAddr = addr;
+      this.pacer.reset();
       for (const link of [...this.links.values()]) link.fail('connection-failed');
     });
     return this;
@@ -63,7 +68,7 @@ export class RelayMux {
   open(remoteAddr: string, secrets: RelaySecrets, options: { window?: number; openTimeoutMs?: number } = {}): RelayTransport {
     const key = toHex(secrets.tag);
     this.links.get(key)?.fail('closed-locally');
-    const link = new RelayTransport({ send: (record) => this.port.sendRelay(remoteAddr, record), remoteAddr, secrets, ...options });
+    const link = new RelayTransport({ send: (record) => this.pacer.send(remoteAddr, record), remoteAddr, secrets, ...options });
     this.links.set(key, link);
     link.once('close', () => {
       if (this.links.get(key) === link) this.links.delete(key);
@@ -79,6 +84,7 @@ export class RelayMux {
   destroy(): void {
     this.early = [];
     for (const link of [...this.links.values()]) link.close();
+    this.pacer.destroy();
     this.owned.dispose();
   }
 }

@@ -131,7 +131,8 @@ describe('room sync', () => {
     await settle(a.transport, b.transport);
     await say(a.synced, 'live');
     await say(b.synced, 'reply');
-    await settle(a.transport, b.transport);
+    // Acks go out 30 ms after an update is applied.
+    await settle(a.transport, b.transport, () => acks.at(-1) === Y.getState(a.doc.store, a.doc.clientID));
     expect(texts(b.synced).sort()).toEqual(['live', 'reply']);
     expect(texts(a.synced).sort()).toEqual(['live', 'reply']);
     expect(acks.at(-1)).toBe(Y.getState(a.doc.store, a.doc.clientID));
