@@ -23,102 +23,25 @@ import { newSessionId, type DeviceId, type SessionId, type Topic } from '../core
 import type { ConversationKeys } from '../core/keys.js';
 import { Disposables } from '../core/lifecycle.js';
 import { errorField, silentLogger, type Logger } from '../core/logger.js';
-import { Backoff } from './backoff.js';
 import { isDropReason, type LinkCloseReason, type Violation } from './drop-reason.js';
 import { FrameKinds, type Frame } from './framing.js';
 import { LinkMachine, type LinkAction } from './link-machine.js';
 import { proveMembership, verifyMembership } from './membership.js';
 import { Penalties } from './penalties.js';
+import { Reconnects } from './reconnects.js';
 import { PeerLink } from './peer-link.js';
-import type { Handshake, RoomPolicy } from './policy.js';
+import type { RoomPolicy } from './policy.js';
 import { initiates, type RendezvousMessage } from './rendezvous/rendezvous-message.js';
 import { Rendezvous } from './rendezvous/rendezvous.js';
 import { RelayDialer, type RelayOffer } from './relay/relay-dialer.js';
 import { RoomSync } from './room-sync.js';
-import type { SignalingPort } from './signaling-port.js';
-import type { SignalableTransport } from './transport.js';
 
+import { remoteKey, type LinkEntry, type LinkView, type MeshEvents, type MeshOptions, type RemoteKey, type RoomEntry, type RoomId } from './mesh-types.js';
+
+export type { LinkView, MeshEvents, MeshOptions, RelayOptions, RoomId, TransportFactory } from './mesh-types.js';
 export type { SignalableTransport } from './transport.js';
 
-/** A conversation's stable id; its topic may change with its keys. */
-export type RoomId = string;
-
-/** Makes the direct (WebRTC) transport for a new link; it should start negotiating at once. */
-export type TransportFactory = (options: { initiator: boolean; onSignal: (signal: unknown) => void }) => SignalableTransport;
-
-export interface MeshOptions {
-  readonly signaling: SignalingPort;
-  readonly createTransport: TransportFactory;
-  /** Proves this device's identity on each link and checks the remote's. */
-  readonly handshake: Handshake;
-  readonly logger?: Logger;
-  readonly sessionId?: SessionId;
-  /** A link that has no open path after this long is abandoned and retried. */
-  readonly connectTimeoutMs?: number;
-  /** How often rooms without peers announce again, in case an announce was lost. */
-  readonly reannounceMs?: number;
-  /** The server's relay as a fallback path; `false` to never use it. */
-  readonly relay?: false | RelayOptions;
-}
-
-export interface RelayOptions {
-  /**
-   * Link over the relay when no direct path opened after this long (or at once when ICE
-   * fails). 1.5 s: direct paths that open at all mostly open well within it, and a relayed link
-   * still upgrades to direct when ICE gets there later.
-   */
-  readonly fallbackMs?: number;
-  /** Relay flow-control window in bytes (256 KiB, as a data channel's). */
-  readonly window?: number;
-}
-
-export type MeshEvents = {
-  /** A link opened, closed or changed its path. */
-  links: () => void;
-};
-
-/** A link as tests and diagnostics see it. */
-export interface LinkView {
-  readonly remote: SessionId;
-  /** The device that signed the remote's rendezvous messages (its hello must match). */
-  readonly device: DeviceId;
-  readonly link: PeerLink;
-}
-
-/**
- * A remote is a session *of a device*: rendezvous messages are signed by the device, so a
- * member who claims someone else's session id only ever reaches a remote of her own.
- */
-type RemoteKey = string;
-const remoteKey = (device: DeviceId, session: SessionId): RemoteKey => `${device} ${session}`;
-
-interface RoomEntry {
-  readonly id: RoomId;
-  keys: ConversationKeys;
-  readonly sync: RoomSync;
-  /** Remotes that showed (by a signed message on this topic) that they are in this conversation. */
-  readonly seen: Set<RemoteKey>;
-  /** Bumps on every rekey, so proofs computed for old keys are thrown away. */
-  generation: number;
-}
-
-interface LinkEntry {
-  readonly key: RemoteKey;
-  readonly remote: SessionId;
-  readonly device: DeviceId;
-  readonly link: PeerLink;
-  readonly machine: LinkMachine<RoomId>;
-  readonly direct: SignalableTransport;
-  /** Room whose topic carries this link's signals. */
-  readonly signalRoom: RoomId;
-  /** Frames and proofs are handled strictly in order, even when one needs async crypto. */
-  chain: Promise<void>;
-  /** Listeners and timers of this link, released when it closes. */
-  readonly owned: Disposables;
-}
-
-/** Reconnect backoffs are forgotten this long after their last use. */
-const RETRY_MEMORY_MS = 5 * 60_000;
+/** How often penalties and reconnect delays nobody needs are forgotten. */
 const SWEEP_EVERY_MS = 60_000;
 
 export class Mesh extends ObservableV2<MeshEvents> {
@@ -126,7 +49,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
   private readonly rooms = new Map<RoomId, RoomEntry>();
   private readonly byTopic = new Map<Topic, RoomId>();
   private readonly entries = new Map<RemoteKey, LinkEntry>();
-  private readonly retry = new Map<RemoteKey, { readonly backoff: Backoff; at: number }>();
+  private readonly reconnects = new Reconnects();
   private readonly penalties = new Penalties();
   private readonly owned = new Disposables();
   private readonly rendezvous: Rendezvous;
@@ -164,7 +87,10 @@ export class Mesh extends ObservableV2<MeshEvents> {
       this.relay.start();
       this.owned.add(() => this.relay?.destroy());
     }
-    this.owned.interval(() => this.sweep(), SWEEP_EVERY_MS);
+    this.owned.interval(() => {
+      this.penalties.prune();
+      this.reconnects.prune();
+    }, SWEEP_EVERY_MS);
     return this;
   }
 
@@ -187,7 +113,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
 
   /** Number of remembered offenders and reconnect backoffs (tests assert pruning). */
   get memorySize(): { penalties: number; retries: number } {
-    return { penalties: this.penalties.size, retries: this.retry.size };
+    return { penalties: this.penalties.size, retries: this.reconnects.size };
   }
 
   /** Starts finding peers for a conversation and syncing `doc` with them. */
@@ -333,7 +259,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
     });
     owned.listenTo(link).on('open', () => {
       cancelTimeout();
-      this.retry.delete(key);
+      this.reconnects.opened(key);
       this.emit('links', []);
       this.run(entry, entry.machine.opened());
     });
@@ -487,20 +413,9 @@ export class Mesh extends ObservableV2<MeshEvents> {
     }
     this.emit('links', []);
     if (this.destroyed || topics.length === 0) return;
-    // The remote may still be there (a network blip): announce again after a backoff so
-    // either side can reconnect, without both hammering the server.
-    let retry = this.retry.get(entry.key);
-    if (!retry) this.retry.set(entry.key, (retry = { backoff: new Backoff({ baseMs: 1000, maxMs: 30_000 }), at: 0 }));
-    retry.at = Date.now();
+    // The remote may still be there (a network blip): announce again after its delay.
     this.owned.timeout(() => {
       for (const topic of topics) if (this.rendezvous.has(topic)) this.rendezvous.announce(topic);
-    }, retry.backoff.next());
-  }
-
-  /** Forgets offenders and reconnect backoffs nobody needs any more. */
-  private sweep(): void {
-    this.penalties.prune();
-    const now = Date.now();
-    for (const [remote, retry] of this.retry) if (retry.at + RETRY_MEMORY_MS < now) this.retry.delete(remote);
+    }, this.reconnects.next(entry.key));
   }
 }
