@@ -6,10 +6,12 @@
  */
 import { ObservableV2 } from 'lib0/observable';
 import { fromBase64Url, toBase64Url } from '../core/bytes.js';
+import { foldName } from '../core/authorship/names.js';
 import { contactLink, parseContactLink, type ContactCard } from '../core/identity/contact-link.js';
 import { createContactRequest, verifyContactRequest, type ContactRequest } from '../core/identity/contact-request.js';
 import type { DeviceId } from '../core/ids.js';
 import type { IdentityId, PublicIdentity, VerifyKeyCache } from '../core/identity/keys.js';
+import { errorField, silentLogger, type Logger } from '../core/logger.js';
 import { formatSafetyNumber, safetyNumber } from '../core/identity/safety-number.js';
 import { deriveChannel, type ChannelKeys } from '../core/keys.js';
 import { openMessage, sealMessage } from '../net/sealed-channel.js';
@@ -36,6 +38,20 @@ export interface ContactBookParts {
   readonly hasJoined: (identity: IdentityId) => boolean;
   /** Rate limits and caps of incoming requests (contact-requests.ts). */
   readonly requestLimits?: RequestLimits;
+  readonly logger?: Logger;
+}
+
+/** What `add` did: added (or refreshed) the contact, or stopped to ask about a namesake. */
+export type AddResult =
+  | { readonly kind: 'added'; readonly contact: ContactRecord }
+  | { readonly kind: 'same-name'; readonly name: string; readonly existing: IdentityId };
+
+/** An add waiting for the user: the new contact's name is one a stored contact has. */
+export interface SameNameQuestion {
+  /** The name the new contact's link carries. */
+  readonly name: string;
+  /** The contact already known by that name. */
+  readonly existing: IdentityId;
 }
 
 export type ContactEvents = {
@@ -49,6 +65,8 @@ export class ContactBook extends ObservableV2<ContactEvents> {
   private readonly resendTimer: ReturnType<typeof setInterval>;
   /** Incoming requests: in memory until accepted or blocked, never in the self doc. */
   private readonly requests: PendingRequests;
+  /** An add that waits for the user's answer (one at a time; a new add replaces it). */
+  private sameName: { readonly card: ContactCard; readonly question: SameNameQuestion } | null = null;
 
   constructor(private readonly parts: ContactBookParts) {
     super();
@@ -104,7 +122,7 @@ export class ContactBook extends ObservableV2<ContactEvents> {
       name: request.name,
       state: 'incoming',
       verified: false,
-      ...this.keyChange(identity.sign, request.name),
+      ...this.namesake(identity.sign, request.name),
     };
   }
 
@@ -119,14 +137,49 @@ export class ContactBook extends ObservableV2<ContactEvents> {
     return formatSafetyNumber(safetyNumber(this.parts.account.identity, contact.identity));
   }
 
-  /** Adds a contact from their link (or fragment) and sends them a request. */
-  async add(linkText: string): Promise<ContactRecord> {
+  /**
+   * Adds a contact from their link (or fragment) and sends them a request. If another
+   * contact already goes by the link's name, nothing is stored yet: the result asks, and
+   * `confirmSameName` or `cancelSameName` answers (docs/architecture.md §8.5).
+   */
+  async add(linkText: string): Promise<AddResult> {
     const card = parseContactLink(linkText);
     const me = this.parts.account.identity;
     if (card.identity.sign === me.sign) throw new ClientError('own-contact-link');
     const existing = this.get(card.identity.sign);
     if (existing?.state === 'blocked') throw new ClientError('contact-blocked', { detail: { name: existing.name } });
-    if (existing?.state === 'incoming') return this.accept(card.identity.sign);
+    if (existing?.state === 'incoming') return { kind: 'added', contact: await this.accept(card.identity.sign) };
+    const clash = existing || !card.name ? {} : this.namesake(card.identity.sign, card.name);
+    if (clash.sameNameAs) {
+      this.sameName = { card, question: { name: card.name, existing: clash.sameNameAs } };
+      this.emit('changed', []);
+      return { kind: 'same-name', ...this.sameName.question };
+    }
+    this.sameName = null;
+    return { kind: 'added', contact: await this.store(card, existing, {}) };
+  }
+
+  /** The add that waits for the user's answer about a namesake, if any. */
+  sameNamePending(): SameNameQuestion | null {
+    return this.sameName?.question ?? null;
+  }
+
+  /** The user wants the second contact with that name: add it, remembering the namesake. */
+  async confirmSameName(): Promise<ContactRecord> {
+    const pending = this.sameName;
+    if (!pending) throw new ClientError('no-such-request');
+    this.sameName = null;
+    return this.store(pending.card, this.get(pending.card.identity.sign), { sameNameAs: pending.question.existing });
+  }
+
+  /** The user does not want it: nothing is stored and no request goes out. */
+  cancelSameName(): void {
+    if (!this.sameName) return;
+    this.sameName = null;
+    this.emit('changed', []);
+  }
+
+  private async store(card: ContactCard, existing: ContactRecord | null, namesake: { sameNameAs?: IdentityId }): Promise<ContactRecord> {
     const name = card.name || existing?.name || 'Unknown';
     const record = await this.parts.self.setContact({
       identity: card.identity,
@@ -134,7 +187,7 @@ export class ContactBook extends ObservableV2<ContactEvents> {
       state: existing?.state === 'accepted' ? 'accepted' : 'outgoing',
       verified: existing?.verified ?? false,
       inbox: toBase64Url(card.linkSecret),
-      ...this.keyChange(card.identity.sign, name),
+      ...(existing?.sameNameAs ? { sameNameAs: existing.sameNameAs } : namesake),
       ...(existing?.topic ? { topic: existing.topic } : {}),
     });
     const session = await this.parts.openDirect(card.identity);
@@ -174,8 +227,7 @@ export class ContactBook extends ObservableV2<ContactEvents> {
   async setVerified(identity: IdentityId, verified: boolean): Promise<void> {
     const contact = this.get(identity);
     if (!contact) throw new ClientError('unknown-contact');
-    const { keyChangedFrom: _dismissed, ...rest } = fieldsOf(contact);
-    await this.parts.self.setContact({ ...rest, verified });
+    await this.parts.self.setContact({ ...fieldsOf(contact), verified });
     this.emit('changed', []);
   }
 
@@ -188,12 +240,11 @@ export class ContactBook extends ObservableV2<ContactEvents> {
     super.destroy();
   }
 
-  /** A different key behind a name already in the contact list: warn loudly. */
-  private keyChange(identity: IdentityId, name: string): { keyChangedFrom?: IdentityId } {
-    const clash = this.parts.self
-      .contacts()
-      .find((c) => c.identity.sign !== identity && c.name.trim().toLowerCase() === name.trim().toLowerCase());
-    return clash ? { keyChangedFrom: clash.identity.sign } : {};
+  /** Another stored contact with this name (compared folded, core/authorship/names.ts): a namesake, not a changed key. */
+  private namesake(identity: IdentityId, name: string): { sameNameAs?: IdentityId } {
+    const folded = foldName(name);
+    const clash = this.parts.self.contacts().find((c) => c.identity.sign !== identity && foldName(c.name) === folded);
+    return clash ? { sameNameAs: clash.identity.sign } : {};
   }
 
   private async sendRequest(card: Pick<ContactCard, 'identity' | 'linkSecret'>): Promise<void> {
@@ -233,7 +284,7 @@ export class ContactBook extends ObservableV2<ContactEvents> {
       if (typeof claimed !== 'string' || !this.requests.admit(claimed)) return;
       const request = await verifyContactRequest(this.parts.verifyKeys, value, this.parts.account.identity.sign);
       if (request) await this.onRequest(request);
-    })().catch((error) => console.warn('parley: contact request failed', error));
+    })().catch((error) => (this.parts.logger ?? silentLogger).warn('contact request failed', { error: errorField(error) }));
   };
 
   private async onRequest(request: ContactRequest): Promise<void> {

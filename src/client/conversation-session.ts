@@ -24,7 +24,7 @@ import { Timeline, type TimelineEntry } from '../core/timeline.js';
 import type { ConnectionKind, HistoryProgress, RoomSync } from '../net/room-sync.js';
 import type { Account, ConversationRecord, OutboxStore, PersistedDoc, RecentMessage } from '../store/types.js';
 import { MailboxBinding, type MailboxParts } from './conversation/mailbox-binding.js';
-import { MemberView } from './conversation/member-view.js';
+import { MemberView, type KnownContact } from './conversation/member-view.js';
 import { SendPipeline } from './conversation/send-pipeline.js';
 import { TypingState } from './conversation/typing.js';
 import type { DeliveryState } from './delivery.js';
@@ -53,6 +53,8 @@ export interface SessionParts {
   readonly now: () => number;
   /** Identities whose devices may not join and whose events are hidden. */
   readonly isBlocked: (identity: IdentityId) => boolean;
+  /** The user's contact record for an identity, to tell namesakes apart and show the verified badge. */
+  readonly contactOf?: (identity: IdentityId) => KnownContact | null;
   /** The blind mailbox, for members who are offline; absent in tests that do not need it. */
   readonly mailbox?: MailboxParts;
   readonly logger?: Logger;
@@ -87,7 +89,13 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
       now: parts.now,
       admitsPeer: (p) => !parts.isBlocked(p.identity),
     });
-    this.members = new MemberView({ account: parts.account, directory: this.synced.directory, log: this.synced.log, presenceKey: () => parts.keys });
+    this.members = new MemberView({
+      account: parts.account,
+      directory: this.synced.directory,
+      log: this.synced.log,
+      presenceKey: () => parts.keys,
+      ...(parts.contactOf ? { contactOf: parts.contactOf } : {}),
+    });
     this.typing = new TypingState(parts.account.device.id, parts.account.name, parts.now);
     this.sender = new SendPipeline({
       conversation: parts.record.id,
@@ -101,7 +109,12 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
       logger: parts.logger ?? silentLogger,
     });
     this.disposables.add(this.synced.log.observe((events) => this.onEvents(events)));
-    this.disposables.add(this.synced.directory.onChange(() => this.changed()));
+    this.disposables.add(
+      this.synced.directory.onChange(() => {
+        this.members.forgetLabels();
+        this.changed();
+      }),
+    );
     this.typing.onChange(() => this.changed());
     // The newest messages from the last session, shown before the document loads; the real
     // events carry the same ids, so loading them changes nothing on screen.
@@ -215,9 +228,14 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     return out;
   }
 
-  /** The name a device's signed member record gives (its identity's chosen name). */
-  memberName(device: DeviceId): string {
-    return this.members.nameOf(device);
+  /** The name a device went by (at `at`, when given), told apart from namesakes (MemberView.nameOf). */
+  memberName(device: DeviceId, at?: number): string {
+    return this.members.nameOf(device, at);
+  }
+
+  /** True when the user verified this device's identity (compared safety numbers). */
+  isVerified(device: DeviceId): boolean {
+    return this.members.isVerified(device);
   }
 
   /** The avatar a device's member record carries, if any. */

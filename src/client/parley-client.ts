@@ -28,6 +28,7 @@ import type { Account, AccountStore, ConversationRecord, ConversationStore, DocS
 import { createAccount } from './account.js';
 import { ContactBook } from './contact-book.js';
 import { ConversationSession, recordSecret, secretOf, type MailboxParts } from './conversation-session.js';
+import type { KnownContact } from './conversation/member-view.js';
 import { ConversationRegistry } from './conversation-registry.js';
 import { ConversationPresence } from './conversation-presence.js';
 import { ClientError } from './errors.js';
@@ -361,9 +362,14 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
       now: this.now,
       openDirect: (peer) => this.openDirect(peer),
       hasJoined: (identity) => this.hasJoined(identity),
+      logger: this.logger,
     });
     this.book = book;
-    book.on('changed', () => this.emit('changed', []));
+    book.on('changed', () => {
+      // A contact's name or verification may have changed how members are told apart.
+      for (const s of this.conversations.sessions()) s.members.forgetLabels();
+      this.emit('changed', []);
+    });
     book.on('blocked', (identity) => {
       if (book.isBlocked(identity)) this.parts.mesh.disconnectIdentity(identity);
       for (const s of this.conversations.sessions()) s.refilter();
@@ -451,6 +457,12 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     return session;
   }
 
+  /** A stored contact (not a request waiting for an answer), as conversations need it. */
+  private knownContact(identity: IdentityId): KnownContact | null {
+    const contact = this.book?.get(identity);
+    return contact && contact.state !== 'incoming' ? { name: contact.name, verified: contact.verified } : null;
+  }
+
   /** Makes a session and wires it to the client; its document is not loaded yet. */
   private createSession(record: ConversationRecord, keys: ConversationKeys): ConversationSession {
     const account = this.requireAccount();
@@ -464,6 +476,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
       now: this.now,
       logger: this.logger,
       isBlocked: (identity) => this.book?.isBlocked(identity) ?? false,
+      contactOf: (identity) => this.knownContact(identity),
       ...(this.parts.mailbox ? { mailbox: this.parts.mailbox } : {}),
     });
     session.on('error', (error) => this.emit('error', [error]));

@@ -27,8 +27,11 @@ export interface ContactRecord extends SignedRecord {
   readonly verified: boolean;
   /** The 1:1 conversation, once there is one. */
   readonly topic?: Topic;
-  /** Set when this contact's name was first seen with another key: show a loud warning. */
-  readonly keyChangedFrom?: IdentityId;
+  /**
+   * Another contact already went by this name when this one was added or asked: the views
+   * tell them apart. Not a changed key: two identities are two people (docs/architecture.md §8.5).
+   */
+  readonly sameNameAs?: IdentityId;
   /** Secret of their contact inbox (from their link), to re-send a pending request. */
   readonly inbox?: string;
 }

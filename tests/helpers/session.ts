@@ -13,6 +13,8 @@ export interface SessionOptions {
   readonly verifyKeys?: VerifyKeyCache;
   readonly isBlocked?: (identity: IdentityId) => boolean;
   readonly now?: () => number;
+  /** The user's contact record for an identity (the name they know, whether verified). */
+  readonly contactOf?: (identity: IdentityId) => { readonly name: string; readonly verified: boolean } | null;
 }
 
 /** A group conversation session for `account`, its member record already written. */
@@ -29,6 +31,7 @@ export async function openSession(account: Account, options: SessionOptions = {}
     appUrl: 'http://localhost/',
     now,
     isBlocked: options.isBlocked ?? (() => false),
+    ...(options.contactOf ? { contactOf: options.contactOf } : {}),
   });
   await session.synced.ensureMember(account.name, undefined);
   return session;

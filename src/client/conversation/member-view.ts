@@ -4,6 +4,7 @@
  * Reads the document's directory; writes nothing.
  */
 import type { DocDirectory } from '../../core/authorship/directory.js';
+import { foldName, NameLabels, type NameClaim } from '../../core/authorship/names.js';
 import type { ConversationLog } from '../../core/conversation.js';
 import type { DeviceId } from '../../core/ids.js';
 import type { IdentityId } from '../../core/identity/keys.js';
@@ -16,6 +17,15 @@ export interface MemberViewParts {
   readonly log: ConversationLog;
   /** The current presence key; it changes with the conversation's epoch. */
   readonly presenceKey: () => Pick<ConversationKeys, 'presenceKey'>;
+  /** The user's contact record for an identity: the name they know it by, and whether verified. */
+  readonly contactOf?: (identity: IdentityId) => KnownContact | null;
+}
+
+/** What the user's contact list says about an identity. */
+export interface KnownContact {
+  readonly name: string;
+  /** The user compared safety numbers with this identity. */
+  readonly verified: boolean;
 }
 
 export class MemberView {
@@ -23,8 +33,15 @@ export class MemberView {
   private readonly cachedNames = new Map<string, string>();
   private presenceIds = new Map<string, Promise<string>>();
   private presenceKeyUsed: Pick<ConversationKeys, 'presenceKey'> | null = null;
+  /** Built on demand from every name claim; dropped when members or contacts change. */
+  private labels: NameLabels | null = null;
 
   constructor(private readonly parts: MemberViewParts) {}
+
+  /** Members or the user's contacts changed: names are told apart afresh on next use. */
+  forgetLabels(): void {
+    this.labels = null;
+  }
 
   private get me(): DeviceId {
     return this.parts.account.device.id;
@@ -35,10 +52,36 @@ export class MemberView {
     for (const m of recent) this.cachedNames.set(m.author, m.name);
   }
 
-  /** The name a device's signed member record gives (its identity's chosen name). */
-  nameOf(device: DeviceId): string {
+  /**
+   * The name a device goes by — at time `at` when given, since a rename applies from the
+   * rename onward — told apart from other identities that claimed the same name ("Alice (2)",
+   * core/authorship/names.ts).
+   */
+  nameOf(device: DeviceId, at?: number): string {
     if (device === this.me) return this.parts.account.name;
-    return this.parts.log.members.get(device)?.name ?? this.cachedNames.get(device) ?? 'Someone';
+    const { directory } = this.parts;
+    const current = this.parts.log.members.get(device)?.name;
+    const name = (at === undefined ? undefined : directory.nameAt(device, at)) ?? current ?? this.cachedNames.get(device) ?? 'Someone';
+    const identity = directory.identityOf(device);
+    return identity ? this.nameLabels().label(identity, name) : name;
+  }
+
+  /** True when the user marked this device's identity as verified (compared safety numbers). */
+  isVerified(device: DeviceId): boolean {
+    const identity = this.identityOf(device);
+    return identity !== null && this.parts.contactOf?.(identity)?.verified === true;
+  }
+
+  private nameLabels(): NameLabels {
+    if (this.labels) return this.labels;
+    const mine = this.parts.account.identity.sign;
+    const claims: NameClaim[] = [];
+    for (const { identity, at, name } of this.parts.directory.nameHistory()) {
+      const known = identity === mine ? null : this.parts.contactOf?.(identity);
+      const rank = identity === mine ? 0 : known && foldName(known.name) === foldName(name) ? 1 : 2;
+      claims.push({ identity, name, since: at, rank });
+    }
+    return (this.labels = new NameLabels(claims));
   }
 
   /** The avatar a device's member record carries, if any. */

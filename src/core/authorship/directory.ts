@@ -16,6 +16,8 @@ export class DocDirectory {
   private readonly memberRecords = new Map<DeviceId, MemberRecord>();
   private readonly revocations = new Map<DeviceId, RevocationRecord>();
   private readonly clientOwners = new Map<number, DeviceId>();
+  /** Every name a device's member records carried, oldest first (a rename applies from then on). */
+  private readonly names = new Map<DeviceId, { identity: IdentityId; list: Array<{ at: number; name: string }> }>();
   /** Characters of signed values per device, for the storage budget (limits.ts). */
   private readonly chars = new Map<DeviceId, number>();
   private readonly listeners = new Set<() => void>();
@@ -49,6 +51,26 @@ export class DocDirectory {
     return this.chars.get(device) ?? 0;
   }
 
+  /**
+   * The name a device went by at `at`: its newest member record signed at or before then,
+   * else its first. Null for a device without member records.
+   */
+  nameAt(device: DeviceId, at: number): string | null {
+    const list = this.names.get(device)?.list;
+    if (!list || list.length === 0) return null;
+    let name = list[0]!.name;
+    for (const entry of list) {
+      if (entry.at > at) break;
+      name = entry.name;
+    }
+    return name;
+  }
+
+  /** Every name each device's member records ever carried, with its identity and signed time. */
+  *nameHistory(): IterableIterator<{ readonly device: DeviceId; readonly identity: IdentityId; readonly at: number; readonly name: string }> {
+    for (const [device, { identity, list }] of this.names) for (const { at, name } of list) yield { device, identity, at, name };
+  }
+
   clientOwner(client: number): DeviceId | null {
     return this.clientOwners.get(client) ?? null;
   }
@@ -73,7 +95,15 @@ export class DocDirectory {
     if (changed) for (const l of this.listeners) l();
   };
 
-  /** Returns true when members or revocations changed. */
+  private noteName(record: MemberRecord): void {
+    let entry = this.names.get(record.by);
+    if (!entry) this.names.set(record.by, (entry = { identity: record.cert.identity.sign, list: [] }));
+    if (entry.list.some((e) => e.at === record.at && e.name === record.name)) return;
+    entry.list.push({ at: record.at, name: record.name });
+    entry.list.sort((a, b) => a.at - b.at);
+  }
+
+  /** Returns true when members, their names or revocations changed. */
   private scan(structs: ReadonlyArray<Y.Item | Y.GC>, client: number, from: number, to: number): boolean {
     let changed = false;
     const start = from === 0 ? 0 : Y.findIndexSS(structs as Array<Y.Item | Y.GC>, from);
@@ -102,8 +132,10 @@ export class DocDirectory {
         if (!record) continue;
         this.clientOwners.set(client, record.by);
         this.chars.set(record.by, this.storedChars(record.by) + valueChars(values[j]));
-        if (rule.kind === 'members' && isMemberRecord(record) && !s.deleted) {
-          this.memberRecords.set(record.by, record);
+        if (rule.kind === 'members' && isMemberRecord(record)) {
+          // Superseded records stay in the document (gc off): they are the name history.
+          this.noteName(record);
+          if (!s.deleted) this.memberRecords.set(record.by, record);
           changed = true;
         } else if (rule.kind === 'revocations' && isRevocationRecord(record)) {
           this.revocations.set(record.device, record);

@@ -49,6 +49,7 @@ export class MessageList extends LitElement {
     canChange: { attribute: false },
     isMine: { attribute: false },
     nameOf: { attribute: false },
+    isVerified: { attribute: false },
     avatarOf: { attribute: false },
     isBot: { attribute: false },
     deliveryOf: { attribute: false },
@@ -69,7 +70,8 @@ export class MessageList extends LitElement {
   declare isMine: (device: DeviceId) => boolean;
   /** True for messages this device wrote, which it may edit and delete. */
   declare canChange: (device: DeviceId) => boolean;
-  declare nameOf: (device: DeviceId) => string;
+  declare nameOf: (device: DeviceId, at?: number) => string;
+  declare isVerified: (device: DeviceId) => boolean;
   declare avatarOf: (device: DeviceId) => string | undefined;
   /** True for devices whose signed member record says they are a program (a bot). */
   declare isBot: (device: DeviceId) => boolean;
@@ -117,6 +119,7 @@ export class MessageList extends LitElement {
     this.isMine = () => false;
     this.canChange = () => false;
     this.nameOf = () => '';
+    this.isVerified = () => false;
     this.avatarOf = () => undefined;
     this.isBot = () => false;
     this.deliveryOf = () => 'sent';
@@ -281,6 +284,7 @@ export class MessageList extends LitElement {
       isMine: this.isMine,
       canChange: this.canChange,
       nameOf: this.nameOf,
+      isVerified: this.isVerified,
       avatarOf: this.avatarOf,
       isBot: this.isBot,
       deliveryOf: this.deliveryOf,

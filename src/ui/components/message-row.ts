@@ -43,7 +43,10 @@ export const QUICK_REACTIONS = ['👍', '❤️', '😂'] as const;
 export interface RowContext {
   readonly isMine: (device: DeviceId) => boolean;
   readonly canChange: (device: DeviceId) => boolean;
-  readonly nameOf: (device: DeviceId) => string;
+  /** The name a device went by at `at` (a rename applies from then on), told apart from namesakes. */
+  readonly nameOf: (device: DeviceId, at?: number) => string;
+  /** The user verified this device's identity (compared safety numbers): shown as a badge. */
+  readonly isVerified: (device: DeviceId) => boolean;
   readonly avatarOf: (device: DeviceId) => string | undefined;
   readonly isBot: (device: DeviceId) => boolean;
   readonly deliveryOf: (id: EventId) => DeliveryState;
@@ -116,13 +119,13 @@ export function renderRow(entry: TimelineEntry, index: number, prev: TimelineEnt
 }
 
 function renderNotice(entry: TimelineEntry, ctx: RowContext) {
-  const name = ctx.nameOf(entry.author);
+  const name = ctx.nameOf(entry.author, entry.at);
   return html`<article class="notice" data-id=${entry.id}>${entry.kind === 'join' ? `${name} joined` : `${name} left`}</article>`;
 }
 
 function renderMessage(entry: TimelineEntry, grouped: boolean, ctx: RowContext) {
   const mine = ctx.isMine(entry.author);
-  const name = ctx.nameOf(entry.author);
+  const name = ctx.nameOf(entry.author, entry.at);
   const when = new Date(entry.at);
   const avatar = ctx.avatarOf(entry.author);
   const classes = ['message', mine ? 'mine' : '', grouped ? 'grouped' : '', ctx.highlight === entry.id ? 'highlight' : ''].join(' ');
@@ -138,6 +141,7 @@ function renderMessage(entry: TimelineEntry, grouped: boolean, ctx: RowContext) 
             ${avatar ? html`<img class="avatar" src=${avatar} alt="" />` : nothing}
             <span class="author">${name}</span>
             ${ctx.isBot(entry.author) ? html`<span class="bot-badge" title="This member is a program">bot</span>` : nothing}
+            ${ctx.isVerified(entry.author) ? html`<span class="verified" title="Verified contact" aria-label="verified">✓</span>` : nothing}
           </header>`
         : nothing}
       ${entry.replyTo && !entry.deleted ? renderQuote(entry.replyTo, ctx) : nothing}

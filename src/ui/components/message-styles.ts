@@ -83,6 +83,10 @@ export const messageStyles = css`
     letter-spacing: 0.04em;
     color: var(--pl-text);
   }
+  .verified {
+    color: var(--pl-accent, var(--pl-text));
+    font-weight: 700;
+  }
   .avatar {
     width: 1.25rem;
     height: 1.25rem;

@@ -81,10 +81,10 @@ export class ContactDetailView extends LitElement {
     return html`<a href=${CONTACTS_HREF}>← Contacts</a>
       <h2>${contact.name}</h2>
       ${contact.verified ? html`<p class="badge">✓ Verified</p>` : nothing}
-      ${contact.keyChangedFrom
+      ${contact.sameNameAs && !contact.verified
         ? html`<p class="warning" role="alert">
-            Warning: ${contact.name}'s safety number is not the one you had for someone of this name. Someone may be
-            impersonating them. Compare safety numbers in person before trusting this contact.
+            Another of your contacts is also called ${contact.name}. This is a different person (a different key); someone
+            may be impersonating them. Compare safety numbers before trusting this contact.
           </p>`
         : nothing}
       <h3 id="safety">Safety number</h3>

@@ -139,6 +139,7 @@ export class ContactsView extends LitElement {
           <input id="contact-link" placeholder="Paste a contact link" autocomplete="off" required />
           <button type="submit" ?disabled=${this.action.busy}>Add contact</button>
         </form>
+        ${this.renderSameName(client)}
         ${this.action.error ? html`<p class="error" role="alert">${this.action.errorText}</p>` : nothing}
         ${this.notice ? html`<p class="hint" aria-live="polite">${this.notice}</p>` : nothing}
       </section>
@@ -150,7 +151,7 @@ export class ContactsView extends LitElement {
                 (c) => html`<li>
                   <span class="name">${c.name}</span>
                   <span class="state">${STATE_TEXT[c.state](c.name)}</span>
-                  ${c.keyChangedFrom ? html`<span class="warning" role="alert">Warning: this is not the ${c.name} you know — a different key.</span>` : nothing}
+                  ${c.sameNameAs ? html`<span class="warning" role="alert">Warning: this is not the ${c.name} you know — a different key.</span>` : nothing}
                   <button type="button" aria-label=${`Accept ${c.name}`} @click=${() => this.accept(c.identity.sign)}>Accept</button>
                   <button type="button" class="secondary" aria-label=${`Block ${c.name}`} @click=${() => this.block(c.identity.sign)}>Block</button>
                 </li>`,
@@ -167,12 +168,37 @@ export class ContactsView extends LitElement {
               <a class="name" href=${contactHref(c.identity.sign)}>${c.name}</a>
               ${c.verified ? html`<span class="badge">Verified</span>` : nothing}
               <span class="state">${c.state === 'accepted' && c.topic ? presenceText(client.presenceOf(c.topic, c.identity.sign)) : STATE_TEXT[c.state](c.name)}</span>
-              ${c.keyChangedFrom ? html`<span class="warning" role="alert">Safety number changed for ${c.name}</span>` : nothing}
+              ${c.sameNameAs && !c.verified ? html`<span class="warning">Not the same person as your other ${c.name}</span>` : nothing}
               ${c.topic && c.state !== 'blocked' ? html`<a href=${conversationHref(c.topic)} aria-label=${`Chat with ${c.name}`}>Chat</a>` : nothing}
             </li>`,
           )}
         </ul>
       </section>`;
+  }
+
+  /** An add that stopped because a contact already has that name: ask before going on. */
+  private renderSameName(client: ParleyClient) {
+    const question = client.contacts.sameNamePending();
+    if (!question) return nothing;
+    const known = client.contacts.get(question.existing)?.name ?? question.name;
+    return html`<div role="alertdialog" aria-labelledby="same-name-title" aria-describedby="same-name-text">
+      <p id="same-name-title" class="warning">You already have a contact called ${known}.</p>
+      <p id="same-name-text">
+        This link is from someone else who calls themselves ${question.name}. Add them as a second contact? If you expected your
+        ${known}, compare safety numbers first.
+      </p>
+      <div class="row">
+        <button type="button" @click=${() => this.confirmSameName()}>Add anyway</button>
+        <button type="button" class="secondary" @click=${() => client.contacts.cancelSameName()}>Cancel</button>
+      </div>
+    </div>`;
+  }
+
+  private async confirmSameName(): Promise<void> {
+    await this.run(async (client) => {
+      const contact = await client.contacts.confirmSameName();
+      this.notice = `Request sent to ${contact.name}.`;
+    });
   }
 
   private async copy(text: string): Promise<void> {
@@ -188,8 +214,10 @@ export class ContactsView extends LitElement {
     event.preventDefault();
     const input = this.renderRoot.querySelector<HTMLInputElement>('#contact-link');
     await this.run(async (client) => {
-      const contact = await client.contacts.add(input?.value ?? '');
+      const result = await client.contacts.add(input?.value ?? '');
       if (input) input.value = '';
+      if (result.kind === 'same-name') return; // the question is shown until answered
+      const contact = result.contact;
       this.notice = contact.state === 'accepted' ? `${contact.name} is already a contact.` : `Request sent to ${contact.name}.`;
     });
   };

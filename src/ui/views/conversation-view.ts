@@ -172,7 +172,9 @@ export class ConversationView extends LitElement {
           <h2>${title}${contact?.verified ? html` <span class="verified">Verified</span>` : nothing}</h2>
           <parley-connection-status .connection=${s.connection} .people=${s.peopleConnected}></parley-connection-status>
         </div>
-        ${contact?.keyChangedFrom ? html`<p class="warning" role="alert">Warning: ${contact.name}'s safety number changed. <a href=${contactHref(contact.identity.sign)}>Check it</a></p>` : nothing}
+        ${contact?.sameNameAs && !contact.verified
+          ? html`<p class="warning" role="alert">Another of your contacts is also called ${contact.name}. <a href=${contactHref(contact.identity.sign)}>Check who this is</a></p>`
+          : nothing}
         <p class="presence" data-presence>${this.presenceLine(s)}</p>
         ${contact
           ? html`<p class="direct">Private 1:1 conversation. <a href=${contactHref(contact.identity.sign)}>Safety number</a></p>`
@@ -186,7 +188,8 @@ export class ConversationView extends LitElement {
         ?loading=${!s.ready}
         .isMine=${(d: DeviceId) => s.isMine(d)}
         .canChange=${(d: DeviceId) => d === s.me}
-        .nameOf=${(d: DeviceId) => s.memberName(d)}
+        .nameOf=${(d: DeviceId, at?: number) => s.memberName(d, at)}
+        .isVerified=${(d: DeviceId) => s.isVerified(d)}
         .avatarOf=${(d: DeviceId) => s.memberAvatar(d)}
         .isBot=${(d: DeviceId) => s.memberIsBot(d)}
         .deliveryOf=${(id: EventId) => s.deliveryState(id)}
