@@ -211,6 +211,11 @@ export class ParleyUser {
           }
           await session.synced.writer.appendEvents(batch, 'seed');
         }
+        // The last one is dated `count` ms after the start: let that moment pass, so the history
+        // is in the past for whoever joins next, as a real one is (on a fast machine a joiner
+        // could otherwise arrive before the newest seeded times and count them as unread).
+        const last = start + count - 1;
+        while (Date.now() <= last) await new Promise((resolve) => setTimeout(resolve, last - Date.now() + 1));
       },
       { count, textLength },
     );
