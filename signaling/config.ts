@@ -8,8 +8,10 @@ import { MailboxLimits } from '../src/core/wire/mailbox.js';
 import { MAX_PRESENCE_IDS, RELAY_HEADER_BYTES, SignalingLimits } from '../src/core/wire/signaling.js';
 import { ConfigError } from './errors.js';
 import { normalizeHost } from './http/host.js';
-import { parseIceServers, validateIceServers, type IceServer } from './http/ice-servers.js';
+import { validateIceServers, type IceServer } from './http/ice-servers.js';
 import { createStreamLogger, type Logger } from './logger.js';
+import type { UploadGateLimits } from './http/upload-gate.js';
+import type { MailboxRateLimits } from './mailbox/admission.js';
 import type { MailboxWatchLimits } from './mailbox/notices.js';
 import type { RelayLimits } from './relay/relay-hub.js';
 import type { StunLimits } from './stun/responder.js';
@@ -134,7 +136,23 @@ export interface ClusterConfig {
   readonly nodeId: string;
 }
 
-export interface ParleyServerConfig extends SignalConfig, MailboxConfig, MailboxWatchLimits, PushConfig, NetworkConfig, RelayLimits, ClusterConfig {
+/** The HTTP side against strangers: slowloris, stalled uploads, disk (docs/architecture.md §6). */
+export interface HttpConfig extends UploadGateLimits, MailboxRateLimits {
+  /** A request must have sent all its headers within this long. */
+  readonly httpHeadersTimeoutMs: number;
+  /** A request must have been received whole (headers and body) within this long. */
+  readonly httpRequestTimeoutMs: number;
+  /** An upload that sends no body byte for this long is cut with 408. */
+  readonly httpBodyIdleTimeoutMs: number;
+  /** `MAILBOX_MAX_TOTAL_BYTES`: sealed bytes all mailboxes together may hold; past it appends get 507. */
+  readonly mailboxMaxTotalBytes: number;
+  /** `METRICS_TOKEN`: bearer token for `/metrics`; undefined turns `/metrics` off. */
+  readonly metricsToken: string | undefined;
+  /** `SERVE_SOURCEMAPS`: serve `*.map` files from the static directory. */
+  readonly serveSourcemaps: boolean;
+}
+
+export interface ParleyServerConfig extends SignalConfig, MailboxConfig, MailboxWatchLimits, PushConfig, NetworkConfig, RelayLimits, ClusterConfig, HttpConfig {
   /** TCP port; 0 lets the OS pick a free one (read it back from `ParleyServer.port`). */
   readonly port: number;
   /** Bind address; `undefined` binds every interface (`::` with IPv6, else `0.0.0.0`), as Node does. */
@@ -220,6 +238,25 @@ export function defaultConfig(): ParleyServerConfig {
     mailboxTtlMs: MailboxLimits.ttlMs,
     mailboxPurgeIntervalMs: 10 * 60 * 1000,
     mailboxMaxPageBytes: 16 * 1024 * 1024,
+    // Many people may share one address (NAT), so bursts are generous; the steady rates
+    // bound a stranger: 2 appends, 512 KiB and one new mailbox per 10 s, per address.
+    mailboxAppendBurst: 120,
+    mailboxAppendsPerSecond: 2,
+    mailboxAppendBurstBytes: 32 * 1024 * 1024,
+    mailboxAppendBytesPerSecond: 512 * 1024,
+    mailboxCreateBurst: 20,
+    mailboxCreatesPerSecond: 0.1,
+    rateLimitMaxAddresses: 50_000,
+    // Eight full-size entries in memory at once, at most four from one address.
+    uploadMaxInFlightBytes: 64 * 1024 * 1024,
+    uploadMaxPerAddress: 4,
+    httpHeadersTimeoutMs: 20_000,
+    // An 8 MiB entry over a 1 Mbit/s uplink takes about 70 s.
+    httpRequestTimeoutMs: 120_000,
+    httpBodyIdleTimeoutMs: 30_000,
+    mailboxMaxTotalBytes: 4 * 1024 * 1024 * 1024,
+    metricsToken: undefined,
+    serveSourcemaps: false,
     maxMailboxWatchesPerSocket: 1000,
     // A device following 1,000 conversations re-watches them all on reconnect.
     mailboxWatchBurst: 2000,
@@ -251,6 +288,9 @@ export function resolveConfig(init: ParleyServerInit = {}): ParleyServerConfig {
     'relayBytesPerSecond', 'relayBurstBytes', 'relayTotalBytesPerSecond', 'relayUnknownTargetBurst', 'relayUnknownTargetsPerSecond',
     'relayMaxBufferedBytes', 'relayMaxQueuedBytes',
     'maxMailboxWatchesPerSocket', 'mailboxWatchBurst', 'mailboxWatchesPerSecond', 'maxMailboxWatches',
+    'mailboxAppendBurst', 'mailboxAppendsPerSecond', 'mailboxAppendBurstBytes', 'mailboxAppendBytesPerSecond', 'mailboxCreateBurst',
+    'mailboxCreatesPerSecond', 'rateLimitMaxAddresses', 'uploadMaxInFlightBytes', 'uploadMaxPerAddress', 'httpHeadersTimeoutMs',
+    'httpRequestTimeoutMs', 'httpBodyIdleTimeoutMs', 'mailboxMaxTotalBytes',
   ];
   for (const key of positive) {
     const v = config[key];
@@ -281,6 +321,7 @@ export function resolveConfig(init: ParleyServerInit = {}): ParleyServerConfig {
     if (publicHost === undefined) throw new ConfigError('PUBLIC_HOST must be a host name, an IPv4 address or an IPv6 address, without scheme or port');
   }
   validateTurn(config);
+  validateHttp(config);
   if (!Number.isSafeInteger(config.relayMaxFrameBytes) || config.relayMaxFrameBytes < RELAY_HEADER_BYTES + 1 || config.relayMaxFrameBytes > MAX_RELAY_FRAME_BYTES) {
     throw new ConfigError(`relayMaxFrameBytes must be an integer from ${RELAY_HEADER_BYTES + 1} to ${MAX_RELAY_FRAME_BYTES}`);
   }
@@ -295,6 +336,15 @@ export function resolveConfig(init: ParleyServerInit = {}): ParleyServerConfig {
     allowedOrigins: config.allowedOrigins === null ? null : config.allowedOrigins.map(normalizeOrigin),
     pushEndpointHosts,
   };
+}
+
+/** Limits that together could never admit one full-size entry are a mistake, said at start. */
+function validateHttp(c: ParleyServerConfig): void {
+  if (c.mailboxAppendBurstBytes < c.maxEntryBytes || c.uploadMaxInFlightBytes < c.maxEntryBytes) {
+    throw new ConfigError('mailboxAppendBurstBytes and uploadMaxInFlightBytes must be at least maxEntryBytes');
+  }
+  if (c.httpHeadersTimeoutMs >= c.httpRequestTimeoutMs) throw new ConfigError('httpHeadersTimeoutMs must be less than httpRequestTimeoutMs');
+  if (c.metricsToken !== undefined && c.metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
 }
 
 /** `ws` holds a whole frame in memory before we see it; relay frames never need more. */
@@ -369,79 +419,4 @@ export function normalizeOrigin(origin: string): string {
   return url.origin;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-function intFromEnv(env: Env, name: string): number | undefined {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return undefined;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a non-negative integer, got "${raw}"`);
-  return Number(raw);
-}
-
-function boolFromEnv(env: Env, name: string): boolean | undefined {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return undefined;
-  if (['1', 'true', 'yes'].includes(raw)) return true;
-  if (['0', 'false', 'no'].includes(raw)) return false;
-  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
-}
-
-/** `RELAY_BYTES_PER_SECOND` sets the per-socket rate and burst (one second's worth); the total is its own. */
-function relayRatesFromEnv(env: Env): Pick<ParleyServerInit, 'relayBytesPerSecond' | 'relayBurstBytes' | 'relayTotalBytesPerSecond'> {
-  const perSocket = intFromEnv(env, 'RELAY_BYTES_PER_SECOND');
-  return { relayBytesPerSecond: perSocket, relayBurstBytes: perSocket, relayTotalBytesPerSecond: intFromEnv(env, 'RELAY_TOTAL_BYTES_PER_SECOND') };
-}
-
-/** `STUN_PORT`: unset keeps the default, 0 turns STUN off. */
-function stunPortFromEnv(env: Env): number | null | undefined {
-  const port = intFromEnv(env, 'STUN_PORT');
-  return port === 0 ? null : port;
-}
-
-const nonEmpty = (s: string | undefined): string | undefined => (s === undefined || s.trim() === '' ? undefined : s.trim());
-
-/**
- * Reads the documented environment variables. Unset or blank variables are left out so
- * the defaults apply; malformed ones throw {@link ConfigError} rather than being ignored.
- */
-export function configFromEnv(env: Env): ParleyServerInit {
-  const origins = nonEmpty(env.ALLOWED_ORIGINS);
-  return {
-    port: intFromEnv(env, 'PORT'),
-    host: nonEmpty(env.HOST),
-    staticDir: nonEmpty(env.STATIC_DIR),
-    dataDir: nonEmpty(env.DATA_DIR),
-    iceServers: parseIceServers(env.ICE_SERVERS),
-    allowedOrigins: origins === undefined ? undefined : origins.split(',').map((o) => o.trim()).filter((o) => o !== ''),
-    maxSocketsPerIp: intFromEnv(env, 'MAX_SOCKETS_PER_IP'),
-    maxSockets: intFromEnv(env, 'MAX_SOCKETS'),
-    pingIntervalMs: intFromEnv(env, 'PING_INTERVAL_MS'),
-    shutdownGraceMs: intFromEnv(env, 'SHUTDOWN_GRACE_MS'),
-    trustProxy: boolFromEnv(env, 'TRUST_PROXY'),
-    stunPort: stunPortFromEnv(env),
-    publicHost: nonEmpty(env.PUBLIC_HOST),
-    turnUrls: nonEmpty(env.TURN_URLS)
-      ?.split(',')
-      .map((u) => u.trim())
-      .filter((u) => u !== ''),
-    turnSecret: nonEmpty(env.TURN_SECRET),
-    turnTtlSeconds: intFromEnv(env, 'TURN_TTL_SECONDS'),
-    relayMaxFrameBytes: intFromEnv(env, 'RELAY_MAX_FRAME_BYTES'),
-    ...relayRatesFromEnv(env),
-    mailboxTtlMs: intFromEnv(env, 'MAILBOX_TTL_MS'),
-    mailboxPurgeIntervalMs: intFromEnv(env, 'MAILBOX_PURGE_INTERVAL_MS'),
-    maxEntryBytes: intFromEnv(env, 'MAILBOX_MAX_ENTRY_BYTES'),
-    maxMailboxBytes: intFromEnv(env, 'MAILBOX_MAX_BYTES'),
-    maxMailboxEntries: intFromEnv(env, 'MAILBOX_MAX_ENTRIES'),
-    vapidSubject: nonEmpty(env.VAPID_SUBJECT),
-    pushTtlSeconds: intFromEnv(env, 'PUSH_TTL_SECONDS'),
-    pushAllowLoopbackHttp: boolFromEnv(env, 'PUSH_ALLOW_LOOPBACK_HTTP'),
-    databaseUrl: nonEmpty(env.DATABASE_URL),
-    redisUrl: nonEmpty(env.REDIS_URL),
-    nodeId: nonEmpty(env.NODE_ID),
-    pushEndpointHosts: nonEmpty(env.PUSH_ENDPOINT_HOSTS)
-      ?.split(',')
-      .map((h) => h.trim())
-      .filter((h) => h !== ''),
-  };
-}
+export { configFromEnv } from './config-env.js';

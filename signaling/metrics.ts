@@ -118,6 +118,10 @@ export interface DeliveryStats {
   readonly pushPending: number;
   /** (mailbox, socket) live-notice watch pairs. */
   readonly mailboxWatches: number;
+  /** Sealed bytes stored in all mailboxes, as last read (the storage cap's view). */
+  readonly mailboxStoredBytes: number;
+  /** Request body bytes reserved by uploads in progress. */
+  readonly uploadReservedBytes: number;
 }
 
 function metric(lines: string[], name: string, type: 'gauge' | 'counter', help: string, samples: readonly (readonly [string, number])[]): void {
@@ -157,6 +161,8 @@ function renderDelivery(lines: string[], m: DeliveryMetrics, s: DeliveryStats): 
   metric(lines, 'parley_mailbox_refusals_total', 'counter', 'Mailbox requests refused, by HTTP status.', refusals);
   metric(lines, 'parley_mailbox_notices_total', 'counter', 'mailbox-notice frames sent to watching sockets.', [['', m.mailboxNotices]]);
   metric(lines, 'parley_mailbox_watches', 'gauge', 'Mailbox watch pairs across all sockets.', [['', s.mailboxWatches]]);
+  metric(lines, 'parley_mailbox_stored_bytes', 'gauge', 'Sealed bytes stored in all mailboxes.', [['', s.mailboxStoredBytes]]);
+  metric(lines, 'parley_http_upload_reserved_bytes', 'gauge', 'Request body bytes reserved by uploads in progress.', [['', s.uploadReservedBytes]]);
   metric(lines, 'parley_mailbox_purged_total', 'counter', 'Expired mailbox entries purged.', [['', m.mailboxPurged]]);
   metric(lines, 'parley_push_sent_total', 'counter', 'Pushes accepted by push services.', [['', m.pushesSent]]);
   metric(lines, 'parley_push_failed_total', 'counter', 'Pushes given up.', [['', m.pushesFailed]]);

@@ -24,11 +24,60 @@ export class TokenBucket {
 
   /** Takes `cost` tokens if available. Returns false (taking nothing) when the bucket is dry. */
   take(cost = 1): boolean {
-    const t = this.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.perSecond);
-    this.last = t;
+    this.refill();
     if (this.tokens < cost) return false;
     this.tokens -= cost;
     return true;
+  }
+
+  /** Whole seconds until `cost` tokens will be there (at least 1 when they are not now). */
+  secondsUntil(cost = 1): number {
+    this.refill();
+    return this.tokens >= cost ? 0 : Math.max(1, Math.ceil((cost - this.tokens) / this.perSecond));
+  }
+
+  private refill(): void {
+    const t = this.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.perSecond);
+    this.last = t;
+  }
+}
+
+/**
+ * One token bucket per key (a client address), in a map of bounded size: when full, the
+ * least recently created bucket is forgotten (its key starts again with a full bucket).
+ * Evicting costs an attacker one fresh address per evicted entry, and every bucket it
+ * could reset is capped by its own burst.
+ */
+export class KeyedBuckets {
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  constructor(
+    private readonly burst: number,
+    private readonly perSecond: number,
+    private readonly maxKeys: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Takes `cost` from `key`'s bucket; false (taking nothing) when it is dry. */
+  take(key: string, cost = 1): boolean {
+    let bucket = this.buckets.get(key);
+    if (bucket === undefined) {
+      if (this.buckets.size >= this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
+      bucket = new TokenBucket(this.burst, this.perSecond, this.now);
+      this.buckets.set(key, bucket);
+    }
+    return bucket.take(cost);
+  }
+
+  /** Seconds until `key` could take `cost` again (for Retry-After); 0 when it can now. */
+  retryAfterSeconds(key: string, cost = 1): number {
+    const bucket = this.buckets.get(key);
+    return bucket === undefined ? 0 : bucket.secondsUntil(cost);
+  }
+
+  /** Keys tracked now. */
+  get size(): number {
+    return this.buckets.size;
   }
 }

@@ -24,7 +24,11 @@ import { openLinks, openStores, type ServerLinks, type ServerStores } from './ba
 import { backendHealth } from './http/backend-health.js';
 import { createRegistrar } from './signal/registrar.js';
 import { startMailboxPurge } from './mailbox/purge.js';
+import { MailboxAdmission } from './mailbox/admission.js';
 import { MailboxNotices } from './mailbox/notices.js';
+import { withStorageCap } from './mailbox/storage-cap.js';
+import { securityHeaders } from './http/security-headers.js';
+import { UploadGate } from './http/upload-gate.js';
 import { mailboxRoute } from './mailbox/route.js';
 import { PresenceRegistry } from './presence/registry.js';
 import { pushRoutes } from './push/route.js';
@@ -123,7 +127,9 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
   });
   const hub = createSignalHub({ config, bus, relay, mailboxWatch: config, metrics, registrar, presence, ...(init.tap ? { tap: init.tap } : {}) });
 
-  const { mailboxes, subscriptions } = stores;
+  const { subscriptions } = stores;
+  const mailboxes = withStorageCap(stores.mailboxes, { maxTotalBytes: config.mailboxMaxTotalBytes });
+  const uploads = new UploadGate(config);
   const health = backendHealth({ stores, links, logger });
   const purger = startMailboxPurge({
     store: mailboxes,
@@ -150,6 +156,8 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
     presenceWatches: presence.watchCount,
     pushPending: push.pending,
     mailboxWatches: notices.watchCount,
+    mailboxStoredBytes: mailboxes.knownTotalBytes,
+    uploadReservedBytes: uploads.reservedBytes,
   });
 
   // STUN binds before HTTP listens, so a taken UDP port stops the start with a clear error.
@@ -172,7 +180,14 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
 
   // Order matters: the first route that claims a request wins; static files catch the rest.
   const routes: Route[] = [
-    ...healthRoutes({ stats: () => hub.stats(), metrics, delivery: { metrics: deliveryMetrics, stats: deliveryStats }, network: { metrics: networkMetrics, relay: relayStats }, backends: health }),
+    ...healthRoutes({
+      stats: () => hub.stats(),
+      metrics,
+      delivery: { metrics: deliveryMetrics, stats: deliveryStats },
+      network: { metrics: networkMetrics, relay: relayStats },
+      backends: health,
+      metricsToken: config.metricsToken,
+    }),
     apiConfigRoute(
       iceServersFor({
         configured: config.iceServers,
@@ -184,6 +199,10 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
     mailboxRoute({
       store: mailboxes,
       maxEntryBytes: config.maxEntryBytes,
+      admission: new MailboxAdmission(config),
+      uploads,
+      bodyIdleTimeoutMs: config.httpBodyIdleTimeoutMs,
+      trustProxy: config.trustProxy,
       metrics: deliveryMetrics,
       onAppended: (mailbox, seq, exclude) => {
         notices.notify(mailbox, seq);
@@ -193,9 +212,18 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
     ...pushRoutes({ vapidPublicKey: vapid.publicKey, subscriptions, endpointPolicy: { allowLoopbackHttp: config.pushAllowLoopbackHttp, allowedHosts: config.pushEndpointHosts } }),
     apiNotFoundRoute(),
     signalPathRoute,
-    staticFilesRoute({ root: staticRoot }),
+    staticFilesRoute({ root: staticRoot, serveSourcemaps: config.serveSourcemaps }),
   ];
-  const server = createServer(createRequestListener(routes, logger));
+  const server = createServer(
+    {
+      // Slowloris: a request must send its headers, and then all of itself, in bounded time.
+      // Node checks these on a timer (30 s by default); a second is precise enough.
+      headersTimeout: config.httpHeadersTimeoutMs,
+      requestTimeout: config.httpRequestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, config.httpHeadersTimeoutMs / 2),
+    },
+    createRequestListener(routes, logger, securityHeaders(config.trustProxy)),
+  );
 
   server.on('upgrade', (req, socket, head) => {
     let pathname = '';

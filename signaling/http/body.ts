@@ -29,25 +29,51 @@ export class BodyAbortedError extends Error {
   }
 }
 
+/** No body bytes arrived for too long: a stalled or trickling upload. Nothing was kept. */
+export class BodyTimeoutError extends Error {
+  override readonly name = 'BodyTimeoutError';
+
+  constructor(
+    /** The idle time that passed without a byte, in ms. */
+    readonly idleMs: number,
+  ) {
+    super(`no request body bytes for ${idleMs} ms`);
+  }
+}
+
 /**
  * Reads the whole body, or rejects with {@link BodyTooLargeError} the moment it exceeds
  * `maxBytes` (the request is then paused: the caller answers 413 and the connection is
- * closed), or with {@link BodyAbortedError} if the client disconnects first.
+ * closed), with {@link BodyTimeoutError} when no byte arrives for `idleMs` (the caller
+ * answers 408), or with {@link BodyAbortedError} if the client disconnects first.
  */
-export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, maxBytes: number, idleMs = 0): Promise<Buffer> {
   const declared = req.headers['content-length'];
   // Refuse before reading a byte when the client already says it is too big.
   if (declared !== undefined && Number(declared) > maxBytes) return Promise.reject(new BodyTooLargeError(maxBytes));
   return new Promise((resolve, reject) => {
     let chunks: Buffer[] = [];
     let size = 0;
+    let idle: NodeJS.Timeout | undefined;
+    const arm = (): void => {
+      if (idleMs <= 0) return;
+      clearTimeout(idle);
+      idle = setTimeout(() => {
+        cleanup();
+        req.pause();
+        chunks = [];
+        reject(new BodyTimeoutError(idleMs));
+      }, idleMs);
+    };
     const cleanup = (): void => {
+      clearTimeout(idle);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
       req.off('close', onClose);
     };
     const onData = (chunk: Buffer): void => {
+      arm();
       size += chunk.length;
       if (size > maxBytes) {
         cleanup();
@@ -74,6 +100,7 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
     req.once('end', onEnd);
     req.once('error', onError);
     req.once('close', onClose);
+    arm();
   });
 }
 

@@ -1,8 +1,12 @@
 /**
  * Operational endpoints: `GET /healthz` for load balancers and `GET /metrics` for
- * Prometheus. They expose counts only, never topics or payloads.
+ * Prometheus. They expose counts only, never topics or payloads. Even counts help an
+ * observer (when sockets and relay bytes rise, who is talking), so `/metrics` answers only
+ * `Authorization: Bearer $METRICS_TOKEN` and is off (404) when no token is set.
  */
-import { getRoute, respond, respondJson, type Route } from './router.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { singleHeader } from './params.js';
+import { getRoute, respond, respondApiError, respondJson, respondText, type Route } from './router.js';
 import type { BackendHealth } from './backend-health.js';
 import { renderPrometheus, type DeliveryMetrics, type DeliveryStats, type NetworkMetrics, type RelayStats, type SignalMetrics, type SignalStats } from '../metrics.js';
 
@@ -17,9 +21,20 @@ export interface HealthSources {
   readonly network?: { readonly metrics: NetworkMetrics; readonly relay: () => RelayStats };
   /** Shared backends (PostgreSQL, Redis): `/healthz` is 503 while one is down. */
   readonly backends?: Pick<BackendHealth, 'check' | 'metricLines'>;
+  /** `METRICS_TOKEN`; undefined turns `/metrics` off. */
+  readonly metricsToken: string | undefined;
 }
 
-export function healthRoutes({ stats, metrics, delivery, network, backends }: HealthSources): Route[] {
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+/** Constant-time check of `Authorization: Bearer <token>`. */
+function bearerMatches(header: string | undefined, expected: Buffer): boolean {
+  const token = header === undefined ? undefined : /^bearer +(\S+)$/i.exec(header)?.[1];
+  return token !== undefined && timingSafeEqual(digest(token), expected);
+}
+
+export function healthRoutes({ stats, metrics, delivery, network, backends, metricsToken }: HealthSources): Route[] {
+  const expected = metricsToken === undefined ? null : digest(metricsToken);
   return [
     getRoute('/healthz', async (req, res) => {
       const { sockets, topics } = stats();
@@ -29,6 +44,10 @@ export function healthRoutes({ stats, metrics, delivery, network, backends }: He
       respondJson(req, res, ok ? 200 : 503, { ok, sockets, topics, backends: states });
     }),
     getRoute('/metrics', (req, res) => {
+      if (expected === null) return respondText(req, res, 404, 'Not Found\n');
+      if (!bearerMatches(singleHeader(req.headers.authorization), expected)) {
+        return respondApiError(req, res, 401, 'unauthorized', 'send Authorization: Bearer <METRICS_TOKEN>', { 'WWW-Authenticate': 'Bearer' });
+      }
       respond(
         req,
         res,

@@ -21,8 +21,10 @@ export interface RouteContext {
 /** Returns true when it handled (or started handling) the request. May be async. */
 export type Route = (req: IncomingMessage, res: ServerResponse, ctx: RouteContext) => boolean | Promise<boolean>;
 
-/** Headers every response carries. */
-const BASE_HEADERS: Readonly<Record<string, string>> = { 'X-Content-Type-Options': 'nosniff' };
+/** Headers every response carries, chosen per request (see security-headers.ts). */
+export type HeaderPolicy = (req: IncomingMessage) => Readonly<Record<string, string>>;
+
+const NOSNIFF_ONLY: HeaderPolicy = () => ({ 'X-Content-Type-Options': 'nosniff' });
 
 /** Writes a complete response; the body is left out for HEAD, but Content-Length stays. */
 export function respond(
@@ -79,9 +81,9 @@ export function getRoute(path: string, handle: (req: IncomingMessage, res: Serve
 }
 
 /** Builds the Node request listener from an ordered route list. */
-export function createRequestListener(routes: readonly Route[], logger: Logger): RequestListener {
+export function createRequestListener(routes: readonly Route[], logger: Logger, headers: HeaderPolicy = NOSNIFF_ONLY): RequestListener {
   const run = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    for (const [name, value] of Object.entries(BASE_HEADERS)) res.setHeader(name, value);
+    for (const [name, value] of Object.entries(headers(req))) res.setHeader(name, value);
     const target = req.url ?? '/';
     let url: URL;
     try {

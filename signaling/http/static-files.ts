@@ -7,7 +7,7 @@
  * - Extension-less unknown paths are client-side routes: they get `index.html` (SPA).
  *   Unknown paths with an extension are missing files: 404, never HTML with a 200.
  * - Any `..` segment in the raw or percent-decoded path is refused (400) before the file
- *   system is touched, and dotfiles are never served.
+ *   system is touched, and dotfiles are never served; nor are source maps, unless asked.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { open, type FileHandle } from 'node:fs/promises';
@@ -78,10 +78,15 @@ async function openFile(file: string): Promise<{ handle: FileHandle; stats: Stat
 export interface StaticFilesOptions {
   /** Absolute directory to serve. */
   readonly root: string;
+  /**
+   * Serve `*.map` files (`SERVE_SOURCEMAPS`). Off by default: source maps hand anyone the
+   * readable source with its comments, which production users do not need.
+   */
+  readonly serveSourcemaps?: boolean;
 }
 
 /** Catch-all route for static files; put it last in the route list. */
-export function staticFilesRoute({ root }: StaticFilesOptions): Route {
+export function staticFilesRoute({ root, serveSourcemaps = false }: StaticFilesOptions): Route {
   const serve = async (req: IncomingMessage, res: ServerResponse, rel: readonly string[], opened: { handle: FileHandle; stats: Stats }): Promise<void> => {
     const { handle, stats } = opened;
     const etag = `W/"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`;
@@ -118,7 +123,7 @@ export function staticFilesRoute({ root }: StaticFilesOptions): Route {
       respondText(req, res, 400, 'Bad Request\n');
       return true;
     }
-    if (segments.some((s) => s.startsWith('.') && s !== '.well-known')) {
+    if (segments.some((s) => s.startsWith('.') && s !== '.well-known') || (!serveSourcemaps && segments.at(-1)?.endsWith('.map'))) {
       respondText(req, res, 404, 'Not Found\n');
       return true;
     }

@@ -10,7 +10,7 @@
  * order, so they cannot deadlock with an append. An append answers after COMMIT returned.
  */
 import type { PostgresDatabase, Queryable } from '../postgres.js';
-import { MailboxQuotaError, MailboxSnapshotError, type MailboxStore, type MailboxStoreLimits, type StoredMailboxEntry } from './mailbox-store.js';
+import { MailboxQuotaError, MailboxSnapshotError, MailboxStorageFullError, type MailboxStore, type MailboxStoreLimits, type StoredMailboxEntry } from './mailbox-store.js';
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE mailboxes (
@@ -31,6 +31,9 @@ const MIGRATIONS: readonly string[] = [
   // Sealed entries do not compress; storing them EXTERNAL skips a wasted compression try.
   'ALTER TABLE mailbox_entries ALTER COLUMN data SET STORAGE EXTERNAL',
 ];
+
+/** PostgreSQL's SQLSTATE for disk_full. */
+const DISK_FULL = '53100';
 
 /** Mailboxes purged per batch, so one purge never holds many row locks at once. */
 const PURGE_BATCH = 200;
@@ -70,42 +73,58 @@ export async function createPostgresMailboxStore(db: PostgresDatabase, limits: M
     return gone.n;
   };
 
+  const appendIn = (mailbox: string, data: Uint8Array, snapshotUpTo: number | null, now: number): Promise<{ seq: number; at: number }> =>
+    db.transaction(async (tx) => {
+      const box = await lockBox(tx, mailbox);
+      let covered: Totals = { n: 0, bytes: 0 };
+      if (snapshotUpTo !== null) {
+        if (snapshotUpTo > box.last_seq) throw new MailboxSnapshotError(`the snapshot covers up to ${snapshotUpTo} but the last entry is ${box.last_seq}`);
+        covered = await totals(tx, 'mailbox = $1 AND seq <= $2', [mailbox, snapshotUpTo]);
+      }
+      let bytes = box.bytes - covered.bytes + data.length;
+      let entries = box.entries - covered.n + 1;
+      const over = (): boolean => bytes > limits.maxMailboxBytes || entries > limits.maxMailboxEntries;
+      if (over()) {
+        // As in SQLite: expired entries still count until purged; reclaim them rather
+        // than refuse a mailbox whose live content fits.
+        const cutoff = now - limits.ttlMs;
+        const expired = await totals(tx, 'mailbox = $1 AND seq > $2 AND at < $3', [mailbox, snapshotUpTo ?? 0, cutoff]);
+        bytes -= expired.bytes;
+        entries -= expired.n;
+        if (over()) {
+          throw bytes > limits.maxMailboxBytes ? new MailboxQuotaError('bytes', limits.maxMailboxBytes) : new MailboxQuotaError('entries', limits.maxMailboxEntries);
+        }
+        await tx.query('DELETE FROM mailbox_entries WHERE mailbox = $1 AND at < $2', [mailbox, cutoff]);
+      }
+      if (snapshotUpTo !== null) await tx.query('DELETE FROM mailbox_entries WHERE mailbox = $1 AND seq <= $2', [mailbox, snapshotUpTo]);
+      const seq = box.last_seq + 1;
+      await tx.query('INSERT INTO mailbox_entries (mailbox, seq, at, size, data) VALUES ($1, $2, $3, $4, $5)', [
+        mailbox,
+        seq,
+        now,
+        data.length,
+        Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+      ]);
+      await tx.query('UPDATE mailboxes SET last_seq = $1, bytes = $2, entries = $3 WHERE id = $4', [seq, bytes, entries, mailbox]);
+      return { seq, at: now };
+    });
+
   return {
     append(mailbox, data, { snapshotUpTo, now }) {
-      return db.transaction(async (tx) => {
-        const box = await lockBox(tx, mailbox);
-        let covered: Totals = { n: 0, bytes: 0 };
-        if (snapshotUpTo !== null) {
-          if (snapshotUpTo > box.last_seq) throw new MailboxSnapshotError(`the snapshot covers up to ${snapshotUpTo} but the last entry is ${box.last_seq}`);
-          covered = await totals(tx, 'mailbox = $1 AND seq <= $2', [mailbox, snapshotUpTo]);
-        }
-        let bytes = box.bytes - covered.bytes + data.length;
-        let entries = box.entries - covered.n + 1;
-        const over = (): boolean => bytes > limits.maxMailboxBytes || entries > limits.maxMailboxEntries;
-        if (over()) {
-          // As in SQLite: expired entries still count until purged; reclaim them rather
-          // than refuse a mailbox whose live content fits.
-          const cutoff = now - limits.ttlMs;
-          const expired = await totals(tx, 'mailbox = $1 AND seq > $2 AND at < $3', [mailbox, snapshotUpTo ?? 0, cutoff]);
-          bytes -= expired.bytes;
-          entries -= expired.n;
-          if (over()) {
-            throw bytes > limits.maxMailboxBytes ? new MailboxQuotaError('bytes', limits.maxMailboxBytes) : new MailboxQuotaError('entries', limits.maxMailboxEntries);
-          }
-          await tx.query('DELETE FROM mailbox_entries WHERE mailbox = $1 AND at < $2', [mailbox, cutoff]);
-        }
-        if (snapshotUpTo !== null) await tx.query('DELETE FROM mailbox_entries WHERE mailbox = $1 AND seq <= $2', [mailbox, snapshotUpTo]);
-        const seq = box.last_seq + 1;
-        await tx.query('INSERT INTO mailbox_entries (mailbox, seq, at, size, data) VALUES ($1, $2, $3, $4, $5)', [
-          mailbox,
-          seq,
-          now,
-          data.length,
-          Buffer.from(data.buffer, data.byteOffset, data.byteLength),
-        ]);
-        await tx.query('UPDATE mailboxes SET last_seq = $1, bytes = $2, entries = $3 WHERE id = $4', [seq, bytes, entries, mailbox]);
-        return { seq, at: now };
+      return appendIn(mailbox, data, snapshotUpTo, now).catch((err: unknown) => {
+        // disk_full: the transaction rolled back, nothing of this append is stored.
+        if ((err as { code?: unknown }).code === DISK_FULL) throw new MailboxStorageFullError('disk', { cause: err });
+        throw err;
       });
+    },
+
+    async exists(mailbox) {
+      return (await db.query('SELECT 1 FROM mailboxes WHERE id = $1', [mailbox])).rows.length > 0;
+    },
+
+    async totalBytes() {
+      const { rows } = await db.query<{ bytes: number }>('SELECT coalesce(sum(bytes), 0)::bigint AS bytes FROM mailboxes');
+      return Number(rows[0]?.bytes ?? 0);
     },
 
     async list(mailbox, after, limit, now) {

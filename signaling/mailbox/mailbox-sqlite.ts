@@ -13,7 +13,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { ServerDatabase } from '../database.js';
 import { migrate } from '../database.js';
-import { MailboxQuotaError, MailboxSnapshotError, type MailboxStore, type MailboxStoreLimits, type StoredMailboxEntry } from './mailbox-store.js';
+import { MailboxQuotaError, MailboxSnapshotError, MailboxStorageFullError, type MailboxStore, type MailboxStoreLimits, type StoredMailboxEntry } from './mailbox-store.js';
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE mailboxes (
@@ -73,6 +73,8 @@ export function createSqliteMailboxStore(db: ServerDatabase, limits: MailboxStor
       'SELECT rowid AS r, mailbox, size FROM mailbox_entries WHERE at < ? LIMIT ?',
     ),
     deleteRows: db.prepare('DELETE FROM mailbox_entries WHERE rowid IN (SELECT value FROM json_each(?))'),
+    exists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM mailboxes WHERE id = ?'),
+    total: db.prepare<[], { bytes: number }>('SELECT coalesce(sum(bytes), 0) AS bytes FROM mailboxes'),
   };
 
   const append = db.transaction((mailbox: string, data: Uint8Array, snapshotUpTo: number | null, now: number) => {
@@ -129,7 +131,21 @@ export function createSqliteMailboxStore(db: ServerDatabase, limits: MailboxStor
 
   return {
     async append(mailbox, data, { snapshotUpTo, now }) {
-      return { seq: append.immediate(mailbox, data, snapshotUpTo, now), at: now };
+      try {
+        return { seq: append.immediate(mailbox, data, snapshotUpTo, now), at: now };
+      } catch (err) {
+        // The transaction rolled back: nothing of this append is stored, nothing else lost.
+        if ((err as { code?: unknown }).code === 'SQLITE_FULL') throw new MailboxStorageFullError('disk', { cause: err });
+        throw err;
+      }
+    },
+
+    async exists(mailbox) {
+      return q.exists.get(mailbox) !== undefined;
+    },
+
+    async totalBytes() {
+      return q.total.get()?.bytes ?? 0;
     },
 
     async list(mailbox, after, limit, now) {

@@ -50,7 +50,8 @@ export interface AppendOptions {
 export interface MailboxStore {
   /**
    * Appends one sealed entry and returns its sequence number once it is durable. Throws
-   * {@link MailboxQuotaError} or {@link MailboxSnapshotError}, in which case nothing changed.
+   * {@link MailboxQuotaError}, {@link MailboxSnapshotError} or {@link MailboxStorageFullError},
+   * in which case nothing changed.
    */
   append(mailbox: string, data: Uint8Array, options: AppendOptions): Promise<{ readonly seq: number; readonly at: number }>;
   /** Up to `limit` unexpired entries with `seq > after`, oldest first. */
@@ -59,6 +60,26 @@ export interface MailboxStore {
   deleteUpTo(mailbox: string, upTo: number): Promise<number>;
   /** Deletes entries stored before `now - ttl`, in bounded batches; returns how many. */
   purgeExpired(now: number): Promise<number>;
+  /** Whether the mailbox was ever appended to (its row outlives its entries). */
+  exists(mailbox: string): Promise<boolean>;
+  /** Sealed bytes stored across all mailboxes (expired but not yet purged included). */
+  totalBytes(): Promise<number>;
+}
+
+/**
+ * There is no room for the entry: the server's storage cap (`MAILBOX_MAX_TOTAL_BYTES`) or
+ * the disk itself is full. Nothing changed; what was stored before is intact.
+ */
+export class MailboxStorageFullError extends Error {
+  override readonly name = 'MailboxStorageFullError';
+
+  constructor(
+    /** `cap`: the configured total; `disk`: the database could not grow. */
+    readonly reason: 'cap' | 'disk',
+    options?: { cause?: unknown },
+  ) {
+    super(reason === 'cap' ? 'the server mailbox storage cap is reached' : 'the server disk is full', options);
+  }
 }
 
 /** An append would take the mailbox over its byte or entry quota. */

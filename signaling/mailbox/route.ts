@@ -11,9 +11,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAILBOX_ID_PATTERN, MAILBOX_PATH, MailboxLimits, mailboxIdOf } from '../../src/core/wire/mailbox.js';
 import { intQueryParam, parseIntValue, singleHeader } from '../http/params.js';
-import { BodyAbortedError, BodyTooLargeError, readBody, refuseTooLarge } from '../http/body.js';
+import { BodyAbortedError, BodyTimeoutError, BodyTooLargeError, readBody, refuseTooLarge } from '../http/body.js';
+import { clientAddress } from '../http/client-address.js';
 import { respondApiError, respondJson, type Route } from '../http/router.js';
-import { MailboxQuotaError, MailboxSnapshotError, type MailboxStore } from './mailbox-store.js';
+import type { UploadGate, UploadTicket } from '../http/upload-gate.js';
+import type { MailboxAdmission, RateRefusal } from './admission.js';
+import { MailboxQuotaError, MailboxSnapshotError, MailboxStorageFullError, type MailboxStore } from './mailbox-store.js';
 import type { DeliveryMetrics } from '../metrics.js';
 
 const PREFIX = `${MAILBOX_PATH}/`;
@@ -26,6 +29,14 @@ export interface MailboxRouteOptions {
   readonly store: MailboxStore;
   /** Largest accepted entry; the body is cut with 413 past it. */
   readonly maxEntryBytes: number;
+  /** Per-address rates on appends, appended bytes and new mailboxes. */
+  readonly admission: MailboxAdmission;
+  /** Bounds the bodies held in memory (node-wide bytes, uploads per address). */
+  readonly uploads: UploadGate;
+  /** A body that sends no byte for this long is cut with 408. */
+  readonly bodyIdleTimeoutMs: number;
+  /** Take the client address from `X-Forwarded-For` (behind a reverse proxy). */
+  readonly trustProxy: boolean;
   /** Counters to update. */
   readonly metrics: DeliveryMetrics;
   /**
@@ -39,7 +50,8 @@ export interface MailboxRouteOptions {
 
 type Refuse = (status: number, error: string, detail: string, headers?: Readonly<Record<string, string>>) => void;
 
-export function mailboxRoute({ store, maxEntryBytes, metrics, onAppended, now = Date.now }: MailboxRouteOptions): Route {
+export function mailboxRoute(options: MailboxRouteOptions): Route {
+  const { store, maxEntryBytes, metrics, onAppended, now = Date.now } = options;
   return async (req, res, ctx) => {
     if (!ctx.url.pathname.startsWith(PREFIX)) return false;
     const method = req.method ?? '';
@@ -96,27 +108,39 @@ export function mailboxRoute({ store, maxEntryBytes, metrics, onAppended, now = 
     const exclude = singleHeader(req.headers['x-parley-exclude']) ?? null;
     if (exclude !== null && !ENDPOINT_HASH.test(exclude)) return refuse(400, 'bad-request', 'X-Parley-Exclude must be 64 lower-case hex characters');
 
+    const ticket = await admit(req, res, id, refuse);
+    if (ticket === null) return;
+    let seq: number;
     let body: Buffer;
     try {
-      body = await readBody(req, maxEntryBytes);
-    } catch (err) {
-      if (err instanceof BodyTooLargeError) {
-        metrics.recordMailboxRefusal(413);
-        return refuseTooLarge(req, res, err.limit);
+      try {
+        body = await readBody(req, maxEntryBytes, options.bodyIdleTimeoutMs);
+      } catch (err) {
+        if (err instanceof BodyTooLargeError) {
+          metrics.recordMailboxRefusal(413);
+          return refuseTooLarge(req, res, err.limit);
+        }
+        if (err instanceof BodyTimeoutError) return refuse(408, 'timeout', 'the request body stalled');
+        // The client left mid-upload: there is nobody to answer and nothing was stored.
+        if (err instanceof BodyAbortedError) return;
+        throw err;
       }
-      // The client left mid-upload: there is nobody to answer and nothing was stored.
-      if (err instanceof BodyAbortedError) return;
-      throw err;
-    }
-    if (body.length === 0) return refuse(400, 'bad-request', 'the entry is empty');
-
-    let seq: number;
-    try {
-      ({ seq } = await store.append(id, body, { snapshotUpTo, now: now() }));
-    } catch (err) {
-      if (err instanceof MailboxQuotaError) return refuse(429, 'quota', err.message);
-      if (err instanceof MailboxSnapshotError) return refuse(400, 'bad-request', err.message);
-      throw err;
+      if (body.length === 0) return refuse(400, 'bad-request', 'the entry is empty');
+      // Bodies without a declared length are charged once their size is known.
+      if (req.headers['content-length'] === undefined) {
+        const refusal = options.admission.appendBytes(clientAddress(req, options.trustProxy), body.length);
+        if (refusal) return refuseRate(refuse, refusal);
+      }
+      try {
+        ({ seq } = await store.append(id, body, { snapshotUpTo, now: now() }));
+      } catch (err) {
+        if (err instanceof MailboxQuotaError) return refuse(429, 'quota', err.message);
+        if (err instanceof MailboxSnapshotError) return refuse(400, 'bad-request', err.message);
+        if (err instanceof MailboxStorageFullError) return refuse(507, 'storage-full', 'the server has no room for more mailbox entries now');
+        throw err;
+      }
+    } finally {
+      ticket.release();
     }
     metrics.mailboxAppends++;
     metrics.mailboxAppendBytes += body.length;
@@ -124,6 +148,41 @@ export function mailboxRoute({ store, maxEntryBytes, metrics, onAppended, now = 
     onAppended?.(id, seq, exclude);
     respondJson(req, res, 201, { seq });
   }
+
+
+  /**
+   * Everything decided before a byte of the body is read: the address's append rate, its
+   * byte rate (when the length is declared), its rate of new mailboxes, and a reservation
+   * for the body in memory. Null when refused (the answer is already sent).
+   */
+  async function admit(req: IncomingMessage, res: ServerResponse, id: string, refuse: Refuse): Promise<UploadTicket | null> {
+    const address = clientAddress(req, options.trustProxy);
+    const declared = req.headers['content-length'] === undefined ? null : Number(req.headers['content-length']);
+    if (declared !== null && declared > maxEntryBytes) {
+      metrics.recordMailboxRefusal(413);
+      refuseTooLarge(req, res, maxEntryBytes);
+      return null;
+    }
+    const refusal =
+      options.admission.append(address) ??
+      (declared !== null && declared > 0 ? options.admission.appendBytes(address, declared) : null) ??
+      ((await store.exists(id)) ? null : options.admission.create(address));
+    if (refusal) {
+      refuseRate(refuse, refusal);
+      return null;
+    }
+    const ticket = options.uploads.enter(address, declared ?? maxEntryBytes);
+    if (ticket === 'busy') refuse(503, 'busy', 'too many uploads in progress; try again shortly', { 'Retry-After': '5' });
+    else if (ticket === 'too-many-uploads') refuse(429, 'too-many-uploads', 'too many uploads in progress from this address', { 'Retry-After': '5' });
+    else return ticket;
+    return null;
+  }
+}
+
+function refuseRate(refuse: Refuse, { budget, retryAfterSeconds }: RateRefusal): void {
+  refuse(429, 'rate-limited', `too many ${budget === 'mailboxes' ? 'new mailboxes' : budget === 'bytes' ? 'bytes' : 'appends'} from this address`, {
+    'Retry-After': String(retryAfterSeconds),
+  });
 }
 
 /** 401 without a usable bearer token, 403 when the token opens another mailbox. */

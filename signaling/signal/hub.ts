@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCodes } from '../../src/core/wire/signaling.js';
 import type { SignalConfig } from '../config.js';
+import { clientAddress } from '../http/client-address.js';
 import type { MailboxWatchLimits } from '../mailbox/notices.js';
 import type { SignalMetrics, SignalStats } from '../metrics.js';
 import { SignalSocket } from './socket.js';
@@ -82,17 +83,6 @@ export function createSignalHub({ config, bus, relay, mailboxWatch, metrics, reg
   }, config.pingIntervalMs);
   heartbeat.unref();
 
-  const clientAddress = (req: IncomingMessage): string => {
-    if (config.trustProxy) {
-      // The last hop is the one our own proxy appended; earlier ones are client-supplied.
-      const header = req.headers['x-forwarded-for'];
-      const hops = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((h) => h.trim()).filter((h) => h !== '');
-      const last = hops.at(-1);
-      if (last !== undefined) return last;
-    }
-    return req.socket.remoteAddress ?? 'unknown';
-  };
-
   const originAllowed = (req: IncomingMessage): boolean => {
     if (config.allowedOrigins === null) return true;
     const origin = req.headers.origin;
@@ -128,7 +118,7 @@ export function createSignalHub({ config, bus, relay, mailboxWatch, metrics, reg
 
   const accept = (ws: WebSocket, req: IncomingMessage): void => {
     if (!originAllowed(req)) return refuse(ws, CloseCodes.forbiddenOrigin, 'origin not allowed');
-    const address = clientAddress(req);
+    const address = clientAddress(req, config.trustProxy);
     const count = perAddress.get(address) ?? 0;
     if (count >= config.maxSocketsPerIp) return refuse(ws, CloseCodes.tooManySockets, 'too many sockets from this address');
     perAddress.set(address, count + 1);

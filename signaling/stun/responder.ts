@@ -17,7 +17,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { ServerStartError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { NetworkMetrics } from '../metrics.js';
-import { TokenBucket } from '../rate-limit.js';
+import { KeyedBuckets, TokenBucket } from '../rate-limit.js';
 import { encodeBindingSuccess, parseBindingRequest, type MappedAddress } from './message.js';
 
 /** Reflection budget: bytes answered beyond bytes received. */
@@ -95,18 +95,8 @@ export async function startStunResponder({ port, host, limits, metrics, logger }
     const code = (cause as NodeJS.ErrnoException).code ?? 'unknown';
     throw new ServerStartError(`cannot bind the STUN responder to udp ${host ?? '*'}:${port} (${code}); set STUN_PORT to a free port, or 0 to turn STUN off`, { cause });
   }
-  const budgets = new Map<string, TokenBucket>();
+  const budgets = new KeyedBuckets(limits.stunExcessBurstBytes, limits.stunExcessBytesPerSecond, limits.stunMaxTrackedAddresses);
   const total = new TokenBucket(limits.stunTotalExcessBytesPerSecond, limits.stunTotalExcessBytesPerSecond);
-
-  const budgetOf = (address: string): TokenBucket => {
-    let bucket = budgets.get(address);
-    if (bucket === undefined) {
-      if (budgets.size >= limits.stunMaxTrackedAddresses) budgets.delete(budgets.keys().next().value!);
-      bucket = new TokenBucket(limits.stunExcessBurstBytes, limits.stunExcessBytesPerSecond);
-      budgets.set(address, bucket);
-    }
-    return bucket;
-  };
 
   socket.on('message', (datagram, rinfo) => {
     const transactionId = parseBindingRequest(datagram);
@@ -121,7 +111,7 @@ export async function startStunResponder({ port, host, limits, metrics, logger }
     }
     const response = encodeBindingSuccess(transactionId, mapped);
     const excess = response.length - datagram.length;
-    if (excess > 0 && !(budgetOf(mapped.address).take(excess) && total.take(excess))) {
+    if (excess > 0 && !(budgets.take(mapped.address, excess) && total.take(excess))) {
       metrics.stunLimited++;
       return;
     }

@@ -146,9 +146,10 @@ export class MailboxSync {
 
   /** Returns true when the failure is transient (worth retrying). */
   private fail(error: unknown): boolean {
-    // Offline, a server without a mailbox (404) or a server error: try again later,
-    // quietly. A refusal (bad token, quota) is worth telling the user about.
-    if (error instanceof MailboxError && (error.offline || error.status === 404 || error.status >= 500)) {
+    // Offline, a server without a mailbox (404), a server error or full disk, or a rate
+    // limit that says when to come back: try again later, quietly. A refusal (bad token,
+    // quota) is worth telling the user about.
+    if (error instanceof MailboxError && (error.transient || error.status === 404)) {
       this.parts.onOffline();
       return true;
     }

@@ -13,12 +13,19 @@ export class MailboxError extends Error {
     /** HTTP status, or 0 when no response arrived (offline). */
     readonly status: number,
     options?: ErrorOptions,
+    /** The server's `Retry-After`, in seconds: it asks to come back later (rate limit, busy). */
+    readonly retryAfterSeconds: number | null = null,
   ) {
     super(message, options);
   }
 
   get offline(): boolean {
     return this.status === 0;
+  }
+
+  /** Worth retrying later: offline, a server error, or a refusal that names when to retry. */
+  get transient(): boolean {
+    return this.offline || this.status >= 500 || this.retryAfterSeconds !== null;
   }
 }
 
@@ -76,7 +83,8 @@ export class MailboxClient {
       } catch {
         // not JSON: keep the text
       }
-      throw new MailboxError(`mailbox refused the request: ${detail}`, res.status);
+      const retryAfter = Number(res.headers.get('retry-after') ?? Number.NaN);
+      throw new MailboxError(`mailbox refused the request: ${detail}`, res.status, undefined, Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : null);
     }
     try {
       return text ? JSON.parse(text) : {};

@@ -121,6 +121,23 @@ export function describeServerStoreContract(name: string, backend: () => StoreBa
         await mailboxes.append(old, bytes(5), { snapshotUpTo: null, now: 5000 });
       });
 
+      it('knows which mailboxes exist and how many bytes all of them hold, deletes and snapshots included', async () => {
+        const { mailboxes } = await open();
+        const [a, b] = [hex(32), hex(32)];
+        expect(await mailboxes.exists(a)).toBe(false);
+        const before = await mailboxes.totalBytes();
+        await mailboxes.append(a, bytes(100), { snapshotUpTo: null, now: 1000 });
+        await mailboxes.append(a, bytes(50), { snapshotUpTo: null, now: 1000 });
+        await mailboxes.append(b, bytes(30), { snapshotUpTo: null, now: 1000 });
+        expect([await mailboxes.exists(a), await mailboxes.exists(b), await mailboxes.exists(hex(32))]).toEqual([true, true, false]);
+        expect((await mailboxes.totalBytes()) - before).toBe(180);
+        await mailboxes.append(a, bytes(10), { snapshotUpTo: 2, now: 1000 });
+        await mailboxes.deleteUpTo(b, 1);
+        expect((await mailboxes.totalBytes()) - before).toBe(10);
+        // The mailbox outlives its entries (its seq counter must).
+        expect(await mailboxes.exists(b)).toBe(true);
+      });
+
       it('two instances appending to one mailbox at once get distinct, dense seqs', async () => {
         const a = await open();
         const b = await open();

@@ -27,7 +27,8 @@ afterAll(async () => {
 
 describe('IndexedDB stores: storage contract and y-indexeddb layout', () => {
   it('passes every contract case in Chromium', async () => {
-    const context = await browser.newContext();
+    // The page is a harness for injected test code, not the app: the app's CSP does not apply.
+    const context = await browser.newContext({ bypassCSP: true });
     const page = await context.newPage();
     await page.goto(`${app.url}/healthz`);
     await page.addScriptTag({ content: bundle });

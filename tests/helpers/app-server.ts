@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createParleyServer, type ParleyServer, type ParleyServerOptions } from '../../signaling/server.js';
 import { createSilentLogger } from '../../signaling/logger.js';
+import { UNLIMITED_ADDRESS_RATES } from './signaling-server.js';
 
 export interface AppServer {
   readonly server: ParleyServer;
@@ -17,7 +18,7 @@ export interface AppServer {
 
 export async function startAppServer(init: ParleyServerOptions = {}): Promise<AppServer> {
   const dataDir = init.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'parley-e2e-')));
-  const server = await createParleyServer({ port: 0, host: '127.0.0.1', stunPort: 0, staticDir: 'dist', logger: createSilentLogger(), ...init, dataDir });
+  const server = await createParleyServer({ port: 0, host: '127.0.0.1', stunPort: 0, ...UNLIMITED_ADDRESS_RATES, staticDir: 'dist', logger: createSilentLogger(), ...init, dataDir });
   return {
     server,
     url: `http://localhost:${server.port}`,

@@ -26,6 +26,31 @@ export const STATIC_FIXTURES: Readonly<Record<string, { readonly body: string; r
   'robots.txt': { body: 'User-agent: *\n', type: 'text/plain; charset=utf-8' },
 };
 
+/**
+ * Test servers serve every client from 127.0.0.1, so the per-address mailbox rates and
+ * upload counts would make unrelated tests fail; they are off unless a test sets them
+ * (the attack tests set the production values).
+ */
+export const UNLIMITED_ADDRESS_RATES: ParleyServerInit = {
+  mailboxAppendBurst: 1e9,
+  mailboxAppendsPerSecond: 1e9,
+  mailboxAppendBurstBytes: 1e15,
+  mailboxAppendBytesPerSecond: 1e15,
+  mailboxCreateBurst: 1e9,
+  mailboxCreatesPerSecond: 1e9,
+  uploadMaxPerAddress: 1e6,
+};
+
+/** `/metrics` answers only this bearer token on test servers (see {@link metricsText}). */
+export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789';
+
+/** `GET /metrics` with the test servers' token, as text. */
+export async function metricsText(httpUrl: string): Promise<string> {
+  const res = await fetch(`${httpUrl}/metrics`, { headers: { Authorization: `Bearer ${TEST_METRICS_TOKEN}` } });
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
+  return res.text();
+}
+
 /** Written next to (outside) the static dir; traversal tests must never see it. */
 export const SECRET_TEXT = 'TOP-SECRET-outside-static-root';
 
@@ -71,7 +96,7 @@ export async function startTestServer(init: ParleyServerInit = {}, reuseDir?: st
     logs.push({ level, message, fields });
   };
   const logger: Logger = { info: record('info'), warn: record('warn'), error: record('error') };
-  const server = await createParleyServer({ port: 0, host: '127.0.0.1', stunPort: 0, staticDir, dataDir: path.join(dir, 'data'), logger, ...init });
+  const server = await createParleyServer({ port: 0, host: '127.0.0.1', stunPort: 0, metricsToken: TEST_METRICS_TOKEN, ...UNLIMITED_ADDRESS_RATES, staticDir, dataDir: path.join(dir, 'data'), logger, ...init });
   return {
     server,
     httpUrl: `http://127.0.0.1:${server.port}`,

@@ -154,4 +154,41 @@ describe('config', () => {
     expect(() => resolveConfig({ maxBufferedBytes: 0 })).toThrow(ConfigError);
     expect(() => resolveConfig({ rateBurst: Number.NaN })).toThrow(ConfigError);
   });
+
+  it('reads the abuse limits, METRICS_TOKEN and SERVE_SOURCEMAPS; rates set their own bursts', () => {
+    const c = resolveConfig(
+      configFromEnv({
+        MAILBOX_MAX_TOTAL_BYTES: '1073741824',
+        MAILBOX_APPENDS_PER_SECOND: '10',
+        MAILBOX_APPEND_BYTES_PER_SECOND: '1048576',
+        MAILBOX_NEW_PER_MINUTE: '60',
+        UPLOADS_PER_ADDRESS: '8',
+        UPLOAD_MAX_INFLIGHT_BYTES: '134217728',
+        METRICS_TOKEN: 'a-long-enough-metrics-token',
+        SERVE_SOURCEMAPS: 'true',
+      }),
+    );
+    expect(c).toMatchObject({
+      mailboxMaxTotalBytes: 1 << 30,
+      mailboxAppendsPerSecond: 10,
+      mailboxAppendBurst: 600,
+      mailboxAppendBytesPerSecond: 1 << 20,
+      mailboxAppendBurstBytes: 64 << 20,
+      mailboxCreatesPerSecond: 1,
+      mailboxCreateBurst: 60,
+      uploadMaxPerAddress: 8,
+      uploadMaxInFlightBytes: 128 << 20,
+      metricsToken: 'a-long-enough-metrics-token',
+      serveSourcemaps: true,
+    });
+    const d = resolveConfig();
+    expect([d.metricsToken, d.serveSourcemaps, d.mailboxMaxTotalBytes]).toEqual([undefined, false, 4 * 1024 ** 3]);
+  });
+
+  it('refuses a short METRICS_TOKEN and limits that could never admit one full entry', () => {
+    expect(() => resolveConfig(configFromEnv({ METRICS_TOKEN: 'short' }))).toThrow(ConfigError);
+    expect(() => resolveConfig({ uploadMaxInFlightBytes: 1024 })).toThrow(ConfigError);
+    expect(() => resolveConfig({ mailboxAppendBurstBytes: 1024 })).toThrow(ConfigError);
+    expect(() => resolveConfig({ httpHeadersTimeoutMs: 5000, httpRequestTimeoutMs: 5000 })).toThrow(ConfigError);
+  });
 });

@@ -7,7 +7,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCodes } from '../../../src/core/wire/signaling.js';
 import { expectRelayWorks, SignalClient, upgradeStatus } from '../../helpers/signaling-client.js';
-import { SECRET_TEXT, STATIC_FIXTURES, startTestServer, waitUntil, type TestServer } from '../../helpers/signaling-server.js';
+import { SECRET_TEXT, STATIC_FIXTURES, startTestServer, TEST_METRICS_TOKEN, waitUntil, type TestServer } from '../../helpers/signaling-server.js';
 
 let t: TestServer;
 
@@ -145,7 +145,7 @@ describe('API and operational endpoints', () => {
     bad.sendRaw('not json');
     await bad.closed;
     await waitUntil(() => t.server.metrics.closes(CloseCodes.malformed) >= 1, 'the close to be counted');
-    const res = await fetch(`${t.httpUrl}/metrics`);
+    const res = await fetch(`${t.httpUrl}/metrics`, { headers: { Authorization: `Bearer ${TEST_METRICS_TOKEN}` } });
     expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const text = await res.text();
     expect(text).toContain('# TYPE parley_signal_sockets gauge');

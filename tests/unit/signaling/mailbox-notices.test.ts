@@ -8,7 +8,7 @@ import { CloseCodes } from '../../../src/core/wire/signaling.js';
 import type { ParleyServerInit } from '../../../signaling/config.js';
 import { SignalClient } from '../../helpers/signaling-client.js';
 import { MailboxClient, newMailbox, type MailboxCredentials } from '../../helpers/signaling-mailbox.js';
-import { startTestServer, waitUntil, type TestServer } from '../../helpers/signaling-server.js';
+import { startTestServer, waitUntil, type TestServer, metricsText } from '../../helpers/signaling-server.js';
 
 const servers: TestServer[] = [];
 const clients: SignalClient[] = [];
@@ -186,7 +186,7 @@ describe('mailbox watches refused', () => {
     await watch(a, box);
     await new MailboxClient(s.httpUrl, box).append('x');
     await a.next((f) => f.type === 'mailbox-notice');
-    const text = await (await fetch(`${s.httpUrl}/metrics`)).text();
+    const text = await metricsText(s.httpUrl);
     expect(text).toMatch(/^parley_mailbox_notices_total 1$/m);
     expect(text).toMatch(/^parley_mailbox_watches 1$/m);
     expect(text).not.toContain(box.id);

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MailboxLimits } from '../../../src/core/wire/mailbox.js';
 import type { ParleyServerInit } from '../../../signaling/config.js';
 import { b64, MailboxClient, newMailbox, type ListedEntry } from '../../helpers/signaling-mailbox.js';
-import { restartTestServer, startTestServer, waitUntil, type TestServer } from '../../helpers/signaling-server.js';
+import { restartTestServer, startTestServer, waitUntil, type TestServer, metricsText } from '../../helpers/signaling-server.js';
 
 let t: TestServer | undefined;
 
@@ -412,7 +412,7 @@ describe('metrics', () => {
     const box = new MailboxClient(s.httpUrl, creds);
     await box.append('12345');
     await box.append('678');
-    const text = await (await fetch(`${s.httpUrl}/metrics`)).text();
+    const text = await metricsText(s.httpUrl);
     expect(text).toContain('parley_mailbox_appends_total 2\n');
     expect(text).toContain('parley_mailbox_append_bytes_total 8\n');
     expect(text).not.toContain(creds.id);

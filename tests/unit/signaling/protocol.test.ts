@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SignalClient } from '../../helpers/signaling-client.js';
-import { healthz, startTestServer, waitUntil, type TestServer } from '../../helpers/signaling-server.js';
+import { healthz, startTestServer, waitUntil, type TestServer, metricsText } from '../../helpers/signaling-server.js';
 
 let t: TestServer;
 const clients: SignalClient[] = [];
@@ -120,7 +120,7 @@ describe('signaling protocol (y-webrtc compatible)', () => {
     await waitUntil(() => t.server.stats().sockets === 0, 'both closes');
     expect(t.server.metrics.closes('other')).toBe(1);
     expect(t.server.metrics.closes(1000)).toBe(1);
-    const text = await (await fetch(`${t.httpUrl}/metrics`)).text();
+    const text = await metricsText(t.httpUrl);
     expect(text).toContain('parley_signal_closes_total{code="other"} 1');
     expect(text).not.toContain('4123');
   });
@@ -135,7 +135,7 @@ describe('signaling protocol (y-webrtc compatible)', () => {
     const bad = await open();
     bad.sendRaw(`{"type":"publish","data":"${marker}",`); // malformed: closes with 4400
     expect((await bad.closed).code).toBe(4400);
-    const metrics = await (await fetch(`${t.httpUrl}/metrics`)).text();
+    const metrics = await metricsText(t.httpUrl);
     expect(metrics).not.toContain(marker);
     expect(JSON.stringify(t.logs)).not.toContain(marker);
   });

@@ -10,7 +10,7 @@ import { CloseCodes, decodeRelayFrame, encodeRelayFrame, RELAY_ADDR } from '../.
 import { configFromEnv, resolveConfig, type ParleyServerInit } from '../../../signaling/config.js';
 import { ConfigError } from '../../../signaling/errors.js';
 import { SignalClient, type CloseInfo } from '../../helpers/signaling-client.js';
-import { startTestServer, type TestServer } from '../../helpers/signaling-server.js';
+import { startTestServer, type TestServer, metricsText } from '../../helpers/signaling-server.js';
 
 const servers: TestServer[] = [];
 const clients: SignalClient[] = [];
@@ -292,7 +292,7 @@ describe('bad input on the relay path closes only the offender', () => {
     const bad = await SignalClient.open(s.wsUrl);
     bad.sendRaw(Buffer.from([1, 2, 3]), true);
     await bad.closed;
-    const text = await (await fetch(`${s.httpUrl}/metrics`)).text();
+    const text = await metricsText(s.httpUrl);
     expect(text).toMatch(/^parley_relay_frames_total 3$/m);
     expect(text).toMatch(/^parley_relay_bound 2$/m);
     expect(text).toMatch(/^parley_relay_closes_total\{reason="unbound"\} 1$/m);

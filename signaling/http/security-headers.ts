@@ -1,0 +1,52 @@
+/**
+ * Headers every HTTP response carries (docs/architecture.md §6, §8).
+ *
+ * The Content-Security-Policy allows only this origin for everything the app loads or
+ * connects to, no inline script or style, no eval, no plugins, no framing:
+ * - `connect-src 'self'` covers `fetch` to the API and the `/signal` WebSocket (CSP 3 lets
+ *   `'self'` match `ws:`/`wss:` on the same host). WebRTC's ICE traffic (STUN, TURN, peers)
+ *   is not subject to CSP at all.
+ * - `img-src 'self' data:`: avatars travel inside signed records as small `data:` images.
+ * - Lit's component styles use constructable stylesheets (`adoptedStyleSheets`), which
+ *   `style-src 'self'` does not block; the page has no inline `<style>` or `style=""`.
+ * - The service worker gets the same policy from its own response headers.
+ */
+import type { IncomingMessage } from 'node:http';
+import { cameOverTls } from './client-address.js';
+
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "worker-src 'self'",
+  "manifest-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** One year: browsers keep to HTTPS for that long after a visit over TLS. */
+const HSTS = 'max-age=31536000';
+
+const ALWAYS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'Referrer-Policy': 'no-referrer',
+  'X-Content-Type-Options': 'nosniff',
+  // For browsers that predate frame-ancestors.
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+};
+
+/**
+ * The headers for one request. HSTS only when the request came over TLS (directly, or per
+ * the trusted proxy's `X-Forwarded-Proto`): sent over plain HTTP it would be ignored, and
+ * on a plain-HTTP deployment it must never be sent at all.
+ */
+export function securityHeaders(trustProxy: boolean): (req: IncomingMessage) => Readonly<Record<string, string>> {
+  const withHsts = { ...ALWAYS, 'Strict-Transport-Security': HSTS };
+  return (req) => (cameOverTls(req, trustProxy) ? withHsts : ALWAYS);
+}
