@@ -164,7 +164,9 @@ describe('TTL', () => {
     expect(s.server.deliveryMetrics.mailboxPurged).toBe(2);
     expect((await box.append('fresh-1')).body).toEqual({ seq: 3 });
     expect((await box.append('fresh-2')).body).toEqual({ seq: 4 });
-    expect((await box.listAll()).map((e) => e.seq)).toEqual([3, 4]);
+    // The purged entries are gone for good (the fresh ones may expire too on a stalled machine:
+    // their TTL is 150 ms here, so only the old ones' absence is asserted).
+    expect((await box.listAll()).filter((e) => e.seq <= 2)).toEqual([]);
   });
 });
 
