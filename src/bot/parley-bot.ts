@@ -25,6 +25,7 @@ import type { BotConversation, BotEvent, BotEvents, SentMessage } from './bot-ev
 import { resolveConversation } from './conversation-ref.js';
 import { BotError } from './errors.js';
 import { EventFeed } from './event-feed.js';
+import { ControlServer, localOps } from './control-server.js';
 import { waitForAcknowledged, waitForHistory, type HistoryWait } from './waits.js';
 import { memoryStorage, openProfileStorage, type BotStorage } from './storage.js';
 
@@ -37,6 +38,8 @@ export interface ParleyBotOptions {
   readonly server?: string;
   /** Creates the bot's identity with this name if the profile has none yet. */
   readonly name?: string;
+  /** With `name`: fail with BotError('already-initialized') if the profile has an identity. */
+  readonly init?: boolean;
   /**
    * Which conversations to hand events from (ids, titles or invite links, joined if needed);
    * all of them, including ones joined later, by default.
@@ -48,6 +51,11 @@ export interface ParleyBotOptions {
   readonly logger?: Logger;
   /** False: no WebRTC, every link through the server's relay. */
   readonly direct?: boolean;
+  /**
+   * False: do not serve the profile's control socket, through which `parley send` and the
+   * other commands reach this process while it holds the profile (on by default).
+   */
+  readonly control?: boolean;
   readonly now?: () => number;
 }
 
@@ -88,6 +96,7 @@ const stderrLogger: Logger = {
 
 export class ParleyBot extends ObservableV2<BotEvents> {
   private feed: EventFeed | null = null;
+  private control: ControlServer | null = null;
   private stopped = false;
   private readonly onClientChanged = (): void => this.followNew();
   private readonly onClientError = (error: Error): void => this.fail(error);
@@ -128,6 +137,7 @@ export class ParleyBot extends ObservableV2<BotEvents> {
         ...(options.direct === false ? { direct: false } : {}),
         ...(options.now ? { now: options.now } : {}),
       });
+      if (options.init && peer.client.account) throw new BotError('already-initialized', `this profile already has an identity (${peer.client.account.name})`);
       if (!peer.client.account) {
         if (!options.name) throw new BotError('no-account', 'this profile has no identity yet: run parley init --name NAME');
         await peer.client.register(options.name);
@@ -136,6 +146,13 @@ export class ParleyBot extends ObservableV2<BotEvents> {
       const selected = options.conversations ? new Set(await Promise.all(options.conversations.map(async (ref) => (await resolveConversation(client, ref, { join: true })).id))) : null;
       const bot = new ParleyBot(peer, storage, logger, selected);
       if (options.listen !== false) bot.listen(options.now ?? Date.now);
+      if (storage.dir && options.control !== false) {
+        bot.control = new ControlServer(storage.dir, localOps(bot), logger);
+        await bot.control.start().catch(async (error: unknown) => {
+          await bot.stop();
+          throw error;
+        });
+      }
       return bot;
     } catch (error) {
       await peer?.destroy();
@@ -255,6 +272,7 @@ export class ParleyBot extends ObservableV2<BotEvents> {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    await this.control?.close();
     this.client.off('changed', this.onClientChanged);
     this.client.off('error', this.onClientError);
     await this.feed?.destroy();
