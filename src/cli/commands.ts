@@ -1,0 +1,121 @@
+/**
+ * The commands of `parley`. Each writes its result to stdout (human-readable, or one JSON
+ * value with --json), progress to stderr unless --quiet, and throws on failure (main.ts
+ * turns errors into stderr lines and exit codes).
+ */
+import type { EventJson } from '../bot/bot-events.js';
+import { BotError } from '../bot/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { CliArgs } from './args.js';
+import { formatConversations, formatEvent, formatHistory, formatInfo } from './format.js';
+import { openSession, type CliSession } from './session.js';
+
+export interface CliIo {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  readonly logger: Logger;
+  /** Resolves when the user interrupts (SIGINT/SIGTERM). */
+  readonly interrupted: Promise<void>;
+}
+
+const json = (value: unknown): string => JSON.stringify(value);
+
+async function withSession<T>(args: CliArgs, io: CliIo, run: (s: CliSession) => Promise<T>, options: Parameters<typeof openSession>[2] = {}): Promise<T> {
+  const session = await openSession(args, io.logger, options);
+  try {
+    return await run(session);
+  } finally {
+    await session.close();
+  }
+}
+
+export async function runCommand(args: CliArgs, io: CliIo): Promise<void> {
+  const [first = '', second = '', third = ''] = args.positionals;
+  const progress = (line: string): void => {
+    if (!args.quiet) io.err(line);
+  };
+  switch (args.command) {
+    case 'init':
+      return withSession(
+        args,
+        io,
+        async (s) => {
+          if (!s.bot) throw new BotError('already-initialized', 'this profile is in use by another process, so it has an identity already');
+          const info = await s.ops.info();
+          io.out(args.json ? json(info) : formatInfo(info));
+        },
+        { init: args.name! },
+      );
+    case 'whoami':
+      return withSession(args, io, async (s) => {
+        const info = await s.ops.info();
+        io.out(args.json ? json(info) : formatInfo(info));
+      });
+    case 'create':
+      return withSession(args, io, async (s) => {
+        const made = await s.ops.create(first);
+        io.out(args.json ? json(made) : `${made.id}\n${made.invite}`);
+      });
+    case 'join':
+      return withSession(args, io, async (s) => {
+        progress('Joining; waiting for a member to hand over the history…');
+        const joined = await s.ops.join(first, args.timeoutMs, (p) => progress(`History: ${p.phase} ${p.received}/${p.expected}`));
+        io.out(args.json ? json(joined) : `Joined ${joined.title || '(untitled)'} (${joined.id})`);
+      });
+    case 'send':
+      return withSession(args, io, async (s) => {
+        const sent = await s.ops.send(first, second, { timeoutMs: args.timeoutMs, ...(args.replyTo ? { replyTo: args.replyTo } : {}) });
+        if (args.json) io.out(json(sent));
+        else if (!args.quiet) io.out(`Sent ${sent.id}`);
+      });
+    case 'react':
+      return withSession(args, io, async (s) => {
+        await s.ops.react(first, second, third);
+        if (!args.quiet && !args.json) io.out('Reacted');
+      });
+    case 'conversations':
+      return withSession(args, io, async (s) => {
+        const list = await s.ops.conversations();
+        io.out(args.json ? json(list) : formatConversations(list));
+      });
+    case 'history':
+      return withSession(args, io, async (s) => {
+        const messages = await s.ops.history(first, args.limit);
+        io.out(args.json ? json(messages) : formatHistory(messages));
+      });
+    case 'listen':
+      return listen(args, io);
+    case 'webhook': {
+      const { runWebhooks } = await import('./webhook-command.js');
+      return runWebhooks(args, io);
+    }
+    case 'help':
+      return;
+  }
+}
+
+/** Prints events until interrupted; the signaling client reconnects by itself meanwhile. */
+async function listen(args: CliArgs, io: CliIo): Promise<void> {
+  const print = (event: EventJson): void => io.out(args.json ? json(event) : formatEvent(event));
+  const refs = args.positionals;
+  await withSession(
+    args,
+    io,
+    async (s) => {
+      let release: () => void;
+      if (s.bot) {
+        const bot = s.bot;
+        const { eventJson } = await import('../bot/bot-events.js');
+        const listener = (e: Parameters<typeof eventJson>[0]): void => print(eventJson(e));
+        bot.on('event', listener);
+        release = () => bot.off('event', listener);
+      } else {
+        release = await s.ops.subscribe(refs, print);
+      }
+      if (!args.quiet) io.err('Listening; Ctrl-C to stop.');
+      await io.interrupted;
+      release();
+    },
+    { listen: true, ...(refs.length > 0 ? { conversations: refs } : {}) },
+  );
+}
