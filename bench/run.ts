@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { buildApp, type BuiltApp } from './app-build.js';
+import { botsGroup } from './bots.js';
 import { bundleSizeGroup } from './bundle-size.js';
 import type { BenchGroup } from './group.js';
 import { lateJoinerGroup } from './late-joiner.js';
@@ -23,7 +24,7 @@ import { sendCostGroup } from './send-cost.js';
 import { signalingServerGroup } from './signaling-server.js';
 import { crashedRow, formatTable, type Row } from './table.js';
 
-const GROUPS: readonly BenchGroup[] = [latencyGroup, lateJoinerGroup, openHistoryGroup, sendCostGroup, signalingServerGroup, bundleSizeGroup, mailboxGroup, relayGroup];
+const GROUPS: readonly BenchGroup[] = [latencyGroup, lateJoinerGroup, openHistoryGroup, sendCostGroup, signalingServerGroup, bundleSizeGroup, mailboxGroup, relayGroup, botsGroup];
 const RESULTS_FILE = new URL('./results.md', import.meta.url);
 
 /** Cleanups of the group in progress, so Ctrl-C still closes browsers and child processes. */
