@@ -18,6 +18,13 @@ export default tseslint.config(
     },
   },
   {
+    // Client and worker parts log through an injected Logger (src/core/logger.ts); only the
+    // page's composition root decides that lines go to the console.
+    files: ['src/**/*.ts', 'sw/**/*.ts'],
+    ignores: ['src/main.ts'],
+    rules: { 'no-console': 'error' },
+  },
+  {
     files: ['src/core/**/*.ts'],
     rules: {
       ...restrict([

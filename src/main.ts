@@ -78,7 +78,7 @@ async function boot(): Promise<void> {
         return new SimplePeerTransport({ initiator, iceServers: config.iceServers, onSignal });
       }).start(),
   }).start();
-  const pwa = new PwaController({ serverUrl: config.serverUrl, settings: new IdbSettingsStore(db), mailboxes: () => client?.mailboxCredentials() ?? [] });
+  const pwa = new PwaController({ serverUrl: config.serverUrl, settings: new IdbSettingsStore(db), mailboxes: () => client?.mailboxCredentials() ?? [], logger: consoleLogger });
   client = new ParleyClient({
     accounts: new IdbAccountStore(db),
     verifyKeys,
@@ -115,6 +115,7 @@ async function boot(): Promise<void> {
     }
   });
   app.drafts = new Drafts(new IdbDraftStore(db), consoleLogger);
+  app.logger = consoleLogger;
   app.client = client;
   app.pwa = pwa;
   await client.start();

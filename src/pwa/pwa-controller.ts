@@ -5,6 +5,7 @@
  */
 import { ObservableV2 } from 'lib0/observable';
 import type { Topic } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
 import type { DeviceSettings, SettingsStore } from '../store/settings-store.js';
 import { showBadge } from './badge.js';
 import { askNotificationPermission, subscribePush, type MailboxCredential, type PushFailure } from './push-subscription.js';
@@ -24,10 +25,12 @@ export interface PwaOptions {
   readonly settings: SettingsStore;
   /** Every conversation's mailbox id and token, to follow with push. */
   readonly mailboxes: () => MailboxCredential[];
+  /** Where registration failures are reported; silent when absent. */
+  readonly logger?: Logger;
 }
 
 export class PwaController extends ObservableV2<PwaEvents> {
-  private readonly host = new ServiceWorkerHost();
+  private readonly host: ServiceWorkerHost;
   private settingsValue: DeviceSettings = { notificationPreviews: true };
   private update = false;
   private status: NotificationStatus = 'default';
@@ -36,6 +39,7 @@ export class PwaController extends ObservableV2<PwaEvents> {
 
   constructor(private readonly options: PwaOptions) {
     super();
+    this.host = new ServiceWorkerHost(options.logger);
     this.host.on('updateAvailable', () => {
       this.update = true;
       this.emit('changed', []);

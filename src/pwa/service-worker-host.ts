@@ -5,6 +5,7 @@
  */
 import { ObservableV2 } from 'lib0/observable';
 import { Workbox } from 'workbox-window';
+import { errorField, silentLogger, type Logger } from '../core/logger.js';
 
 export const OUTBOX_SYNC_TAG = 'parley-outbox';
 
@@ -18,6 +19,10 @@ export type HostEvents = {
 
 export class ServiceWorkerHost extends ObservableV2<HostEvents> {
   private workbox: Workbox | null = null;
+
+  constructor(private readonly logger: Logger = silentLogger) {
+    super();
+  }
 
   /** Registers `/sw.js`; resolves with the registration, or null when unsupported. */
   async register(url = '/sw.js'): Promise<ServiceWorkerRegistration | null> {
@@ -36,7 +41,7 @@ export class ServiceWorkerHost extends ObservableV2<HostEvents> {
     try {
       return (await wb.register()) ?? null;
     } catch (error) {
-      console.warn('parley: service worker registration failed', error);
+      this.logger.warn('service worker registration failed', { error: errorField(error) });
       return null;
     }
   }

@@ -14,6 +14,7 @@ import type { ParleyClient } from '../client/parley-client.js';
 import { isContactFragment } from '../core/identity/contact-link.js';
 import { isDeviceLinkFragment } from '../core/identity/device-link.js';
 import { isInviteFragment } from '../core/invite.js';
+import { errorField, silentLogger, type Logger } from '../core/logger.js';
 import type { PwaController } from '../pwa/pwa-controller.js';
 import type { TimelineEntry } from '../core/timeline.js';
 import type { Topic } from '../core/ids.js';
@@ -38,8 +39,8 @@ const lazyViews = {
   settings: () => import('./views/settings-view.js'),
 } as const;
 
-function loadView(name: keyof typeof lazyViews): void {
-  lazyViews[name]().catch((error) => console.error(`parley: could not load the ${name} view`, error));
+function loadView(name: keyof typeof lazyViews, logger: Logger): void {
+  lazyViews[name]().catch((error) => logger.error('could not load a view', { view: name, error: errorField(error) }));
 }
 
 export class ParleyApp extends LitElement {
@@ -47,6 +48,7 @@ export class ParleyApp extends LitElement {
     client: { attribute: false },
     pwa: { attribute: false },
     drafts: { attribute: false },
+    logger: { attribute: false },
     route: { state: true },
     error: { state: true },
     ready: { state: true },
@@ -56,6 +58,8 @@ export class ParleyApp extends LitElement {
   declare pwa: PwaController | undefined;
   /** Drafts of unsent messages on this device; set by the composition root. */
   declare drafts: Drafts | undefined;
+  /** Where the shell reports its own faults (a lazy view that failed to load); set by the composition root. */
+  declare logger: Logger;
   declare route: string;
   /** A failure the client reported, shown in the banner until dismissed or the view changes. */
   declare error: unknown;
@@ -75,6 +79,7 @@ export class ParleyApp extends LitElement {
     this.client = undefined;
     this.pwa = undefined;
     this.drafts = undefined;
+    this.logger = silentLogger;
     this.route = location.hash;
     this.error = null;
     this.ready = false;
@@ -239,13 +244,13 @@ export class ParleyApp extends LitElement {
         </div>`
       : nothing}`;
     if (!this.client.account) {
-      loadView(this.deviceLink ? 'link' : 'onboarding');
+      loadView(this.deviceLink ? 'link' : 'onboarding', this.logger);
       if (this.deviceLink) return html`${alert}<parley-link-device .link=${this.deviceLink} @parley-linked=${() => (this.deviceLink = null)}></parley-link-device>`;
       return html`${alert}<parley-onboarding></parley-onboarding>`;
     }
     const route = parseRoute(this.route);
     const session = route.view === 'conversation' ? this.client.get(route.id) : undefined;
-    if (route.view === 'contacts' || route.view === 'contact' || route.view === 'devices' || route.view === 'settings') loadView(route.view);
+    if (route.view === 'contacts' || route.view === 'contact' || route.view === 'devices' || route.view === 'settings') loadView(route.view, this.logger);
     let main;
     // One element per conversation: scroll position, drafts in progress and menus never
     // carry over into the next conversation.
