@@ -24,7 +24,8 @@ const ACK_GRACE_MS = 1_500;
 const PULL_EVERY_MS = 60_000;
 
 export interface MailboxSyncParts {
-  readonly courier: MailboxCourier;
+  /** The part of the courier this scheduler drives (its seam: a fake in unit tests). */
+  readonly courier: Pick<MailboxCourier, 'pull' | 'push' | 'trim'>;
   readonly doc: Y.Doc;
   /** True while some member device has not acknowledged this device's writes. */
   readonly undelivered: () => boolean;
