@@ -13,6 +13,11 @@ import { openSession, type CliSession } from './session.js';
 export interface CliIo {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
+  /**
+   * Replaces the current status line (a terminal: in place; otherwise one line each);
+   * `null` ends it.
+   */
+  readonly status: (line: string | null) => void;
   readonly logger: Logger;
   /** Resolves when the user interrupts (SIGINT/SIGTERM). */
   readonly interrupted: Promise<void>;
@@ -59,7 +64,12 @@ export async function runCommand(args: CliArgs, io: CliIo): Promise<void> {
     case 'join':
       return withSession(args, io, async (s) => {
         progress('Joining; waiting for a member to hand over the history…');
-        const joined = await s.ops.join(first, args.timeoutMs, (p) => progress(`History: ${p.phase} ${p.received}/${p.expected}`));
+        const percent = (p: { received: number; expected: number }): string => (p.expected > 0 ? ` ${Math.floor((100 * p.received) / p.expected)}%` : '');
+        const joined = await s.ops
+          .join(first, args.timeoutMs, (p) => {
+            if (!args.quiet) io.status(`History: ${p.phase === 'receiving' ? 'receiving' : 'checking'} ${p.received.toLocaleString('en-US')}/${p.expected.toLocaleString('en-US')}${percent(p)}`);
+          })
+          .finally(() => io.status(null));
         io.out(args.json ? json(joined) : `Joined ${joined.title || '(untitled)'} (${joined.id})`);
       });
     case 'send':

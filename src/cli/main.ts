@@ -12,6 +12,22 @@ import { ExitCode, exitCodeOf } from './exit-codes.js';
 const stderr = (line: string): void => void process.stderr.write(`${line}\n`);
 const stdout = (line: string): void => void process.stdout.write(`${line}\n`);
 
+/** A progress line: redrawn in place on a terminal, one line per update when piped. */
+let statusShown = false;
+const status = (line: string | null): void => {
+  if (!process.stderr.isTTY) {
+    if (line !== null) stderr(line);
+    return;
+  }
+  if (line === null) {
+    if (statusShown) process.stderr.write('\n');
+    statusShown = false;
+    return;
+  }
+  process.stderr.write(`\r\x1b[2K${line}`);
+  statusShown = true;
+};
+
 const logger = (verbose: boolean): Logger => ({
   info: (message, fields) => (verbose ? stderr(`parley: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`) : undefined),
   warn: (message, fields) => stderr(`parley: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`),
@@ -36,7 +52,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.once('SIGTERM', () => resolve());
   });
   try {
-    await runCommand(args, { out: stdout, err: stderr, logger: logger(process.env.PARLEY_DEBUG === '1'), interrupted });
+    await runCommand(args, { out: stdout, err: stderr, status, logger: logger(process.env.PARLEY_DEBUG === '1'), interrupted });
     return ExitCode.ok;
   } catch (error) {
     if (error instanceof BotError) {
