@@ -30,6 +30,7 @@ import { waitForQuietMachine } from './machine.js';
 import { marks, openTopic, PARLEY_DOM, shownAt, shownAtScript, storedUpdates, waitForTimeline } from './page-probes.js';
 import { formatBytes, formatCount, formatMs, formatRatio } from './stats.js';
 import type { Row } from './table.js';
+import { docDatabaseName } from '../src/store/doc-store.js';
 
 const SIZES = [
   { count: 10_000, goalMs: 1_000, goal: '≤ 1 s' },
@@ -71,7 +72,7 @@ export async function parleyLateJoiner(browser: Browser, appUrl: string, count: 
     await alice.seedMessages(count);
     await waitForTimeline(alice.page, count);
     const topic = await openTopic(alice.page);
-    const stored = await storedUpdates(alice.page, `parley-doc-${topic}`);
+    const stored = await storedUpdates(alice.page, docDatabaseName(topic));
     progress(`  Parley ${formatCount(count)}: Alice's doc is ${formatBytes(stored.bytes)} in IndexedDB (what step 2 carries, give or take)`);
     await waitForQuietMachine(1.5, 15_000);
 

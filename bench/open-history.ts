@@ -18,6 +18,7 @@ import type { BenchGroup } from './group.js';
 import { progress } from './log.js';
 import { BASELINE_DOM, openTopic, PARLEY_DOM, shownAt, shownAtScript, storedUpdates, waitForTimeline } from './page-probes.js';
 import { formatBytes, formatCount, formatMs, formatRatio, median, sleep } from './stats.js';
+import { docDatabaseName } from '../src/store/doc-store.js';
 
 const COUNT = 100_000;
 const SAMPLES = 5;
@@ -46,7 +47,7 @@ async function seedParley(browser: Browser, appUrl: string): Promise<ParleyUser>
   await alice.newConversation();
   await alice.seedMessages(COUNT);
   await waitForTimeline(alice.page, COUNT);
-  const stored = await storedUpdates(alice.page, `parley-doc-${await openTopic(alice.page)}`);
+  const stored = await storedUpdates(alice.page, docDatabaseName(await openTopic(alice.page)));
   progress(`  Parley: ${formatCount(COUNT)} messages stored as ${stored.count} y-indexeddb updates, ${formatBytes(stored.bytes)}`);
   await alice.context.addInitScript(shownAtScript(PARLEY_DOM, NEWEST));
   await alice.context.addInitScript(FILLED_SCRIPT);

@@ -146,6 +146,12 @@ export async function storedUpdates(page: Page, database: string): Promise<{ cou
         open.onerror = () => reject(open.error);
         open.onsuccess = () => {
           const db = open.result;
+          // A wrong name opens (and creates) an empty database: fail instead of hanging.
+          if (!db.objectStoreNames.contains('updates')) {
+            db.close();
+            reject(new Error(`no y-indexeddb store in ${database}`));
+            return;
+          }
           // A read transaction starts only after earlier overlapping writes have committed.
           const request = db.transaction(['updates'], 'readonly').objectStore('updates').getAll();
           request.onsuccess = () => {
