@@ -37,7 +37,7 @@ export interface StoredMailboxPage {
 }
 
 /** Options of {@link MailboxStore.append}. */
-export interface AppendOptions {
+export interface StoredAppendOptions {
   /**
    * The new entry is a snapshot covering every entry with `seq ≤ snapshotUpTo`, which is
    * deleted in the same transaction. `null` for an ordinary append.
@@ -53,7 +53,7 @@ export interface MailboxStore {
    * {@link MailboxQuotaError}, {@link MailboxSnapshotError} or {@link MailboxStorageFullError},
    * in which case nothing changed.
    */
-  append(mailbox: string, data: Uint8Array, options: AppendOptions): Promise<{ readonly seq: number; readonly at: number }>;
+  append(mailbox: string, data: Uint8Array, options: StoredAppendOptions): Promise<{ readonly seq: number; readonly at: number }>;
   /** Up to `limit` unexpired entries with `seq > after`, oldest first. */
   list(mailbox: string, after: number, limit: number, now: number): Promise<StoredMailboxPage>;
   /** Deletes every entry with `seq ≤ upTo`; returns how many were deleted. */

@@ -33,7 +33,7 @@ import { ClientError } from './errors.js';
 
 export { LOCAL_ORIGIN } from '../core/synced-doc.js';
 export type { MailboxParts } from './conversation/mailbox-binding.js';
-export type { PresenceState } from './conversation/typing.js';
+export type { TypingAwareness } from './conversation/typing.js';
 
 export type SessionEvents = {
   /** Timeline, members, delivery states or presence changed. */

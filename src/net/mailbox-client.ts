@@ -29,7 +29,7 @@ export class MailboxError extends Error {
   }
 }
 
-export interface AppendOptions {
+export interface MailboxAppendOptions {
   /** This entry is a snapshot covering every entry ≤ this seq (the server deletes them). */
   readonly snapshotOf?: number;
   /** SHA-256 hex of this device's push endpoint, so it is not woken by its own write. */
@@ -42,7 +42,7 @@ export class MailboxClient {
     private readonly fetchImpl: typeof fetch = (...args) => fetch(...args),
   ) {}
 
-  async append(id: string, token: string, sealed: Uint8Array, options: AppendOptions = {}): Promise<number> {
+  async append(id: string, token: string, sealed: Uint8Array, options: MailboxAppendOptions = {}): Promise<number> {
     if (sealed.length > MailboxLimits.maxEntryBytes) throw new MailboxError('entry too large for the mailbox', 413);
     const headers: Record<string, string> = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/octet-stream' };
     if (options.snapshotOf !== undefined) headers['X-Parley-Snapshot'] = String(options.snapshotOf);

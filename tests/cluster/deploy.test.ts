@@ -19,7 +19,7 @@ import { TURNSERVER_PATH } from '../helpers/coturn.js';
 import { Nginx } from '../helpers/nginx.js';
 import { ParleyCluster } from '../helpers/parley-cluster.js';
 import { freePort } from '../helpers/server-process.js';
-import { SignalClient } from '../helpers/signaling-client.js';
+import { SignalClient } from '../helpers/raw-signal-client.js';
 import { waitUntil } from '../helpers/signaling-server.js';
 
 const SECRET = 'deploy-test-turn-secret-0123456789';

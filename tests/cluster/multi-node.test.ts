@@ -14,7 +14,7 @@ import { CloseCodes, registrationText } from '../../src/core/wire/signaling.js';
 import { launchChromium } from '../helpers/browser.js';
 import { CLUSTER_METRICS_TOKEN, ParleyCluster } from '../helpers/parley-cluster.js';
 import { ParleyUser } from '../helpers/parley-user.js';
-import { SignalClient } from '../helpers/signaling-client.js';
+import { SignalClient } from '../helpers/raw-signal-client.js';
 import { waitUntil } from '../helpers/signaling-server.js';
 import { TcpBalancer } from '../helpers/tcp-balancer.js';
 

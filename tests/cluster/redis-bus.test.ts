@@ -9,7 +9,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PresenceState } from '../../src/core/wire/signaling.js';
-import { SignalClient, type Frame } from '../helpers/signaling-client.js';
+import { SignalClient, type Frame } from '../helpers/raw-signal-client.js';
 import { startTestServer, waitUntil, type TestServer } from '../helpers/signaling-server.js';
 import { RedisServer } from '../helpers/redis-server.js';
 

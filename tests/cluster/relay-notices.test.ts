@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRelayFrame, encodeRelayFrame } from '../../src/core/wire/signaling.js';
-import { SignalClient } from '../helpers/signaling-client.js';
+import { SignalClient } from '../helpers/raw-signal-client.js';
 import { MailboxClient, newMailbox } from '../helpers/signaling-mailbox.js';
 import { startTestServer, type TestServer } from '../helpers/signaling-server.js';
 import { RedisServer } from '../helpers/redis-server.js';

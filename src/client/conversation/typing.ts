@@ -12,7 +12,8 @@ export const TYPING_TTL_MS = 4_000;
 /** A typing state is refreshed at most this often while the user keeps typing. */
 const REFRESH_MS = 1_000;
 
-export interface PresenceState {
+/** What one member device shares over the conversation's awareness channel: who it is and whether it is typing. */
+export interface TypingAwareness {
   readonly device: DeviceId;
   readonly name: string;
   /** When the user last typed, ms since epoch; 0 when not typing. */
@@ -29,7 +30,7 @@ export class TypingState {
     name: string,
     private readonly now: () => number,
   ) {
-    this.awareness.setLocalState({ device, name, typingAt: 0 } satisfies PresenceState);
+    this.awareness.setLocalState({ device, name, typingAt: 0 } satisfies TypingAwareness);
   }
 
   /** Calls `listener` whenever anyone's presence changes. */
@@ -41,7 +42,7 @@ export class TypingState {
   set(typing: boolean): void {
     this.cancelTimer?.();
     this.cancelTimer = null;
-    const state = this.awareness.getLocalState() as PresenceState | null;
+    const state = this.awareness.getLocalState() as TypingAwareness | null;
     if (!state) return;
     if (typing) {
       // Refresh at most every second, and clear automatically after the TTL.
@@ -57,7 +58,7 @@ export class TypingState {
     const out: DeviceId[] = [];
     for (const [client, state] of this.awareness.getStates()) {
       if (client === this.awareness.clientID) continue;
-      const p = state as Partial<PresenceState>;
+      const p = state as Partial<TypingAwareness>;
       if (typeof p.typingAt === 'number' && p.typingAt > 0 && now - p.typingAt < TYPING_TTL_MS && typeof p.device === 'string') {
         out.push(p.device as DeviceId);
       }

@@ -8,7 +8,7 @@ import dgram from 'node:dgram';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CloseCodes } from '../../../src/core/wire/signaling.js';
-import { SignalClient } from '../../helpers/signaling-client.js';
+import { SignalClient } from '../../helpers/raw-signal-client.js';
 import { LineProcess } from '../../helpers/signaling-process.js';
 import { writeStaticFixtures } from '../../helpers/signaling-server.js';
 

@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCodes, SignalingLimits } from '../../../src/core/wire/signaling.js';
 import type { ParleyServerInit } from '../../../signaling/config.js';
-import { expectRelayWorks, SignalClient, upgradeStatus } from '../../helpers/signaling-client.js';
+import { expectRelayWorks, SignalClient, upgradeStatus } from '../../helpers/raw-signal-client.js';
 import { healthz, startTestServer, waitUntil, type TestServer } from '../../helpers/signaling-server.js';
 
 let t: TestServer | undefined;

@@ -1,6 +1,6 @@
 /** Dead sockets are found by ping and terminated (ARCHITECTURE §6). */
 import { afterEach, describe, expect, it } from 'vitest';
-import { expectRelayWorks, SignalClient } from '../../helpers/signaling-client.js';
+import { expectRelayWorks, SignalClient } from '../../helpers/raw-signal-client.js';
 import { healthz, startTestServer, waitUntil, type TestServer } from '../../helpers/signaling-server.js';
 
 const INTERVAL = 100;

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCodes } from '../../../src/core/wire/signaling.js';
-import { expectRelayWorks, SignalClient, upgradeStatus } from '../../helpers/signaling-client.js';
+import { expectRelayWorks, SignalClient, upgradeStatus } from '../../helpers/raw-signal-client.js';
 import { SECRET_TEXT, STATIC_FIXTURES, startTestServer, TEST_METRICS_TOKEN, waitUntil, type TestServer } from '../../helpers/signaling-server.js';
 
 let t: TestServer;

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCodes } from '../../../src/core/wire/signaling.js';
 import type { ParleyServerInit } from '../../../signaling/config.js';
-import { SignalClient } from '../../helpers/signaling-client.js';
+import { SignalClient } from '../../helpers/raw-signal-client.js';
 import { MailboxClient, newMailbox, type MailboxCredentials } from '../../helpers/signaling-mailbox.js';
 import { startTestServer, waitUntil, type TestServer, metricsText } from '../../helpers/signaling-server.js';
 

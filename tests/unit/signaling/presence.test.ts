@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCodes, MAX_PRESENCE_IDS, type PresenceState } from '../../../src/core/wire/signaling.js';
 import type { ParleyServerInit } from '../../../signaling/config.js';
-import { expectRelayWorks, SignalClient, type Frame } from '../../helpers/signaling-client.js';
+import { expectRelayWorks, SignalClient, type Frame } from '../../helpers/raw-signal-client.js';
 import { restartTestServer, startTestServer, waitUntil, type TestServer } from '../../helpers/signaling-server.js';
 
 let t: TestServer | undefined;

@@ -3,7 +3,7 @@
  * relayed to every subscriber including the sender with `clients`, and ping/pong.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SignalClient } from '../../helpers/signaling-client.js';
+import { SignalClient } from '../../helpers/raw-signal-client.js';
 import { healthz, startTestServer, waitUntil, type TestServer, metricsText } from '../../helpers/signaling-server.js';
 
 let t: TestServer;

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDeviceKeys, signBytes } from '../../../src/core/identity/keys.js';
 import { utf8 } from '../../../src/core/bytes.js';
 import { CloseCodes, registrationText } from '../../../src/core/wire/signaling.js';
-import { SignalClient, expectRelayWorks } from '../../helpers/signaling-client.js';
+import { SignalClient, expectRelayWorks } from '../../helpers/raw-signal-client.js';
 import { startTestServer, type TestServer } from '../../helpers/signaling-server.js';
 
 let t: TestServer;

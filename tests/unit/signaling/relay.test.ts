@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCodes, decodeRelayFrame, encodeRelayFrame, RELAY_ADDR } from '../../../src/core/wire/signaling.js';
 import { configFromEnv, resolveConfig, type ParleyServerInit } from '../../../signaling/config.js';
 import { ConfigError } from '../../../signaling/errors.js';
-import { SignalClient, type CloseInfo } from '../../helpers/signaling-client.js';
+import { SignalClient, type CloseInfo } from '../../helpers/raw-signal-client.js';
 import { startTestServer, type TestServer, metricsText } from '../../helpers/signaling-server.js';
 
 const servers: TestServer[] = [];
