@@ -1,4 +1,4 @@
-// Lint enforces the import direction of ARCHITECTURE §2 so the layering holds by rule:
+// Lint enforces the import direction of docs/architecture.md §2 so the layering holds by rule:
 //   ui → client, pwa → net, store → core;  sw → net, store → core;  signaling → core.
 import tseslint from 'typescript-eslint';
 

@@ -14,7 +14,7 @@
  * each retry would re-encode the whole doc on Alice's main thread mid-measurement.
  *
  * y-webrtc sends the whole state as one data-channel message; over 256 KiB Chromium refuses
- * it and the error is swallowed (ARCHITECTURE §5), so it is expected never to sync.
+ * it and the error is swallowed, so it is expected never to sync.
  */
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { startAppServer } from '../tests/helpers/app-server.js';

@@ -1,5 +1,5 @@
 /**
- * Row group: the blind mailbox (issue 4).
+ * Row group: the blind mailbox (docs/architecture.md §7.2).
  *
  * 1. Catch-up through the mailbox. Alice and Bob share a conversation; Bob closes. Alice
  *    adds 1,000 messages, they go to the mailbox, and she closes. Bob reopens the

@@ -1,5 +1,5 @@
 /**
- * Row group 4: does a send cost the same at 1M messages as at 10k (ARCHITECTURE §1.5)?
+ * Row group 4: does a send cost the same at 1M messages as at 10k (docs/architecture.md §1.5)?
  * Pure core in Node, no browser. Parley's sharded log versus the y-webrtc demo model (one
  * Y.Array, `push` per message), each configuration in its own process
  * (send-cost-worker.ts). The row compares the 1M/10k ratios.

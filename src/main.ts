@@ -1,5 +1,5 @@
 /**
- * Composition root (ARCHITECTURE §9): read config, build every part, mount <parley-app>.
+ * Composition root (docs/architecture.md §9): read config, build every part, mount <parley-app>.
  * Nothing else in the app constructs stores, sockets or peers.
  */
 import { accountHandshake } from './client/account.js';

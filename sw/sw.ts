@@ -1,5 +1,5 @@
 /**
- * Parley's service worker (ARCHITECTURE §7): precaches the app shell so it opens with no
+ * Parley's service worker (docs/architecture.md §7.4): precaches the app shell so it opens with no
  * network, wakes on Web Push to fetch and decrypt new mail and notify, opens the right
  * conversation on a notification click, and flushes the outbox on Background Sync.
  *

@@ -1,5 +1,5 @@
 /**
- * Delivery state of this device's own messages, derived from the outbox (ARCHITECTURE §7):
+ * Delivery state of this device's own messages, derived from the outbox (docs/architecture.md §7.5):
  * - `saving`: applied locally, the outbox commit is not done yet — not acknowledged;
  * - `waiting`: committed to disk (acknowledged), no peer has confirmed it yet;
  * - `sent`: a peer's state vector covers it, or it was never pending (history).

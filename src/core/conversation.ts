@@ -1,5 +1,5 @@
 /**
- * The conversation document schema (ARCHITECTURE §3).
+ * The conversation document schema (docs/architecture.md §3.1).
  *
  * One Y.Doc per conversation:
  * - `log:<author>:<n>` root arrays: each author device appends events only to its own

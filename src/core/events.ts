@@ -1,5 +1,5 @@
 /**
- * Conversation events (ARCHITECTURE §3): immutable plain objects appended to per-author
+ * Conversation events (docs/architecture.md §3.1): immutable plain objects appended to per-author
  * logs. Edits, deletes and reactions point at a target event (Matrix "relations"); the
  * timeline folds them. Everything read from a doc goes through `parseEvent`, because a doc
  * is fed by peers and every input is hostile until checked.

@@ -1,6 +1,6 @@
 /**
  * Invite links. The secret rides only in the URL fragment, which browsers never send to
- * a server (ARCHITECTURE §4), so the server that serves the app never learns it.
+ * a server (docs/architecture.md §4), so the server that serves the app never learns it.
  */
 import { fromBase64Url, toBase64Url } from './bytes.js';
 import { SECRET_BYTES } from './keys.js';

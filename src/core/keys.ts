@@ -1,5 +1,5 @@
 /**
- * Conversation key schedule (ARCHITECTURE §4).
+ * Conversation key schedule (docs/architecture.md §4).
  *
  * Everything about a conversation that touches the network is derived from one 32-byte
  * secret with HKDF-SHA-256, each output under its own `info` label, so learning one output

@@ -1,5 +1,5 @@
 /**
- * Storage seams (ARCHITECTURE §9): small interfaces that the client composes. The IndexedDB
+ * Storage seams (docs/architecture.md §9): small interfaces that the client composes. The IndexedDB
  * implementations are the product; the in-memory ones run the same contract tests and
  * serve Node-side scripted peers.
  */
@@ -59,7 +59,7 @@ export interface ConversationStore {
 }
 
 /**
- * Write-ahead log of local events (ARCHITECTURE §7). `add` resolves only once the entry is
+ * Write-ahead log of local events (docs/architecture.md §7.1). `add` resolves only once the entry is
  * durably committed: that is the moment a message counts as acknowledged.
  */
 export interface OutboxStore {

@@ -1,5 +1,5 @@
 /**
- * The server is blind (ARCHITECTURE §1; issue 3): every frame it received during a session
+ * The server is blind (docs/architecture.md §1, §6.6): every frame it received during a session
  * of registration, contact exchange, 1:1 and group chat — and its database — is searched
  * for message texts, display names and secrets. None may appear.
  */

@@ -1,6 +1,6 @@
 /**
  * Two and three people chat through real WebRTC found via the real signaling server
- * (issue 2, items 2–6). Each person is an isolated stage.browser context.
+ * (docs/architecture.md §5). Each person is an isolated stage.browser context.
  */
 import { describe, expect, it } from 'vitest';
 import { useAppStage } from '../helpers/app-stage.js';

@@ -1,5 +1,5 @@
 /**
- * Contacts and private 1:1 conversations (issue 3): contact links with QR codes, requests,
+ * Contacts and private 1:1 conversations (docs/architecture.md §8.4): contact links with QR codes, requests,
  * safety numbers, verification, and a third party who knows only public keys and gets
  * nothing.
  */

@@ -1,5 +1,5 @@
 /**
- * Several devices per person (issue 3): a linked device receives contacts and history
+ * Several devices per person (docs/architecture.md §4): a linked device receives contacts and history
  * through the self doc, sends as the same person, shares read markers, and once removed is
  * refused by peers.
  */

@@ -1,5 +1,5 @@
 /**
- * Nothing acknowledged is lost (ARCHITECTURE §1.2, §7). A message counts as acknowledged
+ * Nothing acknowledged is lost (docs/architecture.md §1.2, §7.1). A message counts as acknowledged
  * when it shows as saved ("Waiting" or "Sent"), which happens only after its outbox entry
  * committed with strict durability. y-indexeddb alone lost 34–42 of 50 messages when a tab
  * closed right after sending; the outbox restores anything the document store missed.

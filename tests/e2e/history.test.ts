@@ -1,5 +1,5 @@
 /**
- * History (issue 2, items 6–7): it survives reloads from IndexedDB, and a member who joins
+ * History (docs/architecture.md §5.6, §7): it survives reloads from IndexedDB, and a member who joins
  * late or was away receives all of it from whoever is online — at sizes where stock
  * y-webrtc never syncs (a single data-channel message over 256 KiB).
  */

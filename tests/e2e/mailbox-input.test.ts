@@ -1,5 +1,5 @@
 /**
- * Mailbox bad input, sent from a real page of the app's origin (issue 4): wrong or missing
+ * Mailbox bad input, sent from a real page of the app's origin (docs/architecture.md §6.3): wrong or missing
  * tokens, an oversized body, malformed cursors and a flood over the quota all get clear
  * 4xx answers, and nothing stored is lost or changed.
  */

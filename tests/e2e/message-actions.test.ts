@@ -1,5 +1,5 @@
 /**
- * Editing, deleting and reacting (issue 3 names them as signed events; here a user does
+ * Editing, deleting and reacting (docs/architecture.md §3.1 names them as signed events; here a user does
  * them from the message list): the change reaches the other member, only the writer can
  * edit or delete, and a reload keeps it.
  */

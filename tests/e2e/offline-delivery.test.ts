@@ -1,5 +1,5 @@
 /**
- * Messages reach members who were offline (issue 4): through the blind mailbox when the
+ * Messages reach members who were offline (docs/architecture.md §7): through the blind mailbox when the
  * two are never online together, across a `kill -9` of the server, and from a device that
  * wrote while it had no network. The server's database and logs stay blind throughout.
  */

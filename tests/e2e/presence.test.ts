@@ -1,5 +1,5 @@
 /**
- * Presence and typing (issue 4): contacts show online or "last seen", from opaque ids the
+ * Presence and typing (docs/architecture.md §6.3, §5.6): contacts show online or "last seen", from opaque ids the
  * server cannot attribute; typing travels only over the data channel and expires.
  */
 import { describe, expect, it } from 'vitest';

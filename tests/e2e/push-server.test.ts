@@ -1,5 +1,5 @@
 /**
- * Push, server side (issue 4). A local RFC 8030 push service on loopback stands in for the
+ * Push, server side (docs/architecture.md §6.3). A local RFC 8030 push service on loopback stands in for the
  * browser vendor's; a subscription with real P-256/auth keys follows Bob's mailbox (Chromium
  * cannot subscribe here: no push service is reachable). When Alice writes while Bob is
  * away, the server POSTs a VAPID-signed (RFC 8292) aes128gcm (RFC 8291) push that the test

@@ -1,5 +1,5 @@
 /**
- * Push, service-worker side (issue 4): with no page of the app open, a real push payload is
+ * Push, service-worker side (docs/architecture.md §7.4): with no page of the app open, a real push payload is
  * delivered to the worker through CDP (`ServiceWorker.deliverPushMessage`; no push service
  * is reachable here, so PushManager.subscribe cannot be exercised). The worker fetches and
  * decrypts the mailbox entry, stores it, and shows a notification; when the app opens —

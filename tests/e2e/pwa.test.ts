@@ -1,5 +1,5 @@
 /**
- * The installable, offline PWA (issue 4): Chromium's installability check passes, an
+ * The installable, offline PWA (docs/architecture.md §7.4): Chromium's installability check passes, an
  * offline reload opens the app shell with the whole stored history, and a new version is
  * announced with an "Update available" prompt instead of reloading by itself.
  */

@@ -1,5 +1,5 @@
 /**
- * Tabs of one browser profile stay in step through BroadcastChannel (ARCHITECTURE §5),
+ * Tabs of one browser profile stay in step through BroadcastChannel (docs/architecture.md §8.3),
  * even with no network, where WebRTC cannot connect them: what one tab writes, the other
  * shows, including a conversation created meanwhile. (One user's tabs: never used as a
  * stand-in for two users, who are always isolated contexts.)

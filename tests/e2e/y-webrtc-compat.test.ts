@@ -1,6 +1,6 @@
 /**
  * A stock y-webrtc `WebrtcProvider`, unmodified, syncs through Parley's signaling server in
- * two isolated browser contexts (issue 2: compatibility with the reference protocol).
+ * two isolated browser contexts (docs/protocol.md §1: compatibility with the reference protocol).
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 /**
  * A person using Parley in their own isolated browser context. Every action goes through
- * roles and accessible names, as assistive technology would (ARCHITECTURE §8).
+ * roles and accessible names, as assistive technology would (docs/architecture.md §13).
  */
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 

@@ -1,7 +1,7 @@
 /**
  * Decodes a Yjs update from a peer without touching the document, and resolves where each
  * struct would land: its root type and map key. This is the structural half of the guard
- * (ARCHITECTURE §5): what it rejects never reaches Yjs.
+ * (docs/architecture.md §5.6, §8.1): what it rejects never reaches Yjs.
  *
  * Documents use `gc: false`, so every struct a peer can legitimately send is an Item whose
  * content is plain signed values. Refused: GC structs, skips, text, embeds, subdocs, nested

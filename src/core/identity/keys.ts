@@ -1,5 +1,5 @@
 /**
- * Identity and device keys (ARCHITECTURE §4), all made with WebCrypto.
+ * Identity and device keys (docs/architecture.md §4), all made with WebCrypto.
  *
  * - The *identity* is an Ed25519 signing key and an X25519 agreement key. Its private halves
  *   are generated non-extractable and never leave the device that created them.

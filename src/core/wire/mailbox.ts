@@ -1,5 +1,5 @@
 /**
- * The blind mailbox API (ARCHITECTURE §6, §7), shared by the server and every client.
+ * The blind mailbox API (docs/architecture.md §6.3, §7.2; docs/protocol.md §5), shared by the server and every client.
  *
  * A mailbox holds sealed Yjs updates for members who are offline. Its id is the SHA-256 of
  * its bearer token (hex), so the server checks a token without storing it and nobody can

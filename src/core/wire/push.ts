@@ -1,5 +1,5 @@
 /**
- * Web Push wake-ups (ARCHITECTURE §6, §7). After a mailbox append the server sends each
+ * Web Push wake-ups (docs/architecture.md §6.3, §7.4; docs/protocol.md §6). After a mailbox append the server sends each
  * subscription following that mailbox a push whose payload says only which mailbox and
  * which sequence number — padded to a fixed size so its length reveals nothing — and the
  * service worker fetches, decrypts and shows the message itself.

@@ -1,8 +1,8 @@
 /**
- * A hostile member against real browsers (ARCHITECTURE §1.3: "Every input is hostile until
- * checked … A bad frame closes that peer … It never crashes the process or poisons a
- * document"; §5: each frame is size-capped, decoded and checked against authorship before
- * it is applied).
+ * A hostile member against real browsers (docs/architecture.md §1.3: "Every input is hostile
+ * until checked … A bad frame closes that peer or socket; it never crashes a process or
+ * poisons a document"; §5.6 and §8.1: each update is size-capped, decoded and authorized
+ * before Yjs sees it).
  *
  * Alice and Bob are real Chromium pages in isolated contexts. Mallory is a Node peer
  * running the real client and sync engine (tests/helpers/node-peer.ts) who joined by the

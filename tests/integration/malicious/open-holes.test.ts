@@ -1,6 +1,6 @@
 /**
  * Holes a member can still use against real browsers, and two races that make honest
- * peers drop each other (ARCHITECTURE §1.3, §3, §5). Each test states the behaviour the
+ * peers drop each other (docs/architecture.md §1.3, §3, §5). Each test states the behaviour the
  * product must have; they fail until src/ is fixed. The unit-level reproductions, and
  * holes that are only reachable with a lucky sync order end to end (an event id reused to
  * hide someone's message from late joiners), are in tests/unit/fuzz/crafted-updates.test.ts.

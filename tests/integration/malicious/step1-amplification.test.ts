@@ -1,6 +1,6 @@
 /**
- * A member can make a peer queue unbounded memory (ARCHITECTURE §1.3: a bad peer "never
- * crashes the process"). Every sync step 1 — a few bytes — is answered with a full
+ * A member can make a peer queue unbounded memory (docs/architecture.md §1.3: a bad frame "never
+ * crashes a process"; §5.6 now caps step-1 requests). Every sync step 1 — a few bytes — is answered with a full
  * `encodeStateAsUpdate` of the document, queued on the link without limit; a member that
  * sends many and reads nothing makes the peer hold one copy of its whole history per
  * request, until the tab runs out of memory.

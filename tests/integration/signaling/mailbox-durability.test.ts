@@ -1,5 +1,5 @@
 /**
- * "Nothing acknowledged is lost" (ARCHITECTURE §1.2) for the mailbox: the real
+ * "Nothing acknowledged is lost" (docs/architecture.md §1.2) for the mailbox: the real
  * `signaling/main.ts` process is killed with SIGKILL in the middle of a flood of appends,
  * restarted on the same data directory, and every append that got its 201 is still there,
  * byte for byte, with its seq. The VAPID key pair survives the kill too.

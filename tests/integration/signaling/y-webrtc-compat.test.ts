@@ -1,5 +1,5 @@
 /**
- * ARCHITECTURE §5: "a stock y-webrtc client works against" Parley's signaling server.
+ * docs/protocol.md §1: "a stock y-webrtc client works against the server".
  * Two unmodified y-webrtc WebrtcProviders, each in its own Node process with
  * @roamhq/wrtc, meet through the server and sync a Y.Text over WebRTC. The last edit is
  * made after the server has shut down, so it can only have travelled peer to peer.

@@ -1,4 +1,4 @@
-/** Delivery states of own messages (ARCHITECTURE §7): saving → waiting → sent. */
+/** Delivery states of own messages (docs/architecture.md §7.5): saving → waiting → sent. */
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { DeliveryTracker } from '../../../src/client/delivery.js';

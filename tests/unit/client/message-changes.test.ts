@@ -1,5 +1,5 @@
 /**
- * Edits, deletes and reactions from the session (issue 3: they are signed events like
+ * Edits, deletes and reactions from the session (docs/architecture.md §3.1: they are signed events like
  * messages): they change the timeline, only the writing device may edit or delete, and an
  * unacknowledged change left in the outbox is not written twice when the app restarts.
  * Real signed docs, sessions and sync engine; only storage is in memory.

@@ -1,5 +1,5 @@
 /**
- * Read markers (issue 3: the self doc carries read markers): unread counts come from the
+ * Read markers (docs/architecture.md §3.1: the self doc carries read markers): unread counts come from the
  * marker in the self doc, the conversation on screen counts as read, and a marker never
  * moves back. Real signed docs and sessions; only storage is in memory.
  */

@@ -1,5 +1,5 @@
 /**
- * Authorization of peer updates (issue 3): every case a malicious member might try is
+ * Authorization of peer updates (docs/architecture.md §5.6, §8.1): every case a malicious member might try is
  * refused before it touches the document, and honest history is accepted.
  */
 import * as Y from 'yjs';

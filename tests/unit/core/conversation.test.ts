@@ -1,5 +1,5 @@
 /**
- * The conversation schema (ARCHITECTURE §3): per-author sharded logs of signed events,
+ * The conversation schema (docs/architecture.md §3.1): per-author sharded logs of signed events,
  * discovered incrementally.
  */
 import * as Y from 'yjs';

@@ -1,5 +1,5 @@
 /**
- * Identity primitives (issue 3): 1:1 secret derivation is symmetric, signatures round-trip
+ * Identity primitives (docs/architecture.md §4): 1:1 secret derivation is symmetric, signatures round-trip
  * and refuse tampering, safety numbers are stable and the same on both sides.
  */
 import { describe, expect, it } from 'vitest';

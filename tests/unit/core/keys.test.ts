@@ -1,5 +1,5 @@
 /**
- * Key derivation (ARCHITECTURE §4). The fixed vectors pin the protocol: any change to the
+ * Key derivation (docs/architecture.md §4). The fixed vectors pin the protocol: any change to the
  * salt or labels breaks every existing invite link, and these tests say so.
  */
 import { describe, expect, it } from 'vitest';

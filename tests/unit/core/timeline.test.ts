@@ -1,5 +1,5 @@
 /**
- * The timeline fold (ARCHITECTURE §3): ordering, relations, and the CRDT property that any
+ * The timeline fold (docs/architecture.md §3): ordering, relations, and the CRDT property that any
  * arrival order gives the same result.
  */
 import { describe, expect, it } from 'vitest';

@@ -110,7 +110,7 @@ describe('crafted hostile updates', () => {
   it('an update cannot delete a log entry by restating it under a map key', async () => {
     // The mirror case: Mallory's last item is her message. A "read marker" restating it
     // is linked after the message as the map's newest value, and Yjs deletes its left —
-    // the message. Log entries are never deleted (ARCHITECTURE §3).
+    // the message. Log entries are never deleted (docs/architecture.md §3.1).
     const { a, m } = await scene();
     const me = m.account.device.id;
     const c = m.doc.clientID;

@@ -1,7 +1,6 @@
 /**
- * Fuzzes the receive path of a synced document (ARCHITECTURE §1.3 "a bad frame … never
- * crashes the process or poisons a document", §5 "checked against authorship, and only
- * then applied"): seeded mutations of honest updates go through exactly what RoomSync does
+ * Fuzzes the receive path of a synced document (docs/architecture.md §1.3 "it never crashes a process
+ * or poisons a document", §5.6: every update is "authorized before Yjs sees it"): seeded mutations of honest updates go through exactly what RoomSync does
  * with a peer's update — `UpdateAuthorizer.authorize(update)`, and only on an ok verdict
  * `Y.applyUpdate(doc, update)`.
  *

@@ -1,5 +1,5 @@
 /**
- * Hostile input on `WS /signal` (ARCHITECTURE §1.3, §6). Every case asserts that
+ * Hostile input on `WS /signal` (docs/architecture.md §1.3, §6.3, §6.5). Every case asserts that
  * (a) the offending socket is closed with the expected code from `CloseCodes`,
  * (b) the server still answers `/healthz`, and
  * (c) a fresh well-behaved pair of clients still relays a publish.

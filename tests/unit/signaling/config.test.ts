@@ -7,7 +7,7 @@ import { ConfigError } from '../../../signaling/errors.js';
 import { parseIceServers } from '../../../signaling/http/ice-servers.js';
 
 describe('config', () => {
-  it('defaults follow ARCHITECTURE §6 and the shared SignalingLimits', () => {
+  it('defaults follow docs/architecture.md §6.5 and the shared SignalingLimits', () => {
     const c = resolveConfig(configFromEnv({}));
     expect(c).toMatchObject({
       port: 8787,

@@ -1,4 +1,4 @@
-/** Dead sockets are found by ping and terminated (ARCHITECTURE §6). */
+/** Dead sockets are found by ping and terminated (docs/architecture.md §6.3). */
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectRelayWorks, SignalClient } from '../../helpers/raw-signal-client.js';
 import { healthz, startTestServer, waitUntil, type TestServer } from '../../helpers/signaling-server.js';

@@ -1,5 +1,5 @@
 /**
- * The blind mailbox, `/api/mailbox/:id` (ARCHITECTURE §6, §7; contract in
+ * The blind mailbox, `/api/mailbox/:id` (docs/architecture.md §6.3, §7.2; contract in
  * src/core/wire/mailbox.ts), against a real server and real SQLite: round trips with
  * cursors, sequence numbers that never go back, snapshot compaction, TTL, quotas, and
  * hostile input. Every refusal is followed by a check that nothing stored changed.

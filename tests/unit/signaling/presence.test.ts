@@ -1,5 +1,5 @@
 /**
- * Opaque presence on `WS /signal` (ARCHITECTURE §1, §6): sockets say which ids they stand
+ * Opaque presence on `WS /signal` (docs/architecture.md §6.3, §6.6): sockets say which ids they stand
  * for and which they watch; watchers are told at once and on every online/offline change;
  * last-seen survives a restart; nobody hears about ids they did not ask for.
  */

@@ -1,5 +1,5 @@
 /**
- * The y-webrtc signaling protocol (ARCHITECTURE §5, §6): subscribe, unsubscribe, publish
+ * The y-webrtc signaling protocol (docs/protocol.md §1, docs/architecture.md §6.3): subscribe, unsubscribe, publish
  * relayed to every subscriber including the sender with `clients`, and ping/pong.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -125,7 +125,7 @@ describe('signaling protocol (y-webrtc compatible)', () => {
     expect(text).not.toContain('4123');
   });
 
-  it('never logs or exposes payloads or topic names (ARCHITECTURE §1: the server is blind)', async () => {
+  it('never logs or exposes payloads or topic names (docs/architecture.md §1: the server is blind)', async () => {
     const marker = 'SECRET-PAYLOAD-7f3e';
     const [a, b] = [await open(), await open()];
     await a.subscribe([`topic-${marker}`]);

@@ -1,5 +1,5 @@
 /**
- * The push retry policy (ARCHITECTURE §6: 404/410 delete, 429/5xx retried with backoff;
+ * The push retry policy (docs/architecture.md §6.3: 404/410 delete, 429/5xx retried with backoff;
  * RFC 8030 §5 and RFC 9110 §10.2.3 for Retry-After). Pure logic with an injected clock,
  * scheduler and randomness: a whole retry sequence runs without waiting.
  */

@@ -1,5 +1,5 @@
 /**
- * Web Push wake-ups (ARCHITECTURE §6, §7; contract in src/core/wire/push.ts) end to end:
+ * Web Push wake-ups (docs/architecture.md §6.3, §7.4; contract in src/core/wire/push.ts) end to end:
  * a real server, real `web-push` encryption and VAPID signing, and a local RFC 8030 push
  * service on loopback. The receiving side is implemented independently from the RFCs
  * (tests/helpers/push-crypto.ts): the JWT is verified (RFC 8292) and the body decrypted

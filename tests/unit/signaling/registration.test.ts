@@ -1,5 +1,5 @@
 /**
- * Device registration by challenge (issue 3): a device proves it holds its Ed25519 key by
+ * Device registration by challenge (docs/architecture.md §6.3, docs/protocol.md §1.1): a device proves it holds its Ed25519 key by
  * signing a fresh nonce; the server stores the public key and nothing else.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
