@@ -5,6 +5,7 @@
  * is fed by peers and every input is hostile until checked.
  */
 import { isClientNonce } from './authorship/client-id.js';
+import { parseFileRef, type FileRef } from './files/file-ref.js';
 import { isId, newEventId, type DeviceId, type EventId } from './ids.js';
 
 export const EventKinds = ['message', 'edit', 'delete', 'reaction', 'join', 'leave'] as const;
@@ -43,6 +44,11 @@ export interface MessageEvent extends EventBase {
    * message of its own). Signed with the rest of the event, so nobody can re-point it.
    */
   readonly replyTo?: EventId;
+  /**
+   * A file this message carries (docs/architecture.md §12); `text` is then its caption and
+   * may be empty. The bytes travel beside the document, never in it.
+   */
+  readonly file?: FileRef;
 }
 export interface EditEvent extends EventBase {
   readonly kind: 'edit';
@@ -124,7 +130,11 @@ export function parseUnsigned(x: unknown): UnsignedEvent | null {
   if (!isObj(x) || !isId(x.author) || !isEventIdOf(x.id, x.author) || !isTime(x.at)) return null;
   switch (x.kind) {
     case 'message':
-      return isText(x.text, MAX_TEXT) && (x.replyTo === undefined || isTarget(x.replyTo)) ? (x as unknown as UnsignedEvent) : null;
+      return (isText(x.text, MAX_TEXT) || (x.text === '' && x.file !== undefined)) &&
+        (x.replyTo === undefined || isTarget(x.replyTo)) &&
+        (x.file === undefined || parseFileRef(x.file) !== null)
+        ? (x as unknown as UnsignedEvent)
+        : null;
     case 'edit':
       return isTarget(x.target) && isText(x.text, MAX_TEXT) ? (x as unknown as UnsignedEvent) : null;
     case 'delete':

@@ -18,6 +18,7 @@
  * chosen by content, so every member and every reload shows the same one.
  */
 import { MAX_CLOCK_SKEW, type UnsignedEvent } from './events.js';
+import { cleanFileRef, type FileRef } from './files/file-ref.js';
 import type { DeviceId, EventId } from './ids.js';
 
 /** The timeline needs only the user-visible part of an event, plus its placement when known. */
@@ -47,6 +48,8 @@ export interface TimelineEntry {
   readonly disputed: readonly string[] | null;
   /** The message this one replies to, if any (it may not have arrived, or be deleted). */
   readonly replyTo?: EventId;
+  /** The file a message carries (its text is the caption); dropped when it is deleted. */
+  readonly file?: FileRef;
 }
 
 interface EntryState {
@@ -84,6 +87,8 @@ const compareEntries = (a: TimelineEntry, b: TimelineEntry): number => compareKe
 const contentKey = (e: TimelineInput): string => {
   switch (e.kind) {
     case 'message':
+      // A file is content too: the same id and text with another file is equivocation.
+      return e.file ? `${e.at}|message|${e.text}|${e.file.root}` : `${e.at}|message|${e.text}`;
     case 'edit':
       return `${e.at}|${e.kind}|${e.text}`;
     case 'join':
@@ -214,6 +219,7 @@ export class Timeline {
         reactions: EMPTY_REACTIONS,
         disputed: null,
         ...(event.kind === 'message' && event.replyTo ? { replyTo: event.replyTo } : {}),
+        ...(event.kind === 'message' && event.file ? { file: cleanFileRef(event.file) } : {}),
       };
       const state: EntryState = { entry, variants: new Map([[contentKey(event), event]]), editKey: null, disputedEdits: null, reactionVotes: new Map() };
       this.states.set(event.id, state);
@@ -291,6 +297,7 @@ export class Timeline {
       ...entry,
       text: entry.edited || entry.deleted ? entry.text : event.text,
       ...(event.replyTo ? { replyTo: event.replyTo } : {}),
+      ...(event.file && !entry.deleted ? { file: cleanFileRef(event.file) } : {}),
     };
     this.replace(state, next, true);
   }
@@ -391,7 +398,8 @@ export class Timeline {
       }
       case 'delete': {
         if (r.author !== entry.author || entry.deleted) return false;
-        next = { ...entry, text: '', deleted: true, edited: false, reactions: EMPTY_REACTIONS };
+        const { file: _file, ...rest } = entry;
+        next = { ...rest, text: '', deleted: true, edited: false, reactions: EMPTY_REACTIONS };
         break;
       }
       case 'reaction': {

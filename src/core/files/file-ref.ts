@@ -1,0 +1,135 @@
+/**
+ * What a file message carries (docs/architecture.md §12): everything a member needs to fetch,
+ * check, decrypt and show a file, and nothing more. The bytes never enter the document.
+ *
+ * - `sha256`: the plaintext's SHA-256, checked once the file is whole;
+ * - `key`: a random AES-256-GCM key for this one file (members hold the event, so members
+ *   hold the key; the server never sees an event);
+ * - `chunk`, `root`: the file is cut into `chunk`-byte pieces, each encrypted on its own;
+ *   `root` is the SHA-256 of the list of every encrypted chunk's SHA-256 (a two-level hash
+ *   tree). The list travels beside the chunks and is checked against `root`, then each
+ *   chunk against its entry, before anything is stored: a member holding the key could
+ *   forge chunks that decrypt, but not ones that hash right.
+ *
+ * Every field is capped and checked on the receive path (`parseFileRef`, called by the
+ * event parser), like any other part of a signed event.
+ */
+import { fromBase64Url } from '../bytes.js';
+
+export interface FileRef {
+  /** The name the sender's system gave the file (shown, never used as a path). */
+  readonly name: string;
+  /** Media type the sender declared (display sniffs the bytes, docs/architecture.md §12.6). */
+  readonly type: string;
+  /** Plaintext size in bytes. */
+  readonly size: number;
+  /** Plaintext SHA-256, base64url. */
+  readonly sha256: string;
+  /** AES-256-GCM key of this file, base64url (32 bytes). */
+  readonly key: string;
+  /** Plaintext bytes per chunk (the last one may be shorter). */
+  readonly chunk: number;
+  /** SHA-256 of the concatenated SHA-256s of the encrypted chunks, base64url. */
+  readonly root: string;
+  /** Thumbhash of an image or a video's first frame, base64url. */
+  readonly thumb?: string;
+  /** Pixel width and height of an image or video. */
+  readonly w?: number;
+  readonly h?: number;
+  /** Duration of audio or video, ms. */
+  readonly ms?: number;
+  /** A voice message's loudness over time: up to 64 levels 0–255, base64url. */
+  readonly wave?: string;
+  /** Recorded as a voice message (shown with a waveform). */
+  readonly voice?: boolean;
+  /** The sender put the encrypted chunks into the conversation's mailbox. */
+  readonly mailbox?: boolean;
+}
+
+export const FileLimits = {
+  /** Longest file name, UTF-16 code units. */
+  maxName: 255,
+  maxType: 127,
+  /** Protocol ceiling; deployments advertise a lower `MAX_FILE_BYTES`. */
+  maxSize: 4 * 1024 * 1024 * 1024,
+  minChunk: 16 * 1024,
+  maxChunk: 1024 * 1024,
+  /** At most this many chunks, so the hash list is at most 2 MiB. */
+  maxChunks: 65_536,
+  /** Thumbhashes are at most 25 bytes; room for future variants. */
+  maxThumbBytes: 48,
+  maxWaveBytes: 64,
+  maxDimension: 65_535,
+  maxDurationMs: 24 * 60 * 60 * 1000,
+} as const;
+
+/** What Parley uses unless a file needs bigger pieces to stay under `maxChunks`. */
+export const DEFAULT_CHUNK = 64 * 1024;
+/** AES-GCM's tag: each encrypted chunk is this much longer than its plaintext. */
+export const CHUNK_OVERHEAD = 16;
+/** Bytes of one chunk hash in the hash list. */
+export const HASH_BYTES = 32;
+
+const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isB64 = (x: unknown, bytes: number): x is string => typeof x === 'string' && x.length === Math.ceil((bytes * 4) / 3) && fromBase64Url(x)?.length === bytes;
+const isB64Upto = (x: unknown, max: number): x is string => {
+  if (typeof x !== 'string' || x.length === 0 || x.length > Math.ceil((max * 4) / 3)) return false;
+  const bytes = fromBase64Url(x);
+  return bytes !== null && bytes.length > 0 && bytes.length <= max;
+};
+const isInt = (x: unknown, min: number, max: number): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= min && x <= max;
+// RFC 6838 restricted names, type "/" subtype, with optional +suffix.
+const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,62}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}$/;
+/** No control characters, no path separators: a name is only ever shown and suggested. */
+const BAD_NAME = /[\u0000-\u001f\u007f/\\]/;
+
+/** Number of chunks of a file. */
+export const chunkCount = (size: number, chunk: number): number => Math.ceil(size / chunk);
+
+/** Plaintext length of chunk `index`. */
+export const plainLength = (ref: Pick<FileRef, 'size' | 'chunk'>, index: number): number => Math.min(ref.chunk, ref.size - index * ref.chunk);
+
+/** The smallest power-of-two chunk ≥ DEFAULT_CHUNK that keeps a file within `maxChunks`. */
+export function chunkSizeFor(size: number): number {
+  let chunk = DEFAULT_CHUNK;
+  while (chunkCount(size, chunk) > FileLimits.maxChunks && chunk < FileLimits.maxChunk) chunk *= 2;
+  return chunk;
+}
+
+/** Returns the reference when every field is well formed and within its cap, else null. */
+export function parseFileRef(x: unknown): FileRef | null {
+  if (!isObj(x)) return null;
+  const { name, type, size, sha256, key, chunk, root } = x;
+  if (typeof name !== 'string' || name.length === 0 || name.length > FileLimits.maxName || BAD_NAME.test(name)) return null;
+  if (typeof type !== 'string' || type.length > FileLimits.maxType || !MEDIA_TYPE.test(type)) return null;
+  if (!isInt(size, 1, FileLimits.maxSize)) return null;
+  if (!isInt(chunk, FileLimits.minChunk, FileLimits.maxChunk) || (chunk & (chunk - 1)) !== 0) return null;
+  if (chunkCount(size, chunk) > FileLimits.maxChunks) return null;
+  if (!isB64(sha256, 32) || !isB64(key, 32) || !isB64(root, 32)) return null;
+  if (x.thumb !== undefined && !isB64Upto(x.thumb, FileLimits.maxThumbBytes)) return null;
+  if (x.wave !== undefined && !isB64Upto(x.wave, FileLimits.maxWaveBytes)) return null;
+  for (const d of ['w', 'h'] as const) if (x[d] !== undefined && !isInt(x[d], 1, FileLimits.maxDimension)) return null;
+  if ((x.w === undefined) !== (x.h === undefined)) return null;
+  if (x.ms !== undefined && !isInt(x.ms, 0, FileLimits.maxDurationMs)) return null;
+  for (const flag of ['voice', 'mailbox'] as const) if (x[flag] !== undefined && typeof x[flag] !== 'boolean') return null;
+  return x as unknown as FileRef;
+}
+
+/** Only the fields of a FileRef, so unknown fields of a newer client never travel on. */
+export function cleanFileRef(ref: FileRef): FileRef {
+  const out: Record<string, unknown> = {};
+  for (const k of FILE_REF_FIELDS) if (ref[k] !== undefined) out[k] = ref[k];
+  return out as unknown as FileRef;
+}
+
+const FILE_REF_FIELDS = ['name', 'type', 'size', 'sha256', 'key', 'chunk', 'root', 'thumb', 'w', 'h', 'ms', 'wave', 'voice', 'mailbox'] as const;
+
+/** Broad kind of a media type, for choosing how to show a file. */
+export type MediaKind = 'image' | 'video' | 'audio' | 'other';
+
+export function mediaKind(type: string): MediaKind {
+  if (/^image\/(png|jpeg|gif|webp|avif|bmp)$/.test(type)) return 'image';
+  if (type.startsWith('video/')) return 'video';
+  if (type.startsWith('audio/')) return 'audio';
+  return 'other';
+}
