@@ -1,0 +1,106 @@
+/**
+ * Where a device keeps files' encrypted chunks (docs/architecture.md §12.3). Chunks stay
+ * sealed at rest, exactly as they travel; only a view of a finished file decrypts them.
+ *
+ * IndexedDB rather than OPFS, measured in Chromium for 20 MiB in 64 KiB chunks: IndexedDB
+ * wrote in 250 ms with 16 chunks per transaction (877 ms with one each) and read chunk by
+ * chunk in 205 ms; OPFS through `createWritable` on the page (sync access handles need a
+ * worker) wrote one file in 767 ms, 1.5 s as a file per chunk, and read slices in 347 ms.
+ * IndexedDB is also what the service worker and every other store here already use, and a
+ * committed batch survives a crash, where a `createWritable` swap file is lost until closed.
+ */
+import type { Topic } from '../core/ids.js';
+
+/** What this device knows about one file it holds some or all of. */
+export interface StoredFile {
+  /** The file's root (base64url): its id everywhere. */
+  readonly root: string;
+  readonly conversation: Topic;
+  /** The event (message) that carries the file. */
+  readonly event: string;
+  readonly name: string;
+  readonly type: string;
+  readonly size: number;
+  readonly chunk: number;
+  /** Sealed bytes stored (grows as chunks arrive). */
+  readonly bytes: number;
+  /** Every chunk is stored and the content hash checked. */
+  readonly complete: boolean;
+  /** This device sent it (so it is kept and served, and never auto-cleared). */
+  readonly sent: boolean;
+  readonly at: number;
+}
+
+export interface ChunkStore {
+  file(root: string): Promise<StoredFile | null>;
+  /** Adds or replaces the record; `bytes` is kept as stored when the record exists. */
+  putFile(file: StoredFile): Promise<void>;
+  hashes(root: string): Promise<Uint8Array | null>;
+  putHashes(root: string, hashes: Uint8Array): Promise<void>;
+  chunk(root: string, index: number): Promise<Uint8Array | null>;
+  /** Stores checked chunks in one write, adding their size to the file's `bytes`. */
+  putChunks(root: string, chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array }>): Promise<void>;
+  /** Indices of the chunks stored for a file. */
+  indices(root: string): Promise<Set<number>>;
+  /** Every file record, or those of one conversation. */
+  files(conversation?: Topic): Promise<StoredFile[]>;
+  /** Deletes a file's chunks, hash list and record. */
+  remove(root: string): Promise<void>;
+  /** A media setting of this device (auto-download rules). */
+  setting<T>(key: string): Promise<T | undefined>;
+  putSetting(key: string, value: unknown): Promise<void>;
+}
+
+/** The same contract in memory, for Node peers and tests. */
+export class MemoryChunkStore implements ChunkStore {
+  private readonly records = new Map<string, StoredFile>();
+  private readonly lists = new Map<string, Uint8Array>();
+  private readonly chunks = new Map<string, Map<number, Uint8Array>>();
+
+  async file(root: string): Promise<StoredFile | null> {
+    const f = this.records.get(root);
+    return f ? { ...f } : null;
+  }
+  async putFile(file: StoredFile): Promise<void> {
+    const old = this.records.get(file.root);
+    this.records.set(file.root, { ...file, bytes: old ? old.bytes : file.bytes });
+  }
+  async hashes(root: string): Promise<Uint8Array | null> {
+    return this.lists.get(root)?.slice() ?? null;
+  }
+  async putHashes(root: string, hashes: Uint8Array): Promise<void> {
+    this.lists.set(root, hashes.slice());
+  }
+  async chunk(root: string, index: number): Promise<Uint8Array | null> {
+    return this.chunks.get(root)?.get(index)?.slice() ?? null;
+  }
+  async putChunks(root: string, chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array }>): Promise<void> {
+    let map = this.chunks.get(root);
+    if (!map) this.chunks.set(root, (map = new Map()));
+    let added = 0;
+    for (const { index, bytes } of chunks) {
+      if (!map.has(index)) added += bytes.length;
+      map.set(index, bytes.slice());
+    }
+    const f = this.records.get(root);
+    if (f) this.records.set(root, { ...f, bytes: f.bytes + added });
+  }
+  async indices(root: string): Promise<Set<number>> {
+    return new Set(this.chunks.get(root)?.keys() ?? []);
+  }
+  async files(conversation?: Topic): Promise<StoredFile[]> {
+    return [...this.records.values()].filter((f) => !conversation || f.conversation === conversation).map((f) => ({ ...f }));
+  }
+  private readonly settings = new Map<string, unknown>();
+  async setting<T>(key: string): Promise<T | undefined> {
+    return structuredClone(this.settings.get(key)) as T | undefined;
+  }
+  async putSetting(key: string, value: unknown): Promise<void> {
+    this.settings.set(key, structuredClone(value));
+  }
+  async remove(root: string): Promise<void> {
+    this.records.delete(root);
+    this.lists.delete(root);
+    this.chunks.delete(root);
+  }
+}

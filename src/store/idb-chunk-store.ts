@@ -1,0 +1,115 @@
+/**
+ * `ChunkStore` on IndexedDB (docs/architecture.md §12.3), in a database of its own
+ * (`parley-files`) so files never wait behind, or version-lock, the app's database.
+ *
+ * Stores: `files` (records by root), `hashes` (hash lists by root), `chunks` keyed
+ * [root, index]. A batch of chunks and the record's byte count commit in one transaction;
+ * chunk writes keep the default (relaxed) durability: a chunk lost in a crash is fetched
+ * again, unlike a message.
+ */
+import type { Topic } from '../core/ids.js';
+import type { ChunkStore, StoredFile } from './chunk-store.js';
+import { committed, openDatabase, request } from './idb.js';
+
+const FILES = 'files';
+const HASHES = 'hashes';
+const CHUNKS = 'chunks';
+/** Media settings of this device (auto-download rules). */
+export const FILE_SETTINGS = 'settings';
+
+export function openFilesDatabase(name = 'parley-files', factory?: IDBFactory): Promise<IDBDatabase> {
+  return openDatabase(
+    name,
+    1,
+    (db) => {
+      db.createObjectStore(FILES, { keyPath: 'root' }).createIndex('conversation', 'conversation');
+      db.createObjectStore(HASHES);
+      db.createObjectStore(CHUNKS);
+      db.createObjectStore(FILE_SETTINGS);
+    },
+    factory,
+  );
+}
+
+const range = (root: string): IDBKeyRange => IDBKeyRange.bound([root, 0], [root, Number.MAX_SAFE_INTEGER]);
+
+export class IdbChunkStore implements ChunkStore {
+  constructor(private readonly db: IDBDatabase) {}
+
+  async file(root: string): Promise<StoredFile | null> {
+    const tx = this.db.transaction(FILES, 'readonly');
+    return ((await request(tx.objectStore(FILES).get(root))) as StoredFile | undefined) ?? null;
+  }
+
+  async putFile(file: StoredFile): Promise<void> {
+    const tx = this.db.transaction(FILES, 'readwrite');
+    const store = tx.objectStore(FILES);
+    const old = (await request(store.get(file.root))) as StoredFile | undefined;
+    store.put({ ...file, bytes: old ? old.bytes : file.bytes });
+    await committed(tx);
+  }
+
+  async hashes(root: string): Promise<Uint8Array | null> {
+    const tx = this.db.transaction(HASHES, 'readonly');
+    const value = (await request(tx.objectStore(HASHES).get(root))) as Uint8Array | undefined;
+    return value ?? null;
+  }
+
+  async putHashes(root: string, hashes: Uint8Array): Promise<void> {
+    const tx = this.db.transaction(HASHES, 'readwrite');
+    tx.objectStore(HASHES).put(hashes, root);
+    await committed(tx);
+  }
+
+  async chunk(root: string, index: number): Promise<Uint8Array | null> {
+    const tx = this.db.transaction(CHUNKS, 'readonly');
+    const value = (await request(tx.objectStore(CHUNKS).get([root, index]))) as Uint8Array | undefined;
+    return value ?? null;
+  }
+
+  async putChunks(root: string, chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array }>): Promise<void> {
+    if (chunks.length === 0) return;
+    const tx = this.db.transaction([CHUNKS, FILES], 'readwrite');
+    const store = tx.objectStore(CHUNKS);
+    let added = 0;
+    for (const { index, bytes } of chunks) {
+      store.put(bytes, [root, index]);
+      added += bytes.length;
+    }
+    const files = tx.objectStore(FILES);
+    const record = (await request(files.get(root))) as StoredFile | undefined;
+    if (record) files.put({ ...record, bytes: record.bytes + added });
+    await committed(tx);
+  }
+
+  async indices(root: string): Promise<Set<number>> {
+    const tx = this.db.transaction(CHUNKS, 'readonly');
+    const keys = (await request(tx.objectStore(CHUNKS).getAllKeys(range(root)))) as Array<[string, number]>;
+    return new Set(keys.map((k) => k[1]));
+  }
+
+  async files(conversation?: Topic): Promise<StoredFile[]> {
+    const tx = this.db.transaction(FILES, 'readonly');
+    const store = tx.objectStore(FILES);
+    return (await request(conversation ? store.index('conversation').getAll(conversation) : store.getAll())) as StoredFile[];
+  }
+
+  async setting<T>(key: string): Promise<T | undefined> {
+    const tx = this.db.transaction(FILE_SETTINGS, 'readonly');
+    return (await request(tx.objectStore(FILE_SETTINGS).get(key))) as T | undefined;
+  }
+
+  async putSetting(key: string, value: unknown): Promise<void> {
+    const tx = this.db.transaction(FILE_SETTINGS, 'readwrite');
+    tx.objectStore(FILE_SETTINGS).put(value, key);
+    await committed(tx);
+  }
+
+  async remove(root: string): Promise<void> {
+    const tx = this.db.transaction([FILES, HASHES, CHUNKS], 'readwrite');
+    tx.objectStore(FILES).delete(root);
+    tx.objectStore(HASHES).delete(root);
+    tx.objectStore(CHUNKS).delete(range(root));
+    await committed(tx);
+  }
+}
