@@ -35,7 +35,11 @@ export type DropReason =
   /** A frame kind that has no business on this link. */
   | 'unexpected-frame'
   /** Handling a frame threw; the link cannot be trusted to be in step any more. */
-  | 'handler-failed';
+  | 'handler-failed'
+  /** A malformed file frame, or more file requests than any honest member makes. */
+  | 'bad-file-frame'
+  /** A file chunk or hash list that does not match the signed file message. */
+  | 'bad-file-chunk';
 
 /** Endings decided on this side without blaming the remote. */
 export type EndReason = 'closed-locally' | 'device-revoked' | 'identity-blocked' | 'mesh-destroyed' | 'connect-timeout';
@@ -68,6 +72,8 @@ const DROP_REASONS: ReadonlySet<string> = new Set<DropReason>([
   'bad-awareness',
   'unexpected-frame',
   'handler-failed',
+  'bad-file-frame',
+  'bad-file-chunk',
 ]);
 
 /** True when a link ended because the remote misbehaved. */

@@ -36,6 +36,14 @@ export const FrameKinds = {
   leave: 4,
   /** Connection-level identity proof; must be the first frame each side sends. */
   hello: 5,
+  /** Asks for a file's hash list or chunks (docs/protocol.md §8). */
+  fileGet: 6,
+  /** A file's hash list or one encrypted chunk; the only frame in the bulk lane. */
+  fileData: 7,
+  /** "I do not hold these": the asker tries another member. */
+  fileNone: 8,
+  /** The asker stops wanting a file, or a holder stops serving it. */
+  fileCancel: 9,
 } as const;
 export type FrameKind = (typeof FrameKinds)[keyof typeof FrameKinds];
 const KIND_VALUES = new Set<number>(Object.values(FrameKinds));
@@ -52,8 +60,12 @@ export type Lane = (typeof Lanes)[keyof typeof Lanes];
 export const LANE_COUNT = 3;
 
 export function laneOf(kind: FrameKind): Lane {
+  if (kind === FrameKinds.fileData) return Lanes.bulk;
   return kind === FrameKinds.hello || kind === FrameKinds.ack ? Lanes.control : Lanes.sync;
 }
+
+/** File frames go to the file exchange, not to a document's sync. */
+export const isFileFrame = (kind: FrameKind): boolean => kind >= FrameKinds.fileGet && kind <= FrameKinds.fileCancel;
 
 export interface Frame {
   readonly kind: FrameKind;

@@ -6,6 +6,7 @@ import type { DeviceId, SessionId } from '../core/ids.js';
 import type { ConversationKeys } from '../core/keys.js';
 import type { Disposables } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
+import type { Frame } from './framing.js';
 import type { LinkMachine } from './link-machine.js';
 import type { PeerLink } from './peer-link.js';
 import type { Handshake } from './policy.js';
@@ -48,6 +49,10 @@ export interface RelayOptions {
 export type MeshEvents = {
   /** A link opened, closed or changed its path. */
   links: () => void;
+  /** A conversation started or stopped syncing on a link. */
+  'room-links': (room: RoomId) => void;
+  /** A file frame for a conversation, from a link that joined it (docs/protocol.md §8). */
+  file: (room: RoomId, link: PeerLink, frame: Frame) => void;
 };
 
 /** A link as tests and diagnostics see it. */

@@ -24,7 +24,7 @@ import type { ConversationKeys } from '../core/keys.js';
 import { Disposables } from '../core/lifecycle.js';
 import { errorField, silentLogger, type Logger } from '../core/logger.js';
 import { isDropReason, type LinkCloseReason, type Violation } from './drop-reason.js';
-import { FrameKinds, type Frame } from './framing.js';
+import { FrameKinds, isFileFrame, type Frame } from './framing.js';
 import { LinkMachine, type LinkAction } from './link-machine.js';
 import { proveMembership, verifyMembership } from './membership.js';
 import { Penalties } from './penalties.js';
@@ -109,6 +109,13 @@ export class Mesh extends ObservableV2<MeshEvents> {
   /** The sync engine of one room. */
   room(id: RoomId): RoomSync | undefined {
     return this.rooms.get(id)?.sync;
+  }
+
+  /** Open links on which a room syncs (both joins through): the members to ask for files. */
+  roomLinks(id: RoomId): PeerLink[] {
+    const out: PeerLink[] = [];
+    for (const entry of this.entries.values()) if (entry.link.isOpen && entry.machine.attached(id)) out.push(entry.link);
+    return out;
   }
 
   /** Number of remembered offenders and reconnect backoffs (tests assert pruning). */
@@ -294,9 +301,11 @@ export class Mesh extends ObservableV2<MeshEvents> {
           break;
         case 'attach':
           this.rooms.get(action.room)?.sync.attach(entry.link);
+          this.emit('room-links', [action.room]);
           break;
         case 'detach':
           this.rooms.get(action.room)?.sync.detach(entry.link);
+          this.emit('room-links', [action.room]);
           break;
       }
     }
@@ -328,6 +337,9 @@ export class Mesh extends ObservableV2<MeshEvents> {
       case 'leave':
         return this.run(entry, entry.machine.forget(id!));
       case 'deliver':
+        // Files are handled beside the document; the frame is only handed over here, so a
+        // slow disk never holds up this link's sync frames.
+        if (isFileFrame(frame.kind)) return this.emit('file', [id!, entry.link, frame]);
         return this.rooms.get(id!)?.sync.handle(entry.link, frame);
     }
   }

@@ -1,0 +1,146 @@
+/**
+ * Files over the mesh (docs/architecture.md §12.2): routes the file frames of every
+ * conversation to the holder's side (`FileServer`) or to the fetch of that file
+ * (`FileFetch`), and tells fetches when members come and go. Frames reach it only from links
+ * that proved membership of the conversation (the mesh gates them like sync frames); a
+ * malformed one drops the link.
+ */
+import { ObservableV2 } from 'lib0/observable';
+import type { FileRef } from '../../core/files/file-ref.js';
+import { Disposables } from '../../core/lifecycle.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
+import type { Frame } from '../framing.js';
+import type { Mesh } from '../mesh.js';
+import type { RoomId } from '../mesh-types.js';
+import type { PeerLink } from '../peer-link.js';
+import { FileFetch, type FetchSink, type SideSource } from './file-fetch.js';
+import { decodeFileFrame, encodeFileFrame, FileFrameError, type FileFrame } from './file-frames.js';
+import { FileServer, type FileHolder, type FileServerEvents } from './file-server.js';
+
+export type { FetchSink, SideSource } from './file-fetch.js';
+export type { FileHolder } from './file-server.js';
+
+export interface FileExchangeParts {
+  readonly mesh: Mesh;
+  readonly holder: FileHolder;
+  readonly logger?: Logger;
+}
+
+export interface FetchRequest {
+  readonly room: RoomId;
+  readonly ref: Pick<FileRef, 'size' | 'chunk' | 'root'>;
+  readonly hashes: Uint8Array | null;
+  readonly have: ReadonlySet<number>;
+  readonly sink: FetchSink;
+  readonly side?: SideSource | null;
+}
+
+export class FileExchange extends ObservableV2<FileServerEvents> {
+  private readonly server: FileServer;
+  private readonly fetches = new Map<string, FileFetch>();
+  private readonly owned = new Disposables();
+  private readonly logger: Logger;
+
+  constructor(private readonly parts: FileExchangeParts) {
+    super();
+    this.logger = parts.logger ?? silentLogger;
+    this.server = new FileServer({
+      holder: parts.holder,
+      send: (room, link, frame) => this.send(room, link, frame),
+      drop: (link, detail) => this.drop(link, 'bad-file-frame', detail),
+    });
+  }
+
+  start(): this {
+    const mesh = this.owned.listenTo(this.parts.mesh);
+    mesh.on('file', (room, link, frame) => this.onFrame(room, link, frame));
+    mesh.on('room-links', () => this.pokeAll());
+    mesh.on('links', () => {
+      for (const { link } of this.parts.mesh.links()) if (link.isClosed) this.server.forget(link);
+      this.pokeAll();
+    });
+    const server = this.owned.listenTo(this.server);
+    server.on('served', (...args) => this.emit('served', args));
+    server.on('cancelled', (...args) => this.emit('cancelled', args));
+    this.owned.add(() => this.server.destroy());
+    return this;
+  }
+
+  /** Starts fetching a file (or returns the fetch already running for it). */
+  fetch(request: FetchRequest): FileFetch {
+    const running = this.fetches.get(request.ref.root);
+    if (running && (running.state === 'hashes' || running.state === 'chunks')) return running;
+    const fetch = new FileFetch({
+      ...request,
+      links: () => this.parts.mesh.roomLinks(request.room),
+      send: (link, frame) => this.send(request.room, link, frame),
+      drop: (link, detail) => this.drop(link, 'bad-file-chunk', detail),
+    });
+    this.fetches.set(request.ref.root, fetch);
+    const forget = (): void => {
+      if (this.fetches.get(request.ref.root) === fetch) this.fetches.delete(request.ref.root);
+    };
+    fetch.on('done', forget);
+    fetch.on('failed', forget);
+    return fetch.start();
+  }
+
+  /** The fetch of a file under way, if any. */
+  running(root: string): FileFetch | undefined {
+    return this.fetches.get(root);
+  }
+
+  /** Stops fetching a file; the members serving it are told. */
+  cancel(root: string): void {
+    const fetch = this.fetches.get(root);
+    if (!fetch) return;
+    this.fetches.delete(root);
+    fetch.cancel();
+    fetch.destroy();
+  }
+
+  /** Stops serving a file this device sent; every member syncing `room` is told. */
+  withdraw(room: RoomId, root: string): void {
+    this.server.withdraw(root, this.parts.mesh.roomLinks(room).map((link) => ({ room, link })));
+  }
+
+  /** Serves a file again after `withdraw` (it was sent anew). */
+  restore(root: string): void {
+    this.server.restore(root);
+  }
+
+  override destroy(): void {
+    for (const fetch of this.fetches.values()) fetch.destroy();
+    this.fetches.clear();
+    this.owned.dispose();
+    super.destroy();
+  }
+
+  private onFrame(room: RoomId, link: PeerLink, raw: Frame): void {
+    let frame: FileFrame;
+    try {
+      frame = decodeFileFrame(raw.kind, raw.payload);
+    } catch (error) {
+      return this.drop(link, 'bad-file-frame', error instanceof FileFrameError ? error.message : 'bad file frame');
+    }
+    if (frame.type === 'get' || (frame.type === 'cancel' && frame.by === 'asker')) return this.server.handle(room, link, frame);
+    // Pieces of a file nobody here is fetching (any more) are ignored: a late answer.
+    this.fetches.get(frame.root)?.onFrame(link, frame);
+  }
+
+  private send(room: RoomId, link: PeerLink, frame: FileFrame): void {
+    const doc = this.parts.mesh.room(room)?.docId;
+    if (!doc || link.isClosed) return;
+    const { kind, payload } = encodeFileFrame(frame);
+    link.send({ kind, doc, payload });
+  }
+
+  private drop(link: PeerLink, reason: 'bad-file-frame' | 'bad-file-chunk', detail: string): void {
+    this.logger.warn(`file transfer: ${detail}`);
+    link.close(reason, detail);
+  }
+
+  private pokeAll(): void {
+    for (const fetch of this.fetches.values()) fetch.poke();
+  }
+}

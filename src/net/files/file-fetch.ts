@@ -1,0 +1,375 @@
+/**
+ * Fetching one file (docs/architecture.md §12.2): the hash list first, then every chunk this
+ * device lacks, from any member link of the conversation and, where no link can help, from a
+ * side source such as the mailbox's blob area.
+ *
+ * - Each source has a window of WINDOW requests open, so several members serve at once and
+ *   a member that goes away costs at most its window (those requests go to others).
+ * - Every piece is checked before it is kept: the hash list against the signed root, each
+ *   chunk against its hash. A link that sends a wrong one is dropped (and so penalized by
+ *   the mesh); the mailbox, which any member can write to, is only distrusted for a while.
+ * - Checked chunks are written in batches; at most MAX_BUFFERED wait in memory, so a 200 MB
+ *   file never is.
+ * - A source that says `none`, or does not answer in time, is not asked for those chunks for
+ *   a while; when nobody can help the fetch waits (`stalled`) and tries again as members
+ *   come and go. It resumes from what is stored, in this session or a later one.
+ */
+import { ObservableV2 } from 'lib0/observable';
+import { chunkMatches, hashListMatches } from '../../core/files/chunk-crypto.js';
+import { chunkCount, plainLength, type FileRef } from '../../core/files/file-ref.js';
+import { Disposables } from '../../core/lifecycle.js';
+import type { RoomId } from '../mesh-types.js';
+import type { PeerLink } from '../peer-link.js';
+import type { FileFrame } from './file-frames.js';
+
+/** Where checked pieces go (the client's chunk store). */
+export interface FetchSink {
+  saveHashes(hashes: Uint8Array): Promise<void>;
+  saveChunks(chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array }>): Promise<void>;
+}
+
+/** A source that is not a member link: the mailbox's blob area. Null means "not there". */
+export interface SideSource {
+  readonly parallel: number;
+  hashes(): Promise<Uint8Array | null>;
+  chunk(index: number): Promise<Uint8Array | null>;
+}
+
+export interface FetchParts {
+  readonly room: RoomId;
+  readonly ref: Pick<FileRef, 'size' | 'chunk' | 'root'>;
+  /** Stored already (resuming). */
+  readonly hashes: Uint8Array | null;
+  readonly have: ReadonlySet<number>;
+  readonly links: () => readonly PeerLink[];
+  readonly send: (link: PeerLink, frame: FileFrame) => void;
+  readonly drop: (link: PeerLink, detail: string) => void;
+  readonly side?: SideSource | null;
+  readonly sink: FetchSink;
+  readonly window?: number;
+  readonly timeoutMs?: number;
+}
+
+export type FetchState = 'hashes' | 'chunks' | 'done' | 'cancelled' | 'failed';
+
+export type FetchEvents = {
+  /** `received` changed (at most every PROGRESS_MS), or the state did. */
+  progress: () => void;
+  /** Everything is stored. */
+  done: () => void;
+  /** Storing failed; the fetch stopped. */
+  failed: (error: Error) => void;
+};
+
+const WINDOW = 16;
+const MAX_BUFFERED = 64;
+const FLUSH_EVERY = 16;
+const FLUSH_MS = 50;
+const PROGRESS_MS = 100;
+/** A source that said `none` or timed out is not asked again for this long. */
+const LACK_MS = 5_000;
+const SIDE_LACK_MS = 10_000;
+
+interface SourceState {
+  outstanding: number;
+  /** Chunk index (or -1 for the hash list) → not before this time. */
+  readonly lacks: Map<number, number>;
+  withdrawn: boolean;
+}
+
+type Source = PeerLink | SideSource;
+
+export class FileFetch extends ObservableV2<FetchEvents> {
+  private current: FetchState;
+  private hashes: Uint8Array | null;
+  private readonly have: Set<number>;
+  private readonly count: number;
+  private readonly inflight = new Map<number, { source: Source; at: number }>();
+  private hashesFrom: { source: Source; at: number } | null = null;
+  private readonly sources = new Map<Source, SourceState>();
+  private readonly buffered = new Map<number, Uint8Array>();
+  private flushRunning = false;
+  private flushAgain = false;
+  private flushTimer = false;
+  private cursor = 0;
+  private bytes = 0;
+  private lastProgress = 0;
+  private readonly owned = new Disposables();
+  private readonly window: number;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly parts: FetchParts) {
+    super();
+    this.hashes = parts.hashes;
+    this.have = new Set(parts.have);
+    this.count = chunkCount(parts.ref.size, parts.ref.chunk);
+    for (const i of this.have) this.bytes += plainLength(parts.ref, i);
+    this.current = this.hashes ? 'chunks' : 'hashes';
+    this.window = parts.window ?? WINDOW;
+    this.timeoutMs = parts.timeoutMs ?? 15_000;
+  }
+
+  get state(): FetchState {
+    return this.current;
+  }
+
+  /** Plaintext bytes checked (stored or about to be). */
+  get received(): number {
+    return this.bytes;
+  }
+
+  start(): this {
+    this.owned.interval(() => this.expire(), 1_000);
+    if (this.have.size >= this.count && this.hashes) this.finish();
+    else this.pump();
+    return this;
+  }
+
+  /** A member joined or left: try again. */
+  poke(): void {
+    this.pump();
+  }
+
+  /** A data, none or cancel frame for this file from a link. */
+  onFrame(link: PeerLink, frame: FileFrame): void {
+    if (this.current === 'done' || this.current === 'cancelled' || this.current === 'failed') return;
+    const state = this.stateOf(link);
+    if (frame.type === 'cancel') {
+      state.withdrawn = true;
+      this.release(link);
+    } else if (frame.type === 'none') {
+      const until = Date.now() + LACK_MS;
+      if (frame.part === 'hashes') {
+        state.lacks.set(-1, until);
+        if (this.hashesFrom?.source === link) this.hashesFrom = null;
+      }
+      for (const i of frame.indices) {
+        state.lacks.set(i, until);
+        if (this.inflight.get(i)?.source === link) this.settle(i);
+      }
+    } else if (frame.type === 'data') {
+      void this.accept(link, frame.part, frame.index, frame.bytes);
+      return;
+    }
+    this.pump();
+  }
+
+  /** Stops: links are told, nothing more is stored. */
+  cancel(): void {
+    if (this.current === 'done' || this.current === 'cancelled') return;
+    this.current = 'cancelled';
+    for (const source of this.sources.keys()) if (isLink(source) && !source.isClosed) this.parts.send(source, { type: 'cancel', root: this.parts.ref.root, by: 'asker' });
+    this.owned.dispose();
+    this.emit('progress', []);
+  }
+
+  override destroy(): void {
+    this.owned.dispose();
+    super.destroy();
+  }
+
+  private stateOf(source: Source): SourceState {
+    let state = this.sources.get(source);
+    if (!state) this.sources.set(source, (state = { outstanding: 0, lacks: new Map(), withdrawn: false }));
+    return state;
+  }
+
+  private lacks(source: Source, index: number, now: number): boolean {
+    const state = this.stateOf(source);
+    if (state.withdrawn) return true;
+    const until = state.lacks.get(index);
+    if (until === undefined) return false;
+    if (until > now) return true;
+    state.lacks.delete(index);
+    return false;
+  }
+
+  private pump(): void {
+    if (this.current === 'done' || this.current === 'cancelled' || this.current === 'failed') return;
+    const now = Date.now();
+    const links = this.parts.links().filter((l) => !l.isClosed && l.peer);
+    for (const source of this.sources.keys()) if (isLink(source) && source.isClosed) this.release(source);
+    const side = this.parts.side ?? null;
+    if (this.current === 'hashes') {
+      if (this.hashesFrom) return;
+      const link = links.find((l) => !this.lacks(l, -1, now));
+      if (link) {
+        this.hashesFrom = { source: link, at: now };
+        this.parts.send(link, { type: 'get', root: this.parts.ref.root, part: 'hashes', indices: [] });
+      } else if (side && !this.lacks(side, -1, now)) {
+        this.hashesFrom = { source: side, at: now };
+        void side.hashes().then(
+          (bytes) => (bytes ? this.accept(side, 'hashes', 0, bytes) : this.sideLacks(side, -1)),
+          () => this.sideLacks(side, -1),
+        );
+      }
+      return;
+    }
+    if (this.buffered.size >= MAX_BUFFERED) return;
+    for (const link of links) {
+      const state = this.stateOf(link);
+      const room = this.window - state.outstanding;
+      if (room <= 0) continue;
+      const picked = this.pick(room, (i) => !this.lacks(link, i, now));
+      if (picked.length === 0) continue;
+      for (const i of picked) this.inflight.set(i, { source: link, at: now });
+      state.outstanding += picked.length;
+      this.parts.send(link, { type: 'get', root: this.parts.ref.root, part: 'chunks', indices: picked });
+    }
+    if (!side) return;
+    // The mailbox only for what no member link can give right now.
+    const state = this.stateOf(side);
+    const picked = this.pick(side.parallel - state.outstanding, (i) => !this.lacks(side, i, now) && links.every((l) => this.lacks(l, i, now)));
+    for (const i of picked) {
+      this.inflight.set(i, { source: side, at: now });
+      state.outstanding++;
+      void side.chunk(i).then(
+        (bytes) => (bytes ? this.accept(side, 'chunks', i, bytes) : this.sideLacks(side, i)),
+        () => this.sideLacks(side, i),
+      );
+    }
+  }
+
+  /** Up to `n` chunk indices nobody was asked for yet that `ok` allows, lowest first. */
+  private pick(n: number, ok: (index: number) => boolean): number[] {
+    const out: number[] = [];
+    while (this.cursor < this.count && (this.have.has(this.cursor) || this.buffered.has(this.cursor))) this.cursor++;
+    for (let i = this.cursor; i < this.count && out.length < n; i++) {
+      if (this.have.has(i) || this.buffered.has(i) || this.inflight.has(i)) continue;
+      if (ok(i)) out.push(i);
+    }
+    return out;
+  }
+
+  private sideLacks(side: SideSource, index: number): void {
+    this.stateOf(side).lacks.set(index, Date.now() + SIDE_LACK_MS);
+    if (index === -1) this.hashesFrom = null;
+    else if (this.inflight.get(index)?.source === side) this.settle(index);
+    this.pump();
+  }
+
+  private async accept(source: Source, part: 'hashes' | 'chunks', index: number, bytes: Uint8Array): Promise<void> {
+    const ref = this.parts.ref;
+    if (part === 'hashes') {
+      if (this.hashes || !(await hashListMatches(ref, bytes))) return this.bad(source, -1, 'a hash list that does not match the file');
+      if (this.current !== 'hashes') return;
+      this.hashes = bytes.slice();
+      this.hashesFrom = null;
+      this.current = 'chunks';
+      try {
+        await this.parts.sink.saveHashes(this.hashes);
+      } catch (error) {
+        return this.fail(error);
+      }
+      if (this.have.size >= this.count) return this.finish();
+      return this.pump();
+    }
+    const asked = this.inflight.get(index);
+    if (asked?.source === source) this.settle(index);
+    if (!this.hashes || index >= this.count) return this.bad(source, index, 'a chunk nobody asked for');
+    if (this.have.has(index) || this.buffered.has(index)) return this.pump();
+    if (!(await chunkMatches(ref, this.hashes, index, bytes))) return this.bad(source, index, `chunk ${index} does not match its hash`);
+    if (this.current !== 'chunks' || this.have.has(index) || this.buffered.has(index)) return;
+    this.buffered.set(index, bytes.slice());
+    this.bytes += plainLength(ref, index);
+    this.reportProgress();
+    if (this.buffered.size >= FLUSH_EVERY) void this.flush();
+    else if (!this.flushTimer) {
+      this.flushTimer = true;
+      this.owned.timeout(() => {
+        this.flushTimer = false;
+        void this.flush();
+      }, FLUSH_MS);
+    }
+    this.pump();
+  }
+
+  private bad(source: Source, index: number, detail: string): void {
+    if (isLink(source)) {
+      this.release(source);
+      this.parts.drop(source, detail);
+    } else {
+      // Any member can write to the mailbox: distrust it for a while, never for good.
+      this.sideLacks(source, index);
+    }
+    this.pump();
+  }
+
+  private settle(index: number): void {
+    const asked = this.inflight.get(index);
+    if (!asked) return;
+    this.inflight.delete(index);
+    this.stateOf(asked.source).outstanding--;
+  }
+
+  /** Forgets everything a source was asked for, so others are asked instead. */
+  private release(source: Source): void {
+    for (const [i, asked] of this.inflight) if (asked.source === source) this.settle(i);
+    if (this.hashesFrom?.source === source) this.hashesFrom = null;
+  }
+
+  private expire(): void {
+    const now = Date.now();
+    for (const [i, asked] of this.inflight) {
+      if (now - asked.at < this.timeoutMs) continue;
+      this.settle(i);
+      this.stateOf(asked.source).lacks.set(i, now + LACK_MS);
+    }
+    if (this.hashesFrom && now - this.hashesFrom.at >= this.timeoutMs) {
+      this.stateOf(this.hashesFrom.source).lacks.set(-1, now + LACK_MS);
+      this.hashesFrom = null;
+    }
+    this.pump();
+  }
+
+  /** Writes checked chunks in batches, one write at a time. */
+  private async flush(): Promise<void> {
+    if (this.flushRunning) {
+      this.flushAgain = true;
+      return;
+    }
+    this.flushRunning = true;
+    try {
+      do {
+        this.flushAgain = false;
+        if (this.buffered.size === 0 || this.current !== 'chunks') break;
+        const batch = [...this.buffered].map(([index, bytes]) => ({ index, bytes }));
+        await this.parts.sink.saveChunks(batch);
+        for (const { index } of batch) {
+          this.buffered.delete(index);
+          this.have.add(index);
+        }
+      } while (this.flushAgain || this.buffered.size >= FLUSH_EVERY);
+    } catch (error) {
+      return this.fail(error);
+    } finally {
+      this.flushRunning = false;
+    }
+    if (this.have.size >= this.count) this.finish();
+    else this.pump();
+  }
+
+  private reportProgress(): void {
+    const now = Date.now();
+    if (now - this.lastProgress < PROGRESS_MS) return;
+    this.lastProgress = now;
+    this.emit('progress', []);
+  }
+
+  private finish(): void {
+    if (this.current === 'done') return;
+    this.current = 'done';
+    this.owned.dispose();
+    this.emit('progress', []);
+    this.emit('done', []);
+  }
+
+  private fail(error: unknown): void {
+    if (this.current === 'failed') return;
+    this.current = 'failed';
+    this.owned.dispose();
+    this.emit('failed', [error instanceof Error ? error : new Error(String(error))]);
+  }
+}
+
+const isLink = (source: Source): source is PeerLink => 'send' in source;

@@ -1,0 +1,145 @@
+/**
+ * The holder's side of file transfer (docs/architecture.md §12.2): answers other members'
+ * requests for a file's hash list and chunks from what this device stores.
+ *
+ * Each link has one queue, served in order, one stored read at a time. Receivers keep only a
+ * small window of requests open per link, so a queue stays short; one that grows past
+ * MAX_QUEUED (no honest member asks for that much at once) drops the link. Chunks go out in
+ * the bulk lane, so a sync frame queued after them still leaves first (framing.ts). A
+ * request for anything this device does not hold is answered with `none`, so the asker
+ * tries someone else at once instead of waiting for a timeout.
+ */
+import { ObservableV2 } from 'lib0/observable';
+import type { RoomId } from '../mesh-types.js';
+import type { PeerLink } from '../peer-link.js';
+import type { FileFrame } from './file-frames.js';
+
+/** Reads what this device holds; implemented over the chunk store by the client. */
+export interface FileHolder {
+  /** The hash list of a file this device holds in `room`, or null. */
+  hashes(room: RoomId, root: string): Promise<Uint8Array | null>;
+  /** One encrypted chunk of a file in `room`, or null when it is not held (yet). */
+  chunk(room: RoomId, root: string, index: number): Promise<Uint8Array | null>;
+}
+
+export type FileServerEvents = {
+  /** A chunk of `root` went to `device` (for the sender's progress). */
+  served: (room: RoomId, root: string, device: string, index: number) => void;
+  /** `device` stopped wanting `root`. */
+  cancelled: (room: RoomId, root: string, device: string) => void;
+};
+
+/** Requests one link may have waiting: 4 downloads' windows, with room. */
+const MAX_QUEUED = 256;
+
+interface Job {
+  readonly room: RoomId;
+  readonly root: string;
+  readonly part: 'hashes' | 'chunks';
+  readonly index: number;
+}
+
+export interface FileServerParts {
+  readonly holder: FileHolder;
+  readonly send: (room: RoomId, link: PeerLink, frame: FileFrame) => void;
+  /** Drops a link that broke the rules. */
+  readonly drop: (link: PeerLink, detail: string) => void;
+}
+
+export class FileServer extends ObservableV2<FileServerEvents> {
+  private readonly queues = new Map<PeerLink, Job[]>();
+  /** Files this device stopped serving (their sender cancelled). */
+  private readonly withdrawn = new Set<string>();
+  private destroyed = false;
+
+  constructor(private readonly parts: FileServerParts) {
+    super();
+  }
+
+  /** Handles a `get` or an asker's `cancel` from a link that joined `room`. */
+  handle(room: RoomId, link: PeerLink, frame: FileFrame): void {
+    if (this.destroyed) return;
+    if (frame.type === 'cancel') {
+      const queue = this.queues.get(link);
+      if (queue) this.queues.set(link, queue.filter((j) => j.root !== frame.root));
+      if (link.peer) this.emit('cancelled', [room, frame.root, link.peer.device]);
+      return;
+    }
+    if (frame.type !== 'get') return;
+    if (this.withdrawn.has(frame.root)) {
+      this.parts.send(room, link, { type: 'none', root: frame.root, part: frame.part, indices: frame.indices });
+      return;
+    }
+    let queue = this.queues.get(link);
+    const fresh = !queue;
+    if (!queue) this.queues.set(link, (queue = []));
+    if (frame.part === 'hashes') queue.push({ room, root: frame.root, part: 'hashes', index: 0 });
+    else for (const index of frame.indices) queue.push({ room, root: frame.root, part: 'chunks', index });
+    if (queue.length > MAX_QUEUED) {
+      this.queues.delete(link);
+      this.parts.drop(link, `more than ${MAX_QUEUED} file requests waiting`);
+      return;
+    }
+    if (fresh) void this.serve(link);
+  }
+
+  /** Stops serving a file: queued requests are dropped and later ones answered `none`. */
+  withdraw(root: string, tell: ReadonlyArray<{ room: RoomId; link: PeerLink }>): void {
+    this.withdrawn.add(root);
+    for (const [link, queue] of this.queues) this.queues.set(link, queue.filter((j) => j.root !== root));
+    for (const { room, link } of tell) this.parts.send(room, link, { type: 'cancel', root, by: 'holder' });
+  }
+
+  /** Serves a withdrawn file again (it was sent anew). */
+  restore(root: string): void {
+    this.withdrawn.delete(root);
+  }
+
+  /** Forgets a closed link's queue. */
+  forget(link: PeerLink): void {
+    this.queues.delete(link);
+  }
+
+  override destroy(): void {
+    this.destroyed = true;
+    this.queues.clear();
+    super.destroy();
+  }
+
+  private async serve(link: PeerLink): Promise<void> {
+    const missing = new Map<string, Job[]>();
+    for (;;) {
+      const queue = this.queues.get(link);
+      const job = queue?.shift();
+      if (!queue || !job || this.destroyed || link.isClosed) break;
+      const bytes = job.part === 'hashes' ? await this.parts.holder.hashes(job.room, job.root) : await this.parts.holder.chunk(job.room, job.root, job.index);
+      if (this.destroyed || link.isClosed || this.queues.get(link) !== queue) break;
+      if (!bytes || this.withdrawn.has(job.root)) {
+        const key = `${job.room}\n${job.root}\n${job.part}`;
+        const list = missing.get(key) ?? [];
+        list.push(job);
+        missing.set(key, list);
+      } else {
+        this.parts.send(job.room, link, { type: 'data', root: job.root, part: job.part, index: job.index, bytes });
+        if (job.part === 'chunks' && link.peer) this.emit('served', [job.room, job.root, link.peer.device, job.index]);
+      }
+      // Answer what is missing once the queue ran dry, in as few frames as possible.
+      if (queue.length === 0) this.flushMissing(link, missing);
+    }
+    this.flushMissing(link, missing);
+    if (this.queues.get(link)?.length === 0) this.queues.delete(link);
+  }
+
+  private flushMissing(link: PeerLink, missing: Map<string, Job[]>): void {
+    if (link.isClosed) return missing.clear();
+    for (const jobs of missing.values()) {
+      const { room, root, part } = jobs[0]!;
+      for (let i = 0; i < jobs.length; i += 64) {
+        const indices = part === 'hashes' ? [] : jobs.slice(i, i + 64).map((j) => j.index);
+        this.parts.send(room, link, { type: 'none', root, part, indices });
+        if (part === 'hashes') break;
+      }
+    }
+    missing.clear();
+  }
+}
