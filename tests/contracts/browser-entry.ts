@@ -8,6 +8,8 @@ import { IdbDocStore } from '../../src/store/doc-store.js';
 import { IdbDraftStore } from '../../src/store/draft-store.js';
 import { IdbMailboxStateStore } from '../../src/store/mailbox-state.js';
 import { IdbSettingsStore } from '../../src/store/settings-store.js';
+import { IdbChunkStore, openFilesDatabase } from '../../src/store/idb-chunk-store.js';
+import { chunkStoreCases } from './chunk-store-contract.js';
 import { docLayoutCases } from './doc-layout.js';
 import { storeContractCases } from './store-contract.js';
 
@@ -46,5 +48,13 @@ export async function runStoreContract(): Promise<CaseResult[]> {
     }
   }
   for (const c of docLayoutCases) results.push(await attempt(c.name, c.run));
+  for (const c of chunkStoreCases) {
+    const db = await openFilesDatabase(`parley-files-contract-${Date.now()}-${n++}`);
+    try {
+      results.push(await attempt(c.name, () => c.run(new IdbChunkStore(db))));
+    } finally {
+      db.close();
+    }
+  }
   return results;
 }

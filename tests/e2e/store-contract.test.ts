@@ -8,6 +8,7 @@ import { startAppServer, type AppServer } from '../helpers/app-server.js';
 import { launchChromium } from '../helpers/browser.js';
 import { bundleForBrowser } from '../helpers/bundle.js';
 import { docLayoutCases } from '../contracts/doc-layout.js';
+import { chunkStoreCases } from '../contracts/chunk-store-contract.js';
 import { storeContractCases } from '../contracts/store-contract.js';
 
 let browser: Browser;
@@ -33,7 +34,7 @@ describe('IndexedDB stores: storage contract and y-indexeddb layout', () => {
     await page.goto(`${app.url}/healthz`);
     await page.addScriptTag({ content: bundle });
     const results = await page.evaluate(() => (window as unknown as { contract: { runStoreContract(): Promise<{ name: string; error: string | null }[]> } }).contract.runStoreContract());
-    expect(results.map((r) => r.name)).toEqual([...storeContractCases, ...docLayoutCases].map((c) => c.name));
+    expect(results.map((r) => r.name)).toEqual([...storeContractCases, ...docLayoutCases, ...chunkStoreCases].map((c) => c.name));
     expect(results.filter((r) => r.error !== null)).toEqual([]);
     await context.close();
   });

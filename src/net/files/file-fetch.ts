@@ -251,8 +251,9 @@ export class FileFetch extends ObservableV2<FetchEvents> {
   private async accept(source: Source, part: 'hashes' | 'chunks', index: number, bytes: Uint8Array): Promise<void> {
     const ref = this.parts.ref;
     if (part === 'hashes') {
-      if (this.hashes || !(await hashListMatches(ref, bytes))) return this.bad(source, -1, 'a hash list that does not match the file');
-      if (this.current !== 'hashes') return;
+      if (!(await hashListMatches(ref, bytes))) return this.bad(source, -1, 'a hash list that does not match the file');
+      // A late answer from a source asked before another one answered: right, but not needed.
+      if (this.hashes || this.current !== 'hashes') return;
       this.hashes = bytes.slice();
       this.hashesFrom = null;
       this.current = 'chunks';
@@ -264,12 +265,16 @@ export class FileFetch extends ObservableV2<FetchEvents> {
       if (this.have.size >= this.count) return this.finish();
       return this.pump();
     }
-    const asked = this.inflight.get(index);
-    if (asked?.source === source) this.settle(index);
     if (!this.hashes || index >= this.count) return this.bad(source, index, 'a chunk nobody asked for');
-    if (this.have.has(index) || this.buffered.has(index)) return this.pump();
-    if (!(await chunkMatches(ref, this.hashes, index, bytes))) return this.bad(source, index, `chunk ${index} does not match its hash`);
-    if (this.current !== 'chunks' || this.have.has(index) || this.buffered.has(index)) return;
+    if (this.have.has(index) || this.buffered.has(index)) {
+      if (this.inflight.get(index)?.source === source) this.settle(index);
+      return this.pump();
+    }
+    // Still in flight while it is checked, so it is not asked for again meanwhile.
+    const ok = await chunkMatches(ref, this.hashes, index, bytes);
+    if (this.inflight.get(index)?.source === source) this.settle(index);
+    if (!ok) return this.bad(source, index, `chunk ${index} does not match its hash`);
+    if (this.current !== 'chunks' || this.have.has(index) || this.buffered.has(index)) return this.pump();
     this.buffered.set(index, bytes.slice());
     this.bytes += plainLength(ref, index);
     this.reportProgress();

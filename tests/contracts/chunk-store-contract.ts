@@ -1,0 +1,99 @@
+/**
+ * The chunk store contract (docs/architecture.md §12.3): the same cases run in Node against
+ * `MemoryChunkStore` and in Chromium against `IdbChunkStore`. No test-runner imports.
+ */
+import type { Topic } from '../../src/core/ids.js';
+import type { ChunkStore, StoredFile } from '../../src/store/chunk-store.js';
+
+export interface ChunkStoreCase {
+  readonly name: string;
+  run(store: ChunkStore): Promise<void>;
+}
+
+function check(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new Error(message);
+}
+
+const T1 = '00000000000000000000000000000001' as Topic;
+const T2 = '00000000000000000000000000000002' as Topic;
+
+const record = (root: string, conversation: Topic = T1, extra: Partial<StoredFile> = {}): StoredFile => ({
+  root,
+  conversation,
+  event: 'event-1',
+  name: 'a.bin',
+  type: 'application/octet-stream',
+  size: 100,
+  chunk: 65536,
+  bytes: 0,
+  complete: false,
+  sent: false,
+  at: 1,
+  ...extra,
+});
+
+const bytes = (n: number, fill: number): Uint8Array => new Uint8Array(n).fill(fill);
+const same = (a: Uint8Array | null, b: Uint8Array): boolean => a !== null && a.length === b.length && a.every((x, i) => x === b[i]);
+
+export const chunkStoreCases: readonly ChunkStoreCase[] = [
+  {
+    name: 'stores a record, its hash list and chunks, and counts the bytes',
+    async run(store) {
+      check((await store.file('r1')) === null, 'no record yet');
+      await store.putFile(record('r1'));
+      await store.putHashes('r1', bytes(64, 1));
+      await store.putChunks('r1', [
+        { index: 0, bytes: bytes(10, 2) },
+        { index: 1, bytes: bytes(20, 3) },
+      ]);
+      check(same(await store.hashes('r1'), bytes(64, 1)), 'hash list back');
+      check(same(await store.chunk('r1', 1), bytes(20, 3)), 'chunk 1 back');
+      check((await store.chunk('r1', 2)) === null, 'absent chunk is null');
+      check((await store.file('r1'))?.bytes === 30, 'bytes counted');
+      check([...(await store.indices('r1'))].sort().join() === '0,1', 'indices');
+    },
+  },
+  {
+    name: 'replacing a record keeps the stored byte count',
+    async run(store) {
+      await store.putFile(record('r1'));
+      await store.putChunks('r1', [{ index: 0, bytes: bytes(10, 2) }]);
+      await store.putFile(record('r1', T1, { complete: true, bytes: 0 }));
+      const f = await store.file('r1');
+      check(f?.complete === true && f.bytes === 10, `record replaced, bytes kept: ${JSON.stringify(f)}`);
+    },
+  },
+  {
+    name: 'lists files per conversation and removes one file entirely',
+    async run(store) {
+      await store.putFile(record('r1', T1));
+      await store.putFile(record('r2', T2));
+      await store.putFile(record('r3', T1));
+      await store.putChunks('r1', [{ index: 0, bytes: bytes(5, 1) }]);
+      await store.putChunks('r3', [{ index: 0, bytes: bytes(5, 1) }]);
+      check((await store.files(T1)).map((f) => f.root).sort().join() === 'r1,r3', 'per conversation');
+      check((await store.files()).length === 3, 'all');
+      await store.remove('r1');
+      check((await store.file('r1')) === null && (await store.chunk('r1', 0)) === null && (await store.indices('r1')).size === 0, 'r1 gone');
+      check(same(await store.chunk('r3', 0), bytes(5, 1)), 'r3 untouched');
+    },
+  },
+  {
+    name: 'keys chunks by file: indices of one file never show in another whose root is a prefix',
+    async run(store) {
+      await store.putChunks('ab', [{ index: 0, bytes: bytes(1, 1) }]);
+      await store.putChunks('abc', [{ index: 7, bytes: bytes(1, 1) }]);
+      check([...(await store.indices('ab'))].join() === '0', 'ab');
+      check([...(await store.indices('abc'))].join() === '7', 'abc');
+    },
+  },
+  {
+    name: 'settings round-trip',
+    async run(store) {
+      check((await store.setting('auto')) === undefined, 'unset');
+      await store.putSetting('auto', { images: true, otherMb: 5 });
+      const back = await store.setting<{ images: boolean; otherMb: number }>('auto');
+      check(back?.images === true && back.otherMb === 5, 'set');
+    },
+  },
+];
