@@ -91,6 +91,7 @@ export function configFromEnv(env: Env): ParleyServerInit {
     mailboxTtlMs: intFromEnv(env, 'MAILBOX_TTL_MS'),
     mailboxPurgeIntervalMs: intFromEnv(env, 'MAILBOX_PURGE_INTERVAL_MS'),
     maxEntryBytes: intFromEnv(env, 'MAILBOX_MAX_ENTRY_BYTES'),
+    maxFileBytes: intFromEnv(env, 'MAX_FILE_BYTES'),
     maxMailboxBytes: intFromEnv(env, 'MAILBOX_MAX_BYTES'),
     maxMailboxEntries: intFromEnv(env, 'MAILBOX_MAX_ENTRIES'),
     vapidSubject: nonEmpty(env.VAPID_SUBJECT),

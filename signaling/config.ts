@@ -55,6 +55,11 @@ export interface SignalConfig {
 export interface MailboxConfig {
   /** Largest single sealed entry (POST body); larger uploads are cut with 413. */
   readonly maxEntryBytes: number;
+  /**
+   * Largest file members may send (`MAX_FILE_BYTES`, 200 MB), advertised by `/api/config`.
+   * Files travel peer to peer, so this is a promise between members the server only states.
+   */
+  readonly maxFileBytes: number;
   /** Per-mailbox quota: stored bytes. */
   readonly maxMailboxBytes: number;
   /** Per-mailbox quota: stored entries. */
@@ -233,6 +238,7 @@ export function defaultConfig(): ParleyServerConfig {
     maxPresenceEntries: 2_000_000,
     presenceFlushMs: 2000,
     maxEntryBytes: MailboxLimits.maxEntryBytes,
+    maxFileBytes: 200 * 1024 * 1024,
     maxMailboxBytes: MailboxLimits.maxMailboxBytes,
     maxMailboxEntries: MailboxLimits.maxMailboxEntries,
     mailboxTtlMs: MailboxLimits.ttlMs,
@@ -298,7 +304,7 @@ export function resolveConfig(init: ParleyServerInit = {}): ParleyServerConfig {
   }
   // Counts and byte sizes: whole numbers, so SQLite comparisons and quotas stay exact.
   const positiveInt: (keyof ParleyServerConfig)[] = [
-    'maxEntryBytes', 'maxMailboxBytes', 'maxMailboxEntries', 'mailboxMaxPageBytes', 'pushTtlSeconds', 'turnTtlSeconds',
+    'maxEntryBytes', 'maxFileBytes', 'maxMailboxBytes', 'maxMailboxEntries', 'mailboxMaxPageBytes', 'pushTtlSeconds', 'turnTtlSeconds',
     'pushMaxAttempts', 'pushConcurrency', 'pushMaxQueue',
   ];
   for (const key of positiveInt) {

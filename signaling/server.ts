@@ -195,6 +195,7 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
         publicHost: config.publicHost,
         ...(config.turnSecret !== undefined ? { turn: createTurnIssuer({ urls: config.turnUrls, secret: config.turnSecret, ttlSeconds: config.turnTtlSeconds }) } : {}),
       }),
+      config.maxFileBytes,
     ),
     mailboxRoute({
       store: mailboxes,

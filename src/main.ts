@@ -17,6 +17,8 @@ import { PwaController } from './pwa/pwa-controller.js';
 import { IdbDocStore } from './store/doc-store.js';
 import { IdbDraftStore } from './store/draft-store.js';
 import { Drafts } from './client/drafts.js';
+import { ClientFiles, DEFAULT_MAX_FILE_BYTES } from './client/files/client-files.js';
+import { IdbChunkStore, openFilesDatabase } from './store/idb-chunk-store.js';
 import type { Logger } from './core/logger.js';
 import './ui/app-shell.js';
 
@@ -26,21 +28,25 @@ export interface AppConfig {
   /** Base for invite links. */
   readonly appUrl: string;
   readonly iceServers: readonly RTCIceServer[];
+  /** Largest file members may send (the server's MAX_FILE_BYTES). */
+  readonly maxFileBytes: number;
 }
 
 async function loadConfig(): Promise<AppConfig> {
   const origin = location.origin;
   let iceServers: RTCIceServer[] = [];
+  let maxFileBytes = DEFAULT_MAX_FILE_BYTES;
   try {
     const res = await fetch('/api/config', { cache: 'no-store' });
     if (res.ok) {
-      const body = (await res.json()) as { iceServers?: RTCIceServer[] };
+      const body = (await res.json()) as { iceServers?: RTCIceServer[]; maxFileBytes?: unknown };
       if (Array.isArray(body.iceServers)) iceServers = body.iceServers;
+      if (typeof body.maxFileBytes === 'number' && Number.isSafeInteger(body.maxFileBytes) && body.maxFileBytes > 0) maxFileBytes = body.maxFileBytes;
     }
   } catch {
     // Offline start: peers on the same network still connect with host candidates.
   }
-  return { serverUrl: origin, appUrl: origin + location.pathname, iceServers };
+  return { serverUrl: origin, appUrl: origin + location.pathname, iceServers, maxFileBytes };
 }
 
 /** "Chrome on Linux"-style label for the device list; never sent to the server. */
@@ -99,6 +105,12 @@ async function boot(): Promise<void> {
       onOffline: () => void pwa.requestOutboxSync(),
     },
   });
+  // Files travel beside the documents, over the same links (docs/architecture.md §12).
+  const files = new ClientFiles({ store: new IdbChunkStore(await openFilesDatabase()), mesh, maxFileBytes: config.maxFileBytes, logger: consoleLogger }).start();
+  const followFiles = client;
+  followFiles.conversations.on('changed', () => files.track(followFiles.conversations.sessions()));
+  files.on('error', (error) => consoleLogger.warn('file transfer failed', { error: error.message }));
+  app.files = files;
   window.addEventListener('online', () => client?.networkOnline());
   const started = client;
   pwa.on('message', (m) => {

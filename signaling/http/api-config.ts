@@ -1,13 +1,13 @@
 /**
- * `GET /api/config`: client settings that depend on the deployment, today the ICE
- * servers. Browsers fetch it at start so one build works behind any STUN/TURN setup.
+ * `GET /api/config`: client settings that depend on the deployment: the ICE servers and
+ * the largest file members may send (`maxFileBytes`). Browsers fetch it at start so one build works behind any STUN/TURN setup.
  */
 import type { IncomingMessage } from 'node:http';
 import { getRoute, respondJson, type Route } from './router.js';
 import type { IceServer } from './ice-servers.js';
 
-export function apiConfigRoute(iceServers: (req: IncomingMessage) => readonly IceServer[]): Route {
-  return getRoute('/api/config', (req, res) => respondJson(req, res, 200, { iceServers: iceServers(req) }));
+export function apiConfigRoute(iceServers: (req: IncomingMessage) => readonly IceServer[], maxFileBytes: number): Route {
+  return getRoute('/api/config', (req, res) => respondJson(req, res, 200, { iceServers: iceServers(req), maxFileBytes }));
 }
 
 /** Answers every other `/api/*` path with a JSON 404, so the SPA fallback never sees them. */

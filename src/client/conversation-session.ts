@@ -13,6 +13,7 @@ import type * as Y from 'yjs';
 import { conversationSchemaFor, shows } from '../core/policy/conversation-policy.js';
 import { fromBase64Url, toBase64Url } from '../core/bytes.js';
 import type { UnsignedEvent } from '../core/events.js';
+import type { FileRef } from '../core/files/file-ref.js';
 import type { DeviceId, EventId, Topic } from '../core/ids.js';
 import type { IdentityId, VerifyKeyCache } from '../core/identity/keys.js';
 import { inviteUrl } from '../core/invite.js';
@@ -326,6 +327,16 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     // Writes go after the stored document and this device's member record.
     await this.loaded;
     return this.sender.append({ kind: 'message', text: body, ...(replyTo ? { replyTo } : {}) });
+  }
+
+  /**
+   * Sends a file message: `ref` describes the file this device sealed and stores
+   * (client/files), `caption` is its text and may be empty.
+   */
+  async sendFile(ref: FileRef, caption = ''): Promise<EventId> {
+    this.setTyping(false);
+    await this.loaded;
+    return this.sender.append({ kind: 'message', text: caption.replace(/\s+$/u, ''), file: ref });
   }
 
   /** Replaces the text of one of this device's messages; everyone sees it marked edited. */

@@ -37,6 +37,12 @@ export const ClientErrorCodes = [
   'not-author',
   /** The other device never answered a device-link request. */
   'link-timeout',
+  /** Sending a file of 0 bytes (detail.name). */
+  'file-empty',
+  /** Sending a file over the cap (detail.name, detail.max in bytes). */
+  'file-too-large',
+  /** The browser could not read a picked file (detail.name). */
+  'file-unreadable',
 ] as const;
 export type ClientErrorCode = (typeof ClientErrorCodes)[number];
 

@@ -10,6 +10,7 @@ import { ContextProvider } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import { keyed } from 'lit/directives/keyed.js';
 import type { Drafts } from '../client/drafts.js';
+import type { ClientFiles } from '../client/files/client-files.js';
 import type { ParleyClient } from '../client/parley-client.js';
 import { isContactFragment } from '../core/identity/contact-link.js';
 import { isDeviceLinkFragment } from '../core/identity/device-link.js';
@@ -49,6 +50,7 @@ export class ParleyApp extends LitElement {
     pwa: { attribute: false },
     drafts: { attribute: false },
     logger: { attribute: false },
+    files: { attribute: false },
     route: { state: true },
     error: { state: true },
     ready: { state: true },
@@ -60,6 +62,8 @@ export class ParleyApp extends LitElement {
   declare drafts: Drafts | undefined;
   /** Where the shell reports its own faults (a lazy view that failed to load); set by the composition root. */
   declare logger: Logger;
+  /** Files of this device (sending, fetching); set by the composition root. */
+  declare files: ClientFiles | undefined;
   declare route: string;
   /** A failure the client reported, shown in the banner until dismissed or the view changes. */
   declare error: unknown;
@@ -80,6 +84,7 @@ export class ParleyApp extends LitElement {
     this.pwa = undefined;
     this.drafts = undefined;
     this.logger = silentLogger;
+    this.files = undefined;
     this.route = location.hash;
     this.error = null;
     this.ready = false;
@@ -254,7 +259,7 @@ export class ParleyApp extends LitElement {
     let main;
     // One element per conversation: scroll position, drafts in progress and menus never
     // carry over into the next conversation.
-    if (session) main = keyed(session.id, html`<parley-conversation .session=${session} .readUpTo=${this.readMark?.topic === session.id ? this.readMark.upTo : 0} .drafts=${this.drafts}></parley-conversation>`);
+    if (session) main = keyed(session.id, html`<parley-conversation .session=${session} .readUpTo=${this.readMark?.topic === session.id ? this.readMark.upTo : 0} .drafts=${this.drafts} .files=${this.files}></parley-conversation>`);
     else if (route.view === 'contacts') main = html`<parley-contacts></parley-contacts>`;
     else if (route.view === 'contact') main = html`<parley-contact .identity=${route.identity}></parley-contact>`;
     else if (route.view === 'devices') main = html`<parley-devices></parley-devices>`;

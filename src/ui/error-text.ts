@@ -20,7 +20,16 @@ const STORAGE_WHAT: Record<string, string> = {
   account: 'Could not save your account on this device.',
   conversation: 'Could not save the conversation on this device.',
   message: 'Could not save the message on this device; it may be lost if you close the app.',
+  file: 'Could not store the file on this device: it may be full. Free some space and try again.',
 };
+
+/** Bytes in the units people read: 1.5 MB, 200 MB. */
+export function sizeText(bytes: number): string {
+  if (bytes < 1000) return `${bytes} bytes`;
+  if (bytes < 1e6) return `${(bytes / 1e3).toFixed(bytes < 1e4 ? 1 : 0)} kB`;
+  if (bytes < 1e9) return `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
+  return `${(bytes / 1e9).toFixed(1)} GB`;
+}
 
 const ACTION_WHERE: Record<string, string> = {
   'remove-device': 'Remove devices from the device where you created your account.',
@@ -45,6 +54,9 @@ const WORDS: Record<ErrorCode, Words> = {
   'message-gone': 'That message is gone.',
   'not-author': 'Only the device that wrote a message can change it.',
   'link-timeout': 'The other device did not answer. Open a new link on it and try again.',
+  'file-empty': (d) => `${d.name} is empty: there is nothing to send.`,
+  'file-too-large': (d) => `${d.name} is too large to send: files can be at most ${sizeText(Number(d.max))}.`,
+  'file-unreadable': (d) => `${d.name} could not be read. It may have been moved or deleted.`,
   'message-too-long': (d) => `This message is too long: ${d.length?.toLocaleString('en')} characters, at most ${d.max?.toLocaleString('en')}. Your text is kept; shorten it to send.`,
   'invalid-event': 'This could not be sent.',
   'contact-link-not-parley': 'This is not a Parley contact link.',

@@ -5,12 +5,14 @@
  */
 import { sha256 as sha256Hasher } from '@noble/hashes/sha2.js';
 import { toBase64Url } from '../bytes.js';
-import { encryptChunk, newFileKey, rootOf, sha256 } from './chunk-crypto.js';
+import { encryptChunk, importFileKey, newFileKey, rootOf, sha256 } from './chunk-crypto.js';
 import { chunkCount, chunkSizeFor, FileLimits, HASH_BYTES, plainLength, type FileRef } from './file-ref.js';
 
 export type SealedFields = Pick<FileRef, 'size' | 'sha256' | 'key' | 'chunk' | 'root'>;
 
 export interface SealSteps {
+  /** Seal under this key (base64url) instead of a fresh one: sealing again gives the same chunks. */
+  readonly key?: string;
   /** Reads plaintext bytes [offset, offset + length). */
   read(offset: number, length: number): Promise<Uint8Array>;
   /** Stores one sealed chunk. */
@@ -32,7 +34,7 @@ export async function sealFile(size: number, steps: SealSteps): Promise<SealedFi
   const chunk = chunkSizeFor(size);
   const shape = { size, chunk };
   const count = chunkCount(size, chunk);
-  const { encoded, key } = await newFileKey();
+  const { encoded, key } = steps.key ? { encoded: steps.key, key: await importFileKey(steps.key) } : await newFileKey();
   const content = sha256Hasher.create();
   const hashes = new Uint8Array(count * HASH_BYTES);
   for (let i = 0; i < count; i++) {

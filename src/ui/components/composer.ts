@@ -34,12 +34,15 @@ const number = new Intl.NumberFormat('en');
 export class Composer extends LitElement {
   static override properties = {
     disabled: { type: Boolean },
+    allowEmpty: { type: Boolean },
     text: { attribute: false },
     replyTo: { attribute: false },
     length: { state: true },
     tooLong: { state: true },
   };
   declare disabled: boolean;
+  /** Send even with no text: files are attached, and the text is their caption. */
+  declare allowEmpty: boolean;
   /** Text to show (a draft); replaces what the box holds when set. */
   declare text: string;
   /** The message being replied to, if any. */
@@ -51,6 +54,7 @@ export class Composer extends LitElement {
   constructor() {
     super();
     this.disabled = false;
+    this.allowEmpty = false;
     this.text = '';
     this.replyTo = null;
     this.length = 0;
@@ -225,7 +229,7 @@ export class Composer extends LitElement {
 
   private submit(): void {
     const text = this.box?.value ?? '';
-    if (text.trim().length === 0) return;
+    if (text.trim().length === 0 && !this.allowEmpty) return;
     // Refused here, before anything is sent: the text stays for the user to shorten.
     if (text.length > MAX_TEXT) {
       this.tooLong = true;

@@ -10,6 +10,7 @@
  * while the reader is there; this device's own sends always bring it there; and when the
  * reader has scrolled up, a "Jump to newest" button counts what arrived since.
  */
+import { fileStyles } from './file-card.js';
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import '@lit-labs/virtualizer';
 import type { LitVirtualizer } from '@lit-labs/virtualizer';
@@ -53,6 +54,7 @@ export class MessageList extends LitElement {
     avatarOf: { attribute: false },
     isBot: { attribute: false },
     deliveryOf: { attribute: false },
+    renderFile: { attribute: false },
     version: { type: Number },
     readUpTo: { type: Number },
     loading: { type: Boolean },
@@ -76,6 +78,8 @@ export class MessageList extends LitElement {
   /** True for devices whose signed member record says they are a program (a bot). */
   declare isBot: (device: DeviceId) => boolean;
   declare deliveryOf: (id: EventId) => DeliveryState;
+  /** Renders a file message's file (the owner knows where its bytes are). */
+  declare renderFile: ((entry: TimelineEntry) => unknown) | undefined;
   /** Bumped by the owner whenever entries or delivery states change. */
   declare version: number;
   /** How far the reader had read when the conversation opened (0: never opened). */
@@ -123,6 +127,7 @@ export class MessageList extends LitElement {
     this.avatarOf = () => undefined;
     this.isBot = () => false;
     this.deliveryOf = () => 'sent';
+    this.renderFile = undefined;
     this.version = 0;
     this.readUpTo = 0;
     this.loading = false;
@@ -134,7 +139,7 @@ export class MessageList extends LitElement {
     this.highlight = null;
   }
 
-  static override styles = [themeTokens, controls, messageStyles, sheetStyles];
+  static override styles = [themeTokens, controls, messageStyles, sheetStyles, fileStyles];
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -288,6 +293,7 @@ export class MessageList extends LitElement {
       avatarOf: this.avatarOf,
       isBot: this.isBot,
       deliveryOf: this.deliveryOf,
+      ...(this.renderFile ? { renderFile: this.renderFile } : {}),
       lookup: (id) => {
         const i = this.shown.findIndex((e) => e.id === id);
         return i < 0 ? undefined : this.shown[i];

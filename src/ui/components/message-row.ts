@@ -50,6 +50,8 @@ export interface RowContext {
   readonly avatarOf: (device: DeviceId) => string | undefined;
   readonly isBot: (device: DeviceId) => boolean;
   readonly deliveryOf: (id: EventId) => DeliveryState;
+  /** A file message's file (image, player or card, with progress); absent: none shown. */
+  readonly renderFile?: (entry: TimelineEntry) => unknown;
   /** A message by id, for reply quotes. */
   readonly lookup: (id: EventId) => TimelineEntry | undefined;
   /** The first message that was unread when the conversation opened. */
@@ -153,7 +155,7 @@ function renderMessage(entry: TimelineEntry, grouped: boolean, ctx: RowContext) 
         ? html`<p class="deleted">This message was deleted.</p>`
         : ctx.editing === entry.id
           ? renderEditor(entry, ctx)
-          : renderText(entry, ctx)}
+          : html`${entry.file && ctx.renderFile ? ctx.renderFile(entry) : nothing}${entry.file && entry.text === '' ? nothing : renderText(entry, ctx)}`}
       ${entry.deleted ? nothing : renderReactions(entry, ctx)}
       ${ctx.confirmingDelete === entry.id ? renderConfirmation(entry, ctx) : nothing}
       <footer>

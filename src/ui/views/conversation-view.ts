@@ -16,6 +16,14 @@ import '../components/connection-status.js';
 import '../components/invite-box.js';
 import type { EditDetail, MessageDetail, MessageList, ReactDetail } from '../components/message-list.js';
 import '../components/message-list.js';
+import type { ClientFiles } from '../../client/files/client-files.js';
+import { mediaKind } from '../../core/files/file-ref.js';
+import type { TimelineEntry } from '../../core/timeline.js';
+import '../components/attachments.js';
+import type { AttachDetail } from '../components/attachments.js';
+import { renderFile, type FileDetail } from '../components/file-card.js';
+import '../components/image-viewer.js';
+import { errorText } from '../error-text.js';
 import type { IdentityId } from '../../core/identity/keys.js';
 import { clientContext, pwaContext } from '../context.js';
 import { contactHref } from '../routes.js';
@@ -28,7 +36,26 @@ import { TickController } from '../controllers/tick-controller.js';
 import { controls, themeTokens } from '../styles/theme.js';
 
 export class ConversationView extends LitElement {
-  static override properties = { session: { attribute: false }, readUpTo: { type: Number }, drafts: { attribute: false } };
+  static override properties = {
+    session: { attribute: false },
+    readUpTo: { type: Number },
+    drafts: { attribute: false },
+    files: { attribute: false },
+    pending: { state: true },
+    problem: { state: true },
+    sealing: { state: true },
+    viewing: { state: true },
+  };
+  /** Files of this device: sending, fetching, progress. */
+  declare files: ClientFiles | undefined;
+  /** Files picked, pasted or dropped, not sent yet. */
+  declare pending: readonly File[];
+  /** Why a picked file was refused, in words. */
+  declare problem: string;
+  declare sealing: boolean;
+  /** The image open in the viewer (its message id). */
+  declare viewing: EventId | null;
+  private fileRevision = 0;
   declare session: ConversationSession | undefined;
   /** Per-conversation drafts on this device. */
   declare drafts: Drafts | undefined;
@@ -44,7 +71,28 @@ export class ConversationView extends LitElement {
     this.session = undefined;
     this.readUpTo = 0;
     this.drafts = undefined;
+    this.files = undefined;
+    this.pending = [];
+    this.problem = '';
+    this.sealing = false;
+    this.viewing = null;
     new ObservableController(this, () => this.session);
+    new ObservableController(this, () => this.files, {
+      changed: () => {
+        this.fileRevision++;
+        this.requestUpdate();
+      },
+    });
+    // Pasting or dropping files anywhere in the conversation attaches them.
+    this.addEventListener('paste', (e) => this.onPaste(e));
+    this.addEventListener('dragover', (e) => {
+      if (e.dataTransfer?.types.includes('Files')) e.preventDefault();
+    });
+    this.addEventListener('drop', (e) => {
+      if (!e.dataTransfer?.files.length) return;
+      e.preventDefault();
+      this.attach([...e.dataTransfer.files]);
+    });
     // "is typing…" expires on time even when nothing else changes.
     new TickController(this, () => (this.session?.typingNames().length ?? 0) > 0);
   }
@@ -183,7 +231,7 @@ export class ConversationView extends LitElement {
       ${this.renderHistoryProgress(s)}
       <parley-message-list
         .entries=${s.timeline.entries}
-        .version=${s.revision}
+        .version=${s.revision + this.fileRevision}
         .readUpTo=${this.readUpTo}
         ?loading=${!s.ready}
         .isMine=${(d: DeviceId) => s.isMine(d)}
@@ -193,6 +241,10 @@ export class ConversationView extends LitElement {
         .avatarOf=${(d: DeviceId) => s.memberAvatar(d)}
         .isBot=${(d: DeviceId) => s.memberIsBot(d)}
         .deliveryOf=${(id: EventId) => s.deliveryState(id)}
+        .renderFile=${this.fileOf}
+        @parley-file-download=${(e: CustomEvent<FileDetail>) => this.withFile(e.detail.root, (ref) => this.files?.download(s, ref))}
+        @parley-file-cancel=${(e: CustomEvent<FileDetail>) => this.files?.cancel(e.detail.root)}
+        @parley-file-open=${(e: CustomEvent<FileDetail>) => (this.viewing = this.entryOfFile(e.detail.root)?.id ?? null)}
         @parley-edit=${(e: CustomEvent<EditDetail>) => this.change(() => s.edit(e.detail.id, e.detail.text))}
         @parley-delete=${(e: CustomEvent<MessageDetail>) => this.change(() => s.remove(e.detail.id))}
         @parley-react=${(e: CustomEvent<ReactDetail>) => this.change(() => s.toggleReaction(e.detail.id, e.detail.emoji))}
@@ -203,7 +255,16 @@ export class ConversationView extends LitElement {
       ></parley-message-list>
       <p class="typing" aria-live="polite">${typingText(typing)}</p>
       ${this.action.error ? html`<p class="error" role="alert">${this.action.errorText}</p>` : nothing}
+      <parley-attachments
+        .files=${this.pending}
+        .problem=${this.problem}
+        ?busy=${this.sealing}
+        @parley-attach=${(e: CustomEvent<AttachDetail>) => this.attach(e.detail.files)}
+        @parley-remove-attachment=${(e: CustomEvent<{ index: number }>) => (this.pending = this.pending.filter((_, i) => i !== e.detail.index))}
+      ></parley-attachments>
+      ${this.renderViewer(s)}
       <parley-composer
+        ?allowEmpty=${this.pending.length > 0}
         .text=${this.draft.text}
         .replyTo=${this.replyPreview(s)}
         @parley-cancel-reply=${() => this.draft.reply(null)}
@@ -219,6 +280,7 @@ export class ConversationView extends LitElement {
     const session = this.session;
     if (!session) return;
     const text = event.detail.text;
+    if (this.pending.length > 0) return this.sendFiles(session, composer, text);
     const replyTo = this.draft.replyTo;
     const sending = session.send(text, replyTo ?? undefined);
     composer.clear();
@@ -232,6 +294,79 @@ export class ConversationView extends LitElement {
     // A natural moment to offer notifications: right after a message was sent.
     void this.pwaRef.value?.offerNotifications();
   };
+
+  /** Sends the picked files, the first with the text as its caption. */
+  private async sendFiles(session: ConversationSession, composer: Composer, text: string): Promise<void> {
+    const files = this.files;
+    if (!files) return;
+    const picked = this.pending;
+    this.pending = [];
+    this.sealing = true;
+    composer.clear();
+    this.draft.sent();
+    try {
+      for (const [i, file] of picked.entries()) {
+        if (!(await this.action.run(() => files.send(session, { blob: file, name: file.name }, i === 0 ? text : '')))) {
+          // Never throw anything away: what was not sent comes back.
+          this.pending = picked.slice(i);
+          if (i === 0) composer.restore(text);
+          return;
+        }
+      }
+    } finally {
+      this.sealing = false;
+    }
+  }
+
+  /** Adds files to send, refusing empty ones and ones over the cap with a clear message. */
+  private attach(files: File[]): void {
+    const max = this.files?.maxFileBytes ?? Infinity;
+    const ok: File[] = [];
+    const problems: string[] = [];
+    for (const f of files) {
+      if (f.size === 0) problems.push(errorText({ code: 'file-empty', detail: { name: f.name } }));
+      else if (f.size > max) problems.push(errorText({ code: 'file-too-large', detail: { name: f.name, max } }));
+      else ok.push(f);
+    }
+    this.problem = problems.join(' ');
+    if (ok.length > 0) this.pending = [...this.pending, ...ok];
+  }
+
+  private onPaste(event: ClipboardEvent): void {
+    const files = [...(event.clipboardData?.files ?? [])];
+    if (files.length === 0) return;
+    event.preventDefault();
+    // A pasted screenshot is called "image.png" by every browser; give it a useful name.
+    this.attach(files.map((f) => (f.name === 'image.png' ? new File([f], `Pasted image ${new Date().toISOString().slice(0, 19).replace('T', ' ')}.png`, { type: f.type }) : f)));
+  }
+
+  private readonly fileOf = (entry: TimelineEntry): unknown => (entry.file ? renderFile(entry.file, entry.text, this.files?.view(entry.file)) : null);
+
+  private entryOfFile(root: string): TimelineEntry | undefined {
+    return this.session?.timeline.entries.find((e) => e.file?.root === root && !e.deleted);
+  }
+
+  private withFile(root: string, run: (ref: NonNullable<TimelineEntry['file']>) => void): void {
+    const ref = this.entryOfFile(root)?.file;
+    if (ref) run(ref);
+  }
+
+  /** The image viewer over this conversation's images, when one is open. */
+  private renderViewer(s: ConversationSession) {
+    if (!this.viewing) return nothing;
+    const images = s.timeline.entries.filter((e) => e.file && !e.deleted && mediaKind(e.file.type) === 'image');
+    const at = images.findIndex((e) => e.id === this.viewing);
+    const entry = images[at];
+    if (!entry?.file) return nothing;
+    const view = this.files?.view(entry.file);
+    return html`<parley-image-viewer
+      .image=${{ url: view?.url ?? null, alt: entry.text || entry.file.name }}
+      ?hasPrevious=${at > 0}
+      ?hasNext=${at < images.length - 1}
+      @parley-viewer-close=${() => (this.viewing = null)}
+      @parley-viewer-move=${(e: CustomEvent<{ step: number }>) => (this.viewing = images[at + e.detail.step]?.id ?? this.viewing)}
+    ></parley-image-viewer>`;
+  }
 
   /**
    * A long operation on the history: loading it from this device, or receiving it from a

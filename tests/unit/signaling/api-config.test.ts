@@ -10,6 +10,8 @@ import { ConfigError } from '../../../signaling/errors.js';
 import { hostFromHeader, normalizeHost } from '../../../signaling/http/host.js';
 import { startTestServer, type TestServer } from '../../helpers/signaling-server.js';
 
+const DEFAULT_MAX_FILE = 200 * 1024 * 1024;
+
 let t: TestServer;
 
 beforeAll(async () => {
@@ -49,7 +51,7 @@ describe('STUN entry of /api/config', () => {
     for (const [host, expected] of Object.entries(cases)) {
       const res = await configWithHost(t, host);
       expect(res.status).toBe(200);
-      expect(JSON.parse(res.body), host).toEqual({ iceServers: [{ urls: `stun:${expected}:${stun}` }] });
+      expect(JSON.parse(res.body), host).toEqual({ iceServers: [{ urls: `stun:${expected}:${stun}` }], maxFileBytes: DEFAULT_MAX_FILE });
     }
   });
 
@@ -73,7 +75,7 @@ describe('STUN entry of /api/config', () => {
     for (const host of forged) {
       const res = await configWithHost(t, host);
       expect(res.status).toBe(200);
-      expect(JSON.parse(res.body), host).toEqual({ iceServers: [] });
+      expect(JSON.parse(res.body), host).toEqual({ iceServers: [], maxFileBytes: DEFAULT_MAX_FILE });
     }
   });
 
@@ -81,7 +83,7 @@ describe('STUN entry of /api/config', () => {
     const s = await startTestServer({ publicHost: 'parley.example.net' });
     try {
       const res = await configWithHost(s, 'attacker.example');
-      expect(JSON.parse(res.body)).toEqual({ iceServers: [{ urls: `stun:parley.example.net:${s.server.stunPort}` }] });
+      expect(JSON.parse(res.body)).toEqual({ iceServers: [{ urls: `stun:parley.example.net:${s.server.stunPort}` }], maxFileBytes: DEFAULT_MAX_FILE });
       expect(res.body).not.toContain('attacker');
     } finally {
       await s.close();
@@ -92,7 +94,7 @@ describe('STUN entry of /api/config', () => {
     const s = await startTestServer({ stunPort: null });
     try {
       expect(s.server.stunPort).toBeNull();
-      expect(JSON.parse((await configWithHost(s, 'chat.example.org')).body)).toEqual({ iceServers: [] });
+      expect(JSON.parse((await configWithHost(s, 'chat.example.org')).body)).toEqual({ iceServers: [], maxFileBytes: DEFAULT_MAX_FILE });
     } finally {
       await s.close();
     }
@@ -134,3 +136,17 @@ describe('STUN and PUBLIC_HOST configuration', () => {
     }
   });
 });
+
+describe('GET /api/config: files', () => {
+  it('advertises MAX_FILE_BYTES, 200 MB unless the operator sets it', async () => {
+    const s = await startTestServer({ maxFileBytes: 5_000_000 });
+    try {
+      expect(JSON.parse((await configWithHost(s, 'chat.example.org')).body).maxFileBytes).toBe(5_000_000);
+    } finally {
+      await s.close();
+    }
+    expect(configFromEnv({ MAX_FILE_BYTES: '1234' }).maxFileBytes).toBe(1234);
+    expect(() => resolveConfig({ maxFileBytes: 0 })).toThrow(/maxFileBytes/);
+  });
+});
+

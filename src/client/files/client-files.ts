@@ -1,0 +1,319 @@
+/**
+ * Files for the UI (docs/architecture.md §12.4): sending a file as a message, fetching the
+ * files of messages that arrive, the progress of both, and the finished bytes as object URLs.
+ *
+ * - Sending seals the file on this device in two passes over the Blob: the first computes the
+ *   hash list and root (a file's id everywhere, known only after its last chunk), the second
+ *   seals again — deterministically, same key and IVs — and stores chunk batches under that
+ *   root. AES-GCM is native and fast, so the second pass costs far less than holding the file.
+ * - Receiving follows each conversation's events: a message with a file gets a record in the
+ *   chunk store, and is fetched at once when the auto-download rule allows it (images always,
+ *   other files up to `autoDownloadBytes`); the rest wait for `download`. An incomplete file
+ *   resumes from its stored chunks after a reload.
+ * - A finished file is opened (decrypted, content hash checked) only when shown.
+ */
+import { ObservableV2 } from 'lib0/observable';
+import { sealFile } from '../../core/files/seal-file.js';
+import { mediaKind, type FileRef } from '../../core/files/file-ref.js';
+import { openFile } from '../../core/files/open-file.js';
+import type { ConversationEvent, UnsignedEvent } from '../../core/events.js';
+import type { EventId, Topic } from '../../core/ids.js';
+import { Disposables } from '../../core/lifecycle.js';
+import { errorField, silentLogger, type Logger } from '../../core/logger.js';
+import { FileExchange } from '../../net/files/file-exchange.js';
+import type { Mesh } from '../../net/mesh.js';
+import type { ChunkStore, StoredFile } from '../../store/chunk-store.js';
+import type { ConversationSession } from '../conversation-session.js';
+import { ClientError } from '../errors.js';
+import { describeMedia, type MediaInfo } from './describe-media.js';
+import { storeHolder, storeSink } from './store-adapters.js';
+import { Transfers, type FileView } from './transfers.js';
+
+export type { FileView, TransferState } from './transfers.js';
+
+export interface ClientFilesParts {
+  readonly store: ChunkStore;
+  readonly mesh: Mesh;
+  /** Largest file this device sends (the server's `MAX_FILE_BYTES`; 200 MB by default). */
+  readonly maxFileBytes?: number;
+  /** Files other than images up to this size are fetched without asking (25 MB). */
+  readonly autoDownloadBytes?: number;
+  /** Thumbnail and dimensions of an image; browsers only (none in Node). */
+  readonly describe?: (file: Blob) => Promise<MediaInfo | null>;
+  readonly now?: () => number;
+  readonly logger?: Logger;
+}
+
+export type ClientFilesEvents = {
+  /** A file's view changed (progress, finished, opened). */
+  changed: (root: string) => void;
+  error: (error: Error) => void;
+};
+
+export const DEFAULT_MAX_FILE_BYTES = 200 * 1024 * 1024;
+const DEFAULT_AUTO_BYTES = 25 * 1024 * 1024;
+/** Chunks sealed and stored per write while sending. */
+const SEND_BATCH = 16;
+
+/** A file the user picked: a Blob with the name their system gave it. */
+export interface OutgoingFile {
+  readonly blob: Blob;
+  readonly name: string;
+}
+
+export class ClientFiles extends ObservableV2<ClientFilesEvents> {
+  readonly exchange: FileExchange;
+  private readonly transfers = new Transfers();
+  private readonly owned = new Disposables();
+  private readonly followed = new Map<Topic, () => void>();
+  /** Chunks served per file and device, for the sender's progress. */
+  private readonly served = new Map<string, Map<string, Set<number>>>();
+  private readonly opening = new Set<string>();
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  readonly maxFileBytes: number;
+  private readonly autoBytes: number;
+
+  constructor(private readonly parts: ClientFilesParts) {
+    super();
+    this.logger = parts.logger ?? silentLogger;
+    this.now = parts.now ?? Date.now;
+    this.maxFileBytes = parts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    this.autoBytes = parts.autoDownloadBytes ?? DEFAULT_AUTO_BYTES;
+    this.exchange = new FileExchange({ mesh: parts.mesh, holder: storeHolder(parts.store), ...(parts.logger ? { logger: parts.logger } : {}) });
+  }
+
+  start(): this {
+    this.exchange.start();
+    const exchange = this.owned.listenTo(this.exchange);
+    exchange.on('served', (_room, root, device, index) => this.onServed(root, device, index));
+    exchange.on('cancelled', (_room, root, device) => {
+      this.served.get(root)?.delete(device);
+      this.recount(root);
+    });
+    this.owned.add(() => this.exchange.destroy());
+    return this;
+  }
+
+  /** Follows a conversation's events for files to fetch; idempotent. */
+  follow(session: ConversationSession): void {
+    if (this.followed.has(session.id)) return;
+    const stop = session.synced.log.observe((events) => this.onEvents(session, events));
+    this.followed.set(session.id, stop);
+    void this.resume(session);
+  }
+
+  /** Follows exactly these conversations (call whenever the list changes). */
+  track(sessions: readonly ConversationSession[]): void {
+    const ids = new Set(sessions.map((s) => s.id));
+    for (const id of [...this.followed.keys()]) if (!ids.has(id)) this.unfollow(id);
+    for (const s of sessions) this.follow(s);
+  }
+
+  unfollow(id: Topic): void {
+    this.followed.get(id)?.();
+    this.followed.delete(id);
+  }
+
+  /** What to show for a file; opens a finished one in the background the first time. */
+  view(ref: FileRef): FileView | undefined {
+    const view = this.transfers.get(ref.root);
+    if (view?.state === 'done' && !view.url && !this.opening.has(ref.root)) void this.open(ref);
+    return view;
+  }
+
+  /**
+   * Sends a file as a message with `caption`. Refuses an empty file and one over the cap
+   * before reading a byte. Resolves with the message id once the message is saved.
+   */
+  async send(session: ConversationSession, file: OutgoingFile, caption = ''): Promise<EventId> {
+    const size = file.blob.size;
+    if (size === 0) throw new ClientError('file-empty', { detail: { name: file.name } });
+    if (size > this.maxFileBytes) throw new ClientError('file-too-large', { detail: { name: file.name, max: this.maxFileBytes } });
+    const type = cleanType(file.blob.type);
+    const info = mediaKind(type) === 'image' ? await (this.parts.describe ?? describeMedia)(file.blob).catch(() => null) : null;
+    const read = async (offset: number, length: number): Promise<Uint8Array> => new Uint8Array(await file.blob.slice(offset, offset + length).arrayBuffer());
+    let fields;
+    let hashes: Uint8Array | null = null;
+    try {
+      fields = await sealFile(size, { read, put: async () => undefined, putHashes: async (h) => void (hashes = h) });
+    } catch (cause) {
+      throw new ClientError('file-unreadable', { cause, detail: { name: file.name } });
+    }
+    const ref: FileRef = { name: cleanName(file.name), type, ...fields, ...(info ?? {}) };
+    const store = this.parts.store;
+    const record: StoredFile = { root: ref.root, conversation: session.id, event: '', name: ref.name, type, size, chunk: ref.chunk, bytes: 0, complete: false, sent: true, at: this.now() };
+    try {
+      await store.putFile(record);
+      await this.storeSealed(ref, read);
+      await store.putHashes(ref.root, hashes!);
+    } catch (cause) {
+      await store.remove(ref.root).catch(() => undefined);
+      throw new ClientError('storage-failed', { cause, detail: { what: 'file' } });
+    }
+    this.transfers.set(ref.root, { root: ref.root, name: ref.name, size, chunk: ref.chunk, direction: 'send', state: 'done', done: 0, url: URL.createObjectURL(file.blob) });
+    const id = await session.sendFile(ref, caption);
+    await store.putFile({ ...record, event: id, complete: true });
+    this.emit('changed', [ref.root]);
+    return id;
+  }
+
+  /** Fetches a file that was not fetched automatically, or was cancelled. */
+  download(session: ConversationSession, ref: FileRef): void {
+    void this.fetch(session.id, ref);
+  }
+
+  /** Stops fetching a file on this device; members serving it are told. */
+  cancel(root: string): void {
+    this.exchange.cancel(root);
+    const view = this.transfers.update(root, { state: 'cancelled' });
+    if (view) this.emit('changed', [root]);
+  }
+
+  /** Bytes of sealed chunks this device stores for a conversation's files. */
+  async usage(conversation: Topic): Promise<number> {
+    return (await this.parts.store.files(conversation)).reduce((n, f) => n + f.bytes, 0);
+  }
+
+  override destroy(): void {
+    for (const stop of this.followed.values()) stop();
+    this.followed.clear();
+    this.owned.dispose();
+    this.transfers.clear();
+    super.destroy();
+  }
+
+  private async storeSealed(ref: FileRef, read: (offset: number, length: number) => Promise<Uint8Array>): Promise<void> {
+    // Same key, same IVs: the second pass yields exactly the chunks the root was made of.
+    let batch: Array<{ index: number; bytes: Uint8Array }> = [];
+    await sealFile(ref.size, {
+      read,
+      key: ref.key,
+      put: async (index, bytes) => {
+        batch.push({ index, bytes });
+        if (batch.length >= SEND_BATCH) {
+          await this.parts.store.putChunks(ref.root, batch);
+          batch = [];
+        }
+      },
+      putHashes: async () => undefined,
+    });
+    if (batch.length > 0) await this.parts.store.putChunks(ref.root, batch);
+  }
+
+  private onEvents(session: ConversationSession, events: readonly UnsignedEvent[]): void {
+    for (const e of events) if (e.kind === 'message' && e.file) void this.arrived(session.id, e as ConversationEvent & { file: FileRef }, e.author === session.me);
+  }
+
+  /** Picks up files whose fetch did not finish in an earlier session. */
+  private async resume(session: ConversationSession): Promise<void> {
+    await session.loaded;
+    for (const entry of session.timeline.entries) if (entry.file && !entry.deleted) void this.arrived(session.id, { id: entry.id, file: entry.file }, entry.author === session.me);
+  }
+
+  private async arrived(conversation: Topic, event: { id: string; file: FileRef }, mine: boolean): Promise<void> {
+    const ref = event.file;
+    if (this.transfers.get(ref.root)) return;
+    const store = this.parts.store;
+    let record = await store.file(ref.root).catch(() => null);
+    if (record && record.conversation !== conversation) return;
+    if (!record) {
+      record = { root: ref.root, conversation, event: event.id, name: ref.name, type: ref.type, size: ref.size, chunk: ref.chunk, bytes: 0, complete: false, sent: false, at: this.now() };
+      await store.putFile(record).catch((error) => this.logger.warn('file record not saved', { error: errorField(error) }));
+    }
+    if (this.transfers.get(ref.root)) return;
+    const direction = record.sent ? 'send' : 'receive';
+    this.transfers.set(ref.root, { root: ref.root, name: ref.name, size: ref.size, chunk: ref.chunk, direction, state: record.complete ? 'done' : 'idle', done: record.complete ? ref.size : 0, url: null });
+    this.emit('changed', [ref.root]);
+    if (!record.complete && !mine && (mediaKind(ref.type) === 'image' || ref.size <= this.autoBytes)) await this.fetch(conversation, ref);
+  }
+
+  private async fetch(conversation: Topic, ref: FileRef): Promise<void> {
+    const running = this.exchange.running(ref.root);
+    if (running) return;
+    const store = this.parts.store;
+    const [hashes, have] = await Promise.all([store.hashes(ref.root), store.indices(ref.root)]);
+    const fetch = this.exchange.fetch({ room: conversation, ref, hashes, have, sink: storeSink(store, ref.root) });
+    this.transfers.update(ref.root, { state: fetch.received > 0 ? 'moving' : 'waiting', done: fetch.received });
+    this.emit('changed', [ref.root]);
+    fetch.on('progress', () => {
+      if (fetch.state === 'cancelled') return;
+      this.transfers.update(ref.root, { state: fetch.received > 0 ? 'moving' : 'waiting', done: fetch.received });
+      this.emit('changed', [ref.root]);
+    });
+    fetch.on('failed', (error) => {
+      this.transfers.update(ref.root, { state: 'failed' });
+      this.emit('error', [new ClientError('storage-failed', { cause: error, detail: { what: 'file' } })]);
+      this.emit('changed', [ref.root]);
+    });
+    fetch.on('done', () => void this.finished(ref));
+  }
+
+  /** Every chunk is stored: check the whole against the signed content hash, then show it. */
+  private async finished(ref: FileRef): Promise<void> {
+    const url = await this.open(ref);
+    if (!url) return;
+    const record = await this.parts.store.file(ref.root);
+    if (record) await this.parts.store.putFile({ ...record, complete: true });
+  }
+
+  /** Decrypts a stored file into an object URL; a file that does not check out is erased. */
+  private async open(ref: FileRef): Promise<string | null> {
+    this.opening.add(ref.root);
+    try {
+      const parts: Uint8Array<ArrayBuffer>[] = [];
+      for await (const part of openFile(ref, (i) => this.parts.store.chunk(ref.root, i))) parts.push(part as Uint8Array<ArrayBuffer>);
+      const url = URL.createObjectURL(new Blob(parts, { type: ref.type }));
+      this.transfers.update(ref.root, { state: 'done', done: ref.size, url });
+      this.emit('changed', [ref.root]);
+      return url;
+    } catch (error) {
+      // Chunks were checked one by one, so this is a sender who signed a wrong content hash.
+      this.logger.warn('a file did not check out', { error: errorField(error) });
+      await this.parts.store.remove(ref.root).catch(() => undefined);
+      this.transfers.update(ref.root, { state: 'failed', done: 0 });
+      this.emit('changed', [ref.root]);
+      return null;
+    } finally {
+      this.opening.delete(ref.root);
+    }
+  }
+
+  private onServed(root: string, device: string, index: number): void {
+    if (!this.transfers.get(root)) return;
+    let byDevice = this.served.get(root);
+    if (!byDevice) this.served.set(root, (byDevice = new Map()));
+    let got = byDevice.get(device);
+    if (!got) byDevice.set(device, (got = new Set()));
+    got.add(index);
+    this.recount(root);
+  }
+
+  /** The sender's progress: the member furthest along among those still fetching. */
+  private recount(root: string): void {
+    const view = this.transfers.get(root);
+    if (!view) return;
+    const count = Math.ceil(view.size / view.chunk);
+    let most = -1;
+    for (const [device, set] of this.served.get(root) ?? []) {
+      if (set.size >= count) this.served.get(root)!.delete(device);
+      else most = Math.max(most, set.size);
+    }
+    const moving = most >= 0;
+    this.transfers.update(root, { done: moving ? Math.min(view.size, most * view.chunk) : view.size, state: moving ? 'moving' : 'done' });
+    this.emit('changed', [root]);
+  }
+}
+
+/** A media type as the sender's system declared it, or a neutral one when it is not valid. */
+function cleanType(type: string): string {
+  const t = type.toLowerCase().split(';')[0]!.trim();
+  return /^[a-z0-9][a-z0-9!#$&^_.+-]{0,62}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}$/.test(t) ? t : 'application/octet-stream';
+}
+
+/** A name as FileRef allows it: no control characters or separators, at most 255 units. */
+function cleanName(name: string): string {
+  const clean = name.replace(/[\u0000-\u001f\u007f/\\]/g, '_').slice(0, 255);
+  return clean.length > 0 ? clean : 'file';
+}
+

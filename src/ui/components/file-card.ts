@@ -1,0 +1,182 @@
+/**
+ * How a file message shows in the log (docs/architecture.md §12.4): pure templates over the
+ * file reference and this device's view of it.
+ *
+ * - Images: `<img>` with `alt` = caption or name, inside a box of the image's aspect ratio
+ *   that shows the thumbhash until the bytes are here, so the list never jumps. Clicking
+ *   opens the viewer.
+ * - Video and audio: native controls, inline.
+ * - Anything else: a card with an icon, name, size and "Download NAME".
+ * - While bytes move either way: `role="progressbar"` named "Transfer of NAME", with bytes and
+ *   percent, and a Cancel button on the receiving side.
+ *
+ * Buttons raise bubbling, composed events the conversation view handles:
+ * `parley-file-download`, `parley-file-cancel`, `parley-file-open` (detail: { root }).
+ */
+import { css, html, nothing } from 'lit';
+import { thumbHashToDataURL } from 'thumbhash';
+import { fromBase64Url } from '../../core/bytes.js';
+import { mediaKind, type FileRef } from '../../core/files/file-ref.js';
+import type { FileView } from '../../client/files/client-files.js';
+import { sizeText } from '../error-text.js';
+
+export interface FileDetail {
+  readonly root: string;
+}
+
+const placeholders = new Map<string, string>();
+
+/** The thumbhash as an image URL (decoded once per file). */
+function placeholderOf(ref: FileRef): string | null {
+  if (!ref.thumb) return null;
+  let url = placeholders.get(ref.root);
+  if (url === undefined) {
+    const bytes = fromBase64Url(ref.thumb);
+    try {
+      url = bytes ? thumbHashToDataURL(bytes) : '';
+    } catch {
+      url = '';
+    }
+    if (placeholders.size > 500) placeholders.clear();
+    placeholders.set(ref.root, url);
+  }
+  return url || null;
+}
+
+function raise(event: Event, type: string, root: string): void {
+  event.stopPropagation();
+  (event.currentTarget as Element).dispatchEvent(new CustomEvent<FileDetail>(type, { detail: { root }, bubbles: true, composed: true }));
+}
+
+export function renderFile(ref: FileRef, caption: string, view: FileView | undefined) {
+  const kind = mediaKind(ref.type);
+  const url = view?.url ?? null;
+  const body = kind === 'image' ? renderImage(ref, caption, url) : kind === 'video' && url ? html`<video class="media" controls preload="metadata" src=${url} aria-label=${caption || ref.name}></video>` : kind === 'audio' && url ? html`<audio controls preload="metadata" src=${url} aria-label=${caption || ref.name}></audio>` : renderCard(ref, view);
+  return html`<div class="file" data-file=${ref.root}>${body}${renderProgress(ref, view)}</div>`;
+}
+
+function renderImage(ref: FileRef, caption: string, url: string | null) {
+  const ratio = ref.w && ref.h ? `${ref.w} / ${ref.h}` : '4 / 3';
+  const thumb = placeholderOf(ref);
+  const alt = caption || ref.name;
+  const style = `aspect-ratio: ${ratio};${thumb ? ` background-image: url(${thumb});` : ''}`;
+  return url
+    ? html`<button type="button" class="image" tabindex="-1" style=${style} aria-label=${`Open ${alt}`} @click=${(e: Event) => raise(e, 'parley-file-open', ref.root)}>
+        <img src=${url} alt=${alt} />
+      </button>`
+    : html`<div class="image pending" style=${style} role="img" aria-label=${`${alt} (loading)`}></div>`;
+}
+
+function renderCard(ref: FileRef, view: FileView | undefined) {
+  const url = view?.url ?? null;
+  const here = view?.state === 'done';
+  return html`<div class="card">
+    <span class="icon" aria-hidden="true">📄</span>
+    <span class="name">${ref.name}</span>
+    <span class="size">${sizeText(ref.size)}</span>
+    ${url
+      ? html`<a href=${url} download=${ref.name} tabindex="-1">Download ${ref.name}</a>`
+      : here || view?.state === 'moving' || view?.state === 'waiting'
+        ? nothing
+        : html`<button type="button" class="link" tabindex="-1" @click=${(e: Event) => raise(e, 'parley-file-download', ref.root)}>Download ${ref.name}</button>`}
+  </div>`;
+}
+
+function renderProgress(ref: FileRef, view: FileView | undefined) {
+  if (!view) return nothing;
+  if (view.state === 'waiting' && view.direction === 'receive') {
+    return html`<p class="file-status" role="status">Waiting for a member who has ${ref.name}… ${cancelButton(ref)}</p>`;
+  }
+  if (view.state === 'failed') return html`<p class="file-status" role="status">${ref.name} could not be received.</p>`;
+  if (view.state === 'cancelled') {
+    return html`<p class="file-status" role="status">Cancelled. <button type="button" class="link" tabindex="-1" @click=${(e: Event) => raise(e, 'parley-file-download', ref.root)}>Download ${ref.name}</button></p>`;
+  }
+  if (view.state !== 'moving') return nothing;
+  const percent = Math.floor((view.done / Math.max(1, view.size)) * 100);
+  const text = `${sizeText(view.done)} of ${sizeText(view.size)} (${percent}%)`;
+  return html`<div class="transfer">
+    <div role="progressbar" aria-label=${`Transfer of ${ref.name}`} aria-valuemin="0" aria-valuemax="100" aria-valuenow=${percent} aria-valuetext=${text} class="bar">
+      <span style=${`width: ${percent}%`}></span>
+    </div>
+    <span class="transfer-text">${text}</span>
+    ${view.direction === 'receive' ? cancelButton(ref) : nothing}
+  </div>`;
+}
+
+function cancelButton(ref: FileRef) {
+  return html`<button type="button" class="link" tabindex="-1" aria-label=${`Cancel transfer of ${ref.name}`} @click=${(e: Event) => raise(e, 'parley-file-cancel', ref.root)}>Cancel</button>`;
+}
+
+export const fileStyles = css`
+  .file {
+    display: grid;
+    gap: 0.3rem;
+    margin: 0.2rem 0;
+  }
+  .image {
+    display: block;
+    width: min(280px, 100%);
+    max-height: 360px;
+    padding: 0;
+    border: 0;
+    border-radius: 0.5rem;
+    overflow: hidden;
+    background: var(--pl-border) center / cover no-repeat;
+    cursor: zoom-in;
+  }
+  .image img {
+    display: block;
+    width: 100%;
+    height: 100%;
+    object-fit: cover;
+  }
+  .image.pending {
+    cursor: default;
+  }
+  .media {
+    width: min(320px, 100%);
+    border-radius: 0.5rem;
+  }
+  .card {
+    display: grid;
+    grid-template-columns: auto 1fr;
+    gap: 0 0.5rem;
+    align-items: center;
+    padding: 0.4rem 0.6rem;
+    border: 1px solid var(--pl-border);
+    border-radius: 0.5rem;
+  }
+  .card .icon {
+    grid-row: span 3;
+    font-size: 1.6rem;
+  }
+  .card .name {
+    font-weight: 600;
+    overflow-wrap: anywhere;
+  }
+  .card .size,
+  .transfer-text,
+  .file-status {
+    font-size: 0.8rem;
+    color: var(--pl-muted);
+    margin: 0;
+  }
+  .transfer {
+    display: flex;
+    gap: 0.5rem;
+    align-items: center;
+  }
+  .bar {
+    flex: 1;
+    min-width: 6rem;
+    height: 0.4rem;
+    border-radius: 999px;
+    background: var(--pl-border);
+    overflow: hidden;
+  }
+  .bar span {
+    display: block;
+    height: 100%;
+    background: var(--pl-accent, #3b6fd8);
+  }
+`;

@@ -1,0 +1,157 @@
+/**
+ * Files and images between isolated browsers (docs/architecture.md §12): real Chromium, real
+ * WebRTC, real IndexedDB, the real server. Everything is done through roles and names.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Locator } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { useAppStage } from '../helpers/app-stage.js';
+import { ParleyUser } from '../helpers/parley-user.js';
+import { gradientPng } from '../helpers/png.js';
+
+/** Just above the 20 MB the transfers use, so the over-cap file stays small to hand over. */
+const MAX_FILE = 21 * 1024 * 1024;
+const stage = useAppStage({ maxFileBytes: MAX_FILE });
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+/** Alice's conversation with the others joined and linked to everyone. */
+async function meet(...names: string[]): Promise<ParleyUser[]> {
+  const users = await Promise.all(names.map((n) => ParleyUser.create(stage.browser, n)));
+  const [first, ...rest] = users;
+  await first!.start(stage.app.url);
+  const invite = await first!.newConversation();
+  for (const u of rest) {
+    await u.open(invite);
+    await u.register();
+  }
+  for (const u of users) await u.waitForPeers(users.length - 1);
+  return users;
+}
+
+async function attach(user: ParleyUser, name: string, mimeType: string, buffer: Buffer): Promise<void> {
+  await user.page.getByLabel('Attach').setInputFiles({ name, mimeType, buffer });
+  await user.page.getByRole('list', { name: 'Files to send' }).getByText(name).waitFor();
+}
+
+async function sendAttached(user: ParleyUser, caption = ''): Promise<void> {
+  if (caption) await user.composer.fill(caption);
+  await user.page.getByRole('button', { name: 'Send' }).click();
+}
+
+const progressOf = (user: ParleyUser, name: string): Locator => user.page.getByRole('progressbar', { name: `Transfer of ${name}` });
+
+/** The SHA-256 of what the page's "Download NAME" link hands out. */
+async function downloadedHash(user: ParleyUser, name: string, timeout = 120_000): Promise<string> {
+  const link = user.page.getByRole('link', { name: `Download ${name}` });
+  await link.waitFor({ timeout });
+  const href = await link.getAttribute('href');
+  return user.page.evaluate(async (url) => {
+    const bytes = await (await fetch(url!)).arrayBuffer();
+    return [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  }, href);
+}
+
+/** Highest percent a progress bar showed, polled until `until` settles. */
+async function watchProgress(bar: Locator, until: Promise<unknown>): Promise<number[]> {
+  const seen: number[] = [];
+  let done = false;
+  void until.finally(() => (done = true));
+  while (!done) {
+    const now = await bar.getAttribute('aria-valuenow', { timeout: 200 }).catch(() => null);
+    if (now !== null && Number(now) !== seen.at(-1)) seen.push(Number(now));
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return seen;
+}
+
+describe('files between members', () => {
+  it('a 20 MB file reaches another member byte for byte, with progress on both sides', async () => {
+    const [alice, bob] = await meet('Alice', 'Bob');
+    const bytes = randomBytes(20 * 1024 * 1024);
+    await attach(alice!, 'big.bin', 'application/octet-stream', bytes);
+    // Picked files show with their size and a way to remove them before sending.
+    await expect(alice!.page.getByRole('button', { name: 'Remove big.bin' }).isVisible()).resolves.toBe(true);
+    await sendAttached(alice!, 'the data');
+    const received = downloadedHash(bob!, 'big.bin');
+    const [bobSaw, aliceSaw] = await Promise.all([watchProgress(progressOf(bob!, 'big.bin'), received), watchProgress(progressOf(alice!, 'big.bin'), received)]);
+    expect(await received).toBe(sha256(bytes));
+    expect(bobSaw.length).toBeGreaterThan(0);
+    expect(aliceSaw.length).toBeGreaterThan(0);
+    expect(bobSaw.some((p) => p > 0 && p < 100)).toBe(true);
+    // The caption is the message's text; the sender can download what they sent too.
+    await bob!.waitForMessage('the data');
+    expect(await downloadedHash(alice!, 'big.bin')).toBe(sha256(bytes));
+    await Promise.all([alice!.close(), bob!.close()]);
+  });
+
+  it("when the sender's tab closes halfway, the receiver finishes from a member who already had the file", async () => {
+    const [alice, carol] = await meet('Alice', 'Carol');
+    const bytes = randomBytes(20 * 1024 * 1024);
+    await attach(alice!, 'shared.bin', 'application/octet-stream', bytes);
+    await sendAttached(alice!);
+    expect(await downloadedHash(carol!, 'shared.bin')).toBe(sha256(bytes));
+
+    const bob = await ParleyUser.create(stage.browser, 'Bob');
+    await bob.open(await alice!.page.getByRole('textbox', { name: 'Invite link' }).inputValue());
+    await bob.register();
+    await progressOf(bob, 'shared.bin').waitFor({ timeout: 60_000 });
+    await alice!.close();
+    expect(await downloadedHash(bob, 'shared.bin')).toBe(sha256(bytes));
+    await Promise.all([bob.close(), carol!.close()]);
+  });
+
+  it('a pasted image shows as a thumbnail and opens in the viewer', async () => {
+    const [alice, bob] = await meet('Alice', 'Bob');
+    const png = gradientPng(320, 200);
+    await alice!.composer.click();
+    await alice!.page.evaluate((b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const data = new DataTransfer();
+      data.items.add(new File([bytes], 'image.png', { type: 'image/png' }));
+      const app = document.querySelector('parley-app')!;
+      const view = app.shadowRoot!.querySelector('parley-conversation')!;
+      view.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, composed: true }));
+    }, png.toString('base64'));
+    await alice!.page.getByRole('list', { name: 'Files to send' }).getByText(/^Pasted image/).waitFor();
+    await sendAttached(alice!, 'a gradient');
+    const image = bob!.page.getByRole('img', { name: 'a gradient' });
+    await image.waitFor({ timeout: 30_000 });
+    // The placeholder had the image's aspect ratio, so the list did not jump when it arrived.
+    const box = await image.boundingBox();
+    expect(box!.width / box!.height).toBeCloseTo(320 / 200, 1);
+    await bob!.page.getByRole('button', { name: 'Open a gradient' }).click();
+    const viewer = bob!.page.getByRole('dialog', { name: 'Image viewer' });
+    await viewer.getByRole('img', { name: 'a gradient' }).waitFor();
+    await bob!.page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'hidden' });
+    await Promise.all([alice!.close(), bob!.close()]);
+  });
+
+  it('a file over the cap is refused with a clear message before anything is sent', async () => {
+    const alice = await ParleyUser.create(stage.browser, 'Alice');
+    await alice.start(stage.app.url);
+    await alice.newConversation();
+    await alice.page.getByLabel('Attach').setInputFiles({ name: 'huge.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(MAX_FILE + 1) });
+    await expect(alice.page.getByRole('alert').filter({ hasText: 'huge.bin is too large to send' }).textContent()).resolves.toContain('at most 22 MB');
+    await expect(alice.page.getByRole('list', { name: 'Files to send' }).count()).resolves.toBe(0);
+    await alice.close();
+  });
+
+  it('cancel stops the transfer on both sides', async () => {
+    const [alice, bob] = await meet('Alice', 'Bob');
+    const bytes = randomBytes(20 * 1024 * 1024);
+    await attach(alice!, 'slow.bin', 'application/octet-stream', bytes);
+    await sendAttached(alice!);
+    await progressOf(bob!, 'slow.bin').waitFor({ timeout: 60_000 });
+    await bob!.page.getByRole('button', { name: 'Cancel transfer of slow.bin' }).click();
+    await bob!.page.getByRole('button', { name: 'Download slow.bin' }).waitFor();
+    // Alice's side stops too: no transfer goes on after Bob cancelled.
+    await progressOf(alice!, 'slow.bin').waitFor({ state: 'hidden', timeout: 10_000 });
+    await expect(bob!.page.getByRole('link', { name: 'Download slow.bin' }).count()).resolves.toBe(0);
+    // Download starts it again, from where it stopped.
+    await bob!.page.getByRole('button', { name: 'Download slow.bin' }).click();
+    expect(await downloadedHash(bob!, 'slow.bin')).toBe(sha256(bytes));
+    await Promise.all([alice!.close(), bob!.close()]);
+  });
+});
