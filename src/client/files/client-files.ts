@@ -130,7 +130,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     const size = file.blob.size;
     if (size === 0) throw new ClientError('file-empty', { detail: { name: file.name } });
     if (size > this.maxFileBytes) throw new ClientError('file-too-large', { detail: { name: file.name, max: this.maxFileBytes } });
-    const type = cleanType(file.blob.type);
+    const type = await sniffType(file.blob);
     const info = mediaKind(type) === 'image' ? await (this.parts.describe ?? describeMedia)(file.blob).catch(() => null) : null;
     const read = async (offset: number, length: number): Promise<Uint8Array> => new Uint8Array(await file.blob.slice(offset, offset + length).arrayBuffer());
     let fields;
@@ -303,6 +303,22 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     this.transfers.update(root, { done: moving ? Math.min(view.size, most * view.chunk) : view.size, state: moving ? 'moving' : 'done' });
     this.emit('changed', [root]);
   }
+}
+
+/**
+ * The media type the bytes say (file-type reads the first few KiB), else the one the system
+ * declared: how a file shows is chosen from its content, not its extension. Loaded on the
+ * first send, so start-up does not pay for its signature tables.
+ */
+async function sniffType(blob: Blob): Promise<string> {
+  try {
+    const { fileTypeFromBuffer } = await import('file-type');
+    const sniffed = await fileTypeFromBuffer(new Uint8Array(await blob.slice(0, 4100).arrayBuffer()));
+    if (sniffed) return cleanType(sniffed.mime);
+  } catch {
+    // Unknown or unreadable head: fall back to what the system declared.
+  }
+  return cleanType(blob.type);
 }
 
 /** A media type as the sender's system declared it, or a neutral one when it is not valid. */

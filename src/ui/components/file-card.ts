@@ -89,7 +89,9 @@ function renderProgress(ref: FileRef, view: FileView | undefined) {
   }
   if (view.state === 'failed') return html`<p class="file-status" role="status">${ref.name} could not be received.</p>`;
   if (view.state === 'cancelled') {
-    return html`<p class="file-status" role="status">Cancelled. <button type="button" class="link" tabindex="-1" @click=${(e: Event) => raise(e, 'parley-file-download', ref.root)}>Download ${ref.name}</button></p>`;
+    // A card has its own Download button; media need one here to start again.
+    const again = mediaKind(ref.type) === 'other' ? nothing : html`<button type="button" class="link" tabindex="-1" @click=${(e: Event) => raise(e, 'parley-file-download', ref.root)}>Download ${ref.name}</button>`;
+    return html`<p class="file-status" role="status">Cancelled. ${again}</p>`;
   }
   if (view.state !== 'moving') return nothing;
   const percent = Math.floor((view.done / Math.max(1, view.size)) * 100);
