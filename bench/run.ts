@@ -12,6 +12,7 @@ import os from 'node:os';
 import { buildApp, type BuiltApp } from './app-build.js';
 import { botsGroup } from './bots.js';
 import { bundleSizeGroup } from './bundle-size.js';
+import { filesGroup } from './files.js';
 import type { BenchGroup } from './group.js';
 import { lateJoinerGroup } from './late-joiner.js';
 import { latencyGroup } from './latency.js';
@@ -24,7 +25,7 @@ import { sendCostGroup } from './send-cost.js';
 import { signalingServerGroup } from './signaling-server.js';
 import { crashedRow, formatTable, type Row } from './table.js';
 
-const GROUPS: readonly BenchGroup[] = [latencyGroup, lateJoinerGroup, openHistoryGroup, sendCostGroup, signalingServerGroup, bundleSizeGroup, mailboxGroup, relayGroup, botsGroup];
+const GROUPS: readonly BenchGroup[] = [latencyGroup, lateJoinerGroup, openHistoryGroup, sendCostGroup, signalingServerGroup, bundleSizeGroup, mailboxGroup, relayGroup, botsGroup, filesGroup];
 const RESULTS_FILE = new URL('./results.md', import.meta.url);
 
 /** Cleanups of the group in progress, so Ctrl-C still closes browsers and child processes. */

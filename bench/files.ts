@@ -1,0 +1,217 @@
+/**
+ * Row group: files (`npm run bench -- files`), docs/architecture.md §12.
+ *
+ * - Throughput: a 50 MiB file from Alice to Bob through Parley (fetch, check, store, open),
+ *   against a raw RTCDataChannel between two pages of the same Chromium in the same run,
+ *   pushing the same bytes in 64 KiB messages with the same 256 KiB backpressure.
+ * - Peak JS heap on the receiver while a 200 MiB file arrives, against its idle heap
+ *   (`performance.memory`, Chromium with precise memory info).
+ * - Text send → render latency while a 100 MiB transfer runs, against the same pair idle.
+ *
+ * The files are made inside Alice's page and handed to the app's `ClientFiles.send`, so the
+ * rows time the transfer, not Playwright copying a file into the page.
+ */
+import type { Page } from 'playwright-core';
+import { startAppServer } from '../tests/helpers/app-server.js';
+import { launchChromium } from '../tests/helpers/browser.js';
+import { newPage } from './browser.js';
+import type { BenchGroup } from './group.js';
+import { describe, parleyPair, runBlock, watchTimeline, type Pair } from './latency.js';
+import { progress } from './log.js';
+import { watchRenders } from './page-probes.js';
+import { formatBytes, formatMs, formatRatio, percentile } from './stats.js';
+import type { Row } from './table.js';
+
+const MiB = 1024 * 1024;
+const THROUGHPUT_BYTES = 50 * MiB;
+const HEAP_BYTES = 200 * MiB;
+const BUSY_BYTES = 100 * MiB;
+const LATENCY_MESSAGES = 100;
+const THROUGHPUT = 'File throughput, 50 MiB';
+const HEAP = 'Peak JS heap above idle while receiving 200 MiB';
+const LATENCY = 'Text send → render latency during a 100 MiB transfer, p99';
+
+interface AppHandle {
+  files: {
+    send(session: unknown, file: { blob: Blob; name: string }, caption?: string): Promise<string>;
+    on(event: 'changed', f: (root: string) => void): void;
+    view(ref: { root: string }): { state: string; url: string | null; done: number } | undefined;
+  };
+  client: { get(id: string): unknown };
+}
+
+/** Makes a file of random bytes inside the page and sends it; resolves with the epoch ms it was sent. */
+async function sendFile(page: Page, name: string, size: number): Promise<number> {
+  return page.evaluate(
+    async ({ name, size }) => {
+      const parts: Uint8Array[] = [];
+      for (let at = 0; at < size; at += 65_536) parts.push(crypto.getRandomValues(new Uint8Array(Math.min(65_536, size - at))));
+      const blob = new Blob(parts as BlobPart[], { type: 'application/octet-stream' });
+      const app = document.querySelector('parley-app') as unknown as AppHandle;
+      const session = app.client.get(/^#\/c\/([0-9a-f]+)$/.exec(location.hash)?.[1] ?? '');
+      await app.files.send(session, { blob, name });
+      return performance.timeOrigin + performance.now();
+    },
+    { name, size },
+  );
+}
+
+/** Resolves with the epoch ms the receiver has the whole file checked and opened. */
+async function armReceiver(page: Page, heap: boolean): Promise<void> {
+  await page.evaluate((heap) => {
+    const app = document.querySelector('parley-app') as unknown as AppHandle;
+    const w = window as unknown as { benchFileDone: Promise<number>; benchPeakHeap: number };
+    const memory = () => (performance as unknown as { memory: { usedJSHeapSize: number } }).memory.usedJSHeapSize;
+    w.benchPeakHeap = heap ? memory() : 0;
+    const timer = heap ? setInterval(() => (w.benchPeakHeap = Math.max(w.benchPeakHeap, memory())), 50) : undefined;
+    w.benchFileDone = new Promise<number>((resolve) => {
+      app.files.on('changed', (root) => {
+        const view = app.files.view({ root });
+        if (view?.state === 'done' && view.url) {
+          clearInterval(timer);
+          resolve(performance.timeOrigin + performance.now());
+        }
+      });
+    });
+  }, heap);
+}
+
+const receiverDone = (page: Page): Promise<number> => page.evaluate(() => (window as unknown as { benchFileDone: Promise<number> }).benchFileDone);
+
+async function idleHeap(page: Page): Promise<number> {
+  await page.evaluate(() => (globalThis as unknown as { gc?: () => void }).gc?.());
+  await new Promise((r) => setTimeout(r, 500));
+  return page.evaluate(() => (performance as unknown as { memory: { usedJSHeapSize: number } }).memory.usedJSHeapSize);
+}
+
+/** Two pages joined by a raw data channel; returns ms to push `size` bytes from the first to the second. */
+async function rawChannel(a: Page, b: Page, size: number): Promise<number> {
+  const offer = await a.evaluate(async () => {
+    const pc = new RTCPeerConnection();
+    const dc = pc.createDataChannel('bench');
+    Object.assign(window, { benchPc: pc, benchDc: dc });
+    await pc.setLocalDescription(await pc.createOffer());
+    await new Promise<void>((r) => (pc.iceGatheringState === 'complete' ? r() : pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && r())));
+    return pc.localDescription!.toJSON();
+  });
+  const answer = await b.evaluate(async (offer) => {
+    const pc = new RTCPeerConnection();
+    const w = window as unknown as { benchReceived: Promise<number> };
+    w.benchReceived = new Promise<number>((resolve) => {
+      pc.addEventListener('datachannel', (e) => {
+        let got = 0;
+        e.channel.binaryType = 'arraybuffer';
+        e.channel.addEventListener('message', (m) => {
+          got += (m.data as ArrayBuffer).byteLength;
+          if (got >= (window as unknown as { benchWant: number }).benchWant) resolve(performance.timeOrigin + performance.now());
+        });
+      });
+    });
+    await pc.setRemoteDescription(offer);
+    await pc.setLocalDescription(await pc.createAnswer());
+    await new Promise<void>((r) => (pc.iceGatheringState === 'complete' ? r() : pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && r())));
+    return pc.localDescription!.toJSON();
+  }, offer);
+  await b.evaluate((size) => Object.assign(window, { benchWant: size }), size);
+  const started = await a.evaluate(
+    async ({ answer, size }) => {
+      const { benchPc: pc, benchDc: dc } = window as unknown as { benchPc: RTCPeerConnection; benchDc: RTCDataChannel };
+      await pc.setRemoteDescription(answer);
+      if (dc.readyState !== 'open') await new Promise((r) => dc.addEventListener('open', r, { once: true }));
+      const chunk = crypto.getRandomValues(new Uint8Array(65_536));
+      dc.bufferedAmountLowThreshold = 128 * 1024;
+      const start = performance.timeOrigin + performance.now();
+      for (let sent = 0; sent < size; sent += chunk.length) {
+        if (dc.bufferedAmount > 256 * 1024) await new Promise((r) => dc.addEventListener('bufferedamountlow', r, { once: true }));
+        dc.send(chunk);
+      }
+      return start;
+    },
+    { answer, size },
+  );
+  const ended = await b.evaluate(() => (window as unknown as { benchReceived: Promise<number> }).benchReceived);
+  return ended - started;
+}
+
+export const filesGroup: BenchGroup = {
+  name: 'files',
+  rows: [
+    { metric: THROUGHPUT, goal: '≥ 0.8× a raw data channel' },
+    { metric: HEAP, goal: '< 64 MB above idle' },
+    { metric: LATENCY, goal: 'p99 < 50 ms' },
+  ],
+  needsApp: true,
+  needsQuiet: true,
+  timeoutMs: 15 * 60_000,
+  async run(ctx) {
+    const app = await startAppServer({ staticDir: ctx.appDir, maxFileBytes: 256 * MiB });
+    ctx.defer(() => app.close());
+    const browser = await launchChromium();
+    ctx.defer(() => browser.close());
+
+    progress('files: raw data channel baseline');
+    const [rawA, rawB] = [await newPage(browser, 'raw A'), await newPage(browser, 'raw B')];
+    await Promise.all([rawA.goto(`${app.url}/healthz`), rawB.goto(`${app.url}/healthz`)]);
+    const rawMs = await rawChannel(rawA, rawB, THROUGHPUT_BYTES);
+
+    progress('files: connecting two Parley users');
+    const pair: Pair = await parleyPair(browser, app.url);
+    await armReceiver(pair.receiver, false);
+    const sentAt = await sendFile(pair.sender, 'throughput.bin', THROUGHPUT_BYTES);
+    const parleyMs = (await receiverDone(pair.receiver)) - sentAt;
+    const mbps = (ms: number): string => `${(THROUGHPUT_BYTES / MiB / (ms / 1000)).toFixed(1)} MiB/s`;
+    progress(`files: 50 MiB in ${formatMs(parleyMs)} (raw ${formatMs(rawMs)})`);
+
+    progress('files: peak heap while receiving 200 MiB');
+    const idle = await idleHeap(pair.receiver);
+    await armReceiver(pair.receiver, true);
+    await sendFile(pair.sender, 'heap.bin', HEAP_BYTES);
+    await receiverDone(pair.receiver);
+    const peak = await pair.receiver.evaluate(() => (window as unknown as { benchPeakHeap: number }).benchPeakHeap);
+
+    progress('files: text latency, idle and during a 100 MiB transfer');
+    await watchRenders(pair.receiver, pair.dom, 'bench ');
+    await watchTimeline(pair.receiver, 'bench ');
+    const quiet = await runBlock(pair, 'bench quiet', LATENCY_MESSAGES);
+    await armReceiver(pair.receiver, false);
+    const transfer = sendFile(pair.sender, 'busy.bin', BUSY_BYTES);
+    // Wait until bytes are moving before the texts go.
+    await pair.receiver.waitForFunction(() => document.querySelector('parley-app')?.shadowRoot?.querySelector('parley-conversation')?.shadowRoot?.querySelector('parley-message-list')?.shadowRoot?.querySelector('[role="progressbar"]') !== null, null, { timeout: 120_000 });
+    const busy = await runBlock(pair, 'bench busy', LATENCY_MESSAGES);
+    await transfer;
+    await receiverDone(pair.receiver);
+    describe('idle', quiet);
+    describe('during transfer', busy);
+    const p99 = (s: { total: number }[]): number => percentile(s.map((x) => x.total), 99);
+    const rows: Row[] = [
+      {
+        metric: THROUGHPUT,
+        parley: mbps(parleyMs),
+        baseline: `${mbps(rawMs)} (raw data channel)`,
+        ratio: formatRatio(rawMs, parleyMs),
+        goal: '≥ 0.8× a raw data channel',
+        met: rawMs / parleyMs >= 0.8,
+        note: 'Parley: from `ClientFiles.send` resolving on Alice (file sealed and stored, message sent) until Bob has every chunk checked, stored and the whole opened (content hash checked). Raw: one RTCDataChannel between two pages, 64 KiB messages, sending while bufferedAmount ≤ 256 KiB. Ratio: Parley throughput / raw throughput.',
+      },
+      {
+        metric: HEAP,
+        parley: formatBytes(peak - idle),
+        baseline: `${formatBytes(idle)} idle`,
+        ratio: '—',
+        goal: '< 64 MB above idle',
+        met: peak - idle < 64 * 1e6,
+        note: 'performance.memory.usedJSHeapSize on the receiver, polled every 50 ms from the moment the file was sent until it was opened; idle read after a settle. The opened file is a Blob of parts (kept out of the JS heap by Chromium).',
+      },
+      {
+        metric: LATENCY,
+        parley: formatMs(p99(busy)),
+        baseline: `${formatMs(p99(quiet))} idle`,
+        ratio: formatRatio(p99(busy), p99(quiet)),
+        goal: 'p99 < 50 ms',
+        met: p99(busy) < 50,
+        note: `${LATENCY_MESSAGES} texts while the transfer ran (started once the receiver showed progress), against ${LATENCY_MESSAGES} on the same pair idle; measured as the latency rows measure.`,
+      },
+    ];
+    return rows;
+  },
+};
