@@ -71,6 +71,11 @@ async function node(hub: MemorySignalingHub, net: MemoryWebRtc, keys: Conversati
   return made;
 }
 
+/** A fresh network and conversation for one test. */
+async function stage(): Promise<{ hub: MemorySignalingHub; net: MemoryWebRtc; keys: ConversationKeys }> {
+  return { hub: new MemorySignalingHub(), net: new MemoryWebRtc(), keys: await deriveConversationKeys(randomBytes(32)) };
+}
+
 /** Random bytes (getRandomValues gives at most 64 KiB per call). */
 async function join(n: Node, keys: ConversationKeys): Promise<void> {
   const synced = await memberDoc(n.account);
@@ -134,9 +139,7 @@ const linked = (a: Node, count: number, topic: Topic) => () => a.mesh.roomLinks(
 
 describe('file exchange', () => {
   it('a member fetches a file from the member who sent it, byte for byte, with progress', async () => {
-    const hub = new MemorySignalingHub();
-    const net = new MemoryWebRtc();
-    const keys = await deriveConversationKeys(randomBytes(32));
+    const { hub, net, keys } = await stage();
     const alice = await node(hub, net, keys, 'Alice');
     const bob = await node(hub, net, keys, 'Bob');
     const plain = bytesOf(40 * DEFAULT_CHUNK + 999);
@@ -160,9 +163,7 @@ describe('file exchange', () => {
   });
 
   it('asking in another conversation gets nothing: files are served only where they were sent', async () => {
-    const hub = new MemorySignalingHub();
-    const net = new MemoryWebRtc();
-    const keys = await deriveConversationKeys(randomBytes(32));
+    const { hub, net, keys } = await stage();
     const other = await deriveConversationKeys(randomBytes(32));
     const alice = await node(hub, net, keys, 'Alice');
     const bob = await node(hub, net, keys, 'Bob');
@@ -175,9 +176,7 @@ describe('file exchange', () => {
   });
 
   it('when the sender goes away halfway, the rest comes from another member who has the file', async () => {
-    const hub = new MemorySignalingHub();
-    const net = new MemoryWebRtc();
-    const keys = await deriveConversationKeys(randomBytes(32));
+    const { hub, net, keys } = await stage();
     const alice = await node(hub, net, keys, 'Alice');
     const carol = await node(hub, net, keys, 'Carol');
     const plain = bytesOf(60 * DEFAULT_CHUNK);
@@ -203,9 +202,7 @@ describe('file exchange', () => {
   });
 
   it('a member who sends wrong chunks is dropped and penalized, and nothing corrupt is stored', async () => {
-    const hub = new MemorySignalingHub();
-    const net = new MemoryWebRtc();
-    const keys = await deriveConversationKeys(randomBytes(32));
+    const { hub, net, keys } = await stage();
     const plain = bytesOf(8 * DEFAULT_CHUNK);
     // Mallory holds the right hash list but serves garbage of the right length for every chunk.
     const evil = new EvilStore();
@@ -232,9 +229,7 @@ describe('file exchange', () => {
   });
 
   it('cancelling stops the transfer on both sides', async () => {
-    const hub = new MemorySignalingHub();
-    const net = new MemoryWebRtc();
-    const keys = await deriveConversationKeys(randomBytes(32));
+    const { hub, net, keys } = await stage();
     const alice = await node(hub, net, keys, 'Alice');
     const bob = await node(hub, net, keys, 'Bob');
     const ref = await send(alice, keys.topic, bytesOf(200 * DEFAULT_CHUNK));
