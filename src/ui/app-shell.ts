@@ -263,7 +263,7 @@ export class ParleyApp extends LitElement {
     else if (route.view === 'contacts') main = html`<parley-contacts></parley-contacts>`;
     else if (route.view === 'contact') main = html`<parley-contact .identity=${route.identity}></parley-contact>`;
     else if (route.view === 'devices') main = html`<parley-devices></parley-devices>`;
-    else if (route.view === 'settings') main = html`<parley-settings></parley-settings>`;
+    else if (route.view === 'settings') main = html`<parley-settings .files=${this.files}></parley-settings>`;
     else main = html`<p class="placeholder">Start a new conversation, add a contact, or open an invite link.</p>`;
     const open = route.view !== 'home' && (route.view !== 'conversation' || session !== undefined);
     return html`${alert}

@@ -101,6 +101,27 @@ describe('files between members', () => {
     await Promise.all([bob.close(), carol!.close()]);
   });
 
+  it('a transfer interrupted by a reload resumes from the chunks already stored', async () => {
+    const [alice, bob] = await meet('Alice', 'Bob');
+    const bytes = randomBytes(20 * 1024 * 1024);
+    await attach(alice!, 'resume.bin', 'application/octet-stream', bytes);
+    await sendAttached(alice!);
+    const bar = progressOf(bob!, 'resume.bin');
+    await bar.waitFor({ timeout: 60_000 });
+    // Wait until a good part is in (writes land every 16 chunks), then reload mid-transfer.
+    let before = 0;
+    while (before < 40) {
+      before = Number((await bar.getAttribute('aria-valuenow').catch(() => '0')) ?? 0);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await bob!.page.reload();
+    const first = Number(await progressOf(bob!, 'resume.bin').getAttribute('aria-valuenow', { timeout: 60_000 }));
+    // Right after the reload the bar starts where the stored chunks left it, not at 0.
+    expect(first).toBeGreaterThanOrEqual(20);
+    expect(await downloadedHash(bob!, 'resume.bin')).toBe(sha256(bytes));
+    await Promise.all([alice!.close(), bob!.close()]);
+  });
+
   it('a pasted image shows as a thumbnail and opens in the viewer', async () => {
     const [alice, bob] = await meet('Alice', 'Bob');
     const png = gradientPng(320, 200);
@@ -125,6 +146,38 @@ describe('files between members', () => {
     await viewer.getByRole('img', { name: 'a gradient' }).waitFor();
     await bob!.page.keyboard.press('Escape');
     await viewer.waitFor({ state: 'hidden' });
+    await Promise.all([alice!.close(), bob!.close()]);
+  });
+
+  it('settings show media per conversation, clear what was downloaded, and keep the auto-download rule', async () => {
+    const [alice, bob] = await meet('Alice', 'Bob');
+    const bytes = randomBytes(3 * 1024 * 1024);
+    await attach(alice!, 'notes.bin', 'application/octet-stream', bytes);
+    await sendAttached(alice!);
+    expect(await downloadedHash(bob!, 'notes.bin')).toBe(sha256(bytes));
+    const conversation = bob!.page.url();
+    await bob!.page.evaluate(() => (location.hash = '#/settings'));
+    const table = bob!.page.getByRole('table', { name: 'Media per conversation' });
+    await table.waitFor();
+    // 3 MiB plus 16 bytes per 64 KiB chunk, stored sealed.
+    await expect(table.getByRole('cell', { name: '3.1 MB' }).count()).resolves.toBe(1);
+    await bob!.page.getByRole('button', { name: /^Clear downloaded media of / }).click();
+    await bob!.page.getByText('No media stored on this device.').waitFor();
+    const auto = bob!.page.getByRole('spinbutton', { name: /Download other files automatically/ });
+    await auto.fill('1');
+    await auto.press('Enter');
+    await auto.blur();
+    await bob!.page.goto(conversation);
+    // Cleared: the file is offered again, and comes back byte for byte.
+    await bob!.page.getByRole('button', { name: 'Download notes.bin' }).click();
+    expect(await downloadedHash(bob!, 'notes.bin')).toBe(sha256(bytes));
+    // The rule survived the reload: a 3 MB file no longer downloads by itself.
+    const more = randomBytes(3 * 1024 * 1024);
+    await attach(alice!, 'later.bin', 'application/octet-stream', more);
+    await sendAttached(alice!);
+    await bob!.page.getByRole('button', { name: 'Download later.bin' }).waitFor({ timeout: 30_000 });
+    await new Promise((r) => setTimeout(r, 1000));
+    await expect(bob!.page.getByRole('link', { name: 'Download later.bin' }).count()).resolves.toBe(0);
     await Promise.all([alice!.close(), bob!.close()]);
   });
 

@@ -52,6 +52,7 @@ export type ClientFilesEvents = {
 
 export const DEFAULT_MAX_FILE_BYTES = 200 * 1024 * 1024;
 const DEFAULT_AUTO_BYTES = 25 * 1024 * 1024;
+const AUTO_SETTING = 'auto-download-bytes';
 /** Chunks sealed and stored per write while sending. */
 const SEND_BATCH = 16;
 
@@ -72,7 +73,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   private readonly logger: Logger;
   private readonly now: () => number;
   readonly maxFileBytes: number;
-  private readonly autoBytes: number;
+  private autoBytes: number;
 
   constructor(private readonly parts: ClientFilesParts) {
     super();
@@ -85,6 +86,13 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
 
   start(): this {
     this.exchange.start();
+    // The user's auto-download rule, once read; the default applies until then.
+    void this.parts.store.setting<number>(AUTO_SETTING).then(
+      (bytes) => {
+        if (typeof bytes === 'number' && Number.isSafeInteger(bytes) && bytes >= 0) this.autoBytes = bytes;
+      },
+      () => undefined,
+    );
     const exchange = this.owned.listenTo(this.exchange);
     exchange.on('served', (_room, root, device, index) => this.onServed(root, device, index));
     exchange.on('cancelled', (_room, root, device) => {
@@ -170,9 +178,42 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     if (view) this.emit('changed', [root]);
   }
 
-  /** Bytes of sealed chunks this device stores for a conversation's files. */
-  async usage(conversation: Topic): Promise<number> {
-    return (await this.parts.store.files(conversation)).reduce((n, f) => n + f.bytes, 0);
+  /** Files other than images up to this many bytes are fetched without asking. */
+  get autoDownloadBytes(): number {
+    return this.autoBytes;
+  }
+
+  /** Changes the auto-download rule for files other than images; kept on this device. */
+  async setAutoDownloadBytes(bytes: number): Promise<void> {
+    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError('a size in bytes');
+    this.autoBytes = bytes;
+    await this.parts.store.putSetting(AUTO_SETTING, bytes);
+  }
+
+  /** Bytes this device stores for media, per conversation: what it sent and what it downloaded. */
+  async usage(): Promise<Map<Topic, { sent: number; downloaded: number }>> {
+    const out = new Map<Topic, { sent: number; downloaded: number }>();
+    for (const f of await this.parts.store.files()) {
+      const u = out.get(f.conversation) ?? { sent: 0, downloaded: 0 };
+      out.set(f.conversation, f.sent ? { ...u, sent: u.sent + f.bytes } : { ...u, downloaded: u.downloaded + f.bytes });
+    }
+    return out;
+  }
+
+  /**
+   * Deletes the media this device downloaded in a conversation (never what it sent: others
+   * may still need it from here). They can be downloaded again while a member has them.
+   */
+  async clearDownloaded(conversation: Topic): Promise<void> {
+    for (const f of await this.parts.store.files(conversation)) {
+      if (f.sent) continue;
+      this.exchange.cancel(f.root);
+      await this.parts.store.remove(f.root);
+      const url = this.transfers.get(f.root)?.url;
+      if (url) URL.revokeObjectURL(url);
+      this.transfers.update(f.root, { state: 'idle', done: 0, url: null });
+      this.emit('changed', [f.root]);
+    }
   }
 
   override destroy(): void {
@@ -232,6 +273,10 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     const running = this.exchange.running(ref.root);
     if (running) return;
     const store = this.parts.store;
+    // A record first (it may have been cleared): this device serves what it holds on to others.
+    if (!(await store.file(ref.root))) {
+      await store.putFile({ root: ref.root, conversation, event: '', name: ref.name, type: ref.type, size: ref.size, chunk: ref.chunk, bytes: 0, complete: false, sent: false, at: this.now() });
+    }
     const [hashes, have] = await Promise.all([store.hashes(ref.root), store.indices(ref.root)]);
     const fetch = this.exchange.fetch({ room: conversation, ref, hashes, have, sink: storeSink(store, ref.root) });
     this.transfers.update(ref.root, { state: fetch.received > 0 ? 'moving' : 'waiting', done: fetch.received });

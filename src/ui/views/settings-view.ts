@@ -1,6 +1,7 @@
 /**
  * `<parley-settings>`: notifications for this device — turn them on, and choose whether
- * they show the sender and a preview (decrypted on this device) or just "New message".
+ * they show the sender and a preview (decrypted on this device) or just "New message" — and
+ * media storage (media-settings.ts).
  */
 import { LitElement, css, html, nothing } from 'lit';
 import type { NotificationStatus, PwaController } from '../../pwa/pwa-controller.js';
@@ -8,6 +9,8 @@ import { pwaContext } from '../context.js';
 import { observeContext } from '../controllers/observable-controller.js';
 import { PUSH_FAILURE_TEXT } from '../error-text.js';
 import { controls, themeTokens } from '../styles/theme.js';
+import type { ClientFiles } from '../../client/files/client-files.js';
+import './media-settings.js';
 
 const STATUS_TEXT: Record<NotificationStatus, string> = {
   unsupported: 'This browser cannot show notifications.',
@@ -19,6 +22,9 @@ const STATUS_TEXT: Record<NotificationStatus, string> = {
 };
 
 export class SettingsView extends LitElement {
+  static override properties = { files: { attribute: false } };
+  /** Files of this device, for the media section. */
+  declare files: ClientFiles | undefined;
   private readonly pwaRef = observeContext<PwaController>(this, pwaContext);
 
   static override styles = [
@@ -40,7 +46,8 @@ export class SettingsView extends LitElement {
 
   protected override render() {
     const pwa = this.pwaRef.value;
-    if (!pwa) return html`<h2>Settings</h2><p>Notifications are not available here.</p>`;
+    const media = html`<parley-media-settings .files=${this.files}></parley-media-settings>`;
+    if (!pwa) return html`<h2>Settings</h2><p>Notifications are not available here.</p>${media}`;
     const status = pwa.notifications;
     return html`<h2>Settings</h2>
       <section aria-labelledby="notifications">
@@ -53,7 +60,8 @@ export class SettingsView extends LitElement {
           <input type="checkbox" .checked=${pwa.previews} @change=${(e: Event) => pwa.setPreviews((e.target as HTMLInputElement).checked)} />
           Show sender and message preview in notifications
         </label>
-      </section>`;
+      </section>
+      ${media}`;
   }
 }
 

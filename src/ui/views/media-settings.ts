@@ -1,0 +1,118 @@
+/**
+ * `<parley-media-settings>`: how much space media take on this device per conversation, a way
+ * to clear what was downloaded, and the auto-download rule (docs/architecture.md §12.4).
+ * Images always download; other files up to the chosen size.
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import type { ClientFiles } from '../../client/files/client-files.js';
+import type { ParleyClient } from '../../client/parley-client.js';
+import type { Topic } from '../../core/ids.js';
+import { clientContext } from '../context.js';
+import { ActionController } from '../controllers/action-controller.js';
+import { observeContext } from '../controllers/observable-controller.js';
+import { sizeText } from '../error-text.js';
+import { controls, themeTokens } from '../styles/theme.js';
+
+type Usage = Map<Topic, { sent: number; downloaded: number }>;
+
+export class MediaSettings extends LitElement {
+  static override properties = { files: { attribute: false }, usage: { state: true } };
+  declare files: ClientFiles | undefined;
+  declare usage: Usage | null;
+  private readonly clientRef = observeContext<ParleyClient>(this, clientContext);
+  private readonly action = new ActionController(this);
+
+  constructor() {
+    super();
+    this.files = undefined;
+    this.usage = null;
+  }
+
+  static override styles = [
+    themeTokens,
+    controls,
+    css`
+      table {
+        border-collapse: collapse;
+        margin: 0.5rem 0;
+      }
+      th,
+      td {
+        text-align: left;
+        padding: 0.3rem 0.8rem 0.3rem 0;
+      }
+      label {
+        display: flex;
+        gap: 0.5rem;
+        align-items: center;
+        margin: 0.75rem 0;
+      }
+      input[type='number'] {
+        width: 6rem;
+      }
+    `,
+  ];
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.refresh();
+  }
+
+  private async refresh(): Promise<void> {
+    this.usage = (await this.files?.usage()) ?? null;
+  }
+
+  protected override render() {
+    const files = this.files;
+    if (!files) return nothing;
+    const titles = new Map((this.clientRef.value?.list() ?? []).map((c) => [c.id, c.title]));
+    const rows = [...(this.usage ?? new Map())].filter(([, u]) => u.sent + u.downloaded > 0);
+    return html`<section aria-labelledby="media">
+      <h3 id="media">Media storage</h3>
+      ${this.usage === null
+        ? html`<p>Counting…</p>`
+        : rows.length === 0
+          ? html`<p>No media stored on this device.</p>`
+          : html`<table aria-label="Media per conversation">
+              <thead>
+                <tr><th scope="col">Conversation</th><th scope="col">Sent</th><th scope="col">Downloaded</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr>
+              </thead>
+              <tbody>
+                ${rows.map(([id, u]) => {
+                  const title = titles.get(id) ?? 'A conversation';
+                  return html`<tr>
+                    <th scope="row">${title}</th>
+                    <td>${sizeText(u.sent)}</td>
+                    <td>${sizeText(u.downloaded)}</td>
+                    <td>${u.downloaded > 0
+                      ? html`<button type="button" class="secondary" aria-label=${`Clear downloaded media of ${title}`} @click=${() => this.clear(id)}>Clear downloaded</button>`
+                      : nothing}</td>
+                  </tr>`;
+                })}
+              </tbody>
+            </table>`}
+      <label>
+        Download other files automatically up to
+        <input type="number" min="0" max="10000" step="1" .value=${String(Math.round(files.autoDownloadBytes / 1e6))} @change=${this.onAuto} />
+        MB
+      </label>
+      <p>Images always download. Larger files wait until you click Download.</p>
+      ${this.action.error ? html`<p role="alert">${this.action.errorText}</p>` : nothing}
+    </section>`;
+  }
+
+  private async clear(id: Topic): Promise<void> {
+    await this.action.run(async () => {
+      await this.files?.clearDownloaded(id);
+      await this.refresh();
+    });
+  }
+
+  private readonly onAuto = (event: Event): void => {
+    const mb = Number((event.target as HTMLInputElement).value);
+    if (!Number.isFinite(mb) || mb < 0) return;
+    void this.action.run(() => this.files!.setAutoDownloadBytes(Math.round(mb * 1e6)));
+  };
+}
+
+customElements.define('parley-media-settings', MediaSettings);
