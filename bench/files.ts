@@ -1,5 +1,5 @@
 /**
- * Row group: files (`npm run bench -- files`), docs/architecture.md §12.
+ * Row group: files (`npm run bench -- files`), docs/architecture.md §14.
  *
  * - Throughput: a 50 MiB file from Alice to Bob through Parley (fetch, check, store, open),
  *   against a raw RTCDataChannel between two pages of the same Chromium in the same run,

@@ -105,7 +105,7 @@ async function boot(): Promise<void> {
       onOffline: () => void pwa.requestOutboxSync(),
     },
   });
-  // Files travel beside the documents, over the same links (docs/architecture.md §12).
+  // Files travel beside the documents, over the same links (docs/architecture.md §14).
   const files = new ClientFiles({ store: new IdbChunkStore(await openFilesDatabase()), mesh, maxFileBytes: config.maxFileBytes, logger: consoleLogger }).start();
   const followFiles = client;
   followFiles.conversations.on('changed', () => files.track(followFiles.conversations.sessions()));

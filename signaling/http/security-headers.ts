@@ -6,7 +6,10 @@
  * - `connect-src 'self'` covers `fetch` to the API and the `/signal` WebSocket (CSP 3 lets
  *   `'self'` match `ws:`/`wss:` on the same host). WebRTC's ICE traffic (STUN, TURN, peers)
  *   is not subject to CSP at all.
- * - `img-src 'self' data:`: avatars travel inside signed records as small `data:` images.
+ * - `img-src 'self' data: blob:`: avatars travel inside signed records as small `data:`
+ *   images; file placeholders are `data:` images made from a thumbhash; a received image is
+ *   decrypted on the device and shown from a `blob:` URL (docs/architecture.md §14.4).
+ * - `media-src 'self' blob:`: received video and audio play from `blob:` URLs the same way.
  * - Lit's component styles use constructable stylesheets (`adoptedStyleSheets`), which
  *   `style-src 'self'` does not block; the page has no inline `<style>` or `style=""`.
  * - The service worker gets the same policy from its own response headers.
@@ -18,7 +21,8 @@ export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
-  "img-src 'self' data:",
+  "img-src 'self' data: blob:",
+  "media-src 'self' blob:",
   "connect-src 'self'",
   "font-src 'self'",
   "worker-src 'self'",

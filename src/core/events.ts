@@ -45,7 +45,7 @@ export interface MessageEvent extends EventBase {
    */
   readonly replyTo?: EventId;
   /**
-   * A file this message carries (docs/architecture.md §12); `text` is then its caption and
+   * A file this message carries (docs/architecture.md §14); `text` is then its caption and
    * may be empty. The bytes travel beside the document, never in it.
    */
   readonly file?: FileRef;

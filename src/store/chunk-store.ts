@@ -1,5 +1,5 @@
 /**
- * Where a device keeps files' encrypted chunks (docs/architecture.md §12.3). Chunks stay
+ * Where a device keeps files' encrypted chunks (docs/architecture.md §14.3). Chunks stay
  * sealed at rest, exactly as they travel; only a view of a finished file decrypts them.
  *
  * IndexedDB rather than OPFS, measured in Chromium for 20 MiB in 64 KiB chunks: IndexedDB

@@ -1,5 +1,5 @@
 /**
- * `ChunkStore` on IndexedDB (docs/architecture.md §12.3), in a database of its own
+ * `ChunkStore` on IndexedDB (docs/architecture.md §14.3), in a database of its own
  * (`parley-files`) so files never wait behind, or version-lock, the app's database.
  *
  * Stores: `files` (records by root), `hashes` (hash lists by root), `chunks` keyed

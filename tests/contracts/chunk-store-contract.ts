@@ -1,5 +1,5 @@
 /**
- * The chunk store contract (docs/architecture.md §12.3): the same cases run in Node against
+ * The chunk store contract (docs/architecture.md §14.3): the same cases run in Node against
  * `MemoryChunkStore` and in Chromium against `IdbChunkStore`. No test-runner imports.
  */
 import type { Topic } from '../../src/core/ids.js';

@@ -1,8 +1,9 @@
 /**
- * Files and images between isolated browsers (docs/architecture.md §12): real Chromium, real
+ * Files and images between isolated browsers (docs/architecture.md §14): real Chromium, real
  * WebRTC, real IndexedDB, the real server. Everything is done through roles and names.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { Locator } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { useAppStage } from '../helpers/app-stage.js';
@@ -41,15 +42,13 @@ async function sendAttached(user: ParleyUser, caption = ''): Promise<void> {
 
 const progressOf = (user: ParleyUser, name: string): Locator => user.page.getByRole('progressbar', { name: `Transfer of ${name}` });
 
-/** The SHA-256 of what the page's "Download NAME" link hands out. */
+/** The SHA-256 of what the page's "Download NAME" link saves, read from the downloaded file. */
 async function downloadedHash(user: ParleyUser, name: string, timeout = 120_000): Promise<string> {
   const link = user.page.getByRole('link', { name: `Download ${name}` });
   await link.waitFor({ timeout });
-  const href = await link.getAttribute('href');
-  return user.page.evaluate(async (url) => {
-    const bytes = await (await fetch(url!)).arrayBuffer();
-    return [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
-  }, href);
+  const [download] = await Promise.all([user.page.waitForEvent('download'), link.click()]);
+  expect(download.suggestedFilename()).toBe(name);
+  return sha256(await readFile(await download.path()));
 }
 
 /** Highest percent a progress bar showed, polled until `until` settles. */

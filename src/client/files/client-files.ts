@@ -1,5 +1,5 @@
 /**
- * Files for the UI (docs/architecture.md §12.4): sending a file as a message, fetching the
+ * Files for the UI (docs/architecture.md §14.4): sending a file as a message, fetching the
  * files of messages that arrive, the progress of both, and the finished bytes as object URLs.
  *
  * - Sending seals the file on this device in two passes over the Blob: the first computes the

@@ -1,5 +1,5 @@
 /**
- * What a file message says about an image besides its bytes (docs/architecture.md §12.4):
+ * What a file message says about an image besides its bytes (docs/architecture.md §14.4):
  * its pixel size and a thumbhash, so the receiver shows a blurred placeholder at the right
  * aspect ratio before a byte arrives and the list never jumps. Uses `createImageBitmap` and
  * `OffscreenCanvas` where the platform has them; elsewhere (Node) there is nothing to say.

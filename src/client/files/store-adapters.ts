@@ -1,5 +1,5 @@
 /**
- * The chunk store seen from the file exchange (docs/architecture.md §12.2): what this device
+ * The chunk store seen from the file exchange (docs/architecture.md §14.2): what this device
  * serves to members and where fetched pieces go.
  */
 import type { Topic } from '../../core/ids.js';

@@ -1,5 +1,5 @@
 /**
- * What the UI shows about each file of this device (docs/architecture.md §12.4): whether its
+ * What the UI shows about each file of this device (docs/architecture.md §14.4): whether its
  * bytes are here, how far a transfer in either direction got, and the object URL of a finished
  * file. Pure bookkeeping; `ClientFiles` drives it.
  */

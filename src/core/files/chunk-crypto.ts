@@ -1,5 +1,5 @@
 /**
- * Encryption and hashing of file chunks (docs/architecture.md §12.1, docs/protocol.md §8).
+ * Encryption and hashing of file chunks (docs/architecture.md §14.1, docs/protocol.md §8).
  *
  *   iv(i)      = 0x00000000 ‖ u64 BE i          (12 bytes; the key is used for this file only)
  *   chunk(i)   = AES-256-GCM(file key, iv(i), plaintext bytes [i·chunk, (i+1)·chunk))

@@ -1,5 +1,5 @@
 /**
- * What a file message carries (docs/architecture.md §12): everything a member needs to fetch,
+ * What a file message carries (docs/architecture.md §14): everything a member needs to fetch,
  * check, decrypt and show a file, and nothing more. The bytes never enter the document.
  *
  * - `sha256`: the plaintext's SHA-256, checked once the file is whole;
@@ -19,7 +19,7 @@ import { fromBase64Url } from '../bytes.js';
 export interface FileRef {
   /** The name the sender's system gave the file (shown, never used as a path). */
   readonly name: string;
-  /** Media type the sender declared (display sniffs the bytes, docs/architecture.md §12.6). */
+  /** Media type the sender declared (display sniffs the bytes, docs/architecture.md §14.6). */
   readonly type: string;
   /** Plaintext size in bytes. */
   readonly size: number;

@@ -1,5 +1,5 @@
 /**
- * Reading a stored file back (docs/architecture.md §12.1): sealed chunks in, plaintext out,
+ * Reading a stored file back (docs/architecture.md §14.1): sealed chunks in, plaintext out,
  * one chunk at a time, with the content hash checked at the end. The caller decides where the
  * plaintext goes (a Blob of parts, a stream to the service worker), so the whole file is
  * never one buffer here.

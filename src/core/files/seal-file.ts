@@ -1,6 +1,6 @@
 /**
  * Turns a file into its sealed chunks and the reference a file message carries
- * (docs/architecture.md §12.1), one chunk at a time: the caller reads slices (`Blob.slice`)
+ * (docs/architecture.md §14.1), one chunk at a time: the caller reads slices (`Blob.slice`)
  * and stores each sealed chunk as it comes, so a file is never whole in memory.
  */
 import { sha256 as sha256Hasher } from '@noble/hashes/sha2.js';

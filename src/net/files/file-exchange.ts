@@ -1,5 +1,5 @@
 /**
- * Files over the mesh (docs/architecture.md §12.2): routes the file frames of every
+ * Files over the mesh (docs/architecture.md §14.2): routes the file frames of every
  * conversation to the holder's side (`FileServer`) or to the fetch of that file
  * (`FileFetch`), and tells fetches when members come and go. Frames reach it only from links
  * that proved membership of the conversation (the mesh gates them like sync frames); a

@@ -1,5 +1,5 @@
 /**
- * Fetching one file (docs/architecture.md §12.2): the hash list first, then every chunk this
+ * Fetching one file (docs/architecture.md §14.2): the hash list first, then every chunk this
  * device lacks, from any member link of the conversation and, where no link can help, from a
  * side source such as the mailbox's blob area.
  *

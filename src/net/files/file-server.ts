@@ -1,5 +1,5 @@
 /**
- * The holder's side of file transfer (docs/architecture.md §12.2): answers other members'
+ * The holder's side of file transfer (docs/architecture.md §14.2): answers other members'
  * requests for a file's hash list and chunks from what this device stores.
  *
  * Each link has one queue, served in order, one stored read at a time. Receivers keep only a

@@ -1,6 +1,6 @@
 /**
  * `<parley-attachments>`: the Attach button and, before sending, one row per picked file with
- * its name, size and a remove ✕ (docs/architecture.md §12.4). The owner keeps the list;
+ * its name, size and a remove ✕ (docs/architecture.md §14.4). The owner keeps the list;
  * pasting and dropping files are handled by the conversation view and end up here too.
  *
  * Events (bubble, composed):

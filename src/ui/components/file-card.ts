@@ -1,5 +1,5 @@
 /**
- * How a file message shows in the log (docs/architecture.md §12.4): pure templates over the
+ * How a file message shows in the log (docs/architecture.md §14.4): pure templates over the
  * file reference and this device's view of it.
  *
  * - Images: `<img>` with `alt` = caption or name, inside a box of the image's aspect ratio
@@ -14,6 +14,7 @@
  * `parley-file-download`, `parley-file-cancel`, `parley-file-open` (detail: { root }).
  */
 import { css, html, nothing } from 'lit';
+import { styleMap } from 'lit/directives/style-map.js';
 import { thumbHashToDataURL } from 'thumbhash';
 import { fromBase64Url } from '../../core/bytes.js';
 import { mediaKind, type FileRef } from '../../core/files/file-ref.js';
@@ -59,7 +60,8 @@ function renderImage(ref: FileRef, caption: string, url: string | null) {
   const ratio = ref.w && ref.h ? `${ref.w} / ${ref.h}` : '4 / 3';
   const thumb = placeholderOf(ref);
   const alt = caption || ref.name;
-  const style = `aspect-ratio: ${ratio};${thumb ? ` background-image: url(${thumb});` : ''}`;
+  // Set through the CSSOM (styleMap), which the CSP's style-src does not block; a style="" attribute it would.
+  const style = styleMap({ aspectRatio: ratio, ...(thumb ? { backgroundImage: `url(${thumb})` } : {}) });
   return url
     ? html`<button type="button" class="image" tabindex="-1" style=${style} aria-label=${`Open ${alt}`} @click=${(e: Event) => raise(e, 'parley-file-open', ref.root)}>
         <img src=${url} alt=${alt} />
@@ -98,7 +100,7 @@ function renderProgress(ref: FileRef, view: FileView | undefined) {
   const text = `${sizeText(view.done)} of ${sizeText(view.size)} (${percent}%)`;
   return html`<div class="transfer">
     <div role="progressbar" aria-label=${`Transfer of ${ref.name}`} aria-valuemin="0" aria-valuemax="100" aria-valuenow=${percent} aria-valuetext=${text} class="bar">
-      <span style=${`width: ${percent}%`}></span>
+      <span style=${styleMap({ width: `${percent}%` })}></span>
     </div>
     <span class="transfer-text">${text}</span>
     ${view.direction === 'receive' ? cancelButton(ref) : nothing}

@@ -1,6 +1,6 @@
 /**
  * `<parley-image-viewer>`: a conversation's images full size, one at a time, in a modal
- * dialog (docs/architecture.md §12.4). Escape or Close closes it; ←/→ and the Previous/Next
+ * dialog (docs/architecture.md §14.4). Escape or Close closes it; ←/→ and the Previous/Next
  * buttons move between images; a horizontal swipe does the same on touch.
  *
  * Events: `parley-viewer-close`, `parley-viewer-move` (detail: { step: -1 | 1 }).

@@ -1,6 +1,6 @@
 /**
  * `<parley-media-settings>`: how much space media take on this device per conversation, a way
- * to clear what was downloaded, and the auto-download rule (docs/architecture.md §12.4).
+ * to clear what was downloaded, and the auto-download rule (docs/architecture.md §14.4).
  * Images always download; other files up to the chosen size.
  */
 import { LitElement, css, html, nothing } from 'lit';

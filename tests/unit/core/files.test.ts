@@ -1,5 +1,5 @@
 /**
- * File references, chunk crypto, sealing and opening (docs/architecture.md §12.1): pure logic
+ * File references, chunk crypto, sealing and opening (docs/architecture.md §14.1): pure logic
  * over WebCrypto, no storage or network.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * File transfer over the mesh (docs/architecture.md §12.2): real accounts, hellos, membership
+ * File transfer over the mesh (docs/architecture.md §14.2): real accounts, hellos, membership
  * proofs, link lanes and backpressure, real crypto; only the network is in memory. The same
  * transfer over real WebRTC in Chromium is covered by tests/e2e/files.test.ts.
  */
