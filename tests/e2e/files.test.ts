@@ -135,14 +135,15 @@ describe('files between members', () => {
     }, png.toString('base64'));
     await alice!.page.getByRole('list', { name: 'Files to send' }).getByText(/^Pasted image/).waitFor();
     await sendAttached(alice!, 'a gradient');
-    const image = bob!.page.getByRole('img', { name: 'a gradient' });
+    // While the bytes come, a placeholder of the image's shape stands in ("… (loading)").
+    const image = bob!.page.getByRole('img', { name: 'a gradient', exact: true });
     await image.waitFor({ timeout: 30_000 });
     // The placeholder had the image's aspect ratio, so the list did not jump when it arrived.
     const box = await image.boundingBox();
     expect(box!.width / box!.height).toBeCloseTo(320 / 200, 1);
     await bob!.page.getByRole('button', { name: 'Open a gradient' }).click();
     const viewer = bob!.page.getByRole('dialog', { name: 'Image viewer' });
-    await viewer.getByRole('img', { name: 'a gradient' }).waitFor();
+    await viewer.getByRole('img', { name: 'a gradient', exact: true }).waitFor();
     await bob!.page.keyboard.press('Escape');
     await viewer.waitFor({ state: 'hidden' });
     await Promise.all([alice!.close(), bob!.close()]);

@@ -14,7 +14,7 @@
  * `parley-file-download`, `parley-file-cancel`, `parley-file-open` (detail: { root }).
  */
 import { css, html, nothing } from 'lit';
-import { styleMap } from 'lit/directives/style-map.js';
+import { ref } from 'lit/directives/ref.js';
 import { thumbHashToDataURL } from 'thumbhash';
 import { fromBase64Url } from '../../core/bytes.js';
 import { mediaKind, type FileRef } from '../../core/files/file-ref.js';
@@ -44,6 +44,16 @@ function placeholderOf(ref: FileRef): string | null {
   return url || null;
 }
 
+/**
+ * Sets inline styles through the CSSOM (`style.setProperty`), which the CSP's `style-src`
+ * allows; a `style=""` attribute — which Lit's styleMap writes on its first render — it blocks.
+ */
+const styled = (properties: Readonly<Record<string, string>>) =>
+  ref((element) => {
+    if (!(element instanceof HTMLElement)) return;
+    for (const [name, value] of Object.entries(properties)) element.style.setProperty(name, value);
+  });
+
 function raise(event: Event, type: string, root: string): void {
   event.stopPropagation();
   (event.currentTarget as Element).dispatchEvent(new CustomEvent<FileDetail>(type, { detail: { root }, bubbles: true, composed: true }));
@@ -60,13 +70,12 @@ function renderImage(ref: FileRef, caption: string, url: string | null) {
   const ratio = ref.w && ref.h ? `${ref.w} / ${ref.h}` : '4 / 3';
   const thumb = placeholderOf(ref);
   const alt = caption || ref.name;
-  // Set through the CSSOM (styleMap), which the CSP's style-src does not block; a style="" attribute it would.
-  const style = styleMap({ aspectRatio: ratio, ...(thumb ? { backgroundImage: `url(${thumb})` } : {}) });
+  const style = styled({ 'aspect-ratio': ratio, ...(thumb ? { 'background-image': `url(${thumb})` } : {}) });
   return url
-    ? html`<button type="button" class="image" tabindex="-1" style=${style} aria-label=${`Open ${alt}`} @click=${(e: Event) => raise(e, 'parley-file-open', ref.root)}>
+    ? html`<button type="button" class="image" tabindex="-1" ${style} aria-label=${`Open ${alt}`} @click=${(e: Event) => raise(e, 'parley-file-open', ref.root)}>
         <img src=${url} alt=${alt} />
       </button>`
-    : html`<div class="image pending" style=${style} role="img" aria-label=${`${alt} (loading)`}></div>`;
+    : html`<div class="image pending" ${style} role="img" aria-label=${`${alt} (loading)`}></div>`;
 }
 
 function renderCard(ref: FileRef, view: FileView | undefined) {
@@ -100,7 +109,7 @@ function renderProgress(ref: FileRef, view: FileView | undefined) {
   const text = `${sizeText(view.done)} of ${sizeText(view.size)} (${percent}%)`;
   return html`<div class="transfer">
     <div role="progressbar" aria-label=${`Transfer of ${ref.name}`} aria-valuemin="0" aria-valuemax="100" aria-valuenow=${percent} aria-valuetext=${text} class="bar">
-      <span style=${styleMap({ width: `${percent}%` })}></span>
+      <span ${styled({ width: `${percent}%` })}></span>
     </div>
     <span class="transfer-text">${text}</span>
     ${view.direction === 'receive' ? cancelButton(ref) : nothing}
