@@ -36,6 +36,7 @@ interface AppHandle {
     send(session: unknown, file: { blob: Blob; name: string }, caption?: string): Promise<string>;
     on(event: 'changed', f: (root: string) => void): void;
     view(ref: { root: string }): { state: string; url: string | null; done: number } | undefined;
+    setAutoDownloadBytes(bytes: number): Promise<void>;
   };
   client: { get(id: string): unknown };
 }
@@ -58,8 +59,10 @@ async function sendFile(page: Page, name: string, size: number): Promise<number>
 
 /** Resolves with the epoch ms the receiver has the whole file checked and opened. */
 async function armReceiver(page: Page, heap: boolean): Promise<void> {
-  await page.evaluate((heap) => {
+  await page.evaluate(async (heap) => {
     const app = document.querySelector('parley-app') as unknown as AppHandle;
+    // Files over the default 25 MB wait for a click; the bench's fetch by themselves.
+    await app.files.setAutoDownloadBytes(1024 * 1024 * 1024);
     const w = window as unknown as { benchFileDone: Promise<number>; benchPeakHeap: number };
     const memory = () => (performance as unknown as { memory: { usedJSHeapSize: number } }).memory.usedJSHeapSize;
     w.benchPeakHeap = heap ? memory() : 0;
