@@ -19,9 +19,9 @@ export async function resolveConversation(client: ParleyClient, ref: string, opt
       if (cause instanceof InvalidInviteError) throw new BotError('invalid-invite', 'that is not a Parley invite link', {}, { cause });
       throw cause;
     }
-    const known = client.get(topic);
+    const known = topic ? client.get(topic) : undefined;
     if (known) return known;
-    if (!options.join) throw new BotError('unknown-conversation', 'not a member of that conversation yet (run parley join first)', { ref: topic });
+    if (!options.join) throw new BotError('unknown-conversation', 'not a member of that conversation yet (run parley join first)', { ref: topic ?? text });
     return client.join(text);
   }
   const sessions = client.conversations.sessions();

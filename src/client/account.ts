@@ -11,6 +11,8 @@ import { createHello, signRendezvous, verifyHello, verifyRendezvous, type HelloC
 import { createDeviceKeys, createIdentityKeys, type VerifyKeyCache } from '../core/identity/keys.js';
 import { LINK_SECRET_BYTES } from '../core/identity/contact-link.js';
 import { SECRET_BYTES } from '../core/keys.js';
+import { createDhKeyPair } from '../core/membership/seal.js';
+import type { DeviceDhKey } from '../core/identity/account.js';
 import type { Handshake } from '../net/policy.js';
 import type { Account } from '../store/types.js';
 
@@ -19,6 +21,7 @@ export async function createAccount(name: string, now: number, avatar?: string):
   const device = await createDeviceKeys();
   const cert = await issueCertificate(identity, device.public, now);
   return {
+    dh: [await createDeviceDh(now)],
     name,
     ...(avatar ? { avatar } : {}),
     createdAt: now,
@@ -47,4 +50,10 @@ export function accountHandshake(account: () => Account | null, keys: VerifyKeyC
     },
     verifyRendezvous: (body, cert, sig) => verifyRendezvous(keys, body, cert, sig),
   };
+}
+
+/** A fresh X25519 key for this device (docs/architecture.md §4.2). */
+export async function createDeviceDh(now: number): Promise<DeviceDhKey> {
+  const pair = await createDhKeyPair();
+  return { public: pair.public, private: pair.private, created: now };
 }

@@ -2,30 +2,39 @@
  * One open conversation: its signed document and timeline, composed from parts that each
  * own one concern (src/client/conversation/):
  * - `SendPipeline`: outbox, signing and delivery states of this device's writes;
- * - `MailboxBinding`: the blind mailbox for members who are offline;
+ * - `ConversationTransport`: the peer room and the blind mailbox of the current epoch;
  * - `TypingState`: presence and typing over awareness;
- * - `MemberView`: names, identities and presence ids of the members.
+ * - `MemberView`: names, identities and presence ids of the members;
+ * - `MembershipView`, `Membership`, `GroupControl`: who is in, changing that, the Members
+ *   screen; `EpochFollower`: moving from epoch to epoch (docs/architecture.md §4).
  * The session folds events into the timeline and is the one object the UI holds.
  */
 import { ObservableV2 } from 'lib0/observable';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
 import { conversationSchemaFor, shows } from '../core/policy/conversation-policy.js';
-import { fromBase64Url, toBase64Url } from '../core/bytes.js';
-import type { UnsignedEvent } from '../core/events.js';
+import type { ConversationEvent, UnsignedEvent } from '../core/events.js';
 import type { FileRef } from '../core/files/file-ref.js';
 import type { DeviceId, EventId, Topic } from '../core/ids.js';
 import type { IdentityId, VerifyKeyCache } from '../core/identity/keys.js';
-import { inviteUrl } from '../core/invite.js';
 import type { ConversationKeys } from '../core/keys.js';
 import { Disposables } from '../core/lifecycle.js';
-import { silentLogger, type Logger } from '../core/logger.js';
+import { errorField, silentLogger, type Logger } from '../core/logger.js';
 import { SyncedDoc } from '../core/synced-doc.js';
 import { Timeline, type TimelineEntry } from '../core/timeline.js';
 import type { ConnectionKind, HistoryProgress, RoomSync } from '../net/room-sync.js';
 import type { Account, ConversationRecord, OutboxStore, PersistedDoc, RecentMessage } from '../store/types.js';
 import { MailboxBinding, type MailboxParts } from './conversation/mailbox-binding.js';
 import { MemberView, type KnownContact } from './conversation/member-view.js';
+import type { EndReason } from './conversation/epoch-switch.js';
+import { EpochFollower } from './conversation/epoch-follower.js';
+import { Membership } from './conversation/membership.js';
+import { MembershipView } from './conversation/membership-view.js';
+import { ConversationTransport, type RoomHost } from './conversation/transport.js';
+import { recentMessages, unreadSince } from './conversation/reading.js';
+import { deleteDraft, editDraft, messageDraft, reactionDraft } from './conversation/message-drafts.js';
+import { GroupControl } from './conversation/group-control.js';
+import type { UpkeepTask } from './conversation/epoch-upkeep.js';
 import { SendPipeline } from './conversation/send-pipeline.js';
 import { TypingState } from './conversation/typing.js';
 import type { DeliveryState } from './delivery.js';
@@ -34,6 +43,8 @@ import { ClientError } from './errors.js';
 
 export { LOCAL_ORIGIN } from '../core/synced-doc.js';
 export type { MailboxParts } from './conversation/mailbox-binding.js';
+export type { RoomHost } from './conversation/transport.js';
+export type { EndReason } from './conversation/epoch-switch.js';
 export type { TypingAwareness } from './conversation/typing.js';
 
 export type SessionEvents = {
@@ -42,6 +53,10 @@ export type SessionEvents = {
   /** The newest entry changed, for the sidebar preview. */
   preview: (entry: TimelineEntry) => void;
   error: (error: Error) => void;
+  /** The conversation moved to a new epoch (new topic, mailbox and presence ids). */
+  rekeyed: () => void;
+  /** This user left, was removed, or this device was removed. */
+  ended: (reason: EndReason) => void;
 };
 
 export interface SessionParts {
@@ -58,6 +73,18 @@ export interface SessionParts {
   readonly contactOf?: (identity: IdentityId) => KnownContact | null;
   /** The blind mailbox, for members who are offline; absent in tests that do not need it. */
   readonly mailbox?: MailboxParts;
+  /** Moves and closes the peer room; absent in tests that attach a room by hand. */
+  readonly rooms?: RoomHost;
+  /** Stores the conversation record (epoch keys, how it ended). */
+  readonly save?: (record: ConversationRecord) => Promise<void>;
+  /** Another device of this user removed this one. */
+  readonly deviceRemoved?: () => boolean;
+  /** Whether a device was revoked according to any document this device holds. */
+  readonly isRevoked?: (device: DeviceId) => boolean;
+  /** Whether this user verified an identity's safety number (for the Members list). */
+  readonly isVerified?: (identity: IdentityId) => boolean;
+  /** An epoch secret another device of this user handed over, when this device has no share. */
+  readonly handedOver?: (conversation: Topic, epoch: string) => Promise<Uint8Array | null>;
   readonly logger?: Logger;
 }
 
@@ -66,37 +93,93 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   readonly timeline = new Timeline();
   readonly members: MemberView;
   readonly sender: SendPipeline;
+  /** Who is in, their roles, settings, invites and requests, from the document. */
+  readonly membership: MembershipView;
+  /** Changes to the membership this device makes. */
+  readonly changes: Membership;
+  /** The Members screen: members, roles, settings, invites, requests. */
+  readonly group: GroupControl;
   private readonly typing: TypingState;
-  private binding: MailboxBinding | null = null;
+  private readonly transport: ConversationTransport;
+  private readonly epochs: EpochFollower;
   private persisted: PersistedDoc | null = null;
-  private sync: RoomSync | null = null;
+  private readonly logger: Logger;
+  /** Members and removals the timeline was last filtered for. */
+  private shownFor = '';
   private readonly disposables = new Disposables();
   private markLoaded: () => void = () => undefined;
   /** Resolves once the stored document is loaded and this device is a member. */
   readonly loaded: Promise<void> = new Promise((resolve) => (this.markLoaded = resolve));
   private isLoaded = false;
-  private peers = 0;
   private revisionCount = 0;
   record: ConversationRecord;
 
   constructor(private readonly parts: SessionParts) {
     super();
     this.record = parts.record;
+    this.logger = parts.logger ?? silentLogger;
     // Blocking hides a person; it never changes what is authorized (core/policy).
     this.synced = new SyncedDoc({
       account: parts.account,
       schema: conversationSchemaFor(parts.record, parts.account.identity.sign),
       keys: parts.verifyKeys,
       now: parts.now,
-      admitsPeer: (p) => !parts.isBlocked(p.identity),
+      // Someone removed (and not added again) is refused even with a secret they kept.
+      admitsPeer: (p) => !parts.isBlocked(p.identity) && !this.membership.wasRemoved(p.identity) && !(parts.isRevoked?.(p.device) ?? false),
     });
     this.members = new MemberView({
       account: parts.account,
       directory: this.synced.directory,
       log: this.synced.log,
-      presenceKey: () => parts.keys,
+      presenceKey: () => this.keys,
       ...(parts.contactOf ? { contactOf: parts.contactOf } : {}),
     });
+    this.membership = new MembershipView({ conversation: parts.record.id, synced: this.synced, implicit: () => this.implicitAdmins() });
+    this.changes = new Membership({ conversation: parts.record.id, synced: this.synced, view: this.membership, account: parts.account, now: parts.now });
+    this.group = new GroupControl({
+      account: parts.account,
+      synced: this.synced,
+      view: this.membership,
+      changes: this.changes,
+      names: this.members,
+      appUrl: parts.appUrl,
+      now: parts.now,
+      isVerified: (identity) => parts.isVerified?.(identity) ?? false,
+      left: () => this.end('left'),
+    });
+    this.transport = new ConversationTransport({
+      synced: this.synced,
+      device: parts.account.device.id,
+      now: parts.now,
+      ...(parts.mailbox ? { mailbox: parts.mailbox } : {}),
+      ...(parts.rooms ? { rooms: parts.rooms } : {}),
+      peers: () => this.changed(),
+      delivered: (sv) => this.sender.acknowledge(sv),
+      progress: () => this.changed(),
+      failed: (error) => this.emit('error', [error]),
+      logger: this.logger,
+    });
+    this.epochs = new EpochFollower({
+      record: parts.record,
+      keys: parts.keys,
+      account: parts.account,
+      synced: this.synced,
+      view: this.membership,
+      changes: this.changes,
+      transport: this.transport,
+      now: parts.now,
+      logger: this.logger,
+      save: (fields) => this.saveRecord(fields),
+      handedOver: async (conversation, epoch) => (await parts.handedOver?.(conversation, epoch)) ?? null,
+      deviceRemoved: () => parts.deviceRemoved?.() ?? false,
+      loaded: () => this.isLoaded,
+      rekeyed: () => {
+        this.emit('rekeyed', []);
+        this.changed();
+      },
+      ended: (reason) => void this.end(reason),
+    });
+    this.disposables.add(this.membership.onChange(() => this.onMembership()));
     this.typing = new TypingState(parts.account.device.id, parts.account.name, parts.now);
     this.sender = new SendPipeline({
       conversation: parts.record.id,
@@ -107,7 +190,7 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
       latestAt: () => this.timeline.latestAt,
       changed: () => this.changed(),
       failed: (error) => this.emit('error', [error]),
-      logger: parts.logger ?? silentLogger,
+      logger: this.logger,
     });
     this.disposables.add(this.synced.log.observe((events) => this.onEvents(events)));
     this.disposables.add(
@@ -137,7 +220,27 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
 
   /** The keys the conversation syncs under now (topic, signaling, mailbox, proof, presence). */
   get keys(): ConversationKeys {
-    return this.parts.keys;
+    return this.epochs.keys;
+  }
+
+  /** The epoch this device is in (its record id). */
+  get epoch(): string {
+    return this.epochs.epoch;
+  }
+
+  /** The secret of an epoch this device holds (for handing it to the user's other devices). */
+  epochSecret(id: string): Uint8Array | null {
+    return this.epochs.secretOf(id);
+  }
+
+  /** Follows the membership onto its current epoch (e.g. after a handoff arrived). */
+  followEpochs(): Promise<void> {
+    return this.epochs.follow();
+  }
+
+  /** How this conversation ended for this user, if it did (read-only history then). */
+  get ended(): EndReason | null {
+    return this.epochs.ended ?? this.record.ended ?? null;
   }
 
   /** Presence and typing (awareness), synced with peers but never stored. */
@@ -163,12 +266,12 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   }
 
   get peerCount(): number {
-    return this.peers;
+    return this.transport.peerCount;
   }
 
   /** How this conversation is connected: a direct data channel, only the relay, or nothing. */
   get connection(): ConnectionKind {
-    return this.sync?.connection() ?? 'offline';
+    return this.transport.connection();
   }
 
   /** Other people (not devices, not this user) with a device syncing with us right now. */
@@ -178,21 +281,25 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     return people.size;
   }
 
+  /** The newest invite link this user made that still works, or '' (1:1 chats have none). */
   get inviteLink(): string {
-    return inviteUrl(this.parts.appUrl, secretOf(this.record));
+    return this.isDirect || this.ended ? '' : this.group.currentInviteLink();
   }
 
   /** The mailbox carrier, once the document is open (absent without a mailbox). */
   get mailbox(): MailboxSync | null {
-    return this.binding?.sync ?? null;
+    return this.transport.mailbox;
   }
 
-  /** The blind mailbox id (hex) and its bearer token. */
+  /** The blind mailbox id (hex) and its bearer token, of the current epoch. */
   get mailboxCredential(): { id: string; token: string } | null {
-    return this.binding?.credential ?? MailboxBinding.credentialOf(this.parts.keys);
+    if (this.ended) return null;
+    return this.transport.credential ?? MailboxBinding.credentialOf(this.keys);
   }
 
   get title(): string {
+    const name = this.membership.settings().name;
+    if (name) return name;
     if (this.record.title) return this.record.title;
     const names = this.members.othersNames();
     return names.length > 0 ? names.join(', ') : 'New conversation';
@@ -200,13 +307,7 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
 
   /** The newest messages, for the conversation record's cache. */
   recentMessages(count = 30): RecentMessage[] {
-    const out: RecentMessage[] = [];
-    const entries = this.timeline.entries;
-    for (let i = entries.length - 1; i >= 0 && out.length < count; i--) {
-      const e = entries[i]!;
-      if (e.kind === 'message' && !e.deleted) out.push({ id: e.id, author: e.author, name: this.memberName(e.author), at: e.at, text: e.text.slice(0, 2000) });
-    }
-    return out.reverse();
+    return recentMessages(this.timeline, (d) => this.memberName(d), count);
   }
 
   /** The opaque id under which an identity is online in this conversation. */
@@ -221,12 +322,7 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
 
   /** Identities with a device syncing with us right now. */
   connectedIdentities(): Set<IdentityId> {
-    const out = new Set<IdentityId>();
-    for (const device of this.sync?.connectedDevices() ?? []) {
-      const identity = this.identityOf(device as DeviceId);
-      if (identity) out.add(identity);
-    }
-    return out;
+    return this.members.identitiesOf(this.transport.room?.connectedDevices() ?? []);
   }
 
   /** The name a device went by (at `at`, when given), told apart from namesakes (MemberView.nameOf). */
@@ -258,26 +354,14 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     return this.members.isMine(device);
   }
 
-  /**
-   * How many messages from other people are newer than `upTo`, counting at most `cap` (the
-   * sidebar shows "99+"), so a long unread history costs no more than a short one.
-   */
+  /** Messages from other people newer than `upTo`, counting at most `cap`. */
   unreadSince(upTo: number, cap = 100): number {
-    const entries = this.timeline.entries;
-    let count = 0;
-    for (let i = entries.length - 1; i >= 0 && count < cap; i--) {
-      const entry = entries[i]!;
-      // A future-dated entry sits at the end but is never news (core/timeline.ts).
-      if (entry.flag === 'future') continue;
-      if (entry.sortAt <= upTo) break;
-      if (entry.kind === 'message' && !entry.deleted && !this.isMine(entry.author)) count++;
-    }
-    return count;
+    return unreadSince(this.timeline, (d) => this.isMine(d), upTo, cap);
   }
 
   /** A large history on its way in from a peer, for a progress bar; null when none is. */
   historyProgress(): HistoryProgress | null {
-    return this.sync?.progress() ?? null;
+    return this.transport.historyProgress();
   }
 
   deliveryState(id: EventId): DeliveryState {
@@ -289,28 +373,28 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     return this.typing.typingDevices(now).map((device) => this.memberName(device));
   }
 
-  /** Loads stored state, re-applies unsent outbox entries, then starts syncing. */
+  /**
+   * Loads stored state, re-applies unsent outbox entries, reads the mailbox — a membership
+   * change made while this device was away is there, and must be followed before this
+   * device talks to anyone on an old topic (docs/architecture.md §4.4) — then starts
+   * syncing.
+   */
   async open(persisted: PersistedDoc, attach: (session: ConversationSession) => RoomSync): Promise<void> {
     this.persisted = persisted;
     // Stored updates arrive as one transaction, which `observe` folds into the timeline.
     await persisted.whenLoaded;
-    const joined = await this.synced.ensureMember(this.parts.account.name, this.parts.account.avatar);
+    this.refilterIfMembershipChanged();
+    const joined = this.ended ? false : await this.synced.ensureMember(this.parts.account.name, this.parts.account.avatar);
     await this.sender.replay();
-    if (joined && !this.hasJoinEvent()) await this.sender.append({ kind: 'join', name: this.parts.account.name });
-    this.sync = attach(this);
-    const sync = this.disposables.listenTo(this.sync);
-    sync.on('peers', (count) => {
-      this.peers = count;
-      this.changed();
-    });
-    sync.on('ack', (sv, device) => {
-      if (device) this.binding?.acknowledged(device, sv);
-      this.sender.acknowledge(sv);
-    });
-    sync.on('progress', () => this.changed());
-    this.binding = this.createBinding();
-    // Catching up with the mailbox runs in the background: the stored history is on screen.
-    void this.binding?.sync.sync();
+    // A device of someone already in the conversation joins quietly: joins are per person.
+    if (joined && !this.record.quiet && !this.hasJoinEvent()) await this.sender.append({ kind: 'join', name: this.parts.account.name });
+    await this.epochs.catchUp();
+    if (!this.ended) {
+      this.transport.attach(attach(this));
+      void this.transport.mailbox?.sync();
+      void this.epochs.pullRetired();
+      this.epochs.scheduleUpkeep();
+    }
     this.isLoaded = true;
     this.markLoaded();
     this.changed();
@@ -321,12 +405,13 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
    * (durably in the outbox).
    */
   async send(text: string, replyTo?: EventId): Promise<EventId> {
-    const body = text.replace(/\s+$/u, '');
-    if (body.trim().length === 0) throw new ClientError('empty-message');
+    const draft = messageDraft(text, replyTo);
     this.setTyping(false);
     // Writes go after the stored document and this device's member record.
     await this.loaded;
-    return this.sender.append({ kind: 'message', text: body, ...(replyTo ? { replyTo } : {}) });
+    // A conversation in use rotates at least weekly.
+    this.epochs.scheduleUpkeep();
+    return this.sender.append(draft);
   }
 
   /**
@@ -341,28 +426,24 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
 
   /** Replaces the text of one of this device's messages; everyone sees it marked edited. */
   async edit(target: EventId, text: string): Promise<void> {
-    const body = text.replace(/\s+$/u, '');
-    if (body.trim().length === 0) throw new ClientError('empty-edit');
-    const entry = this.ownMessage(target);
-    if (entry.text === body) return;
+    const draft = editDraft(this.timeline, this.me, target, text);
+    if (!draft) return;
     await this.loaded;
-    await this.sender.append({ kind: 'edit', target, text: body });
+    await this.sender.append(draft);
   }
 
   /** Deletes one of this device's messages for everyone (its text is gone from every timeline). */
   async remove(target: EventId): Promise<void> {
-    this.ownMessage(target);
+    const draft = deleteDraft(this.timeline, this.me, target);
     await this.loaded;
-    await this.sender.append({ kind: 'delete', target });
+    await this.sender.append(draft);
   }
 
   /** Adds this device's reaction with `emoji`, or withdraws it if it is there. */
   async toggleReaction(target: EventId, emoji: string): Promise<void> {
-    const entry = this.timeline.get(target);
-    if (!entry || entry.kind !== 'message' || entry.deleted) throw new ClientError('message-gone');
-    const on = !(entry.reactions.get(emoji)?.has(this.me) ?? false);
+    const draft = reactionDraft(this.timeline, this.me, target, emoji);
     await this.loaded;
-    await this.sender.append({ kind: 'reaction', target, emoji, on });
+    await this.sender.append(draft);
   }
 
   setTyping(typing: boolean): void {
@@ -372,13 +453,15 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   /** Re-folds the timeline, e.g. after blocking someone whose events must disappear. */
   refilter(): void {
     const fresh = new Timeline();
-    fresh.add(this.synced.log.readAll().filter((e) => this.visible(e.author)));
+    fresh.add(this.synced.log.readAll().filter((e) => this.visible(e)));
     (this as { timeline: Timeline }).timeline = fresh;
     this.changed();
   }
 
   override async destroy(): Promise<void> {
-    this.binding?.destroy();
+    this.transport.destroy();
+    this.epochs.destroy();
+    this.membership.destroy();
     this.disposables.dispose();
     this.typing.destroy();
     await this.persisted?.destroy();
@@ -386,26 +469,48 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     super.destroy();
   }
 
-  /** Edits and deletes are the author device's own (the timeline ignores anyone else's). */
-  private ownMessage(target: EventId): TimelineEntry {
-    const entry = this.timeline.get(target);
-    if (!entry || entry.kind !== 'message' || entry.deleted) throw new ClientError('message-gone');
-    if (entry.author !== this.me) throw new ClientError('not-author');
-    return entry;
+  /** This user is out: stop sending and syncing; the history stays readable. */
+  private async end(reason: EndReason): Promise<void> {
+    this.sender.close(new ClientError(reason === 'left' ? 'conversation-left' : 'conversation-removed'));
+    this.transport.close();
+    await this.saveRecord({ ended: reason });
+    this.emit('ended', [reason]);
+    this.changed();
   }
 
-  private createBinding(): MailboxBinding | null {
-    const mailbox = this.parts.mailbox;
-    if (!mailbox) return null;
-    return MailboxBinding.create({
-      mailbox,
-      keys: this.parts.keys,
-      synced: this.synced,
-      device: this.me,
-      now: this.parts.now,
-      delivered: (state) => this.sender.acknowledge(state),
-      failed: (error) => this.emit('error', [error]),
-    });
+  private async saveRecord(fields: Partial<ConversationRecord>): Promise<void> {
+    this.record = { ...this.record, ...fields };
+    await this.parts.save?.(this.record).catch((error: unknown) => this.logger.warn('conversation record not saved', { error: errorField(error) }));
+  }
+
+  /** Admins of an implicit genesis: both people of a 1:1, everyone in a group from before epochs. */
+  private implicitAdmins(): IdentityId[] | null {
+    if (this.record.genesis === 'explicit') return null;
+    if (this.isDirect && this.record.peer) return [this.parts.account.identity.sign, this.record.peer as IdentityId];
+    const out = new Set<IdentityId>();
+    for (const [, member] of this.synced.directory.members()) out.add(member.cert.identity.sign);
+    return [...out];
+  }
+
+  private onMembership(): void {
+    this.refilterIfMembershipChanged();
+    void this.epochs.follow();
+    this.changed();
+  }
+
+  /** Rotates if the epoch is over a week old, or someone left; returns what it did (tests). */
+  upkeepNow(): Promise<UpkeepTask | null> {
+    return this.epochs.upkeepNow();
+  }
+
+  /** Refolds the timeline when someone was removed or added (their events may hide or show). */
+  private refilterIfMembershipChanged(): void {
+    const state = this.membership.state;
+    const key = `${[...state.members.keys()].sort().join(',')}|${[...state.removed.keys()].sort().join(',')}`;
+    if (key === this.shownFor) return;
+    const first = this.shownFor === '';
+    this.shownFor = key;
+    if (!first || state.removed.size > 0) this.refilter();
   }
 
   private hasJoinEvent(): boolean {
@@ -417,26 +522,19 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     this.emit('changed', []);
   }
 
-  private visible(author: DeviceId): boolean {
-    return shows({ identityOf: (d) => this.identityOf(d), isBlocked: this.parts.isBlocked }, author);
+  private visible(event: UnsignedEvent): boolean {
+    if (!shows({ identityOf: (d) => this.identityOf(d), isBlocked: this.parts.isBlocked }, event.author)) return false;
+    const placed = event as Partial<ConversationEvent>;
+    return placed.c === undefined || placed.k === undefined || this.membership.shows(placed as ConversationEvent);
   }
 
   private onEvents(events: UnsignedEvent[]): void {
     const before = this.timeline.last();
-    const shown = events.some((e) => !this.visible(e.author)) ? events.filter((e) => this.visible(e.author)) : events;
+    const shown = events.some((e) => !this.visible(e)) ? events.filter((e) => this.visible(e)) : events;
     const change = this.timeline.add(shown);
     if (change.added === 0 && !change.updated) return;
     const after = this.timeline.last();
     if (after && after !== before) this.emit('preview', [after]);
     this.changed();
   }
-}
-
-export const recordSecret = (secret: Uint8Array): string => toBase64Url(secret);
-
-/** Records are written by this device only, so a damaged secret is a programming error. */
-export function secretOf(record: ConversationRecord): Uint8Array {
-  const secret = fromBase64Url(record.secret);
-  if (!secret) throw new Error(`conversation ${record.id} has a damaged secret`);
-  return secret;
 }

@@ -23,6 +23,7 @@ import { openMessage, sealMessage } from '../net/sealed-channel.js';
 import type { SignalingClient } from '../net/signaling-client.js';
 import type { Account } from '../store/types.js';
 import { ClientError } from './errors.js';
+import { createDeviceDh } from './account.js';
 
 /** An unused link stops working after this (docs/architecture.md §8.5). */
 const OFFER_TTL_MS = 5 * 60_000;
@@ -156,6 +157,7 @@ export async function requestDeviceLink(
   const channel = await deriveChannel(secret, DEVICE_LINK_PURPOSE);
   const device: DeviceKeys = await createDeviceKeys();
   onCode(linkCode(secret, device.public));
+  const dh = await createDeviceDh(now());
   const request: LinkRequest = { t: 'link-request', device: device.public, label: label.slice(0, 80) };
   signaling.subscribe(channel.topic);
   try {
@@ -174,6 +176,7 @@ export async function requestDeviceLink(
             createdAt: now(),
             identity: grant.cert.identity,
             identityKeys: null,
+            dh: [dh],
             device,
             cert: grant.cert,
             selfSecret: grant.selfSecret,

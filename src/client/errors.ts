@@ -43,6 +43,26 @@ export const ClientErrorCodes = [
   'file-too-large',
   /** The browser could not read a picked file (detail.name). */
   'file-unreadable',
+  /** A membership change only an admin may make. */
+  'not-admin',
+  /** This user is not (or no longer) a member of the conversation. */
+  'not-member',
+  /** This device has no X25519 key yet (an account from before epochs, not restarted). */
+  'no-device-key',
+  /** This user left the conversation: it is read-only. */
+  'conversation-left',
+  /** This user, or this device, was removed from the conversation. */
+  'conversation-removed',
+  /** The invite link expired (detail.expired: ms since epoch). */
+  'invite-expired',
+  /** The invite was revoked by a member. */
+  'invite-revoked',
+  /** Nobody in the group knows this invite. */
+  'invite-unknown',
+  /** An admin turned the join request down. */
+  'join-declined',
+  /** No member answered the join request in time. */
+  'join-timeout',
 ] as const;
 export type ClientErrorCode = (typeof ClientErrorCodes)[number];
 

@@ -12,6 +12,9 @@ import { DeviceLinkOffer } from './device-link.js';
 import { ClientError } from './errors.js';
 import type { SelfSession } from './self-session.js';
 
+/** How long a removed device stays connected to learn that it was removed. */
+const DISCONNECT_AFTER_MS = 2_000;
+
 export interface DeviceInfo {
   readonly id: DeviceId;
   readonly label: string;
@@ -44,9 +47,24 @@ export class MyDevices {
     const out: DeviceInfo[] = [];
     for (const [id, member] of directory.members()) {
       if (member.cert.identity.sign !== account.identity.sign) continue;
-      out.push({ id, label: member.label ?? 'Device', current: id === account.device.id, revoked: directory.revocation(id) !== null, since: member.cert.created });
+      const label = self.deviceName(id) ?? member.label ?? 'Device';
+      out.push({ id, label, current: id === account.device.id, revoked: directory.revocation(id) !== null, since: member.cert.created });
     }
     return out.sort((a, b) => a.since - b.since);
+  }
+
+  /** Whether another device of this user removed this one. */
+  get thisDeviceRemoved(): boolean {
+    const account = this.parts.account();
+    return account !== null && (this.parts.self()?.synced.directory.revocation(account.device.id) ?? null) !== null;
+  }
+
+  /** Names a device of this user (shown on all of their devices, never to others). */
+  async rename(device: DeviceId, name: string): Promise<void> {
+    const clean = name.trim();
+    if (clean.length === 0) throw new ClientError('name-empty');
+    if (clean.length > 80) throw new ClientError('name-too-long', { detail: { max: 80 } });
+    await this.parts.self()?.setDeviceName(device, clean);
   }
 
   /** Shows a one-time link another device can open to join this account. */
@@ -67,7 +85,33 @@ export class MyDevices {
     if (device === account.device.id) throw new ClientError('cannot-remove-self');
     const key = account.identityKeys.signPrivate;
     await this.parts.self()?.synced.revoke(device, key);
-    await Promise.all([...this.parts.sessions()].map((s) => s.synced.revoke(device, key)));
-    this.parts.mesh.disconnectDevice(device);
+    const sessions = [...this.parts.sessions()];
+    await Promise.all(sessions.map((s) => s.synced.revoke(device, key)));
+    // The revocations reach the removed device first, so it can say "This device was removed".
+    setTimeout(() => this.parts.mesh.disconnectDevice(device), DISCONNECT_AFTER_MS);
+    // A new epoch everywhere it was, sealed to every device but it: it reads nothing new.
+    await Promise.all(sessions.filter((s) => s.ready && !s.ended && s.membership.state.current).map((s) => s.changes.rotate('device-revoked')));
+  }
+
+  /** Whether any document this device holds says `device` was revoked (by its own identity). */
+  isRevoked(device: DeviceId): boolean {
+    if (this.parts.self()?.synced.directory.revocation(device)) return true;
+    for (const s of this.parts.sessions()) if (s.synced.directory.revocation(device)) return true;
+    return false;
+  }
+
+  /**
+   * The device holding the identity keys carries this user's revocations into every
+   * conversation, including ones joined after the revocation.
+   */
+  async carryRevocations(session: ConversationSession): Promise<void> {
+    const account = this.parts.account();
+    const self = this.parts.self();
+    if (!account?.identityKeys || !self) return;
+    for (const [device] of self.synced.directory.members()) {
+      if (self.synced.directory.revocation(device) && !session.synced.directory.revocation(device)) {
+        await session.synced.revoke(device, account.identityKeys.signPrivate);
+      }
+    }
   }
 }

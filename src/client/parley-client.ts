@@ -4,32 +4,38 @@
  * DOM.
  */
 import { ObservableV2 } from 'lib0/observable';
-import { fromBase64Url, randomBytes } from '../core/bytes.js';
+import { fromBase64Url, toBase64Url } from '../core/bytes.js';
 import { MAX_NAME } from '../core/events.js';
 import type { Topic } from '../core/ids.js';
 import { derivePairSecret } from '../core/identity/pairwise.js';
 import type { IdentityId, PublicIdentity, VerifyKeyCache } from '../core/identity/keys.js';
-import { parseInvite } from '../core/invite.js';
-import { deriveConversationKeys, SECRET_BYTES, type ConversationKeys } from '../core/keys.js';
+import { deriveConversationKeys } from '../core/keys.js';
 import type { TimelineEntry } from '../core/timeline.js';
 import type { Mesh } from '../net/mesh.js';
-import type { RoomPolicy } from '../net/policy.js';
-import type { RoomSync } from '../net/room-sync.js';
-import type { TabSync } from '../net/tab-sync.js';
-import type { Awareness } from 'y-protocols/awareness';
-import type * as Y from 'yjs';
 import { DeviceRegistration } from '../net/registration.js';
 import { MailboxWatch } from '../net/mailbox-watch.js';
+import type { TabSync } from '../net/tab-sync.js';
 import { PresenceClient } from '../net/presence-client.js';
 import { signBytes } from '../core/identity/keys.js';
 import { utf8 } from '../core/bytes.js';
 import type { SignalingClient, SignalingStatus } from '../net/signaling-client.js';
-import type { Account, AccountStore, ConversationRecord, ConversationStore, DocStore, OutboxStore } from '../store/types.js';
+import type { Account, AccountStore, ConversationStore, DocStore, OutboxStore } from '../store/types.js';
 import { createAccount } from './account.js';
 import { ContactBook } from './contact-book.js';
-import { ConversationSession, recordSecret, secretOf, type MailboxParts } from './conversation-session.js';
+import type { ConversationSession, MailboxParts } from './conversation-session.js';
 import type { KnownContact } from './conversation/member-view.js';
-import { ConversationRegistry } from './conversation-registry.js';
+import type { ConversationRegistry } from './conversation-registry.js';
+import { ConversationOpener } from './conversation-opener.js';
+import { InviteDesk } from './invite-desk.js';
+import { inviteIdOf } from './conversation/membership.js';
+import { parseInvite } from '../core/invite.js';
+import type { JoinAttempt } from './join-attempt.js';
+import { Joins } from './joins.js';
+import { summarize, type ConversationSummary } from './conversation-list.js';
+
+export type { ConversationSummary } from './conversation-list.js';
+import { KeyHandoff } from './key-handoff.js';
+import { createDeviceDh } from './account.js';
 import { ConversationPresence } from './conversation-presence.js';
 import { ClientError } from './errors.js';
 import { SelfSession } from './self-session.js';
@@ -37,7 +43,7 @@ import { ReadMarkers } from './read-markers.js';
 import { requestDeviceLink, type DeviceLinkOffer } from './device-link.js';
 import type { DeviceId } from '../core/ids.js';
 import { MyDevices, type DeviceInfo } from './my-devices.js';
-import { errorField, silentLogger, type Logger } from '../core/logger.js';
+import { silentLogger, type Logger } from '../core/logger.js';
 
 export type { DeviceInfo } from './my-devices.js';
 
@@ -72,21 +78,7 @@ export type ClientEvents = {
   arrived: (topic: Topic, entry: TimelineEntry, mine: boolean) => void;
 };
 
-export interface ConversationSummary {
-  readonly id: Topic;
-  readonly title: string;
-  readonly direct: boolean;
-  readonly verified: boolean;
-  readonly lastText: string;
-  readonly lastAuthor: string;
-  /** The newest message was written by this user (the list says "You: …"). */
-  readonly lastMine: boolean;
-  readonly lastAt: number;
-  /** Messages from others since the user last read it, on any of their devices (capped at 100). */
-  readonly unread: number;
-}
 
-const PREVIEW_CHARS = 120;
 const SELF_DOC = 'self';
 
 export class ParleyClient extends ObservableV2<ClientEvents> {
@@ -95,8 +87,12 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
   private started = false;
   private selfSession: SelfSession | null = null;
   private book: ContactBook | null = null;
-  /** Every conversation on this device and where it is in its lifecycle. */
-  readonly conversations: ConversationRegistry;
+  private readonly opener: ConversationOpener;
+  /** Answers join requests on the invites of groups this user is in. */
+  private readonly desk: InviteDesk;
+  private readonly handoff: KeyHandoff;
+  /** Invites this device is using to join a group, until granted or refused. */
+  private readonly joins: Joins;
   private readonly now: () => number;
   private readonly logger: Logger;
   /** Proves this device's key to the server on every connection. */
@@ -118,16 +114,57 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     super();
     this.now = parts.now ?? Date.now;
     this.logger = parts.logger ?? silentLogger;
-    this.conversations = new ConversationRegistry({
-      create: (record, keys) => this.createSession(record, keys),
-      load: (session) => this.loadSession(session),
-      close: async (session) => {
-        this.detachDoc(session.id);
-        await session.destroy();
+    this.opener = new ConversationOpener({
+      account: () => this.requireAccount(),
+      self: () => this.selfSession,
+      conversations: parts.conversations,
+      outbox: parts.outbox,
+      docs: parts.docs,
+      mesh: parts.mesh,
+      ...(parts.tabs ? { tabs: parts.tabs } : {}),
+      verifyKeys: parts.verifyKeys,
+      appUrl: parts.appUrl,
+      ...(parts.mailbox ? { mailbox: parts.mailbox } : {}),
+      now: this.now,
+      logger: this.logger,
+      isBlocked: (identity) => this.book?.isBlocked(identity) ?? false,
+      contactOf: (identity) => this.knownContact(identity),
+      isVerified: (identity) => this.book?.get(identity)?.verified ?? false,
+      isRevoked: (device) => this.myDevices.isRevoked(device),
+      deviceRemoved: () => this.myDevices.thisDeviceRemoved,
+      wire: (session) => this.wire(session),
+      handedOver: async (conversation, epoch) => (await this.handoff.received(conversation, epoch))?.secret ?? null,
+    });
+    this.desk = new InviteDesk({
+      signaling: parts.signaling,
+      verifyKeys: parts.verifyKeys,
+      account: () => this.me,
+      sessions: () => this.conversations.sessions(),
+      session: (id) => this.conversations.get(id),
+      isRevoked: (device) => this.myDevices.isRevoked(device),
+      now: this.now,
+      logger: this.logger,
+    });
+    this.joins = new Joins({
+      account: () => this.requireAccount(),
+      signaling: parts.signaling,
+      now: this.now,
+      logger: this.logger,
+      accept: async (grant) => {
+        const epoch = { id: grant.epoch, n: grant.n, secret: toBase64Url(grant.secret), since: this.now() };
+        await this.opener.adopt(grant.conversation, epoch, { title: grant.title, kind: 'group', genesis: 'explicit' });
       },
-      erase: (id) => this.erase(id),
+      changed: () => this.emit('changed', []),
+    });
+    this.handoff = new KeyHandoff({
+      account: () => this.me,
+      self: () => this.selfSession,
+      sessions: () => this.conversations.sessions(),
+      logger: this.logger,
     });
     this.conversations.on('changed', () => {
+      this.desk.refresh();
+      this.handoff.refresh();
       this.memberPresence.refresh();
       this.mailboxWatch.set(this.mailboxCredentials());
       this.emit('changed', []);
@@ -169,6 +206,11 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     return this.memberPresence.of(this.conversations.get(topic), topic, identity);
   }
 
+  /** Every conversation on this device and where it is in its lifecycle. */
+  get conversations(): ConversationRegistry {
+    return this.opener.registry;
+  }
+
   /** The account, once everything that depends on it has started. */
   get account(): Account | null {
     return this.started ? this.me : null;
@@ -194,8 +236,14 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
 
   /** Loads the account and opens the self doc and every stored conversation. */
   async start(): Promise<void> {
-    this.me = await this.parts.accounts.get();
-    if (!this.me) return;
+    let account = await this.parts.accounts.get();
+    if (!account) return;
+    // Accounts from before epochs get this device's X25519 key now.
+    if (!account.dh?.length) {
+      account = { ...account, dh: [await createDeviceDh(this.now())] };
+      await this.parts.accounts.put(account);
+    }
+    this.me = account;
     await this.startAccount();
   }
 
@@ -240,24 +288,58 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     return this.myDevices.list();
   }
 
+  /** Names one of this user's devices. */
+  async renameDevice(device: DeviceId, name: string): Promise<void> {
+    await this.myDevices.rename(device, name);
+    this.emit('changed', []);
+  }
+
+  /** Another device of this user removed this one: it no longer sends or receives. */
+  get deviceRemoved(): boolean {
+    return this.myDevices.thisDeviceRemoved;
+  }
+
   /** Removes a device everywhere: peers stop accepting it. */
   async revokeDevice(device: DeviceId): Promise<void> {
     await this.myDevices.revoke(device);
     this.emit('changed', []);
   }
 
+  /** A new group, with this user as its admin and a first invite (7 days). */
   async createConversation(title = ''): Promise<ConversationSession> {
-    return this.adopt(randomBytes(SECRET_BYTES), { title, kind: 'group' });
+    this.requireAccount();
+    return this.opener.createGroup(title);
   }
 
-  /** The conversation an invite link opens (throws, like `join`, on a damaged link). */
-  async inviteTopic(invite: string): Promise<Topic> {
-    return (await deriveConversationKeys(parseInvite(invite))).topic;
+  /**
+   * Starts joining a group from an invite link; follow the attempt's status ("waiting for
+   * approval"). Throws InvalidInviteError for text that is not an invite. Nothing is stored
+   * unless a member grants the request.
+   */
+  startJoin(link: string): JoinAttempt {
+    this.requireAccount();
+    return this.joins.start(link);
   }
 
-  /** Joins from an invite link or its fragment; throws InvalidInviteError for bad text. */
-  async join(invite: string): Promise<ConversationSession> {
-    return this.adopt(parseInvite(invite), { title: '', kind: 'group' });
+  /**
+   * The conversation on this device that an invite link belongs to (its document holds the
+   * invite's record), or null. Throws InvalidInviteError for text that is not an invite.
+   */
+  async inviteTopic(link: string): Promise<Topic | null> {
+    const id = await inviteIdOf(parseInvite(link).secret);
+    for (const s of this.conversations.sessions()) if (s.membership.invites().some((i) => i.id === id)) return s.id;
+    return null;
+  }
+
+  /** Joins from an invite link and resolves once a member let this device in. */
+  async join(link: string): Promise<ConversationSession> {
+    const grant = await this.startJoin(link).done;
+    return this.conversations.load(grant.conversation);
+  }
+
+  /** Joins under way. */
+  joining(): JoinAttempt[] {
+    return this.joins.list();
   }
 
   /** The 1:1 conversation with an identity: its secret comes from X25519 between us. */
@@ -265,7 +347,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     const account = this.requireAccount();
     if (!account.identityKeys) throw new ClientError('needs-first-device', { detail: { action: 'add-contact' } });
     const secret = await derivePairSecret({ public: account.identity, ...account.identityKeys }, peer);
-    return this.adopt(secret, { title: '', kind: 'direct', peer: peer.sign });
+    return this.opener.adoptSecret(secret, { title: '', kind: 'direct', peer: peer.sign });
   }
 
   get(id: Topic): ConversationSession | undefined {
@@ -279,24 +361,9 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
   }
 
   list(): ConversationSummary[] {
-    const out: ConversationSummary[] = [];
-    for (const s of this.conversations.sessions()) {
-      const contact = s.isDirect && s.record.peer ? this.book?.get(s.record.peer as IdentityId) : null;
-      if (contact?.state === 'blocked') continue;
-      out.push({
-        id: s.id,
-        title: contact ? contact.name : s.title,
-        direct: s.isDirect,
-        verified: contact?.verified ?? false,
-        lastText: s.record.lastText ?? '',
-        lastAuthor: s.record.lastAuthor ?? '',
-        lastMine: newestMessageIsMine(s),
-        lastAt: s.record.lastAt ?? s.record.createdAt,
-        unread: this.reads.unread(s.id),
-      });
-    }
-    return out.sort((a, b) => b.lastAt - a.lastAt);
+    return summarize(this.conversations.sessions(), (identity) => this.book?.get(identity) ?? null, (id) => this.reads.unread(id));
   }
+
 
   /**
    * The conversation the user is looking at (null: none, or the page is hidden). It counts as
@@ -314,8 +381,11 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     this.presence.destroy();
     this.mailboxWatch.destroy();
     this.book?.destroy();
+    this.desk.destroy();
+    this.handoff.destroy();
+    this.joins.destroy();
     await this.conversations.destroy();
-    if (this.selfSession) this.detachDoc(this.selfSession.keys.topic);
+    if (this.selfSession) this.opener.detach(this.selfSession.keys.topic);
     await this.selfSession?.destroy();
     super.destroy();
   }
@@ -352,7 +422,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     const selfKeys = await deriveConversationKeys(fromBase64Url(account.selfSecret)!);
     const self = new SelfSession(selfKeys, account, this.parts.verifyKeys, this.now);
     this.selfSession = self;
-    await self.open(this.parts.docs.open(SELF_DOC, self.synced.doc), (s) => this.attachDoc(selfKeys.topic, selfKeys, s.synced.doc, s.awareness, s.synced.policy));
+    await self.open(this.parts.docs.open(SELF_DOC, self.synced.doc), (s) => this.opener.attach(selfKeys.topic, selfKeys, s.synced.doc, s.awareness, s.synced.policy));
     const book = new ContactBook({
       account,
       self,
@@ -376,11 +446,13 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     });
     self.on('changed', () => {
       void this.adoptFromSelf();
+      this.handoff.refresh();
       // Read markers from the user's other devices change unread counts.
       this.emit('changed', []);
     });
     await this.openAll();
     await book.start();
+    this.desk.start();
     this.started = true;
     this.registration.start();
     this.emit('changed', []);
@@ -399,10 +471,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
    * so the app does not wait for a long history before it is usable.
    */
   private async openAll(): Promise<void> {
-    const records = await this.parts.conversations.list();
-    records.sort((a, b) => (b.lastAt ?? b.createdAt) - (a.lastAt ?? a.createdAt));
-    const keys = await Promise.all(records.map((r) => deriveConversationKeys(secretOf(r))));
-    const created = records.map((r, i) => this.conversations.add(r, keys[i]!));
+    const created = await this.opener.registerStored();
     this.backgroundOpening = (async () => {
       for (const session of created) {
         // Let the page paint between heavy document loads.
@@ -419,43 +488,15 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     await this.backgroundOpening;
   }
 
-  /** Conversations another device of this user added reach this one through the self doc. */
+  /**
+   * Conversations another device of this user added reach this one through the self doc:
+   * 1:1 chats and older groups by their secret, groups with epochs by a key handoff.
+   */
   private async adoptFromSelf(): Promise<void> {
     const self = this.selfSession;
-    if (!self) return;
-    for (const entry of self.conversations()) {
-      const secret = fromBase64Url(entry.secret);
-      if (!secret || secret.length !== SECRET_BYTES) continue;
-      await this.adopt(secret, { title: entry.title, kind: entry.kind, ...(entry.peer ? { peer: entry.peer } : {}) }).catch((error) =>
-        this.emit('error', [error as Error]),
-      );
-    }
+    if (self) await this.opener.adoptFromSelf(self, (id) => this.handoff.received(id)).catch((error) => this.emit('error', [error as Error]));
   }
 
-  /**
-   * Makes a conversation from its secret known on this device (stored, registered, loaded
-   * and listed in the self doc); a conversation already here is returned as it is.
-   */
-  private async adopt(secret: Uint8Array, shape: Pick<ConversationRecord, 'title' | 'kind' | 'peer'>): Promise<ConversationSession> {
-    this.requireAccount();
-    const keys = await deriveConversationKeys(secret);
-    if (this.conversations.has(keys.topic)) return this.conversations.load(keys.topic);
-    const record: ConversationRecord = { id: keys.topic, secret: recordSecret(secret), createdAt: this.now(), ...shape };
-    try {
-      await this.parts.conversations.put(record);
-    } catch (cause) {
-      throw new ClientError('storage-failed', { cause, detail: { what: 'conversation' } });
-    }
-    // Another adopt of the same secret may have registered it while the record was saved.
-    const session = await this.conversations.load(this.conversations.add(record, keys).id);
-    await this.selfSession?.setConversation(record.id, {
-      secret: record.secret,
-      title: record.title,
-      kind: record.kind ?? 'group',
-      ...(record.peer ? { peer: record.peer as IdentityId } : {}),
-    });
-    return session;
-  }
 
   /** A stored contact (not a request waiting for an answer), as conversations need it. */
   private knownContact(identity: IdentityId): KnownContact | null {
@@ -463,90 +504,35 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     return contact && contact.state !== 'incoming' ? { name: contact.name, verified: contact.verified } : null;
   }
 
-  /** Makes a session and wires it to the client; its document is not loaded yet. */
-  private createSession(record: ConversationRecord, keys: ConversationKeys): ConversationSession {
-    const account = this.requireAccount();
-    const session = new ConversationSession({
-      record,
-      keys,
-      account,
-      outbox: this.parts.outbox,
-      verifyKeys: this.parts.verifyKeys,
-      appUrl: this.parts.appUrl,
-      now: this.now,
-      logger: this.logger,
-      isBlocked: (identity) => this.book?.isBlocked(identity) ?? false,
-      contactOf: (identity) => this.knownContact(identity),
-      ...(this.parts.mailbox ? { mailbox: this.parts.mailbox } : {}),
-    });
+  /** Wires a new session's events to the client. */
+  private wire(session: ConversationSession): void {
     session.on('error', (error) => this.emit('error', [error]));
     // Starts at the cached newest message, so loading the document is not news either.
     let newest: string | null = session.timeline.last()?.id ?? null;
     session.on('preview', (entry) => {
-      this.savePreview(session, entry);
+      this.opener.savePreview(session, entry);
+      this.emit('changed', []);
       this.reads.shown(session.id);
       // An edit or reaction on the newest message changes its preview, but nothing arrived.
       if (entry.id === newest) return;
       newest = entry.id;
       this.emit('arrived', [session.id, entry, session.isMine(entry.author)]);
     });
+    session.on('rekeyed', () => {
+      this.memberPresence.refresh();
+      this.handoff.refresh();
+      this.emit('changed', []);
+    });
+    session.on('ended', () => this.emit('changed', []));
+    void session.loaded.then(() => this.myDevices.carryRevocations(session)).catch((error: unknown) => this.emit('error', [error as Error]));
+    session.membership.onChange(() => {
+      this.desk.refresh();
+      this.handoff.refresh();
+    });
     session.synced.directory.onChange(() => {
       this.memberPresence.refresh();
       this.emit('changed', []);
     });
-    return session;
   }
 
-  /** Loads a session's stored document and starts syncing it. */
-  private async loadSession(session: ConversationSession): Promise<void> {
-    await session.open(this.parts.docs.open(session.id, session.doc), (s) => this.attachDoc(s.id, s.keys, s.doc, s.awareness, s.synced.policy));
-  }
-
-  /**
-   * Starts syncing a document with peers (the mesh, under a stable room id) and with this
-   * profile's other tabs, composed side by side.
-   */
-  private attachDoc(id: string, keys: ConversationKeys, doc: Y.Doc, awareness: Awareness, policy: RoomPolicy): RoomSync {
-    // Other tabs' updates are authorized like a peer's (docs/architecture.md §8.3).
-    this.parts.tabs?.add(id, doc, policy);
-    return this.parts.mesh.addRoom(id, keys, doc, awareness, policy);
-  }
-
-  private detachDoc(id: string): void {
-    this.parts.tabs?.remove(id);
-    this.parts.mesh.removeRoom(id);
-  }
-
-  /** Erases a conversation's stored document, record and unsent writes from this device. */
-  private async erase(id: Topic): Promise<void> {
-    const pending = await this.parts.outbox.list(id);
-    await Promise.all([
-      this.parts.docs.clear(id),
-      this.parts.conversations.remove(id),
-      pending.length > 0 ? this.parts.outbox.remove(pending.map((e) => e.id)) : Promise.resolve(),
-    ]);
-  }
-
-  private savePreview(session: ConversationSession, entry: TimelineEntry): void {
-    if (entry.kind !== 'message') return;
-    session.record = {
-      ...session.record,
-      lastText: entry.deleted ? 'Message deleted' : entry.text.slice(0, PREVIEW_CHARS),
-      lastAuthor: session.memberName(entry.author),
-      lastAt: entry.sortAt,
-      recent: session.recentMessages(),
-    };
-    this.parts.conversations.put(session.record).catch((error) => this.logger.warn('preview not saved', { error: errorField(error) }));
-    this.emit('changed', []);
-  }
-}
-
-/** Whether the newest message of a conversation is this user's (any of their devices). */
-function newestMessageIsMine(session: ConversationSession): boolean {
-  const entries = session.timeline.entries;
-  for (let i = entries.length - 1; i >= 0; i--) {
-    const e = entries[i]!;
-    if (e.kind === 'message') return session.isMine(e.author);
-  }
-  return false;
 }

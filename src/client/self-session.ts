@@ -38,8 +38,10 @@ export interface ContactRecord extends SignedRecord {
 
 export interface ConversationEntry extends SignedRecord {
   readonly type: 'conversation';
+  /** The secret of an implicit genesis (1:1, older groups); empty for groups with epochs. */
   readonly secret: string;
   readonly kind: 'group' | 'direct';
+  readonly genesis?: 'explicit';
   readonly peer?: IdentityId;
   readonly title: string;
 }
@@ -51,6 +53,20 @@ export interface ConversationEntry extends SignedRecord {
 export interface ReadMarker extends SignedRecord {
   readonly type: 'read';
   readonly upTo: number;
+}
+
+/**
+ * An epoch secret one of this user's devices hands to another that has no share of it (a
+ * device linked after the epoch began), sealed to the receiving device's X25519 key.
+ * Keyed `<device>:<conversation>`; the newest epoch replaces the older handoff.
+ */
+export interface HandoffRecord extends SignedRecord {
+  readonly type: 'handoff';
+  readonly conversation: Topic;
+  readonly epoch: string;
+  /** The epoch's sequence number (its depth in the epoch graph). */
+  readonly seq: number;
+  readonly share: string;
 }
 
 type ContactFields = Omit<ContactRecord, 'type' | 'by' | 'at' | 'c' | 'k' | 'n' | 'sig'>;
@@ -101,13 +117,43 @@ export class SelfSession extends ObservableV2<SelfEvents> {
   }
 
   conversations(): ConversationEntry[] {
-    return [...this.map<ConversationEntry>('conversations').values()].filter((c) => c.type === 'conversation');
+    return this.conversationEntries().map(([, entry]) => entry);
+  }
+
+  /** The conversation list with each entry's conversation id. */
+  conversationEntries(): Array<[Topic, ConversationEntry]> {
+    return [...this.map<ConversationEntry>('conversations').entries()].filter(([, c]) => c?.type === 'conversation') as Array<[Topic, ConversationEntry]>;
   }
 
   async setConversation(topic: Topic, fields: ConversationFields): Promise<void> {
     const current = this.map<ConversationEntry>('conversations').get(topic);
-    if (current && current.secret === fields.secret && current.title === fields.title && current.kind === fields.kind) return;
+    if (current && current.secret === fields.secret && current.title === fields.title && current.kind === fields.kind && current.genesis === fields.genesis) return;
     await this.synced.writer.setRecord('conversations', topic, { type: 'conversation', by: this.account.device.id, at: this.now(), ...fields }, LOCAL_ORIGIN);
+  }
+
+  /** The handoff to `device` for a conversation, if any. */
+  handoff(device: string, conversation: Topic): HandoffRecord | null {
+    const value = this.map<HandoffRecord>('handoffs').get(`${device}:${conversation}`);
+    return value?.type === 'handoff' && value.conversation === conversation ? value : null;
+  }
+
+  async setHandoff(device: string, fields: Omit<HandoffRecord, 'type' | 'by' | 'at' | 'c' | 'k' | 'n' | 'sig'>): Promise<void> {
+    await this.synced.writer.setRecord(
+      'handoffs',
+      `${device}:${fields.conversation}`,
+      { type: 'handoff', by: this.account.device.id, at: this.now(), ...fields },
+      LOCAL_ORIGIN,
+    );
+  }
+
+  /** The name this user gave one of their devices, if any. */
+  deviceName(device: string): string | null {
+    const record = this.map<SignedRecord & { name?: unknown }>('profile').get(`device:${device}`);
+    return record?.type === 'profile' && typeof record.name === 'string' && record.name.length <= 80 ? record.name : null;
+  }
+
+  async setDeviceName(device: string, name: string): Promise<void> {
+    await this.synced.writer.setRecord('profile', `device:${device}`, { type: 'profile', by: this.account.device.id, at: this.now(), name }, LOCAL_ORIGIN);
   }
 
   /** The timestamp up to which this user has read a conversation (0 when never opened). */

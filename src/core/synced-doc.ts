@@ -18,7 +18,7 @@ import { DocWriter } from './doc-writer.js';
 import type { DeviceId } from './ids.js';
 import type { PeerIdentity } from './identity/handshake.js';
 import type { VerifyKeyCache } from './identity/keys.js';
-import type { Account } from './identity/account.js';
+import { currentDh, type Account } from './identity/account.js';
 
 /** Transaction origin of this device's own writes. */
 export const LOCAL_ORIGIN = Symbol('parley-local');
@@ -81,12 +81,24 @@ export class SyncedDoc {
   async ensureMember(name: string, avatar: string | undefined): Promise<boolean> {
     const { device, cert, label } = this.parts.account;
     const bot = this.parts.account.bot === true ? true : undefined;
+    const dh = currentDh(this.parts.account)?.public;
     const current = this.doc.getMap<MemberRecord>('members').get(device.id);
-    if (current && current.name === name && current.avatar === avatar && current.label === label && current.bot === bot) return false;
+    if (current && current.name === name && current.avatar === avatar && current.label === label && current.bot === bot && current.dh === dh) return false;
     await this.writer.setRecord(
       'members',
       device.id,
-      { type: 'member', by: device.id, at: this.parts.now(), device: device.public, cert, name, ...(avatar ? { avatar } : {}), ...(label ? { label } : {}), ...(bot ? { bot } : {}) },
+      {
+        type: 'member',
+        by: device.id,
+        at: this.parts.now(),
+        device: device.public,
+        cert,
+        name,
+        ...(avatar ? { avatar } : {}),
+        ...(label ? { label } : {}),
+        ...(bot ? { bot } : {}),
+        ...(dh ? { dh } : {}),
+      },
       LOCAL_ORIGIN,
     );
     return true;

@@ -275,12 +275,17 @@ export class RoomSync extends ObservableV2<RoomSyncEvents> {
   }
 
   private async applyUpdate(link: PeerLink, state: LinkState, type: number, body: Uint8Array): Promise<void> {
-    if (!this.links.has(link) || this.destroyed) return;
+    // An update that arrived while the link was attached is applied even if the link left
+    // meanwhile (a `leave` is handled at once, the update after its checks): the last update
+    // a peer sends before it moves to a new epoch carries the record that starts it.
+    if (this.destroyed) return;
     const verdict = await this.policy.authorize(body);
     const step2 = type === syncProtocol.messageYjsSyncStep2;
     if (step2) mark(`parley:step2-checked:${this.topic}`);
-    if (!this.links.has(link) || this.destroyed) return;
+    if (this.destroyed) return;
+    const attached = this.links.has(link);
     if (!verdict.ok) {
+      if (!attached) return;
       if (verdict.reason === 'gap') {
         // Missing history: ask this peer for everything we lack rather than parking structs.
         if (!state.resyncRequested) {
@@ -297,7 +302,7 @@ export class RoomSync extends ObservableV2<RoomSyncEvents> {
       } catch (error) {
         return this.onViolation(link, { reason: 'update-failed-to-apply', detail: `update failed to apply: ${(error as Error).message}` });
       }
-      this.scheduleAck(link, state);
+      if (attached) this.scheduleAck(link, state);
     }
     if (step2) {
       mark(`parley:step2-applied:${this.topic}`);

@@ -10,9 +10,28 @@ export type { Account } from '../core/identity/account.js';
 import type { Account } from '../core/identity/account.js';
 
 export interface ConversationRecord {
+  /** Stable id (docs/architecture.md §4.1); the topic changes with every epoch. */
   readonly id: Topic;
-  /** base64url conversation secret; never leaves the device except in invite links. */
+  /**
+   * base64url secret of the current epoch, from which its topic, mailbox and keys derive
+   * (the service worker reads it too). Never leaves the device except sealed to members.
+   */
   readonly secret: string;
+  /**
+   * The epochs this device holds secrets for, current one last. Older ones stay only while
+   * their mailbox may still hold entries (retired + mailbox TTL), then they are deleted.
+   * Absent for conversations that never rotated (their one secret is `secret`).
+   */
+  readonly epochs?: readonly StoredEpoch[];
+  /**
+   * 'explicit': a group with a genesis record (created since epochs). Otherwise the genesis
+   * is implicit: a 1:1 chat, or a group from before epochs (docs/architecture.md §4.2).
+   */
+  readonly genesis?: 'explicit';
+  /** Another device of this user was in it first: this device joins without a join line. */
+  readonly quiet?: boolean;
+  /** Set when this user left, or was removed: the conversation is read-only history. */
+  readonly ended?: 'left' | 'removed' | 'device-removed';
   readonly title: string;
   readonly createdAt: number;
   /** 'direct': a 1:1 conversation with `peer`, derived from both identities. */
@@ -28,6 +47,18 @@ export interface ConversationRecord {
    * while the document (100k messages take a second or two) loads behind them.
    */
   readonly recent?: readonly RecentMessage[];
+}
+
+export interface StoredEpoch {
+  /** Epoch record id (or 'g0' for an implicit genesis). */
+  readonly id: string;
+  readonly n: number;
+  /** base64url epoch secret. */
+  readonly secret: string;
+  /** When this device moved into it. */
+  readonly since: number;
+  /** When a newer epoch replaced it; its key is deleted once the mailbox TTL has passed. */
+  readonly retiredAt?: number;
 }
 
 export interface RecentMessage {

@@ -242,7 +242,10 @@ export class ParleyApp extends LitElement {
           <button type="button" @click=${() => this.pwa?.applyUpdate()}>Reload</button>
         </div>`
       : nothing;
-    const alert = html`${update}${this.error
+    const removed = this.client.account && this.client.deviceRemoved
+      ? html`<div class="alert" role="alert"><p>This device was removed from your account. It no longer sends or receives messages.</p></div>`
+      : nothing;
+    const alert = html`${update}${removed}${this.error
       ? html`<div class="alert" role="alert">
           <p>${errorText(this.error)}</p>
           <button type="button" class="secondary" @click=${() => (this.error = null)}>Dismiss</button>
@@ -264,6 +267,7 @@ export class ParleyApp extends LitElement {
     else if (route.view === 'contact') main = html`<parley-contact .identity=${route.identity}></parley-contact>`;
     else if (route.view === 'devices') main = html`<parley-devices></parley-devices>`;
     else if (route.view === 'settings') main = html`<parley-settings .files=${this.files}></parley-settings>`;
+    else if (this.client.joining().length > 0) main = joiningStatus(this.client.joining()[0]!.status);
     else main = html`<p class="placeholder">Start a new conversation, add a contact, or open an invite link.</p>`;
     const open = route.view !== 'home' && (route.view !== 'conversation' || session !== undefined);
     return html`${alert}
@@ -300,9 +304,8 @@ export class ParleyApp extends LitElement {
     this.pendingLink = null;
     try {
       if (link.kind === 'invite') {
-        // Show the conversation at once: it says that its history is loading, then arriving.
-        location.hash = conversationHref(await this.client.inviteTopic(link.text));
-        await this.client.join(link.text);
+        const session = await this.client.join(link.text);
+        location.hash = conversationHref(session.id);
       } else {
         await this.client.contacts.add(link.text);
         location.hash = CONTACTS_HREF;
@@ -311,6 +314,12 @@ export class ParleyApp extends LitElement {
       this.error = error;
     }
   }
+}
+
+/** While an invite is being answered: asking the group, or waiting for an admin. */
+function joiningStatus(status: string) {
+  const text = status === 'pending' ? 'Waiting for approval. An admin of the group has to let you in.' : 'Asking the group to let you in…';
+  return html`<section class="placeholder" aria-label="Joining a group"><p role="status">${text}</p></section>`;
 }
 
 customElements.define('parley-app', ParleyApp);

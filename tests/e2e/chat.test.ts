@@ -15,7 +15,7 @@ describe('chat between isolated browsers', () => {
     const bob = await ParleyUser.create(stage.browser, 'Bob');
     await alice.start(stage.app.url);
     const invite = await alice.newConversation();
-    expect(invite).toMatch(/#join=[A-Za-z0-9_-]{43}$/);
+    expect(invite).toMatch(/#join=[A-Za-z0-9_-]{43}&x=[0-9a-z]+$/);
 
     await bob.open(invite);
     await bob.register();

@@ -169,6 +169,15 @@ export async function meet(stage: Stage, messages: readonly string[] = ['Hi Bob'
     await alice.waitForPeers(2);
     await bob.waitForPeers(2);
     await waitUntil(() => messages.every((t) => session.timeline.entries.some((e) => e.kind === 'message' && e.text === t)), 'the history to reach Mallory');
+    // Mallory's join started a new epoch; Alice's and Bob's presence re-arrives once they
+    // have found each other on its topic.
+    for (const [user, other] of [[alice, bobDevice], [bob, aliceDevice]] as const) {
+      const deadline = Date.now() + 20_000;
+      while (!(await presenceOf(user, topic)).some(([, device]) => device === other)) {
+        if (Date.now() > deadline) throw new Error(`${user.name} never saw the other's presence`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
     return { alice, bob, mallory, topic, invite, aliceDevice, bobDevice, aliceLog, bobLog, close };
   } catch (error) {
     await close();

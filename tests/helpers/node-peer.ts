@@ -47,6 +47,8 @@ export interface NodePeerOptions {
   readonly relay?: boolean;
   /** True: conversations carry writes through the server's blind mailbox, as in the app. */
   readonly mailbox?: boolean;
+  /** The peer's clock (tests of rotation and key expiry move it). */
+  readonly now?: () => number;
 }
 
 /** One link of the mesh. */
@@ -69,6 +71,8 @@ export class NodePeer {
   readonly mesh: Mesh;
   readonly client: ParleyClient;
   readonly verifyKeys = new VerifyKeyCache();
+  /** Mailbox read and write progress, by mailbox id (kept in memory). */
+  readonly mailboxProgress = new MemoryMailboxStateStore();
   /** Every transport this peer ever created, so teardown can wait for all of them. */
   private readonly transports: SimplePeerTransport[] = [];
   private destroyed = false;
@@ -107,8 +111,9 @@ export class NodePeer {
       verifyKeys: this.verifyKeys,
       appUrl: options.appUrl ?? `${options.serverUrl}/`,
       deviceLabel: 'Node peer',
+      ...(options.now ? { now: options.now } : {}),
       ...(options.mailbox
-        ? { mailbox: { client: new MailboxClient(options.serverUrl), progress: new MemoryMailboxStateStore(), exclude: () => undefined, onOffline: () => undefined } }
+        ? { mailbox: { client: new MailboxClient(options.serverUrl), progress: this.mailboxProgress, exclude: () => undefined, onOffline: () => undefined } }
         : {}),
     });
     this.client = client;
@@ -152,6 +157,14 @@ export class NodePeer {
     this.mesh.removeRoom(topic);
   }
 
+  /**
+   * The signaling topic a conversation syncs under now: conversations keep their id, but
+   * each epoch has its own topic (docs/architecture.md §4.1); frames name the topic.
+   */
+  topicOf(conversation: Topic): Topic {
+    return this.client.get(conversation)?.keys.topic ?? conversation;
+  }
+
   /** The mesh's current connections (open or still connecting). */
   links(): MeshLink[] {
     return this.mesh.links();
@@ -188,7 +201,7 @@ export class NodePeer {
   }
 
   sendFrame(link: PeerLink, topic: Topic, kind: (typeof FrameKinds)[keyof typeof FrameKinds], payload: Uint8Array): void {
-    link.send({ kind, doc: fromHex(topic)!, payload });
+    link.send({ kind, doc: fromHex(this.topicOf(topic))!, payload });
   }
 
   /** Resolves once `link` has closed, whoever closed it; rejects after `timeoutMs`. */

@@ -115,6 +115,16 @@ export class MemberView {
     return out;
   }
 
+  /** The identities behind some devices (e.g. those syncing with us now). */
+  identitiesOf(devices: Iterable<string>): Set<IdentityId> {
+    const out = new Set<IdentityId>();
+    for (const device of devices) {
+      const identity = this.identityOf(device as DeviceId);
+      if (identity) out.add(identity);
+    }
+    return out;
+  }
+
   /** "Bob, Carol": the names of the other members, for a group without a title. */
   othersNames(): string[] {
     const names = new Set<string>();

@@ -22,6 +22,8 @@ export interface MemberRecord extends SignedRecord {
   readonly label?: string;
   /** The device is a program (bot); signed like the rest, so nobody else can set or hide it. */
   readonly bot?: true;
+  /** The device's current X25519 key, which epoch secrets are sealed to (architecture §4.2). */
+  readonly dh?: string;
 }
 
 /** The identity withdraws a device; signed by the identity key, not a device key. */
@@ -59,7 +61,8 @@ export function isMemberRecord(record: SignedRecord): record is MemberRecord {
     r.name.length <= 64 &&
     (r.avatar === undefined || (typeof r.avatar === 'string' && r.avatar.length <= 16_000 && r.avatar.startsWith('data:image/'))) &&
     (r.label === undefined || (typeof r.label === 'string' && r.label.length <= 80)) &&
-    (r.bot === undefined || r.bot === true)
+    (r.bot === undefined || r.bot === true) &&
+    (r.dh === undefined || isPublicKey(r.dh))
   );
 }
 

@@ -42,6 +42,13 @@ const CONVERSATION_MAPS = new Map<string, RootRule>([
   ['revoked', { kind: 'revocations' }],
   ['reads', { kind: 'own-key', recordType: 'read' }],
   ['meta', { kind: 'any-member', recordType: 'meta' }],
+  // Membership (docs/architecture.md §4.2): any member device may write these; who may do
+  // what is decided by src/core/membership/rules.ts when the records are folded.
+  ['epochs', { kind: 'any-member', recordType: 'epoch' }],
+  ['leaves', { kind: 'own-key', recordType: 'leave' }],
+  ['group', { kind: 'any-member', recordType: 'group' }],
+  ['invites', { kind: 'any-member', recordType: 'invite' }],
+  ['requests', { kind: 'any-member', recordType: 'request' }],
 ]);
 
 /** Record types allowed in a self doc's shared maps. */
@@ -52,6 +59,8 @@ const SELF_MAPS = new Map<string, RootRule>([
   ['conversations', { kind: 'any-member', recordType: 'conversation' }],
   ['profile', { kind: 'any-member', recordType: 'profile' }],
   ['reads', { kind: 'any-member', recordType: 'read' }],
+  // Epoch secrets one device hands to another of the same user, sealed to its X25519 key.
+  ['handoffs', { kind: 'any-member', recordType: 'handoff' }],
 ]);
 
 export function conversationSchema(admits: (identity: IdentityId) => boolean): DocSchema {

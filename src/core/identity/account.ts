@@ -5,6 +5,16 @@
 import type { DeviceCertificate } from './certificate.js';
 import type { DeviceKeys, PublicIdentity } from './keys.js';
 
+/** One of this device's X25519 keys, which epoch secrets are sealed to. */
+export interface DeviceDhKey {
+  /** Raw public key, base64url. */
+  readonly public: string;
+  /** Non-extractable. */
+  readonly private: CryptoKey;
+  /** When it was made, ms since epoch; keys are replaced weekly and deleted later. */
+  readonly created: number;
+}
+
 export interface Account {
   readonly name: string;
   /** Small data: URL, resized on the device. */
@@ -26,4 +36,13 @@ export interface Account {
    * and apps show a "bot" badge. It grants nothing; a bot is a member like any other.
    */
   readonly bot?: boolean;
+  /**
+   * This device's X25519 keys, newest last (docs/architecture.md §4.2). The newest is
+   * published in member records; older ones open shares sealed before a rotation until
+   * they are deleted. Absent on accounts from before epochs, until the next start.
+   */
+  readonly dh?: readonly DeviceDhKey[];
 }
+
+/** The X25519 key this device publishes now. */
+export const currentDh = (account: Account): DeviceDhKey | null => account.dh?.at(-1) ?? null;

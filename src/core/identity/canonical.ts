@@ -16,6 +16,7 @@ export const Domains = {
   register: 'parley/register/v1',
   revocation: 'parley/revocation/v1',
   deviceLink: 'parley/device-link/v1',
+  joinRequest: 'parley/join-request/v1',
 } as const;
 export type Domain = (typeof Domains)[keyof typeof Domains];
 

@@ -219,15 +219,20 @@ export class ConversationView extends LitElement {
           <a class="back" href="#" aria-label="Back to conversations">←</a>
           <h2>${title}${contact?.verified ? html` <span class="verified">Verified</span>` : nothing}</h2>
           <parley-connection-status .connection=${s.connection} .people=${s.peopleConnected}></parley-connection-status>
+          ${s.isDirect ? nothing : html`<button type="button" class="secondary" @click=${this.openMembers}>Members</button>`}
         </div>
+        ${endedText(s) ? html`<p class="warning" role="status">${endedText(s)}</p>` : nothing}
         ${contact?.sameNameAs && !contact.verified
           ? html`<p class="warning" role="alert">Another of your contacts is also called ${contact.name}. <a href=${contactHref(contact.identity.sign)}>Check who this is</a></p>`
           : nothing}
         <p class="presence" data-presence>${this.presenceLine(s)}</p>
         ${contact
           ? html`<p class="direct">Private 1:1 conversation. <a href=${contactHref(contact.identity.sign)}>Safety number</a></p>`
-          : html`<parley-invite .link=${s.inviteLink}></parley-invite>`}
+          : s.inviteLink
+            ? html`<parley-invite .link=${s.inviteLink}></parley-invite>`
+            : nothing}
       </section>
+      ${s.isDirect ? nothing : html`<parley-members .session=${s}></parley-members>`}
       ${this.renderHistoryProgress(s)}
       <parley-message-list
         .entries=${s.timeline.entries}
@@ -263,7 +268,9 @@ export class ConversationView extends LitElement {
         @parley-remove-attachment=${(e: CustomEvent<{ index: number }>) => (this.pending = this.pending.filter((_, i) => i !== e.detail.index))}
       ></parley-attachments>
       ${this.renderViewer(s)}
-      <parley-composer
+      ${s.ended
+        ? nothing
+        : html`<parley-composer
         ?allowEmpty=${this.pending.length > 0}
         .text=${this.draft.text}
         .replyTo=${this.replyPreview(s)}
@@ -272,8 +279,15 @@ export class ConversationView extends LitElement {
         @parley-typing=${this.onTyping}
         @parley-draft=${(e: CustomEvent<{ text: string }>) => this.draft.change(e.detail.text)}
         @parley-edit-last=${() => this.list?.editLast()}
-      ></parley-composer>`;
+      ></parley-composer>`}`;
   }
+
+  /** The Members dialog's code loads on first use. */
+  private readonly openMembers = async (): Promise<void> => {
+    await import('../components/members-dialog.js');
+    await this.updateComplete;
+    this.renderRoot.querySelector('parley-members')?.show();
+  };
 
   private readonly onSend = async (event: CustomEvent<SendDetail>): Promise<void> => {
     const composer = event.target as Composer;
@@ -411,6 +425,20 @@ export class ConversationView extends LitElement {
     if (s.isDirect || others.length === 1) return presenceText(client.presenceOf(s.id, others[0]!));
     const online = others.filter((id) => client.presenceOf(s.id, id).online).length;
     return `${others.length} others, ${online} online`;
+  }
+}
+
+/** What this user sees once out of a group: removed, left, or this device removed. */
+function endedText(s: ConversationSession): string {
+  switch (s.ended) {
+    case 'removed':
+      return `You were removed from ${s.title}.`;
+    case 'left':
+      return `You left ${s.title}.`;
+    case 'device-removed':
+      return 'This device was removed from your account. Nothing you write here is sent.';
+    default:
+      return '';
   }
 }
 

@@ -1,6 +1,8 @@
 /**
  * `<parley-devices>`: this user's devices. "Link a device" shows a one-time link and QR
- * code for a new device; "Remove" revokes a device's certificate so peers stop accepting it.
+ * code for a new device; "Remove" (after a confirmation) revokes a device's certificate
+ * so peers stop accepting it and every conversation moves to keys it does not get; each
+ * device can be given a name.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import type { ParleyClient } from '../../client/parley-client.js';
@@ -15,9 +17,13 @@ import { controls, themeTokens } from '../styles/theme.js';
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 
 export class DevicesView extends LitElement {
-  static override properties = { offer: { state: true }, status: { state: true } };
+  static override properties = { offer: { state: true }, status: { state: true }, confirming: { state: true }, renaming: { state: true } };
   declare offer: DeviceLinkOffer | null;
   declare status: string;
+  /** A device whose removal waits for confirmation. */
+  declare confirming: { id: DeviceId; label: string } | null;
+  /** A device whose name is being edited. */
+  declare renaming: DeviceId | null;
   private readonly clientRef = observeContext<ParleyClient>(this, clientContext);
   private readonly action = new ActionController(this);
 
@@ -29,6 +35,8 @@ export class DevicesView extends LitElement {
     super();
     this.offer = null;
     this.status = '';
+    this.confirming = null;
+    this.renaming = null;
   }
 
 
@@ -89,14 +97,34 @@ export class DevicesView extends LitElement {
     const client = this.client;
     if (!client?.account) return nothing;
     const devices = client.devices();
+    if (client.deviceRemoved) {
+      return html`<h2>Devices</h2>
+        <p role="alert">This device was removed from your account. It no longer sends or receives messages.</p>`;
+    }
     return html`<h2>Devices</h2>
+      ${this.confirming
+        ? html`<div role="alertdialog" aria-label=${`Remove ${this.confirming.label}`}>
+            <p>Remove ${this.confirming.label}? It will stop receiving messages, and your contacts will refuse anything it sends.</p>
+            <button type="button" ?disabled=${this.action.busy} @click=${() => this.removeDevice(this.confirming!.id)}>Remove</button>
+            <button type="button" class="secondary" @click=${() => (this.confirming = null)}>Cancel</button>
+          </div>`
+        : nothing}
       <ul aria-label="Your devices">
         ${devices.map(
           (d) => html`<li>
-            <span class="label">${d.label}${d.current ? ' (this device)' : ''}</span>
+            ${this.renaming === d.id
+              ? html`<form class="row label" @submit=${(e: Event) => this.saveName(e, d.id)}>
+                  <label class="visually-hidden" for="device-name">Device name</label>
+                  <input id="device-name" maxlength="80" .value=${d.label} />
+                  <button type="submit">Save</button>
+                </form>`
+              : html`<span class="label">${d.label}${d.current ? ' (this device)' : ''}</span>`}
             <span class="muted">${d.revoked ? 'Removed' : `Since ${dateFormat.format(d.since)}`}</span>
+            ${!d.revoked && this.renaming !== d.id
+              ? html`<button type="button" class="secondary" aria-label=${`Rename ${d.label}`} @click=${() => (this.renaming = d.id)}>Rename</button>`
+              : nothing}
             ${!d.current && !d.revoked && client.account?.identityKeys
-              ? html`<button type="button" class="secondary" aria-label=${`Remove ${d.label}`} @click=${() => this.removeDevice(d.id)}>Remove</button>`
+              ? html`<button type="button" class="secondary" aria-label=${`Remove ${d.label}`} @click=${() => (this.confirming = { id: d.id, label: d.label })}>Remove</button>`
               : nothing}
           </li>`,
         )}
@@ -152,7 +180,16 @@ export class DevicesView extends LitElement {
     });
 
   private async removeDevice(device: DeviceId): Promise<void> {
-    if (await this.action.run(() => this.client?.revokeDevice(device))) this.status = 'Device removed. Your contacts no longer accept it.';
+    if (await this.action.run(() => this.client?.revokeDevice(device))) {
+      this.confirming = null;
+      this.status = 'Device removed. Your contacts no longer accept it.';
+    }
+  }
+
+  private async saveName(event: Event, device: DeviceId): Promise<void> {
+    event.preventDefault();
+    const input = this.renderRoot.querySelector<HTMLInputElement>('#device-name');
+    if (await this.action.run(() => this.client?.renameDevice(device, input?.value ?? ''))) this.renaming = null;
   }
 
 }

@@ -1,0 +1,238 @@
+/**
+ * How conversations come to exist on this device — created here, granted by an invite,
+ * derived for a contact, or handed over by another device of this user — and the
+ * operations the registry runs to load, close and erase them. The registry owns the
+ * lifecycle; this module does the storage and network work it asks for.
+ */
+import { fromBase64Url, toBase64Url } from '../core/bytes.js';
+import type { DeviceId, Topic } from '../core/ids.js';
+import type { IdentityId, VerifyKeyCache } from '../core/identity/keys.js';
+import { deriveConversationKeys, SECRET_BYTES, type ConversationKeys } from '../core/keys.js';
+import { errorField, type Logger } from '../core/logger.js';
+import { conversationIdOf, newNonce } from '../core/membership/conversation-id.js';
+import { randomBytes } from '../core/bytes.js';
+import type { Mesh } from '../net/mesh.js';
+import type { RoomPolicy } from '../net/policy.js';
+import type { RoomSync } from '../net/room-sync.js';
+import type { TabSync } from '../net/tab-sync.js';
+import type { Awareness } from 'y-protocols/awareness';
+import type * as Y from 'yjs';
+import type { Account, ConversationRecord, ConversationStore, DocStore, OutboxStore, StoredEpoch } from '../store/types.js';
+import { ConversationRegistry } from './conversation-registry.js';
+import { ConversationSession, type MailboxParts } from './conversation-session.js';
+import type { KnownContact } from './conversation/member-view.js';
+import { secretOf } from './record-secret.js';
+import { ClientError } from './errors.js';
+import type { SelfSession } from './self-session.js';
+import type { TimelineEntry } from '../core/timeline.js';
+import { PREVIEW_CHARS } from './conversation-list.js';
+
+/** Invites made with a new group last this long unless the creator picks otherwise. */
+export const DEFAULT_INVITE_MS = 7 * 24 * 60 * 60 * 1000;
+
+export interface OpenerParts {
+  readonly account: () => Account;
+  readonly self: () => SelfSession | null;
+  readonly conversations: ConversationStore;
+  readonly outbox: OutboxStore;
+  readonly docs: DocStore;
+  readonly mesh: Mesh;
+  /** Other tabs of this browser profile; every document syncs with them too. */
+  readonly tabs?: TabSync | null;
+  readonly verifyKeys: VerifyKeyCache;
+  readonly appUrl: string;
+  readonly mailbox?: MailboxParts;
+  readonly now: () => number;
+  readonly logger: Logger;
+  readonly isBlocked: (identity: IdentityId) => boolean;
+  /** The user's contact record for an identity (namesakes, verified badge). */
+  readonly contactOf: (identity: IdentityId) => KnownContact | null;
+  readonly isVerified: (identity: IdentityId) => boolean;
+  readonly isRevoked: (device: DeviceId) => boolean;
+  readonly deviceRemoved: () => boolean;
+  /** The client wires a new session's events. */
+  readonly wire: (session: ConversationSession) => void;
+  /** An epoch secret another device of this user handed to this one. */
+  readonly handedOver: (conversation: Topic, epoch: string) => Promise<Uint8Array | null>;
+}
+
+/** What a new conversation record starts with, besides its id and keys. */
+export type RecordShape = Pick<ConversationRecord, 'title' | 'kind' | 'peer' | 'genesis' | 'quiet'>;
+
+export class ConversationOpener {
+  readonly registry: ConversationRegistry;
+
+  constructor(private readonly parts: OpenerParts) {
+    this.registry = new ConversationRegistry({
+      create: (record, keys) => this.createSession(record, keys),
+      load: (session) => this.loadSession(session),
+      close: async (session) => {
+        this.detach(session.id);
+        await session.destroy();
+      },
+      erase: (id) => this.erase(id),
+    });
+  }
+
+  /** Registers every stored conversation (cached) and returns them, newest first. */
+  async registerStored(): Promise<ConversationSession[]> {
+    const records = await this.parts.conversations.list();
+    records.sort((a, b) => (b.lastAt ?? b.createdAt) - (a.lastAt ?? a.createdAt));
+    const keys = await Promise.all(records.map((r) => deriveConversationKeys(secretOf(r))));
+    return records.map((r, i) => this.registry.add(r, keys[i]!));
+  }
+
+  /**
+   * Conversations another device of this user added reach this one through the self doc:
+   * 1:1 chats and older groups by their secret, groups with epochs by a key handoff, and
+   * ones another tab of this device made from the local store. Known ones follow their
+   * epochs (a handoff may have arrived).
+   */
+  async adoptFromSelf(self: SelfSession, handedOver: (id: Topic) => Promise<{ epoch: string; n: number; secret: Uint8Array } | null>): Promise<void> {
+    for (const [id, entry] of self.conversationEntries()) {
+      const known = this.registry.get(id);
+      if (known) {
+        void known.followEpochs();
+        continue;
+      }
+      const shape: RecordShape = { title: entry.title, kind: entry.kind, quiet: true, ...(entry.peer ? { peer: entry.peer } : {}), ...(entry.genesis ? { genesis: entry.genesis } : {}) };
+      const stored = await this.parts.conversations.get(id);
+      if (stored) {
+        await this.registerRecord(stored);
+      } else if (entry.genesis !== 'explicit') {
+        const secret = fromBase64Url(entry.secret);
+        if (secret && secret.length === SECRET_BYTES) await this.adoptSecret(secret, shape);
+      } else {
+        const handed = await handedOver(id);
+        if (handed) await this.adopt(id, { id: handed.epoch, n: handed.n, secret: toBase64Url(handed.secret), since: this.parts.now() }, shape);
+      }
+    }
+  }
+
+  /** Registers and loads a conversation whose record is already stored (another tab made it). */
+  async registerRecord(record: ConversationRecord): Promise<ConversationSession> {
+    if (!this.registry.has(record.id)) this.registry.add(record, await deriveConversationKeys(secretOf(record)));
+    return this.registry.load(record.id);
+  }
+
+  /** A new group: this device writes its genesis (the id commits to this user) and a first invite. */
+  async createGroup(title: string): Promise<ConversationSession> {
+    const account = this.parts.account();
+    const nonce = newNonce();
+    const id = conversationIdOf(account.identity.sign, nonce);
+    const secret = randomBytes(SECRET_BYTES);
+    const genesisId = `e0-${toBase64Url(randomBytes(9))}`;
+    const session = await this.adopt(id, { id: genesisId, n: 0, secret: toBase64Url(secret), since: this.parts.now() }, { title: '', kind: 'group', genesis: 'explicit' });
+    await session.changes.genesis(nonce, secret, genesisId);
+    if (title) await session.changes.setGroup('name', title);
+    await session.changes.createInvite(this.parts.now() + DEFAULT_INVITE_MS);
+    return session;
+  }
+
+  /** A conversation whose secret this device derived or was handed (1:1, older groups). */
+  async adoptSecret(secret: Uint8Array, shape: RecordShape): Promise<ConversationSession> {
+    const keys = await deriveConversationKeys(secret);
+    return this.adopt(keys.topic, { id: 'g0', n: 0, secret: toBase64Url(secret), since: this.parts.now() }, shape);
+  }
+
+  /**
+   * Makes a conversation known on this device (stored, registered, loaded and listed in the
+   * self doc) in a given epoch; a conversation already here is returned as it is.
+   */
+  async adopt(id: Topic, epoch: StoredEpoch, shape: RecordShape): Promise<ConversationSession> {
+    if (this.registry.has(id)) return this.registry.load(id);
+    const record: ConversationRecord = { id, secret: epoch.secret, createdAt: this.parts.now(), ...shape, ...(epoch.id === 'g0' ? {} : { epochs: [epoch] }) };
+    try {
+      await this.parts.conversations.put(record);
+    } catch (cause) {
+      throw new ClientError('storage-failed', { cause, detail: { what: 'conversation' } });
+    }
+    const keys = await deriveConversationKeys(secretOf(record));
+    // Another adopt of the same conversation may have registered it while the record was saved.
+    const session = await this.registry.load(this.registry.add(record, keys).id);
+    await this.parts.self()?.setConversation(record.id, {
+      // Groups with epochs reach this user's other devices by key handoff, not through here.
+      secret: record.genesis === 'explicit' ? '' : epoch.secret,
+      title: record.title,
+      kind: record.kind ?? 'group',
+      ...(record.genesis ? { genesis: record.genesis } : {}),
+      ...(record.peer ? { peer: record.peer as IdentityId } : {}),
+    });
+    return session;
+  }
+
+  /** Caches the newest message in the record, for the sidebar before the document loads. */
+  savePreview(session: ConversationSession, entry: TimelineEntry): void {
+    if (entry.kind !== 'message') return;
+    session.record = {
+      ...session.record,
+      lastText: entry.deleted ? 'Message deleted' : entry.text.slice(0, PREVIEW_CHARS),
+      lastAuthor: session.memberName(entry.author),
+      lastAt: entry.sortAt,
+      recent: session.recentMessages(),
+    };
+    this.parts.conversations.put(session.record).catch((error) => this.parts.logger.warn('preview not saved', { error: errorField(error) }));
+  }
+
+  /** Makes a session; its document is not loaded yet. */
+  private createSession(record: ConversationRecord, keys: ConversationKeys): ConversationSession {
+    const { parts } = this;
+    let session: ConversationSession | null = null;
+    session = new ConversationSession({
+      record,
+      keys,
+      account: parts.account(),
+      outbox: parts.outbox,
+      verifyKeys: parts.verifyKeys,
+      appUrl: parts.appUrl,
+      now: parts.now,
+      logger: parts.logger,
+      isBlocked: parts.isBlocked,
+      contactOf: parts.contactOf,
+      isVerified: parts.isVerified,
+      isRevoked: parts.isRevoked,
+      deviceRemoved: parts.deviceRemoved,
+      ...(parts.mailbox ? { mailbox: parts.mailbox } : {}),
+      rooms: {
+        rekey: (to) => parts.mesh.rekey(record.id, to),
+        close: () => this.detach(record.id),
+      },
+      save: (r) => parts.conversations.put(r),
+      handedOver: parts.handedOver,
+    });
+    parts.wire(session);
+    return session;
+  }
+
+  private async loadSession(session: ConversationSession): Promise<void> {
+    await session.open(this.parts.docs.open(session.id, session.doc), (s) => this.attach(s.id, s.keys, s.doc, s.awareness, s.synced.policy));
+  }
+
+  /**
+   * Starts syncing a document with peers (the mesh, under its stable id, on the current
+   * epoch's keys) and with this profile's other tabs.
+   */
+  attach(id: string, keys: ConversationKeys, doc: Y.Doc, awareness: Awareness, policy: RoomPolicy): RoomSync {
+    // Other tabs' updates are authorized like a peer's (docs/architecture.md §8.3).
+    this.parts.tabs?.add(id, doc, policy);
+    return this.parts.mesh.addRoom(id, keys, doc, awareness, policy);
+  }
+
+  detach(id: string): void {
+    this.parts.tabs?.remove(id);
+    this.parts.mesh.removeRoom(id);
+  }
+
+  /** Erases a conversation's stored document, record and unsent writes from this device. */
+  private async erase(id: Topic): Promise<void> {
+    const pending = await this.parts.outbox.list(id);
+    await Promise.all([
+      this.parts.docs.clear(id),
+      this.parts.conversations.remove(id),
+      pending.length > 0 ? this.parts.outbox.remove(pending.map((e) => e.id)) : Promise.resolve(),
+    ]).catch((error: unknown) => {
+      this.parts.logger.warn('conversation not fully erased', { error: errorField(error) });
+      throw error;
+    });
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Membership changes nobody asks for but somebody must make (docs/architecture.md §4.4,
+ * §4.7), made by any member device after a short random wait — usually only one does,
+ * and when several do the fold picks one:
+ * - someone left: remove them (the leaver cannot: they would learn the new secret);
+ * - a member holds no share of the current epoch (their device was unknown to its writer):
+ *   rotate so that they get one;
+ * - the current epoch is older than a week: rotate (weekly forward secrecy).
+ */
+import type { Account } from '../../core/identity/account.js';
+import type { IdentityId } from '../../core/identity/keys.js';
+import { Disposables } from '../../core/lifecycle.js';
+import { errorField, type Logger } from '../../core/logger.js';
+import type { Membership } from './membership.js';
+import type { MembershipView } from './membership-view.js';
+
+export const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
+const DELAY_MS = { min: 300, max: 1_500 };
+
+export interface EpochUpkeepParts {
+  readonly account: Account;
+  readonly view: MembershipView;
+  readonly changes: Membership;
+  readonly now: () => number;
+  /** Whether this device may act now (loaded, in the current epoch, not ended). */
+  readonly active: () => boolean;
+  readonly logger: Logger;
+}
+
+export type UpkeepTask = { readonly kind: 'remove'; readonly identity: IdentityId } | { readonly kind: 'rotate'; readonly reason: 'member-without-share' | 'weekly' };
+
+export class EpochUpkeep {
+  private scheduled = false;
+  private readonly disposables = new Disposables();
+
+  constructor(private readonly parts: EpochUpkeepParts) {}
+
+  /** What needs doing now, if anything (one task at a time). */
+  due(): UpkeepTask | null {
+    const { view, account, now } = this.parts;
+    const state = view.state;
+    const current = state.current;
+    if (!current || !state.members.has(account.identity.sign)) return null;
+    const leavers = view.stateAt(state.heads.map((h) => h.id)).left;
+    for (const identity of leavers) if (identity !== account.identity.sign && state.members.has(identity)) return { kind: 'remove', identity };
+    const record = current.record;
+    if (record) {
+      const holders = new Set(Object.values(record.owners));
+      for (const identity of state.members.keys()) if (!holders.has(identity) && this.hasKnownDevice(identity)) return { kind: 'rotate', reason: 'member-without-share' };
+      if (now() - record.at > WEEK_MS) return { kind: 'rotate', reason: 'weekly' };
+    }
+    return null;
+  }
+
+  /** Looks again after a random wait (someone else may do it first). */
+  schedule(): void {
+    if (this.scheduled || !this.due()) return;
+    this.scheduled = true;
+    const delay = DELAY_MS.min + Math.random() * (DELAY_MS.max - DELAY_MS.min);
+    this.disposables.timeout(() => {
+      this.scheduled = false;
+      void this.runNow().catch((error: unknown) => this.parts.logger.warn('membership upkeep failed', { error: errorField(error) }));
+    }, delay);
+  }
+
+  /** Does what is due now (tests call it directly with a moved clock). */
+  async runNow(): Promise<UpkeepTask | null> {
+    if (!this.parts.active()) return null;
+    const task = this.due();
+    if (!task) return null;
+    if (task.kind === 'remove') await this.parts.changes.remove(task.identity);
+    else await this.parts.changes.rotate(task.reason);
+    return task;
+  }
+
+  destroy(): void {
+    this.disposables.dispose();
+  }
+
+  /** A device of this identity has a key someone could seal to. */
+  private hasKnownDevice(identity: IdentityId): boolean {
+    return this.parts.changes.targets().some((t) => t.identity === identity);
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * The membership of one conversation as its document says it (docs/architecture.md §4):
+ * the fold of its epoch records, group settings, invites and join requests, recomputed
+ * when any of them changes. Read-only; `membership.ts` writes.
+ */
+import type * as Y from 'yjs';
+import type { ConversationEvent } from '../../core/events.js';
+import type { DeviceId, Topic } from '../../core/ids.js';
+import type { IdentityId } from '../../core/identity/keys.js';
+import { Disposables } from '../../core/lifecycle.js';
+import { conversationIdOf } from '../../core/membership/conversation-id.js';
+import { MembershipFold, type MembershipState, type StateAt } from '../../core/membership/fold.js';
+import {
+  isEpochRecord,
+  isGroupRecord,
+  isInviteRecord,
+  isLeaveRecord,
+  isRequestRecord,
+  type EpochRecord,
+  type GroupRecord,
+  type HistoryVisibility,
+  type InviteRecord,
+  type LeaveRecord,
+  type RequestRecord,
+  type Role,
+} from '../../core/membership/records.js';
+import { isAdmin } from '../../core/membership/rules.js';
+import type { SignedRecord } from '../../core/identity/signed.js';
+import type { SyncedDoc } from '../../core/synced-doc.js';
+
+/** Maps whose records decide membership. */
+export const MEMBERSHIP_MAPS = ['epochs', 'leaves', 'group', 'invites', 'requests', 'members', 'revoked'] as const;
+
+export interface GroupSettings {
+  /** Empty until an admin names the group. */
+  readonly name: string;
+  /** "Approve new members": joiners wait for an admin. */
+  readonly approval: boolean;
+  readonly history: HistoryVisibility;
+}
+
+export interface InviteInfo {
+  readonly id: string;
+  readonly secret: string | null;
+  readonly by: IdentityId;
+  readonly createdAt: number;
+  readonly expires: number;
+  readonly revoked: boolean;
+}
+
+export interface RequestInfo {
+  readonly device: DeviceId;
+  readonly identity: IdentityId;
+  readonly name: string;
+  readonly dh: string;
+  readonly invite: string;
+  readonly at: number;
+  readonly record: RequestRecord;
+}
+
+export interface MembershipViewParts {
+  readonly conversation: Topic;
+  readonly synced: SyncedDoc;
+  /** Admins of an implicit genesis (1:1 chats, groups from before epochs), or null. */
+  readonly implicit: () => readonly IdentityId[] | null;
+}
+
+export class MembershipView {
+  private cached: MembershipState | null = null;
+  private fold: MembershipFold | null = null;
+  private readonly listeners = new Set<() => void>();
+  private readonly disposables = new Disposables();
+
+  constructor(private readonly parts: MembershipViewParts) {
+    const doc = parts.synced.doc;
+    const maps = new Set<unknown>(MEMBERSHIP_MAPS.map((name) => doc.getMap(name)));
+    // After the transaction, not from map observers: the directory (who a device is) updates
+    // in its own afterTransaction handler, registered earlier, and the fold needs it.
+    const onTransaction = (tr: Y.Transaction): void => {
+      for (const type of tr.changed.keys()) {
+        if (maps.has(type)) return this.invalidate();
+      }
+    };
+    doc.on('afterTransaction', onTransaction);
+    this.disposables.add(() => doc.off('afterTransaction', onTransaction));
+  }
+
+  /** Called after any change that may change the membership. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get state(): MembershipState {
+    if (!this.cached) {
+      this.fold = new MembershipFold(this.foldInput());
+      this.cached = this.fold.run();
+    }
+    return this.cached;
+  }
+
+  /** Membership at a set of epochs (for rules checked against a record's parents). */
+  stateAt(ids: readonly string[]): StateAt {
+    void this.state;
+    return this.fold!.stateAt(ids);
+  }
+
+  isMember(identity: IdentityId): boolean {
+    return this.state.members.has(identity);
+  }
+
+  roleOf(identity: IdentityId): Role | null {
+    return this.state.members.get(identity) ?? null;
+  }
+
+  isAdmin(identity: IdentityId): boolean {
+    return isAdmin(this.state, identity);
+  }
+
+  /** Removed, and not added again. */
+  wasRemoved(identity: IdentityId): boolean {
+    return this.state.removed.has(identity);
+  }
+
+  /**
+   * Whether an event is shown: events of a removed person past the cutoff their removal
+   * recorded, and events of someone never added (explicit groups), are not — in any
+   * arrival order, since the timeline refolds when membership changes.
+   */
+  shows(event: Pick<ConversationEvent, 'author' | 'c' | 'k'>): boolean {
+    const identity = this.parts.synced.directory.identityOf(event.author);
+    if (identity === null) return true;
+    const state = this.state;
+    if (state.members.has(identity)) return true;
+    const cutoffs = state.removed.get(identity);
+    if (!cutoffs) return state.epochs.size === 0;
+    return event.k < (cutoffs[String(event.c)] ?? 0);
+  }
+
+  settings(): GroupSettings {
+    const state = this.state;
+    const best = new Map<string, GroupRecord>();
+    for (const [key, value] of this.entries('group')) {
+      if (!isGroupRecord(value, key)) continue;
+      if (!state.epochs.has(value.epoch)) continue;
+      const writer = this.parts.synced.directory.identityOf(value.by);
+      if (!writer || !isAdmin(this.stateAt([value.epoch]), writer)) continue;
+      const known = best.get(value.field);
+      if (!known || value.at > known.at || (value.at === known.at && value.by > known.by)) best.set(value.field, value);
+    }
+    return {
+      name: (best.get('name')?.value as string | undefined) ?? '',
+      approval: (best.get('approval')?.value as boolean | undefined) ?? false,
+      history: (best.get('history')?.value as HistoryVisibility | undefined) ?? 'full',
+    };
+  }
+
+  /** Invites made by members, with their revocations applied. */
+  invites(): InviteInfo[] {
+    const made = new Map<string, { record: InviteRecord; by: IdentityId }>();
+    const revokedBy = new Map<string, IdentityId[]>();
+    const directory = this.parts.synced.directory;
+    for (const [key, value] of this.entries('invites')) {
+      if (!isInviteRecord(value, key)) continue;
+      const by = directory.identityOf(value.by);
+      if (!by || !this.state.epochs.has(value.epoch)) continue;
+      if (value.revoked) {
+        const list = revokedBy.get(value.invite) ?? [];
+        list.push(by);
+        revokedBy.set(value.invite, list);
+      } else if (value.secret && this.stateAt([value.epoch]).members.has(by) && !made.has(value.invite)) {
+        made.set(value.invite, { record: value, by });
+      }
+    }
+    return [...made.values()].map(({ record, by }) => ({
+      id: record.invite,
+      secret: record.secret ?? null,
+      by,
+      createdAt: record.at,
+      expires: record.expires,
+      // The creator or any current admin may revoke.
+      revoked: (revokedBy.get(record.invite) ?? []).some((who) => who === by || this.isAdmin(who)),
+    }));
+  }
+
+  /** Join requests waiting for an admin: not yet members, not turned down. */
+  pendingRequests(): RequestInfo[] {
+    const { pending } = this.requests();
+    return [...pending.values()].sort((a, b) => a.at - b.at);
+  }
+
+  /** Whether an admin turned down this device's request to join. */
+  isDeclined(device: DeviceId): boolean {
+    return this.requests().declined.has(device);
+  }
+
+  private requests(): { pending: Map<DeviceId, RequestInfo>; declined: Set<DeviceId> } {
+    const out = new Map<DeviceId, RequestInfo>();
+    const declined = new Set<DeviceId>();
+    for (const [key, value] of this.entries('requests')) {
+      if (!isRequestRecord(value, key)) continue;
+      const device = key.split(':')[1] as DeviceId;
+      const identity = value.cert.identity.sign;
+      if (value.declined) {
+        const writer = this.parts.synced.directory.identityOf(value.by);
+        if (writer && this.isAdmin(writer)) declined.add(device);
+        continue;
+      }
+      if (this.isMember(identity)) continue;
+      out.set(device, { device, identity, name: value.name, dh: value.dh, invite: value.invite, at: value.at, record: value });
+    }
+    for (const d of declined) out.delete(d);
+    return { pending: out, declined };
+  }
+
+  /** The leave notes of members, for the rule that lets anyone remove someone who left. */
+  leaves(): LeaveRecord[] {
+    const out: LeaveRecord[] = [];
+    for (const [key, value] of this.entries('leaves')) {
+      if (isLeaveRecord(value, key) && this.parts.synced.directory.identityOf(value.by) === value.identity) out.push(value);
+    }
+    return out;
+  }
+
+  destroy(): void {
+    this.disposables.dispose();
+    this.listeners.clear();
+  }
+
+  private invalidate(): void {
+    if (this.cached === null && this.listeners.size === 0) return;
+    this.cached = null;
+    this.fold = null;
+    for (const l of this.listeners) l();
+  }
+
+  private *entries(map: string): IterableIterator<[string, SignedRecord]> {
+    for (const [key, value] of this.parts.synced.doc.getMap<SignedRecord>(map).entries()) {
+      if (typeof value === 'object' && value !== null) yield [key, value];
+    }
+  }
+
+  private foldInput() {
+    const { synced, conversation } = this.parts;
+    const records: EpochRecord[] = [];
+    for (const [key, value] of this.entries('epochs')) if (isEpochRecord(value, key)) records.push(value);
+    return {
+      conversation,
+      records,
+      implicit: this.parts.implicit(),
+      identityOf: (device: DeviceId) => synced.directory.identityOf(device),
+      revoked: (device: DeviceId) => synced.directory.revocation(device) !== null,
+      leaves: this.leaves(),
+      isGenesisOf: (identity: IdentityId, nonce: string) => conversationIdOf(identity, nonce) === conversation,
+    };
+  }
+}

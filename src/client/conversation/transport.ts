@@ -1,0 +1,162 @@
+/**
+ * How one conversation reaches others in its current epoch (docs/architecture.md §4.4):
+ * the peer room and the blind mailbox, both keyed by the epoch. Moving to a new epoch
+ * hands the record that starts it to the old mailbox first (a device that was offline
+ * finds it there before it could talk to anyone on the old topic), then moves the room
+ * and binds the new mailbox. Mailboxes of retired epochs are still read until their keys
+ * are deleted: a member who had not heard of the change may have written there.
+ */
+import * as Y from 'yjs';
+import type { ConversationKeys } from '../../core/keys.js';
+import { errorField, type Logger } from '../../core/logger.js';
+import type { SyncedDoc } from '../../core/synced-doc.js';
+import type { DeviceId } from '../../core/ids.js';
+import { MailboxCourier } from '../../net/mailbox-courier.js';
+import type { ConnectionKind, HistoryProgress, RoomSync } from '../../net/room-sync.js';
+import { Disposables } from '../../core/lifecycle.js';
+import type { MailboxSync } from '../mailbox-sync.js';
+import { MailboxBinding, type MailboxParts } from './mailbox-binding.js';
+
+/** Where the client keeps a conversation's peer room (the mesh, under the stable id). */
+export interface RoomHost {
+  /** Moves the room to a new epoch's keys; the document and its history stay. */
+  rekey(to: ConversationKeys): void;
+  /** Stops syncing the room. */
+  close(): void;
+}
+
+export interface TransportParts {
+  readonly synced: SyncedDoc;
+  readonly device: DeviceId;
+  readonly now: () => number;
+  readonly mailbox?: MailboxParts;
+  readonly rooms?: RoomHost;
+  /** Peers syncing now changed. */
+  readonly peers: (count: number) => void;
+  /** A peer or the mailbox holds this device's writes up to a state vector. */
+  readonly delivered: (stateVector: Map<number, number>) => void;
+  /** History progress changed. */
+  readonly progress: () => void;
+  readonly failed: (error: Error) => void;
+  readonly logger: Logger;
+}
+
+export class ConversationTransport {
+  private sync: RoomSync | null = null;
+  private binding: MailboxBinding | null = null;
+  private peers = 0;
+  private readonly listeners = new Disposables();
+
+  constructor(private readonly parts: TransportParts) {}
+
+  get peerCount(): number {
+    return this.peers;
+  }
+
+  get room(): RoomSync | null {
+    return this.sync;
+  }
+
+  get mailbox(): MailboxSync | null {
+    return this.binding?.sync ?? null;
+  }
+
+  get credential(): { id: string; token: string } | null {
+    return this.binding?.credential ?? null;
+  }
+
+  historyProgress(): HistoryProgress | null {
+    return this.sync?.progress() ?? null;
+  }
+
+  /** A direct data channel, only the relay, or nothing. */
+  connection(): ConnectionKind {
+    return this.sync?.connection() ?? 'offline';
+  }
+
+  /** Starts on a room the client opened under the current keys. */
+  attach(sync: RoomSync): void {
+    this.sync = sync;
+    const events = this.listeners.listenTo(sync);
+    events.on('peers', (count) => {
+      this.peers = count;
+      this.parts.peers(count);
+    });
+    events.on('ack', (sv, device) => {
+      if (device) this.binding?.acknowledged(device, sv);
+      this.parts.delivered(sv);
+    });
+    events.on('progress', () => this.parts.progress());
+  }
+
+  /**
+   * Binds the mailbox of `keys`. `fromNow`: this device's first append carries only what is
+   * new from here (everyone already holds the rest); otherwise it is a full snapshot.
+   */
+  async bindMailbox(keys: ConversationKeys, fromNow: boolean): Promise<void> {
+    const mailbox = this.parts.mailbox;
+    this.binding?.destroy();
+    this.binding = null;
+    if (!mailbox) return;
+    const binding = MailboxBinding.create({
+      mailbox,
+      keys,
+      synced: this.parts.synced,
+      device: this.parts.device,
+      now: this.parts.now,
+      delivered: this.parts.delivered,
+      failed: this.parts.failed,
+    });
+    if (!binding) return;
+    if (fromNow) {
+      const progress = await mailbox.progress.get(binding.credential.id);
+      if (progress.sentState === null) await mailbox.progress.put({ ...progress, sentState: Y.encodeStateVector(this.parts.synced.doc) });
+    }
+    this.binding = binding;
+  }
+
+  /** Moves to a new epoch's keys (see the file comment). */
+  async move(from: ConversationKeys, to: ConversationKeys, handOverRecord: boolean, snapshot: boolean): Promise<void> {
+    if (handOverRecord) await this.binding?.sync.push(true);
+    if (this.sync) this.parts.rooms?.rekey(to);
+    await this.bindMailbox(to, !snapshot);
+    void this.binding?.sync.sync();
+  }
+
+  /** Reads the mailboxes of retired epochs once (a member who missed a change wrote there). */
+  async pullRetired(keys: readonly ConversationKeys[]): Promise<void> {
+    const mailbox = this.parts.mailbox;
+    if (!mailbox) return;
+    const { synced } = this.parts;
+    for (const k of keys) {
+      const credential = MailboxBinding.credentialOf(k);
+      if (!credential) continue;
+      const courier = new MailboxCourier({
+        client: mailbox.client,
+        id: credential.id,
+        token: k.mailboxToken,
+        key: k.mailboxKey,
+        doc: synced.doc,
+        authorize: (update) => synced.authorizer.authorize(update),
+        progress: mailbox.progress,
+      });
+      await courier.pull().catch((error: unknown) => this.parts.logger.warn('retired mailbox not read', { error: errorField(error) }));
+    }
+  }
+
+  /** Stops the room (this user left or was removed) but keeps the document. */
+  close(): void {
+    this.parts.rooms?.close();
+    this.listeners.dispose();
+    this.sync = null;
+    this.peers = 0;
+    this.binding?.destroy();
+    this.binding = null;
+  }
+
+  destroy(): void {
+    this.listeners.dispose();
+    this.binding?.destroy();
+    this.binding = null;
+  }
+}

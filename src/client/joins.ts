@@ -1,0 +1,54 @@
+/**
+ * Invites this device is using to join groups (docs/architecture.md §4.5), until a member
+ * grants or refuses each. The UI lists them ("Waiting for approval").
+ */
+import type { Account } from '../core/identity/account.js';
+import { parseInvite } from '../core/invite.js';
+import type { Logger } from '../core/logger.js';
+import type { SignalingClient } from '../net/signaling-client.js';
+import { JoinAttempt, type Grant } from './join-attempt.js';
+
+export interface JoinsParts {
+  readonly account: () => Account;
+  readonly signaling: SignalingClient;
+  readonly now: () => number;
+  readonly logger: Logger;
+  /** Creates the conversation a grant opens. */
+  readonly accept: (grant: Grant) => Promise<void>;
+  readonly changed: () => void;
+}
+
+export class Joins {
+  private readonly attempts = new Set<JoinAttempt>();
+
+  constructor(private readonly parts: JoinsParts) {}
+
+  /** Starts joining; throws InvalidInviteError for text that is not an invite. */
+  start(link: string): JoinAttempt {
+    const attempt = new JoinAttempt({
+      invite: parseInvite(link),
+      account: this.parts.account(),
+      signaling: this.parts.signaling,
+      now: this.parts.now,
+      logger: this.parts.logger,
+      accept: this.parts.accept,
+    });
+    this.attempts.add(attempt);
+    attempt.on('changed', this.parts.changed);
+    void attempt.done.finally(() => {
+      this.attempts.delete(attempt);
+      attempt.destroy();
+      this.parts.changed();
+    });
+    void attempt.start();
+    return attempt;
+  }
+
+  list(): JoinAttempt[] {
+    return [...this.attempts];
+  }
+
+  destroy(): void {
+    for (const attempt of this.attempts) attempt.cancel();
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Epoch secrets between one user's own devices (docs/architecture.md §4.2). A device
+ * linked after an epoch began has no share in it; any other device of the same user that
+ * holds the secret seals it to the new device's X25519 key in the private self doc. The
+ * receiving device opens it with the same key it opens shares with, so deleting old device
+ * keys makes old handoffs unreadable too.
+ */
+import type { Topic } from '../core/ids.js';
+import type { Account } from '../core/identity/account.js';
+import { Disposables } from '../core/lifecycle.js';
+import { errorField, type Logger } from '../core/logger.js';
+import { openShare, sealShare, ShareError } from '../core/membership/seal.js';
+import type { ConversationSession } from './conversation-session.js';
+import type { SelfSession } from './self-session.js';
+
+const DISTRIBUTE_DELAY_MS = 300;
+
+export interface KeyHandoffParts {
+  readonly account: () => Account | null;
+  readonly self: () => SelfSession | null;
+  readonly sessions: () => Iterable<ConversationSession>;
+  readonly logger: Logger;
+}
+
+export class KeyHandoff {
+  private pending = false;
+  private running: Promise<void> = Promise.resolve();
+  private readonly disposables = new Disposables();
+
+  constructor(private readonly parts: KeyHandoffParts) {}
+
+  /** Hands current secrets to own devices that lack them, soon (changes come in bursts). */
+  refresh(): void {
+    if (this.pending || this.disposables.isDisposed) return;
+    this.pending = true;
+    this.disposables.timeout(() => {
+      this.pending = false;
+      this.running = this.running.then(() => this.distribute()).catch((error: unknown) => this.parts.logger.warn('key handoff failed', { error: errorField(error) }));
+    }, DISTRIBUTE_DELAY_MS);
+  }
+
+  /** The secret handed to this device for a conversation's epoch, if one was. */
+  async received(conversation: Topic, epoch?: string): Promise<{ epoch: string; n: number; secret: Uint8Array } | null> {
+    const account = this.parts.account();
+    const record = this.parts.self()?.handoff(account?.device.id ?? '', conversation);
+    if (!account || !record || (epoch !== undefined && record.epoch !== epoch)) return null;
+    const context = { conversation, epoch: record.epoch, device: account.device.id };
+    for (const key of [...(account.dh ?? [])].reverse()) {
+      try {
+        return { epoch: record.epoch, n: record.n, secret: await openShare(key.private, record.share, context) };
+      } catch (error) {
+        if (!(error instanceof ShareError)) throw error;
+      }
+    }
+    return null;
+  }
+
+  destroy(): void {
+    this.disposables.dispose();
+  }
+
+  private async distribute(): Promise<void> {
+    const account = this.parts.account();
+    const self = this.parts.self();
+    if (!account || !self) return;
+    const { directory } = self.synced;
+    const devices: Array<{ id: string; dh: string }> = [];
+    for (const [id, member] of directory.members()) {
+      if (id === account.device.id || member.cert.identity.sign !== account.identity.sign || directory.revocation(id) || !member.dh) continue;
+      devices.push({ id, dh: member.dh });
+    }
+    if (devices.length === 0) return;
+    for (const session of this.parts.sessions()) {
+      if (!session.ready || session.ended) continue;
+      const epoch = session.membership.state.current;
+      const secret = epoch ? session.epochSecret(epoch.id) : null;
+      if (!epoch || !secret) continue;
+      for (const device of devices) {
+        if (epoch.record?.shares[device.id]) continue;
+        if (self.handoff(device.id, session.id)?.epoch === epoch.id) continue;
+        const share = await sealShare(device.dh, secret, { conversation: session.id, epoch: epoch.id, device: device.id });
+        await self.setHandoff(device.id, { conversation: session.id, epoch: epoch.id, n: epoch.n, share });
+      }
+    }
+  }
+}

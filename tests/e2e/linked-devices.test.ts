@@ -1,0 +1,49 @@
+/**
+ * Linked devices (docs/architecture.md §4): a device linked later receives every
+ * conversation and its history, including groups whose other members never saw it.
+ */
+import { describe, expect, it } from 'vitest';
+import { useAppStage } from '../helpers/app-stage.js';
+import { ParleyUser } from '../helpers/parley-user.js';
+
+const stage = useAppStage();
+
+describe('linked devices', () => {
+  it('a newly linked device gets every group and its history within 10 s', async () => {
+    const bob = await ParleyUser.create(stage.browser, 'Bob');
+    const alice = await ParleyUser.create(stage.browser, 'Alice');
+    const carol = await ParleyUser.create(stage.browser, 'Carol');
+    const logs: string[] = [];
+    for (const u of [alice, bob, carol]) u.page.on('console', (m) => logs.push(`[${u.name}] ${m.text()}`));
+    await bob.start(stage.app.url);
+    await alice.start(stage.app.url);
+    await carol.start(stage.app.url);
+    const invite = await bob.newConversation();
+    await bob.send('hello group');
+    await alice.open(invite);
+    await alice.waitForMessage('hello group');
+    await carol.open(invite);
+    await carol.waitForMessage('hello group');
+    await alice.send('from alice');
+    await bob.waitForMessage('from alice');
+
+    await alice.page.getByRole('link', { name: 'Devices' }).click();
+    await alice.page.getByRole('button', { name: 'Link a device' }).click();
+    const deviceLink = await alice.page.getByRole('textbox', { name: 'Device link' }).inputValue();
+    const phone = await ParleyUser.create(stage.browser, 'Alice');
+    phone.page.on('console', (m) => logs.push(`[phone] ${m.text()}`));
+    await phone.open(deviceLink);
+    await phone.page.getByRole('button', { name: 'Link this device' }).click();
+    await phone.page.getByRole('button', { name: 'New conversation' }).waitFor({ timeout: 30_000 });
+    const started = Date.now();
+    try {
+      await phone.page.getByRole('navigation', { name: 'Conversations' }).getByRole('link').first().click({ timeout: 10_000 });
+      await phone.waitForMessage('hello group', 10_000);
+      await phone.waitForMessage('from alice', 10_000);
+    } finally {
+      console.log(`took ${Date.now() - started} ms\n` + logs.filter((l) => /parley/.test(l)).join('\n'));
+    }
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await Promise.all([alice, bob, carol, phone].map((u) => u.close()));
+  });
+});
