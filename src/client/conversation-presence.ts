@@ -61,8 +61,9 @@ export class ConversationPresence {
     const own: string[] = [];
     const index = new Map<string, { topic: Topic; identity: IdentityId }>();
     for (const session of this.parts.sessions()) {
-      own.push(await session.presenceIdOf(me));
-      for (const identity of session.otherIdentities()) index.set(await session.presenceIdOf(identity), { topic: session.id, identity });
+      // The current epoch's presence key: ids change with every epoch, like topics.
+      own.push(await session.members.presenceIdOf(me));
+      for (const identity of session.otherIdentities()) index.set(await session.members.presenceIdOf(identity), { topic: session.id, identity });
     }
     if (this.disposables.isDisposed) return;
     this.index = index;

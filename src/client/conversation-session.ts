@@ -29,7 +29,7 @@ import { MemberView, type KnownContact } from './conversation/member-view.js';
 import type { EndReason } from './conversation/epoch-switch.js';
 import { EpochFollower } from './conversation/epoch-follower.js';
 import { Membership } from './conversation/membership.js';
-import { MembershipView } from './conversation/membership-view.js';
+import { implicitAdmins, MembershipView } from './conversation/membership-view.js';
 import { ConversationTransport, type RoomHost } from './conversation/transport.js';
 import { recentMessages, unreadSince } from './conversation/reading.js';
 import { deleteDraft, editDraft, messageDraft, reactionDraft } from './conversation/message-drafts.js';
@@ -134,7 +134,7 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
       presenceKey: () => this.keys,
       ...(parts.contactOf ? { contactOf: parts.contactOf } : {}),
     });
-    this.membership = new MembershipView({ conversation: parts.record.id, synced: this.synced, implicit: () => this.implicitAdmins() });
+    this.membership = new MembershipView({ conversation: parts.record.id, synced: this.synced, implicit: () => implicitAdmins(this.record, this.synced.directory, parts.account.identity.sign) });
     this.changes = new Membership({ conversation: parts.record.id, synced: this.synced, view: this.membership, account: parts.account, now: parts.now });
     this.group = new GroupControl({
       account: parts.account,
@@ -310,11 +310,6 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     return recentMessages(this.timeline, (d) => this.memberName(d), count);
   }
 
-  /** The opaque id under which an identity is online in this conversation. */
-  presenceIdOf(identity: IdentityId): Promise<string> {
-    return this.members.presenceIdOf(identity);
-  }
-
   /** Identities of the other members (any of their devices), not revoked. */
   otherIdentities(): Set<IdentityId> {
     return this.members.otherIdentities();
@@ -483,15 +478,6 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     await this.parts.save?.(this.record).catch((error: unknown) => this.logger.warn('conversation record not saved', { error: errorField(error) }));
   }
 
-  /** Admins of an implicit genesis: both people of a 1:1, everyone in a group from before epochs. */
-  private implicitAdmins(): IdentityId[] | null {
-    if (this.record.genesis === 'explicit') return null;
-    if (this.isDirect && this.record.peer) return [this.parts.account.identity.sign, this.record.peer as IdentityId];
-    const out = new Set<IdentityId>();
-    for (const [, member] of this.synced.directory.members()) out.add(member.cert.identity.sign);
-    return [...out];
-  }
-
   private onMembership(): void {
     this.refilterIfMembershipChanged();
     void this.epochs.follow();
@@ -505,12 +491,11 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
 
   /** Refolds the timeline when someone was removed or added (their events may hide or show). */
   private refilterIfMembershipChanged(): void {
-    const state = this.membership.state;
-    const key = `${[...state.members.keys()].sort().join(',')}|${[...state.removed.keys()].sort().join(',')}`;
+    const key = this.membership.whoIsShown();
     if (key === this.shownFor) return;
     const first = this.shownFor === '';
     this.shownFor = key;
-    if (!first || state.removed.size > 0) this.refilter();
+    if (!first || this.membership.state.removed.size > 0) this.refilter();
   }
 
   private hasJoinEvent(): boolean {

@@ -4,47 +4,42 @@
  * DOM.
  */
 import { ObservableV2 } from 'lib0/observable';
-import { fromBase64Url, toBase64Url } from '../core/bytes.js';
+import { fromBase64Url, toBase64Url, utf8 } from '../core/bytes.js';
 import { MAX_NAME } from '../core/events.js';
-import type { Topic } from '../core/ids.js';
+import type { DeviceId, Topic } from '../core/ids.js';
 import { derivePairSecret } from '../core/identity/pairwise.js';
-import type { IdentityId, PublicIdentity, VerifyKeyCache } from '../core/identity/keys.js';
+import { signBytes, type IdentityId, type PublicIdentity, type VerifyKeyCache } from '../core/identity/keys.js';
 import { deriveConversationKeys } from '../core/keys.js';
+import { silentLogger, type Logger } from '../core/logger.js';
 import type { TimelineEntry } from '../core/timeline.js';
 import type { Mesh } from '../net/mesh.js';
-import { DeviceRegistration } from '../net/registration.js';
-import { MailboxWatch } from '../net/mailbox-watch.js';
-import type { TabSync } from '../net/tab-sync.js';
 import { PresenceClient } from '../net/presence-client.js';
-import { signBytes } from '../core/identity/keys.js';
-import { utf8 } from '../core/bytes.js';
+import { DeviceRegistration } from '../net/registration.js';
 import type { SignalingClient, SignalingStatus } from '../net/signaling-client.js';
+import type { TabSync } from '../net/tab-sync.js';
 import type { Account, AccountStore, ConversationStore, DocStore, OutboxStore } from '../store/types.js';
-import { createAccount } from './account.js';
+import { createAccount, createDeviceDh } from './account.js';
 import { ContactBook } from './contact-book.js';
-import type { ConversationSession, MailboxParts } from './conversation-session.js';
 import type { KnownContact } from './conversation/member-view.js';
-import type { ConversationRegistry } from './conversation-registry.js';
+import { summarize, type ConversationSummary } from './conversation-list.js';
 import { ConversationOpener } from './conversation-opener.js';
+import { ConversationPresence } from './conversation-presence.js';
+import type { ConversationRegistry } from './conversation-registry.js';
+import type { ConversationSession, MailboxParts } from './conversation-session.js';
+import { requestDeviceLink, type DeviceLinkOffer } from './device-link.js';
+import { ClientError } from './errors.js';
 import { InviteDesk } from './invite-desk.js';
 import { inviteIdOf } from './conversation/membership.js';
 import { parseInvite } from '../core/invite.js';
 import type { JoinAttempt } from './join-attempt.js';
 import { Joins } from './joins.js';
-import { summarize, type ConversationSummary } from './conversation-list.js';
+import { KeyHandoff } from './key-handoff.js';
+import { Mailboxes } from './mailboxes.js';
+import { MyDevices, type DeviceInfo } from './my-devices.js';
+import { ReadMarkers } from './read-markers.js';
+import { SelfSession } from './self-session.js';
 
 export type { ConversationSummary } from './conversation-list.js';
-import { KeyHandoff } from './key-handoff.js';
-import { createDeviceDh } from './account.js';
-import { ConversationPresence } from './conversation-presence.js';
-import { ClientError } from './errors.js';
-import { SelfSession } from './self-session.js';
-import { ReadMarkers } from './read-markers.js';
-import { requestDeviceLink, type DeviceLinkOffer } from './device-link.js';
-import type { DeviceId } from '../core/ids.js';
-import { MyDevices, type DeviceInfo } from './my-devices.js';
-import { silentLogger, type Logger } from '../core/logger.js';
-
 export type { DeviceInfo } from './my-devices.js';
 
 export interface ClientParts {
@@ -99,8 +94,8 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
   readonly registration: DeviceRegistration;
   /** Online / last-seen by opaque ids. */
   readonly presence: PresenceClient;
-  /** Live notices of new mailbox entries, one watch per conversation mailbox. */
-  private readonly mailboxWatch: MailboxWatch;
+  /** Every conversation's mailbox: live notices, catching up when the network returns. */
+  private readonly mailboxes: Mailboxes;
   private readonly memberPresence: ConversationPresence;
   private readonly myDevices: MyDevices;
   private backgroundOpening: Promise<void> | null = null;
@@ -166,14 +161,10 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
       this.desk.refresh();
       this.handoff.refresh();
       this.memberPresence.refresh();
-      this.mailboxWatch.set(this.mailboxCredentials());
+      this.mailboxes.refresh();
       this.emit('changed', []);
     });
-    this.mailboxWatch = new MailboxWatch(parts.signaling).start();
-    // An entry was appended to a conversation's mailbox: catch up now, not at the next round.
-    this.mailboxWatch.on('notice', (id, seq) => {
-      for (const s of this.conversations.sessions()) if (s.mailboxCredential?.id === id) s.mailbox?.noticed(seq);
-    });
+    this.mailboxes = new Mailboxes(parts.signaling, () => this.conversations.sessions());
     parts.signaling.on('status', this.onStatus);
     this.registration = new DeviceRegistration(parts.signaling, () => {
       const device = this.me?.device;
@@ -379,7 +370,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     this.registration.destroy();
     this.memberPresence.destroy();
     this.presence.destroy();
-    this.mailboxWatch.destroy();
+    this.mailboxes.destroy();
     this.book?.destroy();
     this.desk.destroy();
     this.handoff.destroy();
@@ -395,26 +386,21 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     return this.me;
   }
 
-  private readonly onStatus = (status: string): void => {
-    // Back online: catch up with every mailbox and deliver what waited.
-    if (status === 'connected') void this.syncMailboxes();
-    this.emit('changed', []);
-  };
+  private readonly onStatus = (): void => this.emit('changed', []);
 
   /** The browser reports the network is back: retry everything that waited. */
   networkOnline(): void {
-    this.parts.signaling.reconnectNow();
-    for (const s of this.conversations.sessions()) s.mailbox?.online();
+    this.mailboxes.online();
   }
 
   /** Mailbox id and token of every conversation, for the push subscription. */
   mailboxCredentials(): Array<{ id: string; token: string }> {
-    return this.conversations.sessions().flatMap((s) => (s.mailboxCredential ? [s.mailboxCredential] : []));
+    return this.mailboxes.credentials();
   }
 
   /** Pulls every conversation's mailbox and pushes pending writes (network back, push wake-up). */
-  async syncMailboxes(only?: (session: ConversationSession) => boolean): Promise<void> {
-    await Promise.all(this.conversations.sessions().filter((s) => !only || only(s)).map((s) => s.mailbox?.sync()));
+  syncMailboxes(only?: (session: ConversationSession) => boolean): Promise<void> {
+    return this.mailboxes.sync(only);
   }
 
   private async startAccount(): Promise<void> {

@@ -27,6 +27,8 @@ import {
 import { isAdmin } from '../../core/membership/rules.js';
 import type { SignedRecord } from '../../core/identity/signed.js';
 import type { SyncedDoc } from '../../core/synced-doc.js';
+import type { DocDirectory } from '../../core/authorship/directory.js';
+import type { ConversationRecord } from '../../store/types.js';
 
 /** Maps whose records decide membership. */
 export const MEMBERSHIP_MAPS = ['epochs', 'leaves', 'group', 'invites', 'requests', 'members', 'revoked'] as const;
@@ -115,6 +117,12 @@ export class MembershipView {
 
   isAdmin(identity: IdentityId): boolean {
     return isAdmin(this.state, identity);
+  }
+
+  /** Changes whenever someone's events start or stop being shown (members and removals). */
+  whoIsShown(): string {
+    const state = this.state;
+    return `${[...state.members.keys()].sort().join(',')}|${[...state.removed.keys()].sort().join(',')}`;
   }
 
   /** Removed, and not added again. */
@@ -254,4 +262,13 @@ export class MembershipView {
       isGenesisOf: (identity: IdentityId, nonce: string) => conversationIdOf(identity, nonce) === conversation,
     };
   }
+}
+
+/** Admins of an implicit genesis: both people of a 1:1, everyone in a group from before epochs. */
+export function implicitAdmins(record: ConversationRecord, directory: DocDirectory, me: IdentityId): IdentityId[] | null {
+  if (record.genesis === 'explicit') return null;
+  if (record.kind === 'direct' && record.peer) return [me, record.peer as IdentityId];
+  const out = new Set<IdentityId>();
+  for (const [, member] of directory.members()) out.add(member.cert.identity.sign);
+  return [...out];
 }

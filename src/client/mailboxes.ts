@@ -1,0 +1,56 @@
+/**
+ * Every conversation's mailbox, together (docs/architecture.md §7): which ones the server
+ * should notify this device about (live notices on the socket, and the push
+ * subscription), catching up when the network or a notice says so. A conversation's
+ * mailbox changes with its epoch, so the set is recomputed whenever conversations change.
+ */
+import { MailboxWatch } from '../net/mailbox-watch.js';
+import type { SignalingClient } from '../net/signaling-client.js';
+import type { ConversationSession } from './conversation-session.js';
+
+export class Mailboxes {
+  private readonly watch: MailboxWatch;
+
+  constructor(
+    private readonly signaling: SignalingClient,
+    private readonly sessions: () => readonly ConversationSession[],
+  ) {
+    this.watch = new MailboxWatch(signaling).start();
+    // An entry was appended to a conversation's mailbox: catch up now, not at the next round.
+    this.watch.on('notice', (id, seq) => {
+      for (const s of this.sessions()) if (s.mailboxCredential?.id === id) s.mailbox?.noticed(seq);
+    });
+    signaling.on('status', this.onStatus);
+  }
+
+  /** Mailbox id and token of every conversation's current epoch. */
+  credentials(): Array<{ id: string; token: string }> {
+    return this.sessions().flatMap((s) => (s.mailboxCredential ? [s.mailboxCredential] : []));
+  }
+
+  /** Conversations or epochs changed: follow the mailboxes they use now. */
+  refresh(): void {
+    this.watch.set(this.credentials());
+  }
+
+  /** Pulls every (or some) conversation's mailbox and pushes pending writes. */
+  async sync(only?: (session: ConversationSession) => boolean): Promise<void> {
+    await Promise.all(this.sessions().filter((s) => !only || only(s)).map((s) => s.mailbox?.sync()));
+  }
+
+  /** The browser reports the network is back: retry everything that waited. */
+  online(): void {
+    this.signaling.reconnectNow();
+    for (const s of this.sessions()) s.mailbox?.online();
+  }
+
+  destroy(): void {
+    this.signaling.off('status', this.onStatus);
+    this.watch.destroy();
+  }
+
+  private readonly onStatus = (status: string): void => {
+    // Back online: catch up with every mailbox and deliver what waited.
+    if (status === 'connected') void this.sync();
+  };
+}
