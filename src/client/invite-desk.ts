@@ -168,7 +168,7 @@ export class InviteDesk {
       conversation: session.id,
       title: session.membership.settings().name,
       epoch: record.id,
-      n: record.n,
+      n: record.seq,
       share,
     });
   }

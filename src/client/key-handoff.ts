@@ -47,7 +47,7 @@ export class KeyHandoff {
     const context = { conversation, epoch: record.epoch, device: account.device.id };
     for (const key of [...(account.dh ?? [])].reverse()) {
       try {
-        return { epoch: record.epoch, n: record.n, secret: await openShare(key.private, record.share, context) };
+        return { epoch: record.epoch, n: record.seq, secret: await openShare(key.private, record.share, context) };
       } catch (error) {
         if (!(error instanceof ShareError)) throw error;
       }
@@ -79,7 +79,7 @@ export class KeyHandoff {
         if (epoch.record?.shares[device.id]) continue;
         if (self.handoff(device.id, session.id)?.epoch === epoch.id) continue;
         const share = await sealShare(device.dh, secret, { conversation: session.id, epoch: epoch.id, device: device.id });
-        await self.setHandoff(device.id, { conversation: session.id, epoch: epoch.id, n: epoch.n, share });
+        await self.setHandoff(device.id, { conversation: session.id, epoch: epoch.id, seq: epoch.n, share });
       }
     }
   }

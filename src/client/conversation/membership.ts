@@ -32,7 +32,7 @@ export interface MembershipParts {
   readonly now: () => number;
 }
 
-type EpochBody = Omit<EpochRecord, 'c' | 'k' | 'sig'>;
+type EpochBody = Omit<EpochRecord, 'c' | 'k' | 'n' | 'sig'>;
 
 export class Membership {
   constructor(private readonly parts: MembershipParts) {}
@@ -46,7 +46,7 @@ export class Membership {
     const ops: MembershipOp[] = [{ op: 'add', identity: this.me, role: 'admin' }];
     for (const identity of new Set(others.map((o) => o.identity))) if (identity !== this.me) ops.push({ op: 'add', identity, role: 'member' });
     const targets = [...this.ownTargets(), ...others];
-    return this.write({ id, n: 0, parents: [], ops, nonce, reason: 'create' }, secret, targets);
+    return this.write({ id, seq: 0, parents: [], ops, nonce, reason: 'create' }, secret, targets);
   }
 
   /** Adds people (joiners: their devices are not members yet, so their keys come along). */
@@ -198,10 +198,10 @@ export class Membership {
     }
     const targets = this.targets(joiners, members).filter((t) => members.has(t.identity));
     if (!targets.some((t) => t.device === this.parts.account.device.id)) targets.push(...this.ownTargets());
-    return this.write({ id: epochId(n), n, parents: heads.map((h) => h.id), ops, reason }, randomBytes(SECRET_BYTES), targets);
+    return this.write({ id: epochId(n), seq: n, parents: heads.map((h) => h.id), ops, reason }, randomBytes(SECRET_BYTES), targets);
   }
 
-  private async write(fields: Pick<EpochBody, 'id' | 'n' | 'parents' | 'ops' | 'nonce' | 'reason'>, secret: Uint8Array, targets: readonly ShareTarget[]): Promise<EpochRecord> {
+  private async write(fields: Pick<EpochBody, 'id' | 'seq' | 'parents' | 'ops' | 'nonce' | 'reason'>, secret: Uint8Array, targets: readonly ShareTarget[]): Promise<EpochRecord> {
     const shares: Record<string, string> = {};
     const owners: Record<string, IdentityId> = {};
     const keys: Record<string, string> = {};

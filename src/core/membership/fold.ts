@@ -81,7 +81,7 @@ export class MembershipFold {
       this.accept({ id: IMPLICIT_GENESIS, n: 0, parents: [], ops: input.implicit.map((identity) => ({ op: 'add', identity, role: 'admin' })), writer: null, record: null });
     }
     // Parents always have lower numbers, so numeric order is a topological order.
-    const pending = [...input.records].sort((a, b) => a.n - b.n || compareIds(a.id, b.id));
+    const pending = [...input.records].sort((a, b) => a.seq - b.seq || compareIds(a.id, b.id));
     for (const record of pending) {
       const epoch = this.check(record);
       if (epoch) this.accept(epoch);
@@ -158,7 +158,7 @@ export class MembershipFold {
     }
     const parents = record.parents.map((p) => this.valid.get(p));
     if (parents.some((p) => !p)) return null;
-    if (record.n !== Math.max(...parents.map((p) => p!.n)) + 1) return null;
+    if (record.seq !== Math.max(...parents.map((p) => p!.n)) + 1) return null;
     const state = this.stateAt(record.parents);
     if (!state.members.has(writer)) return null;
     const touched = new Set<IdentityId>();
@@ -167,7 +167,7 @@ export class MembershipFold {
       touched.add(op.identity);
       if (!opAllowed(op, writer, state)) return null;
     }
-    return { id: record.id, n: record.n, parents: record.parents, ops: record.ops, writer, record };
+    return { id: record.id, n: record.seq, parents: record.parents, ops: record.ops, writer, record };
   }
 
   private usable(head: Epoch, members: ReadonlyMap<IdentityId, Role>, heads: readonly Epoch[]): boolean {

@@ -37,7 +37,8 @@ export interface EpochRecord extends SignedRecord {
   readonly type: 'epoch';
   /** Equal to the map key: `e<n>-<random>`. */
   readonly id: string;
-  readonly n: number;
+  /** Depth in the epoch graph: 0 for genesis, else one more than the deepest parent. */
+  readonly seq: number;
   readonly parents: readonly string[];
   readonly ops: readonly MembershipOp[];
   /** device id → the epoch secret sealed to that device's X25519 key. */
@@ -128,8 +129,8 @@ function isOp(x: unknown): x is MembershipOp {
 
 export function isEpochRecord(record: SignedRecord, key: string): record is EpochRecord {
   const r = record as unknown as Record<string, unknown>;
-  if (r.type !== 'epoch' || r.id !== key || !isEpochId(r.id) || r.id === IMPLICIT_GENESIS || !isUint(r.n)) return false;
-  if (!r.id.startsWith(`e${r.n}-`)) return false;
+  if (r.type !== 'epoch' || r.id !== key || !isEpochId(r.id) || r.id === IMPLICIT_GENESIS || !isUint(r.seq)) return false;
+  if (!r.id.startsWith(`e${r.seq}-`)) return false;
   if (!Array.isArray(r.parents) || r.parents.length > MAX_PARENTS || !r.parents.every(isEpochId)) return false;
   if (new Set(r.parents).size !== r.parents.length) return false;
   if (!Array.isArray(r.ops) || r.ops.length > MAX_EPOCH_OPS || !r.ops.every(isOp)) return false;
@@ -145,7 +146,7 @@ export function isEpochRecord(record: SignedRecord, key: string): record is Epoc
   if (r.nonce !== undefined && !(typeof r.nonce === 'string' && /^[A-Za-z0-9_-]{16,64}$/.test(r.nonce))) return false;
   if (r.reason !== undefined && !(typeof r.reason === 'string' && r.reason.length <= 32)) return false;
   // Genesis has no parents and a nonce; every other epoch has parents and none.
-  return r.parents.length === 0 ? r.nonce !== undefined && r.n === 0 : r.nonce === undefined && r.n > 0;
+  return r.parents.length === 0 ? r.nonce !== undefined && r.seq === 0 : r.nonce === undefined && r.seq > 0;
 }
 
 export function isLeaveRecord(record: SignedRecord, key: string): record is LeaveRecord {

@@ -21,7 +21,7 @@ function record(rid: string, parents: string[], by: string, ops: MembershipOp[],
   return {
     type: 'epoch',
     id: rid,
-    n,
+    seq: n,
     parents,
     ops,
     shares: Object.fromEntries(holders.map((h) => [dev(h), SHARE])),
@@ -32,6 +32,7 @@ function record(rid: string, parents: string[], by: string, ops: MembershipOp[],
     at: 1,
     c: 1,
     k: 1,
+    n: 'AAAAAAAAAAA',
     sig: 'x',
   } as EpochRecord;
 }
