@@ -111,7 +111,8 @@ export const isInviteId = (x: unknown): x is string => typeof x === 'string' && 
 export function isCutoffs(x: unknown): x is Cutoffs {
   if (!isObject(x)) return false;
   const entries = Object.entries(x);
-  return entries.length <= 1000 && entries.every(([c, k]) => /^\d{1,10}$/.test(c) && isUint(k));
+  // Client ids are derived from device keys: up to 2^53, so up to 16 digits.
+  return entries.length <= 1000 && entries.every(([c, k]) => /^\d{1,16}$/.test(c) && Number.isSafeInteger(Number(c)) && isUint(k));
 }
 
 function isOp(x: unknown): x is MembershipOp {
