@@ -318,7 +318,11 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
    */
   async inviteTopic(link: string): Promise<Topic | null> {
     const id = await inviteIdOf(parseInvite(link).secret);
-    for (const s of this.conversations.sessions()) if (s.membership.invites().some((i) => i.id === id)) return s.id;
+    const has = (s: ConversationSession): boolean => s.membership.invites().some((i) => i.id === id);
+    const sessions = this.conversations.sessions();
+    for (const s of sessions) if (s.ready && has(s)) return s.id;
+    // The record is in the document: conversations not loaded yet are loaded to look.
+    for (const s of sessions) if (!s.ready && has(await this.conversations.load(s.id))) return s.id;
     return null;
   }
 
@@ -505,6 +509,8 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
       this.emit('arrived', [session.id, entry, session.isMine(entry.author)]);
     });
     session.on('rekeyed', () => {
+      // A new epoch has a new mailbox: live notices must follow it.
+      this.mailboxes.refresh();
       this.memberPresence.refresh();
       this.handoff.refresh();
       this.emit('changed', []);

@@ -97,7 +97,10 @@ export class EpochFollower {
 
   /** Follows epochs this device missed: read the mailbox, move on, repeat (bounded). */
   async catchUp(): Promise<void> {
-    await this.parts.transport.bindMailbox(this.current, true);
+    // Not "from now": writes an earlier run of this device made but never delivered (a
+    // process that exited right after joining) must still reach the mailbox, so a device
+    // that never pushed to this mailbox starts with a snapshot, as before epochs.
+    await this.parts.transport.bindMailbox(this.current, false);
     for (let round = 0; round < CATCH_UP_ROUNDS && !this.ended; round++) {
       const before = this.keyring.current.id;
       const mailbox = this.parts.transport.mailbox;
