@@ -228,6 +228,18 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     return this.epochs.epoch;
   }
 
+  /**
+   * The epoch this device is in and its 32-byte secret, for features that derive their own
+   * keys from it (HKDF with their own label): it changes on every membership change and
+   * weekly, and `rekeyed` fires then. Removed members never hold a later one (§4.4).
+   */
+  currentEpochKey(): { readonly epoch: string; readonly secret: Uint8Array } {
+    const epoch = this.epochs.epoch;
+    const secret = this.epochs.secretOf(epoch);
+    if (!secret) throw new ClientError('not-member');
+    return { epoch, secret };
+  }
+
   /** The secret of an epoch this device holds (for handing it to the user's other devices). */
   epochSecret(id: string): Uint8Array | null {
     return this.epochs.secretOf(id);
