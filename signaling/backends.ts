@@ -43,7 +43,8 @@ export interface ServerStores {
 }
 
 export type StoreSettings = Pick<ClusterConfig, 'databaseUrl'> &
-  Pick<MailboxConfig, 'maxMailboxBytes' | 'maxMailboxEntries' | 'mailboxTtlMs' | 'mailboxMaxPageBytes'> & {
+  Pick<MailboxConfig, 'maxMailboxBytes' | 'maxMailboxEntries' | 'mailboxTtlMs' | 'mailboxMaxPageBytes'> &
+  Partial<Pick<MailboxConfig, 'mailboxWriterShare'>> & {
     readonly dataDir: string;
     readonly logger: Logger;
     /** This node's VAPID public key: on a shared database every node must have the same. */
@@ -55,6 +56,7 @@ export async function openStores(settings: StoreSettings): Promise<ServerStores>
   const limits = {
     maxMailboxBytes: settings.maxMailboxBytes,
     maxMailboxEntries: settings.maxMailboxEntries,
+    writerShare: settings.mailboxWriterShare ?? 1,
     ttlMs: settings.mailboxTtlMs,
     maxPageBytes: settings.mailboxMaxPageBytes,
   };

@@ -94,6 +94,7 @@ export function configFromEnv(env: Env): ParleyServerInit {
     maxFileBytes: intFromEnv(env, 'MAX_FILE_BYTES'),
     maxMailboxBytes: intFromEnv(env, 'MAILBOX_MAX_BYTES'),
     maxMailboxEntries: intFromEnv(env, 'MAILBOX_MAX_ENTRIES'),
+    mailboxWriterShare: intFromEnv(env, 'MAILBOX_WRITER_SHARE'),
     vapidSubject: nonEmpty(env.VAPID_SUBJECT),
     pushTtlSeconds: intFromEnv(env, 'PUSH_TTL_SECONDS'),
     pushAllowLoopbackHttp: boolFromEnv(env, 'PUSH_ALLOW_LOOPBACK_HTTP'),

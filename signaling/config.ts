@@ -64,6 +64,8 @@ export interface MailboxConfig {
   readonly maxMailboxBytes: number;
   /** Per-mailbox quota: stored entries. */
   readonly maxMailboxEntries: number;
+  /** One writer may hold at most 1/this of each per-mailbox quota (docs/architecture.md §7.6); 1 turns it off. */
+  readonly mailboxWriterShare: number;
   /** Entries older than this are never returned and are purged. */
   readonly mailboxTtlMs: number;
   /** How often expired entries are purged from disk. */
@@ -241,6 +243,7 @@ export function defaultConfig(): ParleyServerConfig {
     maxFileBytes: 200 * 1024 * 1024,
     maxMailboxBytes: MailboxLimits.maxMailboxBytes,
     maxMailboxEntries: MailboxLimits.maxMailboxEntries,
+    mailboxWriterShare: MailboxLimits.writerShare,
     mailboxTtlMs: MailboxLimits.ttlMs,
     mailboxPurgeIntervalMs: 10 * 60 * 1000,
     mailboxMaxPageBytes: 16 * 1024 * 1024,
@@ -304,7 +307,7 @@ export function resolveConfig(init: ParleyServerInit = {}): ParleyServerConfig {
   }
   // Counts and byte sizes: whole numbers, so SQLite comparisons and quotas stay exact.
   const positiveInt: (keyof ParleyServerConfig)[] = [
-    'maxEntryBytes', 'maxFileBytes', 'maxMailboxBytes', 'maxMailboxEntries', 'mailboxMaxPageBytes', 'pushTtlSeconds', 'turnTtlSeconds',
+    'maxEntryBytes', 'maxFileBytes', 'maxMailboxBytes', 'maxMailboxEntries', 'mailboxWriterShare', 'mailboxMaxPageBytes', 'pushTtlSeconds', 'turnTtlSeconds',
     'pushMaxAttempts', 'pushConcurrency', 'pushMaxQueue',
   ];
   for (const key of positiveInt) {

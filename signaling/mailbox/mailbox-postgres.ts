@@ -10,6 +10,7 @@
  * order, so they cannot deadlock with an append. An append answers after COMMIT returned.
  */
 import type { PostgresDatabase, Queryable } from '../postgres.js';
+import { checkWriterShare, writerQuota } from './writer-quota.js';
 import { MailboxQuotaError, MailboxSnapshotError, MailboxStorageFullError, type MailboxStore, type MailboxStoreLimits, type StoredMailboxEntry } from './mailbox-store.js';
 
 const MIGRATIONS: readonly string[] = [
@@ -30,6 +31,10 @@ const MIGRATIONS: readonly string[] = [
   'CREATE INDEX mailbox_entries_at ON mailbox_entries (at)',
   // Sealed entries do not compress; storing them EXTERNAL skips a wasted compression try.
   'ALTER TABLE mailbox_entries ALTER COLUMN data SET STORAGE EXTERNAL',
+  // Writers (docs/architecture.md §7.6), as in SQLite: deletes and snapshots reach only their
+  // writer's entries; entries from before this column have no writer ('') and only expire.
+  "ALTER TABLE mailbox_entries ADD COLUMN writer text NOT NULL DEFAULT ''",
+  'CREATE INDEX mailbox_entries_writer ON mailbox_entries (mailbox, writer, seq)',
 ];
 
 /** PostgreSQL's SQLSTATE for disk_full. */
@@ -73,14 +78,17 @@ export async function createPostgresMailboxStore(db: PostgresDatabase, limits: M
     return gone.n;
   };
 
-  const appendIn = (mailbox: string, data: Uint8Array, snapshotUpTo: number | null, now: number): Promise<{ seq: number; at: number }> =>
+  const share = writerQuota(limits);
+  const appendIn = (mailbox: string, data: Uint8Array, snapshotUpTo: number | null, now: number, writer: string): Promise<{ seq: number; at: number }> =>
     db.transaction(async (tx) => {
       const box = await lockBox(tx, mailbox);
       let covered: Totals = { n: 0, bytes: 0 };
       if (snapshotUpTo !== null) {
         if (snapshotUpTo > box.last_seq) throw new MailboxSnapshotError(`the snapshot covers up to ${snapshotUpTo} but the last entry is ${box.last_seq}`);
-        covered = await totals(tx, 'mailbox = $1 AND seq <= $2', [mailbox, snapshotUpTo]);
+        // A snapshot replaces only its own writer's entries; without a writer, none.
+        if (writer !== '') covered = await totals(tx, 'mailbox = $1 AND writer = $2 AND seq <= $3', [mailbox, writer, snapshotUpTo]);
       }
+      if (share) checkWriterShare(share, await totals(tx, 'mailbox = $1 AND writer = $2 AND at >= $3', [mailbox, writer, now - limits.ttlMs]), covered, data.length);
       let bytes = box.bytes - covered.bytes + data.length;
       let entries = box.entries - covered.n + 1;
       const over = (): boolean => bytes > limits.maxMailboxBytes || entries > limits.maxMailboxEntries;
@@ -96,22 +104,25 @@ export async function createPostgresMailboxStore(db: PostgresDatabase, limits: M
         }
         await tx.query('DELETE FROM mailbox_entries WHERE mailbox = $1 AND at < $2', [mailbox, cutoff]);
       }
-      if (snapshotUpTo !== null) await tx.query('DELETE FROM mailbox_entries WHERE mailbox = $1 AND seq <= $2', [mailbox, snapshotUpTo]);
+      if (snapshotUpTo !== null && covered.n > 0) {
+        await tx.query('DELETE FROM mailbox_entries WHERE mailbox = $1 AND writer = $2 AND seq <= $3', [mailbox, writer, snapshotUpTo]);
+      }
       const seq = box.last_seq + 1;
-      await tx.query('INSERT INTO mailbox_entries (mailbox, seq, at, size, data) VALUES ($1, $2, $3, $4, $5)', [
+      await tx.query('INSERT INTO mailbox_entries (mailbox, seq, at, size, data, writer) VALUES ($1, $2, $3, $4, $5, $6)', [
         mailbox,
         seq,
         now,
         data.length,
         Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+        writer,
       ]);
       await tx.query('UPDATE mailboxes SET last_seq = $1, bytes = $2, entries = $3 WHERE id = $4', [seq, bytes, entries, mailbox]);
       return { seq, at: now };
     });
 
   return {
-    append(mailbox, data, { snapshotUpTo, now }) {
-      return appendIn(mailbox, data, snapshotUpTo, now).catch((err: unknown) => {
+    append(mailbox, data, { snapshotUpTo, now, writer = '' }) {
+      return appendIn(mailbox, data, snapshotUpTo, now, writer).catch((err: unknown) => {
         // disk_full: the transaction rolled back, nothing of this append is stored.
         if ((err as { code?: unknown }).code === DISK_FULL) throw new MailboxStorageFullError('disk', { cause: err });
         throw err;
@@ -153,13 +164,15 @@ export async function createPostgresMailboxStore(db: PostgresDatabase, limits: M
       return { entries, more };
     },
 
-    deleteUpTo(mailbox, upTo) {
+    async deleteUpTo(mailbox, upTo, writer) {
+      // Entries appended without a writer only expire: nobody can prove to be their writer.
+      if (writer === '') return 0;
       return db.transaction(async (tx) => {
         const { rows } = await tx.query('SELECT 1 FROM mailboxes WHERE id = $1 FOR UPDATE', [mailbox]);
         if (rows.length === 0) return 0;
-        const gone = await totals(tx, 'mailbox = $1 AND seq <= $2', [mailbox, upTo]);
+        const gone = await totals(tx, 'mailbox = $1 AND writer = $2 AND seq <= $3', [mailbox, writer, upTo]);
         if (gone.n === 0) return 0;
-        await tx.query('DELETE FROM mailbox_entries WHERE mailbox = $1 AND seq <= $2', [mailbox, upTo]);
+        await tx.query('DELETE FROM mailbox_entries WHERE mailbox = $1 AND writer = $2 AND seq <= $3', [mailbox, writer, upTo]);
         await tx.query('UPDATE mailboxes SET bytes = bytes - $1, entries = entries - $2 WHERE id = $3', [gone.bytes, gone.n, mailbox]);
         return gone.n;
       });

@@ -13,6 +13,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { ServerDatabase } from '../database.js';
 import { migrate } from '../database.js';
+import { checkWriterShare, writerQuota } from './writer-quota.js';
 import { MailboxQuotaError, MailboxSnapshotError, MailboxStorageFullError, type MailboxStore, type MailboxStoreLimits, type StoredMailboxEntry } from './mailbox-store.js';
 
 const MIGRATIONS: readonly string[] = [
@@ -33,6 +34,11 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (mailbox, seq)
    ) STRICT`,
   'CREATE INDEX mailbox_entries_at ON mailbox_entries (at)',
+  // Writers (docs/architecture.md §7.6): deletes and snapshots reach only their writer's
+  // entries, and each writer has a share of the quotas. Entries from before this column
+  // have no writer ('') and only expire.
+  "ALTER TABLE mailbox_entries ADD COLUMN writer TEXT NOT NULL DEFAULT ''",
+  'CREATE INDEX mailbox_entries_writer ON mailbox_entries (mailbox, writer, seq)',
 ];
 
 /** Rows deleted per purge transaction, so a large purge never blocks the event loop for long. */
@@ -59,13 +65,18 @@ export function createSqliteMailboxStore(db: ServerDatabase, limits: MailboxStor
        ON CONFLICT(id) DO UPDATE SET last_seq = excluded.last_seq, bytes = excluded.bytes, entries = excluded.entries`,
     ),
     adjustBox: db.prepare('UPDATE mailboxes SET bytes = bytes - ?, entries = entries - ? WHERE id = ?'),
-    totalsUpTo: db.prepare<[string, number], Totals>('SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM mailbox_entries WHERE mailbox = ? AND seq <= ?'),
+    totalsUpTo: db.prepare<[string, string, number], Totals>(
+      'SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM mailbox_entries WHERE mailbox = ? AND writer = ? AND seq <= ?',
+    ),
+    writerTotals: db.prepare<[string, string, number], Totals>(
+      'SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM mailbox_entries WHERE mailbox = ? AND writer = ? AND at >= ?',
+    ),
     totalsExpiredAfter: db.prepare<[string, number, number], Totals>(
       'SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM mailbox_entries WHERE mailbox = ? AND seq > ? AND at < ?',
     ),
-    deleteUpTo: db.prepare('DELETE FROM mailbox_entries WHERE mailbox = ? AND seq <= ?'),
+    deleteUpTo: db.prepare('DELETE FROM mailbox_entries WHERE mailbox = ? AND writer = ? AND seq <= ?'),
     deleteExpiredIn: db.prepare('DELETE FROM mailbox_entries WHERE mailbox = ? AND at < ?'),
-    insert: db.prepare('INSERT INTO mailbox_entries (mailbox, seq, at, size, data) VALUES (?, ?, ?, ?, ?)'),
+    insert: db.prepare('INSERT INTO mailbox_entries (mailbox, seq, at, size, data, writer) VALUES (?, ?, ?, ?, ?, ?)'),
     page: db.prepare<[string, number, number, number], { seq: number; at: number; data: Buffer }>(
       'SELECT seq, at, data FROM mailbox_entries WHERE mailbox = ? AND seq > ? AND at >= ? ORDER BY seq LIMIT ?',
     ),
@@ -77,13 +88,16 @@ export function createSqliteMailboxStore(db: ServerDatabase, limits: MailboxStor
     total: db.prepare<[], { bytes: number }>('SELECT coalesce(sum(bytes), 0) AS bytes FROM mailboxes'),
   };
 
-  const append = db.transaction((mailbox: string, data: Uint8Array, snapshotUpTo: number | null, now: number) => {
+  const share = writerQuota(limits);
+  const append = db.transaction((mailbox: string, data: Uint8Array, snapshotUpTo: number | null, now: number, writer: string) => {
     const box = q.box.get(mailbox) ?? { last_seq: 0, bytes: 0, entries: 0 };
     let covered: Totals = { n: 0, bytes: 0 };
     if (snapshotUpTo !== null) {
       if (snapshotUpTo > box.last_seq) throw new MailboxSnapshotError(`the snapshot covers up to ${snapshotUpTo} but the last entry is ${box.last_seq}`);
-      covered = q.totalsUpTo.get(mailbox, snapshotUpTo) ?? covered;
+      // A snapshot replaces only its own writer's entries; without a writer, none.
+      if (writer !== '') covered = q.totalsUpTo.get(mailbox, writer, snapshotUpTo) ?? covered;
     }
+    if (share) checkWriterShare(share, q.writerTotals.get(mailbox, writer, now - limits.ttlMs) ?? { n: 0, bytes: 0 }, covered, data.length);
     let bytes = box.bytes - covered.bytes + data.length;
     let entries = box.entries - covered.n + 1;
     const over = (): boolean => bytes > limits.maxMailboxBytes || entries > limits.maxMailboxEntries;
@@ -100,17 +114,17 @@ export function createSqliteMailboxStore(db: ServerDatabase, limits: MailboxStor
       }
       q.deleteExpiredIn.run(mailbox, cutoff);
     }
-    if (snapshotUpTo !== null) q.deleteUpTo.run(mailbox, snapshotUpTo);
+    if (snapshotUpTo !== null && covered.n > 0) q.deleteUpTo.run(mailbox, writer, snapshotUpTo);
     const seq = box.last_seq + 1;
-    q.insert.run(mailbox, seq, now, data.length, data);
+    q.insert.run(mailbox, seq, now, data.length, data, writer);
     q.saveBox.run(mailbox, seq, bytes, entries);
     return seq;
   });
 
-  const deleteUpTo = db.transaction((mailbox: string, upTo: number) => {
-    const totals = q.totalsUpTo.get(mailbox, upTo) ?? { n: 0, bytes: 0 };
+  const deleteUpTo = db.transaction((mailbox: string, upTo: number, writer: string) => {
+    const totals = q.totalsUpTo.get(mailbox, writer, upTo) ?? { n: 0, bytes: 0 };
     if (totals.n === 0) return 0;
-    q.deleteUpTo.run(mailbox, upTo);
+    q.deleteUpTo.run(mailbox, writer, upTo);
     q.adjustBox.run(totals.bytes, totals.n, mailbox);
     return totals.n;
   });
@@ -130,9 +144,9 @@ export function createSqliteMailboxStore(db: ServerDatabase, limits: MailboxStor
   });
 
   return {
-    async append(mailbox, data, { snapshotUpTo, now }) {
+    async append(mailbox, data, { snapshotUpTo, now, writer = '' }) {
       try {
-        return { seq: append.immediate(mailbox, data, snapshotUpTo, now), at: now };
+        return { seq: append.immediate(mailbox, data, snapshotUpTo, now, writer), at: now };
       } catch (err) {
         // The transaction rolled back: nothing of this append is stored, nothing else lost.
         if ((err as { code?: unknown }).code === 'SQLITE_FULL') throw new MailboxStorageFullError('disk', { cause: err });
@@ -165,8 +179,10 @@ export function createSqliteMailboxStore(db: ServerDatabase, limits: MailboxStor
       return { entries, more };
     },
 
-    async deleteUpTo(mailbox, upTo) {
-      return deleteUpTo.immediate(mailbox, upTo);
+    async deleteUpTo(mailbox, upTo, writer) {
+      // Entries appended without a writer only expire: nobody can prove to be their writer.
+      if (writer === '') return 0;
+      return deleteUpTo.immediate(mailbox, upTo, writer);
     },
 
     async purgeExpired(now) {

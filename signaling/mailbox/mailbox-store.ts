@@ -3,7 +3,13 @@
  * the protocol (auth, parsing, status codes); a store owns durability, sequence numbers,
  * quotas and expiry. Implementations: `mailbox-sqlite.ts` (embedded) and `mailbox-postgres.ts` (shared by nodes).
  *
- * A store sees mailbox ids (hashes of tokens) and sealed bytes. It never sees a token.
+ * A store sees mailbox ids (hashes of tokens), writer ids (hashes of writer keys) and sealed
+ * bytes. It never sees a token or a writer key.
+ *
+ * Writers (docs/architecture.md §7.6): every member holds the mailbox token, so deleting is
+ * tied to authorship. Each entry records the writer id its append named (or '' for none); a
+ * delete and a snapshot reach only their own writer's entries, and each writer may hold only
+ * a share of the mailbox's quotas.
  */
 
 /** Limits the store enforces. */
@@ -12,6 +18,8 @@ export interface MailboxStoreLimits {
   readonly maxMailboxBytes: number;
   /** Per-mailbox quota: stored entries. */
   readonly maxMailboxEntries: number;
+  /** One writer may hold at most 1/writerShare of each per-mailbox quota (1: no writer quota). */
+  readonly writerShare?: number;
   /** Entry lifetime; older entries are invisible and purged. */
   readonly ttlMs: number;
   /** A page stops growing past this many data bytes (but always holds one entry). */
@@ -45,6 +53,12 @@ export interface StoredAppendOptions {
   readonly snapshotUpTo: number | null;
   /** The store's notion of now, ms since epoch (becomes the entry's `at`). */
   readonly now: number;
+  /**
+   * The writer id (64 lower-case hex: SHA-256 of the writer's key), or absent for none. A
+   * snapshot covers only its own writer's entries (none without a writer), and a writer's
+   * entries count against its share of the quotas.
+   */
+  readonly writer?: string;
 }
 
 export interface MailboxStore {
@@ -56,8 +70,11 @@ export interface MailboxStore {
   append(mailbox: string, data: Uint8Array, options: StoredAppendOptions): Promise<{ readonly seq: number; readonly at: number }>;
   /** Up to `limit` unexpired entries with `seq > after`, oldest first. */
   list(mailbox: string, after: number, limit: number, now: number): Promise<StoredMailboxPage>;
-  /** Deletes every entry with `seq ≤ upTo`; returns how many were deleted. */
-  deleteUpTo(mailbox: string, upTo: number): Promise<number>;
+  /**
+   * Deletes every entry of `writer` with `seq ≤ upTo`; returns how many were deleted.
+   * Entries of other writers, and entries appended without a writer, stay (they expire).
+   */
+  deleteUpTo(mailbox: string, upTo: number, writer: string): Promise<number>;
   /** Deletes entries stored before `now - ttl`, in bounded batches; returns how many. */
   purgeExpired(now: number): Promise<number>;
   /** Whether the mailbox was ever appended to (its row outlives its entries). */
@@ -85,15 +102,18 @@ export class MailboxStorageFullError extends Error {
 /** An append would take the mailbox over its byte or entry quota. */
 export class MailboxQuotaError extends Error {
   override readonly name = 'MailboxQuotaError';
+  /** Whose quota: the whole mailbox's, or the appending writer's share. */
+  readonly scope: 'mailbox' | 'writer';
 
   constructor(
     /** Which quota: stored bytes or stored entries. */
     readonly quota: 'bytes' | 'entries',
     /** The configured limit of that quota. */
     readonly limit: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; scope?: 'mailbox' | 'writer' },
   ) {
-    super(`the mailbox would exceed its quota of ${limit} ${quota}`, options);
+    super(`the ${options?.scope === 'writer' ? "writer's share of the mailbox" : 'mailbox'} would exceed its quota of ${limit} ${quota}`, options);
+    this.scope = options?.scope ?? 'mailbox';
   }
 }
 

@@ -9,7 +9,16 @@
  * route recomputes it (`mailboxIdOf`) and compares.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MAILBOX_ID_PATTERN, MAILBOX_PATH, MailboxLimits, mailboxIdOf } from '../../src/core/wire/mailbox.js';
+import {
+  MAILBOX_ID_PATTERN,
+  MAILBOX_PATH,
+  MailboxLimits,
+  mailboxIdOf,
+  WRITER_HEADER,
+  WRITER_ID_PATTERN,
+  WRITER_KEY_HEADER,
+  writerIdOf,
+} from '../../src/core/wire/mailbox.js';
 import { intQueryParam, parseIntValue, singleHeader } from '../http/params.js';
 import { BodyAbortedError, BodyTimeoutError, BodyTooLargeError, readBody, refuseTooLarge } from '../http/body.js';
 import { clientAddress } from '../http/client-address.js';
@@ -90,7 +99,15 @@ export function mailboxRoute(options: MailboxRouteOptions): Route {
         refuse(400, 'bad-request', upTo.detail);
         return true;
       }
-      respondJson(req, res, 200, { deleted: await store.deleteUpTo(id, upTo.value) });
+      // The token every member holds reads and appends; a delete reaches only the entries of
+      // the writer whose key it presents (docs/architecture.md §7.6).
+      const key = singleHeader(req.headers[WRITER_KEY_HEADER.toLowerCase()]);
+      const writer = key === undefined ? null : writerIdOf(key);
+      if (writer === null) {
+        refuse(400, 'bad-request', `send ${WRITER_KEY_HEADER}: the writer key (32 bytes, base64url) whose entries to delete`);
+        return true;
+      }
+      respondJson(req, res, 200, { deleted: await store.deleteUpTo(id, upTo.value, writer) });
       return true;
     }
     await append(req, res, id, refuse);
@@ -107,6 +124,8 @@ export function mailboxRoute(options: MailboxRouteOptions): Route {
     }
     const exclude = singleHeader(req.headers['x-parley-exclude']) ?? null;
     if (exclude !== null && !ENDPOINT_HASH.test(exclude)) return refuse(400, 'bad-request', 'X-Parley-Exclude must be 64 lower-case hex characters');
+    const writer = singleHeader(req.headers[WRITER_HEADER.toLowerCase()]);
+    if (writer !== undefined && !WRITER_ID_PATTERN.test(writer)) return refuse(400, 'bad-request', `${WRITER_HEADER} must be 64 lower-case hex characters`);
 
     const ticket = await admit(req, res, id, refuse);
     if (ticket === null) return;
@@ -132,7 +151,7 @@ export function mailboxRoute(options: MailboxRouteOptions): Route {
         if (refusal) return refuseRate(refuse, refusal);
       }
       try {
-        ({ seq } = await store.append(id, body, { snapshotUpTo, now: now() }));
+        ({ seq } = await store.append(id, body, { snapshotUpTo, now: now(), ...(writer !== undefined ? { writer } : {}) }));
       } catch (err) {
         if (err instanceof MailboxQuotaError) return refuse(429, 'quota', err.message);
         if (err instanceof MailboxSnapshotError) return refuse(400, 'bad-request', err.message);

@@ -54,7 +54,7 @@ export function withStorageCap(store: MailboxStore, { maxTotalBytes, refreshMs =
       return result;
     },
     list: (mailbox, after, limit, at) => store.list(mailbox, after, limit, at),
-    deleteUpTo: async (mailbox, upTo) => stale(await store.deleteUpTo(mailbox, upTo)),
+    deleteUpTo: async (mailbox, upTo, writer) => stale(await store.deleteUpTo(mailbox, upTo, writer)),
     purgeExpired: async (at) => stale(await store.purgeExpired(at)),
     exists: (mailbox) => store.exists(mailbox),
     totalBytes: () => store.totalBytes(),

@@ -4,7 +4,7 @@
  * the network itself failed), so callers can tell "offline, retry later" from "refused".
  */
 import { fromBase64Url } from '../core/bytes.js';
-import { MAILBOX_PATH, MailboxLimits, type MailboxEntry, type MailboxPage } from '../core/wire/mailbox.js';
+import { MAILBOX_PATH, MailboxLimits, WRITER_HEADER, WRITER_KEY_HEADER, type MailboxEntry, type MailboxPage } from '../core/wire/mailbox.js';
 
 export class MailboxError extends Error {
   override readonly name = 'MailboxError';
@@ -34,6 +34,8 @@ export interface MailboxAppendOptions {
   readonly snapshotOf?: number;
   /** SHA-256 hex of this device's push endpoint, so it is not woken by its own write. */
   readonly exclude?: string;
+  /** This device's writer id in the mailbox (hex SHA-256 of its writer key). */
+  readonly writer?: string;
 }
 
 export class MailboxClient {
@@ -47,6 +49,7 @@ export class MailboxClient {
     const headers: Record<string, string> = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/octet-stream' };
     if (options.snapshotOf !== undefined) headers['X-Parley-Snapshot'] = String(options.snapshotOf);
     if (options.exclude) headers['X-Parley-Exclude'] = options.exclude;
+    if (options.writer) headers[WRITER_HEADER] = options.writer;
     const body = await this.request(`${id}`, { method: 'POST', headers, body: sealed as Uint8Array<ArrayBuffer> });
     const seq = (body as { seq?: unknown }).seq;
     if (typeof seq !== 'number') throw new MailboxError('mailbox answered without a sequence number', 502);
@@ -64,8 +67,9 @@ export class MailboxClient {
     return { entries, more: page.more === true };
   }
 
-  async remove(id: string, token: string, upTo: number): Promise<void> {
-    await this.request(`${id}?upTo=${upTo}`, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
+  /** Deletes this writer's entries up to `upTo`, nobody else's: the server matches the key to the entries' writer id. */
+  async remove(id: string, token: string, upTo: number, writerKey: string): Promise<void> {
+    await this.request(`${id}?upTo=${upTo}`, { method: 'DELETE', headers: { Authorization: `Bearer ${token}`, [WRITER_KEY_HEADER]: writerKey } });
   }
 
   private async request(path: string, init: RequestInit): Promise<unknown> {

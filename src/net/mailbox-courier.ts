@@ -9,11 +9,13 @@
  *   state-vector diff), so entries chain per device and nothing is skipped when a write was
  *   delivered peer-to-peer first. A device's first append, and every so many entries after,
  *   is a full snapshot that lets the server drop what it covers.
+ * - `trim` deletes this device's own entries that every member device has read. Appends
+ *   name this device's writer id; only its writer key deletes them (docs/architecture.md §7.6).
  */
 import * as Y from 'yjs';
-import { utf8 } from '../core/bytes.js';
+import { randomBytes, toBase64Url, utf8 } from '../core/bytes.js';
 import { open, seal } from '../core/sealed.js';
-import { MailboxLimits } from '../core/wire/mailbox.js';
+import { MailboxLimits, writerIdOf } from '../core/wire/mailbox.js';
 import { MailboxError, type MailboxClient } from './mailbox-client.js';
 import type { Verdict } from '../core/authorship/authorizer.js';
 
@@ -40,6 +42,7 @@ export interface MailboxProgressLike {
   readonly sentState: Uint8Array | null;
   readonly snapshotSeq: number;
   readonly stuck?: { readonly seq: number; readonly pulls: number };
+  readonly writerKey?: string;
 }
 
 export interface CourierParts {
@@ -86,14 +89,15 @@ export class MailboxCourier {
   }
 
   /**
-   * Deletes entries every member device has read, but never this device's latest snapshot
-   * or anything after it: someone who joins later may have only the mailbox to start from.
+   * Deletes this device's entries that every member device has read (`upTo`, from the signed
+   * read records), but never its latest snapshot or anything after it: someone who joins
+   * later may have only the mailbox to start from. Other writers' entries are theirs to trim.
    */
   trim(upTo: number): Promise<void> {
     return this.serial(async () => {
       const progress = await this.parts.progress.get(this.parts.id);
       const limit = Math.min(upTo, progress.snapshotSeq - 1);
-      if (limit > 0) await this.parts.client.remove(this.parts.id, this.parts.token, limit);
+      if (limit > 0 && progress.writerKey) await this.parts.client.remove(this.parts.id, this.parts.token, limit, progress.writerKey);
     });
   }
 
@@ -152,7 +156,7 @@ export class MailboxCourier {
 
   private async pushNow(): Promise<Map<number, number> | null> {
     const { client, id, token, key, doc } = this.parts;
-    const progress = await this.parts.progress.get(id);
+    const progress = await this.writerProgress();
     const state = Y.encodeStateVector(doc);
     const current = Y.decodeStateVector(state);
     const sent = progress.sentState ? Y.decodeStateVector(progress.sentState) : null;
@@ -177,6 +181,7 @@ export class MailboxCourier {
     const seq = await client.append(id, token, sealed, {
       ...(snapshot && progress.readSeq > 0 ? { snapshotOf: progress.readSeq } : {}),
       ...(exclude ? { exclude } : {}),
+      writer: writerIdOf(progress.writerKey)!,
     });
     const latest = await this.parts.progress.get(id);
     await this.parts.progress.put({
@@ -187,6 +192,15 @@ export class MailboxCourier {
       snapshotSeq: snapshot ? seq : latest.snapshotSeq,
     });
     return current;
+  }
+
+  /** The progress, with this device's writer key made and stored at its first append. */
+  private async writerProgress(): Promise<MailboxProgressLike & { readonly writerKey: string }> {
+    const progress = await this.parts.progress.get(this.parts.id);
+    if (progress.writerKey && writerIdOf(progress.writerKey)) return { ...progress, writerKey: progress.writerKey };
+    const made = { ...progress, writerKey: toBase64Url(randomBytes(32)) };
+    await this.parts.progress.put(made);
+    return made;
   }
 
   private serial<T>(task: () => Promise<T>): Promise<T> {

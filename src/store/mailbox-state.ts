@@ -15,6 +15,12 @@ export interface MailboxProgress {
   readonly snapshotSeq: number;
   /** The first entry still waiting for missing history, and how many pulls it has waited. */
   readonly stuck?: { readonly seq: number; readonly pulls: number };
+  /**
+   * This device's writer key for the mailbox (32 random bytes, base64url), made at its first
+   * append. Only its hash goes with appends; presenting it is the only way to delete this
+   * device's entries (docs/architecture.md §7.6).
+   */
+  readonly writerKey?: string;
 }
 
 export interface MailboxStateStore {

@@ -16,11 +16,13 @@ export interface StoreBackend {
   readonly databaseUrl: string | null;
 }
 
-type Limits = Pick<StoreSettings, 'maxMailboxBytes' | 'maxMailboxEntries' | 'mailboxTtlMs' | 'mailboxMaxPageBytes'>;
+type Limits = Pick<StoreSettings, 'maxMailboxBytes' | 'maxMailboxEntries' | 'mailboxTtlMs' | 'mailboxMaxPageBytes' | 'mailboxWriterShare'>;
 
 const DEFAULT_LIMITS: Limits = { maxMailboxBytes: 1 << 20, maxMailboxEntries: 100, mailboxTtlMs: 60_000, mailboxMaxPageBytes: 1 << 20 };
 
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
+/** A writer id (docs/architecture.md §7.6): deletes and snapshots reach only its entries. */
+const W = 'a'.repeat(64);
 const bytes = (n: number, fill = 7): Uint8Array => new Uint8Array(n).fill(fill);
 
 export function describeServerStoreContract(name: string, backend: () => StoreBackend): void {
@@ -71,35 +73,35 @@ export function describeServerStoreContract(name: string, backend: () => StoreBa
       it('refuses an append over the entry or byte quota and changes nothing', async () => {
         const { mailboxes } = await open({ maxMailboxEntries: 2, maxMailboxBytes: 200 });
         const box = hex(32);
-        await mailboxes.append(box, bytes(40), { snapshotUpTo: null, now: 1 });
+        await mailboxes.append(box, bytes(40), { snapshotUpTo: null, now: 1, writer: W });
         await expect(mailboxes.append(box, bytes(161), { snapshotUpTo: null, now: 1 })).rejects.toMatchObject({ quota: 'bytes', limit: 200 });
-        await mailboxes.append(box, bytes(60), { snapshotUpTo: null, now: 1 });
+        await mailboxes.append(box, bytes(60), { snapshotUpTo: null, now: 1, writer: W });
         const refused = mailboxes.append(box, bytes(1), { snapshotUpTo: null, now: 1 });
         await expect(refused).rejects.toBeInstanceOf(MailboxQuotaError);
         await expect(refused).rejects.toMatchObject({ quota: 'entries', limit: 2 });
         expect((await seqsOf(mailboxes.list(box, 0, 100, 1))).seqs).toEqual([1, 2]);
         // A refused append consumed no seq.
-        await mailboxes.deleteUpTo(box, 1);
+        await mailboxes.deleteUpTo(box, 1, W);
         expect((await mailboxes.append(box, bytes(1), { snapshotUpTo: null, now: 1 })).seq).toBe(3);
       });
 
       it('a snapshot replaces the entries it covers atomically; one claiming the future is refused', async () => {
         const { mailboxes } = await open({ maxMailboxEntries: 3 });
         const box = hex(32);
-        for (let i = 0; i < 3; i++) await mailboxes.append(box, bytes(5), { snapshotUpTo: null, now: 1 });
-        await expect(mailboxes.append(box, bytes(5), { snapshotUpTo: 4, now: 1 })).rejects.toBeInstanceOf(MailboxSnapshotError);
+        for (let i = 0; i < 3; i++) await mailboxes.append(box, bytes(5), { snapshotUpTo: null, now: 1, writer: W });
+        await expect(mailboxes.append(box, bytes(5), { snapshotUpTo: 4, now: 1, writer: W })).rejects.toBeInstanceOf(MailboxSnapshotError);
         // Full mailbox, but the snapshot frees what it covers, so it fits.
-        expect((await mailboxes.append(box, bytes(9), { snapshotUpTo: 2, now: 2 })).seq).toBe(4);
+        expect((await mailboxes.append(box, bytes(9), { snapshotUpTo: 2, now: 2, writer: W })).seq).toBe(4);
         expect((await seqsOf(mailboxes.list(box, 0, 100, 2))).seqs).toEqual([3, 4]);
       });
 
       it('never reuses a seq after everything was deleted', async () => {
         const { mailboxes } = await open();
         const box = hex(32);
-        for (let i = 0; i < 3; i++) await mailboxes.append(box, bytes(5), { snapshotUpTo: null, now: 1 });
-        expect(await mailboxes.deleteUpTo(box, 3)).toBe(3);
-        expect(await mailboxes.deleteUpTo(box, 3)).toBe(0);
-        expect(await mailboxes.deleteUpTo(hex(32), 3)).toBe(0);
+        for (let i = 0; i < 3; i++) await mailboxes.append(box, bytes(5), { snapshotUpTo: null, now: 1, writer: W });
+        expect(await mailboxes.deleteUpTo(box, 3, W)).toBe(3);
+        expect(await mailboxes.deleteUpTo(box, 3, W)).toBe(0);
+        expect(await mailboxes.deleteUpTo(hex(32), 3, W)).toBe(0);
         expect((await mailboxes.append(box, bytes(5), { snapshotUpTo: null, now: 1 })).seq).toBe(4);
       });
 
@@ -121,18 +123,60 @@ export function describeServerStoreContract(name: string, backend: () => StoreBa
         await mailboxes.append(old, bytes(5), { snapshotUpTo: null, now: 5000 });
       });
 
+      it('a delete reaches only its writer’s entries; entries without a writer only expire', async () => {
+        const { mailboxes } = await open();
+        const box = hex(32);
+        const [alice, mallory] = [hex(32), hex(32)];
+        await mailboxes.append(box, bytes(5), { snapshotUpTo: null, now: 1, writer: alice });
+        await mailboxes.append(box, bytes(5), { snapshotUpTo: null, now: 1 });
+        await mailboxes.append(box, bytes(5), { snapshotUpTo: null, now: 1, writer: mallory });
+        await mailboxes.append(box, bytes(5), { snapshotUpTo: null, now: 1, writer: alice });
+        expect([await mailboxes.deleteUpTo(box, 4, mallory), await mailboxes.deleteUpTo(box, 4, ''), await mailboxes.deleteUpTo(box, 3, alice)]).toEqual([1, 0, 1]);
+        expect((await seqsOf(mailboxes.list(box, 0, 100, 1))).seqs).toEqual([2, 4]);
+      });
+
+      it('a snapshot replaces only its own writer’s entries, and one without a writer replaces none', async () => {
+        const { mailboxes } = await open();
+        const box = hex(32);
+        const [alice, mallory] = [hex(32), hex(32)];
+        await mailboxes.append(box, bytes(5), { snapshotUpTo: null, now: 1, writer: alice });
+        await mailboxes.append(box, bytes(5), { snapshotUpTo: null, now: 1, writer: mallory });
+        await mailboxes.append(box, bytes(5), { snapshotUpTo: 2, now: 1, writer: mallory });
+        await mailboxes.append(box, bytes(5), { snapshotUpTo: 3, now: 1 });
+        expect((await seqsOf(mailboxes.list(box, 0, 100, 1))).seqs).toEqual([1, 3, 4]);
+        // The byte total follows: 3 entries of 5 bytes are left.
+        await mailboxes.append(box, bytes(5), { snapshotUpTo: 1, now: 1, writer: alice });
+        expect((await seqsOf(mailboxes.list(box, 0, 100, 1))).seqs).toEqual([3, 4, 5]);
+      });
+
+      it('holds each writer, and writerless appends together, to its share of the quotas', async () => {
+        const { mailboxes } = await open({ maxMailboxBytes: 400, maxMailboxEntries: 8, mailboxWriterShare: 4 });
+        const box = hex(32);
+        const [alice, mallory] = [hex(32), hex(32)];
+        await mailboxes.append(box, bytes(60), { snapshotUpTo: null, now: 1, writer: mallory });
+        await expect(mailboxes.append(box, bytes(41), { snapshotUpTo: null, now: 1, writer: mallory })).rejects.toMatchObject({ quota: 'bytes', limit: 100, scope: 'writer' });
+        await mailboxes.append(box, bytes(1), { snapshotUpTo: null, now: 1, writer: mallory });
+        await expect(mailboxes.append(box, bytes(1), { snapshotUpTo: null, now: 1, writer: mallory })).rejects.toMatchObject({ quota: 'entries', limit: 2, scope: 'writer' });
+        for (let i = 0; i < 2; i++) await mailboxes.append(box, bytes(1), { snapshotUpTo: null, now: 1 });
+        await expect(mailboxes.append(box, bytes(1), { snapshotUpTo: null, now: 1 })).rejects.toBeInstanceOf(MailboxQuotaError);
+        // Others still write; a snapshot frees its writer's share.
+        expect((await mailboxes.append(box, bytes(90), { snapshotUpTo: null, now: 1, writer: alice })).seq).toBe(5);
+        expect((await mailboxes.append(box, bytes(100), { snapshotUpTo: 3, now: 1, writer: mallory })).seq).toBe(6);
+        expect((await seqsOf(mailboxes.list(box, 0, 100, 1))).seqs).toEqual([3, 4, 5, 6]);
+      });
+
       it('knows which mailboxes exist and how many bytes all of them hold, deletes and snapshots included', async () => {
         const { mailboxes } = await open();
         const [a, b] = [hex(32), hex(32)];
         expect(await mailboxes.exists(a)).toBe(false);
         const before = await mailboxes.totalBytes();
-        await mailboxes.append(a, bytes(100), { snapshotUpTo: null, now: 1000 });
-        await mailboxes.append(a, bytes(50), { snapshotUpTo: null, now: 1000 });
-        await mailboxes.append(b, bytes(30), { snapshotUpTo: null, now: 1000 });
+        await mailboxes.append(a, bytes(100), { snapshotUpTo: null, now: 1000, writer: W });
+        await mailboxes.append(a, bytes(50), { snapshotUpTo: null, now: 1000, writer: W });
+        await mailboxes.append(b, bytes(30), { snapshotUpTo: null, now: 1000, writer: W });
         expect([await mailboxes.exists(a), await mailboxes.exists(b), await mailboxes.exists(hex(32))]).toEqual([true, true, false]);
         expect((await mailboxes.totalBytes()) - before).toBe(180);
-        await mailboxes.append(a, bytes(10), { snapshotUpTo: 2, now: 1000 });
-        await mailboxes.deleteUpTo(b, 1);
+        await mailboxes.append(a, bytes(10), { snapshotUpTo: 2, now: 1000, writer: W });
+        await mailboxes.deleteUpTo(b, 1, W);
         expect((await mailboxes.totalBytes()) - before).toBe(10);
         // The mailbox outlives its entries (its seq counter must).
         expect(await mailboxes.exists(b)).toBe(true);

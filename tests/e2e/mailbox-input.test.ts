@@ -19,7 +19,9 @@ const MAX_ENTRY = 32 * 1024;
 
 beforeAll(async () => {
   browser = await launchChromium();
-  app = await startAppServer({ maxMailboxEntries: QUOTA_ENTRIES, maxEntryBytes: MAX_ENTRY });
+  // Writer shares off: these raw requests name no writer, and the whole-mailbox quota is
+  // what is tested here (writer shares: tests/integration/malicious/mailbox-wipe.test.ts).
+  app = await startAppServer({ maxMailboxEntries: QUOTA_ENTRIES, maxEntryBytes: MAX_ENTRY, mailboxWriterShare: 1 });
   page = await (await browser.newContext()).newPage();
   await page.goto(`${app.url}/healthz`);
 });
@@ -86,6 +88,7 @@ describe('mailbox bad input', () => {
       ['cursor that is not a number', call('GET', `/api/mailbox/${id}?after=abc`, { token }), 400],
       ['negative cursor', call('GET', `/api/mailbox/${id}?after=-1`, { token }), 400],
       ['limit out of range', call('GET', `/api/mailbox/${id}?after=0&limit=100000`, { token }), 400],
+      ['delete with the token but no writer key', call('DELETE', `/api/mailbox/${id}?upTo=3`, { token }), 400],
       ['delete cursor that is not a number', call('DELETE', `/api/mailbox/${id}?upTo=1e999`, { token }), 400],
       ['malformed mailbox id', call('GET', `/api/mailbox/not-an-id?after=0`, { token }), 400],
     ];

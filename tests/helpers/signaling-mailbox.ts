@@ -15,6 +15,17 @@ export function newMailbox(): MailboxCredentials {
   return { id: createHash('sha256').update(bytes).digest('hex'), token: bytes.toString('base64url') };
 }
 
+/** A writer key (32 random bytes, base64url) and the writer id its appends name (its SHA-256, hex). */
+export interface Writer {
+  readonly key: string;
+  readonly id: string;
+}
+
+export function newWriter(): Writer {
+  const bytes = randomBytes(32);
+  return { key: bytes.toString('base64url'), id: createHash('sha256').update(bytes).digest('hex') };
+}
+
 export interface ApiResponse<T = Record<string, unknown>> {
   readonly status: number;
   readonly headers: Headers;
@@ -36,6 +47,8 @@ export class MailboxClient {
   constructor(
     private readonly httpUrl: string,
     readonly box: MailboxCredentials,
+    /** Appends name this writer and deletes present its key (docs/protocol.md §5); null: neither. */
+    readonly writer: Writer | null = newWriter(),
   ) {}
 
   get url(): string {
@@ -54,7 +67,7 @@ export class MailboxClient {
   }
 
   append(data: Uint8Array<ArrayBuffer> | string, headers: Record<string, string> = {}): Promise<ApiResponse<{ seq: number; error?: string; detail?: string }>> {
-    return this.request('POST', '', { body: data, headers });
+    return this.request('POST', '', { body: data, headers: { ...(this.writer ? { 'X-Parley-Writer': this.writer.id } : {}), ...headers } });
   }
 
   async list(after = 0, limit?: number): Promise<ListedPage> {
@@ -75,7 +88,7 @@ export class MailboxClient {
   }
 
   deleteUpTo(upTo: number): Promise<ApiResponse<{ deleted: number }>> {
-    return this.request('DELETE', `?upTo=${upTo}`);
+    return this.request('DELETE', `?upTo=${upTo}`, this.writer ? { headers: { 'X-Parley-Writer-Key': this.writer.key } } : {});
   }
 }
 

@@ -9,19 +9,30 @@
  *
  *   POST   /api/mailbox/:id                 append one sealed entry → 201 { seq }
  *          headers: Authorization: Bearer <token>, Content-Type: application/octet-stream
- *          optional X-Parley-Snapshot: <seq>  — this entry covers every entry ≤ seq, which
- *                                              the server then deletes (compaction)
+ *          optional X-Parley-Writer: <64 hex>  — the writer id: SHA-256 of the writer key
+ *          optional X-Parley-Snapshot: <seq>  — this entry covers every entry ≤ seq of the
+ *                                              same writer, which the server then deletes
+ *                                              (compaction; without a writer it deletes none)
  *          optional X-Parley-Exclude: <push endpoint SHA-256 hex> — the writer's own
  *                                              subscription, which gets no push
  *   GET    /api/mailbox/:id?after=<seq>&limit=<n>  → 200 { entries: [{ seq, at, data }], more }
  *          (`data` is base64url; `after` defaults to 0)
  *   DELETE /api/mailbox/:id?upTo=<seq>      delete entries ≤ seq → 200 { deleted }
+ *          header: X-Parley-Writer-Key: <base64url, 32 bytes> — required; deletes only the
+ *                                              entries whose append named SHA-256 of this key
+ *
+ * Writers (docs/architecture.md §7.6): every member holds the token, so the token alone
+ * reads and appends but deletes nothing. A device keeps a random writer key per mailbox
+ * and never sends it with an append; only its hash names the entries. So a delete or a
+ * snapshot reaches only the presenter's own entries, which it removes by the signed
+ * read-cursor rule once every member device has read them. Each writer (and all appends
+ * without a writer, together) may hold at most 1/`writerShare` of the mailbox's quotas.
  *
  * Errors are JSON `{ error, detail }`, error ∈ bad-request | unauthorized | forbidden |
  * method-not-allowed | too-large | quota: 400 malformed id/cursor/limit/header, an empty
  * entry, or a snapshot seq above the last entry; 401 no token or not a token; 403 a token
  * that opens another mailbox; 405 other methods; 413 entry too large; 429 over the mailbox
- * quota. `more` may be true with fewer than `limit` entries (pages are also capped in
+ * quota or the writer's share of it. `more` may be true with fewer than `limit` entries (pages are also capped in
  * bytes). A refused request stores, changes and deletes nothing.
  */
 
@@ -36,6 +47,8 @@ export const MailboxLimits = {
   /** Per mailbox: total stored bytes and entries (the per-topic quota). */
   maxMailboxBytes: 64 * 1024 * 1024,
   maxMailboxEntries: 10_000,
+  /** Each writer may hold at most this share of a mailbox's quotas (1/n; docs/architecture.md §7.6). */
+  writerShare: 4,
   /** Entries returned per GET. */
   maxListEntries: 500,
   /** Default time to live of an entry: 30 days. */
@@ -57,6 +70,17 @@ export interface MailboxPage {
 }
 
 export const MAILBOX_ID_PATTERN = /^[0-9a-f]{64}$/;
+
+/** Names an append's writer: hex SHA-256 of the writer key. */
+export const WRITER_HEADER = 'X-Parley-Writer';
+/** Proves, on a delete, whose entries may go: the writer key itself. */
+export const WRITER_KEY_HEADER = 'X-Parley-Writer-Key';
+export const WRITER_ID_PATTERN = /^[0-9a-f]{64}$/;
+
+/** The writer id a writer key stands for (same form as a token: 32 bytes, base64url); null if not a key. */
+export function writerIdOf(key: string): string | null {
+  return mailboxIdOf(key);
+}
 
 /** The mailbox id a bearer token opens: hex SHA-256 of the token's bytes; null if not a token. */
 export function mailboxIdOf(token: string): string | null {

@@ -72,7 +72,7 @@ describe('mailbox notices', () => {
   });
 
   it('a refused append (quota) sends no notice', async () => {
-    const s = await server({ maxMailboxBytes: 10, maxEntryBytes: 10 });
+    const s = await server({ maxMailboxBytes: 10, maxEntryBytes: 10, mailboxWriterShare: 1 });
     const box = newMailbox();
     const a = await client(s);
     await watch(a, box);

@@ -12,6 +12,8 @@ import { b64, MailboxClient, newMailbox, type ListedEntry } from '../../helpers/
 import { restartTestServer, startTestServer, waitUntil, type TestServer, metricsText } from '../../helpers/signaling-server.js';
 
 let t: TestServer | undefined;
+/** These cases test the whole mailbox's quota with one writer; writer shares have their own case. */
+const ONE_WRITER = { mailboxWriterShare: 1 } as const;
 
 async function server(init: ParleyServerInit = {}): Promise<TestServer> {
   t = await startTestServer(init);
@@ -95,7 +97,7 @@ describe('mailbox round trip', () => {
     expect((await box.append('after-delete')).body).toEqual({ seq: 4 });
 
     t = await restartTestServer(s);
-    const again = new MailboxClient(t.httpUrl, creds);
+    const again = new MailboxClient(t.httpUrl, creds, box.writer);
     expect((await again.listAll()).map((e) => [e.seq, e.data])).toEqual([[4, b64('after-delete')]]);
     expect((await again.deleteUpTo(4)).body).toEqual({ deleted: 1 });
     expect((await again.append('after-restart')).body).toEqual({ seq: 5 });
@@ -113,6 +115,41 @@ describe('mailbox round trip', () => {
     const second = await box.list(1);
     expect(second.entries.map((e) => e.seq)).toEqual([2, 3]);
     expect(second.more).toBe(false);
+  });
+});
+
+describe('writers (X-Parley-Writer, X-Parley-Writer-Key)', () => {
+  it('the token alone deletes nothing; a writer key deletes only the entries its writer appended', async () => {
+    const s = await server();
+    const creds = newMailbox();
+    const alice = new MailboxClient(s.httpUrl, creds);
+    const mallory = new MailboxClient(s.httpUrl, creds);
+    await fill(alice, 2);
+    await mallory.append('mallory-3');
+    const tokenOnly = await new MailboxClient(s.httpUrl, creds, null).deleteUpTo(3);
+    expect({ status: tokenOnly.status, error: (tokenOnly.body as { error?: string }).error }).toEqual({ status: 400, error: 'bad-request' });
+    const forged = await mallory.request('DELETE', '?upTo=3', { headers: { 'X-Parley-Writer-Key': alice.writer!.id } });
+    expect(forged.status).toBe(400);
+    expect((await mallory.deleteUpTo(3)).body).toEqual({ deleted: 1 });
+    expect((await alice.listAll()).map((e) => e.seq)).toEqual([1, 2]);
+    expect((await alice.deleteUpTo(3)).body).toEqual({ deleted: 2 });
+  });
+
+  it('refuses a malformed writer id before storing anything', async () => {
+    const s = await server();
+    const box = new MailboxClient(s.httpUrl, newMailbox());
+    for (const bad of ['not-hex', 'A'.repeat(64), 'a'.repeat(63)]) expect((await box.append('x', { 'X-Parley-Writer': bad })).status).toBe(400);
+    expect(await box.listAll()).toEqual([]);
+  });
+
+  it('one writer gets a share of the quota (429 quota), and others still append', async () => {
+    const s = await server({ maxMailboxEntries: 8, mailboxWriterShare: 4 });
+    const creds = newMailbox();
+    const mallory = new MailboxClient(s.httpUrl, creds);
+    await fill(mallory, 2);
+    const refused = await mallory.append('third');
+    expect({ status: refused.status, error: refused.body.error }).toEqual({ status: 429, error: 'quota' });
+    expect((await new MailboxClient(s.httpUrl, creds).append('alice')).status).toBe(201);
   });
 });
 
@@ -137,7 +174,7 @@ describe('snapshot compaction (X-Parley-Snapshot)', () => {
   });
 
   it('lets a full mailbox compact: the covered entries no longer count against the quota', async () => {
-    const s = await server({ maxMailboxEntries: 3 });
+    const s = await server({ maxMailboxEntries: 3, ...ONE_WRITER });
     const box = new MailboxClient(s.httpUrl, newMailbox());
     await fill(box, 3);
     expect((await box.append('one too many')).status).toBe(429);
@@ -157,7 +194,7 @@ describe('TTL', () => {
   });
 
   it('purges expired entries periodically, frees their quota, and keeps counting seq', async () => {
-    const s = await server({ mailboxTtlMs: 150, mailboxPurgeIntervalMs: 40, maxMailboxEntries: 2 });
+    const s = await server({ mailboxTtlMs: 150, mailboxPurgeIntervalMs: 40, maxMailboxEntries: 2, ...ONE_WRITER });
     const box = new MailboxClient(s.httpUrl, newMailbox());
     await fill(box, 2);
     await waitUntil(() => rows(s) === 0, 'the purge to remove expired rows');
@@ -172,7 +209,7 @@ describe('TTL', () => {
 
 describe('quota (429)', () => {
   it('by bytes: a flood past the byte quota is refused and earlier entries stay intact', async () => {
-    const s = await server({ maxMailboxBytes: 1000, maxEntryBytes: 400 });
+    const s = await server({ maxMailboxBytes: 1000, maxEntryBytes: 400, ...ONE_WRITER });
     const box = new MailboxClient(s.httpUrl, newMailbox());
     expect((await box.append('a'.repeat(400))).status).toBe(201);
     expect((await box.append('b'.repeat(400))).status).toBe(201);
@@ -189,7 +226,7 @@ describe('quota (429)', () => {
   });
 
   it('by entries: a flood of appends is cut at the quota, concurrently too, keeping the first ones', async () => {
-    const s = await server({ maxMailboxEntries: 5 });
+    const s = await server({ maxMailboxEntries: 5, ...ONE_WRITER });
     const box = new MailboxClient(s.httpUrl, newMailbox());
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => box.append(`flood-${i}`)));
     expect(results.filter((r) => r.status === 201)).toHaveLength(5);
