@@ -188,8 +188,9 @@ export const storeContractCases: ContractCase[] = [
       const got = await mailboxState.get(a);
       check(got.readSeq === 7 && got.snapshotSeq === 5 && got.sentState instanceof Uint8Array && [...got.sentState].join() === '1,2,3', 'progress read back');
       check((await mailboxState.get(b)).readSeq === 0, 'mailboxes are separate');
-      await mailboxState.put({ ...got, readSeq: 9 });
-      check((await mailboxState.get(a)).readSeq === 9, 'put replaces');
+      await mailboxState.put({ ...got, readSeq: 9, writerKey: 'k'.repeat(43) });
+      const replaced = await mailboxState.get(a);
+      check(replaced.readSeq === 9 && replaced.writerKey === 'k'.repeat(43), 'put replaces, writer key included');
     },
   },
   {
