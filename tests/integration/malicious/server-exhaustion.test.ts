@@ -224,10 +224,14 @@ describe('memory: stalled uploads', () => {
     const grown = (await rssOf(pid)) - before;
     console.log(`RSS growth with 40 stalled 8 MiB uploads: ${(grown / MiB).toFixed(1)} MiB`);
     expect(grown).toBeLessThan(160 * MiB);
-    // The refused ones were told so at once (503), without the server reading their bodies.
+    // The refused ones were answered 503 and closed at once, without the server reading their
+    // bodies. The server's close while we still write often arrives as a reset, which discards
+    // the 503 before we read it, so a connection the server closed counts as refused too.
+    const closedByServer = uploads.map((u) => u.socket.destroyed);
     for (const u of uploads) u.socket.destroy();
     const answers = await Promise.all(uploads.map((u) => u.response));
-    expect(answers.filter((a) => a.startsWith('HTTP/1.1 503')).length).toBeGreaterThanOrEqual(24);
+    expect(answers.filter((a, i) => a.startsWith('HTTP/1.1 503') || closedByServer[i]).length).toBeGreaterThanOrEqual(24);
+    expect(answers.filter((a) => a !== '' && !a.startsWith('HTTP/1.1 503'))).toEqual([]);
   });
 
   it('one address gets only a few uploads in flight at once', async () => {
