@@ -17,6 +17,7 @@ import type { ConversationEvent, UnsignedEvent } from '../core/events.js';
 import type { FileRef } from '../core/files/file-ref.js';
 import type { DeviceId, EventId, Topic } from '../core/ids.js';
 import type { IdentityId, VerifyKeyCache } from '../core/identity/keys.js';
+import { namedInviteUrl } from '../core/invite-note.js';
 import type { ConversationKeys } from '../core/keys.js';
 import { Disposables } from '../core/lifecycle.js';
 import { errorField, silentLogger, type Logger } from '../core/logger.js';
@@ -296,6 +297,15 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   /** The newest invite link this user made that still works, or '' (1:1 chats have none). */
   get inviteLink(): string {
     return this.isDirect || this.ended ? '' : this.group.currentInviteLink();
+  }
+
+  /**
+   * The invite link with this user's name sealed in it, so the first-launch screen of the
+   * person who opens it can say who invited them (docs/architecture.md §11).
+   */
+  async namedInviteLink(): Promise<string> {
+    const link = this.inviteLink;
+    return link ? namedInviteUrl(link, this.parts.account.name) : '';
   }
 
   /** The mailbox carrier, once the document is open (absent without a mailbox). */

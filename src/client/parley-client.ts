@@ -11,6 +11,7 @@ import { derivePairSecret } from '../core/identity/pairwise.js';
 import { signBytes, type IdentityId, type PublicIdentity, type VerifyKeyCache } from '../core/identity/keys.js';
 import { deriveConversationKeys } from '../core/keys.js';
 import { silentLogger, type Logger } from '../core/logger.js';
+import { readInvite } from '../core/invite-note.js';
 import type { TimelineEntry } from '../core/timeline.js';
 import type { Mesh } from '../net/mesh.js';
 import { PresenceClient } from '../net/presence-client.js';
@@ -328,6 +329,9 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
 
   /** Joins from an invite link and resolves once a member let this device in. */
   async join(link: string): Promise<ConversationSession> {
+    // A link whose sealed inviter name does not open under its secret was altered: it is
+    // refused (InvalidInviteError 'invite-wrong-secret') before any request is made.
+    await readInvite(link);
     const grant = await this.startJoin(link).done;
     return this.conversations.load(grant.conversation);
   }

@@ -11,7 +11,7 @@ const PARAM = 'join';
 const EXPIRY = 'x';
 
 /** Why an invite was refused; the UI words each code (core holds no UI copy). */
-export type InviteErrorCode = 'invite-not-parley' | 'invite-damaged';
+export type InviteErrorCode = 'invite-not-parley' | 'invite-damaged' | 'invite-wrong-secret';
 
 export class InvalidInviteError extends Error {
   override readonly name = 'InvalidInviteError';

@@ -7,11 +7,17 @@ import { ObservableV2 } from 'lib0/observable';
 import type { Topic } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { DeviceSettings, SettingsStore } from '../store/settings-store.js';
+import { Disposables } from '../core/lifecycle.js';
 import { showBadge } from './badge.js';
 import { askNotificationPermission, subscribePush, type MailboxCredential, type PushFailure } from './push-subscription.js';
 import { ServiceWorkerHost, type WorkerMessage } from './service-worker-host.js';
 
 export type NotificationStatus = 'unsupported' | 'default' | 'granted' | 'denied' | 'subscribed' | 'unavailable';
+
+/** Chromium's install prompt event (not in the DOM typings). */
+interface InstallPromptEvent extends Event {
+  prompt(): Promise<unknown>;
+}
 
 export type PwaEvents = {
   /** Update availability, notification status or settings changed. */
@@ -36,6 +42,8 @@ export class PwaController extends ObservableV2<PwaEvents> {
   private status: NotificationStatus = 'default';
   private offered = false;
   private statusDetail: PushFailure | null = null;
+  private installPrompt: InstallPromptEvent | null = null;
+  private readonly disposables = new Disposables();
 
   constructor(private readonly options: PwaOptions) {
     super();
@@ -48,11 +56,70 @@ export class PwaController extends ObservableV2<PwaEvents> {
   }
 
   async start(): Promise<void> {
+    this.listen(window, 'beforeinstallprompt', (event) => {
+      // Keep the browser's own mini-bar away; the app offers an Install button instead.
+      event.preventDefault();
+      this.installPrompt = event as InstallPromptEvent;
+      this.emit('changed', []);
+    });
+    this.listen(window, 'appinstalled', () => {
+      this.installPrompt = null;
+      this.emit('changed', []);
+    });
     this.settingsValue = await this.options.settings.get();
     this.status = typeof Notification === 'undefined' ? 'unsupported' : Notification.permission;
+    await this.followPermission();
     await this.host.register();
     await this.refreshBadge();
     this.emit('changed', []);
+  }
+
+  /** The browser offers to install the app (`beforeinstallprompt` arrived). */
+  get canInstall(): boolean {
+    return this.installPrompt !== null;
+  }
+
+  /** Shows the browser's install prompt; it can be shown once per event. */
+  async install(): Promise<void> {
+    const prompt = this.installPrompt;
+    if (!prompt) return;
+    this.installPrompt = null;
+    this.emit('changed', []);
+    await prompt.prompt().catch(() => undefined);
+  }
+
+  override destroy(): void {
+    this.disposables.dispose();
+    super.destroy();
+  }
+
+  /**
+   * Follows the notification permission live (the user may change it in the browser's site
+   * settings at any time), so the settings screen never shows a stale "blocked".
+   */
+  private async followPermission(): Promise<void> {
+    if (typeof Notification === 'undefined' || !navigator.permissions?.query) return;
+    let permission: PermissionStatus;
+    try {
+      permission = await navigator.permissions.query({ name: 'notifications' });
+    } catch {
+      return;
+    }
+    const changed = (): void => {
+      const now = Notification.permission;
+      // Subscribed stays subscribed while permission holds; anything else follows the browser.
+      if (now === 'granted' && (this.status === 'subscribed' || this.status === 'unavailable')) return;
+      this.status = now;
+      this.statusDetail = null;
+      this.emit('changed', []);
+      if (now === 'granted') void this.refreshSubscription();
+    };
+    this.listen(permission, 'change', changed);
+  }
+
+  private listen(target: EventTarget, type: string, fn: (event: Event) => void): void {
+    target.addEventListener(type, fn);
+    this.disposables.add(() => target.removeEventListener(type, fn));
   }
 
   get updateAvailable(): boolean {

@@ -16,6 +16,7 @@ import { isContactFragment } from '../core/identity/contact-link.js';
 import { isDeviceLinkFragment } from '../core/identity/device-link.js';
 import { isInviteFragment } from '../core/invite.js';
 import { errorField, silentLogger, type Logger } from '../core/logger.js';
+import { readInvite } from '../core/invite-note.js';
 import type { PwaController } from '../pwa/pwa-controller.js';
 import type { TimelineEntry } from '../core/timeline.js';
 import type { Topic } from '../core/ids.js';
@@ -52,6 +53,7 @@ export class ParleyApp extends LitElement {
     logger: { attribute: false },
     files: { attribute: false },
     route: { state: true },
+    invitedBy: { state: true },
     error: { state: true },
     ready: { state: true },
   };
@@ -67,6 +69,8 @@ export class ParleyApp extends LitElement {
   declare route: string;
   /** A failure the client reported, shown in the banner until dismissed or the view changes. */
   declare error: unknown;
+  /** Who invited this person, from a pending invite link that carries a name. */
+  declare invitedBy: string | null;
   /** False until the client has loaded stored state, so onboarding never flashes. */
   declare ready: boolean;
   private readonly provider = new ContextProvider(this, { context: clientContext });
@@ -87,6 +91,7 @@ export class ParleyApp extends LitElement {
     this.files = undefined;
     this.route = location.hash;
     this.error = null;
+    this.invitedBy = null;
     this.ready = false;
     // Subscriptions live exactly as long as the element is connected.
     new ObservableController(this, () => this.client, {
@@ -146,7 +151,12 @@ export class ParleyApp extends LitElement {
       .alert p,
       .update p {
         flex: 1;
+        min-width: 0;
         margin: 0;
+        overflow-wrap: anywhere;
+      }
+      .notices {
+        flex: none;
       }
       .update {
         display: flex;
@@ -162,16 +172,12 @@ export class ParleyApp extends LitElement {
         height: 100%;
         color: var(--pl-muted);
       }
-      @media (max-width: 700px) {
-        .layout {
-          grid-template-columns: 1fr;
-        }
-        .layout.open parley-sidebar {
-          display: none;
-        }
-        .layout:not(.open) main {
-          display: none;
-        }
+      .layout.single {
+        grid-template-columns: minmax(0, 1fr);
+      }
+      .layout.single parley-sidebar {
+        flex: 1;
+        border-right: 0;
       }
     `,
   ];
@@ -180,6 +186,7 @@ export class ParleyApp extends LitElement {
     super.connectedCallback();
     window.addEventListener('hashchange', this.onHashChange);
     window.addEventListener('pagehide', this.onPageHide);
+    this.narrow.addEventListener('change', this.onNarrow);
     document.addEventListener('visibilitychange', this.onVisibility);
     this.onHashChange();
   }
@@ -187,6 +194,7 @@ export class ParleyApp extends LitElement {
   override disconnectedCallback(): void {
     window.removeEventListener('hashchange', this.onHashChange);
     window.removeEventListener('pagehide', this.onPageHide);
+    this.narrow.removeEventListener('change', this.onNarrow);
     document.removeEventListener('visibilitychange', this.onVisibility);
     super.disconnectedCallback();
   }
@@ -227,6 +235,10 @@ export class ParleyApp extends LitElement {
 
   private readonly onPageHide = (): void => void this.drafts?.flush();
 
+  /** Phone-sized screens show one column (the same width as the CSS breakpoint elsewhere). */
+  private readonly narrow = matchMedia('(max-width: 700px)');
+  private readonly onNarrow = (): void => this.requestUpdate();
+
   private readonly onVisibility = (): void => {
     // Hidden pages may be discarded without warning: write drafts now.
     if (document.hidden) void this.drafts?.flush();
@@ -235,7 +247,7 @@ export class ParleyApp extends LitElement {
   };
 
   protected override render() {
-    if (!this.client || !this.ready) return html`<div class="loading" role="status">Loading Parley…</div>`;
+    if (!this.client || !this.ready) return html`<main class="loading"><p role="status">Loading Parley…</p></main>`;
     const update = this.pwa?.updateAvailable
       ? html`<div class="update" role="alert">
           <p>Update available: a new version of Parley is ready.</p>
@@ -245,16 +257,22 @@ export class ParleyApp extends LitElement {
     const removed = this.client.account && this.client.deviceRemoved
       ? html`<div class="alert" role="alert"><p>This device was removed from your account. It no longer sends or receives messages.</p></div>`
       : nothing;
-    const alert = html`${update}${removed}${this.error
-      ? html`<div class="alert" role="alert">
-          <p>${errorText(this.error)}</p>
-          <button type="button" class="secondary" @click=${() => (this.error = null)}>Dismiss</button>
-        </div>`
-      : nothing}`;
+    // Banners live in their own labelled region, above the layout (never over the composer).
+    const alert =
+      update !== nothing || removed !== nothing || this.error
+        ? html`<section class="notices" aria-label="Notices">
+            ${update}${removed}${this.error
+              ? html`<div class="alert" role="alert">
+                  <p>${errorText(this.error)}</p>
+                  <button type="button" class="secondary" @click=${() => (this.error = null)}>Dismiss</button>
+                </div>`
+              : nothing}
+          </section>`
+        : nothing;
     if (!this.client.account) {
       loadView(this.deviceLink ? 'link' : 'onboarding', this.logger);
       if (this.deviceLink) return html`${alert}<parley-link-device .link=${this.deviceLink} @parley-linked=${() => (this.deviceLink = null)}></parley-link-device>`;
-      return html`${alert}<parley-onboarding></parley-onboarding>`;
+      return html`${alert}<parley-onboarding .invitedBy=${this.invitedBy}></parley-onboarding>`;
     }
     const route = parseRoute(this.route);
     const session = route.view === 'conversation' ? this.client.get(route.id) : undefined;
@@ -270,10 +288,16 @@ export class ParleyApp extends LitElement {
     else if (this.client.joining().length > 0) main = joiningStatus(this.client.joining()[0]!.status);
     else main = html`<p class="placeholder">Start a new conversation, add a contact, or open an invite link.</p>`;
     const open = route.view !== 'home' && (route.view !== 'conversation' || session !== undefined);
+    const sidebar = html`<parley-sidebar .selected=${route.view === 'conversation' ? route.id : null} .route=${route.view}></parley-sidebar>`;
+    // A phone shows one column: the list (as the page's main content) or the open view.
+    // One template for both widths, so resizing keeps the open view (its scroll position,
+    // its draft, its focus) instead of building a new one.
+    const single = this.narrow.matches;
+    const listOnly = single && !open;
     return html`${alert}
-      <div class="layout ${open ? 'open' : ''}">
-        <parley-sidebar .selected=${route.view === 'conversation' ? route.id : null} .route=${route.view}></parley-sidebar>
-        <main>${main}</main>
+      <div class="layout ${single ? 'single' : ''}">
+        ${single ? nothing : sidebar}
+        <main>${listOnly ? sidebar : main}</main>
       </div>`;
   }
 
@@ -287,16 +311,34 @@ export class ParleyApp extends LitElement {
     const kind = isInviteFragment(location.hash) ? 'invite' : isContactFragment(location.hash) ? 'contact' : null;
     if (kind) {
       this.pendingLink = { kind, text: location.hash };
-      // Drop the secret from the address bar and history once captured.
-      history.replaceState(null, '', location.pathname + location.search);
-      this.route = '';
-      void this.consumeInvite();
+      // Drop the secret from the address bar and history once captured; stay where the
+      // person was (the invite opens its conversation once it has been checked).
+      history.replaceState(null, '', location.pathname + location.search + this.route);
+      if (kind === 'invite') void this.checkInvite(this.pendingLink.text);
+      else void this.consumeInvite();
       return;
     }
     if (location.hash !== this.route) this.error = null; // a banner about the last view no longer applies
     this.route = location.hash;
     this.noteViewing();
   };
+
+  /**
+   * Reads a pending invite before anything else: who it is from (for the first-launch
+   * screen), and whether it opens at all. A link whose secret was altered is dropped with
+   * a clear error, before an account or a conversation is made for it.
+   */
+  private async checkInvite(text: string): Promise<void> {
+    try {
+      this.invitedBy = (await readInvite(text)).inviter;
+    } catch (error) {
+      if (this.pendingLink?.text === text) this.pendingLink = null;
+      this.invitedBy = null;
+      this.error = error;
+      return;
+    }
+    await this.consumeInvite();
+  }
 
   private async consumeInvite(): Promise<void> {
     const link = this.pendingLink;

@@ -73,6 +73,7 @@ const WORDS: Record<ErrorCode, Words> = {
   'contact-link-damaged': 'This contact link is damaged, or from a newer version of Parley.',
   'invite-not-parley': 'This is not a Parley invite link.',
   'invite-damaged': 'This invite link is damaged: check that it was copied completely.',
+  'invite-wrong-secret': 'This invite link does not open any conversation: it was changed after it was made. Ask for a new link.',
   'device-link-damaged': 'This device link is damaged or incomplete.',
   'avatar-not-image': 'Choose an image file for your avatar.',
   'avatar-unreadable': 'This image cannot be read. Try a PNG or JPEG.',

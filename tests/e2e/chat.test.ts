@@ -15,7 +15,8 @@ describe('chat between isolated browsers', () => {
     const bob = await ParleyUser.create(stage.browser, 'Bob');
     await alice.start(stage.app.url);
     const invite = await alice.newConversation();
-    expect(invite).toMatch(/#join=[A-Za-z0-9_-]{43}&x=[0-9a-z]+$/);
+    // The invite secret and expiry, and the inviter's name sealed under it (for "Alice invited you").
+    expect(invite).toMatch(/#join=[A-Za-z0-9_-]{43}&x=[0-9a-z]+&from=[A-Za-z0-9_-]+$/);
 
     await bob.open(invite);
     await bob.register();

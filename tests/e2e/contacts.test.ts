@@ -40,8 +40,9 @@ describe('contacts and 1:1 conversations', () => {
     // Each side shows the other's name, carried by their signed member record.
     await bob.messageRow('Hi Bob, only you can read this').getByText('Alice', { exact: true }).waitFor();
     await alice.messageRow('Hi Alice').getByText('Bob', { exact: true }).waitFor();
-    await bob.page.getByText('Private 1:1 conversation.').waitFor();
-    await expect(bob.page.getByRole('textbox', { name: 'Invite link' }).count()).resolves.toBe(0);
+    // A 1:1 conversation offers the safety number, never an invite link.
+    await bob.page.getByRole('main').getByRole('link', { name: 'Safety number' }).waitFor();
+    await expect(bob.page.getByRole('button', { name: 'Invite' }).count()).resolves.toBe(0);
 
     // Safety numbers match on both sides; verifying shows a badge.
     const aliceSees = await alice.safetyNumberOf('Bob');

@@ -50,15 +50,22 @@ export class ParleyUser {
     await this.register();
   }
 
-  /** Creates a conversation and returns its invite link, read from the readonly textbox. */
+  /** Creates a conversation and returns its invite link, read from the Invite dialog. */
   async newConversation(): Promise<string> {
     const before = new URL(this.page.url()).hash;
     await this.page.getByRole('button', { name: 'New conversation' }).click();
     // Wait for the new conversation itself: the one open before has an invite link too.
     await this.page.waitForFunction((before) => /^#\/c\//.test(location.hash) && location.hash !== before, before);
-    const box = this.page.getByRole('textbox', { name: 'Invite link' });
-    await box.waitFor();
-    return box.inputValue();
+    return this.inviteLink();
+  }
+
+  /** Opens the Invite dialog of the open group, reads its link, and closes it. */
+  async inviteLink(): Promise<string> {
+    await this.page.getByRole('button', { name: 'Invite', exact: true }).click();
+    const dialog = this.page.getByRole('dialog', { name: 'Invite people' });
+    const link = await dialog.getByRole('textbox', { name: 'Invite link' }).inputValue();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    return link;
   }
 
   /** Opens Contacts and returns this user's contact link, read from its textbox. */

@@ -40,7 +40,6 @@ export const messageStyles = css`
     outline-offset: -2px;
   }
   .bubble {
-    position: relative;
     width: fit-content;
     max-width: min(42rem, 85%);
     min-width: 5rem;
@@ -204,10 +203,18 @@ export const messageStyles = css`
    * Actions float over the bubble's corner on hover or keyboard focus, so they cost no
    * height. Touch screens have no hover: there "⋯" and a long-press open the menu instead.
    */
+  /* Anchored to the full-width message, not the bubble: it never reaches past the screen. */
+  article.message {
+    position: relative;
+  }
   .actions {
     position: absolute;
-    top: -1rem;
-    right: 0.5rem;
+    top: -0.7rem;
+    right: 1rem;
+    max-width: calc(100% - 2rem);
+    box-sizing: border-box;
+    flex-wrap: wrap;
+    justify-content: flex-end;
     display: flex;
     gap: 0.15rem;
     padding: 0.15rem;
@@ -219,7 +226,8 @@ export const messageStyles = css`
   }
   article.mine .actions {
     right: auto;
-    left: 0.5rem;
+    left: 1rem;
+    justify-content: flex-start;
   }
   .actions button {
     font-size: 0.75rem;

@@ -9,6 +9,7 @@ import { ActionController } from '../controllers/action-controller.js';
 import { observeContext } from '../controllers/observable-controller.js';
 import type { IdentityId } from '../../core/identity/keys.js';
 import '../components/qr-code.js';
+import '../components/view-header.js';
 import { CONTACTS_HREF, conversationHref } from '../routes.js';
 import { controls, themeTokens } from '../styles/theme.js';
 
@@ -40,7 +41,8 @@ export class ContactDetailView extends LitElement {
         box-sizing: border-box;
       }
       h2 {
-        margin: 0 0 0.5rem;
+        margin: 1rem 0 0.5rem;
+        font-size: 1rem;
       }
       .digits {
         font-family: ui-monospace, monospace;
@@ -78,8 +80,7 @@ export class ContactDetailView extends LitElement {
     const contact = client?.account && identity ? client.contacts.get(identity) : null;
     if (!client || !identity || !contact) return html`<p>Unknown contact. <a href=${CONTACTS_HREF}>Back to contacts</a></p>`;
     const number = client.contacts.safetyNumber(identity);
-    return html`<a href=${CONTACTS_HREF}>← Contacts</a>
-      <h2>${contact.name}</h2>
+    return html`<parley-view-header .heading=${contact.name} back=${CONTACTS_HREF} backLabel="Back to contacts" always></parley-view-header>
       ${contact.verified ? html`<p class="badge">✓ Verified</p>` : nothing}
       ${contact.sameNameAs && !contact.verified
         ? html`<p class="warning" role="alert">
@@ -87,7 +88,7 @@ export class ContactDetailView extends LitElement {
             may be impersonating them. Compare safety numbers before trusting this contact.
           </p>`
         : nothing}
-      <h3 id="safety">Safety number</h3>
+      <h2 id="safety">Safety number</h2>
       <p class="digits" aria-labelledby="safety" data-safety-number>${number}</p>
       <parley-qr .text=${number.replace(/ /g, '')} label=${`Safety number QR code for ${contact.name}`}></parley-qr>
       <p>Compare these digits with ${contact.name}, or scan each other's code. If they match, mark them verified.</p>

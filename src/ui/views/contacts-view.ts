@@ -10,6 +10,7 @@ import { observeContext } from '../controllers/observable-controller.js';
 import type { ContactRecord } from '../../client/self-session.js';
 import type { IdentityId } from '../../core/identity/keys.js';
 import '../components/qr-code.js';
+import '../components/view-header.js';
 import { contactHref, conversationHref } from '../routes.js';
 import { presenceText } from '../presence-text.js';
 import { controls, themeTokens } from '../styles/theme.js';
@@ -54,10 +55,6 @@ export class ContactsView extends LitElement {
         margin-bottom: 1.5rem;
       }
       h2 {
-        font-size: 1.2rem;
-        margin: 0 0 0.75rem;
-      }
-      h3 {
         font-size: 1rem;
         margin: 0 0 0.5rem;
       }
@@ -68,8 +65,8 @@ export class ContactsView extends LitElement {
         flex-wrap: wrap;
       }
       .row input {
-        flex: 1;
-        min-width: 12rem;
+        flex: 1 1 12rem;
+        min-width: 0;
       }
       ul {
         list-style: none;
@@ -86,6 +83,8 @@ export class ContactsView extends LitElement {
       }
       .name {
         font-weight: 600;
+        min-width: 0;
+        overflow-wrap: anywhere;
       }
       .state {
         color: var(--pl-muted);
@@ -119,9 +118,9 @@ export class ContactsView extends LitElement {
     const contacts = client.contacts.list();
     const incoming = contacts.filter((c) => c.state === 'incoming');
     const others = contacts.filter((c) => c.state !== 'incoming');
-    return html`<h2>Contacts</h2>
+    return html`<parley-view-header heading="Contacts"></parley-view-header>
       <section aria-labelledby="my-link">
-        <h3 id="my-link">My contact link</h3>
+        <h2 id="my-link">My contact link</h2>
         <p class="hint">Share it, or let someone scan the QR code. Anyone with it can ask to chat with you.</p>
         ${this.showLink
           ? html`<div class="row">
@@ -133,7 +132,7 @@ export class ContactsView extends LitElement {
           : html`<button type="button" @click=${() => (this.showLink = true)}>Show my contact link</button>`}
       </section>
       <section aria-labelledby="add">
-        <h3 id="add">Add contact</h3>
+        <h2 id="add">Add contact</h2>
         <form class="row" @submit=${this.add}>
           <label class="visually-hidden" for="contact-link">Contact link</label>
           <input id="contact-link" placeholder="Paste a contact link" autocomplete="off" required />
@@ -145,7 +144,7 @@ export class ContactsView extends LitElement {
       </section>
       ${incoming.length > 0
         ? html`<section aria-labelledby="requests">
-            <h3 id="requests">Requests</h3>
+            <h2 id="requests">Requests</h2>
             <ul>
               ${incoming.map(
                 (c) => html`<li>
@@ -160,7 +159,7 @@ export class ContactsView extends LitElement {
           </section>`
         : nothing}
       <section aria-labelledby="list">
-        <h3 id="list">Your contacts</h3>
+        <h2 id="list">Your contacts</h2>
         ${others.length === 0 ? html`<p class="hint">No contacts yet.</p>` : nothing}
         <ul>
           ${others.map(
@@ -206,7 +205,7 @@ export class ContactsView extends LitElement {
       await navigator.clipboard.writeText(text);
       this.notice = 'Link copied.';
     } catch {
-      this.notice = 'Copying is blocked here: select the link and press Ctrl+C.';
+      this.notice = 'Copying is blocked here. Select the link in the box and copy it.';
     }
   }
 

@@ -4,7 +4,7 @@
  * client and the PWA services (smart view); the pieces below it are presentational
  * components.
  */
-import { LitElement, css, html, nothing } from 'lit';
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { ConversationSession } from '../../client/conversation-session.js';
 import type { Drafts } from '../../client/drafts.js';
 import type { ParleyClient } from '../../client/parley-client.js';
@@ -12,8 +12,8 @@ import type { DeviceId, EventId } from '../../core/ids.js';
 import '../components/composer.js';
 import type { Composer, ReplyPreview, SendDetail } from '../components/composer.js';
 import { excerpt } from '../components/message-row.js';
-import '../components/connection-status.js';
-import '../components/invite-box.js';
+import '../components/conversation-header.js';
+import type { ConversationHeader } from '../components/conversation-header.js';
 import type { EditDetail, MessageDetail, MessageList, ReactDetail } from '../components/message-list.js';
 import '../components/message-list.js';
 import type { ClientFiles } from '../../client/files/client-files.js';
@@ -45,6 +45,7 @@ export class ConversationView extends LitElement {
     problem: { state: true },
     sealing: { state: true },
     viewing: { state: true },
+    invite: { state: true },
   };
   /** Files of this device: sending, fetching, progress. */
   declare files: ClientFiles | undefined;
@@ -56,6 +57,8 @@ export class ConversationView extends LitElement {
   /** The image open in the viewer (its message id). */
   declare viewing: EventId | null;
   private fileRevision = 0;
+  /** The group's invite link with this user's name sealed in it, once made. */
+  declare invite: string | null;
   declare session: ConversationSession | undefined;
   /** Per-conversation drafts on this device. */
   declare drafts: Drafts | undefined;
@@ -76,6 +79,7 @@ export class ConversationView extends LitElement {
     this.problem = '';
     this.sealing = false;
     this.viewing = null;
+    this.invite = null;
     new ObservableController(this, () => this.session);
     new ObservableController(this, () => this.files, {
       changed: () => {
@@ -107,6 +111,21 @@ export class ConversationView extends LitElement {
     return this.clientRef.value;
   }
 
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('session')) {
+      this.invite = null;
+      const session = this.session;
+      if (session && !session.isDirect) {
+        session
+          .namedInviteLink()
+          .then((link) => {
+            if (this.session === session) this.invite = link;
+          })
+          .catch(() => undefined); // the plain link is shown meanwhile
+      }
+    }
+  }
+
   protected override async firstUpdated(): Promise<void> {
     // Opening a conversation puts the cursor in its message box.
     await this.updateComplete;
@@ -115,6 +134,10 @@ export class ConversationView extends LitElement {
 
   private get composer(): Composer | null {
     return this.renderRoot.querySelector('parley-composer');
+  }
+
+  private get header(): ConversationHeader | null {
+    return this.renderRoot.querySelector('parley-conversation-header');
   }
 
   private get list(): MessageList | null {
@@ -131,51 +154,21 @@ export class ConversationView extends LitElement {
         min-height: 0;
         height: 100%;
       }
-      .top {
-        display: grid;
-        gap: 0.5rem;
-        padding: 0.6rem 0.9rem;
-        border-bottom: 1px solid var(--pl-border);
+      .empty-state {
+        margin: 1.5rem auto 0;
+        padding: 1.25rem;
+        max-width: 26rem;
+        text-align: center;
+        border: 1px dashed var(--pl-border);
+        border-radius: var(--pl-radius);
       }
-      .heading {
-        display: flex;
-        align-items: center;
-        gap: 0.75rem;
-      }
-      h2 {
-        margin: 0;
+      .empty-state h2 {
+        margin: 0 0 0.5rem;
         font-size: 1.1rem;
-        flex: 1;
-        overflow: hidden;
-        text-overflow: ellipsis;
-        white-space: nowrap;
       }
-      .back {
-        display: none;
-      }
-      .verified {
-        font-size: 0.75rem;
-        color: var(--pl-ok);
-        border: 1px solid currentColor;
-        border-radius: 999px;
-        padding: 0 0.45rem;
-        vertical-align: middle;
-      }
-      .warning {
-        margin: 0;
-        color: var(--pl-danger);
-        font-weight: 600;
-      }
-      .direct,
-      .presence {
-        margin: 0;
-        font-size: 0.8rem;
+      .empty-state p {
+        margin: 0 0 1rem;
         color: var(--pl-muted);
-      }
-      @media (max-width: 700px) {
-        .back {
-          display: inline-block;
-        }
       }
       parley-message-list {
         flex: 1;
@@ -205,6 +198,12 @@ export class ConversationView extends LitElement {
         padding: 0.4rem 1rem;
         color: var(--pl-danger);
       }
+      .warning {
+        margin: 0;
+        padding: 0.4rem 1rem;
+        color: var(--pl-danger);
+        font-weight: 600;
+      }
     `,
   ];
 
@@ -214,26 +213,33 @@ export class ConversationView extends LitElement {
     const typing = s.typingNames();
     const contact = s.isDirect && s.record.peer && this.client?.account ? this.client.contacts.get(s.record.peer as IdentityId) : null;
     const title = contact?.name ?? s.title;
-    return html`<section class="top" aria-label="Conversation details">
-        <div class="heading">
-          <a class="back" href="#" aria-label="Back to conversations">←</a>
-          <h2>${title}${contact?.verified ? html` <span class="verified">Verified</span>` : nothing}</h2>
-          <parley-connection-status .connection=${s.connection} .people=${s.peopleConnected}></parley-connection-status>
-          ${s.isDirect ? nothing : html`<button type="button" class="secondary" @click=${this.openMembers}>Members</button>`}
-        </div>
-        ${endedText(s) ? html`<p class="warning" role="status">${endedText(s)}</p>` : nothing}
-        ${contact?.sameNameAs && !contact.verified
-          ? html`<p class="warning" role="alert">Another of your contacts is also called ${contact.name}. <a href=${contactHref(contact.identity.sign)}>Check who this is</a></p>`
-          : nothing}
-        <p class="presence" data-presence>${this.presenceLine(s)}</p>
-        ${contact
-          ? html`<p class="direct">Private 1:1 conversation. <a href=${contactHref(contact.identity.sign)}>Safety number</a></p>`
-          : s.inviteLink
-            ? html`<parley-invite .link=${s.inviteLink}></parley-invite>`
-            : nothing}
-      </section>
+    const others = s.otherIdentities();
+    const inviteLink = contact ? '' : s.inviteLink;
+    // The named link is made once per conversation; a newer invite (made in Members) wins.
+    const shownInvite = inviteLink && this.invite?.startsWith(inviteLink) ? this.invite : inviteLink;
+    const emptyGroup = !contact && inviteLink !== '' && others.size === 0 && !s.timeline.entries.some((e) => e.kind === 'message');
+    return html`<parley-conversation-header
+        .heading=${title}
+        ?verified=${contact?.verified ?? false}
+        .presence=${this.presenceLine(s)}
+        .connection=${s.connection}
+        .people=${s.peopleConnected}
+        .inviteLink=${shownInvite}
+        .safetyHref=${contact ? contactHref(contact.identity.sign) : ''}
+        .warning=${contact?.sameNameAs && !contact.verified ? `Another of your contacts is also called ${contact.name}.` : ''}
+      >
+        ${s.isDirect ? nothing : html`<button slot="actions" type="button" class="secondary" aria-haspopup="dialog" @click=${this.openMembers}>Members</button>`}
+      </parley-conversation-header>
+      ${endedText(s) ? html`<p class="warning" role="status">${endedText(s)}</p>` : nothing}
       ${s.isDirect ? nothing : html`<parley-members .session=${s}></parley-members>`}
       ${this.renderHistoryProgress(s)}
+      ${emptyGroup
+        ? html`<section class="empty-state" aria-labelledby="empty-title">
+            <h2 id="empty-title">Only you are here</h2>
+            <p>Invite people with a link: anyone who has it can read and write this conversation.</p>
+            <button type="button" @click=${() => this.header?.openInvite()}>Invite people</button>
+          </section>`
+        : nothing}
       <parley-message-list
         .entries=${s.timeline.entries}
         .version=${s.revision + this.fileRevision}
@@ -416,15 +422,25 @@ export class ConversationView extends LitElement {
     return { name: s.isMine(original.author) ? 'You' : s.memberName(original.author), excerpt: original.deleted ? 'This message was deleted.' : excerpt(original.text, 80) };
   }
 
-  /** 1:1: the other person's presence; groups: how many of the others are online. */
+  /**
+   * 1:1: the other person's presence; groups: how many of the other *people* (not
+   * devices) are online. It never says "online" while this device has no connection at all,
+   * so it cannot contradict the connection line.
+   */
   private presenceLine(s: ConversationSession): string {
     const client = this.client;
     if (!client) return '';
     const others = [...s.otherIdentities()];
     if (others.length === 0) return 'Nobody else has joined yet';
-    if (s.isDirect || others.length === 1) return presenceText(client.presenceOf(s.id, others[0]!));
-    const online = others.filter((id) => client.presenceOf(s.id, id).online).length;
-    return `${others.length} others, ${online} online`;
+    // The connection line says Offline: nobody can be seen online either.
+    const cut = s.connection === 'offline';
+    const state = (id: (typeof others)[number]) => {
+      const p = client.presenceOf(s.id, id);
+      return cut ? { online: false, lastSeen: p.lastSeen } : p;
+    };
+    if (s.isDirect || others.length === 1) return presenceText(state(others[0]!));
+    const online = others.filter((id) => state(id).online).length;
+    return `${others.length} others${cut ? '' : `, ${online} online`}`;
   }
 }
 

@@ -12,6 +12,7 @@ import { observeContext } from '../controllers/observable-controller.js';
 import type { DeviceLinkOffer } from '../../client/device-link.js';
 import type { DeviceId } from '../../core/ids.js';
 import '../components/qr-code.js';
+import '../components/view-header.js';
 import { controls, themeTokens } from '../styles/theme.js';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
@@ -61,10 +62,16 @@ export class DevicesView extends LitElement {
         align-items: center;
         padding: 0.6rem 0;
         border-bottom: 1px solid var(--pl-border);
+        flex-wrap: wrap;
       }
       .label {
         font-weight: 600;
-        flex: 1;
+        flex: 1 1 10rem;
+        min-width: 0;
+        overflow-wrap: anywhere;
+      }
+      h2 {
+        font-size: 1rem;
       }
       .muted {
         color: var(--pl-muted);
@@ -76,6 +83,7 @@ export class DevicesView extends LitElement {
       }
       .row input {
         flex: 1;
+        min-width: 0;
       }
       .error {
         color: var(--pl-danger);
@@ -98,10 +106,10 @@ export class DevicesView extends LitElement {
     if (!client?.account) return nothing;
     const devices = client.devices();
     if (client.deviceRemoved) {
-      return html`<h2>Devices</h2>
+      return html`<parley-view-header heading="Devices"></parley-view-header>
         <p role="alert">This device was removed from your account. It no longer sends or receives messages.</p>`;
     }
-    return html`<h2>Devices</h2>
+    return html`<parley-view-header heading="Devices"></parley-view-header>
       ${this.confirming
         ? html`<div role="alertdialog" aria-label=${`Remove ${this.confirming.label}`}>
             <p>Remove ${this.confirming.label}? It will stop receiving messages, and your contacts will refuse anything it sends.</p>
@@ -129,7 +137,7 @@ export class DevicesView extends LitElement {
           </li>`,
         )}
       </ul>
-      <h3>Link a device</h3>
+      <h2>Link a device</h2>
       ${this.offer
         ? this.offer.asking
           ? html`<section aria-label="A device asks to join">

@@ -30,14 +30,23 @@ export class LinkDeviceView extends LitElement {
     controls,
     css`
       :host {
-        display: grid;
-        place-items: center;
+        display: block;
+        flex: 1;
+        overflow-y: auto;
+      }
+      /* Flex, not grid: a percentage width must resolve against the screen, not the content. */
+      main {
+        display: flex;
+        flex-direction: column;
+        justify-content: center;
+        align-items: center;
         min-height: 100%;
         padding: 1.5rem;
         box-sizing: border-box;
       }
       div {
         display: grid;
+        grid-template-columns: minmax(0, 1fr);
         gap: 0.75rem;
         width: min(26rem, 100%);
       }
@@ -53,7 +62,7 @@ export class LinkDeviceView extends LitElement {
   ];
 
   protected override render() {
-    return html`<div>
+    return html`<main><div>
       <h1>Link this device</h1>
       <p>This device will join your account. Keep the other device open with its device link showing.</p>
       <button type="button" ?disabled=${this.state !== 'idle'} @click=${this.start}>Link this device</button>
@@ -63,7 +72,7 @@ export class LinkDeviceView extends LitElement {
         : nothing}
       <p role="status">${this.state === 'linking' ? 'Linking… waiting for your other device.' : this.state === 'done' ? 'Linked.' : ''}</p>
       ${this.action.error ? html`<p class="error" role="alert">${this.action.errorText}</p>` : nothing}
-    </div>`;
+    </div></main>`;
   }
 
   private readonly start = async (): Promise<void> => {

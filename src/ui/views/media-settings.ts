@@ -68,7 +68,7 @@ export class MediaSettings extends LitElement {
     const titles = new Map((this.clientRef.value?.list() ?? []).map((c) => [c.id, c.title]));
     const rows = [...(this.usage ?? new Map())].filter(([, u]) => u.sent + u.downloaded > 0);
     return html`<section aria-labelledby="media">
-      <h3 id="media">Media storage</h3>
+      <h2 id="media">Media storage</h2>
       ${this.usage === null
         ? html`<p>Counting…</p>`
         : rows.length === 0

@@ -12,7 +12,9 @@ import { observeContext } from '../controllers/observable-controller.js';
 import { controls, themeTokens } from '../styles/theme.js';
 
 export class OnboardingView extends LitElement {
-  static override properties = { avatar: { state: true } };
+  static override properties = { avatar: { state: true }, invitedBy: { attribute: false } };
+  /** The name sealed in the invite link that brought this person here, if any. */
+  declare invitedBy: string | null;
   /** Resized avatar as a data: URL, once chosen. */
   declare avatar: string;
   private readonly clientRef = observeContext<ParleyClient>(this, clientContext);
@@ -21,6 +23,7 @@ export class OnboardingView extends LitElement {
   constructor() {
     super();
     this.avatar = '';
+    this.invitedBy = null;
   }
 
   static override styles = [
@@ -28,14 +31,30 @@ export class OnboardingView extends LitElement {
     controls,
     css`
       :host {
-        display: grid;
-        place-items: center;
+        display: block;
+        flex: 1;
+        overflow-y: auto;
+      }
+      /* Flex, not grid: a percentage width must resolve against the screen, not the content. */
+      main {
+        display: flex;
+        flex-direction: column;
+        justify-content: center;
+        align-items: center;
         min-height: 100%;
         padding: 1.5rem;
         box-sizing: border-box;
       }
+      .invited {
+        color: var(--pl-text);
+        font-weight: 600;
+      }
+      input {
+        min-width: 0;
+      }
       form {
         display: grid;
+        grid-template-columns: minmax(0, 1fr);
         gap: 0.75rem;
         width: min(24rem, 100%);
       }
@@ -54,6 +73,11 @@ export class OnboardingView extends LitElement {
         display: flex;
         gap: 0.75rem;
         align-items: center;
+        flex-wrap: wrap;
+      }
+      .avatar-row input {
+        flex: 1 1 12rem;
+        max-width: 100%;
       }
       .avatar {
         width: 3rem;
@@ -64,7 +88,8 @@ export class OnboardingView extends LitElement {
   ];
 
   protected override render() {
-    return html`<form @submit=${this.onSubmit} aria-labelledby="welcome">
+    return html`<main><form @submit=${this.onSubmit} aria-labelledby="welcome">
+      ${this.invitedBy ? html`<p class="invited">${this.invitedBy} invited you to a conversation.</p>` : nothing}
       <h1 id="welcome">Welcome to Parley</h1>
       <p>Private conversations, device to device. Pick the name others will see.</p>
       <label for="name">Your name</label>
@@ -76,7 +101,7 @@ export class OnboardingView extends LitElement {
       </div>
       <button type="submit" ?disabled=${this.action.busy}>Start</button>
       ${this.action.error ? html`<p class="error" role="alert">${this.action.errorText}</p>` : nothing}
-    </form>`;
+    </form></main>`;
   }
 
   private readonly onAvatar = async (event: Event): Promise<void> => {

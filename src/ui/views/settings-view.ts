@@ -8,6 +8,7 @@ import type { NotificationStatus, PwaController } from '../../pwa/pwa-controller
 import { pwaContext } from '../context.js';
 import { observeContext } from '../controllers/observable-controller.js';
 import { PUSH_FAILURE_TEXT } from '../error-text.js';
+import '../components/view-header.js';
 import { controls, themeTokens } from '../styles/theme.js';
 import type { ClientFiles } from '../../client/files/client-files.js';
 import './media-settings.js';
@@ -47,11 +48,11 @@ export class SettingsView extends LitElement {
   protected override render() {
     const pwa = this.pwaRef.value;
     const media = html`<parley-media-settings .files=${this.files}></parley-media-settings>`;
-    if (!pwa) return html`<h2>Settings</h2><p>Notifications are not available here.</p>${media}`;
+    if (!pwa) return html`<parley-view-header heading="Settings"></parley-view-header><p>Notifications are not available here.</p>${media}`;
     const status = pwa.notifications;
-    return html`<h2>Settings</h2>
+    return html`<parley-view-header heading="Settings"></parley-view-header>
       <section aria-labelledby="notifications">
-        <h3 id="notifications">Notifications</h3>
+        <h2 id="notifications">Notifications</h2>
         <p role="status">${STATUS_TEXT[status]} ${pwa.notificationDetail ? html`(${PUSH_FAILURE_TEXT[pwa.notificationDetail]})` : nothing}</p>
         ${status === 'default' || status === 'granted' || status === 'unavailable'
           ? html`<button type="button" @click=${() => pwa.enableNotifications()}>Enable notifications</button>`

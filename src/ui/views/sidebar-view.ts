@@ -6,7 +6,8 @@
 import { LitElement, css, html, nothing } from 'lit';
 import type { ParleyClient } from '../../client/parley-client.js';
 import type { Topic } from '../../core/ids.js';
-import { clientContext } from '../context.js';
+import type { PwaController } from '../../pwa/pwa-controller.js';
+import { clientContext, pwaContext } from '../context.js';
 import { ActionController } from '../controllers/action-controller.js';
 import { observeContext } from '../controllers/observable-controller.js';
 import { CONTACTS_HREF, DEVICES_HREF, SETTINGS_HREF, conversationHref } from '../routes.js';
@@ -26,6 +27,7 @@ export class SidebarView extends LitElement {
   declare route: string;
   declare joining: boolean;
   private readonly clientRef = observeContext<ParleyClient>(this, clientContext);
+  private readonly pwaRef = observeContext<PwaController>(this, pwaContext);
   private readonly action = new ActionController(this);
 
   private get client(): ParleyClient | undefined {
@@ -48,45 +50,95 @@ export class SidebarView extends LitElement {
         display: flex;
         flex-direction: column;
         min-height: 0;
+        min-width: 0;
         background: var(--pl-surface);
+      }
+      header {
+        display: grid;
+        gap: 0.6rem;
+        padding: 0.75rem;
+        border-bottom: 1px solid var(--pl-border);
+      }
+      .brand {
+        display: flex;
+        align-items: center;
+        gap: 0.5rem;
+      }
+      h1 {
+        flex: 1;
+        margin: 0;
+        font-size: 1.2rem;
+      }
+      .brand button {
+        padding: 0.3rem 0.7rem;
+        font-size: 0.85rem;
       }
       .actions {
         display: flex;
         gap: 0.5rem;
-        padding: 0.75rem;
-        flex-wrap: wrap;
       }
       .actions button {
-        flex: 1;
+        flex: 1 1 auto;
+        white-space: nowrap;
       }
       form {
         display: grid;
         gap: 0.4rem;
-        padding: 0 0.75rem 0.75rem;
       }
-      nav {
-        flex: 1;
-        overflow-y: auto;
+      form input {
+        min-width: 0;
+      }
+      .error {
+        margin: 0;
+        color: var(--pl-danger);
+        overflow-wrap: anywhere;
       }
       ul {
         list-style: none;
         margin: 0;
         padding: 0;
       }
-      a {
+      nav.sections li + li a {
+        border-top: 1px solid var(--pl-border);
+      }
+      nav.sections {
+        border-bottom: 1px solid var(--pl-border);
+      }
+      nav.sections a {
+        display: flex;
+        align-items: center;
+        gap: 0.5rem;
+        padding: 0.55rem 0.9rem;
+        color: inherit;
+        text-decoration: none;
+        font-weight: 600;
+      }
+      nav.list {
+        flex: 1;
+        overflow-y: auto;
+        min-height: 0;
+      }
+      nav.list li + li a {
+        border-top: 1px solid var(--pl-border);
+      }
+      nav.list a {
         display: grid;
-        grid-template-columns: 1fr auto;
+        grid-template-columns: minmax(0, 1fr) auto;
         gap: 0.1rem 0.5rem;
         padding: 0.6rem 0.9rem;
         color: inherit;
         text-decoration: none;
-        border-bottom: 1px solid var(--pl-border);
       }
       a[aria-current='page'] {
         background: var(--pl-surface-2);
       }
+      a:focus-visible {
+        outline: 2px solid var(--pl-focus);
+        outline-offset: -2px;
+      }
       .title {
         font-weight: 600;
+        min-width: 0;
         overflow: hidden;
         text-overflow: ellipsis;
         white-space: nowrap;
@@ -94,25 +146,16 @@ export class SidebarView extends LitElement {
       .when {
         font-size: 0.75rem;
         color: var(--pl-muted);
+        white-space: nowrap;
       }
       .last {
         grid-column: 1 / -1;
+        min-width: 0;
         font-size: 0.85rem;
         color: var(--pl-muted);
         overflow: hidden;
         text-overflow: ellipsis;
         white-space: nowrap;
-      }
-      .error {
-        color: var(--pl-danger);
-        padding: 0 0.75rem;
-      }
-      a.contacts {
-        display: flex;
-        padding: 0.6rem 0.9rem;
-        border-top: 1px solid var(--pl-border);
-        border-bottom: 1px solid var(--pl-border);
-        font-weight: 600;
       }
       .count {
         margin-left: auto;
@@ -137,6 +180,7 @@ export class SidebarView extends LitElement {
         color: var(--pl-ok);
       }
       .empty {
+        margin: 0;
         padding: 1rem;
         color: var(--pl-muted);
       }
@@ -145,24 +189,38 @@ export class SidebarView extends LitElement {
 
   protected override render() {
     const list = this.client?.list() ?? [];
-    return html`<div class="actions">
-        <button type="button" @click=${this.create} ?disabled=${this.action.busy}>New conversation</button>
-        <button type="button" class="secondary" aria-expanded=${this.joining} @click=${() => (this.joining = !this.joining)}>Join</button>
-      </div>
-      ${this.joining
-        ? html`<form @submit=${this.join}>
-            <label for="invite">Paste an invite link</label>
-            <input id="invite" autocomplete="off" required />
-            <button type="submit" ?disabled=${this.action.busy}>Join conversation</button>
-          </form>`
-        : nothing}
-      ${this.action.error ? html`<p class="error" role="alert">${this.action.errorText}</p>` : nothing}
-      <a class="contacts" href=${CONTACTS_HREF} aria-current=${this.route === 'contacts' || this.route === 'contact' ? 'page' : 'false'}>
-        Contacts${this.pendingRequests() > 0 ? html` <span class="count" aria-label=${`${this.pendingRequests()} requests`}>${this.pendingRequests()}</span>` : nothing}
-      </a>
-      <a class="contacts" href=${DEVICES_HREF} aria-current=${this.route === 'devices' ? 'page' : 'false'}>Devices</a>
-      <a class="contacts" href=${SETTINGS_HREF} aria-current=${this.route === 'settings' ? 'page' : 'false'}>Settings</a>
-      <nav aria-label="Conversations">
+    const requests = this.pendingRequests();
+    const pwa = this.pwaRef.value;
+    return html`<header>
+        <div class="brand">
+          <h1>Parley</h1>
+          ${pwa?.canInstall ? html`<button type="button" class="secondary" @click=${() => void pwa.install()}>Install</button>` : nothing}
+        </div>
+        <div class="actions">
+          <button type="button" @click=${this.create} ?disabled=${this.action.busy}>New conversation</button>
+          <button type="button" class="secondary" aria-expanded=${this.joining} @click=${() => (this.joining = !this.joining)}>Join</button>
+        </div>
+        ${this.joining
+          ? html`<form @submit=${this.join}>
+              <label for="invite">Paste an invite link</label>
+              <input id="invite" autocomplete="off" required />
+              <button type="submit" ?disabled=${this.action.busy}>Join conversation</button>
+            </form>`
+          : nothing}
+        ${this.action.error ? html`<p class="error" role="alert">${this.action.errorText}</p>` : nothing}
+      </header>
+      <nav class="sections" aria-label="Sections">
+        <ul>
+          <li>
+            <a href=${CONTACTS_HREF} aria-current=${this.route === 'contacts' || this.route === 'contact' ? 'page' : 'false'}>
+              Contacts${requests > 0 ? html` <span class="count" aria-label=${`${requests} requests`}>${requests}</span>` : nothing}
+            </a>
+          </li>
+          <li><a href=${DEVICES_HREF} aria-current=${this.route === 'devices' ? 'page' : 'false'}>Devices</a></li>
+          <li><a href=${SETTINGS_HREF} aria-current=${this.route === 'settings' ? 'page' : 'false'}>Settings</a></li>
+        </ul>
+      </nav>
+      <nav class="list" aria-label="Conversations">
         ${list.length === 0 ? html`<p class="empty">No conversations yet.</p>` : nothing}
         <ul>
           ${list.map(
