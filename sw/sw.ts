@@ -11,7 +11,7 @@ import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { parsePushPayload } from '../src/core/wire/push.js';
 import { openAppDatabase } from '../src/store/app-db.js';
-import { IdbSettingsStore } from '../src/store/settings-store.js';
+import { IdbSettingsStore, isMuted } from '../src/store/settings-store.js';
 import { deliverMailbox, type ArrivedMessage } from './mailbox-delivery.js';
 import { flushOutbox } from './outbox-flush.js';
 
@@ -67,7 +67,9 @@ async function onPush(text: string): Promise<void> {
     if (!arrived || arrived.length === 0) return;
     const settings = new IdbSettingsStore(db);
     const unread = await settings.addUnread(arrived[0]!.topic, arrived.length);
-    await notify(arrived, (await settings.get()).notificationPreviews);
+    const device = await settings.get();
+    // A muted conversation still counts as unread; it just does not ring.
+    if (!isMuted(device, arrived[0]!.topic, Date.now())) await notify(arrived, device.notificationPreviews);
     await setBadge(Object.values(unread).reduce((a, b) => a + b, 0));
   });
 }

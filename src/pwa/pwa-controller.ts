@@ -6,7 +6,7 @@
 import { ObservableV2 } from 'lib0/observable';
 import type { Topic } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
-import type { DeviceSettings, SettingsStore } from '../store/settings-store.js';
+import { isMuted, type DeviceSettings, type SettingsStore } from '../store/settings-store.js';
 import { Disposables } from '../core/lifecycle.js';
 import { showBadge } from './badge.js';
 import { askNotificationPermission, subscribePush, type MailboxCredential, type PushFailure } from './push-subscription.js';
@@ -146,6 +146,20 @@ export class PwaController extends ObservableV2<PwaEvents> {
   /** SHA-256 of this device's push endpoint, so its own writes do not wake it. */
   get endpointHash(): string | undefined {
     return this.settingsValue.pushEndpointHash;
+  }
+
+  /** Until when a conversation is muted on this device (ms since epoch), or null. */
+  mutedUntil(topic: Topic, now = Date.now()): number | null {
+    return isMuted(this.settingsValue, topic, now) ? this.settingsValue.muted![topic]! : null;
+  }
+
+  /** Mutes a conversation's notifications until `until` (MUTED_ALWAYS: for good); null unmutes. */
+  async setMuted(topic: Topic, until: number | null): Promise<void> {
+    const now = Date.now();
+    // Expired entries are dropped while we are here, so the record stays small.
+    const muted = Object.fromEntries(Object.entries(this.settingsValue.muted ?? {}).filter(([t, u]) => t !== topic && u > now));
+    if (until !== null) muted[topic] = until;
+    await this.saveSettings({ ...this.settingsValue, muted });
   }
 
   async setPreviews(previews: boolean): Promise<void> {

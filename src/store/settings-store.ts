@@ -11,6 +11,17 @@ export interface DeviceSettings {
   readonly notificationPreviews: boolean;
   /** SHA-256 hex of this device's push endpoint, when subscribed. */
   readonly pushEndpointHash?: string;
+  /** Conversations muted on this device: topic → muted until (ms since epoch; MUTED_ALWAYS). */
+  readonly muted?: Readonly<Record<string, number>>;
+}
+
+/** "Until" of a conversation muted for good. */
+export const MUTED_ALWAYS = Number.MAX_SAFE_INTEGER;
+
+/** Whether notifications for a conversation are muted at `now`. */
+export function isMuted(settings: DeviceSettings, topic: string, now: number): boolean {
+  const until = settings.muted?.[topic];
+  return typeof until === 'number' && until > now;
 }
 
 export const defaultSettings: DeviceSettings = { notificationPreviews: true };

@@ -9,6 +9,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import type { ConnectionKind } from '../../net/room-sync.js';
 import '../components/connection-status.js';
 import './invite-dialog.js';
+import './mute-control.js';
 import type { InviteDialog } from './invite-dialog.js';
 import { controls, themeTokens } from '../styles/theme.js';
 
@@ -22,7 +23,13 @@ export class ConversationHeader extends LitElement {
     inviteLink: { type: String },
     safetyHref: { type: String },
     warning: { type: String },
+    mutedUntil: { attribute: false },
+    canMute: { type: Boolean },
   };
+  /** Notifications muted until (ms since epoch), or null. */
+  declare mutedUntil: number | null;
+  /** This device can ring for new messages (the mute control is offered). */
+  declare canMute: boolean;
   declare heading: string;
   declare verified: boolean;
   /** The presence line ("online", "3 others, 1 online"). */
@@ -48,6 +55,8 @@ export class ConversationHeader extends LitElement {
     this.inviteLink = '';
     this.safetyHref = '';
     this.warning = '';
+    this.mutedUntil = null;
+    this.canMute = false;
   }
 
   static override styles = [
@@ -163,6 +172,7 @@ export class ConversationHeader extends LitElement {
             <parley-connection-status .connection=${this.connection} .people=${this.people}></parley-connection-status>
           </div>
         </div>
+        ${this.canMute ? html`<parley-mute-control .until=${this.mutedUntil}></parley-mute-control>` : nothing}
         <slot name="actions"></slot>
         ${this.safetyHref
           ? html`<a class="action" href=${this.safetyHref}>Safety number</a>`

@@ -14,6 +14,7 @@ import type { Composer, ReplyPreview, SendDetail } from '../components/composer.
 import { excerpt } from '../components/message-row.js';
 import '../components/conversation-header.js';
 import type { ConversationHeader } from '../components/conversation-header.js';
+import type { MuteDetail } from '../components/mute-control.js';
 import type { EditDetail, MessageDetail, MessageList, ReactDetail } from '../components/message-list.js';
 import '../components/message-list.js';
 import type { ClientFiles } from '../../client/files/client-files.js';
@@ -227,6 +228,9 @@ export class ConversationView extends LitElement {
         .inviteLink=${shownInvite}
         .safetyHref=${contact ? contactHref(contact.identity.sign) : ''}
         .warning=${contact?.sameNameAs && !contact.verified ? `Another of your contacts is also called ${contact.name}.` : ''}
+        ?canMute=${this.pwaRef.value !== undefined}
+        .mutedUntil=${this.pwaRef.value?.mutedUntil(s.id) ?? null}
+        @parley-mute=${(e: CustomEvent<MuteDetail>) => this.action.run(() => this.pwaRef.value?.setMuted(s.id, e.detail.until))}
       >
         ${s.isDirect ? nothing : html`<button slot="actions" type="button" class="secondary" aria-haspopup="dialog" @click=${this.openMembers}>Members</button>`}
       </parley-conversation-header>
