@@ -36,6 +36,11 @@ export class SettingsView extends LitElement {
         display: block;
         padding: 1rem 1.25rem;
       }
+      .hint {
+        margin: 0;
+        color: var(--pl-muted);
+        font-size: 0.85rem;
+      }
       label {
         display: flex;
         gap: 0.5rem;
@@ -58,9 +63,11 @@ export class SettingsView extends LitElement {
           ? html`<button type="button" @click=${() => pwa.enableNotifications()}>Enable notifications</button>`
           : nothing}
         <label>
-          <input type="checkbox" .checked=${pwa.previews} @change=${(e: Event) => pwa.setPreviews((e.target as HTMLInputElement).checked)} />
+          <input type="checkbox" aria-describedby="previews-hint" .checked=${pwa.previews} ?disabled=${status !== 'subscribed'}
+            @change=${(e: Event) => pwa.setPreviews((e.target as HTMLInputElement).checked)} />
           Show sender and message preview in notifications
         </label>
+        ${status !== 'subscribed' ? html`<p class="hint" id="previews-hint">Turn notifications on to choose what they show.</p>` : nothing}
       </section>
       ${media}`;
   }
