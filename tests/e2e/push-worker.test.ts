@@ -5,7 +5,7 @@
  * decrypts the mailbox entry, stores it, and shows a notification; when the app opens —
  * offline, so nothing can be fetched — the message is already there.
  */
-import type { CDPSession } from 'playwright-core';
+import type { CDPSession, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { encodePushPayload } from '../../src/core/wire/push.js';
 import { useAppStage } from '../helpers/app-stage.js';
@@ -22,6 +22,26 @@ async function registrationId(cdp: CDPSession, origin: string): Promise<string> 
   });
   await cdp.send('ServiceWorker.enable');
   return found;
+}
+
+/** Notifications shown by the worker, read through a page of the origin that does not run the app. */
+async function readNotifications(probe: Page): Promise<Array<{ title: string; body: string; topic: string }>> {
+  return probe.evaluate(async () => {
+    const reg = await navigator.serviceWorker.getRegistration('/');
+    const list = (await reg?.getNotifications()) ?? [];
+    return list.map((n) => ({ title: n.title, body: n.body, topic: (n.data as { topic?: string } | null)?.topic ?? '' }));
+  });
+}
+
+/** The mailbox id and topic of the conversation open on `user`'s page. */
+async function openConversation(user: ParleyUser): Promise<{ topic: string; mailbox: string }> {
+  const topic = decodeURIComponent(new URL(user.page.url()).hash.replace(/^#\/c\//, ''));
+  const mailbox = await user.page.evaluate((t) => {
+    const app = document.querySelector('parley-app') as unknown as { client: { get(t: string): { mailboxCredential?: { id: string } } | undefined } };
+    return app.client.get(t)?.mailboxCredential?.id ?? '';
+  }, topic);
+  expect(mailbox).not.toBe('');
+  return { topic, mailbox };
 }
 
 describe('push, service-worker side', () => {
@@ -57,14 +77,8 @@ describe('push, service-worker side', () => {
     // The notification, read through a page of the origin that does not run the app.
     const probe = await bob.context.newPage();
     await probe.goto(`${stage.app.url}/healthz`);
-    const readNotifications = () =>
-      probe.evaluate(async () => {
-        const reg = await navigator.serviceWorker.getRegistration('/');
-        const list = (await reg?.getNotifications()) ?? [];
-        return list.map((n) => ({ title: n.title, body: n.body, topic: (n.data as { topic?: string } | null)?.topic ?? '' }));
-      });
-    await expect.poll(async () => (await readNotifications()).length, { timeout: 30_000, interval: 250 }).toBeGreaterThan(0);
-    const shown = await readNotifications();
+    await expect.poll(async () => (await readNotifications(probe)).length, { timeout: 30_000, interval: 250 }).toBeGreaterThan(0);
+    const shown = await readNotifications(probe);
     expect(shown[0]).toMatchObject({ title: 'Alice', body: 'pushed while you were away' });
     expect(conversationUrl).toContain(shown[0]!.topic);
     await probe.close();
@@ -74,6 +88,79 @@ describe('push, service-worker side', () => {
     await bob.page.goto(conversationUrl);
     await bob.waitForMessage('pushed while you were away');
     await bob.context.setOffline(false);
+    await alice.close();
+    await bob.close();
+  });
+
+  it('a muted conversation still counts as unread but does not ring; another one does', async () => {
+    const alice = await ParleyUser.create(stage.browser, 'Alice');
+    const bob = await ParleyUser.create(stage.browser, 'Bob');
+    await bob.context.grantPermissions(['notifications'], { origin: stage.app.url });
+    await alice.start(stage.app.url);
+    await bob.open(await alice.newConversation());
+    await bob.register();
+    await alice.waitForPeers(1);
+    const quietUrl = alice.page.url();
+    const quiet = await openConversation(bob);
+
+    // Bob mutes the first conversation for 8 hours; it stays muted across a reload.
+    await bob.page.getByRole('button', { name: 'Mute notifications' }).click();
+    await bob.page.getByRole('dialog', { name: 'Mute notifications' }).getByRole('button', { name: 'For 8 hours' }).click();
+    await bob.page.getByRole('button', { name: /^Muted until .*\. Change$/ }).waitFor();
+    await bob.page.reload();
+    await bob.page.getByRole('button', { name: /^Muted until .*\. Change$/ }).waitFor();
+
+    await bob.open(await alice.newConversation());
+    await alice.waitForPeers(1);
+    await bob.page.getByRole('button', { name: 'Mute notifications' }).waitFor();
+    const loud = await openConversation(bob);
+    const loudUrl = alice.page.url();
+    await bob.page.evaluate(async () => navigator.serviceWorker.ready);
+    await bob.page.goto('about:blank');
+
+    await alice.page.goto(quietUrl);
+    await alice.send('news nobody rings for');
+    await alice.messageRow('news nobody rings for').locator('[data-status="sent"]').waitFor({ timeout: 20_000 });
+    await alice.page.goto(loudUrl);
+    await alice.send('news that rings');
+    await alice.messageRow('news that rings').locator('[data-status="sent"]').waitFor({ timeout: 20_000 });
+
+    const cdp = await bob.context.newCDPSession(bob.page);
+    const id = await registrationId(cdp, stage.app.url);
+    // Read inside the worker: an open page of the origin would be a visible window, and the
+    // worker leaves a push to a visible page instead of notifying.
+    const worker = bob.context.serviceWorkers()[0] ?? (await bob.context.waitForEvent('serviceworker'));
+    const unread = () =>
+      worker.evaluate(
+        () =>
+          new Promise<Record<string, number>>((resolve, reject) => {
+            const open = indexedDB.open('parley');
+            open.onerror = () => reject(open.error);
+            open.onsuccess = () => {
+              const get = open.result.transaction('settings').objectStore('settings').get('unread');
+              get.onsuccess = () => {
+                open.result.close();
+                resolve((get.result as Record<string, number> | undefined) ?? {});
+              };
+              get.onerror = () => reject(get.error);
+            };
+          }),
+      );
+    const notifications = () =>
+      worker.evaluate(async () =>
+        (await (self as unknown as { registration: ServiceWorkerRegistration }).registration.getNotifications()).map((n) => ({ title: n.title, body: n.body, topic: (n.data as { topic?: string } | null)?.topic ?? '' })),
+      );
+
+    // The muted conversation's push: stored and counted (the worker would ring right after counting).
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: `${stage.app.url}/`, registrationId: id, data: encodePushPayload({ v: 1, mailbox: quiet.mailbox, seq: 1 }) });
+    await expect.poll(async () => (await unread())[quiet.topic] ?? 0, { timeout: 30_000, interval: 250 }).toBe(1);
+    // Then the other conversation's: that one rings, and it is the only notification.
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: `${stage.app.url}/`, registrationId: id, data: encodePushPayload({ v: 1, mailbox: loud.mailbox, seq: 1 }) });
+    await expect.poll(async () => (await notifications()).length, { timeout: 30_000, interval: 250 }).toBeGreaterThan(0);
+    const shown = await notifications();
+    expect(shown.map((n) => n.topic)).toEqual([loud.topic]);
+    expect(shown[0]).toMatchObject({ title: 'Alice', body: 'news that rings' });
+    expect((await unread())[quiet.topic]).toBe(1);
     await alice.close();
     await bob.close();
   });
