@@ -1,0 +1,83 @@
+/**
+ * Screenshots of the main screens at phone and desktop sizes, light and dark, compared with
+ * committed baselines (tests/helpers/screenshot.ts says how to update them). They catch
+ * overflow, clipped controls and contrast regressions that role-based tests cannot see.
+ * The screens are made deterministic: fixed names and texts, no animations, fonts loaded,
+ * the caret hidden, the mouse parked, and what changes by itself (times, QR codes of random
+ * secrets) masked.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useAppStage } from '../helpers/app-stage.js';
+import { buildDemoScene, DESKTOP, PHONE, type DemoScene } from '../helpers/demo-scene.js';
+import { ParleyUser } from '../helpers/parley-user.js';
+import { matchScreenshot } from '../helpers/screenshot.js';
+
+const stage = useAppStage();
+const LAST = 'Great, I will bring the tickets.';
+
+async function shoot(page: Page, name: string): Promise<void> {
+  await page.mouse.move(0, 0);
+  await page.evaluate(async () => {
+    await document.fonts.ready;
+    // Two frames: layout and paint settle after the last change.
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  });
+  const png = await page.screenshot({
+    animations: 'disabled',
+    caret: 'hide',
+    mask: [page.locator('time'), page.locator('.when'), page.locator('parley-qr'), page.locator('#invite')],
+    maskColor: '#ff00ff',
+  });
+  const result = await matchScreenshot(name, png);
+  expect(result.differing).toBeLessThanOrEqual(result.total * 0.005);
+}
+
+describe('screenshots of the main screens', () => {
+  let scene: DemoScene;
+
+  beforeAll(async () => {
+    scene = await buildDemoScene(stage.browser, stage.app.url);
+  });
+
+  afterAll(async () => {
+    await scene?.close();
+  });
+
+  for (const [size, viewport] of [
+    ['phone', PHONE],
+    ['desktop', DESKTOP],
+  ] as const) {
+    for (const theme of ['light', 'dark'] as const) {
+      it(`${size}, ${theme}`, async () => {
+        const page = scene.alice.page;
+        await page.setViewportSize(viewport);
+        await page.emulateMedia({ colorScheme: theme, reducedMotion: 'reduce' });
+        const go = (hash: string) => page.evaluate((h) => (location.hash = h), hash);
+
+        await go(scene.conversation);
+        await scene.alice.waitForMessage(LAST);
+        await shoot(page, `conversation-${size}-${theme}`);
+
+        await go('#');
+        await page.getByRole('navigation', { name: 'Conversations' }).getByRole('link').first().waitFor();
+        await shoot(page, `list-${size}-${theme}`);
+
+        await go('#/contacts');
+        await page.getByRole('heading', { name: 'Contacts', level: 1 }).waitFor();
+        await shoot(page, `contacts-${size}-${theme}`);
+
+        await go('#/settings');
+        await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+        await shoot(page, `settings-${size}-${theme}`);
+
+        const fresh = await ParleyUser.create(stage.browser, 'Newcomer', { viewport });
+        await fresh.page.emulateMedia({ colorScheme: theme, reducedMotion: 'reduce' });
+        await fresh.open(scene.invite);
+        await fresh.page.getByText('Alice invited you to a conversation.').waitFor();
+        await shoot(fresh.page, `first-launch-${size}-${theme}`);
+        await fresh.close();
+      });
+    }
+  }
+});
