@@ -4,9 +4,9 @@
  * focus is visible and moves sensibly when views change.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useAppStage } from '../helpers/app-stage.js';
-import { buildDemoScene, DESKTOP, NARROW, PHONE, type DemoScene } from '../helpers/demo-scene.js';
+import { NARROW, SIZES, useDemoScene, type DemoScene } from '../helpers/demo-scene.js';
 import { ParleyUser } from '../helpers/parley-user.js';
 import { axeViolations, horizontalOverflow } from '../helpers/screen-checks.js';
 
@@ -141,21 +141,11 @@ async function firstScreens(viewport: { width: number; height: number }, theme: 
 }
 
 describe('every screen', () => {
-  let scene: DemoScene;
+  const demo = useDemoScene(stage);
 
-  beforeAll(async () => {
-    scene = await buildDemoScene(stage.browser, stage.app.url);
-  });
-
-  afterAll(async () => {
-    await scene?.close();
-  });
-
-  for (const [size, viewport] of [
-    ['phone', PHONE],
-    ['desktop', DESKTOP],
-  ] as const) {
+  for (const [size, viewport] of SIZES) {
     it(`has no accessibility violations: ${size}, light and dark themes`, async () => {
+      const scene = demo();
       const found: string[] = [];
       const page = scene.alice.page;
       await page.setViewportSize(viewport);
@@ -177,6 +167,7 @@ describe('every screen', () => {
   }
 
   it('nothing overflows sideways at 360 px', async () => {
+    const scene = demo();
     const found: string[] = [];
     const page = scene.alice.page;
     await page.setViewportSize(NARROW);

@@ -7,9 +7,9 @@
  * secrets) masked.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useAppStage } from '../helpers/app-stage.js';
-import { buildDemoScene, DESKTOP, PHONE, type DemoScene } from '../helpers/demo-scene.js';
+import { SIZES, useDemoScene } from '../helpers/demo-scene.js';
 import { ParleyUser } from '../helpers/parley-user.js';
 import { matchScreenshot } from '../helpers/screenshot.js';
 
@@ -34,22 +34,12 @@ async function shoot(page: Page, name: string): Promise<void> {
 }
 
 describe('screenshots of the main screens', () => {
-  let scene: DemoScene;
+  const demo = useDemoScene(stage);
 
-  beforeAll(async () => {
-    scene = await buildDemoScene(stage.browser, stage.app.url);
-  });
-
-  afterAll(async () => {
-    await scene?.close();
-  });
-
-  for (const [size, viewport] of [
-    ['phone', PHONE],
-    ['desktop', DESKTOP],
-  ] as const) {
+  for (const [size, viewport] of SIZES) {
     for (const theme of ['light', 'dark'] as const) {
       it(`${size}, ${theme}`, async () => {
+        const scene = demo();
         const page = scene.alice.page;
         await page.setViewportSize(viewport);
         await page.emulateMedia({ colorScheme: theme, reducedMotion: 'reduce' });

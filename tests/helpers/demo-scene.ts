@@ -5,12 +5,19 @@
  * texts are fixed so the screens are the same on every run.
  */
 import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import type { AppStage } from './app-stage.js';
 import { ParleyUser } from './parley-user.js';
 
 export const LONG_NAME = 'Bartholomew Maximilian Featherstonehaugh-Cholmondeley III';
 export const PHONE = { width: 390, height: 844 } as const;
 export const NARROW = { width: 360, height: 740 } as const;
 export const DESKTOP = { width: 1366, height: 820 } as const;
+/** The two sizes every whole-screen test covers. */
+export const SIZES = [
+  ['phone', PHONE],
+  ['desktop', DESKTOP],
+] as const;
 
 export interface DemoScene {
   readonly alice: ParleyUser;
@@ -57,5 +64,20 @@ export async function buildDemoScene(browser: Browser, appUrl: string): Promise<
     close: async () => {
       await Promise.all([alice.close(), bart.close()]);
     },
+  };
+}
+
+/** One demo scene for a test file: built before its tests, closed after them. */
+export function useDemoScene(stage: AppStage): () => DemoScene {
+  let scene: DemoScene | undefined;
+  beforeAll(async () => {
+    scene = await buildDemoScene(stage.browser, stage.app.url);
+  });
+  afterAll(async () => {
+    await scene?.close();
+  });
+  return () => {
+    if (!scene) throw new Error('the demo scene is built in beforeAll');
+    return scene;
   };
 }

@@ -6,7 +6,7 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import '../components/qr-code.js';
-import { controls, themeTokens } from '../styles/theme.js';
+import { controls, dialogPanel, themeTokens } from '../styles/theme.js';
 
 export class InviteDialog extends LitElement {
   static override properties = { link: { type: String }, feedback: { state: true }, opened: { state: true } };
@@ -24,21 +24,13 @@ export class InviteDialog extends LitElement {
   static override styles = [
     themeTokens,
     controls,
+    dialogPanel,
     css`
       :host {
         display: contents;
       }
       dialog {
-        border: 1px solid var(--pl-border);
-        border-radius: var(--pl-radius);
-        background: var(--pl-bg);
-        color: var(--pl-text);
-        padding: 1rem;
-        width: min(26rem, calc(100vw - 2rem));
-        box-sizing: border-box;
-      }
-      dialog::backdrop {
-        background: rgb(0 0 0 / 0.45);
+        --pl-dialog-width: 26rem;
       }
       .head {
         display: flex;

@@ -5,7 +5,7 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { MUTED_ALWAYS } from '../../store/settings-store.js';
-import { controls, themeTokens } from '../styles/theme.js';
+import { controls, dialogPanel, themeTokens } from '../styles/theme.js';
 
 export interface MuteDetail {
   readonly until: number | null;
@@ -39,6 +39,7 @@ export class MuteControl extends LitElement {
   static override styles = [
     themeTokens,
     controls,
+    dialogPanel,
     css`
       :host {
         display: contents;
@@ -48,16 +49,7 @@ export class MuteControl extends LitElement {
         line-height: 1;
       }
       dialog {
-        border: 1px solid var(--pl-border);
-        border-radius: var(--pl-radius);
-        background: var(--pl-bg);
-        color: var(--pl-text);
-        padding: 1rem;
-        width: min(20rem, calc(100vw - 2rem));
-        box-sizing: border-box;
-      }
-      dialog::backdrop {
-        background: rgb(0 0 0 / 0.45);
+        --pl-dialog-width: 20rem;
       }
       h2 {
         margin: 0 0 0.5rem;

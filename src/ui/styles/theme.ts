@@ -93,3 +93,22 @@ export const controls = css`
     white-space: nowrap;
   }
 `;
+
+/**
+ * A native `<dialog>` panel and its backdrop (invite, mute). Width: `--pl-dialog-width` on
+ * the dialog, never wider than the screen less a margin.
+ */
+export const dialogPanel = css`
+  dialog {
+    border: 1px solid var(--pl-border);
+    border-radius: var(--pl-radius);
+    background: var(--pl-bg);
+    color: var(--pl-text);
+    padding: 1rem;
+    width: min(var(--pl-dialog-width, 24rem), calc(100vw - 2rem));
+    box-sizing: border-box;
+  }
+  dialog::backdrop {
+    background: rgb(0 0 0 / 0.45);
+  }
+`;
