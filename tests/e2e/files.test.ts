@@ -92,7 +92,7 @@ describe('files between members', () => {
     expect(await downloadedHash(carol!, 'shared.bin')).toBe(sha256(bytes));
 
     const bob = await ParleyUser.create(stage.browser, 'Bob');
-    await bob.open(await alice!.page.getByRole('textbox', { name: 'Invite link' }).inputValue());
+    await bob.open(await alice!.inviteLink());
     await bob.register();
     await progressOf(bob, 'shared.bin').waitFor({ timeout: 60_000 });
     await alice!.close();
