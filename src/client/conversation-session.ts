@@ -16,22 +16,22 @@ import { conversationSchemaFor, shows } from '../core/policy/conversation-policy
 import type { ConversationEvent, UnsignedEvent } from '../core/events.js';
 import type { FileRef } from '../core/files/file-ref.js';
 import type { DeviceId, EventId, Topic } from '../core/ids.js';
-import type { IdentityId, VerifyKeyCache } from '../core/identity/keys.js';
+import type { IdentityId } from '../core/identity/keys.js';
 import { namedInviteUrl } from '../core/invite-note.js';
 import type { ConversationKeys } from '../core/keys.js';
 import { Disposables } from '../core/lifecycle.js';
 import { errorField, silentLogger, type Logger } from '../core/logger.js';
 import { SyncedDoc } from '../core/synced-doc.js';
-import { Timeline, type TimelineEntry } from '../core/timeline.js';
+import { Timeline } from '../core/timeline.js';
 import type { ConnectionKind, HistoryProgress, RoomSync } from '../net/room-sync.js';
-import type { Account, ConversationRecord, OutboxStore, PersistedDoc, RecentMessage } from '../store/types.js';
-import { MailboxBinding, type MailboxParts } from './conversation/mailbox-binding.js';
-import { MemberView, type KnownContact } from './conversation/member-view.js';
+import type { ConversationRecord, PersistedDoc, RecentMessage } from '../store/types.js';
+import { MailboxBinding } from './conversation/mailbox-binding.js';
+import { MemberView } from './conversation/member-view.js';
 import type { EndReason } from './conversation/epoch-switch.js';
 import { EpochFollower } from './conversation/epoch-follower.js';
 import { Membership } from './conversation/membership.js';
 import { implicitAdmins, MembershipView } from './conversation/membership-view.js';
-import { ConversationTransport, type RoomHost } from './conversation/transport.js';
+import { ConversationTransport } from './conversation/transport.js';
 import { recentMessages, unreadSince } from './conversation/reading.js';
 import { deleteDraft, editDraft, messageDraft, reactionDraft } from './conversation/message-drafts.js';
 import { GroupControl } from './conversation/group-control.js';
@@ -41,53 +41,14 @@ import { TypingState } from './conversation/typing.js';
 import type { DeliveryState } from './delivery.js';
 import type { MailboxSync } from './mailbox-sync.js';
 import { ClientError } from './errors.js';
+import type { SessionEvents, SessionParts } from './session-parts.js';
 
 export { LOCAL_ORIGIN } from '../core/synced-doc.js';
 export type { MailboxParts } from './conversation/mailbox-binding.js';
 export type { RoomHost } from './conversation/transport.js';
 export type { EndReason } from './conversation/epoch-switch.js';
 export type { TypingAwareness } from './conversation/typing.js';
-
-export type SessionEvents = {
-  /** Timeline, members, delivery states or presence changed. */
-  changed: () => void;
-  /** The newest entry changed, for the sidebar preview. */
-  preview: (entry: TimelineEntry) => void;
-  error: (error: Error) => void;
-  /** The conversation moved to a new epoch (new topic, mailbox and presence ids). */
-  rekeyed: () => void;
-  /** This user left, was removed, or this device was removed. */
-  ended: (reason: EndReason) => void;
-};
-
-export interface SessionParts {
-  readonly record: ConversationRecord;
-  readonly keys: ConversationKeys;
-  readonly account: Account;
-  readonly outbox: OutboxStore;
-  readonly verifyKeys: VerifyKeyCache;
-  readonly appUrl: string;
-  readonly now: () => number;
-  /** Identities whose devices may not join and whose events are hidden. */
-  readonly isBlocked: (identity: IdentityId) => boolean;
-  /** The user's contact record for an identity, to tell namesakes apart and show the verified badge. */
-  readonly contactOf?: (identity: IdentityId) => KnownContact | null;
-  /** The blind mailbox, for members who are offline; absent in tests that do not need it. */
-  readonly mailbox?: MailboxParts;
-  /** Moves and closes the peer room; absent in tests that attach a room by hand. */
-  readonly rooms?: RoomHost;
-  /** Stores the conversation record (epoch keys, how it ended). */
-  readonly save?: (record: ConversationRecord) => Promise<void>;
-  /** Another device of this user removed this one. */
-  readonly deviceRemoved?: () => boolean;
-  /** Whether a device was revoked according to any document this device holds. */
-  readonly isRevoked?: (device: DeviceId) => boolean;
-  /** Whether this user verified an identity's safety number (for the Members list). */
-  readonly isVerified?: (identity: IdentityId) => boolean;
-  /** An epoch secret another device of this user handed over, when this device has no share. */
-  readonly handedOver?: (conversation: Topic, epoch: string) => Promise<Uint8Array | null>;
-  readonly logger?: Logger;
-}
+export type { SessionEvents, SessionParts } from './session-parts.js';
 
 export class ConversationSession extends ObservableV2<SessionEvents> {
   readonly synced: SyncedDoc;

@@ -8,17 +8,14 @@ import { fromBase64Url, toBase64Url, utf8 } from '../core/bytes.js';
 import { MAX_NAME } from '../core/events.js';
 import type { DeviceId, Topic } from '../core/ids.js';
 import { derivePairSecret } from '../core/identity/pairwise.js';
-import { signBytes, type IdentityId, type PublicIdentity, type VerifyKeyCache } from '../core/identity/keys.js';
+import { signBytes, type IdentityId, type PublicIdentity } from '../core/identity/keys.js';
 import { deriveConversationKeys } from '../core/keys.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { readInvite } from '../core/invite-note.js';
-import type { TimelineEntry } from '../core/timeline.js';
-import type { Mesh } from '../net/mesh.js';
 import { PresenceClient } from '../net/presence-client.js';
 import { DeviceRegistration } from '../net/registration.js';
-import type { SignalingClient, SignalingStatus } from '../net/signaling-client.js';
-import type { TabSync } from '../net/tab-sync.js';
-import type { Account, AccountStore, ConversationStore, DocStore, OutboxStore } from '../store/types.js';
+import type { SignalingStatus } from '../net/signaling-client.js';
+import type { Account } from '../store/types.js';
 import { createAccount, createDeviceDh } from './account.js';
 import { ContactBook } from './contact-book.js';
 import type { KnownContact } from './conversation/member-view.js';
@@ -26,7 +23,7 @@ import { summarize, type ConversationSummary } from './conversation-list.js';
 import { ConversationOpener } from './conversation-opener.js';
 import { ConversationPresence } from './conversation-presence.js';
 import type { ConversationRegistry } from './conversation-registry.js';
-import type { ConversationSession, MailboxParts } from './conversation-session.js';
+import type { ConversationSession } from './conversation-session.js';
 import { requestDeviceLink, type DeviceLinkOffer } from './device-link.js';
 import { ClientError } from './errors.js';
 import { InviteDesk } from './invite-desk.js';
@@ -39,41 +36,11 @@ import { Mailboxes } from './mailboxes.js';
 import { MyDevices, type DeviceInfo } from './my-devices.js';
 import { ReadMarkers } from './read-markers.js';
 import { SelfSession } from './self-session.js';
+import type { ClientEvents, ClientParts } from './client-parts.js';
 
 export type { ConversationSummary } from './conversation-list.js';
 export type { DeviceInfo } from './my-devices.js';
-
-export interface ClientParts {
-  readonly accounts: AccountStore;
-  readonly conversations: ConversationStore;
-  readonly outbox: OutboxStore;
-  readonly docs: DocStore;
-  readonly signaling: SignalingClient;
-  readonly mesh: Mesh;
-  /** Other tabs of this browser profile; every document syncs with them too. */
-  readonly tabs?: TabSync | null;
-  readonly verifyKeys: VerifyKeyCache;
-  /** Base URL invite and contact links point at. */
-  readonly appUrl: string;
-  /** How this device appears in the user's device list, e.g. "Chrome on Linux". */
-  readonly deviceLabel?: string;
-  /** Accounts made here are programs (bots): their member records carry the bot flag. */
-  readonly bot?: boolean;
-  /** The blind mailbox for offline members (omitted by tests that do not need it). */
-  readonly mailbox?: MailboxParts;
-  readonly now?: () => number;
-  readonly logger?: Logger;
-}
-
-export type ClientEvents = {
-  /** Account, the conversation list, contacts or the connection changed. */
-  changed: () => void;
-  /** Something failed that the user should hear about. */
-  error: (error: Error) => void;
-  /** A new message became the newest in a conversation. */
-  arrived: (topic: Topic, entry: TimelineEntry, mine: boolean) => void;
-};
-
+export type { ClientEvents, ClientParts } from './client-parts.js';
 
 const SELF_DOC = 'self';
 
@@ -363,7 +330,6 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     return summarize(this.conversations.sessions(), (identity) => this.book?.get(identity) ?? null, (id) => this.reads.unread(id));
   }
 
-
   /**
    * The conversation the user is looking at (null: none, or the page is hidden). It counts as
    * read, on every device of this user.
@@ -490,7 +456,6 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     const self = this.selfSession;
     if (self) await this.opener.adoptFromSelf(self, (id) => this.handoff.received(id)).catch((error) => this.emit('error', [error as Error]));
   }
-
 
   /** A stored contact (not a request waiting for an answer), as conversations need it. */
   private knownContact(identity: IdentityId): KnownContact | null {

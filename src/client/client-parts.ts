@@ -1,0 +1,44 @@
+/**
+ * What the client is built from (its seams, handed in by a composition root) and the events
+ * it raises; apart from ParleyClient so that module stays about behaviour.
+ */
+import type { TimelineEntry } from '../core/timeline.js';
+import type { Topic } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+import type { VerifyKeyCache } from '../core/identity/keys.js';
+import type { Mesh } from '../net/mesh.js';
+import type { SignalingClient } from '../net/signaling-client.js';
+import type { TabSync } from '../net/tab-sync.js';
+import type { AccountStore, ConversationStore, DocStore, OutboxStore } from '../store/types.js';
+import type { MailboxParts } from './conversation-session.js';
+
+export interface ClientParts {
+  readonly accounts: AccountStore;
+  readonly conversations: ConversationStore;
+  readonly outbox: OutboxStore;
+  readonly docs: DocStore;
+  readonly signaling: SignalingClient;
+  readonly mesh: Mesh;
+  /** Other tabs of this browser profile; every document syncs with them too. */
+  readonly tabs?: TabSync | null;
+  readonly verifyKeys: VerifyKeyCache;
+  /** Base URL invite and contact links point at. */
+  readonly appUrl: string;
+  /** How this device appears in the user's device list, e.g. "Chrome on Linux". */
+  readonly deviceLabel?: string;
+  /** Accounts made here are programs (bots): their member records carry the bot flag. */
+  readonly bot?: boolean;
+  /** The blind mailbox for offline members (omitted by tests that do not need it). */
+  readonly mailbox?: MailboxParts;
+  readonly now?: () => number;
+  readonly logger?: Logger;
+}
+
+export type ClientEvents = {
+  /** Account, the conversation list, contacts or the connection changed. */
+  changed: () => void;
+  /** Something failed that the user should hear about. */
+  error: (error: Error) => void;
+  /** A new message became the newest in a conversation. */
+  arrived: (topic: Topic, entry: TimelineEntry, mine: boolean) => void;
+};

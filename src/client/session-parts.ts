@@ -1,0 +1,55 @@
+/**
+ * What a conversation session is built from and the events it raises, apart from the session
+ * itself so that module stays about behaviour.
+ */
+import type { ConversationKeys } from '../core/keys.js';
+import type { DeviceId, Topic } from '../core/ids.js';
+import type { IdentityId, VerifyKeyCache } from '../core/identity/keys.js';
+import type { Logger } from '../core/logger.js';
+import type { TimelineEntry } from '../core/timeline.js';
+import type { Account, ConversationRecord, OutboxStore } from '../store/types.js';
+import type { MailboxParts } from './conversation/mailbox-binding.js';
+import type { KnownContact } from './conversation/member-view.js';
+import type { EndReason } from './conversation/epoch-switch.js';
+import type { RoomHost } from './conversation/transport.js';
+
+export type SessionEvents = {
+  /** Timeline, members, delivery states or presence changed. */
+  changed: () => void;
+  /** The newest entry changed, for the sidebar preview. */
+  preview: (entry: TimelineEntry) => void;
+  error: (error: Error) => void;
+  /** The conversation moved to a new epoch (new topic, mailbox and presence ids). */
+  rekeyed: () => void;
+  /** This user left, was removed, or this device was removed. */
+  ended: (reason: EndReason) => void;
+};
+
+export interface SessionParts {
+  readonly record: ConversationRecord;
+  readonly keys: ConversationKeys;
+  readonly account: Account;
+  readonly outbox: OutboxStore;
+  readonly verifyKeys: VerifyKeyCache;
+  readonly appUrl: string;
+  readonly now: () => number;
+  /** Identities whose devices may not join and whose events are hidden. */
+  readonly isBlocked: (identity: IdentityId) => boolean;
+  /** The user's contact record for an identity, to tell namesakes apart and show the verified badge. */
+  readonly contactOf?: (identity: IdentityId) => KnownContact | null;
+  /** The blind mailbox, for members who are offline; absent in tests that do not need it. */
+  readonly mailbox?: MailboxParts;
+  /** Moves and closes the peer room; absent in tests that attach a room by hand. */
+  readonly rooms?: RoomHost;
+  /** Stores the conversation record (epoch keys, how it ended). */
+  readonly save?: (record: ConversationRecord) => Promise<void>;
+  /** Another device of this user removed this one. */
+  readonly deviceRemoved?: () => boolean;
+  /** Whether a device was revoked according to any document this device holds. */
+  readonly isRevoked?: (device: DeviceId) => boolean;
+  /** Whether this user verified an identity's safety number (for the Members list). */
+  readonly isVerified?: (identity: IdentityId) => boolean;
+  /** An epoch secret another device of this user handed over, when this device has no share. */
+  readonly handedOver?: (conversation: Topic, epoch: string) => Promise<Uint8Array | null>;
+  readonly logger?: Logger;
+}
