@@ -34,8 +34,31 @@ export class ParleyUser {
     return new ParleyUser(this.name, this.context, page);
   }
 
+  /**
+   * Navigates this user's page to `url` and waits for it to load.
+   *
+   * Chromium driven over CDP sometimes leaves a fresh tab's first navigation hanging when
+   * the answer comes from the service worker with `Cross-Origin-Opener-Policy: same-origin`
+   * (the policy moves the tab to a new browsing-context group). Measured: about 1 in 40
+   * such navigations never commit, and retrying in the same tab hangs again; without the
+   * header, none in 200; a new tab always loads. So a navigation that has not committed
+   * after 15 s is retried once in a new tab, which is what a person would do. The app
+   * keeps the header (docs/architecture.md §13, "A hanging first navigation").
+   */
   async open(url: string): Promise<void> {
-    await this.page.goto(url);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.page.goto(url, { waitUntil: 'commit', timeout: 15_000 });
+        break;
+      } catch (error) {
+        if (attempt > 1 || !(error instanceof Error && error.name === 'TimeoutError')) throw error;
+        const stuck = this.page;
+        this.page = await this.context.newPage();
+        this.page.on('pageerror', (pageError) => console.error(`[${this.name}] page error:`, pageError));
+        await stuck.close({ runBeforeUnload: false });
+      }
+    }
+    await this.page.waitForLoadState('load');
   }
 
   async register(): Promise<void> {
