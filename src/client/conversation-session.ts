@@ -7,13 +7,12 @@
  * - `MemberView`: names, identities and presence ids of the members;
  * - `MembershipView`, `Membership`, `GroupControl`: who is in, changing that, the Members
  *   screen; `EpochFollower`: moving from epoch to epoch (docs/architecture.md §4).
- * The session folds events into the timeline and is the one object the UI holds.
+ * - `ShownTimeline`: the log folded into what the timeline shows.
+ * `wireSession` builds and connects them; the session is the one object the UI holds.
  */
 import { ObservableV2 } from 'lib0/observable';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
-import { conversationSchemaFor, shows } from '../core/policy/conversation-policy.js';
-import type { ConversationEvent, UnsignedEvent } from '../core/events.js';
 import type { FileRef } from '../core/files/file-ref.js';
 import type { DeviceId, EventId, Topic } from '../core/ids.js';
 import type { IdentityId } from '../core/identity/keys.js';
@@ -21,23 +20,25 @@ import { namedInviteUrl } from '../core/invite-note.js';
 import type { ConversationKeys } from '../core/keys.js';
 import { Disposables } from '../core/lifecycle.js';
 import { errorField, silentLogger, type Logger } from '../core/logger.js';
-import { SyncedDoc } from '../core/synced-doc.js';
-import { Timeline } from '../core/timeline.js';
+import type { SyncedDoc } from '../core/synced-doc.js';
+import type { Timeline } from '../core/timeline.js';
 import type { ConnectionKind, HistoryProgress, RoomSync } from '../net/room-sync.js';
 import type { ConversationRecord, PersistedDoc, RecentMessage } from '../store/types.js';
 import { MailboxBinding } from './conversation/mailbox-binding.js';
-import { MemberView } from './conversation/member-view.js';
+import type { MemberView } from './conversation/member-view.js';
 import type { EndReason } from './conversation/epoch-switch.js';
-import { EpochFollower } from './conversation/epoch-follower.js';
-import { Membership } from './conversation/membership.js';
-import { implicitAdmins, MembershipView } from './conversation/membership-view.js';
-import { ConversationTransport } from './conversation/transport.js';
+import type { EpochFollower } from './conversation/epoch-follower.js';
+import type { Membership } from './conversation/membership.js';
+import type { MembershipView } from './conversation/membership-view.js';
+import type { ConversationTransport } from './conversation/transport.js';
 import { recentMessages, unreadSince } from './conversation/reading.js';
 import { deleteDraft, editDraft, messageDraft, reactionDraft } from './conversation/message-drafts.js';
-import { GroupControl } from './conversation/group-control.js';
+import type { GroupControl } from './conversation/group-control.js';
 import type { UpkeepTask } from './conversation/epoch-upkeep.js';
-import { SendPipeline } from './conversation/send-pipeline.js';
-import { TypingState } from './conversation/typing.js';
+import type { SendPipeline } from './conversation/send-pipeline.js';
+import { wireSession } from './conversation/session-wiring.js';
+import type { ShownTimeline } from './conversation/shown-timeline.js';
+import type { TypingState } from './conversation/typing.js';
 import type { DeliveryState } from './delivery.js';
 import type { MailboxSync } from './mailbox-sync.js';
 import { ClientError } from './errors.js';
@@ -52,7 +53,6 @@ export type { SessionEvents, SessionParts } from './session-parts.js';
 
 export class ConversationSession extends ObservableV2<SessionEvents> {
   readonly synced: SyncedDoc;
-  readonly timeline = new Timeline();
   readonly members: MemberView;
   readonly sender: SendPipeline;
   /** Who is in, their roles, settings, invites and requests, from the document. */
@@ -61,13 +61,12 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   readonly changes: Membership;
   /** The Members screen: members, roles, settings, invites, requests. */
   readonly group: GroupControl;
+  private readonly shown: ShownTimeline;
   private readonly typing: TypingState;
   private readonly transport: ConversationTransport;
   private readonly epochs: EpochFollower;
   private persisted: PersistedDoc | null = null;
   private readonly logger: Logger;
-  /** Members and removals the timeline was last filtered for. */
-  private shownFor = '';
   private readonly disposables = new Disposables();
   private markLoaded: () => void = () => undefined;
   /** Resolves once the stored document is loaded and this device is a member. */
@@ -80,81 +79,31 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     super();
     this.record = parts.record;
     this.logger = parts.logger ?? silentLogger;
-    // Blocking hides a person; it never changes what is authorized (core/policy).
-    this.synced = new SyncedDoc({
-      account: parts.account,
-      schema: conversationSchemaFor(parts.record, parts.account.identity.sign),
-      keys: parts.verifyKeys,
-      now: parts.now,
-      // Someone removed (and not added again) is refused even with a secret they kept.
-      admitsPeer: (p) => !parts.isBlocked(p.identity) && !this.membership.wasRemoved(p.identity) && !(parts.isRevoked?.(p.device) ?? false),
-    });
-    this.members = new MemberView({
-      account: parts.account,
-      directory: this.synced.directory,
-      log: this.synced.log,
-      presenceKey: () => this.keys,
-      ...(parts.contactOf ? { contactOf: parts.contactOf } : {}),
-    });
-    this.membership = new MembershipView({ conversation: parts.record.id, synced: this.synced, implicit: () => implicitAdmins(this.record, this.synced.directory, parts.account.identity.sign) });
-    this.changes = new Membership({ conversation: parts.record.id, synced: this.synced, view: this.membership, account: parts.account, now: parts.now });
-    this.group = new GroupControl({
-      account: parts.account,
-      synced: this.synced,
-      view: this.membership,
-      changes: this.changes,
-      names: this.members,
-      appUrl: parts.appUrl,
-      now: parts.now,
-      isVerified: (identity) => parts.isVerified?.(identity) ?? false,
-      left: () => this.end('left'),
-    });
-    this.transport = new ConversationTransport({
-      synced: this.synced,
-      device: parts.account.device.id,
-      now: parts.now,
-      ...(parts.mailbox ? { mailbox: parts.mailbox } : {}),
-      ...(parts.rooms ? { rooms: parts.rooms } : {}),
-      peers: () => this.changed(),
-      delivered: (sv) => this.sender.acknowledge(sv),
-      progress: () => this.changed(),
-      failed: (error) => this.emit('error', [error]),
-      logger: this.logger,
-    });
-    this.epochs = new EpochFollower({
-      record: parts.record,
-      keys: parts.keys,
-      account: parts.account,
-      synced: this.synced,
-      view: this.membership,
-      changes: this.changes,
-      transport: this.transport,
-      now: parts.now,
-      logger: this.logger,
-      save: (fields) => this.saveRecord(fields),
-      handedOver: async (conversation, epoch) => (await parts.handedOver?.(conversation, epoch)) ?? null,
-      deviceRemoved: () => parts.deviceRemoved?.() ?? false,
+    const wired = wireSession(parts, this.logger, {
+      record: () => this.record,
       loaded: () => this.isLoaded,
+      changed: () => this.changed(),
+      preview: (entry) => this.emit('preview', [entry]),
+      failed: (error) => this.emit('error', [error]),
       rekeyed: () => {
         this.emit('rekeyed', []);
         this.changed();
       },
-      ended: (reason) => void this.end(reason),
+      end: (reason) => this.end(reason),
+      save: (fields) => this.saveRecord(fields),
     });
+    this.synced = wired.synced;
+    this.shown = wired.shown;
+    this.members = wired.members;
+    this.membership = wired.membership;
+    this.changes = wired.changes;
+    this.group = wired.group;
+    this.transport = wired.transport;
+    this.epochs = wired.epochs;
+    this.typing = wired.typing;
+    this.sender = wired.sender;
     this.disposables.add(this.membership.onChange(() => this.onMembership()));
-    this.typing = new TypingState(parts.account.device.id, parts.account.name, parts.now);
-    this.sender = new SendPipeline({
-      conversation: parts.record.id,
-      device: parts.account.device.id,
-      outbox: parts.outbox,
-      synced: this.synced,
-      now: parts.now,
-      latestAt: () => this.timeline.latestAt,
-      changed: () => this.changed(),
-      failed: (error) => this.emit('error', [error]),
-      logger: this.logger,
-    });
-    this.disposables.add(this.synced.log.observe((events) => this.onEvents(events)));
+    this.disposables.add(this.synced.log.observe((events) => this.shown.add(events)));
     this.disposables.add(
       this.synced.directory.onChange(() => {
         this.members.forgetLabels();
@@ -162,13 +111,14 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
       }),
     );
     this.typing.onChange(() => this.changed());
-    // The newest messages from the last session, shown before the document loads; the real
-    // events carry the same ids, so loading them changes nothing on screen.
     const recent = parts.record.recent ?? [];
     this.members.rememberNames(recent);
-    if (recent.length > 0) {
-      this.timeline.addProvisional(recent.map((m) => ({ id: m.id as EventId, kind: 'message' as const, author: m.author as DeviceId, at: m.at, text: m.text })));
-    }
+    this.shown.showRecent(recent);
+  }
+
+  /** What the conversation shows now (refolded when blocking or membership changes). */
+  get timeline(): Timeline {
+    return this.shown.timeline;
   }
 
   /** True once the stored document is loaded. */
@@ -361,11 +311,11 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     this.persisted = persisted;
     // Stored updates arrive as one transaction, which `observe` folds into the timeline.
     await persisted.whenLoaded;
-    this.refilterIfMembershipChanged();
+    this.shown.refilterIfMembershipChanged();
     const joined = this.ended ? false : await this.synced.ensureMember(this.parts.account.name, this.parts.account.avatar);
     await this.sender.replay();
     // A device of someone already in the conversation joins quietly: joins are per person.
-    if (joined && !this.record.quiet && !this.hasJoinEvent()) await this.sender.append({ kind: 'join', name: this.parts.account.name });
+    if (joined && !this.record.quiet && !this.shown.hasJoined(this.me)) await this.sender.append({ kind: 'join', name: this.parts.account.name });
     await this.epochs.catchUp();
     if (!this.ended) {
       this.transport.attach(attach(this));
@@ -430,10 +380,7 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
 
   /** Re-folds the timeline, e.g. after blocking someone whose events must disappear. */
   refilter(): void {
-    const fresh = new Timeline();
-    fresh.add(this.synced.log.readAll().filter((e) => this.visible(e)));
-    (this as { timeline: Timeline }).timeline = fresh;
-    this.changed();
+    this.shown.refilter();
   }
 
   override async destroy(): Promise<void> {
@@ -462,7 +409,7 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   }
 
   private onMembership(): void {
-    this.refilterIfMembershipChanged();
+    this.shown.refilterIfMembershipChanged();
     void this.epochs.follow();
     this.changed();
   }
@@ -472,37 +419,8 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     return this.epochs.upkeepNow();
   }
 
-  /** Refolds the timeline when someone was removed or added (their events may hide or show). */
-  private refilterIfMembershipChanged(): void {
-    const key = this.membership.whoIsShown();
-    if (key === this.shownFor) return;
-    const first = this.shownFor === '';
-    this.shownFor = key;
-    if (!first || this.membership.state.removed.size > 0) this.refilter();
-  }
-
-  private hasJoinEvent(): boolean {
-    return this.timeline.entries.some((e) => e.kind === 'join' && e.author === this.me);
-  }
-
   private changed(): void {
     this.revisionCount++;
     this.emit('changed', []);
-  }
-
-  private visible(event: UnsignedEvent): boolean {
-    if (!shows({ identityOf: (d) => this.identityOf(d), isBlocked: this.parts.isBlocked }, event.author)) return false;
-    const placed = event as Partial<ConversationEvent>;
-    return placed.c === undefined || placed.k === undefined || this.membership.shows(placed as ConversationEvent);
-  }
-
-  private onEvents(events: UnsignedEvent[]): void {
-    const before = this.timeline.last();
-    const shown = events.some((e) => !this.visible(e)) ? events.filter((e) => this.visible(e)) : events;
-    const change = this.timeline.add(shown);
-    if (change.added === 0 && !change.updated) return;
-    const after = this.timeline.last();
-    if (after && after !== before) this.emit('preview', [after]);
-    this.changed();
   }
 }

@@ -1,0 +1,84 @@
+/**
+ * What the timeline of an open conversation shows: the signed log folded into a `Timeline`,
+ * without the events of blocked people or of members removed (docs/architecture.md §4), and
+ * refolded when either changes. Blocking hides a person; it never changes what is authorized.
+ */
+import { shows } from '../../core/policy/conversation-policy.js';
+import type { ConversationEvent, UnsignedEvent } from '../../core/events.js';
+import type { DeviceId, EventId } from '../../core/ids.js';
+import type { IdentityId } from '../../core/identity/keys.js';
+import { Timeline, type TimelineEntry } from '../../core/timeline.js';
+import type { RecentMessage } from '../../store/types.js';
+import type { MembershipView } from './membership-view.js';
+
+export interface ShownTimelineParts {
+  readonly membership: MembershipView;
+  /** Every event of the signed log, in order. */
+  readonly readAll: () => UnsignedEvent[];
+  readonly identityOf: (device: DeviceId) => IdentityId | null;
+  readonly isBlocked: (identity: IdentityId) => boolean;
+  /** The timeline changed (entries added, updated or refolded). */
+  readonly changed: () => void;
+  /** The newest entry changed, for the sidebar preview. */
+  readonly preview: (entry: TimelineEntry) => void;
+}
+
+export class ShownTimeline {
+  private current = new Timeline();
+  /** Members and removals the timeline was last filtered for. */
+  private shownFor = '';
+
+  constructor(private readonly parts: ShownTimelineParts) {}
+
+  get timeline(): Timeline {
+    return this.current;
+  }
+
+  /**
+   * The newest messages from the last session, shown before the document loads; the real
+   * events carry the same ids, so loading them changes nothing on screen.
+   */
+  showRecent(recent: readonly RecentMessage[]): void {
+    if (recent.length === 0) return;
+    this.current.addProvisional(recent.map((m) => ({ id: m.id as EventId, kind: 'message' as const, author: m.author as DeviceId, at: m.at, text: m.text })));
+  }
+
+  /** Folds new events of the log in; tells `preview` when the newest entry changed. */
+  add(events: UnsignedEvent[]): void {
+    const before = this.current.last();
+    const shown = events.some((e) => !this.visible(e)) ? events.filter((e) => this.visible(e)) : events;
+    const change = this.current.add(shown);
+    if (change.added === 0 && !change.updated) return;
+    const after = this.current.last();
+    if (after && after !== before) this.parts.preview(after);
+    this.parts.changed();
+  }
+
+  /** Re-folds the whole log, e.g. after blocking someone whose events must disappear. */
+  refilter(): void {
+    const fresh = new Timeline();
+    fresh.add(this.parts.readAll().filter((e) => this.visible(e)));
+    this.current = fresh;
+    this.parts.changed();
+  }
+
+  /** Refolds when someone was removed or added (their events may hide or show). */
+  refilterIfMembershipChanged(): void {
+    const key = this.parts.membership.whoIsShown();
+    if (key === this.shownFor) return;
+    const first = this.shownFor === '';
+    this.shownFor = key;
+    if (!first || this.parts.membership.state.removed.size > 0) this.refilter();
+  }
+
+  /** Whether `device` has a join entry in the timeline. */
+  hasJoined(device: DeviceId): boolean {
+    return this.current.entries.some((e) => e.kind === 'join' && e.author === device);
+  }
+
+  private visible(event: UnsignedEvent): boolean {
+    if (!shows({ identityOf: (d) => this.parts.identityOf(d), isBlocked: this.parts.isBlocked }, event.author)) return false;
+    const placed = event as Partial<ConversationEvent>;
+    return placed.c === undefined || placed.k === undefined || this.parts.membership.shows(placed as ConversationEvent);
+  }
+}
