@@ -36,7 +36,8 @@ interface EventBase {
   readonly sig: string;
 }
 
-export interface MessageEvent extends EventBase {
+/** A message someone wrote (named apart from the DOM's `MessageEvent`). */
+export interface ChatMessageEvent extends EventBase {
   readonly kind: 'message';
   readonly text: string;
   /**
@@ -74,7 +75,7 @@ export interface LeaveEvent extends EventBase {
   readonly kind: 'leave';
 }
 
-export type ConversationEvent = MessageEvent | EditEvent | DeleteEvent | ReactionEvent | JoinEvent | LeaveEvent;
+export type ConversationEvent = ChatMessageEvent | EditEvent | DeleteEvent | ReactionEvent | JoinEvent | LeaveEvent;
 export type RelationEvent = EditEvent | DeleteEvent | ReactionEvent;
 
 /** Distributes Omit over the union so each variant keeps its own fields. */
