@@ -103,7 +103,13 @@ describe('the message list and the newest message', () => {
     await alice.page.getByRole('button', { name: 'New conversation' }).click();
     await alice.composer.waitFor();
     await alice.send('in another room');
-    await alice.page.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name: /message 40/ }).click();
+    const conversations = alice.page.getByRole('navigation', { name: 'Conversations' });
+    await conversations
+      .getByRole('link', { name: /message 40/ })
+      .click()
+      .catch(async (error: unknown) => {
+        throw new Error(`no conversation in the list shows "message 40"; it reads:\n${await conversations.ariaSnapshot()}`, { cause: error });
+      });
     await expect.poll(() => bottomInView(alice, rowStarting(alice, 'message 40 '))).toBe(true);
     expect(await alice.page.getByRole('separator', { name: 'Unread messages' }).count()).toBe(0);
   });

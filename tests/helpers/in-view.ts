@@ -17,17 +17,30 @@ export function rowStarting(user: ParleyUser, prefix: string): Locator {
  * sees the end of it (the newest message "in view").
  */
 export async function bottomInView(user: ParleyUser, row: Locator): Promise<boolean> {
-  if ((await row.count()) === 0) return false;
-  const [box, list] = await Promise.all([row.boundingBox(), user.log.locator('lit-virtualizer').boundingBox()]);
+  const [box, list] = await Promise.all([rectOf(row), rectOf(user.log.locator('lit-virtualizer'))]);
   if (!box || !list) return false;
   const bottom = box.y + box.height;
   return bottom <= list.y + list.height + 1 && bottom > list.y;
 }
 
+/**
+ * Where the element is now, or null when it is not rendered. Never waits: the list
+ * virtualizes, so a row scrolled away leaves the page, and `Locator.boundingBox()` would
+ * then wait its whole timeout (30 s) for it to come back.
+ */
+async function rectOf(locator: Locator): Promise<{ x: number; y: number; width: number; height: number } | null> {
+  const [rect] = await locator.first().evaluateAll((elements) =>
+    elements.map((element) => {
+      const { x, y, width, height } = element.getBoundingClientRect();
+      return { x, y, width, height };
+    }),
+  );
+  return rect ?? null;
+}
+
 /** True when the top edge of `row` is inside the visible list. */
 export async function topInView(user: ParleyUser, row: Locator): Promise<boolean> {
-  if ((await row.count()) === 0) return false;
-  const [box, list] = await Promise.all([row.boundingBox(), user.log.locator('lit-virtualizer').boundingBox()]);
+  const [box, list] = await Promise.all([rectOf(row), rectOf(user.log.locator('lit-virtualizer'))]);
   if (!box || !list) return false;
   return box.y >= list.y - 1 && box.y < list.y + list.height;
 }
