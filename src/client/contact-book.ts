@@ -11,6 +11,7 @@ import { contactLink, parseContactLink, type ContactCard } from '../core/identit
 import { createContactRequest, verifyContactRequest, type ContactRequest } from '../core/identity/contact-request.js';
 import type { DeviceId } from '../core/ids.js';
 import type { IdentityId, PublicIdentity, VerifyKeyCache } from '../core/identity/keys.js';
+import { Disposables } from '../core/lifecycle.js';
 import { errorField, silentLogger, type Logger } from '../core/logger.js';
 import { formatSafetyNumber, safetyNumber } from '../core/identity/safety-number.js';
 import { deriveChannel, type ChannelKeys } from '../core/keys.js';
@@ -62,7 +63,8 @@ export type ContactEvents = {
 
 export class ContactBook extends ObservableV2<ContactEvents> {
   private inbox: ChannelKeys | null = null;
-  private readonly resendTimer: ReturnType<typeof setInterval>;
+  /** Listeners on the self doc and the socket, and the resend interval (from `start()`). */
+  private readonly disposables = new Disposables();
   /** Incoming requests: in memory until accepted or blocked, never in the self doc. */
   private readonly requests: PendingRequests;
   /** An add that waits for the user's answer (one at a time; a new add replaces it). */
@@ -71,15 +73,20 @@ export class ContactBook extends ObservableV2<ContactEvents> {
   constructor(private readonly parts: ContactBookParts) {
     super();
     this.requests = new PendingRequests(parts.now, parts.requestLimits);
-    parts.self.on('changed', this.onSelfChanged);
-    parts.signaling.on('message', this.onSignal);
-    parts.signaling.on('status', this.onStatus);
-    this.resendTimer = setInterval(() => void this.resendPending(), RESEND_MS);
+    this.disposables.listenTo(parts.self).on('changed', this.onSelfChanged);
+    const signaling = this.disposables.listenTo(parts.signaling);
+    signaling.on('message', this.onSignal);
+    signaling.on('status', this.onStatus);
   }
 
+  /** Listens on this user's inbox topic and resends unanswered requests until `destroy()`. */
   async start(): Promise<void> {
-    this.inbox = await deriveChannel(fromBase64Url(this.parts.account.contactSecret)!, INBOX);
-    this.parts.signaling.subscribe(this.inbox.topic);
+    const inbox = await deriveChannel(fromBase64Url(this.parts.account.contactSecret)!, INBOX);
+    if (this.disposables.isDisposed) return;
+    this.inbox = inbox;
+    this.parts.signaling.subscribe(inbox.topic);
+    this.disposables.add(() => this.parts.signaling.unsubscribe(inbox.topic));
+    this.disposables.interval(() => void this.resendPending(), RESEND_MS);
     await this.resendPending();
   }
 
@@ -232,11 +239,7 @@ export class ContactBook extends ObservableV2<ContactEvents> {
   }
 
   override destroy(): void {
-    clearInterval(this.resendTimer);
-    this.parts.self.off('changed', this.onSelfChanged);
-    this.parts.signaling.off('message', this.onSignal);
-    this.parts.signaling.off('status', this.onStatus);
-    if (this.inbox) this.parts.signaling.unsubscribe(this.inbox.topic);
+    this.disposables.dispose();
     super.destroy();
   }
 

@@ -10,6 +10,7 @@
  * service worker for a Background Sync.
  */
 import type * as Y from 'yjs';
+import { Disposables } from '../core/lifecycle.js';
 import { LOCAL_ORIGIN } from '../core/synced-doc.js';
 import type { MailboxCourier } from '../net/mailbox-courier.js';
 import { Backoff } from '../net/backoff.js';
@@ -39,20 +40,32 @@ export interface MailboxSyncParts {
 }
 
 export class MailboxSync {
-  private pushTimer: ReturnType<typeof setTimeout> | null = null;
-  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Cancels the pending push after a local write, or the pending retry. */
+  private cancelPush: (() => void) | null = null;
+  private cancelRetry: (() => void) | null = null;
   private readonly retry = new Backoff({ baseMs: 2_000, maxMs: 60_000 });
-  private readonly pullTimer: ReturnType<typeof setInterval>;
-  private destroyed = false;
+  /** The update listener, the minute pulls and the pending timers. */
+  private readonly disposables = new Disposables();
+  private started = false;
   /** How far this device has read the mailbox (the cursor after the last pull). */
   private readSeq = 0;
   /** The newest entry a notice announced, and the pull it started. */
   private noticedSeq = 0;
   private noticePull: Promise<number> | null = null;
 
-  constructor(private readonly parts: MailboxSyncParts) {
-    parts.doc.on('update', this.onUpdate);
-    this.pullTimer = setInterval(() => void this.pull(), PULL_EVERY_MS);
+  constructor(private readonly parts: MailboxSyncParts) {}
+
+  /** Watches local writes and pulls every minute, until `destroy()`. Idempotent. */
+  start(): void {
+    if (this.started || this.destroyed) return;
+    this.started = true;
+    this.parts.doc.on('update', this.onUpdate);
+    this.disposables.add(() => this.parts.doc.off('update', this.onUpdate));
+    this.disposables.interval(() => void this.pull(), PULL_EVERY_MS);
+  }
+
+  private get destroyed(): boolean {
+    return this.disposables.isDisposed;
   }
 
   /** Pull, then push anything not yet delivered. */
@@ -98,8 +111,8 @@ export class MailboxSync {
 
   /** The network came back: deliver what waited, now. */
   online(): void {
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
+    this.cancelRetry?.();
+    this.cancelRetry = null;
     this.retry.reset();
     void this.sync();
   }
@@ -120,27 +133,23 @@ export class MailboxSync {
   }
 
   destroy(): void {
-    this.destroyed = true;
-    this.parts.doc.off('update', this.onUpdate);
-    clearInterval(this.pullTimer);
-    if (this.pushTimer) clearTimeout(this.pushTimer);
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.disposables.dispose();
   }
 
   /** Writes that could not go out are retried with backoff until they do. */
   private scheduleRetry(): void {
-    if (this.retryTimer || this.destroyed) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
+    if (this.cancelRetry || this.destroyed) return;
+    this.cancelRetry = this.disposables.timeout(() => {
+      this.cancelRetry = null;
       void this.push(true);
     }, this.retry.next());
   }
 
   private readonly onUpdate = (_update: Uint8Array, origin: unknown): void => {
     if (origin !== LOCAL_ORIGIN || this.destroyed) return;
-    if (this.pushTimer) clearTimeout(this.pushTimer);
-    this.pushTimer = setTimeout(() => {
-      this.pushTimer = null;
+    this.cancelPush?.();
+    this.cancelPush = this.disposables.timeout(() => {
+      this.cancelPush = null;
       void this.push();
     }, ACK_GRACE_MS);
   };

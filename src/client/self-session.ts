@@ -11,6 +11,7 @@ import type { Topic } from '../core/ids.js';
 import type { IdentityId, PublicIdentity, VerifyKeyCache } from '../core/identity/keys.js';
 import type { SignedRecord } from '../core/identity/signed.js';
 import type { ConversationKeys } from '../core/keys.js';
+import { Disposables } from '../core/lifecycle.js';
 import type { RoomSync } from '../net/room-sync.js';
 import type { Account, PersistedDoc } from '../store/types.js';
 import { LOCAL_ORIGIN, SyncedDoc } from '../core/synced-doc.js';
@@ -76,9 +77,11 @@ export type SelfEvents = { changed: () => void };
 
 export class SelfSession extends ObservableV2<SelfEvents> {
   readonly synced: SyncedDoc;
-  /** The self doc has no presence; the sync engine still wants an Awareness. */
-  readonly awareness = new Awareness(new Y.Doc());
+  /** Made on first use: an Awareness runs an interval from its constructor. */
+  private emptyAwareness: Awareness | null = null;
   private persisted: PersistedDoc | null = null;
+  /** The document listener and the Awareness with its document. */
+  private readonly disposables = new Disposables();
 
   constructor(
     readonly keys: ConversationKeys,
@@ -87,9 +90,28 @@ export class SelfSession extends ObservableV2<SelfEvents> {
     private readonly now: () => number,
   ) {
     super();
-    this.awareness.setLocalState(null);
     this.synced = new SyncedDoc({ account, schema: selfSchema(account.identity.sign), keys: verifyKeys, now });
-    this.synced.doc.on('update', () => this.emit('changed', []));
+    const changed = (): void => this.emit('changed', []);
+    this.synced.doc.on('update', changed);
+    this.disposables.add(() => this.synced.doc.off('update', changed));
+  }
+
+  /**
+   * The self doc has no presence; the sync engine still wants an Awareness, so this one stays
+   * empty. Made when the sync engine first asks (in `open`), released in `destroy()`.
+   */
+  get awareness(): Awareness {
+    if (!this.emptyAwareness) {
+      const doc = new Y.Doc();
+      const awareness = new Awareness(doc);
+      awareness.setLocalState(null);
+      this.emptyAwareness = awareness;
+      this.disposables.add(() => {
+        awareness.destroy();
+        doc.destroy();
+      });
+    }
+    return this.emptyAwareness;
   }
 
   async open(persisted: PersistedDoc, attach: (session: SelfSession) => RoomSync): Promise<void> {
@@ -175,7 +197,7 @@ export class SelfSession extends ObservableV2<SelfEvents> {
   }
 
   override async destroy(): Promise<void> {
-    this.awareness.destroy();
+    this.disposables.dispose();
     await this.persisted?.destroy();
     this.synced.destroy();
     super.destroy();

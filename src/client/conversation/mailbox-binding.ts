@@ -95,6 +95,11 @@ export class MailboxBinding {
     });
   }
 
+  /** Starts watching local writes and the minute pulls (see MailboxSync). */
+  start(): void {
+    this.sync.start();
+  }
+
   /** A member device reported over a data channel that it holds this state. */
   acknowledged(device: string, stateVector: Map<number, number>): void {
     this.ackedBy.set(device, stateVector);

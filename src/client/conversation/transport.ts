@@ -108,6 +108,7 @@ export class ConversationTransport {
       failed: this.parts.failed,
     });
     if (!binding) return;
+    binding.start();
     if (fromNow) {
       const progress = await mailbox.progress.get(binding.credential.id);
       if (progress.sentState === null) await mailbox.progress.put({ ...progress, sentState: Y.encodeStateVector(this.parts.synced.doc) });

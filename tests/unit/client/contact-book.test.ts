@@ -48,7 +48,7 @@ async function person(name: string, options: { connect?: boolean } = {}) {
     openDirect: async (identity) => (opened.push(identity.sign), { id: `direct-${identity.sign.slice(0, 8)}` }) as unknown as ConversationSession,
     hasJoined: () => joined,
   });
-  closers.push(() => signaling.destroy(), () => book.destroy());
+  closers.push(() => void self.destroy(), () => signaling.destroy(), () => book.destroy());
   return { account, self, signaling, book, opened, setJoined: (v: boolean) => (joined = v) };
 }
 
@@ -154,7 +154,7 @@ describe('ContactBook', () => {
     await waitUntil(() => alice.book.get(bob.account.identity.sign)?.state === 'accepted', 'accepted after Bob joined');
   });
 
-  it('destroy() releases its resend timer and stops listening to the self doc and the socket', async () => {
+  it('the constructor only wires; start() starts the resend timer and destroy() releases it and every listener', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
     const p = await person('Carol', { connect: false });
     p.book.destroy();
@@ -170,6 +170,8 @@ describe('ContactBook', () => {
       openDirect: async () => ({ id: 'x' }) as unknown as ConversationSession,
       hasJoined: () => true,
     });
+    expect(vi.getTimerCount()).toBe(before);
+    await book.start();
     expect(vi.getTimerCount()).toBe(before + 1);
     let changes = 0;
     book.on('changed', () => changes++);

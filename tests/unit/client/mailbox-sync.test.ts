@@ -58,6 +58,7 @@ function setUp(overrides: Partial<MailboxSyncParts> = {}) {
     onError: (error) => seen.errors.push(error),
     ...overrides,
   });
+  sync.start();
   const write = (origin: unknown = LOCAL_ORIGIN) => doc.transact(() => doc.getArray('x').push([1]), origin);
   return { courier, doc, seen, sync, write, setUndelivered: (v: boolean) => (undelivered = v) };
 }
@@ -188,6 +189,26 @@ describe('MailboxSync', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect([courier.pulls, courier.pushes]).toEqual([1, 2]);
     sync.destroy();
+  });
+
+  it('the constructor only wires: nothing runs until start(), and a second start() adds nothing', async () => {
+    const courier = new FakeCourier();
+    const doc = new Y.Doc();
+    const sync = new MailboxSync({ courier, doc, undelivered: () => true, onDelivered: () => undefined, onRead: () => undefined, onOffline: () => undefined, onError: () => undefined });
+    doc.transact(() => doc.getArray('x').push([1]), LOCAL_ORIGIN);
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect([courier.pulls, courier.pushes]).toEqual([0, 0]);
+    sync.start();
+    sync.start();
+    expect(vi.getTimerCount()).toBe(1); // one periodic pull
+    doc.transact(() => doc.getArray('x').push([2]), LOCAL_ORIGIN);
+    expect(vi.getTimerCount()).toBe(2); // and the grace timer of the write
+    sync.destroy();
+    expect(vi.getTimerCount()).toBe(0);
+    // Destroyed stays destroyed: a late start() starts nothing.
+    sync.start();
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('destroy() releases every timer and the document listener', async () => {
