@@ -20,13 +20,15 @@ describe('presence and typing', () => {
     await bob.openChatWith('Alice');
     await bob.page.locator('[data-presence]').filter({ hasText: /^online$/ }).waitFor({ timeout: 20_000 });
 
-    // Typing shows on the other side and clears by itself within a few seconds.
+    // Typing shows on the other side and clears by itself: Alice stopped typing but sent
+    // nothing and her draft is still there. (How soon it expires is TypingState's unit
+    // test, on a fake clock; wall-clock bounds belong in the benchmarks.)
     await alice.composer.pressSequentially('I am thinking');
     const typing = bob.page.getByText('Alice is typing…');
     await typing.waitFor({ timeout: 10_000 });
-    const shownAt = Date.now();
-    await typing.waitFor({ state: 'detached', timeout: 10_000 });
-    expect(Date.now() - shownAt).toBeLessThan(8_000);
+    await typing.waitFor({ state: 'detached', timeout: 20_000 });
+    await expect.poll(() => alice.composer.inputValue()).toBe('I am thinking');
+    expect(await bob.page.getByText('I am thinking').count()).toBe(0);
     expect(frames.some((f) => f.includes('typing'))).toBe(false);
 
     // Presence ids are opaque: the server saw hex ids, not names or keys.

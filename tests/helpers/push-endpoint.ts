@@ -34,6 +34,8 @@ export class PushEndpoint {
   private readonly taken = new Map<string, number>();
   private waiters: Waiter[] = [];
   private messageIds = 0;
+  /** Per endpoint name: hanging requests whose sender gave up on them (closed the connection). */
+  private readonly abandonedBy = new Map<string, number>();
 
   private constructor(
     private readonly server: http.Server,
@@ -57,6 +59,11 @@ export class PushEndpoint {
   /** The next requests to `name` get these replies in order; after them, 201. */
   script(name: string, replies: readonly PushReply[]): void {
     this.scripts.set(name, [...replies]);
+  }
+
+  /** How many hanging requests to `name` the sender abandoned (closed before an answer). */
+  abandoned(name: string): number {
+    return this.abandonedBy.get(name) ?? 0;
   }
 
   /** Requests received by `name`. */
@@ -99,6 +106,8 @@ export class PushEndpoint {
       if (!reply.hang) {
         res.writeHead(reply.status, reply.headers ?? {});
         res.end();
+      } else {
+        res.on('close', () => this.abandonedBy.set(name, this.abandoned(name) + 1));
       }
       // Resolve waiters in the order they asked, each with the request at its own index.
       const forName = this.waiters.filter((w) => w.name === name);

@@ -12,20 +12,21 @@ afterEach(async () => {
 });
 
 describe('heartbeat', () => {
-  it('terminates a socket that does not answer pings within about two intervals', async () => {
+  it('terminates a socket at the first heartbeat tick after a ping it did not answer', async () => {
     t = await startTestServer({ pingIntervalMs: INTERVAL });
     const s = t;
     const live = await SignalClient.open(s.wsUrl);
-    const opened = performance.now();
     const dead = await SignalClient.open(s.wsUrl, { autoPong: false });
+    // Counted in heartbeat ticks, not milliseconds: timing bounds belong in the benchmarks.
+    let deadPings = 0;
+    dead.ws.on('ping', () => deadPings++);
     await dead.subscribe(['room']);
     await live.subscribe(['room']);
     const closed = await dead.closed;
-    const elapsed = performance.now() - opened;
     // Terminated, not closed: a peer that ignores pings would not answer a close frame either.
     expect(closed.code).toBe(1006);
-    // Slack for timer jitter on a loaded 2-core machine.
-    expect(elapsed).toBeLessThan(2 * INTERVAL + 250);
+    // One ping went unanswered; the next tick cut the socket (within two intervals).
+    expect(deadPings).toBe(1);
     expect(s.server.metrics.heartbeatTimeouts).toBe(1);
     await waitUntil(() => s.server.stats().sockets === 1, 'the dead socket to be forgotten');
     expect(s.server.stats().subscriptions).toBe(1);
