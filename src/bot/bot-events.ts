@@ -47,10 +47,19 @@ export interface BotMessage extends EventBase {
   readonly text: string;
   /** The message this one answers, if any. */
   readonly replyTo?: EventId;
+  /** A file the message carries (its text is the caption): name, media type, size in bytes. */
+  readonly file?: BotFile;
   /** Sends `text` into the same conversation as a reply to this message. */
   reply(text: string): Promise<SentMessage>;
   /** Adds the bot's reaction with `emoji` to this message. */
   react(emoji: string): Promise<void>;
+}
+
+/** What a bot hears of a file: the bytes stay with members until fetched. */
+export interface BotFile {
+  readonly name: string;
+  readonly type: string;
+  readonly size: number;
 }
 
 export interface BotEdit extends EventBase {
@@ -104,6 +113,7 @@ export interface EventJson {
   readonly time: string;
   readonly text?: string;
   readonly replyTo?: string;
+  readonly file?: BotFile;
   readonly target?: string;
   readonly emoji?: string;
   readonly on?: boolean;
@@ -120,7 +130,7 @@ export function eventJson(e: BotEvent): EventJson {
   };
   switch (e.kind) {
     case 'message':
-      return { ...base, text: e.text, ...(e.replyTo ? { replyTo: e.replyTo } : {}) };
+      return { ...base, text: e.text, ...(e.replyTo ? { replyTo: e.replyTo } : {}), ...(e.file ? { file: e.file } : {}) };
     case 'edit':
       return { ...base, target: e.target, text: e.text };
     case 'delete':

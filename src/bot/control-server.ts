@@ -4,11 +4,13 @@
  */
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import path from 'node:path';
 import { errorField, type Logger } from '../core/logger.js';
 import { eventJson, type EventJson } from './bot-events.js';
 import { controlSocketPath, readLines, type BotOps, type ControlAnswer, type ControlRequest } from './control.js';
 import { BotError } from './errors.js';
 import type { ParleyBot } from './parley-bot.js';
+import type { FileProgress } from './send-file.js';
 
 /** `BotOps` over a bot of this process. */
 export function localOps(bot: ParleyBot): BotOps {
@@ -19,6 +21,7 @@ export function localOps(bot: ParleyBot): BotOps {
     conversations: async () => bot.conversations(),
     history: (conversation, limit) => bot.history(conversation, limit),
     send: (conversation, text, options) => bot.send(conversation, text, options),
+    sendFile: (conversation, file, options, onProgress) => bot.sendFile(conversation, file, { ...options, ...(onProgress ? { onProgress } : {}) }),
     react: (conversation, message, emoji) => bot.react(conversation, message, emoji),
     async subscribe(conversations, onEvent) {
       const wanted = new Set<string>();
@@ -32,7 +35,7 @@ export function localOps(bot: ParleyBot): BotOps {
   };
 }
 
-const OPS = new Set<string>(['info', 'join', 'create', 'conversations', 'history', 'send', 'react', 'subscribe']);
+const OPS = new Set<string>(['info', 'join', 'create', 'conversations', 'history', 'send', 'sendFile', 'react', 'subscribe']);
 
 export class ControlServer {
   private server: Server | null = null;
@@ -87,7 +90,8 @@ export class ControlServer {
         socket.destroy();
         return;
       }
-      void this.run(request, (event) => answer({ id: request.id, event }), releases).then(
+      const stream = { event: (event: EventJson) => answer({ id: request.id, event }), progress: (progress: FileProgress) => answer({ id: request.id, progress }) };
+      void this.run(request, stream, releases).then(
         (result) => answer({ id: request.id, ok: true, result: result ?? null }),
         (error: unknown) => {
           if (!(error instanceof BotError)) this.logger.warn('control request failed', { op: request.op, error: errorField(error) });
@@ -97,12 +101,12 @@ export class ControlServer {
     });
   }
 
-  private async run(request: ControlRequest, onEvent: (event: EventJson) => void, releases: Array<() => void>): Promise<unknown> {
+  private async run(request: ControlRequest, stream: { event: (event: EventJson) => void; progress: (progress: FileProgress) => void }, releases: Array<() => void>): Promise<unknown> {
     const a = request.args;
     switch (request.op) {
       case 'subscribe': {
         const refs = Array.isArray(a[0]) ? a[0].map((r) => text(r)) : [];
-        releases.push(await this.ops.subscribe(refs, onEvent));
+        releases.push(await this.ops.subscribe(refs, stream.event));
         return null;
       }
       case 'info':
@@ -118,6 +122,15 @@ export class ControlServer {
       case 'send': {
         const o = (typeof a[2] === 'object' && a[2] !== null ? a[2] : {}) as { replyTo?: unknown; timeoutMs?: unknown };
         return this.ops.send(text(a[0]), text(a[1]), { ...(o.replyTo !== undefined ? { replyTo: text(o.replyTo) } : {}), ...(o.timeoutMs !== undefined ? { timeoutMs: count(o.timeoutMs) } : {}) });
+      }
+      case 'sendFile': {
+        // The holder reads the path with the rights of the profile's owner, who alone can
+        // reach this socket; only absolute paths, so the holder's working directory never matters.
+        const file = text(a[1]);
+        if (!path.isAbsolute(file)) throw new BotError('bad-file', 'the file path must be absolute', { path: file });
+        const o = (typeof a[2] === 'object' && a[2] !== null ? a[2] : {}) as { caption?: unknown; timeoutMs?: unknown };
+        const options = { ...(o.caption !== undefined ? { caption: text(o.caption, true) } : {}), ...(o.timeoutMs !== undefined ? { timeoutMs: count(o.timeoutMs) } : {}) };
+        return this.ops.sendFile(text(a[0]), file, options, stream.progress);
       }
       case 'react':
         return this.ops.react(text(a[0]), text(a[1]), text(a[2]));

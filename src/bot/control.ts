@@ -11,6 +11,7 @@ import type { BotConversation, EventJson, SentMessage } from './bot-events.js';
 import { BotError, BotErrorCodes, type BotErrorCode } from './errors.js';
 import type { HistoryProgress } from '../net/room-sync.js';
 import type { ConversationInfo, HistoryMessage } from './parley-bot.js';
+import type { FileProgress, SentFile } from './send-file.js';
 
 export const controlSocketPath = (profileDir: string): string => path.join(profileDir, 'control.sock');
 
@@ -35,6 +36,8 @@ export interface BotOps {
   conversations(): Promise<ConversationInfo[]>;
   history(conversation: string, limit: number): Promise<HistoryMessage[]>;
   send(conversation: string, text: string, options: { replyTo?: string; timeoutMs?: number }): Promise<SentMessage>;
+  /** Sends the file at `file` (an absolute path the holder reads) and waits until a member holds it. */
+  sendFile(conversation: string, file: string, options: { caption?: string; timeoutMs?: number }, onProgress?: (progress: FileProgress) => void): Promise<SentFile>;
   react(conversation: string, message: string, emoji: string): Promise<void>;
   /** Calls `onEvent` for each new event of the given conversations (all when empty) until released. */
   subscribe(conversations: readonly string[], onEvent: (event: EventJson) => void): Promise<() => void>;
@@ -51,7 +54,8 @@ export interface ControlRequest {
 export type ControlAnswer =
   | { readonly id: number; readonly ok: true; readonly result: unknown }
   | { readonly id: number; readonly ok: false; readonly error: { readonly code: string; readonly message: string } }
-  | { readonly id: number; readonly event: EventJson };
+  | { readonly id: number; readonly event: EventJson }
+  | { readonly id: number; readonly progress: FileProgress };
 
 /** Splits a byte stream into lines, refusing any longer than MAX_CONTROL_LINE. */
 export function readLines(socket: Socket, onLine: (line: string) => void): void {
@@ -76,6 +80,7 @@ export class ControlClient implements BotOps {
   private next = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private readonly streams = new Map<number, (event: EventJson) => void>();
+  private readonly progress = new Map<number, (progress: FileProgress) => void>();
 
   private constructor(private readonly socket: Socket) {
     readLines(socket, (line) => this.onLine(line));
@@ -103,6 +108,15 @@ export class ControlClient implements BotOps {
   history = (conversation: string, limit: number): Promise<HistoryMessage[]> => this.call('history', [conversation, limit]) as Promise<HistoryMessage[]>;
   send = (conversation: string, text: string, options: { replyTo?: string; timeoutMs?: number }): Promise<SentMessage> =>
     this.call('send', [conversation, text, options]) as Promise<SentMessage>;
+  sendFile = async (conversation: string, file: string, options: { caption?: string; timeoutMs?: number }, onProgress?: (progress: FileProgress) => void): Promise<SentFile> => {
+    const id = this.next;
+    if (onProgress) this.progress.set(id, onProgress);
+    try {
+      return (await this.call('sendFile', [conversation, path.resolve(file), options])) as SentFile;
+    } finally {
+      this.progress.delete(id);
+    }
+  };
   react = async (conversation: string, message: string, emoji: string): Promise<void> => {
     await this.call('react', [conversation, message, emoji]);
   };
@@ -136,6 +150,10 @@ export class ControlClient implements BotOps {
     }
     if ('event' in answer) {
       this.streams.get(answer.id)?.(answer.event);
+      return;
+    }
+    if ('progress' in answer) {
+      this.progress.get(answer.id)?.(answer.progress);
       return;
     }
     const p = this.pending.get(answer.id);

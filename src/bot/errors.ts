@@ -23,6 +23,8 @@ export const BotErrorCodes = [
   'profile-busy',
   /** Text empty or over the limit. */
   'bad-message',
+  /** A file to send is missing, not a file, empty, unreadable or over the server's cap (detail.path). */
+  'bad-file',
 ] as const;
 export type BotErrorCode = (typeof BotErrorCodes)[number];
 

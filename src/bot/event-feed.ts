@@ -119,6 +119,7 @@ export class EventFeed {
           kind: 'message',
           text: event.text,
           ...(event.replyTo ? { replyTo: event.replyTo } : {}),
+          ...(event.file ? { file: { name: event.file.name, type: event.file.type, size: event.file.size } } : {}),
           reply: (text: string) => this.parts.actions.send(session, text, event.id),
           react: (emoji: string) => this.parts.actions.react(session, event.id, emoji),
         };

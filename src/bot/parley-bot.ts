@@ -26,6 +26,7 @@ import { resolveConversation } from './conversation-ref.js';
 import { BotError } from './errors.js';
 import { EventFeed } from './event-feed.js';
 import { ControlServer, localOps } from './control-server.js';
+import { sendFileFrom, type SendFileOptions, type SentFile } from './send-file.js';
 import { waitForAcknowledged, waitForHistory, type HistoryWait } from './waits.js';
 import { memoryStorage, openProfileStorage, type BotStorage } from './storage.js';
 
@@ -261,6 +262,17 @@ export class ParleyBot extends ObservableV2<BotEvents> {
    */
   async send(conversation: string, text: string, options: SendOptions = {}): Promise<SentMessage> {
     return this.sendIn(await this.session(conversation), text, options);
+  }
+
+  /**
+   * Sends the file at `file` (a path) as a message, with the browser's own file code.
+   * Resolves once the message is acknowledged and, unless `waitHeld` is false, a member's
+   * device holds the whole file: its bytes live only on this device until then. Rejects
+   * with BotError('bad-file') for a missing, empty or too large file before reading it,
+   * and BotError('not-acknowledged') when nothing moved for `timeoutMs`.
+   */
+  async sendFile(conversation: string, file: string, options: SendFileOptions = {}): Promise<SentFile> {
+    return sendFileFrom(this.peer.files, this.peer.mesh, await this.session(conversation), file, options);
   }
 
   /** Adds the bot's reaction `emoji` to a message (nothing happens if it is already there). */

@@ -12,6 +12,8 @@ Commands:
   create [TITLE]                create a group conversation; print its id and invite link
   join INVITE_LINK              join a conversation and wait for its history
   send CONVERSATION TEXT        send; exit 0 once a member or the mailbox acknowledged it
+  send CONVERSATION [CAPTION] --file PATH
+                                send a file; exit 0 once a member's device holds all of it
   react CONVERSATION MESSAGE_ID EMOJI
   listen [CONVERSATION...]      print each new message, edit, delete and reaction until interrupted
   conversations                 list this profile's conversations
@@ -25,7 +27,9 @@ Options:
   --server URL      Parley server (default: the profile's last one, else PARLEY_SERVER)
   --json            JSON output (one JSON line per event for listen)
   --quiet           no progress or confirmations; errors still go to stderr
-  --timeout SEC     how long send waits for the acknowledgement and join for the history (default 30)
+  --timeout SEC     how long send waits for the acknowledgement (and a file's fetch to move) and
+                    join for the history (default 30)
+  --file PATH       send: a file to send (up to the server's limit, 200 MB by default)
   --reply-to ID     send: the message this one answers
   --limit N         history: how many messages (default 20)
   --relay-only      no WebRTC: every link through the server's relay
@@ -33,7 +37,8 @@ Options:
 
 Exit codes: 0 ok, 1 unexpected failure, 2 usage, 3 profile not set up (no identity, already
 set up, no server), 4 unknown or ambiguous conversation or bad invite, 5 not acknowledged in
-time, 6 no member online to hand over history, 7 profile busy, 8 message empty or too long.
+time, 6 no member online to hand over history, 7 profile busy, 8 message empty or too long,
+9 file missing, empty, unreadable or too large.
 `;
 
 export const COMMANDS = ['init', 'whoami', 'create', 'join', 'send', 'react', 'listen', 'conversations', 'history', 'webhook', 'help'] as const;
@@ -46,6 +51,7 @@ export interface CliArgs {
   readonly server: string | undefined;
   readonly name: string | undefined;
   readonly config: string | undefined;
+  readonly file: string | undefined;
   readonly replyTo: string | undefined;
   readonly json: boolean;
   readonly quiet: boolean;
@@ -91,6 +97,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
         server: { type: 'string' },
         name: { type: 'string' },
         config: { type: 'string' },
+        file: { type: 'string' },
         'reply-to': { type: 'string' },
         timeout: { type: 'string' },
         limit: { type: 'string' },
@@ -107,9 +114,11 @@ export function parseCli(argv: readonly string[]): CliArgs {
   const [word = 'help', ...rest] = positionals;
   if (!(COMMANDS as readonly string[]).includes(word)) throw new UsageError(`unknown command "${word}"`);
   const command = values.help ? 'help' : (word as Command);
-  const [min, max] = ARITY[command];
+  const [min, max] = command === 'send' && values.file !== undefined ? [1, 2] : ARITY[command];
   if (rest.length < min || rest.length > max) throw new UsageError(`${command}: expected ${min === max ? min : `${min} to ${max}`} argument(s), got ${rest.length}`);
   if (command === 'init' && !values.name?.trim()) throw new UsageError('init needs --name NAME');
+  if (values.file !== undefined && command !== 'send') throw new UsageError('--file goes with send');
+  if (values.file !== undefined && !values.file) throw new UsageError('--file needs a path');
   if (command === 'webhook' && !values.config) throw new UsageError('webhook needs --config FILE');
   return {
     command,
@@ -118,6 +127,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
     server: values.server,
     name: values.name?.trim(),
     config: values.config,
+    file: values.file,
     replyTo: values['reply-to'],
     json: values.json,
     quiet: values.quiet,

@@ -73,6 +73,7 @@ export async function runCommand(args: CliArgs, io: CliIo): Promise<void> {
         io.out(args.json ? json(joined) : `Joined ${joined.title || '(untitled)'} (${joined.id})`);
       });
     case 'send':
+      if (args.file !== undefined) return sendFile(args, io, args.file);
       return withSession(args, io, async (s) => {
         const sent = await s.ops.send(first, second, { timeoutMs: args.timeoutMs, ...(args.replyTo ? { replyTo: args.replyTo } : {}) });
         if (args.json) io.out(json(sent));
@@ -102,6 +103,25 @@ export async function runCommand(args: CliArgs, io: CliIo): Promise<void> {
     case 'help':
       return;
   }
+}
+
+/** Files over this size show a progress line while members fetch them. */
+const PROGRESS_BYTES = 1024 * 1024;
+const mb = (bytes: number): string => (bytes / 1_000_000).toFixed(1);
+
+/** `send --file`: exits once a member's device holds the whole file, reporting progress. */
+async function sendFile(args: CliArgs, io: CliIo, file: string): Promise<void> {
+  const [conversation = '', caption = ''] = args.positionals;
+  await withSession(args, io, async (s) => {
+    const sent = await s.ops
+      .sendFile(conversation, file, { caption, timeoutMs: args.timeoutMs }, (p) => {
+        if (args.quiet || p.total < PROGRESS_BYTES) return;
+        io.status(p.phase === 'waiting' ? `Sending ${p.name} (${mb(p.total)} MB): waiting for a member to fetch it…` : `Sending ${p.name}: ${mb(p.sent)} of ${mb(p.total)} MB (${Math.floor((100 * p.sent) / p.total)}%)`);
+      })
+      .finally(() => io.status(null));
+    if (args.json) io.out(json(sent));
+    else if (!args.quiet) io.out(`Sent ${sent.name} (${sent.size.toLocaleString('en-US')} bytes) as ${sent.id}`);
+  });
 }
 
 /** Prints events until interrupted; the signaling client reconnects by itself meanwhile. */

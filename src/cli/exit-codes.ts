@@ -22,6 +22,8 @@ export const ExitCode = {
   profileBusy: 7,
   /** The message is empty or too long. */
   badMessage: 8,
+  /** `send --file`: the file is missing, not a file, empty, unreadable or too large. */
+  badFile: 9,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -36,6 +38,7 @@ const BY_CODE: Readonly<Record<BotErrorCode, ExitCode>> = {
   'no-peer': ExitCode.noPeer,
   'profile-busy': ExitCode.profileBusy,
   'bad-message': ExitCode.badMessage,
+  'bad-file': ExitCode.badFile,
 };
 
 export const exitCodeOf = (code: BotErrorCode): ExitCode => BY_CODE[code];

@@ -44,7 +44,7 @@ export function formatEvent(e: EventJson): string {
   const head = `${time(e.time)} [${where}] ${who}`;
   switch (e.type) {
     case 'message':
-      return `${head}: ${e.text}`;
+      return e.file ? `${head} sent ${e.file.name} (${e.file.size.toLocaleString('en-US')} bytes)${e.text ? `: ${e.text}` : ''}` : `${head}: ${e.text}`;
     case 'edit':
       return `${head} edited ${e.target?.slice(0, 8)}: ${e.text}`;
     case 'delete':

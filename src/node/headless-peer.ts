@@ -12,6 +12,7 @@
  */
 import { WebSocket } from 'ws';
 import { accountHandshake } from '../client/account.js';
+import { ClientFiles, DEFAULT_MAX_FILE_BYTES } from '../client/files/client-files.js';
 import { ParleyClient } from '../client/parley-client.js';
 import { VerifyKeyCache } from '../core/identity/keys.js';
 import { silentLogger, type Logger } from '../core/logger.js';
@@ -20,6 +21,7 @@ import { MailboxClient } from '../net/mailbox-client.js';
 import { Mesh } from '../net/mesh.js';
 import { SignalingClient, type SocketLike } from '../net/signaling-client.js';
 import type { SimplePeerTransport } from '../net/simple-peer-transport.js';
+import { MemoryChunkStore, type ChunkStore } from '../store/chunk-store.js';
 import type { MailboxStateStore } from '../store/mailbox-state.js';
 import type { AccountStore, ConversationStore, DocStore, OutboxStore } from '../store/types.js';
 import { loadWrtc } from './wrtc.js';
@@ -31,6 +33,8 @@ export interface HeadlessStores {
   readonly outbox: OutboxStore;
   readonly docs: DocStore;
   readonly mailboxState: MailboxStateStore;
+  /** Files' sealed chunks: what this peer sent and serves (memory when not given). */
+  readonly chunks?: ChunkStore;
 }
 
 export interface HeadlessPeerOptions {
@@ -55,22 +59,34 @@ export interface HeadlessPeerOptions {
   readonly now?: () => number;
 }
 
-/** What the server's `/api/config` says; unreachable servers give no ICE servers. */
-export async function fetchIceServers(serverUrl: string): Promise<RTCIceServer[]> {
+/** What a peer takes from the server's `/api/config`. */
+export interface ServerConfig {
+  readonly iceServers: RTCIceServer[];
+  /** Largest file members send (the server's `MAX_FILE_BYTES`). */
+  readonly maxFileBytes: number;
+}
+
+/** What the server's `/api/config` says; an unreachable server gives no ICE servers and the default file cap. */
+export async function fetchServerConfig(serverUrl: string): Promise<ServerConfig> {
+  const config: { iceServers: RTCIceServer[]; maxFileBytes: number } = { iceServers: [], maxFileBytes: DEFAULT_MAX_FILE_BYTES };
   try {
     const res = await fetch(new URL('/api/config', serverUrl), { signal: AbortSignal.timeout(5_000) });
-    if (!res.ok) return [];
-    const body = (await res.json()) as { iceServers?: unknown };
-    return Array.isArray(body.iceServers) ? (body.iceServers as RTCIceServer[]) : [];
+    if (!res.ok) return config;
+    const body = (await res.json()) as { iceServers?: unknown; maxFileBytes?: unknown };
+    if (Array.isArray(body.iceServers)) config.iceServers = body.iceServers as RTCIceServer[];
+    if (typeof body.maxFileBytes === 'number' && Number.isSafeInteger(body.maxFileBytes) && body.maxFileBytes > 0) config.maxFileBytes = body.maxFileBytes;
   } catch {
-    return [];
+    // Unreachable now: the defaults hold; the signaling client keeps retrying the server.
   }
+  return config;
 }
 
 export class HeadlessPeer {
   readonly signaling: SignalingClient;
   readonly mesh: Mesh;
   readonly client: ParleyClient;
+  /** Files, with the browser's own code: sending, serving to members, progress. */
+  readonly files: ClientFiles;
   readonly verifyKeys = new VerifyKeyCache();
   /** Every WebRTC transport made, so teardown can wait until each has closed. */
   private readonly transports: SimplePeerTransport[] = [];
@@ -79,8 +95,9 @@ export class HeadlessPeer {
   /** Wires the parts; nothing connects until `start()`. */
   constructor(
     readonly options: HeadlessPeerOptions,
-    iceServers: readonly RTCIceServer[],
+    config: ServerConfig,
   ) {
+    const iceServers = config.iceServers;
     const logger = options.logger ?? silentLogger;
     this.signaling = new SignalingClient({
       url: options.serverUrl,
@@ -122,12 +139,21 @@ export class HeadlessPeer {
       ...(mailbox ? { mailbox: { client: mailbox, progress: options.stores.mailboxState, exclude: () => undefined, onOffline: () => undefined } } : {}),
     });
     this.client = client;
+    // No image description in Node (no canvas): images go without a placeholder thumbnail.
+    this.files = new ClientFiles({
+      store: options.stores.chunks ?? new MemoryChunkStore(),
+      mesh: this.mesh,
+      maxFileBytes: config.maxFileBytes,
+      describe: async () => null,
+      logger,
+      ...(options.now ? { now: options.now } : {}),
+    });
   }
 
   /** Builds a peer (asking the server for ICE servers unless given) and starts it. */
   static async start(options: HeadlessPeerOptions): Promise<HeadlessPeer> {
-    const ice = options.iceServers ?? (options.direct === false ? [] : await fetchIceServers(options.serverUrl));
-    const peer = new HeadlessPeer(options, ice);
+    const config = await fetchServerConfig(options.serverUrl);
+    const peer = new HeadlessPeer(options, { ...config, iceServers: options.iceServers ? [...options.iceServers] : options.direct === false ? [] : config.iceServers });
     await peer.start();
     return peer;
   }
@@ -136,6 +162,7 @@ export class HeadlessPeer {
   async start(): Promise<void> {
     this.signaling.start();
     this.mesh.start();
+    this.files.start();
     await this.client.start();
   }
 
@@ -146,6 +173,7 @@ export class HeadlessPeer {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.files.destroy();
     this.mesh.destroy();
     await this.client.destroy();
     this.signaling.destroy();

@@ -20,26 +20,40 @@ import { emptyProgress, type MailboxProgress, type MailboxStateStore } from '../
 import { defaultSettings, type DeviceSettings, type SettingsStore } from '../store/settings-store.js';
 import type { Account, AccountStore, ConversationRecord, ConversationStore, OutboxEntry, OutboxStore } from '../store/types.js';
 import { attachKeys, detachKeys, KeyFile } from './key-file.js';
+import { SqliteChunkStore } from './sqlite-chunk-store.js';
 import { SqliteDocStore } from './sqlite-doc-store.js';
 
 type Db = Database.Database;
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
+
+/** Each step brings the schema from its index to the next version, in one transaction. */
+const MIGRATIONS: readonly string[] = [
+  `
+    CREATE TABLE IF NOT EXISTS records (scope TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (scope, key)) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS outbox (id TEXT PRIMARY KEY, conversation TEXT NOT NULL, created_at INTEGER NOT NULL, value BLOB NOT NULL);
+    CREATE INDEX IF NOT EXISTS outbox_order ON outbox (created_at);
+    CREATE TABLE IF NOT EXISTS doc_updates (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, data BLOB NOT NULL);
+    CREATE INDEX IF NOT EXISTS doc_updates_name ON doc_updates (name, id);
+  `,
+  // Files (sqlite-chunk-store.ts): sealed chunks exactly as they travel.
+  `
+    CREATE TABLE IF NOT EXISTS files (root TEXT PRIMARY KEY, conversation TEXT NOT NULL, bytes INTEGER NOT NULL, value BLOB NOT NULL);
+    CREATE INDEX IF NOT EXISTS files_conversation ON files (conversation);
+    CREATE TABLE IF NOT EXISTS file_hashes (root TEXT PRIMARY KEY, hashes BLOB NOT NULL);
+    CREATE TABLE IF NOT EXISTS file_chunks (root TEXT NOT NULL, idx INTEGER NOT NULL, bytes BLOB NOT NULL, PRIMARY KEY (root, idx)) WITHOUT ROWID;
+  `,
+];
 
 function migrate(db: Db): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) throw new Error(`parley.db has schema ${version}, newer than this program (${SCHEMA_VERSION})`);
-  if (version === SCHEMA_VERSION) return;
-  db.transaction(() => {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS records (scope TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (scope, key)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS outbox (id TEXT PRIMARY KEY, conversation TEXT NOT NULL, created_at INTEGER NOT NULL, value BLOB NOT NULL);
-      CREATE INDEX IF NOT EXISTS outbox_order ON outbox (created_at);
-      CREATE TABLE IF NOT EXISTS doc_updates (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, data BLOB NOT NULL);
-      CREATE INDEX IF NOT EXISTS doc_updates_name ON doc_updates (name, id);
-    `);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  })();
+  for (let v = version; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
 }
 
 /** Opens (creating when needed) the database of a profile directory. */
@@ -52,8 +66,8 @@ export function openDatabase(dir: string): Db {
   return db;
 }
 
-const encode = (value: unknown): Buffer => serialize(value);
-const decode = <T>(bytes: Buffer): T => deserialize(bytes) as T;
+export const encode = (value: unknown): Buffer => serialize(value);
+export const decode = <T>(bytes: Buffer): T => deserialize(bytes) as T;
 
 /** Small values by scope and key: conversations, mailbox progress, settings, drafts. */
 export class RecordTable {
@@ -228,6 +242,7 @@ export class ProfileStores {
   readonly mailboxState: SqliteMailboxStateStore;
   readonly settings: SqliteSettingsStore;
   readonly drafts: SqliteDraftStore;
+  readonly chunks: SqliteChunkStore;
 
   /** `dir` must exist (profile.ts creates it with mode 0700). */
   constructor(readonly dir: string) {
@@ -240,6 +255,7 @@ export class ProfileStores {
     this.mailboxState = new SqliteMailboxStateStore(this.records);
     this.settings = new SqliteSettingsStore(this.records);
     this.drafts = new SqliteDraftStore(this.records);
+    this.chunks = new SqliteChunkStore(this.records);
   }
 
   /** Writes what documents still buffer, then closes the database. */

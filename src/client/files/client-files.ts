@@ -47,6 +47,8 @@ export interface ClientFilesParts {
 export type ClientFilesEvents = {
   /** A file's view changed (progress, finished, opened). */
   changed: (root: string) => void;
+  /** A member's device was served every chunk of a file this device sent (it holds it now). */
+  held: (root: string, device: string) => void;
   error: (error: Error) => void;
 };
 
@@ -341,8 +343,10 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     const count = Math.ceil(view.size / view.chunk);
     let most = -1;
     for (const [device, set] of this.served.get(root) ?? []) {
-      if (set.size >= count) this.served.get(root)!.delete(device);
-      else most = Math.max(most, set.size);
+      if (set.size >= count) {
+        this.served.get(root)!.delete(device);
+        this.emit('held', [root, device]);
+      } else most = Math.max(most, set.size);
     }
     const moving = most >= 0;
     this.transfers.update(root, { done: moving ? Math.min(view.size, most * view.chunk) : view.size, state: moving ? 'moving' : 'done' });

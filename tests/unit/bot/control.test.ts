@@ -29,6 +29,12 @@ const ops: BotOps = {
     if (conversation === 'nowhere') throw new BotError('unknown-conversation', 'no conversation "nowhere"');
     return { id: 'e1' as never, conversation: conversation as never };
   },
+  sendFile: async (conversation, file, options, onProgress) => {
+    calls.push(`sendFile ${conversation} ${file} ${options.caption ?? ''}`);
+    onProgress?.({ phase: 'fetching', name: 'a.bin', sent: 10, total: 20 });
+    onProgress?.({ phase: 'held', name: 'a.bin', sent: 20, total: 20 });
+    return { id: 'e2' as never, conversation: conversation as never, root: 'r', name: 'a.bin', size: 20 };
+  },
   react: async () => undefined,
   subscribe: async () => () => undefined,
 };
@@ -65,6 +71,23 @@ function raw(bytes: string): Promise<{ data: string; closed: boolean }> {
 }
 
 describe('control socket', () => {
+  it('streams a file send’s progress to the caller; the holder reads only absolute paths', async () => {
+    const client = await ControlClient.connect(dir, null);
+    try {
+      const seen: number[] = [];
+      const sent = await client.sendFile('ops', 'a.bin', { caption: 'logs' }, (p) => seen.push(p.sent));
+      expect(sent).toMatchObject({ id: 'e2', root: 'r', size: 20 });
+      expect(seen).toEqual([10, 20]);
+      // The client resolves a relative path where it runs, before the holder sees it.
+      expect(calls).toEqual([`sendFile ops ${path.resolve('a.bin')} logs`]);
+    } finally {
+      client.close();
+    }
+    const refused = await raw(JSON.stringify({ id: 1, op: 'sendFile', args: ['ops', 'a.bin', {}] }) + '\n');
+    expect(refused.data).toContain('"code":"bad-file"');
+    expect(calls).toHaveLength(1);
+  });
+
   it('is private to the profile owner and answers requests, keeping error codes', async () => {
     expect((await stat(controlSocketPath(dir))).mode & 0o077).toBe(0);
     const client = await ControlClient.connect(dir, null);

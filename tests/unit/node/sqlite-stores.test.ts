@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createAccount } from '../../../src/client/account.js';
 import { ProfileStores } from '../../../src/node/sqlite-stores.js';
 import { storeContractCases } from '../../contracts/store-contract.js';
+import { chunkStoreCases } from '../../contracts/chunk-store-contract.js';
 
 const dirs: string[] = [];
 async function freshDir(): Promise<string> {
@@ -30,6 +31,19 @@ describe('SQLite profile stores: storage contract', () => {
       const stores = new ProfileStores(await freshDir());
       try {
         await c.run(stores);
+      } finally {
+        stores.close();
+      }
+    });
+  }
+});
+
+describe('SQLite chunk store: chunk store contract', () => {
+  for (const c of chunkStoreCases) {
+    it(c.name, async () => {
+      const stores = new ProfileStores(await freshDir());
+      try {
+        await c.run(stores.chunks);
       } finally {
         stores.close();
       }
@@ -91,5 +105,27 @@ describe('SQLite profile stores: on disk', () => {
     expect(again.getArray('log').length).toBe(1200);
     expect(again.getArray('log').get(1199)).toBe(1199);
     rows.close();
+  });
+});
+
+describe('SQLite profile stores: schema upgrade', () => {
+  it('a profile made before files existed keeps its records and gains the file tables', async () => {
+    const dir = await freshDir();
+    const { default: Database } = await import('better-sqlite3');
+    const old = new Database(path.join(dir, 'parley.db'));
+    old.exec('CREATE TABLE records (scope TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (scope, key)) WITHOUT ROWID;');
+    old.exec('CREATE TABLE outbox (id TEXT PRIMARY KEY, conversation TEXT NOT NULL, created_at INTEGER NOT NULL, value BLOB NOT NULL);');
+    old.exec('CREATE TABLE doc_updates (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, data BLOB NOT NULL);');
+    old.pragma('user_version = 1');
+    old.close();
+    const stores = new ProfileStores(dir);
+    try {
+      stores.records.put('profile', 'server', 'http://example.test/');
+      await stores.chunks.putChunks('r', [{ index: 0, bytes: new Uint8Array([1, 2, 3]) }]);
+      expect([...(await stores.chunks.indices('r'))]).toEqual([0]);
+      expect(stores.db.pragma('user_version', { simple: true })).toBeGreaterThanOrEqual(2);
+    } finally {
+      stores.close();
+    }
   });
 });
