@@ -1,5 +1,7 @@
 /** `parley webhook --config FILE`: runs the webhook server until interrupted. */
+import path from 'node:path';
 import { BotError } from '../bot/errors.js';
+import { defaultProfileDir } from '../node/profile.js';
 import { readWebhookConfig, WebhookConfigError } from '../webhook/config.js';
 import { WebhookServer } from '../webhook/webhook-server.js';
 import type { CliArgs } from './args.js';
@@ -17,7 +19,9 @@ export async function runWebhooks(args: CliArgs, io: CliIo): Promise<void> {
   }
   const session = await openSession(args, io.logger, { listen: true });
   try {
-    const server = new WebhookServer({ config, ops: session.ops, logger: io.logger });
+    // Pending outgoing deliveries survive a restart in the profile directory.
+    const queueFile = path.join(path.resolve(args.profile ?? defaultProfileDir()), 'webhooks.db');
+    const server = new WebhookServer({ config, ops: session.ops, logger: io.logger, queueFile });
     const address = await server.start().catch((error: unknown) => {
       if (error instanceof BotError) throw error;
       throw new UsageError(`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`, { cause: error });

@@ -11,6 +11,7 @@ import type { BotOps } from '../bot/control.js';
 import type { Logger } from '../core/logger.js';
 import type { WebhookConfig } from './config.js';
 import { IncomingHooks } from './incoming.js';
+import { MemoryDeliveryQueue, SqliteDeliveryQueue, type DeliveryQueue } from './delivery-queue.js';
 import { OutgoingHook, type OutgoingOptions } from './outgoing.js';
 
 export interface WebhookServerOptions {
@@ -24,6 +25,11 @@ export interface WebhookServerOptions {
   readonly perSecond?: number;
   /** Retry tuning of outgoing hooks. */
   readonly outgoing?: Pick<OutgoingOptions, 'retries' | 'baseDelayMs' | 'timeoutMs'>;
+  /**
+   * A SQLite file where outgoing deliveries wait, so a restart delivers what was pending
+   * (`parley webhook` uses `webhooks.db` in the profile); in memory when not given.
+   */
+  readonly queueFile?: string;
 }
 
 export class WebhookServer {
@@ -31,6 +37,7 @@ export class WebhookServer {
   private readonly incoming: IncomingHooks;
   private readonly server: Server;
   private readonly releases: Array<() => void> = [];
+  private readonly queue: DeliveryQueue;
 
   constructor(private readonly options: WebhookServerOptions) {
     const { config, ops, logger } = options;
@@ -41,7 +48,8 @@ export class WebhookServer {
       ...(options.burst ? { burst: options.burst } : {}),
       ...(options.perSecond ? { perSecond: options.perSecond } : {}),
     });
-    this.outgoing = config.outgoing.map((hook) => new OutgoingHook({ hook, logger, ...options.outgoing }));
+    this.queue = options.queueFile ? new SqliteDeliveryQueue(options.queueFile) : new MemoryDeliveryQueue();
+    this.outgoing = config.outgoing.map((hook) => new OutgoingHook({ hook, logger, queue: this.queue, ...options.outgoing }));
     this.server = createServer((req, res) => {
       if (this.incoming.handle(req, res)) return;
       res.writeHead(404, { 'Content-Type': 'application/json' });
@@ -54,6 +62,8 @@ export class WebhookServer {
   /** Subscribes the outgoing hooks, then listens; resolves with the address. */
   async start(): Promise<AddressInfo> {
     const { config, ops } = this.options;
+    // What an earlier run left first, then what arrives.
+    for (const hook of this.outgoing) hook.start();
     for (const hook of this.outgoing) {
       const conversations = config.outgoing[this.outgoing.indexOf(hook)]!.conversations ?? [];
       this.releases.push(await ops.subscribe(conversations, (event: EventJson) => hook.push(event)));
@@ -69,7 +79,9 @@ export class WebhookServer {
 
   async close(): Promise<void> {
     for (const release of this.releases.splice(0)) release();
+    await Promise.all(this.outgoing.map((hook) => hook.stop()));
     for (const hook of this.outgoing) hook.destroy();
+    this.queue.close();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
