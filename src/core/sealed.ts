@@ -7,6 +7,8 @@ import { asBufferSource, concatBytes, randomBytes } from './bytes.js';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+/** Bytes sealing adds to a plaintext: the IV and the tag. */
+export const SEALED_OVERHEAD = IV_BYTES + TAG_BYTES;
 
 export class SealError extends Error {
   override readonly name = 'SealError';

@@ -14,7 +14,8 @@
  */
 import * as Y from 'yjs';
 import { randomBytes, toBase64Url, utf8 } from '../core/bytes.js';
-import { open, seal } from '../core/sealed.js';
+import { padFrame, unpadFrame } from '../core/padme.js';
+import { open, seal, SEALED_OVERHEAD } from '../core/sealed.js';
 import { MailboxLimits, writerIdOf } from '../core/wire/mailbox.js';
 import { MailboxError, type MailboxClient } from './mailbox-client.js';
 import type { Verdict } from '../core/authorship/authorizer.js';
@@ -34,6 +35,11 @@ const GAP_PULLS = 3;
 
 /** Room for the IV and tag a sealed entry adds (28 bytes), with margin. */
 const SEAL_OVERHEAD = 64;
+/**
+ * Sealed entries are at least this large: a typed message, a reaction or a read marker all
+ * look the same to the server (docs/architecture.md §7.2).
+ */
+const MIN_ENTRY_BYTES = 1024;
 
 
 export interface MailboxProgressLike {
@@ -78,10 +84,14 @@ export interface PullResult {
 
 export class MailboxCourier {
   private queue: Promise<unknown> = Promise.resolve();
+  /** Entries padded to a size bucket (`core/padme.ts`); what this device writes. */
   private readonly aad: Uint8Array;
+  /** Unpadded entries, as devices before padding wrote them; still read. */
+  private readonly legacyAad: Uint8Array;
 
   constructor(private readonly parts: CourierParts) {
-    this.aad = utf8(`parley-mailbox/v1\n${parts.id}`);
+    this.aad = utf8(`parley-mailbox/v2\n${parts.id}`);
+    this.legacyAad = utf8(`parley-mailbox/v1\n${parts.id}`);
   }
 
   pull(): Promise<PullResult> {
@@ -115,11 +125,9 @@ export class MailboxCourier {
       const page = await client.list(id, token, after);
       for (const entry of page.entries) {
         after = Math.max(after, entry.seq);
-        try {
-          fetched.push({ seq: entry.seq, update: await open(key, entry.data, this.aad) });
-        } catch {
-          // Sealed under another key or tampered with: garbage, skip it for good.
-        }
+        const update = await this.openEntry(key, entry.data);
+        // null: sealed under another key, tampered with or badly framed; skipped for good.
+        if (update) fetched.push({ seq: entry.seq, update });
       }
       if (!page.more || page.entries.length === 0) break;
     }
@@ -163,7 +171,9 @@ export class MailboxCourier {
     if (sent && ![...current].some(([client, clock]) => clock > (sent.get(client) ?? 0))) return null;
     let snapshot = sent === null || progress.readSeq - progress.snapshotSeq > SNAPSHOT_EVERY;
     let update = snapshot ? Y.encodeStateAsUpdate(doc) : Y.encodeStateAsUpdate(doc, progress.sentState!);
-    const maxPlain = (this.parts.maxEntryBytes ?? MailboxLimits.maxEntryBytes) - SEAL_OVERHEAD;
+    const maxEntry = this.parts.maxEntryBytes ?? MailboxLimits.maxEntryBytes;
+    // Room for the IV, tag and padding frame; padding never pushes an entry past the limit.
+    const maxPlain = maxEntry - SEAL_OVERHEAD;
     if (update.length > maxPlain) {
       // Too large for one entry (a long history): send this session's own writes instead.
       // Readers lacking the history before them get it peer-to-peer; nothing is re-encoded
@@ -175,7 +185,7 @@ export class MailboxCourier {
       update = Y.encodeStateAsUpdate(doc, Y.encodeStateVector(others as unknown as Y.Doc));
       if (update.length > maxPlain) throw new MailboxError('this device wrote more than a mailbox entry holds', 413);
     }
-    const sealed = await seal(key, update, this.aad);
+    const sealed = await seal(key, padFrame(update, { min: MIN_ENTRY_BYTES, max: maxEntry, overhead: SEALED_OVERHEAD }), this.aad);
     const exclude = this.parts.exclude?.();
     // A snapshot covers what this device has read; entries past that are not in it.
     const seq = await client.append(id, token, sealed, {
@@ -192,6 +202,20 @@ export class MailboxCourier {
       snapshotSeq: snapshot ? seq : latest.snapshotSeq,
     });
     return current;
+  }
+
+  /** The Yjs update in a sealed entry, padded (v2) or from before padding (v1); null if neither opens. */
+  private async openEntry(key: CryptoKey, data: Uint8Array): Promise<Uint8Array | null> {
+    try {
+      return unpadFrame(await open(key, data, this.aad));
+    } catch {
+      // Not a padded entry (or a broken one): it may be one written before padding.
+    }
+    try {
+      return await open(key, data, this.legacyAad);
+    } catch {
+      return null;
+    }
   }
 
   /** The progress, with this device's writer key made and stored at its first append. */

@@ -61,7 +61,7 @@ describe('removing a member', () => {
       const mailbox = new MailboxClient(app.url);
       const oldId = carols.mailboxCredential?.id ?? (await import('../../../src/core/wire/mailbox.js')).mailboxIdOf(oldKeys.mailboxToken)!;
       const listed = await mailbox.list(oldId, oldKeys.mailboxToken, 0);
-      const aad = utf8(`parley-mailbox/v1\n${oldId}`);
+      const aad = utf8(`parley-mailbox/v2\n${oldId}`);
       for (const entry of listed.entries) {
         const plain = new TextDecoder().decode(await open(oldKeys.mailboxKey, entry.data, aad));
         expect(plain).not.toContain('after removal');

@@ -7,6 +7,7 @@ import * as Y from 'yjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes, utf8 } from '../../../src/core/bytes.js';
 import { deriveConversationKeys, type ConversationKeys } from '../../../src/core/keys.js';
+import { padmeLength } from '../../../src/core/padme.js';
 import { seal } from '../../../src/core/sealed.js';
 import type { SyncedDoc } from '../../../src/core/synced-doc.js';
 import { mailboxIdOf } from '../../../src/core/wire/mailbox.js';
@@ -111,7 +112,7 @@ describe('mailbox courier', () => {
     expect(await courier.push()).not.toBeNull();
     const id = mailboxIdOf(keys.mailboxToken)!;
     const [entry] = (await client.list(id, keys.mailboxToken, 0)).entries;
-    expect(entry!.data.length).toBeLessThan(limit);
+    expect(entry!.data.length).toBeLessThanOrEqual(limit);
     // Recorded as sent: the next push has nothing to do instead of failing again.
     expect(await courier.push()).toBeNull();
     // A member who has the history gets the new message from the mailbox.
@@ -119,5 +120,37 @@ describe('mailbox courier', () => {
     Y.applyUpdate(bob.doc, history);
     await courierFor(bob).pull();
     expect(texts(bob)).toContain('new in this session');
+  });
+  it('pads every entry to a size bucket: a short and a long message look the same, large ones land on Padmé sizes', async () => {
+    const alice = await memberDoc(await testAccount('Alice'));
+    const a = courierFor(alice);
+    await say(alice, 'hi');
+    await a.push();
+    await say(alice, `a longer message ${'y'.repeat(300)}`);
+    await a.push();
+    await say(alice, `a long one ${'z'.repeat(15_000)}`);
+    await a.push();
+    const id = mailboxIdOf(keys.mailboxToken)!;
+    const sizes = (await client.list(id, keys.mailboxToken, 0)).entries.map((e) => e.data.length);
+    expect(sizes).toHaveLength(3);
+    // The first is the device's snapshot (its whole document); the second is just one message.
+    expect(sizes[0]).toBe(1024);
+    expect(sizes[1]).toBe(1024);
+    expect(sizes[2]).toBeGreaterThan(15_000);
+    expect(padmeLength(sizes[2]!)).toBe(sizes[2]);
+    const bob = await memberDoc(await testAccount('Bob'));
+    await courierFor(bob).pull();
+    expect(texts(bob)).toEqual(['hi', `a longer message ${'y'.repeat(300)}`, `a long one ${'z'.repeat(15_000)}`]);
+  });
+
+  it('still reads an unpadded entry written before padding (v1)', async () => {
+    const alice = await memberDoc(await testAccount('Alice'));
+    await say(alice, 'written by an older version');
+    const id = mailboxIdOf(keys.mailboxToken)!;
+    await client.append(id, keys.mailboxToken, await seal(keys.mailboxKey, Y.encodeStateAsUpdate(alice.doc), utf8(`parley-mailbox/v1\n${id}`)), { writer: 'a'.repeat(64) });
+    const bob = await memberDoc(await testAccount('Bob'));
+    const result = await courierFor(bob).pull();
+    expect(result.applied).toBe(1);
+    expect(texts(bob)).toEqual(['written by an older version']);
   });
 });
