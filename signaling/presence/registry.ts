@@ -18,7 +18,7 @@
  * Memory: ≤ MAX_PRESENCE_IDS held plus as many watched per socket, and `maxEntries` in
  * total across sockets. Logs carry counts only.
  */
-import type { PresenceState } from '../../src/core/wire/signaling.js';
+import type { PresenceChange, PresenceState } from '../../src/core/wire/signaling.js';
 import type { Logger } from '../logger.js';
 import type { DeliveryMetrics } from '../metrics.js';
 import type { PresenceDirectory } from './directory.js';
@@ -33,7 +33,7 @@ export interface PresenceSocket {
   deliver(frame: Buffer): boolean;
 }
 
-/** Outcome of a `hold` or `watch`. */
+/** Outcome of a `hold`, `watch` or `change`. */
 export type PresenceUpdate =
   | {
       readonly ok: true;
@@ -96,51 +96,32 @@ export class PresenceRegistry {
 
   /** Makes `ids` the exact set `client` stands for; watchers of ids that changed state are told. */
   hold(client: PresenceSocket, ids: ReadonlySet<string>): PresenceUpdate {
-    if (this.closed) return { ok: true, added: 0 };
     const sets = this.setsOf(client);
-    const added = [...ids].filter((id) => !sets.held.has(id));
-    const removed = [...sets.held].filter((id) => !ids.has(id));
-    if (this.entries + added.length - removed.length > this.opts.maxEntries) return { ok: false };
-    const now = this.now();
-    const released: string[] = [];
-    for (const id of removed) {
-      sets.held.delete(id);
-      if (this.drop(id, now)) released.push(id);
-    }
-    const claimed: string[] = [];
-    for (const id of added) {
-      sets.held.add(id);
-      this.entries++;
-      const n = this.holders.get(id) ?? 0;
-      this.holders.set(id, n + 1);
-      if (n === 0) claimed.push(id);
-    }
-    if (released.length > 0) this.opts.directory.release(released, now);
-    if (claimed.length > 0) this.opts.directory.claim(claimed, now);
-    return { ok: true, added: added.length };
+    return this.changeHeld(sets, [...ids].filter((id) => !sets.held.has(id)), [...sets.held].filter((id) => !ids.has(id)));
   }
 
   /** Makes `ids` the exact set `client` watches (ask {@link states} for their current state). */
   watch(client: PresenceSocket, ids: ReadonlySet<string>): PresenceUpdate {
-    if (this.closed) return { ok: true, added: 0 };
     const sets = this.setsOf(client);
-    const added = [...ids].filter((id) => !sets.watched.has(id));
-    const removed = [...sets.watched].filter((id) => !ids.has(id));
-    if (this.entries + added.length - removed.length > this.opts.maxEntries) return { ok: false };
-    for (const id of removed) this.unwatch(client, sets, id);
-    for (const id of added) {
-      sets.watched.add(id);
-      this.entries++;
-      this.watches++;
-      let set = this.watchers.get(id);
-      if (set === undefined) {
-        set = new Set();
-        this.watchers.set(id, set);
-        this.opts.directory.follow(id);
-      }
-      set.add(client);
+    return this.changeWatched(client, sets, [...ids].filter((id) => !sets.watched.has(id)), [...sets.watched].filter((id) => !ids.has(id)));
+  }
+
+  /**
+   * One id in or out of one of `client`'s sets (`presence-change`, docs/protocol.md §1.1):
+   * a device says its ids one message at a time, so no frame lists them all.
+   */
+  change(client: PresenceSocket, id: string, change: PresenceChange): PresenceUpdate {
+    const sets = this.setsOf(client);
+    switch (change) {
+      case 'hold':
+        return this.changeHeld(sets, sets.held.has(id) ? [] : [id], []);
+      case 'release':
+        return this.changeHeld(sets, [], sets.held.has(id) ? [id] : []);
+      case 'watch':
+        return this.changeWatched(client, sets, sets.watched.has(id) ? [] : [id], []);
+      case 'unwatch':
+        return this.changeWatched(client, sets, [], sets.watched.has(id) ? [id] : []);
     }
-    return { ok: true, added: added.length };
   }
 
   /** The client is gone: its ids are released (watchers told) and its watches dropped. */
@@ -228,6 +209,47 @@ export class PresenceRegistry {
 
   private logFailure(message: string, err: unknown, ids?: number): void {
     this.opts.logger.error(message, { name: err instanceof Error ? err.name : 'unknown', ...(ids === undefined ? {} : { ids }) });
+  }
+
+  private changeHeld(sets: ClientSets, added: readonly string[], removed: readonly string[]): PresenceUpdate {
+    if (this.closed) return { ok: true, added: 0 };
+    if (this.entries + added.length - removed.length > this.opts.maxEntries) return { ok: false };
+    const now = this.now();
+    const released: string[] = [];
+    for (const id of removed) {
+      sets.held.delete(id);
+      if (this.drop(id, now)) released.push(id);
+    }
+    const claimed: string[] = [];
+    for (const id of added) {
+      sets.held.add(id);
+      this.entries++;
+      const n = this.holders.get(id) ?? 0;
+      this.holders.set(id, n + 1);
+      if (n === 0) claimed.push(id);
+    }
+    if (released.length > 0) this.opts.directory.release(released, now);
+    if (claimed.length > 0) this.opts.directory.claim(claimed, now);
+    return { ok: true, added: added.length };
+  }
+
+  private changeWatched(client: PresenceSocket, sets: ClientSets, added: readonly string[], removed: readonly string[]): PresenceUpdate {
+    if (this.closed) return { ok: true, added: 0 };
+    if (this.entries + added.length - removed.length > this.opts.maxEntries) return { ok: false };
+    for (const id of removed) this.unwatch(client, sets, id);
+    for (const id of added) {
+      sets.watched.add(id);
+      this.entries++;
+      this.watches++;
+      let set = this.watchers.get(id);
+      if (set === undefined) {
+        set = new Set();
+        this.watchers.set(id, set);
+        this.opts.directory.follow(id);
+      }
+      set.add(client);
+    }
+    return { ok: true, added: added.length };
   }
 
   private setsOf(client: PresenceSocket): ClientSets {

@@ -41,7 +41,7 @@ export interface SignalSocketOptions {
   /** Device registration (challenge/response); absent in servers without storage. */
   readonly registrar?: Registrar;
   /** Opaque-id presence; absent in servers without it (then presence frames are refused). */
-  readonly presence?: Pick<PresenceRegistry, 'hold' | 'watch' | 'release' | 'states'>;
+  readonly presence?: Pick<PresenceRegistry, 'hold' | 'watch' | 'change' | 'release' | 'states'>;
   /** Test and debugging tap: every text frame as received, before parsing. */
   readonly tap?: (text: string) => void;
 }
@@ -52,9 +52,9 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
   private readonly watches: MailboxWatches | null;
   private readonly bucket: TokenBucket;
   /**
-   * Charged one token per presence id newly held or watched. Re-sending the same set is
-   * free; cycling through fresh ids (each a last-seen row on disk, and a store lookup) is
-   * what it stops.
+   * Charged one token per presence id newly held or watched, and per `presence-change`.
+   * Re-sending the same set is free; cycling through fresh ids (each a last-seen row on disk,
+   * and a store lookup) is what it stops.
    */
   private readonly presenceBucket: TokenBucket;
   /** Cleared when a ping goes out, set again by the pong. */
@@ -184,8 +184,10 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
     this.opts.tap?.(text);
     const parsed = parseClientMessage(text);
     if (!parsed.ok) return this.close(rejectionCode(text), parsed.error);
-    // Mailbox watches have their own bucket: one message per mailbox is the protocol.
-    const watch = parsed.value.type === 'mailbox-watch' || parsed.value.type === 'mailbox-unwatch';
+    // Mailbox watches and presence changes have their own buckets: one message per mailbox or
+    // presence id is the protocol.
+    const type = parsed.value.type;
+    const watch = type === 'mailbox-watch' || type === 'mailbox-unwatch' || type === 'presence-change';
     if (!watch && !this.bucket.take()) return this.close(CloseCodes.rateLimited, 'rate limit exceeded');
     this.handle(parsed.value);
   }
@@ -233,6 +235,17 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
         // it arrives, and a change reported meanwhile is simply followed by the full state.
         if (msg.type === 'presence-watch') {
           void presence.states([...ids]).then((states) => this.deliver(Buffer.from(JSON.stringify({ type: 'presence-state', states }), 'utf8')));
+        }
+        return;
+      }
+      case 'presence-change': {
+        const presence = this.opts.presence;
+        if (!presence) return this.close(CloseCodes.malformed, 'presence is not available');
+        // Every change costs a token, a release too: toggling is work for the server.
+        if (!this.presenceBucket.take(1)) return this.close(CloseCodes.rateLimited, 'presence ids change too fast');
+        if (!presence.change(this, msg.id, msg.change).ok) return this.close(CloseCodes.policyViolation, 'presence capacity reached');
+        if (msg.change === 'watch') {
+          void presence.states([msg.id]).then((states) => this.deliver(Buffer.from(JSON.stringify({ type: 'presence-state', states }), 'utf8')));
         }
         return;
       }

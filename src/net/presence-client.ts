@@ -1,18 +1,19 @@
 /**
  * Presence through the signaling server, by opaque ids only (core/wire/signaling): this
- * device says which ids it stands for, and which ids it wants to hear about. Both sets are
- * re-sent after every reconnect; reports update a local table.
+ * device says which ids it stands for, and which ids it wants to hear about, one id per
+ * `presence-change` message. Both sets are re-sent after every reconnect; reports update a
+ * local table.
  */
 import { ObservableV2 } from 'lib0/observable';
-import type { PresenceState, ServerMessage } from '../core/wire/signaling.js';
+import type { PresenceChange, PresenceState, ServerMessage } from '../core/wire/signaling.js';
 import { MAX_PRESENCE_IDS } from '../core/wire/signaling.js';
 import type { SignalingClient } from './signaling-client.js';
 
 export type PresenceEvents = { changed: () => void };
 
 export class PresenceClient extends ObservableV2<PresenceEvents> {
-  private own: string[] = [];
-  private watched: string[] = [];
+  private own = new Set<string>();
+  private watched = new Set<string>();
   private readonly states = new Map<string, PresenceState>();
 
   constructor(private readonly signaling: SignalingClient) {
@@ -23,18 +24,12 @@ export class PresenceClient extends ObservableV2<PresenceEvents> {
 
   /** The ids this device is online as; replaces the previous set. */
   announce(ids: Iterable<string>): void {
-    const next = [...new Set(ids)].sort().slice(0, MAX_PRESENCE_IDS);
-    if (next.join() === this.own.join()) return;
-    this.own = next;
-    this.signaling.send({ type: 'presence', ids: this.own });
+    this.own = this.replace(this.own, ids, 'hold', 'release');
   }
 
   /** The ids to follow; replaces the previous set. */
   watch(ids: Iterable<string>): void {
-    const next = [...new Set(ids)].sort().slice(0, MAX_PRESENCE_IDS);
-    if (next.join() === this.watched.join()) return;
-    this.watched = next;
-    this.signaling.send({ type: 'presence-watch', ids: this.watched });
+    this.watched = this.replace(this.watched, ids, 'watch', 'unwatch');
   }
 
   state(id: string): PresenceState | null {
@@ -47,10 +42,22 @@ export class PresenceClient extends ObservableV2<PresenceEvents> {
     super.destroy();
   }
 
+  /**
+   * Sends only what changed, one id per message, so no frame lists all of this device's
+   * conversations (docs/architecture.md §5.9). The socket still ties them together.
+   */
+  private replace(current: ReadonlySet<string>, ids: Iterable<string>, add: PresenceChange, remove: PresenceChange): Set<string> {
+    const next = new Set([...new Set(ids)].slice(0, MAX_PRESENCE_IDS));
+    for (const id of current) if (!next.has(id)) this.signaling.send({ type: 'presence-change', id, change: remove });
+    for (const id of next) if (!current.has(id)) this.signaling.send({ type: 'presence-change', id, change: add });
+    return next;
+  }
+
   private readonly onStatus = (status: string): void => {
     if (status !== 'connected') return;
-    if (this.own.length > 0) this.signaling.send({ type: 'presence', ids: this.own });
-    if (this.watched.length > 0) this.signaling.send({ type: 'presence-watch', ids: this.watched });
+    // A new socket holds and watches nothing yet: say everything again, an id at a time.
+    for (const id of this.own) this.signaling.send({ type: 'presence-change', id, change: 'hold' });
+    for (const id of this.watched) this.signaling.send({ type: 'presence-change', id, change: 'watch' });
   };
 
   private readonly onControl = (message: ServerMessage): void => {

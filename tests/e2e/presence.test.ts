@@ -31,13 +31,16 @@ describe('presence and typing', () => {
     expect(await bob.page.getByText('I am thinking').count()).toBe(0);
     expect(frames.some((f) => f.includes('typing'))).toBe(false);
 
-    // Presence ids are opaque: the server saw hex ids, not names or keys.
+    // Presence ids are opaque, and one per message: the server saw single hex ids, never a
+    // name or key, and never a list of a device's conversations in one frame.
     const presenceFrames = frames.filter((f) => f.includes('"presence'));
     expect(presenceFrames.length).toBeGreaterThan(0);
     for (const f of presenceFrames) {
       expect(f).not.toContain('Alice');
-      const ids = (JSON.parse(f) as { ids: string[] }).ids;
-      for (const id of ids) expect(id).toMatch(/^[0-9a-f]{32}$/);
+      const message = JSON.parse(f) as { type: string; id: unknown; ids?: unknown };
+      expect(message.type).toBe('presence-change');
+      expect(message.id).toMatch(/^[0-9a-f]{32}$/);
+      expect(message.ids).toBeUndefined();
     }
 
     await alice.close();

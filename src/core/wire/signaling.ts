@@ -56,11 +56,17 @@ export type ClientMessage =
   | { readonly type: 'presence'; readonly ids: readonly string[] }
   /** Presence ids to report on now and on every change (replaces the previous set). */
   | { readonly type: 'presence-watch'; readonly ids: readonly string[] }
+  /** One presence id into or out of the held or watched set: what Parley sends, one id per message. */
+  | { readonly type: 'presence-change'; readonly id: string; readonly change: PresenceChange }
   /** Asks for this socket's relay address (docs/protocol.md §1.2). */
   | { readonly type: 'relay-bind' }
   /** Follows one mailbox: `id` must be the hex SHA-256 of `token`. One mailbox per message. */
   | { readonly type: 'mailbox-watch'; readonly id: string; readonly token: string }
   | { readonly type: 'mailbox-unwatch'; readonly id: string };
+
+/** A `presence-change`: hold or release an id this socket stands for, watch or unwatch one. */
+export type PresenceChange = 'hold' | 'release' | 'watch' | 'unwatch';
+const PRESENCE_CHANGES: readonly string[] = ['hold', 'release', 'watch', 'unwatch'] satisfies PresenceChange[];
 
 /** Online state of one opaque presence id. */
 export interface PresenceState {
@@ -189,6 +195,10 @@ export function parseClientMessage(text: string): ParseResult<ClientMessage> {
       if (!msg.ids.every((id) => typeof id === 'string' && PRESENCE_ID.test(id))) return fail('each presence id must be 32 hex characters');
       return { ok: true, value: { type: msg.type, ids: msg.ids as string[] } };
     }
+    case 'presence-change':
+      if (typeof msg.id !== 'string' || !PRESENCE_ID.test(msg.id)) return fail('presence-change needs a 32-hex presence id');
+      if (typeof msg.change !== 'string' || !PRESENCE_CHANGES.includes(msg.change)) return fail('presence-change needs change: hold, release, watch or unwatch');
+      return { ok: true, value: { type: 'presence-change', id: msg.id, change: msg.change as PresenceChange } };
     case 'relay-bind':
       return { ok: true, value: { type: 'relay-bind' } };
     case 'mailbox-watch':

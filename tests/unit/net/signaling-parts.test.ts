@@ -56,7 +56,7 @@ describe('device registration', () => {
 });
 
 describe('presence client', () => {
-  it('sends the ids it holds and follows, again after a reconnect, and keeps reported states', async () => {
+  it('sends the ids it holds and follows one per message, only what changed, all again after a reconnect, and keeps reported states', async () => {
     const { signaling, sockets } = scriptedSignaling();
     const presence = new PresenceClient(signaling);
     let changes = 0;
@@ -65,9 +65,12 @@ describe('presence client', () => {
     presence.announce([ID2, ID1, ID1]);
     presence.announce([ID1, ID2]);
     presence.watch([ID2]);
+    presence.announce([ID1]);
     expect(sockets[0]!.sentOfType('presence')).toEqual([
-      { type: 'presence', ids: [ID1, ID2] },
-      { type: 'presence-watch', ids: [ID2] },
+      { type: 'presence-change', id: ID2, change: 'hold' },
+      { type: 'presence-change', id: ID1, change: 'hold' },
+      { type: 'presence-change', id: ID2, change: 'watch' },
+      { type: 'presence-change', id: ID2, change: 'release' },
     ]);
     sockets[0]!.serverSays({ type: 'presence-state', states: [{ id: ID2, online: true, lastSeen: 5 }, { id: 'not an id', online: true, lastSeen: 1 }] });
     expect(presence.state(ID2)).toEqual({ id: ID2, online: true, lastSeen: 5 });
@@ -78,8 +81,8 @@ describe('presence client', () => {
     await settle();
     sockets[1]!.open();
     expect(sockets[1]!.sentOfType('presence')).toEqual([
-      { type: 'presence', ids: [ID1, ID2] },
-      { type: 'presence-watch', ids: [ID2] },
+      { type: 'presence-change', id: ID1, change: 'hold' },
+      { type: 'presence-change', id: ID2, change: 'watch' },
     ]);
     presence.destroy();
     signaling.destroy();

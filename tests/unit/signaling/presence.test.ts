@@ -152,6 +152,70 @@ describe('presence', () => {
   });
 });
 
+describe('presence, one id per message (presence-change)', () => {
+  const change = async (c: SignalClient, id: string, what: 'hold' | 'release' | 'watch' | 'unwatch'): Promise<void> => {
+    c.send({ type: 'presence-change', id, change: what });
+    await c.roundTrip();
+  };
+
+  it('holds, releases and watches ids one at a time; a watch is answered for that id alone', async () => {
+    const s = await server();
+    const [first, second] = [newId(), newId()];
+    const watcher = await open(s);
+    watcher.send({ type: 'presence-change', id: first, change: 'watch' });
+    expect(await nextStates(watcher)).toEqual([{ id: first, online: false, lastSeen: null }]);
+
+    const device = await open(s);
+    await change(device, first, 'hold');
+    await change(device, second, 'hold');
+    expect((await nextStates(watcher))[0]).toMatchObject({ id: first, online: true });
+    expect(s.server.deliveryStats()).toMatchObject({ presenceOnline: 2, presenceWatches: 1 });
+
+    await change(device, first, 'release');
+    const [offline] = await nextStates(watcher);
+    expect(offline).toMatchObject({ id: first, online: false });
+    expect(s.server.deliveryStats().presenceOnline).toBe(1);
+    // Holding what is held, or releasing what is not, changes nothing.
+    await change(device, second, 'hold');
+    await change(device, first, 'release');
+    expect(s.server.deliveryStats().presenceOnline).toBe(1);
+
+    await change(watcher, first, 'unwatch');
+    expect(s.server.deliveryStats().presenceWatches).toBe(0);
+    // A second watcher shows when the report went out; the one that unwatched gets none.
+    const other = await open(s);
+    other.send({ type: 'presence-change', id: first, change: 'watch' });
+    expect(await nextStates(other)).toMatchObject([{ id: first, online: false }]);
+    await change(device, first, 'hold');
+    expect(await nextStates(other)).toMatchObject([{ id: first, online: true }]);
+    await watcher.roundTrip();
+    expect(watcher.queue.filter((m) => m.type === 'presence-state')).toEqual([]);
+  });
+
+  it.each([
+    ['an id that is not 32 hex characters', { type: 'presence-change', id: 'alice', change: 'hold' }],
+    ['an unknown change', { type: 'presence-change', id: newId(), change: 'hold-all' }],
+    ['a list instead of one id', { type: 'presence-change', id: [newId()], change: 'watch' }],
+  ])('%s → 4400', async (_name, frame) => {
+    const s = await server();
+    const bad = await open(s);
+    bad.send(frame);
+    expect((await bad.closed).code).toBe(CloseCodes.malformed);
+    expect(s.server.deliveryStats()).toMatchObject({ presenceOnline: 0, presenceWatches: 0 });
+  });
+
+  it('every change costs a token, releases too: toggling one id past the budget closes the socket (4429)', async () => {
+    const s = await server({ presenceIdBurst: 20, presenceIdsPerSecond: 1 });
+    const c = await open(s);
+    const id = newId();
+    for (let i = 0; i < 15; i++) c.send({ type: 'presence-change', id, change: i % 2 === 0 ? 'hold' : 'release' });
+    await c.roundTrip();
+    for (let i = 0; i < 10; i++) c.send({ type: 'presence-change', id, change: i % 2 === 0 ? 'release' : 'hold' });
+    expect((await c.closed).code).toBe(CloseCodes.rateLimited);
+    await waitUntil(() => s.server.deliveryStats().presenceOnline === 0, 'its id to be released');
+  });
+});
+
 describe('presence caps', () => {
   it.each([
     ['presence with more than MAX_PRESENCE_IDS ids', { type: 'presence', ids: Array.from({ length: MAX_PRESENCE_IDS + 1 }, newId) }],
