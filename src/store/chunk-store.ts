@@ -38,6 +38,8 @@ export interface ChunkStore {
   hashes(root: string): Promise<Uint8Array | null>;
   putHashes(root: string, hashes: Uint8Array): Promise<void>;
   chunk(root: string, index: number): Promise<Uint8Array | null>;
+  /** Several chunks in one read (null where one is not stored), in the order asked. */
+  chunks(root: string, indices: readonly number[]): Promise<Array<Uint8Array | null>>;
   /** Stores checked chunks in one write, adding their size to the file's `bytes`. */
   putChunks(root: string, chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array }>): Promise<void>;
   /** Indices of the chunks stored for a file. */
@@ -55,7 +57,7 @@ export interface ChunkStore {
 export class MemoryChunkStore implements ChunkStore {
   private readonly records = new Map<string, StoredFile>();
   private readonly lists = new Map<string, Uint8Array>();
-  private readonly chunks = new Map<string, Map<number, Uint8Array>>();
+  private readonly stored = new Map<string, Map<number, Uint8Array>>();
 
   async file(root: string): Promise<StoredFile | null> {
     const f = this.records.get(root);
@@ -72,11 +74,15 @@ export class MemoryChunkStore implements ChunkStore {
     this.lists.set(root, hashes.slice());
   }
   async chunk(root: string, index: number): Promise<Uint8Array | null> {
-    return this.chunks.get(root)?.get(index)?.slice() ?? null;
+    return this.stored.get(root)?.get(index)?.slice() ?? null;
+  }
+  async chunks(root: string, indices: readonly number[]): Promise<Array<Uint8Array | null>> {
+    const map = this.stored.get(root);
+    return indices.map((i) => map?.get(i)?.slice() ?? null);
   }
   async putChunks(root: string, chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array }>): Promise<void> {
-    let map = this.chunks.get(root);
-    if (!map) this.chunks.set(root, (map = new Map()));
+    let map = this.stored.get(root);
+    if (!map) this.stored.set(root, (map = new Map()));
     let added = 0;
     for (const { index, bytes } of chunks) {
       if (!map.has(index)) added += bytes.length;
@@ -86,7 +92,7 @@ export class MemoryChunkStore implements ChunkStore {
     if (f) this.records.set(root, { ...f, bytes: f.bytes + added });
   }
   async indices(root: string): Promise<Set<number>> {
-    return new Set(this.chunks.get(root)?.keys() ?? []);
+    return new Set(this.stored.get(root)?.keys() ?? []);
   }
   async files(conversation?: Topic): Promise<StoredFile[]> {
     return [...this.records.values()].filter((f) => !conversation || f.conversation === conversation).map((f) => ({ ...f }));
@@ -101,6 +107,6 @@ export class MemoryChunkStore implements ChunkStore {
   async remove(root: string): Promise<void> {
     this.records.delete(root);
     this.lists.delete(root);
-    this.chunks.delete(root);
+    this.stored.delete(root);
   }
 }

@@ -54,6 +54,22 @@ export const chunkStoreCases: readonly ChunkStoreCase[] = [
     },
   },
   {
+    name: 'reads several chunks at once, in the order asked, null where one is missing',
+    async run(store) {
+      await store.putFile(record('r1'));
+      await store.putChunks('r1', [
+        { index: 0, bytes: bytes(10, 2) },
+        { index: 1, bytes: bytes(20, 3) },
+        { index: 3, bytes: bytes(5, 4) },
+      ]);
+      const got = await store.chunks('r1', [3, 2, 0, 1]);
+      check(got.length === 4, 'one answer per index');
+      check(same(got[0]!, bytes(5, 4)) && got[1] === null && same(got[2]!, bytes(10, 2)) && same(got[3]!, bytes(20, 3)), 'chunks in the order asked');
+      check((await store.chunks('r2', [0])).every((c) => c === null), 'an unknown file has none');
+      check((await store.chunks('r1', [])).length === 0, 'nothing asked, nothing read');
+    },
+  },
+  {
     name: 'replacing a record keeps the stored byte count',
     async run(store) {
       await store.putFile(record('r1'));

@@ -14,7 +14,8 @@
  */
 import { ObservableV2 } from 'lib0/observable';
 import { sealFile } from '../../core/files/seal-file.js';
-import { mediaKind, type FileRef } from '../../core/files/file-ref.js';
+import { chunkMatches, encryptChunk, importFileKey } from '../../core/files/chunk-crypto.js';
+import { chunkCount, mediaKind, plainLength, type FileRef } from '../../core/files/file-ref.js';
 import { openFile } from '../../core/files/open-file.js';
 import type { ConversationEvent, UnsignedEvent } from '../../core/events.js';
 import type { EventId, Topic } from '../../core/ids.js';
@@ -25,8 +26,9 @@ import type { Mesh } from '../../net/mesh.js';
 import type { ChunkStore, StoredFile } from '../../store/chunk-store.js';
 import type { ConversationSession } from '../conversation-session.js';
 import { ClientError } from '../errors.js';
+import { blobReader } from './blob-reader.js';
 import { describeMedia, type MediaInfo } from './describe-media.js';
-import { storeHolder, storeSink } from './store-adapters.js';
+import { orderedChunkReader, storeHolder, storeSink } from './store-adapters.js';
 import { Transfers, type FileView } from './transfers.js';
 
 export type { FileView, TransferState } from './transfers.js';
@@ -57,6 +59,8 @@ const DEFAULT_AUTO_BYTES = 25 * 1024 * 1024;
 const AUTO_SETTING = 'auto-download-bytes';
 /** Chunks sealed and stored per write while sending. */
 const SEND_BATCH = 16;
+/** Decrypted chunks gathered into one Blob while opening (4 MiB at the default chunk). */
+const OPEN_BATCH = 64;
 
 /** A file the user picked: a Blob with the name their system gave it. */
 export interface OutgoingFile {
@@ -142,11 +146,10 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     if (size > this.maxFileBytes) throw new ClientError('file-too-large', { detail: { name: file.name, max: this.maxFileBytes } });
     const type = await sniffType(file.blob);
     const info = mediaKind(type) === 'image' ? await (this.parts.describe ?? describeMedia)(file.blob).catch(() => null) : null;
-    const read = async (offset: number, length: number): Promise<Uint8Array> => new Uint8Array(await file.blob.slice(offset, offset + length).arrayBuffer());
     let fields;
     let hashes: Uint8Array | null = null;
     try {
-      fields = await sealFile(size, { read, put: async () => undefined, putHashes: async (h) => void (hashes = h) });
+      fields = await sealFile(size, { read: blobReader(file.blob), put: async () => undefined, putHashes: async (h) => void (hashes = h) });
     } catch (cause) {
       throw new ClientError('file-unreadable', { cause, detail: { name: file.name } });
     }
@@ -155,7 +158,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     const record: StoredFile = { root: ref.root, conversation: session.id, event: '', name: ref.name, type, size, chunk: ref.chunk, bytes: 0, complete: false, sent: true, at: this.now() };
     try {
       await store.putFile(record);
-      await this.storeSealed(ref, read);
+      await this.storeSealed(ref, file.blob, hashes!);
       await store.putHashes(ref.root, hashes!);
     } catch (cause) {
       await store.remove(ref.root).catch(() => undefined);
@@ -226,22 +229,25 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     super.destroy();
   }
 
-  private async storeSealed(ref: FileRef, read: (offset: number, length: number) => Promise<Uint8Array>): Promise<void> {
-    // Same key, same IVs: the second pass yields exactly the chunks the root was made of.
+  /**
+   * The second pass: same key, same IVs, so exactly the chunks the root was made of. Only
+   * encryption, and a native hash per chunk against the first pass's list, so a file that
+   * changed between the passes is refused here rather than served as chunks members refuse.
+   */
+  private async storeSealed(ref: FileRef, blob: Blob, hashes: Uint8Array): Promise<void> {
+    const key = await importFileKey(ref.key);
+    const read = blobReader(blob);
+    const count = chunkCount(ref.size, ref.chunk);
     let batch: Array<{ index: number; bytes: Uint8Array }> = [];
-    await sealFile(ref.size, {
-      read,
-      key: ref.key,
-      put: async (index, bytes) => {
-        batch.push({ index, bytes });
-        if (batch.length >= SEND_BATCH) {
-          await this.parts.store.putChunks(ref.root, batch);
-          batch = [];
-        }
-      },
-      putHashes: async () => undefined,
-    });
-    if (batch.length > 0) await this.parts.store.putChunks(ref.root, batch);
+    for (let i = 0; i < count; i++) {
+      const sealed = await encryptChunk(key, i, await read(i * ref.chunk, plainLength(ref, i)));
+      if (!(await chunkMatches(ref, hashes, i, sealed))) throw new Error('the file changed while it was read');
+      batch.push({ index: i, bytes: sealed });
+      if (batch.length >= SEND_BATCH || i === count - 1) {
+        await this.parts.store.putChunks(ref.root, batch);
+        batch = [];
+      }
+    }
   }
 
   private onEvents(session: ConversationSession, events: readonly UnsignedEvent[]): void {
@@ -308,9 +314,19 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   private async open(ref: FileRef): Promise<string | null> {
     this.opening.add(ref.root);
     try {
-      const parts: Uint8Array<ArrayBuffer>[] = [];
-      for await (const part of openFile(ref, (i) => this.parts.store.chunk(ref.root, i))) parts.push(part as Uint8Array<ArrayBuffer>);
-      const url = URL.createObjectURL(new Blob(parts, { type: ref.type }));
+      // A Blob per OPEN_BATCH chunks, then a Blob of those: each batch leaves the JS heap
+      // for the browser's blob store as soon as it is made, so the heap holds one batch.
+      const blobs: Blob[] = [];
+      let batch: Uint8Array<ArrayBuffer>[] = [];
+      for await (const part of openFile(ref, orderedChunkReader(this.parts.store, ref.root, chunkCount(ref.size, ref.chunk)))) {
+        batch.push(part as Uint8Array<ArrayBuffer>);
+        if (batch.length >= OPEN_BATCH) {
+          blobs.push(new Blob(batch));
+          batch = [];
+        }
+      }
+      if (batch.length > 0) blobs.push(new Blob(batch));
+      const url = URL.createObjectURL(new Blob(blobs, { type: ref.type }));
       this.transfers.update(ref.root, { state: 'done', done: ref.size, url });
       this.emit('changed', [ref.root]);
       return url;

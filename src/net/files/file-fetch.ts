@@ -61,8 +61,10 @@ export type FetchEvents = {
   failed: (error: Error) => void;
 };
 
-const WINDOW = 16;
-const MAX_BUFFERED = 64;
+const WINDOW = 64;
+/** A link is asked again once this many of its window's requests were answered. */
+const GET_BATCH = 8;
+const MAX_BUFFERED = 128;
 const FLUSH_EVERY = 16;
 const FLUSH_MS = 50;
 const PROGRESS_MS = 100;
@@ -209,7 +211,8 @@ export class FileFetch extends ObservableV2<FetchEvents> {
     for (const link of links) {
       const state = this.stateOf(link);
       const room = this.window - state.outstanding;
-      if (room <= 0) continue;
+      // Asks in groups: one `get` per arriving chunk cost the asker a frame per chunk.
+      if (room < Math.min(GET_BATCH, this.window)) continue;
       const picked = this.pick(room, (i) => !this.lacks(link, i, now));
       if (picked.length === 0) continue;
       for (const i of picked) this.inflight.set(i, { source: link, at: now });

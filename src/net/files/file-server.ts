@@ -2,7 +2,9 @@
  * The holder's side of file transfer (docs/architecture.md §14.2): answers other members'
  * requests for a file's hash list and chunks from what this device stores.
  *
- * Each link has one queue, served in order, one stored read at a time. Receivers keep only a
+ * Each link has one queue, served in order, one stored read at a time; a read takes up to
+ * READ_BATCH queued chunks of the same file at once (one storage transaction, whose round
+ * trip costs more than the read: measured, docs/architecture.md §14.2). Receivers keep only a
  * small window of requests open per link, so a queue stays short; one that grows past
  * MAX_QUEUED (no honest member asks for that much at once) drops the link. Chunks go out in
  * the bulk lane, so a sync frame queued after them still leaves first (framing.ts). A
@@ -18,8 +20,8 @@ import type { FileFrame } from './file-frames.js';
 export interface FileHolder {
   /** The hash list of a file this device holds in `room`, or null. */
   hashes(room: RoomId, root: string): Promise<Uint8Array | null>;
-  /** One encrypted chunk of a file in `room`, or null when it is not held (yet). */
-  chunk(room: RoomId, root: string, index: number): Promise<Uint8Array | null>;
+  /** Encrypted chunks of a file in `room`, in the order asked; null for one not held (yet). */
+  chunks(room: RoomId, root: string, indices: readonly number[]): Promise<Array<Uint8Array | null>>;
 }
 
 export type FileServerEvents = {
@@ -30,7 +32,9 @@ export type FileServerEvents = {
 };
 
 /** Requests one link may have waiting: 4 downloads' windows, with room. */
-const MAX_QUEUED = 256;
+const MAX_QUEUED = 512;
+/** Queued chunks of one file read together. */
+const READ_BATCH = 16;
 
 interface Job {
   readonly room: RoomId;
@@ -110,19 +114,30 @@ export class FileServer extends ObservableV2<FileServerEvents> {
     const missing = new Map<string, Job[]>();
     for (;;) {
       const queue = this.queues.get(link);
-      const job = queue?.shift();
-      if (!queue || !job || this.destroyed || link.isClosed) break;
-      const bytes = job.part === 'hashes' ? await this.parts.holder.hashes(job.room, job.root) : await this.parts.holder.chunk(job.room, job.root, job.index);
+      const jobs = queue ? takeBatch(queue) : [];
+      const first = jobs[0];
+      if (!queue || !first || this.destroyed || link.isClosed) break;
+      const read =
+        first.part === 'hashes'
+          ? [await this.parts.holder.hashes(first.room, first.root)]
+          : await this.parts.holder.chunks(
+              first.room,
+              first.root,
+              jobs.map((j) => j.index),
+            );
       if (this.destroyed || link.isClosed || this.queues.get(link) !== queue) break;
-      if (!bytes || this.withdrawn.has(job.root)) {
-        const key = `${job.room}\n${job.root}\n${job.part}`;
-        const list = missing.get(key) ?? [];
-        list.push(job);
-        missing.set(key, list);
-      } else {
-        this.parts.send(job.room, link, { type: 'data', root: job.root, part: job.part, index: job.index, bytes });
-        if (job.part === 'chunks' && link.peer) this.emit('served', [job.room, job.root, link.peer.device, job.index]);
-      }
+      jobs.forEach((job, i) => {
+        const bytes = read[i];
+        if (!bytes || this.withdrawn.has(job.root)) {
+          const key = `${job.room}\n${job.root}\n${job.part}`;
+          const list = missing.get(key) ?? [];
+          list.push(job);
+          missing.set(key, list);
+        } else {
+          this.parts.send(job.room, link, { type: 'data', root: job.root, part: job.part, index: job.index, bytes });
+          if (job.part === 'chunks' && link.peer) this.emit('served', [job.room, job.root, link.peer.device, job.index]);
+        }
+      });
       // Answer what is missing once the queue ran dry, in as few frames as possible.
       if (queue.length === 0) this.flushMissing(link, missing);
     }
@@ -142,4 +157,18 @@ export class FileServer extends ObservableV2<FileServerEvents> {
     }
     missing.clear();
   }
+}
+
+/** Takes the head job, with the chunk jobs of the same file right behind it (up to READ_BATCH). */
+function takeBatch(queue: Job[]): Job[] {
+  const head = queue.shift();
+  if (!head) return [];
+  const jobs = [head];
+  if (head.part !== 'chunks') return jobs;
+  while (jobs.length < READ_BATCH) {
+    const next = queue[0];
+    if (!next || next.part !== 'chunks' || next.root !== head.root || next.room !== head.room) break;
+    jobs.push(queue.shift()!);
+  }
+  return jobs;
 }

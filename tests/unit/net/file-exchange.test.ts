@@ -97,6 +97,9 @@ class EvilStore extends MemoryChunkStore {
     const bytes = await super.chunk(root, index);
     return bytes && this.evil ? bytes.map((b) => b ^ 0x5a) : bytes;
   }
+  override async chunks(root: string, indices: readonly number[]): Promise<Array<Uint8Array | null>> {
+    return Promise.all(indices.map((i) => this.chunk(root, i)));
+  }
 }
 
 /** Seals `plain` into a node's store as a file it sent in `topic`. */
@@ -246,8 +249,8 @@ describe('file exchange', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(cancelled).toEqual([ref.root]);
     expect(fetch.state).toBe('cancelled');
-    // At most the requests already in flight (one window) are still answered.
-    expect(served - servedAtCancel).toBeLessThanOrEqual(16);
+    // At most the requests already in flight (one window of 64) are still answered.
+    expect(served - servedAtCancel).toBeLessThanOrEqual(64);
     expect((await bob.store.indices(ref.root)).size).toBeLessThan(200);
   });
 });
