@@ -61,10 +61,10 @@ export type FetchEvents = {
   failed: (error: Error) => void;
 };
 
-const WINDOW = 64;
+const WINDOW = 32;
 /** A link is asked again once this many of its window's requests were answered. */
 const GET_BATCH = 8;
-const MAX_BUFFERED = 128;
+const MAX_BUFFERED = 64;
 const FLUSH_EVERY = 16;
 const FLUSH_MS = 50;
 const PROGRESS_MS = 100;

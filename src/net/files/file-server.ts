@@ -34,7 +34,7 @@ export type FileServerEvents = {
 /** Requests one link may have waiting: 4 downloads' windows, with room. */
 const MAX_QUEUED = 512;
 /** Queued chunks of one file read together. */
-const READ_BATCH = 16;
+const READ_BATCH = 8;
 
 interface Job {
   readonly room: RoomId;
