@@ -29,6 +29,11 @@ export interface StoredFile {
   /** This device sent it (so it is kept and served, and never auto-cleared). */
   readonly sent: boolean;
   readonly at: number;
+  /**
+   * The file's key (base64url) when its message derives it from an epoch: kept so the file
+   * still opens after the epoch's secret is deleted (docs/architecture.md §14.1).
+   */
+  readonly key?: string;
 }
 
 export interface ChunkStore {

@@ -13,6 +13,7 @@
  * - A finished file is opened (decrypted, content hash checked) only when shown.
  */
 import { ObservableV2 } from 'lib0/observable';
+import { deriveFileKey, newFileSalt } from '../../core/files/file-key.js';
 import { sealFile } from '../../core/files/seal-file.js';
 import { chunkMatches, encryptChunk, importFileKey } from '../../core/files/chunk-crypto.js';
 import { chunkCount, mediaKind, plainLength, type FileRef } from '../../core/files/file-ref.js';
@@ -72,7 +73,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   readonly exchange: FileExchange;
   private readonly transfers = new Transfers();
   private readonly owned = new Disposables();
-  private readonly followed = new Map<Topic, () => void>();
+  private readonly followed = new Map<Topic, { readonly session: ConversationSession; readonly stop: () => void }>();
   /** Chunks served per file and device, for the sender's progress. */
   private readonly served = new Map<string, Map<string, Set<number>>>();
   private readonly opening = new Set<string>();
@@ -113,7 +114,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   follow(session: ConversationSession): void {
     if (this.followed.has(session.id)) return;
     const stop = session.synced.log.observe((events) => this.onEvents(session, events));
-    this.followed.set(session.id, stop);
+    this.followed.set(session.id, { session, stop });
     void this.resume(session);
   }
 
@@ -125,7 +126,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   }
 
   unfollow(id: Topic): void {
-    this.followed.get(id)?.();
+    this.followed.get(id)?.stop();
     this.followed.delete(id);
   }
 
@@ -146,19 +147,24 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     if (size > this.maxFileBytes) throw new ClientError('file-too-large', { detail: { name: file.name, max: this.maxFileBytes } });
     const type = await sniffType(file.blob);
     const info = mediaKind(type) === 'image' ? await (this.parts.describe ?? describeMedia)(file.blob).catch(() => null) : null;
+    // The key derives from the epoch this device is in: the message names the epoch and the
+    // salt, never the key, so only that epoch's members can read the file (§14.1).
+    const { epoch, secret } = session.currentEpochKey();
+    const salt = newFileSalt();
+    const key = await deriveFileKey(secret, salt);
     let fields;
     let hashes: Uint8Array | null = null;
     try {
-      fields = await sealFile(size, { read: blobReader(file.blob), put: async () => undefined, putHashes: async (h) => void (hashes = h) });
+      fields = await sealFile(size, { key, read: blobReader(file.blob), put: async () => undefined, putHashes: async (h) => void (hashes = h) });
     } catch (cause) {
       throw new ClientError('file-unreadable', { cause, detail: { name: file.name } });
     }
-    const ref: FileRef = { name: cleanName(file.name), type, ...fields, ...(info ?? {}) };
+    const ref: FileRef = { name: cleanName(file.name), type, size, sha256: fields.sha256, chunk: fields.chunk, root: fields.root, epoch, salt, ...(info ?? {}) };
     const store = this.parts.store;
-    const record: StoredFile = { root: ref.root, conversation: session.id, event: '', name: ref.name, type, size, chunk: ref.chunk, bytes: 0, complete: false, sent: true, at: this.now() };
+    const record: StoredFile = { root: ref.root, conversation: session.id, event: '', name: ref.name, type, size, chunk: ref.chunk, bytes: 0, complete: false, sent: true, at: this.now(), key };
     try {
       await store.putFile(record);
-      await this.storeSealed(ref, file.blob, hashes!);
+      await this.storeSealed(ref, key, file.blob, hashes!);
       await store.putHashes(ref.root, hashes!);
     } catch (cause) {
       await store.remove(ref.root).catch(() => undefined);
@@ -222,7 +228,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   }
 
   override destroy(): void {
-    for (const stop of this.followed.values()) stop();
+    for (const { stop } of this.followed.values()) stop();
     this.followed.clear();
     this.owned.dispose();
     this.transfers.clear();
@@ -234,8 +240,8 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
    * encryption, and a native hash per chunk against the first pass's list, so a file that
    * changed between the passes is refused here rather than served as chunks members refuse.
    */
-  private async storeSealed(ref: FileRef, blob: Blob, hashes: Uint8Array): Promise<void> {
-    const key = await importFileKey(ref.key);
+  private async storeSealed(ref: FileRef, fileKey: string, blob: Blob, hashes: Uint8Array): Promise<void> {
+    const key = await importFileKey(fileKey);
     const read = blobReader(blob);
     const count = chunkCount(ref.size, ref.chunk);
     let batch: Array<{ index: number; bytes: Uint8Array }> = [];
@@ -266,8 +272,11 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     const store = this.parts.store;
     let record = await store.file(ref.root).catch(() => null);
     if (record && record.conversation !== conversation) return;
-    if (!record) {
-      record = { root: ref.root, conversation, event: event.id, name: ref.name, type: ref.type, size: ref.size, chunk: ref.chunk, bytes: 0, complete: false, sent: false, at: this.now() };
+    // The key is kept with the record while the epoch's secret is here: it is deleted some
+    // time after the epoch ends (§4.7), and the file must still open then.
+    const key = record?.key ?? (await this.deriveKey(conversation, ref));
+    if (!record || (key && !record.key)) {
+      record = record ? { ...record, ...(key ? { key } : {}) } : { root: ref.root, conversation, event: event.id, name: ref.name, type: ref.type, size: ref.size, chunk: ref.chunk, bytes: 0, complete: false, sent: false, at: this.now(), ...(key ? { key } : {}) };
       await store.putFile(record).catch((error) => this.logger.warn('file record not saved', { error: errorField(error) }));
     }
     if (this.transfers.get(ref.root)) return;
@@ -283,7 +292,8 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     const store = this.parts.store;
     // A record first (it may have been cleared): this device serves what it holds on to others.
     if (!(await store.file(ref.root))) {
-      await store.putFile({ root: ref.root, conversation, event: '', name: ref.name, type: ref.type, size: ref.size, chunk: ref.chunk, bytes: 0, complete: false, sent: false, at: this.now() });
+      const key = await this.deriveKey(conversation, ref);
+      await store.putFile({ root: ref.root, conversation, event: '', name: ref.name, type: ref.type, size: ref.size, chunk: ref.chunk, bytes: 0, complete: false, sent: false, at: this.now(), ...(key ? { key } : {}) });
     }
     const [hashes, have] = await Promise.all([store.hashes(ref.root), store.indices(ref.root)]);
     const fetch = this.exchange.fetch({ room: conversation, ref, hashes, have, sink: storeSink(store, ref.root) });
@@ -300,6 +310,9 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
       this.emit('changed', [ref.root]);
     });
     fetch.on('done', () => void this.finished(ref));
+    // Every chunk was stored already (a fetch that ended before its file was opened): the
+    // fetch finished as it started, before anyone listened.
+    if (fetch.state === 'done') void this.finished(ref);
   }
 
   /** Every chunk is stored: check the whole against the signed content hash, then show it. */
@@ -314,11 +327,20 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   private async open(ref: FileRef): Promise<string | null> {
     this.opening.add(ref.root);
     try {
+      const record = await this.parts.store.file(ref.root);
+      const key = ref.key ?? record?.key ?? (record ? await this.deriveKey(record.conversation, ref) : null);
+      if (!key) {
+        // Sent in an epoch this device never held (or whose secret is gone): not for us.
+        this.logger.warn('no key for a file', { epoch: ref.epoch ?? '' });
+        this.transfers.update(ref.root, { state: 'failed' });
+        this.emit('changed', [ref.root]);
+        return null;
+      }
       // A Blob per OPEN_BATCH chunks, then a Blob of those: each batch leaves the JS heap
       // for the browser's blob store as soon as it is made, so the heap holds one batch.
       const blobs: Blob[] = [];
       let batch: Uint8Array<ArrayBuffer>[] = [];
-      for await (const part of openFile(ref, orderedChunkReader(this.parts.store, ref.root, chunkCount(ref.size, ref.chunk)))) {
+      for await (const part of openFile({ ...ref, key }, orderedChunkReader(this.parts.store, ref.root, chunkCount(ref.size, ref.chunk)))) {
         batch.push(part as Uint8Array<ArrayBuffer>);
         if (batch.length >= OPEN_BATCH) {
           blobs.push(new Blob(batch));
@@ -340,6 +362,13 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     } finally {
       this.opening.delete(ref.root);
     }
+  }
+
+  /** The file's key: carried by the message, or derived from its epoch's secret if this device holds it. */
+  private async deriveKey(conversation: Topic, ref: FileRef): Promise<string | null> {
+    if (ref.key) return ref.key;
+    const secret = ref.epoch && ref.salt ? this.followed.get(conversation)?.session.epochSecret(ref.epoch) : null;
+    return secret ? deriveFileKey(secret, ref.salt!) : null;
   }
 
   private onServed(root: string, device: string, index: number): void {

@@ -3,8 +3,9 @@
  * check, decrypt and show a file, and nothing more. The bytes never enter the document.
  *
  * - `sha256`: the plaintext's SHA-256, checked once the file is whole;
- * - `key`: a random AES-256-GCM key for this one file (members hold the event, so members
- *   hold the key; the server never sees an event);
+ * - `epoch`, `salt`: the file's AES-256-GCM key is derived from the secret of the epoch it
+ *   was sent in and this salt (`file-key.ts`), so only that epoch's members can read it;
+ *   older messages carry the random `key` itself instead;
  * - `chunk`, `root`: the file is cut into `chunk`-byte pieces, each encrypted on its own;
  *   `root` is the SHA-256 of the list of every encrypted chunk's SHA-256 (a two-level hash
  *   tree). The list travels beside the chunks and is checked against `root`, then each
@@ -15,6 +16,8 @@
  * event parser), like any other part of a signed event.
  */
 import { fromBase64Url } from '../bytes.js';
+import { isEpochId } from '../membership/records.js';
+import { FILE_SALT_BYTES } from './file-key.js';
 
 export interface FileRef {
   /** The name the sender's system gave the file (shown, never used as a path). */
@@ -25,8 +28,15 @@ export interface FileRef {
   readonly size: number;
   /** Plaintext SHA-256, base64url. */
   readonly sha256: string;
-  /** AES-256-GCM key of this file, base64url (32 bytes). */
-  readonly key: string;
+  /**
+   * AES-256-GCM key of this file, base64url (32 bytes): carried by messages from before
+   * epoch-derived keys. A message has either `key` or both `epoch` and `salt`.
+   */
+  readonly key?: string;
+  /** The epoch whose secret the key derives from (docs/architecture.md §14.1). */
+  readonly epoch?: string;
+  /** The key's HKDF salt, base64url (16 bytes). */
+  readonly salt?: string;
   /** Plaintext bytes per chunk (the last one may be shorter). */
   readonly chunk: number;
   /** SHA-256 of the concatenated SHA-256s of the encrypted chunks, base64url. */
@@ -105,7 +115,10 @@ export function parseFileRef(x: unknown): FileRef | null {
   if (!isInt(size, 1, FileLimits.maxSize)) return null;
   if (!isInt(chunk, FileLimits.minChunk, FileLimits.maxChunk) || (chunk & (chunk - 1)) !== 0) return null;
   if (chunkCount(size, chunk) > FileLimits.maxChunks) return null;
-  if (!isB64(sha256, 32) || !isB64(key, 32) || !isB64(root, 32)) return null;
+  if (!isB64(sha256, 32) || !isB64(root, 32)) return null;
+  // Exactly one way to the key: carried, or derived from a named epoch.
+  const derived = x.epoch !== undefined || x.salt !== undefined;
+  if (derived ? key !== undefined || !isEpochId(x.epoch) || !isB64(x.salt, FILE_SALT_BYTES) : !isB64(key, 32)) return null;
   if (x.thumb !== undefined && !isB64Upto(x.thumb, FileLimits.maxThumbBytes)) return null;
   if (x.wave !== undefined && !isB64Upto(x.wave, FileLimits.maxWaveBytes)) return null;
   for (const d of ['w', 'h'] as const) if (x[d] !== undefined && !isInt(x[d], 1, FileLimits.maxDimension)) return null;
@@ -122,7 +135,7 @@ export function cleanFileRef(ref: FileRef): FileRef {
   return out as unknown as FileRef;
 }
 
-const FILE_REF_FIELDS = ['name', 'type', 'size', 'sha256', 'key', 'chunk', 'root', 'thumb', 'w', 'h', 'ms', 'wave', 'voice', 'mailbox'] as const;
+const FILE_REF_FIELDS = ['name', 'type', 'size', 'sha256', 'key', 'epoch', 'salt', 'chunk', 'root', 'thumb', 'w', 'h', 'ms', 'wave', 'voice', 'mailbox'] as const;
 
 /** Broad kind of a media type, for choosing how to show a file. */
 export type MediaKind = 'image' | 'video' | 'audio' | 'other';

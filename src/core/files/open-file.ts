@@ -26,8 +26,9 @@ export class OpenFileError extends Error {
  * Yields the plaintext chunks of a file in order; throws OpenFileError when a chunk is
  * missing or does not open, or when the whole does not hash to the signed `sha256` (the
  * last chunk is yielded only after that check, so a consumer never completes a wrong file).
+ * `key` is the file's key, carried or derived (`file-key.ts`).
  */
-export async function* openFile(ref: Pick<FileRef, 'size' | 'chunk' | 'key' | 'sha256'>, read: (index: number) => Promise<Uint8Array | null>): AsyncGenerator<Uint8Array> {
+export async function* openFile(ref: Pick<FileRef, 'size' | 'chunk' | 'sha256'> & { readonly key: string }, read: (index: number) => Promise<Uint8Array | null>): AsyncGenerator<Uint8Array> {
   const key = await importFileKey(ref.key);
   const count = chunkCount(ref.size, ref.chunk);
   const content = sha256Hasher.create();

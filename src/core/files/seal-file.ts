@@ -8,7 +8,7 @@ import { toBase64Url } from '../bytes.js';
 import { encryptChunk, importFileKey, newFileKey, rootOf, sha256 } from './chunk-crypto.js';
 import { chunkCount, chunkSizeFor, FileLimits, HASH_BYTES, plainLength, type FileRef } from './file-ref.js';
 
-export type SealedFields = Pick<FileRef, 'size' | 'sha256' | 'key' | 'chunk' | 'root'>;
+export type SealedFields = Pick<FileRef, 'size' | 'sha256' | 'chunk' | 'root'> & { readonly key: string };
 
 export interface SealSteps {
   /** Seal under this key (base64url) instead of a fresh one: sealing again gives the same chunks. */

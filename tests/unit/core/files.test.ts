@@ -7,6 +7,7 @@ import { toBase64Url } from '../../../src/core/bytes.js';
 import { parseEvent, parseUnsigned } from '../../../src/core/events.js';
 import { chunkMatches, decryptChunk, encryptChunk, hashListMatches, importFileKey, sealedLength } from '../../../src/core/files/chunk-crypto.js';
 import { chunkSizeFor, cleanFileRef, DEFAULT_CHUNK, FileLimits, HASH_BYTES, parseFileRef, type FileRef } from '../../../src/core/files/file-ref.js';
+import { deriveFileKey, FILE_SALT_BYTES, newFileSalt } from '../../../src/core/files/file-key.js';
 import { openFile, OpenFileError } from '../../../src/core/files/open-file.js';
 import { SealCancelledError, sealFile } from '../../../src/core/files/seal-file.js';
 import { newEventId, type DeviceId } from '../../../src/core/ids.js';
@@ -18,7 +19,7 @@ function bytesOf(size: number, seed = 7): Uint8Array {
 }
 
 /** Seals `plain` into memory: the chunks, the hash list and the reference. */
-async function seal(plain: Uint8Array): Promise<{ ref: FileRef; chunks: Map<number, Uint8Array>; hashes: Uint8Array }> {
+async function seal(plain: Uint8Array): Promise<{ ref: FileRef & { key: string }; chunks: Map<number, Uint8Array>; hashes: Uint8Array }> {
   const chunks = new Map<number, Uint8Array>();
   let hashes: Uint8Array = new Uint8Array();
   const fields = await sealFile(plain.length, {
@@ -29,7 +30,7 @@ async function seal(plain: Uint8Array): Promise<{ ref: FileRef; chunks: Map<numb
   return { ref: { name: 'a.bin', type: 'application/octet-stream', ...fields }, chunks, hashes };
 }
 
-async function readAll(ref: FileRef, chunks: Map<number, Uint8Array>): Promise<Uint8Array> {
+async function readAll(ref: Pick<FileRef, 'size' | 'chunk' | 'sha256'> & { key: string }, chunks: Map<number, Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for await (const part of openFile(ref, async (i) => chunks.get(i) ?? null)) parts.push(part);
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -67,6 +68,39 @@ describe('file reference', () => {
       { voice: 'yes' },
     ];
     for (const b of broken) expect(parseFileRef({ ...good, ...b }), JSON.stringify(b)).toBeNull();
+  });
+
+  it('takes the key from an epoch and a salt instead of carrying it, and never both or half', () => {
+    const salt = toBase64Url(new Uint8Array(FILE_SALT_BYTES).fill(2));
+    const { key: _carried, ...noKey } = good;
+    const derived = { ...noKey, epoch: 'e3-abcdefgh12', salt };
+    expect(parseFileRef(derived)).not.toBeNull();
+    expect(Object.keys(cleanFileRef(derived)).sort()).toEqual(Object.keys(derived).sort());
+    const broken: Array<Record<string, unknown>> = [
+      { ...derived, key: key32 },
+      { ...noKey, epoch: 'e3-abcdefgh12' },
+      { ...noKey, salt },
+      { ...noKey },
+      { ...derived, epoch: 'not an epoch' },
+      { ...derived, salt: toBase64Url(new Uint8Array(FILE_SALT_BYTES + 1)) },
+    ];
+    for (const b of broken) expect(parseFileRef(b), JSON.stringify(b)).toBeNull();
+  });
+
+  it('derives one key per epoch secret and salt', async () => {
+    const secret = new Uint8Array(32).fill(9);
+    const salt = newFileSalt();
+    const key = await deriveFileKey(secret, salt);
+    expect(await deriveFileKey(secret.slice(), salt)).toBe(key);
+    expect(await deriveFileKey(secret, newFileSalt())).not.toBe(key);
+    expect(await deriveFileKey(new Uint8Array(32).fill(8), salt)).not.toBe(key);
+    await expect(deriveFileKey(secret, toBase64Url(new Uint8Array(8)))).rejects.toThrow(RangeError);
+    // A file sealed under a derived key opens under the same derivation only.
+    const plain = bytesOf(DEFAULT_CHUNK + 5);
+    const chunks = new Map<number, Uint8Array>();
+    const fields = await sealFile(plain.length, { key, read: async (o, l) => plain.slice(o, o + l), put: async (i, s) => void chunks.set(i, s), putHashes: async () => undefined });
+    expect(await readAll({ ...fields, key }, chunks)).toEqual(plain);
+    await expect(readAll({ ...fields, key: await deriveFileKey(new Uint8Array(32).fill(8), salt) }, chunks)).rejects.toThrow(OpenFileError);
   });
 
   it('keeps only known fields, so a newer client cannot smuggle data through this one', () => {

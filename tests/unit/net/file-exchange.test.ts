@@ -103,7 +103,7 @@ class EvilStore extends MemoryChunkStore {
 }
 
 /** Seals `plain` into a node's store as a file it sent in `topic`. */
-async function send(n: Node, topic: Topic, plain: Uint8Array): Promise<FileRef> {
+async function send(n: Node, topic: Topic, plain: Uint8Array): Promise<FileRef & { key: string }> {
   let root = '';
   const chunks: Array<{ index: number; bytes: Uint8Array }> = [];
   let hashes: Uint8Array = new Uint8Array();
@@ -113,7 +113,7 @@ async function send(n: Node, topic: Topic, plain: Uint8Array): Promise<FileRef> 
     putHashes: async (h) => void (hashes = h),
   });
   root = fields.root;
-  const ref: FileRef = { name: 'f.bin', type: 'application/octet-stream', ...fields };
+  const ref = { name: 'f.bin', type: 'application/octet-stream', ...fields };
   await n.store.putFile({ root, conversation: topic, event: 'e', name: ref.name, type: ref.type, size: ref.size, chunk: ref.chunk, bytes: 0, complete: true, sent: true, at: 1 });
   await n.store.putHashes(root, hashes);
   await n.store.putChunks(root, chunks);
@@ -126,7 +126,7 @@ async function fetchInto(n: Node, topic: Topic, ref: FileRef): Promise<FileFetch
   return n.files.fetch({ room: topic, ref, hashes: null, have: new Set(), sink: storeSink(n.store, ref.root) });
 }
 
-async function contentOf(store: ChunkStore, ref: FileRef): Promise<Uint8Array> {
+async function contentOf(store: ChunkStore, ref: FileRef & { key: string }): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for await (const p of openFile(ref, (i) => store.chunk(ref.root, i))) parts.push(p);
   const out = new Uint8Array(ref.size);
