@@ -60,6 +60,13 @@ export class SqliteChunkStore implements ChunkStore {
     return row ? new Uint8Array(row.bytes) : null;
   }
 
+  async chunks(root: string, indices: readonly number[]): Promise<Array<Uint8Array | null>> {
+    return indices.map((index) => {
+      const row = this.q.chunk.get(root, index);
+      return row ? new Uint8Array(row.bytes) : null;
+    });
+  }
+
   async putChunks(root: string, chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array }>): Promise<void> {
     this.db.transaction(() => {
       let added = 0;
