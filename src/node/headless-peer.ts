@@ -52,6 +52,11 @@ export interface HeadlessPeerOptions {
   readonly iceServers?: readonly RTCIceServer[];
   /** False: no WebRTC at all, every link goes through the server's relay. */
   readonly direct?: boolean;
+  /**
+   * 'relay': WebRTC gathers only TURN candidates, so without a TURN server no direct path
+   * ever opens although every link tries one (how tests stand in for symmetric NATs).
+   */
+  readonly iceTransportPolicy?: RTCIceTransportPolicy;
   /** False: never fall back to the relay (links need a direct path). */
   readonly relay?: boolean;
   /** False: no blind mailbox (writes reach only members online at the time). */
@@ -116,7 +121,8 @@ export class HeadlessPeer {
           if (options.direct === false) throw new Error('direct paths are off');
           const [wrtc, { SimplePeerTransport }] = await Promise.all([loadWrtc(logger), import('../net/simple-peer-transport.js')]);
           if (!wrtc) throw new Error('no WebRTC for Node here');
-          const transport = new SimplePeerTransport({ initiator, iceServers, wrtc, onSignal });
+          const policy = options.iceTransportPolicy ? { iceTransportPolicy: options.iceTransportPolicy } : {};
+          const transport = new SimplePeerTransport({ initiator, iceServers, wrtc, onSignal, ...policy });
           this.transports.push(transport);
           return transport;
         }).start(),

@@ -1,35 +1,28 @@
 /**
- * A Parley peer in Node: the real client, sync engine and signaling client, wired the way
- * src/main.ts wires them, with in-memory stores, `ws` for the signaling socket and
- * @roamhq/wrtc for WebRTC (docs/architecture.md §9: real parts in tests). Tests use it to script a member that behaves
- * — or misbehaves — in ways the UI cannot, while honest users stay real browsers.
+ * A Parley peer in Node for tests: the app's own Node composition root
+ * (`src/node/headless-peer.ts`: the real client, sync engine and signaling client, `ws` and
+ * @roamhq/wrtc) with in-memory stores (docs/architecture.md §9: real parts in tests). Tests
+ * use it to script a member that behaves — or misbehaves — in ways the UI cannot, while
+ * honest users stay real browsers.
  *
  * It exposes the parts a hostile member would reach for: the mesh's links, each
  * conversation's doc, writer and awareness, and helpers that send hand-made frames.
- *
- * Teardown: @roamhq/wrtc has segfaulted when peer connections were closed right before the
- * process exited (signaling-ywebrtc-peer.ts measured 3 of 45 runs). `destroy()` therefore
- * closes every connection as soon as a test is done with the peer and then waits until
- * each RTCPeerConnection reports `closed`, long before the worker exits.
+ * Teardown waits until every native peer connection is closed (HeadlessPeer.destroy).
  */
-import wrtc from '@roamhq/wrtc';
 import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
-import { WebSocket } from 'ws';
-import { accountHandshake } from '../../src/client/account.js';
 import type { ConversationSession } from '../../src/client/conversation-session.js';
-import { ParleyClient } from '../../src/client/parley-client.js';
+import type { ParleyClient } from '../../src/client/parley-client.js';
 import { fromHex } from '../../src/core/bytes.js';
 import type { DeviceId, SessionId, Topic } from '../../src/core/ids.js';
-import { VerifyKeyCache } from '../../src/core/identity/keys.js';
+import type { VerifyKeyCache } from '../../src/core/identity/keys.js';
 import { FrameKinds } from '../../src/net/framing.js';
 import type { Logger, LogFields } from '../../src/core/logger.js';
-import { Mesh } from '../../src/net/mesh.js';
+import type { Mesh } from '../../src/net/mesh.js';
 import type { PeerLink } from '../../src/net/peer-link.js';
 import type { RoomSync } from '../../src/net/room-sync.js';
-import { SignalingClient, type SocketLike } from '../../src/net/signaling-client.js';
-import { SimplePeerTransport } from '../../src/net/simple-peer-transport.js';
-import { MailboxClient } from '../../src/net/mailbox-client.js';
+import type { SignalingClient } from '../../src/net/signaling-client.js';
+import { HeadlessPeer } from '../../src/node/headless-peer.js';
 import { MemoryMailboxStateStore } from '../../src/store/mailbox-state.js';
 import { MemoryAccountStore, MemoryConversationStore, MemoryDocStore, MemoryOutboxStore } from '../../src/store/memory.js';
 import type { Account } from '../../src/store/types.js';
@@ -67,64 +60,58 @@ export const consoleLogger: Logger = {
 };
 
 export class NodePeer {
-  readonly signaling: SignalingClient;
-  readonly mesh: Mesh;
-  readonly client: ParleyClient;
-  readonly verifyKeys = new VerifyKeyCache();
   /** Mailbox read and write progress, by mailbox id (kept in memory). */
   readonly mailboxProgress = new MemoryMailboxStateStore();
-  /** Every transport this peer ever created, so teardown can wait for all of them. */
-  private readonly transports: SimplePeerTransport[] = [];
-  private destroyed = false;
+  private readonly peer: HeadlessPeer;
 
   private constructor(readonly options: NodePeerOptions) {
-    this.signaling = new SignalingClient({
-      url: options.serverUrl,
-      createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
-      relay: options.relay ?? true,
-    }).start();
-    // As in main.ts: the mesh exists before the account; the handshake reads it per connection.
-    let client: ParleyClient | null = null;
-    this.mesh = new Mesh({
-      signaling: this.signaling,
-      logger: consoleLogger,
-      handshake: accountHandshake(() => client?.deviceAccount ?? null, this.verifyKeys),
-      createTransport: ({ initiator, onSignal }) => {
-        const transport = new SimplePeerTransport({
-          initiator,
-          iceServers: options.direct === false ? [] : (options.iceServers ?? []),
-          ...(options.direct === false ? { iceTransportPolicy: 'relay' as const } : {}),
-          wrtc,
-          onSignal,
-        });
-        this.transports.push(transport);
-        return transport;
+    const noDirect = options.direct === false;
+    this.peer = new HeadlessPeer(
+      {
+        serverUrl: options.serverUrl,
+        stores: {
+          accounts: new MemoryAccountStore(),
+          conversations: new MemoryConversationStore(),
+          outbox: new MemoryOutboxStore(),
+          docs: new MemoryDocStore(),
+          mailboxState: this.mailboxProgress,
+        },
+        ...(options.appUrl ? { appUrl: options.appUrl } : {}),
+        deviceLabel: 'Node peer',
+        logger: consoleLogger,
+        // A direct path is tried but can never open, so links take the relay as they do
+        // behind symmetric NATs.
+        ...(noDirect ? { iceTransportPolicy: 'relay' as const } : {}),
+        ...(options.relay === false ? { relay: false } : {}),
+        mailbox: options.mailbox ?? false,
+        ...(options.now ? { now: options.now } : {}),
       },
-    }).start();
-    client = new ParleyClient({
-      accounts: new MemoryAccountStore(),
-      conversations: new MemoryConversationStore(),
-      outbox: new MemoryOutboxStore(),
-      docs: new MemoryDocStore(),
-      signaling: this.signaling,
-      mesh: this.mesh,
-      verifyKeys: this.verifyKeys,
-      appUrl: options.appUrl ?? `${options.serverUrl}/`,
-      deviceLabel: 'Node peer',
-      ...(options.now ? { now: options.now } : {}),
-      ...(options.mailbox
-        ? { mailbox: { client: new MailboxClient(options.serverUrl), progress: this.mailboxProgress, exclude: () => undefined, onOffline: () => undefined } }
-        : {}),
-    });
-    this.client = client;
+      noDirect ? [] : (options.iceServers ?? []),
+    );
   }
 
   /** Starts a peer and registers a fresh account under `name`. */
   static async register(options: NodePeerOptions): Promise<NodePeer> {
     const peer = new NodePeer(options);
-    await peer.client.start();
+    await peer.peer.start();
     await peer.client.register(options.name);
     return peer;
+  }
+
+  get signaling(): SignalingClient {
+    return this.peer.signaling;
+  }
+
+  get mesh(): Mesh {
+    return this.peer.mesh;
+  }
+
+  get client(): ParleyClient {
+    return this.peer.client;
+  }
+
+  get verifyKeys(): VerifyKeyCache {
+    return this.peer.verifyKeys;
   }
 
   get account(): Account {
@@ -209,25 +196,9 @@ export class NodePeer {
     return waitUntil(() => !link.isOpen, 'the link to close', timeoutMs);
   }
 
-  /**
-   * Closes every connection and the signaling socket, then waits until the native peer
-   * connections are really closed (see the file comment).
-   */
-  async destroy(): Promise<void> {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    this.mesh.destroy();
-    await this.client.destroy();
-    this.signaling.destroy();
-    for (const t of this.transports) t.close();
-    await waitUntil(() => this.allClosed(), 'wrtc peer connections to close', 5_000).catch(() => undefined);
-  }
-
-  private allClosed(): boolean {
-    return this.transports.every((t) => {
-      const pc = t.peerConnection;
-      return !pc || pc.signalingState === 'closed' || pc.connectionState === 'closed';
-    });
+  /** Closes every connection and the signaling socket, and waits for WebRTC to close. */
+  destroy(): Promise<void> {
+    return this.peer.destroy();
   }
 }
 
