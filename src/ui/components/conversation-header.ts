@@ -11,6 +11,7 @@ import '../components/connection-status.js';
 import './invite-dialog.js';
 import './mute-control.js';
 import type { InviteDialog } from './invite-dialog.js';
+import { backLink } from '../styles/layout.js';
 import { controls, themeTokens } from '../styles/theme.js';
 
 export class ConversationHeader extends LitElement {
@@ -62,6 +63,7 @@ export class ConversationHeader extends LitElement {
   static override styles = [
     themeTokens,
     controls,
+    backLink,
     css`
       :host {
         display: block;
@@ -120,16 +122,6 @@ export class ConversationHeader extends LitElement {
       parley-connection-status {
         max-width: 100%;
       }
-      .back {
-        display: none;
-        flex: none;
-        padding: 0.3rem 0.5rem;
-        border-radius: var(--pl-radius);
-        color: inherit;
-        text-decoration: none;
-        font-size: 1.2rem;
-        line-height: 1;
-      }
       .action,
       ::slotted([slot='actions']) {
         flex: none;
@@ -148,11 +140,6 @@ export class ConversationHeader extends LitElement {
       }
       .warning a {
         color: inherit;
-      }
-      @media (max-width: 700px) {
-        .back {
-          display: inline-block;
-        }
       }
     `,
   ];

@@ -6,6 +6,7 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import '../components/qr-code.js';
+import { syncModal } from '../modal-dialog.js';
 import { controls, dialogPanel, themeTokens } from '../styles/theme.js';
 
 export class InviteDialog extends LitElement {
@@ -74,10 +75,7 @@ export class InviteDialog extends LitElement {
   }
 
   protected override updated(): void {
-    const dialog = this.renderRoot.querySelector('dialog');
-    if (!dialog) return;
-    if (this.opened && !dialog.open) dialog.showModal();
-    if (!this.opened && dialog.open) dialog.close();
+    syncModal(this.renderRoot, this.opened);
   }
 
   protected override render() {

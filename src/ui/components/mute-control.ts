@@ -5,6 +5,7 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { MUTED_ALWAYS } from '../../store/settings-store.js';
+import { syncModal } from '../modal-dialog.js';
 import { controls, dialogPanel, themeTokens } from '../styles/theme.js';
 
 export interface MuteDetail {
@@ -75,10 +76,7 @@ export class MuteControl extends LitElement {
   ];
 
   protected override updated(): void {
-    const dialog = this.renderRoot.querySelector('dialog');
-    if (!dialog) return;
-    if (this.opened && !dialog.open) dialog.showModal();
-    if (!this.opened && dialog.open) dialog.close();
+    syncModal(this.renderRoot, this.opened);
   }
 
   protected override render() {

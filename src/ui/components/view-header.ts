@@ -4,6 +4,7 @@
  * focus when the screen opens, so keyboard and screen-reader users land at its start.
  */
 import { LitElement, css, html } from 'lit';
+import { backLink } from '../styles/layout.js';
 import { themeTokens } from '../styles/theme.js';
 
 export class ViewHeader extends LitElement {
@@ -25,6 +26,7 @@ export class ViewHeader extends LitElement {
 
   static override styles = [
     themeTokens,
+    backLink,
     css`
       :host {
         display: flex;
@@ -49,26 +51,11 @@ export class ViewHeader extends LitElement {
         outline: 2px solid var(--pl-focus);
         outline-offset: 2px;
       }
-      a {
-        display: none;
-        flex: none;
-        padding: 0.3rem 0.5rem;
-        border-radius: var(--pl-radius);
-        color: inherit;
-        text-decoration: none;
-        font-size: 1.2rem;
-        line-height: 1;
-      }
-      a:focus-visible {
+      .back:focus-visible {
         outline: 2px solid var(--pl-focus);
       }
-      :host([always]) a {
+      :host([always]) .back {
         display: inline-block;
-      }
-      @media (max-width: 700px) {
-        a {
-          display: inline-block;
-        }
       }
     `,
   ];
@@ -78,7 +65,7 @@ export class ViewHeader extends LitElement {
   }
 
   protected override render() {
-    return html`<a href=${this.back} aria-label=${this.backLabel}>←</a>
+    return html`<a class="back" href=${this.back} aria-label=${this.backLabel}>←</a>
       <h1 tabindex="-1">${this.heading}</h1>`;
   }
 }

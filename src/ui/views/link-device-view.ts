@@ -7,6 +7,7 @@ import type { ParleyClient } from '../../client/parley-client.js';
 import { clientContext } from '../context.js';
 import { ActionController } from '../controllers/action-controller.js';
 import { observeContext } from '../controllers/observable-controller.js';
+import { centeredScreen } from '../styles/layout.js';
 import { controls, themeTokens } from '../styles/theme.js';
 
 export class LinkDeviceView extends LitElement {
@@ -28,22 +29,8 @@ export class LinkDeviceView extends LitElement {
   static override styles = [
     themeTokens,
     controls,
+    centeredScreen,
     css`
-      :host {
-        display: block;
-        flex: 1;
-        overflow-y: auto;
-      }
-      /* Flex, not grid: a percentage width must resolve against the screen, not the content. */
-      main {
-        display: flex;
-        flex-direction: column;
-        justify-content: center;
-        align-items: center;
-        min-height: 100%;
-        padding: 1.5rem;
-        box-sizing: border-box;
-      }
       div {
         display: grid;
         grid-template-columns: minmax(0, 1fr);

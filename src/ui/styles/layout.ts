@@ -1,0 +1,44 @@
+/**
+ * Layout pieces several screens share, so they look the same because they are the same
+ * rules: the centered single-column screen (first launch, linking a device) and the Back
+ * link that headers show on phone-sized screens.
+ */
+import { css } from 'lit';
+
+/** The host fills the space under the app bar and scrolls; `main` centers one column. */
+export const centeredScreen = css`
+  :host {
+    display: block;
+    flex: 1;
+    overflow-y: auto;
+  }
+  /* Flex, not grid: a percentage width must resolve against the screen, not the content. */
+  main {
+    display: flex;
+    flex-direction: column;
+    justify-content: center;
+    align-items: center;
+    min-height: 100%;
+    padding: 1.5rem;
+    box-sizing: border-box;
+  }
+`;
+
+/** `a.back`: the ← link of a header, shown only on phone-sized screens. */
+export const backLink = css`
+  .back {
+    display: none;
+    flex: none;
+    padding: 0.3rem 0.5rem;
+    border-radius: var(--pl-radius);
+    color: inherit;
+    text-decoration: none;
+    font-size: 1.2rem;
+    line-height: 1;
+  }
+  @media (max-width: 700px) {
+    .back {
+      display: inline-block;
+    }
+  }
+`;
