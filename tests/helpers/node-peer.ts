@@ -12,6 +12,7 @@
 import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import type { ConversationSession } from '../../src/client/conversation-session.js';
+import { DEFAULT_MAX_FILE_BYTES } from '../../src/client/files/client-files.js';
 import type { ParleyClient } from '../../src/client/parley-client.js';
 import { fromHex } from '../../src/core/bytes.js';
 import type { DeviceId, SessionId, Topic } from '../../src/core/ids.js';
@@ -86,7 +87,7 @@ export class NodePeer {
         mailbox: options.mailbox ?? false,
         ...(options.now ? { now: options.now } : {}),
       },
-      noDirect ? [] : (options.iceServers ?? []),
+      { iceServers: noDirect ? [] : [...(options.iceServers ?? [])], maxFileBytes: DEFAULT_MAX_FILE_BYTES },
     );
   }
 
