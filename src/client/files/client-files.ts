@@ -257,18 +257,41 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   }
 
   private onEvents(session: ConversationSession, events: readonly UnsignedEvent[]): void {
-    for (const e of events) if (e.kind === 'message' && e.file) void this.arrived(session.id, e as ConversationEvent & { file: FileRef }, e.author === session.me);
+    for (const e of events) {
+      if (e.kind === 'message' && e.file) void this.arrived(session.id, e as ConversationEvent & { file: FileRef }, e.author === session.me);
+      else if (e.kind === 'delete') void this.forget(session.id, e.target);
+    }
+  }
+
+  /**
+   * A message was deleted for everyone: its file's chunks, hash list and record go, so the
+   * space comes back, and this device stops fetching it and serving it (docs/architecture.md §14.3).
+   */
+  private async forget(conversation: Topic, event: string): Promise<void> {
+    for (const f of await this.parts.store.files(conversation).catch(() => [])) {
+      if (f.event !== event) continue;
+      this.exchange.cancel(f.root);
+      if (f.sent) this.exchange.withdraw(conversation, f.root);
+      await this.parts.store.remove(f.root).catch((error) => this.logger.warn('a deleted file was not removed', { error: errorField(error) }));
+      this.served.delete(f.root);
+      this.transfers.drop(f.root);
+      this.emit('changed', [f.root]);
+    }
   }
 
   /** Picks up files whose fetch did not finish in an earlier session. */
   private async resume(session: ConversationSession): Promise<void> {
     await session.loaded;
     for (const entry of session.timeline.entries) if (entry.file && !entry.deleted) void this.arrived(session.id, { id: entry.id, file: entry.file }, entry.author === session.me);
+    // Messages deleted while this device was away still hold their chunks here.
+    for (const f of await this.parts.store.files(session.id).catch(() => [])) if (f.event && session.timeline.get(f.event as EventId)?.deleted) await this.forget(session.id, f.event);
   }
 
   private async arrived(conversation: Topic, event: { id: string; file: FileRef }, mine: boolean): Promise<void> {
     const ref = event.file;
     if (this.transfers.get(ref.root)) return;
+    // Deleted already (the deletion arrived first): nothing to fetch or keep.
+    if (this.followed.get(conversation)?.session.timeline.get(event.id as EventId)?.deleted) return;
     const store = this.parts.store;
     let record = await store.file(ref.root).catch(() => null);
     if (record && record.conversation !== conversation) return;
@@ -293,7 +316,8 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     // A record first (it may have been cleared): this device serves what it holds on to others.
     if (!(await store.file(ref.root))) {
       const key = await this.deriveKey(conversation, ref);
-      await store.putFile({ root: ref.root, conversation, event: '', name: ref.name, type: ref.type, size: ref.size, chunk: ref.chunk, bytes: 0, complete: false, sent: false, at: this.now(), ...(key ? { key } : {}) });
+      const event = this.followed.get(conversation)?.session.timeline.entries.find((e) => e.file?.root === ref.root)?.id ?? '';
+      await store.putFile({ root: ref.root, conversation, event, name: ref.name, type: ref.type, size: ref.size, chunk: ref.chunk, bytes: 0, complete: false, sent: false, at: this.now(), ...(key ? { key } : {}) });
     }
     const [hashes, have] = await Promise.all([store.hashes(ref.root), store.indices(ref.root)]);
     const fetch = this.exchange.fetch({ room: conversation, ref, hashes, have, sink: storeSink(store, ref.root) });

@@ -1,0 +1,75 @@
+/**
+ * Deleting a file message frees its storage (docs/architecture.md §14.3), with real peers on
+ * the real stack: Node clients over WebRTC (@roamhq/wrtc), the real server, the app's
+ * `ClientFiles` on chunk stores that meet the same contract as IndexedDB.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClientFiles } from '../../../src/client/files/client-files.js';
+import type { ConversationSession } from '../../../src/client/conversation-session.js';
+import type { FileRef } from '../../../src/core/files/file-ref.js';
+import { MemoryChunkStore } from '../../../src/store/chunk-store.js';
+import { startAppServer, type AppServer } from '../../helpers/app-server.js';
+import { NodePeer, waitUntil } from '../../helpers/node-peer.js';
+
+let app: AppServer;
+beforeAll(async () => {
+  app = await startAppServer();
+});
+afterAll(async () => {
+  await app?.close();
+});
+
+async function eventually(condition: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const entryOf = (s: ConversationSession, caption: string) => s.timeline.entries.find((e) => e.text === caption);
+
+describe('deleting a file message', () => {
+  it('removes the file’s chunks, hash list and record on the sender and on every member who fetched it', async () => {
+    const peers: NodePeer[] = [];
+    const files: ClientFiles[] = [];
+    try {
+      const [alice, bob] = await Promise.all(['Alice', 'Bob'].map((name) => NodePeer.register({ serverUrl: app.url, name })));
+      peers.push(alice!, bob!);
+      const [aliceStore, bobStore] = [new MemoryChunkStore(), new MemoryChunkStore()];
+      const [aliceFiles, bobFiles] = [new ClientFiles({ store: aliceStore, mesh: alice!.mesh }).start(), new ClientFiles({ store: bobStore, mesh: bob!.mesh }).start()];
+      files.push(aliceFiles, bobFiles);
+      const group = await alice!.client.createConversation('Files');
+      const bobs = await bob!.join(group.inviteLink);
+      aliceFiles.follow(group);
+      bobFiles.follow(bobs);
+      await waitUntil(() => group.peerCount === 1 && bobs.peerCount === 1, 'Alice and Bob to link', 30_000);
+
+      const bytes = new Uint8Array(4 * 65_536 + 9).map((_, i) => (i * 7) & 0xff);
+      const id = await aliceFiles.send(group, { blob: new Blob([bytes]), name: 'gone.bin' }, 'to be deleted');
+      await aliceFiles.send(group, { blob: new Blob([bytes.slice(1)]), name: 'kept.bin' }, 'to be kept');
+      await waitUntil(() => entryOf(bobs, 'to be deleted') !== undefined && entryOf(bobs, 'to be kept') !== undefined, 'both messages to reach Bob', 20_000);
+      const ref: FileRef = entryOf(bobs, 'to be deleted')!.file!;
+      const keptRef: FileRef = entryOf(bobs, 'to be kept')!.file!;
+      await waitUntil(() => bobFiles.view(ref)?.url != null && bobFiles.view(keptRef)?.url != null, 'Bob to hold both files', 30_000);
+      expect((await bobStore.indices(ref.root)).size).toBe(5);
+      expect((await aliceStore.indices(ref.root)).size).toBe(5);
+      const storedBefore = (await bobFiles.usage()).get(bobs.id)!.downloaded;
+
+      await group.remove(id);
+      await waitUntil(() => entryOf(bobs, 'to be deleted') === undefined || entryOf(bobs, 'to be deleted')!.deleted, 'the deletion to reach Bob', 20_000);
+      for (const store of [aliceStore, bobStore]) {
+        await eventually(async () => (await store.file(ref.root)) === null, 'the record to go');
+        expect((await store.indices(ref.root)).size).toBe(0);
+        expect(await store.hashes(ref.root)).toBeNull();
+        // The other file is untouched.
+        expect((await store.indices(keptRef.root)).size).toBe(5);
+      }
+      expect(bobFiles.view(ref)).toBeUndefined();
+      expect((await bobFiles.usage()).get(bobs.id)!.downloaded).toBeLessThan(storedBefore);
+    } finally {
+      for (const f of files) f.destroy();
+      await Promise.all(peers.map((p) => p.destroy()));
+    }
+  });
+});
