@@ -46,6 +46,8 @@ export class ConversationTransport {
   private binding: MailboxBinding | null = null;
   private peers = 0;
   private readonly listeners = new Disposables();
+  /** Closed or destroyed: a mailbox bound late is let go at once. */
+  private closed = false;
 
   constructor(private readonly parts: TransportParts) {}
 
@@ -108,12 +110,20 @@ export class ConversationTransport {
       failed: this.parts.failed,
     });
     if (!binding) return;
-    binding.start();
     if (fromNow) {
       const progress = await mailbox.progress.get(binding.credential.id);
       if (progress.sentState === null) await mailbox.progress.put({ ...progress, sentState: Y.encodeStateVector(this.parts.synced.doc) });
     }
+    // Closed, or bound again, while the progress was read: the newest binding wins and
+    // nothing is left running (callers sync right after, which pushes what waited).
+    if (this.closed) {
+      binding.destroy();
+      return;
+    }
+    // (A concurrent bind may have set it while this one awaited; TypeScript cannot see that.)
+    (this.binding as MailboxBinding | null)?.destroy();
     this.binding = binding;
+    binding.start();
   }
 
   /** Moves to a new epoch's keys (see the file comment). */
@@ -147,6 +157,7 @@ export class ConversationTransport {
 
   /** Stops the room (this user left or was removed) but keeps the document. */
   close(): void {
+    this.closed = true;
     this.parts.rooms?.close();
     this.listeners.dispose();
     this.sync = null;
@@ -156,6 +167,7 @@ export class ConversationTransport {
   }
 
   destroy(): void {
+    this.closed = true;
     this.listeners.dispose();
     this.binding?.destroy();
     this.binding = null;
