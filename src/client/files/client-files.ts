@@ -77,6 +77,8 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   /** Chunks served per file and device, for the sender's progress. */
   private readonly served = new Map<string, Map<string, Set<number>>>();
   private readonly opening = new Set<string>();
+  /** Whole files whose key this device could not derive yet (their epoch's secret is not here). */
+  private readonly keyless = new Map<string, { readonly conversation: Topic; readonly ref: FileRef }>();
   private readonly logger: Logger;
   private readonly now: () => number;
   readonly maxFileBytes: number;
@@ -113,7 +115,20 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   /** Follows a conversation's events for files to fetch; idempotent. */
   follow(session: ConversationSession): void {
     if (this.followed.has(session.id)) return;
-    const stop = session.synced.log.observe((events) => this.onEvents(session, events));
+    const unobserve = session.synced.log.observe((events) => this.onEvents(session, events));
+    // A file can be whole before this device has opened its epoch's share: try it again then.
+    const retry = (): void => {
+      for (const [root, f] of this.keyless) {
+        if (f.conversation !== session.id) continue;
+        this.keyless.delete(root);
+        void this.open(f.ref);
+      }
+    };
+    session.on('rekeyed', retry);
+    const stop = (): void => {
+      unobserve();
+      session.off('rekeyed', retry);
+    };
     this.followed.set(session.id, { session, stop });
     void this.resume(session);
   }
@@ -230,6 +245,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   override destroy(): void {
     for (const { stop } of this.followed.values()) stop();
     this.followed.clear();
+    this.keyless.clear();
     this.owned.dispose();
     this.transfers.clear();
     super.destroy();
@@ -274,6 +290,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
       if (f.sent) this.exchange.withdraw(conversation, f.root);
       await this.parts.store.remove(f.root).catch((error) => this.logger.warn('a deleted file was not removed', { error: errorField(error) }));
       this.served.delete(f.root);
+      this.keyless.delete(f.root);
       this.transfers.drop(f.root);
       this.emit('changed', [f.root]);
     }
@@ -356,6 +373,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
       if (!key) {
         // Sent in an epoch this device never held (or whose secret is gone): not for us.
         this.logger.warn('no key for a file', { epoch: ref.epoch ?? '' });
+        if (record) this.keyless.set(ref.root, { conversation: record.conversation, ref });
         this.transfers.update(ref.root, { state: 'failed' });
         this.emit('changed', [ref.root]);
         return null;
