@@ -98,7 +98,9 @@ async function aliceStillReachesBob(s: Scene, text: string): Promise<void> {
   });
 }
 
-describe('honest peers connecting', () => {
+// Each case first meets (node-peer-scene.ts): one re-announce round after Mallory's join,
+// 15–20 s on a quiet machine, up to three rounds on a loaded one, then the attack.
+describe('honest peers connecting', { timeout: 150_000 }, () => {
   it('never drop each other while the connection is set up (join and hello ordering)', async () => {
     // Two races seen here: a mesh that attaches a room (sending sync step 1 and presence)
     // before its join frame has left, because `joinedOut` is set when the join is queued;
@@ -111,7 +113,7 @@ describe('honest peers connecting', () => {
   });
 });
 
-describe('a member cannot', () => {
+describe('a member cannot', { timeout: 150_000 }, () => {
   it('stop everyone else from sending with a message stamped at Number.MAX_SAFE_INTEGER', async () => {
     // nextTimestamp keeps local time after the newest event seen; one step past 2^53 - 1 is
     // no longer a safe integer, and createEvent refuses every new event.
