@@ -100,7 +100,11 @@ describe('the message list and the newest message', () => {
   it('switching conversations after scrolling up opens each at its newest', async () => {
     await wheelUp(alice, 2000);
     await alice.page.getByRole('button', { name: /^Jump to newest/ }).waitFor();
+    const before = new URL(alice.page.url()).hash;
     await alice.page.getByRole('button', { name: 'New conversation' }).click();
+    // Wait for the new conversation itself: until it opens, the message box on screen is the
+    // old conversation's (a CI run sent 'in another room' there).
+    await alice.page.waitForFunction((previous) => /^#\/c\//.test(location.hash) && location.hash !== previous, before);
     await alice.composer.waitFor();
     await alice.send('in another room');
     const conversations = alice.page.getByRole('navigation', { name: 'Conversations' });
