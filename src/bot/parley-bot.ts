@@ -280,6 +280,22 @@ export class ParleyBot extends ObservableV2<BotEvents> {
     await this.reactIn(await this.session(conversation), message, emoji);
   }
 
+  /**
+   * Resolves once every conversation the bot listens to is followed, with its backlog handed
+   * over. A conversation followed for the first time counts as new only what arrives after
+   * that (event-feed.ts), so a caller that says "listening" must wait for this first.
+   */
+  async following(): Promise<void> {
+    if (!this.feed) return;
+    // followNew runs on the next turn after start(); follow() is idempotent per conversation.
+    await Promise.all(
+      this.client.conversations
+        .sessions()
+        .filter((session) => !this.selected || this.selected.has(session.id))
+        .map((session) => this.feed!.follow(session)),
+    );
+  }
+
   /** Saves where the feed is, disconnects and closes the profile. */
   async stop(): Promise<void> {
     if (this.stopped) return;

@@ -139,6 +139,9 @@ async function listen(args: CliArgs, io: CliIo): Promise<void> {
         const listener = (e: Parameters<typeof eventJson>[0]): void => print(eventJson(e));
         bot.on('event', listener);
         release = () => bot.off('event', listener);
+        // Only once followed: what arrives before that would not count as new. A conversation
+        // whose document fails to load never counts as followed, so this waits 30 s at most.
+        await Promise.race([bot.following(), new Promise((resolve) => setTimeout(resolve, 30_000).unref())]);
       } else {
         release = await s.ops.subscribe(refs, print);
       }
