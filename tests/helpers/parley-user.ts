@@ -179,7 +179,9 @@ export class ParleyUser {
     );
   }
 
-  async waitForPeers(count: number, timeout = 30_000): Promise<void> {
+  // 60 s: when a join starts a new epoch, members find each other on its topic at the next
+  // re-announce (every 20 s); a loaded CI machine once missed a round (docs/architecture.md §5.9).
+  async waitForPeers(count: number, timeout = 60_000): Promise<void> {
     const people = `${count} ${count === 1 ? 'person' : 'people'}`;
     await this.page.getByRole('status').filter({ hasText: new RegExp(`^(Direct|Via relay) · ${people}$`) }).waitFor({ timeout });
   }
