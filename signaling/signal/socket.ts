@@ -192,6 +192,11 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
     this.handle(parsed.value);
   }
 
+  /** Answers a watch with the current state of `ids` (one `presence-state` frame), once known. */
+  private reportPresence(presence: NonNullable<SignalSocketOptions['presence']>, ids: string[]): void {
+    void presence.states(ids).then((states) => this.deliver(Buffer.from(JSON.stringify({ type: 'presence-state', states }), 'utf8')));
+  }
+
   private handle(msg: ClientMessage): void {
     switch (msg.type) {
       case 'subscribe': {
@@ -234,7 +239,7 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
         // The answer may need the store (last-seen) or another node (online): it is sent when
         // it arrives, and a change reported meanwhile is simply followed by the full state.
         if (msg.type === 'presence-watch') {
-          void presence.states([...ids]).then((states) => this.deliver(Buffer.from(JSON.stringify({ type: 'presence-state', states }), 'utf8')));
+          this.reportPresence(presence, [...ids]);
         }
         return;
       }
@@ -245,7 +250,7 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
         if (!this.presenceBucket.take(1)) return this.close(CloseCodes.rateLimited, 'presence ids change too fast');
         if (!presence.change(this, msg.id, msg.change).ok) return this.close(CloseCodes.policyViolation, 'presence capacity reached');
         if (msg.change === 'watch') {
-          void presence.states([msg.id]).then((states) => this.deliver(Buffer.from(JSON.stringify({ type: 'presence-state', states }), 'utf8')));
+          this.reportPresence(presence, [msg.id]);
         }
         return;
       }

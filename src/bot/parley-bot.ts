@@ -205,7 +205,7 @@ export class ParleyBot extends ObservableV2<BotEvents> {
    */
   async join(invite: string, wait?: HistoryWait): Promise<BotConversation> {
     const session = await resolveConversation(this.client, invite, { join: true });
-    if (this.feed && (!this.selected || this.selected.has(session.id))) await this.feed.follow(session);
+    if (this.feed && this.listensTo(session)) await this.feed.follow(session);
     if (wait) await waitForHistory(session, wait);
     return { id: session.id, title: session.title };
   }
@@ -291,7 +291,7 @@ export class ParleyBot extends ObservableV2<BotEvents> {
     await Promise.all(
       this.client.conversations
         .sessions()
-        .filter((session) => !this.selected || this.selected.has(session.id))
+        .filter((session) => this.listensTo(session))
         .map((session) => this.feed!.follow(session)),
     );
   }
@@ -362,8 +362,13 @@ export class ParleyBot extends ObservableV2<BotEvents> {
   private followNew(): void {
     if (!this.feed || this.stopped) return;
     for (const session of this.client.conversations.sessions()) {
-      if ((!this.selected || this.selected.has(session.id)) && !this.feed.follows(session.id)) void this.feed.follow(session);
+      if (this.listensTo(session) && !this.feed.follows(session.id)) void this.feed.follow(session);
     }
+  }
+
+  /** Whether the bot hands over this conversation's events (all, unless some were chosen). */
+  private listensTo(session: ConversationSession): boolean {
+    return !this.selected || this.selected.has(session.id);
   }
 
   private deliver(event: BotEvent): void {

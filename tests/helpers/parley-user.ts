@@ -4,6 +4,11 @@
  */
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 
+/** Uncaught errors in the page go to the test's output, labelled with whose page it is. */
+function reportPageErrors(page: Page, label: string): void {
+  page.on('pageerror', (error) => console.error(`[${label}] page error:`, error));
+}
+
 export class ParleyUser {
   private constructor(
     readonly name: string,
@@ -14,7 +19,7 @@ export class ParleyUser {
   /** A user in an existing context (e.g. a persistent profile). */
   static async inContext(context: BrowserContext, name: string): Promise<ParleyUser> {
     const page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (error) => console.error(`[${name}] page error:`, error));
+    reportPageErrors(page, name);
     return new ParleyUser(name, context, page);
   }
 
@@ -22,14 +27,14 @@ export class ParleyUser {
   static async create(browser: Browser, name: string, options: { viewport?: { width: number; height: number } } = {}): Promise<ParleyUser> {
     const context = await browser.newContext({ viewport: options.viewport ?? { width: 1100, height: 800 } });
     const page = await context.newPage();
-    page.on('pageerror', (error) => console.error(`[${name}] page error:`, error));
+    reportPageErrors(page, name);
     return new ParleyUser(name, context, page);
   }
 
   /** Another tab of this user's browser profile (same context: same IndexedDB and keys). */
   async openTab(url = this.page.url()): Promise<ParleyUser> {
     const page = await this.context.newPage();
-    page.on('pageerror', (error) => console.error(`[${this.name}, tab 2] page error:`, error));
+    reportPageErrors(page, `${this.name}, tab 2`);
     await page.goto(url);
     return new ParleyUser(this.name, this.context, page);
   }
@@ -54,7 +59,7 @@ export class ParleyUser {
         if (attempt > 1 || !(error instanceof Error && error.name === 'TimeoutError')) throw error;
         const stuck = this.page;
         this.page = await this.context.newPage();
-        this.page.on('pageerror', (pageError) => console.error(`[${this.name}] page error:`, pageError));
+        reportPageErrors(this.page, this.name);
         await stuck.close({ runBeforeUnload: false });
       }
     }
