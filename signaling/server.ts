@@ -125,7 +125,7 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
     metrics: deliveryMetrics,
     logger,
   });
-  const hub = createSignalHub({ config, bus, relay, mailboxWatch: config, metrics, registrar, presence, ...(init.tap ? { tap: init.tap } : {}) });
+  const hub = createSignalHub({ config, bus, relay, mailboxWatch: config, mailboxHead: (id) => stores.mailboxes.lastSeq(id), metrics, registrar, presence, ...(init.tap ? { tap: init.tap } : {}) });
 
   const { subscriptions } = stores;
   const mailboxes = withStorageCap(stores.mailboxes, { maxTotalBytes: config.mailboxMaxTotalBytes });

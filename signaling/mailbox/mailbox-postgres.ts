@@ -133,6 +133,12 @@ export async function createPostgresMailboxStore(db: PostgresDatabase, limits: M
       return (await db.query('SELECT 1 FROM mailboxes WHERE id = $1', [mailbox])).rows.length > 0;
     },
 
+    async lastSeq(mailbox) {
+      // bigint arrives as a string.
+      const { rows } = await db.query<{ last_seq: string }>('SELECT last_seq FROM mailboxes WHERE id = $1', [mailbox]);
+      return Number(rows[0]?.last_seq ?? 0);
+    },
+
     async totalBytes() {
       const { rows } = await db.query<{ bytes: number }>('SELECT coalesce(sum(bytes), 0)::bigint AS bytes FROM mailboxes');
       return Number(rows[0]?.bytes ?? 0);

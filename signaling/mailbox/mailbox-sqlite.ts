@@ -85,6 +85,7 @@ export function createSqliteMailboxStore(db: ServerDatabase, limits: MailboxStor
     ),
     deleteRows: db.prepare('DELETE FROM mailbox_entries WHERE rowid IN (SELECT value FROM json_each(?))'),
     exists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM mailboxes WHERE id = ?'),
+    lastSeq: db.prepare<[string], { last_seq: number }>('SELECT last_seq FROM mailboxes WHERE id = ?'),
     total: db.prepare<[], { bytes: number }>('SELECT coalesce(sum(bytes), 0) AS bytes FROM mailboxes'),
   };
 
@@ -156,6 +157,10 @@ export function createSqliteMailboxStore(db: ServerDatabase, limits: MailboxStor
 
     async exists(mailbox) {
       return q.exists.get(mailbox) !== undefined;
+    },
+
+    async lastSeq(mailbox) {
+      return q.lastSeq.get(mailbox)?.last_seq ?? 0;
     },
 
     async totalBytes() {

@@ -79,6 +79,12 @@ export interface MailboxStore {
   purgeExpired(now: number): Promise<number>;
   /** Whether the mailbox was ever appended to (its row outlives its entries). */
   exists(mailbox: string): Promise<boolean>;
+  /**
+   * The highest sequence number ever appended to the mailbox, 0 when never appended to (it
+   * outlives the entry itself). A new watcher is told it, so an append that raced its
+   * watch is not missed.
+   */
+  lastSeq(mailbox: string): Promise<number>;
   /** Sealed bytes stored across all mailboxes (expired but not yet purged included). */
   totalBytes(): Promise<number>;
 }

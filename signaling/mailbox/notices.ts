@@ -36,6 +36,11 @@ export interface WatchRefusal {
   readonly reason: string;
 }
 
+const noticeFrame = (id: string, seq: number): Buffer => Buffer.from(JSON.stringify({ type: 'mailbox-notice', id, seq }), 'utf8');
+
+/** The highest seq ever appended to a mailbox (0: never), from the mailbox store. */
+export type MailboxHead = (id: string) => Promise<number>;
+
 /** Node-wide: sends notices after appends. */
 export class MailboxNotices {
   constructor(
@@ -45,8 +50,7 @@ export class MailboxNotices {
 
   /** Entry `seq` of mailbox `id` has committed: tell every socket watching it. */
   notify(id: string, seq: number): void {
-    const frame = Buffer.from(JSON.stringify({ type: 'mailbox-notice', id, seq }), 'utf8');
-    this.metrics.mailboxNotices += this.bus.send('mailbox', id, frame, false);
+    this.metrics.mailboxNotices += this.bus.send('mailbox', id, noticeFrame(id, seq), false);
   }
 
   /** Watch pairs across the node. */
@@ -65,6 +69,7 @@ export class MailboxWatches {
     private readonly bus: SignalBus,
     private readonly socket: BusSubscriber,
     private readonly limits: MailboxWatchLimits,
+    private readonly head?: MailboxHead,
   ) {
     this.bucket = new TokenBucket(limits.mailboxWatchBurst, limits.mailboxWatchesPerSecond);
   }
@@ -78,6 +83,7 @@ export class MailboxWatches {
     if (this.bus.subscriptionCount('mailbox') >= this.limits.maxMailboxWatches) return { code: CloseCodes.policyViolation, reason: 'mailbox watch capacity reached' };
     this.ids.add(id);
     this.bus.subscribe('mailbox', id, this.socket);
+    this.tellHead(id);
     return null;
   }
 
@@ -86,6 +92,22 @@ export class MailboxWatches {
     if (!this.bucket.take()) return { code: CloseCodes.rateLimited, reason: 'mailbox watches change too fast' };
     if (this.ids.delete(id)) this.bus.unsubscribe('mailbox', id, this.socket);
     return null;
+  }
+
+  /**
+   * A device pulls on open and watches after, and those are not atomic: an entry appended
+   * in between raised no notice for it. So a new watch is answered with the newest seq; a
+   * device that has read that far does nothing (docs/architecture.md §7.2).
+   */
+  private tellHead(id: string): void {
+    if (!this.head) return;
+    this.head(id).then(
+      (seq) => {
+        if (seq > 0 && this.ids.has(id)) this.socket.deliver(noticeFrame(id, seq), false);
+      },
+      // The store unreachable: the device's periodic pull still finds the entry.
+      () => undefined,
+    );
   }
 
   /** The socket is gone: stop every watch. Idempotent. */

@@ -57,6 +57,7 @@ export function withStorageCap(store: MailboxStore, { maxTotalBytes, refreshMs =
     deleteUpTo: async (mailbox, upTo, writer) => stale(await store.deleteUpTo(mailbox, upTo, writer)),
     purgeExpired: async (at) => stale(await store.purgeExpired(at)),
     exists: (mailbox) => store.exists(mailbox),
+    lastSeq: (mailbox) => store.lastSeq(mailbox),
     totalBytes: () => store.totalBytes(),
   };
 }

@@ -9,7 +9,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCodes } from '../../src/core/wire/signaling.js';
 import type { SignalConfig } from '../config.js';
 import { clientAddress } from '../http/client-address.js';
-import type { MailboxWatchLimits } from '../mailbox/notices.js';
+import type { MailboxHead, MailboxWatchLimits } from '../mailbox/notices.js';
 import type { SignalMetrics, SignalStats } from '../metrics.js';
 import { SignalSocket } from './socket.js';
 import type { Registrar } from './registrar.js';
@@ -26,6 +26,8 @@ export interface SignalHubOptions {
   readonly relay?: RelayHub;
   /** Live mailbox notices, when the server has a mailbox. */
   readonly mailboxWatch?: MailboxWatchLimits;
+  /** The newest seq of a mailbox, told to a new watcher. */
+  readonly mailboxHead?: MailboxHead;
   /** Counters to update. */
   readonly metrics: SignalMetrics;
   /** Device registration, when the server has storage. */
@@ -57,7 +59,7 @@ export function refuseUpgrade(socket: Duplex, status: string): void {
   socket.destroy();
 }
 
-export function createSignalHub({ config, bus, relay, mailboxWatch, metrics, registrar, presence, tap }: SignalHubOptions): SignalHub {
+export function createSignalHub({ config, bus, relay, mailboxWatch, mailboxHead, metrics, registrar, presence, tap }: SignalHubOptions): SignalHub {
   const wss = new WebSocketServer({
     noServer: true,
     // Text frames are held to maxFrameBytes by SignalSocket; binary relay frames to theirs.
@@ -129,6 +131,7 @@ export function createSignalHub({ config, bus, relay, mailboxWatch, metrics, reg
       limits: config,
       ...(relay ? { relay } : {}),
       ...(mailboxWatch ? { mailboxWatch } : {}),
+      ...(mailboxHead ? { mailboxHead } : {}),
       ...(registrar ? { registrar } : {}),
       ...(presence ? { presence } : {}),
       ...(tap ? { tap } : {}),

@@ -10,7 +10,7 @@ import { CloseCodes, parseClientMessage, type ClientMessage } from '../../src/co
 import type { SignalConfig } from '../config.js';
 import type { RelayCloseReason, SignalMetrics } from '../metrics.js';
 import { TokenBucket } from '../rate-limit.js';
-import { MailboxWatches, type MailboxWatchLimits, type WatchRefusal } from '../mailbox/notices.js';
+import { MailboxWatches, type MailboxHead, type MailboxWatchLimits, type WatchRefusal } from '../mailbox/notices.js';
 import { RelayEndpoint, type RelayOwner } from '../relay/relay-endpoint.js';
 import type { RelayHub } from '../relay/relay-hub.js';
 import type { Registrar } from './registrar.js';
@@ -32,6 +32,8 @@ export interface SignalSocketOptions {
   readonly relay?: RelayHub;
   /** Live mailbox notices; absent in servers without a mailbox (then watches are refused). */
   readonly mailboxWatch?: MailboxWatchLimits;
+  /** The newest seq of a mailbox, told to a new watcher. */
+  readonly mailboxHead?: MailboxHead;
   /** Counters to update. */
   readonly metrics: SignalMetrics;
   /** Per-socket caps. */
@@ -76,7 +78,7 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
     this.bucket = new TokenBucket(opts.limits.rateBurst, opts.limits.ratePerSecond);
     this.presenceBucket = new TokenBucket(opts.limits.presenceIdBurst, opts.limits.presenceIdsPerSecond);
     this.relay = opts.relay ? new RelayEndpoint(opts.relay, this) : null;
-    this.watches = opts.mailboxWatch ? new MailboxWatches(opts.bus, this, opts.mailboxWatch) : null;
+    this.watches = opts.mailboxWatch ? new MailboxWatches(opts.bus, this, opts.mailboxWatch, opts.mailboxHead) : null;
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('pong', () => {
       this.alive = true;

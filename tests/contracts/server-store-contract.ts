@@ -182,6 +182,17 @@ export function describeServerStoreContract(name: string, backend: () => StoreBa
         expect(await mailboxes.exists(b)).toBe(true);
       });
 
+      it('tells the last seq ever appended, 0 for a mailbox never written, kept after deletes', async () => {
+        const { mailboxes } = await open();
+        const box = hex(32);
+        expect(await mailboxes.lastSeq(box)).toBe(0);
+        for (let i = 0; i < 3; i++) await mailboxes.append(box, bytes(10), { snapshotUpTo: null, now: 1000, writer: W });
+        expect(await mailboxes.lastSeq(box)).toBe(3);
+        await mailboxes.deleteUpTo(box, 3, W);
+        expect(await mailboxes.lastSeq(box)).toBe(3);
+        expect(await mailboxes.lastSeq(hex(32))).toBe(0);
+      });
+
       it('two instances appending to one mailbox at once get distinct, dense seqs', async () => {
         const a = await open();
         const b = await open();

@@ -104,6 +104,21 @@ describe('mailbox notices', () => {
     await waitUntil(() => s.server.deliveryStats().mailboxWatches === 0, 'the watch to be dropped');
   });
 
+  it('a watch that starts after appends is told the newest seq at once; a never-written mailbox says nothing', async () => {
+    const s = await server();
+    const [box, empty] = [newMailbox(), newMailbox()];
+    const http = new MailboxClient(s.httpUrl, box);
+    for (let i = 0; i < 2; i++) expect((await http.append(`before-${i}`)).status).toBe(201);
+    const a = await client(s);
+    await watch(a, empty);
+    a.send({ type: 'mailbox-watch', id: box.id, token: box.token });
+    // The device pulled before it watched: the entries between are not missed.
+    expect(await a.next((f) => f.type === 'mailbox-notice')).toEqual({ type: 'mailbox-notice', id: box.id, seq: 2 });
+    // Nothing for the empty mailbox, and watching again is not a new watch: no second answer.
+    await watch(a, box);
+    expect(notices(a)).toEqual([]);
+  });
+
   it('a socket re-watching 1,000 mailboxes at once on reconnect is not rate-limited', async () => {
     const s = await server();
     const a = await client(s);
