@@ -1,0 +1,145 @@
+/**
+ * The account's lifecycle on this device: loading it, registering a new one or linking this
+ * device to an existing one, then starting what depends on it — the self doc, the contact
+ * book, every stored conversation — in that order.
+ */
+import { fromBase64Url } from '../core/bytes.js';
+import { MAX_NAME } from '../core/events.js';
+import { deriveConversationKeys } from '../core/keys.js';
+import type { Account } from '../store/types.js';
+import { createAccount, createDeviceDh } from './account.js';
+import type { ClientServices } from './client-services.js';
+import { ContactBook } from './contact-book.js';
+import type { ConversationActions } from './conversation-actions.js';
+import { requestDeviceLink } from './device-link.js';
+import { ClientError } from './errors.js';
+import { SelfSession } from './self-session.js';
+
+const SELF_DOC = 'self';
+
+export class AccountStartup {
+  private backgroundOpening: Promise<void> | null = null;
+
+  constructor(
+    private readonly s: ClientServices,
+    private readonly actions: ConversationActions,
+  ) {}
+
+  /** Loads the account and opens the self doc and every stored conversation. */
+  async start(): Promise<void> {
+    const { parts, state } = this.s;
+    let account = await parts.accounts.get();
+    if (!account) return;
+    // Accounts from before epochs get this device's X25519 key now.
+    if (!account.dh?.length) {
+      account = { ...account, dh: [await createDeviceDh(this.s.now())] };
+      await parts.accounts.put(account);
+    }
+    state.me = account;
+    await this.startAccount();
+  }
+
+  async register(name: string, avatar?: string): Promise<Account> {
+    const clean = name.trim();
+    if (clean.length === 0) throw new ClientError('name-empty');
+    if (clean.length > MAX_NAME) throw new ClientError('name-too-long', { detail: { max: MAX_NAME } });
+    if (this.s.state.me) return this.s.state.me;
+    return this.adoptAccount(await createAccount(clean, this.s.now(), avatar));
+  }
+
+  /** Links this (new) device to an account on another device, from the link that device shows. */
+  async link(link: string, onCode?: (code: string) => void): Promise<Account> {
+    const { parts } = this.s;
+    if (this.s.state.me) throw new ClientError('already-registered');
+    return this.adoptAccount(await requestDeviceLink(link, parts.signaling, parts.verifyKeys, parts.deviceLabel ?? 'Linked device', this.s.now, onCode));
+  }
+
+  /** Every conversation has loaded (tests and shutdown). */
+  async whenAllLoaded(): Promise<void> {
+    await this.backgroundOpening;
+  }
+
+  /** Saves a new account for this device (labelled) and starts everything that needs it. */
+  private async adoptAccount(made: Account): Promise<Account> {
+    const { parts } = this.s;
+    const account = { ...made, ...(parts.deviceLabel ? { label: parts.deviceLabel } : {}), ...(parts.bot ? { bot: true } : {}) };
+    try {
+      await parts.accounts.put(account);
+    } catch (cause) {
+      throw new ClientError('storage-failed', { cause, detail: { what: 'account' } });
+    }
+    this.s.state.me = account;
+    await this.startAccount();
+    return account;
+  }
+
+  private async startAccount(): Promise<void> {
+    const { parts, state, opener, conversations } = this.s;
+    const account = this.s.requireAccount();
+    const selfKeys = await deriveConversationKeys(fromBase64Url(account.selfSecret)!);
+    const self = new SelfSession(selfKeys, account, parts.verifyKeys, this.s.now);
+    state.self = self;
+    await self.open(parts.docs.open(SELF_DOC, self.synced.doc), (x) => opener.attach(selfKeys.topic, selfKeys, x.synced.doc, x.awareness, x.synced.policy));
+    const book = new ContactBook({
+      account,
+      self,
+      signaling: parts.signaling,
+      verifyKeys: parts.verifyKeys,
+      appUrl: parts.appUrl,
+      now: this.s.now,
+      openDirect: (peer) => this.actions.openDirect(peer),
+      hasJoined: (identity) => this.actions.hasJoined(identity),
+      logger: this.s.logger,
+    });
+    state.book = book;
+    book.on('changed', () => {
+      // A contact's name or verification may have changed how members are told apart.
+      for (const x of conversations.sessions()) x.members.forgetLabels();
+      this.s.changed();
+    });
+    book.on('blocked', (identity) => {
+      if (book.isBlocked(identity)) parts.mesh.disconnectIdentity(identity);
+      for (const x of conversations.sessions()) x.refilter();
+    });
+    self.on('changed', () => {
+      void this.adoptFromSelf();
+      this.s.handoff.refresh();
+      // Read markers from the user's other devices change unread counts.
+      this.s.changed();
+    });
+    await this.openAll();
+    await book.start();
+    this.s.desk.start();
+    state.started = true;
+    this.s.registration.start();
+    this.s.changed();
+  }
+
+  /**
+   * Opens every stored conversation: all of them appear at once with their cached newest
+   * messages, and their documents load one after another in the background, newest first,
+   * so the app does not wait for a long history before it is usable.
+   */
+  private async openAll(): Promise<void> {
+    const { conversations } = this.s;
+    const created = await this.s.opener.registerStored();
+    this.backgroundOpening = (async () => {
+      for (const session of created) {
+        // Let the page paint between heavy document loads.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        if (conversations.get(session.id) !== session) continue;
+        await conversations.load(session.id).catch((error) => this.s.events.emit('error', [error as Error]));
+      }
+      await this.adoptFromSelf();
+    })();
+  }
+
+  /**
+   * Conversations another device of this user added reach this one through the self doc:
+   * 1:1 chats and older groups by their secret, groups with epochs by a key handoff.
+   */
+  private async adoptFromSelf(): Promise<void> {
+    const self = this.s.state.self;
+    if (self) await this.s.opener.adoptFromSelf(self, (id) => this.s.handoff.received(id)).catch((error) => this.s.events.emit('error', [error as Error]));
+  }
+}
