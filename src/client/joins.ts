@@ -35,11 +35,14 @@ export class Joins {
     });
     this.attempts.add(attempt);
     attempt.on('changed', this.parts.changed);
-    void attempt.done.finally(() => {
+    // Settled either way (the refusal reaches the caller through its own `done`): a
+    // `finally` here would hand the rejection on to nobody, an unhandled rejection.
+    const settled = (): void => {
       this.attempts.delete(attempt);
       attempt.destroy();
       this.parts.changed();
-    });
+    };
+    attempt.done.then(settled, settled);
     void attempt.start();
     return attempt;
   }

@@ -176,7 +176,10 @@ export class MembershipView {
         const list = revokedBy.get(value.invite) ?? [];
         list.push(by);
         revokedBy.set(value.invite, list);
-      } else if (value.secret && this.stateAt([value.epoch]).members.has(by) && !made.has(value.invite)) {
+      }
+      // A revocation by the device that made the invite replaces its record and carries the secret.
+      const prior = made.get(value.invite);
+      if (value.secret && this.stateAt([value.epoch]).members.has(by) && (!prior || (prior.record.revoked && !value.revoked))) {
         made.set(value.invite, { record: value, by });
       }
     }

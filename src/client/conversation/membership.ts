@@ -139,10 +139,14 @@ export class Membership {
     if (invite.by !== this.me && !this.parts.view.isAdmin(this.me)) throw new ClientError('not-admin');
     const epoch = this.parts.view.state.current!.id;
     const device = this.parts.account.device.id;
+    const madeHere = this.parts.synced.doc.getMap('invites').has(`${id}:${device}`);
     await this.parts.synced.writer.setRecord(
       'invites',
       `${id}:${device}`,
-      { type: 'invite', by: device, at: this.parts.now(), invite: id, expires: invite.expires, revoked: true, epoch },
+      // The key is the invite's and the writer's: when the device that made the invite revokes
+      // it, this record replaces the one that made it, so it keeps the secret (members go on
+      // refusing on the invite's channel, with a reason).
+      { type: 'invite', by: device, at: this.parts.now(), invite: id, expires: invite.expires, revoked: true, epoch, ...(madeHere && invite.secret ? { secret: invite.secret } : {}) },
       LOCAL_ORIGIN,
     );
   }

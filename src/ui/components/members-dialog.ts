@@ -120,6 +120,9 @@ export class MembersDialog extends LitElement {
         background: var(--pl-danger);
         color: var(--pl-bg);
       }
+      .spacer {
+        flex: 1;
+      }
       .muted {
         color: var(--pl-muted);
         font-size: 0.85rem;
@@ -151,7 +154,7 @@ export class MembersDialog extends LitElement {
     return html`<dialog aria-label=${`Members of ${title}`} @close=${() => (this.pending = null)}>
       <div class="row">
         <h2>Members</h2>
-        <span style="flex:1"></span>
+        <span class="spacer"></span>
         <button type="button" class="secondary" @click=${() => this.close()}>Close</button>
       </div>
       ${admin ? this.renderRename(title) : nothing}
