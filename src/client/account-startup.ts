@@ -13,6 +13,7 @@ import { ContactBook } from './contact-book.js';
 import type { ConversationActions } from './conversation-actions.js';
 import { requestDeviceLink } from './device-link.js';
 import { ClientError } from './errors.js';
+import type { Profile } from './profile.js';
 import { SelfSession } from './self-session.js';
 
 const SELF_DOC = 'self';
@@ -23,6 +24,7 @@ export class AccountStartup {
   constructor(
     private readonly s: ClientServices,
     private readonly actions: ConversationActions,
+    private readonly profile: Profile,
   ) {}
 
   /** Loads the account and opens the self doc and every stored conversation. */
@@ -101,8 +103,11 @@ export class AccountStartup {
       if (book.isBlocked(identity)) parts.mesh.disconnectIdentity(identity);
       for (const x of conversations.sessions()) x.refilter();
     });
+    // Another device of this user may have changed the name while this one was away.
+    await this.profile.adopt().catch((error: unknown) => this.s.events.emit('error', [error as Error]));
     self.on('changed', () => {
       void this.adoptFromSelf();
+      this.profile.adopt().catch((error: unknown) => this.s.events.emit('error', [error as Error]));
       this.s.handoff.refresh();
       // Read markers from the user's other devices change unread counts.
       this.s.changed();

@@ -11,6 +11,8 @@ export const ClientErrorCodes = [
   'name-empty',
   /** Registration with a name over MAX_NAME (detail.max). */
   'name-too-long',
+  /** A profile change with an avatar that is not a small image data: URL. */
+  'avatar-invalid',
   /** Linking a device that already has an account. */
   'already-registered',
   /** IndexedDB refused a write (detail.what: 'account' | 'conversation' | 'message'). */

@@ -24,6 +24,7 @@ import type { DeviceLinkOffer } from './device-link.js';
 import { ClientError } from './errors.js';
 import type { JoinAttempt } from './join-attempt.js';
 import type { DeviceInfo } from './my-devices.js';
+import { Profile, type ProfileChange } from './profile.js';
 import type { SelfSession } from './self-session.js';
 
 export type { ConversationSummary } from './conversation-list.js';
@@ -34,6 +35,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
   private readonly s: ClientServices;
   private readonly actions: ConversationActions;
   private readonly startup: AccountStartup;
+  private readonly profile: Profile;
   /** Proves this device's key to the server on every connection. */
   readonly registration: DeviceRegistration;
   /** Online / last-seen by opaque ids. */
@@ -44,7 +46,8 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     super();
     this.s = buildServices(parts, this);
     this.actions = new ConversationActions(this.s);
-    this.startup = new AccountStartup(this.s, this.actions);
+    this.profile = new Profile(this.s);
+    this.startup = new AccountStartup(this.s, this.actions, this.profile);
     this.registration = this.s.registration;
     this.presence = this.s.presence;
   }
@@ -90,6 +93,15 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
    */
   linkThisDevice(link: string, onCode?: (code: string) => void): Promise<Account> {
     return this.startup.link(link, onCode);
+  }
+
+  /**
+   * Changes the display name and/or avatar (a resized data: URL; null removes it) from now
+   * on: on every device of this user and in every conversation. Earlier messages keep the
+   * name they were sent with. Bad input throws a ClientError and changes nothing.
+   */
+  changeProfile(change: ProfileChange): Promise<void> {
+    return this.profile.change(change);
   }
 
   /** Every conversation has loaded (tests and shutdown). */

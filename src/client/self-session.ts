@@ -15,6 +15,7 @@ import { Disposables } from '../core/lifecycle.js';
 import type { RoomSync } from '../net/room-sync.js';
 import type { Account, PersistedDoc } from '../store/types.js';
 import { LOCAL_ORIGIN, SyncedDoc } from '../core/synced-doc.js';
+import { isProfile } from '../core/identity/profile.js';
 
 export const ContactStates = ['incoming', 'outgoing', 'accepted', 'blocked'] as const;
 export type ContactState = (typeof ContactStates)[number];
@@ -69,6 +70,18 @@ export interface HandoffRecord extends SignedRecord {
   readonly seq: number;
   readonly share: string;
 }
+
+/**
+ * The user's display name and avatar, shared by all their devices: each adopts it and
+ * writes it into its own member records (src/client/profile.ts). Key `me` of the `profile` map.
+ */
+export interface ProfileRecord extends SignedRecord {
+  readonly type: 'profile';
+  readonly name: string;
+  readonly avatar?: string;
+}
+
+const PROFILE_KEY = 'me';
 
 type ContactFields = Omit<ContactRecord, 'type' | 'by' | 'at' | 'c' | 'k' | 'n' | 'sig'>;
 type ConversationFields = Omit<ConversationEntry, 'type' | 'by' | 'at' | 'c' | 'k' | 'n' | 'sig'>;
@@ -176,6 +189,17 @@ export class SelfSession extends ObservableV2<SelfEvents> {
 
   async setDeviceName(device: string, name: string): Promise<void> {
     await this.synced.writer.setRecord('profile', `device:${device}`, { type: 'profile', by: this.account.device.id, at: this.now(), name }, LOCAL_ORIGIN);
+  }
+
+  /** The profile the user's devices share, if one was ever changed; null when missing or malformed. */
+  profile(): { name: string; avatar?: string } | null {
+    const record = this.map<ProfileRecord>('profile').get(PROFILE_KEY);
+    if (record?.type !== 'profile' || !isProfile(record.name, record.avatar)) return null;
+    return { name: record.name, ...(record.avatar ? { avatar: record.avatar } : {}) };
+  }
+
+  async setProfile(name: string, avatar: string | undefined): Promise<void> {
+    await this.synced.writer.setRecord('profile', PROFILE_KEY, { type: 'profile', by: this.account.device.id, at: this.now(), name, ...(avatar ? { avatar } : {}) }, LOCAL_ORIGIN);
   }
 
   /** The timestamp up to which this user has read a conversation (0 when never opened). */

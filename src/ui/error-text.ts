@@ -41,6 +41,7 @@ const WORDS: Record<ErrorCode, Words> = {
   'not-registered': 'Choose a name first.',
   'name-empty': 'Enter a name.',
   'name-too-long': (d) => `Names are at most ${d.max} characters.`,
+  'avatar-invalid': 'This avatar cannot be used. Choose a PNG or JPEG picture.',
   'already-registered': 'This device already has an account.',
   'storage-failed': (d) => STORAGE_WHAT[String(d.what)] ?? 'Could not save on this device.',
   'needs-first-device': (d) => ACTION_WHERE[String(d.action)] ?? 'Do this from the device where you created your account.',

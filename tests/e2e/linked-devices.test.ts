@@ -27,16 +27,8 @@ describe('linked devices', () => {
     await alice.send('from alice');
     await bob.waitForMessage('from alice');
 
-    await alice.page.getByRole('link', { name: 'Devices' }).click();
-    await alice.page.getByRole('button', { name: 'Link a device' }).click();
-    const deviceLink = await alice.page.getByRole('textbox', { name: 'Device link' }).inputValue();
-    const phone = await ParleyUser.create(stage.browser, 'Alice');
+    const phone = await alice.linkDevice(stage.browser);
     phone.page.on('console', (m) => logs.push(`[phone] ${m.text()}`));
-    await phone.open(deviceLink);
-    await phone.page.getByRole('button', { name: 'Link this device' }).click();
-    // Consent on the first device (docs/architecture.md §8.5).
-    await alice.page.getByRole('region', { name: 'A device asks to join' }).getByRole('button', { name: /^Link / }).click({ timeout: 30_000 });
-    await phone.page.getByRole('button', { name: 'New conversation' }).waitFor({ timeout: 30_000 });
     const started = Date.now();
     try {
       await phone.page.getByRole('navigation', { name: 'Conversations' }).getByRole('link').first().click({ timeout: 10_000 });

@@ -258,6 +258,23 @@ export class ParleyUser {
     );
   }
 
+  /**
+   * Links a new device (a fresh context in `browser`) to this user's account from the
+   * Devices screen, confirms it here, and returns it once its main screen shows.
+   */
+  async linkDevice(browser: Browser): Promise<ParleyUser> {
+    await this.page.getByRole('link', { name: 'Devices' }).click();
+    await this.page.getByRole('button', { name: 'Link a device' }).click();
+    const deviceLink = await this.page.getByRole('textbox', { name: 'Device link' }).inputValue();
+    const device = await ParleyUser.create(browser, this.name);
+    await device.open(deviceLink);
+    await device.page.getByRole('button', { name: 'Link this device' }).click();
+    // Consent on the first device (docs/architecture.md §8.5).
+    await this.page.getByRole('region', { name: 'A device asks to join' }).getByRole('button', { name: /^Link / }).click({ timeout: 30_000 });
+    await device.page.getByRole('button', { name: 'New conversation' }).waitFor({ timeout: 30_000 });
+    return device;
+  }
+
   async close(): Promise<void> {
     await this.context.close();
   }

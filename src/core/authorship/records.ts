@@ -6,6 +6,7 @@ import { isId, type DeviceId } from '../ids.js';
 import { isClientNonce } from './client-id.js';
 import { isCertificateShape, type DeviceCertificate } from '../identity/certificate.js';
 import { isPublicKey, type IdentityId } from '../identity/keys.js';
+import { isProfile } from '../identity/profile.js';
 import type { SignedRecord } from '../identity/signed.js';
 
 export const MAX_RECORD_CHARS = 16 * 1024;
@@ -56,10 +57,7 @@ export function isMemberRecord(record: SignedRecord): record is MemberRecord {
     isPublicKey(r.device) &&
     isCertificateShape(r.cert) &&
     (r.cert as DeviceCertificate).device === r.device &&
-    typeof r.name === 'string' &&
-    r.name.length > 0 &&
-    r.name.length <= 64 &&
-    (r.avatar === undefined || (typeof r.avatar === 'string' && r.avatar.length <= 16_000 && r.avatar.startsWith('data:image/'))) &&
+    isProfile(r.name, r.avatar) &&
     (r.label === undefined || (typeof r.label === 'string' && r.label.length <= 80)) &&
     (r.bot === undefined || r.bot === true) &&
     (r.dh === undefined || isPublicKey(r.dh))

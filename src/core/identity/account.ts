@@ -16,9 +16,14 @@ export interface DeviceDhKey {
 }
 
 export interface Account {
-  readonly name: string;
+  /**
+   * The display name. Name and avatar are the only fields that change after registration,
+   * and they change in place (src/client/profile.ts), so every part holding the account
+   * writes the new profile from then on.
+   */
+  name: string;
   /** Small data: URL, resized on the device. */
-  readonly avatar?: string;
+  avatar?: string;
   readonly createdAt: number;
   readonly identity: PublicIdentity;
   /** The identity's private keys: only on the device that created the identity. */

@@ -84,16 +84,20 @@ export interface RowContext {
   pointerdown(event: PointerEvent, id: EventId): void;
 }
 
-/** True when `entry` continues `prev`'s group: same person, same day, within a few minutes. */
-export function continuesGroup(prev: TimelineEntry | undefined, entry: TimelineEntry, unreadId: EventId | null): boolean {
+/**
+ * True when `entry` continues `prev`'s group: same person under the same name (a rename
+ * starts a new group, so the new name shows), same day, within a few minutes.
+ */
+function continuesGroup(prev: TimelineEntry | undefined, entry: TimelineEntry, ctx: RowContext): boolean {
   return (
     prev !== undefined &&
     prev.kind === 'message' &&
     entry.kind === 'message' &&
     prev.author === entry.author &&
-    entry.id !== unreadId &&
+    entry.id !== ctx.unreadId &&
     entry.at - prev.at < GROUP_MS &&
-    dayKey(prev.at) === dayKey(entry.at)
+    dayKey(prev.at) === dayKey(entry.at) &&
+    ctx.nameOf(prev.author, prev.at) === ctx.nameOf(entry.author, entry.at)
   );
 }
 
@@ -116,7 +120,7 @@ export function renderRow(entry: TimelineEntry, index: number, prev: TimelineEnt
   return html`<div class="row" data-index=${index}>
     ${newDay ? html`<div class="separator day" role="separator" aria-label=${day}>${day}</div>` : nothing}
     ${entry.id === ctx.unreadId ? html`<div class="separator unread" role="separator" aria-label="Unread messages">Unread messages</div>` : nothing}
-    ${entry.kind === 'message' ? renderMessage(entry, continuesGroup(prev, entry, ctx.unreadId), ctx) : renderNotice(entry, ctx)}
+    ${entry.kind === 'message' ? renderMessage(entry, continuesGroup(prev, entry, ctx), ctx) : renderNotice(entry, ctx)}
   </div>`;
 }
 

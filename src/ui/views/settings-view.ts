@@ -1,5 +1,5 @@
 /**
- * `<parley-settings>`: notifications for this device — turn them on, and choose whether
+ * `<parley-settings>`: the profile (profile-settings.ts), notifications for this device — turn them on, and choose whether
  * they show the sender and a preview (decrypted on this device) or just "New message" — and
  * media storage (media-settings.ts).
  */
@@ -12,6 +12,7 @@ import '../components/view-header.js';
 import { controls, themeTokens } from '../styles/theme.js';
 import type { ClientFiles } from '../../client/files/client-files.js';
 import './media-settings.js';
+import './profile-settings.js';
 
 const STATUS_TEXT: Record<NotificationStatus, string> = {
   unsupported: 'This browser cannot show notifications.',
@@ -53,9 +54,11 @@ export class SettingsView extends LitElement {
   protected override render() {
     const pwa = this.pwaRef.value;
     const media = html`<parley-media-settings .files=${this.files}></parley-media-settings>`;
-    if (!pwa) return html`<parley-view-header heading="Settings"></parley-view-header><p>Notifications are not available here.</p>${media}`;
+    const profile = html`<parley-profile-settings></parley-profile-settings>`;
+    if (!pwa) return html`<parley-view-header heading="Settings"></parley-view-header>${profile}<p>Notifications are not available here.</p>${media}`;
     const status = pwa.notifications;
     return html`<parley-view-header heading="Settings"></parley-view-header>
+      ${profile}
       <section aria-labelledby="notifications">
         <h2 id="notifications">Notifications</h2>
         <p role="status">${STATUS_TEXT[status]} ${pwa.notificationDetail ? html`(${PUSH_FAILURE_TEXT[pwa.notificationDetail]})` : nothing}</p>
