@@ -16,6 +16,7 @@ import { IdbSettingsStore } from './store/settings-store.js';
 import { PwaController } from './pwa/pwa-controller.js';
 import { IdbDocStore } from './store/doc-store.js';
 import { IdbDraftStore } from './store/draft-store.js';
+import { LocalReadMarkerCopy } from './store/read-marker-copy.js';
 import { Drafts } from './client/drafts.js';
 import { ClientFiles, DEFAULT_MAX_FILE_BYTES } from './client/files/client-files.js';
 import { IdbChunkStore, openFilesDatabase } from './store/idb-chunk-store.js';
@@ -98,6 +99,7 @@ async function boot(): Promise<void> {
     appUrl: config.appUrl,
     deviceLabel: deviceLabel(),
     logger: consoleLogger,
+    readMarkers: new LocalReadMarkerCopy(localStorage),
     mailbox: {
       client: new MailboxClient(config.serverUrl),
       progress: new IdbMailboxStateStore(db),

@@ -9,6 +9,7 @@ import type { VerifyKeyCache } from '../core/identity/keys.js';
 import type { Mesh } from '../net/mesh.js';
 import type { SignalingClient } from '../net/signaling-client.js';
 import type { TabSync } from '../net/tab-sync.js';
+import type { ReadMarkerCopy } from '../store/read-marker-copy.js';
 import type { AccountStore, ConversationStore, DocStore, OutboxStore } from '../store/types.js';
 import type { MailboxParts } from './conversation-session.js';
 
@@ -30,6 +31,8 @@ export interface ClientParts {
   readonly bot?: boolean;
   /** The blind mailbox for offline members (omitted by tests that do not need it). */
   readonly mailbox?: MailboxParts;
+  /** A synchronous copy of read markers (the page's localStorage), so closing loses none. */
+  readonly readMarkers?: ReadMarkerCopy;
   readonly now?: () => number;
   readonly logger?: Logger;
 }

@@ -158,6 +158,7 @@ export function buildServices(parts: ClientParts, events: ObservableV2<ClientEve
       self: () => state.self,
       session: (topic) => conversations.get(topic),
       onError: (error) => events.emit('error', [error]),
+      ...(parts.readMarkers ? { copy: parts.readMarkers } : {}),
     }),
   };
   conversations.on('changed', () => {

@@ -8,6 +8,7 @@
  * arriving message would grow the doc with an active chat.
  */
 import type { Topic } from '../core/ids.js';
+import type { ReadMarkerCopy } from '../store/read-marker-copy.js';
 import type { ConversationSession } from './conversation-session.js';
 import type { SelfSession } from './self-session.js';
 
@@ -17,12 +18,16 @@ export interface ReadMarkerParts {
   readonly self: () => SelfSession | null;
   readonly session: (topic: Topic) => ConversationSession | undefined;
   readonly onError: (error: Error) => void;
+  /** A synchronous copy kept by the page, so a marker set as it closes is not lost. */
+  readonly copy?: ReadMarkerCopy;
   readonly writeEveryMs?: number;
 }
 
 export class ReadMarkers {
   private viewing: Topic | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** Conversations whose copied marker was found ahead of the self doc and written there. */
+  private readonly restored = new Set<Topic>();
 
   constructor(private readonly parts: ReadMarkerParts) {}
 
@@ -53,7 +58,21 @@ export class ReadMarkers {
   unread(topic: Topic): number {
     if (topic === this.viewing) return 0;
     const session = this.parts.session(topic);
-    return session ? session.unreadSince(this.parts.self()?.readUpTo(topic) ?? 0) : 0;
+    return session ? session.unreadSince(this.readUpTo(topic)) : 0;
+  }
+
+  /** How far the user has read: the self doc's marker, or this page's copy when it is ahead. */
+  private readUpTo(topic: Topic): number {
+    const self = this.parts.self();
+    const stored = self?.readUpTo(topic) ?? 0;
+    const copied = this.parts.copy?.get(topic) ?? 0;
+    if (copied <= stored) return stored;
+    // The page closed before the self doc saved it: save it now (once), for the other devices too.
+    if (self && !this.restored.has(topic)) {
+      this.restored.add(topic);
+      self.markRead(topic, copied).catch((error: unknown) => this.parts.onError(error as Error));
+    }
+    return copied;
   }
 
   destroy(): void {
@@ -64,7 +83,10 @@ export class ReadMarkers {
     const session = this.parts.session(topic);
     const self = this.parts.self();
     if (!session || !self) return;
-    self.markRead(topic, session.timeline.latestAt).catch((error: unknown) => this.parts.onError(error as Error));
+    const upTo = session.timeline.latestAt;
+    // Synchronously first: this may run in `pagehide`, with no time left for the self doc.
+    if (upTo > self.readUpTo(topic)) this.parts.copy?.set(topic, upTo);
+    self.markRead(topic, upTo).catch((error: unknown) => this.parts.onError(error as Error));
   }
 
   private cancel(): void {

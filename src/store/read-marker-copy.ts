@@ -1,0 +1,68 @@
+/**
+ * A synchronous copy of the read markers this page sets (docs/architecture.md §11).
+ *
+ * The real marker is a signed record in the self doc, and writing it is asynchronous
+ * (signing, then IndexedDB). A page closed right after its conversation was on screen
+ * (the app closed, a reload) could lose that write, and the messages it had shown came back
+ * unread. `localStorage` writes synchronously within the `pagehide` handler, so the page
+ * keeps its newest marker there too; the client reads the larger of the two and writes the
+ * copy into the self doc when it finds it ahead.
+ */
+import type { Topic } from '../core/ids.js';
+
+export interface ReadMarkerCopy {
+  /** The newest marker this device set for a conversation, 0 when none. */
+  get(topic: Topic): number;
+  /** Records a marker; never moves one back. */
+  set(topic: Topic, upTo: number): void;
+}
+
+/** In memory (tests, Node peers: they have no page to close). */
+export class MemoryReadMarkerCopy implements ReadMarkerCopy {
+  private readonly markers = new Map<Topic, number>();
+
+  get(topic: Topic): number {
+    return this.markers.get(topic) ?? 0;
+  }
+
+  set(topic: Topic, upTo: number): void {
+    if (upTo > this.get(topic)) this.markers.set(topic, upTo);
+  }
+}
+
+/** One small JSON object in `localStorage`, a number per conversation. */
+export class LocalReadMarkerCopy implements ReadMarkerCopy {
+  private markers: Record<string, number>;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly key = 'parley:read-markers',
+  ) {
+    this.markers = LocalReadMarkerCopy.parse(storage.getItem(key));
+  }
+
+  get(topic: Topic): number {
+    return this.markers[topic] ?? 0;
+  }
+
+  set(topic: Topic, upTo: number): void {
+    if (!Number.isSafeInteger(upTo) || upTo <= this.get(topic)) return;
+    this.markers = { ...this.markers, [topic]: upTo };
+    try {
+      this.storage.setItem(this.key, JSON.stringify(this.markers));
+    } catch {
+      // Storage full or disabled: the self doc still gets the marker, only not synchronously.
+    }
+  }
+
+  /** Anything but an object of safe integers (another version, a hand edit) counts as empty. */
+  private static parse(text: string | null): Record<string, number> {
+    try {
+      const value: unknown = JSON.parse(text ?? '{}');
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+      return Object.fromEntries(Object.entries(value).filter(([, v]) => Number.isSafeInteger(v) && (v as number) > 0)) as Record<string, number>;
+    } catch {
+      return {};
+    }
+  }
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import type { Topic } from '../../../src/core/ids.js';
+import { LocalReadMarkerCopy, MemoryReadMarkerCopy } from '../../../src/store/read-marker-copy.js';
+
+/** The part of the Web Storage API the copy uses, in memory (pure logic under test). */
+class MapStorage implements Pick<Storage, 'getItem' | 'setItem'> {
+  readonly items = new Map<string, string>();
+  full = false;
+  getItem(key: string): string | null {
+    return this.items.get(key) ?? null;
+  }
+  setItem(key: string, value: string): void {
+    if (this.full) throw new DOMException('full', 'QuotaExceededError');
+    this.items.set(key, value);
+  }
+}
+
+const a = 'topic-a' as Topic;
+const b = 'topic-b' as Topic;
+
+describe('read marker copy', () => {
+  it('keeps the newest marker per conversation across instances, never moving one back', () => {
+    const storage = new MapStorage();
+    const copy = new LocalReadMarkerCopy(storage as unknown as Storage);
+    copy.set(a, 200);
+    copy.set(a, 100);
+    copy.set(b, 50);
+    const again = new LocalReadMarkerCopy(storage as unknown as Storage);
+    expect([again.get(a), again.get(b), again.get('other' as Topic)]).toEqual([200, 50, 0]);
+  });
+
+  it('reads anything malformed as empty and ignores bad values', () => {
+    for (const text of ['not json', '[1,2]', 'null', '{"topic-a":"x","topic-b":-4,"c":1.5}']) {
+      const storage = new MapStorage();
+      storage.items.set('parley:read-markers', text);
+      const copy = new LocalReadMarkerCopy(storage as unknown as Storage);
+      expect([copy.get(a), copy.get(b)]).toEqual([0, 0]);
+    }
+    const copy = new LocalReadMarkerCopy(new MapStorage() as unknown as Storage);
+    copy.set(a, Number.NaN);
+    copy.set(a, 2 ** 60);
+    expect(copy.get(a)).toBe(0);
+  });
+
+  it('a full storage keeps the marker in memory and does not throw', () => {
+    const storage = new MapStorage();
+    storage.full = true;
+    const copy = new LocalReadMarkerCopy(storage as unknown as Storage);
+    expect(() => copy.set(a, 10)).not.toThrow();
+    expect(copy.get(a)).toBe(10);
+  });
+
+  it('the memory copy follows the same rule', () => {
+    const copy = new MemoryReadMarkerCopy();
+    copy.set(a, 5);
+    copy.set(a, 3);
+    expect(copy.get(a)).toBe(5);
+  });
+});
