@@ -9,6 +9,9 @@
 import type { ClusterConfig, MailboxConfig } from './config.js';
 import { openServerDatabase, type ServerDatabase } from './database.js';
 import type { Logger } from './logger.js';
+import { createSqliteBlobStore } from './mailbox/blob-sqlite.js';
+import type { BlobStore } from './mailbox/blob-store.js';
+import { blobBytesFor, MailboxBlobLimits } from '../src/core/wire/mailbox-blobs.js';
 import { createPostgresMailboxStore } from './mailbox/mailbox-postgres.js';
 import { createSqliteMailboxStore } from './mailbox/mailbox-sqlite.js';
 import type { MailboxStore } from './mailbox/mailbox-store.js';
@@ -32,6 +35,11 @@ import { RedisSignalBus } from './signal/bus-redis.js';
 /** The durable stores, all on one database. */
 export interface ServerStores {
   readonly mailboxes: MailboxStore;
+  /**
+   * The mailboxes' blob area (files for offline members), or null on PostgreSQL: it lives
+   * only in the embedded database for now, and `/api/config` then says the mailbox takes no files.
+   */
+  readonly blobs: BlobStore | null;
   readonly subscriptions: PushSubscriptionStore;
   readonly devices: DeviceStore;
   readonly presence: PresenceStore;
@@ -44,7 +52,7 @@ export interface ServerStores {
 
 export type StoreSettings = Pick<ClusterConfig, 'databaseUrl'> &
   Pick<MailboxConfig, 'maxMailboxBytes' | 'maxMailboxEntries' | 'mailboxTtlMs' | 'mailboxMaxPageBytes'> &
-  Partial<Pick<MailboxConfig, 'mailboxWriterShare'>> & {
+  Partial<Pick<MailboxConfig, 'mailboxWriterShare' | 'mailboxMaxFileBytes' | 'mailboxBlobMaxBytes' | 'mailboxBlobTtlMs' | 'mailboxBlobMaxTotalBytes'>> & {
     readonly dataDir: string;
     readonly logger: Logger;
     /** This node's VAPID public key: on a shared database every node must have the same. */
@@ -64,6 +72,12 @@ export async function openStores(settings: StoreSettings): Promise<ServerStores>
     const db = openServerDatabase(settings.dataDir);
     return {
       mailboxes: createSqliteMailboxStore(db, limits),
+      blobs: createSqliteBlobStore(db, {
+        maxBlobBytes: blobBytesFor(settings.mailboxMaxFileBytes ?? MailboxBlobLimits.maxFileBytes),
+        maxMailboxBlobBytes: settings.mailboxBlobMaxBytes ?? MailboxBlobLimits.maxMailboxBlobBytes,
+        maxTotalBlobBytes: settings.mailboxBlobMaxTotalBytes ?? 8 * 1024 * 1024 * 1024,
+        ttlMs: settings.mailboxBlobTtlMs ?? MailboxBlobLimits.ttlMs,
+      }),
       subscriptions: createSqlitePushSubscriptionStore(db),
       devices: createSqliteDeviceStore(db),
       presence: createSqlitePresenceStore(db),
@@ -82,7 +96,7 @@ export async function openStores(settings: StoreSettings): Promise<ServerStores>
     const devices = await createPostgresDeviceStore(pg);
     const presence = await createPostgresPresenceStore(pg);
     if (settings.vapidPublicKey !== undefined) await agreeOnVapidKey(pg, settings.vapidPublicKey);
-    return { mailboxes, subscriptions, devices, presence, sqlite: null, postgres: pg, close: () => pg.close() };
+    return { mailboxes, blobs: null, subscriptions, devices, presence, sqlite: null, postgres: pg, close: () => pg.close() };
   } catch (err) {
     await pg.close();
     throw err;

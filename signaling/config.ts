@@ -5,6 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { MailboxLimits } from '../src/core/wire/mailbox.js';
+import { blobBytesFor, MailboxBlobLimits } from '../src/core/wire/mailbox-blobs.js';
 import { MAX_PRESENCE_IDS, RELAY_HEADER_BYTES, SignalingLimits } from '../src/core/wire/signaling.js';
 import { ConfigError } from './errors.js';
 import { normalizeHost } from './http/host.js';
@@ -72,6 +73,17 @@ export interface MailboxConfig {
   readonly mailboxPurgeIntervalMs: number;
   /** A GET page stops adding entries past this many data bytes (at least one is returned). */
   readonly mailboxMaxPageBytes: number;
+  /**
+   * `MAILBOX_MAX_FILE_BYTES` (25 MB): the largest file whose sealed chunks the mailbox's blob
+   * area takes, advertised by `/api/config`; larger files only travel peer to peer.
+   */
+  readonly mailboxMaxFileBytes: number;
+  /** `MAILBOX_BLOB_MAX_BYTES`: per-mailbox quota of the blob area, apart from the entries'. */
+  readonly mailboxBlobMaxBytes: number;
+  /** `MAILBOX_BLOB_TTL_MS`: pieces older than this are never returned and are purged. */
+  readonly mailboxBlobTtlMs: number;
+  /** `MAILBOX_BLOB_MAX_TOTAL_BYTES`: blob bytes all mailboxes together may hold; past it, 507. */
+  readonly mailboxBlobMaxTotalBytes: number;
 }
 
 /** Web Push wake-ups (docs/architecture.md §6, §7). */
@@ -247,6 +259,13 @@ export function defaultConfig(): ParleyServerConfig {
     mailboxTtlMs: MailboxLimits.ttlMs,
     mailboxPurgeIntervalMs: 10 * 60 * 1000,
     mailboxMaxPageBytes: 16 * 1024 * 1024,
+    mailboxMaxFileBytes: MailboxBlobLimits.maxFileBytes,
+    mailboxBlobMaxBytes: MailboxBlobLimits.maxMailboxBlobBytes,
+    mailboxBlobTtlMs: MailboxBlobLimits.ttlMs,
+    mailboxBlobMaxTotalBytes: 8 * 1024 * 1024 * 1024,
+    // A 25 MB file at once, then 1 MiB/s per address.
+    mailboxBlobBurstBytes: 64 * 1024 * 1024,
+    mailboxBlobBytesPerSecond: 1024 * 1024,
     // Many people may share one address (NAT), so bursts are generous; the steady rates
     // bound a stranger: 2 appends, 512 KiB and one new mailbox per 10 s, per address.
     mailboxAppendBurst: 120,
@@ -300,6 +319,7 @@ export function resolveConfig(init: ParleyServerInit = {}): ParleyServerConfig {
     'mailboxAppendBurst', 'mailboxAppendsPerSecond', 'mailboxAppendBurstBytes', 'mailboxAppendBytesPerSecond', 'mailboxCreateBurst',
     'mailboxCreatesPerSecond', 'rateLimitMaxAddresses', 'uploadMaxInFlightBytes', 'uploadMaxPerAddress', 'httpHeadersTimeoutMs',
     'httpRequestTimeoutMs', 'httpBodyIdleTimeoutMs', 'mailboxMaxTotalBytes',
+    'mailboxBlobTtlMs', 'mailboxBlobMaxTotalBytes', 'mailboxBlobBurstBytes', 'mailboxBlobBytesPerSecond',
   ];
   for (const key of positive) {
     const v = config[key];
@@ -307,7 +327,7 @@ export function resolveConfig(init: ParleyServerInit = {}): ParleyServerConfig {
   }
   // Counts and byte sizes: whole numbers, so SQLite comparisons and quotas stay exact.
   const positiveInt: (keyof ParleyServerConfig)[] = [
-    'maxEntryBytes', 'maxFileBytes', 'maxMailboxBytes', 'maxMailboxEntries', 'mailboxWriterShare', 'mailboxMaxPageBytes', 'pushTtlSeconds', 'turnTtlSeconds',
+    'maxEntryBytes', 'maxFileBytes', 'maxMailboxBytes', 'maxMailboxEntries', 'mailboxWriterShare', 'mailboxMaxPageBytes', 'mailboxMaxFileBytes', 'mailboxBlobMaxBytes', 'pushTtlSeconds', 'turnTtlSeconds',
     'pushMaxAttempts', 'pushConcurrency', 'pushMaxQueue',
   ];
   for (const key of positiveInt) {
@@ -316,6 +336,9 @@ export function resolveConfig(init: ParleyServerInit = {}): ParleyServerConfig {
   }
   validateCluster(config);
   if (config.maxEntryBytes > config.maxMailboxBytes) throw new ConfigError('maxEntryBytes must not exceed maxMailboxBytes');
+  if (blobBytesFor(config.mailboxMaxFileBytes) > Math.min(config.mailboxBlobMaxBytes, config.mailboxBlobBurstBytes)) {
+    throw new ConfigError('mailboxBlobMaxBytes and mailboxBlobBurstBytes must hold one file of mailboxMaxFileBytes');
+  }
   validateVapidSubject(config.vapidSubject);
   const pushEndpointHosts = config.pushEndpointHosts.map(normalizeHostPattern);
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {

@@ -30,6 +30,7 @@ import { withStorageCap } from './mailbox/storage-cap.js';
 import { securityHeaders } from './http/security-headers.js';
 import { UploadGate } from './http/upload-gate.js';
 import { mailboxRoute } from './mailbox/route.js';
+import { blobRoute } from './mailbox/blob-route.js';
 import { PresenceRegistry } from './presence/registry.js';
 import { pushRoutes } from './push/route.js';
 import { createWebPushSender } from './push/sender.js';
@@ -137,6 +138,8 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
     logger,
     onPurged: (n) => (deliveryMetrics.mailboxPurged += n),
   });
+  const blobPurger = stores.blobs ? startMailboxPurge({ store: stores.blobs, intervalMs: config.mailboxPurgeIntervalMs, logger }) : null;
+  const admission = new MailboxAdmission(config);
   const push = createWebPushSender({
     subscriptions,
     transport: createHttpPushTransport({ timeoutMs: config.pushTimeoutMs }),
@@ -164,7 +167,7 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
   let stun: StunResponder | null = null;
   const releaseAll = async (): Promise<void> => {
     await presence.close();
-    await Promise.all([hub.close(0), purger.stop(), push.close(), stun?.close()]);
+    await Promise.all([hub.close(0), purger.stop(), blobPurger?.stop(), push.close(), stun?.close()]);
     health.stop();
     await links.close();
     await stores.close();
@@ -195,12 +198,15 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
         publicHost: config.publicHost,
         ...(config.turnSecret !== undefined ? { turn: createTurnIssuer({ urls: config.turnUrls, secret: config.turnSecret, ttlSeconds: config.turnTtlSeconds }) } : {}),
       }),
-      config.maxFileBytes,
+      { maxFileBytes: config.maxFileBytes, mailboxMaxFileBytes: stores.blobs ? config.mailboxMaxFileBytes : 0 },
     ),
+    ...(stores.blobs
+      ? [blobRoute({ store: stores.blobs, admission, uploads, bodyIdleTimeoutMs: config.httpBodyIdleTimeoutMs, trustProxy: config.trustProxy, metrics: deliveryMetrics })]
+      : []),
     mailboxRoute({
       store: mailboxes,
       maxEntryBytes: config.maxEntryBytes,
-      admission: new MailboxAdmission(config),
+      admission,
       uploads,
       bodyIdleTimeoutMs: config.httpBodyIdleTimeoutMs,
       trustProxy: config.trustProxy,
@@ -289,7 +295,7 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
         server.closeAllConnections();
         await httpClosed;
         // Wake-ups are best effort: pending retries are abandoned, not awaited.
-        await Promise.all([purger.stop(), push.close(), stun?.close()]);
+        await Promise.all([purger.stop(), blobPurger?.stop(), push.close(), stun?.close()]);
         health.stop();
         await links.close();
         await stores.close();

@@ -31,23 +31,28 @@ export interface AppConfig {
   readonly iceServers: readonly RTCIceServer[];
   /** Largest file members may send (the server's MAX_FILE_BYTES). */
   readonly maxFileBytes: number;
+  /** Largest file the mailbox keeps for offline members (the server's MAILBOX_MAX_FILE_BYTES; 0: none). */
+  readonly mailboxMaxFileBytes: number;
 }
 
 async function loadConfig(): Promise<AppConfig> {
   const origin = location.origin;
   let iceServers: RTCIceServer[] = [];
   let maxFileBytes = DEFAULT_MAX_FILE_BYTES;
+  // Unknown until the server says: an offline start sends files peer to peer only.
+  let mailboxMaxFileBytes = 0;
   try {
     const res = await fetch('/api/config', { cache: 'no-store' });
     if (res.ok) {
-      const body = (await res.json()) as { iceServers?: RTCIceServer[]; maxFileBytes?: unknown };
+      const body = (await res.json()) as { iceServers?: RTCIceServer[]; maxFileBytes?: unknown; mailboxMaxFileBytes?: unknown };
       if (Array.isArray(body.iceServers)) iceServers = body.iceServers;
       if (typeof body.maxFileBytes === 'number' && Number.isSafeInteger(body.maxFileBytes) && body.maxFileBytes > 0) maxFileBytes = body.maxFileBytes;
+      if (typeof body.mailboxMaxFileBytes === 'number' && Number.isSafeInteger(body.mailboxMaxFileBytes) && body.mailboxMaxFileBytes >= 0) mailboxMaxFileBytes = body.mailboxMaxFileBytes;
     }
   } catch {
     // Offline start: peers on the same network still connect with host candidates.
   }
-  return { serverUrl: origin, appUrl: origin + location.pathname, iceServers, maxFileBytes };
+  return { serverUrl: origin, appUrl: origin + location.pathname, iceServers, maxFileBytes, mailboxMaxFileBytes };
 }
 
 /** "Chrome on Linux"-style label for the device list; never sent to the server. */
@@ -108,7 +113,13 @@ async function boot(): Promise<void> {
     },
   });
   // Files travel beside the documents, over the same links (docs/architecture.md §14).
-  const files = new ClientFiles({ store: new IdbChunkStore(await openFilesDatabase()), mesh, maxFileBytes: config.maxFileBytes, logger: consoleLogger }).start();
+  const files = new ClientFiles({
+    store: new IdbChunkStore(await openFilesDatabase()),
+    mesh,
+    maxFileBytes: config.maxFileBytes,
+    mailbox: { client: new MailboxClient(config.serverUrl), maxFileBytes: config.mailboxMaxFileBytes },
+    logger: consoleLogger,
+  }).start();
   const followFiles = client;
   followFiles.conversations.on('changed', () => files.track(followFiles.conversations.sessions()));
   files.on('error', (error) => consoleLogger.warn('file transfer failed', { error: error.message }));

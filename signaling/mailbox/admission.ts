@@ -23,13 +23,16 @@ export interface MailboxRateLimits {
   /** New mailboxes per address: burst, then per second. */
   readonly mailboxCreateBurst: number;
   readonly mailboxCreatesPerSecond: number;
+  /** Bytes of file pieces for the blob area per address: burst, then per second. */
+  readonly mailboxBlobBurstBytes: number;
+  readonly mailboxBlobBytesPerSecond: number;
   /** Addresses tracked at once; past it the oldest is forgotten. */
   readonly rateLimitMaxAddresses: number;
 }
 
 /** Which budget ran out, and when to come back (seconds). */
 export interface RateRefusal {
-  readonly budget: 'appends' | 'bytes' | 'mailboxes';
+  readonly budget: 'appends' | 'bytes' | 'mailboxes' | 'file bytes';
   readonly retryAfterSeconds: number;
 }
 
@@ -37,12 +40,14 @@ export class MailboxAdmission {
   private readonly appends: KeyedBuckets;
   private readonly bytes: KeyedBuckets;
   private readonly creates: KeyedBuckets;
+  private readonly pieces: KeyedBuckets;
 
   constructor(limits: MailboxRateLimits) {
     const n = limits.rateLimitMaxAddresses;
     this.appends = new KeyedBuckets(limits.mailboxAppendBurst, limits.mailboxAppendsPerSecond, n);
     this.bytes = new KeyedBuckets(limits.mailboxAppendBurstBytes, limits.mailboxAppendBytesPerSecond, n);
     this.creates = new KeyedBuckets(limits.mailboxCreateBurst, limits.mailboxCreatesPerSecond, n);
+    this.pieces = new KeyedBuckets(limits.mailboxBlobBurstBytes, limits.mailboxBlobBytesPerSecond, n);
   }
 
   /** One append request from `address`. */
@@ -58,6 +63,14 @@ export class MailboxAdmission {
   /** One new mailbox from `address`. */
   create(address: string): RateRefusal | null {
     return this.charge(this.creates, 'mailboxes', address, 1);
+  }
+
+  /**
+   * One piece for the blob area, of `n` bytes. Each costs at least 16 KiB, so the byte
+   * budget bounds the number of requests too.
+   */
+  piece(address: string, n: number): RateRefusal | null {
+    return this.charge(this.pieces, 'file bytes', address, Math.max(n, 16 * 1024));
   }
 
   private charge(buckets: KeyedBuckets, budget: RateRefusal['budget'], address: string, cost: number): RateRefusal | null {

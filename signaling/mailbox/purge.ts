@@ -14,7 +14,8 @@ export interface MailboxPurger {
 }
 
 export interface MailboxPurgeOptions {
-  readonly store: MailboxStore;
+  /** The mailbox entries, or the blob area. */
+  readonly store: Pick<MailboxStore, 'purgeExpired'>;
   readonly intervalMs: number;
   readonly logger: Logger;
   /** Called with the number of rows each purge removed (metrics). */

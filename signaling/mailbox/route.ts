@@ -57,7 +57,7 @@ export interface MailboxRouteOptions {
   readonly now?: () => number;
 }
 
-type Refuse = (status: number, error: string, detail: string, headers?: Readonly<Record<string, string>>) => void;
+export type Refuse = (status: number, error: string, detail: string, headers?: Readonly<Record<string, string>>) => void;
 
 export function mailboxRoute(options: MailboxRouteOptions): Route {
   const { store, maxEntryBytes, metrics, onAppended, now = Date.now } = options;
@@ -198,14 +198,14 @@ export function mailboxRoute(options: MailboxRouteOptions): Route {
   }
 }
 
-function refuseRate(refuse: Refuse, { budget, retryAfterSeconds }: RateRefusal): void {
-  refuse(429, 'rate-limited', `too many ${budget === 'mailboxes' ? 'new mailboxes' : budget === 'bytes' ? 'bytes' : 'appends'} from this address`, {
+export function refuseRate(refuse: Refuse, { budget, retryAfterSeconds }: RateRefusal): void {
+  refuse(429, 'rate-limited', `too many ${budget === 'mailboxes' ? 'new mailboxes' : budget === 'appends' ? 'appends' : budget} from this address`, {
     'Retry-After': String(retryAfterSeconds),
   });
 }
 
 /** 401 without a usable bearer token, 403 when the token opens another mailbox. */
-function authorized(req: IncomingMessage, id: string, refuse: Refuse): boolean {
+export function authorized(req: IncomingMessage, id: string, refuse: Refuse): boolean {
   const header = singleHeader(req.headers.authorization);
   const token = header === undefined ? undefined : BEARER.exec(header)?.[1];
   if (token === undefined) {

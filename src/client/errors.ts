@@ -45,6 +45,8 @@ export const ClientErrorCodes = [
   'file-too-large',
   /** The browser could not read a picked file (detail.name). */
   'file-unreadable',
+  /** The server's mailbox would not keep a file for offline members (detail.name, detail.reason: the server's words). */
+  'mailbox-file-refused',
   /** A membership change only an admin may make. */
   'not-admin',
   /** This user is not (or no longer) a member of the conversation. */

@@ -4,6 +4,7 @@
  * the network itself failed), so callers can tell "offline, retry later" from "refused".
  */
 import { fromBase64Url } from '../core/bytes.js';
+import type { HASHES_PIECE } from '../core/wire/mailbox-blobs.js';
 import { MAILBOX_PATH, MailboxLimits, WRITER_HEADER, WRITER_KEY_HEADER, type MailboxEntry, type MailboxPage } from '../core/wire/mailbox.js';
 
 export class MailboxError extends Error {
@@ -15,6 +16,8 @@ export class MailboxError extends Error {
     options?: ErrorOptions,
     /** The server's `Retry-After`, in seconds: it asks to come back later (rate limit, busy). */
     readonly retryAfterSeconds: number | null = null,
+    /** The server's own sentence (`detail`), for showing a refusal as the server put it. */
+    readonly detail = '',
   ) {
     super(message, options);
   }
@@ -72,28 +75,53 @@ export class MailboxClient {
     await this.request(`${id}?upTo=${upTo}`, { method: 'DELETE', headers: { Authorization: `Bearer ${token}`, [WRITER_KEY_HEADER]: writerKey } });
   }
 
-  private async request(path: string, init: RequestInit): Promise<unknown> {
-    let res: Response;
+  /**
+   * Stores one piece of a file in the mailbox's blob area (docs/protocol.md §5.1); true when
+   * stored, false when it was there already.
+   */
+  async putPiece(id: string, token: string, blob: string, piece: number | typeof HASHES_PIECE, bytes: Uint8Array): Promise<boolean> {
+    const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/octet-stream' };
+    const body = await this.request(`${id}/blobs/${blob}/${piece}`, { method: 'PUT', headers, body: bytes as Uint8Array<ArrayBuffer> });
+    return (body as { stored?: unknown }).stored === true;
+  }
+
+  /** One piece of a file from the blob area, or null when the mailbox does not have it. */
+  async getPiece(id: string, token: string, blob: string, piece: number | typeof HASHES_PIECE): Promise<Uint8Array | null> {
+    const res = await this.send(`${id}/blobs/${blob}/${piece}`, { method: 'GET', headers: { Authorization: `Bearer ${token}` } });
+    if (res.status === 404) return null;
+    if (!res.ok) throw await refusal(res);
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
+  private async send(path: string, init: RequestInit): Promise<Response> {
     try {
-      res = await this.fetchImpl(`${this.baseUrl}${MAILBOX_PATH}/${path}`, { ...init, cache: 'no-store' });
+      return await this.fetchImpl(`${this.baseUrl}${MAILBOX_PATH}/${path}`, { ...init, cache: 'no-store' });
     } catch (cause) {
       throw new MailboxError('the mailbox is unreachable', 0, { cause });
     }
+  }
+
+  private async request(path: string, init: RequestInit): Promise<unknown> {
+    const res = await this.send(path, init);
+    if (!res.ok) throw await refusal(res);
     const text = await res.text();
-    if (!res.ok) {
-      let detail = text.slice(0, 200);
-      try {
-        detail = (JSON.parse(text) as { detail?: string }).detail ?? detail;
-      } catch {
-        // not JSON: keep the text
-      }
-      const retryAfter = Number(res.headers.get('retry-after') ?? Number.NaN);
-      throw new MailboxError(`mailbox refused the request: ${detail}`, res.status, undefined, Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : null);
-    }
     try {
       return text ? JSON.parse(text) : {};
     } catch (cause) {
       throw new MailboxError('malformed mailbox response', 502, { cause });
     }
   }
+}
+
+/** The server's refusal as a MailboxError with its status, detail and `Retry-After`. */
+async function refusal(res: Response): Promise<MailboxError> {
+  const text = await res.text().catch(() => '');
+  let detail = text.slice(0, 200);
+  try {
+    detail = (JSON.parse(text) as { detail?: string }).detail ?? detail;
+  } catch {
+    // not JSON: keep the text
+  }
+  const retryAfter = Number(res.headers.get('retry-after') ?? Number.NaN);
+  return new MailboxError(`mailbox refused the request: ${detail}`, res.status, undefined, Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : null, String(detail).slice(0, 200));
 }

@@ -69,17 +69,20 @@ export interface ServerConfig {
   readonly iceServers: RTCIceServer[];
   /** Largest file members send (the server's `MAX_FILE_BYTES`). */
   readonly maxFileBytes: number;
+  /** Largest file the mailbox keeps for offline members (`MAILBOX_MAX_FILE_BYTES`; 0: none). */
+  readonly mailboxMaxFileBytes: number;
 }
 
 /** What the server's `/api/config` says; an unreachable server gives no ICE servers and the default file cap. */
 export async function fetchServerConfig(serverUrl: string): Promise<ServerConfig> {
-  const config: { iceServers: RTCIceServer[]; maxFileBytes: number } = { iceServers: [], maxFileBytes: DEFAULT_MAX_FILE_BYTES };
+  const config: { iceServers: RTCIceServer[]; maxFileBytes: number; mailboxMaxFileBytes: number } = { iceServers: [], maxFileBytes: DEFAULT_MAX_FILE_BYTES, mailboxMaxFileBytes: 0 };
   try {
     const res = await fetch(new URL('/api/config', serverUrl), { signal: AbortSignal.timeout(5_000) });
     if (!res.ok) return config;
-    const body = (await res.json()) as { iceServers?: unknown; maxFileBytes?: unknown };
+    const body = (await res.json()) as { iceServers?: unknown; maxFileBytes?: unknown; mailboxMaxFileBytes?: unknown };
     if (Array.isArray(body.iceServers)) config.iceServers = body.iceServers as RTCIceServer[];
     if (typeof body.maxFileBytes === 'number' && Number.isSafeInteger(body.maxFileBytes) && body.maxFileBytes > 0) config.maxFileBytes = body.maxFileBytes;
+    if (typeof body.mailboxMaxFileBytes === 'number' && Number.isSafeInteger(body.mailboxMaxFileBytes) && body.mailboxMaxFileBytes >= 0) config.mailboxMaxFileBytes = body.mailboxMaxFileBytes;
   } catch {
     // Unreachable now: the defaults hold; the signaling client keeps retrying the server.
   }
@@ -150,6 +153,7 @@ export class HeadlessPeer {
       store: options.stores.chunks ?? new MemoryChunkStore(),
       mesh: this.mesh,
       maxFileBytes: config.maxFileBytes,
+      ...(mailbox ? { mailbox: { client: mailbox, maxFileBytes: config.mailboxMaxFileBytes } } : {}),
       describe: async () => null,
       logger,
       ...(options.now ? { now: options.now } : {}),

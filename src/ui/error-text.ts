@@ -58,6 +58,7 @@ const WORDS: Record<ErrorCode, Words> = {
   'file-empty': (d) => `${d.name} is empty: there is nothing to send.`,
   'file-too-large': (d) => `${d.name} is too large to send: files can be at most ${sizeText(Number(d.max))}.`,
   'file-unreadable': (d) => `${d.name} could not be read. It may have been moved or deleted.`,
+  'mailbox-file-refused': (d) => `The server did not keep ${d.name} for members who are offline: ${d.reason}. They get it directly from a member who has it, when one is online.`,
   'not-admin': 'Only admins of this group can do that.',
   'not-member': 'You are not a member of this conversation.',
   'no-device-key': 'This device is still setting up its keys. Reload and try again.',

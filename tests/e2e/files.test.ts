@@ -12,7 +12,9 @@ import { gradientPng } from '../helpers/png.js';
 
 /** Just above the 20 MB the transfers use, so the over-cap file stays small to hand over. */
 const MAX_FILE = 21 * 1024 * 1024;
-const stage = useAppStage({ maxFileBytes: MAX_FILE });
+/** The mailbox keeps files up to 8 MiB here: the 5 MB file goes through it, the 20 MB ones only peer to peer. */
+const MAILBOX_FILE = 8 * 1024 * 1024;
+const stage = useAppStage({ maxFileBytes: MAX_FILE, mailboxMaxFileBytes: MAILBOX_FILE });
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
@@ -104,6 +106,9 @@ describe('files between members', () => {
     await attach(alice!, 'shared.bin', 'application/octet-stream', bytes);
     await sendAttached(alice!);
     expect(await downloadedHash(carol!, 'shared.bin')).toBe(sha256(bytes));
+    // Over the mailbox's cap: the message says it comes only from a member who has it.
+    await bob!.page.getByText('shared.bin is too large for the mailbox: it comes directly from a member who has it, when one is online.').waitFor();
+    await alice!.page.getByText(/^shared\.bin is too large for the mailbox: members who are offline get it/).waitFor();
 
     await bob!.page.getByRole('button', { name: 'Download shared.bin' }).click();
     await progressOf(bob!, 'shared.bin').waitFor({ timeout: 60_000 });
@@ -215,5 +220,23 @@ describe('files between members', () => {
     await bob!.page.getByRole('button', { name: 'Download slow.bin' }).click();
     expect(await downloadedHash(bob!, 'slow.bin')).toBe(sha256(bytes));
     await Promise.all([alice!.close(), bob!.close()]);
+  });
+
+  it('a member offline during the send receives a 5 MB file through the mailbox when they come back, with the sender gone', async () => {
+    const [alice, bob] = await meet('Alice', 'Bob');
+    const bobUrl = bob!.page.url();
+    await bob!.page.close();
+    const bytes = randomBytes(5 * 1024 * 1024);
+    await attach(alice!, 'away.bin', 'application/octet-stream', bytes);
+    await sendAttached(alice!, 'for when you are back');
+    // The sender sees its copy reach the mailbox, then leaves: no member online has the file.
+    await alice!.page.getByText('away.bin is in the mailbox for members who are offline.').waitFor({ timeout: 60_000 });
+    await alice!.close();
+
+    bob!.page = await bob!.context.newPage();
+    await bob!.open(bobUrl);
+    await bob!.waitForMessage('for when you are back', 60_000);
+    expect(await downloadedHash(bob!, 'away.bin')).toBe(sha256(bytes));
+    await bob!.close();
   });
 });

@@ -41,6 +41,8 @@ export interface NodePeerOptions {
   readonly relay?: boolean;
   /** True: conversations carry writes through the server's blind mailbox, as in the app. */
   readonly mailbox?: boolean;
+  /** Files up to this size go through the mailbox's blob area (0, the default: none). */
+  readonly mailboxMaxFileBytes?: number;
   /** The peer's clock (tests of rotation and key expiry move it). */
   readonly now?: () => number;
 }
@@ -87,7 +89,7 @@ export class NodePeer {
         mailbox: options.mailbox ?? false,
         ...(options.now ? { now: options.now } : {}),
       },
-      { iceServers: noDirect ? [] : [...(options.iceServers ?? [])], maxFileBytes: DEFAULT_MAX_FILE_BYTES },
+      { iceServers: noDirect ? [] : [...(options.iceServers ?? [])], maxFileBytes: DEFAULT_MAX_FILE_BYTES, mailboxMaxFileBytes: options.mailboxMaxFileBytes ?? 0 },
     );
   }
 

@@ -38,6 +38,8 @@ export const UNLIMITED_ADDRESS_RATES: ParleyServerInit = {
   mailboxAppendBytesPerSecond: 1e15,
   mailboxCreateBurst: 1e9,
   mailboxCreatesPerSecond: 1e9,
+  mailboxBlobBurstBytes: 1e15,
+  mailboxBlobBytesPerSecond: 1e15,
   uploadMaxPerAddress: 1e6,
 };
 

@@ -22,17 +22,20 @@ import type { ConversationEvent, UnsignedEvent } from '../../core/events.js';
 import type { EventId, Topic } from '../../core/ids.js';
 import { Disposables } from '../../core/lifecycle.js';
 import { errorField, silentLogger, type Logger } from '../../core/logger.js';
-import { FileExchange } from '../../net/files/file-exchange.js';
+import { FileExchange, type SideSource } from '../../net/files/file-exchange.js';
 import type { Mesh } from '../../net/mesh.js';
 import type { ChunkStore, StoredFile } from '../../store/chunk-store.js';
 import type { ConversationSession } from '../conversation-session.js';
 import { ClientError } from '../errors.js';
 import { blobReader } from './blob-reader.js';
+import { cleanName, sniffType } from './outgoing-file.js';
 import { describeMedia, type MediaInfo } from './describe-media.js';
 import { orderedChunkReader, storeHolder, storeSink } from './store-adapters.js';
 import { Transfers, type FileView } from './transfers.js';
+import { mailboxOfEpoch, mailboxSource, uploadToMailbox } from './mailbox-files.js';
+import { MailboxError, type MailboxClient } from '../../net/mailbox-client.js';
 
-export type { FileView, TransferState } from './transfers.js';
+export type { FileView, MailboxCopy, TransferState } from './transfers.js';
 
 export interface ClientFilesParts {
   readonly store: ChunkStore;
@@ -41,6 +44,11 @@ export interface ClientFilesParts {
   readonly maxFileBytes?: number;
   /** Files other than images up to this size are fetched without asking (25 MB). */
   readonly autoDownloadBytes?: number;
+  /**
+   * The mailbox's blob area (docs/architecture.md §14.6): files up to `maxFileBytes` (the
+   * server's `MAILBOX_MAX_FILE_BYTES`; 0 when it takes none) go there for offline members.
+   */
+  readonly mailbox?: { readonly client: MailboxClient; readonly maxFileBytes: number };
   /** Thumbnail and dimensions of an image; browsers only (none in Node). */
   readonly describe?: (file: Blob) => Promise<MediaInfo | null>;
   readonly now?: () => number;
@@ -174,7 +182,10 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     } catch (cause) {
       throw new ClientError('file-unreadable', { cause, detail: { name: file.name } });
     }
-    const ref: FileRef = { name: cleanName(file.name), type, size, sha256: fields.sha256, chunk: fields.chunk, root: fields.root, epoch, salt, ...(info ?? {}) };
+    // The message says whether the mailbox keeps the file, so a member who finds no holder
+    // online knows whether to look there or to wait for one.
+    const viaMailbox = size <= this.mailboxMaxFileBytes;
+    const ref: FileRef = { name: cleanName(file.name), type, size, sha256: fields.sha256, chunk: fields.chunk, root: fields.root, epoch, salt, ...(info ?? {}), ...(viaMailbox ? { mailbox: true } : {}) };
     const store = this.parts.store;
     const record: StoredFile = { root: ref.root, conversation: session.id, event: '', name: ref.name, type, size, chunk: ref.chunk, bytes: 0, complete: false, sent: true, at: this.now(), key };
     try {
@@ -189,7 +200,35 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     const id = await session.sendFile(ref, caption);
     await store.putFile({ ...record, event: id, complete: true });
     this.emit('changed', [ref.root]);
+    if (viaMailbox) void this.putInMailbox(ref, secret);
     return id;
+  }
+
+  /** Largest file the mailbox keeps for offline members (0: it keeps none). */
+  get mailboxMaxFileBytes(): number {
+    return this.parts.mailbox?.maxFileBytes ?? 0;
+  }
+
+  /**
+   * Puts a sent file into its epoch's mailbox for members who are offline now. A refusal
+   * (the mailbox's quota, the server's cap) is reported with the server's words: the file
+   * still reaches members peer to peer while this device or another holder is online.
+   */
+  private async putInMailbox(ref: FileRef, secret: Uint8Array): Promise<void> {
+    const mailbox = this.parts.mailbox;
+    const credential = mailbox ? await mailboxOfEpoch(secret) : null;
+    if (!mailbox || !credential) return;
+    this.transfers.update(ref.root, { mailbox: 'uploading' });
+    this.emit('changed', [ref.root]);
+    try {
+      await uploadToMailbox(mailbox.client, credential, this.parts.store, ref);
+      this.transfers.update(ref.root, { mailbox: 'stored' });
+    } catch (error) {
+      this.transfers.update(ref.root, { mailbox: 'refused' });
+      const reason = error instanceof MailboxError ? (error.offline ? 'the server could not be reached' : error.detail || `it answered ${error.status}`) : 'the file could not be read here';
+      this.emit('error', [new ClientError('mailbox-file-refused', { cause: error, detail: { name: ref.name, reason } })]);
+    }
+    this.emit('changed', [ref.root]);
   }
 
   /** Fetches a file that was not fetched automatically, or was cancelled. */
@@ -336,8 +375,8 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
       const event = this.followed.get(conversation)?.session.timeline.entries.find((e) => e.file?.root === ref.root)?.id ?? '';
       await store.putFile({ root: ref.root, conversation, event, name: ref.name, type: ref.type, size: ref.size, chunk: ref.chunk, bytes: 0, complete: false, sent: false, at: this.now(), ...(key ? { key } : {}) });
     }
-    const [hashes, have] = await Promise.all([store.hashes(ref.root), store.indices(ref.root)]);
-    const fetch = this.exchange.fetch({ room: conversation, ref, hashes, have, sink: storeSink(store, ref.root) });
+    const [hashes, have, side] = await Promise.all([store.hashes(ref.root), store.indices(ref.root), this.mailboxSide(conversation, ref)]);
+    const fetch = this.exchange.fetch({ room: conversation, ref, hashes, have, sink: storeSink(store, ref.root), side });
     this.transfers.update(ref.root, { state: fetch.received > 0 ? 'moving' : 'waiting', done: fetch.received });
     this.emit('changed', [ref.root]);
     fetch.on('progress', () => {
@@ -406,6 +445,14 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     }
   }
 
+  /** The mailbox's blob area as a source, when the sender put the file there and this device holds its epoch. */
+  private async mailboxSide(conversation: Topic, ref: FileRef): Promise<SideSource | null> {
+    const client = this.parts.mailbox?.client;
+    const secret = ref.mailbox && ref.epoch ? this.followed.get(conversation)?.session.epochSecret(ref.epoch) : null;
+    const credential = client && secret ? await mailboxOfEpoch(secret) : null;
+    return client && credential ? mailboxSource(client, credential, ref) : null;
+  }
+
   /** The file's key: carried by the message, or derived from its epoch's secret if this device holds it. */
   private async deriveKey(conversation: Topic, ref: FileRef): Promise<string | null> {
     if (ref.key) return ref.key;
@@ -440,32 +487,3 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     this.emit('changed', [root]);
   }
 }
-
-/**
- * The media type the bytes say (file-type reads the first few KiB), else the one the system
- * declared: how a file shows is chosen from its content, not its extension. Loaded on the
- * first send, so start-up does not pay for its signature tables.
- */
-async function sniffType(blob: Blob): Promise<string> {
-  try {
-    const { fileTypeFromBuffer } = await import('file-type');
-    const sniffed = await fileTypeFromBuffer(new Uint8Array(await blob.slice(0, 4100).arrayBuffer()));
-    if (sniffed) return cleanType(sniffed.mime);
-  } catch {
-    // Unknown or unreadable head: fall back to what the system declared.
-  }
-  return cleanType(blob.type);
-}
-
-/** A media type as the sender's system declared it, or a neutral one when it is not valid. */
-function cleanType(type: string): string {
-  const t = type.toLowerCase().split(';')[0]!.trim();
-  return /^[a-z0-9][a-z0-9!#$&^_.+-]{0,62}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}$/.test(t) ? t : 'application/octet-stream';
-}
-
-/** A name as FileRef allows it: no control characters or separators, at most 255 units. */
-function cleanName(name: string): string {
-  const clean = name.replace(/[\u0000-\u001f\u007f/\\]/g, '_').slice(0, 255);
-  return clean.length > 0 ? clean : 'file';
-}
-

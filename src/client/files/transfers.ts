@@ -31,7 +31,15 @@ export interface FileView {
   readonly done: number;
   /** An object URL of the plaintext, once it is here and opened. */
   readonly url: string | null;
+  /**
+   * The sender's copy in the mailbox's blob area, for members who are offline: being put
+   * there, there, or refused by the server (the client's `error` says why). Absent: not sent
+   * through the mailbox (too large for it, or not sent from this device).
+   */
+  readonly mailbox?: MailboxCopy;
 }
+
+export type MailboxCopy = 'uploading' | 'stored' | 'refused';
 
 export class Transfers {
   private readonly views = new Map<string, FileView>();

@@ -63,7 +63,26 @@ export function renderFile(ref: FileRef, caption: string, view: FileView | undef
   const kind = mediaKind(ref.type);
   const url = view?.url ?? null;
   const body = kind === 'image' ? renderImage(ref, caption, url) : kind === 'video' && url ? html`<video class="media" controls preload="metadata" src=${url} aria-label=${caption || ref.name}></video>` : kind === 'audio' && url ? html`<audio controls preload="metadata" src=${url} aria-label=${caption || ref.name}></audio>` : renderCard(ref, view);
-  return html`<div class="file" data-file=${ref.root}>${body}${renderProgress(ref, view)}</div>`;
+  return html`<div class="file" data-file=${ref.root}>${body}${renderProgress(ref, view)}${renderMailboxNote(ref, view)}</div>`;
+}
+
+/**
+ * Where a file is for members who are offline (docs/architecture.md §14.6): the sender sees
+ * its copy in the mailbox; a file the mailbox does not keep (over the server's
+ * `MAILBOX_MAX_FILE_BYTES`) says that it comes only from a member who has it.
+ */
+function renderMailboxNote(ref: FileRef, view: FileView | undefined) {
+  if (!view || view.state === 'failed' || view.state === 'cancelled') return nothing;
+  const note = (text: string) => html`<p class="file-status" role="status">${text}</p>`;
+  if (view.direction === 'send') {
+    if (view.mailbox === 'uploading') return note(`Saving ${ref.name} in the mailbox for members who are offline…`);
+    if (view.mailbox === 'stored') return note(`${ref.name} is in the mailbox for members who are offline.`);
+    if (view.mailbox === 'refused') return note(`${ref.name} is not in the mailbox: members who are offline get it from a member who has it, when one is online.`);
+    if (!ref.mailbox) return note(`${ref.name} is too large for the mailbox: members who are offline get it from a member who has it, when one is online.`);
+    return nothing;
+  }
+  if (ref.mailbox || view.state === 'done') return nothing;
+  return note(`${ref.name} is too large for the mailbox: it comes directly from a member who has it, when one is online.`);
 }
 
 function renderImage(ref: FileRef, caption: string, url: string | null) {

@@ -11,6 +11,8 @@ import { hostFromHeader, normalizeHost } from '../../../signaling/http/host.js';
 import { startTestServer, type TestServer } from '../../helpers/signaling-server.js';
 
 const DEFAULT_MAX_FILE = 200 * 1024 * 1024;
+/** The mailbox keeps files up to 25 MiB unless the operator sets MAILBOX_MAX_FILE_BYTES. */
+const DEFAULT_MAILBOX_FILE = 25 * 1024 * 1024;
 
 let t: TestServer;
 
@@ -51,7 +53,7 @@ describe('STUN entry of /api/config', () => {
     for (const [host, expected] of Object.entries(cases)) {
       const res = await configWithHost(t, host);
       expect(res.status).toBe(200);
-      expect(JSON.parse(res.body), host).toEqual({ iceServers: [{ urls: `stun:${expected}:${stun}` }], maxFileBytes: DEFAULT_MAX_FILE });
+      expect(JSON.parse(res.body), host).toEqual({ iceServers: [{ urls: `stun:${expected}:${stun}` }], maxFileBytes: DEFAULT_MAX_FILE, mailboxMaxFileBytes: DEFAULT_MAILBOX_FILE });
     }
   });
 
@@ -75,7 +77,7 @@ describe('STUN entry of /api/config', () => {
     for (const host of forged) {
       const res = await configWithHost(t, host);
       expect(res.status).toBe(200);
-      expect(JSON.parse(res.body), host).toEqual({ iceServers: [], maxFileBytes: DEFAULT_MAX_FILE });
+      expect(JSON.parse(res.body), host).toEqual({ iceServers: [], maxFileBytes: DEFAULT_MAX_FILE, mailboxMaxFileBytes: DEFAULT_MAILBOX_FILE });
     }
   });
 
@@ -83,7 +85,7 @@ describe('STUN entry of /api/config', () => {
     const s = await startTestServer({ publicHost: 'parley.example.net' });
     try {
       const res = await configWithHost(s, 'attacker.example');
-      expect(JSON.parse(res.body)).toEqual({ iceServers: [{ urls: `stun:parley.example.net:${s.server.stunPort}` }], maxFileBytes: DEFAULT_MAX_FILE });
+      expect(JSON.parse(res.body)).toEqual({ iceServers: [{ urls: `stun:parley.example.net:${s.server.stunPort}` }], maxFileBytes: DEFAULT_MAX_FILE, mailboxMaxFileBytes: DEFAULT_MAILBOX_FILE });
       expect(res.body).not.toContain('attacker');
     } finally {
       await s.close();
@@ -94,7 +96,7 @@ describe('STUN entry of /api/config', () => {
     const s = await startTestServer({ stunPort: null });
     try {
       expect(s.server.stunPort).toBeNull();
-      expect(JSON.parse((await configWithHost(s, 'chat.example.org')).body)).toEqual({ iceServers: [], maxFileBytes: DEFAULT_MAX_FILE });
+      expect(JSON.parse((await configWithHost(s, 'chat.example.org')).body)).toEqual({ iceServers: [], maxFileBytes: DEFAULT_MAX_FILE, mailboxMaxFileBytes: DEFAULT_MAILBOX_FILE });
     } finally {
       await s.close();
     }
@@ -147,6 +149,19 @@ describe('GET /api/config: files', () => {
     }
     expect(configFromEnv({ MAX_FILE_BYTES: '1234' }).maxFileBytes).toBe(1234);
     expect(() => resolveConfig({ maxFileBytes: 0 })).toThrow(/maxFileBytes/);
+  });
+
+  it('advertises MAILBOX_MAX_FILE_BYTES, 25 MiB unless the operator sets it, and refuses a blob quota that cannot hold one such file', async () => {
+    const s = await startTestServer({ mailboxMaxFileBytes: 3_000_000 });
+    try {
+      expect(JSON.parse((await configWithHost(s, 'chat.example.org')).body).mailboxMaxFileBytes).toBe(3_000_000);
+    } finally {
+      await s.close();
+    }
+    expect(configFromEnv({ MAILBOX_MAX_FILE_BYTES: '1234' }).mailboxMaxFileBytes).toBe(1234);
+    expect(configFromEnv({ MAILBOX_BLOB_TTL_MS: '60000' }).mailboxBlobTtlMs).toBe(60_000);
+    expect(() => resolveConfig({ mailboxMaxFileBytes: 0 })).toThrow(/mailboxMaxFileBytes/);
+    expect(() => resolveConfig({ mailboxMaxFileBytes: 100 * 1024 * 1024 })).toThrow(/must hold one file/);
   });
 });
 

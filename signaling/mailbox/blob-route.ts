@@ -1,0 +1,106 @@
+/**
+ * `/api/mailbox/:id/blobs/:blob/:piece`, the mailbox's blob area (docs/protocol.md §5.1).
+ * Same token rule as the entries (the id is SHA-256 of the bearer token), its own byte
+ * rate per address, the node's upload gate for bodies held in memory, and a streamed cap
+ * per piece. Every refusal happens before the store is touched or inside a transaction
+ * that rolls back, so a refused request changes nothing.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BLOB_PATH_PATTERN, HASHES_PIECE, MailboxBlobLimits } from '../../src/core/wire/mailbox-blobs.js';
+import { MAILBOX_PATH } from '../../src/core/wire/mailbox.js';
+import { BodyAbortedError, BodyTimeoutError, BodyTooLargeError, readBody, refuseTooLarge } from '../http/body.js';
+import { clientAddress } from '../http/client-address.js';
+import { respond, respondApiError, respondJson, type Route } from '../http/router.js';
+import type { UploadGate } from '../http/upload-gate.js';
+import type { DeliveryMetrics } from '../metrics.js';
+import type { MailboxAdmission } from './admission.js';
+import { BlobQuotaError, BlobStorageFullError, type BlobStore, type PieceKey } from './blob-store.js';
+import { authorized, refuseRate, type Refuse } from './route.js';
+
+export interface BlobRouteOptions {
+  readonly store: BlobStore;
+  /** Per-address byte rate on pieces. */
+  readonly admission: MailboxAdmission;
+  readonly uploads: UploadGate;
+  readonly bodyIdleTimeoutMs: number;
+  readonly trustProxy: boolean;
+  readonly metrics: DeliveryMetrics;
+  /** Wall clock, ms since epoch; injectable for tests. */
+  readonly now?: () => number;
+}
+
+const ALLOWED = 'GET, PUT';
+
+export function blobRoute(options: BlobRouteOptions): Route {
+  const { store, metrics, now = Date.now } = options;
+  const maxPiece = MailboxBlobLimits.maxPieceBytes;
+  return async (req, res, ctx) => {
+    const path = ctx.url.pathname;
+    if (!path.startsWith(`${MAILBOX_PATH}/`) || !path.includes('/blobs')) return false;
+    const method = req.method ?? '';
+    const refuse: Refuse = (status, error, detail, headers = {}) => {
+      metrics.recordMailboxRefusal(status);
+      respondApiError(req, res, status, error, detail, method === 'PUT' ? { ...headers, Connection: 'close' } : headers);
+    };
+    if (method !== 'GET' && method !== 'PUT') {
+      refuse(405, 'method-not-allowed', `use ${ALLOWED}`, { Allow: ALLOWED });
+      return true;
+    }
+    const match = BLOB_PATH_PATTERN.exec(path);
+    const piece = match ? (match[3] === HASHES_PIECE ? -1 : Number(match[3])) : Number.NaN;
+    if (!match || !(piece < MailboxBlobLimits.maxPieces)) {
+      refuse(400, 'bad-request', 'use /api/mailbox/<64 hex>/blobs/<64 hex>/<h or a chunk index below 65536>');
+      return true;
+    }
+    if (!authorized(req, match[1]!, refuse)) return true;
+    const key: PieceKey = { mailbox: match[1]!, blob: match[2]!, piece };
+    if (method === 'GET') {
+      const data = await store.get(key, now());
+      if (!data) respondApiError(req, res, 404, 'not-found', 'this piece is not in the mailbox (never stored, or expired)');
+      else respond(req, res, 200, { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store' }, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+      return true;
+    }
+    await put(req, res, key, refuse);
+    return true;
+  };
+
+  async function put(req: IncomingMessage, res: ServerResponse, key: PieceKey, refuse: Refuse): Promise<void> {
+    const address = clientAddress(req, options.trustProxy);
+    const declared = req.headers['content-length'] === undefined ? null : Number(req.headers['content-length']);
+    if (declared !== null && declared > maxPiece) {
+      metrics.recordMailboxRefusal(413);
+      return refuseTooLarge(req, res, maxPiece);
+    }
+    const refusal = options.admission.piece(address, declared ?? maxPiece);
+    if (refusal) return refuseRate(refuse, refusal);
+    const ticket = options.uploads.enter(address, declared ?? maxPiece);
+    if (ticket === 'busy') return refuse(503, 'busy', 'too many uploads in progress; try again shortly', { 'Retry-After': '5' });
+    if (ticket === 'too-many-uploads') return refuse(429, 'too-many-uploads', 'too many uploads in progress from this address', { 'Retry-After': '5' });
+    let stored: boolean;
+    try {
+      let body: Buffer;
+      try {
+        body = await readBody(req, maxPiece, options.bodyIdleTimeoutMs);
+      } catch (err) {
+        if (err instanceof BodyTooLargeError) {
+          metrics.recordMailboxRefusal(413);
+          return refuseTooLarge(req, res, err.limit);
+        }
+        if (err instanceof BodyTimeoutError) return refuse(408, 'timeout', 'the request body stalled');
+        if (err instanceof BodyAbortedError) return;
+        throw err;
+      }
+      if (body.length === 0) return refuse(400, 'bad-request', 'the piece is empty');
+      try {
+        stored = await store.put(key, body, now());
+      } catch (err) {
+        if (err instanceof BlobQuotaError) return refuse(429, 'quota', err.message);
+        if (err instanceof BlobStorageFullError) return refuse(507, 'storage-full', err.message);
+        throw err;
+      }
+    } finally {
+      ticket.release();
+    }
+    respondJson(req, res, stored ? 201 : 200, { stored });
+  }
+}

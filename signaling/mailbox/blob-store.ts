@@ -1,0 +1,68 @@
+/**
+ * The storage seam of the mailbox's blob area (docs/architecture.md §14.6; wire format in
+ * docs/protocol.md §5.1). The route owns the protocol; a store owns durability, the quotas
+ * and expiry. It sees mailbox ids, blob ids (file roots) and padded sealed bytes, never a
+ * token, a key, a name or a media type.
+ */
+
+/** Limits the store enforces. */
+export interface BlobStoreLimits {
+  /** Bytes one blob (one file's pieces) may hold. */
+  readonly maxBlobBytes: number;
+  /** Blob bytes one mailbox may hold (its own quota, apart from the entries'). */
+  readonly maxMailboxBlobBytes: number;
+  /** Blob bytes the whole server may hold. */
+  readonly maxTotalBlobBytes: number;
+  /** Lifetime of a piece; older pieces are invisible and purged. */
+  readonly ttlMs: number;
+}
+
+/** A piece's key: the hash list is piece -1. */
+export interface PieceKey {
+  readonly mailbox: string;
+  readonly blob: string;
+  readonly piece: number;
+}
+
+export interface BlobStore {
+  /**
+   * Stores a piece unless it is there already (the first write wins); resolves `true` when
+   * stored, `false` when it was there. Throws {@link BlobQuotaError} or
+   * {@link BlobStorageFullError}, in which case nothing changed.
+   */
+  put(key: PieceKey, data: Uint8Array, now: number): Promise<boolean>;
+  /** The piece's bytes, or null when absent or expired. */
+  get(key: PieceKey, now: number): Promise<Uint8Array | null>;
+  /** Deletes pieces stored before `now - ttl`; returns how many. */
+  purgeExpired(now: number): Promise<number>;
+  /** Blob bytes stored across the server (for `/metrics` and the cap). */
+  totalBytes(): Promise<number>;
+}
+
+/** A put would take a blob or a mailbox's blob area over its quota. */
+export class BlobQuotaError extends Error {
+  override readonly name = 'BlobQuotaError';
+
+  constructor(
+    /** `blob`: the file is larger than the mailbox takes; `mailbox`: the area is full. */
+    readonly scope: 'blob' | 'mailbox',
+    /** The configured limit, in bytes. */
+    readonly limit: number,
+    options?: { cause?: unknown },
+  ) {
+    super(scope === 'blob' ? `a file in the mailbox may take at most ${limit} bytes` : `the mailbox's file area would exceed its quota of ${limit} bytes`, options);
+  }
+}
+
+/** The server-wide cap on blob bytes, or the disk, is full. Nothing changed. */
+export class BlobStorageFullError extends Error {
+  override readonly name = 'BlobStorageFullError';
+
+  constructor(
+    /** `cap`: the configured total; `disk`: the database could not grow. */
+    readonly reason: 'cap' | 'disk',
+    options?: { cause?: unknown },
+  ) {
+    super(reason === 'cap' ? 'the server has no room for more files in mailboxes' : 'the server disk is full', options);
+  }
+}
