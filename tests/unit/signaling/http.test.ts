@@ -159,14 +159,14 @@ describe('API and operational endpoints', () => {
   it('GET /api/config → the built-in STUN responder by default', async () => {
     const res = await fetch(`${t.httpUrl}/api/config`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ iceServers: [{ urls: `stun:127.0.0.1:${t.server.stunPort}` }], maxFileBytes: 200 * 1024 * 1024 });
+    expect(await res.json()).toEqual({ iceServers: [{ urls: `stun:127.0.0.1:${t.server.stunPort}` }], maxFileBytes: 200 * 1024 * 1024, mailboxMaxFileBytes: 25 * 1024 * 1024 });
   });
 
   it('GET /api/config returns the configured ICE servers (STUN off: nothing else)', async () => {
     const iceServers = [{ urls: 'stun:stun.example.org:3478' }, { urls: ['turn:turn.example.org'], username: 'u', credential: 'c' }];
     const other = await startTestServer({ iceServers, stunPort: null });
     try {
-      expect(await (await fetch(`${other.httpUrl}/api/config`)).json()).toEqual({ iceServers, maxFileBytes: 200 * 1024 * 1024 });
+      expect(await (await fetch(`${other.httpUrl}/api/config`)).json()).toEqual({ iceServers, maxFileBytes: 200 * 1024 * 1024, mailboxMaxFileBytes: 25 * 1024 * 1024 });
     } finally {
       await other.close();
     }
