@@ -231,11 +231,13 @@ describe('files between members', () => {
     await sendAttached(alice!, 'for when you are back');
     // The sender sees its copy reach the mailbox, then leaves: no member online has the file.
     await alice!.page.getByText('away.bin is in the mailbox for members who are offline.').waitFor({ timeout: 60_000 });
+    // The message itself went into the mailbox too (sealed, as any message for someone away).
+    await alice!.messageRow('for when you are back').locator('[data-status="sent"]').waitFor({ timeout: 30_000 });
     await alice!.close();
 
     bob!.page = await bob!.context.newPage();
     await bob!.open(bobUrl);
-    await bob!.waitForMessage('for when you are back', 60_000);
+    await expect.poll(() => bob!.timelineTexts().catch(() => []), { timeout: 60_000 }).toContain('for when you are back');
     expect(await downloadedHash(bob!, 'away.bin')).toBe(sha256(bytes));
     await bob!.close();
   });
