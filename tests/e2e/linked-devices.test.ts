@@ -2,7 +2,7 @@
  * Linked devices (docs/architecture.md §4): a device linked later receives every
  * conversation and its history, including groups whose other members never saw it.
  */
-import { describe, it } from 'vitest';
+import { describe, it, onTestFailed } from 'vitest';
 import { useAppStage } from '../helpers/app-stage.js';
 import { ParleyUser } from '../helpers/parley-user.js';
 
@@ -14,7 +14,9 @@ describe('linked devices', () => {
     const alice = await ParleyUser.create(stage.browser, 'Alice');
     const carol = await ParleyUser.create(stage.browser, 'Carol');
     const logs: string[] = [];
-    for (const u of [alice, bob, carol]) u.page.on('console', (m) => logs.push(`[${u.name}] ${m.text()}`));
+    for (const u of [alice, bob, carol]) u.page.on('console', (m) => logs.push(`${new Date().toISOString().slice(11, 23)} [${u.name}] ${m.text()}`));
+    // The apps' own log lines say where a failed run stopped (which epoch, which peer).
+    onTestFailed(() => console.log(logs.filter((l) => /parley/.test(l)).join('\n')));
     await bob.start(stage.app.url);
     await alice.start(stage.app.url);
     await carol.start(stage.app.url);
@@ -28,14 +30,14 @@ describe('linked devices', () => {
     await bob.waitForMessage('from alice');
 
     const phone = await alice.linkDevice(stage.browser);
-    phone.page.on('console', (m) => logs.push(`[phone] ${m.text()}`));
+    phone.page.on('console', (m) => logs.push(`${new Date().toISOString().slice(11, 23)} [phone] ${m.text()}`));
     const started = Date.now();
     try {
       await phone.page.getByRole('navigation', { name: 'Conversations' }).getByRole('link').first().click({ timeout: 10_000 });
       await phone.waitForMessage('hello group', 10_000);
       await phone.waitForMessage('from alice', 10_000);
     } finally {
-      console.log(`took ${Date.now() - started} ms\n` + logs.filter((l) => /parley/.test(l)).join('\n'));
+      console.log(`took ${Date.now() - started} ms`);
     }
     await Promise.all([alice, bob, carol, phone].map((u) => u.close()));
   });
