@@ -50,9 +50,12 @@ export class BlobQuotaError extends Error {
     readonly limit: number,
     options?: { cause?: unknown },
   ) {
-    super(scope === 'blob' ? `a file in the mailbox may take at most ${limit} bytes` : `the mailbox's file area would exceed its quota of ${limit} bytes`, options);
+    // Shown to people as the server put it (docs/architecture.md §14.7), so in MiB, not bytes.
+    super(scope === 'blob' ? `a file in the mailbox may take at most ${mib(limit)}` : `the mailbox's space for files is full (${mib(limit)} per conversation)`, options);
   }
 }
+
+const mib = (bytes: number): string => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
 
 /** The server-wide cap on blob bytes, or the disk, is full. Nothing changed. */
 export class BlobStorageFullError extends Error {

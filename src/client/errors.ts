@@ -47,6 +47,8 @@ export const ClientErrorCodes = [
   'file-unreadable',
   /** The server's mailbox would not keep a file for offline members (detail.name, detail.reason: the server's words). */
   'mailbox-file-refused',
+  /** A file would take a conversation's media past this device's budget (detail.name, detail.max in bytes, detail.conversation). */
+  'media-budget',
   /** A membership change only an admin may make. */
   'not-admin',
   /** This user is not (or no longer) a member of the conversation. */

@@ -58,6 +58,7 @@ const WORDS: Record<ErrorCode, Words> = {
   'file-empty': (d) => `${d.name} is empty: there is nothing to send.`,
   'file-too-large': (d) => `${d.name} is too large to send: files can be at most ${sizeText(Number(d.max))}.`,
   'file-unreadable': (d) => `${d.name} could not be read. It may have been moved or deleted.`,
+  'media-budget': (d) => `${d.name} would take this conversation's media past this device's budget of ${sizeText(Number(d.max))}. Clear downloaded media or raise the budget in Settings.`,
   'mailbox-file-refused': (d) => `The server did not keep ${d.name} for members who are offline: ${d.reason}. They get it directly from a member who has it, when one is online.`,
   'not-admin': 'Only admins of this group can do that.',
   'not-member': 'You are not a member of this conversation.',

@@ -14,7 +14,9 @@ import { gradientPng } from '../helpers/png.js';
 const MAX_FILE = 21 * 1024 * 1024;
 /** The mailbox keeps files up to 8 MiB here: the 5 MB file goes through it, the 20 MB ones only peer to peer. */
 const MAILBOX_FILE = 8 * 1024 * 1024;
-const stage = useAppStage({ maxFileBytes: MAX_FILE, mailboxMaxFileBytes: MAILBOX_FILE });
+/** The mailbox keeps 12 MiB of files per conversation here: one 6 MB file fits, two do not. */
+const MAILBOX_FILES_QUOTA = 12 * 1024 * 1024;
+const stage = useAppStage({ maxFileBytes: MAX_FILE, mailboxMaxFileBytes: MAILBOX_FILE, mailboxBlobMaxBytes: MAILBOX_FILES_QUOTA });
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
@@ -53,16 +55,19 @@ async function downloadedHash(user: ParleyUser, name: string, timeout = 120_000)
   return sha256(await readFile(await download.path()));
 }
 
-/** Sets the user's auto-download size for files other than images (MB) in Settings, and comes back. */
-async function autoDownloadUpTo(user: ParleyUser, mb: string): Promise<void> {
+/** Sets a size (MB) in Settings' media section, and comes back to the conversation. */
+async function setInSettings(user: ParleyUser, name: RegExp, mb: string): Promise<void> {
   const conversation = user.page.url();
   await user.page.evaluate(() => (location.hash = '#/settings'));
-  const auto = user.page.getByRole('spinbutton', { name: /Download other files automatically/ });
-  await auto.fill(mb);
-  await auto.press('Enter');
-  await auto.blur();
+  const input = user.page.getByRole('spinbutton', { name });
+  await input.fill(mb);
+  await input.press('Enter');
+  await input.blur();
   await user.page.goto(conversation);
 }
+
+/** Sets the user's auto-download size for files other than images (MB) in Settings, and comes back. */
+const autoDownloadUpTo = (user: ParleyUser, mb: string): Promise<void> => setInSettings(user, /Download other files automatically/, mb);
 
 /** Highest percent a progress bar showed, polled until `until` settles. */
 async function watchProgress(bar: Locator, until: Promise<unknown>): Promise<number[]> {
@@ -240,5 +245,40 @@ describe('files between members', () => {
     await expect.poll(() => bob!.timelineTexts().catch(() => []), { timeout: 60_000 }).toContain('for when you are back');
     expect(await downloadedHash(bob!, 'away.bin')).toBe(sha256(bytes));
     await bob!.close();
+  });
+
+  it('Quota messages appear as described', async () => {
+    const [alice, bob] = await meet('Alice', 'Bob');
+    await setInSettings(bob!, /Media budget per conversation/, '5');
+    const MB6 = 6 * 1024 * 1024;
+    await attach(alice!, 'one.bin', 'application/octet-stream', randomBytes(MB6));
+    await sendAttached(alice!);
+    await alice!.page.getByText('one.bin is in the mailbox for members who are offline.').waitFor({ timeout: 60_000 });
+    // Bob's budget: the file would take the conversation past 5 MB on his device, so it waits and says why...
+    await bob!.page.getByText(/^one\.bin was not downloaded: it would take this conversation's media on this device past its budget/).waitFor({ timeout: 30_000 });
+    // ...and asking for it anyway is refused with the budget named.
+    await bob!.page.getByRole('button', { name: 'Download one.bin' }).click();
+    await bob!.page.getByRole('alert').filter({ hasText: "one.bin would take this conversation's media past this device's budget of 5.0 MB. Clear downloaded media or raise the budget in Settings." }).waitFor();
+
+    // The server's quota for files in this conversation's mailbox: its answer is shown, in its words.
+    await attach(alice!, 'two.bin', 'application/octet-stream', randomBytes(MB6));
+    await sendAttached(alice!);
+    await alice!.page
+      .getByRole('alert')
+      .filter({ hasText: "The server did not keep two.bin for members who are offline: the mailbox's space for files is full (12 MiB per conversation)." })
+      .waitFor({ timeout: 60_000 });
+    await alice!.page.getByText(/^two\.bin is not in the mailbox: members who are offline get it from a member who has it/).waitFor();
+
+    // Alice's own budget: Settings shows what the conversation takes; lowered below it, the next send is refused.
+    await alice!.page.evaluate(() => (location.hash = '#/settings'));
+    const table = alice!.page.getByRole('table', { name: 'Media per conversation' });
+    await table.getByRole('cell', { name: '13 MB' }).waitFor();
+    await alice!.page.goBack();
+    await setInSettings(alice!, /Media budget per conversation/, '10');
+    await attach(alice!, 'three.bin', 'application/octet-stream', randomBytes(1024 * 1024));
+    await sendAttached(alice!);
+    await alice!.page.getByRole('alert').filter({ hasText: "three.bin would take this conversation's media past this device's budget of 10 MB." }).waitFor();
+    await expect(bob!.timelineTexts()).resolves.toHaveLength(2);
+    await Promise.all([alice!.close(), bob!.close()]);
   });
 });

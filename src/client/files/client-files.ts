@@ -16,7 +16,7 @@ import { ObservableV2 } from 'lib0/observable';
 import { deriveFileKey, newFileSalt } from '../../core/files/file-key.js';
 import { sealFile } from '../../core/files/seal-file.js';
 import { chunkMatches, encryptChunk, importFileKey } from '../../core/files/chunk-crypto.js';
-import { chunkCount, mediaKind, plainLength, type FileRef } from '../../core/files/file-ref.js';
+import { chunkCount, chunkSizeFor, mediaKind, plainLength, type FileRef } from '../../core/files/file-ref.js';
 import { openFile } from '../../core/files/open-file.js';
 import type { ConversationEvent, UnsignedEvent } from '../../core/events.js';
 import type { EventId, Topic } from '../../core/ids.js';
@@ -29,6 +29,7 @@ import type { ConversationSession } from '../conversation-session.js';
 import { ClientError } from '../errors.js';
 import { blobReader } from './blob-reader.js';
 import { cleanName, sniffType } from './outgoing-file.js';
+import { MediaRules, storedSize, type MediaUsage } from './media-rules.js';
 import { describeMedia, type MediaInfo } from './describe-media.js';
 import { orderedChunkReader, storeHolder, storeSink } from './store-adapters.js';
 import { Transfers, type FileView } from './transfers.js';
@@ -36,6 +37,7 @@ import { mailboxOfEpoch, mailboxSource, uploadToMailbox } from './mailbox-files.
 import { MailboxError, type MailboxClient } from '../../net/mailbox-client.js';
 
 export type { FileView, MailboxCopy, TransferState } from './transfers.js';
+export type { MediaUsage } from './media-rules.js';
 
 export interface ClientFilesParts {
   readonly store: ChunkStore;
@@ -64,8 +66,6 @@ export type ClientFilesEvents = {
 };
 
 export const DEFAULT_MAX_FILE_BYTES = 200 * 1024 * 1024;
-const DEFAULT_AUTO_BYTES = 25 * 1024 * 1024;
-const AUTO_SETTING = 'auto-download-bytes';
 /** Chunks sealed and stored per write while sending. */
 const SEND_BATCH = 16;
 /** Decrypted chunks gathered into one Blob while opening (4 MiB at the default chunk). */
@@ -90,26 +90,22 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   private readonly logger: Logger;
   private readonly now: () => number;
   readonly maxFileBytes: number;
-  private autoBytes: number;
+  /** Auto-download and the per-conversation media budget (docs/architecture.md §14.7). */
+  readonly rules: MediaRules;
 
   constructor(private readonly parts: ClientFilesParts) {
     super();
     this.logger = parts.logger ?? silentLogger;
     this.now = parts.now ?? Date.now;
     this.maxFileBytes = parts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-    this.autoBytes = parts.autoDownloadBytes ?? DEFAULT_AUTO_BYTES;
+    this.rules = new MediaRules(parts.store, parts.autoDownloadBytes);
     this.exchange = new FileExchange({ mesh: parts.mesh, holder: storeHolder(parts.store), ...(parts.logger ? { logger: parts.logger } : {}) });
   }
 
   start(): this {
     this.exchange.start();
-    // The user's auto-download rule, once read; the default applies until then.
-    void this.parts.store.setting<number>(AUTO_SETTING).then(
-      (bytes) => {
-        if (typeof bytes === 'number' && Number.isSafeInteger(bytes) && bytes >= 0) this.autoBytes = bytes;
-      },
-      () => undefined,
-    );
+    // The user's rules, once read; the defaults apply until then.
+    void this.rules.load();
     const exchange = this.owned.listenTo(this.exchange);
     exchange.on('served', (_room, root, device, index) => this.onServed(root, device, index));
     exchange.on('cancelled', (_room, root, device) => {
@@ -168,6 +164,10 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     const size = file.blob.size;
     if (size === 0) throw new ClientError('file-empty', { detail: { name: file.name } });
     if (size > this.maxFileBytes) throw new ClientError('file-too-large', { detail: { name: file.name, max: this.maxFileBytes } });
+    // Before reading a byte: would this conversation's media pass this device's budget?
+    if ((await this.rules.used(session.id)) + storedSize({ size, chunk: chunkSizeFor(size) }) > this.rules.budgetBytes) {
+      throw new ClientError('media-budget', { detail: { name: file.name, max: this.rules.budgetBytes, conversation: session.id } });
+    }
     const type = await sniffType(file.blob);
     const info = mediaKind(type) === 'image' ? await (this.parts.describe ?? describeMedia)(file.blob).catch(() => null) : null;
     // The key derives from the epoch this device is in: the message names the epoch and the
@@ -200,7 +200,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     const id = await session.sendFile(ref, caption);
     await store.putFile({ ...record, event: id, complete: true });
     this.emit('changed', [ref.root]);
-    if (viaMailbox) void this.putInMailbox(ref, secret);
+    if (viaMailbox) void this.putInMailbox(session.id, ref, secret);
     return id;
   }
 
@@ -214,7 +214,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
    * (the mailbox's quota, the server's cap) is reported with the server's words: the file
    * still reaches members peer to peer while this device or another holder is online.
    */
-  private async putInMailbox(ref: FileRef, secret: Uint8Array): Promise<void> {
+  private async putInMailbox(conversation: Topic, ref: FileRef, secret: Uint8Array): Promise<void> {
     const mailbox = this.parts.mailbox;
     const credential = mailbox ? await mailboxOfEpoch(secret) : null;
     if (!mailbox || !credential) return;
@@ -226,14 +226,22 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     } catch (error) {
       this.transfers.update(ref.root, { mailbox: 'refused' });
       const reason = error instanceof MailboxError ? (error.offline ? 'the server could not be reached' : error.detail || `it answered ${error.status}`) : 'the file could not be read here';
-      this.emit('error', [new ClientError('mailbox-file-refused', { cause: error, detail: { name: ref.name, reason } })]);
+      this.emit('error', [new ClientError('mailbox-file-refused', { cause: error, detail: { name: ref.name, reason, conversation } })]);
     }
     this.emit('changed', [ref.root]);
   }
 
-  /** Fetches a file that was not fetched automatically, or was cancelled. */
+  /**
+   * Fetches a file that was not fetched automatically, or was cancelled; one that would take
+   * the conversation's media past this device's budget is refused with `media-budget`.
+   */
   download(session: ConversationSession, ref: FileRef): void {
-    void this.fetch(session.id, ref);
+    void this.rules.fits(session.id, ref).then((fits) => {
+      if (fits) return this.fetch(session.id, ref);
+      this.transfers.update(ref.root, { overBudget: true });
+      this.emit('changed', [ref.root]);
+      this.emit('error', [new ClientError('media-budget', { detail: { name: ref.name, max: this.rules.budgetBytes, conversation: session.id } })]);
+    });
   }
 
   /** Stops fetching a file on this device; members serving it are told. */
@@ -243,26 +251,9 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     if (view) this.emit('changed', [root]);
   }
 
-  /** Files other than images up to this many bytes are fetched without asking. */
-  get autoDownloadBytes(): number {
-    return this.autoBytes;
-  }
-
-  /** Changes the auto-download rule for files other than images; kept on this device. */
-  async setAutoDownloadBytes(bytes: number): Promise<void> {
-    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError('a size in bytes');
-    this.autoBytes = bytes;
-    await this.parts.store.putSetting(AUTO_SETTING, bytes);
-  }
-
   /** Bytes this device stores for media, per conversation: what it sent and what it downloaded. */
-  async usage(): Promise<Map<Topic, { sent: number; downloaded: number }>> {
-    const out = new Map<Topic, { sent: number; downloaded: number }>();
-    for (const f of await this.parts.store.files()) {
-      const u = out.get(f.conversation) ?? { sent: 0, downloaded: 0 };
-      out.set(f.conversation, f.sent ? { ...u, sent: u.sent + f.bytes } : { ...u, downloaded: u.downloaded + f.bytes });
-    }
-    return out;
+  usage(): Promise<Map<Topic, MediaUsage>> {
+    return this.rules.usage();
   }
 
   /**
@@ -362,7 +353,13 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     const direction = record.sent ? 'send' : 'receive';
     this.transfers.set(ref.root, { root: ref.root, name: ref.name, size: ref.size, chunk: ref.chunk, direction, state: record.complete ? 'done' : 'idle', done: record.complete ? ref.size : 0, url: null });
     this.emit('changed', [ref.root]);
-    if (!record.complete && !mine && (mediaKind(ref.type) === 'image' || ref.size <= this.autoBytes)) await this.fetch(conversation, ref);
+    if (record.complete || mine || !this.rules.downloadsItself(ref, mediaKind(ref.type) === 'image')) return;
+    // A file that would pass the conversation's budget waits, and its card says why.
+    if (record.bytes > 0 || (await this.rules.fits(conversation, ref))) await this.fetch(conversation, ref);
+    else {
+      this.transfers.update(ref.root, { overBudget: true });
+      this.emit('changed', [ref.root]);
+    }
   }
 
   private async fetch(conversation: Topic, ref: FileRef): Promise<void> {
@@ -377,7 +374,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     }
     const [hashes, have, side] = await Promise.all([store.hashes(ref.root), store.indices(ref.root), this.mailboxSide(conversation, ref)]);
     const fetch = this.exchange.fetch({ room: conversation, ref, hashes, have, sink: storeSink(store, ref.root), side });
-    this.transfers.update(ref.root, { state: fetch.received > 0 ? 'moving' : 'waiting', done: fetch.received });
+    this.transfers.update(ref.root, { state: fetch.received > 0 ? 'moving' : 'waiting', done: fetch.received, overBudget: false });
     this.emit('changed', [ref.root]);
     fetch.on('progress', () => {
       if (fetch.state === 'cancelled') return;

@@ -37,6 +37,8 @@ export interface FileView {
    * through the mailbox (too large for it, or not sent from this device).
    */
   readonly mailbox?: MailboxCopy;
+  /** Not fetched: it would take the conversation's media past this device's budget. */
+  readonly overBudget?: boolean;
 }
 
 export type MailboxCopy = 'uploading' | 'stored' | 'refused';

@@ -74,6 +74,9 @@ export function renderFile(ref: FileRef, caption: string, view: FileView | undef
 function renderMailboxNote(ref: FileRef, view: FileView | undefined) {
   if (!view || view.state === 'failed' || view.state === 'cancelled') return nothing;
   const note = (text: string) => html`<p class="file-status" role="status">${text}</p>`;
+  if (view.overBudget && view.state !== 'done') {
+    return note(`${ref.name} was not downloaded: it would take this conversation's media on this device past its budget. Clear downloaded media or raise the budget in Settings.`);
+  }
   if (view.direction === 'send') {
     if (view.mailbox === 'uploading') return note(`Saving ${ref.name} in the mailbox for members who are offline…`);
     if (view.mailbox === 'stored') return note(`${ref.name} is in the mailbox for members who are offline.`);

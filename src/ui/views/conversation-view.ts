@@ -18,6 +18,7 @@ import type { MuteDetail } from '../components/mute-control.js';
 import type { EditDetail, MessageDetail, MessageList, ReactDetail } from '../components/message-list.js';
 import '../components/message-list.js';
 import type { ClientFiles } from '../../client/files/client-files.js';
+import { ClientError } from '../../client/errors.js';
 import { mediaKind } from '../../core/files/file-ref.js';
 import type { TimelineEntry } from '../../core/timeline.js';
 import '../components/attachments.js';
@@ -86,6 +87,11 @@ export class ConversationView extends LitElement {
       changed: () => {
         this.fileRevision++;
         this.requestUpdate();
+      },
+      // Refusals about this conversation's files (the server's mailbox, this device's
+      // budget) show in the view's alert, in the words the server or the rule gave.
+      error: (error) => {
+        if (error instanceof ClientError && error.detail.conversation !== undefined && error.detail.conversation === this.session?.id) this.action.fail(error);
       },
     });
     // Pasting or dropping files anywhere in the conversation attaches them.

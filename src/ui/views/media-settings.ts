@@ -1,6 +1,7 @@
 /**
  * `<parley-media-settings>`: how much space media take on this device per conversation, a way
- * to clear what was downloaded, and the auto-download rule (docs/architecture.md §14.4).
+ * to clear what was downloaded, the auto-download rule and the per-conversation media budget
+ * (docs/architecture.md §14.4, §14.7).
  * Images always download; other files up to the chosen size.
  */
 import { LitElement, css, html, nothing } from 'lit';
@@ -75,7 +76,7 @@ export class MediaSettings extends LitElement {
           ? html`<p>No media stored on this device.</p>`
           : html`<table aria-label="Media per conversation">
               <thead>
-                <tr><th scope="col">Conversation</th><th scope="col">Sent</th><th scope="col">Downloaded</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr>
+                <tr><th scope="col">Conversation</th><th scope="col">Sent</th><th scope="col">Downloaded</th><th scope="col">Of the budget</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr>
               </thead>
               <tbody>
                 ${rows.map(([id, u]) => {
@@ -84,6 +85,7 @@ export class MediaSettings extends LitElement {
                     <th scope="row">${title}</th>
                     <td>${sizeText(u.sent)}</td>
                     <td>${sizeText(u.downloaded)}</td>
+                    <td>${Math.min(100, Math.round(((u.sent + u.downloaded) / Math.max(1, files.rules.budgetBytes)) * 100))}%</td>
                     <td>${u.downloaded > 0
                       ? html`<button type="button" class="secondary" aria-label=${`Clear downloaded media of ${title}`} @click=${() => this.clear(id)}>Clear downloaded</button>`
                       : nothing}</td>
@@ -93,10 +95,16 @@ export class MediaSettings extends LitElement {
             </table>`}
       <label>
         Download other files automatically up to
-        <input type="number" min="0" max="10000" step="1" .value=${String(Math.round(files.autoDownloadBytes / 1e6))} @change=${this.onAuto} />
+        <input type="number" min="0" max="10000" step="1" .value=${String(Math.round(files.rules.autoDownloadBytes / 1e6))} @change=${this.onAuto} />
         MB
       </label>
       <p>Images always download. Larger files wait until you click Download.</p>
+      <label>
+        Media budget per conversation
+        <input type="number" min="1" max="1000000" step="1" .value=${String(Math.round(files.rules.budgetBytes / 1e6))} @change=${this.onBudget} />
+        MB
+      </label>
+      <p>Files that would take a conversation's media on this device past its budget are not sent or downloaded until you clear some or raise it.</p>
       ${this.action.error ? html`<p role="alert">${this.action.errorText}</p>` : nothing}
     </section>`;
   }
@@ -111,7 +119,16 @@ export class MediaSettings extends LitElement {
   private readonly onAuto = (event: Event): void => {
     const mb = Number((event.target as HTMLInputElement).value);
     if (!Number.isFinite(mb) || mb < 0) return;
-    void this.action.run(() => this.files!.setAutoDownloadBytes(Math.round(mb * 1e6)));
+    void this.action.run(() => this.files!.rules.setAutoDownloadBytes(Math.round(mb * 1e6)));
+  };
+
+  private readonly onBudget = (event: Event): void => {
+    const mb = Number((event.target as HTMLInputElement).value);
+    if (!Number.isFinite(mb) || mb < 1) return;
+    void this.action.run(async () => {
+      await this.files!.rules.setBudgetBytes(Math.round(mb * 1e6));
+      this.requestUpdate();
+    });
   };
 }
 

@@ -138,13 +138,13 @@ describe('mailbox blob area', () => {
     const overFile = await piece(s, box, a, '2', { body: MiBPiece() });
     expect(overFile.status).toBe(429);
     expect(overFile.json).toMatchObject({ error: 'quota' });
-    expect(overFile.json.detail).toContain(`at most ${perBlob} bytes`);
+    expect(overFile.json.detail).toContain(`a file in the mailbox may take at most ${Math.round((perBlob / MiB) * 10) / 10} MiB`);
     const b = blobId();
     expect((await piece(s, box, b, '0', { body: MiBPiece() })).status).toBe(201);
     expect((await piece(s, box, b, '1', { body: MiBPiece() })).status).toBe(201);
     const overBox = await piece(s, box, b, '2', { body: randomBytes(1000) });
     expect(overBox.status).toBe(429);
-    expect(overBox.json.detail).toContain("the mailbox's file area would exceed its quota of 4194304 bytes");
+    expect(overBox.json.detail).toBe("the mailbox's space for files is full (4 MiB per conversation)");
     expect(rows(s)).toBe(4);
     // Another mailbox has its own quota.
     expect((await piece(s, newMailbox(), b, '0', { body: MiBPiece() })).status).toBe(201);
