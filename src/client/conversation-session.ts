@@ -121,6 +121,11 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     return this.shown.timeline;
   }
 
+  /** What people the user blocked wrote here, kept apart from the timeline (ShownTimeline). */
+  get blockedTimeline(): Timeline {
+    return this.shown.blocked;
+  }
+
   /** True once the stored document is loaded. */
   get ready(): boolean {
     return this.isLoaded;

@@ -2,6 +2,11 @@
  * What the timeline of an open conversation shows: the signed log folded into a `Timeline`,
  * without the events of blocked people or of members removed (docs/architecture.md §4), and
  * refolded when either changes. Blocking hides a person; it never changes what is authorized.
+ *
+ * What blocked people wrote is folded apart, into `blocked`: the list shows it as one
+ * collapsed line per run ("3 messages from a blocked person") that opens on request. It
+ * never counts as unread, never becomes the preview and never notifies. Removed members'
+ * later events are not kept at all.
  */
 import { shows } from '../../core/policy/conversation-policy.js';
 import type { ConversationEvent, UnsignedEvent } from '../../core/events.js';
@@ -23,8 +28,12 @@ export interface ShownTimelineParts {
   readonly preview: (entry: TimelineEntry) => void;
 }
 
+/** Why an event is or is not shown. */
+type Placement = 'shown' | 'blocked' | 'hidden';
+
 export class ShownTimeline {
   private current = new Timeline();
+  private hiddenByBlock = new Timeline();
   /** Members and removals the timeline was last filtered for. */
   private shownFor = '';
 
@@ -32,6 +41,11 @@ export class ShownTimeline {
 
   get timeline(): Timeline {
     return this.current;
+  }
+
+  /** What people the user blocked wrote here (their own edits and deletes applied). */
+  get blocked(): Timeline {
+    return this.hiddenByBlock;
   }
 
   /**
@@ -46,9 +60,14 @@ export class ShownTimeline {
   /** Folds new events of the log in; tells `preview` when the newest entry changed. */
   add(events: UnsignedEvent[]): void {
     const before = this.current.last();
-    const shown = events.some((e) => !this.visible(e)) ? events.filter((e) => this.visible(e)) : events;
+    const placed = events.map((e) => this.placement(e));
+    const shown = placed.every((p) => p === 'shown') ? events : events.filter((_, i) => placed[i] === 'shown');
+    const blocked = placed.includes('blocked') ? this.hiddenByBlock.add(events.filter((_, i) => placed[i] === 'blocked')) : null;
     const change = this.current.add(shown);
-    if (change.added === 0 && !change.updated) return;
+    if (change.added === 0 && !change.updated) {
+      if (blocked && (blocked.added > 0 || blocked.updated)) this.parts.changed();
+      return;
+    }
     const after = this.current.last();
     if (after && after !== before) this.parts.preview(after);
     this.parts.changed();
@@ -57,8 +76,13 @@ export class ShownTimeline {
   /** Re-folds the whole log, e.g. after blocking someone whose events must disappear. */
   refilter(): void {
     const fresh = new Timeline();
-    fresh.add(this.parts.readAll().filter((e) => this.visible(e)));
+    const blocked = new Timeline();
+    const all = this.parts.readAll();
+    const placed = all.map((e) => this.placement(e));
+    fresh.add(all.filter((_, i) => placed[i] === 'shown'));
+    blocked.add(all.filter((_, i) => placed[i] === 'blocked'));
     this.current = fresh;
+    this.hiddenByBlock = blocked;
     this.parts.changed();
   }
 
@@ -76,9 +100,9 @@ export class ShownTimeline {
     return this.current.entries.some((e) => e.kind === 'join' && e.author === device);
   }
 
-  private visible(event: UnsignedEvent): boolean {
-    if (!shows({ identityOf: (d) => this.parts.identityOf(d), isBlocked: this.parts.isBlocked }, event.author)) return false;
+  private placement(event: UnsignedEvent): Placement {
     const placed = event as Partial<ConversationEvent>;
-    return placed.c === undefined || placed.k === undefined || this.parts.membership.shows(placed as ConversationEvent);
+    if (placed.c !== undefined && placed.k !== undefined && !this.parts.membership.shows(placed as ConversationEvent)) return 'hidden';
+    return shows({ identityOf: (d) => this.parts.identityOf(d), isBlocked: this.parts.isBlocked }, event.author) ? 'shown' : 'blocked';
   }
 }

@@ -23,6 +23,7 @@ import { BottomPin } from '../controllers/bottom-pin.js';
 import { controls, themeTokens } from '../styles/theme.js';
 import { onMessageKey, onMessagePointerDown } from './message-keys.js';
 import { renderRow } from './message-row.js';
+import { withBlockedRuns, type BlockedRun } from './blocked-runs.js';
 import { renderSheet, type Sheet, type SheetContext } from './message-sheet.js';
 import { messageStyles, sheetStyles } from './message-styles.js';
 
@@ -47,6 +48,8 @@ export interface ReactDetail {
 export class MessageList extends LitElement {
   static override properties = {
     entries: { attribute: false },
+    blocked: { attribute: false },
+    openRuns: { state: true },
     canChange: { attribute: false },
     isMine: { attribute: false },
     nameOf: { attribute: false },
@@ -68,6 +71,10 @@ export class MessageList extends LitElement {
 
   /** Sorted timeline entries (the timeline's live array). */
   declare entries: readonly TimelineEntry[];
+  /** What blocked people wrote, kept apart (ConversationSession.blockedTimeline), shown collapsed. */
+  declare blocked: readonly TimelineEntry[];
+  /** Runs of a blocked person's messages the reader opened, by their first message. */
+  declare openRuns: ReadonlySet<EventId>;
   /** True for devices of this user (any of their linked devices). */
   declare isMine: (device: DeviceId) => boolean;
   /** True for messages this device wrote, which it may edit and delete. */
@@ -98,6 +105,8 @@ export class MessageList extends LitElement {
   declare highlight: EventId | null;
 
   private shown: TimelineEntry[] = [];
+  /** The blocked person's run each blocked message in `shown` belongs to. */
+  private runs: ReadonlyMap<EventId, BlockedRun> = new Map();
   private readonly expanded = new Set<EventId>();
   /** The first unread message when the conversation opened; fixed once known. */
   private unread: TimelineEntry | null = null;
@@ -120,6 +129,8 @@ export class MessageList extends LitElement {
   constructor() {
     super();
     this.entries = [];
+    this.blocked = [];
+    this.openRuns = new Set();
     this.isMine = () => false;
     this.canChange = () => false;
     this.nameOf = () => '';
@@ -185,9 +196,9 @@ export class MessageList extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('entries') || changed.has('version') || changed.has('editing') || changed.has('confirmingDelete')) {
+    if (['entries', 'blocked', 'openRuns', 'version', 'editing', 'confirmingDelete'].some((p) => changed.has(p as keyof MessageList))) {
       // A fresh array so the virtualizer notices; O(n) pointer copy, cheap next to layout.
-      this.shown = this.entries.slice();
+      ({ list: this.shown, runs: this.runs } = withBlockedRuns(this.entries, this.blocked, this.openRuns));
     }
     if (!changed.has('entries') && !changed.has('version') && !changed.has('following')) return;
     const last = this.shown.at(-1);
@@ -224,7 +235,7 @@ export class MessageList extends LitElement {
         // Sorted by sortAt; a future-dated entry is never the first unread (core/timeline.ts).
         if (e.flag === 'future') continue;
         if (e.sortAt <= this.readUpTo) break;
-        if (e.kind === 'message' && !this.isMine(e.author)) first = e;
+        if (e.kind === 'message' && !this.isMine(e.author) && !this.runs.has(e.id)) first = e;
       }
       if (first && first !== this.unread) {
         this.unread = first;
@@ -245,7 +256,7 @@ export class MessageList extends LitElement {
     for (let i = this.shown.length - 1; i >= 0; i--) {
       const e = this.shown[i]!;
       if (e.at <= this.seenAt) break;
-      if (e.kind === 'message' && !e.deleted && !this.isMine(e.author)) n++;
+      if (e.kind === 'message' && !e.deleted && !this.isMine(e.author) && !this.runs.has(e.id)) n++;
     }
     return n;
   }
@@ -334,13 +345,26 @@ export class MessageList extends LitElement {
           focusIndex: (index) => void this.focusIndex(index),
           indexOf: (target) => this.shown.findIndex((e) => e.id === target),
           count: this.shown.length,
-          openMenu: (target, anchor) => this.openSheet({ kind: 'menu', id: target }, anchor),
+          // Enter on a blocked person's run opens or closes it; their messages have no actions.
+          openMenu: (target, anchor) => {
+            const run = this.runs.get(target);
+            if (!run) this.openSheet({ kind: 'menu', id: target }, anchor);
+            else if (run.first === target && anchor.classList.contains('blocked-run')) this.toggleRun(run.first);
+          },
         }),
+      blockedRun: (id) => this.runs.get(id),
+      toggleBlocked: (first) => this.toggleRun(first),
       pointerdown: (event, id) => onMessagePointerDown(event, () => this.openSheet({ kind: 'menu', id }, event.target as Element)),
       close: () => (this.sheet = null),
       open: (sheet) => (this.sheet = sheet),
       copy: (text) => void navigator.clipboard?.writeText(text).catch(() => undefined),
     };
+  }
+
+  private toggleRun(first: EventId): void {
+    const open = new Set(this.openRuns);
+    if (!open.delete(first)) open.add(first);
+    this.openRuns = open;
   }
 
   private openSheet(sheet: Sheet, anchor: Element | null): void {

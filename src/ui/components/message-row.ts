@@ -16,6 +16,7 @@ import type { TimelineEntry } from '../../core/timeline.js';
 import { dayKey, dayLabel, fullTimestamp, timeFormat } from '../day-label.js';
 import { errorText } from '../error-text.js';
 import { linkify } from '../linkify.js';
+import type { BlockedRun } from './blocked-runs.js';
 
 /** Consecutive messages of one person within this long share one header. */
 const GROUP_MS = 5 * 60_000;
@@ -82,6 +83,10 @@ export interface RowContext {
   jumpTo(id: EventId): void;
   keydown(event: KeyboardEvent, id: EventId): void;
   pointerdown(event: PointerEvent, id: EventId): void;
+  /** The run of a blocked person's messages an entry belongs to, if it is one (blocked-runs.ts). */
+  blockedRun(id: EventId): BlockedRun | undefined;
+  /** Opens or closes a run of a blocked person's messages. */
+  toggleBlocked(first: EventId): void;
 }
 
 /**
@@ -120,8 +125,23 @@ export function renderRow(entry: TimelineEntry, index: number, prev: TimelineEnt
   return html`<div class="row" data-index=${index}>
     ${newDay ? html`<div class="separator day" role="separator" aria-label=${day}>${day}</div>` : nothing}
     ${entry.id === ctx.unreadId ? html`<div class="separator unread" role="separator" aria-label="Unread messages">Unread messages</div>` : nothing}
-    ${entry.kind === 'message' ? renderMessage(entry, continuesGroup(prev, entry, ctx), ctx) : renderNotice(entry, ctx)}
+    ${renderEntry(entry, prev, ctx)}
   </div>`;
+}
+
+function renderEntry(entry: TimelineEntry, prev: TimelineEntry | undefined, ctx: RowContext) {
+  const run = ctx.blockedRun(entry.id);
+  if (!run) return entry.kind === 'message' ? renderMessage(entry, continuesGroup(prev, entry, ctx), ctx) : renderNotice(entry, ctx);
+  const count = `${run.count} ${run.count === 1 ? 'message' : 'messages'} from a blocked person`;
+  // The run's line is one tab stop, like a message (Enter or the button opens it); opened,
+  // the messages follow it, read-only.
+  const line =
+    run.first === entry.id
+      ? html`<article class="notice blocked-run" data-id=${`run-${entry.id}`} tabindex="0" aria-label=${count} @keydown=${(e: KeyboardEvent) => ctx.keydown(e, entry.id)}>
+          <button type="button" class="link" tabindex="-1" aria-expanded=${run.open ? 'true' : 'false'} @click=${() => ctx.toggleBlocked(run.first)}>${count}</button>
+        </article>`
+      : nothing;
+  return html`${line}${run.open ? renderMessage(entry, run.first !== entry.id && continuesGroup(prev, entry, ctx), ctx, true) : nothing}`;
 }
 
 function renderNotice(entry: TimelineEntry, ctx: RowContext) {
@@ -129,7 +149,8 @@ function renderNotice(entry: TimelineEntry, ctx: RowContext) {
   return html`<article class="notice" data-id=${entry.id}>${entry.kind === 'join' ? `${name} joined` : `${name} left`}</article>`;
 }
 
-function renderMessage(entry: TimelineEntry, grouped: boolean, ctx: RowContext) {
+/** `readOnly`: a blocked person's message opened on request, without actions. */
+function renderMessage(entry: TimelineEntry, grouped: boolean, ctx: RowContext, readOnly = false) {
   const mine = ctx.isMine(entry.author);
   const name = ctx.nameOf(entry.author, entry.at);
   const when = new Date(entry.at);
@@ -138,10 +159,10 @@ function renderMessage(entry: TimelineEntry, grouped: boolean, ctx: RowContext) 
   return html`<article class=${classes} data-id=${entry.id} tabindex="0"
     aria-label=${`${mine ? 'You' : name}${!mine && ctx.isBot(entry.author) ? ' (bot)' : ''}, ${timeFormat.format(when)}`}
     @keydown=${(e: KeyboardEvent) => ctx.keydown(e, entry.id)}
-    @pointerdown=${(e: PointerEvent) => ctx.pointerdown(e, entry.id)}
-    @contextmenu=${(e: MouseEvent) => onContextMenu(e, entry.id, ctx)}>
+    @pointerdown=${readOnly ? nothing : (e: PointerEvent) => ctx.pointerdown(e, entry.id)}
+    @contextmenu=${readOnly ? nothing : (e: MouseEvent) => onContextMenu(e, entry.id, ctx)}>
     <div class="bubble">
-      ${entry.deleted || ctx.touch || ctx.editing === entry.id || ctx.confirmingDelete === entry.id ? nothing : renderToolbar(entry, ctx)}
+      ${readOnly || entry.deleted || ctx.touch || ctx.editing === entry.id || ctx.confirmingDelete === entry.id ? nothing : renderToolbar(entry, ctx)}
       ${!mine && !grouped
         ? html`<header>
             ${avatar ? html`<img class="avatar" src=${avatar} alt="" />` : nothing}
@@ -166,7 +187,7 @@ function renderMessage(entry: TimelineEntry, grouped: boolean, ctx: RowContext) 
         <time datetime=${when.toISOString()} title=${fullTimestamp.format(when)}>${timeFormat.format(when)}</time>
         ${entry.edited ? html`<span>(edited)</span>` : nothing}
         ${mine ? renderDelivery(ctx.deliveryOf(entry.id)) : nothing}
-        ${entry.deleted
+        ${entry.deleted || readOnly
           ? nothing
           : html`<button type="button" class="more" tabindex="-1" aria-haspopup="dialog" aria-label="More actions"
               @click=${(e: Event) => ctx.openMenu(entry.id, e.currentTarget as Element)}>⋯</button>`}

@@ -252,6 +252,7 @@ export class ConversationView extends LitElement {
         : nothing}
       <parley-message-list
         .entries=${s.timeline.entries}
+        .blocked=${s.blockedTimeline.entries}
         .version=${s.revision + this.fileRevision}
         .readUpTo=${this.readUpTo}
         ?loading=${!s.ready}
