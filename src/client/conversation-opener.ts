@@ -48,7 +48,7 @@ export interface OpenerParts {
   /** The user's contact record for an identity (namesakes, verified badge). */
   readonly contactOf: (identity: IdentityId) => KnownContact | null;
   readonly isVerified: (identity: IdentityId) => boolean;
-  readonly isRevoked: (device: DeviceId) => boolean;
+  readonly isRevoked: (device: DeviceId, identity: IdentityId) => boolean;
   readonly deviceRemoved: () => boolean;
   /** The client wires a new session's events. */
   readonly wire: (session: ConversationSession) => void;

@@ -37,7 +37,7 @@ export interface InviteDeskParts {
   readonly sessions: () => Iterable<ConversationSession>;
   readonly session: (id: Topic) => ConversationSession | undefined;
   /** Whether any document here says a device was revoked. */
-  readonly isRevoked: (device: DeviceId) => boolean;
+  readonly isRevoked: (device: DeviceId, identity: IdentityId) => boolean;
   readonly now: () => number;
   readonly logger: Logger;
 }
@@ -148,7 +148,7 @@ export class InviteDesk {
     if (invite.revoked) return 'revoked';
     if (invite.expires <= this.parts.now() && !view.isMember(identity)) return 'expired';
     // A revoked device gets no answer it could tell apart from an unknown invite.
-    if (this.parts.isRevoked(device)) return 'unknown';
+    if (this.parts.isRevoked(device, identity)) return 'unknown';
     if (view.isDeclined(device)) return 'declined';
     return null;
   }

@@ -4,6 +4,8 @@
  * every conversation, so peers stop accepting it.
  */
 import type { DeviceId } from '../core/ids.js';
+import type { DocDirectory } from '../core/authorship/directory.js';
+import type { IdentityId } from '../core/identity/keys.js';
 import type { Mesh } from '../net/mesh.js';
 import type { SignalingClient } from '../net/signaling-client.js';
 import type { Account } from '../store/types.js';
@@ -94,9 +96,12 @@ export class MyDevices {
   }
 
   /** Whether any document this device holds says `device` was revoked (by its own identity). */
-  isRevoked(device: DeviceId): boolean {
-    if (this.parts.self()?.synced.directory.revocation(device)) return true;
-    for (const s of this.parts.sessions()) if (s.synced.directory.revocation(device)) return true;
+  isRevoked(device: DeviceId, identity: IdentityId): boolean {
+    // Only the device's own identity can revoke it: a revocation of a device this document has
+    // not seen yet is checked against the identity the device presents.
+    const by = (directory: DocDirectory): boolean => directory.revocation(device)?.identity === identity;
+    if (this.parts.self() && by(this.parts.self()!.synced.directory)) return true;
+    for (const s of this.parts.sessions()) if (by(s.synced.directory)) return true;
     return false;
   }
 

@@ -46,7 +46,7 @@ export interface SessionParts {
   /** Another device of this user removed this one. */
   readonly deviceRemoved?: () => boolean;
   /** Whether a device was revoked according to any document this device holds. */
-  readonly isRevoked?: (device: DeviceId) => boolean;
+  readonly isRevoked?: (device: DeviceId, identity: IdentityId) => boolean;
   /** Whether this user verified an identity's safety number (for the Members list). */
   readonly isVerified?: (identity: IdentityId) => boolean;
   /** An epoch secret another device of this user handed over, when this device has no share. */

@@ -65,7 +65,7 @@ export class SyncedDoc {
     );
     this.authorizer = new UpdateAuthorizer(this.doc, parts.schema, this.directory, parts.keys, limits);
     this.policy = {
-      admits: (peer) => parts.schema.admits(peer.identity) && this.directory.revocation(peer.device) === null && (parts.admitsPeer?.(peer) ?? true),
+      admits: (peer) => parts.schema.admits(peer.identity) && this.directory.revocation(peer.device)?.identity !== peer.identity && (parts.admitsPeer?.(peer) ?? true),
       authorize: (update) => this.authorizer.authorize(update),
     };
   }

@@ -101,6 +101,19 @@ export class NodePeer {
     return peer;
   }
 
+  /**
+   * Starts a peer and links it to `first`'s account as another device, the way the Devices
+   * screen does: `first` offers a link and confirms the device that asks on it.
+   */
+  static async linkTo(first: NodePeer, options: NodePeerOptions): Promise<NodePeer> {
+    const peer = new NodePeer(options);
+    await peer.peer.start();
+    const offer = await first.client.offerDeviceLink();
+    offer.on('asked', () => void offer.confirm());
+    await peer.client.linkThisDevice(offer.url);
+    return peer;
+  }
+
   get signaling(): SignalingClient {
     return this.peer.signaling;
   }

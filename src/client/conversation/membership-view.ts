@@ -260,7 +260,7 @@ export class MembershipView {
       records,
       implicit: this.parts.implicit(),
       identityOf: (device: DeviceId) => synced.directory.identityOf(device),
-      revoked: (device: DeviceId) => synced.directory.revocation(device) !== null,
+      revoked: (device: DeviceId, identity: IdentityId) => synced.directory.revocation(device)?.identity === identity,
       leaves: this.leaves(),
       isGenesisOf: (identity: IdentityId, nonce: string) => conversationIdOf(identity, nonce) === conversation,
     };

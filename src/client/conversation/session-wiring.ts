@@ -55,7 +55,7 @@ export function wireSession(parts: SessionParts, logger: Logger, hooks: SessionH
     keys: parts.verifyKeys,
     now,
     // Someone removed (and not added again) is refused even with a secret they kept.
-    admitsPeer: (p): boolean => !parts.isBlocked(p.identity) && !membership.wasRemoved(p.identity) && !(parts.isRevoked?.(p.device) ?? false),
+    admitsPeer: (p): boolean => !parts.isBlocked(p.identity) && !membership.wasRemoved(p.identity) && !(parts.isRevoked?.(p.device, p.identity) ?? false),
   });
   const members = new MemberView({
     account,

@@ -205,9 +205,11 @@ export class UpdateAuthorizer {
     for (const r of plan.revocations) {
       const member = memberOf(r.device);
       // The writing device decides which client ids the record occupies: it must be a
-      // device of the same identity.
+      // device of the same identity. The revoked device may not have written here at all
+      // (an identity carries its revocations into conversations created later,
+      // docs/architecture.md §4.4); if it has, it must be that identity's.
       const writer = memberOf(r.by);
-      if (!member || !writer || member.cert.identity.sign !== r.identity || writer.cert.identity.sign !== r.identity) refuse('bad revocation');
+      if (!writer || writer.cert.identity.sign !== r.identity || (member && member.cert.identity.sign !== r.identity)) refuse('bad revocation');
     }
     const revocationFailed = await checker.verifyAll(plan.revocations.map((r) => ({ key: r.identity, sig: r.sig, bytes: () => recordSignedBytes(r) })));
     if (revocationFailed !== null) refuse(revocationFailed === -1 ? 'too many signatures to check in one update' : 'bad revocation');

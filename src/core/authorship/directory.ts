@@ -42,8 +42,17 @@ export class DocDirectory {
     return this.memberRecords.get(device)?.cert.identity.sign ?? null;
   }
 
+  /**
+   * The revocation of a device, if its identity revoked it. A device may be revoked before it
+   * ever wrote here (revocations are carried into conversations created later); such a
+   * revocation counts once the device's certificate shows the same identity, and until then
+   * only for callers that compare `identity` with the device they meet.
+   */
   revocation(device: DeviceId): RevocationRecord | null {
-    return this.revocations.get(device) ?? null;
+    const record = this.revocations.get(device);
+    if (!record) return null;
+    const identity = this.memberRecords.get(device)?.cert.identity.sign;
+    return identity === undefined || identity === record.identity ? record : null;
   }
 
   /** What a device has stored in this document so far, in characters of signed values. */

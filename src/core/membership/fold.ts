@@ -31,7 +31,8 @@ export interface FoldInput {
   readonly implicit: readonly IdentityId[] | null;
   /** The identity a member device belongs to (from its certified member record). */
   readonly identityOf: (device: DeviceId) => IdentityId | null;
-  readonly revoked: (device: DeviceId) => boolean;
+  /** Whether `identity` revoked `device` (only a device's own identity can revoke it). */
+  readonly revoked: (device: DeviceId, identity: IdentityId) => boolean;
   /** Leave notes whose writer device belongs to the leaving identity. */
   readonly leaves: readonly LeaveRecord[];
   /** Whether `nonce` by `identity` makes this conversation's id (genesis check). */
@@ -148,7 +149,7 @@ export class MembershipFold {
   private check(record: EpochRecord): Epoch | null {
     const { input } = this;
     const writer = input.identityOf(record.by as DeviceId);
-    if (!writer || input.revoked(record.by as DeviceId)) return null;
+    if (!writer || input.revoked(record.by as DeviceId, writer)) return null;
     if (record.parents.length === 0) {
       // The one genesis: the creator's, committed to by the conversation id.
       if (input.implicit || this.valid.size > 0 || !record.nonce || !input.isGenesisOf(writer, record.nonce)) return null;
@@ -174,7 +175,7 @@ export class MembershipFold {
     const record = head.record;
     if (record) {
       for (const [device, owner] of Object.entries(record.owners)) {
-        if (!members.has(owner) || this.input.revoked(device as DeviceId)) return false;
+        if (!members.has(owner) || this.input.revoked(device as DeviceId, owner)) return false;
         const known = this.input.identityOf(device as DeviceId);
         if (known !== null && known !== owner) return false;
       }

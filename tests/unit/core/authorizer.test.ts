@@ -156,4 +156,35 @@ describe('update authorization', () => {
     expect(await b.authorizer.authorize(late!)).toMatchObject({ ok: false, detail: expect.stringMatching(/revoked/) });
     expect(texts(b)).toEqual(['hello from Alice']);
   });
+  it('accepts a revocation of a device that never wrote here; it counts only against a device of the revoking identity', async () => {
+    const { a, b } = await scene();
+    const revoke = async (device: string): Promise<Uint8Array> => {
+      await a.writer.setRecord(
+        'revoked',
+        device,
+        { type: 'revocation', by: a.account.device.id, at: tick(), device, identity: a.account.identity.sign, clients: {} },
+        LOCAL_ORIGIN,
+        a.account.identityKeys!.signPrivate,
+      );
+      return Y.encodeStateAsUpdate(a.doc, Y.encodeStateVector(b.doc));
+    };
+    // Alice carries the revocation of one of her devices into a conversation it never joined.
+    const laptop = await testAccount('Alice');
+    const carried = await revoke(laptop.device.id);
+    expect(await b.authorizer.authorize(carried)).toEqual({ ok: true, empty: false });
+    Y.applyUpdate(b.doc, carried);
+    expect(b.directory.revocation(laptop.device.id)?.identity).toBe(a.account.identity.sign);
+
+    // Alice's identity naming a device of someone else: harmless once that device's
+    // certificate shows another identity, and refused outright when it already has.
+    const dave = await memberDoc(await testAccount('Dave'));
+    const misnamed = await revoke(dave.account.device.id);
+    expect(await b.authorizer.authorize(misnamed)).toEqual({ ok: true, empty: false });
+    Y.applyUpdate(b.doc, misnamed);
+    copyState(dave, b);
+    expect(b.directory.member(dave.account.device.id)).not.toBeNull();
+    expect(b.directory.revocation(dave.account.device.id)).toBeNull();
+    const ofBob = await revoke(b.account.device.id);
+    expect(await b.authorizer.authorize(ofBob)).toMatchObject({ ok: false, detail: expect.stringMatching(/bad revocation/) });
+  });
 });

@@ -1,0 +1,122 @@
+/**
+ * A revoked device as an attacker (docs/architecture.md §4.4), with real peers on the real
+ * stack: Node clients over WebRTC (@roamhq/wrtc), the real server's signaling and SQLite
+ * mailbox. Alice's laptop is linked, follows a group, and is revoked; it keeps everything it
+ * held (keys, the old epoch's secret and mailbox token, its copy of the document) and
+ * replays them. It reads nothing written after the revocation, nothing it writes is shown
+ * by anyone, and a group created later refuses it, even with a leaked invite link.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { ClientError } from '../../../src/client/errors.js';
+import type { ConversationSession } from '../../../src/client/conversation-session.js';
+import { utf8 } from '../../../src/core/bytes.js';
+import { createEvent } from '../../../src/core/events.js';
+import { open } from '../../../src/core/sealed.js';
+import { mailboxIdOf } from '../../../src/core/wire/mailbox.js';
+import { MailboxClient } from '../../../src/net/mailbox-client.js';
+import { startAppServer, type AppServer } from '../../helpers/app-server.js';
+import { describeMembership } from '../../helpers/membership-debug.js';
+import { NodePeer, waitUntil } from '../../helpers/node-peer.js';
+
+let app: AppServer;
+beforeAll(async () => {
+  app = await startAppServer();
+});
+afterAll(async () => {
+  await app?.close();
+});
+
+const texts = (s: ConversationSession): string[] => s.timeline.entries.filter((e) => e.kind === 'message').map((e) => e.text);
+const SECRET = 'new supplier is ACME, price 1.2M — do not share';
+
+describe('a revoked device', () => {
+  it('reads nothing new from the mailbox, writes nothing anyone shows, and is refused by a group created later', async () => {
+    const peers: NodePeer[] = [];
+    const sessions: Record<string, ConversationSession> = {};
+    try {
+      const alice = await NodePeer.register({ serverUrl: app.url, name: 'Alice', mailbox: true });
+      const bob = await NodePeer.register({ serverUrl: app.url, name: 'Bob', mailbox: true });
+      peers.push(alice, bob);
+      const laptop = await NodePeer.linkTo(alice, { serverUrl: app.url, name: 'Alice', mailbox: true });
+      peers.push(laptop);
+      expect(laptop.account.identity.sign).toBe(alice.account.identity.sign);
+
+      const group = await alice.client.createConversation('Board');
+      sessions.alice = group;
+      await group.send('before revocation');
+      const bobs = await bob.join(group.inviteLink);
+      sessions.bob = bobs;
+      // The laptop learns of the group through Alice's self doc and a key handoff.
+      await waitUntil(() => laptop.client.get(group.id)?.ready === true, 'the laptop to open the group', 60_000);
+      const laptops = laptop.session(group.id);
+      sessions.laptop = laptops;
+      await waitUntil(() => texts(laptops).includes('before revocation'), 'the laptop to read the history', 60_000);
+      await waitUntil(() => laptops.epoch === group.epoch && bobs.epoch === group.epoch, 'everyone in one epoch', 60_000);
+      const held = laptops.keys;
+      const epochBefore = group.epoch;
+
+      await alice.client.revokeDevice(laptop.device);
+      await waitUntil(() => group.epoch !== epochBefore && bobs.epoch === group.epoch, 'Alice and Bob to move to a new epoch', 30_000);
+      const current = group.membership.state.current!.record!;
+      expect(Object.keys(current.shares)).not.toContain(laptop.device);
+      expect(Object.keys(current.shares)).toContain(alice.device);
+      expect(bobs.synced.directory.revocation(laptop.device)).not.toBeNull();
+      expect(group.keys.mailboxToken).not.toBe(held.mailboxToken);
+      expect(group.keys.topic).not.toBe(held.topic);
+
+      // Written after the revocation, kept in the new epoch's mailbox as well as sent to Bob.
+      await group.send(SECRET);
+      await waitUntil(() => texts(bobs).includes(SECRET), 'Bob to receive the message', 30_000);
+      await waitUntil(() => (group.mailboxCredential?.id ?? '') !== '' && group.mailboxCredential!.id !== mailboxIdOf(held.mailboxToken), 'the new mailbox binding');
+
+      // The laptop, left open, pulls its mailbox: nothing new.
+      await laptop.client.syncMailboxes();
+      expect(texts(laptops)).not.toContain(SECRET);
+      // Replaying the old token and key against the server by hand: only what was there before.
+      const oldId = mailboxIdOf(held.mailboxToken)!;
+      const listed = await new MailboxClient(app.url).list(oldId, held.mailboxToken, 0);
+      const aad = utf8(`parley-mailbox/v2\n${oldId}`);
+      for (const entry of listed.entries) {
+        const plain = new TextDecoder().decode(await open(held.mailboxKey, entry.data, aad));
+        expect(plain).not.toContain('ACME');
+      }
+
+      // The laptop writes anyway, and the write reaches Bob relayed (as through a peer that
+      // had not seen the revocation yet): nobody shows it, and the history stays.
+      await laptops.synced.writer.appendEvents([createEvent({ kind: 'message', text: 'written by the revoked laptop' }, laptop.device, Date.now())], Symbol('hostile'));
+      const relayed = Y.encodeStateAsUpdate(laptops.doc, Y.encodeStateVector(bobs.doc));
+      const verdict = await bobs.synced.policy.authorize(relayed);
+      if (verdict.ok) Y.applyUpdate(bobs.doc, relayed, 'relay');
+      await group.send('after the relayed write');
+      await waitUntil(() => texts(bobs).includes('after the relayed write'), 'Bob to keep receiving', 30_000);
+      expect(texts(bobs)).not.toContain('written by the revoked laptop');
+      expect(texts(group)).not.toContain('written by the revoked laptop');
+      expect(texts(bobs)).toContain('before revocation');
+
+      // A group Alice creates after the revocation carries it from the start, and an invite
+      // link that leaked to the laptop is refused, as if it opened no group at all.
+      const later = await alice.client.createConversation('Later');
+      sessions.later = later;
+      await waitUntil(() => later.synced.directory.revocation(laptop.device) !== null, 'the new group to carry the revocation');
+      const bobsLater = await bob.join(later.inviteLink);
+      await waitUntil(() => bobsLater.synced.directory.revocation(laptop.device) !== null, 'Bob to hold the revocation in the later group', 30_000);
+      const refused = await laptop.client.join(later.inviteLink).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(refused).toBeInstanceOf(ClientError);
+      expect((refused as ClientError).code).toBe('invite-unknown');
+      // Nor does it reach the laptop through Alice's self doc: no key is handed to it.
+      await bobsLater.send('in the later group');
+      await waitUntil(() => texts(later).includes('in the later group'), 'Alice to receive in the later group', 30_000);
+      expect(laptop.client.get(later.id)).toBeUndefined();
+      expect(later.membership.state.current?.record?.shares[laptop.device]).toBeUndefined();
+    } catch (error) {
+      console.log(describeMembership(sessions));
+      throw error;
+    } finally {
+      await Promise.all(peers.map((p) => p.destroy()));
+    }
+  });
+});
