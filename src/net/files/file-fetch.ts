@@ -190,7 +190,11 @@ export class FileFetch extends ObservableV2<FetchEvents> {
     if (this.current === 'done' || this.current === 'cancelled' || this.current === 'failed') return;
     const now = Date.now();
     const links = this.parts.links().filter((l) => !l.isClosed && l.peer);
-    for (const source of this.sources.keys()) if (isLink(source) && source.isClosed) this.release(source);
+    // A link that closed, or left the room (a rekey: it joins again under the new epoch's
+    // keys, docs/architecture.md §5.7), will never answer what it was asked: ask again, of it
+    // once it is back or of others, rather than wait for the timeout.
+    const current = new Set(links);
+    for (const source of this.sources.keys()) if (isLink(source) && !current.has(source)) this.release(source);
     const side = this.parts.side ?? null;
     if (this.current === 'hashes') {
       if (this.hashesFrom) return;

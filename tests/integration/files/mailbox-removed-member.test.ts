@@ -44,7 +44,7 @@ describe('the blob area after a removal', () => {
       aliceFiles!.follow(group);
       bobFiles!.follow(bobs);
       files[2]!.follow(carols);
-      await waitUntil(() => group.membership.isMember(carol!.account.identity.sign) && bobs.membership.isMember(carol!.account.identity.sign), 'Carol to be a member everywhere', 30_000);
+      await waitUntil(() => group.membership.isMember(carol!.account.identity.sign) && bobs.membership.isMember(carol!.account.identity.sign), 'Carol to be a member everywhere', 90_000);
       const carolsEpoch = carols.epoch;
       const carolsCredential = (await mailboxOfEpoch(carols.epochSecret(carolsEpoch)!))!;
 
