@@ -261,6 +261,15 @@ export class MembershipView {
       implicit: this.parts.implicit(),
       identityOf: (device: DeviceId) => synced.directory.identityOf(device),
       revoked: (device: DeviceId, identity: IdentityId) => synced.directory.revocation(device)?.identity === identity,
+      writtenAfterRevocation: (record: EpochRecord, writer: IdentityId) => {
+        const revocation = synced.directory.revocation(record.by as DeviceId);
+        if (revocation?.identity !== writer) return false;
+        // The revocation names, per Yjs client id, how far its identity had seen that client
+        // (the same cutoff the timeline applies, docs/architecture.md §4.4).
+        const item = (synced.doc.getMap('epochs') as unknown as { _map: Map<string, Y.Item> })._map.get(record.id);
+        const cutoff = item ? revocation.clients[String(item.id.client)] : undefined;
+        return cutoff === undefined || item!.id.clock >= cutoff;
+      },
       leaves: this.leaves(),
       isGenesisOf: (identity: IdentityId, nonce: string) => conversationIdOf(identity, nonce) === conversation,
     };

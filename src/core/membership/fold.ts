@@ -33,6 +33,12 @@ export interface FoldInput {
   readonly identityOf: (device: DeviceId) => IdentityId | null;
   /** Whether `identity` revoked `device` (only a device's own identity can revoke it). */
   readonly revoked: (device: DeviceId, identity: IdentityId) => boolean;
+  /**
+   * Whether a record's device wrote it after its identity revoked the device (the record's
+   * place in the document is past the revocation's cutoff): such a record is ignored. Without
+   * it, every record of a revoked device is.
+   */
+  readonly writtenAfterRevocation?: (record: EpochRecord, writer: IdentityId) => boolean;
   /** Leave notes whose writer device belongs to the leaving identity. */
   readonly leaves: readonly LeaveRecord[];
   /** Whether `nonce` by `identity` makes this conversation's id (genesis check). */
@@ -149,7 +155,9 @@ export class MembershipFold {
   private check(record: EpochRecord): Epoch | null {
     const { input } = this;
     const writer = input.identityOf(record.by as DeviceId);
-    if (!writer || input.revoked(record.by as DeviceId, writer)) return null;
+    if (!writer) return null;
+    // A record its device wrote before being revoked stands (whoever it added stays added).
+    if (input.writtenAfterRevocation ? input.writtenAfterRevocation(record, writer) : input.revoked(record.by as DeviceId, writer)) return null;
     if (record.parents.length === 0) {
       // The one genesis: the creator's, committed to by the conversation id.
       if (input.implicit || this.valid.size > 0 || !record.nonce || !input.isGenesisOf(writer, record.nonce)) return null;

@@ -118,5 +118,5 @@ describe('a revoked device', () => {
     } finally {
       await Promise.all(peers.map((p) => p.destroy()));
     }
-  });
+  }, 240_000);
 });

@@ -159,6 +159,20 @@ describe('membership fold', () => {
     expect(fold([genesis, rotate], { revoked: (d) => d === dev('dave') }).current).toBeNull();
   });
 
+  it('a revoked device’s record written before its revocation stands: whoever it added stays a member', () => {
+    // Bob's laptop (one of Bob's devices) added Erin, then Bob revoked the laptop.
+    identityOfDevice.set('laptop-device' as DeviceId, id('bob'));
+    const viaLaptop = { ...record('e1-laptopadds', ['e0-genesis01'], 'bob', [add('erin')], ['alice', 'bob', 'carol', 'dave', 'erin']), by: 'laptop-device' };
+    const revoked = (d: DeviceId) => d === 'laptop-device';
+    const before = fold([genesis, viaLaptop], { revoked, writtenAfterRevocation: () => false });
+    expect(before.members.has(id('erin'))).toBe(true);
+    expect(before.current?.id).toBe('e1-laptopadds');
+    const after = fold([genesis, viaLaptop], { revoked, writtenAfterRevocation: (r) => r.by === 'laptop-device' });
+    expect(after.members.has(id('erin'))).toBe(false);
+    // Without the cutoff check, every record of a revoked device is ignored.
+    expect(fold([genesis, viaLaptop], { revoked }).epochs.has('e1-laptopadds')).toBe(false);
+  });
+
   it('an implicit genesis (1:1 chats, older groups) makes its identities admins', () => {
     const state = foldMembership({
       conversation: 'c',
