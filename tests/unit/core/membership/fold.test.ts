@@ -162,7 +162,7 @@ describe('membership fold', () => {
   it('a revoked device’s record written before its revocation stands: whoever it added stays a member', () => {
     // Bob's laptop (one of Bob's devices) added Erin, then Bob revoked the laptop.
     identityOfDevice.set('laptop-device' as DeviceId, id('bob'));
-    const viaLaptop = { ...record('e1-laptopadds', ['e0-genesis01'], 'bob', [add('erin')], ['alice', 'bob', 'carol', 'dave', 'erin']), by: 'laptop-device' };
+    const viaLaptop = { ...record('e1-laptopadds', ['e0-genesis01'], 'bob', [add('erin')], ['alice', 'bob', 'carol', 'dave', 'erin']), by: 'laptop-device' as DeviceId };
     const revoked = (d: DeviceId) => d === 'laptop-device';
     const before = fold([genesis, viaLaptop], { revoked, writtenAfterRevocation: () => false });
     expect(before.members.has(id('erin'))).toBe(true);
