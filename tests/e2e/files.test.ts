@@ -4,9 +4,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { Locator } from 'playwright-core';
+import type { Browser, Locator } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { useAppStage } from '../helpers/app-stage.js';
+import { FAKE_MEDIA_ARGS, launchChromium } from '../helpers/browser.js';
 import { ParleyUser } from '../helpers/parley-user.js';
 import { gradientPng } from '../helpers/png.js';
 
@@ -22,7 +23,11 @@ const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes)
 
 /** Alice's conversation with the others joined and linked to everyone. */
 async function meet(...names: string[]): Promise<ParleyUser[]> {
-  const users = await Promise.all(names.map((n) => ParleyUser.create(stage.browser, n)));
+  return meetIn(stage.browser, ...names);
+}
+
+async function meetIn(browser: Browser, ...names: string[]): Promise<ParleyUser[]> {
+  const users = await Promise.all(names.map((n) => ParleyUser.create(browser, n)));
   const [first, ...rest] = users;
   await first!.start(stage.app.url);
   const invite = await first!.newConversation();
@@ -280,5 +285,42 @@ describe('files between members', () => {
     await alice!.page.getByRole('alert').filter({ hasText: "three.bin would take this conversation's media past this device's budget of 10 MB." }).waitFor();
     await expect(bob!.timelineTexts()).resolves.toHaveLength(2);
     await Promise.all([alice!.close(), bob!.close()]);
+  });
+
+  it('a voice message recorded with the fake microphone plays on the other side, with its duration shown', async () => {
+    // Its own browser: Chromium's fake microphone (a beep), no permission prompt, and playback without a gesture.
+    const browser = await launchChromium(FAKE_MEDIA_ARGS);
+    try {
+      const [alice, bob] = await meetIn(browser, 'Alice', 'Bob');
+      // Tap to start, tap again to stop and send.
+      await alice!.page.getByRole('button', { name: 'Record voice message' }).click();
+      await alice!.page.getByRole('timer', { name: 'Recording' }).filter({ hasText: 'Recording 0:02' }).waitFor({ timeout: 30_000 });
+      await alice!.page.getByRole('button', { name: 'Stop and send voice message' }).click();
+
+      const played = bob!.page.getByLabel(/^Voice message, 0:0[2-4]$/);
+      await played.waitFor({ timeout: 60_000 });
+      const label = (await played.getAttribute('aria-label'))!;
+      const duration = label.slice('Voice message, '.length);
+      // The duration and the waveform show beside the player, and the sender sees the same.
+      const card = bob!.page.locator('.voice').filter({ has: played });
+      await expect(card.locator('.duration').textContent()).resolves.toBe(duration);
+      expect(await card.locator('.wave span').count()).toBeGreaterThan(10);
+      await alice!.page.getByLabel(label).waitFor({ timeout: 30_000 });
+      // It plays: the element has audio and its time moves.
+      await played.evaluate((audio: HTMLAudioElement) => audio.play());
+      await expect.poll(() => played.evaluate((audio: HTMLAudioElement) => audio.currentTime), { timeout: 30_000 }).toBeGreaterThan(0.5);
+      await expect(played.evaluate((audio: HTMLAudioElement) => audio.error)).resolves.toBeNull();
+
+      // Hold to record: pressed, held past a second, released: sent.
+      await bob!.page.getByRole('button', { name: 'Record voice message' }).hover();
+      await bob!.page.mouse.down();
+      await bob!.page.getByRole('timer', { name: 'Recording' }).filter({ hasText: 'Recording 0:01' }).waitFor({ timeout: 30_000 });
+      await bob!.page.mouse.up();
+      await bob!.page.getByRole('timer', { name: 'Recording' }).waitFor({ state: 'hidden' });
+      await expect.poll(() => alice!.page.getByLabel(/^Voice message, /).count(), { timeout: 60_000 }).toBe(2);
+      await Promise.all([alice!.close(), bob!.close()]);
+    } finally {
+      await browser.close();
+    }
   });
 });

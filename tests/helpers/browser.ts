@@ -25,6 +25,12 @@ export const CHROMIUM_ARGS = [
   '--disable-backgrounding-occluded-windows',
 ];
 
+/**
+ * A fake microphone and camera (a beep and a test pattern) that need no permission prompt,
+ * and media that may play without a user gesture: for tests that record and play audio.
+ */
+export const FAKE_MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'] as const;
+
 function requireChromium(): void {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(
@@ -71,11 +77,12 @@ async function watchCsp(context: BrowserContext, sink: string[]): Promise<void> 
  * Launches Chromium. Every context it opens watches for CSP violations, and `close()`
  * throws {@link CspViolationError} if the app broke its own policy in any page, so every
  * end-to-end test fails on one. Pages that load test code rather than the app open their
- * context with `bypassCSP`.
+ * context with `bypassCSP`. `extraArgs` adds launch flags for one test's browser (e.g.
+ * {@link FAKE_MEDIA_ARGS}).
  */
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   requireChromium();
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs], headless: true });
   const violations: string[] = [];
   seen.set(browser, violations);
   const newContext = browser.newContext.bind(browser);

@@ -28,7 +28,7 @@ import type { ChunkStore, StoredFile } from '../../store/chunk-store.js';
 import type { ConversationSession } from '../conversation-session.js';
 import { ClientError } from '../errors.js';
 import { blobReader } from './blob-reader.js';
-import { cleanName, sniffType } from './outgoing-file.js';
+import { cleanName, sniffType, voiceRef, voiceType, type VoiceFields } from './outgoing-file.js';
 import { MediaRules, storedSize, type MediaUsage } from './media-rules.js';
 import { describeMedia, type MediaInfo } from './describe-media.js';
 import { orderedChunkReader, storeHolder, storeSink } from './store-adapters.js';
@@ -38,6 +38,7 @@ import { MailboxError, type MailboxClient } from '../../net/mailbox-client.js';
 
 export type { FileView, MailboxCopy, TransferState } from './transfers.js';
 export type { MediaUsage } from './media-rules.js';
+export type { VoiceFields } from './outgoing-file.js';
 
 export interface ClientFilesParts {
   readonly store: ChunkStore;
@@ -160,7 +161,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
    * Sends a file as a message with `caption`. Refuses an empty file and one over the cap
    * before reading a byte. Resolves with the message id once the message is saved.
    */
-  async send(session: ConversationSession, file: OutgoingFile, caption = ''): Promise<EventId> {
+  async send(session: ConversationSession, file: OutgoingFile, caption = '', voice?: VoiceFields): Promise<EventId> {
     const size = file.blob.size;
     if (size === 0) throw new ClientError('file-empty', { detail: { name: file.name } });
     if (size > this.maxFileBytes) throw new ClientError('file-too-large', { detail: { name: file.name, max: this.maxFileBytes } });
@@ -168,7 +169,8 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     if ((await this.rules.used(session.id)) + storedSize({ size, chunk: chunkSizeFor(size) }) > this.rules.budgetBytes) {
       throw new ClientError('media-budget', { detail: { name: file.name, max: this.rules.budgetBytes, conversation: session.id } });
     }
-    const type = await sniffType(file.blob);
+    // A voice message is audio whatever its container sniffs as (WebM sniffs as video).
+    const type = voice ? voiceType(file.blob) : await sniffType(file.blob);
     const info = mediaKind(type) === 'image' ? await (this.parts.describe ?? describeMedia)(file.blob).catch(() => null) : null;
     // The key derives from the epoch this device is in: the message names the epoch and the
     // salt, never the key, so only that epoch's members can read the file (§14.1).
@@ -185,7 +187,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     // The message says whether the mailbox keeps the file, so a member who finds no holder
     // online knows whether to look there or to wait for one.
     const viaMailbox = size <= this.mailboxMaxFileBytes;
-    const ref: FileRef = { name: cleanName(file.name), type, size, sha256: fields.sha256, chunk: fields.chunk, root: fields.root, epoch, salt, ...(info ?? {}), ...(viaMailbox ? { mailbox: true } : {}) };
+    const ref: FileRef = { name: cleanName(file.name), type, size, sha256: fields.sha256, chunk: fields.chunk, root: fields.root, epoch, salt, ...(info ?? {}), ...(voice ? voiceRef(voice) : {}), ...(viaMailbox ? { mailbox: true } : {}) };
     const store = this.parts.store;
     const record: StoredFile = { root: ref.root, conversation: session.id, event: '', name: ref.name, type, size, chunk: ref.chunk, bytes: 0, complete: false, sent: true, at: this.now(), key };
     try {

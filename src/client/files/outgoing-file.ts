@@ -1,7 +1,28 @@
 /**
  * What a picked file is sent as (docs/architecture.md §14.4): its media type from its bytes
- * and a name the file message allows.
+ * and a name the file message allows; a recorded voice message's fields (§14.8).
  */
+import { FileLimits, type FileRef } from '../../core/files/file-ref.js';
+
+/** What a voice recording adds to its file message. */
+export interface VoiceFields {
+  /** Recorded length, ms. */
+  readonly ms: number;
+  /** Base64url levels 0–255 (at most 64), or none. */
+  readonly wave?: string | undefined;
+}
+
+/** The file-message fields of a voice message, within the message's caps. */
+export function voiceRef(voice: VoiceFields): Pick<FileRef, 'voice' | 'ms' | 'wave'> {
+  const ms = Math.min(FileLimits.maxDurationMs, Math.max(0, Math.round(voice.ms)));
+  return { voice: true, ms, ...(voice.wave ? { wave: voice.wave } : {}) };
+}
+
+/** A recording's media type: the audio type its recorder declared, else Opus in WebM. */
+export function voiceType(blob: Blob): string {
+  const type = cleanType(blob.type);
+  return type.startsWith('audio/') ? type : 'audio/webm';
+}
 
 /**
  * The media type the bytes say (file-type reads the first few KiB), else the one the system

@@ -20,6 +20,7 @@ import { fromBase64Url } from '../../core/bytes.js';
 import { mediaKind, type FileRef } from '../../core/files/file-ref.js';
 import type { FileView } from '../../client/files/client-files.js';
 import { sizeText } from '../error-text.js';
+import { decodeWave, durationText } from '../../core/files/waveform.js';
 
 export interface FileDetail {
   readonly root: string;
@@ -62,7 +63,7 @@ function raise(event: Event, type: string, root: string): void {
 export function renderFile(ref: FileRef, caption: string, view: FileView | undefined) {
   const kind = mediaKind(ref.type);
   const url = view?.url ?? null;
-  const body = kind === 'image' ? renderImage(ref, caption, url) : kind === 'video' && url ? html`<video class="media" controls preload="metadata" src=${url} aria-label=${caption || ref.name}></video>` : kind === 'audio' && url ? html`<audio controls preload="metadata" src=${url} aria-label=${caption || ref.name}></audio>` : renderCard(ref, view);
+  const body = ref.voice ? renderVoice(ref, url) : kind === 'image' ? renderImage(ref, caption, url) : kind === 'video' && url ? html`<video class="media" controls preload="metadata" src=${url} aria-label=${caption || ref.name}></video>` : kind === 'audio' && url ? html`<audio controls preload="metadata" src=${url} aria-label=${caption || ref.name}></audio>` : renderCard(ref, view);
   return html`<div class="file" data-file=${ref.root}>${body}${renderProgress(ref, view)}${renderMailboxNote(ref, view)}</div>`;
 }
 
@@ -86,6 +87,21 @@ function renderMailboxNote(ref: FileRef, view: FileView | undefined) {
   }
   if (ref.mailbox || view.state === 'done') return nothing;
   return note(`${ref.name} is too large for the mailbox: it comes directly from a member who has it, when one is online.`);
+}
+
+/**
+ * A voice message (docs/architecture.md §14.8): its waveform and recorded duration, and the
+ * player once the bytes are here. The duration comes from the message, since a recording's
+ * WebM states none.
+ */
+function renderVoice(ref: FileRef, url: string | null) {
+  const duration = durationText(ref.ms ?? 0);
+  const levels = decodeWave(ref.wave);
+  return html`<div class="voice">
+    ${url ? html`<audio controls preload="metadata" src=${url} aria-label=${`Voice message, ${duration}`}></audio>` : html`<span class="voice-pending">Voice message</span>`}
+    <span class="wave" aria-hidden="true">${[...levels].map((level) => html`<span ${styled({ height: `${Math.max(8, Math.round((level / 255) * 100))}%` })}></span>`)}</span>
+    <span class="duration">${duration}</span>
+  </div>`;
 }
 
 function renderImage(ref: FileRef, caption: string, url: string | null) {
@@ -143,6 +159,31 @@ function cancelButton(ref: FileRef) {
 }
 
 export const fileStyles = css`
+  .voice {
+    display: flex;
+    align-items: center;
+    gap: 0.5rem;
+    flex-wrap: wrap;
+  }
+  .voice audio {
+    height: 2rem;
+    max-width: 14rem;
+  }
+  .wave {
+    display: inline-flex;
+    align-items: center;
+    gap: 1px;
+    height: 1.6rem;
+  }
+  .wave span {
+    display: inline-block;
+    width: 2px;
+    background: currentColor;
+    opacity: 0.6;
+  }
+  .duration {
+    font-variant-numeric: tabular-nums;
+  }
   .file {
     display: grid;
     gap: 0.3rem;

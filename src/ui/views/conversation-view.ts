@@ -19,9 +19,11 @@ import type { EditDetail, MessageDetail, MessageList, ReactDetail } from '../com
 import '../components/message-list.js';
 import type { ClientFiles } from '../../client/files/client-files.js';
 import { ClientError } from '../../client/errors.js';
+import type { VoiceClip } from '../components/voice-recorder.js';
 import { mediaKind } from '../../core/files/file-ref.js';
 import type { TimelineEntry } from '../../core/timeline.js';
 import '../components/attachments.js';
+import '../components/voice-recorder.js';
 import type { AttachDetail } from '../components/attachments.js';
 import { renderFile, type FileDetail } from '../components/file-card.js';
 import '../components/image-viewer.js';
@@ -284,6 +286,11 @@ export class ConversationView extends LitElement {
         @parley-attach=${(e: CustomEvent<AttachDetail>) => this.attach(e.detail.files)}
         @parley-remove-attachment=${(e: CustomEvent<{ index: number }>) => (this.pending = this.pending.filter((_, i) => i !== e.detail.index))}
       ></parley-attachments>
+      ${s.ended || !this.files
+        ? nothing
+        : html`<parley-voice-recorder
+            @parley-voice=${(e: CustomEvent<VoiceClip>) => void this.action.run(() => this.files!.send(s, { blob: e.detail.blob, name: `Voice message.${e.detail.blob.type === 'audio/ogg' ? 'ogg' : 'webm'}` }, '', e.detail))}
+          ></parley-voice-recorder>`}
       ${this.renderViewer(s)}
       ${s.ended
         ? nothing
