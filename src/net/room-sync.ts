@@ -189,6 +189,11 @@ export class RoomSync extends ObservableV2<RoomSyncEvents> {
     state.owned.dispose();
     if (state.awarenessClients.size > 0) {
       awarenessProtocol.removeAwarenessStates(this.awareness, [...state.awarenessClients], 'peer-left');
+      // Forget their clocks too: y-protocols keeps a removed client's clock and ignores a
+      // state that does not beat it, so when the same remote attaches again (the room moved
+      // to a new epoch's topic, both sides proved membership anew) the state it re-sends,
+      // unchanged, would be dropped until its 15 s renewal. Presence would lag each rekey.
+      for (const client of state.awarenessClients) this.awareness.meta.delete(client);
     }
     this.emit('peers', [this.links.size]);
   }

@@ -62,6 +62,8 @@ export interface HeadlessPeerOptions {
   /** False: no blind mailbox (writes reach only members online at the time). */
   readonly mailbox?: boolean;
   readonly now?: () => number;
+  /** How often topics without peers announce again (the mesh's default otherwise). */
+  readonly reannounceMs?: number;
 }
 
 /** What a peer takes from the server's `/api/config`. */
@@ -119,6 +121,7 @@ export class HeadlessPeer {
       logger,
       handshake: accountHandshake(() => client?.deviceAccount ?? null, this.verifyKeys),
       ...(options.relay === false ? { relay: false } : {}),
+      ...(options.reannounceMs !== undefined ? { reannounceMs: options.reannounceMs } : {}),
       createTransport: ({ initiator, onSignal }) =>
         new DeferredTransport(async () => {
           if (options.direct === false) throw new Error('direct paths are off');

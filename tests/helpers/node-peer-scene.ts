@@ -171,10 +171,10 @@ export async function meet(stage: Stage, messages: readonly string[] = ['Hi Bob'
     await alice.waitForPeers(2);
     await bob.waitForPeers(2);
     await waitUntil(() => messages.every((t) => session.timeline.entries.some((e) => e.kind === 'message' && e.text === t)), 'the history to reach Mallory');
-    // Mallory's join started a new epoch; Alice's and Bob's presence re-arrives once they
-    // have found each other on its topic. That takes one re-announce round (every 20 s:
-    // about 15 s here when the machine is quiet), so a loaded machine that misses a round
-    // needs the next: allow three.
+    // Mallory's join started a new epoch; Alice's and Bob's presence re-arrives once their
+    // link has joined the room on its topic again (at once since the room forgets a
+    // detached peer's awareness clock; it took the 15 s awareness renewal before). The
+    // budget is for a loaded machine.
     for (const [user, other] of [[alice, bobDevice], [bob, aliceDevice]] as const) {
       const deadline = Date.now() + 60_000;
       while (!(await presenceOf(user, topic)).some(([, device]) => device === other)) {

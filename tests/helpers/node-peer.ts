@@ -26,7 +26,7 @@ import type { SignalingClient } from '../../src/net/signaling-client.js';
 import { HeadlessPeer } from '../../src/node/headless-peer.js';
 import { MemoryMailboxStateStore } from '../../src/store/mailbox-state.js';
 import { MemoryAccountStore, MemoryConversationStore, MemoryDocStore, MemoryOutboxStore } from '../../src/store/memory.js';
-import type { Account } from '../../src/store/types.js';
+import type { Account, ConversationStore } from '../../src/store/types.js';
 
 export interface NodePeerOptions {
   /** The Parley server, e.g. `http://localhost:1234`. */
@@ -45,6 +45,10 @@ export interface NodePeerOptions {
   readonly mailboxMaxFileBytes?: number;
   /** The peer's clock (tests of rotation and key expiry move it). */
   readonly now?: () => number;
+  /** How often topics without peers announce again (tests of prompt reconnection set it long). */
+  readonly reannounceMs?: number;
+  /** Where conversation records (epoch secrets among them) are stored; in memory by default. */
+  readonly conversations?: ConversationStore;
 }
 
 /** One link of the mesh. */
@@ -74,7 +78,7 @@ export class NodePeer {
         serverUrl: options.serverUrl,
         stores: {
           accounts: new MemoryAccountStore(),
-          conversations: new MemoryConversationStore(),
+          conversations: options.conversations ?? new MemoryConversationStore(),
           outbox: new MemoryOutboxStore(),
           docs: new MemoryDocStore(),
           mailboxState: this.mailboxProgress,
@@ -88,6 +92,7 @@ export class NodePeer {
         ...(options.relay === false ? { relay: false } : {}),
         mailbox: options.mailbox ?? false,
         ...(options.now ? { now: options.now } : {}),
+        ...(options.reannounceMs !== undefined ? { reannounceMs: options.reannounceMs } : {}),
       },
       { iceServers: noDirect ? [] : [...(options.iceServers ?? [])], maxFileBytes: DEFAULT_MAX_FILE_BYTES, mailboxMaxFileBytes: options.mailboxMaxFileBytes ?? 0 },
     );

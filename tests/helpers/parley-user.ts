@@ -184,8 +184,8 @@ export class ParleyUser {
     );
   }
 
-  // 60 s: when a join starts a new epoch, members find each other on its topic at the next
-  // re-announce (every 20 s); a loaded CI machine once missed a round (docs/architecture.md §5.9).
+  // 60 s: after a join starts a new epoch, members meet again on its topic (well under a
+  // second on a quiet machine); a generous budget for loaded CI machines.
   async waitForPeers(count: number, timeout = 60_000): Promise<void> {
     const people = `${count} ${count === 1 ? 'person' : 'people'}`;
     await this.page.getByRole('status').filter({ hasText: new RegExp(`^(Direct|Via relay) · ${people}$`) }).waitFor({ timeout });

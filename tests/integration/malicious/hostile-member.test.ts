@@ -135,8 +135,8 @@ function awarenessUpdate(clientID: number, clock: number, state: unknown): Uint8
 
 const awarenessClock = (awareness: Awareness): number => awareness.meta.get(awareness.clientID)?.clock ?? 0;
 
-// Each case first meets (node-peer-scene.ts): one re-announce round after Mallory's join,
-// 15–20 s on a quiet machine, up to three rounds on a loaded one, then the attack.
+// Each case first meets (node-peer-scene.ts): two browsers and Mallory connected pairwise
+// in the epoch her join started (seconds; over 30 s once on a loaded CI), then the attack.
 describe('a hostile member cannot change history or presence, and is disconnected', { timeout: 150_000 }, () => {
   it("a message forged into Alice's log, claiming Alice as author, signed by Mallory", async () => {
     scene = await meet(stage);

@@ -98,8 +98,8 @@ async function aliceStillReachesBob(s: Scene, text: string): Promise<void> {
   });
 }
 
-// Each case first meets (node-peer-scene.ts): one re-announce round after Mallory's join,
-// 15–20 s on a quiet machine, up to three rounds on a loaded one, then the attack.
+// Each case first meets (node-peer-scene.ts): two browsers and Mallory connected pairwise
+// in the epoch her join started (seconds; over 30 s once on a loaded CI), then the attack.
 describe('honest peers connecting', { timeout: 150_000 }, () => {
   it('never drop each other while the connection is set up (join and hello ordering)', async () => {
     // Two races seen here: a mesh that attaches a room (sending sync step 1 and presence)

@@ -140,6 +140,26 @@ describe('room sync', () => {
     expect(b.violations).toEqual([]);
   });
 
+  it('shows the remote presence again at once when a link attaches again (a rekey), not at its renewal', async () => {
+    const [a, b] = await connectedPair();
+    a.room.attach(a.link);
+    b.room.attach(b.link);
+    const seesAlice = (): boolean => [...b.awareness.getStates().values()].some((s) => s.name === 'Alice');
+    await settle(a.transport, b.transport, seesAlice);
+    expect(seesAlice()).toBe(true);
+    // As a rekey does on both sides: detach, prove membership again, attach.
+    a.room.detach(a.link);
+    b.room.detach(b.link);
+    expect(seesAlice()).toBe(false);
+    a.room.attach(a.link);
+    b.room.attach(b.link);
+    // Alice's state did not change, so its clock did not either; it must still be taken
+    // from the frames of the attach itself (its renewal comes only 15 s later).
+    await settle(a.transport, b.transport);
+    expect(seesAlice()).toBe(true);
+    expect(b.violations).toEqual([]);
+  });
+
   it('drops a link that sends a malformed update, and the doc still works', async () => {
     const [a, b] = await connectedPair();
     a.room.attach(a.link);

@@ -1,0 +1,66 @@
+/**
+ * Members find each other on a new epoch's topic at once (docs/architecture.md §4.4, §5.3):
+ * the periodic re-announce is set to ten minutes here, so if the rekey did not announce on
+ * the new topic, and the first device to move were not told about the second, the members
+ * would stay apart for the whole test. Real Node peers over WebRTC, the real server.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConversationSession } from '../../../src/client/conversation-session.js';
+import { describeMembership } from '../../helpers/membership-debug.js';
+import { startAppServer, type AppServer } from '../../helpers/app-server.js';
+import { NodePeer, waitUntil } from '../../helpers/node-peer.js';
+
+let app: AppServer;
+beforeAll(async () => {
+  app = await startAppServer();
+});
+afterAll(async () => {
+  await app?.close();
+});
+
+/** Far longer than the waits below: only announces made when a device moves can help. */
+const REANNOUNCE_MS = 10 * 60_000;
+
+describe('reconnecting after a rekey', () => {
+  it('members sync on the new epoch after joins and a removal without waiting for a re-announce', async () => {
+    const peers: NodePeer[] = [];
+    const sessions: Record<string, ConversationSession> = {};
+    try {
+      const [alice, bob, carol, dave] = await Promise.all(
+        ['Alice', 'Bob', 'Carol', 'Dave'].map((name) => NodePeer.register({ serverUrl: app.url, name, mailbox: true, reannounceMs: REANNOUNCE_MS })),
+      );
+      peers.push(alice!, bob!, carol!, dave!);
+      const group = await alice!.client.createConversation('Reconnect');
+      sessions.Alice = group;
+      const all = [group];
+      for (const [name, peer] of [['Bob', bob!], ['Carol', carol!], ['Dave', dave!]] as const) {
+        const joined = await peer.join(group.inviteLink);
+        sessions[name] = joined;
+        all.push(joined);
+        // Each join starts a new epoch: everyone in it syncs with everyone else there.
+        const n = all.length;
+        let t0 = Date.now();
+        await waitUntil(() => all.every((s) => s.epoch === all[0]!.epoch && s.peerCount === n - 1), `${n} members to sync in the epoch of ${name}'s join`, 30_000);
+        console.log(`join of ${name}: synced ${Date.now() - t0} ms after the join returned`);
+        t0 = Date.now();
+      }
+      const before = group.epoch;
+      const t0 = Date.now();
+      await group.changes.remove(carol!.account.identity.sign);
+      const remaining = all.filter((s) => s !== sessions.Carol);
+      await waitUntil(() => remaining.every((s) => s.epoch !== before && s.epoch === group.epoch && s.peerCount === remaining.length - 1), 'the others to sync in the epoch after the removal', 60_000);
+      console.log(`removal: remaining synced ${Date.now() - t0} ms after Remove`);
+      const devices = new Map<ConversationSession, string>([[group, alice!.device], [sessions.Bob!, bob!.device], [sessions.Dave!, dave!.device]]);
+      const sees = (s: ConversationSession, device: string): boolean => [...s.awareness.getStates().values()].some((st) => (st as { device?: string }).device === device);
+      await waitUntil(() => remaining.every((s) => remaining.every((o) => o === s || sees(s, devices.get(o)!))), 'presence', 60_000);
+      console.log(`removal: presence ${Date.now() - t0} ms after Remove`);
+      expect(sessions.Carol!.epoch).not.toBe(group.epoch);
+    } catch (error) {
+      console.log(describeMembership(sessions));
+      for (const [name, s] of Object.entries(sessions)) console.log(name, s.epoch, s.keys.topic, s.peerCount);
+      throw error;
+    } finally {
+      await Promise.all(peers.map((p) => p.destroy()));
+    }
+  }, 240_000);
+});
