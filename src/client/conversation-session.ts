@@ -419,6 +419,26 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     this.changed();
   }
 
+  /** The server is reachable again (docs/architecture.md §4.3): follow what changed elsewhere. */
+  reconnected(): void {
+    if (this.isLoaded && !this.ended) this.epochs.reconnected();
+  }
+
+  /** Mailboxes of the epochs next to the current one, watched for the other side of a fork. */
+  neighbourMailboxes(): Array<{ id: string; token: string }> {
+    return this.ended ? [] : this.epochs.neighbourMailboxes();
+  }
+
+  /** Something was appended to a neighbouring epoch's mailbox: read it. */
+  neighbourNoticed(): void {
+    if (this.isLoaded && !this.ended) void this.epochs.pullNeighbours();
+  }
+
+  /** Deletes epoch keys retired longer than the mailbox TTL ago; returns their ids (tests). */
+  expireEpochKeys(): Promise<readonly string[]> {
+    return this.epochs.expireKeys();
+  }
+
   /** Rotates if the epoch is over a week old, or someone left; returns what it did (tests). */
   upkeepNow(): Promise<UpkeepTask | null> {
     return this.epochs.upkeepNow();

@@ -134,7 +134,11 @@ export class InviteDesk {
       const target = { device, identity, dh: request.dh };
       // A new device of someone already in gets a rotation that includes it.
       const record = view.isMember(identity) ? await session.changes.rotate('device', [target]) : await session.changes.add([target]);
-      await this.grant(l, session, record, device);
+      // Another member may have added them at the same moment: grant the epoch the fold
+      // picked among the two (everyone goes there), not a sibling nobody will stay on — a
+      // joiner granted that one would wait alone on its topic (docs/architecture.md §4.3).
+      const settled = view.state.current?.record;
+      await this.grant(l, session, settled?.shares[device] ? settled : record, device);
     } finally {
       this.busy.delete(device);
     }

@@ -18,7 +18,10 @@ export class Mailboxes {
     this.watch = new MailboxWatch(signaling).start();
     // An entry was appended to a conversation's mailbox: catch up now, not at the next round.
     this.watch.on('notice', (id, seq) => {
-      for (const s of this.sessions()) if (s.mailboxCredential?.id === id) s.mailbox?.noticed(seq);
+      for (const s of this.sessions()) {
+        if (s.mailboxCredential?.id === id) s.mailbox?.noticed(seq);
+        else if (s.neighbourMailboxes().some((m) => m.id === id)) s.neighbourNoticed();
+      }
     });
     signaling.on('status', this.onStatus);
   }
@@ -30,7 +33,9 @@ export class Mailboxes {
 
   /** Conversations or epochs changed: follow the mailboxes they use now. */
   refresh(): void {
-    this.watch.set(this.credentials());
+    // Neighbouring epochs' mailboxes too (docs/architecture.md §4.3), for live notices only:
+    // the push subscription, which wakes the service worker, follows current ones.
+    this.watch.set([...this.credentials(), ...this.sessions().flatMap((s) => s.neighbourMailboxes())]);
   }
 
   /** Pulls every (or some) conversation's mailbox and pushes pending writes. */
@@ -51,6 +56,9 @@ export class Mailboxes {
 
   private readonly onStatus = (status: string): void => {
     // Back online: catch up with every mailbox and deliver what waited.
-    if (status === 'connected') void this.sync();
+    if (status !== 'connected') return;
+    void this.sync();
+    // A membership change made elsewhere meanwhile may be waiting in a neighbouring mailbox.
+    for (const s of this.sessions()) s.reconnected();
   };
 }

@@ -10,6 +10,7 @@ export class TcpBalancer {
   private readonly sockets = new Set<Socket>();
   /** Connections handed to each backend port, for assertions. */
   readonly routed = new Map<number, number>();
+  private saved: number[] | null = null;
 
   private constructor(
     private readonly server: Server,
@@ -63,6 +64,21 @@ export class TcpBalancer {
     this.sockets.add(socket);
     socket.on('error', () => {});
     socket.once('close', () => this.sockets.delete(socket));
+  }
+
+  /**
+   * A network partition: every connection through here drops and new ones are refused
+   * until `heal()` (clients see the server go away, as when their network does).
+   */
+  cut(): void {
+    this.saved ??= this.backends;
+    this.backends = [];
+    for (const s of this.sockets) s.destroy();
+  }
+
+  heal(): void {
+    if (this.saved) this.backends = this.saved;
+    this.saved = null;
   }
 
   async close(): Promise<void> {

@@ -7,11 +7,13 @@
  */
 import type { Account } from '../../core/identity/account.js';
 import type { Topic } from '../../core/ids.js';
-import type { ConversationKeys } from '../../core/keys.js';
-import type { Logger } from '../../core/logger.js';
+import { deriveConversationKeys, type ConversationKeys } from '../../core/keys.js';
+import { Disposables } from '../../core/lifecycle.js';
+import { errorField, type Logger } from '../../core/logger.js';
 import type { SyncedDoc } from '../../core/synced-doc.js';
 import type { ConversationRecord } from '../../store/types.js';
 import { EpochKeyring } from './epoch-keys.js';
+import { MailboxBinding } from './mailbox-binding.js';
 import { EpochSwitch, type EndReason } from './epoch-switch.js';
 import { EpochUpkeep, type UpkeepTask } from './epoch-upkeep.js';
 import type { Membership } from './membership.js';
@@ -22,6 +24,16 @@ import type { ConversationTransport } from './transport.js';
 const FIRST_PULL_TIMEOUT_MS = 3_000;
 /** Epochs followed in a row on open at most (each needs a mailbox read). */
 const CATCH_UP_ROUNDS = 4;
+/**
+ * After a move, when this device reads the mailboxes of the neighbouring epochs (the one it
+ * left, the current one's parents): a change made concurrently elsewhere was handed to one
+ * of them by its writer, and it is how two sides of a fork find each other once each has
+ * moved to its own topic (docs/architecture.md §4.3). Spread out, because the other side
+ * may hand its record over only when its network comes back.
+ */
+const NEIGHBOUR_PULLS_MS = [1_500, 5_000, 15_000, 45_000, 120_000, 300_000];
+/** How often an open conversation looks for retired keys past the mailbox TTL (§4.7). */
+const EXPIRE_EVERY_MS = 60 * 60_000;
 
 export interface EpochFollowerParts {
   readonly record: ConversationRecord;
@@ -48,6 +60,15 @@ export class EpochFollower {
   private readonly switcher: EpochSwitch;
   private readonly upkeep: EpochUpkeep;
   private current: ConversationKeys;
+  private readonly timers = new Disposables();
+  /** The epoch this device left last, and which move scheduled the pulls now pending. */
+  private left: string | null = null;
+  private moves = 0;
+  /** Keys of the neighbouring epochs (see `pullNeighbours`), whose mailboxes are watched. */
+  private neighbours: ConversationKeys[] = [];
+  /** A pull of the neighbours under way, and whether another was asked for meanwhile. */
+  private pulling: Promise<number> | null = null;
+  private pullAgain = false;
 
   constructor(private readonly parts: EpochFollowerParts) {
     this.current = parts.keys;
@@ -106,8 +127,13 @@ export class EpochFollower {
       const mailbox = this.parts.transport.mailbox;
       if (mailbox) await Promise.race([mailbox.pull(), new Promise((r) => setTimeout(r, FIRST_PULL_TIMEOUT_MS))]);
       await this.switcher.settle();
-      if (this.keyring.current.id === before) return;
+      if (this.keyring.current.id === before) break;
     }
+    await this.findNeighbours();
+    // A tab left open for weeks deletes retired keys too, not only when reopened.
+    this.timers.interval(() => {
+      this.expireKeys().catch((error: unknown) => this.parts.logger.warn('epoch keys not expired', { error: errorField(error) }));
+    }, EXPIRE_EVERY_MS);
   }
 
   /** Membership changed: follow it, then see whether something is due. */
@@ -116,26 +142,116 @@ export class EpochFollower {
     return this.switcher.settle().then(() => this.upkeep.schedule());
   }
 
-  /** Something may be due soon (a week passed, someone left). */
+  /** Something may be due soon (a week passed, someone left, a retired key outlived the TTL). */
   scheduleUpkeep(): void {
     this.upkeep.schedule();
+    this.expireKeys().catch((error: unknown) => this.parts.logger.warn('epoch keys not expired', { error: errorField(error) }));
   }
 
   /** Does what is due now; returns what it did (tests move the clock and call this). */
-  upkeepNow(): Promise<UpkeepTask | null> {
-    return this.upkeep.runNow();
+  async upkeepNow(): Promise<UpkeepTask | null> {
+    const task = await this.upkeep.runNow();
+    await this.expireKeys();
+    return task;
   }
 
   /** Reads the mailboxes of retired epochs, then deletes keys past the mailbox TTL. */
   async pullRetired(): Promise<void> {
     const retired = await Promise.all(this.keyring.retired.map((e) => this.keyring.keysOf(e.id)));
     await this.parts.transport.pullRetired(retired);
-    if (this.keyring.expire(this.parts.now()).length > 0) await this.parts.save(this.keyring.recordFields());
+    await this.expireKeys();
+  }
+
+  /**
+   * Deletes the secrets of epochs retired longer than the mailbox TTL ago, from memory and
+   * from the stored record: no mailbox entry they could open still exists (§4.7).
+   */
+  async expireKeys(): Promise<readonly string[]> {
+    const gone = this.keyring.expire(this.parts.now());
+    if (gone.length > 0) await this.parts.save(this.keyring.recordFields());
+    return gone;
+  }
+
+  /**
+   * Reads the mailboxes of the epochs next to the current one that this device can open:
+   * the one it left and the current epoch's parents. Returns how many. Ancestors only:
+   * everyone who holds the current secret was a member of each, so nothing read there
+   * is news to anyone it may later reach; a sibling head's mailbox may hold what someone
+   * in this epoch was removed from on the other side of a fork (§4.3).
+   */
+  pullNeighbours(): Promise<number> {
+    if (this.pulling) {
+      this.pullAgain = true;
+      return this.pulling;
+    }
+    const run = (async () => {
+      if (this.ended) return 0;
+      const keys = await this.findNeighbours();
+      if (keys.length > 0) await this.parts.transport.pullRetired(keys);
+      return keys.length;
+    })();
+    this.pulling = run;
+    const done = (): void => {
+      this.pulling = null;
+      if (!this.pullAgain) return;
+      this.pullAgain = false;
+      this.pullNeighbours().catch((error: unknown) => this.parts.logger.warn('neighbouring mailboxes not read', { error: errorField(error) }));
+    };
+    run.then(done, done);
+    return run;
+  }
+
+  /**
+   * Mailboxes of the neighbouring epochs, watched for live notices: the other side of a
+   * fork hands its record to one of them whenever its network comes back, possibly long
+   * after this device's pull schedule ended.
+   */
+  neighbourMailboxes(): Array<{ id: string; token: string }> {
+    return this.neighbours.flatMap((k) => {
+      const credential = MailboxBinding.credentialOf(k);
+      return credential ? [credential] : [];
+    });
+  }
+
+  /** The keys of the epoch this device left and of the current epoch's parents that it can open. */
+  private async findNeighbours(): Promise<ConversationKeys[]> {
+    const state = this.parts.view.state;
+    const ids = new Set<string>();
+    if (this.left) ids.add(this.left);
+    for (const p of state.epochs.get(this.keyring.current.id)?.parents ?? []) ids.add(p);
+    ids.delete(this.keyring.current.id);
+    const keys: ConversationKeys[] = [];
+    for (const id of ids) {
+      const secret = await this.switcher.secretFor(id);
+      if (secret) keys.push(await deriveConversationKeys(secret));
+    }
+    this.neighbours = keys;
+    return keys;
+  }
+
+  /** The server is reachable again: hand over what waited, and look for a fork's other side. */
+  reconnected(): void {
+    this.parts.transport.retryHandovers();
+    this.pullNeighbours().catch((error: unknown) => this.parts.logger.warn('neighbouring mailboxes not read', { error: errorField(error) }));
   }
 
   destroy(): void {
+    this.timers.dispose();
     this.switcher.destroy();
     this.upkeep.destroy();
+  }
+
+  /**
+   * Whether this device, leaving an epoch it wrote for a later one someone else wrote, hands
+   * the news to the one it leaves: a joiner it granted that epoch may be alone there (the
+   * others moved on before the joiner arrived) and reads only its mailbox. Only when nobody
+   * who can read that mailbox was removed since: they may read all this device holds.
+   */
+  private keepsUp(left: string): boolean {
+    const state = this.parts.view.state;
+    const record = state.epochs.get(left)?.record;
+    if (!record || record.by !== this.parts.account.device.id) return false;
+    return Object.values(record.owners).every((identity) => state.members.has(identity));
   }
 
   /** Moves the room and mailbox to another epoch's keys (EpochSwitch decided). */
@@ -144,9 +260,21 @@ export class EpochFollower {
     const to = await this.keyring.keysOf(toId);
     this.current = to;
     // Whoever wrote the record hands it to the old mailbox; joiners need a full snapshot.
-    const added = this.parts.view.state.current?.ops.some((o) => o.op === 'add') ?? false;
-    await this.parts.transport.move(from, to, wroteIt, wroteIt && added);
+    const current = this.parts.view.state.current;
+    const added = current?.ops.some((o) => o.op === 'add') ?? false;
+    const merge = wroteIt && current?.id === toId && current.parents.length > 1;
+    await this.parts.transport.move(from, to, merge ? 'snapshot' : wroteIt || this.keepsUp(fromId), wroteIt && added);
     this.parts.logger.info('moved to a new epoch', { from: fromId, to: toId });
+    this.left = fromId;
+    // Before `rekeyed`: listeners re-read which mailboxes to watch.
+    await this.findNeighbours().catch((error: unknown) => this.parts.logger.warn('neighbouring epochs not found', { error: errorField(error) }));
     this.parts.rekeyed();
+    const move = ++this.moves;
+    for (const delay of NEIGHBOUR_PULLS_MS) {
+      this.timers.timeout(() => {
+        if (move !== this.moves) return;
+        this.pullNeighbours().catch((error: unknown) => this.parts.logger.warn('neighbouring mailboxes not read', { error: errorField(error) }));
+      }, delay);
+    }
   }
 }

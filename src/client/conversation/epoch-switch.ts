@@ -67,6 +67,14 @@ export class EpochSwitch {
     this.disposables.dispose();
   }
 
+  /** The secret of an epoch: held already, or opened from this device's share of it. */
+  async secretFor(id: string): Promise<Uint8Array | null> {
+    const held = this.parts.keyring.secretOf(id);
+    if (held) return held;
+    const epoch = this.parts.view.state.epochs.get(id);
+    return epoch ? this.openShare(epoch) : null;
+  }
+
   private async settleNow(): Promise<void> {
     const { view, keyring, account } = this.parts;
     const state = view.state;

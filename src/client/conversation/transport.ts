@@ -14,8 +14,16 @@ import type { DeviceId } from '../../core/ids.js';
 import { MailboxCourier } from '../../net/mailbox-courier.js';
 import type { ConnectionKind, HistoryProgress, RoomSync } from '../../net/room-sync.js';
 import { Disposables } from '../../core/lifecycle.js';
+import { MemoryMailboxStateStore } from '../../store/mailbox-state.js';
 import type { MailboxSync } from '../mailbox-sync.js';
 import { MailboxBinding, type MailboxParts } from './mailbox-binding.js';
+
+/**
+ * A record handed to an old mailbox while the server was unreachable is tried again this
+ * often (and whenever the socket reconnects); after the last try, the fork it may leave is
+ * healed by the neighbour pulls of the other side's devices, or when this device reopens.
+ */
+const HANDOVER_RETRY_MS = [2_000, 5_000, 15_000, 45_000, 120_000, 300_000];
 
 /** Where the client keeps a conversation's peer room (the mesh, under the stable id). */
 export interface RoomHost {
@@ -46,6 +54,8 @@ export class ConversationTransport {
   private binding: MailboxBinding | null = null;
   private peers = 0;
   private readonly listeners = new Disposables();
+  /** Hand-overs to old mailboxes that failed, each retried until it succeeds. */
+  private readonly handovers = new Set<() => Promise<boolean>>();
   /** Closed or destroyed: a mailbox bound late is let go at once. */
   private closed = false;
 
@@ -127,8 +137,9 @@ export class ConversationTransport {
   }
 
   /** Moves to a new epoch's keys (see the file comment). */
-  async move(from: ConversationKeys, to: ConversationKeys, handOverRecord: boolean, snapshot: boolean): Promise<void> {
-    if (handOverRecord) await this.binding?.sync.push(true);
+  async move(from: ConversationKeys, to: ConversationKeys, handOverRecord: boolean | 'snapshot', snapshot: boolean): Promise<void> {
+    if (handOverRecord === 'snapshot') this.handOver(from, true);
+    else if (handOverRecord && this.binding && !(await this.binding.sync.push(true))) this.handOver(from, false);
     if (this.sync) this.parts.rooms?.rekey(to);
     await this.bindMailbox(to, !snapshot);
     void this.binding?.sync.sync();
@@ -153,6 +164,58 @@ export class ConversationTransport {
       });
       await courier.pull().catch((error: unknown) => this.parts.logger.warn('retired mailbox not read', { error: errorField(error) }));
     }
+  }
+
+  /** Tries the hand-overs that failed again now (the socket is back). */
+  retryHandovers(): void {
+    for (const attempt of [...this.handovers]) void attempt();
+  }
+
+  /**
+   * Hands the document as it is now to the old mailbox, in the background until it gets
+   * there: from a frozen copy, since what this device writes in the new epoch must never
+   * reach the old mailbox, which removed members read. Used when the record that starts
+   * the new epoch did not get there at once (the server was unreachable), and for a merge
+   * (`snapshot`): the other side of the fork reads it from there, and it lacks what this
+   * side wrote that only travelled peer to peer, so a difference would not apply; a full
+   * snapshot does (docs/architecture.md §4.3).
+   */
+  private handOver(from: ConversationKeys, snapshot: boolean): void {
+    const mailbox = this.parts.mailbox;
+    const credential = MailboxBinding.credentialOf(from);
+    if (!mailbox || !credential) return;
+    const frozen = new Y.Doc();
+    Y.applyUpdate(frozen, Y.encodeStateAsUpdate(this.parts.synced.doc));
+    // After applying: Yjs takes a copy's own client id in an update for a clash and changes it.
+    frozen.clientID = this.parts.synced.doc.clientID;
+    const courier = new MailboxCourier({
+      client: mailbox.client,
+      id: credential.id,
+      token: from.mailboxToken,
+      key: from.mailboxKey,
+      doc: frozen,
+      authorize: (update) => this.parts.synced.authorizer.authorize(update),
+      // A progress of its own has sent nothing yet, so the courier appends a full snapshot.
+      progress: snapshot ? new MemoryMailboxStateStore() : mailbox.progress,
+    });
+    let tries = 0;
+    const attempt = async (): Promise<boolean> => {
+      if (!this.handovers.has(attempt)) return true;
+      try {
+        await courier.push();
+      } catch (error) {
+        this.parts.logger.warn('epoch record not handed to the old mailbox yet', { error: errorField(error) });
+        const delay = HANDOVER_RETRY_MS[tries++];
+        if (delay === undefined) this.handovers.delete(attempt);
+        else this.listeners.timeout(() => void attempt(), delay);
+        return false;
+      }
+      this.handovers.delete(attempt);
+      frozen.destroy();
+      return true;
+    };
+    this.handovers.add(attempt);
+    void attempt();
   }
 
   /** Stops the room (this user left or was removed) but keeps the document. */
