@@ -231,3 +231,18 @@ export async function waitUntil(condition: () => boolean, what: string, timeoutM
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/**
+ * Joins `peer` to a group whose "approve new members" is on, with `admin` approving: only
+ * the approving admin writes the add. With approval off every member's invite desk may add
+ * the joiner after a random wait, and the sibling add epochs of such a burst take a while
+ * to settle (docs/architecture.md §4.3); tests whose subject is something else use this.
+ */
+export async function joinApproved(admin: ConversationSession, peer: NodePeer, timeoutMs = 60_000): Promise<ConversationSession> {
+  if (!admin.membership.settings().approval) await admin.group.setApproval(true);
+  const joining = peer.join(admin.inviteLink);
+  joining.catch(() => undefined);
+  await waitUntil(() => admin.group.requests().some((r) => r.device === peer.device), `${peer.options.name}'s join request to reach the admin`, timeoutMs);
+  await admin.group.approve(peer.device);
+  return joining;
+}

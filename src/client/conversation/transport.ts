@@ -184,7 +184,9 @@ export class ConversationTransport {
     const mailbox = this.parts.mailbox;
     const credential = MailboxBinding.credentialOf(from);
     if (!mailbox || !credential) return;
-    const frozen = new Y.Doc();
+    // `gc: false` as every document (§3.1): a collected copy would send deleted content as
+    // ContentDeleted, which receivers refuse.
+    const frozen = new Y.Doc({ gc: false });
     Y.applyUpdate(frozen, Y.encodeStateAsUpdate(this.parts.synced.doc));
     // After applying: Yjs takes a copy's own client id in an update for a clash and changes it.
     frozen.clientID = this.parts.synced.doc.clientID;

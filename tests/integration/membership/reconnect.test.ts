@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConversationSession } from '../../../src/client/conversation-session.js';
 import { describeMembership } from '../../helpers/membership-debug.js';
 import { startAppServer, type AppServer } from '../../helpers/app-server.js';
-import { NodePeer, waitUntil } from '../../helpers/node-peer.js';
+import { joinApproved, NodePeer, waitUntil } from '../../helpers/node-peer.js';
 
 let app: AppServer;
 beforeAll(async () => {
@@ -34,7 +34,7 @@ describe('reconnecting after a rekey', () => {
       sessions.Alice = group;
       const all = [group];
       for (const [name, peer] of [['Bob', bob!], ['Carol', carol!], ['Dave', dave!]] as const) {
-        const joined = await peer.join(group.inviteLink);
+        const joined = await joinApproved(group, peer);
         sessions[name] = joined;
         all.push(joined);
         // Each join starts a new epoch: everyone in it syncs with everyone else there.
