@@ -21,11 +21,12 @@ import { progress } from './log.js';
 import { waitForQuietMachine } from './machine.js';
 import { openHistoryGroup } from './open-history.js';
 import { relayGroup } from './relay.js';
+import { removalGroup } from './removal.js';
 import { sendCostGroup } from './send-cost.js';
 import { signalingServerGroup } from './signaling-server.js';
 import { crashedRow, formatTable, type Row } from './table.js';
 
-const GROUPS: readonly BenchGroup[] = [latencyGroup, lateJoinerGroup, openHistoryGroup, sendCostGroup, signalingServerGroup, bundleSizeGroup, mailboxGroup, relayGroup, botsGroup, filesGroup];
+const GROUPS: readonly BenchGroup[] = [latencyGroup, lateJoinerGroup, openHistoryGroup, sendCostGroup, signalingServerGroup, bundleSizeGroup, mailboxGroup, relayGroup, botsGroup, filesGroup, removalGroup];
 const RESULTS_FILE = new URL('./results.md', import.meta.url);
 
 /** Cleanups of the group in progress, so Ctrl-C still closes browsers and child processes. */
