@@ -94,6 +94,7 @@ export function buildServices(parts: ClientParts, events: ObservableV2<ClientEve
     now,
     logger,
     isBlocked: (identity) => state.book?.isBlocked(identity) ?? false,
+    sharesReads: () => state.self?.readReceipts() ?? true,
     contactOf: (identity) => knownContact(state.book, identity),
     isVerified: (identity) => state.book?.get(identity)?.verified ?? false,
     isRevoked: (device, identity) => s.myDevices.isRevoked(device, identity),

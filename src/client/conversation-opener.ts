@@ -45,6 +45,8 @@ export interface OpenerParts {
   readonly now: () => number;
   readonly logger: Logger;
   readonly isBlocked: (identity: IdentityId) => boolean;
+  /** The user shares read receipts, and so sees others'. */
+  readonly sharesReads: () => boolean;
   /** The user's contact record for an identity (namesakes, verified badge). */
   readonly contactOf: (identity: IdentityId) => KnownContact | null;
   readonly isVerified: (identity: IdentityId) => boolean;
@@ -188,6 +190,7 @@ export class ConversationOpener {
       now: parts.now,
       logger: parts.logger,
       isBlocked: parts.isBlocked,
+      sharesReads: parts.sharesReads,
       contactOf: parts.contactOf,
       isVerified: parts.isVerified,
       isRevoked: parts.isRevoked,

@@ -21,7 +21,7 @@ import type { ConversationKeys } from '../core/keys.js';
 import { Disposables } from '../core/lifecycle.js';
 import { errorField, silentLogger, type Logger } from '../core/logger.js';
 import type { SyncedDoc } from '../core/synced-doc.js';
-import type { Timeline } from '../core/timeline.js';
+import type { Timeline, TimelineEntry } from '../core/timeline.js';
 import type { ConnectionKind, HistoryProgress, RoomSync } from '../net/room-sync.js';
 import type { ConversationRecord, PersistedDoc, RecentMessage } from '../store/types.js';
 import { MailboxBinding } from './conversation/mailbox-binding.js';
@@ -38,6 +38,7 @@ import type { UpkeepTask } from './conversation/epoch-upkeep.js';
 import type { SendPipeline } from './conversation/send-pipeline.js';
 import { wireSession } from './conversation/session-wiring.js';
 import type { ShownTimeline } from './conversation/shown-timeline.js';
+import { Receipts, type MessageReceipts } from './conversation/receipts.js';
 import type { TypingState } from './conversation/typing.js';
 import type { DeliveryState } from './delivery.js';
 import type { MailboxSync } from './mailbox-sync.js';
@@ -65,6 +66,7 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   private readonly typing: TypingState;
   private readonly transport: ConversationTransport;
   private readonly epochs: EpochFollower;
+  private readonly receipts: Receipts;
   private persisted: PersistedDoc | null = null;
   private readonly logger: Logger;
   private readonly disposables = new Disposables();
@@ -111,6 +113,19 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
       }),
     );
     this.typing.onChange(() => this.changed());
+    this.receipts = new Receipts({
+      synced: this.synced,
+      device: parts.account.device.id,
+      me: parts.account.identity.sign,
+      timeline: () => this.timeline,
+      isMine: (device) => this.isMine(device),
+      identityOf: (device) => this.identityOf(device),
+      sharesReads: () => parts.sharesReads?.() ?? true,
+      now: parts.now,
+      changed: () => this.changed(),
+      failed: (error) => this.emit('error', [error]),
+    });
+    this.disposables.add(() => this.receipts.destroy());
     const recent = parts.record.recent ?? [];
     this.members.rememberNames(recent);
     this.shown.showRecent(recent);
@@ -299,6 +314,16 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
 
   deliveryState(id: EventId): DeliveryState {
     return this.sender.state(id);
+  }
+
+  /** Whether others' devices hold one of the user's messages, and who read it (receipts.ts). */
+  receiptsOf(entry: TimelineEntry): MessageReceipts {
+    return this.receipts.of(entry);
+  }
+
+  /** Messages from others arrived or were looked at (`reading`): this device's receipt follows. */
+  noteReceived(reading: boolean): void {
+    if (this.isLoaded && !this.ended) this.receipts.note(reading);
   }
 
   /** Names of others typing right now (awareness only; never stored, never on the server). */

@@ -109,6 +109,16 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     return this.startup.whenAllLoaded();
   }
 
+  /** Whether the user shares read receipts, and so sees others' (Signal's rule). */
+  get readReceipts(): boolean {
+    return this.s.state.self?.readReceipts() ?? true;
+  }
+
+  async setReadReceipts(on: boolean): Promise<void> {
+    await this.s.state.self?.setReadReceipts(on);
+    this.s.changed();
+  }
+
   // ── Devices ──────────────────────────────────────────────────────────────
 
   /** Shows a one-time link another device can open to join this account. */
@@ -200,7 +210,9 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
    * read, on every device of this user.
    */
   viewing(topic: Topic | null): void {
-    if (this.s.reads.view(topic)) this.s.changed();
+    if (!this.s.reads.view(topic)) return;
+    if (topic) this.s.conversations.get(topic)?.noteReceived(true);
+    this.s.changed();
   }
 
   /**

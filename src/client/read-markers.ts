@@ -45,6 +45,11 @@ export class ReadMarkers {
     return true;
   }
 
+  /** The conversation on screen, if any. */
+  get current(): Topic | null {
+    return this.viewing;
+  }
+
   /** Something new appeared in a conversation; if it is on screen, it will be marked read. */
   shown(topic: Topic): void {
     if (topic !== this.viewing || this.timer) return;

@@ -82,6 +82,8 @@ export interface ProfileRecord extends SignedRecord {
 }
 
 const PROFILE_KEY = 'me';
+/** The user's choice to share read receipts, in the `profile` map. */
+const READ_RECEIPTS_KEY = 'read-receipts';
 
 type ContactFields = Omit<ContactRecord, 'type' | 'by' | 'at' | 'c' | 'k' | 'n' | 'sig'>;
 type ConversationFields = Omit<ConversationEntry, 'type' | 'by' | 'at' | 'c' | 'k' | 'n' | 'sig'>;
@@ -200,6 +202,16 @@ export class SelfSession extends ObservableV2<SelfEvents> {
 
   async setProfile(name: string, avatar: string | undefined): Promise<void> {
     await this.synced.writer.setRecord('profile', PROFILE_KEY, { type: 'profile', by: this.account.device.id, at: this.now(), name, ...(avatar ? { avatar } : {}) }, LOCAL_ORIGIN);
+  }
+
+  /** Whether the user shares read receipts (and sees others'); on unless turned off. */
+  readReceipts(): boolean {
+    const record = this.map<SignedRecord & { on?: unknown }>('profile').get(READ_RECEIPTS_KEY);
+    return !(record?.type === 'profile' && record.on === false);
+  }
+
+  async setReadReceipts(on: boolean): Promise<void> {
+    await this.synced.writer.setRecord('profile', READ_RECEIPTS_KEY, { type: 'profile', by: this.account.device.id, at: this.now(), on }, LOCAL_ORIGIN);
   }
 
   /** The timestamp up to which this user has read a conversation (0 when never opened). */

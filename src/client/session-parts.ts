@@ -35,6 +35,8 @@ export interface SessionParts {
   readonly now: () => number;
   /** Identities whose devices may not join and whose events are hidden. */
   readonly isBlocked: (identity: IdentityId) => boolean;
+  /** The user shares read receipts, and so sees others' (absent: yes). */
+  readonly sharesReads?: () => boolean;
   /** The user's contact record for an identity, to tell namesakes apart and show the verified badge. */
   readonly contactOf?: (identity: IdentityId) => KnownContact | null;
   /** The blind mailbox, for members who are offline; absent in tests that do not need it. */

@@ -15,6 +15,7 @@ export function wireSession(session: ConversationSession, s: ClientServices): vo
     s.opener.savePreview(session, entry);
     s.changed();
     s.reads.shown(session.id);
+    if (!session.isMine(entry.author)) session.noteReceived(s.reads.current === session.id);
     // An edit or reaction on the newest message changes its preview, but nothing arrived.
     if (entry.id === newest) return;
     newest = entry.id;

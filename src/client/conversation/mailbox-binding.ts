@@ -12,6 +12,7 @@ import type { MailboxClient } from '../../net/mailbox-client.js';
 import { MailboxCourier } from '../../net/mailbox-courier.js';
 import type { MailboxStateStore } from '../../store/mailbox-state.js';
 import { MailboxSync } from '../mailbox-sync.js';
+import { updateReadRecord, type ReadRecord } from './receipts.js';
 
 /**
  * Origin of this device's read-cursor records. They sync to peers but do not trigger a
@@ -21,12 +22,6 @@ import { MailboxSync } from '../mailbox-sync.js';
 const READ_ORIGIN = Symbol('parley-read');
 /** Read cursors are rewritten at most this often. */
 const READ_RECORD_EVERY_MS = 30_000;
-
-/** A member device's signed note of how far it has read the mailbox. */
-interface ReadRecord {
-  readonly type: 'read';
-  readonly mailboxSeq?: number;
-}
 
 export interface MailboxParts {
   readonly client: MailboxClient;
@@ -128,13 +123,14 @@ export class MailboxBinding {
    * deletes entries once every member device has read them (docs/architecture.md §7).
    */
   private async noteRead(readSeq: number): Promise<void> {
-    const { doc, directory, writer } = this.parts.synced;
+    const { doc, directory } = this.parts.synced;
     const me = this.parts.device;
     const reads = doc.getMap<ReadRecord>('reads');
     const mine = reads.get(me)?.mailboxSeq ?? 0;
     if (readSeq > mine && this.parts.now() - this.lastReadRecordAt >= READ_RECORD_EVERY_MS) {
       this.lastReadRecordAt = this.parts.now();
-      await writer.setRecord('reads', me, { type: 'read', by: me, at: this.parts.now(), mailboxSeq: readSeq }, READ_ORIGIN);
+      // The same record carries this device's receipts (receipts.ts): they are kept.
+      await updateReadRecord(this.parts.synced, me, (current) => ({ ...current, mailboxSeq: readSeq }), this.parts.now, READ_ORIGIN);
     }
     let everyone = Infinity;
     let others = 0;

@@ -16,6 +16,7 @@ import '@lit-labs/virtualizer';
 import type { LitVirtualizer } from '@lit-labs/virtualizer';
 import { flow } from '@lit-labs/virtualizer/layouts/flow.js';
 import type { DeliveryState } from '../../client/delivery.js';
+import type { MessageReceipts } from '../../client/conversation/receipts.js';
 import { MAX_TEXT } from '../../core/events.js';
 import type { DeviceId, EventId } from '../../core/ids.js';
 import type { TimelineEntry } from '../../core/timeline.js';
@@ -57,6 +58,8 @@ export class MessageList extends LitElement {
     avatarOf: { attribute: false },
     isBot: { attribute: false },
     deliveryOf: { attribute: false },
+    receiptsOf: { attribute: false },
+    showReads: { attribute: false },
     renderFile: { attribute: false },
     version: { type: Number },
     readUpTo: { type: Number },
@@ -85,6 +88,10 @@ export class MessageList extends LitElement {
   /** True for devices whose signed member record says they are a program (a bot). */
   declare isBot: (device: DeviceId) => boolean;
   declare deliveryOf: (id: EventId) => DeliveryState;
+  /** Receipts of one of the user's own messages (client/conversation/receipts.ts). */
+  declare receiptsOf: (entry: TimelineEntry) => MessageReceipts | null;
+  /** The user shares read receipts, and so sees others' (Signal's rule). */
+  declare showReads: boolean;
   /** Renders a file message's file (the owner knows where its bytes are). */
   declare renderFile: ((entry: TimelineEntry) => unknown) | undefined;
   /** Bumped by the owner whenever entries or delivery states change. */
@@ -138,6 +145,8 @@ export class MessageList extends LitElement {
     this.avatarOf = () => undefined;
     this.isBot = () => false;
     this.deliveryOf = () => 'sent';
+    this.receiptsOf = () => null;
+    this.showReads = true;
     this.renderFile = undefined;
     this.version = 0;
     this.readUpTo = 0;
@@ -304,6 +313,12 @@ export class MessageList extends LitElement {
       avatarOf: this.avatarOf,
       isBot: this.isBot,
       deliveryOf: this.deliveryOf,
+      receiptOf: (entry) => {
+        const r = this.receiptsOf(entry);
+        return !r ? null : this.showReads && r.readBy.length > 0 ? 'read' : r.delivered ? 'delivered' : null;
+      },
+      receiptsOf: (entry) => this.receiptsOf(entry),
+      showReads: this.showReads,
       ...(this.renderFile ? { renderFile: this.renderFile } : {}),
       lookup: (id) => {
         const i = this.shown.findIndex((e) => e.id === id);

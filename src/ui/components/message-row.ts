@@ -32,6 +32,14 @@ const DELIVERY: Record<DeliveryState, { readonly icon: string; readonly label: s
   failed: { icon: '⚠', label: 'Not saved' },
 };
 
+/** Past Sent, from the receipts of other members' devices (client/conversation/receipts.ts). */
+export type Receipt = 'delivered' | 'read';
+
+const RECEIPT: Record<Receipt, { readonly icon: string; readonly label: string }> = {
+  delivered: { icon: '✓✓', label: 'Delivered' },
+  read: { icon: '✓✓', label: 'Read' },
+};
+
 /** Why a message's time is not taken at its word (core/timeline.ts). */
 const TIME_FLAG_LABEL = {
   future: '(dated in the future)',
@@ -51,6 +59,8 @@ export interface RowContext {
   readonly avatarOf: (device: DeviceId) => string | undefined;
   readonly isBot: (device: DeviceId) => boolean;
   readonly deliveryOf: (id: EventId) => DeliveryState;
+  /** What receipts say about one of the user's messages once sent (null: nothing more than Sent). */
+  readonly receiptOf: (entry: TimelineEntry) => Receipt | null;
   /** A file message's file (image, player or card, with progress); absent: none shown. */
   readonly renderFile?: (entry: TimelineEntry) => unknown;
   /** A message by id, for reply quotes. */
@@ -186,7 +196,7 @@ function renderMessage(entry: TimelineEntry, grouped: boolean, ctx: RowContext, 
       <footer>
         <time datetime=${when.toISOString()} title=${fullTimestamp.format(when)}>${timeFormat.format(when)}</time>
         ${entry.edited ? html`<span>(edited)</span>` : nothing}
-        ${mine ? renderDelivery(ctx.deliveryOf(entry.id)) : nothing}
+        ${mine ? renderDelivery(ctx.deliveryOf(entry.id), ctx.receiptOf(entry)) : nothing}
         ${entry.deleted || readOnly
           ? nothing
           : html`<button type="button" class="more" tabindex="-1" aria-haspopup="dialog" aria-label="More actions"
@@ -203,9 +213,11 @@ function onContextMenu(event: MouseEvent, id: EventId, ctx: RowContext): void {
   ctx.openMenu(id, event.currentTarget as Element);
 }
 
-function renderDelivery(state: DeliveryState) {
-  const d = DELIVERY[state];
-  return html`<span class="status ${state}" data-status=${state} aria-label=${d.label} title=${d.label}><span aria-hidden="true">${d.icon}</span> ${d.label}</span>`;
+function renderDelivery(state: DeliveryState, receipt: Receipt | null) {
+  // data-status stays this device's own state (Sent); data-receipt says what others' devices said.
+  const d = state === 'sent' && receipt ? RECEIPT[receipt] : DELIVERY[state];
+  return html`<span class="status ${state} ${state === 'sent' ? (receipt ?? '') : ''}" data-status=${state} data-receipt=${state === 'sent' && receipt ? receipt : nothing}
+    aria-label=${d.label} title=${d.label}><span aria-hidden="true">${d.icon}</span> ${d.label}</span>`;
 }
 
 function renderQuote(id: EventId, ctx: RowContext) {

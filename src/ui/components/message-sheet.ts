@@ -6,10 +6,11 @@
  */
 import { html, nothing } from 'lit';
 import type { DeliveryState } from '../../client/delivery.js';
+import type { MessageReceipts } from '../../client/conversation/receipts.js';
 import type { EventId } from '../../core/ids.js';
 import type { TimelineEntry } from '../../core/timeline.js';
 import { fullTimestamp } from '../day-label.js';
-import { QUICK_REACTIONS, excerpt, type RowContext } from './message-row.js';
+import { QUICK_REACTIONS, excerpt, type Receipt, type RowContext } from './message-row.js';
 
 export type SheetKind = 'menu' | 'picker' | 'reactions' | 'info';
 
@@ -19,6 +20,10 @@ export interface Sheet {
 }
 
 export interface SheetContext extends RowContext {
+  /** Receipts of one of the user's own messages; null for others'. */
+  receiptsOf(entry: TimelineEntry): MessageReceipts | null;
+  /** The user shares read receipts, and so sees who read. */
+  readonly showReads: boolean;
   close(): void;
   open(sheet: Sheet): void;
   copy(text: string): void;
@@ -106,6 +111,25 @@ function renderInfo(entry: TimelineEntry, ctx: SheetContext) {
     <dt>Sent</dt>
     <dd>${fullTimestamp.format(entry.at)}</dd>
     ${entry.edited ? html`<dt>Edited</dt><dd>Yes</dd>` : nothing}
-    ${mine && ctx.canChange(entry.author) ? html`<dt>Status</dt><dd>${DELIVERY_WORDS[ctx.deliveryOf(entry.id)]}</dd>` : nothing}
-  </dl>`;
+    ${mine && ctx.canChange(entry.author) ? html`<dt>Status</dt><dd>${statusWords(ctx.deliveryOf(entry.id), ctx.receiptOf(entry))}</dd>` : nothing}
+  </dl>
+  ${mine ? renderReaders(entry, ctx) : nothing}`;
+}
+
+function statusWords(state: DeliveryState, receipt: Receipt | null): string {
+  if (state !== 'sent' || !receipt) return DELIVERY_WORDS[state];
+  return receipt === 'read' ? 'Read' : 'Delivered: a device of another member has it';
+}
+
+/** Who read one of the user's messages, and when their device said so. */
+function renderReaders(entry: TimelineEntry, ctx: SheetContext) {
+  const receipts = ctx.receiptsOf(entry);
+  if (!receipts) return nothing;
+  if (!ctx.showReads) return html`<p class="info-note">Read receipts are off in Settings: you do not send them, and do not see others'.</p>`;
+  return html`<h3 class="info-head">Read by</h3>
+    ${receipts.readBy.length === 0
+      ? html`<p class="info-note">Nobody yet.</p>`
+      : html`<ul class="readers" aria-label="Read by">
+          ${receipts.readBy.map((r) => html`<li><span>${ctx.nameOf(r.device)}</span> <span class="when">${fullTimestamp.format(r.at)}</span></li>`)}
+        </ul>`}`;
 }

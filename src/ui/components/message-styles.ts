@@ -157,6 +157,10 @@ export const messageStyles = css`
   .status.sent {
     color: var(--pl-ok);
   }
+  .status.sent.read {
+    color: var(--pl-link);
+    font-weight: 600;
+  }
   .status.failed {
     color: var(--pl-danger);
     font-weight: 600;
@@ -392,5 +396,24 @@ export const sheetStyles = css`
   }
   .info dd {
     margin: 0;
+  }
+  .info-head {
+    font-size: 0.95rem;
+    margin: 0.9rem 0 0.3rem;
+  }
+  .info-note {
+    margin: 0.6rem 0 0;
+    color: var(--pl-muted);
+  }
+  .readers {
+    list-style: none;
+    margin: 0;
+    padding: 0;
+    display: grid;
+    gap: 0.25rem;
+  }
+  .readers .when {
+    color: var(--pl-muted);
+    font-size: 0.85rem;
   }
 `;

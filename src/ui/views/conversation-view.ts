@@ -265,6 +265,8 @@ export class ConversationView extends LitElement {
         .avatarOf=${(d: DeviceId) => s.memberAvatar(d)}
         .isBot=${(d: DeviceId) => s.memberIsBot(d)}
         .deliveryOf=${(id: EventId) => s.deliveryState(id)}
+        .receiptsOf=${(e: TimelineEntry) => (s.isMine(e.author) ? s.receiptsOf(e) : null)}
+        .showReads=${this.client?.readReceipts ?? true}
         .renderFile=${this.fileOf}
         @parley-file-download=${(e: CustomEvent<FileDetail>) => this.withFile(e.detail.root, (ref) => this.files?.download(s, ref))}
         @parley-file-cancel=${(e: CustomEvent<FileDetail>) => this.files?.cancel(e.detail.root)}

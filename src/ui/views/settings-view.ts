@@ -1,5 +1,5 @@
 /**
- * `<parley-settings>`: the profile (profile-settings.ts), notifications for this device — turn them on, and choose whether
+ * `<parley-settings>`: the profile (profile-settings.ts), read receipts (privacy-settings.ts), notifications for this device — turn them on, and choose whether
  * they show the sender and a preview (decrypted on this device) or just "New message" — and
  * media storage (media-settings.ts).
  */
@@ -13,6 +13,7 @@ import { controls, themeTokens } from '../styles/theme.js';
 import type { ClientFiles } from '../../client/files/client-files.js';
 import './media-settings.js';
 import './profile-settings.js';
+import './privacy-settings.js';
 
 const STATUS_TEXT: Record<NotificationStatus, string> = {
   unsupported: 'This browser cannot show notifications.',
@@ -54,7 +55,7 @@ export class SettingsView extends LitElement {
   protected override render() {
     const pwa = this.pwaRef.value;
     const media = html`<parley-media-settings .files=${this.files}></parley-media-settings>`;
-    const profile = html`<parley-profile-settings></parley-profile-settings>`;
+    const profile = html`<parley-profile-settings></parley-profile-settings><parley-privacy-settings></parley-privacy-settings>`;
     if (!pwa) return html`<parley-view-header heading="Settings"></parley-view-header>${profile}<p>Notifications are not available here.</p>${media}`;
     const status = pwa.notifications;
     return html`<parley-view-header heading="Settings"></parley-view-header>
