@@ -8,14 +8,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BLOB_PATH_PATTERN, HASHES_PIECE, MailboxBlobLimits } from '../../src/core/wire/mailbox-blobs.js';
 import { MAILBOX_PATH } from '../../src/core/wire/mailbox.js';
-import { BodyAbortedError, BodyTimeoutError, BodyTooLargeError, readBody, refuseTooLarge } from '../http/body.js';
+import { refuseTooLarge } from '../http/body.js';
 import { clientAddress } from '../http/client-address.js';
 import { respond, respondApiError, respondJson, type Route } from '../http/router.js';
 import type { UploadGate } from '../http/upload-gate.js';
 import type { DeliveryMetrics } from '../metrics.js';
 import type { MailboxAdmission } from './admission.js';
 import { BlobQuotaError, BlobStorageFullError, type BlobStore, type PieceKey } from './blob-store.js';
-import { authorized, refuseRate, type Refuse } from './route.js';
+import { authorized, enterUpload, readUpload, refuseRate, type Refuse } from './route.js';
 
 export interface BlobRouteOptions {
   readonly store: BlobStore;
@@ -73,24 +73,12 @@ export function blobRoute(options: BlobRouteOptions): Route {
     }
     const refusal = options.admission.piece(address, declared ?? maxPiece);
     if (refusal) return refuseRate(refuse, refusal);
-    const ticket = options.uploads.enter(address, declared ?? maxPiece);
-    if (ticket === 'busy') return refuse(503, 'busy', 'too many uploads in progress; try again shortly', { 'Retry-After': '5' });
-    if (ticket === 'too-many-uploads') return refuse(429, 'too-many-uploads', 'too many uploads in progress from this address', { 'Retry-After': '5' });
+    const ticket = enterUpload(options.uploads, address, declared ?? maxPiece, refuse);
+    if (ticket === null) return;
     let stored: boolean;
     try {
-      let body: Buffer;
-      try {
-        body = await readBody(req, maxPiece, options.bodyIdleTimeoutMs);
-      } catch (err) {
-        if (err instanceof BodyTooLargeError) {
-          metrics.recordMailboxRefusal(413);
-          return refuseTooLarge(req, res, err.limit);
-        }
-        if (err instanceof BodyTimeoutError) return refuse(408, 'timeout', 'the request body stalled');
-        if (err instanceof BodyAbortedError) return;
-        throw err;
-      }
-      if (body.length === 0) return refuse(400, 'bad-request', 'the piece is empty');
+      const body = await readUpload(req, res, { maxBytes: maxPiece, idleMs: options.bodyIdleTimeoutMs, what: 'piece' }, refuse, metrics);
+      if (body === null) return;
       try {
         stored = await store.put(key, body, now());
       } catch (err) {

@@ -132,19 +132,9 @@ export function mailboxRoute(options: MailboxRouteOptions): Route {
     let seq: number;
     let body: Buffer;
     try {
-      try {
-        body = await readBody(req, maxEntryBytes, options.bodyIdleTimeoutMs);
-      } catch (err) {
-        if (err instanceof BodyTooLargeError) {
-          metrics.recordMailboxRefusal(413);
-          return refuseTooLarge(req, res, err.limit);
-        }
-        if (err instanceof BodyTimeoutError) return refuse(408, 'timeout', 'the request body stalled');
-        // The client left mid-upload: there is nobody to answer and nothing was stored.
-        if (err instanceof BodyAbortedError) return;
-        throw err;
-      }
-      if (body.length === 0) return refuse(400, 'bad-request', 'the entry is empty');
+      const read = await readUpload(req, res, { maxBytes: maxEntryBytes, idleMs: options.bodyIdleTimeoutMs, what: 'entry' }, refuse, metrics);
+      if (read === null) return;
+      body = read;
       // Bodies without a declared length are charged once their size is known.
       if (req.headers['content-length'] === undefined) {
         const refusal = options.admission.appendBytes(clientAddress(req, options.trustProxy), body.length);
@@ -190,12 +180,49 @@ export function mailboxRoute(options: MailboxRouteOptions): Route {
       refuseRate(refuse, refusal);
       return null;
     }
-    const ticket = options.uploads.enter(address, declared ?? maxEntryBytes);
-    if (ticket === 'busy') refuse(503, 'busy', 'too many uploads in progress; try again shortly', { 'Retry-After': '5' });
-    else if (ticket === 'too-many-uploads') refuse(429, 'too-many-uploads', 'too many uploads in progress from this address', { 'Retry-After': '5' });
-    else return ticket;
-    return null;
+    return enterUpload(options.uploads, address, declared ?? maxEntryBytes, refuse);
   }
+}
+
+/** A reservation for an upload's body in memory, or null when refused (the answer is sent). */
+export function enterUpload(uploads: UploadGate, address: string, bytes: number, refuse: Refuse): UploadTicket | null {
+  const ticket = uploads.enter(address, bytes);
+  if (ticket === 'busy') refuse(503, 'busy', 'too many uploads in progress; try again shortly', { 'Retry-After': '5' });
+  else if (ticket === 'too-many-uploads') refuse(429, 'too-many-uploads', 'too many uploads in progress from this address', { 'Retry-After': '5' });
+  else return ticket;
+  return null;
+}
+
+/**
+ * An upload's body, read under its cap; null when it was refused (too large, stalled, empty:
+ * the answer is sent) or the client left mid-upload (nobody to answer, nothing stored).
+ */
+export async function readUpload(
+  req: IncomingMessage,
+  res: ServerResponse,
+  { maxBytes, idleMs, what }: { readonly maxBytes: number; readonly idleMs: number; readonly what: string },
+  refuse: Refuse,
+  metrics: DeliveryMetrics,
+): Promise<Buffer | null> {
+  let body: Buffer;
+  try {
+    body = await readBody(req, maxBytes, idleMs);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) {
+      metrics.recordMailboxRefusal(413);
+      refuseTooLarge(req, res, err.limit);
+      return null;
+    }
+    if (err instanceof BodyTimeoutError) {
+      refuse(408, 'timeout', 'the request body stalled');
+      return null;
+    }
+    if (err instanceof BodyAbortedError) return null;
+    throw err;
+  }
+  if (body.length > 0) return body;
+  refuse(400, 'bad-request', `the ${what} is empty`);
+  return null;
 }
 
 export function refuseRate(refuse: Refuse, { budget, retryAfterSeconds }: RateRefusal): void {

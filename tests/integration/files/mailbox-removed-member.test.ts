@@ -15,7 +15,8 @@ import type { ConversationSession } from '../../../src/client/conversation-sessi
 import { MailboxClient, MailboxError } from '../../../src/net/mailbox-client.js';
 import { MemoryChunkStore } from '../../../src/store/chunk-store.js';
 import { startAppServer, type AppServer } from '../../helpers/app-server.js';
-import { NodePeer, waitUntil } from '../../helpers/node-peer.js';
+import { fileGroup } from '../../helpers/file-group.js';
+import { waitUntil } from '../../helpers/node-peer.js';
 
 let app: AppServer;
 beforeAll(async () => {
@@ -30,25 +31,16 @@ const bytesOf = (size: number, seed: number): Uint8Array<ArrayBuffer> => Uint8Ar
 
 describe('the blob area after a removal', () => {
   it("a removed member's mailbox credentials do not open the blob area of a file sent after the removal", async () => {
-    const peers: NodePeer[] = [];
-    const files: ClientFiles[] = [];
+    const http = new MailboxClient(app.url);
+    const { peers, files, sessions, destroy } = await fileGroup(app, (peer) => new ClientFiles({ store: new MemoryChunkStore(), mesh: peer.mesh, mailbox: { client: http, maxFileBytes: 25 * 1024 * 1024 } }));
+    const [aliceFiles] = files;
+    const [group, bobs, carols] = sessions as [ConversationSession, ConversationSession, ConversationSession];
+    const carol = peers[2]!;
     try {
-      const [alice, bob, carol] = await Promise.all(['Alice', 'Bob', 'Carol'].map((name) => NodePeer.register({ serverUrl: app.url, name, mailbox: true })));
-      peers.push(alice!, bob!, carol!);
-      const http = new MailboxClient(app.url);
-      for (const p of peers) files.push(new ClientFiles({ store: new MemoryChunkStore(), mesh: p.mesh, mailbox: { client: http, maxFileBytes: 25 * 1024 * 1024 } }).start());
-      const [aliceFiles, bobFiles] = files;
-      const group = await alice!.client.createConversation('Files');
-      const bobs = await bob!.join(group.inviteLink);
-      const carols = await carol!.join(group.inviteLink);
-      aliceFiles!.follow(group);
-      bobFiles!.follow(bobs);
-      files[2]!.follow(carols);
-      await waitUntil(() => group.membership.isMember(carol!.account.identity.sign) && bobs.membership.isMember(carol!.account.identity.sign), 'Carol to be a member everywhere', 90_000);
       const carolsEpoch = carols.epoch;
       const carolsCredential = (await mailboxOfEpoch(carols.epochSecret(carolsEpoch)!))!;
 
-      await group.changes.remove(carol!.account.identity.sign);
+      await group.changes.remove(carol.account.identity.sign);
       await waitUntil(() => group.epoch !== carolsEpoch, 'Alice to move to the new epoch', 20_000);
       const content = bytesOf(3 * 65_536 + 5, 7);
       await aliceFiles!.send(group, { blob: new Blob([content]), name: 'after.bin' }, 'after');
@@ -74,8 +66,7 @@ describe('the blob area after a removal', () => {
       // Her old mailbox never received the file.
       expect(await http.getPiece(carolsCredential.id, carolsCredential.token, blobIdOf(ref), 'h')).toBeNull();
     } finally {
-      for (const f of files) f.destroy();
-      await Promise.all(peers.map((p) => p.destroy()));
+      await destroy();
     }
   });
 });

@@ -23,7 +23,8 @@ import type { ConversationSession } from '../../../src/client/conversation-sessi
 import type { FileRef } from '../../../src/core/files/file-ref.js';
 import { MemoryChunkStore } from '../../../src/store/chunk-store.js';
 import { startAppServer, type AppServer } from '../../helpers/app-server.js';
-import { NodePeer, waitUntil } from '../../helpers/node-peer.js';
+import { fileGroup } from '../../helpers/file-group.js';
+import { waitUntil } from '../../helpers/node-peer.js';
 
 let app: AppServer;
 beforeAll(async () => {
@@ -53,26 +54,18 @@ const fileOf = (s: ConversationSession, caption: string): FileRef | undefined =>
 
 describe('a transfer across a rekey', () => {
   it('a fetch under way when the epoch changes completes, byte for byte, over the new epoch’s links', async () => {
-    const peers: NodePeer[] = [];
-    const files: ClientFiles[] = [];
+    const bobStore = new HeldStore();
+    // Nothing downloads by itself: Bob starts the fetch when the test says. Files here have
+    // no mailbox (no blob area), so the file moves only peer to peer.
+    const stores = [new MemoryChunkStore(), bobStore, new MemoryChunkStore()];
+    const { peers, files, sessions, destroy } = await fileGroup(app, (peer, i) => new ClientFiles({ store: stores[i]!, mesh: peer.mesh, autoDownloadBytes: 0 }));
+    const [aliceFiles, bobFiles] = files;
+    const [group, bobs] = sessions as [ConversationSession, ConversationSession];
+    const carol = peers[2]!;
     const started = Date.now();
     const phases: string[] = [];
     const phase = (name: string): void => void phases.push(`${name} at ${Date.now() - started} ms`);
     try {
-      const [alice, bob, carol] = await Promise.all(['Alice', 'Bob', 'Carol'].map((name) => NodePeer.register({ serverUrl: app.url, name, mailbox: true })));
-      peers.push(alice!, bob!, carol!);
-      const bobStore = new HeldStore();
-      // The mailbox carries the membership changes to whoever missed them; files here have no
-      // mailbox (no blob area), so the file moves only peer to peer. Nothing downloads by itself: Bob starts the fetch when the test says.
-      const [aliceFiles, bobFiles, carolFiles] = [new MemoryChunkStore(), bobStore, new MemoryChunkStore()].map((store, i) => new ClientFiles({ store, mesh: peers[i]!.mesh, autoDownloadBytes: 0 }).start());
-      files.push(aliceFiles!, bobFiles!, carolFiles!);
-      const group = await alice!.client.createConversation('Files');
-      const bobs = await bob!.join(group.inviteLink);
-      const carols = await carol!.join(group.inviteLink);
-      aliceFiles!.follow(group);
-      bobFiles!.follow(bobs);
-      carolFiles!.follow(carols);
-      await waitUntil(() => group.membership.isMember(carol!.account.identity.sign) && bobs.membership.isMember(carol!.account.identity.sign), 'Carol to be a member everywhere', 90_000);
       phase('Carol a member');
       await waitUntil(() => group.peerCount === 2 && bobs.peerCount === 2, 'Alice and Bob to sync with everyone', 90_000);
       phase('all linked');
@@ -107,8 +100,7 @@ describe('a transfer across a rekey', () => {
       console.log(`failed after: ${phases.join(', ')}`);
       throw error;
     } finally {
-      for (const f of files) f.destroy();
-      await Promise.all(peers.map((p) => p.destroy()));
+      await destroy();
     }
   }, 300_000);
 });
