@@ -10,6 +10,7 @@ import type { IdentityId, VerifyKeyCache } from '../core/identity/keys.js';
 import { deriveChannel, type ChannelKeys } from '../core/keys.js';
 import { Disposables } from '../core/lifecycle.js';
 import { errorField, type Logger } from '../core/logger.js';
+import { addTurn, ADD_TURN_MS } from '../core/membership/add-order.js';
 import { requestDevice, verifyJoinRequest, type JoinAnswer, type JoinRequest, type RefusalReason } from '../core/membership/join-messages.js';
 import type { EpochRecord } from '../core/membership/records.js';
 import { openMessage, sealMessage } from '../net/sealed-channel.js';
@@ -20,8 +21,8 @@ import type { ConversationSession } from './conversation-session.js';
 export const INVITE_PURPOSE = 'group invite';
 /** Refusals for expired or revoked invites are still given this long afterwards. */
 const ANSWER_AFTER_EXPIRY_MS = 30 * 24 * 60 * 60 * 1000;
-/** Members wait a random moment before adding someone, so usually only one does. */
-const ADD_DELAY_MS = 250;
+/** A random moment on top of a device's turn to add, so equal views still rarely collide. */
+const ADD_JITTER_MS = 250;
 const REFRESH_DELAY_MS = 200;
 
 interface Listening {
@@ -127,8 +128,11 @@ export class InviteDesk {
         await this.recordRequest(session, l.invite, request, device);
         return await this.send(l, { t: 'join-answer', to: device, status: 'pending' });
       }
-      // Someone else may be adding them right now; wait a moment and look again.
-      await new Promise((r) => setTimeout(r, Math.random() * ADD_DELAY_MS));
+      // The devices present take turns (core/membership/add-order.ts): wait for this one's,
+      // then look again; whoever added first has usually reached it by then.
+      const turn = addTurn(account.device.id, presentDevices(session), device);
+      await new Promise((r) => setTimeout(r, turn * ADD_TURN_MS + Math.random() * ADD_JITTER_MS));
+      if (session.ended || this.disposables.isDisposed) return;
       const again = view.state.current;
       if (again?.record?.shares[device]) return await this.grant(l, session, again.record, device);
       const target = { device, identity, dh: request.dh };
@@ -180,4 +184,14 @@ export class InviteDesk {
   private async send(l: Listening, answer: JoinAnswer): Promise<void> {
     this.parts.signaling.publish(l.channel.topic, await sealMessage(l.channel.key, l.channel.topic, answer));
   }
+}
+
+/** Member devices present in a conversation now: this one and every device in its presence. */
+function presentDevices(session: ConversationSession): DeviceId[] {
+  const devices: DeviceId[] = [];
+  for (const state of session.awareness.getStates().values()) {
+    const device = (state as { device?: unknown }).device;
+    if (typeof device === 'string') devices.push(device as DeviceId);
+  }
+  return devices;
 }
