@@ -11,13 +11,7 @@ const stage = useAppStage();
 
 describe('message actions', () => {
   it('edits, reacts to and deletes messages, and every member sees it', async () => {
-    const alice = await ParleyUser.create(stage.browser, 'Alice');
-    const bob = await ParleyUser.create(stage.browser, 'Bob');
-    await alice.start(stage.app.url);
-    const invite = await alice.newConversation();
-    await bob.open(invite);
-    await bob.register();
-    await alice.waitForPeers(1);
+    const { alice, bob } = await ParleyUser.pair(stage.browser, stage.app.url);
     await bob.waitForPeers(1);
 
     // Alice fixes a typo in place; Enter saves.

@@ -10,14 +10,7 @@ const stage = useAppStage();
 
 describe('read markers', () => {
   it('messages seen just before the app closes are not unread when it opens again', async () => {
-    const alice = await ParleyUser.create(stage.browser, 'Alice');
-    const bob = await ParleyUser.create(stage.browser, 'Bob');
-    await alice.start(stage.app.url);
-    const invite = await alice.newConversation();
-    await bob.open(invite);
-    await bob.register();
-    await bob.log.waitFor();
-    await alice.waitForPeers(1);
+    const { alice, bob } = await ParleyUser.pair(stage.browser, stage.app.url);
 
     // Alice has the conversation on screen while Bob writes.
     for (const text of ['one', 'two', 'three']) await bob.send(text);

@@ -31,6 +31,22 @@ export class ParleyUser {
     return new ParleyUser(name, context, page);
   }
 
+  /**
+   * Alice registers and starts a group, Bob joins it by its invite, and they are linked:
+   * the start most two-person tests share.
+   */
+  static async pair(browser: Browser, appUrl: string): Promise<{ alice: ParleyUser; bob: ParleyUser; invite: string }> {
+    const alice = await ParleyUser.create(browser, 'Alice');
+    const bob = await ParleyUser.create(browser, 'Bob');
+    await alice.start(appUrl);
+    const invite = await alice.newConversation();
+    await bob.open(invite);
+    await bob.register();
+    await bob.log.waitFor();
+    await alice.waitForPeers(1);
+    return { alice, bob, invite };
+  }
+
   /** Another tab of this user's browser profile (same context: same IndexedDB and keys). */
   async openTab(url = this.page.url()): Promise<ParleyUser> {
     const page = await this.context.newPage();
