@@ -27,6 +27,7 @@ import { MyDevices } from './my-devices.js';
 import { ReadMarkers } from './read-markers.js';
 import type { SelfSession } from './self-session.js';
 import { wireSession } from './session-wiring.js';
+import { ConversationShelf } from './conversation-shelf.js';
 
 /** What exists once the user has an account on this device; null until then. */
 export interface ClientState {
@@ -99,6 +100,8 @@ export function buildServices(parts: ClientParts, events: ObservableV2<ClientEve
     isVerified: (identity) => state.book?.get(identity)?.verified ?? false,
     isRevoked: (device, identity) => s.myDevices.isRevoked(device, identity),
     deviceRemoved: () => s.myDevices.thisDeviceRemoved,
+    isDeleted: (id) => new ConversationShelf(s).isDeleted(id),
+    restore: (id) => new ConversationShelf(s).restore(id),
     wire: (session) => wireSession(session, s),
     handedOver: async (conversation, epoch) => (await s.handoff.received(conversation, epoch))?.secret ?? null,
   });

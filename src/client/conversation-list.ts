@@ -23,6 +23,8 @@ export interface ConversationSummary {
   readonly unread: number;
   /** This user left or was removed, or this device was removed: read-only history. */
   readonly ended: boolean;
+  /** Archived on this device: listed apart until a new message arrives. */
+  readonly archived: boolean;
 }
 
 /** Characters of the newest message the sidebar shows. */
@@ -49,6 +51,7 @@ export function summarize(
       lastAt: last?.at ?? s.record.lastAt ?? s.record.createdAt,
       unread: unread(s.id),
       ended: s.ended !== null,
+      archived: s.record.archived ?? false,
     });
   }
   return out.sort((a, b) => b.lastAt - a.lastAt);

@@ -54,6 +54,10 @@ export interface OpenerParts {
   readonly deviceRemoved: () => boolean;
   /** The client wires a new session's events. */
   readonly wire: (session: ConversationSession) => void;
+  /** The user deleted this conversation on this device: the self doc does not bring it back. */
+  readonly isDeleted: (id: Topic) => boolean;
+  /** The user opens or joins a deleted conversation again. */
+  readonly restore: (id: Topic) => Promise<void>;
   /** An epoch secret another device of this user handed to this one. */
   readonly handedOver: (conversation: Topic, epoch: string) => Promise<Uint8Array | null>;
 }
@@ -92,6 +96,7 @@ export class ConversationOpener {
    */
   async adoptFromSelf(self: SelfSession, handedOver: (id: Topic) => Promise<{ epoch: string; n: number; secret: Uint8Array } | null>): Promise<void> {
     for (const [id, entry] of self.conversationEntries()) {
+      if (this.parts.isDeleted(id)) continue;
       const known = this.registry.get(id);
       if (known) {
         void known.followEpochs();
@@ -143,6 +148,7 @@ export class ConversationOpener {
    */
   async adopt(id: Topic, epoch: StoredEpoch, shape: RecordShape): Promise<ConversationSession> {
     if (this.registry.has(id)) return this.registry.load(id);
+    await this.parts.restore(id);
     const record: ConversationRecord = { id, secret: epoch.secret, createdAt: this.parts.now(), ...shape, ...(epoch.id === 'g0' ? {} : { epochs: [epoch] }) };
     try {
       await this.parts.conversations.put(record);

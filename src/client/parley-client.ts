@@ -18,6 +18,7 @@ import { buildServices, destroyServices, type ClientServices } from './client-se
 import type { ContactBook } from './contact-book.js';
 import { summarize, type ConversationSummary } from './conversation-list.js';
 import { ConversationActions } from './conversation-actions.js';
+import { ConversationShelf } from './conversation-shelf.js';
 import type { ConversationRegistry } from './conversation-registry.js';
 import type { ConversationSession } from './conversation-session.js';
 import type { DeviceLinkOffer } from './device-link.js';
@@ -36,6 +37,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
   private readonly actions: ConversationActions;
   private readonly startup: AccountStartup;
   private readonly profile: Profile;
+  private readonly shelf: ConversationShelf;
   /** Proves this device's key to the server on every connection. */
   readonly registration: DeviceRegistration;
   /** Online / last-seen by opaque ids. */
@@ -46,6 +48,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     super();
     this.s = buildServices(parts, this);
     this.actions = new ConversationActions(this.s);
+    this.shelf = new ConversationShelf(this.s);
     this.profile = new Profile(this.s);
     this.startup = new AccountStartup(this.s, this.actions, this.profile);
     this.registration = this.s.registration;
@@ -199,6 +202,19 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
   /** The open 1:1 conversation with an identity, if any. */
   directWith(identity: IdentityId): ConversationSession | undefined {
     return this.actions.directWith(identity);
+  }
+
+  /** Archives (or brings back) a conversation on this device; a new message brings it back. */
+  archive(id: Topic, archived = true): Promise<void> {
+    return this.shelf.archive(id, archived);
+  }
+
+  /**
+   * Deletes a conversation's history and keys from this device, leaving the group first if
+   * this user is still a member. The user's other devices keep it.
+   */
+  deleteConversation(id: Topic): Promise<void> {
+    return this.shelf.delete(id);
   }
 
   list(): ConversationSummary[] {

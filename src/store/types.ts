@@ -32,6 +32,8 @@ export interface ConversationRecord {
   readonly quiet?: boolean;
   /** Set when this user left, or was removed: the conversation is read-only history. */
   readonly ended?: 'left' | 'removed' | 'device-removed';
+  /** Archived on this device: out of the main list until a new message arrives (docs/architecture.md §4.9). */
+  readonly archived?: boolean;
   readonly title: string;
   readonly createdAt: number;
   /** 'direct': a 1:1 conversation with `peer`, derived from both identities. */

@@ -12,6 +12,7 @@ import type { Locator } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { useAppStage } from '../helpers/app-stage.js';
 import { ParleyUser } from '../helpers/parley-user.js';
+import { storedConversations } from '../helpers/stored-conversations.js';
 
 const stage = useAppStage();
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -32,28 +33,6 @@ async function createInvite(user: ParleyUser, expiry: string): Promise<string> {
   const box = dialog.getByRole('textbox', { name: 'New invite link' });
   await box.waitFor();
   return box.inputValue();
-}
-
-/**
- * What this browser profile stores about conversations: records in the app database and
- * per-conversation document databases (the account's own self doc is not a conversation).
- */
-async function storedConversations(user: ParleyUser): Promise<{ records: number; documents: string[] }> {
-  return user.page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const req = indexedDB.open('parley');
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-    const records = await new Promise<number>((resolve, reject) => {
-      const req = db.transaction('conversations').objectStore('conversations').count();
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-    db.close();
-    const documents = (await indexedDB.databases()).map((d) => d.name ?? '').filter((n) => n.startsWith('parley-doc-') && !n.endsWith('-self'));
-    return { records, documents };
-  });
 }
 
 /** The joiner was refused: the message is shown, and no conversation was created or stored. */

@@ -47,6 +47,12 @@ export interface Account {
    * they are deleted. Absent on accounts from before epochs, until the next start.
    */
   readonly dh?: readonly DeviceDhKey[];
+  /**
+   * Conversations the user deleted on this device (docs/architecture.md §4.9): the self doc
+   * still lists them for the user's other devices, and this device does not take them back
+   * from it. Changes in place, like the name.
+   */
+  deleted?: string[];
 }
 
 /** The X25519 key this device publishes now. */

@@ -13,6 +13,7 @@ import '../components/composer.js';
 import type { Composer, ReplyPreview, SendDetail } from '../components/composer.js';
 import { excerpt } from '../components/message-row.js';
 import '../components/conversation-header.js';
+import '../components/conversation-menu.js';
 import type { ConversationHeader } from '../components/conversation-header.js';
 import type { MuteDetail } from '../components/mute-control.js';
 import type { EditDetail, MessageDetail, MessageList, ReactDetail } from '../components/message-list.js';
@@ -241,6 +242,7 @@ export class ConversationView extends LitElement {
         @parley-mute=${(e: CustomEvent<MuteDetail>) => this.action.run(() => this.pwaRef.value?.setMuted(s.id, e.detail.until))}
       >
         ${s.isDirect ? nothing : html`<button slot="actions" type="button" class="secondary" aria-haspopup="dialog" @click=${this.openMembers}>Members</button>`}
+        <parley-conversation-menu slot="actions" .session=${s} .client=${this.client} .name=${title}></parley-conversation-menu>
       </parley-conversation-header>
       ${endedText(s) ? html`<p class="warning" role="status">${endedText(s)}</p>` : nothing}
       ${s.isDirect ? nothing : html`<parley-members .session=${s}></parley-members>`}

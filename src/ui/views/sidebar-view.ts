@@ -4,7 +4,7 @@
  * so Back works and a reload keeps the open conversation.
  */
 import { LitElement, css, html, nothing } from 'lit';
-import type { ParleyClient } from '../../client/parley-client.js';
+import type { ConversationSummary, ParleyClient } from '../../client/parley-client.js';
 import type { Topic } from '../../core/ids.js';
 import type { PwaController } from '../../pwa/pwa-controller.js';
 import { clientContext, pwaContext } from '../context.js';
@@ -21,11 +21,14 @@ export class SidebarView extends LitElement {
     selected: { attribute: false },
     route: { attribute: false },
     joining: { state: true },
+    showArchived: { state: true },
   };
   declare selected: Topic | null;
   /** The current view, to mark the Contacts link as current. */
   declare route: string;
   declare joining: boolean;
+  /** The Archived section is open. */
+  declare showArchived: boolean;
   private readonly clientRef = observeContext<ParleyClient>(this, clientContext);
   private readonly pwaRef = observeContext<PwaController>(this, pwaContext);
   private readonly action = new ActionController(this);
@@ -39,6 +42,7 @@ export class SidebarView extends LitElement {
     this.selected = null;
     this.route = 'home';
     this.joining = false;
+    this.showArchived = false;
   }
 
 
@@ -179,6 +183,9 @@ export class SidebarView extends LitElement {
       .verified {
         color: var(--pl-ok);
       }
+      .archived-toggle {
+        margin: 0.5rem 1rem;
+      }
       .empty {
         margin: 0;
         padding: 1rem;
@@ -188,7 +195,9 @@ export class SidebarView extends LitElement {
   ];
 
   protected override render() {
-    const list = this.client?.list() ?? [];
+    const all = this.client?.list() ?? [];
+    const list = all.filter((c) => !c.archived);
+    const archived = all.filter((c) => c.archived);
     const requests = this.pendingRequests();
     const pwa = this.pwaRef.value;
     return html`<header>
@@ -221,10 +230,25 @@ export class SidebarView extends LitElement {
         </ul>
       </nav>
       <nav class="list" aria-label="Conversations">
-        ${list.length === 0 ? html`<p class="empty">No conversations yet.</p>` : nothing}
+        ${all.length === 0 ? html`<p class="empty">No conversations yet.</p>` : nothing}
         <ul>
-          ${list.map(
-            (c) => html`<li>
+          ${list.map((c) => this.renderItem(c))}
+        </ul>
+        ${archived.length > 0
+          ? html`<button type="button" class="secondary archived-toggle" aria-expanded=${this.showArchived} @click=${() => (this.showArchived = !this.showArchived)}>
+              Archived (${archived.length})
+            </button>`
+          : nothing}
+        ${archived.length > 0 && this.showArchived
+          ? html`<ul aria-label="Archived conversations">
+              ${archived.map((c) => this.renderItem(c))}
+            </ul>`
+          : nothing}
+      </nav>`;
+  }
+
+  private renderItem(c: ConversationSummary) {
+    return html`<li>
               <a href=${conversationHref(c.id)} aria-current=${c.id === this.selected ? 'page' : 'false'}>
                 <span class="title">${c.title}${c.verified ? html` <span class="verified" title="Verified contact">✓</span>` : nothing}</span>
                 <span class="when">${formatWhen(c.lastAt)}</span>
@@ -233,10 +257,7 @@ export class SidebarView extends LitElement {
                   ? html`<span class="count unread" aria-label=${`${c.unread >= 100 ? 'over 99' : c.unread} unread`}>${c.unread >= 100 ? '99+' : c.unread}</span>`
                   : nothing}
               </a>
-            </li>`,
-          )}
-        </ul>
-      </nav>`;
+            </li>`;
   }
 
   private pendingRequests(): number {

@@ -1,0 +1,159 @@
+/**
+ * What a user does to a conversation on their own device (docs/architecture.md §4.9), in
+ * real Chromium: archive it (it leaves the main list for Archived, stays archived across a
+ * reload, and comes back when someone writes), leave a 1:1 chat, and delete a group — which
+ * leaves it, erases its history and keys from this device, and is not brought back by the
+ * self doc. Each step asks first, in a dialog.
+ */
+import { describe, expect, it } from 'vitest';
+import { useAppStage } from '../helpers/app-stage.js';
+import { ParleyUser } from '../helpers/parley-user.js';
+import { storedConversations } from '../helpers/stored-conversations.js';
+
+const stage = useAppStage();
+
+/** Alice makes a group and Bob joins it; both are connected. */
+async function groupOfTwo(): Promise<{ alice: ParleyUser; bob: ParleyUser }> {
+  const alice = await ParleyUser.create(stage.browser, 'Alice');
+  const bob = await ParleyUser.create(stage.browser, 'Bob');
+  await alice.start(stage.app.url);
+  const invite = await alice.newConversation();
+  await bob.open(invite);
+  await bob.register();
+  await bob.log.waitFor();
+  await alice.waitForPeers(1);
+  await bob.waitForPeers(1);
+  return { alice, bob };
+}
+
+/** Opens the confirmation behind an action of the conversation's header and returns the dialog. */
+async function ask(user: ParleyUser, action: string, title: RegExp) {
+  await user.page.locator('parley-conversation-header').getByRole('button', { name: action, exact: true }).click();
+  const dialog = user.page.getByRole('dialog', { name: title });
+  await dialog.waitFor();
+  return dialog;
+}
+
+describe('archive, leave and delete', () => {
+  it('archiving moves a conversation to Archived, even after a reload, and a new message brings it back', async () => {
+    const { alice, bob } = await groupOfTwo();
+    await bob.send('first');
+    await alice.waitForMessage('first');
+    const list = alice.page.getByRole('navigation', { name: 'Conversations' });
+    await expect(list.getByRole('link').count()).resolves.toBe(1);
+
+    // Cancel first: nothing changes.
+    let dialog = await ask(alice, 'Archive', /^Archive .*\?$/);
+    await dialog.getByText('A new message brings it back.').waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await expect(list.getByRole('link').count()).resolves.toBe(1);
+
+    dialog = await ask(alice, 'Archive', /^Archive .*\?$/);
+    await dialog.getByRole('button', { name: 'Archive', exact: true }).click();
+    const toggle = list.getByRole('button', { name: 'Archived (1)' });
+    await toggle.waitFor();
+    expect(await list.getByRole('link').count()).toBe(0);
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+    await toggle.click();
+    const archived = list.getByRole('list', { name: 'Archived conversations' });
+    await archived.getByRole('link').waitFor();
+
+    // It stays archived on this device across a reload.
+    await alice.page.reload();
+    await list.getByRole('button', { name: 'Archived (1)' }).waitFor({ timeout: 30_000 });
+    expect(await list.getByRole('link').count()).toBe(0);
+
+    // Bob writes: the conversation is back in the main list, Archived is gone.
+    await bob.send('are you there?');
+    await list.getByRole('link').filter({ hasText: 'are you there?' }).waitFor({ timeout: 30_000 });
+    expect(await list.getByRole('button', { name: /^Archived/ }).count()).toBe(0);
+    await Promise.all([alice, bob].map((u) => u.close()));
+  });
+
+  it('leaving a 1:1 chat asks first; afterwards nothing is sent from it and the other side no longer counts this user in', async () => {
+    const alice = await ParleyUser.create(stage.browser, 'Alice');
+    const bob = await ParleyUser.create(stage.browser, 'Bob');
+    await alice.start(stage.app.url);
+    await bob.start(stage.app.url);
+    await bob.addContact(await alice.myContactLink());
+    await alice.acceptContact('Bob');
+    await alice.waitForPeers(1);
+    await alice.send('before leaving');
+    await bob.openChatWith('Alice');
+    await bob.waitForMessage('before leaving');
+
+    const dialog = await ask(alice, 'Leave', /^Leave the chat with Bob\?$/);
+    await dialog.getByRole('button', { name: 'Leave', exact: true }).click();
+    await alice.page.getByRole('status').filter({ hasText: /^You left / }).waitFor({ timeout: 20_000 });
+    expect(await alice.composer.count()).toBe(0);
+    // The history stays readable.
+    await alice.waitForMessage('before leaving');
+    // Bob's device removes Alice from the chat (her signed leave note lets any member do so).
+    await bob.page.waitForFunction(
+      () => {
+        const app = document.querySelector('parley-app') as unknown as {
+          client: { list(): { id: string }[]; get(id: string): { membership: { state: { members: Map<string, string> } } } };
+        };
+        const id = app.client.list()[0]!.id;
+        return app.client.get(id).membership.state.members.size === 1;
+      },
+      null,
+      { timeout: 30_000 },
+    );
+    await Promise.all([alice, bob].map((u) => u.close()));
+  });
+
+  it('deleting a group says it leaves it, then leaves, erases it from this device, and a reload does not bring it back', async () => {
+    const { alice, bob } = await groupOfTwo();
+    await alice.send('history Bob will delete');
+    await bob.waitForMessage('history Bob will delete');
+    expect((await storedConversations(bob)).records).toBe(1);
+
+    const dialog = await ask(bob, 'Delete', /^Delete .*\?$/);
+    await dialog.getByText(/^You will leave .*Its messages and keys are deleted from this device/).waitFor();
+    await dialog.getByRole('button', { name: 'Delete conversation' }).click();
+    const list = bob.page.getByRole('navigation', { name: 'Conversations' });
+    await list.getByText('No conversations yet.').waitFor({ timeout: 20_000 });
+    expect(await storedConversations(bob)).toEqual({ records: 0, documents: [] });
+
+    // Alice's group no longer has Bob: his leave note reached her, and her device removed him.
+    await alice.page.getByRole('button', { name: 'Members', exact: true }).click();
+    const members = alice.page.getByRole('dialog', { name: /^Members of / }).getByRole('list', { name: 'Members' });
+    await members.getByText('Alice (you)').waitFor();
+    await members.getByText('Bob', { exact: true }).waitFor({ state: 'detached', timeout: 30_000 });
+
+    // Bob's account and the rest of his device are untouched; the deleted group stays gone.
+    await bob.page.reload();
+    await bob.page.getByRole('button', { name: 'New conversation' }).waitFor({ timeout: 30_000 });
+    await list.getByText('No conversations yet.').waitFor();
+    expect(await storedConversations(bob)).toEqual({ records: 0, documents: [] });
+    await Promise.all([alice, bob].map((u) => u.close()));
+  });
+  it('deleting a 1:1 chat erases it from this device for good (the self doc lists it, but it stays deleted here), and the contact stays', async () => {
+    const alice = await ParleyUser.create(stage.browser, 'Alice');
+    const bob = await ParleyUser.create(stage.browser, 'Bob');
+    await alice.start(stage.app.url);
+    await bob.start(stage.app.url);
+    await bob.addContact(await alice.myContactLink());
+    await alice.acceptContact('Bob');
+    await alice.waitForPeers(1);
+    await alice.send('to be deleted');
+    const dialog = await ask(alice, 'Delete', /^Delete Bob\?$/);
+    await expect(dialog.getByText(/^You will leave/).count()).resolves.toBe(0);
+    await dialog.getByRole('button', { name: 'Delete conversation' }).click();
+    const list = alice.page.getByRole('navigation', { name: 'Conversations' });
+    await list.getByText('No conversations yet.').waitFor({ timeout: 20_000 });
+    expect(await storedConversations(alice)).toEqual({ records: 0, documents: [] });
+
+    await alice.page.reload();
+    await alice.page.getByRole('button', { name: 'New conversation' }).waitFor({ timeout: 30_000 });
+    // The start-up reads the self doc, which still lists the chat for Alice's other devices.
+    await alice.page.waitForFunction(() => (document.querySelector('parley-app') as unknown as { client: { account: unknown } }).client.account !== null);
+    await list.getByText('No conversations yet.').waitFor();
+    expect(await storedConversations(alice)).toEqual({ records: 0, documents: [] });
+    await alice.page.getByRole('link', { name: /^Contacts/ }).click();
+    await alice.page.getByRole('link', { name: 'Bob', exact: true }).waitFor();
+    await Promise.all([alice, bob].map((u) => u.close()));
+  });
+});
