@@ -26,9 +26,10 @@ async function groupOfTwo(): Promise<{ alice: ParleyUser; bob: ParleyUser }> {
   return { alice, bob };
 }
 
-/** Opens the confirmation behind an action of the conversation's header and returns the dialog. */
+/** Picks an action in the conversation's "⋯" menu and returns the confirmation dialog it opens. */
 async function ask(user: ParleyUser, action: string, title: RegExp) {
-  await user.page.locator('parley-conversation-header').getByRole('button', { name: action, exact: true }).click();
+  await user.page.getByRole('button', { name: 'Conversation actions' }).click();
+  await user.page.getByRole('menu', { name: 'Conversation actions' }).getByRole('menuitem', { name: action, exact: true }).click();
   const dialog = user.page.getByRole('dialog', { name: title });
   await dialog.waitFor();
   return dialog;

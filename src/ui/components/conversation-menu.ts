@@ -1,6 +1,7 @@
 /**
- * `<parley-conversation-menu>`: what a user does to a conversation on this device, each
- * behind a confirmation dialog (docs/architecture.md §4.9): **Archive** (out of the main
+ * `<parley-conversation-menu>`: what a user does to a conversation on this device, in a
+ * small menu behind the header's "⋯" button (one button: phone headers have no room for
+ * more), each behind a confirmation dialog (docs/architecture.md §4.9): **Archive** (out of the main
  * list until a new message arrives; **Unarchive** brings it back at once), **Leave** a 1:1
  * chat (groups leave from Members), and **Delete** (history and keys leave this device;
  * a group the user is still in is left first, and the dialog says so).
@@ -15,12 +16,14 @@ import { controls, dialogPanel, themeTokens } from '../styles/theme.js';
 type Step = 'archive' | 'leave' | 'delete';
 
 export class ConversationMenu extends LitElement {
-  static override properties = { session: { attribute: false }, client: { attribute: false }, name: { type: String }, step: { state: true } };
+  static override properties = { session: { attribute: false }, client: { attribute: false }, name: { type: String }, step: { state: true }, menu: { state: true } };
   declare session: ConversationSession | undefined;
   declare client: ParleyClient | undefined;
   /** How the conversation is called on screen (a contact's name for a 1:1). */
   declare name: string;
   declare step: Step | null;
+  /** The menu is open. */
+  declare menu: boolean;
   private readonly action = new ActionController(this);
 
   constructor() {
@@ -29,6 +32,7 @@ export class ConversationMenu extends LitElement {
     this.client = undefined;
     this.name = '';
     this.step = null;
+    this.menu = false;
   }
 
   static override styles = [
@@ -37,7 +41,30 @@ export class ConversationMenu extends LitElement {
     dialogPanel,
     css`
       :host {
-        display: contents;
+        display: inline-block;
+        position: relative;
+      }
+      .menu {
+        position: absolute;
+        right: 0;
+        top: calc(100% + 0.25rem);
+        z-index: 5;
+        display: flex;
+        flex-direction: column;
+        gap: 0.25rem;
+        min-width: 10rem;
+        padding: 0.4rem;
+        border: 1px solid var(--pl-border);
+        border-radius: var(--pl-radius);
+        background: var(--pl-bg);
+        box-shadow: 0 4px 16px rgb(0 0 0 / 0.2);
+      }
+      /* Phone headers are tight: the button is as narrow as its glyph allows. */
+      button.more {
+        padding-inline: 0.45rem;
+      }
+      .menu button {
+        text-align: start;
       }
       dialog {
         --pl-dialog-width: 26rem;
@@ -73,11 +100,27 @@ export class ConversationMenu extends LitElement {
     const s = this.session;
     if (!s) return nothing;
     const archived = s.record.archived ?? false;
-    return html`${archived
-        ? html`<button type="button" class="secondary" ?disabled=${this.action.busy} @click=${() => this.run(() => this.client?.archive(s.id, false))}>Unarchive</button>`
-        : html`<button type="button" class="secondary" aria-haspopup="dialog" @click=${() => this.ask('archive')}>Archive</button>`}
-      ${s.isDirect && !s.ended ? html`<button type="button" class="secondary" aria-haspopup="dialog" @click=${() => this.ask('leave')}>Leave</button>` : nothing}
-      <button type="button" class="secondary" aria-haspopup="dialog" @click=${() => this.ask('delete')}>Delete</button>
+    const item = (label: string, act: () => void) => html`<button type="button" role="menuitem" class="secondary" @click=${() => {
+        this.menu = false;
+        act();
+      }}>${label}</button>`;
+    return html`<button
+        type="button"
+        class="secondary more"
+        aria-label="Conversation actions"
+        aria-haspopup="menu"
+        aria-expanded=${this.menu}
+        @click=${() => (this.menu = !this.menu)}
+      >
+        ⋯
+      </button>
+      ${this.menu
+        ? html`<div class="menu" role="menu" aria-label="Conversation actions" @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && (this.menu = false)}>
+            ${archived ? item('Unarchive', () => this.run(() => this.client?.archive(s.id, false))) : item('Archive', () => this.ask('archive'))}
+            ${s.isDirect && !s.ended ? item('Leave', () => this.ask('leave')) : nothing}
+            ${item('Delete', () => this.ask('delete'))}
+          </div>`
+        : nothing}
       <dialog aria-labelledby="confirm-title" aria-describedby="confirm-text" @close=${() => (this.step = null)}>
         ${this.step ? this.renderConfirm(s, this.step) : nothing}
       </dialog>`;
