@@ -14,14 +14,7 @@ const stage = useAppStage();
 
 /** Alice makes a group and Bob joins it; both are connected. */
 async function groupOfTwo(): Promise<{ alice: ParleyUser; bob: ParleyUser }> {
-  const alice = await ParleyUser.create(stage.browser, 'Alice');
-  const bob = await ParleyUser.create(stage.browser, 'Bob');
-  await alice.start(stage.app.url);
-  const invite = await alice.newConversation();
-  await bob.open(invite);
-  await bob.register();
-  await bob.log.waitFor();
-  await alice.waitForPeers(1);
+  const { alice, bob } = await ParleyUser.pair(stage.browser, stage.app.url);
   await bob.waitForPeers(1);
   return { alice, bob };
 }
@@ -73,13 +66,7 @@ describe('archive, leave and delete', () => {
   });
 
   it('leaving a 1:1 chat asks first; afterwards nothing is sent from it and the other side no longer counts this user in', async () => {
-    const alice = await ParleyUser.create(stage.browser, 'Alice');
-    const bob = await ParleyUser.create(stage.browser, 'Bob');
-    await alice.start(stage.app.url);
-    await bob.start(stage.app.url);
-    await bob.addContact(await alice.myContactLink());
-    await alice.acceptContact('Bob');
-    await alice.waitForPeers(1);
+    const { alice, bob } = await ParleyUser.contactPair(stage.browser, stage.app.url);
     await alice.send('before leaving');
     await bob.openChatWith('Alice');
     await bob.waitForMessage('before leaving');
@@ -132,13 +119,7 @@ describe('archive, leave and delete', () => {
     await Promise.all([alice, bob].map((u) => u.close()));
   });
   it('deleting a 1:1 chat erases it from this device for good (the self doc lists it, but it stays deleted here), and the contact stays', async () => {
-    const alice = await ParleyUser.create(stage.browser, 'Alice');
-    const bob = await ParleyUser.create(stage.browser, 'Bob');
-    await alice.start(stage.app.url);
-    await bob.start(stage.app.url);
-    await bob.addContact(await alice.myContactLink());
-    await alice.acceptContact('Bob');
-    await alice.waitForPeers(1);
+    const { alice, bob } = await ParleyUser.contactPair(stage.browser, stage.app.url);
     await alice.send('to be deleted');
     const dialog = await ask(alice, 'Delete', /^Delete Bob\?$/);
     await expect(dialog.getByText(/^You will leave/).count()).resolves.toBe(0);

@@ -47,13 +47,7 @@ describe('device linking needs consent', () => {
 
 describe('multiple devices', () => {
   it('links a second device that gets contacts and history, sends as the same person, and once removed (after a confirmation) is told so and sends nothing', async () => {
-    const alice = await ParleyUser.create(stage.browser, 'Alice');
-    const bob = await ParleyUser.create(stage.browser, 'Bob');
-    await alice.start(stage.app.url);
-    await bob.start(stage.app.url);
-    await bob.addContact(await alice.myContactLink());
-    await alice.acceptContact('Bob');
-    await alice.waitForPeers(1);
+    const { alice, bob } = await ParleyUser.contactPair(stage.browser, stage.app.url);
     for (const text of ['before linking 1', 'before linking 2']) await alice.send(text);
     await bob.openChatWith('Alice');
     await bob.waitForMessage('before linking 2');

@@ -47,6 +47,21 @@ export class ParleyUser {
     return { alice, bob, invite };
   }
 
+  /**
+   * Alice and Bob register, become contacts (Bob adds Alice's link, Alice accepts) and are
+   * linked in their 1:1 chat, which Alice has open.
+   */
+  static async contactPair(browser: Browser, appUrl: string): Promise<{ alice: ParleyUser; bob: ParleyUser }> {
+    const alice = await ParleyUser.create(browser, 'Alice');
+    const bob = await ParleyUser.create(browser, 'Bob');
+    await alice.start(appUrl);
+    await bob.start(appUrl);
+    await bob.addContact(await alice.myContactLink());
+    await alice.acceptContact('Bob');
+    await alice.waitForPeers(1);
+    return { alice, bob };
+  }
+
   /** Another tab of this user's browser profile (same context: same IndexedDB and keys). */
   async openTab(url = this.page.url()): Promise<ParleyUser> {
     const page = await this.context.newPage();
