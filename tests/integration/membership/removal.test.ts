@@ -51,11 +51,16 @@ describe('removing a member', () => {
       expect(group.keys.mailboxToken).not.toBe(oldKeys.mailboxToken);
       expect(carols.epoch).not.toBe(group.epoch);
 
+      // Carol's session stays open on the old topic (an old tab): the others left it, so
+      // her announces there find nobody, and nobody's links to her carry the new epoch.
+      await waitUntil(() => carols.peerCount === 0, 'the others to leave Carol on the old topic', 20_000);
+
       // New messages reach Bob, never Carol.
       await group.send('after removal');
       await waitUntil(() => texts(bobs).includes('after removal'), 'Bob to receive the message', 20_000);
       await new Promise((r) => setTimeout(r, 2_000));
       expect(texts(carols)).not.toContain('after removal');
+      expect(carols.peerCount).toBe(0);
 
       // Replaying the old token against the server: only what was there before.
       const mailbox = new MailboxClient(app.url);
