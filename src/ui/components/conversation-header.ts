@@ -70,15 +70,18 @@ export class ConversationHeader extends LitElement {
         border-bottom: 1px solid var(--pl-border);
         background: transparent;
       }
+      /* On a phone the actions wrap under the title rather than squeeze it to "B…": the
+         title keeps at least 10rem, and whatever no longer fits beside it moves down. */
       .bar {
         display: flex;
+        flex-wrap: wrap;
         align-items: center;
-        gap: 0.6rem;
+        gap: 0.4rem 0.6rem;
         padding: 0.55rem 0.9rem;
         min-width: 0;
       }
       .titles {
-        flex: 1;
+        flex: 1 1 10rem;
         min-width: 0;
       }
       h1 {
