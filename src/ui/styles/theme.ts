@@ -112,3 +112,22 @@ export const dialogPanel = css`
     background: rgb(0 0 0 / 0.45);
   }
 `;
+
+/** The avatar chooser of first launch and of Settings → Profile: preview beside the file input. */
+export const avatarPicker = css`
+  .avatar-row {
+    display: flex;
+    gap: 0.75rem;
+    align-items: center;
+    flex-wrap: wrap;
+  }
+  .avatar-row input {
+    flex: 1 1 12rem;
+    max-width: 100%;
+  }
+  .avatar {
+    width: 3rem;
+    height: 3rem;
+    border-radius: 50%;
+  }
+`;

@@ -10,7 +10,7 @@ import { clientContext } from '../context.js';
 import { ActionController } from '../controllers/action-controller.js';
 import { observeContext } from '../controllers/observable-controller.js';
 import { centeredScreen } from '../styles/layout.js';
-import { controls, themeTokens } from '../styles/theme.js';
+import { avatarPicker, controls, themeTokens } from '../styles/theme.js';
 
 export class OnboardingView extends LitElement {
   static override properties = { avatar: { state: true }, invitedBy: { attribute: false } };
@@ -30,6 +30,7 @@ export class OnboardingView extends LitElement {
   static override styles = [
     themeTokens,
     controls,
+    avatarPicker,
     centeredScreen,
     css`
       .invited {
@@ -55,21 +56,6 @@ export class OnboardingView extends LitElement {
       }
       .error {
         color: var(--pl-danger);
-      }
-      .avatar-row {
-        display: flex;
-        gap: 0.75rem;
-        align-items: center;
-        flex-wrap: wrap;
-      }
-      .avatar-row input {
-        flex: 1 1 12rem;
-        max-width: 100%;
-      }
-      .avatar {
-        width: 3rem;
-        height: 3rem;
-        border-radius: 50%;
       }
     `,
   ];

@@ -11,7 +11,7 @@ import { resizeAvatar } from '../avatar-image.js';
 import { clientContext } from '../context.js';
 import { ActionController } from '../controllers/action-controller.js';
 import { observeContext } from '../controllers/observable-controller.js';
-import { controls, themeTokens } from '../styles/theme.js';
+import { avatarPicker, controls, themeTokens } from '../styles/theme.js';
 
 export class ProfileSettings extends LitElement {
   static override properties = { avatar: { state: true }, saved: { state: true } };
@@ -31,6 +31,7 @@ export class ProfileSettings extends LitElement {
   static override styles = [
     themeTokens,
     controls,
+    avatarPicker,
     css`
       form {
         display: grid;
@@ -40,21 +41,6 @@ export class ProfileSettings extends LitElement {
       }
       input {
         min-width: 0;
-      }
-      .avatar-row {
-        display: flex;
-        gap: 0.75rem;
-        align-items: center;
-        flex-wrap: wrap;
-      }
-      .avatar-row input {
-        flex: 1 1 12rem;
-        max-width: 100%;
-      }
-      .avatar {
-        width: 3rem;
-        height: 3rem;
-        border-radius: 50%;
       }
       .actions {
         display: flex;
