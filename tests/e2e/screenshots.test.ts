@@ -6,7 +6,7 @@
  * the caret hidden, the mouse parked, and what changes by itself (times, QR codes of random
  * secrets, receipts) masked.
  */
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { useAppStage } from '../helpers/app-stage.js';
 import { SIZES, useDemoScene } from '../helpers/demo-scene.js';
@@ -16,20 +16,22 @@ import { matchScreenshot } from '../helpers/screenshot.js';
 const stage = useAppStage();
 const LAST = 'Great, I will bring the tickets.';
 
-async function shoot(page: Page, name: string): Promise<void> {
+/** Shoots the page, or only `part` of it (a screen whose other parts are not deterministic). */
+async function shoot(page: Page, name: string, part?: Locator): Promise<void> {
   await page.mouse.move(0, 0);
   await page.evaluate(async () => {
     await document.fonts.ready;
     // Two frames: layout and paint settle after the last change.
     await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
   });
-  const png = await page.screenshot({
-    animations: 'disabled',
-    caret: 'hide',
+  const options = {
+    animations: 'disabled' as const,
+    caret: 'hide' as const,
     // Sent, Delivered or Read depends on when the other members' receipts arrive.
     mask: [page.locator('time'), page.locator('.when'), page.locator('parley-qr'), page.locator('#invite'), page.locator('.status.sent')],
     maskColor: '#ff00ff',
-  });
+  };
+  const png = part ? await part.screenshot(options) : await page.screenshot(options);
   const result = await matchScreenshot(name, png);
   expect(result.differing).toBeLessThanOrEqual(result.total * 0.005);
 }
@@ -58,8 +60,13 @@ describe('screenshots of the main screens', () => {
         await page.getByRole('heading', { name: 'Contacts', level: 1 }).waitFor();
         await shoot(page, `contacts-${size}-${theme}`);
 
-        // Settings is not shot: its notification status depends on which of the browser's two
-        // permission answers arrives last, which differs from run to run here.
+        // Of Settings, the profile and privacy sections: the notification status below them
+        // depends on which of the browser's two permission answers arrives last, which differs
+        // from run to run here.
+        await go('#/settings');
+        await page.getByRole('checkbox', { name: 'Send read receipts' }).waitFor();
+        await shoot(page, `settings-profile-${size}-${theme}`, page.locator('parley-profile-settings'));
+        await shoot(page, `settings-privacy-${size}-${theme}`, page.locator('parley-privacy-settings'));
 
         const fresh = await ParleyUser.create(stage.browser, 'Newcomer', { viewport });
         await fresh.page.emulateMedia({ colorScheme: theme, reducedMotion: 'reduce' });
