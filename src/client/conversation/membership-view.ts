@@ -125,6 +125,19 @@ export class MembershipView {
     return `${[...state.members.keys()].sort().join(',')}|${[...state.removed.keys()].sort().join(',')}`;
   }
 
+  /**
+   * When `identity` was first added by a signed record, by its writer's clock; null for the
+   * creator and for anyone never added (history visibility, docs/architecture.md §4.6).
+   */
+  joinedAt(identity: IdentityId): number | null {
+    let at: number | null = null;
+    for (const epoch of this.state.epochs.values()) {
+      if (!epoch.record || !epoch.ops.some((op) => op.op === 'add' && op.identity === identity)) continue;
+      if (at === null || epoch.record.at < at) at = epoch.record.at;
+    }
+    return at;
+  }
+
   /** Removed, and not added again. */
   wasRemoved(identity: IdentityId): boolean {
     return this.state.removed.has(identity);

@@ -123,6 +123,8 @@ export function wireSession(parts: SessionParts, logger: Logger, hooks: SessionH
     readAll: () => synced.log.readAll(),
     identityOf: (device) => members.identityOf(device),
     isBlocked: parts.isBlocked,
+    // Read per batch of events, not per event: settings() folds the group records.
+    historyFrom: () => (membership.settings().history === 'join' ? membership.joinedAt(account.identity.sign) : null),
     changed: hooks.changed,
     preview: hooks.preview,
   });

@@ -6,7 +6,8 @@
  * What blocked people wrote is folded apart, into `blocked`: the list shows it as one
  * collapsed line per run ("3 messages from a blocked person") that opens on request. It
  * never counts as unread, never becomes the preview and never notifies. Removed members'
- * later events are not kept at all.
+ * later events are not kept at all, and neither are events from before this person joined
+ * when the group shows new members history from their join on (§4.6).
  */
 import { shows } from '../../core/policy/conversation-policy.js';
 import type { ConversationEvent, UnsignedEvent } from '../../core/events.js';
@@ -22,6 +23,11 @@ export interface ShownTimelineParts {
   readonly readAll: () => UnsignedEvent[];
   readonly identityOf: (device: DeviceId) => IdentityId | null;
   readonly isBlocked: (identity: IdentityId) => boolean;
+  /**
+   * Events dated before this are not shown (the group shows new members history from their
+   * join on, and this device's person joined then); null shows everything.
+   */
+  readonly historyFrom: () => number | null;
   /** The timeline changed (entries added, updated or refolded). */
   readonly changed: () => void;
   /** The newest entry changed, for the sidebar preview. */
@@ -60,7 +66,8 @@ export class ShownTimeline {
   /** Folds new events of the log in; tells `preview` when the newest entry changed. */
   add(events: UnsignedEvent[]): void {
     const before = this.current.last();
-    const placed = events.map((e) => this.placement(e));
+    const from = this.parts.historyFrom();
+    const placed = events.map((e) => this.placement(e, from));
     const shown = placed.every((p) => p === 'shown') ? events : events.filter((_, i) => placed[i] === 'shown');
     const blocked = placed.includes('blocked') ? this.hiddenByBlock.add(events.filter((_, i) => placed[i] === 'blocked')) : null;
     const change = this.current.add(shown);
@@ -78,7 +85,8 @@ export class ShownTimeline {
     const fresh = new Timeline();
     const blocked = new Timeline();
     const all = this.parts.readAll();
-    const placed = all.map((e) => this.placement(e));
+    const from = this.parts.historyFrom();
+    const placed = all.map((e) => this.placement(e, from));
     fresh.add(all.filter((_, i) => placed[i] === 'shown'));
     blocked.add(all.filter((_, i) => placed[i] === 'blocked'));
     this.current = fresh;
@@ -86,13 +94,14 @@ export class ShownTimeline {
     this.parts.changed();
   }
 
-  /** Refolds when someone was removed or added (their events may hide or show). */
+  /** Refolds when someone was removed or added, or history visibility changed (events may hide or show). */
   refilterIfMembershipChanged(): void {
-    const key = this.parts.membership.whoIsShown();
+    const from = this.parts.historyFrom();
+    const key = `${this.parts.membership.whoIsShown()}|${from ?? ''}`;
     if (key === this.shownFor) return;
     const first = this.shownFor === '';
     this.shownFor = key;
-    if (!first || this.parts.membership.state.removed.size > 0) this.refilter();
+    if (!first || this.parts.membership.state.removed.size > 0 || from !== null) this.refilter();
   }
 
   /** Whether `device` has a join entry in the timeline. */
@@ -100,7 +109,8 @@ export class ShownTimeline {
     return this.current.entries.some((e) => e.kind === 'join' && e.author === device);
   }
 
-  private placement(event: UnsignedEvent): Placement {
+  private placement(event: UnsignedEvent, from: number | null): Placement {
+    if (from !== null && event.at < from) return 'hidden';
     const placed = event as Partial<ConversationEvent>;
     if (placed.c !== undefined && placed.k !== undefined && !this.parts.membership.shows(placed as ConversationEvent)) return 'hidden';
     return shows({ identityOf: (d) => this.parts.identityOf(d), isBlocked: this.parts.isBlocked }, event.author) ? 'shown' : 'blocked';
