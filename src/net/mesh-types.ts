@@ -2,7 +2,7 @@
  * The mesh's options and the records it keeps per room and per link (docs/architecture.md
  * §5), apart from the mesh itself so each file reads as one concept.
  */
-import type { DeviceId, SessionId } from '../core/ids.js';
+import type { DeviceId, SessionId, Topic } from '../core/ids.js';
 import type { ConversationKeys } from '../core/keys.js';
 import type { Disposables } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
@@ -91,6 +91,11 @@ export interface LinkEntry {
   readonly signalRoom: RoomId;
   /** Frames and proofs are handled strictly in order, even when one needs async crypto. */
   chain: Promise<void>;
+  /**
+   * Join proofs that arrived for a topic this side had no room for yet, by topic (oldest
+   * first, at most EARLY_JOINS_PER_LINK): checked when the room is added.
+   */
+  readonly earlyJoins: Map<Topic, Uint8Array>;
   /** Listeners and timers of this link, released when it closes. */
   readonly owned: Disposables;
 }

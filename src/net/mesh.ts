@@ -43,6 +43,9 @@ export type { SignalableTransport } from './transport.js';
 
 /** How often penalties and reconnect delays nobody needs are forgotten. */
 const SWEEP_EVERY_MS = 60_000;
+/** Joins kept per link for conversations not open here yet (a proof is 32 bytes). */
+const EARLY_JOINS_PER_LINK = 32;
+const MAX_JOIN_PROOF_BYTES = 32;
 
 export class Mesh extends ObservableV2<MeshEvents> {
   readonly session: SessionId;
@@ -132,7 +135,10 @@ export class Mesh extends ObservableV2<MeshEvents> {
     this.byTopic.set(keys.topic, id);
     this.rendezvous.open(keys.topic, keys.signalingKey);
     // Sessions already linked for other conversations may share this one too.
-    for (const entry of this.entries.values()) this.want(entry, id);
+    for (const entry of this.entries.values()) {
+      this.want(entry, id);
+      this.takeEarlyJoin(entry, id, keys.topic);
+    }
     return sync;
   }
 
@@ -156,8 +162,10 @@ export class Mesh extends ObservableV2<MeshEvents> {
     this.byTopic.set(keys.topic, id);
     this.rendezvous.close(old);
     // Remotes show up again by announcing on the new topic, which only holders of the new
-    // keys can seal for; nobody is offered the new topic before that.
+    // keys can seal for; nobody is offered the new topic before that, except a remote whose
+    // join proof for it (made with the new keys) arrived already.
     this.rendezvous.open(keys.topic, keys.signalingKey);
+    for (const entry of this.entries.values()) this.takeEarlyJoin(entry, id, keys.topic);
   }
 
   removeRoom(id: RoomId): void {
@@ -253,7 +261,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
     const link = new PeerLink(direct);
     const owned = new Disposables();
     const key = remoteKey(device, remote);
-    const entry: LinkEntry = { key, remote, device, link, machine: new LinkMachine<RoomId>(), direct, signalRoom, chain: Promise.resolve(), owned };
+    const entry: LinkEntry = { key, remote, device, link, machine: new LinkMachine<RoomId>(), direct, signalRoom, chain: Promise.resolve(), owned, earlyJoins: new Map() };
     this.entries.set(key, entry);
     const cancelTimeout = owned.timeout(() => link.close('connect-timeout'), this.options.connectTimeoutMs ?? 20_000);
     // No direct path in time, or none at all: link through the relay (it upgrades later).
@@ -327,6 +335,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
     const verdict = entry.machine.classify(frame.kind, id);
     switch (verdict.type) {
       case 'ignore':
+        if (frame.kind === FrameKinds.join && id === null) this.keepEarlyJoin(entry, toHex(frame.doc) as Topic, frame.payload);
         return;
       case 'drop':
         return this.dropLink(entry.link, verdict.violation);
@@ -342,6 +351,34 @@ export class Mesh extends ObservableV2<MeshEvents> {
         if (isFileFrame(frame.kind)) return this.emit('file', [id!, entry.link, frame]);
         return this.rooms.get(id!)?.sync.handle(entry.link, frame);
     }
+  }
+
+  /**
+   * A remote that has a conversation offers it over every link it already has, at once; this
+   * side may not have opened it yet (the invite still being read). Dropping that join left
+   * the two sides half-joined once this side opened it: its own join made the remote attach,
+   * but this side never attached the remote, and refused its first sync frame as
+   * 'frame-before-join' (the link dropped and penalized). So the proof is kept, bounded,
+   * until the room exists.
+   */
+  private keepEarlyJoin(entry: LinkEntry, topic: Topic, proof: Uint8Array): void {
+    if (entry.link.isClosed || proof.byteLength > MAX_JOIN_PROOF_BYTES) return;
+    entry.earlyJoins.delete(topic);
+    entry.earlyJoins.set(topic, proof);
+    if (entry.earlyJoins.size > EARLY_JOINS_PER_LINK) entry.earlyJoins.delete(entry.earlyJoins.keys().next().value!);
+  }
+
+  /** The room for `topic` now exists here: check a join the remote sent before it did. */
+  private takeEarlyJoin(entry: LinkEntry, id: RoomId, topic: Topic): void {
+    const proof = entry.earlyJoins.get(topic);
+    if (!proof || !entry.link.peer) return;
+    entry.earlyJoins.delete(topic);
+    entry.chain = entry.chain
+      .then(() => (entry.link.isClosed || this.byTopic.get(topic) !== id ? undefined : this.onJoin(entry, id, proof)))
+      .catch((error) => {
+        this.logger.error('frame handling failed', { error: errorField(error) });
+        this.dropLink(entry.link, { reason: 'handler-failed' });
+      });
   }
 
   private sendHello(entry: LinkEntry): void {

@@ -131,6 +131,28 @@ describe('mesh', () => {
     expect([drops(alice), drops(bob)]).toEqual([[], []]);
   });
 
+  it('a join that arrives before this side has the conversation is kept, and both sides sync once it is added', async () => {
+    const hub = new MemorySignalingHub();
+    const net = new MemoryWebRtc();
+    const first = await keysOf();
+    const second = await keysOf();
+    const alice = await node(hub, net, 'Alice');
+    const bob = await node(hub, net, 'Bob');
+    await alice.join(first);
+    await bob.join(first);
+    await waitFor(() => alice.mesh.room(first.topic)!.peerCount === 1, 'the first room to sync');
+    hub.filter = () => false;
+    // Alice adds the group at once and offers it over the link; Bob opens it a while later
+    // (he was still reading the invite), so her join reaches him before he has the room.
+    const a2 = await alice.join(second);
+    await new Promise((r) => setTimeout(r, 200));
+    const b2 = await bob.join(second);
+    await say(a2, 'from Alice');
+    await say(b2, 'from Bob');
+    await waitFor(() => texts(b2).includes('from Alice') && texts(a2).includes('from Bob'), 'the second room to sync both ways');
+    expect([drops(alice), drops(bob)]).toEqual([[], []]);
+  });
+
   it('drops a remote that sends a conversation frame before proving membership, and ignores it for a while', async () => {
     const hub = new MemorySignalingHub();
     const net = new MemoryWebRtc();
