@@ -314,7 +314,13 @@ export class ConversationView extends LitElement {
   private readonly openMembers = async (): Promise<void> => {
     await import('../components/members-dialog.js');
     await this.updateComplete;
-    this.renderRoot.querySelector('parley-members')?.show();
+    const dialog = this.renderRoot.querySelector('parley-members');
+    if (!dialog) return;
+    // Defining the element upgrades only the elements connected at that moment; one this
+    // view rendered while it was being swapped for another conversation could be missed
+    // ("show is not a function" right after New conversation).
+    customElements.upgrade(dialog);
+    dialog.show();
   };
 
   private readonly onSend = async (event: CustomEvent<SendDetail>): Promise<void> => {
