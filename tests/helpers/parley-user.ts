@@ -87,6 +87,12 @@ export class ParleyUser {
         await this.page.goto(url, { waitUntil: 'commit', timeout: 15_000 });
         break;
       } catch (error) {
+        // The network lab adds and removes interfaces (namespaces, veths) while browsers run;
+        // Chromium then aborts a navigation in flight with ERR_NETWORK_CHANGED. Go again.
+        if (attempt <= 3 && error instanceof Error && error.message.includes('ERR_NETWORK_CHANGED')) {
+          await new Promise((r) => setTimeout(r, 500));
+          continue;
+        }
         if (attempt > 1 || !(error instanceof Error && error.name === 'TimeoutError')) throw error;
         const stuck = this.page;
         this.page = await this.context.newPage();
