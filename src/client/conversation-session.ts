@@ -93,6 +93,7 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
       },
       end: (reason) => this.end(reason),
       save: (fields) => this.saveRecord(fields),
+      acked: (device, sv) => this.receipts.acked(device, sv),
     });
     this.synced = wired.synced;
     this.shown = wired.shown;

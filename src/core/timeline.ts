@@ -247,6 +247,30 @@ export class Timeline {
   }
 
   /**
+   * For each author `authors` accepts, the newest sort time among its entries that a state
+   * vector covers (clock below the vector's entry for its Yjs client): a device that
+   * acknowledged `sv` holds them. Chains are in clock order, so this reads from each
+   * chain's end back to the first covered entry.
+   */
+  coveredBy(sv: ReadonlyMap<number, number>, authors: (device: DeviceId) => boolean): Map<DeviceId, number> {
+    const out = new Map<DeviceId, number>();
+    for (const [key, chain] of this.chains) {
+      const bar = key.lastIndexOf('|');
+      const author = key.slice(0, bar) as DeviceId;
+      if (!authors(author)) continue;
+      const clock = sv.get(Number(key.slice(bar + 1))) ?? 0;
+      for (let i = chain.members.length - 1; i >= 0; i--) {
+        const member = chain.members[i]!;
+        if (member.k >= clock) continue;
+        const at = this.states.get(member.id)?.entry.sortAt ?? 0;
+        if (at > (out.get(author) ?? 0)) out.set(author, at);
+        break;
+      }
+    }
+    return out;
+  }
+
+  /**
    * An entry never sorts before an earlier entry of its own client: clocks of one client
    * are its author's own order. In clock order (the usual case) this is O(1); an entry that
    * arrives before an earlier one marks its client for one recomputation after the batch.

@@ -8,7 +8,9 @@
  *
  * Records are never garbage-collected (signatures cover their placement), so a device
  * rewrites its record at most every 30 s: at once when something changes after a quiet
- * spell, then once more at the end of the spell.
+ * spell, then once more at the end of the spell. Delivered does not wait for that while
+ * devices are linked: a live link's ack (a state vector) from another member's device
+ * counts at once (`acked`).
  */
 import type { DeviceId } from '../../core/ids.js';
 import type { IdentityId } from '../../core/identity/keys.js';
@@ -77,6 +79,12 @@ export interface ReceiptParts {
 }
 
 export class Receipts {
+  /**
+   * Per author (this user's devices): the newest of their messages a device of another
+   * member acknowledged over a live link. Records are rewritten at most every 30 s; a live
+   * ack says the same thing at once (in memory only; records take over after a reload).
+   */
+  private readonly live = new Map<DeviceId, number>();
   private lastWrite = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private reading = false;
@@ -102,10 +110,23 @@ export class Receipts {
     }, wait);
   }
 
+  /** A device acknowledged `stateVector` over a live link: it holds what that covers. */
+  acked(device: DeviceId, stateVector: ReadonlyMap<number, number>): void {
+    const identity = this.parts.identityOf(device);
+    if (!identity || identity === this.parts.me) return;
+    let more = false;
+    for (const [author, at] of this.parts.timeline().coveredBy(stateVector, this.parts.isMine)) {
+      if (at <= (this.live.get(author) ?? 0)) continue;
+      this.live.set(author, at);
+      more = true;
+    }
+    if (more) this.parts.changed();
+  }
+
   /** What receipts say about one of the user's messages. */
   of(entry: TimelineEntry): MessageReceipts {
     const readBy = new Map<IdentityId, { identity: IdentityId; device: DeviceId; at: number }>();
-    let delivered = false;
+    let delivered = entry.sortAt <= (this.live.get(entry.author) ?? 0);
     const sharing = this.parts.sharesReads();
     for (const [device, record] of this.parts.synced.doc.getMap<ReadRecord>('reads')) {
       const identity = this.parts.identityOf(device as DeviceId);

@@ -5,6 +5,7 @@
  */
 import { conversationSchemaFor } from '../../core/policy/conversation-policy.js';
 import type { TimelineEntry } from '../../core/timeline.js';
+import type { DeviceId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import { SyncedDoc } from '../../core/synced-doc.js';
 import type { ConversationRecord } from '../../store/types.js';
@@ -31,6 +32,8 @@ export interface SessionHooks {
   readonly rekeyed: () => void;
   readonly end: (reason: EndReason) => Promise<void>;
   readonly save: (fields: Partial<ConversationRecord>) => Promise<void>;
+  /** A peer device acknowledged a state vector over a live link (receipts count it). */
+  readonly acked: (device: DeviceId, stateVector: Map<number, number>) => void;
 }
 
 export interface SessionWiring {
@@ -85,6 +88,7 @@ export function wireSession(parts: SessionParts, logger: Logger, hooks: SessionH
     ...(parts.rooms ? { rooms: parts.rooms } : {}),
     peers: hooks.changed,
     delivered: (sv) => sender.acknowledge(sv),
+    acked: (device, sv) => hooks.acked(device as DeviceId, sv),
     progress: hooks.changed,
     failed: hooks.failed,
     logger,

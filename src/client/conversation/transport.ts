@@ -43,6 +43,8 @@ export interface TransportParts {
   readonly peers: (count: number) => void;
   /** A peer or the mailbox holds this device's writes up to a state vector. */
   readonly delivered: (stateVector: Map<number, number>) => void;
+  /** A peer device acknowledged a state vector over a live link (it holds what it covers). */
+  readonly acked?: (device: string, stateVector: Map<number, number>) => void;
   /** History progress changed. */
   readonly progress: () => void;
   readonly failed: (error: Error) => void;
@@ -97,6 +99,7 @@ export class ConversationTransport {
     events.on('ack', (sv, device) => {
       if (device) this.binding?.acknowledged(device, sv);
       this.parts.delivered(sv);
+      if (device) this.parts.acked?.(device, sv);
     });
     events.on('progress', () => this.parts.progress());
   }

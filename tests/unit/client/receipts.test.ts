@@ -5,6 +5,7 @@
  * receipts off means none written and none seen.
  */
 import { describe, expect, it, vi } from 'vitest';
+import * as Y from 'yjs';
 import { Receipts, updateReadRecord, type ReadRecord } from '../../../src/client/conversation/receipts.js';
 import type { SyncedDoc } from '../../../src/core/synced-doc.js';
 import { LOCAL_ORIGIN } from '../../../src/core/synced-doc.js';
@@ -73,6 +74,34 @@ describe('receipts', () => {
     // Read receipts off: Alice sees nobody's.
     expect(receiptsFor(alice, () => false).of(entry()).readBy).toEqual([]);
     bobWrites.destroy();
+    aliceSees.destroy();
+  });
+
+  it("a live ack from another member's device makes a message Delivered at once; one's own does not count", async () => {
+    const alice = await memberDoc(await testAccount('Alice'));
+    const bob = await memberDoc(await testAccount('Bob'));
+    copyState(alice, bob);
+    copyState(bob, alice);
+    const [first] = await say(alice, 'first');
+    const aliceSees = receiptsFor(alice);
+    const entry = (id: string) => {
+      const t = new Timeline();
+      t.add(alice.log.readAll());
+      return t.get(id as never)!;
+    };
+    const svOf = (doc: SyncedDoc) => Y.decodeStateVector(Y.encodeStateVector(doc.doc));
+    // Bob acknowledges before he has it: nothing.
+    aliceSees.acked(bob.account.device.id, svOf(bob));
+    expect(aliceSees.of(entry(first!.id)).delivered).toBe(false);
+    // Alice's own device acknowledging counts for nothing.
+    aliceSees.acked(alice.account.device.id, svOf(alice));
+    expect(aliceSees.of(entry(first!.id)).delivered).toBe(false);
+    copyState(alice, bob);
+    aliceSees.acked(bob.account.device.id, svOf(bob));
+    expect(aliceSees.of(entry(first!.id)).delivered).toBe(true);
+    // A later message is not covered by that ack.
+    const [second] = await say(alice, 'second');
+    expect(aliceSees.of(entry(second!.id)).delivered).toBe(false);
     aliceSees.destroy();
   });
 
