@@ -3,20 +3,12 @@
  * group shows new members history from their join on, a joiner's timeline starts at the
  * join; with the default (full history) it holds everything.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConversationSession } from '../../../src/client/conversation-session.js';
-import { startAppServer, type AppServer } from '../../helpers/app-server.js';
+import { describe, expect, it } from 'vitest';
+import { sessionTexts, useAppServer } from '../../helpers/use-app-server.js';
 import { NodePeer, waitUntil } from '../../helpers/node-peer.js';
 
-let app: AppServer;
-beforeAll(async () => {
-  app = await startAppServer();
-});
-afterAll(async () => {
-  await app?.close();
-});
+const app = useAppServer();
 
-const texts = (s: ConversationSession): string[] => s.timeline.entries.filter((e) => e.kind === 'message').map((e) => e.text);
 
 describe('history visibility', () => {
   it('a joiner of a "from their join" group sees only what came after; switching to full shows the rest', async () => {
@@ -32,19 +24,19 @@ describe('history visibility', () => {
       const bobs = await bob!.join(group.inviteLink);
       await waitUntil(() => bobs.membership.isMember(bob!.account.identity.sign), 'Bob to be a member', 30_000);
       await group.send('after Bob joined');
-      await waitUntil(() => texts(bobs).includes('after Bob joined'), 'the new message to reach Bob', 30_000);
-      expect(texts(bobs)).toEqual(['after Bob joined']);
+      await waitUntil(() => sessionTexts(bobs).includes('after Bob joined'), 'the new message to reach Bob', 30_000);
+      expect(sessionTexts(bobs)).toEqual(['after Bob joined']);
       // Alice, the creator, keeps everything.
-      expect(texts(group)).toEqual(['before Bob joined', 'after Bob joined']);
+      expect(sessionTexts(group)).toEqual(['before Bob joined', 'after Bob joined']);
       // Bob's own messages show, on both sides.
       await bobs.send('hello from Bob');
-      await waitUntil(() => texts(group).includes('hello from Bob'), 'Bob to reach Alice', 30_000);
-      expect(texts(bobs)).toEqual(['after Bob joined', 'hello from Bob']);
+      await waitUntil(() => sessionTexts(group).includes('hello from Bob'), 'Bob to reach Alice', 30_000);
+      expect(sessionTexts(bobs)).toEqual(['after Bob joined', 'hello from Bob']);
 
       // An admin changes the setting: the older history appears for Bob (its bytes were there).
       await group.group.setHistory('full');
-      await waitUntil(() => texts(bobs).includes('before Bob joined'), 'the full history to show for Bob', 30_000);
-      expect(texts(bobs)).toEqual(['before Bob joined', 'after Bob joined', 'hello from Bob']);
+      await waitUntil(() => sessionTexts(bobs).includes('before Bob joined'), 'the full history to show for Bob', 30_000);
+      expect(sessionTexts(bobs)).toEqual(['before Bob joined', 'after Bob joined', 'hello from Bob']);
     } finally {
       await Promise.all(peers.map((p) => p.destroy()));
     }

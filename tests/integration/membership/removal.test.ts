@@ -5,7 +5,7 @@
  * mailbox, even replaying the old epoch's token against the server — and nothing they
  * write afterwards is shown by anyone.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MailboxClient } from '../../../src/net/mailbox-client.js';
 import { open } from '../../../src/core/sealed.js';
 import { utf8 } from '../../../src/core/bytes.js';
@@ -13,18 +13,11 @@ import type { ConversationSession } from '../../../src/client/conversation-sessi
 import * as Y from 'yjs';
 import { createEvent } from '../../../src/core/events.js';
 import { describeMembership } from '../../helpers/membership-debug.js';
-import { startAppServer, type AppServer } from '../../helpers/app-server.js';
+import { sessionTexts, useAppServer } from '../../helpers/use-app-server.js';
 import { NodePeer, waitUntil } from '../../helpers/node-peer.js';
 
-let app: AppServer;
-beforeAll(async () => {
-  app = await startAppServer();
-});
-afterAll(async () => {
-  await app?.close();
-});
+const app = useAppServer();
 
-const texts = (s: ConversationSession): string[] => s.timeline.entries.filter((e) => e.kind === 'message').map((e) => e.text);
 
 describe('removing a member', () => {
   it('moves everyone else to a new epoch; the removed member gets nothing new and writes nothing anyone shows', async () => {
@@ -37,7 +30,7 @@ describe('removing a member', () => {
       const bobs = await bob!.join(group.inviteLink);
       const carols = await carol!.join(group.inviteLink);
       expect(bobs.id).toBe(group.id);
-      await waitUntil(() => texts(bobs).includes('before removal') && texts(carols).includes('before removal'), 'history to reach the joiners', 30_000);
+      await waitUntil(() => sessionTexts(bobs).includes('before removal') && sessionTexts(carols).includes('before removal'), 'history to reach the joiners', 30_000);
       await waitUntil(() => group.membership.isMember(carol!.account.identity.sign) && bobs.membership.isMember(carol!.account.identity.sign), 'Carol to be a member everywhere');
       expect(bobs.title).toBe('Trip');
       await waitUntil(() => group.peerCount === 2 && bobs.peerCount === 2 && carols.peerCount === 2, 'everyone to sync in the current epoch', 30_000);
@@ -57,9 +50,9 @@ describe('removing a member', () => {
 
       // New messages reach Bob, never Carol.
       await group.send('after removal');
-      await waitUntil(() => texts(bobs).includes('after removal'), 'Bob to receive the message', 20_000);
+      await waitUntil(() => sessionTexts(bobs).includes('after removal'), 'Bob to receive the message', 20_000);
       await new Promise((r) => setTimeout(r, 2_000));
-      expect(texts(carols)).not.toContain('after removal');
+      expect(sessionTexts(carols)).not.toContain('after removal');
       expect(carols.peerCount).toBe(0);
 
       // Replaying the old token against the server: only what was there before.
@@ -79,9 +72,9 @@ describe('removing a member', () => {
       const relayed = Y.encodeStateAsUpdate(carolDoc.doc, Y.encodeStateVector(bobs.doc));
       const verdict = await bobs.synced.policy.authorize(relayed);
       if (verdict.ok) Y.applyUpdate(bobs.doc, relayed, 'relay');
-      expect(texts(bobs)).not.toContain('written after removal');
-      expect(texts(group)).not.toContain('written after removal');
-      expect(texts(bobs)).toContain('before removal');
+      expect(sessionTexts(bobs)).not.toContain('written after removal');
+      expect(sessionTexts(group)).not.toContain('written after removal');
+      expect(sessionTexts(bobs)).toContain('before removal');
     } catch (error) {
       const sessions = Object.fromEntries(peers.map((p) => [p.options.name, p.client.list()[0] ? p.client.get(p.client.list()[0]!.id)! : null]).filter(([, s]) => s)) as Record<string, ConversationSession>;
       console.log(describeMembership(sessions));

@@ -6,7 +6,7 @@
  * replays them. It reads nothing written after the revocation, nothing it writes is shown
  * by anyone, and a group created later refuses it, even with a leaked invite link.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { ClientError } from '../../../src/client/errors.js';
 import type { ConversationSession } from '../../../src/client/conversation-session.js';
@@ -15,19 +15,12 @@ import { createEvent } from '../../../src/core/events.js';
 import { open } from '../../../src/core/sealed.js';
 import { mailboxIdOf } from '../../../src/core/wire/mailbox.js';
 import { MailboxClient } from '../../../src/net/mailbox-client.js';
-import { startAppServer, type AppServer } from '../../helpers/app-server.js';
+import { sessionTexts, useAppServer } from '../../helpers/use-app-server.js';
 import { describeMembership } from '../../helpers/membership-debug.js';
 import { NodePeer, waitUntil } from '../../helpers/node-peer.js';
 
-let app: AppServer;
-beforeAll(async () => {
-  app = await startAppServer();
-});
-afterAll(async () => {
-  await app?.close();
-});
+const app = useAppServer();
 
-const texts = (s: ConversationSession): string[] => s.timeline.entries.filter((e) => e.kind === 'message').map((e) => e.text);
 const SECRET = 'new supplier is ACME, price 1.2M — do not share';
 
 describe('a revoked device', () => {
@@ -51,7 +44,7 @@ describe('a revoked device', () => {
       await waitUntil(() => laptop.client.get(group.id)?.ready === true, 'the laptop to open the group', 60_000);
       const laptops = laptop.session(group.id);
       sessions.laptop = laptops;
-      await waitUntil(() => texts(laptops).includes('before revocation'), 'the laptop to read the history', 60_000);
+      await waitUntil(() => sessionTexts(laptops).includes('before revocation'), 'the laptop to read the history', 60_000);
       await waitUntil(() => laptops.epoch === group.epoch && bobs.epoch === group.epoch, 'everyone in one epoch', 60_000);
       const held = laptops.keys;
       const epochBefore = group.epoch;
@@ -67,12 +60,12 @@ describe('a revoked device', () => {
 
       // Written after the revocation, kept in the new epoch's mailbox as well as sent to Bob.
       await group.send(SECRET);
-      await waitUntil(() => texts(bobs).includes(SECRET), 'Bob to receive the message', 30_000);
+      await waitUntil(() => sessionTexts(bobs).includes(SECRET), 'Bob to receive the message', 30_000);
       await waitUntil(() => (group.mailboxCredential?.id ?? '') !== '' && group.mailboxCredential!.id !== mailboxIdOf(held.mailboxToken), 'the new mailbox binding');
 
       // The laptop, left open, pulls its mailbox: nothing new.
       await laptop.client.syncMailboxes();
-      expect(texts(laptops)).not.toContain(SECRET);
+      expect(sessionTexts(laptops)).not.toContain(SECRET);
       // Replaying the old token and key against the server by hand: only what was there before.
       const oldId = mailboxIdOf(held.mailboxToken)!;
       const listed = await new MailboxClient(app.url).list(oldId, held.mailboxToken, 0);
@@ -89,10 +82,10 @@ describe('a revoked device', () => {
       const verdict = await bobs.synced.policy.authorize(relayed);
       if (verdict.ok) Y.applyUpdate(bobs.doc, relayed, 'relay');
       await group.send('after the relayed write');
-      await waitUntil(() => texts(bobs).includes('after the relayed write'), 'Bob to keep receiving', 30_000);
-      expect(texts(bobs)).not.toContain('written by the revoked laptop');
-      expect(texts(group)).not.toContain('written by the revoked laptop');
-      expect(texts(bobs)).toContain('before revocation');
+      await waitUntil(() => sessionTexts(bobs).includes('after the relayed write'), 'Bob to keep receiving', 30_000);
+      expect(sessionTexts(bobs)).not.toContain('written by the revoked laptop');
+      expect(sessionTexts(group)).not.toContain('written by the revoked laptop');
+      expect(sessionTexts(bobs)).toContain('before revocation');
 
       // A group Alice creates after the revocation carries it from the start, and an invite
       // link that leaked to the laptop is refused, as if it opened no group at all.
@@ -109,7 +102,7 @@ describe('a revoked device', () => {
       expect((refused as ClientError).code).toBe('invite-unknown');
       // Nor does it reach the laptop through Alice's self doc: no key is handed to it.
       await bobsLater.send('in the later group');
-      await waitUntil(() => texts(later).includes('in the later group'), 'Alice to receive in the later group', 30_000);
+      await waitUntil(() => sessionTexts(later).includes('in the later group'), 'Alice to receive in the later group', 30_000);
       expect(laptop.client.get(later.id)).toBeUndefined();
       expect(later.membership.state.current?.record?.shares[laptop.device]).toBeUndefined();
     } catch (error) {

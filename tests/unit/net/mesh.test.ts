@@ -76,6 +76,24 @@ async function node(hub: MemorySignalingHub, net: MemoryWebRtc, name: string, se
 }
 
 const keysOf = (): Promise<ConversationKeys> => deriveConversationKeys(randomBytes(32));
+
+/**
+ * Alice and Bob linked through a first conversation; from then on the server loses
+ * everything published, so only the link can carry a join for `second`.
+ */
+async function linkedInOneRoom(): Promise<{ net: MemoryWebRtc; alice: Node; bob: Node; second: ConversationKeys }> {
+  const hub = new MemorySignalingHub();
+  const net = new MemoryWebRtc();
+  const first = await keysOf();
+  const second = await keysOf();
+  const alice = await node(hub, net, 'Alice');
+  const bob = await node(hub, net, 'Bob');
+  await alice.join(first);
+  await bob.join(first);
+  await waitFor(() => alice.mesh.room(first.topic)!.peerCount === 1, 'the first room to sync');
+  hub.filter = () => false;
+  return { net, alice, bob, second };
+}
 const drops = (n: Node): string[] => n.warnings.filter((w) => w.startsWith('dropping peer'));
 
 describe('mesh', () => {
@@ -112,17 +130,7 @@ describe('mesh', () => {
   });
 
   it('joins a conversation added later over the existing link, with no rendezvous round trip needed', async () => {
-    const hub = new MemorySignalingHub();
-    const net = new MemoryWebRtc();
-    const first = await keysOf();
-    const second = await keysOf();
-    const alice = await node(hub, net, 'Alice');
-    const bob = await node(hub, net, 'Bob');
-    await alice.join(first);
-    await bob.join(first);
-    await waitFor(() => alice.mesh.room(first.topic)!.peerCount === 1, 'the first room to sync');
-    // From now on the server loses everything published: only the link can carry the join.
-    hub.filter = () => false;
+    const { net, alice, bob, second } = await linkedInOneRoom();
     const a2 = await alice.join(second);
     const b2 = await bob.join(second);
     await say(a2, 'second room');
@@ -132,16 +140,7 @@ describe('mesh', () => {
   });
 
   it('a join that arrives before this side has the conversation is kept, and both sides sync once it is added', async () => {
-    const hub = new MemorySignalingHub();
-    const net = new MemoryWebRtc();
-    const first = await keysOf();
-    const second = await keysOf();
-    const alice = await node(hub, net, 'Alice');
-    const bob = await node(hub, net, 'Bob');
-    await alice.join(first);
-    await bob.join(first);
-    await waitFor(() => alice.mesh.room(first.topic)!.peerCount === 1, 'the first room to sync');
-    hub.filter = () => false;
+    const { alice, bob, second } = await linkedInOneRoom();
     // Alice adds the group at once and offers it over the link; Bob opens it a while later
     // (he was still reading the invite), so her join reaches him before he has the room.
     const a2 = await alice.join(second);
