@@ -320,12 +320,15 @@ export class Mesh extends ObservableV2<MeshEvents> {
   }
 
   private onFrame(entry: LinkEntry, frame: Frame): void {
-    entry.chain = entry.chain
-      .then(() => this.handleFrame(entry, frame))
-      .catch((error) => {
-        this.logger.error('frame handling failed', { error: errorField(error) });
-        this.dropLink(entry.link, { reason: 'handler-failed' });
-      });
+    this.inOrder(entry, () => this.handleFrame(entry, frame));
+  }
+
+  /** Runs `task` on the link's chain, after everything before it; a failure drops the link. */
+  private inOrder(entry: LinkEntry, task: () => Promise<void> | undefined): void {
+    entry.chain = entry.chain.then(task).catch((error) => {
+      this.logger.error('frame handling failed', { error: errorField(error) });
+      this.dropLink(entry.link, { reason: 'handler-failed' });
+    });
   }
 
   private async handleFrame(entry: LinkEntry, frame: Frame): Promise<void> {
@@ -373,12 +376,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
     const proof = entry.earlyJoins.get(topic);
     if (!proof || !entry.link.peer) return;
     entry.earlyJoins.delete(topic);
-    entry.chain = entry.chain
-      .then(() => (entry.link.isClosed || this.byTopic.get(topic) !== id ? undefined : this.onJoin(entry, id, proof)))
-      .catch((error) => {
-        this.logger.error('frame handling failed', { error: errorField(error) });
-        this.dropLink(entry.link, { reason: 'handler-failed' });
-      });
+    this.inOrder(entry, () => (entry.link.isClosed || this.byTopic.get(topic) !== id ? undefined : this.onJoin(entry, id, proof)));
   }
 
   private sendHello(entry: LinkEntry): void {
