@@ -328,6 +328,11 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   }
 
   /** Names of others typing right now (awareness only; never stored, never on the server). */
+  /** Member devices present now (presence), this one included. */
+  presentDevices(): DeviceId[] {
+    return this.typing.presentDevices();
+  }
+
   typingNames(now = this.parts.now()): string[] {
     return this.typing.typingDevices(now).map((device) => this.memberName(device));
   }

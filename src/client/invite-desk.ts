@@ -130,7 +130,7 @@ export class InviteDesk {
       }
       // The devices present take turns (core/membership/add-order.ts): wait for this one's,
       // then look again; whoever added first has usually reached it by then.
-      const turn = addTurn(account.device.id, presentDevices(session), device);
+      const turn = addTurn(account.device.id, session.presentDevices(), device);
       await new Promise((r) => setTimeout(r, turn * ADD_TURN_MS + Math.random() * ADD_JITTER_MS));
       if (session.ended || this.disposables.isDisposed) return;
       const again = view.state.current;
@@ -184,14 +184,4 @@ export class InviteDesk {
   private async send(l: Listening, answer: JoinAnswer): Promise<void> {
     this.parts.signaling.publish(l.channel.topic, await sealMessage(l.channel.key, l.channel.topic, answer));
   }
-}
-
-/** Member devices present in a conversation now: this one and every device in its presence. */
-function presentDevices(session: ConversationSession): DeviceId[] {
-  const devices: DeviceId[] = [];
-  for (const state of session.awareness.getStates().values()) {
-    const device = (state as { device?: unknown }).device;
-    if (typeof device === 'string') devices.push(device as DeviceId);
-  }
-  return devices;
 }

@@ -53,6 +53,16 @@ export class TypingState {
     }
   }
 
+  /** Every device present in the conversation now: this one and each in its presence. */
+  presentDevices(): DeviceId[] {
+    const out: DeviceId[] = [];
+    for (const state of this.awareness.getStates().values()) {
+      const p = state as Partial<TypingAwareness>;
+      if (typeof p.device === 'string') out.push(p.device);
+    }
+    return out;
+  }
+
   /** Devices of others typing right now. */
   typingDevices(now = this.now()): DeviceId[] {
     const out: DeviceId[] = [];
