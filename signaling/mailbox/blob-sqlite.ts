@@ -35,12 +35,11 @@ interface Sum {
 export function createSqliteBlobStore(db: ServerDatabase, limits: BlobStoreLimits): BlobStore {
   migrate(db, MIGRATIONS, 'mailbox-blobs');
   const q = {
-    exists: db.prepare<[string, string, number, number], { one: number }>('SELECT 1 AS one FROM mailbox_blobs WHERE mailbox = ? AND blob = ? AND piece = ? AND at >= ?'),
     blobBytes: db.prepare<[string, string, number], Sum>('SELECT coalesce(sum(size), 0) AS bytes FROM mailbox_blobs WHERE mailbox = ? AND blob = ? AND at >= ?'),
     mailboxBytes: db.prepare<[string, number], Sum>('SELECT coalesce(sum(size), 0) AS bytes FROM mailbox_blobs WHERE mailbox = ? AND at >= ?'),
     // An expired piece with the same key is replaced: expired pieces are gone for readers.
     upsert: db.prepare('INSERT OR REPLACE INTO mailbox_blobs (mailbox, blob, piece, at, size, data) VALUES (?, ?, ?, ?, ?, ?)'),
-    old: db.prepare<[string, string, number], { size: number }>('SELECT size FROM mailbox_blobs WHERE mailbox = ? AND blob = ? AND piece = ?'),
+    piece: db.prepare<[string, string, number], { at: number; size: number }>('SELECT at, size FROM mailbox_blobs WHERE mailbox = ? AND blob = ? AND piece = ?'),
     get: db.prepare<[string, string, number, number], { data: Buffer }>('SELECT data FROM mailbox_blobs WHERE mailbox = ? AND blob = ? AND piece = ? AND at >= ?'),
     expired: db.prepare<[number, number], { r: number; size: number }>('SELECT rowid AS r, size FROM mailbox_blobs WHERE at < ? LIMIT ?'),
     deleteRows: db.prepare('DELETE FROM mailbox_blobs WHERE rowid IN (SELECT value FROM json_each(?))'),
@@ -51,11 +50,13 @@ export function createSqliteBlobStore(db: ServerDatabase, limits: BlobStoreLimit
   /** Returns the bytes the store grew by, or null when the piece was there already. */
   const put = db.transaction(({ mailbox, blob, piece }: PieceKey, data: Uint8Array, now: number): number | null => {
     const cutoff = now - limits.ttlMs;
-    if (q.exists.get(mailbox, blob, piece, cutoff)) return null;
+    // One read of the piece's row: a live one wins (first write), an expired one is replaced.
+    const stored = q.piece.get(mailbox, blob, piece);
+    if (stored && stored.at >= cutoff) return null;
     const size = data.length;
     if ((q.blobBytes.get(mailbox, blob, cutoff)?.bytes ?? 0) + size > limits.maxBlobBytes) throw new BlobQuotaError('blob', limits.maxBlobBytes);
     if ((q.mailboxBytes.get(mailbox, cutoff)?.bytes ?? 0) + size > limits.maxMailboxBlobBytes) throw new BlobQuotaError('mailbox', limits.maxMailboxBlobBytes);
-    const replaced = q.old.get(mailbox, blob, piece)?.size ?? 0;
+    const replaced = stored?.size ?? 0;
     if (total - replaced + size > limits.maxTotalBlobBytes) throw new BlobStorageFullError('cap');
     q.upsert.run(mailbox, blob, piece, now, size, data);
     return size - replaced;
