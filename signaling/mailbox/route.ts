@@ -226,7 +226,7 @@ export async function readUpload(
 }
 
 export function refuseRate(refuse: Refuse, { budget, retryAfterSeconds }: RateRefusal): void {
-  refuse(429, 'rate-limited', `too many ${budget === 'mailboxes' ? 'new mailboxes' : budget === 'appends' ? 'appends' : budget} from this address`, {
+  refuse(429, 'rate-limited', `too many ${budget === 'mailboxes' ? 'new mailboxes' : budget} from this address`, {
     'Retry-After': String(retryAfterSeconds),
   });
 }
