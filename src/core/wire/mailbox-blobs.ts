@@ -19,7 +19,6 @@
  * another stored, and readers check every piece against the root anyway.
  */
 import { padmeLength } from '../padme.js';
-import { MAILBOX_PATH } from './mailbox.js';
 
 /** The hash list's piece name. */
 export const HASHES_PIECE = 'h';
@@ -42,11 +41,6 @@ export const MailboxBlobLimits = {
   /** Lifetime of a stored piece: 14 days. */
   ttlMs: 14 * 24 * 60 * 60 * 1000,
 } as const;
-
-/** The URL path of one piece. */
-export function blobPiecePath(mailbox: string, blob: string, piece: number | typeof HASHES_PIECE): string {
-  return `${MAILBOX_PATH}/${mailbox}/blobs/${blob}/${piece}`;
-}
 
 /** Bytes a file may take in the blob area, padding included: what one blob may hold. */
 export function blobBytesFor(fileBytes: number): number {
