@@ -7,13 +7,14 @@
  * the lengths the signed message implies, and the fetch checks every one against the root.
  */
 import { fromBase64Url, toHex } from '../../core/bytes.js';
-import { CHUNK_OVERHEAD, chunkCount, HASH_BYTES, plainLength, type FileRef } from '../../core/files/file-ref.js';
+import { sealedLength } from '../../core/files/chunk-crypto.js';
+import { chunkCount, HASH_BYTES, type FileRef } from '../../core/files/file-ref.js';
 import { deriveConversationKeys } from '../../core/keys.js';
-import { mailboxIdOf } from '../../core/wire/mailbox.js';
 import { HASHES_PIECE, padPiece } from '../../core/wire/mailbox-blobs.js';
 import type { SideSource } from '../../net/files/file-exchange.js';
 import type { MailboxClient } from '../../net/mailbox-client.js';
 import type { ChunkStore } from '../../store/chunk-store.js';
+import { MailboxBinding } from '../conversation/mailbox-binding.js';
 
 /** A mailbox's id and bearer token. */
 export interface MailboxCredential {
@@ -31,9 +32,7 @@ export const blobIdOf = (ref: Pick<FileRef, 'root'>): string => toHex(fromBase64
 
 /** The credential of the mailbox of the epoch whose secret this is (each epoch has its own). */
 export async function mailboxOfEpoch(secret: Uint8Array): Promise<MailboxCredential | null> {
-  const { mailboxToken } = await deriveConversationKeys(secret);
-  const id = mailboxIdOf(mailboxToken);
-  return id ? { id, token: mailboxToken } : null;
+  return MailboxBinding.credentialOf(await deriveConversationKeys(secret));
 }
 
 /**
@@ -74,6 +73,6 @@ export function mailboxSource(client: MailboxClient, mailbox: MailboxCredential,
   return {
     parallel: PARALLEL,
     hashes: async () => cut(await client.getPiece(mailbox.id, mailbox.token, blob, HASHES_PIECE), chunkCount(ref.size, ref.chunk) * HASH_BYTES),
-    chunk: async (index) => cut(await client.getPiece(mailbox.id, mailbox.token, blob, index), plainLength(ref, index) + CHUNK_OVERHEAD),
+    chunk: async (index) => cut(await client.getPiece(mailbox.id, mailbox.token, blob, index), sealedLength(ref, index)),
   };
 }
