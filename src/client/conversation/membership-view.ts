@@ -69,6 +69,8 @@ export interface MembershipViewParts {
 
 export class MembershipView {
   private cached: MembershipState | null = null;
+  /** The group settings folded from `group` records, until a membership map changes. */
+  private cachedSettings: GroupSettings | null = null;
   private fold: MembershipFold | null = null;
   private readonly listeners = new Set<() => void>();
   private readonly disposables = new Disposables();
@@ -159,6 +161,12 @@ export class MembershipView {
   }
 
   settings(): GroupSettings {
+    // Read for every batch of arriving events (history visibility): fold them once per change.
+    this.cachedSettings ??= this.foldSettings();
+    return this.cachedSettings;
+  }
+
+  private foldSettings(): GroupSettings {
     const state = this.state;
     const best = new Map<string, GroupRecord>();
     for (const [key, value] of this.entries('group')) {
@@ -252,8 +260,9 @@ export class MembershipView {
   }
 
   private invalidate(): void {
-    if (this.cached === null && this.listeners.size === 0) return;
+    if (this.cached === null && this.cachedSettings === null && this.listeners.size === 0) return;
     this.cached = null;
+    this.cachedSettings = null;
     this.fold = null;
     for (const l of this.listeners) l();
   }

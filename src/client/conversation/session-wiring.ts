@@ -127,7 +127,7 @@ export function wireSession(parts: SessionParts, logger: Logger, hooks: SessionH
     readAll: () => synced.log.readAll(),
     identityOf: (device) => members.identityOf(device),
     isBlocked: parts.isBlocked,
-    // Read per batch of events, not per event: settings() folds the group records.
+    // Read once per batch of events; settings() is folded once per membership change.
     historyFrom: () => (membership.settings().history === 'join' ? membership.joinedAt(account.identity.sign) : null),
     changed: hooks.changed,
     preview: hooks.preview,
