@@ -4,7 +4,6 @@
  * book, every stored conversation — in that order.
  */
 import { fromBase64Url } from '../core/bytes.js';
-import { MAX_NAME } from '../core/events.js';
 import { deriveConversationKeys } from '../core/keys.js';
 import type { Account } from '../store/types.js';
 import { createAccount, createDeviceDh } from './account.js';
@@ -13,7 +12,7 @@ import { ContactBook } from './contact-book.js';
 import type { ConversationActions } from './conversation-actions.js';
 import { requestDeviceLink } from './device-link.js';
 import { ClientError } from './errors.js';
-import type { Profile } from './profile.js';
+import { assertProfile, type Profile } from './profile.js';
 import { SelfSession } from './self-session.js';
 
 const SELF_DOC = 'self';
@@ -43,8 +42,8 @@ export class AccountStartup {
 
   async register(name: string, avatar?: string): Promise<Account> {
     const clean = name.trim();
-    if (clean.length === 0) throw new ClientError('name-empty');
-    if (clean.length > MAX_NAME) throw new ClientError('name-too-long', { detail: { max: MAX_NAME } });
+    // The avatar is not checked here, as before: the UI made it from a resized image.
+    assertProfile(clean, undefined);
     if (this.s.state.me) return this.s.state.me;
     return this.adoptAccount(await createAccount(clean, this.s.now(), avatar));
   }

@@ -16,6 +16,12 @@ import type { Account } from '../store/types.js';
 import type { ClientServices } from './client-services.js';
 import { ClientError } from './errors.js';
 
+/** Throws the ClientError that says why a name or avatar the user entered cannot be used. */
+export function assertProfile(name: string, avatar: string | undefined): void {
+  const problem = profileProblem(name, avatar);
+  if (problem) throw new ClientError(problem, problem === 'name-too-long' ? { detail: { max: MAX_NAME } } : {});
+}
+
 export interface ProfileChange {
   readonly name: string;
   /** A data: URL (already resized); null removes the avatar; absent keeps it. */
@@ -36,8 +42,7 @@ export class Profile {
     const account = this.s.requireAccount();
     const name = change.name.trim();
     const avatar = change.avatar === undefined ? account.avatar : (change.avatar ?? undefined);
-    const problem = profileProblem(name, avatar);
-    if (problem) throw new ClientError(problem, problem === 'name-too-long' ? { detail: { max: MAX_NAME } } : {});
+    assertProfile(name, avatar);
     await this.run(async () => {
       await this.apply(account, name, avatar);
       await this.s.state.self?.setProfile(name, avatar);
