@@ -81,7 +81,8 @@ const BATCH_SORT_THRESHOLD = 64;
 const compareKey = (at1: number, id1: string, at2: number, id2: string): number =>
   at1 !== at2 ? at1 - at2 : id1 < id2 ? -1 : id1 > id2 ? 1 : 0;
 
-const compareEntries = (a: TimelineEntry, b: TimelineEntry): number => compareKey(a.sortAt, a.id, b.sortAt, b.id);
+/** Timeline order: sort time, then id. */
+export const compareEntries = (a: TimelineEntry, b: TimelineEntry): number => compareKey(a.sortAt, a.id, b.sortAt, b.id);
 
 /** What makes two versions of one event different, as a total order. */
 const contentKey = (e: TimelineInput): string => {

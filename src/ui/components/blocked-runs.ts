@@ -5,7 +5,7 @@
  * this interleaves the two in timeline order.
  */
 import type { EventId } from '../../core/ids.js';
-import type { TimelineEntry } from '../../core/timeline.js';
+import { compareEntries, type TimelineEntry } from '../../core/timeline.js';
 
 export interface BlockedRun {
   /** The run's first message: it stands for the run (and keys whether it is open). */
@@ -21,8 +21,7 @@ export interface WithBlocked {
   readonly runs: ReadonlyMap<EventId, BlockedRun>;
 }
 
-/** Timeline order: sort time, then id (core/timeline.ts). */
-const before = (a: TimelineEntry, b: TimelineEntry): boolean => a.sortAt < b.sortAt || (a.sortAt === b.sortAt && a.id < b.id);
+const before = (a: TimelineEntry, b: TimelineEntry): boolean => compareEntries(a, b) < 0;
 
 export function withBlockedRuns(entries: readonly TimelineEntry[], blocked: readonly TimelineEntry[], open: ReadonlySet<EventId>): WithBlocked {
   const hidden = blocked.filter((e) => e.kind === 'message' && !e.deleted);
