@@ -61,6 +61,8 @@ export interface ClientServices {
   readonly memberPresence: ConversationPresence;
   readonly myDevices: MyDevices;
   readonly reads: ReadMarkers;
+  /** Archive and delete on this device. */
+  readonly shelf: ConversationShelf;
   /** The account, or ClientError 'not-registered'. */
   requireAccount(): Account;
   /** Raises the client's 'changed' (also the listener on the signaling status). */
@@ -100,8 +102,8 @@ export function buildServices(parts: ClientParts, events: ObservableV2<ClientEve
     isVerified: (identity) => state.book?.get(identity)?.verified ?? false,
     isRevoked: (device, identity) => s.myDevices.isRevoked(device, identity),
     deviceRemoved: () => s.myDevices.thisDeviceRemoved,
-    isDeleted: (id) => new ConversationShelf(s).isDeleted(id),
-    restore: (id) => new ConversationShelf(s).restore(id),
+    isDeleted: (id) => s.shelf.isDeleted(id),
+    restore: (id) => s.shelf.restore(id),
     wire: (session) => wireSession(session, s),
     handedOver: async (conversation, epoch) => (await s.handoff.received(conversation, epoch))?.secret ?? null,
   });
@@ -164,6 +166,7 @@ export function buildServices(parts: ClientParts, events: ObservableV2<ClientEve
       onError: (error) => events.emit('error', [error]),
       ...(parts.readMarkers ? { copy: parts.readMarkers } : {}),
     }),
+    shelf: new ConversationShelf(() => s),
   };
   conversations.on('changed', () => {
     s.desk.refresh();

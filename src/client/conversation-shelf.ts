@@ -13,7 +13,12 @@ import type { ConversationSession } from './conversation-session.js';
 import { ClientError } from './errors.js';
 
 export class ConversationShelf {
-  constructor(private readonly s: ClientServices) {}
+  /** `services` is a thunk: the shelf is built while the services object is. */
+  constructor(private readonly services: () => ClientServices) {}
+
+  private get s(): ClientServices {
+    return this.services();
+  }
 
   /** Archives or unarchives a conversation on this device. */
   async archive(id: Topic, archived: boolean): Promise<void> {

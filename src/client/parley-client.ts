@@ -18,7 +18,6 @@ import { buildServices, destroyServices, type ClientServices } from './client-se
 import type { ContactBook } from './contact-book.js';
 import { summarize, type ConversationSummary } from './conversation-list.js';
 import { ConversationActions } from './conversation-actions.js';
-import { ConversationShelf } from './conversation-shelf.js';
 import type { ConversationRegistry } from './conversation-registry.js';
 import type { ConversationSession } from './conversation-session.js';
 import type { DeviceLinkOffer } from './device-link.js';
@@ -37,7 +36,6 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
   private readonly actions: ConversationActions;
   private readonly startup: AccountStartup;
   private readonly profile: Profile;
-  private readonly shelf: ConversationShelf;
   /** Proves this device's key to the server on every connection. */
   readonly registration: DeviceRegistration;
   /** Online / last-seen by opaque ids. */
@@ -48,7 +46,6 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     super();
     this.s = buildServices(parts, this);
     this.actions = new ConversationActions(this.s);
-    this.shelf = new ConversationShelf(this.s);
     this.profile = new Profile(this.s);
     this.startup = new AccountStartup(this.s, this.actions, this.profile);
     this.registration = this.s.registration;
@@ -206,7 +203,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
 
   /** Archives (or brings back) a conversation on this device; a new message brings it back. */
   archive(id: Topic, archived = true): Promise<void> {
-    return this.shelf.archive(id, archived);
+    return this.s.shelf.archive(id, archived);
   }
 
   /**
@@ -214,7 +211,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
    * this user is still a member. The user's other devices keep it.
    */
   deleteConversation(id: Topic): Promise<void> {
-    return this.shelf.delete(id);
+    return this.s.shelf.delete(id);
   }
 
   list(): ConversationSummary[] {

@@ -5,7 +5,6 @@
  */
 import type { ClientServices } from './client-services.js';
 import type { ConversationSession } from './conversation-session.js';
-import { ConversationShelf } from './conversation-shelf.js';
 
 export function wireSession(session: ConversationSession, s: ClientServices): void {
   const { events } = s;
@@ -20,7 +19,7 @@ export function wireSession(session: ConversationSession, s: ClientServices): vo
     // An edit or reaction on the newest message changes its preview, but nothing arrived.
     if (entry.id === newest) return;
     newest = entry.id;
-    new ConversationShelf(s).arrived(session, entry);
+    s.shelf.arrived(session, entry);
     events.emit('arrived', [session.id, entry, session.isMine(entry.author)]);
   });
   session.on('rekeyed', () => {
