@@ -91,6 +91,7 @@ async function boot(): Promise<void> {
       }).start(),
   }).start();
   const pwa = new PwaController({ serverUrl: config.serverUrl, settings: new IdbSettingsStore(db), mailboxes: () => client?.mailboxCredentials() ?? [], logger: consoleLogger });
+  const drafts = new Drafts(new IdbDraftStore(db), consoleLogger);
   client = new ParleyClient({
     accounts: new IdbAccountStore(db),
     verifyKeys,
@@ -105,6 +106,7 @@ async function boot(): Promise<void> {
     deviceLabel: deviceLabel(),
     logger: consoleLogger,
     readMarkers: new LocalReadMarkerCopy(localStorage),
+    drafts,
     mailbox: {
       client: new MailboxClient(config.serverUrl),
       progress: new IdbMailboxStateStore(db),
@@ -139,7 +141,7 @@ async function boot(): Promise<void> {
       void pwa.refreshSubscription();
     }
   });
-  app.drafts = new Drafts(new IdbDraftStore(db), consoleLogger);
+  app.drafts = drafts;
   app.logger = consoleLogger;
   app.client = client;
   app.pwa = pwa;

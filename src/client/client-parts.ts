@@ -12,6 +12,7 @@ import type { TabSync } from '../net/tab-sync.js';
 import type { ReadMarkerCopy } from '../store/read-marker-copy.js';
 import type { AccountStore, ConversationStore, DocStore, OutboxStore } from '../store/types.js';
 import type { MailboxParts } from './conversation-session.js';
+import type { Drafts } from './drafts.js';
 
 export interface ClientParts {
   readonly accounts: AccountStore;
@@ -33,6 +34,8 @@ export interface ClientParts {
   readonly mailbox?: MailboxParts;
   /** A synchronous copy of read markers (the page's localStorage), so closing loses none. */
   readonly readMarkers?: ReadMarkerCopy;
+  /** Drafts of unsent messages (the UI edits them); deleting a conversation erases its draft. */
+  readonly drafts?: Drafts;
   readonly now?: () => number;
   readonly logger?: Logger;
 }
@@ -44,4 +47,9 @@ export type ClientEvents = {
   error: (error: Error) => void;
   /** A new message became the newest in a conversation. */
   arrived: (topic: Topic, entry: TimelineEntry, mine: boolean) => void;
+  /**
+   * A conversation was deleted on this device and its stored data erased; parts the client
+   * does not own (files) erase theirs (docs/architecture.md §4.9).
+   */
+  erased: (topic: Topic) => void;
 };

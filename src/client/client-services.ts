@@ -104,6 +104,9 @@ export function buildServices(parts: ClientParts, events: ObservableV2<ClientEve
     deviceRemoved: () => s.myDevices.thisDeviceRemoved,
     isDeleted: (id) => s.shelf.isDeleted(id),
     restore: (id) => s.shelf.restore(id),
+    ...(parts.drafts ? { drafts: parts.drafts } : {}),
+    ...(parts.readMarkers ? { readMarkers: parts.readMarkers } : {}),
+    erased: async (id) => s.events.emit('erased', [id]),
     wire: (session) => wireSession(session, s),
     handedOver: async (conversation, epoch) => (await s.handoff.received(conversation, epoch))?.secret ?? null,
   });

@@ -26,6 +26,9 @@ import { ClientError } from './errors.js';
 import type { SelfSession } from './self-session.js';
 import type { TimelineEntry } from '../core/timeline.js';
 import { PREVIEW_CHARS } from './conversation-list.js';
+import type { Drafts } from './drafts.js';
+import type { ReadMarkerCopy } from '../store/read-marker-copy.js';
+import { mailboxIdOf } from '../core/wire/mailbox.js';
 
 /** Invites made with a new group last this long unless the creator picks otherwise. */
 export const DEFAULT_INVITE_MS = 7 * 24 * 60 * 60 * 1000;
@@ -58,6 +61,12 @@ export interface OpenerParts {
   readonly isDeleted: (id: Topic) => boolean;
   /** The user opens or joins a deleted conversation again. */
   readonly restore: (id: Topic) => Promise<void>;
+  /** Drafts of unsent messages, erased with their conversation. */
+  readonly drafts?: Drafts;
+  /** The page's synchronous copy of read markers, erased with their conversation. */
+  readonly readMarkers?: ReadMarkerCopy;
+  /** Erases what other parts keep about a deleted conversation (its files). */
+  readonly erased?: (id: Topic) => Promise<void>;
   /** An epoch secret another device of this user handed to this one. */
   readonly handedOver: (conversation: Topic, epoch: string) => Promise<Uint8Array | null>;
 }
@@ -232,16 +241,37 @@ export class ConversationOpener {
     this.parts.mesh.removeRoom(id);
   }
 
-  /** Erases a conversation's stored document, record and unsent writes from this device. */
+  /**
+   * Erases what this device stores about a conversation (docs/architecture.md §4.9): its
+   * document, record, unsent writes, draft, read-marker copy and the read position in the
+   * mailbox of every epoch it still holds a secret for; then tells `erased` listeners (files).
+   */
   private async erase(id: Topic): Promise<void> {
-    const pending = await this.parts.outbox.list(id);
+    const [pending, record] = await Promise.all([this.parts.outbox.list(id), this.parts.conversations.get(id)]);
+    const mailboxes = record ? await mailboxIdsOf(record) : [];
+    this.parts.readMarkers?.forget(id);
     await Promise.all([
       this.parts.docs.clear(id),
       this.parts.conversations.remove(id),
       pending.length > 0 ? this.parts.outbox.remove(pending.map((e) => e.id)) : Promise.resolve(),
+      this.parts.mailbox?.progress.remove(mailboxes),
+      this.parts.drafts?.erase(id),
+      this.parts.erased?.(id),
     ]).catch((error: unknown) => {
       this.parts.logger.warn('conversation not fully erased', { error: errorField(error) });
       throw error;
     });
   }
+}
+
+/** The mailbox ids of every epoch a record holds a secret for. */
+async function mailboxIdsOf(record: ConversationRecord): Promise<string[]> {
+  const secrets = new Set([record.secret, ...(record.epochs ?? []).map((e) => e.secret)]);
+  const ids: string[] = [];
+  for (const secret of secrets) {
+    const bytes = fromBase64Url(secret);
+    const id = bytes ? mailboxIdOf((await deriveConversationKeys(bytes)).mailboxToken) : null;
+    if (id) ids.push(id);
+  }
+  return ids;
 }

@@ -62,6 +62,17 @@ export class Drafts {
     await Promise.all([...this.timers.keys()].map((topic) => this.write(topic)));
   }
 
+  /**
+   * Erases a conversation's draft, pending write included (the conversation was deleted on
+   * this device, docs/architecture.md §4.9).
+   */
+  async erase(topic: Topic): Promise<void> {
+    clearTimeout(this.timers.get(topic));
+    this.timers.delete(topic);
+    this.cache.delete(topic);
+    await this.store.remove(topic);
+  }
+
   /** Cancels pending writes without writing them. */
   destroy(): void {
     for (const timer of this.timers.values()) clearTimeout(timer);

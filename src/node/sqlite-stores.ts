@@ -183,6 +183,9 @@ export class SqliteMailboxStateStore implements MailboxStateStore {
   async put(progress: MailboxProgress): Promise<void> {
     this.records.put(MAILBOX, progress.id, progress);
   }
+  async remove(ids: readonly string[]): Promise<void> {
+    for (const id of ids) this.records.delete(MAILBOX, id);
+  }
 }
 
 const SETTINGS = 'settings';
@@ -228,6 +231,9 @@ export class SqliteDraftStore implements DraftStore {
   async put(topic: Topic, draft: Draft): Promise<void> {
     if (isEmptyDraft(draft)) this.records.delete(DRAFTS, topic);
     else this.records.put(DRAFTS, topic, draft);
+  }
+  async remove(topic: Topic): Promise<void> {
+    this.records.delete(DRAFTS, topic);
   }
 }
 

@@ -19,6 +19,8 @@ export interface DraftStore {
   get(topic: Topic): Promise<Draft | null>;
   /** Saves a draft; an empty one (no text, no reply) is removed. */
   put(topic: Topic, draft: Draft): Promise<void>;
+  /** Removes a conversation's draft (the conversation was deleted on this device). */
+  remove(topic: Topic): Promise<void>;
 }
 
 export const isEmptyDraft = (draft: Draft): boolean => draft.text.length === 0 && !draft.replyTo;
@@ -38,6 +40,12 @@ export class IdbDraftStore implements DraftStore {
     else tx.objectStore(DRAFTS_STORE).put(draft, topic);
     await committed(tx);
   }
+
+  async remove(topic: Topic): Promise<void> {
+    const tx = this.db.transaction(DRAFTS_STORE, 'readwrite');
+    tx.objectStore(DRAFTS_STORE).delete(topic);
+    await committed(tx);
+  }
 }
 
 export class MemoryDraftStore implements DraftStore {
@@ -51,5 +59,9 @@ export class MemoryDraftStore implements DraftStore {
   async put(topic: Topic, draft: Draft): Promise<void> {
     if (isEmptyDraft(draft)) this.drafts.delete(topic);
     else this.drafts.set(topic, structuredClone(draft));
+  }
+
+  async remove(topic: Topic): Promise<void> {
+    this.drafts.delete(topic);
   }
 }

@@ -26,6 +26,8 @@ export interface MailboxProgress {
 export interface MailboxStateStore {
   get(id: string): Promise<MailboxProgress>;
   put(progress: MailboxProgress): Promise<void>;
+  /** Forgets the progress of these mailboxes (a conversation deleted on this device). */
+  remove(ids: readonly string[]): Promise<void>;
 }
 
 export const emptyProgress = (id: string): MailboxProgress => ({ id, readSeq: 0, sentState: null, snapshotSeq: 0 });
@@ -45,6 +47,13 @@ export class IdbMailboxStateStore implements MailboxStateStore {
     tx.objectStore(MAILBOX_STORE).put(progress);
     await committed(tx);
   }
+
+  async remove(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const tx = this.db.transaction(MAILBOX_STORE, 'readwrite');
+    for (const id of ids) tx.objectStore(MAILBOX_STORE).delete(id);
+    await committed(tx);
+  }
 }
 
 export class MemoryMailboxStateStore implements MailboxStateStore {
@@ -54,5 +63,8 @@ export class MemoryMailboxStateStore implements MailboxStateStore {
   }
   async put(progress: MailboxProgress): Promise<void> {
     this.map.set(progress.id, structuredClone(progress));
+  }
+  async remove(ids: readonly string[]): Promise<void> {
+    for (const id of ids) this.map.delete(id);
   }
 }

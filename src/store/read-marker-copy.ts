@@ -15,6 +15,8 @@ export interface ReadMarkerCopy {
   get(topic: Topic): number;
   /** Records a marker; never moves one back. */
   set(topic: Topic, upTo: number): void;
+  /** Drops a conversation's marker (the conversation was deleted on this device). */
+  forget(topic: Topic): void;
 }
 
 /** In memory (tests, Node peers: they have no page to close). */
@@ -27,6 +29,10 @@ export class MemoryReadMarkerCopy implements ReadMarkerCopy {
 
   set(topic: Topic, upTo: number): void {
     if (upTo > this.get(topic)) this.markers.set(topic, upTo);
+  }
+
+  forget(topic: Topic): void {
+    this.markers.delete(topic);
   }
 }
 
@@ -48,6 +54,17 @@ export class LocalReadMarkerCopy implements ReadMarkerCopy {
   set(topic: Topic, upTo: number): void {
     if (!Number.isSafeInteger(upTo) || upTo <= this.get(topic)) return;
     this.markers = { ...this.markers, [topic]: upTo };
+    this.save();
+  }
+
+  forget(topic: Topic): void {
+    if (!(topic in this.markers)) return;
+    const { [topic]: _gone, ...rest } = this.markers;
+    this.markers = rest;
+    this.save();
+  }
+
+  private save(): void {
     try {
       this.storage.setItem(this.key, JSON.stringify(this.markers));
     } catch {

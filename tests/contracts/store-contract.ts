@@ -56,6 +56,10 @@ export const storeContractCases: ContractCase[] = [
       await drafts.put(T1, { text: '' });
       check((await drafts.get(T1)) === null, 'an empty draft is removed');
       check((await drafts.get(T2))?.text === 'elsewhere', 'removing one draft keeps the others');
+      await drafts.put(T1, { text: 'again' });
+      await drafts.remove(T2);
+      check((await drafts.get(T2)) === null && (await drafts.get(T1))?.text === 'again', 'remove erases exactly one conversation');
+      await drafts.remove(T2);
     },
   },
   {
@@ -191,6 +195,9 @@ export const storeContractCases: ContractCase[] = [
       await mailboxState.put({ ...got, readSeq: 9, writerKey: 'k'.repeat(43) });
       const replaced = await mailboxState.get(a);
       check(replaced.readSeq === 9 && replaced.writerKey === 'k'.repeat(43), 'put replaces, writer key included');
+      await mailboxState.put({ id: b, readSeq: 3, sentState: null, snapshotSeq: 0 });
+      await mailboxState.remove([a, 'c'.repeat(64)]);
+      check((await mailboxState.get(a)).readSeq === 0 && (await mailboxState.get(b)).readSeq === 3, 'remove forgets exactly the given mailboxes, unknown ones tolerated');
     },
   },
   {

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { useAppStage } from '../helpers/app-stage.js';
 import { ParleyUser } from '../helpers/parley-user.js';
-import { storedConversations } from '../helpers/stored-conversations.js';
+import { storedConversations, storedLocalState } from '../helpers/stored-conversations.js';
 
 const stage = useAppStage();
 
@@ -92,11 +92,22 @@ describe('archive, leave and delete', () => {
     await Promise.all([alice, bob].map((u) => u.close()));
   });
 
-  it('deleting a group says it leaves it, then leaves, erases it from this device, and a reload does not bring it back', async () => {
+  it('deleting a group says it leaves it, then leaves, erases it from this device (draft and mailbox position too), and a reload does not bring it back', async () => {
     const { alice, bob } = await groupOfTwo();
     await alice.send('history Bob will delete');
     await bob.waitForMessage('history Bob will delete');
+    await bob.send('Bob wrote too');
     expect((await storedConversations(bob)).records).toBe(1);
+    // What Bob's device keeps beside the document: a draft, his read position in the
+    // conversation's mailbox, and the read-marker copy of the page.
+    await bob.composer.fill('a draft that goes with the conversation');
+    const { topic, mailbox } = await bob.page.evaluate(() => {
+      const app = document.querySelector('parley-app') as unknown as { client: { list(): { id: string }[]; get(id: string): { mailboxCredential: { id: string } | null } } };
+      const id = app.client.list()[0]!.id;
+      return { topic: id, mailbox: app.client.get(id).mailboxCredential?.id ?? '' };
+    });
+    expect(mailbox).toMatch(/^[0-9a-f]{64}$/);
+    await expect.poll(() => storedLocalState(bob, topic, mailbox), { timeout: 20_000 }).toEqual({ draft: true, cursor: true, readMarker: true });
 
     const dialog = await ask(bob, 'Delete', /^Delete .*\?$/);
     await dialog.getByText(/^You will leave .*Its messages and keys are deleted from this device/).waitFor();
@@ -104,6 +115,7 @@ describe('archive, leave and delete', () => {
     const list = bob.page.getByRole('navigation', { name: 'Conversations' });
     await list.getByText('No conversations yet.').waitFor({ timeout: 20_000 });
     expect(await storedConversations(bob)).toEqual({ records: 0, documents: [] });
+    expect(await storedLocalState(bob, topic, mailbox)).toEqual({ draft: false, cursor: false, readMarker: false });
 
     // Alice's group no longer has Bob: his leave note reached her, and her device removed him.
     await alice.page.getByRole('button', { name: 'Members', exact: true }).click();
@@ -116,6 +128,7 @@ describe('archive, leave and delete', () => {
     await bob.page.getByRole('button', { name: 'New conversation' }).waitFor({ timeout: 30_000 });
     await list.getByText('No conversations yet.').waitFor();
     expect(await storedConversations(bob)).toEqual({ records: 0, documents: [] });
+    expect(await storedLocalState(bob, topic, mailbox)).toEqual({ draft: false, cursor: false, readMarker: false });
     await Promise.all([alice, bob].map((u) => u.close()));
   });
   it('deleting a 1:1 chat erases it from this device for good (the self doc lists it, but it stays deleted here), and the contact stays', async () => {

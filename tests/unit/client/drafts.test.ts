@@ -27,6 +27,22 @@ describe('Drafts', () => {
     expect(await again.get(B)).toEqual({ text: 'other', replyTo: 'dev.event1' });
   });
 
+  it('erase removes a stored draft and a pending write, so neither comes back', async () => {
+    vi.useFakeTimers();
+    const store = new MemoryDraftStore();
+    const drafts = new Drafts(store);
+    drafts.set(A, { text: 'stored' });
+    drafts.set(B, { text: 'kept' });
+    await vi.advanceTimersByTimeAsync(300);
+    drafts.set(A, { text: 'stored, then more' });
+    await drafts.erase(A);
+    await vi.advanceTimersByTimeAsync(300);
+    await drafts.flush();
+    expect(await store.get(A)).toBeNull();
+    expect(await drafts.get(A)).toEqual({ text: '' });
+    expect(await store.get(B)).toEqual({ text: 'kept' });
+  });
+
   it('flushes pending drafts on demand, and an emptied draft is removed', async () => {
     const store = new MemoryDraftStore();
     const drafts = new Drafts(store);

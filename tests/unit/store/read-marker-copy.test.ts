@@ -50,6 +50,21 @@ describe('read marker copy', () => {
     expect(copy.get(a)).toBe(10);
   });
 
+  it('forget drops one conversation, stored too, and keeps the others', () => {
+    const storage = new MapStorage();
+    const copy = new LocalReadMarkerCopy(storage as unknown as Storage);
+    copy.set(a, 10);
+    copy.set(b, 20);
+    copy.forget(a);
+    expect([copy.get(a), copy.get(b)]).toEqual([0, 20]);
+    const again = new LocalReadMarkerCopy(storage as unknown as Storage);
+    expect([again.get(a), again.get(b)]).toEqual([0, 20]);
+    const memory = new MemoryReadMarkerCopy();
+    memory.set(a, 4);
+    memory.forget(a);
+    expect(memory.get(a)).toBe(0);
+  });
+
   it('the memory copy follows the same rule', () => {
     const copy = new MemoryReadMarkerCopy();
     copy.set(a, 5);
