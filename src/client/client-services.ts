@@ -147,7 +147,7 @@ export function buildServices(parts: ClientParts, events: ObservableV2<ClientEve
       logger,
       accept: async (grant) => {
         const epoch = { id: grant.epoch, n: grant.n, secret: toBase64Url(grant.secret), since: now() };
-        await opener.adopt(grant.conversation, epoch, { title: grant.title, kind: 'group', genesis: 'explicit' });
+        await opener.adopt(grant.conversation, epoch, { title: grant.title, kind: 'group', genesis: 'explicit', ...(grant.fileRoots ? { fileRoots: grant.fileRoots } : {}) });
       },
       changed,
     }),

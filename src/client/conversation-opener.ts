@@ -72,7 +72,7 @@ export interface OpenerParts {
 }
 
 /** What a new conversation record starts with, besides its id and keys. */
-export type RecordShape = Pick<ConversationRecord, 'title' | 'kind' | 'peer' | 'genesis' | 'quiet'>;
+export type RecordShape = Pick<ConversationRecord, 'title' | 'kind' | 'peer' | 'genesis' | 'quiet' | 'fileRoots'>;
 
 export class ConversationOpener {
   readonly registry: ConversationRegistry;

@@ -178,6 +178,20 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     return this.epochs.secretOf(id);
   }
 
+  /**
+   * The file root of an epoch (docs/architecture.md §14.1): what its files' keys derive
+   * from. Held for every epoch whose secret is here, and for older ones handed over at a
+   * full-history join or kept after their secret was deleted.
+   */
+  fileRoot(epoch: string): Promise<string | null> {
+    return this.epochs.fileRootOf(epoch);
+  }
+
+  /** File roots to hand a joiner of a full-history group: every one but `except`'s (newest first, capped). */
+  fileRoots(except: string): Promise<Record<string, string>> {
+    return this.epochs.fileRoots(except);
+  }
+
   /** Follows the membership onto its current epoch (e.g. after a handoff arrived). */
   followEpochs(): Promise<void> {
     return this.epochs.follow();

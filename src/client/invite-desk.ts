@@ -2,7 +2,8 @@
  * The member side of invites (docs/architecture.md §4.5): this device listens on the sealed
  * channel of every invite of every group it is a member of, and answers join requests —
  * refused (expired, revoked, turned down), waiting for approval (recorded for the admins),
- * or granted: a new epoch that adds the person, and the joining device's share of it.
+ * or granted: a new epoch that adds the person, and the joining device's share of it (in a
+ * full-history group, with the older epochs' file roots sealed to it, §14.1).
  */
 import { fromBase64Url } from '../core/bytes.js';
 import type { DeviceId, Topic } from '../core/ids.js';
@@ -11,6 +12,7 @@ import { deriveChannel, type ChannelKeys } from '../core/keys.js';
 import { Disposables } from '../core/lifecycle.js';
 import { errorField, type Logger } from '../core/logger.js';
 import { addTurn, ADD_TURN_MS } from '../core/membership/add-order.js';
+import { sealFileRoots } from '../core/membership/file-roots-grant.js';
 import { requestDevice, verifyJoinRequest, type JoinAnswer, type JoinRequest, type RefusalReason } from '../core/membership/join-messages.js';
 import type { EpochRecord } from '../core/membership/records.js';
 import { openMessage, sealMessage } from '../net/sealed-channel.js';
@@ -169,6 +171,7 @@ export class InviteDesk {
   private async grant(l: Listening, session: ConversationSession, record: EpochRecord, device: DeviceId): Promise<void> {
     const share = record.shares[device];
     if (!share) return;
+    const files = await this.sealedFileRoots(session, record, device);
     await this.send(l, {
       t: 'join-answer',
       to: device,
@@ -178,7 +181,21 @@ export class InviteDesk {
       epoch: record.id,
       n: record.seq,
       share,
+      ...(files ? { files } : {}),
     });
+  }
+
+  /**
+   * A full-history group hands the joiner the file roots of the epochs before `record`
+   * (never their secrets), sealed to the joining device; a "from join" group hands none,
+   * so files sent before the join stay closed to them (docs/architecture.md §4.6, §14.1).
+   */
+  private async sealedFileRoots(session: ConversationSession, record: EpochRecord, device: DeviceId): Promise<string | null> {
+    const dh = record.keys[device];
+    if (!dh || session.membership.settings().history !== 'full') return null;
+    const roots = await session.fileRoots(record.id);
+    if (Object.keys(roots).length === 0) return null;
+    return sealFileRoots(dh, roots, { conversation: session.id, epoch: record.id, device });
   }
 
   private async send(l: Listening, answer: JoinAnswer): Promise<void> {

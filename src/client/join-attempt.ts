@@ -15,6 +15,7 @@ import { Disposables } from '../core/lifecycle.js';
 import { errorField, type Logger } from '../core/logger.js';
 import { createJoinRequest, isJoinAnswer, type JoinAnswer, type RefusalReason } from '../core/membership/join-messages.js';
 import { openShare } from '../core/membership/seal.js';
+import { openFileRoots, type FileRootsContext } from '../core/membership/file-roots-grant.js';
 import { openMessage, sealMessage } from '../net/sealed-channel.js';
 import type { SignalingClient } from '../net/signaling-client.js';
 import { ClientError, type ClientErrorCode } from './errors.js';
@@ -32,6 +33,8 @@ export interface Grant {
   readonly epoch: string;
   readonly n: number;
   readonly secret: Uint8Array;
+  /** Older epochs' file roots, handed over by a full-history group (docs/architecture.md §14.1). */
+  readonly fileRoots?: Readonly<Record<string, string>>;
 }
 
 export type JoinEvents = {
@@ -122,11 +125,12 @@ export class JoinAttempt extends ObservableV2<JoinEvents> {
     if (answer.status === 'refused') return this.refuse(REFUSALS[answer.reason]);
     const context = { conversation: answer.conversation, epoch: answer.epoch, device: this.parts.account.device.id };
     const secret = await openShare(dhPrivate, answer.share, context);
+    const fileRoots = answer.files ? await this.openRoots(dhPrivate, answer.files, context) : null;
     // Another grant may have been handled while this share was opening.
     if ((this.state as JoinStatus) === 'granted') return;
     this.state = 'granted';
     this.disposables.dispose();
-    const grant: Grant = { conversation: answer.conversation, title: answer.title, epoch: answer.epoch, n: answer.n, secret };
+    const grant: Grant = { conversation: answer.conversation, title: answer.title, epoch: answer.epoch, n: answer.n, secret, ...(fileRoots ? { fileRoots } : {}) };
     try {
       await this.parts.accept(grant);
     } catch (error) {
@@ -137,6 +141,16 @@ export class JoinAttempt extends ObservableV2<JoinEvents> {
     }
     this.settle?.resolve(grant);
     this.emit('changed', ['granted']);
+  }
+
+  /** The file roots of a grant; ones that do not open are left out (the join still goes ahead). */
+  private async openRoots(dhPrivate: CryptoKey, sealed: string, context: FileRootsContext): Promise<Record<string, string> | null> {
+    try {
+      return await openFileRoots(dhPrivate, sealed, context);
+    } catch (error) {
+      this.parts.logger.warn('file roots of a grant did not open', { error: errorField(error) });
+      return null;
+    }
   }
 
   private set(status: JoinStatus): void {

@@ -24,6 +24,12 @@ export interface ConversationRecord {
    */
   readonly epochs?: readonly StoredEpoch[];
   /**
+   * Epoch id → base64url file root (docs/architecture.md §14.1) for epochs whose secret this
+   * device does not hold (any more): handed over at a full-history join, or kept when an
+   * old secret was deleted. A root opens that epoch's files and nothing else.
+   */
+  readonly fileRoots?: Readonly<Record<string, string>>;
+  /**
    * 'explicit': a group with a genesis record (created since epochs). Otherwise the genesis
    * is implicit: a 1:1 chat, or a group from before epochs (docs/architecture.md §4.2).
    */

@@ -116,6 +116,16 @@ export class EpochFollower {
     return this.keyring.secretOf(id);
   }
 
+  /** An epoch's file root (docs/architecture.md §14.1), if this device can give it. */
+  fileRootOf(id: string): Promise<string | null> {
+    return this.keyring.fileRootOf(id);
+  }
+
+  /** The file roots a full-history group hands a joiner (all but `except`, newest first, capped). */
+  fileRoots(except: string): Promise<Record<string, string>> {
+    return this.keyring.fileRoots(except);
+  }
+
   /** Follows epochs this device missed: read the mailbox, move on, repeat (bounded). */
   async catchUp(): Promise<void> {
     // Not "from now": writes an earlier run of this device made but never delivered (a
@@ -167,7 +177,7 @@ export class EpochFollower {
    * from the stored record: no mailbox entry they could open still exists (§4.7).
    */
   async expireKeys(): Promise<readonly string[]> {
-    const gone = this.keyring.expire(this.parts.now());
+    const gone = await this.keyring.expire(this.parts.now());
     if (gone.length > 0) await this.parts.save(this.keyring.recordFields());
     return gone;
   }

@@ -13,7 +13,8 @@
  * - A finished file is opened (decrypted, content hash checked) only when shown.
  */
 import { ObservableV2 } from 'lib0/observable';
-import { deriveFileKey, newFileSalt } from '../../core/files/file-key.js';
+import { fromBase64Url } from '../../core/bytes.js';
+import { deriveFileKey, deriveFileRoot, newFileSalt } from '../../core/files/file-key.js';
 import { sealFile } from '../../core/files/seal-file.js';
 import { chunkMatches, encryptChunk, importFileKey } from '../../core/files/chunk-crypto.js';
 import { chunkCount, chunkSizeFor, mediaKind, plainLength, type FileRef } from '../../core/files/file-ref.js';
@@ -172,11 +173,12 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     // A voice message is audio whatever its container sniffs as (WebM sniffs as video).
     const type = voice ? voiceType(file.blob) : await sniffType(file.blob);
     const info = mediaKind(type) === 'image' ? await (this.parts.describe ?? describeMedia)(file.blob).catch(() => null) : null;
-    // The key derives from the epoch this device is in: the message names the epoch and the
-    // salt, never the key, so only that epoch's members can read the file (§14.1).
+    // The key derives from the file root of the epoch this device is in: the message names
+    // the epoch and the salt, never the key, so only that epoch's members (and joiners of a
+    // full-history group, handed the root) can read the file (§14.1).
     const { epoch, secret } = session.currentEpochKey();
     const salt = newFileSalt();
-    const key = await deriveFileKey(secret, salt);
+    const key = await deriveFileKey(fromBase64Url(await deriveFileRoot(secret))!, salt);
     let fields;
     let hashes: Uint8Array | null = null;
     try {
@@ -187,7 +189,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     // The message says whether the mailbox keeps the file, so a member who finds no holder
     // online knows whether to look there or to wait for one.
     const viaMailbox = size <= this.mailboxMaxFileBytes;
-    const ref: FileRef = { name: cleanName(file.name), type, size, sha256: fields.sha256, chunk: fields.chunk, root: fields.root, epoch, salt, ...(info ?? {}), ...(voice ? voiceRef(voice) : {}), ...(viaMailbox ? { mailbox: true } : {}) };
+    const ref: FileRef = { name: cleanName(file.name), type, size, sha256: fields.sha256, chunk: fields.chunk, root: fields.root, epoch, salt, kdf: 'root', ...(info ?? {}), ...(voice ? voiceRef(voice) : {}), ...(viaMailbox ? { mailbox: true } : {}) };
     const store = this.parts.store;
     const record: StoredFile = { root: ref.root, conversation: session.id, event: '', name: ref.name, type, size, chunk: ref.chunk, bytes: 0, complete: false, sent: true, at: this.now(), key };
     try {
@@ -452,11 +454,17 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     return client && credential ? mailboxSource(client, credential, ref) : null;
   }
 
-  /** The file's key: carried by the message, or derived from its epoch's secret if this device holds it. */
+  /**
+   * The file's key: carried by the message, or derived from its epoch's file root (or, for
+   * older messages, its secret) when this device holds it.
+   */
   private async deriveKey(conversation: Topic, ref: FileRef): Promise<string | null> {
     if (ref.key) return ref.key;
-    const secret = ref.epoch && ref.salt ? this.followed.get(conversation)?.session.epochSecret(ref.epoch) : null;
-    return secret ? deriveFileKey(secret, ref.salt!) : null;
+    const session = this.followed.get(conversation)?.session;
+    if (!session || !ref.epoch || !ref.salt) return null;
+    const root = ref.kdf === 'root' ? await session.fileRoot(ref.epoch) : null;
+    const ikm = root ? fromBase64Url(root) : ref.kdf === 'root' ? null : session.epochSecret(ref.epoch);
+    return ikm ? deriveFileKey(ikm, ref.salt) : null;
   }
 
   private onServed(root: string, device: string, index: number): void {

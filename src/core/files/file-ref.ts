@@ -3,9 +3,10 @@
  * check, decrypt and show a file, and nothing more. The bytes never enter the document.
  *
  * - `sha256`: the plaintext's SHA-256, checked once the file is whole;
- * - `epoch`, `salt`: the file's AES-256-GCM key is derived from the secret of the epoch it
- *   was sent in and this salt (`file-key.ts`), so only that epoch's members can read it;
- *   older messages carry the random `key` itself instead;
+ * - `epoch`, `salt`, `kdf`: the file's AES-256-GCM key is derived from the file root of the
+ *   epoch it was sent in (`kdf: "root"`; without it, from the epoch secret itself) and this
+ *   salt (`file-key.ts`), so only that epoch's members, and joiners of a full-history group
+ *   handed the root, can read it; older messages carry the random `key` itself instead;
  * - `chunk`, `root`: the file is cut into `chunk`-byte pieces, each encrypted on its own;
  *   `root` is the SHA-256 of the list of every encrypted chunk's SHA-256 (a two-level hash
  *   tree). The list travels beside the chunks and is checked against `root`, then each
@@ -37,6 +38,8 @@ export interface FileRef {
   readonly epoch?: string;
   /** The key's HKDF salt, base64url (16 bytes). */
   readonly salt?: string;
+  /** `"root"`: the key derives from the epoch's file root; absent: from the epoch secret (older messages). */
+  readonly kdf?: 'root';
   /** Plaintext bytes per chunk (the last one may be shorter). */
   readonly chunk: number;
   /** SHA-256 of the concatenated SHA-256s of the encrypted chunks, base64url. */
@@ -119,6 +122,7 @@ export function parseFileRef(x: unknown): FileRef | null {
   // Exactly one way to the key: carried, or derived from a named epoch.
   const derived = x.epoch !== undefined || x.salt !== undefined;
   if (derived ? key !== undefined || !isEpochId(x.epoch) || !isB64(x.salt, FILE_SALT_BYTES) : !isB64(key, 32)) return null;
+  if (x.kdf !== undefined && (x.kdf !== 'root' || !derived)) return null;
   if (x.thumb !== undefined && !isB64Upto(x.thumb, FileLimits.maxThumbBytes)) return null;
   if (x.wave !== undefined && !isB64Upto(x.wave, FileLimits.maxWaveBytes)) return null;
   for (const d of ['w', 'h'] as const) if (x[d] !== undefined && !isInt(x[d], 1, FileLimits.maxDimension)) return null;
@@ -135,7 +139,7 @@ export function cleanFileRef(ref: FileRef): FileRef {
   return out as unknown as FileRef;
 }
 
-const FILE_REF_FIELDS = ['name', 'type', 'size', 'sha256', 'key', 'epoch', 'salt', 'chunk', 'root', 'thumb', 'w', 'h', 'ms', 'wave', 'voice', 'mailbox'] as const;
+const FILE_REF_FIELDS = ['name', 'type', 'size', 'sha256', 'key', 'epoch', 'salt', 'kdf', 'chunk', 'root', 'thumb', 'w', 'h', 'ms', 'wave', 'voice', 'mailbox'] as const;
 
 /** Broad kind of a media type, for choosing how to show a file. */
 export type MediaKind = 'image' | 'video' | 'audio' | 'other';

@@ -9,6 +9,7 @@ import { canonicalBytes, Domains } from '../identity/canonical.js';
 import { isCertificateShape, verifyCertificate, type DeviceCertificate } from '../identity/certificate.js';
 import { deviceIdOf, isPublicKey, signBytes, type VerifyKeyCache } from '../identity/keys.js';
 import { isEpochId, isInviteId, MAX_GROUP_NAME } from './records.js';
+import { MAX_SEALED_FILE_ROOTS } from './file-roots-grant.js';
 
 /** A request older than this is not answered (replays of an old request get nothing). */
 export const REQUEST_MAX_AGE_MS = 2 * 60_000;
@@ -39,6 +40,11 @@ export type JoinAnswer =
       readonly epoch: string;
       readonly n: number;
       readonly share: string;
+      /**
+       * Full-history groups only: older epochs' file roots sealed to the joining device
+       * (file-roots-grant.ts), so files sent before the join open; never old epoch secrets.
+       */
+      readonly files?: string;
     };
 
 export async function createJoinRequest(fields: Omit<JoinRequest, 't' | 'sig'>, devicePrivate: CryptoKey): Promise<JoinRequest> {
@@ -79,7 +85,8 @@ export function isJoinAnswer(value: unknown, me: DeviceId): value is JoinAnswer 
         typeof a.n === 'number' &&
         Number.isSafeInteger(a.n) &&
         typeof a.share === 'string' &&
-        a.share.length < 200
+        a.share.length < 200 &&
+        (a.files === undefined || (typeof a.files === 'string' && a.files.length <= MAX_SEALED_FILE_ROOTS))
       );
     default:
       return false;

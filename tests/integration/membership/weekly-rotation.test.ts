@@ -3,10 +3,12 @@
  * fake clock: Node peers over WebRTC on the real server, their clocks moved by the test.
  * After a week the conversation rotates; the old epoch's secret stays in the device's
  * stored conversation record while its mailbox may still hold entries; once the mailbox
- * TTL has passed since the rotation it is gone from the stored record, not only from memory.
+ * TTL has passed since the rotation it is gone from the stored record, not only from memory,
+ * and only its file root (which opens that epoch's files and nothing else) is kept.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toBase64Url } from '../../../src/core/bytes.js';
+import { deriveFileRoot } from '../../../src/core/files/file-key.js';
 import { MAILBOX_TTL_MS } from '../../../src/client/conversation/epoch-keys.js';
 import { WEEK_MS } from '../../../src/client/conversation/epoch-upkeep.js';
 import { MemoryConversationStore } from '../../../src/store/memory.js';
@@ -38,6 +40,7 @@ describe('weekly rotation', () => {
       await waitUntil(() => bobs.epoch === group.epoch && group.epoch === group.membership.state.current?.id && group.peerCount === 1 && bobs.peerCount === 1, 'Alice and Bob to sync in one epoch', 60_000);
       const old = group.epoch;
       const oldSecret = toBase64Url(group.epochSecret(old)!);
+      const oldFileRoot = await deriveFileRoot(group.epochSecret(old)!);
       const stored = async (name: 'Alice' | 'Bob') => (await stores[name].get(group.id))!;
       const holds = async (name: 'Alice' | 'Bob', secret: string) => JSON.stringify(await stored(name)).includes(secret);
 
@@ -69,6 +72,9 @@ describe('weekly rotation', () => {
         expect(await holds(name, oldSecret)).toBe(false);
         // The current key stays: the conversation goes on.
         expect(await holds(name, rotatedSecret)).toBe(true);
+        // The old epoch's file root is kept in its place: files outlive the mailbox (§14.1).
+        expect(record.fileRoots?.[old]).toBe(oldFileRoot);
+        expect(await session.fileRoot(old)).toBe(oldFileRoot);
       }
       expect(group.epoch).toBe(rotated);
     } catch (error) {

@@ -3,11 +3,11 @@
  * over WebCrypto, no storage or network.
  */
 import { describe, expect, it } from 'vitest';
-import { toBase64Url } from '../../../src/core/bytes.js';
+import { fromBase64Url, toBase64Url } from '../../../src/core/bytes.js';
 import { parseEvent, parseUnsigned } from '../../../src/core/events.js';
 import { chunkMatches, decryptChunk, encryptChunk, hashListMatches, importFileKey, sealedLength } from '../../../src/core/files/chunk-crypto.js';
 import { chunkSizeFor, cleanFileRef, DEFAULT_CHUNK, FileLimits, HASH_BYTES, parseFileRef, type FileRef } from '../../../src/core/files/file-ref.js';
-import { deriveFileKey, FILE_SALT_BYTES, newFileSalt } from '../../../src/core/files/file-key.js';
+import { deriveFileKey, deriveFileRoot, FILE_SALT_BYTES, newFileSalt } from '../../../src/core/files/file-key.js';
 import { openFile, OpenFileError } from '../../../src/core/files/open-file.js';
 import { SealCancelledError, sealFile } from '../../../src/core/files/seal-file.js';
 import { newEventId, type DeviceId } from '../../../src/core/ids.js';
@@ -76,6 +76,9 @@ describe('file reference', () => {
     const derived = { ...noKey, epoch: 'e3-abcdefgh12', salt };
     expect(parseFileRef(derived)).not.toBeNull();
     expect(Object.keys(cleanFileRef(derived)).sort()).toEqual(Object.keys(derived).sort());
+    const rooted = { ...derived, kdf: 'root' };
+    expect(parseFileRef(rooted)).not.toBeNull();
+    expect(cleanFileRef(rooted as FileRef).kdf).toBe('root');
     const broken: Array<Record<string, unknown>> = [
       { ...derived, key: key32 },
       { ...noKey, epoch: 'e3-abcdefgh12' },
@@ -83,6 +86,9 @@ describe('file reference', () => {
       { ...noKey },
       { ...derived, epoch: 'not an epoch' },
       { ...derived, salt: toBase64Url(new Uint8Array(FILE_SALT_BYTES + 1)) },
+      { ...derived, kdf: 'secret' },
+      { ...derived, kdf: true },
+      { ...good, kdf: 'root' },
     ];
     for (const b of broken) expect(parseFileRef(b), JSON.stringify(b)).toBeNull();
   });
@@ -101,6 +107,18 @@ describe('file reference', () => {
     const fields = await sealFile(plain.length, { key, read: async (o, l) => plain.slice(o, o + l), put: async (i, s) => void chunks.set(i, s), putHashes: async () => undefined });
     expect(await readAll({ ...fields, key }, chunks)).toEqual(plain);
     await expect(readAll({ ...fields, key: await deriveFileKey(new Uint8Array(32).fill(8), salt) }, chunks)).rejects.toThrow(OpenFileError);
+  });
+
+  it('derives keys through the epoch file root: one root per secret, which is not the secret, and a key per salt', async () => {
+    const secret = new Uint8Array(32).fill(9);
+    const root = await deriveFileRoot(secret);
+    expect(fromBase64Url(root)).toHaveLength(32);
+    expect(await deriveFileRoot(secret.slice())).toBe(root);
+    expect(await deriveFileRoot(new Uint8Array(32).fill(8))).not.toBe(root);
+    expect(root).not.toBe(toBase64Url(secret));
+    const salt = newFileSalt();
+    // A root-derived key differs from the older secret-derived one for the same salt.
+    expect(await deriveFileKey(fromBase64Url(root)!, salt)).not.toBe(await deriveFileKey(secret, salt));
   });
 
   it('keeps only known fields, so a newer client cannot smuggle data through this one', () => {
