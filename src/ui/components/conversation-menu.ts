@@ -82,10 +82,6 @@ export class ConversationMenu extends LitElement {
         justify-content: flex-end;
         flex-wrap: wrap;
       }
-      button.danger {
-        background: var(--pl-danger);
-        color: var(--pl-bg);
-      }
       .error {
         color: var(--pl-danger);
       }

@@ -116,10 +116,6 @@ export class MembersDialog extends LitElement {
         padding: 0.6rem 0.8rem;
         margin: 0.6rem 0;
       }
-      button.danger {
-        background: var(--pl-danger);
-        color: var(--pl-bg);
-      }
       .spacer {
         flex: 1;
       }

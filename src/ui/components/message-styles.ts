@@ -241,10 +241,6 @@ export const messageStyles = css`
   article:focus-within .actions {
     opacity: 1;
   }
-  button.danger {
-    background: var(--pl-danger);
-    color: var(--pl-bg);
-  }
   .edit-form {
     display: grid;
     gap: 0.3rem;

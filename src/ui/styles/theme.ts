@@ -67,6 +67,11 @@ export const controls = css`
     color: var(--pl-text);
     border-color: var(--pl-border);
   }
+  /* A destructive step, once confirmed (Delete, Remove, Leave). */
+  button.danger {
+    background: var(--pl-danger);
+    color: var(--pl-bg);
+  }
   button:disabled {
     opacity: 0.55;
     cursor: default;
