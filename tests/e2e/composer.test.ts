@@ -1,8 +1,10 @@
 /**
  * The composer: each conversation keeps its own draft across reloads, opening a
  * conversation puts the cursor in its box, text over the limit is kept with a counter and a
- * clear error (also for edits), and Up in an empty box edits your last message.
+ * clear error (also for edits) and an offer to send it as a file, and Up in an empty box
+ * edits your last message.
  */
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator } from 'playwright-core';
 import { useAppStage } from '../helpers/app-stage.js';
@@ -90,5 +92,35 @@ describe('the composer', () => {
     await editor.press('Enter');
     await alice.waitForMessage('edited within the limit');
     await alice.messageRow('edited within the limit').getByText('(edited)').waitFor();
+  });
+
+  it('offers to send a text over the limit as a file; the other member gets exactly that text', async () => {
+    const invite = await alice.newConversation();
+    const bob = await ParleyUser.create(stage.browser, 'Bob');
+    try {
+      await bob.open(invite);
+      await bob.register();
+      await alice.waitForPeers(1);
+      // 100,000 characters, accented and symbols included: the file holds them as UTF-8.
+      const unit = 'Grüße, ça va? ✓ 0123456789 — the quick brown fox\n';
+      const long = unit.repeat(Math.ceil(100_000 / unit.length)).slice(0, 100_000);
+      await alice.composer.fill(long);
+      await alice.composer.press('Enter');
+      await alice.page.getByRole('alert').filter({ hasText: 'This message is too long: 100,000 characters' }).waitFor();
+      const offer = alice.page.getByRole('button', { name: 'Send as file' });
+      await offer.click();
+      // Once the file message is saved, the box is empty and the offer gone.
+      await expect.poll(() => alice.composer.inputValue()).toBe('');
+      await expect.poll(() => offer.count()).toBe(0);
+
+      const link = bob.page.getByRole('link', { name: 'Download message.txt' });
+      await link.waitFor({ timeout: 60_000 });
+      const [download] = await Promise.all([bob.page.waitForEvent('download'), link.click()]);
+      expect(download.suggestedFilename()).toBe('message.txt');
+      const bytes = await readFile(await download.path());
+      expect(bytes.equals(Buffer.from(long, 'utf8'))).toBe(true);
+    } finally {
+      await bob.close();
+    }
   });
 });

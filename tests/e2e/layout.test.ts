@@ -2,8 +2,8 @@
  * The layout around the conversation: the Invite action (a dialog with Copy, the Web Share
  * API where there is one, and a QR code), the empty state of a new group, invite links that
  * name the inviter or are refused, the error banner that never covers the composer and
- * clears on navigation, the tab title's unread count, the Install button, and the sidebar
- * at desktop width.
+ * clears on navigation, the tab title's unread count, the Install button, the sidebar at
+ * desktop width, and the header and the composer at 360 px.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useAppStage } from '../helpers/app-stage.js';
@@ -190,6 +190,30 @@ describe('layout', () => {
       expect((await title.boundingBox())!.height).toBeLessThan(oneLine * 2);
       const invite = (await alice.page.getByRole('button', { name: 'Invite', exact: true }).boundingBox())!;
       expect(invite.x + invite.width).toBeLessThanOrEqual(360);
+    } finally {
+      await alice.page.setViewportSize(DESKTOP);
+    }
+  });
+
+  it('the composer at 360 px is one row: Attach, Record, the message box and Send, nothing overflowing', async () => {
+    const parts = [alice.page.getByLabel('Attach'), alice.page.getByRole('button', { name: 'Record voice message' }), alice.composer, alice.page.getByRole('button', { name: 'Send', exact: true })];
+    await alice.page.setViewportSize({ width: 360, height: 740 });
+    try {
+      await expect.poll(() => alice.page.evaluate(() => innerWidth)).toBe(360);
+      await alice.page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+      expect(await alice.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+      const boxes = await Promise.all(parts.map(async (p) => (await p.boundingBox())!));
+      for (const b of boxes) {
+        expect(b.x).toBeGreaterThanOrEqual(0);
+        expect(b.x + b.width).toBeLessThanOrEqual(360);
+      }
+      // Left to right in that order, and on one line: every box overlaps every other vertically.
+      for (let i = 1; i < boxes.length; i++) expect(boxes[i]!.x).toBeGreaterThanOrEqual(boxes[i - 1]!.x + boxes[i - 1]!.width);
+      const top = Math.max(...boxes.map((b) => b.y));
+      const bottom = Math.min(...boxes.map((b) => b.y + b.height));
+      expect(top).toBeLessThan(bottom);
+      // The box keeps room to write in.
+      expect(boxes[2]!.width).toBeGreaterThanOrEqual(120);
     } finally {
       await alice.page.setViewportSize(DESKTOP);
     }

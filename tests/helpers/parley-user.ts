@@ -187,7 +187,7 @@ export class ParleyUser {
 
   async send(text: string): Promise<void> {
     await this.composer.fill(text);
-    await this.page.getByRole('button', { name: 'Send' }).click();
+    await this.page.getByRole('button', { name: 'Send', exact: true }).click();
   }
 
   /** The rendered message whose text is exactly `text`. */

@@ -2,11 +2,15 @@
  * `<parley-composer>`: the message box. Enter sends, Shift+Enter adds a line.
  *
  * Text is never thrown away: over the length limit it stays in the box with a counter and
- * a clear error, and the owner puts text back (`restore`) when a send fails. The owner keeps
- * drafts per conversation from `parley-draft`.
+ * a clear error, and (`canSendFile`) a "Send as file" button; the owner puts text back
+ * (`restore`) when a send fails. The owner keeps drafts per conversation from `parley-draft`.
+ *
+ * Slot `tools`: controls on the same row as the box, before it (Attach, Record).
  *
  * Events (all bubble and are composed):
  * - `parley-send` (detail: { text }) when the user sends; the owner calls `clear()`;
+ * - `parley-send-as-file` (detail: { text }) on "Send as file"; the owner calls `clear(text)`
+ *   once the file message is saved;
  * - `parley-draft` (detail: { text }) whenever the text changes;
  * - `parley-typing` on input, for typing indicators;
  * - `parley-edit-last` on Up in an empty box: edit your last message;
@@ -35,6 +39,8 @@ export class Composer extends LitElement {
   static override properties = {
     disabled: { type: Boolean },
     allowEmpty: { type: Boolean },
+    canSendFile: { type: Boolean },
+    busy: { type: Boolean },
     text: { attribute: false },
     replyTo: { attribute: false },
     length: { state: true },
@@ -43,6 +49,10 @@ export class Composer extends LitElement {
   declare disabled: boolean;
   /** Send even with no text: files are attached, and the text is their caption. */
   declare allowEmpty: boolean;
+  /** A text over the limit can be sent as a file instead. */
+  declare canSendFile: boolean;
+  /** A file is being sent: "Send as file" waits. */
+  declare busy: boolean;
   /** Text to show (a draft); replaces what the box holds when set. */
   declare text: string;
   /** The message being replied to, if any. */
@@ -55,6 +65,8 @@ export class Composer extends LitElement {
     super();
     this.disabled = false;
     this.allowEmpty = false;
+    this.canSendFile = false;
+    this.busy = false;
     this.text = '';
     this.replyTo = null;
     this.length = 0;
@@ -76,10 +88,18 @@ export class Composer extends LitElement {
         align-items: flex-end;
         padding: 0.6rem 0.75rem;
       }
+      ::slotted(*) {
+        flex: none;
+      }
+      button[type='submit'] {
+        min-height: 2.5rem;
+      }
+      /* The box, Send and the tools beside it are one row of 2.5rem controls. */
       textarea {
         flex: 1;
         min-width: 0;
         resize: none;
+        box-sizing: border-box;
         min-height: 2.5rem;
         max-height: 10rem;
         field-sizing: content;
@@ -109,7 +129,9 @@ export class Composer extends LitElement {
       }
       .meta {
         display: flex;
-        gap: 0.75rem;
+        flex-wrap: wrap;
+        gap: 0.5rem 0.75rem;
+        align-items: center;
         justify-content: flex-end;
         padding: 0 0.75rem 0.4rem;
         font-size: 0.8rem;
@@ -122,17 +144,26 @@ export class Composer extends LitElement {
         color: var(--pl-danger);
         font-weight: 600;
       }
+      .meta button {
+        padding: 0.25rem 0.6rem;
+        font-size: 0.85rem;
+      }
       .error {
-        flex: 1;
+        flex: 1 1 12rem;
         margin: 0;
         color: var(--pl-danger);
       }
     `,
   ];
 
-  /** Empties the box after a send (the draft goes with it). */
-  clear(): void {
+  /**
+   * Empties the box after a send (the draft goes with it); with `sent`, only while the box
+   * still holds that text. Resolves whether it emptied the box.
+   */
+  clear(sent?: string): boolean {
+    if (sent !== undefined && (this.box?.value ?? '') !== sent) return false;
     this.setValue('');
+    return true;
   }
 
   /** Puts back text whose send failed, unless the user has typed something new since. */
@@ -169,6 +200,7 @@ export class Composer extends LitElement {
           </div>`
         : nothing}
       <form @submit=${this.onSubmit}>
+        <slot name="tools"></slot>
         <label class="visually-hidden" for="message">Message</label>
         <textarea
           id="message"
@@ -186,6 +218,8 @@ export class Composer extends LitElement {
       </form>
       <div class="meta" id="composer-meta">${this.tooLong && over
           ? html`<p class="error" role="alert">${errorText({ code: 'message-too-long', detail: { length: this.length, max: MAX_TEXT } })}</p>`
+          : nothing}${over && this.canSendFile
+          ? html`<button type="button" class="secondary" ?disabled=${this.busy || this.disabled} @click=${this.sendAsFile}>Send as file</button>`
           : nothing}${this.length > COUNTER_FROM
           ? html`<span class=${over ? 'over' : ''} role="status">${number.format(this.length)} / ${number.format(MAX_TEXT)}</span>`
           : nothing}</div>`;
@@ -216,6 +250,10 @@ export class Composer extends LitElement {
   private readonly onSubmit = (event: Event): void => {
     event.preventDefault();
     this.submit();
+  };
+
+  private readonly sendAsFile = (): void => {
+    this.emit<SendDetail>('parley-send-as-file', { text: this.box?.value ?? '' });
   };
 
   private readonly cancelReply = (): void => {

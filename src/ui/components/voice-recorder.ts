@@ -46,17 +46,28 @@ export class VoiceRecorder extends LitElement {
     css`
       :host {
         display: inline-flex;
+        flex-wrap: wrap;
         align-items: center;
         gap: 0.5rem;
-        padding: 0 0.75rem;
         font-size: 0.9rem;
+        background: transparent;
       }
+      /* An icon button as tall as the message box beside it. */
       .record {
+        box-sizing: border-box;
+        min-width: 2.5rem;
+        height: 2.5rem;
+        padding: 0 0.5rem;
+        font-size: 1.1rem;
         touch-action: none;
         user-select: none;
       }
+      p {
+        margin: 0;
+        color: var(--pl-danger);
+      }
       .recording {
-        color: var(--pl-danger, #b00020);
+        color: var(--pl-danger);
       }
     `,
   ];
@@ -72,13 +83,14 @@ export class VoiceRecorder extends LitElement {
         type="button"
         class="record secondary"
         aria-label=${on ? 'Stop and send voice message' : 'Record voice message'}
+        title=${on ? 'Stop and send voice message' : 'Record voice message'}
         ?disabled=${this.disabled}
         @pointerdown=${this.onDown}
         @pointerup=${this.onUp}
         @pointercancel=${this.onUp}
         @click=${this.onClick}
       >
-        ${on ? '■ Stop' : '🎤 Record'}
+        <span aria-hidden="true">${on ? '■' : '🎤'}</span>
       </button>
       ${on
         ? html`<span class="recording" role="timer" aria-label="Recording">Recording ${durationText(this.elapsed)}</span>
