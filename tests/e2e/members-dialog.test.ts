@@ -24,36 +24,39 @@ describe('the Members dialog', () => {
     await alice?.close();
   });
 
-  it('a click on Members of a conversation being replaced does nothing wrong; the new one opens', async () => {
-    await alice.newConversation();
+  /** New conversation, once it is the one on screen (without waiting for anything else). */
+  async function newConversation(): Promise<void> {
     const before = new URL(alice.page.url()).hash;
-    // The Members button of the conversation on screen, kept across the swap.
-    const old = await alice.page.getByRole('button', { name: 'Members', exact: true }).elementHandle();
     await alice.page.getByRole('button', { name: 'New conversation' }).click();
     await alice.page.waitForFunction((b) => /^#\/c\//.test(location.hash) && location.hash !== b, before);
-    await expect.poll(() => old!.evaluate((b) => b.isConnected)).toBe(false);
-    // The click lands on the old view: its Members code loads (for the first time) after it left.
-    await old!.evaluate((b) => (b as HTMLButtonElement).click());
-    await alice.page.waitForFunction(() => customElements.get('parley-members') !== undefined);
-    // The conversation on screen now: its Members opens, and nothing was thrown.
+  }
+
+  async function openAndCloseMembers(): Promise<void> {
     await alice.page.getByRole('button', { name: 'Members', exact: true }).click();
     const dialog = alice.page.getByRole('dialog', { name: 'Members of New conversation' });
     await dialog.getByRole('list', { name: 'Members' }).getByText('Alice (you)').waitFor();
     await dialog.getByRole('button', { name: 'Close' }).click();
     await dialog.waitFor({ state: 'hidden' });
+  }
+
+  it('a click on Members of a conversation being replaced does nothing wrong; the new one opens', async () => {
+    await alice.newConversation();
+    // The Members button of the conversation on screen, kept across the swap.
+    const old = await alice.page.getByRole('button', { name: 'Members', exact: true }).elementHandle();
+    await newConversation();
+    await expect.poll(() => old!.evaluate((b) => b.isConnected)).toBe(false);
+    // The click lands on the old view: its Members code loads (for the first time) after it left.
+    await old!.evaluate((b) => (b as HTMLButtonElement).click());
+    await alice.page.waitForFunction(() => customElements.get('parley-members') !== undefined);
+    // The conversation on screen now: its Members opens, and nothing was thrown.
+    await openAndCloseMembers();
     expect(errors).toEqual([]);
   });
 
   it('opens right after New conversation, every time', async () => {
     for (let i = 0; i < 5; i++) {
-      const before = new URL(alice.page.url()).hash;
-      await alice.page.getByRole('button', { name: 'New conversation' }).click();
-      await alice.page.waitForFunction((b) => /^#\/c\//.test(location.hash) && location.hash !== b, before);
-      await alice.page.getByRole('button', { name: 'Members', exact: true }).click();
-      const dialog = alice.page.getByRole('dialog', { name: 'Members of New conversation' });
-      await dialog.getByRole('list', { name: 'Members' }).getByText('Alice (you)').waitFor();
-      await dialog.getByRole('button', { name: 'Close' }).click();
-      await dialog.waitFor({ state: 'hidden' });
+      await newConversation();
+      await openAndCloseMembers();
     }
     expect(errors).toEqual([]);
   });
