@@ -1,7 +1,7 @@
 /**
  * Several devices per person (docs/architecture.md §4): a linked device receives contacts and history
  * through the self doc, sends as the same person, shares read markers, and once removed is
- * refused by peers.
+ * refused by peers; devices have names the user can change.
  */
 import { describe, expect, it } from 'vitest';
 import { useAppStage } from '../helpers/app-stage.js';
@@ -15,6 +15,27 @@ async function timelineTexts(user: ParleyUser): Promise<string[]> {
     return app.client.list().flatMap((c) => app.client.get(c.id).timeline.entries.filter((e) => e.kind === 'message').map((e) => e.text));
   });
 }
+
+describe('device names', () => {
+  it('a device can be renamed, the name stays after a reload, and an empty name is refused with words', async () => {
+    const alice = await ParleyUser.create(stage.browser, 'Alice');
+    await alice.start(stage.app.url);
+    await alice.page.getByRole('link', { name: 'Devices' }).click();
+    const list = alice.page.getByRole('list', { name: 'Your devices' });
+    await list.getByRole('button', { name: /^Rename / }).click();
+    const name = list.getByRole('textbox', { name: 'Device name' });
+    await name.fill('   ');
+    await name.press('Enter');
+    await alice.page.getByRole('alert').filter({ hasText: 'Enter a name.' }).waitFor();
+    await name.fill('Kitchen laptop');
+    await list.getByRole('button', { name: 'Save' }).click();
+    await list.getByText('Kitchen laptop (this device)').waitFor();
+    expect(await list.getByRole('button', { name: 'Rename Kitchen laptop' }).count()).toBe(1);
+    await alice.page.reload();
+    await alice.page.getByRole('list', { name: 'Your devices' }).getByText('Kitchen laptop (this device)').waitFor();
+    await alice.close();
+  });
+});
 
 describe('device linking needs consent', () => {
   it('whoever opens the link first is shown with a code and gets nothing until the user confirms; refusing spends the link', async () => {

@@ -113,7 +113,7 @@ export class DevicesView extends LitElement {
       ${this.confirming
         ? html`<div role="alertdialog" aria-label=${`Remove ${this.confirming.label}`}>
             <p>Remove ${this.confirming.label}? It will stop receiving messages, and your contacts will refuse anything it sends.</p>
-            <button type="button" ?disabled=${this.action.busy} @click=${() => this.removeDevice(this.confirming!.id)}>Remove</button>
+            <button type="button" class="danger" ?disabled=${this.action.busy} @click=${() => this.removeDevice(this.confirming!.id)}>Remove</button>
             <button type="button" class="secondary" @click=${() => (this.confirming = null)}>Cancel</button>
           </div>`
         : nothing}
