@@ -1,7 +1,8 @@
 /**
  * Every screen, as people see it: axe-core finds no violations in light and dark themes at
- * phone (390×844) and desktop (1366×820) sizes, nothing overflows sideways at 360 px, and
- * focus is visible and moves sensibly when views change.
+ * phone (390×844) and desktop (1366×820) sizes, nothing overflows sideways at 360 px, every
+ * screen but the list has a Back link there, and focus is visible and moves sensibly when
+ * views change.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +20,8 @@ interface Screen {
   show(scene: DemoScene): Promise<void>;
   /** Leaves it (closes a dialog, dismisses a banner). */
   leave?(scene: DemoScene): Promise<void>;
+  /** A screen of its own: on a phone it has a Back link. */
+  readonly back?: true;
 }
 
 const go = async (page: Page, hash: string): Promise<void> => {
@@ -35,6 +38,7 @@ const SCREENS: Screen[] = [
   },
   {
     name: 'conversation',
+    back: true,
     show: async ({ alice, conversation }) => {
       await go(alice.page, conversation);
       await alice.waitForMessage(LAST);
@@ -76,6 +80,7 @@ const SCREENS: Screen[] = [
   },
   {
     name: 'contacts',
+    back: true,
     show: async ({ alice }) => {
       await go(alice.page, '#/contacts');
       await alice.page.getByRole('heading', { name: 'Contacts', level: 1 }).waitFor();
@@ -85,6 +90,7 @@ const SCREENS: Screen[] = [
   },
   {
     name: 'devices',
+    back: true,
     show: async ({ alice }) => {
       await go(alice.page, '#/devices');
       await alice.page.getByRole('heading', { name: 'Devices', level: 1 }).waitFor();
@@ -92,6 +98,7 @@ const SCREENS: Screen[] = [
   },
   {
     name: 'settings',
+    back: true,
     show: async ({ alice }) => {
       await go(alice.page, '#/settings');
       await alice.page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
@@ -177,6 +184,7 @@ describe('every screen', () => {
     for (const screen of SCREENS) {
       await screen.show(scene);
       found.push(...(await horizontalOverflow(page)).map((v) => `${screen.name}: ${v}`));
+      if (screen.back && !(await page.getByRole('link', { name: 'Back to conversations' }).first().isVisible())) found.push(`${screen.name}: no Back link`);
       await screen.leave?.(scene);
     }
     await firstScreens(NARROW, 'light', scene.invite, async (label, p) => void found.push(...(await horizontalOverflow(p)).map((v) => `${label}: ${v}`)));
