@@ -171,7 +171,7 @@ describe('messages', () => {
 });
 
 describe('messages on a touch phone', () => {
-  it('actions are in a menu opened by "⋯" or a long-press, and a tap on a reaction shows who reacted', async () => {
+  it('actions are in a menu opened by "⋯" or a long-press, with the full time, and a tap on a reaction shows who reacted', async () => {
     const context = await stage.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
     const phone = await ParleyUser.inContext(context, 'Carol');
     const desk = await ParleyUser.create(stage.browser, 'Dan');
@@ -200,6 +200,8 @@ describe('messages on a touch phone', () => {
     await phone.page.waitForTimeout(800);
     await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
     await menu.getByRole('button', { name: 'Reply' }).waitFor();
+    // It names the author and the full time: on touch there is no hover to show it.
+    await menu.getByText(new RegExp(`^Dan, .*${new Date().getFullYear()}`)).waitFor();
     await menu.getByRole('button', { name: 'Close' }).tap();
 
     // A tap on a reaction says who reacted.
