@@ -20,7 +20,7 @@ import { LocalReadMarkerCopy } from './store/read-marker-copy.js';
 import { Drafts } from './client/drafts.js';
 import { ClientFiles, DEFAULT_MAX_FILE_BYTES } from './client/files/client-files.js';
 import { IdbChunkStore, openFilesDatabase } from './store/idb-chunk-store.js';
-import type { Logger } from './core/logger.js';
+import { errorField, type Logger } from './core/logger.js';
 import './ui/app-shell.js';
 
 export interface AppConfig {
@@ -125,6 +125,8 @@ async function boot(): Promise<void> {
   const followFiles = client;
   followFiles.conversations.on('changed', () => files.track(followFiles.conversations.sessions()));
   files.on('error', (error) => consoleLogger.warn('file transfer failed', { error: error.message }));
+  // A conversation deleted on this device takes its files' chunks with it (§4.9, §14.3).
+  client.on('erased', (id) => void files.eraseConversation(id).catch((error: unknown) => consoleLogger.warn('files of a deleted conversation not erased', { error: errorField(error) })));
   app.files = files;
   window.addEventListener('online', () => client?.networkOnline());
   const started = client;

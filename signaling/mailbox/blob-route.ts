@@ -1,13 +1,15 @@
 /**
- * `/api/mailbox/:id/blobs/:blob/:piece`, the mailbox's blob area (docs/protocol.md §5.1).
+ * `/api/mailbox/:id/blobs/:blob/:piece` (GET, PUT) and `/api/mailbox/:id/blobs/:blob`
+ * (DELETE, the writer's own pieces), the mailbox's blob area (docs/protocol.md §5.1).
  * Same token rule as the entries (the id is SHA-256 of the bearer token), its own byte
  * rate per address, the node's upload gate for bodies held in memory, and a streamed cap
  * per piece. Every refusal happens before the store is touched or inside a transaction
  * that rolls back, so a refused request changes nothing.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BLOB_PATH_PATTERN, HASHES_PIECE, MailboxBlobLimits } from '../../src/core/wire/mailbox-blobs.js';
-import { MAILBOX_PATH } from '../../src/core/wire/mailbox.js';
+import { BLOB_FILE_PATH_PATTERN, BLOB_PATH_PATTERN, HASHES_PIECE, MailboxBlobLimits } from '../../src/core/wire/mailbox-blobs.js';
+import { MAILBOX_PATH, WRITER_HEADER, WRITER_ID_PATTERN, WRITER_KEY_HEADER, writerIdOf } from '../../src/core/wire/mailbox.js';
+import { singleHeader } from '../http/params.js';
 import { refuseTooLarge } from '../http/body.js';
 import { clientAddress } from '../http/client-address.js';
 import { respond, respondApiError, respondJson, type Route } from '../http/router.js';
@@ -30,6 +32,7 @@ export interface BlobRouteOptions {
 }
 
 const ALLOWED = 'GET, PUT';
+const ALLOWED_FILE = 'DELETE';
 
 export function blobRoute(options: BlobRouteOptions): Route {
   const { store, metrics, now = Date.now } = options;
@@ -42,6 +45,12 @@ export function blobRoute(options: BlobRouteOptions): Route {
       metrics.recordMailboxRefusal(status);
       respondApiError(req, res, status, error, detail, method === 'PUT' ? { ...headers, Connection: 'close' } : headers);
     };
+    const file = BLOB_FILE_PATH_PATTERN.exec(path);
+    if (file) {
+      if (method !== 'DELETE') refuse(405, 'method-not-allowed', `use ${ALLOWED_FILE}`, { Allow: ALLOWED_FILE });
+      else await remove(req, res, file[1]!, file[2]!, refuse);
+      return true;
+    }
     if (method !== 'GET' && method !== 'PUT') {
       refuse(405, 'method-not-allowed', `use ${ALLOWED}`, { Allow: ALLOWED });
       return true;
@@ -64,7 +73,18 @@ export function blobRoute(options: BlobRouteOptions): Route {
     return true;
   };
 
+  /** Deletes the pieces of one file that the writer whose key is presented stored; nobody else's. */
+  async function remove(req: IncomingMessage, res: ServerResponse, mailbox: string, blob: string, refuse: Refuse): Promise<void> {
+    if (!authorized(req, mailbox, refuse)) return;
+    const key = singleHeader(req.headers[WRITER_KEY_HEADER.toLowerCase()]);
+    const writer = key === undefined ? null : writerIdOf(key);
+    if (writer === null) return refuse(400, 'bad-request', `send ${WRITER_KEY_HEADER}: the writer key (32 bytes, base64url) whose pieces to delete`);
+    respondJson(req, res, 200, { deleted: await store.deleteBlob(mailbox, blob, writer) });
+  }
+
   async function put(req: IncomingMessage, res: ServerResponse, key: PieceKey, refuse: Refuse): Promise<void> {
+    const writer = singleHeader(req.headers[WRITER_HEADER.toLowerCase()]);
+    if (writer !== undefined && !WRITER_ID_PATTERN.test(writer)) return refuse(400, 'bad-request', `${WRITER_HEADER} must be 64 lower-case hex characters`);
     const address = clientAddress(req, options.trustProxy);
     const declared = req.headers['content-length'] === undefined ? null : Number(req.headers['content-length']);
     if (declared !== null && declared > maxPiece) {
@@ -80,7 +100,7 @@ export function blobRoute(options: BlobRouteOptions): Route {
       const body = await readUpload(req, res, { maxBytes: maxPiece, idleMs: options.bodyIdleTimeoutMs, what: 'piece' }, refuse, metrics);
       if (body === null) return;
       try {
-        stored = await store.put(key, body, now());
+        stored = await store.put(key, body, now(), writer);
       } catch (err) {
         if (err instanceof BlobQuotaError) return refuse(429, 'quota', err.message);
         if (err instanceof BlobStorageFullError) return refuse(507, 'storage-full', err.message);

@@ -27,10 +27,16 @@ export interface PieceKey {
 export interface BlobStore {
   /**
    * Stores a piece unless it is there already (the first write wins); resolves `true` when
-   * stored, `false` when it was there. Throws {@link BlobQuotaError} or
-   * {@link BlobStorageFullError}, in which case nothing changed.
+   * stored, `false` when it was there. `writer` (hex SHA-256 of the writer's key, or none)
+   * is kept with the piece: only that writer may delete it. Throws {@link BlobQuotaError}
+   * or {@link BlobStorageFullError}, in which case nothing changed.
    */
-  put(key: PieceKey, data: Uint8Array, now: number): Promise<boolean>;
+  put(key: PieceKey, data: Uint8Array, now: number, writer?: string): Promise<boolean>;
+  /**
+   * Deletes the pieces of one blob that `writer` stored (a message deleted by its sender,
+   * docs/architecture.md §14.6); pieces of other writers or none stay. Resolves how many went.
+   */
+  deleteBlob(mailbox: string, blob: string, writer: string): Promise<number>;
   /** The piece's bytes, or null when absent or expired. */
   get(key: PieceKey, now: number): Promise<Uint8Array | null>;
   /** Deletes pieces stored before `now - ttl`; returns how many. */

@@ -79,10 +79,17 @@ export class MailboxClient {
    * Stores one piece of a file in the mailbox's blob area (docs/protocol.md §5.1); true when
    * stored, false when it was there already.
    */
-  async putPiece(id: string, token: string, blob: string, piece: number | typeof HASHES_PIECE, bytes: Uint8Array): Promise<boolean> {
-    const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/octet-stream' };
+  async putPiece(id: string, token: string, blob: string, piece: number | typeof HASHES_PIECE, bytes: Uint8Array, writer?: string): Promise<boolean> {
+    const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/octet-stream', ...(writer ? { [WRITER_HEADER]: writer } : {}) };
     const body = await this.request(`${id}/blobs/${blob}/${piece}`, { method: 'PUT', headers, body: bytes as Uint8Array<ArrayBuffer> });
     return (body as { stored?: unknown }).stored === true;
+  }
+
+  /** Deletes the pieces of a file this writer stored (the server matches the key to their writer id); resolves how many went. */
+  async deleteBlob(id: string, token: string, blob: string, writerKey: string): Promise<number> {
+    const body = await this.request(`${id}/blobs/${blob}`, { method: 'DELETE', headers: { Authorization: `Bearer ${token}`, [WRITER_KEY_HEADER]: writerKey } });
+    const deleted = (body as { deleted?: unknown }).deleted;
+    return typeof deleted === 'number' ? deleted : 0;
   }
 
   /** One piece of a file from the blob area, or null when the mailbox does not have it. */

@@ -15,7 +15,7 @@ import { accountHandshake } from '../client/account.js';
 import { ClientFiles, DEFAULT_MAX_FILE_BYTES } from '../client/files/client-files.js';
 import { ParleyClient } from '../client/parley-client.js';
 import { VerifyKeyCache } from '../core/identity/keys.js';
-import { silentLogger, type Logger } from '../core/logger.js';
+import { errorField, silentLogger, type Logger } from '../core/logger.js';
 import { DeferredTransport } from '../net/deferred-transport.js';
 import { MailboxClient } from '../net/mailbox-client.js';
 import { Mesh } from '../net/mesh.js';
@@ -161,6 +161,8 @@ export class HeadlessPeer {
       logger,
       ...(options.now ? { now: options.now } : {}),
     });
+    // A conversation deleted here takes its files' chunks with it (docs/architecture.md §4.9).
+    client.on('erased', (id) => void this.files.eraseConversation(id).catch((error: unknown) => logger.warn('files of a deleted conversation not erased', { error: errorField(error) })));
   }
 
   /** Builds a peer (asking the server for ICE servers unless given) and starts it. */

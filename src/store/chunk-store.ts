@@ -34,6 +34,12 @@ export interface StoredFile {
    * still opens after the epoch's secret is deleted (docs/architecture.md §14.1).
    */
   readonly key?: string;
+  /**
+   * Sent by this device into the mailbox's blob area (docs/architecture.md §14.6): the epoch
+   * whose mailbox holds it and the writer key its pieces were stored under, so deleting the
+   * message takes them off the server too.
+   */
+  readonly mailboxCopy?: { readonly epoch: string; readonly writerKey: string };
 }
 
 export interface ChunkStore {

@@ -23,7 +23,7 @@ import type { ConversationEvent, UnsignedEvent } from '../../core/events.js';
 import type { EventId, Topic } from '../../core/ids.js';
 import { Disposables } from '../../core/lifecycle.js';
 import { errorField, silentLogger, type Logger } from '../../core/logger.js';
-import { FileExchange, type SideSource } from '../../net/files/file-exchange.js';
+import { FileExchange } from '../../net/files/file-exchange.js';
 import type { Mesh } from '../../net/mesh.js';
 import type { ChunkStore, StoredFile } from '../../store/chunk-store.js';
 import type { ConversationSession } from '../conversation-session.js';
@@ -34,7 +34,8 @@ import { MediaRules, storedSize, type MediaUsage } from './media-rules.js';
 import { describeMedia, type MediaInfo } from './describe-media.js';
 import { orderedChunkReader, storeHolder, storeSink } from './store-adapters.js';
 import { Transfers, type FileView } from './transfers.js';
-import { mailboxOfEpoch, mailboxSource, uploadToMailbox } from './mailbox-files.js';
+import { deleteFromMailbox, mailboxOfEpoch, mailboxSideOf, newBlobWriterKey, uploadToMailbox } from './mailbox-files.js';
+import { fileKeyOf } from './file-keys.js';
 import { MailboxError, type MailboxClient } from '../../net/mailbox-client.js';
 
 export type { FileView, MailboxCopy, TransferState } from './transfers.js';
@@ -191,7 +192,8 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     const viaMailbox = size <= this.mailboxMaxFileBytes;
     const ref: FileRef = { name: cleanName(file.name), type, size, sha256: fields.sha256, chunk: fields.chunk, root: fields.root, epoch, salt, kdf: 'root', ...(info ?? {}), ...(voice ? voiceRef(voice) : {}), ...(viaMailbox ? { mailbox: true } : {}) };
     const store = this.parts.store;
-    const record: StoredFile = { root: ref.root, conversation: session.id, event: '', name: ref.name, type, size, chunk: ref.chunk, bytes: 0, complete: false, sent: true, at: this.now(), key };
+    const mailboxCopy = viaMailbox ? { epoch, writerKey: newBlobWriterKey() } : undefined;
+    const record: StoredFile = { root: ref.root, conversation: session.id, event: '', name: ref.name, type, size, chunk: ref.chunk, bytes: 0, complete: false, sent: true, at: this.now(), key, ...(mailboxCopy ? { mailboxCopy } : {}) };
     try {
       await store.putFile(record);
       await this.storeSealed(ref, key, file.blob, hashes!);
@@ -204,7 +206,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     const id = await session.sendFile(ref, caption);
     await store.putFile({ ...record, event: id, complete: true });
     this.emit('changed', [ref.root]);
-    if (viaMailbox) void this.putInMailbox(session.id, ref, secret);
+    if (mailboxCopy) void this.putInMailbox(session.id, ref, secret, mailboxCopy.writerKey);
     return id;
   }
 
@@ -218,14 +220,14 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
    * (the mailbox's quota, the server's cap) is reported with the server's words: the file
    * still reaches members peer to peer while this device or another holder is online.
    */
-  private async putInMailbox(conversation: Topic, ref: FileRef, secret: Uint8Array): Promise<void> {
+  private async putInMailbox(conversation: Topic, ref: FileRef, secret: Uint8Array, writerKey: string): Promise<void> {
     const mailbox = this.parts.mailbox;
     const credential = mailbox ? await mailboxOfEpoch(secret) : null;
     if (!mailbox || !credential) return;
     this.transfers.update(ref.root, { mailbox: 'uploading' });
     this.emit('changed', [ref.root]);
     try {
-      await uploadToMailbox(mailbox.client, credential, this.parts.store, ref);
+      await uploadToMailbox(mailbox.client, credential, this.parts.store, ref, writerKey);
       this.transfers.update(ref.root, { mailbox: 'stored' });
     } catch (error) {
       this.transfers.update(ref.root, { mailbox: 'refused' });
@@ -320,14 +322,31 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   private async forget(conversation: Topic, event: string): Promise<void> {
     for (const f of await this.parts.store.files(conversation).catch(() => [])) {
       if (f.event !== event) continue;
-      this.exchange.cancel(f.root);
-      if (f.sent) this.exchange.withdraw(conversation, f.root);
-      await this.parts.store.remove(f.root).catch((error) => this.logger.warn('a deleted file was not removed', { error: errorField(error) }));
-      this.served.delete(f.root);
-      this.keyless.delete(f.root);
-      this.transfers.drop(f.root);
-      this.emit('changed', [f.root]);
+      // The sender also takes its pieces off the server: nobody may fetch a deleted file.
+      const client = this.parts.mailbox?.client;
+      if (client && f.mailboxCopy) void deleteFromMailbox(client, this.followed.get(conversation)?.session, f.root, f.mailboxCopy).catch((error) => this.logger.warn('a deleted file stays in the mailbox until it expires', { error: errorField(error) }));
+      await this.drop(conversation, f);
     }
+  }
+
+  /**
+   * Erases every file of a conversation from this device (deleted here): chunks, hash lists,
+   * records; fetches stop, nothing is served. Its mailbox copies stay for the others' sake.
+   */
+  async eraseConversation(conversation: Topic): Promise<void> {
+    this.unfollow(conversation);
+    for (const f of await this.parts.store.files(conversation)) await this.drop(conversation, f);
+  }
+
+  /** Removes one stored file and everything this device does with it. */
+  private async drop(conversation: Topic, f: StoredFile): Promise<void> {
+    this.exchange.cancel(f.root);
+    if (f.sent) this.exchange.withdraw(conversation, f.root);
+    await this.parts.store.remove(f.root).catch((error) => this.logger.warn('a deleted file was not removed', { error: errorField(error) }));
+    this.served.delete(f.root);
+    this.keyless.delete(f.root);
+    this.transfers.drop(f.root);
+    this.emit('changed', [f.root]);
   }
 
   /** Picks up files whose fetch did not finish in an earlier session. */
@@ -376,7 +395,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
       const event = this.followed.get(conversation)?.session.timeline.entries.find((e) => e.file?.root === ref.root)?.id ?? '';
       await store.putFile({ root: ref.root, conversation, event, name: ref.name, type: ref.type, size: ref.size, chunk: ref.chunk, bytes: 0, complete: false, sent: false, at: this.now(), ...(key ? { key } : {}) });
     }
-    const [hashes, have, side] = await Promise.all([store.hashes(ref.root), store.indices(ref.root), this.mailboxSide(conversation, ref)]);
+    const [hashes, have, side] = await Promise.all([store.hashes(ref.root), store.indices(ref.root), mailboxSideOf(this.parts.mailbox?.client, this.followed.get(conversation)?.session, ref)]);
     const fetch = this.exchange.fetch({ room: conversation, ref, hashes, have, sink: storeSink(store, ref.root), side });
     this.transfers.update(ref.root, { state: fetch.received > 0 ? 'moving' : 'waiting', done: fetch.received, overBudget: false });
     this.emit('changed', [ref.root]);
@@ -446,25 +465,8 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     }
   }
 
-  /** The mailbox's blob area as a source, when the sender put the file there and this device holds its epoch. */
-  private async mailboxSide(conversation: Topic, ref: FileRef): Promise<SideSource | null> {
-    const client = this.parts.mailbox?.client;
-    const secret = ref.mailbox && ref.epoch ? this.followed.get(conversation)?.session.epochSecret(ref.epoch) : null;
-    const credential = client && secret ? await mailboxOfEpoch(secret) : null;
-    return client && credential ? mailboxSource(client, credential, ref) : null;
-  }
-
-  /**
-   * The file's key: carried by the message, or derived from its epoch's file root (or, for
-   * older messages, its secret) when this device holds it.
-   */
-  private async deriveKey(conversation: Topic, ref: FileRef): Promise<string | null> {
-    if (ref.key) return ref.key;
-    const session = this.followed.get(conversation)?.session;
-    if (!session || !ref.epoch || !ref.salt) return null;
-    const root = ref.kdf === 'root' ? await session.fileRoot(ref.epoch) : null;
-    const ikm = root ? fromBase64Url(root) : ref.kdf === 'root' ? null : session.epochSecret(ref.epoch);
-    return ikm ? deriveFileKey(ikm, ref.salt) : null;
+  private deriveKey(conversation: Topic, ref: FileRef): Promise<string | null> {
+    return fileKeyOf(this.followed.get(conversation)?.session, ref);
   }
 
   private onServed(root: string, device: string, index: number): void {

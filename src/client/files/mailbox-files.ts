@@ -6,14 +6,16 @@
  * which the server never sees), zero-filled to Padmé lengths; the reader cuts them back to
  * the lengths the signed message implies, and the fetch checks every one against the root.
  */
-import { fromBase64Url, toHex } from '../../core/bytes.js';
+import { fromBase64Url, randomBytes, toBase64Url, toHex } from '../../core/bytes.js';
 import { sealedLength } from '../../core/files/chunk-crypto.js';
 import { chunkCount, HASH_BYTES, type FileRef } from '../../core/files/file-ref.js';
 import { deriveConversationKeys } from '../../core/keys.js';
 import { HASHES_PIECE, padPiece } from '../../core/wire/mailbox-blobs.js';
+import { writerIdOf } from '../../core/wire/mailbox.js';
 import type { SideSource } from '../../net/files/file-exchange.js';
 import type { MailboxClient } from '../../net/mailbox-client.js';
-import type { ChunkStore } from '../../store/chunk-store.js';
+import type { ChunkStore, StoredFile } from '../../store/chunk-store.js';
+import type { ConversationSession } from '../conversation-session.js';
 import { MailboxBinding } from '../conversation/mailbox-binding.js';
 
 /** A mailbox's id and bearer token. */
@@ -36,16 +38,24 @@ export async function mailboxOfEpoch(secret: Uint8Array): Promise<MailboxCredent
 }
 
 /**
- * Puts a stored file into the blob area: the hash list, then every chunk, PARALLEL at a time.
- * Pieces already there are skipped by the server, so a retry resumes. Throws the first
- * MailboxError (quota, offline, …) after the requests in flight settle.
+ * A fresh writer key for one file's pieces (32 random bytes, base64url): the server keeps
+ * its SHA-256 with every piece, and deletes them only for whoever shows the key.
  */
-export async function uploadToMailbox(client: MailboxClient, mailbox: MailboxCredential, store: ChunkStore, ref: FileRef, onPiece?: (done: number, total: number) => void): Promise<void> {
+export const newBlobWriterKey = (): string => toBase64Url(randomBytes(32));
+
+/**
+ * Puts a stored file into the blob area: the hash list, then every chunk, PARALLEL at a time.
+ * Pieces already there are skipped by the server, so a retry resumes. Each piece names the
+ * writer of `writerKey` (its hash, never the key), so the sender can delete them later.
+ * Throws the first MailboxError (quota, offline, …) after the requests in flight settle.
+ */
+export async function uploadToMailbox(client: MailboxClient, mailbox: MailboxCredential, store: ChunkStore, ref: FileRef, writerKey?: string, onPiece?: (done: number, total: number) => void): Promise<void> {
   const blob = blobIdOf(ref);
+  const writer = writerKey ? (writerIdOf(writerKey) ?? undefined) : undefined;
   const hashes = await store.hashes(ref.root);
   if (!hashes) throw new Error('the file is not stored on this device');
   const count = chunkCount(ref.size, ref.chunk);
-  await client.putPiece(mailbox.id, mailbox.token, blob, HASHES_PIECE, padPiece(hashes));
+  await client.putPiece(mailbox.id, mailbox.token, blob, HASHES_PIECE, padPiece(hashes), writer);
   let done = 0;
   for (let from = 0; from < count; from += READ_BATCH) {
     const indices = Array.from({ length: Math.min(READ_BATCH, count - from) }, (_, i) => from + i);
@@ -56,7 +66,7 @@ export async function uploadToMailbox(client: MailboxClient, mailbox: MailboxCre
         const k = next++;
         const bytes = chunks[k];
         if (!bytes) throw new Error(`chunk ${indices[k]} is not stored on this device`);
-        await client.putPiece(mailbox.id, mailbox.token, blob, indices[k]!, padPiece(bytes));
+        await client.putPiece(mailbox.id, mailbox.token, blob, indices[k]!, padPiece(bytes), writer);
         onPiece?.(++done, count);
       }
     };
@@ -75,4 +85,23 @@ export function mailboxSource(client: MailboxClient, mailbox: MailboxCredential,
     hashes: async () => cut(await client.getPiece(mailbox.id, mailbox.token, blob, HASHES_PIECE), chunkCount(ref.size, ref.chunk) * HASH_BYTES),
     chunk: async (index) => cut(await client.getPiece(mailbox.id, mailbox.token, blob, index), sealedLength(ref, index)),
   };
+}
+
+/** The blob area as a fetch's side source, when the sender put the file there and `session` holds its epoch's secret. */
+export async function mailboxSideOf(client: MailboxClient | undefined, session: Pick<ConversationSession, 'epochSecret'> | undefined, ref: FileRef): Promise<SideSource | null> {
+  const secret = ref.mailbox && ref.epoch ? session?.epochSecret(ref.epoch) : null;
+  const credential = client && secret ? await mailboxOfEpoch(secret) : null;
+  return client && credential ? mailboxSource(client, credential, ref) : null;
+}
+
+/**
+ * Takes back the pieces of a file this device put into the blob area (its message was
+ * deleted): the server deletes only what was stored under this writer key. Resolves how
+ * many pieces went; null when `session` no longer holds the epoch's secret (the pieces then
+ * expire with the blob area's TTL).
+ */
+export async function deleteFromMailbox(client: MailboxClient, session: Pick<ConversationSession, 'epochSecret'> | undefined, root: string, copy: NonNullable<StoredFile['mailboxCopy']>): Promise<number | null> {
+  const secret = session?.epochSecret(copy.epoch) ?? null;
+  const credential = secret ? await mailboxOfEpoch(secret) : null;
+  return credential ? client.deleteBlob(credential.id, credential.token, blobIdOf({ root }), copy.writerKey) : null;
 }

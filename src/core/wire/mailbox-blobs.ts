@@ -6,6 +6,7 @@
  *   PUT /api/mailbox/:id/blobs/:blob/:piece   store one piece → 201 {stored: true}, or
  *                                              200 {stored: false} when it is there already
  *   GET /api/mailbox/:id/blobs/:blob/:piece   → 200 the piece's bytes, 404 when absent
+ *   DELETE /api/mailbox/:id/blobs/:blob        the pieces this writer stored → 200 {deleted}
  *
  * Same bearer token as the mailbox (its id is SHA-256 of the token), so a blob area belongs
  * to one epoch's mailbox and a member removed before that epoch holds no token for it.
@@ -16,12 +17,18 @@
  * peer to peer (sealed under the file's key, which the server never sees), then zero-filled
  * to its Padmé length; the reader knows each piece's true length from the signed file
  * message and cuts the zeros. The first write of a piece wins: a member cannot replace what
- * another stored, and readers check every piece against the root anyway.
+ * another stored, and readers check every piece against the root anyway. A PUT may name its
+ * writer (`X-Parley-Writer`, hex SHA-256 of a writer key, as for entries); a DELETE of the
+ * file with that key (`X-Parley-Writer-Key`) removes that writer's pieces of it and no
+ * others, so the sender takes back a file whose message was deleted.
  */
 import { padmeLength } from '../padme.js';
 
 /** The hash list's piece name. */
 export const HASHES_PIECE = 'h';
+
+/** `/api/mailbox/<id>/blobs/<blob>`, a whole file (for DELETE); groups: id, blob. */
+export const BLOB_FILE_PATH_PATTERN = /^\/api\/mailbox\/([0-9a-f]{64})\/blobs\/([0-9a-f]{64})$/;
 
 /** `/api/mailbox/<id>/blobs/<blob>/<piece>`; groups: id, blob, piece. */
 export const BLOB_PATH_PATTERN = /^\/api\/mailbox\/([0-9a-f]{64})\/blobs\/([0-9a-f]{64})\/(h|0|[1-9][0-9]{0,4})$/;

@@ -5,7 +5,7 @@
  * the per-address rate, and the TTL. Every refusal is followed by a check that nothing stored
  * changed.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ParleyServerInit } from '../../../signaling/config.js';
 import { blobBytesFor } from '../../../src/core/wire/mailbox-blobs.js';
@@ -75,6 +75,48 @@ describe('mailbox blob area', () => {
     // /api/config says how large a file the mailbox keeps.
     const config = (await (await fetch(`${s.httpUrl}/api/config`)).json()) as { mailboxMaxFileBytes: number };
     expect(config.mailboxMaxFileBytes).toBe(25 * MiB);
+  });
+
+  it('deletes a file’s pieces only for the writer who stored them, and refuses bad deletes without changing anything', async () => {
+    const s = await server();
+    const box = newMailbox();
+    const blob = blobId();
+    const other = blobId();
+    const writerKey = Buffer.from(randomBytes(32)).toString('base64url');
+    const writer = createHash('sha256').update(Buffer.from(writerKey, 'base64url')).digest('hex');
+    const put = (b: string, name: string, headers: Record<string, string>) =>
+      fetch(`${s.httpUrl}/api/mailbox/${box.id}/blobs/${b}/${name}`, { method: 'PUT', headers: { Authorization: `Bearer ${box.token}`, ...headers }, body: randomBytes(100) });
+    for (const name of ['h', '0', '1']) expect((await put(blob, name, { 'X-Parley-Writer': writer })).status).toBe(201);
+    // Another writer's piece of the same file, one with no writer, and this writer's piece of another file.
+    const someoneElse = createHash('sha256').update('another key').digest('hex');
+    expect((await put(blob, '2', { 'X-Parley-Writer': someoneElse })).status).toBe(201);
+    expect((await put(blob, '3', {})).status).toBe(201);
+    expect((await put(other, '0', { 'X-Parley-Writer': writer })).status).toBe(201);
+    expect((await put(blob, '4', { 'X-Parley-Writer': 'NOT HEX' })).status).toBe(400);
+    expect(rows(s)).toBe(6);
+    const del = async (init: { key?: string; token?: string | null; method?: string; b?: string }) => {
+      const token = init.token === undefined ? box.token : init.token;
+      const res = await fetch(`${s.httpUrl}/api/mailbox/${box.id}/blobs/${init.b ?? blob}`, {
+        method: init.method ?? 'DELETE',
+        headers: { ...(token === null ? {} : { Authorization: `Bearer ${token}` }), ...(init.key ? { 'X-Parley-Writer-Key': init.key } : {}) },
+      });
+      return { status: res.status, json: (await res.json()) as { deleted?: number; error?: string } };
+    };
+    expect(await del({})).toMatchObject({ status: 400, json: { error: 'bad-request' } });
+    expect(await del({ key: 'short' })).toMatchObject({ status: 400, json: { error: 'bad-request' } });
+    expect(await del({ key: writerKey, token: null })).toMatchObject({ status: 401, json: { error: 'unauthorized' } });
+    expect(await del({ key: writerKey, token: newMailbox().token })).toMatchObject({ status: 403, json: { error: 'forbidden' } });
+    expect(await del({ key: writerKey, method: 'GET' })).toMatchObject({ status: 405, json: { error: 'method-not-allowed' } });
+    expect(rows(s)).toBe(6);
+    // Someone else's key deletes nothing of this writer's.
+    expect(await del({ key: Buffer.from(randomBytes(32)).toString('base64url') })).toEqual({ status: 200, json: { deleted: 0 } });
+    expect(await del({ key: writerKey })).toEqual({ status: 200, json: { deleted: 3 } });
+    for (const name of ['h', '0', '1']) expect((await piece(s, box, blob, name)).status).toBe(404);
+    for (const name of ['2', '3']) expect((await piece(s, box, blob, name)).status).toBe(200);
+    expect((await piece(s, box, other, '0')).status).toBe(200);
+    expect(rows(s)).toBe(3);
+    // Idempotent: again, nothing left of that writer.
+    expect(await del({ key: writerKey })).toEqual({ status: 200, json: { deleted: 0 } });
   });
 
   it('refuses bad paths, methods, tokens and bodies, and stores nothing for them', async () => {
