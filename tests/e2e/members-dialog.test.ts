@@ -16,8 +16,9 @@ describe('the Members dialog', () => {
 
   beforeAll(async () => {
     alice = await ParleyUser.create(stage.browser, 'Alice');
-    alice.page.on('pageerror', (error) => errors.push(error.message));
     await alice.start(stage.app.url);
+    // After start: a hanging first navigation is retried in a new page.
+    alice.page.on('pageerror', (error) => errors.push(error.message));
   });
 
   afterAll(async () => {
