@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useAppStage } from '../helpers/app-stage.js';
+import { FAKE_MEDIA_ARGS, launchChromium } from '../helpers/browser.js';
 import { DESKTOP, PHONE } from '../helpers/demo-scene.js';
 import { ParleyUser } from '../helpers/parley-user.js';
 
@@ -216,6 +217,31 @@ describe('layout', () => {
       expect(boxes[2]!.width).toBeGreaterThanOrEqual(120);
     } finally {
       await alice.page.setViewportSize(DESKTOP);
+    }
+  });
+
+  it('recording at 360 px: the recorder takes the row, the box and Send wrap under it, nothing overflows', async () => {
+    // Its own browser: Chromium's fake microphone, with no permission prompt.
+    const browser = await launchChromium(FAKE_MEDIA_ARGS);
+    try {
+      const phone = await ParleyUser.create(browser, 'Phone', { viewport: { width: 360, height: 740 } });
+      await phone.start(stage.app.url);
+      await phone.page.getByRole('button', { name: 'New conversation' }).click();
+      await phone.page.getByRole('button', { name: 'Record voice message' }).click();
+      await phone.page.getByRole('timer', { name: 'Recording' }).waitFor({ timeout: 30_000 });
+      const parts = [phone.page.getByRole('button', { name: 'Stop and send voice message' }), phone.page.getByRole('button', { name: 'Cancel recording' }), phone.composer, phone.page.getByRole('button', { name: 'Send', exact: true })];
+      const boxes = await Promise.all(parts.map(async (p) => (await p.boundingBox())!));
+      for (const b of boxes) expect(b.x + b.width).toBeLessThanOrEqual(360);
+      expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+      await phone.page.getByRole('button', { name: 'Cancel recording' }).click();
+      await phone.page.getByRole('button', { name: 'Record voice message' }).waitFor();
+      // Back to one row.
+      const [attach, send] = await Promise.all([phone.page.getByLabel('Attach').boundingBox(), phone.page.getByRole('button', { name: 'Send', exact: true }).boundingBox()]);
+      expect(attach!.y).toBeLessThan(send!.y + send!.height);
+      expect(send!.y).toBeLessThan(attach!.y + attach!.height);
+      await phone.close();
+    } finally {
+      await browser.close();
     }
   });
 });

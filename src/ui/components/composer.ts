@@ -82,8 +82,10 @@ export class Composer extends LitElement {
         background: transparent;
         border-top: 1px solid var(--pl-border);
       }
+      /* One row; while recording, the box and Send wrap under the recorder rather than overflow. */
       form {
         display: flex;
+        flex-wrap: wrap;
         gap: 0.5rem;
         align-items: flex-end;
         padding: 0.6rem 0.75rem;
@@ -96,7 +98,7 @@ export class Composer extends LitElement {
       }
       /* The box, Send and the tools beside it are one row of 2.5rem controls. */
       textarea {
-        flex: 1;
+        flex: 1 1 8rem;
         min-width: 0;
         resize: none;
         box-sizing: border-box;

@@ -52,7 +52,7 @@ export class VoiceRecorder extends LitElement {
         font-size: 0.9rem;
         background: transparent;
       }
-      /* An icon button as tall as the message box beside it. */
+      /* Icon buttons as tall as the message box beside them. */
       .record {
         box-sizing: border-box;
         min-width: 2.5rem;
@@ -94,7 +94,9 @@ export class VoiceRecorder extends LitElement {
       </button>
       ${on
         ? html`<span class="recording" role="timer" aria-label="Recording">Recording ${durationText(this.elapsed)}</span>
-            <button type="button" class="link" @click=${() => this.cancel()}>Cancel recording</button>`
+            <button type="button" class="record secondary" aria-label="Cancel recording" title="Cancel recording" @click=${() => this.cancel()}>
+              <span aria-hidden="true">✕</span>
+            </button>`
         : nothing}
       ${this.problem ? html`<p role="alert">${this.problem}</p>` : nothing}`;
   }
