@@ -9,8 +9,9 @@
 import type { ClusterConfig, MailboxConfig } from './config.js';
 import { openServerDatabase, type ServerDatabase } from './database.js';
 import type { Logger } from './logger.js';
+import { createPostgresBlobStore } from './mailbox/blob-postgres.js';
 import { createSqliteBlobStore } from './mailbox/blob-sqlite.js';
-import type { BlobStore } from './mailbox/blob-store.js';
+import type { BlobStore, BlobStoreLimits } from './mailbox/blob-store.js';
 import { blobBytesFor, MailboxBlobLimits } from '../src/core/wire/mailbox-blobs.js';
 import { createPostgresMailboxStore } from './mailbox/mailbox-postgres.js';
 import { createSqliteMailboxStore } from './mailbox/mailbox-sqlite.js';
@@ -36,8 +37,9 @@ import { RedisSignalBus } from './signal/bus-redis.js';
 export interface ServerStores {
   readonly mailboxes: MailboxStore;
   /**
-   * The mailboxes' blob area (files for offline members), or null on PostgreSQL: it lives
-   * only in the embedded database for now, and `/api/config` then says the mailbox takes no files.
+   * The mailboxes' blob area (files for offline members), on the same database as the
+   * mailboxes. Null only for a server built without one: `/api/config` then says the
+   * mailbox takes no files.
    */
   readonly blobs: BlobStore | null;
   readonly subscriptions: PushSubscriptionStore;
@@ -68,16 +70,17 @@ export async function openStores(settings: StoreSettings): Promise<ServerStores>
     ttlMs: settings.mailboxTtlMs,
     maxPageBytes: settings.mailboxMaxPageBytes,
   };
+  const blobLimits: BlobStoreLimits = {
+    maxBlobBytes: blobBytesFor(settings.mailboxMaxFileBytes ?? MailboxBlobLimits.maxFileBytes),
+    maxMailboxBlobBytes: settings.mailboxBlobMaxBytes ?? MailboxBlobLimits.maxMailboxBlobBytes,
+    maxTotalBlobBytes: settings.mailboxBlobMaxTotalBytes ?? 8 * 1024 * 1024 * 1024,
+    ttlMs: settings.mailboxBlobTtlMs ?? MailboxBlobLimits.ttlMs,
+  };
   if (settings.databaseUrl === null) {
     const db = openServerDatabase(settings.dataDir);
     return {
       mailboxes: createSqliteMailboxStore(db, limits),
-      blobs: createSqliteBlobStore(db, {
-        maxBlobBytes: blobBytesFor(settings.mailboxMaxFileBytes ?? MailboxBlobLimits.maxFileBytes),
-        maxMailboxBlobBytes: settings.mailboxBlobMaxBytes ?? MailboxBlobLimits.maxMailboxBlobBytes,
-        maxTotalBlobBytes: settings.mailboxBlobMaxTotalBytes ?? 8 * 1024 * 1024 * 1024,
-        ttlMs: settings.mailboxBlobTtlMs ?? MailboxBlobLimits.ttlMs,
-      }),
+      blobs: createSqliteBlobStore(db, blobLimits),
       subscriptions: createSqlitePushSubscriptionStore(db),
       devices: createSqliteDeviceStore(db),
       presence: createSqlitePresenceStore(db),
@@ -92,11 +95,12 @@ export async function openStores(settings: StoreSettings): Promise<ServerStores>
   try {
     // In sequence: each migrates under the same advisory lock.
     const mailboxes = await createPostgresMailboxStore(pg, limits);
+    const blobs = await createPostgresBlobStore(pg, blobLimits);
     const subscriptions = await createPostgresPushSubscriptionStore(pg);
     const devices = await createPostgresDeviceStore(pg);
     const presence = await createPostgresPresenceStore(pg);
     if (settings.vapidPublicKey !== undefined) await agreeOnVapidKey(pg, settings.vapidPublicKey);
-    return { mailboxes, blobs: null, subscriptions, devices, presence, sqlite: null, postgres: pg, close: () => pg.close() };
+    return { mailboxes, blobs, subscriptions, devices, presence, sqlite: null, postgres: pg, close: () => pg.close() };
   } catch (err) {
     await pg.close();
     throw err;

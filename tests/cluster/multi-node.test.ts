@@ -1,7 +1,7 @@
 /**
  * Parley as two nodes (separate processes) sharing a real PostgreSQL and a real Redis, with
  * real Chromium users on different nodes: they chat; mail appended through one node is read
- * through the other; a node SIGKILLed mid-conversation loses nothing acknowledged while its
+ * through the other, and so are a file's pieces in the blob area; a node SIGKILLed mid-conversation loses nothing acknowledged while its
  * clients fail over through a TCP balancer; Redis and PostgreSQL restarts are survived, with
  * clean 503s while PostgreSQL is down.
  */
@@ -90,6 +90,30 @@ describe('two nodes, one PostgreSQL, one Redis', () => {
     await bob.waitForMessage(texts.at(-1)!, 30_000);
     expect((await bob.timelineTexts()).filter((t) => t.startsWith('through node 1'))).toEqual(texts);
     await bob.close();
+  });
+
+  it("a file's pieces stored through node 1 are read through node 2, and deleted by their writer through node 2", async () => {
+    const [node1, node2] = [cluster.node(1), cluster.node(2)];
+    for (const node of [node1, node2]) {
+      // On PostgreSQL the blob area exists too, so clients send files through the mailbox.
+      expect(((await (await fetch(`${node.url}/api/config`)).json()) as { mailboxMaxFileBytes: number }).mailboxMaxFileBytes).toBe(25 * 1024 * 1024);
+    }
+    const box = mailbox();
+    const blob = randomBytes(32).toString('hex');
+    const writerKey = randomBytes(32).toString('base64url');
+    const writer = createHash('sha256').update(Buffer.from(writerKey, 'base64url')).digest('hex');
+    const auth = { Authorization: `Bearer ${box.token}` };
+    const chunk = randomBytes(70_000);
+    const put = await fetch(`${box.url(node1.url)}/blobs/${blob}/0`, { method: 'PUT', headers: { ...auth, 'X-Parley-Writer': writer, 'Content-Type': 'application/octet-stream' }, body: chunk });
+    expect(put.status).toBe(201);
+    // The first write wins across nodes too.
+    expect((await fetch(`${box.url(node2.url)}/blobs/${blob}/0`, { method: 'PUT', headers: auth, body: randomBytes(70_000) })).status).toBe(200);
+    const got = await fetch(`${box.url(node2.url)}/blobs/${blob}/0`, { headers: auth });
+    expect(got.status).toBe(200);
+    expect(Buffer.from(await got.arrayBuffer()).equals(chunk)).toBe(true);
+    const deleted = await fetch(`${box.url(node2.url)}/blobs/${blob}`, { method: 'DELETE', headers: { ...auth, 'X-Parley-Writer-Key': writerKey } });
+    expect(await deleted.json()).toEqual({ deleted: 1 });
+    expect((await fetch(`${box.url(node1.url)}/blobs/${blob}/0`, { headers: auth })).status).toBe(404);
   });
 
   it('a node SIGKILLed mid-conversation: its clients fail over and nothing acknowledged is lost', async () => {

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openStores, type ServerStores, type StoreSettings } from '../../signaling/backends.js';
 import { createSilentLogger } from '../../signaling/logger.js';
 import { MailboxQuotaError, MailboxSnapshotError } from '../../signaling/mailbox/mailbox-store.js';
+import { BlobQuotaError, BlobStorageFullError, type BlobStore } from '../../signaling/mailbox/blob-store.js';
 
 /** Where the stores live: a data directory, or a PostgreSQL URL (then dataDir is unused). */
 export interface StoreBackend {
@@ -16,7 +17,10 @@ export interface StoreBackend {
   readonly databaseUrl: string | null;
 }
 
-type Limits = Pick<StoreSettings, 'maxMailboxBytes' | 'maxMailboxEntries' | 'mailboxTtlMs' | 'mailboxMaxPageBytes' | 'mailboxWriterShare'>;
+type Limits = Pick<
+  StoreSettings,
+  'maxMailboxBytes' | 'maxMailboxEntries' | 'mailboxTtlMs' | 'mailboxMaxPageBytes' | 'mailboxWriterShare' | 'mailboxMaxFileBytes' | 'mailboxBlobMaxBytes' | 'mailboxBlobTtlMs' | 'mailboxBlobMaxTotalBytes'
+>;
 
 const DEFAULT_LIMITS: Limits = { maxMailboxBytes: 1 << 20, maxMailboxEntries: 100, mailboxTtlMs: 60_000, mailboxMaxPageBytes: 1 << 20 };
 
@@ -202,6 +206,110 @@ export function describeServerStoreContract(name: string, backend: () => StoreBa
         expect(seqs).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
         const listed = await a.mailboxes.list(box, 0, 100, 1);
         expect(listed.entries).toHaveLength(40);
+      });
+    });
+
+    describe('mailbox blob area', () => {
+      const blobsOf = (stores: ServerStores): BlobStore => {
+        expect(stores.blobs, 'every backend has a blob area').not.toBeNull();
+        return stores.blobs!;
+      };
+      const piece = (mailbox: string, blob: string, n: number) => ({ mailbox, blob, piece: n });
+      const TTL = 60_000;
+
+      it('stores pieces byte for byte; the first live write wins; absent pieces are null', async () => {
+        const blobs = blobsOf(await open({ mailboxBlobTtlMs: TTL }));
+        const [box, blob] = [hex(32), hex(32)];
+        expect(await blobs.put(piece(box, blob, -1), bytes(96, 1), 1000)).toBe(true);
+        expect(await blobs.put(piece(box, blob, 0), bytes(500, 2), 1000)).toBe(true);
+        expect(await blobs.put(piece(box, blob, 0), bytes(500, 9), 1001)).toBe(false);
+        expect([...(await blobs.get(piece(box, blob, 0), 1002))!]).toEqual([...bytes(500, 2)]);
+        expect([...(await blobs.get(piece(box, blob, -1), 1002))!]).toEqual([...bytes(96, 1)]);
+        expect(await blobs.get(piece(box, blob, 1), 1002)).toBeNull();
+        expect(await blobs.get(piece(hex(32), blob, 0), 1002)).toBeNull();
+      });
+
+      it('hides pieces past the TTL, purges them, and takes the same piece again afterwards', async () => {
+        const blobs = blobsOf(await open({ mailboxBlobTtlMs: TTL }));
+        const [box, blob] = [hex(32), hex(32)];
+        await blobs.put(piece(box, blob, 0), bytes(100, 1), 1000);
+        await blobs.put(piece(box, blob, 1), bytes(100, 1), 1000 + TTL);
+        expect(await blobs.get(piece(box, blob, 0), 1000 + TTL)).not.toBeNull();
+        expect(await blobs.get(piece(box, blob, 0), 1001 + TTL)).toBeNull();
+        // An expired piece does not win: a new write replaces it.
+        expect(await blobs.put(piece(box, blob, 0), bytes(100, 5), 1001 + TTL)).toBe(true);
+        expect([...(await blobs.get(piece(box, blob, 0), 1002 + TTL))!]).toEqual([...bytes(100, 5)]);
+        const other = hex(32);
+        await blobs.put(piece(other, blob, 0), bytes(100, 1), 1000);
+        const before = await blobs.totalBytes();
+        expect(await blobs.purgeExpired(1001 + TTL)).toBeGreaterThanOrEqual(1);
+        expect(await blobs.get(piece(other, blob, 0), 1000)).toBeNull();
+        expect(await blobs.get(piece(box, blob, 1), 1001 + TTL)).not.toBeNull();
+        expect(await blobs.totalBytes()).toBeLessThanOrEqual(before - 100);
+      });
+
+      it('keeps a file within the per-file cap and a mailbox within its quota, apart from other mailboxes; a refusal stores nothing', async () => {
+        const blobs = blobsOf(await open({ mailboxBlobMaxBytes: 1000, mailboxMaxFileBytes: 1 }));
+        const [box, blob] = [hex(32), hex(32)];
+        await blobs.put(piece(box, blob, 0), bytes(400), 1000);
+        await blobs.put(piece(box, hex(32), 0), bytes(400), 1000);
+        const full = await blobs.put(piece(box, blob, 1), bytes(400), 1000).catch((e: unknown) => e);
+        expect(full).toBeInstanceOf(BlobQuotaError);
+        expect((full as BlobQuotaError).scope).toBe('mailbox');
+        expect(await blobs.get(piece(box, blob, 1), 1000)).toBeNull();
+        expect(await blobs.put(piece(hex(32), blob, 0), bytes(400), 1000)).toBe(true);
+        // The per-file cap is MAILBOX_MAX_FILE_BYTES plus padding and the hash list (about 2.6 MiB for 1 byte).
+        const big = blobsOf(await open({ mailboxMaxFileBytes: 1 }));
+        const [box2, blob2] = [hex(32), hex(32)];
+        const MiB = 1024 * 1024;
+        await big.put(piece(box2, blob2, 0), bytes(MiB), 1000);
+        await big.put(piece(box2, blob2, 1), bytes(MiB), 1000);
+        const tooBig = await big.put(piece(box2, blob2, 2), bytes(MiB), 1000).catch((e: unknown) => e);
+        expect(tooBig).toBeInstanceOf(BlobQuotaError);
+        expect((tooBig as BlobQuotaError).scope).toBe('blob');
+        expect(await big.put(piece(box2, hex(32), 0), bytes(MiB), 1000)).toBe(true);
+      });
+
+      it('refuses past the server-wide cap with BlobStorageFullError, storing nothing', async () => {
+        const now = await blobsOf(await open()).totalBytes();
+        const blobs = blobsOf(await open({ mailboxBlobMaxTotalBytes: now + 1000 }));
+        const box = hex(32);
+        expect(await blobs.put(piece(box, hex(32), 0), bytes(600), 1000)).toBe(true);
+        const refused = await blobs.put(piece(hex(32), hex(32), 0), bytes(600), 1000).catch((e: unknown) => e);
+        expect(refused).toBeInstanceOf(BlobStorageFullError);
+        expect(await blobs.totalBytes()).toBe(now + 600);
+      });
+
+      it('deletes one file’s pieces of one writer only; pieces without a writer are nobody’s', async () => {
+        const blobs = blobsOf(await open());
+        const [box, blob, other] = [hex(32), hex(32), hex(32)];
+        const V = 'b'.repeat(64);
+        for (const n of [-1, 0, 1]) await blobs.put(piece(box, blob, n), bytes(100), 1000, W);
+        await blobs.put(piece(box, blob, 2), bytes(100), 1000, V);
+        await blobs.put(piece(box, blob, 3), bytes(100), 1000);
+        await blobs.put(piece(box, other, 0), bytes(100), 1000, W);
+        const before = await blobs.totalBytes();
+        expect(await blobs.deleteBlob(box, blob, '')).toBe(0);
+        expect(await blobs.deleteBlob(hex(32), blob, W)).toBe(0);
+        expect(await blobs.deleteBlob(box, blob, W)).toBe(3);
+        for (const n of [-1, 0, 1]) expect(await blobs.get(piece(box, blob, n), 1000)).toBeNull();
+        for (const n of [2, 3]) expect(await blobs.get(piece(box, blob, n), 1000)).not.toBeNull();
+        expect(await blobs.get(piece(box, other, 0), 1000)).not.toBeNull();
+        expect(await blobs.totalBytes()).toBe(before - 300);
+        expect(await blobs.deleteBlob(box, blob, W)).toBe(0);
+        // The space is free again for the mailbox's quota.
+        expect(await blobs.put(piece(box, blob, 0), bytes(100), 1000, W)).toBe(true);
+      });
+
+      it('two instances storing into one mailbox at once: one winner per piece, and the quota holds', async () => {
+        const [a, b] = [blobsOf(await open({ mailboxBlobMaxBytes: 1000 })), blobsOf(await open({ mailboxBlobMaxBytes: 1000 }))];
+        const [box, blob] = [hex(32), hex(32)];
+        const same = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? a : b).put(piece(box, blob, 0), bytes(100, i), 1000)));
+        expect(same.filter(Boolean)).toHaveLength(1);
+        const many = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? a : b).put(piece(box, blob, i + 1), bytes(200), 1000)));
+        // 100 bytes stored already: four more pieces of 200 fit in 1000, no fifth.
+        expect(many.filter((r) => r.status === 'fulfilled')).toHaveLength(4);
+        expect(many.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof BlobQuotaError)).toBe(true);
       });
     });
 

@@ -1,0 +1,150 @@
+/**
+ * {@link BlobStore} on PostgreSQL, for several nodes sharing one store (docs/architecture.md
+ * §6, §14.6). Same rules as `blob-sqlite.ts`: one row per piece, the first live write wins,
+ * the per-file and per-mailbox quotas count live pieces only, and only a piece's writer
+ * deletes it.
+ *
+ * Concurrency: every write first locks its mailbox's row in `mailbox_blob_areas`
+ * (`SELECT … FOR UPDATE`), so two nodes storing into one mailbox take turns and its quota
+ * holds; writes to different mailboxes never wait for each other. That row also keeps the
+ * area's stored bytes (live or expired until purged), and the server-wide total is their
+ * sum, read in the put's transaction: two nodes storing into *different* mailboxes at the
+ * same moment can each pass the cap, so it may be overshot by a piece per concurrent put
+ * (≤ 2.25 MiB each). A strict cap would lock one row for every put in the cluster.
+ */
+import type { PostgresDatabase, Queryable } from '../postgres.js';
+import { BlobQuotaError, BlobStorageFullError, type BlobStore, type BlobStoreLimits, type PieceKey } from './blob-store.js';
+
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE mailbox_blob_areas (
+     id text PRIMARY KEY,
+     bytes bigint NOT NULL
+   )`,
+  `CREATE TABLE mailbox_blobs (
+     mailbox text NOT NULL,
+     blob text NOT NULL,
+     piece integer NOT NULL,
+     at bigint NOT NULL,
+     size integer NOT NULL,
+     data bytea NOT NULL,
+     writer text NOT NULL DEFAULT '',
+     PRIMARY KEY (mailbox, blob, piece)
+   )`,
+  'CREATE INDEX mailbox_blobs_at ON mailbox_blobs (at)',
+  // Sealed chunks do not compress; storing them EXTERNAL skips a wasted compression try.
+  'ALTER TABLE mailbox_blobs ALTER COLUMN data SET STORAGE EXTERNAL',
+];
+
+/** PostgreSQL's SQLSTATE for disk_full. */
+const DISK_FULL = '53100';
+/** Mailboxes purged per transaction, so one purge never holds many row locks at once. */
+const PURGE_BATCH = 200;
+
+interface Totals {
+  readonly n: number;
+  readonly bytes: number;
+}
+
+/** Locks the mailbox's blob area row, creating it at zero if it does not exist yet. */
+async function lockArea(tx: Queryable, mailbox: string): Promise<void> {
+  await tx.query('INSERT INTO mailbox_blob_areas (id, bytes) VALUES ($1, 0) ON CONFLICT (id) DO NOTHING', [mailbox]);
+  await tx.query('SELECT 1 FROM mailbox_blob_areas WHERE id = $1 FOR UPDATE', [mailbox]);
+}
+
+async function totals(tx: Queryable, where: string, values: readonly unknown[]): Promise<Totals> {
+  // count and sum arrive as strings (bigint).
+  const { rows } = await tx.query<{ n: string; bytes: string }>(`SELECT count(*)::bigint AS n, coalesce(sum(size), 0)::bigint AS bytes FROM mailbox_blobs WHERE ${where}`, values);
+  return { n: Number(rows[0]?.n ?? 0), bytes: Number(rows[0]?.bytes ?? 0) };
+}
+
+async function serverBytes(q: Queryable): Promise<number> {
+  const { rows } = await q.query<{ bytes: string }>('SELECT coalesce(sum(bytes), 0)::bigint AS bytes FROM mailbox_blob_areas');
+  return Number(rows[0]?.bytes ?? 0);
+}
+
+/** Creates the tables if needed and returns the store. */
+export async function createPostgresBlobStore(db: PostgresDatabase, limits: BlobStoreLimits): Promise<BlobStore> {
+  await db.migrate(MIGRATIONS, 'mailbox-blobs');
+
+  const putIn = (key: PieceKey, data: Uint8Array, now: number, writer: string): Promise<boolean> =>
+    db.transaction(async (tx) => {
+      const { mailbox, blob, piece } = key;
+      const cutoff = now - limits.ttlMs;
+      await lockArea(tx, mailbox);
+      const { rows } = await tx.query<{ at: string; size: number }>('SELECT at, size FROM mailbox_blobs WHERE mailbox = $1 AND blob = $2 AND piece = $3', [mailbox, blob, piece]);
+      const stored = rows[0];
+      // A live piece wins (first write); an expired one is replaced.
+      if (stored && Number(stored.at) >= cutoff) return false;
+      const size = data.length;
+      if ((await totals(tx, 'mailbox = $1 AND blob = $2 AND at >= $3', [mailbox, blob, cutoff])).bytes + size > limits.maxBlobBytes) throw new BlobQuotaError('blob', limits.maxBlobBytes);
+      if ((await totals(tx, 'mailbox = $1 AND at >= $2', [mailbox, cutoff])).bytes + size > limits.maxMailboxBlobBytes) throw new BlobQuotaError('mailbox', limits.maxMailboxBlobBytes);
+      const replaced = stored?.size ?? 0;
+      if ((await serverBytes(tx)) - replaced + size > limits.maxTotalBlobBytes) throw new BlobStorageFullError('cap');
+      await tx.query(
+        `INSERT INTO mailbox_blobs (mailbox, blob, piece, at, size, data, writer) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (mailbox, blob, piece) DO UPDATE SET at = excluded.at, size = excluded.size, data = excluded.data, writer = excluded.writer`,
+        [mailbox, blob, piece, now, size, Buffer.from(data.buffer, data.byteOffset, data.byteLength), writer],
+      );
+      await tx.query('UPDATE mailbox_blob_areas SET bytes = bytes + $1 WHERE id = $2', [size - replaced, mailbox]);
+      return true;
+    });
+
+  /** Deletes the pieces matching `where` in one locked area; returns how many went. */
+  const deleteIn = async (tx: Queryable, mailbox: string, where: string, values: readonly unknown[]): Promise<number> => {
+    const gone = await totals(tx, `mailbox = $1 AND ${where}`, [mailbox, ...values]);
+    if (gone.n === 0) return 0;
+    await tx.query(`DELETE FROM mailbox_blobs WHERE mailbox = $1 AND ${where}`, [mailbox, ...values]);
+    await tx.query('UPDATE mailbox_blob_areas SET bytes = bytes - $1 WHERE id = $2', [gone.bytes, mailbox]);
+    return gone.n;
+  };
+
+  return {
+    put(key, data, now, writer = '') {
+      return putIn(key, data, now, writer).catch((err: unknown) => {
+        // disk_full: the transaction rolled back, nothing of this put is stored.
+        if ((err as { code?: unknown }).code === DISK_FULL) throw new BlobStorageFullError('disk', { cause: err });
+        throw err;
+      });
+    },
+
+    async get({ mailbox, blob, piece }, now) {
+      const { rows } = await db.query<{ data: Buffer }>('SELECT data FROM mailbox_blobs WHERE mailbox = $1 AND blob = $2 AND piece = $3 AND at >= $4', [mailbox, blob, piece, now - limits.ttlMs]);
+      const data = rows[0]?.data;
+      return data ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
+    },
+
+    async deleteBlob(mailbox, blob, writer) {
+      // The empty writer is "none": nobody can delete pieces stored without one.
+      if (writer === '') return 0;
+      return db.transaction(async (tx) => {
+        const { rows } = await tx.query('SELECT 1 FROM mailbox_blob_areas WHERE id = $1 FOR UPDATE', [mailbox]);
+        return rows.length === 0 ? 0 : deleteIn(tx, mailbox, 'blob = $2 AND writer = $3', [blob, writer]);
+      });
+    },
+
+    async purgeExpired(now) {
+      const cutoff = now - limits.ttlMs;
+      let total = 0;
+      for (;;) {
+        // Areas with expired pieces, each locked first (the put's order); SKIP LOCKED lets
+        // two nodes purging at once share the work instead of queueing behind each other.
+        const purged = await db.transaction(async (tx) => {
+          const { rows } = await tx.query<{ id: string }>(
+            `SELECT id FROM mailbox_blob_areas WHERE id IN (SELECT DISTINCT mailbox FROM mailbox_blobs WHERE at < $1 LIMIT $2)
+             FOR UPDATE SKIP LOCKED`,
+            [cutoff, PURGE_BATCH],
+          );
+          let n = 0;
+          for (const { id } of rows) n += await deleteIn(tx, id, 'at < $2', [cutoff]);
+          return { areas: rows.length, n };
+        });
+        total += purged.n;
+        if (purged.areas < PURGE_BATCH) return total;
+      }
+    },
+
+    totalBytes() {
+      return serverBytes(db);
+    },
+  };
+}
