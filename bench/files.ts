@@ -36,7 +36,7 @@ interface AppHandle {
     send(session: unknown, file: { blob: Blob; name: string }, caption?: string): Promise<string>;
     on(event: 'changed', f: (root: string) => void): void;
     view(ref: { root: string }): { state: string; url: string | null; done: number } | undefined;
-    setAutoDownloadBytes(bytes: number): Promise<void>;
+    rules: { setAutoDownloadBytes(bytes: number): Promise<void> };
   };
   client: { get(id: string): unknown };
 }
@@ -62,7 +62,7 @@ async function armReceiver(page: Page, heap: boolean): Promise<void> {
   await page.evaluate(async (heap) => {
     const app = document.querySelector('parley-app') as unknown as AppHandle;
     // Files over the default 25 MB wait for a click; the bench's fetch by themselves.
-    await app.files.setAutoDownloadBytes(1024 * 1024 * 1024);
+    await app.files.rules.setAutoDownloadBytes(1024 * 1024 * 1024);
     const w = window as unknown as { benchFileDone: Promise<number>; benchPeakHeap: number };
     const memory = () => (performance as unknown as { memory: { usedJSHeapSize: number } }).memory.usedJSHeapSize;
     w.benchPeakHeap = heap ? memory() : 0;

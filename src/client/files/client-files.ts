@@ -16,9 +16,7 @@ import { ObservableV2 } from 'lib0/observable';
 import { fromBase64Url } from '../../core/bytes.js';
 import { deriveFileKey, deriveFileRoot, newFileSalt } from '../../core/files/file-key.js';
 import { sealFile } from '../../core/files/seal-file.js';
-import { chunkMatches, encryptChunk, importFileKey } from '../../core/files/chunk-crypto.js';
-import { chunkCount, chunkSizeFor, mediaKind, plainLength, type FileRef } from '../../core/files/file-ref.js';
-import { openFile } from '../../core/files/open-file.js';
+import { chunkCount, chunkSizeFor, mediaKind, type FileRef } from '../../core/files/file-ref.js';
 import type { ConversationEvent, UnsignedEvent } from '../../core/events.js';
 import type { EventId, Topic } from '../../core/ids.js';
 import { Disposables } from '../../core/lifecycle.js';
@@ -32,7 +30,8 @@ import { blobReader } from './blob-reader.js';
 import { cleanName, sniffType, voiceRef, voiceType, type VoiceFields } from './outgoing-file.js';
 import { MediaRules, storedSize, type MediaUsage } from './media-rules.js';
 import { describeMedia, type MediaInfo } from './describe-media.js';
-import { orderedChunkReader, storeHolder, storeSink } from './store-adapters.js';
+import { orderedChunkReader, storeHolder, storeSealed, storeSink } from './store-adapters.js';
+import { decryptToBlob, FeedStopped, openEarly, type EarlyOpen } from './early-open.js';
 import { Transfers, type FileView } from './transfers.js';
 import { deleteFromMailbox, mailboxOfEpoch, mailboxSideOf, newBlobWriterKey, uploadToMailbox } from './mailbox-files.js';
 import { fileKeyOf } from './file-keys.js';
@@ -71,8 +70,6 @@ export type ClientFilesEvents = {
 export const DEFAULT_MAX_FILE_BYTES = 200 * 1024 * 1024;
 /** Chunks sealed and stored per write while sending. */
 const SEND_BATCH = 16;
-/** Decrypted chunks gathered into one Blob while opening (4 MiB at the default chunk). */
-const OPEN_BATCH = 64;
 
 /** A file the user picked: a Blob with the name their system gave it. */
 export interface OutgoingFile {
@@ -88,6 +85,8 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   /** Chunks served per file and device, for the sender's progress. */
   private readonly served = new Map<string, Map<string, Set<number>>>();
   private readonly opening = new Set<string>();
+  /** Files being opened while their fetch runs (docs/architecture.md §14.5). */
+  private readonly early = new Map<string, EarlyOpen>();
   /** Whole files whose key this device could not derive yet (their epoch's secret is not here). */
   private readonly keyless = new Map<string, { readonly conversation: Topic; readonly ref: FileRef }>();
   private readonly logger: Logger;
@@ -196,7 +195,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     const record: StoredFile = { root: ref.root, conversation: session.id, event: '', name: ref.name, type, size, chunk: ref.chunk, bytes: 0, complete: false, sent: true, at: this.now(), key, ...(mailboxCopy ? { mailboxCopy } : {}) };
     try {
       await store.putFile(record);
-      await this.storeSealed(ref, key, file.blob, hashes!);
+      await storeSealed(store, ref, key, file.blob, hashes!, SEND_BATCH);
       await store.putHashes(ref.root, hashes!);
     } catch (cause) {
       await store.remove(ref.root).catch(() => undefined);
@@ -253,6 +252,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   /** Stops fetching a file on this device; members serving it are told. */
   cancel(root: string): void {
     this.exchange.cancel(root);
+    this.stopEarly(root);
     const view = this.transfers.update(root, { state: 'cancelled' });
     if (view) this.emit('changed', [root]);
   }
@@ -270,6 +270,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     for (const f of await this.parts.store.files(conversation)) {
       if (f.sent) continue;
       this.exchange.cancel(f.root);
+      this.stopEarly(f.root);
       await this.parts.store.remove(f.root);
       const url = this.transfers.get(f.root)?.url;
       if (url) URL.revokeObjectURL(url);
@@ -282,30 +283,10 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     for (const { stop } of this.followed.values()) stop();
     this.followed.clear();
     this.keyless.clear();
+    for (const root of [...this.early.keys()]) this.stopEarly(root);
     this.owned.dispose();
     this.transfers.clear();
     super.destroy();
-  }
-
-  /**
-   * The second pass: same key, same IVs, so exactly the chunks the root was made of. Only
-   * encryption, and a native hash per chunk against the first pass's list, so a file that
-   * changed between the passes is refused here rather than served as chunks members refuse.
-   */
-  private async storeSealed(ref: FileRef, fileKey: string, blob: Blob, hashes: Uint8Array): Promise<void> {
-    const key = await importFileKey(fileKey);
-    const read = blobReader(blob);
-    const count = chunkCount(ref.size, ref.chunk);
-    let batch: Array<{ index: number; bytes: Uint8Array }> = [];
-    for (let i = 0; i < count; i++) {
-      const sealed = await encryptChunk(key, i, await read(i * ref.chunk, plainLength(ref, i)));
-      if (!(await chunkMatches(ref, hashes, i, sealed))) throw new Error('the file changed while it was read');
-      batch.push({ index: i, bytes: sealed });
-      if (batch.length >= SEND_BATCH || i === count - 1) {
-        await this.parts.store.putChunks(ref.root, batch);
-        batch = [];
-      }
-    }
   }
 
   private onEvents(session: ConversationSession, events: readonly UnsignedEvent[]): void {
@@ -341,6 +322,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   /** Removes one stored file and everything this device does with it. */
   private async drop(conversation: Topic, f: StoredFile): Promise<void> {
     this.exchange.cancel(f.root);
+    this.stopEarly(f.root);
     if (f.sent) this.exchange.withdraw(conversation, f.root);
     await this.parts.store.remove(f.root).catch((error) => this.logger.warn('a deleted file was not removed', { error: errorField(error) }));
     this.served.delete(f.root);
@@ -390,13 +372,18 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     if (running) return;
     const store = this.parts.store;
     // A record first (it may have been cleared): this device serves what it holds on to others.
-    if (!(await store.file(ref.root))) {
-      const key = await this.deriveKey(conversation, ref);
+    const record = await store.file(ref.root);
+    const key = ref.key ?? record?.key ?? (await this.deriveKey(conversation, ref));
+    if (!record) {
       const event = this.followed.get(conversation)?.session.timeline.entries.find((e) => e.file?.root === ref.root)?.id ?? '';
       await store.putFile({ root: ref.root, conversation, event, name: ref.name, type: ref.type, size: ref.size, chunk: ref.chunk, bytes: 0, complete: false, sent: false, at: this.now(), ...(key ? { key } : {}) });
     }
     const [hashes, have, side] = await Promise.all([store.hashes(ref.root), store.indices(ref.root), mailboxSideOf(this.parts.mailbox?.client, this.followed.get(conversation)?.session, ref)]);
-    const fetch = this.exchange.fetch({ room: conversation, ref, hashes, have, sink: storeSink(store, ref.root), side });
+    this.stopEarly(ref.root);
+    const early = key ? openEarly(store, { ...ref, key }, have) : null;
+    if (early) this.early.set(ref.root, early);
+    const sink = storeSink(store, ref.root, (chunks) => early?.feed.add(chunks));
+    const fetch = this.exchange.fetch({ room: conversation, ref, hashes, have, sink, side });
     this.transfers.update(ref.root, { state: fetch.received > 0 ? 'moving' : 'waiting', done: fetch.received, overBudget: false });
     this.emit('changed', [ref.root]);
     fetch.on('progress', () => {
@@ -405,6 +392,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
       this.emit('changed', [ref.root]);
     });
     fetch.on('failed', (error) => {
+      this.stopEarly(ref.root);
       this.transfers.update(ref.root, { state: 'failed' });
       this.emit('error', [new ClientError('storage-failed', { cause: error, detail: { what: 'file' } })]);
       this.emit('changed', [ref.root]);
@@ -417,16 +405,23 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
 
   /** Every chunk is stored: check the whole against the signed content hash, then show it. */
   private async finished(ref: FileRef): Promise<void> {
-    const url = await this.open(ref);
+    const early = this.early.get(ref.root);
+    this.early.delete(ref.root);
+    const url = await this.open(ref, early?.blob);
     if (!url) return;
     const record = await this.parts.store.file(ref.root);
     if (record) await this.parts.store.putFile({ ...record, complete: true });
   }
 
-  /** Decrypts a stored file into an object URL; a file that does not check out is erased. */
-  private async open(ref: FileRef): Promise<string | null> {
+  /**
+   * Decrypts a stored file into an object URL, or takes the Blob its fetch opened as it
+   * arrived (`early`); a file that does not check out is erased.
+   */
+  private async open(ref: FileRef, early?: Promise<Blob>): Promise<string | null> {
     this.opening.add(ref.root);
     try {
+      const opened = early ? await early.catch((error: unknown) => (error instanceof FeedStopped ? null : Promise.reject(error))) : null;
+      if (opened) return this.show(ref, opened);
       const record = await this.parts.store.file(ref.root);
       const key = ref.key ?? record?.key ?? (record ? await this.deriveKey(record.conversation, ref) : null);
       if (!key) {
@@ -437,22 +432,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
         this.emit('changed', [ref.root]);
         return null;
       }
-      // A Blob per OPEN_BATCH chunks, then a Blob of those: each batch leaves the JS heap
-      // for the browser's blob store as soon as it is made, so the heap holds one batch.
-      const blobs: Blob[] = [];
-      let batch: Uint8Array<ArrayBuffer>[] = [];
-      for await (const part of openFile({ ...ref, key }, orderedChunkReader(this.parts.store, ref.root, chunkCount(ref.size, ref.chunk)))) {
-        batch.push(part as Uint8Array<ArrayBuffer>);
-        if (batch.length >= OPEN_BATCH) {
-          blobs.push(new Blob(batch));
-          batch = [];
-        }
-      }
-      if (batch.length > 0) blobs.push(new Blob(batch));
-      const url = URL.createObjectURL(new Blob(blobs, { type: ref.type }));
-      this.transfers.update(ref.root, { state: 'done', done: ref.size, url });
-      this.emit('changed', [ref.root]);
-      return url;
+      return this.show(ref, await decryptToBlob({ ...ref, key }, orderedChunkReader(this.parts.store, ref.root, chunkCount(ref.size, ref.chunk))));
     } catch (error) {
       // Chunks were checked one by one, so this is a sender who signed a wrong content hash.
       this.logger.warn('a file did not check out', { error: errorField(error) });
@@ -467,6 +447,19 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
 
   private deriveKey(conversation: Topic, ref: FileRef): Promise<string | null> {
     return fileKeyOf(this.followed.get(conversation)?.session, ref);
+  }
+
+  private show(ref: FileRef, blob: Blob): string {
+    const url = URL.createObjectURL(blob);
+    this.transfers.update(ref.root, { state: 'done', done: ref.size, url });
+    this.emit('changed', [ref.root]);
+    return url;
+  }
+
+  /** Stops opening a file whose fetch stopped; its chunks stay stored. */
+  private stopEarly(root: string): void {
+    this.early.get(root)?.feed.stop();
+    this.early.delete(root);
   }
 
   private onServed(root: string, device: string, index: number): void {

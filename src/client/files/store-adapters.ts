@@ -2,9 +2,14 @@
  * The chunk store seen from the file exchange (docs/architecture.md §14.2): what this device
  * serves to members and where fetched pieces go.
  */
+import { chunkMatches, encryptChunk, importFileKey } from '../../core/files/chunk-crypto.js';
+import { chunkCount, plainLength, type FileRef } from '../../core/files/file-ref.js';
 import type { Topic } from '../../core/ids.js';
 import type { FetchSink, FileHolder } from '../../net/files/file-exchange.js';
 import type { ChunkStore } from '../../store/chunk-store.js';
+import { blobReader } from './blob-reader.js';
+
+type Chunks = ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array }>;
 
 /**
  * Serves only files stored under the conversation asked about: a member of one conversation
@@ -30,12 +35,37 @@ export function storeHolder(store: ChunkStore): FileHolder {
   };
 }
 
-/** Writes a fetch's checked pieces into the store under `root`. */
-export function storeSink(store: ChunkStore, root: string): FetchSink {
+/** Writes a fetch's checked pieces into the store under `root`; `stored` sees each batch once written. */
+export function storeSink(store: ChunkStore, root: string, stored?: (chunks: Chunks) => void): FetchSink {
   return {
     saveHashes: (hashes) => store.putHashes(root, hashes),
-    saveChunks: (chunks) => store.putChunks(root, chunks),
+    saveChunks: async (chunks) => {
+      await store.putChunks(root, chunks);
+      stored?.(chunks);
+    },
   };
+}
+
+/**
+ * The sender's second pass over a file (docs/architecture.md §14.4): same key, same IVs, so
+ * exactly the chunks the root was made of, stored `batch` per write. Only encryption, and a
+ * native hash per chunk against the first pass's list, so a file that changed between the
+ * passes is refused here rather than served as chunks members refuse.
+ */
+export async function storeSealed(store: ChunkStore, ref: Pick<FileRef, 'root' | 'size' | 'chunk'>, fileKey: string, blob: Blob, hashes: Uint8Array, batchSize: number): Promise<void> {
+  const key = await importFileKey(fileKey);
+  const read = blobReader(blob);
+  const count = chunkCount(ref.size, ref.chunk);
+  let batch: Array<{ index: number; bytes: Uint8Array }> = [];
+  for (let i = 0; i < count; i++) {
+    const sealed = await encryptChunk(key, i, await read(i * ref.chunk, plainLength(ref, i)));
+    if (!(await chunkMatches(ref, hashes, i, sealed))) throw new Error('the file changed while it was read');
+    batch.push({ index: i, bytes: sealed });
+    if (batch.length >= batchSize || i === count - 1) {
+      await store.putChunks(ref.root, batch);
+      batch = [];
+    }
+  }
 }
 
 /** Chunks read ahead per storage transaction while a file is opened in order. */
