@@ -31,10 +31,12 @@ import { cleanName, sniffType, voiceRef, voiceType, type VoiceFields } from './o
 import { MediaRules, storedSize, type MediaUsage } from './media-rules.js';
 import { describeMedia, type MediaInfo } from './describe-media.js';
 import { orderedChunkReader, storeHolder, storeSealed, storeSink } from './store-adapters.js';
-import { decryptToBlob, FeedStopped, openEarly, type EarlyOpen } from './early-open.js';
+import { decryptToBlob } from './decrypt-blob.js';
+import { EarlyOpenUnavailable, openEarly, type EarlyOpen } from './early-open.js';
 import { Transfers, type FileView } from './transfers.js';
 import { deleteFromMailbox, mailboxOfEpoch, mailboxSideOf, newBlobWriterKey, uploadToMailbox } from './mailbox-files.js';
 import { fileKeyOf } from './file-keys.js';
+import { ServedProgress } from './served-progress.js';
 import { MailboxError, type MailboxClient } from '../../net/mailbox-client.js';
 
 export type { FileView, MailboxCopy, TransferState } from './transfers.js';
@@ -82,8 +84,8 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   private readonly transfers = new Transfers();
   private readonly owned = new Disposables();
   private readonly followed = new Map<Topic, { readonly session: ConversationSession; readonly stop: () => void }>();
-  /** Chunks served per file and device, for the sender's progress. */
-  private readonly served = new Map<string, Map<string, Set<number>>>();
+  /** The sender's progress, from the chunks the file server served. */
+  private readonly served: ServedProgress;
   private readonly opening = new Set<string>();
   /** Files being opened while their fetch runs (docs/architecture.md §14.5). */
   private readonly early = new Map<string, EarlyOpen>();
@@ -101,6 +103,10 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     this.now = parts.now ?? Date.now;
     this.maxFileBytes = parts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     this.rules = new MediaRules(parts.store, parts.autoDownloadBytes);
+    this.served = new ServedProgress(this.transfers, this.owned, {
+      changed: (root) => this.emit('changed', [root]),
+      held: (root, device) => this.emit('held', [root, device]),
+    });
     this.exchange = new FileExchange({ mesh: parts.mesh, holder: storeHolder(parts.store), ...(parts.logger ? { logger: parts.logger } : {}) });
   }
 
@@ -109,11 +115,8 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     // The user's rules, once read; the defaults apply until then.
     void this.rules.load();
     const exchange = this.owned.listenTo(this.exchange);
-    exchange.on('served', (_room, root, device, index) => this.onServed(root, device, index));
-    exchange.on('cancelled', (_room, root, device) => {
-      this.served.get(root)?.delete(device);
-      this.recount(root);
-    });
+    exchange.on('served', (_room, root, device, index) => this.served.served(root, device, index));
+    exchange.on('cancelled', (_room, root, device) => this.served.cancelled(root, device));
     this.owned.add(() => this.exchange.destroy());
     return this;
   }
@@ -325,7 +328,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     this.stopEarly(f.root);
     if (f.sent) this.exchange.withdraw(conversation, f.root);
     await this.parts.store.remove(f.root).catch((error) => this.logger.warn('a deleted file was not removed', { error: errorField(error) }));
-    this.served.delete(f.root);
+    this.served.forget(f.root);
     this.keyless.delete(f.root);
     this.transfers.drop(f.root);
     this.emit('changed', [f.root]);
@@ -420,7 +423,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   private async open(ref: FileRef, early?: Promise<Blob>): Promise<string | null> {
     this.opening.add(ref.root);
     try {
-      const opened = early ? await early.catch((error: unknown) => (error instanceof FeedStopped ? null : Promise.reject(error))) : null;
+      const opened = early ? await early.catch((error: unknown) => (error instanceof EarlyOpenUnavailable ? null : Promise.reject(error))) : null;
       if (opened) return this.show(ref, opened);
       const record = await this.parts.store.file(ref.root);
       const key = ref.key ?? record?.key ?? (record ? await this.deriveKey(record.conversation, ref) : null);
@@ -460,32 +463,5 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   private stopEarly(root: string): void {
     this.early.get(root)?.feed.stop();
     this.early.delete(root);
-  }
-
-  private onServed(root: string, device: string, index: number): void {
-    if (!this.transfers.get(root)) return;
-    let byDevice = this.served.get(root);
-    if (!byDevice) this.served.set(root, (byDevice = new Map()));
-    let got = byDevice.get(device);
-    if (!got) byDevice.set(device, (got = new Set()));
-    got.add(index);
-    this.recount(root);
-  }
-
-  /** The sender's progress: the member furthest along among those still fetching. */
-  private recount(root: string): void {
-    const view = this.transfers.get(root);
-    if (!view) return;
-    const count = Math.ceil(view.size / view.chunk);
-    let most = -1;
-    for (const [device, set] of this.served.get(root) ?? []) {
-      if (set.size >= count) {
-        this.served.get(root)!.delete(device);
-        this.emit('held', [root, device]);
-      } else most = Math.max(most, set.size);
-    }
-    const moving = most >= 0;
-    this.transfers.update(root, { done: moving ? Math.min(view.size, most * view.chunk) : view.size, state: moving ? 'moving' : 'done' });
-    this.emit('changed', [root]);
   }
 }

@@ -3,51 +3,42 @@
  * hashes each chunk in order as the fetch stores it, gathering the plaintext into Blobs, so
  * the content hash is checked and the object URL made moments after the last chunk, instead
  * of a second pass over the whole file once it is stored (about a fifth of a 50 MiB
- * transfer's time was that pass, all of it after the last byte had arrived).
+ * transfer's time was that pass, all of it after the last byte had arrived). In a browser
+ * the work runs in a worker (`open-worker.ts`), so the page's thread stays free for texts.
  *
- * Neither side holds the file: a Blob per OPEN_BATCH plaintext chunks leaves the JS heap for
- * the browser's blob store as soon as it is made, and the feed keeps at most MAX_WAITING
- * sealed chunks for the opener; chunks further ahead are read back from the store.
+ * Nothing holds the file: the plaintext leaves the JS heap as Blobs of a few chunks
+ * (`decrypt-blob.ts`), the feed keeps at most MAX_WAITING sealed chunks for the opener
+ * (chunks further ahead are read back from the store), and the worker is handed at most
+ * WORKER_WINDOW at a time.
  */
-import type { FileRef } from '../../core/files/file-ref.js';
-import { openFile } from '../../core/files/open-file.js';
+import { chunkCount, type FileRef } from '../../core/files/file-ref.js';
+import { OpenFileError, type OpenFailure } from '../../core/files/open-file.js';
 import type { ChunkStore } from '../../store/chunk-store.js';
+import { decryptToBlob, type OpenRef } from './decrypt-blob.js';
+import type { FromOpenWorker, ToOpenWorker } from './open-worker.js';
 
-/** Decrypted chunks gathered into one Blob (1 MiB at the default chunk). */
-const OPEN_BATCH = 16;
 /** Stored chunks the feed keeps in memory for the opener (4 MiB at the default chunk). */
 const MAX_WAITING = 64;
 /** Chunks read back per storage transaction. */
 const READ_AHEAD = 16;
 
-/** The fetch stopped (cancelled, failed, the file deleted) before the opener had every chunk. */
-export class FeedStopped extends Error {
-  override readonly name = 'FeedStopped';
-  readonly code = 'feed-stopped';
-}
+/** Chunks handed to the worker and not yet taken: its memory stays a few chunks. */
+const WORKER_WINDOW = 16;
 
 /**
- * Decrypts a file chunk by chunk through `openFile` (content hash checked before the last
- * part) into one Blob of `ref.type`; throws what `openFile` or `read` throws.
+ * Opening as the file arrives did not happen: the fetch stopped (cancelled, failed, the file
+ * deleted) or the worker could not run. Nothing is wrong with the file; a finished one is
+ * opened from the store instead.
  */
-export async function decryptToBlob(ref: Pick<FileRef, 'size' | 'chunk' | 'sha256' | 'type'> & { readonly key: string }, read: (index: number) => Promise<Uint8Array | null>): Promise<Blob> {
-  const blobs: Blob[] = [];
-  let batch: Uint8Array<ArrayBuffer>[] = [];
-  for await (const part of openFile(ref, read)) {
-    batch.push(part as Uint8Array<ArrayBuffer>);
-    if (batch.length >= OPEN_BATCH) {
-      blobs.push(new Blob(batch));
-      batch = [];
-    }
-  }
-  if (batch.length > 0) blobs.push(new Blob(batch));
-  return new Blob(blobs, { type: ref.type });
+export class EarlyOpenUnavailable extends Error {
+  override readonly name = 'EarlyOpenUnavailable';
+  readonly code = 'early-open-unavailable';
 }
 
 /**
  * Hands a fetch's stored chunks to an opener reading them in order (`read`): from memory
  * when the opener is close behind, else back from the store. `read` waits for a chunk that
- * is not stored yet, and throws FeedStopped once `stop` was called.
+ * is not stored yet, and throws EarlyOpenUnavailable once `stop` was called.
  */
 export class ChunkFeed {
   private readonly stored: Set<number>;
@@ -75,7 +66,7 @@ export class ChunkFeed {
     this.poke();
   }
 
-  /** No more chunks will come: a `read` waiting now or later throws FeedStopped. */
+  /** No more chunks will come: a `read` waiting now or later throws EarlyOpenUnavailable. */
   stop(): void {
     this.stopped = true;
     this.waiting.clear();
@@ -87,7 +78,7 @@ export class ChunkFeed {
   readonly read = async (index: number): Promise<Uint8Array | null> => {
     this.next = index;
     for (;;) {
-      if (this.stopped) throw new FeedStopped('the fetch stopped');
+      if (this.stopped) throw new EarlyOpenUnavailable('the fetch stopped');
       const bytes = this.waiting.get(index) ?? this.readBack.get(index);
       if (bytes) {
         this.waiting.delete(index);
@@ -104,7 +95,7 @@ export class ChunkFeed {
     const indices = [index];
     for (let i = index + 1; indices.length < READ_AHEAD && this.stored.has(i) && !this.waiting.has(i); i++) indices.push(i);
     const read = await this.store.chunks(this.root, indices);
-    if (this.stopped) throw new FeedStopped('the fetch stopped');
+    if (this.stopped) throw new EarlyOpenUnavailable('the fetch stopped');
     read.forEach((bytes, k) => {
       if (k > 0 && bytes) this.readBack.set(indices[k]!, bytes);
     });
@@ -124,11 +115,66 @@ export interface EarlyOpen {
   readonly blob: Promise<Blob>;
 }
 
-/** Starts opening `ref` from a feed of its fetch's chunks. */
+/**
+ * Starts opening `ref` from a feed of its fetch's chunks: in a worker where there are
+ * workers (browsers), else on this thread (Node peers, where nobody renders).
+ */
 export function openEarly(store: ChunkStore, ref: FileRef & { readonly key: string }, have: ReadonlySet<number>): EarlyOpen {
   const feed = new ChunkFeed(store, ref.root, have);
-  const blob = decryptToBlob(ref, feed.read);
+  const shape: OpenRef = { size: ref.size, chunk: ref.chunk, sha256: ref.sha256, type: ref.type, key: ref.key };
+  const blob = typeof Worker === 'undefined' ? decryptToBlob(shape, feed.read) : inWorker(shape, feed);
   // Awaited by whoever finishes the fetch; a fetch that stops never awaits it.
   blob.catch(() => undefined);
   return { feed, blob };
+}
+
+/** Feeds the chunks to an opening worker in order, at most WORKER_WINDOW ahead of it. */
+async function inWorker(ref: OpenRef, feed: ChunkFeed): Promise<Blob> {
+  let worker: Worker;
+  try {
+    // This exact form is what Vite recognizes to bundle the worker.
+    worker = new Worker(new URL('./open-worker.ts', import.meta.url), { type: 'module' });
+  } catch (cause) {
+    throw new EarlyOpenUnavailable('no worker', { cause });
+  }
+  let taken = -1;
+  let ended: { blob: Blob } | { error: Error } | null = null;
+  let wake: (() => void) | null = null;
+  const poke = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  worker.onmessage = (e: MessageEvent<FromOpenWorker>) => {
+    const m = e.data;
+    if ('done' in m) taken = m.done;
+    else if ('blob' in m) ended = { blob: m.blob };
+    else ended = { error: new OpenFileError(m.error.code as OpenFailure, m.error.message) };
+    poke();
+  };
+  // The worker failed to load or crashed: nothing is known about the file.
+  worker.onerror = (e) => {
+    e.preventDefault();
+    ended = { error: new EarlyOpenUnavailable(`the opening worker failed: ${e.message}`) };
+    poke();
+  };
+  const wait = (): Promise<void> => new Promise<void>((resolve) => (wake = resolve));
+  try {
+    worker.postMessage({ ref } satisfies ToOpenWorker);
+    const count = chunkCount(ref.size, ref.chunk);
+    for (let i = 0; i < count && !ended; i++) {
+      const read = await feed.read(i);
+      if (!read) throw new EarlyOpenUnavailable(`chunk ${i} is not stored`);
+      // Transferred, not copied: the store holds its own copy already.
+      const bytes = read.byteOffset === 0 && read.byteLength === read.buffer.byteLength ? read : read.slice();
+      worker.postMessage({ index: i, bytes } satisfies ToOpenWorker, [bytes.buffer]);
+      while (!ended && i - taken >= WORKER_WINDOW) await wait();
+    }
+    while (!ended) await wait();
+    const end = ended as { blob: Blob } | { error: Error };
+    if ('error' in end) throw end.error;
+    return end.blob;
+  } finally {
+    worker.terminate();
+  }
 }
