@@ -1,0 +1,100 @@
+/**
+ * Opening a file while it arrives (docs/architecture.md §14.5): the feed that hands a fetch's
+ * stored chunks to the opener in order, and the opener on this thread (Node has no Worker;
+ * the browser's worker path runs in the e2e files tests and the files bench).
+ */
+import { describe, expect, it } from 'vitest';
+import type { FileRef } from '../../../src/core/files/file-ref.js';
+import { OpenFileError } from '../../../src/core/files/open-file.js';
+import { sealFile } from '../../../src/core/files/seal-file.js';
+import { ChunkFeed, EarlyOpenUnavailable, openEarly } from '../../../src/client/files/early-open.js';
+import { MemoryChunkStore } from '../../../src/store/chunk-store.js';
+
+const ROOT = 'r'.repeat(43);
+const chunk = (index: number): { index: number; bytes: Uint8Array } => ({ index, bytes: new Uint8Array([index & 0xff, index >> 8]) });
+
+/** Resolves with the settled state of `p` once the microtasks and timers queued now have run. */
+async function settled<T>(p: Promise<T>): Promise<'pending' | 'fulfilled' | 'rejected'> {
+  let state: 'pending' | 'fulfilled' | 'rejected' = 'pending';
+  p.then(
+    () => (state = 'fulfilled'),
+    () => (state = 'rejected'),
+  );
+  await new Promise((r) => setTimeout(r, 0));
+  return state;
+}
+
+describe('ChunkFeed', () => {
+  it('hands chunks over in order as they are stored, waiting for one not stored yet', async () => {
+    const feed = new ChunkFeed(new MemoryChunkStore(), ROOT, new Set());
+    feed.add([chunk(1), chunk(2)]);
+    const first = feed.read(0);
+    expect(await settled(first)).toBe('pending');
+    feed.add([chunk(0)]);
+    expect([...(await first)!]).toEqual([0, 0]);
+    expect([...(await feed.read(1))!]).toEqual([1, 0]);
+    expect([...(await feed.read(2))!]).toEqual([2, 0]);
+  });
+
+  it('reads back from the store what it did not keep: chunks stored before it began and chunks far ahead', async () => {
+    const store = new MemoryChunkStore();
+    // Stored in an earlier session (a resumed fetch), and far beyond what the feed keeps.
+    await store.putChunks(ROOT, [chunk(0), chunk(1), chunk(300)]);
+    const feed = new ChunkFeed(store, ROOT, new Set([0, 1]));
+    feed.add([chunk(300)]);
+    expect([...(await feed.read(0))!]).toEqual([0, 0]);
+    expect([...(await feed.read(1))!]).toEqual([1, 0]);
+    for (let i = 2; i < 300; i++) {
+      await store.putChunks(ROOT, [chunk(i)]);
+      feed.add([chunk(i)]);
+      expect((await feed.read(i))![0]).toBe(i & 0xff);
+    }
+    expect([...(await feed.read(300))!]).toEqual([300 & 0xff, 1]);
+  });
+
+  it('stop ends a read that waits, and every later one, with EarlyOpenUnavailable', async () => {
+    const feed = new ChunkFeed(new MemoryChunkStore(), ROOT, new Set());
+    const waiting = feed.read(0);
+    feed.stop();
+    await expect(waiting).rejects.toBeInstanceOf(EarlyOpenUnavailable);
+    feed.add([chunk(1)]);
+    await expect(feed.read(1)).rejects.toBeInstanceOf(EarlyOpenUnavailable);
+  });
+});
+
+describe('openEarly (no Worker: on this thread)', () => {
+  const plain = new Uint8Array(5 * 65_536 + 1234).map((_, i) => (i * 7 + 3) & 0xff);
+
+  async function sealed(): Promise<{ ref: FileRef & { key: string }; chunks: Map<number, Uint8Array> }> {
+    const chunks = new Map<number, Uint8Array>();
+    const fields = await sealFile(plain.length, {
+      read: async (offset, length) => plain.slice(offset, offset + length),
+      put: async (i, bytes) => void chunks.set(i, bytes),
+      putHashes: async () => undefined,
+    });
+    return { ref: { name: 'a.bin', type: 'application/x-test', ...fields }, chunks };
+  }
+
+  it('opens a file whose chunks arrive out of order into a Blob of exactly its bytes', async () => {
+    const { ref, chunks } = await sealed();
+    const store = new MemoryChunkStore();
+    const opening = openEarly(store, ref, new Set());
+    for (const batch of [[3, 1], [0, 5], [2, 4]]) {
+      const part = batch.map((index) => ({ index, bytes: chunks.get(index)! }));
+      await store.putChunks(ref.root, part);
+      opening.feed.add(part);
+    }
+    const blob = await opening.blob;
+    expect(blob.type).toBe('application/x-test');
+    expect(new Uint8Array(await blob.arrayBuffer())).toEqual(plain);
+  });
+
+  it('a file that does not match its signed content hash fails with bad-content', async () => {
+    const { ref, chunks } = await sealed();
+    const opening = openEarly(new MemoryChunkStore(), { ...ref, sha256: 'A'.repeat(43) }, new Set());
+    opening.feed.add([...chunks].map(([index, bytes]) => ({ index, bytes })));
+    const error = await opening.blob.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenFileError);
+    expect((error as OpenFileError).code).toBe('bad-content');
+  });
+});
