@@ -452,7 +452,9 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     return fileKeyOf(this.followed.get(conversation)?.session, ref);
   }
 
-  private show(ref: FileRef, blob: Blob): string {
+  private show(ref: FileRef, blob: Blob): string | null {
+    // Cancelled while it was being opened: it stays cancelled (Download opens it again).
+    if (this.transfers.get(ref.root)?.state === 'cancelled') return null;
     const url = URL.createObjectURL(blob);
     this.transfers.update(ref.root, { state: 'done', done: ref.size, url });
     this.emit('changed', [ref.root]);

@@ -369,7 +369,8 @@ export class FileFetch extends ObservableV2<FetchEvents> {
   }
 
   private finish(): void {
-    if (this.current === 'done') return;
+    // A write that was under way when the fetch was cancelled or failed ends here.
+    if (this.current === 'done' || this.current === 'cancelled' || this.current === 'failed') return;
     this.current = 'done';
     this.owned.dispose();
     this.emit('progress', []);
