@@ -12,8 +12,8 @@
  * once everything sent on it was taken.
  *
  * Sending: frames are chunked into per-lane queues (framing.ts: control, sync, bulk). Chunks go
- * to the path only while its buffer is under HIGH_WATER, highest lane first, then wait for a
- * drain. A modest window wins in the app: with 4 MiB handed to SCTP at once, a 2.7 MB history
+ * to the path only while its buffer is under HIGH_WATER (BULK_HIGH_WATER for the bulk lane),
+ * highest lane first, then wait for a drain. A modest window wins in the app: with 4 MiB handed to SCTP at once, a 2.7 MB history
  * arrived in bursts with half-second stalls (0.2–3.4 s for 10k messages); with 256 KiB it took
  * 170–200 ms, and 100k went from 3.6–4.5 s to 3.2 s (bench, late joiner). It also stays far
  * below the 16 MiB at which Chromium closes a data channel whose send queue overflows.
@@ -33,6 +33,7 @@ import {
   encodePathControl,
   FrameError,
   LANE_COUNT,
+  Lanes,
   laneOf,
   Reassembler,
   type Frame,
@@ -41,6 +42,12 @@ import {
 import type { ChannelBinding, PathKind, PeerTransport } from './transport.js';
 
 const HIGH_WATER = 256 * 1024;
+/**
+ * The bulk lane (file chunks) fills the path's buffer only this far, so a text sent during a
+ * transfer finds room at once and waits behind at most this much file data in the path
+ * (docs/architecture.md §5.5).
+ */
+const BULK_HIGH_WATER = 128 * 1024;
 const LOW_WATER = 64 * 1024;
 /** Frames at least this large report progress while they arrive (a history, not a message). */
 export const PROGRESS_MIN_BYTES = 256 * 1024;
@@ -250,17 +257,13 @@ export class PeerLink extends ObservableV2<PeerLinkEvents> {
   private pump(): void {
     const path = this.sendPath;
     if (!path || this.closed) return;
-    while (this.queuedBytes > 0 && !this.closed && path.bufferedAmount < HIGH_WATER) {
-      const chunk = this.nextChunk();
-      if (!chunk) break;
+    while (this.queuedBytes > 0 && !this.closed) {
+      const lane = this.queues.findIndex((queue) => queue.length > 0);
+      if (lane < 0 || path.bufferedAmount >= (lane === Lanes.bulk ? BULK_HIGH_WATER : HIGH_WATER)) break;
+      const chunk = this.queues[lane]!.shift()!;
       this.queuedBytes -= chunk.length;
       path.send(chunk);
     }
-  }
-
-  private nextChunk(): Uint8Array | undefined {
-    for (const queue of this.queues) if (queue.length > 0) return queue.shift();
-    return undefined;
   }
 
   private onPathMessage(transport: PeerTransport, bytes: Uint8Array): void {

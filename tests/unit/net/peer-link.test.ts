@@ -32,6 +32,23 @@ describe('peer link', () => {
     expect(got.map((f) => f.kind)).toEqual([FrameKinds.ack, FrameKinds.sync]);
   });
 
+  it('fills the path with file chunks only half way, so a text sent during a transfer goes out at once', () => {
+    const { a, ta, tb, got } = pair('direct');
+    ta.open();
+    a.send({ kind: FrameKinds.fileData, doc: DOC, payload: new Uint8Array(2 * 1024 * 1024) });
+    const bulkInPath = ta.bufferedAmount;
+    expect(bulkInPath).toBeGreaterThanOrEqual(128 * 1024);
+    expect(bulkInPath).toBeLessThan(128 * 1024 + MAX_CHUNK);
+    a.send(sync(1));
+    // In the path now, right behind the file data already there: no drain was needed first.
+    const last = tb.inbox[tb.inbox.length - 1]!;
+    expect((last[0]! >> 2) & 3).toBe(1);
+    expect(ta.bufferedAmount - last.length).toBe(bulkInPath);
+    flushAll(ta, tb);
+    expect(got.map((f) => f.kind)).toEqual([FrameKinds.sync, FrameKinds.fileData]);
+    expect(got[1]!.payload.length).toBe(2 * 1024 * 1024);
+  });
+
   it('keeps sync frames in order within their lane', () => {
     const { a, ta, tb, got } = pair('direct');
     ta.open();
