@@ -26,6 +26,7 @@ import { onMessageKey, onMessagePointerDown } from './message-keys.js';
 import { renderRow } from './message-row.js';
 import { withBlockedRuns, type BlockedRun } from './blocked-runs.js';
 import { renderSheet, type Sheet, type SheetContext } from './message-sheet.js';
+import { UnreadMarks, indexOfEntry } from './unread-marks.js';
 import { messageStyles, sheetStyles } from './message-styles.js';
 
 export { QUICK_REACTIONS } from './message-row.js';
@@ -115,11 +116,8 @@ export class MessageList extends LitElement {
   /** The blocked person's run each blocked message in `shown` belongs to. */
   private runs: ReadonlyMap<EventId, BlockedRun> = new Map();
   private readonly expanded = new Set<EventId>();
-  /** The first unread message when the conversation opened; fixed once known. */
-  private unread: TimelineEntry | null = null;
-  private unreadSettled = false;
-  /** Newest `at` the reader has seen at the end of the list; newer messages are "new". */
-  private seenAt = 0;
+  /** The first unread message and how many are new since the reader was at the newest. */
+  private readonly marks = new UnreadMarks({ isMine: (d) => this.isMine(d), isBlocked: (id) => this.runs.has(id) });
   private newCount = 0;
   private lastId: EventId | null = null;
   private highlightTimer: ReturnType<typeof setTimeout> | undefined;
@@ -187,7 +185,7 @@ export class MessageList extends LitElement {
 
   /** Brings the newest message into view and follows it from now on. */
   scrollToNewest(): void {
-    this.unreadSettled = true;
+    this.marks.settled = true;
     this.pin.toNewest();
     this.requestUpdate();
   }
@@ -196,7 +194,7 @@ export class MessageList extends LitElement {
   async jumpTo(id: EventId): Promise<void> {
     const index = this.shown.findIndex((e) => e.id === id);
     if (index < 0) return;
-    this.unreadSettled = true;
+    this.marks.settled = true;
     this.pin.hold(() => ({ index }));
     this.highlight = id;
     clearTimeout(this.highlightTimer);
@@ -211,15 +209,22 @@ export class MessageList extends LitElement {
     }
     if (!changed.has('entries') && !changed.has('version') && !changed.has('following')) return;
     const last = this.shown.at(-1);
-    if (!this.unreadSettled) this.findUnread();
+    const unread = this.marks.find(this.shown, this.readUpTo, this.loading);
+    // Held at the first unread while the history loads underneath.
+    if (unread) {
+      this.pin.hold(() => {
+        const index = indexOfEntry(this.shown, unread);
+        return index < 0 ? null : { index };
+      });
+    }
     if (last && last.id !== this.lastId) {
       const first = this.lastId === null;
       this.lastId = last.id;
       // This device's own new message: always show it.
       if (!first && this.canChange(last.author) && last.kind === 'message') this.scrollToNewest();
     }
-    if (this.pin.pinned) this.seenAt = last?.at ?? 0;
-    this.newCount = this.countNew();
+    if (this.pin.pinned) this.marks.seen(last?.at ?? 0);
+    this.newCount = this.marks.countNew(this.shown);
   }
 
   protected override updated(): void {
@@ -229,45 +234,6 @@ export class MessageList extends LitElement {
     if (!dialog) return;
     if (this.sheet && !dialog.open) dialog.showModal();
     if (!this.sheet && dialog.open) dialog.close();
-  }
-
-  /**
-   * Finds the first message from someone else newer than the read marker. While the history
-   * is still loading (older unread messages may appear) and the reader has not scrolled, it
-   * is looked for again; then it stays.
-   */
-  private findUnread(): void {
-    if (this.readUpTo > 0) {
-      let first: TimelineEntry | null = null;
-      for (let i = this.shown.length - 1; i >= 0; i--) {
-        const e = this.shown[i]!;
-        // Sorted by sortAt; a future-dated entry is never the first unread (core/timeline.ts).
-        if (e.flag === 'future') continue;
-        if (e.sortAt <= this.readUpTo) break;
-        if (e.kind === 'message' && !this.isMine(e.author) && !this.runs.has(e.id)) first = e;
-      }
-      if (first && first !== this.unread) {
-        this.unread = first;
-        this.seenAt = this.readUpTo;
-        const target = first;
-        this.pin.hold(() => {
-          const index = indexOf(this.shown, target);
-          return index < 0 ? null : { index };
-        });
-      }
-    }
-    if (!this.loading && this.shown.length > 0) this.unreadSettled = true;
-  }
-
-  /** Messages from others newer than what the reader saw at the end of the list. */
-  private countNew(): number {
-    let n = 0;
-    for (let i = this.shown.length - 1; i >= 0; i--) {
-      const e = this.shown[i]!;
-      if (e.at <= this.seenAt) break;
-      if (e.kind === 'message' && !e.deleted && !this.isMine(e.author) && !this.runs.has(e.id)) n++;
-    }
-    return n;
   }
 
   protected override render() {
@@ -301,7 +267,7 @@ export class MessageList extends LitElement {
 
   private readonly onScroll = (): void => {
     // Once the reader scrolls, the unread divider stays where it is.
-    if (this.pin.onScroll()) this.unreadSettled = true;
+    if (this.pin.onScroll()) this.marks.settled = true;
   };
 
   private context(): SheetContext {
@@ -324,7 +290,7 @@ export class MessageList extends LitElement {
         const i = this.shown.findIndex((e) => e.id === id);
         return i < 0 ? undefined : this.shown[i];
       },
-      unreadId: this.unread?.id ?? null,
+      unreadId: this.marks.first?.id ?? null,
       editing: this.editing,
       editRefused: this.editRefused,
       confirmingDelete: this.confirmingDelete,
@@ -410,7 +376,7 @@ export class MessageList extends LitElement {
     const find = () => this.virtualizer?.querySelector<HTMLElement>(`:scope > [data-index="${index}"] article`) ?? null;
     let article = find();
     if (!article) {
-      this.unreadSettled = true;
+      this.marks.settled = true;
       this.pin.hold(() => ({ index }));
       for (let i = 0; i < 5 && !article; i++) {
         await new Promise((resolve) => requestAnimationFrame(resolve));
@@ -451,19 +417,6 @@ export class MessageList extends LitElement {
   private request<T>(type: string, detail: T): void {
     this.dispatchEvent(new CustomEvent<T>(type, { detail, bubbles: true, composed: true }));
   }
-}
-
-/** Index of an entry in a list sorted by (at, id); -1 when absent. */
-function indexOf(list: readonly TimelineEntry[], target: TimelineEntry): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const m = list[mid]!;
-    if (m.at < target.at || (m.at === target.at && m.id < target.id)) lo = mid + 1;
-    else hi = mid;
-  }
-  return list[lo]?.id === target.id ? lo : -1;
 }
 
 customElements.define('parley-message-list', MessageList);
