@@ -1,23 +1,10 @@
 /** Runs of a blocked person's messages, interleaved with the timeline in its order. */
 import { describe, expect, it } from 'vitest';
 import { withBlockedRuns } from '../../../src/ui/components/blocked-runs.js';
-import type { DeviceId, EventId } from '../../../src/core/ids.js';
-import type { TimelineEntry } from '../../../src/core/timeline.js';
+import type { EventId } from '../../../src/core/ids.js';
+import { timelineEntry } from './timeline-entry.js';
 
-const entry = (id: string, at: number, extra: Partial<TimelineEntry> = {}): TimelineEntry => ({
-  id: id as EventId,
-  kind: 'message',
-  author: 'd' as DeviceId,
-  at,
-  sortAt: at,
-  flag: null,
-  text: id,
-  edited: false,
-  deleted: false,
-  reactions: new Map(),
-  disputed: null,
-  ...extra,
-});
+const entry = timelineEntry;
 
 describe('withBlockedRuns', () => {
   const shown = [entry('a', 10), entry('b', 20), entry('c', 30)];

@@ -1,26 +1,14 @@
 /** The first unread message and the count of new ones, as the message list uses them. */
 import { describe, expect, it } from 'vitest';
-import type { DeviceId, EventId } from '../../../src/core/ids.js';
+import type { DeviceId } from '../../../src/core/ids.js';
 import type { TimelineEntry } from '../../../src/core/timeline.js';
+import { timelineEntry } from './timeline-entry.js';
 import { UnreadMarks, indexOfEntry } from '../../../src/ui/components/unread-marks.js';
 
 const ME = 'me' as DeviceId;
 const THEM = 'them' as DeviceId;
 
-const entry = (id: string, at: number, extra: Partial<TimelineEntry> = {}): TimelineEntry => ({
-  id: id as EventId,
-  kind: 'message',
-  author: THEM,
-  at,
-  sortAt: at,
-  flag: null,
-  text: id,
-  edited: false,
-  deleted: false,
-  reactions: new Map(),
-  disputed: null,
-  ...extra,
-});
+const entry = (id: string, at: number, extra: Partial<TimelineEntry> = {}): TimelineEntry => timelineEntry(id, at, { author: THEM, ...extra });
 
 const marks = (blocked: readonly string[] = []) => new UnreadMarks({ isMine: (d) => d === ME, isBlocked: (id) => blocked.includes(id) });
 
