@@ -32,6 +32,14 @@ export interface ReadRecord extends SignedRecord {
   readonly upTo?: number;
 }
 
+interface OtherRecord {
+  readonly identity: IdentityId;
+  readonly device: DeviceId;
+  readonly upTo: number;
+  readonly got: number;
+  readonly at: number;
+}
+
 type ReadFields = Pick<ReadRecord, 'mailboxSeq' | 'got' | 'upTo'>;
 
 const writing = new WeakMap<SyncedDoc, Promise<unknown>>();
@@ -88,11 +96,15 @@ export class Receipts {
   private lastWrite = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private reading = false;
+  private pass: readonly OtherRecord[] | null = null;
   private readonly disposables = new Disposables();
 
   constructor(private readonly parts: ReceiptParts) {
     const reads = parts.synced.doc.getMap('reads');
-    const observer = (): void => parts.changed();
+    const observer = (): void => {
+      this.pass = null;
+      parts.changed();
+    };
     reads.observe(observer);
     this.disposables.add(() => reads.unobserve(observer));
     this.disposables.add(() => this.timer && clearTimeout(this.timer));
@@ -128,15 +140,30 @@ export class Receipts {
     const readBy = new Map<IdentityId, { identity: IdentityId; device: DeviceId; at: number }>();
     let delivered = entry.sortAt <= (this.live.get(entry.author) ?? 0);
     const sharing = this.parts.sharesReads();
+    for (const { identity, device, upTo, got, at } of this.others()) {
+      if (upTo >= entry.sortAt || got >= entry.sortAt) delivered = true;
+      const seen = readBy.get(identity);
+      if (sharing && upTo >= entry.sortAt && (!seen || seen.at > at)) readBy.set(identity, { identity, device, at });
+    }
+    return { delivered, readBy: [...readBy.values()] };
+  }
+
+  /**
+   * Other members' records, checked once per render rather than once per message: a view
+   * asks `of` for every own message in one synchronous pass, so the list is kept until the
+   * pass ends (the next microtask), when the directory or `reads` may have changed.
+   */
+  private others(): readonly OtherRecord[] {
+    if (this.pass) return this.pass;
+    const list: OtherRecord[] = [];
     for (const [device, record] of this.parts.synced.doc.getMap<ReadRecord>('reads')) {
       const identity = this.parts.identityOf(device as DeviceId);
       if (!identity || identity === this.parts.me || record?.type !== 'read') continue;
-      const upTo = count(record.upTo) ?? 0;
-      if (upTo >= entry.sortAt || (count(record.got) ?? 0) >= entry.sortAt) delivered = true;
-      const seen = readBy.get(identity);
-      if (sharing && upTo >= entry.sortAt && (!seen || seen.at > record.at)) readBy.set(identity, { identity, device: device as DeviceId, at: record.at });
+      list.push({ identity, device: device as DeviceId, upTo: count(record.upTo) ?? 0, got: count(record.got) ?? 0, at: record.at });
     }
-    return { delivered, readBy: [...readBy.values()] };
+    this.pass = list;
+    queueMicrotask(() => (this.pass = null));
+    return list;
   }
 
   destroy(): void {
