@@ -108,9 +108,12 @@ export class AccountStartup {
       void this.adoptFromSelf();
       this.profile.adopt().catch((error: unknown) => this.s.events.emit('error', [error as Error]));
       this.s.handoff.refresh();
+      this.s.renewal.refresh();
       // Read markers from the user's other devices change unread counts.
       this.s.changed();
     });
+    // Before the conversations open, so they write their member records with a current certificate.
+    await this.s.renewal.start();
     await this.openAll();
     await book.start();
     this.s.desk.start();

@@ -22,6 +22,7 @@ import { ClientError } from './errors.js';
 import { InviteDesk } from './invite-desk.js';
 import { Joins } from './joins.js';
 import { KeyHandoff } from './key-handoff.js';
+import { CertRenewal } from './cert-renewal.js';
 import { Mailboxes } from './mailboxes.js';
 import { MyDevices } from './my-devices.js';
 import { ReadMarkers } from './read-markers.js';
@@ -50,6 +51,8 @@ export interface ClientServices {
   /** Answers join requests on the invites of groups this user is in. */
   readonly desk: InviteDesk;
   readonly handoff: KeyHandoff;
+  /** Renews this device's certificate, and the user's other devices' when they ask. */
+  readonly renewal: CertRenewal;
   /** Invites this device is using to join a group, until granted or refused. */
   readonly joins: Joins;
   /** Every conversation's mailbox: live notices, catching up when the network returns. */
@@ -152,6 +155,16 @@ export function buildServices(parts: ClientParts, events: ObservableV2<ClientEve
       changed,
     }),
     handoff: new KeyHandoff({ account: () => state.me, self: () => state.self, sessions, logger }),
+    renewal: new CertRenewal({
+      account: () => state.me,
+      self: () => state.self,
+      sessions,
+      accounts: parts.accounts,
+      verifyKeys: parts.verifyKeys,
+      now,
+      logger,
+      renewed: changed,
+    }),
     mailboxes: new Mailboxes(parts.signaling, sessions),
     memberPresence: new ConversationPresence({ presence, sessions, me: () => state.me?.identity.sign ?? null }),
     myDevices: new MyDevices({
@@ -193,6 +206,7 @@ export async function destroyServices(s: ClientServices): Promise<void> {
   s.state.book?.destroy();
   s.desk.destroy();
   s.handoff.destroy();
+  s.renewal.destroy();
   s.joins.destroy();
   await s.conversations.destroy();
   if (s.state.self) s.opener.detach(s.state.self.keys.topic);

@@ -142,6 +142,16 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     return this.s.myDevices.thisDeviceRemoved;
   }
 
+  /**
+   * Renews certificates that are due now (docs/architecture.md §4.8): this device's, and,
+   * on the device holding the identity key, those its other devices asked for. Runs by
+   * itself at start, hourly and when the self doc changes; tests that move a fake clock
+   * call it.
+   */
+  renewCertificates(): Promise<void> {
+    return this.s.renewal.checkNow();
+  }
+
   /** Removes a device everywhere: peers stop accepting it. */
   async revokeDevice(device: DeviceId): Promise<void> {
     await this.s.myDevices.revoke(device);

@@ -16,6 +16,8 @@ import type { RoomSync } from '../net/room-sync.js';
 import type { Account, PersistedDoc } from '../store/types.js';
 import { LOCAL_ORIGIN, SyncedDoc } from '../core/synced-doc.js';
 import { isProfile } from '../core/identity/profile.js';
+import { isCertRecord, type CertRecord } from '../core/authorship/records.js';
+import type { DeviceCertificate } from '../core/identity/certificate.js';
 
 export const ContactStates = ['incoming', 'outgoing', 'accepted', 'blocked'] as const;
 export type ContactState = (typeof ContactStates)[number];
@@ -181,6 +183,19 @@ export class SelfSession extends ObservableV2<SelfEvents> {
       { type: 'handoff', by: this.account.device.id, at: this.now(), ...fields },
       LOCAL_ORIGIN,
     );
+  }
+
+  /**
+   * A record of the `certs` map (docs/architecture.md §4.8): under a device id, the newest
+   * certificate issued to it; under `ask:<device id>`, that device asking for one.
+   */
+  certRecord(key: string): CertRecord | null {
+    const value = this.map<CertRecord>('certs').get(key);
+    return value && isCertRecord(value) ? value : null;
+  }
+
+  async setCert(key: string, cert: DeviceCertificate): Promise<void> {
+    await this.synced.writer.setRecord('certs', key, { type: 'cert', by: this.account.device.id, at: this.now(), cert }, LOCAL_ORIGIN);
   }
 
   /** The name this user gave one of their devices, if any. */

@@ -14,6 +14,7 @@ import type { ConversationEvent, UnsignedEvent } from './events.js';
 import type { DeviceId } from './ids.js';
 import { clientIdFor, isClientNonce, newClientBinding } from './authorship/client-id.js';
 import { StorageBudgetError, valueChars } from './authorship/limits.js';
+import { CertificateExpiredError, writeCovered } from './identity/certificate.js';
 import { eventHash, signEvent, signRecord, type Placement, type SignedRecord } from './identity/signed.js';
 
 export interface WriterKeys {
@@ -31,6 +32,12 @@ export interface WriterBudget {
   readonly limit: number;
 }
 
+/**
+ * Until when this device's certificate vouches for its writes in the document; Infinity
+ * where certificates do not expire (the self doc, docs/architecture.md §4.8).
+ */
+export type WriterCertificateEnd = () => number;
+
 export class DocWriter {
   private queue: Promise<unknown> = Promise.resolve();
   private tip: string | null = null;
@@ -41,6 +48,7 @@ export class DocWriter {
     private readonly keys: WriterKeys,
     private readonly budget: WriterBudget | null = null,
     nonce?: string,
+    private readonly certEnd: WriterCertificateEnd = () => Infinity,
   ) {
     this.rebind(nonce);
   }
@@ -51,6 +59,12 @@ export class DocWriter {
     let chars = this.budget.used();
     for (const v of values) chars += valueChars(v);
     if (chars > this.budget.limit) throw new StorageBudgetError(this.budget.limit);
+  }
+
+  /** Peers refuse writes dated after this device's certificate ended: refused here first, with a clear error. */
+  private checkCertificate(at: number): void {
+    const end = this.certEnd();
+    if (!writeCovered(end, at)) throw new CertificateExpiredError(end);
   }
 
   /** Where the next write lands, with the nonce that binds its client id to this device. */
@@ -80,6 +94,7 @@ export class DocWriter {
   /** Signs and appends events in one transaction; resolves with them as stored. */
   appendEvents(events: readonly UnsignedEvent[], origin: unknown): Promise<{ events: ConversationEvent[]; ids: Y.ID[] }> {
     return this.serial(async () => {
+      for (const e of events) this.checkCertificate(e.at);
       const place = this.placement();
       let prev = this.chainTip();
       const signed: ConversationEvent[] = [];
@@ -101,6 +116,8 @@ export class DocWriter {
    */
   setRecord<T extends Omit<SignedRecord, 'c' | 'k' | 'n' | 'sig'>>(map: string, key: string, body: T, origin: unknown, signer = this.keys.signPrivate): Promise<T & SignedRecord> {
     return this.serial(async () => {
+      // An identity-signed record (a revocation) is the identity's statement, not the device's.
+      if (signer === this.keys.signPrivate) this.checkCertificate(body.at);
       const record = await signRecord(body, this.placement(), signer);
       this.checkBudget([record]);
       this.doc.transact(() => this.doc.getMap(map).set(key, record), origin);

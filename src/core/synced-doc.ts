@@ -19,6 +19,7 @@ import type { DeviceId } from './ids.js';
 import type { PeerIdentity } from './identity/handshake.js';
 import type { VerifyKeyCache } from './identity/keys.js';
 import { currentDh, type Account } from './identity/account.js';
+import { certificateEnd } from './identity/certificate.js';
 
 /** Transaction origin of this device's own writes. */
 export const LOCAL_ORIGIN = Symbol('parley-local');
@@ -62,6 +63,8 @@ export class SyncedDoc {
       { device: device.id, public: device.public, signPrivate: device.signPrivate },
       { used: () => this.directory.storedChars(device.id), limit: limits.deviceBudgetChars },
       parts.clientNonce,
+      // Read at each write: a renewal replaces the account's certificate in place.
+      () => (parts.schema.certsExpire ? certificateEnd(parts.account.cert) : Infinity),
     );
     this.authorizer = new UpdateAuthorizer(this.doc, parts.schema, this.directory, parts.keys, limits);
     this.policy = {
@@ -83,7 +86,9 @@ export class SyncedDoc {
     const bot = this.parts.account.bot === true ? true : undefined;
     const dh = currentDh(this.parts.account)?.public;
     const current = this.doc.getMap<MemberRecord>('members').get(device.id);
-    if (current && current.name === name && current.avatar === avatar && current.label === label && current.bot === bot && current.dh === dh) return false;
+    const same = current && current.name === name && current.avatar === avatar && current.label === label && current.bot === bot && current.dh === dh;
+    // A renewed certificate is written too: peers judge this device's writes by it.
+    if (same && current.cert.sig === cert.sig) return false;
     await this.writer.setRecord(
       'members',
       device.id,

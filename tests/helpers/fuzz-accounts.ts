@@ -49,7 +49,8 @@ export async function fixedAccount(name: string): Promise<Account> {
     identity: identity.public,
     identityKeys: { signPrivate: sign.privateKey, dhPrivate: dh.privateKey },
     device: { id: deviceIdOf(device.publicKey), public: device.publicKey, signPrivate: device.privateKey },
-    cert: await issueCertificate(identity, device.publicKey, createdAt),
+    // A fixed creation time long ago: the certificate must outlive every test run.
+    cert: await issueCertificate(identity, device.publicKey, createdAt, 200 * 365 * 24 * 60 * 60 * 1000),
     selfSecret: toBase64Url(seedOf(`${name}/self`)),
     contactSecret: toBase64Url(seedOf(`${name}/contact`).subarray(0, 16)),
   };

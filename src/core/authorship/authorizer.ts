@@ -12,7 +12,8 @@
  *   more signature checks than the budget allows;
  * - takes a device past its storage budget in this document;
  * - comes from a device that is not a member, whose identity the conversation does not
- *   admit, or that was revoked.
+ *   admit, or that was revoked;
+ * - in a conversation, is dated after its device's newest certificate expired.
  * Checks are ordered cheap to expensive; signatures are verified in batches that stop at
  * the first failure, events through their hash chains.
  *
@@ -22,7 +23,7 @@
 import * as Y from 'yjs';
 import { parseEvent, type ConversationEvent } from '../events.js';
 import type { DeviceId } from '../ids.js';
-import { certificateSignedBytes } from '../identity/certificate.js';
+import { certificateEnd, certificateSignedBytes, writeCovered } from '../identity/certificate.js';
 import { deviceIdOf, type VerifyKeyCache } from '../identity/keys.js';
 import { recordSignedBytes, type SignedRecord } from '../identity/signed.js';
 import { verifyEventChain } from './chain.js';
@@ -223,6 +224,8 @@ export class UpdateAuthorizer {
       if (signer.maxClock > allowedUpTo) refuse('writes from a revoked device');
     }
 
+    if (this.schema.certsExpire) this.checkCertEnds(plan);
+
     const recordChecks = plan.records.map((r: SignedRecord) => {
       const member = memberOf(r.by);
       if (!member) refuse('record not signed by a member device');
@@ -237,6 +240,30 @@ export class UpdateAuthorizer {
       const error = await verifyEventChain(events as ConversationEvent[], member!.device, checker, this.limits.maxTipsPerDevice);
       if (error) refuse(error);
     }
+  }
+
+  /**
+   * Nothing dated after its device's newest certificate ended (docs/architecture.md §4.8):
+   * the certificates counted are those this document holds and those this update brings
+   * (already verified). Revocations are the identity's, not the device's, and always pass.
+   */
+  private checkCertEnds(plan: Plan): void {
+    const ends = new Map<DeviceId, number>();
+    const endOf = (device: DeviceId): number => {
+      let end = ends.get(device);
+      if (end === undefined) {
+        const brought = plan.members.get(device);
+        end = Math.max(this.directory.certEnd(device), brought ? certificateEnd(brought.cert) : -Infinity);
+        ends.set(device, end);
+      }
+      return end;
+    };
+    const check = (device: DeviceId, at: number): void => {
+      if (!writeCovered(endOf(device), at)) refuse('written after its device certificate expired');
+    };
+    for (const m of plan.members.values()) check(m.by, m.at);
+    for (const r of plan.records) check(r.by, r.at);
+    for (const [author, events] of plan.events) for (const e of events) check(author, e.at);
   }
 }
 

@@ -7,6 +7,7 @@
 import * as Y from 'yjs';
 import type { DeviceId } from '../ids.js';
 import type { IdentityId } from '../identity/keys.js';
+import { certificateEnd } from '../identity/certificate.js';
 import { rootName } from './decoded-update.js';
 import { valueChars } from './limits.js';
 import { isMemberRecord, isRevocationRecord, parseRecord, type MemberRecord, type RevocationRecord } from './records.js';
@@ -20,6 +21,8 @@ export class DocDirectory {
   private readonly names = new Map<DeviceId, { identity: IdentityId; list: Array<{ at: number; name: string }> }>();
   /** Characters of signed values per device, for the storage budget (limits.ts). */
   private readonly chars = new Map<DeviceId, number>();
+  /** The latest end among each device's certificates seen in its member records. */
+  private readonly certEnds = new Map<DeviceId, number>();
   private readonly listeners = new Set<() => void>();
 
   constructor(
@@ -53,6 +56,15 @@ export class DocDirectory {
     if (!record) return null;
     const identity = this.memberRecords.get(device)?.cert.identity.sign;
     return identity === undefined || identity === record.identity ? record : null;
+  }
+
+  /**
+   * Until when a device's certificates vouch for its writes here: the latest end among every
+   * certificate its member records carried, superseded ones included (a renewal only ever
+   * extends it); -Infinity for a device without member records.
+   */
+  certEnd(device: DeviceId): number {
+    return this.certEnds.get(device) ?? -Infinity;
   }
 
   /** What a device has stored in this document so far, in characters of signed values. */
@@ -144,6 +156,7 @@ export class DocDirectory {
         if (rule.kind === 'members' && isMemberRecord(record)) {
           // Superseded records stay in the document (gc off): they are the name history.
           this.noteName(record);
+          this.certEnds.set(record.by, Math.max(this.certEnd(record.by), certificateEnd(record.cert)));
           if (!s.deleted) this.memberRecords.set(record.by, record);
           changed = true;
         } else if (rule.kind === 'revocations' && isRevocationRecord(record)) {

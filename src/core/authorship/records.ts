@@ -39,6 +39,20 @@ export interface RevocationRecord extends SignedRecord {
   readonly clients: Readonly<Record<string, number>>;
 }
 
+/**
+ * A renewed certificate for one of the user's devices, in the self doc's `certs` map under
+ * that device's id; the certificate's identity signature is what makes it count.
+ */
+export interface CertRecord extends SignedRecord {
+  readonly type: 'cert';
+  readonly cert: DeviceCertificate;
+}
+
+export function isCertRecord(record: SignedRecord): record is CertRecord {
+  const r = record as unknown as Record<string, unknown>;
+  return r.type === 'cert' && isCertificateShape(r.cert);
+}
+
 const isUint = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 
 /** Common fields of every record, including its placement. */

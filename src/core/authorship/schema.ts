@@ -10,6 +10,7 @@ import { parseShardName } from '../conversation.js';
 import type { DeviceId } from '../ids.js';
 import type { IdentityId } from '../identity/keys.js';
 import type { SignedRecord } from '../identity/signed.js';
+import { isCertRecord } from './records.js';
 
 export type RootRule =
   /** A device's own event log shard. */
@@ -34,6 +35,12 @@ export interface DocSchema {
   rule(root: string): RootRule | null;
   /** Whether a device certified by this identity may be a member. */
   admits(identity: IdentityId): boolean;
+  /**
+   * Writes dated after their device's newest certificate ended are refused
+   * (docs/architecture.md §4.8). Conversations only: the self doc is where an expired
+   * device of the user fetches its renewal, and it must not be cut off there for writing.
+   */
+  readonly certsExpire?: boolean;
 }
 
 // Maps, not object literals: a root named "__proto__" or "constructor" must find nothing.
@@ -61,6 +68,9 @@ const SELF_MAPS = new Map<string, RootRule>([
   ['reads', { kind: 'any-member', recordType: 'read' }],
   // Epoch secrets one device hands to another of the same user, sealed to its X25519 key.
   ['handoffs', { kind: 'any-member', recordType: 'handoff' }],
+  // Renewed device certificates from the device holding the identity key, keyed by the
+  // device they certify (docs/architecture.md §4.8).
+  ['certs', { kind: 'any-member', recordType: 'cert', validate: isCertRecord }],
 ]);
 
 export function conversationSchema(admits: (identity: IdentityId) => boolean): DocSchema {
@@ -72,6 +82,7 @@ export function conversationSchema(admits: (identity: IdentityId) => boolean): D
       return shard ? { kind: 'log', owner: shard.author } : null;
     },
     admits,
+    certsExpire: true,
   };
 }
 

@@ -29,7 +29,11 @@ export interface Account {
   /** The identity's private keys: only on the device that created the identity. */
   readonly identityKeys: { readonly signPrivate: CryptoKey; readonly dhPrivate: CryptoKey } | null;
   readonly device: DeviceKeys;
-  readonly cert: DeviceCertificate;
+  /**
+   * This device's certificate. Replaced in place when renewed (docs/architecture.md §4.8),
+   * like the name, so every part holding the account presents the current one.
+   */
+  cert: DeviceCertificate;
   /** base64url secret of the private self doc shared by this user's devices. */
   readonly selfSecret: string;
   /** base64url secret behind this user's contact link (their contact inbox). */

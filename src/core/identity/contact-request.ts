@@ -30,7 +30,8 @@ export async function verifyContactRequest(keys: VerifyKeyCache, value: unknown,
   if (r.t !== 'contact-request' || r.to !== me || !isPublicKey(r.to)) return null;
   if (typeof r.name !== 'string' || r.name.length === 0 || r.name.length > MAX_NAME) return null;
   if (typeof r.at !== 'number' || !Number.isSafeInteger(r.at)) return null;
-  if (!isCertificateShape(r.cert) || !(await verifyCertificate(keys, r.cert))) return null;
+  // Made while its certificate was valid (docs/architecture.md §4.8): an expired device starts no chat.
+  if (!isCertificateShape(r.cert) || !(await verifyCertificate(keys, r.cert, r.at))) return null;
   const body = { t: r.t, cert: r.cert, name: r.name, at: r.at, to: r.to };
   if (!(await keys.verify(r.cert.device, r.sig, canonicalBytes(Domains.contactRequest, body)))) return null;
   return value as ContactRequest;

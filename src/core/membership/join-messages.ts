@@ -60,7 +60,8 @@ export async function verifyJoinRequest(keys: VerifyKeyCache, value: unknown, in
   if (typeof r.name !== 'string' || r.name.length === 0 || r.name.length > 64 || typeof r.at !== 'number' || typeof r.sig !== 'string') return null;
   if (Math.abs(now - r.at) > REQUEST_MAX_AGE_MS) return null;
   const request = r as unknown as JoinRequest;
-  if (!(await verifyCertificate(keys, request.cert))) return null;
+  // An expired certificate joins nothing (docs/architecture.md §4.8).
+  if (!(await verifyCertificate(keys, request.cert, now))) return null;
   if (!(await keys.verify(request.cert.device, request.sig, canonicalBytes(Domains.joinRequest, r)))) return null;
   return request;
 }
