@@ -9,6 +9,7 @@ import { conversationSchema, type DocSchema } from '../../src/core/authorship/sc
 import { createEvent, type ConversationEvent, type EventDraft } from '../../src/core/events.js';
 import { newClientBinding } from '../../src/core/authorship/client-id.js';
 import { VerifyKeyCache, type IdentityId } from '../../src/core/identity/keys.js';
+import { issueCertificate } from '../../src/core/identity/certificate.js';
 import type { Account } from '../../src/store/types.js';
 
 let clock = 1_700_000_000_000;
@@ -16,8 +17,15 @@ export const tick = (): number => clock++;
 
 export const openSchema = (): DocSchema => conversationSchema(() => true);
 
+/**
+ * An account whose certificate never runs out: tests here date writes by a fake clock,
+ * Date.now() or far in the future on purpose, and an identity may certify its own device
+ * for as long as it likes. Tests of expiry issue their own certificates.
+ */
 export async function testAccount(name: string): Promise<Account> {
-  return createAccount(name, tick());
+  const account = await createAccount(name, tick());
+  account.cert = await issueCertificate({ public: account.identity, ...account.identityKeys! }, account.device.public, account.cert.created, Number.MAX_SAFE_INTEGER - account.cert.created);
+  return account;
 }
 
 /** A signed doc for `account`, with its member record already written. */

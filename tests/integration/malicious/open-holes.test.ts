@@ -13,6 +13,7 @@ import * as Y from 'yjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LOCAL_ORIGIN } from '../../../src/client/synced-doc.js';
 import { createEvent, type UnsignedEvent } from '../../../src/core/events.js';
+import { issueCertificate } from '../../../src/core/identity/certificate.js';
 import type { Topic } from '../../../src/core/ids.js';
 import { eventHash, signEvent, signRecord } from '../../../src/core/identity/signed.js';
 import { craftUpdate, withProto } from '../../helpers/fuzz-updates.js';
@@ -66,6 +67,12 @@ function clockOf(user: ParleyUser, topic: Topic, client: number): Promise<number
  */
 async function malloryWritesAt(s: Scene, at: number, text: string): Promise<void> {
   const event = { ...createEvent({ kind: 'message', text }, s.mallory.device, Date.now()), at } as UnsignedEvent;
+  // Mallory holds her identity key: she certifies her device until the end of time, so her
+  // far-future date is covered by a certificate (docs/architecture.md §4.8) and what is
+  // tested is how the others' timelines take it.
+  const me = s.mallory.account;
+  me.cert = await issueCertificate({ public: me.identity, ...me.identityKeys! }, me.device.public, me.cert.created, Number.MAX_SAFE_INTEGER - me.cert.created);
+  await s.mallory.session(s.topic).synced.ensureMember(me.name, me.avatar);
   const links = [s.mallory.linkTo(s.aliceDevice), s.mallory.linkTo(s.bobDevice)];
   await s.mallory.session(s.topic).synced.writer.appendEvents([event], LOCAL_ORIGIN);
   const users = [s.alice, s.bob];
