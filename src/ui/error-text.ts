@@ -12,7 +12,7 @@ import type { PushFailure } from '../pwa/push-subscription.js';
 import type { AvatarErrorCode } from './avatar-image.js';
 
 /** Every code an error shown in the UI can carry. */
-export type ErrorCode = ClientErrorCode | EventErrorCode | ContactLinkErrorCode | InviteErrorCode | AvatarErrorCode | 'device-link-damaged';
+export type ErrorCode = ClientErrorCode | EventErrorCode | ContactLinkErrorCode | InviteErrorCode | AvatarErrorCode | 'device-link-damaged' | 'certificate-expired';
 
 type Words = string | ((detail: ErrorDetail) => string);
 
@@ -46,6 +46,8 @@ const WORDS: Record<ErrorCode, Words> = {
   'storage-failed': (d) => STORAGE_WHAT[String(d.what)] ?? 'Could not save on this device.',
   'needs-first-device': (d) => ACTION_WHERE[String(d.action)] ?? 'Do this from the device where you created your account.',
   'cannot-remove-self': 'This device cannot remove itself.',
+  // Core raises it (CertificateExpiredError) before any peer would refuse the write (docs/architecture.md §4.8).
+  'certificate-expired': 'This device needs a renewal before it can send. Open Parley on the device where you created your account; it renews this one by itself.',
   'unknown-contact': 'Unknown contact.',
   'own-contact-link': 'This is your own contact link.',
   'contact-blocked': (d) => `You blocked ${d.name}. Unblock them first.`,

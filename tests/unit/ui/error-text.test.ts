@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ClientError, ClientErrorCodes } from '../../../src/client/errors.js';
 import { InvalidEventError } from '../../../src/core/events.js';
+import { CertificateExpiredError } from '../../../src/core/identity/certificate.js';
 import { InvalidInviteError, parseInvite } from '../../../src/core/invite.js';
 import { errorCode, errorText, UNKNOWN_ERROR_TEXT } from '../../../src/ui/error-text.js';
 
@@ -26,6 +27,7 @@ describe('error text', () => {
     }
     expect(errorCode(thrown)).toBe('invite-damaged');
     expect(errorText(new InvalidEventError('message-too-long', 'x', { length: 100000, max: 16000 }))).toContain('100,000 characters, at most 16,000');
+    expect(errorText(new CertificateExpiredError(1))).toContain('Open Parley on the device where you created your account');
   });
 
   it('never shows the raw message of an error without a known code', () => {
