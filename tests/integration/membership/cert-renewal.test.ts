@@ -12,7 +12,9 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { ConversationSession } from '../../../src/client/conversation-session.js';
 import { createEvent } from '../../../src/core/events.js';
-import { CertificateExpiredError, certificateEnd } from '../../../src/core/identity/certificate.js';
+import { CertificateExpiredError, certificateEnd, type DeviceCertificate } from '../../../src/core/identity/certificate.js';
+import { canonicalBytes, Domains } from '../../../src/core/identity/canonical.js';
+import { signBytes } from '../../../src/core/identity/keys.js';
 import { sessionTexts, useAppServer } from '../../helpers/use-app-server.js';
 import { describeMembership } from '../../helpers/membership-debug.js';
 import { NodePeer, waitUntil } from '../../helpers/node-peer.js';
@@ -86,4 +88,28 @@ describe('device certificate renewal', () => {
       await Promise.all(peers.map((p) => p.destroy()));
     }
   }, 240_000);
+
+  it('a certificate from before expiry keeps working and is replaced at the next check, in the self doc and a conversation too', async () => {
+    const alice = await NodePeer.register({ serverUrl: app.url, name: 'Alice', mailbox: true });
+    try {
+      const group = await alice.client.createConversation('Old data');
+      const account = alice.account;
+      // What an account stored before expiry holds: a certificate signed without the field.
+      const body = { identity: account.identity, device: account.device.public, created: account.createdAt };
+      account.cert = { ...body, sig: await signBytes(account.identityKeys!.signPrivate, canonicalBytes(Domains.certificate, body)) };
+      await group.synced.ensureMember(account.name, account.avatar);
+      await alice.client.self!.synced.ensureMember(account.name, account.avatar);
+      expect(group.synced.directory.certEnd(alice.device)).toBe(Infinity);
+      await group.send('written under the old certificate');
+
+      await alice.client.renewCertificates();
+      expect(account.cert.expires).toBe(account.cert.created + 30 * DAY);
+      expect(alice.client.self!.synced.doc.getMap<{ cert: DeviceCertificate }>('members').get(alice.device)?.cert.expires).toBe(account.cert.expires);
+      expect(group.synced.doc.getMap<{ cert: DeviceCertificate }>('members').get(alice.device)?.cert.expires).toBe(account.cert.expires);
+      await group.send('written under the renewed certificate');
+      expect(sessionTexts(group)).toEqual(expect.arrayContaining(['written under the old certificate', 'written under the renewed certificate']));
+    } finally {
+      await alice.destroy();
+    }
+  }, 120_000);
 });
