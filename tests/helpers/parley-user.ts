@@ -82,9 +82,12 @@ export class ParleyUser {
    * keeps the header (docs/architecture.md §13, "A hanging first navigation").
    */
   async open(url: string): Promise<void> {
+    let retried = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.page.goto(url, { waitUntil: 'commit', timeout: 15_000 });
+        // The retry in a new tab gets longer: on a loaded machine a first load that is merely
+        // slow (not hung) can take more than 15 s, and a second timeout fails the test.
+        await this.page.goto(url, { waitUntil: 'commit', timeout: retried ? 60_000 : 15_000 });
         break;
       } catch (error) {
         // The network lab adds and removes interfaces (namespaces, veths) while browsers run;
@@ -93,7 +96,8 @@ export class ParleyUser {
           await new Promise((r) => setTimeout(r, 500));
           continue;
         }
-        if (attempt > 1 || !(error instanceof Error && error.name === 'TimeoutError')) throw error;
+        if (retried || !(error instanceof Error && error.name === 'TimeoutError')) throw error;
+        retried = true;
         const stuck = this.page;
         this.page = await this.context.newPage();
         reportPageErrors(this.page, this.name);
