@@ -20,6 +20,7 @@ import { LocalReadMarkerCopy } from './store/read-marker-copy.js';
 import { Drafts } from './client/drafts.js';
 import { ClientFiles, DEFAULT_MAX_FILE_BYTES } from './client/files/client-files.js';
 import { IdbChunkStore, openFilesDatabase } from './store/idb-chunk-store.js';
+import { fileServicePath } from './core/files/file-service.js';
 import { errorField, type Logger } from './core/logger.js';
 import './ui/app-shell.js';
 
@@ -120,6 +121,8 @@ async function boot(): Promise<void> {
     mesh,
     maxFileBytes: config.maxFileBytes,
     mailbox: { client: new MailboxClient(config.serverUrl), maxFileBytes: config.mailboxMaxFileBytes },
+    // Finished files stream from the service worker when one controls the page (sw/file-route.ts).
+    serve: (conversation, root) => (navigator.serviceWorker?.controller ? fileServicePath(conversation, root) : null),
     logger: consoleLogger,
   }).start();
   const followFiles = client;

@@ -1,7 +1,8 @@
 /**
  * Parley's service worker (docs/architecture.md §7.4): precaches the app shell so it opens with no
  * network, wakes on Web Push to fetch and decrypt new mail and notify, opens the right
- * conversation on a notification click, and flushes the outbox on Background Sync.
+ * conversation on a notification click, flushes the outbox on Background Sync, and serves
+ * finished files to the page (`/files/…`, decrypted as they are read).
  *
  * Updates are never applied silently: a new worker waits until the page's "Update
  * available" prompt tells it to take over.
@@ -14,15 +15,23 @@ import { openAppDatabase } from '../src/store/app-db.js';
 import { IdbSettingsStore, isMuted } from '../src/store/settings-store.js';
 import { deliverMailbox, type ArrivedMessage } from './mailbox-delivery.js';
 import { flushOutbox } from './outbox-flush.js';
+import { fileResponse } from './file-route.js';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<{ url: string; revision: string | null }> };
 
 export const OUTBOX_SYNC_TAG = 'parley-outbox';
 
+// Finished files, decrypted as they are read (file-route.ts); registered before Workbox's
+// routes (the first listener to respond wins) so a file URL opened in a tab is the file, not the app shell.
+self.addEventListener('fetch', (event) => {
+  const response = fileResponse(event.request);
+  if (response) event.respondWith(response);
+});
+
 precacheAndRoute(self.__WB_MANIFEST);
 cleanupOutdatedCaches();
 // Every in-app navigation is the app shell; the API and signaling are never cached.
-registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { denylist: [/^\/api\//, /^\/signal/, /^\/healthz/, /^\/metrics/] }));
+registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { denylist: [/^\/api\//, /^\/files\//, /^\/signal/, /^\/healthz/, /^\/metrics/] }));
 
 self.addEventListener('message', (event) => {
   if ((event.data as { type?: string } | null)?.type === 'SKIP_WAITING') void self.skipWaiting();

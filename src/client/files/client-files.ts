@@ -55,6 +55,11 @@ export interface ClientFilesParts {
    * server's `MAILBOX_MAX_FILE_BYTES`; 0 when it takes none) go there for offline members.
    */
   readonly mailbox?: { readonly client: MailboxClient; readonly maxFileBytes: number };
+  /**
+   * A URL the service worker answers with a finished file's plaintext, streamed from the
+   * chunk store (docs/architecture.md §14.4), or null (no worker controls the page, Node).
+   */
+  readonly serve?: (conversation: Topic, root: string) => string | null;
   /** Thumbnail and dimensions of an image; browsers only (none in Node). */
   readonly describe?: (file: Blob) => Promise<MediaInfo | null>;
   readonly now?: () => number;
@@ -313,10 +318,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     }
   }
 
-  /**
-   * Erases every file of a conversation from this device (deleted here): chunks, hash lists,
-   * records; fetches stop, nothing is served. Its mailbox copies stay for the others' sake.
-   */
+  /** Erases a conversation's files here (deleted on this device); its mailbox copies stay for the others. */
   async eraseConversation(conversation: Topic): Promise<void> {
     this.unfollow(conversation);
     for (const f of await this.parts.store.files(conversation)) await this.drop(conversation, f);
@@ -352,14 +354,17 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     if (record && record.conversation !== conversation) return;
     // The key is kept with the record while the epoch's secret is here: it is deleted some
     // time after the epoch ends (§4.7), and the file must still open then.
-    const key = record?.key ?? (await this.deriveKey(conversation, ref));
+    const key = record?.key ?? (await fileKeyOf(this.followed.get(conversation)?.session, ref));
     if (!record || (key && !record.key)) {
       record = record ? { ...record, ...(key ? { key } : {}) } : { root: ref.root, conversation, event: event.id, name: ref.name, type: ref.type, size: ref.size, chunk: ref.chunk, bytes: 0, complete: false, sent: false, at: this.now(), ...(key ? { key } : {}) };
       await store.putFile(record).catch((error) => this.logger.warn('file record not saved', { error: errorField(error) }));
     }
     if (this.transfers.get(ref.root)) return;
     const direction = record.sent ? 'send' : 'receive';
-    this.transfers.set(ref.root, { root: ref.root, name: ref.name, size: ref.size, chunk: ref.chunk, direction, state: record.complete ? 'done' : 'idle', done: record.complete ? ref.size : 0, url: null });
+    // Media checked whole earlier streams from the service worker instead of a Blob (a
+    // download link keeps the Blob: Chromium does not send `<a download>` through the worker).
+    const streamed = record.complete && record.key && mediaKind(ref.type) !== 'other' ? (this.parts.serve?.(conversation, ref.root) ?? null) : null;
+    this.transfers.set(ref.root, { root: ref.root, name: ref.name, size: ref.size, chunk: ref.chunk, direction, state: record.complete ? 'done' : 'idle', done: record.complete ? ref.size : 0, url: streamed });
     this.emit('changed', [ref.root]);
     if (record.complete || mine || !this.rules.downloadsItself(ref, mediaKind(ref.type) === 'image')) return;
     // A file that would pass the conversation's budget waits, and its card says why.
@@ -426,7 +431,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
       const opened = early ? await early.catch((error: unknown) => (error instanceof EarlyOpenUnavailable ? null : Promise.reject(error))) : null;
       if (opened) return this.show(ref, opened);
       const record = await this.parts.store.file(ref.root);
-      const key = ref.key ?? record?.key ?? (record ? await this.deriveKey(record.conversation, ref) : null);
+      const key = ref.key ?? record?.key ?? (record ? await fileKeyOf(this.followed.get(record.conversation)?.session, ref) : null);
       if (!key) {
         // Sent in an epoch this device never held (or whose secret is gone): not for us.
         this.logger.warn('no key for a file', { epoch: ref.epoch ?? '' });
