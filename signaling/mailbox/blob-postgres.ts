@@ -13,6 +13,7 @@
  * (≤ 2.25 MiB each). A strict cap would lock one row for every put in the cluster.
  */
 import type { PostgresDatabase, Queryable } from '../postgres.js';
+import { purgeByMailbox } from './purge-postgres.js';
 import { BlobQuotaError, BlobStorageFullError, type BlobStore, type BlobStoreLimits, type PieceKey } from './blob-store.js';
 
 const MIGRATIONS: readonly string[] = [
@@ -37,8 +38,6 @@ const MIGRATIONS: readonly string[] = [
 
 /** PostgreSQL's SQLSTATE for disk_full. */
 const DISK_FULL = '53100';
-/** Mailboxes purged per transaction, so one purge never holds many row locks at once. */
-const PURGE_BATCH = 200;
 
 interface Totals {
   readonly n: number;
@@ -122,25 +121,9 @@ export async function createPostgresBlobStore(db: PostgresDatabase, limits: Blob
       });
     },
 
-    async purgeExpired(now) {
+    purgeExpired(now) {
       const cutoff = now - limits.ttlMs;
-      let total = 0;
-      for (;;) {
-        // Areas with expired pieces, each locked first (the put's order); SKIP LOCKED lets
-        // two nodes purging at once share the work instead of queueing behind each other.
-        const purged = await db.transaction(async (tx) => {
-          const { rows } = await tx.query<{ id: string }>(
-            `SELECT id FROM mailbox_blob_areas WHERE id IN (SELECT DISTINCT mailbox FROM mailbox_blobs WHERE at < $1 LIMIT $2)
-             FOR UPDATE SKIP LOCKED`,
-            [cutoff, PURGE_BATCH],
-          );
-          let n = 0;
-          for (const { id } of rows) n += await deleteIn(tx, id, 'at < $2', [cutoff]);
-          return { areas: rows.length, n };
-        });
-        total += purged.n;
-        if (purged.areas < PURGE_BATCH) return total;
-      }
+      return purgeByMailbox(db, { owners: 'mailbox_blob_areas', rows: 'mailbox_blobs' }, cutoff, (tx, id) => deleteIn(tx, id, 'at < $2', [cutoff]));
     },
 
     totalBytes() {

@@ -10,6 +10,7 @@
  * order, so they cannot deadlock with an append. An append answers after COMMIT returned.
  */
 import type { PostgresDatabase, Queryable } from '../postgres.js';
+import { purgeByMailbox } from './purge-postgres.js';
 import { checkWriterShare, writerQuota } from './writer-quota.js';
 import { MailboxQuotaError, MailboxSnapshotError, MailboxStorageFullError, type MailboxStore, type MailboxStoreLimits, type StoredMailboxEntry } from './mailbox-store.js';
 
@@ -40,8 +41,6 @@ const MIGRATIONS: readonly string[] = [
 /** PostgreSQL's SQLSTATE for disk_full. */
 const DISK_FULL = '53100';
 
-/** Mailboxes purged per batch, so one purge never holds many row locks at once. */
-const PURGE_BATCH = 200;
 
 interface BoxRow {
   readonly last_seq: number;
@@ -184,26 +183,9 @@ export async function createPostgresMailboxStore(db: PostgresDatabase, limits: M
       });
     },
 
-    async purgeExpired(now) {
+    purgeExpired(now) {
       const cutoff = now - limits.ttlMs;
-      let total = 0;
-      for (;;) {
-        // Mailboxes with expired entries, each purged in its own short transaction that
-        // locks the mailbox row first (the append's order). SKIP LOCKED lets two nodes
-        // purging at once share the work instead of queueing behind each other.
-        const purged = await db.transaction(async (tx) => {
-          const { rows } = await tx.query<{ id: string }>(
-            `SELECT id FROM mailboxes WHERE id IN (SELECT DISTINCT mailbox FROM mailbox_entries WHERE at < $1 LIMIT $2)
-             FOR UPDATE SKIP LOCKED`,
-            [cutoff, PURGE_BATCH],
-          );
-          let n = 0;
-          for (const { id } of rows) n += await expireIn(tx, id, cutoff);
-          return { boxes: rows.length, n };
-        });
-        total += purged.n;
-        if (purged.boxes < PURGE_BATCH) return total;
-      }
+      return purgeByMailbox(db, { owners: 'mailboxes', rows: 'mailbox_entries' }, cutoff, (tx, id) => expireIn(tx, id, cutoff));
     },
   };
 }
