@@ -19,7 +19,7 @@ import type { DeviceId } from './ids.js';
 import type { PeerIdentity } from './identity/handshake.js';
 import type { VerifyKeyCache } from './identity/keys.js';
 import { currentDh, type Account } from './identity/account.js';
-import { certificateEnd } from './identity/certificate.js';
+import { certificateEnd, writeCovered } from './identity/certificate.js';
 
 /** Transaction origin of this device's own writes. */
 export const LOCAL_ORIGIN = Symbol('parley-local');
@@ -78,13 +78,24 @@ export class SyncedDoc {
   }
 
   /**
+   * Whether this device's certificate covers a write now (docs/architecture.md §4.8).
+   * Writes nobody asked for (receipts, member records) are skipped while it does not;
+   * the writer refuses the rest with CertificateExpiredError.
+   */
+  mayWrite(at = this.parts.now()): boolean {
+    return !this.parts.schema.certsExpire || writeCovered(certificateEnd(this.parts.account.cert), at);
+  }
+
+  /**
    * Writes this device's member record when it is missing or out of date (new name or
-   * avatar). Returns true when it wrote one.
+   * avatar, a renewed certificate). Returns true when it wrote one; writes nothing while
+   * this device's certificate has lapsed (it writes once renewed).
    */
   async ensureMember(name: string, avatar: string | undefined): Promise<boolean> {
     const { device, cert, label } = this.parts.account;
     const bot = this.parts.account.bot === true ? true : undefined;
     const dh = currentDh(this.parts.account)?.public;
+    if (!this.mayWrite()) return false;
     const current = this.doc.getMap<MemberRecord>('members').get(device.id);
     const same = current && current.name === name && current.avatar === avatar && current.label === label && current.bot === bot && current.dh === dh;
     // A renewed certificate is written too: peers judge this device's writes by it.

@@ -51,6 +51,9 @@ const count = (x: unknown): number | undefined => (typeof x === 'number' && Numb
  */
 export function updateReadRecord(synced: SyncedDoc, device: DeviceId, change: (current: ReadFields) => ReadFields | null, now: () => number, origin: unknown): Promise<void> {
   const run = async (): Promise<void> => {
+    // Receipts are written unasked: none while this device’s certificate has lapsed
+    // (docs/architecture.md §4.8).
+    if (!synced.mayWrite(now())) return;
     const current = synced.doc.getMap<ReadRecord>('reads').get(device);
     const fields: ReadFields = { mailboxSeq: count(current?.mailboxSeq), got: count(current?.got), upTo: count(current?.upTo) };
     const next = change(fields);
