@@ -162,10 +162,6 @@ export class Membership {
    */
   targets(extra: readonly ShareTarget[] = [], members: ReadonlySet<IdentityId> = new Set(this.parts.view.state.members.keys())): ShareTarget[] {
     const { directory } = this.parts.synced;
-    const now = this.parts.now();
-    // A device whose certificates here all ended gets no new epoch (docs/architecture.md §4.8);
-    // one without a member record yet (a joiner) is judged by its grant instead.
-    const lapsed = (device: DeviceId): boolean => directory.member(device) !== null && directory.certEnd(device) < now;
     const out = new Map<DeviceId, ShareTarget>();
     const epochs = [...this.parts.view.state.epochs.values()].sort((a, b) => a.n - b.n);
     for (const epoch of epochs) {
@@ -173,12 +169,12 @@ export class Membership {
       if (!record) continue;
       for (const [device, identity] of Object.entries(record.owners)) {
         const dh = record.keys[device];
-        if (dh && members.has(identity) && directory.revocation(device as DeviceId)?.identity !== identity && !lapsed(device as DeviceId)) out.set(device as DeviceId, { device: device as DeviceId, identity, dh });
+        if (dh && members.has(identity) && directory.revocation(device as DeviceId)?.identity !== identity) out.set(device as DeviceId, { device: device as DeviceId, identity, dh });
       }
     }
     for (const [device, record] of directory.members()) {
       const identity = record.cert.identity.sign;
-      if (!members.has(identity) || directory.revocation(device) || !record.dh || lapsed(device)) continue;
+      if (!members.has(identity) || directory.revocation(device) || !record.dh) continue;
       out.set(device, { device, identity, dh: record.dh });
     }
     for (const t of extra) out.set(t.device, t);
