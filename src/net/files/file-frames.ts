@@ -38,6 +38,7 @@ const KIND: Record<FileFrame['type'], FrameKind> = { get: FrameKinds.fileGet, da
 export function encodeFileFrame(frame: FileFrame): { kind: FrameKind; payload: Uint8Array } {
   const root = fromBase64Url(frame.root);
   if (!root || root.length !== ROOT_BYTES) throw new FileFrameError('a file root is 32 bytes');
+  if (frame.type === 'data') return { kind: KIND.data, payload: encodeData(root, frame) };
   const e = encoding.createEncoder();
   encoding.writeUint8Array(e, root);
   switch (frame.type) {
@@ -47,16 +48,28 @@ export function encodeFileFrame(frame: FileFrame): { kind: FrameKind; payload: U
       encoding.writeVarUint(e, frame.indices.length);
       for (const i of frame.indices) encoding.writeVarUint(e, i);
       break;
-    case 'data':
-      encoding.writeUint8(e, frame.part === 'hashes' ? 0 : 1);
-      encoding.writeVarUint(e, frame.index);
-      encoding.writeUint8Array(e, frame.bytes);
-      break;
     case 'cancel':
       encoding.writeUint8(e, frame.by === 'asker' ? 0 : 1);
       break;
   }
   return { kind: KIND[frame.type], payload: encoding.toUint8Array(e) };
+}
+
+/**
+ * A data frame's payload written once into a buffer of its exact size: through a growing
+ * encoder every 64 KiB chunk was copied twice more on the holder's thread (its encoder's
+ * buffers, then their join), a few per cent of a transfer's time in a profile.
+ */
+function encodeData(root: Uint8Array, frame: Extract<FileFrame, { type: 'data' }>): Uint8Array {
+  const head = encoding.createEncoder();
+  encoding.writeUint8(head, frame.part === 'hashes' ? 0 : 1);
+  encoding.writeVarUint(head, frame.index);
+  const fields = encoding.toUint8Array(head);
+  const out = new Uint8Array(ROOT_BYTES + fields.length + frame.bytes.length);
+  out.set(root, 0);
+  out.set(fields, ROOT_BYTES);
+  out.set(frame.bytes, ROOT_BYTES + fields.length);
+  return out;
 }
 
 /** Throws FileFrameError for anything malformed or over a cap. */
