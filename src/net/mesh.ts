@@ -143,12 +143,17 @@ export class Mesh extends ObservableV2<MeshEvents> {
   }
 
   /**
-   * Moves a room to new keys (a new epoch): links leave the old topic and must prove
-   * membership again under the new keys; the document and its history stay.
+   * Moves a room to new keys (a new epoch): links leave the old topic — once the room has
+   * sent them what it owes them (`RoomSync.drain`) — and must prove membership again under
+   * the new keys; the document and its history stay.
    */
   rekey(id: RoomId, keys: ConversationKeys): void {
     const room = this.rooms.get(id);
-    if (!room || room.keys.topic === keys.topic) return;
+    if (room && room.keys.topic !== keys.topic) room.sync.drain(() => this.move(room, keys));
+  }
+
+  private move(room: RoomEntry, keys: ConversationKeys): void {
+    const { id } = room;
     const old = room.keys.topic;
     for (const entry of this.entries.values()) {
       if (entry.machine.attached(id)) entry.link.send({ kind: FrameKinds.leave, doc: fromHex(old)!, payload: new Uint8Array() });

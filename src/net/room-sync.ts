@@ -18,11 +18,19 @@ import type { Topic } from '../core/ids.js';
 import { Disposables } from '../core/lifecycle.js';
 import { parseAwarenessUpdate } from './awareness-guard.js';
 import type { Violation } from './drop-reason.js';
+import { grownClocks, Neighbour } from './forwarding.js';
 import { FrameKinds, type Frame, type FrameKind } from './framing.js';
 import type { PeerLink } from './peer-link.js';
 import type { RoomPolicy } from './policy.js';
 
 const ACK_DELAY_MS = 30;
+/**
+ * How long an update from one neighbour waits before it is relayed to another that has not
+ * acked it (docs/architecture.md §5.2): well past the ack delay plus a check under load, so
+ * in a full mesh the acks win and nothing is relayed; only members with no link to the
+ * author wait this long.
+ */
+const RELAY_DELAY_MS = 250;
 /**
  * Sync step 1 asks for a full diff; answering costs as much as the history. A peer gets a
  * few per window (attach, a gap resync), not one per 19-byte request.
@@ -34,6 +42,11 @@ const STEP1_WINDOW_MS = 10_000;
 const mark = (name: string): void => {
   globalThis.performance?.mark?.(name);
 };
+
+export interface RoomSyncOptions {
+  /** Overrides RELAY_DELAY_MS (tests). */
+  readonly relayDelayMs?: number;
+}
 
 export type RoomSyncEvents = {
   /** The links syncing this document changed: how many, or how they are connected. */
@@ -64,8 +77,8 @@ interface LinkState {
   readonly awarenessClients: Set<number>;
   /** When recent step-1 requests of this link arrived. */
   step1Times: number[];
-  /** Cancels the pending ack, if any. */
-  cancelAck: (() => void) | null;
+  /** What the remote is known to hold, and the relays it may still need. */
+  readonly neighbour: Neighbour;
   resyncRequested: boolean;
   /** Listeners and timers for this link, released on detach. */
   readonly owned: Disposables;
@@ -83,6 +96,15 @@ export class RoomSync extends ObservableV2<RoomSyncEvents> {
   /** Bytes of large updates received and waiting for (or in) authorization. */
   private checkingBytes = 0;
   private lastProgressAt = 0;
+  /** Every link ever attached: updates they brought are relayed, not sent as our own. */
+  private readonly everAttached = new WeakSet<object>();
+  /** Timers of the room itself (the ack, the drain's deadline). */
+  private readonly owned = new Disposables();
+  private cancelAck: (() => void) | null = null;
+  private readonly relayDelayMs: number;
+  /** Set by `drain`: local writes wait for the next topic; called once nothing is owed. */
+  private draining: (() => void) | null = null;
+  private cancelDrain: (() => void) | null = null;
 
   constructor(
     topic: Topic,
@@ -90,8 +112,10 @@ export class RoomSync extends ObservableV2<RoomSyncEvents> {
     readonly awareness: awarenessProtocol.Awareness,
     readonly policy: RoomPolicy,
     private readonly onViolation: (link: PeerLink, violation: Violation) => void,
+    options: RoomSyncOptions = {},
   ) {
     super();
+    this.relayDelayMs = options.relayDelayMs ?? RELAY_DELAY_MS;
     this.currentTopic = topic;
     this.currentDocId = fromHex(topic)!;
     doc.on('update', this.onDocUpdate);
@@ -108,8 +132,36 @@ export class RoomSync extends ObservableV2<RoomSyncEvents> {
     return this.currentDocId;
   }
 
+  /**
+   * Before leaving this topic (a new epoch): calls `then` once every neighbour here holds
+   * what this device owes it — its ack or step 1 covers the relays waiting for it, it left,
+   * or the relay delay passed and they were sent. A member that reaches the author only
+   * through this device gets the record that starts the new epoch this way. Meanwhile local
+   * writes are not sent here (the removed member may still be linked on this topic); the
+   * next topic's sync carries them. A later call replaces `then`.
+   */
+  drain(then: () => void): void {
+    this.draining = then;
+    if (this.finishDrain()) return;
+    this.cancelDrain ??= this.owned.timeout(() => {
+      this.cancelDrain = null;
+      for (const state of this.links.values()) state.neighbour.flush();
+      this.finishDrain();
+    }, this.relayDelayMs);
+  }
+
+  /** Relays waiting, over every link (tests and diagnostics). */
+  get relaysWaiting(): number {
+    let n = 0;
+    for (const state of this.links.values()) n += state.neighbour.pending;
+    return n;
+  }
+
   /** Moves to a new topic; every link must have been detached first (the mesh does it). */
   moveTo(topic: Topic): void {
+    this.draining = null;
+    this.cancelDrain?.();
+    this.cancelDrain = null;
     for (const link of [...this.links.keys()]) this.detach(link);
     this.currentTopic = topic;
     this.currentDocId = fromHex(topic)!;
@@ -144,7 +196,14 @@ export class RoomSync extends ObservableV2<RoomSyncEvents> {
   attach(link: PeerLink): void {
     if (this.destroyed || this.links.has(link)) return;
     const owned = new Disposables();
-    this.links.set(link, { awarenessClients: new Set(), step1Times: [], cancelAck: null, resyncRequested: false, owned });
+    this.everAttached.add(link);
+    const neighbour = new Neighbour({
+      owned,
+      delayMs: this.relayDelayMs,
+      send: (message) => this.send(link, FrameKinds.sync, message),
+      idle: () => this.finishDrain(),
+    });
+    this.links.set(link, { awarenessClients: new Set(), step1Times: [], neighbour, resyncRequested: false, owned });
     // A link that moves from the relay to a direct path changes how the conversation is connected.
     owned.listenTo(link).on('path', () => this.emit('peers', [this.links.size]));
     mark(`parley:sync-start:${this.topic}`);
@@ -196,6 +255,8 @@ export class RoomSync extends ObservableV2<RoomSyncEvents> {
       for (const client of state.awarenessClients) this.awareness.meta.delete(client);
     }
     this.emit('peers', [this.links.size]);
+    // A link that left owes nothing more (it syncs in full if it attaches again).
+    this.finishDrain();
   }
 
   /** Resolves once the frame is fully handled, so the link's next frame waits for it. */
@@ -217,6 +278,7 @@ export class RoomSync extends ObservableV2<RoomSyncEvents> {
         } catch {
           return this.onViolation(link, { reason: 'bad-ack', detail: 'malformed ack' });
         }
+        state.neighbour.learn(sv);
         this.emit('ack', [sv, link.peer?.device ?? null]);
         return;
       }
@@ -229,6 +291,8 @@ export class RoomSync extends ObservableV2<RoomSyncEvents> {
 
   override destroy(): void {
     this.destroyed = true;
+    this.draining = null;
+    this.owned.dispose();
     for (const link of [...this.links.keys()]) this.detach(link);
     this.doc.off('update', this.onDocUpdate);
     this.awareness.off('update', this.onAwarenessUpdate);
@@ -246,8 +310,9 @@ export class RoomSync extends ObservableV2<RoomSyncEvents> {
       return this.onViolation(link, { reason: 'bad-sync-message', detail: 'malformed sync message' });
     }
     if (type === syncProtocol.messageYjsSyncStep1) {
+      let theirs: Map<number, number>;
       try {
-        Y.decodeStateVector(body);
+        theirs = Y.decodeStateVector(body);
       } catch {
         return this.onViolation(link, { reason: 'bad-sync-message', detail: 'malformed state vector' });
       }
@@ -260,6 +325,9 @@ export class RoomSync extends ObservableV2<RoomSyncEvents> {
       syncProtocol.writeSyncStep2(encoder, this.doc, body);
       this.send(link, FrameKinds.sync, encoding.toUint8Array(encoder));
       mark(`parley:step2-queued:${this.topic}`);
+      // The step 2 carries everything it lacked: no relay is owed to it any more.
+      state.neighbour.learn(theirs);
+      state.neighbour.learn(Y.decodeStateVector(Y.encodeStateVector(this.doc)));
       return;
     }
     if (type !== syncProtocol.messageYjsSyncStep2 && type !== syncProtocol.messageYjsUpdate) {
@@ -307,7 +375,7 @@ export class RoomSync extends ObservableV2<RoomSyncEvents> {
       } catch (error) {
         return this.onViolation(link, { reason: 'update-failed-to-apply', detail: `update failed to apply: ${(error as Error).message}` });
       }
-      if (attached) this.scheduleAck(link, state);
+      if (attached) this.scheduleAck();
     }
     if (step2) {
       mark(`parley:step2-applied:${this.topic}`);
@@ -337,26 +405,55 @@ export class RoomSync extends ObservableV2<RoomSyncEvents> {
     this.send(link, FrameKinds.sync, encoding.toUint8Array(encoder));
   }
 
-  private scheduleAck(link: PeerLink, state: LinkState): void {
-    if (state.cancelAck) return;
-    state.cancelAck = state.owned.timeout(() => {
-      state.cancelAck = null;
-      if (this.links.has(link)) this.send(link, FrameKinds.ack, Y.encodeStateVector(this.doc));
+  /**
+   * Acks go to every neighbour, not only the sender: each of them may be about to relay
+   * the same update here, and the ack tells it not to (docs/architecture.md §5.2).
+   */
+  private scheduleAck(): void {
+    if (this.cancelAck) return;
+    this.cancelAck = this.owned.timeout(() => {
+      this.cancelAck = null;
+      const sv = Y.encodeStateVector(this.doc);
+      for (const link of this.links.keys()) this.send(link, FrameKinds.ack, sv);
     }, ACK_DELAY_MS);
+  }
+
+  /** Calls the drain's `then` if nothing is owed any more; returns whether it did. */
+  private finishDrain(): boolean {
+    const then = this.draining;
+    if (!then) return false;
+    for (const state of this.links.values()) if (state.neighbour.pending > 0) return false;
+    this.draining = null;
+    this.cancelDrain?.();
+    this.cancelDrain = null;
+    then();
+    return true;
   }
 
   private send(link: PeerLink, kind: FrameKind, payload: Uint8Array): void {
     link.send({ kind, doc: this.docId, payload });
   }
 
-  private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
+  private readonly onDocUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction): void => {
     if (this.links.size === 0) return;
     const encoder = encoding.createEncoder();
     syncProtocol.writeUpdate(encoder, update);
     const message = encoding.toUint8Array(encoder);
-    // Forward to every other link too: if two members cannot reach each other directly,
-    // a third relays. Yjs updates are idempotent, so duplicates are harmless.
-    for (const link of this.links.keys()) if (link !== origin) this.send(link, FrameKinds.sync, message);
+    if (!(typeof origin === 'object' && origin !== null && this.everAttached.has(origin))) {
+      // This device's own write (or one from the mailbox, another tab): to every link at
+      // once, unless this topic is being left.
+      if (this.draining) return;
+      for (const link of this.links.keys()) this.send(link, FrameKinds.sync, message);
+      return;
+    }
+    // From a neighbour: relayed to the others that do not show they hold it, after a
+    // moment (see RELAY_DELAY_MS). Yjs updates are idempotent, so a late ack costs only bytes.
+    const clocks = grownClocks(transaction);
+    for (const [link, state] of this.links) {
+      if (link === origin) continue;
+      if (clocks.length === 0) this.send(link, FrameKinds.sync, message);
+      else state.neighbour.queue({ message, clocks });
+    }
   };
 
   private readonly onAwarenessUpdate = (
