@@ -5,7 +5,8 @@
  * A group of 20 members: an admin removes one; the clock runs from the call to Remove
  * until every remaining device is on the new epoch, and bytes are counted until they have
  * also met again there (every link joined the room on the new topic). Baseline: the same
- * removal in a group of 5, in the same run, to show how cost grows with the group.
+ * removal in a group of 5, in the same run, to show how cost grows with the group (and one of
+ * 10, in the note).
  *
  * Bytes are what the devices hand to the network: data-channel frames (the record's sync,
  * join proofs, sync steps, presence, acknowledgements), mailbox appends and signaling
@@ -24,6 +25,8 @@ import type { Row } from './table.js';
 
 const LARGE = 20;
 const SMALL = 5;
+/** A middle size, reported in the note, so the growth between the two ends can be seen. */
+const MIDDLE = 10;
 
 /** Bytes handed to the network by every peer in this process, by path. */
 const sent = { frames: 0, mailbox: 0, signaling: 0 };
@@ -120,9 +123,17 @@ export const removalGroup: BenchGroup = {
     await removal(server.url, 3);
     progress(`removal: ${SMALL} members`);
     const small = await removal(server.url, SMALL);
+    progress(`removal: ${MIDDLE} members`);
+    const middle = await removal(server.url, MIDDLE);
     progress(`removal: ${LARGE} members`);
     const large = await removal(server.url, LARGE);
     const perDevice = (r: Removal, size: number): number => r.bytes / (size - 1);
+    const measured: Array<[Removal, number]> = [
+      [small, SMALL],
+      [middle, MIDDLE],
+      [large, LARGE],
+    ];
+    progress(`removal: bytes per remaining device ${measured.map(([r, n]) => `${n} members ${formatBytes(perDevice(r, n))}`).join(', ')}`);
     const baseline = `same in a group of ${SMALL}`;
     // Linear growth: per remaining device the bytes grow with the group (each device
     // re-joins the room with every other on the new topic), at most in proportion to it.
@@ -144,7 +155,7 @@ export const removalGroup: BenchGroup = {
         ratio: formatRatio(perDevice(large, LARGE), perDevice(small, SMALL)),
         goal: removalGroup.rows[1]!.goal,
         met: linear(perDevice(large, LARGE), perDevice(small, SMALL)),
-        note: `Every byte the devices hand to the network from Remove until the remaining devices have met again on the new topic: data-channel frames (the record, join proofs, sync steps, presence, acks), mailbox appends and signaling publishes; divided by the remaining devices. Met when it grows at most in proportion to the group (${LARGE - 1}/${SMALL - 1} × 1.25): in a full mesh each device re-joins the room with every other, so the total is O(members²) and each device's share O(members).`,
+        note: `Every byte the devices hand to the network from Remove until the remaining devices have met again on the new topic: data-channel frames (the record, join proofs, sync steps, presence, acks), mailbox appends and signaling publishes; divided by the remaining devices (${MIDDLE} members: ${formatBytes(perDevice(middle, MIDDLE))}). Met when it grows at most in proportion to the group (${LARGE - 1}/${SMALL - 1} × 1.25): in a full mesh each device re-joins the room with every other, so the total is O(members²) and each device's share O(members).`,
       },
       {
         metric: removalGroup.rows[2]!.metric,
