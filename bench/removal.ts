@@ -12,6 +12,7 @@
  * join proofs, sync steps, presence, acknowledgements), mailbox appends and signaling
  * publishes, counted by wrapping those three send paths in this process.
  */
+import { FrameKinds, type Frame } from '../src/net/framing.js';
 import { MailboxClient } from '../src/net/mailbox-client.js';
 import { PeerLink } from '../src/net/peer-link.js';
 import { SignalingClient } from '../src/net/signaling-client.js';
@@ -30,6 +31,14 @@ const MIDDLE = 10;
 
 /** Bytes handed to the network by every peer in this process, by path. */
 const sent = { frames: 0, mailbox: 0, signaling: 0 };
+/** Data-channel bytes by frame kind (sync updates split from sync steps), for the progress log. */
+const frameBytes = new Map<string, number>();
+const KIND_NAMES = new Map<number, string>(Object.entries(FrameKinds).map(([name, kind]) => [kind, name]));
+
+function frameLabel(frame: Frame): string {
+  const name = KIND_NAMES.get(frame.kind) ?? String(frame.kind);
+  return frame.kind === FrameKinds.sync ? `${name}-${frame.payload[0] === 2 ? 'update' : 'step'}` : name;
+}
 let counting = false;
 
 function instrument(): () => void {
@@ -37,7 +46,11 @@ function instrument(): () => void {
   const append = MailboxClient.prototype.append;
   const publish = SignalingClient.prototype.publish;
   PeerLink.prototype.send = function (this: PeerLink, frame) {
-    if (counting) sent.frames += frame.payload.length + frame.doc.length + 2;
+    if (counting) {
+      const bytes = frame.payload.length + frame.doc.length + 2;
+      sent.frames += bytes;
+      frameBytes.set(frameLabel(frame), (frameBytes.get(frameLabel(frame)) ?? 0) + bytes);
+    }
     return send.call(this, frame);
   };
   MailboxClient.prototype.append = function (this: MailboxClient, ...args) {
@@ -89,6 +102,7 @@ async function removal(url: string, size: number): Promise<Removal> {
     const remaining = sessions.slice(0, -1);
     const before = admin!.epoch;
     sent.frames = sent.mailbox = sent.signaling = 0;
+    frameBytes.clear();
     counting = true;
     const start = performance.now();
     const record = await admin!.changes.remove(peers.at(-1)!.account.identity.sign);
@@ -96,6 +110,8 @@ async function removal(url: string, size: number): Promise<Removal> {
     const ms = performance.now() - start;
     await until(() => settled(remaining), 'the remaining devices to meet again', 60_000);
     counting = false;
+    const parts = [...frameBytes].map(([label, bytes]) => `${label} ${formatBytes(bytes / (size - 1))}`);
+    progress(`removal: ${size} members, per remaining device: ${parts.join(', ')}, mailbox ${formatBytes(sent.mailbox / (size - 1))}, signaling ${formatBytes(sent.signaling / (size - 1))}`);
     if (removed.epochSecret(record.id) !== null) throw new Error('the removed member holds the new secret');
     return { ms, bytes: sent.frames + sent.mailbox + sent.signaling, recordBytes: JSON.stringify(record).length };
   } finally {

@@ -1,5 +1,5 @@
 /**
- * Relaying without flooding (docs/architecture.md §5.2). A device relays an update it got
+ * Relaying without flooding (docs/architecture.md §5.6). A device relays an update it got
  * from one neighbour to the others, because two members may have no link to each other. In
  * a full mesh every neighbour already got it from the author, so relaying at once would send
  * each update over every link (n² bytes for a group of n). Instead a relay waits a moment

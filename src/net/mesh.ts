@@ -283,7 +283,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
       this.emit('links', []);
       this.run(entry, entry.machine.opened());
     });
-    owned.listenTo(link).on('frame', (frame) => this.onFrame(entry, frame));
+    owned.listenTo(link).on('frame', (frame) => this.inOrder(entry, () => this.handleFrame(entry, frame)));
     owned.listenTo(link).on('partial', (partial) => {
       if (!partial.doc || !entry.link.peer) return;
       const id = this.byTopic.get(toHex(partial.doc) as Topic);
@@ -324,10 +324,6 @@ export class Mesh extends ObservableV2<MeshEvents> {
     }
   }
 
-  private onFrame(entry: LinkEntry, frame: Frame): void {
-    this.inOrder(entry, () => this.handleFrame(entry, frame));
-  }
-
   /** Runs `task` on the link's chain, after everything before it; a failure drops the link. */
   private inOrder(entry: LinkEntry, task: () => Promise<void> | undefined): void {
     entry.chain = entry.chain.then(task).catch((error) => {
@@ -362,12 +358,10 @@ export class Mesh extends ObservableV2<MeshEvents> {
   }
 
   /**
-   * A remote that has a conversation offers it over every link it already has, at once; this
-   * side may not have opened it yet (the invite still being read). Dropping that join left
-   * the two sides half-joined once this side opened it: its own join made the remote attach,
-   * but this side never attached the remote, and refused its first sync frame as
-   * 'frame-before-join' (the link dropped and penalized). So the proof is kept, bounded,
-   * until the room exists.
+   * A remote offers a conversation over every link it has at once; this side may not have it
+   * yet (an invite being read, a new epoch's topic not moved to). Dropping that join left the
+   * sides half-joined (this side later refused the remote's sync as 'frame-before-join'), so
+   * the proof is kept, bounded, until the room exists.
    */
   private keepEarlyJoin(entry: LinkEntry, topic: Topic, proof: Uint8Array): void {
     if (entry.link.isClosed || proof.byteLength > MAX_JOIN_PROOF_BYTES) return;

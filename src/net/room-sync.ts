@@ -26,7 +26,7 @@ import type { RoomPolicy } from './policy.js';
 const ACK_DELAY_MS = 30;
 /**
  * How long an update from one neighbour waits before it is relayed to another that has not
- * acked it (docs/architecture.md §5.2): well past the ack delay plus a check under load, so
+ * acked it (docs/architecture.md §5.6): well past the ack delay plus a check under load, so
  * in a full mesh the acks win and nothing is relayed; only members with no link to the
  * author wait this long.
  */
@@ -407,7 +407,7 @@ export class RoomSync extends ObservableV2<RoomSyncEvents> {
 
   /**
    * Acks go to every neighbour, not only the sender: each of them may be about to relay
-   * the same update here, and the ack tells it not to (docs/architecture.md §5.2).
+   * the same update here, and the ack tells it not to (docs/architecture.md §5.6).
    */
   private scheduleAck(): void {
     if (this.cancelAck) return;

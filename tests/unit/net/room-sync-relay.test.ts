@@ -1,5 +1,5 @@
 /**
- * Relaying between neighbours (docs/architecture.md §5.2), over manual-flush transports:
+ * Relaying between neighbours (docs/architecture.md §5.6), over manual-flush transports:
  * in a full mesh an update crosses each link once, not once per relaying neighbour; a member
  * linked to nobody but a relaying device still gets everything; and a device leaving a topic
  * (a new epoch) first sends what it owes, without re-sending what acks show is held.
