@@ -76,12 +76,25 @@ async function until(check: () => boolean, what: string, timeoutMs: number): Pro
   }
 }
 
-/** Everyone is on the fold's current epoch, the same one, and synced with everyone else. */
-const settled = (sessions: readonly ConversationSession[]): boolean =>
-  sessions.every((s) => s.epoch === s.membership.state.current?.id && s.epoch === sessions[0]!.epoch && s.peerCount === sessions.length - 1);
+/**
+ * Everyone is on the fold's current epoch, the same one, and synced with everyone else on
+ * that epoch's topic: the mesh may leave the old topic a moment after the session moved
+ * (it first drains what it owes there, docs/architecture.md §5.7), and until then the old
+ * topic's links (the removed member gone) would pass for the new one's.
+ */
+const settled = (peers: readonly NodePeer[], sessions: readonly ConversationSession[]): boolean =>
+  sessions.every(
+    (s, i) =>
+      s.epoch === s.membership.state.current?.id &&
+      s.epoch === sessions[0]!.epoch &&
+      peers[i]!.mesh.room(s.id)?.topic === s.keys.topic &&
+      s.peerCount === sessions.length - 1,
+  );
 
 interface Removal {
   readonly ms: number;
+  /** From Remove until the remaining devices have met again on the new epoch's topic. */
+  readonly metMs: number;
   readonly bytes: number;
   readonly recordBytes: number;
 }
@@ -94,7 +107,7 @@ async function removal(url: string, size: number): Promise<Removal> {
     for (const peer of peers.slice(1)) {
       // Approved by the admin: only it writes each add (no burst of sibling adds).
       sessions.push(await joinApproved(sessions[0]!, peer));
-      await until(() => settled(sessions), `${sessions.length} members to settle`, 120_000);
+      await until(() => settled(peers, sessions), `${sessions.length} members to settle`, 120_000);
     }
     progress(`removal: ${size} members in one epoch`);
     const [admin] = sessions;
@@ -108,12 +121,13 @@ async function removal(url: string, size: number): Promise<Removal> {
     const record = await admin!.changes.remove(peers.at(-1)!.account.identity.sign);
     await until(() => remaining.every((s) => s.epoch !== before && s.epoch === record.id), 'every remaining device on the new epoch', 60_000);
     const ms = performance.now() - start;
-    await until(() => settled(remaining), 'the remaining devices to meet again', 60_000);
+    await until(() => settled(peers, remaining), 'the remaining devices to meet again', 60_000);
+    const metMs = performance.now() - start;
     counting = false;
     const parts = [...frameBytes].map(([label, bytes]) => `${label} ${formatBytes(bytes / (size - 1))}`);
     progress(`removal: ${size} members, per remaining device: ${parts.join(', ')}, mailbox ${formatBytes(sent.mailbox / (size - 1))}, signaling ${formatBytes(sent.signaling / (size - 1))}`);
     if (removed.epochSecret(record.id) !== null) throw new Error('the removed member holds the new secret');
-    return { ms, bytes: sent.frames + sent.mailbox + sent.signaling, recordBytes: JSON.stringify(record).length };
+    return { ms, metMs, bytes: sent.frames + sent.mailbox + sent.signaling, recordBytes: JSON.stringify(record).length };
   } finally {
     counting = false;
     await Promise.all(peers.map((p) => p.destroy()));
@@ -131,7 +145,10 @@ export const removalGroup: BenchGroup = {
   needsQuiet: true,
   timeoutMs: 480_000,
   async run(ctx): Promise<Row[]> {
-    const server = await ServerProcess.start(ctx.appDir);
+    // Every device of the run comes from one address, and each membership change opens a new
+    // epoch mailbox per device: the server's per-address limit on new mailboxes (meant for one
+    // person's devices) would refuse the hand-overs of the 20-member group being built.
+    const server = await ServerProcess.start(ctx.appDir, { env: { MAILBOX_NEW_PER_MINUTE: '6000' } });
     ctx.defer(() => server.stop());
     ctx.defer(instrument());
     // Warm-up (wrtc loading, the JIT): a small round not counted.
@@ -162,7 +179,7 @@ export const removalGroup: BenchGroup = {
         ratio: formatRatio(large.ms, small.ms),
         goal: removalGroup.rows[0]!.goal,
         met: large.ms < 2_000,
-        note: `Node peers (real WebRTC) and a server child process on loopback; one admin removes one member; the clock stops when every remaining device has moved to the new epoch. The baseline is the same removal in a group of ${SMALL}, measured in the same run.`,
+        note: `Node peers (real WebRTC) and a server child process on loopback; one admin removes one member; the clock stops when every remaining device has moved to the new epoch (all had met again on its topic after ${formatMs(large.metMs)}; ${formatMs(small.metMs)} in a group of ${SMALL}). The baseline is the same removal in a group of ${SMALL}, measured in the same run.`,
       },
       {
         metric: removalGroup.rows[1]!.metric,
