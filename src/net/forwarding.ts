@@ -53,9 +53,18 @@ export interface NeighbourParts {
   readonly idle: () => void;
 }
 
-/** What one neighbour is known to hold, and the relays it may still need. */
+/**
+ * What one neighbour is known to hold, and the relays it may still need. Also what it was
+ * told this device holds, so an ack carries only the clocks that moved since (a full state
+ * vector per neighbour per update grew as members², the thing relaying was fixed to avoid).
+ */
 export class Neighbour {
+  /** What it holds: what it reported, plus what was sent to it. */
   private readonly known = new Map<number, number>();
+  /** What it reported itself (acks, step 1), merged: the ack the room reports upward. */
+  private readonly reported = new Map<number, number>();
+  /** What this device told it that it holds (its step 1, its acks). */
+  private readonly told = new Map<number, number>();
   private waiting: Relay[] = [];
   private cancelTimer: (() => void) | null = null;
 
@@ -70,7 +79,13 @@ export class Neighbour {
 
   /** The neighbour reported holding `stateVector` (an ack, a step 1): relays it holds are dropped. */
   learn(stateVector: ReadonlyMap<number, number>): void {
-    for (const [client, clock] of stateVector) this.raise(client, clock);
+    for (const [client, clock] of stateVector) this.raise(this.reported, client, clock);
+    this.holdsAlso(stateVector);
+  }
+
+  /** Everything up to `stateVector` was sent to it (a step 2 answer): relays it covers are dropped. */
+  holdsAlso(stateVector: ReadonlyMap<number, number>): void {
+    for (const [client, clock] of stateVector) this.raise(this.known, client, clock);
     if (this.waiting.length === 0) return;
     this.waiting = this.waiting.filter((r) => !this.holds(r.clocks));
     if (this.waiting.length === 0) this.settle();
@@ -88,10 +103,29 @@ export class Neighbour {
     const due = this.waiting.filter((r) => !this.holds(r.clocks));
     this.waiting = [];
     for (const relay of due) {
-      for (const [client, clock] of relay.clocks) this.raise(client, clock);
+      for (const [client, clock] of relay.clocks) this.raise(this.known, client, clock);
       this.parts.send(relay.message);
     }
     this.settle();
+  }
+
+  /** Everything the neighbour reported holding, merged (a copy: listeners keep it). */
+  acked(): Map<number, number> {
+    return new Map(this.reported);
+  }
+
+  /**
+   * The entries of `ours` (this device's state vector) the neighbour was not told of yet,
+   * now counted as told; empty when nothing moved.
+   */
+  tell(ours: ReadonlyMap<number, number>): Map<number, number> {
+    const news = new Map<number, number>();
+    for (const [client, clock] of ours) {
+      if ((this.told.get(client) ?? 0) >= clock) continue;
+      this.told.set(client, clock);
+      news.set(client, clock);
+    }
+    return news;
   }
 
   /** Relays waiting for this neighbour. */
@@ -105,9 +139,9 @@ export class Neighbour {
     this.parts.idle();
   }
 
-  private raise(client: number, clock: number): void {
-    const had = this.known.get(client);
-    if (had === undefined && this.known.size >= MAX_KNOWN_CLIENTS) return;
-    if (had === undefined || clock > had) this.known.set(client, clock);
+  private raise(map: Map<number, number>, client: number, clock: number): void {
+    const had = map.get(client);
+    if (had === undefined && map.size >= MAX_KNOWN_CLIENTS) return;
+    if (had === undefined || clock > had) map.set(client, clock);
   }
 }

@@ -203,11 +203,12 @@ export class RoomSync extends ObservableV2<RoomSyncEvents> {
       send: (message) => this.send(link, FrameKinds.sync, message),
       idle: () => this.finishDrain(),
     });
-    this.links.set(link, { awarenessClients: new Set(), step1Times: [], neighbour, resyncRequested: false, owned });
+    const state: LinkState = { awarenessClients: new Set(), step1Times: [], neighbour, resyncRequested: false, owned };
+    this.links.set(link, state);
     // A link that moves from the relay to a direct path changes how the conversation is connected.
     owned.listenTo(link).on('path', () => this.emit('peers', [this.links.size]));
     mark(`parley:sync-start:${this.topic}`);
-    this.sendStep1(link);
+    this.sendStep1(link, state);
     if (this.awareness.getLocalState() !== null) {
       this.send(link, FrameKinds.awareness, awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.awareness.clientID]));
     }
@@ -278,8 +279,9 @@ export class RoomSync extends ObservableV2<RoomSyncEvents> {
         } catch {
           return this.onViolation(link, { reason: 'bad-ack', detail: 'malformed ack' });
         }
+        // An ack names only the clocks that moved since the last one; listeners get the sum.
         state.neighbour.learn(sv);
-        this.emit('ack', [sv, link.peer?.device ?? null]);
+        this.emit('ack', [state.neighbour.acked(), link.peer?.device ?? null]);
         return;
       }
       case FrameKinds.leave:
@@ -327,7 +329,7 @@ export class RoomSync extends ObservableV2<RoomSyncEvents> {
       mark(`parley:step2-queued:${this.topic}`);
       // The step 2 carries everything it lacked: no relay is owed to it any more.
       state.neighbour.learn(theirs);
-      state.neighbour.learn(Y.decodeStateVector(Y.encodeStateVector(this.doc)));
+      state.neighbour.holdsAlso(this.stateVector());
       return;
     }
     if (type !== syncProtocol.messageYjsSyncStep2 && type !== syncProtocol.messageYjsUpdate) {
@@ -363,7 +365,7 @@ export class RoomSync extends ObservableV2<RoomSyncEvents> {
         // Missing history: ask this peer for everything we lack rather than parking structs.
         if (!state.resyncRequested) {
           state.resyncRequested = true;
-          this.sendStep1(link);
+          this.sendStep1(link, state);
         }
         return;
       }
@@ -399,22 +401,34 @@ export class RoomSync extends ObservableV2<RoomSyncEvents> {
     awarenessProtocol.applyAwarenessUpdate(this.awareness, payload, link);
   }
 
-  private sendStep1(link: PeerLink): void {
+  private sendStep1(link: PeerLink, state: LinkState): void {
+    const ours = this.stateVector();
+    state.neighbour.tell(ours);
+    // As y-protocols' writeSyncStep1, from the state vector just read (and told).
     const encoder = encoding.createEncoder();
-    syncProtocol.writeSyncStep1(encoder, this.doc);
+    encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep1);
+    encoding.writeVarUint8Array(encoder, Y.encodeStateVector(ours));
     this.send(link, FrameKinds.sync, encoding.toUint8Array(encoder));
+  }
+
+  private stateVector(): Map<number, number> {
+    return Y.decodeStateVector(Y.encodeStateVector(this.doc));
   }
 
   /**
    * Acks go to every neighbour, not only the sender: each of them may be about to relay
-   * the same update here, and the ack tells it not to (docs/architecture.md §5.6).
+   * the same update here, and the ack tells it not to. Each carries only the clocks that
+   * moved since this neighbour was last told (docs/architecture.md §5.6).
    */
   private scheduleAck(): void {
     if (this.cancelAck) return;
     this.cancelAck = this.owned.timeout(() => {
       this.cancelAck = null;
-      const sv = Y.encodeStateVector(this.doc);
-      for (const link of this.links.keys()) this.send(link, FrameKinds.ack, sv);
+      const ours = this.stateVector();
+      for (const [link, state] of this.links) {
+        const news = state.neighbour.tell(ours);
+        if (news.size > 0) this.send(link, FrameKinds.ack, Y.encodeStateVector(news));
+      }
     }, ACK_DELAY_MS);
   }
 

@@ -10,7 +10,9 @@ import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SyncedDoc } from '../../../src/client/synced-doc.js';
 import type { Topic } from '../../../src/core/ids.js';
+import { Neighbour } from '../../../src/net/forwarding.js';
 import { FrameKinds } from '../../../src/net/framing.js';
+import { Disposables } from '../../../src/core/lifecycle.js';
 import { PeerLink } from '../../../src/net/peer-link.js';
 import { RoomSync } from '../../../src/net/room-sync.js';
 import { flushAll, transportPair, type MemoryTransport } from '../../helpers/memory-transport.js';
@@ -164,5 +166,45 @@ describe('relaying between neighbours', () => {
     expect(relayedByThen).toEqual([bob]);
     await deliverUntil([toCarol], () => texts(carol!.synced).includes('new epoch record'), 'Carol to apply the record Bob relayed');
     expect(carol!.violations).toEqual([]);
+  });
+});
+
+describe('what a neighbour is told and known to hold', () => {
+  const neighbour = (): { n: Neighbour; sent: Uint8Array[]; owned: Disposables } => {
+    const sent: Uint8Array[] = [];
+    const owned = new Disposables();
+    cleanups.push(() => owned.dispose());
+    return { n: new Neighbour({ owned, delayMs: NEVER_MS, send: (m) => sent.push(m), idle: () => undefined }), sent, owned };
+  };
+
+  it('an ack names only the clocks that moved since the neighbour was last told', () => {
+    const { n } = neighbour();
+    expect([...n.tell(new Map([[1, 5], [2, 7]]))]).toEqual([[1, 5], [2, 7]]);
+    expect(n.tell(new Map([[1, 5], [2, 7]])).size).toBe(0);
+    expect([...n.tell(new Map([[1, 5], [2, 9], [3, 1]]))]).toEqual([[2, 9], [3, 1]]);
+  });
+
+  it('reports the sum of its acks upward, and not what was only sent to it', () => {
+    const { n, sent } = neighbour();
+    n.learn(new Map([[1, 5]]));
+    n.learn(new Map([[2, 3]]));
+    n.queue({ message: Uint8Array.of(9), clocks: [[4, 2]] });
+    n.flush();
+    expect(sent).toEqual([Uint8Array.of(9)]);
+    expect(n.holds([[4, 2]])).toBe(true);
+    expect([...n.acked()].sort()).toEqual([[1, 5], [2, 3]]);
+  });
+
+  it('drops a waiting relay once an ack covers it; one that only deletes is never counted as held', () => {
+    const { n, sent } = neighbour();
+    n.queue({ message: Uint8Array.of(1), clocks: [[7, 3]] });
+    expect(n.pending).toBe(1);
+    n.learn(new Map([[7, 2]]));
+    expect(n.pending).toBe(1);
+    n.learn(new Map([[7, 3]]));
+    expect(n.pending).toBe(0);
+    n.flush();
+    expect(sent).toEqual([]);
+    expect(n.holds([])).toBe(false);
   });
 });
