@@ -99,8 +99,14 @@ export class AccountStartup {
       this.s.changed();
     });
     book.on('blocked', (identity) => {
-      if (book.isBlocked(identity)) parts.mesh.disconnectIdentity(identity);
+      const blocked = book.isBlocked(identity);
+      if (blocked) parts.mesh.disconnectIdentity(identity);
       for (const x of conversations.sessions()) x.refilter();
+      // A 1:1 with them moves to a new epoch: while blocked one they hold no share of, so
+      // their mailbox writes and wake-ups stop reaching this user; unblocked, one that seals
+      // them back in (docs/architecture.md §4.4).
+      const direct = conversations.sessions().filter((x) => x.isDirect && x.ready && !x.ended && x.membership.state.current && x.membership.isMember(identity));
+      Promise.all(direct.map((x) => x.changes.rotate(blocked ? 'blocked' : 'unblocked'))).catch((error: unknown) => this.s.events.emit('error', [error as Error]));
     });
     // Another device of this user may have changed the name while this one was away.
     await this.profile.adopt().catch((error: unknown) => this.s.events.emit('error', [error as Error]));

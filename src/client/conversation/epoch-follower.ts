@@ -6,7 +6,10 @@
  * this device was away is followed before it could talk to someone who was removed.
  */
 import type { Account } from '../../core/identity/account.js';
-import type { Topic } from '../../core/ids.js';
+import type { DeviceId, Topic } from '../../core/ids.js';
+import type { Epoch } from '../../core/membership/fold.js';
+import type { EpochRecord } from '../../core/membership/records.js';
+import type { IdentityId } from '../../core/identity/keys.js';
 import { deriveConversationKeys, type ConversationKeys } from '../../core/keys.js';
 import { Disposables } from '../../core/lifecycle.js';
 import { errorField, type Logger } from '../../core/logger.js';
@@ -264,6 +267,38 @@ export class EpochFollower {
     return Object.values(record.owners).every((identity) => state.members.has(identity));
   }
 
+  /**
+   * Keys of the epochs whose mailboxes members sealed back into `toId` are reading: people
+   * `fromId` left out though they were members (a 1:1 the user unblocked, §4.4) still sit on
+   * the newest epoch they held a share of, and the record must reach them there. Only epochs
+   * whose secret this device still holds, and only where every device that can read the
+   * mailbox is still a member's and not revoked (as `keepsUp`): it receives all this device
+   * holds.
+   */
+  private async returnedTo(fromId: string, toId: string): Promise<ConversationKeys[]> {
+    const { epochs, members, removed } = this.parts.view.state;
+    const { directory } = this.parts.synced;
+    const from = epochs.get(fromId)?.record;
+    const to = epochs.get(toId)?.record;
+    if (!from || !to || to.reason !== 'unblocked') return [];
+    const safe = (owners: EpochRecord['owners']): boolean => Object.entries(owners).every(([device, identity]) => members.has(identity) && !directory.revocation(device as DeviceId));
+    // The implicit genesis of a 1:1 has no record: both people held its secret, and so did
+    // every device either ever had, hence nobody removed and no device revoked.
+    const implicitSafe = removed.size === 0 && [...directory.members()].every(([device]) => !directory.revocation(device));
+    const held = (e: Epoch, identity: IdentityId): boolean => (e.record ? Object.values(e.record.owners).includes(identity) && safe(e.record.owners) : implicitSafe);
+    const had = new Set(Object.values(from.owners));
+    const added = new Set(to.ops.flatMap((o) => (o.op === 'add' ? [o.identity] : [])));
+    const back = new Set(Object.values(to.owners).filter((identity) => !had.has(identity) && !added.has(identity)));
+    const found = new Set<string>();
+    for (const identity of back) {
+      const last = [...epochs.values()]
+        .filter((e) => e.id !== fromId && e.id !== toId && this.keyring.secretOf(e.id) && held(e, identity))
+        .sort((a, b) => b.n - a.n)[0];
+      if (last) found.add(last.id);
+    }
+    return Promise.all([...found].map((id) => this.keyring.keysOf(id)));
+  }
+
   /** Moves the room and mailbox to another epoch's keys (EpochSwitch decided). */
   private async move(fromId: string, toId: string, wroteIt: boolean): Promise<void> {
     const from = this.current;
@@ -274,6 +309,7 @@ export class EpochFollower {
     const added = current?.ops.some((o) => o.op === 'add') ?? false;
     const merge = wroteIt && current?.id === toId && current.parents.length > 1;
     await this.parts.transport.move(from, to, merge ? 'snapshot' : wroteIt || this.keepsUp(fromId), wroteIt && added);
+    if (wroteIt) for (const keys of await this.returnedTo(fromId, toId)) this.parts.transport.handOverTo(keys);
     this.parts.logger.info('moved to a new epoch', { from: fromId, to: toId });
     this.left = fromId;
     // Before `rekeyed`: listeners re-read which mailboxes to watch.

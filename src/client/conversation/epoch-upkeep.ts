@@ -46,7 +46,10 @@ export class EpochUpkeep {
     const record = current.record;
     if (record) {
       const holders = new Set(Object.values(record.owners));
-      for (const identity of state.members.keys()) if (!holders.has(identity) && this.hasKnownDevice(identity)) return { kind: 'rotate', reason: 'member-without-share' };
+      // A 1:1 moved on without the person blocked: another device of the blocker, its self
+      // doc not yet telling it about the block, must not seal them back in.
+      if (record.reason !== 'blocked')
+        for (const identity of state.members.keys()) if (!holders.has(identity) && this.hasKnownDevice(identity)) return { kind: 'rotate', reason: 'member-without-share' };
       if (now() - record.at > WEEK_MS) return { kind: 'rotate', reason: 'weekly' };
     }
     return null;

@@ -30,6 +30,11 @@ export interface MembershipParts {
   readonly view: MembershipView;
   readonly account: Account;
   readonly now: () => number;
+  /**
+   * Members who get no share of new epochs while this holds: the other person of a 1:1 the
+   * user blocked (docs/architecture.md §4.4). They stay members, so nothing tells them.
+   */
+  readonly withheld?: (identity: IdentityId) => boolean;
 }
 
 type EpochBody = Omit<EpochRecord, 'c' | 'k' | 'n' | 'sig'>;
@@ -158,10 +163,13 @@ export class Membership {
 
   /**
    * Every member device with a known key — from its member record, or from the newest epoch
-   * record that sealed to it (a joiner whose member record has not arrived) — plus `extra`.
+   * record that sealed to it (a joiner whose member record has not arrived) — plus `extra`;
+   * none of a withheld member's.
    */
-  targets(extra: readonly ShareTarget[] = [], members: ReadonlySet<IdentityId> = new Set(this.parts.view.state.members.keys())): ShareTarget[] {
+  targets(extra: readonly ShareTarget[] = [], of: ReadonlySet<IdentityId> = new Set(this.parts.view.state.members.keys())): ShareTarget[] {
     const { directory } = this.parts.synced;
+    const withheld = this.parts.withheld ?? ((): boolean => false);
+    const members = new Set([...of].filter((identity) => !withheld(identity)));
     const out = new Map<DeviceId, ShareTarget>();
     const epochs = [...this.parts.view.state.epochs.values()].sort((a, b) => a.n - b.n);
     for (const epoch of epochs) {

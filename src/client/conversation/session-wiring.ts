@@ -68,7 +68,15 @@ export function wireSession(parts: SessionParts, logger: Logger, hooks: SessionH
     ...(parts.contactOf ? { contactOf: parts.contactOf } : {}),
   });
   const membership: MembershipView = new MembershipView({ conversation: parts.record.id, synced, implicit: () => implicitAdmins(hooks.record(), synced.directory, account.identity.sign) });
-  const changes = new Membership({ conversation: parts.record.id, synced, view: membership, account, now });
+  const changes = new Membership({
+    conversation: parts.record.id,
+    synced,
+    view: membership,
+    account,
+    now,
+    // A 1:1 with someone blocked moves on without them; a group keeps sharing (blocking hides).
+    withheld: (identity) => parts.record.kind === 'direct' && identity !== account.identity.sign && parts.isBlocked(identity),
+  });
   const group = new GroupControl({
     account,
     synced,

@@ -169,6 +169,14 @@ export class ConversationTransport {
     }
   }
 
+  /**
+   * Hands the document to an older epoch's mailbox than the one just left: someone sealed
+   * back in (an unblocked person) still sits on that epoch and reads only its mailbox.
+   */
+  handOverTo(keys: ConversationKeys): void {
+    this.handOver(keys, false);
+  }
+
   /** Tries the hand-overs that failed again now (the socket is back). */
   retryHandovers(): void {
     for (const attempt of [...this.handovers]) void attempt();

@@ -1,0 +1,74 @@
+/**
+ * Blocking in a 1:1 starts a new epoch without the person blocked, and unblocking one that
+ * seals them back in (docs/architecture.md §4.4), with real peers on the real stack: Node
+ * clients over WebRTC (@roamhq/wrtc), the real server's signaling and SQLite mailbox.
+ * While blocked, Bob stays a member and is told nothing (his conversation does not end),
+ * but he holds no share of Alice's epoch, so what he sends goes to a mailbox she no longer
+ * binds. After the unblock the new record reaches him through the mailbox of the epoch he
+ * still sits on, and the two talk again.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ConversationSession } from '../../../src/client/conversation-session.js';
+import type { Topic } from '../../../src/core/ids.js';
+import { sessionTexts, useAppServer } from '../../helpers/use-app-server.js';
+import { describeMembership } from '../../helpers/membership-debug.js';
+import { NodePeer, waitUntil } from '../../helpers/node-peer.js';
+
+const app = useAppServer();
+
+describe('blocking in a 1:1', () => {
+  it('moves the chat to an epoch the blocked person holds no share of, tells them nothing, and unblocking seals them back in', async () => {
+    const peers: NodePeer[] = [];
+    const sessions: Record<string, ConversationSession> = {};
+    try {
+      const alice = await NodePeer.register({ serverUrl: app.url, name: 'Alice', mailbox: true });
+      const bob = await NodePeer.register({ serverUrl: app.url, name: 'Bob', mailbox: true });
+      peers.push(alice, bob);
+      const bobId = bob.account.identity.sign;
+      await bob.client.contacts.add(alice.client.contacts.link);
+      await waitUntil(() => alice.client.contacts.get(bobId)?.state === 'incoming', "Alice to get Bob's request", 30_000);
+      await alice.client.contacts.accept(bobId);
+      const topic = alice.client.contacts.get(bobId)!.topic as Topic;
+      await waitUntil(() => bob.client.get(topic)?.ready === true, 'Bob to open the chat', 60_000);
+      const a = (sessions.alice = alice.session(topic));
+      const b = (sessions.bob = bob.session(topic));
+      await a.send('hello Bob');
+      await waitUntil(() => sessionTexts(b).includes('hello Bob'), 'Bob to receive', 30_000);
+      await waitUntil(() => a.epoch === b.epoch, 'one epoch', 30_000);
+      const before = a.epoch;
+      const oldMailbox = a.keys.mailboxToken;
+
+      await alice.client.contacts.block(bobId);
+      await waitUntil(() => a.epoch !== before, 'Alice to move to a new epoch', 30_000);
+      const blocked = a.membership.state.current!.record!;
+      expect(blocked.reason).toBe('blocked');
+      expect(Object.values(blocked.owners)).not.toContain(bobId);
+      expect(Object.keys(blocked.owners)).toContain(alice.device);
+      expect(a.keys.mailboxToken).not.toBe(oldMailbox);
+      // Still a member: nothing ends on Bob's side, and no upkeep seals him back in.
+      expect(a.membership.isMember(bobId)).toBe(true);
+      await bob.client.syncMailboxes();
+      await waitUntil(() => b.membership.state.current?.id === a.epoch, 'Bob to learn of the record through the old mailbox', 30_000);
+      expect(b.ended).toBeNull();
+      expect(b.epoch).toBe(before);
+      await b.send('are you there?');
+      await alice.client.syncMailboxes();
+      expect(sessionTexts(a)).not.toContain('are you there?');
+      expect(a.membership.state.current!.record!.reason).toBe('blocked');
+
+      const whileBlocked = a.epoch;
+      await alice.client.contacts.unblock(bobId);
+      await waitUntil(() => a.epoch !== whileBlocked && b.epoch === a.epoch, 'Bob to be sealed back into a new epoch', 60_000);
+      expect(a.membership.state.current!.record!.reason).toBe('unblocked');
+      await a.send('welcome back');
+      await waitUntil(() => sessionTexts(b).includes('welcome back'), 'Bob to receive after the unblock', 30_000);
+      await b.send('thanks');
+      await waitUntil(() => sessionTexts(a).includes('thanks'), 'Alice to receive after the unblock', 30_000);
+    } catch (error) {
+      console.log(describeMembership(sessions));
+      throw error;
+    } finally {
+      await Promise.all(peers.map((p) => p.destroy()));
+    }
+  }, 240_000);
+});
