@@ -28,7 +28,7 @@ import type { ConversationSession } from '../conversation-session.js';
 import { ClientError } from '../errors.js';
 import { blobReader } from './blob-reader.js';
 import { cleanName, sniffType, voiceRef, voiceType, type VoiceFields } from './outgoing-file.js';
-import { MediaRules, storedSize, type MediaUsage } from './media-rules.js';
+import { MediaRules, type MediaUsage } from './media-rules.js';
 import { describeMedia, type MediaInfo } from './describe-media.js';
 import { orderedChunkReader, storeHolder, storeSealed, storeSink } from './store-adapters.js';
 import { decryptToBlob } from './decrypt-blob.js';
@@ -175,9 +175,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     if (size === 0) throw new ClientError('file-empty', { detail: { name: file.name } });
     if (size > this.maxFileBytes) throw new ClientError('file-too-large', { detail: { name: file.name, max: this.maxFileBytes } });
     // Before reading a byte: would this conversation's media pass this device's budget?
-    if ((await this.rules.used(session.id)) + storedSize({ size, chunk: chunkSizeFor(size) }) > this.rules.budgetBytes) {
-      throw new ClientError('media-budget', { detail: { name: file.name, max: this.rules.budgetBytes, conversation: session.id } });
-    }
+    if (!(await this.rules.fits(session.id, { size, chunk: chunkSizeFor(size) }))) throw this.overBudget(file.name, session.id);
     // A voice message is audio whatever its container sniffs as (WebM sniffs as video).
     const type = voice ? voiceType(file.blob) : await sniffType(file.blob);
     const info = mediaKind(type) === 'image' ? await (this.parts.describe ?? describeMedia)(file.blob).catch(() => null) : null;
@@ -253,7 +251,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
       if (fits) return this.fetch(session.id, ref);
       this.transfers.update(ref.root, { overBudget: true });
       this.emit('changed', [ref.root]);
-      this.emit('error', [new ClientError('media-budget', { detail: { name: ref.name, max: this.rules.budgetBytes, conversation: session.id } })]);
+      this.emit('error', [this.overBudget(ref.name, session.id)]);
     });
   }
 
@@ -309,13 +307,19 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
    * space comes back, and this device stops fetching it and serving it (docs/architecture.md §14.3).
    */
   private async forget(conversation: Topic, event: string): Promise<void> {
-    for (const f of await this.parts.store.files(conversation).catch(() => [])) {
-      if (f.event !== event) continue;
-      // The sender also takes its pieces off the server: nobody may fetch a deleted file.
-      const client = this.parts.mailbox?.client;
-      if (client && f.mailboxCopy) void deleteFromMailbox(client, this.followed.get(conversation)?.session, f.root, f.mailboxCopy).catch((error) => this.logger.warn('a deleted file stays in the mailbox until it expires', { error: errorField(error) }));
-      await this.drop(conversation, f);
-    }
+    for (const f of await this.parts.store.files(conversation).catch(() => [])) if (f.event === event) await this.forgetFile(conversation, f);
+  }
+
+  private async forgetFile(conversation: Topic, f: StoredFile): Promise<void> {
+    // The sender also takes its pieces off the server: nobody may fetch a deleted file.
+    const client = this.parts.mailbox?.client;
+    if (client && f.mailboxCopy) void deleteFromMailbox(client, this.followed.get(conversation)?.session, f.root, f.mailboxCopy).catch((error) => this.logger.warn('a deleted file stays in the mailbox until it expires', { error: errorField(error) }));
+    await this.drop(conversation, f);
+  }
+
+  /** The refusal of a file that would take a conversation's media past this device's budget. */
+  private overBudget(name: string, conversation: Topic): ClientError {
+    return new ClientError('media-budget', { detail: { name, max: this.rules.budgetBytes, conversation } });
   }
 
   /** Erases a conversation's files here (deleted on this device); its mailbox copies stay for the others. */
@@ -341,7 +345,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     await session.loaded;
     for (const entry of session.timeline.entries) if (entry.file && !entry.deleted) void this.arrived(session.id, { id: entry.id, file: entry.file }, entry.author === session.me);
     // Messages deleted while this device was away still hold their chunks here.
-    for (const f of await this.parts.store.files(session.id).catch(() => [])) if (f.event && session.timeline.get(f.event as EventId)?.deleted) await this.forget(session.id, f.event);
+    for (const f of await this.parts.store.files(session.id).catch(() => [])) if (f.event && session.timeline.get(f.event as EventId)?.deleted) await this.forgetFile(session.id, f);
   }
 
   private async arrived(conversation: Topic, event: { id: string; file: FileRef }, mine: boolean): Promise<void> {

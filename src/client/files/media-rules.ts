@@ -74,7 +74,7 @@ export class MediaRules {
   }
 
   /** Whether a file fits in the conversation's budget beside what is stored already. */
-  async fits(conversation: Topic, ref: Pick<FileRef, 'size' | 'chunk' | 'root'>): Promise<boolean> {
+  async fits(conversation: Topic, ref: Pick<FileRef, 'size' | 'chunk'> & { readonly root?: string }): Promise<boolean> {
     return (await this.used(conversation, ref.root)) + storedSize(ref) <= this.budget;
   }
 
