@@ -3,6 +3,7 @@
  * by membership tests when a wait times out (so a failure says which device is behind).
  */
 import type { ConversationSession } from '../../src/client/conversation-session.js';
+import type { NodePeer } from './node-peer.js';
 
 export function describeMembership(sessions: Record<string, ConversationSession>): string {
   const out: string[] = [];
@@ -15,4 +16,21 @@ export function describeMembership(sessions: Record<string, ConversationSession>
     );
   }
   return out.join('\n');
+}
+
+/**
+ * Runs a scenario with Node peers: the peers it pushes are destroyed whatever happens, and
+ * on failure the sessions it names are described, so the failure says which device is behind.
+ */
+export async function withPeers(run: (peers: NodePeer[], sessions: Record<string, ConversationSession>) => Promise<void>): Promise<void> {
+  const peers: NodePeer[] = [];
+  const sessions: Record<string, ConversationSession> = {};
+  try {
+    await run(peers, sessions);
+  } catch (error) {
+    console.log(describeMembership(sessions));
+    throw error;
+  } finally {
+    await Promise.all(peers.map((p) => p.destroy()));
+  }
 }

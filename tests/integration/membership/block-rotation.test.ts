@@ -8,19 +8,16 @@
  * still sits on, and the two talk again.
  */
 import { describe, expect, it } from 'vitest';
-import type { ConversationSession } from '../../../src/client/conversation-session.js';
 import type { Topic } from '../../../src/core/ids.js';
 import { sessionTexts, useAppServer } from '../../helpers/use-app-server.js';
-import { describeMembership } from '../../helpers/membership-debug.js';
+import { withPeers } from '../../helpers/membership-debug.js';
 import { NodePeer, waitUntil } from '../../helpers/node-peer.js';
 
 const app = useAppServer();
 
 describe('blocking in a 1:1', () => {
   it('moves the chat to an epoch the blocked person holds no share of, tells them nothing, and unblocking seals them back in', async () => {
-    const peers: NodePeer[] = [];
-    const sessions: Record<string, ConversationSession> = {};
-    try {
+    await withPeers(async (peers, sessions) => {
       const alice = await NodePeer.register({ serverUrl: app.url, name: 'Alice', mailbox: true });
       const bob = await NodePeer.register({ serverUrl: app.url, name: 'Bob', mailbox: true });
       peers.push(alice, bob);
@@ -64,11 +61,6 @@ describe('blocking in a 1:1', () => {
       await waitUntil(() => sessionTexts(b).includes('welcome back'), 'Bob to receive after the unblock', 30_000);
       await b.send('thanks');
       await waitUntil(() => sessionTexts(a).includes('thanks'), 'Alice to receive after the unblock', 30_000);
-    } catch (error) {
-      console.log(describeMembership(sessions));
-      throw error;
-    } finally {
-      await Promise.all(peers.map((p) => p.destroy()));
-    }
+    });
   }, 240_000);
 });

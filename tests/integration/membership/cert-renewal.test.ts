@@ -10,13 +10,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import type { ConversationSession } from '../../../src/client/conversation-session.js';
 import { createEvent } from '../../../src/core/events.js';
 import { CertificateExpiredError, certificateEnd, type DeviceCertificate } from '../../../src/core/identity/certificate.js';
 import { canonicalBytes, Domains } from '../../../src/core/identity/canonical.js';
 import { signBytes } from '../../../src/core/identity/keys.js';
 import { sessionTexts, useAppServer } from '../../helpers/use-app-server.js';
-import { describeMembership } from '../../helpers/membership-debug.js';
+import { withPeers } from '../../helpers/membership-debug.js';
 import { NodePeer, waitUntil } from '../../helpers/node-peer.js';
 
 const app = useAppServer();
@@ -26,9 +25,7 @@ describe('device certificate renewal', () => {
   it('a linked device is renewed silently through the self doc, and once expired its new writes are refused while its history stays', async () => {
     let clock = Date.now();
     const now = (): number => clock;
-    const peers: NodePeer[] = [];
-    const sessions: Record<string, ConversationSession> = {};
-    try {
+    await withPeers(async (peers, sessions) => {
       const alice = await NodePeer.register({ serverUrl: app.url, name: 'Alice', mailbox: true, now });
       const bob = await NodePeer.register({ serverUrl: app.url, name: 'Bob', mailbox: true, now });
       peers.push(alice, bob);
@@ -81,12 +78,7 @@ describe('device certificate renewal', () => {
       expect(sessionTexts(bobs)).not.toContain('forged past the end');
       // Everything the laptop wrote while a certificate covered it stays.
       expect(sessionTexts(bobs)).toEqual(expect.arrayContaining(['from the laptop, in time', 'after the first certificate ended']));
-    } catch (error) {
-      console.log(describeMembership(sessions));
-      throw error;
-    } finally {
-      await Promise.all(peers.map((p) => p.destroy()));
-    }
+    });
   }, 240_000);
 
   it('a certificate from before expiry keeps working and is replaced at the next check, in the self doc and a conversation too', async () => {

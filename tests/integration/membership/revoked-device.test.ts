@@ -9,14 +9,13 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { ClientError } from '../../../src/client/errors.js';
-import type { ConversationSession } from '../../../src/client/conversation-session.js';
 import { utf8 } from '../../../src/core/bytes.js';
 import { createEvent } from '../../../src/core/events.js';
 import { open } from '../../../src/core/sealed.js';
 import { mailboxIdOf } from '../../../src/core/wire/mailbox.js';
 import { MailboxClient } from '../../../src/net/mailbox-client.js';
 import { sessionTexts, useAppServer } from '../../helpers/use-app-server.js';
-import { describeMembership } from '../../helpers/membership-debug.js';
+import { withPeers } from '../../helpers/membership-debug.js';
 import { NodePeer, waitUntil } from '../../helpers/node-peer.js';
 
 const app = useAppServer();
@@ -25,9 +24,7 @@ const SECRET = 'new supplier is ACME, price 1.2M — do not share';
 
 describe('a revoked device', () => {
   it('reads nothing new from the mailbox, writes nothing anyone shows, and is refused by a group created later', async () => {
-    const peers: NodePeer[] = [];
-    const sessions: Record<string, ConversationSession> = {};
-    try {
+    await withPeers(async (peers, sessions) => {
       const alice = await NodePeer.register({ serverUrl: app.url, name: 'Alice', mailbox: true });
       const bob = await NodePeer.register({ serverUrl: app.url, name: 'Bob', mailbox: true });
       peers.push(alice, bob);
@@ -105,11 +102,6 @@ describe('a revoked device', () => {
       await waitUntil(() => sessionTexts(later).includes('in the later group'), 'Alice to receive in the later group', 30_000);
       expect(laptop.client.get(later.id)).toBeUndefined();
       expect(later.membership.state.current?.record?.shares[laptop.device]).toBeUndefined();
-    } catch (error) {
-      console.log(describeMembership(sessions));
-      throw error;
-    } finally {
-      await Promise.all(peers.map((p) => p.destroy()));
-    }
+    });
   }, 240_000);
 });
