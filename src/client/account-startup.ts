@@ -9,6 +9,7 @@ import type { Account } from '../store/types.js';
 import { createAccount, createDeviceDh } from './account.js';
 import type { ClientServices } from './client-services.js';
 import { ContactBook } from './contact-book.js';
+import { rotatable } from './conversation-registry.js';
 import type { ConversationActions } from './conversation-actions.js';
 import { requestDeviceLink } from './device-link.js';
 import { ClientError } from './errors.js';
@@ -105,7 +106,7 @@ export class AccountStartup {
       // A 1:1 with them moves to a new epoch: while blocked one they hold no share of, so
       // their mailbox writes and wake-ups stop reaching this user; unblocked, one that seals
       // them back in (docs/architecture.md §4.4).
-      const direct = conversations.sessions().filter((x) => x.isDirect && x.ready && !x.ended && x.membership.state.current && x.membership.isMember(identity));
+      const direct = rotatable(conversations.sessions()).filter((x) => x.isDirect && x.membership.isMember(identity));
       Promise.all(direct.map((x) => x.changes.rotate(blocked ? 'blocked' : 'unblocked'))).catch((error: unknown) => this.s.events.emit('error', [error as Error]));
     });
     // Another device of this user may have changed the name while this one was away.

@@ -21,6 +21,20 @@ export type ConversationState =
 
 export type ConversationPhase = ConversationState['phase'];
 
+/** What `rotatable` reads of a session. */
+export type RotationCandidate = Pick<ConversationSession, 'ready' | 'ended'> & {
+  readonly membership: { readonly state: { readonly current: unknown } };
+};
+
+/**
+ * The sessions that can move to a new epoch now: loaded, not ended, and with a current
+ * epoch to move on from (an older group without epochs has none). Blocking a person and
+ * removing a device both rotate exactly these (docs/architecture.md §4.4).
+ */
+export function rotatable<S extends RotationCandidate>(sessions: Iterable<S>): S[] {
+  return [...sessions].filter((s) => s.ready && !s.ended && s.membership.state.current);
+}
+
 export interface RegistryOperations {
   /** Makes the session for a stored record and its keys; wires its events, loads nothing. */
   create(record: ConversationRecord, keys: ConversationKeys): ConversationSession;

@@ -9,6 +9,7 @@ import type { IdentityId } from '../core/identity/keys.js';
 import type { Mesh } from '../net/mesh.js';
 import type { SignalingClient } from '../net/signaling-client.js';
 import type { Account } from '../store/types.js';
+import { rotatable } from './conversation-registry.js';
 import type { ConversationSession } from './conversation-session.js';
 import { DeviceLinkOffer } from './device-link.js';
 import { ClientError } from './errors.js';
@@ -92,7 +93,7 @@ export class MyDevices {
     // The revocations reach the removed device first, so it can say "This device was removed".
     setTimeout(() => this.parts.mesh.disconnectDevice(device), DISCONNECT_AFTER_MS);
     // A new epoch everywhere it was, sealed to every device but it: it reads nothing new.
-    await Promise.all(sessions.filter((s) => s.ready && !s.ended && s.membership.state.current).map((s) => s.changes.rotate('device-revoked')));
+    await Promise.all(rotatable(sessions).map((s) => s.changes.rotate('device-revoked')));
   }
 
   /** Whether any document this device holds says `device` was revoked (by its own identity). */

@@ -5,7 +5,7 @@
  * behaviour: the registry does no I/O of its own.
  */
 import { describe, expect, it } from 'vitest';
-import { ConversationRegistry, type RegistryOperations } from '../../../src/client/conversation-registry.js';
+import { ConversationRegistry, rotatable, type RegistryOperations } from '../../../src/client/conversation-registry.js';
 import type { ConversationSession } from '../../../src/client/conversation-session.js';
 import type { Topic } from '../../../src/core/ids.js';
 import type { ConversationKeys } from '../../../src/core/keys.js';
@@ -80,5 +80,29 @@ describe('conversation registry', () => {
     expect(reg.state('c3' as Topic)).toBeUndefined();
     expect(log).toEqual(['create c3', 'load c3', 'close c3', 'erase c3']);
     await expect(reg.load('c3' as Topic)).rejects.toThrow(/unknown conversation/);
+  });
+});
+
+describe('rotatable', () => {
+  const session = (name: string, ready: boolean, ended: string | null, current: object | null) =>
+    ({ name, ready, ended, membership: { state: { current } } }) as unknown as ConversationSession & { name: string };
+
+  it('keeps only loaded sessions that have not ended and have a current epoch, in order', () => {
+    const epoch = { id: 'e1' };
+    const sessions = [
+      session('ready', true, null, epoch),
+      session('cached', false, null, epoch),
+      session('ended', true, 'removed', epoch),
+      session('no-epochs', true, null, null),
+      session('also-ready', true, null, epoch),
+    ];
+    expect(rotatable(sessions).map((s) => s.name)).toEqual(['ready', 'also-ready']);
+  });
+
+  it('reads any iterable once and returns an empty list for none', () => {
+    const epoch = { id: 'e1' };
+    const once = new Set([session('a', true, null, epoch)]).values();
+    expect(rotatable(once)).toHaveLength(1);
+    expect(rotatable([])).toEqual([]);
   });
 });
