@@ -5,6 +5,7 @@
  * server hold more than `maxBytes` plus one network chunk.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sizeText } from '../errors.js';
 import { respondApiError } from './router.js';
 
 /** The body exceeded its cap (declared or streamed). Nothing of it was kept. */
@@ -107,8 +108,9 @@ export function readBody(req: IncomingMessage, maxBytes: number, idleMs = 0): Pr
 /**
  * Answers 413 and closes the connection. `Connection: close` makes Node end the socket once
  * the answer is written instead of draining the rest of the upload to keep it alive, so
- * the remaining bytes are never read.
+ * the remaining bytes are never read. `what` names the body as the client knows it (an
+ * entry, a piece of a file): apps show the detail to people (docs/architecture.md §11).
  */
-export function refuseTooLarge(req: IncomingMessage, res: ServerResponse, limit: number): void {
-  respondApiError(req, res, 413, 'too-large', `the body must be at most ${limit} bytes`, { Connection: 'close' });
+export function refuseTooLarge(req: IncomingMessage, res: ServerResponse, limit: number, what: string): void {
+  respondApiError(req, res, 413, 'too-large', `the ${what} is larger than the server takes (at most ${sizeText(limit)})`, { Connection: 'close' });
 }

@@ -12,9 +12,10 @@
  * same moment can each pass the cap, so it may be overshot by a piece per concurrent put
  * (≤ 2.25 MiB each). A strict cap would lock one row for every put in the cluster.
  */
+import { StorageFullError } from '../errors.js';
 import type { PostgresDatabase, Queryable } from '../postgres.js';
 import { purgeByMailbox } from './purge-postgres.js';
-import { BlobQuotaError, BlobStorageFullError, type BlobStore, type BlobStoreLimits, type PieceKey } from './blob-store.js';
+import { BlobQuotaError, type BlobStore, type BlobStoreLimits, type PieceKey } from './blob-store.js';
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE mailbox_blob_areas (
@@ -78,7 +79,7 @@ export async function createPostgresBlobStore(db: PostgresDatabase, limits: Blob
       if ((await totals(tx, 'mailbox = $1 AND blob = $2 AND at >= $3', [mailbox, blob, cutoff])).bytes + size > limits.maxBlobBytes) throw new BlobQuotaError('blob', limits.maxBlobBytes);
       if ((await totals(tx, 'mailbox = $1 AND at >= $2', [mailbox, cutoff])).bytes + size > limits.maxMailboxBlobBytes) throw new BlobQuotaError('mailbox', limits.maxMailboxBlobBytes);
       const replaced = stored?.size ?? 0;
-      if ((await serverBytes(tx)) - replaced + size > limits.maxTotalBlobBytes) throw new BlobStorageFullError('cap');
+      if ((await serverBytes(tx)) - replaced + size > limits.maxTotalBlobBytes) throw new StorageFullError('files', 'cap');
       await tx.query(
         `INSERT INTO mailbox_blobs (mailbox, blob, piece, at, size, data, writer) VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (mailbox, blob, piece) DO UPDATE SET at = excluded.at, size = excluded.size, data = excluded.data, writer = excluded.writer`,
@@ -101,7 +102,7 @@ export async function createPostgresBlobStore(db: PostgresDatabase, limits: Blob
     put(key, data, now, writer = '') {
       return putIn(key, data, now, writer).catch((err: unknown) => {
         // disk_full: the transaction rolled back, nothing of this put is stored.
-        if ((err as { code?: unknown }).code === DISK_FULL) throw new BlobStorageFullError('disk', { cause: err });
+        if ((err as { code?: unknown }).code === DISK_FULL) throw new StorageFullError('files', 'disk', { cause: err });
         throw err;
       });
     },

@@ -10,14 +10,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BLOB_FILE_PATH_PATTERN, BLOB_PATH_PATTERN, HASHES_PIECE, MailboxBlobLimits } from '../../src/core/wire/mailbox-blobs.js';
 import { MAILBOX_PATH, WRITER_HEADER, WRITER_ID_PATTERN, WRITER_KEY_HEADER, writerIdOf } from '../../src/core/wire/mailbox.js';
 import { singleHeader } from '../http/params.js';
-import { refuseTooLarge } from '../http/body.js';
 import { clientAddress } from '../http/client-address.js';
 import { respond, respondApiError, respondJson, type Route } from '../http/router.js';
 import type { UploadGate } from '../http/upload-gate.js';
 import type { DeliveryMetrics } from '../metrics.js';
 import type { MailboxAdmission } from './admission.js';
-import { BlobQuotaError, BlobStorageFullError, type BlobStore, type PieceKey } from './blob-store.js';
-import { authorized, enterUpload, readUpload, refuseRate, type Refuse } from './route.js';
+import { StorageFullError } from '../errors.js';
+import { BlobQuotaError, type BlobStore, type PieceKey } from './blob-store.js';
+import { authorized, declaredLength, enterUpload, readUpload, refuseRate, type Refuse, type UploadLimit } from './route.js';
 
 export interface BlobRouteOptions {
   readonly store: BlobStore;
@@ -37,6 +37,7 @@ const ALLOWED_FILE = 'DELETE';
 export function blobRoute(options: BlobRouteOptions): Route {
   const { store, metrics, now = Date.now } = options;
   const maxPiece = MailboxBlobLimits.maxPieceBytes;
+  const pieceLimit: UploadLimit = { maxBytes: maxPiece, what: 'piece of a file' };
   return async (req, res, ctx) => {
     const path = ctx.url.pathname;
     if (!path.startsWith(`${MAILBOX_PATH}/`) || !path.includes('/blobs')) return false;
@@ -86,24 +87,21 @@ export function blobRoute(options: BlobRouteOptions): Route {
     const writer = singleHeader(req.headers[WRITER_HEADER.toLowerCase()]);
     if (writer !== undefined && !WRITER_ID_PATTERN.test(writer)) return refuse(400, 'bad-request', `${WRITER_HEADER} must be 64 lower-case hex characters`);
     const address = clientAddress(req, options.trustProxy);
-    const declared = req.headers['content-length'] === undefined ? null : Number(req.headers['content-length']);
-    if (declared !== null && declared > maxPiece) {
-      metrics.recordMailboxRefusal(413);
-      return refuseTooLarge(req, res, maxPiece);
-    }
+    const declared = declaredLength(req, res, pieceLimit, metrics);
+    if (declared === 'refused') return;
     const refusal = options.admission.piece(address, declared ?? maxPiece);
     if (refusal) return refuseRate(refuse, refusal);
     const ticket = enterUpload(options.uploads, address, declared ?? maxPiece, refuse);
     if (ticket === null) return;
     let stored: boolean;
     try {
-      const body = await readUpload(req, res, { maxBytes: maxPiece, idleMs: options.bodyIdleTimeoutMs, what: 'piece' }, refuse, metrics);
+      const body = await readUpload(req, res, { ...pieceLimit, idleMs: options.bodyIdleTimeoutMs }, refuse, metrics);
       if (body === null) return;
       try {
         stored = await store.put(key, body, now(), writer);
       } catch (err) {
         if (err instanceof BlobQuotaError) return refuse(429, 'quota', err.message);
-        if (err instanceof BlobStorageFullError) return refuse(507, 'storage-full', err.message);
+        if (err instanceof StorageFullError) return refuse(507, err.code, err.message);
         throw err;
       }
     } finally {

@@ -9,8 +9,9 @@
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { ServerDatabase } from '../database.js';
+import { StorageFullError } from '../errors.js';
 import { migrate } from '../database.js';
-import { BlobQuotaError, BlobStorageFullError, type BlobStore, type BlobStoreLimits, type PieceKey } from './blob-store.js';
+import { BlobQuotaError, type BlobStore, type BlobStoreLimits, type PieceKey } from './blob-store.js';
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE mailbox_blobs (
@@ -62,7 +63,7 @@ export function createSqliteBlobStore(db: ServerDatabase, limits: BlobStoreLimit
     if ((q.blobBytes.get(mailbox, blob, cutoff)?.bytes ?? 0) + size > limits.maxBlobBytes) throw new BlobQuotaError('blob', limits.maxBlobBytes);
     if ((q.mailboxBytes.get(mailbox, cutoff)?.bytes ?? 0) + size > limits.maxMailboxBlobBytes) throw new BlobQuotaError('mailbox', limits.maxMailboxBlobBytes);
     const replaced = stored?.size ?? 0;
-    if (total - replaced + size > limits.maxTotalBlobBytes) throw new BlobStorageFullError('cap');
+    if (total - replaced + size > limits.maxTotalBlobBytes) throw new StorageFullError('files', 'cap');
     q.upsert.run(mailbox, blob, piece, now, size, data, writer);
     return size - replaced;
   });
@@ -86,7 +87,7 @@ export function createSqliteBlobStore(db: ServerDatabase, limits: BlobStoreLimit
         grew = put.immediate(key, data, now, writer);
       } catch (err) {
         // The transaction rolled back: nothing of this put is stored, nothing else lost.
-        if ((err as { code?: unknown }).code === 'SQLITE_FULL') throw new BlobStorageFullError('disk', { cause: err });
+        if ((err as { code?: unknown }).code === 'SQLITE_FULL') throw new StorageFullError('files', 'disk', { cause: err });
         throw err;
       }
       if (grew === null) return false;

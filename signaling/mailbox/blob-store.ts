@@ -4,6 +4,7 @@
  * and expiry. It sees mailbox ids, blob ids (file roots) and padded sealed bytes, never a
  * token, a key, a name or a media type.
  */
+import { sizeText } from '../errors.js';
 
 /** Limits the store enforces. */
 export interface BlobStoreLimits {
@@ -29,7 +30,7 @@ export interface BlobStore {
    * Stores a piece unless it is there already (the first write wins); resolves `true` when
    * stored, `false` when it was there. `writer` (hex SHA-256 of the writer's key, or none)
    * is kept with the piece: only that writer may delete it. Throws {@link BlobQuotaError}
-   * or {@link BlobStorageFullError}, in which case nothing changed.
+   * or {@link StorageFullError}, in which case nothing changed.
    */
   put(key: PieceKey, data: Uint8Array, now: number, writer?: string): Promise<boolean>;
   /**
@@ -57,21 +58,7 @@ export class BlobQuotaError extends Error {
     options?: { cause?: unknown },
   ) {
     // Shown to people as the server put it (docs/architecture.md §14.7), so in MiB, not bytes.
-    super(scope === 'blob' ? `a file in the mailbox may take at most ${mib(limit)}` : `the mailbox's space for files is full (${mib(limit)} per conversation)`, options);
+    super(scope === 'blob' ? `a file in the mailbox may take at most ${sizeText(limit)}` : `the mailbox's space for files is full (${sizeText(limit)} per conversation)`, options);
   }
 }
 
-const mib = (bytes: number): string => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
-
-/** The server-wide cap on blob bytes, or the disk, is full. Nothing changed. */
-export class BlobStorageFullError extends Error {
-  override readonly name = 'BlobStorageFullError';
-
-  constructor(
-    /** `cap`: the configured total; `disk`: the database could not grow. */
-    readonly reason: 'cap' | 'disk',
-    options?: { cause?: unknown },
-  ) {
-    super(reason === 'cap' ? 'the server has no room for more files in mailboxes' : 'the server disk is full', options);
-  }
-}

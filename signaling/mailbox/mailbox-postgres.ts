@@ -9,10 +9,11 @@
  * different mailboxes never wait for each other. Purges lock the same row first, in the same
  * order, so they cannot deadlock with an append. An append answers after COMMIT returned.
  */
+import { StorageFullError } from '../errors.js';
 import type { PostgresDatabase, Queryable } from '../postgres.js';
 import { purgeByMailbox } from './purge-postgres.js';
 import { checkWriterShare, writerQuota } from './writer-quota.js';
-import { MailboxQuotaError, MailboxSnapshotError, MailboxStorageFullError, type MailboxStore, type MailboxStoreLimits, type StoredMailboxEntry } from './mailbox-store.js';
+import { MailboxQuotaError, MailboxSnapshotError, type MailboxStore, type MailboxStoreLimits, type StoredMailboxEntry } from './mailbox-store.js';
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE mailboxes (
@@ -123,7 +124,7 @@ export async function createPostgresMailboxStore(db: PostgresDatabase, limits: M
     append(mailbox, data, { snapshotUpTo, now, writer = '' }) {
       return appendIn(mailbox, data, snapshotUpTo, now, writer).catch((err: unknown) => {
         // disk_full: the transaction rolled back, nothing of this append is stored.
-        if ((err as { code?: unknown }).code === DISK_FULL) throw new MailboxStorageFullError('disk', { cause: err });
+        if ((err as { code?: unknown }).code === DISK_FULL) throw new StorageFullError('entries', 'disk', { cause: err });
         throw err;
       });
     },

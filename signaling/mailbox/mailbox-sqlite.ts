@@ -12,9 +12,10 @@
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { ServerDatabase } from '../database.js';
+import { StorageFullError } from '../errors.js';
 import { migrate } from '../database.js';
 import { checkWriterShare, writerQuota } from './writer-quota.js';
-import { MailboxQuotaError, MailboxSnapshotError, MailboxStorageFullError, type MailboxStore, type MailboxStoreLimits, type StoredMailboxEntry } from './mailbox-store.js';
+import { MailboxQuotaError, MailboxSnapshotError, type MailboxStore, type MailboxStoreLimits, type StoredMailboxEntry } from './mailbox-store.js';
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE mailboxes (
@@ -150,7 +151,7 @@ export function createSqliteMailboxStore(db: ServerDatabase, limits: MailboxStor
         return { seq: append.immediate(mailbox, data, snapshotUpTo, now, writer), at: now };
       } catch (err) {
         // The transaction rolled back: nothing of this append is stored, nothing else lost.
-        if ((err as { code?: unknown }).code === 'SQLITE_FULL') throw new MailboxStorageFullError('disk', { cause: err });
+        if ((err as { code?: unknown }).code === 'SQLITE_FULL') throw new StorageFullError('entries', 'disk', { cause: err });
         throw err;
       }
     },

@@ -64,7 +64,7 @@ export interface StoredAppendOptions {
 export interface MailboxStore {
   /**
    * Appends one sealed entry and returns its sequence number once it is durable. Throws
-   * {@link MailboxQuotaError}, {@link MailboxSnapshotError} or {@link MailboxStorageFullError},
+   * {@link MailboxQuotaError}, {@link MailboxSnapshotError} or `StorageFullError` (errors.ts),
    * in which case nothing changed.
    */
   append(mailbox: string, data: Uint8Array, options: StoredAppendOptions): Promise<{ readonly seq: number; readonly at: number }>;
@@ -87,22 +87,6 @@ export interface MailboxStore {
   lastSeq(mailbox: string): Promise<number>;
   /** Sealed bytes stored across all mailboxes (expired but not yet purged included). */
   totalBytes(): Promise<number>;
-}
-
-/**
- * There is no room for the entry: the server's storage cap (`MAILBOX_MAX_TOTAL_BYTES`) or
- * the disk itself is full. Nothing changed; what was stored before is intact.
- */
-export class MailboxStorageFullError extends Error {
-  override readonly name = 'MailboxStorageFullError';
-
-  constructor(
-    /** `cap`: the configured total; `disk`: the database could not grow. */
-    readonly reason: 'cap' | 'disk',
-    options?: { cause?: unknown },
-  ) {
-    super(reason === 'cap' ? 'the server mailbox storage cap is reached' : 'the server disk is full', options);
-  }
 }
 
 /** An append would take the mailbox over its byte or entry quota. */

@@ -25,8 +25,9 @@ import { clientAddress } from '../http/client-address.js';
 import { respondApiError, respondJson, type Route } from '../http/router.js';
 import type { UploadGate, UploadTicket } from '../http/upload-gate.js';
 import type { MailboxAdmission, RateRefusal } from './admission.js';
-import { MailboxQuotaError, MailboxSnapshotError, MailboxStorageFullError, type MailboxStore } from './mailbox-store.js';
+import { MailboxQuotaError, MailboxSnapshotError, type MailboxStore } from './mailbox-store.js';
 import type { DeliveryMetrics } from '../metrics.js';
+import { StorageFullError } from '../errors.js';
 
 const PREFIX = `${MAILBOX_PATH}/`;
 const ALLOWED = 'GET, POST, DELETE';
@@ -61,6 +62,7 @@ export type Refuse = (status: number, error: string, detail: string, headers?: R
 
 export function mailboxRoute(options: MailboxRouteOptions): Route {
   const { store, maxEntryBytes, metrics, onAppended, now = Date.now } = options;
+  const entryLimit: UploadLimit = { maxBytes: maxEntryBytes, what: 'entry' };
   return async (req, res, ctx) => {
     if (!ctx.url.pathname.startsWith(PREFIX)) return false;
     const method = req.method ?? '';
@@ -132,7 +134,7 @@ export function mailboxRoute(options: MailboxRouteOptions): Route {
     let seq: number;
     let body: Buffer;
     try {
-      const read = await readUpload(req, res, { maxBytes: maxEntryBytes, idleMs: options.bodyIdleTimeoutMs, what: 'entry' }, refuse, metrics);
+      const read = await readUpload(req, res, { ...entryLimit, idleMs: options.bodyIdleTimeoutMs }, refuse, metrics);
       if (read === null) return;
       body = read;
       // Bodies without a declared length are charged once their size is known.
@@ -145,7 +147,7 @@ export function mailboxRoute(options: MailboxRouteOptions): Route {
       } catch (err) {
         if (err instanceof MailboxQuotaError) return refuse(429, 'quota', err.message);
         if (err instanceof MailboxSnapshotError) return refuse(400, 'bad-request', err.message);
-        if (err instanceof MailboxStorageFullError) return refuse(507, 'storage-full', 'the server has no room for more mailbox entries now');
+        if (err instanceof StorageFullError) return refuse(507, err.code, err.message);
         throw err;
       }
     } finally {
@@ -166,12 +168,8 @@ export function mailboxRoute(options: MailboxRouteOptions): Route {
    */
   async function admit(req: IncomingMessage, res: ServerResponse, id: string, refuse: Refuse): Promise<UploadTicket | null> {
     const address = clientAddress(req, options.trustProxy);
-    const declared = req.headers['content-length'] === undefined ? null : Number(req.headers['content-length']);
-    if (declared !== null && declared > maxEntryBytes) {
-      metrics.recordMailboxRefusal(413);
-      refuseTooLarge(req, res, maxEntryBytes);
-      return null;
-    }
+    const declared = declaredLength(req, res, entryLimit, metrics);
+    if (declared === 'refused') return null;
     const refusal =
       options.admission.append(address) ??
       (declared !== null && declared > 0 ? options.admission.appendBytes(address, declared) : null) ??
@@ -193,6 +191,26 @@ export function enterUpload(uploads: UploadGate, address: string, bytes: number,
   return null;
 }
 
+/** An upload's cap, and what the body is called in the refusal people may read. */
+export interface UploadLimit {
+  readonly maxBytes: number;
+  /** "entry", "piece of a file". */
+  readonly what: string;
+}
+
+/**
+ * The body's declared `Content-Length` (null when none is declared), or `refused` when it is
+ * over the cap: then the 413 is sent before a byte of the body is read.
+ */
+export function declaredLength(req: IncomingMessage, res: ServerResponse, limit: UploadLimit, metrics: DeliveryMetrics): number | null | 'refused' {
+  const header = req.headers['content-length'];
+  const declared = header === undefined ? null : Number(header);
+  if (declared === null || declared <= limit.maxBytes) return declared;
+  metrics.recordMailboxRefusal(413);
+  refuseTooLarge(req, res, limit.maxBytes, limit.what);
+  return 'refused';
+}
+
 /**
  * An upload's body, read under its cap; null when it was refused (too large, stalled, empty:
  * the answer is sent) or the client left mid-upload (nobody to answer, nothing stored).
@@ -200,7 +218,7 @@ export function enterUpload(uploads: UploadGate, address: string, bytes: number,
 export async function readUpload(
   req: IncomingMessage,
   res: ServerResponse,
-  { maxBytes, idleMs, what }: { readonly maxBytes: number; readonly idleMs: number; readonly what: string },
+  { maxBytes, idleMs, what }: UploadLimit & { readonly idleMs: number },
   refuse: Refuse,
   metrics: DeliveryMetrics,
 ): Promise<Buffer | null> {
@@ -210,7 +228,7 @@ export async function readUpload(
   } catch (err) {
     if (err instanceof BodyTooLargeError) {
       metrics.recordMailboxRefusal(413);
-      refuseTooLarge(req, res, err.limit);
+      refuseTooLarge(req, res, err.limit, what);
       return null;
     }
     if (err instanceof BodyTimeoutError) {

@@ -2,7 +2,7 @@
  * The server-wide storage cap (`MAILBOX_MAX_TOTAL_BYTES`) around any {@link MailboxStore}.
  * Per-mailbox quotas alone let anyone fill the disk by minting tokens for fresh mailboxes;
  * this refuses an append once everything stored would pass the cap, with
- * {@link MailboxStorageFullError} (507), so the disk never fills and nothing stored is lost.
+ * {@link StorageFullError} (507), so the disk never fills and nothing stored is lost.
  *
  * The total is read from the store (a sum over the per-mailbox totals) at most every
  * `refreshMs`, plus this node's own appends since; a delete or purge forces a fresh read on
@@ -10,7 +10,8 @@
  * show up within `refreshMs`: the cap may be passed by what the cluster stores in that time,
  * which the per-address rates bound.
  */
-import { MailboxStorageFullError, type MailboxStore } from './mailbox-store.js';
+import { StorageFullError } from '../errors.js';
+import type { MailboxStore } from './mailbox-store.js';
 
 export interface StorageCapOptions {
   /** Sealed bytes the server may store in all mailboxes together. */
@@ -46,7 +47,7 @@ export function withStorageCap(store: MailboxStore, { maxTotalBytes, refreshMs =
       return total;
     },
     async append(mailbox, data, options) {
-      if ((await current()) + data.length > maxTotalBytes) throw new MailboxStorageFullError('cap');
+      if ((await current()) + data.length > maxTotalBytes) throw new StorageFullError('entries', 'cap');
       const result = await store.append(mailbox, data, options);
       total += data.length;
       // A snapshot replaced older entries: the real total is lower than counted.

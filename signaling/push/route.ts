@@ -33,7 +33,7 @@ async function readJson(req: IncomingMessage, res: ServerResponse): Promise<{ va
   try {
     body = await readBody(req, MAX_SUBSCRIPTION_BODY_BYTES);
   } catch (err) {
-    if (err instanceof BodyTooLargeError) refuseTooLarge(req, res, err.limit);
+    if (err instanceof BodyTooLargeError) refuseTooLarge(req, res, err.limit, 'subscription');
     else if (!(err instanceof BodyAbortedError)) throw err;
     return undefined;
   }

@@ -7,9 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStores, type ServerStores, type StoreSettings } from '../../signaling/backends.js';
+import { StorageFullError } from '../../signaling/errors.js';
 import { createSilentLogger } from '../../signaling/logger.js';
 import { MailboxQuotaError, MailboxSnapshotError } from '../../signaling/mailbox/mailbox-store.js';
-import { BlobQuotaError, BlobStorageFullError, type BlobStore } from '../../signaling/mailbox/blob-store.js';
+import { BlobQuotaError, type BlobStore } from '../../signaling/mailbox/blob-store.js';
 
 /** Where the stores live: a data directory, or a PostgreSQL URL (then dataDir is unused). */
 export interface StoreBackend {
@@ -270,13 +271,14 @@ export function describeServerStoreContract(name: string, backend: () => StoreBa
         expect(await big.put(piece(box2, hex(32), 0), bytes(MiB), 1000)).toBe(true);
       });
 
-      it('refuses past the server-wide cap with BlobStorageFullError, storing nothing', async () => {
+      it('refuses past the server-wide cap with StorageFullError, storing nothing', async () => {
         const now = await blobsOf(await open()).totalBytes();
         const blobs = blobsOf(await open({ mailboxBlobMaxTotalBytes: now + 1000 }));
         const box = hex(32);
         expect(await blobs.put(piece(box, hex(32), 0), bytes(600), 1000)).toBe(true);
         const refused = await blobs.put(piece(hex(32), hex(32), 0), bytes(600), 1000).catch((e: unknown) => e);
-        expect(refused).toBeInstanceOf(BlobStorageFullError);
+        expect(refused).toBeInstanceOf(StorageFullError);
+        expect(refused).toMatchObject({ area: 'files', reason: 'cap', code: 'storage-full' });
         expect(await blobs.totalBytes()).toBe(now + 600);
       });
 

@@ -143,6 +143,8 @@ describe('mailbox blob area', () => {
       [piece(s, box, blob, '2', { body: randomBytes(2.5 * MiB) }), 413, 'too-large'],
     ];
     for (const [answer, status, error] of refusals) expect(await answer).toMatchObject({ status, json: { error } });
+    // Said as the entries' 413 says it, in MiB: apps show the detail to people.
+    expect((await piece(s, box, blob, '2', { body: randomBytes(2.5 * MiB) })).json).toEqual({ error: 'too-large', detail: 'the piece of a file is larger than the server takes (at most 2.3 MiB)' });
     expect(rows(s)).toBe(1);
     expect((await piece(s, box, blob, '1')).status).toBe(404);
   });
@@ -196,7 +198,7 @@ describe('mailbox blob area', () => {
     const capped = await server({ mailboxBlobMaxTotalBytes: 2 * MiB });
     expect((await piece(capped, newMailbox(), blobId(), '0', { body: randomBytes(1.5 * MiB) })).status).toBe(201);
     const full = await piece(capped, newMailbox(), blobId(), '0', { body: randomBytes(MiB) });
-    expect(full).toMatchObject({ status: 507, json: { error: 'storage-full' } });
+    expect(full).toMatchObject({ status: 507, json: { error: 'storage-full', detail: 'the server has no room for more files in mailboxes now' } });
     expect(rows(capped)).toBe(1);
     await capped.close();
 

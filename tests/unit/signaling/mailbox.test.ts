@@ -396,7 +396,8 @@ describe('hostile input changes nothing stored', () => {
     expect((await box.append('x'.repeat(1024))).status).toBe(201);
     stored = await box.listAll();
     const res = await box.append('x'.repeat(1025));
-    expect(res).toMatchObject({ status: 413, body: { error: 'too-large' } });
+    // The detail is shown to people: it names what was too large and the cap in their units.
+    expect(res).toMatchObject({ status: 413, body: { error: 'too-large', detail: 'the entry is larger than the server takes (at most 1 KiB)' } });
     await expectUnchanged(s);
   });
 
@@ -405,7 +406,7 @@ describe('hostile input changes nothing stored', () => {
     const total = 20 * 1024 * 1024;
     const res = await streamUpload(box.url, box.box.token, total);
     expect(res.status).toBe(413);
-    expect(JSON.parse(res.body)).toMatchObject({ error: 'too-large' });
+    expect(JSON.parse(res.body)).toMatchObject({ error: 'too-large', detail: 'the entry is larger than the server takes (at most 64 KiB)' });
     // The answer came while the client was still sending: what it had written by then is
     // what the socket buffers absorbed, far from the 20 MB it meant to send.
     expect(res.writtenAtResponse).toBeLessThan(total / 2);
