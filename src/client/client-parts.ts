@@ -37,6 +37,8 @@ export interface ClientParts {
   /** Drafts of unsent messages (the UI edits them); deleting a conversation erases its draft. */
   readonly drafts?: Drafts;
   readonly now?: () => number;
+  /** How often a device may rewrite its receipt, in ms (tests shorten it; receipts.ts). */
+  readonly receiptEveryMs?: number;
   readonly logger?: Logger;
 }
 

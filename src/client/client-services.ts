@@ -101,6 +101,7 @@ export function buildServices(parts: ClientParts, events: ObservableV2<ClientEve
     logger,
     isBlocked: (identity) => state.book?.isBlocked(identity) ?? false,
     sharesReads: () => state.self?.readReceipts() ?? true,
+    ...(parts.receiptEveryMs !== undefined ? { receiptEveryMs: parts.receiptEveryMs } : {}),
     contactOf: (identity) => knownContact(state.book, identity),
     isVerified: (identity) => state.book?.get(identity)?.verified ?? false,
     isRevoked: (device, identity) => s.myDevices.isRevoked(device, identity),

@@ -50,6 +50,8 @@ export interface OpenerParts {
   readonly isBlocked: (identity: IdentityId) => boolean;
   /** The user shares read receipts, and so sees others'. */
   readonly sharesReads: () => boolean;
+  /** How often a device may rewrite its receipt, in ms (absent: receipts.ts's 30 s). */
+  readonly receiptEveryMs?: number;
   /** The user's contact record for an identity (namesakes, verified badge). */
   readonly contactOf: (identity: IdentityId) => KnownContact | null;
   readonly isVerified: (identity: IdentityId) => boolean;
@@ -206,6 +208,7 @@ export class ConversationOpener {
       logger: parts.logger,
       isBlocked: parts.isBlocked,
       sharesReads: parts.sharesReads,
+      ...(parts.receiptEveryMs !== undefined ? { receiptEveryMs: parts.receiptEveryMs } : {}),
       contactOf: parts.contactOf,
       isVerified: parts.isVerified,
       isRevoked: parts.isRevoked,

@@ -122,6 +122,7 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
       isMine: (device) => this.isMine(device),
       identityOf: (device) => this.identityOf(device),
       sharesReads: () => parts.sharesReads?.() ?? true,
+      ...(parts.receiptEveryMs !== undefined ? { everyMs: parts.receiptEveryMs } : {}),
       now: parts.now,
       changed: () => this.changed(),
       failed: (error) => this.emit('error', [error]),

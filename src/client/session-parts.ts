@@ -37,6 +37,8 @@ export interface SessionParts {
   readonly isBlocked: (identity: IdentityId) => boolean;
   /** The user shares read receipts, and so sees others' (absent: yes). */
   readonly sharesReads?: () => boolean;
+  /** How often this device may rewrite its receipt, in ms (absent: receipts.ts's 30 s). */
+  readonly receiptEveryMs?: number;
   /** The user's contact record for an identity, to tell namesakes apart and show the verified badge. */
   readonly contactOf?: (identity: IdentityId) => KnownContact | null;
   /** The blind mailbox, for members who are offline; absent in tests that do not need it. */

@@ -62,6 +62,8 @@ export interface HeadlessPeerOptions {
   /** False: no blind mailbox (writes reach only members online at the time). */
   readonly mailbox?: boolean;
   readonly now?: () => number;
+  /** How often a device may rewrite its receipt, in ms (tests shorten it). */
+  readonly receiptEveryMs?: number;
   /** How often topics without peers announce again (the mesh's default otherwise). */
   readonly reannounceMs?: number;
 }
@@ -148,6 +150,7 @@ export class HeadlessPeer {
       logger,
       ...(options.bot ? { bot: true } : {}),
       ...(options.now ? { now: options.now } : {}),
+      ...(options.receiptEveryMs !== undefined ? { receiptEveryMs: options.receiptEveryMs } : {}),
       ...(mailbox ? { mailbox: { client: mailbox, progress: options.stores.mailboxState, exclude: () => undefined, onOffline: () => undefined } } : {}),
     });
     this.client = client;

@@ -45,6 +45,8 @@ export interface NodePeerOptions {
   readonly mailboxMaxFileBytes?: number;
   /** The peer's clock (tests of rotation and key expiry move it). */
   readonly now?: () => number;
+  /** How often the peer may rewrite its receipts, in ms (30 s by default). */
+  readonly receiptEveryMs?: number;
   /** How often topics without peers announce again (tests of prompt reconnection set it long). */
   readonly reannounceMs?: number;
   /** Where conversation records (epoch secrets among them) are stored; in memory by default. */
@@ -92,6 +94,7 @@ export class NodePeer {
         ...(options.relay === false ? { relay: false } : {}),
         mailbox: options.mailbox ?? false,
         ...(options.now ? { now: options.now } : {}),
+        ...(options.receiptEveryMs !== undefined ? { receiptEveryMs: options.receiptEveryMs } : {}),
         ...(options.reannounceMs !== undefined ? { reannounceMs: options.reannounceMs } : {}),
       },
       { iceServers: noDirect ? [] : [...(options.iceServers ?? [])], maxFileBytes: DEFAULT_MAX_FILE_BYTES, mailboxMaxFileBytes: options.mailboxMaxFileBytes ?? 0 },
