@@ -9,6 +9,7 @@ import type { Account } from '../../core/identity/account.js';
 import type { DeviceId, Topic } from '../../core/ids.js';
 import type { Epoch } from '../../core/membership/fold.js';
 import type { EpochRecord } from '../../core/membership/records.js';
+import { readersStillTrusted } from '../../core/membership/mailbox-readers.js';
 import type { IdentityId } from '../../core/identity/keys.js';
 import { deriveConversationKeys, type ConversationKeys } from '../../core/keys.js';
 import { Disposables } from '../../core/lifecycle.js';
@@ -261,10 +262,15 @@ export class EpochFollower {
    * who can read that mailbox was removed since: they may read all this device holds.
    */
   private keepsUp(left: string): boolean {
-    const state = this.parts.view.state;
-    const record = state.epochs.get(left)?.record;
-    if (!record || record.by !== this.parts.account.device.id) return false;
-    return Object.values(record.owners).every((identity) => state.members.has(identity));
+    const record = this.parts.view.state.epochs.get(left)?.record;
+    return record?.by === this.parts.account.device.id && this.readersTrusted(record.owners);
+  }
+
+  /** Every device that can read the mailbox of an epoch with these owners is a member's and unrevoked. */
+  private readersTrusted(owners: EpochRecord['owners']): boolean {
+    const { members } = this.parts.view.state;
+    const { directory } = this.parts.synced;
+    return readersStillTrusted(owners, { isMember: (identity) => members.has(identity), isRevoked: (device) => directory.revocation(device as DeviceId) != null });
   }
 
   /**
@@ -272,20 +278,19 @@ export class EpochFollower {
    * `fromId` left out though they were members (a 1:1 the user unblocked, §4.4) still sit on
    * the newest epoch they held a share of, and the record must reach them there. Only epochs
    * whose secret this device still holds, and only where every device that can read the
-   * mailbox is still a member's and not revoked (as `keepsUp`): it receives all this device
-   * holds.
+   * mailbox is still a member's and not revoked (`readersTrusted`, as for `keepsUp`): it
+   * receives all this device holds.
    */
   private async returnedTo(fromId: string, toId: string): Promise<ConversationKeys[]> {
-    const { epochs, members, removed } = this.parts.view.state;
+    const { epochs, removed } = this.parts.view.state;
     const { directory } = this.parts.synced;
     const from = epochs.get(fromId)?.record;
     const to = epochs.get(toId)?.record;
     if (!from || !to || to.reason !== 'unblocked') return [];
-    const safe = (owners: EpochRecord['owners']): boolean => Object.entries(owners).every(([device, identity]) => members.has(identity) && !directory.revocation(device as DeviceId));
     // The implicit genesis of a 1:1 has no record: both people held its secret, and so did
     // every device either ever had, hence nobody removed and no device revoked.
     const implicitSafe = removed.size === 0 && [...directory.members()].every(([device]) => !directory.revocation(device));
-    const held = (e: Epoch, identity: IdentityId): boolean => (e.record ? Object.values(e.record.owners).includes(identity) && safe(e.record.owners) : implicitSafe);
+    const held = (e: Epoch, identity: IdentityId): boolean => (e.record ? Object.values(e.record.owners).includes(identity) && this.readersTrusted(e.record.owners) : implicitSafe);
     const had = new Set(Object.values(from.owners));
     const added = new Set(to.ops.flatMap((o) => (o.op === 'add' ? [o.identity] : [])));
     const back = new Set(Object.values(to.owners).filter((identity) => !had.has(identity) && !added.has(identity)));
