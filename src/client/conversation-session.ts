@@ -38,7 +38,7 @@ import type { UpkeepTask } from './conversation/epoch-upkeep.js';
 import type { SendPipeline } from './conversation/send-pipeline.js';
 import { wireSession } from './conversation/session-wiring.js';
 import type { ShownTimeline } from './conversation/shown-timeline.js';
-import { Receipts, type MessageReceipts } from './conversation/receipts.js';
+import type { MessageReceipts, Receipts } from './conversation/receipts.js';
 import type { TypingState } from './conversation/typing.js';
 import type { DeliveryState } from './delivery.js';
 import type { MailboxSync } from './mailbox-sync.js';
@@ -93,7 +93,6 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
       },
       end: (reason) => this.end(reason),
       save: (fields) => this.saveRecord(fields),
-      acked: (device, sv) => this.receipts.acked(device, sv),
     });
     this.synced = wired.synced;
     this.shown = wired.shown;
@@ -114,19 +113,7 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
       }),
     );
     this.typing.onChange(() => this.changed());
-    this.receipts = new Receipts({
-      synced: this.synced,
-      device: parts.account.device.id,
-      me: parts.account.identity.sign,
-      timeline: () => this.timeline,
-      isMine: (device) => this.isMine(device),
-      identityOf: (device) => this.identityOf(device),
-      sharesReads: () => parts.sharesReads?.() ?? true,
-      ...(parts.receiptEveryMs !== undefined ? { everyMs: parts.receiptEveryMs } : {}),
-      now: parts.now,
-      changed: () => this.changed(),
-      failed: (error) => this.emit('error', [error]),
-    });
+    this.receipts = wired.receipts;
     this.disposables.add(() => this.receipts.destroy());
     const recent = parts.record.recent ?? [];
     this.members.rememberNames(recent);

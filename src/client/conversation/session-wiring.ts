@@ -14,6 +14,7 @@ import type { EndReason } from './epoch-switch.js';
 import { EpochFollower } from './epoch-follower.js';
 import { GroupControl } from './group-control.js';
 import { MemberView } from './member-view.js';
+import { Receipts } from './receipts.js';
 import { Membership } from './membership.js';
 import { implicitAdmins, MembershipView } from './membership-view.js';
 import { SendPipeline } from './send-pipeline.js';
@@ -32,8 +33,6 @@ export interface SessionHooks {
   readonly rekeyed: () => void;
   readonly end: (reason: EndReason) => Promise<void>;
   readonly save: (fields: Partial<ConversationRecord>) => Promise<void>;
-  /** A peer device acknowledged a state vector over a live link (receipts count it). */
-  readonly acked: (device: DeviceId, stateVector: Map<number, number>) => void;
 }
 
 export interface SessionWiring {
@@ -47,6 +46,7 @@ export interface SessionWiring {
   readonly epochs: EpochFollower;
   readonly typing: TypingState;
   readonly sender: SendPipeline;
+  readonly receipts: Receipts;
 }
 
 export function wireSession(parts: SessionParts, logger: Logger, hooks: SessionHooks): SessionWiring {
@@ -96,7 +96,8 @@ export function wireSession(parts: SessionParts, logger: Logger, hooks: SessionH
     ...(parts.rooms ? { rooms: parts.rooms } : {}),
     peers: hooks.changed,
     delivered: (sv) => sender.acknowledge(sv),
-    acked: (device, sv) => hooks.acked(device as DeviceId, sv),
+    // A peer device acknowledged a state vector over a live link: receipts count it.
+    acked: (device, sv) => receipts.acked(device as DeviceId, sv),
     progress: hooks.changed,
     failed: hooks.failed,
     logger,
@@ -140,5 +141,18 @@ export function wireSession(parts: SessionParts, logger: Logger, hooks: SessionH
     changed: hooks.changed,
     preview: hooks.preview,
   });
-  return { synced, shown, members, membership, changes, group, transport, epochs, typing, sender };
+  const receipts = new Receipts({
+    synced,
+    device: account.device.id,
+    me: account.identity.sign,
+    timeline: () => shown.timeline,
+    isMine: (device) => members.isMine(device),
+    identityOf: (device) => members.identityOf(device),
+    sharesReads: () => parts.sharesReads?.() ?? true,
+    ...(parts.receiptEveryMs !== undefined ? { everyMs: parts.receiptEveryMs } : {}),
+    now,
+    changed: hooks.changed,
+    failed: hooks.failed,
+  });
+  return { synced, shown, members, membership, changes, group, transport, epochs, typing, sender, receipts };
 }
