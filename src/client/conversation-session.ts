@@ -175,9 +175,14 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     return this.epochs.fileRootOf(epoch);
   }
 
-  /** File roots to hand a joiner of a full-history group: every one but `except`'s (newest first, capped). */
+  /** File roots this device can hand on: every one but `except`'s (newest first, capped). */
   fileRoots(except: string): Promise<Record<string, string>> {
     return this.epochs.fileRoots(except);
+  }
+
+  /** Keeps file roots the user's other device handed this one; returns how many were new. */
+  keepFileRoots(roots: Readonly<Record<string, string>>): Promise<number> {
+    return this.epochs.keepFileRoots(roots);
   }
 
   /** Follows the membership onto its current epoch (e.g. after a handoff arrived). */

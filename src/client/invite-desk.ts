@@ -12,7 +12,7 @@ import { deriveChannel, type ChannelKeys } from '../core/keys.js';
 import { Disposables } from '../core/lifecycle.js';
 import { errorField, type Logger } from '../core/logger.js';
 import { addTurn, ADD_TURN_MS } from '../core/membership/add-order.js';
-import { sealFileRoots } from '../core/membership/file-roots-grant.js';
+import { readsFilesOf, sealFileRoots } from '../core/membership/file-roots-grant.js';
 import { requestDevice, verifyJoinRequest, type JoinAnswer, type JoinRequest, type RefusalReason } from '../core/membership/join-messages.js';
 import type { EpochRecord } from '../core/membership/records.js';
 import { openMessage, sealMessage } from '../net/sealed-channel.js';
@@ -187,13 +187,18 @@ export class InviteDesk {
 
   /**
    * A full-history group hands the joiner the file roots of the epochs before `record`
-   * (never their secrets), sealed to the joining device; a "from join" group hands none,
-   * so files sent before the join stay closed to them (docs/architecture.md §4.6, §14.1).
+   * (never their secrets), sealed to the joining device; a "from join" group hands only
+   * those of epochs this person held a share of before (someone added back), so files sent
+   * before they first joined stay closed to them (docs/architecture.md §4.6, §14.1).
    */
   private async sealedFileRoots(session: ConversationSession, record: EpochRecord, device: DeviceId): Promise<string | null> {
     const dh = record.keys[device];
-    if (!dh || session.membership.settings().history !== 'full') return null;
-    const roots = await session.fileRoots(record.id);
+    const identity = record.owners[device];
+    if (!dh || !identity) return null;
+    const view = session.membership;
+    const reader = { identity, history: view.settings().history, joinedAt: view.joinedAt(identity) };
+    const held = await session.fileRoots(record.id);
+    const roots = Object.fromEntries(Object.entries(held).filter(([id]) => readsFilesOf(view.state.epochs.get(id), reader)));
     if (Object.keys(roots).length === 0) return null;
     return sealFileRoots(dh, roots, { conversation: session.id, epoch: record.id, device });
   }

@@ -3,14 +3,17 @@
  * linked after an epoch began has no share in it; any other device of the same user that
  * holds the secret seals it to the new device's X25519 key in the private self doc. The
  * receiving device opens it with the same key it opens shares with, so deleting old device
- * keys makes old handoffs unreadable too.
+ * keys makes old handoffs unreadable too. Older epochs' file roots go the same way
+ * (file-roots-handoff.ts): only the current secret is ever handed over.
  */
 import type { Topic } from '../core/ids.js';
 import type { Account } from '../core/identity/account.js';
 import { Disposables } from '../core/lifecycle.js';
 import { errorField, type Logger } from '../core/logger.js';
 import { openShare, sealShare, ShareError } from '../core/membership/seal.js';
+import type { DeviceId } from '../core/ids.js';
 import type { ConversationSession } from './conversation-session.js';
+import { FileRootsHandoff, type OwnDevice } from './file-roots-handoff.js';
 import type { SelfSession } from './self-session.js';
 
 const DISTRIBUTE_DELAY_MS = 300;
@@ -26,6 +29,8 @@ export class KeyHandoff {
   private pending = false;
   private running: Promise<void> = Promise.resolve();
   private readonly disposables = new Disposables();
+  /** Older epochs' file roots, for the account and self doc it was made with. */
+  private roots: { self: SelfSession; account: Account; handoff: FileRootsHandoff } | null = null;
 
   constructor(private readonly parts: KeyHandoffParts) {}
 
@@ -64,18 +69,21 @@ export class KeyHandoff {
     const self = this.parts.self();
     if (!account || !self) return;
     const { directory } = self.synced;
-    const devices: Array<{ id: string; dh: string }> = [];
+    const devices: OwnDevice[] = [];
     for (const [id, member] of directory.members()) {
       if (id === account.device.id || member.cert.identity.sign !== account.identity.sign || directory.revocation(id) || !member.dh) continue;
-      devices.push({ id, dh: member.dh });
+      devices.push({ id: id as DeviceId, dh: member.dh });
     }
-    if (devices.length === 0) return;
+    if (this.roots?.self !== self || this.roots.account !== account) this.roots = { self, account, handoff: new FileRootsHandoff(account, self, this.parts.logger) };
+    const roots = this.roots.handoff;
     for (const session of this.parts.sessions()) {
       if (!session.ready || session.ended) continue;
+      await roots.take(session);
       const epoch = session.membership.state.current;
       const secret = epoch ? session.epochSecret(epoch.id) : null;
       if (!epoch || !secret) continue;
       for (const device of devices) {
+        await roots.give(session, device);
         if (epoch.record?.shares[device.id]) continue;
         if (self.handoff(device.id, session.id)?.epoch === epoch.id) continue;
         const share = await sealShare(device.dh, secret, { conversation: session.id, epoch: epoch.id, device: device.id });

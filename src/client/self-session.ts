@@ -18,6 +18,7 @@ import { LOCAL_ORIGIN, SyncedDoc } from '../core/synced-doc.js';
 import { isProfile } from '../core/identity/profile.js';
 import { isCertRecord, type CertRecord } from '../core/authorship/records.js';
 import type { DeviceCertificate } from '../core/identity/certificate.js';
+import { isFileRootsRecord, type FileRootsRecord } from '../core/membership/file-roots-grant.js';
 
 export const ContactStates = ['incoming', 'outgoing', 'accepted', 'blocked'] as const;
 export type ContactState = (typeof ContactStates)[number];
@@ -183,6 +184,26 @@ export class SelfSession extends ObservableV2<SelfEvents> {
       { type: 'handoff', by: this.account.device.id, at: this.now(), ...fields },
       LOCAL_ORIGIN,
     );
+  }
+
+  /** File roots `from` handed `to` for a conversation (docs/architecture.md §14.1), if any. */
+  fileRootsTo(to: string, conversation: Topic, from: string): FileRootsRecord | null {
+    const value = this.map<FileRootsRecord>('roots').get(`${to}:${conversation}:${from}`);
+    return value && isFileRootsRecord(value) && value.conversation === conversation && value.by === from ? value : null;
+  }
+
+  /** Every file-roots record addressed to `to`, each written by the device its key names. */
+  fileRootsFor(to: string): FileRootsRecord[] {
+    const out: FileRootsRecord[] = [];
+    for (const [key, value] of this.map<FileRootsRecord>('roots').entries()) {
+      if (value && key.startsWith(`${to}:`) && isFileRootsRecord(value) && key === `${to}:${value.conversation}:${value.by}`) out.push(value);
+    }
+    return out;
+  }
+
+  async setFileRoots(to: string, fields: Omit<FileRootsRecord, 'type' | 'by' | 'at' | 'c' | 'k' | 'n' | 'sig'>): Promise<void> {
+    const by = this.account.device.id;
+    await this.synced.writer.setRecord('roots', `${to}:${fields.conversation}:${by}`, { type: 'file-roots', by, at: this.now(), ...fields }, LOCAL_ORIGIN);
   }
 
   /**

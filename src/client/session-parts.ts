@@ -19,7 +19,11 @@ export type SessionEvents = {
   /** The newest entry changed, for the sidebar preview. */
   preview: (entry: TimelineEntry) => void;
   error: (error: Error) => void;
-  /** The conversation moved to a new epoch (new topic, mailbox and presence ids). */
+  /**
+   * The keys this device holds changed: the conversation moved to a new epoch (new topic,
+   * mailbox and presence ids), or another device of the user handed it older epochs' file
+   * roots. Files that waited for a key try again.
+   */
   rekeyed: () => void;
   /** This user left, was removed, or this device was removed. */
   ended: (reason: EndReason) => void;

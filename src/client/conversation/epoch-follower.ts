@@ -130,6 +130,19 @@ export class EpochFollower {
     return this.keyring.fileRoots(except);
   }
 
+  /**
+   * Keeps file roots one of the user's other devices handed this one (docs/architecture.md
+   * §14.1), storing them with the record; returns how many were new. Files that waited for
+   * a key try again on `rekeyed`.
+   */
+  async keepFileRoots(roots: Readonly<Record<string, string>>): Promise<number> {
+    const kept = this.keyring.keepRoots(roots);
+    if (kept.length === 0) return 0;
+    await this.parts.save(this.keyring.recordFields());
+    this.parts.rekeyed();
+    return kept.length;
+  }
+
   /** Follows epochs this device missed: read the mailbox, move on, repeat (bounded). */
   async catchUp(): Promise<void> {
     // Not "from now": writes an earlier run of this device made but never delivered (a

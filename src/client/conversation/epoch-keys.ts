@@ -94,6 +94,17 @@ export class EpochKeyring {
   }
 
   /**
+   * Keeps file roots handed to this device (by a joiner's grant or the user's other device)
+   * for epochs it holds no secret and no root of; returns the ids it kept. A root of an epoch
+   * whose secret is here would only repeat what the secret derives.
+   */
+  keepRoots(roots: Readonly<Record<string, string>>): string[] {
+    const kept = Object.entries(roots).filter(([id]) => !this.has(id) && !(id in this.roots));
+    for (const [id, root] of kept) this.roots[id] = root;
+    return kept.map(([id]) => id);
+  }
+
+  /**
    * Deletes the secrets of epochs retired longer than `ttlMs` ago, keeping their file roots.
    * Returns the ids deleted (the caller persists the record and forgets their mailboxes).
    */

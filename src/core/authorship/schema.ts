@@ -11,6 +11,7 @@ import type { DeviceId } from '../ids.js';
 import type { IdentityId } from '../identity/keys.js';
 import type { SignedRecord } from '../identity/signed.js';
 import { isCertRecord } from './records.js';
+import { isFileRootsRecord } from '../membership/file-roots-grant.js';
 
 export type RootRule =
   /** A device's own event log shard. */
@@ -68,6 +69,9 @@ const SELF_MAPS = new Map<string, RootRule>([
   ['reads', { kind: 'any-member', recordType: 'read' }],
   // Epoch secrets one device hands to another of the same user, sealed to its X25519 key.
   ['handoffs', { kind: 'any-member', recordType: 'handoff' }],
+  // Older epochs' file roots a device hands a newly linked one, sealed to its X25519 key
+  // (docs/architecture.md §14.1).
+  ['roots', { kind: 'any-member', recordType: 'file-roots', validate: isFileRootsRecord }],
   // Renewed device certificates from the device holding the identity key, keyed by the
   // device they certify (docs/architecture.md §4.8).
   ['certs', { kind: 'any-member', recordType: 'cert', validate: isCertRecord }],
