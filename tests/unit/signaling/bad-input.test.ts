@@ -5,25 +5,13 @@
  * (c) a fresh well-behaved pair of clients still relays a publish.
  * Where the case is about memory, the topic/subscription counts are checked against the cap.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CloseCodes, SignalingLimits } from '../../../src/core/wire/signaling.js';
-import type { ParleyServerInit } from '../../../signaling/config.js';
 import { expectRelayWorks, SignalClient, upgradeStatus } from '../../helpers/raw-signal-client.js';
-import { healthz, startTestServer, waitUntil, type TestServer } from '../../helpers/signaling-server.js';
+import { healthz, waitUntil, type TestServer } from '../../helpers/signaling-server.js';
+import { useSignalStage } from '../../helpers/signal-stage.js';
 
-let t: TestServer | undefined;
-const clients: SignalClient[] = [];
-
-async function server(init: ParleyServerInit = {}): Promise<TestServer> {
-  t = await startTestServer(init);
-  return t;
-}
-
-async function open(s: TestServer): Promise<SignalClient> {
-  const c = await SignalClient.open(s.wsUrl);
-  clients.push(c);
-  return c;
-}
+const { server, open } = useSignalStage();
 
 /** (b) and (c): the process is up and other clients are unaffected. */
 async function expectServerHealthy(s: TestServer): Promise<void> {
@@ -32,12 +20,6 @@ async function expectServerHealthy(s: TestServer): Promise<void> {
   expect(health.body.ok).toBe(true);
   await expectRelayWorks(s.wsUrl);
 }
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await t?.close();
-  t = undefined;
-});
 
 describe('bad input on /signal closes only the offending socket', () => {
   it('malformed JSON → 4400', async () => {
@@ -185,13 +167,12 @@ describe('bad input on /signal closes only the offending socket', () => {
 
   it('counts sockets per X-Forwarded-For address only when trustProxy is set', async () => {
     const viaProxy = (s: TestServer, ip: string): Promise<SignalClient> =>
-      SignalClient.open(s.wsUrl, { headers: { 'X-Forwarded-For': `203.0.113.9, ${ip}` } }).then((c) => (clients.push(c), c));
+      open(s, { headers: { 'X-Forwarded-For': `203.0.113.9, ${ip}` } });
     const trusting = await server({ maxSocketsPerIp: 1, trustProxy: true });
     await viaProxy(trusting, '10.0.0.1');
     await viaProxy(trusting, '10.0.0.2'); // another client behind the same proxy
     const again = await viaProxy(trusting, '10.0.0.1');
     expect((await again.closed).code).toBe(CloseCodes.tooManySockets);
-    await t?.close();
 
     const naive = await server({ maxSocketsPerIp: 1 }); // header ignored: all are 127.0.0.1
     await viaProxy(naive, '10.0.0.1');

@@ -3,32 +3,14 @@
  * appends: a socket that watches a mailbox, proving it holds the token, hears of every
  * committed append at once; nobody else does; the watch caps close only the offender.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CloseCodes } from '../../../src/core/wire/signaling.js';
-import type { ParleyServerInit } from '../../../signaling/config.js';
 import { SignalClient } from '../../helpers/raw-signal-client.js';
 import { MailboxClient, newMailbox, type MailboxCredentials } from '../../helpers/signaling-mailbox.js';
-import { startTestServer, waitUntil, type TestServer, metricsText } from '../../helpers/signaling-server.js';
+import { waitUntil, metricsText } from '../../helpers/signaling-server.js';
+import { useSignalStage } from '../../helpers/signal-stage.js';
 
-const servers: TestServer[] = [];
-const clients: SignalClient[] = [];
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-async function server(init: ParleyServerInit = {}): Promise<TestServer> {
-  const s = await startTestServer({ stunPort: null, ...init });
-  servers.push(s);
-  return s;
-}
-
-async function client(s: TestServer): Promise<SignalClient> {
-  const c = await SignalClient.open(s.wsUrl);
-  clients.push(c);
-  return c;
-}
+const { server, open: client } = useSignalStage({ stunPort: null });
 
 /** Watches `box` and waits until the server has handled it. */
 async function watch(c: SignalClient, box: MailboxCredentials): Promise<void> {

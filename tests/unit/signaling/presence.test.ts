@@ -4,31 +4,13 @@
  * last-seen survives a restart; nobody hears about ids they did not ask for.
  */
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CloseCodes, MAX_PRESENCE_IDS, type PresenceState } from '../../../src/core/wire/signaling.js';
-import type { ParleyServerInit } from '../../../signaling/config.js';
 import { expectRelayWorks, SignalClient, type Frame } from '../../helpers/raw-signal-client.js';
-import { restartTestServer, startTestServer, waitUntil, type TestServer } from '../../helpers/signaling-server.js';
+import { waitUntil } from '../../helpers/signaling-server.js';
+import { useSignalStage } from '../../helpers/signal-stage.js';
 
-let t: TestServer | undefined;
-const clients: SignalClient[] = [];
-
-async function server(init: ParleyServerInit = {}): Promise<TestServer> {
-  t = await startTestServer(init);
-  return t;
-}
-
-async function open(s: TestServer): Promise<SignalClient> {
-  const c = await SignalClient.open(s.wsUrl);
-  clients.push(c);
-  return c;
-}
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await t?.close();
-  t = undefined;
-});
+const { server, open, restart } = useSignalStage();
 
 const newId = (): string => randomBytes(16).toString('hex');
 
@@ -108,7 +90,7 @@ describe('presence', () => {
     await hold(b, [stayed]);
     const beforeShutdown = Date.now();
 
-    t = await restartTestServer(s);
+    const t = await restart(s);
     const states = await watch(await open(t), [left, stayed]);
     expect(states[0]).toEqual(offline);
     expect(states[1]).toMatchObject({ id: stayed, online: false });

@@ -5,26 +5,15 @@
  * relaying.
  */
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CloseCodes, decodeRelayFrame, encodeRelayFrame, RELAY_ADDR } from '../../../src/core/wire/signaling.js';
-import { configFromEnv, resolveConfig, type ParleyServerInit } from '../../../signaling/config.js';
+import { configFromEnv, resolveConfig } from '../../../signaling/config.js';
 import { ConfigError } from '../../../signaling/errors.js';
 import { SignalClient, type CloseInfo } from '../../helpers/raw-signal-client.js';
-import { startTestServer, type TestServer, metricsText } from '../../helpers/signaling-server.js';
+import { type TestServer, metricsText } from '../../helpers/signaling-server.js';
+import { useSignalStage } from '../../helpers/signal-stage.js';
 
-const servers: TestServer[] = [];
-const clients: SignalClient[] = [];
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-async function server(init: ParleyServerInit = {}): Promise<TestServer> {
-  const s = await startTestServer({ stunPort: null, ...init });
-  servers.push(s);
-  return s;
-}
+const { server, open } = useSignalStage({ stunPort: null });
 
 /** A client holding a relay address. */
 interface Bound {
@@ -33,8 +22,7 @@ interface Bound {
 }
 
 async function bound(s: TestServer): Promise<Bound> {
-  const c = await SignalClient.open(s.wsUrl);
-  clients.push(c);
+  const c = await open(s);
   c.send({ type: 'relay-bind' });
   const m = await c.next((f) => f.type === 'relay-bound');
   return { c, addr: m.addr as string };
@@ -209,8 +197,7 @@ describe('bad input on the relay path closes only the offender', () => {
   it('binary frame before relay-bind → 1003', async () => {
     const s = await server();
     const stillGood = await goodPair(s);
-    const bad = await SignalClient.open(s.wsUrl);
-    clients.push(bad);
+    const bad = await open(s);
     bad.sendRaw(Buffer.from(encodeRelayFrame(randomBytes(16).toString('hex'), Uint8Array.of(1))), true);
     await expectClosed(bad, CloseCodes.unsupportedData, 'binary frames are relay frames: send relay-bind first');
     await stillGood();
@@ -289,7 +276,7 @@ describe('bad input on the relay path closes only the offender', () => {
     const s = await server();
     const stillGood = await goodPair(s);
     await stillGood();
-    const bad = await SignalClient.open(s.wsUrl);
+    const bad = await open(s);
     bad.sendRaw(Buffer.from([1, 2, 3]), true);
     await bad.closed;
     const text = await metricsText(s.httpUrl);

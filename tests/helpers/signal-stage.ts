@@ -1,0 +1,46 @@
+/**
+ * Real signaling servers (port 0, a temporary directory each) and raw `ws` clients for one
+ * test file: whatever a test opens is closed after it, clients first.
+ */
+import type { ClientOptions } from 'ws';
+import { afterEach } from 'vitest';
+import type { ParleyServerInit } from '../../signaling/config.js';
+import { SignalClient } from './raw-signal-client.js';
+import { restartTestServer, startTestServer, type TestServer } from './signaling-server.js';
+
+export interface SignalStage {
+  /** Starts a server with the stage's settings, then `init`. */
+  server(init?: ParleyServerInit): Promise<TestServer>;
+  /** Opens a raw client on a server's `/signal`. */
+  open(s: TestServer, options?: ClientOptions): Promise<SignalClient>;
+  /** Stops a server and starts a new one on the same data (its stores survive). */
+  restart(s: TestServer, init?: ParleyServerInit): Promise<TestServer>;
+}
+
+export function useSignalStage(settings: ParleyServerInit = {}): SignalStage {
+  const servers: TestServer[] = [];
+  const clients: SignalClient[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  return {
+    async server(init = {}) {
+      const s = await startTestServer({ ...settings, ...init });
+      servers.push(s);
+      return s;
+    },
+    async open(s, options) {
+      const c = await SignalClient.open(s.wsUrl, options);
+      clients.push(c);
+      return c;
+    },
+    async restart(s, init = {}) {
+      const at = servers.indexOf(s);
+      if (at >= 0) servers.splice(at, 1);
+      const next = await restartTestServer(s, { ...settings, ...init });
+      servers.push(next);
+      return next;
+    },
+  };
+}
