@@ -15,6 +15,7 @@
 import { StorageFullError } from '../errors.js';
 import type { PostgresDatabase, Queryable } from '../postgres.js';
 import { purgeByMailbox } from './purge-postgres.js';
+import type { Totals } from './sql-rows.js';
 import { BlobQuotaError, type BlobStore, type BlobStoreLimits, type PieceKey } from './blob-store.js';
 
 const MIGRATIONS: readonly string[] = [
@@ -39,11 +40,6 @@ const MIGRATIONS: readonly string[] = [
 
 /** PostgreSQL's SQLSTATE for disk_full. */
 const DISK_FULL = '53100';
-
-interface Totals {
-  readonly n: number;
-  readonly bytes: number;
-}
 
 /** Locks the mailbox's blob area row, creating it at zero if it does not exist yet. */
 async function lockArea(tx: Queryable, mailbox: string): Promise<void> {

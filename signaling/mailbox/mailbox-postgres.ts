@@ -12,6 +12,7 @@
 import { StorageFullError } from '../errors.js';
 import type { PostgresDatabase, Queryable } from '../postgres.js';
 import { purgeByMailbox } from './purge-postgres.js';
+import type { BoxRow, Totals } from './sql-rows.js';
 import { checkWriterShare, writerQuota } from './writer-quota.js';
 import { MailboxQuotaError, MailboxSnapshotError, type MailboxStore, type MailboxStoreLimits, type StoredMailboxEntry } from './mailbox-store.js';
 
@@ -42,17 +43,6 @@ const MIGRATIONS: readonly string[] = [
 /** PostgreSQL's SQLSTATE for disk_full. */
 const DISK_FULL = '53100';
 
-
-interface BoxRow {
-  readonly last_seq: number;
-  readonly bytes: number;
-  readonly entries: number;
-}
-
-interface Totals {
-  readonly n: number;
-  readonly bytes: number;
-}
 
 /** Locks the mailbox row, creating it at zero if it does not exist yet. */
 async function lockBox(tx: Queryable, mailbox: string): Promise<BoxRow> {

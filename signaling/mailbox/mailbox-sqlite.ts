@@ -14,6 +14,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { ServerDatabase } from '../database.js';
 import { StorageFullError } from '../errors.js';
 import { migrate } from '../database.js';
+import type { BoxRow, Totals } from './sql-rows.js';
 import { checkWriterShare, writerQuota } from './writer-quota.js';
 import { MailboxQuotaError, MailboxSnapshotError, type MailboxStore, type MailboxStoreLimits, type StoredMailboxEntry } from './mailbox-store.js';
 
@@ -44,17 +45,6 @@ const MIGRATIONS: readonly string[] = [
 
 /** Rows deleted per purge transaction, so a large purge never blocks the event loop for long. */
 const PURGE_BATCH = 2000;
-
-interface BoxRow {
-  readonly last_seq: number;
-  readonly bytes: number;
-  readonly entries: number;
-}
-
-interface Totals {
-  readonly n: number;
-  readonly bytes: number;
-}
 
 /** Creates the tables if needed and returns the store. */
 export function createSqliteMailboxStore(db: ServerDatabase, limits: MailboxStoreLimits): MailboxStore {

@@ -5,6 +5,7 @@
  * room for the others' entries.
  */
 import { MailboxQuotaError, type MailboxStoreLimits } from './mailbox-store.js';
+import type { Totals } from './sql-rows.js';
 
 /** A writer's limits, or null when the store has no writer quota (share 1 or unset). */
 export interface WriterQuota {
@@ -22,7 +23,7 @@ export function writerQuota(limits: MailboxStoreLimits): WriterQuota | null {
  * Throws {@link MailboxQuotaError} (scope 'writer') when appending `size` bytes would take the
  * writer past its share; `held` is what it holds unexpired, `covered` what its snapshot replaces.
  */
-export function checkWriterShare(quota: WriterQuota, held: { n: number; bytes: number }, covered: { n: number; bytes: number }, size: number): void {
+export function checkWriterShare(quota: WriterQuota, held: Totals, covered: Totals, size: number): void {
   if (Number(held.bytes) - Number(covered.bytes) + size > quota.bytes) throw new MailboxQuotaError('bytes', quota.bytes, { scope: 'writer' });
   if (Number(held.n) - Number(covered.n) + 1 > quota.entries) throw new MailboxQuotaError('entries', quota.entries, { scope: 'writer' });
 }

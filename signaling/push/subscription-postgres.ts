@@ -4,7 +4,7 @@
  * claiming the same (subscription, mailbox, seq) exactly one sees its row change.
  */
 import type { PostgresDatabase } from '../postgres.js';
-import type { PushSubscriptionStore } from './subscription-store.js';
+import { subscriptionOf, type PushSubscriptionStore, type SubscriptionRow } from './subscription-store.js';
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE push_subscriptions (
@@ -28,14 +28,6 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (subscription, mailbox)
    )`,
 ];
-
-interface Row {
-  readonly id: number;
-  readonly endpoint: string;
-  readonly endpoint_hash: string;
-  readonly p256dh: string;
-  readonly auth: string;
-}
 
 export async function createPostgresPushSubscriptionStore(db: PostgresDatabase): Promise<PushSubscriptionStore> {
   await db.migrate(MIGRATIONS, 'push');
@@ -62,13 +54,13 @@ export async function createPostgresPushSubscriptionStore(db: PostgresDatabase):
       return ((await db.query('DELETE FROM push_subscriptions WHERE id = $1', [id])).rowCount ?? 0) > 0;
     },
     async followers(mailbox) {
-      const { rows } = await db.query<Row>(
+      const { rows } = await db.query<SubscriptionRow>(
         `SELECT s.id, s.endpoint, s.endpoint_hash, s.p256dh, s.auth
          FROM push_follows f JOIN push_subscriptions s ON s.id = f.subscription
          WHERE f.mailbox = $1`,
         [mailbox],
       );
-      return rows.map((r) => ({ id: r.id, endpoint: r.endpoint, endpointHash: r.endpoint_hash, p256dh: r.p256dh, auth: r.auth }));
+      return rows.map(subscriptionOf);
     },
     async count() {
       return (await db.query<{ n: number }>('SELECT count(*)::bigint AS n FROM push_subscriptions')).rows[0]?.n ?? 0;

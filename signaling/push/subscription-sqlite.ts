@@ -2,7 +2,7 @@
 import type { ServerDatabase } from '../database.js';
 import { migrate } from '../database.js';
 import type { PushSubscriptionRecord } from './subscription-input.js';
-import type { PushSubscriptionStore } from './subscription-store.js';
+import { subscriptionOf, type PushSubscriptionStore, type SubscriptionRow } from './subscription-store.js';
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE push_subscriptions (
@@ -29,14 +29,6 @@ const MIGRATIONS: readonly string[] = [
    ) STRICT, WITHOUT ROWID`,
 ];
 
-interface Row {
-  readonly id: number;
-  readonly endpoint: string;
-  readonly endpoint_hash: string;
-  readonly p256dh: string;
-  readonly auth: string;
-}
-
 export function createSqlitePushSubscriptionStore(db: ServerDatabase): PushSubscriptionStore {
   migrate(db, MIGRATIONS, 'push');
   const q = {
@@ -55,7 +47,7 @@ export function createSqlitePushSubscriptionStore(db: ServerDatabase): PushSubsc
     follow: db.prepare('INSERT OR IGNORE INTO push_follows (mailbox, subscription) VALUES (?, ?)'),
     removeByHash: db.prepare('DELETE FROM push_subscriptions WHERE endpoint_hash = ?'),
     removeById: db.prepare('DELETE FROM push_subscriptions WHERE id = ?'),
-    followers: db.prepare<[string], Row>(
+    followers: db.prepare<[string], SubscriptionRow>(
       `SELECT s.id, s.endpoint, s.endpoint_hash, s.p256dh, s.auth
        FROM push_follows f JOIN push_subscriptions s ON s.id = f.subscription
        WHERE f.mailbox = ?`,
@@ -82,7 +74,7 @@ export function createSqlitePushSubscriptionStore(db: ServerDatabase): PushSubsc
       return q.removeById.run(id).changes > 0;
     },
     async followers(mailbox) {
-      return q.followers.all(mailbox).map((r) => ({ id: r.id, endpoint: r.endpoint, endpointHash: r.endpoint_hash, p256dh: r.p256dh, auth: r.auth }));
+      return q.followers.all(mailbox).map(subscriptionOf);
     },
     async count() {
       return q.count.get()?.n ?? 0;

@@ -11,6 +11,20 @@ export interface StoredPushSubscription extends PushSubscriptionRecord {
   readonly id: number;
 }
 
+/** A `push_subscriptions` row, as both SQL stores select it for `followers`. */
+export interface SubscriptionRow {
+  readonly id: number;
+  readonly endpoint: string;
+  readonly endpoint_hash: string;
+  readonly p256dh: string;
+  readonly auth: string;
+}
+
+/** The subscription a selected row holds. */
+export function subscriptionOf(row: SubscriptionRow): StoredPushSubscription {
+  return { id: row.id, endpoint: row.endpoint, endpointHash: row.endpoint_hash, p256dh: row.p256dh, auth: row.auth };
+}
+
 export interface PushSubscriptionStore {
   /**
    * Registers the subscription (keyed by endpoint) and makes `mailboxes` the exact set it
