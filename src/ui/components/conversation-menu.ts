@@ -82,9 +82,6 @@ export class ConversationMenu extends LitElement {
         justify-content: flex-end;
         flex-wrap: wrap;
       }
-      .error {
-        color: var(--pl-danger);
-      }
     `,
   ];
 
@@ -145,7 +142,7 @@ export class ConversationMenu extends LitElement {
     const { title, text, confirm } = copy[step];
     return html`<h2 id="confirm-title">${title}</h2>
       <p id="confirm-text">${text}</p>
-      ${this.action.error ? html`<p class="error" role="alert">${this.action.errorText}</p>` : nothing}
+      ${this.action.alert()}
       <div class="row">
         <button type="button" class="secondary" @click=${() => (this.step = null)}>Cancel</button>
         <button type="button" class="danger" ?disabled=${this.action.busy} @click=${() => this.confirm(s, step)}>${confirm}</button>

@@ -123,9 +123,6 @@ export class MembersDialog extends LitElement {
         color: var(--pl-muted);
         font-size: 0.85rem;
       }
-      .error {
-        color: var(--pl-danger);
-      }
     `,
   ];
 
@@ -161,7 +158,7 @@ export class MembersDialog extends LitElement {
       ${admin ? this.renderRequests(s) : nothing} ${admin ? this.renderSettings(s) : nothing} ${this.renderInvites(s)}
       <h3>Leave</h3>
       <button type="button" class="secondary" @click=${() => (this.pending = { kind: 'leave' })}>Leave group</button>
-      ${this.action.error ? html`<p class="error" role="alert">${this.action.errorText}</p>` : nothing}
+      ${this.action.alert()}
     </dialog>`;
   }
 

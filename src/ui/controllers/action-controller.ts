@@ -1,10 +1,10 @@
 /**
  * A user action's life on screen: `busy` while it runs (buttons that start one are
- * disabled), the failure kept as `error` (views show `errorText` in a role="alert"), and
+ * disabled), the failure kept as `error` (views show it with `alert()`), and
  * never a rejection thrown into the event loop. Any view can hold one, or several for
  * independent parts of a screen.
  */
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { html, nothing, type ReactiveController, type ReactiveControllerHost, type TemplateResult } from 'lit';
 import { errorText } from '../error-text.js';
 
 export class ActionController implements ReactiveController {
@@ -28,6 +28,11 @@ export class ActionController implements ReactiveController {
   /** The words for the last failure, or '' when there is none. */
   get errorText(): string {
     return this.failure === null ? '' : errorText(this.failure);
+  }
+
+  /** The last failure's words in a `p.error` with role="alert", or nothing when there is none. */
+  alert(): TemplateResult | typeof nothing {
+    return this.failure === null ? nothing : html`<p class="error" role="alert">${this.errorText}</p>`;
   }
 
   /** Forgets the last failure (dismissed, or no longer relevant). */

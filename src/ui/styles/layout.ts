@@ -1,7 +1,8 @@
 /**
  * Layout pieces several screens share, so they look the same because they are the same
- * rules: the centered single-column screen (first launch, linking a device) and the Back
- * link that headers show on phone-sized screens.
+ * rules: the centered single-column screen (first launch, linking a device), the padded
+ * page that scrolls in the main pane (contacts, a contact, devices) and the Back link that
+ * headers show on phone-sized screens.
  */
 import { css } from 'lit';
 
@@ -20,6 +21,17 @@ export const centeredScreen = css`
     align-items: center;
     min-height: 100%;
     padding: 1.5rem;
+    box-sizing: border-box;
+  }
+`;
+
+/** The host fills the main pane, padded, and scrolls (a list or detail page). */
+export const paneScreen = css`
+  :host {
+    display: block;
+    overflow-y: auto;
+    height: 100%;
+    padding: 1rem 1.25rem;
     box-sizing: border-box;
   }
 `;

@@ -89,6 +89,10 @@ export const controls = css`
     outline: 2px solid var(--pl-focus);
     outline-offset: 2px;
   }
+  /* What went wrong, as an action's alert() shows it. */
+  .error {
+    color: var(--pl-danger);
+  }
   .visually-hidden {
     position: absolute;
     width: 1px;

@@ -11,6 +11,7 @@ import type { IdentityId } from '../../core/identity/keys.js';
 import '../components/qr-code.js';
 import '../components/view-header.js';
 import { CONTACTS_HREF, conversationHref } from '../routes.js';
+import { paneScreen } from '../styles/layout.js';
 import { controls, themeTokens } from '../styles/theme.js';
 
 export class ContactDetailView extends LitElement {
@@ -32,14 +33,8 @@ export class ContactDetailView extends LitElement {
   static override styles = [
     themeTokens,
     controls,
+    paneScreen,
     css`
-      :host {
-        display: block;
-        overflow-y: auto;
-        height: 100%;
-        padding: 1rem 1.25rem;
-        box-sizing: border-box;
-      }
       h2 {
         margin: 1rem 0 0.5rem;
         font-size: 1rem;
@@ -67,9 +62,6 @@ export class ContactDetailView extends LitElement {
         padding: 0.75rem;
         border-radius: var(--pl-radius);
         font-weight: 600;
-      }
-      .error {
-        color: var(--pl-danger);
       }
     `,
   ];
@@ -101,7 +93,7 @@ export class ContactDetailView extends LitElement {
           : html`<button type="button" class="secondary" @click=${() => this.action.run(() => client.contacts.block(identity))}>Block</button>`}
         ${contact.topic && contact.state !== 'blocked' ? html`<a href=${conversationHref(contact.topic)}>Open chat</a>` : nothing}
       </div>
-      ${this.action.error ? html`<p class="error" role="alert">${this.action.errorText}</p>` : nothing}`;
+      ${this.action.alert()}`;
   }
 
 

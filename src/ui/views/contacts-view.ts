@@ -13,6 +13,7 @@ import '../components/qr-code.js';
 import '../components/view-header.js';
 import { contactHref, conversationHref } from '../routes.js';
 import { presenceText } from '../presence-text.js';
+import { paneScreen } from '../styles/layout.js';
 import { controls, themeTokens } from '../styles/theme.js';
 
 const STATE_TEXT: Record<ContactRecord['state'], (name: string) => string> = {
@@ -43,14 +44,8 @@ export class ContactsView extends LitElement {
   static override styles = [
     themeTokens,
     controls,
+    paneScreen,
     css`
-      :host {
-        display: block;
-        overflow-y: auto;
-        height: 100%;
-        padding: 1rem 1.25rem;
-        box-sizing: border-box;
-      }
       section {
         margin-bottom: 1.5rem;
       }
@@ -102,9 +97,6 @@ export class ContactsView extends LitElement {
         color: var(--pl-danger);
         font-weight: 600;
       }
-      .error {
-        color: var(--pl-danger);
-      }
       .hint {
         color: var(--pl-muted);
         font-size: 0.85rem;
@@ -139,7 +131,7 @@ export class ContactsView extends LitElement {
           <button type="submit" ?disabled=${this.action.busy}>Add contact</button>
         </form>
         ${this.renderSameName(client)}
-        ${this.action.error ? html`<p class="error" role="alert">${this.action.errorText}</p>` : nothing}
+        ${this.action.alert()}
         ${this.notice ? html`<p class="hint" aria-live="polite">${this.notice}</p>` : nothing}
       </section>
       ${incoming.length > 0

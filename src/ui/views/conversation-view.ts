@@ -182,7 +182,7 @@ export class ConversationView extends LitElement {
         : nothing}
       ${this.renderList(s)}
       <p class="typing" aria-live="polite">${typingText(s.typingNames())}</p>
-      ${this.action.error ? html`<p class="error" role="alert">${this.action.errorText}</p>` : nothing}
+      ${this.action.alert()}
       <parley-attachments
         .files=${this.outgoing.pending}
         .problem=${this.outgoing.problem}

@@ -13,6 +13,7 @@ import type { DeviceLinkOffer } from '../../client/device-link.js';
 import type { DeviceId } from '../../core/ids.js';
 import '../components/qr-code.js';
 import '../components/view-header.js';
+import { paneScreen } from '../styles/layout.js';
 import { controls, themeTokens } from '../styles/theme.js';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
@@ -44,14 +45,8 @@ export class DevicesView extends LitElement {
   static override styles = [
     themeTokens,
     controls,
+    paneScreen,
     css`
-      :host {
-        display: block;
-        overflow-y: auto;
-        height: 100%;
-        padding: 1rem 1.25rem;
-        box-sizing: border-box;
-      }
       ul {
         list-style: none;
         padding: 0;
@@ -84,9 +79,6 @@ export class DevicesView extends LitElement {
       .row input {
         flex: 1;
         min-width: 0;
-      }
-      .error {
-        color: var(--pl-danger);
       }
       .code {
         font-size: 1.6rem;
@@ -157,7 +149,7 @@ export class DevicesView extends LitElement {
             <parley-qr .text=${this.offer.url} label="QR code of the device link"></parley-qr>`
         : html`<button type="button" @click=${this.link}>Link a device</button>`}
       <p role="status">${this.status}</p>
-      ${this.action.error ? html`<p class="error" role="alert">${this.action.errorText}</p>` : nothing}`;
+      ${this.action.alert()}`;
   }
 
   private readonly confirmLink = (): Promise<boolean> => this.action.run(async () => this.offer?.confirm());

@@ -37,9 +37,6 @@ export class LinkDeviceView extends LitElement {
         gap: 0.75rem;
         width: min(26rem, 100%);
       }
-      .error {
-        color: var(--pl-danger);
-      }
       .code {
         font-size: 1.6rem;
         letter-spacing: 0.1em;
@@ -58,7 +55,7 @@ export class LinkDeviceView extends LitElement {
             <p class="code" aria-label="Link code">${this.code}</p>`
         : nothing}
       <p role="status">${this.state === 'linking' ? 'Linking… waiting for your other device.' : this.state === 'done' ? 'Linked.' : ''}</p>
-      ${this.action.error ? html`<p class="error" role="alert">${this.action.errorText}</p>` : nothing}
+      ${this.action.alert()}
     </div></main>`;
   }
 

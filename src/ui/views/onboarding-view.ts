@@ -54,9 +54,6 @@ export class OnboardingView extends LitElement {
         margin: 0;
         color: var(--pl-muted);
       }
-      .error {
-        color: var(--pl-danger);
-      }
     `,
   ];
 
@@ -73,7 +70,7 @@ export class OnboardingView extends LitElement {
         <input id="avatar" type="file" accept="image/*" ?disabled=${this.action.busy} @change=${this.onAvatar} />
       </div>
       <button type="submit" ?disabled=${this.action.busy}>Start</button>
-      ${this.action.error ? html`<p class="error" role="alert">${this.action.errorText}</p>` : nothing}
+      ${this.action.alert()}
     </form></main>`;
   }
 

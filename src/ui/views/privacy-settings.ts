@@ -29,9 +29,6 @@ export class PrivacySettings extends LitElement {
         color: var(--pl-muted);
         font-size: 0.85rem;
       }
-      .error {
-        color: var(--pl-danger);
-      }
     `,
   ];
 
@@ -46,7 +43,7 @@ export class PrivacySettings extends LitElement {
         Send read receipts
       </label>
       <p class="hint" id="receipts-hint">When this is off, others do not see when you have read their messages, and you do not see when they have read yours.</p>
-      ${this.action.error ? html`<p class="error" role="alert">${this.action.errorText}</p>` : nothing}
+      ${this.action.alert()}
     </section>`;
   }
 }

@@ -47,9 +47,6 @@ export class ProfileSettings extends LitElement {
         gap: 0.5rem;
         flex-wrap: wrap;
       }
-      .error {
-        color: var(--pl-danger);
-      }
       p[role='status'] {
         margin: 0;
       }
@@ -79,7 +76,7 @@ export class ProfileSettings extends LitElement {
         <p class="hint">Others see the new name and avatar from now on; earlier messages keep the name they were sent with.</p>
         <div class="actions"><button type="submit" ?disabled=${this.action.busy}>Save profile</button></div>
         <p role="status">${this.saved ? 'Profile saved.' : nothing}</p>
-        ${this.action.error ? html`<p class="error" role="alert">${this.action.errorText}</p>` : nothing}
+        ${this.action.alert()}
       </form>
     </section>`;
   }

@@ -216,7 +216,7 @@ export class SidebarView extends LitElement {
               <button type="submit" ?disabled=${this.action.busy}>Join conversation</button>
             </form>`
           : nothing}
-        ${this.action.error ? html`<p class="error" role="alert">${this.action.errorText}</p>` : nothing}
+        ${this.action.alert()}
       </header>
       <nav class="sections" aria-label="Sections">
         <ul>

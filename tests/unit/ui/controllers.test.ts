@@ -3,7 +3,7 @@
  * the host is connected, follow a source that changes, and actions keep busy and error.
  */
 import { ObservableV2 } from 'lib0/observable';
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { nothing, type ReactiveController, type ReactiveControllerHost, type TemplateResult } from 'lit';
 import { describe, expect, it } from 'vitest';
 import { ActionController } from '../../../src/ui/controllers/action-controller.js';
 import { ObservableController } from '../../../src/ui/controllers/observable-controller.js';
@@ -92,5 +92,16 @@ describe('ActionController', () => {
     action.clear();
     expect(action.error).toBeNull();
     expect(action.errorText).toBe('');
+  });
+
+  it('renders the failure as one alert, and nothing without one', async () => {
+    const action = new ActionController(new Host());
+    expect(action.alert()).toBe(nothing);
+    await action.run(() => Promise.reject(new ClientError('empty-message')));
+    const alert = action.alert() as TemplateResult;
+    expect(alert.strings.join('')).toBe('<p class="error" role="alert"></p>');
+    expect(alert.values).toEqual(['Write something first.']);
+    action.clear();
+    expect(action.alert()).toBe(nothing);
   });
 });
