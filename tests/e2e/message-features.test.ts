@@ -30,14 +30,7 @@ describe('messages', () => {
   let bob: ParleyUser;
 
   beforeAll(async () => {
-    alice = await ParleyUser.create(stage.browser, 'Alice', { viewport: { width: 1366, height: 820 } });
-    bob = await ParleyUser.create(stage.browser, 'Bob', { viewport: { width: 1366, height: 820 } });
-    await alice.start(stage.app.url);
-    const invite = await alice.newConversation();
-    await bob.open(invite);
-    await bob.register();
-    await alice.waitForPeers(1);
-    await bob.waitForPeers(1);
+    ({ alice, bob } = await ParleyUser.pair(stage.browser, stage.app.url, { viewport: { width: 1366, height: 820 } }));
   });
 
   afterAll(async () => {

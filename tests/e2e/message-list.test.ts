@@ -20,14 +20,7 @@ describe('the message list and the newest message', () => {
   let bob: ParleyUser;
 
   beforeAll(async () => {
-    alice = await ParleyUser.create(stage.browser, 'Alice', { viewport: DESKTOP });
-    bob = await ParleyUser.create(stage.browser, 'Bob', { viewport: DESKTOP });
-    await alice.start(stage.app.url);
-    const invite = await alice.newConversation();
-    await bob.open(invite);
-    await bob.register();
-    await alice.waitForPeers(1);
-    await bob.waitForPeers(1);
+    ({ alice, bob } = await ParleyUser.pair(stage.browser, stage.app.url, { viewport: DESKTOP }));
   });
 
   afterAll(async () => {

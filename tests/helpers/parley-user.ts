@@ -32,18 +32,19 @@ export class ParleyUser {
   }
 
   /**
-   * Alice registers and starts a group, Bob joins it by its invite, and they are linked:
-   * the start most two-person tests share.
+   * Alice registers and starts a group, Bob joins it by its invite, and they are linked
+   * (each sees the other): the start most two-person tests share.
    */
-  static async pair(browser: Browser, appUrl: string): Promise<{ alice: ParleyUser; bob: ParleyUser; invite: string }> {
-    const alice = await ParleyUser.create(browser, 'Alice');
-    const bob = await ParleyUser.create(browser, 'Bob');
+  static async pair(browser: Browser, appUrl: string, options: { viewport?: { width: number; height: number } } = {}): Promise<{ alice: ParleyUser; bob: ParleyUser; invite: string }> {
+    const alice = await ParleyUser.create(browser, 'Alice', options);
+    const bob = await ParleyUser.create(browser, 'Bob', options);
     await alice.start(appUrl);
     const invite = await alice.newConversation();
     await bob.open(invite);
     await bob.register();
     await bob.log.waitFor();
     await alice.waitForPeers(1);
+    await bob.waitForPeers(1);
     return { alice, bob, invite };
   }
 
