@@ -2,37 +2,19 @@
  * A stock y-webrtc `WebrtcProvider`, unmodified, syncs through Parley's signaling server in
  * two isolated browser contexts (docs/protocol.md §1: compatibility with the reference protocol).
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppServer, type AppServer } from '../helpers/app-server.js';
-import { launchChromium } from '../helpers/browser.js';
-import { bundleForBrowser } from '../helpers/bundle.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { useHarness } from '../helpers/harness-page.js';
 
-let browser: Browser;
-let app: AppServer;
-let bundle: string;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-  app = await startAppServer();
-  bundle = await bundleForBrowser('tests/fixtures/y-webrtc-client.ts', 'ywebrtc');
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const harness = useHarness('tests/fixtures/y-webrtc-client.ts', 'ywebrtc');
 
 async function clientPage(room: string): Promise<Page> {
-  // The page is a harness for injected test code, not the app: the app's CSP does not apply.
-  const page = await (await browser.newContext({ bypassCSP: true })).newPage();
-  await page.goto(`${app.url}/healthz`);
-  await page.addScriptTag({ content: bundle });
+  const page = await harness.page();
   await page.evaluate(
     ({ url, room }) => {
       (window as unknown as { client: unknown }).client = (window as unknown as { ywebrtc: { start(u: string, r: string): unknown } }).ywebrtc.start(url, room);
     },
-    { url: app.url.replace('http', 'ws') + '/signal', room },
+    { url: harness.app.url.replace('http', 'ws') + '/signal', room },
   );
   return page;
 }
@@ -49,7 +31,7 @@ describe('stock y-webrtc through our server', () => {
     await a.evaluate(() => (window as unknown as ClientWindow).client.insert('hello from a stock client'));
     await b.waitForFunction(() => (window as unknown as ClientWindow).client.read() === 'hello from a stock client', null, { timeout: 20_000 });
     expect(await b.evaluate(() => (window as unknown as ClientWindow).client.read())).toBe('hello from a stock client');
-    expect(app.server.stats().topics).toBeGreaterThanOrEqual(1);
+    expect(harness.app.server.stats().topics).toBeGreaterThanOrEqual(1);
     await a.context().close();
     await b.context().close();
   });
