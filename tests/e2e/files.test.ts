@@ -87,6 +87,35 @@ async function watchProgress(bar: Locator, until: Promise<unknown>): Promise<num
   return seen;
 }
 
+/**
+ * From now on, records each change of a progress bar's value in the message list, with how
+ * many times the list itself had rendered by then. Read back with {@link barChanges}.
+ */
+async function watchBarRedraws(user: ParleyUser): Promise<void> {
+  await user.page.evaluate(() => {
+    const list = document.querySelector('parley-app')?.shadowRoot?.querySelector('parley-conversation')?.shadowRoot?.querySelector('parley-message-list');
+    if (!list?.shadowRoot) throw new Error('no message list');
+    const w = window as unknown as { listRenders: number; barChanges: number[] };
+    w.listRenders = 0;
+    w.barChanges = [];
+    const proto = Object.getPrototypeOf(list) as { update(changed: unknown): void };
+    const update = proto.update;
+    proto.update = function (this: unknown, changed: unknown) {
+      w.listRenders++;
+      update.call(this, changed);
+    };
+    new MutationObserver((records) => {
+      if (records.some((r) => (r.target as Element).getAttribute('role') === 'progressbar')) w.barChanges.push(w.listRenders);
+    }).observe(list.shadowRoot, { subtree: true, attributes: true, attributeFilter: ['aria-valuenow'] });
+  });
+}
+
+/** For each recorded bar change, the list's render count at that moment. */
+const barChanges = (user: ParleyUser): Promise<number[]> => user.page.evaluate(() => (window as unknown as { barChanges: number[] }).barChanges);
+
+/** True when the bar moved at least once without the message list rendering since its previous move. */
+const barMovedByItself = (changes: readonly number[]): boolean => changes.some((renders, i) => i > 0 && renders === changes[i - 1]);
+
 describe('files between members', () => {
   it('a 20 MB file reaches another member byte for byte, with progress on both sides', async () => {
     const [alice, bob] = await meet('Alice', 'Bob');
@@ -94,6 +123,7 @@ describe('files between members', () => {
     await attach(alice!, 'big.bin', 'application/octet-stream', bytes);
     // Picked files show with their size and a way to remove them before sending.
     await expect(alice!.page.getByRole('button', { name: 'Remove big.bin' }).isVisible()).resolves.toBe(true);
+    await Promise.all([watchBarRedraws(alice!), watchBarRedraws(bob!)]);
     await sendAttached(alice!, 'the data');
     const received = downloadedHash(bob!, 'big.bin');
     const [bobSaw, aliceSaw] = await Promise.all([watchProgress(progressOf(bob!, 'big.bin'), received), watchProgress(progressOf(alice!, 'big.bin'), received)]);
@@ -101,6 +131,12 @@ describe('files between members', () => {
     expect(bobSaw.length).toBeGreaterThan(0);
     expect(aliceSaw.length).toBeGreaterThan(0);
     expect(bobSaw.some((p) => p > 0 && p < 100)).toBe(true);
+    // The bars redraw themselves as bytes move: progress does not re-render the whole list
+    // (docs/architecture.md §14.5), on either side.
+    const [bobBar, aliceBar] = await Promise.all([barChanges(bob!), barChanges(alice!)]);
+    expect(bobBar.length, 'bars seen moving on Bob\'s side').toBeGreaterThan(2);
+    expect(barMovedByItself(bobBar), `Bob's list renders at each bar change: ${bobBar.join(' ')}`).toBe(true);
+    expect(barMovedByItself(aliceBar), `Alice's list renders at each bar change: ${aliceBar.join(' ')}`).toBe(true);
     // The caption is the message's text; the sender can download what they sent too.
     await bob!.waitForMessage('the data');
     expect(await downloadedHash(alice!, 'big.bin')).toBe(sha256(bytes));

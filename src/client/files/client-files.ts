@@ -67,8 +67,13 @@ export interface ClientFilesParts {
 }
 
 export type ClientFilesEvents = {
-  /** A file's view changed (progress, finished, opened). */
+  /** A file's view changed (started, finished, opened, failed, cancelled, mailbox copy). */
   changed: (root: string) => void;
+  /**
+   * Only the bytes moved changed, in the same state: a view need redraw only its progress
+   * bar, not the message list (docs/architecture.md §14.5).
+   */
+  progress: (root: string) => void;
   /** A member's device was served every chunk of a file this device sent (it holds it now). */
   held: (root: string, device: string) => void;
   error: (error: Error) => void;
@@ -110,6 +115,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     this.rules = new MediaRules(parts.store, parts.autoDownloadBytes);
     this.served = new ServedProgress(this.transfers, this.owned, {
       changed: (root) => this.emit('changed', [root]),
+      progress: (root) => this.emit('progress', [root]),
       held: (root, device) => this.emit('held', [root, device]),
     });
     this.exchange = new FileExchange({ mesh: parts.mesh, holder: storeHolder(parts.store), ...(parts.logger ? { logger: parts.logger } : {}) });
@@ -400,8 +406,10 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     this.emit('changed', [ref.root]);
     fetch.on('progress', () => {
       if (fetch.state === 'cancelled') return;
-      this.transfers.update(ref.root, { state: fetch.received > 0 ? 'moving' : 'waiting', done: fetch.received });
-      this.emit('changed', [ref.root]);
+      const before = this.transfers.get(ref.root)?.state;
+      const state = fetch.received > 0 ? 'moving' : 'waiting';
+      this.transfers.update(ref.root, { state, done: fetch.received });
+      this.emit(before === state ? 'progress' : 'changed', [ref.root]);
     });
     fetch.on('failed', (error) => {
       this.stopEarly(ref.root);

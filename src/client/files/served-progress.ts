@@ -15,6 +15,8 @@ const PROGRESS_MS = 100;
 export interface ServedProgressOut {
   /** A file's view changed. */
   changed(root: string): void;
+  /** Only the bytes moved changed, in the same state. */
+  progress(root: string): void;
   /** `device` was served every chunk of `root` (it holds it now). */
   held(root: string, device: string): void;
 }
@@ -72,8 +74,9 @@ export class ServedProgress {
         this.out.held(root, device);
       } else most = Math.max(most, set.size);
     }
-    const moving = most >= 0;
-    this.transfers.update(root, { done: moving ? Math.min(view.size, most * view.chunk) : view.size, state: moving ? 'moving' : 'done' });
-    this.out.changed(root);
+    const state = most >= 0 ? 'moving' : 'done';
+    this.transfers.update(root, { done: state === 'moving' ? Math.min(view.size, most * view.chunk) : view.size, state });
+    if (state === 'moving' && view.state === 'moving') this.out.progress(root);
+    else this.out.changed(root);
   }
 }

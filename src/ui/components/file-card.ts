@@ -21,6 +21,7 @@ import { mediaKind, type FileRef } from '../../core/files/file-ref.js';
 import type { FileView } from '../../client/files/client-files.js';
 import { sizeText } from '../error-text.js';
 import { decodeWave, durationText } from '../../core/files/waveform.js';
+import type { ProgressSource } from './transfer-progress.js';
 
 export interface FileDetail {
   readonly root: string;
@@ -60,11 +61,17 @@ function raise(event: Event, type: string, root: string): void {
   (event.currentTarget as Element).dispatchEvent(new CustomEvent<FileDetail>(type, { detail: { root }, bubbles: true, composed: true }));
 }
 
-export function renderFile(ref: FileRef, caption: string, view: FileView | undefined) {
+/**
+ * A file message's media or card. With `source`, the transfer line is a
+ * `<parley-transfer-progress>` that redraws itself as bytes move (the list re-renders only
+ * when the file's state changes); without, it is drawn here from `view`.
+ */
+export function renderFile(ref: FileRef, caption: string, view: FileView | undefined, source?: ProgressSource) {
   const kind = mediaKind(ref.type);
   const url = view?.url ?? null;
   const body = ref.voice ? renderVoice(ref, url) : kind === 'image' ? renderImage(ref, caption, url) : kind === 'video' && url ? html`<video class="media" controls preload="metadata" src=${url} aria-label=${caption || ref.name}></video>` : kind === 'audio' && url ? html`<audio controls preload="metadata" src=${url} aria-label=${caption || ref.name}></audio>` : renderCard(ref, view);
-  return html`<div class="file" data-file=${ref.root}>${body}${renderProgress(ref, view)}${renderMailboxNote(ref, view)}</div>`;
+  const progress = source ? html`<parley-transfer-progress .ref=${ref} .view=${view} .source=${source}></parley-transfer-progress>` : renderProgress(ref, view);
+  return html`<div class="file" data-file=${ref.root}>${body}${progress}${renderMailboxNote(ref, view)}</div>`;
 }
 
 /**
@@ -131,7 +138,8 @@ function renderCard(ref: FileRef, view: FileView | undefined) {
   </div>`;
 }
 
-function renderProgress(ref: FileRef, view: FileView | undefined) {
+/** The transfer line: waiting, failed, cancelled, or the progress bar while bytes move. */
+export function renderProgress(ref: FileRef, view: FileView | undefined) {
   if (!view) return nothing;
   if (view.state === 'waiting' && view.direction === 'receive') {
     return html`<p class="file-status" role="status">Waiting for a member who has ${ref.name}… ${cancelButton(ref)}</p>`;
@@ -236,6 +244,10 @@ export const fileStyles = css`
     font-size: 0.8rem;
     color: var(--pl-muted);
     margin: 0;
+  }
+  /* Its bar and lines are the file's own rows: an empty one adds no gap. */
+  parley-transfer-progress {
+    display: contents;
   }
   .transfer {
     display: flex;

@@ -11,6 +11,7 @@ import type { EventId } from '../../core/ids.js';
 import type { TimelineEntry } from '../../core/timeline.js';
 import { renderFile } from '../components/file-card.js';
 import '../components/image-viewer.js';
+import '../components/transfer-progress.js';
 
 type FileRef = NonNullable<TimelineEntry['file']>;
 
@@ -31,7 +32,10 @@ export class FileViews implements ReactiveController {
   }
 
   /** The message list's `renderFile`: a file message's card or media. */
-  readonly render = (entry: TimelineEntry): unknown => (entry.file ? renderFile(entry.file, entry.text, this.files()?.view(entry.file)) : null);
+  readonly render = (entry: TimelineEntry): unknown => {
+    const files = this.files();
+    return entry.file ? renderFile(entry.file, entry.text, files?.view(entry.file), files) : null;
+  };
 
   /** Fetches the file of the message that holds `root`. */
   download(root: string): void {
