@@ -43,6 +43,11 @@ export interface StoredFile {
 }
 
 export interface ChunkStore {
+  /**
+   * The IndexedDB database holding this store, which a worker can open to write the same
+   * chunks (docs/architecture.md §14.4); absent for a store a worker cannot reach (memory).
+   */
+  readonly database?: string;
   file(root: string): Promise<StoredFile | null>;
   /** Adds or replaces the record; `bytes` is kept as stored when the record exists. */
   putFile(file: StoredFile): Promise<void>;

@@ -36,6 +36,10 @@ const range = (root: string): IDBKeyRange => IDBKeyRange.bound([root, 0], [root,
 export class IdbChunkStore implements ChunkStore {
   constructor(private readonly db: IDBDatabase) {}
 
+  get database(): string {
+    return this.db.name;
+  }
+
   async file(root: string): Promise<StoredFile | null> {
     const tx = this.db.transaction(FILES, 'readonly');
     return ((await request(tx.objectStore(FILES).get(root))) as StoredFile | undefined) ?? null;

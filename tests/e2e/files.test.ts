@@ -110,6 +110,36 @@ async function watchBarRedraws(user: ParleyUser): Promise<void> {
   });
 }
 
+/** Counts chunk writes made on the page's own thread (the opening worker's are not seen here). */
+async function countPageChunkWrites(user: ParleyUser): Promise<void> {
+  await user.page.evaluate(() => {
+    const w = window as unknown as { pageChunkWrites: number };
+    w.pageChunkWrites = 0;
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+      if (this.name === 'chunks') w.pageChunkWrites++;
+      return put.call(this, value, key);
+    };
+  });
+}
+
+/** Chunks stored for all files in the page's files database, counted through a connection of its own. */
+const storedChunks = (user: ParleyUser): Promise<{ page: number; stored: number }> =>
+  user.page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('parley-files');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const count = open.result.transaction('chunks', 'readonly').objectStore('chunks').count();
+          count.onsuccess = () => {
+            open.result.close();
+            resolve({ page: (window as unknown as { pageChunkWrites: number }).pageChunkWrites, stored: count.result });
+          };
+        };
+      }),
+  );
+
 /** For each recorded bar change, the list's render count at that moment. */
 const barChanges = (user: ParleyUser): Promise<number[]> => user.page.evaluate(() => (window as unknown as { barChanges: number[] }).barChanges);
 
@@ -123,7 +153,7 @@ describe('files between members', () => {
     await attach(alice!, 'big.bin', 'application/octet-stream', bytes);
     // Picked files show with their size and a way to remove them before sending.
     await expect(alice!.page.getByRole('button', { name: 'Remove big.bin' }).isVisible()).resolves.toBe(true);
-    await Promise.all([watchBarRedraws(alice!), watchBarRedraws(bob!)]);
+    await Promise.all([watchBarRedraws(alice!), watchBarRedraws(bob!), countPageChunkWrites(bob!)]);
     await sendAttached(alice!, 'the data');
     const received = downloadedHash(bob!, 'big.bin');
     const [bobSaw, aliceSaw] = await Promise.all([watchProgress(progressOf(bob!, 'big.bin'), received), watchProgress(progressOf(alice!, 'big.bin'), received)]);
@@ -137,6 +167,8 @@ describe('files between members', () => {
     expect(bobBar.length, 'bars seen moving on Bob\'s side').toBeGreaterThan(2);
     expect(barMovedByItself(bobBar), `Bob's list renders at each bar change: ${bobBar.join(' ')}`).toBe(true);
     expect(barMovedByItself(aliceBar), `Alice's list renders at each bar change: ${aliceBar.join(' ')}`).toBe(true);
+    // Bob's opening worker stored every chunk; his page wrote none (docs/architecture.md §14.4).
+    await expect(storedChunks(bob!)).resolves.toEqual({ page: 0, stored: 320 });
     // The caption is the message's text; the sender can download what they sent too.
     await bob!.waitForMessage('the data');
     expect(await downloadedHash(alice!, 'big.bin')).toBe(sha256(bytes));

@@ -400,7 +400,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     this.stopEarly(ref.root);
     const early = key ? openEarly(store, { ...ref, key }, have) : null;
     if (early) this.early.set(ref.root, early);
-    const sink = storeSink(store, ref.root, (chunks) => early?.feed.add(chunks));
+    const sink = storeSink(store, ref.root, early?.save);
     const fetch = this.exchange.fetch({ room: conversation, ref, hashes, have, sink, side });
     this.transfers.update(ref.root, { state: fetch.received > 0 ? 'moving' : 'waiting', done: fetch.received, overBudget: false });
     this.emit('changed', [ref.root]);
@@ -480,7 +480,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
 
   /** Stops opening a file whose fetch stopped; its chunks stay stored. */
   private stopEarly(root: string): void {
-    this.early.get(root)?.feed.stop();
+    this.early.get(root)?.stop();
     this.early.delete(root);
   }
 }

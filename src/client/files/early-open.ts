@@ -1,180 +1,127 @@
 /**
- * Opening a file while it arrives (docs/architecture.md §14.5): the receiver decrypts and
- * hashes each chunk in order as the fetch stores it, gathering the plaintext into Blobs, so
- * the content hash is checked and the object URL made moments after the last chunk, instead
- * of a second pass over the whole file once it is stored (about a fifth of a 50 MiB
- * transfer's time was that pass, all of it after the last byte had arrived). In a browser
- * the work runs in a worker (`open-worker.ts`), so the page's thread stays free for texts.
+ * Storing and opening a file while it arrives (docs/architecture.md §14.4, §14.5): the fetch
+ * hands each batch of checked chunks to `save`, which stores them and feeds them to an opener
+ * that decrypts and hashes them in order, gathering the plaintext into Blobs, so the content
+ * hash is checked and the object URL made moments after the last chunk, instead of a second
+ * pass over the whole file once it is stored.
+ *
+ * In a browser both run in a worker (`open-worker.ts`) with its own connection to the chunk
+ * store's database: the page only checks a chunk against its hash and moves its bytes to the
+ * worker (transferred, not copied). Writing the chunks on the page (a structured clone of
+ * every 64 KiB value, a request each) was a tenth of the receiving page's thread in a profile
+ * of a transfer, and texts arriving meanwhile waited behind it. In Node peers, and for a
+ * store a worker cannot open, both run on the one thread.
  *
  * Nothing holds the file: the plaintext leaves the JS heap as Blobs of a few chunks
- * (`decrypt-blob.ts`), the feed keeps at most MAX_WAITING sealed chunks for the opener
- * (chunks further ahead are read back from the store), and the worker is handed at most
- * WORKER_WINDOW at a time.
+ * (`decrypt-blob.ts`) and the feed keeps at most a few MiB of sealed chunks
+ * (`chunk-feed.ts`), reading further ones back from the store.
  */
-import { chunkCount, type FileRef } from '../../core/files/file-ref.js';
+import type { FileRef } from '../../core/files/file-ref.js';
 import { OpenFileError, type OpenFailure } from '../../core/files/open-file.js';
 import type { ChunkStore } from '../../store/chunk-store.js';
+import { StorageError } from '../../store/idb.js';
+import { ChunkFeed, EarlyOpenUnavailable, UNAVAILABLE_CODE } from './chunk-feed.js';
 import { decryptToBlob, type OpenRef } from './decrypt-blob.js';
 import type { FromOpenWorker, ToOpenWorker } from './open-worker.js';
 
-/** Stored chunks the feed keeps in memory for the opener (4 MiB at the default chunk). */
-const MAX_WAITING = 64;
-/** Chunks read back per storage transaction. */
-const READ_AHEAD = 16;
+export { ChunkFeed, EarlyOpenUnavailable } from './chunk-feed.js';
 
-/** Chunks handed to the worker and not yet taken: its memory stays a few chunks. */
-const WORKER_WINDOW = 16;
+type Chunks = ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array }>;
 
-/**
- * Opening as the file arrives did not happen: the fetch stopped (cancelled, failed, the file
- * deleted) or the worker could not run. Nothing is wrong with the file; a finished one is
- * opened from the store instead.
- */
-export class EarlyOpenUnavailable extends Error {
-  override readonly name = 'EarlyOpenUnavailable';
-  readonly code = 'early-open-unavailable';
-}
-
-/**
- * Hands a fetch's stored chunks to an opener reading them in order (`read`): from memory
- * when the opener is close behind, else back from the store. `read` waits for a chunk that
- * is not stored yet, and throws EarlyOpenUnavailable once `stop` was called.
- */
-export class ChunkFeed {
-  private readonly stored: Set<number>;
-  private readonly waiting = new Map<number, Uint8Array>();
-  private readonly readBack = new Map<number, Uint8Array>();
-  private next = 0;
-  private wake: (() => void) | null = null;
-  private stopped = false;
-
-  /** `have`: chunks stored before this feed began (a resumed fetch). */
-  constructor(
-    private readonly store: ChunkStore,
-    private readonly root: string,
-    have: ReadonlySet<number>,
-  ) {
-    this.stored = new Set(have);
-  }
-
-  /** Checked chunks the fetch has just stored. */
-  add(chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array }>): void {
-    for (const { index, bytes } of chunks) {
-      this.stored.add(index);
-      if (index >= this.next && index < this.next + MAX_WAITING) this.waiting.set(index, bytes);
-    }
-    this.poke();
-  }
-
-  /** No more chunks will come: a `read` waiting now or later throws EarlyOpenUnavailable. */
-  stop(): void {
-    this.stopped = true;
-    this.waiting.clear();
-    this.readBack.clear();
-    this.poke();
-  }
-
-  /** For `openFile`: chunk `index` once it is stored. */
-  readonly read = async (index: number): Promise<Uint8Array | null> => {
-    this.next = index;
-    for (;;) {
-      if (this.stopped) throw new EarlyOpenUnavailable('the fetch stopped');
-      const bytes = this.waiting.get(index) ?? this.readBack.get(index);
-      if (bytes) {
-        this.waiting.delete(index);
-        this.readBack.delete(index);
-        return bytes;
-      }
-      if (this.stored.has(index)) return this.fromStore(index);
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-  };
-
-  /** Reads `index` and the stored chunks right after it in one transaction. */
-  private async fromStore(index: number): Promise<Uint8Array | null> {
-    const indices = [index];
-    for (let i = index + 1; indices.length < READ_AHEAD && this.stored.has(i) && !this.waiting.has(i); i++) indices.push(i);
-    const read = await this.store.chunks(this.root, indices);
-    if (this.stopped) throw new EarlyOpenUnavailable('the fetch stopped');
-    read.forEach((bytes, k) => {
-      if (k > 0 && bytes) this.readBack.set(indices[k]!, bytes);
-    });
-    return read[0] ?? null;
-  }
-
-  private poke(): void {
-    const wake = this.wake;
-    this.wake = null;
-    wake?.();
-  }
-}
-
-/** The opener of one fetch: its feed and the Blob it will make. */
+/** The store-and-open of one fetch. */
 export interface EarlyOpen {
-  readonly feed: ChunkFeed;
+  /** Stores a batch of checked chunks (the fetch's sink) and hands them to the opener. */
+  save(chunks: Chunks): Promise<void>;
+  /** The fetch stopped: the opener ends (`blob` rejects with EarlyOpenUnavailable); `save` still stores. */
+  stop(): void;
+  /** The whole file, once every chunk was saved and it checked out. */
   readonly blob: Promise<Blob>;
 }
 
 /**
- * Starts opening `ref` from a feed of its fetch's chunks: in a worker where there are
- * workers (browsers), else on this thread (Node peers, where nobody renders).
+ * Starts storing and opening `ref`: in a worker where there are workers and the store names
+ * a database they can open (browsers), else on this thread (Node peers, where nobody renders).
+ * `have`: chunks stored before this fetch began (a resumed fetch).
  */
 export function openEarly(store: ChunkStore, ref: FileRef & { readonly key: string }, have: ReadonlySet<number>): EarlyOpen {
-  const feed = new ChunkFeed(store, ref.root, have);
   const shape: OpenRef = { size: ref.size, chunk: ref.chunk, sha256: ref.sha256, type: ref.type, key: ref.key };
-  const blob = typeof Worker === 'undefined' ? decryptToBlob(shape, feed.read) : inWorker(shape, feed);
+  const opening = typeof Worker === 'undefined' || !store.database ? onThisThread(store, ref.root, shape, have) : inWorker(store, store.database, ref.root, shape, have);
   // Awaited by whoever finishes the fetch; a fetch that stops never awaits it.
-  blob.catch(() => undefined);
-  return { feed, blob };
+  opening.blob.catch(() => undefined);
+  return opening;
 }
 
-/** Feeds the chunks to an opening worker in order, at most WORKER_WINDOW ahead of it. */
-async function inWorker(ref: OpenRef, feed: ChunkFeed): Promise<Blob> {
-  let worker: Worker;
+function onThisThread(store: ChunkStore, root: string, shape: OpenRef, have: ReadonlySet<number>): EarlyOpen {
+  const feed = new ChunkFeed(store, root, have);
+  return {
+    save: async (chunks) => {
+      await store.putChunks(root, chunks);
+      feed.add(chunks);
+    },
+    stop: () => feed.stop(),
+    blob: decryptToBlob(shape, feed.read),
+  };
+}
+
+/** A batch's bytes as buffers of their own, so they move to the worker without a copy. */
+function owned(chunks: Chunks): { index: number; bytes: Uint8Array<ArrayBuffer> }[] {
+  return chunks.map(({ index, bytes }) => ({
+    index,
+    bytes: (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice()) as Uint8Array<ArrayBuffer>,
+  }));
+}
+
+function inWorker(store: ChunkStore, database: string, root: string, ref: OpenRef, have: ReadonlySet<number>): EarlyOpen {
+  let worker: Worker | null = null;
+  let settle: { resolve(blob: Blob): void; reject(error: Error): void } = { resolve: () => undefined, reject: () => undefined };
+  const blob = new Promise<Blob>((resolve, reject) => (settle = { resolve, reject }));
+  /** Batches sent to the worker and not yet stored, by number. */
+  const pending = new Map<number, { resolve(): void; reject(error: Error): void }>();
+  let sent = 0;
+  // The opener is over (done, failed, stopped): the worker goes, batches it had not stored
+  // fail (their bytes went with it), and later batches are stored on this thread.
+  const end = (outcome: { blob: Blob } | { error: Error }): void => {
+    if (!worker) return;
+    worker.terminate();
+    worker = null;
+    for (const p of pending.values()) p.reject(new EarlyOpenUnavailable('the opening worker ended before it stored a batch'));
+    pending.clear();
+    if ('blob' in outcome) settle.resolve(outcome.blob);
+    else settle.reject(outcome.error);
+  };
   try {
     // This exact form is what Vite recognizes to bundle the worker.
     worker = new Worker(new URL('./open-worker.ts', import.meta.url), { type: 'module' });
   } catch (cause) {
-    throw new EarlyOpenUnavailable('no worker', { cause });
+    const opening = onThisThread(store, root, ref, have);
+    return { ...opening, blob: Promise.reject(new EarlyOpenUnavailable('no worker', { cause })) };
   }
-  let taken = -1;
-  let ended: { blob: Blob } | { error: Error } | null = null;
-  let wake: (() => void) | null = null;
-  const poke = (): void => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
   worker.onmessage = (e: MessageEvent<FromOpenWorker>) => {
     const m = e.data;
-    if ('done' in m) taken = m.done;
-    else if ('blob' in m) ended = { blob: m.blob };
-    else ended = { error: new OpenFileError(m.error.code as OpenFailure, m.error.message) };
-    poke();
+    if ('stored' in m) {
+      const p = pending.get(m.stored);
+      pending.delete(m.stored);
+      if (m.failed === undefined) p?.resolve();
+      else p?.reject(new StorageError(m.failed));
+    } else if ('blob' in m) end({ blob: m.blob });
+    else end({ error: m.error.code === UNAVAILABLE_CODE ? new EarlyOpenUnavailable(m.error.message) : new OpenFileError(m.error.code as OpenFailure, m.error.message) });
   };
   // The worker failed to load or crashed: nothing is known about the file.
   worker.onerror = (e) => {
     e.preventDefault();
-    ended = { error: new EarlyOpenUnavailable(`the opening worker failed: ${e.message}`) };
-    poke();
+    end({ error: new EarlyOpenUnavailable(`the opening worker failed: ${e.message}`) });
   };
-  const wait = (): Promise<void> => new Promise<void>((resolve) => (wake = resolve));
-  try {
-    worker.postMessage({ ref } satisfies ToOpenWorker);
-    const count = chunkCount(ref.size, ref.chunk);
-    for (let i = 0; i < count && !ended; i++) {
-      const read = await feed.read(i);
-      if (!read) throw new EarlyOpenUnavailable(`chunk ${i} is not stored`);
-      // Transferred, not copied: the store holds its own copy already.
-      const bytes = read.byteOffset === 0 && read.byteLength === read.buffer.byteLength ? read : read.slice();
-      worker.postMessage({ index: i, bytes } satisfies ToOpenWorker, [bytes.buffer]);
-      while (!ended && i - taken >= WORKER_WINDOW) await wait();
-    }
-    while (!ended) await wait();
-    const end = ended as { blob: Blob } | { error: Error };
-    if ('error' in end) throw end.error;
-    return end.blob;
-  } finally {
-    worker.terminate();
-  }
+  worker.postMessage({ ref, root, database, have: [...have] } satisfies ToOpenWorker);
+  return {
+    save: (chunks) => {
+      if (!worker) return store.putChunks(root, chunks);
+      const batch = sent++;
+      const moved = owned(chunks);
+      const stored = new Promise<void>((resolve, reject) => pending.set(batch, { resolve, reject }));
+      worker.postMessage({ batch, chunks: moved } satisfies ToOpenWorker, moved.map((c) => c.bytes.buffer));
+      return stored;
+    },
+    stop: () => end({ error: new EarlyOpenUnavailable('the fetch stopped') }),
+    blob,
+  };
 }

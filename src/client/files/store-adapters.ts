@@ -35,14 +35,14 @@ export function storeHolder(store: ChunkStore): FileHolder {
   };
 }
 
-/** Writes a fetch's checked pieces into the store under `root`; `stored` sees each batch once written. */
-export function storeSink(store: ChunkStore, root: string, stored?: (chunks: Chunks) => void): FetchSink {
+/**
+ * Writes a fetch's checked pieces into the store under `root`; chunks through `save` when
+ * given (the opener that stores them as the file arrives, docs/architecture.md §14.4).
+ */
+export function storeSink(store: ChunkStore, root: string, save?: (chunks: Chunks) => Promise<void>): FetchSink {
   return {
     saveHashes: (hashes) => store.putHashes(root, hashes),
-    saveChunks: async (chunks) => {
-      await store.putChunks(root, chunks);
-      stored?.(chunks);
-    },
+    saveChunks: (chunks) => (save ? save(chunks) : store.putChunks(root, chunks)),
   };
 }
 

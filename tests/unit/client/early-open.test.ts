@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { FileRef } from '../../../src/core/files/file-ref.js';
 import { OpenFileError } from '../../../src/core/files/open-file.js';
 import { sealFile } from '../../../src/core/files/seal-file.js';
-import { ChunkFeed, EarlyOpenUnavailable, openEarly } from '../../../src/client/files/early-open.js';
+import { ChunkFeed, EarlyOpenUnavailable } from '../../../src/client/files/chunk-feed.js';
+import { openEarly } from '../../../src/client/files/early-open.js';
 import { MemoryChunkStore } from '../../../src/store/chunk-store.js';
 
 const ROOT = 'r'.repeat(43);
@@ -79,11 +80,9 @@ describe('openEarly (no Worker: on this thread)', () => {
     const { ref, chunks } = await sealed();
     const store = new MemoryChunkStore();
     const opening = openEarly(store, ref, new Set());
-    for (const batch of [[3, 1], [0, 5], [2, 4]]) {
-      const part = batch.map((index) => ({ index, bytes: chunks.get(index)! }));
-      await store.putChunks(ref.root, part);
-      opening.feed.add(part);
-    }
+    for (const batch of [[3, 1], [0, 5], [2, 4]]) await opening.save(batch.map((index) => ({ index, bytes: chunks.get(index)! })));
+    // Saving stores: the file is whole in the store too.
+    expect([...(await store.indices(ref.root))].sort()).toEqual([0, 1, 2, 3, 4, 5]);
     const blob = await opening.blob;
     expect(blob.type).toBe('application/x-test');
     expect(new Uint8Array(await blob.arrayBuffer())).toEqual(plain);
@@ -92,7 +91,7 @@ describe('openEarly (no Worker: on this thread)', () => {
   it('a file that does not match its signed content hash fails with bad-content', async () => {
     const { ref, chunks } = await sealed();
     const opening = openEarly(new MemoryChunkStore(), { ...ref, sha256: 'A'.repeat(43) }, new Set());
-    opening.feed.add([...chunks].map(([index, bytes]) => ({ index, bytes })));
+    await opening.save([...chunks].map(([index, bytes]) => ({ index, bytes })));
     const error = await opening.blob.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenFileError);
     expect((error as OpenFileError).code).toBe('bad-content');

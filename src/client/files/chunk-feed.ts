@@ -1,0 +1,99 @@
+/**
+ * The chunks of a file being fetched, handed in order to its opener (docs/architecture.md
+ * §14.4): from memory when the opener is close behind, else read back from the store. Runs
+ * beside the store that writes them: in the opening worker in a browser, on the one thread
+ * in Node peers.
+ */
+import type { ChunkStore } from '../../store/chunk-store.js';
+
+/** Stored chunks the feed keeps in memory for the opener (4 MiB at the default chunk). */
+const MAX_WAITING = 64;
+/** Chunks read back per storage transaction. */
+const READ_AHEAD = 16;
+
+/** EarlyOpenUnavailable's code, also as the opening worker reports it. */
+export const UNAVAILABLE_CODE = 'early-open-unavailable';
+
+/**
+ * Opening as the file arrives did not happen: the fetch stopped (cancelled, failed, the file
+ * deleted) or the worker could not run. Nothing is wrong with the file; a finished one is
+ * opened from the store instead.
+ */
+export class EarlyOpenUnavailable extends Error {
+  override readonly name = 'EarlyOpenUnavailable';
+  readonly code = UNAVAILABLE_CODE;
+}
+
+/**
+ * Hands a fetch's stored chunks to an opener reading them in order (`read`): from memory
+ * when the opener is close behind, else back from the store. `read` waits for a chunk that
+ * is not stored yet, and throws EarlyOpenUnavailable once `stop` was called.
+ */
+export class ChunkFeed {
+  private readonly stored: Set<number>;
+  private readonly waiting = new Map<number, Uint8Array>();
+  private readonly readBack = new Map<number, Uint8Array>();
+  private next = 0;
+  private wake: (() => void) | null = null;
+  private stopped = false;
+
+  /** `have`: chunks stored before this feed began (a resumed fetch). */
+  constructor(
+    private readonly store: ChunkStore,
+    private readonly root: string,
+    have: ReadonlySet<number>,
+  ) {
+    this.stored = new Set(have);
+  }
+
+  /** Checked chunks the fetch has just stored. */
+  add(chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array }>): void {
+    for (const { index, bytes } of chunks) {
+      this.stored.add(index);
+      if (index >= this.next && index < this.next + MAX_WAITING) this.waiting.set(index, bytes);
+    }
+    this.poke();
+  }
+
+  /** No more chunks will come: a `read` waiting now or later throws EarlyOpenUnavailable. */
+  stop(): void {
+    this.stopped = true;
+    this.waiting.clear();
+    this.readBack.clear();
+    this.poke();
+  }
+
+  /** For `openFile`: chunk `index` once it is stored. */
+  readonly read = async (index: number): Promise<Uint8Array | null> => {
+    this.next = index;
+    for (;;) {
+      if (this.stopped) throw new EarlyOpenUnavailable('the fetch stopped');
+      const bytes = this.waiting.get(index) ?? this.readBack.get(index);
+      if (bytes) {
+        this.waiting.delete(index);
+        this.readBack.delete(index);
+        return bytes;
+      }
+      if (this.stored.has(index)) return this.fromStore(index);
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  };
+
+  /** Reads `index` and the stored chunks right after it in one transaction. */
+  private async fromStore(index: number): Promise<Uint8Array | null> {
+    const indices = [index];
+    for (let i = index + 1; indices.length < READ_AHEAD && this.stored.has(i) && !this.waiting.has(i); i++) indices.push(i);
+    const read = await this.store.chunks(this.root, indices);
+    if (this.stopped) throw new EarlyOpenUnavailable('the fetch stopped');
+    read.forEach((bytes, k) => {
+      if (k > 0 && bytes) this.readBack.set(indices[k]!, bytes);
+    });
+    return read[0] ?? null;
+  }
+
+  private poke(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+}
