@@ -2,27 +2,19 @@
  * `<parley-contact>`: one contact — their safety number as digits and QR code, marking
  * them verified, blocking, and a loud warning when their key is not the one first seen.
  */
-import { LitElement, css, html, nothing } from 'lit';
-import type { ParleyClient } from '../../client/parley-client.js';
-import { clientContext } from '../context.js';
-import { ActionController } from '../controllers/action-controller.js';
-import { observeContext } from '../controllers/observable-controller.js';
+import { css, html, nothing } from 'lit';
 import type { IdentityId } from '../../core/identity/keys.js';
 import '../components/qr-code.js';
 import '../components/view-header.js';
 import { CONTACTS_HREF, conversationHref } from '../routes.js';
 import { paneScreen } from '../styles/layout.js';
 import { controls, themeTokens } from '../styles/theme.js';
+import { ClientView } from './client-view.js';
 
-export class ContactDetailView extends LitElement {
+export class ContactDetailView extends ClientView {
   static override properties = { identity: { attribute: false } };
   declare identity: IdentityId | null;
-  private readonly clientRef = observeContext<ParleyClient>(this, clientContext);
-  private readonly action = new ActionController(this);
 
-  private get client(): ParleyClient | undefined {
-    return this.clientRef.value;
-  }
 
   constructor() {
     super();

@@ -2,11 +2,8 @@
  * `<parley-contacts>`: my contact link (text and QR code), adding someone by their link,
  * incoming requests to accept or block, and the contact list.
  */
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
 import type { ParleyClient } from '../../client/parley-client.js';
-import { clientContext } from '../context.js';
-import { ActionController } from '../controllers/action-controller.js';
-import { observeContext } from '../controllers/observable-controller.js';
 import type { ContactRecord } from '../../client/self-session.js';
 import type { IdentityId } from '../../core/identity/keys.js';
 import '../components/qr-code.js';
@@ -15,6 +12,7 @@ import { contactHref, conversationHref } from '../routes.js';
 import { presenceText } from '../presence-text.js';
 import { paneScreen } from '../styles/layout.js';
 import { controls, themeTokens } from '../styles/theme.js';
+import { ClientView } from './client-view.js';
 
 const STATE_TEXT: Record<ContactRecord['state'], (name: string) => string> = {
   incoming: (n) => `${n} wants to chat with you`,
@@ -23,16 +21,11 @@ const STATE_TEXT: Record<ContactRecord['state'], (name: string) => string> = {
   blocked: () => 'Blocked',
 };
 
-export class ContactsView extends LitElement {
+export class ContactsView extends ClientView {
   static override properties = { showLink: { state: true }, notice: { state: true } };
   declare showLink: boolean;
   declare notice: string;
-  private readonly clientRef = observeContext<ParleyClient>(this, clientContext);
-  private readonly action = new ActionController(this);
 
-  private get client(): ParleyClient | undefined {
-    return this.clientRef.value;
-  }
 
   constructor() {
     super();

@@ -5,12 +5,11 @@
  * are presentational components, outgoing files live in `OutgoingFiles`, and the words
  * about the conversation in `conversation-lines.ts`.
  */
-import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { html, nothing, type PropertyValues } from 'lit';
 import type { ConversationSession } from '../../client/conversation-session.js';
 import type { Drafts } from '../../client/drafts.js';
 import type { ClientFiles } from '../../client/files/client-files.js';
 import { ClientError } from '../../client/errors.js';
-import type { ParleyClient } from '../../client/parley-client.js';
 import type { DeviceId, EventId } from '../../core/ids.js';
 import type { IdentityId } from '../../core/identity/keys.js';
 import type { TimelineEntry } from '../../core/timeline.js';
@@ -31,8 +30,7 @@ import { excerpt } from '../components/message-row.js';
 import type { MuteDetail } from '../components/mute-control.js';
 import '../components/voice-recorder.js';
 import type { VoiceClip } from '../components/voice-recorder.js';
-import { clientContext, pwaContext } from '../context.js';
-import { ActionController } from '../controllers/action-controller.js';
+import { pwaContext } from '../context.js';
 import { DraftController } from '../controllers/draft-controller.js';
 import { FileViews } from '../controllers/file-views.js';
 import { ObservableController, observeContext } from '../controllers/observable-controller.js';
@@ -42,8 +40,9 @@ import { endedText, presenceLine, typingText } from '../conversation-lines.js';
 import { contactHref } from '../routes.js';
 import { controls, themeTokens } from '../styles/theme.js';
 import { conversationStyles } from './conversation-styles.js';
+import { ClientView } from './client-view.js';
 
-export class ConversationView extends LitElement {
+export class ConversationView extends ClientView {
   static override properties = {
     session: { attribute: false },
     readUpTo: { type: Number },
@@ -61,10 +60,7 @@ export class ConversationView extends LitElement {
   declare drafts: Drafts | undefined;
   /** How far the user had read this conversation when it opened. */
   declare readUpTo: number;
-  private readonly clientRef = observeContext<ParleyClient>(this, clientContext);
   private readonly pwaRef = observeContext<PwaController>(this, pwaContext);
-  /** Sends, edits, deletes and reactions: a failure shows in the view's alert. */
-  private readonly action = new ActionController(this);
   /** Files picked, pasted or dropped, and their sending. */
   private readonly outgoing = new OutgoingFiles(
     this,
@@ -106,9 +102,6 @@ export class ConversationView extends LitElement {
     new TickController(this, () => (this.session?.typingNames().length ?? 0) > 0);
   }
 
-  private get client(): ParleyClient | undefined {
-    return this.clientRef.value;
-  }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('session')) {

@@ -4,21 +4,18 @@
  * so peers stop accepting it and every conversation moves to keys it does not get; each
  * device can be given a name.
  */
-import { LitElement, css, html, nothing } from 'lit';
-import type { ParleyClient } from '../../client/parley-client.js';
-import { clientContext } from '../context.js';
-import { ActionController } from '../controllers/action-controller.js';
-import { observeContext } from '../controllers/observable-controller.js';
+import { css, html, nothing } from 'lit';
 import type { DeviceLinkOffer } from '../../client/device-link.js';
 import type { DeviceId } from '../../core/ids.js';
 import '../components/qr-code.js';
 import '../components/view-header.js';
 import { paneScreen } from '../styles/layout.js';
 import { controls, themeTokens } from '../styles/theme.js';
+import { ClientView } from './client-view.js';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 
-export class DevicesView extends LitElement {
+export class DevicesView extends ClientView {
   static override properties = { offer: { state: true }, status: { state: true }, confirming: { state: true }, renaming: { state: true } };
   declare offer: DeviceLinkOffer | null;
   declare status: string;
@@ -26,12 +23,7 @@ export class DevicesView extends LitElement {
   declare confirming: { id: DeviceId; label: string } | null;
   /** A device whose name is being edited. */
   declare renaming: DeviceId | null;
-  private readonly clientRef = observeContext<ParleyClient>(this, clientContext);
-  private readonly action = new ActionController(this);
 
-  private get client(): ParleyClient | undefined {
-    return this.clientRef.value;
-  }
 
   constructor() {
     super();

@@ -2,22 +2,17 @@
  * `<parley-link-device>`: a new device opened a device link. It asks the account's other
  * device to certify it and shows progress until everything is synced in.
  */
-import { LitElement, css, html, nothing } from 'lit';
-import type { ParleyClient } from '../../client/parley-client.js';
-import { clientContext } from '../context.js';
-import { ActionController } from '../controllers/action-controller.js';
-import { observeContext } from '../controllers/observable-controller.js';
+import { css, html, nothing } from 'lit';
 import { centeredScreen } from '../styles/layout.js';
 import { controls, themeTokens } from '../styles/theme.js';
+import { ClientView } from './client-view.js';
 
-export class LinkDeviceView extends LitElement {
+export class LinkDeviceView extends ClientView {
   static override properties = { link: { attribute: false }, state: { state: true }, code: { state: true } };
   declare link: string;
   declare state: 'idle' | 'linking' | 'done';
   /** The code the other device must show too, before it links this one. */
   declare code: string;
-  private readonly clientRef = observeContext<ParleyClient>(this, clientContext);
-  private readonly action = new ActionController(this);
 
   constructor() {
     super();

@@ -4,24 +4,19 @@
  * (docs/architecture.md §14.4, §14.7).
  * Images always download; other files up to the chosen size.
  */
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
 import type { ClientFiles } from '../../client/files/client-files.js';
-import type { ParleyClient } from '../../client/parley-client.js';
 import type { Topic } from '../../core/ids.js';
-import { clientContext } from '../context.js';
-import { ActionController } from '../controllers/action-controller.js';
-import { observeContext } from '../controllers/observable-controller.js';
 import { sizeText } from '../error-text.js';
 import { controls, themeTokens } from '../styles/theme.js';
+import { ClientView } from './client-view.js';
 
 type Usage = Map<Topic, { sent: number; downloaded: number }>;
 
-export class MediaSettings extends LitElement {
+export class MediaSettings extends ClientView {
   static override properties = { files: { attribute: false }, usage: { state: true } };
   declare files: ClientFiles | undefined;
   declare usage: Usage | null;
-  private readonly clientRef = observeContext<ParleyClient>(this, clientContext);
-  private readonly action = new ActionController(this);
 
   constructor() {
     super();

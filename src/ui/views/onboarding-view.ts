@@ -2,24 +2,19 @@
  * `<parley-onboarding>`: first launch. The name is stored on this device only (IndexedDB);
  * it reaches other people inside encrypted conversations, never the server.
  */
-import { LitElement, css, html, nothing } from 'lit';
-import type { ParleyClient } from '../../client/parley-client.js';
+import { css, html, nothing } from 'lit';
 import { MAX_NAME } from '../../core/events.js';
 import { resizeAvatar } from '../avatar-image.js';
-import { clientContext } from '../context.js';
-import { ActionController } from '../controllers/action-controller.js';
-import { observeContext } from '../controllers/observable-controller.js';
 import { centeredScreen } from '../styles/layout.js';
 import { avatarPicker, controls, themeTokens } from '../styles/theme.js';
+import { ClientView } from './client-view.js';
 
-export class OnboardingView extends LitElement {
+export class OnboardingView extends ClientView {
   static override properties = { avatar: { state: true }, invitedBy: { attribute: false } };
   /** The name sealed in the invite link that brought this person here, if any. */
   declare invitedBy: string | null;
   /** Resized avatar as a data: URL, once chosen. */
   declare avatar: string;
-  private readonly clientRef = observeContext<ParleyClient>(this, clientContext);
-  private readonly action = new ActionController(this);
 
   constructor() {
     super();

@@ -3,16 +3,11 @@
  * devices send none and show nobody else's (Signal's rule); delivery receipts stay. The
  * choice is kept in the self doc, so every device of the user follows it.
  */
-import { LitElement, css, html, nothing } from 'lit';
-import type { ParleyClient } from '../../client/parley-client.js';
-import { clientContext } from '../context.js';
-import { ActionController } from '../controllers/action-controller.js';
-import { observeContext } from '../controllers/observable-controller.js';
+import { css, html, nothing } from 'lit';
 import { controls, themeTokens } from '../styles/theme.js';
+import { ClientView } from './client-view.js';
 
-export class PrivacySettings extends LitElement {
-  private readonly clientRef = observeContext<ParleyClient>(this, clientContext);
-  private readonly action = new ActionController(this);
+export class PrivacySettings extends ClientView {
 
   static override styles = [
     themeTokens,

@@ -4,23 +4,18 @@
  * stored until Save; the change reaches the user's other devices and every conversation
  * from then on (src/client/profile.ts).
  */
-import { LitElement, css, html, nothing } from 'lit';
-import type { ParleyClient } from '../../client/parley-client.js';
+import { css, html, nothing } from 'lit';
 import { MAX_NAME } from '../../core/events.js';
 import { resizeAvatar } from '../avatar-image.js';
-import { clientContext } from '../context.js';
-import { ActionController } from '../controllers/action-controller.js';
-import { observeContext } from '../controllers/observable-controller.js';
 import { avatarPicker, controls, themeTokens } from '../styles/theme.js';
+import { ClientView } from './client-view.js';
 
-export class ProfileSettings extends LitElement {
+export class ProfileSettings extends ClientView {
   static override properties = { avatar: { state: true }, saved: { state: true } };
   /** The avatar chosen but not saved yet: a data: URL, null to remove it, undefined for no change. */
   declare avatar: string | null | undefined;
   /** The last save succeeded (until the form is edited again). */
   declare saved: boolean;
-  private readonly clientRef = observeContext<ParleyClient>(this, clientContext);
-  private readonly action = new ActionController(this);
 
   constructor() {
     super();

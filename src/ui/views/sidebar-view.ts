@@ -3,20 +3,20 @@
  * "New conversation" and "Join" actions. Selecting navigates by URL fragment (`#/c/<id>`),
  * so Back works and a reload keeps the open conversation.
  */
-import { LitElement, css, html, nothing } from 'lit';
-import type { ConversationSummary, ParleyClient } from '../../client/parley-client.js';
+import { css, html, nothing } from 'lit';
+import type { ConversationSummary } from '../../client/parley-client.js';
 import type { Topic } from '../../core/ids.js';
 import type { PwaController } from '../../pwa/pwa-controller.js';
-import { clientContext, pwaContext } from '../context.js';
-import { ActionController } from '../controllers/action-controller.js';
+import { pwaContext } from '../context.js';
 import { observeContext } from '../controllers/observable-controller.js';
 import { CONTACTS_HREF, DEVICES_HREF, SETTINGS_HREF, conversationHref } from '../routes.js';
 import { controls, themeTokens } from '../styles/theme.js';
+import { ClientView } from './client-view.js';
 
 const dayFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
-export class SidebarView extends LitElement {
+export class SidebarView extends ClientView {
   static override properties = {
     selected: { attribute: false },
     route: { attribute: false },
@@ -29,13 +29,8 @@ export class SidebarView extends LitElement {
   declare joining: boolean;
   /** The Archived section is open. */
   declare showArchived: boolean;
-  private readonly clientRef = observeContext<ParleyClient>(this, clientContext);
   private readonly pwaRef = observeContext<PwaController>(this, pwaContext);
-  private readonly action = new ActionController(this);
 
-  private get client(): ParleyClient | undefined {
-    return this.clientRef.value;
-  }
 
   constructor() {
     super();
