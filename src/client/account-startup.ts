@@ -104,8 +104,10 @@ export class AccountStartup {
       if (blocked) parts.mesh.disconnectIdentity(identity);
       for (const x of conversations.sessions()) x.refilter();
       // A 1:1 with them moves to a new epoch: while blocked one they hold no share of, so
-      // their mailbox writes and wake-ups stop reaching this user; unblocked, one that seals
-      // them back in (docs/architecture.md §4.4).
+      // they read nothing this user writes after; unblocked, one that seals them back in
+      // (docs/architecture.md §4.4). What they send can still reach this device, hidden:
+      // the epoch left behind is watched for stragglers, and receipts count only what is
+      // shown (§7.5).
       const direct = rotatable(conversations.sessions()).filter((x) => x.isDirect && x.membership.isMember(identity));
       Promise.all(direct.map((x) => x.changes.rotate(blocked ? 'blocked' : 'unblocked'))).catch((error: unknown) => this.s.events.emit('error', [error as Error]));
     });
