@@ -61,9 +61,9 @@ export type FetchEvents = {
   failed: (error: Error) => void;
 };
 
-const WINDOW = 32;
+const WINDOW = 64;
 /** A link is asked again once this many of its window's requests were answered. */
-const GET_BATCH = 8;
+const GET_BATCH = 16;
 const MAX_BUFFERED = 64;
 const FLUSH_EVERY = 16;
 const FLUSH_MS = 50;

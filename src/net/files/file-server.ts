@@ -35,12 +35,19 @@ export type FileServerEvents = {
 const MAX_QUEUED = 512;
 /** Queued chunks of one file read together. */
 const READ_BATCH = 8;
+/** Reads in flight per link. */
+const READS_AHEAD = 2;
 
 interface Job {
   readonly room: RoomId;
   readonly root: string;
   readonly part: 'hashes' | 'chunks';
   readonly index: number;
+}
+
+interface Batch {
+  readonly jobs: readonly Job[];
+  readonly read: Promise<Array<Uint8Array | null>>;
 }
 
 export interface FileServerParts {
@@ -112,21 +119,22 @@ export class FileServer extends ObservableV2<FileServerEvents> {
 
   private async serve(link: PeerLink): Promise<void> {
     const missing = new Map<string, Job[]>();
+    // Up to READS_AHEAD reads run at once, answered in order: with one at a time the path ran
+    // dry while the next read was awaited (docs/architecture.md §14.2).
+    const reads: Batch[] = [];
     for (;;) {
       const queue = this.queues.get(link);
-      const jobs = queue ? takeBatch(queue) : [];
-      const first = jobs[0];
-      if (!queue || !first || this.destroyed || link.isClosed) break;
-      const read =
-        first.part === 'hashes'
-          ? [await this.parts.holder.hashes(first.room, first.root)]
-          : await this.parts.holder.chunks(
-              first.room,
-              first.root,
-              jobs.map((j) => j.index),
-            );
+      if (!queue || this.destroyed || link.isClosed) break;
+      while (reads.length < READS_AHEAD) {
+        const jobs = takeBatch(queue);
+        if (jobs.length === 0) break;
+        reads.push({ jobs, read: this.read(jobs) });
+      }
+      const batch = reads.shift();
+      if (!batch) break;
+      const read = await batch.read;
       if (this.destroyed || link.isClosed || this.queues.get(link) !== queue) break;
-      jobs.forEach((job, i) => {
+      batch.jobs.forEach((job, i) => {
         const bytes = read[i];
         if (!bytes || this.withdrawn.has(job.root)) {
           const key = `${job.room}\n${job.root}\n${job.part}`;
@@ -139,10 +147,26 @@ export class FileServer extends ObservableV2<FileServerEvents> {
         }
       });
       // Answer what is missing once the queue ran dry, in as few frames as possible.
-      if (queue.length === 0) this.flushMissing(link, missing);
+      if (queue.length === 0 && reads.length === 0) this.flushMissing(link, missing);
     }
     this.flushMissing(link, missing);
     if (this.queues.get(link)?.length === 0) this.queues.delete(link);
+  }
+
+  /** Reads one batch (all of one file, one part); a failure surfaces where it is awaited. */
+  private read(jobs: readonly Job[]): Promise<Array<Uint8Array | null>> {
+    const first = jobs[0]!;
+    const read =
+      first.part === 'hashes'
+        ? this.parts.holder.hashes(first.room, first.root).then((bytes) => [bytes])
+        : this.parts.holder.chunks(
+            first.room,
+            first.root,
+            jobs.map((j) => j.index),
+          );
+    // Awaited later, after the batch before it: keep a failure from counting as unhandled meanwhile.
+    read.catch(() => {});
+    return read;
   }
 
   private flushMissing(link: PeerLink, missing: Map<string, Job[]>): void {
