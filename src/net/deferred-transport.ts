@@ -5,6 +5,7 @@
  * inner transport's events are re-emitted from this one.
  */
 import { Disposables } from '../core/lifecycle.js';
+import { MAX_CHUNK } from './framing.js';
 import { TransportBase, type ChannelBinding, type PathKind, type SignalableTransport } from './transport.js';
 
 export class DeferredTransport extends TransportBase implements SignalableTransport {
@@ -41,6 +42,10 @@ export class DeferredTransport extends TransportBase implements SignalableTransp
 
   send(bytes: Uint8Array): void {
     this.inner?.send(bytes);
+  }
+
+  get maxMessage(): number {
+    return this.inner?.maxMessage ?? MAX_CHUNK;
   }
 
   get bufferedAmount(): number {

@@ -2,9 +2,11 @@
  * Peer wire framing (docs/protocol.md §2).
  *
  * A *frame* is one logical message: [kind u8][doc id: u8 length + bytes][payload]. Frames are
- * split into *chunks* of at most MAX_CHUNK bytes because a data channel message over 256 KiB
- * is refused by Chromium (the failure that stops stock y-webrtc syncing docs over 256 KiB),
- * and small chunks let a small frame go out between the chunks of a big one.
+ * split into *chunks* because a data channel message over 256 KiB is refused by Chromium (the
+ * failure that stops stock y-webrtc syncing docs over 256 KiB), and chunks let a small frame
+ * go out between the chunks of a big one. Every build takes chunks of MAX_CHUNK (16 KiB);
+ * larger ones, up to LINK_CHUNK, only once the remote's hello said it takes them (link
+ * options, below), and only on a path that carries them (not the relay).
  *
  * Chunk layout: [flags u8][varuint total frame length, first chunk only][bytes]. Flags: bit 0
  * first chunk, bit 1 last chunk, bits 2–3 the lane. Each lane is a priority class (control,
@@ -18,7 +20,14 @@
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 
+/** The chunk every build takes; all a peer that advertised nothing gets. */
 export const MAX_CHUNK = 16 * 1024;
+/**
+ * The largest chunk this build takes, advertised in its hello, and sends when the remote
+ * and the path take it: a 64 KiB file chunk with its headers goes whole, as one message
+ * (cut at 16 KiB it was five), and a text waits behind at most this much of a bulk frame.
+ */
+export const LINK_CHUNK = 128 * 1024;
 /** Largest frame a peer may send; a whole-history sync step 2 must fit. */
 export const MAX_FRAME = 64 * 1024 * 1024;
 const MAX_DOC_ID = 64;
@@ -87,12 +96,17 @@ const FLAG_BEGIN = 0x20;
 const MAX_BINDING = 512;
 
 export function encodeFrame(frame: Frame): Uint8Array {
+  return encodeAt(frame, 0);
+}
+
+/** The frame written at `at` in a buffer that long plus the frame (room for a chunk header). */
+function encodeAt(frame: Frame, at: number): Uint8Array {
   if (frame.doc.length > MAX_DOC_ID) throw new FrameError('doc id too long');
-  const out = new Uint8Array(2 + frame.doc.length + frame.payload.length);
-  out[0] = frame.kind;
-  out[1] = frame.doc.length;
-  out.set(frame.doc, 2);
-  out.set(frame.payload, 2 + frame.doc.length);
+  const out = new Uint8Array(at + 2 + frame.doc.length + frame.payload.length);
+  out[at] = frame.kind;
+  out[at + 1] = frame.doc.length;
+  out.set(frame.doc, at + 2);
+  out.set(frame.payload, at + 2 + frame.doc.length);
   return out;
 }
 
@@ -110,28 +124,116 @@ export function decodeFrame(bytes: Uint8Array): Frame {
   };
 }
 
+/**
+ * A frame on its way out, cut into chunks only as a path takes them, so each chunk fits the
+ * path it goes on (a link can move between paths mid-frame). The frame is encoded once behind
+ * room for the first chunk's header: a frame that fits one chunk goes out without another
+ * copy, and only continuation chunks are copied (behind their one-byte header).
+ */
+export class OutgoingFrame {
+  private readonly bytes: Uint8Array;
+  /** Size of the first chunk's header: flags and the frame's length. */
+  private readonly head: number;
+  private at: number;
+
+  private constructor(bytes: Uint8Array, head: number, readonly lane: Lane) {
+    if (bytes.length - head > MAX_FRAME) throw new FrameError(`frame of ${bytes.length - head} bytes exceeds ${MAX_FRAME}`);
+    this.bytes = bytes;
+    this.head = head;
+    this.at = head;
+  }
+
+  static of(frame: Frame): OutgoingFrame {
+    const head = 1 + varUintSize(2 + frame.doc.length + frame.payload.length);
+    return new OutgoingFrame(encodeAt(frame, head), head, laneOf(frame.kind));
+  }
+
+  /** An already encoded frame (copied once). */
+  static encoded(frame: Uint8Array, lane: Lane): OutgoingFrame {
+    const head = 1 + varUintSize(frame.length);
+    const bytes = new Uint8Array(head + frame.length);
+    bytes.set(frame, head);
+    return new OutgoingFrame(bytes, head, lane);
+  }
+
+  /** Frame bytes not cut into chunks yet. */
+  get remaining(): number {
+    return this.bytes.length - this.at;
+  }
+
+  /** The next chunk, at most `maxChunk` bytes (at least MAX_CHUNK); call while `remaining` > 0 or before the first. */
+  next(maxChunk: number): Uint8Array {
+    const first = this.at === this.head;
+    const headerSize = first ? this.head : 1;
+    const take = Math.min(Math.max(maxChunk, MAX_CHUNK) - headerSize, this.remaining);
+    const flags = (first ? FLAG_FIRST : 0) | (take === this.remaining ? FLAG_LAST : 0) | (this.lane << LANE_SHIFT);
+    const from = this.at;
+    this.at += take;
+    if (first) {
+      this.bytes[0] = flags;
+      writeVarUintAt(this.bytes, 1, this.bytes.length - this.head);
+      return this.bytes.subarray(0, this.head + take);
+    }
+    const chunk = new Uint8Array(1 + take);
+    chunk[0] = flags;
+    chunk.set(this.bytes.subarray(from, from + take), 1);
+    return chunk;
+  }
+}
+
 /** Splits an encoded frame into chunks of at most `maxChunk` bytes, tagged with its lane. */
 export function chunkFrame(frame: Uint8Array, lane: Lane = Lanes.control, maxChunk = MAX_CHUNK): Uint8Array[] {
-  if (frame.length > MAX_FRAME) throw new FrameError(`frame of ${frame.length} bytes exceeds ${MAX_FRAME}`);
-  const header = encoding.createEncoder();
-  encoding.writeVarUint(header, frame.length);
-  const lengthBytes = encoding.toUint8Array(header);
-  const chunks: Uint8Array[] = [];
-  let offset = 0;
-  let first = true;
-  do {
-    const headerSize = 1 + (first ? lengthBytes.length : 0);
-    const take = Math.min(maxChunk - headerSize, frame.length - offset);
-    const chunk = new Uint8Array(headerSize + take);
-    const last = offset + take >= frame.length;
-    chunk[0] = (first ? FLAG_FIRST : 0) | (last ? FLAG_LAST : 0) | (lane << LANE_SHIFT);
-    if (first) chunk.set(lengthBytes, 1);
-    chunk.set(frame.subarray(offset, offset + take), headerSize);
-    chunks.push(chunk);
-    offset += take;
-    first = false;
-  } while (offset < frame.length);
+  const out = OutgoingFrame.encoded(frame, lane);
+  const chunks = [out.next(maxChunk)];
+  while (out.remaining > 0) chunks.push(out.next(maxChunk));
   return chunks;
+}
+
+function varUintSize(n: number): number {
+  let size = 1;
+  while (n > 0x7f) {
+    n = Math.floor(n / 128);
+    size++;
+  }
+  return size;
+}
+
+/** lib0's varuint, written in place. */
+function writeVarUintAt(out: Uint8Array, at: number, n: number): void {
+  while (n > 0x7f) {
+    out[at++] = 0x80 | (n & 0x7f);
+    n = Math.floor(n / 128);
+  }
+  out[at] = n;
+}
+
+/**
+ * Link options (docs/protocol.md §2.3), carried in the doc field of the hello frame, which
+ * names no document: builds before them send it empty and ignore it. Layout: [varuint largest
+ * chunk this side takes], then any fields a later build adds, which this build ignores.
+ */
+export interface LinkOptions {
+  /** Largest chunk the sender of the hello takes (at least MAX_CHUNK). */
+  readonly maxChunk: number;
+}
+
+export function encodeLinkOptions(options: LinkOptions): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, options.maxChunk);
+  return encoding.toUint8Array(encoder);
+}
+
+/** The options a hello's doc field carries; null when empty (an older build). Throws FrameError when malformed. */
+export function decodeLinkOptions(doc: Uint8Array): LinkOptions | null {
+  if (doc.length === 0) return null;
+  let maxChunk: number;
+  try {
+    maxChunk = decoding.readVarUint(decoding.createDecoder(doc));
+  } catch (cause) {
+    throw new FrameError('malformed link options', { cause });
+  }
+  // Every build takes MAX_CHUNK; a smaller figure is not a reason to send less.
+  return { maxChunk: Math.max(maxChunk, MAX_CHUNK) };
 }
 
 /** One lane's frame in the middle of arriving. */
@@ -150,7 +252,15 @@ export class Reassembler {
   private readonly lanes: LaneState[] = Array.from({ length: LANE_COUNT }, () => ({ parts: [], expected: -1, received: 0 }));
   private lastLane = 0;
 
-  constructor(private readonly maxFrame = MAX_FRAME, private readonly maxChunk = MAX_CHUNK) {}
+  constructor(
+    private readonly maxFrame = MAX_FRAME,
+    private maxChunk = MAX_CHUNK,
+  ) {}
+
+  /** Takes chunks up to `maxChunk` bytes from now on (the remote's hello advertised them). */
+  allowChunks(maxChunk: number): void {
+    this.maxChunk = maxChunk;
+  }
 
   /** The frame in the middle of arriving on the lane last pushed to (for progress; nothing here is trusted). */
   partial(): PartialFrame | null {
@@ -195,7 +305,8 @@ export class Reassembler {
     const last = (flags & FLAG_LAST) !== 0;
     if (last !== (lane.received === lane.expected)) throw new FrameError('last-chunk flag disagrees with length');
     if (!last) return null;
-    const frame = lane.parts.length === 1 ? lane.parts[0]!.slice() : join(lane.parts, lane.expected);
+    // One chunk: a view of the message, which the transport handed over (no copy).
+    const frame = lane.parts.length === 1 ? lane.parts[0]! : join(lane.parts, lane.expected);
     lane.parts = [];
     lane.expected = -1;
     return frame;

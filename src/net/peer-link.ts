@@ -11,9 +11,11 @@
  * the sender sees it and must match the receiver's view. A path both sides moved off is closed
  * once everything sent on it was taken.
  *
- * Sending: frames are chunked into per-lane queues (framing.ts: control, sync, bulk). Chunks go
- * to the path only while its buffer is under HIGH_WATER (BULK_HIGH_WATER for the bulk lane),
- * highest lane first, then wait for a drain. A modest window wins in the app: with 4 MiB handed to SCTP at once, a 2.7 MB history
+ * Sending: frames wait in per-lane queues (framing.ts: control, sync, bulk) and are cut into
+ * chunks as they go out, each as large as the remote and the path take: 16 KiB until the
+ * remote's hello advertised more (link options, docs/protocol.md §2.3), and 16 KiB on a path
+ * that carries no more (the relay). Chunks go to the path only while its buffer is under
+ * HIGH_WATER (BULK_HIGH_WATER for the bulk lane), highest lane first, then wait for a drain. A modest window wins in the app: with 4 MiB handed to SCTP at once, a 2.7 MB history
  * arrived in bursts with half-second stalls (0.2–3.4 s for 10k messages); with 256 KiB it took
  * 170–200 ms, and 100k went from 3.6–4.5 s to 3.2 s (bench, late joiner). It also stays far
  * below the 16 MiB at which Chromium closes a data channel whose send queue overflows.
@@ -26,15 +28,18 @@ import type { PeerIdentity } from '../core/identity/handshake.js';
 import { Disposables } from '../core/lifecycle.js';
 import type { LinkCloseReason } from './drop-reason.js';
 import {
-  chunkFrame,
   decodeFrame,
+  decodeLinkOptions,
   decodePathControl,
-  encodeFrame,
+  encodeLinkOptions,
   encodePathControl,
   FrameError,
+  FrameKinds,
   LANE_COUNT,
   Lanes,
-  laneOf,
+  LINK_CHUNK,
+  MAX_CHUNK,
+  OutgoingFrame,
   Reassembler,
   type Frame,
   type PartialFrame,
@@ -74,28 +79,29 @@ export type PeerLinkEvents = {
   close: (reason: LinkCloseReason, detail: string) => void;
 };
 
-/** One lane's outgoing chunks (an array with a moving head: shift() is O(n)). */
-class ChunkQueue {
-  private items: Uint8Array[] = [];
+/** One lane's outgoing frames (an array with a moving head: shift() is O(n)). */
+class FrameQueue {
+  private items: Array<OutgoingFrame | undefined> = [];
   private head = 0;
 
   get length(): number {
     return this.items.length - this.head;
   }
 
-  push(chunk: Uint8Array): void {
-    this.items.push(chunk);
+  push(frame: OutgoingFrame): void {
+    this.items.push(frame);
   }
 
-  shift(): Uint8Array | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const chunk = this.items[this.head]!;
-    this.items[this.head++] = EMPTY;
-    if (this.head === this.items.length) {
+  peek(): OutgoingFrame | undefined {
+    return this.items[this.head];
+  }
+
+  shift(): void {
+    this.items[this.head++] = undefined;
+    if (this.head >= this.items.length) {
       this.items = [];
       this.head = 0;
     }
-    return chunk;
   }
 
   clear(): void {
@@ -115,9 +121,12 @@ export class PeerLink extends ObservableV2<PeerLinkEvents> {
   private readonly retiring = new Set<PeerTransport>();
   private readonly held = new Map<PeerTransport, Uint8Array[]>();
   private heldBytes = 0;
-  private readonly queues = Array.from({ length: LANE_COUNT }, () => new ChunkQueue());
+  private readonly queues = Array.from({ length: LANE_COUNT }, () => new FrameQueue());
   private queuedBytes = 0;
   private readonly reassembler = new Reassembler();
+  /** Largest chunk the remote takes: MAX_CHUNK until its hello says more. */
+  private remoteChunk = MAX_CHUNK;
+  private remoteHello = false;
   private closed = false;
 
   /** A link over `first`; more paths can be added while it lives. */
@@ -187,13 +196,12 @@ export class PeerLink extends ObservableV2<PeerLinkEvents> {
     listeners.listenTo(transport).on('close', (reason) => this.onPathClose(transport, reason));
   }
 
+  /** Queues a frame; a hello goes out carrying this side's link options. */
   send(frame: Frame): void {
     if (this.closed) return;
-    const queue = this.queues[laneOf(frame.kind)]!;
-    for (const chunk of chunkFrame(encodeFrame(frame), laneOf(frame.kind))) {
-      queue.push(chunk);
-      this.queuedBytes += chunk.length;
-    }
+    const out = OutgoingFrame.of(frame.kind === FrameKinds.hello ? { ...frame, doc: OWN_OPTIONS } : frame);
+    this.queues[out.lane]!.push(out);
+    this.queuedBytes += out.remaining;
     if (this.queuedBytes > MAX_QUEUED) return this.close('peer-not-reading');
     this.pump();
   }
@@ -262,13 +270,24 @@ export class PeerLink extends ObservableV2<PeerLinkEvents> {
   private pump(): void {
     const path = this.sendPath;
     if (!path || this.closed) return;
+    const maxChunk = this.chunkSize(path);
     while (this.queuedBytes > 0 && !this.closed) {
       const lane = this.queues.findIndex((queue) => queue.length > 0);
       if (lane < 0 || path.bufferedAmount >= (lane === Lanes.bulk ? BULK_HIGH_WATER : HIGH_WATER)) break;
-      const chunk = this.queues[lane]!.shift()!;
-      this.queuedBytes -= chunk.length;
+      const queue = this.queues[lane]!;
+      const out = queue.peek()!;
+      const before = out.remaining;
+      const chunk = out.next(maxChunk);
+      this.queuedBytes -= before - out.remaining;
+      if (out.remaining === 0) queue.shift();
       path.send(chunk);
     }
+  }
+
+  /** The largest chunk for `path`: what both ends take, or MAX_CHUNK where the path carries no more. */
+  private chunkSize(path: PeerTransport): number {
+    const size = Math.min(this.remoteChunk, LINK_CHUNK);
+    return size <= path.maxMessage ? size : MAX_CHUNK;
   }
 
   private onPathMessage(transport: PeerTransport, bytes: Uint8Array): void {
@@ -348,10 +367,25 @@ export class PeerLink extends ObservableV2<PeerLinkEvents> {
       const whole = this.reassembler.push(bytes);
       if (!whole) return this.reportPartial();
       frame = decodeFrame(whole);
+      if (frame.kind === FrameKinds.hello && !this.remoteHello) frame = this.takeOptions(frame);
     } catch (error) {
       return this.close('framing', error instanceof FrameError ? error.message : 'framing error');
     }
     this.emit('frame', [frame]);
+  }
+
+  /**
+   * The remote's first hello: its link options say how large a chunk it takes, and that it
+   * may send chunks up to LINK_CHUNK itself. A remote that sent none is an older build: 16 KiB
+   * both ways, and a larger chunk from it breaks framing. Returns the hello as the mesh knows it.
+   */
+  private takeOptions(hello: Frame): Frame {
+    this.remoteHello = true;
+    const options = decodeLinkOptions(hello.doc);
+    if (!options) return hello;
+    this.remoteChunk = options.maxChunk;
+    this.reassembler.allowChunks(LINK_CHUNK);
+    return { ...hello, doc: EMPTY };
   }
 
   private reportPartial(): void {
@@ -375,3 +409,4 @@ const matches = (named: { local: string; remote: string }, binding: ChannelBindi
   named.local === binding.remote && named.remote === binding.local;
 
 const EMPTY = new Uint8Array(0);
+const OWN_OPTIONS = encodeLinkOptions({ maxChunk: LINK_CHUNK });

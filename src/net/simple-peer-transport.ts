@@ -4,6 +4,7 @@
  * connect goes through the data channel. Its binding is the pair of DTLS fingerprints.
  */
 import SimplePeer from 'simple-peer';
+import { MAX_CHUNK } from './framing.js';
 import { sdpFingerprint, TransportBase, type ChannelBinding, type SignalableTransport, type TransportCloseReason } from './transport.js';
 
 export interface SimplePeerTransportOptions {
@@ -15,6 +16,9 @@ export interface SimplePeerTransportOptions {
   readonly wrtc?: unknown;
   readonly onSignal: (signal: unknown) => void;
 }
+
+/** Chromium refuses data-channel messages over 256 KiB. */
+const MAX_DIRECT_MESSAGE = 256 * 1024;
 
 /** The simple-peer internals used here; its typings do not declare them. */
 interface SimplePeerInternals {
@@ -99,6 +103,15 @@ export class SimplePeerTransport extends TransportBase implements SignalableTran
     } catch {
       this.finish('connection-failed');
     }
+  }
+
+  /**
+   * The SCTP limit both ends negotiated (Chromium and @roamhq/wrtc: 256 KiB), capped there;
+   * a framing chunk until it is known.
+   */
+  get maxMessage(): number {
+    const negotiated = this.peerConnection?.sctp?.maxMessageSize ?? 0;
+    return negotiated >= MAX_CHUNK ? Math.min(negotiated, MAX_DIRECT_MESSAGE) : MAX_CHUNK;
   }
 
   get bufferedAmount(): number {

@@ -55,8 +55,13 @@ export interface ChannelBinding {
 export interface PeerTransport extends ObservableV2<TransportEvents> {
   /** Direct (WebRTC) or through the server's relay. */
   readonly kind: PathKind;
-  /** Sends one message (at most a chunk of the framing layer, 16 KiB plus a header). */
+  /** Sends one message of at most `maxMessage` bytes; the transport copies or sends it before returning. */
   send(bytes: Uint8Array): void;
+  /**
+   * Largest message this path carries: at least a framing chunk (16 KiB), more where the path
+   * allows (a data channel: its negotiated SCTP limit, capped at Chromium's 256 KiB).
+   */
+  readonly maxMessage: number;
   /** Bytes accepted by `send` that the remote has not taken yet (queued or in flight). */
   readonly bufferedAmount: number;
   /** Threshold at which `drain` fires. */

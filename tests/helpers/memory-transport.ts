@@ -17,6 +17,8 @@ export class MemoryTransport extends TransportBase implements PeerTransport {
   constructor(
     readonly name: string,
     readonly kind: PathKind = 'direct',
+    /** As the real paths: the relay carries 16 KiB chunks, a data channel 256 KiB. */
+    readonly maxMessage = kind === 'relay' ? 16 * 1024 + 64 : 256 * 1024,
   ) {
     super();
   }
@@ -27,6 +29,7 @@ export class MemoryTransport extends TransportBase implements PeerTransport {
 
   send(bytes: Uint8Array): void {
     if (this.isClosed || !this.peer || this.peer.isClosed) return;
+    if (bytes.length > this.maxMessage) throw new RangeError(`${bytes.length} bytes exceed this path's ${this.maxMessage}`);
     this.sentSizes.push(bytes.length);
     this.peer.inbox.push(bytes.slice());
   }

@@ -87,6 +87,11 @@ export class RelayTransport extends TransportBase {
     this.pump();
   }
 
+  /** The relay carries framing chunks of 16 KiB and no more (docs/protocol.md §2.3). */
+  get maxMessage(): number {
+    return MAX_RELAY_MESSAGE;
+  }
+
   get bufferedAmount(): number {
     return this.waitingBytes + this.sentBytes - this.ackedBytes;
   }

@@ -1,6 +1,21 @@
 /** Framing and chunking (docs/architecture.md §5): length-prefixed, doc-tagged, ≤16 KiB chunks. */
 import { describe, expect, it } from 'vitest';
-import { chunkFrame, decodeFrame, decodePathControl, encodeFrame, encodePathControl, FrameError, FrameKinds, Lanes, MAX_CHUNK, Reassembler } from '../../../src/net/framing.js';
+import {
+  chunkFrame,
+  decodeFrame,
+  decodeLinkOptions,
+  decodePathControl,
+  encodeFrame,
+  encodeLinkOptions,
+  encodePathControl,
+  FrameError,
+  FrameKinds,
+  Lanes,
+  LINK_CHUNK,
+  MAX_CHUNK,
+  OutgoingFrame,
+  Reassembler,
+} from '../../../src/net/framing.js';
 
 const doc = Uint8Array.from({ length: 16 }, (_, i) => i);
 const payloadOf = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7) & 0xff);
@@ -84,5 +99,49 @@ describe('framing', () => {
     expect(decodePathControl(chunkFrame(encodeFrame({ kind: FrameKinds.hello, doc, payload: payloadOf(3) }))[0]!)).toBeNull();
     expect(() => decodePathControl(Uint8Array.of(0x10, 200))).toThrow(FrameError);
     expect(() => decodePathControl(new Uint8Array([...encodePathControl(control), 0]))).toThrow(FrameError);
+  });
+
+  it('cuts a frame into chunks of whatever size each path takes, and the reassembler follows', () => {
+    const frame = { kind: FrameKinds.fileData, doc, payload: payloadOf(600 * 1024) };
+    const out = OutgoingFrame.of(frame);
+    expect(out.lane).toBe(Lanes.bulk);
+    const r = new Reassembler();
+    r.allowChunks(LINK_CHUNK);
+    const sizes = [MAX_CHUNK, LINK_CHUNK, MAX_CHUNK, LINK_CHUNK, LINK_CHUNK, LINK_CHUNK, LINK_CHUNK];
+    let whole: Uint8Array | null = null;
+    for (const size of sizes) {
+      const chunk = out.next(size);
+      expect(chunk.length).toBeLessThanOrEqual(size);
+      whole = r.push(chunk);
+      if (out.remaining === 0) break;
+    }
+    expect(out.remaining).toBe(0);
+    expect(Buffer.from(decodeFrame(whole!).payload).equals(Buffer.from(frame.payload))).toBe(true);
+  });
+
+  it('sends a frame that fits one chunk as it was encoded, and takes it without a copy', () => {
+    const out = OutgoingFrame.of({ kind: FrameKinds.sync, doc, payload: payloadOf(100) });
+    const chunk = out.next(MAX_CHUNK);
+    expect(out.remaining).toBe(0);
+    expect(chunk).toEqual(chunkFrame(encodeFrame({ kind: FrameKinds.sync, doc, payload: payloadOf(100) }), Lanes.sync)[0]);
+    const frame = new Reassembler().push(chunk)!;
+    expect(frame.buffer).toBe(chunk.buffer);
+  });
+
+  it('refuses chunks over 16 KiB until told the remote advertised larger ones', () => {
+    const [chunk] = chunkFrame(encodeFrame({ kind: FrameKinds.fileData, doc, payload: payloadOf(40 * 1024) }), Lanes.bulk, LINK_CHUNK);
+    expect(() => new Reassembler().push(chunk!)).toThrow(/chunk of/);
+    const r = new Reassembler();
+    r.allowChunks(LINK_CHUNK);
+    expect(r.push(chunk!)).not.toBeNull();
+    expect(() => r.push(new Uint8Array(LINK_CHUNK + 1))).toThrow(/chunk of/);
+  });
+
+  it('reads link options: none from an older build, a floor of 16 KiB, fields it does not know ignored', () => {
+    expect(decodeLinkOptions(new Uint8Array())).toBeNull();
+    expect(decodeLinkOptions(encodeLinkOptions({ maxChunk: LINK_CHUNK }))).toEqual({ maxChunk: LINK_CHUNK });
+    expect(decodeLinkOptions(encodeLinkOptions({ maxChunk: 100 }))).toEqual({ maxChunk: MAX_CHUNK });
+    expect(decodeLinkOptions(new Uint8Array([...encodeLinkOptions({ maxChunk: 65_536 }), 7, 7]))).toEqual({ maxChunk: 65_536 });
+    expect(() => decodeLinkOptions(Uint8Array.of(0x80))).toThrow(FrameError);
   });
 });
