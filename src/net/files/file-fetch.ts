@@ -285,7 +285,8 @@ export class FileFetch extends ObservableV2<FetchEvents> {
     this.buffered.set(index, bytes.slice());
     this.bytes += plainLength(ref, index);
     this.reportProgress();
-    if (this.buffered.size >= FLUSH_EVERY) void this.flush();
+    // The last chunk in: store now rather than after FLUSH_MS, the file is done once stored.
+    if (this.buffered.size >= FLUSH_EVERY || this.have.size + this.buffered.size >= this.count) void this.flush();
     else if (!this.flushTimer) {
       this.flushTimer = true;
       this.owned.timeout(() => {
