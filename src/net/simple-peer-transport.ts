@@ -32,6 +32,7 @@ export class SimplePeerTransport extends TransportBase implements SignalableTran
   private low = 1024 * 1024;
   private channel: RTCDataChannel | null = null;
   private finishing = false;
+  private sctpMax = 0;
 
   constructor(options: SimplePeerTransportOptions) {
     super();
@@ -110,8 +111,9 @@ export class SimplePeerTransport extends TransportBase implements SignalableTran
    * a framing chunk until it is known.
    */
   get maxMessage(): number {
-    const negotiated = this.peerConnection?.sctp?.maxMessageSize ?? 0;
-    return negotiated >= MAX_CHUNK ? Math.min(negotiated, MAX_DIRECT_MESSAGE) : MAX_CHUNK;
+    // Read once known: the link asks on every pump, and it does not change for a connection.
+    if (this.sctpMax === 0) this.sctpMax = this.peerConnection?.sctp?.maxMessageSize ?? 0;
+    return this.sctpMax >= MAX_CHUNK ? Math.min(this.sctpMax, MAX_DIRECT_MESSAGE) : MAX_CHUNK;
   }
 
   get bufferedAmount(): number {
