@@ -15,6 +15,7 @@ import {
   type Frame,
 } from '../../../src/net/framing.js';
 import { PeerLink } from '../../../src/net/peer-link.js';
+import { linkPair, type LinkPair } from '../../helpers/link-pair.js';
 import { flushAll, transportPair, type MemoryTransport } from '../../helpers/memory-transport.js';
 
 const DOC = Uint8Array.from({ length: 16 }, (_, i) => i);
@@ -22,25 +23,12 @@ const hello = (): Frame => ({ kind: FrameKinds.hello, doc: new Uint8Array(), pay
 /** A file chunk as the file server sends it: 64 KiB sealed, plus its file-frame header. */
 const fileChunk = (n: number): Frame => ({ kind: FrameKinds.fileData, doc: DOC, payload: new Uint8Array(64 * 1024 + 50).fill(n) });
 
-interface Ends {
-  readonly a: PeerLink;
-  readonly b: PeerLink;
-  readonly ta: MemoryTransport;
-  readonly tb: MemoryTransport;
-  readonly got: Frame[];
-  readonly closes: string[];
-}
+type Ends = LinkPair;
 
 function linked(kind: 'direct' | 'relay'): Ends {
-  const [ta, tb] = transportPair(kind);
-  const a = new PeerLink(ta);
-  const b = new PeerLink(tb);
-  const got: Frame[] = [];
-  const closes: string[] = [];
-  b.on('frame', (f) => got.push(f));
-  for (const [name, link] of [['a', a], ['b', b]] as const) link.on('close', (reason, detail) => closes.push(`${name}: ${reason} ${detail}`));
-  ta.open();
-  return { a, b, ta, tb, got, closes };
+  const ends = linkPair(kind);
+  ends.ta.open();
+  return ends;
 }
 
 /** Both ends say hello, as the mesh has them do first. */

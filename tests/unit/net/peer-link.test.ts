@@ -4,23 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FrameKinds, MAX_CHUNK, type Frame } from '../../../src/net/framing.js';
-import { PeerLink } from '../../../src/net/peer-link.js';
-import { flushAll, transportPair, type MemoryTransport } from '../../helpers/memory-transport.js';
+import { linkPair } from '../../helpers/link-pair.js';
+import { flushAll, transportPair } from '../../helpers/memory-transport.js';
 
 const DOC = Uint8Array.from({ length: 16 }, (_, i) => i);
 const sync = (n: number, size = 8): Frame => ({ kind: FrameKinds.sync, doc: DOC, payload: Uint8Array.from({ length: size }, (_, i) => (n + i) & 0xff) });
 const numberOf = (f: Frame): number => f.payload[0]!;
 
-function pair(kind: 'direct' | 'relay' = 'relay'): { a: PeerLink; b: PeerLink; ta: MemoryTransport; tb: MemoryTransport; got: Frame[]; closes: string[] } {
-  const [ta, tb] = transportPair(kind);
-  const a = new PeerLink(ta);
-  const b = new PeerLink(tb);
-  const got: Frame[] = [];
-  const closes: string[] = [];
-  b.on('frame', (f) => got.push(f));
-  for (const [name, link] of [['a', a], ['b', b]] as const) link.on('close', (reason) => closes.push(`${name}: ${reason}`));
-  return { a, b, ta, tb, got, closes };
-}
+const pair = linkPair;
 
 describe('peer link', () => {
   it('lets control frames (acks) overtake a large sync frame, chunk by chunk', () => {
