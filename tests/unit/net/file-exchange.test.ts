@@ -102,6 +102,16 @@ class EvilStore extends MemoryChunkStore {
   }
 }
 
+/** A holder that can stop answering for later chunks: one that goes away part-way, whatever the window. */
+class StallingStore extends MemoryChunkStore {
+  /** Chunks from this index on are never read. */
+  stallFrom = Infinity;
+  override async chunks(root: string, indices: readonly number[]): Promise<Array<Uint8Array | null>> {
+    if (indices.some((i) => i >= this.stallFrom)) return new Promise(() => {});
+    return super.chunks(root, indices);
+  }
+}
+
 /** Seals `plain` into a node's store as a file it sent in `topic`. */
 async function send(n: Node, topic: Topic, plain: Uint8Array): Promise<FileRef & { key: string }> {
   let root = '';
@@ -180,7 +190,8 @@ describe('file exchange', () => {
 
   it('when the sender goes away halfway, the rest comes from another member who has the file', async () => {
     const { hub, net, keys } = await stage();
-    const alice = await node(hub, net, keys, 'Alice');
+    const aliceStore = new StallingStore();
+    const alice = await node(hub, net, keys, 'Alice', aliceStore);
     const carol = await node(hub, net, keys, 'Carol');
     const plain = bytesOf(60 * DEFAULT_CHUNK);
     const ref = await send(alice, keys.topic, plain);
@@ -192,8 +203,12 @@ describe('file exchange', () => {
     // Bob knows only Alice at first, so the first half can only come from her.
     carol.mesh.removeRoom(keys.topic);
     await waitFor(linked(bob, 1, keys.topic), 'Bob linked to Alice');
+    // Alice would serve Bob the whole file before the test sees half of it arrive; she
+    // stalls past two thirds, so she is gone halfway and the rest must come from Carol.
+    aliceStore.stallFrom = 40;
     const fetch = await fetchInto(bob, keys.topic, ref);
     await waitFor(() => fetch.received >= plain.length / 2, 'half');
+    expect(fetch.state).not.toBe('done');
     alice.files.destroy();
     alice.mesh.destroy();
     await join(carol, keys);
