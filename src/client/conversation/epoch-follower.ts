@@ -20,6 +20,7 @@ import { EpochKeyring } from './epoch-keys.js';
 import { MailboxBinding } from './mailbox-binding.js';
 import { EpochSwitch, type EndReason } from './epoch-switch.js';
 import { EpochUpkeep, type UpkeepTask } from './epoch-upkeep.js';
+import { HistoryRoots } from './history-roots.js';
 import type { Membership } from './membership.js';
 import type { MembershipView } from './membership-view.js';
 import type { ConversationTransport } from './transport.js';
@@ -63,6 +64,8 @@ export class EpochFollower {
   private readonly keyring: EpochKeyring;
   private readonly switcher: EpochSwitch;
   private readonly upkeep: EpochUpkeep;
+  /** Older file roots a switch to full history hands the members already in. */
+  private readonly historyRoots: HistoryRoots;
   private current: ConversationKeys;
   private readonly timers = new Disposables();
   /** The epoch this device left last, and which move scheduled the pulls now pending. */
@@ -100,6 +103,23 @@ export class EpochFollower {
       active: () => parts.loaded() && this.ended === null && parts.view.state.current?.id === this.keyring.current.id,
       logger: parts.logger,
     });
+    this.historyRoots = new HistoryRoots({
+      conversation: parts.record.id,
+      synced: parts.synced,
+      view: parts.view,
+      account: parts.account,
+      now: parts.now,
+      logger: parts.logger,
+      secretOf: (id) => this.keyring.secretOf(id),
+      fileRoots: (except) => this.keyring.fileRoots(except),
+      keep: (roots) => this.keepFileRoots(roots),
+    });
+    const roots = parts.synced.doc.getMap('roots');
+    const rootsChanged = (): void => {
+      if (parts.loaded()) this.historyRoots.refresh();
+    };
+    roots.observe(rootsChanged);
+    this.timers.add(() => roots.unobserve(rootsChanged));
   }
 
   /** Keys of the current epoch (topic, signaling, mailbox, proof, presence). */
@@ -157,6 +177,7 @@ export class EpochFollower {
       if (this.keyring.current.id === before) break;
     }
     await this.findNeighbours();
+    this.historyRoots.refresh();
     // A tab left open for weeks deletes retired keys too, not only when reopened.
     this.timers.interval(() => {
       this.expireKeys().catch((error: unknown) => this.parts.logger.warn('epoch keys not expired', { error: errorField(error) }));
@@ -166,7 +187,11 @@ export class EpochFollower {
   /** Membership changed: follow it, then see whether something is due. */
   follow(): Promise<void> {
     if (!this.parts.loaded()) return Promise.resolve();
-    return this.switcher.settle().then(() => this.upkeep.schedule());
+    return this.switcher.settle().then(() => {
+      // After the move: the setting names the epoch it was made in, whose secret seals the roots.
+      this.historyRoots.refresh();
+      this.upkeep.schedule();
+    });
   }
 
   /** Something may be due soon (a week passed, someone left, a retired key outlived the TTL). */
@@ -330,6 +355,8 @@ export class EpochFollower {
     if (wroteIt) for (const keys of await this.returnedTo(fromId, toId)) this.parts.transport.handOverTo(keys);
     this.parts.logger.info('moved to a new epoch', { from: fromId, to: toId });
     this.left = fromId;
+    // Roots sealed under this epoch may have arrived before its secret did.
+    this.historyRoots.refresh();
     // Before `rekeyed`: listeners re-read which mailboxes to watch.
     await this.findNeighbours().catch((error: unknown) => this.parts.logger.warn('neighbouring epochs not found', { error: errorField(error) }));
     this.parts.rekeyed();

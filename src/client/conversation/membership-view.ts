@@ -39,6 +39,8 @@ export interface GroupSettings {
   /** "Approve new members": joiners wait for an admin. */
   readonly approval: boolean;
   readonly history: HistoryVisibility;
+  /** Who set `history` and in which epoch; absent while nobody did (the default). */
+  readonly historySetBy?: { readonly device: DeviceId; readonly epoch: string };
 }
 
 export interface InviteInfo {
@@ -177,10 +179,12 @@ export class MembershipView {
       const known = best.get(value.field);
       if (!known || value.at > known.at || (value.at === known.at && value.by > known.by)) best.set(value.field, value);
     }
+    const history = best.get('history');
     return {
       name: (best.get('name')?.value as string | undefined) ?? '',
       approval: (best.get('approval')?.value as boolean | undefined) ?? false,
-      history: (best.get('history')?.value as HistoryVisibility | undefined) ?? 'full',
+      history: (history?.value as HistoryVisibility | undefined) ?? 'full',
+      ...(history ? { historySetBy: { device: history.by, epoch: history.epoch } } : {}),
     };
   }
 

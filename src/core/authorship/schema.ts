@@ -12,6 +12,7 @@ import type { IdentityId } from '../identity/keys.js';
 import type { SignedRecord } from '../identity/signed.js';
 import { isCertRecord } from './records.js';
 import { isFileRootsRecord } from '../membership/file-roots-grant.js';
+import { isHistoryRootsRecord } from '../membership/history-roots.js';
 
 export type RootRule =
   /** A device's own event log shard. */
@@ -57,6 +58,9 @@ const CONVERSATION_MAPS = new Map<string, RootRule>([
   ['group', { kind: 'any-member', recordType: 'group' }],
   ['invites', { kind: 'any-member', recordType: 'invite' }],
   ['requests', { kind: 'any-member', recordType: 'request' }],
+  // Older epochs' file roots an admin's device seals for everyone when it switches the group
+  // to full history (docs/architecture.md §14.1).
+  ['roots', { kind: 'any-member', recordType: 'history-roots', validate: isHistoryRootsRecord }],
 ]);
 
 /** Record types allowed in a self doc's shared maps. */

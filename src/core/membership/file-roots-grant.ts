@@ -36,17 +36,30 @@ const isRoot = (x: unknown): x is string => typeof x === 'string' && x.length ==
 
 /** Seals `roots` (epoch id → file root) to the joining device's X25519 key; base64url out. */
 export async function sealFileRoots(devicePublic: string, roots: Readonly<Record<string, string>>, context: FileRootsContext): Promise<string> {
-  if (Object.keys(roots).length > MAX_GRANT_FILE_ROOTS) throw new RangeError(`at most ${MAX_GRANT_FILE_ROOTS} file roots per grant`);
-  return sealShare(devicePublic, utf8(JSON.stringify(roots)), shareContext(context));
+  return sealShare(devicePublic, fileRootsBytes(roots), shareContext(context));
 }
 
 /**
  * Opens the roots sealed to this device. Throws ShareError when they are not for this key or
- * context, or are not a well-formed map; entries are checked one by one (a wrong root only
- * means a file that does not open: chunks are checked against the signed hash list).
+ * context, or are not a well-formed map (`parseFileRoots`).
  */
 export async function openFileRoots(devicePrivate: CryptoKey, sealed: string, context: FileRootsContext): Promise<Record<string, string>> {
-  const bytes = await openShare(devicePrivate, sealed, shareContext(context));
+  return parseFileRoots(await openShare(devicePrivate, sealed, shareContext(context)), context.epoch);
+}
+
+/** The plaintext of a roots map (at most MAX_GRANT_FILE_ROOTS), for any way it is sealed. */
+export function fileRootsBytes(roots: Readonly<Record<string, string>>): Uint8Array {
+  if (Object.keys(roots).length > MAX_GRANT_FILE_ROOTS) throw new RangeError(`at most ${MAX_GRANT_FILE_ROOTS} file roots per grant`);
+  return utf8(JSON.stringify(roots));
+}
+
+/**
+ * A roots map from its opened plaintext, however it was sealed. Throws ShareError unless it
+ * is a JSON map of at most MAX_GRANT_FILE_ROOTS epoch ids (never `except`, the epoch it came
+ * with) to 32-byte roots. Entries are not checked further: a wrong root only means a file
+ * that does not open (chunks are checked against the signed hash list).
+ */
+export function parseFileRoots(bytes: Uint8Array, except: string): Record<string, string> {
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder().decode(bytes));
@@ -55,7 +68,7 @@ export async function openFileRoots(devicePrivate: CryptoKey, sealed: string, co
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ShareError('file roots are not a map');
   const entries = Object.entries(value as Record<string, unknown>);
-  if (entries.length > MAX_GRANT_FILE_ROOTS || !entries.every(([id, root]) => isEpochId(id) && id !== context.epoch && isRoot(root))) throw new ShareError('file roots are malformed');
+  if (entries.length > MAX_GRANT_FILE_ROOTS || !entries.every(([id, root]) => isEpochId(id) && id !== except && isRoot(root))) throw new ShareError('file roots are malformed');
   return Object.fromEntries(entries) as Record<string, string>;
 }
 

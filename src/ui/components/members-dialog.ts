@@ -243,10 +243,7 @@ export class MembersDialog extends LitElement {
           <option value="full" ?selected=${settings.history === 'full'}>The whole history</option>
           <option value="join" ?selected=${settings.history === 'join'}>Messages from when they join</option>
         </select></label
-      >
-      ${settings.history === 'join'
-        ? html`<p class="muted">Switching to the whole history later shows older messages to members who joined before, but files sent before they joined stay closed to them.</p>`
-        : nothing}`;
+      >`;
   }
 
   private renderInvites(s: ConversationSession) {

@@ -1,0 +1,89 @@
+/**
+ * Switching a group from "from join" to full history (docs/architecture.md §14.1), with
+ * real peers on the real stack: Node clients over WebRTC (@roamhq/wrtc), the real server's
+ * signaling and mailbox, the app's `ClientFiles` on in-memory chunk stores.
+ *
+ * Bob joined while the group showed history from the join, so a file Alice sent before did
+ * not open for him. Alice removes Dave, then switches the group to full history: her device
+ * seals the older roots under the epoch she switched in, Bob keeps them (roots, no secret)
+ * and downloads the file byte for byte; Dave, removed before the switch, holds no key that
+ * opens what she sealed.
+ */
+import { createHash, type BinaryLike } from 'node:crypto';
+import { resolveObjectURL } from 'node:buffer';
+import { describe, expect, it } from 'vitest';
+import { ClientFiles } from '../../../src/client/files/client-files.js';
+import { fileKeyOf } from '../../../src/client/files/file-keys.js';
+import type { ConversationSession } from '../../../src/client/conversation-session.js';
+import { fromBase64Url } from '../../../src/core/bytes.js';
+import type { FileRef } from '../../../src/core/files/file-ref.js';
+import { isHistoryRootsRecord, openHistoryRoots, type HistoryRootsRecord } from '../../../src/core/membership/history-roots.js';
+import { ShareError } from '../../../src/core/membership/seal.js';
+import { MemoryChunkStore } from '../../../src/store/chunk-store.js';
+import { withPeers } from '../../helpers/membership-debug.js';
+import { NodePeer, waitUntil } from '../../helpers/node-peer.js';
+import { useAppServer } from '../../helpers/use-app-server.js';
+
+const app = useAppServer();
+
+const sha256 = (bytes: BinaryLike): string => createHash('sha256').update(bytes).digest('hex');
+const bytesOf = (size: number, seed: number): Uint8Array<ArrayBuffer> => {
+  const out = new Uint8Array(size);
+  for (let i = 0; i < size; i++) out[i] = (i * 151 + seed * 7) & 0xff;
+  return out;
+};
+const fileOf = (s: ConversationSession, caption: string): FileRef | undefined => s.timeline.entries.find((e) => e.text === caption)?.file;
+
+describe('a group switched from "from join" to full history', () => {
+  it('hands the members already in the older files’ roots, never their secrets, and nothing to someone removed before', async () => {
+    await withPeers(async (peers, sessions) => {
+      const files: ClientFiles[] = [];
+      try {
+        const [alice, bob, dave] = await Promise.all(['Alice', 'Bob', 'Dave'].map((name) => NodePeer.register({ serverUrl: app.url, name, mailbox: true })));
+        peers.push(alice!, bob!, dave!);
+        const [aliceFiles, bobFiles] = [alice!, bob!].map((p) => new ClientFiles({ store: new MemoryChunkStore(), mesh: p.mesh }).start());
+        files.push(aliceFiles!, bobFiles!);
+
+        const group = await alice!.client.createConversation('Files');
+        sessions.Alice = group;
+        await group.group.setHistory('join');
+        aliceFiles!.follow(group);
+        const sent = bytesOf(3 * 65_536 + 11, 5);
+        await aliceFiles!.send(group, { blob: new Blob([sent]), name: 'before.bin' }, 'before Bob');
+        const ref = fileOf(group, 'before Bob')!;
+
+        const bobs = await bob!.join(group.inviteLink);
+        sessions.Bob = bobs;
+        bobFiles!.follow(bobs);
+        const daves = await dave!.join(group.inviteLink);
+        sessions.Dave = daves;
+        await waitUntil(() => bobs.epoch === group.epoch && daves.epoch === group.epoch && group.peerCount === 2, 'everyone in one epoch', 30_000);
+        expect(await fileKeyOf(bobs, ref)).toBeNull();
+
+        await group.changes.remove(dave!.account.identity.sign);
+        await waitUntil(() => bobs.epoch === group.epoch && !group.membership.isMember(dave!.account.identity.sign), 'Bob to follow Dave’s removal', 30_000);
+        await group.group.setHistory('full');
+        const switched = group.membership.settings().historySetBy!.epoch;
+        expect(group.membership.state.epochs.get(switched)?.record?.owners[dave!.device]).toBeUndefined();
+
+        await waitUntil(() => bobs.membership.settings().history === 'full', 'Bob to see the switch', 30_000);
+        await waitUntil(() => bobFiles!.view(ref)?.url != null, 'Bob to open the file sent before he joined', 60_000);
+        const got = new Uint8Array(await resolveObjectURL(bobFiles!.view(ref)!.url!)!.arrayBuffer());
+        expect(sha256(got)).toBe(sha256(sent));
+        expect(await bobs.fileRoot(ref.epoch!)).not.toBeNull();
+        expect(bobs.epochSecret(ref.epoch!)).toBeNull();
+
+        // What Alice sealed opens with the secret of the epoch she switched in, which Dave,
+        // removed before, never held: none of the secrets he keeps opens it.
+        const record = [...group.doc.getMap<HistoryRootsRecord>('roots').values()].find((r) => r.epoch === switched);
+        expect(record && isHistoryRootsRecord(record)).toBe(true);
+        const held = (daves.record.epochs ?? []).map((e) => fromBase64Url(e.secret)!);
+        expect(held.length).toBeGreaterThan(0);
+        for (const secret of held) await expect(openHistoryRoots(secret, record!.files, { conversation: group.id, epoch: switched })).rejects.toThrow(ShareError);
+        expect(await daves.fileRoot(ref.epoch!)).toBeNull();
+      } finally {
+        for (const f of files) f.destroy();
+      }
+    });
+  }, 180_000);
+});
