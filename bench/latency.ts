@@ -82,7 +82,7 @@ interface Sent {
 }
 
 /** Sends `texts` from inside the sender's page on a fixed schedule; returns each send time. */
-async function sendFromPage(pair: Pair, texts: readonly string[]): Promise<Map<string, Sent>> {
+async function sendFromPage(pair: Pair, texts: readonly string[], spacing: number): Promise<Map<string, Sent>> {
   const sent = await pair.sender.evaluate(
     async ({ kind, texts, spacing }) => {
       let send: (text: string) => unknown;
@@ -111,7 +111,7 @@ async function sendFromPage(pair: Pair, texts: readonly string[]): Promise<Map<s
       await Promise.all(acks);
       return out;
     },
-    { kind: pair.kind, texts: [...texts], spacing: SPACING_MS },
+    { kind: pair.kind, texts: [...texts], spacing },
   );
   return new Map(sent.map(([text, start, returned]) => [text, { start, returned }]));
 }
@@ -143,6 +143,8 @@ async function timelineTimes(page: Page): Promise<Map<string, number>> {
 
 /** Per-message phases, for the stderr breakdown. */
 export interface Sample {
+  /** Epoch ms right before the sender handed the text to the app. */
+  readonly start: number;
   readonly total: number;
   /** Synchronous send call on the sender. */
   readonly sendCall: number;
@@ -150,10 +152,10 @@ export interface Sample {
   readonly toTimeline: number | null;
 }
 
-/** Sends one block and returns each message's latency, in milliseconds. */
-export async function runBlock(pair: Pair, prefix: string, count: number): Promise<Sample[]> {
+/** Sends one block, a text every `spacing` ms, and returns each message's latency, in milliseconds. */
+export async function runBlock(pair: Pair, prefix: string, count: number, spacing = SPACING_MS): Promise<Sample[]> {
   const texts = Array.from({ length: count }, (_, i) => `${prefix} ${i + 1}`);
-  const sent = await sendFromPage(pair, texts);
+  const sent = await sendFromPage(pair, texts, spacing);
   const deadline = Date.now() + RENDER_TIMEOUT_MS;
   let seen = await seenTimes(pair.receiver, texts);
   while (seen.size < texts.length && Date.now() < deadline) {
@@ -169,7 +171,7 @@ export async function runBlock(pair: Pair, prefix: string, count: number): Promi
     const s = sent.get(t)!;
     const tl = inTimeline.get(t);
     const shown = seen.get(t);
-    return { total: shown === undefined ? Infinity : shown - s.start, sendCall: s.returned - s.start, toTimeline: tl === undefined ? null : tl - s.start };
+    return { start: s.start, total: shown === undefined ? Infinity : shown - s.start, sendCall: s.returned - s.start, toTimeline: tl === undefined ? null : tl - s.start };
   });
 }
 
@@ -183,7 +185,7 @@ export function describe(label: string, samples: readonly Sample[]): void {
   const totals = samples.map((s) => s.total).filter(Number.isFinite);
   if (totals.length < samples.length) progress(`latency ${label}: ${samples.length - totals.length} of ${samples.length} messages never rendered; figures below are of the rest`);
   const pct = (xs: number[]): string => `p50 ${formatMs(percentile(xs, 50))}, p99 ${formatMs(percentile(xs, 99))}`;
-  progress(`latency ${label}: min ${formatMs(Math.min(...totals))}, p50 ${formatMs(percentile(totals, 50))}, p90 ${formatMs(percentile(totals, 90))}, p99 ${formatMs(percentile(totals, 99))}, max ${formatMs(Math.max(...totals))}`);
+  progress(`latency ${label}: min ${formatMs(Math.min(...totals))}, p50 ${formatMs(percentile(totals, 50))}, p90 ${formatMs(percentile(totals, 90))}, p95 ${formatMs(percentile(totals, 95))}, p99 ${formatMs(percentile(totals, 99))}, max ${formatMs(Math.max(...totals))}`);
   progress(`  ${label} send call until it returns: ${pct(samples.map((s) => s.sendCall))}`);
   const toTimeline = samples.flatMap((s) => (s.toTimeline === null ? [] : [s.toTimeline]));
   if (toTimeline.length > 0) {
