@@ -65,6 +65,13 @@ export const chunkStoreCases: readonly ChunkStoreCase[] = [
       const got = await store.chunks('r1', [3, 2, 0, 1]);
       check(got.length === 4, 'one answer per index');
       check(same(got[0]!, bytes(5, 4)) && got[1] === null && same(got[2]!, bytes(10, 2)) && same(got[3]!, bytes(20, 3)), 'chunks in the order asked');
+      const run = await store.chunks('r1', [1, 2, 3, 4]);
+      check(same(run[0]!, bytes(20, 3)) && run[1] === null && same(run[2]!, bytes(5, 4)) && run[3] === null, 'a run with gaps');
+      const sparse = await store.chunks('r1', [40, 0]);
+      check(sparse[0] === null && same(sparse[1]!, bytes(10, 2)), 'indices far apart');
+      await store.putFile(record('r0'));
+      await store.putChunks('r0', [{ index: 2, bytes: bytes(7, 9) }]);
+      check((await store.chunks('r1', [2, 1])).every((c, k) => (k === 0 ? c === null : same(c!, bytes(20, 3)))), "another file's chunks never answer");
       check((await store.chunks('r2', [0])).every((c) => c === null), 'an unknown file has none');
       check((await store.chunks('r1', [])).length === 0, 'nothing asked, nothing read');
     },
