@@ -9,30 +9,20 @@
  * and downloads the file byte for byte; Dave, removed before the switch, holds no key that
  * opens what she sealed.
  */
-import { createHash, type BinaryLike } from 'node:crypto';
 import { resolveObjectURL } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { ClientFiles } from '../../../src/client/files/client-files.js';
 import { fileKeyOf } from '../../../src/client/files/file-keys.js';
-import type { ConversationSession } from '../../../src/client/conversation-session.js';
 import { fromBase64Url } from '../../../src/core/bytes.js';
-import type { FileRef } from '../../../src/core/files/file-ref.js';
 import { isHistoryRootsRecord, openHistoryRoots, type HistoryRootsRecord } from '../../../src/core/membership/history-roots.js';
 import { ShareError } from '../../../src/core/membership/seal.js';
 import { MemoryChunkStore } from '../../../src/store/chunk-store.js';
+import { bytesOf, fileOf, sha256 } from '../../helpers/file-bytes.js';
 import { withPeers } from '../../helpers/membership-debug.js';
 import { NodePeer, waitUntil } from '../../helpers/node-peer.js';
 import { useAppServer } from '../../helpers/use-app-server.js';
 
 const app = useAppServer();
-
-const sha256 = (bytes: BinaryLike): string => createHash('sha256').update(bytes).digest('hex');
-const bytesOf = (size: number, seed: number): Uint8Array<ArrayBuffer> => {
-  const out = new Uint8Array(size);
-  for (let i = 0; i < size; i++) out[i] = (i * 151 + seed * 7) & 0xff;
-  return out;
-};
-const fileOf = (s: ConversationSession, caption: string): FileRef | undefined => s.timeline.entries.find((e) => e.text === caption)?.file;
 
 describe('a group switched from "from join" to full history', () => {
   it('hands the members already in the older files’ roots, never their secrets, and nothing to someone removed before', async () => {

@@ -7,7 +7,6 @@
  * never their secrets, and downloads a file sent before the join byte for byte. In a group
  * that shows history from the join on, nothing is handed over and the file does not open.
  */
-import { createHash, type BinaryLike } from 'node:crypto';
 import { resolveObjectURL } from 'node:buffer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientFiles } from '../../../src/client/files/client-files.js';
@@ -15,6 +14,7 @@ import type { ConversationSession } from '../../../src/client/conversation-sessi
 import type { FileRef } from '../../../src/core/files/file-ref.js';
 import type { HistoryVisibility } from '../../../src/core/membership/records.js';
 import { MemoryChunkStore } from '../../../src/store/chunk-store.js';
+import { bytesOf, fileOf, sha256 } from '../../helpers/file-bytes.js';
 import { describeMembership } from '../../helpers/membership-debug.js';
 import { startAppServer, type AppServer } from '../../helpers/app-server.js';
 import { NodePeer, waitUntil } from '../../helpers/node-peer.js';
@@ -26,16 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
 });
-
-const sha256 = (bytes: BinaryLike): string => createHash('sha256').update(bytes).digest('hex');
-
-const bytesOf = (size: number, seed: number): Uint8Array<ArrayBuffer> => {
-  const out = new Uint8Array(size);
-  for (let i = 0; i < size; i++) out[i] = (i * 151 + seed * 7) & 0xff;
-  return out;
-};
-
-const fileOf = (s: ConversationSession, caption: string): FileRef | undefined => s.timeline.entries.find((e) => e.text === caption)?.file;
 
 /** Alice and Bob share a group with `history`; Alice sends a file; then Carol joins. */
 async function fileBeforeJoin(history: HistoryVisibility, run: (scene: { group: ConversationSession; aliceFiles: ClientFiles; carols: ConversationSession; carolFiles: ClientFiles; ref: FileRef; sent: Uint8Array }) => Promise<void>): Promise<void> {

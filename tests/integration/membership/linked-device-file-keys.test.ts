@@ -9,7 +9,6 @@
  * In a full-history group that is both files; in a group showing history from the join on,
  * only the one sent since Bob joined: the earlier one stays closed to the tablet as to Bob.
  */
-import { createHash, type BinaryLike } from 'node:crypto';
 import { resolveObjectURL } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { ClientFiles } from '../../../src/client/files/client-files.js';
@@ -18,21 +17,12 @@ import type { ConversationSession } from '../../../src/client/conversation-sessi
 import type { FileRef } from '../../../src/core/files/file-ref.js';
 import type { HistoryVisibility } from '../../../src/core/membership/records.js';
 import { MemoryChunkStore } from '../../../src/store/chunk-store.js';
+import { bytesOf, fileOf, sha256 } from '../../helpers/file-bytes.js';
 import { withPeers } from '../../helpers/membership-debug.js';
 import { NodePeer, waitUntil } from '../../helpers/node-peer.js';
 import { useAppServer } from '../../helpers/use-app-server.js';
 
 const app = useAppServer();
-
-const sha256 = (bytes: BinaryLike): string => createHash('sha256').update(bytes).digest('hex');
-
-const bytesOf = (size: number, seed: number): Uint8Array<ArrayBuffer> => {
-  const out = new Uint8Array(size);
-  for (let i = 0; i < size; i++) out[i] = (i * 151 + seed * 7) & 0xff;
-  return out;
-};
-
-const fileOf = (s: ConversationSession, caption: string): FileRef | undefined => s.timeline.entries.find((e) => e.text === caption)?.file;
 
 interface Scene {
   readonly bobs: ConversationSession;
