@@ -36,6 +36,22 @@ export const paneScreen = css`
   }
 `;
 
+/** The rows of a pane page's list (contacts, devices): one item a line, parted by a rule. */
+export const paneList = css`
+  ul {
+    list-style: none;
+    padding: 0;
+  }
+  li {
+    display: flex;
+    gap: 0.75rem;
+    align-items: center;
+    padding: 0.6rem 0;
+    border-bottom: 1px solid var(--pl-border);
+    flex-wrap: wrap;
+  }
+`;
+
 /** `a.back`: the ← link of a header, shown only on phone-sized screens. */
 export const backLink = css`
   .back {

@@ -10,7 +10,7 @@ import '../components/qr-code.js';
 import '../components/view-header.js';
 import { contactHref, conversationHref } from '../routes.js';
 import { presenceText } from '../presence-text.js';
-import { paneScreen } from '../styles/layout.js';
+import { paneList, paneScreen } from '../styles/layout.js';
 import { controls, themeTokens } from '../styles/theme.js';
 import { ClientView } from './client-view.js';
 
@@ -38,6 +38,7 @@ export class ContactsView extends ClientView {
     themeTokens,
     controls,
     paneScreen,
+    paneList,
     css`
       section {
         margin-bottom: 1.5rem;
@@ -57,17 +58,7 @@ export class ContactsView extends ClientView {
         min-width: 0;
       }
       ul {
-        list-style: none;
-        padding: 0;
         margin: 0;
-      }
-      li {
-        display: flex;
-        gap: 0.75rem;
-        align-items: center;
-        padding: 0.6rem 0;
-        border-bottom: 1px solid var(--pl-border);
-        flex-wrap: wrap;
       }
       .name {
         font-weight: 600;

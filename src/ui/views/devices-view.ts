@@ -9,7 +9,7 @@ import type { DeviceLinkOffer } from '../../client/device-link.js';
 import type { DeviceId } from '../../core/ids.js';
 import '../components/qr-code.js';
 import '../components/view-header.js';
-import { paneScreen } from '../styles/layout.js';
+import { paneList, paneScreen } from '../styles/layout.js';
 import { controls, themeTokens } from '../styles/theme.js';
 import { ClientView } from './client-view.js';
 
@@ -38,19 +38,8 @@ export class DevicesView extends ClientView {
     themeTokens,
     controls,
     paneScreen,
+    paneList,
     css`
-      ul {
-        list-style: none;
-        padding: 0;
-      }
-      li {
-        display: flex;
-        gap: 0.75rem;
-        align-items: center;
-        padding: 0.6rem 0;
-        border-bottom: 1px solid var(--pl-border);
-        flex-wrap: wrap;
-      }
       .label {
         font-weight: 600;
         flex: 1 1 10rem;
