@@ -33,11 +33,11 @@ import { describeMedia, type MediaInfo } from './describe-media.js';
 import { orderedChunkReader, storeHolder, storeSealed, storeSink } from './store-adapters.js';
 import { decryptToBlob } from './decrypt-blob.js';
 import { EarlyOpenUnavailable, openEarly, type EarlyOpen } from './early-open.js';
-import { Transfers, type FileView } from './transfers.js';
-import { deleteFromMailbox, mailboxOfEpoch, mailboxSideOf, newBlobWriterKey, uploadToMailbox } from './mailbox-files.js';
+import { Transfers, type FileView, type MailboxCopy } from './transfers.js';
+import { copyToMailbox, deleteFromMailbox, mailboxOfEpoch, mailboxSideOf, newBlobWriterKey } from './mailbox-files.js';
 import { fileKeyOf } from './file-keys.js';
 import { ServedProgress } from './served-progress.js';
-import { MailboxError, type MailboxClient } from '../../net/mailbox-client.js';
+import type { MailboxClient } from '../../net/mailbox-client.js';
 
 export type { FileView, MailboxCopy, TransferState } from './transfers.js';
 export type { MediaUsage } from './media-rules.js';
@@ -235,17 +235,12 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     const mailbox = this.parts.mailbox;
     const credential = mailbox ? await mailboxOfEpoch(secret) : null;
     if (!mailbox || !credential) return;
-    this.transfers.update(ref.root, { mailbox: 'uploading' });
-    this.emit('changed', [ref.root]);
-    try {
-      await uploadToMailbox(mailbox.client, credential, this.parts.store, ref, writerKey);
-      this.transfers.update(ref.root, { mailbox: 'stored' });
-    } catch (error) {
-      this.transfers.update(ref.root, { mailbox: 'refused' });
-      const reason = error instanceof MailboxError ? (error.offline ? 'the server could not be reached' : error.detail || `it answered ${error.status}`) : 'the file could not be read here';
-      this.emit('error', [new ClientError('mailbox-file-refused', { cause: error, detail: { name: ref.name, reason, conversation } })]);
-    }
-    this.emit('changed', [ref.root]);
+    const copy = (state: MailboxCopy): void => {
+      this.transfers.update(ref.root, { mailbox: state });
+      this.emit('changed', [ref.root]);
+    };
+    const refusal = await copyToMailbox(mailbox.client, credential, this.parts.store, ref, writerKey, copy);
+    if (refusal) this.emit('error', [new ClientError('mailbox-file-refused', { cause: refusal.cause, detail: { name: ref.name, reason: refusal.reason, conversation } })]);
   }
 
   /**

@@ -13,10 +13,11 @@ import { deriveConversationKeys } from '../../core/keys.js';
 import { HASHES_PIECE, padPiece } from '../../core/wire/mailbox-blobs.js';
 import { writerIdOf } from '../../core/wire/mailbox.js';
 import type { SideSource } from '../../net/files/file-exchange.js';
-import type { MailboxClient } from '../../net/mailbox-client.js';
+import { MailboxError, type MailboxClient } from '../../net/mailbox-client.js';
 import type { ChunkStore, StoredFile } from '../../store/chunk-store.js';
 import type { ConversationSession } from '../conversation-session.js';
 import { MailboxBinding } from '../conversation/mailbox-binding.js';
+import type { MailboxCopy } from './transfers.js';
 
 /** A mailbox's id and bearer token. */
 export interface MailboxCredential {
@@ -42,6 +43,32 @@ export async function mailboxOfEpoch(secret: Uint8Array): Promise<MailboxCredent
  * its SHA-256 with every piece, and deletes them only for whoever shows the key.
  */
 export const newBlobWriterKey = (): string => toBase64Url(randomBytes(32));
+
+/**
+ * Puts a sent file into its epoch's mailbox for members who are offline now, telling `copy`
+ * how it goes. A refusal (the mailbox's quota, the server's cap) comes back with the
+ * server's words, for the user: the file still reaches members peer to peer while this
+ * device or another holder is online.
+ */
+export async function copyToMailbox(
+  client: MailboxClient,
+  mailbox: MailboxCredential,
+  store: ChunkStore,
+  ref: FileRef,
+  writerKey: string,
+  copy: (state: MailboxCopy) => void,
+): Promise<{ readonly reason: string; readonly cause: unknown } | null> {
+  copy('uploading');
+  try {
+    await uploadToMailbox(client, mailbox, store, ref, writerKey);
+    copy('stored');
+    return null;
+  } catch (cause) {
+    copy('refused');
+    const reason = cause instanceof MailboxError ? (cause.offline ? 'the server could not be reached' : cause.detail || `it answered ${cause.status}`) : 'the file could not be read here';
+    return { reason, cause };
+  }
+}
 
 /**
  * Puts a stored file into the blob area: the hash list, then every chunk, PARALLEL at a time.
