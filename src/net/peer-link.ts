@@ -29,10 +29,6 @@ import { Disposables } from '../core/lifecycle.js';
 import type { LinkCloseReason } from './drop-reason.js';
 import {
   decodeFrame,
-  decodeLinkOptions,
-  decodePathControl,
-  encodeLinkOptions,
-  encodePathControl,
   FrameError,
   FrameKinds,
   LANE_COUNT,
@@ -44,6 +40,7 @@ import {
   type Frame,
   type PartialFrame,
 } from './framing.js';
+import { decodeLinkOptions, decodePathControl, encodeLinkOptions, encodePathControl } from './link-controls.js';
 import type { ChannelBinding, PathKind, PeerTransport } from './transport.js';
 
 const HIGH_WATER = 256 * 1024;

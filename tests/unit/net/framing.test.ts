@@ -3,11 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   chunkFrame,
   decodeFrame,
-  decodeLinkOptions,
-  decodePathControl,
   encodeFrame,
-  encodeLinkOptions,
-  encodePathControl,
   FrameError,
   FrameKinds,
   Lanes,
@@ -16,6 +12,7 @@ import {
   OutgoingFrame,
   Reassembler,
 } from '../../../src/net/framing.js';
+import { decodeLinkOptions, decodePathControl, encodeLinkOptions, encodePathControl } from '../../../src/net/link-controls.js';
 
 const doc = Uint8Array.from({ length: 16 }, (_, i) => i);
 const payloadOf = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7) & 0xff);

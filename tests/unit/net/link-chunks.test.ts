@@ -4,16 +4,8 @@
  * of a file.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  chunkFrame,
-  encodeFrame,
-  encodePathControl,
-  FrameKinds,
-  Lanes,
-  LINK_CHUNK,
-  MAX_CHUNK,
-  type Frame,
-} from '../../../src/net/framing.js';
+import { chunkFrame, encodeFrame, FrameKinds, Lanes, LINK_CHUNK, MAX_CHUNK, type Frame } from '../../../src/net/framing.js';
+import { encodePathControl } from '../../../src/net/link-controls.js';
 import { PeerLink } from '../../../src/net/peer-link.js';
 import { linkPair, type LinkPair } from '../../helpers/link-pair.js';
 import { flushAll, transportPair, type MemoryTransport } from '../../helpers/memory-transport.js';
