@@ -7,15 +7,16 @@
  * not open for him. Alice removes Dave, then switches the group to full history: her device
  * seals the older roots under the epoch she switched in, Bob keeps them (roots, no secret)
  * and downloads the file byte for byte; Dave, removed before the switch, holds no key that
- * opens what she sealed.
+ * opens what she sealed. A wrong root Bob plants himself is kept by nobody.
  */
 import { resolveObjectURL } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { ClientFiles } from '../../../src/client/files/client-files.js';
 import { fileKeyOf } from '../../../src/client/files/file-keys.js';
-import { fromBase64Url } from '../../../src/core/bytes.js';
-import { isHistoryRootsRecord, openHistoryRoots, type HistoryRootsRecord } from '../../../src/core/membership/history-roots.js';
+import { fromBase64Url, toBase64Url } from '../../../src/core/bytes.js';
+import { isHistoryRootsRecord, openHistoryRoots, sealHistoryRoots, type HistoryRootsRecord } from '../../../src/core/membership/history-roots.js';
 import { ShareError } from '../../../src/core/membership/seal.js';
+import { LOCAL_ORIGIN } from '../../../src/core/synced-doc.js';
 import { MemoryChunkStore } from '../../../src/store/chunk-store.js';
 import { bytesOf, fileOf, sha256 } from '../../helpers/file-bytes.js';
 import { withPeers } from '../../helpers/membership-debug.js';
@@ -51,9 +52,18 @@ describe('a group switched from "from join" to full history', () => {
         expect(await fileKeyOf(bobs, ref)).toBeNull();
 
         await group.changes.remove(dave!.account.identity.sign);
-        await waitUntil(() => bobs.epoch === group.epoch && !group.membership.isMember(dave!.account.identity.sign), 'Bob to follow Dave’s removal', 30_000);
+        const afterRemoval = group.membership.state.current!.id;
+        expect(group.membership.isMember(dave!.account.identity.sign)).toBe(false);
+        await waitUntil(() => group.epoch === afterRemoval && bobs.epoch === afterRemoval, 'Alice and Bob to move past Dave’s removal', 30_000);
+        // Bob, no admin, plants a wrong root for that file under the epoch the switch will be
+        // made in: only the record of the device whose setting is in force is read, so nobody
+        // keeps it (a kept root is never replaced, and the file would not open).
+        const planted = await sealHistoryRoots(bobs.epochSecret(afterRemoval)!, { [ref.epoch!]: toBase64Url(new Uint8Array(32).fill(7)) }, { conversation: group.id, epoch: afterRemoval });
+        await bobs.synced.writer.setRecord('roots', `${afterRemoval}:${bob!.device}`, { type: 'history-roots', by: bob!.device, at: Date.now(), epoch: afterRemoval, files: planted }, LOCAL_ORIGIN);
+        await waitUntil(() => group.doc.getMap('roots').has(`${afterRemoval}:${bob!.device}`), 'Alice to receive Bob’s record', 30_000);
         await group.group.setHistory('full');
         const switched = group.membership.settings().historySetBy!.epoch;
+        expect(switched).toBe(afterRemoval);
         expect(group.membership.state.epochs.get(switched)?.record?.owners[dave!.device]).toBeUndefined();
 
         await waitUntil(() => bobs.membership.settings().history === 'full', 'Bob to see the switch', 30_000);
@@ -65,7 +75,7 @@ describe('a group switched from "from join" to full history', () => {
 
         // What Alice sealed opens with the secret of the epoch she switched in, which Dave,
         // removed before, never held: none of the secrets he keeps opens it.
-        const record = [...group.doc.getMap<HistoryRootsRecord>('roots').values()].find((r) => r.epoch === switched);
+        const record = group.doc.getMap<HistoryRootsRecord>('roots').get(`${switched}:${alice!.device}`);
         expect(record && isHistoryRootsRecord(record)).toBe(true);
         const held = (daves.record.epochs ?? []).map((e) => fromBase64Url(e.secret)!);
         expect(held.length).toBeGreaterThan(0);
