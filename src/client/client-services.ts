@@ -27,7 +27,7 @@ import { Mailboxes } from './mailboxes.js';
 import { MyDevices } from './my-devices.js';
 import { ReadMarkers } from './read-markers.js';
 import type { SelfSession } from './self-session.js';
-import { wireSession } from './session-wiring.js';
+import { routeSessionEvents } from './session-events.js';
 import { ConversationShelf } from './conversation-shelf.js';
 
 /** What exists once the user has an account on this device; null until then. */
@@ -111,7 +111,7 @@ export function buildServices(parts: ClientParts, events: ObservableV2<ClientEve
     ...(parts.drafts ? { drafts: parts.drafts } : {}),
     ...(parts.readMarkers ? { readMarkers: parts.readMarkers } : {}),
     erased: async (id) => s.events.emit('erased', [id]),
-    wire: (session) => wireSession(session, s),
+    wire: (session) => routeSessionEvents(session, s),
     handedOver: async (conversation, epoch) => (await s.handoff.received(conversation, epoch))?.secret ?? null,
   });
   const conversations = opener.registry;

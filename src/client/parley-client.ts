@@ -2,8 +2,8 @@
  * The application service the UI talks to: the account, the conversation list, creating
  * and joining conversations, contacts, devices. A facade: the services it is made of are
  * built in client-services.ts, the account's lifecycle is in account-startup.ts, the ways
- * to get a conversation in conversation-actions.ts, and how sessions are wired in
- * session-wiring.ts. It owns no DOM.
+ * to get a conversation in conversation-actions.ts, and how a session's events reach the client in
+ * session-events.ts. It owns no DOM.
  */
 import { ObservableV2 } from 'lib0/observable';
 import type { DeviceId, Topic } from '../core/ids.js';

@@ -6,7 +6,7 @@
 import type { ClientServices } from './client-services.js';
 import type { ConversationSession } from './conversation-session.js';
 
-export function wireSession(session: ConversationSession, s: ClientServices): void {
+export function routeSessionEvents(session: ConversationSession, s: ClientServices): void {
   const { events } = s;
   session.on('error', (error) => events.emit('error', [error]));
   // Starts at the cached newest message, so loading the document is not news either.
