@@ -123,6 +123,23 @@ async function countPageChunkWrites(user: ParleyUser): Promise<void> {
   });
 }
 
+/** Records the script of every worker the page starts from now on (read back with {@link workersStarted}). */
+async function recordWorkers(user: ParleyUser): Promise<void> {
+  await user.page.evaluate(() => {
+    const w = window as unknown as { workersStarted: string[] };
+    w.workersStarted = [];
+    const Base = window.Worker;
+    window.Worker = class extends Base {
+      constructor(url: string | URL, options?: WorkerOptions) {
+        super(url, options);
+        w.workersStarted.push(new URL(String(url), location.href).pathname);
+      }
+    };
+  });
+}
+
+const workersStarted = (user: ParleyUser): Promise<string[]> => user.page.evaluate(() => (window as unknown as { workersStarted: string[] }).workersStarted);
+
 /** Chunks stored for all files in the page's files database, counted through a connection of its own. */
 const storedChunks = (user: ParleyUser): Promise<{ page: number; stored: number }> =>
   user.page.evaluate(
@@ -151,6 +168,7 @@ describe('files between members', () => {
     const [alice, bob] = await meet('Alice', 'Bob');
     const bytes = randomBytes(20 * 1024 * 1024);
     await attach(alice!, 'big.bin', 'application/octet-stream', bytes);
+    await recordWorkers(alice!);
     // Picked files show with their size and a way to remove them before sending.
     await expect(alice!.page.getByRole('button', { name: 'Remove big.bin' }).isVisible()).resolves.toBe(true);
     await Promise.all([watchBarRedraws(alice!), watchBarRedraws(bob!), countPageChunkWrites(bob!)]);
@@ -169,6 +187,8 @@ describe('files between members', () => {
     expect(barMovedByItself(aliceBar), `Alice's list renders at each bar change: ${aliceBar.join(' ')}`).toBe(true);
     // Bob's opening worker stored every chunk; his page wrote none (docs/architecture.md §14.4).
     await expect(storedChunks(bob!)).resolves.toEqual({ page: 0, stored: 320 });
+    // Alice's first pass over the file (its hashes) ran in a worker, not on her page's thread.
+    expect((await workersStarted(alice!)).some((path) => /\/seal-worker[-.]/.test(path))).toBe(true);
     // The caption is the message's text; the sender can download what they sent too.
     await bob!.waitForMessage('the data');
     expect(await downloadedHash(alice!, 'big.bin')).toBe(sha256(bytes));

@@ -15,7 +15,6 @@
 import { ObservableV2 } from 'lib0/observable';
 import { fromBase64Url } from '../../core/bytes.js';
 import { deriveFileKey, deriveFileRoot, newFileSalt } from '../../core/files/file-key.js';
-import { sealFile } from '../../core/files/seal-file.js';
 import { chunkCount, chunkSizeFor, mediaKind, type FileRef } from '../../core/files/file-ref.js';
 import type { ConversationEvent, UnsignedEvent } from '../../core/events.js';
 import type { EventId, Topic } from '../../core/ids.js';
@@ -26,7 +25,7 @@ import type { Mesh } from '../../net/mesh.js';
 import type { ChunkStore, StoredFile } from '../../store/chunk-store.js';
 import type { ConversationSession } from '../conversation-session.js';
 import { ClientError } from '../errors.js';
-import { blobReader } from './blob-reader.js';
+import { sealBlob } from './seal-blob.js';
 import { cleanName, sniffType, voiceRef, voiceType, type VoiceFields } from './outgoing-file.js';
 import { MediaRules, type MediaUsage } from './media-rules.js';
 import { describeMedia, type MediaInfo } from './describe-media.js';
@@ -191,10 +190,9 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     const { epoch, secret } = session.currentEpochKey();
     const salt = newFileSalt();
     const key = await deriveFileKey(fromBase64Url(await deriveFileRoot(secret))!, salt);
-    let fields;
-    let hashes: Uint8Array | null = null;
+    let fields, hashes: Uint8Array;
     try {
-      fields = await sealFile(size, { key, read: blobReader(file.blob), put: async () => undefined, putHashes: async (h) => void (hashes = h) });
+      ({ fields, hashes } = await sealBlob(file.blob, key));
     } catch (cause) {
       throw new ClientError('file-unreadable', { cause, detail: { name: file.name } });
     }
@@ -207,8 +205,8 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     const record: StoredFile = { root: ref.root, conversation: session.id, event: '', name: ref.name, type, size, chunk: ref.chunk, bytes: 0, complete: false, sent: true, at: this.now(), key, ...(mailboxCopy ? { mailboxCopy } : {}) };
     try {
       await store.putFile(record);
-      await storeSealed(store, ref, key, file.blob, hashes!, SEND_BATCH);
-      await store.putHashes(ref.root, hashes!);
+      await storeSealed(store, ref, key, file.blob, hashes, SEND_BATCH);
+      await store.putHashes(ref.root, hashes);
     } catch (cause) {
       await store.remove(ref.root).catch(() => undefined);
       throw new ClientError('storage-failed', { cause, detail: { what: 'file' } });
