@@ -82,6 +82,13 @@ export interface Frame {
   readonly payload: Uint8Array;
 }
 
+/** A frame to send: its payload may come in pieces, written once, straight into the link's buffer. */
+export interface FrameToSend {
+  readonly kind: FrameKind;
+  readonly doc: Uint8Array;
+  readonly payload: Uint8Array | readonly Uint8Array[];
+}
+
 export class FrameError extends Error {
   override readonly name = 'FrameError';
 }
@@ -96,14 +103,27 @@ export function encodeFrame(frame: Frame): Uint8Array {
 }
 
 /** The frame written at `at` in a buffer that long plus the frame (room for a chunk header). */
-function encodeAt(frame: Frame, at: number): Uint8Array {
+function encodeAt(frame: FrameToSend, at: number): Uint8Array {
   if (frame.doc.length > MAX_DOC_ID) throw new FrameError('doc id too long');
-  const out = new Uint8Array(at + 2 + frame.doc.length + frame.payload.length);
+  const parts = frame.payload instanceof Uint8Array ? [frame.payload] : frame.payload;
+  const out = new Uint8Array(at + frameLength(frame));
   out[at] = frame.kind;
   out[at + 1] = frame.doc.length;
   out.set(frame.doc, at + 2);
-  out.set(frame.payload, at + 2 + frame.doc.length);
+  let o = at + 2 + frame.doc.length;
+  for (const part of parts) {
+    out.set(part, o);
+    o += part.length;
+  }
   return out;
+}
+
+/** Bytes the frame takes encoded. */
+export function frameLength(frame: FrameToSend): number {
+  let length = 2 + frame.doc.length;
+  if (frame.payload instanceof Uint8Array) return length + frame.payload.length;
+  for (const part of frame.payload) length += part.length;
+  return length;
 }
 
 /** Throws FrameError for unknown kinds or truncated headers. */
@@ -139,8 +159,8 @@ export class OutgoingFrame {
     this.at = head;
   }
 
-  static of(frame: Frame): OutgoingFrame {
-    const head = 1 + varUintSize(2 + frame.doc.length + frame.payload.length);
+  static of(frame: FrameToSend): OutgoingFrame {
+    const head = 1 + varUintSize(frameLength(frame));
     return new OutgoingFrame(encodeAt(frame, head), head, laneOf(frame.kind));
   }
 

@@ -38,6 +38,7 @@ import {
   OutgoingFrame,
   Reassembler,
   type Frame,
+  type FrameToSend,
   type PartialFrame,
 } from './framing.js';
 import { decodeLinkOptions, decodePathControl, encodeLinkOptions, encodePathControl } from './link-controls.js';
@@ -194,7 +195,7 @@ export class PeerLink extends ObservableV2<PeerLinkEvents> {
   }
 
   /** Queues a frame; a hello goes out carrying this side's link options. */
-  send(frame: Frame): void {
+  send(frame: FrameToSend): void {
     if (this.closed) return;
     const out = OutgoingFrame.of(frame.kind === FrameKinds.hello ? { ...frame, doc: OWN_OPTIONS } : frame);
     this.queues[out.lane]!.push(out);

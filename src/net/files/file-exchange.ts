@@ -14,7 +14,7 @@ import type { Mesh } from '../mesh.js';
 import type { RoomId } from '../mesh-types.js';
 import type { PeerLink } from '../peer-link.js';
 import { FileFetch, type FetchSink, type SideSource } from './file-fetch.js';
-import { decodeFileFrame, encodeFileFrame, FileFrameError, type FileFrame } from './file-frames.js';
+import { decodeFileFrame, FileFrameError, fileFramePieces, type FileFrame } from './file-frames.js';
 import { FileServer, type FileHolder, type FileServerEvents } from './file-server.js';
 
 export type { FetchSink, SideSource } from './file-fetch.js';
@@ -131,7 +131,7 @@ export class FileExchange extends ObservableV2<FileServerEvents> {
   private send(room: RoomId, link: PeerLink, frame: FileFrame): void {
     const doc = this.parts.mesh.room(room)?.docId;
     if (!doc || link.isClosed) return;
-    const { kind, payload } = encodeFileFrame(frame);
+    const { kind, payload } = fileFramePieces(frame);
     link.send({ kind, doc, payload });
   }
 

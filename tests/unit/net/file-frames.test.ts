@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { toBase64Url } from '../../../src/core/bytes.js';
 import { FileLimits } from '../../../src/core/files/file-ref.js';
-import { decodeFileFrame, encodeFileFrame, FileFrameError, MAX_INDICES, type FileFrame } from '../../../src/net/files/file-frames.js';
+import { decodeFileFrame, encodeFileFrame, FileFrameError, fileFramePieces, MAX_INDICES, type FileFrame } from '../../../src/net/files/file-frames.js';
 import { FrameKinds, isFileFrame, laneOf, Lanes } from '../../../src/net/framing.js';
 
 const root = toBase64Url(new Uint8Array(32).fill(9));
@@ -57,5 +57,14 @@ describe('file frames', () => {
 
   it('refuses to encode a root that is not 32 bytes', () => {
     expect(() => encodeFileFrame({ type: 'cancel', root: 'abc', by: 'asker' })).toThrow(FileFrameError);
+  });
+
+  it("hands a data frame's chunk to the link uncopied, beside its header", () => {
+    const bytes = new Uint8Array(65_552).fill(9);
+    const { kind, payload } = fileFramePieces({ type: 'data', root, part: 'chunks', index: 700, bytes });
+    expect(kind).toBe(FrameKinds.fileData);
+    expect(payload.at(-1)).toBe(bytes);
+    const joined = encodeFileFrame({ type: 'data', root, part: 'chunks', index: 700, bytes }).payload;
+    expect(decodeFileFrame(kind, joined)).toMatchObject({ type: 'data', part: 'chunks', index: 700 });
   });
 });

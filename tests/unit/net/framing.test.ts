@@ -6,6 +6,7 @@ import {
   encodeFrame,
   FrameError,
   FrameKinds,
+  frameLength,
   Lanes,
   LINK_CHUNK,
   MAX_CHUNK,
@@ -140,5 +141,16 @@ describe('framing', () => {
     expect(decodeLinkOptions(encodeLinkOptions({ maxChunk: 100 }))).toEqual({ maxChunk: MAX_CHUNK });
     expect(decodeLinkOptions(new Uint8Array([...encodeLinkOptions({ maxChunk: 65_536 }), 7, 7]))).toEqual({ maxChunk: 65_536 });
     expect(() => decodeLinkOptions(Uint8Array.of(0x80))).toThrow(FrameError);
+  });
+
+  it('writes a payload given in pieces exactly as the same payload in one piece', () => {
+    const pieces = [payloadOf(40), payloadOf(70 * 1024), new Uint8Array(), payloadOf(3)];
+    const joined = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+    pieces.reduce((at, p) => (joined.set(p, at), at + p.length), 0);
+    const a = OutgoingFrame.of({ kind: FrameKinds.fileData, doc, payload: pieces });
+    const b = OutgoingFrame.of({ kind: FrameKinds.fileData, doc, payload: joined });
+    expect(frameLength({ kind: FrameKinds.fileData, doc, payload: pieces })).toBe(2 + doc.length + joined.length);
+    expect(Buffer.from(a.next(LINK_CHUNK)).equals(Buffer.from(b.next(LINK_CHUNK)))).toBe(true);
+    expect(a.remaining).toBe(0);
   });
 });
