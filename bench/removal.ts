@@ -12,7 +12,7 @@
  * join proofs, sync steps, presence, acknowledgements), mailbox appends and signaling
  * publishes, counted by wrapping those three send paths in this process.
  */
-import { FrameKinds, type Frame } from '../src/net/framing.js';
+import { FrameKinds, frameLength, type FrameToSend } from '../src/net/framing.js';
 import { MailboxClient } from '../src/net/mailbox-client.js';
 import { PeerLink } from '../src/net/peer-link.js';
 import { SignalingClient } from '../src/net/signaling-client.js';
@@ -35,10 +35,11 @@ const sent = { frames: 0, mailbox: 0, signaling: 0 };
 const frameBytes = new Map<string, number>();
 const KIND_NAMES = new Map<number, string>(Object.entries(FrameKinds).map(([name, kind]) => [kind, name]));
 
-function frameLabel(frame: Frame): string {
+function frameLabel(frame: FrameToSend): string {
   const name = KIND_NAMES.get(frame.kind) ?? String(frame.kind);
-  return frame.kind === FrameKinds.sync ? `${name}-${frame.payload[0] === 2 ? 'update' : 'step'}` : name;
+  return frame.kind === FrameKinds.sync ? `${name}-${firstByte(frame) === 2 ? 'update' : 'step'}` : name;
 }
+const firstByte = (frame: FrameToSend): number | undefined => (frame.payload instanceof Uint8Array ? frame.payload[0] : frame.payload[0]?.[0]);
 let counting = false;
 
 function instrument(): () => void {
@@ -47,7 +48,7 @@ function instrument(): () => void {
   const publish = SignalingClient.prototype.publish;
   PeerLink.prototype.send = function (this: PeerLink, frame) {
     if (counting) {
-      const bytes = frame.payload.length + frame.doc.length + 2;
+      const bytes = frameLength(frame);
       sent.frames += bytes;
       frameBytes.set(frameLabel(frame), (frameBytes.get(frameLabel(frame)) ?? 0) + bytes);
     }
