@@ -1,9 +1,10 @@
 /**
  * The message list always knows where the newest message is: own sends come into view
- * (300 tall messages sent quickly with Enter), arrivals while scrolled up offer "Jump to
- * newest" with a count, a conversation opens at its first unread message under an
- * "Unread messages" divider (or at the newest), switching conversations never opens at the
- * oldest, and resizing between phone and desktop keeps the newest in view.
+ * (300 tall messages sent quickly with Enter), a message arriving renders only its own row,
+ * arrivals while scrolled up offer "Jump to newest" with a count, a conversation opens at
+ * its first unread message under an "Unread messages" divider (or at the newest),
+ * switching conversations never opens at the oldest, and resizing between phone and
+ * desktop keeps the newest in view.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useAppStage } from '../helpers/app-stage.js';
@@ -47,6 +48,23 @@ describe('the message list and the newest message', () => {
     await expect.poll(async () => (await bob.timelineInfo()).size, { timeout: 60_000 }).toBe(300);
     expect(await bottomInView(alice, rowStarting(alice, 'burst 150 '))).toBe(false);
     await expect(alice.page.getByRole('button', { name: /Jump to newest/ }).count()).resolves.toBe(0);
+  });
+
+  it('a message arriving renders its own row, not again every row on screen', async () => {
+    // Bob's rows are Alice's messages: nothing about them changes when one more arrives
+    // (no receipts shown on others' messages), so each list render may render only the new row.
+    const list = bob.page.locator('parley-message-list');
+    const counts = () =>
+      list.evaluate((el) => ({
+        rowRenders: (el as unknown as { rowRenders: number }).rowRenders,
+        rows: el.shadowRoot?.querySelectorAll('lit-virtualizer > .row').length ?? 0,
+      }));
+    const before = await counts();
+    await alice.send('one more row');
+    await bob.waitForMessage('one more row');
+    const after = await counts();
+    expect(before.rows).toBeGreaterThanOrEqual(4);
+    expect(after.rowRenders - before.rowRenders).toBeLessThanOrEqual(2);
   });
 
   it('scrolled up, arrivals offer "Jump to newest" with a count; an own send always scrolls', async () => {

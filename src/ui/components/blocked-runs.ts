@@ -46,3 +46,14 @@ export function withBlockedRuns(entries: readonly TimelineEntry[], blocked: read
   takeRun(undefined);
   return { list, runs };
 }
+
+/** True when `a` and `b` have the same rows, the same entries, in the same runs. */
+export function sameRows(a: WithBlocked, b: WithBlocked): boolean {
+  if (a.list.length !== b.list.length || a.runs.size !== b.runs.size) return false;
+  for (let i = 0; i < a.list.length; i++) if (a.list[i] !== b.list[i]) return false;
+  for (const [id, run] of a.runs) {
+    const other = b.runs.get(id);
+    if (!other || other.first !== run.first || other.count !== run.count || other.open !== run.open) return false;
+  }
+  return true;
+}

@@ -12,6 +12,7 @@
  */
 import { fileStyles } from './file-card.js';
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { guard } from 'lit/directives/guard.js';
 import '@lit-labs/virtualizer';
 import type { LitVirtualizer } from '@lit-labs/virtualizer';
 import { flow } from '@lit-labs/virtualizer/layouts/flow.js';
@@ -24,7 +25,8 @@ import { BottomPin } from '../controllers/bottom-pin.js';
 import { controls, themeTokens } from '../styles/theme.js';
 import { onMessageKey, onMessagePointerDown } from './message-keys.js';
 import { renderRow } from './message-row.js';
-import { withBlockedRuns, type BlockedRun } from './blocked-runs.js';
+import { sameRows, withBlockedRuns, type BlockedRun } from './blocked-runs.js';
+import { rowKey } from './row-key.js';
 import { renderSheet, type Sheet, type SheetContext } from './message-sheet.js';
 import { UnreadMarks, indexOfEntry } from './unread-marks.js';
 import { messageStyles, sheetStyles } from './message-styles.js';
@@ -112,6 +114,10 @@ export class MessageList extends LitElement {
   declare sheet: Sheet | null;
   declare highlight: EventId | null;
 
+  /** How many times the list rendered since it was made (tests and measurements, docs/architecture.md §11). */
+  renders = 0;
+  /** How many rows it rendered: a row whose `rowKey` did not change is not rendered again. */
+  rowRenders = 0;
   private shown: TimelineEntry[] = [];
   /** The blocked person's run each blocked message in `shown` belongs to. */
   private runs: ReadonlyMap<EventId, BlockedRun> = new Map();
@@ -203,9 +209,12 @@ export class MessageList extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (['entries', 'blocked', 'openRuns', 'version', 'editing', 'confirmingDelete'].some((p) => changed.has(p as keyof MessageList))) {
-      // A fresh array so the virtualizer notices; O(n) pointer copy, cheap next to layout.
-      ({ list: this.shown, runs: this.runs } = withBlockedRuns(this.entries, this.blocked, this.openRuns));
+    if (['entries', 'blocked', 'openRuns', 'version'].some((p) => changed.has(p as keyof MessageList))) {
+      // A fresh array only when the rows changed: a new one makes the virtualizer measure
+      // every rendered row again (a forced layout), and most renders (a delivery state, a
+      // receipt) change no row's entry. An O(n) pointer comparison, cheap next to layout.
+      const next = withBlockedRuns(this.entries, this.blocked, this.openRuns);
+      if (!sameRows(next, { list: this.shown, runs: this.runs })) ({ list: this.shown, runs: this.runs } = next);
     }
     if (!changed.has('entries') && !changed.has('version') && !changed.has('following')) return;
     const last = this.shown.at(-1);
@@ -228,6 +237,7 @@ export class MessageList extends LitElement {
   }
 
   protected override updated(): void {
+    this.renders++;
     // The picker's code and emoji data load on first use only.
     if (this.sheet?.kind === 'picker') void import('./emoji-picker.js');
     const dialog = this.renderRoot.querySelector('dialog');
@@ -243,7 +253,14 @@ export class MessageList extends LitElement {
         ${this.shown.length === 0
           ? html`<p class="empty">No messages yet. Say hello!</p>`
           : html`<lit-virtualizer scroller .layout=${LAYOUT} .items=${this.shown}
-              .renderItem=${(entry: TimelineEntry, index: number) => renderRow(entry, index, this.shown[index - 1], ctx)}
+              .renderItem=${(entry: TimelineEntry, index: number) => {
+                const prev = this.shown[index - 1];
+                // A file's card follows the files' state, which `version` counts.
+                return guard(rowKey(entry, index, prev, ctx, entry.file ? this.version : 0), () => {
+                  this.rowRenders++;
+                  return renderRow(entry, index, prev, ctx);
+                });
+              }}
               @scroll=${this.onScroll}
               @wheel=${this.pin.onWheel}
               @touchstart=${this.pin.onInput}

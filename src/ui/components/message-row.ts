@@ -103,7 +103,7 @@ export interface RowContext {
  * True when `entry` continues `prev`'s group: same person under the same name (a rename
  * starts a new group, so the new name shows), same day, within a few minutes.
  */
-function continuesGroup(prev: TimelineEntry | undefined, entry: TimelineEntry, ctx: RowContext): boolean {
+export function continuesGroup(prev: TimelineEntry | undefined, entry: TimelineEntry, ctx: RowContext): boolean {
   return (
     prev !== undefined &&
     prev.kind === 'message' &&

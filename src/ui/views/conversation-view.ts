@@ -10,9 +10,7 @@ import type { ConversationSession } from '../../client/conversation-session.js';
 import type { Drafts } from '../../client/drafts.js';
 import type { ClientFiles } from '../../client/files/client-files.js';
 import { ClientError } from '../../client/errors.js';
-import type { DeviceId, EventId } from '../../core/ids.js';
 import type { IdentityId } from '../../core/identity/keys.js';
-import type { TimelineEntry } from '../../core/timeline.js';
 import type { PwaController } from '../../pwa/pwa-controller.js';
 import '../components/attach-button.js';
 import type { AttachDetail } from '../components/attach-button.js';
@@ -42,6 +40,11 @@ import { controls, themeTokens } from '../styles/theme.js';
 import { conversationStyles } from './conversation-styles.js';
 import { ClientView } from './client-view.js';
 
+/** The list's questions about one session (`MessageList`'s function properties). */
+type ListQuestions = Pick<MessageList, 'isMine' | 'canChange' | 'nameOf' | 'isVerified' | 'avatarOf' | 'isBot' | 'deliveryOf' | 'receiptsOf'> & {
+  readonly session: ConversationSession;
+};
+
 export class ConversationView extends ClientView {
   static override properties = {
     session: { attribute: false },
@@ -53,6 +56,7 @@ export class ConversationView extends ClientView {
   /** Files of this device: sending, fetching, progress. */
   declare files: ClientFiles | undefined;
   private fileRevision = 0;
+  private asked: ListQuestions | undefined;
   /** The group's invite link with this user's name sealed in it, once made. */
   declare invite: string | null;
   declare session: ConversationSession | undefined;
@@ -186,20 +190,21 @@ export class ConversationView extends ClientView {
   }
 
   private renderList(s: ConversationSession) {
+    const q = this.questions(s);
     return html`<parley-message-list
       .entries=${s.timeline.entries}
       .blocked=${s.blockedTimeline.entries}
       .version=${s.revision + this.fileRevision}
       .readUpTo=${this.readUpTo}
       ?loading=${!s.ready}
-      .isMine=${(d: DeviceId) => s.isMine(d)}
-      .canChange=${(d: DeviceId) => d === s.me}
-      .nameOf=${(d: DeviceId, at?: number) => s.memberName(d, at)}
-      .isVerified=${(d: DeviceId) => s.isVerified(d)}
-      .avatarOf=${(d: DeviceId) => s.memberAvatar(d)}
-      .isBot=${(d: DeviceId) => s.memberIsBot(d)}
-      .deliveryOf=${(id: EventId) => s.deliveryState(id)}
-      .receiptsOf=${(e: TimelineEntry) => (s.isMine(e.author) ? s.receiptsOf(e) : null)}
+      .isMine=${q.isMine}
+      .canChange=${q.canChange}
+      .nameOf=${q.nameOf}
+      .isVerified=${q.isVerified}
+      .avatarOf=${q.avatarOf}
+      .isBot=${q.isBot}
+      .deliveryOf=${q.deliveryOf}
+      .receiptsOf=${q.receiptsOf}
       .showReads=${this.client?.readReceipts ?? true}
       .renderFile=${this.fileViews.render}
       @parley-file-download=${(e: CustomEvent<FileDetail>) => this.fileViews.download(e.detail.root)}
@@ -213,6 +218,28 @@ export class ConversationView extends ClientView {
         this.composer?.focus();
       }}
     ></parley-message-list>`;
+  }
+
+  /**
+   * What the list asks about the session, made once per session: fresh functions on every
+   * render of this view (a draft keystroke, "is typing", the header) made the list render
+   * again with nothing changed, several times per text (docs/architecture.md §11).
+   */
+  private questions(s: ConversationSession): ListQuestions {
+    if (this.asked?.session !== s) {
+      this.asked = {
+        session: s,
+        isMine: (d) => s.isMine(d),
+        canChange: (d) => d === s.me,
+        nameOf: (d, at) => s.memberName(d, at),
+        isVerified: (d) => s.isVerified(d),
+        avatarOf: (d) => s.memberAvatar(d),
+        isBot: (d) => s.memberIsBot(d),
+        deliveryOf: (id) => s.deliveryState(id),
+        receiptsOf: (e) => (s.isMine(e.author) ? s.receiptsOf(e) : null),
+      };
+    }
+    return this.asked;
   }
 
   /** The message box, with Attach and Record on its row. */

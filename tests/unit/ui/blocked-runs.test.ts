@@ -1,6 +1,6 @@
 /** Runs of a blocked person's messages, interleaved with the timeline in its order. */
 import { describe, expect, it } from 'vitest';
-import { withBlockedRuns } from '../../../src/ui/components/blocked-runs.js';
+import { sameRows, withBlockedRuns } from '../../../src/ui/components/blocked-runs.js';
 import type { EventId } from '../../../src/core/ids.js';
 import { timelineEntry } from './timeline-entry.js';
 
@@ -30,5 +30,22 @@ describe('withBlockedRuns', () => {
     expect(list).toEqual(shown);
     expect(list).not.toBe(shown);
     expect(runs.size).toBe(0);
+  });
+});
+
+describe('sameRows', () => {
+  const shown = [entry('a', 10), entry('b', 20)];
+  const blocked = [entry('x1', 11), entry('x2', 12)];
+  const rows = (entries = shown, open = new Set<EventId>()) => withBlockedRuns(entries, blocked, open);
+
+  it('the same entries in the same runs are the same rows, whatever the array', () => {
+    expect(sameRows(rows(), rows())).toBe(true);
+  });
+
+  it('a replaced entry (an edit, a reaction), one more entry or a run opened are not', () => {
+    expect(sameRows(rows([shown[0]!, { ...shown[1]! }]), rows())).toBe(false);
+    expect(sameRows(rows([...shown, entry('c', 30)]), rows())).toBe(false);
+    expect(sameRows(rows(shown, new Set(['x1' as EventId])), rows())).toBe(false);
+    expect(sameRows(rows(), withBlockedRuns(shown, [...blocked, entry('x3', 13)], new Set()))).toBe(false);
   });
 });
