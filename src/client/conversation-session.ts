@@ -112,7 +112,10 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
         this.changed();
       }),
     );
-    this.typing.onChange(() => this.changed());
+    // Typing and presence show in the header and the typing line, never in the message log:
+    // they tell views to render without moving `revision`, so the list is not rendered again
+    // (two of the three list renders per arriving text were typing turning on and off).
+    this.typing.onChange(() => this.emit('changed', []));
     this.receipts = wired.receipts;
     this.disposables.add(() => this.receipts.destroy());
     const recent = parts.record.recent ?? [];
@@ -200,7 +203,11 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     return this.typing.awareness;
   }
 
-  /** Increments on every change; views pass it down so components re-render. */
+  /**
+   * Increments on every change the message log may show (messages, delivery, receipts,
+   * members, names); views pass it down so the list re-renders. Typing and presence emit
+   * `changed` without moving it.
+   */
   get revision(): number {
     return this.revisionCount;
   }

@@ -67,6 +67,20 @@ describe('the message list and the newest message', () => {
     expect(after.rowRenders - before.rowRenders).toBeLessThanOrEqual(2);
   });
 
+  it('someone typing shows in the typing line without rendering the message list', async () => {
+    const list = bob.page.locator('parley-message-list');
+    const renders = () => list.evaluate((el) => (el as unknown as { renders: number }).renders);
+    const before = await renders();
+    await alice.composer.pressSequentially('thinking');
+    const typing = bob.page.getByText('Alice is typing…');
+    await typing.waitFor({ timeout: 10_000 });
+    // The typing line shows; the log shows nothing new, so it was not rendered. (Read at once:
+    // over a longer wait a receipt round may render the list for its own reasons.)
+    expect(await renders()).toBe(before);
+    await alice.composer.fill('');
+    await typing.waitFor({ state: 'detached', timeout: 20_000 });
+  });
+
   it('scrolled up, arrivals offer "Jump to newest" with a count; an own send always scrolls', async () => {
     await wheelUp(alice, 3000);
     await expect.poll(() => bottomInView(alice, rowStarting(alice, 'burst 300 '))).toBe(false);
