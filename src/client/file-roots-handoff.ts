@@ -17,7 +17,7 @@ import type { DeviceId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { IMPLICIT_GENESIS } from '../core/membership/records.js';
 import { openFileRoots, readsFilesOf, sealFileRoots, type FileRootsRecord, type RootReader } from '../core/membership/file-roots-grant.js';
-import { ShareError } from '../core/membership/seal.js';
+import { openWithDeviceKeys } from '../core/membership/seal.js';
 import type { ConversationSession } from './conversation-session.js';
 import type { SelfSession } from './self-session.js';
 
@@ -92,14 +92,8 @@ export class FileRootsHandoff {
 
   private async open(record: FileRootsRecord): Promise<Record<string, string> | null> {
     const context = { conversation: record.conversation, epoch: record.epoch, device: this.account.device.id };
-    for (const key of [...(this.account.dh ?? [])].reverse()) {
-      try {
-        return await openFileRoots(key.private, record.files, context);
-      } catch (error) {
-        if (!(error instanceof ShareError)) throw error;
-      }
-    }
-    this.logger.warn('file roots from another device did not open', { from: record.by });
-    return null;
+    const roots = await openWithDeviceKeys(this.account.dh, (key) => openFileRoots(key, record.files, context));
+    if (!roots) this.logger.warn('file roots from another device did not open', { from: record.by });
+    return roots;
   }
 }

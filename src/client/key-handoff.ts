@@ -10,7 +10,7 @@ import type { Topic } from '../core/ids.js';
 import type { Account } from '../core/identity/account.js';
 import { Disposables } from '../core/lifecycle.js';
 import { errorField, type Logger } from '../core/logger.js';
-import { openShare, sealShare, ShareError } from '../core/membership/seal.js';
+import { openShare, openWithDeviceKeys, sealShare } from '../core/membership/seal.js';
 import type { DeviceId } from '../core/ids.js';
 import type { ConversationSession } from './conversation-session.js';
 import { FileRootsHandoff, type OwnDevice } from './file-roots-handoff.js';
@@ -50,14 +50,8 @@ export class KeyHandoff {
     const record = this.parts.self()?.handoff(account?.device.id ?? '', conversation);
     if (!account || !record || (epoch !== undefined && record.epoch !== epoch)) return null;
     const context = { conversation, epoch: record.epoch, device: account.device.id };
-    for (const key of [...(account.dh ?? [])].reverse()) {
-      try {
-        return { epoch: record.epoch, n: record.seq, secret: await openShare(key.private, record.share, context) };
-      } catch (error) {
-        if (!(error instanceof ShareError)) throw error;
-      }
-    }
-    return null;
+    const secret = await openWithDeviceKeys(account.dh, (key) => openShare(key, record.share, context));
+    return secret && { epoch: record.epoch, n: record.seq, secret };
   }
 
   destroy(): void {

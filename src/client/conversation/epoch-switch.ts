@@ -10,7 +10,7 @@ import type { DeviceId, Topic } from '../../core/ids.js';
 import { Disposables } from '../../core/lifecycle.js';
 import { errorField, type Logger } from '../../core/logger.js';
 import type { Epoch } from '../../core/membership/fold.js';
-import { openShare, ShareError } from '../../core/membership/seal.js';
+import { openShare, openWithDeviceKeys } from '../../core/membership/seal.js';
 import type { SyncedDoc } from '../../core/synced-doc.js';
 import type { StoredEpoch } from '../../store/types.js';
 import type { EpochKeyring } from './epoch-keys.js';
@@ -117,15 +117,9 @@ export class EpochSwitch {
     const share = epoch.record?.shares[account.device.id];
     if (!share) return null;
     const context = { conversation, epoch: epoch.id, device: account.device.id as DeviceId };
-    for (const key of [...(account.dh ?? [])].reverse()) {
-      try {
-        return await openShare(key.private, share, context);
-      } catch (error) {
-        if (!(error instanceof ShareError)) throw error;
-      }
-    }
-    this.parts.logger.warn('epoch share does not open with any key of this device', { epoch: epoch.id });
-    return null;
+    const secret = await openWithDeviceKeys(account.dh, (key) => openShare(key, share, context));
+    if (!secret) this.parts.logger.warn('epoch share does not open with any key of this device', { epoch: epoch.id });
+    return secret;
   }
 
   private scheduleMerge(): void {

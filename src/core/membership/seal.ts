@@ -24,6 +24,22 @@ export interface DhKeyPair {
   readonly private: CryptoKey;
 }
 
+/**
+ * Opens something sealed to this device with each of its X25519 keys, newest first: older
+ * keys open what was sealed before a rotation, until they are deleted. The first key that
+ * opens it wins; null when none does. Only a ShareError (not this key) moves on.
+ */
+export async function openWithDeviceKeys<T>(keys: readonly { readonly private: CryptoKey }[] | undefined, open: (key: CryptoKey) => Promise<T>): Promise<T | null> {
+  for (const key of [...(keys ?? [])].reverse()) {
+    try {
+      return await open(key.private);
+    } catch (error) {
+      if (!(error instanceof ShareError)) throw error;
+    }
+  }
+  return null;
+}
+
 export async function createDhKeyPair(): Promise<DhKeyPair> {
   const pair = (await crypto.subtle.generateKey({ name: 'X25519' }, false, ['deriveBits'])) as CryptoKeyPair;
   return { public: toBase64Url(new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey))), private: pair.privateKey };
