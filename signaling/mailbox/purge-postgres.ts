@@ -16,8 +16,18 @@ export interface PurgeTables {
   readonly rows: 'mailbox_entries' | 'mailbox_blobs';
 }
 
-/** Calls `purgeOne` for every mailbox with rows older than `cutoff`, its owner row locked; resolves the total it returned. */
-export async function purgeByMailbox(db: PostgresDatabase, tables: PurgeTables, cutoff: number, purgeOne: (tx: Queryable, mailbox: string) => Promise<number>): Promise<number> {
+/**
+ * Calls `purgeOne` for every mailbox with rows older than `cutoff`, its owner row locked, and
+ * `afterBatch` (if given) last in each batch's transaction; resolves the total `purgeOne`
+ * returned.
+ */
+export async function purgeByMailbox(
+  db: PostgresDatabase,
+  tables: PurgeTables,
+  cutoff: number,
+  purgeOne: (tx: Queryable, mailbox: string) => Promise<number>,
+  afterBatch?: (tx: Queryable) => Promise<void>,
+): Promise<number> {
   let total = 0;
   for (;;) {
     const purged = await db.transaction(async (tx) => {
@@ -28,6 +38,7 @@ export async function purgeByMailbox(db: PostgresDatabase, tables: PurgeTables, 
       );
       let n = 0;
       for (const { id } of rows) n += await purgeOne(tx, id);
+      await afterBatch?.(tx);
       return { mailboxes: rows.length, n };
     });
     total += purged.n;

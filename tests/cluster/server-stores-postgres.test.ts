@@ -69,6 +69,28 @@ describe('PostgreSQL outages', () => {
   });
 });
 
+describe('the blob area on several nodes', () => {
+  it('two nodes storing into different mailboxes at once never pass the server-wide cap, not by a piece', async () => {
+    const base = { dataDir: '/nonexistent', databaseUrl: pg!.url, maxMailboxBytes: 1 << 20, maxMailboxEntries: 100, mailboxTtlMs: 60_000, mailboxMaxPageBytes: 1 << 20, logger: createSilentLogger() };
+    const probe = await openStores(base);
+    const before = await probe.blobs!.totalBytes();
+    await probe.close();
+    const nodes = [await openStores({ ...base, mailboxBlobMaxTotalBytes: before + 2000 }), await openStores({ ...base, mailboxBlobMaxTotalBytes: before + 2000 })];
+    try {
+      // Rounds of 40 puts of 100 bytes, each into a mailbox of its own and alternating nodes:
+      // only the cap stands between them, and exactly 20 fit.
+      const puts = await Promise.allSettled(
+        Array.from({ length: 40 }, (_, i) => nodes[i % 2]!.blobs!.put({ mailbox: randomBytes(32).toString('hex'), blob: randomBytes(32).toString('hex'), piece: 0 }, new Uint8Array(100), Date.now())),
+      );
+      expect(puts.filter((r) => r.status === 'fulfilled')).toHaveLength(20);
+      for (const r of puts) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'storage-full', reason: 'cap' });
+      expect(await nodes[1]!.blobs!.totalBytes()).toBe(before + 2000);
+    } finally {
+      await Promise.all(nodes.map((n) => n.close()));
+    }
+  });
+});
+
 describe('one VAPID key per cluster', () => {
   it('a node whose VAPID key differs from the one the cluster recorded does not start', async () => {
     const base = { dataDir: '/nonexistent', databaseUrl: pg!.url, maxMailboxBytes: 1 << 20, maxMailboxEntries: 100, mailboxTtlMs: 60_000, mailboxMaxPageBytes: 1 << 20, logger: createSilentLogger() };

@@ -282,6 +282,16 @@ export function describeServerStoreContract(name: string, backend: () => StoreBa
         expect(await blobs.totalBytes()).toBe(now + 600);
       });
 
+      it('puts into many mailboxes at once never pass the server-wide cap, not by a piece', async () => {
+        const now = await blobsOf(await open()).totalBytes();
+        const blobs = blobsOf(await open({ mailboxBlobMaxTotalBytes: now + 1000 }));
+        // Each put into a mailbox of its own, so no per-mailbox lock orders them: only the cap.
+        const puts = await Promise.allSettled(Array.from({ length: 24 }, () => blobs.put(piece(hex(32), hex(32), 0), bytes(200), 1000)));
+        expect(puts.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
+        for (const r of puts.filter((r) => r.status === 'rejected')) expect((r as PromiseRejectedResult).reason).toMatchObject({ area: 'files', reason: 'cap' });
+        expect(await blobs.totalBytes()).toBe(now + 1000);
+      });
+
       it('deletes one file’s pieces of one writer only; pieces without a writer are nobody’s', async () => {
         const blobs = blobsOf(await open());
         const [box, blob, other] = [hex(32), hex(32), hex(32)];
