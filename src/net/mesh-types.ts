@@ -6,6 +6,7 @@ import type { DeviceId, SessionId, Topic } from '../core/ids.js';
 import type { ConversationKeys } from '../core/keys.js';
 import type { Disposables } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
+import type { Later } from './bulk-inbox.js';
 import type { Frame } from './framing.js';
 import type { LinkMachine } from './link-machine.js';
 import type { PeerLink } from './peer-link.js';
@@ -33,6 +34,8 @@ export interface MeshOptions {
   readonly reannounceMs?: number;
   /** The server's relay as a fallback path; `false` to never use it. */
   readonly relay?: false | RelayOptions;
+  /** Schedules the handling of file frames (bulk-inbox.ts; `backgroundTask` by default). */
+  readonly later?: Later;
 }
 
 export interface RelayOptions {

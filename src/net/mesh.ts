@@ -24,6 +24,7 @@ import type { ConversationKeys } from '../core/keys.js';
 import { Disposables } from '../core/lifecycle.js';
 import { errorField, silentLogger, type Logger } from '../core/logger.js';
 import { isDropReason, type LinkCloseReason, type Violation } from './drop-reason.js';
+import { BulkInbox } from './bulk-inbox.js';
 import { FrameKinds, isFileFrame, type Frame } from './framing.js';
 import { LinkMachine, type LinkAction } from './link-machine.js';
 import { proveMembership, verifyMembership } from './membership.js';
@@ -59,12 +60,15 @@ export class Mesh extends ObservableV2<MeshEvents> {
   private readonly logger: Logger;
   private readonly relay: RelayDialer | null;
   private readonly fallbackMs: number;
+  /** File frames, handled after the frames that wait in ordinary tasks (bulk-inbox.ts). */
+  private readonly bulk: BulkInbox;
   private destroyed = false;
 
   constructor(private readonly options: MeshOptions) {
     super();
     this.session = options.sessionId ?? newSessionId();
     this.logger = options.logger ?? silentLogger;
+    this.bulk = new BulkInbox((error) => this.logger.error('file frame handling failed', { error: errorField(error) }), options.later);
     this.rendezvous = new Rendezvous({
       port: options.signaling,
       session: this.session,
@@ -200,6 +204,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
   override destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.bulk.close();
     for (const entry of [...this.entries.values()]) entry.link.close('mesh-destroyed');
     for (const id of [...this.rooms.keys()]) this.removeRoom(id);
     this.owned.dispose();
@@ -350,10 +355,21 @@ export class Mesh extends ObservableV2<MeshEvents> {
       case 'leave':
         return this.run(entry, entry.machine.forget(id!));
       case 'deliver':
-        // Files are handled beside the document; the frame is only handed over here, so a
-        // slow disk never holds up this link's sync frames.
-        if (isFileFrame(frame.kind)) return this.emit('file', [id!, entry.link, frame]);
+        // Files are handled beside the document, later and at a lower priority: a slow disk
+        // never holds up this link's sync frames, and a text that arrives behind a run of file
+        // chunks waits only for their message tasks, not for their handling (bulk-inbox.ts).
+        if (isFileFrame(frame.kind)) return this.bulk.push(() => this.handOverFile(entry, id!, frame));
         return this.rooms.get(id!)?.sync.handle(entry.link, frame);
+    }
+  }
+
+  private handOverFile(entry: LinkEntry, id: RoomId, frame: Frame): void {
+    if (entry.link.isClosed || !this.rooms.has(id)) return;
+    try {
+      this.emit('file', [id, entry.link, frame]);
+    } catch (error) {
+      this.logger.error('frame handling failed', { error: errorField(error) });
+      this.dropLink(entry.link, { reason: 'handler-failed' });
     }
   }
 
