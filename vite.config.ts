@@ -14,6 +14,12 @@ export default defineConfig({
     sourcemap: true,
     reportCompressedSize: true,
   },
+  worker: {
+    // Worker scripts get a CSP of their own that allows compiling WebAssembly (the file
+    // workers' SHA-256, docs/architecture.md §6.3, §14.4); the server tells them by this
+    // folder. Pages keep `script-src 'self'`.
+    rolldownOptions: { output: { entryFileNames: 'assets/workers/[name]-[hash].js' } },
+  },
   plugins: [
     VitePWA({
       // Our own worker (push, background sync) with Workbox precaching injected at build.

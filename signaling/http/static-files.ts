@@ -15,6 +15,7 @@ import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { allowGetHead, respondText, type Route } from './router.js';
+import { WORKER_CONTENT_SECURITY_POLICY, WORKER_SCRIPTS } from './security-headers.js';
 
 const MIME_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -85,6 +86,9 @@ export interface StaticFilesOptions {
   readonly serveSourcemaps?: boolean;
 }
 
+/** A script in the workers' folder (and not its source map). */
+const isWorkerScript = (rel: readonly string[]): boolean => rel.length === WORKER_SCRIPTS.length + 1 && WORKER_SCRIPTS.every((s, i) => rel[i] === s) && rel.at(-1)!.endsWith('.js');
+
 /** Catch-all route for static files; put it last in the route list. */
 export function staticFilesRoute({ root, serveSourcemaps = false }: StaticFilesOptions): Route {
   const serve = async (req: IncomingMessage, res: ServerResponse, rel: readonly string[], opened: { handle: FileHandle; stats: Stats }): Promise<void> => {
@@ -97,6 +101,8 @@ export function staticFilesRoute({ root, serveSourcemaps = false }: StaticFilesO
       'Last-Modified': stats.mtime.toUTCString(),
     };
     if (rel.length === 1 && rel[0] === 'sw.js') headers['Service-Worker-Allowed'] = '/';
+    // Replaces the page policy the router set: a worker runs under its script's policy.
+    if (isWorkerScript(rel)) headers['Content-Security-Policy'] = WORKER_CONTENT_SECURITY_POLICY;
     if (req.headers['if-none-match'] === etag) {
       await handle.close();
       res.writeHead(304, headers).end();

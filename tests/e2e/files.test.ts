@@ -123,22 +123,32 @@ async function countPageChunkWrites(user: ParleyUser): Promise<void> {
   });
 }
 
-/** Records the script of every worker the page starts from now on (read back with {@link workersStarted}). */
+/**
+ * Records the script of every worker the page starts from now on (read back with
+ * {@link workersStarted}), and which SHA-256 each says it hashed with (the file workers'
+ * answers carry `hasher`, read back with {@link workerHashers}).
+ */
 async function recordWorkers(user: ParleyUser): Promise<void> {
   await user.page.evaluate(() => {
-    const w = window as unknown as { workersStarted: string[] };
+    const w = window as unknown as { workersStarted: string[]; workerHashers: string[] };
     w.workersStarted = [];
+    w.workerHashers = [];
     const Base = window.Worker;
     window.Worker = class extends Base {
       constructor(url: string | URL, options?: WorkerOptions) {
         super(url, options);
-        w.workersStarted.push(new URL(String(url), location.href).pathname);
+        const path = new URL(String(url), location.href).pathname;
+        w.workersStarted.push(path);
+        this.addEventListener('message', (e: MessageEvent<{ hasher?: string }>) => {
+          if (e.data.hasher) w.workerHashers.push(`${path.split('/').at(-1)!.replace(/-[^-]*$/, '')}: ${e.data.hasher}`);
+        });
       }
     };
   });
 }
 
 const workersStarted = (user: ParleyUser): Promise<string[]> => user.page.evaluate(() => (window as unknown as { workersStarted: string[] }).workersStarted);
+const workerHashers = (user: ParleyUser): Promise<string[]> => user.page.evaluate(() => (window as unknown as { workerHashers: string[] }).workerHashers);
 
 /** Chunks stored for all files in the page's files database, counted through a connection of its own. */
 const storedChunks = (user: ParleyUser): Promise<{ page: number; stored: number }> =>
@@ -168,7 +178,7 @@ describe('files between members', () => {
     const [alice, bob] = await meet('Alice', 'Bob');
     const bytes = randomBytes(20 * 1024 * 1024);
     await attach(alice!, 'big.bin', 'application/octet-stream', bytes);
-    await recordWorkers(alice!);
+    await Promise.all([recordWorkers(alice!), recordWorkers(bob!)]);
     // Picked files show with their size and a way to remove them before sending.
     await expect(alice!.page.getByRole('button', { name: 'Remove big.bin' }).isVisible()).resolves.toBe(true);
     await Promise.all([watchBarRedraws(alice!), watchBarRedraws(bob!), countPageChunkWrites(bob!)]);
@@ -189,6 +199,10 @@ describe('files between members', () => {
     await expect(storedChunks(bob!)).resolves.toEqual({ page: 0, stored: 320 });
     // Alice's first pass over the file (its hashes) ran in a worker, not on her page's thread.
     expect((await workersStarted(alice!)).some((path) => /\/seal-worker[-.]/.test(path))).toBe(true);
+    // Both file workers took the content hash in WebAssembly, which only their scripts' CSP
+    // allows (docs/architecture.md §14.4): without it they fall back to JavaScript.
+    await expect(workerHashers(alice!)).resolves.toEqual(['seal-worker: wasm']);
+    await expect(workerHashers(bob!)).resolves.toEqual(['open-worker: wasm']);
     // The caption is the message's text; the sender can download what they sent too.
     await bob!.waitForMessage('the data');
     expect(await downloadedHash(alice!, 'big.bin')).toBe(sha256(bytes));

@@ -7,7 +7,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTENT_SECURITY_POLICY } from '../../signaling/http/security-headers.js';
+import { CONTENT_SECURITY_POLICY, WORKER_CONTENT_SECURITY_POLICY } from '../../signaling/http/security-headers.js';
 import { launchChromium, takeCspViolations } from '../helpers/browser.js';
 import { startAppServer, type AppServer } from '../helpers/app-server.js';
 import { ParleyUser } from '../helpers/parley-user.js';
@@ -45,6 +45,11 @@ describe('security headers on the built app', () => {
       expect(res.status, p).toBe(200);
       expect(res.headers.get('content-security-policy'), p).toBe(CONTENT_SECURITY_POLICY);
     }
+    // The file workers' scripts, and only they, may compile WebAssembly (docs/architecture.md §6.3).
+    const bundle = await (await fetch(`${app.url}${scripts[0]!}`)).text();
+    const workers = [...new Set([...bundle.matchAll(/assets\/workers\/[\w.-]+\.js/g)].map((m) => `/${m[0]}`))];
+    expect(workers.map((p) => p.replace(/-[^-/]*$/, '')).sort()).toEqual(['/assets/workers/open-worker', '/assets/workers/seal-worker']);
+    for (const p of workers) expect((await fetch(`${app.url}${p}`)).headers.get('content-security-policy'), p).toBe(WORKER_CONTENT_SECURITY_POLICY);
     // The build writes source maps; the server keeps them to itself.
     expect((await fetch(`${app.url}${scripts[0]!}.map`)).status).toBe(404);
     expect((await fetch(`${app.url}/sw.js.map`)).status).toBe(404);

@@ -5,6 +5,7 @@
  * so the heap holds one batch, never the file. Used on the page and in the opening worker.
  */
 import type { FileRef } from '../../core/files/file-ref.js';
+import type { NewContentHasher } from '../../core/files/content-hash.js';
 import { openFile } from '../../core/files/open-file.js';
 
 /** Decrypted chunks gathered into one Blob (1 MiB at the default chunk). */
@@ -13,14 +14,12 @@ const OPEN_BATCH = 16;
 /** What opening needs of a file: its shape, content hash, media type and key. */
 export type OpenRef = Pick<FileRef, 'size' | 'chunk' | 'sha256' | 'type'> & { readonly key: string };
 
-/** Throws what `openFile` or `read` throws. */
-export async function decryptToBlob(ref: OpenRef, read: (index: number) => Promise<Uint8Array | null>, done?: (index: number) => void): Promise<Blob> {
+/** Throws what `openFile` or `read` throws. `newHasher`: as `openFile` takes it. */
+export async function decryptToBlob(ref: OpenRef, read: (index: number) => Promise<Uint8Array | null>, newHasher?: NewContentHasher): Promise<Blob> {
   const blobs: Blob[] = [];
   let batch: Uint8Array<ArrayBuffer>[] = [];
-  let index = 0;
-  for await (const part of openFile(ref, read)) {
+  for await (const part of openFile(ref, read, newHasher)) {
     batch.push(part as Uint8Array<ArrayBuffer>);
-    done?.(index++);
     if (batch.length >= OPEN_BATCH) {
       blobs.push(new Blob(batch));
       batch = [];

@@ -1,25 +1,28 @@
 /**
  * The worker that stores and opens a file as it arrives (docs/architecture.md §14.4, §14.5).
  * It writes each batch of checked chunks to the chunk store's database through a connection
- * of its own, then decrypts and hashes the file in order: the content hash is SHA-256 in
- * JavaScript (WebCrypto has no streaming digest), 1.2 s of the page's thread per 50 MiB in a
- * profile, and the writes a structured clone per chunk; texts arriving meanwhile had waited
- * behind both.
+ * of its own, then decrypts and hashes the file in order: on the page the content hash
+ * (SHA-256 in JavaScript, WebCrypto has no streaming digest) took 1.2 s of its thread per
+ * 50 MiB in a profile, and the writes a structured clone per chunk; texts arriving meanwhile
+ * had waited behind both. Here the hash is WebAssembly (`wasm-hash.ts`), which this script's
+ * CSP alone allows: in JavaScript it was what made opening run behind the arrival.
  *
  * One worker per fetch. In: `{ ref, root, database, have }` once, then `{ batch, chunks }`
  * (bytes transferred) as the fetch checks them. Out: `{ stored: batch }` once a batch is
- * written (`failed` with the reason if not), then `{ blob }`, or `{ error }` with the
- * OpenFileError's code when the file does not open.
+ * written (`failed` with the reason if not), then `{ blob, hasher }` (which SHA-256 ran), or
+ * `{ error }` with the OpenFileError's code when the file does not open.
  */
+import type { ContentHasher } from '../../core/files/content-hash.js';
 import { OpenFileError } from '../../core/files/open-file.js';
 import { IdbChunkStore, openFilesDatabase } from '../../store/idb-chunk-store.js';
 import { ChunkFeed, UNAVAILABLE_CODE } from './chunk-feed.js';
 import { decryptToBlob, type OpenRef } from './decrypt-blob.js';
+import { reportingHasher } from './wasm-hash.js';
 
 export type ToOpenWorker =
   | { readonly ref: OpenRef; readonly root: string; readonly database: string; readonly have: readonly number[] }
   | { readonly batch: number; readonly chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array }> };
-export type FromOpenWorker = { readonly stored: number; readonly failed?: string } | { readonly blob: Blob } | { readonly error: { readonly code: string; readonly message: string } };
+export type FromOpenWorker = { readonly stored: number; readonly failed?: string } | { readonly blob: Blob; readonly hasher: ContentHasher['kind'] } | { readonly error: { readonly code: string; readonly message: string } };
 
 const scope = globalThis as unknown as { postMessage(message: FromOpenWorker): void; onmessage: ((e: MessageEvent<ToOpenWorker>) => void) | null };
 let opened: Promise<{ store: IdbChunkStore; feed: ChunkFeed; root: string }> | null = null;
@@ -34,10 +37,11 @@ scope.onmessage = (e) => {
       const store = new IdbChunkStore(db);
       return { store, feed: new ChunkFeed(store, root, new Set(have)), root };
     });
+    const { newHasher, kind } = reportingHasher();
     opened
-      .then(({ feed }) => decryptToBlob(ref, feed.read))
+      .then(({ feed }) => decryptToBlob(ref, feed.read, newHasher))
       .then(
-        (blob) => scope.postMessage({ blob }),
+        (blob) => scope.postMessage({ blob, hasher: kind() }),
         // Only a file that does not check out is the file's fault (it is then erased); a
         // store that fails here leaves it to be opened from the store once it is whole.
         (error: unknown) => scope.postMessage({ error: { code: error instanceof OpenFileError ? error.code : UNAVAILABLE_CODE, message: error instanceof Error ? error.message : String(error) } }),

@@ -4,9 +4,9 @@
  * plaintext goes (a Blob of parts, a stream to the service worker), so the whole file is
  * never one buffer here.
  */
-import { sha256 as sha256Hasher } from '@noble/hashes/sha2.js';
 import { equalBytes, fromBase64Url } from '../bytes.js';
 import { decryptChunk, importFileKey } from './chunk-crypto.js';
+import { jsContentHasher, type NewContentHasher } from './content-hash.js';
 import { chunkCount, type FileRef } from './file-ref.js';
 
 export type OpenFailure = 'missing-chunk' | 'bad-chunk' | 'bad-content';
@@ -26,12 +26,17 @@ export class OpenFileError extends Error {
  * Yields the plaintext chunks of a file in order; throws OpenFileError when a chunk is
  * missing or does not open, or when the whole does not hash to the signed `sha256` (the
  * last chunk is yielded only after that check, so a consumer never completes a wrong file).
- * `key` is the file's key, carried or derived (`file-key.ts`).
+ * `key` is the file's key, carried or derived (`file-key.ts`); `newHasher` takes the content
+ * hash (JavaScript unless the caller may use a faster one, `content-hash.ts`).
  */
-export async function* openFile(ref: Pick<FileRef, 'size' | 'chunk' | 'sha256'> & { readonly key: string }, read: (index: number) => Promise<Uint8Array | null>): AsyncGenerator<Uint8Array> {
+export async function* openFile(
+  ref: Pick<FileRef, 'size' | 'chunk' | 'sha256'> & { readonly key: string },
+  read: (index: number) => Promise<Uint8Array | null>,
+  newHasher: NewContentHasher = jsContentHasher,
+): AsyncGenerator<Uint8Array> {
   const key = await importFileKey(ref.key);
   const count = chunkCount(ref.size, ref.chunk);
-  const content = sha256Hasher.create();
+  const content = await newHasher();
   const want = fromBase64Url(ref.sha256);
   for (let i = 0; i < count; i++) {
     const sealed = await read(i);

@@ -3,9 +3,9 @@
  * (docs/architecture.md §14.1), one chunk at a time: the caller reads slices (`Blob.slice`)
  * and stores each sealed chunk as it comes, so a file is never whole in memory.
  */
-import { sha256 as sha256Hasher } from '@noble/hashes/sha2.js';
 import { toBase64Url } from '../bytes.js';
 import { encryptChunk, importFileKey, newFileKey, rootOf, sha256 } from './chunk-crypto.js';
+import { jsContentHasher, type NewContentHasher } from './content-hash.js';
 import { chunkCount, chunkSizeFor, FileLimits, HASH_BYTES, plainLength, type FileRef } from './file-ref.js';
 
 export type SealedFields = Pick<FileRef, 'size' | 'sha256' | 'chunk' | 'root'> & { readonly key: string };
@@ -23,6 +23,8 @@ export interface SealSteps {
   progress?(done: number): void;
   /** Checked between chunks: true stops with SealCancelledError. */
   cancelled?(): boolean;
+  /** Takes the content hash; JavaScript unless given (`content-hash.ts`). */
+  readonly newHasher?: NewContentHasher;
 }
 
 export class SealCancelledError extends Error {
@@ -35,7 +37,7 @@ export async function sealFile(size: number, steps: SealSteps): Promise<SealedFi
   const shape = { size, chunk };
   const count = chunkCount(size, chunk);
   const { encoded, key } = steps.key ? { encoded: steps.key, key: await importFileKey(steps.key) } : await newFileKey();
-  const content = sha256Hasher.create();
+  const content = await (steps.newHasher ?? jsContentHasher)();
   const hashes = new Uint8Array(count * HASH_BYTES);
   for (let i = 0; i < count; i++) {
     if (steps.cancelled?.()) throw new SealCancelledError('sending was cancelled');
