@@ -25,9 +25,10 @@ export class EarlyOpenUnavailable extends Error {
 }
 
 /**
- * Hands a fetch's stored chunks to an opener reading them in order (`read`): from memory
- * when the opener is close behind, else back from the store. `read` waits for a chunk that
- * is not stored yet, and throws EarlyOpenUnavailable once `stop` was called.
+ * Hands a fetch's checked chunks to an opener reading them in order (`read`): from memory
+ * when the opener is close behind (as they arrive, or once stored), else back from the
+ * store. `read` waits for a chunk that has neither arrived nor been stored, and throws
+ * EarlyOpenUnavailable once `stop` was called.
  */
 export class ChunkFeed {
   private readonly stored: Set<number>;
@@ -46,11 +47,21 @@ export class ChunkFeed {
     this.stored = new Set(have);
   }
 
+  /**
+   * Checked chunks on their way to the store: the opener may take them now, while they are
+   * written (docs/architecture.md §14.4). One it does not keep (too far ahead) it reads back
+   * once `add` says it is stored.
+   */
+  arrived(chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array }>): void {
+    for (const { index, bytes } of chunks) this.keep(index, bytes);
+    this.poke();
+  }
+
   /** Checked chunks the fetch has just stored. */
   add(chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array }>): void {
     for (const { index, bytes } of chunks) {
       this.stored.add(index);
-      if (index >= this.next && index < this.next + MAX_WAITING) this.waiting.set(index, bytes);
+      this.keep(index, bytes);
     }
     this.poke();
   }
@@ -63,7 +74,7 @@ export class ChunkFeed {
     this.poke();
   }
 
-  /** For `openFile`: chunk `index` once it is stored. */
+  /** For `openFile`, in order: chunk `index` once it arrived or is stored. */
   readonly read = async (index: number): Promise<Uint8Array | null> => {
     this.next = index;
     for (;;) {
@@ -72,9 +83,15 @@ export class ChunkFeed {
       if (bytes) {
         this.waiting.delete(index);
         this.readBack.delete(index);
+        // Handed over: its `add` once stored must not keep it again.
+        this.next = index + 1;
         return bytes;
       }
-      if (this.stored.has(index)) return this.fromStore(index);
+      if (this.stored.has(index)) {
+        const read = await this.fromStore(index);
+        this.next = index + 1;
+        return read;
+      }
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
   };
@@ -89,6 +106,10 @@ export class ChunkFeed {
       if (k > 0 && bytes) this.readBack.set(indices[k]!, bytes);
     });
     return read[0] ?? null;
+  }
+
+  private keep(index: number, bytes: Uint8Array): void {
+    if (index >= this.next && index < this.next + MAX_WAITING && !this.stopped) this.waiting.set(index, bytes);
   }
 
   private poke(): void {

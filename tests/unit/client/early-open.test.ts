@@ -53,6 +53,28 @@ describe('ChunkFeed', () => {
     expect([...(await feed.read(300))!]).toEqual([300 & 0xff, 1]);
   });
 
+  it('hands over chunks as they arrive, before they are stored; one too far ahead waits until stored and is read back', async () => {
+    const store = new MemoryChunkStore();
+    const feed = new ChunkFeed(store, ROOT, new Set());
+    feed.arrived([chunk(1), chunk(0), chunk(200)]);
+    expect([...(await feed.read(0))!]).toEqual([0, 0]);
+    expect([...(await feed.read(1))!]).toEqual([1, 0]);
+    // Stored now, after the opener had them: nothing is kept again (the feed would hold the file).
+    feed.add([chunk(0), chunk(1)]);
+    expect((feed as unknown as { waiting: Map<number, Uint8Array> }).waiting.size).toBe(0);
+    for (let i = 2; i < 200; i++) {
+      feed.arrived([chunk(i)]);
+      expect((await feed.read(i))![0]).toBe(i & 0xff);
+    }
+    // Chunk 200 arrived when it was too far ahead to keep: the read waits for its write.
+    const far = feed.read(200);
+    expect(await settled(far)).toBe('pending');
+    await store.putChunks(ROOT, [chunk(200)]);
+    feed.add([{ index: 200, bytes: new Uint8Array(0) }]);
+    // Within reach now, so kept from `add`: the bytes given there.
+    expect((await far)!.length).toBe(0);
+  });
+
   it('stop ends a read that waits, and every later one, with EarlyOpenUnavailable', async () => {
     const feed = new ChunkFeed(new MemoryChunkStore(), ROOT, new Set());
     const waiting = feed.read(0);
