@@ -55,6 +55,7 @@ function onThisThread(store: ChunkStore, root: string, shape: OpenRef, have: Rea
   const feed = new ChunkFeed(store, root, have);
   return {
     save: async (chunks) => {
+      feed.arrived(chunks);
       await store.putChunks(root, chunks);
       feed.add(chunks);
     },

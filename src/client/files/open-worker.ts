@@ -38,17 +38,22 @@ scope.onmessage = (e) => {
       return { store, feed: new ChunkFeed(store, root, new Set(have)), root };
     });
     const { newHasher, kind } = reportingHasher();
+    // The opener takes chunks as they arrive, while they are written, so its end waits for
+    // the last write or the last hash, not both. Its answer goes only after every write
+    // queued by then has answered: the page ends this worker on it, and the fetch counts
+    // the file done only once each batch is stored.
     opened
       .then(({ feed }) => decryptToBlob(ref, feed.read, newHasher))
       .then(
-        (blob) => scope.postMessage({ blob, hasher: kind() }),
+        (blob) => writes.then(() => scope.postMessage({ blob, hasher: kind() })),
         // Only a file that does not check out is the file's fault (it is then erased); a
         // store that fails here leaves it to be opened from the store once it is whole.
-        (error: unknown) => scope.postMessage({ error: { code: error instanceof OpenFileError ? error.code : UNAVAILABLE_CODE, message: error instanceof Error ? error.message : String(error) } }),
+        (error: unknown) => writes.then(() => scope.postMessage({ error: { code: error instanceof OpenFileError ? error.code : UNAVAILABLE_CODE, message: error instanceof Error ? error.message : String(error) } })),
       );
     return;
   }
   const ready = opened;
+  void ready?.then(({ feed }) => feed.arrived(message.chunks));
   writes = writes.then(async () => {
     try {
       if (!ready) throw new Error('no file to store into');
