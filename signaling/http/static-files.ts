@@ -4,6 +4,8 @@
  *   immutable; everything else (`index.html`, `sw.js`, the manifest) must be revalidated
  *   or an update would never reach installed apps, hence `no-cache` plus an ETag.
  * - `sw.js` gets `Service-Worker-Allowed: /` so it may control the whole origin.
+ * - Scripts in `assets/workers/` (the app's dedicated workers) get the worker policy, which
+ *   may compile WebAssembly (security-headers.ts, docs/architecture.md §6.3).
  * - Extension-less unknown paths are client-side routes: they get `index.html` (SPA).
  *   Unknown paths with an extension are missing files: 404, never HTML with a 200.
  * - Any `..` segment in the raw or percent-decoded path is refused (400) before the file
