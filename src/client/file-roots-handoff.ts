@@ -11,6 +11,9 @@
  * The receiving device checks the record's shape and size before anything opens it (the
  * self doc's schema), opens it with the code a joiner's grant uses, and keeps only roots of
  * epochs it holds nothing of.
+ *
+ * Once a device is revoked, the user's remaining devices clear every record to or from it
+ * (`sweep`): roots sealed to it serve nobody else, and roots it gave are not taken any more.
  */
 import type { Account } from '../core/identity/account.js';
 import type { DeviceId } from '../core/ids.js';
@@ -70,6 +73,24 @@ export class FileRootsHandoff {
     if (given && ids.every((id) => given.epochs.includes(id))) return;
     const files = await sealFileRoots(device.dh, roots, { conversation: session.id, epoch: current.id, device: device.id });
     await this.self.setFileRoots(device.id, { conversation: session.id, epoch: current.id, epochs: ids, files });
+  }
+
+  /**
+   * Clears every record to or from a revoked device; resolves how many it cleared. Any of
+   * the user's unrevoked devices may: the self doc is the user's own, and two devices
+   * clearing one record at once leave one empty record either way. A record that a device
+   * wrote before it learned of the revocation is cleared on the next sweep.
+   */
+  async sweep(): Promise<number> {
+    const { directory } = this.self.synced;
+    if (directory.revocation(this.account.device.id)) return 0;
+    let cleared = 0;
+    for (const { key, to, from, record } of this.self.fileRootsEntries()) {
+      if (!directory.revocation(to) && !directory.revocation(from)) continue;
+      await this.self.clearFileRoots(key, record);
+      cleared++;
+    }
+    return cleared;
   }
 
   /**

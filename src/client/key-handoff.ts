@@ -70,6 +70,7 @@ export class KeyHandoff {
     }
     if (this.roots?.self !== self || this.roots.account !== account) this.roots = { self, account, handoff: new FileRootsHandoff(account, self, this.parts.logger) };
     const roots = this.roots.handoff;
+    await roots.sweep();
     for (const session of this.parts.sessions()) {
       if (!session.ready || session.ended) continue;
       await roots.take(session);

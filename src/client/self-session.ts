@@ -18,7 +18,7 @@ import { LOCAL_ORIGIN, SyncedDoc } from '../core/synced-doc.js';
 import { isProfile } from '../core/identity/profile.js';
 import { isCertRecord, type CertRecord } from '../core/authorship/records.js';
 import type { DeviceCertificate } from '../core/identity/certificate.js';
-import { isFileRootsRecord, type FileRootsRecord } from '../core/membership/file-roots-grant.js';
+import { isClearedFileRoots, isFileRootsRecord, type FileRootsRecord } from '../core/membership/file-roots-grant.js';
 
 export const ContactStates = ['incoming', 'outgoing', 'accepted', 'blocked'] as const;
 export type ContactState = (typeof ContactStates)[number];
@@ -188,22 +188,52 @@ export class SelfSession extends ObservableV2<SelfEvents> {
 
   /** File roots `from` handed `to` for a conversation (docs/architecture.md §14.1), if any. */
   fileRootsTo(to: string, conversation: Topic, from: string): FileRootsRecord | null {
-    const value = this.map<FileRootsRecord>('roots').get(`${to}:${conversation}:${from}`);
-    return value && isFileRootsRecord(value) && value.conversation === conversation && value.by === from ? value : null;
+    const entry = this.fileRootsEntry(`${to}:${conversation}:${from}`);
+    return entry && entry.record.conversation === conversation ? entry.record : null;
   }
 
   /** Every file-roots record addressed to `to`, each written by the device its key names. */
   fileRootsFor(to: string): FileRootsRecord[] {
-    const out: FileRootsRecord[] = [];
-    for (const [key, value] of this.map<FileRootsRecord>('roots').entries()) {
-      if (value && key.startsWith(`${to}:`) && isFileRootsRecord(value) && key === `${to}:${value.conversation}:${value.by}`) out.push(value);
+    return this.fileRootsEntries()
+      .filter((e) => e.to === to)
+      .map((e) => e.record);
+  }
+
+  /**
+   * Every record of the `roots` map that holds roots, with the two devices its key names
+   * (`<to>:<conversation>:<from>`); only records written by the `from` device count, and a
+   * cleared record is none.
+   */
+  fileRootsEntries(): { key: string; to: string; from: string; record: FileRootsRecord }[] {
+    const out: { key: string; to: string; from: string; record: FileRootsRecord }[] = [];
+    for (const key of this.map<FileRootsRecord>('roots').keys()) {
+      const entry = this.fileRootsEntry(key);
+      if (entry) out.push(entry);
     }
     return out;
+  }
+
+  private fileRootsEntry(key: string): { key: string; to: string; from: string; record: FileRootsRecord } | null {
+    const record = this.map<FileRootsRecord>('roots').get(key);
+    if (!record || !isFileRootsRecord(record) || isClearedFileRoots(record)) return null;
+    const [to, conversation, from, ...rest] = key.split(':');
+    if (rest.length > 0 || conversation !== record.conversation || from !== record.by || !to) return null;
+    return { key, to, from, record };
   }
 
   async setFileRoots(to: string, fields: Omit<FileRootsRecord, 'type' | 'by' | 'at' | 'c' | 'k' | 'n' | 'sig'>): Promise<void> {
     const by = this.account.device.id;
     await this.synced.writer.setRecord('roots', `${to}:${fields.conversation}:${by}`, { type: 'file-roots', by, at: this.now(), ...fields }, LOCAL_ORIGIN);
+  }
+
+  /**
+   * Clears a `roots` record (one naming a revoked device): replaces it with an empty record
+   * signed by this device, which any of the user's devices may write there. The sealed box
+   * stays in the document's history, as every replaced value does (`gc: false`).
+   */
+  async clearFileRoots(key: string, record: FileRootsRecord): Promise<void> {
+    const cleared = { type: 'file-roots', by: this.account.device.id, at: this.now(), conversation: record.conversation, epoch: record.epoch, epochs: [], files: '' } as const;
+    await this.synced.writer.setRecord('roots', key, cleared, LOCAL_ORIGIN);
   }
 
   /**

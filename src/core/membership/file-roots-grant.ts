@@ -109,6 +109,13 @@ export interface FileRootsRecord extends SignedRecord {
   readonly files: string;
 }
 
+/**
+ * A record cleared because one of the devices its key names was revoked
+ * (docs/architecture.md §14.1): nothing sealed, nothing listed. A signed map keeps no bare
+ * deletes (a peer refuses one, §8.1), so clearing is replacing with this.
+ */
+export const isClearedFileRoots = (record: FileRootsRecord): boolean => record.files === '' && record.epochs.length === 0;
+
 /** Shape and size caps of a `roots` record, before anything opens it. */
 export function isFileRootsRecord(record: SignedRecord): record is FileRootsRecord {
   const r = record as unknown as Record<string, unknown>;
