@@ -1,0 +1,100 @@
+/**
+ * The shared mailbox-readers check (`core/membership/mailbox-readers.ts`) as the epoch
+ * follower applies it, end to end (docs/architecture.md §4.4): Node clients over WebRTC
+ * (@roamhq/wrtc), the real server's signaling and SQLite mailbox.
+ *
+ * Alice (phone and laptop) blocks Bob in their 1:1, so he stays on the epoch before, which
+ * the laptop held a share of too. While Bob is blocked, Alice revokes her laptop; it keeps
+ * its keys. When she unblocks, her phone would hand what it holds to the mailbox Bob still
+ * reads — but the revoked laptop reads that mailbox too, so it must not: what Alice wrote
+ * while Bob was blocked never reaches it. With the check skipped, the laptop reads it there.
+ */
+import { describe, expect, it } from 'vitest';
+import { utf8 } from '../../../src/core/bytes.js';
+import type { Topic } from '../../../src/core/ids.js';
+import { open } from '../../../src/core/sealed.js';
+import { mailboxIdOf } from '../../../src/core/wire/mailbox.js';
+import { MailboxClient } from '../../../src/net/mailbox-client.js';
+import { sessionTexts, useAppServer } from '../../helpers/use-app-server.js';
+import { withPeers } from '../../helpers/membership-debug.js';
+import { NodePeer, waitUntil } from '../../helpers/node-peer.js';
+
+const app = useAppServer();
+
+const WHILE_BLOCKED = 'written while Bob was blocked: the new locks arrive Tuesday';
+
+describe('the mailbox readers of an epoch, as the epoch follower checks them', () => {
+  it('a device revoked during a block is not handed what was written since, when the block ends', async () => {
+    await withPeers(async (peers, sessions) => {
+      const alice = await NodePeer.register({ serverUrl: app.url, name: 'Alice', mailbox: true });
+      const bob = await NodePeer.register({ serverUrl: app.url, name: 'Bob', mailbox: true });
+      peers.push(alice, bob);
+      const laptop = await NodePeer.linkTo(alice, { serverUrl: app.url, name: 'Alice', mailbox: true });
+      peers.push(laptop);
+      const bobId = bob.account.identity.sign;
+      await bob.client.contacts.add(alice.client.contacts.link);
+      await waitUntil(() => alice.client.contacts.get(bobId)?.state === 'incoming', "Alice to get Bob's request", 30_000);
+      await alice.client.contacts.accept(bobId);
+      const topic = alice.client.contacts.get(bobId)!.topic as Topic;
+      await waitUntil(() => bob.client.get(topic)?.ready === true && laptop.client.get(topic)?.ready === true, "Bob and Alice's laptop to open the chat", 60_000);
+      const a = (sessions.alice = alice.session(topic));
+      const b = (sessions.bob = bob.session(topic));
+      const l = (sessions.laptop = laptop.session(topic));
+      // An epoch with a record (a 1:1 starts on an implicit one) that sealed a share to each
+      // of the three devices: its readers are what the check judges.
+      await waitUntil(() => a.epoch === b.epoch && l.epoch === a.epoch && a.synced.directory.member(laptop.device) !== null, 'all three in the first epoch, the laptop known to Alice', 60_000);
+      await a.changes.rotate('weekly');
+      const devices = [alice.device, bob.device, laptop.device];
+      await waitUntil(
+        () => a.epoch === a.membership.state.current?.id && a.epoch === b.epoch && l.epoch === a.epoch && devices.every((d) => a.membership.state.current?.record?.shares[d] !== undefined),
+        'one epoch with a share for each device',
+        60_000,
+      );
+      await a.send('hello Bob');
+      await waitUntil(() => sessionTexts(b).includes('hello Bob') && sessionTexts(l).includes('hello Bob'), 'Bob and the laptop to receive', 30_000);
+      const shared = a.epoch;
+      const held = l.keys;
+
+      await alice.client.contacts.block(bobId);
+      await waitUntil(() => a.epoch !== shared && l.epoch === a.epoch, "Alice's devices to move to an epoch without Bob", 30_000);
+      expect(a.membership.state.current!.record!.reason).toBe('blocked');
+      expect(b.epoch).toBe(shared);
+
+      // Alice's phone revokes the laptop and rotates (still without Bob).
+      const blocked = a.epoch;
+      await alice.client.revokeDevice(laptop.device);
+      await waitUntil(() => a.epoch !== blocked, 'Alice to rotate after the revocation', 30_000);
+      const rotated = a.membership.state.current!.record!;
+      expect(Object.keys(rotated.owners)).toEqual([alice.device]);
+      expect(a.synced.directory.revocation(laptop.device)).not.toBeNull();
+
+      await a.send(WHILE_BLOCKED);
+      const whileBlocked = a.epoch;
+      await alice.client.contacts.unblock(bobId);
+      await waitUntil(() => a.epoch !== whileBlocked, 'Alice to write the unblocking epoch', 30_000);
+      expect(a.membership.state.current!.record!.reason).toBe('unblocked');
+
+      // What a mailbox holds, read with an epoch's keys as its readers would.
+      const readable = async (keys: typeof held): Promise<string[]> => {
+        const id = mailboxIdOf(keys.mailboxToken)!;
+        const aad = utf8(`parley-mailbox/v2\n${id}`);
+        const listed = await new MailboxClient(app.url).list(id, keys.mailboxToken, 0);
+        return Promise.all(listed.entries.map(async (e) => new TextDecoder().decode(await open(keys.mailboxKey, e.data, aad))));
+      };
+      // Alice hands the record over at the move, before she reports the new epoch. What she
+      // writes next reaches Bob (had that hand-over gone to the mailbox he reads, he follows
+      // her) or, unacknowledged after the 1.5 s grace, the new mailbox: either way later, so
+      // by then that hand-over had every chance to land.
+      await a.send('after the unblock');
+      const now = a.keys;
+      for (let i = 0; !sessionTexts(b).includes('after the unblock') && !(await readable(now)).some((t) => t.includes('after the unblock')); i++) {
+        if (i > 300) throw new Error('what Alice wrote after the unblock went nowhere');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      // The laptop, revoked but holding the shared epoch's keys, reads its mailbox.
+      const texts = await readable(held);
+      expect(texts.length).toBeGreaterThan(0);
+      expect(texts.filter((t) => t.includes('the new locks'))).toEqual([]);
+    });
+  }, 240_000);
+});
