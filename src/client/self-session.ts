@@ -7,7 +7,7 @@ import { ObservableV2 } from 'lib0/observable';
 import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { selfSchema } from '../core/authorship/schema.js';
-import type { Topic } from '../core/ids.js';
+import type { DeviceId, Topic } from '../core/ids.js';
 import type { IdentityId, PublicIdentity, VerifyKeyCache } from '../core/identity/keys.js';
 import type { SignedRecord } from '../core/identity/signed.js';
 import type { ConversationKeys } from '../core/keys.js';
@@ -87,6 +87,14 @@ export interface ProfileRecord extends SignedRecord {
 const PROFILE_KEY = 'me';
 /** The user's choice to share read receipts, in the `profile` map. */
 const READ_RECEIPTS_KEY = 'read-receipts';
+
+/** A `roots` record with the two devices its key names (`<to>:<conversation>:<from>`). */
+export interface FileRootsEntry {
+  readonly key: string;
+  readonly to: DeviceId;
+  readonly from: DeviceId;
+  readonly record: FileRootsRecord;
+}
 
 type ContactFields = Omit<ContactRecord, 'type' | 'by' | 'at' | 'c' | 'k' | 'n' | 'sig'>;
 type ConversationFields = Omit<ConversationEntry, 'type' | 'by' | 'at' | 'c' | 'k' | 'n' | 'sig'>;
@@ -204,8 +212,8 @@ export class SelfSession extends ObservableV2<SelfEvents> {
    * (`<to>:<conversation>:<from>`); only records written by the `from` device count, and a
    * cleared record is none.
    */
-  fileRootsEntries(): { key: string; to: string; from: string; record: FileRootsRecord }[] {
-    const out: { key: string; to: string; from: string; record: FileRootsRecord }[] = [];
+  fileRootsEntries(): FileRootsEntry[] {
+    const out: FileRootsEntry[] = [];
     for (const key of this.map<FileRootsRecord>('roots').keys()) {
       const entry = this.fileRootsEntry(key);
       if (entry) out.push(entry);
@@ -213,12 +221,12 @@ export class SelfSession extends ObservableV2<SelfEvents> {
     return out;
   }
 
-  private fileRootsEntry(key: string): { key: string; to: string; from: string; record: FileRootsRecord } | null {
+  private fileRootsEntry(key: string): FileRootsEntry | null {
     const record = this.map<FileRootsRecord>('roots').get(key);
     if (!record || !isFileRootsRecord(record) || isClearedFileRoots(record)) return null;
     const [to, conversation, from, ...rest] = key.split(':');
     if (rest.length > 0 || conversation !== record.conversation || from !== record.by || !to) return null;
-    return { key, to, from, record };
+    return { key, to: to as DeviceId, from: from as DeviceId, record };
   }
 
   async setFileRoots(to: string, fields: Omit<FileRootsRecord, 'type' | 'by' | 'at' | 'c' | 'k' | 'n' | 'sig'>): Promise<void> {
