@@ -209,6 +209,32 @@ describe('files between members', () => {
     await Promise.all([alice!.close(), bob!.close()]);
   });
 
+  it('a file whose signed content hash is not its bytes is refused by the opening worker once every chunk is stored, and erased', async () => {
+    const [alice, bob] = await meet('Alice', 'Bob');
+    // Alice's app signs a wrong content hash: her sealing worker's answer is changed on its
+    // way to the page. Every chunk still matches the hash list, so only the whole can tell.
+    await alice!.page.evaluate(() => {
+      const Base = window.Worker;
+      window.Worker = class extends Base {
+        override set onmessage(f: ((this: Worker, e: MessageEvent) => unknown) | null) {
+          super.onmessage = f && ((e: MessageEvent<{ fields?: object }>) => f.call(this, { data: e.data.fields ? { ...e.data, fields: { ...e.data.fields, sha256: 'A'.repeat(43) } } : e.data } as MessageEvent));
+        }
+        override get onmessage(): ((this: Worker, e: MessageEvent) => unknown) | null {
+          return super.onmessage;
+        }
+      };
+    });
+    await Promise.all([recordWorkers(bob!), countPageChunkWrites(bob!)]);
+    await attach(alice!, 'liar.bin', 'application/octet-stream', randomBytes(2 * 1024 * 1024));
+    await sendAttached(alice!);
+    await bob!.page.getByRole('status').filter({ hasText: 'liar.bin could not be received.' }).waitFor({ timeout: 60_000 });
+    // Opened in the worker, and then erased, chunks and all.
+    expect((await workersStarted(bob!)).some((path) => /\/open-worker[-.]/.test(path))).toBe(true);
+    await expect(storedChunks(bob!)).resolves.toEqual({ page: 0, stored: 0 });
+    await expect(bob!.page.getByRole('link', { name: 'Download liar.bin' }).count()).resolves.toBe(0);
+    await Promise.all([alice!.close(), bob!.close()]);
+  });
+
   it("when the sender's tab closes halfway, the receiver finishes from a member who already had the file", async () => {
     // Bob is a member when the file is sent (a file's key derives from the epoch it was sent
     // in, which a later joiner never holds), but fetches only when asked: after Carol has it.
