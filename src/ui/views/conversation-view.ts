@@ -106,7 +106,6 @@ export class ConversationView extends ClientView {
     new TickController(this, () => (this.session?.typingNames().length ?? 0) > 0);
   }
 
-
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('session')) {
       this.invite = null;
