@@ -4,8 +4,9 @@
  * - Throughput: a 50 MiB file from Alice to Bob through Parley (fetch, check, store, open),
  *   against a raw RTCDataChannel between two pages of the same Chromium in the same run,
  *   pushing the same bytes in 64 KiB messages with the same 256 KiB backpressure.
- * - Peak JS heap on the receiver while a 200 MiB file arrives, against its idle heap
- *   (`performance.memory`, Chromium with precise memory info).
+ * - Peak JS heap on the receiving side while a 200 MiB file arrives, against its idle heap:
+ *   the page (`performance.memory`, Chromium with precise memory info) and its dedicated
+ *   workers (over CDP), sampled together (receiver-heap.ts).
  * - Text send → render latency while a 100 MiB transfer runs, against the same pair idle:
  *   300 texts a block, one every 100 ms (a fast typist's pace, not a burst: at one every
  *   25 ms the texts alone kept both pages' threads busy), so p99 is the fourth-worst text,
@@ -24,6 +25,7 @@ import type { BenchGroup } from './group.js';
 import os from 'node:os';
 import { describe, parleyPair, runBlock, watchTimeline, type Pair } from './latency.js';
 import { progress } from './log.js';
+import { ReceiverHeap } from './receiver-heap.js';
 import { watchRenders } from './page-probes.js';
 import { formatBytes, formatMs, formatRatio, percentile } from './stats.js';
 import type { Row } from './table.js';
@@ -67,25 +69,19 @@ async function sendFile(page: Page, name: string, size: number): Promise<number>
 }
 
 /** Resolves with the epoch ms the receiver has the whole file checked and opened. */
-async function armReceiver(page: Page, heap: boolean): Promise<void> {
-  await page.evaluate(async (heap) => {
+async function armReceiver(page: Page): Promise<void> {
+  await page.evaluate(async () => {
     const app = document.querySelector('parley-app') as unknown as AppHandle;
     // Files over the default 25 MB wait for a click; the bench's fetch by themselves.
     await app.files.rules.setAutoDownloadBytes(1024 * 1024 * 1024);
-    const w = window as unknown as { benchFileDone: Promise<number>; benchPeakHeap: number };
-    const memory = () => (performance as unknown as { memory: { usedJSHeapSize: number } }).memory.usedJSHeapSize;
-    w.benchPeakHeap = heap ? memory() : 0;
-    const timer = heap ? setInterval(() => (w.benchPeakHeap = Math.max(w.benchPeakHeap, memory())), 50) : undefined;
+    const w = window as unknown as { benchFileDone: Promise<number> };
     w.benchFileDone = new Promise<number>((resolve) => {
       app.files.on('changed', (root) => {
         const view = app.files.view({ root });
-        if (view?.state === 'done' && view.url) {
-          clearInterval(timer);
-          resolve(performance.timeOrigin + performance.now());
-        }
+        if (view?.state === 'done' && view.url) resolve(performance.timeOrigin + performance.now());
       });
     });
-  }, heap);
+  });
 }
 
 /**
@@ -133,10 +129,11 @@ const stopRefetching = (page: Page): Promise<number> =>
 
 const receiverDone = (page: Page): Promise<number> => page.evaluate(() => (window as unknown as { benchFileDone: Promise<number> }).benchFileDone);
 
-async function idleHeap(page: Page): Promise<number> {
-  await page.evaluate(() => (globalThis as unknown as { gc?: () => void }).gc?.());
+/** The receiving side's heap at rest: garbage collected on the page and in its workers, then a settle. */
+async function idleHeap(heap: ReceiverHeap): Promise<{ page: number; workers: number; count: number }> {
+  await heap.collect();
   await new Promise((r) => setTimeout(r, 500));
-  return page.evaluate(() => (performance as unknown as { memory: { usedJSHeapSize: number } }).memory.usedJSHeapSize);
+  return heap.sample();
 }
 
 /** Two pages joined by a raw data channel; returns ms to push `size` bytes from the first to the second. */
@@ -211,25 +208,32 @@ export const filesGroup: BenchGroup = {
 
     progress('files: connecting two Parley users');
     const pair: Pair = await parleyPair(browser, app.url);
-    await armReceiver(pair.receiver, false);
+    await armReceiver(pair.receiver);
     const sentAt = await sendFile(pair.sender, 'throughput.bin', THROUGHPUT_BYTES);
     const parleyMs = (await receiverDone(pair.receiver)) - sentAt;
     const mbps = (ms: number): string => `${(THROUGHPUT_BYTES / MiB / (ms / 1000)).toFixed(1)} MiB/s`;
     progress(`files: 50 MiB in ${formatMs(parleyMs)} (raw ${formatMs(rawMs)})`);
 
     progress('files: peak heap while receiving 200 MiB');
-    const idle = await idleHeap(pair.receiver);
-    await armReceiver(pair.receiver, true);
+    const heap = await ReceiverHeap.attach(pair.receiver);
+    ctx.defer(() => heap.detach());
+    const rest = await idleHeap(heap);
+    const idle = rest.page + rest.workers;
+    await armReceiver(pair.receiver);
+    const watching = heap.watch(50);
     await sendFile(pair.sender, 'heap.bin', HEAP_BYTES);
     await receiverDone(pair.receiver);
-    const peak = await pair.receiver.evaluate(() => (window as unknown as { benchPeakHeap: number }).benchPeakHeap);
+    const peakHeap = await watching.stop();
+    const peak = peakHeap.total;
+    await heap.detach();
+    progress(`files: heap peak ${formatBytes(peak - idle)} above idle (page alone ${formatBytes(peakHeap.page - rest.page)}, workers ${formatBytes(peakHeap.workers - rest.workers)}; ${peakHeap.count} workers at most, ${peakHeap.samples} samples)`);
 
     progress('files: text latency, idle and during a 100 MiB transfer');
     await watchRenders(pair.receiver, pair.dom, 'bench ');
     await watchTimeline(pair.receiver, 'bench ');
     const load = { idle: os.loadavg()[0]!, busy: 0 };
     const quiet = await runBlock(pair, 'bench quiet', LATENCY_MESSAGES, LATENCY_SPACING_MS);
-    await armReceiver(pair.receiver, false);
+    await armReceiver(pair.receiver);
     await keepRefetching(pair.receiver, 'busy.bin');
     const transfer = sendFile(pair.sender, 'busy.bin', BUSY_BYTES);
     // Wait until bytes are moving before the texts go.
@@ -261,7 +265,7 @@ export const filesGroup: BenchGroup = {
         ratio: '—',
         goal: '< 64 MB above idle',
         met: peak - idle < 64 * 1e6,
-        note: 'performance.memory.usedJSHeapSize on the receiver, polled every 50 ms from the moment the file was sent until it was opened; idle read after a settle. It counts ArrayBuffer bytes too (50 MB allocated in a page of the app raise it by 50 MB), so every copy of a chunk on the page counts until collected. The opened file is a Blob of parts (kept out of the JS heap by Chromium).',
+        note: `The receiving side: its page (performance.memory.usedJSHeapSize) plus every dedicated worker of that page (Runtime.getHeapUsage over CDP, usedSize + backingStorageSize), sampled together every 50 ms (after each answer) from the moment the file was sent until it was opened, ${peakHeap.samples} samples; the peak of the sum against the same sum idle, read after a garbage collection on the page and in each worker and a settle. Both parts count ArrayBuffer bytes, so every copy of a chunk counts until collected. Of the peak: page alone ${formatBytes(peakHeap.page - rest.page)} above its idle, workers (${peakHeap.count} at most, ${rest.count} idle) up to ${formatBytes(peakHeap.workers - rest.workers)} above theirs. Not counted: the service worker and Chromium's own buffers. The opened file is a Blob of parts (kept out of the JS heap by Chromium).`,
       },
       {
         metric: LATENCY,
