@@ -10,11 +10,8 @@
  * while Bob was blocked never reaches it. With the check skipped, the laptop reads it there.
  */
 import { describe, expect, it } from 'vitest';
-import { utf8 } from '../../../src/core/bytes.js';
 import type { Topic } from '../../../src/core/ids.js';
-import { open } from '../../../src/core/sealed.js';
-import { mailboxIdOf } from '../../../src/core/wire/mailbox.js';
-import { MailboxClient } from '../../../src/net/mailbox-client.js';
+import { mailboxPlaintexts } from '../../helpers/mailbox-plaintexts.js';
 import { sessionTexts, useAppServer } from '../../helpers/use-app-server.js';
 import { withPeers } from '../../helpers/membership-debug.js';
 import { NodePeer, waitUntil } from '../../helpers/node-peer.js';
@@ -74,25 +71,18 @@ describe('the mailbox readers of an epoch, as the epoch follower checks them', (
       await waitUntil(() => a.epoch !== whileBlocked, 'Alice to write the unblocking epoch', 30_000);
       expect(a.membership.state.current!.record!.reason).toBe('unblocked');
 
-      // What a mailbox holds, read with an epoch's keys as its readers would.
-      const readable = async (keys: typeof held): Promise<string[]> => {
-        const id = mailboxIdOf(keys.mailboxToken)!;
-        const aad = utf8(`parley-mailbox/v2\n${id}`);
-        const listed = await new MailboxClient(app.url).list(id, keys.mailboxToken, 0);
-        return Promise.all(listed.entries.map(async (e) => new TextDecoder().decode(await open(keys.mailboxKey, e.data, aad))));
-      };
       // Alice hands the record over at the move, before she reports the new epoch. What she
       // writes next reaches Bob (had that hand-over gone to the mailbox he reads, he follows
       // her) or, unacknowledged after the 1.5 s grace, the new mailbox: either way later, so
       // by then that hand-over had every chance to land.
       await a.send('after the unblock');
       const now = a.keys;
-      for (let i = 0; !sessionTexts(b).includes('after the unblock') && !(await readable(now)).some((t) => t.includes('after the unblock')); i++) {
+      for (let i = 0; !sessionTexts(b).includes('after the unblock') && !(await mailboxPlaintexts(app.url, now)).some((t) => t.includes('after the unblock')); i++) {
         if (i > 300) throw new Error('what Alice wrote after the unblock went nowhere');
         await new Promise((r) => setTimeout(r, 100));
       }
       // The laptop, revoked but holding the shared epoch's keys, reads its mailbox.
-      const texts = await readable(held);
+      const texts = await mailboxPlaintexts(app.url, held);
       expect(texts.length).toBeGreaterThan(0);
       expect(texts.filter((t) => t.includes('the new locks'))).toEqual([]);
     });

@@ -6,12 +6,10 @@
  * write afterwards is shown by anyone.
  */
 import { describe, expect, it } from 'vitest';
-import { MailboxClient } from '../../../src/net/mailbox-client.js';
-import { open } from '../../../src/core/sealed.js';
-import { utf8 } from '../../../src/core/bytes.js';
 import type { ConversationSession } from '../../../src/client/conversation-session.js';
 import * as Y from 'yjs';
 import { createEvent } from '../../../src/core/events.js';
+import { mailboxPlaintexts } from '../../helpers/mailbox-plaintexts.js';
 import { describeMembership } from '../../helpers/membership-debug.js';
 import { sessionTexts, useAppServer } from '../../helpers/use-app-server.js';
 import { NodePeer, waitUntil } from '../../helpers/node-peer.js';
@@ -56,14 +54,7 @@ describe('removing a member', () => {
       expect(carols.peerCount).toBe(0);
 
       // Replaying the old token against the server: only what was there before.
-      const mailbox = new MailboxClient(app.url);
-      const oldId = carols.mailboxCredential?.id ?? (await import('../../../src/core/wire/mailbox.js')).mailboxIdOf(oldKeys.mailboxToken)!;
-      const listed = await mailbox.list(oldId, oldKeys.mailboxToken, 0);
-      const aad = utf8(`parley-mailbox/v2\n${oldId}`);
-      for (const entry of listed.entries) {
-        const plain = new TextDecoder().decode(await open(oldKeys.mailboxKey, entry.data, aad));
-        expect(plain).not.toContain('after removal');
-      }
+      for (const plain of await mailboxPlaintexts(app.url, oldKeys)) expect(plain).not.toContain('after removal');
 
       // Carol writes anyway, and her write reaches Bob relayed (as through a member who had
       // not heard of the removal yet): it passes the update checks, but nobody shows it.
