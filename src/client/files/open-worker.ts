@@ -53,7 +53,11 @@ scope.onmessage = (e) => {
     return;
   }
   const ready = opened;
-  void ready?.then(({ feed }) => feed.arrived(message.chunks));
+  // A database that did not open is reported by the write below.
+  void ready?.then(
+    ({ feed }) => feed.arrived(message.chunks),
+    () => undefined,
+  );
   writes = writes.then(async () => {
     try {
       if (!ready) throw new Error('no file to store into');
