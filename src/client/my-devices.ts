@@ -93,7 +93,13 @@ export class MyDevices {
     // The revocations reach the removed device first, so it can say "This device was removed".
     setTimeout(() => this.parts.mesh.disconnectDevice(device), DISCONNECT_AFTER_MS);
     // A new epoch everywhere it was, sealed to every device but it: it reads nothing new.
-    await Promise.all(rotatable(sessions).map((s) => s.changes.rotate('device-revoked')));
+    // Only on epochs this device holds: one it sits behind is a 1:1 whose other person
+    // blocked this user (the new epoch would seal this user back in, its shares going to
+    // every member), or one it has not caught up with; there the revoked device's share
+    // makes the current epoch unusable to everyone, so a member who holds it moves on
+    // (docs/architecture.md §4.3, §4.4).
+    const held = rotatable(sessions).filter((s) => s.epochSecret(s.membership.state.current!.id) !== null);
+    await Promise.all(held.map((s) => s.changes.rotate('device-revoked')));
   }
 
   /** Whether any document this device holds says `device` was revoked (by its own identity). */

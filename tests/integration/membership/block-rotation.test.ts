@@ -36,7 +36,8 @@ describe('blocking in a 1:1', () => {
       const oldMailbox = a.keys.mailboxToken;
 
       await alice.client.contacts.block(bobId);
-      await waitUntil(() => a.epoch !== before, 'Alice to move to a new epoch', 30_000);
+      // The epoch and the keys in use move together, but a test can look between the two.
+      await waitUntil(() => a.epoch !== before && a.keys.mailboxToken !== oldMailbox, 'Alice to move to a new epoch', 30_000);
       const blocked = a.membership.state.current!.record!;
       expect(blocked.reason).toBe('blocked');
       expect(Object.values(blocked.owners)).not.toContain(bobId);
@@ -61,6 +62,45 @@ describe('blocking in a 1:1', () => {
       await waitUntil(() => sessionTexts(b).includes('welcome back'), 'Bob to receive after the unblock', 30_000);
       await b.send('thanks');
       await waitUntil(() => sessionTexts(a).includes('thanks'), 'Alice to receive after the unblock', 30_000);
+    });
+  }, 240_000);
+
+  it("a blocked person's device revoking one of their own devices does not seal them back in", async () => {
+    await withPeers(async (peers, sessions) => {
+      const alice = await NodePeer.register({ serverUrl: app.url, name: 'Alice', mailbox: true });
+      const bob = await NodePeer.register({ serverUrl: app.url, name: 'Bob', mailbox: true });
+      peers.push(alice, bob);
+      const laptop = await NodePeer.linkTo(bob, { serverUrl: app.url, name: 'Bob', mailbox: true });
+      peers.push(laptop);
+      const bobId = bob.account.identity.sign;
+      await bob.client.contacts.add(alice.client.contacts.link);
+      await waitUntil(() => alice.client.contacts.get(bobId)?.state === 'incoming', "Alice to get Bob's request", 30_000);
+      await alice.client.contacts.accept(bobId);
+      const topic = alice.client.contacts.get(bobId)!.topic as Topic;
+      await waitUntil(() => bob.client.get(topic)?.ready === true, 'Bob to open the chat', 60_000);
+      const a = (sessions.alice = alice.session(topic));
+      const b = (sessions.bob = bob.session(topic));
+      await waitUntil(() => a.epoch === b.epoch && a.peerCount > 0, 'one epoch', 30_000);
+      const before = a.epoch;
+
+      await alice.client.contacts.block(bobId);
+      await waitUntil(() => a.epoch !== before, 'Alice to move to a new epoch', 30_000);
+      const blocked = a.epoch;
+      await bob.client.syncMailboxes();
+      await waitUntil(() => b.membership.state.current?.id === blocked, 'Bob to learn of the record through the old mailbox', 30_000);
+
+      // Bob's phone revokes his laptop. It holds no share of the epoch Alice moved to: a
+      // rotation from there would seal a share to every member, Bob included.
+      await bob.client.revokeDevice(laptop.device);
+      await bob.client.syncMailboxes();
+      await alice.client.syncMailboxes();
+      await waitUntil(() => a.synced.directory.revocation(laptop.device) !== null, "Alice to read the laptop's revocation", 60_000);
+      const current = a.membership.state.current!;
+      expect(current.id).toBe(blocked);
+      expect(Object.values(current.record!.owners)).not.toContain(bobId);
+      const byBob = [...a.membership.state.epochs.values()].filter((e) => e.writer === bobId && e.n > current.n - 1);
+      expect(byBob).toEqual([]);
+      expect(a.epoch).toBe(blocked);
     });
   }, 240_000);
 });
