@@ -11,6 +11,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Topic } from '../../../src/core/ids.js';
+import { mailboxIdOf } from '../../../src/core/wire/mailbox.js';
 import { mailboxPlaintexts } from '../../helpers/mailbox-plaintexts.js';
 import { sessionTexts, useAppServer } from '../../helpers/use-app-server.js';
 import { withPeers } from '../../helpers/membership-debug.js';
@@ -71,16 +72,13 @@ describe('the mailbox readers of an epoch, as the epoch follower checks them', (
       await waitUntil(() => a.epoch !== whileBlocked, 'Alice to write the unblocking epoch', 30_000);
       expect(a.membership.state.current!.record!.reason).toBe('unblocked');
 
-      // Alice hands the record over at the move, before she reports the new epoch. What she
-      // writes next reaches Bob (had that hand-over gone to the mailbox he reads, he follows
-      // her) or, unacknowledged after the 1.5 s grace, the new mailbox: either way later, so
-      // by then that hand-over had every chance to land.
+      // Alice hands the record over at the move, before she reports the new epoch; her
+      // mailbox round trip after it (a read, then what she wrote since, appended to the new
+      // mailbox) comes later, so by its end that hand-over had every chance to land.
       await a.send('after the unblock');
-      const now = a.keys;
-      for (let i = 0; !sessionTexts(b).includes('after the unblock') && !(await mailboxPlaintexts(app.url, now)).some((t) => t.includes('after the unblock')); i++) {
-        if (i > 300) throw new Error('what Alice wrote after the unblock went nowhere');
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitUntil(() => a.mailboxCredential?.id === mailboxIdOf(a.keys.mailboxToken), "Alice's binding to the new mailbox", 30_000);
+      await alice.client.syncMailboxes();
+      expect((await mailboxPlaintexts(app.url, a.keys)).some((t) => t.includes('after the unblock'))).toBe(true);
       // The laptop, revoked but holding the shared epoch's keys, reads its mailbox.
       const texts = await mailboxPlaintexts(app.url, held);
       expect(texts.length).toBeGreaterThan(0);
