@@ -11,7 +11,7 @@
  * columns parsed to JS numbers: all of them stay below 2^53.
  */
 import pg from 'pg';
-import { StoreUnavailableError } from './errors.js';
+import { StorageFullError, StoreUnavailableError } from './errors.js';
 import { LatencyHistogram } from './latency.js';
 import type { Logger } from './logger.js';
 
@@ -65,6 +65,20 @@ export function isConnectionFailure(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && (code.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(code) || NETWORK_CODES.has(code))) return true;
   return /Connection terminated|connection error|timeout exceeded when trying to connect|Connection ended|not queryable/i.test(err.message);
+}
+
+/** PostgreSQL's SQLSTATE for disk_full. */
+const DISK_FULL = '53100';
+
+/**
+ * For a write's `.catch`: rethrows its error, disk_full as {@link StorageFullError} for
+ * `area`. The transaction rolled back, so nothing of the write is stored.
+ */
+export function rethrowDiskFull(area: StorageFullError['area']): (err: unknown) => never {
+  return (err) => {
+    if ((err as { code?: unknown }).code === DISK_FULL) throw new StorageFullError(area, 'disk', { cause: err });
+    throw err;
+  };
 }
 
 const unavailable = (err: unknown): unknown => (isConnectionFailure(err) ? new StoreUnavailableError('postgres', { cause: err }) : err);

@@ -19,7 +19,7 @@
  * transaction locks an area row before the total, never the other way, so none deadlock.
  */
 import { StorageFullError } from '../errors.js';
-import type { PostgresDatabase, Queryable } from '../postgres.js';
+import { rethrowDiskFull, type PostgresDatabase, type Queryable } from '../postgres.js';
 import { purgeByMailbox } from './purge-postgres.js';
 import type { Totals } from './sql-rows.js';
 import { BlobQuotaError, type BlobStore, type BlobStoreLimits, type PieceKey } from './blob-store.js';
@@ -49,9 +49,6 @@ const MIGRATIONS: readonly string[] = [
    )`,
   'INSERT INTO mailbox_blob_total (id, bytes) SELECT 1, coalesce(sum(bytes), 0) FROM mailbox_blob_areas',
 ];
-
-/** PostgreSQL's SQLSTATE for disk_full. */
-const DISK_FULL = '53100';
 
 /** Locks the mailbox's blob area row, creating it at zero if it does not exist yet. */
 async function lockArea(tx: Queryable, mailbox: string): Promise<void> {
@@ -125,11 +122,7 @@ export async function createPostgresBlobStore(db: PostgresDatabase, limits: Blob
 
   return {
     put(key, data, now, writer = '') {
-      return putIn(key, data, now, writer).catch((err: unknown) => {
-        // disk_full: the transaction rolled back, nothing of this put is stored.
-        if ((err as { code?: unknown }).code === DISK_FULL) throw new StorageFullError('files', 'disk', { cause: err });
-        throw err;
-      });
+      return putIn(key, data, now, writer).catch(rethrowDiskFull('files'));
     },
 
     async get({ mailbox, blob, piece }, now) {

@@ -9,8 +9,7 @@
  * different mailboxes never wait for each other. Purges lock the same row first, in the same
  * order, so they cannot deadlock with an append. An append answers after COMMIT returned.
  */
-import { StorageFullError } from '../errors.js';
-import type { PostgresDatabase, Queryable } from '../postgres.js';
+import { rethrowDiskFull, type PostgresDatabase, type Queryable } from '../postgres.js';
 import { purgeByMailbox } from './purge-postgres.js';
 import type { BoxRow, Totals } from './sql-rows.js';
 import { checkWriterShare, writerQuota } from './writer-quota.js';
@@ -39,10 +38,6 @@ const MIGRATIONS: readonly string[] = [
   "ALTER TABLE mailbox_entries ADD COLUMN writer text NOT NULL DEFAULT ''",
   'CREATE INDEX mailbox_entries_writer ON mailbox_entries (mailbox, writer, seq)',
 ];
-
-/** PostgreSQL's SQLSTATE for disk_full. */
-const DISK_FULL = '53100';
-
 
 /** Locks the mailbox row, creating it at zero if it does not exist yet. */
 async function lockBox(tx: Queryable, mailbox: string): Promise<BoxRow> {
@@ -112,11 +107,7 @@ export async function createPostgresMailboxStore(db: PostgresDatabase, limits: M
 
   return {
     append(mailbox, data, { snapshotUpTo, now, writer = '' }) {
-      return appendIn(mailbox, data, snapshotUpTo, now, writer).catch((err: unknown) => {
-        // disk_full: the transaction rolled back, nothing of this append is stored.
-        if ((err as { code?: unknown }).code === DISK_FULL) throw new StorageFullError('entries', 'disk', { cause: err });
-        throw err;
-      });
+      return appendIn(mailbox, data, snapshotUpTo, now, writer).catch(rethrowDiskFull('entries'));
     },
 
     async exists(mailbox) {
