@@ -32,9 +32,9 @@ let writes: Promise<void> = Promise.resolve();
 /**
  * A sealed chunk that arrived here has two users, its write and the opener; the second to be
  * done with it frees its buffer (`free`: left to the collector, a file's worth of dead
- * buffers piled up in this worker, docs/architecture.md §14.5). The write is done once its
- * `put` was issued (the value is cloned then), the opener once it asks for the next chunk
- * (the decryption copied it). Indices of chunks that arrived, to the buffer of the first
+ * buffers piled up in this worker, docs/architecture.md §14.5). The write is done once
+ * stored (a write that fails keeps its buffers: the opener may still need them), the opener
+ * once it asks for the next chunk (the decryption copied it). Indices of chunks that arrived, to the buffer of the first
  * user done with it.
  */
 const arrivedHere = new Set<number>();
@@ -97,9 +97,8 @@ scope.onmessage = (e) => {
     try {
       if (!ready) throw new Error('no file to store into');
       const { store, feed, root } = await ready;
-      const put = store.putChunks(root, message.chunks);
+      await store.putChunks(root, message.chunks);
       for (const { index, bytes } of message.chunks) doneWith(index, bytes.buffer as ArrayBuffer);
-      await put;
       scope.postMessage({ stored: message.batch });
       feed.add(message.chunks);
     } catch (error) {
