@@ -8,25 +8,18 @@
  * still sits on, and the two talk again.
  */
 import { describe, expect, it } from 'vitest';
-import type { Topic } from '../../../src/core/ids.js';
 import { sessionTexts, useAppServer } from '../../helpers/use-app-server.js';
 import { withPeers } from '../../helpers/membership-debug.js';
-import { NodePeer, waitUntil } from '../../helpers/node-peer.js';
+import { openDirectChat } from '../../helpers/direct-chat.js';
+import { waitUntil } from '../../helpers/node-peer.js';
 
 const app = useAppServer();
 
 describe('blocking in a 1:1', () => {
   it('moves the chat to an epoch the blocked person holds no share of, tells them nothing, and unblocking seals them back in', async () => {
     await withPeers(async (peers, sessions) => {
-      const alice = await NodePeer.register({ serverUrl: app.url, name: 'Alice', mailbox: true });
-      const bob = await NodePeer.register({ serverUrl: app.url, name: 'Bob', mailbox: true });
-      peers.push(alice, bob);
+      const { alice, bob, topic } = await openDirectChat(app.url, peers);
       const bobId = bob.account.identity.sign;
-      await bob.client.contacts.add(alice.client.contacts.link);
-      await waitUntil(() => alice.client.contacts.get(bobId)?.state === 'incoming', "Alice to get Bob's request", 30_000);
-      await alice.client.contacts.accept(bobId);
-      const topic = alice.client.contacts.get(bobId)!.topic as Topic;
-      await waitUntil(() => bob.client.get(topic)?.ready === true, 'Bob to open the chat', 60_000);
       const a = (sessions.alice = alice.session(topic));
       const b = (sessions.bob = bob.session(topic));
       await a.send('hello Bob');
@@ -67,17 +60,8 @@ describe('blocking in a 1:1', () => {
 
   it("a blocked person's device revoking one of their own devices does not seal them back in", async () => {
     await withPeers(async (peers, sessions) => {
-      const alice = await NodePeer.register({ serverUrl: app.url, name: 'Alice', mailbox: true });
-      const bob = await NodePeer.register({ serverUrl: app.url, name: 'Bob', mailbox: true });
-      peers.push(alice, bob);
-      const laptop = await NodePeer.linkTo(bob, { serverUrl: app.url, name: 'Bob', mailbox: true });
-      peers.push(laptop);
+      const { alice, bob, laptop, topic } = await openDirectChat(app.url, peers, { laptopOf: 'Bob' });
       const bobId = bob.account.identity.sign;
-      await bob.client.contacts.add(alice.client.contacts.link);
-      await waitUntil(() => alice.client.contacts.get(bobId)?.state === 'incoming', "Alice to get Bob's request", 30_000);
-      await alice.client.contacts.accept(bobId);
-      const topic = alice.client.contacts.get(bobId)!.topic as Topic;
-      await waitUntil(() => bob.client.get(topic)?.ready === true, 'Bob to open the chat', 60_000);
       const a = (sessions.alice = alice.session(topic));
       const b = (sessions.bob = bob.session(topic));
       await waitUntil(() => a.epoch === b.epoch && a.peerCount > 0, 'one epoch', 30_000);
@@ -91,10 +75,10 @@ describe('blocking in a 1:1', () => {
 
       // Bob's phone revokes his laptop. It holds no share of the epoch Alice moved to: a
       // rotation from there would seal a share to every member, Bob included.
-      await bob.client.revokeDevice(laptop.device);
+      await bob.client.revokeDevice(laptop!.device);
       await bob.client.syncMailboxes();
       await alice.client.syncMailboxes();
-      await waitUntil(() => a.synced.directory.revocation(laptop.device) !== null, "Alice to read the laptop's revocation", 60_000);
+      await waitUntil(() => a.synced.directory.revocation(laptop!.device) !== null, "Alice to read the laptop's revocation", 60_000);
       const current = a.membership.state.current!;
       expect(current.id).toBe(blocked);
       expect(Object.values(current.record!.owners)).not.toContain(bobId);
