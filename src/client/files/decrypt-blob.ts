@@ -48,9 +48,12 @@ function toBlob(parts: Uint8Array<ArrayBuffer>[]): Blob {
 }
 
 /**
- * Detaches a buffer, releasing its memory now (ES2024 `transfer`; a no-op where missing).
- * Only for a buffer nothing will read again: a later read sees zero bytes.
+ * Detaches a buffer, releasing its memory now (ES2024 `transfer(0)`; where that is missing,
+ * as in Node 20, moving it into a clone nobody keeps). Only for a buffer nothing will read
+ * again: a later read sees zero bytes.
  */
 export function free(buffer: ArrayBuffer): void {
-  (buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer }).transfer?.(0);
+  const withTransfer = buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
+  if (withTransfer.transfer) withTransfer.transfer(0);
+  else structuredClone(buffer, { transfer: [buffer] });
 }

@@ -16,7 +16,8 @@ import type { ContentHasher } from '../../core/files/content-hash.js';
 import { OpenFileError } from '../../core/files/open-file.js';
 import { IdbChunkStore, openFilesDatabase } from '../../store/idb-chunk-store.js';
 import { ChunkFeed, UNAVAILABLE_CODE } from './chunk-feed.js';
-import { decryptToBlob, free, type OpenRef } from './decrypt-blob.js';
+import { decryptToBlob, type OpenRef } from './decrypt-blob.js';
+import { TwoUsers } from './two-users.js';
 import { reportingHasher } from './wasm-hash.js';
 
 export type ToOpenWorker =
@@ -29,39 +30,8 @@ let opened: Promise<{ store: IdbChunkStore; feed: ChunkFeed; root: string }> | n
 /** Batches are written one after another, in the order they came. */
 let writes: Promise<void> = Promise.resolve();
 
-/**
- * A sealed chunk that arrived here has two users, its write and the opener; the second to be
- * done with it frees its buffer (`free`: left to the collector, a file's worth of dead
- * buffers piled up in this worker, docs/architecture.md §14.5). The write is done once
- * stored (a write that fails keeps its buffers: the opener may still need them), the opener
- * once it asks for the next chunk (the decryption copied it). Indices of chunks that arrived, to the buffer of the first
- * user done with it.
- */
-const arrivedHere = new Set<number>();
-const firstDone = new Map<number, ArrayBuffer>();
-function doneWith(index: number, buffer: ArrayBuffer): void {
-  if (!arrivedHere.has(index)) return;
-  const other = firstDone.get(index);
-  if (other === undefined) {
-    firstDone.set(index, buffer);
-    return;
-  }
-  firstDone.delete(index);
-  arrivedHere.delete(index);
-  // A chunk the opener read back from the store is another buffer, left to the collector.
-  if (other === buffer) free(buffer);
-}
-
-/** The feed's `read`, telling `doneWith` when the opener is past a chunk. */
-function readFreeing(read: (index: number) => Promise<Uint8Array | null>): (index: number) => Promise<Uint8Array | null> {
-  let previous: { index: number; bytes: Uint8Array } | null = null;
-  return async (index) => {
-    if (previous) doneWith(previous.index, previous.bytes.buffer as ArrayBuffer);
-    const bytes = await read(index);
-    previous = bytes ? { index, bytes } : null;
-    return bytes;
-  };
-}
+/** Frees each sealed chunk's buffer once its write and the opener are done with it. */
+const users = new TwoUsers();
 
 scope.onmessage = (e) => {
   const message = e.data;
@@ -77,7 +47,7 @@ scope.onmessage = (e) => {
     // queued by then has answered: the page ends this worker on it, and the fetch counts
     // the file done only once each batch is stored.
     opened
-      .then(({ feed }) => decryptToBlob(ref, readFreeing(feed.read), newHasher))
+      .then(({ feed }) => decryptToBlob(ref, users.reading(feed.read), newHasher))
       .then(
         (blob) => writes.then(() => scope.postMessage({ blob, hasher: kind() })),
         // Only a file that does not check out is the file's fault (it is then erased); a
@@ -87,7 +57,7 @@ scope.onmessage = (e) => {
     return;
   }
   const ready = opened;
-  for (const { index } of message.chunks) arrivedHere.add(index);
+  users.arrived(message.chunks);
   // A database that did not open is reported by the write below.
   void ready?.then(
     ({ feed }) => feed.arrived(message.chunks),
@@ -98,7 +68,7 @@ scope.onmessage = (e) => {
       if (!ready) throw new Error('no file to store into');
       const { store, feed, root } = await ready;
       await store.putChunks(root, message.chunks);
-      for (const { index, bytes } of message.chunks) doneWith(index, bytes.buffer as ArrayBuffer);
+      for (const { index, bytes } of message.chunks) users.doneWith(index, bytes.buffer as ArrayBuffer);
       scope.postMessage({ stored: message.batch });
       feed.add(message.chunks);
     } catch (error) {
