@@ -271,11 +271,15 @@ export class PeerLink extends ObservableV2<PeerLinkEvents> {
     const maxChunk = this.chunkSize(path);
     while (this.queuedBytes > 0 && !this.closed) {
       const lane = this.queues.findIndex((queue) => queue.length > 0);
-      if (lane < 0 || path.bufferedAmount >= (lane === Lanes.bulk ? BULK_HIGH_WATER : HIGH_WATER)) break;
+      const bulk = lane === Lanes.bulk;
+      if (lane < 0 || path.bufferedAmount >= (bulk ? BULK_HIGH_WATER : HIGH_WATER)) break;
       const queue = this.queues[lane]!;
       const out = queue.peek()!;
       const before = out.remaining;
-      const chunk = out.next(maxChunk);
+      // A bulk chunk never fills the path to HIGH_WATER, so a text queued next still goes at
+      // once: a 256 KiB file chunk is two link chunks, and the second, whole, would have left
+      // the sync lane waiting for a drain (docs/architecture.md §5.5).
+      const chunk = out.next(bulk ? Math.min(maxChunk, HIGH_WATER - 1 - path.bufferedAmount) : maxChunk);
       this.queuedBytes -= before - out.remaining;
       if (out.remaining === 0) queue.shift();
       path.send(chunk);

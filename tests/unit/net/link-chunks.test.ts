@@ -133,4 +133,25 @@ describe('link chunk sizes', () => {
     flushAll(ends.ta, ends.tb);
     expect(ends.got.filter((f) => f.kind === FrameKinds.fileData)).toHaveLength(32);
   });
+
+  it('cuts a 256 KiB file chunk into link chunks, and a text goes between them rather than behind the whole', () => {
+    const ends = linked('direct');
+    greet(ends);
+    // A big file's chunk (docs/architecture.md §14.2): 256 KiB sealed plus its file-frame header, larger than a link chunk.
+    const bigChunk = (n: number): Frame => ({ kind: FrameKinds.fileData, doc: DOC, payload: new Uint8Array(256 * 1024 + 50).fill(n) });
+    for (let i = 0; i < 4; i++) ends.a.send(bigChunk(i));
+    const bulkInPath = ends.ta.bufferedAmount;
+    // The path holds the bulk lane's mark and at most one link chunk past it, not a whole file chunk.
+    expect(bulkInPath).toBeLessThan(192 * 1024 + LINK_CHUNK);
+    expect(Math.max(...ends.ta.sentSizes)).toBeLessThanOrEqual(LINK_CHUNK);
+    ends.a.send({ kind: FrameKinds.sync, doc: DOC, payload: Uint8Array.of(42) });
+    // The text went to the path at once, in the middle of the first file chunk's frame.
+    const last = ends.tb.inbox.at(-1)!;
+    expect((last[0]! >> 2) & 3).toBe(Lanes.sync);
+    expect(ends.ta.bufferedAmount - last.length).toBe(bulkInPath);
+    flushAll(ends.ta, ends.tb);
+    const arrived = ends.got.filter((f) => f.kind !== FrameKinds.hello).map((f) => (f.kind === FrameKinds.sync ? 'text' : `file ${f.payload[0]} ${f.payload.length}`));
+    expect(arrived).toEqual(['text', ...[0, 1, 2, 3].map((n) => `file ${n} ${256 * 1024 + 50}`)]);
+    expect(ends.closes).toEqual([]);
+  });
 });
