@@ -12,12 +12,12 @@
  */
 /// <reference lib="webworker" />
 import { decryptChunk, importFileKey } from '../src/core/files/chunk-crypto.js';
-import { chunkCount } from '../src/core/files/file-ref.js';
+import { chunkCount, chunksIn } from '../src/core/files/file-ref.js';
 import { INLINE_TYPES, parseFileServicePath, parseRange } from '../src/core/files/file-service.js';
 import { IdbChunkStore, openFilesDatabase } from '../src/store/idb-chunk-store.js';
 
-/** Chunks read per IndexedDB transaction while streaming (1 MiB at the default chunk). */
-const READ_BATCH = 16;
+/** Chunk bytes read per IndexedDB transaction while streaming (16 chunks of 64 KiB, 4 of 256 KiB). */
+const READ_BATCH_BYTES = 1024 * 1024;
 
 const notFound = (): Response => new Response('not found', { status: 404, headers: { 'Content-Type': 'text/plain', 'Cache-Control': 'no-store' } });
 
@@ -64,7 +64,7 @@ async function serve(conversation: string, root: string, rangeHeader: string | n
           controller.close();
           return;
         }
-        const indices = Array.from({ length: Math.min(READ_BATCH, last - next + 1) }, (_, i) => next + i);
+        const indices = Array.from({ length: Math.min(chunksIn(READ_BATCH_BYTES, file.chunk), last - next + 1) }, (_, i) => next + i);
         const sealed = await store.chunks(root, indices);
         for (const [i, index] of indices.entries()) {
           const bytes = sealed[i];

@@ -196,7 +196,8 @@ describe('files between members', () => {
     expect(barMovedByItself(bobBar), `Bob's list renders at each bar change: ${bobBar.join(' ')}`).toBe(true);
     expect(barMovedByItself(aliceBar), `Alice's list renders at each bar change: ${aliceBar.join(' ')}`).toBe(true);
     // Bob's opening worker stored every chunk; his page wrote none (docs/architecture.md §14.4).
-    await expect(storedChunks(bob!)).resolves.toEqual({ page: 0, stored: 320 });
+    // 20 MiB is a big file: 80 chunks of 256 KiB, not 320 of 64 KiB (§14.2).
+    await expect(storedChunks(bob!)).resolves.toEqual({ page: 0, stored: 80 });
     // Alice's first pass over the file (its hashes) ran in a worker, not on her page's thread.
     expect((await workersStarted(alice!)).some((path) => /\/seal-worker[-.]/.test(path))).toBe(true);
     // Both file workers took the content hash in WebAssembly, which only their scripts' CSP
@@ -262,7 +263,7 @@ describe('files between members', () => {
     await sendAttached(alice!);
     const bar = progressOf(bob!, 'resume.bin');
     await bar.waitFor({ timeout: 60_000 });
-    // Wait until a good part is in (writes land every 16 chunks), then reload mid-transfer.
+    // Wait until a good part is in (writes land every 1 MiB), then reload mid-transfer.
     let before = 0;
     while (before < 40) {
       before = Number((await bar.getAttribute('aria-valuenow').catch(() => '0')) ?? 0);
@@ -377,6 +378,8 @@ describe('files between members', () => {
     await bob!.open(bobUrl);
     await expect.poll(() => bob!.timelineTexts().catch(() => []), { timeout: 60_000 }).toContain('for when you are back');
     expect(await downloadedHash(bob!, 'away.bin')).toBe(sha256(bytes));
+    // From the mailbox in 256 KiB chunks, as big files are cut (docs/architecture.md §14.2): 20 pieces, not 80.
+    expect((await storedChunks(bob!)).stored).toBe(20);
     await bob!.close();
   });
 

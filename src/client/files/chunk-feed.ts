@@ -4,12 +4,16 @@
  * beside the store that writes them: in the opening worker in a browser, on the one thread
  * in Node peers.
  */
+import { CHUNK_OVERHEAD, chunksIn, DEFAULT_CHUNK } from '../../core/files/file-ref.js';
 import type { ChunkStore } from '../../store/chunk-store.js';
 
-/** Stored chunks the feed keeps in memory for the opener (4 MiB at the default chunk). */
-const MAX_WAITING = 64;
-/** Chunks read back per storage transaction. */
-const READ_AHEAD = 16;
+/**
+ * Sealed bytes the feed keeps in memory for the opener: 64 chunks of 64 KiB, fewer of a
+ * file cut into larger chunks (docs/architecture.md §14.2).
+ */
+const MAX_WAITING_BYTES = 4 * 1024 * 1024;
+/** Bytes read back per storage transaction (16 chunks of 64 KiB). */
+const READ_AHEAD_BYTES = 1024 * 1024;
 
 /** EarlyOpenUnavailable's code, also as the opening worker reports it. */
 export const UNAVAILABLE_CODE = 'early-open-unavailable';
@@ -35,6 +39,9 @@ export class ChunkFeed {
   private readonly waiting = new Map<number, Uint8Array>();
   private readonly readBack = new Map<number, Uint8Array>();
   private next = 0;
+  /** The file's chunk size as its chunks show it (only the last is shorter); DEFAULT_CHUNK before the first. */
+  private chunk = DEFAULT_CHUNK;
+  private seen = false;
   private wake: (() => void) | null = null;
   private stopped = false;
 
@@ -99,7 +106,8 @@ export class ChunkFeed {
   /** Reads `index` and the stored chunks right after it in one transaction. */
   private async fromStore(index: number): Promise<Uint8Array | null> {
     const indices = [index];
-    for (let i = index + 1; indices.length < READ_AHEAD && this.stored.has(i) && !this.waiting.has(i); i++) indices.push(i);
+    const readAhead = chunksIn(READ_AHEAD_BYTES, this.chunk);
+    for (let i = index + 1; indices.length < readAhead && this.stored.has(i) && !this.waiting.has(i); i++) indices.push(i);
     const read = await this.store.chunks(this.root, indices);
     if (this.stopped) throw new EarlyOpenUnavailable('the fetch stopped');
     read.forEach((bytes, k) => {
@@ -109,7 +117,11 @@ export class ChunkFeed {
   }
 
   private keep(index: number, bytes: Uint8Array): void {
-    if (index >= this.next && index < this.next + MAX_WAITING && !this.stopped) this.waiting.set(index, bytes);
+    // Counted as at least DEFAULT_CHUNK: a short last chunk, or a file of smaller chunks, keeps 64.
+    const size = Math.max(bytes.length - CHUNK_OVERHEAD, DEFAULT_CHUNK);
+    this.chunk = this.seen ? Math.max(this.chunk, size) : size;
+    this.seen = true;
+    if (index >= this.next && index < this.next + chunksIn(MAX_WAITING_BYTES, this.chunk) && !this.stopped) this.waiting.set(index, bytes);
   }
 
   private poke(): void {

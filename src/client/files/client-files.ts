@@ -15,7 +15,7 @@
 import { ObservableV2 } from 'lib0/observable';
 import { fromBase64Url } from '../../core/bytes.js';
 import { deriveFileKey, deriveFileRoot, newFileSalt } from '../../core/files/file-key.js';
-import { chunkCount, chunkSizeFor, mediaKind, type FileRef } from '../../core/files/file-ref.js';
+import { chunkSizeFor, chunksIn, mediaKind, type FileRef } from '../../core/files/file-ref.js';
 import type { ConversationEvent, UnsignedEvent } from '../../core/events.js';
 import type { EventId, Topic } from '../../core/ids.js';
 import { Disposables } from '../../core/lifecycle.js';
@@ -79,8 +79,8 @@ export type ClientFilesEvents = {
 };
 
 export const DEFAULT_MAX_FILE_BYTES = 200 * 1024 * 1024;
-/** Chunks sealed and stored per write while sending. */
-const SEND_BATCH = 16;
+/** Chunk bytes sealed and stored per write while sending (16 chunks of 64 KiB). */
+const SEND_BATCH_BYTES = 1024 * 1024;
 
 /** A file the user picked: a Blob with the name their system gave it. */
 export interface OutgoingFile {
@@ -205,7 +205,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     const record: StoredFile = { root: ref.root, conversation: session.id, event: '', name: ref.name, type, size, chunk: ref.chunk, bytes: 0, complete: false, sent: true, at: this.now(), key, ...(mailboxCopy ? { mailboxCopy } : {}) };
     try {
       await store.putFile(record);
-      await storeSealed(store, ref, key, file.blob, hashes, SEND_BATCH);
+      await storeSealed(store, ref, key, file.blob, hashes, chunksIn(SEND_BATCH_BYTES, ref.chunk));
       await store.putHashes(ref.root, hashes);
     } catch (cause) {
       await store.remove(ref.root).catch(() => undefined);
@@ -445,7 +445,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
         this.emit('changed', [ref.root]);
         return null;
       }
-      return this.show(ref, await decryptToBlob({ ...ref, key }, orderedChunkReader(this.parts.store, ref.root, chunkCount(ref.size, ref.chunk))));
+      return this.show(ref, await decryptToBlob({ ...ref, key }, orderedChunkReader(this.parts.store, ref)));
     } catch (error) {
       // Chunks were checked one by one, so this is a sender who signed a wrong content hash.
       this.logger.warn('a file did not check out', { error: errorField(error) });

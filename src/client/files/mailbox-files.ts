@@ -8,7 +8,7 @@
  */
 import { fromBase64Url, randomBytes, toBase64Url, toHex } from '../../core/bytes.js';
 import { sealedLength } from '../../core/files/chunk-crypto.js';
-import { chunkCount, HASH_BYTES, type FileRef } from '../../core/files/file-ref.js';
+import { chunkCount, chunksIn, HASH_BYTES, type FileRef } from '../../core/files/file-ref.js';
 import { deriveConversationKeys } from '../../core/keys.js';
 import { HASHES_PIECE, padPiece } from '../../core/wire/mailbox-blobs.js';
 import { writerIdOf } from '../../core/wire/mailbox.js';
@@ -27,8 +27,8 @@ export interface MailboxCredential {
 
 /** Requests in flight at once, each way: enough to fill a link, few enough to spare the server. */
 const PARALLEL = 4;
-/** Chunks read from the store per transaction while uploading. */
-const READ_BATCH = 16;
+/** Chunk bytes read from the store per transaction while uploading (16 chunks of 64 KiB). */
+const READ_BATCH_BYTES = 1024 * 1024;
 
 /** The blob id of a file: its root in hex. */
 export const blobIdOf = (ref: Pick<FileRef, 'root'>): string => toHex(fromBase64Url(ref.root)!);
@@ -84,8 +84,9 @@ export async function uploadToMailbox(client: MailboxClient, mailbox: MailboxCre
   const count = chunkCount(ref.size, ref.chunk);
   await client.putPiece(mailbox.id, mailbox.token, blob, HASHES_PIECE, padPiece(hashes), writer);
   let done = 0;
-  for (let from = 0; from < count; from += READ_BATCH) {
-    const indices = Array.from({ length: Math.min(READ_BATCH, count - from) }, (_, i) => from + i);
+  const readBatch = chunksIn(READ_BATCH_BYTES, ref.chunk);
+  for (let from = 0; from < count; from += readBatch) {
+    const indices = Array.from({ length: Math.min(readBatch, count - from) }, (_, i) => from + i);
     const chunks = await store.chunks(ref.root, indices);
     let next = 0;
     const worker = async (): Promise<void> => {

@@ -3,7 +3,7 @@
  * serves to members and where fetched pieces go.
  */
 import { chunkMatches, encryptChunk, importFileKey } from '../../core/files/chunk-crypto.js';
-import { chunkCount, plainLength, type FileRef } from '../../core/files/file-ref.js';
+import { chunkCount, chunksIn, plainLength, type FileRef } from '../../core/files/file-ref.js';
 import type { Topic } from '../../core/ids.js';
 import type { FetchSink, FileHolder } from '../../net/files/file-exchange.js';
 import type { ChunkStore } from '../../store/chunk-store.js';
@@ -68,20 +68,23 @@ export async function storeSealed(store: ChunkStore, ref: Pick<FileRef, 'root' |
   }
 }
 
-/** Chunks read ahead per storage transaction while a file is opened in order. */
-const READ_AHEAD = 16;
+/** Chunk bytes read ahead per storage transaction while a file is opened in order (16 chunks of 64 KiB). */
+const READ_AHEAD_BYTES = 1024 * 1024;
 
 /**
- * Reads a stored file's chunks in order for `openFile`, READ_AHEAD per transaction: opening
+ * Reads a stored file's chunks in order for `openFile`, READ_AHEAD_BYTES per transaction: opening
  * 50 MiB one chunk per transaction spent most of its time in transaction round trips.
  */
-export function orderedChunkReader(store: ChunkStore, root: string, count: number): (index: number) => Promise<Uint8Array | null> {
+export function orderedChunkReader(store: ChunkStore, ref: Pick<FileRef, 'root' | 'size' | 'chunk'>): (index: number) => Promise<Uint8Array | null> {
+  const { root } = ref;
+  const count = chunkCount(ref.size, ref.chunk);
+  const readAhead = chunksIn(READ_AHEAD_BYTES, ref.chunk);
   let from = 0;
   let ahead: Array<Uint8Array | null> = [];
   return async (index) => {
     if (index < from || index >= from + ahead.length) {
       from = index;
-      const indices = Array.from({ length: Math.min(READ_AHEAD, count - index) }, (_, i) => index + i);
+      const indices = Array.from({ length: Math.min(readAhead, count - index) }, (_, i) => index + i);
       ahead = await store.chunks(root, indices);
     }
     return ahead[index - from] ?? null;

@@ -76,8 +76,17 @@ export const FileLimits = {
   maxDurationMs: 24 * 60 * 60 * 1000,
 } as const;
 
-/** What Parley uses unless a file needs bigger pieces to stay under `maxChunks`. */
+/** What Parley uses for files under BIG_FILE, unless a file needs bigger pieces to stay under `maxChunks`. */
 export const DEFAULT_CHUNK = 64 * 1024;
+/**
+ * Files at least this large are cut into BIG_CHUNK pieces: every chunk costs both pages a
+ * fixed amount of work (a message, a frame, a hash check, a hand-off to the opening worker, a
+ * stored value), so fewer, larger chunks move a large file faster and leave the pages' threads
+ * more time for texts (measured, docs/architecture.md §14.5). Smaller files keep
+ * DEFAULT_CHUNK, so an image or a short voice message shows its first bytes as soon as now.
+ */
+export const BIG_FILE = 4 * 1024 * 1024;
+export const BIG_CHUNK = 256 * 1024;
 /** AES-GCM's tag: each encrypted chunk is this much longer than its plaintext. */
 export const CHUNK_OVERHEAD = 16;
 /** Bytes of one chunk hash in the hash list. */
@@ -102,9 +111,19 @@ export const chunkCount = (size: number, chunk: number): number => Math.ceil(siz
 /** Plaintext length of chunk `index`. */
 export const plainLength = (ref: Pick<FileRef, 'size' | 'chunk'>, index: number): number => Math.min(ref.chunk, ref.size - index * ref.chunk);
 
-/** The smallest power-of-two chunk ≥ DEFAULT_CHUNK that keeps a file within `maxChunks`. */
+/**
+ * How many chunks of `chunk` bytes make `bytes` (at least one). Windows and batches that hold
+ * chunks count bytes through this, so what they hold stays the same whatever a file's chunk
+ * size (a receiver reads it from the message; senders of older builds use DEFAULT_CHUNK).
+ */
+export const chunksIn = (bytes: number, chunk: number): number => Math.max(1, Math.floor(bytes / chunk));
+
+/**
+ * The chunk size a sender uses: BIG_CHUNK from BIG_FILE on, else DEFAULT_CHUNK, then the
+ * smallest power of two from there that keeps a file within `maxChunks`.
+ */
 export function chunkSizeFor(size: number): number {
-  let chunk = DEFAULT_CHUNK;
+  let chunk = size >= BIG_FILE ? BIG_CHUNK : DEFAULT_CHUNK;
   while (chunkCount(size, chunk) > FileLimits.maxChunks && chunk < FileLimits.maxChunk) chunk *= 2;
   return chunk;
 }

@@ -3,24 +3,26 @@
  * device lacks, from any member link of the conversation and, where no link can help, from a
  * side source such as the mailbox's blob area.
  *
- * - Each source has a window of WINDOW requests open, so several members serve at once and
- *   a member that goes away costs at most its window (those requests go to others).
+ * - Each link has a window of WINDOW_BYTES of chunks asked for, so several members serve at
+ *   once and a member that goes away costs at most its window (those requests go to others).
+ *   Windows and batches count bytes, not chunks: a file of larger chunks has fewer in flight
+ *   and the memory held stays the same (`chunksIn`).
  * - Every piece is checked before it is kept: the hash list against the signed root, each
  *   chunk against its hash. A link that sends a wrong one is dropped (and so penalized by
  *   the mesh); the mailbox, which any member can write to, is only distrusted for a while.
- * - Checked chunks are written in batches; at most MAX_BUFFERED wait in memory, so a 200 MB
- *   file never is.
+ * - Checked chunks are written in batches; at most MAX_BUFFERED_BYTES wait in memory, so a
+ *   200 MB file never is.
  * - A source that says `none`, or does not answer in time, is not asked for those chunks for
  *   a while; when nobody can help the fetch waits (`stalled`) and tries again as members
  *   come and go. It resumes from what is stored, in this session or a later one.
  */
 import { ObservableV2 } from 'lib0/observable';
 import { chunkMatches, hashListMatches } from '../../core/files/chunk-crypto.js';
-import { chunkCount, plainLength, type FileRef } from '../../core/files/file-ref.js';
+import { chunkCount, chunksIn, DEFAULT_CHUNK, plainLength, type FileRef } from '../../core/files/file-ref.js';
 import { Disposables } from '../../core/lifecycle.js';
 import type { RoomId } from '../mesh-types.js';
 import type { PeerLink } from '../peer-link.js';
-import type { FileFrame } from './file-frames.js';
+import { MAX_INDICES, type FileFrame } from './file-frames.js';
 
 /** Where checked pieces go (the client's chunk store). */
 export interface FetchSink {
@@ -46,7 +48,6 @@ export interface FetchParts {
   readonly drop: (link: PeerLink, detail: string) => void;
   readonly side?: SideSource | null;
   readonly sink: FetchSink;
-  readonly window?: number;
   readonly timeoutMs?: number;
 }
 
@@ -61,11 +62,15 @@ export type FetchEvents = {
   failed: (error: Error) => void;
 };
 
-const WINDOW = 64;
-/** A link is asked again once this many of its window's requests were answered. */
-const GET_BATCH = 16;
-const MAX_BUFFERED = 64;
-const FLUSH_EVERY = 16;
+const MiB = 1024 * 1024;
+/** Chunk bytes asked of one link at once: 64 chunks of 64 KiB (docs/architecture.md §14.2). */
+const WINDOW_BYTES = 4 * MiB;
+/** A link is asked again once this much of its window was answered. */
+const GET_BATCH_BYTES = MiB;
+/** Checked chunks waiting to be stored, at most. */
+const MAX_BUFFERED_BYTES = 4 * MiB;
+/** Checked chunks are stored in batches of this much. */
+const FLUSH_BYTES = MiB;
 const FLUSH_MS = 50;
 const PROGRESS_MS = 100;
 /** A source that said `none` or timed out is not asked again for this long. */
@@ -97,7 +102,11 @@ export class FileFetch extends ObservableV2<FetchEvents> {
   private bytes = 0;
   private lastProgress = 0;
   private readonly owned = new Disposables();
+  /** WINDOW_BYTES and the others in this file's chunks. */
   private readonly window: number;
+  private readonly getBatch: number;
+  private readonly maxBuffered: number;
+  private readonly flushEvery: number;
   private readonly timeoutMs: number;
 
   constructor(private readonly parts: FetchParts) {
@@ -107,7 +116,13 @@ export class FileFetch extends ObservableV2<FetchEvents> {
     this.count = chunkCount(parts.ref.size, parts.ref.chunk);
     for (const i of this.have) this.bytes += plainLength(parts.ref, i);
     this.current = this.hashes ? 'chunks' : 'hashes';
-    this.window = parts.window ?? WINDOW;
+    // A file of chunks under 64 KiB (no build sends them) counts as 64 KiB chunks: a get names
+    // at most MAX_INDICES, and a group as large as the window would wait for all of it.
+    const chunk = Math.max(parts.ref.chunk, DEFAULT_CHUNK);
+    this.window = Math.min(chunksIn(WINDOW_BYTES, chunk), MAX_INDICES);
+    this.getBatch = chunksIn(GET_BATCH_BYTES, chunk);
+    this.maxBuffered = chunksIn(MAX_BUFFERED_BYTES, chunk);
+    this.flushEvery = chunksIn(FLUSH_BYTES, chunk);
     this.timeoutMs = parts.timeoutMs ?? 15_000;
   }
 
@@ -211,12 +226,12 @@ export class FileFetch extends ObservableV2<FetchEvents> {
       }
       return;
     }
-    if (this.buffered.size >= MAX_BUFFERED) return;
+    if (this.buffered.size >= this.maxBuffered) return;
     for (const link of links) {
       const state = this.stateOf(link);
       const room = this.window - state.outstanding;
       // Asks in groups: one `get` per arriving chunk cost the asker a frame per chunk.
-      if (room < Math.min(GET_BATCH, this.window)) continue;
+      if (room < this.getBatch) continue;
       const picked = this.pick(room, (i) => !this.lacks(link, i, now));
       if (picked.length === 0) continue;
       for (const i of picked) this.inflight.set(i, { source: link, at: now });
@@ -277,16 +292,25 @@ export class FileFetch extends ObservableV2<FetchEvents> {
       if (this.inflight.get(index)?.source === source) this.settle(index);
       return this.pump();
     }
+    // New asks stop at MAX_BUFFERED_BYTES, so a window's answers still fit under twice that.
+    // Past it are late answers to requests already asked again (of a link that left the room
+    // and came back) while the writes lag: not kept, so memory stays bounded; asked again later.
+    // (Checked again after the hash check: answers are checked side by side.)
+    const full = (): boolean => this.buffered.size >= 2 * this.maxBuffered;
+    if (full()) {
+      if (this.inflight.get(index)?.source === source) this.settle(index);
+      return;
+    }
     // Still in flight while it is checked, so it is not asked for again meanwhile.
     const ok = await chunkMatches(ref, this.hashes, index, bytes);
     if (this.inflight.get(index)?.source === source) this.settle(index);
     if (!ok) return this.bad(source, index, `chunk ${index} does not match its hash`);
-    if (this.current !== 'chunks' || this.have.has(index) || this.buffered.has(index)) return this.pump();
+    if (this.current !== 'chunks' || this.have.has(index) || this.buffered.has(index) || full()) return this.pump();
     this.buffered.set(index, bytes.slice());
     this.bytes += plainLength(ref, index);
     this.reportProgress();
     // The last chunk in: store now rather than after FLUSH_MS, the file is done once stored.
-    if (this.buffered.size >= FLUSH_EVERY || this.have.size + this.buffered.size >= this.count) void this.flush();
+    if (this.buffered.size >= this.flushEvery || this.have.size + this.buffered.size >= this.count) void this.flush();
     else if (!this.flushTimer) {
       this.flushTimer = true;
       this.owned.timeout(() => {
@@ -352,7 +376,7 @@ export class FileFetch extends ObservableV2<FetchEvents> {
           this.buffered.delete(index);
           this.have.add(index);
         }
-      } while (this.flushAgain || this.buffered.size >= FLUSH_EVERY);
+      } while (this.flushAgain || this.buffered.size >= this.flushEvery);
     } catch (error) {
       return this.fail(error);
     } finally {

@@ -2,9 +2,9 @@
  * The holder's side of file transfer (docs/architecture.md §14.2): answers other members'
  * requests for a file's hash list and chunks from what this device stores.
  *
- * Each link has one queue, served in order, one stored read at a time; a read takes up to
- * READ_BATCH queued chunks of the same file at once (one storage transaction, whose round
- * trip costs more than the read: measured, docs/architecture.md §14.2). Receivers keep only a
+ * Each link has one queue, served in order, READS_AHEAD stored reads at a time; a read takes
+ * up to READ_BATCH_BYTES of queued chunks of the same file at once (one storage transaction,
+ * whose round trip costs more than the read: measured, docs/architecture.md §14.2). Receivers keep only a
  * small window of requests open per link, so a queue stays short; one that grows past
  * MAX_QUEUED (no honest member asks for that much at once) drops the link. Chunks go out in
  * the bulk lane, so a sync frame queued after them still leaves first (framing.ts). A
@@ -12,6 +12,7 @@
  * tries someone else at once instead of waiting for a timeout.
  */
 import { ObservableV2 } from 'lib0/observable';
+import { CHUNK_OVERHEAD, chunksIn, DEFAULT_CHUNK } from '../../core/files/file-ref.js';
 import type { RoomId } from '../mesh-types.js';
 import type { PeerLink } from '../peer-link.js';
 import type { FileFrame } from './file-frames.js';
@@ -33,8 +34,10 @@ export type FileServerEvents = {
 
 /** Requests one link may have waiting: 4 downloads' windows, with room. */
 const MAX_QUEUED = 512;
-/** Queued chunks of one file read together. */
-const READ_BATCH = 8;
+/** Queued chunks of one file read together: 8 of 64 KiB, 2 of 256 KiB. */
+const READ_BATCH_BYTES = 512 * 1024;
+/** Files whose chunk size is remembered (learned from their first read: a get does not say). */
+const MAX_KNOWN = 1000;
 /** Reads in flight per link. */
 const READS_AHEAD = 2;
 
@@ -61,6 +64,8 @@ export class FileServer extends ObservableV2<FileServerEvents> {
   private readonly queues = new Map<PeerLink, Job[]>();
   /** Files this device stopped serving (their sender cancelled). */
   private readonly withdrawn = new Set<string>();
+  /** Root → chunk size, from the chunks read so far. */
+  private readonly chunkSizes = new Map<string, number>();
   private destroyed = false;
 
   constructor(private readonly parts: FileServerParts) {
@@ -126,7 +131,7 @@ export class FileServer extends ObservableV2<FileServerEvents> {
       const queue = this.queues.get(link);
       if (!queue || this.destroyed || link.isClosed) break;
       while (reads.length < READS_AHEAD) {
-        const jobs = takeBatch(queue);
+        const jobs = takeBatch(queue, (root) => chunksIn(READ_BATCH_BYTES, this.chunkSizes.get(root) ?? DEFAULT_CHUNK));
         if (jobs.length === 0) break;
         reads.push({ jobs, read: this.read(jobs) });
       }
@@ -134,6 +139,7 @@ export class FileServer extends ObservableV2<FileServerEvents> {
       if (!batch) break;
       const read = await batch.read;
       if (this.destroyed || link.isClosed || this.queues.get(link) !== queue) break;
+      this.learnChunkSize(batch.jobs[0]!, read);
       batch.jobs.forEach((job, i) => {
         const bytes = read[i];
         if (!bytes || this.withdrawn.has(job.root)) {
@@ -151,6 +157,15 @@ export class FileServer extends ObservableV2<FileServerEvents> {
     }
     this.flushMissing(link, missing);
     if (this.queues.get(link)?.length === 0) this.queues.delete(link);
+  }
+
+  /** Only a file's last chunk is shorter than the others: the largest read so far is its chunk size. */
+  private learnChunkSize(job: Job, read: ReadonlyArray<Uint8Array | null>): void {
+    if (job.part !== 'chunks') return;
+    const largest = read.reduce((n, bytes) => Math.max(n, bytes ? bytes.length - CHUNK_OVERHEAD : 0), DEFAULT_CHUNK);
+    if (largest <= (this.chunkSizes.get(job.root) ?? 0)) return;
+    if (this.chunkSizes.size >= MAX_KNOWN) this.chunkSizes.clear();
+    this.chunkSizes.set(job.root, largest);
   }
 
   /** Reads one batch (all of one file, one part); a failure surfaces where it is awaited. */
@@ -183,13 +198,14 @@ export class FileServer extends ObservableV2<FileServerEvents> {
   }
 }
 
-/** Takes the head job, with the chunk jobs of the same file right behind it (up to READ_BATCH). */
-function takeBatch(queue: Job[]): Job[] {
+/** Takes the head job, with the chunk jobs of the same file right behind it (up to `most(root)`). */
+function takeBatch(queue: Job[], most: (root: string) => number): Job[] {
   const head = queue.shift();
   if (!head) return [];
   const jobs = [head];
   if (head.part !== 'chunks') return jobs;
-  while (jobs.length < READ_BATCH) {
+  const limit = most(head.root);
+  while (jobs.length < limit) {
     const next = queue[0];
     if (!next || next.part !== 'chunks' || next.root !== head.root || next.room !== head.room) break;
     jobs.push(queue.shift()!);

@@ -13,14 +13,16 @@
  * one of two runs; now 0.3–0.5 s (four runs).
  *
  * To make the transfer span the change for certain, Bob's chunk store holds its writes back
- * after the first batch until the epoch has changed: the fetch then stops asking (at most 64
- * checked chunks wait in memory), and most of the file moves after the rekey.
+ * after the first batch until the epoch has changed: the fetch then stops asking (at most 4 MiB
+ * of checked chunks wait in memory), and most of the file moves after the rekey. The file is
+ * a big one (12.5 MiB), so it moves in 256 KiB chunks (docs/architecture.md §14.2), each
+ * frame longer than a link chunk.
  */
 import { resolveObjectURL } from 'node:buffer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientFiles } from '../../../src/client/files/client-files.js';
 import type { ConversationSession } from '../../../src/client/conversation-session.js';
-import type { FileRef } from '../../../src/core/files/file-ref.js';
+import { BIG_CHUNK, chunkCount, type FileRef } from '../../../src/core/files/file-ref.js';
 import { MemoryChunkStore } from '../../../src/store/chunk-store.js';
 import { startAppServer, type AppServer } from '../../helpers/app-server.js';
 import { fileGroup } from '../../helpers/file-group.js';
@@ -70,11 +72,13 @@ describe('a transfer across a rekey', () => {
       await waitUntil(() => group.peerCount === 2 && bobs.peerCount === 2, 'Alice and Bob to sync with everyone', 90_000);
       phase('all linked');
 
-      // 200 chunks: far more than the 64 the fetch keeps in memory while its writes wait.
+      // 12.5 MiB: far more than the 4 MiB the fetch keeps in memory while its writes wait.
       const content = Uint8Array.from({ length: 200 * 65_536 - 123 }, (_, i) => (i * 29 + 5) & 0xff);
       await aliceFiles!.send(group, { blob: new Blob([content]), name: 'across.bin' }, 'across');
       await waitUntil(() => fileOf(bobs, 'across') !== undefined, 'the file message to reach Bob', 20_000);
       const ref = fileOf(bobs, 'across')!;
+      expect(ref.chunk).toBe(BIG_CHUNK);
+      const count = chunkCount(ref.size, ref.chunk);
       bobFiles!.download(bobs, ref);
       await waitUntil(() => (bobFiles!.exchange.running(ref.root)?.received ?? 0) > 0, 'the first chunks to arrive', 20_000);
       phase('first chunks');
@@ -94,8 +98,8 @@ describe('a transfer across a rekey', () => {
       expect(got.length).toBe(content.length);
       expect(Buffer.from(got).equals(Buffer.from(content))).toBe(true);
       // Most of the file moved after the epoch changed.
-      expect(before).toBeLessThan(100);
-      expect((await bobStore.indices(ref.root)).size).toBe(200);
+      expect(before).toBeLessThan(count / 2);
+      expect((await bobStore.indices(ref.root)).size).toBe(count);
     } catch (error) {
       console.log(`failed after: ${phases.join(', ')}`);
       throw error;
