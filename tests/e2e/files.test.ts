@@ -140,7 +140,9 @@ async function recordWorkers(user: ParleyUser): Promise<void> {
         const path = new URL(String(url), location.href).pathname;
         w.workersStarted.push(path);
         this.addEventListener('message', (e: MessageEvent<{ hasher?: string }>) => {
-          if (e.data.hasher) w.workerHashers.push(`${path.split('/').at(-1)!.replace(/-[^-]*$/, '')}: ${e.data.hasher}`);
+          // The worker's name without Vite's content hash, which may itself contain a '-'.
+          const name = /^(open-worker|seal-worker)/.exec(path.split('/').at(-1)!)?.[1] ?? path;
+          if (e.data.hasher) w.workerHashers.push(`${name}: ${e.data.hasher}`);
         });
       }
     };
