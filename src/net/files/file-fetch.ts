@@ -3,10 +3,12 @@
  * device lacks, from any member link of the conversation and, where no link can help, from a
  * side source such as the mailbox's blob area.
  *
- * - Each link has a window of WINDOW_BYTES of chunks asked for, so several members serve at
- *   once and a member that goes away costs at most its window (those requests go to others).
- *   Windows and batches count bytes, not chunks: a file of larger chunks has fewer in flight
- *   and the memory held stays the same (`chunksIn`).
+ * - Each link has a window of chunks asked for, so several members serve at once and a member
+ *   that goes away costs at most its window (those requests go to others). A link's window is
+ *   sized from its measured rate and round trip (`LinkPace`), at most WINDOW_BYTES: what it
+ *   has sent waits in this page's queue ahead of any text from that member. Windows and
+ *   batches count bytes, not chunks: a file of larger chunks has fewer in flight and the
+ *   memory held stays the same (`chunksIn`).
  * - Every piece is checked before it is kept: the hash list against the signed root, each
  *   chunk against its hash. A link that sends a wrong one is dropped (and so penalized by
  *   the mesh); the mailbox, which any member can write to, is only distrusted for a while.
@@ -22,6 +24,7 @@ import { chunkCount, chunksIn, DEFAULT_CHUNK, plainLength, type FileRef } from '
 import { Disposables } from '../../core/lifecycle.js';
 import type { RoomId } from '../mesh-types.js';
 import type { PeerLink } from '../peer-link.js';
+import { LinkPace } from './fetch-pace.js';
 import { MAX_INDICES, type FileFrame } from './file-frames.js';
 
 /** Where checked pieces go (the client's chunk store). */
@@ -49,6 +52,8 @@ export interface FetchParts {
   readonly side?: SideSource | null;
   readonly sink: FetchSink;
   readonly timeoutMs?: number;
+  /** The clock the pacing measures with, in ms (tests inject one). */
+  readonly now?: () => number;
 }
 
 export type FetchState = 'hashes' | 'chunks' | 'done' | 'cancelled' | 'failed';
@@ -82,6 +87,8 @@ interface SourceState {
   /** Chunk index (or -1 for the hash list) → not before this time. */
   readonly lacks: Map<number, number>;
   withdrawn: boolean;
+  /** A link's measured window (docs/architecture.md §14.2), made when it is first asked; none for a side source. */
+  pace: LinkPace | null;
 }
 
 type Source = PeerLink | SideSource;
@@ -165,6 +172,7 @@ export class FileFetch extends ObservableV2<FetchEvents> {
         if (this.inflight.get(i)?.source === link) this.settle(i);
       }
     } else if (frame.type === 'data') {
+      if (frame.part === 'chunks') state.pace?.arrived(frame.index, frame.bytes.length, this.clock());
       void this.accept(link, frame.part, frame.index, frame.bytes);
       return;
     }
@@ -187,7 +195,7 @@ export class FileFetch extends ObservableV2<FetchEvents> {
 
   private stateOf(source: Source): SourceState {
     let state = this.sources.get(source);
-    if (!state) this.sources.set(source, (state = { outstanding: 0, lacks: new Map(), withdrawn: false }));
+    if (!state) this.sources.set(source, (state = { outstanding: 0, lacks: new Map(), withdrawn: false, pace: null }));
     return state;
   }
 
@@ -229,12 +237,19 @@ export class FileFetch extends ObservableV2<FetchEvents> {
     if (this.buffered.size >= this.maxBuffered) return;
     for (const link of links) {
       const state = this.stateOf(link);
-      const room = this.window - state.outstanding;
-      // Asks in groups: one `get` per arriving chunk cost the asker a frame per chunk.
-      if (room < this.getBatch) continue;
+      const chunk = this.parts.ref.chunk;
+      const clock = this.clock();
+      const pace = (state.pace ??= new LinkPace());
+      if (!pace.mayAsk(state.outstanding * chunk, clock)) continue;
+      const window = Math.max(1, Math.min(this.window, Math.floor(pace.window / chunk)));
+      const room = window - state.outstanding;
+      // Asks in groups: one `get` per arriving chunk cost the asker a frame per chunk; a
+      // quarter of a small window, so the link's queue never runs dry waiting for a group.
+      if (room < Math.min(this.getBatch, Math.max(1, window >> 2))) continue;
       const picked = this.pick(room, (i) => !this.lacks(link, i, now));
       if (picked.length === 0) continue;
       for (const i of picked) this.inflight.set(i, { source: link, at: now });
+      pace.asked(picked, state.outstanding * chunk, clock);
       state.outstanding += picked.length;
       this.parts.send(link, { type: 'get', root: this.parts.ref.root, part: 'chunks', indices: picked });
     }
@@ -341,6 +356,7 @@ export class FileFetch extends ObservableV2<FetchEvents> {
 
   /** Forgets everything a source was asked for, so others are asked instead. */
   private release(source: Source): void {
+    this.sources.get(source)?.pace?.reset();
     for (const [i, asked] of this.inflight) if (asked.source === source) this.settle(i);
     if (this.hashesFrom?.source === source) this.hashesFrom = null;
   }
@@ -384,6 +400,10 @@ export class FileFetch extends ObservableV2<FetchEvents> {
     }
     if (this.have.size >= this.count) this.finish();
     else this.pump();
+  }
+
+  private clock(): number {
+    return this.parts.now ? this.parts.now() : performance.now();
   }
 
   private reportProgress(): void {
