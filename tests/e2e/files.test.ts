@@ -198,8 +198,8 @@ describe('files between members', () => {
     expect(barMovedByItself(bobBar), `Bob's list renders at each bar change: ${bobBar.join(' ')}`).toBe(true);
     expect(barMovedByItself(aliceBar), `Alice's list renders at each bar change: ${aliceBar.join(' ')}`).toBe(true);
     // Bob's opening worker stored every chunk; his page wrote none (docs/architecture.md §14.4).
-    // 20 MiB is a big file: 80 chunks of 256 KiB, not 320 of 64 KiB (§14.2).
-    await expect(storedChunks(bob!)).resolves.toEqual({ page: 0, stored: 80 });
+    // 20 MiB in chunks of 64 KiB (docs/architecture.md §14.1).
+    await expect(storedChunks(bob!)).resolves.toEqual({ page: 0, stored: 320 });
     // Alice's first pass over the file (its hashes) ran in a worker, not on her page's thread.
     expect((await workersStarted(alice!)).some((path) => /\/seal-worker[-.]/.test(path))).toBe(true);
     // Both file workers took the content hash in WebAssembly, which only their scripts' CSP
@@ -380,8 +380,8 @@ describe('files between members', () => {
     await bob!.open(bobUrl);
     await expect.poll(() => bob!.timelineTexts().catch(() => []), { timeout: 60_000 }).toContain('for when you are back');
     expect(await downloadedHash(bob!, 'away.bin')).toBe(sha256(bytes));
-    // From the mailbox in 256 KiB chunks, as big files are cut (docs/architecture.md §14.2): 20 pieces, not 80.
-    expect((await storedChunks(bob!)).stored).toBe(20);
+    // From the mailbox, one piece per 64 KiB chunk (docs/architecture.md §14.6).
+    expect((await storedChunks(bob!)).stored).toBe(80);
     await bob!.close();
   });
 

@@ -76,17 +76,13 @@ export const FileLimits = {
   maxDurationMs: 24 * 60 * 60 * 1000,
 } as const;
 
-/** What Parley uses for files under BIG_FILE, unless a file needs bigger pieces to stay under `maxChunks`. */
-export const DEFAULT_CHUNK = 64 * 1024;
 /**
- * Files at least this large are cut into BIG_CHUNK pieces: every chunk costs both pages a
- * fixed amount of work (a message, a frame, a hash check, a hand-off to the opening worker, a
- * stored value), so fewer, larger chunks move a large file faster and leave the pages' threads
- * more time for texts (measured, docs/architecture.md §14.5). Smaller files keep
- * DEFAULT_CHUNK, so an image or a short voice message shows its first bytes as soon as now.
+ * What Parley uses unless a file needs bigger pieces to stay under `maxChunks`. 256 KiB chunks
+ * for large files were tried and measured slower, with a higher heap peak, once the opening
+ * worker took chunks as they arrived (docs/architecture.md §14.5); receivers take any size a
+ * message names, with windows in bytes.
  */
-export const BIG_FILE = 4 * 1024 * 1024;
-export const BIG_CHUNK = 256 * 1024;
+export const DEFAULT_CHUNK = 64 * 1024;
 /** AES-GCM's tag: each encrypted chunk is this much longer than its plaintext. */
 export const CHUNK_OVERHEAD = 16;
 /** Bytes of one chunk hash in the hash list. */
@@ -118,12 +114,9 @@ export const plainLength = (ref: Pick<FileRef, 'size' | 'chunk'>, index: number)
  */
 export const chunksIn = (bytes: number, chunk: number): number => Math.max(1, Math.floor(bytes / chunk));
 
-/**
- * The chunk size a sender uses: BIG_CHUNK from BIG_FILE on, else DEFAULT_CHUNK, then the
- * smallest power of two from there that keeps a file within `maxChunks`.
- */
+/** The smallest power-of-two chunk ≥ DEFAULT_CHUNK that keeps a file within `maxChunks`. */
 export function chunkSizeFor(size: number): number {
-  let chunk = size >= BIG_FILE ? BIG_CHUNK : DEFAULT_CHUNK;
+  let chunk = DEFAULT_CHUNK;
   while (chunkCount(size, chunk) > FileLimits.maxChunks && chunk < FileLimits.maxChunk) chunk *= 2;
   return chunk;
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { fromBase64Url, toBase64Url } from '../../../src/core/bytes.js';
 import { parseEvent, parseUnsigned } from '../../../src/core/events.js';
 import { chunkMatches, decryptChunk, encryptChunk, hashListMatches, importFileKey, sealedLength } from '../../../src/core/files/chunk-crypto.js';
-import { BIG_CHUNK, BIG_FILE, chunkSizeFor, chunksIn, cleanFileRef, DEFAULT_CHUNK, FileLimits, HASH_BYTES, parseFileRef, type FileRef } from '../../../src/core/files/file-ref.js';
+import { chunkSizeFor, chunksIn, cleanFileRef, DEFAULT_CHUNK, FileLimits, HASH_BYTES, parseFileRef, type FileRef } from '../../../src/core/files/file-ref.js';
 import { deriveFileKey, deriveFileRoot, FILE_SALT_BYTES, newFileSalt } from '../../../src/core/files/file-key.js';
 import { openFile, OpenFileError } from '../../../src/core/files/open-file.js';
 import { SealCancelledError, sealFile } from '../../../src/core/files/seal-file.js';
@@ -126,22 +126,17 @@ describe('file reference', () => {
     expect(Object.keys(cleanFileRef(dirty)).sort()).toEqual(Object.keys(good).sort());
   });
 
-  it('cuts files from BIG_FILE on into BIG_CHUNK pieces, and grows that only past the chunk cap', () => {
+  it('grows the chunk size only when a file would need more than the chunk cap', () => {
     expect(chunkSizeFor(1)).toBe(DEFAULT_CHUNK);
-    expect(chunkSizeFor(BIG_FILE - 1)).toBe(DEFAULT_CHUNK);
-    expect(chunkSizeFor(BIG_FILE)).toBe(BIG_CHUNK);
-    expect(BIG_CHUNK).toBe(256 * 1024);
-    expect(chunkSizeFor(200 * 1024 * 1024)).toBe(BIG_CHUNK);
-    expect(chunkSizeFor(FileLimits.maxChunks * BIG_CHUNK)).toBe(BIG_CHUNK);
-    expect(chunkSizeFor(FileLimits.maxChunks * BIG_CHUNK + 1)).toBe(BIG_CHUNK * 2);
-    // A receiver takes every power of two the message names, as older builds sent 64 KiB for every size.
-    expect(parseFileRef({ ...good, size: 200 * 1024 * 1024, chunk: DEFAULT_CHUNK })).not.toBeNull();
-    expect(parseFileRef({ ...good, size: 200 * 1024 * 1024, chunk: BIG_CHUNK })).not.toBeNull();
+    expect(chunkSizeFor(200 * 1024 * 1024)).toBe(DEFAULT_CHUNK);
+    expect(chunkSizeFor(FileLimits.maxChunks * DEFAULT_CHUNK + 1)).toBe(DEFAULT_CHUNK * 2);
+    // A receiver takes every power of two a message names (another sender's choice).
+    expect(parseFileRef({ ...good, size: 200 * 1024 * 1024, chunk: 256 * 1024 })).not.toBeNull();
   });
 
   it('counts windows and batches in bytes: fewer chunks of a larger size, never none', () => {
     expect(chunksIn(4 * 1024 * 1024, DEFAULT_CHUNK)).toBe(64);
-    expect(chunksIn(4 * 1024 * 1024, BIG_CHUNK)).toBe(16);
+    expect(chunksIn(4 * 1024 * 1024, 256 * 1024)).toBe(16);
     expect(chunksIn(1024 * 1024, FileLimits.maxChunk)).toBe(1);
     expect(chunksIn(512 * 1024, FileLimits.maxChunk)).toBe(1);
   });

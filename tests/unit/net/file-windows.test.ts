@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChunkFeed } from '../../../src/client/files/chunk-feed.js';
 import { toBase64Url } from '../../../src/core/bytes.js';
-import { BIG_CHUNK, CHUNK_OVERHEAD, chunkCount, DEFAULT_CHUNK, FileLimits, HASH_BYTES } from '../../../src/core/files/file-ref.js';
+import { CHUNK_OVERHEAD, chunkCount, DEFAULT_CHUNK, FileLimits, HASH_BYTES } from '../../../src/core/files/file-ref.js';
 import type { RoomId } from '../../../src/net/mesh-types.js';
 import { FileFetch } from '../../../src/net/files/file-fetch.js';
 import { MAX_INDICES, type FileFrame } from '../../../src/net/files/file-frames.js';
@@ -16,6 +16,8 @@ import type { PeerLink } from '../../../src/net/peer-link.js';
 import { MemoryChunkStore } from '../../../src/store/chunk-store.js';
 
 const MiB = 1024 * 1024;
+/** A larger chunk size a message may name (a power of two up to 1 MiB). */
+const BIG_CHUNK = 256 * 1024;
 const ROOT = toBase64Url(new Uint8Array(32).fill(7));
 const ROOM = 'room' as RoomId;
 /** Enough of a link for the fetch and the server: open, identified. */
