@@ -4,7 +4,7 @@
  * beside the store that writes them: in the opening worker in a browser, on the one thread
  * in Node peers.
  */
-import { CHUNK_OVERHEAD, chunksIn, DEFAULT_CHUNK } from '../../core/files/file-ref.js';
+import { chunksIn, DEFAULT_CHUNK } from '../../core/files/file-ref.js';
 import type { ChunkStore } from '../../store/chunk-store.js';
 
 /**
@@ -39,9 +39,8 @@ export class ChunkFeed {
   private readonly waiting = new Map<number, Uint8Array>();
   private readonly readBack = new Map<number, Uint8Array>();
   private next = 0;
-  /** The file's chunk size as its chunks show it (only the last is shorter); DEFAULT_CHUNK before the first. */
-  private chunk = DEFAULT_CHUNK;
-  private seen = false;
+  /** The file's chunk size as its message names it, counted as at least DEFAULT_CHUNK: a file of smaller chunks keeps 64. */
+  private readonly chunk: number;
   private wake: (() => void) | null = null;
   private stopped = false;
 
@@ -50,8 +49,10 @@ export class ChunkFeed {
     private readonly store: ChunkStore,
     private readonly root: string,
     have: ReadonlySet<number>,
+    chunk: number,
   ) {
     this.stored = new Set(have);
+    this.chunk = Math.max(chunk, DEFAULT_CHUNK);
   }
 
   /**
@@ -117,10 +118,6 @@ export class ChunkFeed {
   }
 
   private keep(index: number, bytes: Uint8Array): void {
-    // Counted as at least DEFAULT_CHUNK: a short last chunk, or a file of smaller chunks, keeps 64.
-    const size = Math.max(bytes.length - CHUNK_OVERHEAD, DEFAULT_CHUNK);
-    this.chunk = this.seen ? Math.max(this.chunk, size) : size;
-    this.seen = true;
     if (index >= this.next && index < this.next + chunksIn(MAX_WAITING_BYTES, this.chunk) && !this.stopped) this.waiting.set(index, bytes);
   }
 

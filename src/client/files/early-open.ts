@@ -52,7 +52,7 @@ export function openEarly(store: ChunkStore, ref: FileRef & { readonly key: stri
 }
 
 function onThisThread(store: ChunkStore, root: string, shape: OpenRef, have: ReadonlySet<number>): EarlyOpen {
-  const feed = new ChunkFeed(store, root, have);
+  const feed = new ChunkFeed(store, root, have, shape.chunk);
   return {
     save: async (chunks) => {
       feed.arrived(chunks);

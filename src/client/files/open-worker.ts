@@ -39,7 +39,7 @@ scope.onmessage = (e) => {
     const { ref, root, database, have } = message;
     opened = openFilesDatabase(database).then((db) => {
       const store = new IdbChunkStore(db);
-      return { store, feed: new ChunkFeed(store, root, new Set(have)), root };
+      return { store, feed: new ChunkFeed(store, root, new Set(have), ref.chunk), root };
     });
     const { newHasher, kind } = reportingHasher();
     // The opener takes chunks as they arrive, while they are written, so its end waits for

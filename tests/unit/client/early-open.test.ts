@@ -4,7 +4,7 @@
  * the browser's worker path runs in the e2e files tests and the files bench).
  */
 import { describe, expect, it } from 'vitest';
-import type { FileRef } from '../../../src/core/files/file-ref.js';
+import { DEFAULT_CHUNK, type FileRef } from '../../../src/core/files/file-ref.js';
 import { OpenFileError } from '../../../src/core/files/open-file.js';
 import { sealFile } from '../../../src/core/files/seal-file.js';
 import { ChunkFeed, EarlyOpenUnavailable } from '../../../src/client/files/chunk-feed.js';
@@ -27,7 +27,7 @@ async function settled<T>(p: Promise<T>): Promise<'pending' | 'fulfilled' | 'rej
 
 describe('ChunkFeed', () => {
   it('hands chunks over in order as they are stored, waiting for one not stored yet', async () => {
-    const feed = new ChunkFeed(new MemoryChunkStore(), ROOT, new Set());
+    const feed = new ChunkFeed(new MemoryChunkStore(), ROOT, new Set(), DEFAULT_CHUNK);
     feed.add([chunk(1), chunk(2)]);
     const first = feed.read(0);
     expect(await settled(first)).toBe('pending');
@@ -41,7 +41,7 @@ describe('ChunkFeed', () => {
     const store = new MemoryChunkStore();
     // Stored in an earlier session (a resumed fetch), and far beyond what the feed keeps.
     await store.putChunks(ROOT, [chunk(0), chunk(1), chunk(300)]);
-    const feed = new ChunkFeed(store, ROOT, new Set([0, 1]));
+    const feed = new ChunkFeed(store, ROOT, new Set([0, 1]), DEFAULT_CHUNK);
     feed.add([chunk(300)]);
     expect([...(await feed.read(0))!]).toEqual([0, 0]);
     expect([...(await feed.read(1))!]).toEqual([1, 0]);
@@ -55,7 +55,7 @@ describe('ChunkFeed', () => {
 
   it('hands over chunks as they arrive, before they are stored; one too far ahead waits until stored and is read back', async () => {
     const store = new MemoryChunkStore();
-    const feed = new ChunkFeed(store, ROOT, new Set());
+    const feed = new ChunkFeed(store, ROOT, new Set(), DEFAULT_CHUNK);
     feed.arrived([chunk(1), chunk(0), chunk(200)]);
     expect([...(await feed.read(0))!]).toEqual([0, 0]);
     expect([...(await feed.read(1))!]).toEqual([1, 0]);
@@ -76,7 +76,7 @@ describe('ChunkFeed', () => {
   });
 
   it('stop ends a read that waits, and every later one, with EarlyOpenUnavailable', async () => {
-    const feed = new ChunkFeed(new MemoryChunkStore(), ROOT, new Set());
+    const feed = new ChunkFeed(new MemoryChunkStore(), ROOT, new Set(), DEFAULT_CHUNK);
     const waiting = feed.read(0);
     feed.stop();
     await expect(waiting).rejects.toBeInstanceOf(EarlyOpenUnavailable);

@@ -114,7 +114,7 @@ describe('file transfer windows in bytes', () => {
       [BIG_CHUNK, 24, 6],
     ] as const) {
       const store = new CountingStore();
-      const feed = new ChunkFeed(store, ROOT, new Set());
+      const feed = new ChunkFeed(store, ROOT, new Set(), chunk);
       const chunks = Array.from({ length: 40 }, (_, index) => ({ index, bytes: new Uint8Array(chunk + CHUNK_OVERHEAD).fill(index) }));
       await store.putChunks(ROOT, chunks);
       feed.add(chunks);
