@@ -272,6 +272,9 @@ export class EpochFollower {
     if (this.left) ids.add(this.left);
     for (const p of state.epochs.get(this.keyring.current.id)?.parents ?? []) ids.add(p);
     ids.delete(this.keyring.current.id);
+    // Only epochs the fold keeps: one it ignores (an open block shuts it out, §4.4) may be
+    // read by the person blocked, and what they write there is not for this device.
+    for (const id of ids) if (!state.epochs.has(id)) ids.delete(id);
     const keys: ConversationKeys[] = [];
     for (const id of ids) {
       const secret = await this.switcher.secretFor(id);

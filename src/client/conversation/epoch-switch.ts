@@ -88,7 +88,8 @@ export class EpochSwitch {
       return;
     }
     if (!state.current) {
-      if (state.needsMerge && state.members.has(me)) this.scheduleMerge();
+      // Someone blocked by the other person would write a merge everyone ignores (§4.4).
+      if (state.needsMerge && state.members.has(me) && !state.blocked.has(me)) this.scheduleMerge();
       return;
     }
     const target = state.current;
@@ -129,7 +130,7 @@ export class EpochSwitch {
     this.disposables.timeout(() => {
       this.mergePending = false;
       const state = this.parts.view.state;
-      if (!state.needsMerge || !state.members.has(this.parts.account.identity.sign)) return;
+      if (!state.needsMerge || !state.members.has(this.parts.account.identity.sign) || state.blocked.has(this.parts.account.identity.sign)) return;
       this.parts.merge().catch((error: unknown) => this.parts.logger.warn('merge failed', { error: errorField(error) }));
     }, delay);
   }

@@ -40,16 +40,18 @@ export class EpochUpkeep {
     const { view, account, now } = this.parts;
     const state = view.state;
     const current = state.current;
-    if (!current || !state.members.has(account.identity.sign)) return null;
+    // Blocked by the other person of a 1:1: whatever this device wrote would be ignored (§4.4).
+    if (!current || !state.members.has(account.identity.sign) || state.blocked.has(account.identity.sign)) return null;
     const leavers = view.stateAt(state.heads.map((h) => h.id)).left;
     for (const identity of leavers) if (identity !== account.identity.sign && state.members.has(identity)) return { kind: 'remove', identity };
     const record = current.record;
     if (record) {
       const holders = new Set(Object.values(record.owners));
-      // A 1:1 moved on without the person blocked: another device of the blocker, its self
-      // doc not yet telling it about the block, must not seal them back in.
-      if (record.reason !== 'blocked')
-        for (const identity of state.members.keys()) if (!holders.has(identity) && this.hasKnownDevice(identity)) return { kind: 'rotate', reason: 'member-without-share' };
+      // A 1:1 moved on without the person blocked: they hold no share, as meant, until the
+      // blocker unblocks them (the fold's open blocks, §4.4).
+      for (const identity of state.members.keys()) {
+        if (!holders.has(identity) && !state.blocked.has(identity) && this.hasKnownDevice(identity)) return { kind: 'rotate', reason: 'member-without-share' };
+      }
       if (now() - record.at > WEEK_MS) return { kind: 'rotate', reason: 'weekly' };
     }
     return null;

@@ -208,6 +208,12 @@ export class Membership {
       if (op.op === 'add') members.add(op.identity);
       if (op.op === 'remove') members.delete(op.identity);
     }
+    // Someone an open block withholds gets no share (the record would be ignored, §4.4):
+    // this device may not know of the block yet (its self doc behind). Only the blocker's
+    // unblock seals them back in.
+    for (const [identity, by] of state.blocked) {
+      if (identity !== this.me && !(reason === 'unblocked' && by.size === 1 && by.has(this.me))) members.delete(identity);
+    }
     const targets = this.targets(joiners, members).filter((t) => members.has(t.identity));
     if (!targets.some((t) => t.device === this.parts.account.device.id)) targets.push(...this.ownTargets());
     return this.write({ id: epochId(n), seq: n, parents: heads.map((h) => h.id), ops, reason }, randomBytes(SECRET_BYTES), targets);

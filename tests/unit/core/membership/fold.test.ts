@@ -5,53 +5,10 @@
  * signatures are the authorizer's business, tested elsewhere).
  */
 import { describe, expect, it } from 'vitest';
-import { foldMembership, type FoldInput } from '../../../../src/core/membership/fold.js';
-import type { EpochRecord, LeaveRecord, MembershipOp } from '../../../../src/core/membership/records.js';
+import { foldMembership } from '../../../../src/core/membership/fold.js';
+import type { LeaveRecord } from '../../../../src/core/membership/records.js';
 import type { DeviceId } from '../../../../src/core/ids.js';
-import type { IdentityId } from '../../../../src/core/identity/keys.js';
-
-const id = (name: string) => name.padEnd(43, 'x') as IdentityId;
-const dev = (name: string) => `${name}-device` as DeviceId;
-const people = ['alice', 'bob', 'carol', 'dave', 'erin'];
-const identityOfDevice = new Map(people.map((p) => [dev(p), id(p)]));
-
-const SHARE = 'S'.repeat(123);
-function record(rid: string, parents: string[], by: string, ops: MembershipOp[], holders: string[]): EpochRecord {
-  const n = Number(/^e(\d+)-/.exec(rid)![1]);
-  return {
-    type: 'epoch',
-    id: rid,
-    seq: n,
-    parents,
-    ops,
-    shares: Object.fromEntries(holders.map((h) => [dev(h), SHARE])),
-    owners: Object.fromEntries(holders.map((h) => [dev(h), id(h)])),
-    keys: Object.fromEntries(holders.map((h) => [dev(h), 'K'.repeat(43)])),
-    ...(parents.length === 0 ? { nonce: 'nonce-nonce-nonce-1' } : {}),
-    by: dev(by),
-    at: 1,
-    c: 1,
-    k: 1,
-    n: 'AAAAAAAAAAA',
-    sig: 'x',
-  } as EpochRecord;
-}
-
-const add = (who: string, role: 'admin' | 'member' = 'member'): MembershipOp => ({ op: 'add', identity: id(who), role });
-const remove = (who: string, cutoffs: Record<string, number> = {}): MembershipOp => ({ op: 'remove', identity: id(who), cutoffs });
-
-function fold(records: EpochRecord[], extra: Partial<FoldInput> = {}) {
-  return foldMembership({
-    conversation: 'c',
-    records,
-    implicit: null,
-    identityOf: (d) => identityOfDevice.get(d) ?? null,
-    revoked: () => false,
-    leaves: [],
-    isGenesisOf: (identity, nonce) => identity === id('alice') && nonce === 'nonce-nonce-nonce-1',
-    ...extra,
-  });
-}
+import { add, dev, fold, id, identityOfDevice, record, remove } from '../../../helpers/epoch-records.js';
 
 const genesis = record('e0-genesis01', [], 'alice', [add('alice', 'admin'), add('bob'), add('carol'), add('dave')], ['alice', 'bob', 'carol', 'dave']);
 
