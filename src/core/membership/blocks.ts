@@ -7,13 +7,15 @@
  *   conversation of exactly two members (its writer and the person withheld) at that record,
  *   that seals no share to the person withheld. In a larger group blocking only hides, so
  *   a record written `blocked` there is a plain rotation.
- * - It is **answered** by a valid record of the same writer, written `unblocked`, that
- *   descends from it and seals the person back in. Until then it is **open**.
- * - While a block is open, a record that is not one of its ancestors (those came before)
- *   is **shut out** when it seals a share to the person withheld or was written by them:
- *   a record's writer knows its secret whoever it is sealed to. Records shaped as blocks
- *   are exempt: they seal only their writer, whom nobody else follows onto them, so two
- *   people who block each other each keep their own epoch.
+ * - An **unblock** of it is a valid record of the same writer, written `unblocked`, that
+ *   descends from it and seals the person back in.
+ * - A record that is not one of the block's ancestors (those came before) and does not
+ *   descend from one of its unblocks is **shut out** when it seals a share to the person
+ *   withheld or was written by them: a record's writer knows its secret whoever it is
+ *   sealed to. So is everything built on it, and it stays shut out after an unblock. Records
+ *   shaped as blocks are exempt: they seal only their writer, whom nobody else follows onto
+ *   them, so two people who block each other each keep their own epoch; and once both
+ *   unblocked, each one's unblock counts.
  */
 import type { DeviceId } from '../ids.js';
 import type { IdentityId } from '../identity/keys.js';
@@ -58,20 +60,69 @@ export function blockOf(epoch: Epoch, context: BlockContext): Block | null {
   return sealsTo(epoch, withheld, context.identityOf) ? null : { epoch: epoch.id, by: writer, withheld };
 }
 
-/** Blocks among the valid epochs that no unblock answered yet. */
-export function openBlocks(context: BlockContext): Block[] {
-  const all = [...context.epochs.values()].flatMap((e) => blockOf(e, context) ?? []);
-  const unblocks = [...context.epochs.values()].filter((e) => e.record?.reason === 'unblocked');
-  return all.filter(
-    (b) => !unblocks.some((u) => u.id !== b.epoch && u.writer === b.by && context.isAncestor(b.epoch, u.id) && sealsTo(u, b.withheld, context.identityOf)),
-  );
-}
-
 /**
- * Whether an open block shuts `epoch` out: it is not one of the block's ancestors, not a
- * block itself, and it seals a share to the person withheld or was written by them.
+ * The blocks among a fold's valid epochs and their unblocks, and what they shut out. Built
+ * from the valid epochs alone (not from what it shuts out), so the fold stays a pure
+ * function of the record set, whatever order the records arrived in.
  */
-export function shutOut(epoch: Epoch, blocks: readonly Block[], context: BlockContext): boolean {
-  if (blocks.length === 0 || blockOf(epoch, context)) return false;
-  return blocks.some((b) => !context.isAncestor(epoch.id, b.epoch) && (epoch.writer === b.withheld || sealsTo(epoch, b.withheld, context.identityOf)));
+export class BlockRule {
+  readonly blocks: readonly Block[];
+  /** Unblocks of each block, by the block's epoch id. */
+  private readonly unblocks = new Map<string, readonly Epoch[]>();
+
+  constructor(private readonly context: BlockContext) {
+    const epochs = [...context.epochs.values()];
+    this.blocks = epochs.flatMap((e) => blockOf(e, context) ?? []);
+    const candidates = epochs.filter((e) => e.record?.reason === 'unblocked');
+    for (const b of this.blocks) {
+      this.unblocks.set(
+        b.epoch,
+        candidates.filter((u) => u.id !== b.epoch && u.writer === b.by && context.isAncestor(b.epoch, u.id) && sealsTo(u, b.withheld, context.identityOf)),
+      );
+    }
+  }
+
+  /**
+   * Whether an epoch is ignored: some block it does not precede withholds someone the
+   * epoch seals a share to or who wrote it, and it does not follow one of that block's
+   * unblocks (a record shut out before the unblock stays so; the blocked person's own
+   * records then start again from the unblock).
+   */
+  shutsOut(epoch: Epoch): boolean {
+    return this.blocks.some((b) => !this.context.isAncestor(epoch.id, b.epoch) && this.keepsOut(epoch, b));
+  }
+
+  /**
+   * Whether nobody may move onto a head: the person a block withholds holds it (an ancestor
+   * of the block, left as a head when everything after it was shut out) or wrote it.
+   */
+  holds(head: Epoch): boolean {
+    return this.blocks.some((b) => head.id !== b.epoch && this.keepsOut(head, b));
+  }
+
+  /**
+   * Who a record written now on top of `heads` may not seal a share to, with who blocked
+   * them: people withheld by a block none of the heads follows an unblock of.
+   */
+  blockedAt(heads: readonly Epoch[]): Map<IdentityId, Set<IdentityId>> {
+    const out = new Map<IdentityId, Set<IdentityId>>();
+    for (const b of this.blocks) {
+      if (this.unblocks.get(b.epoch)!.some((u) => heads.some((h) => this.context.isAncestor(u.id, h.id)))) continue;
+      out.set(b.withheld, (out.get(b.withheld) ?? new Set()).add(b.by));
+    }
+    return out;
+  }
+
+  private keepsOut(epoch: Epoch, b: Block): boolean {
+    if (blockOf(epoch, this.context)) return false;
+    if (epoch.writer !== b.withheld && !sealsTo(epoch, b.withheld, this.context.identityOf)) return false;
+    const unblocks = this.unblocks.get(b.epoch)!;
+    if (unblocks.some((u) => this.context.isAncestor(u.id, epoch.id))) return false;
+    // Two people who blocked each other: each one's unblock counts once the other's exists.
+    return !(unblocks.length > 0 && this.isUnblock(epoch));
+  }
+
+  private isUnblock(epoch: Epoch): boolean {
+    return this.blocks.some((b) => this.unblocks.get(b.epoch)!.includes(epoch));
+  }
 }

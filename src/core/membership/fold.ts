@@ -14,13 +14,14 @@
  *   member was added on a branch it does not include. With no usable head, a merge record
  *   must be written (needsMerge).
  * - A record that seals a share to someone a 1:1's `blocked` record withheld, or that they
- *   wrote, is ignored until the blocker unblocks them (blocks.ts), with everything built on it.
+ *   wrote, is ignored unless it follows the blocker's unblock (blocks.ts), with everything
+ *   built on it.
  */
 import type { DeviceId } from '../ids.js';
 import type { IdentityId } from '../identity/keys.js';
 import { IMPLICIT_GENESIS, type Cutoffs, type EpochRecord, type LeaveRecord, type MembershipOp, type Role } from './records.js';
 import { opAllowed } from './rules.js';
-import { blockOf, openBlocks, sealsTo, shutOut, type Block, type BlockContext } from './blocks.js';
+import { BlockRule, type BlockContext } from './blocks.js';
 
 export interface FoldInput {
   /** The conversation id (genesis records must commit to it). */
@@ -68,8 +69,8 @@ export interface MembershipState {
   /** Identities removed (and not re-added), with the lowest cutoff per client id. */
   readonly removed: ReadonlyMap<IdentityId, Cutoffs>;
   /**
-   * Members an open block withholds (blocks.ts), with who blocked them: no record may seal
-   * them a share or be written by them until that person unblocks them.
+   * Members a block withholds (blocks.ts) that no head follows an unblock of, with who
+   * blocked them: a record written now that seals them a share, or that they write, is ignored.
    */
   readonly blocked: ReadonlyMap<IdentityId, ReadonlySet<IdentityId>>;
   /** The epoch everyone converges on, or null while a fork needs a merge. */
@@ -103,23 +104,20 @@ export class MembershipFold {
     }
     // Blocks (blocks.ts): records that seal a blocked person back in, or that they wrote, are
     // ignored until the blocker unblocks them, and so is everything built on them.
-    const context = this.blockContext();
-    const blocks = openBlocks(context);
+    const blocks = new BlockRule(this.blockContext());
     const alive = new Map<string, Epoch>();
     for (const e of this.valid.values()) {
-      if (e.parents.every((p) => alive.has(p)) && !shutOut(e, blocks, context)) alive.set(e.id, e);
+      if (e.parents.every((p) => alive.has(p)) && !blocks.shutsOut(e)) alive.set(e.id, e);
     }
     const named = new Set<string>();
     for (const e of alive.values()) for (const p of e.parents) named.add(p);
     const heads = [...alive.values()].filter((e) => !named.has(e.id));
     const merged = this.stateAt(heads.map((h) => h.id));
     const removed = this.removedIdentities(heads.map((h) => h.id), merged.members);
-    const usable = heads.filter((h) => this.usable(h, merged.members, heads) && !this.heldOpen(h, blocks, context));
+    const usable = heads.filter((h) => this.usable(h, merged.members, heads) && !blocks.holds(h));
     usable.sort((a, b) => b.n - a.n || compareIds(a.id, b.id));
     const current = usable[0] ?? null;
-    const blocked = new Map<IdentityId, Set<IdentityId>>();
-    for (const b of blocks) blocked.set(b.withheld, (blocked.get(b.withheld) ?? new Set()).add(b.by));
-    return { epochs: alive, heads, members: merged.members, removed, blocked, current, needsMerge: current === null && heads.length > 0 };
+    return { epochs: alive, heads, members: merged.members, removed, blocked: blocks.blockedAt(heads), current, needsMerge: current === null && heads.length > 0 };
   }
 
   /** The membership at a set of epochs (their ancestry, inclusive). */
@@ -204,15 +202,6 @@ export class MembershipFold {
       isAncestor: (ancestor, epoch) => this.isAncestor(ancestor, epoch),
       identityOf: this.input.identityOf,
     };
-  }
-
-  /**
-   * A head the person an open block withheld holds the secret of (an ancestor of the block
-   * left as a head when everything after it was shut out): nobody moves back onto it.
-   */
-  private heldOpen(head: Epoch, blocks: readonly Block[], context: BlockContext): boolean {
-    if (blockOf(head, context)) return false;
-    return blocks.some((b) => head.id !== b.epoch && (head.writer === b.withheld || sealsTo(head, b.withheld, context.identityOf)));
   }
 
   private usable(head: Epoch, members: ReadonlyMap<IdentityId, Role>, heads: readonly Epoch[]): boolean {

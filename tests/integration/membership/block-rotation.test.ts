@@ -12,6 +12,8 @@ import { sessionTexts, useAppServer } from '../../helpers/use-app-server.js';
 import { withPeers } from '../../helpers/membership-debug.js';
 import { openDirectChat } from '../../helpers/direct-chat.js';
 import { waitUntil } from '../../helpers/node-peer.js';
+import { mailboxPlaintexts } from '../../helpers/mailbox-plaintexts.js';
+import { writeEpoch, writeOnlyUnder } from '../../helpers/hostile-epoch.js';
 
 const app = useAppServer();
 
@@ -85,6 +87,57 @@ describe('blocking in a 1:1', () => {
       const byBob = [...a.membership.state.epochs.values()].filter((e) => e.writer === bobId && e.n > current.n - 1);
       expect(byBob).toEqual([]);
       expect(a.epoch).toBe(blocked);
+    });
+  }, 240_000);
+
+  it("a blocked person's modified client cannot seal them back in: neither an epoch under the block nor a sibling of it moves the blocker", async () => {
+    await withPeers(async (peers, sessions) => {
+      const { alice, bob, topic } = await openDirectChat(app.url, peers);
+      const bobId = bob.account.identity.sign;
+      const a = (sessions.alice = alice.session(topic));
+      const b = (sessions.bob = bob.session(topic));
+      await waitUntil(() => a.epoch === b.epoch && a.peerCount > 0, 'one epoch', 30_000);
+      const before = a.epoch;
+
+      await alice.client.contacts.block(bobId);
+      await waitUntil(() => a.epoch !== before, 'Alice to move to a new epoch', 30_000);
+      const blocked = a.epoch;
+      const blockedMailbox = a.keys.mailboxToken;
+      await bob.client.syncMailboxes();
+      await waitUntil(() => b.membership.state.current?.id === blocked, 'Bob to learn of the record through the old mailbox', 30_000);
+
+      // Bob's modified client writes what an honest one no longer does: a device-revoked
+      // epoch under Alice's, and a sibling of hers under the epoch before, both sealed to
+      // Alice and to himself. Then it writes, under each, a message only that epoch's mailbox gets.
+      const under = await writeEpoch(b, { parents: [blocked], reason: 'device-revoked' });
+      const sibling = await writeEpoch(b, { parents: [...a.membership.state.epochs.get(blocked)!.parents], reason: 'weekly' });
+      expect(Object.values(under.record.owners)).toEqual(expect.arrayContaining([bobId, alice.account.identity.sign]));
+      for (const [name, hostile] of [['under', under], ['sibling', sibling]] as const) {
+        await writeOnlyUnder(app.url, b, hostile.keys, `written under the ${name} epoch`);
+        expect(await mailboxPlaintexts(app.url, hostile.keys)).toEqual(expect.arrayContaining([expect.stringContaining(`written under the ${name} epoch`)]));
+      }
+      await bob.client.syncMailboxes();
+
+      // Alice reads the mailbox of the epoch she left (where Bob writes) as after any move.
+      a.reconnected();
+      const epochs = a.doc.getMap('epochs');
+      await waitUntil(() => epochs.has(under.record.id) && epochs.has(sibling.record.id), "Bob's records to reach Alice", 60_000);
+      await a.followEpochs();
+      const state = a.membership.state;
+      expect(state.current?.id).toBe(blocked);
+      expect(state.epochs.has(under.record.id)).toBe(false);
+      expect(state.epochs.has(sibling.record.id)).toBe(false);
+      expect(a.epoch).toBe(blocked);
+      expect(a.keys.mailboxToken).toBe(blockedMailbox);
+      await alice.client.syncMailboxes();
+      const texts = a.synced.log.readAll().flatMap((e) => (e.kind === 'message' ? [(e as { text: string }).text] : []));
+      expect(texts.filter((t) => t.startsWith('written under the'))).toEqual([]);
+      expect(a.epoch).toBe(blocked);
+
+      // Unblocking still seals Bob back in: both meet on one epoch past the block.
+      await alice.client.contacts.unblock(bobId);
+      await waitUntil(() => a.epoch !== blocked && b.epoch === a.epoch, 'Alice and Bob to meet past the block', 60_000);
+      expect(a.membership.state.blocked.size).toBe(0);
     });
   }, 240_000);
 });

@@ -75,11 +75,15 @@ describe('membership fold: a block in a 1:1', () => {
     expect(state.blocked.size).toBe(0);
     const weekly = record('e3-bobweekly01', ['e2-zaliceunblk'], 'bob', [], ['alice', 'bob'], 'weekly');
     for (const order of orders([block, unblock, weekly])) expect(fold(order).current?.id).toBe('e3-bobweekly01');
-    // A record the blocked person wrote while blocked counts once they are unblocked: the
-    // block is over, and every device picks the same head.
-    const after = orders([block, hostile, unblock]).map((o) => fold(o).current?.id);
-    expect(new Set(after).size).toBe(1);
-    expect(fold([block, hostile, unblock]).epochs.has('e2-bobrevokes1')).toBe(true);
+    // What the blocked person wrote under the block stays ignored after the unblock: the
+    // blocker's unblock is where everyone goes, in any order, and Bob starts again from it.
+    for (const order of orders([block, hostile, unblock])) {
+      const after = fold(order);
+      expect(after.current?.id).toBe('e2-zaliceunblk');
+      expect(after.epochs.has('e2-bobrevokes1')).toBe(false);
+    }
+    const bobAfter = record('e3-bobrotates1', ['e2-zaliceunblk'], 'bob', [], ['alice', 'bob'], 'device-revoked');
+    expect(fold([block, hostile, unblock, bobAfter]).current?.id).toBe('e3-bobrotates1');
   });
 
   it('only the blocker unblocks, and only after the block', () => {
