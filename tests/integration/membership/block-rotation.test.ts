@@ -11,11 +11,27 @@ import { describe, expect, it } from 'vitest';
 import { sessionTexts, useAppServer } from '../../helpers/use-app-server.js';
 import { withPeers } from '../../helpers/membership-debug.js';
 import { openDirectChat } from '../../helpers/direct-chat.js';
-import { waitUntil } from '../../helpers/node-peer.js';
+import { waitUntil, type NodePeer } from '../../helpers/node-peer.js';
+import type { ConversationSession } from '../../../src/client/conversation-session.js';
 import { mailboxPlaintexts } from '../../helpers/mailbox-plaintexts.js';
 import { writeEpoch, writeOnlyUnder } from '../../helpers/hostile-epoch.js';
 
 const app = useAppServer();
+
+/** Alice and Bob's 1:1 once Alice has blocked Bob and Bob's device has read her `blocked` record. */
+async function blockedChat(peers: NodePeer[], sessions: Record<string, ConversationSession>, options: { laptopOf?: 'Bob' } = {}) {
+  const chat = await openDirectChat(app.url, peers, options);
+  const a = (sessions.alice = chat.alice.session(chat.topic));
+  const b = (sessions.bob = chat.bob.session(chat.topic));
+  await waitUntil(() => a.epoch === b.epoch && a.peerCount > 0, 'one epoch', 30_000);
+  const before = a.epoch;
+  await chat.alice.client.contacts.block(chat.bob.account.identity.sign);
+  await waitUntil(() => a.epoch !== before, 'Alice to move to a new epoch', 30_000);
+  const blocked = a.epoch;
+  await chat.bob.client.syncMailboxes();
+  await waitUntil(() => b.membership.state.current?.id === blocked, 'Bob to learn of the record through the old mailbox', 30_000);
+  return { ...chat, a, b, blocked };
+}
 
 describe('blocking in a 1:1', () => {
   it('moves the chat to an epoch the blocked person holds no share of, tells them nothing, and unblocking seals them back in', async () => {
@@ -62,18 +78,8 @@ describe('blocking in a 1:1', () => {
 
   it("a blocked person's device revoking one of their own devices does not seal them back in", async () => {
     await withPeers(async (peers, sessions) => {
-      const { alice, bob, laptop, topic } = await openDirectChat(app.url, peers, { laptopOf: 'Bob' });
+      const { alice, bob, laptop, a, blocked } = await blockedChat(peers, sessions, { laptopOf: 'Bob' });
       const bobId = bob.account.identity.sign;
-      const a = (sessions.alice = alice.session(topic));
-      const b = (sessions.bob = bob.session(topic));
-      await waitUntil(() => a.epoch === b.epoch && a.peerCount > 0, 'one epoch', 30_000);
-      const before = a.epoch;
-
-      await alice.client.contacts.block(bobId);
-      await waitUntil(() => a.epoch !== before, 'Alice to move to a new epoch', 30_000);
-      const blocked = a.epoch;
-      await bob.client.syncMailboxes();
-      await waitUntil(() => b.membership.state.current?.id === blocked, 'Bob to learn of the record through the old mailbox', 30_000);
 
       // Bob's phone revokes his laptop. It holds no share of the epoch Alice moved to: a
       // rotation from there would seal a share to every member, Bob included.
@@ -92,19 +98,9 @@ describe('blocking in a 1:1', () => {
 
   it("a blocked person's modified client cannot seal them back in: neither an epoch under the block nor a sibling of it moves the blocker", async () => {
     await withPeers(async (peers, sessions) => {
-      const { alice, bob, topic } = await openDirectChat(app.url, peers);
+      const { alice, bob, a, b, blocked } = await blockedChat(peers, sessions);
       const bobId = bob.account.identity.sign;
-      const a = (sessions.alice = alice.session(topic));
-      const b = (sessions.bob = bob.session(topic));
-      await waitUntil(() => a.epoch === b.epoch && a.peerCount > 0, 'one epoch', 30_000);
-      const before = a.epoch;
-
-      await alice.client.contacts.block(bobId);
-      await waitUntil(() => a.epoch !== before, 'Alice to move to a new epoch', 30_000);
-      const blocked = a.epoch;
       const blockedMailbox = a.keys.mailboxToken;
-      await bob.client.syncMailboxes();
-      await waitUntil(() => b.membership.state.current?.id === blocked, 'Bob to learn of the record through the old mailbox', 30_000);
 
       // Bob's modified client writes what an honest one no longer does: a device-revoked
       // epoch under Alice's, and a sibling of hers under the epoch before, both sealed to
