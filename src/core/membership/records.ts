@@ -52,7 +52,10 @@ export interface EpochRecord extends SignedRecord {
   readonly keys: Readonly<Record<string, string>>;
   /** Genesis only: the conversation id is SHA-256 over the creator's identity and this nonce. */
   readonly nonce?: string;
-  /** Why it was written, for the timeline ("rotated weekly"); not used by the rules. */
+  /**
+   * Why it was written, for the timeline ("rotated weekly"). Only `blocked` and `unblocked`
+   * take part in the fold, in a 1:1's block rule (blocks.ts, docs/architecture.md §4.4).
+   */
   readonly reason?: string;
 }
 
