@@ -277,10 +277,35 @@ export class MembershipView {
     }
   }
 
+  /**
+   * The epoch record written first under each id, with where it sits. Any member device may
+   * write under any key of `epochs` (the rules decide in the fold), so a later write under
+   * an existing id — the person blocked replacing the `blocked` record with one that seals
+   * them in, or anyone replacing a removal with an invalid record — must not change what the
+   * fold reads: an epoch's record is written once (docs/architecture.md §4.4). Documents keep
+   * what was replaced (`gc: false`, §3.1), and every peer orders a key's writes alike.
+   */
+  private firstEpochRecords(): Map<EpochRecord, Y.Item> {
+    const out = new Map<EpochRecord, Y.Item>();
+    const map = this.parts.synced.doc.getMap('epochs') as unknown as { _map: Map<string, Y.Item> };
+    for (const [key, last] of map._map) {
+      let item: Y.Item | null = last;
+      while (item.left) item = item.left as Y.Item;
+      for (; item; item = item.right as Y.Item | null) {
+        const value = (item.content as { arr?: unknown[] }).arr?.[0] as SignedRecord | undefined;
+        if (typeof value === 'object' && value !== null && isEpochRecord(value, key)) {
+          out.set(value, item);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
   private foldInput() {
     const { synced, conversation } = this.parts;
-    const records: EpochRecord[] = [];
-    for (const [key, value] of this.entries('epochs')) if (isEpochRecord(value, key)) records.push(value);
+    const placed = this.firstEpochRecords();
+    const records = [...placed.keys()];
     return {
       conversation,
       records,
@@ -292,7 +317,7 @@ export class MembershipView {
         if (revocation?.identity !== writer) return false;
         // The revocation names, per Yjs client id, how far its identity had seen that client
         // (the same cutoff the timeline applies, docs/architecture.md §4.4).
-        const item = (synced.doc.getMap('epochs') as unknown as { _map: Map<string, Y.Item> })._map.get(record.id);
+        const item = placed.get(record);
         const cutoff = item ? revocation.clients[String(item.id.client)] : undefined;
         return cutoff === undefined || item!.id.clock >= cutoff;
       },

@@ -104,9 +104,14 @@ describe('blocking in a 1:1', () => {
 
       // Bob's modified client writes what an honest one no longer does: a device-revoked
       // epoch under Alice's, and a sibling of hers under the epoch before, both sealed to
-      // Alice and to himself. Then it writes, under each, a message only that epoch's mailbox gets.
+      // Alice and to himself. Later it writes, under each, a message only that epoch's mailbox gets.
       const under = await writeEpoch(b, { parents: [blocked], reason: 'device-revoked' });
-      const sibling = await writeEpoch(b, { parents: [...a.membership.state.epochs.get(blocked)!.parents], reason: 'weekly' });
+      const parentsOfBlocked = [...a.membership.state.epochs.get(blocked)!.parents];
+      const sibling = await writeEpoch(b, { parents: parentsOfBlocked, reason: 'weekly' });
+      // And replaces Alice's record under its own id (any member may write any key of the
+      // map): without her `blocked` record, nothing would hold the other two out.
+      await writeEpoch(b, { parents: parentsOfBlocked, reason: 'weekly', replacing: blocked });
+      expect(b.doc.getMap<{ by: string }>('epochs').get(blocked)!.by).toBe(bob.device);
       expect(Object.values(under.record.owners)).toEqual(expect.arrayContaining([bobId, alice.account.identity.sign]));
       for (const [name, hostile] of [['under', under], ['sibling', sibling]] as const) {
         await writeOnlyUnder(app.url, b, hostile.keys, `written under the ${name} epoch`);
@@ -117,10 +122,12 @@ describe('blocking in a 1:1', () => {
       // Alice reads the mailbox of the epoch she left (where Bob writes) as after any move.
       a.reconnected();
       const epochs = a.doc.getMap('epochs');
-      await waitUntil(() => epochs.has(under.record.id) && epochs.has(sibling.record.id), "Bob's records to reach Alice", 60_000);
+      const replaced = (): boolean => (epochs.get(blocked) as { by: string } | undefined)?.by === bob.device;
+      await waitUntil(() => epochs.has(under.record.id) && epochs.has(sibling.record.id) && replaced(), "Bob's records to reach Alice", 60_000);
       await a.followEpochs();
       const state = a.membership.state;
       expect(state.current?.id).toBe(blocked);
+      expect(state.current?.record?.by).toBe(alice.device);
       expect(state.epochs.has(under.record.id)).toBe(false);
       expect(state.epochs.has(sibling.record.id)).toBe(false);
       expect(a.epoch).toBe(blocked);
