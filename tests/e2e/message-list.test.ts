@@ -67,6 +67,74 @@ describe('the message list and the newest message', () => {
     expect(after.rowRenders - before.rowRenders).toBeLessThanOrEqual(2);
   });
 
+  it('a message arriving measures its own row only, from its ResizeObserver, reading no row box', async () => {
+    const list = bob.page.locator('parley-message-list');
+    // Counts reads of a row's box anywhere in the page: the virtualizer measured every
+    // rendered row this way whenever a message was added.
+    await bob.page.evaluate(() => {
+      const w = window as unknown as { rowBoxReads: number; rowBoxRead?: typeof Element.prototype.getBoundingClientRect };
+      w.rowBoxReads = 0;
+      const read = (w.rowBoxRead = Element.prototype.getBoundingClientRect);
+      Element.prototype.getBoundingClientRect = function (this: Element) {
+        if (this.classList.contains('row')) w.rowBoxReads++;
+        return read.call(this);
+      };
+    });
+    const counts = () =>
+      list.evaluate(async (el) => {
+        // Two frames: the virtualizer measures in the same frame the row is first laid out
+        // (its ResizeObserver reports right after the list's), then places what changed.
+        await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+        const { taken, read } = (el as unknown as { rowSizes: { taken: number; read: number } }).rowSizes;
+        const reads = (window as unknown as { rowBoxReads: number }).rowBoxReads;
+        return { taken, read, reads, rows: el.shadowRoot?.querySelectorAll('lit-virtualizer > .row').length ?? 0 };
+      });
+    try {
+      const before = await counts();
+      await alice.send('measured alone');
+      await bob.waitForMessage('measured alone');
+      await expect.poll(async () => (await counts()).taken).toBeGreaterThan(before.taken);
+      const after = await counts();
+      expect(before.rows).toBeGreaterThanOrEqual(4);
+      expect(after.reads - before.reads).toBe(0);
+      expect(after.read - before.read).toBe(0);
+      // Sizes come from the observer: the new row's, and those of rows that leave or enter
+      // the rendered range as the view moves down — never one per rendered row.
+      expect(after.taken - before.taken).toBeGreaterThanOrEqual(1);
+      expect(after.taken - before.taken).toBeLessThan(after.rows);
+    } finally {
+      await bob.page.evaluate(() => {
+        const w = window as unknown as { rowBoxRead?: typeof Element.prototype.getBoundingClientRect };
+        if (w.rowBoxRead) Element.prototype.getBoundingClientRect = w.rowBoxRead;
+      });
+    }
+  });
+
+  it('a row growing (an image loading, Read more) moves the rows under it', async () => {
+    const list = bob.page.locator('parley-message-list');
+    const grown = await list.evaluate(async (el) => {
+      const v = el.shadowRoot!.querySelector('lit-virtualizer')!;
+      const rows = [...v.querySelectorAll<HTMLElement>(':scope > .row')].sort((a, b) => Number(a.dataset.index) - Number(b.dataset.index));
+      const row = rows.at(-3)!;
+      const next = rows.at(-2)!;
+      const height = row.getBoundingClientRect().height;
+      // What an image or an expanded text does: the row's content gets taller on its own.
+      const block = document.createElement('div');
+      block.style.height = '240px';
+      row.append(block);
+      // The virtualizer re-places rows in the frames after the resize is reported.
+      for (let i = 0; i < 30 && Math.abs(next.getBoundingClientRect().top - row.getBoundingClientRect().bottom) > 1; i++) {
+        await new Promise((resolve) => requestAnimationFrame(resolve));
+      }
+      const result = { before: height, after: row.getBoundingClientRect().height, gap: next.getBoundingClientRect().top - row.getBoundingClientRect().bottom };
+      block.remove();
+      return result;
+    });
+    expect(grown.after - grown.before).toBeCloseTo(240, 0);
+    // The row under it moved down by as much: no overlap, no gap.
+    expect(Math.abs(grown.gap)).toBeLessThanOrEqual(1);
+  });
+
   it('someone typing shows in the typing line without rendering the message list', async () => {
     const list = bob.page.locator('parley-message-list');
     const renders = () => list.evaluate((el) => (el as unknown as { renders: number }).renders);

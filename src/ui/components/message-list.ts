@@ -15,7 +15,6 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { guard } from 'lit/directives/guard.js';
 import '@lit-labs/virtualizer';
 import type { LitVirtualizer } from '@lit-labs/virtualizer';
-import { flow } from '@lit-labs/virtualizer/layouts/flow.js';
 import type { DeliveryState } from '../../client/delivery.js';
 import type { MessageReceipts } from '../../client/conversation/receipts.js';
 import { MAX_TEXT } from '../../core/events.js';
@@ -27,14 +26,13 @@ import { onMessageKey, onMessagePointerDown } from './message-keys.js';
 import { renderRow } from './message-row.js';
 import { sameRows, withBlockedRuns, type BlockedRun } from './blocked-runs.js';
 import { rowKey } from './row-key.js';
+import { RowSizes, rowLayout } from './row-layout.js';
 import { renderSheet, type Sheet, type SheetContext } from './message-sheet.js';
 import { UnreadMarks, indexOfEntry } from './unread-marks.js';
 import { messageStyles, sheetStyles } from './message-styles.js';
 
 export { QUICK_REACTIONS } from './message-row.js';
 
-/** Statically imported so the first render does not wait for the virtualizer's lazy chunk. */
-const LAYOUT = flow();
 const HIGHLIGHT_MS = 2_000;
 
 export interface EditDetail {
@@ -118,6 +116,13 @@ export class MessageList extends LitElement {
   renders = 0;
   /** How many rows it rendered: a row whose `rowKey` did not change is not rendered again. */
   rowRenders = 0;
+  /**
+   * Each row's size as its `ResizeObserver` reports it, so adding a row measures that row
+   * only (docs/architecture.md §11). Created with the element, before its virtualizer.
+   */
+  readonly rowSizes = new RowSizes();
+  /** The virtualizer's layout (statically imported, so the first render does not wait for its lazy chunk). */
+  private readonly layout = rowLayout(this.rowSizes);
   private shown: TimelineEntry[] = [];
   /** The blocked person's run each blocked message in `shown` belongs to. */
   private runs: ReadonlyMap<EventId, BlockedRun> = new Map();
@@ -172,6 +177,7 @@ export class MessageList extends LitElement {
 
   override disconnectedCallback(): void {
     this.hoverless.removeEventListener('change', this.rerender);
+    this.rowSizes.stop();
     clearTimeout(this.highlightTimer);
     super.disconnectedCallback();
   }
@@ -238,6 +244,7 @@ export class MessageList extends LitElement {
 
   protected override updated(): void {
     this.renders++;
+    this.rowSizes.watch(this.virtualizer);
     // The picker's code and emoji data load on first use only.
     if (this.sheet?.kind === 'picker') void import('./emoji-picker.js');
     const dialog = this.renderRoot.querySelector('dialog');
@@ -252,7 +259,7 @@ export class MessageList extends LitElement {
     return html`<div role="log" aria-label="Messages" aria-live="polite" aria-relevant="additions">
         ${this.shown.length === 0
           ? html`<p class="empty">No messages yet. Say hello!</p>`
-          : html`<lit-virtualizer scroller .layout=${LAYOUT} .items=${this.shown}
+          : html`<lit-virtualizer scroller .layout=${this.layout} .items=${this.shown}
               .renderItem=${(entry: TimelineEntry, index: number) => {
                 const prev = this.shown[index - 1];
                 // A file's card follows the files' state, which `version` counts.
