@@ -5,6 +5,7 @@
 import { accountHandshake } from './client/account.js';
 import { ParleyClient } from './client/parley-client.js';
 import { VerifyKeyCache } from './core/identity/keys.js';
+import { BulkHost } from './net/files/bulk-lane.js';
 import { TabSync } from './net/tab-sync.js';
 import { Mesh } from './net/mesh.js';
 import { SignalingClient } from './net/signaling-client.js';
@@ -80,6 +81,8 @@ async function boot(): Promise<void> {
   const verifyKeys = new VerifyKeyCache();
   // The mesh is built before the account may exist; the handshake reads it when a peer connects.
   let client: ParleyClient | null = null;
+  // One worker takes every direct link's file chunks off this page's thread (docs/architecture.md §14.2).
+  const bulk = new BulkHost();
   const mesh = new Mesh({
     signaling,
     logger: consoleLogger,
@@ -88,7 +91,7 @@ async function boot(): Promise<void> {
     createTransport: ({ initiator, onSignal }) =>
       new DeferredTransport(async () => {
         const { SimplePeerTransport } = await import('./net/simple-peer-transport.js');
-        return new SimplePeerTransport({ initiator, iceServers: config.iceServers, onSignal });
+        return new SimplePeerTransport({ initiator, iceServers: config.iceServers, onSignal, bulk });
       }).start(),
   }).start();
   const pwa = new PwaController({ serverUrl: config.serverUrl, settings: new IdbSettingsStore(db), mailboxes: () => client?.mailboxCredentials() ?? [], logger: consoleLogger });

@@ -5,6 +5,7 @@
  * inner transport's events are re-emitted from this one.
  */
 import { Disposables } from '../core/lifecycle.js';
+import type { BulkLane } from './files/bulk-lane.js';
 import { MAX_CHUNK } from './framing.js';
 import { TransportBase, type ChannelBinding, type PathKind, type SignalableTransport } from './transport.js';
 
@@ -46,6 +47,10 @@ export class DeferredTransport extends TransportBase implements SignalableTransp
 
   get maxMessage(): number {
     return this.inner?.maxMessage ?? MAX_CHUNK;
+  }
+
+  get bulk(): BulkLane | null {
+    return this.inner?.bulk ?? null;
   }
 
   get bufferedAmount(): number {

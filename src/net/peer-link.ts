@@ -42,6 +42,7 @@ import {
   type PartialFrame,
 } from './framing.js';
 import { decodeLinkOptions, decodePathControl, encodeLinkOptions, encodePathControl } from './link-controls.js';
+import type { BulkLane } from './files/bulk-lane.js';
 import type { ChannelBinding, PathKind, PeerTransport } from './transport.js';
 
 const HIGH_WATER = 256 * 1024;
@@ -151,6 +152,16 @@ export class PeerLink extends ObservableV2<PeerLinkEvents> {
   /** Closed for good (frames may arrive before `open`: the remote can be first). */
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /**
+   * The bulk channel of an open direct path of this link, if it has one
+   * (docs/architecture.md §14.2, "The bulk channel"): file chunks may go there instead.
+   */
+  get bulkLane(): BulkLane | null {
+    if (this.closed) return null;
+    for (const path of this.paths.keys()) if (path.kind === 'direct' && path.isOpen && path.bulk && !path.bulk.isClosed) return path.bulk;
+    return null;
   }
 
   /** Kind of the path this side sends on; null before the first opened. */

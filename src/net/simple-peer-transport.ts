@@ -4,6 +4,7 @@
  * connect goes through the data channel. Its binding is the pair of DTLS fingerprints.
  */
 import SimplePeer from 'simple-peer';
+import type { BulkHost, BulkLane } from './files/bulk-lane.js';
 import { MAX_CHUNK } from './framing.js';
 import { sdpFingerprint, TransportBase, type ChannelBinding, type SignalableTransport, type TransportCloseReason } from './transport.js';
 
@@ -15,6 +16,11 @@ export interface SimplePeerTransportOptions {
   /** Node only: the WebRTC implementation (@roamhq/wrtc). Browsers use their own. */
   readonly wrtc?: unknown;
   readonly onSignal: (signal: unknown) => void;
+  /**
+   * The page's bulk worker: a second data channel for file chunks is opened on the same
+   * connection and moved there (docs/architecture.md §14.2, "The bulk channel"). None in Node.
+   */
+  readonly bulk?: BulkHost;
 }
 
 /** Chromium refuses data-channel messages over 256 KiB. */
@@ -33,6 +39,7 @@ export class SimplePeerTransport extends TransportBase implements SignalableTran
   private channel: RTCDataChannel | null = null;
   private finishing = false;
   private sctpMax = 0;
+  private readonly bulkLane: BulkLane | null;
 
   constructor(options: SimplePeerTransportOptions) {
     super();
@@ -49,6 +56,8 @@ export class SimplePeerTransport extends TransportBase implements SignalableTran
     // remote's first message (its hello) and would lose it.
     const internals = this.peer as unknown as SimplePeerInternals;
     if (internals._channel) this.takeOver(internals._channel);
+    // Created before the offer or answer on both sides, so it opens with the association.
+    this.bulkLane = options.bulk && internals._pc ? options.bulk.open(internals._pc) : null;
     internals._pc?.addEventListener('datachannel', (event: RTCDataChannelEvent) => {
       // After every handler of this event (simple-peer's sets its own onmessage), before
       // any message event, which is a later task.
@@ -61,6 +70,11 @@ export class SimplePeerTransport extends TransportBase implements SignalableTran
     // ICE, DTLS and data-channel failures alike: this path is gone.
     this.peer.on('error', () => this.finish('connection-failed'));
     this.peer.on('close', () => this.finish('closed-by-remote'));
+  }
+
+  /** The bulk channel's lane, where this page has a bulk worker. */
+  get bulk(): BulkLane | null {
+    return this.bulkLane;
   }
 
   /** The RTCPeerConnection underneath (for getStats in tests and the network lab). */
@@ -142,6 +156,7 @@ export class SimplePeerTransport extends TransportBase implements SignalableTran
     // simple-peer's destroy() emits its own 'close' synchronously; the first reason wins.
     if (this.finishing) return;
     this.finishing = true;
+    this.bulkLane?.close();
     try {
       this.peer.destroy();
     } catch {

@@ -13,6 +13,7 @@
  * - `close` exactly once, with a typed reason; nothing is emitted after it.
  */
 import { ObservableV2 } from 'lib0/observable';
+import type { BulkLane } from './files/bulk-lane.js';
 
 /** Why a transport closed. */
 export type TransportCloseReason =
@@ -74,6 +75,8 @@ export interface PeerTransport extends ObservableV2<TransportEvents> {
   readonly isClosed: boolean;
   /** Closes at once; `close` fires (once) with 'closed-locally' unless it already fired. */
   close(): void;
+  /** A direct path's bulk channel for file chunks, where this page has one (docs/architecture.md §14.2). */
+  readonly bulk?: BulkLane | null;
 }
 
 /** A transport still being negotiated: it takes the remote's signals from the rendezvous. */

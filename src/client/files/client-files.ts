@@ -20,6 +20,7 @@ import type { ConversationEvent, UnsignedEvent } from '../../core/events.js';
 import type { EventId, Topic } from '../../core/ids.js';
 import { Disposables } from '../../core/lifecycle.js';
 import { errorField, silentLogger, type Logger } from '../../core/logger.js';
+import type { DataPathCounts } from '../../net/files/data-path.js';
 import { FileExchange } from '../../net/files/file-exchange.js';
 import type { Mesh } from '../../net/mesh.js';
 import type { ChunkStore, StoredFile } from '../../store/chunk-store.js';
@@ -217,6 +218,11 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     this.emit('changed', [ref.root]);
     if (mailboxCopy) void this.putInMailbox(session.id, ref, secret, mailboxCopy.writerKey);
     return id;
+  }
+
+  /** File chunks counted by the channel they came and went by (docs/architecture.md §14.2; tests and the bench). */
+  get transferCounts(): Readonly<DataPathCounts> {
+    return this.exchange.dataCounts;
   }
 
   /** Largest file the mailbox keeps for offline members (0: it keeps none). */

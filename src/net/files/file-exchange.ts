@@ -13,6 +13,7 @@ import type { Frame } from '../framing.js';
 import type { Mesh } from '../mesh.js';
 import type { RoomId } from '../mesh-types.js';
 import type { PeerLink } from '../peer-link.js';
+import { LinkDataPath, type DataPathCounts, type FileDataPath } from './data-path.js';
 import { FileFetch, type FetchSink, type SideSource } from './file-fetch.js';
 import { decodeFileFrame, FileFrameError, fileFramePieces, type FileFrame } from './file-frames.js';
 import { FileServer, type FileHolder, type FileServerEvents } from './file-server.js';
@@ -24,6 +25,8 @@ export interface FileExchangeParts {
   readonly mesh: Mesh;
   readonly holder: FileHolder;
   readonly logger?: Logger;
+  /** Where chunks are checked and which channel they take (default: links' own channels, and their bulk channels where they have them). */
+  readonly path?: FileDataPath;
 }
 
 export interface FetchRequest {
@@ -40,10 +43,12 @@ export class FileExchange extends ObservableV2<FileServerEvents> {
   private readonly fetches = new Map<string, FileFetch>();
   private readonly owned = new Disposables();
   private readonly logger: Logger;
+  private readonly path: FileDataPath;
 
   constructor(private readonly parts: FileExchangeParts) {
     super();
     this.logger = parts.logger ?? silentLogger;
+    this.path = parts.path ?? new LinkDataPath();
     this.server = new FileServer({
       holder: parts.holder,
       send: (room, link, frame) => this.send(room, link, frame),
@@ -56,9 +61,21 @@ export class FileExchange extends ObservableV2<FileServerEvents> {
     mesh.on('file', (room, link, frame) => this.onFrame(room, link, frame));
     mesh.on('room-links', () => this.pokeAll());
     mesh.on('links', () => {
-      for (const { link } of this.parts.mesh.links()) if (link.isClosed) this.server.forget(link);
+      for (const { link } of this.parts.mesh.links()) {
+        if (link.isClosed) {
+          this.server.forget(link);
+          this.path.forgetLink(link);
+        } else this.path.watch(link);
+      }
       this.pokeAll();
     });
+    const path = this.owned.listenTo(this.path);
+    path.on('checked', (link, root, index, bytes) => this.fetches.get(root)?.onChecked(link, index, bytes));
+    path.on('bad', (link, reason, detail) => {
+      this.drop(link, reason, detail);
+      this.pokeAll();
+    });
+    this.owned.add(() => this.path.destroy());
     const server = this.owned.listenTo(this.server);
     server.on('served', (...args) => this.emit('served', args));
     server.on('cancelled', (...args) => this.emit('cancelled', args));
@@ -75,10 +92,13 @@ export class FileExchange extends ObservableV2<FileServerEvents> {
       links: () => this.parts.mesh.roomLinks(request.room),
       send: (link, frame) => this.send(request.room, link, frame),
       drop: (link, detail) => this.drop(link, 'bad-file-chunk', detail),
+      gate: this.path,
     });
     this.fetches.set(request.ref.root, fetch);
     const forget = (): void => {
-      if (this.fetches.get(request.ref.root) === fetch) this.fetches.delete(request.ref.root);
+      if (this.fetches.get(request.ref.root) !== fetch) return;
+      this.fetches.delete(request.ref.root);
+      this.path.forget(request.ref.root);
     };
     fetch.on('done', forget);
     fetch.on('failed', forget);
@@ -95,8 +115,14 @@ export class FileExchange extends ObservableV2<FileServerEvents> {
     const fetch = this.fetches.get(root);
     if (!fetch) return;
     this.fetches.delete(root);
+    this.path.forget(root);
     fetch.cancel();
     fetch.destroy();
+  }
+
+  /** Chunks counted by the way they came and went (docs/architecture.md §14.2, "The data path"). */
+  get dataCounts(): Readonly<DataPathCounts> {
+    return this.path.counts;
   }
 
   /** Stops serving a file this device sent; every member syncing `room` is told. */
@@ -124,6 +150,8 @@ export class FileExchange extends ObservableV2<FileServerEvents> {
       return this.drop(link, 'bad-file-frame', error instanceof FileFrameError ? error.message : 'bad file frame');
     }
     if (frame.type === 'get' || (frame.type === 'cancel' && frame.by === 'asker')) return this.server.handle(room, link, frame);
+    // A chunk is checked by the data path (a chunk of a file nobody fetched is the link's fault there).
+    if (frame.type === 'data' && frame.part === 'chunks') return this.path.take(link, frame.root, frame.index, frame.bytes);
     // Pieces of a file nobody here is fetching (any more) are ignored: a late answer.
     this.fetches.get(frame.root)?.onFrame(link, frame);
   }
@@ -131,6 +159,8 @@ export class FileExchange extends ObservableV2<FileServerEvents> {
   private send(room: RoomId, link: PeerLink, frame: FileFrame): void {
     const doc = this.parts.mesh.room(room)?.docId;
     if (!doc || link.isClosed) return;
+    // A chunk goes by the link's bulk channel where the remote's bulk worker listens.
+    if (frame.type === 'data' && frame.part === 'chunks' && this.path.send(link, frame.root, frame.index, frame.bytes)) return;
     const { kind, payload } = fileFramePieces(frame);
     link.send({ kind, doc, payload });
   }

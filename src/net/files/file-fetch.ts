@@ -24,6 +24,7 @@ import { chunkCount, chunksIn, DEFAULT_CHUNK, plainLength, type FileRef } from '
 import { Disposables } from '../../core/lifecycle.js';
 import type { RoomId } from '../mesh-types.js';
 import type { PeerLink } from '../peer-link.js';
+import type { GateFile } from './chunk-gate.js';
 import { LinkPace } from './fetch-pace.js';
 import { MAX_INDICES, type FileFrame } from './file-frames.js';
 
@@ -51,6 +52,12 @@ export interface FetchParts {
   readonly drop: (link: PeerLink, detail: string) => void;
   readonly side?: SideSource | null;
   readonly sink: FetchSink;
+  /**
+   * Where links' chunks are checked (docs/architecture.md §14.2, "The data path"): told the
+   * hash list and each link asked, it hands checked chunks to `onChecked`. Without one, chunks
+   * that reach `onFrame` are checked here.
+   */
+  readonly gate?: { file(root: string, file: GateFile): void; announce(link: PeerLink, root: string): void } | null;
   readonly timeoutMs?: number;
   /** The clock the pacing measures with, in ms (tests inject one). */
   readonly now?: () => number;
@@ -144,6 +151,7 @@ export class FileFetch extends ObservableV2<FetchEvents> {
 
   start(): this {
     this.owned.interval(() => this.expire(), 1_000);
+    if (this.hashes) this.parts.gate?.file(this.parts.ref.root, { hashes: this.hashes, size: this.parts.ref.size, chunk: this.parts.ref.chunk });
     if (this.have.size >= this.count && this.hashes) this.finish();
     else this.pump();
     return this;
@@ -177,6 +185,14 @@ export class FileFetch extends ObservableV2<FetchEvents> {
       return;
     }
     this.pump();
+  }
+
+  /** A chunk from `link` that the data path checked; `bytes` is a buffer of its own. */
+  onChecked(link: PeerLink, index: number, bytes: Uint8Array): void {
+    if (this.current !== 'chunks') return;
+    this.stateOf(link).pace?.arrived(index, bytes.length, this.clock());
+    if (this.inflight.get(index)?.source === link) this.settle(index);
+    this.keep(index, bytes);
   }
 
   /** Stops: links are told, nothing more is stored. */
@@ -251,6 +267,7 @@ export class FileFetch extends ObservableV2<FetchEvents> {
       for (const i of picked) this.inflight.set(i, { source: link, at: now });
       pace.asked(picked, state.outstanding * chunk, clock);
       state.outstanding += picked.length;
+      this.parts.gate?.announce(link, this.parts.ref.root);
       this.parts.send(link, { type: 'get', root: this.parts.ref.root, part: 'chunks', indices: picked });
     }
     if (!side) return;
@@ -294,6 +311,7 @@ export class FileFetch extends ObservableV2<FetchEvents> {
       this.hashes = bytes.slice();
       this.hashesFrom = null;
       this.current = 'chunks';
+      this.parts.gate?.file(ref.root, { hashes: this.hashes, size: ref.size, chunk: ref.chunk });
       try {
         await this.parts.sink.saveHashes(this.hashes);
       } catch (error) {
@@ -320,8 +338,15 @@ export class FileFetch extends ObservableV2<FetchEvents> {
     const ok = await chunkMatches(ref, this.hashes, index, bytes);
     if (this.inflight.get(index)?.source === source) this.settle(index);
     if (!ok) return this.bad(source, index, `chunk ${index} does not match its hash`);
-    if (this.current !== 'chunks' || this.have.has(index) || this.buffered.has(index) || full()) return this.pump();
-    this.buffered.set(index, bytes.slice());
+    this.keep(index, bytes.slice());
+  }
+
+  /** Keeps a checked chunk (a buffer of its own) to be stored, unless it is had or memory is full. */
+  private keep(index: number, bytes: Uint8Array): void {
+    // Past twice MAX_BUFFERED_BYTES are late answers while the writes lag (see `accept`): asked again later.
+    if (this.current !== 'chunks' || this.have.has(index) || this.buffered.has(index) || this.buffered.size >= 2 * this.maxBuffered) return this.pump();
+    const ref = this.parts.ref;
+    this.buffered.set(index, bytes);
     this.bytes += plainLength(ref, index);
     this.reportProgress();
     // The last chunk in: store now rather than after FLUSH_MS, the file is done once stored.

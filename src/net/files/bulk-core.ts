@@ -1,0 +1,180 @@
+/**
+ * What the bulk worker does (docs/architecture.md §14.2, "The bulk channel"), apart from
+ * being a worker: it owns each link's bulk channel, says `ready` on it, sends the chunks the
+ * page hands it with the channel's backpressure, and checks every chunk that comes in
+ * (`ChunkGate`) before it goes to the page in batches, moved rather than copied. The page's
+ * thread thus sees one message per batch instead of one per chunk, and never hashes a chunk.
+ *
+ * `bulk-worker.ts` runs it in a dedicated worker; tests run it in-process over fake channels.
+ */
+import { ChunkGate, type GateFault, type GateFile } from './chunk-gate.js';
+import { BULK_VERSION, BulkFrameError, decodeBulkFrame, encodeReady } from './bulk-wire.js';
+
+/** The part of RTCDataChannel the worker uses (tests pass their own). */
+export interface BulkChannel {
+  readonly readyState: RTCDataChannelState;
+  readonly bufferedAmount: number;
+  bufferedAmountLowThreshold: number;
+  binaryType: BinaryType;
+  send(data: Uint8Array<ArrayBuffer>): void;
+  close(): void;
+  addEventListener(type: 'open' | 'close' | 'bufferedamountlow' | 'error', listener: () => void): void;
+  addEventListener(type: 'message', listener: (e: MessageEvent) => void): void;
+}
+
+export type ToBulkWorker =
+  | { readonly t: 'open'; readonly lane: number; readonly channel: BulkChannel }
+  | { readonly t: 'close'; readonly lane: number }
+  | { readonly t: 'file'; readonly root: string; readonly file: GateFile }
+  | { readonly t: 'announce'; readonly lane: number; readonly root: string }
+  | { readonly t: 'forget'; readonly root: string }
+  | { readonly t: 'send'; readonly lane: number; readonly frame: Uint8Array<ArrayBuffer> };
+
+export type FromBulkWorker =
+  | { readonly t: 'ready'; readonly lane: number }
+  | { readonly t: 'closed'; readonly lane: number }
+  | { readonly t: 'chunks'; readonly lane: number; readonly root: string; readonly chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array<ArrayBuffer> }> }
+  | { readonly t: 'bad'; readonly lane: number; readonly reason: GateFault; readonly detail: string };
+
+export type PostToPage = (message: FromBulkWorker, transfer?: Transferable[]) => void;
+
+/** Chunks are sent while the channel holds less than this; more only makes a text on the link's own channel share the path with more. */
+const HIGH_WATER = 1024 * 1024;
+const LOW_WATER = 256 * 1024;
+/** Checked chunks go to the page in batches of about this much, or after BATCH_MS. */
+const BATCH_BYTES = 512 * 1024;
+const BATCH_MS = 5;
+
+interface Lane {
+  readonly channel: BulkChannel;
+  readonly queue: Uint8Array<ArrayBuffer>[];
+  remoteReady: boolean;
+  closed: boolean;
+}
+
+export class BulkCore {
+  private readonly lanes = new Map<number, Lane>();
+  private readonly gate: ChunkGate<number>;
+  /** Checked chunks not yet posted, per lane and root. */
+  private batch = new Map<string, { lane: number; root: string; chunks: { index: number; bytes: Uint8Array<ArrayBuffer> }[] }>();
+  private batchBytes = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(private readonly post: PostToPage) {
+    this.gate = new ChunkGate<number>({
+      checked: (lane, root, index, bytes) => this.checked(lane, root, index, bytes),
+      bad: (lane, reason, detail) => this.bad(lane, reason, detail),
+    });
+  }
+
+  /** One message from the page. */
+  handle(message: ToBulkWorker): void {
+    switch (message.t) {
+      case 'open':
+        return this.open(message.lane, message.channel);
+      case 'close':
+        return this.close(message.lane, false);
+      case 'file':
+        return this.gate.file(message.root, message.file);
+      case 'announce':
+        return this.gate.announce(message.lane, message.root);
+      case 'forget':
+        return this.gate.forget(message.root);
+      case 'send': {
+        const lane = this.lanes.get(message.lane);
+        if (!lane || lane.closed) return;
+        lane.queue.push(message.frame);
+        return this.pump(lane);
+      }
+    }
+  }
+
+  private open(id: number, channel: BulkChannel): void {
+    const lane: Lane = { channel, queue: [], remoteReady: false, closed: false };
+    this.lanes.set(id, lane);
+    channel.binaryType = 'arraybuffer';
+    channel.bufferedAmountLowThreshold = LOW_WATER;
+    const sayReady = (): void => this.sendNow(lane, encodeReady(lane.remoteReady));
+    if (channel.readyState === 'open') sayReady();
+    else channel.addEventListener('open', sayReady);
+    channel.addEventListener('bufferedamountlow', () => this.pump(lane));
+    channel.addEventListener('close', () => this.close(id, true));
+    channel.addEventListener('message', (e: MessageEvent) => this.receive(id, lane, e.data));
+  }
+
+  private receive(id: number, lane: Lane, data: unknown): void {
+    if (lane.closed) return;
+    if (!(data instanceof ArrayBuffer)) return this.bad(id, 'bad-file-frame', 'a bulk frame that is not binary');
+    let frame;
+    try {
+      frame = decodeBulkFrame(new Uint8Array(data));
+    } catch (error) {
+      return this.bad(id, 'bad-file-frame', error instanceof BulkFrameError ? error.message : 'bad bulk frame');
+    }
+    if (frame.type === 'ready') {
+      // Another version's worker speaks another language: this side keeps to the link's own channel.
+      if (frame.version !== BULK_VERSION || lane.remoteReady) return;
+      lane.remoteReady = true;
+      // Whoever listened first did not hear the other's first `ready` if it came too early: answer it.
+      if (!frame.seen) this.sendNow(lane, encodeReady(true));
+      this.post({ t: 'ready', lane: id });
+      return;
+    }
+    this.gate.take(id, frame.root, frame.index, frame.bytes);
+  }
+
+  private pump(lane: Lane): void {
+    const { channel, queue } = lane;
+    while (queue.length > 0 && !lane.closed && channel.readyState === 'open' && channel.bufferedAmount < HIGH_WATER) this.sendNow(lane, queue.shift()!);
+  }
+
+  private sendNow(lane: Lane, bytes: Uint8Array<ArrayBuffer>): void {
+    try {
+      lane.channel.send(bytes);
+    } catch {
+      // The channel is closing: its close event ends the lane.
+    }
+  }
+
+  private checked(lane: number, root: string, index: number, bytes: Uint8Array<ArrayBuffer>): void {
+    const key = `${lane}\n${root}`;
+    let entry = this.batch.get(key);
+    if (!entry) this.batch.set(key, (entry = { lane, root, chunks: [] }));
+    entry.chunks.push({ index, bytes });
+    this.batchBytes += bytes.length;
+    if (this.batchBytes >= BATCH_BYTES) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), BATCH_MS);
+  }
+
+  private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = this.batch;
+    this.batch = new Map();
+    this.batchBytes = 0;
+    for (const { lane, root, chunks } of batch.values()) {
+      if (this.lanes.get(lane)?.closed !== false) continue;
+      this.post({ t: 'chunks', lane, root, chunks }, chunks.map((c) => c.bytes.buffer));
+    }
+  }
+
+  private bad(lane: number, reason: GateFault, detail: string): void {
+    this.post({ t: 'bad', lane, reason, detail });
+    this.close(lane, false);
+  }
+
+  private close(id: number, tell: boolean): void {
+    const lane = this.lanes.get(id);
+    if (!lane || lane.closed) return;
+    lane.closed = true;
+    lane.queue.length = 0;
+    this.lanes.delete(id);
+    this.gate.forgetKey(id);
+    try {
+      lane.channel.close();
+    } catch {
+      // Already closed.
+    }
+    if (tell) this.post({ t: 'closed', lane: id });
+  }
+}

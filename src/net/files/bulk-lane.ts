@@ -1,0 +1,186 @@
+/**
+ * The page's side of the bulk channels (docs/architecture.md §14.2, "The bulk channel").
+ *
+ * A direct link's transport creates, on its RTCPeerConnection, a second data channel
+ * negotiated with a fixed id (`BULK_CHANNEL_ID`) and hands it at once to the page's one bulk
+ * worker (`BulkHost.open`). It is the same peer connection, so the same DTLS association and
+ * the same peer the link's hello proved: no handshake of its own. The worker says `ready` on
+ * it; only once the remote's worker said so too (`BulkLane.ready`) does this side send file
+ * chunks there. Peers with no such worker (Node, older builds) never say it, and chunks to
+ * them, and from them, keep to the link's own channel.
+ */
+import { ObservableV2 } from 'lib0/observable';
+import type { GateFault, GateFile } from './chunk-gate.js';
+import type { BulkChannel, FromBulkWorker, ToBulkWorker } from './bulk-core.js';
+import { BULK_CHANNEL_ID, encodeBulkData } from './bulk-wire.js';
+
+/** What the page sees of the bulk worker (tests run `BulkCore` behind one). */
+export interface BulkWorkerLike {
+  postMessage(message: ToBulkWorker, transfer?: Transferable[]): void;
+  onmessage: ((e: MessageEvent<FromBulkWorker>) => void) | null;
+  terminate(): void;
+}
+
+export type BulkLaneEvents = {
+  /** The remote's worker listens: chunks may go on this lane. */
+  ready: () => void;
+  /** Checked chunks of `root` that came on this lane, each in a buffer of its own. */
+  chunks: (root: string, chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array }>) => void;
+  /** The remote broke the rules on this lane (the link is to be dropped and penalized). */
+  bad: (reason: GateFault, detail: string) => void;
+  /** The lane is gone. */
+  close: () => void;
+};
+
+export class BulkLane extends ObservableV2<BulkLaneEvents> {
+  private isReady = false;
+  private closed = false;
+
+  constructor(
+    readonly host: BulkHost,
+    readonly id: number,
+  ) {
+    super();
+  }
+
+  /** True once the remote's worker said it listens, until the lane closes. */
+  get ready(): boolean {
+    return this.isReady && !this.closed;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Sends a chunk of `root` on this lane; false when it cannot (not ready, or too large for one message). */
+  send(root: string, index: number, bytes: Uint8Array): boolean {
+    if (!this.ready) return false;
+    const frame = encodeBulkData(root, index, bytes);
+    if (!frame) return false;
+    this.host.post({ t: 'send', lane: this.id, frame }, [frame.buffer]);
+    return true;
+  }
+
+  /** The remote is about to be asked for chunks of `root`, whose checked hash list is `file`. */
+  announce(root: string, file: GateFile): void {
+    if (this.closed) return;
+    this.host.file(root, file);
+    this.host.post({ t: 'announce', lane: this.id, root });
+  }
+
+  /** Closes the bulk channel (the link's transport closed). */
+  close(): void {
+    if (this.closed) return;
+    this.host.post({ t: 'close', lane: this.id });
+    this.ended();
+  }
+
+  /** From the host: the worker's news about this lane. */
+  heard(message: FromBulkWorker): void {
+    if (this.closed) return;
+    switch (message.t) {
+      case 'ready':
+        this.isReady = true;
+        return this.emit('ready', []);
+      case 'chunks':
+        return this.emit('chunks', [message.root, message.chunks]);
+      case 'bad':
+        this.emit('bad', [message.reason, message.detail]);
+        return this.ended();
+      case 'closed':
+        return this.ended();
+    }
+  }
+
+  private ended(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.host.lost(this.id);
+    this.emit('close', []);
+    this.destroy();
+  }
+}
+
+/** One per page: the bulk worker, started with the first lane. */
+export class BulkHost {
+  private worker: BulkWorkerLike | null = null;
+  private failed = false;
+  private next = 1;
+  private readonly lanes = new Map<number, BulkLane>();
+  /** Files whose hash list the worker has. */
+  private readonly files = new Set<string>();
+
+  constructor(private readonly spawn: () => BulkWorkerLike = spawnBulkWorker) {}
+
+  /**
+   * Creates the bulk channel on `pc` and moves it to the worker, in the task that created it
+   * (a data channel can be transferred only before it dispatched anything). Null where this
+   * browser cannot (no worker, a channel that does not transfer): the link keeps to its own channel.
+   */
+  open(pc: RTCPeerConnection): BulkLane | null {
+    const worker = this.started();
+    if (!worker) return null;
+    let channel: RTCDataChannel;
+    try {
+      channel = pc.createDataChannel('parley-bulk', { negotiated: true, id: BULK_CHANNEL_ID, ordered: true });
+    } catch {
+      return null;
+    }
+    const lane = new BulkLane(this, this.next++);
+    try {
+      worker.postMessage({ t: 'open', lane: lane.id, channel: channel as unknown as BulkChannel }, [channel as unknown as Transferable]);
+    } catch {
+      channel.close();
+      return null;
+    }
+    this.lanes.set(lane.id, lane);
+    return lane;
+  }
+
+  /** Gives the worker a file's checked hash list (once per file). */
+  file(root: string, file: GateFile): void {
+    if (this.files.has(root)) return;
+    this.files.add(root);
+    this.post({ t: 'file', root, file });
+  }
+
+  /** The fetch of `root` ended: the worker ignores its late chunks. */
+  forget(root: string): void {
+    if (!this.files.delete(root)) return;
+    this.post({ t: 'forget', root });
+  }
+
+  /** Ends the worker (tests, and a page going away). */
+  destroy(): void {
+    for (const lane of [...this.lanes.values()]) lane.close();
+    this.worker?.terminate();
+    this.worker = null;
+  }
+
+  /** @internal for lanes */
+  post(message: ToBulkWorker, transfer: Transferable[] = []): void {
+    this.worker?.postMessage(message, transfer);
+  }
+
+  /** @internal for lanes */
+  lost(id: number): void {
+    this.lanes.delete(id);
+  }
+
+  private started(): BulkWorkerLike | null {
+    if (this.worker || this.failed) return this.worker;
+    try {
+      this.worker = this.spawn();
+    } catch {
+      this.failed = true;
+      return null;
+    }
+    this.worker.onmessage = (e) => this.lanes.get(e.data.lane)?.heard(e.data);
+    return this.worker;
+  }
+}
+
+function spawnBulkWorker(): BulkWorkerLike {
+  // This exact form is what Vite recognizes to bundle the worker (into assets/workers/, whose CSP is the workers', docs/architecture.md §6.3).
+  return new Worker(new URL('./bulk-worker.ts', import.meta.url), { type: 'module' }) as unknown as BulkWorkerLike;
+}

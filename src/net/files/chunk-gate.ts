@@ -1,0 +1,120 @@
+/**
+ * Where a link's file chunks are checked before anything keeps them (docs/architecture.md
+ * §14.2, "The data path"). The same rules run on the page for chunks that came in-band and
+ * in the bulk worker for chunks that came on a link's bulk channel:
+ *
+ * - a chunk is taken only for a file whose checked hash list the page gave (`file`) and
+ *   from a link it asked for that file (`announce`); anything else is the link's fault
+ *   (`bad`), except a late answer for a file the page stopped fetching (`forget`), ignored;
+ * - it must hash to its entry (`bad-file-chunk` if not);
+ * - at most MAX_PENDING_BYTES per link wait for their hash check: a link that sends more
+ *   than any window it was given is dropped rather than held in memory.
+ *
+ * A checked chunk leaves in a buffer of its own (it is moved on without another copy).
+ * After a link's first fault nothing more of it is taken.
+ */
+import { chunkMatches } from '../../core/files/chunk-crypto.js';
+import type { FileRef } from '../../core/files/file-ref.js';
+
+/** What the gate needs of a file: its checked hash list and its shape. */
+export interface GateFile {
+  readonly hashes: Uint8Array;
+  readonly size: number;
+  readonly chunk: number;
+}
+
+export type GateFault = 'bad-file-chunk' | 'bad-file-frame';
+
+export interface ChunkGateOut<K> {
+  /** A chunk of `root` from `key` matched its hash; `bytes` is a buffer of its own. */
+  checked(key: K, root: string, index: number, bytes: Uint8Array<ArrayBuffer>): void;
+  /** `key` broke the rules: the page drops and penalizes the link. */
+  bad(key: K, reason: GateFault, detail: string): void;
+}
+
+const MiB = 1024 * 1024;
+/**
+ * Chunk bytes one link may have waiting for their hash check: twice a fetch's largest window
+ * per link (4 MiB, docs/architecture.md §14.2). An honest link sends only what it was asked.
+ */
+export const MAX_PENDING_BYTES = 8 * MiB;
+/** Files recently stopped, whose late chunks are ignored rather than counted against a link. */
+const FORGOTTEN = 256;
+
+export class ChunkGate<K> {
+  private readonly files = new Map<string, GateFile>();
+  private readonly asked = new Map<K, Set<string>>();
+  private readonly forgotten = new Set<string>();
+  private readonly pending = new Map<K, number>();
+  private readonly faulted = new Set<K>();
+
+  constructor(private readonly out: ChunkGateOut<K>) {}
+
+  /** The checked hash list of a file being fetched. */
+  file(root: string, file: GateFile): void {
+    this.files.set(root, file);
+    this.forgotten.delete(root);
+  }
+
+  /** `key` was asked for chunks of `root`. */
+  announce(key: K, root: string): void {
+    let roots = this.asked.get(key);
+    if (!roots) this.asked.set(key, (roots = new Set()));
+    roots.add(root);
+  }
+
+  /** The fetch of `root` ended: its late chunks are ignored. */
+  forget(root: string): void {
+    this.files.delete(root);
+    for (const roots of this.asked.values()) roots.delete(root);
+    this.forgotten.add(root);
+    if (this.forgotten.size > FORGOTTEN) this.forgotten.delete(this.forgotten.values().next().value!);
+  }
+
+  /** The link is gone. */
+  forgetKey(key: K): void {
+    this.asked.delete(key);
+    this.pending.delete(key);
+    this.faulted.delete(key);
+  }
+
+  /** Whether a file's hash list is known here. */
+  knows(root: string): boolean {
+    return this.files.has(root);
+  }
+
+  /** A chunk from `key`: checked, then `checked` or `bad` (or nothing: a late answer, or a link already at fault). */
+  take(key: K, root: string, index: number, bytes: Uint8Array): void {
+    if (this.faulted.has(key)) return;
+    const file = this.files.get(root);
+    if (!file || !this.asked.get(key)?.has(root)) {
+      if (this.forgotten.has(root)) return;
+      return this.fault(key, 'bad-file-chunk', 'a chunk nobody asked for');
+    }
+    const waiting = (this.pending.get(key) ?? 0) + bytes.length;
+    if (waiting > MAX_PENDING_BYTES) return this.fault(key, 'bad-file-frame', `more than ${MAX_PENDING_BYTES} bytes of chunks waiting`);
+    this.pending.set(key, waiting);
+    void this.check(key, root, file, index, bytes);
+  }
+
+  private async check(key: K, root: string, file: GateFile, index: number, bytes: Uint8Array): Promise<void> {
+    let ok = false;
+    try {
+      ok = await chunkMatches(file as Pick<FileRef, 'size' | 'chunk'>, file.hashes, index, bytes);
+    } finally {
+      const left = (this.pending.get(key) ?? bytes.length) - bytes.length;
+      if (this.pending.has(key)) this.pending.set(key, Math.max(0, left));
+    }
+    if (this.faulted.has(key)) return;
+    if (!ok) return this.fault(key, 'bad-file-chunk', `chunk ${index} does not match its hash`);
+    // Stopped meanwhile: a late answer.
+    if (this.files.get(root) !== file) return;
+    this.out.checked(key, root, index, bytes.slice());
+  }
+
+  private fault(key: K, reason: GateFault, detail: string): void {
+    this.faulted.add(key);
+    this.pending.delete(key);
+    this.out.bad(key, reason, detail);
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The data path of file transfer (docs/architecture.md §14.2, "The data path"): where a
+ * link's file chunks are checked on their way in, and which channel they leave by.
+ *
+ * The fetch's control (which chunks from whom, windows, pacing, timeouts, penalties) and
+ * the holder's authorization of requests stay on the page; only the chunks' bytes take this
+ * path. Chunks that come in-band (on the link's own channel: Node peers, the relay, older
+ * builds, and anyone before its bulk worker said `ready`) are checked here on the page's
+ * thread. Chunks on a link's bulk channel are checked in the page's bulk worker, by the same
+ * rules (`ChunkGate`), and arrive here already checked, in batches. Either way the fetch
+ * hears `checked`, or `bad` for a link to drop.
+ */
+import { ObservableV2 } from 'lib0/observable';
+import type { PeerLink } from '../peer-link.js';
+import type { BulkHost, BulkLane } from './bulk-lane.js';
+import { ChunkGate, type GateFault, type GateFile } from './chunk-gate.js';
+
+export type DataPathEvents = {
+  /** A chunk of `root` from `link` matched its hash; `bytes` is a buffer of its own. */
+  checked: (link: PeerLink, root: string, index: number, bytes: Uint8Array) => void;
+  /** `link` broke the rules: drop and penalize it. */
+  bad: (link: PeerLink, reason: GateFault, detail: string) => void;
+};
+
+/** Chunks counted on each way, in and out (tests and the bench read them). */
+export interface DataPathCounts {
+  /** Chunks received on links' own channels. */
+  inBand: number;
+  /** Chunks received on bulk channels. */
+  bulk: number;
+  /** Chunks sent on links' own channels. */
+  sentInBand: number;
+  /** Chunks sent on bulk channels. */
+  sentBulk: number;
+}
+
+/** The seam between a fetch (and a holder) and the bytes of chunks. */
+export interface FileDataPath extends ObservableV2<DataPathEvents> {
+  /** A fetch has the checked hash list of a file: its chunks may be taken. */
+  file(root: string, file: GateFile): void;
+  /** `link` is about to be asked for chunks of `root` (after `file`). */
+  announce(link: PeerLink, root: string): void;
+  /** A chunk that came in-band on `link`. */
+  take(link: PeerLink, root: string, index: number, bytes: Uint8Array): void;
+  /** The fetch of `root` ended: late chunks of it are ignored. */
+  forget(root: string): void;
+  /** Watches a link's bulk lane for faults (every link, also those never asked for anything). */
+  watch(link: PeerLink): void;
+  /** `link` closed. */
+  forgetLink(link: PeerLink): void;
+  /** Sends a chunk to `link` by its bulk channel; false when it must go in-band. */
+  send(link: PeerLink, root: string, index: number, bytes: Uint8Array): boolean;
+  readonly counts: DataPathCounts;
+}
+
+export class LinkDataPath extends ObservableV2<DataPathEvents> implements FileDataPath {
+  readonly counts: DataPathCounts = { inBand: 0, bulk: 0, sentInBand: 0, sentBulk: 0 };
+  private readonly gate: ChunkGate<PeerLink>;
+  private readonly files = new Map<string, GateFile>();
+  private readonly lanes = new Map<BulkLane, PeerLink>();
+  private readonly hosts = new Set<BulkHost>();
+  private destroyed = false;
+
+  constructor() {
+    super();
+    this.gate = new ChunkGate<PeerLink>({
+      checked: (link, root, index, bytes) => {
+        this.counts.inBand++;
+        this.emit('checked', [link, root, index, bytes]);
+      },
+      bad: (link, reason, detail) => this.emit('bad', [link, reason, detail]),
+    });
+  }
+
+  file(root: string, file: GateFile): void {
+    this.files.set(root, file);
+    this.gate.file(root, file);
+  }
+
+  announce(link: PeerLink, root: string): void {
+    this.gate.announce(link, root);
+    const file = this.files.get(root);
+    const lane = link.bulkLane;
+    if (!lane || !file) return;
+    this.watchLane(link, lane);
+    lane.announce(root, file);
+  }
+
+  take(link: PeerLink, root: string, index: number, bytes: Uint8Array): void {
+    this.gate.take(link, root, index, bytes);
+  }
+
+  forget(root: string): void {
+    this.files.delete(root);
+    this.gate.forget(root);
+    for (const host of this.hosts) host.forget(root);
+  }
+
+  watch(link: PeerLink): void {
+    const lane = link.bulkLane;
+    if (lane) this.watchLane(link, lane);
+  }
+
+  forgetLink(link: PeerLink): void {
+    this.gate.forgetKey(link);
+  }
+
+  send(link: PeerLink, root: string, index: number, bytes: Uint8Array): boolean {
+    if (link.bulkLane?.send(root, index, bytes)) {
+      this.counts.sentBulk++;
+      return true;
+    }
+    this.counts.sentInBand++;
+    return false;
+  }
+
+  override destroy(): void {
+    // Lanes outlive this path (they are their transports'): it stops hearing them.
+    this.destroyed = true;
+    this.lanes.clear();
+    super.destroy();
+  }
+
+  private watchLane(link: PeerLink, lane: BulkLane): void {
+    if (this.destroyed || this.lanes.has(lane) || lane.isClosed) return;
+    this.lanes.set(lane, link);
+    this.hosts.add(lane.host);
+    lane.on('chunks', (root, chunks) => {
+      if (this.destroyed) return;
+      for (const { index, bytes } of chunks) {
+        this.counts.bulk++;
+        this.emit('checked', [link, root, index, bytes]);
+      }
+    });
+    lane.on('bad', (reason, detail) => {
+      if (!this.destroyed) this.emit('bad', [link, reason, detail]);
+    });
+    lane.on('close', () => this.lanes.delete(lane));
+  }
+}
