@@ -33,8 +33,29 @@ export const backgroundTask: Later = (task) => {
 /** How long one background task handles queued frames before it yields to waiting tasks. */
 const SLICE_MS = 4;
 
+/**
+ * Bytes of one sender's frames that may wait here: twice a fetch's largest window per link
+ * (4 MiB, docs/architecture.md §14.2). An honest member sends only what it was asked for;
+ * one that sends more is dropped rather than held in memory.
+ */
+export const MAX_WAITING_BYTES = 8 * 1024 * 1024;
+
+/** What a queued frame costs, and whom: `overflow` runs once when that sender has too much waiting. */
+export interface InboxCost {
+  readonly from: object;
+  readonly bytes: number;
+  readonly overflow: () => void;
+}
+
+interface Entry {
+  readonly handle: () => void;
+  readonly cost: InboxCost | undefined;
+}
+
 export class BulkInbox {
-  private queue: Array<() => void> = [];
+  private queue: Entry[] = [];
+  private readonly waiting = new Map<object, number>();
+  private readonly overflowed = new WeakSet<object>();
   private head = 0;
   private scheduled = false;
   private closed = false;
@@ -54,10 +75,29 @@ export class BulkInbox {
     return this.queue.length - this.head;
   }
 
-  /** Queues a frame's handler; it runs after every handler queued before it. */
-  push(handle: () => void): void {
+  /** Bytes of `from`'s frames waiting. */
+  waitingFrom(from: object): number {
+    return this.waiting.get(from) ?? 0;
+  }
+
+  /**
+   * Queues a frame's handler; it runs after every handler queued before it. With a `cost`,
+   * a sender past MAX_WAITING_BYTES is told once (`overflow`) and its frame is not queued.
+   */
+  push(handle: () => void, cost?: InboxCost): void {
     if (this.closed) return;
-    this.queue.push(handle);
+    if (cost) {
+      if (this.overflowed.has(cost.from)) return;
+      const waiting = (this.waiting.get(cost.from) ?? 0) + cost.bytes;
+      if (waiting > MAX_WAITING_BYTES) {
+        this.overflowed.add(cost.from);
+        this.waiting.delete(cost.from);
+        cost.overflow();
+        return;
+      }
+      this.waiting.set(cost.from, waiting);
+    }
+    this.queue.push({ handle, cost });
     this.schedule();
   }
 
@@ -65,7 +105,14 @@ export class BulkInbox {
   close(): void {
     this.closed = true;
     this.queue = [];
+    this.waiting.clear();
     this.head = 0;
+  }
+
+  private release(cost: InboxCost): void {
+    const left = (this.waiting.get(cost.from) ?? 0) - cost.bytes;
+    if (left > 0) this.waiting.set(cost.from, left);
+    else this.waiting.delete(cost.from);
   }
 
   private schedule(): void {
@@ -80,8 +127,10 @@ export class BulkInbox {
     // At least one per task, so a slow clock or a slow handler never stalls the queue.
     do {
       if (this.head >= this.queue.length) break;
-      const handle = this.queue[this.head]!;
-      this.queue[this.head++] = noop;
+      const { handle, cost } = this.queue[this.head]!;
+      this.queue[this.head++] = done;
+      if (cost) this.release(cost);
+      if (cost && this.overflowed.has(cost.from)) continue;
       try {
         handle();
       } catch (error) {
@@ -99,4 +148,4 @@ export class BulkInbox {
   };
 }
 
-const noop = (): void => undefined;
+const done: Entry = { handle: () => undefined, cost: undefined };

@@ -358,7 +358,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
         // Files are handled beside the document, later and at a lower priority: a slow disk
         // never holds up this link's sync frames, and a text that arrives behind a run of file
         // chunks waits only for their message tasks, not for their handling (bulk-inbox.ts).
-        if (isFileFrame(frame.kind)) return this.bulk.push(() => this.handOverFile(entry, id!, frame));
+        if (isFileFrame(frame.kind)) return this.bulk.push(() => this.handOverFile(entry, id!, frame), { from: entry.link, bytes: frame.payload.length, overflow: () => entry.link.close('bad-file-frame', 'too many file frames waiting') });
         return this.rooms.get(id!)?.sync.handle(entry.link, frame);
     }
   }

@@ -78,6 +78,11 @@ describe('parley send --file', () => {
       await expect(alice.messageRow('Nightly build log').getAttribute('aria-label')).resolves.toMatch(/^Build bot \(bot\), /);
       // The CLI has exited: Alice's device holds the whole file, and it checks out.
       expect(await downloadedHash(alice, 'build-log.bin')).toBe(sha256(bytes));
+      // A Node peer has no bulk worker and never says `ready` on the bulk channel Alice's page
+      // opened: its chunks came on the link's own channel (docs/architecture.md §14.2).
+      const counts = await alice.page.evaluate(() => ({ ...(document.querySelector('parley-app') as unknown as { files: { transferCounts: Record<string, number> } }).files.transferCounts }));
+      expect(counts.bulk).toBe(0);
+      expect(counts.inBand).toBeGreaterThan(0);
 
       // While listen holds the profile, send --file goes through it, and listen prints files.
       const listen = RunningCli.start(['listen', '--json', '--profile', profile]);

@@ -169,6 +169,10 @@ const storedChunks = (user: ParleyUser): Promise<{ page: number; stored: number 
       }),
   );
 
+/** The page's file chunks counted by the channel they came and went by (ClientFiles.transferCounts). */
+const transferCounts = (user: ParleyUser): Promise<Record<string, number>> =>
+  user.page.evaluate(() => ({ ...(document.querySelector('parley-app') as unknown as { files: { transferCounts: Record<string, number> } }).files.transferCounts }));
+
 /** For each recorded bar change, the list's render count at that moment. */
 const barChanges = (user: ParleyUser): Promise<number[]> => user.page.evaluate(() => (window as unknown as { barChanges: number[] }).barChanges);
 
@@ -206,6 +210,10 @@ describe('files between members', () => {
     // allows (docs/architecture.md §14.4): without it they fall back to JavaScript.
     await expect(workerHashers(alice!)).resolves.toEqual(['seal-worker: wasm']);
     await expect(workerHashers(bob!)).resolves.toEqual(['open-worker: wasm']);
+    // Every chunk went by the link's bulk channel, worker to worker: none reached either
+    // page's thread as a message of the link's own channel (docs/architecture.md §14.2).
+    await expect(transferCounts(bob!)).resolves.toMatchObject({ inBand: 0, bulk: 320 });
+    await expect(transferCounts(alice!)).resolves.toMatchObject({ sentInBand: 0, sentBulk: 320 });
     // The caption is the message's text; the sender can download what they sent too.
     await bob!.waitForMessage('the data');
     expect(await downloadedHash(alice!, 'big.bin')).toBe(sha256(bytes));

@@ -18,8 +18,7 @@ export interface BulkChannel {
   binaryType: BinaryType;
   send(data: Uint8Array<ArrayBuffer>): void;
   close(): void;
-  addEventListener(type: 'open' | 'close' | 'bufferedamountlow' | 'error', listener: () => void): void;
-  addEventListener(type: 'message', listener: (e: MessageEvent) => void): void;
+  addEventListener(type: 'open' | 'close' | 'bufferedamountlow' | 'message', listener: (e: Event) => void): void;
 }
 
 export type ToBulkWorker =
@@ -99,7 +98,7 @@ export class BulkCore {
     else channel.addEventListener('open', sayReady);
     channel.addEventListener('bufferedamountlow', () => this.pump(lane));
     channel.addEventListener('close', () => this.close(id, true));
-    channel.addEventListener('message', (e: MessageEvent) => this.receive(id, lane, e.data));
+    channel.addEventListener('message', (e) => this.receive(id, lane, (e as MessageEvent).data));
   }
 
   private receive(id: number, lane: Lane, data: unknown): void {

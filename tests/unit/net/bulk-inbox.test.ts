@@ -12,7 +12,7 @@ import { randomBytes } from '../../../src/core/bytes.js';
 import { VerifyKeyCache } from '../../../src/core/identity/keys.js';
 import { deriveConversationKeys, type ConversationKeys } from '../../../src/core/keys.js';
 import type { SyncedDoc } from '../../../src/core/synced-doc.js';
-import { BulkInbox, type Later } from '../../../src/net/bulk-inbox.js';
+import { BulkInbox, MAX_WAITING_BYTES, type Later } from '../../../src/net/bulk-inbox.js';
 import { decodeFileFrame, fileFramePieces } from '../../../src/net/files/file-frames.js';
 import { Mesh } from '../../../src/net/mesh.js';
 import { MemorySignalingHub, MemoryWebRtc } from '../../helpers/memory-signaling.js';
@@ -31,6 +31,25 @@ function heldTasks(): { later: Later; tasks: Array<() => void>; runAll(): void }
 }
 
 describe('bulk inbox', () => {
+  it('tells a sender with more than its cap of bytes waiting once, and queues none of its frames past it; others are unaffected', () => {
+    const held = heldTasks();
+    const inbox = new BulkInbox(() => undefined, held.later);
+    const greedy = {};
+    const honest = {};
+    const overflows: string[] = [];
+    const ran: string[] = [];
+    const frame = 1024 * 1024;
+    for (let i = 0; i < MAX_WAITING_BYTES / frame + 2; i++) inbox.push(() => ran.push('greedy'), { from: greedy, bytes: frame, overflow: () => overflows.push('greedy') });
+    inbox.push(() => ran.push('honest'), { from: honest, bytes: frame, overflow: () => overflows.push('honest') });
+    expect(overflows).toEqual(['greedy']);
+    expect(inbox.waitingFrom(honest)).toBe(frame);
+    held.runAll();
+    // The greedy sender's frames queued before the overflow are not handled: its link is being dropped.
+    expect(ran).toEqual(['honest']);
+    expect(inbox.waitingFrom(honest)).toBe(0);
+    expect(inbox.waitingFrom(greedy)).toBe(0);
+  });
+
   it('handles nothing when pushed, then everything in order once its task runs', () => {
     const held = heldTasks();
     const inbox = new BulkInbox(() => undefined, held.later);

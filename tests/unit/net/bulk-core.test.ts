@@ -1,0 +1,155 @@
+/**
+ * The bulk worker's checks (docs/architecture.md §14.2, "The bulk channel"; docs/protocol.md
+ * §8.1): every frame from the network is size-capped and validated before it touches state,
+ * a chunk is taken only for a file and link the page announced, the ready handshake, and a
+ * link that floods the hash checks is dropped. The real BulkCore over fake channels.
+ */
+import { describe, expect, it } from 'vitest';
+import { toBase64Url } from '../../../src/core/bytes.js';
+import { BulkCore, type FromBulkWorker } from '../../../src/net/files/bulk-core.js';
+import { decodeBulkFrame, encodeBulkData, encodeReady, MAX_BULK_FRAME } from '../../../src/net/files/bulk-wire.js';
+import { ChunkGate, MAX_PENDING_BYTES } from '../../../src/net/files/chunk-gate.js';
+import { FakeBulkChannel } from '../../helpers/fake-bulk.js';
+
+const ROOT = toBase64Url(new Uint8Array(32).fill(7));
+const OTHER = toBase64Url(new Uint8Array(32).fill(9));
+const CHUNK = 64 * 1024;
+
+async function fileOf(chunks: number): Promise<{ hashes: Uint8Array; sealed: Uint8Array[] }> {
+  const sealed = Array.from({ length: chunks }, (_, i) => new Uint8Array(CHUNK + 16).fill(i + 1));
+  const hashes = new Uint8Array(chunks * 32);
+  for (const [i, bytes] of sealed.entries()) hashes.set(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), i * 32);
+  return { hashes, sealed };
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+function core(): { core: BulkCore; channel: FakeBulkChannel; heard: FromBulkWorker[] } {
+  const heard: FromBulkWorker[] = [];
+  const c = new BulkCore((m) => heard.push(m));
+  const channel = new FakeBulkChannel();
+  c.handle({ t: 'open', lane: 1, channel });
+  channel.open();
+  return { core: c, channel, heard };
+}
+
+describe('bulk frames', () => {
+  it('decodes what it encodes and refuses anything malformed or over the cap', () => {
+    const bytes = new Uint8Array(100).fill(3);
+    const frame = decodeBulkFrame(encodeBulkData(ROOT, 5, bytes)!);
+    expect(frame).toMatchObject({ type: 'data', root: ROOT, index: 5 });
+    expect(frame.type === 'data' && [...frame.bytes]).toEqual([...bytes]);
+    expect(decodeBulkFrame(encodeReady(true))).toEqual({ type: 'ready', version: 1, seen: true });
+    expect(encodeBulkData(ROOT, 0, new Uint8Array(MAX_BULK_FRAME))).toBeNull();
+    const bad: Array<[string, Uint8Array]> = [
+      ['empty', new Uint8Array(0)],
+      ['over the cap', new Uint8Array(MAX_BULK_FRAME + 1).fill(1)],
+      ['unknown type', new Uint8Array([7, 1, 0])],
+      ['ready of the wrong length', new Uint8Array([0, 1, 0, 0])],
+      ['ready with a bad flag', new Uint8Array([0, 1, 2])],
+      ['data too short', new Uint8Array([1, ...new Uint8Array(32)])],
+      ['a hash list on the bulk channel', new Uint8Array([1, ...new Uint8Array(32), 0, 0, 1])],
+      ['index out of range', new Uint8Array([1, ...new Uint8Array(32), 1, 0x80, 0x80, 0x04, 1])],
+      ['no chunk bytes', new Uint8Array([1, ...new Uint8Array(32), 1, 3])],
+      ['a truncated index', new Uint8Array([1, ...new Uint8Array(32), 1, 0x80])],
+    ];
+    for (const [what, message] of bad) expect(() => decodeBulkFrame(message), what).toThrow(/bulk|ready|chunk|index|short/);
+  });
+});
+
+describe('the bulk worker', () => {
+  it('says ready when its channel opens, answers a first ready, and reports the remote ready once', async () => {
+    const { channel, heard } = core();
+    expect(channel.sent.map((m) => [...m])).toEqual([[0, 1, 0]]);
+    channel.receive(encodeReady(false).buffer);
+    expect(channel.sent.map((m) => [...m])).toEqual([
+      [0, 1, 0],
+      [0, 1, 1],
+    ]);
+    channel.receive(encodeReady(true).buffer);
+    expect(heard).toEqual([{ t: 'ready', lane: 1 }]);
+    // A ready of another version is not this worker's language: the lane stays in-band.
+    const other = core();
+    other.channel.receive(new Uint8Array([0, 2, 1]).buffer);
+    expect(other.heard).toEqual([]);
+  });
+
+  it('drops a lane whose remote sends a frame that is not binary, malformed or over the cap, before anything else', async () => {
+    for (const data of ['text', new Uint8Array([9, 9, 9]).buffer, new ArrayBuffer(MAX_BULK_FRAME + 1)]) {
+      const { channel, heard } = core();
+      channel.receive(data);
+      expect(heard).toEqual([expect.objectContaining({ t: 'bad', lane: 1, reason: 'bad-file-frame' })]);
+      expect(channel.readyState).toBe('closed');
+      // Nothing after the fault is taken.
+      channel.receive(encodeReady(true).buffer);
+      expect(heard).toHaveLength(1);
+    }
+  });
+
+  it('takes a chunk only of a file the page announced for that lane, checks it, and batches checked chunks to the page', async () => {
+    const { hashes, sealed } = await fileOf(3);
+    const { core: c, channel, heard } = core();
+    c.handle({ t: 'file', root: ROOT, file: { hashes, size: 3 * CHUNK, chunk: CHUNK } });
+    c.handle({ t: 'announce', lane: 1, root: ROOT });
+    channel.receive(encodeBulkData(ROOT, 0, sealed[0]!)!.buffer);
+    channel.receive(encodeBulkData(ROOT, 1, sealed[1]!)!.buffer);
+    await until(() => heard.some((m) => m.t === 'chunks'), 'checked chunks');
+    const chunks = heard.flatMap((m) => (m.t === 'chunks' ? m.chunks : []));
+    expect(chunks.map((c) => c.index)).toEqual([0, 1]);
+    expect(chunks.every((c) => c.bytes.byteOffset === 0 && c.bytes.byteLength === c.bytes.buffer.byteLength)).toBe(true);
+    // A wrong chunk: the lane is reported and closed.
+    channel.receive(encodeBulkData(ROOT, 2, sealed[0]!)!.buffer);
+    await until(() => heard.some((m) => m.t === 'bad'), 'a fault');
+    expect(heard.at(-1)).toMatchObject({ t: 'bad', reason: 'bad-file-chunk', detail: 'chunk 2 does not match its hash' });
+  });
+
+  it('reports a chunk of a file never announced for the lane, and ignores one of a file the page stopped fetching', async () => {
+    const { hashes, sealed } = await fileOf(2);
+    const a = core();
+    a.core.handle({ t: 'file', root: ROOT, file: { hashes, size: 2 * CHUNK, chunk: CHUNK } });
+    a.core.handle({ t: 'announce', lane: 1, root: ROOT });
+    a.core.handle({ t: 'forget', root: ROOT });
+    a.core.handle({ t: 'file', root: OTHER, file: { hashes, size: 2 * CHUNK, chunk: CHUNK } });
+    a.core.handle({ t: 'announce', lane: 1, root: OTHER });
+    a.channel.receive(encodeBulkData(ROOT, 0, sealed[0]!)!.buffer);
+    a.channel.receive(encodeBulkData(OTHER, 1, sealed[1]!)!.buffer);
+    await until(() => a.heard.some((m) => m.t === 'chunks'), 'the chunk of the announced file');
+    expect(a.heard.filter((m) => m.t !== 'ready')).toEqual([{ t: 'chunks', lane: 1, root: OTHER, chunks: [expect.objectContaining({ index: 1 })] }]);
+    const b = core();
+    // Known to the worker, but never asked of this lane.
+    b.core.handle({ t: 'file', root: ROOT, file: { hashes, size: 2 * CHUNK, chunk: CHUNK } });
+    b.channel.receive(encodeBulkData(ROOT, 0, sealed[0]!)!.buffer);
+    expect(b.heard).toEqual([{ t: 'bad', lane: 1, reason: 'bad-file-chunk', detail: 'a chunk nobody asked for' }]);
+  });
+
+  it('sends what the page hands it only while the channel holds less than its high water, and the rest on low water', () => {
+    const { core: c, channel } = core();
+    channel.sent.length = 0;
+    channel.bufferedAmount = 2 * 1024 * 1024;
+    c.handle({ t: 'send', lane: 1, frame: encodeBulkData(ROOT, 0, new Uint8Array(10))! });
+    expect(channel.sent).toHaveLength(0);
+    channel.bufferedAmount = 0;
+    channel.dispatchEvent(new Event('bufferedamountlow'));
+    expect(channel.sent).toHaveLength(1);
+  });
+});
+
+describe('the chunk gate', () => {
+  it('drops a link with more chunk bytes waiting for their check than twice a window', async () => {
+    const { hashes } = await fileOf(1);
+    const faults: string[] = [];
+    const gate = new ChunkGate<string>({ checked: () => undefined, bad: (_k, reason, detail) => void faults.push(`${reason}: ${detail}`) });
+    gate.file(ROOT, { hashes, size: 256 * 1024 * 200, chunk: 256 * 1024 });
+    gate.announce('link', ROOT);
+    const big = new Uint8Array(256 * 1024 + 16);
+    // All in one task: none of their hash checks can have finished.
+    for (let i = 0; i <= MAX_PENDING_BYTES / big.length; i++) gate.take('link', ROOT, i, big);
+    expect(faults).toEqual([`bad-file-frame: more than ${MAX_PENDING_BYTES} bytes of chunks waiting`]);
+  });
+});
