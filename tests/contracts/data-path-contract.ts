@@ -44,7 +44,8 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   }
 }
 
-async function fileOf(chunks: number): Promise<{ file: { hashes: Uint8Array; size: number; chunk: number }; sealed: Uint8Array[] }> {
+/** A file of `chunks` sealed chunks (their bytes made up) and its hash list. */
+export async function fileOf(chunks: number): Promise<{ file: { hashes: Uint8Array; size: number; chunk: number }; sealed: Uint8Array[] }> {
   const sealed = Array.from({ length: chunks }, (_, i) => new Uint8Array(CHUNK + 16).fill(i + 1));
   const hashes = new Uint8Array(chunks * 32);
   for (const [i, bytes] of sealed.entries()) hashes.set(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), i * 32);
@@ -58,14 +59,27 @@ function listen(path: FileDataPath): { checked: Array<{ root: string; index: num
   return heard;
 }
 
+/** A file of two chunks the path knows, announced for `link` unless told otherwise, and what the path says. */
+async function asked(path: FileDataPath, link: PeerLink | null): Promise<{ sealed: Uint8Array[]; heard: ReturnType<typeof listen> }> {
+  const { file, sealed } = await fileOf(2);
+  const heard = listen(path);
+  path.file(ROOT, file);
+  if (link) path.announce(link, ROOT);
+  return { sealed, heard };
+}
+
+/** The one fault the path reported, with nothing passed on. */
+async function faulted(heard: ReturnType<typeof listen>, expected: string): Promise<void> {
+  await until(() => heard.bad.length > 0, 'the fault');
+  check(heard.bad[0] === expected, `the fault: ${heard.bad[0]}`);
+  check(heard.checked.length === 0, 'nothing passed on');
+}
+
 export const dataPathContractCases: readonly DataPathCase[] = [
   {
     name: 'a chunk of a file announced for the link arrives checked, equal, in a buffer of its own',
     async run({ path, link, deliver }) {
-      const { file, sealed } = await fileOf(2);
-      const heard = listen(path);
-      path.file(ROOT, file);
-      path.announce(link, ROOT);
+      const { sealed, heard } = await asked(path, link);
       deliver(ROOT, 1, sealed[1]!);
       await until(() => heard.checked.length === 1, 'the checked chunk');
       const [got] = heard.checked;
@@ -78,35 +92,24 @@ export const dataPathContractCases: readonly DataPathCase[] = [
   {
     name: 'a chunk that does not match its hash is the link’s fault, and is not passed on',
     async run({ path, link, deliver }) {
-      const { file, sealed } = await fileOf(2);
-      const heard = listen(path);
-      path.file(ROOT, file);
-      path.announce(link, ROOT);
+      const { sealed, heard } = await asked(path, link);
       deliver(ROOT, 0, sealed[1]!);
-      await until(() => heard.bad.length > 0, 'the fault');
-      check(heard.bad[0] === 'bad-file-chunk: chunk 0 does not match its hash', `the fault: ${heard.bad[0]}`);
-      check(heard.checked.length === 0, 'nothing passed on');
+      await faulted(heard, 'bad-file-chunk: chunk 0 does not match its hash');
     },
   },
   {
     name: 'a chunk of a file the link was never asked for is the link’s fault',
     async run({ path, deliver }) {
-      const { file, sealed } = await fileOf(1);
-      const heard = listen(path);
-      path.file(ROOT, file);
+      const { sealed, heard } = await asked(path, null);
       deliver(ROOT, 0, sealed[0]!);
-      await until(() => heard.bad.length > 0, 'the fault');
-      check(heard.bad[0] === 'bad-file-chunk: a chunk nobody asked for', `the fault: ${heard.bad[0]}`);
-      check(heard.checked.length === 0, 'nothing passed on');
+      await faulted(heard, 'bad-file-chunk: a chunk nobody asked for');
     },
   },
   {
     name: 'a late chunk of a file whose fetch ended is ignored, and the link keeps serving',
     async run({ path, link, deliver }) {
-      const { file, sealed } = await fileOf(2);
-      const heard = listen(path);
-      path.file(ROOT, file);
-      path.announce(link, ROOT);
+      const { sealed, heard } = await asked(path, link);
+      const { file } = await fileOf(2);
       path.forget(ROOT);
       path.file(OTHER, file);
       path.announce(link, OTHER);

@@ -9,18 +9,12 @@ import { toBase64Url } from '../../../src/core/bytes.js';
 import { BulkCore, type FromBulkWorker } from '../../../src/net/files/bulk-core.js';
 import { decodeBulkFrame, encodeBulkData, encodeReady, MAX_BULK_FRAME } from '../../../src/net/files/bulk-wire.js';
 import { ChunkGate, MAX_PENDING_BYTES } from '../../../src/net/files/chunk-gate.js';
+import { fileOf } from '../../contracts/data-path-contract.js';
 import { FakeBulkChannel } from '../../helpers/fake-bulk.js';
 
 const ROOT = toBase64Url(new Uint8Array(32).fill(7));
 const OTHER = toBase64Url(new Uint8Array(32).fill(9));
 const CHUNK = 64 * 1024;
-
-async function fileOf(chunks: number): Promise<{ hashes: Uint8Array; sealed: Uint8Array[] }> {
-  const sealed = Array.from({ length: chunks }, (_, i) => new Uint8Array(CHUNK + 16).fill(i + 1));
-  const hashes = new Uint8Array(chunks * 32);
-  for (const [i, bytes] of sealed.entries()) hashes.set(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), i * 32);
-  return { hashes, sealed };
-}
 
 async function until(condition: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 10_000;
@@ -93,7 +87,7 @@ describe('the bulk worker', () => {
   });
 
   it('takes a chunk only of a file the page announced for that lane, checks it, and batches checked chunks to the page', async () => {
-    const { hashes, sealed } = await fileOf(3);
+    const { file: { hashes }, sealed } = await fileOf(3);
     const { core: c, channel, heard } = core();
     c.handle({ t: 'file', root: ROOT, file: { hashes, size: 3 * CHUNK, chunk: CHUNK } });
     c.handle({ t: 'announce', lane: 1, root: ROOT });
@@ -110,7 +104,7 @@ describe('the bulk worker', () => {
   });
 
   it('reports a chunk of a file never announced for the lane, and ignores one of a file the page stopped fetching', async () => {
-    const { hashes, sealed } = await fileOf(2);
+    const { file: { hashes }, sealed } = await fileOf(2);
     const a = core();
     a.core.handle({ t: 'file', root: ROOT, file: { hashes, size: 2 * CHUNK, chunk: CHUNK } });
     a.core.handle({ t: 'announce', lane: 1, root: ROOT });
@@ -142,7 +136,7 @@ describe('the bulk worker', () => {
 
 describe('the chunk gate', () => {
   it('drops a link with more chunk bytes waiting for their check than twice a window', async () => {
-    const { hashes } = await fileOf(1);
+    const { file: { hashes } } = await fileOf(1);
     const faults: string[] = [];
     const gate = new ChunkGate<string>({ checked: () => undefined, bad: (_k, reason, detail) => void faults.push(`${reason}: ${detail}`) });
     gate.file(ROOT, { hashes, size: 256 * 1024 * 200, chunk: 256 * 1024 });
