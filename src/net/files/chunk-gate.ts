@@ -5,7 +5,10 @@
  *
  * - a chunk is taken only for a file whose checked hash list the page gave (`file`) and
  *   from a link it asked for that file (`announce`); anything else is the link's fault
- *   (`bad`), except a late answer for a file the page stopped fetching (`forget`), ignored;
+ *   (`bad`), except a late answer for a file the page stopped fetching (`forget`), ignored.
+ *   On the page, a chunk of a file it knows nothing of is ignored too, as it always was:
+ *   several exchanges may share one mesh (a bot's own and an embedder's), and each sees
+ *   every file frame. The bulk worker serves the page's one exchange and faults it;
  * - it must hash to its entry (`bad-file-chunk` if not);
  * - at most MAX_PENDING_BYTES per link wait for their hash check: a link that sends more
  *   than any window it was given is dropped rather than held in memory.
@@ -48,7 +51,11 @@ export class ChunkGate<K> {
   private readonly pending = new Map<K, number>();
   private readonly faulted = new Set<K>();
 
-  constructor(private readonly out: ChunkGateOut<K>) {}
+  /** `unknown`: what a chunk of a file never given (nor recently forgotten) is: the link's fault, or ignored. */
+  constructor(
+    private readonly out: ChunkGateOut<K>,
+    private readonly unknown: 'fault' | 'ignore' = 'fault',
+  ) {}
 
   /** The checked hash list of a file being fetched. */
   file(root: string, file: GateFile): void {
@@ -88,7 +95,7 @@ export class ChunkGate<K> {
     if (this.faulted.has(key)) return;
     const file = this.files.get(root);
     if (!file || !this.asked.get(key)?.has(root)) {
-      if (this.forgotten.has(root)) return;
+      if (this.forgotten.has(root) || (!file && this.unknown === 'ignore')) return;
       return this.fault(key, 'bad-file-chunk', 'a chunk nobody asked for');
     }
     const waiting = (this.pending.get(key) ?? 0) + bytes.length;

@@ -69,7 +69,7 @@ export class LinkDataPath extends ObservableV2<DataPathEvents> implements FileDa
         this.emit('checked', [link, root, index, bytes]);
       },
       bad: (link, reason, detail) => this.emit('bad', [link, reason, detail]),
-    });
+    }, 'ignore');
   }
 
   file(root: string, file: GateFile): void {

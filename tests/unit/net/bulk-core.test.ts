@@ -120,6 +120,10 @@ describe('the bulk worker', () => {
     b.core.handle({ t: 'file', root: ROOT, file: { hashes, size: 2 * CHUNK, chunk: CHUNK } });
     b.channel.receive(encodeBulkData(ROOT, 0, sealed[0]!)!.buffer);
     expect(b.heard).toEqual([{ t: 'bad', lane: 1, reason: 'bad-file-chunk', detail: 'a chunk nobody asked for' }]);
+    // A file the page never named: the worker serves one page, which fetches nothing of it.
+    const c = core();
+    c.channel.receive(encodeBulkData(OTHER, 0, sealed[0]!)!.buffer);
+    expect(c.heard).toEqual([{ t: 'bad', lane: 1, reason: 'bad-file-chunk', detail: 'a chunk nobody asked for' }]);
   });
 
   it('sends what the page hands it only while the channel holds less than its high water, and the rest on low water', () => {
