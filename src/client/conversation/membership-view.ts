@@ -171,8 +171,7 @@ export class MembershipView {
   private foldSettings(): GroupSettings {
     const state = this.state;
     const best = new Map<string, GroupRecord>();
-    for (const [key, value] of this.entries('group')) {
-      if (!isGroupRecord(value, key)) continue;
+    for (const [, value] of this.records('group', isGroupRecord)) {
       if (!state.epochs.has(value.epoch)) continue;
       const writer = this.parts.synced.directory.identityOf(value.by);
       if (!writer || !isAdmin(this.stateAt([value.epoch]), writer)) continue;
@@ -193,8 +192,7 @@ export class MembershipView {
     const made = new Map<string, { record: InviteRecord; by: IdentityId }>();
     const revokedBy = new Map<string, IdentityId[]>();
     const directory = this.parts.synced.directory;
-    for (const [key, value] of this.entries('invites')) {
-      if (!isInviteRecord(value, key)) continue;
+    for (const [, value] of this.records('invites', isInviteRecord)) {
       const by = directory.identityOf(value.by);
       if (!by || !this.state.epochs.has(value.epoch)) continue;
       if (value.revoked) {
@@ -233,8 +231,7 @@ export class MembershipView {
   private requests(): { pending: Map<DeviceId, RequestInfo>; declined: Set<DeviceId> } {
     const out = new Map<DeviceId, RequestInfo>();
     const declined = new Set<DeviceId>();
-    for (const [key, value] of this.entries('requests')) {
-      if (!isRequestRecord(value, key)) continue;
+    for (const [key, value] of this.records('requests', isRequestRecord)) {
       const device = key.split(':')[1] as DeviceId;
       const identity = value.cert.identity.sign;
       if (value.declined) {
@@ -252,8 +249,8 @@ export class MembershipView {
   /** The leave notes of members, for the rule that lets anyone remove someone who left. */
   leaves(): LeaveRecord[] {
     const out: LeaveRecord[] = [];
-    for (const [key, value] of this.entries('leaves')) {
-      if (isLeaveRecord(value, key) && this.parts.synced.directory.identityOf(value.by) === value.identity) out.push(value);
+    for (const [, value] of this.records('leaves', isLeaveRecord)) {
+      if (this.parts.synced.directory.identityOf(value.by) === value.identity) out.push(value);
     }
     return out;
   }
@@ -271,34 +268,37 @@ export class MembershipView {
     for (const l of this.listeners) l();
   }
 
-  private *entries(map: string): IterableIterator<[string, SignedRecord]> {
-    for (const [key, value] of this.parts.synced.doc.getMap<SignedRecord>(map).entries()) {
-      if (typeof value === 'object' && value !== null) yield [key, value];
-    }
-  }
-
   /**
-   * The epoch record written first under each id, with where it sits. Any member device may
-   * write under any key of `epochs` (the rules decide in the fold), so a later write under
-   * an existing id — the person blocked replacing the `blocked` record with one that seals
-   * them in, or anyone replacing a removal with an invalid record — must not change what the
-   * fold reads: an epoch's record is written once (docs/architecture.md §4.4). Documents keep
-   * what was replaced (`gc: false`, §3.1), and every peer orders a key's writes alike.
+   * Per key of a membership map, the newest version `accept` takes — or for `first`, the
+   * first ever written. Any member device may write any key of these maps (the rules decide
+   * here), so another device's write under a key must not erase what the key's own writer
+   * put there: the guards tie each key to its writer's device (`group`, `invites`,
+   * `requests`, `leaves`), and an epoch's record is written once (docs/architecture.md
+   * §4.4): Bob replacing Alice's `blocked` record, or anyone's removal, under its id. The
+   * document keeps what was replaced (`gc: false`, §3.1), and every peer orders the
+   * versions of one key alike.
    */
-  private firstEpochRecords(): Map<EpochRecord, Y.Item> {
-    const out = new Map<EpochRecord, Y.Item>();
-    const map = this.parts.synced.doc.getMap('epochs') as unknown as { _map: Map<string, Y.Item> };
-    for (const [key, last] of map._map) {
-      let item: Y.Item | null = last;
-      while (item.left) item = item.left as Y.Item;
-      for (; item; item = item.right as Y.Item | null) {
-        const value = (item.content as { arr?: unknown[] }).arr?.[0] as SignedRecord | undefined;
-        if (typeof value === 'object' && value !== null && isEpochRecord(value, key)) {
-          out.set(value, item);
+  private *records<T extends SignedRecord>(map: string, accept: (value: SignedRecord, key: string) => value is T, which: 'newest' | 'first' = 'newest'): IterableIterator<[string, T, Y.Item]> {
+    const items = (this.parts.synced.doc.getMap(map) as unknown as { _map: Map<string, Y.Item> })._map;
+    for (const [key, newest] of items) {
+      // A key deleted outright (the authorizer refuses that from peers) is gone, as in Y.Map.
+      if (newest.deleted) continue;
+      let item: Y.Item | null = newest;
+      if (which === 'first') while (item.left) item = item.left as Y.Item;
+      for (; item; item = (which === 'first' ? item.right : item.left) as Y.Item | null) {
+        const value = (item.content as { arr?: unknown[] }).arr?.[0];
+        if (typeof value === 'object' && value !== null && accept(value as SignedRecord, key)) {
+          yield [key, value as T, item];
           break;
         }
       }
     }
+  }
+
+  /** The epoch record written first under each id, with where it sits (see `records`). */
+  private firstEpochRecords(): Map<EpochRecord, Y.Item> {
+    const out = new Map<EpochRecord, Y.Item>();
+    for (const [, record, item] of this.records('epochs', isEpochRecord, 'first')) out.set(record, item);
     return out;
   }
 

@@ -1,8 +1,9 @@
 /**
- * What the membership fold reads from a conversation document (docs/architecture.md §4.4):
- * the record written first under each epoch id. Any member device may write any key of
- * `epochs`, so Bob can replace Alice's `blocked` record with one of his own under its id;
- * the fold must still see hers. Real signed documents and the real authorizer.
+ * What the membership view reads from a conversation document (docs/architecture.md §4.4):
+ * the record written first under each epoch id, and under every other key the newest one
+ * its own writer wrote. Any member device may write any key of these maps, so Bob can
+ * replace Alice's `blocked` record, or her invite revocation, with one of his own under its
+ * key; the view must still see hers. Real signed documents and the real authorizer.
  */
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
@@ -29,13 +30,19 @@ async function deliver(from: SyncedDoc, to: SyncedDoc): Promise<void> {
   Y.applyUpdate(to.doc, update, 'remote');
 }
 
+/** Alice and Bob, admins of an implicit genesis, each with a document holding both member records; Alice's view. */
+async function twoMembers() {
+  const [alice, bob] = await Promise.all([testAccount('Alice'), testAccount('Bob')]);
+  const [aliceDoc, bobDoc] = await Promise.all([memberDoc(alice), memberDoc(bob)]);
+  copyState(aliceDoc, bobDoc);
+  copyState(bobDoc, aliceDoc);
+  const view = new MembershipView({ conversation: 'c'.repeat(32) as Topic, synced: aliceDoc, implicit: () => [alice.identity.sign, bob.identity.sign] });
+  return { alice, bob, aliceDoc, bobDoc, view };
+}
+
 describe('MembershipView', () => {
   it('folds the record written first under an epoch id, not one that later replaced it', async () => {
-    const [alice, bob] = await Promise.all([testAccount('Alice'), testAccount('Bob')]);
-    const [aliceDoc, bobDoc] = await Promise.all([memberDoc(alice), memberDoc(bob)]);
-    copyState(aliceDoc, bobDoc);
-    copyState(bobDoc, aliceDoc);
-    const view = new MembershipView({ conversation: 'c'.repeat(32) as Topic, synced: aliceDoc, implicit: () => [alice.identity.sign, bob.identity.sign] });
+    const { alice, bob, aliceDoc, bobDoc, view } = await twoMembers();
 
     await writeEpoch(aliceDoc, 'e1-aliceblocks', [alice], 'blocked');
     await deliver(aliceDoc, bobDoc);
@@ -48,6 +55,23 @@ describe('MembershipView', () => {
     expect(current.record!.by).toBe(alice.device.id);
     expect(Object.values(current.record!.owners)).toEqual([alice.identity.sign]);
     expect(view.state.blocked.get(bob.identity.sign)?.has(alice.identity.sign)).toBe(true);
+    view.destroy();
+  });
+
+  it("keeps an admin's invite revocation when another member writes under its key", async () => {
+    const { alice, bob, aliceDoc, bobDoc, view } = await twoMembers();
+    const invite = 'a'.repeat(32);
+    const fields = { type: 'invite', invite, secret: 'b'.repeat(43), expires: Number.MAX_SAFE_INTEGER, epoch: 'g0' };
+    await bobDoc.writer.setRecord('invites', `${invite}:${bob.device.id}`, { ...fields, by: bob.device.id, at: tick() }, LOCAL_ORIGIN);
+    await deliver(bobDoc, aliceDoc);
+    await aliceDoc.writer.setRecord('invites', `${invite}:${alice.device.id}`, { ...fields, by: alice.device.id, at: tick(), revoked: true }, LOCAL_ORIGIN);
+    expect(view.invites().map((i) => i.revoked)).toEqual([true]);
+    await deliver(aliceDoc, bobDoc);
+    // Bob writes an invite of his own under Alice's key, replacing her revocation in the map.
+    await bobDoc.writer.setRecord('invites', `${invite}:${alice.device.id}`, { ...fields, by: bob.device.id, at: tick() }, LOCAL_ORIGIN);
+    await deliver(bobDoc, aliceDoc);
+    expect(aliceDoc.doc.getMap<{ by: string }>('invites').get(`${invite}:${alice.device.id}`)!.by).toBe(bob.device.id);
+    expect(view.invites().map((i) => i.revoked)).toEqual([true]);
     view.destroy();
   });
 });
