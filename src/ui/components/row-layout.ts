@@ -50,8 +50,15 @@ export class RowSizes {
       this.sizes.set(entry.target, { width: box.inlineSize, height: box.blockSize, ...this.marginsOf(entry.target) });
     }
   });
+  /**
+   * Rows added are observed; rows gone are let go (an observed element is kept alive). A
+   * row the virtualizer moves is removed and added in the same records and stays connected.
+   */
   private readonly added = new MutationObserver((records) => {
-    for (const record of records) for (const node of record.addedNodes) if (node instanceof Element) this.resizes.observe(node);
+    for (const record of records) {
+      for (const node of record.removedNodes) if (node instanceof Element && !node.isConnected) this.resizes.unobserve(node);
+      for (const node of record.addedNodes) if (node instanceof Element && node.isConnected) this.resizes.observe(node);
+    }
   });
   private host: Element | null = null;
 
