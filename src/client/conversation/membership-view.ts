@@ -195,6 +195,9 @@ export class MembershipView {
     for (const [, value] of this.records('invites', isInviteRecord)) {
       const by = directory.identityOf(value.by);
       if (!by || !this.state.epochs.has(value.epoch)) continue;
+      // Someone a 1:1's block withholds makes no invite the blocker's devices answer: whoever
+      // joined by it would be sealed the blocker's epoch, a way back in by proxy (§4.4).
+      if (this.state.blocked.has(by)) continue;
       if (value.revoked) {
         const list = revokedBy.get(value.invite) ?? [];
         list.push(by);

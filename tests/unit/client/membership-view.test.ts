@@ -74,4 +74,20 @@ describe('MembershipView', () => {
     expect(view.invites().map((i) => i.revoked)).toEqual([true]);
     view.destroy();
   });
+
+  it('lists no invite made by someone a block withholds: whoever joined by it would get the blocker’s epoch', async () => {
+    const { alice, bob, aliceDoc, bobDoc, view } = await twoMembers();
+    const invite = 'c'.repeat(32);
+    await bobDoc.writer.setRecord(
+      'invites',
+      `${invite}:${bob.device.id}`,
+      { type: 'invite', by: bob.device.id, at: tick(), invite, secret: 'd'.repeat(43), expires: Number.MAX_SAFE_INTEGER, epoch: 'g0' },
+      LOCAL_ORIGIN,
+    );
+    await deliver(bobDoc, aliceDoc);
+    expect(view.invites().map((i) => i.id)).toEqual([invite]);
+    await writeEpoch(aliceDoc, 'e1-aliceblocks', [alice], 'blocked');
+    expect(view.invites()).toEqual([]);
+    view.destroy();
+  });
 });
