@@ -2,10 +2,10 @@
  * Composition root (docs/architecture.md §9): read config, build every part, mount <parley-app>.
  * Nothing else in the app constructs stores, sockets or peers.
  */
+import { pageBulkHost } from './client/files/bulk-worker-host.js';
 import { accountHandshake } from './client/account.js';
 import { ParleyClient } from './client/parley-client.js';
 import { VerifyKeyCache } from './core/identity/keys.js';
-import { BulkHost } from './net/files/bulk-lane.js';
 import { TabSync } from './net/tab-sync.js';
 import { Mesh } from './net/mesh.js';
 import { SignalingClient } from './net/signaling-client.js';
@@ -20,7 +20,7 @@ import { IdbDraftStore } from './store/draft-store.js';
 import { LocalReadMarkerCopy } from './store/read-marker-copy.js';
 import { Drafts } from './client/drafts.js';
 import { ClientFiles, DEFAULT_MAX_FILE_BYTES } from './client/files/client-files.js';
-import { IdbChunkStore, openFilesDatabase } from './store/idb-chunk-store.js';
+import { FILES_DATABASE, IdbChunkStore, openFilesDatabase } from './store/idb-chunk-store.js';
 import { fileServicePath } from './core/files/file-service.js';
 import { errorField, type Logger } from './core/logger.js';
 import './ui/app-shell.js';
@@ -82,7 +82,7 @@ async function boot(): Promise<void> {
   // The mesh is built before the account may exist; the handshake reads it when a peer connects.
   let client: ParleyClient | null = null;
   // One worker takes every direct link's file chunks off this page's thread (docs/architecture.md §14.2).
-  const bulk = new BulkHost();
+  const bulk = pageBulkHost(FILES_DATABASE);
   const mesh = new Mesh({
     signaling,
     logger: consoleLogger,

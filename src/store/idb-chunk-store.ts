@@ -17,7 +17,10 @@ const CHUNKS = 'chunks';
 /** Media settings of this device (auto-download rules). */
 export const FILE_SETTINGS = 'settings';
 
-export function openFilesDatabase(name = 'parley-files', factory?: IDBFactory): Promise<IDBDatabase> {
+/** The files' own database (a worker opens it by this name too). */
+export const FILES_DATABASE = 'parley-files';
+
+export function openFilesDatabase(name = FILES_DATABASE, factory?: IDBFactory): Promise<IDBDatabase> {
   return openDatabase(
     name,
     1,

@@ -11,13 +11,14 @@
  */
 import { ObservableV2 } from 'lib0/observable';
 import type { GateFault, GateFile } from './chunk-gate.js';
-import type { BulkChannel, FromBulkWorker, ToBulkWorker } from './bulk-core.js';
+import type { BulkChannel, FromBulkWorker, ServeOutcome, ToBulkWorker } from './bulk-core.js';
 import { BULK_CHANNEL_ID, encodeBulkData } from './bulk-wire.js';
 
 /** What the page sees of the bulk worker (tests run `BulkCore` behind one). */
 export interface BulkWorkerLike {
   postMessage(message: ToBulkWorker, transfer?: Transferable[]): void;
   onmessage: ((e: MessageEvent<FromBulkWorker>) => void) | null;
+  onerror?: ((e: Event) => void) | null;
   terminate(): void;
 }
 
@@ -61,6 +62,15 @@ export class BulkLane extends ObservableV2<BulkLaneEvents> {
     return true;
   }
 
+  /**
+   * Has the worker read chunks of `root` this page authorized and send them on this lane;
+   * null when it cannot (not ready, or no store in the worker).
+   */
+  serve(root: string, indices: readonly number[]): Promise<readonly ServeOutcome[]> | null {
+    if (!this.ready || !this.host.serves) return null;
+    return this.host.serve(this.id, root, indices);
+  }
+
   /** The remote is about to be asked for chunks of `root`, whose checked hash list is `file`. */
   announce(root: string, file: GateFile): void {
     if (this.closed) return;
@@ -89,6 +99,8 @@ export class BulkLane extends ObservableV2<BulkLaneEvents> {
         return this.ended();
       case 'closed':
         return this.ended();
+      case 'served':
+        return;
     }
   }
 
@@ -101,6 +113,13 @@ export class BulkLane extends ObservableV2<BulkLaneEvents> {
   }
 }
 
+export interface BulkHostOptions {
+  /** Starts the worker (`src/client/files/bulk-worker.ts` in the app; tests run BulkCore in-process). */
+  readonly spawn: () => BulkWorkerLike;
+  /** The chunk store's IndexedDB database, which the worker opens to read what it serves; none: the page reads. */
+  readonly database?: string;
+}
+
 /** One per page: the bulk worker, started with the first lane. */
 export class BulkHost {
   private worker: BulkWorkerLike | null = null;
@@ -109,8 +128,23 @@ export class BulkHost {
   private readonly lanes = new Map<number, BulkLane>();
   /** Files whose hash list the worker has. */
   private readonly files = new Set<string>();
+  private serveId = 0;
+  private readonly serving = new Map<number, (outcomes: readonly ServeOutcome[]) => void>();
 
-  constructor(private readonly spawn: () => BulkWorkerLike = spawnBulkWorker) {}
+  constructor(private readonly options: BulkHostOptions) {}
+
+  /** Whether the worker reads and sends what this page serves (it has the store). */
+  get serves(): boolean {
+    return this.options.database !== undefined && this.worker !== null;
+  }
+
+  /** @internal for lanes: resolves once the worker queued (or could not queue) each chunk. */
+  serve(lane: number, root: string, indices: readonly number[]): Promise<readonly ServeOutcome[]> {
+    const id = this.serveId++;
+    const answer = new Promise<readonly ServeOutcome[]>((resolve) => this.serving.set(id, resolve));
+    this.post({ t: 'serve', lane, id, root, indices });
+    return answer;
+  }
 
   /**
    * Creates the bulk channel on `pc` and moves it to the worker, in the task that created it
@@ -155,6 +189,7 @@ export class BulkHost {
     for (const lane of [...this.lanes.values()]) lane.close();
     this.worker?.terminate();
     this.worker = null;
+    this.answerServes();
   }
 
   /** @internal for lanes */
@@ -170,17 +205,35 @@ export class BulkHost {
   private started(): BulkWorkerLike | null {
     if (this.worker || this.failed) return this.worker;
     try {
-      this.worker = this.spawn();
+      this.worker = this.options.spawn();
     } catch {
       this.failed = true;
       return null;
     }
-    this.worker.onmessage = (e) => this.lanes.get(e.data.lane)?.heard(e.data);
+    this.worker.onmessage = (e) => {
+      const message = e.data;
+      if (message.t !== 'served') return this.lanes.get(message.lane)?.heard(message);
+      this.serving.get(message.id)?.(message.outcomes);
+      this.serving.delete(message.id);
+    };
+    this.worker.onerror = () => {
+      // A worker that does not load (or crashed): the page reads and sends in-band again.
+      this.failed = true;
+      this.worker?.terminate();
+      this.worker = null;
+      for (const lane of [...this.lanes.values()]) lane.heard({ t: 'closed', lane: lane.id });
+      this.answerServes();
+    };
+    if (this.options.database !== undefined) this.worker.postMessage({ t: 'store', database: this.options.database });
     return this.worker;
+  }
+
+  /** Serves the worker will never answer: the page sends those chunks itself. */
+  private answerServes(): void {
+    for (const resolve of this.serving.values()) resolve(PAGE_ALL);
+    this.serving.clear();
   }
 }
 
-function spawnBulkWorker(): BulkWorkerLike {
-  // This exact form is what Vite recognizes to bundle the worker (into assets/workers/, whose CSP is the workers', docs/architecture.md §6.3).
-  return new Worker(new URL('./bulk-worker.ts', import.meta.url), { type: 'module' }) as unknown as BulkWorkerLike;
-}
+/** Read as "the page sends each" whatever the length: `FileServer` maps a short answer to 'page'. */
+const PAGE_ALL: readonly ServeOutcome[] = [];

@@ -53,6 +53,7 @@ export class FileExchange extends ObservableV2<FileServerEvents> {
       holder: parts.holder,
       send: (room, link, frame) => this.send(room, link, frame),
       drop: (link, detail) => this.drop(link, 'bad-file-frame', detail),
+      offload: (link, root, indices) => this.path.serve(link, root, indices),
     });
   }
 

@@ -28,7 +28,7 @@ function inBand(): DataPathRig {
 
 function bulk(): DataPathRig {
   const path = new LinkDataPath();
-  const host = new BulkHost(inProcessWorker);
+  const host = new BulkHost({ spawn: inProcessWorker });
   const [mine, theirs] = fakeChannelPair();
   const lane = host.open(fakePeerConnection(mine))!;
   const link = { isClosed: false, peer: { device: 'd' }, bulkLane: lane } as unknown as PeerLink;
