@@ -122,6 +122,7 @@ async function boot(): Promise<void> {
   const files = new ClientFiles({
     store: new IdbChunkStore(await openFilesDatabase()),
     mesh,
+    bulk,
     maxFileBytes: config.maxFileBytes,
     mailbox: { client: new MailboxClient(config.serverUrl), maxFileBytes: config.mailboxMaxFileBytes },
     // Finished files stream from the service worker when one controls the page (sw/file-route.ts).

@@ -20,6 +20,7 @@ import type { ConversationEvent, UnsignedEvent } from '../../core/events.js';
 import type { EventId, Topic } from '../../core/ids.js';
 import { Disposables } from '../../core/lifecycle.js';
 import { errorField, silentLogger, type Logger } from '../../core/logger.js';
+import type { BulkHost } from '../../net/files/bulk-lane.js';
 import type { DataPathCounts } from '../../net/files/data-path.js';
 import { FileExchange } from '../../net/files/file-exchange.js';
 import type { Mesh } from '../../net/mesh.js';
@@ -64,6 +65,8 @@ export interface ClientFilesParts {
   readonly describe?: (file: Blob) => Promise<MediaInfo | null>;
   readonly now?: () => number;
   readonly logger?: Logger;
+  /** The page's bulk worker, which carries file chunks off the pages' threads (docs/architecture.md §14.2). */
+  readonly bulk?: BulkHost;
 }
 
 export type ClientFilesEvents = {
@@ -118,7 +121,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
       progress: (root) => this.emit('progress', [root]),
       held: (root, device) => this.emit('held', [root, device]),
     });
-    this.exchange = new FileExchange({ mesh: parts.mesh, holder: storeHolder(parts.store), ...(parts.logger ? { logger: parts.logger } : {}) });
+    this.exchange = new FileExchange({ mesh: parts.mesh, holder: storeHolder(parts.store), ...(parts.logger ? { logger: parts.logger } : {}), ...(parts.bulk ? { bulk: parts.bulk } : {}) });
   }
 
   start(): this {

@@ -25,7 +25,6 @@ export type ToBulkWorker =
   | { readonly t: 'open'; readonly lane: number; readonly channel: BulkChannel }
   | { readonly t: 'close'; readonly lane: number }
   | { readonly t: 'file'; readonly root: string; readonly file: GateFile }
-  | { readonly t: 'announce'; readonly lane: number; readonly root: string }
   | { readonly t: 'forget'; readonly root: string }
   | { readonly t: 'send'; readonly lane: number; readonly frame: Uint8Array<ArrayBuffer> }
   | { readonly t: 'store'; readonly database: string }
@@ -80,7 +79,7 @@ export class BulkCore {
     this.gate = new ChunkGate<number>({
       checked: (lane, root, index, bytes) => this.checked(lane, root, index, bytes),
       bad: (lane, reason, detail) => this.bad(lane, reason, detail),
-    });
+    }, { unknown: 'fault', perKey: false });
   }
 
   /** One message from the page. */
@@ -92,8 +91,6 @@ export class BulkCore {
         return this.close(message.lane, false);
       case 'file':
         return this.gate.file(message.root, message.file);
-      case 'announce':
-        return this.gate.announce(message.lane, message.root);
       case 'forget':
         return this.gate.forget(message.root);
       case 'store':

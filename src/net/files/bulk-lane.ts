@@ -71,13 +71,6 @@ export class BulkLane extends ObservableV2<BulkLaneEvents> {
     return this.host.serve(this.id, root, indices);
   }
 
-  /** The remote is about to be asked for chunks of `root`, whose checked hash list is `file`. */
-  announce(root: string, file: GateFile): void {
-    if (this.closed) return;
-    this.host.file(root, file);
-    this.host.post({ t: 'announce', lane: this.id, root });
-  }
-
   /** Closes the bulk channel (the link's transport closed). */
   close(): void {
     if (this.closed) return;
@@ -120,8 +113,19 @@ export interface BulkHostOptions {
   readonly database?: string;
 }
 
-/** One per page: the bulk worker, started with the first lane. */
-export class BulkHost {
+export type BulkHostEvents = {
+  /** Checked chunks that came on `lane` (also on the lane itself). */
+  chunks: (lane: BulkLane, root: string, chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array }>) => void;
+  /** The remote broke the rules on `lane`, which is closing. */
+  bad: (lane: BulkLane, reason: GateFault, detail: string) => void;
+};
+
+/**
+ * One per page: the bulk worker, started with the first lane. Its events name the lane, so
+ * whoever fetches hears every lane's chunks, also of a lane that opened after it asked (a
+ * link that began on the relay).
+ */
+export class BulkHost extends ObservableV2<BulkHostEvents> {
   private worker: BulkWorkerLike | null = null;
   private failed = false;
   private next = 1;
@@ -131,7 +135,9 @@ export class BulkHost {
   private serveId = 0;
   private readonly serving = new Map<number, (outcomes: readonly ServeOutcome[]) => void>();
 
-  constructor(private readonly options: BulkHostOptions) {}
+  constructor(private readonly options: BulkHostOptions) {
+    super();
+  }
 
   /** Whether the worker reads and sends what this page serves (it has the store). */
   get serves(): boolean {
@@ -185,11 +191,12 @@ export class BulkHost {
   }
 
   /** Ends the worker (tests, and a page going away). */
-  destroy(): void {
+  override destroy(): void {
     for (const lane of [...this.lanes.values()]) lane.close();
     this.worker?.terminate();
     this.worker = null;
     this.answerServes();
+    super.destroy();
   }
 
   /** @internal for lanes */
@@ -212,7 +219,14 @@ export class BulkHost {
     }
     this.worker.onmessage = (e) => {
       const message = e.data;
-      if (message.t !== 'served') return this.lanes.get(message.lane)?.heard(message);
+      if (message.t !== 'served') {
+        const lane = this.lanes.get(message.lane);
+        if (!lane) return;
+        // Before the lane hears it: a lane at fault closes, and its link no longer names it.
+        if (message.t === 'chunks') this.emit('chunks', [lane, message.root, message.chunks]);
+        else if (message.t === 'bad') this.emit('bad', [lane, message.reason, message.detail]);
+        return lane.heard(message);
+      }
       this.serving.get(message.id)?.(message.outcomes);
       this.serving.delete(message.id);
     };

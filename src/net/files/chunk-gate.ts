@@ -8,7 +8,10 @@
  *   (`bad`), except a late answer for a file the page stopped fetching (`forget`), ignored.
  *   On the page, a chunk of a file it knows nothing of is ignored too, as it always was:
  *   several exchanges may share one mesh (a bot's own and an embedder's), and each sees
- *   every file frame. The bulk worker serves the page's one exchange and faults it;
+ *   every file frame. The bulk worker serves the page's one exchange and faults it. The
+ *   worker is told every file the page fetches but not which links were asked: a link's
+ *   bulk channel may open after the page asked it (a link that began on the relay), so the
+ *   page checks the link of each chunk the worker passes on (`verdict`) before keeping it;
  * - it must hash to its entry (`bad-file-chunk` if not);
  * - at most MAX_PENDING_BYTES per link wait for their hash check: a link that sends more
  *   than any window it was given is dropped rather than held in memory.
@@ -41,6 +44,8 @@ const MiB = 1024 * 1024;
  * per link (4 MiB, docs/architecture.md §14.2). An honest link sends only what it was asked.
  */
 export const MAX_PENDING_BYTES = 8 * MiB;
+/** Why a chunk of a file not asked of its link drops the link. */
+export const NOBODY_ASKED = 'a chunk nobody asked for';
 /** Files recently stopped, whose late chunks are ignored rather than counted against a link. */
 const FORGOTTEN = 256;
 
@@ -52,9 +57,14 @@ export class ChunkGate<K> {
   private readonly faulted = new Set<K>();
 
   /** `unknown`: what a chunk of a file never given (nor recently forgotten) is: the link's fault, or ignored. */
+  /**
+   * `unknown`: what a chunk of a file never given (nor recently forgotten) is: the link's
+   * fault, or ignored. `perKey`: whether a chunk needs its link to have been asked for the
+   * file here (the page), or only the file to be fetched (the worker; the page checks the link).
+   */
   constructor(
     private readonly out: ChunkGateOut<K>,
-    private readonly unknown: 'fault' | 'ignore' = 'fault',
+    private readonly rules: { readonly unknown: 'fault' | 'ignore'; readonly perKey: boolean },
   ) {}
 
   /** The checked hash list of a file being fetched. */
@@ -90,14 +100,25 @@ export class ChunkGate<K> {
     return this.files.has(root);
   }
 
+  /** What a chunk of `root` from `key` would be: taken (to be checked), ignored, or the link's fault. */
+  verdict(key: K, root: string): 'take' | 'ignore' | 'fault' {
+    if (this.faulted.has(key)) return 'ignore';
+    const file = this.files.get(root);
+    if (file && (!this.rules.perKey || this.asked.get(key)?.has(root))) return 'take';
+    return this.forgotten.has(root) || (!file && this.rules.unknown === 'ignore') ? 'ignore' : 'fault';
+  }
+
+  /** Faults `key` from outside (the page, for a chunk the worker passed on from a link it never asked). */
+  refuse(key: K, detail: string): void {
+    if (!this.faulted.has(key)) this.fault(key, 'bad-file-chunk', detail);
+  }
+
   /** A chunk from `key`: checked, then `checked` or `bad` (or nothing: a late answer, or a link already at fault). */
   take(key: K, root: string, index: number, bytes: Uint8Array): void {
-    if (this.faulted.has(key)) return;
-    const file = this.files.get(root);
-    if (!file || !this.asked.get(key)?.has(root)) {
-      if (this.forgotten.has(root) || (!file && this.unknown === 'ignore')) return;
-      return this.fault(key, 'bad-file-chunk', 'a chunk nobody asked for');
-    }
+    const verdict = this.verdict(key, root);
+    if (verdict === 'ignore') return;
+    if (verdict === 'fault') return this.fault(key, 'bad-file-chunk', NOBODY_ASKED);
+    const file = this.files.get(root)!;
     const waiting = (this.pending.get(key) ?? 0) + bytes.length;
     if (waiting > MAX_PENDING_BYTES) return this.fault(key, 'bad-file-frame', `more than ${MAX_PENDING_BYTES} bytes of chunks waiting`);
     this.pending.set(key, waiting);

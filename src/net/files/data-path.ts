@@ -13,8 +13,8 @@
 import { ObservableV2 } from 'lib0/observable';
 import type { PeerLink } from '../peer-link.js';
 import type { ServeOutcome } from './bulk-core.js';
-import type { BulkHost, BulkLane } from './bulk-lane.js';
-import { ChunkGate, type GateFault, type GateFile } from './chunk-gate.js';
+import type { BulkHost, BulkHostEvents, BulkLane } from './bulk-lane.js';
+import { ChunkGate, NOBODY_ASKED, type GateFault, type GateFile } from './chunk-gate.js';
 
 export type DataPathEvents = {
   /** A chunk of `root` from `link` matched its hash; `bytes` is a buffer of its own. */
@@ -65,30 +65,37 @@ export class LinkDataPath extends ObservableV2<DataPathEvents> implements FileDa
   private readonly lanes = new Map<BulkLane, PeerLink>();
   private readonly hosts = new Set<BulkHost>();
   private destroyed = false;
+  private readonly listening: Array<() => void> = [];
 
-  constructor() {
+  /**
+   * `host`: the page's bulk worker, told every file fetched here (none in Node). `linkOf`:
+   * the link a lane belongs to (the exchange looks among the mesh's links).
+   */
+  constructor(
+    host: BulkHost | null = null,
+    private readonly linkOf: (lane: BulkLane) => PeerLink | undefined = () => undefined,
+  ) {
     super();
+    if (host) this.listen(host);
     this.gate = new ChunkGate<PeerLink>({
       checked: (link, root, index, bytes) => {
         this.counts.inBand++;
         this.emit('checked', [link, root, index, bytes]);
       },
       bad: (link, reason, detail) => this.emit('bad', [link, reason, detail]),
-    }, 'ignore');
+    }, { unknown: 'ignore', perKey: true });
   }
 
   file(root: string, file: GateFile): void {
     this.files.set(root, file);
     this.gate.file(root, file);
+    // Every file, before any link is asked: a link's bulk channel may open later.
+    for (const host of this.hosts) host.file(root, file);
   }
 
   announce(link: PeerLink, root: string): void {
     this.gate.announce(link, root);
-    const file = this.files.get(root);
-    const lane = link.bulkLane;
-    if (!lane || !file) return;
-    this.watchLane(link, lane);
-    lane.announce(root, file);
+    this.watch(link);
   }
 
   take(link: PeerLink, root: string, index: number, bytes: Uint8Array): void {
@@ -133,8 +140,9 @@ export class LinkDataPath extends ObservableV2<DataPathEvents> implements FileDa
   }
 
   override destroy(): void {
-    // Lanes outlive this path (they are their transports'): it stops hearing them.
+    // The host and its lanes outlive this path: it stops hearing them.
     this.destroyed = true;
+    for (const off of this.listening.splice(0)) off();
     this.lanes.clear();
     super.destroy();
   }
@@ -142,17 +150,37 @@ export class LinkDataPath extends ObservableV2<DataPathEvents> implements FileDa
   private watchLane(link: PeerLink, lane: BulkLane): void {
     if (this.destroyed || this.lanes.has(lane) || lane.isClosed) return;
     this.lanes.set(lane, link);
-    this.hosts.add(lane.host);
-    lane.on('chunks', (root, chunks) => {
-      if (this.destroyed) return;
+    lane.on('close', () => this.lanes.delete(lane));
+    this.listen(lane.host);
+  }
+
+  private listen(host: BulkHost): void {
+    if (this.hosts.has(host)) return;
+    this.hosts.add(host);
+    for (const [root, file] of this.files) host.file(root, file);
+    const off = this.listening;
+    const link = (lane: BulkLane): PeerLink | undefined => (this.destroyed ? undefined : (this.lanes.get(lane) ?? this.linkOf(lane)));
+    const chunks: BulkHostEvents['chunks'] = (lane, root, chunks) => {
+      const from = link(lane);
+      if (!from) return;
+      // The worker checked the hashes; whether this link was asked for the file is known here.
+      const verdict = this.gate.verdict(from, root);
+      if (verdict === 'fault') return this.gate.refuse(from, NOBODY_ASKED);
+      if (verdict === 'ignore') return;
       for (const { index, bytes } of chunks) {
         this.counts.bulk++;
-        this.emit('checked', [link, root, index, bytes]);
+        this.emit('checked', [from, root, index, bytes]);
       }
+    };
+    const bad: BulkHostEvents['bad'] = (lane, reason, detail) => {
+      const from = link(lane);
+      if (from) this.emit('bad', [from, reason, detail]);
+    };
+    host.on('chunks', chunks);
+    host.on('bad', bad);
+    off.push(() => {
+      host.off('chunks', chunks);
+      host.off('bad', bad);
     });
-    lane.on('bad', (reason, detail) => {
-      if (!this.destroyed) this.emit('bad', [link, reason, detail]);
-    });
-    lane.on('close', () => this.lanes.delete(lane));
   }
 }

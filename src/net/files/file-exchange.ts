@@ -13,6 +13,7 @@ import type { Frame } from '../framing.js';
 import type { Mesh } from '../mesh.js';
 import type { RoomId } from '../mesh-types.js';
 import type { PeerLink } from '../peer-link.js';
+import type { BulkHost } from './bulk-lane.js';
 import { LinkDataPath, type DataPathCounts, type FileDataPath } from './data-path.js';
 import { FileFetch, type FetchSink, type SideSource } from './file-fetch.js';
 import { decodeFileFrame, FileFrameError, fileFramePieces, type FileFrame } from './file-frames.js';
@@ -27,6 +28,8 @@ export interface FileExchangeParts {
   readonly logger?: Logger;
   /** Where chunks are checked and which channel they take (default: links' own channels, and their bulk channels where they have them). */
   readonly path?: FileDataPath;
+  /** The page's bulk worker (docs/architecture.md §14.2), told every file fetched here; none in Node. */
+  readonly bulk?: BulkHost;
 }
 
 export interface FetchRequest {
@@ -48,7 +51,7 @@ export class FileExchange extends ObservableV2<FileServerEvents> {
   constructor(private readonly parts: FileExchangeParts) {
     super();
     this.logger = parts.logger ?? silentLogger;
-    this.path = parts.path ?? new LinkDataPath();
+    this.path = parts.path ?? new LinkDataPath(parts.bulk ?? null, (lane) => parts.mesh.links().find(({ link }) => link.bulkLane === lane)?.link);
     this.server = new FileServer({
       holder: parts.holder,
       send: (room, link, frame) => this.send(room, link, frame),

@@ -86,11 +86,10 @@ describe('the bulk worker', () => {
     }
   });
 
-  it('takes a chunk only of a file the page announced for that lane, checks it, and batches checked chunks to the page', async () => {
+  it('takes a chunk of a file the page fetches, checks it, and batches checked chunks to the page', async () => {
     const { file: { hashes }, sealed } = await fileOf(3);
     const { core: c, channel, heard } = core();
     c.handle({ t: 'file', root: ROOT, file: { hashes, size: 3 * CHUNK, chunk: CHUNK } });
-    c.handle({ t: 'announce', lane: 1, root: ROOT });
     channel.receive(encodeBulkData(ROOT, 0, sealed[0]!)!.buffer);
     channel.receive(encodeBulkData(ROOT, 1, sealed[1]!)!.buffer);
     await until(() => heard.some((m) => m.t === 'chunks'), 'checked chunks');
@@ -103,23 +102,16 @@ describe('the bulk worker', () => {
     expect(heard.at(-1)).toMatchObject({ t: 'bad', reason: 'bad-file-chunk', detail: 'chunk 2 does not match its hash' });
   });
 
-  it('reports a chunk of a file never announced for the lane, and ignores one of a file the page stopped fetching', async () => {
+  it('reports a chunk of a file the page does not fetch, and ignores one of a file it stopped fetching', async () => {
     const { file: { hashes }, sealed } = await fileOf(2);
     const a = core();
     a.core.handle({ t: 'file', root: ROOT, file: { hashes, size: 2 * CHUNK, chunk: CHUNK } });
-    a.core.handle({ t: 'announce', lane: 1, root: ROOT });
     a.core.handle({ t: 'forget', root: ROOT });
     a.core.handle({ t: 'file', root: OTHER, file: { hashes, size: 2 * CHUNK, chunk: CHUNK } });
-    a.core.handle({ t: 'announce', lane: 1, root: OTHER });
     a.channel.receive(encodeBulkData(ROOT, 0, sealed[0]!)!.buffer);
     a.channel.receive(encodeBulkData(OTHER, 1, sealed[1]!)!.buffer);
     await until(() => a.heard.some((m) => m.t === 'chunks'), 'the chunk of the announced file');
     expect(a.heard.filter((m) => m.t !== 'ready')).toEqual([{ t: 'chunks', lane: 1, root: OTHER, chunks: [expect.objectContaining({ index: 1 })] }]);
-    const b = core();
-    // Known to the worker, but never asked of this lane.
-    b.core.handle({ t: 'file', root: ROOT, file: { hashes, size: 2 * CHUNK, chunk: CHUNK } });
-    b.channel.receive(encodeBulkData(ROOT, 0, sealed[0]!)!.buffer);
-    expect(b.heard).toEqual([{ t: 'bad', lane: 1, reason: 'bad-file-chunk', detail: 'a chunk nobody asked for' }]);
     // A file the page never named: the worker serves one page, which fetches nothing of it.
     const c = core();
     c.channel.receive(encodeBulkData(OTHER, 0, sealed[0]!)!.buffer);
@@ -183,7 +175,7 @@ describe('the chunk gate', () => {
   it('drops a link with more chunk bytes waiting for their check than twice a window', async () => {
     const { file: { hashes } } = await fileOf(1);
     const faults: string[] = [];
-    const gate = new ChunkGate<string>({ checked: () => undefined, bad: (_k, reason, detail) => void faults.push(`${reason}: ${detail}`) });
+    const gate = new ChunkGate<string>({ checked: () => undefined, bad: (_k, reason, detail) => void faults.push(`${reason}: ${detail}`) }, { unknown: 'fault', perKey: true });
     gate.file(ROOT, { hashes, size: 256 * 1024 * 200, chunk: 256 * 1024 });
     gate.announce('link', ROOT);
     const big = new Uint8Array(256 * 1024 + 16);

@@ -4,12 +4,13 @@
  * BulkCore behind the page's BulkHost (in-process here; the real worker in real Chromium is
  * in tests/e2e/files.test.ts).
  */
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { toBase64Url } from '../../../src/core/bytes.js';
 import { BulkHost } from '../../../src/net/files/bulk-lane.js';
 import { decodeBulkFrame, encodeBulkData, encodeReady } from '../../../src/net/files/bulk-wire.js';
 import { LinkDataPath } from '../../../src/net/files/data-path.js';
 import type { PeerLink } from '../../../src/net/peer-link.js';
-import { dataPathContractCases, type DataPathRig } from '../../contracts/data-path-contract.js';
+import { dataPathContractCases, fileOf, type DataPathRig } from '../../contracts/data-path-contract.js';
 import { fakeChannelPair, fakePeerConnection, inProcessWorker } from '../../helpers/fake-bulk.js';
 
 function inBand(): DataPathRig {
@@ -27,11 +28,11 @@ function inBand(): DataPathRig {
 }
 
 function bulk(): DataPathRig {
-  const path = new LinkDataPath();
   const host = new BulkHost({ spawn: inProcessWorker });
   const [mine, theirs] = fakeChannelPair();
   const lane = host.open(fakePeerConnection(mine))!;
   const link = { isClosed: false, peer: { device: 'd' }, bulkLane: lane } as unknown as PeerLink;
+  const path = new LinkDataPath(host, (l) => (l === lane ? link : undefined));
   // As FileExchange does for every link: faults on a lane are heard even before anything is asked.
   path.watch(link);
   const whenOpen = new Promise<void>((resolve) => theirs.addEventListener('open', () => resolve()));
@@ -74,3 +75,35 @@ for (const [name, make] of [
     }
   });
 }
+
+describe('data path: a bulk channel that opens after the link was asked', () => {
+  it('takes the chunks that come on it: the worker knew the file, and the page knows which link asked', async () => {
+    const host = new BulkHost({ spawn: inProcessWorker });
+    const [mine, theirs] = fakeChannelPair();
+    const lane = host.open(fakePeerConnection(mine))!;
+    // The link began on the relay: no bulk channel when it was asked.
+    const link = { isClosed: false, peer: { device: 'd' }, bulkLane: null } as { bulkLane: unknown };
+    const path = new LinkDataPath(host, (l) => (l === lane ? (link as unknown as PeerLink) : undefined));
+    try {
+      const { file, sealed } = await fileOf(1);
+      const checked: number[] = [];
+      const bad: string[] = [];
+      path.on('checked', (_link, _root, index) => checked.push(index));
+      path.on('bad', (_link, _reason, detail) => bad.push(detail));
+      const root = toBase64Url(new Uint8Array(32).fill(5));
+      path.file(root, file);
+      path.announce(link as unknown as PeerLink, root);
+      link.bulkLane = lane;
+      await new Promise<void>((resolve) => theirs.addEventListener('open', () => resolve()));
+      theirs.send(encodeBulkData(root, 0, sealed[0]!)!);
+      const deadline = Date.now() + 10_000;
+      while (checked.length === 0 && bad.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+      expect(bad).toEqual([]);
+      expect(checked).toEqual([0]);
+      expect(path.counts.bulk).toBe(1);
+    } finally {
+      path.destroy();
+      host.destroy();
+    }
+  });
+});
