@@ -106,7 +106,7 @@ export class MyDevices {
   isRevoked(device: DeviceId, identity: IdentityId): boolean {
     // Only the device's own identity can revoke it: a revocation of a device this document has
     // not seen yet is checked against the identity the device presents.
-    const by = (directory: DocDirectory): boolean => directory.revocation(device)?.identity === identity;
+    const by = (directory: DocDirectory): boolean => directory.revocation(device, identity)?.identity === identity;
     if (this.parts.self() && by(this.parts.self()!.synced.directory)) return true;
     for (const s of this.parts.sessions()) if (by(s.synced.directory)) return true;
     return false;

@@ -311,7 +311,7 @@ export class EpochFollower {
   private readersTrusted(owners: EpochRecord['owners']): boolean {
     const { members } = this.parts.view.state;
     const { directory } = this.parts.synced;
-    return readersStillTrusted(owners, { isMember: (identity) => members.has(identity), isRevoked: (device) => directory.revocation(device as DeviceId) != null });
+    return readersStillTrusted(owners, { isMember: (identity) => members.has(identity), isRevoked: (device, identity) => directory.revocation(device as DeviceId, identity) != null });
   }
 
   /**

@@ -314,9 +314,9 @@ export class MembershipView {
       records,
       implicit: this.parts.implicit(),
       identityOf: (device: DeviceId) => synced.directory.identityOf(device),
-      revoked: (device: DeviceId, identity: IdentityId) => synced.directory.revocation(device)?.identity === identity,
+      revoked: (device: DeviceId, identity: IdentityId) => synced.directory.revocation(device, identity)?.identity === identity,
       writtenAfterRevocation: (record: EpochRecord, writer: IdentityId) => {
-        const revocation = synced.directory.revocation(record.by as DeviceId);
+        const revocation = synced.directory.revocation(record.by as DeviceId, writer);
         if (revocation?.identity !== writer) return false;
         // The revocation names, per Yjs client id, how far its identity had seen that client
         // (the same cutoff the timeline applies, docs/architecture.md §4.4).

@@ -177,7 +177,7 @@ export class Membership {
       if (!record) continue;
       for (const [device, identity] of Object.entries(record.owners)) {
         const dh = record.keys[device];
-        if (dh && members.has(identity) && directory.revocation(device as DeviceId)?.identity !== identity) out.set(device as DeviceId, { device: device as DeviceId, identity, dh });
+        if (dh && members.has(identity) && directory.revocation(device as DeviceId, identity)?.identity !== identity) out.set(device as DeviceId, { device: device as DeviceId, identity, dh });
       }
     }
     for (const [device, record] of directory.members()) {

@@ -15,7 +15,13 @@ import type { DocSchema } from './schema.js';
 
 export class DocDirectory {
   private readonly memberRecords = new Map<DeviceId, MemberRecord>();
-  private readonly revocations = new Map<DeviceId, RevocationRecord>();
+  /**
+   * Revocations by device, then by the identity that wrote them. Any member may write under
+   * any key of `revoked`, and a device that never wrote here has no member record to say
+   * whose it is, so one member's record of someone else's device must never replace the
+   * real one: each identity's is kept apart, and lookups name the identity.
+   */
+  private readonly revocations = new Map<DeviceId, Map<IdentityId, RevocationRecord>>();
   private readonly clientOwners = new Map<number, DeviceId>();
   /** Every name a device's member records carried, oldest first (a rename applies from then on). */
   private readonly names = new Map<DeviceId, { identity: IdentityId; list: Array<{ at: number; name: string }> }>();
@@ -46,16 +52,18 @@ export class DocDirectory {
   }
 
   /**
-   * The revocation of a device, if its identity revoked it. A device may be revoked before it
-   * ever wrote here (revocations are carried into conversations created later); such a
-   * revocation counts once the device's certificate shows the same identity, and until then
-   * only for callers that compare `identity` with the device they meet.
+   * The revocation of a device by its own identity: the one its member record shows, else
+   * `identity` (the identity the caller knows the device by, e.g. from its certificate in a
+   * hello). A device may be revoked before it ever wrote here (revocations are carried into
+   * conversations created later). With neither known, any identity's revocation is returned:
+   * callers that ask so only ever leave a device out for it.
    */
-  revocation(device: DeviceId): RevocationRecord | null {
-    const record = this.revocations.get(device);
-    if (!record) return null;
-    const identity = this.memberRecords.get(device)?.cert.identity.sign;
-    return identity === undefined || identity === record.identity ? record : null;
+  revocation(device: DeviceId, identity?: IdentityId): RevocationRecord | null {
+    const records = this.revocations.get(device);
+    if (!records) return null;
+    const owner = this.memberRecords.get(device)?.cert.identity.sign ?? identity;
+    if (owner === undefined) return records.values().next().value ?? null;
+    return records.get(owner) ?? null;
   }
 
   /**
@@ -160,7 +168,9 @@ export class DocDirectory {
           if (!s.deleted) this.memberRecords.set(record.by, record);
           changed = true;
         } else if (rule.kind === 'revocations' && isRevocationRecord(record)) {
-          this.revocations.set(record.device, record);
+          let records = this.revocations.get(record.device);
+          if (!records) this.revocations.set(record.device, (records = new Map()));
+          records.set(record.identity, record);
           changed = true;
         }
       }

@@ -10,8 +10,8 @@ import type { IdentityId } from '../identity/keys.js';
 export interface ReaderStatus {
   /** Whether the person is a member now (not removed, not left). */
   readonly isMember: (identity: IdentityId) => boolean;
-  /** Whether the device was revoked by its owner. */
-  readonly isRevoked: (device: string) => boolean;
+  /** Whether the device was revoked by its owner, `identity` as the epoch's record names it. */
+  readonly isRevoked: (device: string, identity: IdentityId) => boolean;
 }
 
 /**
@@ -20,5 +20,5 @@ export interface ReaderStatus {
  */
 export function readersStillTrusted(owners: Readonly<Record<string, IdentityId>>, status: ReaderStatus): boolean {
   const readers = Object.entries(owners);
-  return readers.length > 0 && readers.every(([device, identity]) => status.isMember(identity) && !status.isRevoked(device));
+  return readers.length > 0 && readers.every(([device, identity]) => status.isMember(identity) && !status.isRevoked(device, identity));
 }

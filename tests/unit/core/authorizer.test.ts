@@ -187,4 +187,31 @@ describe('update authorization', () => {
     const ofBob = await revoke(b.account.device.id);
     expect(await b.authorizer.authorize(ofBob)).toMatchObject({ ok: false, detail: expect.stringMatching(/bad revocation/) });
   });
+
+  it("keeps a device's revocation by its own identity when another member writes one of it under the same key", async () => {
+    const { a, b, m } = await scene();
+    const laptop = await testAccount('Alice');
+    const revoke = async (by: typeof a, device: string): Promise<void> => {
+      await by.writer.setRecord(
+        'revoked',
+        device,
+        { type: 'revocation', by: by.account.device.id, at: tick(), device, identity: by.account.identity.sign, clients: {} },
+        LOCAL_ORIGIN,
+        by.account.identityKeys!.signPrivate,
+      );
+      const update = Y.encodeStateAsUpdate(by.doc, Y.encodeStateVector(b.doc));
+      expect(await b.authorizer.authorize(update)).toEqual({ ok: true, empty: false });
+      Y.applyUpdate(b.doc, update);
+    };
+    // Alice carries the revocation of her laptop, which never wrote here; Mallory then writes
+    // her own "revocation" of it under the same key, which the authorizer must allow (the
+    // laptop has no member record to say whose it is).
+    await revoke(a, laptop.device.id);
+    copyState(a, m);
+    await revoke(m, laptop.device.id);
+    expect(b.directory.revocation(laptop.device.id, a.account.identity.sign)?.identity).toBe(a.account.identity.sign);
+    expect(b.directory.revocation(laptop.device.id, m.account.identity.sign)?.identity).toBe(m.account.identity.sign);
+    // A device of someone else (Dave) that Mallory "revoked" is not revoked for Dave.
+    expect(b.directory.revocation(laptop.device.id, (await testAccount('Dave')).identity.sign)).toBeNull();
+  });
 });
