@@ -118,9 +118,10 @@ export class MessageList extends LitElement {
   rowRenders = 0;
   /**
    * Each row's size as its `ResizeObserver` reports it, so adding a row measures that row
-   * only (docs/architecture.md §11). Created with the element, before its virtualizer.
+   * only (docs/architecture.md §11). Created with the element, before its virtualizer. A
+   * row changing height also re-settles the scroll position.
    */
-  readonly rowSizes = new RowSizes();
+  readonly rowSizes = new RowSizes(() => this.pin.settle());
   /** The virtualizer's layout (statically imported, so the first render does not wait for its lazy chunk). */
   private readonly layout = rowLayout(this.rowSizes);
   private shown: TimelineEntry[] = [];

@@ -49,6 +49,7 @@ export class RowSizes {
       this.taken++;
       this.sizes.set(entry.target, { width: box.inlineSize, height: box.blockSize, ...this.marginsOf(entry.target) });
     }
+    this.resized();
   });
   /**
    * Rows added are observed; rows gone are let go (an observed element is kept alive). A
@@ -61,6 +62,9 @@ export class RowSizes {
     }
   });
   private host: Element | null = null;
+
+  /** @param resized called after rows were added or changed size (the list re-settles its scroll position) */
+  constructor(private readonly resized: () => void = () => {}) {}
 
   /** Sizes taken from the observer: one per row added or resized (tests and measurements). */
   taken = 0;

@@ -28,6 +28,7 @@ export class BottomPin implements ReactiveController {
   /** When the reader last turned the wheel up (0: the last wheel went down). */
   private wheelUpAt = 0;
   private frame = 0;
+  /** The scroller's own size (phone ↔ desktop, an on-screen keyboard); rows are the host's to observe. */
   private readonly resizes = new ResizeObserver(() => this.settle());
   private observed: HTMLElement | null = null;
 
@@ -68,7 +69,6 @@ export class BottomPin implements ReactiveController {
       this.resizes.observe(v);
       this.observed = v;
     }
-    this.watchChildren();
     this.settle();
   }
 
@@ -144,14 +144,10 @@ export class BottomPin implements ReactiveController {
     this.changed(value);
   }
 
-  /** Every rendered message is observed, so its height changing re-settles the view. */
-  private watchChildren(): void {
-    const v = this.scroller();
-    if (!v) return;
-    for (const child of v.children) this.resizes.observe(child);
-  }
-
-  /** Re-applies the pin in the next frame (coalesced), and once more after layout settles. */
+  /**
+   * Re-applies the pin in the next frame (coalesced), and once more after layout settles.
+   * The host calls it when a rendered message changes height (it observes the rows).
+   */
   readonly settle = (): void => {
     if (!this.following && !this.held) return;
     cancelAnimationFrame(this.frame);
@@ -167,7 +163,6 @@ export class BottomPin implements ReactiveController {
     } catch {
       // Superseded by a newer layout; that one settles again.
     }
-    this.watchChildren();
     this.position(v);
     // A held message whose remainder fits on screen leaves the view at the end: follow.
     if (this.held && this.atEnd() && v.scrollHeight > v.clientHeight) this.setFollowing(true);
