@@ -168,7 +168,7 @@ export class EpochFollower {
     // Not "from now": writes an earlier run of this device made but never delivered (a
     // process that exited right after joining) must still reach the mailbox, so a device
     // that never pushed to this mailbox starts with a snapshot, as before epochs.
-    await this.parts.transport.bindMailbox(this.current, false);
+    await this.parts.transport.bindMailbox(this.current);
     for (let round = 0; round < CATCH_UP_ROUNDS && !this.ended; round++) {
       const before = this.keyring.current.id;
       const mailbox = this.parts.transport.mailbox;

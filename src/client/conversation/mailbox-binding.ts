@@ -50,6 +50,12 @@ export class MailboxBinding {
   private readonly ackedBy = new Map<string, Map<number, number>>();
   private lastReadRecordAt = 0;
   private trimmedTo = 0;
+  /**
+   * This device's own clock that the mailbox holds: from the stored progress when started,
+   * then from each append. Only ever too low (a read still under way, an append the service
+   * worker made), which makes `carriedOwn` cautious, never wrong.
+   */
+  private sentOwn = 0;
 
   /** The mailbox id (hex SHA-256 of the token) and token, for push subscriptions. */
   static credentialOf(keys: Pick<ConversationKeys, 'mailboxToken'>): { id: string; token: string } | null {
@@ -83,7 +89,10 @@ export class MailboxBinding {
       courier,
       doc,
       undelivered: () => this.undelivered(),
-      onDelivered: (state) => parts.delivered(state),
+      onDelivered: (state) => {
+        this.noteSent(state);
+        parts.delivered(state);
+      },
       onRead: (readSeq) => void this.noteRead(readSeq),
       onOffline: parts.mailbox.onOffline,
       onError: parts.failed,
@@ -93,6 +102,31 @@ export class MailboxBinding {
   /** Starts watching local writes and the minute pulls (see MailboxSync). */
   start(): void {
     this.sync.start();
+    const { progress } = this.parts.mailbox;
+    progress.get(this.credential.id).then(
+      (stored) => {
+        if (stored.sentState) this.noteSent(Y.decodeStateVector(stored.sentState));
+      },
+      // Unread, it stays 0: the next epoch's mailbox then carries all of this device's writes.
+      () => undefined,
+    );
+  }
+
+  /**
+   * How far this device's own writes are carried without this mailbox: the clock up to which
+   * the mailbox holds them or every other member device acknowledged them. A new epoch's
+   * mailbox starts from here (docs/architecture.md §7.2, "Moving to a new epoch's mailbox"):
+   * what this device wrote after it — a write still in its grace period, an append that
+   * failed, a message sent while the record was being handed over — goes into the new one.
+   */
+  carriedOwn(): number {
+    const { doc, directory } = this.parts.synced;
+    let acked = Infinity;
+    for (const [device] of directory.members()) {
+      if (device === this.parts.device || directory.revocation(device)) continue;
+      acked = Math.min(acked, this.ackedBy.get(device)?.get(doc.clientID) ?? 0);
+    }
+    return Math.max(this.sentOwn, Number.isFinite(acked) ? acked : 0);
   }
 
   /** A member device reported over a data channel that it holds this state. */
@@ -102,6 +136,10 @@ export class MailboxBinding {
 
   destroy(): void {
     this.sync.destroy();
+  }
+
+  private noteSent(state: Map<number, number>): void {
+    this.sentOwn = Math.max(this.sentOwn, state.get(this.parts.synced.doc.clientID) ?? 0);
   }
 
   /** Someone lacks this device's writes unless every other member device acknowledged them. */

@@ -105,10 +105,40 @@ export class ConversationTransport {
   }
 
   /**
-   * Binds the mailbox of `keys`. `fromNow`: this device's first append carries only what is
-   * new from here (everyone already holds the rest); otherwise it is a full snapshot.
+   * Binds the mailbox of `keys`. A device that never appended to it starts with a full
+   * snapshot, so writes an earlier run made but never delivered still get there.
    */
-  async bindMailbox(keys: ConversationKeys, fromNow: boolean): Promise<void> {
+  bindMailbox(keys: ConversationKeys): Promise<void> {
+    return this.bind(keys, null);
+  }
+
+  /**
+   * Moves to a new epoch's keys (see the file comment). What this device's own writes had
+   * reached is taken first, and the old binding stops, before anything awaits: a write made
+   * during the move then goes into the new mailbox, and never through the old binding into
+   * the old one (docs/architecture.md §7.2, "Moving to a new epoch's mailbox").
+   */
+  async move(from: ConversationKeys, to: ConversationKeys, handOverRecord: boolean | 'snapshot', snapshot: boolean): Promise<void> {
+    const carried = snapshot ? null : (this.binding?.carriedOwn() ?? 0);
+    this.binding?.destroy();
+    this.binding = null;
+    // The frozen copy is taken now; the new binding is ready while it travels.
+    const handed = handOverRecord ? this.handOver(from, handOverRecord === 'snapshot') : null;
+    await this.bind(to, carried);
+    // A merge's snapshot goes in the background; the record reaches the old mailbox before
+    // the room leaves the old topic (or is retried after, if the server was unreachable).
+    if (handOverRecord !== 'snapshot') await handed;
+    if (this.sync) this.parts.rooms?.rekey(to);
+    // (Set by the bind awaited above; TypeScript cannot see that.)
+    void (this.binding as MailboxBinding | null)?.sync.sync();
+  }
+
+  /**
+   * `carriedOwn`: null for a full snapshot as this device's first append; otherwise the
+   * first append carries what is new except this device's own writes up to that clock,
+   * which members already hold (see `MailboxBinding.carriedOwn`).
+   */
+  private async bind(keys: ConversationKeys, carriedOwn: number | null): Promise<void> {
     const mailbox = this.parts.mailbox;
     this.binding?.destroy();
     this.binding = null;
@@ -123,9 +153,9 @@ export class ConversationTransport {
       failed: this.parts.failed,
     });
     if (!binding) return;
-    if (fromNow) {
+    if (carriedOwn !== null) {
       const progress = await mailbox.progress.get(binding.credential.id);
-      if (progress.sentState === null) await mailbox.progress.put({ ...progress, sentState: Y.encodeStateVector(this.parts.synced.doc) });
+      if (progress.sentState === null) await mailbox.progress.put({ ...progress, sentState: this.stateCarrying(carriedOwn) });
     }
     // Closed, or bound again, while the progress was read: the newest binding wins and
     // nothing is left running (callers sync right after, which pushes what waited).
@@ -139,13 +169,15 @@ export class ConversationTransport {
     binding.start();
   }
 
-  /** Moves to a new epoch's keys (see the file comment). */
-  async move(from: ConversationKeys, to: ConversationKeys, handOverRecord: boolean | 'snapshot', snapshot: boolean): Promise<void> {
-    if (handOverRecord === 'snapshot') this.handOver(from, true);
-    else if (handOverRecord && this.binding && !(await this.binding.sync.push(true))) this.handOver(from, false);
-    if (this.sync) this.parts.rooms?.rekey(to);
-    await this.bindMailbox(to, !snapshot);
-    void this.binding?.sync.sync();
+  /** The document's state vector, with this device's own clock lowered to `ownClock`. */
+  private stateCarrying(ownClock: number): Uint8Array {
+    const { doc } = this.parts.synced;
+    const state = Y.decodeStateVector(Y.encodeStateVector(doc));
+    const own = Math.min(ownClock, state.get(doc.clientID) ?? 0);
+    if (own > 0) state.set(doc.clientID, own);
+    else state.delete(doc.clientID);
+    // Yjs encodes a Map as a state vector too; its typings only admit a Doc.
+    return Y.encodeStateVector(state as unknown as Y.Doc);
   }
 
   /** Reads the mailboxes of retired epochs once (a member who missed a change wrote there). */
@@ -174,7 +206,7 @@ export class ConversationTransport {
    * back in (an unblocked person) still sits on that epoch and reads only its mailbox.
    */
   handOverTo(keys: ConversationKeys): void {
-    this.handOver(keys, false);
+    void this.handOver(keys, false);
   }
 
   /** Tries the hand-overs that failed again now (the socket is back). */
@@ -183,18 +215,18 @@ export class ConversationTransport {
   }
 
   /**
-   * Hands the document as it is now to the old mailbox, in the background until it gets
-   * there: from a frozen copy, since what this device writes in the new epoch must never
-   * reach the old mailbox, which removed members read. Used when the record that starts
-   * the new epoch did not get there at once (the server was unreachable), and for a merge
-   * (`snapshot`): the other side of the fork reads it from there, and it lacks what this
-   * side wrote that only travelled peer to peer, so a difference would not apply; a full
-   * snapshot does (docs/architecture.md §4.3).
+   * Hands the document as it is now to the old mailbox, retried in the background until it
+   * gets there; resolves with the first attempt (true: delivered). From a frozen copy,
+   * taken before this returns, since what this device writes in the new epoch must never
+   * reach the old mailbox, which removed members read. Used for the record that starts the
+   * new epoch, and for a merge (`snapshot`): the other side of the fork reads it from
+   * there, and it lacks what this side wrote that only travelled peer to peer, so a
+   * difference would not apply; a full snapshot does (docs/architecture.md §4.3).
    */
-  private handOver(from: ConversationKeys, snapshot: boolean): void {
+  private handOver(from: ConversationKeys, snapshot: boolean): Promise<boolean> {
     const mailbox = this.parts.mailbox;
     const credential = MailboxBinding.credentialOf(from);
-    if (!mailbox || !credential) return;
+    if (!mailbox || !credential) return Promise.resolve(false);
     // `gc: false` as every document (§3.1): a collected copy would send deleted content as
     // ContentDeleted, which receivers refuse.
     const frozen = new Y.Doc({ gc: false });
@@ -215,7 +247,9 @@ export class ConversationTransport {
     const attempt = async (): Promise<boolean> => {
       if (!this.handovers.has(attempt)) return true;
       try {
-        await courier.push();
+        const state = await courier.push();
+        // Its own progress (a merge) says nothing of what this device's outbox may retire.
+        if (state && !snapshot) this.parts.delivered(state);
       } catch (error) {
         this.parts.logger.warn('epoch record not handed to the old mailbox yet', { error: errorField(error) });
         const delay = HANDOVER_RETRY_MS[tries++];
@@ -228,7 +262,7 @@ export class ConversationTransport {
       return true;
     };
     this.handovers.add(attempt);
-    void attempt();
+    return attempt();
   }
 
   /** Stops the room (this user left or was removed) but keeps the document. */
