@@ -84,6 +84,8 @@ export interface PullResult {
 
 export class MailboxCourier {
   private queue: Promise<unknown> = Promise.resolve();
+  /** Set by `stop`: appends nothing more. */
+  private stopped = false;
   /** Entries padded to a size bucket (`core/padme.ts`); what this device writes. */
   private readonly aad: Uint8Array;
   /** Unpadded entries, as devices before padding wrote them; still read. */
@@ -114,6 +116,15 @@ export class MailboxCourier {
   /** Appends what is new since this device's last append; resolves with the state sent, or null if nothing was new. */
   push(): Promise<Map<number, number> | null> {
     return this.serial(() => this.pushNow());
+  }
+
+  /**
+   * Appends nothing from now on, not even a push already queued: this device left the
+   * mailbox's epoch, and what it writes from here must not reach the readers of this one
+   * (docs/architecture.md §7.2, "Moving to a new epoch's mailbox"). Reads go on.
+   */
+  stop(): void {
+    this.stopped = true;
   }
 
   private async pullNow(): Promise<PullResult> {
@@ -165,6 +176,9 @@ export class MailboxCourier {
   private async pushNow(): Promise<Map<number, number> | null> {
     const { client, id, token, key, doc } = this.parts;
     const progress = await this.writerProgress();
+    // Checked after the last await before the document is read: a write made after `stop`
+    // is never encoded here.
+    if (this.stopped) return null;
     const state = Y.encodeStateVector(doc);
     const current = Y.decodeStateVector(state);
     const sent = progress.sentState ? Y.decodeStateVector(progress.sentState) : null;

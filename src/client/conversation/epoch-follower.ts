@@ -23,7 +23,7 @@ import { EpochUpkeep, type UpkeepTask } from './epoch-upkeep.js';
 import { HistoryRoots } from './history-roots.js';
 import type { Membership } from './membership.js';
 import type { MembershipView } from './membership-view.js';
-import type { ConversationTransport } from './transport.js';
+import type { ConversationTransport, Departure } from './transport.js';
 
 /** Reading the mailbox before joining peers waits at most this long (offline start). */
 const FIRST_PULL_TIMEOUT_MS = 3_000;
@@ -76,6 +76,8 @@ export class EpochFollower {
   /** A pull of the neighbours under way, and whether another was asked for meanwhile. */
   private pulling: Promise<number> | null = null;
   private pullAgain = false;
+  /** The move under way: what `leave` set off, for `move` to finish. */
+  private departure: Departure | null = null;
 
   constructor(private readonly parts: EpochFollowerParts) {
     this.current = parts.keys;
@@ -87,6 +89,7 @@ export class EpochFollower {
       synced: parts.synced,
       account: parts.account,
       now: parts.now,
+      leaving: (from, to, wroteIt) => this.leave(from.id, to, wroteIt),
       move: (from, to, wroteIt) => this.move(from.id, to.id, wroteIt),
       persist: () => parts.save(this.keyring.recordFields()),
       merge: () => parts.changes.merge(),
@@ -345,16 +348,26 @@ export class EpochFollower {
     return Promise.all([...found].map((id) => this.keyring.keysOf(id)));
   }
 
-  /** Moves the room and mailbox to another epoch's keys (EpochSwitch decided). */
-  private async move(fromId: string, toId: string, wroteIt: boolean): Promise<void> {
-    const from = this.current;
-    const to = await this.keyring.keysOf(toId);
-    this.current = to;
+  /**
+   * Leaves the current epoch for `toId`, synchronously (EpochSwitch calls it as it enters
+   * the new one): the old mailbox stops taking this device's writes and gets the record,
+   * from a copy of the document as it is now (see `ConversationTransport.leave`).
+   */
+  private leave(fromId: string, toId: string, wroteIt: boolean): void {
     // Whoever wrote the record hands it to the old mailbox; joiners need a full snapshot.
     const current = this.parts.view.state.current;
     const added = current?.ops.some((o) => o.op === 'add') ?? false;
     const merge = wroteIt && current?.id === toId && current.parents.length > 1;
-    await this.parts.transport.move(from, to, merge ? 'snapshot' : wroteIt || this.keepsUp(fromId), wroteIt && added);
+    this.departure = this.parts.transport.leave(this.current, merge ? 'snapshot' : wroteIt || this.keepsUp(fromId), wroteIt && added);
+  }
+
+  /** Moves the room and mailbox to another epoch's keys (EpochSwitch decided). */
+  private async move(fromId: string, toId: string, wroteIt: boolean): Promise<void> {
+    const departure = this.departure ?? this.parts.transport.leave(this.current, false, false);
+    this.departure = null;
+    const to = await this.keyring.keysOf(toId);
+    this.current = to;
+    await this.parts.transport.move(to, departure);
     if (wroteIt) for (const keys of await this.returnedTo(fromId, toId)) this.parts.transport.handOverTo(keys);
     this.parts.logger.info('moved to a new epoch', { from: fromId, to: toId });
     this.left = fromId;

@@ -28,6 +28,12 @@ export interface EpochSwitchParts {
   readonly synced: SyncedDoc;
   readonly account: Account;
   readonly now: () => number;
+  /**
+   * This device is leaving `from` for epoch `to`, this instant: called synchronously as the
+   * keyring enters `to`, so whatever this device writes from here is the new epoch's
+   * (docs/architecture.md §7.2, "Moving to a new epoch's mailbox").
+   */
+  readonly leaving: (from: StoredEpoch, to: string, wroteIt: boolean) => void;
   /** Moves the room and mailbox from one epoch to the next (the keyring already holds both). */
   readonly move: (from: StoredEpoch, to: StoredEpoch, wroteIt: boolean) => Promise<void>;
   /** Stores the keyring (the conversation record). */
@@ -99,9 +105,15 @@ export class EpochSwitch {
     // is until one of its own devices hands it the key.
     if (!secret) return;
     const from = keyring.current;
+    const wroteIt = target.record?.by === account.device.id;
+    this.parts.leaving(from, target.id, wroteIt);
     keyring.enter(target.id, target.n, secret, this.parts.now());
-    await this.parts.persist();
-    await this.parts.move(from, keyring.current, target.record?.by === account.device.id);
+    try {
+      await this.parts.persist();
+    } finally {
+      // Left already: a failed store must not leave the conversation with no mailbox bound.
+      await this.parts.move(from, keyring.current, wroteIt);
+    }
   }
 
   /** Not a member any more, and why; null while a member. */

@@ -56,6 +56,7 @@ export class MailboxBinding {
    * worker made), which makes `carriedOwn` cautious, never wrong.
    */
   private sentOwn = 0;
+  private readonly courier: MailboxCourier;
 
   /** The mailbox id (hex SHA-256 of the token) and token, for push subscriptions. */
   static credentialOf(keys: Pick<ConversationKeys, 'mailboxToken'>): { id: string; token: string } | null {
@@ -75,7 +76,7 @@ export class MailboxBinding {
   ) {
     this.credential = { id, token: parts.keys.mailboxToken };
     const doc = parts.synced.doc;
-    const courier = new MailboxCourier({
+    const courier = (this.courier = new MailboxCourier({
       client: parts.mailbox.client,
       id,
       token: parts.keys.mailboxToken,
@@ -84,7 +85,7 @@ export class MailboxBinding {
       authorize: (update) => parts.synced.authorizer.authorize(update),
       progress: parts.mailbox.progress,
       exclude: parts.mailbox.exclude,
-    });
+    }));
     this.sync = new MailboxSync({
       courier,
       doc,
@@ -134,7 +135,9 @@ export class MailboxBinding {
     this.ackedBy.set(device, stateVector);
   }
 
+  /** Stops for good; a push already under way appends nothing more (`MailboxCourier.stop`). */
   destroy(): void {
+    this.courier.stop();
     this.sync.destroy();
   }
 

@@ -51,6 +51,16 @@ export interface TransportParts {
   readonly logger: Logger;
 }
 
+/** What leaving an epoch set off, for `ConversationTransport.move` to finish. */
+export interface Departure {
+  /** This device's own clock already carried (see `MailboxBinding.carriedOwn`); null: snapshot. */
+  readonly carried: number | null;
+  /** This device's own clock when it left: what the frozen hand-over holds of its writes. */
+  readonly ownClock: number;
+  /** The hand-over's first attempt (true: the old mailbox has it), if one was made. */
+  readonly handedOver: Promise<boolean> | null;
+}
+
 export class ConversationTransport {
   private sync: RoomSync | null = null;
   private binding: MailboxBinding | null = null;
@@ -113,22 +123,39 @@ export class ConversationTransport {
   }
 
   /**
-   * Moves to a new epoch's keys (see the file comment). What this device's own writes had
-   * reached is taken first, and the old binding stops, before anything awaits: a write made
-   * during the move then goes into the new mailbox, and never through the old binding into
-   * the old one (docs/architecture.md §7.2, "Moving to a new epoch's mailbox").
+   * Leaves the current epoch, synchronously at the instant this device enters the next one
+   * (docs/architecture.md §7.2, "Moving to a new epoch's mailbox"). It notes how far this
+   * device's own writes are carried, stops the old binding so nothing written from here
+   * reaches the old mailbox through it, and sets off the hand-over of the record from a
+   * frozen copy of the document as it is now. `move` finishes the move.
    */
-  async move(from: ConversationKeys, to: ConversationKeys, handOverRecord: boolean | 'snapshot', snapshot: boolean): Promise<void> {
+  leave(from: ConversationKeys, handOverRecord: boolean | 'snapshot', snapshot: boolean): Departure {
+    const { doc } = this.parts.synced;
     const carried = snapshot ? null : (this.binding?.carriedOwn() ?? 0);
     this.binding?.destroy();
     this.binding = null;
-    // The frozen copy is taken now; the new binding is ready while it travels.
-    const handed = handOverRecord ? this.handOver(from, handOverRecord === 'snapshot') : null;
-    await this.bind(to, carried);
-    // A merge's snapshot goes in the background; the record reaches the old mailbox before
-    // the room leaves the old topic (or is retried after, if the server was unreachable).
-    if (handOverRecord !== 'snapshot') await handed;
+    const ownClock = Y.getState(doc.store, doc.clientID);
+    if (handOverRecord === 'snapshot') {
+      // A merge's snapshot goes in the background: its own progress says nothing of ours.
+      void this.handOver(from, true);
+      return { carried, ownClock, handedOver: null };
+    }
+    return { carried, ownClock, handedOver: handOverRecord ? this.handOver(from, false) : null };
+  }
+
+  /**
+   * Moves to the new epoch's keys (see the file comment): the record reaches the old
+   * mailbox before the room leaves the old topic (or is retried after, if the server was
+   * unreachable), then the new mailbox is bound. Its first append carries this device's
+   * own writes from where `leave` found them carried — including, when the hand-over got
+   * there, everything up to the instant of leaving — so a write made after that instant,
+   * or one no mailbox took before it, reaches the new mailbox.
+   */
+  async move(to: ConversationKeys, departure: Departure): Promise<void> {
+    const handed = departure.handedOver ? await departure.handedOver : false;
+    const carried = departure.carried === null ? null : handed ? Math.max(departure.carried, departure.ownClock) : departure.carried;
     if (this.sync) this.parts.rooms?.rekey(to);
+    await this.bind(to, carried);
     // (Set by the bind awaited above; TypeScript cannot see that.)
     void (this.binding as MailboxBinding | null)?.sync.sync();
   }

@@ -67,10 +67,13 @@ describe('the mailbox readers of an epoch, as the epoch follower checks them', (
 
       // Alice hands the record over at the move, before she reports the new epoch: its
       // append is on its way before this test sees the move, and her mailbox round trip
-      // below (a read, then an append) goes to the server after it.
+      // below (a read, then an append) goes to the server after it. What she writes at once
+      // after the unblock — while that hand-over may still be on its way — reaches the new
+      // mailbox (docs/architecture.md §7.2, "Moving to a new epoch's mailbox").
       await a.send('after the unblock');
-      await waitUntil(() => a.mailboxCredential?.id === mailboxIdOf(a.keys.mailboxToken), "Alice's binding to the new mailbox", 30_000);
+      await waitUntil(() => a.mailboxCredential?.id === mailboxIdOf(a.keys.mailboxToken) && a.mailbox !== null, "Alice's binding to the new mailbox", 30_000);
       await alice.client.syncMailboxes();
+      expect((await mailboxPlaintexts(app.url, a.keys)).some((t) => t.includes('after the unblock'))).toBe(true);
       // The laptop, revoked but holding the shared epoch's keys, reads its mailbox.
       const texts = await mailboxPlaintexts(app.url, held);
       expect(texts.length).toBeGreaterThan(0);
