@@ -57,8 +57,8 @@ export interface Departure {
   readonly carried: number | null;
   /** This device's own clock when it left: what the frozen hand-over holds of its writes. */
   readonly ownClock: number;
-  /** The hand-over's first attempt (true: the old mailbox has it), if one was made. */
-  readonly handedOver: Promise<boolean> | null;
+  /** The record's hand-over to the old mailbox, from the copy frozen when leaving; null: none. */
+  readonly handOver: { readonly snapshot: boolean; readonly start: () => Promise<boolean> } | null;
 }
 
 export class ConversationTransport {
@@ -126,8 +126,8 @@ export class ConversationTransport {
    * Leaves the current epoch, synchronously at the instant this device enters the next one
    * (docs/architecture.md §7.2, "Moving to a new epoch's mailbox"). It notes how far this
    * device's own writes are carried, stops the old binding so nothing written from here
-   * reaches the old mailbox through it, and sets off the hand-over of the record from a
-   * frozen copy of the document as it is now. `move` finishes the move.
+   * reaches the old mailbox through it, and freezes a copy of the document as it is now
+   * for the hand-over of the record. `move` finishes the move.
    */
   leave(from: ConversationKeys, handOverRecord: boolean | 'snapshot', snapshot: boolean): Departure {
     const { doc } = this.parts.synced;
@@ -135,12 +135,9 @@ export class ConversationTransport {
     this.binding?.destroy();
     this.binding = null;
     const ownClock = Y.getState(doc.store, doc.clientID);
-    if (handOverRecord === 'snapshot') {
-      // A merge's snapshot goes in the background: its own progress says nothing of ours.
-      void this.handOver(from, true);
-      return { carried, ownClock, handedOver: null };
-    }
-    return { carried, ownClock, handedOver: handOverRecord ? this.handOver(from, false) : null };
+    const snapshotHandOver = handOverRecord === 'snapshot';
+    const start = handOverRecord ? this.handOver(from, snapshotHandOver) : null;
+    return { carried, ownClock, handOver: start ? { snapshot: snapshotHandOver, start } : null };
   }
 
   /**
@@ -152,7 +149,10 @@ export class ConversationTransport {
    * or one no mailbox took before it, reaches the new mailbox.
    */
   async move(to: ConversationKeys, departure: Departure): Promise<void> {
-    const handed = departure.handedOver ? await departure.handedOver : false;
+    const { handOver } = departure;
+    // A merge's snapshot goes in the background: its own progress says nothing of ours.
+    if (handOver?.snapshot) void handOver.start();
+    const handed = handOver && !handOver.snapshot ? await handOver.start() : false;
     const carried = departure.carried === null ? null : handed ? Math.max(departure.carried, departure.ownClock) : departure.carried;
     if (this.sync) this.parts.rooms?.rekey(to);
     await this.bind(to, carried);
@@ -233,7 +233,7 @@ export class ConversationTransport {
    * back in (an unblocked person) still sits on that epoch and reads only its mailbox.
    */
   handOverTo(keys: ConversationKeys): void {
-    void this.handOver(keys, false);
+    void this.handOver(keys, false)();
   }
 
   /** Tries the hand-overs that failed again now (the socket is back). */
@@ -242,18 +242,18 @@ export class ConversationTransport {
   }
 
   /**
-   * Hands the document as it is now to the old mailbox, retried in the background until it
-   * gets there; resolves with the first attempt (true: delivered). From a frozen copy,
-   * taken before this returns, since what this device writes in the new epoch must never
-   * reach the old mailbox, which removed members read. Used for the record that starts the
-   * new epoch, and for a merge (`snapshot`): the other side of the fork reads it from
-   * there, and it lacks what this side wrote that only travelled peer to peer, so a
-   * difference would not apply; a full snapshot does (docs/architecture.md §4.3).
+   * Hands the document as it is now to the old mailbox: the returned function starts it,
+   * resolves with the first attempt (true: delivered), and retries in the background until
+   * it gets there. From a copy frozen before this returns, since what this device writes in
+   * the new epoch must never reach the old mailbox, which removed members read. Used for
+   * the record that starts the new epoch, and for a merge (`snapshot`): the other side of
+   * the fork reads it from there, and it lacks what this side wrote that only travelled
+   * peer to peer, so a difference would not apply; a full snapshot does (§4.3).
    */
-  private handOver(from: ConversationKeys, snapshot: boolean): Promise<boolean> {
+  private handOver(from: ConversationKeys, snapshot: boolean): () => Promise<boolean> {
     const mailbox = this.parts.mailbox;
     const credential = MailboxBinding.credentialOf(from);
-    if (!mailbox || !credential) return Promise.resolve(false);
+    if (!mailbox || !credential) return () => Promise.resolve(false);
     // `gc: false` as every document (§3.1): a collected copy would send deleted content as
     // ContentDeleted, which receivers refuse.
     const frozen = new Y.Doc({ gc: false });
@@ -288,8 +288,10 @@ export class ConversationTransport {
       frozen.destroy();
       return true;
     };
-    this.handovers.add(attempt);
-    return attempt();
+    return () => {
+      this.handovers.add(attempt);
+      return attempt();
+    };
   }
 
   /** Stops the room (this user left or was removed) but keeps the document. */
