@@ -23,6 +23,13 @@ import { MailboxError } from '../net/mailbox-client.js';
  */
 const ACK_GRACE_MS = 1_500;
 const PULL_EVERY_MS = 60_000;
+/**
+ * A server's `Retry-After` is honoured up to this long: a rate limit (new mailboxes per
+ * address, appends) names when a token is back, and retrying sooner only spends another
+ * refused request. Beyond it the backoff's own schedule applies; a local write, a notice
+ * or the network coming back still tries at once.
+ */
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
 export interface MailboxSyncParts {
   /** The part of the courier this scheduler drives (its seam: a fake in unit tests). */
@@ -127,7 +134,7 @@ export class MailboxSync {
       this.retry.reset();
       return true;
     } catch (error) {
-      if (this.fail(error)) this.scheduleRetry();
+      if (this.fail(error)) this.scheduleRetry(error instanceof MailboxError ? error.retryAfterSeconds : null);
       return false;
     }
   }
@@ -136,13 +143,21 @@ export class MailboxSync {
     this.disposables.dispose();
   }
 
-  /** Writes that could not go out are retried with backoff until they do. */
-  private scheduleRetry(): void {
+  /**
+   * Writes that could not go out are retried with backoff until they do, and no sooner
+   * than the server's `Retry-After` (capped) when it named one. They show as Waiting
+   * meanwhile (docs/architecture.md §7.5).
+   */
+  private scheduleRetry(retryAfterSeconds: number | null): void {
     if (this.cancelRetry || this.destroyed) return;
-    this.cancelRetry = this.disposables.timeout(() => {
-      this.cancelRetry = null;
-      void this.push(true);
-    }, this.retry.next());
+    const asked = retryAfterSeconds === null ? 0 : Math.min(retryAfterSeconds * 1_000, MAX_RETRY_AFTER_MS);
+    this.cancelRetry = this.disposables.timeout(
+      () => {
+        this.cancelRetry = null;
+        void this.push(true);
+      },
+      Math.max(this.retry.next(), asked),
+    );
   }
 
   private readonly onUpdate = (_update: Uint8Array, origin: unknown): void => {

@@ -168,6 +168,21 @@ describe('MailboxSync', () => {
     sync.destroy();
   });
 
+  it('a rate limit that names when to come back (429, Retry-After) waits that long, then delivers; no error is reported', async () => {
+    const { courier, sync, seen } = setUp();
+    courier.pushResults.push(new MailboxError('too many new mailboxes from this address', 429, undefined, 30), new Map([[1, 2]]));
+    expect(await sync.push(true)).toBe(false);
+    expect(seen.offline).toBe(1);
+    // The backoff alone would retry within 2 s: the server asked for 30.
+    await vi.advanceTimersByTimeAsync(29_000);
+    expect(courier.pushes).toBe(1);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(courier.pushes).toBe(2);
+    expect(seen.delivered).toEqual([new Map([[1, 2]])]);
+    expect(seen.errors).toEqual([]);
+    sync.destroy();
+  });
+
   it('reports a refusal as an error and does not retry it', async () => {
     const { courier, sync, seen } = setUp();
     const refused = new MailboxError('forbidden', 403);
