@@ -144,14 +144,19 @@ async function readerTexts(...mailboxes: ConversationKeys[]): Promise<string[]> 
   return texts(reader);
 }
 
+/** Alice in the old epoch, whose mailbox holds her first message. */
+async function inOldEpoch(): Promise<void> {
+  await transport.bindMailbox(oldKeys);
+  await say(alice, 'before the change');
+  expect(await transport.mailbox!.push(true)).toBe(true);
+}
+
 /** Alice's own clock that the last delivery report covers (what makes her messages Sent). */
 const deliveredOwn = (): number => delivered.at(-1)?.get(alice.doc.clientID) ?? 0;
 
 describe('the mailbox across an epoch move', () => {
   it('a message written while the record is handed to the old mailbox reaches the new one, and not the old', async () => {
-    await transport.bindMailbox(oldKeys);
-    await say(alice, 'before the change');
-    expect(await transport.mailbox!.push(true)).toBe(true);
+    await inOldEpoch();
 
     // Alice wrote the record (a message stands in for it): it goes to the old mailbox
     // first. Her next message is written while that append is on its way.
@@ -172,9 +177,7 @@ describe('the mailbox across an epoch move', () => {
   });
 
   it('a message the old mailbox has not taken (still in its grace period, or refused) reaches the new one', async () => {
-    await transport.bindMailbox(oldKeys);
-    await say(alice, 'before the change');
-    expect(await transport.mailbox!.push(true)).toBe(true);
+    await inOldEpoch();
 
     // The server refuses the old mailbox's appends from here, so the message below cannot
     // get there whenever its grace period ends; then someone else's record moves Alice on.
@@ -189,9 +192,7 @@ describe('the mailbox across an epoch move', () => {
   });
 
   it('an append under way when the device leaves takes nothing written after, and what it held goes to the new mailbox', async () => {
-    await transport.bindMailbox(oldKeys);
-    await say(alice, 'before the change');
-    expect(await transport.mailbox!.push(true)).toBe(true);
+    await inOldEpoch();
 
     // An append of the old binding starts, and waits on its progress read; meanwhile Alice
     // leaves the epoch (someone else wrote the record) and writes in the new one.
@@ -212,9 +213,7 @@ describe('the mailbox across an epoch move', () => {
   });
 
   it('an epoch change alone appends nothing to the new mailbox: the record in the old one is enough', async () => {
-    await transport.bindMailbox(oldKeys);
-    await say(alice, 'before the change');
-    expect(await transport.mailbox!.push(true)).toBe(true);
+    await inOldEpoch();
 
     await say(alice, 'the record');
     await transport.move(newKeys, transport.leave(oldKeys, true, false));
