@@ -20,7 +20,7 @@ import { IdbDraftStore } from './store/draft-store.js';
 import { LocalReadMarkerCopy } from './store/read-marker-copy.js';
 import { Drafts } from './client/drafts.js';
 import { ClientFiles, DEFAULT_MAX_FILE_BYTES } from './client/files/client-files.js';
-import { FILES_DATABASE, IdbChunkStore, openFilesDatabase } from './store/idb-chunk-store.js';
+import { IdbChunkStore, openFilesDatabase } from './store/idb-chunk-store.js';
 import { fileServicePath } from './core/files/file-service.js';
 import { errorField, type Logger } from './core/logger.js';
 import './ui/app-shell.js';
@@ -82,7 +82,7 @@ async function boot(): Promise<void> {
   // The mesh is built before the account may exist; the handshake reads it when a peer connects.
   let client: ParleyClient | null = null;
   // One worker takes every direct link's file chunks off this page's thread (docs/architecture.md §14.2).
-  const bulk = pageBulkHost(FILES_DATABASE);
+  const bulk = pageBulkHost();
   const mesh = new Mesh({
     signaling,
     logger: consoleLogger,
