@@ -130,8 +130,8 @@ export class BulkHost extends ObservableV2<BulkHostEvents> {
   private failed = false;
   private next = 1;
   private readonly lanes = new Map<number, BulkLane>();
-  /** Files whose hash list the worker has. */
-  private readonly files = new Set<string>();
+  /** Files whose hash list the worker has (or gets when it starts: it starts with the first lane). */
+  private readonly files = new Map<string, GateFile>();
   private serveId = 0;
   private readonly serving = new Map<number, (outcomes: readonly ServeOutcome[]) => void>();
 
@@ -180,7 +180,7 @@ export class BulkHost extends ObservableV2<BulkHostEvents> {
   /** Gives the worker a file's checked hash list (once per file). */
   file(root: string, file: GateFile): void {
     if (this.files.has(root)) return;
-    this.files.add(root);
+    this.files.set(root, file);
     this.post({ t: 'file', root, file });
   }
 
@@ -239,6 +239,8 @@ export class BulkHost extends ObservableV2<BulkHostEvents> {
       this.answerServes();
     };
     if (this.options.database !== undefined) this.worker.postMessage({ t: 'store', database: this.options.database });
+    // Files fetched before the first lane opened (a page that resumes its fetches at start).
+    for (const [root, file] of this.files) this.worker.postMessage({ t: 'file', root, file });
     return this.worker;
   }
 

@@ -107,3 +107,34 @@ describe('data path: a bulk channel that opens after the link was asked', () => 
     }
   });
 });
+
+describe('data path: files fetched before the bulk worker started', () => {
+  it('are given to the worker when it starts with the first lane (a page resuming its fetches at start)', async () => {
+    const host = new BulkHost({ spawn: inProcessWorker });
+    let lane: ReturnType<BulkHost['open']> = null;
+    const link = { isClosed: false, peer: { device: 'd' }, bulkLane: null } as { bulkLane: unknown };
+    const path = new LinkDataPath(host, (l) => (l === lane ? (link as unknown as PeerLink) : undefined));
+    try {
+      const { file, sealed } = await fileOf(1);
+      const checked: number[] = [];
+      const bad: string[] = [];
+      path.on('checked', (_link, _root, index) => checked.push(index));
+      path.on('bad', (_link, _reason, detail) => bad.push(detail));
+      const root = toBase64Url(new Uint8Array(32).fill(6));
+      path.file(root, file);
+      path.announce(link as unknown as PeerLink, root);
+      const [mine, theirs] = fakeChannelPair();
+      lane = host.open(fakePeerConnection(mine))!;
+      link.bulkLane = lane;
+      await new Promise<void>((resolve) => theirs.addEventListener('open', () => resolve()));
+      theirs.send(encodeBulkData(root, 0, sealed[0]!)!);
+      const deadline = Date.now() + 10_000;
+      while (checked.length === 0 && bad.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+      expect(bad).toEqual([]);
+      expect(checked).toEqual([0]);
+    } finally {
+      path.destroy();
+      host.destroy();
+    }
+  });
+});
