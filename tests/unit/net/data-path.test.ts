@@ -11,7 +11,11 @@ import { decodeBulkFrame, encodeBulkData, encodeReady } from '../../../src/net/f
 import { LinkDataPath } from '../../../src/net/files/data-path.js';
 import type { PeerLink } from '../../../src/net/peer-link.js';
 import { dataPathContractCases, fileOf, type DataPathRig } from '../../contracts/data-path-contract.js';
-import { fakeChannelPair, fakePeerConnection, inProcessWorker } from '../../helpers/fake-bulk.js';
+import { fakeChannelPair, fakePeerConnection, inProcessWorker, type FakeBulkChannel } from '../../helpers/fake-bulk.js';
+
+/** Resolves once `channel` is open (at once if it already is). */
+const opened = (channel: FakeBulkChannel): Promise<void> =>
+  new Promise((resolve) => (channel.readyState === 'open' ? resolve() : channel.addEventListener('open', () => resolve())));
 
 function inBand(): DataPathRig {
   const path = new LinkDataPath();
@@ -35,7 +39,7 @@ function bulk(): DataPathRig {
   const path = new LinkDataPath(host, (l) => (l === lane ? link : undefined));
   // As FileExchange does for every link: faults on a lane are heard even before anything is asked.
   path.watch(link);
-  const whenOpen = new Promise<void>((resolve) => theirs.addEventListener('open', () => resolve()));
+  const whenOpen = opened(theirs);
   let received = 0;
   theirs.addEventListener('message', (e) => {
     if (decodeBulkFrame(new Uint8Array((e as MessageEvent<ArrayBuffer>).data)).type === 'data') received++;
@@ -94,7 +98,7 @@ describe('data path: a bulk channel that opens after the link was asked', () => 
       path.file(root, file);
       path.announce(link as unknown as PeerLink, root);
       link.bulkLane = lane;
-      await new Promise<void>((resolve) => theirs.addEventListener('open', () => resolve()));
+      await opened(theirs);
       theirs.send(encodeBulkData(root, 0, sealed[0]!)!);
       const deadline = Date.now() + 10_000;
       while (checked.length === 0 && bad.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
@@ -126,7 +130,7 @@ describe('data path: files fetched before the bulk worker started', () => {
       const [mine, theirs] = fakeChannelPair();
       lane = host.open(fakePeerConnection(mine))!;
       link.bulkLane = lane;
-      await new Promise<void>((resolve) => theirs.addEventListener('open', () => resolve()));
+      await opened(theirs);
       theirs.send(encodeBulkData(root, 0, sealed[0]!)!);
       const deadline = Date.now() + 10_000;
       while (checked.length === 0 && bad.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
