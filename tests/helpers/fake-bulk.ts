@@ -61,7 +61,7 @@ export function inProcessWorker(): BulkWorkerLike & { readonly heard: FromBulkWo
   const worker: BulkWorkerLike & { readonly heard: FromBulkWorker[] } = {
     heard,
     onmessage: null,
-    postMessage: (message: ToBulkWorker) => setTimeout(() => { console.log('to worker', message.t); core.handle(message); }, 0),
+    postMessage: (message: ToBulkWorker) => setTimeout(() => core.handle(message), 0),
     terminate: () => undefined,
   };
   const core = new BulkCore((message) => {
