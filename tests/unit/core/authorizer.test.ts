@@ -4,7 +4,7 @@
  */
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
-import { LOCAL_ORIGIN } from '../../../src/client/synced-doc.js';
+import { LOCAL_ORIGIN, type SyncedDoc } from '../../../src/client/synced-doc.js';
 import { conversationSchema } from '../../../src/core/authorship/schema.js';
 import { shardName } from '../../../src/core/conversation.js';
 import { createEvent } from '../../../src/core/events.js';
@@ -33,6 +33,18 @@ async function scene() {
   // Everyone starts from the same honest history.
   for (const x of [a, b, m]) for (const y of [a, b, m]) if (x !== y) copyState(x, y);
   return { a, b, m };
+}
+
+/** `by` revokes `device` in the name of its own identity; returns the update `to` lacks. */
+async function revocation(by: SyncedDoc, to: SyncedDoc, device: string): Promise<Uint8Array> {
+  await by.writer.setRecord(
+    'revoked',
+    device,
+    { type: 'revocation', by: by.account.device.id, at: tick(), device, identity: by.account.identity.sign, clients: {} },
+    LOCAL_ORIGIN,
+    by.account.identityKeys!.signPrivate,
+  );
+  return Y.encodeStateAsUpdate(by.doc, Y.encodeStateVector(to.doc));
 }
 
 describe('update authorization', () => {
@@ -158,16 +170,7 @@ describe('update authorization', () => {
   });
   it('accepts a revocation of a device that never wrote here; it counts only against a device of the revoking identity', async () => {
     const { a, b } = await scene();
-    const revoke = async (device: string): Promise<Uint8Array> => {
-      await a.writer.setRecord(
-        'revoked',
-        device,
-        { type: 'revocation', by: a.account.device.id, at: tick(), device, identity: a.account.identity.sign, clients: {} },
-        LOCAL_ORIGIN,
-        a.account.identityKeys!.signPrivate,
-      );
-      return Y.encodeStateAsUpdate(a.doc, Y.encodeStateVector(b.doc));
-    };
+    const revoke = (device: string): Promise<Uint8Array> => revocation(a, b, device);
     // Alice carries the revocation of one of her devices into a conversation it never joined.
     const laptop = await testAccount('Alice');
     const carried = await revoke(laptop.device.id);
@@ -192,14 +195,7 @@ describe('update authorization', () => {
     const { a, b, m } = await scene();
     const laptop = await testAccount('Alice');
     const revoke = async (by: typeof a, device: string): Promise<void> => {
-      await by.writer.setRecord(
-        'revoked',
-        device,
-        { type: 'revocation', by: by.account.device.id, at: tick(), device, identity: by.account.identity.sign, clients: {} },
-        LOCAL_ORIGIN,
-        by.account.identityKeys!.signPrivate,
-      );
-      const update = Y.encodeStateAsUpdate(by.doc, Y.encodeStateVector(b.doc));
+      const update = await revocation(by, b, device);
       expect(await b.authorizer.authorize(update)).toEqual({ ok: true, empty: false });
       Y.applyUpdate(b.doc, update);
     };

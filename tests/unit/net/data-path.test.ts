@@ -80,65 +80,55 @@ for (const [name, make] of [
   });
 }
 
+/**
+ * One chunk sent on a bulk lane to a page whose link was asked for the file, with the lane
+ * (and so the worker) opened before the page gave the file ('lane-first') or after it
+ * ('file-first'); resolves with what the page heard.
+ */
+async function oneChunkOnALane(order: 'lane-first' | 'file-first'): Promise<{ checked: number[]; bad: string[]; bulk: number }> {
+  const host = new BulkHost({ spawn: inProcessWorker });
+  let lane: ReturnType<BulkHost['open']> = null;
+  let theirs: FakeBulkChannel | null = null;
+  const openLane = (): void => {
+    const [mine, other] = fakeChannelPair();
+    lane = host.open(fakePeerConnection(mine))!;
+    theirs = other;
+  };
+  if (order === 'lane-first') openLane();
+  // The link was asked before it had a bulk channel (it began on the relay, or the page
+  // resumed its fetch at start).
+  const link = { isClosed: false, peer: { device: 'd' }, bulkLane: null } as { bulkLane: unknown };
+  const path = new LinkDataPath(host, (l) => (l === lane ? (link as unknown as PeerLink) : undefined));
+  try {
+    const { file, sealed } = await fileOf(1);
+    const checked: number[] = [];
+    const bad: string[] = [];
+    path.on('checked', (_link, _root, index) => checked.push(index));
+    path.on('bad', (_link, _reason, detail) => bad.push(detail));
+    const root = toBase64Url(new Uint8Array(32).fill(order === 'lane-first' ? 5 : 6));
+    path.file(root, file);
+    path.announce(link as unknown as PeerLink, root);
+    if (order === 'file-first') openLane();
+    link.bulkLane = lane;
+    await opened(theirs!);
+    theirs!.send(encodeBulkData(root, 0, sealed[0]!)!);
+    const deadline = Date.now() + 10_000;
+    while (checked.length === 0 && bad.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    return { checked, bad, bulk: path.counts.bulk };
+  } finally {
+    path.destroy();
+    host.destroy();
+  }
+}
+
 describe('data path: a bulk channel that opens after the link was asked', () => {
   it('takes the chunks that come on it: the worker knew the file, and the page knows which link asked', async () => {
-    const host = new BulkHost({ spawn: inProcessWorker });
-    const [mine, theirs] = fakeChannelPair();
-    const lane = host.open(fakePeerConnection(mine))!;
-    // The link began on the relay: no bulk channel when it was asked.
-    const link = { isClosed: false, peer: { device: 'd' }, bulkLane: null } as { bulkLane: unknown };
-    const path = new LinkDataPath(host, (l) => (l === lane ? (link as unknown as PeerLink) : undefined));
-    try {
-      const { file, sealed } = await fileOf(1);
-      const checked: number[] = [];
-      const bad: string[] = [];
-      path.on('checked', (_link, _root, index) => checked.push(index));
-      path.on('bad', (_link, _reason, detail) => bad.push(detail));
-      const root = toBase64Url(new Uint8Array(32).fill(5));
-      path.file(root, file);
-      path.announce(link as unknown as PeerLink, root);
-      link.bulkLane = lane;
-      await opened(theirs);
-      theirs.send(encodeBulkData(root, 0, sealed[0]!)!);
-      const deadline = Date.now() + 10_000;
-      while (checked.length === 0 && bad.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
-      expect(bad).toEqual([]);
-      expect(checked).toEqual([0]);
-      expect(path.counts.bulk).toBe(1);
-    } finally {
-      path.destroy();
-      host.destroy();
-    }
+    expect(await oneChunkOnALane('lane-first')).toEqual({ checked: [0], bad: [], bulk: 1 });
   });
 });
 
 describe('data path: files fetched before the bulk worker started', () => {
   it('are given to the worker when it starts with the first lane (a page resuming its fetches at start)', async () => {
-    const host = new BulkHost({ spawn: inProcessWorker });
-    let lane: ReturnType<BulkHost['open']> = null;
-    const link = { isClosed: false, peer: { device: 'd' }, bulkLane: null } as { bulkLane: unknown };
-    const path = new LinkDataPath(host, (l) => (l === lane ? (link as unknown as PeerLink) : undefined));
-    try {
-      const { file, sealed } = await fileOf(1);
-      const checked: number[] = [];
-      const bad: string[] = [];
-      path.on('checked', (_link, _root, index) => checked.push(index));
-      path.on('bad', (_link, _reason, detail) => bad.push(detail));
-      const root = toBase64Url(new Uint8Array(32).fill(6));
-      path.file(root, file);
-      path.announce(link as unknown as PeerLink, root);
-      const [mine, theirs] = fakeChannelPair();
-      lane = host.open(fakePeerConnection(mine))!;
-      link.bulkLane = lane;
-      await opened(theirs);
-      theirs.send(encodeBulkData(root, 0, sealed[0]!)!);
-      const deadline = Date.now() + 10_000;
-      while (checked.length === 0 && bad.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
-      expect(bad).toEqual([]);
-      expect(checked).toEqual([0]);
-    } finally {
-      path.destroy();
-      host.destroy();
-    }
+    expect(await oneChunkOnALane('file-first')).toEqual({ checked: [0], bad: [], bulk: 1 });
   });
 });
