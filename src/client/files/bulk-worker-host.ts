@@ -5,10 +5,8 @@
  */
 import { BulkHost, type BulkWorkerLike } from '../../net/files/bulk-lane.js';
 
-/** `database`: the chunk store's, which the worker reads what this page serves from. */
-export function pageBulkHost(database?: string): BulkHost {
+export function pageBulkHost(): BulkHost {
   return new BulkHost({
     spawn: () => new Worker(new URL('./bulk-worker.ts', import.meta.url), { type: 'module' }) as unknown as BulkWorkerLike,
-    ...(database !== undefined ? { database } : {}),
   });
 }

@@ -8,7 +8,7 @@
  * `bulk-worker.ts` runs it in a dedicated worker; tests run it in-process over fake channels.
  */
 import { ChunkGate, type GateFault, type GateFile } from './chunk-gate.js';
-import { BULK_VERSION, BulkFrameError, decodeBulkFrame, encodeBulkData, encodeReady } from './bulk-wire.js';
+import { BULK_VERSION, BulkFrameError, decodeBulkFrame, encodeReady } from './bulk-wire.js';
 
 /** The part of RTCDataChannel the worker uses (tests pass their own). */
 export interface BulkChannel {
@@ -26,22 +26,13 @@ export type ToBulkWorker =
   | { readonly t: 'close'; readonly lane: number }
   | { readonly t: 'file'; readonly root: string; readonly file: GateFile }
   | { readonly t: 'forget'; readonly root: string }
-  | { readonly t: 'send'; readonly lane: number; readonly frame: Uint8Array<ArrayBuffer> }
-  | { readonly t: 'store'; readonly database: string }
-  | { readonly t: 'serve'; readonly lane: number; readonly id: number; readonly root: string; readonly indices: readonly number[] };
-
-/** What became of each chunk of a `serve`: sent on the lane, not held, or too large for one message (the page sends it in-band). */
-export type ServeOutcome = 'sent' | 'missing' | 'page';
+  | { readonly t: 'send'; readonly lane: number; readonly frame: Uint8Array<ArrayBuffer> };
 
 export type FromBulkWorker =
   | { readonly t: 'ready'; readonly lane: number }
   | { readonly t: 'closed'; readonly lane: number }
   | { readonly t: 'chunks'; readonly lane: number; readonly root: string; readonly chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array<ArrayBuffer> }> }
-  | { readonly t: 'bad'; readonly lane: number; readonly reason: GateFault; readonly detail: string }
-  | { readonly t: 'served'; readonly lane: number; readonly id: number; readonly outcomes: readonly ServeOutcome[] };
-
-/** Reads stored chunks (the chunk store's `chunks`, in the worker's own connection). */
-export type ChunkReader = (root: string, indices: readonly number[]) => Promise<ReadonlyArray<Uint8Array | null>>;
+  | { readonly t: 'bad'; readonly lane: number; readonly reason: GateFault; readonly detail: string };
 
 export type PostToPage = (message: FromBulkWorker, transfer?: Transferable[]) => void;
 
@@ -67,15 +58,7 @@ export class BulkCore {
   private batchBytes = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
 
-  private reader: ChunkReader | null = null;
-  /** Answers to serves, in the order the page asked. */
-  private serving: Promise<void> = Promise.resolve();
-
-  /** `openReader`: the chunk store in this worker, given the database the page names (none: the page reads). */
-  constructor(
-    private readonly post: PostToPage,
-    private readonly openReader: ((database: string) => ChunkReader) | null = null,
-  ) {
+  constructor(private readonly post: PostToPage) {
     this.gate = new ChunkGate<number>({
       checked: (lane, root, index, bytes) => this.checked(lane, root, index, bytes),
       bad: (lane, reason, detail) => this.bad(lane, reason, detail),
@@ -93,11 +76,6 @@ export class BulkCore {
         return this.gate.file(message.root, message.file);
       case 'forget':
         return this.gate.forget(message.root);
-      case 'store':
-        this.reader = this.openReader?.(message.database) ?? null;
-        return;
-      case 'serve':
-        return this.serve(message.lane, message.id, message.root, message.indices);
       case 'send': {
         const lane = this.lanes.get(message.lane);
         if (!lane || lane.closed) return;
@@ -105,36 +83,6 @@ export class BulkCore {
         return this.pump(lane);
       }
     }
-  }
-
-  /**
-   * Reads chunks the page authorized for a lane and queues them there. The page learns what
-   * went (its progress and `none` for what is not held) in one answer per read.
-   */
-  private serve(id: number, request: number, root: string, indices: readonly number[]): void {
-    // Reads run side by side (the page keeps two ahead per link); their chunks are queued in the order asked.
-    const reading = this.reader ? this.reader(root, indices) : Promise.reject(new Error('no store in this worker'));
-    reading.catch(() => undefined);
-    this.serving = this.serving.then(async () => {
-      let outcomes: ServeOutcome[];
-      try {
-        const read = await reading;
-        const lane = this.lanes.get(id);
-        outcomes = indices.map((index, i) => {
-          const bytes = read[i];
-          if (!bytes) return 'missing';
-          const frame = encodeBulkData(root, index, bytes);
-          if (!frame) return 'page';
-          if (lane && !lane.closed) lane.queue.push(frame);
-          return 'sent';
-        });
-        if (lane) this.pump(lane);
-      } catch {
-        // The page reads them itself.
-        outcomes = indices.map(() => 'page');
-      }
-      this.post({ t: 'served', lane: id, id: request, outcomes });
-    });
   }
 
   private open(id: number, channel: BulkChannel): void {

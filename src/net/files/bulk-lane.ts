@@ -11,7 +11,7 @@
  */
 import { ObservableV2 } from 'lib0/observable';
 import type { GateFault, GateFile } from './chunk-gate.js';
-import type { BulkChannel, FromBulkWorker, ServeOutcome, ToBulkWorker } from './bulk-core.js';
+import type { BulkChannel, FromBulkWorker, ToBulkWorker } from './bulk-core.js';
 import { BULK_CHANNEL_ID, encodeBulkData } from './bulk-wire.js';
 
 /** What the page sees of the bulk worker (tests run `BulkCore` behind one). */
@@ -62,15 +62,6 @@ export class BulkLane extends ObservableV2<BulkLaneEvents> {
     return true;
   }
 
-  /**
-   * Has the worker read chunks of `root` this page authorized and send them on this lane;
-   * null when it cannot (not ready, or no store in the worker).
-   */
-  serve(root: string, indices: readonly number[]): Promise<readonly ServeOutcome[]> | null {
-    if (!this.ready || !this.host.serves) return null;
-    return this.host.serve(this.id, root, indices);
-  }
-
   /** Closes the bulk channel (the link's transport closed). */
   close(): void {
     if (this.closed) return;
@@ -92,8 +83,6 @@ export class BulkLane extends ObservableV2<BulkLaneEvents> {
         return this.ended();
       case 'closed':
         return this.ended();
-      case 'served':
-        return;
     }
   }
 
@@ -109,8 +98,6 @@ export class BulkLane extends ObservableV2<BulkLaneEvents> {
 export interface BulkHostOptions {
   /** Starts the worker (`src/client/files/bulk-worker.ts` in the app; tests run BulkCore in-process). */
   readonly spawn: () => BulkWorkerLike;
-  /** The chunk store's IndexedDB database, which the worker opens to read what it serves; none: the page reads. */
-  readonly database?: string;
 }
 
 export type BulkHostEvents = {
@@ -132,24 +119,9 @@ export class BulkHost extends ObservableV2<BulkHostEvents> {
   private readonly lanes = new Map<number, BulkLane>();
   /** Files whose hash list the worker has (or gets when it starts: it starts with the first lane). */
   private readonly files = new Map<string, GateFile>();
-  private serveId = 0;
-  private readonly serving = new Map<number, (outcomes: readonly ServeOutcome[]) => void>();
 
   constructor(private readonly options: BulkHostOptions) {
     super();
-  }
-
-  /** Whether the worker reads and sends what this page serves (it has the store). */
-  get serves(): boolean {
-    return this.options.database !== undefined && this.worker !== null;
-  }
-
-  /** @internal for lanes: resolves once the worker queued (or could not queue) each chunk. */
-  serve(lane: number, root: string, indices: readonly number[]): Promise<readonly ServeOutcome[]> {
-    const id = this.serveId++;
-    const answer = new Promise<readonly ServeOutcome[]>((resolve) => this.serving.set(id, resolve));
-    this.post({ t: 'serve', lane, id, root, indices });
-    return answer;
   }
 
   /**
@@ -195,7 +167,6 @@ export class BulkHost extends ObservableV2<BulkHostEvents> {
     for (const lane of [...this.lanes.values()]) lane.close();
     this.worker?.terminate();
     this.worker = null;
-    this.answerServes();
     super.destroy();
   }
 
@@ -219,37 +190,22 @@ export class BulkHost extends ObservableV2<BulkHostEvents> {
     }
     this.worker.onmessage = (e) => {
       const message = e.data;
-      if (message.t !== 'served') {
-        const lane = this.lanes.get(message.lane);
-        if (!lane) return;
-        // Before the lane hears it: a lane at fault closes, and its link no longer names it.
-        if (message.t === 'chunks') this.emit('chunks', [lane, message.root, message.chunks]);
-        else if (message.t === 'bad') this.emit('bad', [lane, message.reason, message.detail]);
-        return lane.heard(message);
-      }
-      this.serving.get(message.id)?.(message.outcomes);
-      this.serving.delete(message.id);
+      const lane = this.lanes.get(message.lane);
+      if (!lane) return;
+      // Before the lane hears it: a lane at fault closes, and its link no longer names it.
+      if (message.t === 'chunks') this.emit('chunks', [lane, message.root, message.chunks]);
+      else if (message.t === 'bad') this.emit('bad', [lane, message.reason, message.detail]);
+      lane.heard(message);
     };
     this.worker.onerror = () => {
-      // A worker that does not load (or crashed): the page reads and sends in-band again.
+      // A worker that does not load (or crashed): chunks go in-band again.
       this.failed = true;
       this.worker?.terminate();
       this.worker = null;
       for (const lane of [...this.lanes.values()]) lane.heard({ t: 'closed', lane: lane.id });
-      this.answerServes();
     };
-    if (this.options.database !== undefined) this.worker.postMessage({ t: 'store', database: this.options.database });
     // Files fetched before the first lane opened (a page that resumes its fetches at start).
     for (const [root, file] of this.files) this.worker.postMessage({ t: 'file', root, file });
     return this.worker;
   }
-
-  /** Serves the worker will never answer: the page sends those chunks itself. */
-  private answerServes(): void {
-    for (const resolve of this.serving.values()) resolve(PAGE_ALL);
-    this.serving.clear();
-  }
 }
-
-/** Read as "the page sends each" whatever the length: `FileServer` maps a short answer to 'page'. */
-const PAGE_ALL: readonly ServeOutcome[] = [];

@@ -12,7 +12,6 @@
  */
 import { ObservableV2 } from 'lib0/observable';
 import type { PeerLink } from '../peer-link.js';
-import type { ServeOutcome } from './bulk-core.js';
 import type { BulkHost, BulkHostEvents, BulkLane } from './bulk-lane.js';
 import { ChunkGate, NOBODY_ASKED, type GateFault, type GateFile } from './chunk-gate.js';
 
@@ -33,8 +32,6 @@ export interface DataPathCounts {
   sentInBand: number;
   /** Chunks sent on bulk channels. */
   sentBulk: number;
-  /** Of those, chunks the bulk worker read from the store itself (the page never held them). */
-  readByWorker: number;
 }
 
 /** The seam between a fetch (and a holder) and the bytes of chunks. */
@@ -53,13 +50,11 @@ export interface FileDataPath extends ObservableV2<DataPathEvents> {
   forgetLink(link: PeerLink): void;
   /** Sends a chunk to `link` by its bulk channel; false when it must go in-band. */
   send(link: PeerLink, root: string, index: number, bytes: Uint8Array): boolean;
-  /** Has the bulk worker read and send chunks the holder authorized for `link`; null when it cannot. */
-  serve(link: PeerLink, root: string, indices: readonly number[]): Promise<readonly ServeOutcome[]> | null;
   readonly counts: DataPathCounts;
 }
 
 export class LinkDataPath extends ObservableV2<DataPathEvents> implements FileDataPath {
-  readonly counts: DataPathCounts = { inBand: 0, bulk: 0, sentInBand: 0, sentBulk: 0, readByWorker: 0 };
+  readonly counts: DataPathCounts = { inBand: 0, bulk: 0, sentInBand: 0, sentBulk: 0 };
   private readonly gate: ChunkGate<PeerLink>;
   private readonly files = new Map<string, GateFile>();
   private readonly lanes = new Map<BulkLane, PeerLink>();
@@ -124,19 +119,6 @@ export class LinkDataPath extends ObservableV2<DataPathEvents> implements FileDa
     }
     this.counts.sentInBand++;
     return false;
-  }
-
-  serve(link: PeerLink, root: string, indices: readonly number[]): Promise<readonly ServeOutcome[]> | null {
-    const served = link.bulkLane?.serve(root, indices);
-    if (!served) return null;
-    return served.then((outcomes) => {
-      for (const outcome of outcomes) {
-        if (outcome !== 'sent') continue;
-        this.counts.sentBulk++;
-        this.counts.readByWorker++;
-      }
-      return outcomes;
-    });
   }
 
   override destroy(): void {

@@ -56,10 +56,6 @@ export class FileExchange extends ObservableV2<FileServerEvents> {
       holder: parts.holder,
       send: (room, link, frame) => this.send(room, link, frame),
       drop: (link, detail) => this.drop(link, 'bad-file-frame', detail),
-      // Not `offload` (the bulk worker reading what it serves): built and tested, but 50 MiB
-      // moved in 4.0-5.7 s that way against 3.0-3.7 s with the page reading, in alternating
-      // bench runs (docs/architecture.md §14.5); each read's answer crossing to the worker
-      // and back held the holder's reads up.
     });
   }
 

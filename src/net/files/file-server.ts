@@ -15,7 +15,6 @@ import { ObservableV2 } from 'lib0/observable';
 import { CHUNK_OVERHEAD, chunksIn, DEFAULT_CHUNK } from '../../core/files/file-ref.js';
 import type { RoomId } from '../mesh-types.js';
 import type { PeerLink } from '../peer-link.js';
-import type { ServeOutcome } from './bulk-core.js';
 import type { FileFrame } from './file-frames.js';
 
 /** Reads what this device holds; implemented over the chunk store by the client. */
@@ -24,15 +23,7 @@ export interface FileHolder {
   hashes(room: RoomId, root: string): Promise<Uint8Array | null>;
   /** Encrypted chunks of a file in `room`, in the order asked; null for one not held (yet). */
   chunks(room: RoomId, root: string, indices: readonly number[]): Promise<Array<Uint8Array | null>>;
-  /** Whether this device serves `root` in `room` (what `chunks` checks first); needed to let the bulk worker read. */
-  owns?(room: RoomId, root: string): Promise<boolean>;
 }
-
-/**
- * Has the bulk worker read chunks the holder authorized and send them on the link's bulk
- * channel (docs/architecture.md §14.2); null when that link has none ready.
- */
-export type Offload = (link: PeerLink, root: string, indices: readonly number[]) => Promise<readonly ServeOutcome[]> | null;
 
 export type FileServerEvents = {
   /** A chunk of `root` went to `device` (for the sender's progress). */
@@ -67,12 +58,9 @@ export interface FileServerParts {
   readonly send: (room: RoomId, link: PeerLink, frame: FileFrame) => void;
   /** Drops a link that broke the rules. */
   readonly drop: (link: PeerLink, detail: string) => void;
-  readonly offload?: Offload;
 }
 
-/** A chunk the bulk worker read and sent: only its progress is left to the page. */
-const SENT = 'sent' as const;
-type Read = Array<Uint8Array | null | typeof SENT>;
+type Read = Array<Uint8Array | null>;
 
 export class FileServer extends ObservableV2<FileServerEvents> {
   private readonly queues = new Map<PeerLink, Job[]>();
@@ -147,7 +135,7 @@ export class FileServer extends ObservableV2<FileServerEvents> {
       while (reads.length < READS_AHEAD) {
         const jobs = takeBatch(queue, (root) => chunksIn(READ_BATCH_BYTES, this.chunkSizes.get(root) ?? DEFAULT_CHUNK));
         if (jobs.length === 0) break;
-        reads.push({ jobs, read: this.read(link, jobs) });
+        reads.push({ jobs, read: this.read(jobs) });
       }
       const batch = reads.shift();
       if (!batch) break;
@@ -156,9 +144,7 @@ export class FileServer extends ObservableV2<FileServerEvents> {
       this.learnChunkSize(batch.jobs[0]!, read);
       batch.jobs.forEach((job, i) => {
         const bytes = read[i];
-        if (bytes === SENT) {
-          if (link.peer) this.emit('served', [job.room, job.root, link.peer.device, job.index]);
-        } else if (!bytes || this.withdrawn.has(job.root)) {
+        if (!bytes || this.withdrawn.has(job.root)) {
           const key = `${job.room}\n${job.root}\n${job.part}`;
           const list = missing.get(key) ?? [];
           list.push(job);
@@ -178,41 +164,27 @@ export class FileServer extends ObservableV2<FileServerEvents> {
   /** Only a file's last chunk is shorter than the others: the largest read so far is its chunk size. */
   private learnChunkSize(job: Job, read: Read): void {
     if (job.part !== 'chunks') return;
-    const largest = read.reduce((n, bytes) => Math.max(n, bytes && bytes !== SENT ? bytes.length - CHUNK_OVERHEAD : 0), DEFAULT_CHUNK);
+    const largest = read.reduce((n, bytes) => Math.max(n, bytes ? bytes.length - CHUNK_OVERHEAD : 0), DEFAULT_CHUNK);
     if (largest <= (this.chunkSizes.get(job.root) ?? 0)) return;
     if (this.chunkSizes.size >= MAX_KNOWN) this.chunkSizes.clear();
     this.chunkSizes.set(job.root, largest);
   }
 
   /** Reads one batch (all of one file, one part); a failure surfaces where it is awaited. */
-  private read(link: PeerLink, jobs: readonly Job[]): Promise<Read> {
-    const read = this.readNow(link, jobs);
+  private read(jobs: readonly Job[]): Promise<Read> {
+    const { room, root, part } = jobs[0]!;
+    const { holder } = this.parts;
+    const read =
+      part === 'hashes'
+        ? holder.hashes(room, root).then((bytes) => [bytes])
+        : holder.chunks(
+            room,
+            root,
+            jobs.map((j) => j.index),
+          );
     // Awaited later, after the batch before it: keep a failure from counting as unhandled meanwhile.
     read.catch(() => {});
     return read;
-  }
-
-  private async readNow(link: PeerLink, jobs: readonly Job[]): Promise<Read> {
-    const { room, root, part } = jobs[0]!;
-    const { holder, offload } = this.parts;
-    if (part === 'hashes') return [await holder.hashes(room, root)];
-    const indices = jobs.map((j) => j.index);
-    // The bulk worker reads and sends, once this page said the link may have the file.
-    if (holder.owns && offload && link.bulkLane?.ready) {
-      if (!(await holder.owns(room, root))) return indices.map(() => null);
-      const outcomes = await offload(link, root, indices);
-      if (outcomes) {
-        // What the worker could not send (too large for one message, or no worker any more): read and sent here.
-        const rest = indices.filter((_, i) => (outcomes[i] ?? 'page') === 'page');
-        const read = rest.length > 0 ? await holder.chunks(room, root, rest) : [];
-        let k = 0;
-        return indices.map((_, i) => {
-          const outcome = outcomes[i] ?? 'page';
-          return outcome === 'page' ? (read[k++] ?? null) : outcome === 'sent' ? SENT : null;
-        });
-      }
-    }
-    return holder.chunks(room, root, indices);
   }
 
   private flushMissing(link: PeerLink, missing: Map<string, Job[]>): void {

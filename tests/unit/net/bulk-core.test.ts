@@ -132,47 +132,6 @@ describe('the bulk worker', () => {
   });
 });
 
-describe('the bulk worker serving', () => {
-  it('reads what the page authorized from its store, queues it on the lane in the order asked, and says what became of each chunk', async () => {
-    const heard: FromBulkWorker[] = [];
-    const stored = new Map([
-      [0, new Uint8Array(100).fill(1)],
-      [2, new Uint8Array(MAX_BULK_FRAME)],
-    ]);
-    const reads: number[][] = [];
-    const c = new BulkCore(
-      (m) => heard.push(m),
-      (database) => {
-        expect(database).toBe('files-db');
-        return async (root, indices) => {
-          expect(root).toBe(ROOT);
-          reads.push([...indices]);
-          return indices.map((i) => stored.get(i) ?? null);
-        };
-      },
-    );
-    c.handle({ t: 'store', database: 'files-db' });
-    const channel = new FakeBulkChannel();
-    c.handle({ t: 'open', lane: 1, channel });
-    channel.open();
-    channel.sent.length = 0;
-    c.handle({ t: 'serve', lane: 1, id: 7, root: ROOT, indices: [0, 1, 2] });
-    await until(() => heard.length > 0, 'the answer');
-    // 0 sent, 1 not held (the page answers `none`), 2 too large for one message (the page sends it in-band).
-    expect(heard).toEqual([{ t: 'served', lane: 1, id: 7, outcomes: ['sent', 'missing', 'page'] }]);
-    expect(reads).toEqual([[0, 1, 2]]);
-    expect(channel.sent.map((m) => decodeBulkFrame(m))).toEqual([expect.objectContaining({ type: 'data', root: ROOT, index: 0 })]);
-  });
-
-  it('without a store, leaves every chunk to the page', async () => {
-    const heard: FromBulkWorker[] = [];
-    const c = new BulkCore((m) => heard.push(m));
-    c.handle({ t: 'serve', lane: 1, id: 1, root: ROOT, indices: [4, 5] });
-    await until(() => heard.length > 0, 'the answer');
-    expect(heard).toEqual([{ t: 'served', lane: 1, id: 1, outcomes: ['page', 'page'] }]);
-  });
-});
-
 describe('the chunk gate', () => {
   it('drops a link with more chunk bytes waiting for their check than twice a window', async () => {
     const { file: { hashes } } = await fileOf(1);
