@@ -11,6 +11,7 @@
  * sync frame behind them therefore waits only for the cheap message tasks, not for the file
  * work. File frames keep their order among themselves.
  */
+import { SENDER_BYTE_BUDGET } from '../core/files/file-ref.js';
 
 /** Runs `task` later, at a priority below ordinary tasks where the platform has one. */
 export type Later = (task: () => void) => void;
@@ -33,12 +34,6 @@ export const backgroundTask: Later = (task) => {
 /** How long one background task handles queued frames before it yields to waiting tasks. */
 const SLICE_MS = 4;
 
-/**
- * Bytes of one sender's frames that may wait here: twice a fetch's largest window per link
- * (4 MiB, docs/architecture.md §14.2). An honest member sends only what it was asked for;
- * one that sends more is dropped rather than held in memory.
- */
-export const MAX_WAITING_BYTES = 8 * 1024 * 1024;
 
 /** What a queued frame costs, and whom: `overflow` runs once when that sender has too much waiting. */
 export interface InboxCost {
@@ -82,14 +77,14 @@ export class BulkInbox {
 
   /**
    * Queues a frame's handler; it runs after every handler queued before it. With a `cost`,
-   * a sender past MAX_WAITING_BYTES is told once (`overflow`) and its frame is not queued.
+   * a sender past SENDER_BYTE_BUDGET is told once (`overflow`) and its frame is not queued.
    */
   push(handle: () => void, cost?: InboxCost): void {
     if (this.closed) return;
     if (cost) {
       if (this.overflowed.has(cost.from)) return;
       const waiting = (this.waiting.get(cost.from) ?? 0) + cost.bytes;
-      if (waiting > MAX_WAITING_BYTES) {
+      if (waiting > SENDER_BYTE_BUDGET) {
         this.overflowed.add(cost.from);
         this.waiting.delete(cost.from);
         cost.overflow();

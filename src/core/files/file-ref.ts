@@ -88,6 +88,17 @@ export const CHUNK_OVERHEAD = 16;
 /** Bytes of one chunk hash in the hash list. */
 export const HASH_BYTES = 32;
 
+/** Most chunk bytes a fetch asks of one link at once: its paced window's ceiling (docs/architecture.md §14.2). */
+export const FETCH_WINDOW_BYTES = 4 * 1024 * 1024;
+/**
+ * Chunk bytes one sender may have waiting on a receiver, in the mesh's in-band inbox
+ * (`BulkInbox`) and for their hash check (`ChunkGate`): the same rule in both places. An
+ * honest member sends only what it was asked for, a window per fetch, and the page takes
+ * chunks in as they come; one with twice the largest window waiting is flooding, and is
+ * dropped rather than held in memory.
+ */
+export const SENDER_BYTE_BUDGET = 2 * FETCH_WINDOW_BYTES;
+
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isB64 = (x: unknown, bytes: number): x is string => typeof x === 'string' && x.length === Math.ceil((bytes * 4) / 3) && fromBase64Url(x)?.length === bytes;
 const isB64Upto = (x: unknown, max: number): x is string => {

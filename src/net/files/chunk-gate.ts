@@ -13,14 +13,14 @@
  *   bulk channel may open after the page asked it (a link that began on the relay), so the
  *   page checks the link of each chunk the worker passes on (`verdict`) before keeping it;
  * - it must hash to its entry (`bad-file-chunk` if not);
- * - at most MAX_PENDING_BYTES per link wait for their hash check: a link that sends more
+ * - at most SENDER_BYTE_BUDGET per link wait for their hash check: a link that sends more
  *   than any window it was given is dropped rather than held in memory.
  *
  * A checked chunk leaves in a buffer of its own (it is moved on without another copy).
  * After a link's first fault nothing more of it is taken.
  */
 import { chunkMatches } from '../../core/files/chunk-crypto.js';
-import type { FileRef } from '../../core/files/file-ref.js';
+import { SENDER_BYTE_BUDGET, type FileRef } from '../../core/files/file-ref.js';
 
 /** What the gate needs of a file: its checked hash list and its shape. */
 export interface GateFile {
@@ -38,12 +38,6 @@ export interface ChunkGateOut<K> {
   bad(key: K, reason: GateFault, detail: string): void;
 }
 
-const MiB = 1024 * 1024;
-/**
- * Chunk bytes one link may have waiting for their hash check: twice a fetch's largest window
- * per link (4 MiB, docs/architecture.md §14.2). An honest link sends only what it was asked.
- */
-export const MAX_PENDING_BYTES = 8 * MiB;
 /** Why a chunk of a file not asked of its link drops the link. */
 export const NOBODY_ASKED = 'a chunk nobody asked for';
 /** Files recently stopped, whose late chunks are ignored rather than counted against a link. */
@@ -120,7 +114,7 @@ export class ChunkGate<K> {
     if (verdict === 'fault') return this.fault(key, 'bad-file-chunk', NOBODY_ASKED);
     const file = this.files.get(root)!;
     const waiting = (this.pending.get(key) ?? 0) + bytes.length;
-    if (waiting > MAX_PENDING_BYTES) return this.fault(key, 'bad-file-frame', `more than ${MAX_PENDING_BYTES} bytes of chunks waiting`);
+    if (waiting > SENDER_BYTE_BUDGET) return this.fault(key, 'bad-file-frame', `more than ${SENDER_BYTE_BUDGET} bytes of chunks waiting`);
     this.pending.set(key, waiting);
     void this.check(key, root, file, index, bytes);
   }

@@ -18,6 +18,7 @@
  * It cannot spiral down: while the window limits the rate, `rate × minRtt` is the window
  * itself, and the gain of 2 doubles it each sample until the link, not the window, limits.
  */
+import { FETCH_WINDOW_BYTES } from '../../core/files/file-ref.js';
 
 export interface PaceConfig {
   /** Bytes, never less (a fast link is never starved by a low estimate). */
@@ -36,7 +37,7 @@ export interface PaceConfig {
 
 const MiB = 1024 * 1024;
 
-export const PACE: PaceConfig = { floor: MiB, ceiling: 4 * MiB, gain: 2, rateMs: 250, rttMs: 10_000, drainMs: 1_000 };
+export const PACE: PaceConfig = { floor: MiB, ceiling: FETCH_WINDOW_BYTES, gain: 2, rateMs: 250, rttMs: 10_000, drainMs: 1_000 };
 
 /** The window rule alone: bytes per second and milliseconds in, bytes out. */
 export const paceWindow = (rate: number, minRttMs: number, config: Pick<PaceConfig, 'floor' | 'ceiling' | 'gain'> = PACE): number => {

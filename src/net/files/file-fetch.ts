@@ -5,7 +5,7 @@
  *
  * - Each link has a window of chunks asked for, so several members serve at once and a member
  *   that goes away costs at most its window (those requests go to others). A link's window is
- *   sized from its measured rate and round trip (`LinkPace`), at most WINDOW_BYTES: what it
+ *   sized from its measured rate and round trip (`LinkPace`), at most FETCH_WINDOW_BYTES: what it
  *   has sent waits in this page's queue ahead of any text from that member. Windows and
  *   batches count bytes, not chunks: a file of larger chunks has fewer in flight and the
  *   memory held stays the same (`chunksIn`).
@@ -20,7 +20,7 @@
  */
 import { ObservableV2 } from 'lib0/observable';
 import { chunkMatches, hashListMatches } from '../../core/files/chunk-crypto.js';
-import { chunkCount, chunksIn, DEFAULT_CHUNK, plainLength, type FileRef } from '../../core/files/file-ref.js';
+import { chunkCount, chunksIn, DEFAULT_CHUNK, FETCH_WINDOW_BYTES, plainLength, type FileRef } from '../../core/files/file-ref.js';
 import { Disposables } from '../../core/lifecycle.js';
 import type { RoomId } from '../mesh-types.js';
 import type { PeerLink } from '../peer-link.js';
@@ -75,8 +75,6 @@ export type FetchEvents = {
 };
 
 const MiB = 1024 * 1024;
-/** Chunk bytes asked of one link at once: 64 chunks of 64 KiB (docs/architecture.md §14.2). */
-const WINDOW_BYTES = 4 * MiB;
 /** A link is asked again once this much of its window was answered. */
 const GET_BATCH_BYTES = MiB;
 /** Checked chunks waiting to be stored, at most. */
@@ -116,7 +114,7 @@ export class FileFetch extends ObservableV2<FetchEvents> {
   private bytes = 0;
   private lastProgress = 0;
   private readonly owned = new Disposables();
-  /** WINDOW_BYTES and the others in this file's chunks. */
+  /** FETCH_WINDOW_BYTES (64 chunks of 64 KiB) and the others in this file's chunks. */
   private readonly window: number;
   private readonly getBatch: number;
   private readonly maxBuffered: number;
@@ -133,7 +131,7 @@ export class FileFetch extends ObservableV2<FetchEvents> {
     // A file of chunks under 64 KiB (no build sends them) counts as 64 KiB chunks: a get names
     // at most MAX_INDICES, and a group as large as the window would wait for all of it.
     const chunk = Math.max(parts.ref.chunk, DEFAULT_CHUNK);
-    this.window = Math.min(chunksIn(WINDOW_BYTES, chunk), MAX_INDICES);
+    this.window = Math.min(chunksIn(FETCH_WINDOW_BYTES, chunk), MAX_INDICES);
     this.getBatch = chunksIn(GET_BATCH_BYTES, chunk);
     this.maxBuffered = chunksIn(MAX_BUFFERED_BYTES, chunk);
     this.flushEvery = chunksIn(FLUSH_BYTES, chunk);

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { toBase64Url } from '../../../src/core/bytes.js';
 import { BulkCore, type FromBulkWorker } from '../../../src/net/files/bulk-core.js';
 import { decodeBulkFrame, encodeBulkData, encodeReady, MAX_BULK_FRAME } from '../../../src/net/files/bulk-wire.js';
-import { ChunkGate, MAX_PENDING_BYTES } from '../../../src/net/files/chunk-gate.js';
+import { SENDER_BYTE_BUDGET } from '../../../src/core/files/file-ref.js';
+import { ChunkGate } from '../../../src/net/files/chunk-gate.js';
 import { fileOf } from '../../contracts/data-path-contract.js';
 import { FakeBulkChannel } from '../../helpers/fake-bulk.js';
 
@@ -141,7 +142,7 @@ describe('the chunk gate', () => {
     gate.announce('link', ROOT);
     const big = new Uint8Array(256 * 1024 + 16);
     // All in one task: none of their hash checks can have finished.
-    for (let i = 0; i <= MAX_PENDING_BYTES / big.length; i++) gate.take('link', ROOT, i, big);
-    expect(faults).toEqual([`bad-file-frame: more than ${MAX_PENDING_BYTES} bytes of chunks waiting`]);
+    for (let i = 0; i <= SENDER_BYTE_BUDGET / big.length; i++) gate.take('link', ROOT, i, big);
+    expect(faults).toEqual([`bad-file-frame: more than ${SENDER_BYTE_BUDGET} bytes of chunks waiting`]);
   });
 });

@@ -12,7 +12,8 @@ import { randomBytes } from '../../../src/core/bytes.js';
 import { VerifyKeyCache } from '../../../src/core/identity/keys.js';
 import { deriveConversationKeys, type ConversationKeys } from '../../../src/core/keys.js';
 import type { SyncedDoc } from '../../../src/core/synced-doc.js';
-import { BulkInbox, MAX_WAITING_BYTES, type Later } from '../../../src/net/bulk-inbox.js';
+import { SENDER_BYTE_BUDGET } from '../../../src/core/files/file-ref.js';
+import { BulkInbox, type Later } from '../../../src/net/bulk-inbox.js';
 import { decodeFileFrame, fileFramePieces } from '../../../src/net/files/file-frames.js';
 import { Mesh } from '../../../src/net/mesh.js';
 import { MemorySignalingHub, MemoryWebRtc } from '../../helpers/memory-signaling.js';
@@ -39,7 +40,7 @@ describe('bulk inbox', () => {
     const overflows: string[] = [];
     const ran: string[] = [];
     const frame = 1024 * 1024;
-    for (let i = 0; i < MAX_WAITING_BYTES / frame + 2; i++) inbox.push(() => ran.push('greedy'), { from: greedy, bytes: frame, overflow: () => overflows.push('greedy') });
+    for (let i = 0; i < SENDER_BYTE_BUDGET / frame + 2; i++) inbox.push(() => ran.push('greedy'), { from: greedy, bytes: frame, overflow: () => overflows.push('greedy') });
     inbox.push(() => ran.push('honest'), { from: honest, bytes: frame, overflow: () => overflows.push('honest') });
     expect(overflows).toEqual(['greedy']);
     expect(inbox.waitingFrom(honest)).toBe(frame);
