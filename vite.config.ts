@@ -1,5 +1,13 @@
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
+import { WASM_WORKER_SCRIPTS } from './signaling/http/security-headers.js';
+
+/**
+ * The workers that compile WebAssembly (the file workers' SHA-256, docs/architecture.md §6.3,
+ * §14.4). Only their scripts go where the server serves a policy that allows it; any other
+ * worker (the bulk worker compiles nothing) keeps the page's `script-src 'self'`.
+ */
+const WASM_WORKERS = new Set(['open-worker', 'seal-worker']);
 
 export default defineConfig({
   resolve: {
@@ -15,10 +23,7 @@ export default defineConfig({
     reportCompressedSize: true,
   },
   worker: {
-    // Worker scripts get a CSP of their own that allows compiling WebAssembly (the file
-    // workers' SHA-256, docs/architecture.md §6.3, §14.4); the server tells them by this
-    // folder. Pages keep `script-src 'self'`.
-    rolldownOptions: { output: { entryFileNames: 'assets/workers/[name]-[hash].js' } },
+    rolldownOptions: { output: { entryFileNames: (chunk) => `${WASM_WORKERS.has(chunk.name) ? WASM_WORKER_SCRIPTS.join('/') : 'assets/workers'}/[name]-[hash].js` } },
   },
   plugins: [
     VitePWA({

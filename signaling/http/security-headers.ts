@@ -13,8 +13,10 @@
  * - Lit's component styles use constructable stylesheets (`adoptedStyleSheets`), which
  *   `style-src 'self'` does not block; the page has no inline `<style>` or `style=""`.
  * - The service worker gets the same policy from its own response headers.
- * - The app's dedicated workers (`assets/workers/`) run under the policy of their own
- *   script's response, not the page's, and get {@link WORKER_CONTENT_SECURITY_POLICY}.
+ * - A dedicated worker runs under the policy of its own script's response, not the page's.
+ *   The workers that compile WebAssembly (`assets/wasm-workers/`) get
+ *   {@link WASM_WORKER_CONTENT_SECURITY_POLICY}; every other worker (the bulk worker) gets
+ *   the page's policy like any script.
  */
 import type { IncomingMessage } from 'node:http';
 import { cameOverTls } from './client-address.js';
@@ -36,16 +38,16 @@ const POLICY_AFTER_SCRIPTS = [
 export const CONTENT_SECURITY_POLICY = ["default-src 'self'", "script-src 'self'", ...POLICY_AFTER_SCRIPTS].join('; ');
 
 /**
- * For the app's worker scripts only (the folder vite.config.ts gives them): the page's policy
- * plus `'wasm-unsafe-eval'`, which lets them compile WebAssembly (and nothing else: no
- * `eval`, no other source of script). The file workers hash with it, about twice as fast as
- * SHA-256 in JavaScript (docs/architecture.md §6.3, §14.4). A worker's script is never a
- * document, so no page runs under this policy.
+ * For the scripts of the workers that compile WebAssembly only (the folder vite.config.ts
+ * gives them): the page's policy plus `'wasm-unsafe-eval'`, which lets them compile
+ * WebAssembly (and nothing else: no `eval`, no other source of script). The file workers
+ * hash with it, about twice as fast as SHA-256 in JavaScript (docs/architecture.md §6.3,
+ * §14.4). A worker's script is never a document, so no page runs under this policy.
  */
-export const WORKER_CONTENT_SECURITY_POLICY = ["default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", ...POLICY_AFTER_SCRIPTS].join('; ');
+export const WASM_WORKER_CONTENT_SECURITY_POLICY = ["default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", ...POLICY_AFTER_SCRIPTS].join('; ');
 
-/** Where vite.config.ts puts the worker scripts, below the served root. */
-export const WORKER_SCRIPTS = ['assets', 'workers'] as const;
+/** Where vite.config.ts puts the scripts of the workers that compile WebAssembly, below the served root. */
+export const WASM_WORKER_SCRIPTS = ['assets', 'wasm-workers'] as const;
 
 /** One year: browsers keep to HTTPS for that long after a visit over TLS. */
 const HSTS = 'max-age=31536000';

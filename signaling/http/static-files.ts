@@ -4,8 +4,9 @@
  *   immutable; everything else (`index.html`, `sw.js`, the manifest) must be revalidated
  *   or an update would never reach installed apps, hence `no-cache` plus an ETag.
  * - `sw.js` gets `Service-Worker-Allowed: /` so it may control the whole origin.
- * - Scripts in `assets/workers/` (the app's dedicated workers) get the worker policy, which
- *   may compile WebAssembly (security-headers.ts, docs/architecture.md §6.3).
+ * - Scripts in `assets/wasm-workers/` (the dedicated workers that compile WebAssembly) get
+ *   the policy that allows it (security-headers.ts, docs/architecture.md §6.3); every other
+ *   script, other workers' too, keeps the page's.
  * - Extension-less unknown paths are client-side routes: they get `index.html` (SPA).
  *   Unknown paths with an extension are missing files: 404, never HTML with a 200.
  * - Any `..` segment in the raw or percent-decoded path is refused (400) before the file
@@ -17,7 +18,7 @@ import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { allowGetHead, respondText, type Route } from './router.js';
-import { WORKER_CONTENT_SECURITY_POLICY, WORKER_SCRIPTS } from './security-headers.js';
+import { WASM_WORKER_CONTENT_SECURITY_POLICY, WASM_WORKER_SCRIPTS } from './security-headers.js';
 
 const MIME_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -88,8 +89,8 @@ export interface StaticFilesOptions {
   readonly serveSourcemaps?: boolean;
 }
 
-/** A script in the workers' folder (and not its source map). */
-const isWorkerScript = (rel: readonly string[]): boolean => rel.length === WORKER_SCRIPTS.length + 1 && WORKER_SCRIPTS.every((s, i) => rel[i] === s) && rel.at(-1)!.endsWith('.js');
+/** A script in the WebAssembly workers' folder (and not its source map). */
+const isWasmWorkerScript = (rel: readonly string[]): boolean => rel.length === WASM_WORKER_SCRIPTS.length + 1 && WASM_WORKER_SCRIPTS.every((s, i) => rel[i] === s) && rel.at(-1)!.endsWith('.js');
 
 /** Catch-all route for static files; put it last in the route list. */
 export function staticFilesRoute({ root, serveSourcemaps = false }: StaticFilesOptions): Route {
@@ -104,7 +105,7 @@ export function staticFilesRoute({ root, serveSourcemaps = false }: StaticFilesO
     };
     if (rel.length === 1 && rel[0] === 'sw.js') headers['Service-Worker-Allowed'] = '/';
     // Replaces the page policy the router set: a worker runs under its script's policy.
-    if (isWorkerScript(rel)) headers['Content-Security-Policy'] = WORKER_CONTENT_SECURITY_POLICY;
+    if (isWasmWorkerScript(rel)) headers['Content-Security-Policy'] = WASM_WORKER_CONTENT_SECURITY_POLICY;
     if (req.headers['if-none-match'] === etag) {
       await handle.close();
       res.writeHead(304, headers).end();

@@ -7,7 +7,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTENT_SECURITY_POLICY, WORKER_CONTENT_SECURITY_POLICY } from '../../signaling/http/security-headers.js';
+import { CONTENT_SECURITY_POLICY, WASM_WORKER_CONTENT_SECURITY_POLICY } from '../../signaling/http/security-headers.js';
 import { launchChromium, takeCspViolations } from '../helpers/browser.js';
 import { startAppServer, type AppServer } from '../helpers/app-server.js';
 import { ParleyUser } from '../helpers/parley-user.js';
@@ -45,13 +45,17 @@ describe('security headers on the built app', () => {
       expect(res.status, p).toBe(200);
       expect(res.headers.get('content-security-policy'), p).toBe(CONTENT_SECURITY_POLICY);
     }
-    // The workers' scripts, and only they, may compile WebAssembly (docs/architecture.md §6.3):
-    // the file workers, and the bulk worker that carries file chunks (§14.2), built beside them.
+    // The file workers' scripts, and only they, may compile WebAssembly (docs/architecture.md
+    // §6.3); the bulk worker that carries file chunks (§14.2) compiles nothing and keeps the
+    // page's policy.
     const bundle = await (await fetch(`${app.url}${scripts[0]!}`)).text();
-    const workers = [...new Set([...bundle.matchAll(/assets\/workers\/[\w.-]+\.js/g)].map((m) => `/${m[0]}`))];
+    const workers = [...new Set([...bundle.matchAll(/assets\/(?:wasm-)?workers\/[\w.-]+\.js/g)].map((m) => `/${m[0]}`))];
     // Without Vite's 8-character content hash, which may itself contain a '-'.
-    expect(workers.map((p) => p.replace(/-[\w-]{8}\.js$/, '')).sort()).toEqual(['/assets/workers/bulk-worker', '/assets/workers/open-worker', '/assets/workers/seal-worker']);
-    for (const p of workers) expect((await fetch(`${app.url}${p}`)).headers.get('content-security-policy'), p).toBe(WORKER_CONTENT_SECURITY_POLICY);
+    expect(workers.map((p) => p.replace(/-[\w-]{8}\.js$/, '')).sort()).toEqual(['/assets/wasm-workers/open-worker', '/assets/wasm-workers/seal-worker', '/assets/workers/bulk-worker']);
+    for (const p of workers) {
+      const policy = (await fetch(`${app.url}${p}`)).headers.get('content-security-policy');
+      expect(policy, p).toBe(p.startsWith('/assets/wasm-workers/') ? WASM_WORKER_CONTENT_SECURITY_POLICY : CONTENT_SECURITY_POLICY);
+    }
     // The build writes source maps; the server keeps them to itself.
     expect((await fetch(`${app.url}${scripts[0]!}.map`)).status).toBe(404);
     expect((await fetch(`${app.url}/sw.js.map`)).status).toBe(404);

@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTENT_SECURITY_POLICY, WORKER_CONTENT_SECURITY_POLICY } from '../../../signaling/http/security-headers.js';
+import { CONTENT_SECURITY_POLICY, WASM_WORKER_CONTENT_SECURITY_POLICY } from '../../../signaling/http/security-headers.js';
 import { startTestServer, TEST_METRICS_TOKEN, type TestServer } from '../../helpers/signaling-server.js';
 
 let t: TestServer;
@@ -14,9 +14,11 @@ let t: TestServer;
 beforeAll(async () => {
   t = await startTestServer({ stunPort: null });
   await writeFile(path.join(t.dir, 'static', 'assets', 'index-3f2a1b9c.js.map'), '{"version":3,"sources":["secret-source.ts"]}');
+  await mkdir(path.join(t.dir, 'static', 'assets', 'wasm-workers'), { recursive: true });
   await mkdir(path.join(t.dir, 'static', 'assets', 'workers'), { recursive: true });
-  await writeFile(path.join(t.dir, 'static', 'assets', 'workers', 'open-worker-3f2a1b9c.js'), 'postMessage(1);');
-  await writeFile(path.join(t.dir, 'static', 'assets', 'workers', 'notes.txt'), 'not a script');
+  await writeFile(path.join(t.dir, 'static', 'assets', 'wasm-workers', 'open-worker-3f2a1b9c.js'), 'postMessage(1);');
+  await writeFile(path.join(t.dir, 'static', 'assets', 'wasm-workers', 'notes.txt'), 'not a script');
+  await writeFile(path.join(t.dir, 'static', 'assets', 'workers', 'bulk-worker-3f2a1b9c.js'), 'postMessage(1);');
   await writeFile(path.join(t.dir, 'static', 'assets', 'open-worker-3f2a1b9c.js'), 'postMessage(1);');
 });
 
@@ -49,17 +51,20 @@ describe('security headers', () => {
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
   });
 
-  it("only worker scripts may compile WebAssembly: the page's policy plus 'wasm-unsafe-eval', nothing else", async () => {
-    const worker = await fetch(`${t.httpUrl}/assets/workers/open-worker-3f2a1b9c.js`);
+  it("only the WebAssembly workers' scripts may compile WebAssembly: the page's policy plus 'wasm-unsafe-eval', nothing else", async () => {
+    const worker = await fetch(`${t.httpUrl}/assets/wasm-workers/open-worker-3f2a1b9c.js`);
     expect(worker.status).toBe(200);
-    expect(worker.headers.get('content-security-policy')).toBe(WORKER_CONTENT_SECURITY_POLICY);
+    expect(worker.headers.get('content-security-policy')).toBe(WASM_WORKER_CONTENT_SECURITY_POLICY);
     const page = new Map(CONTENT_SECURITY_POLICY.split('; ').map((d) => [d.split(' ')[0]!, d]));
-    const ofWorker = new Map(WORKER_CONTENT_SECURITY_POLICY.split('; ').map((d) => [d.split(' ')[0]!, d]));
+    const ofWorker = new Map(WASM_WORKER_CONTENT_SECURITY_POLICY.split('; ').map((d) => [d.split(' ')[0]!, d]));
     expect(ofWorker.get('script-src')).toBe("script-src 'self' 'wasm-unsafe-eval'");
     expect(new Map([...ofWorker].filter(([k]) => k !== 'script-src'))).toEqual(new Map([...page].filter(([k]) => k !== 'script-src')));
-    expect(WORKER_CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-inline|'unsafe-eval'|\*/);
-    // Anything else, in that folder or outside it, keeps the page's policy.
-    for (const p of ['/assets/workers/notes.txt', '/assets/open-worker-3f2a1b9c.js', '/', '/assets/workers/no-such.js']) {
+    expect(WASM_WORKER_CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-inline|'unsafe-eval'|\*/);
+    // Anything else keeps the page's policy: other workers' scripts (the bulk worker compiles
+    // nothing), anything else in that folder, scripts outside it.
+    const bulk = await fetch(`${t.httpUrl}/assets/workers/bulk-worker-3f2a1b9c.js`);
+    expect(bulk.status).toBe(200);
+    for (const p of ['/assets/workers/bulk-worker-3f2a1b9c.js', '/assets/wasm-workers/notes.txt', '/assets/open-worker-3f2a1b9c.js', '/', '/assets/wasm-workers/no-such.js']) {
       expect((await fetch(`${t.httpUrl}${p}`)).headers.get('content-security-policy'), p).toBe(CONTENT_SECURITY_POLICY);
     }
   });
