@@ -234,15 +234,20 @@ export class MembershipView {
   private requests(): { pending: Map<DeviceId, RequestInfo>; declined: Set<DeviceId> } {
     const out = new Map<DeviceId, RequestInfo>();
     const declined = new Set<DeviceId>();
+    const { blocked } = this.state;
     for (const [key, value] of this.records('requests', isRequestRecord)) {
       const device = key.split(':')[1] as DeviceId;
       const identity = value.cert.identity.sign;
+      const writer = this.parts.synced.directory.identityOf(value.by);
       if (value.declined) {
-        const writer = this.parts.synced.directory.identityOf(value.by);
         if (writer && this.isAdmin(writer)) declined.add(device);
         continue;
       }
       if (this.isMember(identity)) continue;
+      // As for invites: a request someone a 1:1's block withholds recorded (for a second
+      // identity of theirs), or one for them, never reaches the blocker's approval list;
+      // approving it would seal the blocker's epoch to them by proxy (§4.4).
+      if ((writer && blocked.has(writer)) || blocked.has(identity)) continue;
       out.set(device, { device, identity, name: value.name, dh: value.dh, invite: value.invite, at: value.at, record: value });
     }
     for (const d of declined) out.delete(d);

@@ -90,4 +90,23 @@ describe('MembershipView', () => {
     expect(view.invites()).toEqual([]);
     view.destroy();
   });
+
+  it('lists no join request a blocked person recorded, for anyone: the blocker’s approval list never shows it', async () => {
+    const { alice, bob, aliceDoc, bobDoc, view } = await twoMembers();
+    const puppet = await testAccount('Puppet');
+    const invite = 'e'.repeat(32);
+    // Bob's device records a join request for a second identity he controls (approval on):
+    // approving it would seal the puppet Alice's epoch.
+    await bobDoc.writer.setRecord(
+      'requests',
+      `${invite}:${puppet.device.id}:${bob.device.id}`,
+      { type: 'request', by: bob.device.id, at: tick(), invite, cert: puppet.cert, dh: puppet.dh!.at(-1)!.public, name: 'Puppet' },
+      LOCAL_ORIGIN,
+    );
+    await deliver(bobDoc, aliceDoc);
+    expect(view.pendingRequests().map((r) => r.identity)).toEqual([puppet.identity.sign]);
+    await writeEpoch(aliceDoc, 'e1-aliceblocks', [alice], 'blocked');
+    expect(view.pendingRequests()).toEqual([]);
+    view.destroy();
+  });
 });
