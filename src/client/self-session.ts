@@ -16,6 +16,7 @@ import type { RoomSync } from '../net/room-sync.js';
 import type { Account, PersistedDoc } from '../store/types.js';
 import { LOCAL_ORIGIN, SyncedDoc } from '../core/synced-doc.js';
 import { isProfile } from '../core/identity/profile.js';
+import { versionsOf } from '../core/map-versions.js';
 import { isCertRecord, type CertRecord } from '../core/authorship/records.js';
 import type { DeviceCertificate } from '../core/identity/certificate.js';
 import { isClearedFileRoots, isFileRootsRecord, type FileRootsRecord } from '../core/membership/file-roots-grant.js';
@@ -153,6 +154,14 @@ export class SelfSession extends ObservableV2<SelfEvents> {
 
   contact(identity: IdentityId): ContactRecord | null {
     return this.map<ContactRecord>('contacts').get(identity) ?? null;
+  }
+
+  /**
+   * Every version of a contact record this document holds, newest (the one in force) first:
+   * what the user decided about blocking them, and what that replaced (docs/architecture.md §4.4).
+   */
+  contactVersions(identity: IdentityId): ContactRecord[] {
+    return versionsOf(this.map('contacts'), identity).filter((v): v is ContactRecord => typeof v === 'object' && v !== null && (v as ContactRecord).type === 'contact');
   }
 
   async setContact(fields: ContactFields): Promise<ContactRecord> {

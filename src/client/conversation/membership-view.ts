@@ -8,6 +8,7 @@ import type { ConversationEvent } from '../../core/events.js';
 import type { DeviceId, Topic } from '../../core/ids.js';
 import type { IdentityId } from '../../core/identity/keys.js';
 import { Disposables } from '../../core/lifecycle.js';
+import { newestItems, versionsFrom, type MapVersion } from '../../core/map-versions.js';
 import { conversationIdOf } from '../../core/membership/conversation-id.js';
 import { MembershipFold, type MembershipState, type StateAt } from '../../core/membership/fold.js';
 import {
@@ -286,17 +287,14 @@ export class MembershipView {
    * document keeps what was replaced (`gc: false`, §3.1), and every peer orders the
    * versions of one key alike.
    */
-  private *records<T extends SignedRecord>(map: string, accept: (value: SignedRecord, key: string) => value is T, which: 'newest' | 'first' = 'newest'): IterableIterator<[string, T, Y.Item]> {
-    const items = (this.parts.synced.doc.getMap(map) as unknown as { _map: Map<string, Y.Item> })._map;
-    for (const [key, newest] of items) {
+  private *records<T extends SignedRecord>(map: string, accept: (value: SignedRecord, key: string) => value is T, which: 'newest' | 'first' = 'newest'): IterableIterator<[string, T, MapVersion]> {
+    for (const [key, newest] of newestItems(this.parts.synced.doc.getMap(map))) {
       // A key deleted outright (the authorizer refuses that from peers) is gone, as in Y.Map.
       if (newest.deleted) continue;
-      let item: Y.Item | null = newest;
-      if (which === 'first') while (item.left) item = item.left as Y.Item;
-      for (; item; item = (which === 'first' ? item.right : item.left) as Y.Item | null) {
-        const value = (item.content as { arr?: unknown[] }).arr?.[0];
+      for (const version of versionsFrom(newest, which)) {
+        const value = version.value;
         if (typeof value === 'object' && value !== null && accept(value as SignedRecord, key)) {
-          yield [key, value as T, item];
+          yield [key, value as T, version];
           break;
         }
       }
@@ -304,9 +302,9 @@ export class MembershipView {
   }
 
   /** The epoch record written first under each id, with where it sits (see `records`). */
-  private firstEpochRecords(): Map<EpochRecord, Y.Item> {
-    const out = new Map<EpochRecord, Y.Item>();
-    for (const [, record, item] of this.records('epochs', isEpochRecord, 'first')) out.set(record, item);
+  private firstEpochRecords(): Map<EpochRecord, MapVersion> {
+    const out = new Map<EpochRecord, MapVersion>();
+    for (const [, record, version] of this.records('epochs', isEpochRecord, 'first')) out.set(record, version);
     return out;
   }
 
@@ -325,9 +323,9 @@ export class MembershipView {
         if (revocation?.identity !== writer) return false;
         // The revocation names, per Yjs client id, how far its identity had seen that client
         // (the same cutoff the timeline applies, docs/architecture.md §4.4).
-        const item = placed.get(record);
-        const cutoff = item ? revocation.clients[String(item.id.client)] : undefined;
-        return cutoff === undefined || item!.id.clock >= cutoff;
+        const version = placed.get(record);
+        const cutoff = version ? revocation.clients[String(version.client)] : undefined;
+        return cutoff === undefined || version!.clock >= cutoff;
       },
       leaves: this.leaves(),
       isGenesisOf: (identity: IdentityId, nonce: string) => conversationIdOf(identity, nonce) === conversation,
