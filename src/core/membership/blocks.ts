@@ -16,10 +16,14 @@
  *   shaped as blocks are exempt: they seal only their writer, whom nobody else follows onto
  *   them, so two people who block each other each keep their own epoch; and once both
  *   unblocked, each one's unblock counts.
+ * - A block the user has since **lifted** on a device that had not yet received it (its
+ *   unblock does not descend from it, so lifts nothing) is owed an unblock on top of it by a
+ *   device of the blocker (`liftedBlocks`).
  */
 import type { DeviceId } from '../ids.js';
 import type { IdentityId } from '../identity/keys.js';
 import type { Epoch } from './fold.js';
+import type { EpochRecord } from './records.js';
 
 export interface Block {
   /** The `blocked` epoch record. */
@@ -28,6 +32,8 @@ export interface Block {
   readonly by: IdentityId;
   /** Who was withheld. */
   readonly withheld: IdentityId;
+  /** The record itself: which device wrote it, and when by that device's clock. */
+  readonly record: EpochRecord;
 }
 
 export interface BlockContext {
@@ -57,7 +63,7 @@ export function blockOf(epoch: Epoch, context: BlockContext): Block | null {
   const members = context.membersAt(epoch.id);
   if (members.size !== 2 || !members.has(writer)) return null;
   const withheld = [...members].find((m) => m !== writer)!;
-  return sealsTo(epoch, withheld, context.identityOf) ? null : { epoch: epoch.id, by: writer, withheld };
+  return sealsTo(epoch, withheld, context.identityOf) ? null : { epoch: epoch.id, by: writer, withheld, record };
 }
 
 /**
@@ -80,6 +86,11 @@ export class BlockRule {
         candidates.filter((u) => u.id !== b.epoch && u.writer === b.by && context.isAncestor(b.epoch, u.id) && sealsTo(u, b.withheld, context.identityOf)),
       );
     }
+  }
+
+  /** Blocks no valid record unblocks (one shut out by the other person's own block still counts here). */
+  unlifted(): Block[] {
+    return this.blocks.filter((b) => this.unblocks.get(b.epoch)!.length === 0);
   }
 
   /**
@@ -125,4 +136,35 @@ export class BlockRule {
   private isUnblock(epoch: Epoch): boolean {
     return this.blocks.some((b) => this.unblocks.get(b.epoch)!.includes(epoch));
   }
+}
+
+/**
+ * The user's latest say about blocking someone, as their own devices share it (the self
+ * doc's contact record, docs/architecture.md §4.4).
+ */
+export interface BlockDecision {
+  readonly blocked: boolean;
+  /** When it was made, by the clock of the device that made it. */
+  readonly at: number;
+  /** The `blocked` decisions it replaced: the device that made each, and when by its clock. */
+  readonly replaced: readonly { readonly by: DeviceId; readonly at: number }[];
+}
+
+/**
+ * Blocks of `me`'s, with no unblock, that the user has since lifted: an unblock made on a
+ * device that had not yet received the `blocked` record does not descend from it, so it
+ * lifts nothing, and a device of the blocker owes one on top. Lifted means the current
+ * decision says "not blocked", it replaced the `blocked` decision the block came from (one
+ * the block's own device made no later than the block, by that device's clock — this
+ * device's copy of the decisions may be behind the record), and it was made after the block
+ * (the two devices' clocks, the only order the two have; a clock far behind leaves the
+ * block in place, as before).
+ */
+export function liftedBlocks(unlifted: readonly Block[], me: IdentityId, decisionOf: (identity: IdentityId) => BlockDecision | null): Block[] {
+  return unlifted.filter((b) => {
+    if (b.by !== me) return false;
+    const decision = decisionOf(b.withheld);
+    if (!decision || decision.blocked || decision.at <= b.record.at) return false;
+    return decision.replaced.some((d) => d.by === b.record.by && d.at <= b.record.at);
+  });
 }

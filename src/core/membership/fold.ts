@@ -21,7 +21,7 @@ import type { DeviceId } from '../ids.js';
 import type { IdentityId } from '../identity/keys.js';
 import { IMPLICIT_GENESIS, type Cutoffs, type EpochRecord, type LeaveRecord, type MembershipOp, type Role } from './records.js';
 import { opAllowed } from './rules.js';
-import { BlockRule, type BlockContext } from './blocks.js';
+import { BlockRule, type Block, type BlockContext } from './blocks.js';
 
 export interface FoldInput {
   /** The conversation id (genesis records must commit to it). */
@@ -73,6 +73,11 @@ export interface MembershipState {
    * blocked them: a record written now that seals them a share, or that they write, is ignored.
    */
   readonly blocked: ReadonlyMap<IdentityId, ReadonlySet<IdentityId>>;
+  /**
+   * Blocks among the epochs kept that no valid record unblocks: one its writer's user has
+   * since lifted is owed an unblock on top (blocks.ts `liftedBlocks`).
+   */
+  readonly unlifted: readonly Block[];
   /** The epoch everyone converges on, or null while a fork needs a merge. */
   readonly current: Epoch | null;
   readonly needsMerge: boolean;
@@ -117,7 +122,8 @@ export class MembershipFold {
     const usable = heads.filter((h) => this.usable(h, merged.members, heads) && !blocks.holds(h));
     usable.sort((a, b) => b.n - a.n || compareIds(a.id, b.id));
     const current = usable[0] ?? null;
-    return { epochs: alive, heads, members: merged.members, removed, blocked: blocks.blockedAt(heads), current, needsMerge: current === null && heads.length > 0 };
+    const unlifted = blocks.unlifted().filter((b) => alive.has(b.epoch));
+    return { epochs: alive, heads, members: merged.members, removed, blocked: blocks.blockedAt(heads), unlifted, current, needsMerge: current === null && heads.length > 0 };
   }
 
   /** The membership at a set of epochs (their ancestry, inclusive). */

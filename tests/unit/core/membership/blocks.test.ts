@@ -6,8 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { FoldInput } from '../../../../src/core/membership/fold.js';
+import { liftedBlocks, type BlockDecision } from '../../../../src/core/membership/blocks.js';
 import type { EpochRecord } from '../../../../src/core/membership/records.js';
-import { add, fold as foldGroup, id, record } from '../../../helpers/epoch-records.js';
+import { add, dev, fold as foldGroup, id, record } from '../../../helpers/epoch-records.js';
 
 /** A 1:1 of Alice and Bob: an implicit genesis `g0` that makes both admins. */
 const direct: Partial<FoldInput> = { implicit: [id('alice'), id('bob')], isGenesisOf: () => false };
@@ -97,6 +98,54 @@ describe('membership fold: a block in a 1:1', () => {
     const again = record('e3-aliceblocks', ['e2-aliceunblk1'], 'alice', [], ['alice'], 'blocked');
     const bobAfter = record('e4-bobrevokes1', ['e3-aliceblocks'], 'bob', [], ['alice', 'bob'], 'device-revoked');
     expect(fold([block, unblock, again, bobAfter]).current?.id).toBe('e3-aliceblocks');
+  });
+
+  it('an unblock a device wrote before the block reached it leaves the block unlifted; one on top lifts it, and two on top are harmless', () => {
+    const unaware = record('e1-zalicelaptp', ['g0'], 'alice', [], ['alice', 'bob'], 'unblocked');
+    for (const order of orders([block, unaware])) {
+      const state = fold(order);
+      expect(state.current?.id).toBe('e1-aliceblocks');
+      expect(state.unlifted.map((b) => [b.epoch, b.by, b.withheld])).toEqual([['e1-aliceblocks', id('alice'), id('bob')]]);
+    }
+    // Alice's two devices both write the unblock on top at once: both descend from the block.
+    const fromPhone = record('e2-alicephone1', ['e1-aliceblocks'], 'alice', [], ['alice', 'bob'], 'unblocked');
+    const fromLaptop = record('e2-alicelaptp1', ['e1-aliceblocks'], 'alice', [], ['alice', 'bob'], 'unblocked');
+    for (const order of orders([block, unaware, fromPhone, fromLaptop])) {
+      const state = fold(order);
+      expect(state.current?.id).toBe('e2-alicelaptp1');
+      expect(state.heads.map((h) => h.id).sort()).toEqual(['e2-alicelaptp1', 'e2-alicephone1']);
+      expect(state.needsMerge).toBe(false);
+      expect(state.blocked.size).toBe(0);
+      expect(state.unlifted).toEqual([]);
+      expect(state.epochs.has('e1-zalicelaptp')).toBe(false);
+    }
+    // Nor is a block that the other person's own block keeps Alice's unblock out of unlifted:
+    // she wrote one, and it counts once Bob unblocks (no second one is owed).
+    const bobBlocks = record('e1-bobblocks01', ['g0'], 'bob', [], ['bob'], 'blocked');
+    const aliceUnblocks = record('e2-aliceunblk1', ['e1-aliceblocks', 'e1-bobblocks01'], 'alice', [], ['alice', 'bob'], 'unblocked');
+    expect(fold([block, bobBlocks, aliceUnblocks]).unlifted.map((b) => b.epoch)).toEqual(['e1-bobblocks01']);
+  });
+
+  it('a block is owed an unblock only when the user lifted the decision it came from, after it', () => {
+    const at = (r: EpochRecord, when: number): EpochRecord => ({ ...r, at: when });
+    const [open] = fold([at(block, 100)]).unlifted;
+    const decided = (d: Partial<BlockDecision>): BlockDecision => ({ blocked: false, at: 150, replaced: [{ by: dev('alice'), at: 99 }], ...d });
+    const lifted = (d: BlockDecision | null, me = id('alice')) => liftedBlocks([open!], me, (who) => (who === id('bob') ? d : null)).length;
+    // The laptop unblocked at 150, replacing the phone's decision at 99 that wrote the block at 100.
+    expect(lifted(decided({}))).toBe(1);
+    // Only the blocker's devices owe it.
+    expect(lifted(decided({}), id('bob'))).toBe(0);
+    // Still blocked, or no decision known.
+    expect(lifted(decided({ blocked: true }))).toBe(0);
+    expect(lifted(null)).toBe(0);
+    // This device's copy of the decisions is behind the record: "accepted" from before the
+    // block, which replaced no `blocked` decision, or an older one of the same device's.
+    expect(lifted(decided({ at: 50, replaced: [] }))).toBe(0);
+    expect(lifted(decided({ at: 150, replaced: [] }))).toBe(0);
+    expect(lifted(decided({ at: 80, replaced: [{ by: dev('alice'), at: 40 }] }))).toBe(0);
+    // A `blocked` decision of another device, or one made after the block, is not its origin.
+    expect(lifted(decided({ replaced: [{ by: dev('carol'), at: 99 }] }))).toBe(0);
+    expect(lifted(decided({ replaced: [{ by: dev('alice'), at: 120 }] }))).toBe(0);
   });
 
   it('two people who block each other each keep their own epoch, and both unblocking meets again', () => {
