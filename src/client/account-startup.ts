@@ -99,16 +99,22 @@ export class AccountStartup {
       for (const x of conversations.sessions()) x.members.forgetLabels();
       this.s.changed();
     });
-    book.on('blocked', (identity) => {
+    book.on('blocked', (identity, here) => {
       const blocked = book.isBlocked(identity);
       if (blocked) parts.mesh.disconnectIdentity(identity);
       for (const x of conversations.sessions()) x.refilter();
+      const direct = rotatable(conversations.sessions()).filter((x) => x.isDirect && x.membership.isMember(identity));
+      if (!here) {
+        // The device that decided rotates. This one looks whether a block the user has since
+        // lifted still waits for an unblock on top (the upkeep's, docs/architecture.md §4.4).
+        for (const x of direct) x.followEpochs().catch((error: unknown) => this.s.events.emit('error', [error as Error]));
+        return;
+      }
       // A 1:1 with them moves to a new epoch: while blocked one they hold no share of, so
       // they read nothing this user writes after; unblocked, one that seals them back in
       // (docs/architecture.md §4.4). What they send can still reach this device, hidden:
       // the epoch left behind is watched for stragglers, and receipts count only what is
       // shown (§7.5).
-      const direct = rotatable(conversations.sessions()).filter((x) => x.isDirect && x.membership.isMember(identity));
       Promise.all(direct.map((x) => x.changes.rotate(blocked ? 'blocked' : 'unblocked'))).catch((error: unknown) => this.s.events.emit('error', [error as Error]));
     });
     // Another device of this user may have changed the name while this one was away.

@@ -100,6 +100,7 @@ export function buildServices(parts: ClientParts, events: ObservableV2<ClientEve
     now,
     logger,
     isBlocked: (identity) => state.book?.isBlocked(identity) ?? false,
+    blockDecision: (identity) => state.book?.blockDecision(identity) ?? null,
     sharesReads: () => state.self?.readReceipts() ?? true,
     ...(parts.receiptEveryMs !== undefined ? { receiptEveryMs: parts.receiptEveryMs } : {}),
     contactOf: (identity) => knownContact(state.book, identity),

@@ -15,6 +15,7 @@ import { Disposables } from '../core/lifecycle.js';
 import { errorField, silentLogger, type Logger } from '../core/logger.js';
 import { formatSafetyNumber, safetyNumber } from '../core/identity/safety-number.js';
 import { deriveChannel, type ChannelKeys } from '../core/keys.js';
+import type { BlockDecision } from '../core/membership/blocks.js';
 import { openMessage, sealMessage } from '../net/sealed-channel.js';
 import type { SignalingClient } from '../net/signaling-client.js';
 import type { Account } from '../store/types.js';
@@ -57,8 +58,11 @@ export interface SameNameQuestion {
 
 export type ContactEvents = {
   changed: () => void;
-  /** Blocking changed: conversations must re-check who they show and admit. */
-  blocked: (identity: IdentityId) => void;
+  /**
+   * Blocking changed: conversations must re-check who they show and admit. `here`: this
+   * device made the change; otherwise another device of the user did, through the self doc.
+   */
+  blocked: (identity: IdentityId, here: boolean) => void;
 };
 
 export class ContactBook extends ObservableV2<ContactEvents> {
@@ -69,10 +73,13 @@ export class ContactBook extends ObservableV2<ContactEvents> {
   private readonly requests: PendingRequests;
   /** An add that waits for the user's answer (one at a time; a new add replaces it). */
   private sameName: { readonly card: ContactCard; readonly question: SameNameQuestion } | null = null;
+  /** Who was blocked at the last look at the self doc: another device's change shows as a difference. */
+  private readonly blockedSeen = new Set<IdentityId>();
 
   constructor(private readonly parts: ContactBookParts) {
     super();
     this.requests = new PendingRequests(parts.now, parts.requestLimits);
+    for (const c of parts.self.contacts()) if (c.state === 'blocked') this.blockedSeen.add(c.identity.sign);
     this.disposables.listenTo(parts.self).on('changed', this.onSelfChanged);
     const signaling = this.disposables.listenTo(parts.signaling);
     signaling.on('message', this.onSignal);
@@ -135,6 +142,18 @@ export class ContactBook extends ObservableV2<ContactEvents> {
 
   isBlocked(identity: IdentityId): boolean {
     return this.parts.self.contact(identity)?.state === 'blocked';
+  }
+
+  /**
+   * What the user last decided about blocking someone, when, and which `blocked` decisions
+   * that replaced (the self doc keeps them): a device of the user's may owe an unblock for a
+   * block one of their devices lifted before receiving it (docs/architecture.md §4.4).
+   */
+  blockDecision(identity: IdentityId): BlockDecision | null {
+    const [current, ...older] = this.parts.self.contactVersions(identity);
+    if (!current) return null;
+    const replaced = older.filter((c) => c.state === 'blocked').map((c) => ({ by: c.by, at: c.at }));
+    return { blocked: current.state === 'blocked', at: current.at, replaced };
   }
 
   /** 60 digits in groups of five, the same on both sides. */
@@ -219,7 +238,7 @@ export class ContactBook extends ObservableV2<ContactEvents> {
     if (!contact) throw new ClientError('unknown-contact');
     await this.parts.self.setContact({ ...fieldsOf(contact), state: 'blocked' });
     this.requests.remove(identity);
-    this.emit('blocked', [identity]);
+    this.emit('blocked', [identity, true]);
     this.emit('changed', []);
   }
 
@@ -227,7 +246,7 @@ export class ContactBook extends ObservableV2<ContactEvents> {
     const contact = this.get(identity);
     if (!contact || contact.state !== 'blocked') return;
     await this.parts.self.setContact({ ...fieldsOf(contact), state: contact.topic ? 'accepted' : 'incoming' });
-    this.emit('blocked', [identity]);
+    this.emit('blocked', [identity, true]);
     this.emit('changed', []);
   }
 
@@ -275,7 +294,18 @@ export class ContactBook extends ObservableV2<ContactEvents> {
     if (status === 'connected') void this.resendPending();
   };
 
-  private readonly onSelfChanged = (): void => this.emit('changed', []);
+  private readonly onSelfChanged = (): void => {
+    for (const c of this.parts.self.contacts()) {
+      const identity = c.identity.sign;
+      const blocked = c.state === 'blocked';
+      if (blocked === this.blockedSeen.has(identity)) continue;
+      if (blocked) this.blockedSeen.add(identity);
+      else this.blockedSeen.delete(identity);
+      // Another device of the user blocked or unblocked them (this device's own change is told by `block`/`unblock`).
+      if (c.by !== this.parts.account.device.id) this.emit('blocked', [identity, false]);
+    }
+    this.emit('changed', []);
+  };
 
   private readonly onSignal = (topic: string, data: unknown): void => {
     const inbox = this.inbox;

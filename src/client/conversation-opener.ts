@@ -10,6 +10,7 @@ import type { IdentityId, VerifyKeyCache } from '../core/identity/keys.js';
 import { deriveConversationKeys, SECRET_BYTES, type ConversationKeys } from '../core/keys.js';
 import { errorField, type Logger } from '../core/logger.js';
 import { conversationIdOf, newNonce } from '../core/membership/conversation-id.js';
+import type { BlockDecision } from '../core/membership/blocks.js';
 import { randomBytes } from '../core/bytes.js';
 import type { Mesh } from '../net/mesh.js';
 import type { RoomPolicy } from '../net/policy.js';
@@ -48,6 +49,8 @@ export interface OpenerParts {
   readonly now: () => number;
   readonly logger: Logger;
   readonly isBlocked: (identity: IdentityId) => boolean;
+  /** What the user last decided about blocking someone (ContactBook.blockDecision). */
+  readonly blockDecision?: (identity: IdentityId) => BlockDecision | null;
   /** The user shares read receipts, and so sees others'. */
   readonly sharesReads: () => boolean;
   /** How often a device may rewrite its receipt, in ms (absent: receipts.ts's 30 s). */
@@ -207,6 +210,7 @@ export class ConversationOpener {
       now: parts.now,
       logger: parts.logger,
       isBlocked: parts.isBlocked,
+      ...(parts.blockDecision ? { blockDecision: parts.blockDecision } : {}),
       sharesReads: parts.sharesReads,
       ...(parts.receiptEveryMs !== undefined ? { receiptEveryMs: parts.receiptEveryMs } : {}),
       contactOf: parts.contactOf,

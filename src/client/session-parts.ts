@@ -6,6 +6,7 @@ import type { ConversationKeys } from '../core/keys.js';
 import type { DeviceId, Topic } from '../core/ids.js';
 import type { IdentityId, VerifyKeyCache } from '../core/identity/keys.js';
 import type { Logger } from '../core/logger.js';
+import type { BlockDecision } from '../core/membership/blocks.js';
 import type { TimelineEntry } from '../core/timeline.js';
 import type { Account, ConversationRecord, OutboxStore } from '../store/types.js';
 import type { MailboxParts } from './conversation/mailbox-binding.js';
@@ -39,6 +40,11 @@ export interface SessionParts {
   readonly now: () => number;
   /** Identities whose devices may not join and whose events are hidden. */
   readonly isBlocked: (identity: IdentityId) => boolean;
+  /**
+   * What the user last decided about blocking someone, shared by their devices: a 1:1's
+   * block they lifted before this device received it is owed an unblock (§4.4). Absent: none.
+   */
+  readonly blockDecision?: (identity: IdentityId) => BlockDecision | null;
   /** The user shares read receipts, and so sees others' (absent: yes). */
   readonly sharesReads?: () => boolean;
   /** How often this device may rewrite its receipt, in ms (absent: receipts.ts's 30 s). */

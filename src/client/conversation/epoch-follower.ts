@@ -9,6 +9,7 @@ import type { Account } from '../../core/identity/account.js';
 import type { DeviceId, Topic } from '../../core/ids.js';
 import type { Epoch } from '../../core/membership/fold.js';
 import type { EpochRecord } from '../../core/membership/records.js';
+import type { BlockDecision } from '../../core/membership/blocks.js';
 import { readersStillTrusted } from '../../core/membership/mailbox-readers.js';
 import type { IdentityId } from '../../core/identity/keys.js';
 import { deriveConversationKeys, type ConversationKeys } from '../../core/keys.js';
@@ -54,6 +55,8 @@ export interface EpochFollowerParts {
   readonly save: (fields: Partial<ConversationRecord>) => Promise<void>;
   readonly handedOver: (conversation: Topic, epoch: string) => Promise<Uint8Array | null>;
   readonly deviceRemoved: () => boolean;
+  /** What the user last decided about blocking someone (a 1:1's upkeep, EpochUpkeep). */
+  readonly blockDecision?: (identity: IdentityId) => BlockDecision | null;
   /** The session finished loading (no moves or upkeep before). */
   readonly loaded: () => boolean;
   readonly rekeyed: () => void;
@@ -103,6 +106,7 @@ export class EpochFollower {
       view: parts.view,
       changes: parts.changes,
       now: parts.now,
+      ...(parts.blockDecision ? { blockDecision: parts.blockDecision } : {}),
       active: () => parts.loaded() && this.ended === null && parts.view.state.current?.id === this.keyring.current.id,
       logger: parts.logger,
     });

@@ -5,10 +5,14 @@
  * - someone left: remove them (the leaver cannot: they would learn the new secret);
  * - a member holds no share of the current epoch (their device was unknown to its writer):
  *   rotate so that they get one;
- * - the current epoch is older than a week: rotate (weekly forward secrecy).
+ * - the current epoch is older than a week: rotate (weekly forward secrecy);
+ * - in a 1:1, a block of this user's that they lifted on a device that had not yet received
+ *   it (that unblock lifts nothing): unblock on top of it (§4.4). Two devices doing it at
+ *   once write two unblocks of the block; both count, and the fold picks one.
  */
 import type { Account } from '../../core/identity/account.js';
 import type { IdentityId } from '../../core/identity/keys.js';
+import { liftedBlocks, type BlockDecision } from '../../core/membership/blocks.js';
 import { Disposables } from '../../core/lifecycle.js';
 import { errorField, type Logger } from '../../core/logger.js';
 import type { Membership } from './membership.js';
@@ -24,10 +28,12 @@ export interface EpochUpkeepParts {
   readonly now: () => number;
   /** Whether this device may act now (loaded, in the current epoch, not ended). */
   readonly active: () => boolean;
+  /** What the user last decided about blocking someone; absent outside a 1:1. */
+  readonly blockDecision?: (identity: IdentityId) => BlockDecision | null;
   readonly logger: Logger;
 }
 
-export type UpkeepTask = { readonly kind: 'remove'; readonly identity: IdentityId } | { readonly kind: 'rotate'; readonly reason: 'member-without-share' | 'weekly' };
+export type UpkeepTask = { readonly kind: 'remove'; readonly identity: IdentityId } | { readonly kind: 'rotate'; readonly reason: 'member-without-share' | 'weekly' | 'unblocked' };
 
 export class EpochUpkeep {
   private scheduled = false;
@@ -40,8 +46,13 @@ export class EpochUpkeep {
     const { view, account, now } = this.parts;
     const state = view.state;
     const current = state.current;
+    if (!current || !state.members.has(account.identity.sign)) return null;
+    // Before the next check: an unblock written while the other person blocks this user
+    // counts once they unblock too, and is written once (the block then has an unblock).
+    const decision = this.parts.blockDecision;
+    if (decision && liftedBlocks(state.unlifted, account.identity.sign, decision).length > 0) return { kind: 'rotate', reason: 'unblocked' };
     // Blocked by the other person of a 1:1: whatever this device wrote would be ignored (§4.4).
-    if (!current || !state.members.has(account.identity.sign) || state.blocked.has(account.identity.sign)) return null;
+    if (state.blocked.has(account.identity.sign)) return null;
     const leavers = view.stateAt(state.heads.map((h) => h.id)).left;
     for (const identity of leavers) if (identity !== account.identity.sign && state.members.has(identity)) return { kind: 'remove', identity };
     const record = current.record;

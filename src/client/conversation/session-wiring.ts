@@ -115,6 +115,8 @@ export function wireSession(parts: SessionParts, logger: Logger, hooks: SessionH
     save: hooks.save,
     handedOver: async (conversation, epoch) => (await parts.handedOver?.(conversation, epoch)) ?? null,
     deviceRemoved: () => parts.deviceRemoved?.() ?? false,
+    // Blocks withhold only in a 1:1 (§4.4).
+    ...(parts.record.kind === 'direct' && parts.blockDecision ? { blockDecision: parts.blockDecision } : {}),
     loaded: hooks.loaded,
     rekeyed: hooks.rekeyed,
     ended: (reason) => void hooks.end(reason),
