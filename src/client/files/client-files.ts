@@ -38,6 +38,7 @@ import { Transfers, type FileView, type MailboxCopy } from './transfers.js';
 import { copyToMailbox, deleteFromMailbox, mailboxOfEpoch, mailboxSideOf, newBlobWriterKey } from './mailbox-files.js';
 import { fileKeyOf } from './file-keys.js';
 import { ServedProgress } from './served-progress.js';
+import { conversationFiles } from './conversation-files.js';
 import type { MailboxClient } from '../../net/mailbox-client.js';
 
 export type { FileView, MailboxCopy, TransferState } from './transfers.js';
@@ -139,13 +140,15 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   follow(session: ConversationSession): void {
     if (this.followed.has(session.id)) return;
     const unobserve = session.synced.log.observe((events) => this.onEvents(session, events));
-    // A file can be whole before this device has opened its epoch's share: try it again then.
+    // A file can be whole before this device has opened its epoch's share: try it again then,
+    // and look for files the new keys open that the timeline hid (a switch to full history).
     const retry = (): void => {
       for (const [root, f] of this.keyless) {
         if (f.conversation !== session.id) continue;
         this.keyless.delete(root);
         void this.open(f.ref);
       }
+      void this.resume(session);
     };
     session.on('rekeyed', retry);
     const stop = (): void => {
@@ -348,12 +351,13 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     this.emit('changed', [f.root]);
   }
 
-  /** Picks up files whose fetch did not finish in an earlier session. */
+  /** Picks up the conversation's files this device should have, shown or not (conversation-files.ts). */
   private async resume(session: ConversationSession): Promise<void> {
     await session.loaded;
-    for (const entry of session.timeline.entries) if (entry.file && !entry.deleted) void this.arrived(session.id, { id: entry.id, file: entry.file }, entry.author === session.me);
+    const { wanted, deleted } = await conversationFiles(session);
+    for (const f of wanted) void this.arrived(session.id, f, f.mine);
     // Messages deleted while this device was away still hold their chunks here.
-    for (const f of await this.parts.store.files(session.id).catch(() => [])) if (f.event && session.timeline.get(f.event as EventId)?.deleted) await this.forgetFile(session.id, f);
+    for (const f of await this.parts.store.files(session.id).catch(() => [])) if (deleted.has(f.event)) await this.forgetFile(session.id, f);
   }
 
   private async arrived(conversation: Topic, event: { id: string; file: FileRef }, mine: boolean): Promise<void> {

@@ -7,7 +7,9 @@
  * not open for him. Alice removes Dave, then switches the group to full history: her device
  * seals the older roots under the epoch she switched in, Bob keeps them (roots, no secret)
  * and downloads the file byte for byte; Dave, removed before the switch, holds no key that
- * opens what she sealed. A wrong root Bob plants himself is kept by nobody.
+ * opens what she sealed. A wrong root Bob plants himself is kept by nobody. And when Bob's
+ * files follow the conversation only after its history arrived (the timeline hiding it), the
+ * switch still fetches the older file, and neither it before the switch nor a deleted one.
  */
 import { resolveObjectURL } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
@@ -84,6 +86,58 @@ describe('a group switched from "from join" to full history', () => {
         expect(held.length).toBeGreaterThan(0);
         for (const secret of held) await expect(openHistoryRoots(secret, record!.files, { conversation: group.id, epoch: switched })).rejects.toThrow(ShareError);
         expect(await daves.fileRoot(ref.epoch!)).toBeNull();
+      } finally {
+        for (const f of files) f.destroy();
+      }
+    });
+  }, 180_000);
+
+  it('fetches a file the timeline hid once the switch hands its key, also when the history arrived before the files followed', async () => {
+    await withPeers(async (peers, sessions) => {
+      const files: ClientFiles[] = [];
+      try {
+        const [alice, bob] = await Promise.all(['Alice', 'Bob'].map((name) => NodePeer.register({ serverUrl: app.url, name })));
+        peers.push(alice!, bob!);
+        const bobStore = new MemoryChunkStore();
+        const [aliceFiles, bobFiles] = [new ClientFiles({ store: new MemoryChunkStore(), mesh: alice!.mesh }), new ClientFiles({ store: bobStore, mesh: bob!.mesh })].map((f) => f.start());
+        files.push(aliceFiles!, bobFiles!);
+
+        const group = await alice!.client.createConversation('Files');
+        sessions.Alice = group;
+        await group.group.setHistory('join');
+        aliceFiles!.follow(group);
+        const sent = bytesOf(2 * 65_536 + 5, 9);
+        await aliceFiles!.send(group, { blob: new Blob([sent]), name: 'kept.bin' }, 'kept');
+        await aliceFiles!.send(group, { blob: new Blob([bytesOf(1000, 3)]), name: 'gone.bin' }, 'gone');
+        const [kept, gone] = [fileOf(group, 'kept')!, fileOf(group, 'gone')!];
+        const goneId = group.timeline.entries.find((e) => e.text === 'gone')!.id;
+
+        const bobs = await bob!.join(group.inviteLink);
+        sessions.Bob = bobs;
+        await waitUntil(() => bobs.epoch === group.epoch && group.peerCount === 1, 'Bob in the group', 30_000);
+        await group.remove(goneId);
+        await aliceFiles!.send(group, { blob: new Blob([bytesOf(1000, 4)]), name: 'after.bin' }, 'after');
+        const after = fileOf(group, 'after')!;
+        // The whole history is in Bob's document, the older part hidden from his timeline.
+        const logged = (root: string): boolean => bobs.synced.log.readAll().some((e) => e.kind === 'message' && e.file?.root === root);
+        await waitUntil(() => logged(kept.root) && logged(after.root) && bobs.synced.log.readAll().some((e) => e.kind === 'delete' && e.target === goneId), 'the history in Bob’s document', 30_000);
+        expect(fileOf(bobs, 'kept')).toBeUndefined();
+
+        // Only now do Bob's files follow: what it picks up comes from walking the conversation.
+        bobFiles!.follow(bobs);
+        await waitUntil(() => bobFiles!.view(after)?.url != null, 'Bob to open the file sent after he joined', 60_000);
+        // Nothing of a file whose key Bob does not hold yet.
+        expect(bobFiles!.view(kept)).toBeUndefined();
+        expect(await bobStore.file(kept.root)).toBeNull();
+
+        await group.group.setHistory('full');
+        await waitUntil(() => bobFiles!.view(kept)?.url != null, 'Bob to open the file sent before he joined', 60_000);
+        const got = new Uint8Array(await resolveObjectURL(bobFiles!.view(kept)!.url!)!.arrayBuffer());
+        expect(sha256(got)).toBe(sha256(sent));
+        // The deleted one is never recorded, though its key now derives as well.
+        expect(await fileKeyOf(bobs, gone)).not.toBeNull();
+        expect(bobFiles!.view(gone)).toBeUndefined();
+        expect(await bobStore.file(gone.root)).toBeNull();
       } finally {
         for (const f of files) f.destroy();
       }
