@@ -3,10 +3,11 @@
  * (docs/architecture.md §14.4, §14.5): about twice as fast as the JavaScript one, and the
  * content hash was the one piece of opening a file that ran behind its arrival.
  *
- * Only worker scripts are served with `'wasm-unsafe-eval'` (docs/architecture.md §8.2): the
- * pages and the service worker keep `script-src 'self'` and must never call this (a refused
- * compile there is a CSP violation). Where compiling is refused anyway (a server without the
- * worker policy, Vite's dev server) it falls back to the JavaScript hasher.
+ * Only the file workers' scripts are served with `'wasm-unsafe-eval'` (docs/architecture.md
+ * §6.3): the pages, the service worker and the bulk worker keep `script-src 'self'` and
+ * must never call this (a refused compile there is a CSP violation). Where compiling is
+ * refused anyway (a server without the worker policy, Vite's dev server) it falls back to
+ * the JavaScript hasher.
  */
 import { createSHA256 } from 'hash-wasm';
 import { jsContentHasher, type ContentHasher, type NewContentHasher } from '../../core/files/content-hash.js';
