@@ -96,6 +96,8 @@ export class FileExchange extends ObservableV2<FileServerEvents> {
       send: (link, frame) => this.send(request.room, link, frame),
       drop: (link, detail) => this.drop(link, 'bad-file-chunk', detail),
       gate: this.path,
+      // A ready bulk lane means the holder sends this link's chunks to the bulk worker.
+      paced: (link) => link.bulkLane?.ready !== true,
     });
     this.fetches.set(request.ref.root, fetch);
     const forget = (): void => {

@@ -6,7 +6,8 @@
  * - Each link has a window of chunks asked for, so several members serve at once and a member
  *   that goes away costs at most its window (those requests go to others). A link's window is
  *   sized from its measured rate and round trip (`LinkPace`), at most FETCH_WINDOW_BYTES: what it
- *   has sent waits in this page's queue ahead of any text from that member. Windows and
+ *   has sent waits in this page's queue ahead of any text from that member. A link whose
+ *   chunks go to the bulk worker instead (`paced`) is asked for the whole window. Windows and
  *   batches count bytes, not chunks: a file of larger chunks has fewer in flight and the
  *   memory held stays the same (`chunksIn`).
  * - Every piece is checked before it is kept: the hash list against the signed root, each
@@ -58,6 +59,13 @@ export interface FetchParts {
    * that reach `onFrame` are checked here.
    */
   readonly gate?: { file(root: string, file: GateFile): void; announce(link: PeerLink, root: string): void } | null;
+  /**
+   * Whether a link's chunks reach this page's thread at all (its bulk lane is not ready,
+   * docs/architecture.md §14.2). Pacing keeps what waits in the page's task queue ahead of a
+   * text short; a link whose chunks go to the bulk worker puts nothing there, so it is asked
+   * for the whole window, without pacing's periodic drains. Without one, every link is paced.
+   */
+  readonly paced?: (link: PeerLink) => boolean;
   readonly timeoutMs?: number;
   /** The clock the pacing measures with, in ms (tests inject one). */
   readonly now?: () => number;
@@ -254,8 +262,9 @@ export class FileFetch extends ObservableV2<FetchEvents> {
       const chunk = this.parts.ref.chunk;
       const clock = this.clock();
       const pace = (state.pace ??= new LinkPace());
-      if (!pace.mayAsk(state.outstanding * chunk, clock)) continue;
-      const window = Math.max(1, Math.min(this.window, Math.floor(pace.window / chunk)));
+      const paced = this.parts.paced?.(link) ?? true;
+      if (paced && !pace.mayAsk(state.outstanding * chunk, clock)) continue;
+      const window = paced ? Math.max(1, Math.min(this.window, Math.floor(pace.window / chunk))) : this.window;
       const room = window - state.outstanding;
       // Asks in groups: one `get` per arriving chunk cost the asker a frame per chunk; a
       // quarter of a small window, so the link's queue never runs dry waiting for a group.

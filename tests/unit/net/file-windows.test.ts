@@ -143,6 +143,51 @@ describe('file transfer windows in bytes', () => {
   });
 });
 
+describe('pacing only where chunks reach the page', () => {
+  /**
+   * A fetch of one link answering a chunk every 50 ms (a slow link: the pacing measures
+   * about 1.3 MB/s and a 50 ms round trip, so a paced window falls to its 1 MiB floor);
+   * resolves with how many chunks were outstanding at the end.
+   */
+  async function outstandingAfterSlowAnswers(paced: boolean): Promise<number> {
+    let clock = 0;
+    const link = fakeLink();
+    const gets: Get[] = [];
+    const size = 40 * MiB;
+    const fetch = new FileFetch({
+      room: ROOM,
+      ref: { size, chunk: DEFAULT_CHUNK, root: ROOT },
+      hashes: new Uint8Array(chunkCount(size, DEFAULT_CHUNK) * HASH_BYTES),
+      have: new Set(),
+      links: () => [link],
+      send: (_link, frame) => frame.type === 'get' && gets.push(frame),
+      drop: () => undefined,
+      sink: { saveHashes: async () => undefined, saveChunks: async () => undefined },
+      gate: { file: () => undefined, announce: () => undefined },
+      paced: () => paced,
+      now: () => clock,
+    }).start();
+    let answered = 0;
+    for (; answered < 60; answered++) {
+      clock += 50;
+      fetch.onChecked(link, gets.flatMap((g) => g.indices)[answered]!, new Uint8Array(DEFAULT_CHUNK + CHUNK_OVERHEAD));
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    fetch.destroy();
+    return asked(gets) - answered;
+  }
+
+  it('asks a link whose chunks go to the bulk worker for the whole window, however slow it measures', async () => {
+    const paced = await outstandingAfterSlowAnswers(true);
+    const unpaced = await outstandingAfterSlowAnswers(false);
+    // Paced: the 1 MiB floor (16 chunks of 64 KiB). Not paced: the 4 MiB window, asked
+    // again in 1 MiB groups, so between 48 and 64 outstanding.
+    expect(paced).toBeLessThanOrEqual(16);
+    expect(unpaced).toBeGreaterThanOrEqual(48);
+    expect(unpaced).toBeLessThanOrEqual(64);
+  });
+});
+
 /** A memory store that counts its reads. */
 class CountingStore extends MemoryChunkStore {
   reads = 0;
