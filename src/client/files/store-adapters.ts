@@ -32,8 +32,6 @@ export function storeHolder(store: ChunkStore): FileHolder {
   return {
     hashes: async (room, root) => ((await owns(room, root)) ? store.hashes(root) : null),
     chunks: async (room, root, indices) => ((await owns(room, root)) ? store.chunks(root, indices) : indices.map(() => null)),
-    // The bulk worker reads the chunks itself, from the same database (docs/architecture.md §14.2).
-    ...(store.database ? { owns } : {}),
   };
 }
 
