@@ -7,12 +7,14 @@
  *   rotate so that they get one;
  * - the current epoch is older than a week: rotate (weekly forward secrecy);
  * - in a 1:1, a block of this user's that they lifted on a device that had not yet received
- *   it (that unblock lifts nothing): unblock on top of it (§4.4). Two devices doing it at
- *   once write two unblocks of the block; both count, and the fold picks one.
+ *   it (that unblock lifts nothing): unblock on top of it (§4.4), once per block and only
+ *   when the person has a device to seal to (else the record would unblock nothing and the
+ *   block would stay owed, run after run). Two devices doing it at once write two unblocks
+ *   of the block; both count, and the fold picks one.
  */
 import type { Account } from '../../core/identity/account.js';
 import type { IdentityId } from '../../core/identity/keys.js';
-import { liftedBlocks, type BlockDecision } from '../../core/membership/blocks.js';
+import { liftedBlocks, type Block, type BlockDecision } from '../../core/membership/blocks.js';
 import { Disposables } from '../../core/lifecycle.js';
 import { errorField, type Logger } from '../../core/logger.js';
 import type { Membership } from './membership.js';
@@ -37,6 +39,11 @@ export type UpkeepTask = { readonly kind: 'remove'; readonly identity: IdentityI
 
 export class EpochUpkeep {
   private scheduled = false;
+  /**
+   * Blocks this device already wrote an unblock on top of: one that sealed nobody (their
+   * devices all revoked since) lifts nothing, and the block must not be answered again.
+   */
+  private readonly answered = new Set<string>();
   private readonly disposables = new Disposables();
 
   constructor(private readonly parts: EpochUpkeepParts) {}
@@ -49,8 +56,7 @@ export class EpochUpkeep {
     if (!current || !state.members.has(account.identity.sign)) return null;
     // Before the next check: an unblock written while the other person blocks this user
     // counts once they unblock too, and is written once (the block then has an unblock).
-    const decision = this.parts.blockDecision;
-    if (decision && liftedBlocks(state.unlifted, account.identity.sign, decision).length > 0) return { kind: 'rotate', reason: 'unblocked' };
+    if (this.owedUnblocks().length > 0) return { kind: 'rotate', reason: 'unblocked' };
     // Blocked by the other person of a 1:1: whatever this device wrote would be ignored (§4.4).
     if (state.blocked.has(account.identity.sign)) return null;
     const leavers = view.stateAt(state.heads.map((h) => h.id)).left;
@@ -84,13 +90,31 @@ export class EpochUpkeep {
     if (!this.parts.active()) return null;
     const task = this.due();
     if (!task) return null;
-    if (task.kind === 'remove') await this.parts.changes.remove(task.identity);
-    else await this.parts.changes.rotate(task.reason);
+    if (task.kind === 'remove') {
+      await this.parts.changes.remove(task.identity);
+      return task;
+    }
+    const answering = task.reason === 'unblocked' ? this.owedUnblocks().map((b) => b.epoch) : [];
+    for (const id of answering) this.answered.add(id);
+    try {
+      await this.parts.changes.rotate(task.reason);
+    } catch (error) {
+      for (const id of answering) this.answered.delete(id);
+      throw error;
+    }
     return task;
   }
 
   destroy(): void {
     this.disposables.dispose();
+  }
+
+  /** Lifted blocks of this user's (1:1 only) this device should write an unblock on top of. */
+  private owedUnblocks(): Block[] {
+    const decision = this.parts.blockDecision;
+    if (!decision) return [];
+    const lifted = liftedBlocks(this.parts.view.state.unlifted, this.parts.account.identity.sign, decision);
+    return lifted.filter((b) => !this.answered.has(b.epoch) && this.hasKnownDevice(b.withheld));
   }
 
   /** A device of this identity has a key someone could seal to. */
