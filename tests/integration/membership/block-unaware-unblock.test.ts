@@ -101,6 +101,14 @@ describe('an unblock made before the block arrived', () => {
         await waitUntil(() => sessionTexts(b).includes('back from the laptop'), 'Bob to receive after the unblock', 60_000);
         await b.send('glad to hear');
         await waitUntil(() => sessionTexts(a).includes('glad to hear'), 'the phone to receive from Bob', 60_000);
+        // Each of Alice's devices answered the block at most once: nothing wrote unblocks in a loop.
+        const written = new Map<string, number>();
+        for (const e of a.membership.state.epochs.values()) {
+          if (e.record?.reason === 'unblocked' && e.id !== unaware.id) written.set(e.record.by, (written.get(e.record.by) ?? 0) + 1);
+        }
+        expect([...written.keys()].every((device) => device === alice.device || device === laptop!.device)).toBe(true);
+        expect([...written.values()].every((n) => n === 1)).toBe(true);
+        expect(written.size).toBeLessThanOrEqual(2);
       });
     } finally {
       await gateway.close();
