@@ -16,7 +16,7 @@ import { ObservableV2 } from 'lib0/observable';
 import { fromBase64Url } from '../../core/bytes.js';
 import { deriveFileKey, deriveFileRoot, newFileSalt } from '../../core/files/file-key.js';
 import { chunkSizeFor, chunksIn, mediaKind, type FileRef } from '../../core/files/file-ref.js';
-import type { ConversationEvent, UnsignedEvent } from '../../core/events.js';
+import type { ConversationEvent } from '../../core/events.js';
 import type { EventId, Topic } from '../../core/ids.js';
 import { Disposables } from '../../core/lifecycle.js';
 import { errorField, silentLogger, type Logger } from '../../core/logger.js';
@@ -38,7 +38,7 @@ import { Transfers, type FileView, type MailboxCopy } from './transfers.js';
 import { copyToMailbox, deleteFromMailbox, mailboxOfEpoch, mailboxSideOf, newBlobWriterKey } from './mailbox-files.js';
 import { fileKeyOf } from './file-keys.js';
 import { ServedProgress } from './served-progress.js';
-import { conversationFiles } from './conversation-files.js';
+import { arrivedFiles, conversationFiles } from './conversation-files.js';
 import type { MailboxClient } from '../../net/mailbox-client.js';
 
 export type { FileView, MailboxCopy, TransferState } from './transfers.js';
@@ -139,7 +139,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   /** Follows a conversation's events for files to fetch; idempotent. */
   follow(session: ConversationSession): void {
     if (this.followed.has(session.id)) return;
-    const unobserve = session.synced.log.observe((events) => this.onEvents(session, events));
+    const unobserve = session.synced.log.observe((events) => void this.onEvents(session, events));
     // A file can be whole before this device has opened its epoch's share: try it again then,
     // and look for files the new keys open that the timeline hid (a switch to full history).
     const retry = (): void => {
@@ -306,11 +306,13 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     super.destroy();
   }
 
-  private onEvents(session: ConversationSession, events: readonly UnsignedEvent[]): void {
-    for (const e of events) {
-      if (e.kind === 'message' && e.file) void this.arrived(session.id, e as ConversationEvent & { file: FileRef }, e.author === session.me);
-      else if (e.kind === 'delete') void this.forget(session.id, e.target);
-    }
+  private async onEvents(session: ConversationSession, events: readonly ConversationEvent[]): Promise<void> {
+    for (const e of events) if (e.kind === 'delete') void this.forget(session.id, e.target);
+    if (!events.some((e) => e.kind === 'message' && e.file)) return;
+    // Decided by the rule `resume` follows (conversation-files.ts), on the timeline as it
+    // stands once loaded: a row it hides is not fetched before its key derives here.
+    await session.loaded;
+    for (const f of await arrivedFiles(session, events)) void this.arrived(session.id, f, f.mine);
   }
 
   /**

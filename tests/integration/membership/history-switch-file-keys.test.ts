@@ -7,9 +7,9 @@
  * not open for him. Alice removes Dave, then switches the group to full history: her device
  * seals the older roots under the epoch she switched in, Bob keeps them (roots, no secret)
  * and downloads the file byte for byte; Dave, removed before the switch, holds no key that
- * opens what she sealed. A wrong root Bob plants himself is kept by nobody. And when Bob's
- * files follow the conversation only after its history arrived (the timeline hiding it), the
- * switch still fetches the older file, and neither it before the switch nor a deleted one.
+ * opens what she sealed. A wrong root Bob plants himself is kept by nobody. And whether Bob's
+ * files follow the conversation as its history arrives (the timeline hiding it) or only after,
+ * the switch fetches the older file, and neither it before the switch nor a deleted one.
  */
 import { resolveObjectURL } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
@@ -92,7 +92,10 @@ describe('a group switched from "from join" to full history', () => {
     });
   }, 180_000);
 
-  it('fetches a file the timeline hid once the switch hands its key, also when the history arrived before the files followed', async () => {
+  it.each([
+    ['only after the history arrived', false],
+    ['from the moment the session is registered', true],
+  ])('fetches a file the timeline hid once the switch hands its key, and nothing of it before (files follow %s)', async (_when, early) => {
     await withPeers(async (peers, sessions) => {
       const files: ClientFiles[] = [];
       try {
@@ -112,6 +115,8 @@ describe('a group switched from "from join" to full history', () => {
         const [kept, gone] = [fileOf(group, 'kept')!, fileOf(group, 'gone')!];
         const goneId = group.timeline.entries.find((e) => e.text === 'gone')!.id;
 
+        // Following from the start, Bob's files see the hidden history arrive as new events.
+        if (early) bob!.client.conversations.on('changed', () => bobFiles!.track(bob!.client.conversations.sessions()));
         const bobs = await bob!.join(group.inviteLink);
         sessions.Bob = bobs;
         await waitUntil(() => bobs.epoch === group.epoch && group.peerCount === 1, 'Bob in the group', 30_000);
@@ -123,7 +128,7 @@ describe('a group switched from "from join" to full history', () => {
         await waitUntil(() => logged(kept.root) && logged(after.root) && bobs.synced.log.readAll().some((e) => e.kind === 'delete' && e.target === goneId), 'the history in Bob’s document', 30_000);
         expect(fileOf(bobs, 'kept')).toBeUndefined();
 
-        // Only now do Bob's files follow: what it picks up comes from walking the conversation.
+        // Following only now, what Bob's files pick up comes from walking the conversation.
         bobFiles!.follow(bobs);
         await waitUntil(() => bobFiles!.view(after)?.url != null, 'Bob to open the file sent after he joined', 60_000);
         // Nothing of a file whose key Bob does not hold yet.
