@@ -15,7 +15,7 @@ import { Disposables } from '../core/lifecycle.js';
 import { errorField, silentLogger, type Logger } from '../core/logger.js';
 import { formatSafetyNumber, safetyNumber } from '../core/identity/safety-number.js';
 import { deriveChannel, type ChannelKeys } from '../core/keys.js';
-import type { BlockDecision } from '../core/membership/blocks.js';
+import type { BlockDecision, BlockedVersion } from '../core/membership/blocks.js';
 import { openMessage, sealMessage } from '../net/sealed-channel.js';
 import type { SignalingClient } from '../net/signaling-client.js';
 import type { Account } from '../store/types.js';
@@ -146,13 +146,20 @@ export class ContactBook extends ObservableV2<ContactEvents> {
 
   /**
    * What the user last decided about blocking someone, when, and which `blocked` decisions
-   * that replaced (the self doc keeps them): a device of the user's may owe an unblock for a
-   * block one of their devices lifted before receiving it (docs/architecture.md §4.4).
+   * that replaced, each with when the first decision after it lifted it (the self doc keeps
+   * them all): a device of the user's may owe an unblock for a block one of their devices
+   * lifted before receiving it (docs/architecture.md §4.4).
    */
   blockDecision(identity: IdentityId): BlockDecision | null {
     const [current, ...older] = this.parts.self.contactVersions(identity);
     if (!current) return null;
-    const replaced = older.filter((c) => c.state === 'blocked').map((c) => ({ by: c.by, at: c.at }));
+    const replaced: BlockedVersion[] = [];
+    // Newest first: the last version not `blocked` passed is the first one after a `blocked` one.
+    let liftedAt = current.state === 'blocked' ? null : current.at;
+    for (const c of older) {
+      if (c.state === 'blocked') replaced.unshift({ by: c.by, at: c.at, liftedAt });
+      else liftedAt = c.at;
+    }
     return { blocked: current.state === 'blocked', at: current.at, replaced };
   }
 

@@ -146,25 +146,39 @@ export interface BlockDecision {
   readonly blocked: boolean;
   /** When it was made, by the clock of the device that made it. */
   readonly at: number;
-  /** The `blocked` decisions it replaced: the device that made each, and when by its clock. */
-  readonly replaced: readonly { readonly by: DeviceId; readonly at: number }[];
+  /**
+   * The `blocked` decisions it replaced, in the order the record's versions have: the device
+   * that made each, when by its clock, and when the first decision after it that was not
+   * `blocked` was made (by that decision's device's clock; null when none came after it).
+   */
+  readonly replaced: readonly BlockedVersion[];
+}
+
+export interface BlockedVersion {
+  readonly by: DeviceId;
+  readonly at: number;
+  readonly liftedAt: number | null;
 }
 
 /**
  * Blocks of `me`'s, with no unblock, that the user has since lifted: an unblock made on a
  * device that had not yet received the `blocked` record does not descend from it, so it
  * lifts nothing, and a device of the blocker owes one on top. Lifted means the current
- * decision says "not blocked", it replaced the `blocked` decision the block came from (one
- * the block's own device made no later than the block, by that device's clock — this
- * device's copy of the decisions may be behind the record), and it was made after the block
- * (the two devices' clocks, the only order the two have; a clock far behind leaves the
- * block in place, as before).
+ * decision says "not blocked", and the decision that ended the block's own — the newest
+ * `blocked` decision the block's device made no later than the block, by that device's
+ * clock — was made after the block (the two devices' clocks, the only order the two have;
+ * a clock far behind leaves the block in place, as before). A later decision does not
+ * count: a device whose copy of the decisions lacks the one a newer block came from (its
+ * self doc behind) would otherwise read any edit of the contact, made after an earlier
+ * unblock, as lifting the newer block.
  */
 export function liftedBlocks(unlifted: readonly Block[], me: IdentityId, decisionOf: (identity: IdentityId) => BlockDecision | null): Block[] {
   return unlifted.filter((b) => {
     if (b.by !== me) return false;
     const decision = decisionOf(b.withheld);
-    if (!decision || decision.blocked || decision.at <= b.record.at) return false;
-    return decision.replaced.some((d) => d.by === b.record.by && d.at <= b.record.at);
+    if (!decision || decision.blocked) return false;
+    let origin: BlockedVersion | null = null;
+    for (const d of decision.replaced) if (d.by === b.record.by && d.at <= b.record.at && (!origin || d.at >= origin.at)) origin = d;
+    return origin?.liftedAt != null && origin.liftedAt > b.record.at;
   });
 }

@@ -125,6 +125,31 @@ describe('ContactBook', () => {
     expect(blocked).toHaveLength(2);
   });
 
+  it('a block decision lists each earlier `blocked` version with the first later one that lifted it', async () => {
+    const alice = await person('Alice', { connect: false });
+    const bob = await createAccount('Bob', Date.now());
+    const bobId = bob.identity.sign;
+    const set = (state: 'blocked' | 'accepted', verified = false) => alice.self.setContact({ identity: bob.identity, name: 'Bob', state, verified });
+    expect(alice.book.blockDecision(bobId)).toBeNull();
+    const first = await set('blocked');
+    const unblocked = await set('accepted');
+    const again = await set('blocked');
+    expect(alice.book.blockDecision(bobId)).toMatchObject({ blocked: true, at: again.at, replaced: [{ by: alice.account.device.id, at: first.at, liftedAt: unblocked.at }] });
+    const relisted = await set('blocked');
+    const verified = await set('accepted', true);
+    const by = alice.account.device.id;
+    // Blocked twice in a row, then lifted: both versions were lifted by the same decision.
+    expect(alice.book.blockDecision(bobId)).toEqual({
+      blocked: false,
+      at: verified.at,
+      replaced: [
+        { by, at: first.at, liftedAt: unblocked.at },
+        { by, at: again.at, liftedAt: verified.at },
+        { by, at: relisted.at, liftedAt: verified.at },
+      ],
+    });
+  });
+
   it('safety numbers match on both sides; verification is stored; unknown people and own links are refused', async () => {
     const alice = await started('Alice');
     const bob = await started('Bob');

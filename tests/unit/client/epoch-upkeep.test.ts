@@ -27,7 +27,7 @@ describe('EpochUpkeep: an unblock owed for a block lifted elsewhere', () => {
     expect(view.state.unlifted.map((b) => b.epoch)).toEqual([block.id]);
     // Another device of Alice's lifted the block before it had received it.
     blocking = false;
-    const decision: BlockDecision = { blocked: false, at: block.at + 1_000, replaced: [{ by: alice.device.id, at: block.at - 1 }] };
+    const decision: BlockDecision = { blocked: false, at: block.at + 1_000, replaced: [{ by: alice.device.id, at: block.at - 1, liftedAt: block.at + 1_000 }] };
     const upkeep = new EpochUpkeep({
       account: alice,
       view,

@@ -129,7 +129,7 @@ describe('membership fold: a block in a 1:1', () => {
   it('a block is owed an unblock only when the user lifted the decision it came from, after it', () => {
     const at = (r: EpochRecord, when: number): EpochRecord => ({ ...r, at: when });
     const [open] = fold([at(block, 100)]).unlifted;
-    const decided = (d: Partial<BlockDecision>): BlockDecision => ({ blocked: false, at: 150, replaced: [{ by: dev('alice'), at: 99 }], ...d });
+    const decided = (d: Partial<BlockDecision>): BlockDecision => ({ blocked: false, at: 150, replaced: [{ by: dev('alice'), at: 99, liftedAt: 150 }], ...d });
     const lifted = (d: BlockDecision | null, me = id('alice')) => liftedBlocks([open!], me, (who) => (who === id('bob') ? d : null)).length;
     // The laptop unblocked at 150, replacing the phone's decision at 99 that wrote the block at 100.
     expect(lifted(decided({}))).toBe(1);
@@ -142,10 +142,30 @@ describe('membership fold: a block in a 1:1', () => {
     // block, which replaced no `blocked` decision, or an older one of the same device's.
     expect(lifted(decided({ at: 50, replaced: [] }))).toBe(0);
     expect(lifted(decided({ at: 150, replaced: [] }))).toBe(0);
-    expect(lifted(decided({ at: 80, replaced: [{ by: dev('alice'), at: 40 }] }))).toBe(0);
+    expect(lifted(decided({ at: 80, replaced: [{ by: dev('alice'), at: 40, liftedAt: 80 }] }))).toBe(0);
     // A `blocked` decision of another device, or one made after the block, is not its origin.
-    expect(lifted(decided({ replaced: [{ by: dev('carol'), at: 99 }] }))).toBe(0);
-    expect(lifted(decided({ replaced: [{ by: dev('alice'), at: 120 }] }))).toBe(0);
+    expect(lifted(decided({ replaced: [{ by: dev('carol'), at: 99, liftedAt: 150 }] }))).toBe(0);
+    expect(lifted(decided({ replaced: [{ by: dev('alice'), at: 120, liftedAt: 150 }] }))).toBe(0);
+  });
+
+  it('a newer block is not lifted by a contact edit on a device that missed the decision it came from', () => {
+    // The phone blocked (decision at 99, block at 100), unblocked (200), blocked again
+    // (decision at 300, block B2 at 301) and went offline. The laptop never received the
+    // decision at 300; Alice marked Bob verified there at 500, rewriting him as "accepted".
+    const [b2] = fold([{ ...block, at: 301 }]).unlifted;
+    const lifted = (d: BlockDecision) => liftedBlocks([b2!], id('alice'), (who) => (who === id('bob') ? d : null)).length;
+    const phone = dev('alice');
+    // The laptop's copy: blocked at 99, accepted at 200 (the phone), accepted at 500 (the laptop).
+    expect(lifted({ blocked: false, at: 500, replaced: [{ by: phone, at: 99, liftedAt: 200 }] })).toBe(0);
+    // Had the laptop received the decision at 300, its "accepted" at 500 lifts B2.
+    const both = [
+      { by: phone, at: 99, liftedAt: 200 },
+      { by: phone, at: 300, liftedAt: 500 },
+    ];
+    expect(lifted({ blocked: false, at: 500, replaced: both })).toBe(1);
+    // The phone's own unblock at 200 still lifts its first block (at 100) on a device that missed it.
+    const [b1] = fold([{ ...block, at: 100 }]).unlifted;
+    expect(liftedBlocks([b1!], id('alice'), () => ({ blocked: false, at: 500, replaced: both }))).toHaveLength(1);
   });
 
   it('two people who block each other each keep their own epoch, and both unblocking meets again', () => {
