@@ -68,6 +68,11 @@ export interface MembershipViewParts {
   readonly synced: SyncedDoc;
   /** Admins of an implicit genesis (1:1 chats, groups from before epochs), or null. */
   readonly implicit: () => readonly IdentityId[] | null;
+  /**
+   * Whether the user blocked someone (their self doc): lists for the user leave out what a
+   * blocked person asked for even before the 1:1's block record has arrived here.
+   */
+  readonly isBlocked: (identity: IdentityId) => boolean;
 }
 
 export class MembershipView {
@@ -247,8 +252,10 @@ export class MembershipView {
       if (this.isMember(identity)) continue;
       // As for invites: a request someone a 1:1's block withholds recorded (for a second
       // identity of theirs), or one for them, never reaches the blocker's approval list;
-      // approving it would seal the blocker's epoch to them by proxy (§4.4).
-      if ((writer && blocked.has(writer)) || blocked.has(identity)) continue;
+      // approving it would seal the blocker's epoch to them by proxy (§4.4). The user's own
+      // say counts too: their self doc may show the block before this document holds it.
+      const withheld = (who: IdentityId): boolean => blocked.has(who) || this.parts.isBlocked(who);
+      if ((writer && withheld(writer)) || withheld(identity)) continue;
       out.set(device, { device, identity, name: value.name, dh: value.dh, invite: value.invite, at: value.at, record: value });
     }
     for (const d of declined) out.delete(d);

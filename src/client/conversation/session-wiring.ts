@@ -67,7 +67,12 @@ export function wireSession(parts: SessionParts, logger: Logger, hooks: SessionH
     presenceKey: () => epochs.keys,
     ...(parts.contactOf ? { contactOf: parts.contactOf } : {}),
   });
-  const membership: MembershipView = new MembershipView({ conversation: parts.record.id, synced, implicit: () => implicitAdmins(hooks.record(), synced.directory, account.identity.sign) });
+  const membership: MembershipView = new MembershipView({
+    conversation: parts.record.id,
+    synced,
+    implicit: () => implicitAdmins(hooks.record(), synced.directory, account.identity.sign),
+    isBlocked: parts.isBlocked,
+  });
   const changes = new Membership({
     conversation: parts.record.id,
     synced,

@@ -36,8 +36,15 @@ async function twoMembers() {
   const [aliceDoc, bobDoc] = await Promise.all([memberDoc(alice), memberDoc(bob)]);
   copyState(aliceDoc, bobDoc);
   copyState(bobDoc, aliceDoc);
-  const view = new MembershipView({ conversation: 'c'.repeat(32) as Topic, synced: aliceDoc, implicit: () => [alice.identity.sign, bob.identity.sign] });
-  return { alice, bob, aliceDoc, bobDoc, view };
+  // Whom Alice's self doc says she blocked (her contact records; a plain set here).
+  const blockedHere = new Set<string>();
+  const view = new MembershipView({
+    conversation: 'c'.repeat(32) as Topic,
+    synced: aliceDoc,
+    implicit: () => [alice.identity.sign, bob.identity.sign],
+    isBlocked: (who) => blockedHere.has(who),
+  });
+  return { alice, bob, aliceDoc, bobDoc, view, blockedHere };
 }
 
 describe('MembershipView', () => {
@@ -106,6 +113,25 @@ describe('MembershipView', () => {
     await deliver(bobDoc, aliceDoc);
     expect(view.pendingRequests().map((r) => r.identity)).toEqual([puppet.identity.sign]);
     await writeEpoch(aliceDoc, 'e1-aliceblocks', [alice], 'blocked');
+    expect(view.pendingRequests()).toEqual([]);
+    view.destroy();
+  });
+
+  it('lists no join request of someone the user blocked before the 1:1 holds the block record', async () => {
+    const { bob, aliceDoc, bobDoc, view, blockedHere } = await twoMembers();
+    const puppet = await testAccount('Puppet');
+    const invite = 'f'.repeat(32);
+    await bobDoc.writer.setRecord(
+      'requests',
+      `${invite}:${puppet.device.id}:${bob.device.id}`,
+      { type: 'request', by: bob.device.id, at: tick(), invite, cert: puppet.cert, dh: puppet.dh!.at(-1)!.public, name: 'Puppet' },
+      LOCAL_ORIGIN,
+    );
+    await deliver(bobDoc, aliceDoc);
+    expect(view.pendingRequests().map((r) => r.identity)).toEqual([puppet.identity.sign]);
+    // Her self doc says Bob is blocked; this device has not received (or written) the block record.
+    blockedHere.add(bob.identity.sign);
+    expect(view.state.blocked.size).toBe(0);
     expect(view.pendingRequests()).toEqual([]);
     view.destroy();
   });
