@@ -50,7 +50,7 @@ export interface OpenerParts {
   readonly logger: Logger;
   readonly isBlocked: (identity: IdentityId) => boolean;
   /** What the user last decided about blocking someone (ContactBook.blockDecision). */
-  readonly blockDecision?: (identity: IdentityId) => BlockDecision | null;
+  readonly blockDecision: (identity: IdentityId) => BlockDecision | null;
   /** The user shares read receipts, and so sees others'. */
   readonly sharesReads: () => boolean;
   /** How often a device may rewrite its receipt, in ms (absent: receipts.ts's 30 s). */
@@ -210,7 +210,7 @@ export class ConversationOpener {
       now: parts.now,
       logger: parts.logger,
       isBlocked: parts.isBlocked,
-      ...(parts.blockDecision ? { blockDecision: parts.blockDecision } : {}),
+      blockDecision: parts.blockDecision,
       sharesReads: parts.sharesReads,
       ...(parts.receiptEveryMs !== undefined ? { receiptEveryMs: parts.receiptEveryMs } : {}),
       contactOf: parts.contactOf,

@@ -42,9 +42,10 @@ export interface SessionParts {
   readonly isBlocked: (identity: IdentityId) => boolean;
   /**
    * What the user last decided about blocking someone, shared by their devices: a 1:1's
-   * block they lifted before this device received it is owed an unblock (§4.4). Absent: none.
+   * block they lifted before this device received it is owed an unblock (§4.4). Required,
+   * as `isBlocked` is: a caller that forgot it would turn that rule off without a sign.
    */
-  readonly blockDecision?: (identity: IdentityId) => BlockDecision | null;
+  readonly blockDecision: (identity: IdentityId) => BlockDecision | null;
   /** The user shares read receipts, and so sees others' (absent: yes). */
   readonly sharesReads?: () => boolean;
   /** How often this device may rewrite its receipt, in ms (absent: receipts.ts's 30 s). */

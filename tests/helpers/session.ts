@@ -31,6 +31,7 @@ export async function openSession(account: Account, options: SessionOptions = {}
     appUrl: 'http://localhost/',
     now,
     isBlocked: options.isBlocked ?? (() => false),
+    blockDecision: () => null,
     ...(options.contactOf ? { contactOf: options.contactOf } : {}),
   });
   await session.synced.ensureMember(account.name, undefined);

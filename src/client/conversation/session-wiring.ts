@@ -121,7 +121,7 @@ export function wireSession(parts: SessionParts, logger: Logger, hooks: SessionH
     handedOver: async (conversation, epoch) => (await parts.handedOver?.(conversation, epoch)) ?? null,
     deviceRemoved: () => parts.deviceRemoved?.() ?? false,
     // Blocks withhold only in a 1:1 (§4.4).
-    ...(parts.record.kind === 'direct' && parts.blockDecision ? { blockDecision: parts.blockDecision } : {}),
+    ...(parts.record.kind === 'direct' ? { blockDecision: parts.blockDecision } : {}),
     loaded: hooks.loaded,
     rekeyed: hooks.rekeyed,
     ended: (reason) => void hooks.end(reason),

@@ -26,6 +26,7 @@ async function openSession(account: Account, keys: ConversationKeys, secret: Uin
     appUrl: 'http://localhost/',
     now: tick,
     isBlocked: () => false,
+    blockDecision: () => null,
   });
   if (state) Y.applyUpdate(session.doc, state);
   await session.open(new MemoryDocStore().open(keys.topic, session.doc), (s) => new RoomSync(keys.topic, s.doc, s.awareness, s.synced.policy, () => undefined));

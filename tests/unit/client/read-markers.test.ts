@@ -30,6 +30,7 @@ async function scene() {
     appUrl: 'http://localhost/',
     now: tick,
     isBlocked: () => false,
+    blockDecision: () => null,
   });
   const self = new SelfSession(await deriveConversationKeys(randomBytes(SECRET_BYTES)), alice!, verifyKeys, tick);
   await self.synced.ensureMember(alice!.name, undefined);
