@@ -69,8 +69,8 @@ export interface MembershipViewParts {
   /** Admins of an implicit genesis (1:1 chats, groups from before epochs), or null. */
   readonly implicit: () => readonly IdentityId[] | null;
   /**
-   * Whether the user blocked someone (their self doc): lists for the user leave out what a
-   * blocked person asked for even before the 1:1's block record has arrived here.
+   * Whether the user blocked someone (their self doc): in a 1:1, lists for the user leave out
+   * what a blocked person made or asked for even before the block record has arrived here.
    */
   readonly isBlocked: (identity: IdentityId) => boolean;
 }
@@ -203,7 +203,7 @@ export class MembershipView {
       if (!by || !this.state.epochs.has(value.epoch)) continue;
       // Someone a 1:1's block withholds makes no invite the blocker's devices answer: whoever
       // joined by it would be sealed the blocker's epoch, a way back in by proxy (§4.4).
-      if (this.state.blocked.has(by)) continue;
+      if (this.withheld(by)) continue;
       if (value.revoked) {
         const list = revokedBy.get(value.invite) ?? [];
         list.push(by);
@@ -240,7 +240,6 @@ export class MembershipView {
   private requests(): { pending: Map<DeviceId, RequestInfo>; declined: Set<DeviceId> } {
     const out = new Map<DeviceId, RequestInfo>();
     const declined = new Set<DeviceId>();
-    const { blocked } = this.state;
     for (const [key, value] of this.records('requests', isRequestRecord)) {
       const device = key.split(':')[1] as DeviceId;
       const identity = value.cert.identity.sign;
@@ -252,14 +251,24 @@ export class MembershipView {
       if (this.isMember(identity)) continue;
       // As for invites: a request someone a 1:1's block withholds recorded (for a second
       // identity of theirs), or one for them, never reaches the blocker's approval list;
-      // approving it would seal the blocker's epoch to them by proxy (§4.4). The user's own
-      // say counts too: their self doc may show the block before this document holds it.
-      const withheld = (who: IdentityId): boolean => blocked.has(who) || this.parts.isBlocked(who);
-      if ((writer && withheld(writer)) || withheld(identity)) continue;
+      // approving it would seal the blocker's epoch to them by proxy (§4.4).
+      if ((writer && this.withheld(writer)) || this.withheld(identity)) continue;
       out.set(device, { device, identity, name: value.name, dh: value.dh, invite: value.invite, at: value.at, record: value });
     }
     for (const d of declined) out.delete(d);
     return { pending: out, declined };
+  }
+
+  /**
+   * Whether lists for the user leave out what `who` made or asked for (§4.4): someone a 1:1's
+   * block withholds, or whom the user's self doc says they blocked where a block would
+   * withhold them — the other member of a two-person conversation, as the fold counts
+   * blocks — before this document holds the block record. In a group blocking only hides,
+   * so nothing of theirs is left out there: their invites still get answered and revoked.
+   */
+  private withheld(who: IdentityId): boolean {
+    const { blocked, members } = this.state;
+    return blocked.has(who) || (members.size === 2 && members.has(who) && this.parts.isBlocked(who));
   }
 
   /** The leave notes of members, for the rule that lets anyone remove someone who left. */

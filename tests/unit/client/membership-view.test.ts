@@ -30,26 +30,52 @@ async function deliver(from: SyncedDoc, to: SyncedDoc): Promise<void> {
   Y.applyUpdate(to.doc, update, 'remote');
 }
 
-/** Alice and Bob, admins of an implicit genesis, each with a document holding both member records; Alice's view. */
-async function twoMembers() {
-  const [alice, bob] = await Promise.all([testAccount('Alice'), testAccount('Bob')]);
-  const [aliceDoc, bobDoc] = await Promise.all([memberDoc(alice), memberDoc(bob)]);
-  copyState(aliceDoc, bobDoc);
-  copyState(bobDoc, aliceDoc);
+/**
+ * Alice and Bob (and Carol, for a group of three), admins of an implicit genesis, each with a
+ * document holding every member record; Alice's view.
+ */
+async function members(withCarol = false) {
+  const accounts = await Promise.all(['Alice', 'Bob', ...(withCarol ? ['Carol'] : [])].map((name) => testAccount(name)));
+  const docs = await Promise.all(accounts.map((a) => memberDoc(a)));
+  for (const from of docs) for (const to of docs) if (from !== to) copyState(from, to);
+  const [alice, bob] = accounts as [Account, Account];
+  const [aliceDoc, bobDoc] = docs as [SyncedDoc, SyncedDoc];
   // Whom Alice's self doc says she blocked (her contact records; a plain set here).
   const blockedHere = new Set<string>();
   const view = new MembershipView({
     conversation: 'c'.repeat(32) as Topic,
     synced: aliceDoc,
-    implicit: () => [alice.identity.sign, bob.identity.sign],
+    implicit: () => accounts.map((a) => a.identity.sign),
     isBlocked: (who) => blockedHere.has(who),
   });
   return { alice, bob, aliceDoc, bobDoc, view, blockedHere };
 }
 
+/** An invite Bob's device makes (g0, never expiring), delivered to Alice's document. */
+async function bobInvites(bob: Account, bobDoc: SyncedDoc, aliceDoc: SyncedDoc, invite: string): Promise<void> {
+  await bobDoc.writer.setRecord(
+    'invites',
+    `${invite}:${bob.device.id}`,
+    { type: 'invite', by: bob.device.id, at: tick(), invite, secret: 'd'.repeat(43), expires: Number.MAX_SAFE_INTEGER, epoch: 'g0' },
+    LOCAL_ORIGIN,
+  );
+  await deliver(bobDoc, aliceDoc);
+}
+
+/** A join request Bob's device records for `joiner` (approval on), delivered to Alice's document. */
+async function bobRecordsRequest(bob: Account, bobDoc: SyncedDoc, aliceDoc: SyncedDoc, joiner: Account, invite: string): Promise<void> {
+  await bobDoc.writer.setRecord(
+    'requests',
+    `${invite}:${joiner.device.id}:${bob.device.id}`,
+    { type: 'request', by: bob.device.id, at: tick(), invite, cert: joiner.cert, dh: joiner.dh!.at(-1)!.public, name: joiner.name },
+    LOCAL_ORIGIN,
+  );
+  await deliver(bobDoc, aliceDoc);
+}
+
 describe('MembershipView', () => {
   it('folds the record written first under an epoch id, not one that later replaced it', async () => {
-    const { alice, bob, aliceDoc, bobDoc, view } = await twoMembers();
+    const { alice, bob, aliceDoc, bobDoc, view } = await members();
 
     await writeEpoch(aliceDoc, 'e1-aliceblocks', [alice], 'blocked');
     await deliver(aliceDoc, bobDoc);
@@ -66,7 +92,7 @@ describe('MembershipView', () => {
   });
 
   it("keeps an admin's invite revocation when another member writes under its key", async () => {
-    const { alice, bob, aliceDoc, bobDoc, view } = await twoMembers();
+    const { alice, bob, aliceDoc, bobDoc, view } = await members();
     const invite = 'a'.repeat(32);
     const fields = { type: 'invite', invite, secret: 'b'.repeat(43), expires: Number.MAX_SAFE_INTEGER, epoch: 'g0' };
     await bobDoc.writer.setRecord('invites', `${invite}:${bob.device.id}`, { ...fields, by: bob.device.id, at: tick() }, LOCAL_ORIGIN);
@@ -83,15 +109,9 @@ describe('MembershipView', () => {
   });
 
   it('lists no invite made by someone a block withholds: whoever joined by it would get the blocker’s epoch', async () => {
-    const { alice, bob, aliceDoc, bobDoc, view } = await twoMembers();
+    const { alice, bob, aliceDoc, bobDoc, view } = await members();
     const invite = 'c'.repeat(32);
-    await bobDoc.writer.setRecord(
-      'invites',
-      `${invite}:${bob.device.id}`,
-      { type: 'invite', by: bob.device.id, at: tick(), invite, secret: 'd'.repeat(43), expires: Number.MAX_SAFE_INTEGER, epoch: 'g0' },
-      LOCAL_ORIGIN,
-    );
-    await deliver(bobDoc, aliceDoc);
+    await bobInvites(bob, bobDoc, aliceDoc, invite);
     expect(view.invites().map((i) => i.id)).toEqual([invite]);
     await writeEpoch(aliceDoc, 'e1-aliceblocks', [alice], 'blocked');
     expect(view.invites()).toEqual([]);
@@ -99,18 +119,12 @@ describe('MembershipView', () => {
   });
 
   it('lists no join request a blocked person recorded, for anyone: the blocker’s approval list never shows it', async () => {
-    const { alice, bob, aliceDoc, bobDoc, view } = await twoMembers();
+    const { alice, bob, aliceDoc, bobDoc, view } = await members();
     const puppet = await testAccount('Puppet');
     const invite = 'e'.repeat(32);
     // Bob's device records a join request for a second identity he controls (approval on):
     // approving it would seal the puppet Alice's epoch.
-    await bobDoc.writer.setRecord(
-      'requests',
-      `${invite}:${puppet.device.id}:${bob.device.id}`,
-      { type: 'request', by: bob.device.id, at: tick(), invite, cert: puppet.cert, dh: puppet.dh!.at(-1)!.public, name: 'Puppet' },
-      LOCAL_ORIGIN,
-    );
-    await deliver(bobDoc, aliceDoc);
+    await bobRecordsRequest(bob, bobDoc, aliceDoc, puppet, invite);
     expect(view.pendingRequests().map((r) => r.identity)).toEqual([puppet.identity.sign]);
     await writeEpoch(aliceDoc, 'e1-aliceblocks', [alice], 'blocked');
     expect(view.pendingRequests()).toEqual([]);
@@ -118,21 +132,44 @@ describe('MembershipView', () => {
   });
 
   it('lists no join request of someone the user blocked before the 1:1 holds the block record', async () => {
-    const { bob, aliceDoc, bobDoc, view, blockedHere } = await twoMembers();
+    const { bob, aliceDoc, bobDoc, view, blockedHere } = await members();
     const puppet = await testAccount('Puppet');
     const invite = 'f'.repeat(32);
-    await bobDoc.writer.setRecord(
-      'requests',
-      `${invite}:${puppet.device.id}:${bob.device.id}`,
-      { type: 'request', by: bob.device.id, at: tick(), invite, cert: puppet.cert, dh: puppet.dh!.at(-1)!.public, name: 'Puppet' },
-      LOCAL_ORIGIN,
-    );
-    await deliver(bobDoc, aliceDoc);
+    await bobRecordsRequest(bob, bobDoc, aliceDoc, puppet, invite);
     expect(view.pendingRequests().map((r) => r.identity)).toEqual([puppet.identity.sign]);
     // Her self doc says Bob is blocked; this device has not received (or written) the block record.
     blockedHere.add(bob.identity.sign);
     expect(view.state.blocked.size).toBe(0);
     expect(view.pendingRequests()).toEqual([]);
+    view.destroy();
+  });
+
+  it('lists no invite of someone the user blocked before the 1:1 holds the block record: her invite desk would answer it', async () => {
+    const { bob, aliceDoc, bobDoc, view, blockedHere } = await members();
+    const invite = '9'.repeat(32);
+    await bobInvites(bob, bobDoc, aliceDoc, invite);
+    expect(view.invites().map((i) => i.id)).toEqual([invite]);
+    // Her self doc says Bob is blocked; this device has not received (or written) the block record.
+    blockedHere.add(bob.identity.sign);
+    expect(view.state.blocked.size).toBe(0);
+    expect(view.invites()).toEqual([]);
+    blockedHere.delete(bob.identity.sign);
+    expect(view.invites().map((i) => i.id)).toEqual([invite]);
+    view.destroy();
+  });
+
+  it('in a group still lists the invites and join requests of someone the user blocked: there blocking only hides', async () => {
+    const { bob, aliceDoc, bobDoc, view, blockedHere } = await members(true);
+    const joiner = await testAccount('Dana');
+    const invite = '8'.repeat(32);
+    await bobInvites(bob, bobDoc, aliceDoc, invite);
+    await bobRecordsRequest(bob, bobDoc, aliceDoc, joiner, invite);
+    blockedHere.add(bob.identity.sign);
+    expect(view.state.members.size).toBe(3);
+    // Bob holds the group's epoch anyway: her desk answering his invite lets nobody in by proxy,
+    // and she (an admin) must still find it to revoke it, and Dana's request to decide on it.
+    expect(view.invites().map((i) => ({ id: i.id, by: i.by }))).toEqual([{ id: invite, by: bob.identity.sign }]);
+    expect(view.pendingRequests().map((r) => r.identity)).toEqual([joiner.identity.sign]);
     view.destroy();
   });
 });
