@@ -7,7 +7,8 @@
  *   that goes away costs at most its window (those requests go to others). A link's window is
  *   sized from its measured rate and round trip (`LinkPace`), at most FETCH_WINDOW_BYTES: what it
  *   has sent waits in this page's queue ahead of any text from that member. A link whose
- *   chunks go to the bulk worker instead (`paced`) is asked for the whole window. Windows and
+ *   chunks go to the bulk worker instead (`paced`) is asked for the whole window. While texts
+ *   go on a link its window is held small, paced or not (`LinkPace.talk`). Windows and
  *   batches count bytes, not chunks: a file of larger chunks has fewer in flight and the
  *   memory held stays the same (`chunksIn`).
  * - Every piece is checked before it is kept: the hash list against the signed root, each
@@ -23,6 +24,7 @@ import { ObservableV2 } from 'lib0/observable';
 import { chunkMatches, hashListMatches } from '../../core/files/chunk-crypto.js';
 import { chunkCount, chunksIn, DEFAULT_CHUNK, FETCH_WINDOW_BYTES, plainLength, type FileRef } from '../../core/files/file-ref.js';
 import { Disposables } from '../../core/lifecycle.js';
+import { FrameKinds, type Frame } from '../framing.js';
 import type { RoomId } from '../mesh-types.js';
 import type { PeerLink } from '../peer-link.js';
 import type { GateFile } from './chunk-gate.js';
@@ -217,8 +219,27 @@ export class FileFetch extends ObservableV2<FetchEvents> {
 
   private stateOf(source: Source): SourceState {
     let state = this.sources.get(source);
-    if (!state) this.sources.set(source, (state = { outstanding: 0, lacks: new Map(), withdrawn: false, pace: null }));
+    if (!state) {
+      this.sources.set(source, (state = { outstanding: 0, lacks: new Map(), withdrawn: false, pace: null }));
+      // (Stand-in links of unit tests may emit no frames.)
+      if (isLink(source) && 'on' in source) this.hearTalk(source, state);
+    }
     return state;
+  }
+
+  /**
+   * A sync frame from `link` (a text, an edit, a receipt of a text sent from here) holds its
+   * window down for a while (`LinkPace.talk`). Not acks: the holder acks this device's
+   * receipt of the very file message, and a transfer would start held; a text sent from here
+   * is answered with the holder's receipt, a sync frame, anyway. Not presence either: it
+   * comes on a timer, texts or not.
+   */
+  private hearTalk(link: PeerLink, state: SourceState): void {
+    const heard = (frame: Frame): void => {
+      if (frame.kind === FrameKinds.sync) state.pace?.talk(this.clock());
+    };
+    link.on('frame', heard);
+    this.owned.add(() => link.off('frame', heard));
   }
 
   private lacks(source: Source, index: number, now: number): boolean {
@@ -264,7 +285,8 @@ export class FileFetch extends ObservableV2<FetchEvents> {
       const pace = (state.pace ??= new LinkPace());
       const paced = this.parts.paced?.(link) ?? true;
       if (paced && !pace.mayAsk(state.outstanding * chunk, clock)) continue;
-      const window = paced ? Math.max(1, Math.min(this.window, Math.floor(pace.window / chunk))) : this.window;
+      const bytes = paced ? pace.window : this.window * chunk;
+      const window = Math.max(1, Math.min(this.window, Math.floor(pace.cap(bytes, clock) / chunk)));
       const room = window - state.outstanding;
       // Asks in groups: one `get` per arriving chunk cost the asker a frame per chunk; a
       // quarter of a small window, so the link's queue never runs dry waiting for a group.

@@ -130,3 +130,37 @@ describe('LinkPace', () => {
     expect(pace.roundTrip).toBe(50);
   });
 });
+
+describe('LinkPace while texts go', () => {
+  it('holds the window to talkWindow for talkMs after the last text, then gives the measured window back', () => {
+    const pace = new LinkPace();
+    expect(pace.windowAt(0)).toBe(PACE.ceiling);
+    pace.talk(1_000);
+    expect(pace.windowAt(1_000)).toBe(PACE.talkWindow);
+    expect(pace.windowAt(1_000 + PACE.talkMs - 1)).toBe(PACE.talkWindow);
+    // Another text extends the hold.
+    pace.talk(1_500);
+    expect(pace.windowAt(1_000 + PACE.talkMs)).toBe(PACE.talkWindow);
+    expect(pace.windowAt(1_500 + PACE.talkMs)).toBe(PACE.ceiling);
+  });
+
+  it('takes no rate sample while held down, so the window after the texts is what the link can do', () => {
+    // 20 MiB/s over 50 ms: measured, the window is the ceiling.
+    const { pace, now } = simulate(new LinkPace(), { capacity: 20 * MiB, rttMs: 50, ms: 3_000 });
+    const rate = pace.bytesPerSecond;
+    expect(rate).toBeGreaterThan(15 * MiB);
+    // Texts for two seconds: a chunk at a time arrives, at the held window's pace.
+    let at = now;
+    let index = 1_000_000;
+    for (; at < now + 2_000; at += 50) {
+      pace.talk(at);
+      // One chunk always ahead: the asks are part of a rate sample, not round-trip probes.
+      pace.asked([index], 64 * KiB, at);
+      pace.arrived(index++, 64 * KiB, at + 50);
+    }
+    // Without the rule the held chunks' 1.3 MiB/s would be the rate, and the window its floor.
+    expect(pace.bytesPerSecond).toBe(rate);
+    expect(pace.windowAt(at + PACE.talkMs)).toBe(pace.window);
+    expect(pace.window).toBeGreaterThan(PACE.floor);
+  });
+});
