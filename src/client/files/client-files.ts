@@ -10,7 +10,7 @@
  *   chunk store, and is fetched at once when the auto-download rule allows it (images always,
  *   other files up to `autoDownloadBytes`); the rest wait for `download`. An incomplete file
  *   resumes from its stored chunks after a reload.
- * - A finished file is opened (decrypted, content hash checked) only when shown.
+ * - A finished file is opened (decrypted, content hash checked) only when shown (`file-opener.ts`).
  */
 import { ObservableV2 } from 'lib0/observable';
 import { fromBase64Url } from '../../core/bytes.js';
@@ -31,9 +31,8 @@ import { sealBlob } from './seal-blob.js';
 import { cleanName, sniffType, voiceRef, voiceType, type VoiceFields } from './outgoing-file.js';
 import { MediaRules, type MediaUsage } from './media-rules.js';
 import { describeMedia, type MediaInfo } from './describe-media.js';
-import { orderedChunkReader, storeHolder, storeSealed, storeSink } from './store-adapters.js';
-import { decryptToBlob } from './decrypt-blob.js';
-import { EarlyOpenUnavailable, openEarly, type EarlyOpen } from './early-open.js';
+import { storeHolder, storeSealed, storeSink } from './store-adapters.js';
+import { FileOpener } from './file-opener.js';
 import { Transfers, type FileView, type MailboxCopy } from './transfers.js';
 import { copyToMailbox, deleteFromMailbox, mailboxOfEpoch, mailboxSideOf, newBlobWriterKey } from './mailbox-files.js';
 import { fileKeyOf } from './file-keys.js';
@@ -100,11 +99,8 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   private readonly followed = new Map<Topic, { readonly session: ConversationSession; readonly stop: () => void }>();
   /** The sender's progress, from the chunks the file server served. */
   private readonly served: ServedProgress;
-  private readonly opening = new Set<string>();
-  /** Files being opened while their fetch runs (docs/architecture.md §14.5). */
-  private readonly early = new Map<string, EarlyOpen>();
-  /** Whole files whose key this device could not derive yet (their epoch's secret is not here). */
-  private readonly keyless = new Map<string, { readonly conversation: Topic; readonly ref: FileRef }>();
+  /** Opening files into object URLs, while they arrive or once shown (docs/architecture.md §14.5). */
+  private readonly opener: FileOpener;
   private readonly logger: Logger;
   private readonly now: () => number;
   readonly maxFileBytes: number;
@@ -122,6 +118,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
       progress: (root) => this.emit('progress', [root]),
       held: (root, device) => this.emit('held', [root, device]),
     });
+    this.opener = new FileOpener({ store: parts.store, transfers: this.transfers, logger: this.logger, keyOf: (conversation, ref) => this.deriveKey(conversation, ref), changed: (root) => this.emit('changed', [root]) });
     this.exchange = new FileExchange({ mesh: parts.mesh, holder: storeHolder(parts.store), ...(parts.logger ? { logger: parts.logger } : {}), ...(parts.bulk ? { bulk: parts.bulk } : {}) });
   }
 
@@ -143,11 +140,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     // A file can be whole before this device has opened its epoch's share: try it again then,
     // and look for files the new keys open that the timeline hid (a switch to full history).
     const retry = (): void => {
-      for (const [root, f] of this.keyless) {
-        if (f.conversation !== session.id) continue;
-        this.keyless.delete(root);
-        void this.open(f.ref);
-      }
+      this.opener.retryKeyless(session.id);
       void this.resume(session);
     };
     session.on('rekeyed', retry);
@@ -174,7 +167,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   /** What to show for a file; opens a finished one in the background the first time. */
   view(ref: FileRef): FileView | undefined {
     const view = this.transfers.get(ref.root);
-    if (view?.state === 'done' && !view.url && !this.opening.has(ref.root)) void this.open(ref);
+    if (view?.state === 'done' && !view.url) this.opener.openOnce(ref);
     return view;
   }
 
@@ -269,7 +262,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   /** Stops fetching a file on this device; members serving it are told. */
   cancel(root: string): void {
     this.exchange.cancel(root);
-    this.stopEarly(root);
+    this.opener.stop(root);
     const view = this.transfers.update(root, { state: 'cancelled' });
     if (view) this.emit('changed', [root]);
   }
@@ -287,7 +280,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     for (const f of await this.parts.store.files(conversation)) {
       if (f.sent) continue;
       this.exchange.cancel(f.root);
-      this.stopEarly(f.root);
+      this.opener.stop(f.root);
       await this.parts.store.remove(f.root);
       const url = this.transfers.get(f.root)?.url;
       if (url) URL.revokeObjectURL(url);
@@ -299,8 +292,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   override destroy(): void {
     for (const { stop } of this.followed.values()) stop();
     this.followed.clear();
-    this.keyless.clear();
-    for (const root of [...this.early.keys()]) this.stopEarly(root);
+    this.opener.destroy();
     this.owned.dispose();
     this.transfers.clear();
     super.destroy();
@@ -344,11 +336,10 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   /** Removes one stored file and everything this device does with it. */
   private async drop(conversation: Topic, f: StoredFile): Promise<void> {
     this.exchange.cancel(f.root);
-    this.stopEarly(f.root);
+    this.opener.forget(f.root);
     if (f.sent) this.exchange.withdraw(conversation, f.root);
     await this.parts.store.remove(f.root).catch((error) => this.logger.warn('a deleted file was not removed', { error: errorField(error) }));
     this.served.forget(f.root);
-    this.keyless.delete(f.root);
     this.transfers.drop(f.root);
     this.emit('changed', [f.root]);
   }
@@ -405,10 +396,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
       await store.putFile({ root: ref.root, conversation, event, name: ref.name, type: ref.type, size: ref.size, chunk: ref.chunk, bytes: 0, complete: false, sent: false, at: this.now(), ...(key ? { key } : {}) });
     }
     const [hashes, have, side] = await Promise.all([store.hashes(ref.root), store.indices(ref.root), mailboxSideOf(this.parts.mailbox?.client, this.followed.get(conversation)?.session, ref)]);
-    this.stopEarly(ref.root);
-    const early = key ? openEarly(store, { ...ref, key }, have) : null;
-    if (early) this.early.set(ref.root, early);
-    const sink = storeSink(store, ref.root, early?.save);
+    const sink = storeSink(store, ref.root, this.opener.startEarly(ref, key, have));
     const fetch = this.exchange.fetch({ room: conversation, ref, hashes, have, sink, side });
     this.transfers.update(ref.root, { state: fetch.received > 0 ? 'moving' : 'waiting', done: fetch.received, overBudget: false });
     this.emit('changed', [ref.root]);
@@ -420,75 +408,18 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
       this.emit(before === state ? 'progress' : 'changed', [ref.root]);
     });
     fetch.on('failed', (error) => {
-      this.stopEarly(ref.root);
+      this.opener.stop(ref.root);
       this.transfers.update(ref.root, { state: 'failed' });
       this.emit('error', [new ClientError('storage-failed', { cause: error, detail: { what: 'file' } })]);
       this.emit('changed', [ref.root]);
     });
-    fetch.on('done', () => void this.finished(ref));
+    fetch.on('done', () => void this.opener.finished(ref));
     // Every chunk was stored already (a fetch that ended before its file was opened): the
     // fetch finished as it started, before anyone listened.
-    if (fetch.state === 'done') void this.finished(ref);
-  }
-
-  /** Every chunk is stored: check the whole against the signed content hash, then show it. */
-  private async finished(ref: FileRef): Promise<void> {
-    const early = this.early.get(ref.root);
-    this.early.delete(ref.root);
-    const url = await this.open(ref, early?.blob);
-    if (!url) return;
-    const record = await this.parts.store.file(ref.root);
-    if (record) await this.parts.store.putFile({ ...record, complete: true });
-  }
-
-  /**
-   * Decrypts a stored file into an object URL, or takes the Blob its fetch opened as it
-   * arrived (`early`); a file that does not check out is erased.
-   */
-  private async open(ref: FileRef, early?: Promise<Blob>): Promise<string | null> {
-    this.opening.add(ref.root);
-    try {
-      const opened = early ? await early.catch((error: unknown) => (error instanceof EarlyOpenUnavailable ? null : Promise.reject(error))) : null;
-      if (opened) return this.show(ref, opened);
-      const record = await this.parts.store.file(ref.root);
-      const key = ref.key ?? record?.key ?? (record ? await fileKeyOf(this.followed.get(record.conversation)?.session, ref) : null);
-      if (!key) {
-        // Sent in an epoch this device never held (or whose secret is gone): not for us.
-        this.logger.warn('no key for a file', { epoch: ref.epoch ?? '' });
-        if (record) this.keyless.set(ref.root, { conversation: record.conversation, ref });
-        this.transfers.update(ref.root, { state: 'failed' });
-        this.emit('changed', [ref.root]);
-        return null;
-      }
-      return this.show(ref, await decryptToBlob({ ...ref, key }, orderedChunkReader(this.parts.store, ref)));
-    } catch (error) {
-      // Chunks were checked one by one, so this is a sender who signed a wrong content hash.
-      this.logger.warn('a file did not check out', { error: errorField(error) });
-      await this.parts.store.remove(ref.root).catch(() => undefined);
-      this.transfers.update(ref.root, { state: 'failed', done: 0 });
-      this.emit('changed', [ref.root]);
-      return null;
-    } finally {
-      this.opening.delete(ref.root);
-    }
+    if (fetch.state === 'done') void this.opener.finished(ref);
   }
 
   private deriveKey(conversation: Topic, ref: FileRef): Promise<string | null> {
     return fileKeyOf(this.followed.get(conversation)?.session, ref);
-  }
-
-  private show(ref: FileRef, blob: Blob): string | null {
-    // Cancelled while it was being opened: it stays cancelled (Download opens it again).
-    if (this.transfers.get(ref.root)?.state === 'cancelled') return null;
-    const url = URL.createObjectURL(blob);
-    this.transfers.update(ref.root, { state: 'done', done: ref.size, url });
-    this.emit('changed', [ref.root]);
-    return url;
-  }
-
-  /** Stops opening a file whose fetch stopped; its chunks stay stored. */
-  private stopEarly(root: string): void {
-    this.early.get(root)?.stop();
-    this.early.delete(root);
   }
 }
