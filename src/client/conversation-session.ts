@@ -8,16 +8,15 @@
  * - `MembershipView`, `Membership`, `GroupControl`: who is in, changing that, the Members
  *   screen; `EpochFollower`: moving from epoch to epoch (docs/architecture.md §4).
  * - `ShownTimeline`: the log folded into what the timeline shows.
- * `wireSession` builds and connects them; the session is the one object the UI holds.
+ * `wireSession` builds and connects them; the session is the one object the UI holds. What it
+ * offers about epochs (keys, secrets, file roots, upkeep) is `SessionEpochs`, which it extends.
  */
-import { ObservableV2 } from 'lib0/observable';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
 import type { FileRef } from '../core/files/file-ref.js';
 import type { DeviceId, EventId, Topic } from '../core/ids.js';
 import type { IdentityId } from '../core/identity/keys.js';
 import { namedInviteUrl } from '../core/invite-note.js';
-import type { ConversationKeys } from '../core/keys.js';
 import { Disposables } from '../core/lifecycle.js';
 import { errorField, silentLogger, type Logger } from '../core/logger.js';
 import type { SyncedDoc } from '../core/synced-doc.js';
@@ -34,7 +33,6 @@ import type { ConversationTransport } from './conversation/transport.js';
 import { recentMessages, unreadSince } from './conversation/reading.js';
 import { deleteDraft, editDraft, messageDraft, reactionDraft } from './conversation/message-drafts.js';
 import type { GroupControl } from './conversation/group-control.js';
-import type { UpkeepTask } from './conversation/epoch-upkeep.js';
 import type { SendPipeline } from './conversation/send-pipeline.js';
 import { wireSession } from './conversation/session-wiring.js';
 import type { ShownTimeline } from './conversation/shown-timeline.js';
@@ -43,7 +41,8 @@ import type { TypingState } from './conversation/typing.js';
 import type { DeliveryState } from './delivery.js';
 import type { MailboxSync } from './mailbox-sync.js';
 import { ClientError } from './errors.js';
-import type { SessionEvents, SessionParts } from './session-parts.js';
+import { SessionEpochs } from './session-epochs.js';
+import type { SessionParts } from './session-parts.js';
 
 export { LOCAL_ORIGIN } from '../core/synced-doc.js';
 export type { MailboxParts } from './conversation/mailbox-binding.js';
@@ -52,7 +51,7 @@ export type { EndReason } from './conversation/epoch-switch.js';
 export type { TypingAwareness } from './conversation/typing.js';
 export type { SessionEvents, SessionParts } from './session-parts.js';
 
-export class ConversationSession extends ObservableV2<SessionEvents> {
+export class ConversationSession extends SessionEpochs {
   readonly synced: SyncedDoc;
   readonly members: MemberView;
   readonly sender: SendPipeline;
@@ -65,7 +64,7 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
   private readonly shown: ShownTimeline;
   private readonly typing: TypingState;
   private readonly transport: ConversationTransport;
-  private readonly epochs: EpochFollower;
+  protected readonly epochs: EpochFollower;
   private readonly receipts: Receipts;
   private persisted: PersistedDoc | null = null;
   private readonly logger: Logger;
@@ -140,57 +139,6 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
 
   get doc(): Y.Doc {
     return this.synced.doc;
-  }
-
-  /** The keys the conversation syncs under now (topic, signaling, mailbox, proof, presence). */
-  get keys(): ConversationKeys {
-    return this.epochs.keys;
-  }
-
-  /** The epoch this device is in (its record id). */
-  get epoch(): string {
-    return this.epochs.epoch;
-  }
-
-  /**
-   * The epoch this device is in and its 32-byte secret, for features that derive their own
-   * keys from it (HKDF with their own label): it changes on every membership change and
-   * weekly, and `rekeyed` fires then. Removed members never hold a later one (§4.4).
-   */
-  currentEpochKey(): { readonly epoch: string; readonly secret: Uint8Array } {
-    const epoch = this.epochs.epoch;
-    const secret = this.epochs.secretOf(epoch);
-    if (!secret) throw new ClientError('not-member');
-    return { epoch, secret };
-  }
-
-  /** The secret of an epoch this device holds (for handing it to the user's other devices). */
-  epochSecret(id: string): Uint8Array | null {
-    return this.epochs.secretOf(id);
-  }
-
-  /**
-   * The file root of an epoch (docs/architecture.md §14.1): what its files' keys derive
-   * from. Held for every epoch whose secret is here, and for older ones handed over at a
-   * full-history join or kept after their secret was deleted.
-   */
-  fileRoot(epoch: string): Promise<string | null> {
-    return this.epochs.fileRootOf(epoch);
-  }
-
-  /** File roots this device can hand on: every one but `except`'s (newest first, capped). */
-  fileRoots(except: string): Promise<Record<string, string>> {
-    return this.epochs.fileRoots(except);
-  }
-
-  /** Keeps file roots the user's other device handed this one; returns how many were new. */
-  keepFileRoots(roots: Readonly<Record<string, string>>): Promise<number> {
-    return this.epochs.keepFileRoots(roots);
-  }
-
-  /** Follows the membership onto its current epoch (e.g. after a handoff arrived). */
-  followEpochs(): Promise<void> {
-    return this.epochs.follow();
   }
 
   /** How this conversation ended for this user, if it did (read-only history then). */
@@ -462,31 +410,6 @@ export class ConversationSession extends ObservableV2<SessionEvents> {
     this.shown.refilterIfMembershipChanged();
     void this.epochs.follow();
     this.changed();
-  }
-
-  /** The server is reachable again (docs/architecture.md §4.3): follow what changed elsewhere. */
-  reconnected(): void {
-    if (this.isLoaded && !this.ended) this.epochs.reconnected();
-  }
-
-  /** Mailboxes of the epochs next to the current one, watched for the other side of a fork. */
-  neighbourMailboxes(): Array<{ id: string; token: string }> {
-    return this.ended ? [] : this.epochs.neighbourMailboxes();
-  }
-
-  /** Something was appended to a neighbouring epoch's mailbox: read it. */
-  neighbourNoticed(): void {
-    if (this.isLoaded && !this.ended) void this.epochs.pullNeighbours();
-  }
-
-  /** Deletes epoch keys retired longer than the mailbox TTL ago; returns their ids (tests). */
-  expireEpochKeys(): Promise<readonly string[]> {
-    return this.epochs.expireKeys();
-  }
-
-  /** Rotates if the epoch is over a week old, or someone left; returns what it did (tests). */
-  upkeepNow(): Promise<UpkeepTask | null> {
-    return this.epochs.upkeepNow();
   }
 
   private changed(): void {
