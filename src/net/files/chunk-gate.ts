@@ -50,7 +50,6 @@ export class ChunkGate<K> {
   private readonly pending = new Map<K, number>();
   private readonly faulted = new Set<K>();
 
-  /** `unknown`: what a chunk of a file never given (nor recently forgotten) is: the link's fault, or ignored. */
   /**
    * `unknown`: what a chunk of a file never given (nor recently forgotten) is: the link's
    * fault, or ignored. `perKey`: whether a chunk needs its link to have been asked for the

@@ -76,11 +76,6 @@ export class LinkPace {
     return paceWindow(this.rate, this.minRtt, this.config);
   }
 
-  /** Bytes that may be outstanding on this link at `now`: less while texts go on it. */
-  windowAt(now: number): number {
-    return this.cap(this.window, now);
-  }
-
   /**
    * `bytes`, or at most talkWindow while texts go on the link: also for a link that is not
    * paced (its chunks go to the bulk worker), whose transfer competes with the texts for

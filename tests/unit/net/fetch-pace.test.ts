@@ -134,14 +134,14 @@ describe('LinkPace', () => {
 describe('LinkPace while texts go', () => {
   it('holds the window to talkWindow for talkMs after the last text, then gives the measured window back', () => {
     const pace = new LinkPace();
-    expect(pace.windowAt(0)).toBe(PACE.ceiling);
+    expect(pace.cap(pace.window, 0)).toBe(PACE.ceiling);
     pace.talk(1_000);
-    expect(pace.windowAt(1_000)).toBe(PACE.talkWindow);
-    expect(pace.windowAt(1_000 + PACE.talkMs - 1)).toBe(PACE.talkWindow);
+    expect(pace.cap(pace.window, 1_000)).toBe(PACE.talkWindow);
+    expect(pace.cap(pace.window, 1_000 + PACE.talkMs - 1)).toBe(PACE.talkWindow);
     // Another text extends the hold.
     pace.talk(1_500);
-    expect(pace.windowAt(1_000 + PACE.talkMs)).toBe(PACE.talkWindow);
-    expect(pace.windowAt(1_500 + PACE.talkMs)).toBe(PACE.ceiling);
+    expect(pace.cap(pace.window, 1_000 + PACE.talkMs)).toBe(PACE.talkWindow);
+    expect(pace.cap(pace.window, 1_500 + PACE.talkMs)).toBe(PACE.ceiling);
   });
 
   it('takes no rate sample while held down, so the window after the texts is what the link can do', () => {
@@ -160,7 +160,7 @@ describe('LinkPace while texts go', () => {
     }
     // Without the rule the held chunks' 1.3 MiB/s would be the rate, and the window its floor.
     expect(pace.bytesPerSecond).toBe(rate);
-    expect(pace.windowAt(at + PACE.talkMs)).toBe(pace.window);
+    expect(pace.cap(pace.window, at + PACE.talkMs)).toBe(pace.window);
     expect(pace.window).toBeGreaterThan(PACE.floor);
   });
 });
