@@ -24,6 +24,7 @@ import { clientContext, pwaContext } from './context.js';
 import { ObservableController } from './controllers/observable-controller.js';
 import { errorText } from './error-text.js';
 import { CONTACTS_HREF, conversationHref, parseRoute } from './routes.js';
+import { PHONE_QUERY, phoneScreen } from './styles/layout.js';
 import { controls, themeTokens } from './styles/theme.js';
 import './views/conversation-view.js';
 import './views/sidebar-view.js';
@@ -175,6 +176,17 @@ export class ParleyApp extends LitElement {
       .layout.single {
         grid-template-columns: minmax(0, 1fr);
       }
+      /*
+       * One column by the stylesheet too, not only by the template: when the window narrows,
+       * the page is laid out at the new width before matchMedia's 'change' re-renders the
+       * template with .single, and the desktop columns (16rem at least, then the home
+       * placeholder) reached 525 px on a 360 px screen in that layout.
+       */
+      @media ${phoneScreen} {
+        .layout {
+          grid-template-columns: minmax(0, 1fr);
+        }
+      }
       .layout.single parley-sidebar {
         flex: 1;
         border-right: 0;
@@ -235,8 +247,8 @@ export class ParleyApp extends LitElement {
 
   private readonly onPageHide = (): void => void this.drafts?.flush();
 
-  /** Phone-sized screens show one column (the same width as the CSS breakpoint elsewhere). */
-  private readonly narrow = matchMedia('(max-width: 700px)');
+  /** Phone-sized screens show one column (the CSS breakpoint, `PHONE_QUERY`). */
+  private readonly narrow = matchMedia(PHONE_QUERY);
   private readonly onNarrow = (): void => this.requestUpdate();
 
   private readonly onVisibility = (): void => {

@@ -3,6 +3,7 @@
  * about behaviour). Colours come only from the theme tokens.
  */
 import { css } from 'lit';
+import { phoneScreen } from '../styles/layout.js';
 
 export const messageStyles = css`
   :host {
@@ -318,7 +319,7 @@ export const sheetStyles = css`
   dialog.sheet::backdrop {
     background: rgb(0 0 0 / 0.45);
   }
-  @media (max-width: 700px) {
+  @media ${phoneScreen} {
     dialog.sheet {
       margin: auto 0 0;
       width: 100%;

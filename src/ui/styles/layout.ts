@@ -4,7 +4,15 @@
  * page that scrolls in the main pane (contacts, a contact, devices) and the Back link that
  * headers show on phone-sized screens.
  */
-import { css } from 'lit';
+import { css, unsafeCSS } from 'lit';
+
+/**
+ * The one breakpoint of the app: at or under it a screen is phone-sized (one column, Back
+ * links, sheets at the bottom). Scripts use it with `matchMedia`, styles with `phoneScreen`.
+ */
+export const PHONE_QUERY = '(max-width: 700px)';
+/** `PHONE_QUERY` for a `@media` rule in `css`. */
+export const phoneScreen = unsafeCSS(PHONE_QUERY);
 
 /** The host fills the space under the app bar and scrolls; `main` centers one column. */
 export const centeredScreen = css`
@@ -64,7 +72,7 @@ export const backLink = css`
     font-size: 1.2rem;
     line-height: 1;
   }
-  @media (max-width: 700px) {
+  @media ${phoneScreen} {
     .back {
       display: inline-block;
     }
