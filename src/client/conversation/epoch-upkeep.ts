@@ -35,7 +35,15 @@ export interface EpochUpkeepParts {
   readonly logger: Logger;
 }
 
-export type UpkeepTask = { readonly kind: 'remove'; readonly identity: IdentityId } | { readonly kind: 'rotate'; readonly reason: 'member-without-share' | 'weekly' | 'unblocked' };
+export type UpkeepTask =
+  | { readonly kind: 'remove'; readonly identity: IdentityId }
+  | { readonly kind: 'rotate'; readonly reason: 'member-without-share' | 'weekly' }
+  /**
+   * The blocks the unblock answers, as `due()` found them: finding them reads the user's
+   * block decision (every version of a contact record), so running the task reads it no
+   * second time.
+   */
+  | { readonly kind: 'rotate'; readonly reason: 'unblocked'; readonly answers: readonly Block[] };
 
 export class EpochUpkeep {
   private scheduled = false;
@@ -56,7 +64,8 @@ export class EpochUpkeep {
     if (!current || !state.members.has(account.identity.sign)) return null;
     // Before the next check: an unblock written while the other person blocks this user
     // counts once they unblock too, and is written once (the block then has an unblock).
-    if (this.owedUnblocks().length > 0) return { kind: 'rotate', reason: 'unblocked' };
+    const owed = this.owedUnblocks();
+    if (owed.length > 0) return { kind: 'rotate', reason: 'unblocked', answers: owed };
     // Blocked by the other person of a 1:1: whatever this device wrote would be ignored (§4.4).
     if (state.blocked.has(account.identity.sign)) return null;
     const leavers = view.stateAt(state.heads.map((h) => h.id)).left;
@@ -94,7 +103,7 @@ export class EpochUpkeep {
       await this.parts.changes.remove(task.identity);
       return task;
     }
-    const answering = task.reason === 'unblocked' ? this.owedUnblocks().map((b) => b.epoch) : [];
+    const answering = task.reason === 'unblocked' ? task.answers.map((b) => b.epoch) : [];
     for (const id of answering) this.answered.add(id);
     try {
       await this.parts.changes.rotate(task.reason);
