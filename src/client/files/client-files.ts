@@ -37,7 +37,7 @@ import { Transfers, type FileView, type MailboxCopy } from './transfers.js';
 import { copyToMailbox, deleteFromMailbox, mailboxOfEpoch, mailboxSideOf, newBlobWriterKey } from './mailbox-files.js';
 import { fileKeyOf } from './file-keys.js';
 import { ServedProgress } from './served-progress.js';
-import { arrivedFiles, conversationFiles } from './conversation-files.js';
+import { FileWants } from './conversation-files.js';
 import type { MailboxClient } from '../../net/mailbox-client.js';
 
 export type { FileView, MailboxCopy, TransferState } from './transfers.js';
@@ -136,12 +136,15 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   /** Follows a conversation's events for files to fetch; idempotent. */
   follow(session: ConversationSession): void {
     if (this.followed.has(session.id)) return;
-    const unobserve = session.synced.log.observe((events) => void this.onEvents(session, events));
+    const wants = new FileWants(session);
+    const unobserve = session.synced.log.observe((events) => void this.onEvents(session, wants, events));
     // A file can be whole before this device has opened its epoch's share: try it again then,
-    // and look for files the new keys open that the timeline hid (a switch to full history).
+    // and fetch files the new keys open that the timeline hid (a switch to full history).
     const retry = (): void => {
       this.opener.retryKeyless(session.id);
-      void this.resume(session);
+      void wants.rekeyed().then((files) => {
+        for (const f of files) void this.arrived(session.id, f, f.mine);
+      });
     };
     session.on('rekeyed', retry);
     const stop = (): void => {
@@ -149,7 +152,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
       session.off('rekeyed', retry);
     };
     this.followed.set(session.id, { session, stop });
-    void this.resume(session);
+    void this.resume(session, wants);
   }
 
   /** Follows exactly these conversations (call whenever the list changes). */
@@ -298,13 +301,13 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     super.destroy();
   }
 
-  private async onEvents(session: ConversationSession, events: readonly ConversationEvent[]): Promise<void> {
+  private async onEvents(session: ConversationSession, wants: FileWants, events: readonly ConversationEvent[]): Promise<void> {
     for (const e of events) if (e.kind === 'delete') void this.forget(session.id, e.target);
     if (!events.some((e) => e.kind === 'message' && e.file)) return;
     // Decided by the rule `resume` follows (conversation-files.ts), on the timeline as it
     // stands once loaded: a row it hides is not fetched before its key derives here.
     await session.loaded;
-    for (const f of await arrivedFiles(session, events)) void this.arrived(session.id, f, f.mine);
+    for (const f of await wants.arrived(events)) void this.arrived(session.id, f, f.mine);
   }
 
   /**
@@ -345,9 +348,9 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   }
 
   /** Picks up the conversation's files this device should have, shown or not (conversation-files.ts). */
-  private async resume(session: ConversationSession): Promise<void> {
+  private async resume(session: ConversationSession, wants: FileWants): Promise<void> {
     await session.loaded;
-    const { wanted, deleted } = await conversationFiles(session);
+    const { wanted, deleted } = await wants.all();
     for (const f of wanted) void this.arrived(session.id, f, f.mine);
     // Messages deleted while this device was away still hold their chunks here.
     for (const f of await this.parts.store.files(session.id).catch(() => [])) if (deleted.has(f.event)) await this.forgetFile(session.id, f);
