@@ -7,8 +7,9 @@
  * tests and benchmarks.
  *
  * Teardown: @roamhq/wrtc has crashed the process when peer connections were closed right
- * before it exited. `destroy()` therefore closes every connection and waits until each
- * RTCPeerConnection says it is closed.
+ * before it exited. `destroy()` therefore makes no connection once it has begun, closes
+ * every connection and waits until wrtc has delivered each one's last events (`quiet` in
+ * node/wrtc.ts, which holds the connections until then).
  */
 import { WebSocket } from 'ws';
 import { accountHandshake } from '../client/account.js';
@@ -24,7 +25,7 @@ import type { SimplePeerTransport } from '../net/simple-peer-transport.js';
 import { MemoryChunkStore, type ChunkStore } from '../store/chunk-store.js';
 import type { MailboxStateStore } from '../store/mailbox-state.js';
 import type { AccountStore, ConversationStore, DocStore, OutboxStore } from '../store/types.js';
-import { loadWrtc } from './wrtc.js';
+import { allQuiet, loadWrtc, quiet } from './wrtc.js';
 
 /** The store seams a headless peer needs. */
 export interface HeadlessStores {
@@ -100,8 +101,8 @@ export class HeadlessPeer {
   /** Files, with the browser's own code: sending, serving to members, progress. */
   readonly files: ClientFiles;
   readonly verifyKeys = new VerifyKeyCache();
-  /** Every WebRTC transport made, so teardown can wait until each has closed. */
-  private readonly transports: SimplePeerTransport[] = [];
+  /** WebRTC transports made and not quiet yet, each with its connection. */
+  private readonly transports = new Map<SimplePeerTransport, RTCPeerConnection | null>();
   private destroyed = false;
 
   /** Wires the parts; nothing connects until `start()`. */
@@ -129,9 +130,14 @@ export class HeadlessPeer {
           if (options.direct === false) throw new Error('direct paths are off');
           const [wrtc, { SimplePeerTransport }] = await Promise.all([loadWrtc(logger), import('../net/simple-peer-transport.js')]);
           if (!wrtc) throw new Error('no WebRTC for Node here');
+          // Loaded after destroy() began: a connection made now would outlive the peer.
+          if (this.destroyed) throw new Error('the peer is shutting down');
           const policy = options.iceTransportPolicy ? { iceTransportPolicy: options.iceTransportPolicy } : {};
           const transport = new SimplePeerTransport({ initiator, iceServers, wrtc, onSignal, ...policy });
-          this.transports.push(transport);
+          // Taken now: simple-peer drops its connection as it closes it.
+          const pc = transport.peerConnection;
+          this.transports.set(transport, pc);
+          void quiet(pc).then(() => this.transports.delete(transport));
           return transport;
         }).start(),
     });
@@ -186,7 +192,7 @@ export class HeadlessPeer {
 
   /**
    * Closes every link and the socket and lets go of every document, then waits (up to 5 s)
-   * until the native peer connections are really closed (see the file comment).
+   * until wrtc has delivered the last events of every connection (see the file comment).
    */
   async destroy(): Promise<void> {
     if (this.destroyed) return;
@@ -195,15 +201,7 @@ export class HeadlessPeer {
     this.mesh.destroy();
     await this.client.destroy();
     this.signaling.destroy();
-    for (const t of this.transports) t.close();
-    const deadline = Date.now() + 5_000;
-    while (!this.allClosed() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  }
-
-  private allClosed(): boolean {
-    return this.transports.every((t) => {
-      const pc = t.peerConnection;
-      return !pc || pc.signalingState === 'closed' || pc.connectionState === 'closed';
-    });
+    for (const t of this.transports.keys()) t.close();
+    if (!(await allQuiet(this.transports.values()))) (this.options.logger ?? silentLogger).warn('WebRTC connections still closing after 5 s', { count: this.transports.size });
   }
 }

@@ -3,20 +3,18 @@
  * the path reports the SCTP message size both ends agreed, and once both links said hello a
  * 64 KiB file chunk crosses as one message (docs/protocol.md §2.3).
  */
-import wrtc from '@roamhq/wrtc';
 import { describe, expect, it } from 'vitest';
 import { FrameKinds, LINK_CHUNK, type Frame } from '../../../src/net/framing.js';
 import { PeerLink } from '../../../src/net/peer-link.js';
-import { SimplePeerTransport } from '../../../src/net/simple-peer-transport.js';
 import { waitUntil } from '../../helpers/node-peer.js';
+import { wrtcPair } from '../../helpers/wrtc-pair.js';
 
 const DOC = Uint8Array.from({ length: 16 }, (_, i) => i);
 
 describe('link chunks over a real data channel', () => {
   it('sends a file chunk as one message once both hellos are through, and reassembles it intact', async () => {
-    let b: SimplePeerTransport | null = null;
-    const a = new SimplePeerTransport({ initiator: true, iceServers: [], wrtc, onSignal: (s) => setTimeout(() => b!.signal(s), 0) });
-    b = new SimplePeerTransport({ initiator: false, iceServers: [], wrtc, onSignal: (s) => setTimeout(() => a.signal(s), 0) });
+    const pair = wrtcPair();
+    const { a, b } = pair;
     const left = new PeerLink(a);
     const right = new PeerLink(b);
     const sizes: number[] = [];
@@ -44,8 +42,7 @@ describe('link chunks over a real data channel', () => {
     } finally {
       left.close();
       right.close();
-      // wrtc has crashed when a process exits with peer connections still closing.
-      await waitUntil(() => [a, b].every((t) => t.peerConnection?.connectionState !== 'connected'), 'peer connections to close', 5_000).catch(() => undefined);
+      await pair.close();
     }
   });
 });

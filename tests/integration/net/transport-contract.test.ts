@@ -2,28 +2,13 @@
  * The transport contract (tests/contracts/transport-contract.ts) on real transports in Node:
  * simple-peer over @roamhq/wrtc (a real data channel over loopback ICE).
  */
-import wrtc from '@roamhq/wrtc';
 import { describe, it } from 'vitest';
-import { SimplePeerTransport } from '../../../src/net/simple-peer-transport.js';
 import { BACKPRESSURE_CASE, transportContractCases, type TransportPair } from '../../contracts/transport-contract.js';
-import { waitUntil } from '../../helpers/node-peer.js';
+import { wrtcPair } from '../../helpers/wrtc-pair.js';
 
 function simplePeerPair(): TransportPair {
-  let a: SimplePeerTransport | null = null;
-  let b: SimplePeerTransport | null = null;
-  // Signals cross a macrotask later, as through the rendezvous.
-  a = new SimplePeerTransport({ initiator: true, iceServers: [], wrtc, onSignal: (s) => setTimeout(() => b!.signal(s), 0) });
-  b = new SimplePeerTransport({ initiator: false, iceServers: [], wrtc, onSignal: (s) => setTimeout(() => a!.signal(s), 0) });
-  return {
-    a,
-    b,
-    async dispose() {
-      a!.close();
-      b!.close();
-      // wrtc has crashed when a process exits with peer connections still closing.
-      await waitUntil(() => [a!, b!].every((t) => t.peerConnection?.connectionState !== 'connected'), 'peer connections to close', 5_000).catch(() => undefined);
-    },
-  };
+  const { a, b, close } = wrtcPair();
+  return { a, b, dispose: close };
 }
 
 describe('transport contract: simple-peer over wrtc', () => {

@@ -3,13 +3,16 @@
  * Node WebRTC peer restricted to relayed candidates allocates on coturn with exactly what
  * the browser would get, and an expired credential is refused by coturn itself.
  */
-import wrtc from '@roamhq/wrtc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../src/core/logger.js';
+import { loadWrtc, quiet } from '../../../src/node/wrtc.js';
 import { createTurnIssuer } from '../../../signaling/turn/credentials.js';
 import { startCoturn, type Coturn } from '../../helpers/coturn.js';
 import { startTestServer, type TestServer } from '../../helpers/signaling-server.js';
 
 const SECRET = 'coturn-shared-secret-for-tests-only';
+// The wrtc src/node/wrtc.ts hands out: a connection closed here is waited for until quiet.
+const wrtc = (await loadWrtc(silentLogger)) as { RTCPeerConnection: typeof RTCPeerConnection };
 
 let coturn: Coturn;
 let t: TestServer;
@@ -50,6 +53,7 @@ async function gatherRelay(iceServers: RTCIceServer[]): Promise<Gathered> {
     return { candidates, errors };
   } finally {
     pc.close();
+    await quiet(pc);
   }
 }
 
