@@ -5,6 +5,7 @@
  */
 import { fromBase64Url } from '../core/bytes.js';
 import { deriveConversationKeys } from '../core/keys.js';
+import { blockWithholds } from '../core/membership/blocks.js';
 import type { Account } from '../store/types.js';
 import { createAccount, createDeviceDh } from './account.js';
 import type { ClientServices } from './client-services.js';
@@ -103,7 +104,8 @@ export class AccountStartup {
       const blocked = book.isBlocked(identity);
       if (blocked) parts.mesh.disconnectIdentity(identity);
       for (const x of conversations.sessions()) x.refilter();
-      const direct = rotatable(conversations.sessions()).filter((x) => x.isDirect && x.membership.isMember(identity));
+      // Where a block withholds (a 1:1, not a group even of two: blockWithholds, §4.4).
+      const direct = rotatable(conversations.sessions()).filter((x) => blockWithholds(x.record) && x.membership.isMember(identity));
       if (!here) {
         // The device that decided rotates. This one looks whether a block the user has since
         // lifted still waits for an unblock on top (the upkeep's, docs/architecture.md §4.4).

@@ -10,7 +10,9 @@ import type { IdentityId } from '../../core/identity/keys.js';
 import { Disposables } from '../../core/lifecycle.js';
 import { newestItems, versionsFrom, type MapVersion } from '../../core/map-versions.js';
 import { conversationIdOf } from '../../core/membership/conversation-id.js';
+import { blockWithholds } from '../../core/membership/blocks.js';
 import { MembershipFold, type MembershipState, type StateAt } from '../../core/membership/fold.js';
+import type { PolicyRecord } from '../../core/policy/conversation-policy.js';
 import {
   isEpochRecord,
   isGroupRecord,
@@ -68,6 +70,8 @@ export interface MembershipViewParts {
   readonly synced: SyncedDoc;
   /** Admins of an implicit genesis (1:1 chats, groups from before epochs), or null. */
   readonly implicit: () => readonly IdentityId[] | null;
+  /** The conversation's kind: a block withholds only in a direct chat (`blockWithholds`, §4.4). */
+  readonly kind: PolicyRecord['kind'];
   /**
    * Whether the user blocked someone (their self doc): in a 1:1, lists for the user leave out
    * what a blocked person made or asked for even before the block record has arrived here.
@@ -262,13 +266,14 @@ export class MembershipView {
   /**
    * Whether lists for the user leave out what `who` made or asked for (§4.4): someone a 1:1's
    * block withholds, or whom the user's self doc says they blocked where a block would
-   * withhold them — the other member of a two-person conversation, as the fold counts
-   * blocks — before this document holds the block record. In a group blocking only hides,
-   * so nothing of theirs is left out there: their invites still get answered and revoked.
+   * withhold them — the other member of a 1:1 (`blockWithholds`, as the fold and the writer
+   * of epochs decide it) — before this document holds the block record. In a group, even one
+   * of two, blocking only hides and no block rotation is written, so nothing of theirs is
+   * left out there: their invites still get answered and revoked.
    */
   private withheld(who: IdentityId): boolean {
     const { blocked, members } = this.state;
-    return blocked.has(who) || (members.size === 2 && members.has(who) && this.parts.isBlocked(who));
+    return blocked.has(who) || (blockWithholds(this.parts) && members.has(who) && this.parts.isBlocked(who));
   }
 
   /** The leave notes of members, for the rule that lets anyone remove someone who left. */
@@ -332,6 +337,7 @@ export class MembershipView {
       conversation,
       records,
       implicit: this.parts.implicit(),
+      kind: this.parts.kind,
       identityOf: (device: DeviceId) => synced.directory.identityOf(device),
       revoked: (device: DeviceId, identity: IdentityId) => synced.directory.revocation(device, identity)?.identity === identity,
       writtenAfterRevocation: (record: EpochRecord, writer: IdentityId) => {

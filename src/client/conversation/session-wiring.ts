@@ -3,6 +3,7 @@
  * composition root of `ConversationSession`, apart from it so the session keeps to behaviour.
  * The parts refer to each other through closures because some need one built after them.
  */
+import { blockWithholds } from '../../core/membership/blocks.js';
 import { conversationSchemaFor } from '../../core/policy/conversation-policy.js';
 import type { TimelineEntry } from '../../core/timeline.js';
 import type { DeviceId } from '../../core/ids.js';
@@ -71,16 +72,19 @@ export function wireSession(parts: SessionParts, logger: Logger, hooks: SessionH
     conversation: parts.record.id,
     synced,
     implicit: () => implicitAdmins(hooks.record(), synced.directory, account.identity.sign),
+    kind: parts.record.kind,
     isBlocked: parts.isBlocked,
   });
+  // Blocks withhold only in a 1:1; a group, even of two, keeps sharing (blocking hides, §4.4).
+  const withholds = blockWithholds(parts.record);
   const changes = new Membership({
     conversation: parts.record.id,
     synced,
     view: membership,
     account,
     now,
-    // A 1:1 with someone blocked moves on without them; a group keeps sharing (blocking hides).
-    withheld: (identity) => parts.record.kind === 'direct' && identity !== account.identity.sign && parts.isBlocked(identity),
+    // A 1:1 with someone blocked moves on without them.
+    withheld: (identity) => withholds && identity !== account.identity.sign && parts.isBlocked(identity),
   });
   const group = new GroupControl({
     account,
@@ -120,8 +124,7 @@ export function wireSession(parts: SessionParts, logger: Logger, hooks: SessionH
     save: hooks.save,
     handedOver: async (conversation, epoch) => (await parts.handedOver?.(conversation, epoch)) ?? null,
     deviceRemoved: () => parts.deviceRemoved?.() ?? false,
-    // Blocks withhold only in a 1:1 (§4.4).
-    ...(parts.record.kind === 'direct' ? { blockDecision: parts.blockDecision } : {}),
+    ...(withholds ? { blockDecision: parts.blockDecision } : {}),
     loaded: hooks.loaded,
     rekeyed: hooks.rekeyed,
     ended: (reason) => void hooks.end(reason),

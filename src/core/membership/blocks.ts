@@ -3,10 +3,10 @@
  * a member but holds no share of the blocker's epochs, and no record can seal them back in
  * before the blocker unblocks them. Pure: the fold hands in its valid epochs and ancestry.
  *
- * - A **block** is a valid epoch record written `blocked`, with no operations, in a
- *   conversation of exactly two members (its writer and the person withheld) at that record,
- *   that seals no share to the person withheld. In a larger group blocking only hides, so
- *   a record written `blocked` there is a plain rotation.
+ * - A **block** is a valid epoch record written `blocked`, with no operations, in a 1:1
+ *   (`blockWithholds`) of exactly two members (its writer and the person withheld) at that
+ *   record, that seals no share to the person withheld. In a group, even one of two,
+ *   blocking only hides, so a record written `blocked` there is a plain rotation.
  * - An **unblock** of it is a valid record of the same writer, written `unblocked`, that
  *   descends from it and seals the person back in.
  * - A record that is not one of the block's ancestors (those came before) and does not
@@ -22,8 +22,21 @@
  */
 import type { DeviceId } from '../ids.js';
 import type { IdentityId } from '../identity/keys.js';
+import type { PolicyRecord } from '../policy/conversation-policy.js';
 import type { Epoch } from './fold.js';
 import type { EpochRecord } from './records.js';
+
+/**
+ * Whether blocking someone in this conversation withholds them (docs/architecture.md §4.4):
+ * the one answer, for the fold, the lists the user sees and the writer of epochs, to "is
+ * this a 1:1". Only a direct chat, whose document admits its two people and nobody else
+ * (`admitsIdentity`). In a group, even one of exactly two, blocking only hides: withholding
+ * there would be a removal in all but name, one any member could make of anyone (an admin
+ * included), and it would go on holding them out once the group grows.
+ */
+export function blockWithholds(conversation: Pick<PolicyRecord, 'kind'>): boolean {
+  return conversation.kind === 'direct';
+}
 
 export interface Block {
   /** The `blocked` epoch record. */
@@ -37,6 +50,8 @@ export interface Block {
 }
 
 export interface BlockContext {
+  /** A block withholds here (`blockWithholds`); otherwise nothing is a block. */
+  readonly withholds: boolean;
   /** Valid epochs, parents before children. */
   readonly epochs: ReadonlyMap<string, Epoch>;
   /** Members at an epoch (its ancestry, inclusive). */
@@ -59,7 +74,7 @@ export function sealsTo(epoch: Epoch, identity: IdentityId, identityOf: BlockCon
 /** The block this epoch is, if it is one (see the file comment). */
 export function blockOf(epoch: Epoch, context: BlockContext): Block | null {
   const { record, writer } = epoch;
-  if (!record || !writer || record.reason !== 'blocked' || epoch.ops.length > 0) return null;
+  if (!context.withholds || !record || !writer || record.reason !== 'blocked' || epoch.ops.length > 0) return null;
   const members = context.membersAt(epoch.id);
   if (members.size !== 2 || !members.has(writer)) return null;
   const withheld = [...members].find((m) => m !== writer)!;

@@ -21,7 +21,8 @@ import type { DeviceId } from '../ids.js';
 import type { IdentityId } from '../identity/keys.js';
 import { IMPLICIT_GENESIS, type Cutoffs, type EpochRecord, type LeaveRecord, type MembershipOp, type Role } from './records.js';
 import { opAllowed } from './rules.js';
-import { BlockRule, type Block, type BlockContext } from './blocks.js';
+import { BlockRule, blockWithholds, type Block, type BlockContext } from './blocks.js';
+import type { PolicyRecord } from '../policy/conversation-policy.js';
 
 export interface FoldInput {
   /** The conversation id (genesis records must commit to it). */
@@ -33,6 +34,8 @@ export interface FoldInput {
    * the conversation has an explicit genesis record.
    */
   readonly implicit: readonly IdentityId[] | null;
+  /** The conversation's kind: only in a direct chat does a `blocked` record withhold (`blockWithholds`). */
+  readonly kind?: PolicyRecord['kind'];
   /** The identity a member device belongs to (from its certified member record). */
   readonly identityOf: (device: DeviceId) => IdentityId | null;
   /** Whether `identity` revoked `device` (only a device's own identity can revoke it). */
@@ -203,6 +206,7 @@ export class MembershipFold {
 
   private blockContext(): BlockContext {
     return {
+      withholds: blockWithholds(this.input),
       epochs: this.valid,
       membersAt: (epoch) => new Set(this.stateAt([epoch]).members.keys()),
       isAncestor: (ancestor, epoch) => this.isAncestor(ancestor, epoch),

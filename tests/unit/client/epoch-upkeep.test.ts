@@ -20,7 +20,7 @@ describe('EpochUpkeep: an unblock owed for a block lifted elsewhere', () => {
     // Alice's document of their 1:1 never received a member record of Bob's device.
     const synced = await memberDoc(alice);
     const conversation = 'c'.repeat(32) as Topic;
-    const view = new MembershipView({ conversation, synced, implicit: () => [alice.identity.sign, bob.identity.sign], isBlocked: () => false });
+    const view = new MembershipView({ conversation, synced, implicit: () => [alice.identity.sign, bob.identity.sign], kind: 'direct', isBlocked: () => false });
     let blocking = true;
     const changes = new Membership({ conversation, synced, view, account: alice, now: tick, withheld: (who) => blocking && who === bob.identity.sign });
     const block = await changes.rotate('blocked');

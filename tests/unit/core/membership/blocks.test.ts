@@ -11,7 +11,7 @@ import type { EpochRecord } from '../../../../src/core/membership/records.js';
 import { add, dev, fold as foldGroup, id, record } from '../../../helpers/epoch-records.js';
 
 /** A 1:1 of Alice and Bob: an implicit genesis `g0` that makes both admins. */
-const direct: Partial<FoldInput> = { implicit: [id('alice'), id('bob')], isGenesisOf: () => false };
+const direct: Partial<FoldInput> = { implicit: [id('alice'), id('bob')], isGenesisOf: () => false, kind: 'direct' };
 const fold = (records: EpochRecord[]) => foldGroup(records, direct);
 /** Arrival orders to try: as given, reversed, and the second record first. */
 const orders = (records: EpochRecord[]): EpochRecord[][] => [records, [...records].reverse(), [records[1]!, ...records.filter((_, i) => i !== 1)]];
@@ -198,6 +198,21 @@ describe('membership fold: a block in a 1:1', () => {
     // Alice's merge, without Bob, is where everyone goes.
     const merge = record('e1-alicemerge1', ['g0'], 'alice', [], ['alice'], 'merge');
     expect(fold([bobOne, bobTwo, blockOne, blockTwo, merge]).current?.id).toBe('e1-alicemerge1');
+  });
+
+  it('in a group of exactly two a record written `blocked` is a plain rotation: only a 1:1’s block withholds', () => {
+    // The same records as a 1:1's block, in a group of the two: nothing holds Bob out, so his
+    // rotation on top of it, sealed to both, counts (the fold had counted any two members as a 1:1).
+    const withholds = record('e1-aliceblocks', ['g0'], 'alice', [], ['alice'], 'blocked');
+    const sealsBack = record('e2-bobweekly', ['e1-aliceblocks'], 'bob', [], ['alice', 'bob'], 'weekly');
+    for (const records of orders([withholds, sealsBack])) {
+      const state = foldGroup(records, { ...direct, kind: 'group' });
+      expect(state.current?.id).toBe('e2-bobweekly');
+      expect(state.blocked.size).toBe(0);
+      expect(state.unlifted).toEqual([]);
+    }
+    // As a 1:1, Bob's record is shut out and Alice's block stands.
+    expect(fold([withholds, sealsBack]).current?.id).toBe('e1-aliceblocks');
   });
 
   it('in a group of three a record written `blocked` is a plain rotation', () => {
