@@ -360,7 +360,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     const ref = event.file;
     if (this.transfers.get(ref.root)) return;
     // Deleted already (the deletion arrived first): nothing to fetch or keep.
-    if (this.followed.get(conversation)?.session.timeline.get(event.id as EventId)?.deleted) return;
+    if (this.deletedHere(conversation, event.id)) return;
     const store = this.parts.store;
     let record = await store.file(ref.root).catch(() => null);
     if (record && record.conversation !== conversation) return;
@@ -372,6 +372,8 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
       await store.putFile(record).catch((error) => this.logger.warn('file record not saved', { error: errorField(error) }));
     }
     if (this.transfers.get(ref.root)) return;
+    // Deleted while the record was written: the deletion found nothing to erase then.
+    if (this.deletedHere(conversation, event.id)) return this.forgetFile(conversation, record);
     const direction = record.sent ? 'send' : 'receive';
     // Media checked whole earlier streams from the service worker instead of a Blob (a
     // download link keeps the Blob: Chromium does not send `<a download>` through the worker).
@@ -394,11 +396,11 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     // A record first (it may have been cleared): this device serves what it holds on to others.
     const record = await store.file(ref.root);
     const key = ref.key ?? record?.key ?? (await this.deriveKey(conversation, ref));
-    if (!record) {
-      const event = this.followed.get(conversation)?.session.timeline.entries.find((e) => e.file?.root === ref.root)?.id ?? '';
-      await store.putFile({ root: ref.root, conversation, event, name: ref.name, type: ref.type, size: ref.size, chunk: ref.chunk, bytes: 0, complete: false, sent: false, at: this.now(), ...(key ? { key } : {}) });
-    }
+    const event = record?.event ?? this.followed.get(conversation)?.session.timeline.entries.find((e) => e.file?.root === ref.root)?.id ?? '';
+    if (!record) await store.putFile({ root: ref.root, conversation, event, name: ref.name, type: ref.type, size: ref.size, chunk: ref.chunk, bytes: 0, complete: false, sent: false, at: this.now(), ...(key ? { key } : {}) });
     const [hashes, have, side] = await Promise.all([store.hashes(ref.root), store.indices(ref.root), mailboxSideOf(this.parts.mailbox?.client, this.followed.get(conversation)?.session, ref)]);
+    // Deleted meanwhile: nothing was running for the deletion to cancel, so nothing starts.
+    if (this.deletedHere(conversation, event)) return this.forget(conversation, event);
     const sink = storeSink(store, ref.root, this.opener.startEarly(ref, key, have));
     const fetch = this.exchange.fetch({ room: conversation, ref, hashes, have, sink, side });
     this.transfers.update(ref.root, { state: fetch.received > 0 ? 'moving' : 'waiting', done: fetch.received, overBudget: false });
@@ -420,6 +422,15 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     // Every chunk was stored already (a fetch that ended before its file was opened): the
     // fetch finished as it started, before anyone listened.
     if (fetch.state === 'done') void this.opener.finished(ref);
+  }
+
+  /**
+   * The message `event` was deleted for everyone. Checked again after each wait on the way
+   * to a fetch: a deletion that arrives during one finds no record or no running fetch to
+   * erase, and the file would be fetched and kept.
+   */
+  private deletedHere(conversation: Topic, event: string): boolean {
+    return this.followed.get(conversation)?.session.timeline.get(event as EventId)?.deleted === true;
   }
 
   private deriveKey(conversation: Topic, ref: FileRef): Promise<string | null> {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientFiles } from '../../../src/client/files/client-files.js';
 import type { ConversationSession } from '../../../src/client/conversation-session.js';
 import type { FileRef } from '../../../src/core/files/file-ref.js';
-import { MemoryChunkStore } from '../../../src/store/chunk-store.js';
+import { MemoryChunkStore, type StoredFile } from '../../../src/store/chunk-store.js';
 import { startAppServer, type AppServer } from '../../helpers/app-server.js';
 import { NodePeer, waitUntil } from '../../helpers/node-peer.js';
 
@@ -28,6 +28,28 @@ async function eventually(condition: () => Promise<boolean>, what: string, timeo
 }
 
 const entryOf = (s: ConversationSession, caption: string) => s.timeline.entries.find((e) => e.text === caption);
+
+/** A real store whose first record of a file to receive waits until `release()`. */
+class HeldStore extends MemoryChunkStore {
+  private gate: Promise<void> | null;
+  release: () => void = () => undefined;
+  readonly holding: Promise<void>;
+  private holdingNow: () => void = () => undefined;
+  constructor() {
+    super();
+    this.gate = new Promise((resolve) => (this.release = resolve));
+    this.holding = new Promise((resolve) => (this.holdingNow = resolve));
+  }
+  override async putFile(file: StoredFile): Promise<void> {
+    const gate = !file.sent && file.bytes === 0 ? this.gate : null;
+    if (gate) {
+      this.gate = null;
+      this.holdingNow();
+      await gate;
+    }
+    return super.putFile(file);
+  }
+}
 
 describe('deleting a file message', () => {
   it('removes the file’s chunks, hash list and record on the sender and on every member who fetched it', async () => {
@@ -67,6 +89,48 @@ describe('deleting a file message', () => {
       }
       expect(bobFiles.view(ref)).toBeUndefined();
       expect((await bobFiles.usage()).get(bobs.id)!.downloaded).toBeLessThan(storedBefore);
+    } finally {
+      for (const f of files) f.destroy();
+      await Promise.all(peers.map((p) => p.destroy()));
+    }
+  });
+
+  it('a deletion that arrives while the file’s record is being written leaves nothing fetched or stored', async () => {
+    const peers: NodePeer[] = [];
+    const files: ClientFiles[] = [];
+    try {
+      const [alice, bob] = await Promise.all(['Alice', 'Bob'].map((name) => NodePeer.register({ serverUrl: app.url, name })));
+      peers.push(alice!, bob!);
+      const bobStore = new HeldStore();
+      const [aliceFiles, bobFiles] = [new ClientFiles({ store: new MemoryChunkStore(), mesh: alice!.mesh }).start(), new ClientFiles({ store: bobStore, mesh: bob!.mesh }).start()];
+      files.push(aliceFiles, bobFiles);
+      const group = await alice!.client.createConversation('Files');
+      const bobs = await bob!.join(group.inviteLink);
+      aliceFiles.follow(group);
+      bobFiles.follow(bobs);
+      await waitUntil(() => group.peerCount === 1 && bobs.peerCount === 1, 'Alice and Bob to link', 30_000);
+
+      const bytes = new Uint8Array(2 * 65_536 + 5).map((_, i) => (i * 5) & 0xff);
+      const id = await aliceFiles.send(group, { blob: new Blob([bytes]), name: 'gone.bin' }, 'to be deleted');
+      // Bob's device is writing the file's record when the deletion comes.
+      await bobStore.holding;
+      const ref: FileRef = entryOf(bobs, 'to be deleted')!.file!;
+      await group.remove(id);
+      await waitUntil(() => entryOf(bobs, 'to be deleted') === undefined || entryOf(bobs, 'to be deleted')!.deleted, 'the deletion to reach Bob', 20_000);
+      bobStore.release();
+
+      // A later file arrives whole: Bob's device went on, and had time to fetch the first.
+      await aliceFiles.send(group, { blob: new Blob([bytes.slice(3)]), name: 'later.bin' }, 'sent later');
+      await waitUntil(() => entryOf(bobs, 'sent later') !== undefined, 'the later message to reach Bob', 20_000);
+      const later: FileRef = entryOf(bobs, 'sent later')!.file!;
+      await waitUntil(() => bobFiles.view(later)?.url != null, 'Bob to hold the later file', 30_000);
+      await new Promise((r) => setTimeout(r, 300));
+
+      expect(await bobStore.file(ref.root)).toBeNull();
+      expect((await bobStore.indices(ref.root)).size).toBe(0);
+      expect(await bobStore.hashes(ref.root)).toBeNull();
+      expect(bobFiles.view(ref)).toBeUndefined();
+      expect((await bobStore.indices(later.root)).size).toBe(3);
     } finally {
       for (const f of files) f.destroy();
       await Promise.all(peers.map((p) => p.destroy()));
