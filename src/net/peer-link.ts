@@ -127,6 +127,7 @@ export class PeerLink extends ObservableV2<PeerLinkEvents> {
   private remoteChunk = MAX_CHUNK;
   private remoteHello = false;
   private closed = false;
+  private syncAt = -Infinity;
 
   /** A link over `first`; more paths can be added while it lives. */
   constructor(first?: PeerTransport) {
@@ -182,6 +183,16 @@ export class PeerLink extends ObservableV2<PeerLinkEvents> {
   /** Binding of the path the remote's stream began on: what its hello and proofs must sign. */
   receiveBinding(): ChannelBinding | null {
     return this.recvRootBinding;
+  }
+
+  /**
+   * When (`performance.now()`) the last sync frame came from the remote: a text, an edit, a
+   * receipt, in any conversation on the link; -Infinity before one. Kept here, where frames
+   * are decoded, for every file fetch on the link to read when it sizes a window
+   * (docs/architecture.md §14.2, "Pacing"), instead of each fetch listening to every frame.
+   */
+  get syncHeardAt(): number {
+    return this.syncAt;
   }
 
   /** Bytes waiting in this link's queues plus the send path's buffer. */
@@ -384,6 +395,7 @@ export class PeerLink extends ObservableV2<PeerLinkEvents> {
     } catch (error) {
       return this.close('framing', error instanceof FrameError ? error.message : 'framing error');
     }
+    if (frame.kind === FrameKinds.sync) this.syncAt = performance.now();
     this.emit('frame', [frame]);
   }
 

@@ -18,11 +18,11 @@
  * It cannot spiral down: while the window limits the rate, `rate × minRtt` is the window
  * itself, and the gain of 2 doubles it each sample until the link, not the window, limits.
  *
- * While texts go on the link (`talk`: the fetch heard a sync frame from it) the window is
- * at most `talkWindow` for `talkMs` after the last one: on two cores a transfer at full rate
- * kept both pages' threads and their workers busy enough that a text's own work (signing,
- * applying, the list's render) took several times as long (docs/architecture.md §14.5).
- * Rate samples pause meanwhile, so the window after the texts is what the link can do.
+ * While texts go on the link (a sync frame was heard from it less than `talkMs` ago) the
+ * window is at most `talkWindow`: on two cores a transfer at full rate kept both pages'
+ * threads and their workers busy enough that a text's own work (signing, applying, the
+ * list's render) took several times as long (docs/architecture.md §14.5). Rate samples
+ * pause meanwhile, so the window after the texts is what the link can do.
  */
 import { FETCH_WINDOW_BYTES } from '../../core/files/file-ref.js';
 
@@ -39,15 +39,18 @@ export interface PaceConfig {
   readonly rttMs: number;
   /** A drain that has not emptied the link after this long is given up (the old sample stays). */
   readonly drainMs: number;
-  /** Bytes, never more, while the conversation's own traffic goes on the link (`talk`): one 64 KiB chunk at a time. */
+  /** Bytes, never more, while the conversation's own traffic goes on the link: one 64 KiB chunk at a time. */
   readonly talkWindow: number;
-  /** How long after the last `talk` the window stays at most `talkWindow`. */
+  /** How long after the last sync frame heard the window stays held. */
   readonly talkMs: number;
 }
 
 const MiB = 1024 * 1024;
 
 export const PACE: PaceConfig = { floor: MiB, ceiling: FETCH_WINDOW_BYTES, gain: 2, rateMs: 250, rttMs: 10_000, drainMs: 1_000, talkWindow: 64 * 1024, talkMs: 1_000 };
+
+/** No sync frame heard yet. */
+const NEVER = (): number => -Infinity;
 
 /** The window rule alone: bytes per second and milliseconds in, bytes out. */
 export const paceWindow = (rate: number, minRttMs: number, config: Pick<PaceConfig, 'floor' | 'ceiling' | 'gain'> = PACE): number => {
@@ -67,9 +70,15 @@ export class LinkPace {
   private drainSince: number | null = null;
   private sampleStart: number | null = null;
   private sampleBytes = 0;
-  private talkAt = -Infinity;
 
-  constructor(private readonly config: PaceConfig = PACE) {}
+  /**
+   * `heardAt`: when the link last carried a sync frame (a text, an edit, a receipt), on the
+   * same clock as the `now` passed in; kept by the link, read here when a window is sized.
+   */
+  constructor(
+    private readonly heardAt: () => number = NEVER,
+    private readonly config: PaceConfig = PACE,
+  ) {}
 
   /** Bytes that may be outstanding on this link now. */
   get window(): number {
@@ -85,13 +94,8 @@ export class LinkPace {
     return this.talking(now) ? Math.min(bytes, this.config.talkWindow) : bytes;
   }
 
-  /** The conversation's own traffic (a text, a receipt) went on this link at `now`. */
-  talk(now: number): void {
-    this.talkAt = now;
-  }
-
   private talking(now: number): boolean {
-    return now - this.talkAt < this.config.talkMs;
+    return now - this.heardAt() < this.config.talkMs;
   }
 
   /** Smoothed bytes per second (0 before the first sample). */

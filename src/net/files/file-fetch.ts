@@ -8,9 +8,9 @@
  *   sized from its measured rate and round trip (`LinkPace`), at most FETCH_WINDOW_BYTES: what it
  *   has sent waits in this page's queue ahead of any text from that member. A link whose
  *   chunks go to the bulk worker instead (`paced`) is asked for the whole window. While texts
- *   go on a link its window is held small, paced or not (`LinkPace.talk`). Windows and
- *   batches count bytes, not chunks: a file of larger chunks has fewer in flight and the
- *   memory held stays the same (`chunksIn`).
+ *   go on a link (its `syncHeardAt`) its window is held to a rate, paced or not
+ *   (`LinkPace.cap`). Windows and batches count bytes, not chunks: a file of larger chunks
+ *   has fewer in flight and the memory held stays the same (`chunksIn`).
  * - Every piece is checked before it is kept: the hash list against the signed root, each
  *   chunk against its hash. A link that sends a wrong one is dropped (and so penalized by
  *   the mesh); the mailbox, which any member can write to, is only distrusted for a while.
@@ -24,7 +24,6 @@ import { ObservableV2 } from 'lib0/observable';
 import { chunkMatches, hashListMatches } from '../../core/files/chunk-crypto.js';
 import { chunkCount, chunksIn, DEFAULT_CHUNK, FETCH_WINDOW_BYTES, plainLength, type FileRef } from '../../core/files/file-ref.js';
 import { Disposables } from '../../core/lifecycle.js';
-import { FrameKinds, type Frame } from '../framing.js';
 import type { RoomId } from '../mesh-types.js';
 import type { PeerLink } from '../peer-link.js';
 import type { GateFile } from './chunk-gate.js';
@@ -104,6 +103,8 @@ interface SourceState {
   withdrawn: boolean;
   /** A link's measured window (docs/architecture.md §14.2), made when it is first asked; none for a side source. */
   pace: LinkPace | null;
+  /** When the fetch first looked at this source (its clock): sync frames heard before do not hold it. */
+  readonly since: number;
 }
 
 type Source = PeerLink | SideSource;
@@ -220,26 +221,24 @@ export class FileFetch extends ObservableV2<FetchEvents> {
   private stateOf(source: Source): SourceState {
     let state = this.sources.get(source);
     if (!state) {
-      this.sources.set(source, (state = { outstanding: 0, lacks: new Map(), withdrawn: false, pace: null }));
-      // (Stand-in links of unit tests may emit no frames.)
-      if (isLink(source) && 'on' in source) this.hearTalk(source, state);
+      this.sources.set(source, (state = { outstanding: 0, lacks: new Map(), withdrawn: false, pace: null, since: this.clock() }));
     }
     return state;
   }
 
   /**
    * A sync frame from `link` (a text, an edit, a receipt of a text sent from here) holds its
-   * window down for a while (`LinkPace.talk`). Not acks: the holder acks this device's
-   * receipt of the very file message, and a transfer would start held; a text sent from here
-   * is answered with the holder's receipt, a sync frame, anyway. Not presence either: it
-   * comes on a timer, texts or not.
+   * window down for a while (`LinkPace.cap`); the link keeps when it last heard one
+   * (`PeerLink.syncHeardAt`). Not the ones before the fetch looked at the link: the file
+   * message itself came as one, and a transfer would start held. Acks and presence are not
+   * sync frames (the holder acks this device's receipt of the very file message; presence
+   * comes on a timer, texts or not).
    */
-  private hearTalk(link: PeerLink, state: SourceState): void {
-    const heard = (frame: Frame): void => {
-      if (frame.kind === FrameKinds.sync) state.pace?.talk(this.clock());
+  private talkOf(link: PeerLink, since: number): () => number {
+    return () => {
+      const at = link.syncHeardAt;
+      return at >= since ? at : -Infinity;
     };
-    link.on('frame', heard);
-    this.owned.add(() => link.off('frame', heard));
   }
 
   private lacks(source: Source, index: number, now: number): boolean {
@@ -282,7 +281,7 @@ export class FileFetch extends ObservableV2<FetchEvents> {
       const state = this.stateOf(link);
       const chunk = this.parts.ref.chunk;
       const clock = this.clock();
-      const pace = (state.pace ??= new LinkPace());
+      const pace = (state.pace ??= new LinkPace(this.talkOf(link, state.since)));
       const paced = this.parts.paced?.(link) ?? true;
       if (paced && !pace.mayAsk(state.outstanding * chunk, clock)) continue;
       const bytes = paced ? pace.window : this.window * chunk;

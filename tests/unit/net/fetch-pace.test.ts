@@ -24,7 +24,7 @@ describe('paceWindow', () => {
  * A link whose holder serves `rate` bytes per second after a fixed round trip, driven the way
  * FileFetch drives it: asks in groups up to the window, chunks arrive in order.
  */
-const simulate = (pace: LinkPace, opts: { capacity: number; rttMs: number; ms: number; chunk?: number; start?: number }) => {
+const simulate = (pace: LinkPace, opts: { capacity: number; rttMs: number; ms: number; chunk?: number; start?: number; tick?: (now: number) => void }) => {
   const chunk = opts.chunk ?? 64 * KiB;
   const serve = (chunk * 1000) / opts.capacity;
   let now = opts.start ?? 0;
@@ -34,7 +34,8 @@ const simulate = (pace: LinkPace, opts: { capacity: number; rttMs: number; ms: n
   const end = now + opts.ms;
   const windows: number[] = [];
   while (now < end) {
-    const window = Math.max(1, Math.floor(pace.window / chunk));
+    opts.tick?.(now);
+    const window = Math.max(1, Math.floor(pace.cap(pace.window, now) / chunk));
     if (pace.mayAsk(queue.length * chunk, now) && window - queue.length >= Math.max(1, window >> 2)) {
       const indices = Array.from({ length: window - queue.length }, () => next++);
       pace.asked(indices, queue.length * chunk, now);
@@ -131,29 +132,37 @@ describe('LinkPace', () => {
   });
 });
 
+/** A link's last sync frame, as the link keeps it, for a LinkPace to read. */
+const heard = () => {
+  const state = { at: -Infinity };
+  return { state, at: () => state.at };
+};
+
 describe('LinkPace while texts go', () => {
-  it('holds the window to talkWindow for talkMs after the last text, then gives the measured window back', () => {
-    const pace = new LinkPace();
+  it('holds the window for talkMs after the last text, then gives the measured window back', () => {
+    const text = heard();
+    const pace = new LinkPace(text.at);
     expect(pace.cap(pace.window, 0)).toBe(PACE.ceiling);
-    pace.talk(1_000);
+    text.state.at = 1_000;
     expect(pace.cap(pace.window, 1_000)).toBe(PACE.talkWindow);
     expect(pace.cap(pace.window, 1_000 + PACE.talkMs - 1)).toBe(PACE.talkWindow);
     // Another text extends the hold.
-    pace.talk(1_500);
+    text.state.at = 1_500;
     expect(pace.cap(pace.window, 1_000 + PACE.talkMs)).toBe(PACE.talkWindow);
     expect(pace.cap(pace.window, 1_500 + PACE.talkMs)).toBe(PACE.ceiling);
   });
 
   it('takes no rate sample while held down, so the window after the texts is what the link can do', () => {
+    const text = heard();
     // 20 MiB/s over 50 ms: measured, the window is the ceiling.
-    const { pace, now } = simulate(new LinkPace(), { capacity: 20 * MiB, rttMs: 50, ms: 3_000 });
+    const { pace, now } = simulate(new LinkPace(text.at), { capacity: 20 * MiB, rttMs: 50, ms: 3_000 });
     const rate = pace.bytesPerSecond;
     expect(rate).toBeGreaterThan(15 * MiB);
     // Texts for two seconds: a chunk at a time arrives, at the held window's pace.
     let at = now;
     let index = 1_000_000;
     for (; at < now + 2_000; at += 50) {
-      pace.talk(at);
+      text.state.at = at;
       // One chunk always ahead: the asks are part of a rate sample, not round-trip probes.
       pace.asked([index], 64 * KiB, at);
       pace.arrived(index++, 64 * KiB, at + 50);

@@ -2,13 +2,12 @@
  * Pacing while texts go (docs/architecture.md §14.2, "Pacing"): a sync frame heard
  * on a link holds that link's window down for a while, so a transfer leaves both pages'
  * threads (and the machine) room for the conversation. Pure logic: a stand-in link that
- * emits frames, a fake clock; the real links are in file-exchange.test.ts and the e2e tests.
+ * keeps when it last heard a sync frame (PeerLink.syncHeardAt, peer-link.test.ts), a fake
+ * clock; the real links are in file-exchange.test.ts and the e2e tests.
  */
-import { ObservableV2 } from 'lib0/observable';
 import { describe, expect, it } from 'vitest';
 import { toBase64Url } from '../../../src/core/bytes.js';
 import { chunkCount, DEFAULT_CHUNK, HASH_BYTES } from '../../../src/core/files/file-ref.js';
-import { FrameKinds, type Frame, type FrameKind } from '../../../src/net/framing.js';
 import type { RoomId } from '../../../src/net/mesh-types.js';
 import { PACE } from '../../../src/net/files/fetch-pace.js';
 import { FileFetch } from '../../../src/net/files/file-fetch.js';
@@ -18,17 +17,14 @@ import type { PeerLink } from '../../../src/net/peer-link.js';
 const MiB = 1024 * 1024;
 const ROOT = toBase64Url(new Uint8Array(32).fill(9));
 
-/** Enough of a link for the fetch: open, identified, and emitting the frames it hears. */
-class StandInLink extends ObservableV2<{ frame: (frame: Frame) => void }> {
+/** Enough of a link for the fetch: open, identified, and when it last heard a sync frame. */
+class StandInLink {
   readonly isClosed = false;
   readonly peer = { device: 'd' };
+  syncHeardAt = -Infinity;
 
   /** Unused (the fetch sends through `parts.send`), but what makes it a link to the fetch. */
   send(): void {}
-
-  hear(kind: FrameKind): void {
-    this.emit('frame', [{ kind, doc: new Uint8Array(0), payload: new Uint8Array(0) }]);
-  }
 }
 
 type Get = Extract<FileFrame, { type: 'get' }>;
@@ -63,7 +59,7 @@ describe('FileFetch while texts go on a link', () => {
     fetch.start();
     // Before any text: the ceiling, 64 chunks.
     expect(gets[0]!.indices).toHaveLength(PACE.ceiling / DEFAULT_CHUNK);
-    link.hear(FrameKinds.sync);
+    link.syncHeardAt = clock.now;
     answer(fetch, link, gets[0]!.indices);
     expect(gets).toHaveLength(2);
     expect(gets[1]!.indices).toHaveLength(PACE.talkWindow / DEFAULT_CHUNK);
@@ -80,7 +76,7 @@ describe('FileFetch while texts go on a link', () => {
     const { fetch, gets } = fetchOver(link, clock, false);
     fetch.start();
     expect(gets[0]!.indices).toHaveLength(PACE.ceiling / DEFAULT_CHUNK);
-    link.hear(FrameKinds.sync);
+    link.syncHeardAt = clock.now;
     answer(fetch, link, gets[0]!.indices);
     expect(gets[1]!.indices).toHaveLength(PACE.talkWindow / DEFAULT_CHUNK);
     clock.now = PACE.talkMs;
@@ -89,27 +85,33 @@ describe('FileFetch while texts go on a link', () => {
     fetch.destroy();
   });
 
-  it('hears sync frames only: not acks (the holder acks the file message itself), not presence', () => {
+  it('is not held by a sync frame heard before it looked at the link (the file message itself)', () => {
     const link = new StandInLink();
-    const clock = { now: 0 };
+    const clock = { now: 10 };
+    link.syncHeardAt = 5;
     const { fetch, gets } = fetchOver(link, clock);
     fetch.start();
-    link.hear(FrameKinds.awareness);
-    link.hear(FrameKinds.ack);
     answer(fetch, link, gets[0]!.indices);
     expect(gets[1]!.indices).toHaveLength(PACE.ceiling / DEFAULT_CHUNK);
-    link.hear(FrameKinds.sync);
+    link.syncHeardAt = clock.now;
     answer(fetch, link, gets[1]!.indices);
     expect(gets[2]!.indices).toHaveLength(PACE.talkWindow / DEFAULT_CHUNK);
     fetch.destroy();
   });
 
-  it('stops listening to the link once the fetch is over', () => {
+  it('two fetches on one link are both held by the link\'s one record', () => {
     const link = new StandInLink();
-    const { fetch } = fetchOver(link, { now: 0 });
-    fetch.start();
-    expect(link._observers.get('frame')?.size).toBe(1);
-    fetch.cancel();
-    expect(link._observers.get('frame')?.size ?? 0).toBe(0);
+    const clock = { now: 0 };
+    const one = fetchOver(link, clock);
+    const two = fetchOver(link, clock);
+    one.fetch.start();
+    two.fetch.start();
+    link.syncHeardAt = clock.now;
+    answer(one.fetch, link, one.gets[0]!.indices);
+    answer(two.fetch, link, two.gets[0]!.indices);
+    expect(one.gets[1]!.indices).toHaveLength(PACE.talkWindow / DEFAULT_CHUNK);
+    expect(two.gets[1]!.indices).toHaveLength(PACE.talkWindow / DEFAULT_CHUNK);
+    one.fetch.destroy();
+    two.fetch.destroy();
   });
 });

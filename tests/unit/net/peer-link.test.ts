@@ -40,6 +40,24 @@ describe('peer link', () => {
     expect(got[1]!.payload.length).toBe(2 * 1024 * 1024);
   });
 
+  it('keeps when the last sync frame came (for the file fetches), not acks, presence or file chunks', () => {
+    const { a, b, ta, tb } = pair('direct');
+    ta.open();
+    expect(b.syncHeardAt).toBe(-Infinity);
+    a.send({ kind: FrameKinds.ack, doc: DOC, payload: Uint8Array.of(0) });
+    a.send({ kind: FrameKinds.awareness, doc: DOC, payload: Uint8Array.of(0) });
+    a.send({ kind: FrameKinds.fileData, doc: DOC, payload: new Uint8Array(1024) });
+    flushAll(ta, tb);
+    expect(b.syncHeardAt).toBe(-Infinity);
+    const before = performance.now();
+    a.send(sync(1));
+    flushAll(ta, tb);
+    expect(b.syncHeardAt).toBeGreaterThanOrEqual(before);
+    expect(b.syncHeardAt).toBeLessThanOrEqual(performance.now());
+    // Only what the remote sent: this side's own sync frames do not count.
+    expect(a.syncHeardAt).toBe(-Infinity);
+  });
+
   it('keeps sync frames in order within their lane', () => {
     const { a, ta, tb, got } = pair('direct');
     ta.open();
