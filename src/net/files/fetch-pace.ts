@@ -19,10 +19,18 @@
  * itself, and the gain of 2 doubles it each sample until the link, not the window, limits.
  *
  * While texts go on the link (a sync frame was heard from it less than `talkMs` ago) the
- * window is at most `talkWindow`: on two cores a transfer at full rate kept both pages'
- * threads and their workers busy enough that a text's own work (signing, applying, the
- * list's render) took several times as long (docs/architecture.md §14.5). Rate samples
- * pause meanwhile, so the window after the texts is what the link can do.
+ * window is held to a rate, `talkRate × loneRtt`, and never below `talkWindow` (one chunk):
+ * on two cores a transfer at full rate kept both pages' threads and their workers busy
+ * enough that a text's own work (signing, applying, the list's render) took several times
+ * as long (docs/architecture.md §14.5). What that protects is the rate chunks reach the
+ * page, not the bytes in flight: a fixed 64 KiB would be one chunk per round trip, 640 KiB/s
+ * across a 100 ms round trip where a local link moved 3.6–4.0 MiB/s held. `loneRtt` is the
+ * round trip of a single chunk asked with nothing outstanding, the minimum over RTT_MS: a
+ * probe that led a larger ask waits for the holder's read and the bulk worker's batch of
+ * several chunks (65 ms traced here under load, against 8–12 ms for a lone chunk), and held
+ * to a few chunks a link never empties to measure again. A held link starts at one chunk,
+ * so its first held ask measures it. Rate samples pause meanwhile, so the window after the
+ * texts is what the link can do.
  */
 import { FETCH_WINDOW_BYTES } from '../../core/files/file-ref.js';
 
@@ -39,7 +47,9 @@ export interface PaceConfig {
   readonly rttMs: number;
   /** A drain that has not emptied the link after this long is given up (the old sample stays). */
   readonly drainMs: number;
-  /** Bytes, never more, while the conversation's own traffic goes on the link: one 64 KiB chunk at a time. */
+  /** Bytes per second the window is held to while the conversation's own traffic goes on the link (× loneRtt). */
+  readonly talkRate: number;
+  /** Bytes, the held window's floor: one 64 KiB chunk at a time on a link of a few ms. */
   readonly talkWindow: number;
   /** How long after the last sync frame heard the window stays held. */
   readonly talkMs: number;
@@ -47,7 +57,14 @@ export interface PaceConfig {
 
 const MiB = 1024 * 1024;
 
-export const PACE: PaceConfig = { floor: MiB, ceiling: FETCH_WINDOW_BYTES, gain: 2, rateMs: 250, rttMs: 10_000, drainMs: 1_000, talkWindow: 64 * 1024, talkMs: 1_000 };
+/**
+ * talkRate 2 MiB/s: a held window stays one 64 KiB chunk for any lone round trip under 64 ms
+ * (two chunks need 128 KiB), so on this machine the hold is the one measured (docs/
+ * architecture.md §14.5): lone round trips of 8–12 ms traced at load 6–8 and 35–61 ms at
+ * load 14 (§14.2). 4 MiB/s, the rate a local link moved held, would have asked two or three
+ * chunks at that load. Across a 100 ms round trip it is three chunks, 1.9 MiB/s, not 640 KiB/s.
+ */
+export const PACE: PaceConfig = { floor: MiB, ceiling: FETCH_WINDOW_BYTES, gain: 2, rateMs: 250, rttMs: 10_000, drainMs: 1_000, talkRate: 2 * MiB, talkWindow: 64 * 1024, talkMs: 1_000 };
 
 /** No sync frame heard yet. */
 const NEVER = (): number => -Infinity;
@@ -65,8 +82,11 @@ export class LinkPace {
   /** The last round-trip sample, and the start of the period its minimum is over. */
   private rttAt = -Infinity;
   private periodAt = -Infinity;
+  /** The same for a chunk asked alone (`heldWindow`), and the start of its period. */
+  private loneRtt = 0;
+  private lonePeriodAt = -Infinity;
   /** The chunk whose round trip is being measured, and when it was asked. */
-  private probe: { index: number; at: number } | null = null;
+  private probe: { index: number; at: number; alone: boolean } | null = null;
   private drainSince: number | null = null;
   private sampleStart: number | null = null;
   private sampleBytes = 0;
@@ -86,12 +106,17 @@ export class LinkPace {
   }
 
   /**
-   * `bytes`, or at most talkWindow while texts go on the link: also for a link that is not
-   * paced (its chunks go to the bulk worker), whose transfer competes with the texts for
+   * `bytes`, or at most the held window while texts go on the link: also for a link that is
+   * not paced (its chunks go to the bulk worker), whose transfer competes with the texts for
    * the machine all the same.
    */
   cap(bytes: number, now: number): number {
-    return this.talking(now) ? Math.min(bytes, this.config.talkWindow) : bytes;
+    return this.talking(now) ? Math.min(bytes, this.heldWindow) : bytes;
+  }
+
+  /** talkRate over a lone chunk's round trip, at least talkWindow (also before one is measured). */
+  get heldWindow(): number {
+    return Math.max(this.config.talkWindow, Math.round((this.config.talkRate * this.loneRtt) / 1000));
   }
 
   private talking(now: number): boolean {
@@ -133,7 +158,7 @@ export class LinkPace {
     if (outstanding === 0) {
       // Nothing ahead: the first chunk's round trip is the link's own, and idle time before
       // this ask is not part of the rate.
-      this.probe = { index: indices[0]!, at: now };
+      this.probe = { index: indices[0]!, at: now, alone: indices.length === 1 };
       this.sampleStart = now;
       this.sampleBytes = 0;
     }
@@ -149,6 +174,10 @@ export class LinkPace {
         this.minRtt = rtt;
         this.periodAt = now;
       } else this.minRtt = Math.min(this.minRtt, rtt);
+      if (this.probe.alone && now - this.lonePeriodAt >= this.config.rttMs) {
+        this.loneRtt = rtt;
+        this.lonePeriodAt = now;
+      } else if (this.probe.alone) this.loneRtt = Math.min(this.loneRtt, rtt);
       this.rttAt = now;
       this.probe = null;
     }

@@ -152,6 +152,51 @@ describe('LinkPace while texts go', () => {
     expect(pace.cap(pace.window, 1_500 + PACE.talkMs)).toBe(PACE.ceiling);
   });
 
+  it('holds to a rate, not to bytes in flight: a 100 ms link held during texts still moves about talkRate', () => {
+    const text = heard();
+    // Texts every 100 ms for the whole run, over a link that could do 20 MiB/s.
+    const { pace, delivered, chunk } = simulate(new LinkPace(text.at), { capacity: 20 * MiB, rttMs: 100, ms: 10_000, tick: (now) => (text.state.at = now - (now % 100)) });
+    expect(pace.roundTrip).toBeGreaterThanOrEqual(100);
+    expect(pace.heldWindow).toBeGreaterThan(3 * chunk);
+    // One chunk per round trip would be 640 KiB/s; the window in whole chunks rounds down.
+    const rate = (delivered * chunk) / 10;
+    expect(rate).toBeGreaterThan(0.8 * PACE.talkRate);
+    expect(rate).toBeLessThan(1.05 * PACE.talkRate);
+  });
+
+  it('holds a link of a few ms to one 64 KiB chunk, as before', () => {
+    const text = heard();
+    const { pace, windows } = simulate(new LinkPace(text.at), { capacity: 20 * MiB, rttMs: 3, ms: 3_000, tick: (now) => (text.state.at = now) });
+    expect(pace.roundTrip).toBeGreaterThan(0);
+    expect(pace.roundTrip).toBeLessThan(10);
+    expect(pace.heldWindow).toBe(PACE.talkWindow);
+    expect(pace.cap(pace.window, 3_000)).toBe(64 * KiB);
+    expect(windows.length).toBeGreaterThan(100);
+  });
+
+  it('sizes the held window from a chunk asked alone, not from the first chunk of a larger ask', () => {
+    const text = heard();
+    const pace = new LinkPace(text.at);
+    // Before the texts, 64 chunks asked at once: the first comes after the holder's read and
+    // the bulk worker's batch of eight (traced: 65 ms under load).
+    pace.asked(Array.from({ length: 64 }, (_, i) => i), 0, 0);
+    pace.arrived(0, 64 * KiB, 65);
+    expect(pace.roundTrip).toBe(65);
+    text.state.at = 70;
+    expect(pace.cap(pace.window, 70)).toBe(PACE.talkWindow);
+    // Held: one chunk at a time, each a lone probe of the link's own round trip.
+    pace.asked([100], 0, 200);
+    pace.arrived(100, 64 * KiB, 209);
+    expect(pace.heldWindow).toBe(PACE.talkWindow);
+    // A lone chunk of 100 ms would be ~400 KiB.
+    pace.asked([101], 0, 300);
+    pace.arrived(101, 64 * KiB, 400);
+    expect(pace.heldWindow).toBe(PACE.talkWindow);
+    pace.asked([102], 0, PACE.rttMs + 400);
+    pace.arrived(102, 64 * KiB, PACE.rttMs + 500);
+    expect(pace.heldWindow).toBe(Math.round(PACE.talkRate / 10));
+  });
+
   it('takes no rate sample while held down, so the window after the texts is what the link can do', () => {
     const text = heard();
     // 20 MiB/s over 50 ms: measured, the window is the ceiling.

@@ -114,4 +114,61 @@ describe('FileFetch while texts go on a link', () => {
     one.fetch.destroy();
     two.fetch.destroy();
   });
+
+  /**
+   * Texts every 100 ms for `ms` over a link whose chunks all come back `rttMs` after they
+   * were asked (the holder serves at once): resolves with the bytes per second that arrived
+   * after the first second, and the largest group asked while held.
+   */
+  async function heldTransfer(rttMs: number, paced: boolean, ms = 4_000): Promise<{ rate: number; largest: number }> {
+    const link = new StandInLink();
+    const clock = { now: 0 };
+    link.syncHeardAt = 0;
+    const { fetch, gets } = fetchOver(link, clock, paced);
+    const bytes = new Uint8Array(DEFAULT_CHUNK);
+    const due: Array<{ index: number; at: number }> = [];
+    let seen = 0;
+    let counted = 0;
+    let largest = 0;
+    const schedule = (): void => {
+      for (; seen < gets.length; seen++) {
+        for (const index of gets[seen]!.indices) due.push({ index, at: clock.now + rttMs });
+        if (clock.now > 0) largest = Math.max(largest, gets[seen]!.indices.length);
+      }
+    };
+    fetch.start();
+    schedule();
+    while (clock.now < ms) {
+      const next = Math.min(due[0]?.at ?? Infinity, clock.now - (clock.now % 100) + 100);
+      clock.now = next;
+      if (clock.now % 100 === 0) link.syncHeardAt = clock.now;
+      while (due[0] && due[0].at <= clock.now) {
+        const { index } = due.shift()!;
+        fetch.onChecked(link as unknown as PeerLink, index, bytes);
+        if (clock.now > 1_000) counted += bytes.length;
+        schedule();
+      }
+      // Let the sink's writes settle, as they would between the chunks' tasks.
+      await new Promise((resolve) => setImmediate(resolve));
+      schedule();
+    }
+    fetch.destroy();
+    return { rate: (counted * 1000) / (ms - 1_000), largest };
+  }
+
+  it('holds a link across a 100 ms round trip to about talkRate, not to one chunk per round trip', async () => {
+    for (const paced of [false, true]) {
+      const { rate } = await heldTransfer(100, paced);
+      // One chunk per round trip would be 640 KiB/s; the window in whole chunks rounds down.
+      expect(rate).toBeGreaterThan(0.8 * PACE.talkRate);
+      expect(rate).toBeLessThan(1.05 * PACE.talkRate);
+    }
+  });
+
+  it('holds a link of a few ms to one 64 KiB chunk at a time, as before', async () => {
+    for (const paced of [false, true]) {
+      const { largest } = await heldTransfer(3, paced, 2_000);
+      expect(largest).toBe(PACE.talkWindow / DEFAULT_CHUNK);
+    }
+  });
 });
