@@ -25,12 +25,14 @@
  * as long (docs/architecture.md §14.5). What that protects is the rate chunks reach the
  * page, not the bytes in flight: a fixed 64 KiB would be one chunk per round trip, 640 KiB/s
  * across a 100 ms round trip where a local link moved 3.6–4.0 MiB/s held. `loneRtt` is the
- * round trip of a single chunk asked with nothing outstanding, the minimum over RTT_MS: a
- * probe that led a larger ask waits for the holder's read and the bulk worker's batch of
- * several chunks (65 ms traced here under load, against 8–12 ms for a lone chunk), and held
- * to a few chunks a link never empties to measure again. A held link starts at one chunk,
- * so its first held ask measures it. Rate samples pause meanwhile, so the window after the
- * texts is what the link can do.
+ * shortest round trip of a single chunk asked with nothing outstanding, used once
+ * `talkSamples` were measured (one chunk at a time until then, each ask measuring one). Not
+ * `minRtt`: a probe that led a larger ask waits for the holder's read and the bulk worker's
+ * batch of several chunks (65 ms traced here under load, against 8–12 ms for a lone chunk).
+ * Several samples, and never measured again: held to a few chunks a link never empties to
+ * measure, and one stalled sample (242 ms traced at load 14) sized the window at seven
+ * chunks for seconds; a round trip taken too short only holds the link tighter. Rate
+ * samples pause meanwhile, so the window after the texts is what the link can do.
  */
 import { FETCH_WINDOW_BYTES } from '../../core/files/file-ref.js';
 
@@ -51,6 +53,8 @@ export interface PaceConfig {
   readonly talkRate: number;
   /** Bytes, the held window's floor: one 64 KiB chunk at a time on a link of a few ms. */
   readonly talkWindow: number;
+  /** Lone round trips measured before the held window may grow past talkWindow. */
+  readonly talkSamples: number;
   /** How long after the last sync frame heard the window stays held. */
   readonly talkMs: number;
 }
@@ -64,7 +68,7 @@ const MiB = 1024 * 1024;
  * load 14 (§14.2). 4 MiB/s, the rate a local link moved held, would have asked two or three
  * chunks at that load. Across a 100 ms round trip it is three chunks, 1.9 MiB/s, not 640 KiB/s.
  */
-export const PACE: PaceConfig = { floor: MiB, ceiling: FETCH_WINDOW_BYTES, gain: 2, rateMs: 250, rttMs: 10_000, drainMs: 1_000, talkRate: 2 * MiB, talkWindow: 64 * 1024, talkMs: 1_000 };
+export const PACE: PaceConfig = { floor: MiB, ceiling: FETCH_WINDOW_BYTES, gain: 2, rateMs: 250, rttMs: 10_000, drainMs: 1_000, talkRate: 2 * MiB, talkWindow: 64 * 1024, talkSamples: 4, talkMs: 1_000 };
 
 /** No sync frame heard yet. */
 const NEVER = (): number => -Infinity;
@@ -82,9 +86,9 @@ export class LinkPace {
   /** The last round-trip sample, and the start of the period its minimum is over. */
   private rttAt = -Infinity;
   private periodAt = -Infinity;
-  /** The same for a chunk asked alone (`heldWindow`), and the start of its period. */
-  private loneRtt = 0;
-  private lonePeriodAt = -Infinity;
+  /** The shortest round trip of a chunk asked alone (`heldWindow`), and how many were measured. */
+  private loneRtt = Infinity;
+  private loneSamples = 0;
   /** The chunk whose round trip is being measured, and when it was asked. */
   private probe: { index: number; at: number; alone: boolean } | null = null;
   private drainSince: number | null = null;
@@ -114,8 +118,9 @@ export class LinkPace {
     return this.talking(now) ? Math.min(bytes, this.heldWindow) : bytes;
   }
 
-  /** talkRate over a lone chunk's round trip, at least talkWindow (also before one is measured). */
+  /** talkRate over a lone chunk's round trip, at least talkWindow (also before talkSamples were measured). */
   get heldWindow(): number {
+    if (this.loneSamples < this.config.talkSamples) return this.config.talkWindow;
     return Math.max(this.config.talkWindow, Math.round((this.config.talkRate * this.loneRtt) / 1000));
   }
 
@@ -174,10 +179,10 @@ export class LinkPace {
         this.minRtt = rtt;
         this.periodAt = now;
       } else this.minRtt = Math.min(this.minRtt, rtt);
-      if (this.probe.alone && now - this.lonePeriodAt >= this.config.rttMs) {
-        this.loneRtt = rtt;
-        this.lonePeriodAt = now;
-      } else if (this.probe.alone) this.loneRtt = Math.min(this.loneRtt, rtt);
+      if (this.probe.alone) {
+        this.loneRtt = Math.min(this.loneRtt, rtt);
+        this.loneSamples++;
+      }
       this.rttAt = now;
       this.probe = null;
     }

@@ -174,7 +174,16 @@ describe('LinkPace while texts go', () => {
     expect(windows.length).toBeGreaterThan(100);
   });
 
-  it('sizes the held window from a chunk asked alone, not from the first chunk of a larger ask', () => {
+  /** `rtts` lone chunks, one after another from `at`: returns when the last came. */
+  const lone = (pace: LinkPace, rtts: readonly number[], at: number): number => {
+    for (const [i, rtt] of rtts.entries()) {
+      pace.asked([10_000 + at + i], 0, at);
+      pace.arrived(10_000 + at + i, 64 * KiB, (at += rtt));
+    }
+    return at;
+  };
+
+  it('sizes the held window from chunks asked alone, not from the first chunk of a larger ask', () => {
     const text = heard();
     const pace = new LinkPace(text.at);
     // Before the texts, 64 chunks asked at once: the first comes after the holder's read and
@@ -185,16 +194,25 @@ describe('LinkPace while texts go', () => {
     text.state.at = 70;
     expect(pace.cap(pace.window, 70)).toBe(PACE.talkWindow);
     // Held: one chunk at a time, each a lone probe of the link's own round trip.
-    pace.asked([100], 0, 200);
-    pace.arrived(100, 64 * KiB, 209);
+    lone(pace, [9, 9, 10, 9], 100);
     expect(pace.heldWindow).toBe(PACE.talkWindow);
-    // A lone chunk of 100 ms would be ~400 KiB.
-    pace.asked([101], 0, 300);
-    pace.arrived(101, 64 * KiB, 400);
+  });
+
+  it('grows past one chunk only after talkSamples lone round trips, from their shortest', () => {
+    const pace = new LinkPace();
+    // A stalled first sample (traced: 242 ms at load 14) would have asked seven chunks.
+    let at = lone(pace, [242], 0);
     expect(pace.heldWindow).toBe(PACE.talkWindow);
-    pace.asked([102], 0, PACE.rttMs + 400);
-    pace.arrived(102, 64 * KiB, PACE.rttMs + 500);
-    expect(pace.heldWindow).toBe(Math.round(PACE.talkRate / 10));
+    at = lone(pace, Array.from({ length: PACE.talkSamples - 2 }, () => 9), at);
+    expect(pace.heldWindow).toBe(PACE.talkWindow);
+    lone(pace, [9], at);
+    expect(pace.heldWindow).toBe(PACE.talkWindow);
+    // Across the internet: 100 ms is 2 MiB/s × 100 ms, whatever came later.
+    const far = new LinkPace();
+    at = lone(far, Array.from({ length: PACE.talkSamples - 1 }, () => 100), 0);
+    expect(far.heldWindow).toBe(PACE.talkWindow);
+    at = lone(far, [100, 400], at);
+    expect(far.heldWindow).toBe(Math.round(PACE.talkRate / 10));
   });
 
   it('takes no rate sample while held down, so the window after the texts is what the link can do', () => {
