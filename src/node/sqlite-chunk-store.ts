@@ -46,6 +46,15 @@ export class SqliteChunkStore implements ChunkStore {
     this.q.putFile.run(file.root, file.conversation, file.bytes, encode({ ...file, bytes: 0 }));
   }
 
+  async markComplete(root: string): Promise<void> {
+    this.db.transaction(() => {
+      const row = this.q.file.get(root);
+      if (!row) return;
+      const file = row2file(row);
+      this.q.putFile.run(root, file.conversation, file.bytes, encode({ ...file, complete: true, bytes: 0 }));
+    })();
+  }
+
   async hashes(root: string): Promise<Uint8Array | null> {
     const row = this.q.hashes.get(root);
     return row ? new Uint8Array(row.hashes) : null;

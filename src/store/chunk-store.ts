@@ -51,6 +51,12 @@ export interface ChunkStore {
   file(root: string): Promise<StoredFile | null>;
   /** Adds or replaces the record; `bytes` is kept as stored when the record exists. */
   putFile(file: StoredFile): Promise<void>;
+  /**
+   * Marks the record whole and checked, in one step with reading it: a file removed
+   * meanwhile (deleted, media cleared) stays removed, where a read and a `putFile` of what
+   * was read would bring its record back, "complete" with no chunks.
+   */
+  markComplete(root: string): Promise<void>;
   hashes(root: string): Promise<Uint8Array | null>;
   putHashes(root: string, hashes: Uint8Array): Promise<void>;
   chunk(root: string, index: number): Promise<Uint8Array | null>;
@@ -82,6 +88,10 @@ export class MemoryChunkStore implements ChunkStore {
   async putFile(file: StoredFile): Promise<void> {
     const old = this.records.get(file.root);
     this.records.set(file.root, { ...file, bytes: old ? old.bytes : file.bytes });
+  }
+  async markComplete(root: string): Promise<void> {
+    const f = this.records.get(root);
+    if (f) this.records.set(root, { ...f, complete: true });
   }
   async hashes(root: string): Promise<Uint8Array | null> {
     return this.lists.get(root)?.slice() ?? null;

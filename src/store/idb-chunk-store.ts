@@ -56,6 +56,14 @@ export class IdbChunkStore implements ChunkStore {
     await committed(tx);
   }
 
+  async markComplete(root: string): Promise<void> {
+    const tx = this.db.transaction(FILES, 'readwrite');
+    const store = tx.objectStore(FILES);
+    const record = (await request(store.get(root))) as StoredFile | undefined;
+    if (record) store.put({ ...record, complete: true });
+    await committed(tx);
+  }
+
   async hashes(root: string): Promise<Uint8Array | null> {
     const tx = this.db.transaction(HASHES, 'readonly');
     const value = (await request(tx.objectStore(HASHES).get(root))) as Uint8Array | undefined;

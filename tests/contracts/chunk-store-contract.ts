@@ -111,6 +111,20 @@ export const chunkStoreCases: readonly ChunkStoreCase[] = [
     },
   },
   {
+    name: 'marks a record complete, keeping the rest; a removed file stays removed',
+    async run(store) {
+      await store.putFile(record('r1', T2, { name: 'kept.bin' }));
+      await store.putChunks('r1', [{ index: 0, bytes: bytes(9, 1) }]);
+      await store.markComplete('r1');
+      const marked = await store.file('r1');
+      check(marked?.complete === true && marked.name === 'kept.bin' && marked.conversation === T2 && marked.bytes === 9, 'marked, the rest kept');
+      await store.remove('r1');
+      await store.markComplete('r1');
+      check((await store.file('r1')) === null, 'no record brought back');
+      check((await store.files(T2)).length === 0, 'none listed');
+    },
+  },
+  {
     name: 'settings round-trip',
     async run(store) {
       check((await store.setting('auto')) === undefined, 'unset');

@@ -58,9 +58,7 @@ export class FileOpener {
     const early = this.early.get(ref.root);
     this.early.delete(ref.root);
     const url = await this.open(ref, early?.blob);
-    if (!url) return;
-    const record = await this.parts.store.file(ref.root);
-    if (record) await this.parts.store.putFile({ ...record, complete: true });
+    if (url) await this.parts.store.markComplete(ref.root);
   }
 
   /** The conversation's keys changed: open again what waited for its key. */
