@@ -11,16 +11,21 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import wrtc from '@roamhq/wrtc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { configFromEnv, resolveConfig } from '../../signaling/config.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { loadWrtc, quiet } from '../../src/node/wrtc.js';
 import { TURNSERVER_PATH } from '../helpers/coturn.js';
 import { Nginx } from '../helpers/nginx.js';
 import { ParleyCluster } from '../helpers/parley-cluster.js';
 import { freePort } from '../helpers/server-process.js';
 import { SignalClient } from '../helpers/raw-signal-client.js';
 import { waitUntil } from '../helpers/signaling-server.js';
+
+// The wrtc src/node/wrtc.ts hands out: a connection closed here is waited for until quiet
+// (docs/architecture.md §12, "Teardown"), not left to native callbacks after the test.
+const wrtc = (await loadWrtc(silentLogger)) as { RTCPeerConnection: typeof RTCPeerConnection };
 
 const SECRET = 'deploy-test-turn-secret-0123456789';
 let cluster: ParleyCluster;
@@ -181,6 +186,7 @@ describe('deploy/', () => {
       await done;
     } finally {
       pc.close();
+      await quiet(pc);
     }
     expect(candidates.some((c) => / typ relay /.test(c)), coturn.log()).toBe(true);
   });
