@@ -24,6 +24,15 @@ interface WrtcModule {
   readonly RTCPeerConnection: new (config?: RTCConfiguration) => RTCPeerConnection;
 }
 
+/**
+ * How long a closed connection's channels may take to deliver their 'close' before the
+ * connection is let go anyway: wrtc never delivers it for a channel created and never
+ * negotiated (a transport closed straight after it was made), which would hold that
+ * connection forever. A negotiated channel's 'close' follows the connection's own closely
+ * (node-peer-teardown.test.ts sees both before `quiet`), so the grace is a backstop.
+ */
+const CHANNEL_GRACE_MS = 2_000;
+
 /** Connections not quiet yet, each with what resolves once it is (strong references). */
 const held = new Map<RTCPeerConnection, Promise<void>>();
 
@@ -31,7 +40,7 @@ let loading: Promise<unknown> | null = null;
 
 export function loadWrtc(logger: Logger): Promise<unknown> {
   loading ??= import('@roamhq/wrtc').then(
-    (m) => holding(((m as { default?: unknown }).default ?? m) as WrtcModule),
+    (m) => holding(((m as { default?: unknown }).default ?? m) as WrtcModule, logger),
     (error: unknown) => {
       logger.warn('WebRTC for Node is not available here; every link goes through the relay', { error: String(error).slice(0, 200) });
       return null;
@@ -70,13 +79,13 @@ export function heldConnections(): RTCPeerConnection[] {
 }
 
 /** wrtc with an RTCPeerConnection that registers itself and its channels until quiet. */
-function holding(wrtc: WrtcModule): WrtcModule {
+function holding(wrtc: WrtcModule, logger: Logger): WrtcModule {
   class HeldPeerConnection extends wrtc.RTCPeerConnection {
     private readonly channelOpened: (channel: RTCDataChannel) => void;
 
     constructor(config?: RTCConfiguration) {
       super(config);
-      this.channelOpened = hold(this);
+      this.channelOpened = hold(this, logger);
     }
 
     override createDataChannel(label: string, init?: RTCDataChannelInit): RTCDataChannel {
@@ -89,7 +98,7 @@ function holding(wrtc: WrtcModule): WrtcModule {
 }
 
 /** Holds `pc` until quiet; returns how to count in a channel it creates. */
-function hold(pc: RTCPeerConnection): (channel: RTCDataChannel) => void {
+function hold(pc: RTCPeerConnection, logger: Logger): (channel: RTCDataChannel) => void {
   // Every channel stays referenced until the connection is quiet, closed or not: the native
   // connection keeps a raw pointer to each and calls into all of them when it closes, so a
   // channel collected before that would be used after it was freed (the crash of
@@ -99,10 +108,25 @@ function hold(pc: RTCPeerConnection): (channel: RTCDataChannel) => void {
   const open = new Set<RTCDataChannel>();
   let closed = false;
   let release!: () => void;
+  let grace: ReturnType<typeof setTimeout> | undefined;
   const settle = (): void => {
+    if (!closed || open.size > 0) return;
+    clearTimeout(grace);
     // wrtc stops an object's event queue when it delivers its closing event and lets go of
     // its own native reference in libuv's close phase after that: two turns of the loop.
-    if (closed && open.size === 0) setImmediate(() => setImmediate(release));
+    setImmediate(() => setImmediate(release));
+  };
+  // The connection is closed but some channel has not said so: wait a bounded time, keeping
+  // every reference meanwhile (native code may still call back), then let go anyway. Unref'd:
+  // it must not keep a process alive that has nothing else to do.
+  const startGrace = (): void => {
+    if (open.size === 0) return;
+    grace = setTimeout(() => {
+      logger.info('WebRTC connection let go with data channels that never reported closed', { channels: open.size, graceMs: CHANNEL_GRACE_MS });
+      open.clear();
+      settle();
+    }, CHANNEL_GRACE_MS);
+    grace.unref();
   };
   held.set(
     pc,
@@ -130,6 +154,7 @@ function hold(pc: RTCPeerConnection): (channel: RTCDataChannel) => void {
     if (closed || (pc.connectionState !== 'closed' && pc.signalingState !== 'closed')) return;
     closed = true;
     settle();
+    startGrace();
   };
   pc.addEventListener('connectionstatechange', changed);
   pc.addEventListener('signalingstatechange', changed);

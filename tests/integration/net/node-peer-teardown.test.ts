@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/core/logger.js';
+import { SimplePeerTransport } from '../../../src/net/simple-peer-transport.js';
 import { heldConnections, loadWrtc, quiet } from '../../../src/node/wrtc.js';
 import { NodePeer, waitUntil } from '../../helpers/node-peer.js';
 import { useAppServer } from '../../helpers/use-app-server.js';
@@ -77,5 +78,19 @@ describe('WebRTC teardown in Node', () => {
     await bob!.destroy();
     for (const s of seen) expect(s()).toEqual(['connection closed']);
     expect(heldConnections()).toEqual(before);
+  });
+
+  // Generous, so that a connection never let go shows as this timeout, not as a hang.
+  it('lets a connection go whose channel was never negotiated (a transport closed straight after it was made)', { timeout: 20_000 }, async () => {
+    const wrtc = await loadWrtc(silentLogger);
+    const before = heldConnections().length;
+    // As DeferredTransport.adopt() does when its link closed while wrtc was loading.
+    const transport = new SimplePeerTransport({ initiator: true, iceServers: [], wrtc, onSignal: () => undefined });
+    const pc = transport.peerConnection;
+    expect(heldConnections()).toContain(pc);
+    transport.close();
+    // wrtc never delivers 'close' for this channel; the connection is let go after a grace.
+    await quiet(pc);
+    expect(heldConnections()).toHaveLength(before);
   });
 });
