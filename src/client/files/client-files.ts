@@ -96,7 +96,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   readonly exchange: FileExchange;
   private readonly transfers = new Transfers();
   private readonly owned = new Disposables();
-  private readonly followed = new Map<Topic, { readonly session: ConversationSession; readonly stop: () => void }>();
+  private readonly followed = new Map<Topic, { readonly session: ConversationSession; readonly wants: FileWants; readonly stop: () => void }>();
   /** The sender's progress, from the chunks the file server served. */
   private readonly served: ServedProgress;
   /** Opening files into object URLs, while they arrive or once shown (docs/architecture.md §14.5). */
@@ -151,7 +151,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
       unobserve();
       session.off('rekeyed', retry);
     };
-    this.followed.set(session.id, { session, stop });
+    this.followed.set(session.id, { session, wants, stop });
     void this.resume(session, wants);
   }
 
@@ -254,8 +254,11 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
    * the conversation's media past this device's budget is refused with `media-budget`.
    */
   download(session: ConversationSession, ref: FileRef): void {
+    // Only a file of a message the timeline shows (a deleted one has none).
+    const event = session.timeline.entries.find((e) => e.file?.root === ref.root)?.id;
+    if (!event) return;
     void this.rules.fits(session.id, ref).then((fits) => {
-      if (fits) return this.fetch(session.id, ref);
+      if (fits) return this.fetch(session.id, ref, event);
       this.transfers.update(ref.root, { overBudget: true });
       this.emit('changed', [ref.root]);
       this.emit('error', [this.overBudget(ref.name, session.id)]);
@@ -302,11 +305,13 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   }
 
   private async onEvents(session: ConversationSession, wants: FileWants, events: readonly ConversationEvent[]): Promise<void> {
-    for (const e of events) if (e.kind === 'delete') void this.forget(session.id, e.target);
-    if (!events.some((e) => e.kind === 'message' && e.file)) return;
-    // Decided by the rule `resume` follows (conversation-files.ts), on the timeline as it
-    // stands once loaded: a row it hides is not fetched before its key derives here.
+    const targets = events.flatMap((e) => (e.kind === 'delete' ? [e.target] : []));
+    if (targets.length === 0 && !events.some((e) => e.kind === 'message' && e.file)) return;
+    // Decided by the rules `resume` follows (conversation-files.ts), on the timeline as it
+    // stands once loaded: a row it hides is not fetched before its key derives here, and a
+    // delete erases a file only if its author sent it (any member can send one, aimed at any id).
     await session.loaded;
+    for (const target of targets) if (wants.deleted(target)) void this.forget(session.id, target);
     for (const f of await wants.arrived(events)) void this.arrived(session.id, f, f.mine);
   }
 
@@ -382,25 +387,30 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     this.emit('changed', [ref.root]);
     if (record.complete || mine || !this.rules.downloadsItself(ref, mediaKind(ref.type) === 'image')) return;
     // A file that would pass the conversation's budget waits, and its card says why.
-    if (record.bytes > 0 || (await this.rules.fits(conversation, ref))) await this.fetch(conversation, ref);
+    if (record.bytes > 0 || (await this.rules.fits(conversation, ref))) await this.fetch(conversation, ref, event.id);
     else {
       this.transfers.update(ref.root, { overBudget: true });
       this.emit('changed', [ref.root]);
     }
   }
 
-  private async fetch(conversation: Topic, ref: FileRef): Promise<void> {
+  /** Fetches the file of the message `event` (its id: a record must say whose file it is, or no deletion finds it). */
+  private async fetch(conversation: Topic, ref: FileRef, event: string): Promise<void> {
     const running = this.exchange.running(ref.root);
     if (running) return;
     const store = this.parts.store;
     // A record first (it may have been cleared): this device serves what it holds on to others.
     const record = await store.file(ref.root);
     const key = ref.key ?? record?.key ?? (await this.deriveKey(conversation, ref));
-    const event = record?.event ?? this.followed.get(conversation)?.session.timeline.entries.find((e) => e.file?.root === ref.root)?.id ?? '';
+    // Deleted while this waited (a record it wrote may have been erased meanwhile).
+    if (this.deletedHere(conversation, event)) return record ? this.forgetFile(conversation, record) : undefined;
     if (!record) await store.putFile({ root: ref.root, conversation, event, name: ref.name, type: ref.type, size: ref.size, chunk: ref.chunk, bytes: 0, complete: false, sent: false, at: this.now(), ...(key ? { key } : {}) });
     const [hashes, have, side] = await Promise.all([store.hashes(ref.root), store.indices(ref.root), mailboxSideOf(this.parts.mailbox?.client, this.followed.get(conversation)?.session, ref)]);
     // Deleted meanwhile: nothing was running for the deletion to cancel, so nothing starts.
-    if (this.deletedHere(conversation, event)) return this.forget(conversation, event);
+    if (this.deletedHere(conversation, event)) {
+      const written = await store.file(ref.root);
+      return written ? this.forgetFile(conversation, written) : undefined;
+    }
     const sink = storeSink(store, ref.root, this.opener.startEarly(ref, key, have));
     const fetch = this.exchange.fetch({ room: conversation, ref, hashes, have, sink, side });
     this.transfers.update(ref.root, { state: fetch.received > 0 ? 'moving' : 'waiting', done: fetch.received, overBudget: false });
@@ -430,7 +440,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
    * erase, and the file would be fetched and kept.
    */
   private deletedHere(conversation: Topic, event: string): boolean {
-    return this.followed.get(conversation)?.session.timeline.get(event as EventId)?.deleted === true;
+    return this.followed.get(conversation)?.wants.deleted(event as EventId) === true;
   }
 
   private deriveKey(conversation: Topic, ref: FileRef): Promise<string | null> {

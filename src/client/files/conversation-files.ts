@@ -121,6 +121,18 @@ export class FileWants {
   }
 
   /**
+   * Whether the message `id` was deleted for everyone, by the rule the timeline folds with
+   * (only its author deletes a message, and a removed member's later events count for
+   * nothing): for a row the timeline shows, its entry; for one it hides, a fold of the log's
+   * files and deletions. A delete event aimed at someone else's message deletes nothing, so
+   * it must erase nothing stored either.
+   */
+  deleted(id: EventId): boolean {
+    const shown = this.session.timeline.get(id);
+    return shown ? shown.deleted === true : this.deletedOnce()(id);
+  }
+
+  /**
    * The rule, for a file message that `membership.shows`: a row the timeline shows unless it
    * was deleted (the timeline folded its deletion: only its author deletes it, and an author's
    * events show alike); a row it hides only if its key derives here and it was not deleted,
