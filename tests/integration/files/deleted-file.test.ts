@@ -51,22 +51,40 @@ class HeldStore extends MemoryChunkStore {
   }
 }
 
+interface Pair {
+  readonly aliceStore: MemoryChunkStore;
+  readonly bobStore: MemoryChunkStore;
+  readonly aliceFiles: ClientFiles;
+  readonly bobFiles: ClientFiles;
+  readonly group: ConversationSession;
+  readonly bobs: ConversationSession;
+}
+
+/** Alice and Bob linked in a group, each with the app's `ClientFiles` on a store (Bob's given), torn down after `body`. */
+async function withPair(bobStore: MemoryChunkStore, body: (pair: Pair) => Promise<void>): Promise<void> {
+  const peers: NodePeer[] = [];
+  const files: ClientFiles[] = [];
+  try {
+    const [alice, bob] = await Promise.all(['Alice', 'Bob'].map((name) => NodePeer.register({ serverUrl: app.url, name })));
+    peers.push(alice!, bob!);
+    const aliceStore = new MemoryChunkStore();
+    const [aliceFiles, bobFiles] = [new ClientFiles({ store: aliceStore, mesh: alice!.mesh }).start(), new ClientFiles({ store: bobStore, mesh: bob!.mesh }).start()];
+    files.push(aliceFiles, bobFiles);
+    const group = await alice!.client.createConversation('Files');
+    const bobs = await bob!.join(group.inviteLink);
+    aliceFiles.follow(group);
+    bobFiles.follow(bobs);
+    await waitUntil(() => group.peerCount === 1 && bobs.peerCount === 1, 'Alice and Bob to link', 30_000);
+    await body({ aliceStore, bobStore, aliceFiles, bobFiles, group, bobs });
+  } finally {
+    for (const f of files) f.destroy();
+    await Promise.all(peers.map((p) => p.destroy()));
+  }
+}
+
 describe('deleting a file message', () => {
   it('removes the file’s chunks, hash list and record on the sender and on every member who fetched it', async () => {
-    const peers: NodePeer[] = [];
-    const files: ClientFiles[] = [];
-    try {
-      const [alice, bob] = await Promise.all(['Alice', 'Bob'].map((name) => NodePeer.register({ serverUrl: app.url, name })));
-      peers.push(alice!, bob!);
-      const [aliceStore, bobStore] = [new MemoryChunkStore(), new MemoryChunkStore()];
-      const [aliceFiles, bobFiles] = [new ClientFiles({ store: aliceStore, mesh: alice!.mesh }).start(), new ClientFiles({ store: bobStore, mesh: bob!.mesh }).start()];
-      files.push(aliceFiles, bobFiles);
-      const group = await alice!.client.createConversation('Files');
-      const bobs = await bob!.join(group.inviteLink);
-      aliceFiles.follow(group);
-      bobFiles.follow(bobs);
-      await waitUntil(() => group.peerCount === 1 && bobs.peerCount === 1, 'Alice and Bob to link', 30_000);
-
+    await withPair(new MemoryChunkStore(), async ({ aliceStore, bobStore, aliceFiles, bobFiles, group, bobs }) => {
       const bytes = new Uint8Array(4 * 65_536 + 9).map((_, i) => (i * 7) & 0xff);
       const id = await aliceFiles.send(group, { blob: new Blob([bytes]), name: 'gone.bin' }, 'to be deleted');
       await aliceFiles.send(group, { blob: new Blob([bytes.slice(1)]), name: 'kept.bin' }, 'to be kept');
@@ -89,27 +107,12 @@ describe('deleting a file message', () => {
       }
       expect(bobFiles.view(ref)).toBeUndefined();
       expect((await bobFiles.usage()).get(bobs.id)!.downloaded).toBeLessThan(storedBefore);
-    } finally {
-      for (const f of files) f.destroy();
-      await Promise.all(peers.map((p) => p.destroy()));
-    }
+    });
   });
 
   it('a deletion that arrives while the file’s record is being written leaves nothing fetched or stored', async () => {
-    const peers: NodePeer[] = [];
-    const files: ClientFiles[] = [];
-    try {
-      const [alice, bob] = await Promise.all(['Alice', 'Bob'].map((name) => NodePeer.register({ serverUrl: app.url, name })));
-      peers.push(alice!, bob!);
-      const bobStore = new HeldStore();
-      const [aliceFiles, bobFiles] = [new ClientFiles({ store: new MemoryChunkStore(), mesh: alice!.mesh }).start(), new ClientFiles({ store: bobStore, mesh: bob!.mesh }).start()];
-      files.push(aliceFiles, bobFiles);
-      const group = await alice!.client.createConversation('Files');
-      const bobs = await bob!.join(group.inviteLink);
-      aliceFiles.follow(group);
-      bobFiles.follow(bobs);
-      await waitUntil(() => group.peerCount === 1 && bobs.peerCount === 1, 'Alice and Bob to link', 30_000);
-
+    const bobStore = new HeldStore();
+    await withPair(bobStore, async ({ aliceFiles, bobFiles, group, bobs }) => {
       const bytes = new Uint8Array(2 * 65_536 + 5).map((_, i) => (i * 5) & 0xff);
       const id = await aliceFiles.send(group, { blob: new Blob([bytes]), name: 'gone.bin' }, 'to be deleted');
       // Bob's device is writing the file's record when the deletion comes.
@@ -130,27 +133,11 @@ describe('deleting a file message', () => {
       expect(await bobStore.hashes(ref.root)).toBeNull();
       expect(bobFiles.view(ref)).toBeUndefined();
       expect((await bobStore.indices(later.root)).size).toBe(3);
-    } finally {
-      for (const f of files) f.destroy();
-      await Promise.all(peers.map((p) => p.destroy()));
-    }
+    });
   });
 
   it('a delete aimed at another member’s file message erases nothing anywhere', async () => {
-    const peers: NodePeer[] = [];
-    const files: ClientFiles[] = [];
-    try {
-      const [alice, bob] = await Promise.all(['Alice', 'Bob'].map((name) => NodePeer.register({ serverUrl: app.url, name })));
-      peers.push(alice!, bob!);
-      const [aliceStore, bobStore] = [new MemoryChunkStore(), new MemoryChunkStore()];
-      const [aliceFiles, bobFiles] = [new ClientFiles({ store: aliceStore, mesh: alice!.mesh }).start(), new ClientFiles({ store: bobStore, mesh: bob!.mesh }).start()];
-      files.push(aliceFiles, bobFiles);
-      const group = await alice!.client.createConversation('Files');
-      const bobs = await bob!.join(group.inviteLink);
-      aliceFiles.follow(group);
-      bobFiles.follow(bobs);
-      await waitUntil(() => group.peerCount === 1 && bobs.peerCount === 1, 'Alice and Bob to link', 30_000);
-
+    await withPair(new MemoryChunkStore(), async ({ aliceStore, bobStore, aliceFiles, bobFiles, group, bobs }) => {
       const bytes = new Uint8Array(3 * 65_536 + 1).map((_, i) => (i * 11) & 0xff);
       const id = await aliceFiles.send(group, { blob: new Blob([bytes]), name: 'alices.bin' }, 'Alice’s file');
       const otherId = await aliceFiles.send(group, { blob: new Blob([bytes.slice(2)]), name: 'other.bin' }, 'Alice’s other file');
@@ -174,9 +161,6 @@ describe('deleting a file message', () => {
       }
       expect(bobFiles.view(ref)?.url).toBeTruthy();
       expect(aliceFiles.view(ref)).toBeDefined();
-    } finally {
-      for (const f of files) f.destroy();
-      await Promise.all(peers.map((p) => p.destroy()));
-    }
+    });
   });
 });
