@@ -48,6 +48,7 @@ export function fold(records: EpochRecord[], extra: Partial<FoldInput> = {}): Me
     conversation: 'c',
     records,
     implicit: null,
+    kind: 'group',
     identityOf: (d) => identityOfDevice.get(d) ?? null,
     revoked: () => false,
     leaves: [],

@@ -34,8 +34,11 @@ export interface FoldInput {
    * the conversation has an explicit genesis record.
    */
   readonly implicit: readonly IdentityId[] | null;
-  /** The conversation's kind: only in a direct chat does a `blocked` record withhold (`blockWithholds`). */
-  readonly kind?: PolicyRecord['kind'];
+  /**
+   * The conversation's kind: only in a direct chat does a `blocked` record withhold
+   * (`blockWithholds`). Required: a fold that left it out would quietly hold no block.
+   */
+  readonly kind: PolicyRecord['kind'];
   /** The identity a member device belongs to (from its certified member record). */
   readonly identityOf: (device: DeviceId) => IdentityId | null;
   /** Whether `identity` revoked `device` (only a device's own identity can revoke it). */

@@ -215,12 +215,15 @@ describe('membership fold: a block in a 1:1', () => {
     expect(fold([withholds, sealsBack]).current?.id).toBe('e1-aliceblocks');
   });
 
-  it('in a group of three a record written `blocked` is a plain rotation', () => {
+  it('with three members a record written `blocked` is a plain rotation, in a group and even where the kind says direct', () => {
     const genesis = record('e0-genesis01', [], 'alice', [add('alice', 'admin'), add('bob'), add('carol')], ['alice', 'bob', 'carol']);
     const withholds = record('e1-aliceblocks', ['e0-genesis01'], 'alice', [], ['alice', 'carol'], 'blocked');
     const sealsBack = record('e2-carolweekly', ['e1-aliceblocks'], 'carol', [], ['alice', 'bob', 'carol'], 'weekly');
-    const state = foldGroup([genesis, withholds, sealsBack]);
-    expect(state.current?.id).toBe('e2-carolweekly');
-    expect(state.blocked.size).toBe(0);
+    // 'direct' with three members: the kind alone does not make a block, the two members do.
+    for (const kind of ['group', 'direct'] as const) {
+      const state = foldGroup([genesis, withholds, sealsBack], { kind });
+      expect(state.current?.id).toBe('e2-carolweekly');
+      expect(state.blocked.size).toBe(0);
+    }
   });
 });

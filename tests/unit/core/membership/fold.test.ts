@@ -135,6 +135,7 @@ describe('membership fold', () => {
       conversation: 'c',
       records: [record('e1-blockbob01', ['g0'], 'alice', [remove('bob')], ['alice'])],
       implicit: [id('alice'), id('bob')],
+      kind: 'direct',
       identityOf: (d) => identityOfDevice.get(d) ?? null,
       revoked: () => false,
       leaves: [],
