@@ -120,7 +120,8 @@ export class LinkPace {
 
   /** talkRate over a lone chunk's round trip, at least talkWindow (also before talkSamples were measured). */
   get heldWindow(): number {
-    if (this.loneSamples < this.config.talkSamples) return this.config.talkWindow;
+    // No lone round trip measured yet (also with talkSamples 0): one chunk, never Infinity.
+    if (this.loneSamples < this.config.talkSamples || !Number.isFinite(this.loneRtt)) return this.config.talkWindow;
     return Math.max(this.config.talkWindow, Math.round((this.config.talkRate * this.loneRtt) / 1000));
   }
 

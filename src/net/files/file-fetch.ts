@@ -68,7 +68,11 @@ export interface FetchParts {
    */
   readonly paced?: (link: PeerLink) => boolean;
   readonly timeoutMs?: number;
-  /** The clock the pacing measures with, in ms (tests inject one). */
+  /**
+   * The clock the pacing measures with, in ms (tests inject one). It must run on
+   * `performance.now()`'s time base: a link's `syncHeardAt` is read against it, and on
+   * another base a link would look held for the whole fetch, or never.
+   */
   readonly now?: () => number;
 }
 

@@ -215,6 +215,11 @@ describe('LinkPace while texts go', () => {
     expect(far.heldWindow).toBe(Math.round(PACE.talkRate / 10));
   });
 
+  it('held before any lone round trip is measured, even with talkSamples 0: one chunk, not Infinity', () => {
+    const pace = new LinkPace(undefined, { ...PACE, talkSamples: 0 });
+    expect(pace.heldWindow).toBe(PACE.talkWindow);
+  });
+
   it('takes no rate sample while held down, so the window after the texts is what the link can do', () => {
     const text = heard();
     // 20 MiB/s over 50 ms: measured, the window is the ceiling.
