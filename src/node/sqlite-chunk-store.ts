@@ -6,7 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Topic } from '../core/ids.js';
-import type { ChunkStore, StoredFile } from '../store/chunk-store.js';
+import type { ChunkStore, FileAmendment, StoredFile } from '../store/chunk-store.js';
 import { decode, encode, type RecordTable } from './sqlite-stores.js';
 
 const SETTINGS = 'file-setting';
@@ -46,12 +46,12 @@ export class SqliteChunkStore implements ChunkStore {
     this.q.putFile.run(file.root, file.conversation, file.bytes, encode({ ...file, bytes: 0 }));
   }
 
-  async markComplete(root: string): Promise<void> {
+  async amendFile(root: string, change: FileAmendment): Promise<void> {
     this.db.transaction(() => {
       const row = this.q.file.get(root);
       if (!row) return;
       const file = row2file(row);
-      this.q.putFile.run(root, file.conversation, file.bytes, encode({ ...file, complete: true, bytes: 0 }));
+      this.q.putFile.run(root, file.conversation, file.bytes, encode({ ...file, ...change, bytes: 0 }));
     })();
   }
 

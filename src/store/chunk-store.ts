@@ -42,6 +42,12 @@ export interface StoredFile {
   readonly mailboxCopy?: { readonly epoch: string; readonly writerKey: string };
 }
 
+/** What `amendFile` may change of a stored record. */
+export interface FileAmendment {
+  readonly complete?: true;
+  readonly key?: string;
+}
+
 export interface ChunkStore {
   /**
    * The IndexedDB database holding this store, which a worker can open to write the same
@@ -52,11 +58,11 @@ export interface ChunkStore {
   /** Adds or replaces the record; `bytes` is kept as stored when the record exists. */
   putFile(file: StoredFile): Promise<void>;
   /**
-   * Marks the record whole and checked, in one step with reading it: a file removed
-   * meanwhile (deleted, media cleared) stays removed, where a read and a `putFile` of what
-   * was read would bring its record back, "complete" with no chunks.
+   * Changes a stored record (whole and checked, or its key found), in one step with reading
+   * it: a file removed meanwhile (deleted, media cleared) stays removed, where a read and a
+   * `putFile` of what was read would bring its record back, "complete" with no chunks.
    */
-  markComplete(root: string): Promise<void>;
+  amendFile(root: string, change: FileAmendment): Promise<void>;
   hashes(root: string): Promise<Uint8Array | null>;
   putHashes(root: string, hashes: Uint8Array): Promise<void>;
   chunk(root: string, index: number): Promise<Uint8Array | null>;
@@ -89,9 +95,9 @@ export class MemoryChunkStore implements ChunkStore {
     const old = this.records.get(file.root);
     this.records.set(file.root, { ...file, bytes: old ? old.bytes : file.bytes });
   }
-  async markComplete(root: string): Promise<void> {
+  async amendFile(root: string, change: FileAmendment): Promise<void> {
     const f = this.records.get(root);
-    if (f) this.records.set(root, { ...f, complete: true });
+    if (f) this.records.set(root, { ...f, ...change });
   }
   async hashes(root: string): Promise<Uint8Array | null> {
     return this.lists.get(root)?.slice() ?? null;

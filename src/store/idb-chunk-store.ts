@@ -8,7 +8,7 @@
  * again, unlike a message.
  */
 import type { Topic } from '../core/ids.js';
-import type { ChunkStore, StoredFile } from './chunk-store.js';
+import type { ChunkStore, FileAmendment, StoredFile } from './chunk-store.js';
 import { committed, openDatabase, request } from './idb.js';
 
 const FILES = 'files';
@@ -56,11 +56,11 @@ export class IdbChunkStore implements ChunkStore {
     await committed(tx);
   }
 
-  async markComplete(root: string): Promise<void> {
+  async amendFile(root: string, change: FileAmendment): Promise<void> {
     const tx = this.db.transaction(FILES, 'readwrite');
     const store = tx.objectStore(FILES);
     const record = (await request(store.get(root))) as StoredFile | undefined;
-    if (record) store.put({ ...record, complete: true });
+    if (record) store.put({ ...record, ...change });
     await committed(tx);
   }
 

@@ -111,15 +111,17 @@ export const chunkStoreCases: readonly ChunkStoreCase[] = [
     },
   },
   {
-    name: 'marks a record complete, keeping the rest; a removed file stays removed',
+    name: 'amends a record (complete, its key), keeping the rest; a removed file stays removed',
     async run(store) {
       await store.putFile(record('r1', T2, { name: 'kept.bin' }));
       await store.putChunks('r1', [{ index: 0, bytes: bytes(9, 1) }]);
-      await store.markComplete('r1');
+      await store.amendFile('r1', { key: 'the-key' });
+      await store.amendFile('r1', { complete: true });
       const marked = await store.file('r1');
-      check(marked?.complete === true && marked.name === 'kept.bin' && marked.conversation === T2 && marked.bytes === 9, 'marked, the rest kept');
+      check(marked?.complete === true && marked.key === 'the-key' && marked.name === 'kept.bin' && marked.conversation === T2 && marked.bytes === 9, 'amended, the rest kept');
       await store.remove('r1');
-      await store.markComplete('r1');
+      await store.amendFile('r1', { complete: true });
+      await store.amendFile('r1', { key: 'the-key' });
       check((await store.file('r1')) === null, 'no record brought back');
       check((await store.files(T2)).length === 0, 'none listed');
     },

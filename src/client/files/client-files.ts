@@ -372,9 +372,16 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     // The key is kept with the record while the epoch's secret is here: it is deleted some
     // time after the epoch ends (§4.7), and the file must still open then.
     const key = record?.key ?? (await fileKeyOf(this.followed.get(conversation)?.session, ref));
-    if (!record || (key && !record.key)) {
-      record = record ? { ...record, ...(key ? { key } : {}) } : { root: ref.root, conversation, event: event.id, name: ref.name, type: ref.type, size: ref.size, chunk: ref.chunk, bytes: 0, complete: false, sent: false, at: this.now(), ...(key ? { key } : {}) };
-      await store.putFile(record).catch((error) => this.logger.warn('file record not saved', { error: errorField(error) }));
+    const unsaved = (error: unknown): void => this.logger.warn('file record not saved', { error: errorField(error) });
+    if (record && key && !record.key) {
+      // Added to the record as stored now: one erased meanwhile ("Clear downloaded media")
+      // is not brought back as it was read (complete, with no chunks), but recorded afresh.
+      await store.amendFile(ref.root, { key }).catch(unsaved);
+      record = await store.file(ref.root).catch(() => null);
+    }
+    if (!record) {
+      record = { root: ref.root, conversation, event: event.id, name: ref.name, type: ref.type, size: ref.size, chunk: ref.chunk, bytes: 0, complete: false, sent: false, at: this.now(), ...(key ? { key } : {}) };
+      await store.putFile(record).catch(unsaved);
     }
     if (this.transfers.get(ref.root)) return;
     // Deleted while the record was written: the deletion found nothing to erase then.

@@ -58,7 +58,7 @@ export class FileOpener {
     const early = this.early.get(ref.root);
     this.early.delete(ref.root);
     const url = await this.open(ref, early?.blob);
-    if (url) await this.parts.store.markComplete(ref.root);
+    if (url) await this.parts.store.amendFile(ref.root, { complete: true });
   }
 
   /** The conversation's keys changed: open again what waited for its key. */
