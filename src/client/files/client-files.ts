@@ -311,7 +311,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     // stands once loaded: a row it hides is not fetched before its key derives here, and a
     // delete erases a file only if its author sent it (any member can send one, aimed at any id).
     await session.loaded;
-    for (const target of targets) if (wants.deleted(target)) void this.forget(session.id, target);
+    for (const target of wants.deletedOf(targets)) void this.forget(session.id, target);
     for (const f of await wants.arrived(events)) void this.arrived(session.id, f, f.mine);
   }
 
@@ -380,7 +380,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
       record = await store.file(ref.root).catch(() => null);
     }
     if (!record) {
-      record = { root: ref.root, conversation, event: event.id, name: ref.name, type: ref.type, size: ref.size, chunk: ref.chunk, bytes: 0, complete: false, sent: false, at: this.now(), ...(key ? { key } : {}) };
+      record = this.receivedRecord(conversation, ref, event.id, key);
       await store.putFile(record).catch(unsaved);
     }
     if (this.transfers.get(ref.root)) return;
@@ -411,13 +411,11 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     const key = ref.key ?? record?.key ?? (await this.deriveKey(conversation, ref));
     // Deleted while this waited (a record it wrote may have been erased meanwhile).
     if (this.deletedHere(conversation, event)) return record ? this.forgetFile(conversation, record) : undefined;
-    if (!record) await store.putFile({ root: ref.root, conversation, event, name: ref.name, type: ref.type, size: ref.size, chunk: ref.chunk, bytes: 0, complete: false, sent: false, at: this.now(), ...(key ? { key } : {}) });
+    const written = record ?? this.receivedRecord(conversation, ref, event, key);
+    if (!record) await store.putFile(written);
     const [hashes, have, side] = await Promise.all([store.hashes(ref.root), store.indices(ref.root), mailboxSideOf(this.parts.mailbox?.client, this.followed.get(conversation)?.session, ref)]);
     // Deleted meanwhile: nothing was running for the deletion to cancel, so nothing starts.
-    if (this.deletedHere(conversation, event)) {
-      const written = await store.file(ref.root);
-      return written ? this.forgetFile(conversation, written) : undefined;
-    }
+    if (this.deletedHere(conversation, event)) return this.forgetFile(conversation, written);
     const sink = storeSink(store, ref.root, this.opener.startEarly(ref, key, have));
     const fetch = this.exchange.fetch({ room: conversation, ref, hashes, have, sink, side });
     this.transfers.update(ref.root, { state: fetch.received > 0 ? 'moving' : 'waiting', done: fetch.received, overBudget: false });
@@ -448,6 +446,11 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
    */
   private deletedHere(conversation: Topic, event: string): boolean {
     return this.followed.get(conversation)?.wants.deleted(event as EventId) === true;
+  }
+
+  /** The record of a file this device is to receive, before any of it is stored. */
+  private receivedRecord(conversation: Topic, ref: FileRef, event: string, key: string | null): StoredFile {
+    return { root: ref.root, conversation, event, name: ref.name, type: ref.type, size: ref.size, chunk: ref.chunk, bytes: 0, complete: false, sent: false, at: this.now(), ...(key ? { key } : {}) };
   }
 
   private deriveKey(conversation: Topic, ref: FileRef): Promise<string | null> {

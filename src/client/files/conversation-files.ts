@@ -128,8 +128,16 @@ export class FileWants {
    * it must erase nothing stored either.
    */
   deleted(id: EventId): boolean {
-    const shown = this.session.timeline.get(id);
-    return shown ? shown.deleted === true : this.deletedOnce()(id);
+    return this.deletedOf([id]).length > 0;
+  }
+
+  /** Those of `ids` deleted for everyone (`deleted`), with one fold of the log for all the hidden ones. */
+  deletedOf(ids: readonly EventId[]): EventId[] {
+    const folded = this.deletedOnce();
+    return ids.filter((id) => {
+      const shown = this.session.timeline.get(id);
+      return shown ? shown.deleted === true : folded(id);
+    });
   }
 
   /**
