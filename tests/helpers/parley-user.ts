@@ -3,13 +3,21 @@
  * roles and accessible names, as assistive technology would (docs/architecture.md §13).
  */
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { diagnosePage, recordPageLog } from './page-diagnosis.js';
 
-/** Uncaught errors in the page go to the test's output, labelled with whose page it is. */
+/**
+ * Uncaught errors in the page go to the test's output, labelled with whose page it is; its
+ * log is kept for a failed wait to report.
+ */
 function reportPageErrors(page: Page, label: string): void {
   page.on('pageerror', (error) => console.error(`[${label}] page error:`, error));
+  recordPageLog(page);
 }
 
 export class ParleyUser {
+  /** The other people of the scene (set by `pair`), whose pages a failed wait reports too. */
+  private others: readonly ParleyUser[] = [];
+
   private constructor(
     readonly name: string,
     readonly context: BrowserContext,
@@ -45,6 +53,8 @@ export class ParleyUser {
     await bob.log.waitFor();
     await alice.waitForPeers(1);
     await bob.waitForPeers(1);
+    alice.others = [bob];
+    bob.others = [alice];
     return { alice, bob, invite };
   }
 
@@ -60,6 +70,8 @@ export class ParleyUser {
     await bob.addContact(await alice.myContactLink());
     await alice.acceptContact('Bob');
     await alice.waitForPeers(1);
+    alice.others = [bob];
+    bob.others = [alice];
     return { alice, bob };
   }
 
@@ -200,9 +212,19 @@ export class ParleyUser {
     return this.log.locator('article').filter({ has: this.page.locator('p.text', { hasText: new RegExp(`^${escape(text)}$`) }) }).first();
   }
 
-  /** Waits until a message with exactly this text is rendered in the log. */
+  /**
+   * Waits until a message with exactly this text is rendered in the log. When it is not,
+   * the error says where it stopped: this page's and the scene's other pages' timelines,
+   * lists, links, unsent messages and mailboxes (page-diagnosis.ts).
+   */
   async waitForMessage(text: string, timeout = 20_000): Promise<void> {
-    await this.messageRow(text).waitFor({ timeout });
+    try {
+      await this.messageRow(text).waitFor({ timeout });
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'TimeoutError')) throw error;
+      const pages = await Promise.all([this, ...this.others].map((user) => diagnosePage(user.page, user.name, text)));
+      throw new Error(`"${text}" was not rendered on ${this.name}'s page within ${timeout} ms. The pages said:\n${pages.join('\n')}`, { cause: error });
+    }
   }
 
   /**
