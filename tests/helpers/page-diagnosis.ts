@@ -66,6 +66,8 @@ async function readState(text: string): Promise<Record<string, unknown>> {
     const app = document.querySelector('parley-app') as Any;
     const client = app?.client;
     out.signaling = client?.connection;
+    // A failure the app showed the user (a refused mailbox append lands here, not in the log).
+    out.shownError = app?.error ? String(app.error.message ?? app.error) : null;
     const id = /^#\/c\/([0-9a-f]+)$/.exec(location.hash)?.[1] ?? '';
     const session = client?.get(id);
     const mesh = client?.parts?.mesh;
@@ -88,7 +90,19 @@ async function readState(text: string): Promise<Record<string, unknown>> {
         .slice(-5)
         .map((e: Any) => `${String(e.text).slice(0, 40)}: ${session.deliveryState(e.id)}`);
       const m = session.mailbox as Any;
-      if (m) out.mailbox = { readSeq: m.readSeq, noticedSeq: m.noticedSeq, pulling: m.noticePull !== null, pushDue: m.cancelPush !== null, retryDue: m.cancelRetry !== null };
+      if (m) {
+        const courier = m.parts?.courier;
+        out.mailbox = {
+          readSeq: m.readSeq,
+          noticedSeq: m.noticedSeq,
+          pulling: m.noticePull !== null,
+          pushDue: m.cancelPush !== null,
+          retryDue: m.cancelRetry !== null,
+          // Pulls, pushes and trims run one at a time: one that never ends holds every later one.
+          courierQueue: await settled(courier?.queue),
+          courierStopped: courier?.stopped ?? null,
+        };
+      }
     }
     const list = document.querySelector('parley-app')?.shadowRoot ? findDeep(document, 'parley-message-list') : null;
     if (list) {
