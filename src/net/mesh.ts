@@ -284,6 +284,10 @@ export class Mesh extends ObservableV2<MeshEvents> {
     });
     owned.listenTo(link).on('open', () => {
       cancelTimeout();
+      // A path opened in time: no relay is offered for it. (Offered anyway, every link kept an
+      // idle relay path beside its data channel for life; a relay that opened first stays
+      // until the upgrade retires it.)
+      cancelFallback();
       this.reconnects.opened(key);
       this.emit('links', []);
       this.run(entry, entry.machine.opened());

@@ -280,6 +280,27 @@ describe('mesh over the relay', () => {
     expect(net.transports.every((t) => t.isClosed)).toBe(true);
   });
 
+  it('offers no relay once the direct path is open: a link that opened directly keeps one path', async () => {
+    // The relay is the fallback for a link with no direct path 150 ms (fallbackMs here) after
+    // it was made; one that opened directly in time was still offered the relay and kept an
+    // idle relay path beside the data channel for its whole life.
+    const hub = new MemorySignalingHub();
+    const net = new MemoryWebRtc();
+    const keys = await keysOf();
+    const alice = await node(hub, net, 'Alice');
+    const bob = await node(hub, net, 'Bob');
+    const a = await alice.join(keys);
+    const b = await bob.join(keys);
+    await waitFor(() => alice.mesh.room(keys.topic)!.connection() === 'direct' && bob.mesh.room(keys.topic)!.connection() === 'direct', 'a direct link');
+    // Well past the fallback delay, and a message each way, as the relay would have been there.
+    await new Promise((r) => setTimeout(r, 600));
+    await say(a, 'still direct');
+    await say(b, 'and back');
+    await waitFor(() => texts(b).includes('still direct') && texts(a).includes('and back'), 'both messages');
+    expect([alice, bob].map((n) => n.mesh.links().map((l) => l.link.pathCount))).toEqual([[1], [1]]);
+    expect([drops(alice), drops(bob)]).toEqual([[], []]);
+  });
+
   it('upgrades to the direct path when ICE gets there later, losing and doubling nothing', async () => {
     const hub = new MemorySignalingHub();
     const net = new MemoryWebRtc();
