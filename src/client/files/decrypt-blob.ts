@@ -17,6 +17,16 @@ const OPEN_BATCH_BYTES = 1024 * 1024;
 /** What opening needs of a file: its shape, content hash, media type and key. */
 export type OpenRef = Pick<FileRef, 'size' | 'chunk' | 'sha256' | 'type'> & { readonly key: string };
 
+/**
+ * Decrypts and checks a file against its content hash, keeping nothing: for a file the
+ * service worker will serve from the store (§14.4), whose plaintext as a Blob would be a
+ * second copy of it made while it arrives (§14.5, eleventh round). Throws as `decryptToBlob`.
+ */
+export async function checkFile(ref: OpenRef, read: (index: number) => Promise<Uint8Array | null>, newHasher?: NewContentHasher): Promise<void> {
+  // The hash took its copy of each part: nothing reads these again.
+  for await (const part of openFile(ref, read, newHasher)) free(part.buffer as ArrayBuffer);
+}
+
 /** Throws what `openFile` or `read` throws. `newHasher`: as `openFile` takes it. */
 export async function decryptToBlob(ref: OpenRef, read: (index: number) => Promise<Uint8Array | null>, newHasher?: NewContentHasher): Promise<Blob> {
   const blobs: Blob[] = [];

@@ -21,7 +21,7 @@ import { OpenFileError, type OpenFailure } from '../../core/files/open-file.js';
 import type { ChunkStore } from '../../store/chunk-store.js';
 import { StorageError } from '../../store/idb.js';
 import { ChunkFeed, EarlyOpenUnavailable, UNAVAILABLE_CODE } from './chunk-feed.js';
-import { decryptToBlob, type OpenRef } from './decrypt-blob.js';
+import { checkFile, decryptToBlob, type OpenRef } from './decrypt-blob.js';
 import type { FromOpenWorker, ToOpenWorker } from './open-worker.js';
 
 export { ChunkFeed, EarlyOpenUnavailable } from './chunk-feed.js';
@@ -34,24 +34,26 @@ export interface EarlyOpen {
   save(chunks: Chunks): Promise<void>;
   /** The fetch stopped: the opener ends (`blob` rejects with EarlyOpenUnavailable); `save` still stores. */
   stop(): void;
-  /** The whole file, once every chunk was saved and it checked out. */
-  readonly blob: Promise<Blob>;
+  /** The whole file, once every chunk was saved and it checked out; null when it was only checked (`keep` false). */
+  readonly blob: Promise<Blob | null>;
 }
 
 /**
  * Starts storing and opening `ref`: in a worker where there are workers and the store names
  * a database they can open (browsers), else on this thread (Node peers, where nobody renders).
- * `have`: chunks stored before this fetch began (a resumed fetch).
+ * `have`: chunks stored before this fetch began (a resumed fetch). `keep`: gather the
+ * plaintext into a Blob; without it the file is only checked, for the service worker to
+ * serve from the store once it is marked complete (§14.4).
  */
-export function openEarly(store: ChunkStore, ref: FileRef & { readonly key: string }, have: ReadonlySet<number>): EarlyOpen {
+export function openEarly(store: ChunkStore, ref: FileRef & { readonly key: string }, have: ReadonlySet<number>, keep = true): EarlyOpen {
   const shape: OpenRef = { size: ref.size, chunk: ref.chunk, sha256: ref.sha256, type: ref.type, key: ref.key };
-  const opening = typeof Worker === 'undefined' || !store.database ? onThisThread(store, ref.root, shape, have) : inWorker(store, store.database, ref.root, shape, have);
+  const opening = typeof Worker === 'undefined' || !store.database ? onThisThread(store, ref.root, shape, have, keep) : inWorker(store, store.database, ref.root, shape, have, keep);
   // Awaited by whoever finishes the fetch; a fetch that stops never awaits it.
   opening.blob.catch(() => undefined);
   return opening;
 }
 
-function onThisThread(store: ChunkStore, root: string, shape: OpenRef, have: ReadonlySet<number>): EarlyOpen {
+function onThisThread(store: ChunkStore, root: string, shape: OpenRef, have: ReadonlySet<number>, keep: boolean): EarlyOpen {
   const feed = new ChunkFeed(store, root, have, shape.chunk);
   return {
     save: async (chunks) => {
@@ -60,7 +62,7 @@ function onThisThread(store: ChunkStore, root: string, shape: OpenRef, have: Rea
       feed.add(chunks);
     },
     stop: () => feed.stop(),
-    blob: decryptToBlob(shape, feed.read),
+    blob: keep ? decryptToBlob(shape, feed.read) : checkFile(shape, feed.read).then(() => null),
   };
 }
 
@@ -72,16 +74,16 @@ function owned(chunks: Chunks): { index: number; bytes: Uint8Array<ArrayBuffer> 
   }));
 }
 
-function inWorker(store: ChunkStore, database: string, root: string, ref: OpenRef, have: ReadonlySet<number>): EarlyOpen {
+function inWorker(store: ChunkStore, database: string, root: string, ref: OpenRef, have: ReadonlySet<number>, keep: boolean): EarlyOpen {
   let worker: Worker | null = null;
-  let settle: { resolve(blob: Blob): void; reject(error: Error): void } = { resolve: () => undefined, reject: () => undefined };
-  const blob = new Promise<Blob>((resolve, reject) => (settle = { resolve, reject }));
+  let settle: { resolve(blob: Blob | null): void; reject(error: Error): void } = { resolve: () => undefined, reject: () => undefined };
+  const blob = new Promise<Blob | null>((resolve, reject) => (settle = { resolve, reject }));
   /** Batches sent to the worker and not yet stored, by number. */
   const pending = new Map<number, { resolve(): void; reject(error: Error): void }>();
   let sent = 0;
   // The opener is over (done, failed, stopped): the worker goes, batches it had not stored
   // fail (their bytes went with it), and later batches are stored on this thread.
-  const end = (outcome: { blob: Blob } | { error: Error }): void => {
+  const end = (outcome: { blob: Blob | null } | { error: Error }): void => {
     if (!worker) return;
     worker.terminate();
     worker = null;
@@ -94,7 +96,7 @@ function inWorker(store: ChunkStore, database: string, root: string, ref: OpenRe
     // This exact form is what Vite recognizes to bundle the worker.
     worker = new Worker(new URL('./open-worker.ts', import.meta.url), { type: 'module' });
   } catch (cause) {
-    const opening = onThisThread(store, root, ref, have);
+    const opening = onThisThread(store, root, ref, have, keep);
     return { ...opening, blob: Promise.reject(new EarlyOpenUnavailable('no worker', { cause })) };
   }
   worker.onmessage = (e: MessageEvent<FromOpenWorker>) => {
@@ -112,7 +114,7 @@ function inWorker(store: ChunkStore, database: string, root: string, ref: OpenRe
     e.preventDefault();
     end({ error: new EarlyOpenUnavailable(`the opening worker failed: ${e.message}`) });
   };
-  worker.postMessage({ ref, root, database, have: [...have] } satisfies ToOpenWorker);
+  worker.postMessage({ ref, root, database, have: [...have], keep } satisfies ToOpenWorker);
   return {
     save: (chunks) => {
       if (!worker) return store.putChunks(root, chunks);

@@ -29,8 +29,8 @@ export interface FileOpenerParts {
 
 export class FileOpener {
   private readonly opening = new Set<string>();
-  /** Files being opened while their fetch runs. */
-  private readonly early = new Map<string, EarlyOpen>();
+  /** Files being opened while their fetch runs, with the service worker's URL for each, if it will serve it. */
+  private readonly early = new Map<string, { readonly opening: EarlyOpen; readonly served: string | null }>();
   /** Whole files whose key this device could not derive yet (their epoch's secret is not here). */
   private readonly keyless = new Map<string, { readonly conversation: Topic; readonly ref: FileRef }>();
 
@@ -44,21 +44,24 @@ export class FileOpener {
   /**
    * Starts storing and opening a fetch's chunks as they arrive (`have`: those stored before);
    * returns where the fetch saves them. Without the key they are only stored (undefined).
+   * `served`: the service worker's URL for the file once it is complete (§14.4); the file is
+   * then only checked as it arrives, not also gathered into a Blob, a second copy of it.
    */
-  startEarly(ref: FileRef, key: string | null, have: ReadonlySet<number>): ((chunks: Chunks) => Promise<void>) | undefined {
+  startEarly(ref: FileRef, key: string | null, have: ReadonlySet<number>, served: string | null = null): ((chunks: Chunks) => Promise<void>) | undefined {
     this.stop(ref.root);
     if (!key) return undefined;
-    const early = openEarly(this.parts.store, { ...ref, key }, have);
-    this.early.set(ref.root, early);
-    return early.save;
+    const opening = openEarly(this.parts.store, { ...ref, key }, have, served === null);
+    this.early.set(ref.root, { opening, served });
+    return opening.save;
   }
 
   /** Every chunk is stored: check the whole against the signed content hash, then show it. */
   async finished(ref: FileRef): Promise<void> {
     const early = this.early.get(ref.root);
     this.early.delete(ref.root);
-    const url = await this.open(ref, early?.blob);
-    if (url) await this.parts.store.amendFile(ref.root, { complete: true });
+    const url = await this.open(ref, early);
+    // A served file was marked complete before its URL was shown: the worker serves only those.
+    if (url && url !== early?.served) await this.parts.store.amendFile(ref.root, { complete: true });
   }
 
   /** The conversation's keys changed: open again what waited for its key. */
@@ -72,7 +75,7 @@ export class FileOpener {
 
   /** Stops opening a file whose fetch stopped; its chunks stay stored. */
   stop(root: string): void {
-    this.early.get(root)?.stop();
+    this.early.get(root)?.opening.stop();
     this.early.delete(root);
   }
 
@@ -89,14 +92,21 @@ export class FileOpener {
 
   /**
    * Decrypts a stored file into an object URL, or takes the Blob its fetch opened as it
-   * arrived (`early`); a file that does not check out is erased.
+   * arrived (`early`), or its service worker URL once checked as it arrived; a file that
+   * does not check out is erased.
    */
-  private async open(ref: FileRef, early?: Promise<Blob>): Promise<string | null> {
+  private async open(ref: FileRef, early?: { readonly opening: EarlyOpen; readonly served: string | null }): Promise<string | null> {
     const { store, transfers, logger, changed } = this.parts;
     this.opening.add(ref.root);
     try {
-      const opened = early ? await early.catch((error: unknown) => (error instanceof EarlyOpenUnavailable ? null : Promise.reject(error))) : null;
-      if (opened) return this.show(ref, opened);
+      // undefined: not opened as it arrived (no worker, stopped); null: checked, not kept.
+      const opened = early ? await early.opening.blob.catch((error: unknown) => (error instanceof EarlyOpenUnavailable ? undefined : Promise.reject(error))) : undefined;
+      if (opened) return this.show(ref, () => URL.createObjectURL(opened));
+      const served = early?.served;
+      if (opened === null && served) {
+        await store.amendFile(ref.root, { complete: true });
+        return this.show(ref, () => served);
+      }
       const record = await store.file(ref.root);
       const key = ref.key ?? record?.key ?? (record ? await this.parts.keyOf(record.conversation, ref) : null);
       if (!key) {
@@ -107,7 +117,8 @@ export class FileOpener {
         changed(ref.root);
         return null;
       }
-      return this.show(ref, await decryptToBlob({ ...ref, key }, orderedChunkReader(store, ref)));
+      const blob = await decryptToBlob({ ...ref, key }, orderedChunkReader(store, ref));
+      return this.show(ref, () => URL.createObjectURL(blob));
     } catch (error) {
       // Chunks were checked one by one, so this is a sender who signed a wrong content hash.
       logger.warn('a file did not check out', { error: errorField(error) });
@@ -120,10 +131,10 @@ export class FileOpener {
     }
   }
 
-  private show(ref: FileRef, blob: Blob): string | null {
+  private show(ref: FileRef, urlOf: () => string): string | null {
     // Cancelled while it was being opened: it stays cancelled (Download opens it again).
     if (this.parts.transfers.get(ref.root)?.state === 'cancelled') return null;
-    const url = URL.createObjectURL(blob);
+    const url = urlOf();
     this.parts.transfers.update(ref.root, { state: 'done', done: ref.size, url });
     this.parts.changed(ref.root);
     return url;

@@ -7,23 +7,24 @@
  * had waited behind both. Here the hash is WebAssembly (`wasm-hash.ts`), which this script's
  * CSP alone allows: in JavaScript it was what made opening run behind the arrival.
  *
- * One worker per fetch. In: `{ ref, root, database, have }` once, then `{ batch, chunks }`
+ * One worker per fetch. In: `{ ref, root, database, have, keep }` once, then `{ batch, chunks }`
  * (bytes transferred) as the fetch checks them. Out: `{ stored: batch }` once a batch is
- * written (`failed` with the reason if not), then `{ blob, hasher }` (which SHA-256 ran), or
- * `{ error }` with the OpenFileError's code when the file does not open.
+ * written (`failed` with the reason if not), then `{ blob, hasher }` (which SHA-256 ran; the
+ * blob is null unless `keep` asked for the plaintext: a file the service worker will serve is
+ * only checked), or `{ error }` with the OpenFileError's code when the file does not open.
  */
 import type { ContentHasher } from '../../core/files/content-hash.js';
 import { OpenFileError } from '../../core/files/open-file.js';
 import { IdbChunkStore, openFilesDatabase } from '../../store/idb-chunk-store.js';
 import { ChunkFeed, UNAVAILABLE_CODE } from './chunk-feed.js';
-import { decryptToBlob, type OpenRef } from './decrypt-blob.js';
+import { checkFile, decryptToBlob, type OpenRef } from './decrypt-blob.js';
 import { TwoUsers } from './two-users.js';
 import { reportingHasher } from './wasm-hash.js';
 
 export type ToOpenWorker =
-  | { readonly ref: OpenRef; readonly root: string; readonly database: string; readonly have: readonly number[] }
+  | { readonly ref: OpenRef; readonly root: string; readonly database: string; readonly have: readonly number[]; readonly keep: boolean }
   | { readonly batch: number; readonly chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array }> };
-export type FromOpenWorker = { readonly stored: number; readonly failed?: string } | { readonly blob: Blob; readonly hasher: ContentHasher['kind'] } | { readonly error: { readonly code: string; readonly message: string } };
+export type FromOpenWorker = { readonly stored: number; readonly failed?: string } | { readonly blob: Blob | null; readonly hasher: ContentHasher['kind'] } | { readonly error: { readonly code: string; readonly message: string } };
 
 const scope = globalThis as unknown as { postMessage(message: FromOpenWorker): void; onmessage: ((e: MessageEvent<ToOpenWorker>) => void) | null };
 let opened: Promise<{ store: IdbChunkStore; feed: ChunkFeed; root: string }> | null = null;
@@ -36,7 +37,7 @@ const users = new TwoUsers();
 scope.onmessage = (e) => {
   const message = e.data;
   if ('ref' in message) {
-    const { ref, root, database, have } = message;
+    const { ref, root, database, have, keep } = message;
     opened = openFilesDatabase(database).then((db) => {
       const store = new IdbChunkStore(db);
       return { store, feed: new ChunkFeed(store, root, new Set(have), ref.chunk), root };
@@ -47,7 +48,7 @@ scope.onmessage = (e) => {
     // queued by then has answered: the page ends this worker on it, and the fetch counts
     // the file done only once each batch is stored.
     opened
-      .then(({ feed }) => decryptToBlob(ref, users.reading(feed.read), newHasher))
+      .then(({ feed }) => (keep ? decryptToBlob(ref, users.reading(feed.read), newHasher) : checkFile(ref, users.reading(feed.read), newHasher).then(() => null)))
       .then(
         (blob) => writes.then(() => scope.postMessage({ blob, hasher: kind() })),
         // Only a file that does not check out is the file's fault (it is then erased); a

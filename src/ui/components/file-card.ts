@@ -11,7 +11,7 @@
  *   percent, and a Cancel button on the receiving side.
  *
  * Buttons raise bubbling, composed events the conversation view handles:
- * `parley-file-download`, `parley-file-cancel`, `parley-file-open` (detail: { root }).
+ * `parley-file-download`, `parley-file-cancel`, `parley-file-open`, `parley-file-save` (detail: { root }).
  */
 import { css, html, nothing } from 'lit';
 import { ref } from 'lit/directives/ref.js';
@@ -55,6 +55,13 @@ const styled = (properties: Readonly<Record<string, string>>) =>
     if (!(element instanceof HTMLElement)) return;
     for (const [name, value] of Object.entries(properties)) element.style.setProperty(name, value);
   });
+
+/** A link to the service worker's URL is saved by the page (`FileViews.save` says why); a Blob's saves itself. */
+function savedByPage(event: Event, url: string, root: string): void {
+  if (url.startsWith('blob:')) return;
+  event.preventDefault();
+  raise(event, 'parley-file-save', root);
+}
 
 function raise(event: Event, type: string, root: string): void {
   event.stopPropagation();
@@ -131,7 +138,7 @@ function renderCard(ref: FileRef, view: FileView | undefined) {
     <span class="name">${ref.name}</span>
     <span class="size">${sizeText(ref.size)}</span>
     ${url
-      ? html`<a href=${url} download=${ref.name} tabindex="-1">Download ${ref.name}</a>`
+      ? html`<a href=${url} download=${ref.name} tabindex="-1" @click=${(e: Event) => savedByPage(e, url, ref.root)}>Download ${ref.name}</a>`
       : here || view?.state === 'moving' || view?.state === 'waiting'
         ? nothing
         : html`<button type="button" class="link" tabindex="-1" @click=${(e: Event) => raise(e, 'parley-file-download', ref.root)}>Download ${ref.name}</button>`}

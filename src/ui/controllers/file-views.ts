@@ -43,6 +43,28 @@ export class FileViews implements ReactiveController {
     this.with(root, (ref) => session && this.files()?.download(session, ref));
   }
 
+  /**
+   * Saves a file the service worker serves (its Download link's URL is not a Blob's): the
+   * page fetches it, which goes through the worker, and saves what came. Chromium does not
+   * send an `<a download>` itself through the worker: the server answered it with the app
+   * shell. An answer that is not the worker's (no `attachment`) is refused, never saved.
+   */
+  async save(root: string): Promise<void> {
+    const ref = this.entryOf(root)?.file;
+    const url = ref ? this.files()?.view(ref)?.url : null;
+    if (!ref || !url) return;
+    const response = await fetch(url);
+    if (!response.ok || !response.headers.get('content-disposition')?.startsWith('attachment')) {
+      throw new Error(`${ref.name} could not be read from this device (${response.status}). Download it again.`);
+    }
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(await response.blob());
+    link.download = ref.name;
+    link.click();
+    // The download has its bytes once it started; the URL only has to outlive the click.
+    setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+  }
+
   /** Stops fetching `root`. */
   cancel(root: string): void {
     this.files()?.cancel(root);

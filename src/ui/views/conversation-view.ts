@@ -207,6 +207,7 @@ export class ConversationView extends ClientView {
       .showReads=${this.client?.readReceipts ?? true}
       .renderFile=${this.fileViews.render}
       @parley-file-download=${(e: CustomEvent<FileDetail>) => this.fileViews.download(e.detail.root)}
+      @parley-file-save=${(e: CustomEvent<FileDetail>) => this.action.run(() => this.fileViews.save(e.detail.root))}
       @parley-file-cancel=${(e: CustomEvent<FileDetail>) => this.fileViews.cancel(e.detail.root)}
       @parley-file-open=${(e: CustomEvent<FileDetail>) => this.fileViews.open(e.detail.root)}
       @parley-edit=${(e: CustomEvent<EditDetail>) => this.action.run(() => s.edit(e.detail.id, e.detail.text))}

@@ -105,7 +105,7 @@ describe('openEarly (no Worker: on this thread)', () => {
     for (const batch of [[3, 1], [0, 5], [2, 4]]) await opening.save(batch.map((index) => ({ index, bytes: chunks.get(index)! })));
     // Saving stores: the file is whole in the store too.
     expect([...(await store.indices(ref.root))].sort()).toEqual([0, 1, 2, 3, 4, 5]);
-    const blob = await opening.blob;
+    const blob = (await opening.blob)!;
     expect(blob.type).toBe('application/x-test');
     expect(new Uint8Array(await blob.arrayBuffer())).toEqual(plain);
   });
@@ -116,6 +116,20 @@ describe('openEarly (no Worker: on this thread)', () => {
     await opening.save([...chunks].map(([index, bytes]) => ({ index, bytes })));
     const error = await opening.blob.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenFileError);
+    expect((error as OpenFileError).code).toBe('bad-content');
+  });
+
+  it('without keep, a file is stored and checked but no Blob is made; a wrong content hash still fails', async () => {
+    const { ref, chunks } = await sealed();
+    const all = [...chunks].map(([index, bytes]) => ({ index, bytes }));
+    const store = new MemoryChunkStore();
+    const checked = openEarly(store, ref, new Set(), false);
+    await checked.save(all);
+    await expect(checked.blob).resolves.toBeNull();
+    expect([...(await store.indices(ref.root))].sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    const wrong = openEarly(new MemoryChunkStore(), { ...ref, sha256: 'A'.repeat(43) }, new Set(), false);
+    await wrong.save(all.map(({ index, bytes }) => ({ index, bytes: bytes.slice() })));
+    const error = await wrong.blob.catch((e: unknown) => e);
     expect((error as OpenFileError).code).toBe('bad-content');
   });
 });
