@@ -5,7 +5,7 @@
  * finished files to the page (`/files/…`, decrypted as they are read).
  *
  * Updates are never applied silently: a new worker waits until the page's "Update
- * available" prompt tells it to take over.
+ * available" prompt tells it to take over. The first worker takes the page that installed it.
  */
 /// <reference lib="webworker" />
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
@@ -35,6 +35,14 @@ registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { denyl
 
 self.addEventListener('message', (event) => {
   if ((event.data as { type?: string } | null)?.type === 'SKIP_WAITING') void self.skipWaiting();
+});
+
+// The first visit's page is taken at once rather than at its next load: it then gets what
+// the worker gives (files served from the store, a received file not copied into a Blob,
+// docs/architecture.md §14.4) from the start. An update still waits for the page's prompt:
+// a worker activates only when there was none, or once told to skip waiting.
+self.addEventListener('activate', (event) => {
+  event.waitUntil(self.clients.claim());
 });
 
 self.addEventListener('push', (event) => {

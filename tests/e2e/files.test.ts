@@ -192,6 +192,9 @@ describe('files between members', () => {
     const received = downloadedHash(bob!, 'big.bin');
     const [bobSaw, aliceSaw] = await Promise.all([watchProgress(progressOf(bob!, 'big.bin'), received), watchProgress(progressOf(alice!, 'big.bin'), received)]);
     expect(await received).toBe(sha256(bytes));
+    // Bob's page is the service worker's: the file was checked as it arrived but not also
+    // gathered into a Blob, and his Download link is the worker's URL (docs/architecture.md §14.4).
+    await expect(bob!.page.getByRole('link', { name: 'Download big.bin' }).getAttribute('href')).resolves.toMatch(/^\/files\/[0-9a-f]+\/[0-9a-f]{64}$/);
     expect(bobSaw.length).toBeGreaterThan(0);
     expect(aliceSaw.length).toBeGreaterThan(0);
     expect(bobSaw.some((p) => p > 0 && p < 100)).toBe(true);
