@@ -220,6 +220,23 @@ describe('files between members', () => {
     // The caption is the message's text; the sender can download what they sent too.
     await bob!.waitForMessage('the data');
     expect(await downloadedHash(alice!, 'big.bin')).toBe(sha256(bytes));
+    // The file's record gone from Bob's store underneath the card (storage evicted): the
+    // worker answers 404 and Download says so rather than saving what came.
+    await bob!.page.evaluate(() => new Promise<void>((resolve, reject) => {
+      const open = indexedDB.open('parley-files');
+      open.onsuccess = () => {
+        const tx = open.result.transaction('files', 'readwrite');
+        tx.objectStore('files').clear();
+        tx.oncomplete = () => (open.result.close(), resolve());
+        tx.onerror = () => reject(tx.error);
+      };
+      open.onerror = () => reject(open.error);
+    }));
+    let saved = false;
+    bob!.page.once('download', () => (saved = true));
+    await bob!.page.getByRole('link', { name: 'Download big.bin' }).click();
+    await bob!.page.getByRole('alert').filter({ hasText: 'big.bin could not be read' }).waitFor();
+    expect(saved).toBe(false);
     await Promise.all([alice!.close(), bob!.close()]);
   });
 

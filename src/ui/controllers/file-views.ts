@@ -5,6 +5,7 @@
  */
 import { html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit';
 import type { ConversationSession } from '../../client/conversation-session.js';
+import { ClientError } from '../../client/errors.js';
 import type { ClientFiles } from '../../client/files/client-files.js';
 import { mediaKind } from '../../core/files/file-ref.js';
 import type { EventId } from '../../core/ids.js';
@@ -51,11 +52,12 @@ export class FileViews implements ReactiveController {
    */
   async save(root: string): Promise<void> {
     const ref = this.entryOf(root)?.file;
-    const url = ref ? this.files()?.view(ref)?.url : null;
-    if (!ref || !url) return;
+    if (!ref) return;
+    const url = this.files()?.view(ref)?.url;
+    if (!url) throw new ClientError('file-unreadable', { detail: { name: ref.name } });
     const response = await fetch(url);
     if (!response.ok || !response.headers.get('content-disposition')?.startsWith('attachment')) {
-      throw new Error(`${ref.name} could not be read from this device (${response.status}). Download it again.`);
+      throw new ClientError('file-unreadable', { detail: { name: ref.name } });
     }
     const link = document.createElement('a');
     link.href = URL.createObjectURL(await response.blob());
