@@ -258,8 +258,13 @@ export class PeerLink extends ObservableV2<PeerLinkEvents> {
   }
 
   private onPathClose(transport: PeerTransport, reason: LinkCloseReason): void {
+    // A path this side moved off, closing before the remote took everything sent on it: the
+    // switch there may never arrive, and the remote would then read that path forever and
+    // hold what comes on the new one (no liveness tells it the path is gone on this side).
+    const unread = this.retiring.has(transport) && transport.bufferedAmount > 0;
     this.detachPath(transport);
     if (transport === this.sendPath || transport === this.recvPath) this.finish(reason, 'a path in use closed');
+    else if (unread) this.finish(reason, 'a path left before the remote read all sent on it');
   }
 
   /** Stops listening to a path and forgets it; returns it. */

@@ -44,6 +44,14 @@ export class MemoryTransport extends TransportBase implements PeerTransport {
     if (peer && !peer.isClosed) peer.closeFromRemote();
   }
 
+  /**
+   * Only this end fails (its socket dropped): the remote is not told, and what it had not
+   * read yet stays counted in this end's `bufferedAmount`, as a relay's unacknowledged bytes.
+   */
+  failAlone(): void {
+    this.markClosed('connection-failed');
+  }
+
   /** Both ends report `open` (each end's own event; call `openOne` for one side only). */
   open(): void {
     this.markOpen();

@@ -110,6 +110,9 @@ export class RelayTransport extends TransportBase {
 
   close(): void {
     if (this.isClosed) return;
+    // What was taken is acknowledged first: a remote that sees the close with bytes still
+    // unacknowledged takes them as unread (PeerLink gives the link up then).
+    this.sendAck();
     // Best effort: the remote learns at once instead of at its open timeout or the socket's end.
     this.seal(RecordTypes.close, new Uint8Array());
     this.finish('closed-locally');
@@ -206,8 +209,10 @@ export class RelayTransport extends TransportBase {
     const sealed = sealRecord(this.options.secrets.sendKey, this.options.secrets.tag, counter, type, body);
     this.sendChain = this.sendChain.then(async () => {
       const record = await sealed;
-      // A close record still goes out after the local close; nothing else does.
-      if (this.isClosed && type !== RecordTypes.close) return;
+      // The close record, and the ack `close` sends just before it, still go out after the
+      // local close; nothing else does (each record has its counter: skipping the ack would
+      // make the close unreadable).
+      if (this.isClosed && type !== RecordTypes.close && type !== RecordTypes.ack) return;
       if (!this.options.send(record) && type !== RecordTypes.close) this.finish('connection-failed');
     });
   }

@@ -110,6 +110,31 @@ describe('peer link', () => {
     expect(a.isOpen && b.isOpen).toBe(true);
   });
 
+  it('gives up the link when a path it moved off fails before the remote read the switch on it', () => {
+    const { a, b, ta, tb, got, closes } = pair('relay');
+    const [da, db] = transportPair('direct');
+    a.addPath(da);
+    b.addPath(db);
+    // a's stream begins on the relay; b's on the direct path (its relay had not opened yet).
+    ta.openOne();
+    db.openOne();
+    a.send(sync(1));
+    flushAll(ta, tb, da, db);
+    expect(got.map(numberOf)).toEqual([1]);
+    // a's direct path opens: a writes its switch on the relay and sends on the direct path.
+    da.openOne();
+    a.send(sync(2));
+    // a's relay fails on a's side (its socket dropped) before b read the switch, which is lost.
+    ta.failAlone();
+    tb.inbox.length = 0;
+    flushAll(da, db);
+    // b still reads the relay and holds what came on the direct path: nothing would ever reach
+    // it again while both links said open. a gives the link up instead, and b's goes with it.
+    expect(got.map(numberOf)).toEqual([1]);
+    expect(a.isClosed && b.isClosed).toBe(true);
+    expect(closes).toContain('a: connection-failed');
+  });
+
   it('closes when a switch names a path the receiver does not have', () => {
     const { a, b, ta, tb, closes } = pair('relay');
     const [da] = transportPair('direct');
