@@ -388,8 +388,8 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     if (this.deletedHere(conversation, event.id)) return this.forgetFile(conversation, record);
     const direction = record.sent ? 'send' : 'receive';
     // A file checked whole earlier streams from the service worker instead of a Blob (its
-    // Download link fetches it through the worker: file-card.ts).
-    const streamed = record.complete && record.key ? (this.parts.serve?.(conversation, ref.root) ?? null) : null;
+    // Download link fetches it through the worker: FileViews.save).
+    const streamed = record.complete && record.key ? this.servedUrl(conversation, ref.root) : null;
     this.transfers.set(ref.root, { root: ref.root, name: ref.name, size: ref.size, chunk: ref.chunk, direction, state: record.complete ? 'done' : 'idle', done: record.complete ? ref.size : 0, url: streamed });
     this.emit('changed', [ref.root]);
     if (record.complete || mine || !this.rules.downloadsItself(ref, mediaKind(ref.type) === 'image')) return;
@@ -416,8 +416,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     const [hashes, have, side] = await Promise.all([store.hashes(ref.root), store.indices(ref.root), mailboxSideOf(this.parts.mailbox?.client, this.followed.get(conversation)?.session, ref)]);
     // Deleted meanwhile: nothing was running for the deletion to cancel, so nothing starts.
     if (this.deletedHere(conversation, event)) return this.forgetFile(conversation, written);
-    // Served by the service worker once complete, where one controls the page (§14.4).
-    const sink = storeSink(store, ref.root, this.opener.startEarly(ref, key, have, this.parts.serve?.(conversation, ref.root) ?? null));
+    const sink = storeSink(store, ref.root, this.opener.startEarly(ref, key, have, this.servedUrl(conversation, ref.root)));
     const fetch = this.exchange.fetch({ room: conversation, ref, hashes, have, sink, side });
     this.transfers.update(ref.root, { state: fetch.received > 0 ? 'moving' : 'waiting', done: fetch.received, overBudget: false });
     this.emit('changed', [ref.root]);
@@ -447,6 +446,11 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
    */
   private deletedHere(conversation: Topic, event: string): boolean {
     return this.followed.get(conversation)?.wants.deleted(event as EventId) === true;
+  }
+
+  /** Where the service worker serves a complete file, or null where none controls the page (§14.4). */
+  private servedUrl(conversation: Topic, root: string): string | null {
+    return this.parts.serve?.(conversation, root) ?? null;
   }
 
   /** The record of a file this device is to receive, before any of it is stored. */

@@ -54,9 +54,8 @@ export class FileViews implements ReactiveController {
     const ref = this.entryOf(root)?.file;
     if (!ref) return;
     const url = this.files()?.view(ref)?.url;
-    if (!url) throw new ClientError('file-unreadable', { detail: { name: ref.name } });
-    const response = await fetch(url);
-    if (!response.ok || !response.headers.get('content-disposition')?.startsWith('attachment')) {
+    const response = url ? await fetch(url) : null;
+    if (!response?.ok || !response.headers.get('content-disposition')?.startsWith('attachment')) {
       throw new ClientError('file-unreadable', { detail: { name: ref.name } });
     }
     const link = document.createElement('a');
