@@ -288,6 +288,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
       // idle relay path beside its data channel for life; a relay that opened first stays
       // until the upgrade retires it.)
       cancelFallback();
+      this.logger.info(`link open (${link.kind ?? 'no path'})`);
       this.reconnects.opened(key);
       this.emit('links', []);
       this.run(entry, entry.machine.opened());
@@ -298,7 +299,10 @@ export class Mesh extends ObservableV2<MeshEvents> {
       const id = this.byTopic.get(toHex(partial.doc) as Topic);
       if (id !== undefined && entry.machine.attached(id)) this.rooms.get(id)?.sync.noteIncoming(entry.link, partial.received, partial.expected);
     });
-    owned.listenTo(link).on('path', () => this.emit('links', []));
+    owned.listenTo(link).on('path', (kind) => {
+      this.logger.info(`link moved to ${kind}`);
+      this.emit('links', []);
+    });
     owned.listenTo(link).on('close', (reason, detail) => this.onLinkClosed(entry, reason, detail));
     for (const [id, room] of this.rooms) if (room.seen.has(key)) this.run(entry, entry.machine.want(id));
     return entry;
@@ -465,7 +469,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
         this.penalties.penalize(entry.link.peer.device);
         this.penalties.penalize(entry.link.peer.identity);
       }
-    }
+    } else this.logger.info(`link ended: ${reason}${detail ? `: ${detail}` : ''}`);
     entry.machine.closed();
     entry.owned.dispose();
     if (this.entries.get(entry.key) === entry) {
