@@ -12,6 +12,8 @@ import type { DeviceId, Topic } from '../../src/core/ids.js';
 import { startAppServer, type AppServer } from './app-server.js';
 import { launchChromium } from './browser.js';
 import { NodePeer, waitUntil } from './node-peer.js';
+import { diagnosePage } from './page-diagnosis.js';
+import { diagnosePeer } from './peer-diagnosis.js';
 import { ParleyUser } from './parley-user.js';
 
 /**
@@ -165,9 +167,15 @@ export async function meet(stage: Stage, messages: readonly string[] = ['Hi Bob'
       },
       'Mallory to sync with Alice and Bob',
       // Under a half a second on a quiet machine; over 30 s once in CI with the e2e and
-      // integration projects running side by side on 2 cores.
+      // integration projects running side by side on 2 cores, and never (90 s) once more.
       90_000,
-    );
+    ).catch(async (error: unknown) => {
+      // Say where it stopped: each side's links (paths, phase, rooms attached), the topic
+      // (epoch) each is on, and the newest log lines, where links that ended say why.
+      const last = messages[messages.length - 1] ?? '';
+      const pages = await Promise.all([diagnosePage(alice.page, 'Alice', last), diagnosePage(bob.page, 'Bob', last)]);
+      throw new Error(`${(error as Error).message}\n${diagnosePeer(m, 'Mallory')}\n${pages.join('\n')}`);
+    });
     await alice.waitForPeers(2);
     await bob.waitForPeers(2);
     await waitUntil(() => messages.every((t) => session.timeline.entries.some((e) => e.kind === 'message' && e.text === t)), 'the history to reach Mallory');

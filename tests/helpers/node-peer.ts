@@ -27,6 +27,7 @@ import { HeadlessPeer } from '../../src/node/headless-peer.js';
 import { MemoryMailboxStateStore } from '../../src/store/mailbox-state.js';
 import { MemoryAccountStore, MemoryConversationStore, MemoryDocStore, MemoryOutboxStore } from '../../src/store/memory.js';
 import type { Account, ConversationStore } from '../../src/store/types.js';
+import { LOG_LINES } from './page-diagnosis.js';
 
 export interface NodePeerOptions {
   /** The Parley server, e.g. `http://localhost:1234`. */
@@ -72,6 +73,7 @@ export class NodePeer {
   /** Mailbox read and write progress, by mailbox id (kept in memory). */
   readonly mailboxProgress = new MemoryMailboxStateStore();
   private readonly peer: HeadlessPeer;
+  private readonly log: string[] = [];
 
   private constructor(readonly options: NodePeerOptions) {
     const noDirect = options.direct === false;
@@ -87,7 +89,7 @@ export class NodePeer {
         },
         ...(options.appUrl ? { appUrl: options.appUrl } : {}),
         deviceLabel: 'Node peer',
-        logger: consoleLogger,
+        logger: this.keeping(consoleLogger),
         // A direct path is tried but can never open, so links take the relay as they do
         // behind symmetric NATs.
         ...(noDirect ? { iceTransportPolicy: 'relay' as const } : {}),
@@ -120,6 +122,11 @@ export class NodePeer {
     offer.on('asked', () => void offer.confirm());
     await peer.client.linkThisDevice(offer.url);
     return peer;
+  }
+
+  /** The newest log lines, every level (a link that opened or ended is said at info), oldest first. */
+  get recentLog(): readonly string[] {
+    return this.log;
   }
 
   get signaling(): SignalingClient {
@@ -218,6 +225,19 @@ export class NodePeer {
   /** Resolves once `link` has closed, whoever closed it; rejects after `timeoutMs`. */
   waitForClose(link: PeerLink, timeoutMs = 15_000): Promise<void> {
     return waitUntil(() => !link.isOpen, 'the link to close', timeoutMs);
+  }
+
+  /** `logger`, keeping the newest lines with their time for `recentLog` (as a page keeps its own). */
+  private keeping(logger: Logger): Logger {
+    const keep = (level: string, message: string, fields?: LogFields): void => {
+      this.log.push(`${new Date().toISOString().slice(11, 23)} ${level} ${line(message, fields)}`.slice(0, 400));
+      if (this.log.length > LOG_LINES) this.log.shift();
+    };
+    return {
+      info: (message, fields) => (keep('info', message, fields), logger.info(message, fields)),
+      warn: (message, fields) => (keep('warn', message, fields), logger.warn(message, fields)),
+      error: (message, fields) => (keep('error', message, fields), logger.error(message, fields)),
+    };
   }
 
   /** Closes every connection and the signaling socket, and waits for WebRTC to close. */

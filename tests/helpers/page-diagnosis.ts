@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 /** How long a page may take to answer before it is reported as not answering. */
 const ANSWER_MS = 5_000;
 /** The page's newest log lines kept for a report (the app logs dropped links, failed pushes…). */
-const LOG_LINES = 40;
+export const LOG_LINES = 40;
 
 const logs = new WeakMap<Page, string[]>();
 
