@@ -190,6 +190,10 @@ export async function meet(stage: Stage, messages: readonly string[] = ['Hi Bob'
         await new Promise((r) => setTimeout(r, 50));
       }
     }
+    // Mallory holds both presences too: a case that reads them right after `meet` found
+    // Alice's missing when her link to Mallory had opened last, 120 ms before (1 run in 12).
+    const present = (device: DeviceId): boolean => [...session.awareness.getStates().values()].some((state) => (state as { device?: unknown }).device === device);
+    await waitUntil(() => present(aliceDevice) && present(bobDevice), "Alice's and Bob's presence to reach Mallory", 60_000);
     return { alice, bob, mallory, topic, invite, aliceDevice, bobDevice, aliceLog, bobLog, close };
   } catch (error) {
     await close();
