@@ -80,6 +80,12 @@ interface LinkState {
   /** What the remote is known to hold, and the relays it may still need. */
   readonly neighbour: Neighbour;
   resyncRequested: boolean;
+  /**
+   * Updates of this link refused for missing history, and the last one's detail: such an
+   * update is dropped (the resync brings it again), so a text that never showed leaves a
+   * trace here for the diagnosis of a stuck test (tests/helpers/page-diagnosis.ts).
+   */
+  gaps: { count: number; last: string };
   /** Listeners and timers for this link, released on detach. */
   readonly owned: Disposables;
 }
@@ -203,7 +209,7 @@ export class RoomSync extends ObservableV2<RoomSyncEvents> {
       send: (message) => this.send(link, FrameKinds.sync, message),
       idle: () => this.finishDrain(),
     });
-    const state: LinkState = { awarenessClients: new Set(), step1Times: [], neighbour, resyncRequested: false, owned };
+    const state: LinkState = { awarenessClients: new Set(), step1Times: [], neighbour, resyncRequested: false, gaps: { count: 0, last: '' }, owned };
     this.links.set(link, state);
     // A link that moves from the relay to a direct path changes how the conversation is connected.
     owned.listenTo(link).on('path', () => this.emit('peers', [this.links.size]));
@@ -363,6 +369,8 @@ export class RoomSync extends ObservableV2<RoomSyncEvents> {
       if (!attached) return;
       if (verdict.reason === 'gap') {
         // Missing history: ask this peer for everything we lack rather than parking structs.
+        state.gaps.count++;
+        state.gaps.last = verdict.detail;
         if (!state.resyncRequested) {
           state.resyncRequested = true;
           this.sendStep1(link, state);

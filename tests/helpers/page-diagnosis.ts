@@ -145,7 +145,7 @@ async function readState(text: string): Promise<Record<string, unknown>> {
           draining: room.sync.draining !== null,
           seen: room.seen.size,
           // Per attached link: a gap asked for a fresh sync not answered yet; what it reported holding.
-          links: [...(room.sync.links as Map<Any, Any>).values()].map((state: Any) => ({ resyncRequested: state.resyncRequested, acked: Object.fromEntries(state.neighbour.acked()) })),
+          links: [...(room.sync.links as Map<Any, Any>).values()].map((state: Any) => ({ resyncRequested: state.resyncRequested, gapsRefused: state.gaps, acked: Object.fromEntries(state.neighbour.acked()) })),
           relaysWaiting: room.sync.relaysWaiting,
           applyChain: await settled(room.sync.applying),
         });

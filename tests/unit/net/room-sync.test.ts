@@ -207,5 +207,9 @@ describe('room sync', () => {
     expect(b.doc.store.pendingStructs).toBeNull();
     expect(b.violations).toEqual([]);
     expect(texts(b.synced)).toEqual(['one', 'two']);
+    // The refused update left its trace for a stuck test's diagnosis (page-diagnosis.ts reads it).
+    const links = (b.room as unknown as { links: Map<unknown, { gaps: { count: number; last: string } }> }).links;
+    expect([...links.values()].map((l) => l.gaps.count)).toEqual([1]);
+    expect([...links.values()][0]!.gaps.last).toMatch(/starts at|missing struct|skip/);
   });
 });
