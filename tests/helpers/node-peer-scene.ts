@@ -154,7 +154,12 @@ export async function meet(stage: Stage, messages: readonly string[] = ['Hi Bob'
     await alice.waitForPeers(1);
     for (const text of messages) await bob.waitForMessage(text);
 
-    mallory = await NodePeer.register({ serverUrl: stage.app.url, name: 'Mallory' });
+    // With a mailbox, as the app's joiners have. When Alice's add has not reached Bob by his
+    // turn (a loaded machine), both add Mallory: sibling epochs, then a merge. A Mallory who
+    // takes her grant after the others merged and moved on is alone on her epoch's topic, and
+    // only its mailbox tells her where they went (docs/architecture.md §4.3); without one
+    // she waited there for good (meet timed out at 90 s).
+    mallory = await NodePeer.register({ serverUrl: stage.app.url, name: 'Mallory', mailbox: true });
     const session = await mallory.join(invite);
     if (session.id !== topic) throw new Error('Mallory joined another conversation');
     const [aliceDevice, bobDevice] = await Promise.all([deviceOf(alice), deviceOf(bob)]);
