@@ -10,7 +10,7 @@ import { ParleyUser } from '../tests/helpers/parley-user.js';
  * `__name(…)` calls; functions shipped to `page.evaluate` then fail in the page, where no
  * `__name` exists. An identity stand-in in every document fixes that.
  */
-const NAME_SHIM = 'globalThis.__name ??= (target) => target;';
+export const NAME_SHIM = 'globalThis.__name ??= (target) => target;';
 
 export const VIEWPORT = { width: 1100, height: 800 } as const;
 

@@ -24,9 +24,12 @@ export class ParleyUser {
     public page: Page,
   ) {}
 
-  /** A user in an existing context (e.g. a persistent profile). */
-  static async inContext(context: BrowserContext, name: string): Promise<ParleyUser> {
-    const page = context.pages()[0] ?? (await context.newPage());
+  /**
+   * A user in an existing context (e.g. a persistent profile), in its first page or, with
+   * `newPage`, a page of its own (two users of one profile, on two origins).
+   */
+  static async inContext(context: BrowserContext, name: string, options: { newPage?: boolean } = {}): Promise<ParleyUser> {
+    const page = (!options.newPage && context.pages()[0]) || (await context.newPage());
     reportPageErrors(page, name);
     return new ParleyUser(name, context, page);
   }
