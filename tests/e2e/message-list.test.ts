@@ -14,6 +14,9 @@ import { ParleyUser } from '../helpers/parley-user.js';
 const stage = useAppStage();
 const DESKTOP = { width: 1366, height: 820 };
 const PHONE = { width: 390, height: 844 };
+/** Why the user's list last stopped following the newest message (BottomPin.lastUnpin), as page-diagnosis reports it. */
+const unpinnedBy = (user: ParleyUser): Promise<string | null> =>
+  user.page.locator('parley-message-list').evaluate((el) => (el as unknown as { pin: { lastUnpin: { reason: string } | null } }).pin.lastUnpin?.reason ?? null);
 const tall = (label: string): string => `${label} ${'lorem ipsum dolor '.repeat(55)}`.slice(0, 1000);
 
 describe('the message list and the newest message', () => {
@@ -154,6 +157,7 @@ describe('the message list and the newest message', () => {
     await expect.poll(() => bottomInView(alice, rowStarting(alice, 'burst 300 '))).toBe(false);
     const jump = alice.page.getByRole('button', { name: /^Jump to newest/ });
     await jump.waitFor();
+    expect(await unpinnedBy(alice)).toBe('wheel');
 
     await bob.send('are you there?');
     await alice.page.getByRole('button', { name: 'Jump to newest, 1 new message' }).waitFor();
@@ -184,6 +188,7 @@ describe('the message list and the newest message', () => {
 
     const divider = alice.page.getByRole('separator', { name: 'Unread messages' });
     await divider.waitFor();
+    expect(await unpinnedBy(alice)).toBe('unread');
     await expect.poll(() => topInView(alice, rowStarting(alice, 'message 1 '))).toBe(true);
     expect(await bottomInView(alice, rowStarting(alice, 'message 40 '))).toBe(false);
     await alice.page.getByRole('button', { name: 'Jump to newest, 40 new messages' }).click();

@@ -111,6 +111,10 @@ async function readState(text: string): Promise<Record<string, unknown>> {
       const indexes = [...(v?.querySelectorAll(':scope > [data-index]') ?? [])].map((el: Any) => Number(el.dataset.index));
       out.list = {
         following: l.following,
+        // Why it last stopped following, when (ms on the page's clock), and the unread marks and
+        // inputs that could have held it (BottomPin, UnreadMarks).
+        lastUnpin: l.pin?.lastUnpin ? { ...l.pin.lastUnpin, msAgo: Math.round(performance.now() - l.pin.lastUnpin.at) } : null,
+        unread: { readUpTo: l.readUpTo, loading: l.loading, settled: l.marks?.settled, first: l.marks?.first?.id ?? null },
         shown: l.shown?.length,
         renderedUpTo: indexes.length ? Math.max(...indexes) : null,
         rendersText: [...(l.shadowRoot?.querySelectorAll('p.text') ?? [])].some((p: Any) => p.textContent === text),

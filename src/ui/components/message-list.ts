@@ -208,7 +208,7 @@ export class MessageList extends LitElement {
     const index = this.shown.findIndex((e) => e.id === id);
     if (index < 0) return;
     this.marks.settled = true;
-    this.pin.hold(() => ({ index }));
+    this.pin.hold(() => ({ index }), 'jump');
     this.highlight = id;
     clearTimeout(this.highlightTimer);
     this.highlightTimer = setTimeout(() => (this.highlight = null), HIGHLIGHT_MS);
@@ -231,7 +231,7 @@ export class MessageList extends LitElement {
       this.pin.hold(() => {
         const index = indexOfEntry(this.shown, unread);
         return index < 0 ? null : { index };
-      });
+      }, 'unread');
     }
     if (last && last.id !== this.lastId) {
       const first = this.lastId === null;
@@ -402,7 +402,7 @@ export class MessageList extends LitElement {
     let article = find();
     if (!article) {
       this.marks.settled = true;
-      this.pin.hold(() => ({ index }));
+      this.pin.hold(() => ({ index }), 'focus');
       for (let i = 0; i < 5 && !article; i++) {
         await new Promise((resolve) => requestAnimationFrame(resolve));
         article = find();
@@ -416,7 +416,7 @@ export class MessageList extends LitElement {
     this.editRefused = 0;
     // Editing an older message scrolls to it; stop following the newest meanwhile.
     const index = this.shown.findIndex((e) => e.id === id);
-    if (index >= 0 && index < this.shown.length - 1) this.pin.hold(() => ({ index }));
+    if (index >= 0 && index < this.shown.length - 1) this.pin.hold(() => ({ index }), 'edit');
     await this.updateComplete;
     try {
       await this.virtualizer?.layoutComplete;

@@ -21,8 +21,19 @@ export interface PinTarget {
   readonly index: number;
 }
 
+/** Why the view last stopped following the newest message, for a stuck test's diagnosis. */
+export type UnpinReason = 'wheel' | 'scroll' | HoldReason;
+/** Why a message is held at the top of the view: the first unread, a reply's original, a row focused, a message edited. */
+export type HoldReason = 'unread' | 'jump' | 'focus' | 'edit';
+
 export class BottomPin implements ReactiveController {
   private following = true;
+  /**
+   * The last time the view stopped following, and why: an e2e failure found a receiver's
+   * list held near its top with the new text in its data (tests/helpers/page-diagnosis.ts
+   * reports this), and nothing said which way had unpinned it.
+   */
+  lastUnpin: { readonly reason: UnpinReason; readonly at: number } | null = null;
   private held: (() => PinTarget | null) | null = null;
   private inputAt = 0;
   /** When the reader last turned the wheel up (0: the last wheel went down). */
@@ -84,10 +95,10 @@ export class BottomPin implements ReactiveController {
    * Shows `target()` at the top of the view and keeps it there as the list grows, until
    * the reader scrolls. The target is re-read each time (its index moves as history loads).
    */
-  hold(target: () => PinTarget | null): void {
+  hold(target: () => PinTarget | null, reason: HoldReason): void {
     this.forgetInput();
     this.held = target;
-    this.setFollowing(false);
+    this.setFollowing(false, reason);
     this.settle();
   }
 
@@ -119,7 +130,7 @@ export class BottomPin implements ReactiveController {
       this.wheelUpAt = this.inputAt;
       this.held = null;
       cancelAnimationFrame(this.frame);
-      this.setFollowing(false);
+      this.setFollowing(false, 'wheel');
     }
   };
 
@@ -129,7 +140,7 @@ export class BottomPin implements ReactiveController {
     this.inputAt = performance.now();
     this.held = null;
     // The steps of a wheel turned up may still end near the bottom: they never re-pin.
-    this.setFollowing(this.inputAt - this.wheelUpAt > USER_SCROLL_MS && this.atEnd());
+    this.setFollowing(this.inputAt - this.wheelUpAt > USER_SCROLL_MS && this.atEnd(), 'scroll');
     return true;
   }
 
@@ -138,9 +149,11 @@ export class BottomPin implements ReactiveController {
     return !v || v.scrollTop + v.clientHeight >= v.scrollHeight - AT_END_PX;
   }
 
-  private setFollowing(value: boolean): void {
+  private setFollowing(value: boolean, reason?: UnpinReason): void {
+    // `reason` says why it stops following; every call that turns it off gives one.
     if (value === this.following) return;
     this.following = value;
+    if (!value && reason) this.lastUnpin = { reason, at: Math.round(performance.now()) };
     this.changed(value);
   }
 
