@@ -229,6 +229,15 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
   }
 
   /**
+   * How far the user has read a conversation (a message time): the self doc's marker, or
+   * this page's synchronous copy when that is ahead (a marker set as the page closed, whose
+   * self-doc write did not finish).
+   */
+  readUpTo(topic: Topic): number {
+    return this.s.reads.readUpTo(topic);
+  }
+
+  /**
    * The conversation the user is looking at (null: none, or the page is hidden). It counts as
    * read, on every device of this user.
    */

@@ -67,7 +67,7 @@ export class ReadMarkers {
   }
 
   /** How far the user has read: the self doc's marker, or this page's copy when it is ahead. */
-  private readUpTo(topic: Topic): number {
+  readUpTo(topic: Topic): number {
     const self = this.parts.self();
     const stored = self?.readUpTo(topic) ?? 0;
     const copied = this.parts.copy?.get(topic) ?? 0;

@@ -240,7 +240,10 @@ export class ParleyApp extends LitElement {
     if (!this.ready || !this.client) return;
     // Read before this view marks it read, so the conversation can open at the first unread.
     const topic = route.view === 'conversation' ? route.id : null;
-    if (topic && this.readMark?.topic !== topic) this.readMark = { topic, upTo: this.client.self?.readUpTo(topic) ?? 0 };
+    // The client's marker, not the self doc's alone: a page that closed right after a message
+    // arrived kept its marker in the page's copy, and the self doc's older one would show
+    // messages the reader saw as unread, the list held at the first of them.
+    if (topic && this.readMark?.topic !== topic) this.readMark = { topic, upTo: this.client.readUpTo(topic) };
     if (!topic) this.readMark = null;
     this.client.viewing(topic && !document.hidden ? topic : null);
   }

@@ -229,4 +229,18 @@ describe('the message list and the newest message', () => {
     await expect.poll(() => bottomInView(alice, rowStarting(alice, 'own tall at phone size'))).toBe(true);
     await alice.page.setViewportSize(DESKTOP);
   });
+
+  it('reopened after reading it to the newest, a conversation follows what arrives later and holds nothing as unread', async () => {
+    // The reload opens it from storage (the list loading) with Alice's read marker at its
+    // newest; a message arriving once it has loaded is new, not the first unread at opening.
+    await alice.page.reload();
+    await alice.composer.waitFor();
+    await alice.waitForPeers(1);
+    await expect.poll(() => bottomInView(alice, rowStarting(alice, 'own tall at phone size'))).toBe(true);
+    await bob.send('after the reload');
+    await alice.waitForMessage('after the reload');
+    await expect.poll(() => bottomInView(alice, alice.messageRow('after the reload'))).toBe(true);
+    expect(await alice.page.getByRole('separator', { name: 'Unread messages' }).count()).toBe(0);
+    expect(await unpinnedBy(alice)).toBe(null);
+  });
 });

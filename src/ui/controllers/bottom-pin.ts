@@ -35,9 +35,15 @@ export class BottomPin implements ReactiveController {
    */
   lastUnpin: { readonly reason: UnpinReason; readonly at: number } | null = null;
   private held: (() => PinTarget | null) | null = null;
-  private inputAt = 0;
-  /** When the reader last turned the wheel up (0: the last wheel went down). */
-  private wheelUpAt = 0;
+  /**
+   * When the reader last gave input that may scroll; -Infinity: none yet. Not 0: the page's
+   * clock starts at 0, so for the first 800 ms of a page (a reload, the app opening straight
+   * into a conversation) every scroll, the list's own positioning included, counted as the
+   * reader's and could unpin the view before anyone touched it.
+   */
+  private inputAt = -Infinity;
+  /** When the reader last turned the wheel up (-Infinity: the last wheel went down, or none). */
+  private wheelUpAt = -Infinity;
   private frame = 0;
   /** The scroller's own size (phone ↔ desktop, an on-screen keyboard); rows are the host's to observe. */
   private readonly resizes = new ResizeObserver(() => this.settle());
@@ -107,8 +113,8 @@ export class BottomPin implements ReactiveController {
    * scrolls up, then presses "Jump to newest" or sends, within the input window).
    */
   private forgetInput(): void {
-    this.inputAt = 0;
-    this.wheelUpAt = 0;
+    this.inputAt = -Infinity;
+    this.wheelUpAt = -Infinity;
   }
 
   /** Input that may scroll: the next scroll events are the reader's. */
@@ -125,7 +131,7 @@ export class BottomPin implements ReactiveController {
   readonly onWheel = (e: WheelEvent): void => {
     this.onInput();
     const v = this.scroller();
-    this.wheelUpAt = 0;
+    this.wheelUpAt = -Infinity;
     if (e.deltaY < 0 && v && v.scrollTop > 0) {
       this.wheelUpAt = this.inputAt;
       this.held = null;
