@@ -12,8 +12,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { launchPersistentProfile } from '../tests/helpers/browser.js';
 import { ParleyUser } from '../tests/helpers/parley-user.js';
 import { NAME_SHIM } from './browser.js';
-import type { Pair } from './latency.js';
-import { PARLEY_DOM } from './page-probes.js';
+import { linkPair, type Pair } from './latency.js';
 
 /** The same server under the other loopback name: another origin, so another user's storage. */
 export function otherOrigin(url: string): string {
@@ -39,13 +38,7 @@ export async function diskProfile(): Promise<DiskProfile> {
     async pair(appUrl) {
       const alice = await ParleyUser.inContext(profile.context, 'Alice (disk)', { newPage: true });
       const bob = await ParleyUser.inContext(profile.context, 'Bob (disk)', { newPage: true });
-      await alice.start(appUrl);
-      const invite = await alice.newConversation();
-      await bob.open(invite.replace(new URL(appUrl).origin, otherOrigin(appUrl)));
-      await bob.register();
-      await alice.waitForPeers(1);
-      await bob.waitForPeers(1);
-      return { label: 'Parley (profile on disk)', kind: 'parley', sender: alice.page, receiver: bob.page, dom: PARLEY_DOM };
+      return linkPair(alice, bob, appUrl, 'Parley (profile on disk)', (invite) => invite.replace(new URL(appUrl).origin, otherOrigin(appUrl)));
     },
     async rawPages(appUrl) {
       const [a, b] = [await profile.context.newPage(), await profile.context.newPage()];

@@ -42,11 +42,19 @@ export interface Pair {
 export async function parleyPair(browser: Browser, appUrl: string, prepare: (user: ParleyUser) => Promise<void> = async () => {}, label = 'Parley'): Promise<Pair> {
   const alice = await newUser(browser, 'Alice');
   await prepare(alice);
-  await alice.start(appUrl);
-  const invite = await alice.newConversation();
   const bob = await newUser(browser, 'Bob');
   await prepare(bob);
-  await bob.open(invite);
+  return linkPair(alice, bob, appUrl, label);
+}
+
+/**
+ * Alice registers on `appUrl` and starts a conversation, Bob opens its invite (rewritten by
+ * `inviteFor`, e.g. onto another origin) and registers, and each sees the other: Alice sends.
+ */
+export async function linkPair(alice: ParleyUser, bob: ParleyUser, appUrl: string, label: string, inviteFor: (invite: string) => string = (invite) => invite): Promise<Pair> {
+  await alice.start(appUrl);
+  const invite = await alice.newConversation();
+  await bob.open(inviteFor(invite));
   await bob.register();
   await alice.waitForPeers(1);
   await bob.waitForPeers(1);
