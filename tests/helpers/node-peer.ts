@@ -16,6 +16,8 @@ import { DEFAULT_MAX_FILE_BYTES } from '../../src/client/files/client-files.js';
 import type { ParleyClient } from '../../src/client/parley-client.js';
 import { fromHex } from '../../src/core/bytes.js';
 import type { DeviceId, SessionId, Topic } from '../../src/core/ids.js';
+import { deriveConversationKeys } from '../../src/core/keys.js';
+import type { EpochRecord } from '../../src/core/membership/records.js';
 import type { VerifyKeyCache } from '../../src/core/identity/keys.js';
 import { FrameKinds } from '../../src/net/framing.js';
 import type { Logger, LogFields } from '../../src/core/logger.js';
@@ -253,6 +255,32 @@ export async function waitUntil(condition: () => boolean, what: string, timeoutM
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * Waits until `sessions` all sit on `view`'s current epoch (one whose record passes
+ * `record`, if given) and sync under that epoch's keys; returns the record. Both are
+ * needed: a session's `epoch` changes as it enters an epoch, its `keys` only once the
+ * secret is stored and the room moves (EpochSwitch, then EpochFollower.move), so keys read
+ * as soon as the epoch changed may still be the old epoch's.
+ */
+export async function onCurrentEpoch(
+  view: ConversationSession,
+  sessions: readonly ConversationSession[],
+  what: string,
+  { record = () => true, timeoutMs = 30_000 }: { record?: (r: EpochRecord) => boolean; timeoutMs?: number } = {},
+): Promise<EpochRecord> {
+  const current = (): EpochRecord | null => {
+    const r = view.membership.state.current?.record;
+    return r && record(r) && sessions.every((s) => s.epoch === r.id) ? r : null;
+  };
+  await waitUntil(() => current() !== null, what, timeoutMs);
+  const found = current()!;
+  const secret = view.epochSecret(found.id);
+  if (!secret) throw new Error(`${what}: no secret for ${found.id}`);
+  const { mailboxToken } = await deriveConversationKeys(secret);
+  await waitUntil(() => sessions.every((s) => s.keys.mailboxToken === mailboxToken), `${what} (their keys)`, timeoutMs);
+  return found;
 }
 
 /**
