@@ -17,6 +17,7 @@ import { IdbSettingsStore } from './store/settings-store.js';
 import { PwaController } from './pwa/pwa-controller.js';
 import { IdbDocStore } from './store/doc-store.js';
 import { IdbDraftStore } from './store/draft-store.js';
+import { LocalDraftCopy } from './store/draft-copy.js';
 import { LocalReadMarkerCopy } from './store/read-marker-copy.js';
 import { Drafts } from './client/drafts.js';
 import { ClientFiles, DEFAULT_MAX_FILE_BYTES } from './client/files/client-files.js';
@@ -95,7 +96,7 @@ async function boot(): Promise<void> {
       }).start(),
   }).start();
   const pwa = new PwaController({ serverUrl: config.serverUrl, settings: new IdbSettingsStore(db), mailboxes: () => client?.mailboxCredentials() ?? [], logger: consoleLogger });
-  const drafts = new Drafts(new IdbDraftStore(db), consoleLogger);
+  const drafts = new Drafts(new IdbDraftStore(db), consoleLogger, new LocalDraftCopy(localStorage));
   client = new ParleyClient({
     accounts: new IdbAccountStore(db),
     verifyKeys,

@@ -2,10 +2,14 @@
  * Drafts of unsent messages, per conversation (docs/architecture.md §11). The composer
  * reports every change; writes to the store are coalesced per conversation (a burst of
  * typing is one write) and flushed when the user leaves the conversation or the page is
- * hidden. Reads are cached, so reopening a conversation shows its draft at once.
+ * hidden. Reads are cached, so reopening a conversation shows its draft at once. Drafts
+ * whose write has not committed when the page is hidden also go into a synchronous copy
+ * (`DraftCopy`): a page closed or reloaded aborts that write, and the next start takes them
+ * back from the copy.
  */
 import type { Topic } from '../core/ids.js';
 import { errorField, silentLogger, type Logger } from '../core/logger.js';
+import type { DraftCopy } from '../store/draft-copy.js';
 import { isEmptyDraft, type Draft, type DraftStore } from '../store/draft-store.js';
 
 export type { Draft } from '../store/draft-store.js';
@@ -17,11 +21,23 @@ const EMPTY: Draft = { text: '' };
 export class Drafts {
   private readonly cache = new Map<Topic, Draft>();
   private readonly timers = new Map<Topic, ReturnType<typeof setTimeout>>();
+  /** Conversations whose cached draft may differ from what the store has committed. */
+  private readonly unsaved = new Set<Topic>();
+  /** The copy holds drafts of this page (rewritten as their writes commit). */
+  private copied = false;
 
   constructor(
     private readonly store: DraftStore,
     private readonly logger: Logger = silentLogger,
-  ) {}
+    private readonly copy?: DraftCopy,
+  ) {
+    // Newer than the store's: their writes were cut off when the page went away.
+    for (const [topic, draft] of copy?.take() ?? []) {
+      this.cache.set(topic, isEmptyDraft(draft) ? EMPTY : draft);
+      this.unsaved.add(topic);
+      void this.write(topic);
+    }
+  }
 
   /** The draft of a conversation (empty when there is none). */
   async get(topic: Topic): Promise<Draft> {
@@ -48,6 +64,7 @@ export class Drafts {
     const same = current !== undefined && current.text === draft.text && current.replyTo === draft.replyTo;
     if (same && !this.timers.has(topic) && !now) return;
     this.cache.set(topic, isEmptyDraft(draft) ? EMPTY : draft);
+    this.unsaved.add(topic);
     clearTimeout(this.timers.get(topic));
     if (now) {
       this.timers.delete(topic);
@@ -63,6 +80,15 @@ export class Drafts {
   }
 
   /**
+   * The page is hidden or going away: copies every draft not yet committed, synchronously
+   * (the page may be gone before any write commits), then writes them.
+   */
+  hide(): void {
+    this.keepCopy();
+    void this.flush();
+  }
+
+  /**
    * Erases a conversation's draft, pending write included (the conversation was deleted on
    * this device, docs/architecture.md §4.9).
    */
@@ -70,6 +96,7 @@ export class Drafts {
     clearTimeout(this.timers.get(topic));
     this.timers.delete(topic);
     this.cache.delete(topic);
+    if (this.unsaved.delete(topic) && this.copied) this.keepCopy();
     await this.store.remove(topic);
   }
 
@@ -82,11 +109,24 @@ export class Drafts {
   private async write(topic: Topic): Promise<void> {
     clearTimeout(this.timers.get(topic));
     this.timers.delete(topic);
+    const draft = this.cache.get(topic) ?? EMPTY;
     try {
-      await this.store.put(topic, this.cache.get(topic) ?? EMPTY);
+      await this.store.put(topic, draft);
     } catch (error) {
       // A draft is a convenience: losing one must not disturb the user.
       this.logger.warn('draft not saved', { error: errorField(error) });
+      return;
     }
+    // Unless it changed meanwhile (a new write is due then), the store has this draft.
+    if ((this.cache.get(topic) ?? EMPTY) !== draft || !this.unsaved.delete(topic)) return;
+    // A copy left from an earlier hide must not bring back an older text after a crash.
+    if (this.copied) this.keepCopy();
+  }
+
+  private keepCopy(): void {
+    if (!this.copy) return;
+    const drafts = new Map([...this.unsaved].map((topic) => [topic, this.cache.get(topic) ?? EMPTY] as const));
+    this.copy.keep(drafts);
+    this.copied = drafts.size > 0;
   }
 }

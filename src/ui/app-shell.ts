@@ -248,7 +248,7 @@ export class ParleyApp extends LitElement {
     this.client.viewing(topic && !document.hidden ? topic : null);
   }
 
-  private readonly onPageHide = (): void => void this.drafts?.flush();
+  private readonly onPageHide = (): void => this.drafts?.hide();
 
   /** Phone-sized screens show one column (the CSS breakpoint, `PHONE_QUERY`). */
   private readonly narrow = matchMedia(PHONE_QUERY);
@@ -256,7 +256,7 @@ export class ParleyApp extends LitElement {
 
   private readonly onVisibility = (): void => {
     // Hidden pages may be discarded without warning: write drafts now.
-    if (document.hidden) void this.drafts?.flush();
+    if (document.hidden) this.drafts?.hide();
     this.noteViewing();
     this.requestUpdate();
   };

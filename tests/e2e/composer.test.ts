@@ -50,6 +50,21 @@ describe('the composer', () => {
     await expect.poll(() => alice.composer.inputValue()).toBe('');
   });
 
+  it('keeps a draft typed, or left, just before a reload', async () => {
+    // The reload comes before the draft's write to IndexedDB commits, which the page's
+    // going away aborts: the page keeps such drafts in a synchronous copy.
+    await alice.composer.fill('typed just before a reload');
+    await alice.page.reload();
+    await expect.poll(() => alice.composer.inputValue()).toBe('typed just before a reload');
+    await alice.composer.fill('left just before a reload');
+    await sidebar().getByRole('link', { name: /room two/ }).click();
+    await alice.page.reload();
+    await expect.poll(() => alice.composer.inputValue()).toBe('half a thought for room two');
+    await sidebar().getByRole('link', { name: /room one/ }).click();
+    await expect.poll(() => alice.composer.inputValue()).toBe('left just before a reload');
+    await alice.composer.fill('');
+  });
+
   it('opening a conversation puts the cursor in its message box', async () => {
     await alice.page.getByRole('link', { name: 'Settings' }).click();
     await sidebar().getByRole('link', { name: /room two/ }).click();

@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Topic } from '../../../src/core/ids.js';
 import { LocalReadMarkerCopy, MemoryReadMarkerCopy } from '../../../src/store/read-marker-copy.js';
-
-/** The part of the Web Storage API the copy uses, in memory (pure logic under test). */
-class MapStorage implements Pick<Storage, 'getItem' | 'setItem'> {
-  readonly items = new Map<string, string>();
-  full = false;
-  getItem(key: string): string | null {
-    return this.items.get(key) ?? null;
-  }
-  setItem(key: string, value: string): void {
-    if (this.full) throw new DOMException('full', 'QuotaExceededError');
-    this.items.set(key, value);
-  }
-}
+import { MapStorage } from '../../helpers/map-storage.js';
 
 const a = 'topic-a' as Topic;
 const b = 'topic-b' as Topic;
