@@ -55,19 +55,39 @@ describe('the message list and the newest message', () => {
 
   it('a message arriving renders its own row, not again every row on screen', async () => {
     // Bob's rows are Alice's messages: nothing about them changes when one more arrives
-    // (no receipts shown on others' messages), so each list render may render only the new row.
+    // (no receipts shown on others' messages), so a render renders only rows new to the DOM:
+    // the new one, and in about half the arrivals (sometimes twice) the row at the top of
+    // the rendered range, which leaves and comes back as the virtualizer re-anchors on the
+    // new row's measured size (its key unchanged, but its element was removed).
     const list = bob.page.locator('parley-message-list');
     const counts = () =>
       list.evaluate((el) => ({
         rowRenders: (el as unknown as { rowRenders: number }).rowRenders,
         rows: el.shadowRoot?.querySelectorAll('lit-virtualizer > .row').length ?? 0,
+        added: (window as unknown as { rowsAdded: number }).rowsAdded,
       }));
+    // Counts row elements put in the virtualizer that were not in it before (a row it moves
+    // is removed and added again: not counted).
+    await list.evaluate((el) => {
+      const host = el.shadowRoot!.querySelector('lit-virtualizer')!;
+      const w = window as unknown as { rowsAdded: number };
+      const seen = new WeakSet<Node>(host.children);
+      w.rowsAdded = 0;
+      new MutationObserver((records) => {
+        for (const node of records.flatMap((r) => [...r.addedNodes])) {
+          if (!(node instanceof Element) || !node.classList.contains('row') || seen.has(node)) continue;
+          seen.add(node);
+          w.rowsAdded++;
+        }
+      }).observe(host, { childList: true });
+    });
     const before = await counts();
     await alice.send('one more row');
     await bob.waitForMessage('one more row');
     const after = await counts();
     expect(before.rows).toBeGreaterThanOrEqual(4);
-    expect(after.rowRenders - before.rowRenders).toBeLessThanOrEqual(2);
+    expect(after.added).toBeGreaterThanOrEqual(1);
+    expect(after.rowRenders - before.rowRenders).toBeLessThanOrEqual(after.added);
   });
 
   it('a message arriving measures its own row only, from its ResizeObserver, reading no row box', async () => {
