@@ -5,6 +5,7 @@
  */
 import SimplePeer from 'simple-peer';
 import type { BulkHost, BulkLane } from './files/bulk-lane.js';
+import { openBulkConnection, type BulkConnection } from './files/bulk-connection.js';
 import { MAX_CHUNK } from './framing.js';
 import { sdpFingerprint, TransportBase, type ChannelBinding, type SignalableTransport, type TransportCloseReason } from './transport.js';
 
@@ -40,13 +41,15 @@ export class SimplePeerTransport extends TransportBase implements SignalableTran
   private finishing = false;
   private sctpMax = 0;
   private readonly bulkLane: BulkLane | null;
+  private readonly bulkConnection: BulkConnection | null;
 
   constructor(options: SimplePeerTransportOptions) {
     super();
+    const config: RTCConfiguration = { iceServers: [...options.iceServers], ...(options.iceTransportPolicy ? { iceTransportPolicy: options.iceTransportPolicy } : {}) };
     this.peer = new SimplePeer({
       initiator: options.initiator,
       trickle: true,
-      config: { iceServers: [...options.iceServers], ...(options.iceTransportPolicy ? { iceTransportPolicy: options.iceTransportPolicy } : {}) },
+      config,
       channelConfig: { ordered: true },
       ...(options.wrtc ? { wrtc: options.wrtc as SimplePeer.Options['wrtc'] } : {}),
     });
@@ -56,8 +59,11 @@ export class SimplePeerTransport extends TransportBase implements SignalableTran
     // remote's first message (its hello) and would lose it.
     const internals = this.peer as unknown as SimplePeerInternals;
     if (internals._channel) this.takeOver(internals._channel);
-    // Created before the offer or answer on both sides, so it opens with the association.
-    this.bulkLane = options.bulk && internals._pc ? options.bulk.open(internals._pc) : null;
+    // The bulk channel on a connection of its own (bulk-connection.ts), its signalling channel
+    // created before the link's offer or answer on both sides, so it opens with the link.
+    this.bulkConnection = options.bulk && internals._pc ? openBulkConnection({ link: internals._pc, initiator: options.initiator, config }) : null;
+    this.bulkLane = this.bulkConnection ? options.bulk!.open(this.bulkConnection.pc) : null;
+    if (this.bulkConnection && !this.bulkLane) this.bulkConnection.close();
     internals._pc?.addEventListener('datachannel', (event: RTCDataChannelEvent) => {
       // After every handler of this event (simple-peer's sets its own onmessage), before
       // any message event, which is a later task.
@@ -75,6 +81,11 @@ export class SimplePeerTransport extends TransportBase implements SignalableTran
   /** The bulk channel's lane, where this page has a bulk worker. */
   get bulk(): BulkLane | null {
     return this.bulkLane;
+  }
+
+  /** The bulk channel's own connection (bulk-connection.ts), for getStats in tests; null where there is none. */
+  get bulkPeerConnection(): RTCPeerConnection | null {
+    return this.bulkConnection?.pc ?? null;
   }
 
   /** The RTCPeerConnection underneath (for getStats in tests and the network lab). */
@@ -157,6 +168,7 @@ export class SimplePeerTransport extends TransportBase implements SignalableTran
     if (this.finishing) return;
     this.finishing = true;
     this.bulkLane?.close();
+    this.bulkConnection?.close();
     try {
       this.peer.destroy();
     } catch {

@@ -169,6 +169,35 @@ const storedChunks = (user: ParleyUser): Promise<{ page: number; stored: number 
       }),
   );
 
+/**
+ * Bytes each direct link's two connections received: the link's own and the bulk channel's
+ * (docs/architecture.md §14.2, "The bulk channel on a connection of its own").
+ */
+const bytesByConnection = (user: ParleyUser): Promise<Array<{ link: number; bulk: number | null }>> =>
+  user.page.evaluate(async () => {
+    type Pc = RTCPeerConnection | null;
+    const received = async (pc: Pc): Promise<number | null> => {
+      if (!pc) return null;
+      let bytes = 0;
+      (await pc.getStats()).forEach((s: { type: string; bytesReceived?: number }) => {
+        if (s.type === 'transport') bytes += s.bytesReceived ?? 0;
+      });
+      return bytes;
+    };
+    type Transport = { kind: string; peerConnection?: Pc; bulkPeerConnection?: Pc; loaded?: Transport | null };
+    const mesh = (document.querySelector('parley-app') as unknown as { client: { parts: { mesh: { entries: Map<string, { link: { paths: Map<Transport, unknown> } }> } } } }).client.parts.mesh;
+    const out = [];
+    for (const { link } of mesh.entries.values()) {
+      for (const outer of link.paths.keys()) {
+        // The page loads simple-peer on demand: a direct path is a DeferredTransport around it.
+        const path = outer.loaded ?? outer;
+        if (outer.kind !== 'direct') continue;
+        out.push({ link: (await received(path.peerConnection ?? null)) ?? 0, bulk: await received(path.bulkPeerConnection ?? null) });
+      }
+    }
+    return out;
+  });
+
 /** The page's file chunks counted by the channel they came and went by (ClientFiles.transferCounts). */
 const transferCounts = (user: ParleyUser): Promise<Record<string, number>> =>
   user.page.evaluate(() => ({ ...(document.querySelector('parley-app') as unknown as { files: { transferCounts: Record<string, number> } }).files.transferCounts }));
@@ -217,6 +246,12 @@ describe('files between members', () => {
     // page's thread as a message of the link's own channel (docs/architecture.md §14.2).
     await expect(transferCounts(bob!)).resolves.toMatchObject({ inBand: 0, bulk: 320 });
     await expect(transferCounts(alice!)).resolves.toMatchObject({ sentInBand: 0, sentBulk: 320 });
+    // On a connection of its own: the file's 20 MiB came on the bulk connection, and the link's
+    // connection, which carries the texts, carried next to none of it.
+    const connections = await bytesByConnection(bob!);
+    expect(connections, JSON.stringify(connections)).toHaveLength(1);
+    expect(connections[0]!.bulk, JSON.stringify(connections)).toBeGreaterThan(20 * 1024 * 1024);
+    expect(connections[0]!.link, JSON.stringify(connections)).toBeLessThan(2 * 1024 * 1024);
     // The caption is the message's text; the sender can download what they sent too.
     await bob!.waitForMessage('the data');
     expect(await downloadedHash(alice!, 'big.bin')).toBe(sha256(bytes));

@@ -1,10 +1,11 @@
 /**
  * The page's side of the bulk channels (docs/architecture.md §14.2, "The bulk channel").
  *
- * A direct link's transport creates, on its RTCPeerConnection, a second data channel
- * negotiated with a fixed id (`BULK_CHANNEL_ID`) and hands it at once to the page's one bulk
- * worker (`BulkHost.open`). It is the same peer connection, so the same DTLS association and
- * the same peer the link's hello proved: no handshake of its own. The worker says `ready` on
+ * A direct link's transport creates, on the link's bulk connection (an RTCPeerConnection of
+ * its own, offered over the link's DTLS: bulk-connection.ts), a data channel negotiated with a
+ * fixed id (`BULK_CHANNEL_ID`) and hands it at once to the page's one bulk worker
+ * (`BulkHost.open`). Its fingerprints came over the link's connection, so its peer is the one
+ * the link's hello proved: no handshake of its own. The worker says `ready` on
  * it; only once the remote's worker said so too (`BulkLane.ready`) does this side send file
  * chunks there. Peers with no such worker (Node, older builds) never say it, and chunks to
  * them, and from them, keep to the link's own channel.

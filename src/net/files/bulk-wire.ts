@@ -13,7 +13,7 @@ import * as encoding from 'lib0/encoding';
 import { fromBase64Url, toBase64Url } from '../../core/bytes.js';
 import { FileLimits } from '../../core/files/file-ref.js';
 
-/** The data channel id both ends create the bulk channel with; simple-peer's own gets 0 or 1. */
+/** The data channel id both ends create the bulk channel with, on the link's bulk connection (bulk-connection.ts). */
 export const BULK_CHANNEL_ID = 1000;
 /** The bulk channel's version this build speaks. */
 export const BULK_VERSION = 1;

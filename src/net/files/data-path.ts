@@ -20,6 +20,11 @@ export type DataPathEvents = {
   checked: (link: PeerLink, root: string, index: number, bytes: Uint8Array) => void;
   /** `link` broke the rules: drop and penalize it. */
   bad: (link: PeerLink, reason: GateFault, detail: string) => void;
+  /**
+   * `link`'s bulk channel closed while the link stays (its connection of its own failed):
+   * chunks it was asked for may never come, and it now answers in-band.
+   */
+  lost: (link: PeerLink) => void;
 };
 
 /** Chunks counted on each way, in and out (tests and the bench read them). */
@@ -132,7 +137,10 @@ export class LinkDataPath extends ObservableV2<DataPathEvents> implements FileDa
   private watchLane(link: PeerLink, lane: BulkLane): void {
     if (this.destroyed || this.lanes.has(lane) || lane.isClosed) return;
     this.lanes.set(lane, link);
-    lane.on('close', () => this.lanes.delete(lane));
+    lane.on('close', () => {
+      this.lanes.delete(lane);
+      if (!this.destroyed && !link.isClosed) this.emit('lost', [link]);
+    });
     this.listen(lane.host);
   }
 

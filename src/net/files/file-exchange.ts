@@ -74,6 +74,9 @@ export class FileExchange extends ObservableV2<FileServerEvents> {
     });
     const path = this.owned.listenTo(this.path);
     path.on('checked', (link, root, index, bytes) => this.fetches.get(root)?.onChecked(link, index, bytes));
+    path.on('lost', (link) => {
+      for (const fetch of this.fetches.values()) fetch.laneLost(link);
+    });
     path.on('bad', (link, reason, detail) => {
       this.drop(link, reason, detail);
       this.pokeAll();

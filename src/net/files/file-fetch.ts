@@ -170,6 +170,12 @@ export class FileFetch extends ObservableV2<FetchEvents> {
     return this;
   }
 
+  /** `link`'s bulk channel closed under it: what it was asked is asked again at once. */
+  laneLost(link: PeerLink): void {
+    this.release(link);
+    this.pump();
+  }
+
   /** A member joined or left: try again. */
   poke(): void {
     this.pump();

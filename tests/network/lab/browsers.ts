@@ -68,14 +68,21 @@ export async function recordPeerConnections(context: BrowserContext): Promise<vo
     if (!Native) return;
     const seen: RTCPeerConnection[] = [];
     const events: [number, string][] = [];
+    const bulk = new WeakSet<RTCPeerConnection>();
     class Recorded extends Native {
       constructor(config?: RTCConfiguration) {
         super(config);
         const n = seen.push(this);
         events.push([Date.now(), `pc${n} new`]);
-        this.addEventListener('connectionstatechange', () => events.push([Date.now(), `pc${n} ${this.connectionState}`]));
+        this.addEventListener('connectionstatechange', () => events.push([Date.now(), `pc${n}${bulk.has(this) ? ' (bulk)' : ''} ${this.connectionState}`]));
+      }
+      // A link's bulk connection (docs/architecture.md §14.2) carries the channel of this label.
+      override createDataChannel(label: string, init?: RTCDataChannelInit): RTCDataChannel {
+        if (label === 'parley-bulk') bulk.add(this);
+        return super.createDataChannel(label, init);
       }
     }
+    Object.defineProperty(globalThis, '__plabBulk', { value: bulk });
     Object.defineProperty(globalThis, 'RTCPeerConnection', { value: Recorded, writable: true, configurable: true });
     Object.defineProperty(globalThis, '__plabPeerConnections', { value: seen });
     Object.defineProperty(globalThis, '__plabEvents', { value: events });
@@ -104,11 +111,17 @@ export async function connectionEvents(page: Page, since: number): Promise<strin
   return events.map(([at, what]) => `${at - since} ${what}`);
 }
 
-/** Every RTCPeerConnection the page created (open or closed), and its selected pair if any. */
-export async function peerConnections(page: Page): Promise<{ created: number; selected: SelectedPair[] }> {
+/**
+ * Every RTCPeerConnection the page created (open or closed), and the selected pair of each
+ * that has one: the links' own connections in `selected`, their bulk connections (files'
+ * chunks, docs/architecture.md §14.2) in `bulk`.
+ */
+export async function peerConnections(page: Page): Promise<{ created: number; selected: SelectedPair[]; bulk: SelectedPair[] }> {
   return page.evaluate(async () => {
     const list = (globalThis as unknown as { __plabPeerConnections?: RTCPeerConnection[] }).__plabPeerConnections ?? [];
+    const isBulk = (globalThis as unknown as { __plabBulk?: WeakSet<RTCPeerConnection> }).__plabBulk;
     const selected: SelectedPair[] = [];
+    const bulk: SelectedPair[] = [];
     for (const pc of list) {
       if (pc.connectionState === 'closed') continue;
       const stats = await pc.getStats();
@@ -123,8 +136,8 @@ export async function peerConnections(page: Page): Promise<{ created: number; se
         const c = reports.get(id as string) ?? {};
         return { type: String(c.candidateType), address: String(c.address ?? c.ip), port: Number(c.port), protocol: String(c.protocol) };
       };
-      selected.push({ connectionState: pc.connectionState, local: end(pair.localCandidateId), remote: end(pair.remoteCandidateId) });
+      (isBulk?.has(pc) ? bulk : selected).push({ connectionState: pc.connectionState, local: end(pair.localCandidateId), remote: end(pair.remoteCandidateId) });
     }
-    return { created: list.length, selected };
+    return { created: list.length, selected, bulk };
   });
 }

@@ -31,7 +31,7 @@ function inBand(): DataPathRig {
   };
 }
 
-function bulk(): DataPathRig {
+function bulk(): DataPathRig & { closeChannel(): void } {
   const host = new BulkHost({ spawn: inProcessWorker });
   const [mine, theirs] = fakeChannelPair();
   const lane = host.open(fakePeerConnection(mine))!;
@@ -55,6 +55,8 @@ function bulk(): DataPathRig {
     },
     offPage: true,
     receivedOffPage: () => received,
+    // The channel fails under the worker, as when its connection of its own fails.
+    closeChannel: () => mine.close(),
     dispose: () => {
       path.destroy();
       host.destroy();
@@ -130,5 +132,30 @@ describe('data path: a bulk channel that opens after the link was asked', () => 
 describe('data path: files fetched before the bulk worker started', () => {
   it('are given to the worker when it starts with the first lane (a page resuming its fetches at start)', async () => {
     expect(await oneChunkOnALane('file-first')).toEqual({ checked: [0], bad: [], bulk: 1 });
+  });
+});
+
+describe('data path: a bulk channel that closes under a link that stays', () => {
+  it('says the link is lost to what it was asked (its connection of its own failed), and says nothing when the link closed too', async () => {
+    for (const linkCloses of [false, true]) {
+      const rig = bulk();
+      try {
+        const lost: PeerLink[] = [];
+        rig.path.on('lost', (link) => void lost.push(link));
+        const { file } = await fileOf(1);
+        const root = toBase64Url(new Uint8Array(32).fill(8));
+        rig.path.file(root, file);
+        await rig.remoteReady();
+        rig.path.announce(rig.link, root);
+        if (linkCloses) (rig.link as unknown as { isClosed: boolean }).isClosed = true;
+        const lane = (rig.link as unknown as { bulkLane: { on(e: 'close', f: () => void): void } }).bulkLane;
+        const closed = new Promise<void>((resolve) => lane.on('close', resolve));
+        rig.closeChannel();
+        await closed;
+        expect(lost, linkCloses ? 'the link closed as well' : 'the link stays').toEqual(linkCloses ? [] : [rig.link]);
+      } finally {
+        rig.dispose();
+      }
+    }
   });
 });

@@ -1,0 +1,137 @@
+/**
+ * A connection of its own for a link's bulk channel (docs/architecture.md §14.2, "The bulk
+ * channel on a connection of its own"; docs/protocol.md §8.1).
+ *
+ * Why not a channel on the link's connection: every channel of one RTCPeerConnection shares
+ * one SCTP association and one socket. Traced in the bench, a transfer's burst lost packets
+ * in the browser (`packetsDiscardedOnSend`, 83–415 at a fetch's start), the association waited
+ * out its retransmission timeout, and the texts on the link's own channel waited with the
+ * file, 0.8–2.6 s. On a connection of its own the file's losses and timeouts are its own.
+ *
+ * How: both sides open a negotiated signalling channel on the link's connection (id
+ * `BULK_SIGNAL_CHANNEL_ID`), and the link's initiator offers the bulk connection over it. That
+ * channel runs inside the link's DTLS, whose fingerprints the link's hello proved (§5.1), so
+ * the bulk connection's fingerprints in its offer and answer are the proved peer's: no
+ * handshake of its own. A side that never answers (an older build, a Node peer) leaves the
+ * bulk channel unopened, and chunks stay on the link's own channel, as before.
+ */
+
+/** The link connection's negotiated channel that carries the bulk connection's offer, answer and candidates. */
+export const BULK_SIGNAL_CHANNEL_ID = 1001;
+/** No offer, answer or candidate is longer; a longer message ends the bulk connection. */
+export const MAX_BULK_SIGNAL = 16 * 1024;
+
+/** Candidates a side takes from the other. */
+const MAX_CANDIDATES = 64;
+
+type BulkSignal = { readonly t: 'offer' | 'answer'; readonly sdp: string } | { readonly t: 'ice'; readonly candidate: RTCIceCandidateInit };
+
+/** The bulk connection beside a link's connection; closed with it. */
+export interface BulkConnection {
+  readonly pc: RTCPeerConnection;
+  close(): void;
+}
+
+export interface BulkConnectionOptions {
+  /** The link's connection, whose DTLS carries the signalling. */
+  readonly link: RTCPeerConnection;
+  /** The link's initiator offers. */
+  readonly initiator: boolean;
+  /** The link's own configuration (ICE servers, transport policy). */
+  readonly config: RTCConfiguration;
+}
+
+/** Null where a connection cannot be made (no RTCPeerConnection, a closed link). */
+export function openBulkConnection({ link, initiator, config }: BulkConnectionOptions): BulkConnection | null {
+  let signal: RTCDataChannel;
+  let pc: RTCPeerConnection;
+  try {
+    signal = link.createDataChannel('parley-bulk-signal', { negotiated: true, id: BULK_SIGNAL_CHANNEL_ID, ordered: true });
+    pc = new RTCPeerConnection(config);
+  } catch {
+    return null;
+  }
+  let closed = false;
+  let described = false;
+  const early: RTCIceCandidateInit[] = [];
+  /** Candidates taken so far; a peer has a handful, more are ignored. */
+  let candidates = 0;
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    pc.close();
+    signal.close();
+  };
+  const send = (message: BulkSignal): void => {
+    if (closed || signal.readyState !== 'open') return;
+    try {
+      signal.send(JSON.stringify(message));
+    } catch {
+      close();
+    }
+  };
+  pc.addEventListener('icecandidate', (event) => {
+    if (event.candidate) send({ t: 'ice', candidate: event.candidate.toJSON() });
+  });
+  const describe = async (sdp: RTCSessionDescriptionInit): Promise<void> => {
+    await pc.setRemoteDescription(sdp);
+    described = true;
+    for (const candidate of early.splice(0)) await pc.addIceCandidate(candidate);
+  };
+  const heard = async (data: unknown): Promise<void> => {
+    const message = parseSignal(data);
+    if (!message) return close();
+    if (message.t === 'ice') {
+      if (++candidates > MAX_CANDIDATES) return;
+      if (described) await pc.addIceCandidate(message.candidate);
+      else early.push(message.candidate);
+      return;
+    }
+    // Each side takes the one description it expects, once.
+    if (message.t === 'offer' && !initiator && pc.signalingState === 'stable' && !described) {
+      await describe({ type: 'offer', sdp: message.sdp });
+      await pc.setLocalDescription(await pc.createAnswer());
+      send({ t: 'answer', sdp: pc.localDescription!.sdp });
+      return;
+    }
+    if (message.t === 'answer' && initiator && pc.signalingState === 'have-local-offer') return describe({ type: 'answer', sdp: message.sdp });
+    close();
+  };
+  signal.addEventListener('message', (event) => {
+    heard(event.data).catch(() => close());
+  });
+  signal.addEventListener('close', close);
+  if (initiator) {
+    const offer = async (): Promise<void> => {
+      await pc.setLocalDescription(await pc.createOffer());
+      send({ t: 'offer', sdp: pc.localDescription!.sdp });
+    };
+    const start = (): void => void offer().catch(() => close());
+    if (signal.readyState === 'open') start();
+    else signal.addEventListener('open', start, { once: true });
+  }
+  return { pc, close };
+}
+
+/** A signalling message from the network, size-capped and checked field by field; null if it is anything else. */
+export function parseSignal(data: unknown): BulkSignal | null {
+  if (typeof data !== 'string' || data.length > MAX_BULK_SIGNAL) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const m = value as Record<string, unknown>;
+  if ((m.t === 'offer' || m.t === 'answer') && typeof m.sdp === 'string' && Object.keys(m).length === 2) return { t: m.t, sdp: m.sdp };
+  if (m.t === 'ice' && Object.keys(m).length === 2 && typeof m.candidate === 'object' && m.candidate !== null) {
+    const c = m.candidate as Record<string, unknown>;
+    if (typeof c.candidate !== 'string') return null;
+    if (c.sdpMid !== undefined && c.sdpMid !== null && typeof c.sdpMid !== 'string') return null;
+    if (c.sdpMLineIndex !== undefined && c.sdpMLineIndex !== null && typeof c.sdpMLineIndex !== 'number') return null;
+    if (c.usernameFragment !== undefined && c.usernameFragment !== null && typeof c.usernameFragment !== 'string') return null;
+    return { t: 'ice', candidate: { candidate: c.candidate, sdpMid: (c.sdpMid as string | null | undefined) ?? null, sdpMLineIndex: (c.sdpMLineIndex as number | null | undefined) ?? null, ...(typeof c.usernameFragment === 'string' ? { usernameFragment: c.usernameFragment } : {}) } };
+  }
+  return null;
+}
