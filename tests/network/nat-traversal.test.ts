@@ -33,6 +33,19 @@ async function selectedPairs(scene: Scene, timeoutMs: number): Promise<{ alice: 
   }
 }
 
+/**
+ * Each side's bulk connection's selected pair (docs/architecture.md §14.2: files' chunks ride
+ * a connection of their own beside the link's), once both have one (bounded wait).
+ */
+async function bulkPairs(scene: Scene, timeoutMs = 10_000): Promise<Pairs> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [alice, bob] = await Promise.all([peerConnections(scene.alice.page), peerConnections(scene.bob.page)]);
+    if ((alice.bulk.length > 0 && bob.bulk.length > 0) || Date.now() > deadline) return { alice: alice.bulk, bob: bob.bulk };
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 const kinds = (pairs: readonly SelectedPair[]): string[] => pairs.map((p) => `${p.local.type}↔${p.remote.type}`);
 
 /**
@@ -45,17 +58,21 @@ const kinds = (pairs: readonly SelectedPair[]): string[] => pairs.map((p) => `${
  * the two sides' ports are compared instead: each side's local port is the port the other
  * side sends to, which a path through the router (rewriting ports) would not give.
  */
-function expectWithinHome({ alice, bob }: Chat): void {
+function expectWithinHome({ alice, bob }: Pairs): void {
   const inHome = (pairs: readonly SelectedPair[]): string[] => pairs.map((p) => [p.local, p.remote].map((end) => (end.type === 'prflx' ? 'host' : end.type)).join('↔'));
   expect(inHome(alice)).toEqual(['host↔host']);
   expect(inHome(bob)).toEqual(['host↔host']);
   expect([alice[0]!.local.port, alice[0]!.remote.port]).toEqual([bob[0]!.remote.port, bob[0]!.local.port]);
 }
 
-interface Chat {
-  readonly timing: PingPong;
+/** The selected pair of each side's connections of one kind. */
+interface Pairs {
   readonly alice: SelectedPair[];
   readonly bob: SelectedPair[];
+}
+
+interface Chat extends Pairs {
+  readonly timing: PingPong;
 }
 
 /**
@@ -74,7 +91,7 @@ async function chat(scene: Scene, label: string, timeoutMs = 20_000): Promise<Ch
 }
 
 /** Both sides use one srflx↔srflx pair whose remote end is the other home's router. */
-function expectThroughBothNats(scene: Scene, { alice, bob }: Chat): void {
+function expectThroughBothNats(scene: Scene, { alice, bob }: Pairs): void {
   expect(kinds(alice)).toEqual(['srflx↔srflx']);
   expect(kinds(bob)).toEqual(['srflx↔srflx']);
   expect(alice[0]!.remote.address).toBe(scene.lab.homes[1]!.publicIp);
@@ -82,15 +99,17 @@ function expectThroughBothNats(scene: Scene, { alice, bob }: Chat): void {
 }
 
 describe('network lab', () => {
-  it('both computers in one home connect host to host', async () => {
+  it('both computers in one home connect host to host, the files\' bulk connection too', async () => {
     await withScene({ homes: [{ nat: 'cone', computers: 2 }] }, async (scene) => {
       expectWithinHome(await chat(scene, 'one home, defaults'));
+      expectWithinHome(await bulkPairs(scene));
     });
   });
 
-  it('cone NATs with an operator STUN server in ICE_SERVERS connect directly, srflx to srflx', async () => {
+  it('cone NATs with an operator STUN server in ICE_SERVERS connect directly, srflx to srflx, the files\' bulk connection too', async () => {
     await withScene({ homes: coneHomes, coturn: true, serverEnv: coturnStun }, async (scene) => {
       expectThroughBothNats(scene, await chat(scene, 'cone NATs, coturn STUN in ICE_SERVERS'));
+      expectThroughBothNats(scene, await bulkPairs(scene));
     });
   });
 
