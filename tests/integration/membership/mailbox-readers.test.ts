@@ -15,7 +15,7 @@ import { mailboxPlaintexts } from '../../helpers/mailbox-plaintexts.js';
 import { sessionTexts, useAppServer } from '../../helpers/use-app-server.js';
 import { withPeers } from '../../helpers/membership-debug.js';
 import { openDirectChat } from '../../helpers/direct-chat.js';
-import { waitUntil } from '../../helpers/node-peer.js';
+import { onCurrentEpoch, waitUntil } from '../../helpers/node-peer.js';
 
 const app = useAppServer();
 
@@ -36,11 +36,11 @@ describe('the mailbox readers of an epoch, as the epoch follower checks them', (
       await waitUntil(() => a.epoch === b.epoch && l.epoch === a.epoch && a.synced.directory.member(laptop.device) !== null, 'all three in the first epoch, the laptop known to Alice', 60_000);
       await a.changes.rotate('weekly');
       const devices = [alice.device, bob.device, laptop.device];
-      await waitUntil(
-        () => a.epoch === a.membership.state.current?.id && a.epoch === b.epoch && l.epoch === a.epoch && devices.every((d) => a.membership.state.current?.record?.shares[d] !== undefined),
-        'one epoch with a share for each device',
-        60_000,
-      );
+      // The keys too, not only the epoch: the laptop's keys below must be this epoch's.
+      await onCurrentEpoch(a, [a, b, l], 'one epoch with a share for each device', {
+        record: (r) => devices.every((d) => r.shares[d] !== undefined),
+        timeoutMs: 60_000,
+      });
       await a.send('hello Bob');
       await waitUntil(() => sessionTexts(b).includes('hello Bob') && sessionTexts(l).includes('hello Bob'), 'Bob and the laptop to receive', 30_000);
       const shared = a.epoch;
@@ -62,8 +62,9 @@ describe('the mailbox readers of an epoch, as the epoch follower checks them', (
       await a.send(WHILE_BLOCKED);
       const whileBlocked = a.epoch;
       await alice.client.contacts.unblock(bobId);
-      await waitUntil(() => a.epoch !== whileBlocked, 'Alice to write the unblocking epoch', 30_000);
-      expect(a.membership.state.current!.record!.reason).toBe('unblocked');
+      // Her keys are read below: wait for the unblocking epoch's, not only for the epoch.
+      const unblocking = await onCurrentEpoch(a, [a], 'Alice to write the unblocking epoch', { record: (r) => r.id !== whileBlocked });
+      expect(unblocking.reason).toBe('unblocked');
 
       // Alice hands the record over at the move, before she reports the new epoch: its
       // append is on its way before this test sees the move, and her mailbox round trip
