@@ -89,7 +89,8 @@ export class ReadMarkers {
     const self = this.parts.self();
     if (!session || !self) return;
     const upTo = session.timeline.latestAt;
-    // Synchronously first: this may run in `pagehide`, with no time left for the self doc.
+    // Synchronously first: this may run as the page goes away (the `visibilitychange` to hidden
+    // that follows `pagehide`), with no time left for the self doc.
     if (upTo > self.readUpTo(topic)) this.parts.copy?.set(topic, upTo);
     self.markRead(topic, upTo).catch((error: unknown) => this.parts.onError(error as Error));
   }

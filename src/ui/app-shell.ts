@@ -248,6 +248,10 @@ export class ParleyApp extends LitElement {
     this.client.viewing(topic && !document.hidden ? topic : null);
   }
 
+  /**
+   * Drafts only: read markers are written by `onVisibility`, since a page going away gets
+   * `visibilitychange` to hidden right after `pagehide` (docs/architecture.md §11).
+   */
   private readonly onPageHide = (): void => this.drafts?.hide();
 
   /** Phone-sized screens show one column (the CSS breakpoint, `PHONE_QUERY`). */
