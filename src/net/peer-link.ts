@@ -339,8 +339,11 @@ export class PeerLink extends ObservableV2<PeerLinkEvents> {
       return true;
     }
     if (control?.type !== 'begin') return false;
-    if (!matches(control, transport.binding())) {
-      this.close('bad-path-switch', 'begin names another path');
+    const binding = transport.binding();
+    if (!matches(control, binding)) {
+      // Which ends differ (and whether this path had no descriptions left, a connection torn
+      // down under it) is what tells a race from a forgery in a log.
+      this.close('bad-path-switch', `begin names another path (named ${ends(control.remote, control.local)}, this path ${ends(binding.local, binding.remote)})`);
       return true;
     }
     this.recvPath = transport;
@@ -437,6 +440,9 @@ export class PeerLink extends ObservableV2<PeerLinkEvents> {
 /** A control chunk names a path as its sender sees it: local and remote swap across the wire. */
 const matches = (named: { local: string; remote: string }, binding: ChannelBinding): boolean =>
   named.local === binding.remote && named.remote === binding.local;
+
+/** Two ends of a binding, this side's first, short (fingerprints are public: they travel in the SDP). */
+const ends = (local: string, remote: string): string => `${local.slice(-11) || 'none'}↔${remote.slice(-11) || 'none'}`;
 
 const EMPTY = new Uint8Array(0);
 const OWN_OPTIONS = encodeLinkOptions({ maxChunk: LINK_CHUNK });

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FrameKinds, MAX_CHUNK, type Frame } from '../../../src/net/framing.js';
+import { encodePathControl } from '../../../src/net/link-controls.js';
 import { linkPair } from '../../helpers/link-pair.js';
 import { flushAll, transportPair } from '../../helpers/memory-transport.js';
 
@@ -133,6 +134,19 @@ describe('peer link', () => {
     expect(got.map(numberOf)).toEqual([1]);
     expect(a.isClosed && b.isClosed).toBe(true);
     expect(closes).toContain('a: connection-failed');
+  });
+
+  it('closes when a first begin names another path, and says which ends it named and which this path has', () => {
+    const { b, ta, tb } = pair('direct');
+    const details: string[] = [];
+    b.on('close', (reason, detail) => void details.push(`${reason}: ${detail ?? ''}`));
+    tb.open();
+    ta.open();
+    // Before anything of a's: a begin naming bindings this channel does not have.
+    tb.inbox.unshift(encodePathControl({ type: 'begin', local: 'sha-256 AA:BB', remote: 'sha-256 CC:DD' }));
+    tb.flush();
+    const mine = tb.binding();
+    expect(details).toEqual([`bad-path-switch: begin names another path (named a-256 CC:DD↔a-256 AA:BB, this path ${mine.local.slice(-11)}↔${mine.remote.slice(-11)})`]);
   });
 
   it('closes when a switch names a path the receiver does not have', () => {
