@@ -9,11 +9,12 @@
  * file, 0.8–2.6 s. On a connection of its own the file's losses and timeouts are its own.
  *
  * How: both sides open a negotiated signalling channel on the link's connection (id
- * `BULK_SIGNAL_CHANNEL_ID`), and the link's initiator offers the bulk connection over it. That
+ * `BULK_SIGNAL_CHANNEL_ID`) and say hello on it; once the remote's hello came, the link's
+ * initiator offers the bulk connection over it. That
  * channel runs inside the link's DTLS, whose fingerprints the link's hello proved (§5.1), so
  * the bulk connection's fingerprints in its offer and answer are the proved peer's: no
- * handshake of its own. A side that never answers (an older build, a Node peer) leaves the
- * bulk channel unopened, and chunks stay on the link's own channel, as before.
+ * handshake of its own. A side that never says hello (an older build, a Node peer) is sent
+ * nothing more and its bulk channel stays unopened: chunks stay on the link's own channel.
  */
 
 /** The link connection's negotiated channel that carries the bulk connection's offer, answer and candidates. */
@@ -24,7 +25,7 @@ export const MAX_BULK_SIGNAL = 16 * 1024;
 /** Candidates a side takes from the other. */
 const MAX_CANDIDATES = 64;
 
-type BulkSignal = { readonly t: 'offer' | 'answer'; readonly sdp: string } | { readonly t: 'ice'; readonly candidate: RTCIceCandidateInit };
+type BulkSignal = { readonly t: 'hello' } | { readonly t: 'offer' | 'answer'; readonly sdp: string } | { readonly t: 'ice'; readonly candidate: RTCIceCandidateInit };
 
 /** The bulk connection beside a link's connection; closed with it. */
 export interface BulkConnection {
@@ -53,6 +54,7 @@ export function openBulkConnection({ link, initiator, config }: BulkConnectionOp
   }
   let closed = false;
   let described = false;
+  let heardHello = false;
   const early: RTCIceCandidateInit[] = [];
   /** Candidates taken so far; a peer has a handful, more are ignored. */
   let candidates = 0;
@@ -73,6 +75,10 @@ export function openBulkConnection({ link, initiator, config }: BulkConnectionOp
   pc.addEventListener('icecandidate', (event) => {
     if (event.candidate) send({ t: 'ice', candidate: event.candidate.toJSON() });
   });
+  const offer = async (): Promise<void> => {
+    await pc.setLocalDescription(await pc.createOffer());
+    send({ t: 'offer', sdp: pc.localDescription!.sdp });
+  };
   const describe = async (sdp: RTCSessionDescriptionInit): Promise<void> => {
     await pc.setRemoteDescription(sdp);
     described = true;
@@ -81,6 +87,13 @@ export function openBulkConnection({ link, initiator, config }: BulkConnectionOp
   const heard = async (data: unknown): Promise<void> => {
     const message = parseSignal(data);
     if (!message) return close();
+    if (message.t === 'hello') {
+      if (heardHello) return close();
+      heardHello = true;
+      // Only a remote that speaks this gets an offer: nothing is sent to one that never says hello.
+      if (initiator) await offer();
+      return;
+    }
     if (message.t === 'ice') {
       if (++candidates > MAX_CANDIDATES) return;
       if (described) await pc.addIceCandidate(message.candidate);
@@ -101,15 +114,9 @@ export function openBulkConnection({ link, initiator, config }: BulkConnectionOp
     heard(event.data).catch(() => close());
   });
   signal.addEventListener('close', close);
-  if (initiator) {
-    const offer = async (): Promise<void> => {
-      await pc.setLocalDescription(await pc.createOffer());
-      send({ t: 'offer', sdp: pc.localDescription!.sdp });
-    };
-    const start = (): void => void offer().catch(() => close());
-    if (signal.readyState === 'open') start();
-    else signal.addEventListener('open', start, { once: true });
-  }
+  const hello = (): void => send({ t: 'hello' });
+  if (signal.readyState === 'open') hello();
+  else signal.addEventListener('open', hello, { once: true });
   return { pc, close };
 }
 
@@ -124,6 +131,7 @@ export function parseSignal(data: unknown): BulkSignal | null {
   }
   if (typeof value !== 'object' || value === null) return null;
   const m = value as Record<string, unknown>;
+  if (m.t === 'hello' && Object.keys(m).length === 1) return { t: 'hello' };
   if ((m.t === 'offer' || m.t === 'answer') && typeof m.sdp === 'string' && Object.keys(m).length === 2) return { t: m.t, sdp: m.sdp };
   if (m.t === 'ice' && Object.keys(m).length === 2 && typeof m.candidate === 'object' && m.candidate !== null) {
     const c = m.candidate as Record<string, unknown>;

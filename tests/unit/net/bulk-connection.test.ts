@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { MAX_BULK_SIGNAL, parseSignal } from '../../../src/net/files/bulk-connection.js';
 
 describe('bulk connection signalling', () => {
-  it('takes an offer, an answer and a candidate as they are sent', () => {
+  it('takes a hello, an offer, an answer and a candidate as they are sent', () => {
+    expect(parseSignal(JSON.stringify({ t: 'hello' }))).toEqual({ t: 'hello' });
     expect(parseSignal(JSON.stringify({ t: 'offer', sdp: 'v=0' }))).toEqual({ t: 'offer', sdp: 'v=0' });
     expect(parseSignal(JSON.stringify({ t: 'answer', sdp: 'v=0' }))).toEqual({ t: 'answer', sdp: 'v=0' });
     const candidate = { candidate: 'candidate:1 1 udp 2122260223 192.0.2.1 5000 typ host', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: 'abcd' };
@@ -25,6 +26,7 @@ describe('bulk connection signalling', () => {
       ['an array', '[]'],
       ['unknown type', JSON.stringify({ t: 'hello', sdp: 'v=0' })],
       ['extra field', JSON.stringify({ t: 'offer', sdp: 'v=0', more: 1 })],
+      ['a hello with a field', JSON.stringify({ t: 'hello', sdp: 'v=0' })],
       ['sdp not text', JSON.stringify({ t: 'answer', sdp: 5 })],
       ['candidate missing', JSON.stringify({ t: 'ice' })],
       ['candidate not text', JSON.stringify({ t: 'ice', candidate: { candidate: 7 } })],
