@@ -167,13 +167,16 @@ export class SimplePeerTransport extends TransportBase implements SignalableTran
     // simple-peer's destroy() emits its own 'close' synchronously; the first reason wins.
     if (this.finishing) return;
     this.finishing = true;
-    this.bulkLane?.close();
-    this.bulkConnection?.close();
     try {
       this.peer.destroy();
     } catch {
       // Already torn down by simple-peer itself.
     }
     this.markClosed(reason);
+    // Only after the link heard this path close: a link that closed with it has nothing to
+    // ask again, while a bulk channel closed first looked to the data path like one lost
+    // under a link that stays (`lost`), and every fetch asked the closing link again.
+    this.bulkLane?.close();
+    this.bulkConnection?.close();
   }
 }
