@@ -15,7 +15,7 @@ import { LOCAL_ORIGIN } from '../../../src/client/synced-doc.js';
 import { createEvent, type UnsignedEvent } from '../../../src/core/events.js';
 import { issueCertificate } from '../../../src/core/identity/certificate.js';
 import type { Topic } from '../../../src/core/ids.js';
-import { eventHash, signEvent, signRecord } from '../../../src/core/identity/signed.js';
+import { eventHash, signEvent, signRecord, type SignedRecord } from '../../../src/core/identity/signed.js';
 import { craftUpdate, withProto } from '../../helpers/fuzz-updates.js';
 import { waitUntil } from '../../helpers/node-peer.js';
 import { historyOf, meet, messageTexts, openStage, presenceOf, type Scene, type Stage } from '../../helpers/node-peer-scene.js';
@@ -56,6 +56,27 @@ function clockOf(user: ParleyUser, topic: Topic, client: number): Promise<number
       const structs = app.client.get(id as string).doc.store.clients.get(c as number) ?? [];
       const last = structs[structs.length - 1];
       return last ? last.id.clock + last.length : 0;
+    },
+    [topic, client] as const,
+  );
+}
+
+/**
+ * What a browser's copy of the conversation holds at each clock of a Yjs client: the
+ * JSON of the value there (documents keep deleted content, `gc: false`), or `other` for a
+ * struct that carries no values.
+ */
+function valuesAt(user: ParleyUser, topic: Topic, client: number): Promise<Array<[number, string]>> {
+  return user.page.evaluate(
+    ([id, c]) => {
+      type Struct = { id: { clock: number }; length: number; content?: { arr?: unknown[] } };
+      const app = document.querySelector('parley-app') as unknown as { client: { get(id: string): { doc: { store: { clients: Map<number, Struct[]> } } } } };
+      const out: Array<[number, string]> = [];
+      for (const s of app.client.get(id as string).doc.store.clients.get(c as number) ?? []) {
+        const arr = s.content?.arr;
+        for (let i = 0; i < s.length; i++) out.push([s.id.clock + i, Array.isArray(arr) ? JSON.stringify(arr[i]) : 'other']);
+      }
+      return out;
     },
     [topic, client] as const,
   );
@@ -170,23 +191,36 @@ describe('a member cannot', { timeout: 150_000 }, () => {
     // at Alice's next clocks, sent to Bob only. Whatever Alice writes at those clocks while
     // Bob has not relayed the records back to her is then "already known" to Bob, and lost.
     scene = await meet(stage);
-    const { mallory, topic, aliceDevice, bobDevice, bob } = scene;
+    const { mallory, topic, aliceDevice, bobDevice, alice, bob } = scene;
     const session = mallory.session(topic);
     const account = session.synced.account;
     const doc = session.doc;
     const aliceClient = [...doc.store.clients.keys()].find((client) => session.synced.directory.clientOwner(client) === aliceDevice)!;
-    const next = Y.getState(doc.store, aliceClient);
-    expect(await clockOf(bob, topic, aliceClient)).toBe(next);
-    const values = [];
+    // Alice still writes on her own after `meet` (her receipt record is rewritten once more
+    // at the end of a 30 s spell, receipts.ts): the clocks aimed at are those past what
+    // both Mallory and Bob hold of her once they agree.
+    let next = -1;
+    await waitUntilAsync(async () => (next = Y.getState(doc.store, aliceClient)) === (await clockOf(bob, topic, aliceClient)), "Mallory and Bob to hold the same of Alice's writes");
+    const values: SignedRecord[] = [];
     for (let i = 0; i < 5; i++) {
       const body = { type: 'revocation', by: aliceDevice, at: Date.now(), device: mallory.device, identity: account.identity.sign, clients: { [String(doc.clientID)]: 2 ** 40 } };
       values.push(await signRecord(body, { c: aliceClient, k: next + i, n: session.synced.log.lastEvent(aliceDevice)!.n }, account.identityKeys!.signPrivate));
     }
     const link = mallory.linkTo(bobDevice)!;
     mallory.sendUpdate(link, topic, craftUpdate([{ client: aliceClient, clock: next, structs: [{ kind: 'item', parent: 'revoked', parentSub: mallory.device, values }] }]));
-    // Bob either drops Mallory or takes the records in.
-    await settle(async () => !link.isOpen || (await clockOf(bob, topic, aliceClient)) > next, 5_000);
-    expect(await clockOf(bob, topic, aliceClient)).toBe(next);
+    // Bob either drops Mallory or takes the records in. What Bob holds at Alice's client id
+    // is compared by content, not by count: a late write of Alice's own (a receipt) may
+    // legitimately take the clock past `next` meanwhile (once in CI: 10 where 9 was read).
+    const forgedAtBob = async (): Promise<number[]> => (await valuesAt(bob, topic, aliceClient)).filter(([, v]) => values.some((f) => v.includes(f.sig))).map(([clock]) => clock);
+    await settle(async () => !link.isOpen || (await forgedAtBob()).length > 0, 5_000);
+    // Bob first: whatever of Alice's he holds, Alice held before.
+    const bobHolds = await valuesAt(bob, topic, aliceClient);
+    const aliceHolds = new Map(await valuesAt(alice, topic, aliceClient));
+    expect({
+      forgedAtBob: await forgedAtBob(),
+      notAlices: bobHolds.filter(([clock, v]) => aliceHolds.get(clock) !== v).map(([clock]) => clock),
+      bobReachedNext: bobHolds.length >= next,
+    }).toEqual({ forgedAtBob: [], notAlices: [], bobReachedNext: true });
   });
 
   it("remove Bob's presence from Alice's view with a null state for Bob's client", async () => {
