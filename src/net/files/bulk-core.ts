@@ -36,9 +36,20 @@ export type FromBulkWorker =
 
 export type PostToPage = (message: FromBulkWorker, transfer?: Transferable[]) => void;
 
-/** Chunks are sent while the channel holds less than this; more only makes a text on the link's own channel share the path with more. */
-const HIGH_WATER = 1024 * 1024;
-const LOW_WATER = 256 * 1024;
+/**
+ * Chunks are handed to the channel while it holds less than HIGH_WATER (three 64 KiB chunks
+ * at most), and again once it drained to LOW_WATER. A channel's buffer is what its
+ * association has not sent yet; packets in flight are not in it. So a small buffer still keeps
+ * a long path full, as long as the worker refills it before the last 64 KiB leave.
+ *
+ * It was 1 MiB. With that much waiting, a fresh association's slow start sent bursts that the
+ * browser discarded (`packetsDiscardedOnSend`). In 5 of 6 runs the first 50 MiB on a new
+ * connection then waited out a retransmission timeout, taking 2.7–3.5 s; the next transfers
+ * took 1.6–1.9 s. With 96 or 192 KiB, 8 of 9 first transfers took 1.9–2.7 s, and later ones
+ * were as fast as before (docs/architecture.md §14.5, thirteenth round).
+ */
+const HIGH_WATER = 192 * 1024;
+const LOW_WATER = 64 * 1024;
 /** Checked chunks go to the page in batches of about this much, or after BATCH_MS. */
 const BATCH_BYTES = 512 * 1024;
 const BATCH_MS = 5;

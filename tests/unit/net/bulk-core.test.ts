@@ -131,6 +131,23 @@ describe('the bulk worker', () => {
     channel.dispatchEvent(new Event('bufferedamountlow'));
     expect(channel.sent).toHaveLength(1);
   });
+
+  it('keeps at most three 64 KiB chunks waiting in the channel, so a new association never gets a burst of a megabyte', () => {
+    const { core: c, channel } = core();
+    channel.sent.length = 0;
+    // The fake channel counts what is handed to it and not yet sent, as a data channel does.
+    const send = channel.send.bind(channel);
+    channel.send = (data) => {
+      send(data);
+      channel.bufferedAmount += data.length;
+    };
+    for (let i = 0; i < 6; i++) c.handle({ t: 'send', lane: 1, frame: encodeBulkData(ROOT, i, new Uint8Array(64 * 1024 + 16))! });
+    expect(channel.sent).toHaveLength(3);
+    expect(channel.bufferedAmountLowThreshold).toBe(64 * 1024);
+    channel.bufferedAmount = 64 * 1024;
+    channel.dispatchEvent(new Event('bufferedamountlow'));
+    expect(channel.sent).toHaveLength(5);
+  });
 });
 
 describe('the chunk gate', () => {
