@@ -3,13 +3,16 @@
  * (300 tall messages sent quickly with Enter), a message arriving renders only its own row,
  * arrivals while scrolled up offer "Jump to newest" with a count, a conversation opens at
  * its first unread message under an "Unread messages" divider (or at the newest),
- * switching conversations never opens at the oldest, and resizing between phone and
- * desktop keeps the newest in view.
+ * switching conversations never opens at the oldest, resizing between phone and
+ * desktop keeps the newest in view, and an arrival moves what is on screen only by the
+ * scroll to it, from the first frame it shows (rows recorded frame by frame).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useAppStage } from '../helpers/app-stage.js';
 import { bottomInView, rowStarting, topInView, wheelUp } from '../helpers/in-view.js';
 import { ParleyUser } from '../helpers/parley-user.js';
+import { gradientPng } from '../helpers/png.js';
+import { recordRowFrames, strayMoves } from '../helpers/row-frames.js';
 
 const stage = useAppStage();
 const DESKTOP = { width: 1366, height: 820 };
@@ -156,6 +159,39 @@ describe('the message list and the newest message', () => {
     expect(grown.after - grown.before).toBeCloseTo(240, 0);
     // The row under it moved down by as much: no overlap, no gap.
     expect(Math.abs(grown.gap)).toBeLessThanOrEqual(1);
+  });
+
+  it('an arriving message moves the rows on screen only by the scroll to it, in the frame it first shows', async () => {
+    // Texts of different heights: the new row is laid out at an estimated height until its
+    // ResizeObserver reports, later in the same frame. The pin followed only a frame later,
+    // so that frame showed the new row 3-46 px short of the list's end (docs §11).
+    const texts = ['ok', 'a reply that fits on one line', `wrapping ${'over several lines '.repeat(14)}`.trim(), tall('a tall one')];
+    for (const text of texts) {
+      const stop = await recordRowFrames(bob);
+      await alice.send(text);
+      await rowStarting(bob, text.slice(0, 20)).waitFor();
+      const frames = await stop();
+      const newest = frames.at(-1)!.rows.at(-1)!.id;
+      expect(frames.filter((f) => f.rows.some((r) => r.id === newest)).length).toBeGreaterThan(10);
+      expect(strayMoves(frames, newest), `"${text.slice(0, 20)}…"`).toEqual([]);
+    }
+  });
+
+  it("an arriving image's box has its final size from the first frame it shows", async () => {
+    // The placeholder was min(280px, 100%) wide in a bubble as wide as its content: 88 × 55
+    // next to the time alone, 280 × 175 once a status line or the image widened the bubble,
+    // and the rows above bounced by 120-144 px as it changed.
+    const stop = await recordRowFrames(bob);
+    await alice.page.getByLabel('Attach').setInputFiles({ name: 'wide.png', mimeType: 'image/png', buffer: gradientPng(320, 200) });
+    await alice.page.getByRole('list', { name: 'Files to send' }).getByText('wide.png').waitFor();
+    await alice.page.getByRole('button', { name: 'Send', exact: true }).click();
+    await bob.page.getByRole('img', { name: 'wide.png', exact: true }).waitFor({ timeout: 60_000 });
+    await bob.page.getByRole('img', { name: 'wide.png', exact: true }).evaluate((img: HTMLImageElement) => img.decode());
+    const frames = await stop();
+    const image = frames.at(-1)!.rows.at(-1)!;
+    const sizes = new Set(frames.map((f) => f.rows.find((r) => r.id === image.id)?.image).filter((size) => size));
+    expect([...sizes]).toEqual([image.image]);
+    expect(image.image).toBe('280 × 175');
   });
 
   it('someone typing shows in the typing line without rendering the message list', async () => {

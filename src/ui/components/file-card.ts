@@ -206,7 +206,11 @@ export const fileStyles = css`
   }
   .image {
     display: block;
-    width: min(280px, 100%);
+    /* A definite width, not min(280px, 100%): in a bubble as wide as its content (fit-content)
+       a percentage width made the placeholder as narrow as the time line (88 × 55 px), and the
+       row grew and shrank by 120-144 px as a status line or the image came and went. */
+    width: 280px;
+    max-width: 100%;
     max-height: 360px;
     padding: 0;
     border: 0;

@@ -122,8 +122,11 @@ export class MessageList extends LitElement {
    * row changing height also re-settles the scroll position.
    */
   readonly rowSizes = new RowSizes(() => this.pin.settle());
-  /** The virtualizer's layout (statically imported, so the first render does not wait for its lazy chunk). */
-  private readonly layout = rowLayout(this.rowSizes);
+  /**
+   * The virtualizer's layout (statically imported, so the first render does not wait for its
+   * lazy chunk). Rows laid out with new sizes re-apply the pin in the same frame.
+   */
+  private readonly layout = rowLayout(this.rowSizes, () => this.pin.placed());
   private shown: TimelineEntry[] = [];
   /** The blocked person's run each blocked message in `shown` belongs to. */
   private runs: ReadonlyMap<EventId, BlockedRun> = new Map();

@@ -22,6 +22,13 @@
  *   that a row growing moves the rows under it).
  * - The scroll size counts the measured rows' real heights, and the average only for rows
  *   never measured, so a row added at the end does not move every other row's estimate.
+ * - After a pass that took new sizes it calls `placed`, still inside the frame's
+ *   ResizeObserver turn (before paint), and the list re-applies its pin there. A new row is
+ *   laid out at an estimated height until its observer reports, later in the same frame,
+ *   and that pass may re-anchor the layout (every row and the scroll position shifted
+ *   together). Pinned again only in the next frame, the frame between was painted short of
+ *   the end: the new row 8-46 px below where it stays, the rows above it moving up twice
+ *   (docs/architecture.md §11, "A new row is painted where it stays").
  */
 import { FlowLayout } from '@lit-labs/virtualizer/layouts/flow.js';
 
@@ -119,11 +126,15 @@ export class RowSizes {
 interface RowLayoutSpecifier {
   readonly type: typeof RowLayout;
   readonly rows: RowSizes;
+  readonly placed: () => void;
 }
 
 export class RowLayout extends FlowLayout {
   /** Set from the config, a microtask after construction, before anything is measured. */
   rows: RowSizes | undefined;
+  /** Called after a pass that laid rows out with new sizes, the DOM already written (from the config). */
+  placed: (() => void) | undefined;
+  private remeasured = false;
   private readonly measureRow = (element: Element): ItemBox => (this.rows ? this.rows.measure(element) : measureNow(element));
 
   /**
@@ -132,6 +143,19 @@ export class RowLayout extends FlowLayout {
    */
   override get measureChildren(): boolean {
     return this.measureRow as unknown as boolean;
+  }
+
+  override updateItemSizes(sizes: Parameters<FlowLayout['updateItemSizes']>[0]): void {
+    super.updateItemSizes(sizes);
+    this.remeasured = true;
+  }
+
+  /** The virtualizer writes rows' positions and its scroll size during this pass (its `stateChanged` message). */
+  override _reflow(): void {
+    super._reflow();
+    if (!this.remeasured) return;
+    this.remeasured = false;
+    this.placed?.();
   }
 
   /** Measured rows count their real size; only rows never measured count the average. */
@@ -154,5 +178,5 @@ function measureNow(element: Element): ItemBox {
   return { width, height, ...NO_MARGINS };
 }
 
-/** The layout specifier for `<lit-virtualizer .layout=…>`, one per list (it carries that list's `RowSizes`). */
-export const rowLayout = (rows: RowSizes): RowLayoutSpecifier => ({ type: RowLayout, rows });
+/** The layout specifier for `<lit-virtualizer .layout=…>`, one per list (it carries that list's `RowSizes` and pin). */
+export const rowLayout = (rows: RowSizes, placed: () => void): RowLayoutSpecifier => ({ type: RowLayout, rows, placed });

@@ -173,6 +173,17 @@ export class BottomPin implements ReactiveController {
     this.frame = requestAnimationFrame(() => void this.apply());
   };
 
+  /**
+   * The virtualizer has just laid rows out with their measured sizes, inside the frame's
+   * ResizeObserver turn, before paint: re-apply the pin now. `settle` alone re-applied it a
+   * frame later, so that frame painted the view where the estimated height had put it.
+   */
+  placed(): void {
+    if (!this.following && !this.held) return;
+    const v = this.scroller();
+    if (v && this.count() > 0) this.position(v);
+  }
+
   private async apply(): Promise<void> {
     const v = this.scroller();
     if (!v || this.count() === 0) return;
