@@ -45,7 +45,7 @@ export type PostToPage = (message: FromBulkWorker, transfer?: Transferable[]) =>
  * It was 1 MiB. With that much waiting, a fresh association's slow start sent bursts that the
  * browser discarded (`packetsDiscardedOnSend`). In 5 of 6 runs the first 50 MiB on a new
  * connection then waited out a retransmission timeout, taking 2.7–3.5 s; the next transfers
- * took 1.6–1.9 s. With 96 or 192 KiB, 8 of 9 first transfers took 1.9–2.7 s, and later ones
+ * took 1.6–1.9 s. With 96 or 192 KiB, 11 of 12 first transfers took 1.9–2.7 s, and later ones
  * were as fast as before (docs/architecture.md §14.5, thirteenth round).
  */
 const HIGH_WATER = 192 * 1024;
