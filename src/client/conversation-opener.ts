@@ -26,7 +26,7 @@ import { secretOf } from './record-secret.js';
 import { ClientError } from './errors.js';
 import type { SelfSession } from './self-session.js';
 import type { TimelineEntry } from '../core/timeline.js';
-import { PREVIEW_CHARS } from './conversation-list.js';
+import { previewText } from './conversation-list.js';
 import type { Drafts } from './drafts.js';
 import type { ReadMarkerCopy } from '../store/read-marker-copy.js';
 import { mailboxIdOf } from '../core/wire/mailbox.js';
@@ -188,7 +188,7 @@ export class ConversationOpener {
     if (entry.kind !== 'message') return;
     session.record = {
       ...session.record,
-      lastText: entry.deleted ? 'Message deleted' : entry.text.slice(0, PREVIEW_CHARS),
+      lastText: previewText(entry),
       lastAuthor: session.memberName(entry.author),
       lastAt: entry.sortAt,
       recent: session.recentMessages(),
