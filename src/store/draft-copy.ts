@@ -10,6 +10,7 @@
  */
 import type { EventId, Topic } from '../core/ids.js';
 import type { Draft } from './draft-store.js';
+import { LocalJsonObject } from './local-json.js';
 
 export interface DraftCopy {
   /** The drafts copied by the page before, removed from the copy (read once, at start). */
@@ -35,45 +36,30 @@ export class MemoryDraftCopy implements DraftCopy {
 
 /** One JSON object in `localStorage`: conversation → draft. */
 export class LocalDraftCopy implements DraftCopy {
-  constructor(
-    private readonly storage: Storage,
-    private readonly key = 'parley:unsaved-drafts',
-  ) {}
+  private readonly stored: LocalJsonObject;
+
+  constructor(storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>, key = 'parley:unsaved-drafts') {
+    this.stored = new LocalJsonObject(storage, key);
+  }
 
   take(): Map<Topic, Draft> {
-    let text: string | null = null;
-    try {
-      text = this.storage.getItem(this.key);
-      if (text !== null) this.storage.removeItem(this.key);
-    } catch {
-      // Storage disabled: there is no copy.
-    }
-    return LocalDraftCopy.parse(text);
+    const taken = LocalDraftCopy.drafts(this.stored.read());
+    this.stored.write({});
+    return taken;
   }
 
   keep(drafts: ReadonlyMap<Topic, Draft>): void {
-    try {
-      if (drafts.size === 0) this.storage.removeItem(this.key);
-      else this.storage.setItem(this.key, JSON.stringify(Object.fromEntries(drafts)));
-    } catch {
-      // Storage full or disabled: IndexedDB still gets the drafts, only not synchronously.
-    }
+    this.stored.write(Object.fromEntries(drafts));
   }
 
-  /** Anything but an object of drafts (another version, a hand edit) counts as empty. */
-  private static parse(text: string | null): Map<Topic, Draft> {
+  /** Entries that are not drafts (another version, a hand edit) are left out. */
+  private static drafts(value: Record<string, unknown>): Map<Topic, Draft> {
     const out = new Map<Topic, Draft>();
-    try {
-      const value: unknown = JSON.parse(text ?? '{}');
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) return out;
-      for (const [topic, d] of Object.entries(value as Record<string, unknown>)) {
-        if (typeof d !== 'object' || d === null) continue;
-        const { text: t, replyTo } = d as { text?: unknown; replyTo?: unknown };
-        if (typeof t !== 'string' || (replyTo !== undefined && typeof replyTo !== 'string')) continue;
-        out.set(topic as Topic, typeof replyTo === 'string' ? { text: t, replyTo: replyTo as EventId } : { text: t });
-      }
-    } catch {
-      // Not JSON: nothing to take back.
+    for (const [topic, d] of Object.entries(value)) {
+      if (typeof d !== 'object' || d === null) continue;
+      const { text, replyTo } = d as { text?: unknown; replyTo?: unknown };
+      if (typeof text !== 'string' || (replyTo !== undefined && typeof replyTo !== 'string')) continue;
+      out.set(topic as Topic, typeof replyTo === 'string' ? { text, replyTo: replyTo as EventId } : { text });
     }
     return out;
   }

@@ -9,6 +9,7 @@
  * copy into the self doc when it finds it ahead.
  */
 import type { Topic } from '../core/ids.js';
+import { LocalJsonObject } from './local-json.js';
 
 export interface ReadMarkerCopy {
   /** The newest marker this device set for a conversation, 0 when none. */
@@ -38,13 +39,13 @@ export class MemoryReadMarkerCopy implements ReadMarkerCopy {
 
 /** One small JSON object in `localStorage`, a number per conversation. */
 export class LocalReadMarkerCopy implements ReadMarkerCopy {
+  private readonly stored: LocalJsonObject;
   private markers: Record<string, number>;
 
-  constructor(
-    private readonly storage: Storage,
-    private readonly key = 'parley:read-markers',
-  ) {
-    this.markers = LocalReadMarkerCopy.parse(storage.getItem(key));
+  constructor(storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>, key = 'parley:read-markers') {
+    this.stored = new LocalJsonObject(storage, key);
+    // Anything but a safe positive integer (another version, a hand edit) is left out.
+    this.markers = Object.fromEntries(Object.entries(this.stored.read()).filter(([, v]) => Number.isSafeInteger(v) && (v as number) > 0)) as Record<string, number>;
   }
 
   get(topic: Topic): number {
@@ -54,32 +55,13 @@ export class LocalReadMarkerCopy implements ReadMarkerCopy {
   set(topic: Topic, upTo: number): void {
     if (!Number.isSafeInteger(upTo) || upTo <= this.get(topic)) return;
     this.markers = { ...this.markers, [topic]: upTo };
-    this.save();
+    this.stored.write(this.markers);
   }
 
   forget(topic: Topic): void {
     if (!(topic in this.markers)) return;
     const { [topic]: _gone, ...rest } = this.markers;
     this.markers = rest;
-    this.save();
-  }
-
-  private save(): void {
-    try {
-      this.storage.setItem(this.key, JSON.stringify(this.markers));
-    } catch {
-      // Storage full or disabled: the self doc still gets the marker, only not synchronously.
-    }
-  }
-
-  /** Anything but an object of safe integers (another version, a hand edit) counts as empty. */
-  private static parse(text: string | null): Record<string, number> {
-    try {
-      const value: unknown = JSON.parse(text ?? '{}');
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
-      return Object.fromEntries(Object.entries(value).filter(([, v]) => Number.isSafeInteger(v) && (v as number) > 0)) as Record<string, number>;
-    } catch {
-      return {};
-    }
+    this.stored.write(this.markers);
   }
 }

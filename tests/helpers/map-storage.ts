@@ -3,14 +3,18 @@ export class MapStorage implements Pick<Storage, 'getItem' | 'setItem' | 'remove
   readonly items = new Map<string, string>();
   /** Every write throws, as a full or disabled storage does. */
   full = false;
+  /** Every call throws, as storage disabled by the browser's settings does. */
+  disabled = false;
   getItem(key: string): string | null {
+    if (this.disabled) throw new DOMException('disabled', 'SecurityError');
     return this.items.get(key) ?? null;
   }
   setItem(key: string, value: string): void {
-    if (this.full) throw new DOMException('full', 'QuotaExceededError');
+    if (this.full || this.disabled) throw new DOMException('full', 'QuotaExceededError');
     this.items.set(key, value);
   }
   removeItem(key: string): void {
+    if (this.disabled) throw new DOMException('disabled', 'SecurityError');
     this.items.delete(key);
   }
 }

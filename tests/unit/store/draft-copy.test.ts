@@ -49,4 +49,14 @@ describe('draft copy', () => {
     storage.full = true;
     expect(() => new LocalDraftCopy(storage as unknown as Storage).keep(new Map([[a, { text: 'x' }]]))).not.toThrow();
   });
+
+  it('a disabled storage reads as no copy and takes nothing away', () => {
+    const storage = new MapStorage();
+    storage.items.set(KEY, '{"topic-a":{"text":"kept"}}');
+    storage.disabled = true;
+    const copy = new LocalDraftCopy(storage as unknown as Storage);
+    expect(copy.take().size).toBe(0);
+    expect(() => copy.keep(new Map([[a, { text: 'x' }]]))).not.toThrow();
+    expect(storage.items.get(KEY)).toBe('{"topic-a":{"text":"kept"}}');
+  });
 });

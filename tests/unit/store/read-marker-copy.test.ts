@@ -38,6 +38,18 @@ describe('read marker copy', () => {
     expect(copy.get(a)).toBe(10);
   });
 
+  it('disabled storage neither stops the page nor loses the marker in memory', () => {
+    const storage = new MapStorage();
+    storage.items.set('parley:read-markers', '{"topic-a":7}');
+    storage.disabled = true;
+    const copy = new LocalReadMarkerCopy(storage as unknown as Storage);
+    expect(copy.get(a)).toBe(0);
+    copy.set(a, 10);
+    copy.forget(b);
+    expect(copy.get(a)).toBe(10);
+    expect(storage.items.get('parley:read-markers')).toBe('{"topic-a":7}');
+  });
+
   it('forget drops one conversation, stored too, and keeps the others', () => {
     const storage = new MapStorage();
     const copy = new LocalReadMarkerCopy(storage as unknown as Storage);
