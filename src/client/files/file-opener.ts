@@ -59,9 +59,7 @@ export class FileOpener {
   async finished(ref: FileRef): Promise<void> {
     const early = this.early.get(ref.root);
     this.early.delete(ref.root);
-    const url = await this.open(ref, early);
-    // A served file was marked complete before its URL was shown: the worker serves only those.
-    if (url && url !== early?.served) await this.parts.store.amendFile(ref.root, { complete: true });
+    await this.open(ref, early);
   }
 
   /** The conversation's keys changed: open again what waited for its key. */
@@ -91,52 +89,59 @@ export class FileOpener {
   }
 
   /**
-   * Decrypts a stored file into an object URL, or takes the Blob its fetch opened as it
-   * arrived (`early`), or its service worker URL once checked as it arrived; a file that
+   * Checks a file whole and shows it; a file that checked out is marked complete, before its
+   * URL is shown because the service worker serves only complete files (§14.4). A file that
    * does not check out is erased.
    */
-  private async open(ref: FileRef, early?: { readonly opening: EarlyOpen; readonly served: string | null }): Promise<string | null> {
+  private async open(ref: FileRef, early?: { readonly opening: EarlyOpen; readonly served: string | null }): Promise<void> {
     const { store, transfers, logger, changed } = this.parts;
     this.opening.add(ref.root);
     try {
-      // undefined: not opened as it arrived (no worker, stopped); null: checked, not kept.
-      const opened = early ? await early.opening.blob.catch((error: unknown) => (error instanceof EarlyOpenUnavailable ? undefined : Promise.reject(error))) : undefined;
-      if (opened) return this.show(ref, () => URL.createObjectURL(opened));
-      const served = early?.served;
-      if (opened === null && served) {
-        await store.amendFile(ref.root, { complete: true });
-        return this.show(ref, () => served);
-      }
-      const record = await store.file(ref.root);
-      const key = ref.key ?? record?.key ?? (record ? await this.parts.keyOf(record.conversation, ref) : null);
-      if (!key) {
-        // Sent in an epoch this device never held (or whose secret is gone): not for us.
-        logger.warn('no key for a file', { epoch: ref.epoch ?? '' });
-        if (record) this.keyless.set(ref.root, { conversation: record.conversation, ref });
-        transfers.update(ref.root, { state: 'failed' });
-        changed(ref.root);
-        return null;
-      }
-      const blob = await decryptToBlob({ ...ref, key }, orderedChunkReader(store, ref));
-      return this.show(ref, () => URL.createObjectURL(blob));
+      const urlOf = await this.check(ref, early);
+      if (!urlOf) return;
+      await store.amendFile(ref.root, { complete: true });
+      this.show(ref, urlOf);
     } catch (error) {
       // Chunks were checked one by one, so this is a sender who signed a wrong content hash.
       logger.warn('a file did not check out', { error: errorField(error) });
       await store.remove(ref.root).catch(() => undefined);
       transfers.update(ref.root, { state: 'failed', done: 0 });
       changed(ref.root);
-      return null;
     } finally {
       this.opening.delete(ref.root);
     }
   }
 
-  private show(ref: FileRef, urlOf: () => string): string | null {
+  /**
+   * Where the checked file will be shown from: the Blob its fetch opened as it arrived
+   * (`early`), its service worker URL once checked as it arrived, or the stored chunks
+   * decrypted into a Blob. Null when there is no key for it; throws when it does not check out.
+   */
+  private async check(ref: FileRef, early?: { readonly opening: EarlyOpen; readonly served: string | null }): Promise<(() => string) | null> {
+    const { store, transfers, logger, changed } = this.parts;
+    // undefined: not opened as it arrived (no worker, stopped); null: checked, not kept.
+    const opened = early ? await early.opening.blob.catch((error: unknown) => (error instanceof EarlyOpenUnavailable ? undefined : Promise.reject(error))) : undefined;
+    if (opened) return () => URL.createObjectURL(opened);
+    const served = early?.served;
+    if (opened === null && served) return () => served;
+    const record = await store.file(ref.root);
+    const key = ref.key ?? record?.key ?? (record ? await this.parts.keyOf(record.conversation, ref) : null);
+    if (!key) {
+      // Sent in an epoch this device never held (or whose secret is gone): not for us.
+      logger.warn('no key for a file', { epoch: ref.epoch ?? '' });
+      if (record) this.keyless.set(ref.root, { conversation: record.conversation, ref });
+      transfers.update(ref.root, { state: 'failed' });
+      changed(ref.root);
+      return null;
+    }
+    const blob = await decryptToBlob({ ...ref, key }, orderedChunkReader(store, ref));
+    return () => URL.createObjectURL(blob);
+  }
+
+  private show(ref: FileRef, urlOf: () => string): void {
     // Cancelled while it was being opened: it stays cancelled (Download opens it again).
-    if (this.parts.transfers.get(ref.root)?.state === 'cancelled') return null;
-    const url = urlOf();
-    this.parts.transfers.update(ref.root, { state: 'done', done: ref.size, url });
+    if (this.parts.transfers.get(ref.root)?.state === 'cancelled') return;
+    this.parts.transfers.update(ref.root, { state: 'done', done: ref.size, url: urlOf() });
     this.parts.changed(ref.root);
-    return url;
   }
 }
