@@ -34,7 +34,7 @@ import { PeerLink } from './peer-link.js';
 import type { RoomPolicy } from './policy.js';
 import { initiates, type RendezvousMessage } from './rendezvous/rendezvous-message.js';
 import { Rendezvous } from './rendezvous/rendezvous.js';
-import { RelayDialer, type RelayOffer } from './relay/relay-dialer.js';
+import { RelayFallback } from './relay-fallback.js';
 import { RoomSync } from './room-sync.js';
 
 import { remoteKey, type LinkEntry, type LinkView, type MeshEvents, type MeshOptions, type RemoteKey, type RoomEntry, type RoomId } from './mesh-types.js';
@@ -58,8 +58,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
   private readonly owned = new Disposables();
   private readonly rendezvous: Rendezvous;
   private readonly logger: Logger;
-  private readonly relay: RelayDialer | null;
-  private readonly fallbackMs: number;
+  private readonly relay: RelayFallback | null;
   /** File frames, handled after the frames that wait in ordinary tasks (bulk-inbox.ts). */
   private readonly bulk: BulkInbox;
   private destroyed = false;
@@ -80,9 +79,19 @@ export class Mesh extends ObservableV2<MeshEvents> {
       },
       signer: options.handshake,
     });
-    const relay = options.relay === false ? null : (options.relay ?? {});
-    this.relay = relay ? new RelayDialer(options.signaling, this.session, relay.window ? { window: relay.window } : {}) : null;
-    this.fallbackMs = relay ? (relay.fallbackMs ?? 1_500) : 0;
+    this.relay =
+      options.relay === false
+        ? null
+        : new RelayFallback({
+            port: options.signaling,
+            session: this.session,
+            relay: options.relay ?? {},
+            send: (entry, offer) => {
+              const topic = this.rooms.get(entry.signalRoom)?.keys.topic;
+              if (topic && !entry.link.isClosed) this.rendezvous.send(topic, { t: 'relay', from: this.session, to: entry.remote, toDevice: entry.device, ...offer });
+            },
+            current: (entry) => this.entries.get(entry.key) === entry,
+          });
   }
 
   /** Starts listening to the rendezvous. Rooms may be added before or after. */
@@ -234,30 +243,10 @@ export class Mesh extends ObservableV2<MeshEvents> {
       case 'relay': {
         // A remote whose offer signal was lost may reach us first through the relay.
         const target = entry ?? (initiates(remote, this.session) ? this.createLink(remote, sender.device, room.id, false) : undefined);
-        if (target) void this.acceptRelay(target, { addr: message.addr, key: message.key });
+        if (target) void this.relay?.accept(target, { addr: message.addr, key: message.key });
         return;
       }
     }
-  }
-
-  /** Offers the relay to a link's remote, when this socket can relay. */
-  private offerRelay(entry: LinkEntry): void {
-    if (!this.relay?.available || entry.link.isClosed) return;
-    this.relay.offer(entry.key, (offer) => this.sendRelayOffer(entry, offer));
-  }
-
-  private async acceptRelay(entry: LinkEntry, offer: RelayOffer): Promise<void> {
-    if (!this.relay || entry.link.isClosed) return;
-    const transport = await this.relay.accept(entry.key, entry.remote, offer, (ours) => this.sendRelayOffer(entry, ours));
-    if (!transport) return;
-    if (entry.link.isClosed || this.entries.get(entry.key) !== entry) return transport.close();
-    entry.link.addPath(transport);
-    transport.start();
-  }
-
-  private sendRelayOffer(entry: LinkEntry, offer: RelayOffer): void {
-    const topic = this.rooms.get(entry.signalRoom)?.keys.topic;
-    if (topic && !entry.link.isClosed) this.rendezvous.send(topic, { t: 'relay', from: this.session, to: entry.remote, toDevice: entry.device, ...offer });
   }
 
   private createLink(remote: SessionId, device: DeviceId, signalRoom: RoomId, initiator: boolean): LinkEntry {
@@ -275,19 +264,13 @@ export class Mesh extends ObservableV2<MeshEvents> {
     this.entries.set(key, entry);
     const cancelTimeout = owned.timeout(() => link.close('connect-timeout'), this.options.connectTimeoutMs ?? 20_000);
     // No direct path in time, or none at all: link through the relay (it upgrades later).
-    const cancelFallback = this.relay ? owned.timeout(() => this.offerRelay(entry), this.fallbackMs) : () => undefined;
-    owned.listenTo(direct).on('close', (reason) => {
-      if (link.isOpen) return;
-      cancelFallback();
-      if (this.relay?.available) this.offerRelay(entry);
-      else link.close(reason);
-    });
+    if (this.relay) this.relay.watch(entry);
+    else
+      owned.listenTo(direct).on('close', (reason) => {
+        if (!link.isOpen) link.close(reason);
+      });
     owned.listenTo(link).on('open', () => {
       cancelTimeout();
-      // A path opened in time: no relay is offered for it. (Offered anyway, every link kept an
-      // idle relay path beside its data channel for life; a relay that opened first stays
-      // until the upgrade retires it.)
-      cancelFallback();
       this.logger.info(`link open (${link.kind ?? 'no path'})`);
       this.reconnects.opened(key);
       this.emit('links', []);
