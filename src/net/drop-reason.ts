@@ -41,8 +41,11 @@ export type DropReason =
   /** A file chunk or hash list that does not match the signed file message. */
   | 'bad-file-chunk';
 
-/** Endings decided on this side without blaming the remote. */
-export type EndReason = 'closed-locally' | 'device-revoked' | 'identity-blocked' | 'mesh-destroyed' | 'connect-timeout';
+/**
+ * Endings decided on this side without blaming the remote. `superseded`: the remote started a
+ * new connection attempt, so it gave this one up (link-attempts.ts).
+ */
+export type EndReason = 'closed-locally' | 'device-revoked' | 'identity-blocked' | 'mesh-destroyed' | 'connect-timeout' | 'superseded';
 
 export type LinkCloseReason = DropReason | EndReason | TransportCloseReason;
 

@@ -7,6 +7,7 @@ import type { ConversationKeys } from '../core/keys.js';
 import type { Disposables } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import type { Later } from './bulk-inbox.js';
+import type { AttemptId } from './link-attempts.js';
 import type { Frame } from './framing.js';
 import type { LinkMachine } from './link-machine.js';
 import type { PeerLink } from './peer-link.js';
@@ -90,6 +91,11 @@ export interface LinkEntry {
   readonly link: PeerLink;
   readonly machine: LinkMachine<RoomId>;
   readonly direct: SignalableTransport;
+  /**
+   * The connection attempt this link is (link-attempts.ts): made here when this side
+   * initiates, the remote's when it does; none for a link a build before attempts started.
+   */
+  readonly attempt: AttemptId | undefined;
   /** Room whose topic carries this link's signals. */
   readonly signalRoom: RoomId;
   /** Frames and proofs are handled strictly in order, even when one needs async crypto. */

@@ -26,6 +26,7 @@ import { errorField, silentLogger, type Logger } from '../core/logger.js';
 import { isDropReason, type LinkCloseReason, type Violation } from './drop-reason.js';
 import { BulkInbox } from './bulk-inbox.js';
 import { FrameKinds, isFileFrame, type Frame } from './framing.js';
+import { describeStale, newAttemptId, routeSignal, type AttemptId } from './link-attempts.js';
 import { LinkMachine, type LinkAction } from './link-machine.js';
 import { proveMembership, verifyMembership } from './membership.js';
 import { Penalties } from './penalties.js';
@@ -88,7 +89,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
             relay: options.relay ?? {},
             send: (entry, offer) => {
               const topic = this.rooms.get(entry.signalRoom)?.keys.topic;
-              if (topic && !entry.link.isClosed) this.rendezvous.send(topic, { t: 'relay', from: this.session, to: entry.remote, toDevice: entry.device, ...offer });
+              if (topic && !entry.link.isClosed) this.rendezvous.send(topic, { t: 'relay', from: this.session, to: entry.remote, toDevice: entry.device, ...offer, attempt: entry.attempt });
             },
             current: (entry) => this.entries.get(entry.key) === entry,
           });
@@ -233,34 +234,34 @@ export class Mesh extends ObservableV2<MeshEvents> {
     switch (message.t) {
       case 'announce':
         if (entry) return this.want(entry, room.id);
-        if (initiates(this.session, remote)) this.createLink(remote, sender.device, room.id, true);
+        if (initiates(this.session, remote)) this.createLink(remote, sender.device, room.id, newAttemptId());
         else if (message.to === undefined) this.rendezvous.announce(topic, { session: remote, device: sender.device });
         return;
-      case 'signal':
-        if (entry) entry.direct.signal(message.signal);
-        else if (initiates(remote, this.session)) this.createLink(remote, sender.device, room.id, false).direct.signal(message.signal);
-        return;
-      case 'relay': {
-        // A remote whose offer signal was lost may reach us first through the relay.
-        const target = entry ?? (initiates(remote, this.session) ? this.createLink(remote, sender.device, room.id, false) : undefined);
-        if (target) void this.relay?.accept(target, { addr: message.addr, key: message.key });
-        return;
+      default: {
+        // A signal or relay offer goes to the link of its attempt only (link-attempts.ts).
+        const route = routeSignal(entry, message, initiates(remote, this.session));
+        if (route === 'stale') return this.logger.info(`signal of another attempt dropped: ${describeStale(message, entry)}`);
+        if (route === 'replace') entry!.link.close('superseded', 'the remote started another attempt');
+        const target = route === 'deliver' ? entry! : this.createLink(remote, sender.device, room.id, message.attempt, false);
+        if (message.t === 'signal') target.direct.signal(message.signal);
+        else void this.relay?.accept(target, { addr: message.addr, key: message.key });
       }
     }
   }
 
-  private createLink(remote: SessionId, device: DeviceId, signalRoom: RoomId, initiator: boolean): LinkEntry {
+  /** A link to a remote session for one attempt: this side's own (it initiates), or the remote's. */
+  private createLink(remote: SessionId, device: DeviceId, signalRoom: RoomId, attempt: AttemptId | undefined, initiator = true): LinkEntry {
     const direct = this.options.createTransport({
       initiator,
       onSignal: (signal) => {
         const topic = this.rooms.get(signalRoom)?.keys.topic;
-        if (topic) this.rendezvous.send(topic, { t: 'signal', from: this.session, to: remote, toDevice: device, signal });
+        if (topic) this.rendezvous.send(topic, { t: 'signal', from: this.session, to: remote, toDevice: device, signal, attempt });
       },
     });
     const link = new PeerLink(direct);
     const owned = new Disposables();
     const key = remoteKey(device, remote);
-    const entry: LinkEntry = { key, remote, device, link, machine: new LinkMachine<RoomId>(), direct, signalRoom, chain: Promise.resolve(), owned, earlyJoins: new Map() };
+    const entry: LinkEntry = { key, remote, device, link, machine: new LinkMachine<RoomId>(), direct, attempt, signalRoom, chain: Promise.resolve(), owned, earlyJoins: new Map() };
     this.entries.set(key, entry);
     const cancelTimeout = owned.timeout(() => link.close('connect-timeout'), this.options.connectTimeoutMs ?? 20_000);
     // No direct path in time, or none at all: link through the relay (it upgrades later).
@@ -460,9 +461,12 @@ export class Mesh extends ObservableV2<MeshEvents> {
       this.relay?.forget(entry.key);
     }
     const topics: Topic[] = [];
+    // A link the remote replaced with a new attempt: the remote is still there, and the new
+    // link (made right after, under the same key) still shares these rooms with it.
+    const replaced = reason === 'superseded';
     for (const room of this.rooms.values()) {
       room.sync.detach(entry.link);
-      if (room.seen.delete(entry.key)) topics.push(room.keys.topic);
+      if (!replaced && room.seen.delete(entry.key)) topics.push(room.keys.topic);
     }
     this.emit('links', []);
     if (this.destroyed || topics.length === 0) return;

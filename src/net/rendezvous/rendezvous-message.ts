@@ -25,12 +25,20 @@ export type RendezvousMessage =
   /** "I am here." Addressed, a reply asking that session to initiate. */
   | ({ readonly t: 'announce'; readonly from: SessionId } & (Addressed | { readonly to?: undefined; readonly toDevice?: undefined }))
   /** A WebRTC signal (offer, answer, candidate) for one session. */
-  | ({ readonly t: 'signal'; readonly from: SessionId; readonly signal: unknown } & Addressed)
+  | ({ readonly t: 'signal'; readonly from: SessionId; readonly signal: unknown } & Addressed & OfAttempt)
   /**
    * An offer to link over the server's relay: the sender's relay address and an ephemeral
    * X25519 public key (base64url) for the relay handshake (docs/protocol.md §3).
    */
-  | ({ readonly t: 'relay'; readonly from: SessionId; readonly addr: string; readonly key: string } & Addressed);
+  | ({ readonly t: 'relay'; readonly from: SessionId; readonly addr: string; readonly key: string } & Addressed & OfAttempt);
+
+/**
+ * The link attempt a signal or relay offer belongs to (net/link-attempts.ts): absent from
+ * builds before attempts, which ignore it (the signature covers it all the same).
+ */
+interface OfAttempt {
+  readonly attempt?: string;
+}
 
 /** A message that opened and verified, with the device that signed it. */
 export interface OpenedRendezvous {
@@ -45,6 +53,7 @@ export type RendezvousSigner = Pick<Handshake, 'signRendezvous' | 'verifyRendezv
 
 const VERSION = 2;
 const KEY = /^[A-Za-z0-9_-]{43}$/;
+/** 16 random bytes, base64url: a nonce, and an attempt id. */
 const NONCE = /^[A-Za-z0-9_-]{22}$/;
 
 /** The signed part: the message fields, the topic, the nonce and the time; never cert or sig. */
@@ -81,14 +90,17 @@ export function parseRendezvous(value: unknown): RendezvousMessage | null {
   const addressed = isId(m.to) && isId(m.toDevice);
   const to = addressed ? { to: m.to as SessionId, toDevice: m.toDevice as DeviceId } : null;
   const from = m.from as SessionId;
+  // A malformed attempt id refuses the message; a missing one is a build before attempts.
+  if (m.attempt !== undefined && (typeof m.attempt !== 'string' || !NONCE.test(m.attempt))) return null;
+  const attempt = m.attempt === undefined ? {} : { attempt: m.attempt as string };
   switch (m.t) {
     case 'announce':
       if (!to && (m.to !== undefined || m.toDevice !== undefined)) return null;
       return to ? { t: 'announce', from, ...to } : { t: 'announce', from };
     case 'signal':
-      return to && typeof m.signal === 'object' && m.signal !== null ? { t: 'signal', from, ...to, signal: m.signal } : null;
+      return to && typeof m.signal === 'object' && m.signal !== null ? { t: 'signal', from, ...to, signal: m.signal, ...attempt } : null;
     case 'relay':
-      return to && typeof m.addr === 'string' && RELAY_ADDR.test(m.addr) && typeof m.key === 'string' && KEY.test(m.key) ? { t: 'relay', from, ...to, addr: m.addr, key: m.key } : null;
+      return to && typeof m.addr === 'string' && RELAY_ADDR.test(m.addr) && typeof m.key === 'string' && KEY.test(m.key) ? { t: 'relay', from, ...to, addr: m.addr, key: m.key, ...attempt } : null;
     default:
       return null;
   }
