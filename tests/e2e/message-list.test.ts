@@ -5,7 +5,8 @@
  * its first unread message under an "Unread messages" divider (or at the newest),
  * switching conversations never opens at the oldest, resizing between phone and
  * desktop keeps the newest in view, and an arrival moves what is on screen only by the
- * scroll to it, from the first frame it shows (rows recorded frame by frame).
+ * scroll to it, from the first frame it shows, nor does a file's transfer line coming and
+ * going (rows recorded frame by frame).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useAppStage } from '../helpers/app-stage.js';
@@ -192,6 +193,37 @@ describe('the message list and the newest message', () => {
     const sizes = new Set(frames.map((f) => f.rows.find((r) => r.id === image.id)?.image).filter((size) => size));
     expect([...sizes]).toEqual([image.image]);
     expect(image.image).toBe('280 × 175');
+  });
+
+  it("a file's transfer line and mailbox note come and go without changing its row's height", async () => {
+    // Under the media or card, the receiver's "Waiting for a member who has…" and progress
+    // line came and went (the row 216 → 240 → 216 px for an image), and the sender's mailbox
+    // note came a few frames after the row (216 → 236); at the end of the list the rows above
+    // moved up and back down by as much (docs §11).
+    const files = [
+      { name: 'photo.png', mimeType: 'image/png', buffer: gradientPng(640, 400) },
+      { name: 'report.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(3_000_000, 7) },
+    ];
+    for (const file of files) {
+      const [stopAlice, stopBob] = [await recordRowFrames(alice), await recordRowFrames(bob)];
+      await alice.page.getByLabel('Attach').setInputFiles(file);
+      await alice.page.getByRole('list', { name: 'Files to send' }).getByText(file.name).waitFor();
+      await alice.page.getByRole('button', { name: 'Send', exact: true }).click();
+      const here = file.mimeType === 'image/png' ? bob.page.getByRole('img', { name: file.name, exact: true }) : bob.page.getByRole('link', { name: `Download ${file.name}` });
+      await here.waitFor({ timeout: 60_000 });
+      const [aliceFrames, bobFrames] = [await stopAlice(), await stopBob()];
+      for (const [who, frames] of [['Alice', aliceFrames], ['Bob', bobFrames]] as const) {
+        const newest = frames.at(-1)!.rows.at(-1)!.id;
+        const heights = new Set(frames.flatMap((f) => f.rows.filter((r) => r.id === newest).map((r) => Math.round(r.height))));
+        expect([...heights], `${who}'s ${file.name} row`).toHaveLength(1);
+      }
+      // On the sender's page the rows also move down as the list of files to send closes
+      // under them (a frame or three after the row shows): that is the list growing, not the row.
+      const newest = bobFrames.at(-1)!.rows.at(-1)!.id;
+      expect(strayMoves(bobFrames, newest), `Bob's ${file.name} row`).toEqual([]);
+      // Not vacuous: the receiver's row did show its transfer line.
+      expect(bobFrames.some((f) => f.rows.some((r) => r.id === newest && r.transfer))).toBe(true);
+    }
   });
 
   it('someone typing shows in the typing line without rendering the message list', async () => {

@@ -19,6 +19,8 @@ export interface RowBox {
   readonly height: number;
   /** Width × height of an image's box in the row, if it has one. */
   readonly image: string | null;
+  /** The text of a file's transfer line in the row (waiting, progress, failed, cancelled), if one shows. */
+  readonly transfer: string | null;
 }
 
 export interface RowFrame {
@@ -44,11 +46,13 @@ export async function recordRowFrames(user: ParleyUser): Promise<(frames?: numbe
         .map((row) => {
           const box = row.getBoundingClientRect();
           const image = row.querySelector('.image')?.getBoundingClientRect();
+          const transfer = row.querySelector('parley-transfer-progress')?.textContent?.replace(/\s+/g, ' ').trim();
           return {
             id: row.querySelector('article')?.dataset.id ?? '',
             top: box.top - top,
             height: box.height,
             image: image ? `${Math.round(image.width)} × ${Math.round(image.height)}` : null,
+            transfer: transfer || null,
           };
         });
       frames.push({ scrollTop: list.scrollTop, scrollHeight: list.scrollHeight, clientHeight: list.clientHeight, rows });

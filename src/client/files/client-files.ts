@@ -214,7 +214,9 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
       await store.remove(ref.root).catch(() => undefined);
       throw new ClientError('storage-failed', { cause, detail: { what: 'file' } });
     }
-    this.transfers.set(ref.root, { root: ref.root, name: ref.name, size, chunk: ref.chunk, direction: 'send', state: 'done', done: 0, url: URL.createObjectURL(file.blob) });
+    // 'uploading' from the start: the message's row then shows its mailbox note from its first
+    // frame, rather than growing by a line a few frames later (docs/architecture.md §11).
+    this.transfers.set(ref.root, { root: ref.root, name: ref.name, size, chunk: ref.chunk, direction: 'send', state: 'done', done: 0, url: URL.createObjectURL(file.blob), ...(mailboxCopy ? { mailbox: 'uploading' as const } : {}) });
     const id = await session.sendFile(ref, caption);
     await store.putFile({ ...record, event: id, complete: true });
     this.emit('changed', [ref.root]);
@@ -240,11 +242,11 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   private async putInMailbox(conversation: Topic, ref: FileRef, secret: Uint8Array, writerKey: string): Promise<void> {
     const mailbox = this.parts.mailbox;
     const credential = mailbox ? await mailboxOfEpoch(secret) : null;
-    if (!mailbox || !credential) return;
-    const copy = (state: MailboxCopy): void => {
+    const copy = (state: MailboxCopy | undefined): void => {
       this.transfers.update(ref.root, { mailbox: state });
       this.emit('changed', [ref.root]);
     };
+    if (!mailbox || !credential) return copy(undefined);
     const refusal = await copyToMailbox(mailbox.client, credential, this.parts.store, ref, writerKey, copy);
     if (refusal) this.emit('error', [new ClientError('mailbox-file-refused', { cause: refusal.cause, detail: { name: ref.name, reason: refusal.reason, conversation } })]);
   }

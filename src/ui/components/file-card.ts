@@ -76,9 +76,12 @@ function raise(event: Event, type: string, root: string): void {
 export function renderFile(ref: FileRef, caption: string, view: FileView | undefined, source?: ProgressSource) {
   const kind = mediaKind(ref.type);
   const url = view?.url ?? null;
-  const body = ref.voice ? renderVoice(ref, url) : kind === 'image' ? renderImage(ref, caption, url) : kind === 'video' && url ? html`<video class="media" controls preload="metadata" src=${url} aria-label=${caption || ref.name}></video>` : kind === 'audio' && url ? html`<audio controls preload="metadata" src=${url} aria-label=${caption || ref.name}></audio>` : renderCard(ref, view);
   const progress = source ? html`<parley-transfer-progress .ref=${ref} .view=${view} .source=${source}></parley-transfer-progress>` : renderProgress(ref, view);
-  return html`<div class="file" data-file=${ref.root}>${body}${progress}${renderMailboxNote(ref, view)}</div>`;
+  // The transfer line comes and goes; it is laid over the media, or takes the card's own
+  // action line, so the row keeps its height (docs/architecture.md §11).
+  const media = ref.voice ? renderVoice(ref, url) : kind === 'image' ? renderImage(ref, caption, url) : kind === 'video' && url ? html`<video class="media" controls preload="metadata" src=${url} aria-label=${caption || ref.name}></video>` : kind === 'audio' && url ? html`<audio controls preload="metadata" src=${url} aria-label=${caption || ref.name}></audio>` : null;
+  const body = media ? html`<div class="media-box">${media}${progress}</div>` : renderCard(ref, view, progress);
+  return html`<div class="file" data-file=${ref.root}>${body}${renderMailboxNote(ref, view)}</div>`;
 }
 
 /**
@@ -130,19 +133,33 @@ function renderImage(ref: FileRef, caption: string, url: string | null) {
     : html`<div class="image pending" ${style} role="img" aria-label=${`${alt} (loading)`}></div>`;
 }
 
-function renderCard(ref: FileRef, view: FileView | undefined) {
+/**
+ * A file other than media: icon, name, size, and one action line that holds the transfer
+ * line while the file moves, waits, failed or was cancelled, else its Download link or
+ * button. The line has the same height whatever it holds.
+ */
+function renderCard(ref: FileRef, view: FileView | undefined, progress: unknown) {
   const url = view?.url ?? null;
-  const here = view?.state === 'done';
+  const state = view?.state;
+  const transfer = state === 'moving' || state === 'failed' || state === 'cancelled' || (state === 'waiting' && view?.direction === 'receive');
   return html`<div class="card">
     <span class="icon" aria-hidden="true">📄</span>
     <span class="name">${ref.name}</span>
     <span class="size">${sizeText(ref.size)}</span>
-    ${url
-      ? html`<a href=${url} download=${ref.name} tabindex="-1" @click=${(e: Event) => savedByPage(e, url, ref.root)}>Download ${ref.name}</a>`
-      : here || view?.state === 'moving' || view?.state === 'waiting'
-        ? nothing
-        : html`<button type="button" class="link" tabindex="-1" @click=${(e: Event) => raise(e, 'parley-file-download', ref.root)}>Download ${ref.name}</button>`}
+    <div class="action">
+      ${transfer
+        ? progress
+        : url
+          ? html`<a href=${url} download=${ref.name} tabindex="-1" @click=${(e: Event) => savedByPage(e, url, ref.root)}>Download ${ref.name}</a>`
+          : state === 'done' || state === 'waiting'
+            ? nothing
+            : downloadButton(ref)}
+    </div>
   </div>`;
+}
+
+function downloadButton(ref: FileRef) {
+  return html`<button type="button" class="link" tabindex="-1" @click=${(e: Event) => raise(e, 'parley-file-download', ref.root)}>Download ${ref.name}</button>`;
 }
 
 /** The transfer line: waiting, failed, cancelled, or the progress bar while bytes move. */
@@ -152,11 +169,8 @@ export function renderProgress(ref: FileRef, view: FileView | undefined) {
     return html`<p class="file-status" role="status">Waiting for a member who has ${ref.name}… ${cancelButton(ref)}</p>`;
   }
   if (view.state === 'failed') return html`<p class="file-status" role="status">${ref.name} could not be received.</p>`;
-  if (view.state === 'cancelled') {
-    // A card has its own Download button; media need one here to start again.
-    const again = mediaKind(ref.type) === 'other' ? nothing : html`<button type="button" class="link" tabindex="-1" @click=${(e: Event) => raise(e, 'parley-file-download', ref.root)}>Download ${ref.name}</button>`;
-    return html`<p class="file-status" role="status">Cancelled. ${again}</p>`;
-  }
+  // A card shows this line in place of its Download button: media and cards alike need one here to start again.
+  if (view.state === 'cancelled') return html`<p class="file-status" role="status">Cancelled. ${downloadButton(ref)}</p>`;
   if (view.state !== 'moving') return nothing;
   const percent = Math.floor((view.done / Math.max(1, view.size)) * 100);
   const text = `${sizeText(view.done)} of ${sizeText(view.size)} (${percent}%)`;
@@ -179,6 +193,8 @@ export const fileStyles = css`
     align-items: center;
     gap: 0.5rem;
     flex-wrap: wrap;
+    /* As tall as the player that replaces the "Voice message" label once the bytes are here. */
+    min-height: 2rem;
   }
   .voice audio {
     height: 2rem;
@@ -203,6 +219,26 @@ export const fileStyles = css`
     display: grid;
     gap: 0.3rem;
     margin: 0.2rem 0;
+  }
+  /* The transfer line is laid over the bottom of the media while it shows: in the flow it
+     made the row 24 px taller, then shorter again, and the rows around it jumped. */
+  .media-box {
+    position: relative;
+    /* As wide as the media, not the bubble (a note under it may widen the bubble). */
+    justify-self: start;
+    max-width: 100%;
+  }
+  .media-box .file-status,
+  .media-box .transfer {
+    position: absolute;
+    left: 0;
+    right: 0;
+    bottom: 0;
+    box-sizing: border-box;
+    padding: 0.25rem 0.5rem;
+    border-radius: 0 0 0.5rem 0.5rem;
+    background: color-mix(in srgb, var(--pl-surface) 92%, transparent);
+    color: var(--pl-text);
   }
   .image {
     display: block;
@@ -244,6 +280,17 @@ export const fileStyles = css`
   .card .icon {
     grid-row: span 3;
     font-size: 1.6rem;
+  }
+  /* One line tall whether it holds Download, the transfer line or nothing. */
+  .card .action {
+    grid-column: 2;
+    display: flex;
+    align-items: center;
+    min-height: 1.5rem;
+    min-width: 0;
+  }
+  .card .action .transfer {
+    flex: 1;
   }
   .card .name {
     font-weight: 600;
