@@ -179,7 +179,7 @@ export async function meet(stage: Stage, messages: readonly string[] = ['Hi Bob'
       // (epoch) each is on, and the newest log lines, where links that ended say why.
       const last = messages[messages.length - 1] ?? '';
       const pages = await Promise.all([diagnosePage(alice.page, 'Alice', last), diagnosePage(bob.page, 'Bob', last)]);
-      throw new Error(`${(error as Error).message}\n${diagnosePeer(m, 'Mallory')}\n${pages.join('\n')}`);
+      throw new Error(`${(error as Error).message}\n${await diagnosePeer(m, 'Mallory')}\n${pages.join('\n')}`);
     });
     await alice.waitForPeers(2);
     await bob.waitForPeers(2);

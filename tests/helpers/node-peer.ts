@@ -29,7 +29,7 @@ import { HeadlessPeer } from '../../src/node/headless-peer.js';
 import { MemoryMailboxStateStore } from '../../src/store/mailbox-state.js';
 import { MemoryAccountStore, MemoryConversationStore, MemoryDocStore, MemoryOutboxStore } from '../../src/store/memory.js';
 import type { Account, ConversationStore } from '../../src/store/types.js';
-import { LOG_LINES } from './page-diagnosis.js';
+import { LOG_LINES } from './diagnosis.js';
 
 export interface NodePeerOptions {
   /** The Parley server, e.g. `http://localhost:1234`. */

@@ -1,20 +1,19 @@
 /**
  * What a Parley page can say about where a message stopped, for a test that waited in vain
  * (docs/architecture.md §13): whether the open conversation's timeline holds the text
- * (delivery) and whether the list renders it (the view), the page's links as the mesh holds
- * them (paths, queued bytes, whether each link's frame chain and the room's apply chain are
- * still busy), this device's own messages not yet Sent, the mailbox's cursors, and the
- * page's newest log lines.
+ * (delivery) and whether the list renders it (the view), the page's links and rooms as the
+ * mesh holds them (`diagnosis.ts`, as a Node peer reports its own: paths, queued bytes,
+ * whether each link's frame chain and the room's apply chain are still busy), this device's
+ * own messages not yet Sent, the mailbox's cursors, and the page's newest log lines.
  *
  * It reaches into the client's private parts on purpose: it is read once, after a failure,
  * to say which of them stopped. It never throws; a page that does not answer says so.
  */
 import type { Page } from 'playwright-core';
+import { describeMesh, formatDiagnosis, LOG_LINES, settled, type MeshState, type Settled } from './diagnosis.js';
 
 /** How long a page may take to answer before it is reported as not answering. */
 const ANSWER_MS = 5_000;
-/** The page's newest log lines kept for a report (the app logs dropped links, failed pushes…). */
-export const LOG_LINES = 40;
 
 const logs = new WeakMap<Page, string[]>();
 
@@ -43,24 +42,18 @@ export function recentLog(page: Page): readonly string[] {
 
 /** One page's state, each part on its own line as JSON, labelled with `label`. */
 export async function diagnosePage(page: Page, label: string, text: string): Promise<string> {
-  const answer = page.evaluate(readState, text).then(
-    // One line per part: the timeline, the list, each link…
-    (state) => Object.entries(state).map(([part, value]) => `\n  ${part}: ${JSON.stringify(value)}`).join(''),
+  // As an expression, so the shared parts go with it: a function handed to the page as an
+  // argument would not survive the trip (and the app's CSP forbids evaluating source there).
+  const answer = (page.evaluate(`(${readState.toString()})(${JSON.stringify(text)}, ${describeMesh.toString()}, ${settled.toString()})`) as Promise<Record<string, unknown>>).catch(
     (error: unknown) => `(could not read the page: ${String(error)})`,
   );
   const late = new Promise<string>((resolve) => setTimeout(() => resolve(`(the page did not answer within ${ANSWER_MS} ms)`), ANSWER_MS));
-  const log = recentLog(page);
-  return `[${label}] ${await Promise.race([answer, late])}\n  log (newest ${log.length} lines):${log.map((line) => `\n    ${line}`).join('')}`;
+  return formatDiagnosis(label, await Promise.race([answer, late]), recentLog(page));
 }
 
-/** Runs in the page. Everything is optional: a part that is missing reads as absent. */
-async function readState(text: string): Promise<Record<string, unknown>> {
+/** Runs in the page, with `describeMesh` and `settled`. Everything is optional: a part that is missing reads as absent. */
+async function readState(text: string, describe: (mesh: unknown, settle: Settled) => Promise<MeshState>, settled: Settled): Promise<Record<string, unknown>> {
   type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
-  const settled = async (promise: Promise<unknown> | undefined): Promise<string> => {
-    if (!promise) return 'none';
-    // A chain that stays pending for 100 ms while the page is otherwise idle is stuck or busy.
-    return Promise.race([promise.then(() => 'idle', () => 'failed'), new Promise<string>((r) => setTimeout(() => r('pending'), 100))]);
-  };
   const out: Record<string, unknown> = { at: new Date().toISOString(), hash: location.hash, visibility: document.visibilityState };
   try {
     const app = document.querySelector('parley-app') as Any;
@@ -121,41 +114,7 @@ async function readState(text: string): Promise<Record<string, unknown>> {
         scroll: v ? { top: Math.round(v.scrollTop), height: Math.round(v.scrollHeight), client: Math.round(v.clientHeight) } : null,
       };
     }
-    if (mesh) {
-      const links = [];
-      for (const entry of (mesh.entries as Map<string, Any>).values()) {
-        const link = entry.link;
-        links.push({
-          remote: String(entry.remote).slice(0, 8),
-          phase: entry.machine.phase,
-          attachedRooms: entry.machine.attachedRooms().length,
-          open: link.isOpen,
-          closed: link.isClosed,
-          // The path this side sends on and the one the remote's stream is read from (§5.4).
-          send: link.sendPath?.kind ?? null,
-          receive: link.recvPath?.kind ?? null,
-          heldBytes: link.heldBytes,
-          paths: [...link.paths.keys()].map((p: Any) => `${p.kind}${p.isOpen ? '' : p.isClosed ? ' (closed)' : ' (opening)'} buffered ${p.bufferedAmount}`),
-          queuedBytes: link.queuedBytes,
-          msSinceSyncFrame: Number.isFinite(link.syncHeardAt) ? Math.round(performance.now() - link.syncHeardAt) : null,
-          frameChain: await settled(entry.chain),
-        });
-      }
-      out.links = links;
-      const rooms = [];
-      for (const room of (mesh.rooms as Map<string, Any>).values()) {
-        rooms.push({
-          topic: String(room.sync.topic).slice(0, 8),
-          draining: room.sync.draining !== null,
-          seen: room.seen.size,
-          // Per attached link: a gap asked for a fresh sync not answered yet; what it reported holding.
-          links: [...(room.sync.links as Map<Any, Any>).values()].map((state: Any) => ({ resyncRequested: state.resyncRequested, gapsRefused: state.gaps, acked: Object.fromEntries(state.neighbour.acked()) })),
-          relaysWaiting: room.sync.relaysWaiting,
-          applyChain: await settled(room.sync.applying),
-        });
-      }
-      out.rooms = rooms;
-    }
+    if (mesh) Object.assign(out, await describe(mesh, settled));
   } catch (error) {
     out.error = String(error);
   }
