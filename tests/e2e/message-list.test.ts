@@ -6,7 +6,7 @@
  * switching conversations never opens at the oldest, resizing between phone and
  * desktop keeps the newest in view, and an arrival moves what is on screen only by the
  * scroll to it, from the first frame it shows, nor does a file's transfer line coming and
- * going (rows recorded frame by frame).
+ * going, and the composer growing keeps the end in view (rows recorded frame by frame).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useAppStage } from '../helpers/app-stage.js';
@@ -224,6 +224,20 @@ describe('the message list and the newest message', () => {
       // Not vacuous: the receiver's row did show its transfer line.
       expect(bobFrames.some((f) => f.rows.some((r) => r.id === newest && r.transfer))).toBe(true);
     }
+  });
+
+  it('the composer growing line by line keeps the end of the list in view in every frame', async () => {
+    // The box grows with its text (field-sizing: content), which makes the list shorter in
+    // that frame's layout; the pin followed only in the next frame, so the frame in between
+    // was painted with the newest message cut off at the bottom by the growth.
+    const stop = await recordRowFrames(bob);
+    await bob.composer.pressSequentially('a long reply that wraps onto a second line and then a third one, '.repeat(7), { delay: 5 });
+    const frames = await stop();
+    await bob.composer.fill('');
+    const heights = new Set(frames.map((f) => f.clientHeight));
+    expect(heights.size, 'the list got shorter as the box grew').toBeGreaterThanOrEqual(3);
+    const short = frames.map((f, i) => ({ i, short: f.scrollHeight - f.clientHeight - f.scrollTop })).filter((f) => f.short > 1);
+    expect(short.map((f) => `frame ${f.i}: ${f.short} px short of the end`)).toEqual([]);
   });
 
   it('someone typing shows in the typing line without rendering the message list', async () => {

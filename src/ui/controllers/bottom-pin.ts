@@ -45,8 +45,17 @@ export class BottomPin implements ReactiveController {
   /** When the reader last turned the wheel up (-Infinity: the last wheel went down, or none). */
   private wheelUpAt = -Infinity;
   private frame = 0;
-  /** The scroller's own size (phone ↔ desktop, an on-screen keyboard); rows are the host's to observe. */
-  private readonly resizes = new ResizeObserver(() => this.settle());
+  /**
+   * The scroller's own size (phone ↔ desktop, an on-screen keyboard, the composer growing by
+   * a line); rows are the host's to observe. The pin is re-applied at once, in this
+   * ResizeObserver turn before paint: settling alone followed a frame later, and the frame
+   * between showed the newest message cut off by what the list had lost (16-19 px per line
+   * the composer grew).
+   */
+  private readonly resizes = new ResizeObserver(() => {
+    this.placed();
+    this.settle();
+  });
   private observed: HTMLElement | null = null;
 
   /**
@@ -174,9 +183,10 @@ export class BottomPin implements ReactiveController {
   };
 
   /**
-   * The virtualizer has just laid rows out with their measured sizes, inside the frame's
-   * ResizeObserver turn, before paint: re-apply the pin now. `settle` alone re-applied it a
-   * frame later, so that frame painted the view where the estimated height had put it.
+   * The virtualizer has just laid rows out with their measured sizes, or the scroller was
+   * resized, inside the frame's ResizeObserver turn, before paint: re-apply the pin now.
+   * `settle` alone re-applied it a frame later, so that frame painted the view where the
+   * estimated height (or the old size) had put it.
    */
   placed(): void {
     if (!this.following && !this.held) return;
