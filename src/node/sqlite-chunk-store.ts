@@ -78,6 +78,7 @@ export class SqliteChunkStore implements ChunkStore {
 
   async putChunks(root: string, chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array }>): Promise<void> {
     this.db.transaction(() => {
+      if (!this.q.file.get(root)) return;
       let added = 0;
       for (const { index, bytes } of chunks) {
         if (!this.q.hasChunk.get(root, index)) added += bytes.length;

@@ -68,7 +68,12 @@ export interface ChunkStore {
   chunk(root: string, index: number): Promise<Uint8Array | null>;
   /** Several chunks in one read (null where one is not stored), in the order asked. */
   chunks(root: string, indices: readonly number[]): Promise<Array<Uint8Array | null>>;
-  /** Stores checked chunks in one write, adding their size to the file's `bytes`. */
+  /**
+   * Stores checked chunks of a recorded file in one write, adding the size of those not
+   * stored before to its `bytes`. A file with no record gets nothing: a batch still on its
+   * way when the file was deleted or its media cleared (another thread's write) would leave
+   * chunks that no record counts and nothing ever removes.
+   */
   putChunks(root: string, chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array }>): Promise<void>;
   /** Indices of the chunks stored for a file. */
   indices(root: string): Promise<Set<number>>;
@@ -113,6 +118,8 @@ export class MemoryChunkStore implements ChunkStore {
     return indices.map((i) => map?.get(i)?.slice() ?? null);
   }
   async putChunks(root: string, chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array }>): Promise<void> {
+    const f = this.records.get(root);
+    if (!f) return;
     let map = this.stored.get(root);
     if (!map) this.stored.set(root, (map = new Map()));
     let added = 0;
@@ -120,8 +127,7 @@ export class MemoryChunkStore implements ChunkStore {
       if (!map.has(index)) added += bytes.length;
       map.set(index, bytes.slice());
     }
-    const f = this.records.get(root);
-    if (f) this.records.set(root, { ...f, bytes: f.bytes + added });
+    this.records.set(root, { ...f, bytes: f.bytes + added });
   }
   async indices(root: string): Promise<Set<number>> {
     return new Set(this.stored.get(root)?.keys() ?? []);

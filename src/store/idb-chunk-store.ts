@@ -105,14 +105,22 @@ export class IdbChunkStore implements ChunkStore {
     if (chunks.length === 0) return;
     const tx = this.db.transaction([CHUNKS, FILES], 'readwrite');
     const store = tx.objectStore(CHUNKS);
-    let added = 0;
-    for (const { index, bytes } of chunks) {
-      store.put(bytes, [root, index]);
-      added += bytes.length;
-    }
     const files = tx.objectStore(FILES);
-    const record = (await request(files.get(root))) as StoredFile | undefined;
-    if (record) files.put({ ...record, bytes: record.bytes + added });
+    const indices = chunks.map((c) => c.index);
+    // The record and which of these chunks are stored already, in one round trip.
+    const [record, keys] = await Promise.all([
+      request(files.get(root)) as Promise<StoredFile | undefined>,
+      request(store.getAllKeys(IDBKeyRange.bound([root, Math.min(...indices)], [root, Math.max(...indices)]))) as Promise<Array<[string, number]>>,
+    ]);
+    if (record) {
+      const had = new Set(keys.map((k) => k[1]));
+      let added = 0;
+      for (const { index, bytes } of chunks) {
+        if (!had.has(index)) added += bytes.length;
+        store.put(bytes, [root, index]);
+      }
+      files.put({ ...record, bytes: record.bytes + added });
+    }
     await committed(tx);
   }
 

@@ -4,6 +4,7 @@
  */
 import type { Topic } from '../../src/core/ids.js';
 import type { ChunkStore, StoredFile } from '../../src/store/chunk-store.js';
+import { fileRecord } from '../helpers/file-record.js';
 
 export interface ChunkStoreCase {
   readonly name: string;
@@ -17,20 +18,7 @@ function check(condition: boolean, message: string): asserts condition {
 const T1 = '00000000000000000000000000000001' as Topic;
 const T2 = '00000000000000000000000000000002' as Topic;
 
-const record = (root: string, conversation: Topic = T1, extra: Partial<StoredFile> = {}): StoredFile => ({
-  root,
-  conversation,
-  event: 'event-1',
-  name: 'a.bin',
-  type: 'application/octet-stream',
-  size: 100,
-  chunk: 65536,
-  bytes: 0,
-  complete: false,
-  sent: false,
-  at: 1,
-  ...extra,
-});
+const record = (root: string, conversation: Topic = T1, extra: Partial<StoredFile> = {}): StoredFile => fileRecord(root, { conversation, ...extra });
 
 const bytes = (n: number, fill: number): Uint8Array => new Uint8Array(n).fill(fill);
 const same = (a: Uint8Array | null, b: Uint8Array): boolean => a !== null && a.length === b.length && a.every((x, i) => x === b[i]);
@@ -104,6 +92,8 @@ export const chunkStoreCases: readonly ChunkStoreCase[] = [
   {
     name: 'keys chunks by file: indices of one file never show in another whose root is a prefix',
     async run(store) {
+      await store.putFile(record('ab'));
+      await store.putFile(record('abc'));
       await store.putChunks('ab', [{ index: 0, bytes: bytes(1, 1) }]);
       await store.putChunks('abc', [{ index: 7, bytes: bytes(1, 1) }]);
       check([...(await store.indices('ab'))].join() === '0', 'ab');
@@ -124,6 +114,27 @@ export const chunkStoreCases: readonly ChunkStoreCase[] = [
       await store.amendFile('r1', { key: 'the-key' });
       check((await store.file('r1')) === null, 'no record brought back');
       check((await store.files(T2)).length === 0, 'none listed');
+    },
+  },
+  {
+    name: 'stores no chunks for a file with no record (removed while a batch was on its way), and counts a chunk stored twice once',
+    async run(store) {
+      await store.putFile(record('r1'));
+      await store.putChunks('r1', [{ index: 0, bytes: bytes(10, 1) }]);
+      await store.remove('r1');
+      await store.putChunks('r1', [{ index: 1, bytes: bytes(10, 2) }]);
+      check((await store.indices('r1')).size === 0 && (await store.chunk('r1', 1)) === null, 'a late batch stored nothing');
+      check((await store.file('r1')) === null, 'and brought no record back');
+      await store.putFile(record('r2'));
+      await store.putChunks('r2', [
+        { index: 0, bytes: bytes(10, 1) },
+        { index: 1, bytes: bytes(20, 2) },
+      ]);
+      await store.putChunks('r2', [
+        { index: 1, bytes: bytes(20, 2) },
+        { index: 2, bytes: bytes(5, 3) },
+      ]);
+      check((await store.file('r2'))?.bytes === 35, `each chunk counted once: ${(await store.file('r2'))?.bytes}`);
     },
   },
   {

@@ -10,6 +10,7 @@ import { sealFile } from '../../../src/core/files/seal-file.js';
 import { ChunkFeed, EarlyOpenUnavailable } from '../../../src/client/files/chunk-feed.js';
 import { openEarly } from '../../../src/client/files/early-open.js';
 import { MemoryChunkStore } from '../../../src/store/chunk-store.js';
+import { recorded } from '../../helpers/file-record.js';
 
 const ROOT = 'r'.repeat(43);
 const chunk = (index: number): { index: number; bytes: Uint8Array } => ({ index, bytes: new Uint8Array([index & 0xff, index >> 8]) });
@@ -38,7 +39,7 @@ describe('ChunkFeed', () => {
   });
 
   it('reads back from the store what it did not keep: chunks stored before it began and chunks far ahead', async () => {
-    const store = new MemoryChunkStore();
+    const store = await recorded(new MemoryChunkStore(), ROOT);
     // Stored in an earlier session (a resumed fetch), and far beyond what the feed keeps.
     await store.putChunks(ROOT, [chunk(0), chunk(1), chunk(300)]);
     const feed = new ChunkFeed(store, ROOT, new Set([0, 1]), DEFAULT_CHUNK);
@@ -100,7 +101,7 @@ describe('openEarly (no Worker: on this thread)', () => {
 
   it('opens a file whose chunks arrive out of order into a Blob of exactly its bytes', async () => {
     const { ref, chunks } = await sealed();
-    const store = new MemoryChunkStore();
+    const store = await recorded(new MemoryChunkStore(), ref.root);
     const opening = openEarly(store, ref, new Set());
     for (const batch of [[3, 1], [0, 5], [2, 4]]) await opening.save(batch.map((index) => ({ index, bytes: chunks.get(index)! })));
     // Saving stores: the file is whole in the store too.
@@ -122,12 +123,12 @@ describe('openEarly (no Worker: on this thread)', () => {
   it('without keep, a file is stored and checked but no Blob is made; a wrong content hash still fails', async () => {
     const { ref, chunks } = await sealed();
     const all = [...chunks].map(([index, bytes]) => ({ index, bytes }));
-    const store = new MemoryChunkStore();
+    const store = await recorded(new MemoryChunkStore(), ref.root);
     const checked = openEarly(store, ref, new Set(), false);
     await checked.save(all);
     await expect(checked.blob).resolves.toBeNull();
     expect([...(await store.indices(ref.root))].sort()).toEqual([0, 1, 2, 3, 4, 5]);
-    const wrong = openEarly(new MemoryChunkStore(), { ...ref, sha256: 'A'.repeat(43) }, new Set(), false);
+    const wrong = openEarly(await recorded(new MemoryChunkStore(), ref.root), { ...ref, sha256: 'A'.repeat(43) }, new Set(), false);
     await wrong.save(all.map(({ index, bytes }) => ({ index, bytes: bytes.slice() })));
     const error = await wrong.blob.catch((e: unknown) => e);
     expect((error as OpenFileError).code).toBe('bad-content');

@@ -14,6 +14,7 @@ import { MAX_INDICES, type FileFrame } from '../../../src/net/files/file-frames.
 import { FileServer, type FileHolder } from '../../../src/net/files/file-server.js';
 import type { PeerLink } from '../../../src/net/peer-link.js';
 import { MemoryChunkStore } from '../../../src/store/chunk-store.js';
+import { recorded } from '../../helpers/file-record.js';
 
 const MiB = 1024 * 1024;
 /** A larger chunk size a message may name (a power of two up to 1 MiB). */
@@ -113,7 +114,7 @@ describe('file transfer windows in bytes', () => {
       // 40 chunks of 256 KiB: 16 wait in memory, 24 come back from the store, 4 per read.
       [BIG_CHUNK, 24, 6],
     ] as const) {
-      const store = new CountingStore();
+      const store = await recorded(new CountingStore(), ROOT);
       const feed = new ChunkFeed(store, ROOT, new Set(), chunk);
       const chunks = Array.from({ length: 40 }, (_, index) => ({ index, bytes: new Uint8Array(chunk + CHUNK_OVERHEAD).fill(index) }));
       await store.putChunks(ROOT, chunks);

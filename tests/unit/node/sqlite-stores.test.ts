@@ -13,6 +13,7 @@ import { createAccount } from '../../../src/client/account.js';
 import { ProfileStores } from '../../../src/node/sqlite-stores.js';
 import { storeContractCases } from '../../contracts/store-contract.js';
 import { chunkStoreCases } from '../../contracts/chunk-store-contract.js';
+import { fileRecord } from '../../helpers/file-record.js';
 
 const dirs: string[] = [];
 async function freshDir(): Promise<string> {
@@ -121,6 +122,7 @@ describe('SQLite profile stores: schema upgrade', () => {
     const stores = new ProfileStores(dir);
     try {
       stores.records.put('profile', 'server', 'http://example.test/');
+      await stores.chunks.putFile(fileRecord('r'));
       await stores.chunks.putChunks('r', [{ index: 0, bytes: new Uint8Array([1, 2, 3]) }]);
       expect([...(await stores.chunks.indices('r'))]).toEqual([0]);
       expect(stores.db.pragma('user_version', { simple: true })).toBeGreaterThanOrEqual(2);
