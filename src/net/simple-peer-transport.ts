@@ -61,9 +61,10 @@ export class SimplePeerTransport extends TransportBase implements SignalableTran
     if (internals._channel) this.takeOver(internals._channel);
     // The bulk channel on a connection of its own (bulk-connection.ts), its signalling channel
     // created before the link's offer or answer on both sides, so it opens with the link.
-    this.bulkConnection = options.bulk && internals._pc ? openBulkConnection({ link: internals._pc, initiator: options.initiator, config }) : null;
-    this.bulkLane = this.bulkConnection ? options.bulk!.open(this.bulkConnection.pc) : null;
-    if (this.bulkConnection && !this.bulkLane) this.bulkConnection.close();
+    const bulk = options.bulk && internals._pc ? openBulkConnection({ link: internals._pc, initiator: options.initiator, config }) : null;
+    this.bulkLane = bulk && options.bulk ? options.bulk.open(bulk.pc) : null;
+    if (bulk && !this.bulkLane) bulk.close();
+    this.bulkConnection = this.bulkLane ? bulk : null;
     internals._pc?.addEventListener('datachannel', (event: RTCDataChannelEvent) => {
       // After every handler of this event (simple-peer's sets its own onmessage), before
       // any message event, which is a later task.
