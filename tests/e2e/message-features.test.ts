@@ -1,6 +1,6 @@
 /**
  * What a message offers, as people use it: replies that quote and lead back to the
- * original, links (only safe schemes, text stays text), long messages that collapse, dates,
+ * original (a photo quoted as one), links (only safe schemes, text stays text), long messages that collapse, dates,
  * your own messages without your name and "You: …" in the list, the full emoji set for
  * reactions, "Waiting" that looks unlike "Sent", and keyboard use: each message one tab
  * stop with arrow keys inside. Touch has its own file section: "⋯", long-press and who
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useAppStage } from '../helpers/app-stage.js';
 import { rowStarting } from '../helpers/in-view.js';
 import { ParleyUser } from '../helpers/parley-user.js';
+import { gradientPng } from '../helpers/png.js';
 
 const stage = useAppStage();
 const activeLabel = (user: ParleyUser): Promise<string | null> =>
@@ -57,6 +58,21 @@ describe('messages', () => {
     await bob.messageRow('Yes, see you there').getByRole('button', { name: /^Reply to Alice: Shall we meet/ }).waitFor();
     await quote.click();
     await alice.log.locator('article.highlight').filter({ hasText: 'Shall we meet at the station at noon?' }).waitFor();
+  });
+
+  it('a reply to a photo without a caption quotes it as a photo', async () => {
+    // The quote and "Replying to" showed the photo's text: its caption, here none.
+    await alice.page.getByLabel('Attach').setInputFiles({ name: 'station.png', mimeType: 'image/png', buffer: gradientPng(320, 200) });
+    await alice.page.getByRole('list', { name: 'Files to send' }).getByText('station.png').waitFor();
+    await alice.page.getByRole('button', { name: 'Send', exact: true }).click();
+    const photo = bob.log.locator('article').filter({ has: bob.page.getByRole('img', { name: /^station\.png/ }) });
+    await photo.waitFor({ timeout: 60_000 });
+    await photo.getByRole('button', { name: 'Reply' }).click();
+    await bob.page.getByRole('group', { name: 'Replying' }).getByText('Replying to Alice: 📷 Photo').waitFor();
+    await bob.composer.fill('Found it');
+    await bob.composer.press('Enter');
+    await alice.waitForMessage('Found it');
+    await alice.messageRow('Found it').getByRole('button', { name: /^Reply to You: 📷 Photo/ }).waitFor();
   });
 
   it('links open safely in a new tab; other schemes and HTML stay plain text', async () => {

@@ -9,6 +9,7 @@
  * actions menu.
  */
 import { html, nothing } from 'lit';
+import { previewText } from '../../client/conversation-list.js';
 import type { DeliveryState } from '../../client/delivery.js';
 import { MAX_TEXT } from '../../core/events.js';
 import type { DeviceId, EventId } from '../../core/ids.js';
@@ -117,9 +118,18 @@ export function continuesGroup(prev: TimelineEntry | undefined, entry: TimelineE
 }
 
 /** The start of a text on one line, for quotes and previews. */
-export function excerpt(text: string, max = EXCERPT_CHARS): string {
+function excerpt(text: string, max = EXCERPT_CHARS): string {
   const line = text.replace(/\s+/gu, ' ').trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/**
+ * A message's start on one line, for quotes and the actions dialog. A file message is named
+ * as the conversation list names it ("📷 Photo", "📎 notes.pdf", or its caption): its text
+ * alone is its caption, often empty.
+ */
+export function entryExcerpt(entry: TimelineEntry, max = EXCERPT_CHARS): string {
+  return excerpt(entry.file ? previewText(entry) : entry.text, max);
 }
 
 export function isLong(text: string): boolean {
@@ -224,7 +234,7 @@ function renderQuote(id: EventId, ctx: RowContext) {
   const original = ctx.lookup(id);
   if (!original || original.kind !== 'message') return html`<p class="quote missing">Reply to a message that is not loaded</p>`;
   const who = ctx.isMine(original.author) ? 'You' : ctx.nameOf(original.author);
-  const text = original.deleted ? 'This message was deleted.' : excerpt(original.text);
+  const text = original.deleted ? 'This message was deleted.' : entryExcerpt(original);
   return html`<button type="button" class="quote" tabindex="-1" aria-label=${`Reply to ${who}: ${text} Show the original message.`} @click=${() => ctx.jumpTo(id)}>
     <span class="quote-author">${who}</span>
     <span class="quote-text">${text}</span>

@@ -10,7 +10,7 @@ import type { MessageReceipts } from '../../client/conversation/receipts.js';
 import type { EventId } from '../../core/ids.js';
 import type { TimelineEntry } from '../../core/timeline.js';
 import { fullTimestamp } from '../day-label.js';
-import { QUICK_REACTIONS, excerpt, type Receipt, type RowContext } from './message-row.js';
+import { QUICK_REACTIONS, entryExcerpt, type Receipt, type RowContext } from './message-row.js';
 
 export type SheetKind = 'menu' | 'picker' | 'reactions' | 'info';
 
@@ -52,7 +52,7 @@ export function renderSheet(sheet: Sheet, entry: TimelineEntry, ctx: SheetContex
       <h2 id="sheet-title">${TITLE[sheet.kind]}</h2>
       <button type="button" class="secondary" aria-label="Close" @click=${() => ctx.close()}>✕</button>
     </header>
-    <p class="sheet-sub">${who}, ${fullTimestamp.format(entry.at)}${entry.text ? html`<br /><span class="sheet-excerpt">${excerpt(entry.text, 80)}</span>` : nothing}</p>
+    <p class="sheet-sub">${who}, ${fullTimestamp.format(entry.at)}${entry.text || entry.file ? html`<br /><span class="sheet-excerpt">${entryExcerpt(entry, 80)}</span>` : nothing}</p>
     ${sheet.kind === 'menu'
       ? renderMenu(entry, ctx)
       : sheet.kind === 'picker'

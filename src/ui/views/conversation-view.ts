@@ -24,7 +24,7 @@ import type { FileDetail } from '../components/file-card.js';
 import { historyProgress, historyProgressStyles } from '../components/history-progress.js';
 import '../components/message-list.js';
 import type { EditDetail, MessageDetail, MessageList, ReactDetail } from '../components/message-list.js';
-import { excerpt } from '../components/message-row.js';
+import { entryExcerpt } from '../components/message-row.js';
 import type { MuteDetail } from '../components/mute-control.js';
 import '../components/voice-recorder.js';
 import type { VoiceClip } from '../components/voice-recorder.js';
@@ -306,7 +306,7 @@ export class ConversationView extends ClientView {
     const id = this.draft.replyTo;
     const original = id ? s.timeline.get(id) : undefined;
     if (!id || !original) return null;
-    return { name: s.isMine(original.author) ? 'You' : s.memberName(original.author), excerpt: original.deleted ? 'This message was deleted.' : excerpt(original.text, 80) };
+    return { name: s.isMine(original.author) ? 'You' : s.memberName(original.author), excerpt: original.deleted ? 'This message was deleted.' : entryExcerpt(original, 80) };
   }
 }
 
