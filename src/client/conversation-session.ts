@@ -90,6 +90,7 @@ export class ConversationSession extends SessionEpochs {
         this.emit('rekeyed', []);
         this.changed();
       },
+      neighbours: () => this.emit('neighbours', []),
       end: (reason) => this.end(reason),
       save: (fields) => this.saveRecord(fields),
     });

@@ -29,6 +29,7 @@ export function routeSessionEvents(session: ConversationSession, s: ClientServic
     s.handoff.refresh();
     s.changed();
   });
+  session.on('neighbours', () => s.mailboxes.refresh());
   session.on('ended', () => s.changed());
   void session.loaded.then(() => s.myDevices.carryRevocations(session)).catch((error: unknown) => events.emit('error', [error as Error]));
   session.membership.onChange(() => {

@@ -26,6 +26,11 @@ export type SessionEvents = {
    * roots. Files that waited for a key try again.
    */
   rekeyed: () => void;
+  /**
+   * The mailboxes of the epochs next to the current one changed without a move (the fold
+   * learned of a sibling head, docs/architecture.md §4.3): live notices must follow them.
+   */
+  neighbours: () => void;
   /** This user left, was removed, or this device was removed. */
   ended: (reason: EndReason) => void;
 };

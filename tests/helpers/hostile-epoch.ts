@@ -28,17 +28,18 @@ export interface HostileEpoch {
 /**
  * Writes an epoch record under `parents` with a fresh secret sealed to every device of
  * `to` (every member by default) that `session`'s device knows a key of — whatever the
- * fold would say of it; under a new id, or under the id of one it `replacing`.
+ * fold would say of it; under a new id (random, or `id`: one a random draw could give, to
+ * fix the order the fold breaks ties in), or under the id of one it `replacing`.
  */
 export async function writeEpoch(
   session: ConversationSession,
-  { parents, reason, to, replacing }: { parents: readonly string[]; reason: string; to?: ReadonlySet<IdentityId>; replacing?: string },
+  { parents, reason, to, replacing, id: chosen }: { parents: readonly string[]; reason: string; to?: ReadonlySet<IdentityId>; replacing?: string; id?: string },
 ): Promise<HostileEpoch> {
   const records = session.doc.getMap<EpochRecord>('epochs');
   const depth = (id: string): number => (id === 'g0' ? 0 : records.get(id)!.seq);
   const seq = Math.max(...parents.map(depth)) + 1;
   // `replacing`: written under an existing record's id, in its place in the map.
-  const id = replacing ?? `e${seq}-${toBase64Url(randomBytes(9))}`;
+  const id = replacing ?? chosen ?? `e${seq}-${toBase64Url(randomBytes(9))}`;
   const secret = randomBytes(SECRET_BYTES);
   const targets = session.changes.targets([], to ?? new Set(session.membership.state.members.keys()));
   const shares: Record<string, string> = {};

@@ -60,6 +60,8 @@ export interface EpochFollowerParts {
   /** The session finished loading (no moves or upkeep before). */
   readonly loaded: () => boolean;
   readonly rekeyed: () => void;
+  /** The neighbouring mailboxes changed (see `neighbourMailboxes`): the live watch follows. */
+  readonly neighboursChanged?: () => void;
   readonly ended: (reason: EndReason) => void;
 }
 
@@ -76,6 +78,8 @@ export class EpochFollower {
   private moves = 0;
   /** Keys of the neighbouring epochs (see `pullNeighbours`), whose mailboxes are watched. */
   private neighbours: ConversationKeys[] = [];
+  /** The epoch ids `findNeighbours` last looked at: a new one is read at once (`follow`). */
+  private considered = new Set<string>();
   /** A pull of the neighbours under way, and whether another was asked for meanwhile. */
   private pulling: Promise<number> | null = null;
   private pullAgain = false;
@@ -198,6 +202,11 @@ export class EpochFollower {
       // After the move: the setting names the epoch it was made in, whose secret seals the roots.
       this.historyRoots.refresh();
       this.upkeep.schedule();
+      // A head learned without moving (a sibling of this epoch) may hold in its mailbox the
+      // record this device lacks; the pull schedule may be over, so read it now, once.
+      if ([...this.neighbourIds()].some((id) => !this.considered.has(id))) {
+        this.pullNeighbours().catch((error: unknown) => this.parts.logger.warn('neighbouring mailboxes not read', { error: errorField(error) }));
+      }
     });
   }
 
@@ -233,10 +242,8 @@ export class EpochFollower {
 
   /**
    * Reads the mailboxes of the epochs next to the current one that this device can open:
-   * the one it left and the current epoch's parents. Returns how many. Ancestors only:
-   * everyone who holds the current secret was a member of each, so nothing read there
-   * is news to anyone it may later reach; a sibling head's mailbox may hold what someone
-   * in this epoch was removed from on the other side of a fork (§4.3).
+   * the one it left, the current epoch's parents, and the other heads every reader of which
+   * is still a member's (see `neighbourIds`). Returns how many.
    */
   pullNeighbours(): Promise<number> {
     if (this.pulling) {
@@ -272,22 +279,46 @@ export class EpochFollower {
     });
   }
 
-  /** The keys of the epoch this device left and of the current epoch's parents that it can open. */
-  private async findNeighbours(): Promise<ConversationKeys[]> {
+  /**
+   * The epochs whose mailboxes are this device's neighbours (§4.3): the one it left and the
+   * current epoch's parents — everyone who holds the current secret was a member of each,
+   * so nothing read there is news to anyone it may later reach — and, while the fold picks
+   * the epoch this device is in, the other usable heads, which only members' devices read.
+   * Those are siblings (two merges, or two rotations, of the same parents): the record that
+   * wins may have been handed only to a sibling's mailbox, by a writer that had moved there
+   * before its own record landed, and a device on a third sibling reads nothing else the
+   * winner reaches. A head someone removed can still read (one side of a concurrent
+   * removal) is never read: what the other side wrote there after removing someone on this
+   * side would go on, with this device's next append, to them.
+   */
+  private neighbourIds(): Set<string> {
     const state = this.parts.view.state;
+    const here = this.keyring.current.id;
     const ids = new Set<string>();
     if (this.left) ids.add(this.left);
-    for (const p of state.epochs.get(this.keyring.current.id)?.parents ?? []) ids.add(p);
-    ids.delete(this.keyring.current.id);
+    for (const p of state.epochs.get(here)?.parents ?? []) ids.add(p);
+    // Only while this epoch is usable: its own readers are members too, so whatever the
+    // sibling's mailbox holds reaches no one else through this device's appends.
+    if (state.current?.id === here) for (const h of state.usable) if (h.record && this.readersTrusted(h.record.owners)) ids.add(h.id);
+    ids.delete(here);
     // Only epochs the fold keeps: one it ignores (an open block shuts it out, §4.4) may be
     // read by the person blocked, and what they write there is not for this device.
     for (const id of ids) if (!state.epochs.has(id)) ids.delete(id);
+    return ids;
+  }
+
+  /** The keys of the neighbouring epochs (`neighbourIds`) that this device can open. */
+  private async findNeighbours(): Promise<ConversationKeys[]> {
+    const ids = this.neighbourIds();
+    this.considered = ids;
     const keys: ConversationKeys[] = [];
     for (const id of ids) {
       const secret = await this.switcher.secretFor(id);
       if (secret) keys.push(await deriveConversationKeys(secret));
     }
+    const before = new Set(this.neighbourMailboxes().map((m) => m.id));
     this.neighbours = keys;
+    if (this.neighbourMailboxes().some((m) => !before.has(m.id))) this.parts.neighboursChanged?.();
     return keys;
   }
 

@@ -32,6 +32,8 @@ export interface SessionHooks {
   readonly preview: (entry: TimelineEntry) => void;
   readonly failed: (error: Error) => void;
   readonly rekeyed: () => void;
+  /** The mailboxes of neighbouring epochs changed (docs/architecture.md §4.3). */
+  readonly neighbours: () => void;
   readonly end: (reason: EndReason) => Promise<void>;
   readonly save: (fields: Partial<ConversationRecord>) => Promise<void>;
 }
@@ -127,6 +129,7 @@ export function wireSession(parts: SessionParts, logger: Logger, hooks: SessionH
     ...(withholds ? { blockDecision: parts.blockDecision } : {}),
     loaded: hooks.loaded,
     rekeyed: hooks.rekeyed,
+    neighboursChanged: hooks.neighbours,
     ended: (reason) => void hooks.end(reason),
   });
   const typing = new TypingState(account.device.id, account.name, now);

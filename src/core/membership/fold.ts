@@ -86,6 +86,8 @@ export interface MembershipState {
   readonly unlifted: readonly Block[];
   /** The epoch everyone converges on, or null while a fork needs a merge. */
   readonly current: Epoch | null;
+  /** The heads anyone may move to (rule 3, none a block holds), best first: `current` leads. */
+  readonly usable: readonly Epoch[];
   readonly needsMerge: boolean;
 }
 
@@ -129,7 +131,7 @@ export class MembershipFold {
     usable.sort((a, b) => b.n - a.n || compareIds(a.id, b.id));
     const current = usable[0] ?? null;
     const unlifted = blocks.unlifted().filter((b) => alive.has(b.epoch));
-    return { epochs: alive, heads, members: merged.members, removed, blocked: blocks.blockedAt(heads), unlifted, current, needsMerge: current === null && heads.length > 0 };
+    return { epochs: alive, heads, members: merged.members, removed, blocked: blocks.blockedAt(heads), unlifted, current, usable, needsMerge: current === null && heads.length > 0 };
   }
 
   /** The membership at a set of epochs (their ancestry, inclusive). */
