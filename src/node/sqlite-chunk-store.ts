@@ -61,7 +61,9 @@ export class SqliteChunkStore implements ChunkStore {
   }
 
   async putHashes(root: string, hashes: Uint8Array): Promise<void> {
-    this.q.putHashes.run(root, Buffer.from(hashes));
+    this.db.transaction(() => {
+      if (this.q.file.get(root)) this.q.putHashes.run(root, Buffer.from(hashes));
+    })();
   }
 
   async chunk(root: string, index: number): Promise<Uint8Array | null> {

@@ -64,6 +64,7 @@ export interface ChunkStore {
    */
   amendFile(root: string, change: FileAmendment): Promise<void>;
   hashes(root: string): Promise<Uint8Array | null>;
+  /** Stores a recorded file's hash list; like chunks, nothing for a file with no record. */
   putHashes(root: string, hashes: Uint8Array): Promise<void>;
   chunk(root: string, index: number): Promise<Uint8Array | null>;
   /** Several chunks in one read (null where one is not stored), in the order asked. */
@@ -108,7 +109,7 @@ export class MemoryChunkStore implements ChunkStore {
     return this.lists.get(root)?.slice() ?? null;
   }
   async putHashes(root: string, hashes: Uint8Array): Promise<void> {
-    this.lists.set(root, hashes.slice());
+    if (this.records.has(root)) this.lists.set(root, hashes.slice());
   }
   async chunk(root: string, index: number): Promise<Uint8Array | null> {
     return this.stored.get(root)?.get(index)?.slice() ?? null;

@@ -71,8 +71,8 @@ export class IdbChunkStore implements ChunkStore {
   }
 
   async putHashes(root: string, hashes: Uint8Array): Promise<void> {
-    const tx = this.db.transaction(HASHES, 'readwrite');
-    tx.objectStore(HASHES).put(hashes, root);
+    const tx = this.db.transaction([FILES, HASHES], 'readwrite');
+    if (await request(tx.objectStore(FILES).getKey(root))) tx.objectStore(HASHES).put(hashes, root);
     await committed(tx);
   }
 

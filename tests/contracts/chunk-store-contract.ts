@@ -117,13 +117,15 @@ export const chunkStoreCases: readonly ChunkStoreCase[] = [
     },
   },
   {
-    name: 'stores no chunks for a file with no record (removed while a batch was on its way), and counts a chunk stored twice once',
+    name: 'stores no chunks or hash list for a file with no record (removed while a batch was on its way), and counts a chunk stored twice once',
     async run(store) {
       await store.putFile(record('r1'));
       await store.putChunks('r1', [{ index: 0, bytes: bytes(10, 1) }]);
       await store.remove('r1');
       await store.putChunks('r1', [{ index: 1, bytes: bytes(10, 2) }]);
+      await store.putHashes('r1', bytes(64, 1));
       check((await store.indices('r1')).size === 0 && (await store.chunk('r1', 1)) === null, 'a late batch stored nothing');
+      check((await store.hashes('r1')) === null, 'nor a late hash list');
       check((await store.file('r1')) === null, 'and brought no record back');
       await store.putFile(record('r2'));
       await store.putChunks('r2', [
