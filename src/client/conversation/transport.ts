@@ -19,11 +19,12 @@ import type { MailboxSync } from '../mailbox-sync.js';
 import { MailboxBinding, type MailboxParts } from './mailbox-binding.js';
 
 /**
- * A record handed to an old mailbox while the server was unreachable is tried again this
- * often (and whenever the socket reconnects); after the last try, the fork it may leave is
- * healed by the neighbour pulls of the other side's devices, or when this device reopens.
+ * A record handed to an old mailbox while the server was unreachable is tried again after
+ * these waits, then at the last one for as long as it takes (and whenever the socket
+ * reconnects). Never given up: the other side of a fork finds this side's record only in
+ * that mailbox, and a partition may outlast any schedule (docs/architecture.md §4.3).
  */
-const HANDOVER_RETRY_MS = [2_000, 5_000, 15_000, 45_000, 120_000, 300_000];
+const HANDOVER_RETRY_MS: readonly number[] = [2_000, 5_000, 15_000, 45_000, 120_000, 300_000];
 
 /** Where the client keeps a conversation's peer room (the mesh, under the stable id). */
 export interface RoomHost {
@@ -49,6 +50,8 @@ export interface TransportParts {
   readonly progress: () => void;
   readonly failed: (error: Error) => void;
   readonly logger: Logger;
+  /** The waits between hand-over tries (absent: `HANDOVER_RETRY_MS`); tests shorten them. */
+  readonly handoverRetryMs?: readonly number[];
 }
 
 /** What leaving an epoch set off, for `ConversationTransport.move` to finish. */
@@ -270,7 +273,10 @@ export class ConversationTransport {
       // A progress of its own has sent nothing yet, so the courier appends a full snapshot.
       progress: snapshot ? new MemoryMailboxStateStore() : mailbox.progress,
     });
+    const waits = this.parts.handoverRetryMs?.length ? this.parts.handoverRetryMs : HANDOVER_RETRY_MS;
     let tries = 0;
+    // One retry waiting at a time: a try a reconnect makes meanwhile starts no second one.
+    let waiting = false;
     const attempt = async (): Promise<boolean> => {
       if (!this.handovers.has(attempt)) return true;
       try {
@@ -279,9 +285,14 @@ export class ConversationTransport {
         if (state && !snapshot) this.parts.delivered(state);
       } catch (error) {
         this.parts.logger.warn('epoch record not handed to the old mailbox yet', { error: errorField(error) });
-        const delay = HANDOVER_RETRY_MS[tries++];
-        if (delay === undefined) this.handovers.delete(attempt);
-        else this.listeners.timeout(() => void attempt(), delay);
+        if (!waiting) {
+          waiting = true;
+          const delay = waits[Math.min(tries++, waits.length - 1)] ?? 0;
+          this.listeners.timeout(() => {
+            waiting = false;
+            void attempt();
+          }, delay);
+        }
         return false;
       }
       this.handovers.delete(attempt);
@@ -307,6 +318,7 @@ export class ConversationTransport {
 
   destroy(): void {
     this.closed = true;
+    this.handovers.clear();
     this.listeners.dispose();
     this.binding?.destroy();
     this.binding = null;

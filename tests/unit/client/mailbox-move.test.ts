@@ -32,11 +32,16 @@ function signal(): { fired: Promise<void>; fire: () => void } {
 class AppendGate {
   private held: { id: string; arrived: () => void; released: Promise<void> } | null = null;
   private refused: string | null = null;
+  /** Appends refused so far. */
+  refusals = 0;
 
   readonly fetch: typeof fetch = async (input, init) => {
     const url = String(input);
     const append = (id: string | null): boolean => id !== null && init?.method === 'POST' && url.includes(`/${id}`);
-    if (append(this.refused)) return new Response(JSON.stringify({ detail: 'busy' }), { status: 503 });
+    if (append(this.refused)) {
+      this.refusals++;
+      return new Response(JSON.stringify({ detail: 'busy' }), { status: 503 });
+    }
     const held = this.held;
     if (held && append(held.id)) {
       this.held = null;
@@ -54,8 +59,8 @@ class AppendGate {
     return { arrived: arrived.fired, release: released.fire };
   }
 
-  /** Every append to `id` is refused as by a busy server (503). */
-  refuse(id: string): void {
+  /** Every append to `id` is refused as by a busy server (503); null: none from now on. */
+  refuse(id: string | null): void {
     this.refused = id;
   }
 }
@@ -93,6 +98,22 @@ let transport: ConversationTransport;
 let delivered: Array<Map<number, number>>;
 let failures: Error[];
 
+/** Alice's transport; `handoverRetryMs` shortens the waits between hand-over tries. */
+function aliceTransport(handoverRetryMs?: readonly number[]): ConversationTransport {
+  return new ConversationTransport({
+    synced: alice,
+    device: alice.account.device.id,
+    now: () => Date.now(),
+    mailbox: { client, progress, exclude: () => undefined, onOffline: () => undefined },
+    peers: () => undefined,
+    delivered: (state) => delivered.push(state),
+    progress: () => undefined,
+    failed: (error) => failures.push(error),
+    logger: silentLogger,
+    ...(handoverRetryMs ? { handoverRetryMs } : {}),
+  });
+}
+
 beforeEach(async () => {
   server = await startTestServer();
   gate = new AppendGate();
@@ -103,17 +124,7 @@ beforeEach(async () => {
   alice = await memberDoc(await testAccount('Alice'));
   delivered = [];
   failures = [];
-  transport = new ConversationTransport({
-    synced: alice,
-    device: alice.account.device.id,
-    now: () => Date.now(),
-    mailbox: { client, progress, exclude: () => undefined, onOffline: () => undefined },
-    peers: () => undefined,
-    delivered: (state) => delivered.push(state),
-    progress: () => undefined,
-    failed: (error) => failures.push(error),
-    logger: silentLogger,
-  });
+  transport = aliceTransport();
 });
 afterEach(async () => {
   transport.destroy();
@@ -209,6 +220,28 @@ describe('the mailbox across an epoch move', () => {
 
     expect(await readerTexts(oldKeys)).toEqual(['before the change']);
     expect(await readerTexts(oldKeys, newKeys)).toEqual(['before the change', 'written just before the change', 'written after leaving']);
+    expect(failures).toEqual([]);
+  });
+
+  it('a record the old mailbox refused past every scheduled retry still gets there once the server takes it', async () => {
+    // Waits of a few ms stand in for the real schedule (2 s … 5 min): a partition can
+    // outlast it, and the other side of a fork finds this record only in the old mailbox.
+    transport.destroy();
+    transport = aliceTransport([5, 5]);
+    await inOldEpoch();
+
+    await say(alice, 'the record');
+    gate.refuse(idOf(oldKeys));
+    await transport.move(newKeys, transport.leave(oldKeys, true, false));
+    // The first try and both scheduled retries refused: the schedule is over.
+    while (gate.refusals < 3) await new Promise((r) => setTimeout(r, 5));
+
+    // The server takes appends again, and the socket reconnects (what a reconnect calls).
+    gate.refuse(null);
+    transport.retryHandovers();
+    const deadline = Date.now() + 10_000;
+    while (!(await readerTexts(oldKeys)).includes('the record') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await readerTexts(oldKeys)).toEqual(['before the change', 'the record']);
     expect(failures).toEqual([]);
   });
 
