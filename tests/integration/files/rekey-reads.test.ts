@@ -69,10 +69,11 @@ describe('a rekey and the files already here', () => {
         await group.changes.rotate('weekly');
         await rekeyed;
         expect(bobs.epoch).not.toBe(before);
-        // Whatever the rekey set off has run: a text sent after it reached Bob over the new epoch.
+        // Bob is settled on the new epoch (a text sent after the rotation reached him), and
+        // every look at his files that a key arrival set off has run: any read it made is noted.
         await group.send('after the rekey');
         await waitUntil(() => bobs.timeline.entries.some((e) => e.text === 'after the rekey'), 'the text to reach Bob', 30_000);
-        await new Promise((resolve) => setImmediate(resolve));
+        await bobFiles!.rekeysLooked(bobs.id);
         expect(bobStore.reads).toEqual([]);
         for (const ref of whole) expect(bobFiles!.view(ref)?.state).toBe('done');
       } finally {
