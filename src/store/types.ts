@@ -4,6 +4,7 @@
  * serve Node-side scripted peers.
  */
 import type { UnsignedEvent } from '../core/events.js';
+import type { CachedFile } from '../core/files/file-ref.js';
 import type { EventId, Topic } from '../core/ids.js';
 
 export type { Account } from '../core/identity/account.js';
@@ -75,6 +76,8 @@ export interface RecentMessage {
   readonly name: string;
   readonly at: number;
   readonly text: string;
+  /** A file message's file, as much as its row needs to be drawn at its size (`CachedFile`). */
+  readonly file?: CachedFile;
 }
 
 export interface OutboxEntry {

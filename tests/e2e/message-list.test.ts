@@ -345,4 +345,82 @@ describe('the message list and the newest message', () => {
     expect(await alice.page.getByRole('separator', { name: 'Unread messages' }).count()).toBe(0);
     expect(await unpinnedBy(alice)).toBe(null);
   });
+
+  it("before its document loads, a file message's cached row names the file at the size of the row it becomes", async () => {
+    // The cached newest messages kept their text alone: a file message's is its caption,
+    // usually empty, so its row was an empty bubble until the document loaded, and then
+    // changed into the file's row (docs §11).
+    await bob.page.getByLabel('Attach').setInputFiles({ name: 'cached.png', mimeType: 'image/png', buffer: gradientPng(400, 300) });
+    await bob.page.getByRole('button', { name: 'Send', exact: true }).click();
+    await alice.page.getByRole('img', { name: 'cached.png', exact: true }).waitFor({ timeout: 60_000 });
+    await bob.page.getByLabel('Attach').setInputFiles({ name: 'cached.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(5000, 3) });
+    await bob.page.getByRole('button', { name: 'Send', exact: true }).click();
+    await alice.page.getByRole('link', { name: 'Download cached.bin' }).waitFor({ timeout: 60_000 });
+    const id = decodeURIComponent(new URL(alice.page.url()).hash.replace(/^#\/c\//, ''));
+    // The record's cache is written with its preview, as the newest message changes.
+    const cachedPreview = () =>
+      alice.page.evaluate(
+        (id) =>
+          new Promise<string>((resolve, reject) => {
+            const open = indexedDB.open('parley');
+            open.onerror = () => reject(open.error);
+            open.onsuccess = () => {
+              const get = open.result.transaction('conversations').objectStore('conversations').get(id);
+              get.onsuccess = () => {
+                open.result.close();
+                resolve((get.result as { lastText?: string } | undefined)?.lastText ?? '');
+              };
+            };
+          }),
+        id,
+      );
+    await expect.poll(cachedPreview).toBe('📎 cached.bin');
+
+    // Another tab holds the conversation's stored document (a long write), so after the reload
+    // the conversation shows its cached rows until the tab lets go.
+    const hold = await alice.context.newPage();
+    await hold.goto(new URL('/icons/parley.svg', stage.app.url).href);
+    await hold.evaluate(
+      (id) =>
+        new Promise<void>((resolve, reject) => {
+          void indexedDB.databases().then((all) => {
+            const name = all.map((d) => d.name ?? '').find((n) => n.startsWith('parley-doc-') && n.endsWith(id));
+            if (!name) return reject(new Error(`no stored document for ${id}`));
+            const open = indexedDB.open(name);
+            open.onsuccess = () => {
+              const store = open.result.transaction('updates', 'readwrite').objectStore('updates');
+              const spin = (): void => {
+                if ((window as unknown as { release?: boolean }).release) return;
+                store.count().onsuccess = spin;
+              };
+              store.count().onsuccess = () => (spin(), resolve());
+            };
+          });
+        }),
+      id,
+    );
+    try {
+      await alice.page.reload();
+      const list = alice.page.getByRole('log');
+      await alice.page.getByRole('img', { name: 'cached.png (loading)', exact: true }).waitFor({ timeout: 30_000 });
+      await list.getByText('cached.bin', { exact: true }).waitFor();
+      // Nothing to fetch from a cached row: its Download comes with the message.
+      expect(await list.getByRole('button', { name: 'Download cached.bin' }).count()).toBe(0);
+      await alice.page.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name: /📎 cached\.bin/ }).waitFor();
+      expect(await alice.page.locator('parley-message-list').getAttribute('loading')).not.toBeNull();
+      const stop = await recordRowFrames(alice);
+      await hold.evaluate(() => ((window as unknown as { release?: boolean }).release = true));
+      await alice.page.getByRole('img', { name: 'cached.png', exact: true }).waitFor({ timeout: 60_000 });
+      await alice.page.getByRole('link', { name: 'Download cached.bin' }).waitFor({ timeout: 60_000 });
+      const frames = await stop();
+      const [image, card] = frames.at(-1)!.rows.slice(-2);
+      for (const row of [image!, card!]) {
+        const heights = new Set(frames.flatMap((f) => f.rows.filter((r) => r.id === row.id).map((r) => Math.round(r.height))));
+        expect([...heights], `row ${row.id}`).toHaveLength(1);
+      }
+      expect(image!.image).toBe('280 × 210');
+    } finally {
+      await hold.close();
+    }
+  });
 });

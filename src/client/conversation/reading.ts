@@ -3,6 +3,7 @@
  * how many from others are unread. Both walk from the newest end and stop early, so a long
  * history costs no more than a short one.
  */
+import { cachedFile } from '../../core/files/file-ref.js';
 import type { DeviceId } from '../../core/ids.js';
 import type { Timeline } from '../../core/timeline.js';
 import type { RecentMessage } from '../../store/types.js';
@@ -13,7 +14,9 @@ export function recentMessages(timeline: Timeline, nameOf: (device: DeviceId) =>
   const entries = timeline.entries;
   for (let i = entries.length - 1; i >= 0 && out.length < count; i--) {
     const e = entries[i]!;
-    if (e.kind === 'message' && !e.deleted) out.push({ id: e.id, author: e.author, name: nameOf(e.author), at: e.at, text: e.text.slice(0, 2000) });
+    if (e.kind !== 'message' || e.deleted) continue;
+    // A file message's text is its caption, often empty: its row needs the file to say what it is.
+    out.push({ id: e.id, author: e.author, name: nameOf(e.author), at: e.at, text: e.text.slice(0, 2000), ...(e.file ? { file: cachedFile(e.file) } : {}) });
   }
   return out.reverse();
 }

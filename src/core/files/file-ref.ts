@@ -164,6 +164,31 @@ export function cleanFileRef(ref: FileRef): FileRef {
 
 const FILE_REF_FIELDS = ['name', 'type', 'size', 'sha256', 'key', 'epoch', 'salt', 'kdf', 'chunk', 'root', 'thumb', 'w', 'h', 'ms', 'wave', 'voice', 'mailbox'] as const;
 
+/**
+ * What a conversation record caches of a file message (docs/architecture.md §11): enough to
+ * name the file and draw its row at its size before the document loads, and nothing that
+ * finds or opens its bytes (no root, hash or key).
+ */
+export type CachedFile = Pick<FileRef, 'name' | 'type' | 'size' | 'w' | 'h' | 'ms' | 'voice'>;
+
+const CACHED_FIELDS = ['name', 'type', 'size', 'w', 'h', 'ms', 'voice'] as const;
+
+export function cachedFile(ref: CachedFile): CachedFile {
+  const out: Record<string, unknown> = {};
+  for (const k of CACHED_FIELDS) if (ref[k] !== undefined) out[k] = ref[k];
+  return out as unknown as CachedFile;
+}
+
+/**
+ * The file of a cached row, shown until its message loads: it has no root, so nothing can
+ * fetch, open or cancel it (`isStandIn`); the real message replaces it.
+ */
+export function standInRef(file: CachedFile): FileRef {
+  return { ...cachedFile(file), sha256: '', chunk: 0, root: '' };
+}
+
+export const isStandIn = (ref: FileRef): boolean => ref.root === '';
+
 /** Broad kind of a media type, for choosing how to show a file. */
 export type MediaKind = 'image' | 'video' | 'audio' | 'other';
 

@@ -17,7 +17,7 @@ import { css, html, nothing } from 'lit';
 import { ref } from 'lit/directives/ref.js';
 import { thumbHashToDataURL } from 'thumbhash';
 import { fromBase64Url } from '../../core/bytes.js';
-import { mediaKind, type FileRef } from '../../core/files/file-ref.js';
+import { isStandIn, mediaKind, type FileRef } from '../../core/files/file-ref.js';
 import type { FileView } from '../../client/files/client-files.js';
 import { sizeText } from '../error-text.js';
 import { decodeWave, durationText } from '../../core/files/waveform.js';
@@ -151,7 +151,7 @@ function renderCard(ref: FileRef, view: FileView | undefined, progress: unknown)
         ? progress
         : url
           ? html`<a href=${url} download=${ref.name} tabindex="-1" @click=${(e: Event) => savedByPage(e, url, ref.root)}>Download ${ref.name}</a>`
-          : state === 'done' || state === 'waiting'
+          : state === 'done' || state === 'waiting' || isStandIn(ref)
             ? nothing
             : downloadButton(ref)}
     </div>

@@ -7,7 +7,7 @@ import { html, nothing, type ReactiveController, type ReactiveControllerHost } f
 import type { ConversationSession } from '../../client/conversation-session.js';
 import { ClientError } from '../../client/errors.js';
 import type { ClientFiles } from '../../client/files/client-files.js';
-import { mediaKind } from '../../core/files/file-ref.js';
+import { isStandIn, mediaKind } from '../../core/files/file-ref.js';
 import type { EventId } from '../../core/ids.js';
 import type { TimelineEntry } from '../../core/timeline.js';
 import { renderFile } from '../components/file-card.js';
@@ -34,7 +34,8 @@ export class FileViews implements ReactiveController {
 
   /** The message list's `renderFile`: a file message's card or media. */
   readonly render = (entry: TimelineEntry): unknown => {
-    const files = this.files();
+    // A cached row's stand-in has no transfer to show until its message loads.
+    const files = entry.file && !isStandIn(entry.file) ? this.files() : undefined;
     return entry.file ? renderFile(entry.file, entry.text, files?.view(entry.file), files) : null;
   };
 
