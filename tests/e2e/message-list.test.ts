@@ -349,7 +349,10 @@ describe('the message list and the newest message', () => {
   it("before its document loads, a file message's cached row names the file at the size of the row it becomes", async () => {
     // The cached newest messages kept their text alone: a file message's is its caption,
     // usually empty, so its row was an empty bubble until the document loaded, and then
-    // changed into the file's row (docs §11).
+    // changed into the file's row (docs §11). A text first: the oldest cached row carries the
+    // day's separator until the history above it loads.
+    await bob.send('two files follow');
+    await alice.waitForMessage('two files follow');
     await bob.page.getByLabel('Attach').setInputFiles({ name: 'cached.png', mimeType: 'image/png', buffer: gradientPng(400, 300) });
     await bob.page.getByRole('button', { name: 'Send', exact: true }).click();
     await alice.page.getByRole('img', { name: 'cached.png', exact: true }).waitFor({ timeout: 60_000 });
@@ -400,6 +403,7 @@ describe('the message list and the newest message', () => {
       id,
     );
     try {
+      await alice.page.bringToFront();
       await alice.page.reload();
       const list = alice.page.getByRole('log');
       await alice.page.getByRole('img', { name: 'cached.png (loading)', exact: true }).waitFor({ timeout: 30_000 });
@@ -409,6 +413,9 @@ describe('the message list and the newest message', () => {
       await alice.page.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name: /📎 cached\.bin/ }).waitFor();
       expect(await alice.page.locator('parley-message-list').getAttribute('loading')).not.toBeNull();
       const stop = await recordRowFrames(alice);
+      // Frames painted while the cached rows show, then the document loads.
+      await alice.page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+      expect(await alice.page.locator('parley-message-list').getAttribute('loading')).not.toBeNull();
       await hold.evaluate(() => ((window as unknown as { release?: boolean }).release = true));
       await alice.page.getByRole('img', { name: 'cached.png', exact: true }).waitFor({ timeout: 60_000 });
       await alice.page.getByRole('link', { name: 'Download cached.bin' }).waitFor({ timeout: 60_000 });
