@@ -21,6 +21,30 @@ const PHONE = { width: 390, height: 844 };
 /** Why the user's list last stopped following the newest message (BottomPin.lastUnpin), as page-diagnosis reports it. */
 const unpinnedBy = (user: ParleyUser): Promise<string | null> =>
   user.page.locator('parley-message-list').evaluate((el) => (el as unknown as { pin: { lastUnpin: { reason: string } | null } }).pin.lastUnpin?.reason ?? null);
+/** A real WebM of a `width` × `height` canvas, recorded in `user`'s page. */
+const recordedVideo = async (user: ParleyUser, width: number, height: number): Promise<Buffer> =>
+  Buffer.from(
+    await user.page.evaluate(
+      async ({ width, height }) => {
+        const canvas = Object.assign(document.createElement('canvas'), { width, height });
+        const context = canvas.getContext('2d')!;
+        const recorder = new MediaRecorder(canvas.captureStream(30), { mimeType: 'video/webm' });
+        const parts: Blob[] = [];
+        recorder.ondataavailable = (e) => parts.push(e.data);
+        const stopped = new Promise((resolve) => (recorder.onstop = resolve));
+        recorder.start();
+        for (let frame = 0; frame < 20; frame++) {
+          context.fillStyle = `hsl(${frame * 18} 70% 50%)`;
+          context.fillRect(0, 0, width, height);
+          await new Promise((resolve) => requestAnimationFrame(resolve));
+        }
+        recorder.stop();
+        await stopped;
+        return [...new Uint8Array(await new Blob(parts).arrayBuffer())];
+      },
+      { width, height },
+    ),
+  );
 const tall = (label: string): string => `${label} ${'lorem ipsum dolor '.repeat(55)}`.slice(0, 1000);
 
 describe('the message list and the newest message', () => {
@@ -200,17 +224,27 @@ describe('the message list and the newest message', () => {
     // line came and went (the row 216 → 240 → 216 px for an image), and the sender's mailbox
     // note came a few frames after the row (216 → 236); at the end of the list the rows above
     // moved up and back down by as much (docs §11).
+    // A video or an audio file showed as a card until its bytes were here, then as its player
+    // (a video's row 114 → 235 px); its box is now the player's from the start, a video's at
+    // the pixel size its message carries (160 × 120 here, so 320 × 240).
     const files = [
       { name: 'photo.png', mimeType: 'image/png', buffer: gradientPng(640, 400) },
       { name: 'report.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(3_000_000, 7) },
+      { name: 'clip.webm', mimeType: 'video/webm', buffer: await recordedVideo(alice, 160, 120) },
+      { name: 'tune.ogg', mimeType: 'audio/ogg', buffer: Buffer.alloc(2_000_000, 5) },
     ];
+    const here = (file: (typeof files)[number]) =>
+      file.mimeType === 'image/png'
+        ? bob.page.getByRole('img', { name: file.name, exact: true })
+        : file.mimeType.startsWith('application/')
+          ? bob.page.getByRole('link', { name: `Download ${file.name}` })
+          : bob.page.getByLabel(file.name, { exact: true });
     for (const file of files) {
       const [stopAlice, stopBob] = [await recordRowFrames(alice), await recordRowFrames(bob)];
       await alice.page.getByLabel('Attach').setInputFiles(file);
       await alice.page.getByRole('list', { name: 'Files to send' }).getByText(file.name).waitFor();
       await alice.page.getByRole('button', { name: 'Send', exact: true }).click();
-      const here = file.mimeType === 'image/png' ? bob.page.getByRole('img', { name: file.name, exact: true }) : bob.page.getByRole('link', { name: `Download ${file.name}` });
-      await here.waitFor({ timeout: 60_000 });
+      await here(file).waitFor({ timeout: 60_000 });
       const [aliceFrames, bobFrames] = [await stopAlice(), await stopBob()];
       for (const [who, frames] of [['Alice', aliceFrames], ['Bob', bobFrames]] as const) {
         const newest = frames.at(-1)!.rows.at(-1)!.id;
@@ -223,6 +257,10 @@ describe('the message list and the newest message', () => {
       expect(strayMoves(bobFrames, newest), `Bob's ${file.name} row`).toEqual([]);
       // Not vacuous: the receiver's row did show its transfer line.
       expect(bobFrames.some((f) => f.rows.some((r) => r.id === newest && r.transfer))).toBe(true);
+      if (file.mimeType.startsWith('video/')) {
+        const boxes = new Set(bobFrames.flatMap((f) => f.rows.filter((r) => r.id === newest).map((r) => r.image)));
+        expect([...boxes], "Bob's video box").toEqual(['320 × 240']);
+      }
     }
   });
 

@@ -17,7 +17,7 @@ export interface RowBox {
   /** Top of the row relative to the list's top edge, CSS pixels. */
   readonly top: number;
   readonly height: number;
-  /** Width × height of an image's box in the row, if it has one. */
+  /** Width × height of an image's or a video's box in the row (placeholder or media), if it has one. */
   readonly image: string | null;
   /** The text of a file's transfer line in the row (waiting, progress, failed, cancelled), if one shows. */
   readonly transfer: string | null;
@@ -45,7 +45,7 @@ export async function recordRowFrames(user: ParleyUser): Promise<(frames?: numbe
         .sort((a, b) => Number(a.dataset.index) - Number(b.dataset.index))
         .map((row) => {
           const box = row.getBoundingClientRect();
-          const image = row.querySelector('.image')?.getBoundingClientRect();
+          const image = row.querySelector('.image, .video')?.getBoundingClientRect();
           const transfer = row.querySelector('parley-transfer-progress')?.textContent?.replace(/\s+/g, ' ').trim();
           return {
             id: row.querySelector('article')?.dataset.id ?? '',

@@ -61,8 +61,8 @@ export interface ClientFilesParts {
    * chunk store (docs/architecture.md §14.4), or null (no worker controls the page, Node).
    */
   readonly serve?: (conversation: Topic, root: string) => string | null;
-  /** Thumbnail and dimensions of an image; browsers only (none in Node). */
-  readonly describe?: (file: Blob) => Promise<MediaInfo | null>;
+  /** Dimensions of an image or video, and an image's thumbnail; browsers only (none in Node). */
+  readonly describe?: (file: Blob, type: string) => Promise<MediaInfo | null>;
   readonly now?: () => number;
   readonly logger?: Logger;
   /** The page's bulk worker, which carries file chunks off the pages' threads (docs/architecture.md §14.2). */
@@ -197,7 +197,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     if (!(await this.rules.fits(session.id, { size, chunk: chunkSizeFor(size) }))) throw this.overBudget(file.name, session.id);
     // A voice message is audio whatever its container sniffs as (WebM sniffs as video).
     const type = voice ? voiceType(file.blob) : await sniffType(file.blob);
-    const info = mediaKind(type) === 'image' ? await (this.parts.describe ?? describeMedia)(file.blob).catch(() => null) : null;
+    const info = voice ? null : await (this.parts.describe ?? describeMedia)(file.blob, type).catch(() => null);
     // The key derives from the file root of the epoch this device is in: the message names
     // the epoch and the salt, never the key, so only that epoch's members (and joiners of a
     // full-history group, handed the root) can read the file (§14.1).

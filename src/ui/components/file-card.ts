@@ -79,7 +79,7 @@ export function renderFile(ref: FileRef, caption: string, view: FileView | undef
   const progress = source ? html`<parley-transfer-progress .ref=${ref} .view=${view} .source=${source}></parley-transfer-progress>` : renderProgress(ref, view);
   // The transfer line comes and goes; it is laid over the media, or takes the card's own
   // action line, so the row keeps its height (docs/architecture.md §11).
-  const media = ref.voice ? renderVoice(ref, url) : kind === 'image' ? renderImage(ref, caption, url) : kind === 'video' && url ? html`<video class="media" controls preload="metadata" src=${url} aria-label=${caption || ref.name}></video>` : kind === 'audio' && url ? html`<audio controls preload="metadata" src=${url} aria-label=${caption || ref.name}></audio>` : null;
+  const media = ref.voice ? renderVoice(ref, url) : kind === 'image' ? renderImage(ref, caption, url) : kind === 'video' || kind === 'audio' ? renderPlayer(ref, kind, caption, view) : null;
   const body = media ? html`<div class="media-box">${media}${progress}</div>` : renderCard(ref, view, progress);
   return html`<div class="file" data-file=${ref.root}>${body}${renderMailboxNote(ref, view)}</div>`;
 }
@@ -131,6 +131,31 @@ function renderImage(ref: FileRef, caption: string, url: string | null) {
         <img src=${url} alt=${alt} />
       </button>`
     : html`<div class="image pending" ${style} role="img" aria-label=${`${alt} (loading)`}></div>`;
+}
+
+/**
+ * A video or a (non-voice) audio file: its player once the bytes are here, and before that a
+ * box of the player's size (a video's from the message's pixel size, else 16:9; audio one
+ * player tall) with the file's name, size and Download when nothing fetches it, so the row
+ * keeps its height when the player comes (docs/architecture.md §11).
+ */
+function renderPlayer(ref: FileRef, kind: 'video' | 'audio', caption: string, view: FileView | undefined) {
+  const url = view?.url ?? null;
+  const label = caption || ref.name;
+  const box = styled(kind === 'video' ? { 'aspect-ratio': ref.w && ref.h ? `${ref.w} / ${ref.h}` : '16 / 9' } : {});
+  if (url) {
+    return kind === 'video'
+      ? html`<video class="media video" controls preload="metadata" src=${url} aria-label=${label} ${box}></video>`
+      : html`<audio class="media audio" controls preload="metadata" src=${url} aria-label=${label}></audio>`;
+  }
+  // As on a card: Download while nothing fetches the file (a cancelled one has it in its transfer line).
+  const idle = !view && !isStandIn(ref);
+  return html`<div class=${`media ${kind} pending`} role="group" aria-label=${`${label} (${kind}, not here yet)`} ${box}>
+    <span class="icon" aria-hidden="true">${kind === 'video' ? '🎬' : '🎵'}</span>
+    <span class="name">${ref.name}</span>
+    <span class="size">${sizeText(ref.size)}</span>
+    ${idle ? downloadButton(ref) : nothing}
+  </div>`;
 }
 
 /**
@@ -264,9 +289,52 @@ export const fileStyles = css`
   .image.pending {
     cursor: default;
   }
+  /* A definite width, as for images: a percentage one in a bubble as wide as its content
+     shrinks to the time line. A video's box has the message's aspect ratio in every state
+     (the player letterboxes); an audio player and its stand-in are one player tall. */
   .media {
-    width: min(320px, 100%);
+    display: block;
+    box-sizing: border-box;
+    width: 320px;
+    max-width: 100%;
     border-radius: 0.5rem;
+  }
+  .media.video {
+    max-height: 360px;
+    object-fit: contain;
+    background: #000;
+  }
+  .media.audio {
+    height: 3.25rem;
+  }
+  .media.pending {
+    display: flex;
+    align-items: center;
+    justify-content: center;
+    flex-wrap: wrap;
+    gap: 0.25rem 0.5rem;
+    padding: 0.4rem 0.6rem;
+    overflow: hidden;
+    background: var(--pl-border);
+    color: var(--pl-text);
+  }
+  .media.pending .name {
+    font-weight: 600;
+    overflow-wrap: anywhere;
+  }
+  .media.audio.pending {
+    flex-wrap: nowrap;
+    justify-content: flex-start;
+  }
+  .media.audio.pending .name {
+    min-width: 0;
+    overflow: hidden;
+    white-space: nowrap;
+    text-overflow: ellipsis;
+  }
+  .media.pending .size {
+    font-size: 0.8rem;
+    color: var(--pl-muted);
   }
   .card {
     display: grid;
