@@ -59,8 +59,10 @@ describe('removing a bot', () => {
       await waitUntil(() => texts(bobs).includes('after removal'), 'Bob to receive Alice’s message', 30_000);
       await bobs.send('still here');
       await waitUntil(() => texts(group).includes('still here'), 'Alice to receive Bob’s reply', 30_000);
-      // Give anything that could still leak time to arrive: nothing does.
-      await new Promise((r) => setTimeout(r, 2_000));
+      // Not a pause: the bot has no link left in the conversation, and it has read every
+      // mailbox it reads (its ended session reads none now; one kept would be read here).
+      await waitUntil(() => botSession.peerCount === 0, 'the others to leave the bot on the old topic', 30_000);
+      await bot.client.syncMailboxes();
       expect(heard(events)).toEqual(['before removal']);
       expect((await bot.history(group.id, 50)).map((m) => m.text)).not.toContain('after removal');
 
@@ -71,7 +73,9 @@ describe('removing a bot', () => {
       bot = await ParleyBot.start({ profile, server: app.url, logger: silentLogger, control: false });
       const later: BotEvent[] = [];
       bot.on('event', (e) => void later.push(e));
-      await new Promise((r) => setTimeout(r, 5_000));
+      // Its backlog handed over, and every mailbox it can read read.
+      await bot.following();
+      await bot.client.syncMailboxes();
       expect(heard(later)).toEqual([]);
       const texts2 = (await bot.history(group.id, 50)).map((m) => m.text);
       expect(texts2).toContain('before removal');
