@@ -49,9 +49,8 @@ describe('removing a member', () => {
       // New messages reach Bob, never Carol.
       await group.send('after removal');
       await waitUntil(() => sessionTexts(bobs).includes('after removal'), 'Bob to receive the message', 20_000);
-      // Not a pause: the message is in the new epoch's mailbox (Alice's write to the server is
-      // done, so the old one would hold it by now too), and Carol, with no link to anyone, has
-      // read every mailbox she reads.
+      // Not a pause: the message is in the new epoch's mailbox (Alice's mailbox write of it
+      // has gone out), and Carol, with no link to anyone, has read every mailbox she reads.
       await expect.poll(async () => (await mailboxPlaintexts(app.url, group.keys)).some((plain) => plain.includes('after removal')), { timeout: 20_000 }).toBe(true);
       await carol!.client.syncMailboxes();
       expect(sessionTexts(carols)).not.toContain('after removal');
