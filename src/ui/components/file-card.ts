@@ -242,6 +242,10 @@ export const fileStyles = css`
   }
   .file {
     display: grid;
+    /* One column no wider than the bubble: an auto column took the media's 280 or 320 px
+       even where the bubble is narrower (a phone: 85% of 360 px leaves 256 px inside), so
+       the media's max-width: 100% never applied and it reached past the bubble. */
+    grid-template-columns: minmax(0, 1fr);
     gap: 0.3rem;
     margin: 0.2rem 0;
   }
