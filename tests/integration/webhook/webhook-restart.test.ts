@@ -105,8 +105,13 @@ describe('outgoing webhook queue', () => {
       await member.send(made.id, 'Deploy 8 finished');
       await waitUntil(() => outcomes.length > 1, 'the new delivery', 30_000);
       expect(outcomes[1]).toEqual(['Deploy 8 finished', 'delivered', 204]);
-      await new Promise((r) => setTimeout(r, 1_000));
-      expect(posts.filter((p) => p.up)).toHaveLength(2);
+      // Not a pause: deliveries go one at a time, in order, so a third event's delivery comes
+      // after any second post of the first two.
+      await member.send(made.id, 'Deploy 9 finished');
+      await waitUntil(() => outcomes.length > 2, 'the third delivery', 30_000);
+      expect(outcomes.map(([text]) => text)).toEqual(['Deploy 7 finished', 'Deploy 8 finished', 'Deploy 9 finished']);
+      expect(posts.filter((p) => p.up)).toHaveLength(3);
+      expect(new Set(posts.filter((p) => p.up).map((p) => p.delivery)).size).toBe(3);
     } finally {
       await hooks?.close();
       await Promise.all([hooked.stop(), member.stop()]);
