@@ -49,6 +49,21 @@ async function sendAttached(user: ParleyUser, caption = ''): Promise<void> {
   await user.page.getByRole('button', { name: 'Send' }).click();
 }
 
+/**
+ * Slows the page's main thread 20× (CDP CPU throttling) until the returned function is called.
+ * On a holder's page it makes a 20 MB transfer last 7–10 s instead of about 1.2 s (measured
+ * here), so a test can act mid-transfer (Cancel, a reload) on a quiet machine as reliably as
+ * on a loaded one: at full speed the progress bar was gone again within a few polls.
+ */
+async function slowed(user: ParleyUser): Promise<() => Promise<void>> {
+  const cdp = await user.page.context().newCDPSession(user.page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 20 });
+  return async () => {
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+    await cdp.detach();
+  };
+}
+
 const progressOf = (user: ParleyUser, name: string): Locator => user.page.getByRole('progressbar', { name: `Transfer of ${name}` });
 
 /** The SHA-256 of what the page's "Download NAME" link saves, read from the downloaded file. */
@@ -326,6 +341,7 @@ describe('files between members', () => {
     const bytes = randomBytes(20 * 1024 * 1024);
     await attach(alice!, 'resume.bin', 'application/octet-stream', bytes);
     await sendAttached(alice!);
+    const fullSpeed = await slowed(alice!);
     const bar = progressOf(bob!, 'resume.bin');
     await bar.waitFor({ timeout: 60_000 });
     // Wait until a good part is in (writes land every 1 MiB), then reload mid-transfer.
@@ -338,6 +354,9 @@ describe('files between members', () => {
     const first = Number(await progressOf(bob!, 'resume.bin').getAttribute('aria-valuenow', { timeout: 60_000 }));
     // Right after the reload the bar starts where the stored chunks left it, not at 0.
     expect(first).toBeGreaterThanOrEqual(20);
+    // Still short of the whole: the reload came mid-transfer, so what follows is a resume.
+    expect(first).toBeLessThan(100);
+    await fullSpeed();
     expect(await downloadedHash(bob!, 'resume.bin')).toBe(sha256(bytes));
     await Promise.all([alice!.close(), bob!.close()]);
   });
@@ -420,9 +439,11 @@ describe('files between members', () => {
     const bytes = randomBytes(20 * 1024 * 1024);
     await attach(alice!, 'slow.bin', 'application/octet-stream', bytes);
     await sendAttached(alice!);
+    const fullSpeed = await slowed(alice!);
     await progressOf(bob!, 'slow.bin').waitFor({ timeout: 60_000 });
     await bob!.page.getByRole('button', { name: 'Cancel transfer of slow.bin' }).click();
     await bob!.page.getByRole('button', { name: 'Download slow.bin' }).waitFor();
+    await fullSpeed();
     // Alice's side stops too: no transfer goes on after Bob cancelled.
     await progressOf(alice!, 'slow.bin').waitFor({ state: 'hidden', timeout: 10_000 });
     await expect(bob!.page.getByRole('link', { name: 'Download slow.bin' }).count()).resolves.toBe(0);
