@@ -75,6 +75,8 @@ export class ContactBook extends ObservableV2<ContactEvents> {
   private sameName: { readonly card: ContactCard; readonly question: SameNameQuestion } | null = null;
   /** Who was blocked at the last look at the self doc: another device's change shows as a difference. */
   private readonly blockedSeen = new Set<IdentityId>();
+  /** Inbox messages still being opened and checked. */
+  private readonly handling = new Set<Promise<void>>();
 
   constructor(private readonly parts: ContactBookParts) {
     super();
@@ -314,10 +316,15 @@ export class ContactBook extends ObservableV2<ContactEvents> {
     this.emit('changed', []);
   };
 
+  /** Resolves once every inbox message received so far has been handled: what a test waits for instead of a sleep. */
+  async settled(): Promise<void> {
+    while (this.handling.size > 0) await Promise.all(this.handling);
+  }
+
   private readonly onSignal = (topic: string, data: unknown): void => {
     const inbox = this.inbox;
     if (!inbox || topic !== inbox.topic) return;
-    void (async () => {
+    const handled = (async () => {
       const value = await openMessage(inbox.key, topic, data);
       // Rate limits come before the two signature checks a request costs.
       const claimed = (value as { cert?: { identity?: { sign?: unknown } } } | null)?.cert?.identity?.sign;
@@ -325,6 +332,8 @@ export class ContactBook extends ObservableV2<ContactEvents> {
       const request = await verifyContactRequest(this.parts.verifyKeys, value, this.parts.account.identity.sign);
       if (request) await this.onRequest(request);
     })().catch((error) => (this.parts.logger ?? silentLogger).warn('contact request failed', { error: errorField(error) }));
+    this.handling.add(handled);
+    void handled.then(() => this.handling.delete(handled));
   };
 
   private async onRequest(request: ContactRequest): Promise<void> {
