@@ -51,6 +51,25 @@ class HeldStore extends MemoryChunkStore {
   }
 }
 
+/** A real store that holds the first batch of chunks of a received file until `release()`; `written` settles when that write has returned. */
+class HeldChunksStore extends MemoryChunkStore {
+  private held = false;
+  release: () => void = () => undefined;
+  private readonly gate = new Promise<void>((resolve) => (this.release = resolve));
+  private holdingNow: () => void = () => undefined;
+  readonly holding = new Promise<void>((resolve) => (this.holdingNow = resolve));
+  private writtenNow: () => void = () => undefined;
+  readonly written = new Promise<void>((resolve) => (this.writtenNow = resolve));
+  override async putChunks(root: string, chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array }>): Promise<void> {
+    if (this.held || (await this.file(root))?.sent !== false) return super.putChunks(root, chunks);
+    this.held = true;
+    this.holdingNow();
+    await this.gate;
+    await super.putChunks(root, chunks);
+    this.writtenNow();
+  }
+}
+
 interface Pair {
   readonly aliceStore: MemoryChunkStore;
   readonly bobStore: MemoryChunkStore;
@@ -161,6 +180,30 @@ describe('deleting a file message', () => {
       }
       expect(bobFiles.view(ref)?.url).toBeTruthy();
       expect(aliceFiles.view(ref)).toBeDefined();
+    });
+  });
+
+  it('Clear downloaded media while a batch of chunks is on its way leaves none of the file stored', async () => {
+    const bobStore = new HeldChunksStore();
+    await withPair(bobStore, async ({ aliceFiles, bobFiles, group, bobs }) => {
+      const bytes = new Uint8Array(6 * 65_536 + 3).map((_, i) => (i * 13) & 0xff);
+      await aliceFiles.send(group, { blob: new Blob([bytes]), name: 'cleared.bin' }, 'to be cleared');
+      // Bob's fetch is writing its first batch when he clears the conversation's media.
+      await bobStore.holding;
+      const ref: FileRef = entryOf(bobs, 'to be cleared')!.file!;
+      await bobFiles.clearDownloaded(bobs.id);
+      expect(await bobStore.file(ref.root)).toBeNull();
+      bobStore.release();
+      await bobStore.written;
+
+      // The late batch found no record and stored nothing: no chunk is left that no record counts.
+      expect((await bobStore.indices(ref.root)).size).toBe(0);
+      expect(await bobStore.file(ref.root)).toBeNull();
+      expect((await bobFiles.usage()).get(bobs.id)?.downloaded ?? 0).toBe(0);
+      // And it can be downloaded again, whole.
+      bobFiles.download(bobs, ref);
+      await waitUntil(() => bobFiles.view(ref)?.url != null, 'Bob to download the file again', 30_000);
+      expect((await bobStore.indices(ref.root)).size).toBe(7);
     });
   });
 });
