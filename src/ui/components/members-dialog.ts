@@ -68,6 +68,9 @@ export class MembersDialog extends LitElement {
       }
       li.member {
         display: grid;
+        /* Not auto: a long name's one line would widen the column past the dialog, its
+           buttons with it; minmax(0, 1fr) keeps it the list's width and the name ends in "…". */
+        grid-template-columns: minmax(0, 1fr);
         gap: 0.3rem;
         padding: 0.55rem 0;
         border-bottom: 1px solid var(--pl-border);
@@ -109,6 +112,10 @@ export class MembersDialog extends LitElement {
       .row input:not([type]) {
         flex: 1;
         min-width: 0;
+      }
+      /* "Remove <a long name>": a name of one long word breaks rather than widen the button. */
+      .actions button {
+        overflow-wrap: anywhere;
       }
       .confirm {
         border: 1px solid var(--pl-danger);
