@@ -54,6 +54,26 @@ export class ImageViewer extends LitElement {
         margin: auto;
         display: block;
       }
+      /* On a phone the image takes the whole width: Previous and Next go under it, where
+         beside it they left a 640 px image 132 px of a 320 px screen. */
+      @media (max-width: 40rem) {
+        .stage {
+          grid-template-columns: 1fr 1fr;
+          grid-template-rows: minmax(0, 1fr) auto;
+        }
+        .stage > :not(button) {
+          grid-area: 1 / 1 / 2 / 3;
+        }
+        img {
+          max-height: calc(100vh - 7rem);
+        }
+        .stage > button:last-child {
+          justify-self: end;
+        }
+        .stage > button:first-child {
+          justify-self: start;
+        }
+      }
       .bar {
         position: absolute;
         top: 0.5rem;
