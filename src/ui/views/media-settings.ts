@@ -46,6 +46,44 @@ export class MediaSettings extends ClientView {
       input[type='number'] {
         width: 6rem;
       }
+      /* Five columns need about 33rem; narrower (a phone), each conversation is a card: its
+         name, then its three figures labelled, then its button, instead of a table that ran
+         past the screen with "Clear downloaded" out of reach. Still a table to assistive tech. */
+      section {
+        container-type: inline-size;
+      }
+      @container (max-width: 36rem) {
+        table,
+        tbody,
+        tr,
+        th,
+        td {
+          display: block;
+        }
+        thead {
+          position: absolute;
+          width: 1px;
+          height: 1px;
+          overflow: hidden;
+          clip: rect(0 0 0 0);
+        }
+        tr {
+          display: grid;
+          grid-template-columns: repeat(3, minmax(0, 1fr));
+          padding: 0.4rem 0;
+          border-bottom: 1px solid var(--pl-border);
+        }
+        th[scope='row'],
+        td:last-child {
+          grid-column: 1 / -1;
+        }
+        td[data-label]::before {
+          content: attr(data-label) / '';
+          display: block;
+          font-size: 0.8rem;
+          color: var(--pl-muted);
+        }
+      }
     `,
   ];
 
@@ -78,9 +116,9 @@ export class MediaSettings extends ClientView {
                   const title = titles.get(id) ?? 'A conversation';
                   return html`<tr>
                     <th scope="row">${title}</th>
-                    <td>${sizeText(u.sent)}</td>
-                    <td>${sizeText(u.downloaded)}</td>
-                    <td>${Math.min(100, Math.round(((u.sent + u.downloaded) / Math.max(1, files.rules.budgetBytes)) * 100))}%</td>
+                    <td data-label="Sent">${sizeText(u.sent)}</td>
+                    <td data-label="Downloaded">${sizeText(u.downloaded)}</td>
+                    <td data-label="Of the budget">${Math.min(100, Math.round(((u.sent + u.downloaded) / Math.max(1, files.rules.budgetBytes)) * 100))}%</td>
                     <td>${u.downloaded > 0
                       ? html`<button type="button" class="secondary" aria-label=${`Clear downloaded media of ${title}`} @click=${() => this.clear(id)}>Clear downloaded</button>`
                       : nothing}</td>
