@@ -96,9 +96,11 @@ export class Composer extends LitElement {
       button[type='submit'] {
         min-height: 2.5rem;
       }
-      /* The box, Send and the tools beside it are one row of 2.5rem controls. */
+      /* The box, Send and the tools beside it are one row of 2.5rem controls, down to a
+         320 px screen: there the box is about 7.5rem wide (a larger basis put Send on a line
+         of its own), room for the placeholder "Message" on one line (it sizes the box). */
       textarea {
-        flex: 1 1 8rem;
+        flex: 1 1 6rem;
         min-width: 0;
         resize: none;
         box-sizing: border-box;
@@ -207,7 +209,7 @@ export class Composer extends LitElement {
         <textarea
           id="message"
           rows="1"
-          placeholder="Write a message"
+          placeholder="Message"
           autocomplete="off"
           enterkeyhint="send"
           aria-describedby="composer-meta"
