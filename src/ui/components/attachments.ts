@@ -51,9 +51,12 @@ export class Attachments extends LitElement {
         color: var(--pl-muted);
         font-size: 0.8rem;
       }
+      /* 24 px at least each way (WCAG 2.5.8), as every control a finger has to hit. */
       .remove {
         padding: 0.1rem 0.5rem;
         font-size: 0.8rem;
+        min-width: 1.5rem;
+        min-height: 1.5rem;
       }
       .problem {
         color: var(--pl-danger);

@@ -166,6 +166,8 @@ export const messageStyles = css`
     color: var(--pl-danger);
     font-weight: 600;
   }
+  /* At least 24 px each way (WCAG 2.5.8): on a phone "⋯" is how the message's actions open.
+     The negative margin keeps the footer as tall as its line of text, as before. */
   footer .more {
     background: transparent;
     color: var(--pl-muted);
@@ -173,6 +175,9 @@ export const messageStyles = css`
     padding: 0 0.35rem;
     font-size: 1rem;
     line-height: 1;
+    min-width: 1.5rem;
+    min-height: 1.5rem;
+    margin: -0.25rem 0;
   }
   .notice {
     text-align: center;
@@ -191,6 +196,9 @@ export const messageStyles = css`
   .reaction {
     font-size: 0.8rem;
     padding: 0.1rem 0.45rem;
+    /* 24 px to hit, but laid out as the 20 px chip it was (the row below does not move). */
+    min-height: 1.5rem;
+    margin: -0.125rem 0;
     background: var(--pl-surface-2);
     color: var(--pl-text);
     border: 1px solid var(--pl-border);
