@@ -96,6 +96,20 @@ describe('on a 320 px phone', () => {
     await remove.waitFor({ state: 'detached' });
   });
 
+  it("keeps a waiting file's size on one line beside a long name", async () => {
+    const long = 'the-extremely-long-quarterly-financial-report-final-v7-revised.pdf';
+    await alice.page.getByLabel('Attach').setInputFiles([
+      { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('notes\n') },
+      { name: long, mimeType: 'application/pdf', buffer: Buffer.alloc(150_000, 7) },
+    ]);
+    const list = alice.page.getByRole('list', { name: 'Files to send' });
+    const [short, wide] = await Promise.all([list.getByText('6 bytes', { exact: true }).boundingBox(), list.getByText('150 kB', { exact: true }).boundingBox()]);
+    // The old code broke "150 kB" over two lines beside the long name.
+    expect(wide!.height).toBe(short!.height);
+    for (const name of ['notes.txt', long]) await list.getByRole('button', { name: `Remove ${name}` }).click();
+    await list.waitFor({ state: 'detached' });
+  });
+
   it('shows an image in the viewer as wide as the screen', async () => {
     await bart.page.getByRole('button', { name: /^Open wide\.png/ }).click();
     const viewer = bart.page.getByRole('dialog', { name: 'Image viewer' });

@@ -51,6 +51,10 @@ export class Attachments extends LitElement {
         color: var(--pl-muted);
         font-size: 0.8rem;
       }
+      /* One line: beside a long name on a phone "150 kB" broke in two; the name wraps instead. */
+      .size {
+        white-space: nowrap;
+      }
       /* 24 px at least each way (WCAG 2.5.8), as every control a finger has to hit. */
       .remove {
         padding: 0.1rem 0.5rem;
