@@ -91,8 +91,15 @@ export class ImageViewer extends LitElement {
   ];
 
   protected override updated(): void {
+    // Not while detached (the view left the page before this update ran): showModal throws
+    // there. Attached again, connectedCallback asks for the update that opens it.
     const dialog = this.renderRoot.querySelector('dialog');
-    if (dialog && this.image && !dialog.open) dialog.showModal();
+    if (dialog && this.image && !dialog.open && this.isConnected) dialog.showModal();
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.image) this.requestUpdate();
   }
 
   protected override render() {
