@@ -329,9 +329,18 @@ describe('files between members', () => {
     await bob!.page.getByText('shared.bin is too large for the mailbox: it comes directly from a member who has it, when one is online.').waitFor();
     await alice!.page.getByText(/^shared\.bin is too large for the mailbox: members who are offline get it/).waitFor();
 
+    // Both holders slowed, so the sender's tab closes while the file is still moving: at full
+    // speed it could be whole before the close, and the case would not show a finish from Carol.
+    const carolFullSpeed = await slowed(carol!);
+    await slowed(alice!);
     await bob!.page.getByRole('button', { name: 'Download shared.bin' }).click();
-    await progressOf(bob!, 'shared.bin').waitFor({ timeout: 60_000 });
+    const bar = progressOf(bob!, 'shared.bin');
+    await bar.waitFor({ timeout: 60_000 });
+    await expect.poll(async () => Number((await bar.getAttribute('aria-valuenow')) ?? 0), { timeout: 60_000 }).toBeGreaterThanOrEqual(10);
+    const atClose = Number((await bar.getAttribute('aria-valuenow')) ?? 0);
     await alice!.close();
+    expect(atClose).toBeLessThan(100);
+    await carolFullSpeed();
     expect(await downloadedHash(bob!, 'shared.bin')).toBe(sha256(bytes));
     await Promise.all([bob!.close(), carol!.close()]);
   });
