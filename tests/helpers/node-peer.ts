@@ -297,3 +297,26 @@ export async function joinApproved(admin: ConversationSession, peer: NodePeer, t
   await admin.group.approve(peer.device);
   return joining;
 }
+
+/**
+ * Joins `joiners` to `admin`'s group one at a time (`joinApproved`), each settled everywhere
+ * before the next: every session so far on the group's current epoch and linked with all the
+ * others. Each joiner's session goes into `sessions` under its name (which holds the admin's
+ * already), in join order.
+ */
+export async function joinEachSettled(
+  admin: ConversationSession,
+  sessions: Record<string, ConversationSession>,
+  joiners: ReadonlyArray<readonly [string, NodePeer]>,
+  timeoutMs = 60_000,
+): Promise<void> {
+  for (const [name, peer] of joiners) {
+    sessions[name] = await joinApproved(admin, peer);
+    const joined = Object.values(sessions);
+    await waitUntil(
+      () => joined.every((s) => s.epoch === s.membership.state.current?.id && s.epoch === admin.epoch && s.peerCount === joined.length - 1),
+      `everyone to sync after ${name} joined`,
+      timeoutMs,
+    );
+  }
+}

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConversationSession } from '../../../src/client/conversation-session.js';
 import { describeMembership } from '../../helpers/membership-debug.js';
 import { startAppServer, type AppServer } from '../../helpers/app-server.js';
-import { joinApproved, NodePeer, waitUntil } from '../../helpers/node-peer.js';
+import { joinEachSettled, NodePeer, waitUntil } from '../../helpers/node-peer.js';
 import { TcpBalancer } from '../../helpers/tcp-balancer.js';
 import * as Y from 'yjs';
 import { deriveConversationKeys } from '../../../src/core/keys.js';
@@ -71,16 +71,7 @@ describe('concurrent removals across a partition', () => {
       const [alice, carol, erin, bob, dave, frank] = registered as [NodePeer, NodePeer, NodePeer, NodePeer, NodePeer, NodePeer];
       const group = await alice.client.createConversation('Partition');
       sessions.Alice = group;
-      // One join at a time, each approved by Alice and settled everywhere before the next.
-      for (const [name, peer] of [['Bob', bob], ['Carol', carol], ['Dave', dave], ['Erin', erin], ['Frank', frank]] as const) {
-        sessions[name] = await joinApproved(group, peer);
-        const joined = Object.values(sessions);
-        await waitUntil(
-          () => joined.every((s) => s.epoch === s.membership.state.current?.id && s.epoch === group.epoch && s.peerCount === joined.length - 1),
-          `everyone to sync after ${name} joined`,
-          60_000,
-        );
-      }
+      await joinEachSettled(group, sessions, [['Bob', bob], ['Carol', carol], ['Dave', dave], ['Erin', erin], ['Frank', frank]]);
       const all = Object.values(sessions);
       await group.changes.setRole(bob.account.identity.sign, 'admin');
       // The promotion starts an epoch too: wait until everyone is in the one it started.

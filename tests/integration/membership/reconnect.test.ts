@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConversationSession } from '../../../src/client/conversation-session.js';
 import { describeMembership } from '../../helpers/membership-debug.js';
 import { startAppServer, type AppServer } from '../../helpers/app-server.js';
-import { joinApproved, NodePeer, waitUntil } from '../../helpers/node-peer.js';
+import { joinEachSettled, NodePeer, waitUntil } from '../../helpers/node-peer.js';
 
 let app: AppServer;
 beforeAll(async () => {
@@ -32,19 +32,9 @@ describe('reconnecting after a rekey', () => {
       peers.push(alice!, bob!, carol!, dave!);
       const group = await alice!.client.createConversation('Reconnect');
       sessions.Alice = group;
-      const all = [group];
-      for (const [name, peer] of [['Bob', bob!], ['Carol', carol!], ['Dave', dave!]] as const) {
-        const joined = await joinApproved(group, peer);
-        sessions[name] = joined;
-        all.push(joined);
-        // Each join starts a new epoch: everyone in it syncs with everyone else there.
-        const n = all.length;
-        await waitUntil(
-          () => all.every((s) => s.epoch === s.membership.state.current?.id && s.epoch === all[0]!.epoch && s.peerCount === n - 1),
-          `${n} members to sync in the epoch of ${name}'s join`,
-          30_000,
-        );
-      }
+      // Each join starts a new epoch: everyone in it syncs with everyone else there.
+      await joinEachSettled(group, sessions, [['Bob', bob!], ['Carol', carol!], ['Dave', dave!]], 30_000);
+      const all = Object.values(sessions);
       const before = group.epoch;
       await group.changes.remove(carol!.account.identity.sign);
       const remaining = all.filter((s) => s !== sessions.Carol);

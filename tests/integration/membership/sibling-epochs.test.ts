@@ -17,7 +17,7 @@ import type { ConversationSession } from '../../../src/client/conversation-sessi
 import { describeMembership } from '../../helpers/membership-debug.js';
 import { startAppServer, type AppServer } from '../../helpers/app-server.js';
 import { writeEpoch } from '../../helpers/hostile-epoch.js';
-import { joinApproved, NodePeer, waitUntil } from '../../helpers/node-peer.js';
+import { joinEachSettled, NodePeer, waitUntil } from '../../helpers/node-peer.js';
 import { TcpBalancer } from '../../helpers/tcp-balancer.js';
 
 let app: AppServer;
@@ -42,15 +42,7 @@ describe('sibling epochs', () => {
       peers.push(alice!, bob!, carol!);
       const group = await alice!.client.createConversation('Siblings');
       sessions.Alice = group;
-      for (const [name, peer] of [['Bob', bob!], ['Carol', carol!]] as const) {
-        sessions[name] = await joinApproved(group, peer);
-        const joined = Object.values(sessions);
-        await waitUntil(
-          () => joined.every((s) => s.epoch === s.membership.state.current?.id && s.epoch === group.epoch && s.peerCount === joined.length - 1),
-          `everyone to sync after ${name} joined`,
-          60_000,
-        );
-      }
+      await joinEachSettled(group, sessions, [['Bob', bob!], ['Carol', carol!]]);
       const { Bob: bobs, Carol: carols } = sessions as Record<'Bob' | 'Carol', ConversationSession>;
       const start = group.epoch;
       const depth = group.membership.state.epochs.get(start)!.n + 1;
