@@ -13,6 +13,9 @@ import { ClientView } from './client-view.js';
 
 type Usage = Map<Topic, { sent: number; downloaded: number }>;
 
+/** The figures per conversation: the table's column headers, and each cell's label where rows are cards. */
+const FIGURES = ['Sent', 'Downloaded', 'Of the budget'] as const;
+
 export class MediaSettings extends ClientView {
   static override properties = { files: { attribute: false }, usage: { state: true } };
   declare files: ClientFiles | undefined;
@@ -109,16 +112,16 @@ export class MediaSettings extends ClientView {
           ? html`<p>No media stored on this device.</p>`
           : html`<table aria-label="Media per conversation">
               <thead>
-                <tr><th scope="col">Conversation</th><th scope="col">Sent</th><th scope="col">Downloaded</th><th scope="col">Of the budget</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr>
+                <tr><th scope="col">Conversation</th>${FIGURES.map((f) => html`<th scope="col">${f}</th>`)}<th scope="col"><span class="visually-hidden">Actions</span></th></tr>
               </thead>
               <tbody>
                 ${rows.map(([id, u]) => {
                   const title = titles.get(id) ?? 'A conversation';
                   return html`<tr>
                     <th scope="row">${title}</th>
-                    <td data-label="Sent">${sizeText(u.sent)}</td>
-                    <td data-label="Downloaded">${sizeText(u.downloaded)}</td>
-                    <td data-label="Of the budget">${Math.min(100, Math.round(((u.sent + u.downloaded) / Math.max(1, files.rules.budgetBytes)) * 100))}%</td>
+                    <td data-label=${FIGURES[0]}>${sizeText(u.sent)}</td>
+                    <td data-label=${FIGURES[1]}>${sizeText(u.downloaded)}</td>
+                    <td data-label=${FIGURES[2]}>${Math.min(100, Math.round(((u.sent + u.downloaded) / Math.max(1, files.rules.budgetBytes)) * 100))}%</td>
                     <td>${u.downloaded > 0
                       ? html`<button type="button" class="secondary" aria-label=${`Clear downloaded media of ${title}`} @click=${() => this.clear(id)}>Clear downloaded</button>`
                       : nothing}</td>
