@@ -1,7 +1,7 @@
 /**
  * Parley and its baseline on a profile on disk, as an installed app runs (the other rows use
  * incognito contexts, whose IndexedDB and OPFS live in the browser's memory, so what storage
- * costs on a user's device is not in them; docs/architecture.md §14.5, twelfth round).
+ * costs on a user's device is not in them; docs/files-measured.md, twelfth round).
  *
  * One browser with one profile, so the raw channel crosses the same network service as in
  * the incognito rows. The two users keep their storage apart by origin: the app server

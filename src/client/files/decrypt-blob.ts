@@ -20,7 +20,7 @@ export type OpenRef = Pick<FileRef, 'size' | 'chunk' | 'sha256' | 'type'> & { re
 /**
  * Decrypts and checks a file against its content hash, keeping nothing: for a file the
  * service worker will serve from the store (§14.4), whose plaintext as a Blob would be a
- * second copy of it made while it arrives (§14.5, eleventh round). Throws as `decryptToBlob`.
+ * second copy of it made while it arrives (docs/files-measured.md, eleventh round). Throws as `decryptToBlob`.
  */
 export async function checkFile(ref: OpenRef, read: (index: number) => Promise<Uint8Array | null>, newHasher?: NewContentHasher): Promise<void> {
   // The hash took its copy of each part: nothing reads these again.

@@ -46,7 +46,7 @@ export type PostToPage = (message: FromBulkWorker, transfer?: Transferable[]) =>
  * browser discarded (`packetsDiscardedOnSend`). In 5 of 6 runs the first 50 MiB on a new
  * connection then waited out a retransmission timeout, taking 2.7–3.5 s; the next transfers
  * took 1.6–1.9 s. With 96 or 192 KiB, 11 of 12 first transfers took 1.9–2.7 s, and later ones
- * were as fast as before (docs/architecture.md §14.5, thirteenth round).
+ * were as fast as before (docs/files-measured.md, thirteenth round).
  */
 const HIGH_WATER = 192 * 1024;
 const LOW_WATER = 64 * 1024;
