@@ -11,7 +11,7 @@ import type { SignalConfig } from '../config.js';
 import { clientAddress } from '../http/client-address.js';
 import type { MailboxHead, MailboxWatchLimits } from '../mailbox/notices.js';
 import type { SignalMetrics, SignalStats } from '../metrics.js';
-import { SignalSocket } from './socket.js';
+import { SignalSocket, type SignalSocketOptions } from './socket.js';
 import type { Registrar } from './registrar.js';
 import type { PresenceRegistry } from '../presence/registry.js';
 import type { RelayHub } from '../relay/relay-hub.js';
@@ -118,6 +118,24 @@ export function createSignalHub({ config, bus, relay, mailboxWatch, mailboxHead,
     else perAddress.set(address, n);
   };
 
+  // One options object for every socket, not one each: an idle socket's every object counts.
+  const socketOptions: SignalSocketOptions = {
+    bus,
+    metrics,
+    limits: config,
+    ...(relay ? { relay } : {}),
+    ...(mailboxWatch ? { mailboxWatch } : {}),
+    ...(mailboxHead ? { mailboxHead } : {}),
+    ...(registrar ? { registrar } : {}),
+    ...(presence ? { presence } : {}),
+    ...(tap ? { tap } : {}),
+    onClosed: (s) => {
+      sockets.delete(s);
+      release(s.address);
+      if (sockets.size === 0) onDrained?.();
+    },
+  };
+
   const accept = (ws: WebSocket, req: IncomingMessage): void => {
     if (!originAllowed(req)) return refuse(ws, CloseCodes.forbiddenOrigin, 'origin not allowed');
     const address = clientAddress(req, config.trustProxy);
@@ -125,23 +143,7 @@ export function createSignalHub({ config, bus, relay, mailboxWatch, mailboxHead,
     if (count >= config.maxSocketsPerIp) return refuse(ws, CloseCodes.tooManySockets, 'too many sockets from this address');
     perAddress.set(address, count + 1);
     metrics.connections++;
-    const socket = new SignalSocket(ws, {
-      bus,
-      metrics,
-      limits: config,
-      ...(relay ? { relay } : {}),
-      ...(mailboxWatch ? { mailboxWatch } : {}),
-      ...(mailboxHead ? { mailboxHead } : {}),
-      ...(registrar ? { registrar } : {}),
-      ...(presence ? { presence } : {}),
-      ...(tap ? { tap } : {}),
-      onClosed: (s) => {
-        sockets.delete(s);
-        release(address);
-        if (sockets.size === 0) onDrained?.();
-      },
-    });
-    sockets.add(socket);
+    sockets.add(new SignalSocket(ws, socketOptions, address));
   };
 
   return {

@@ -50,15 +50,20 @@ export interface SignalSocketOptions {
 
 export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
   private readonly topics = new Set<string>();
-  private readonly relay: RelayEndpoint | null;
-  private readonly watches: MailboxWatches | null;
+  // The relay endpoint, the mailbox watches and the presence bucket are made when the socket
+  // first uses them: most sockets never relay, and an idle socket's every object counts
+  // (docs/architecture.md §6.5, memory per idle connection). A part made late is the part a
+  // socket would have had from the start: its buckets begin full, as a bucket never drawn on
+  // would be by then.
+  private relay: RelayEndpoint | null = null;
+  private watches: MailboxWatches | null = null;
   private readonly bucket: TokenBucket;
   /**
    * Charged one token per presence id newly held or watched, and per `presence-change`.
    * Re-sending the same set is free; cycling through fresh ids (each a last-seen row on disk,
    * and a store lookup) is what it stops.
    */
-  private readonly presenceBucket: TokenBucket;
+  private presenceBucket: TokenBucket | null = null;
   /** Cleared when a ping goes out, set again by the pong. */
   private alive = true;
   /** Set once the server has decided to close; later frames are ignored unread. */
@@ -71,20 +76,24 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
   /** The device key this socket proved, once registered. */
   deviceKey: string | null = null;
 
+  /**
+   * @param opts the server's options, one object shared by every socket (a copy each cost an
+   *   idle socket its bytes)
+   * @param address the client's address, which the per-address cap counts
+   */
   constructor(
     private readonly ws: WebSocket,
     private readonly opts: SignalSocketOptions,
+    readonly address = '',
   ) {
     this.bucket = new TokenBucket(opts.limits.rateBurst, opts.limits.ratePerSecond);
-    this.presenceBucket = new TokenBucket(opts.limits.presenceIdBurst, opts.limits.presenceIdsPerSecond);
-    this.relay = opts.relay ? new RelayEndpoint(opts.relay, this) : null;
-    this.watches = opts.mailboxWatch ? new MailboxWatches(opts.bus, this, opts.mailboxWatch, opts.mailboxHead) : null;
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('pong', () => {
       this.alive = true;
     });
     ws.on('error', (err: NodeJS.ErrnoException) => this.onError(err));
-    ws.once('close', (code) => this.onClose(code));
+    // `on`, not `once`: `ws` emits 'close' exactly once, and `once` adds a wrapper and its state to every socket.
+    ws.on('close', (code) => this.onClose(code));
   }
 
   /** Topics this socket is subscribed to. */
@@ -174,8 +183,9 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
     // Relay frames are charged by bytes against the relay's own caps, not by count here:
     // a relayed transfer sends hundreds of 16 KiB chunks a second.
     if (isBinary) {
-      if (this.relay === null) return this.close(CloseCodes.unsupportedData, 'binary frames are not supported');
-      return this.relay.receive(toBuffer(data));
+      const relay = this.relayEndpoint();
+      if (relay === null) return this.close(CloseCodes.unsupportedData, 'binary frames are not supported');
+      return relay.receive(toBuffer(data));
     }
     const bytes = toBuffer(data);
     // `ws` accepts frames up to the larger relay cap; text frames keep their own.
@@ -237,7 +247,7 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
         const ids = new Set(msg.ids);
         const update = msg.type === 'presence' ? presence.hold(this, ids) : presence.watch(this, ids);
         if (!update.ok) return this.close(CloseCodes.policyViolation, 'presence capacity reached');
-        if (!this.presenceBucket.take(update.added)) return this.close(CloseCodes.rateLimited, 'presence ids change too fast');
+        if (!this.presenceIds().take(update.added)) return this.close(CloseCodes.rateLimited, 'presence ids change too fast');
         // The answer may need the store (last-seen) or another node (online): it is sent when
         // it arrives, and a change reported meanwhile is simply followed by the full state.
         if (msg.type === 'presence-watch') {
@@ -249,7 +259,7 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
         const presence = this.opts.presence;
         if (!presence) return this.close(CloseCodes.malformed, 'presence is not available');
         // Every change costs a token, a release too: toggling is work for the server.
-        if (!this.presenceBucket.take(1)) return this.close(CloseCodes.rateLimited, 'presence ids change too fast');
+        if (!this.presenceIds().take(1)) return this.close(CloseCodes.rateLimited, 'presence ids change too fast');
         if (!presence.change(this, msg.id, msg.change).ok) return this.close(CloseCodes.policyViolation, 'presence capacity reached');
         if (msg.change === 'watch') {
           this.reportPresence(presence, [msg.id]);
@@ -257,13 +267,15 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
         return;
       }
       case 'relay-bind':
-        if (this.relay === null) return this.close(CloseCodes.malformed, 'the relay is not available');
-        this.relay.bind();
+        const relay = this.relayEndpoint();
+        if (relay === null) return this.close(CloseCodes.malformed, 'the relay is not available');
+        relay.bind();
         return;
       case 'mailbox-watch':
       case 'mailbox-unwatch': {
-        if (this.watches === null) return this.close(CloseCodes.malformed, 'mailbox notices are not available');
-        const refusal: WatchRefusal | null = msg.type === 'mailbox-watch' ? this.watches.watch(msg.id, msg.token) : this.watches.unwatch(msg.id);
+        const watches = this.mailboxWatches();
+        if (watches === null) return this.close(CloseCodes.malformed, 'mailbox notices are not available');
+        const refusal: WatchRefusal | null = msg.type === 'mailbox-watch' ? watches.watch(msg.id, msg.token) : watches.unwatch(msg.id);
         if (refusal) this.close(refusal.code, refusal.reason);
         return;
       }
@@ -286,6 +298,22 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
         return;
       }
     }
+  }
+
+  /** This socket's relay endpoint, made at its first use; null in a server without the relay. */
+  private relayEndpoint(): RelayEndpoint | null {
+    if (this.relay === null && this.opts.relay) this.relay = new RelayEndpoint(this.opts.relay, this);
+    return this.relay;
+  }
+
+  /** This socket's mailbox watches, made at its first watch; null in a server without them. */
+  private mailboxWatches(): MailboxWatches | null {
+    if (this.watches === null && this.opts.mailboxWatch) this.watches = new MailboxWatches(this.opts.bus, this, this.opts.mailboxWatch, this.opts.mailboxHead);
+    return this.watches;
+  }
+
+  private presenceIds(): TokenBucket {
+    return (this.presenceBucket ??= new TokenBucket(this.opts.limits.presenceIdBurst, this.opts.limits.presenceIdsPerSecond));
   }
 
   private onError(err: NodeJS.ErrnoException): void {
