@@ -26,6 +26,12 @@ import type { ContactRecord, SelfSession } from './self-session.js';
 
 const INBOX = 'contact inbox';
 const RESEND_MS = 15_000;
+/**
+ * Inbox messages waiting to be handled at most; a flood past it is dropped as it arrives
+ * (senders re-send every 15 s). Opening one takes well under a millisecond, and at most
+ * `verifyPerMinute` a minute cost signature checks, so the line is short unless flooded.
+ */
+const INBOX_BACKLOG = 512;
 
 export interface ContactBookParts {
   readonly account: Account;
@@ -75,8 +81,10 @@ export class ContactBook extends ObservableV2<ContactEvents> {
   private sameName: { readonly card: ContactCard; readonly question: SameNameQuestion } | null = null;
   /** Who was blocked at the last look at the self doc: another device's change shows as a difference. */
   private readonly blockedSeen = new Set<IdentityId>();
-  /** Inbox messages still being opened and checked. */
-  private readonly handling = new Set<Promise<void>>();
+  /** Inbox messages are handled one at a time, in the order they came: the end of the line. */
+  private inboxTurn: Promise<void> = Promise.resolve();
+  /** Inbox messages waiting for their turn or being handled (at most `INBOX_BACKLOG`). */
+  private backlog = 0;
 
   constructor(private readonly parts: ContactBookParts) {
     super();
@@ -316,36 +324,45 @@ export class ContactBook extends ObservableV2<ContactEvents> {
     this.emit('changed', []);
   };
 
-  /** Resolves once every inbox message received so far has been handled: what a test waits for instead of a sleep. */
-  async settled(): Promise<void> {
-    while (this.handling.size > 0) await Promise.all(this.handling);
-  }
-
   private readonly onSignal = (topic: string, data: unknown): void => {
     const inbox = this.inbox;
-    if (!inbox || topic !== inbox.topic) return;
-    const handled = (async () => {
-      const value = await openMessage(inbox.key, topic, data);
-      // Rate limits come before the two signature checks a request costs.
-      const claimed = (value as { cert?: { identity?: { sign?: unknown } } } | null)?.cert?.identity?.sign;
-      if (typeof claimed !== 'string' || !this.requests.admit(claimed)) return;
-      const request = await verifyContactRequest(this.parts.verifyKeys, value, this.parts.account.identity.sign);
-      if (request) await this.onRequest(request);
-    })().catch((error) => (this.parts.logger ?? silentLogger).warn('contact request failed', { error: errorField(error) }));
-    this.handling.add(handled);
-    void handled.then(() => this.handling.delete(handled));
+    if (!inbox || topic !== inbox.topic || this.backlog >= INBOX_BACKLOG) return;
+    // The limits count a message from when it arrived, not from when its turn came.
+    const at = this.parts.now();
+    this.backlog++;
+    this.inboxTurn = this.inboxTurn
+      .then(() => this.handle(inbox, data, at))
+      .catch((error) => (this.parts.logger ?? silentLogger).warn('contact request failed', { error: errorField(error) }))
+      .finally(() => this.backlog--);
   };
+
+  /**
+   * One inbox message, once those before it are handled: the limits then see every request
+   * checked before it already kept or refused (docs/architecture.md §8.4).
+   */
+  private async handle(inbox: ChannelKeys, data: unknown, at: number): Promise<void> {
+    if (this.disposables.isDisposed) return;
+    const value = await openMessage(inbox.key, inbox.topic, data);
+    // Rate limits come before the two signature checks a request costs.
+    const claimed = (value as { cert?: { identity?: { sign?: unknown } } } | null)?.cert?.identity?.sign;
+    if (typeof claimed !== 'string' || !this.requests.admit(claimed, at)) return;
+    const request = await verifyContactRequest(this.parts.verifyKeys, value, this.parts.account.identity.sign);
+    if (!request) return this.requests.refuted(claimed);
+    if (!this.disposables.isDisposed) await this.onRequest(request);
+  }
 
   private async onRequest(request: ContactRequest): Promise<void> {
     const identity = request.cert.identity;
-    const existing = this.get(identity.sign);
-    if (existing?.state === 'blocked' || existing?.state === 'incoming' || existing?.state === 'accepted') return;
-    if (existing?.state === 'outgoing') {
+    // Stored contacts only: a request already waiting is refreshed (its sender still asks,
+    // so it does not expire), where `get` would have called it incoming and dropped it.
+    const stored = this.parts.self.contact(identity.sign);
+    if (stored?.state === 'blocked' || stored?.state === 'incoming' || stored?.state === 'accepted') return;
+    if (stored?.state === 'outgoing') {
       // Both asked: that is consent on both sides.
       await this.accept(identity.sign);
       return;
     }
-    if (this.requests.add(request)) this.emit('changed', []);
+    if (this.requests.add(request) !== 'full') this.emit('changed', []);
   }
 }
 

@@ -6,7 +6,12 @@
  *   blocks (senders re-send every few seconds while they wait, so nothing is lost);
  * - each sender identity is heard at most once per `perSenderMs`, and at most
  *   `verifyPerMinute` requests a minute are verified at all (two Ed25519 checks each);
- * - at most `maxPending` wait at once (further new senders are dropped until some expire);
+ *   a request that fails its checks gives its claimed sender's turn back (anyone can claim
+ *   any identity, and a forgery must not silence the real sender);
+ * - at most `maxPending` wait at once (further new senders are dropped until some expire),
+ *   checked before the signature checks (`admit`, to spare them when the list is full) and
+ *   again where a verified request is kept (`add`): requests checked at the same time all
+ *   pass the first check before any of them is kept;
  * - a request not repeated for `ttlMs` expires.
  */
 import type { ContactRequest } from '../core/identity/contact-request.js';
@@ -27,6 +32,9 @@ export const DEFAULT_REQUEST_LIMITS: RequestLimits = {
   ttlMs: 24 * 60 * 60 * 1000,
 };
 
+/** What `add` did with a verified request. */
+export type Kept = 'added' | 'refreshed' | 'full';
+
 interface Pending {
   request: ContactRequest;
   firstAt: number;
@@ -44,11 +52,10 @@ export class PendingRequests {
   ) {}
 
   /**
-   * Whether a request claiming to come from `identity` is worth verifying now. Checked
-   * before any signature: a flood costs a map lookup per message.
+   * Whether a request claiming to come from `identity`, arrived `now`, is worth verifying.
+   * Checked before any signature: a flood costs a map lookup per message.
    */
-  admit(identity: string): boolean {
-    const now = this.now();
+  admit(identity: string, now = this.now()): boolean {
     const last = this.heard.get(identity);
     if (last !== undefined && now - last < this.limits.perSenderMs) return false;
     this.verifications = this.verifications.filter((t) => now - t < 60_000);
@@ -61,18 +68,24 @@ export class PendingRequests {
     return true;
   }
 
-  /** Keeps a verified request; false when it was already waiting (only refreshed). */
-  add(request: ContactRequest): boolean {
+  /** A request `admit` let through failed its checks: it does not spend its claimed sender's turn. */
+  refuted(identity: string): void {
+    this.heard.delete(identity);
+  }
+
+  /** Keeps a verified request: a new one while fewer than `maxPending` wait; one already waiting is refreshed. */
+  add(request: ContactRequest): Kept {
     const now = this.now();
     const identity = request.cert.identity.sign;
     const known = this.pending.get(identity);
     if (known) {
       known.request = request;
       known.lastAt = now;
-      return false;
+      return 'refreshed';
     }
+    if (this.size() >= this.limits.maxPending) return 'full';
     this.pending.set(identity, { request, firstAt: now, lastAt: now });
-    return true;
+    return 'added';
   }
 
   get(identity: IdentityId): { request: ContactRequest; firstAt: number } | null {

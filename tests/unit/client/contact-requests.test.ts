@@ -1,0 +1,47 @@
+/**
+ * The limits on incoming contact requests (`PendingRequests`, docs/architecture.md §8.4), as
+ * pure logic on a clock the test sets. Requests here are shapes with a claimed identity:
+ * signatures are checked by the caller between `admit` and `add`
+ * (tests/integration/malicious/contact-spam.test.ts sends real ones).
+ */
+import { describe, expect, it } from 'vitest';
+import { PendingRequests } from '../../../src/client/contact-requests.js';
+import type { ContactRequest } from '../../../src/core/identity/contact-request.js';
+
+const LIMITS = { maxPending: 3, perSenderMs: 10_000, verifyPerMinute: 60, ttlMs: 60 * 60_000 };
+const from = (identity: string): ContactRequest => ({ cert: { identity: { sign: identity } }, name: identity }) as unknown as ContactRequest;
+
+describe('PendingRequests', () => {
+  it('keeps no more than the cap when more requests passed `admit` than it allows before any was kept', () => {
+    const requests = new PendingRequests(() => 1_000, LIMITS);
+    const senders = ['a', 'b', 'c', 'd', 'e'];
+    // All checked at once, as while their signatures are being checked: none is kept yet.
+    expect(senders.map((s) => requests.admit(s))).toEqual([true, true, true, true, true]);
+    // The old `add` kept all five.
+    expect(senders.map((s) => requests.add(from(s)))).toEqual(['added', 'added', 'added', 'full', 'full']);
+    expect(requests.list().map((p) => p.request.name)).toEqual(['a', 'b', 'c']);
+    // One already waiting is refreshed, cap or not.
+    expect(requests.add(from('a'))).toBe('refreshed');
+  });
+
+  it('a forged request does not spend the turn of the identity it claims', () => {
+    let clock = 1_000;
+    const requests = new PendingRequests(() => clock, LIMITS);
+    expect(requests.admit('bob')).toBe(true);
+    requests.refuted('bob');
+    // The real Bob, at the same moment: heard (the old code refused him for 10 s).
+    expect(requests.admit('bob')).toBe(true);
+    expect(requests.add(from('bob'))).toBe('added');
+    clock += LIMITS.perSenderMs - 1;
+    expect(requests.admit('bob')).toBe(false);
+    clock += 1;
+    expect(requests.admit('bob')).toBe(true);
+  });
+
+  it('counts a request from when it arrived, given as `now`', () => {
+    const requests = new PendingRequests(() => 50_000, LIMITS);
+    expect(requests.admit('a', 1_000)).toBe(true);
+    expect(requests.admit('a', 1_000 + LIMITS.perSenderMs - 1)).toBe(false);
+    expect(requests.admit('a', 1_000 + LIMITS.perSenderMs)).toBe(true);
+  });
+});
