@@ -96,8 +96,8 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
   readonly exchange: FileExchange;
   private readonly transfers = new Transfers();
   private readonly owned = new Disposables();
-  /** Followed conversations; `rekeys` settles once every look that arriving keys set off there has run. */
-  private readonly followed = new Map<Topic, { readonly session: ConversationSession; readonly wants: FileWants; readonly stop: () => void; rekeys: Promise<void> }>();
+  /** Followed conversations, each with the rule for which of its files this device should have. */
+  private readonly followed = new Map<Topic, { readonly session: ConversationSession; readonly wants: FileWants; readonly stop: () => void }>();
   /** The sender's progress, from the chunks the file server served. */
   private readonly served: ServedProgress;
   /** Opening files into object URLs, while they arrive or once shown (docs/architecture.md §14.5). */
@@ -143,27 +143,20 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     // and fetch files the new keys open that the timeline hid (a switch to full history).
     const retry = (): void => {
       this.opener.retryKeyless(session.id);
-      const look = wants.rekeyed().then((files) => {
-        for (const f of files) void this.arrived(session.id, f, f.mine);
-      });
-      followed.rekeys = followed.rekeys.then(() => look).catch((error) => this.logger.warn('files not looked at after a rekey', { error: errorField(error) }));
+      wants
+        .rekeyed()
+        .then((files) => {
+          for (const f of files) void this.arrived(session.id, f, f.mine);
+        })
+        .catch((error) => this.logger.warn('files not looked at after a rekey', { error: errorField(error) }));
     };
     session.on('rekeyed', retry);
     const stop = (): void => {
       unobserve();
       session.off('rekeyed', retry);
     };
-    const followed = { session, wants, stop, rekeys: Promise.resolve() };
-    this.followed.set(session.id, followed);
+    this.followed.set(session.id, { session, wants, stop });
     void this.resume(session, wants);
-  }
-
-  /**
-   * Resolves once the looks at `conversation`'s files that keys arriving set off so far have
-   * run (a file they found may still be fetching): what a test waits for instead of a sleep.
-   */
-  rekeysLooked(conversation: Topic): Promise<void> {
-    return this.followed.get(conversation)?.rekeys ?? Promise.resolve();
   }
 
   /** Follows exactly these conversations (call whenever the list changes). */

@@ -69,12 +69,14 @@ describe('a rekey and the files already here', () => {
         await group.changes.rotate('weekly');
         await rekeyed;
         expect(bobs.epoch).not.toBe(before);
-        // Bob is settled on the new epoch (a text sent after the rotation reached him), and
-        // every look at his files that a key arrival set off has run: any read it made is noted.
-        await group.send('after the rekey');
-        await waitUntil(() => bobs.timeline.entries.some((e) => e.text === 'after the rekey'), 'the text to reach Bob', 30_000);
-        await bobFiles!.rekeysLooked(bobs.id);
-        expect(bobStore.reads).toEqual([]);
+        // A file sent after the rotation: Bob's files look at it only once every look that
+        // arriving keys set off has run (FileWants takes them one at a time, in order), so
+        // the first read of its record comes after any read the rekey made.
+        await aliceFiles!.send(group, { blob: new Blob([bytesOf(1_000, 3)]), name: 'three.bin' }, 'after the rekey');
+        await waitUntil(() => fileOf(bobs, 'after the rekey') !== undefined, 'the file sent after the rekey to reach Bob', 30_000);
+        const later = `file ${fileOf(bobs, 'after the rekey')!.root}`;
+        await waitUntil(() => bobStore.reads.includes(later), "Bob's files to look at the file sent after the rekey", 30_000);
+        expect(bobStore.reads.slice(0, bobStore.reads.indexOf(later))).toEqual([]);
         for (const ref of whole) expect(bobFiles!.view(ref)?.state).toBe('done');
       } finally {
         for (const f of files) f.destroy();
