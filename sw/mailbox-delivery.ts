@@ -14,11 +14,16 @@ import { appendStoredUpdate } from '../src/store/doc-updates.js';
 import { IdbMailboxStateStore } from '../src/store/mailbox-state.js';
 import { loadAccount, loadBlocked, localConversations, openStoredDoc, type LocalConversation } from './conversation-store.js';
 import { notifiable } from '../src/core/policy/conversation-policy.js';
+import { messagePreview, type PreviewedMessage } from '../src/core/message-preview.js';
 import type { IdentityId } from '../src/core/identity/keys.js';
+
+/** Characters of a message a notification shows. */
+export const NOTIFICATION_CHARS = 140;
 
 export interface ArrivedMessage {
   readonly topic: Topic;
   readonly sender: string;
+  /** The message in a line: its text, or what a file message is (`messagePreview`). */
   readonly text: string;
 }
 
@@ -67,7 +72,8 @@ export async function deliverMailbox(db: IDBDatabase, origin: string, mailboxId:
       .map((e) => ({
         topic: conversation.record.id,
         sender: synced.log.members.get(e.author)?.name ?? 'Someone',
-        text: (e as { text: string }).text,
+        // A photo's caption is often empty: the notification says what it is.
+        text: messagePreview(e as PreviewedMessage, NOTIFICATION_CHARS),
       }));
   } finally {
     synced.destroy();

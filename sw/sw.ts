@@ -95,7 +95,7 @@ async function notify(arrived: ArrivedMessage[], previews: boolean): Promise<voi
   const last = arrived[arrived.length - 1]!;
   const more = arrived.length > 1 ? ` (+${arrived.length - 1} more)` : '';
   await self.registration.showNotification(previews ? last.sender : 'Parley', {
-    body: previews ? `${last.text.slice(0, 140)}${more}` : `New message${arrived.length > 1 ? 's' : ''}`,
+    body: previews ? `${last.text}${more}` : `New message${arrived.length > 1 ? 's' : ''}`,
     tag: last.topic,
     data: { topic: last.topic },
     icon: '/icons/icon-192.png',

@@ -4,9 +4,9 @@
  * the history shows its newest message at once, not "No messages yet"); one still loading
  * answers from the preview cached in its record.
  */
-import { mediaKind } from '../core/files/file-ref.js';
 import type { Topic } from '../core/ids.js';
 import type { IdentityId } from '../core/identity/keys.js';
+import { messagePreview } from '../core/message-preview.js';
 import type { TimelineEntry } from '../core/timeline.js';
 import type { ContactRecord } from './self-session.js';
 import type { ConversationSession } from './conversation-session.js';
@@ -32,25 +32,12 @@ export interface ConversationSummary {
 /** Characters of the newest message the sidebar shows. */
 const PREVIEW_CHARS = 120;
 
-/** What a file message is, in the list: its kind, then its caption, or what stands for it. */
-const FILE_WORDS = {
-  voice: ['🎤', 'Voice message'],
-  image: ['📷', 'Photo'],
-  video: ['🎬', 'Video'],
-} as const;
-
 /**
- * The newest message as the list shows it. A file message's text is its caption, often
- * empty: it is previewed by its kind ("📷 Photo", "🎤 Voice message", "📎 notes.pdf") or
- * by the kind and the caption, so the list never says "No messages yet" under a photo.
+ * The newest message as the list shows it (`messagePreview`: a file message by its kind and
+ * caption), or that it was deleted.
  */
 export function previewText(entry: TimelineEntry): string {
-  if (entry.deleted) return 'Message deleted';
-  const file = entry.file;
-  if (!file) return entry.text.slice(0, PREVIEW_CHARS);
-  const kind = file.voice ? 'voice' : mediaKind(file.type);
-  const [icon, word] = kind === 'voice' || kind === 'image' || kind === 'video' ? FILE_WORDS[kind] : ['📎', file.name];
-  return `${icon} ${entry.text || word}`.slice(0, PREVIEW_CHARS);
+  return entry.deleted ? 'Message deleted' : messagePreview(entry, PREVIEW_CHARS);
 }
 
 export function summarize(

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { encodePushPayload } from '../../src/core/wire/push.js';
 import { useAppStage } from '../helpers/app-stage.js';
 import { ParleyUser } from '../helpers/parley-user.js';
+import { gradientPng } from '../helpers/png.js';
 
 const stage = useAppStage();
 
@@ -161,6 +162,37 @@ describe('push, service-worker side', () => {
     expect(shown.map((n) => n.topic)).toEqual([loud.topic]);
     expect(shown[0]).toMatchObject({ title: 'Alice', body: 'news that rings' });
     expect((await unread())[quiet.topic]).toBe(1);
+    await alice.close();
+    await bob.close();
+  });
+
+  it('a photo sent with no caption rings as a photo, not as an empty notification', async () => {
+    const alice = await ParleyUser.create(stage.browser, 'Alice');
+    const bob = await ParleyUser.create(stage.browser, 'Bob');
+    await bob.context.grantPermissions(['notifications'], { origin: stage.app.url });
+    await alice.start(stage.app.url);
+    await bob.open(await alice.newConversation());
+    await bob.register();
+    await alice.waitForPeers(1);
+    const { mailbox } = await openConversation(bob);
+    await bob.page.evaluate(async () => navigator.serviceWorker.ready);
+    await bob.page.goto('about:blank');
+
+    // A photo and no caption: the message's text is empty.
+    await alice.page.getByLabel('Attach').setInputFiles({ name: 'beach.png', mimeType: 'image/png', buffer: gradientPng(64, 48) });
+    await alice.page.getByRole('list', { name: 'Files to send' }).getByText('beach.png').waitFor();
+    await alice.page.getByRole('button', { name: 'Send', exact: true }).click();
+    const row = alice.log.locator('article').filter({ has: alice.page.getByRole('img', { name: 'beach.png' }) });
+    await row.locator('[data-status="sent"]').waitFor({ timeout: 30_000 });
+
+    const cdp = await bob.context.newCDPSession(bob.page);
+    const id = await registrationId(cdp, stage.app.url);
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: `${stage.app.url}/`, registrationId: id, data: encodePushPayload({ v: 1, mailbox, seq: 1 }) });
+    const probe = await bob.context.newPage();
+    await probe.goto(`${stage.app.url}/healthz`);
+    await expect.poll(async () => (await readNotifications(probe)).length, { timeout: 30_000, interval: 250 }).toBeGreaterThan(0);
+    expect((await readNotifications(probe))[0]).toMatchObject({ title: 'Alice', body: '📷 Photo' });
+    await probe.close();
     await alice.close();
     await bob.close();
   });
