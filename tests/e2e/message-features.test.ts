@@ -73,6 +73,13 @@ describe('messages', () => {
     await bob.composer.press('Enter');
     await alice.waitForMessage('Found it');
     await alice.messageRow('Found it').getByRole('button', { name: /^Reply to You: 📷 Photo/ }).waitFor();
+    // Its actions offer nothing to copy: it has no text (the menu offered "Copy text", which copied nothing).
+    await photo.getByRole('button', { name: 'More actions' }).click();
+    const menu = bob.page.getByRole('dialog', { name: 'Message actions' });
+    await menu.getByRole('button', { name: 'Reply' }).waitFor();
+    expect(await menu.getByRole('button', { name: 'Copy text' }).count()).toBe(0);
+    await bob.page.keyboard.press('Escape');
+    await expect.poll(() => menu.isVisible()).toBe(false);
   });
 
   it('links open safely in a new tab; other schemes and HTML stay plain text', async () => {

@@ -80,7 +80,9 @@ function renderMenu(entry: TimelineEntry, ctx: SheetContext) {
     <ul class="menu-items">
       <li><button type="button" class="secondary" @click=${run(() => ctx.reply(entry.id))}>Reply</button></li>
       ${entry.reactions.size > 0 ? html`<li><button type="button" class="secondary" @click=${() => ctx.open({ kind: 'reactions', id: entry.id })}>Who reacted</button></li>` : nothing}
-      <li><button type="button" class="secondary" @click=${run(() => ctx.copy(entry.text))}>Copy text</button></li>
+      ${entry.text !== '' // a file sent without a caption has no text to copy
+        ? html`<li><button type="button" class="secondary" @click=${run(() => ctx.copy(entry.text))}>Copy text</button></li>`
+        : nothing}
       ${own
         ? html`<li><button type="button" class="secondary" @click=${run(() => ctx.startEdit(entry.id))}>Edit</button></li>
             <li><button type="button" class="secondary" @click=${run(() => ctx.askDelete(entry.id))}>Delete</button></li>`
