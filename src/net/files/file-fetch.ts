@@ -29,12 +29,10 @@ import type { PeerLink } from '../peer-link.js';
 import type { GateFile } from './chunk-gate.js';
 import { LinkPace } from './fetch-pace.js';
 import { MAX_INDICES, type FileFrame } from './file-frames.js';
+import { HeldChunks, type FetchSink } from './held-chunks.js';
 
-/** Where checked pieces go (the client's chunk store). */
-export interface FetchSink {
-  saveHashes(hashes: Uint8Array): Promise<void>;
-  saveChunks(chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array }>): Promise<void>;
-}
+export type { FetchSink } from './held-chunks.js';
+
 
 /** A source that is not a member link: the mailbox's blob area. Null means "not there". */
 export interface SideSource {
@@ -94,7 +92,6 @@ const GET_BATCH_BYTES = MiB;
 const MAX_BUFFERED_BYTES = 4 * MiB;
 /** Checked chunks are stored in batches of this much. */
 const FLUSH_BYTES = MiB;
-const FLUSH_MS = 50;
 const PROGRESS_MS = 100;
 /** A source that said `none` or timed out is not asked again for this long. */
 const LACK_MS = 5_000;
@@ -116,15 +113,12 @@ type Source = PeerLink | SideSource;
 export class FileFetch extends ObservableV2<FetchEvents> {
   private current: FetchState;
   private hashes: Uint8Array | null;
-  private readonly have: Set<number>;
+  /** What of the file is stored, or checked and on its way to storage. */
+  private readonly held: HeldChunks;
   private readonly count: number;
   private readonly inflight = new Map<number, { source: Source; at: number }>();
   private hashesFrom: { source: Source; at: number } | null = null;
   private readonly sources = new Map<Source, SourceState>();
-  private readonly buffered = new Map<number, Uint8Array>();
-  private flushRunning = false;
-  private flushAgain = false;
-  private flushTimer = false;
   private cursor = 0;
   private bytes = 0;
   private lastProgress = 0;
@@ -133,15 +127,13 @@ export class FileFetch extends ObservableV2<FetchEvents> {
   private readonly window: number;
   private readonly getBatch: number;
   private readonly maxBuffered: number;
-  private readonly flushEvery: number;
   private readonly timeoutMs: number;
 
   constructor(private readonly parts: FetchParts) {
     super();
     this.hashes = parts.hashes;
-    this.have = new Set(parts.have);
     this.count = chunkCount(parts.ref.size, parts.ref.chunk);
-    for (const i of this.have) this.bytes += plainLength(parts.ref, i);
+    for (const i of new Set(parts.have)) this.bytes += plainLength(parts.ref, i);
     this.current = this.hashes ? 'chunks' : 'hashes';
     // A file of chunks under 64 KiB (no build sends them) counts as 64 KiB chunks: a get names
     // at most MAX_INDICES, and a group as large as the window would wait for all of it.
@@ -149,7 +141,18 @@ export class FileFetch extends ObservableV2<FetchEvents> {
     this.window = Math.min(chunksIn(FETCH_WINDOW_BYTES, chunk), MAX_INDICES);
     this.getBatch = chunksIn(GET_BATCH_BYTES, chunk);
     this.maxBuffered = chunksIn(MAX_BUFFERED_BYTES, chunk);
-    this.flushEvery = chunksIn(FLUSH_BYTES, chunk);
+    this.held = new HeldChunks({
+      have: parts.have,
+      count: this.count,
+      flushEvery: chunksIn(FLUSH_BYTES, chunk),
+      // New asks stop at maxBuffered, so a window's answers still fit under twice that (`accept`).
+      capacity: 2 * this.maxBuffered,
+      sink: parts.sink,
+      timeout: (run, ms) => this.owned.timeout(run, ms),
+      writing: () => this.current === 'chunks',
+      written: () => (this.held.complete ? this.finish() : this.pump()),
+      failed: (error) => this.fail(error),
+    });
     this.timeoutMs = parts.timeoutMs ?? 15_000;
   }
 
@@ -165,7 +168,7 @@ export class FileFetch extends ObservableV2<FetchEvents> {
   start(): this {
     this.owned.interval(() => this.expire(), 1_000);
     if (this.hashes) this.parts.gate?.file(this.parts.ref.root, { hashes: this.hashes, size: this.parts.ref.size, chunk: this.parts.ref.chunk });
-    if (this.have.size >= this.count && this.hashes) this.finish();
+    if (this.held.complete && this.hashes) this.finish();
     else this.pump();
     return this;
   }
@@ -286,7 +289,7 @@ export class FileFetch extends ObservableV2<FetchEvents> {
       }
       return;
     }
-    if (this.buffered.size >= this.maxBuffered) return;
+    if (this.held.pending >= this.maxBuffered) return;
     for (const link of links) {
       const state = this.stateOf(link);
       const chunk = this.parts.ref.chunk;
@@ -325,9 +328,9 @@ export class FileFetch extends ObservableV2<FetchEvents> {
   /** Up to `n` chunk indices nobody was asked for yet that `ok` allows, lowest first. */
   private pick(n: number, ok: (index: number) => boolean): number[] {
     const out: number[] = [];
-    while (this.cursor < this.count && (this.have.has(this.cursor) || this.buffered.has(this.cursor))) this.cursor++;
+    while (this.cursor < this.count && this.held.holds(this.cursor)) this.cursor++;
     for (let i = this.cursor; i < this.count && out.length < n; i++) {
-      if (this.have.has(i) || this.buffered.has(i) || this.inflight.has(i)) continue;
+      if (this.held.holds(i) || this.inflight.has(i)) continue;
       if (ok(i)) out.push(i);
     }
     return out;
@@ -355,11 +358,11 @@ export class FileFetch extends ObservableV2<FetchEvents> {
       } catch (error) {
         return this.fail(error);
       }
-      if (this.have.size >= this.count) return this.finish();
+      if (this.held.complete) return this.finish();
       return this.pump();
     }
     if (!this.hashes || index >= this.count) return this.bad(source, index, 'a chunk nobody asked for');
-    if (this.have.has(index) || this.buffered.has(index)) {
+    if (this.held.holds(index)) {
       if (this.inflight.get(index)?.source === source) this.settle(index);
       return this.pump();
     }
@@ -367,8 +370,7 @@ export class FileFetch extends ObservableV2<FetchEvents> {
     // Past it are late answers to requests already asked again (of a link that left the room
     // and came back) while the writes lag: not kept, so memory stays bounded; asked again later.
     // (Checked again after the hash check: answers are checked side by side.)
-    const full = (): boolean => this.buffered.size >= 2 * this.maxBuffered;
-    if (full()) {
+    if (this.held.full) {
       if (this.inflight.get(index)?.source === source) this.settle(index);
       return;
     }
@@ -379,22 +381,12 @@ export class FileFetch extends ObservableV2<FetchEvents> {
     this.keep(index, bytes.slice());
   }
 
-  /** Keeps a checked chunk (a buffer of its own) to be stored, unless it is had or memory is full. */
+  /** Keeps a checked chunk (a buffer of its own) to be stored, unless it is held or memory is full. */
   private keep(index: number, bytes: Uint8Array): void {
-    // Past twice MAX_BUFFERED_BYTES are late answers while the writes lag (see `accept`): asked again later.
-    if (this.current !== 'chunks' || this.have.has(index) || this.buffered.has(index) || this.buffered.size >= 2 * this.maxBuffered) return this.pump();
-    const ref = this.parts.ref;
-    this.buffered.set(index, bytes);
-    this.bytes += plainLength(ref, index);
-    this.reportProgress();
-    // The last chunk in: store now rather than after FLUSH_MS, the file is done once stored.
-    if (this.buffered.size >= this.flushEvery || this.have.size + this.buffered.size >= this.count) void this.flush();
-    else if (!this.flushTimer) {
-      this.flushTimer = true;
-      this.owned.timeout(() => {
-        this.flushTimer = false;
-        void this.flush();
-      }, FLUSH_MS);
+    // Past `full` are late answers while the writes lag (see `accept`): asked again later.
+    if (this.current === 'chunks' && this.held.take(index, bytes)) {
+      this.bytes += plainLength(this.parts.ref, index);
+      this.reportProgress();
     }
     this.pump();
   }
@@ -436,33 +428,6 @@ export class FileFetch extends ObservableV2<FetchEvents> {
       this.hashesFrom = null;
     }
     this.pump();
-  }
-
-  /** Writes checked chunks in batches, one write at a time. */
-  private async flush(): Promise<void> {
-    if (this.flushRunning) {
-      this.flushAgain = true;
-      return;
-    }
-    this.flushRunning = true;
-    try {
-      do {
-        this.flushAgain = false;
-        if (this.buffered.size === 0 || this.current !== 'chunks') break;
-        const batch = [...this.buffered].map(([index, bytes]) => ({ index, bytes }));
-        await this.parts.sink.saveChunks(batch);
-        for (const { index } of batch) {
-          this.buffered.delete(index);
-          this.have.add(index);
-        }
-      } while (this.flushAgain || this.buffered.size >= this.flushEvery);
-    } catch (error) {
-      return this.fail(error);
-    } finally {
-      this.flushRunning = false;
-    }
-    if (this.have.size >= this.count) this.finish();
-    else this.pump();
   }
 
   private clock(): number {

@@ -1,0 +1,110 @@
+/**
+ * What a fetch holds of its file (docs/architecture.md §14.2, "Memory"): the chunks stored,
+ * and checked chunks on their way to storage. A checked chunk waits until a batch is worth a
+ * write (`flushEvery` chunks, `FLUSH_MS` after the first one, or the file's last chunk), and
+ * batches are written one at a time through the fetch's sink: one write per chunk had cost
+ * the page a transaction each (§14.3). How many may wait is the fetch's to decide (it stops
+ * asking at its memory cap); this only refuses past `capacity`, late answers it would hold
+ * beyond what was asked.
+ */
+
+/** Where checked pieces go (the client's chunk store). */
+export interface FetchSink {
+  saveHashes(hashes: Uint8Array): Promise<void>;
+  saveChunks(chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array }>): Promise<void>;
+}
+
+/** How long a lone checked chunk waits for others before it is written anyway. */
+const FLUSH_MS = 50;
+
+export interface HeldChunksParts {
+  /** Chunks stored before this fetch began. */
+  readonly have: Iterable<number>;
+  /** Chunks in the file. */
+  readonly count: number;
+  /** Chunks per write. */
+  readonly flushEvery: number;
+  /** Most chunks that may wait for their write. */
+  readonly capacity: number;
+  readonly sink: FetchSink;
+  /** A timer the fetch owns (cleared when it ends). */
+  readonly timeout: (run: () => void, ms: number) => void;
+  /** Whether writes are still wanted (the fetch is still taking chunks). */
+  readonly writing: () => boolean;
+  /** A batch was stored. */
+  readonly written: () => void;
+  readonly failed: (error: unknown) => void;
+}
+
+export class HeldChunks {
+  private readonly stored: Set<number>;
+  private readonly waiting = new Map<number, Uint8Array>();
+  private running = false;
+  private again = false;
+  private timer = false;
+
+  constructor(private readonly parts: HeldChunksParts) {
+    this.stored = new Set(parts.have);
+  }
+
+  /** Stored, or checked and on its way to storage. */
+  holds(index: number): boolean {
+    return this.stored.has(index) || this.waiting.has(index);
+  }
+
+  /** Chunks waiting for their write. */
+  get pending(): number {
+    return this.waiting.size;
+  }
+
+  get full(): boolean {
+    return this.waiting.size >= this.parts.capacity;
+  }
+
+  /** Every chunk of the file is stored. */
+  get complete(): boolean {
+    return this.stored.size >= this.parts.count;
+  }
+
+  /** Takes a checked chunk (a buffer of its own) to be stored; false when it is held already or there is no room. */
+  take(index: number, bytes: Uint8Array): boolean {
+    if (this.holds(index) || this.full) return false;
+    this.waiting.set(index, bytes);
+    // The last chunk in: store now rather than after FLUSH_MS, the file is done once stored.
+    if (this.waiting.size >= this.parts.flushEvery || this.stored.size + this.waiting.size >= this.parts.count) void this.flush();
+    else if (!this.timer) {
+      this.timer = true;
+      this.parts.timeout(() => {
+        this.timer = false;
+        void this.flush();
+      }, FLUSH_MS);
+    }
+    return true;
+  }
+
+  /** Writes what waits, in batches, one write at a time. */
+  async flush(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    try {
+      do {
+        this.again = false;
+        if (this.waiting.size === 0 || !this.parts.writing()) break;
+        const batch = [...this.waiting].map(([index, bytes]) => ({ index, bytes }));
+        await this.parts.sink.saveChunks(batch);
+        for (const { index } of batch) {
+          this.waiting.delete(index);
+          this.stored.add(index);
+        }
+      } while (this.again || this.waiting.size >= this.parts.flushEvery);
+    } catch (error) {
+      return this.parts.failed(error);
+    } finally {
+      this.running = false;
+    }
+    this.parts.written();
+  }
+}
