@@ -6,7 +6,8 @@
  * switching conversations never opens at the oldest, resizing between phone and
  * desktop keeps the newest in view, and an arrival moves what is on screen only by the
  * scroll to it, from the first frame it shows, nor does a file's transfer line coming and
- * going, and the composer growing keeps the end in view (rows recorded frame by frame).
+ * going or the sender's list of files to send closing, and the composer growing keeps the
+ * end in view (rows recorded frame by frame).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useAppStage } from '../helpers/app-stage.js';
@@ -251,10 +252,16 @@ describe('the message list and the newest message', () => {
         const heights = new Set(frames.flatMap((f) => f.rows.filter((r) => r.id === newest).map((r) => Math.round(r.height))));
         expect([...heights], `${who}'s ${file.name} row`).toHaveLength(1);
       }
-      // On the sender's page the rows also move down as the list of files to send closes
-      // under them (a frame or three after the row shows): that is the list growing, not the row.
+      // The sender's list of files to send closes in the frame her row shows, the list growing
+      // by its height as the rows move up to the new one; it closed a few frames later, after
+      // an "Encrypting…" line, and her rows moved down by 41 px (docs §11).
+      for (const [who, frames] of [['Alice', aliceFrames], ['Bob', bobFrames]] as const) {
+        expect(strayMoves(frames, frames.at(-1)!.rows.at(-1)!.id), `${who}'s ${file.name} row`).toEqual([]);
+      }
+      const mine = aliceFrames.at(-1)!.rows.at(-1)!.id;
+      const shown = aliceFrames.findIndex((f) => f.rows.some((r) => r.id === mine));
+      expect(aliceFrames[shown]!.clientHeight, "Alice's list grew as the files' list closed").toBeGreaterThan(aliceFrames[shown - 1]!.clientHeight);
       const newest = bobFrames.at(-1)!.rows.at(-1)!.id;
-      expect(strayMoves(bobFrames, newest), `Bob's ${file.name} row`).toEqual([]);
       // Not vacuous: the receiver's row did show its transfer line.
       expect(bobFrames.some((f) => f.rows.some((r) => r.id === newest && r.transfer))).toBe(true);
       if (file.mimeType.startsWith('video/')) {

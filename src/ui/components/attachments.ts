@@ -1,7 +1,9 @@
 /**
  * `<parley-attachments>`: before sending, one row per picked file with its name, size and a
  * remove ✕, and why a file was refused (docs/architecture.md §14.4). The owner keeps the list;
- * files come from the Attach button (`<parley-attach-button>`), pasting and dropping.
+ * files come from the Attach button (`<parley-attach-button>`), pasting and dropping. Files
+ * being sent stay in it, "Encrypting…" in place of their ✕ (a row of the same height), until
+ * the owner says their message shows (docs/architecture.md §11).
  *
  * Events (bubble, composed): `parley-remove-attachment` (detail: { index }) on ✕.
  */
@@ -10,19 +12,19 @@ import { sizeText } from '../error-text.js';
 import { controls, themeTokens } from '../styles/theme.js';
 
 export class Attachments extends LitElement {
-  static override properties = { files: { attribute: false }, problem: { attribute: false }, busy: { type: Boolean } };
+  static override properties = { files: { attribute: false }, sending: { attribute: false }, problem: { attribute: false } };
   /** Files picked and not sent yet. */
   declare files: readonly File[];
+  /** Files being sent (encrypted and stored, the first one now) whose message does not show yet. */
+  declare sending: readonly File[];
   /** Why a file was refused (too large, empty), in words; shown as an alert. */
   declare problem: string;
-  /** Files are being encrypted and stored. */
-  declare busy: boolean;
 
   constructor() {
     super();
     this.files = [];
+    this.sending = [];
     this.problem = '';
-    this.busy = false;
   }
 
   static override styles = [
@@ -40,10 +42,12 @@ export class Attachments extends LitElement {
         display: grid;
         gap: 0.25rem;
       }
+      /* As tall as its ✕ whatever it holds, so a file keeps its row when its sending starts. */
       li {
         display: flex;
         gap: 0.5rem;
         align-items: center;
+        min-height: 1.5rem;
         font-size: 0.9rem;
       }
       .size,
@@ -70,17 +74,23 @@ export class Attachments extends LitElement {
   ];
 
   protected override render() {
-    return html`${this.files.length > 0
+    const busy = this.sending.length > 0;
+    return html`${this.files.length > 0 || busy
         ? html`<ul aria-label="Files to send">
+            ${this.sending.map(
+              (f, index) => html`<li>
+                <span class="name">${f.name}</span><span class="size">${sizeText(f.size)}</span>
+                ${index === 0 ? html`<span class="busy" role="status">Encrypting…</span>` : html`<span class="busy">Waiting</span>`}
+              </li>`,
+            )}
             ${this.files.map(
               (f, index) => html`<li>
                 <span class="name">${f.name}</span><span class="size">${sizeText(f.size)}</span>
-                <button type="button" class="secondary remove" aria-label=${`Remove ${f.name}`} ?disabled=${this.busy} @click=${() => this.emit('parley-remove-attachment', { index })}>✕</button>
+                <button type="button" class="secondary remove" aria-label=${`Remove ${f.name}`} ?disabled=${busy} @click=${() => this.emit('parley-remove-attachment', { index })}>✕</button>
               </li>`,
             )}
           </ul>`
         : nothing}
-      ${this.busy ? html`<p class="busy" role="status">Encrypting…</p>` : nothing}
       ${this.problem ? html`<p class="problem" role="alert">${this.problem}</p>` : nothing}`;
   }
 

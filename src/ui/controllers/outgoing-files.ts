@@ -7,9 +7,16 @@
  * Nothing is thrown away: files that were not sent come back to the list, and text comes
  * back to the composer (or, for a text sent as a file, leaves it only once the file message
  * is saved).
+ *
+ * A file being sent stays in the list of files to send, marked "Encrypting…", until its
+ * message's row is in the message list, and leaves it in that same render: the list of
+ * files closing makes the message list taller, and closed at the click (with a separate
+ * "Encrypting…" line that went a few frames after the row came) it moved the sender's rows
+ * down by 41 px after the new row had shown (docs/architecture.md §11).
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { ConversationSession } from '../../client/conversation-session.js';
+import type { EventId } from '../../core/ids.js';
 import type { ClientFiles } from '../../client/files/client-files.js';
 import type { Composer } from '../components/composer.js';
 import { errorText } from '../error-text.js';
@@ -25,6 +32,12 @@ export class OutgoingFiles implements ReactiveController {
   problem = '';
   /** Files are being encrypted and stored. */
   sealing = false;
+  /** Files being sent whose message is not in the timeline yet, the one being sealed first. */
+  sending: readonly File[] = [];
+  /** Where the files being sent will show, and since when (their messages are no older). */
+  private outgoing: { readonly session: ConversationSession; readonly since: number } | null = null;
+  /** Messages already matched to a file that left the list (two files of one size). */
+  private readonly shown = new Set<EventId>();
 
   /**
    * @param host the conversation view: pasting or dropping files onto it attaches them
@@ -43,6 +56,27 @@ export class OutgoingFiles implements ReactiveController {
     this.host.addEventListener('paste', this.onPaste);
     this.host.addEventListener('dragover', this.onDragOver);
     this.host.addEventListener('drop', this.onDrop);
+  }
+
+  /**
+   * Before each render of the view: a file whose message is in the timeline now leaves the
+   * list of files to send in the render that draws its row.
+   */
+  hostUpdate(): void {
+    const first = this.sending[0];
+    if (first && this.outgoing && this.inTimeline(first, this.outgoing.session, this.outgoing.since)) this.sending = this.sending.slice(1);
+  }
+
+  /** This device's newest file message of `file`'s size, sent since `since` and not matched yet. */
+  private inTimeline(file: File, session: ConversationSession, since: number): boolean {
+    const entries = session.timeline.entries;
+    for (let i = entries.length - 1; i >= 0 && entries[i]!.at >= since; i--) {
+      const e = entries[i]!;
+      if (e.kind !== 'message' || e.author !== session.me || e.file?.size !== file.size || this.shown.has(e.id)) continue;
+      this.shown.add(e.id);
+      return true;
+    }
+    return false;
   }
 
   hostDisconnected(): void {
@@ -83,10 +117,10 @@ export class OutgoingFiles implements ReactiveController {
     this.pending = [];
     composer.clear();
     onCleared();
-    await this.sealed(async () => {
+    await this.sealed(session, picked, async () => {
       for (const [i, file] of picked.entries()) {
         if (!(await this.action.run(() => files.send(session, { blob: file, name: file.name }, i === 0 ? text : '')))) {
-          this.pending = picked.slice(i);
+          this.pending = [...picked.slice(i), ...this.pending];
           if (i === 0) composer.restore(text);
           return;
         }
@@ -101,21 +135,27 @@ export class OutgoingFiles implements ReactiveController {
   async sendText(session: ConversationSession, composer: Composer, text: string, onCleared: () => void): Promise<void> {
     const files = this.files();
     if (!files || this.sealing) return;
-    const blob = new Blob([text], { type: 'text/plain;charset=utf-8' });
-    await this.sealed(async () => {
+    const blob = new File([text], TEXT_FILE_NAME, { type: 'text/plain;charset=utf-8' });
+    await this.sealed(session, [blob], async () => {
       if (!(await this.action.run(() => files.send(session, { blob, name: TEXT_FILE_NAME })))) return;
       // The user may have changed the text meanwhile: only what was sent leaves the box.
       if (composer.clear(text)) onCleared();
     });
   }
 
-  private async sealed(run: () => Promise<void>): Promise<void> {
+  /** Runs the sending of `files`, shown in the list of files to send until each one's row shows. */
+  private async sealed(session: ConversationSession, files: readonly File[], run: () => Promise<void>): Promise<void> {
     this.sealing = true;
+    this.sending = files;
+    this.outgoing = { session, since: Date.now() };
     this.host.requestUpdate();
     try {
       await run();
     } finally {
       this.sealing = false;
+      // Sent files whose row the view has not drawn yet leave with the render this asks for.
+      this.sending = [];
+      this.outgoing = null;
       this.host.requestUpdate();
     }
   }

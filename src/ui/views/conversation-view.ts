@@ -181,8 +181,8 @@ export class ConversationView extends ClientView {
       ${this.action.alert()}
       <parley-attachments
         .files=${this.outgoing.pending}
+        .sending=${this.outgoing.sending}
         .problem=${this.outgoing.problem}
-        ?busy=${this.outgoing.sealing}
         @parley-remove-attachment=${(e: CustomEvent<{ index: number }>) => this.outgoing.remove(e.detail.index)}
       ></parley-attachments>
       ${this.fileViews.renderViewer()} ${s.ended ? nothing : this.renderComposer(s)}`;
