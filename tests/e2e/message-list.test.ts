@@ -394,7 +394,7 @@ describe('the message list and the newest message', () => {
   it("before its document loads, a file message's cached row names the file at the size of the row it becomes", async () => {
     // The cached newest messages kept their text alone: a file message's is its caption,
     // usually empty, so its row was an empty bubble until the document loaded, and then
-    // changed into the file's row (docs §11). A text first: the oldest cached row carries the
+    // changed into the file's row (docs §11); an image's stand-in now has its placeholder too. A text first: the oldest cached row carries the
     // day's separator until the history above it loads.
     await bob.send('two files follow');
     await alice.waitForMessage('two files follow');
@@ -451,7 +451,12 @@ describe('the message list and the newest message', () => {
       await alice.page.bringToFront();
       await alice.page.reload();
       const list = alice.page.getByRole('log');
-      await alice.page.getByRole('img', { name: 'cached.png (loading)', exact: true }).waitFor({ timeout: 30_000 });
+      const standIn = alice.page.getByRole('img', { name: 'cached.png (loading)', exact: true });
+      await standIn.waitFor({ timeout: 30_000 });
+      // The image's blurred placeholder from the first frame (its thumbhash is cached too): the
+      // old cache kept none, and the stand-in was a plain box until the message loaded.
+      const placeholder = await standIn.evaluate((el) => getComputedStyle(el).backgroundImage);
+      expect(placeholder).toMatch(/^url\("data:image\/png;base64,/);
       await list.getByText('cached.bin', { exact: true }).waitFor();
       // Nothing to fetch from a cached row: its Download comes with the message.
       expect(await list.getByRole('button', { name: 'Download cached.bin' }).count()).toBe(0);
@@ -471,6 +476,8 @@ describe('the message list and the newest message', () => {
         expect([...heights], `row ${row.id}`).toHaveLength(1);
       }
       expect(image!.image).toBe('280 × 210');
+      const loaded = alice.page.getByRole('button', { name: 'Open cached.png', exact: true });
+      expect(await loaded.evaluate((el) => getComputedStyle(el).backgroundImage)).toBe(placeholder);
     } finally {
       await hold.close();
     }

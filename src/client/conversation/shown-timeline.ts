@@ -11,7 +11,7 @@
  */
 import { shows } from '../../core/policy/conversation-policy.js';
 import type { ConversationEvent, UnsignedEvent } from '../../core/events.js';
-import { standInRef } from '../../core/files/file-ref.js';
+import { parseCachedFile, standInRef } from '../../core/files/file-ref.js';
 import type { DeviceId, EventId } from '../../core/ids.js';
 import type { IdentityId } from '../../core/identity/keys.js';
 import { Timeline, type TimelineEntry } from '../../core/timeline.js';
@@ -61,7 +61,13 @@ export class ShownTimeline {
    */
   showRecent(recent: readonly RecentMessage[]): void {
     if (recent.length === 0) return;
-    this.current.addProvisional(recent.map((m) => ({ id: m.id as EventId, kind: 'message' as const, author: m.author as DeviceId, at: m.at, text: m.text, ...(m.file ? { file: standInRef(m.file) } : {}) })));
+    this.current.addProvisional(
+      recent.map((m) => {
+        // Read back from storage: checked as a message's file is, the thumbnail's size capped.
+        const file = m.file ? parseCachedFile(m.file) : null;
+        return { id: m.id as EventId, kind: 'message' as const, author: m.author as DeviceId, at: m.at, text: m.text, ...(file ? { file: standInRef(file) } : {}) };
+      }),
+    );
   }
 
   /** Folds new events of the log in; tells `preview` when the newest entry changed. */

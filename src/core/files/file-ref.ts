@@ -135,24 +135,33 @@ export function chunkSizeFor(size: number): number {
 /** Returns the reference when every field is well formed and within its cap, else null. */
 export function parseFileRef(x: unknown): FileRef | null {
   if (!isObj(x)) return null;
-  const { name, type, size, sha256, key, chunk, root } = x;
-  if (typeof name !== 'string' || name.length === 0 || name.length > FileLimits.maxName || BAD_NAME.test(name)) return null;
-  if (typeof type !== 'string' || type.length > FileLimits.maxType || !MEDIA_TYPE.test(type)) return null;
-  if (!isInt(size, 1, FileLimits.maxSize)) return null;
+  const { sha256, key, chunk, root } = x;
+  if (!shownFieldsOk(x)) return null;
   if (!isInt(chunk, FileLimits.minChunk, FileLimits.maxChunk) || (chunk & (chunk - 1)) !== 0) return null;
-  if (chunkCount(size, chunk) > FileLimits.maxChunks) return null;
+  if (chunkCount(x.size, chunk) > FileLimits.maxChunks) return null;
   if (!isB64(sha256, 32) || !isB64(root, 32)) return null;
   // Exactly one way to the key: carried, or derived from a named epoch.
   const derived = x.epoch !== undefined || x.salt !== undefined;
   if (derived ? key !== undefined || !isEpochId(x.epoch) || !isB64(x.salt, FILE_SALT_BYTES) : !isB64(key, 32)) return null;
   if (x.kdf !== undefined && (x.kdf !== 'root' || !derived)) return null;
-  if (x.thumb !== undefined && !isB64Upto(x.thumb, FileLimits.maxThumbBytes)) return null;
+  if (x.thumb !== undefined && !isThumb(x.thumb)) return null;
   if (x.wave !== undefined && !isB64Upto(x.wave, FileLimits.maxWaveBytes)) return null;
-  for (const d of ['w', 'h'] as const) if (x[d] !== undefined && !isInt(x[d], 1, FileLimits.maxDimension)) return null;
-  if ((x.w === undefined) !== (x.h === undefined)) return null;
-  if (x.ms !== undefined && !isInt(x.ms, 0, FileLimits.maxDurationMs)) return null;
-  for (const flag of ['voice', 'mailbox'] as const) if (x[flag] !== undefined && typeof x[flag] !== 'boolean') return null;
+  if (x.mailbox !== undefined && typeof x.mailbox !== 'boolean') return null;
   return x as unknown as FileRef;
+}
+
+const isThumb = (x: unknown): x is string => isB64Upto(x, FileLimits.maxThumbBytes);
+
+/** The fields a row shows (`CachedFile`'s, but the thumbnail), each well formed and within its cap. */
+function shownFieldsOk(x: Record<string, unknown>): x is Record<string, unknown> & Pick<FileRef, 'name' | 'type' | 'size'> {
+  const { name, type, size } = x;
+  if (typeof name !== 'string' || name.length === 0 || name.length > FileLimits.maxName || BAD_NAME.test(name)) return false;
+  if (typeof type !== 'string' || type.length > FileLimits.maxType || !MEDIA_TYPE.test(type)) return false;
+  if (!isInt(size, 1, FileLimits.maxSize)) return false;
+  for (const d of ['w', 'h'] as const) if (x[d] !== undefined && !isInt(x[d], 1, FileLimits.maxDimension)) return false;
+  if ((x.w === undefined) !== (x.h === undefined)) return false;
+  if (x.ms !== undefined && !isInt(x.ms, 0, FileLimits.maxDurationMs)) return false;
+  return x.voice === undefined || typeof x.voice === 'boolean';
 }
 
 /** Only the fields of a FileRef, so unknown fields of a newer client never travel on. */
@@ -166,17 +175,32 @@ const FILE_REF_FIELDS = ['name', 'type', 'size', 'sha256', 'key', 'epoch', 'salt
 
 /**
  * What a conversation record caches of a file message (docs/architecture.md §11): enough to
- * name the file and draw its row at its size before the document loads, and nothing that
- * finds or opens its bytes (no root, hash or key).
+ * name the file and draw its row at its size, an image's blurred placeholder included
+ * (`thumb`, at most 48 bytes), before the document loads, and nothing that finds or opens
+ * its bytes (no root, hash or key). The record stays on this device.
  */
-export type CachedFile = Pick<FileRef, 'name' | 'type' | 'size' | 'w' | 'h' | 'ms' | 'voice'>;
+export type CachedFile = Pick<FileRef, 'name' | 'type' | 'size' | 'thumb' | 'w' | 'h' | 'ms' | 'voice'>;
 
-const CACHED_FIELDS = ['name', 'type', 'size', 'w', 'h', 'ms', 'voice'] as const;
+const CACHED_FIELDS = ['name', 'type', 'size', 'thumb', 'w', 'h', 'ms', 'voice'] as const;
 
 export function cachedFile(ref: CachedFile): CachedFile {
   const out: Record<string, unknown> = {};
   for (const k of CACHED_FIELDS) if (ref[k] !== undefined) out[k] = ref[k];
   return out as unknown as CachedFile;
+}
+
+/**
+ * A cached file read back from storage, checked as a message's file is (a record written by
+ * an older or damaged build is not trusted to be well formed): null when a field the row
+ * shows is not; a thumbnail that is not one (over 48 bytes, not base64url) is left out, and
+ * the row shows the plain stand-in.
+ */
+export function parseCachedFile(x: unknown): CachedFile | null {
+  if (!isObj(x) || !shownFieldsOk(x)) return null;
+  const file = cachedFile(x as unknown as CachedFile);
+  if (file.thumb === undefined || isThumb(file.thumb)) return file;
+  const { thumb: _, ...rest } = file;
+  return rest;
 }
 
 /**

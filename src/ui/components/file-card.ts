@@ -29,10 +29,14 @@ export interface FileDetail {
 
 const placeholders = new Map<string, string>();
 
-/** The thumbhash as an image URL (decoded once per file). */
+/**
+ * The thumbhash as an image URL (decoded once per thumbhash). Kept by the thumbhash, not the
+ * root: a cached row's stand-in has no root, and every stand-in would have shown the first
+ * one's placeholder.
+ */
 function placeholderOf(ref: FileRef): string | null {
   if (!ref.thumb) return null;
-  let url = placeholders.get(ref.root);
+  let url = placeholders.get(ref.thumb);
   if (url === undefined) {
     const bytes = fromBase64Url(ref.thumb);
     try {
@@ -41,7 +45,7 @@ function placeholderOf(ref: FileRef): string | null {
       url = '';
     }
     if (placeholders.size > 500) placeholders.clear();
-    placeholders.set(ref.root, url);
+    placeholders.set(ref.thumb, url);
   }
   return url || null;
 }
