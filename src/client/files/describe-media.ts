@@ -1,26 +1,28 @@
 /**
- * What a file message says about an image or a video besides its bytes (docs/architecture.md
- * §14.4): its pixel size, and for an image a thumbhash, so the receiver shows the row at its
- * final size (a blurred placeholder, or the video player's box) before a byte arrives and the
- * list never jumps. Images use `createImageBitmap` and `OffscreenCanvas`, videos a `<video>`
- * element's metadata, where the platform has them; elsewhere (Node) there is nothing to say.
+ * What a file message says about an image, a video or an audio file besides its bytes
+ * (docs/architecture.md §14.4): its pixel size, for an image a thumbhash, for video and audio
+ * the duration, so the receiver shows the row at its final size (a blurred placeholder, or the
+ * video player's box) before a byte arrives and the list never jumps. Images use
+ * `createImageBitmap` and `OffscreenCanvas`, video and audio a media element's metadata,
+ * where the platform has them; elsewhere (Node) there is nothing to say.
  */
 import { rgbaToThumbHash } from 'thumbhash';
 import { toBase64Url } from '../../core/bytes.js';
 import { FileLimits, mediaKind, type FileRef } from '../../core/files/file-ref.js';
+import { finiteDuration } from './media-duration.js';
 
 export type MediaInfo = Pick<FileRef, 'thumb' | 'w' | 'h' | 'ms'>;
 
 /** Thumbhash encodes at most 100×100 pixels. */
 const THUMB_SIDE = 100;
-/** A video whose metadata has not loaded by then is sent without its size (the row shows 16:9). */
-const VIDEO_METADATA_MS = 5_000;
+/** A video or audio file whose metadata has not loaded by then is sent without its size and duration (a video's row shows 16:9). */
+const MEDIA_METADATA_MS = 5_000;
 
 const fits = (width: number, height: number): boolean => width >= 1 && height >= 1 && width <= FileLimits.maxDimension && height <= FileLimits.maxDimension;
 
 export function describeMedia(file: Blob, type: string): Promise<MediaInfo | null> {
   const kind = mediaKind(type);
-  return kind === 'image' ? describeImage(file) : kind === 'video' ? describeVideo(file) : Promise.resolve(null);
+  return kind === 'image' ? describeImage(file) : kind === 'video' || kind === 'audio' ? describePlayable(file, kind) : Promise.resolve(null);
 }
 
 async function describeImage(file: Blob): Promise<MediaInfo | null> {
@@ -43,28 +45,35 @@ async function describeImage(file: Blob): Promise<MediaInfo | null> {
   }
 }
 
-/** A video's pixel size and duration, from its metadata; null for bytes the browser cannot read. */
-async function describeVideo(file: Blob): Promise<MediaInfo | null> {
+/**
+ * A video's pixel size and duration, or an audio file's duration, from its metadata (a
+ * recording's WebM, which states no duration, read to its end: `finiteDuration`); null for
+ * bytes the browser cannot read. An audio-only WebM sniffs as video: it has no pixel size,
+ * and says its duration alone.
+ */
+async function describePlayable(file: Blob, kind: 'video' | 'audio'): Promise<MediaInfo | null> {
   if (typeof document === 'undefined') return null;
-  const video = document.createElement('video');
+  const media = document.createElement(kind);
   const url = URL.createObjectURL(file);
   try {
-    video.preload = 'metadata';
-    video.muted = true;
+    media.preload = 'metadata';
+    media.muted = true;
     const loaded = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), VIDEO_METADATA_MS);
+      const timer = setTimeout(() => resolve(false), MEDIA_METADATA_MS);
       const done = (ok: boolean) => () => (clearTimeout(timer), resolve(ok));
-      video.addEventListener('loadedmetadata', done(true), { once: true });
-      video.addEventListener('error', done(false), { once: true });
-      video.src = url;
+      media.addEventListener('loadedmetadata', done(true), { once: true });
+      media.addEventListener('error', done(false), { once: true });
+      media.src = url;
     });
-    const { videoWidth: width, videoHeight: height, duration } = video;
-    if (!loaded || !fits(width, height)) return null;
-    const ms = Math.round(duration * 1000);
-    return { w: width, h: height, ...(Number.isSafeInteger(ms) && ms > 0 && ms <= FileLimits.maxDurationMs ? { ms } : {}) };
+    if (!loaded) return null;
+    const ms = await finiteDuration(media);
+    const duration = ms !== null && ms <= FileLimits.maxDurationMs ? { ms } : {};
+    const { videoWidth: width, videoHeight: height } = media instanceof HTMLVideoElement ? media : { videoWidth: 0, videoHeight: 0 };
+    if (fits(width, height)) return { w: width, h: height, ...duration };
+    return 'ms' in duration ? duration : null;
   } finally {
-    video.removeAttribute('src');
-    video.load();
+    media.removeAttribute('src');
+    media.load();
     URL.revokeObjectURL(url);
   }
 }

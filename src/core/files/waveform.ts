@@ -35,8 +35,12 @@ export function decodeWave(wave: string | undefined): Uint8Array {
   return (wave && fromBase64Url(wave)) || new Uint8Array(0);
 }
 
-/** `m:ss` for a duration in ms, as voice messages show it. */
+/**
+ * `m:ss` for a duration in ms, as voice messages show it. A duration that is not a finite
+ * number (a recording's WebM reports Infinity until read to its end) reads 0:00, never
+ * "Infinity:NaN".
+ */
 export function durationText(ms: number): string {
-  const seconds = Math.max(0, Math.round(ms / 1000));
+  const seconds = Number.isFinite(ms) ? Math.max(0, Math.round(ms / 1000)) : 0;
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
 }

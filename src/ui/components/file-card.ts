@@ -19,6 +19,7 @@ import { thumbHashToDataURL } from 'thumbhash';
 import { fromBase64Url } from '../../core/bytes.js';
 import { isStandIn, mediaKind, type FileRef } from '../../core/files/file-ref.js';
 import type { FileView } from '../../client/files/client-files.js';
+import { finiteDuration } from '../../client/files/media-duration.js';
 import { sizeText } from '../error-text.js';
 import { decodeWave, durationText } from '../../core/files/waveform.js';
 import type { ProgressSource } from './transfer-progress.js';
@@ -119,7 +120,7 @@ function renderVoice(ref: FileRef, url: string | null) {
   const duration = durationText(ref.ms ?? 0);
   const levels = decodeWave(ref.wave);
   return html`<div class="voice">
-    ${url ? html`<audio controls preload="metadata" src=${url} aria-label=${`Voice message, ${duration}`}></audio>` : html`<span class="voice-pending">Voice message</span>`}
+    ${url ? html`<audio controls preload="metadata" src=${url} aria-label=${`Voice message, ${duration}`} @loadedmetadata=${findDuration}></audio>` : html`<span class="voice-pending">Voice message</span>`}
     <span class="wave" aria-hidden="true">${[...levels].map((level) => html`<span ${styled({ height: `${Math.max(8, Math.round((level / 255) * 100))}%` })}></span>`)}</span>
     <span class="duration">${duration}</span>
   </div>`;
@@ -149,17 +150,29 @@ function renderPlayer(ref: FileRef, kind: 'video' | 'audio', caption: string, vi
   const box = styled(kind === 'video' ? { 'aspect-ratio': ref.w && ref.h ? `${ref.w} / ${ref.h}` : '16 / 9' } : {});
   if (url) {
     return kind === 'video'
-      ? html`<video class="media video" controls preload="metadata" src=${url} aria-label=${label} ${box}></video>`
-      : html`<audio class="media audio" controls preload="metadata" src=${url} aria-label=${label}></audio>`;
+      ? html`<video class="media video" controls preload="metadata" src=${url} aria-label=${label} ${box} @loadedmetadata=${findDuration}></video>`
+      : html`<audio class="media audio" controls preload="metadata" src=${url} aria-label=${label} @loadedmetadata=${findDuration}></audio>`;
   }
-  // As on a card: Download while nothing fetches the file (a cancelled one has it in its transfer line).
-  const idle = !view && !isStandIn(ref);
-  return html`<div class=${`media ${kind} pending`} role="group" aria-label=${`${label} (${kind}, not here yet)`} ${box}>
+  // As on a card: Download while nothing fetches the file, a file over the auto-download
+  // size included (`idle`; a cancelled one has it in its transfer line).
+  const idle = (!view || view.state === 'idle') && !isStandIn(ref);
+  // The length the message carries (the sender read it, a recording's WebM to its end).
+  const duration = ref.ms ? durationText(ref.ms) : '';
+  return html`<div class=${`media ${kind} pending`} role="group" aria-label=${`${label} (${kind}, ${duration ? `${duration}, ` : ''}not here yet)`} ${box}>
     <span class="icon" aria-hidden="true">${kind === 'video' ? '🎬' : '🎵'}</span>
     <span class="name">${ref.name}</span>
-    <span class="size">${sizeText(ref.size)}</span>
+    <span class="size">${sizeText(ref.size)}${duration ? `, ${duration}` : ''}</span>
     ${idle ? downloadButton(ref) : nothing}
   </div>`;
+}
+
+/**
+ * A recording's WebM states no duration: its player would show none, and its timeline could
+ * not be used, until played to the end. Its real length is found at once (`finiteDuration`).
+ */
+function findDuration(event: Event): void {
+  const media = event.currentTarget as HTMLMediaElement;
+  if (!Number.isFinite(media.duration)) void finiteDuration(media);
 }
 
 /**

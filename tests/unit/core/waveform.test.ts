@@ -36,5 +36,7 @@ describe('voice waveform', () => {
     expect(durationText(2_600)).toBe('0:03');
     expect(durationText(65_000)).toBe('1:05');
     expect(durationText(-5)).toBe('0:00');
+    // A recording's WebM reports Infinity until read to its end: never "Infinity:NaN".
+    for (const odd of [Infinity, NaN, -Infinity]) expect(durationText(odd)).toBe('0:00');
   });
 });
