@@ -11,12 +11,16 @@
  * moved to an epoch he holds no share of, so he cannot read what she writes after the block;
  * in a group of the two of them his message surely reaches her (blocking only hides there)
  * and he reads what she writes, so there her receipts alone keep it from him. Each case
- * first shows the same view saying Delivered before the block, then watches it through
- * several of Alice's receipt rounds (the interval shortened from 30 s), with both sides
- * reading the mailbox between rounds.
+ * first shows the same view saying Delivered before the block, then takes several of
+ * Alice's receipt rounds, each followed by her record as it stands once every write of it
+ * queued so far is done (no pause: the interval is 0, so a round's write is queued at once).
+ * Bob's view is then read after an event that comes after everything those rounds wrote:
+ * in the group, a message Alice sends after them reaching him; in the 1:1, where he can read
+ * nothing she writes after the block, his read of the mailbox.
  */
 import { describe, expect, it } from 'vitest';
 import type { ConversationSession } from '../../../src/client/conversation-session.js';
+import { updateReadRecord, type ReadRecord } from '../../../src/client/conversation/receipts.js';
 import type { EventId, Topic } from '../../../src/core/ids.js';
 import { sessionTexts, useAppServer } from '../../helpers/use-app-server.js';
 import { withPeers } from '../../helpers/membership-debug.js';
@@ -24,8 +28,8 @@ import { NodePeer, waitUntil } from '../../helpers/node-peer.js';
 
 const app = useAppServer();
 
-/** The receipt interval of both peers: short, so several rounds pass in seconds. */
-const RECEIPT_EVERY_MS = 200;
+/** The receipt interval of both peers: none, so a look at the chat writes its receipt at once. */
+const RECEIPT_EVERY_MS = 0;
 const ROUNDS = 4;
 
 /** Whether the sender's own view says a device of another member holds its message. */
@@ -58,18 +62,27 @@ async function deliveredBeforeTheBlock(alice: NodePeer, a: ConversationSession, 
 }
 
 /**
- * Alice's device takes several receipt rounds (it reads the mailbox, and the chat is looked
- * at again, which asks for a receipt), and Bob's device reads what she wrote after each.
+ * Alice's device's record in `reads` once every write of it queued so far is done: writes
+ * of it are queued per document (receipts.ts), and one that changes nothing runs after them.
  */
-async function receiptRounds(alice: NodePeer, bob: NodePeer, a: ConversationSession, b: ConversationSession, after: EventId): Promise<void> {
+async function recordOf(peer: NodePeer, session: ConversationSession): Promise<ReadRecord | undefined> {
+  const device = peer.account.device.id;
+  await updateReadRecord(session.synced, device, () => null, Date.now, null);
+  return session.synced.doc.getMap<ReadRecord>('reads').get(device);
+}
+
+/**
+ * Alice's device takes several receipt rounds (it reads the mailbox, and the chat is looked
+ * at again, which writes a receipt): after each, her record covers nothing as new as `after`.
+ */
+async function receiptRounds(alice: NodePeer, a: ConversationSession, b: ConversationSession, after: EventId): Promise<void> {
+  const sortAt = b.timeline.entries.find((e) => e.id === after)!.sortAt;
   for (let round = 0; round < ROUNDS; round++) {
     await alice.client.syncMailboxes();
     alice.client.viewing(null);
     alice.client.viewing(a.id);
-    // A bounded window, not a wait for an event: what is proven is that nothing comes.
-    await new Promise((resolve) => setTimeout(resolve, 3 * RECEIPT_EVERY_MS));
-    await bob.client.syncMailboxes();
-    expect(delivered(b, after), `round ${round}`).toBe(false);
+    const record = await recordOf(alice, a);
+    expect(Math.max(record?.got ?? 0, record?.upTo ?? 0), `round ${round}`).toBeLessThan(sortAt);
   }
 }
 
@@ -93,8 +106,12 @@ describe('receipts to someone you blocked', () => {
       // she left for stragglers. Either way her receipts must not count it.
       const after = await b.send('are you there?');
       await waitUntil(() => b.deliveryState(after) === 'sent', 'the mailbox to take it: Sent', 30_000);
-      await receiptRounds(alice, bob, a, b, after);
+      await receiptRounds(alice, a, b, after);
+      // He reads nothing she writes after the block: the last thing that could tell him is
+      // the mailbox of the epoch she left, read through after her rounds.
+      await bob.client.syncMailboxes();
       expect(b.deliveryState(after)).toBe('sent');
+      expect(delivered(b, after)).toBe(false);
       expect(delivered(b, before)).toBe(true);
       expect(sessionTexts(a)).not.toContain('are you there?');
     });
@@ -121,8 +138,14 @@ describe('receipts to someone you blocked', () => {
       await bob.client.syncMailboxes();
       await waitUntil(() => sessionTexts(b).includes('still here'), "Bob to receive Alice's later message", 30_000);
 
-      await receiptRounds(alice, bob, a, b, after);
+      await receiptRounds(alice, a, b, after);
+      // Written after every receipt of her rounds: once it reaches him (one device's writes
+      // are applied in the order written), so has any of them.
+      await a.send('after her rounds');
+      await bob.client.syncMailboxes();
+      await waitUntil(() => sessionTexts(b).includes('after her rounds'), "Bob to receive Alice's message sent after her rounds", 30_000);
       expect(b.deliveryState(after)).toBe('sent');
+      expect(delivered(b, after)).toBe(false);
       expect(delivered(b, before)).toBe(true);
     });
   }, 240_000);
