@@ -4,6 +4,10 @@
  * box and Send share one row, the image viewer gives the image the screen's width, the
  * media storage table fits the Settings screen, and the small controls a finger has to hit
  * are 24 px at least each way. The screens test checks only the viewport's right edge.
+ *
+ * `beforeAll` makes the scene (a conversation with a message, a reaction and an image that
+ * Bart has downloaded); each case then goes to the screen it measures and leaves nothing
+ * behind, so any one of them passes alone and in any order.
  */
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,9 +37,17 @@ async function smallerSide(control: Locator): Promise<number> {
   return Math.min(box.width, box.height);
 }
 
+/** Shows the conversation at `hash` (its route), as a tap on it in the list would. */
+async function inConversation(user: ParleyUser, hash: string): Promise<void> {
+  await user.page.evaluate((hash) => (location.hash = hash), hash);
+  await user.log.waitFor();
+}
+
 describe('on a 320 px phone', () => {
   let alice: ParleyUser;
   let bart: ParleyUser;
+  /** The conversation's route on each side. */
+  let chat: { alice: string; bart: string };
 
   beforeAll(async () => {
     alice = await ParleyUser.create(stage.browser, 'Alice', { viewport: SMALL });
@@ -53,7 +65,9 @@ describe('on a 320 px phone', () => {
     await alice.page.getByLabel('Attach').setInputFiles({ name: 'wide.png', mimeType: 'image/png', buffer: gradientPng(640, 400) });
     await alice.page.getByRole('list', { name: 'Files to send' }).getByText('wide.png').waitFor();
     await alice.page.getByRole('button', { name: 'Send', exact: true }).click();
-    await bart.page.getByRole('img', { name: /^wide\.png/ }).waitFor({ timeout: 60_000 });
+    // Downloaded, not only its thumbnail: the viewer and the media table need the file.
+    await bart.page.getByRole('button', { name: /^Open wide\.png/ }).waitFor({ timeout: 60_000 });
+    chat = { alice: new URL(alice.page.url()).hash, bart: new URL(bart.page.url()).hash };
   });
 
   afterAll(async () => {
@@ -61,6 +75,7 @@ describe('on a 320 px phone', () => {
   });
 
   it("keeps a member's long name and its buttons inside the Members dialog", async () => {
+    await inConversation(alice, chat.alice);
     await alice.page.getByRole('button', { name: 'Members', exact: true }).click();
     const dialog = alice.page.getByRole('dialog', { name: /^Members of / });
     const list = dialog.getByRole('list', { name: 'Members' });
@@ -75,6 +90,7 @@ describe('on a 320 px phone', () => {
   });
 
   it('puts the message box and Send on one row', async () => {
+    await inConversation(alice, chat.alice);
     const box = (await alice.composer.boundingBox())!;
     const send = (await alice.page.getByRole('button', { name: 'Send', exact: true }).boundingBox())!;
     // The old code wrapped Send onto a line of its own under the box.
@@ -85,6 +101,7 @@ describe('on a 320 px phone', () => {
   });
 
   it('makes "More actions", a reaction and a file\'s Remove 24 px at least each way', async () => {
+    await inConversation(alice, chat.alice);
     const row = alice.messageRow(TEXT);
     // The old code: 27×16, 45×20 and 29×20.
     expect(await smallerSide(row.getByRole('button', { name: 'More actions' }))).toBeGreaterThanOrEqual(24);
@@ -97,6 +114,7 @@ describe('on a 320 px phone', () => {
   });
 
   it("keeps a waiting file's size on one line beside a long name", async () => {
+    await inConversation(alice, chat.alice);
     const long = 'the-extremely-long-quarterly-financial-report-final-v7-revised.pdf';
     await alice.page.getByLabel('Attach').setInputFiles([
       { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('notes\n') },
@@ -111,6 +129,7 @@ describe('on a 320 px phone', () => {
   });
 
   it('shows an image in the viewer as wide as the screen', async () => {
+    await inConversation(bart, chat.bart);
     await bart.page.getByRole('button', { name: /^Open wide\.png/ }).click();
     const viewer = bart.page.getByRole('dialog', { name: 'Image viewer' });
     const image = viewer.getByRole('img', { name: /^wide\.png/ });
