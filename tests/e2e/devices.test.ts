@@ -4,6 +4,11 @@
  * refused by peers; devices have names the user can change.
  */
 import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { DEVICE_LINK_PURPOSE, parseDeviceLink } from '../../src/core/identity/device-link.js';
+import { deriveChannel } from '../../src/core/keys.js';
+import { openMessage } from '../../src/net/sealed-channel.js';
+import { SignalingClient, type SocketLike } from '../../src/net/signaling-client.js';
 import { useAppStage } from '../helpers/app-stage.js';
 import { ParleyUser } from '../helpers/parley-user.js';
 
@@ -37,6 +42,23 @@ describe('device names', () => {
   });
 });
 
+/**
+ * Everything published on a device link's channel, opened with its key, as whoever holds the
+ * link could: a Node socket on the app's server, beside the browsers.
+ */
+async function watchLink(deviceLink: string): Promise<{ kinds: () => string[]; close: () => void }> {
+  const channel = await deriveChannel(parseDeviceLink(deviceLink), DEVICE_LINK_PURPOSE);
+  const seen: string[] = [];
+  const client = new SignalingClient({ url: stage.app.url, createSocket: (u) => new WebSocket(u) as unknown as SocketLike }).start();
+  client.on('message', (topic, data) => {
+    if (topic !== channel.topic) return;
+    void openMessage(channel.key, topic, data).then((value) => seen.push(String((value as { t?: unknown } | null)?.t)));
+  });
+  client.subscribe(channel.topic);
+  await new Promise<void>((resolve) => (client.status === 'connected' ? resolve() : client.on('status', (s) => s === 'connected' && resolve())));
+  return { kinds: () => [...seen], close: () => client.destroy() };
+}
+
 describe('device linking needs consent', () => {
   it('whoever opens the link first is shown with a code and gets nothing until the user confirms; refusing spends the link', async () => {
     const alice = await ParleyUser.create(stage.browser, 'Alice');
@@ -44,25 +66,45 @@ describe('device linking needs consent', () => {
     await alice.page.getByRole('link', { name: 'Devices' }).click();
     await alice.page.getByRole('button', { name: 'Link a device' }).click();
     const deviceLink = await alice.page.getByRole('textbox', { name: 'Device link' }).inputValue();
+    const wire = await watchLink(deviceLink);
     // Someone who saw the link over Alice's shoulder opens it first.
     const stranger = await ParleyUser.create(stage.browser, 'Stranger');
     await stranger.open(deviceLink);
     await stranger.page.getByRole('button', { name: 'Link this device' }).click();
     const asking = alice.page.getByRole('region', { name: 'A device asks to join' });
     await asking.getByLabel('Link code').waitFor({ timeout: 30_000 });
-    // Nothing was granted: the stranger still waits.
-    await new Promise((r) => setTimeout(r, 2_000));
-    expect(await stranger.page.getByRole('button', { name: 'New conversation' }).count()).toBe(0);
     await asking.getByRole('button', { name: 'Refuse' }).click();
     await alice.page.getByRole('status').filter({ hasText: 'The device was refused' }).waitFor();
-    // The link is spent: the real device opening it now gets no request shown.
+    // The link is spent: the real device opening it now is not shown to Alice.
     const late = await ParleyUser.create(stage.browser, 'Alice');
     await late.open(deviceLink);
     await late.page.getByRole('button', { name: 'Link this device' }).click();
-    await new Promise((r) => setTimeout(r, 3_000));
-    expect(await asking.count()).toBe(0);
+    const before = wire.kinds().length;
+    await expect.poll(() => wire.kinds().slice(before), { timeout: 30_000 }).toContain('link-request');
+    // Alice links it with a new link. Her device sends on both channels through one socket,
+    // in order: once her grant on the new one has come, anything she sent on the first
+    // before it has come too; and her page took the late device's request on the spent link
+    // (had it reached her) before the request on the new one.
+    await alice.page.getByRole('button', { name: 'Link a device' }).click();
+    const newLink = await alice.page.getByRole('textbox', { name: 'Device link' }).inputValue();
+    const newWire = await watchLink(newLink);
+    // (A fresh browser for it: the late one still waits on the spent link.)
+    const real = await ParleyUser.create(stage.browser, 'Alice');
+    await real.open(newLink);
+    await real.page.getByRole('button', { name: 'Link this device' }).click();
+    const code = await real.page.getByLabel('Link code').textContent({ timeout: 30_000 });
+    await expect.poll(() => asking.getByLabel('Link code').textContent(), { timeout: 30_000 }).toBe(code);
+    expect(await asking.count()).toBe(1);
+    await asking.getByRole('button', { name: /^Link / }).click();
+    await expect.poll(() => newWire.kinds(), { timeout: 30_000 }).toContain('link-grant');
+    await real.page.getByRole('button', { name: 'New conversation' }).waitFor({ timeout: 30_000 });
+    // Nothing was ever granted on the first link: the stranger still waits.
+    expect(wire.kinds()).not.toContain('link-grant');
+    expect(wire.kinds()).toContain('link-request');
     expect(await stranger.page.getByRole('button', { name: 'New conversation' }).count()).toBe(0);
-    await Promise.all([alice, stranger, late].map((u) => u.close()));
+    expect(await late.page.getByRole('button', { name: 'New conversation' }).count()).toBe(0);
+    for (const w of [wire, newWire]) w.close();
+    await Promise.all([alice, stranger, late, real].map((u) => u.close()));
   });
 });
 
