@@ -41,11 +41,6 @@ export class HistoryRoots {
     this.running = this.running.then(() => this.run()).catch((error: unknown) => this.parts.logger.warn('history file roots not handed over', { error: errorField(error) }));
   }
 
-  /** Waits for the runs asked for so far (tests). */
-  settled(): Promise<void> {
-    return this.running;
-  }
-
   private async run(): Promise<void> {
     const settings = this.parts.view.settings();
     const set = settings.historySetBy;
