@@ -443,6 +443,31 @@ describe('files between members', () => {
     await alice.close();
   });
 
+  it('a large file being prepared shows how far its encryption is, until its message shows', async () => {
+    const alice = await ParleyUser.create(stage.browser, 'Alice');
+    await alice.start(stage.app.url);
+    await alice.newConversation();
+    await attach(alice, 'large.bin', 'application/octet-stream', randomBytes(20 * 1024 * 1024));
+    // Slowed, so the two passes over 20 MB last seconds on a quiet machine too.
+    const fullSpeed = await slowed(alice);
+    await sendAttached(alice);
+    const bar = alice.page.getByRole('progressbar', { name: 'Encrypting large.bin' });
+    const row = alice.log.locator('article').filter({ hasText: 'large.bin' });
+    const seen: number[] = [];
+    const deadline = Date.now() + 120_000;
+    while ((await row.count()) === 0 && Date.now() < deadline) {
+      const value = await bar.getAttribute('aria-valuenow', { timeout: 500 }).catch(() => null);
+      if (value !== null && seen.at(-1) !== Number(value)) seen.push(Number(value));
+    }
+    await fullSpeed();
+    await row.waitFor({ timeout: 1_000 });
+    // Figures between the start and the end, never going back.
+    expect(seen.some((v) => v > 0 && v < 100), `seen: ${seen.join(', ')}`).toBe(true);
+    expect(seen).toEqual([...seen].sort((x, y) => x - y));
+    await expect.poll(() => bar.count()).toBe(0);
+    await alice.close();
+  });
+
   it('cancel stops the transfer on both sides', async () => {
     const [alice, bob] = await meet('Alice', 'Bob');
     const bytes = randomBytes(20 * 1024 * 1024);

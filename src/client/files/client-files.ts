@@ -90,6 +90,11 @@ const SEND_BATCH_BYTES = 1024 * 1024;
 export interface OutgoingFile {
   readonly blob: Blob;
   readonly name: string;
+  /**
+   * Told how far the file's preparation is, 0 to 1, as it goes: both passes over its bytes
+   * (hashing, then sealing and storing) read all of it, and a large file takes seconds.
+   */
+  readonly progress?: (fraction: number) => void;
 }
 
 export class ClientFiles extends ObservableV2<ClientFilesEvents> {
@@ -199,7 +204,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     const key = await deriveFileKey(fromBase64Url(await deriveFileRoot(secret))!, salt);
     let fields, hashes: Uint8Array;
     try {
-      ({ fields, hashes } = await sealBlob(file.blob, key));
+      ({ fields, hashes } = await sealBlob(file.blob, key, (done) => file.progress?.(done / size / 2)));
     } catch (cause) {
       throw new ClientError('file-unreadable', { cause, detail: { name: file.name } });
     }
@@ -212,7 +217,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     const record: StoredFile = { root: ref.root, conversation: session.id, event: '', name: ref.name, type, size, chunk: ref.chunk, bytes: 0, complete: false, sent: true, at: this.now(), key, ...(mailboxCopy ? { mailboxCopy } : {}) };
     try {
       await store.putFile(record);
-      await storeSealed(store, ref, key, file.blob, hashes, chunksIn(SEND_BATCH_BYTES, ref.chunk));
+      await storeSealed(store, ref, key, file.blob, hashes, chunksIn(SEND_BATCH_BYTES, ref.chunk), (done) => file.progress?.(0.5 + done / size / 2));
       await store.putHashes(ref.root, hashes);
     } catch (cause) {
       await store.remove(ref.root).catch(() => undefined);

@@ -13,8 +13,11 @@ export interface FirstPass {
   readonly hashes: Uint8Array;
 }
 
-/** Throws when the Blob cannot be read (or changed while it was read). */
-export async function sealBlob(blob: Blob, key: string): Promise<FirstPass> {
+/**
+ * Throws when the Blob cannot be read (or changed while it was read). `progress` is told the
+ * plaintext bytes done, at most every PROGRESS_MS from a worker.
+ */
+export async function sealBlob(blob: Blob, key: string, progress?: (done: number) => void): Promise<FirstPass> {
   if (typeof Worker !== 'undefined') {
     let worker: Worker | null = null;
     try {
@@ -23,18 +26,19 @@ export async function sealBlob(blob: Blob, key: string): Promise<FirstPass> {
     } catch {
       // No worker here: the one thread does it below.
     }
-    if (worker) return inWorker(worker, blob, key);
+    if (worker) return inWorker(worker, blob, key, progress);
   }
   let hashes: Uint8Array | null = null;
-  const fields = await sealFile(blob.size, { key, read: blobReader(blob), put: async () => undefined, putHashes: async (h) => void (hashes = h) });
+  const fields = await sealFile(blob.size, { key, read: blobReader(blob), put: async () => undefined, putHashes: async (h) => void (hashes = h), ...(progress ? { progress } : {}) });
   return { fields, hashes: hashes! };
 }
 
-function inWorker(worker: Worker, blob: Blob, key: string): Promise<FirstPass> {
+function inWorker(worker: Worker, blob: Blob, key: string, progress?: (done: number) => void): Promise<FirstPass> {
   return new Promise<FirstPass>((resolve, reject) => {
     worker.onmessage = (e: MessageEvent<FromSealWorker>) => {
       const m = e.data;
-      if ('error' in m) reject(new Error(m.error));
+      if ('done' in m) progress?.(m.done);
+      else if ('error' in m) reject(new Error(m.error));
       else resolve(m);
     };
     worker.onerror = (e) => {

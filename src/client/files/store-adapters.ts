@@ -52,7 +52,15 @@ export function storeSink(store: ChunkStore, root: string, save?: (chunks: Chunk
  * native hash per chunk against the first pass's list, so a file that changed between the
  * passes is refused here rather than served as chunks members refuse.
  */
-export async function storeSealed(store: ChunkStore, ref: Pick<FileRef, 'root' | 'size' | 'chunk'>, fileKey: string, blob: Blob, hashes: Uint8Array, batchSize: number): Promise<void> {
+export async function storeSealed(
+  store: ChunkStore,
+  ref: Pick<FileRef, 'root' | 'size' | 'chunk'>,
+  fileKey: string,
+  blob: Blob,
+  hashes: Uint8Array,
+  batchSize: number,
+  progress?: (done: number) => void,
+): Promise<void> {
   const key = await importFileKey(fileKey);
   const read = blobReader(blob);
   const count = chunkCount(ref.size, ref.chunk);
@@ -64,6 +72,7 @@ export async function storeSealed(store: ChunkStore, ref: Pick<FileRef, 'root' |
     if (batch.length >= batchSize || i === count - 1) {
       await store.putChunks(ref.root, batch);
       batch = [];
+      progress?.(Math.min(ref.size, (i + 1) * ref.chunk));
     }
   }
 }

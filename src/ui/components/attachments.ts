@@ -11,12 +11,20 @@ import { LitElement, css, html, nothing } from 'lit';
 import { sizeText } from '../error-text.js';
 import { controls, themeTokens } from '../styles/theme.js';
 
+/** A file being encrypted and stored, and how far (0–100). */
+export interface Preparing {
+  readonly file: File;
+  readonly percent: number;
+}
+
 export class Attachments extends LitElement {
-  static override properties = { files: { attribute: false }, sending: { attribute: false }, problem: { attribute: false } };
+  static override properties = { files: { attribute: false }, sending: { attribute: false }, preparing: { attribute: false }, problem: { attribute: false } };
   /** Files picked and not sent yet. */
   declare files: readonly File[];
   /** Files being sent (encrypted and stored, the first one now) whose message does not show yet. */
   declare sending: readonly File[];
+  /** The file being encrypted and stored now, and how far: a large file takes seconds. */
+  declare preparing: Preparing | null;
   /** Why a file was refused (too large, empty), in words; shown as an alert. */
   declare problem: string;
 
@@ -24,6 +32,7 @@ export class Attachments extends LitElement {
     super();
     this.files = [];
     this.sending = [];
+    this.preparing = null;
     this.problem = '';
   }
 
@@ -80,7 +89,11 @@ export class Attachments extends LitElement {
             ${this.sending.map(
               (f, index) => html`<li>
                 <span class="name">${f.name}</span><span class="size">${sizeText(f.size)}</span>
-                ${index === 0 ? html`<span class="busy" role="status">Encrypting…</span>` : html`<span class="busy">Waiting</span>`}
+                ${this.preparing?.file === f
+                  ? html`<span class="busy" role="progressbar" aria-label=${`Encrypting ${f.name}`} aria-valuemin="0" aria-valuemax="100" aria-valuenow=${this.preparing.percent}>Encrypting… ${this.preparing.percent}%</span>`
+                  : index === 0
+                    ? html`<span class="busy" role="status">Encrypting…</span>`
+                    : html`<span class="busy">Waiting</span>`}
               </li>`,
             )}
             ${this.files.map(

@@ -18,6 +18,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { ConversationSession } from '../../client/conversation-session.js';
 import type { EventId } from '../../core/ids.js';
 import type { ClientFiles } from '../../client/files/client-files.js';
+import type { Preparing } from '../components/attachments.js';
 import type { Composer } from '../components/composer.js';
 import { errorText } from '../error-text.js';
 import type { ActionController } from './action-controller.js';
@@ -34,6 +35,8 @@ export class OutgoingFiles implements ReactiveController {
   sealing = false;
   /** Files being sent whose message is not in the timeline yet, the one being sealed first. */
   sending: readonly File[] = [];
+  /** The file being encrypted and stored now, and how far, in whole percent. */
+  preparing: Preparing | null = null;
   /** Where the files being sent will show, and since when (their messages are no older). */
   private outgoing: { readonly session: ConversationSession; readonly since: number } | null = null;
   /** Messages already matched to a file that left the list (two files of one size). */
@@ -119,7 +122,7 @@ export class OutgoingFiles implements ReactiveController {
     onCleared();
     await this.sealed(session, picked, async () => {
       for (const [i, file] of picked.entries()) {
-        if (!(await this.action.run(() => files.send(session, { blob: file, name: file.name }, i === 0 ? text : '')))) {
+        if (!(await this.action.run(() => files.send(session, { blob: file, name: file.name, progress: this.progressOf(file) }, i === 0 ? text : '')))) {
           this.pending = [...picked.slice(i), ...this.pending];
           if (i === 0) composer.restore(text);
           return;
@@ -137,10 +140,24 @@ export class OutgoingFiles implements ReactiveController {
     if (!files || this.sealing) return;
     const blob = new File([text], TEXT_FILE_NAME, { type: 'text/plain;charset=utf-8' });
     await this.sealed(session, [blob], async () => {
-      if (!(await this.action.run(() => files.send(session, { blob, name: TEXT_FILE_NAME })))) return;
+      if (!(await this.action.run(() => files.send(session, { blob, name: TEXT_FILE_NAME, progress: this.progressOf(blob) })))) return;
       // The user may have changed the text meanwhile: only what was sent leaves the box.
       if (composer.clear(text)) onCleared();
     });
+  }
+
+  /**
+   * What tells the view how far `file`'s preparation is: a render only when the whole
+   * percent changes (a large file reports a batch at a time, tens a second).
+   */
+  private progressOf(file: File): (fraction: number) => void {
+    this.preparing = { file, percent: 0 };
+    return (fraction) => {
+      const percent = Math.min(100, Math.floor(fraction * 100));
+      if (this.preparing?.file !== file || this.preparing.percent === percent) return;
+      this.preparing = { file, percent };
+      this.host.requestUpdate();
+    };
   }
 
   /** Runs the sending of `files`, shown in the list of files to send until each one's row shows. */
@@ -153,6 +170,7 @@ export class OutgoingFiles implements ReactiveController {
       await run();
     } finally {
       this.sealing = false;
+      this.preparing = null;
       // Sent files whose row the view has not drawn yet leave with the render this asks for.
       this.sending = [];
       this.outgoing = null;

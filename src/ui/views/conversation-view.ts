@@ -182,6 +182,7 @@ export class ConversationView extends ClientView {
       <parley-attachments
         .files=${this.outgoing.pending}
         .sending=${this.outgoing.sending}
+        .preparing=${this.outgoing.preparing}
         .problem=${this.outgoing.problem}
         @parley-remove-attachment=${(e: CustomEvent<{ index: number }>) => this.outgoing.remove(e.detail.index)}
       ></parley-attachments>
