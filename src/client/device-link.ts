@@ -1,5 +1,5 @@
 /**
- * Both ends of linking a device (see core/identity/device-link):
+ * Both ends of linking a device (docs/architecture.md §4.10; core/identity/device-link):
  * - `DeviceLinkOffer` runs on a device that holds the identity keys and answers one request;
  * - `requestDeviceLink` runs on the new device and resolves with its new account.
  */
@@ -25,7 +25,7 @@ import type { Account } from '../store/types.js';
 import { ClientError } from './errors.js';
 import { createDeviceDh } from './account.js';
 
-/** An unused link stops working after this (docs/architecture.md §8.5). */
+/** An unused link stops working after this (docs/architecture.md §4.10). */
 const OFFER_TTL_MS = 5 * 60_000;
 const REQUEST_EVERY_MS = 1_500;
 const REQUEST_TIMEOUT_MS = 2 * 60_000;
