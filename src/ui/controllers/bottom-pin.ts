@@ -187,6 +187,15 @@ export class BottomPin implements ReactiveController {
    * resized, inside the frame's ResizeObserver turn, before paint: re-apply the pin now.
    * `settle` alone re-applied it a frame later, so that frame painted the view where the
    * estimated height (or the old size) had put it.
+   *
+   * This forces a layout, on purpose: the virtualizer has just written the rows' positions
+   * and its size, and the scroll to the end must see them. Not reading `scrollHeight` would
+   * not avoid it: setting `scrollTop` on a scroller whose layout is dirty lays it out first
+   * (measured: the setter took the whole layout, the read after it nothing). Moved to an
+   * animation frame it is the next frame's, and the frame between is painted short of the
+   * end (with it turned off, 4 of 8 arrivals showed stray moves). It is the layout the frame
+   * makes anyway before paint, done earlier: layouts per arriving text were the same with it
+   * and without (docs/architecture.md §11, "`placed` forces a layout").
    */
   placed(): void {
     if (!this.following && !this.held) return;
