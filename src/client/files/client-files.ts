@@ -194,8 +194,10 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     // Before reading a byte: would this conversation's media pass this device's budget?
     if (!(await this.rules.fits(session.id, { size, chunk: chunkSizeFor(size) }))) throw this.overBudget(file.name, session.id);
     // A voice message is audio whatever its container sniffs as (WebM sniffs as video).
-    const type = voice ? voiceType(file.blob) : await sniffType(file.blob);
-    const info = voice ? null : await (this.parts.describe ?? describeMedia)(file.blob, type).catch(() => null);
+    const sniffed = voice ? voiceType(file.blob) : await sniffType(file.blob);
+    const { audioOnly, ...info } = (voice ? null : await (this.parts.describe ?? describeMedia)(file.blob, sniffed).catch(() => null)) ?? {};
+    // A video container with no picture plays as audio: the receiver gives it a player, not a black box.
+    const type = audioOnly ? sniffed.replace(/^video\//, 'audio/') : sniffed;
     // The key derives from the file root of the epoch this device is in: the message names
     // the epoch and the salt, never the key, so only that epoch's members (and joiners of a
     // full-history group, handed the root) can read the file (§14.1).
@@ -211,7 +213,7 @@ export class ClientFiles extends ObservableV2<ClientFilesEvents> {
     // The message says whether the mailbox keeps the file, so a member who finds no holder
     // online knows whether to look there or to wait for one.
     const viaMailbox = size <= this.mailboxMaxFileBytes;
-    const ref: FileRef = { name: cleanName(file.name), type, size, sha256: fields.sha256, chunk: fields.chunk, root: fields.root, epoch, salt, kdf: 'root', ...(info ?? {}), ...(voice ? voiceRef(voice) : {}), ...(viaMailbox ? { mailbox: true } : {}) };
+    const ref: FileRef = { name: cleanName(file.name), type, size, sha256: fields.sha256, chunk: fields.chunk, root: fields.root, epoch, salt, kdf: 'root', ...info, ...(voice ? voiceRef(voice) : {}), ...(viaMailbox ? { mailbox: true } : {}) };
     const store = this.parts.store;
     const mailboxCopy = viaMailbox ? { epoch, writerKey: newBlobWriterKey() } : undefined;
     const record: StoredFile = { root: ref.root, conversation: session.id, event: '', name: ref.name, type, size, chunk: ref.chunk, bytes: 0, complete: false, sent: true, at: this.now(), key, ...(mailboxCopy ? { mailboxCopy } : {}) };

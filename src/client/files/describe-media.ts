@@ -11,7 +11,10 @@ import { toBase64Url } from '../../core/bytes.js';
 import { FileLimits, mediaKind, type FileRef } from '../../core/files/file-ref.js';
 import { finiteDuration } from './media-duration.js';
 
-export type MediaInfo = Pick<FileRef, 'thumb' | 'w' | 'h' | 'ms'>;
+export type MediaInfo = Pick<FileRef, 'thumb' | 'w' | 'h' | 'ms'> & {
+  /** A video container with no picture (an audio-only WebM sniffs as video): sent as audio. */
+  readonly audioOnly?: true;
+};
 
 /** Thumbhash encodes at most 100×100 pixels. */
 const THUMB_SIDE = 100;
@@ -49,7 +52,7 @@ async function describeImage(file: Blob): Promise<MediaInfo | null> {
  * A video's pixel size and duration, or an audio file's duration, from its metadata (a
  * recording's WebM, which states no duration, read to its end: `finiteDuration`); null for
  * bytes the browser cannot read. An audio-only WebM sniffs as video: it has no pixel size,
- * and says its duration alone.
+ * and is said to be audio (`audioOnly`), or the receiver shows a black 16:9 box.
  */
 async function describePlayable(file: Blob, kind: 'video' | 'audio'): Promise<MediaInfo | null> {
   if (typeof document === 'undefined') return null;
@@ -70,6 +73,7 @@ async function describePlayable(file: Blob, kind: 'video' | 'audio'): Promise<Me
     const duration = ms !== null && ms <= FileLimits.maxDurationMs ? { ms } : {};
     const { videoWidth: width, videoHeight: height } = media instanceof HTMLVideoElement ? media : { videoWidth: 0, videoHeight: 0 };
     if (fits(width, height)) return { w: width, h: height, ...duration };
+    if (kind === 'video' && width === 0 && height === 0) return { ...duration, audioOnly: true };
     return 'ms' in duration ? duration : null;
   } finally {
     media.removeAttribute('src');
