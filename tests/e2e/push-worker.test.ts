@@ -45,16 +45,21 @@ async function openConversation(user: ParleyUser): Promise<{ topic: string; mail
   return { topic, mailbox };
 }
 
+/** Alice and Bob in a conversation Alice started, linked, Bob's context allowed to show notifications. */
+async function meetWithNotifications(): Promise<{ alice: ParleyUser; bob: ParleyUser }> {
+  const alice = await ParleyUser.create(stage.browser, 'Alice');
+  const bob = await ParleyUser.create(stage.browser, 'Bob');
+  await bob.context.grantPermissions(['notifications'], { origin: stage.app.url });
+  await alice.start(stage.app.url);
+  await bob.open(await alice.newConversation());
+  await bob.register();
+  await alice.waitForPeers(1);
+  return { alice, bob };
+}
+
 describe('push, service-worker side', () => {
   it('a push with no app page open stores the message and shows a notification', async () => {
-    const alice = await ParleyUser.create(stage.browser, 'Alice');
-    const bob = await ParleyUser.create(stage.browser, 'Bob');
-    await bob.context.grantPermissions(['notifications'], { origin: stage.app.url });
-    await alice.start(stage.app.url);
-    const invite = await alice.newConversation();
-    await bob.open(invite);
-    await bob.register();
-    await alice.waitForPeers(1);
+    const { alice, bob } = await meetWithNotifications();
     await alice.send('before the push');
     await bob.waitForMessage('before the push');
     const conversationUrl = bob.page.url();
@@ -94,13 +99,7 @@ describe('push, service-worker side', () => {
   });
 
   it('a muted conversation still counts as unread but does not ring; another one does', async () => {
-    const alice = await ParleyUser.create(stage.browser, 'Alice');
-    const bob = await ParleyUser.create(stage.browser, 'Bob');
-    await bob.context.grantPermissions(['notifications'], { origin: stage.app.url });
-    await alice.start(stage.app.url);
-    await bob.open(await alice.newConversation());
-    await bob.register();
-    await alice.waitForPeers(1);
+    const { alice, bob } = await meetWithNotifications();
     const quietUrl = alice.page.url();
     const quiet = await openConversation(bob);
 
@@ -167,13 +166,7 @@ describe('push, service-worker side', () => {
   });
 
   it('a photo sent with no caption rings as a photo, not as an empty notification', async () => {
-    const alice = await ParleyUser.create(stage.browser, 'Alice');
-    const bob = await ParleyUser.create(stage.browser, 'Bob');
-    await bob.context.grantPermissions(['notifications'], { origin: stage.app.url });
-    await alice.start(stage.app.url);
-    await bob.open(await alice.newConversation());
-    await bob.register();
-    await alice.waitForPeers(1);
+    const { alice, bob } = await meetWithNotifications();
     const { mailbox } = await openConversation(bob);
     await bob.page.evaluate(async () => navigator.serviceWorker.ready);
     await bob.page.goto('about:blank');
