@@ -2,13 +2,12 @@
  * Checks run on every screen of the app: axe-core finds no accessibility violations, and
  * nothing reaches past the right edge of the viewport (horizontal overflow on a phone).
  */
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
+import { axeAudit, describeFinding } from './axe-audit.js';
 
-/** axe's violations on the page, one line each: rule, impact, and where. */
+/** axe's violations on the page, one line each: impact, rule, where and what. */
 export async function axeViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).analyze();
-  return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact ?? 'n/a'}): ${n.target.join(' >>> ')} — ${v.help}`));
+  return (await axeAudit(page)).map(describeFinding);
 }
 
 /**
