@@ -18,7 +18,7 @@
  * Memory: ≤ MAX_PRESENCE_IDS held plus as many watched per socket, and `maxEntries` in
  * total across sockets. Logs carry counts only.
  */
-import type { PresenceChange, PresenceState } from '../../src/core/wire/signaling.js';
+import { MAX_PRESENCE_IDS, type PresenceChange, type PresenceState } from '../../src/core/wire/signaling.js';
 import type { Logger } from '../logger.js';
 import type { DeliveryMetrics } from '../metrics.js';
 import type { PresenceDirectory } from './directory.js';
@@ -40,8 +40,11 @@ export type PresenceUpdate =
       /** Ids new to this socket's set: what its churn budget is charged. */
       readonly added: number;
     }
-  /** The server-wide cap on held plus watched ids is reached. Nothing changed. */
-  | { readonly ok: false };
+  /**
+   * Nothing changed: the server-wide cap on held plus watched ids is reached (`server`), or
+   * this socket already holds (or watches) MAX_PRESENCE_IDS ids (`socket`).
+   */
+  | { readonly ok: false; readonly full: 'server' | 'socket' };
 
 export interface PresenceRegistryOptions {
   readonly store: PresenceStore;
@@ -112,6 +115,11 @@ export class PresenceRegistry {
    */
   change(client: PresenceSocket, id: string, change: PresenceChange): PresenceUpdate {
     const sets = this.setsOf(client);
+    // `presence` and `presence-watch` are held to MAX_PRESENCE_IDS by the parser; one id at a
+    // time must meet the same cap here, or one socket could fill the server-wide one alone.
+    if ((change === 'hold' && !sets.held.has(id) && sets.held.size >= MAX_PRESENCE_IDS) || (change === 'watch' && !sets.watched.has(id) && sets.watched.size >= MAX_PRESENCE_IDS)) {
+      return { ok: false, full: 'socket' };
+    }
     switch (change) {
       case 'hold':
         return this.changeHeld(sets, sets.held.has(id) ? [] : [id], []);
@@ -213,7 +221,7 @@ export class PresenceRegistry {
 
   private changeHeld(sets: ClientSets, added: readonly string[], removed: readonly string[]): PresenceUpdate {
     if (this.closed) return { ok: true, added: 0 };
-    if (this.entries + added.length - removed.length > this.opts.maxEntries) return { ok: false };
+    if (this.entries + added.length - removed.length > this.opts.maxEntries) return { ok: false, full: 'server' };
     const now = this.now();
     const released: string[] = [];
     for (const id of removed) {
@@ -235,7 +243,7 @@ export class PresenceRegistry {
 
   private changeWatched(client: PresenceSocket, sets: ClientSets, added: readonly string[], removed: readonly string[]): PresenceUpdate {
     if (this.closed) return { ok: true, added: 0 };
-    if (this.entries + added.length - removed.length > this.opts.maxEntries) return { ok: false };
+    if (this.entries + added.length - removed.length > this.opts.maxEntries) return { ok: false, full: 'server' };
     for (const id of removed) this.unwatch(client, sets, id);
     for (const id of added) {
       sets.watched.add(id);

@@ -6,7 +6,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { WebSocket, type RawData } from 'ws';
-import { CloseCodes, parseClientMessage, type ClientMessage } from '../../src/core/wire/signaling.js';
+import { CloseCodes, MAX_PRESENCE_IDS, parseClientMessage, type ClientMessage } from '../../src/core/wire/signaling.js';
 import type { SignalConfig } from '../config.js';
 import type { RelayCloseReason, SignalMetrics } from '../metrics.js';
 import { TokenBucket } from '../rate-limit.js';
@@ -260,7 +260,12 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
         if (!presence) return this.close(CloseCodes.malformed, 'presence is not available');
         // Every change costs a token, a release too: toggling is work for the server.
         if (!this.presenceIds().take(1)) return this.close(CloseCodes.rateLimited, 'presence ids change too fast');
-        if (!presence.change(this, msg.id, msg.change).ok) return this.close(CloseCodes.policyViolation, 'presence capacity reached');
+        const changed = presence.change(this, msg.id, msg.change);
+        if (!changed.ok) {
+          return changed.full === 'socket'
+            ? this.close(CloseCodes.tooManyTopics, `more than ${MAX_PRESENCE_IDS} presence ids on this socket`)
+            : this.close(CloseCodes.policyViolation, 'presence capacity reached');
+        }
         if (msg.change === 'watch') {
           this.reportPresence(presence, [msg.id]);
         }

@@ -252,6 +252,34 @@ describe('presence caps', () => {
     await a.roundTrip();
   });
 
+  it.each(['hold', 'watch'] as const)(
+    'one id at a time meets the same cap: a %s past MAX_PRESENCE_IDS on one socket closes it (4413), and others keep working',
+    async (change) => {
+      const s = await server();
+      const c = await open(s);
+      for (let i = 0; i < MAX_PRESENCE_IDS; i++) c.send({ type: 'presence-change', id: newId(), change });
+      await c.roundTrip();
+      c.send({ type: 'presence-change', id: newId(), change });
+      // On the old code the socket stayed open and held the id: the round trip would win.
+      const outcome = await Promise.race([c.closed, c.roundTrip().then(() => null)]);
+      expect(outcome?.code).toBe(CloseCodes.tooManyTopics);
+      await waitUntil(() => s.server.deliveryStats().presenceOnline === 0 && s.server.deliveryStats().presenceWatches === 0, 'its ids to be released');
+      await expectRelayWorks(s.wsUrl);
+    },
+  );
+
+  it('a socket at the cap may still release one id and hold another', async () => {
+    const s = await server();
+    const c = await open(s);
+    const ids = Array.from({ length: MAX_PRESENCE_IDS }, newId);
+    await hold(c, ids);
+    c.send({ type: 'presence-change', id: ids[0]!, change: 'hold' });
+    c.send({ type: 'presence-change', id: ids[0]!, change: 'release' });
+    c.send({ type: 'presence-change', id: newId(), change: 'hold' });
+    await c.roundTrip();
+    expect(s.server.deliveryStats().presenceOnline).toBe(MAX_PRESENCE_IDS);
+  });
+
   it('logs counts only, never an id', async () => {
     const s = await server();
     const id = newId();
