@@ -30,6 +30,7 @@ export class PresenceClient extends ObservableV2<PresenceEvents> {
   /** The ids to follow; replaces the previous set. */
   watch(ids: Iterable<string>): void {
     this.watched = this.replace(this.watched, ids, 'watch', 'unwatch');
+    for (const id of this.states.keys()) if (!this.watched.has(id)) this.states.delete(id);
   }
 
   state(id: string): PresenceState | null {
@@ -62,7 +63,9 @@ export class PresenceClient extends ObservableV2<PresenceEvents> {
 
   private readonly onControl = (message: ServerMessage): void => {
     if (message.type !== 'presence-state') return;
-    for (const s of message.states) this.states.set(s.id, s);
+    // Only what this device watches: a server that reports other ids (it may send any) would
+    // otherwise grow the table without bound.
+    for (const s of message.states) if (this.watched.has(s.id)) this.states.set(s.id, s);
     this.emit('changed', []);
   };
 }

@@ -87,4 +87,20 @@ describe('presence client', () => {
     presence.destroy();
     signaling.destroy();
   });
+
+  it('keeps states only for ids it watches: a server reporting others, or ids no longer watched, grows nothing', () => {
+    const { signaling, sockets } = scriptedSignaling();
+    const presence = new PresenceClient(signaling);
+    sockets[0]!.open();
+    presence.watch([ID1]);
+    const strangers = Array.from({ length: 500 }, (_, i) => ({ id: i.toString(16).padStart(32, '0'), online: true, lastSeen: 1 }));
+    sockets[0]!.serverSays({ type: 'presence-state', states: [{ id: ID1, online: true, lastSeen: 2 }, ...strangers] });
+    expect(presence.state(ID1)).toEqual({ id: ID1, online: true, lastSeen: 2 });
+    expect(strangers.filter((s) => presence.state(s.id) !== null)).toEqual([]);
+    // Unwatching forgets the id's last report, so watch/unwatch cycles leave nothing behind.
+    presence.watch([ID2]);
+    expect(presence.state(ID1)).toBeNull();
+    presence.destroy();
+    signaling.destroy();
+  });
 });
