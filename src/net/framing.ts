@@ -31,6 +31,13 @@ export const LINK_CHUNK = 128 * 1024;
 /** Largest frame a peer may send; a whole-history sync step 2 must fit. */
 export const MAX_FRAME = 64 * 1024 * 1024;
 const MAX_DOC_ID = 64;
+/**
+ * Least a chunk that does not end its frame must carry. Every build cuts such chunks at its
+ * chunk size less the header, so at least MAX_CHUNK less 5 bytes; the floor is lower to leave
+ * any sender room. Without it a remote could cut a 64 MiB frame into 2-byte chunks, and each
+ * one held here (a view, and the message it came in) costs far more than the byte it brings.
+ */
+const MIN_PART = 4 * 1024;
 
 export const FrameKinds = {
   /** Membership proof for a conversation on this connection. */
@@ -232,8 +239,8 @@ interface LaneState {
 
 /**
  * Rebuilds frames from chunks, per lane. `push` returns a complete frame or null, and throws
- * FrameError on any violation (oversized chunk, missing first chunk, length mismatch,
- * declared length over the cap, unknown flags) — the caller then drops the peer.
+ * FrameError on any violation (oversized chunk, a short chunk that does not end its frame,
+ * missing first chunk, length mismatch, declared length over the cap, unknown flags) — the caller then drops the peer.
  */
 export class Reassembler {
   private readonly lanes: LaneState[] = Array.from({ length: LANE_COUNT }, () => ({ parts: [], expected: -1, received: 0 }));
@@ -291,6 +298,7 @@ export class Reassembler {
     lane.parts.push(body);
     const last = (flags & FLAG_LAST) !== 0;
     if (last !== (lane.received === lane.expected)) throw new FrameError('last-chunk flag disagrees with length');
+    if (!last && body.length < MIN_PART) throw new FrameError(`chunk of ${body.length} bytes inside a frame`);
     if (!last) return null;
     // One chunk: a view of the message, which the transport handed over (no copy).
     const frame = lane.parts.length === 1 ? lane.parts[0]! : join(lane.parts, lane.expected);

@@ -69,6 +69,18 @@ describe('framing', () => {
     expect(() => new Reassembler().push(Uint8Array.of(0x80 | 4))).toThrow(/flags/);
   });
 
+  it('refuses a tiny chunk that does not end its frame: a frame cut into 2-byte chunks would hold a message per byte', () => {
+    const r = new Reassembler();
+    // Declares 1 MiB (varuint 0x80 0x80 0x40), then sends it a byte at a time.
+    expect(r.push(Uint8Array.of(1, 0x80, 0x80, 0x40, ...new Uint8Array(MAX_CHUNK - 4)))).toBeNull();
+    expect(() => r.push(Uint8Array.of(0, 7))).toThrow(/inside a frame/);
+    // What every build sends still goes through: full chunks, and a short last one.
+    const frame = encodeFrame({ kind: FrameKinds.sync, doc, payload: payloadOf(MAX_CHUNK * 2 + 3) });
+    const whole = new Reassembler();
+    const frames = chunkFrame(frame).map((c) => whole.push(c)).filter((f) => f !== null);
+    expect(frames).toEqual([frame]);
+  });
+
   it('refuses a declared size over the cap before buffering anything', () => {
     const r = new Reassembler(1024);
     expect(() => r.push(Uint8Array.of(1, 0x80, 0x10))).toThrow(/exceeds/);
