@@ -1,10 +1,12 @@
 /**
  * The page's side of the service worker: registration, the "Update available" handshake
  * (a new worker waits until the user says reload), messages from the worker, and Background
- * Sync requests. Browsers without service workers simply get none of this.
+ * Sync requests. Browsers without service workers simply get none of this. Workbox's page
+ * side loads when the app registers the worker, after the first screen (docs/architecture.md
+ * §11, "Loaded on first use").
  */
 import { ObservableV2 } from 'lib0/observable';
-import { Workbox } from 'workbox-window';
+import type { Workbox } from 'workbox-window';
 import { errorField, silentLogger, type Logger } from '../core/logger.js';
 
 export const OUTBOX_SYNC_TAG = 'parley-outbox';
@@ -27,7 +29,14 @@ export class ServiceWorkerHost extends ObservableV2<HostEvents> {
   /** Registers `/sw.js`; resolves with the registration, or null when unsupported. */
   async register(url = '/sw.js'): Promise<ServiceWorkerRegistration | null> {
     if (!('serviceWorker' in navigator)) return null;
-    const wb = new Workbox(url, { scope: '/' });
+    let wb: Workbox;
+    try {
+      const { Workbox } = await import('workbox-window');
+      wb = new Workbox(url, { scope: '/' });
+    } catch (error) {
+      this.logger.warn('service worker registration failed', { error: errorField(error) });
+      return null;
+    }
     this.workbox = wb;
     wb.addEventListener('waiting', () => this.emit('updateAvailable', []));
     // Once the waiting worker took over at the user's request, load the new version.
