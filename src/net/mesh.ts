@@ -92,6 +92,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
               if (topic && !entry.link.isClosed) this.rendezvous.send(topic, { t: 'relay', from: this.session, to: entry.remote, toDevice: entry.device, ...offer, attempt: entry.attempt });
             },
             current: (entry) => this.entries.get(entry.key) === entry,
+            logger: this.logger,
           });
   }
 
