@@ -2,7 +2,6 @@
  * Composition root (docs/architecture.md §9): read config, build every part, mount <parley-app>.
  * Nothing else in the app constructs stores, sockets or peers.
  */
-import { pageBulkHost } from './client/files/bulk-worker-host.js';
 import { accountHandshake } from './client/account.js';
 import { ParleyClient } from './client/parley-client.js';
 import { VerifyKeyCache } from './core/identity/keys.js';
@@ -20,9 +19,7 @@ import { IdbDraftStore } from './store/draft-store.js';
 import { LocalDraftCopy } from './store/draft-copy.js';
 import { LocalReadMarkerCopy } from './store/read-marker-copy.js';
 import { Drafts } from './client/drafts.js';
-import { ClientFiles, DEFAULT_MAX_FILE_BYTES } from './client/files/client-files.js';
-import { IdbChunkStore, openFilesDatabase } from './store/idb-chunk-store.js';
-import { fileServicePath } from './core/files/file-service.js';
+import { DEFAULT_MAX_FILE_BYTES } from './core/files/file-ref.js';
 import { errorField, type Logger } from './core/logger.js';
 import './ui/app-shell.js';
 
@@ -82,8 +79,12 @@ async function boot(): Promise<void> {
   const verifyKeys = new VerifyKeyCache();
   // The mesh is built before the account may exist; the handshake reads it when a peer connects.
   let client: ParleyClient | null = null;
-  // One worker takes every direct link's file chunks off this page's thread (docs/architecture.md §14.2).
-  const bulk = pageBulkHost();
+  // Files load beside the first screen, not before it (docs/architecture.md §11, §14.4). One
+  // worker takes every direct link's file chunks off this page's thread (§14.2); links made
+  // before it exists wait for it, and go without it if the files part failed to load.
+  const filesPart = import('./client/files/page-files.js');
+  const bulk = filesPart.then(({ pageBulkHost }) => pageBulkHost());
+  const linkBulk = bulk.catch(() => undefined);
   const mesh = new Mesh({
     signaling,
     logger: consoleLogger,
@@ -91,8 +92,8 @@ async function boot(): Promise<void> {
     // WebRTC code loads when the first peer appears, not at start-up.
     createTransport: ({ initiator, onSignal }) =>
       new DeferredTransport(async () => {
-        const { SimplePeerTransport } = await import('./net/simple-peer-transport.js');
-        return new SimplePeerTransport({ initiator, iceServers: config.iceServers, onSignal, bulk });
+        const [{ SimplePeerTransport }, host] = await Promise.all([import('./net/simple-peer-transport.js'), linkBulk]);
+        return new SimplePeerTransport({ initiator, iceServers: config.iceServers, onSignal, ...(host ? { bulk: host } : {}) });
       }).start(),
   }).start();
   const pwa = new PwaController({ serverUrl: config.serverUrl, settings: new IdbSettingsStore(db), mailboxes: () => client?.mailboxCredentials() ?? [], logger: consoleLogger });
@@ -119,23 +120,6 @@ async function boot(): Promise<void> {
       onOffline: () => void pwa.requestOutboxSync(),
     },
   });
-  // Files travel beside the documents, over the same links (docs/architecture.md §14).
-  const files = new ClientFiles({
-    store: new IdbChunkStore(await openFilesDatabase()),
-    mesh,
-    bulk,
-    maxFileBytes: config.maxFileBytes,
-    mailbox: { client: new MailboxClient(config.serverUrl), maxFileBytes: config.mailboxMaxFileBytes },
-    // Finished files stream from the service worker when one controls the page (sw/file-route.ts).
-    serve: (conversation, root) => (navigator.serviceWorker?.controller ? fileServicePath(conversation, root) : null),
-    logger: consoleLogger,
-  }).start();
-  const followFiles = client;
-  followFiles.conversations.on('changed', () => files.track(followFiles.conversations.sessions()));
-  files.on('error', (error) => consoleLogger.warn('file transfer failed', { error: error.message }));
-  // A conversation deleted on this device takes its files' chunks with it (§4.9, §14.3).
-  client.on('erased', (id) => void files.eraseConversation(id).catch((error: unknown) => consoleLogger.warn('files of a deleted conversation not erased', { error: errorField(error) })));
-  app.files = files;
   window.addEventListener('online', () => client?.networkOnline());
   const started = client;
   pwa.on('message', (m) => {
@@ -157,6 +141,26 @@ async function boot(): Promise<void> {
   app.pwa = pwa;
   await client.start();
   app.markReady();
+  // Files travel beside the documents, over the same links (docs/architecture.md §14).
+  const filesClient = client;
+  void Promise.all([filesPart, bulk])
+    .then(([{ startPageFiles }, host]) =>
+      startPageFiles({
+        client: filesClient,
+        mesh,
+        bulk: host,
+        maxFileBytes: config.maxFileBytes,
+        mailbox: { client: new MailboxClient(config.serverUrl), maxFileBytes: config.mailboxMaxFileBytes },
+        logger: consoleLogger,
+      }),
+    )
+    .then(
+      (files) => (app.files = files),
+      (error: unknown) => {
+        consoleLogger.error('files could not load', { error: errorField(error) });
+        app.filesFailed = true;
+      },
+    );
   await pwa.start();
 }
 

@@ -15,7 +15,7 @@ import type { ParleyClient } from '../client/parley-client.js';
 import { isContactFragment } from '../core/identity/contact-link.js';
 import { isDeviceLinkFragment } from '../core/identity/device-link.js';
 import { isInviteFragment } from '../core/invite.js';
-import { errorField, silentLogger, type Logger } from '../core/logger.js';
+import { silentLogger, type Logger } from '../core/logger.js';
 import { readInvite } from '../core/invite-note.js';
 import type { PwaController } from '../pwa/pwa-controller.js';
 import type { TimelineEntry } from '../core/timeline.js';
@@ -26,14 +26,17 @@ import { errorText } from './error-text.js';
 import { CONTACTS_HREF, conversationHref, parseRoute } from './routes.js';
 import { PHONE_QUERY, phoneScreen } from './styles/layout.js';
 import { controls, themeTokens } from './styles/theme.js';
-import './views/conversation-view.js';
+import { LazyParts } from './controllers/lazy-parts.js';
 import './views/sidebar-view.js';
 
 /**
- * Views not needed to show conversations load on first use, keeping the start-up bundle
- * small; their elements upgrade in place once defined.
+ * Views past the first screen (the list of conversations) load on first use, keeping the
+ * start-up bundle small (docs/architecture.md §11); their elements upgrade in place once
+ * defined. The conversation view, the largest, is fetched as soon as the list is on screen,
+ * so opening a conversation rarely waits for it.
  */
 const lazyViews = {
+  conversation: () => import('./views/conversation-view.js'),
   onboarding: () => import('./views/onboarding-view.js'),
   link: () => import('./views/link-device-view.js'),
   contacts: () => import('./views/contacts-view.js'),
@@ -42,10 +45,6 @@ const lazyViews = {
   settings: () => import('./views/settings-view.js'),
 } as const;
 
-function loadView(name: keyof typeof lazyViews, logger: Logger): void {
-  lazyViews[name]().catch((error) => logger.error('could not load a view', { view: name, error: errorField(error) }));
-}
-
 export class ParleyApp extends LitElement {
   static override properties = {
     client: { attribute: false },
@@ -53,6 +52,7 @@ export class ParleyApp extends LitElement {
     drafts: { attribute: false },
     logger: { attribute: false },
     files: { attribute: false },
+    filesFailed: { attribute: false },
     route: { state: true },
     invitedBy: { state: true },
     error: { state: true },
@@ -67,6 +67,8 @@ export class ParleyApp extends LitElement {
   declare logger: Logger;
   /** Files of this device (sending, fetching); set by the composition root. */
   declare files: ClientFiles | undefined;
+  /** The files part failed to load (set by the composition root, which logged why). */
+  declare filesFailed: boolean;
   declare route: string;
   /** A failure the client reported, shown in the banner until dismissed or the view changes. */
   declare error: unknown;
@@ -82,6 +84,7 @@ export class ParleyApp extends LitElement {
   private deviceLink: string | null = null;
   /** The open conversation's read marker as it was when it opened (for "Unread messages"). */
   private readMark: { topic: Topic; upTo: number } | null = null;
+  private readonly views = new LazyParts(this, lazyViews, () => this.logger);
 
   constructor() {
     super();
@@ -90,6 +93,7 @@ export class ParleyApp extends LitElement {
     this.drafts = undefined;
     this.logger = silentLogger;
     this.files = undefined;
+    this.filesFailed = false;
     this.route = location.hash;
     this.error = null;
     this.invitedBy = null;
@@ -276,11 +280,17 @@ export class ParleyApp extends LitElement {
     const removed = this.client.account && this.client.deviceRemoved
       ? html`<div class="alert" role="alert"><p>This device was removed from your account. It no longer sends or receives messages.</p></div>`
       : nothing;
+    const filesFailed = this.filesFailed
+      ? html`<div class="alert" role="alert">
+          <p>Files could not load: this device cannot send or receive files until Parley is reloaded.</p>
+          <button type="button" class="secondary" @click=${() => location.reload()}>Reload</button>
+        </div>`
+      : nothing;
     // Banners live in their own labelled region, above the layout (never over the composer).
     const alert =
-      update !== nothing || removed !== nothing || this.error
+      update !== nothing || removed !== nothing || filesFailed !== nothing || this.error
         ? html`<section class="notices" aria-label="Notices">
-            ${update}${removed}${this.error
+            ${update}${removed}${filesFailed}${this.error
               ? html`<div class="alert" role="alert">
                   <p>${errorText(this.error)}</p>
                   <button type="button" class="secondary" @click=${() => (this.error = null)}>Dismiss</button>
@@ -289,21 +299,21 @@ export class ParleyApp extends LitElement {
           </section>`
         : nothing;
     if (!this.client.account) {
-      loadView(this.deviceLink ? 'link' : 'onboarding', this.logger);
-      if (this.deviceLink) return html`${alert}<parley-link-device .link=${this.deviceLink} @parley-linked=${() => (this.deviceLink = null)}></parley-link-device>`;
-      return html`${alert}<parley-onboarding .invitedBy=${this.invitedBy}></parley-onboarding>`;
+      if (this.deviceLink) return html`${alert}${this.views.show('link', 'device linking', html`<parley-link-device .link=${this.deviceLink} @parley-linked=${() => (this.deviceLink = null)}></parley-link-device>`)}`;
+      return html`${alert}${this.views.show('onboarding', 'the welcome screen', html`<parley-onboarding .invitedBy=${this.invitedBy}></parley-onboarding>`)}`;
     }
+    // Fetched once the list is on screen, not when a conversation is first opened.
+    this.views.load('conversation');
     const route = parseRoute(this.route);
     const session = route.view === 'conversation' ? this.client.get(route.id) : undefined;
-    if (route.view === 'contacts' || route.view === 'contact' || route.view === 'devices' || route.view === 'settings') loadView(route.view, this.logger);
     let main;
     // One element per conversation: scroll position, drafts in progress and menus never
     // carry over into the next conversation.
-    if (session) main = keyed(session.id, html`<parley-conversation .session=${session} .readUpTo=${this.readMark?.topic === session.id ? this.readMark.upTo : 0} .drafts=${this.drafts} .files=${this.files}></parley-conversation>`);
-    else if (route.view === 'contacts') main = html`<parley-contacts></parley-contacts>`;
-    else if (route.view === 'contact') main = html`<parley-contact .identity=${route.identity}></parley-contact>`;
-    else if (route.view === 'devices') main = html`<parley-devices></parley-devices>`;
-    else if (route.view === 'settings') main = html`<parley-settings .files=${this.files}></parley-settings>`;
+    if (session) main = this.views.show('conversation', 'the conversation', keyed(session.id, html`<parley-conversation .session=${session} .readUpTo=${this.readMark?.topic === session.id ? this.readMark.upTo : 0} .drafts=${this.drafts} .files=${this.files} ?filesFailed=${this.filesFailed}></parley-conversation>`));
+    else if (route.view === 'contacts') main = this.views.show('contacts', 'your contacts', html`<parley-contacts></parley-contacts>`);
+    else if (route.view === 'contact') main = this.views.show('contact', 'the contact', html`<parley-contact .identity=${route.identity}></parley-contact>`);
+    else if (route.view === 'devices') main = this.views.show('devices', 'your devices', html`<parley-devices></parley-devices>`);
+    else if (route.view === 'settings') main = this.views.show('settings', 'settings', html`<parley-settings .files=${this.files}></parley-settings>`);
     else if (this.client.joining().length > 0) main = joiningStatus(this.client.joining()[0]!.status);
     else main = html`<p class="placeholder">Start a new conversation, add a contact, or open an invite link.</p>`;
     const open = route.view !== 'home' && (route.view !== 'conversation' || session !== undefined);

@@ -15,7 +15,7 @@
 import { ObservableV2 } from 'lib0/observable';
 import { fromBase64Url } from '../../core/bytes.js';
 import { deriveFileKey, deriveFileRoot, newFileSalt } from '../../core/files/file-key.js';
-import { chunkSizeFor, chunksIn, mediaKind, type FileRef } from '../../core/files/file-ref.js';
+import { chunkSizeFor, chunksIn, DEFAULT_MAX_FILE_BYTES, mediaKind, type FileRef } from '../../core/files/file-ref.js';
 import type { ConversationEvent } from '../../core/events.js';
 import type { EventId, Topic } from '../../core/ids.js';
 import { Disposables } from '../../core/lifecycle.js';
@@ -82,7 +82,7 @@ export type ClientFilesEvents = {
   error: (error: Error) => void;
 };
 
-export const DEFAULT_MAX_FILE_BYTES = 200 * 1024 * 1024;
+export { DEFAULT_MAX_FILE_BYTES };
 /** Chunk bytes sealed and stored per write while sending (16 chunks of 64 KiB). */
 const SEND_BATCH_BYTES = 1024 * 1024;
 

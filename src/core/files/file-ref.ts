@@ -76,6 +76,9 @@ export const FileLimits = {
   maxDurationMs: 24 * 60 * 60 * 1000,
 } as const;
 
+/** Largest file members send unless the server says otherwise (its `MAX_FILE_BYTES`). */
+export const DEFAULT_MAX_FILE_BYTES = 200 * 1024 * 1024;
+
 /**
  * What Parley uses unless a file needs bigger pieces to stay under `maxChunks`. 256 KiB chunks
  * for large files were tried and measured slower, with a higher heap peak, once the opening

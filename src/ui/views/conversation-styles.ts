@@ -46,4 +46,10 @@ export const conversationStyles = css`
     color: var(--pl-danger);
     font-weight: 600;
   }
+  /* Beside the box while the files part loads, where Attach and Record go. */
+  .files-loading {
+    align-self: center;
+    color: var(--pl-muted);
+    font-size: 0.875rem;
+  }
 `;

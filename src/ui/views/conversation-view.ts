@@ -51,10 +51,13 @@ export class ConversationView extends ClientView {
     readUpTo: { type: Number },
     drafts: { attribute: false },
     files: { attribute: false },
+    filesFailed: { type: Boolean },
     invite: { state: true },
   };
   /** Files of this device: sending, fetching, progress. */
   declare files: ClientFiles | undefined;
+  /** Files could not load (the app's banner says so); until they load or fail, `files` is undefined. */
+  declare filesFailed: boolean;
   private fileRevision = 0;
   private asked: ListQuestions | undefined;
   /** The group's invite link with this user's name sealed in it, once made. */
@@ -89,6 +92,7 @@ export class ConversationView extends ClientView {
     this.readUpTo = 0;
     this.drafts = undefined;
     this.files = undefined;
+    this.filesFailed = false;
     this.invite = null;
     new ObservableController(this, () => this.session);
     new ObservableController(this, () => this.files, {
@@ -265,7 +269,9 @@ export class ConversationView extends ClientView {
               slot="tools"
               @parley-voice=${(e: CustomEvent<VoiceClip>) => void this.action.run(() => files.send(s, { blob: e.detail.blob, name: `Voice message.${e.detail.blob.type === 'audio/ogg' ? 'ogg' : 'webm'}` }, '', e.detail))}
             ></parley-voice-recorder>`
-        : nothing}
+        : this.filesFailed
+          ? nothing
+          : html`<span slot="tools" class="files-loading" role="status">Loading files…</span>`}
     </parley-composer>`;
   }
 
