@@ -20,7 +20,7 @@ const kB = (bytes: number): string => `${(bytes / 1000).toFixed(1)} kB`;
 const gzipped = (code: string | Buffer): number => gzipSync(code).byteLength;
 
 /** Script URLs index.html loads at start: module entry scripts and modulepreloads. */
-function initialScripts(indexHtml: string): string[] {
+export function initialScripts(indexHtml: string): string[] {
   const urls = new Set<string>();
   for (const tag of indexHtml.match(/<(script|link)\b[^>]*>/g) ?? []) {
     const isEntry = tag.startsWith('<script') && /\btype=["']module["']/.test(tag);
