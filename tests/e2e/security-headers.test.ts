@@ -47,8 +47,11 @@ describe('security headers on the built app', () => {
     }
     // The file workers' scripts, and only they, may compile WebAssembly (docs/architecture.md
     // §6.3); the bulk worker that carries file chunks (§14.2) compiles nothing and keeps the
-    // page's policy.
-    const bundle = await (await fetch(`${app.url}${scripts[0]!}`)).text();
+    // page's policy. They are named in the files part, which loads after the first screen
+    // (§11), so every script the service worker precaches is read, not the entry alone.
+    const precached = [...(await (await fetch(`${app.url}/sw.js`)).text()).matchAll(/"url":"(assets\/[\w./-]+\.js)"/g)].map((m) => `/${m[1]!}`);
+    expect(precached).toContain(scripts[0]);
+    const bundle = (await Promise.all(precached.map(async (p) => (await fetch(`${app.url}${p}`)).text()))).join('\n');
     const workers = [...new Set([...bundle.matchAll(/assets\/(?:wasm-)?workers\/[\w.-]+\.js/g)].map((m) => `/${m[0]}`))];
     // Without Vite's 8-character content hash, which may itself contain a '-'.
     expect(workers.map((p) => p.replace(/-[\w-]{8}\.js$/, '')).sort()).toEqual(['/assets/wasm-workers/open-worker', '/assets/wasm-workers/seal-worker', '/assets/workers/bulk-worker']);
