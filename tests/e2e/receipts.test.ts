@@ -14,7 +14,7 @@ const stage = useAppStage();
 async function waitForStatus(user: ParleyUser, text: string, label: 'Delivered' | 'Read'): Promise<void> {
   // 60 s: a device rewrites its receipt at most every 30 s.
   const t0 = Date.now();
-  await user.messageRow(text).getByLabel(label, { exact: true }).waitFor({ timeout: 60_000 });
+  await user.messageRow(text).getByText(label, { exact: true }).waitFor({ timeout: 60_000 });
   console.log(`${text}: ${label} after ${Date.now() - t0} ms`);
 }
 
@@ -33,7 +33,7 @@ describe('receipts', () => {
     await bob.page.getByRole('link', { name: 'Settings' }).click();
     await alice.send('are you there?');
     await waitForStatus(alice, 'are you there?', 'Delivered');
-    await expect(alice.messageRow('are you there?').getByLabel('Read', { exact: true }).count()).resolves.toBe(0);
+    await expect(alice.messageRow('are you there?').getByText('Read', { exact: true }).count()).resolves.toBe(0);
 
     await bob.page.evaluate((hash) => (location.hash = hash), group);
     await bob.waitForMessage('are you there?');
@@ -51,14 +51,14 @@ describe('receipts', () => {
     await alice.send('second, read quietly');
     await bob.waitForMessage('second, read quietly');
     await waitForStatus(alice, 'second, read quietly', 'Delivered');
-    await expect(alice.messageRow('second, read quietly').getByLabel('Read', { exact: true }).count()).resolves.toBe(0);
-    await expect(alice.messageRow('are you there?').getByLabel('Read', { exact: true }).count()).resolves.toBe(1);
+    await expect(alice.messageRow('second, read quietly').getByText('Read', { exact: true }).count()).resolves.toBe(0);
+    await expect(alice.messageRow('are you there?').getByText('Read', { exact: true }).count()).resolves.toBe(1);
 
     // Nor does Bob see Alice's: her receipt saying she read his message shows as Delivered.
     await bob.send('ok');
     await alice.waitForMessage('ok');
     await waitForStatus(bob, 'ok', 'Delivered');
-    await expect(bob.messageRow('ok').getByLabel('Read', { exact: true }).count()).resolves.toBe(0);
+    await expect(bob.messageRow('ok').getByText('Read', { exact: true }).count()).resolves.toBe(0);
     await bob.messageRow('ok').click({ button: 'right' });
     await bob.page.getByRole('dialog', { name: 'Message actions' }).getByRole('button', { name: 'Message info' }).click();
     await bob.page.getByRole('dialog', { name: 'Message info' }).getByText('Read receipts are off in Settings').waitFor();

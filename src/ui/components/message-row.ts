@@ -225,9 +225,11 @@ function onContextMenu(event: MouseEvent, id: EventId, ctx: RowContext): void {
 
 function renderDelivery(state: DeliveryState, receipt: Receipt | null) {
   // data-status stays this device's own state (Sent); data-receipt says what others' devices said.
+  // The label is the text itself: no aria-label, which ARIA does not allow on a generic span
+  // (axe: aria-prohibited-attr) and which said what the text says.
   const d = state === 'sent' && receipt ? RECEIPT[receipt] : DELIVERY[state];
   return html`<span class="status ${state} ${state === 'sent' ? (receipt ?? '') : ''}" data-status=${state} data-receipt=${state === 'sent' && receipt ? receipt : nothing}
-    aria-label=${d.label} title=${d.label}><span aria-hidden="true">${d.icon}</span> ${d.label}</span>`;
+    title=${d.label}><span aria-hidden="true">${d.icon}</span> <span class="label">${d.label}</span></span>`;
 }
 
 function renderQuote(id: EventId, ctx: RowContext) {
