@@ -117,6 +117,12 @@ export interface PushConfig {
   readonly pushConcurrency: number;
   /** Pending (subscription, mailbox) deliveries kept in memory; more are dropped and counted. */
   readonly pushMaxQueue: number;
+  /**
+   * `POST`/`DELETE /api/push/subscription` per client address: burst, then per second. A
+   * device posts when its number of conversations changes; each post may store 1,000 follows.
+   */
+  readonly pushSubscribeBurst: number;
+  readonly pushSubscribesPerSecond: number;
 }
 
 /** How browsers reach each other: the built-in STUN responder (docs/architecture.md §6). */
@@ -300,6 +306,9 @@ export function defaultConfig(): ParleyServerConfig {
     pushTimeoutMs: 10_000,
     pushConcurrency: 8,
     pushMaxQueue: 10_000,
+    // A device loading 50 conversations may post once per new one; behind a NAT, several do.
+    pushSubscribeBurst: 120,
+    pushSubscribesPerSecond: 0.1,
   };
 }
 
@@ -320,6 +329,7 @@ export function resolveConfig(init: ParleyServerInit = {}): ParleyServerConfig {
     'mailboxCreatesPerSecond', 'rateLimitMaxAddresses', 'uploadMaxInFlightBytes', 'uploadMaxPerAddress', 'httpHeadersTimeoutMs',
     'httpRequestTimeoutMs', 'httpBodyIdleTimeoutMs', 'mailboxMaxTotalBytes',
     'mailboxBlobTtlMs', 'mailboxBlobMaxTotalBytes', 'mailboxBlobBurstBytes', 'mailboxBlobBytesPerSecond',
+    'pushSubscribeBurst', 'pushSubscribesPerSecond',
   ];
   for (const key of positive) {
     const v = config[key];

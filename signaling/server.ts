@@ -36,6 +36,7 @@ import { pushRoutes } from './push/route.js';
 import { createWebPushSender } from './push/sender.js';
 import { createHttpPushTransport } from './push/transport.js';
 import { loadOrCreateVapidKeys } from './push/vapid-keys.js';
+import { KeyedBuckets } from './rate-limit.js';
 
 export interface ParleyServer {
   /** The bound port (the OS-chosen one when the config said 0). */
@@ -216,7 +217,13 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
         push.notify(mailbox, seq, exclude);
       },
     }),
-    ...pushRoutes({ vapidPublicKey: vapid.publicKey, subscriptions, endpointPolicy: { allowLoopbackHttp: config.pushAllowLoopbackHttp, allowedHosts: config.pushEndpointHosts } }),
+    ...pushRoutes({
+      vapidPublicKey: vapid.publicKey,
+      subscriptions,
+      endpointPolicy: { allowLoopbackHttp: config.pushAllowLoopbackHttp, allowedHosts: config.pushEndpointHosts },
+      requests: new KeyedBuckets(config.pushSubscribeBurst, config.pushSubscribesPerSecond, config.rateLimitMaxAddresses),
+      trustProxy: config.trustProxy,
+    }),
     apiNotFoundRoute(),
     signalPathRoute,
     staticFilesRoute({ root: staticRoot, serveSourcemaps: config.serveSourcemaps }),

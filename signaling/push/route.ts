@@ -8,7 +8,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PUSH_PATH } from '../../src/core/wire/push.js';
 import { BodyAbortedError, BodyTooLargeError, readBody, refuseTooLarge } from '../http/body.js';
+import { clientAddress } from '../http/client-address.js';
 import { respondApiError, respondJson, type Route } from '../http/router.js';
+import type { KeyedBuckets } from '../rate-limit.js';
 import { endpointHash, parseSubscriptionRequest, parseUnsubscribeRequest, type EndpointPolicy } from './subscription-input.js';
 import type { PushSubscriptionStore } from './subscription-store.js';
 
@@ -20,6 +22,14 @@ export interface PushRoutesOptions {
   readonly vapidPublicKey: string;
   readonly subscriptions: PushSubscriptionStore;
   readonly endpointPolicy: EndpointPolicy;
+  /**
+   * Subscription requests per client address. Anyone can mint mailbox tokens and endpoint
+   * URLs, so without it one address could store subscriptions and their 1,000 follows each
+   * as fast as the disk commits them.
+   */
+  readonly requests: KeyedBuckets;
+  /** Take the client address from `X-Forwarded-For` (behind the operator's proxy). */
+  readonly trustProxy: boolean;
   /** Wall clock, ms since epoch. */
   readonly now?: () => number;
 }
@@ -46,7 +56,7 @@ async function readJson(req: IncomingMessage, res: ServerResponse): Promise<{ va
   }
 }
 
-export function pushRoutes({ vapidPublicKey, subscriptions, endpointPolicy, now = Date.now }: PushRoutesOptions): Route[] {
+export function pushRoutes({ vapidPublicKey, subscriptions, endpointPolicy, requests, trustProxy, now = Date.now }: PushRoutesOptions): Route[] {
   const vapid: Route = (req, res, ctx) => {
     if (ctx.url.pathname !== VAPID_PATH) return false;
     if (req.method === 'GET' || req.method === 'HEAD') respondJson(req, res, 200, { publicKey: vapidPublicKey });
@@ -58,6 +68,13 @@ export function pushRoutes({ vapidPublicKey, subscriptions, endpointPolicy, now 
     if (ctx.url.pathname !== SUBSCRIPTION_PATH) return false;
     if (req.method !== 'POST' && req.method !== 'DELETE') {
       respondApiError(req, res, 405, 'method-not-allowed', 'use POST or DELETE', { Allow: 'POST, DELETE', Connection: 'close' });
+      return true;
+    }
+    // Before a byte of the body is read, so a refused request costs neither memory nor a write.
+    const address = clientAddress(req, trustProxy);
+    if (!requests.take(address)) {
+      const retryAfter = String(requests.retryAfterSeconds(address));
+      respondApiError(req, res, 429, 'rate-limited', 'too many push subscription requests from this address', { 'Retry-After': retryAfter, Connection: 'close' });
       return true;
     }
     const body = await readJson(req, res);

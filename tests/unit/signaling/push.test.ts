@@ -275,6 +275,20 @@ describe('subscription registration', () => {
     expect(push.requests(device.name)).toHaveLength(1);
   });
 
+  it('limits subscription requests per address (429 with Retry-After) before reading the body: a fresh endpoint past the budget stores nothing', async () => {
+    const s = await server({ pushSubscribeBurst: 3, pushSubscribesPerSecond: 0.01 });
+    const box = newMailbox();
+    const body = () => ({ subscription: { endpoint: `https://fcm.googleapis.com/fcm/send/${++endpointCounter}`, keys: createSubscriberKeys().json }, mailboxes: [{ id: box.id, token: box.token }] });
+    for (let i = 0; i < 2; i++) expect((await postSubscription(s, body())).status).toBe(201);
+    // A DELETE spends the same budget.
+    expect((await postSubscription(s, { endpoint: 'https://fcm.googleapis.com/fcm/send/none' }, 'DELETE')).status).toBe(204);
+    const res = await fetch(`${s.httpUrl}/api/push/subscription`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body()) });
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await res.json()).toMatchObject({ error: 'rate-limited' });
+    expect(subscriptionRows(s)).toBe(2);
+  });
+
   it('stores endpoints of listed push services only, and an operator can list their own', async () => {
     const box = newMailbox();
     const body = (endpoint: string) => ({ subscription: { endpoint, keys: createSubscriberKeys().json }, mailboxes: [{ id: box.id, token: box.token }] });
