@@ -61,11 +61,15 @@ export class MailboxClient {
 
   /** Entries after `after`, decoded to bytes. */
   async list(id: string, token: string, after: number, limit: number = MailboxLimits.maxListEntries): Promise<{ entries: Array<{ seq: number; at: number; data: Uint8Array }>; more: boolean }> {
-    const page = (await this.request(`${id}?after=${after}&limit=${limit}`, { method: 'GET', headers: { Authorization: `Bearer ${token}` } })) as MailboxPage;
-    if (!Array.isArray(page.entries)) throw new MailboxError('malformed mailbox page', 502);
-    const entries = page.entries.flatMap((e: MailboxEntry) => {
-      const data = typeof e.data === 'string' ? fromBase64Url(e.data) : null;
-      return data && Number.isSafeInteger(e.seq) ? [{ seq: e.seq, at: e.at, data }] : [];
+    const page = (await this.request(`${id}?after=${after}&limit=${limit}`, { method: 'GET', headers: { Authorization: `Bearer ${token}` } })) as MailboxPage | null;
+    if (typeof page !== 'object' || page === null || !Array.isArray(page.entries)) throw new MailboxError('malformed mailbox page', 502);
+    // Only what the request asked for: at most `limit` entries, each after the cursor. A page of
+    // entries at or before it (a broken or hostile server) was taken as progress, and a reader
+    // paging on `more` fetched it again and again, holding every copy.
+    const entries = page.entries.slice(0, limit).flatMap((e: MailboxEntry) => {
+      if (!Number.isSafeInteger(e.seq) || e.seq <= after || typeof e.data !== 'string') return [];
+      const data = fromBase64Url(e.data);
+      return data ? [{ seq: e.seq, at: e.at, data }] : [];
     });
     return { entries, more: page.more === true };
   }

@@ -3,6 +3,8 @@
  * in as sealed state diffs, come out authorized, and trimming never removes the snapshot a
  * later joiner would start from.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as Y from 'yjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes, utf8 } from '../../../src/core/bytes.js';
@@ -152,5 +154,26 @@ describe('mailbox courier', () => {
     const result = await courierFor(bob).pull();
     expect(result.applied).toBe(1);
     expect(texts(bob)).toEqual(['written by an older version']);
+  });
+
+  it('stops paging when a server answers with entries it has already given (a page that brings nothing after the cursor)', async () => {
+    // A broken or hostile server: every page holds entry 1 again and says there is more.
+    let requests = 0;
+    const stale = createServer((_req, res) => {
+      requests++;
+      // On the old code the reader never stopped; past 50 pages this one refuses, so it fails instead of hanging.
+      if (requests > 50) return void res.writeHead(500).end();
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ entries: [{ seq: 1, at: 0, data: 'AAAA' }], more: true }));
+    });
+    await new Promise<void>((resolve) => stale.listen(0, '127.0.0.1', resolve));
+    try {
+      client = new MailboxClient(`http://127.0.0.1:${(stale.address() as AddressInfo).port}`);
+      const bob = await memberDoc(await testAccount('Bob'));
+      const result = await courierFor(bob).pull();
+      expect(result.readSeq).toBe(1);
+      expect(requests).toBe(2);
+    } finally {
+      await new Promise((resolve) => stale.close(resolve));
+    }
   });
 });
