@@ -1,9 +1,10 @@
 /**
  * The page's side of the bulk channels (docs/architecture.md §14.2, "The bulk channel").
  *
- * A direct link's transport creates, on the link's bulk connection (an RTCPeerConnection of
- * its own, offered over the link's DTLS: bulk-connection.ts), a data channel negotiated with a
- * fixed id (`BULK_CHANNEL_ID`) and hands it at once to the page's one bulk worker
+ * When a file first moves on a direct link, its transport makes the link's bulk connection (an
+ * RTCPeerConnection of its own, offered over the link's DTLS: bulk-connection.ts), creates on
+ * it a data channel negotiated with a fixed id (`BULK_CHANNEL_ID`) and hands it at once to the
+ * page's one bulk worker
  * (`BulkHost.open`). Its fingerprints came over the link's connection, so its peer is the one
  * the link's hello proved: no handshake of its own. The worker says `ready` on
  * it; only once the remote's worker said so too (`BulkLane.ready`) does this side send file
@@ -102,6 +103,8 @@ export interface BulkHostOptions {
 }
 
 export type BulkHostEvents = {
+  /** The remote's worker listens on `lane` (a lane opens when a link's first file moves, after the fetch asked). */
+  ready: (lane: BulkLane) => void;
   /** Checked chunks that came on `lane` (also on the lane itself). */
   chunks: (lane: BulkLane, root: string, chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array }>) => void;
   /** The remote broke the rules on `lane`, which is closing. */
@@ -197,6 +200,7 @@ export class BulkHost extends ObservableV2<BulkHostEvents> {
       if (message.t === 'chunks') this.emit('chunks', [lane, message.root, message.chunks]);
       else if (message.t === 'bad') this.emit('bad', [lane, message.reason, message.detail]);
       lane.heard(message);
+      if (message.t === 'ready' && lane.ready) this.emit('ready', [lane]);
     };
     this.worker.onerror = () => {
       // A worker that does not load (or crashed): chunks go in-band again.

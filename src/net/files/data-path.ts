@@ -166,11 +166,19 @@ export class LinkDataPath extends ObservableV2<DataPathEvents> implements FileDa
       const from = link(lane);
       if (from) this.emit('bad', [from, reason, detail]);
     };
+    // A lane that opened after its link was asked (the link's first file opens it): watched
+    // from when it is ready, so a failure of its connection is heard (`lost`).
+    const ready: BulkHostEvents['ready'] = (lane) => {
+      const from = link(lane);
+      if (from) this.watchLane(from, lane);
+    };
     host.on('chunks', chunks);
     host.on('bad', bad);
+    host.on('ready', ready);
     off.push(() => {
       host.off('chunks', chunks);
       host.off('bad', bad);
+      host.off('ready', ready);
     });
   }
 }

@@ -159,3 +159,37 @@ describe('data path: a bulk channel that closes under a link that stays', () => 
     }
   });
 });
+
+describe('data path: a bulk channel that opens after the link was asked, then fails', () => {
+  it('is watched from when it is ready, so its failure says the link is lost (the link\'s first file opens it after the first get)', async () => {
+    const host = new BulkHost({ spawn: inProcessWorker });
+    const link = { isClosed: false, peer: { device: 'd' }, bulkLane: null } as { isClosed: boolean; bulkLane: unknown };
+    let lane: ReturnType<BulkHost['open']> = null;
+    const path = new LinkDataPath(host, (l) => (l === lane ? (link as unknown as PeerLink) : undefined));
+    try {
+      const lost: unknown[] = [];
+      path.on('lost', (l) => void lost.push(l));
+      const { file } = await fileOf(1);
+      const root = toBase64Url(new Uint8Array(32).fill(9));
+      path.file(root, file);
+      // Asked while the link had no lane (as FileExchange does for every link and every get).
+      path.watch(link as unknown as PeerLink);
+      path.announce(link as unknown as PeerLink, root);
+      const [mine, theirs] = fakeChannelPair();
+      lane = host.open(fakePeerConnection(mine))!;
+      link.bulkLane = lane;
+      await opened(theirs);
+      theirs.send(encodeReady(false));
+      await new Promise<void>((resolve) => lane!.on('ready', resolve));
+      // The host heard the worker's ready before the lane did: let its listeners run.
+      await new Promise((r) => setTimeout(r, 0));
+      const closed = new Promise<void>((resolve) => lane!.on('close', resolve));
+      mine.close();
+      await closed;
+      expect(lost).toEqual([link]);
+    } finally {
+      path.destroy();
+      host.destroy();
+    }
+  });
+});
