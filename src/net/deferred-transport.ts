@@ -53,6 +53,10 @@ export class DeferredTransport extends TransportBase implements SignalableTransp
     return this.inner?.bulk ?? null;
   }
 
+  wantBulk(): void {
+    this.inner?.wantBulk?.();
+  }
+
   get bufferedAmount(): number {
     return this.inner?.bufferedAmount ?? 0;
   }

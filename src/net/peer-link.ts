@@ -165,6 +165,16 @@ export class PeerLink extends ObservableV2<PeerLinkEvents> {
     return null;
   }
 
+  /**
+   * A file moves on this link (a get sent or heard): each direct path opens its bulk
+   * connection if it has none (docs/architecture.md §14.2, "The bulk channel on a connection
+   * of its own"). Both ends see every get, so both call this.
+   */
+  wantBulk(): void {
+    if (this.closed) return;
+    for (const path of this.paths.keys()) if (path.kind === 'direct' && path.isOpen) path.wantBulk?.();
+  }
+
   /** Kind of the path this side sends on; null before the first opened. */
   get kind(): PathKind | null {
     return this.sendPath?.kind ?? null;

@@ -18,8 +18,9 @@ export interface SimplePeerTransportOptions {
   readonly wrtc?: unknown;
   readonly onSignal: (signal: unknown) => void;
   /**
-   * The page's bulk worker: a second data channel for file chunks is opened on the same
-   * connection and moved there (docs/architecture.md §14.2, "The bulk channel"). None in Node.
+   * The page's bulk worker: at the link's first file a connection of its own is opened beside
+   * this one, and its data channel for file chunks moved there (docs/architecture.md §14.2,
+   * "The bulk channel"). None in Node.
    */
   readonly bulk?: BulkHost;
 }
@@ -40,7 +41,6 @@ export class SimplePeerTransport extends TransportBase implements SignalableTran
   private channel: RTCDataChannel | null = null;
   private finishing = false;
   private sctpMax = 0;
-  private readonly bulkLane: BulkLane | null;
   private readonly bulkConnection: BulkConnection | null;
 
   constructor(options: SimplePeerTransportOptions) {
@@ -59,12 +59,11 @@ export class SimplePeerTransport extends TransportBase implements SignalableTran
     // remote's first message (its hello) and would lose it.
     const internals = this.peer as unknown as SimplePeerInternals;
     if (internals._channel) this.takeOver(internals._channel);
-    // The bulk channel on a connection of its own (bulk-connection.ts), its signalling channel
-    // created before the link's offer or answer on both sides, so it opens with the link.
-    const bulk = options.bulk && internals._pc ? openBulkConnection({ link: internals._pc, initiator: options.initiator, config }) : null;
-    this.bulkLane = bulk && options.bulk ? options.bulk.open(bulk.pc) : null;
-    if (bulk && !this.bulkLane) bulk.close();
-    this.bulkConnection = this.bulkLane ? bulk : null;
+    // The bulk channel on a connection of its own (bulk-connection.ts): its signalling channel
+    // is created before the link's offer or answer on both sides, the connection itself only
+    // when a file first moves on the link (`wantBulk`).
+    const host = options.bulk;
+    this.bulkConnection = host && internals._pc ? openBulkConnection({ link: internals._pc, initiator: options.initiator, config, lane: (pc) => host.open(pc) }) : null;
     internals._pc?.addEventListener('datachannel', (event: RTCDataChannelEvent) => {
       // After every handler of this event (simple-peer's sets its own onmessage), before
       // any message event, which is a later task.
@@ -79,12 +78,17 @@ export class SimplePeerTransport extends TransportBase implements SignalableTran
     this.peer.on('close', () => this.finish('closed-by-remote'));
   }
 
-  /** The bulk channel's lane, where this page has a bulk worker. */
+  /** The bulk channel's lane, once a file moved on this path (where this page has a bulk worker). */
   get bulk(): BulkLane | null {
-    return this.bulkLane;
+    return this.bulkConnection?.lane ?? null;
   }
 
-  /** The bulk channel's own connection (bulk-connection.ts), for getStats in tests; null where there is none. */
+  /** A file moves on this path: its bulk connection opens (the initiator offers; the other end answers). */
+  wantBulk(): void {
+    if (!this.isClosed) this.bulkConnection?.want();
+  }
+
+  /** The bulk channel's own connection (bulk-connection.ts), for getStats in tests; null until a file moved, and where there is none. */
   get bulkPeerConnection(): RTCPeerConnection | null {
     return this.bulkConnection?.pc ?? null;
   }
@@ -177,7 +181,7 @@ export class SimplePeerTransport extends TransportBase implements SignalableTran
     // Only after the link heard this path close: a link that closed with it has nothing to
     // ask again, while a bulk channel closed first looked to the data path like one lost
     // under a link that stays (`lost`), and every fetch asked the closing link again.
-    this.bulkLane?.close();
+    this.bulkConnection?.lane?.close();
     this.bulkConnection?.close();
   }
 }

@@ -77,6 +77,8 @@ export interface PeerTransport extends ObservableV2<TransportEvents> {
   close(): void;
   /** A direct path's bulk channel for file chunks, where this page has one (docs/architecture.md §14.2). */
   readonly bulk?: BulkLane | null;
+  /** A file moves on this path: a direct path opens its bulk channel if it has none (docs/architecture.md §14.2). */
+  wantBulk?(): void;
 }
 
 /** A transport still being negotiated: it takes the remote's signals from the rendezvous. */

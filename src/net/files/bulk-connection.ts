@@ -9,13 +9,20 @@
  * file, 0.8–2.6 s. On a connection of its own the file's losses and timeouts are its own.
  *
  * How: both sides open a negotiated signalling channel on the link's connection (id
- * `BULK_SIGNAL_CHANNEL_ID`) and say hello on it; once the remote's hello came, the link's
- * initiator offers the bulk connection over it. That
- * channel runs inside the link's DTLS, whose fingerprints the link's hello proved (§5.1), so
- * the bulk connection's fingerprints in its offer and answer are the proved peer's: no
- * handshake of its own. A side that never says hello (an older build, a Node peer) is sent
- * nothing more and its bulk channel stays unopened: chunks stay on the link's own channel.
+ * `BULK_SIGNAL_CHANNEL_ID`) and say hello on it. That channel runs inside the link's DTLS,
+ * whose fingerprints the link's hello proved (§5.1), so the bulk connection's fingerprints in
+ * its offer and answer are the proved peer's: no handshake of its own. A side that never
+ * says hello (an older build, a Node peer) is sent nothing more and its bulk channel stays
+ * unopened: chunks stay on the link's own channel.
+ *
+ * When: only once a file moves on the link (`want`: a get sent or heard), so a link that
+ * carries only texts holds one connection, not two. The link's initiator offers then, and
+ * needs no request from the other end: every get crosses the link, so the end that sends it
+ * and the end that serves it learn of the file together. The other end answers any offer
+ * when it comes: an older initiator, which offers as soon as it hears hello, still gets its
+ * bulk connection at once, and an older answerer takes a later offer as it took an early one.
  */
+import type { BulkLane } from './bulk-lane.js';
 
 /** The link connection's negotiated channel that carries the bulk connection's offer, answer and candidates. */
 export const BULK_SIGNAL_CHANNEL_ID = 1001;
@@ -27,9 +34,17 @@ const MAX_CANDIDATES = 64;
 
 type BulkSignal = { readonly t: 'hello' } | { readonly t: 'offer' | 'answer'; readonly sdp: string } | { readonly t: 'ice'; readonly candidate: RTCIceCandidateInit };
 
-/** The bulk connection beside a link's connection; closed with it. */
+/** The bulk connection beside a link's connection, opened at the link's first file; closed with it. */
 export interface BulkConnection {
-  readonly pc: RTCPeerConnection;
+  /** The connection, once a file moved on the link (null until then). */
+  readonly pc: RTCPeerConnection | null;
+  /** Its bulk channel, in the page's bulk worker (null until the connection is made). */
+  readonly lane: BulkLane | null;
+  /**
+   * A file moves on the link: the initiator offers (once the remote said hello); the other
+   * end waits for that offer. Called for every get; only the first counts.
+   */
+  want(): void;
   close(): void;
 }
 
@@ -40,29 +55,42 @@ export interface BulkConnectionOptions {
   readonly initiator: boolean;
   /** The link's own configuration (ICE servers, transport policy). */
   readonly config: RTCConfiguration;
+  /**
+   * Creates the bulk channel on a new connection and hands it to the bulk worker, in the task
+   * that made the connection (`BulkHost.open`); null where it cannot (no worker).
+   */
+  readonly lane: (pc: RTCPeerConnection) => BulkLane | null;
 }
 
-/** Null where a connection cannot be made (no RTCPeerConnection, a closed link). */
-export function openBulkConnection({ link, initiator, config }: BulkConnectionOptions): BulkConnection | null {
+/**
+ * Creates the signalling channel now (before the link's offer or answer, on both sides, as
+ * every build does) and the bulk connection only when a file first moves. Null where the
+ * channel cannot be made (a closed link).
+ */
+export function openBulkConnection({ link, initiator, config, lane: openLane }: BulkConnectionOptions): BulkConnection | null {
   let signal: RTCDataChannel;
-  let pc: RTCPeerConnection;
   try {
     signal = link.createDataChannel('parley-bulk-signal', { negotiated: true, id: BULK_SIGNAL_CHANNEL_ID, ordered: true });
-    pc = new RTCPeerConnection(config);
   } catch {
     return null;
   }
+  let pc: RTCPeerConnection | null = null;
+  let lane: BulkLane | null = null;
   let closed = false;
   let described = false;
   let heardHello = false;
+  /** A file moved before the remote's hello came: the initiator offers at the hello. */
+  let wanted = false;
   const early: RTCIceCandidateInit[] = [];
   /** Candidates taken so far; a peer has a handful, more are ignored. */
   let candidates = 0;
   const close = (): void => {
     if (closed) return;
     closed = true;
-    pc.close();
+    pc?.close();
     signal.close();
+    // The worker's channel may not hear its connection close: the lane says it is gone.
+    lane?.close();
   };
   const send = (message: BulkSignal): void => {
     if (closed || signal.readyState !== 'open') return;
@@ -72,17 +100,39 @@ export function openBulkConnection({ link, initiator, config }: BulkConnectionOp
       close();
     }
   };
-  pc.addEventListener('icecandidate', (event) => {
-    if (event.candidate) send({ t: 'ice', candidate: event.candidate.toJSON() });
-  });
-  const offer = async (): Promise<void> => {
-    await pc.setLocalDescription(await pc.createOffer());
-    send({ t: 'offer', sdp: pc.localDescription!.sdp });
+  /** The connection and its bulk channel, made in one task (a channel moves to a worker only before it dispatched anything). */
+  const make = (): RTCPeerConnection | null => {
+    if (closed) return null;
+    if (pc) return pc;
+    let made: RTCPeerConnection;
+    try {
+      made = new RTCPeerConnection(config);
+    } catch {
+      close();
+      return null;
+    }
+    pc = made;
+    lane = openLane(made);
+    if (!lane) {
+      close();
+      return null;
+    }
+    made.addEventListener('icecandidate', (event) => {
+      if (event.candidate) send({ t: 'ice', candidate: event.candidate.toJSON() });
+    });
+    return made;
   };
-  const describe = async (sdp: RTCSessionDescriptionInit): Promise<void> => {
-    await pc.setRemoteDescription(sdp);
+  const offer = async (): Promise<void> => {
+    if (pc) return;
+    const connection = make();
+    if (!connection) return;
+    await connection.setLocalDescription(await connection.createOffer());
+    send({ t: 'offer', sdp: connection.localDescription!.sdp });
+  };
+  const describe = async (connection: RTCPeerConnection, sdp: RTCSessionDescriptionInit): Promise<void> => {
+    await connection.setRemoteDescription(sdp);
     described = true;
-    for (const candidate of early.splice(0)) await pc.addIceCandidate(candidate);
+    for (const candidate of early.splice(0)) await connection.addIceCandidate(candidate);
   };
   const heard = async (data: unknown): Promise<void> => {
     const message = parseSignal(data);
@@ -91,23 +141,26 @@ export function openBulkConnection({ link, initiator, config }: BulkConnectionOp
       if (heardHello) return close();
       heardHello = true;
       // Only a remote that speaks this gets an offer: nothing is sent to one that never says hello.
-      if (initiator) await offer();
+      if (initiator && wanted) await offer();
       return;
     }
     if (message.t === 'ice') {
       if (++candidates > MAX_CANDIDATES) return;
-      if (described) await pc.addIceCandidate(message.candidate);
+      if (described && pc) await pc.addIceCandidate(message.candidate);
       else early.push(message.candidate);
       return;
     }
-    // Each side takes the one description it expects, once.
-    if (message.t === 'offer' && !initiator && pc.signalingState === 'stable' && !described) {
-      await describe({ type: 'offer', sdp: message.sdp });
-      await pc.setLocalDescription(await pc.createAnswer());
-      send({ t: 'answer', sdp: pc.localDescription!.sdp });
+    // Each side takes the one description it expects, once. The answerer answers whenever
+    // the offer comes: an older initiator offers at hello, whatever this side needs.
+    if (message.t === 'offer' && !initiator && !pc) {
+      const connection = make();
+      if (!connection) return;
+      await describe(connection, { type: 'offer', sdp: message.sdp });
+      await connection.setLocalDescription(await connection.createAnswer());
+      send({ t: 'answer', sdp: connection.localDescription!.sdp });
       return;
     }
-    if (message.t === 'answer' && initiator && pc.signalingState === 'have-local-offer') return describe({ type: 'answer', sdp: message.sdp });
+    if (message.t === 'answer' && initiator && pc?.signalingState === 'have-local-offer') return describe(pc, { type: 'answer', sdp: message.sdp });
     close();
   };
   signal.addEventListener('message', (event) => {
@@ -117,7 +170,20 @@ export function openBulkConnection({ link, initiator, config }: BulkConnectionOp
   const hello = (): void => send({ t: 'hello' });
   if (signal.readyState === 'open') hello();
   else signal.addEventListener('open', hello, { once: true });
-  return { pc, close };
+  return {
+    get pc() {
+      return pc;
+    },
+    get lane() {
+      return lane;
+    },
+    want(): void {
+      if (closed || pc || !initiator) return;
+      wanted = true;
+      if (heardHello) offer().catch(() => close());
+    },
+    close,
+  };
 }
 
 /** A signalling message from the network, size-capped and checked field by field; null if it is anything else. */

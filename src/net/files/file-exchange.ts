@@ -157,7 +157,13 @@ export class FileExchange extends ObservableV2<FileServerEvents> {
     } catch (error) {
       return this.drop(link, 'bad-file-frame', error instanceof FileFrameError ? error.message : 'bad file frame');
     }
-    if (frame.type === 'get' || (frame.type === 'cancel' && frame.by === 'asker')) return this.server.handle(room, link, frame);
+    if (frame.type === 'get') {
+      // About to serve on this link: its bulk connection opens if it has none (it was asked
+      // for by a get from here already where the asker is this build).
+      link.wantBulk();
+      return this.server.handle(room, link, frame);
+    }
+    if (frame.type === 'cancel' && frame.by === 'asker') return this.server.handle(room, link, frame);
     // A chunk is checked by the data path (a chunk of a file nobody fetched is the link's fault there).
     if (frame.type === 'data' && frame.part === 'chunks') return this.path.take(link, frame.root, frame.index, frame.bytes);
     // Pieces of a file nobody here is fetching (any more) are ignored: a late answer.
@@ -169,6 +175,9 @@ export class FileExchange extends ObservableV2<FileServerEvents> {
     if (!doc || link.isClosed) return;
     // A chunk goes by the link's bulk channel where the remote's bulk worker listens.
     if (frame.type === 'data' && frame.part === 'chunks' && this.path.send(link, frame.root, frame.index, frame.bytes)) return;
+    // A file moves on this link: its bulk connection opens now (docs/architecture.md §14.2),
+    // while the get and its first answers go on the link's own channel.
+    if (frame.type === 'get') link.wantBulk();
     const { kind, payload } = fileFramePieces(frame);
     link.send({ kind, doc, payload });
   }
