@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { connectionEvents, peerConnections, type SelectedPair } from './lab/browsers.js';
-import { exchangeMany, meet, pingPong, type PingPong } from './lab/conversation.js';
+import { exchangeMany, meet, pingPong, shareFile, type PingPong } from './lab/conversation.js';
 import { withScene, type Scene } from './lab/scene.js';
 import { SERVER_ORIGIN, TURN_PORT, TURN_SECRET } from './lab/services.js';
 import { TURN_IP, type HomeSpec } from './lab/topology.js';
@@ -35,9 +35,17 @@ async function selectedPairs(scene: Scene, timeoutMs: number): Promise<{ alice: 
 
 /**
  * Each side's bulk connection's selected pair (docs/architecture.md §14.2: files' chunks ride
- * a connection of their own beside the link's), once both have one (bounded wait).
+ * a connection of their own beside the link's, opened by the link's first file): Alice sends
+ * a file, Bob downloads it, and the pairs are read once both sides have one (bounded wait).
+ * The connection events since the send are printed (when the bulk connection was made and
+ * connected).
  */
 async function bulkPairs(scene: Scene, timeoutMs = 10_000): Promise<Pairs> {
+  const [before] = await Promise.all([peerConnections(scene.alice.page), peerConnections(scene.bob.page)]);
+  // Texts alone opened no bulk connection.
+  expect(before.bulk).toEqual([]);
+  const sentAt = await shareFile(scene, 30_000);
+  for (const user of [scene.alice, scene.bob]) console.log(`[network lab]   ${user.name}, from the file's Send: ${(await connectionEvents(user.page, sentAt)).filter((e) => !e.startsWith('-')).join(', ')}`);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const [alice, bob] = await Promise.all([peerConnections(scene.alice.page), peerConnections(scene.bob.page)]);

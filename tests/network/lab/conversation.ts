@@ -1,8 +1,11 @@
 /**
  * What Alice and Bob do in every lab case, through the UI by role and accessible name:
  * Alice registers and creates a conversation, Bob opens her invite link and registers, and
- * they exchange messages.
+ * they exchange messages, or a file.
  */
+import { randomBytes } from 'node:crypto';
+import { expect } from 'vitest';
+import { attach, downloadedHash, sendAttached, sha256 } from '../../helpers/file-page.js';
 import type { Scene } from './scene.js';
 
 /** Alice creates a conversation; Bob joins it through the invite link. Resolves when Bob's conversation is open. */
@@ -69,4 +72,18 @@ export async function exchangeMany({ alice, bob }: Scene, count: number, timeout
   // A doubled message would arrive late, after the originals: give it a moment to show.
   await new Promise((resolve) => setTimeout(resolve, 2000));
   return { expected, alice: await alice.timelineTexts(), bob: await bob.timelineTexts() };
+}
+
+/**
+ * Alice sends a small file and Bob's app downloads it by itself; resolves (with when Alice
+ * clicked Send, epoch ms) once Bob saved it byte for byte. The link's first file: its first
+ * get opens the link's bulk connection (docs/architecture.md §14.2).
+ */
+export async function shareFile({ alice, bob }: Scene, timeoutMs: number): Promise<number> {
+  const bytes = randomBytes(512 * 1024);
+  await attach(alice, 'lab.bin', 'application/octet-stream', bytes);
+  const sentAt = Date.now();
+  await sendAttached(alice);
+  expect(await downloadedHash(bob, 'lab.bin', timeoutMs)).toBe(sha256(bytes));
+  return sentAt;
 }
