@@ -198,11 +198,13 @@ describe('files between members', () => {
     expect(bobCounts.bulk, JSON.stringify(bobCounts)).toBeGreaterThan(0);
     await expect(transferCounts(alice!)).resolves.toMatchObject({ sentInBand: bobCounts.inBand, sentBulk: bobCounts.bulk });
     // On a connection of its own: the chunks that went by the bulk channel came on the bulk
-    // connection, and the link's connection carried only the others (plus texts and gets).
+    // connection. (How little the link's connection carries is checked for a file after the
+    // lane is up. Here it carried the first chunks, and a connection's bytes can run well
+    // over its chunks' size under load: once, at load 13, 8.5 MB on the link for 80 chunks
+    // and 22.5 MB on the bulk connection for 240, SCTP's retransmissions presumably.)
     const connections = await bytesByConnection(bob!);
     expect(connections, JSON.stringify(connections)).toHaveLength(1);
     expect(connections[0]!.bulk, JSON.stringify(connections)).toBeGreaterThan(bobCounts.bulk! * 64 * 1024);
-    expect(connections[0]!.link, JSON.stringify(connections)).toBeLessThan(bobCounts.inBand! * 66 * 1024 + 2 * 1024 * 1024);
     // The caption is the message's text; the sender can download what they sent too.
     await bob!.waitForMessage('the data');
     expect(await downloadedHash(alice!, 'big.bin')).toBe(sha256(bytes));
