@@ -247,7 +247,9 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
         const ids = new Set(msg.ids);
         const update = msg.type === 'presence' ? presence.hold(this, ids) : presence.watch(this, ids);
         if (!update.ok) return this.close(CloseCodes.policyViolation, 'presence capacity reached');
-        if (!this.presenceIds().take(update.added)) return this.close(CloseCodes.rateLimited, 'presence ids change too fast');
+        // A watch is answered with the state of every id in it, each a directory and store
+        // lookup, so it is charged all of them; re-holding the same set costs nothing.
+        if (!this.presenceIds().take(msg.type === 'presence-watch' ? ids.size : update.added)) return this.close(CloseCodes.rateLimited, 'presence ids change too fast');
         // The answer may need the store (last-seen) or another node (online): it is sent when
         // it arrives, and a change reported meanwhile is simply followed by the full state.
         if (msg.type === 'presence-watch') {

@@ -241,6 +241,17 @@ describe('presence caps', () => {
     expect(s.server.deliveryStats().presenceOnline).toBe(40);
   });
 
+  it('a re-sent watch is charged every id it asks about: each is looked up again for the answer (4429)', async () => {
+    const s = await server({ presenceIdBurst: 50, presenceIdsPerSecond: 1 });
+    const c = await open(s);
+    const ids = Array.from({ length: 30 }, newId);
+    expect(await watch(c, ids)).toHaveLength(30);
+    c.send({ type: 'presence-watch', ids });
+    // On the old code the same set again was free, and answered in full every time.
+    const outcome = await Promise.race([c.closed, c.next((m) => m.type === 'presence-state').then(() => null)]);
+    expect(outcome?.code).toBe(CloseCodes.rateLimited);
+  });
+
   it('refuses a socket that would take the server past its total presence entries (1008)', async () => {
     const s = await server({ maxPresenceEntries: 10 });
     const a = await open(s);
