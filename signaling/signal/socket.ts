@@ -75,6 +75,11 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
   private nonce: string | null = null;
   /** The device key this socket proved, once registered. */
   deviceKey: string | null = null;
+  /**
+   * Set by this socket's one `register`. A socket stands for one device, so it registers once;
+   * each registration is a row and a durable write, and fresh keys cost a client nothing.
+   */
+  private registered = false;
 
   /**
    * @param opts the server's options, one object shared by every socket (a copy each cost an
@@ -236,6 +241,7 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
         return;
       case 'challenge': {
         if (!this.opts.registrar) return this.close(CloseCodes.malformed, 'registration is not available');
+        if (this.registered) return this.close(CloseCodes.malformed, 'this socket has registered already');
         this.nonce = this.opts.registrar.challenge();
         this.deliver(Buffer.from(JSON.stringify({ type: 'challenge', nonce: this.nonce }), 'utf8'));
         return;
@@ -290,6 +296,7 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
         const nonce = this.nonce;
         this.nonce = null;
         if (!nonce || !this.opts.registrar) return this.close(CloseCodes.malformed, 'register without a challenge');
+        this.registered = true;
         void this.opts.registrar.register(nonce, msg.key, msg.sig, Date.now()).then(
           (ok) => {
             if (!ok) return this.close(CloseCodes.unauthorized, 'registration signature does not verify');

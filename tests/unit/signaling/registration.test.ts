@@ -74,6 +74,20 @@ describe('device registration', () => {
     await expectRelayWorks(t.wsUrl);
   });
 
+  it('registers one device per socket: a second challenge closes it (4400), and no second key is stored', async () => {
+    const client = await SignalClient.open(t.wsUrl);
+    const first = await createDeviceKeys();
+    const nonce = await challenge(client);
+    client.send({ type: 'register', key: first.public, sig: await signBytes(first.signPrivate, utf8(registrationText(nonce, first.public))) });
+    await client.next((m) => m.type === 'registered');
+    // On the old code every challenge was answered: a client could store a fresh key per round trip.
+    client.send({ type: 'challenge' });
+    const outcome = await Promise.race([client.closed, client.next((m) => m.type === 'challenge').then(() => null)]);
+    expect(outcome?.code).toBe(CloseCodes.malformed);
+    expect(t.server.db.prepare('SELECT count(*) AS n FROM devices').get()).toEqual({ n: 1 });
+    await expectRelayWorks(t.wsUrl);
+  });
+
   it('rejects malformed register frames with 4400', async () => {
     const client = await SignalClient.open(t.wsUrl);
     client.send({ type: 'register', key: 'short', sig: 5 });
