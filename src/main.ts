@@ -126,12 +126,15 @@ async function boot(): Promise<void> {
     if (m.type === 'parley-mailbox') void started.syncMailboxes((s) => s.mailboxCredential?.id === m.mailbox);
     else if (m.topic) location.hash = `#/c/${m.topic}`;
   });
-  // Follow new conversations with push as they appear.
-  let followed = 0;
+  // Follow with push the mailboxes conversations use now: a new conversation, and a new
+  // epoch of one (a join, a removal), whose mailbox has another id. Comparing only how many
+  // there were missed the second: after a group's first change of members its messages woke
+  // nobody.
+  let followed = '';
   started.on('changed', () => {
-    const count = started.mailboxCredentials().length;
-    if (count !== followed) {
-      followed = count;
+    const ids = started.mailboxCredentials().map((m) => m.id).sort().join(' ');
+    if (ids !== followed) {
+      followed = ids;
       void pwa.refreshSubscription();
     }
   });

@@ -86,4 +86,57 @@ describe('push, server side', () => {
     expect(pushService.requests('bob').length).toBe(before);
     await alice.close();
   });
+
+  it("follows its conversation's new mailbox when the group's members change, so it is still woken", async () => {
+    const alice = await ParleyUser.create(browser, 'Alice');
+    const bob = await ParleyUser.create(browser, 'Bob');
+    await alice.start(app.url);
+    const invite = await alice.newConversation();
+
+    // Chromium cannot subscribe here (no push service): Bob's browser hands over a
+    // subscription to the local push service, with keys made as a browser makes them.
+    const keys = createSubscriberKeys();
+    await bob.context.grantPermissions(['notifications'], { origin: app.url });
+    await bob.context.addInitScript(
+      ({ endpoint, json }) => {
+        const subscription = { endpoint, toJSON: () => ({ endpoint, keys: json }) };
+        PushManager.prototype.getSubscription = async () => subscription as unknown as PushSubscription;
+      },
+      { endpoint: pushService.url('bob-moves'), json: keys.json },
+    );
+    const followed: string[][] = [];
+    bob.page.on('request', (request) => {
+      if (request.method() === 'POST' && request.url().endsWith('/api/push/subscription')) followed.push((JSON.parse(request.postData() ?? '{}') as { mailboxes: Array<{ id: string }> }).mailboxes.map((m) => m.id));
+    });
+    const mailboxOf = async (): Promise<string> =>
+      bob.page.evaluate(() => (document.querySelector('parley-app') as unknown as { client: { mailboxCredentials(): Array<{ id: string }> } }).client.mailboxCredentials()[0]?.id ?? '');
+
+    await bob.open(invite);
+    await bob.register();
+    await alice.waitForPeers(1);
+    const first = await mailboxOf();
+    await expect.poll(() => followed.some((ids) => ids.includes(first)), { timeout: 20_000 }).toBe(true);
+
+    // Carol joins: the group moves to a new epoch, whose mailbox has another id; Bob still
+    // has one conversation.
+    const carol = await ParleyUser.create(browser, 'Carol');
+    await carol.open(invite);
+    await carol.register();
+    await alice.waitForPeers(2);
+    await expect.poll(mailboxOf, { timeout: 30_000 }).not.toBe(first);
+    const moved = await mailboxOf();
+    await expect.poll(() => followed.some((ids) => ids.includes(moved)), { timeout: 20_000, message: `posted: ${JSON.stringify(followed)}` }).toBe(true);
+
+    // Away, Bob is woken for what Alice writes now, on the new mailbox.
+    await bob.close();
+    await alice.send('after Carol came');
+    // (The old mailbox may ring too: it still gets what the move hands over.)
+    const woken: string[] = [];
+    for (let i = 0; i < 8 && !woken.includes(moved); i++) {
+      const push = await pushService.next('bob-moves', 20_000);
+      woken.push(parsePushPayload(decryptPushBody(push.body, keys).toString('utf8'))?.mailbox ?? '');
+    }
+    expect(woken).toContain(moved);
+    await Promise.all([alice.close(), carol.close()]);
+  });
 });
