@@ -9,7 +9,7 @@
  * verifications.
  */
 import type { ConversationEvent } from '../events.js';
-import { eventHash, eventSignedBytes } from '../identity/signed.js';
+import { eventHashes, eventSignedBytes } from '../identity/signed.js';
 import type { SignatureChecker } from './signature-budget.js';
 
 /** Resolves to null when every event is authentic, else a reason. */
@@ -18,8 +18,9 @@ export async function verifyEventChain(events: readonly ConversationEvent[], dev
   if (n === 0) return null;
   const index = new Map<string, number>();
   const referenced = new Set<string>();
+  const hashes = await eventHashes(events);
   for (let i = 0; i < n; i++) {
-    index.set(eventHash(events[i]!), i);
+    index.set(hashes[i]!, i);
     const prev = events[i]!.prev;
     if (prev) referenced.add(prev);
   }

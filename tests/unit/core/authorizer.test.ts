@@ -24,6 +24,17 @@ function capture(doc: Y.Doc, mutate: () => void): Uint8Array {
   return update;
 }
 
+/** `bytes` with the one occurrence of `from` as an encoded string (length-prefixed) replaced by `to`, of the same length. */
+function replaceOnce(bytes: Uint8Array, from: string, to: string): Uint8Array {
+  const needle = Uint8Array.of(from.length, ...new TextEncoder().encode(from));
+  const at: number[] = [];
+  for (let i = 0; i + needle.length <= bytes.length; i++) if (needle.every((b, j) => bytes[i + j] === b)) at.push(i);
+  if (at.length !== 1) throw new Error(`"${from}" occurs ${at.length} times`);
+  const out = bytes.slice();
+  out.set(new TextEncoder().encode(to), at[0]! + 1);
+  return out;
+}
+
 async function scene() {
   const [alice, bob, mallory] = await Promise.all(['Alice', 'Bob', 'Mallory'].map(testAccount));
   const a = await memberDoc(alice!);
@@ -142,6 +153,24 @@ describe('update authorization', () => {
     expect(await c.authorizer.authorize(Y.encodeStateAsUpdate(a.doc))).toEqual({ ok: true, empty: false });
     // Three member records (certificate + signature each) plus one chain tip — not 2,001.
     expect(verifications).toBe(7);
+  });
+
+  it('refuses one altered event deep inside a long history, in either batch of hashes', async () => {
+    // The chain's hashes are computed in batches (core/identity/signed.ts `eventHashes`):
+    // an event altered in the first batch or in the second still breaks the chain there,
+    // so its own signature is checked and fails.
+    const { a } = await scene();
+    const me = a.account.device.id;
+    await a.writer.appendEvents(Array.from({ length: 3000 }, (_, i) => createEvent({ kind: 'message', text: `m${i}` }, me, tick())), null);
+    const history = Y.encodeStateAsUpdate(a.doc);
+    const c = await memberDoc(await testAccount('Carol'), conversationSchema(() => true));
+    expect(await c.authorizer.authorize(history)).toEqual({ ok: true, empty: false });
+    for (const index of [100, 2500]) {
+      // Same length, so the update stays well-formed: only the text differs from what was signed.
+      const tampered = replaceOnce(history, `m${index}`, `x${index}`);
+      expect(await c.authorizer.authorize(tampered)).toMatchObject({ ok: false, reason: 'forbidden', detail: expect.stringMatching(/bad signature on event/) });
+    }
+    expect(texts(c)).toEqual([]);
   });
 
   it('rejects writes from a revoked device but keeps its history', async () => {
