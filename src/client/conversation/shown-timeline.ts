@@ -43,6 +43,15 @@ export class ShownTimeline {
   private hiddenByBlock = new Timeline();
   /** Members and removals the timeline was last filtered for. */
   private shownFor = '';
+  /**
+   * The events the last refold read, until the next `add`. A late joiner's history brings
+   * membership records and events in one transaction: membership's handler refolds the
+   * whole log, new events included, and then the log's observer hands the same events to
+   * `add`, which folded 100k of them a second time only to find each one known (0.4 s of
+   * the join, docs/architecture.md §5.6). They are the very objects the log holds, so a
+   * refolded one is recognised by identity.
+   */
+  private refolded: ReadonlySet<UnsignedEvent> | null = null;
 
   constructor(private readonly parts: ShownTimelineParts) {}
 
@@ -72,6 +81,10 @@ export class ShownTimeline {
 
   /** Folds new events of the log in; tells `preview` when the newest entry changed. */
   add(events: UnsignedEvent[]): void {
+    const refolded = this.refolded;
+    this.refolded = null;
+    if (refolded) events = events.filter((e) => !refolded.has(e));
+    if (events.length === 0) return;
     const before = this.current.last();
     const from = this.parts.historyFrom();
     const placed = events.map((e) => this.placement(e, from));
@@ -98,6 +111,7 @@ export class ShownTimeline {
     blocked.add(all.filter((_, i) => placed[i] === 'blocked'));
     this.current = fresh;
     this.hiddenByBlock = blocked;
+    this.refolded = new Set(all);
     this.parts.changed();
   }
 
