@@ -90,8 +90,16 @@ export async function parleyLateJoiner(browser: Browser, appUrl: string, count: 
     await bob.page.waitForFunction(() => (window as unknown as { benchShownAt?: number }).benchShownAt !== undefined, null, { timeout: 120_000, polling: 200 });
     const done = (await shownAt(bob.page))!.epoch;
 
-    const suffix = `:${topic}`;
     const all = [...(await marks(alice.page, 'parley:')).map((m) => ({ ...m, page: 'alice' })), ...(await marks(bob.page, 'parley:')).map((m) => ({ ...m, page: 'bob' }))];
+    // RoomSync marks carry the room's topic, which is the current epoch's (adding Bob started
+    // a new one), not the conversation id of the route: the room is the one Bob started to
+    // sync on and Alice answered on.
+    const startPrefix = 'parley:sync-start';
+    const suffix = all
+      .filter((m) => m.page === 'bob' && m.name.startsWith(`${startPrefix}:`))
+      .map((m) => m.name.slice(startPrefix.length))
+      .find((s) => all.some((m) => m.page === 'alice' && m.name === `parley:step1-received${s}`));
+    if (suffix === undefined) throw new Error('no room that Bob started to sync and Alice answered');
     const first = (page: string, phase: string): number => {
       const found = all.filter((m) => m.page === page && m.name === `parley:${phase}${suffix}`);
       if (found.length === 0) throw new Error(`${page} never marked parley:${phase}`);
