@@ -41,10 +41,24 @@ export interface MailboxAppendOptions {
   readonly writer?: string;
 }
 
+/**
+ * How long a request may wait for the server's answer to begin: `ANSWER_MS`, plus the time
+ * its body takes at `SLOWEST_UPLOAD` bytes a second (the server answers once it has read it).
+ * A request nothing answers (a connection dropped on the way without a reset, a stalled
+ * proxy) had waited for ever, and what waited on it with it: an epoch move waits for its
+ * record to reach the old mailbox, so one such request held a device on the old epoch for good.
+ * Timed out, it fails as offline (status 0), and callers retry as they do when offline.
+ */
+export const ANSWER_MS = 30_000;
+/** 128 kbit/s: a slow mobile uplink still sends an 8 MiB entry within the allowance. */
+const SLOWEST_UPLOAD = 16 * 1024;
+
 export class MailboxClient {
   constructor(
     private readonly baseUrl: string,
     private readonly fetchImpl: typeof fetch = (...args) => fetch(...args),
+    /** `ANSWER_MS`, shorter in tests. */
+    private readonly answerMs = ANSWER_MS,
   ) {}
 
   async append(id: string, token: string, sealed: Uint8Array, options: MailboxAppendOptions = {}): Promise<number> {
@@ -105,10 +119,16 @@ export class MailboxClient {
   }
 
   private async send(path: string, init: RequestInit): Promise<Response> {
+    const sent = init.body instanceof Uint8Array ? init.body.length : 0;
+    const waited = new AbortController();
+    const timer = setTimeout(() => waited.abort(new Error('no answer in time')), this.answerMs + (sent / SLOWEST_UPLOAD) * 1000);
     try {
-      return await this.fetchImpl(`${this.baseUrl}${MAILBOX_PATH}/${path}`, { ...init, cache: 'no-store' });
+      return await this.fetchImpl(`${this.baseUrl}${MAILBOX_PATH}/${path}`, { ...init, cache: 'no-store', signal: waited.signal });
     } catch (cause) {
-      throw new MailboxError('the mailbox is unreachable', 0, { cause });
+      throw new MailboxError(waited.signal.aborted ? 'the mailbox did not answer in time' : 'the mailbox is unreachable', 0, { cause });
+    } finally {
+      // Only the wait for the answer to begin: a body being read is not cut short.
+      clearTimeout(timer);
     }
   }
 
