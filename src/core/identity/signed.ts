@@ -39,6 +39,8 @@ export const eventHash = (event: ConversationEvent): string =>
  * enough that a 100k history's inputs are not all alive at once.
  */
 const HASH_BATCH = 2048;
+/** Fewer events than this are hashed in JavaScript, on this thread (`eventHashes`). */
+const FEW_EVENTS = 64;
 
 /**
  * `eventHash` of every event, in order, through WebCrypto. A late joiner hashes every event
@@ -47,6 +49,9 @@ const HASH_BATCH = 2048;
  * (3–5× less time in Chromium, docs/architecture.md §5.6). Same bytes, same hash.
  */
 export async function eventHashes(events: readonly ConversationEvent[]): Promise<string[]> {
+  // A live message is one event: hashed here in microseconds, where a digest on WebCrypto's
+  // threads is a round trip to them on every message's way to the screen.
+  if (events.length < FEW_EVENTS) return events.map(eventHash);
   const out = new Array<string>(events.length);
   for (let start = 0; start < events.length; start += HASH_BATCH) {
     const end = Math.min(events.length, start + HASH_BATCH);
