@@ -29,6 +29,21 @@ export async function downloadedHash(user: ParleyUser, name: string, timeout = 1
   return sha256(await readFile(await download.path()));
 }
 
+/**
+ * Slows the page's main thread 20× (CDP CPU throttling) until the returned function is called.
+ * On a holder's page it makes a 20 MB transfer last 7–10 s instead of about 1.2 s (measured
+ * here), so a test can act mid-transfer (Cancel, a reload) on a quiet machine as reliably as
+ * on a loaded one: at full speed the progress bar was gone again within a few polls.
+ */
+export async function slowed(user: ParleyUser): Promise<() => Promise<void>> {
+  const cdp = await user.page.context().newCDPSession(user.page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 20 });
+  return async () => {
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+    await cdp.detach();
+  };
+}
+
 export const progressOf = (user: ParleyUser, name: string): Locator => user.page.getByRole('progressbar', { name: `Transfer of ${name}` });
 
 /** Highest percent a progress bar showed, polled until `until` settles. */
