@@ -74,9 +74,10 @@ async function boot(): Promise<void> {
   // Opened at a conversation (a link, a notification, a reload there): its view loads before
   // the client starts, so the conversation's cached newest messages show before the load of
   // its documents takes this thread. Loaded after the list instead, a 100k-message
-  // conversation showed its newest message only once the whole history was in (1.6–2.1 s,
-  // against 0.4 s), docs/architecture.md §11 "Loaded on first use". A failure is the shell's
-  // to show, as for any part loaded on first use.
+  // conversation showed its newest message only once the whole history was in (median
+  // 1.83 s in `npm run bench -- open-history`; 195 ms with the view first), docs/architecture.md
+  // §11 "Loaded on first use". A failure is the shell's to show, as for any part loaded on
+  // first use.
   const openedAt = /^#\/c\//.test(location.hash) ? import('./ui/views/conversation-view.js').catch(() => undefined) : null;
   const app = document.querySelector('parley-app') ?? document.body.appendChild(document.createElement('parley-app'));
   const config = await loadConfig();
