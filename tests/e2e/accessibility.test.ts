@@ -51,14 +51,7 @@ const go = async (page: Page, hash: string): Promise<void> => {
  * downloaded, the voice message playable) and answers.
  */
 async function buildScene(browser: Browser): Promise<Scene> {
-  const alice = await ParleyUser.create(browser, 'Alice', { viewport: DESKTOP });
-  const bart = await ParleyUser.create(browser, 'Bart', { viewport: DESKTOP });
-  await alice.start(stage.app.url);
-  const invite = await alice.newConversation();
-  await bart.open(invite);
-  await bart.register();
-  await alice.waitForPeers(1);
-  await bart.waitForPeers(1);
+  const { alice, bob: bart } = await ParleyUser.pair(browser, stage.app.url, { viewport: DESKTOP, names: ['Alice', 'Bart'] });
   await alice.send(GREETING);
   for (const [name, mimeType, buffer] of [
     ['station.png', 'image/png', gradientPng(640, 400)],

@@ -26,15 +26,9 @@ const stage = useAppStage({ maxFileBytes: 21 * 1024 * 1024, mailboxMaxFileBytes:
 
 /** Alice and Bob in one conversation, linked, each page counting the RTCPeerConnections it makes. */
 async function pairCounted(): Promise<{ alice: ParleyUser; bob: ParleyUser }> {
-  const alice = await ParleyUser.create(stage.browser, 'Alice');
-  const bob = await ParleyUser.create(stage.browser, 'Bob');
-  await Promise.all([recordPeerConnections(alice.context), recordPeerConnections(bob.context)]);
-  await alice.start(stage.app.url);
-  const invite = await alice.newConversation();
-  await bob.open(invite);
-  await bob.register();
-  await alice.waitForPeers(1);
-  await bob.waitForPeers(1);
+  const { alice, bob } = await ParleyUser.pair(stage.browser, stage.app.url, {
+    beforeStart: (a, b) => Promise.all([recordPeerConnections(a.context), recordPeerConnections(b.context)]),
+  });
   return { alice, bob };
 }
 

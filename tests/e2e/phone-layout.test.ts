@@ -50,14 +50,7 @@ describe('on a 320 px phone', () => {
   let chat: { alice: string; bart: string };
 
   beforeAll(async () => {
-    alice = await ParleyUser.create(stage.browser, 'Alice', { viewport: SMALL });
-    bart = await ParleyUser.create(stage.browser, LONG_NAME, { viewport: SMALL });
-    await alice.start(stage.app.url);
-    const invite = await alice.newConversation();
-    await bart.open(invite);
-    await bart.register();
-    await alice.waitForPeers(1);
-    await bart.waitForPeers(1);
+    ({ alice, bob: bart } = await ParleyUser.pair(stage.browser, stage.app.url, { viewport: SMALL, names: ['Alice', LONG_NAME] }));
     await alice.send(TEXT);
     await bart.waitForMessage(TEXT);
     await bart.messageRow(TEXT).getByRole('button', { name: 'React with 👍' }).click();

@@ -47,13 +47,7 @@ async function openConversation(user: ParleyUser): Promise<{ topic: string; mail
 
 /** Alice and Bob in a conversation Alice started, linked, Bob's context allowed to show notifications. */
 async function meetWithNotifications(): Promise<{ alice: ParleyUser; bob: ParleyUser }> {
-  const alice = await ParleyUser.create(stage.browser, 'Alice');
-  const bob = await ParleyUser.create(stage.browser, 'Bob');
-  await bob.context.grantPermissions(['notifications'], { origin: stage.app.url });
-  await alice.start(stage.app.url);
-  await bob.open(await alice.newConversation());
-  await bob.register();
-  await alice.waitForPeers(1);
+  const { alice, bob } = await ParleyUser.pair(stage.browser, stage.app.url, { beforeStart: (_, b) => b.context.grantPermissions(['notifications'], { origin: stage.app.url }) });
   return { alice, bob };
 }
 

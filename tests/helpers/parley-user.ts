@@ -46,9 +46,22 @@ export class ParleyUser {
    * Alice registers and starts a group, Bob joins it by its invite, and they are linked
    * (each sees the other): the start most two-person tests share.
    */
-  static async pair(browser: Browser, appUrl: string, options: { viewport?: { width: number; height: number } } = {}): Promise<{ alice: ParleyUser; bob: ParleyUser; invite: string }> {
-    const alice = await ParleyUser.create(browser, 'Alice', options);
-    const bob = await ParleyUser.create(browser, 'Bob', options);
+  static async pair(
+    browser: Browser,
+    appUrl: string,
+    options: {
+      viewport?: { width: number; height: number };
+      /** The two users' names (Alice and Bob unless given); they come back as `alice` and `bob`. */
+      names?: readonly [string, string];
+      /** Run on both fresh contexts before either page opens the app (permissions, init scripts). */
+      beforeStart?: (alice: ParleyUser, bob: ParleyUser) => Promise<unknown>;
+    } = {},
+  ): Promise<{ alice: ParleyUser; bob: ParleyUser; invite: string }> {
+    const [first, second] = options.names ?? ['Alice', 'Bob'];
+    const viewport = options.viewport ? { viewport: options.viewport } : {};
+    const alice = await ParleyUser.create(browser, first, viewport);
+    const bob = await ParleyUser.create(browser, second, viewport);
+    await options.beforeStart?.(alice, bob);
     await alice.start(appUrl);
     const invite = await alice.newConversation();
     await bob.open(invite);
