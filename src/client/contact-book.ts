@@ -354,7 +354,10 @@ export class ContactBook extends ObservableV2<ContactEvents> {
     const value = await openMessage(inbox.key, inbox.topic, data);
     // Rate limits come before the two signature checks a request costs.
     const claimed = (value as { cert?: { identity?: { sign?: unknown } } } | null)?.cert?.identity?.sign;
-    if (typeof claimed !== 'string' || !this.requests.admit(claimed, at)) return;
+    if (typeof claimed !== 'string') return;
+    // A reply to the user's own request is let through a flood of strangers (contact-requests.ts).
+    const expected = this.parts.self.contact(claimed as IdentityId)?.state === 'outgoing';
+    if (!this.requests.admit(claimed, at, expected)) return;
     const request = await verifyContactRequest(this.parts.verifyKeys, value, this.parts.account.identity.sign);
     if (!request) return this.requests.refuted(claimed);
     if (!this.disposables.isDisposed) await this.onRequest(request);

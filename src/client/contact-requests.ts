@@ -12,7 +12,11 @@
  *   checked before the signature checks (`admit`, to spare them when the list is full) and
  *   again where a verified request is kept (`add`): requests checked at the same time all
  *   pass the first check before any of them is kept;
- * - a request not repeated for `ttlMs` expires.
+ * - a request not repeated for `ttlMs` expires;
+ * - a reply from someone the user asked (a stored outgoing contact) is *expected*: neither
+ *   the cap nor the minute's checks refuse it, only its sender's own turn, so a flood of
+ *   strangers cannot keep the user's own requests from being answered. Anyone may claim
+ *   that identity, but a claim costs one check per `perSenderMs` per person the user asked.
  */
 import type { ContactRequest } from '../core/identity/contact-request.js';
 import type { IdentityId } from '../core/identity/keys.js';
@@ -53,16 +57,20 @@ export class PendingRequests {
 
   /**
    * Whether a request claiming to come from `identity`, arrived `now`, is worth verifying.
-   * Checked before any signature: a flood costs a map lookup per message.
+   * Checked before any signature: a flood costs a map lookup per message. `expected`: the
+   * user asked this identity, so its request is a reply and is not held to the cap or the
+   * minute's checks (it is accepted, never kept waiting).
    */
-  admit(identity: string, now = this.now()): boolean {
+  admit(identity: string, now = this.now(), expected = false): boolean {
     const last = this.heard.get(identity);
     if (last !== undefined && now - last < this.limits.perSenderMs) return false;
-    this.verifications = this.verifications.filter((t) => now - t < 60_000);
-    if (this.verifications.length >= this.limits.verifyPerMinute) return false;
-    const known = this.pending.has(identity as IdentityId);
-    if (!known && this.size() >= this.limits.maxPending) return false;
-    this.verifications.push(now);
+    if (!expected) {
+      this.verifications = this.verifications.filter((t) => now - t < 60_000);
+      if (this.verifications.length >= this.limits.verifyPerMinute) return false;
+      const known = this.pending.has(identity as IdentityId);
+      if (!known && this.size() >= this.limits.maxPending) return false;
+      this.verifications.push(now);
+    }
     this.heard.set(identity, now);
     if (this.heard.size > this.limits.maxPending * 20) this.forgetOldSenders(now);
     return true;

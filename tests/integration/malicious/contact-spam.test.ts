@@ -137,6 +137,20 @@ describe('contact-request spam', () => {
     expect(self.contacts()).toEqual([]);
   });
 
+  it('with the list full and the minute\'s checks used by strangers, the reply of someone Alice asked still goes through', { timeout: 90_000 }, async () => {
+    const clock = Date.now();
+    const { alice, self, waiting, send } = await aliceWithInbox(() => clock);
+    const zed = await createAccount('Zed', clock);
+    // Alice asked Zed (by his link); his request back is the consent that makes them contacts.
+    await self.setContact({ identity: zed.identity, name: 'Zed', state: 'outgoing', verified: false, inbox: zed.contactSecret });
+    await send((await flood(300, alice, clock)).requests);
+    await send([await requestFrom(zed, 'Zed', alice, clock)]);
+    // Handled in arrival order: once Zed's is, the flood before it was too. Before, the full
+    // list (50 of 50) and the spent checks (60 of 60 this minute) refused it unverified.
+    await expect.poll(() => self.contact(zed.identity.sign)?.state, { timeout: 20_000 }).toBe('accepted');
+    expect(waiting()).toEqual(names('Spam', 0, 50).sort());
+  });
+
   it('forged requests take no place in the list and do not silence the identity they claim', { timeout: 60_000 }, async () => {
     const clock = Date.now();
     const { alice, waiting, send, mark } = await aliceWithInbox(() => clock, { ...DEFAULT_REQUEST_LIMITS, maxPending: 3 });

@@ -38,6 +38,19 @@ describe('PendingRequests', () => {
     expect(requests.admit('bob')).toBe(true);
   });
 
+  it('lets an expected reply past the cap and the minute\'s checks, never past its own turn', () => {
+    const requests = new PendingRequests(() => 0, { ...LIMITS, verifyPerMinute: 3 });
+    for (const s of ['a', 'b', 'c']) {
+      expect(requests.admit(s)).toBe(true);
+      requests.add(from(s));
+    }
+    // Full (3 of 3) and the minute's 3 checks used: a stranger is refused, a reply is not.
+    expect(requests.admit('d')).toBe(false);
+    expect(requests.admit('zed', 0, true)).toBe(true);
+    expect(requests.admit('zed', LIMITS.perSenderMs - 1, true)).toBe(false);
+    expect(requests.admit('zed', LIMITS.perSenderMs, true)).toBe(true);
+  });
+
   it('counts a request from when it arrived, given as `now`', () => {
     const requests = new PendingRequests(() => 50_000, LIMITS);
     expect(requests.admit('a', 1_000)).toBe(true);
