@@ -85,6 +85,18 @@ export const controls = css`
     border-radius: var(--pl-radius);
     padding: 0.5rem 0.65rem;
   }
+  /* A file input's button, as a secondary button: the browser's own is grey in dark mode
+     too, and its size changes between Chromium builds (the screenshots caught a 1 px change). */
+  input::file-selector-button {
+    font: inherit;
+    color: var(--pl-text);
+    background: var(--pl-surface-2);
+    border: 1px solid var(--pl-border);
+    border-radius: var(--pl-radius);
+    padding: 0.3rem 0.75rem;
+    margin-inline-end: 0.6rem;
+    cursor: pointer;
+  }
   :focus-visible {
     outline: 2px solid var(--pl-focus);
     outline-offset: 2px;
