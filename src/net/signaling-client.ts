@@ -9,7 +9,7 @@
  * connection and carries binary relay frames.
  */
 import { ObservableV2 } from 'lib0/observable';
-import { decodeRelayFrame, encodeRelayFrame, parseServerMessage, RELAY_ADDR, SIGNAL_PATH, type ClientMessage, type ServerMessage } from '../core/wire/signaling.js';
+import { decodeRelayFrame, encodeRelayFrame, parseServerMessage, RELAY_ADDR, SIGNAL_PATH, SignalingLimits, type ClientMessage, type ServerMessage } from '../core/wire/signaling.js';
 import { Backoff } from './backoff.js';
 import type { RelayBudget, SignalingPort, SignalingPortEvents, SignalingStatus } from './signaling-port.js';
 
@@ -48,6 +48,20 @@ export type SignalingEvents = SignalingPortEvents & {
 };
 
 const OPEN = 1;
+
+/**
+ * Longest text frame accepted from the server, in characters (each at least one byte), checked
+ * before it is parsed: a server, or anything posing as one, could otherwise hand the page a
+ * frame of any size to hold and parse. The largest a Parley server sends is a `presence-state`
+ * for 1,000 ids (about 82 KB) or a relayed publish, held to the client's own frame cap
+ * (`SignalingLimits.maxFrameBytes`, 64 KiB) plus a few bytes the server adds.
+ */
+export const MAX_SERVER_TEXT_CHARS = 2 * SignalingLimits.maxFrameBytes;
+/**
+ * Close code for a server frame over that cap. Browsers let a page close only with 1000 or
+ * 3000–4999, so not 1009; 4009 mirrors it.
+ */
+export const SERVER_FRAME_TOO_LARGE = 4009;
 
 export function signalingUrl(base: string): string {
   const url = new URL(base);
@@ -192,8 +206,11 @@ export class SignalingClient extends ObservableV2<SignalingEvents> implements Si
       this.startPing();
     };
     socket.onmessage = (ev) => {
+      // Frames still arriving on a socket this client has given up on are not read.
+      if (this.socket !== socket) return;
       this.lastMessageAt = Date.now();
       if (typeof ev.data !== 'string') return this.onBinary(ev.data);
+      if (ev.data.length > MAX_SERVER_TEXT_CHARS) return this.drop(socket, SERVER_FRAME_TOO_LARGE, 'server frame too large');
       const parsed = parseServerMessage(ev.data);
       if (!parsed.ok) return;
       const message = parsed.value;
@@ -217,6 +234,12 @@ export class SignalingClient extends ObservableV2<SignalingEvents> implements Si
     socket.onerror = () => {
       // A close event always follows; reconnecting happens there.
     };
+  }
+
+  /** Closes `socket` and runs its close handler now (which reconnects), not when the server answers the close. */
+  private drop(socket: SocketLike, code: number, reason: string): void {
+    socket.close(code, reason);
+    socket.onclose?.({ code, reason });
   }
 
   private onBinary(data: unknown): void {
@@ -246,9 +269,7 @@ export class SignalingClient extends ObservableV2<SignalingEvents> implements Si
     this.pingTimer = setInterval(() => {
       if (Date.now() - this.lastMessageAt > deadAfter) {
         // Silent for too long: treat as dead so the close handler reconnects.
-        const socket = this.socket;
-        socket?.close(4000, 'no pong');
-        if (socket?.onclose) socket.onclose({ code: 4000, reason: 'no pong' });
+        if (this.socket) this.drop(this.socket, 4000, 'no pong');
         return;
       }
       this.sendRaw({ type: 'ping' });
