@@ -31,18 +31,20 @@ function relayRatesFromEnv(env: Env): Pick<ParleyServerInit, 'relayBytesPerSecon
 }
 
 /**
- * Per-address mailbox rates. Each variable sets a steady rate; its burst is a minute's
+ * Per-address rates of the mailbox and of device registration. Each variable sets a steady rate; its burst is a minute's
  * worth (bytes: 64 s), never less than the default burst.
  */
-function mailboxRatesFromEnv(env: Env): ParleyServerInit {
+function addressRatesFromEnv(env: Env): ParleyServerInit {
   const appends = intFromEnv(env, 'MAILBOX_APPENDS_PER_SECOND');
   const bytes = intFromEnv(env, 'MAILBOX_APPEND_BYTES_PER_SECOND');
   const creates = intFromEnv(env, 'MAILBOX_NEW_PER_MINUTE');
+  const registrations = intFromEnv(env, 'REGISTRATIONS_PER_MINUTE');
   const d = defaultConfig();
   return {
     ...(appends === undefined ? {} : { mailboxAppendsPerSecond: appends, mailboxAppendBurst: Math.max(d.mailboxAppendBurst, 60 * appends) }),
     ...(bytes === undefined ? {} : { mailboxAppendBytesPerSecond: bytes, mailboxAppendBurstBytes: Math.max(d.mailboxAppendBurstBytes, 64 * bytes) }),
     ...(creates === undefined ? {} : { mailboxCreatesPerSecond: creates / 60, mailboxCreateBurst: Math.max(d.mailboxCreateBurst, creates) }),
+    ...(registrations === undefined ? {} : { registersPerSecond: registrations / 60, registerBurst: Math.max(d.registerBurst, registrations) }),
   };
 }
 
@@ -81,7 +83,7 @@ export function configFromEnv(env: Env): ParleyServerInit {
     turnSecret: nonEmpty(env.TURN_SECRET),
     turnTtlSeconds: intFromEnv(env, 'TURN_TTL_SECONDS'),
     mailboxMaxTotalBytes: intFromEnv(env, 'MAILBOX_MAX_TOTAL_BYTES'),
-    ...mailboxRatesFromEnv(env),
+    ...addressRatesFromEnv(env),
     uploadMaxPerAddress: intFromEnv(env, 'UPLOADS_PER_ADDRESS'),
     uploadMaxInFlightBytes: intFromEnv(env, 'UPLOAD_MAX_INFLIGHT_BYTES'),
     metricsToken: nonEmpty(env.METRICS_TOKEN),
@@ -102,6 +104,8 @@ export function configFromEnv(env: Env): ParleyServerInit {
     vapidSubject: nonEmpty(env.VAPID_SUBJECT),
     pushTtlSeconds: intFromEnv(env, 'PUSH_TTL_SECONDS'),
     pushAllowLoopbackHttp: boolFromEnv(env, 'PUSH_ALLOW_LOOPBACK_HTTP'),
+    pushMaxSubscriptions: intFromEnv(env, 'PUSH_MAX_SUBSCRIPTIONS'),
+    pushSubscriptionTtlMs: intFromEnv(env, 'PUSH_SUBSCRIPTION_TTL_MS'),
     databaseUrl: nonEmpty(env.DATABASE_URL),
     redisUrl: nonEmpty(env.REDIS_URL),
     nodeId: nonEmpty(env.NODE_ID),

@@ -50,6 +50,14 @@ export interface SignalConfig {
   readonly presenceIdsPerSecond: number;
   /** Held plus watched presence ids across all sockets; past it a socket is refused (1008). */
   readonly maxPresenceEntries: number;
+  /**
+   * Device registrations (`challenge`) per client address: burst, then per second. Each is an
+   * Ed25519 check and a durable row, a fresh key costs a client nothing, and one socket
+   * registers once, so a reconnecting client is what this bounds; the burst lets every socket
+   * an address may hold register at once (a server restart).
+   */
+  readonly registerBurst: number;
+  readonly registersPerSecond: number;
 }
 
 /** The blind mailbox (docs/architecture.md §6, §7). Defaults come from the shared `MailboxLimits`. */
@@ -123,6 +131,13 @@ export interface PushConfig {
    */
   readonly pushSubscribeBurst: number;
   readonly pushSubscribesPerSecond: number;
+  /** `PUSH_MAX_SUBSCRIPTIONS`: subscriptions stored in all; past it a new endpoint gets 507. */
+  readonly pushMaxSubscriptions: number;
+  /**
+   * `PUSH_SUBSCRIPTION_TTL_MS`: a subscription neither posted again nor woken successfully for
+   * this long is deleted (checked every `mailboxPurgeIntervalMs`).
+   */
+  readonly pushSubscriptionTtlMs: number;
 }
 
 /** How browsers reach each other: the built-in STUN responder (docs/architecture.md §6). */
@@ -256,6 +271,9 @@ export function defaultConfig(): ParleyServerConfig {
     presenceIdBurst: 4 * MAX_PRESENCE_IDS,
     presenceIdsPerSecond: 100,
     maxPresenceEntries: 2_000_000,
+    // Every socket an address may hold (64) at once, then 12 a minute.
+    registerBurst: 64,
+    registersPerSecond: 0.2,
     presenceFlushMs: 2000,
     maxEntryBytes: MailboxLimits.maxEntryBytes,
     maxFileBytes: 200 * 1024 * 1024,
@@ -309,6 +327,10 @@ export function defaultConfig(): ParleyServerConfig {
     // A device loading 50 conversations may post once per new one; behind a NAT, several do.
     pushSubscribeBurst: 120,
     pushSubscribesPerSecond: 0.1,
+    // A device per person on a busy server, with room; each may follow 1,000 mailboxes.
+    pushMaxSubscriptions: 100_000,
+    // Parley posts its subscription on every start, so only devices unused for two months go.
+    pushSubscriptionTtlMs: 60 * 24 * 60 * 60 * 1000,
   };
 }
 
@@ -329,7 +351,7 @@ export function resolveConfig(init: ParleyServerInit = {}): ParleyServerConfig {
     'mailboxCreatesPerSecond', 'rateLimitMaxAddresses', 'uploadMaxInFlightBytes', 'uploadMaxPerAddress', 'httpHeadersTimeoutMs',
     'httpRequestTimeoutMs', 'httpBodyIdleTimeoutMs', 'mailboxMaxTotalBytes',
     'mailboxBlobTtlMs', 'mailboxBlobMaxTotalBytes', 'mailboxBlobBurstBytes', 'mailboxBlobBytesPerSecond',
-    'pushSubscribeBurst', 'pushSubscribesPerSecond',
+    'pushSubscribeBurst', 'pushSubscribesPerSecond', 'registerBurst', 'registersPerSecond', 'pushSubscriptionTtlMs',
   ];
   for (const key of positive) {
     const v = config[key];
@@ -338,7 +360,7 @@ export function resolveConfig(init: ParleyServerInit = {}): ParleyServerConfig {
   // Counts and byte sizes: whole numbers, so SQLite comparisons and quotas stay exact.
   const positiveInt: (keyof ParleyServerConfig)[] = [
     'maxEntryBytes', 'maxFileBytes', 'maxMailboxBytes', 'maxMailboxEntries', 'mailboxWriterShare', 'mailboxMaxPageBytes', 'mailboxMaxFileBytes', 'mailboxBlobMaxBytes', 'pushTtlSeconds', 'turnTtlSeconds',
-    'pushMaxAttempts', 'pushConcurrency', 'pushMaxQueue',
+    'pushMaxAttempts', 'pushConcurrency', 'pushMaxQueue', 'pushMaxSubscriptions',
   ];
   for (const key of positiveInt) {
     const v = config[key];

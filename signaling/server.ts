@@ -91,6 +91,8 @@ const signalPathRoute: Route = (req, res, ctx) => {
 export interface ParleyServerOptions extends ParleyServerInit {
   /** Sees every text frame a client sends to /signal (tests assert the server is blind). */
   readonly tap?: (text: string) => void;
+  /** Wall clock of push subscriptions' last use and their purge, ms since epoch (tests step it). */
+  readonly now?: () => number;
 }
 
 export async function createParleyServer(init: ParleyServerOptions = {}): Promise<ParleyServer> {
@@ -118,7 +120,7 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
   });
   const { bus } = links;
   const relay = new RelayHub(config, bus, networkMetrics);
-  const registrar = createRegistrar(stores.devices);
+  const registrar = createRegistrar(stores.devices, new KeyedBuckets(config.registerBurst, config.registersPerSecond, config.rateLimitMaxAddresses));
   const presence = new PresenceRegistry({
     store: stores.presence,
     directory: links.directory,
@@ -140,6 +142,17 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
     onPurged: (n) => (deliveryMetrics.mailboxPurged += n),
   });
   const blobPurger = stores.blobs ? startMailboxPurge({ store: stores.blobs, intervalMs: config.mailboxPurgeIntervalMs, logger }) : null;
+  const now = init.now ?? Date.now;
+  // Subscriptions nobody posted or woke for pushSubscriptionTtlMs: devices gone quiet, or
+  // fakes following mailboxes nobody writes (a push service's 404/410 removes others at once).
+  const pushPurger = startMailboxPurge({
+    store: { purgeExpired: (at) => subscriptions.purgeUnused(at - config.pushSubscriptionTtlMs) },
+    intervalMs: config.mailboxPurgeIntervalMs,
+    logger,
+    now,
+    what: 'push subscriptions',
+    onPurged: (n) => (deliveryMetrics.pushSubscriptionsRemoved += n),
+  });
   const admission = new MailboxAdmission(config);
   const push = createWebPushSender({
     subscriptions,
@@ -152,6 +165,9 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
     maxQueue: config.pushMaxQueue,
     metrics: deliveryMetrics,
     logger,
+    // A tenth of the time to live: a subscription in use is marked well before it could go.
+    markUsedEveryMs: config.pushSubscriptionTtlMs / 10,
+    now,
   });
   const relayStats = (): RelayStats => ({ bound: relay.boundSockets, queuedBytes: relay.queuedBytes });
   const notices = new MailboxNotices(bus, deliveryMetrics);
@@ -168,7 +184,7 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
   let stun: StunResponder | null = null;
   const releaseAll = async (): Promise<void> => {
     await presence.close();
-    await Promise.all([hub.close(0), purger.stop(), blobPurger?.stop(), push.close(), stun?.close()]);
+    await Promise.all([hub.close(0), purger.stop(), blobPurger?.stop(), pushPurger.stop(), push.close(), stun?.close()]);
     health.stop();
     await links.close();
     await stores.close();
@@ -223,6 +239,8 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
       endpointPolicy: { allowLoopbackHttp: config.pushAllowLoopbackHttp, allowedHosts: config.pushEndpointHosts },
       requests: new KeyedBuckets(config.pushSubscribeBurst, config.pushSubscribesPerSecond, config.rateLimitMaxAddresses),
       trustProxy: config.trustProxy,
+      maxSubscriptions: config.pushMaxSubscriptions,
+      now,
     }),
     apiNotFoundRoute(),
     signalPathRoute,
@@ -302,7 +320,7 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
         server.closeAllConnections();
         await httpClosed;
         // Wake-ups are best effort: pending retries are abandoned, not awaited.
-        await Promise.all([purger.stop(), blobPurger?.stop(), push.close(), stun?.close()]);
+        await Promise.all([purger.stop(), blobPurger?.stop(), pushPurger.stop(), push.close(), stun?.close()]);
         health.stop();
         await links.close();
         await stores.close();

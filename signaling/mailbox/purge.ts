@@ -22,9 +22,11 @@ export interface MailboxPurgeOptions {
   readonly onPurged?: (n: number) => void;
   /** Wall clock, ms since epoch; injectable for tests. */
   readonly now?: () => number;
+  /** What is purged, for the log line of a failure ('mailbox' by default). */
+  readonly what?: string;
 }
 
-export function startMailboxPurge({ store, intervalMs, logger, onPurged, now = Date.now }: MailboxPurgeOptions): MailboxPurger {
+export function startMailboxPurge({ store, intervalMs, logger, onPurged, now = Date.now, what = 'mailbox' }: MailboxPurgeOptions): MailboxPurger {
   let running: Promise<number> | undefined;
   let stopped = false;
 
@@ -39,7 +41,7 @@ export function startMailboxPurge({ store, intervalMs, logger, onPurged, now = D
           return n;
         },
         (err: unknown) => {
-          logger.error('mailbox purge failed', { name: err instanceof Error ? err.name : 'unknown' });
+          logger.error('purge failed', { what, name: err instanceof Error ? err.name : 'unknown' });
           return 0;
         },
       )

@@ -1,7 +1,8 @@
 /**
  * `/api/push/*` exactly as `src/core/wire/push.ts` specifies:
  *   GET    /api/push/vapid         → 200 { publicKey }
- *   POST   /api/push/subscription  → 201 { mailboxes }   (400 malformed, 403 bad token, 413 too big)
+ *   POST   /api/push/subscription  → 201 { mailboxes }   (400 malformed, 403 bad token, 413 too big,
+ *                                                         429 rate, 507 server-wide cap on a new endpoint)
  *   DELETE /api/push/subscription  → 204                 (also when it was not registered)
  * Bodies are JSON read with a hard cap; validation lives in `subscription-input.ts`.
  */
@@ -30,9 +31,14 @@ export interface PushRoutesOptions {
   readonly requests: KeyedBuckets;
   /** Take the client address from `X-Forwarded-For` (behind the operator's proxy). */
   readonly trustProxy: boolean;
+  /** Subscriptions stored in all; a new endpoint past it gets 507 and nothing is stored. */
+  readonly maxSubscriptions: number;
   /** Wall clock, ms since epoch. */
   readonly now?: () => number;
 }
+
+/** The error code of a 507: the server-wide cap on subscriptions (`PUSH_MAX_SUBSCRIPTIONS`) is reached. */
+export const PUSH_SUBSCRIPTIONS_FULL = 'push-subscriptions-full';
 
 const VAPID_PATH = `${PUSH_PATH}/vapid`;
 const SUBSCRIPTION_PATH = `${PUSH_PATH}/subscription`;
@@ -56,7 +62,7 @@ async function readJson(req: IncomingMessage, res: ServerResponse): Promise<{ va
   }
 }
 
-export function pushRoutes({ vapidPublicKey, subscriptions, endpointPolicy, requests, trustProxy, now = Date.now }: PushRoutesOptions): Route[] {
+export function pushRoutes({ vapidPublicKey, subscriptions, endpointPolicy, requests, trustProxy, maxSubscriptions, now = Date.now }: PushRoutesOptions): Route[] {
   const vapid: Route = (req, res, ctx) => {
     if (ctx.url.pathname !== VAPID_PATH) return false;
     if (req.method === 'GET' || req.method === 'HEAD') respondJson(req, res, 200, { publicKey: vapidPublicKey });
@@ -85,7 +91,10 @@ export function pushRoutes({ vapidPublicKey, subscriptions, endpointPolicy, requ
         respondApiError(req, res, parsed.status, parsed.status === 403 ? 'forbidden' : 'bad-request', parsed.detail);
         return true;
       }
-      await subscriptions.upsert(parsed.value.subscription, parsed.value.mailboxes, now());
+      if (!(await subscriptions.upsert(parsed.value.subscription, parsed.value.mailboxes, now(), maxSubscriptions))) {
+        respondApiError(req, res, 507, PUSH_SUBSCRIPTIONS_FULL, 'the server holds as many push subscriptions as it may; try again later');
+        return true;
+      }
       respondJson(req, res, 201, { mailboxes: parsed.value.mailboxes.length });
       return true;
     }

@@ -62,7 +62,17 @@ export interface WebPushSenderOptions {
   readonly scheduler?: Scheduler;
   /** Jitter source. */
   readonly random?: () => number;
+  /**
+   * A delivered push marks its subscription used (`PushSubscriptionStore.markUsed`), so a
+   * device that is woken but never posts again is not purged; written at most once per
+   * this long per subscription (a day by default).
+   */
+  readonly markUsedEveryMs?: number;
+  /** Wall clock for that mark, ms since epoch. */
+  readonly now?: () => number;
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 interface Job {
   readonly key: string;
@@ -110,6 +120,7 @@ export function createWebPushSender(opts: WebPushSenderOptions): PushSender {
   const { subscriptions, transport, metrics, logger, policy } = opts;
   const scheduler = opts.scheduler ?? systemScheduler;
   const random = opts.random ?? Math.random;
+  const now = opts.now ?? Date.now;
   const vapidDetails = { subject: opts.subject, publicKey: opts.vapid.publicKey, privateKey: opts.vapid.privateKey };
   const jobs = new Map<string, Job>();
   const lookups = new Set<Promise<void>>();
@@ -202,6 +213,8 @@ export function createWebPushSender(opts: WebPushSenderOptions): PushSender {
         return;
       }
       metrics.pushesSent++;
+      const at = now();
+      await subscriptions.markUsed(job.sub.id, at, at - (opts.markUsedEveryMs ?? DAY_MS)).catch((err: unknown) => logger.warn('push subscription use not recorded', { name: err instanceof Error ? err.name : 'unknown' }));
       if (job.seq === sentSeq) return;
       // Appended again while this push was in flight: the device must hear about it too.
       if (!(await claim(job, job.seq))) return;

@@ -32,8 +32,15 @@ const MIGRATIONS: readonly string[] = [
 export async function createPostgresPushSubscriptionStore(db: PostgresDatabase): Promise<PushSubscriptionStore> {
   await db.migrate(MIGRATIONS, 'push');
   return {
-    upsert(sub, mailboxes, now) {
+    upsert(sub, mailboxes, now, maxSubscriptions = Infinity) {
       return db.transaction(async (tx) => {
+        if (Number.isFinite(maxSubscriptions)) {
+          const known = await tx.query('SELECT 1 FROM push_subscriptions WHERE endpoint_hash = $1', [sub.endpointHash]);
+          if (known.rowCount === 0) {
+            const { rows: counted } = await tx.query<{ n: string }>('SELECT count(*) AS n FROM push_subscriptions');
+            if (Number(counted[0]?.n ?? 0) >= maxSubscriptions) return false;
+          }
+        }
         const { rows } = await tx.query<{ id: number }>(
           `INSERT INTO push_subscriptions (endpoint_hash, endpoint, p256dh, auth, updated_at) VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (endpoint_hash) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth, updated_at = excluded.updated_at
@@ -45,7 +52,14 @@ export async function createPostgresPushSubscriptionStore(db: PostgresDatabase):
         // One statement for up to 1,000 mailboxes instead of one round trip each.
         await tx.query('INSERT INTO push_follows (mailbox, subscription) SELECT DISTINCT m, $1::bigint FROM unnest($2::text[]) AS m', [id, mailboxes]);
         await tx.query('DELETE FROM push_claims WHERE subscription = $1 AND mailbox <> ALL ($2::text[])', [id, mailboxes]);
+        return true;
       });
+    },
+    async markUsed(id, now, staleBefore) {
+      await db.query('UPDATE push_subscriptions SET updated_at = $1 WHERE id = $2 AND updated_at < $3', [now, id, staleBefore]);
+    },
+    async purgeUnused(before) {
+      return (await db.query('DELETE FROM push_subscriptions WHERE updated_at < $1', [before])).rowCount ?? 0;
     },
     async removeByEndpointHash(hash) {
       return ((await db.query('DELETE FROM push_subscriptions WHERE endpoint_hash = $1', [hash])).rowCount ?? 0) > 0;

@@ -53,19 +53,31 @@ export function createSqlitePushSubscriptionStore(db: ServerDatabase): PushSubsc
        WHERE f.mailbox = ?`,
     ),
     count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM push_subscriptions'),
+    known: db.prepare<[string], { id: number }>('SELECT id FROM push_subscriptions WHERE endpoint_hash = ?'),
+    markUsed: db.prepare('UPDATE push_subscriptions SET updated_at = ? WHERE id = ? AND updated_at < ?'),
+    purgeUnused: db.prepare('DELETE FROM push_subscriptions WHERE updated_at < ?'),
   };
 
-  const upsert = db.transaction((sub: PushSubscriptionRecord, mailboxes: readonly string[], now: number) => {
+  const upsert = db.transaction((sub: PushSubscriptionRecord, mailboxes: readonly string[], now: number, maxSubscriptions: number): boolean => {
+    // Counted only for a new endpoint, inside the write transaction, so the cap is exact here.
+    if (q.known.get(sub.endpointHash) === undefined && (q.count.get()?.n ?? 0) >= maxSubscriptions) return false;
     const row = q.upsert.get(sub.endpointHash, sub.endpoint, sub.p256dh, sub.auth, now);
     if (row === undefined) throw new Error('upsert returned no row');
     q.clearFollows.run(row.id);
     for (const mailbox of mailboxes) q.follow.run(mailbox, row.id);
     q.pruneClaims.run(row.id, row.id);
+    return true;
   });
 
   return {
-    async upsert(sub, mailboxes, now) {
-      upsert.immediate(sub, mailboxes, now);
+    async upsert(sub, mailboxes, now, maxSubscriptions = Infinity) {
+      return upsert.immediate(sub, mailboxes, now, maxSubscriptions);
+    },
+    async markUsed(id, now, staleBefore) {
+      q.markUsed.run(now, id, staleBefore);
+    },
+    async purgeUnused(before) {
+      return q.purgeUnused.run(before).changes;
     },
     async removeByEndpointHash(hash) {
       return q.removeByHash.run(hash).changes > 0;

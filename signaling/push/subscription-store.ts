@@ -28,9 +28,18 @@ export function subscriptionOf(row: SubscriptionRow): StoredPushSubscription {
 export interface PushSubscriptionStore {
   /**
    * Registers the subscription (keyed by endpoint) and makes `mailboxes` the exact set it
-   * follows, replacing the previous set, in one transaction.
+   * follows, replacing the previous set, in one transaction; `now` is its last use. False,
+   * with nothing changed, when the endpoint is new and `maxSubscriptions` are stored already
+   * (in PostgreSQL, posts from several nodes at once may pass the cap by those in flight).
    */
-  upsert(subscription: PushSubscriptionRecord, mailboxes: readonly string[], now: number): Promise<void>;
+  upsert(subscription: PushSubscriptionRecord, mailboxes: readonly string[], now: number, maxSubscriptions?: number): Promise<boolean>;
+  /**
+   * Marks subscription `id` used at `now` (a push to it was delivered), writing only when its
+   * last use is before `staleBefore`: a busy subscription costs no write per push.
+   */
+  markUsed(id: number, now: number, staleBefore: number): Promise<void>;
+  /** Forgets every subscription last used before `before` (posted or woken); resolves with how many. */
+  purgeUnused(before: number): Promise<number>;
   /** Forgets the subscription with this endpoint hash; false when there was none. */
   removeByEndpointHash(endpointHash: string): Promise<boolean>;
   /** Forgets the subscription with this id (its push service said 404/410). */

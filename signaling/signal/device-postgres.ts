@@ -1,6 +1,6 @@
 /** {@link DeviceStore} on PostgreSQL: the `devices` table of `database.ts`. */
 import type { PostgresDatabase } from '../postgres.js';
-import type { DeviceStore } from './device-store.js';
+import { LAST_SEEN_PRECISION_MS, type DeviceStore } from './device-store.js';
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE devices (
@@ -16,8 +16,8 @@ export async function createPostgresDeviceStore(db: PostgresDatabase): Promise<D
     async record(key, now) {
       await db.query(
         `INSERT INTO devices (key, first_seen, last_seen) VALUES ($1, $2, $2)
-         ON CONFLICT (key) DO UPDATE SET last_seen = GREATEST(devices.last_seen, excluded.last_seen)`,
-        [key, now],
+         ON CONFLICT (key) DO UPDATE SET last_seen = excluded.last_seen WHERE devices.last_seen <= excluded.last_seen - $3`,
+        [key, now, LAST_SEEN_PRECISION_MS],
       );
     },
     async count() {

@@ -5,9 +5,16 @@
  */
 import { randomBytes, webcrypto } from 'node:crypto';
 import { registrationText } from '../../src/core/wire/signaling.js';
+import type { KeyedBuckets } from '../rate-limit.js';
 import type { DeviceStore } from './device-store.js';
 
 export interface Registrar {
+  /**
+   * Whether a socket from `address` may register now, spending one of the address's
+   * registrations. A socket registers once, so this is what bounds a client that reconnects
+   * to register again and again (each a signature check and a durable row).
+   */
+  admit(address: string): boolean;
   /** A fresh single-use nonce for one socket. */
   challenge(): string;
   /** Verifies the signature and records the key; false when it does not verify. */
@@ -16,8 +23,12 @@ export interface Registrar {
   count(): Promise<number>;
 }
 
-export function createRegistrar(devices: DeviceStore): Registrar {
+/**
+ * @param perAddress registrations per client address (`registerBurst`, `registersPerSecond`)
+ */
+export function createRegistrar(devices: DeviceStore, perAddress: KeyedBuckets): Registrar {
   return {
+    admit: (address) => perAddress.take(address),
     challenge: () => randomBytes(32).toString('base64url'),
     async register(nonce, key, sig, now) {
       try {

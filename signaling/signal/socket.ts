@@ -242,6 +242,7 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
       case 'challenge': {
         if (!this.opts.registrar) return this.close(CloseCodes.malformed, 'registration is not available');
         if (this.registered) return this.close(CloseCodes.malformed, 'this socket has registered already');
+        if (!this.opts.registrar.admit(this.address)) return this.close(CloseCodes.rateLimited, 'registrations too fast from this address');
         this.nonce = this.opts.registrar.challenge();
         this.deliver(Buffer.from(JSON.stringify({ type: 'challenge', nonce: this.nonce }), 'utf8'));
         return;

@@ -353,6 +353,43 @@ export function describeServerStoreContract(name: string, backend: () => StoreBa
         expect(await subscriptions.count()).toBe(before);
       });
 
+      it('refuses a new endpoint at the cap with nothing changed, while a stored one still posts', async () => {
+        const { subscriptions } = await open();
+        const before = await subscriptions.count();
+        const [a, b] = [subscription(), subscription()];
+        const [m1, m2] = [hex(32), hex(32)];
+        expect(await subscriptions.upsert(a, [m1], 1, before + 1)).toBe(true);
+        expect(await subscriptions.upsert(b, [m1], 1, before + 1)).toBe(false);
+        expect((await subscriptions.followers(m1)).map((s) => s.endpoint)).toEqual([a.endpoint]);
+        expect(await subscriptions.upsert(a, [m2], 2, before + 1)).toBe(true);
+        expect((await subscriptions.followers(m2)).map((s) => s.endpoint)).toEqual([a.endpoint]);
+        expect(await subscriptions.count()).toBe(before + 1);
+        await subscriptions.removeByEndpointHash(a.endpointHash);
+      });
+
+      it('purges subscriptions last used before a time; a use marked since keeps one', async () => {
+        const { subscriptions } = await open();
+        const t0 = 1_800_000_000_000;
+        const [used, unused] = [subscription(), subscription()];
+        const box = hex(32);
+        await subscriptions.upsert(used, [box], t0);
+        await subscriptions.upsert(unused, [box], t0);
+        const usedId = (await subscriptions.followers(box)).find((s) => s.endpoint === used.endpoint)!.id;
+        // Not stale yet by its own measure: nothing is written.
+        await subscriptions.markUsed(usedId, t0 + 5, t0);
+        expect(await subscriptions.purgeUnused(t0 + 1)).toBeGreaterThanOrEqual(2);
+        expect(await subscriptions.followers(box)).toEqual([]);
+
+        await subscriptions.upsert(used, [box], t0);
+        await subscriptions.upsert(unused, [box], t0);
+        const again = (await subscriptions.followers(box)).find((s) => s.endpoint === used.endpoint)!.id;
+        await subscriptions.markUsed(again, t0 + 100, t0 + 50);
+        expect(await subscriptions.purgeUnused(t0 + 100)).toBeGreaterThanOrEqual(1);
+        expect((await subscriptions.followers(box)).map((s) => s.endpoint)).toEqual([used.endpoint]);
+        expect(await subscriptions.purgeUnused(t0 + 101)).toBeGreaterThanOrEqual(1);
+        expect(await subscriptions.followers(box)).toEqual([]);
+      });
+
       it('claims each announcement once, never one older than the last claimed', async () => {
         const { subscriptions } = await open();
         const sub = subscription();

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ParleyServerInit } from '../../signaling/config.js';
 import type { LogFields, Logger } from '../../signaling/logger.js';
-import { createParleyServer, type ParleyServer } from '../../signaling/server.js';
+import { createParleyServer, type ParleyServer, type ParleyServerOptions } from '../../signaling/server.js';
 
 /** Files written into every test static dir, with the Content-Type each must get. */
 export const STATIC_FIXTURES: Readonly<Record<string, { readonly body: string; readonly type: string }>> = {
@@ -41,6 +41,8 @@ export const UNLIMITED_ADDRESS_RATES: ParleyServerInit = {
   mailboxBlobBurstBytes: 1e15,
   mailboxBlobBytesPerSecond: 1e15,
   uploadMaxPerAddress: 1e6,
+  registerBurst: 1e9,
+  registersPerSecond: 1e9,
 };
 
 /** `/metrics` answers only this bearer token on test servers (see {@link metricsText}). */
@@ -86,7 +88,7 @@ export async function writeStaticFixtures(staticDir: string): Promise<void> {
 }
 
 /** Starts a server; with `reuseDir` (a closed TestServer's `dir`) it runs on that server's data. */
-export async function startTestServer(init: ParleyServerInit = {}, reuseDir?: string): Promise<TestServer> {
+export async function startTestServer(init: ParleyServerOptions = {}, reuseDir?: string): Promise<TestServer> {
   const dir = reuseDir ?? (await mkdtemp(path.join(os.tmpdir(), 'parley-signal-')));
   const staticDir = path.join(dir, 'static');
   if (reuseDir === undefined) {

@@ -153,6 +153,9 @@ describe('config', () => {
   it('refuses non-positive limits given in code', () => {
     expect(() => resolveConfig({ maxBufferedBytes: 0 })).toThrow(ConfigError);
     expect(() => resolveConfig({ rateBurst: Number.NaN })).toThrow(ConfigError);
+    expect(() => resolveConfig({ pushMaxSubscriptions: 1.5 })).toThrow(ConfigError);
+    expect(() => resolveConfig({ registersPerSecond: 0 })).toThrow(ConfigError);
+    expect(() => resolveConfig({ pushSubscriptionTtlMs: -1 })).toThrow(ConfigError);
   });
 
   it('reads the abuse limits, METRICS_TOKEN and SERVE_SOURCEMAPS; rates set their own bursts', () => {
@@ -166,9 +169,16 @@ describe('config', () => {
         UPLOAD_MAX_INFLIGHT_BYTES: '134217728',
         METRICS_TOKEN: 'a-long-enough-metrics-token',
         SERVE_SOURCEMAPS: 'true',
+        REGISTRATIONS_PER_MINUTE: '120',
+        PUSH_MAX_SUBSCRIPTIONS: '5000',
+        PUSH_SUBSCRIPTION_TTL_MS: '86400000',
       }),
     );
     expect(c).toMatchObject({
+      registersPerSecond: 2,
+      registerBurst: 120,
+      pushMaxSubscriptions: 5000,
+      pushSubscriptionTtlMs: 86_400_000,
       mailboxMaxTotalBytes: 1 << 30,
       mailboxAppendsPerSecond: 10,
       mailboxAppendBurst: 600,

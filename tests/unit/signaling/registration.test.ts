@@ -88,6 +88,48 @@ describe('device registration', () => {
     await expectRelayWorks(t.wsUrl);
   });
 
+  it('limits registrations per address (4429 at the challenge): a client reconnecting to register again stores nothing past the budget', async () => {
+    const limited = await startTestServer({ registerBurst: 2, registersPerSecond: 0.01 });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const device = await createDeviceKeys();
+        const client = await SignalClient.open(limited.wsUrl);
+        const nonce = await challenge(client);
+        client.send({ type: 'register', key: device.public, sig: await signBytes(device.signPrivate, utf8(registrationText(nonce, device.public))) });
+        await client.next((m) => m.type === 'registered');
+        await client.close();
+      }
+      // A third connection from the same address: on the old code its challenge was answered.
+      const third = await SignalClient.open(limited.wsUrl);
+      third.send({ type: 'challenge' });
+      const outcome = await Promise.race([third.closed, third.next((m) => m.type === 'challenge').then(() => null)]);
+      expect(outcome?.code).toBe(CloseCodes.rateLimited);
+      expect(limited.server.db.prepare('SELECT count(*) AS n FROM devices').get()).toEqual({ n: 2 });
+      // The address can still signal; only registering waits.
+      await expectRelayWorks(limited.wsUrl);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('a known key registering again within the hour writes nothing: its last-seen stays', async () => {
+    const device = await createDeviceKeys();
+    const register = async (): Promise<void> => {
+      const client = await SignalClient.open(t.wsUrl);
+      const nonce = await challenge(client);
+      client.send({ type: 'register', key: device.public, sig: await signBytes(device.signPrivate, utf8(registrationText(nonce, device.public))) });
+      await client.next((m) => m.type === 'registered');
+      await client.close();
+    };
+    const row = () => t.server.db.prepare('SELECT first_seen, last_seen FROM devices').get() as { first_seen: number; last_seen: number };
+    await register();
+    const first = row();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await register();
+    // On the old code every registration moved last_seen on: a durable write per reconnect.
+    expect(row()).toEqual(first);
+  });
+
   it('rejects malformed register frames with 4400', async () => {
     const client = await SignalClient.open(t.wsUrl);
     client.send({ type: 'register', key: 'short', sig: 5 });
