@@ -92,13 +92,36 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
     readonly address = '',
   ) {
     this.bucket = new TokenBucket(opts.limits.rateBurst, opts.limits.ratePerSecond);
-    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
-    ws.on('pong', () => {
-      this.alive = true;
-    });
-    ws.on('error', (err: NodeJS.ErrnoException) => this.onError(err));
+    SignalSocket.owners.set(ws, this);
+    ws.on('message', SignalSocket.heardMessage);
+    ws.on('pong', SignalSocket.heardPong);
+    ws.on('error', SignalSocket.heardError);
     // `on`, not `once`: `ws` emits 'close' exactly once, and `once` adds a wrapper and its state to every socket.
-    ws.on('close', (code) => this.onClose(code));
+    ws.on('close', SignalSocket.heardClose);
+  }
+
+  /**
+   * The listeners on each `ws` are these four functions, shared by every socket, which find
+   * their SignalSocket here: four closures per socket and the context they share cost an idle
+   * socket some 300 bytes of heap (docs/architecture.md §6.5, memory per idle connection).
+   */
+  private static readonly owners = new WeakMap<WebSocket, SignalSocket>();
+
+  private static heardMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    SignalSocket.owners.get(this)?.onMessage(data, isBinary);
+  }
+
+  private static heardPong(this: WebSocket): void {
+    const socket = SignalSocket.owners.get(this);
+    if (socket) socket.alive = true;
+  }
+
+  private static heardError(this: WebSocket, err: NodeJS.ErrnoException): void {
+    SignalSocket.owners.get(this)?.onError(err);
+  }
+
+  private static heardClose(this: WebSocket, code: number): void {
+    SignalSocket.owners.get(this)?.onClose(code);
   }
 
   /** Topics this socket is subscribed to. */
