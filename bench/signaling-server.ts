@@ -3,8 +3,10 @@
  * run as a child process of plain Node (Parley's TypeScript through tsx's in-process loader)
  * and driven by WebSocket clients in this process.
  *
- * - Memory per idle connection: VmRSS growth while N clients each subscribe to their own
- *   topic and then sit idle; the RSS at start-up (Node, tsx, code) cancels out.
+ * - Memory per idle connection: VmRSS growth while N more clients each subscribe to their
+ *   own topic and then sit idle, on top of a first batch already connected; both servers
+ *   run with the same fixed young generation. What is not per connection cancels out (see
+ *   `idleMemory`).
  * - Publish fan-out: deliveries per second to 50 subscribers of one topic (signaling-fanout.ts),
  *   both servers running side by side and loaded in alternating one-second windows, so a
  *   burst of load on the shared machine hits both rather than one.
@@ -21,7 +23,9 @@ import { closeClients, openClients, rssBytes, topicFor } from './signaling-clien
 import { FanOutRig, IN_FLIGHT, PUBLISHERS, PUBLISH_RATE, SUBSCRIBERS, type FanOutWindow } from './signaling-fanout.js';
 import { formatBytes, formatCount, formatRatio, median, sleep } from './stats.js';
 
-const IDLE_CONNECTIONS = 2000;
+const IDLE_CONNECTIONS = 4000;
+/** Connected before the first reading, so the growth read is what each further socket adds. */
+const BASE_CONNECTIONS = 2000;
 const WINDOW_MS = 1_000;
 /** Measured windows per server, after one warm-up window each. */
 const WINDOWS = 6;
@@ -83,8 +87,15 @@ async function startYWebrtc(ctx: BenchContext): Promise<RunningServer> {
   return { label: 'y-webrtc', child, url: `ws://127.0.0.1:${port}/signal`, stop };
 }
 
-/** Both servers run with this: a full collection on SIGUSR2 (`collected`). */
-const GC_ON_SIGNAL = ['--expose-gc', '--import', path.resolve('bench/gc-on-signal.mjs')];
+/**
+ * Both servers run with these: a full collection on SIGUSR2 (`collected`), and one fixed
+ * young generation (semi-spaces of 1 MiB). V8 otherwise grows the semi-spaces, from 1 up to
+ * 16 MiB each, as a process allocates, and an empty young generation still holds the pages
+ * it touched: that growth, up to 32 MiB once per process and set by how much the process
+ * allocated before, not by how many sockets it holds, was most of what the row read
+ * (docs/architecture.md §6.5). 1 MiB, so the warm-up touches all of it in either server.
+ */
+const GC_ON_SIGNAL = ['--expose-gc', '--min-semi-space-size=1', '--max-semi-space-size=1', '--import', path.resolve('bench/gc-on-signal.mjs')];
 
 /**
  * Runs a full collection in the server and waits for it: without it the row read how much
@@ -100,26 +111,40 @@ async function collected(server: RunningServer, count: { n: number }): Promise<v
   }
 }
 
-/** Bytes of RSS each idle, subscribed connection adds to the server, each reading after a full collection. */
-async function idleMemory(server: RunningServer): Promise<number> {
-  const count = { n: 0 };
-  // Warm up code paths and pools that a first connection allocates once.
-  await closeClients(await openClients(server.url, 100, (i) => [topicFor(1_000_000 + i)]));
-  await sleep(1_000);
-  await collected(server, count);
-  const before = await rssBytes(server.child.pid);
-  const clients = await openClients(server.url, IDLE_CONNECTIONS, (i) => [topicFor(i)]);
-  await sleep(2_000);
+/** VmRSS after a full collection: the median of three readings half a second apart. */
+async function settledRss(server: RunningServer, count: { n: number }): Promise<number> {
   const readings: number[] = [];
   for (let i = 0; i < 3; i++) {
     await collected(server, count);
     readings.push(await rssBytes(server.child.pid));
     await sleep(500);
   }
-  const after = median(readings);
-  await closeClients(clients);
+  return median(readings);
+}
+
+/**
+ * Bytes of RSS each idle, subscribed connection adds to the server, each reading after a full
+ * collection. The first reading is taken with BASE_CONNECTIONS clients already connected and
+ * idle: before them the old generation has free space left by start-up garbage, which the
+ * first sockets fill without the RSS growing (Parley under tsx leaves more of it than
+ * y-webrtc), and the heap grows by whole pages; past them, each further socket costs what it
+ * keeps.
+ */
+async function idleMemory(server: RunningServer): Promise<number> {
+  const count = { n: 0 };
+  // Warm up code paths and pools that a first connection allocates once.
+  await closeClients(await openClients(server.url, 100, (i) => [topicFor(1_000_000 + i)]));
+  const base = await openClients(server.url, BASE_CONNECTIONS, (i) => [topicFor(2_000_000 + i)]);
+  await sleep(2_000);
+  const before = await settledRss(server, count);
+  const clients = await openClients(server.url, IDLE_CONNECTIONS, (i) => [topicFor(i)]);
+  await sleep(2_000);
+  const after = await settledRss(server, count);
+  await closeClients([...base, ...clients]);
   const perConnection = (after - before) / IDLE_CONNECTIONS;
-  progress(`  ${server.label}: RSS ${formatBytes(before)} → ${formatBytes(after)} with ${formatCount(IDLE_CONNECTIONS)} idle connections: ${formatBytes(perConnection)} each`);
+  progress(
+    `  ${server.label}: RSS ${formatBytes(before)} with ${formatCount(BASE_CONNECTIONS)} idle connections → ${formatBytes(after)} with ${formatCount(IDLE_CONNECTIONS)} more: ${formatBytes(perConnection)} each`,
+  );
   return perConnection;
 }
 
@@ -185,7 +210,8 @@ export const signalingServerGroup: BenchGroup = {
         met: pm <= bm,
         note:
           `Each server a child process (Parley: signaling/main.ts under node --import tsx; y-webrtc: node_modules/y-webrtc/bin/server.js). ` +
-          `VmRSS growth from ${formatCount(IDLE_CONNECTIONS)} WebSocket clients, each subscribed to its own topic and confirmed by a ping/pong, measured after 2 s idle, each reading after a full collection in the server (both run with a preload that collects on SIGUSR2); divided by ${formatCount(IDLE_CONNECTIONS)}.`,
+          `VmRSS growth from ${formatCount(IDLE_CONNECTIONS)} more WebSocket clients on top of ${formatCount(BASE_CONNECTIONS)} already idle, each subscribed to its own topic and confirmed by a ping/pong, measured after 2 s idle, each reading the median of three after a full collection in the server (both run with a preload that collects on SIGUSR2); divided by ${formatCount(IDLE_CONNECTIONS)}. ` +
+          'Both servers run with the same fixed young generation (--min-semi-space-size=1 --max-semi-space-size=1): V8 grows it by up to 32 MiB once per process, by how much the process allocated, not by its sockets.',
       },
       {
         metric: FANOUT_METRIC,

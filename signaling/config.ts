@@ -329,7 +329,7 @@ export function defaultConfig(): ParleyServerConfig {
     pushSubscribesPerSecond: 0.1,
     // A device per person on a busy server, with room; each may follow 1,000 mailboxes.
     pushMaxSubscriptions: 100_000,
-    // Parley posts its subscription on every start, so only devices unused for two months go.
+    // Parley posts its subscription each time the app starts, so only devices unused for two months go.
     pushSubscriptionTtlMs: 60 * 24 * 60 * 60 * 1000,
   };
 }
