@@ -48,11 +48,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function startParley(ctx: BenchContext): Promise<RunningServer> {
+async function startParley(ctx: BenchContext, nodeArgs: readonly string[]): Promise<RunningServer> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'parley-bench-signal-'));
   const child = spawnNode('signaling/main.ts', [], {
     tsx: true,
-    nodeArgs: GC_ON_SIGNAL,
+    nodeArgs,
     env: {
       PORT: '0',
       HOST: '127.0.0.1',
@@ -75,9 +75,9 @@ async function startParley(ctx: BenchContext): Promise<RunningServer> {
   return { label: 'Parley', child, url: `ws://127.0.0.1:${port}/signal`, stop };
 }
 
-async function startYWebrtc(ctx: BenchContext): Promise<RunningServer> {
+async function startYWebrtc(ctx: BenchContext, nodeArgs: readonly string[]): Promise<RunningServer> {
   const port = await freePort();
-  const child = spawnNode('node_modules/y-webrtc/bin/server.js', [], { nodeArgs: GC_ON_SIGNAL, env: { PORT: String(port) } });
+  const child = spawnNode('node_modules/y-webrtc/bin/server.js', [], { nodeArgs, env: { PORT: String(port) } });
   const stop = async (): Promise<void> => {
     child.kill();
     await child.exited;
@@ -87,15 +87,18 @@ async function startYWebrtc(ctx: BenchContext): Promise<RunningServer> {
   return { label: 'y-webrtc', child, url: `ws://127.0.0.1:${port}/signal`, stop };
 }
 
+/** Both servers run with this: a full collection on SIGUSR2 (`collected`). */
+const GC_ON_SIGNAL = ['--expose-gc', '--import', path.resolve('bench/gc-on-signal.mjs')];
+
 /**
- * Both servers run with these: a full collection on SIGUSR2 (`collected`), and one fixed
- * young generation (semi-spaces of 1 MiB). V8 otherwise grows the semi-spaces, from 1 up to
- * 16 MiB each, as a process allocates, and an empty young generation still holds the pages
- * it touched: that growth, up to 32 MiB once per process and set by how much the process
- * allocated before, not by how many sockets it holds, was most of what the row read
- * (docs/architecture.md §6.5). 1 MiB, so the warm-up touches all of it in either server.
+ * For the memory row, both also run with one fixed young generation (semi-spaces of 1 MiB).
+ * V8 otherwise grows the semi-spaces, from 1 up to 16 MiB each, as a process allocates, and an
+ * empty young generation still holds the pages it touched: that growth, up to 32 MiB once per
+ * process and set by how much the process allocated before, not by how many sockets it holds,
+ * was most of what the row read (docs/architecture.md §6.5). 1 MiB, so the warm-up touches all
+ * of it in either server. The fan-out row runs the servers as they run by default.
  */
-const GC_ON_SIGNAL = ['--expose-gc', '--min-semi-space-size=1', '--max-semi-space-size=1', '--import', path.resolve('bench/gc-on-signal.mjs')];
+const MEMORY_FLAGS = [...GC_ON_SIGNAL, '--min-semi-space-size=1', '--max-semi-space-size=1'];
 
 /**
  * Runs a full collection in the server and waits for it: without it the row read how much
@@ -194,11 +197,11 @@ export const signalingServerGroup: BenchGroup = {
     const memory: number[] = [];
     // A fresh server process per measurement, so neither inherits the other's garbage.
     for (const start of starters) {
-      const server = await start(ctx);
+      const server = await start(ctx, MEMORY_FLAGS);
       memory.push(await idleMemory(server));
       await server.stop();
     }
-    const [pf, bf] = await fanOut(await Promise.all(starters.map((start) => start(ctx))));
+    const [pf, bf] = await fanOut(await Promise.all(starters.map((start) => start(ctx, GC_ON_SIGNAL))));
     const [pm, bm] = memory as [number, number];
     return [
       {
