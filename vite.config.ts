@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 import { WASM_WORKER_SCRIPTS } from './signaling/http/security-headers.js';
@@ -11,16 +12,23 @@ const WASM_WORKERS = new Set(['open-worker', 'seal-worker']);
 
 export default defineConfig({
   resolve: {
-    alias: {
+    alias: [
       // simple-peer's package entry needs Node's stream and buffer; its prebuilt browser
       // bundle carries small shims instead (y-webrtc imports the same file).
-      'simple-peer': 'simple-peer/simplepeer.min.js',
-    },
+      { find: 'simple-peer', replacement: 'simple-peer/simplepeer.min.js' },
+      // Yjs prints two rare warnings through lib0's logging. Its browser build renders to the
+      // DOM too, and that pulls lib0's schema module into the start-up script (2.6 kB gzip
+      // of 107, docs/architecture.md §11); lib0's own Node build has the same API and prints
+      // to the same console, only with ANSI colours, which the browser's console shows.
+      { find: /^lib0\/logging$/, replacement: fileURLToPath(new URL('./node_modules/lib0/logging.node.js', import.meta.url)) },
+    ],
   },
   build: {
     target: 'es2022',
     sourcemap: true,
     reportCompressedSize: true,
+    modulePreload: { polyfill: false },
+    rolldownOptions: { output: { codeSplitting: { groups: [{ name: 'start', tags: ['$initial'] }] } } },
   },
   worker: {
     rolldownOptions: { output: { entryFileNames: (chunk) => `${WASM_WORKERS.has(chunk.name) ? WASM_WORKER_SCRIPTS.join('/') : 'assets/workers'}/[name]-[hash].js` } },

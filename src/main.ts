@@ -2,13 +2,10 @@
  * Composition root (docs/architecture.md §9): read config, build every part, mount <parley-app>.
  * Nothing else in the app constructs stores, sockets or peers.
  */
-import { accountHandshake } from './client/account.js';
 import { ParleyClient } from './client/parley-client.js';
 import { VerifyKeyCache } from './core/identity/keys.js';
-import { TabSync } from './net/tab-sync.js';
-import { Mesh } from './net/mesh.js';
-import { SignalingClient } from './net/signaling-client.js';
-import { DeferredTransport } from './net/deferred-transport.js';
+import { SignalingSlot } from './net/signaling-slot.js';
+import type { PageNetwork } from './page-network.js';
 import { IdbAccountStore, IdbConversationStore, IdbOutboxStore, openAppDatabase } from './store/app-db.js';
 import { MailboxClient } from './net/mailbox-client.js';
 import { IdbMailboxStateStore } from './store/mailbox-state.js';
@@ -82,10 +79,11 @@ async function boot(): Promise<void> {
   const app = document.querySelector('parley-app') ?? document.body.appendChild(document.createElement('parley-app'));
   const config = await loadConfig();
   const db = await openAppDatabase();
-  // With relay on, the socket asks for a relay address: links fall back to the server's blind relay.
-  const signaling = new SignalingClient({ url: config.serverUrl, relay: true }).start();
+  // The socket opens with the mesh (page-network.ts); until then the client's sends fail as on
+  // a socket not yet connected, and go again on 'connected' as after any drop.
+  const signaling = new SignalingSlot();
   const verifyKeys = new VerifyKeyCache();
-  // The mesh is built before the account may exist; the handshake reads it when a peer connects.
+  // The network's handshake reads the account when a peer connects: it may not exist yet.
   let client: ParleyClient | null = null;
   // Files load beside the first screen, not before it (docs/architecture.md §11, §14.4). One
   // worker takes every direct link's file chunks off this page's thread (§14.2); links made
@@ -93,17 +91,25 @@ async function boot(): Promise<void> {
   const filesPart = import('./client/files/page-files.js');
   const bulk = filesPart.then(({ pageBulkHost }) => pageBulkHost());
   const linkBulk = bulk.catch(() => undefined);
-  const mesh = new Mesh({
-    signaling,
-    logger: consoleLogger,
-    handshake: accountHandshake(() => client?.deviceAccount ?? null, verifyKeys),
-    // WebRTC code loads when the first peer appears, not at start-up.
-    createTransport: ({ initiator, onSignal }) =>
-      new DeferredTransport(async () => {
-        const [{ SimplePeerTransport }, host] = await Promise.all([import('./net/simple-peer-transport.js'), linkBulk]);
-        return new SimplePeerTransport({ initiator, iceServers: config.iceServers, onSignal, ...(host ? { bulk: host } : {}) });
-      }).start(),
-  }).start();
+  // The network loads after the list has shown from storage (docs/architecture.md §11): the
+  // client starts on the slot and on the promise of the mesh and the tabs' sync, and what it
+  // asks of them meanwhile runs once they are there (client/network-handles.ts).
+  let networkLoaded!: (network: PageNetwork) => void;
+  const network = new Promise<PageNetwork>((resolve) => (networkLoaded = resolve));
+  const loadNetwork = (): void => {
+    app.network = 'loading';
+    import('./page-network.js').then(
+      ({ startPageNetwork }) => {
+        networkLoaded(startPageNetwork({ serverUrl: config.serverUrl, slot: signaling, verifyKeys, account: () => client?.deviceAccount ?? null, iceServers: config.iceServers, bulk: linkBulk, logger: consoleLogger }));
+        app.network = 'ready';
+      },
+      (error: unknown) => {
+        consoleLogger.error('the network part could not load', { error: errorField(error) });
+        app.network = 'failed';
+      },
+    );
+  };
+  app.retryNetwork = loadNetwork;
   const pwa = new PwaController({ serverUrl: config.serverUrl, settings: new IdbSettingsStore(db), mailboxes: () => client?.mailboxCredentials() ?? [], logger: consoleLogger });
   const drafts = new Drafts(new IdbDraftStore(db), consoleLogger, new LocalDraftCopy(localStorage));
   client = new ParleyClient({
@@ -113,9 +119,9 @@ async function boot(): Promise<void> {
     outbox: new IdbOutboxStore(db),
     docs: new IdbDocStore(),
     signaling,
-    mesh,
+    mesh: network.then((n) => n.mesh),
     // Other tabs of this profile, over BroadcastChannel: they stay in step with no network.
-    tabs: TabSync.forBrowser(),
+    tabs: network.then((n) => n.tabs),
     appUrl: config.appUrl,
     deviceLabel: deviceLabel(),
     logger: consoleLogger,
@@ -153,10 +159,12 @@ async function boot(): Promise<void> {
   await openedAt;
   await client.start();
   app.markReady();
+  // The list is on screen: connect.
+  loadNetwork();
   // Files travel beside the documents, over the same links (docs/architecture.md §14).
   const filesClient = client;
-  void Promise.all([filesPart, bulk])
-    .then(([{ startPageFiles }, host]) =>
+  void Promise.all([filesPart, bulk, network])
+    .then(([{ startPageFiles }, host, { mesh }]) =>
       startPageFiles({
         client: filesClient,
         mesh,

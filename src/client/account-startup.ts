@@ -12,8 +12,8 @@ import type { ClientServices } from './client-services.js';
 import { ContactBook } from './contact-book.js';
 import { rotatable } from './conversation-registry.js';
 import type { ConversationActions } from './conversation-actions.js';
-import { requestDeviceLink } from './device-link.js';
 import { ClientError } from './errors.js';
+import { whenThere } from './network-handles.js';
 import { assertProfile, type Profile } from './profile.js';
 import { SelfSession } from './self-session.js';
 
@@ -54,6 +54,8 @@ export class AccountStartup {
   async link(link: string, onCode?: (code: string) => void): Promise<Account> {
     const { parts } = this.s;
     if (this.s.state.me) throw new ClientError('already-registered');
+    // Linking runs once per device: its code loads then, not with the app (docs/architecture.md §11).
+    const { requestDeviceLink } = await import('./device-link.js');
     return this.adoptAccount(await requestDeviceLink(link, parts.signaling, parts.verifyKeys, parts.deviceLabel ?? 'Linked device', this.s.now, onCode));
   }
 
@@ -102,7 +104,7 @@ export class AccountStartup {
     });
     book.on('blocked', (identity, here) => {
       const blocked = book.isBlocked(identity);
-      if (blocked) parts.mesh.disconnectIdentity(identity);
+      if (blocked) void whenThere(parts.mesh, (mesh) => mesh.disconnectIdentity(identity));
       for (const x of conversations.sessions()) x.refilter();
       // Where a block withholds (a 1:1, not a group even of two: blockWithholds, §4.4).
       const direct = rotatable(conversations.sessions()).filter((x) => blockWithholds(x.record) && x.membership.isMember(identity));

@@ -6,23 +6,23 @@ import type { TimelineEntry } from '../core/timeline.js';
 import type { Topic } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { VerifyKeyCache } from '../core/identity/keys.js';
-import type { Mesh } from '../net/mesh.js';
-import type { SignalingClient } from '../net/signaling-client.js';
-import type { TabSync } from '../net/tab-sync.js';
+import type { Signaling } from '../net/signaling-port.js';
 import type { ReadMarkerCopy } from '../store/read-marker-copy.js';
 import type { AccountStore, ConversationStore, DocStore, OutboxStore } from '../store/types.js';
 import type { MailboxParts } from './conversation-session.js';
 import type { Drafts } from './drafts.js';
+import type { MeshHandle, TabsHandle } from './network-handles.js';
 
 export interface ClientParts {
   readonly accounts: AccountStore;
   readonly conversations: ConversationStore;
   readonly outbox: OutboxStore;
   readonly docs: DocStore;
-  readonly signaling: SignalingClient;
-  readonly mesh: Mesh;
-  /** Other tabs of this browser profile; every document syncs with them too. */
-  readonly tabs?: TabSync | null;
+  readonly signaling: Signaling;
+  /** The mesh, or its promise: the page loads it after the first screen (network-handles.ts). */
+  readonly mesh: MeshHandle;
+  /** Other tabs of this browser profile (or their promise, as the mesh); every document syncs with them too. */
+  readonly tabs?: TabsHandle | null;
   readonly verifyKeys: VerifyKeyCache;
   /** Base URL invite and contact links point at. */
   readonly appUrl: string;

@@ -19,7 +19,7 @@ import { ConversationPresence } from './conversation-presence.js';
 import type { ConversationRegistry } from './conversation-registry.js';
 import type { ConversationSession } from './conversation-session.js';
 import { ClientError } from './errors.js';
-import { InviteDesk } from './invite-desk.js';
+import { LateInviteDesk } from './late-invite-desk.js';
 import { Joins } from './joins.js';
 import { KeyHandoff } from './key-handoff.js';
 import { CertRenewal } from './cert-renewal.js';
@@ -49,7 +49,7 @@ export interface ClientServices {
   /** Every conversation on this device and where it is in its lifecycle. */
   readonly conversations: ConversationRegistry;
   /** Answers join requests on the invites of groups this user is in. */
-  readonly desk: InviteDesk;
+  readonly desk: LateInviteDesk;
   readonly handoff: KeyHandoff;
   /** Renews this device's certificate, and the user's other devices' when they ask. */
   readonly renewal: CertRenewal;
@@ -135,7 +135,7 @@ export function buildServices(parts: ClientParts, events: ObservableV2<ClientEve
     changed,
     registration,
     presence,
-    desk: new InviteDesk({
+    desk: new LateInviteDesk({
       signaling: parts.signaling,
       verifyKeys: parts.verifyKeys,
       account: () => state.me,

@@ -17,7 +17,7 @@ import { formatSafetyNumber, safetyNumber } from '../core/identity/safety-number
 import { deriveChannel, type ChannelKeys } from '../core/keys.js';
 import type { BlockDecision, BlockedVersion } from '../core/membership/blocks.js';
 import { openMessage, sealMessage } from '../net/sealed-channel.js';
-import type { SignalingClient } from '../net/signaling-client.js';
+import type { Signaling } from '../net/signaling-port.js';
 import type { Account } from '../store/types.js';
 import type { ConversationSession } from './conversation-session.js';
 import { PendingRequests, type RequestLimits } from './contact-requests.js';
@@ -36,7 +36,7 @@ const INBOX_BACKLOG = 512;
 export interface ContactBookParts {
   readonly account: Account;
   readonly self: SelfSession;
-  readonly signaling: SignalingClient;
+  readonly signaling: Signaling;
   readonly verifyKeys: VerifyKeyCache;
   readonly appUrl: string;
   readonly now: () => number;

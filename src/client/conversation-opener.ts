@@ -12,10 +12,7 @@ import { errorField, type Logger } from '../core/logger.js';
 import { conversationIdOf, newNonce } from '../core/membership/conversation-id.js';
 import type { BlockDecision } from '../core/membership/blocks.js';
 import { randomBytes } from '../core/bytes.js';
-import type { Mesh } from '../net/mesh.js';
 import type { RoomPolicy } from '../net/policy.js';
-import type { RoomSync } from '../net/room-sync.js';
-import type { TabSync } from '../net/tab-sync.js';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
 import type { Account, ConversationRecord, ConversationStore, DocStore, OutboxStore, StoredEpoch } from '../store/types.js';
@@ -28,6 +25,7 @@ import type { SelfSession } from './self-session.js';
 import type { TimelineEntry } from '../core/timeline.js';
 import { previewText } from './conversation-list.js';
 import type { Drafts } from './drafts.js';
+import { whenThere, type MeshHandle, type RoomSyncHandle, type TabsHandle } from './network-handles.js';
 import type { ReadMarkerCopy } from '../store/read-marker-copy.js';
 import { mailboxIdOf } from '../core/wire/mailbox.js';
 
@@ -40,9 +38,9 @@ export interface OpenerParts {
   readonly conversations: ConversationStore;
   readonly outbox: OutboxStore;
   readonly docs: DocStore;
-  readonly mesh: Mesh;
+  readonly mesh: MeshHandle;
   /** Other tabs of this browser profile; every document syncs with them too. */
-  readonly tabs?: TabSync | null;
+  readonly tabs?: TabsHandle | null;
   readonly verifyKeys: VerifyKeyCache;
   readonly appUrl: string;
   readonly mailbox?: MailboxParts;
@@ -219,7 +217,7 @@ export class ConversationOpener {
       deviceRemoved: parts.deviceRemoved,
       ...(parts.mailbox ? { mailbox: parts.mailbox } : {}),
       rooms: {
-        rekey: (to) => parts.mesh.rekey(record.id, to),
+        rekey: (to) => void whenThere(parts.mesh, (mesh) => mesh.rekey(record.id, to)),
         close: () => this.detach(record.id),
       },
       save: (r) => parts.conversations.put(r),
@@ -235,17 +233,20 @@ export class ConversationOpener {
 
   /**
    * Starts syncing a document with peers (the mesh, under its stable id, on the current
-   * epoch's keys) and with this profile's other tabs.
+   * epoch's keys) and with this profile's other tabs. Before the network has loaded, both
+   * start once it has, and the room's sync comes then (network-handles.ts).
    */
-  attach(id: string, keys: ConversationKeys, doc: Y.Doc, awareness: Awareness, policy: RoomPolicy): RoomSync {
+  attach(id: string, keys: ConversationKeys, doc: Y.Doc, awareness: Awareness, policy: RoomPolicy): RoomSyncHandle {
     // Other tabs' updates are authorized like a peer's (docs/architecture.md §8.3).
-    this.parts.tabs?.add(id, doc, policy);
-    return this.parts.mesh.addRoom(id, keys, doc, awareness, policy);
+    const tabs = this.parts.tabs;
+    if (tabs) void whenThere(tabs, (t) => t?.add(id, doc, policy));
+    return whenThere(this.parts.mesh, (mesh) => mesh.addRoom(id, keys, doc, awareness, policy));
   }
 
   detach(id: string): void {
-    this.parts.tabs?.remove(id);
-    this.parts.mesh.removeRoom(id);
+    const tabs = this.parts.tabs;
+    if (tabs) void whenThere(tabs, (t) => t?.remove(id));
+    void whenThere(this.parts.mesh, (mesh) => mesh.removeRoom(id));
   }
 
   /**

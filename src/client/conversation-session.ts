@@ -21,7 +21,8 @@ import { Disposables } from '../core/lifecycle.js';
 import { errorField, silentLogger, type Logger } from '../core/logger.js';
 import type { SyncedDoc } from '../core/synced-doc.js';
 import type { Timeline, TimelineEntry } from '../core/timeline.js';
-import type { ConnectionKind, HistoryProgress, RoomSync } from '../net/room-sync.js';
+import type { ConnectionKind, HistoryProgress } from '../net/room-sync.js';
+import type { RoomSyncHandle } from './network-handles.js';
 import type { ConversationRecord, PersistedDoc, RecentMessage } from '../store/types.js';
 import { MailboxBinding } from './conversation/mailbox-binding.js';
 import type { MemberView } from './conversation/member-view.js';
@@ -306,7 +307,7 @@ export class ConversationSession extends SessionEpochs {
    * device talks to anyone on an old topic (docs/architecture.md §4.4) — then starts
    * syncing.
    */
-  async open(persisted: PersistedDoc, attach: (session: ConversationSession) => RoomSync): Promise<void> {
+  async open(persisted: PersistedDoc, attach: (session: ConversationSession) => RoomSyncHandle): Promise<void> {
     this.persisted = persisted;
     // Stored updates arrive as one transaction, which `observe` folds into the timeline.
     await persisted.whenLoaded;

@@ -20,7 +20,7 @@ import { createDeviceKeys, deviceIdOf, type DeviceKeys, type VerifyKeyCache } fr
 import { linkCode } from '../core/identity/link-code.js';
 import { deriveChannel, type ChannelKeys } from '../core/keys.js';
 import { openMessage, sealMessage } from '../net/sealed-channel.js';
-import type { SignalingClient } from '../net/signaling-client.js';
+import type { Signaling } from '../net/signaling-port.js';
 import type { Account } from '../store/types.js';
 import { ClientError } from './errors.js';
 import { createDeviceDh } from './account.js';
@@ -57,7 +57,7 @@ export class DeviceLinkOffer extends ObservableV2<OfferEvents> {
 
   private constructor(
     private readonly account: Account,
-    private readonly signaling: SignalingClient,
+    private readonly signaling: Signaling,
     private readonly channel: ChannelKeys,
     private readonly secret: Uint8Array,
     appUrl: string,
@@ -73,7 +73,7 @@ export class DeviceLinkOffer extends ObservableV2<OfferEvents> {
     }, OFFER_TTL_MS);
   }
 
-  static async open(account: Account, signaling: SignalingClient, appUrl: string, now: () => number): Promise<DeviceLinkOffer> {
+  static async open(account: Account, signaling: Signaling, appUrl: string, now: () => number): Promise<DeviceLinkOffer> {
     if (!account.identityKeys) throw new ClientError('needs-first-device', { detail: { action: 'link-device' } });
     const secret = randomBytes(DEVICE_LINK_SECRET_BYTES);
     return new DeviceLinkOffer(account, signaling, await deriveChannel(secret, DEVICE_LINK_PURPOSE), secret, appUrl, now);
@@ -147,7 +147,7 @@ export class DeviceLinkOffer extends ObservableV2<OfferEvents> {
  */
 export async function requestDeviceLink(
   linkText: string,
-  signaling: SignalingClient,
+  signaling: Signaling,
   keys: VerifyKeyCache,
   label: string,
   now: () => number,

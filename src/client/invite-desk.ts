@@ -15,12 +15,12 @@ import { addTurn, ADD_TURN_MS } from '../core/membership/add-order.js';
 import { readsFilesOf, sealFileRoots } from '../core/membership/file-roots-grant.js';
 import { requestDevice, verifyJoinRequest, type JoinAnswer, type JoinRequest, type RefusalReason } from '../core/membership/join-messages.js';
 import type { EpochRecord } from '../core/membership/records.js';
+import { INVITE_PURPOSE } from '../core/invite.js';
 import { openMessage, sealMessage } from '../net/sealed-channel.js';
-import type { SignalingClient } from '../net/signaling-client.js';
+import type { Signaling } from '../net/signaling-port.js';
 import type { Account } from '../store/types.js';
 import type { ConversationSession } from './conversation-session.js';
 
-export const INVITE_PURPOSE = 'group invite';
 /** Refusals for expired or revoked invites are still given this long afterwards. */
 const ANSWER_AFTER_EXPIRY_MS = 30 * 24 * 60 * 60 * 1000;
 /** A random moment on top of a device's turn to add, so equal views still rarely collide. */
@@ -34,7 +34,7 @@ interface Listening {
 }
 
 export interface InviteDeskParts {
-  readonly signaling: SignalingClient;
+  readonly signaling: Signaling;
   readonly verifyKeys: VerifyKeyCache;
   readonly account: () => Account | null;
   readonly sessions: () => Iterable<ConversationSession>;

@@ -9,7 +9,7 @@
 import { ObservableV2 } from 'lib0/observable';
 import type { Topic } from '../core/ids.js';
 import { currentDh, type Account } from '../core/identity/account.js';
-import type { Invite } from '../core/invite.js';
+import { INVITE_PURPOSE, type Invite } from '../core/invite.js';
 import { deriveChannel } from '../core/keys.js';
 import { Disposables } from '../core/lifecycle.js';
 import { errorField, type Logger } from '../core/logger.js';
@@ -17,9 +17,8 @@ import { createJoinRequest, isJoinAnswer, type JoinAnswer, type RefusalReason } 
 import { openShare } from '../core/membership/seal.js';
 import { openFileRoots, type FileRootsContext } from '../core/membership/file-roots-grant.js';
 import { openMessage, sealMessage } from '../net/sealed-channel.js';
-import type { SignalingClient } from '../net/signaling-client.js';
+import type { Signaling } from '../net/signaling-port.js';
 import { ClientError, type ClientErrorCode } from './errors.js';
-import { INVITE_PURPOSE } from './invite-desk.js';
 import { inviteIdOf } from './conversation/membership.js';
 
 const ASK_EVERY_MS = 2_000;
@@ -52,7 +51,7 @@ const REFUSALS: Record<RefusalReason, ClientErrorCode> = {
 export interface JoinAttemptParts {
   readonly invite: Invite;
   readonly account: Account;
-  readonly signaling: SignalingClient;
+  readonly signaling: Signaling;
   readonly now: () => number;
   readonly logger: Logger;
   /** Creates the conversation from a grant (the only thing that stores anything). */

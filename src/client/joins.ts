@@ -5,12 +5,12 @@
 import type { Account } from '../core/identity/account.js';
 import { parseInvite } from '../core/invite.js';
 import type { Logger } from '../core/logger.js';
-import type { SignalingClient } from '../net/signaling-client.js';
+import type { Signaling } from '../net/signaling-port.js';
 import { JoinAttempt, type Grant } from './join-attempt.js';
 
 export interface JoinsParts {
   readonly account: () => Account;
-  readonly signaling: SignalingClient;
+  readonly signaling: Signaling;
   readonly now: () => number;
   readonly logger: Logger;
   /** Creates the conversation a grant opens. */

@@ -5,14 +5,14 @@
  * mailbox changes with its epoch, so the set is recomputed whenever conversations change.
  */
 import { MailboxWatch } from '../net/mailbox-watch.js';
-import type { SignalingClient } from '../net/signaling-client.js';
+import type { Signaling } from '../net/signaling-port.js';
 import type { ConversationSession } from './conversation-session.js';
 
 export class Mailboxes {
   private readonly watch: MailboxWatch;
 
   constructor(
-    private readonly signaling: SignalingClient,
+    private readonly signaling: Signaling,
     private readonly sessions: () => readonly ConversationSession[],
   ) {
     this.watch = new MailboxWatch(signaling).start();

@@ -6,12 +6,12 @@
 import type { DeviceId } from '../core/ids.js';
 import type { DocDirectory } from '../core/authorship/directory.js';
 import type { IdentityId } from '../core/identity/keys.js';
-import type { Mesh } from '../net/mesh.js';
-import type { SignalingClient } from '../net/signaling-client.js';
+import { whenThere, type MeshHandle } from './network-handles.js';
+import type { Signaling } from '../net/signaling-port.js';
 import type { Account } from '../store/types.js';
 import { rotatable } from './conversation-registry.js';
 import type { ConversationSession } from './conversation-session.js';
-import { DeviceLinkOffer } from './device-link.js';
+import type { DeviceLinkOffer } from './device-link.js';
 import { ClientError } from './errors.js';
 import type { SelfSession } from './self-session.js';
 
@@ -32,8 +32,8 @@ export interface MyDevicesParts {
   readonly account: () => Account | null;
   readonly self: () => SelfSession | null;
   readonly sessions: () => Iterable<ConversationSession>;
-  readonly mesh: Mesh;
-  readonly signaling: SignalingClient;
+  readonly mesh: MeshHandle;
+  readonly signaling: Signaling;
   readonly appUrl: string;
   readonly now: () => number;
 }
@@ -74,7 +74,8 @@ export class MyDevices {
   offerLink(): Promise<DeviceLinkOffer> {
     const account = this.parts.account();
     if (!account) throw new ClientError('not-registered');
-    return DeviceLinkOffer.open(account, this.parts.signaling, this.parts.appUrl, this.parts.now);
+    // Linking runs rarely: its code loads then, not with the app (docs/architecture.md §11).
+    return import('./device-link.js').then(({ DeviceLinkOffer }) => DeviceLinkOffer.open(account, this.parts.signaling, this.parts.appUrl, this.parts.now));
   }
 
   /**
@@ -91,7 +92,7 @@ export class MyDevices {
     const sessions = [...this.parts.sessions()];
     await Promise.all(sessions.map((s) => s.synced.revoke(device, key)));
     // The revocations reach the removed device first, so it can say "This device was removed".
-    setTimeout(() => this.parts.mesh.disconnectDevice(device), DISCONNECT_AFTER_MS);
+    setTimeout(() => void whenThere(this.parts.mesh, (mesh) => mesh.disconnectDevice(device)), DISCONNECT_AFTER_MS);
     // A new epoch everywhere it was, sealed to every device but it: it reads nothing new.
     // Only on epochs this device holds: one it sits behind is a 1:1 whose other person
     // blocked this user (the new epoch would seal this user back in, its shares going to

@@ -12,7 +12,7 @@ import type { IdentityId, PublicIdentity, VerifyKeyCache } from '../core/identit
 import type { SignedRecord } from '../core/identity/signed.js';
 import type { ConversationKeys } from '../core/keys.js';
 import { Disposables } from '../core/lifecycle.js';
-import type { RoomSync } from '../net/room-sync.js';
+import type { RoomSyncHandle } from './network-handles.js';
 import type { Account, PersistedDoc } from '../store/types.js';
 import { LOCAL_ORIGIN, SyncedDoc } from '../core/synced-doc.js';
 import { isProfile } from '../core/identity/profile.js';
@@ -141,7 +141,7 @@ export class SelfSession extends ObservableV2<SelfEvents> {
     return this.emptyAwareness;
   }
 
-  async open(persisted: PersistedDoc, attach: (session: SelfSession) => RoomSync): Promise<void> {
+  async open(persisted: PersistedDoc, attach: (session: SelfSession) => RoomSyncHandle): Promise<void> {
     this.persisted = persisted;
     await persisted.whenLoaded;
     await this.synced.ensureMember(this.account.name, this.account.avatar);

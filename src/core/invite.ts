@@ -11,6 +11,9 @@ const PARAM = 'join';
 const EXPIRY = 'x';
 
 /** Why an invite was refused; the UI words each code (core holds no UI copy). */
+/** The purpose an invite's secret derives its sealed request channel for (keys.ts `deriveChannel`). */
+export const INVITE_PURPOSE = 'group invite';
+
 export type InviteErrorCode = 'invite-not-parley' | 'invite-damaged' | 'invite-wrong-secret';
 
 export class InvalidInviteError extends Error {

@@ -7,7 +7,7 @@
 import { ObservableV2 } from 'lib0/observable';
 import { Disposables } from '../core/lifecycle.js';
 import type { ServerMessage } from '../core/wire/signaling.js';
-import type { SignalingClient } from './signaling-client.js';
+import type { Signaling } from './signaling-port.js';
 import type { SignalingStatus } from './signaling-port.js';
 
 export type MailboxWatchEvents = {
@@ -25,7 +25,7 @@ export class MailboxWatch extends ObservableV2<MailboxWatchEvents> {
   private readonly watched = new Map<string, string>();
   private readonly owned = new Disposables();
 
-  constructor(private readonly signaling: SignalingClient) {
+  constructor(private readonly signaling: Signaling) {
     super();
   }
 

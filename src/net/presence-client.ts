@@ -6,8 +6,8 @@
  */
 import { ObservableV2 } from 'lib0/observable';
 import type { PresenceChange, PresenceState, ServerMessage } from '../core/wire/signaling.js';
-import { MAX_PRESENCE_IDS } from '../core/wire/signaling.js';
-import type { SignalingClient } from './signaling-client.js';
+import { MAX_PRESENCE_IDS } from '../core/wire/signaling-terms.js';
+import type { Signaling } from './signaling-port.js';
 
 export type PresenceEvents = { changed: () => void };
 
@@ -16,7 +16,7 @@ export class PresenceClient extends ObservableV2<PresenceEvents> {
   private watched = new Set<string>();
   private readonly states = new Map<string, PresenceState>();
 
-  constructor(private readonly signaling: SignalingClient) {
+  constructor(private readonly signaling: Signaling) {
     super();
     signaling.on('status', this.onStatus);
     signaling.on('control', this.onControl);

@@ -5,8 +5,9 @@
  */
 import { ObservableV2 } from 'lib0/observable';
 import { errorField, silentLogger, type Logger } from '../core/logger.js';
-import { registrationText, type ServerMessage } from '../core/wire/signaling.js';
-import type { SignalingClient } from './signaling-client.js';
+import type { ServerMessage } from '../core/wire/signaling.js';
+import { registrationText } from '../core/wire/signaling-terms.js';
+import type { Signaling } from './signaling-port.js';
 
 export interface DeviceSigner {
   /** Ed25519 public key, base64url. */
@@ -22,7 +23,7 @@ export class DeviceRegistration extends ObservableV2<RegistrationEvents> {
   private challenged = false;
 
   constructor(
-    private readonly signaling: SignalingClient,
+    private readonly signaling: Signaling,
     private readonly signer: () => DeviceSigner | null,
     private readonly logger: Logger = silentLogger,
   ) {

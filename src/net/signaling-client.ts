@@ -9,9 +9,9 @@
  * connection and carries binary relay frames.
  */
 import { ObservableV2 } from 'lib0/observable';
-import { decodeRelayFrame, encodeRelayFrame, parseServerMessage, RELAY_ADDR, SIGNAL_PATH, SignalingLimits, type ClientMessage, type ServerMessage } from '../core/wire/signaling.js';
+import { decodeRelayFrame, encodeRelayFrame, parseServerMessage, RELAY_ADDR, SIGNAL_PATH, SignalingLimits, type ClientMessage } from '../core/wire/signaling.js';
 import { Backoff } from './backoff.js';
-import type { RelayBudget, SignalingPort, SignalingPortEvents, SignalingStatus } from './signaling-port.js';
+import type { RelayBudget, Signaling, SignalingEvents, SignalingPort, SignalingStatus } from './signaling-port.js';
 
 export type { SignalingStatus } from './signaling-port.js';
 
@@ -40,12 +40,7 @@ export interface SignalingClientOptions {
   readonly relay?: boolean;
 }
 
-export type SignalingEvents = SignalingPortEvents & {
-  /** The server closed the socket with a code: useful to surface misconfiguration. */
-  closed: (code: number, reason: string) => void;
-  /** Any other server message (registration challenges and confirmations). */
-  control: (message: ServerMessage) => void;
-};
+export type { SignalingEvents } from './signaling-port.js';
 
 const OPEN = 1;
 
@@ -72,7 +67,7 @@ export function signalingUrl(base: string): string {
   return url.toString();
 }
 
-export class SignalingClient extends ObservableV2<SignalingEvents> implements SignalingPort {
+export class SignalingClient extends ObservableV2<SignalingEvents> implements SignalingPort, Signaling {
   private socket: SocketLike | null = null;
   private readonly topics = new Set<string>();
   private readonly url: string;

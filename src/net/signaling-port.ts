@@ -5,6 +5,7 @@
  * WebSocket; unit tests use an in-memory hub (tests/helpers/memory-signaling.ts).
  */
 import type { ObservableV2 } from 'lib0/observable';
+import type { ClientMessage, ServerMessage } from '../core/wire/signaling.js';
 
 export type SignalingStatus = 'connecting' | 'connected' | 'disconnected';
 
@@ -38,4 +39,28 @@ export interface SignalingPort extends ObservableV2<SignalingPortEvents> {
   readonly relayBudget: RelayBudget | null;
   /** Sends one relay frame to `to`; false when not connected or not bound. */
   sendRelay(to: string, payload: Uint8Array): boolean;
+}
+
+export type SignalingEvents = SignalingPortEvents & {
+  /** The server closed the socket with a code: useful to surface misconfiguration. */
+  closed: (code: number, reason: string) => void;
+  /** Any other server message (registration challenges and confirmations). */
+  control: (message: ServerMessage) => void;
+};
+
+/**
+ * The socket as the client's services use it (registration, presence, mailbox notices,
+ * invites, contact requests, device links): `SignalingClient`, or on the page a
+ * `SignalingSlot` until the network part has loaded (docs/architecture.md §11).
+ */
+export interface Signaling extends ObservableV2<SignalingEvents> {
+  readonly status: SignalingStatus;
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
+  /** Returns false when not connected; callers publish again on the next `connected`. */
+  publish(topic: string, data: unknown): boolean;
+  /** Sends a protocol message other than a publish; false when not connected. */
+  send(message: ClientMessage): boolean;
+  /** Skips the remaining backoff (the browser says it is online again). */
+  reconnectNow(): void;
 }

@@ -12,7 +12,7 @@
  * node/wrtc.ts, which holds the connections until then).
  */
 import { WebSocket } from 'ws';
-import { accountHandshake } from '../client/account.js';
+import { accountHandshake } from '../client/account-handshake.js';
 import { ClientFiles, DEFAULT_MAX_FILE_BYTES } from '../client/files/client-files.js';
 import { ParleyClient } from '../client/parley-client.js';
 import { VerifyKeyCache } from '../core/identity/keys.js';

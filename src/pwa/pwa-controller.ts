@@ -1,16 +1,18 @@
 /**
  * Everything the app does as an installed PWA, behind one object the UI can hold: the
  * service worker and its update prompt, notification permission and the push
- * subscription, notification previews, Background Sync for the outbox, and the badge.
+ * subscription, notification previews, Background Sync for the outbox, and the badge. The
+ * service worker's host and the push subscription load on first use (`start`, a permission
+ * granted), not with the app (docs/architecture.md §11).
  */
 import { ObservableV2 } from 'lib0/observable';
 import type { Topic } from '../core/ids.js';
-import type { Logger } from '../core/logger.js';
+import { errorField, type Logger } from '../core/logger.js';
 import { isMuted, type DeviceSettings, type SettingsStore } from '../store/settings-store.js';
 import { Disposables } from '../core/lifecycle.js';
 import { showBadge } from './badge.js';
-import { askNotificationPermission, subscribePush, type MailboxCredential, type PushFailure } from './push-subscription.js';
-import { ServiceWorkerHost, type WorkerMessage } from './service-worker-host.js';
+import type { MailboxCredential, PushFailure } from './push-subscription.js';
+import type { ServiceWorkerHost, WorkerMessage } from './service-worker-host.js';
 
 export type NotificationStatus = 'unsupported' | 'default' | 'granted' | 'denied' | 'subscribed' | 'unavailable';
 
@@ -36,7 +38,8 @@ export interface PwaOptions {
 }
 
 export class PwaController extends ObservableV2<PwaEvents> {
-  private readonly host: ServiceWorkerHost;
+  /** The service worker's host, loading from `start` (or a Background Sync asked before it). */
+  private host: Promise<ServiceWorkerHost | null> | null = null;
   private settingsValue: DeviceSettings = { notificationPreviews: true };
   private update = false;
   private status: NotificationStatus = 'default';
@@ -47,12 +50,26 @@ export class PwaController extends ObservableV2<PwaEvents> {
 
   constructor(private readonly options: PwaOptions) {
     super();
-    this.host = new ServiceWorkerHost(options.logger);
-    this.host.on('updateAvailable', () => {
-      this.update = true;
-      this.emit('changed', []);
-    });
-    this.host.on('message', (m) => this.emit('message', [m]));
+  }
+
+  /** The service worker's host; null when its code could not load (logged). */
+  private loadHost(): Promise<ServiceWorkerHost | null> {
+    this.host ??= import('./service-worker-host.js').then(
+      ({ ServiceWorkerHost }) => {
+        const host = new ServiceWorkerHost(this.options.logger);
+        host.on('updateAvailable', () => {
+          this.update = true;
+          this.emit('changed', []);
+        });
+        host.on('message', (m) => this.emit('message', [m]));
+        return host;
+      },
+      (error: unknown) => {
+        this.options.logger?.warn('the service worker host could not load', { error: errorField(error) });
+        return null;
+      },
+    );
+    return this.host;
   }
 
   async start(): Promise<void> {
@@ -69,7 +86,7 @@ export class PwaController extends ObservableV2<PwaEvents> {
     this.settingsValue = await this.options.settings.get();
     this.status = typeof Notification === 'undefined' ? 'unsupported' : Notification.permission;
     await this.followPermission();
-    await this.host.register();
+    await (await this.loadHost())?.register();
     await this.refreshBadge();
     this.emit('changed', []);
   }
@@ -127,7 +144,8 @@ export class PwaController extends ObservableV2<PwaEvents> {
   }
 
   applyUpdate(): void {
-    this.host.applyUpdate();
+    // An update is only ever offered by a host that loaded.
+    void this.host?.then((host) => host?.applyUpdate());
   }
 
   get notifications(): NotificationStatus {
@@ -172,6 +190,7 @@ export class PwaController extends ObservableV2<PwaEvents> {
    */
   async enableNotifications(): Promise<void> {
     if (this.status === 'unsupported' || this.status === 'denied') return;
+    const { askNotificationPermission } = await import('./push-subscription.js');
     const granted = await askNotificationPermission();
     this.status = typeof Notification === 'undefined' ? 'unsupported' : Notification.permission;
     if (granted) await this.refreshSubscription();
@@ -191,6 +210,7 @@ export class PwaController extends ObservableV2<PwaEvents> {
   /** Re-sends the list of followed mailboxes (new conversation, new device). */
   async refreshSubscription(): Promise<void> {
     if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
+    const { subscribePush } = await import('./push-subscription.js');
     const outcome = await subscribePush(this.options.serverUrl, this.options.mailboxes());
     if (outcome.ok) {
       this.status = 'subscribed';
@@ -203,8 +223,8 @@ export class PwaController extends ObservableV2<PwaEvents> {
     this.emit('changed', []);
   }
 
-  requestOutboxSync(): Promise<boolean> {
-    return this.host.requestOutboxSync();
+  async requestOutboxSync(): Promise<boolean> {
+    return (await (await this.loadHost())?.requestOutboxSync()) ?? false;
   }
 
   async addUnread(topic: Topic, count: number): Promise<void> {

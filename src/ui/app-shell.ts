@@ -13,7 +13,7 @@ import type { Drafts } from '../client/drafts.js';
 import type { ClientFiles } from '../client/files/client-files.js';
 import type { ParleyClient } from '../client/parley-client.js';
 import { isContactFragment } from '../core/identity/contact-link.js';
-import { isDeviceLinkFragment } from '../core/identity/device-link.js';
+import { isDeviceLinkFragment } from '../core/identity/device-link-fragment.js';
 import { isInviteFragment } from '../core/invite.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { readInvite } from '../core/invite-note.js';
@@ -53,6 +53,7 @@ export class ParleyApp extends LitElement {
     logger: { attribute: false },
     files: { attribute: false },
     filesFailed: { attribute: false },
+    network: { attribute: false },
     route: { state: true },
     invitedBy: { state: true },
     error: { state: true },
@@ -69,6 +70,13 @@ export class ParleyApp extends LitElement {
   declare files: ClientFiles | undefined;
   /** The files part failed to load (set by the composition root, which logged why). */
   declare filesFailed: boolean;
+  /**
+   * The network part (the mesh and the signaling socket), which the composition root loads
+   * once the list is on screen: undefined until it starts loading (docs/architecture.md §11).
+   */
+  declare network: 'loading' | 'ready' | 'failed' | undefined;
+  /** Loads the network part again after it failed; set by the composition root. */
+  retryNetwork: (() => void) | undefined = undefined;
   declare route: string;
   /** A failure the client reported, shown in the banner until dismissed or the view changes. */
   declare error: unknown;
@@ -94,6 +102,7 @@ export class ParleyApp extends LitElement {
     this.logger = silentLogger;
     this.files = undefined;
     this.filesFailed = false;
+    this.network = undefined;
     this.route = location.hash;
     this.error = null;
     this.invitedBy = null;
@@ -286,11 +295,20 @@ export class ParleyApp extends LitElement {
           <button type="button" class="secondary" @click=${() => location.reload()}>Reload</button>
         </div>`
       : nothing;
+    // A moment at each start: said to screen readers, not drawn (conversations say Offline).
+    const connecting = this.network === 'loading' ? html`<p class="visually-hidden" role="status">Loading the connection…</p>` : nothing;
+    const networkFailed =
+      this.network === 'failed'
+        ? html`<div class="alert" role="alert">
+            <p>Could not load the connection: this device cannot reach anyone. Check your connection and try again.</p>
+            <button type="button" class="secondary" @click=${() => this.retryNetwork?.()}>Try again</button>
+          </div>`
+        : nothing;
     // Banners live in their own labelled region, above the layout (never over the composer).
     const alert =
-      update !== nothing || removed !== nothing || filesFailed !== nothing || this.error
+      update !== nothing || removed !== nothing || filesFailed !== nothing || networkFailed !== nothing || this.error
         ? html`<section class="notices" aria-label="Notices">
-            ${update}${removed}${filesFailed}${this.error
+            ${update}${removed}${networkFailed}${filesFailed}${this.error
               ? html`<div class="alert" role="alert">
                   <p>${errorText(this.error)}</p>
                   <button type="button" class="secondary" @click=${() => (this.error = null)}>Dismiss</button>
@@ -299,8 +317,8 @@ export class ParleyApp extends LitElement {
           </section>`
         : nothing;
     if (!this.client.account) {
-      if (this.deviceLink) return html`${alert}${this.views.show('link', 'device linking', html`<parley-link-device .link=${this.deviceLink} @parley-linked=${() => (this.deviceLink = null)}></parley-link-device>`)}`;
-      return html`${alert}${this.views.show('onboarding', 'the welcome screen', html`<parley-onboarding .invitedBy=${this.invitedBy}></parley-onboarding>`)}`;
+      if (this.deviceLink) return html`${alert}${connecting}${this.views.show('link', 'device linking', html`<parley-link-device .link=${this.deviceLink} @parley-linked=${() => (this.deviceLink = null)}></parley-link-device>`)}`;
+      return html`${alert}${connecting}${this.views.show('onboarding', 'the welcome screen', html`<parley-onboarding .invitedBy=${this.invitedBy}></parley-onboarding>`)}`;
     }
     // Fetched once the list is on screen, not when a conversation is first opened.
     this.views.load('conversation');
@@ -323,7 +341,7 @@ export class ParleyApp extends LitElement {
     // its draft, its focus) instead of building a new one.
     const single = this.narrow.matches;
     const listOnly = single && !open;
-    return html`${alert}
+    return html`${alert}${connecting}
       <div class="layout ${single ? 'single' : ''}">
         ${single ? nothing : sidebar}
         <main>${listOnly ? sidebar : main}</main>

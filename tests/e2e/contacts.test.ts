@@ -79,13 +79,14 @@ describe('contacts and 1:1 conversations', () => {
     }, pairTopic)).toBe(false);
     // She even learns the pair's topic (the server sees it) and joins it with keys of her
     // own, announcing herself there and waiting for anyone to sync.
-    await carol.page.evaluate((topic) => {
+    await carol.page.evaluate(async (topic) => {
       type Session = { doc: { constructor: new () => unknown }; awareness: unknown; synced: { policy: unknown }; parts: { keys: Record<string, unknown> } };
-      const app = document.querySelector('parley-app') as unknown as { client: { list(): { id: string }[]; get(id: string): Session; parts: { mesh: { addRoom(id: string, k: unknown, d: unknown, a: unknown, p: unknown): unknown } } } };
+      const app = document.querySelector('parley-app') as unknown as { client: { list(): { id: string }[]; get(id: string): Session; parts: { mesh: Promise<{ addRoom(id: string, k: unknown, d: unknown, a: unknown, p: unknown): unknown }> } } };
       const own = app.client.get(app.client.list()[0]!.id);
       const doc = new own.doc.constructor();
       (window as unknown as { intruderDoc: unknown }).intruderDoc = doc;
-      app.client.parts.mesh.addRoom(topic, { ...own.parts.keys, topic }, doc, own.awareness, own.synced.policy);
+      // The page's client holds the promise of its mesh (loaded after the list, client/network-handles.ts).
+      (await app.client.parts.mesh).addRoom(topic, { ...own.parts.keys, topic }, doc, own.awareness, own.synced.policy);
     }, pairTopic);
 
     await alice.waitForPeers(1);
@@ -132,9 +133,9 @@ describe('contacts and 1:1 conversations', () => {
     await bob.page.getByRole('status').filter({ hasText: 'Offline — messages will be delivered later' }).waitFor({ timeout: 20_000 });
     await bob.send('after the block');
     await bob.messageRow('after the block').waitFor();
-    const stillThere = await alice.page.evaluate(() => {
-      const app = document.querySelector('parley-app') as unknown as { client: { get(id: string): unknown; parts: { mesh: { linkCount: number } } } };
-      return app.client.parts.mesh.linkCount;
+    const stillThere = await alice.page.evaluate(async () => {
+      const app = document.querySelector('parley-app') as unknown as { client: { get(id: string): unknown; parts: { mesh: Promise<{ linkCount: number }> } } };
+      return (await app.client.parts.mesh).linkCount;
     });
     expect(stillThere).toBe(0);
     expect(await everyMessage(alice)).not.toContain('after the block');

@@ -80,6 +80,42 @@ describe('the conversation view, loaded on first use', () => {
   });
 });
 
+describe('the network, loaded once the list has shown', () => {
+  /** Whether the page's signaling socket is connected (the client's `connection`). */
+  const connected = (user: ParleyUser): Promise<boolean> =>
+    user.page.evaluate(() => (document.querySelector('parley-app') as unknown as { client?: { connection: string } }).client?.connection === 'connected');
+
+  it('the list shows from storage while it loads, then the page connects', async () => {
+    const gate = new ChunkGate();
+    const user = await aliceWith('page-network-*.js', gate);
+    await newConversation(user);
+    await user.page.getByRole('status').filter({ hasText: 'Loading the connection…' }).waitFor({ state: 'attached' });
+    // Messages are written and kept with no network part yet.
+    await user.send('before the network');
+    await user.waitForMessage('before the network');
+    expect(await connected(user)).toBe(false);
+    gate.open();
+    await user.page.waitForFunction(() => (document.querySelector('parley-app') as unknown as { client?: { connection: string } }).client?.connection === 'connected');
+    expect(await user.page.getByRole('status').filter({ hasText: 'Loading the connection…' }).count()).toBe(0);
+  });
+
+  it('says it could not load, and connects on Try again', async () => {
+    const gate = new ChunkGate();
+    gate.refuse = true;
+    const user = await aliceWith('page-network-*.js', gate);
+    const alert = user.page.getByRole('alert').filter({ hasText: 'Could not load the connection: this device cannot reach anyone. Check your connection and try again.' });
+    await alert.waitFor();
+    await newConversation(user);
+    await user.composer.waitFor();
+    expect(await connected(user)).toBe(false);
+    gate.refuse = false;
+    gate.open();
+    await alert.getByRole('button', { name: 'Try again' }).click();
+    await user.page.waitForFunction(() => (document.querySelector('parley-app') as unknown as { client?: { connection: string } }).client?.connection === 'connected');
+    expect(await alert.count()).toBe(0);
+  });
+});
+
 describe('files, loaded after the first screen', () => {
   it('the message box says files are loading until they are, then offers Attach', async () => {
     const gate = new ChunkGate();

@@ -75,7 +75,8 @@ export const bytesByConnection = (user: ParleyUser): Promise<Array<{ link: numbe
       return bytes;
     };
     type Transport = { kind: string; peerConnection?: Pc; bulkPeerConnection?: Pc; loaded?: Transport | null };
-    const mesh = (document.querySelector('parley-app') as unknown as { client: { parts: { mesh: { entries: Map<string, { link: { paths: Map<Transport, unknown> } }> } } } }).client.parts.mesh;
+    // The page's client holds the promise of its mesh (loaded after the list, client/network-handles.ts).
+    const mesh = await (document.querySelector('parley-app') as unknown as { client: { parts: { mesh: Promise<{ entries: Map<string, { link: { paths: Map<Transport, unknown> } }> }> } } }).client.parts.mesh;
     const out = [];
     for (const { link } of mesh.entries.values()) {
       for (const outer of link.paths.keys()) {
@@ -141,11 +142,11 @@ export const peerConnectionsMade = (user: ParleyUser): Promise<MadeConnection[]>
  * link's bulk lane is ready, read back with {@link bulkReadyAt}.
  */
 export const watchBulkReady = (user: ParleyUser): Promise<void> =>
-  user.page.evaluate(() => {
+  user.page.evaluate(async () => {
     const w = window as unknown as { bulkReadyAt: number | null };
     w.bulkReadyAt = null;
     type Link = { bulkLane: { ready: boolean } | null };
-    const mesh = (document.querySelector('parley-app') as unknown as { client: { parts: { mesh: { entries: Map<string, { link: Link }> } } } }).client.parts.mesh;
+    const mesh = await (document.querySelector('parley-app') as unknown as { client: { parts: { mesh: Promise<{ entries: Map<string, { link: Link }> }> } } }).client.parts.mesh;
     const timer = setInterval(() => {
       if (![...mesh.entries.values()].some(({ link }) => link.bulkLane?.ready)) return;
       w.bulkReadyAt = Date.now();

@@ -63,7 +63,8 @@ async function readState(text: string, describe: (mesh: unknown, settle: Settled
     out.shownError = app?.error ? String(app.error.message ?? app.error) : null;
     const id = /^#\/c\/([0-9a-f]+)$/.exec(location.hash)?.[1] ?? '';
     const session = client?.get(id);
-    const mesh = client?.parts?.mesh;
+    // The page's client holds the promise of its mesh (client/network-handles.ts): none yet reads as absent.
+    const mesh = await Promise.race([client?.parts?.mesh, null]);
     if (session) {
       const entries: Any[] = session.timeline.entries.filter((e: Any) => e.kind === 'message');
       out.timeline = {

@@ -16,6 +16,7 @@ import type { ConnectionKind, HistoryProgress, RoomSync } from '../../net/room-s
 import { Disposables } from '../../core/lifecycle.js';
 import { MemoryMailboxStateStore } from '../../store/mailbox-state.js';
 import type { MailboxSync } from '../mailbox-sync.js';
+import type { RoomSyncHandle } from '../network-handles.js';
 import { MailboxBinding, type MailboxParts } from './mailbox-binding.js';
 
 /**
@@ -66,6 +67,8 @@ export interface Departure {
 
 export class ConversationTransport {
   private sync: RoomSync | null = null;
+  /** The room was opened but its sync waits for the mesh to load (network-handles.ts). */
+  private attaching = false;
   private binding: MailboxBinding | null = null;
   private peers = 0;
   private readonly listeners = new Disposables();
@@ -101,8 +104,19 @@ export class ConversationTransport {
     return this.sync?.connection() ?? 'offline';
   }
 
-  /** Starts on a room the client opened under the current keys. */
-  attach(sync: RoomSync): void {
+  /**
+   * Starts on a room the client opened under the current keys; on its promise, once the
+   * mesh has loaded, unless the room was closed meanwhile.
+   */
+  attach(sync: RoomSyncHandle): void {
+    if (sync instanceof Promise) {
+      this.attaching = true;
+      void sync.then((loaded) => {
+        this.attaching = false;
+        if (!this.closed) this.attach(loaded);
+      });
+      return;
+    }
     this.sync = sync;
     const events = this.listeners.listenTo(sync);
     events.on('peers', (count) => {
@@ -157,7 +171,8 @@ export class ConversationTransport {
     if (handOver?.snapshot) void handOver.start();
     const handed = handOver && !handOver.snapshot ? await handOver.start() : false;
     const carried = departure.carried === null ? null : handed ? Math.max(departure.carried, departure.ownClock) : departure.carried;
-    if (this.sync) this.parts.rooms?.rekey(to);
+    // A room still waiting for the mesh is rekeyed right after it is added (the same queue).
+    if (this.sync || this.attaching) this.parts.rooms?.rekey(to);
     await this.bind(to, carried);
     // (Set by the bind awaited above; TypeScript cannot see that.)
     void (this.binding as MailboxBinding | null)?.sync.sync();

@@ -8,9 +8,11 @@
 import { fromBase64Url, toBase64Url } from '../bytes.js';
 import { MAX_NAME } from '../events.js';
 import { isCertificateShape, type DeviceCertificate } from './certificate.js';
+import { DEVICE_LINK_PARAM as PARAM } from './device-link-fragment.js';
 import { isPublicKey } from './keys.js';
 
-const PARAM = 'link';
+export { isDeviceLinkFragment } from './device-link-fragment.js';
+
 export const DEVICE_LINK_SECRET_BYTES = 32;
 export const DEVICE_LINK_PURPOSE = 'device link';
 
@@ -46,8 +48,6 @@ export function parseDeviceLink(text: string): Uint8Array {
   if (!secret || secret.length !== DEVICE_LINK_SECRET_BYTES) throw new InvalidDeviceLinkError('device link damaged or incomplete');
   return secret;
 }
-
-export const isDeviceLinkFragment = (hash: string): boolean => new URLSearchParams(hash.replace(/^#/, '')).has(PARAM);
 
 export function isLinkRequest(x: unknown): x is LinkRequest {
   const r = x as Record<string, unknown> | null;

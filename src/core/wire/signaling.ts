@@ -6,6 +6,9 @@
  * subscribers), so a stock y-webrtc `WebrtcProvider` works against Parley's server. Parley's
  * own clients put only AES-GCM ciphertext in `data`; the server relays it without reading.
  */
+import { MAX_PRESENCE_IDS } from './signaling-terms.js';
+
+export { MAX_PRESENCE_IDS, registrationText } from './signaling-terms.js';
 
 export const SIGNAL_PATH = '/signal';
 
@@ -141,14 +144,10 @@ export function decodeRelayFrame(bytes: Uint8Array): RelayFrame | null {
  * and a stranger cannot compute anyone's id to ask.
  */
 export const PRESENCE_ID = /^[0-9a-f]{32}$/;
-export const MAX_PRESENCE_IDS = 1000;
 
 const KEY = /^[A-Za-z0-9_-]{43}$/;
 const SIG = /^[A-Za-z0-9_-]{86}$/;
 const NONCE = /^[A-Za-z0-9_-]{43}$/;
-
-/** The exact text a device signs to register: bound to the nonce and its own key. */
-export const registrationText = (nonce: string, key: string): string => `parley/register/v1\n${nonce}\n${key}`;
 
 export type ParseResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 

@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { accountHandshake } from '../../../src/client/account.js';
+import { accountHandshake } from '../../../src/client/account-handshake.js';
 import type { DeviceId, SessionId, Topic } from '../../../src/core/ids.js';
 import { openRendezvous, sealRendezvous, type RendezvousMessage } from '../../../src/net/rendezvous/rendezvous-message.js';
 import { startAppServer, type AppServer } from '../../helpers/app-server.js';

@@ -7,7 +7,7 @@
 import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { accountHandshake } from '../../../src/client/account.js';
+import { accountHandshake } from '../../../src/client/account-handshake.js';
 import { randomBytes } from '../../../src/core/bytes.js';
 import { VerifyKeyCache } from '../../../src/core/identity/keys.js';
 import { deriveConversationKeys, type ConversationKeys } from '../../../src/core/keys.js';

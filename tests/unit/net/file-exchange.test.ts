@@ -6,7 +6,7 @@
 import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { accountHandshake } from '../../../src/client/account.js';
+import { accountHandshake } from '../../../src/client/account-handshake.js';
 import { storeHolder, storeSink } from '../../../src/client/files/store-adapters.js';
 import { randomBytes } from '../../../src/core/bytes.js';
 import { chunkCount, chunksIn, DEFAULT_CHUNK, type FileRef } from '../../../src/core/files/file-ref.js';

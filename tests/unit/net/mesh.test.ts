@@ -5,7 +5,7 @@
 import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { accountHandshake } from '../../../src/client/account.js';
+import { accountHandshake } from '../../../src/client/account-handshake.js';
 import type { SyncedDoc } from '../../../src/client/synced-doc.js';
 import { randomBytes } from '../../../src/core/bytes.js';
 import type { SessionId } from '../../../src/core/ids.js';

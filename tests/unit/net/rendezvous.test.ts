@@ -4,7 +4,7 @@
  * key (seal anything, sign only as herself).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { accountHandshake } from '../../../src/client/account.js';
+import { accountHandshake } from '../../../src/client/account-handshake.js';
 import { randomBytes } from '../../../src/core/bytes.js';
 import type { PeerIdentity } from '../../../src/core/identity/handshake.js';
 import { VerifyKeyCache } from '../../../src/core/identity/keys.js';

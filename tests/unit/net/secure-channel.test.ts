@@ -4,7 +4,7 @@ import { randomBytes } from '../../../src/core/bytes.js';
 import type { SessionId } from '../../../src/core/ids.js';
 import { deriveConversationKeys } from '../../../src/core/keys.js';
 import { proveMembership, verifyMembership, type ProofContext } from '../../../src/net/membership.js';
-import { accountHandshake } from '../../../src/client/account.js';
+import { accountHandshake } from '../../../src/client/account-handshake.js';
 import { fromBase64Url } from '../../../src/core/bytes.js';
 import { VerifyKeyCache } from '../../../src/core/identity/keys.js';
 import { open } from '../../../src/core/sealed.js';
