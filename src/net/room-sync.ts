@@ -18,6 +18,7 @@ import type { Topic } from '../core/ids.js';
 import { Disposables } from '../core/lifecycle.js';
 import { parseAwarenessUpdate } from './awareness-guard.js';
 import type { Violation } from './drop-reason.js';
+import { applyChecked, stateBeforeCheck } from './fresh-apply.js';
 import { grownClocks, Neighbour } from './forwarding.js';
 import { FrameKinds, type Frame, type FrameKind } from './framing.js';
 import type { PeerLink } from './peer-link.js';
@@ -360,6 +361,7 @@ export class RoomSync extends ObservableV2<RoomSyncEvents> {
     // meanwhile (a `leave` is handled at once, the update after its checks): the last update
     // a peer sends before it moves to a new epoch carries the record that starts it.
     if (this.destroyed) return;
+    const before = stateBeforeCheck(this.doc, body);
     const verdict = await this.policy.authorize(body);
     const step2 = type === syncProtocol.messageYjsSyncStep2;
     if (step2) mark(`parley:step2-checked:${this.topic}`);
@@ -381,7 +383,7 @@ export class RoomSync extends ObservableV2<RoomSyncEvents> {
     }
     if (!verdict.empty) {
       try {
-        Y.applyUpdate(this.doc, body, link);
+        applyChecked(this.doc, body, link, verdict.fresh === true, before);
       } catch (error) {
         return this.onViolation(link, { reason: 'update-failed-to-apply', detail: `update failed to apply: ${(error as Error).message}` });
       }

@@ -39,7 +39,12 @@ import { SignatureChecker } from './signature-budget.js';
 export type RefusalReason = 'malformed' | 'forbidden' | 'gap';
 
 export type Verdict =
-  | { readonly ok: true; readonly empty: boolean }
+  | {
+      readonly ok: true;
+      readonly empty: boolean;
+      /** The update holds nothing the doc had when it was checked (decoded-update.ts). */
+      readonly fresh?: boolean;
+    }
   | { readonly ok: false; readonly reason: RefusalReason; readonly detail: string };
 
 class Refusal extends Error {
@@ -68,7 +73,7 @@ export class UpdateAuthorizer {
       const plan = this.inspect(decoded.items);
       this.checkDeletes(decoded.deletes, decoded.items, plan.keysWritten);
       await this.verify(plan);
-      return { ok: true, empty: decoded.empty };
+      return { ok: true, empty: decoded.empty, fresh: decoded.fresh };
     } catch (error) {
       // Nothing a peer sends may throw out of here: any failure is a verdict.
       if (error instanceof Refusal) return { ok: false, reason: 'forbidden', detail: error.message };

@@ -52,6 +52,8 @@ export type DecodeResult =
       /** Root names that structs the doc already holds declare (Yjs would still create them). */
       readonly declaredRoots: ReadonlySet<string>;
       readonly empty: boolean;
+      /** No struct holds a clock the doc already had: the bytes are exactly what applying them adds. */
+      readonly fresh: boolean;
     }
   | { readonly ok: false; readonly reason: 'malformed' | 'forbidden' | 'gap'; readonly detail: string };
 
@@ -140,9 +142,11 @@ export function decodePeerUpdate(doc: Y.Doc, update: Uint8Array, limits: ScanLim
 
   const locations = resolveLocations(doc, byClient, findIncoming);
   const items: DecodedItem[] = [];
+  let fresh = true;
   for (const list of byClient.values()) {
     for (const s of list) {
       const known = Y.getState(doc.store, s.id.client);
+      if (s.id.clock < known) fresh = false;
       if (s.id.clock + s.length <= known) continue;
       let where = locations.get(s) ?? null;
       const skip = Math.max(0, known - s.id.clock);
@@ -171,7 +175,7 @@ export function decodePeerUpdate(doc: Y.Doc, update: Uint8Array, limits: ScanLim
       if (deletes.length > MAX_DELETE_RANGES) return fail('malformed', 'too many delete ranges');
     }
   }
-  return { ok: true, items, deletes, declaredRoots, empty: structs.length === 0 && deletes.length === 0 };
+  return { ok: true, items, deletes, declaredRoots, empty: structs.length === 0 && deletes.length === 0, fresh };
 }
 
 /** Each struct's dependencies inside the update: its origins and its client's previous struct. */
