@@ -39,7 +39,13 @@ export function applyChecked(doc: Y.Doc, update: Uint8Array, origin: unknown, fr
 
 /** Applies `update` (checked, fresh) with `origin`, handing its own bytes to `update` listeners. */
 export function applyFresh(doc: Y.Doc, update: Uint8Array, origin: unknown): void {
-  const observers = (doc as unknown as { _observers: Map<string, Set<Listener>> })._observers;
+  const observers = (doc as unknown as { _observers?: unknown })._observers;
+  // Should a later lib0 keep its listeners otherwise, this is Yjs's own path again.
+  if (!(observers instanceof Map)) return Y.applyUpdate(doc, update, origin);
+  return applyHidden(doc, update, origin, observers as Map<string, Set<Listener>>);
+}
+
+function applyHidden(doc: Y.Doc, update: Uint8Array, origin: unknown, observers: Map<string, Set<Listener>>): void {
   // Listeners may keep the bytes (IndexedDB stores them): never a view into a larger frame.
   const bytes = update.byteOffset === 0 && update.byteLength === update.buffer.byteLength ? update : update.slice();
   let hidden: Set<Listener> | undefined;
