@@ -9,7 +9,7 @@
  * connection and carries binary relay frames.
  */
 import { ObservableV2 } from 'lib0/observable';
-import { decodeRelayFrame, encodeRelayFrame, parseServerMessage, RELAY_ADDR, SIGNAL_PATH, SignalingLimits, type ClientMessage } from '../core/wire/signaling.js';
+import { CloseCodes, decodeRelayFrame, encodeRelayFrame, parseServerMessage, RELAY_ADDR, SIGNAL_PATH, SignalingLimits, type ClientMessage } from '../core/wire/signaling.js';
 import { Backoff } from './backoff.js';
 import type { RelayBudget, Signaling, SignalingEvents, SignalingPort, SignalingStatus } from './signaling-port.js';
 
@@ -57,6 +57,16 @@ export const MAX_SERVER_TEXT_CHARS = 2 * SignalingLimits.maxFrameBytes;
  * 3000–4999, so not 1009; 4009 mirrors it.
  */
 export const SERVER_FRAME_TOO_LARGE = 4009;
+
+/**
+ * Closes after which the next connection keeps backing off: the client's own refusal of an
+ * oversize frame, and the server's "slow down" codes. Any other close of a socket that opened
+ * starts the backoff over. Were the backoff reset on every open, a server (or anything posing
+ * as one) that closes or sends an oversize frame right after each open would have the client
+ * connect again every 250-500 ms forever, and clients a per-address cap refused (4429) would
+ * keep coming back at that pace.
+ */
+const KEEP_BACKING_OFF: ReadonlySet<number> = new Set([SERVER_FRAME_TOO_LARGE, CloseCodes.rateLimited, CloseCodes.tooManySockets, CloseCodes.tryAgainLater]);
 
 export function signalingUrl(base: string): string {
   const url = new URL(base);
@@ -192,9 +202,10 @@ export class SignalingClient extends ObservableV2<SignalingEvents> implements Si
     }
     this.socket = socket;
     socket.binaryType = 'arraybuffer';
+    let opened = false;
     socket.onopen = () => {
+      opened = true;
       this.lastMessageAt = Date.now();
-      this.backoff.reset();
       this.setStatus('connected');
       if (this.topics.size > 0) this.sendRaw({ type: 'subscribe', topics: [...this.topics] });
       if (this.options.relay) this.sendRaw({ type: 'relay-bind' });
@@ -220,6 +231,8 @@ export class SignalingClient extends ObservableV2<SignalingEvents> implements Si
     socket.onclose = (ev) => {
       if (this.socket !== socket) return;
       this.socket = null;
+      // The backoff starts over once a connection worked, unless its close says to slow down.
+      if (opened && !KEEP_BACKING_OFF.has(ev.code)) this.backoff.reset();
       this.stopPing();
       this.setRelayAddress(null);
       this.emit('closed', [ev.code, ev.reason]);

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { MAX_SERVER_TEXT_CHARS, SERVER_FRAME_TOO_LARGE, SignalingClient, type SocketLike } from '../../../src/net/signaling-client.js';
 import { Backoff } from '../../../src/net/backoff.js';
+import { CloseCodes } from '../../../src/core/wire/signaling.js';
 
 const TOPIC = 'a'.repeat(64);
 
@@ -89,5 +90,43 @@ describe('SignalingClient: text frames from the server', () => {
     expect(closed[0]).toBe(SERVER_FRAME_TOO_LARGE);
     await until(() => closes.length >= 1, 'the server to see the close');
     expect(closes[0]).toBe(SERVER_FRAME_TOO_LARGE);
+  });
+});
+
+describe('SignalingClient: backing off from a server that keeps refusing', () => {
+  /** Starts a client whose backoff can be read; `serve` decides what each connection gets. */
+  function startCounting(url: string): { backoff: Backoff; closed: number[] } {
+    const backoff = new Backoff({ baseMs: 2, maxMs: 16 });
+    const closed: number[] = [];
+    client = new SignalingClient({ url, createSocket: (u) => new WebSocket(u) as unknown as SocketLike, backoff });
+    client.on('closed', (code) => void closed.push(code));
+    client.subscribe(TOPIC);
+    client.start();
+    return { backoff, closed };
+  }
+
+  it('keeps backing off when every connection sends a frame over the cap', async () => {
+    // Were the backoff reset on each open, this server would have the client back every 250-500 ms forever.
+    const { url } = await serve((ws) => ws.send(publishFrame(MAX_SERVER_TEXT_CHARS + 1)));
+    const { backoff, closed } = startCounting(url);
+    await until(() => closed.length >= 5, 'five refused connections');
+    expect(closed.slice(0, 5)).toEqual(Array(5).fill(SERVER_FRAME_TOO_LARGE));
+    expect(backoff.attempts).toBeGreaterThanOrEqual(5);
+  });
+
+  it('keeps backing off when the server closes each connection as rate-limited (4429)', async () => {
+    const { url } = await serve((ws) => ws.close(CloseCodes.rateLimited, 'too fast'));
+    const { backoff, closed } = startCounting(url);
+    await until(() => closed.length >= 5, 'five rate-limited connections');
+    expect(closed.slice(0, 5)).toEqual(Array(5).fill(CloseCodes.rateLimited));
+    expect(backoff.attempts).toBeGreaterThanOrEqual(5);
+  });
+
+  it('starts the backoff over after a connection that worked closes normally', async () => {
+    const { url } = await serve((ws) => ws.close(1000, 'bye'));
+    const { backoff, closed } = startCounting(url);
+    await until(() => closed.length >= 5, 'five closed connections');
+    // Each close resets, then the reconnect's delay counts one attempt.
+    expect(backoff.attempts).toBeLessThanOrEqual(1);
   });
 });
