@@ -359,7 +359,7 @@ export class ContactBook extends ObservableV2<ContactEvents> {
     const expected = this.parts.self.contact(claimed as IdentityId)?.state === 'outgoing';
     if (!this.requests.admit(claimed, at, expected)) return;
     const request = await verifyContactRequest(this.parts.verifyKeys, value, this.parts.account.identity.sign);
-    if (!request) return this.requests.refuted(claimed);
+    if (!request) return this.requests.refuted(claimed, expected);
     if (!this.disposables.isDisposed) await this.onRequest(request);
   }
 

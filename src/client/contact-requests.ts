@@ -16,7 +16,8 @@
  * - a reply from someone the user asked (a stored outgoing contact) is *expected*: neither
  *   the cap nor the minute's checks refuse it, only its sender's own turn, so a flood of
  *   strangers cannot keep the user's own requests from being answered. Anyone may claim
- *   that identity, but a claim costs one check per `perSenderMs` per person the user asked.
+ *   that identity, but a claim costs one free check per `perSenderMs` per person the user
+ *   asked (a forged one keeps that turn spent: `refuted`), any more come from the minute's.
  */
 import type { ContactRequest } from '../core/identity/contact-request.js';
 import type { IdentityId } from '../core/identity/keys.js';
@@ -48,6 +49,8 @@ interface Pending {
 export class PendingRequests {
   private readonly pending = new Map<IdentityId, Pending>();
   private readonly heard = new Map<string, number>();
+  /** Expected senders whose free turn a forged reply spent (`refuted`); at most one per heard sender. */
+  private readonly forged = new Set<string>();
   private verifications: number[] = [];
 
   constructor(
@@ -63,22 +66,35 @@ export class PendingRequests {
    */
   admit(identity: string, now = this.now(), expected = false): boolean {
     const last = this.heard.get(identity);
-    if (last !== undefined && now - last < this.limits.perSenderMs) return false;
-    if (!expected) {
+    const inTurn = last !== undefined && now - last < this.limits.perSenderMs;
+    // A forged reply spent its claimed sender's free turn (see `refuted`): within that turn a
+    // further claim is checked only if the minute's checks allow, as a stranger's would be.
+    const afterForgery = inTurn && expected && this.forged.has(identity);
+    if (inTurn && !afterForgery) return false;
+    if (!expected || afterForgery) {
       this.verifications = this.verifications.filter((t) => now - t < 60_000);
       if (this.verifications.length >= this.limits.verifyPerMinute) return false;
       const known = this.pending.has(identity as IdentityId);
-      if (!known && this.size() >= this.limits.maxPending) return false;
+      if (!expected && !known && this.size() >= this.limits.maxPending) return false;
       this.verifications.push(now);
     }
+    if (afterForgery) return true;
     this.heard.set(identity, now);
+    this.forged.delete(identity);
     if (this.heard.size > this.limits.maxPending * 20) this.forgetOldSenders(now);
     return true;
   }
 
-  /** A request `admit` let through failed its checks: it does not spend its claimed sender's turn. */
-  refuted(identity: string): void {
-    this.heard.delete(identity);
+  /**
+   * A request `admit` let through failed its checks: a stranger's does not spend its claimed
+   * sender's turn (the minute's checks bound those). An expected reply's does: its checks
+   * are free once per turn, and were the turn given back, a forger claiming someone the user
+   * asked would have every claim checked, without bound. The real reply still gets through
+   * within that turn, on the minute's checks (`admit`).
+   */
+  refuted(identity: string, expected = false): void {
+    if (expected) this.forged.add(identity);
+    else this.heard.delete(identity);
   }
 
   /** Keeps a verified request: a new one while fewer than `maxPending` wait; one already waiting is refreshed. */
@@ -122,6 +138,10 @@ export class PendingRequests {
   }
 
   private forgetOldSenders(now: number): void {
-    for (const [identity, at] of this.heard) if (now - at >= this.limits.perSenderMs) this.heard.delete(identity);
+    for (const [identity, at] of this.heard) {
+      if (now - at < this.limits.perSenderMs) continue;
+      this.heard.delete(identity);
+      this.forged.delete(identity);
+    }
   }
 }

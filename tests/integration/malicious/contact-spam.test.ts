@@ -11,7 +11,7 @@
  */
 import * as Y from 'yjs';
 import { WebSocket } from 'ws';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAccount } from '../../../src/client/account.js';
 import type { Account } from '../../../src/store/types.js';
 import { ContactBook } from '../../../src/client/contact-book.js';
@@ -149,6 +149,31 @@ describe('contact-request spam', () => {
     // list (50 of 50) and the spent checks (60 of 60 this minute) refused it unverified.
     await expect.poll(() => self.contact(zed.identity.sign)?.state, { timeout: 20_000 }).toBe('accepted');
     expect(waiting()).toEqual(names('Spam', 0, 50).sort());
+  });
+
+  it('forged replies claiming someone Alice asked cost one check per 10 s, then the minute\'s checks', { timeout: 90_000 }, async () => {
+    const clock = Date.now();
+    const { alice, self, send } = await aliceWithInbox(() => clock);
+    const [zed, yan] = await Promise.all(['Zed', 'Yan'].map((name) => createAccount(name, clock)));
+    for (const [who, name] of [[zed!, 'Zed'], [yan!, 'Yan']] as const) {
+      await self.setContact({ identity: who.identity, name, state: 'outgoing', verified: false, inbox: who.contactSecret });
+    }
+    // Zed's real request, then changed: it claims Zed and its signature does not verify.
+    const real = await requestFrom(zed!, 'Zed', alice, clock);
+    const verify = vi.spyOn(VerifyKeyCache.prototype, 'verify');
+    try {
+      await send(Array.from({ length: 300 }, () => ({ ...real, name: 'Zed (forged)' })));
+      // Handled in arrival order: once Yan's reply is, every forgery before it was too.
+      await send([await requestFrom(yan!, 'Yan', alice, clock)]);
+      await expect.poll(() => self.contact(yan!.identity.sign)?.state, { timeout: 20_000 }).toBe('accepted');
+      // Each forgery checked reaches the request's signature, under Zed's device key. One free
+      // check in Zed's turn, then the minute's 60; the old code gave the turn back: all 300.
+      const forgeriesChecked = verify.mock.calls.filter(([key]) => key === real.cert.device).length;
+      expect(forgeriesChecked).toBe(1 + DEFAULT_REQUEST_LIMITS.verifyPerMinute);
+      expect(self.contact(zed!.identity.sign)?.state).toBe('outgoing');
+    } finally {
+      verify.mockRestore();
+    }
   });
 
   it('forged requests take no place in the list and do not silence the identity they claim', { timeout: 60_000 }, async () => {

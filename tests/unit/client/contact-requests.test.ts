@@ -51,6 +51,29 @@ describe('PendingRequests', () => {
     expect(requests.admit('zed', LIMITS.perSenderMs, true)).toBe(true);
   });
 
+  it('forged replies claiming someone the user asked are checked once per turn, then on the minute\'s checks', () => {
+    const requests = new PendingRequests(() => 0, { ...LIMITS, verifyPerMinute: 5 });
+    // A forger sends 100 claims to be "zed" (asked by the user) at once, each failing its checks.
+    let checked = 0;
+    for (let i = 0; i < 100; i++) {
+      if (!requests.admit('zed', 0, true)) continue;
+      checked++;
+      requests.refuted('zed', true);
+    }
+    // One free check and the minute's 5 (the old code gave the turn back: all 100 checked).
+    expect(checked).toBe(6);
+    // The next turn gives one free check again; the real Zed's reply is admitted then.
+    expect(requests.admit('zed', LIMITS.perSenderMs, true)).toBe(true);
+  });
+
+  it('the real reply gets through within a turn a forgery spent, while the minute allows', () => {
+    const requests = new PendingRequests(() => 0, LIMITS);
+    expect(requests.admit('zed', 0, true)).toBe(true);
+    requests.refuted('zed', true);
+    expect(requests.admit('zed', 1, true)).toBe(true);
+    expect(requests.add(from('zed'))).toBe('added');
+  });
+
   it('counts a request from when it arrived, given as `now`', () => {
     const requests = new PendingRequests(() => 50_000, LIMITS);
     expect(requests.admit('a', 1_000)).toBe(true);
