@@ -265,7 +265,11 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
       case 'challenge': {
         if (!this.opts.registrar) return this.close(CloseCodes.malformed, 'registration is not available');
         if (this.registered) return this.close(CloseCodes.malformed, 'this socket has registered already');
-        if (!this.opts.registrar.admit(this.address)) return this.close(CloseCodes.rateLimited, 'registrations too fast from this address');
+        // Past the address's budget the challenge goes unanswered, and the socket stays: Parley's
+        // client challenges on every connection, and registering gates nothing else, so closing
+        // here took signaling itself from every device behind a busy address (one NAT). The
+        // device registers on its next connection; the socket's message rate bounds retries.
+        if (!this.opts.registrar.admit(this.address)) return;
         this.nonce = this.opts.registrar.challenge();
         this.deliver(Buffer.from(JSON.stringify({ type: 'challenge', nonce: this.nonce }), 'utf8'));
         return;

@@ -2,7 +2,10 @@
  * Device registration by challenge (docs/architecture.md §6.3, docs/protocol.md §1.1): a device proves it holds its Ed25519 key by
  * signing a fresh nonce; the server stores the public key and nothing else.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DeviceRegistration } from '../../../src/net/registration.js';
+import { SignalingClient, type SocketLike } from '../../../src/net/signaling-client.js';
 import { createDeviceKeys, signBytes } from '../../../src/core/identity/keys.js';
 import { utf8 } from '../../../src/core/bytes.js';
 import { CloseCodes, registrationText } from '../../../src/core/wire/signaling.js';
@@ -88,7 +91,7 @@ describe('device registration', () => {
     await expectRelayWorks(t.wsUrl);
   });
 
-  it('limits registrations per address (4429 at the challenge): a client reconnecting to register again stores nothing past the budget', async () => {
+  it('limits registrations per address: past the budget a challenge goes unanswered, the socket stays and signals, and nothing is stored', async () => {
     const limited = await startTestServer({ registerBurst: 2, registersPerSecond: 0.01 });
     try {
       for (let i = 0; i < 2; i++) {
@@ -99,15 +102,66 @@ describe('device registration', () => {
         await client.next((m) => m.type === 'registered');
         await client.close();
       }
-      // A third connection from the same address: on the old code its challenge was answered.
+      // A third connection from the same address: before the cap its challenge was answered,
+      // then for a while the socket was closed (4429), taking signaling from a Parley client,
+      // which challenges on every connection.
       const third = await SignalClient.open(limited.wsUrl);
       third.send({ type: 'challenge' });
-      const outcome = await Promise.race([third.closed, third.next((m) => m.type === 'challenge').then(() => null)]);
-      expect(outcome?.code).toBe(CloseCodes.rateLimited);
+      // Frames of one socket are handled in order: had the challenge been answered, it would be queued before the pong.
+      await third.roundTrip();
+      expect(third.queue.filter((m) => m.type === 'challenge')).toEqual([]);
       expect(limited.server.db.prepare('SELECT count(*) AS n FROM devices').get()).toEqual({ n: 2 });
-      // The address can still signal; only registering waits.
+      // The same socket still signals: a publish from another client reaches it.
+      const topic = 'b'.repeat(64);
+      await third.subscribe([topic]);
+      const other = await SignalClient.open(limited.wsUrl);
+      other.send({ type: 'publish', topic, data: 'still here' });
+      expect((await third.next((m) => m.type === 'publish')).data).toBe('still here');
+      await other.close();
+      await third.close();
       await expectRelayWorks(limited.wsUrl);
     } finally {
+      await limited.close();
+    }
+  });
+
+  it("Parley's own client (which registers on every connection) keeps signaling from an address past its registrations", async () => {
+    const limited = await startTestServer({ registerBurst: 1, registersPerSecond: 0.01 });
+    const clients: SignalingClient[] = [];
+    try {
+      const device = await createDeviceKeys();
+      const signer = { key: device.public, sign: (text: string) => signBytes(device.signPrivate, utf8(text)) };
+      const open = async (): Promise<{ client: SignalingClient; registration: DeviceRegistration; closed: number[] }> => {
+        const client = new SignalingClient({ url: limited.httpUrl, createSocket: (u) => new WebSocket(u) as unknown as SocketLike });
+        clients.push(client);
+        const closed: number[] = [];
+        client.on('closed', (code) => void closed.push(code));
+        const registration = new DeviceRegistration(client, () => signer);
+        client.start();
+        await vi.waitFor(() => expect(client.status).toBe('connected'));
+        return { client, registration, closed };
+      };
+      const first = await open();
+      await vi.waitFor(() => expect(first.registration.registered).toBe(true));
+      // The address's one registration is spent: the second device's challenge goes unanswered.
+      const second = await open();
+      const topic = 'c'.repeat(64);
+      const heard: unknown[] = [];
+      second.client.on('message', (_t, data) => void heard.push(data));
+      second.client.subscribe(topic);
+      // The old code closed it (4429) at its challenge and again at each reconnect.
+      const raw = await SignalClient.open(limited.wsUrl);
+      await vi.waitFor(async () => {
+        raw.send({ type: 'publish', topic, data: 'hello' });
+        await raw.roundTrip();
+        expect(heard).toContain('hello');
+      });
+      await raw.close();
+      expect(second.closed).toEqual([]);
+      expect(second.client.status).toBe('connected');
+      expect(second.registration.registered).toBe(false);
+    } finally {
+      for (const c of clients) c.destroy();
       await limited.close();
     }
   });
