@@ -55,11 +55,13 @@ export async function createPostgresPushSubscriptionStore(db: PostgresDatabase):
         return true;
       });
     },
+    // Times are whole for the bigint column (the server's bound, now - TTL / 10, may not be; PostgreSQL
+    // refuses "….5" outright); `x < ceil(t)` is `x < t` for a whole x.
     async markUsed(id, now, staleBefore) {
-      await db.query('UPDATE push_subscriptions SET updated_at = $1 WHERE id = $2 AND updated_at < $3', [now, id, staleBefore]);
+      await db.query('UPDATE push_subscriptions SET updated_at = $1 WHERE id = $2 AND updated_at < $3', [Math.floor(now), id, Math.ceil(staleBefore)]);
     },
     async purgeUnused(before) {
-      return (await db.query('DELETE FROM push_subscriptions WHERE updated_at < $1', [before])).rowCount ?? 0;
+      return (await db.query('DELETE FROM push_subscriptions WHERE updated_at < $1', [Math.ceil(before)])).rowCount ?? 0;
     },
     async removeByEndpointHash(hash) {
       return ((await db.query('DELETE FROM push_subscriptions WHERE endpoint_hash = $1', [hash])).rowCount ?? 0) > 0;

@@ -74,7 +74,8 @@ export function createSqlitePushSubscriptionStore(db: ServerDatabase): PushSubsc
       return upsert.immediate(sub, mailboxes, now, maxSubscriptions);
     },
     async markUsed(id, now, staleBefore) {
-      q.markUsed.run(now, id, staleBefore);
+      // Whole, as the STRICT INTEGER column requires (PostgreSQL's store does the same).
+      q.markUsed.run(Math.floor(now), id, staleBefore);
     },
     async purgeUnused(before) {
       return q.purgeUnused.run(before).changes;

@@ -390,6 +390,21 @@ export function describeServerStoreContract(name: string, backend: () => StoreBa
         expect(await subscriptions.followers(box)).toEqual([]);
       });
 
+      it('marks use and purges with times that are not whole milliseconds (a time to live not a multiple of 10)', async () => {
+        const { subscriptions } = await open();
+        const t0 = 1_800_000_000_000;
+        const sub = subscription();
+        const box = hex(32);
+        await subscriptions.upsert(sub, [box], t0);
+        const id = (await subscriptions.followers(box))[0]!.id;
+        // The server marks use when the last one is older than a tenth of the time to live:
+        // PostgreSQL refused "1800000000050.5" for its bigint column, so a used subscription was never marked.
+        await subscriptions.markUsed(id, t0 + 100, t0 + 50.5);
+        expect(await subscriptions.purgeUnused(t0 + 99.5)).toBe(0);
+        expect((await subscriptions.followers(box)).map((s) => s.endpoint)).toEqual([sub.endpoint]);
+        expect(await subscriptions.purgeUnused(t0 + 100.5)).toBeGreaterThanOrEqual(1);
+      });
+
       it('claims each announcement once, never one older than the last claimed', async () => {
         const { subscriptions } = await open();
         const sub = subscription();
