@@ -181,6 +181,22 @@ describe('bad input on /signal closes only the offending socket', () => {
     expect((await healthz(naive.httpUrl)).status).toBe(200);
   });
 
+  it('counts an IPv6 client by its /64, and an IPv4 address written as IPv6 as the address', async () => {
+    const viaProxy = (s: TestServer, ip: string): Promise<SignalClient> => open(s, { headers: { 'X-Forwarded-For': ip } });
+    const s = await server({ maxSocketsPerIp: 2, trustProxy: true });
+    await viaProxy(s, '2001:db8:1:2::1');
+    await viaProxy(s, '2001:db8:1:2::2');
+    // Any host holds its whole /64: counted one address each, it passed every cap.
+    const third = await viaProxy(s, '2001:db8:1:2:ffff::3');
+    expect((await third.closed).code).toBe(CloseCodes.tooManySockets);
+    const otherHome = await viaProxy(s, '2001:db8:1:3::1');
+    await viaProxy(s, '10.0.0.1');
+    await viaProxy(s, '::ffff:10.0.0.1');
+    const mapped = await viaProxy(s, '10.0.0.1');
+    expect((await mapped.closed).code).toBe(CloseCodes.tooManySockets);
+    expect(otherHome.ws.readyState).toBe(otherHome.ws.OPEN);
+  });
+
   it('more sockets than the server-wide cap → HTTP 503 at upgrade', async () => {
     const s = await server({ maxSockets: 2 });
     const a = await open(s);
