@@ -135,7 +135,7 @@ export interface PushConfig {
   readonly pushMaxSubscriptions: number;
   /**
    * `PUSH_SUBSCRIPTION_TTL_MS`: a subscription neither posted again nor woken successfully for
-   * this long is deleted (checked every `mailboxPurgeIntervalMs`).
+   * this long is deleted (checked every `mailboxPurgeIntervalMs`); at least one day.
    */
   readonly pushSubscriptionTtlMs: number;
 }
@@ -367,6 +367,8 @@ export function resolveConfig(init: ParleyServerInit = {}): ParleyServerConfig {
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) throw new ConfigError(`${key} must be a positive integer`);
   }
   validateCluster(config);
+  // A value meant in seconds or minutes would purge every device's subscription at the next purge.
+  if (config.pushSubscriptionTtlMs < 86_400_000) throw new ConfigError('pushSubscriptionTtlMs (PUSH_SUBSCRIPTION_TTL_MS) must be at least one day, 86400000 ms');
   if (config.maxEntryBytes > config.maxMailboxBytes) throw new ConfigError('maxEntryBytes must not exceed maxMailboxBytes');
   if (blobBytesFor(config.mailboxMaxFileBytes) > Math.min(config.mailboxBlobMaxBytes, config.mailboxBlobBurstBytes)) {
     throw new ConfigError('mailboxBlobMaxBytes and mailboxBlobBurstBytes must hold one file of mailboxMaxFileBytes');

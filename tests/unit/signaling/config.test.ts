@@ -158,6 +158,12 @@ describe('config', () => {
     expect(() => resolveConfig({ pushSubscriptionTtlMs: -1 })).toThrow(ConfigError);
   });
 
+  it('refuses a push subscription lifetime under a day: one meant in seconds or minutes would purge every device', () => {
+    expect(() => resolveConfig(configFromEnv({ PUSH_SUBSCRIPTION_TTL_MS: '60' }))).toThrow(/at least one day/);
+    expect(() => resolveConfig({ pushSubscriptionTtlMs: 86_399_999 })).toThrow(ConfigError);
+    expect(resolveConfig({ pushSubscriptionTtlMs: 86_400_000 }).pushSubscriptionTtlMs).toBe(86_400_000);
+  });
+
   it('reads the abuse limits, METRICS_TOKEN and SERVE_SOURCEMAPS; rates set their own bursts', () => {
     const c = resolveConfig(
       configFromEnv({
