@@ -133,7 +133,18 @@ export class ParleyUser {
         await stuck.close({ runBeforeUnload: false });
       }
     }
-    await this.page.waitForLoadState('load');
+    try {
+      await this.page.waitForLoadState('load');
+    } catch (error) {
+      // The same Chromium hang once after the commit (one reopening in CI, 2026-11-30): a new
+      // tab, once, as above; a load that hangs again fails the test.
+      if (retried || !(error instanceof Error && error.name === 'TimeoutError')) throw error;
+      const stuck = this.page;
+      this.page = await this.context.newPage();
+      reportPageErrors(this.page, this.name);
+      await stuck.close({ runBeforeUnload: false });
+      await this.page.goto(url, { waitUntil: 'load', timeout: 60_000 });
+    }
   }
 
   async register(): Promise<void> {
