@@ -125,12 +125,9 @@ export class ParleyUser {
           await new Promise((r) => setTimeout(r, 500));
           continue;
         }
-        if (retried || !(error instanceof Error && error.name === 'TimeoutError')) throw error;
+        if (retried || !isTimeout(error)) throw error;
         retried = true;
-        const stuck = this.page;
-        this.page = await this.context.newPage();
-        reportPageErrors(this.page, this.name);
-        await stuck.close({ runBeforeUnload: false });
+        await this.replaceStuckPage();
       }
     }
     try {
@@ -138,13 +135,18 @@ export class ParleyUser {
     } catch (error) {
       // The same Chromium hang once after the commit (one reopening in CI, 2026-11-30): a new
       // tab, once, as above; a load that hangs again fails the test.
-      if (retried || !(error instanceof Error && error.name === 'TimeoutError')) throw error;
-      const stuck = this.page;
-      this.page = await this.context.newPage();
-      reportPageErrors(this.page, this.name);
-      await stuck.close({ runBeforeUnload: false });
+      if (retried || !isTimeout(error)) throw error;
+      await this.replaceStuckPage();
       await this.page.goto(url, { waitUntil: 'load', timeout: 60_000 });
     }
+  }
+
+  /** A hung tab is closed and a new one takes its place, as a person would do. */
+  private async replaceStuckPage(): Promise<void> {
+    const stuck = this.page;
+    this.page = await this.context.newPage();
+    reportPageErrors(this.page, this.name);
+    await stuck.close({ runBeforeUnload: false });
   }
 
   async register(): Promise<void> {
@@ -372,3 +374,7 @@ export class ParleyUser {
 }
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && error.name === 'TimeoutError';
+}
