@@ -53,8 +53,9 @@ export async function fileOf(chunks: number): Promise<{ file: { hashes: Uint8Arr
 }
 
 function listen(path: FileDataPath): { checked: Array<{ root: string; index: number; bytes: Uint8Array }>; bad: string[] } {
+  // No port was given (`direct`): every checked chunk comes with its bytes; an empty one fails the checks below.
   const heard = { checked: [] as Array<{ root: string; index: number; bytes: Uint8Array }>, bad: [] as string[] };
-  path.on('checked', (_link, root, index, bytes) => heard.checked.push({ root, index, bytes }));
+  path.on('checked', (_link, root, index, bytes) => heard.checked.push({ root, index, bytes: bytes ?? new Uint8Array(0) }));
   path.on('bad', (_link, reason, detail) => heard.bad.push(`${reason}: ${detail}`));
   return heard;
 }

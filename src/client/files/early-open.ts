@@ -18,6 +18,7 @@
  */
 import type { FileRef } from '../../core/files/file-ref.js';
 import { OpenFileError, type OpenFailure } from '../../core/files/open-file.js';
+import type { DirectEvents, DirectSink } from '../../net/files/held-chunks.js';
 import type { ChunkStore } from '../../store/chunk-store.js';
 import { StorageError } from '../../store/idb.js';
 import { ChunkFeed, EarlyOpenUnavailable, UNAVAILABLE_CODE } from './chunk-feed.js';
@@ -36,6 +37,8 @@ export interface EarlyOpen {
   stop(): void;
   /** The whole file, once every chunk was saved and it checked out; null when it was only checked (`keep` false). */
   readonly blob: Promise<Blob | null>;
+  /** A port for the bulk worker to send checked chunks straight to the opening worker; absent on this thread. */
+  readonly direct?: DirectSink;
 }
 
 /**
@@ -81,6 +84,11 @@ function inWorker(store: ChunkStore, database: string, root: string, ref: OpenRe
   /** Batches sent to the worker and not yet stored, by number. */
   const pending = new Map<number, { resolve(): void; reject(error: Error): void }>();
   let sent = 0;
+  // The bulk worker's way in (docs/architecture.md §14.2, "Worker to worker"): one end goes to
+  // the opening worker now, the other to the bulk worker when the fetch has the hash list.
+  const channel = typeof MessageChannel === 'undefined' ? null : new MessageChannel();
+  let toBulk: MessagePort | null = channel?.port2 ?? null;
+  let heard: DirectEvents | null = null;
   // The opener is over (done, failed, stopped): the worker goes, batches it had not stored
   // fail (their bytes went with it), and later batches are stored on this thread.
   const end = (outcome: { blob: Blob | null } | { error: Error }): void => {
@@ -89,6 +97,9 @@ function inWorker(store: ChunkStore, database: string, root: string, ref: OpenRe
     worker = null;
     for (const p of pending.values()) p.reject(new EarlyOpenUnavailable('the opening worker ended before it stored a batch'));
     pending.clear();
+    toBulk?.close();
+    toBulk = null;
+    heard?.lost();
     if ('blob' in outcome) settle.resolve(outcome.blob);
     else settle.reject(outcome.error);
   };
@@ -101,7 +112,10 @@ function inWorker(store: ChunkStore, database: string, root: string, ref: OpenRe
   }
   worker.onmessage = (e: MessageEvent<FromOpenWorker>) => {
     const m = e.data;
-    if ('stored' in m) {
+    if ('direct' in m) {
+      if (m.failed === undefined) heard?.stored(m.direct);
+      else heard?.failed(new StorageError(m.failed));
+    } else if ('stored' in m) {
       const p = pending.get(m.stored);
       pending.delete(m.stored);
       if (m.failed === undefined) p?.resolve();
@@ -114,8 +128,21 @@ function inWorker(store: ChunkStore, database: string, root: string, ref: OpenRe
     e.preventDefault();
     end({ error: new EarlyOpenUnavailable(`the opening worker failed: ${e.message}`) });
   };
-  worker.postMessage({ ref, root, database, have: [...have], keep } satisfies ToOpenWorker);
+  const port = channel?.port1;
+  worker.postMessage({ ref, root, database, have: [...have], keep, ...(port ? { port } : {}) } satisfies ToOpenWorker, port ? [port] : []);
   return {
+    ...(channel
+      ? {
+          direct: {
+            take: () => {
+              const taken = worker ? toBulk : null;
+              toBulk = null;
+              return taken;
+            },
+            listen: (events) => (heard = events),
+          } satisfies DirectSink,
+        }
+      : {}),
     save: (chunks) => {
       if (!worker) return store.putChunks(root, chunks);
       const batch = sent++;

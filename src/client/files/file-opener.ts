@@ -14,7 +14,6 @@ import { EarlyOpenUnavailable, openEarly, type EarlyOpen } from './early-open.js
 import { orderedChunkReader } from './store-adapters.js';
 import type { Transfers } from './transfers.js';
 
-type Chunks = ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array }>;
 
 export interface FileOpenerParts {
   readonly store: ChunkStore;
@@ -47,12 +46,12 @@ export class FileOpener {
    * `served`: the service worker's URL for the file once it is complete (§14.4); the file is
    * then only checked as it arrives, not also gathered into a Blob, a second copy of it.
    */
-  startEarly(ref: FileRef, key: string | null, have: ReadonlySet<number>, served: string | null = null): ((chunks: Chunks) => Promise<void>) | undefined {
+  startEarly(ref: FileRef, key: string | null, have: ReadonlySet<number>, served: string | null = null): Pick<EarlyOpen, 'save' | 'direct'> | undefined {
     this.stop(ref.root);
     if (!key) return undefined;
     const opening = openEarly(this.parts.store, { ...ref, key }, have, served === null);
     this.early.set(ref.root, { opening, served });
-    return opening.save;
+    return opening;
   }
 
   /** Every chunk is stored: check the whole against the signed content hash, then show it. */

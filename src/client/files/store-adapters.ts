@@ -6,6 +6,7 @@ import { chunkMatches, encryptChunk, importFileKey } from '../../core/files/chun
 import { chunkCount, chunksIn, plainLength, type FileRef } from '../../core/files/file-ref.js';
 import type { Topic } from '../../core/ids.js';
 import type { FetchSink, FileHolder } from '../../net/files/file-exchange.js';
+import type { DirectSink } from '../../net/files/held-chunks.js';
 import type { ChunkStore } from '../../store/chunk-store.js';
 import { blobReader } from './blob-reader.js';
 
@@ -36,13 +37,15 @@ export function storeHolder(store: ChunkStore): FileHolder {
 }
 
 /**
- * Writes a fetch's checked pieces into the store under `root`; chunks through `save` when
- * given (the opener that stores them as the file arrives, docs/architecture.md §14.4).
+ * Writes a fetch's checked pieces into the store under `root`; chunks through `early.save` when
+ * given (the opener that stores them as the file arrives, docs/architecture.md §14.4), and
+ * its worker's port for the bulk worker (§14.2, "Worker to worker").
  */
-export function storeSink(store: ChunkStore, root: string, save?: (chunks: Chunks) => Promise<void>): FetchSink {
+export function storeSink(store: ChunkStore, root: string, early?: { save(chunks: Chunks): Promise<void>; readonly direct?: DirectSink | undefined }): FetchSink {
   return {
     saveHashes: (hashes) => store.putHashes(root, hashes),
-    saveChunks: (chunks) => (save ? save(chunks) : store.putChunks(root, chunks)),
+    saveChunks: (chunks) => (early ? early.save(chunks) : store.putChunks(root, chunks)),
+    ...(early?.direct ? { direct: early.direct } : {}),
   };
 }
 

@@ -26,13 +26,27 @@ export type ToBulkWorker =
   | { readonly t: 'close'; readonly lane: number }
   | { readonly t: 'file'; readonly root: string; readonly file: GateFile }
   | { readonly t: 'forget'; readonly root: string }
+  | { readonly t: 'direct'; readonly root: string; readonly port: ChunkPort | null }
   | { readonly t: 'send'; readonly lane: number; readonly frame: Uint8Array<ArrayBuffer> };
 
 export type FromBulkWorker =
   | { readonly t: 'ready'; readonly lane: number }
   | { readonly t: 'closed'; readonly lane: number }
   | { readonly t: 'chunks'; readonly lane: number; readonly root: string; readonly chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array<ArrayBuffer> }> }
+  | { readonly t: 'checked'; readonly lane: number; readonly root: string; readonly indices: readonly number[] }
   | { readonly t: 'bad'; readonly lane: number; readonly reason: GateFault; readonly detail: string };
+
+/** What goes on a file's `ChunkPort`: checked chunks of its root, each in a buffer of its own (moved). */
+export interface DirectChunks {
+  readonly lane: number;
+  readonly chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array<ArrayBuffer> }>;
+}
+
+/** The part of MessagePort the worker uses: the opening worker of a fetch is at its other end. */
+export interface ChunkPort {
+  postMessage(message: DirectChunks, transfer: Transferable[]): void;
+  close(): void;
+}
 
 export type PostToPage = (message: FromBulkWorker, transfer?: Transferable[]) => void;
 
@@ -68,6 +82,12 @@ export class BulkCore {
   private batch = new Map<string, { lane: number; root: string; chunks: { index: number; bytes: Uint8Array<ArrayBuffer> }[] }>();
   private batchBytes = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /**
+   * Files whose checked chunks go straight to their fetch's opening worker (docs/architecture.md
+   * §14.2, "Worker to worker"); the page hears only their indices, so a busy page does not hold
+   * them up.
+   */
+  private readonly ports = new Map<string, ChunkPort>();
 
   constructor(private readonly post: PostToPage) {
     this.gate = new ChunkGate<number>({
@@ -86,7 +106,12 @@ export class BulkCore {
       case 'file':
         return this.gate.file(message.root, message.file);
       case 'forget':
+        this.unport(message.root);
         return this.gate.forget(message.root);
+      case 'direct':
+        this.unport(message.root);
+        if (message.port) this.ports.set(message.root, message.port);
+        return;
       case 'send': {
         const lane = this.lanes.get(message.lane);
         if (!lane || lane.closed) return;
@@ -161,8 +186,20 @@ export class BulkCore {
     this.batchBytes = 0;
     for (const { lane, root, chunks } of batch.values()) {
       if (this.lanes.get(lane)?.closed !== false) continue;
-      this.post({ t: 'chunks', lane, root, chunks }, chunks.map((c) => c.bytes.buffer));
+      const port = this.ports.get(root);
+      if (!port) {
+        this.post({ t: 'chunks', lane, root, chunks }, chunks.map((c) => c.bytes.buffer));
+        continue;
+      }
+      // The page may hear from the opening worker that they were stored before it hears this.
+      port.postMessage({ lane, chunks }, chunks.map((c) => c.bytes.buffer));
+      this.post({ t: 'checked', lane, root, indices: chunks.map((c) => c.index) });
     }
+  }
+
+  private unport(root: string): void {
+    this.ports.get(root)?.close();
+    this.ports.delete(root);
   }
 
   private bad(lane: number, reason: GateFault, detail: string): void {

@@ -13,7 +13,7 @@
  */
 import { ObservableV2 } from 'lib0/observable';
 import type { GateFault, GateFile } from './chunk-gate.js';
-import type { BulkChannel, FromBulkWorker, ToBulkWorker } from './bulk-core.js';
+import type { BulkChannel, ChunkPort, FromBulkWorker, ToBulkWorker } from './bulk-core.js';
 import { BULK_CHANNEL_ID, encodeBulkData } from './bulk-wire.js';
 
 /** What the page sees of the bulk worker (tests run `BulkCore` behind one). */
@@ -80,6 +80,8 @@ export class BulkLane extends ObservableV2<BulkLaneEvents> {
         return this.emit('ready', []);
       case 'chunks':
         return this.emit('chunks', [message.root, message.chunks]);
+      case 'checked':
+        return;
       case 'bad':
         this.emit('bad', [message.reason, message.detail]);
         return this.ended();
@@ -107,6 +109,8 @@ export type BulkHostEvents = {
   ready: (lane: BulkLane) => void;
   /** Checked chunks that came on `lane` (also on the lane itself). */
   chunks: (lane: BulkLane, root: string, chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array }>) => void;
+  /** Checked chunks of `root` that came on `lane` and went to its fetch's opening worker (`direct`): their indices. */
+  checked: (lane: BulkLane, root: string, indices: readonly number[]) => void;
   /** The remote broke the rules on `lane`, which is closing. */
   bad: (lane: BulkLane, reason: GateFault, detail: string) => void;
 };
@@ -123,6 +127,8 @@ export class BulkHost extends ObservableV2<BulkHostEvents> {
   private readonly lanes = new Map<number, BulkLane>();
   /** Files whose hash list the worker has (or gets when it starts: it starts with the first lane). */
   private readonly files = new Map<string, GateFile>();
+  /** Ports to opening workers not yet handed to the worker (it starts with the first lane). */
+  private readonly ports = new Map<string, MessagePort>();
 
   constructor(private readonly options: BulkHostOptions) {
     super();
@@ -160,8 +166,24 @@ export class BulkHost extends ObservableV2<BulkHostEvents> {
     this.post({ t: 'file', root, file });
   }
 
+  /**
+   * `root`'s checked chunks go to `port` (its fetch's opening worker) from now on, and this
+   * page hears only their indices (`checked`); with null, to the page again (the opening
+   * worker ended). False where no bulk worker can run.
+   */
+  direct(root: string, port: MessagePort | null): boolean {
+    if (this.failed) return false;
+    this.ports.get(root)?.close();
+    this.ports.delete(root);
+    if (this.worker) this.worker.postMessage({ t: 'direct', root, port: port as unknown as ChunkPort | null }, port ? [port] : []);
+    else if (port) this.ports.set(root, port);
+    return true;
+  }
+
   /** The fetch of `root` ended: the worker ignores its late chunks. */
   forget(root: string): void {
+    this.ports.get(root)?.close();
+    this.ports.delete(root);
     if (!this.files.delete(root)) return;
     this.post({ t: 'forget', root });
   }
@@ -198,6 +220,7 @@ export class BulkHost extends ObservableV2<BulkHostEvents> {
       if (!lane) return;
       // Before the lane hears it: a lane at fault closes, and its link no longer names it.
       if (message.t === 'chunks') this.emit('chunks', [lane, message.root, message.chunks]);
+      else if (message.t === 'checked') this.emit('checked', [lane, message.root, message.indices]);
       else if (message.t === 'bad') this.emit('bad', [lane, message.reason, message.detail]);
       lane.heard(message);
       if (message.t === 'ready' && lane.ready) this.emit('ready', [lane]);
@@ -211,6 +234,8 @@ export class BulkHost extends ObservableV2<BulkHostEvents> {
     };
     // Files fetched before the first lane opened (a page that resumes its fetches at start).
     for (const [root, file] of this.files) this.worker.postMessage({ t: 'file', root, file });
+    for (const [root, port] of this.ports) this.worker.postMessage({ t: 'direct', root, port: port as unknown as ChunkPort }, [port]);
+    this.ports.clear();
     return this.worker;
   }
 }

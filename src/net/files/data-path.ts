@@ -16,8 +16,11 @@ import type { BulkHost, BulkHostEvents, BulkLane } from './bulk-lane.js';
 import { ChunkGate, NOBODY_ASKED, type GateFault, type GateFile } from './chunk-gate.js';
 
 export type DataPathEvents = {
-  /** A chunk of `root` from `link` matched its hash; `bytes` is a buffer of its own. */
-  checked: (link: PeerLink, root: string, index: number, bytes: Uint8Array) => void;
+  /**
+   * A chunk of `root` from `link` matched its hash; `bytes` is a buffer of its own, or null
+   * when the bulk worker sent it on to the fetch's opening worker (`direct`).
+   */
+  checked: (link: PeerLink, root: string, index: number, bytes: Uint8Array | null) => void;
   /** `link` broke the rules: drop and penalize it. */
   bad: (link: PeerLink, reason: GateFault, detail: string) => void;
   /**
@@ -33,6 +36,8 @@ export interface DataPathCounts {
   inBand: number;
   /** Chunks received on bulk channels. */
   bulk: number;
+  /** Of those, chunks whose bytes went from the bulk worker straight to the opening worker (`direct`). */
+  direct: number;
   /** Chunks sent on links' own channels. */
   sentInBand: number;
   /** Chunks sent on bulk channels. */
@@ -49,6 +54,12 @@ export interface FileDataPath extends ObservableV2<DataPathEvents> {
   take(link: PeerLink, root: string, index: number, bytes: Uint8Array): void;
   /** The fetch of `root` ended: late chunks of it are ignored. */
   forget(root: string): void;
+  /**
+   * `root`'s chunks that come on bulk channels go, once checked, to `port` (the fetch's opening
+   * worker), and `checked` names them with null bytes; with null, to this page again. False
+   * where no bulk worker runs.
+   */
+  direct(root: string, port: MessagePort | null): boolean;
   /** Watches a link's bulk lane for faults (every link, also those never asked for anything). */
   watch(link: PeerLink): void;
   /** `link` closed. */
@@ -59,7 +70,7 @@ export interface FileDataPath extends ObservableV2<DataPathEvents> {
 }
 
 export class LinkDataPath extends ObservableV2<DataPathEvents> implements FileDataPath {
-  readonly counts: DataPathCounts = { inBand: 0, bulk: 0, sentInBand: 0, sentBulk: 0 };
+  readonly counts: DataPathCounts = { inBand: 0, bulk: 0, direct: 0, sentInBand: 0, sentBulk: 0 };
   private readonly gate: ChunkGate<PeerLink>;
   private readonly files = new Map<string, GateFile>();
   private readonly lanes = new Map<BulkLane, PeerLink>();
@@ -106,6 +117,12 @@ export class LinkDataPath extends ObservableV2<DataPathEvents> implements FileDa
     this.files.delete(root);
     this.gate.forget(root);
     for (const host of this.hosts) host.forget(root);
+  }
+
+  direct(root: string, port: MessagePort | null): boolean {
+    // One bulk worker per page: the one the exchange was made with, or the first lane's.
+    const host = this.hosts.values().next().value;
+    return host ? host.direct(root, port) : false;
   }
 
   watch(link: PeerLink): void {
@@ -162,6 +179,19 @@ export class LinkDataPath extends ObservableV2<DataPathEvents> implements FileDa
         this.emit('checked', [from, root, index, bytes]);
       }
     };
+    const checked: BulkHostEvents['checked'] = (lane, root, indices) => {
+      const from = link(lane);
+      if (!from) return;
+      // As `chunks`: the worker checked them, and stored them by way of the opening worker.
+      const verdict = this.gate.verdict(from, root);
+      if (verdict === 'fault') return this.gate.refuse(from, NOBODY_ASKED);
+      if (verdict === 'ignore') return;
+      for (const index of indices) {
+        this.counts.bulk++;
+        this.counts.direct++;
+        this.emit('checked', [from, root, index, null]);
+      }
+    };
     const bad: BulkHostEvents['bad'] = (lane, reason, detail) => {
       const from = link(lane);
       if (from) this.emit('bad', [from, reason, detail]);
@@ -173,10 +203,12 @@ export class LinkDataPath extends ObservableV2<DataPathEvents> implements FileDa
       if (from) this.watchLane(from, lane);
     };
     host.on('chunks', chunks);
+    host.on('checked', checked);
     host.on('bad', bad);
     host.on('ready', ready);
     off.push(() => {
       host.off('chunks', chunks);
+      host.off('checked', checked);
       host.off('bad', bad);
       host.off('ready', ready);
     });

@@ -21,7 +21,7 @@
  *   come and go. It resumes from what is stored, in this session or a later one.
  */
 import { ObservableV2 } from 'lib0/observable';
-import { chunkMatches, hashListMatches } from '../../core/files/chunk-crypto.js';
+import { chunkMatches, hashListMatches, sealedLength } from '../../core/files/chunk-crypto.js';
 import { chunkCount, chunksIn, DEFAULT_CHUNK, FETCH_WINDOW_BYTES, plainLength, type FileRef } from '../../core/files/file-ref.js';
 import { Disposables } from '../../core/lifecycle.js';
 import type { RoomId } from '../mesh-types.js';
@@ -57,7 +57,12 @@ export interface FetchParts {
    * hash list and each link asked, it hands checked chunks to `onChecked`. Without one, chunks
    * that reach `onFrame` are checked here.
    */
-  readonly gate?: { file(root: string, file: GateFile): void; announce(link: PeerLink, root: string): void } | null;
+  readonly gate?: {
+    file(root: string, file: GateFile): void;
+    announce(link: PeerLink, root: string): void;
+    /** Where the bulk worker may send `root`'s checked chunks instead of this page (`FetchSink.direct`); false where no bulk worker runs. */
+    direct?(root: string, port: MessagePort | null): boolean;
+  } | null;
   /**
    * Whether a link's chunks reach this page's thread at all (its bulk lane is not ready,
    * docs/architecture.md §14.2). Pacing keeps what waits in the page's task queue ahead of a
@@ -128,6 +133,8 @@ export class FileFetch extends ObservableV2<FetchEvents> {
   private readonly getBatch: number;
   private readonly maxBuffered: number;
   private readonly timeoutMs: number;
+  /** Whether the bulk worker sends this file's chunks to the opening worker (`FetchSink.direct`), until that worker ends. */
+  private direct: 'none' | 'on' | 'lost' = 'none';
 
   constructor(private readonly parts: FetchParts) {
     super();
@@ -167,7 +174,7 @@ export class FileFetch extends ObservableV2<FetchEvents> {
 
   start(): this {
     this.owned.interval(() => this.expire(), 1_000);
-    if (this.hashes) this.parts.gate?.file(this.parts.ref.root, { hashes: this.hashes, size: this.parts.ref.size, chunk: this.parts.ref.chunk });
+    if (this.hashes) this.toGate(this.hashes);
     if (this.held.complete && this.hashes) this.finish();
     else this.pump();
     return this;
@@ -209,11 +216,16 @@ export class FileFetch extends ObservableV2<FetchEvents> {
     this.pump();
   }
 
-  /** A chunk from `link` that the data path checked; `bytes` is a buffer of its own. */
-  onChecked(link: PeerLink, index: number, bytes: Uint8Array): void {
+  /**
+   * A chunk from `link` that the data path checked; `bytes` is a buffer of its own, or null
+   * when the bulk worker sent it to the opening worker (`FetchSink.direct`), which stores it.
+   */
+  onChecked(link: PeerLink, index: number, bytes: Uint8Array | null): void {
     if (this.current !== 'chunks') return;
-    this.stateOf(link).pace?.arrived(index, bytes.length, this.clock());
+    this.stateOf(link).pace?.arrived(index, bytes ? bytes.length : sealedLength(this.parts.ref, index), this.clock());
     if (this.inflight.get(index)?.source === link) this.settle(index);
+    // Sent to an opening worker that has ended since: its bytes are gone, it is asked again.
+    if (!bytes && this.direct !== 'on') return this.pump();
     this.keep(index, bytes);
   }
 
@@ -352,7 +364,7 @@ export class FileFetch extends ObservableV2<FetchEvents> {
       this.hashes = bytes.slice();
       this.hashesFrom = null;
       this.current = 'chunks';
-      this.parts.gate?.file(ref.root, { hashes: this.hashes, size: ref.size, chunk: ref.chunk });
+      this.toGate(this.hashes);
       try {
         await this.parts.sink.saveHashes(this.hashes);
       } catch (error) {
@@ -381,10 +393,36 @@ export class FileFetch extends ObservableV2<FetchEvents> {
     this.keep(index, bytes.slice());
   }
 
-  /** Keeps a checked chunk (a buffer of its own) to be stored, unless it is held or memory is full. */
-  private keep(index: number, bytes: Uint8Array): void {
+  /** The gate learns the hash list, and where checked chunks may go instead of this page. */
+  private toGate(hashes: Uint8Array): void {
+    const { root, size, chunk } = this.parts.ref;
+    this.parts.gate?.file(root, { hashes, size, chunk });
+    const direct = this.parts.sink.direct;
+    if (!direct || this.direct !== 'none' || !this.parts.gate?.direct) return;
+    const port = direct.take();
+    if (!port) return;
+    direct.listen({
+      stored: (indices) => this.direct === 'on' && this.held.storedElsewhere(indices),
+      failed: (error) => this.direct === 'on' && this.current === 'chunks' && this.fail(error),
+      lost: () => {
+        if (this.direct !== 'on') return;
+        this.direct = 'lost';
+        if (this.current !== 'chunks') return;
+        // What it had not stored is asked again (the cursor passed it as held); later chunks come to this page, with their bytes.
+        this.held.lostElsewhere();
+        this.cursor = 0;
+        this.parts.gate?.direct?.(root, null);
+        this.pump();
+      },
+    });
+    if (this.parts.gate.direct(root, port)) this.direct = 'on';
+    else port.close();
+  }
+
+  /** Keeps a checked chunk (a buffer of its own, or null: stored by the opening worker) to be stored, unless it is held or memory is full. */
+  private keep(index: number, bytes: Uint8Array | null): void {
     // Past `full` are late answers while the writes lag (see `accept`): asked again later.
-    if (this.current === 'chunks' && this.held.take(index, bytes)) {
+    if (this.current === 'chunks' && (bytes ? this.held.take(index, bytes) : this.held.takeElsewhere(index))) {
       this.bytes += plainLength(this.parts.ref, index);
       this.reportProgress();
     }

@@ -12,6 +12,29 @@
 export interface FetchSink {
   saveHashes(hashes: Uint8Array): Promise<void>;
   saveChunks(chunks: ReadonlyArray<{ readonly index: number; readonly bytes: Uint8Array }>): Promise<void>;
+  /**
+   * A way for checked chunks to be stored without passing through here (docs/architecture.md
+   * §14.2, "Worker to worker"): the fetch hands `port` to the bulk worker, which sends the
+   * chunks it checked straight to the opening worker; the fetch hears only their indices, then
+   * what was stored. Absent where there is no opening worker (Node, no key).
+   */
+  readonly direct?: DirectSink;
+}
+
+/** News from the worker that stores chunks sent to it by the bulk worker. */
+export interface DirectEvents {
+  /** These chunks are stored. */
+  stored(indices: readonly number[]): void;
+  /** Storing them failed: the fetch fails, as a failed write does. */
+  failed(error: Error): void;
+  /** The worker ended: chunks sent to it and not stored are lost (asked again). */
+  lost(): void;
+}
+
+export interface DirectSink {
+  /** The port for the bulk worker: transferable once (null after). */
+  take(): MessagePort | null;
+  listen(events: DirectEvents): void;
 }
 
 /** How long a lone checked chunk waits for others before it is written anyway. */
@@ -39,6 +62,10 @@ export interface HeldChunksParts {
 export class HeldChunks {
   private readonly stored: Set<number>;
   private readonly waiting = new Map<number, Uint8Array>();
+  /** Checked chunks being stored by the opening worker (their bytes went there, not here). */
+  private readonly elsewhere = new Set<number>();
+  /** Stored by the opening worker before this page heard they were checked (two workers' messages). */
+  private readonly storedAhead = new Set<number>();
   private running = false;
   private again = false;
   private timer = false;
@@ -49,16 +76,16 @@ export class HeldChunks {
 
   /** Stored, or checked and on its way to storage. */
   holds(index: number): boolean {
-    return this.stored.has(index) || this.waiting.has(index);
+    return this.stored.has(index) || this.waiting.has(index) || this.elsewhere.has(index);
   }
 
-  /** Chunks waiting for their write. */
+  /** Chunks waiting for their write, here or in the opening worker. */
   get pending(): number {
-    return this.waiting.size;
+    return this.waiting.size + this.elsewhere.size;
   }
 
   get full(): boolean {
-    return this.waiting.size >= this.parts.capacity;
+    return this.pending >= this.parts.capacity;
   }
 
   /** Every chunk of the file is stored. */
@@ -80,6 +107,31 @@ export class HeldChunks {
       }, FLUSH_MS);
     }
     return true;
+  }
+
+  /** Takes a checked chunk whose bytes went to the opening worker (`FetchSink.direct`); false as `take`. */
+  takeElsewhere(index: number): boolean {
+    if (this.holds(index) || this.full) return false;
+    if (this.storedAhead.delete(index)) {
+      this.stored.add(index);
+      if (this.complete) queueMicrotask(() => this.parts.written());
+    } else this.elsewhere.add(index);
+    return true;
+  }
+
+  /** The opening worker stored these chunks. */
+  storedElsewhere(indices: readonly number[]): void {
+    for (const index of indices) {
+      if (this.elsewhere.delete(index)) this.stored.add(index);
+      else if (!this.stored.has(index)) this.storedAhead.add(index);
+    }
+    this.parts.written();
+  }
+
+  /** The opening worker ended: what it had not stored is not held any more (asked again). */
+  lostElsewhere(): void {
+    this.elsewhere.clear();
+    this.storedAhead.clear();
   }
 
   /** Writes what waits, in batches, one write at a time. */

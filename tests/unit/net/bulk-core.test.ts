@@ -105,6 +105,43 @@ describe('the bulk worker', () => {
     expect(heard.at(-1)).toMatchObject({ t: 'bad', reason: 'bad-file-chunk', detail: 'chunk 2 does not match its hash' });
   });
 
+  it('sends the checked chunks of a file with a port to that port, bytes moved, and tells the page only their indices; a bad chunk is still the lane\'s fault', async () => {
+    const { file: { hashes }, sealed } = await fileOf(4);
+    const { core: c, channel, heard } = core();
+    c.handle({ t: 'file', root: ROOT, file: { hashes, size: 4 * CHUNK, chunk: CHUNK } });
+    // A real MessageChannel, as between the page's bulk worker and a fetch's opening worker.
+    const { port1, port2 } = new MessageChannel();
+    const opened: Array<{ lane: number; chunks: Array<{ index: number; bytes: Uint8Array }> }> = [];
+    port2.onmessage = (e: MessageEvent<(typeof opened)[number]>) => void opened.push(e.data);
+    c.handle({ t: 'direct', root: ROOT, port: port1 });
+    channel.receive(encodeBulkData(ROOT, 0, sealed[0]!)!.buffer);
+    channel.receive(encodeBulkData(ROOT, 1, sealed[1]!)!.buffer);
+    const atOpener = (): Array<{ index: number; bytes: Uint8Array }> => opened.flatMap((m) => m.chunks);
+    await until(() => atOpener().length === 2, 'chunks at the opening worker');
+    expect(atOpener().map((x) => x.index).sort()).toEqual([0, 1]);
+    for (const { index, bytes } of atOpener()) expect(Buffer.from(bytes).equals(Buffer.from(sealed[index]!))).toBe(true);
+    // The page hears which chunks came, and no bytes.
+    expect(heard.some((m) => m.t === 'chunks')).toBe(false);
+    expect(heard.flatMap((m) => (m.t === 'checked' ? m.indices : [])).sort()).toEqual([0, 1]);
+    expect(heard.every((m) => m.t !== 'checked' || (m.lane === 1 && m.root === ROOT))).toBe(true);
+    // Back to the page once the opening worker is gone (`direct` with no port): the bytes come with them.
+    c.handle({ t: 'direct', root: ROOT, port: null });
+    channel.receive(encodeBulkData(ROOT, 2, sealed[2]!)!.buffer);
+    await until(() => heard.some((m) => m.t === 'chunks'), 'a chunk at the page');
+    expect(heard.flatMap((m) => (m.t === 'chunks' ? m.chunks.map((x) => x.index) : []))).toEqual([2]);
+    // A wrong chunk never reaches the opening worker: the lane is reported and closed.
+    const again = new MessageChannel();
+    again.port2.onmessage = (e: MessageEvent<(typeof opened)[number]>) => void opened.push(e.data);
+    c.handle({ t: 'direct', root: ROOT, port: again.port1 });
+    channel.receive(encodeBulkData(ROOT, 3, sealed[0]!)!.buffer);
+    await until(() => heard.some((m) => m.t === 'bad'), 'a fault');
+    expect(heard.at(-1)).toMatchObject({ t: 'bad', reason: 'bad-file-chunk', detail: 'chunk 3 does not match its hash' });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(atOpener().map((x) => x.index).sort()).toEqual([0, 1]);
+    port2.close();
+    again.port2.close();
+  });
+
   it('reports a chunk of a file the page does not fetch, and ignores one of a file it stopped fetching', async () => {
     const { file: { hashes }, sealed } = await fileOf(2);
     const a = core();
