@@ -63,10 +63,10 @@ scope.onmessage = (e) => {
     opened
       .then(({ feed }) => (keep ? decryptToBlob(ref, users.reading(feed.read), newHasher) : checkFile(ref, users.reading(feed.read), newHasher).then(() => null)))
       .then(
-        (blob) => writes.then(() => scope.postMessage({ blob, hasher: kind() })),
+        (blob) => answer({ blob, hasher: kind() }),
         // Only a file that does not check out is the file's fault (it is then erased); a
         // store that fails here leaves it to be opened from the store once it is whole.
-        (error: unknown) => writes.then(() => scope.postMessage({ error: { code: error instanceof OpenFileError ? error.code : UNAVAILABLE_CODE, message: error instanceof Error ? error.message : String(error) } })),
+        (error: unknown) => answer({ error: { code: error instanceof OpenFileError ? error.code : UNAVAILABLE_CODE, message: error instanceof Error ? error.message : String(error) } }),
       );
     return;
   }
@@ -74,7 +74,19 @@ scope.onmessage = (e) => {
   arrive(chunks);
   for (const { index } of chunks) seen.add(index);
   write(() => chunks, (failed) => scope.postMessage({ stored: batch, ...(failed === undefined ? {} : { failed }) }));
+  // The file's last chunk came from the page: what the bulk worker sent is written now too.
+  if (seen.size >= count) gather();
 };
+
+/**
+ * The opener's answer, once every chunk that came is written: the page ends this worker on it,
+ * so chunks from the bulk worker still gathering (the 50 ms wait) are written first, or they
+ * would go with the worker and be asked again (docs/architecture.md §14.2, "Worker to worker").
+ */
+function answer(message: FromOpenWorker): Promise<void> {
+  gather();
+  return writes.then(() => scope.postMessage(message));
+}
 
 /**
  * Chunks from the bulk worker not yet written, gathered as the page's path gathers them
