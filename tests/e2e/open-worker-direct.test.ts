@@ -2,7 +2,8 @@
  * The opening worker takes a fetch's checked chunks from two sides (docs/architecture.md §14.2,
  * "Worker to worker"): from the bulk worker over a port, gathered into writes of 1 MiB or
  * 50 ms, and from the page in batches. The page ends the worker as soon as it answers with the
- * file, so every chunk that came must be written by then. Real Chromium, the worker as Vite
+ * file, so every chunk that came must be written by then; and a chunk that comes twice (two
+ * links, a resending member) is written and reported once. Real Chromium, the worker as Vite
  * built it, the real IndexedDB; this test plays the page and the bulk worker
  * (`tests/fixtures/open-worker-probe.ts`).
  */
@@ -58,4 +59,10 @@ describe('the opening worker, fed by the bulk worker and by the page', () => {
     expect(heard.filter((h) => 'batch' in h)).toEqual([{ batch: 0 }]);
   });
 
+  it('a chunk that comes twice over the port is written and reported once', async () => {
+    const { heard, stored, plain } = await drive([{ port: [0] }, { port: [0, 1] }, { stored: 1 }, { port: [1, 2, 3, 4, 5] }]);
+    expect(heard.at(-1), JSON.stringify(heard)).toEqual({ blob: plain });
+    expect(stored).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(heard.flatMap((h) => ('direct' in h ? h.direct : [])).sort(), JSON.stringify(heard)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
 });

@@ -106,13 +106,18 @@ let timer: ReturnType<typeof setTimeout> | null = null;
 let seen = new Set<number>();
 let count = Infinity;
 
-function fromBulk(chunks: Chunks): void {
+function fromBulk(all: Chunks): void {
+  // One that came already (stored, or on its way) is not kept again: several links may send
+  // the same chunk, and a member resending one must not pile copies up here while a write runs.
+  const chunks = all.filter(({ index }) => {
+    if (seen.has(index)) return false;
+    seen.add(index);
+    return true;
+  });
+  if (chunks.length === 0) return;
   arrive(chunks);
   gathering.push(...chunks);
-  for (const { index, bytes } of chunks) {
-    gatheredBytes += bytes.length;
-    seen.add(index);
-  }
+  for (const { bytes } of chunks) gatheredBytes += bytes.length;
   if (queued) return;
   if (gatheredBytes >= WRITE_BYTES || seen.size >= count) gather();
   else timer ??= setTimeout(gather, WRITE_MS);
