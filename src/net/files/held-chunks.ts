@@ -97,8 +97,9 @@ export class HeldChunks {
   take(index: number, bytes: Uint8Array): boolean {
     if (this.holds(index) || this.full) return false;
     this.waiting.set(index, bytes);
-    // The last chunk in: store now rather than after FLUSH_MS, the file is done once stored.
-    if (this.waiting.size >= this.parts.flushEvery || this.stored.size + this.waiting.size >= this.parts.count) void this.flush();
+    // The last chunk in: store now rather than after FLUSH_MS, the file is done once stored
+    // (counting those the opening worker is storing: the last may come in-band after them).
+    if (this.waiting.size >= this.parts.flushEvery || this.stored.size + this.pending >= this.parts.count) void this.flush();
     else if (!this.timer) {
       this.timer = true;
       this.parts.timeout(() => {

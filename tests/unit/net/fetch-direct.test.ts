@@ -86,6 +86,17 @@ describe('a fetch whose chunks go worker to worker', () => {
     fetch.destroy();
   });
 
+  it('writes at once a last chunk that came with its bytes while the others are with the opening worker', () => {
+    const { fetch, link, saved } = directFetch(4);
+    fetch.start();
+    for (const index of [0, 1, 2]) fetch.onChecked(link, index, null);
+    // In-band (a relay link, a link's first file before its bulk channel is up): the page writes it.
+    fetch.onChecked(link, 3, new Uint8Array(DEFAULT_CHUNK + 16));
+    // Not after the 50 ms a lone chunk waits for others: every other chunk is held already.
+    expect(saved).toEqual([3]);
+    fetch.destroy();
+  });
+
   it('fails as a failed write does when the opening worker could not store', () => {
     const { fetch, link, events } = directFetch(4);
     let failed: Error | null = null;
