@@ -408,8 +408,8 @@ export class FileFetch extends ObservableV2<FetchEvents> {
         if (this.direct !== 'on') return;
         this.direct = 'lost';
         if (this.current !== 'chunks') return;
-        // What it had not stored is asked again (the cursor passed it as held); later chunks come to this page, with their bytes.
-        this.held.lostElsewhere();
+        // What it had not stored is asked again (the cursor passed it as held), and counted again when it comes; later chunks come to this page, with their bytes.
+        for (const index of this.held.lostElsewhere()) this.bytes -= plainLength(this.parts.ref, index);
         this.cursor = 0;
         this.parts.gate?.direct?.(root, null);
         this.pump();

@@ -129,10 +129,12 @@ export class HeldChunks {
     this.parts.written();
   }
 
-  /** The opening worker ended: what it had not stored is not held any more (asked again). */
-  lostElsewhere(): void {
+  /** The opening worker ended: what it had not stored is not held any more (asked again); returns those chunks. */
+  lostElsewhere(): number[] {
+    const lost = [...this.elsewhere];
     this.elsewhere.clear();
     this.storedAhead.clear();
+    return lost;
   }
 
   /** Writes what waits, in batches, one write at a time. */

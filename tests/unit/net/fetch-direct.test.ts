@@ -118,6 +118,8 @@ describe('a fetch whose chunks go worker to worker', () => {
     fetch.onChecked(link, 1, null);
     events().stored([0]);
     events().lost();
+    // Chunk 1 was with the opening worker and not stored: no longer counted received.
+    expect(fetch.received).toBe(DEFAULT_CHUNK);
     // The bulk worker is told to send the file's chunks to the page again.
     expect(ports).toEqual([expect.anything(), null]);
     // A chunk the bulk worker had sent on before it heard: its bytes are gone, so it is asked again.
@@ -131,6 +133,8 @@ describe('a fetch whose chunks go worker to worker', () => {
     await new Promise((r) => setTimeout(r, 80));
     expect(saved.sort()).toEqual([1, 2, 3]);
     expect(done).toBe(true);
+    // Chunk 1, counted when the opening worker had it and again when it came back, counts once.
+    expect(fetch.received).toBe(4 * DEFAULT_CHUNK);
     fetch.destroy();
   });
 });
