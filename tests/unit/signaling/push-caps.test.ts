@@ -4,64 +4,25 @@
  * real HTTP routes, with real `web-push` encryption to a local push service on loopback.
  */
 import { createHash } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parsePushPayload } from '../../../src/core/wire/push.js';
-import type { ParleyServerOptions } from '../../../signaling/server.js';
-import { createSubscriberKeys, decryptPushBody, type SubscriberKeys } from '../../helpers/push-crypto.js';
-import { PushEndpoint } from '../../helpers/push-endpoint.js';
+import { decryptPushBody } from '../../helpers/push-crypto.js';
+import { usePushStage, type PushDevice } from '../../helpers/push-stage.js';
 import { MailboxClient, newMailbox, type MailboxCredentials } from '../../helpers/signaling-mailbox.js';
-import { startTestServer, waitUntil, type TestServer } from '../../helpers/signaling-server.js';
+import { waitUntil, type TestServer } from '../../helpers/signaling-server.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
-let push: PushEndpoint;
-let t: TestServer | undefined;
+const stage = usePushStage({ pushAllowLoopbackHttp: true, pushRetryBaseMs: 40 });
+const { server, endpoints } = stage;
+const newDevice = (): PushDevice => stage.device('caps');
 
-beforeAll(async () => {
-  push = await PushEndpoint.start();
-});
-afterAll(async () => {
-  await push.close();
-});
-afterEach(async () => {
-  await t?.close();
-  t = undefined;
-});
+const post = (s: TestServer, device: PushDevice, boxes: readonly MailboxCredentials[]) => stage.request(s, stage.body(device, boxes));
 
-async function server(init: ParleyServerOptions = {}): Promise<TestServer> {
-  t = await startTestServer({ pushAllowLoopbackHttp: true, pushRetryBaseMs: 40, ...init });
-  return t;
+async function unsubscribe(s: TestServer, device: PushDevice): Promise<number> {
+  return (await stage.request(s, { endpoint: device.endpoint }, { method: 'DELETE' })).status;
 }
 
-let counter = 0;
-
-interface Device {
-  readonly name: string;
-  readonly endpoint: string;
-  readonly keys: SubscriberKeys;
-}
-
-const newDevice = (): Device => {
-  const name = `caps-${++counter}`;
-  return { name, endpoint: push.url(name), keys: createSubscriberKeys() };
-};
-
-async function post(s: TestServer, device: Device, boxes: readonly MailboxCredentials[]): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${s.httpUrl}/api/push/subscription`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ subscription: { endpoint: device.endpoint, keys: device.keys.json }, mailboxes: boxes.map(({ id, token }) => ({ id, token })) }),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
-async function unsubscribe(s: TestServer, device: Device): Promise<number> {
-  const res = await fetch(`${s.httpUrl}/api/push/subscription`, { method: 'DELETE', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ endpoint: device.endpoint }) });
-  return res.status;
-}
-
-const endpoints = (s: TestServer): string[] =>
-  (s.server.db.prepare('SELECT endpoint FROM push_subscriptions ORDER BY id').all() as { endpoint: string }[]).map((r) => r.endpoint);
 const follows = (s: TestServer): number => (s.server.db.prepare('SELECT count(*) AS n FROM push_follows').get() as { n: number }).n;
 
 describe('the server-wide cap on push subscriptions', () => {
@@ -84,10 +45,10 @@ describe('the server-wide cap on push subscriptions', () => {
     expect(follows(s)).toBe(4);
     // The refused device is woken by nothing; the stored ones are, with real encryption.
     await new MailboxClient(s.httpUrl, box2).append('x');
-    const woken = await push.next(a.name);
+    const woken = await stage.push.next(a.name);
     expect(parsePushPayload(decryptPushBody(woken.body, a.keys).toString('utf8'))).toEqual({ v: 1, mailbox: box2.id, seq: 1 });
     await s.server.pushIdle();
-    expect(push.requests(c.name)).toEqual([]);
+    expect(stage.push.requests(c.name)).toEqual([]);
 
     expect(await unsubscribe(s, b)).toBe(204);
     expect((await post(s, c, [box1])).status).toBe(201);
@@ -107,7 +68,7 @@ describe('the purge of unused push subscriptions', () => {
     // 50 days on: a push to `woken` is delivered, `reposted` posts again, `idle` does nothing.
     clock += 50 * DAY;
     await new MailboxClient(s.httpUrl, busy).append('wake');
-    await push.next(woken.name);
+    await stage.push.next(woken.name);
     await s.server.pushIdle();
     expect((await post(s, reposted, [quiet])).status).toBe(201);
     expect(endpoints(s)).toHaveLength(3);

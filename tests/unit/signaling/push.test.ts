@@ -5,71 +5,41 @@
  * (tests/helpers/push-crypto.ts): the JWT is verified (RFC 8292) and the body decrypted
  * (RFC 8291, RFC 8188 aes128gcm) with node:crypto, with subscriptions made from real keys.
  */
-import { createHash } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePushPayload, PUSH_PAYLOAD_BYTES } from '../../../src/core/wire/push.js';
 import type { ParleyServerInit } from '../../../signaling/config.js';
 import { VapidKeyError } from '../../../signaling/errors.js';
-import { createSubscriberKeys, decryptPushBody, verifyVapidAuthorization, type SubscriberKeys } from '../../helpers/push-crypto.js';
-import { PushEndpoint, type RecordedPush } from '../../helpers/push-endpoint.js';
+import { createSubscriberKeys, decryptPushBody, verifyVapidAuthorization } from '../../helpers/push-crypto.js';
+import type { RecordedPush } from '../../helpers/push-endpoint.js';
+import { usePushStage, type PushDevice } from '../../helpers/push-stage.js';
 import { MailboxClient, newMailbox, type MailboxCredentials } from '../../helpers/signaling-mailbox.js';
-import { restartTestServer, startTestServer, waitUntil, type TestServer } from '../../helpers/signaling-server.js';
+import { startTestServer, waitUntil, type TestServer } from '../../helpers/signaling-server.js';
 
 const SUBJECT = 'mailto:ops@parley.test';
 const PUSH_TTL = 3600;
 const PUSH_CONFIG: ParleyServerInit = { pushAllowLoopbackHttp: true, vapidSubject: SUBJECT, pushTtlSeconds: PUSH_TTL, pushRetryBaseMs: 40 };
 
-let push: PushEndpoint;
-let t: TestServer | undefined;
-
-beforeAll(async () => {
-  push = await PushEndpoint.start();
-});
-afterAll(async () => {
-  await push.close();
-});
-afterEach(async () => {
-  await t?.close();
-  t = undefined;
-});
-
-async function server(init: ParleyServerInit = {}): Promise<TestServer> {
-  t = await startTestServer({ ...PUSH_CONFIG, ...init });
-  return t;
-}
+const stage = usePushStage(PUSH_CONFIG);
+const { server } = stage;
 
 let endpointCounter = 0;
 
-interface Subscriber {
-  readonly name: string;
-  readonly endpoint: string;
-  readonly keys: SubscriberKeys;
-  /** What the client sends as X-Parley-Exclude. */
-  readonly hash: string;
-}
-
 /** A browser-like subscription with fresh real keys, registered for `boxes`. */
-async function subscribe(s: TestServer, boxes: readonly MailboxCredentials[], label = 'device'): Promise<Subscriber> {
-  const name = `${label}-${++endpointCounter}`;
-  const keys = createSubscriberKeys();
-  const endpoint = push.url(name);
-  const res = await postSubscription(s, { subscription: { endpoint, expirationTime: null, keys: keys.json }, mailboxes: boxes.map(({ id, token }) => ({ id, token })) });
+async function subscribe(s: TestServer, boxes: readonly MailboxCredentials[], label = 'device'): Promise<PushDevice> {
+  const device = stage.device(label);
+  const res = await postSubscription(s, stage.body(device, boxes));
   expect(res.status).toBe(201);
   expect(res.body).toEqual({ mailboxes: boxes.length });
-  return { name, endpoint, keys, hash: createHash('sha256').update(endpoint).digest('hex') };
+  return device;
 }
 
-async function postSubscription(s: TestServer, body: unknown, method = 'POST'): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${s.httpUrl}/api/push/subscription`, { method, headers: { 'Content-Type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
-}
+const postSubscription = (s: TestServer, body: unknown, method = 'POST') => stage.request(s, body, { method });
 
-const subscriptionRows = (s: TestServer): number => (s.server.db.prepare('SELECT count(*) AS n FROM push_subscriptions').get() as { n: number }).n;
+const subscriptionRows = (s: TestServer): number => stage.endpoints(s).length;
 
-function decrypted(p: RecordedPush, sub: Subscriber): ReturnType<typeof parsePushPayload> {
+function decrypted(p: RecordedPush, sub: PushDevice): ReturnType<typeof parsePushPayload> {
   const plaintext = decryptPushBody(p.body, sub.keys);
   expect(plaintext.length).toBe(PUSH_PAYLOAD_BYTES);
   return parsePushPayload(plaintext.toString('utf8'));
@@ -88,7 +58,7 @@ describe('VAPID keys', () => {
     const file = path.join(s.dir, 'data', 'vapid.json');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
 
-    t = await restartTestServer(s, PUSH_CONFIG);
+    const t = await stage.restart(s);
     expect(((await (await fetch(`${t.httpUrl}/api/push/vapid`)).json()) as { publicKey: string }).publicKey).toBe(publicKey);
     expect((await fetch(`${t.httpUrl}/api/push/vapid`, { method: 'POST' })).status).toBe(405);
   });
@@ -110,14 +80,14 @@ describe('a mailbox append wakes its followers', () => {
     const device = await subscribe(s, [box]);
     const started = Math.floor(Date.now() / 1000);
     expect((await new MailboxClient(s.httpUrl, box).append('sealed')).body).toEqual({ seq: 1 });
-    const received = await push.next(device.name);
+    const received = await stage.push.next(device.name);
 
     expect(received.headers['content-encoding']).toBe('aes128gcm');
     expect(received.headers.ttl).toBe(String(PUSH_TTL));
     const vapid = verifyVapidAuthorization(String(received.headers.authorization));
     expect(vapid.header).toMatchObject({ alg: 'ES256', typ: 'JWT' });
     expect(vapid.key).toBe(s.server.vapidPublicKey);
-    expect(vapid.claims.aud).toBe(push.origin);
+    expect(vapid.claims.aud).toBe(stage.push.origin);
     expect(vapid.claims.sub).toBe(SUBJECT);
     expect(typeof vapid.claims.exp).toBe('number');
     const exp = vapid.claims.exp as number;
@@ -136,12 +106,12 @@ describe('a mailbox append wakes its followers', () => {
     const followsBoth = await subscribe(s, [a, b]);
     const boxB = new MailboxClient(s.httpUrl, b);
     await boxB.append('b-1');
-    expect(decrypted(await push.next(followsBoth.name), followsBoth)).toEqual({ v: 1, mailbox: b.id, seq: 1 });
+    expect(decrypted(await stage.push.next(followsBoth.name), followsBoth)).toEqual({ v: 1, mailbox: b.id, seq: 1 });
     await s.server.pushIdle();
     await boxB.append('b-2');
-    expect(decrypted(await push.next(followsBoth.name), followsBoth)).toEqual({ v: 1, mailbox: b.id, seq: 2 });
+    expect(decrypted(await stage.push.next(followsBoth.name), followsBoth)).toEqual({ v: 1, mailbox: b.id, seq: 2 });
     await s.server.pushIdle();
-    expect(push.requests(followsA.name)).toEqual([]);
+    expect(stage.push.requests(followsA.name)).toEqual([]);
   });
 
   it("skips the writer's own subscription named by X-Parley-Exclude", async () => {
@@ -150,28 +120,28 @@ describe('a mailbox append wakes its followers', () => {
     const writer = await subscribe(s, [box], 'writer');
     const reader = await subscribe(s, [box], 'reader');
     await new MailboxClient(s.httpUrl, box).append('from the writer', { 'X-Parley-Exclude': writer.hash });
-    expect(decrypted(await push.next(reader.name), reader)).toEqual({ v: 1, mailbox: box.id, seq: 1 });
+    expect(decrypted(await stage.push.next(reader.name), reader)).toEqual({ v: 1, mailbox: box.id, seq: 1 });
     await s.server.pushIdle();
-    expect(push.requests(writer.name)).toEqual([]);
+    expect(stage.push.requests(writer.name)).toEqual([]);
   });
 
   it('does not delay the 201: the append is answered while the push is still in flight', async () => {
     const s = await server({ pushTimeoutMs: 60_000 });
     const box = newMailbox();
     const slow = await subscribe(s, [box], 'slow');
-    push.script(slow.name, [{ status: 201, hang: true }]);
+    stage.push.script(slow.name, [{ status: 201, hang: true }]);
     const res = await new MailboxClient(s.httpUrl, box).append('x');
     expect(res.status).toBe(201);
-    await push.next(slow.name);
+    await stage.push.next(slow.name);
     // The push service has the request and has not answered; the append was answered anyway.
     expect(s.server.deliveryStats().pushPending).toBe(1);
     expect(s.server.deliveryMetrics.pushesSent).toBe(0);
     // Shutdown abandons the hanging push instead of waiting 60 s for it: close() resolves
     // although the push service never answers, and the request's connection is gone.
-    expect(push.abandoned(slow.name)).toBe(0);
+    expect(stage.push.abandoned(slow.name)).toBe(0);
     await s.server.close();
-    await waitUntil(() => push.abandoned(slow.name) === 1, 'the hanging push request to be abandoned');
-    expect(push.requests(slow.name)).toHaveLength(1);
+    await waitUntil(() => stage.push.abandoned(slow.name) === 1, 'the hanging push request to be abandoned');
+    expect(stage.push.requests(slow.name)).toHaveLength(1);
   });
 });
 
@@ -182,33 +152,33 @@ describe('push service answers', () => {
     const gone410 = await subscribe(s, [box], 'gone410');
     const gone404 = await subscribe(s, [box], 'gone404');
     const healthy = await subscribe(s, [box], 'healthy');
-    push.script(gone410.name, [{ status: 410 }]);
-    push.script(gone404.name, [{ status: 404 }]);
+    stage.push.script(gone410.name, [{ status: 410 }]);
+    stage.push.script(gone404.name, [{ status: 404 }]);
     const client = new MailboxClient(s.httpUrl, box);
     await client.append('one');
     await s.server.pushIdle();
-    expect(push.requests(gone410.name)).toHaveLength(1);
-    expect(push.requests(gone404.name)).toHaveLength(1);
+    expect(stage.push.requests(gone410.name)).toHaveLength(1);
+    expect(stage.push.requests(gone404.name)).toHaveLength(1);
     expect(s.server.deliveryMetrics.pushSubscriptionsRemoved).toBe(2);
     const endpoints = s.server.db.prepare('SELECT endpoint FROM push_subscriptions').all() as { endpoint: string }[];
     expect(endpoints.map((r) => r.endpoint)).toEqual([healthy.endpoint]);
 
     await client.append('two');
-    expect(decrypted(await push.next(healthy.name), healthy)?.seq).toBe(1);
-    expect(decrypted(await push.next(healthy.name), healthy)?.seq).toBe(2);
+    expect(decrypted(await stage.push.next(healthy.name), healthy)?.seq).toBe(1);
+    expect(decrypted(await stage.push.next(healthy.name), healthy)?.seq).toBe(2);
     await s.server.pushIdle();
-    expect(push.requests(gone410.name)).toHaveLength(1);
-    expect(push.requests(gone404.name)).toHaveLength(1);
+    expect(stage.push.requests(gone410.name)).toHaveLength(1);
+    expect(stage.push.requests(gone404.name)).toHaveLength(1);
   });
 
   it('429 with Retry-After is retried no earlier than asked, then delivered', async () => {
     const s = await server();
     const box = newMailbox();
     const device = await subscribe(s, [box]);
-    push.script(device.name, [{ status: 429, headers: { 'Retry-After': '1' } }]);
+    stage.push.script(device.name, [{ status: 429, headers: { 'Retry-After': '1' } }]);
     await new MailboxClient(s.httpUrl, box).append('x');
-    const first = await push.next(device.name);
-    const second = await push.next(device.name, 5000);
+    const first = await stage.push.next(device.name);
+    const second = await stage.push.next(device.name, 5000);
     expect(second.at - first.at).toBeGreaterThanOrEqual(990);
     expect(decrypted(second, device)).toEqual({ v: 1, mailbox: box.id, seq: 1 });
     await s.server.pushIdle();
@@ -219,9 +189,9 @@ describe('push service answers', () => {
     const s = await server();
     const box = newMailbox();
     const device = await subscribe(s, [box]);
-    push.script(device.name, [{ status: 500 }, { status: 503 }]);
+    stage.push.script(device.name, [{ status: 500 }, { status: 503 }]);
     await new MailboxClient(s.httpUrl, box).append('x');
-    const tries = [await push.next(device.name), await push.next(device.name), await push.next(device.name)];
+    const tries = [await stage.push.next(device.name), await stage.push.next(device.name), await stage.push.next(device.name)];
     // Equal jitter: the n-th retry waits between half and all of 40 ms × 2^(n-1).
     expect(tries[1]!.at - tries[0]!.at).toBeGreaterThanOrEqual(19);
     expect(tries[2]!.at - tries[1]!.at).toBeGreaterThanOrEqual(39);
@@ -236,17 +206,17 @@ describe('push service answers', () => {
     const box = newMailbox();
     const failing = await subscribe(s, [box], 'failing');
     const refusing = await subscribe(s, [box], 'refusing');
-    push.script(failing.name, [{ status: 500 }, { status: 500 }, { status: 500 }]);
-    push.script(refusing.name, [{ status: 400 }]);
+    stage.push.script(failing.name, [{ status: 500 }, { status: 500 }, { status: 500 }]);
+    stage.push.script(refusing.name, [{ status: 400 }]);
     await new MailboxClient(s.httpUrl, box).append('x');
     await s.server.pushIdle();
-    expect(push.requests(failing.name)).toHaveLength(3);
-    expect(push.requests(refusing.name)).toHaveLength(1);
+    expect(stage.push.requests(failing.name)).toHaveLength(3);
+    expect(stage.push.requests(refusing.name)).toHaveLength(1);
     expect(s.server.deliveryMetrics).toMatchObject({ pushesSent: 0, pushesFailed: 2, pushesRetried: 2 });
     expect(subscriptionRows(s)).toBe(2);
     const logged = JSON.stringify(s.logs);
     expect(logged).toContain('push not delivered');
-    expect(logged).not.toContain(push.origin.replace('http://', ''));
+    expect(logged).not.toContain(stage.push.origin.replace('http://', ''));
     expect(logged).not.toContain(failing.keys.json.auth);
   });
 });
@@ -261,9 +231,9 @@ describe('subscription registration', () => {
     expect(subscriptionRows(s)).toBe(1);
     await new MailboxClient(s.httpUrl, a).append('to a');
     await new MailboxClient(s.httpUrl, b).append('to b');
-    expect(decrypted(await push.next(device.name), device)).toEqual({ v: 1, mailbox: b.id, seq: 1 });
+    expect(decrypted(await stage.push.next(device.name), device)).toEqual({ v: 1, mailbox: b.id, seq: 1 });
     await s.server.pushIdle();
-    expect(push.requests(device.name)).toHaveLength(1);
+    expect(stage.push.requests(device.name)).toHaveLength(1);
 
     expect((await postSubscription(s, { endpoint: device.endpoint }, 'DELETE')).status).toBe(204);
     expect(subscriptionRows(s)).toBe(0);
@@ -272,7 +242,7 @@ describe('subscription registration', () => {
     expect((await postSubscription(s, { endpoint: device.endpoint }, 'DELETE')).status).toBe(204);
     await new MailboxClient(s.httpUrl, b).append('after unsubscribe');
     await s.server.pushIdle();
-    expect(push.requests(device.name)).toHaveLength(1);
+    expect(stage.push.requests(device.name)).toHaveLength(1);
   });
 
   it('limits subscription requests per address (429 with Retry-After) before reading the body: a fresh endpoint past the budget stores nothing', async () => {
@@ -308,7 +278,7 @@ describe('subscription registration', () => {
   it('refuses http endpoints unless the server allows loopback http (tests only)', async () => {
     const s = await server({ pushAllowLoopbackHttp: false });
     const box = newMailbox();
-    const res = await postSubscription(s, { subscription: { endpoint: push.url('x'), keys: createSubscriberKeys().json }, mailboxes: [{ id: box.id, token: box.token }] });
+    const res = await postSubscription(s, { subscription: { endpoint: stage.push.url('x'), keys: createSubscriberKeys().json }, mailboxes: [{ id: box.id, token: box.token }] });
     expect(res).toMatchObject({ status: 400, body: { error: 'bad-request' } });
     expect(subscriptionRows(s)).toBe(0);
   });
