@@ -105,6 +105,7 @@ export function configFromEnv(env: Env): ParleyServerInit {
     pushTtlSeconds: intFromEnv(env, 'PUSH_TTL_SECONDS'),
     pushAllowLoopbackHttp: boolFromEnv(env, 'PUSH_ALLOW_LOOPBACK_HTTP'),
     pushMaxSubscriptions: intFromEnv(env, 'PUSH_MAX_SUBSCRIPTIONS'),
+    pushMaxSubscriptionsPerAddress: intFromEnv(env, 'PUSH_MAX_SUBSCRIPTIONS_PER_ADDRESS'),
     pushSubscriptionTtlMs: intFromEnv(env, 'PUSH_SUBSCRIPTION_TTL_MS'),
     databaseUrl: nonEmpty(env.DATABASE_URL),
     redisUrl: nonEmpty(env.REDIS_URL),

@@ -44,6 +44,12 @@ export interface PushConfig {
   /** `PUSH_MAX_SUBSCRIPTIONS`: subscriptions stored in all; past it a new endpoint gets 507. */
   readonly pushMaxSubscriptions: number;
   /**
+   * `PUSH_MAX_SUBSCRIPTIONS_PER_ADDRESS`: subscriptions first posted from one client address
+   * (an IPv6 /64) that may be stored at once. Past it a new endpoint from there gets 507
+   * `push-address-full`, so no one address fills `pushMaxSubscriptions` for everyone.
+   */
+  readonly pushMaxSubscriptionsPerAddress: number;
+  /**
    * `PUSH_SUBSCRIPTION_TTL_MS`: a subscription neither posted again nor woken successfully for
    * this long is deleted (checked every `mailboxPurgeIntervalMs`); at least one day.
    */
@@ -77,6 +83,9 @@ export function pushDefaults(): PushConfig {
     pushSubscribesPerSecond: 0.1,
     // A device per person on a busy server, with room; each may follow 1,000 mailboxes.
     pushMaxSubscriptions: 100_000,
+    // A large office or a carrier's NAT behind one address, with room: it takes a hundred
+    // addresses, not one, to fill the server's 100,000.
+    pushMaxSubscriptionsPerAddress: 1000,
     // Parley posts its subscription each time the app starts, so only devices unused for two months go.
     pushSubscriptionTtlMs: 60 * 24 * 60 * 60 * 1000,
   };

@@ -32,6 +32,7 @@ import { UploadGate } from './http/upload-gate.js';
 import { mailboxRoute } from './mailbox/route.js';
 import { blobRoute } from './mailbox/blob-route.js';
 import { PresenceRegistry } from './presence/registry.js';
+import { subscriptionOwnerKeys } from './push/owner.js';
 import { pushRoutes } from './push/route.js';
 import { createWebPushSender } from './push/sender.js';
 import { createHttpPushTransport } from './push/transport.js';
@@ -240,6 +241,8 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
       requests: new KeyedBuckets(config.pushSubscribeBurst, config.pushSubscribesPerSecond, config.rateLimitMaxAddresses),
       trustProxy: config.trustProxy,
       maxSubscriptions: config.pushMaxSubscriptions,
+      maxPerAddress: config.pushMaxSubscriptionsPerAddress,
+      ownerKey: subscriptionOwnerKeys(vapid.privateKey),
       now,
     }),
     apiNotFoundRoute(),

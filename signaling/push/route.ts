@@ -2,7 +2,8 @@
  * `/api/push/*` exactly as `src/core/wire/push.ts` specifies:
  *   GET    /api/push/vapid         → 200 { publicKey }
  *   POST   /api/push/subscription  → 201 { mailboxes }   (400 malformed, 403 bad token, 413 too big,
- *                                                         429 rate, 507 server-wide cap on a new endpoint)
+ *                                                         429 rate, 507 server-wide or per-address
+ *                                                         cap on a new endpoint)
  *   DELETE /api/push/subscription  → 204                 (also when it was not registered)
  * Bodies are JSON read with a hard cap; validation lives in `subscription-input.ts`.
  */
@@ -12,6 +13,7 @@ import { BodyAbortedError, BodyTooLargeError, readBody, refuseTooLarge } from '.
 import { clientAddress } from '../http/client-address.js';
 import { respondApiError, respondJson, type Route } from '../http/router.js';
 import type { KeyedBuckets } from '../rate-limit.js';
+import type { OwnerKeyOf } from './owner.js';
 import { endpointHash, parseSubscriptionRequest, parseUnsubscribeRequest, type EndpointPolicy } from './subscription-input.js';
 import type { PushSubscriptionStore } from './subscription-store.js';
 
@@ -33,12 +35,22 @@ export interface PushRoutesOptions {
   readonly trustProxy: boolean;
   /** Subscriptions stored in all; a new endpoint past it gets 507 and nothing is stored. */
   readonly maxSubscriptions: number;
+  /**
+   * Subscriptions first posted from one address (its limit key) that may be stored at once;
+   * a new endpoint past it gets 507 `push-address-full`. Without it one address could post
+   * endpoints until `maxSubscriptions` were reached, and every new device then got 507.
+   */
+  readonly maxPerAddress: number;
+  /** The stored key of an address (push/owner.ts). */
+  readonly ownerKey: OwnerKeyOf;
   /** Wall clock, ms since epoch. */
   readonly now?: () => number;
 }
 
 /** The error code of a 507: the server-wide cap on subscriptions (`PUSH_MAX_SUBSCRIPTIONS`) is reached. */
 export const PUSH_SUBSCRIPTIONS_FULL = 'push-subscriptions-full';
+/** The error code of a 507: the client's address holds `PUSH_MAX_SUBSCRIPTIONS_PER_ADDRESS` already. */
+export const PUSH_ADDRESS_FULL = 'push-address-full';
 
 const VAPID_PATH = `${PUSH_PATH}/vapid`;
 const SUBSCRIPTION_PATH = `${PUSH_PATH}/subscription`;
@@ -62,7 +74,7 @@ async function readJson(req: IncomingMessage, res: ServerResponse): Promise<{ va
   }
 }
 
-export function pushRoutes({ vapidPublicKey, subscriptions, endpointPolicy, requests, trustProxy, maxSubscriptions, now = Date.now }: PushRoutesOptions): Route[] {
+export function pushRoutes({ vapidPublicKey, subscriptions, endpointPolicy, requests, trustProxy, maxSubscriptions, maxPerAddress, ownerKey, now = Date.now }: PushRoutesOptions): Route[] {
   const vapid: Route = (req, res, ctx) => {
     if (ctx.url.pathname !== VAPID_PATH) return false;
     if (req.method === 'GET' || req.method === 'HEAD') respondJson(req, res, 200, { publicKey: vapidPublicKey });
@@ -91,8 +103,14 @@ export function pushRoutes({ vapidPublicKey, subscriptions, endpointPolicy, requ
         respondApiError(req, res, parsed.status, parsed.status === 403 ? 'forbidden' : 'bad-request', parsed.detail);
         return true;
       }
-      if (!(await subscriptions.upsert(parsed.value.subscription, parsed.value.mailboxes, now(), maxSubscriptions))) {
+      const caps = { maxSubscriptions, owner: { key: ownerKey(address), max: maxPerAddress } };
+      const outcome = await subscriptions.upsert(parsed.value.subscription, parsed.value.mailboxes, now(), caps);
+      if (outcome === 'full') {
         respondApiError(req, res, 507, PUSH_SUBSCRIPTIONS_FULL, 'the server holds as many push subscriptions as it may; try again later');
+        return true;
+      }
+      if (outcome === 'owner-full') {
+        respondApiError(req, res, 507, PUSH_ADDRESS_FULL, 'this address holds as many push subscriptions as one address may');
         return true;
       }
       respondJson(req, res, 201, { mailboxes: parsed.value.mailboxes.length });

@@ -4,7 +4,7 @@
  * claiming the same (subscription, mailbox, seq) exactly one sees its row change.
  */
 import type { PostgresDatabase } from '../postgres.js';
-import { subscriptionOf, type PushSubscriptionStore, type SubscriptionRow } from './subscription-store.js';
+import { subscriptionOf, type PushSubscriptionStore, type SubscriptionRow, type UpsertOutcome } from './subscription-store.js';
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE push_subscriptions (
@@ -27,32 +27,41 @@ const MIGRATIONS: readonly string[] = [
      seq bigint NOT NULL,
      PRIMARY KEY (subscription, mailbox)
    )`,
+  // The address that first posted it (a keyed hash, push/owner.ts), counted by the per-address bound.
+  `ALTER TABLE push_subscriptions ADD COLUMN owner text NOT NULL DEFAULT ''`,
+  'CREATE INDEX push_subscriptions_by_owner ON push_subscriptions (owner)',
 ];
 
 export async function createPostgresPushSubscriptionStore(db: PostgresDatabase): Promise<PushSubscriptionStore> {
   await db.migrate(MIGRATIONS, 'push');
   return {
-    upsert(sub, mailboxes, now, maxSubscriptions = Infinity) {
-      return db.transaction(async (tx) => {
-        if (Number.isFinite(maxSubscriptions)) {
+    upsert(sub, mailboxes, now, caps = { maxSubscriptions: Infinity }) {
+      return db.transaction(async (tx): Promise<UpsertOutcome> => {
+        const { owner } = caps;
+        if (Number.isFinite(caps.maxSubscriptions) || owner) {
           const known = await tx.query('SELECT 1 FROM push_subscriptions WHERE endpoint_hash = $1', [sub.endpointHash]);
           if (known.rowCount === 0) {
             const { rows: counted } = await tx.query<{ n: string }>('SELECT count(*) AS n FROM push_subscriptions');
-            if (Number(counted[0]?.n ?? 0) >= maxSubscriptions) return false;
+            if (Number(counted[0]?.n ?? 0) >= caps.maxSubscriptions) return 'full';
+            if (owner) {
+              const { rows: owned } = await tx.query<{ n: string }>('SELECT count(*) AS n FROM push_subscriptions WHERE owner = $1', [owner.key]);
+              if (Number(owned[0]?.n ?? 0) >= owner.max) return 'owner-full';
+            }
           }
         }
+        // The owner is written for a new row only (the upsert's UPDATE leaves it).
         const { rows } = await tx.query<{ id: number }>(
-          `INSERT INTO push_subscriptions (endpoint_hash, endpoint, p256dh, auth, updated_at) VALUES ($1, $2, $3, $4, $5)
+          `INSERT INTO push_subscriptions (endpoint_hash, endpoint, p256dh, auth, updated_at, owner) VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (endpoint_hash) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth, updated_at = excluded.updated_at
            RETURNING id`,
-          [sub.endpointHash, sub.endpoint, sub.p256dh, sub.auth, now],
+          [sub.endpointHash, sub.endpoint, sub.p256dh, sub.auth, now, owner?.key ?? ''],
         );
         const id = rows[0]!.id;
         await tx.query('DELETE FROM push_follows WHERE subscription = $1', [id]);
         // One statement for up to 1,000 mailboxes instead of one round trip each.
         await tx.query('INSERT INTO push_follows (mailbox, subscription) SELECT DISTINCT m, $1::bigint FROM unnest($2::text[]) AS m', [id, mailboxes]);
         await tx.query('DELETE FROM push_claims WHERE subscription = $1 AND mailbox <> ALL ($2::text[])', [id, mailboxes]);
-        return true;
+        return 'stored';
       });
     },
     // Times are whole for the bigint column (the server's bound, now - TTL / 10, may not be; PostgreSQL

@@ -2,7 +2,7 @@
 import type { ServerDatabase } from '../database.js';
 import { migrate } from '../database.js';
 import type { PushSubscriptionRecord } from './subscription-input.js';
-import { subscriptionOf, type PushSubscriptionStore, type SubscriptionRow } from './subscription-store.js';
+import { subscriptionOf, type PushSubscriptionStore, type SubscriptionCaps, type SubscriptionRow, type UpsertOutcome } from './subscription-store.js';
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE push_subscriptions (
@@ -27,13 +27,16 @@ const MIGRATIONS: readonly string[] = [
      seq INTEGER NOT NULL,
      PRIMARY KEY (subscription, mailbox)
    ) STRICT, WITHOUT ROWID`,
+  // The address that first posted it (a keyed hash, push/owner.ts), counted by the per-address bound.
+  `ALTER TABLE push_subscriptions ADD COLUMN owner TEXT NOT NULL DEFAULT ''`,
+  'CREATE INDEX push_subscriptions_by_owner ON push_subscriptions (owner)',
 ];
 
 export function createSqlitePushSubscriptionStore(db: ServerDatabase): PushSubscriptionStore {
   migrate(db, MIGRATIONS, 'push');
   const q = {
-    upsert: db.prepare<[string, string, string, string, number], { id: number }>(
-      `INSERT INTO push_subscriptions (endpoint_hash, endpoint, p256dh, auth, updated_at) VALUES (?, ?, ?, ?, ?)
+    upsert: db.prepare<[string, string, string, string, number, string], { id: number }>(
+      `INSERT INTO push_subscriptions (endpoint_hash, endpoint, p256dh, auth, updated_at, owner) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT(endpoint_hash) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth, updated_at = excluded.updated_at
        RETURNING id`,
     ),
@@ -53,25 +56,30 @@ export function createSqlitePushSubscriptionStore(db: ServerDatabase): PushSubsc
        WHERE f.mailbox = ?`,
     ),
     count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM push_subscriptions'),
+    owned: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM push_subscriptions WHERE owner = ?'),
     known: db.prepare<[string], { id: number }>('SELECT id FROM push_subscriptions WHERE endpoint_hash = ?'),
     markUsed: db.prepare('UPDATE push_subscriptions SET updated_at = ? WHERE id = ? AND updated_at < ?'),
     purgeUnused: db.prepare('DELETE FROM push_subscriptions WHERE updated_at < ?'),
   };
 
-  const upsert = db.transaction((sub: PushSubscriptionRecord, mailboxes: readonly string[], now: number, maxSubscriptions: number): boolean => {
-    // Counted only for a new endpoint, inside the write transaction, so the cap is exact here.
-    if (q.known.get(sub.endpointHash) === undefined && (q.count.get()?.n ?? 0) >= maxSubscriptions) return false;
-    const row = q.upsert.get(sub.endpointHash, sub.endpoint, sub.p256dh, sub.auth, now);
+  const upsert = db.transaction((sub: PushSubscriptionRecord, mailboxes: readonly string[], now: number, caps: SubscriptionCaps): UpsertOutcome => {
+    // Counted only for a new endpoint, inside the write transaction, so the caps are exact here.
+    if (q.known.get(sub.endpointHash) === undefined) {
+      if ((q.count.get()?.n ?? 0) >= caps.maxSubscriptions) return 'full';
+      if (caps.owner && (q.owned.get(caps.owner.key)?.n ?? 0) >= caps.owner.max) return 'owner-full';
+    }
+    // The owner is written for a new row only (the upsert's UPDATE leaves it).
+    const row = q.upsert.get(sub.endpointHash, sub.endpoint, sub.p256dh, sub.auth, now, caps.owner?.key ?? '');
     if (row === undefined) throw new Error('upsert returned no row');
     q.clearFollows.run(row.id);
     for (const mailbox of mailboxes) q.follow.run(mailbox, row.id);
     q.pruneClaims.run(row.id, row.id);
-    return true;
+    return 'stored';
   });
 
   return {
-    async upsert(sub, mailboxes, now, maxSubscriptions = Infinity) {
-      return upsert.immediate(sub, mailboxes, now, maxSubscriptions);
+    async upsert(sub, mailboxes, now, caps = { maxSubscriptions: Infinity }) {
+      return upsert.immediate(sub, mailboxes, now, caps);
     },
     async markUsed(id, now, staleBefore) {
       // Whole, as the STRICT INTEGER column requires (PostgreSQL's store does the same).

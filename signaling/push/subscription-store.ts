@@ -25,14 +25,36 @@ export function subscriptionOf(row: SubscriptionRow): StoredPushSubscription {
   return { id: row.id, endpoint: row.endpoint, endpointHash: row.endpoint_hash, p256dh: row.p256dh, auth: row.auth };
 }
 
+/** An opaque key a poster is counted under, and how many subscriptions it first posted may be stored at once. */
+export interface OwnerCap {
+  readonly key: string;
+  readonly max: number;
+}
+
+/** What a new endpoint is held to; an endpoint already stored posts whatever they say. */
+export interface SubscriptionCaps {
+  /** Subscriptions stored in all. */
+  readonly maxSubscriptions: number;
+  /**
+   * The poster's address (docs/architecture.md §6.5). A subscription stays counted under the
+   * address that first posted it, whoever posts it later: were it moved to the last poster,
+   * two addresses could pass it back and forth and store without bound.
+   */
+  readonly owner?: OwnerCap;
+}
+
+/** What `upsert` did: stored, or refused a new endpoint at the server's cap or its poster's. */
+export type UpsertOutcome = 'stored' | 'full' | 'owner-full';
+
 export interface PushSubscriptionStore {
   /**
    * Registers the subscription (keyed by endpoint) and makes `mailboxes` the exact set it
-   * follows, replacing the previous set, in one transaction; `now` is its last use. False,
-   * with nothing changed, when the endpoint is new and `maxSubscriptions` are stored already
-   * (in PostgreSQL, posts from several nodes at once may pass the cap by those in flight).
+   * follows, replacing the previous set, in one transaction; `now` is its last use. Refused,
+   * with nothing changed, when the endpoint is new and `caps.maxSubscriptions` are stored
+   * already (`full`), or `caps.owner.max` under its owner key (`owner-full`); in PostgreSQL,
+   * posts from several nodes at once may pass a cap by those in flight.
    */
-  upsert(subscription: PushSubscriptionRecord, mailboxes: readonly string[], now: number, maxSubscriptions?: number): Promise<boolean>;
+  upsert(subscription: PushSubscriptionRecord, mailboxes: readonly string[], now: number, caps?: SubscriptionCaps): Promise<UpsertOutcome>;
   /**
    * Marks subscription `id` used at `now` (a push to it was delivered), writing only when its
    * last use is before `staleBefore`: a busy subscription costs no write per push.

@@ -358,13 +358,40 @@ export function describeServerStoreContract(name: string, backend: () => StoreBa
         const before = await subscriptions.count();
         const [a, b] = [subscription(), subscription()];
         const [m1, m2] = [hex(32), hex(32)];
-        expect(await subscriptions.upsert(a, [m1], 1, before + 1)).toBe(true);
-        expect(await subscriptions.upsert(b, [m1], 1, before + 1)).toBe(false);
+        const caps = { maxSubscriptions: before + 1 };
+        expect(await subscriptions.upsert(a, [m1], 1, caps)).toBe('stored');
+        expect(await subscriptions.upsert(b, [m1], 1, caps)).toBe('full');
         expect((await subscriptions.followers(m1)).map((s) => s.endpoint)).toEqual([a.endpoint]);
-        expect(await subscriptions.upsert(a, [m2], 2, before + 1)).toBe(true);
+        expect(await subscriptions.upsert(a, [m2], 2, caps)).toBe('stored');
         expect((await subscriptions.followers(m2)).map((s) => s.endpoint)).toEqual([a.endpoint]);
         expect(await subscriptions.count()).toBe(before + 1);
         await subscriptions.removeByEndpointHash(a.endpointHash);
+      });
+
+      it("holds each owner to its own cap for new endpoints; a stored one still posts, and stays counted under the owner that first posted it", async () => {
+        const { subscriptions } = await open();
+        const [x, y] = [hex(8), hex(8)];
+        const from = (key: string) => ({ maxSubscriptions: Infinity, owner: { key, max: 2 } });
+        const [a, b, c, d, e] = [subscription(), subscription(), subscription(), subscription(), subscription()];
+        const [m1, m2] = [hex(32), hex(32)];
+        expect(await subscriptions.upsert(a, [m1], 1, from(x))).toBe('stored');
+        expect(await subscriptions.upsert(b, [m1], 1, from(x))).toBe('stored');
+        // On the old store this was stored: nothing counted who posted.
+        expect(await subscriptions.upsert(c, [m1], 1, from(x))).toBe('owner-full');
+        expect((await subscriptions.followers(m1)).map((s) => s.endpoint).sort()).toEqual([a.endpoint, b.endpoint].sort());
+        // Stored ones post again at their owner's cap, from there or elsewhere (a phone that moved).
+        expect(await subscriptions.upsert(a, [m2], 2, from(x))).toBe('stored');
+        expect(await subscriptions.upsert(b, [m2], 2, from(y))).toBe('stored');
+        // b is still x's: y has room for two of its own, not one (else x and y could pass
+        // endpoints back and forth and store without bound).
+        expect(await subscriptions.upsert(c, [m2], 3, from(y))).toBe('stored');
+        expect(await subscriptions.upsert(d, [m2], 3, from(y))).toBe('stored');
+        expect(await subscriptions.upsert(e, [m2], 3, from(y))).toBe('owner-full');
+        expect(await subscriptions.upsert(e, [m2], 3, from(x))).toBe('owner-full');
+        // A freed place is taken again.
+        expect(await subscriptions.removeByEndpointHash(a.endpointHash)).toBe(true);
+        expect(await subscriptions.upsert(e, [m2], 4, from(x))).toBe('stored');
+        expect((await subscriptions.followers(m2)).map((s) => s.endpoint).sort()).toEqual([b, c, d, e].map((s) => s.endpoint).sort());
       });
 
       it('purges subscriptions last used before a time; a use marked since keeps one', async () => {

@@ -68,6 +68,7 @@ describe('config', () => {
       pushTtlSeconds: 86_400,
       pushAllowLoopbackHttp: false,
       pushEndpointHosts: DEFAULT_PUSH_ENDPOINT_HOSTS,
+      pushMaxSubscriptionsPerAddress: 1000,
     });
     expect(DEFAULT_PUSH_ENDPOINT_HOSTS).toContain('fcm.googleapis.com');
   });
@@ -84,6 +85,7 @@ describe('config', () => {
         PUSH_TTL_SECONDS: '600',
         PUSH_ALLOW_LOOPBACK_HTTP: 'yes',
         PUSH_ENDPOINT_HOSTS: ' Push.Example , *.push.corp.example ',
+        PUSH_MAX_SUBSCRIPTIONS_PER_ADDRESS: '50',
       }),
     );
     expect(c).toMatchObject({
@@ -96,6 +98,7 @@ describe('config', () => {
       pushTtlSeconds: 600,
       pushAllowLoopbackHttp: true,
       pushEndpointHosts: ['push.example', '*.push.corp.example'],
+      pushMaxSubscriptionsPerAddress: 50,
     });
   });
 
@@ -109,6 +112,7 @@ describe('config', () => {
     [{ PUSH_ENDPOINT_HOSTS: 'push.example:8443' }],
     [{ PUSH_ENDPOINT_HOSTS: 'https://push.example' }],
     [{ PUSH_ENDPOINT_HOSTS: '*.' }],
+    [{ PUSH_MAX_SUBSCRIPTIONS_PER_ADDRESS: '0' }],
   ])('refuses mailbox/push setting %o with a ConfigError', (env) => {
     expect(() => resolveConfig(configFromEnv(env))).toThrow(ConfigError);
   });

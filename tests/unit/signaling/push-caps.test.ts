@@ -1,6 +1,7 @@
 /**
  * Server-wide limits of push subscriptions (docs/architecture.md §6.5): a cap on how many are
- * stored, and a purge of those nobody posted or woke for `pushSubscriptionTtlMs`. Through the
+ * stored, a share of it per address, and a purge of those nobody posted or woke for
+ * `pushSubscriptionTtlMs`. Through the
  * real HTTP routes, with real `web-push` encryption to a local push service on loopback.
  */
 import { createHash } from 'node:crypto';
@@ -53,6 +54,40 @@ describe('the server-wide cap on push subscriptions', () => {
     expect(await unsubscribe(s, b)).toBe(204);
     expect((await post(s, c, [box1])).status).toBe(201);
     expect(endpoints(s)).toEqual([a.endpoint, c.endpoint]);
+  });
+});
+
+describe('the per-address bound on push subscriptions', () => {
+  /** A post as if from `ip`, through the trusted proxy's header. */
+  const postFrom = (s: TestServer, ip: string, device: PushDevice, boxes: readonly MailboxCredentials[]) =>
+    stage.request(s, stage.body(device, boxes), { headers: { 'X-Forwarded-For': ip } });
+
+  it('keeps one address from filling the server-wide cap: past its share a new endpoint from it gets 507 push-address-full, while other addresses and its stored endpoints still post, across a restart', async () => {
+    const init = { trustProxy: true, pushMaxSubscriptions: 8, pushMaxSubscriptionsPerAddress: 3 };
+    let s = await server(init);
+    const box = newMailbox();
+    const mine = [newDevice(), newDevice(), newDevice()];
+    for (const [i, device] of mine.entries()) expect((await postFrom(s, `2001:db8:1:2::${i + 1}`, device, [box])).status).toBe(201);
+    // One host posting fresh endpoints from its /64: on the old code they were stored until
+    // the server's 8 were, and every other device then got 507 push-subscriptions-full.
+    for (let i = 0; i < 8; i++) {
+      expect(await postFrom(s, `2001:db8:1:2::${100 + i}`, newDevice(), [box])).toMatchObject({ status: 507, body: { error: 'push-address-full' } });
+    }
+    expect(endpoints(s)).toEqual(mine.map((d) => d.endpoint));
+    // Its stored endpoints change what they follow, and one that moved posts from elsewhere.
+    expect(await postFrom(s, '2001:db8:1:2::1', mine[0]!, [box, newMailbox()])).toEqual({ status: 201, body: { mailboxes: 2 } });
+    expect((await postFrom(s, '192.0.2.7', mine[1]!, [box])).status).toBe(201);
+    // The moved one stays counted where it was first posted: the IPv4 address has all 3 places.
+    const others = [newDevice(), newDevice(), newDevice()];
+    for (const device of others) expect((await postFrom(s, '192.0.2.7', device, [box])).status).toBe(201);
+    expect((await postFrom(s, '192.0.2.7', newDevice(), [box])).body).toMatchObject({ error: 'push-address-full' });
+
+    // The counts are kept with the subscriptions, under a key that survives a restart.
+    s = await stage.restart(s, init);
+    expect((await postFrom(s, '2001:db8:1:2::9', newDevice(), [box])).body).toMatchObject({ error: 'push-address-full' });
+    const neighbour = newDevice();
+    expect((await postFrom(s, '2001:db8:1:3::1', neighbour, [box])).status).toBe(201);
+    expect(endpoints(s)).toEqual([...mine, ...others, neighbour].map((d) => d.endpoint));
   });
 });
 
