@@ -17,7 +17,9 @@
  *   the cap nor the minute's checks refuse it, only its sender's own turn, so a flood of
  *   strangers cannot keep the user's own requests from being answered. Anyone may claim
  *   that identity, but a claim costs one free check per `perSenderMs` per person the user
- *   asked (a forged one keeps that turn spent: `refuted`), any more come from the minute's.
+ *   asked (a forged one keeps that turn spent: `refuted`), and any more come from that
+ *   person's own `replyVerifyPerMinute`, never from the strangers' minute: forged replies
+ *   cannot starve strangers' requests, nor strangers a reply.
  */
 import type { ContactRequest } from '../core/identity/contact-request.js';
 import type { IdentityId } from '../core/identity/keys.js';
@@ -26,6 +28,8 @@ export interface RequestLimits {
   readonly maxPending: number;
   readonly perSenderMs: number;
   readonly verifyPerMinute: number;
+  /** Checks a minute of claims to be one person the user asked, within turns forgeries spent. */
+  readonly replyVerifyPerMinute: number;
   readonly ttlMs: number;
 }
 
@@ -33,6 +37,8 @@ export const DEFAULT_REQUEST_LIMITS: RequestLimits = {
   maxPending: 50,
   perSenderMs: 10_000,
   verifyPerMinute: 60,
+  // The real reply comes every 15 s; with the free turn, a forger of one person costs 12 pairs a minute.
+  replyVerifyPerMinute: 6,
   // Senders knock every 15 s while online; a request unheard for a day has been withdrawn.
   ttlMs: 24 * 60 * 60 * 1000,
 };
@@ -52,6 +58,8 @@ export class PendingRequests {
   /** Expected senders whose free turn a forged reply spent (`refuted`); at most one per heard sender. */
   private readonly forged = new Set<string>();
   private verifications: number[] = [];
+  /** Per person the user asked: when claims within a spent turn were checked (`replyVerifyPerMinute`). */
+  private readonly replyChecks = new Map<string, number[]>();
 
   constructor(
     private readonly now: () => number,
@@ -68,17 +76,17 @@ export class PendingRequests {
     const last = this.heard.get(identity);
     const inTurn = last !== undefined && now - last < this.limits.perSenderMs;
     // A forged reply spent its claimed sender's free turn (see `refuted`): within that turn a
-    // further claim is checked only if the minute's checks allow, as a stranger's would be.
-    const afterForgery = inTurn && expected && this.forged.has(identity);
-    if (inTurn && !afterForgery) return false;
-    if (!expected || afterForgery) {
+    // further claim is checked on that person's own budget. On the strangers' minute, a flood
+    // of forged replies left no checks for strangers, and strangers none for the real reply.
+    if (inTurn && expected && this.forged.has(identity)) return this.spendReplyCheck(identity, now);
+    if (inTurn) return false;
+    if (!expected) {
       this.verifications = this.verifications.filter((t) => now - t < 60_000);
       if (this.verifications.length >= this.limits.verifyPerMinute) return false;
       const known = this.pending.has(identity as IdentityId);
-      if (!expected && !known && this.size() >= this.limits.maxPending) return false;
+      if (!known && this.size() >= this.limits.maxPending) return false;
       this.verifications.push(now);
     }
-    if (afterForgery) return true;
     this.heard.set(identity, now);
     this.forged.delete(identity);
     if (this.heard.size > this.limits.maxPending * 20) this.forgetOldSenders(now);
@@ -95,6 +103,15 @@ export class PendingRequests {
   refuted(identity: string, expected = false): void {
     if (expected) this.forged.add(identity);
     else this.heard.delete(identity);
+  }
+
+  /** One check of a claim to be `identity`, someone the user asked, within a turn a forgery spent. */
+  private spendReplyCheck(identity: string, now: number): boolean {
+    const recent = (this.replyChecks.get(identity) ?? []).filter((t) => now - t < 60_000);
+    const allowed = recent.length < this.limits.replyVerifyPerMinute;
+    if (allowed) recent.push(now);
+    this.replyChecks.set(identity, recent);
+    return allowed;
   }
 
   /** Keeps a verified request: a new one while fewer than `maxPending` wait; one already waiting is refreshed. */
@@ -143,5 +160,6 @@ export class PendingRequests {
       this.heard.delete(identity);
       this.forged.delete(identity);
     }
+    for (const [identity, times] of this.replyChecks) if (times.every((t) => now - t >= 60_000)) this.replyChecks.delete(identity);
   }
 }

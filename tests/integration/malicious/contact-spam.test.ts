@@ -151,7 +151,7 @@ describe('contact-request spam', () => {
     expect(waiting()).toEqual(names('Spam', 0, 50).sort());
   });
 
-  it('forged replies claiming someone Alice asked cost one check per 10 s, then the minute\'s checks', { timeout: 90_000 }, async () => {
+  it("forged replies claiming someone Alice asked cost one check per 10 s, then that person's own checks", { timeout: 90_000 }, async () => {
     const clock = Date.now();
     const { alice, self, send } = await aliceWithInbox(() => clock);
     const [zed, yan] = await Promise.all(['Zed', 'Yan'].map((name) => createAccount(name, clock)));
@@ -167,13 +167,44 @@ describe('contact-request spam', () => {
       await send([await requestFrom(yan!, 'Yan', alice, clock)]);
       await expect.poll(() => self.contact(yan!.identity.sign)?.state, { timeout: 20_000 }).toBe('accepted');
       // Each forgery checked reaches the request's signature, under Zed's device key. One free
-      // check in Zed's turn, then the minute's 60; the old code gave the turn back: all 300.
+      // check in Zed's turn, then Zed's own 6 a minute (before, the strangers' 60; and the
+      // first version gave the turn back: all 300).
       const forgeriesChecked = verify.mock.calls.filter(([key]) => key === real.cert.device).length;
-      expect(forgeriesChecked).toBe(1 + DEFAULT_REQUEST_LIMITS.verifyPerMinute);
+      expect(forgeriesChecked).toBe(1 + DEFAULT_REQUEST_LIMITS.replyVerifyPerMinute);
       expect(self.contact(zed!.identity.sign)?.state).toBe('outgoing');
     } finally {
       verify.mockRestore();
     }
+  });
+
+  it("forged replies claiming someone Alice asked spend none of the checks strangers' requests need", { timeout: 90_000 }, async () => {
+    const clock = Date.now();
+    const { alice, self, waiting, send } = await aliceWithInbox(() => clock, { ...DEFAULT_REQUEST_LIMITS, maxPending: 1000 });
+    const zed = await createAccount('Zed', clock);
+    await self.setContact({ identity: zed.identity, name: 'Zed', state: 'outgoing', verified: false, inbox: zed.contactSecret });
+    // 300 forgeries claiming Zed, then 60 strangers within the same minute.
+    const real = await requestFrom(zed, 'Zed', alice, clock);
+    await send(Array.from({ length: 300 }, () => ({ ...real, name: 'Zed (forged)' })));
+    await send((await flood(60, alice, clock)).requests);
+    // Handled in arrival order: once the last stranger waits, all were handled. Before, the
+    // forgeries had spent the minute's 60 checks and no stranger was heard.
+    await expect.poll(() => waiting().includes('Spam 59'), { timeout: 20_000 }).toBe(true);
+    expect(waiting()).toEqual(names('Spam', 0, 60).sort());
+    expect(self.contact(zed.identity.sign)?.state).toBe('outgoing');
+  });
+
+  it("strangers who spent the minute's checks leave the reply of someone Alice asked its own, within a turn a forgery spent", { timeout: 90_000 }, async () => {
+    const clock = Date.now();
+    const { alice, self, waiting, send } = await aliceWithInbox(() => clock, { ...DEFAULT_REQUEST_LIMITS, maxPending: 1000 });
+    const yan = await createAccount('Yan', clock);
+    await self.setContact({ identity: yan.identity, name: 'Yan', state: 'outgoing', verified: false, inbox: yan.contactSecret });
+    await send((await flood(60, alice, clock)).requests);
+    await expect.poll(() => waiting().includes('Spam 59'), { timeout: 20_000 }).toBe(true);
+    // The strangers spent the minute's 60; one forgery spends Yan's free turn; then Yan's real
+    // reply. Before, it needed the minute's checks and was refused.
+    const real = await requestFrom(yan, 'Yan', alice, clock);
+    await send([{ ...real, name: 'Yan (forged)' }, real]);
+    await expect.poll(() => self.contact(yan.identity.sign)?.state, { timeout: 20_000 }).toBe('accepted');
   });
 
   it('forged requests take no place in the list and do not silence the identity they claim', { timeout: 60_000 }, async () => {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { PendingRequests } from '../../../src/client/contact-requests.js';
 import type { ContactRequest } from '../../../src/core/identity/contact-request.js';
 
-const LIMITS = { maxPending: 3, perSenderMs: 10_000, verifyPerMinute: 60, ttlMs: 60 * 60_000 };
+const LIMITS = { maxPending: 3, perSenderMs: 10_000, verifyPerMinute: 60, replyVerifyPerMinute: 6, ttlMs: 60 * 60_000 };
 const from = (identity: string): ContactRequest => ({ cert: { identity: { sign: identity } }, name: identity }) as unknown as ContactRequest;
 
 describe('PendingRequests', () => {
@@ -51,8 +51,8 @@ describe('PendingRequests', () => {
     expect(requests.admit('zed', LIMITS.perSenderMs, true)).toBe(true);
   });
 
-  it('forged replies claiming someone the user asked are checked once per turn, then on the minute\'s checks', () => {
-    const requests = new PendingRequests(() => 0, { ...LIMITS, verifyPerMinute: 5 });
+  it("forged replies claiming someone the user asked are checked once per turn, then on that person's own budget, never the strangers' minute", () => {
+    const requests = new PendingRequests(() => 0, { ...LIMITS, verifyPerMinute: 5, replyVerifyPerMinute: 2 });
     // A forger sends 100 claims to be "zed" (asked by the user) at once, each failing its checks.
     let checked = 0;
     for (let i = 0; i < 100; i++) {
@@ -60,16 +60,22 @@ describe('PendingRequests', () => {
       checked++;
       requests.refuted('zed', true);
     }
-    // One free check and the minute's 5 (the old code gave the turn back: all 100 checked).
-    expect(checked).toBe(6);
+    // One free check and Zed's own 2 (the first version gave the turn back: all 100 checked).
+    expect(checked).toBe(3);
+    // The strangers' 5 are untouched: on the minute's checks, the forgeries had spent them all.
+    expect(['a', 'b', 'c', 'd', 'e', 'f'].map((s) => requests.admit(s))).toEqual([true, true, true, true, true, false]);
+    // Nor do they reach the reply of anyone else the user asked.
+    expect(requests.admit('yan', 0, true)).toBe(true);
     // The next turn gives one free check again; the real Zed's reply is admitted then.
     expect(requests.admit('zed', LIMITS.perSenderMs, true)).toBe(true);
   });
 
-  it('the real reply gets through within a turn a forgery spent, while the minute allows', () => {
-    const requests = new PendingRequests(() => 0, LIMITS);
+  it("the real reply gets through within a turn a forgery spent, though strangers spent the minute's checks", () => {
+    const requests = new PendingRequests(() => 0, { ...LIMITS, maxPending: 100, verifyPerMinute: 3 });
+    expect(['a', 'b', 'c', 'd'].map((s) => requests.admit(s))).toEqual([true, true, true, false]);
     expect(requests.admit('zed', 0, true)).toBe(true);
     requests.refuted('zed', true);
+    // On the old code a claim within the spent turn took the minute's checks: refused here.
     expect(requests.admit('zed', 1, true)).toBe(true);
     expect(requests.add(from('zed'))).toBe('added');
   });
