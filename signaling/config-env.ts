@@ -71,6 +71,7 @@ export function configFromEnv(env: Env): ParleyServerInit {
     allowedOrigins: origins === undefined ? undefined : origins.split(',').map((o) => o.trim()).filter((o) => o !== ''),
     maxSocketsPerIp: intFromEnv(env, 'MAX_SOCKETS_PER_IP'),
     maxSockets: intFromEnv(env, 'MAX_SOCKETS'),
+    ipv6SiteFactor: intFromEnv(env, 'IPV6_SITE_FACTOR'),
     pingIntervalMs: intFromEnv(env, 'PING_INTERVAL_MS'),
     shutdownGraceMs: intFromEnv(env, 'SHUTDOWN_GRACE_MS'),
     trustProxy: boolFromEnv(env, 'TRUST_PROXY'),

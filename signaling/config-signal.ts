@@ -46,6 +46,12 @@ export interface SignalConfig {
    */
   readonly registerBurst: number;
   readonly registersPerSecond: number;
+  /**
+   * `IPV6_SITE_FACTOR`: an IPv6 /48 (a site; its holder has 65,536 /64s) gets this many times
+   * the per-address budget of sockets, registrations and stored push subscriptions, all its
+   * /64s together. An IPv4 address is its own site, so behind a NAT nothing changes.
+   */
+  readonly ipv6SiteFactor: number;
 }
 
 /** The defaults of {@link SignalConfig}. */
@@ -68,5 +74,7 @@ export function signalDefaults(): SignalConfig {
     // Every socket an address may hold (64) at once, then 12 a minute.
     registerBurst: 64,
     registersPerSecond: 0.2,
+    // Sixteen homes' worth per /48: 1,024 sockets, not 65,536 × 64.
+    ipv6SiteFactor: 16,
   };
 }

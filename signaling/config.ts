@@ -87,7 +87,7 @@ export function resolveConfig(init: ParleyServerInit = {}): ParleyServerConfig {
   // Counts and byte sizes: whole numbers, so SQLite comparisons and quotas stay exact.
   const positiveInt: (keyof ParleyServerConfig)[] = [
     'maxEntryBytes', 'maxFileBytes', 'maxMailboxBytes', 'maxMailboxEntries', 'mailboxWriterShare', 'mailboxMaxPageBytes', 'mailboxMaxFileBytes', 'mailboxBlobMaxBytes', 'pushTtlSeconds', 'turnTtlSeconds',
-    'pushMaxAttempts', 'pushConcurrency', 'pushMaxQueue', 'pushMaxSubscriptions', 'pushMaxSubscriptionsPerAddress',
+    'pushMaxAttempts', 'pushConcurrency', 'pushMaxQueue', 'pushMaxSubscriptions', 'pushMaxSubscriptionsPerAddress', 'ipv6SiteFactor',
   ];
   for (const key of positiveInt) {
     const v = config[key];

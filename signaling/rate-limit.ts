@@ -33,6 +33,12 @@ export class TokenBucket {
     return true;
   }
 
+  /** Whether `cost` tokens are there now (taking nothing). */
+  has(cost = 1): boolean {
+    this.refill();
+    return this.tokens >= cost;
+  }
+
   /** Whole seconds until `cost` tokens will be there (at least 1 when they are not now). */
   secondsUntil(cost = 1): number {
     this.refill();
@@ -64,13 +70,22 @@ export class KeyedBuckets {
 
   /** Takes `cost` from `key`'s bucket; false (taking nothing) when it is dry. */
   take(key: string, cost = 1): boolean {
+    return this.bucket(key).take(cost);
+  }
+
+  /** Whether `key` could take `cost` now (taking nothing): to check two budgets before spending either. */
+  has(key: string, cost = 1): boolean {
+    return this.buckets.get(key)?.has(cost) ?? cost <= this.burst;
+  }
+
+  private bucket(key: string): TokenBucket {
     let bucket = this.buckets.get(key);
     if (bucket === undefined) {
       if (this.buckets.size >= this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
       bucket = new TokenBucket(this.burst, this.perSecond, this.now);
       this.buckets.set(key, bucket);
     }
-    return bucket.take(cost);
+    return bucket;
   }
 
   /** Seconds until `key` could take `cost` again (for Retry-After); 0 when it can now. */

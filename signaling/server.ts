@@ -121,7 +121,12 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
   });
   const { bus } = links;
   const relay = new RelayHub(config, bus, networkMetrics);
-  const registrar = createRegistrar(stores.devices, new KeyedBuckets(config.registerBurst, config.registersPerSecond, config.rateLimitMaxAddresses));
+  const site = config.ipv6SiteFactor;
+  const registrar = createRegistrar(
+    stores.devices,
+    new KeyedBuckets(config.registerBurst, config.registersPerSecond, config.rateLimitMaxAddresses),
+    new KeyedBuckets(config.registerBurst * site, config.registersPerSecond * site, config.rateLimitMaxAddresses),
+  );
   const presence = new PresenceRegistry({
     store: stores.presence,
     directory: links.directory,
@@ -242,6 +247,7 @@ export async function createParleyServer(init: ParleyServerOptions = {}): Promis
       trustProxy: config.trustProxy,
       maxSubscriptions: config.pushMaxSubscriptions,
       maxPerAddress: config.pushMaxSubscriptionsPerAddress,
+      siteFactor: config.ipv6SiteFactor,
       ownerKey: subscriptionOwnerKeys(vapid.privateKey),
       now,
     }),

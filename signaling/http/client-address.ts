@@ -35,6 +35,18 @@ export function limitKey(address: string): string {
   return `${groups.slice(0, 4).join(':')}::/64`;
 }
 
+/**
+ * The coarser key an aggregate limit counts a limit key under: an IPv6 /64 counts as its /48,
+ * the block one site (an office, some homes) is given, so a holder of a /48 and its 65,536
+ * /64s shares one budget, a multiple of one /64's (`ipv6SiteFactor`). Any other key (an IPv4
+ * address) is its own site: an IPv4 NAT is counted as one address already, and counting IPv4
+ * by a larger block would put unrelated networks under one cap.
+ */
+export function siteKey(key: string): string {
+  const match = /^([0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}):[0-9a-f]{1,4}::\/64$/.exec(key);
+  return match === null ? key : `${match[1]}::/48`;
+}
+
 /** The eight 16-bit groups of a valid IPv6 address, as lower-case hex without leading zeros. */
 function hextets(address: string): string[] {
   // A dotted IPv4 tail stands for the last two groups.

@@ -10,7 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PUSH_PATH } from '../../src/core/wire/push.js';
 import { BodyAbortedError, BodyTooLargeError, readBody, refuseTooLarge } from '../http/body.js';
-import { clientAddress } from '../http/client-address.js';
+import { clientAddress, siteKey } from '../http/client-address.js';
 import { respondApiError, respondJson, type Route } from '../http/router.js';
 import type { KeyedBuckets } from '../rate-limit.js';
 import type { OwnerKeyOf } from './owner.js';
@@ -41,6 +41,8 @@ export interface PushRoutesOptions {
    * endpoints until `maxSubscriptions` were reached, and every new device then got 507.
    */
   readonly maxPerAddress: number;
+  /** An IPv6 /48 holds this many times `maxPerAddress`, all its /64s together. */
+  readonly siteFactor: number;
   /** The stored key of an address (push/owner.ts). */
   readonly ownerKey: OwnerKeyOf;
   /** Wall clock, ms since epoch. */
@@ -74,7 +76,7 @@ async function readJson(req: IncomingMessage, res: ServerResponse): Promise<{ va
   }
 }
 
-export function pushRoutes({ vapidPublicKey, subscriptions, endpointPolicy, requests, trustProxy, maxSubscriptions, maxPerAddress, ownerKey, now = Date.now }: PushRoutesOptions): Route[] {
+export function pushRoutes({ vapidPublicKey, subscriptions, endpointPolicy, requests, trustProxy, maxSubscriptions, maxPerAddress, siteFactor, ownerKey, now = Date.now }: PushRoutesOptions): Route[] {
   const vapid: Route = (req, res, ctx) => {
     if (ctx.url.pathname !== VAPID_PATH) return false;
     if (req.method === 'GET' || req.method === 'HEAD') respondJson(req, res, 200, { publicKey: vapidPublicKey });
@@ -103,14 +105,19 @@ export function pushRoutes({ vapidPublicKey, subscriptions, endpointPolicy, requ
         respondApiError(req, res, parsed.status, parsed.status === 403 ? 'forbidden' : 'bad-request', parsed.detail);
         return true;
       }
-      const caps = { maxSubscriptions, owner: { key: ownerKey(address), max: maxPerAddress } };
+      const site = siteKey(address);
+      const caps = {
+        maxSubscriptions,
+        owner: { key: ownerKey(address), max: maxPerAddress },
+        ...(site === address ? {} : { site: { key: ownerKey(site), max: maxPerAddress * siteFactor } }),
+      };
       const outcome = await subscriptions.upsert(parsed.value.subscription, parsed.value.mailboxes, now(), caps);
       if (outcome === 'full') {
         respondApiError(req, res, 507, PUSH_SUBSCRIPTIONS_FULL, 'the server holds as many push subscriptions as it may; try again later');
         return true;
       }
       if (outcome === 'owner-full') {
-        respondApiError(req, res, 507, PUSH_ADDRESS_FULL, 'this address holds as many push subscriptions as one address may');
+        respondApiError(req, res, 507, PUSH_ADDRESS_FULL, 'this address (or its network) holds as many push subscriptions as it may');
         return true;
       }
       respondJson(req, res, 201, { mailboxes: parsed.value.mailboxes.length });

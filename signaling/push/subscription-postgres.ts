@@ -30,6 +30,9 @@ const MIGRATIONS: readonly string[] = [
   // The address that first posted it (a keyed hash, push/owner.ts), counted by the per-address bound.
   `ALTER TABLE push_subscriptions ADD COLUMN owner text NOT NULL DEFAULT ''`,
   'CREATE INDEX push_subscriptions_by_owner ON push_subscriptions (owner)',
+  // Its /48 the same way, for the per-site bound.
+  `ALTER TABLE push_subscriptions ADD COLUMN site text NOT NULL DEFAULT ''`,
+  'CREATE INDEX push_subscriptions_by_site ON push_subscriptions (site)',
 ];
 
 export async function createPostgresPushSubscriptionStore(db: PostgresDatabase): Promise<PushSubscriptionStore> {
@@ -37,24 +40,25 @@ export async function createPostgresPushSubscriptionStore(db: PostgresDatabase):
   return {
     upsert(sub, mailboxes, now, caps = { maxSubscriptions: Infinity }) {
       return db.transaction(async (tx): Promise<UpsertOutcome> => {
-        const { owner } = caps;
-        if (Number.isFinite(caps.maxSubscriptions) || owner) {
+        const { owner, site } = caps;
+        if (Number.isFinite(caps.maxSubscriptions) || owner || site) {
           const known = await tx.query('SELECT 1 FROM push_subscriptions WHERE endpoint_hash = $1', [sub.endpointHash]);
           if (known.rowCount === 0) {
             const { rows: counted } = await tx.query<{ n: string }>('SELECT count(*) AS n FROM push_subscriptions');
             if (Number(counted[0]?.n ?? 0) >= caps.maxSubscriptions) return 'full';
-            if (owner) {
-              const { rows: owned } = await tx.query<{ n: string }>('SELECT count(*) AS n FROM push_subscriptions WHERE owner = $1', [owner.key]);
-              if (Number(owned[0]?.n ?? 0) >= owner.max) return 'owner-full';
+            for (const [column, cap] of [['owner', owner], ['site', site]] as const) {
+              if (!cap) continue;
+              const { rows: held } = await tx.query<{ n: string }>(`SELECT count(*) AS n FROM push_subscriptions WHERE ${column} = $1`, [cap.key]);
+              if (Number(held[0]?.n ?? 0) >= cap.max) return 'owner-full';
             }
           }
         }
         // The owner is written for a new row only (the upsert's UPDATE leaves it).
         const { rows } = await tx.query<{ id: number }>(
-          `INSERT INTO push_subscriptions (endpoint_hash, endpoint, p256dh, auth, updated_at, owner) VALUES ($1, $2, $3, $4, $5, $6)
+          `INSERT INTO push_subscriptions (endpoint_hash, endpoint, p256dh, auth, updated_at, owner, site) VALUES ($1, $2, $3, $4, $5, $6, $7)
            ON CONFLICT (endpoint_hash) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth, updated_at = excluded.updated_at
            RETURNING id`,
-          [sub.endpointHash, sub.endpoint, sub.p256dh, sub.auth, now, owner?.key ?? ''],
+          [sub.endpointHash, sub.endpoint, sub.p256dh, sub.auth, now, owner?.key ?? '', site?.key ?? ''],
         );
         const id = rows[0]!.id;
         await tx.query('DELETE FROM push_follows WHERE subscription = $1', [id]);

@@ -30,13 +30,16 @@ const MIGRATIONS: readonly string[] = [
   // The address that first posted it (a keyed hash, push/owner.ts), counted by the per-address bound.
   `ALTER TABLE push_subscriptions ADD COLUMN owner TEXT NOT NULL DEFAULT ''`,
   'CREATE INDEX push_subscriptions_by_owner ON push_subscriptions (owner)',
+  // Its /48 the same way ('' for an IPv4 address, its own site), for the per-site bound.
+  `ALTER TABLE push_subscriptions ADD COLUMN site TEXT NOT NULL DEFAULT ''`,
+  'CREATE INDEX push_subscriptions_by_site ON push_subscriptions (site)',
 ];
 
 export function createSqlitePushSubscriptionStore(db: ServerDatabase): PushSubscriptionStore {
   migrate(db, MIGRATIONS, 'push');
   const q = {
-    upsert: db.prepare<[string, string, string, string, number, string], { id: number }>(
-      `INSERT INTO push_subscriptions (endpoint_hash, endpoint, p256dh, auth, updated_at, owner) VALUES (?, ?, ?, ?, ?, ?)
+    upsert: db.prepare<[string, string, string, string, number, string, string], { id: number }>(
+      `INSERT INTO push_subscriptions (endpoint_hash, endpoint, p256dh, auth, updated_at, owner, site) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(endpoint_hash) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth, updated_at = excluded.updated_at
        RETURNING id`,
     ),
@@ -57,6 +60,7 @@ export function createSqlitePushSubscriptionStore(db: ServerDatabase): PushSubsc
     ),
     count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM push_subscriptions'),
     owned: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM push_subscriptions WHERE owner = ?'),
+    inSite: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM push_subscriptions WHERE site = ?'),
     known: db.prepare<[string], { id: number }>('SELECT id FROM push_subscriptions WHERE endpoint_hash = ?'),
     markUsed: db.prepare('UPDATE push_subscriptions SET updated_at = ? WHERE id = ? AND updated_at < ?'),
     purgeUnused: db.prepare('DELETE FROM push_subscriptions WHERE updated_at < ?'),
@@ -67,9 +71,10 @@ export function createSqlitePushSubscriptionStore(db: ServerDatabase): PushSubsc
     if (q.known.get(sub.endpointHash) === undefined) {
       if ((q.count.get()?.n ?? 0) >= caps.maxSubscriptions) return 'full';
       if (caps.owner && (q.owned.get(caps.owner.key)?.n ?? 0) >= caps.owner.max) return 'owner-full';
+      if (caps.site && (q.inSite.get(caps.site.key)?.n ?? 0) >= caps.site.max) return 'owner-full';
     }
     // The owner is written for a new row only (the upsert's UPDATE leaves it).
-    const row = q.upsert.get(sub.endpointHash, sub.endpoint, sub.p256dh, sub.auth, now, caps.owner?.key ?? '');
+    const row = q.upsert.get(sub.endpointHash, sub.endpoint, sub.p256dh, sub.auth, now, caps.owner?.key ?? '', caps.site?.key ?? '');
     if (row === undefined) throw new Error('upsert returned no row');
     q.clearFollows.run(row.id);
     for (const mailbox of mailboxes) q.follow.run(mailbox, row.id);

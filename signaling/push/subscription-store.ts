@@ -41,6 +41,8 @@ export interface SubscriptionCaps {
    * two addresses could pass it back and forth and store without bound.
    */
   readonly owner?: OwnerCap;
+  /** The poster's IPv6 /48, when it has one: all its /64s together, counted the same way. */
+  readonly site?: OwnerCap;
 }
 
 /** What `upsert` did: stored, or refused a new endpoint at the server's cap or its poster's. */
@@ -51,7 +53,8 @@ export interface PushSubscriptionStore {
    * Registers the subscription (keyed by endpoint) and makes `mailboxes` the exact set it
    * follows, replacing the previous set, in one transaction; `now` is its last use. Refused,
    * with nothing changed, when the endpoint is new and `caps.maxSubscriptions` are stored
-   * already (`full`), or `caps.owner.max` under its owner key (`owner-full`); in PostgreSQL,
+   * already (`full`), or `caps.owner.max` under its owner key or `caps.site.max` under its
+   * site key (`owner-full`); in PostgreSQL,
    * posts from several nodes at once may pass a cap by those in flight.
    */
   upsert(subscription: PushSubscriptionRecord, mailboxes: readonly string[], now: number, caps?: SubscriptionCaps): Promise<UpsertOutcome>;

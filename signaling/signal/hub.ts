@@ -1,14 +1,15 @@
 /**
  * The `/signal` endpoint as a whole: admits upgrades (Origin allow-list, sockets per
- * address, total sockets), owns the set of live sockets and the single heartbeat timer,
- * and shuts everything down with 1001 on close. Per-frame rules live in SignalSocket.
+ * address and per IPv6 /48, total sockets), owns the set of live sockets and the single
+ * heartbeat timer, and shuts everything down with 1001 on close. Per-frame rules live in
+ * SignalSocket.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCodes } from '../../src/core/wire/signaling.js';
 import type { SignalConfig } from '../config.js';
-import { clientAddress } from '../http/client-address.js';
+import { clientAddress, siteKey } from '../http/client-address.js';
 import type { MailboxHead, MailboxWatchLimits } from '../mailbox/notices.js';
 import type { SignalMetrics, SignalStats } from '../metrics.js';
 import { SignalSocket, type SignalSocketOptions } from './socket.js';
@@ -75,6 +76,9 @@ export function createSignalHub({ config, bus, relay, mailboxWatch, mailboxHead,
   /** Sockets upgraded only to be told why they are refused (4403, 4430). */
   const refused = new Set<WebSocket>();
   const perAddress = new Map<string, number>();
+  /** Sockets per IPv6 /48, for keys that have one (an IPv4 address is its own site, counted above). */
+  const perSite = new Map<string, number>();
+  const maxSocketsPerSite = config.maxSocketsPerIp * config.ipv6SiteFactor;
   let accepting = true;
   let onDrained: (() => void) | undefined;
 
@@ -112,10 +116,15 @@ export function createSignalHub({ config, bus, relay, mailboxWatch, mailboxHead,
     ws.close(code, reason);
   };
 
+  const decrement = (counts: Map<string, number>, key: string): void => {
+    const n = (counts.get(key) ?? 1) - 1;
+    if (n <= 0) counts.delete(key);
+    else counts.set(key, n);
+  };
   const release = (address: string): void => {
-    const n = (perAddress.get(address) ?? 1) - 1;
-    if (n <= 0) perAddress.delete(address);
-    else perAddress.set(address, n);
+    decrement(perAddress, address);
+    const site = siteKey(address);
+    if (site !== address) decrement(perSite, site);
   };
 
   // One options object for every socket, not one each: an idle socket's every object counts.
@@ -141,6 +150,13 @@ export function createSignalHub({ config, bus, relay, mailboxWatch, mailboxHead,
     const address = clientAddress(req, config.trustProxy);
     const count = perAddress.get(address) ?? 0;
     if (count >= config.maxSocketsPerIp) return refuse(ws, CloseCodes.tooManySockets, 'too many sockets from this address');
+    // A /48 holder has 65,536 /64s, each with its own count above: their sum has a cap too.
+    const site = siteKey(address);
+    if (site !== address) {
+      const inSite = perSite.get(site) ?? 0;
+      if (inSite >= maxSocketsPerSite) return refuse(ws, CloseCodes.tooManySockets, 'too many sockets from this network');
+      perSite.set(site, inSite + 1);
+    }
     perAddress.set(address, count + 1);
     metrics.connections++;
     sockets.add(new SignalSocket(ws, socketOptions, address));

@@ -5,14 +5,16 @@
  */
 import { randomBytes, webcrypto } from 'node:crypto';
 import { registrationText } from '../../src/core/wire/signaling.js';
+import { siteKey } from '../http/client-address.js';
 import type { KeyedBuckets } from '../rate-limit.js';
 import type { DeviceStore } from './device-store.js';
 
 export interface Registrar {
   /**
-   * Whether a socket from `address` may register now, spending one of the address's
-   * registrations. A socket registers once, so this is what bounds a client that reconnects
-   * to register again and again (each a signature check and a durable row).
+   * Whether a socket from `address` (a limit key) may register now, spending one of the
+   * address's registrations and, for an IPv6 /64, one of its /48's. A socket registers once,
+   * so this is what bounds a client that reconnects to register again and again (each a
+   * signature check and a durable row).
    */
   admit(address: string): boolean;
   /** A fresh single-use nonce for one socket. */
@@ -25,10 +27,17 @@ export interface Registrar {
 
 /**
  * @param perAddress registrations per client address (`registerBurst`, `registersPerSecond`)
+ * @param perSite registrations per IPv6 /48, all its /64s together (`ipv6SiteFactor` times those)
  */
-export function createRegistrar(devices: DeviceStore, perAddress: KeyedBuckets): Registrar {
+export function createRegistrar(devices: DeviceStore, perAddress: KeyedBuckets, perSite: KeyedBuckets): Registrar {
   return {
-    admit: (address) => perAddress.take(address),
+    admit(address) {
+      const site = siteKey(address);
+      if (site === address) return perAddress.take(address);
+      // Both checked before either is spent: a refusal by one must not drain the other.
+      if (!perAddress.has(address) || !perSite.has(site)) return false;
+      return perAddress.take(address) && perSite.take(site);
+    },
     challenge: () => randomBytes(32).toString('base64url'),
     async register(nonce, key, sig, now) {
       try {

@@ -197,6 +197,27 @@ describe('bad input on /signal closes only the offending socket', () => {
     expect(otherHome.ws.readyState).toBe(otherHome.ws.OPEN);
   });
 
+  it("counts an IPv6 /48's sockets together, at a multiple of one /64's cap; an IPv4 address keeps its own cap", async () => {
+    const viaProxy = (s: TestServer, ip: string): Promise<SignalClient> => open(s, { headers: { 'X-Forwarded-For': ip } });
+    const s = await server({ maxSocketsPerIp: 2, ipv6SiteFactor: 2, trustProxy: true });
+    // Two /64s of one /48 fill its 2 × 2; on the old code every /64 had its own 2, so a /48
+    // holder had 65,536 × 2.
+    const site: SignalClient[] = [];
+    for (const ip of ['2001:db8:1:2::1', '2001:db8:1:2::2', '2001:db8:1:3::1', '2001:db8:1:3::2']) site.push(await viaProxy(s, ip));
+    const fifth = await viaProxy(s, '2001:db8:1:4::1');
+    expect(await fifth.closed).toEqual({ code: CloseCodes.tooManySockets, reason: 'too many sockets from this network' });
+    const otherSite = await viaProxy(s, '2001:db8:2:4::1');
+    // An IPv4 address is its own site: a NAT keeps its whole cap, as before.
+    const nat = [await viaProxy(s, '10.0.0.1'), await viaProxy(s, '10.0.0.1')];
+    // A refused socket never answers a ping: these were let in.
+    await Promise.all([otherSite, ...nat].map((c) => c.roundTrip()));
+    expect(s.server.stats().sockets).toBe(7);
+    // A socket closing gives its place back to the site.
+    await site[0]!.close();
+    await waitUntil(() => s.server.stats().sockets === 6, 'the freed place');
+    await (await viaProxy(s, '2001:db8:1:4::1')).roundTrip();
+  });
+
   it('more sockets than the server-wide cap → HTTP 503 at upgrade', async () => {
     const s = await server({ maxSockets: 2 });
     const a = await open(s);

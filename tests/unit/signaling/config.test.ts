@@ -24,6 +24,7 @@ describe('config', () => {
       ratePerSecond: SignalingLimits.ratePerSecond,
       maxBufferedBytes: 1024 * 1024,
       trustProxy: false,
+      ipv6SiteFactor: 16,
     });
   });
 
@@ -41,6 +42,7 @@ describe('config', () => {
         PING_INTERVAL_MS: '250',
         SHUTDOWN_GRACE_MS: '1500',
         TRUST_PROXY: 'true',
+        IPV6_SITE_FACTOR: '4',
       }),
     );
     expect(c).toMatchObject({
@@ -55,6 +57,7 @@ describe('config', () => {
       pingIntervalMs: 250,
       shutdownGraceMs: 1500,
       trustProxy: true,
+      ipv6SiteFactor: 4,
     });
   });
 
@@ -113,6 +116,7 @@ describe('config', () => {
     [{ PUSH_ENDPOINT_HOSTS: 'https://push.example' }],
     [{ PUSH_ENDPOINT_HOSTS: '*.' }],
     [{ PUSH_MAX_SUBSCRIPTIONS_PER_ADDRESS: '0' }],
+    [{ IPV6_SITE_FACTOR: '0' }],
   ])('refuses mailbox/push setting %o with a ConfigError', (env) => {
     expect(() => resolveConfig(configFromEnv(env))).toThrow(ConfigError);
   });

@@ -89,6 +89,16 @@ describe('the per-address bound on push subscriptions', () => {
     expect((await postFrom(s, '2001:db8:1:3::1', neighbour, [box])).status).toBe(201);
     expect(endpoints(s)).toEqual([...mine, ...others, neighbour].map((d) => d.endpoint));
   });
+
+  it("counts an IPv6 /48's subscriptions together, at a multiple of one address's share", async () => {
+    const s = await server({ trustProxy: true, pushMaxSubscriptionsPerAddress: 2, ipv6SiteFactor: 2 });
+    const box = newMailbox();
+    for (const ip of ['2001:db8:1:2::1', '2001:db8:1:2::2', '2001:db8:1:3::1', '2001:db8:1:3::2']) expect((await postFrom(s, ip, newDevice(), [box])).status).toBe(201);
+    // A third /64 of that /48 is refused: counted by /64 alone, a /48 holder had 65,536 shares.
+    expect(await postFrom(s, '2001:db8:1:4::1', newDevice(), [box])).toMatchObject({ status: 507, body: { error: 'push-address-full' } });
+    expect((await postFrom(s, '2001:db8:2:4::1', newDevice(), [box])).status).toBe(201);
+    expect(endpoints(s)).toHaveLength(5);
+  });
 });
 
 describe('the purge of unused push subscriptions', () => {

@@ -125,6 +125,30 @@ describe('device registration', () => {
     }
   });
 
+  it("counts an IPv6 /48's registrations together, at a multiple of one /64's budget", async () => {
+    const limited = await startTestServer({ registerBurst: 1, registersPerSecond: 0.001, ipv6SiteFactor: 2, trustProxy: true });
+    try {
+      /** Whether a challenge from `ip` (through the trusted proxy's header) is answered. */
+      const answered = async (ip: string): Promise<boolean> => {
+        const client = await SignalClient.open(limited.wsUrl, { headers: { 'X-Forwarded-For': ip } });
+        client.send({ type: 'challenge' });
+        await client.roundTrip();
+        const challenged = client.queue.some((m) => m.type === 'challenge');
+        await client.close();
+        return challenged;
+      };
+      // One each per /64, two in all per /48: the refusal of a spent /64 takes nothing from
+      // its /48, and a third /64 there finds the /48's two spent (on the old code every /64
+      // had its own, so a /48 holder had 65,536).
+      const ips = ['2001:db8:1:2::1', '2001:db8:1:2::2', '2001:db8:1:3::1', '2001:db8:1:4::1', '2001:db8:2:4::1', '192.0.2.1'];
+      const outcomes: boolean[] = [];
+      for (const ip of ips) outcomes.push(await answered(ip));
+      expect(outcomes).toEqual([true, false, true, false, true, true]);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it("Parley's own client (which registers on every connection) keeps signaling from an address past its registrations", async () => {
     const limited = await startTestServer({ registerBurst: 1, registersPerSecond: 0.01 });
     const clients: SignalingClient[] = [];
