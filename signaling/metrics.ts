@@ -29,6 +29,13 @@ export class SignalMetrics {
   messagesRelayed = 0;
   /** Sockets terminated for not answering a ping. */
   heartbeatTimeouts = 0;
+  /** Devices registered (a signature checked and the key recorded). */
+  registrations = 0;
+  /**
+   * Challenges left unanswered because the address (or its /48) had used its registrations:
+   * devices behind a busy NAT that stay connected unregistered, which no close code counts.
+   */
+  registrationsDeferred = 0;
   /**
    * Closes by close code: the code the server sent, or the one the client sent first.
    * Codes outside a fixed known set are counted under `"other"`.
@@ -147,6 +154,8 @@ export function renderPrometheus({ signal: metrics, stats, delivery, network }: 
   metric(lines, 'parley_signal_publishes_total', 'counter', 'Publish messages received.', [['', metrics.publishes]]);
   metric(lines, 'parley_signal_messages_relayed_total', 'counter', 'Frames relayed to subscribers.', [['', metrics.messagesRelayed]]);
   metric(lines, 'parley_signal_heartbeat_timeouts_total', 'counter', 'Sockets terminated after a missed ping.', [['', metrics.heartbeatTimeouts]]);
+  metric(lines, 'parley_signal_registrations_total', 'counter', 'Devices registered.', [['', metrics.registrations]]);
+  metric(lines, 'parley_signal_registrations_deferred_total', 'counter', 'Registration challenges left unanswered: the address had used its registrations.', [['', metrics.registrationsDeferred]]);
   const closes = [...metrics.closesByCode].sort(([a], [b]) => a.localeCompare(b)).map(([code, n]) => [`{code="${code}"}`, n] as const);
   metric(lines, 'parley_signal_closes_total', 'counter', 'Closed signaling sockets by close code.', closes);
   if (delivery) renderDelivery(lines, delivery.metrics, delivery.stats);

@@ -269,7 +269,11 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
         // client challenges on every connection, and registering gates nothing else, so closing
         // here took signaling itself from every device behind a busy address (one NAT). The
         // device registers on its next connection; the socket's message rate bounds retries.
-        if (!this.opts.registrar.admit(this.address)) return;
+        if (!this.opts.registrar.admit(this.address)) {
+          // Counted, since no close says so: these devices would be missing from /metrics.
+          this.opts.metrics.registrationsDeferred++;
+          return;
+        }
         this.nonce = this.opts.registrar.challenge();
         this.deliver(Buffer.from(JSON.stringify({ type: 'challenge', nonce: this.nonce }), 'utf8'));
         return;
@@ -328,6 +332,7 @@ export class SignalSocket implements BusSubscriber, PresenceSocket, RelayOwner {
         void this.opts.registrar.register(nonce, msg.key, msg.sig, Date.now()).then(
           (ok) => {
             if (!ok) return this.close(CloseCodes.unauthorized, 'registration signature does not verify');
+            this.opts.metrics.registrations++;
             this.deviceKey = msg.key;
             this.deliver(Buffer.from(JSON.stringify({ type: 'registered', key: msg.key }), 'utf8'));
           },

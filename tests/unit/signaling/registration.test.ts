@@ -10,7 +10,7 @@ import { createDeviceKeys, signBytes } from '../../../src/core/identity/keys.js'
 import { utf8 } from '../../../src/core/bytes.js';
 import { CloseCodes, registrationText } from '../../../src/core/wire/signaling.js';
 import { SignalClient, expectRelayWorks } from '../../helpers/raw-signal-client.js';
-import { startTestServer, type TestServer } from '../../helpers/signaling-server.js';
+import { metricsText, startTestServer, type TestServer } from '../../helpers/signaling-server.js';
 
 let t: TestServer;
 beforeEach(async () => {
@@ -111,6 +111,10 @@ describe('device registration', () => {
       await third.roundTrip();
       expect(third.queue.filter((m) => m.type === 'challenge')).toEqual([]);
       expect(limited.server.db.prepare('SELECT count(*) AS n FROM devices').get()).toEqual({ n: 2 });
+      // /metrics says so: since the 4429 close went, nothing counted a device left unregistered.
+      const metrics = await metricsText(limited.httpUrl);
+      expect(metrics).toMatch(/^parley_signal_registrations_total 2$/m);
+      expect(metrics).toMatch(/^parley_signal_registrations_deferred_total 1$/m);
       // The same socket still signals: a publish from another client reaches it.
       const topic = 'b'.repeat(64);
       await third.subscribe([topic]);
