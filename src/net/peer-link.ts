@@ -128,6 +128,7 @@ export class PeerLink extends ObservableV2<PeerLinkEvents> {
   private remoteHello = false;
   private closed = false;
   private syncAt = -Infinity;
+  private sentSyncAt = -Infinity;
 
   /** A link over `first`; more paths can be added while it lives. */
   constructor(first?: PeerTransport) {
@@ -205,6 +206,14 @@ export class PeerLink extends ObservableV2<PeerLinkEvents> {
     return this.syncAt;
   }
 
+  /**
+   * When (`performance.now()`) this side last sent a sync frame on the link; -Infinity before
+   * one. The holder of a file serves its backlog slower meanwhile (`FileServer`).
+   */
+  get syncSentAt(): number {
+    return this.sentSyncAt;
+  }
+
   /** Bytes waiting in this link's queues plus the send path's buffer. */
   get pendingBytes(): number {
     return (this.sendPath?.bufferedAmount ?? 0) + this.queuedBytes;
@@ -229,6 +238,7 @@ export class PeerLink extends ObservableV2<PeerLinkEvents> {
   /** Queues a frame; a hello goes out carrying this side's link options. */
   send(frame: FrameToSend): void {
     if (this.closed) return;
+    if (frame.kind === FrameKinds.sync) this.sentSyncAt = performance.now();
     const out = OutgoingFrame.of(frame.kind === FrameKinds.hello ? { ...frame, doc: OWN_OPTIONS } : frame);
     this.queues[out.lane]!.push(out);
     this.queuedBytes += out.remaining;

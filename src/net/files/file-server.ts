@@ -10,11 +10,22 @@
  * the bulk lane, so a sync frame queued after them still leaves first (framing.ts). A
  * request for anything this device does not hold is answered with `none`, so the asker
  * tries someone else at once instead of waiting for a timeout.
+ *
+ * While this side sends the conversation's own frames on a link (a sync frame less than
+ * `talkMs` ago: a text, an edit, a receipt for the asker's texts), the link's queue is served
+ * one chunk at a time at `talkRate`, the rate the asker's fetch holds its asks to once it
+ * hears them (fetch-pace.ts). The fetch's hold acts on what it asks next, and a bulk link is
+ * asked for the whole 4 MiB window at once, so the texts of a transfer's first half second
+ * waited behind the backlog asked before the first of them was heard (docs/files-measured.md,
+ * seventeenth round). Frames sent before the queue's serving began do not count (the file's
+ * own message went just before its first request), nor frames heard (the asker's receipt
+ * for that message comes right after it).
  */
 import { ObservableV2 } from 'lib0/observable';
 import { CHUNK_OVERHEAD, chunksIn, DEFAULT_CHUNK } from '../../core/files/file-ref.js';
 import type { RoomId } from '../mesh-types.js';
 import type { PeerLink } from '../peer-link.js';
+import { PACE } from './fetch-pace.js';
 import type { FileFrame } from './file-frames.js';
 
 /** Reads what this device holds; implemented over the chunk store by the client. */
@@ -58,7 +69,13 @@ export interface FileServerParts {
   readonly send: (room: RoomId, link: PeerLink, frame: FileFrame) => void;
   /** Drops a link that broke the rules. */
   readonly drop: (link: PeerLink, detail: string) => void;
+  /** The clock `PeerLink`'s sync times are on (`performance.now()`), and a pause on it; for tests. */
+  readonly clock?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
 }
+
+/** The part of a link the hold reads: when this side last sent it a sync frame. */
+type SyncTimes = Pick<PeerLink, 'syncSentAt'>;
 
 type Read = Array<Uint8Array | null>;
 
@@ -69,9 +86,13 @@ export class FileServer extends ObservableV2<FileServerEvents> {
   /** Root → chunk size, from the chunks read so far. */
   private readonly chunkSizes = new Map<string, number>();
   private destroyed = false;
+  private readonly clock: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly parts: FileServerParts) {
     super();
+    this.clock = parts.clock ?? (() => performance.now());
+    this.sleep = parts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
   /** Handles a `get` or an asker's `cancel` from a link that joined `room`. */
@@ -129,11 +150,13 @@ export class FileServer extends ObservableV2<FileServerEvents> {
     // Up to READS_AHEAD reads run at once, answered in order: with one at a time the path ran
     // dry while the next read was awaited (docs/architecture.md §14.2).
     const reads: Batch[] = [];
+    const since = this.clock();
     for (;;) {
       const queue = this.queues.get(link);
       if (!queue || this.destroyed || link.isClosed) break;
-      while (reads.length < READS_AHEAD) {
-        const jobs = takeBatch(queue, (root) => chunksIn(READ_BATCH_BYTES, this.chunkSizes.get(root) ?? DEFAULT_CHUNK));
+      const held = this.talking(link, since);
+      while (reads.length < (held ? 1 : READS_AHEAD)) {
+        const jobs = takeBatch(queue, (root) => (held ? 1 : chunksIn(READ_BATCH_BYTES, this.chunkSizes.get(root) ?? DEFAULT_CHUNK)));
         if (jobs.length === 0) break;
         reads.push({ jobs, read: this.read(jobs) });
       }
@@ -142,6 +165,7 @@ export class FileServer extends ObservableV2<FileServerEvents> {
       const read = await batch.read;
       if (this.destroyed || link.isClosed || this.queues.get(link) !== queue) break;
       this.learnChunkSize(batch.jobs[0]!, read);
+      let sent = 0;
       batch.jobs.forEach((job, i) => {
         const bytes = read[i];
         if (!bytes || this.withdrawn.has(job.root)) {
@@ -151,14 +175,23 @@ export class FileServer extends ObservableV2<FileServerEvents> {
           missing.set(key, list);
         } else {
           this.parts.send(job.room, link, { type: 'data', root: job.root, part: job.part, index: job.index, bytes });
+          if (job.part === 'chunks') sent += bytes.length;
           if (job.part === 'chunks' && link.peer) this.emit('served', [job.room, job.root, link.peer.device, job.index]);
         }
       });
+      // Held: the next chunk waits as long as this one takes at the held rate.
+      if (sent > 0 && this.talking(link, since)) await this.sleep((sent * 1000) / PACE.talkRate);
       // Answer what is missing once the queue ran dry, in as few frames as possible.
       if (queue.length === 0 && reads.length === 0) this.flushMissing(link, missing);
     }
     this.flushMissing(link, missing);
     if (this.queues.get(link)?.length === 0) this.queues.delete(link);
+  }
+
+  /** Whether this side sent `link` the conversation's own frames lately, since `since` (see the top of this file). */
+  private talking(link: SyncTimes, since: number): boolean {
+    const at = link.syncSentAt;
+    return at >= since && this.clock() - at < PACE.talkMs;
   }
 
   /** Only a file's last chunk is shorter than the others: the largest read so far is its chunk size. */

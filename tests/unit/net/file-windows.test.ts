@@ -204,3 +204,54 @@ async function waitUntil(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 1000 && !condition(); i++) await new Promise((r) => setTimeout(r, 1));
   expect(condition()).toBe(true);
 }
+
+describe('the holder serves its backlog held while it sends the conversation its own frames', () => {
+  /**
+   * A holder with 16 chunks asked at once (a bulk link is asked for its whole window) on a
+   * link whose last sync frame from this side went at `sentAt` (a text, after the serving
+   * began, or the file's own message, before it). Returns the reads and the pauses.
+   */
+  async function serveBacklog(sentAt: (clock: number) => number): Promise<{ reads: number[][]; pauses: number[] }> {
+    let clock = 1_000;
+    const reads: number[][] = [];
+    const pauses: number[] = [];
+    const holder: FileHolder = {
+      hashes: async () => null,
+      chunks: async (_room, _root, indices) => (reads.push([...indices]), indices.map(() => new Uint8Array(DEFAULT_CHUNK + CHUNK_OVERHEAD))),
+    };
+    let sent = 0;
+    const server = new FileServer({
+      holder,
+      send: () => void sent++,
+      drop: () => undefined,
+      clock: () => clock,
+      sleep: async (ms) => {
+        pauses.push(ms);
+        clock += ms;
+      },
+    });
+    const link = { isClosed: false, peer: { device: 'd' }, syncSentAt: -Infinity } as unknown as PeerLink & { syncSentAt: number };
+    link.syncSentAt = sentAt(clock);
+    server.handle(ROOM, link, { type: 'get', root: ROOT, part: 'chunks', indices: Array.from({ length: 16 }, (_, i) => i) });
+    await waitUntil(() => sent === 16);
+    server.destroy();
+    return { reads, pauses };
+  }
+
+  it('one chunk at a time, at the rate the asker holds its asks to, while this side sends texts', async () => {
+    // A text went just after the serving began: every chunk is read alone and followed by
+    // the pause a 64 KiB chunk takes at 2 MiB/s.
+    const { reads, pauses } = await serveBacklog((clock) => clock);
+    expect(reads).toEqual(Array.from({ length: 16 }, (_, i) => [i]));
+    const chunkMs = ((DEFAULT_CHUNK + CHUNK_OVERHEAD) * 1000) / (2 * MiB);
+    expect(pauses).toEqual(Array.from({ length: 16 }, () => chunkMs));
+  });
+
+  it('not for a frame sent before the serving began (the file’s own message), nor with none', async () => {
+    for (const sentAt of [(clock: number) => clock - 1, () => -Infinity]) {
+      const { reads, pauses } = await serveBacklog(sentAt);
+      expect(reads).toEqual([[0, 1, 2, 3, 4, 5, 6, 7], [8, 9, 10, 11, 12, 13, 14, 15]]);
+      expect(pauses).toEqual([]);
+    }
+  });
+});

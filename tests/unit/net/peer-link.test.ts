@@ -59,6 +59,19 @@ describe('peer link', () => {
     expect(a.syncHeardAt).toBe(-Infinity);
   });
 
+  it('keeps when this side last sent a sync frame (for the file holder), not acks, presence or file chunks', () => {
+    const { a, ta } = pair('direct');
+    ta.open();
+    a.send({ kind: FrameKinds.ack, doc: DOC, payload: Uint8Array.of(0) });
+    a.send({ kind: FrameKinds.awareness, doc: DOC, payload: Uint8Array.of(0) });
+    a.send({ kind: FrameKinds.fileData, doc: DOC, payload: new Uint8Array(1024) });
+    expect(a.syncSentAt).toBe(-Infinity);
+    const before = performance.now();
+    a.send(sync(1));
+    expect(a.syncSentAt).toBeGreaterThanOrEqual(before);
+    expect(a.syncSentAt).toBeLessThanOrEqual(performance.now());
+  });
+
   it('keeps sync frames in order within their lane', () => {
     const { a, ta, tb, got } = pair('direct');
     ta.open();
