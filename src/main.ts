@@ -112,6 +112,10 @@ async function boot(): Promise<void> {
   app.retryNetwork = loadNetwork;
   const pwa = new PwaController({ serverUrl: config.serverUrl, settings: new IdbSettingsStore(db), mailboxes: () => client?.mailboxCredentials() ?? [], logger: consoleLogger });
   const drafts = new Drafts(new IdbDraftStore(db), consoleLogger, new LocalDraftCopy(localStorage));
+  // The contact book (links, requests, safety numbers) loads once the list is on screen; the
+  // shell says if it could not, with Try again (docs/architecture.md §11).
+  let listShown!: () => void;
+  const contactsAfter = new Promise<void>((resolve) => (listShown = resolve));
   client = new ParleyClient({
     accounts: new IdbAccountStore(db),
     verifyKeys,
@@ -127,6 +131,7 @@ async function boot(): Promise<void> {
     logger: consoleLogger,
     readMarkers: new LocalReadMarkerCopy(localStorage),
     drafts,
+    contactsAfter,
     mailbox: {
       client: new MailboxClient(config.serverUrl),
       progress: new IdbMailboxStateStore(db),
@@ -159,8 +164,9 @@ async function boot(): Promise<void> {
   await openedAt;
   await client.start();
   app.markReady();
-  // The list is on screen: connect.
+  // The list is on screen: connect, then load the contact book.
   loadNetwork();
+  listShown();
   // Files travel beside the documents, over the same links (docs/architecture.md §14).
   const filesClient = client;
   void Promise.all([filesPart, bulk, network])

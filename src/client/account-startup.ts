@@ -1,15 +1,17 @@
 /**
  * The account's lifecycle on this device: loading it, registering a new one or linking this
- * device to an existing one, then starting what depends on it — the self doc, the contact
- * book, every stored conversation — in that order.
+ * device to an existing one, then starting what depends on it — the self doc, the stored
+ * contacts, every stored conversation, the contact book — in that order.
  */
 import { fromBase64Url } from '../core/bytes.js';
 import { deriveConversationKeys } from '../core/keys.js';
+import { errorField } from '../core/logger.js';
 import { blockWithholds } from '../core/membership/blocks.js';
 import type { Account } from '../store/types.js';
 import { createAccount, createDeviceDh } from './account.js';
 import type { ClientServices } from './client-services.js';
-import { ContactBook } from './contact-book.js';
+import type { ContactBook } from './contact-book.js';
+import { ContactDirectory } from './contact-directory.js';
 import { rotatable } from './conversation-registry.js';
 import type { ConversationActions } from './conversation-actions.js';
 import { ClientError } from './errors.js';
@@ -19,8 +21,13 @@ import { SelfSession } from './self-session.js';
 
 const SELF_DOC = 'self';
 
+/** Where the contact book's load stands (`loadContacts`); 'idle' until it is first asked for. */
+export type ContactsStatus = 'idle' | 'loading' | 'ready' | 'failed';
+
 export class AccountStartup {
   private backgroundOpening: Promise<void> | null = null;
+  private bookLoad: Promise<ContactBook> | null = null;
+  contactsStatus: ContactsStatus = 'idle';
 
   constructor(
     private readonly s: ClientServices,
@@ -85,25 +92,15 @@ export class AccountStartup {
     const self = new SelfSession(selfKeys, account, parts.verifyKeys, this.s.now);
     state.self = self;
     await self.open(parts.docs.open(SELF_DOC, self.synced.doc), (x) => opener.attach(selfKeys.topic, selfKeys, x.synced.doc, x.awareness, x.synced.policy));
-    const book = new ContactBook({
-      account,
-      self,
-      signaling: parts.signaling,
-      verifyKeys: parts.verifyKeys,
-      appUrl: parts.appUrl,
-      now: this.s.now,
-      openDirect: (peer) => this.actions.openDirect(peer),
-      hasJoined: (identity) => this.actions.hasJoined(identity),
-      logger: this.s.logger,
-    });
-    state.book = book;
-    book.on('changed', () => {
+    const contacts = new ContactDirectory(self, account.device.id);
+    state.contacts = contacts;
+    contacts.on('changed', () => {
       // A contact's name or verification may have changed how members are told apart.
       for (const x of conversations.sessions()) x.members.forgetLabels();
       this.s.changed();
     });
-    book.on('blocked', (identity, here) => {
-      const blocked = book.isBlocked(identity);
+    contacts.on('blocked', (identity, here) => {
+      const blocked = contacts.isBlocked(identity);
       if (blocked) void whenThere(parts.mesh, (mesh) => mesh.disconnectIdentity(identity));
       for (const x of conversations.sessions()) x.refilter();
       // Where a block withholds (a 1:1, not a group even of two: blockWithholds, §4.4).
@@ -134,11 +131,70 @@ export class AccountStartup {
     // Before the conversations open, so they write their member records with a current certificate.
     await this.s.renewal.start();
     await this.openAll();
-    await book.start();
+    // The page loads the book once its list is on screen: nothing there needs it sooner.
+    if (parts.contactsAfter) void parts.contactsAfter.then(() => this.loadContacts()).catch(() => undefined);
+    else await this.loadContacts();
     this.s.desk.start();
     state.started = true;
     this.s.registration.start();
     this.s.changed();
+  }
+
+  /**
+   * The contact book, loaded and started once (again after a failure: Try again). Its code
+   * loads on first use (docs/architecture.md §11); a failure to load it is ClientError
+   * 'contacts-unavailable', and `contactsStatus` says 'failed' until a later call loads it.
+   */
+  loadContacts(): Promise<ContactBook> {
+    if (!this.bookLoad) {
+      this.contactsStatus = 'loading';
+      this.bookLoad = this.startBook().then(
+        (book) => {
+          this.contactsStatus = 'ready';
+          this.s.changed();
+          return book;
+        },
+        (error: unknown) => {
+          this.bookLoad = null;
+          this.contactsStatus = 'failed';
+          this.s.logger.error('the contact book could not load', { error: errorField(error) });
+          this.s.changed();
+          throw error;
+        },
+      );
+    }
+    return this.bookLoad;
+  }
+
+  private async startBook(): Promise<ContactBook> {
+    const { parts, state } = this.s;
+    const contacts = state.contacts;
+    if (!contacts) throw new ClientError('not-registered');
+    const { ContactBook } = await import('./contact-book.js').catch((cause: unknown) => {
+      throw new ClientError('contacts-unavailable', { cause });
+    });
+    // The client was destroyed while the code loaded.
+    if (state.contacts !== contacts) throw new ClientError('not-registered');
+    const book = new ContactBook({
+      account: this.s.requireAccount(),
+      self: state.self!,
+      signaling: parts.signaling,
+      verifyKeys: parts.verifyKeys,
+      appUrl: parts.appUrl,
+      now: this.s.now,
+      openDirect: (peer) => this.actions.openDirect(peer),
+      hasJoined: (identity) => this.actions.hasJoined(identity),
+      directory: contacts,
+      logger: this.s.logger,
+    });
+    try {
+      await book.start();
+    } catch (error) {
+      book.destroy();
+      throw error;
+    }
+    state.book = book;
+    return book;
   }
 
   /**

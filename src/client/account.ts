@@ -9,7 +9,7 @@
 import { randomBytes, toBase64Url } from '../core/bytes.js';
 import { issueCertificate } from '../core/identity/certificate.js';
 import { createDeviceKeys, createIdentityKeys } from '../core/identity/keys.js';
-import { LINK_SECRET_BYTES } from '../core/identity/contact-link.js';
+import { LINK_SECRET_BYTES } from '../core/identity/contact-link-fragment.js';
 import { SECRET_BYTES } from '../core/keys.js';
 import { createDhKeyPair } from '../core/membership/seal.js';
 import type { DeviceDhKey } from '../core/identity/account.js';

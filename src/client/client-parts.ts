@@ -39,6 +39,13 @@ export interface ClientParts {
   readonly now?: () => number;
   /** How often a device may rewrite its receipt, in ms (tests shorten it; receipts.ts). */
   readonly receiptEveryMs?: number;
+  /**
+   * The contact book (links, requests, safety numbers) loads once this settles, not as the
+   * account starts: the page's list shows first (docs/architecture.md §11). Without it the
+   * account's start waits for the book, as bots and the command line want. Conversations read
+   * the stored contacts from the start either way (contact-directory.ts).
+   */
+  readonly contactsAfter?: Promise<unknown>;
   readonly logger?: Logger;
 }
 

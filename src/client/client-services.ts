@@ -13,6 +13,7 @@ import { DeviceRegistration } from '../net/registration.js';
 import type { Account } from '../store/types.js';
 import type { ClientEvents, ClientParts } from './client-parts.js';
 import type { ContactBook } from './contact-book.js';
+import type { ContactDirectory } from './contact-directory.js';
 import type { KnownContact } from './conversation/member-view.js';
 import { ConversationOpener } from './conversation-opener.js';
 import { ConversationPresence } from './conversation-presence.js';
@@ -36,6 +37,9 @@ export interface ClientState {
   /** True once the self doc and contacts are up; until then the UI treats the user as signing in. */
   started: boolean;
   self: SelfSession | null;
+  /** The stored contacts and the contact events, from the self doc's start. */
+  contacts: ContactDirectory | null;
+  /** The contact book, once loaded (`AccountStartup.loadContacts`). */
   book: ContactBook | null;
 }
 
@@ -74,7 +78,7 @@ export interface ClientServices {
 
 /** Builds the client's services; `events` is the client that raises ClientEvents. */
 export function buildServices(parts: ClientParts, events: ObservableV2<ClientEvents>): ClientServices {
-  const state: ClientState = { me: null, started: false, self: null, book: null };
+  const state: ClientState = { me: null, started: false, self: null, contacts: null, book: null };
   const now = parts.now ?? Date.now;
   const logger = parts.logger ?? silentLogger;
   const changed = (): void => events.emit('changed', []);
@@ -99,12 +103,12 @@ export function buildServices(parts: ClientParts, events: ObservableV2<ClientEve
     ...(parts.mailbox ? { mailbox: parts.mailbox } : {}),
     now,
     logger,
-    isBlocked: (identity) => state.book?.isBlocked(identity) ?? false,
-    blockDecision: (identity) => state.book?.blockDecision(identity) ?? null,
+    isBlocked: (identity) => state.contacts?.isBlocked(identity) ?? false,
+    blockDecision: (identity) => state.contacts?.blockDecision(identity) ?? null,
     sharesReads: () => state.self?.readReceipts() ?? true,
     ...(parts.receiptEveryMs !== undefined ? { receiptEveryMs: parts.receiptEveryMs } : {}),
-    contactOf: (identity) => knownContact(state.book, identity),
-    isVerified: (identity) => state.book?.get(identity)?.verified ?? false,
+    contactOf: (identity) => knownContact(state.contacts, identity),
+    isVerified: (identity) => state.contacts?.stored(identity)?.verified ?? false,
     isRevoked: (device, identity) => s.myDevices.isRevoked(device, identity),
     deviceRemoved: () => s.myDevices.thisDeviceRemoved,
     isDeleted: (id) => s.shelf.isDeleted(id),
@@ -206,6 +210,10 @@ export async function destroyServices(s: ClientServices): Promise<void> {
   s.presence.destroy();
   s.mailboxes.destroy();
   s.state.book?.destroy();
+  s.state.contacts?.destroy();
+  // A contact book still loading sees it and does not start (AccountStartup.loadContacts).
+  s.state.book = null;
+  s.state.contacts = null;
   s.desk.destroy();
   s.handoff.destroy();
   s.renewal.destroy();
@@ -216,7 +224,7 @@ export async function destroyServices(s: ClientServices): Promise<void> {
 }
 
 /** A stored contact (not a request waiting for an answer), as conversations need it. */
-function knownContact(book: ContactBook | null, identity: IdentityId): KnownContact | null {
-  const contact = book?.get(identity);
+function knownContact(contacts: ContactDirectory | null, identity: IdentityId): KnownContact | null {
+  const contact = contacts?.stored(identity);
   return contact && contact.state !== 'incoming' ? { name: contact.name, verified: contact.verified } : null;
 }

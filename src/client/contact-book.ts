@@ -2,9 +2,10 @@
  * Contacts: my contact link, requests in and out, accepting, blocking, verification and
  * safety numbers. Contact records live in the self doc (so every device of the user has
  * them); requests travel sealed through the recipient's contact inbox, a signaling topic
- * only holders of their contact link can find.
+ * only holders of their contact link can find. What conversations read of contacts from
+ * the start, and the events, are the contact directory's (contact-directory.ts): this
+ * module loads after the list (docs/architecture.md §11).
  */
-import { ObservableV2 } from 'lib0/observable';
 import { fromBase64Url, toBase64Url } from '../core/bytes.js';
 import { foldName } from '../core/authorship/names.js';
 import { contactLink, parseContactLink, type ContactCard } from '../core/identity/contact-link.js';
@@ -15,10 +16,10 @@ import { Disposables } from '../core/lifecycle.js';
 import { errorField, silentLogger, type Logger } from '../core/logger.js';
 import { formatSafetyNumber, safetyNumber } from '../core/identity/safety-number.js';
 import { deriveChannel, type ChannelKeys } from '../core/keys.js';
-import type { BlockDecision, BlockedVersion } from '../core/membership/blocks.js';
 import { openMessage, sealMessage } from '../net/sealed-channel.js';
 import type { Signaling } from '../net/signaling-port.js';
 import type { Account } from '../store/types.js';
+import { ContactDirectory } from './contact-directory.js';
 import type { ConversationSession } from './conversation-session.js';
 import { PendingRequests, type RequestLimits } from './contact-requests.js';
 import { ClientError } from './errors.js';
@@ -46,6 +47,8 @@ export interface ContactBookParts {
   readonly hasJoined: (identity: IdentityId) => boolean;
   /** Rate limits and caps of incoming requests (contact-requests.ts). */
   readonly requestLimits?: RequestLimits;
+  /** Where the book's events go and its reads come from; without one, the book makes (and destroys) its own. */
+  readonly directory?: ContactDirectory;
   readonly logger?: Logger;
 }
 
@@ -62,25 +65,16 @@ export interface SameNameQuestion {
   readonly existing: IdentityId;
 }
 
-export type ContactEvents = {
-  changed: () => void;
-  /**
-   * Blocking changed: conversations must re-check who they show and admit. `here`: this
-   * device made the change; otherwise another device of the user did, through the self doc.
-   */
-  blocked: (identity: IdentityId, here: boolean) => void;
-};
-
-export class ContactBook extends ObservableV2<ContactEvents> {
+export class ContactBook {
+  /** The stored contacts and the events ('changed', 'blocked'), which the client had from the start. */
+  readonly directory: ContactDirectory;
   private inbox: ChannelKeys | null = null;
-  /** Listeners on the self doc and the socket, and the resend interval (from `start()`). */
+  /** Listeners on the socket, and the resend interval (from `start()`). */
   private readonly disposables = new Disposables();
   /** Incoming requests: in memory until accepted or blocked, never in the self doc. */
   private readonly requests: PendingRequests;
   /** An add that waits for the user's answer (one at a time; a new add replaces it). */
   private sameName: { readonly card: ContactCard; readonly question: SameNameQuestion } | null = null;
-  /** Who was blocked at the last look at the self doc: another device's change shows as a difference. */
-  private readonly blockedSeen = new Set<IdentityId>();
   /** Safety numbers computed, by the contact's keys (`safetyNumber`). */
   private readonly safetyNumbers = new Map<string, string>();
   /** Inbox messages are handled one at a time, in the order they came: the end of the line. */
@@ -89,10 +83,19 @@ export class ContactBook extends ObservableV2<ContactEvents> {
   private backlog = 0;
 
   constructor(private readonly parts: ContactBookParts) {
-    super();
     this.requests = new PendingRequests(parts.now, parts.requestLimits);
-    for (const c of parts.self.contacts()) if (c.state === 'blocked') this.blockedSeen.add(c.identity.sign);
-    this.disposables.listenTo(parts.self).on('changed', this.onSelfChanged);
+    if (parts.directory) this.directory = parts.directory;
+    else {
+      const own = (this.directory = new ContactDirectory(parts.self, parts.account.device.id));
+      this.disposables.add(() => own.destroy());
+    }
+    this.directory.attach({
+      list: () => this.requests.list().map((p) => this.pendingRecord(p.request, p.firstAt)),
+      get: (identity) => {
+        const pending = this.requests.get(identity);
+        return pending ? this.pendingRecord(pending.request, pending.firstAt) : null;
+      },
+    });
     const signaling = this.disposables.listenTo(parts.signaling);
     signaling.on('message', this.onSignal);
     signaling.on('status', this.onStatus);
@@ -117,20 +120,11 @@ export class ContactBook extends ObservableV2<ContactEvents> {
 
   /** Stored contacts, and requests waiting for an answer (state 'incoming'). */
   list(): ContactRecord[] {
-    const stored = this.parts.self.contacts();
-    const known = new Set(stored.map((c) => c.identity.sign));
-    const waiting = this.requests
-      .list()
-      .filter((p) => !known.has(p.request.cert.identity.sign))
-      .map((p) => this.pendingRecord(p.request, p.firstAt));
-    return [...stored, ...waiting].sort((a, b) => a.name.localeCompare(b.name));
+    return this.directory.list();
   }
 
   get(identity: IdentityId): ContactRecord | null {
-    const stored = this.parts.self.contact(identity);
-    if (stored) return stored;
-    const pending = this.requests.get(identity);
-    return pending ? this.pendingRecord(pending.request, pending.firstAt) : null;
+    return this.directory.get(identity);
   }
 
   /** A waiting request, shaped like a contact so views list it with the others; never stored. */
@@ -153,26 +147,7 @@ export class ContactBook extends ObservableV2<ContactEvents> {
   }
 
   isBlocked(identity: IdentityId): boolean {
-    return this.parts.self.contact(identity)?.state === 'blocked';
-  }
-
-  /**
-   * What the user last decided about blocking someone, when, and which `blocked` decisions
-   * that replaced, each with when the first decision after it lifted it (the self doc keeps
-   * them all): a device of the user's may owe an unblock for a block one of their devices
-   * lifted before receiving it (docs/architecture.md §4.4).
-   */
-  blockDecision(identity: IdentityId): BlockDecision | null {
-    const [current, ...older] = this.parts.self.contactVersions(identity);
-    if (!current) return null;
-    const replaced: BlockedVersion[] = [];
-    // Newest first: the last version not `blocked` passed is the first one after a `blocked` one.
-    let liftedAt = current.state === 'blocked' ? null : current.at;
-    for (const c of older) {
-      if (c.state === 'blocked') replaced.unshift({ by: c.by, at: c.at, liftedAt });
-      else liftedAt = c.at;
-    }
-    return { blocked: current.state === 'blocked', at: current.at, replaced };
+    return this.directory.isBlocked(identity);
   }
 
   /**
@@ -204,7 +179,7 @@ export class ContactBook extends ObservableV2<ContactEvents> {
     const clash = existing || !card.name ? {} : this.namesake(card.identity.sign, card.name);
     if (clash.sameNameAs) {
       this.sameName = { card, question: { name: card.name, existing: clash.sameNameAs } };
-      this.emit('changed', []);
+      this.directory.emit('changed', []);
       return { kind: 'same-name', ...this.sameName.question };
     }
     this.sameName = null;
@@ -228,7 +203,7 @@ export class ContactBook extends ObservableV2<ContactEvents> {
   cancelSameName(): void {
     if (!this.sameName) return;
     this.sameName = null;
-    this.emit('changed', []);
+    this.directory.emit('changed', []);
   }
 
   private async store(card: ContactCard, existing: ContactRecord | null, namesake: { sameNameAs?: IdentityId }): Promise<ContactRecord> {
@@ -245,7 +220,7 @@ export class ContactBook extends ObservableV2<ContactEvents> {
     const session = await this.parts.openDirect(card.identity);
     const stored = await this.parts.self.setContact({ ...fieldsOf(record), topic: session.id });
     await this.sendRequest(card);
-    this.emit('changed', []);
+    this.directory.emit('changed', []);
     return stored;
   }
 
@@ -255,7 +230,7 @@ export class ContactBook extends ObservableV2<ContactEvents> {
     const session = await this.parts.openDirect(contact.identity);
     const record = await this.parts.self.setContact({ ...fieldsOf(contact), state: 'accepted', topic: session.id });
     this.requests.remove(identity);
-    this.emit('changed', []);
+    this.directory.emit('changed', []);
     return record;
   }
 
@@ -264,28 +239,27 @@ export class ContactBook extends ObservableV2<ContactEvents> {
     if (!contact) throw new ClientError('unknown-contact');
     await this.parts.self.setContact({ ...fieldsOf(contact), state: 'blocked' });
     this.requests.remove(identity);
-    this.emit('blocked', [identity, true]);
-    this.emit('changed', []);
+    this.directory.emit('blocked', [identity, true]);
+    this.directory.emit('changed', []);
   }
 
   async unblock(identity: IdentityId): Promise<void> {
     const contact = this.get(identity);
     if (!contact || contact.state !== 'blocked') return;
     await this.parts.self.setContact({ ...fieldsOf(contact), state: contact.topic ? 'accepted' : 'incoming' });
-    this.emit('blocked', [identity, true]);
-    this.emit('changed', []);
+    this.directory.emit('blocked', [identity, true]);
+    this.directory.emit('changed', []);
   }
 
   async setVerified(identity: IdentityId, verified: boolean): Promise<void> {
     const contact = this.get(identity);
     if (!contact) throw new ClientError('unknown-contact');
     await this.parts.self.setContact({ ...fieldsOf(contact), verified });
-    this.emit('changed', []);
+    this.directory.emit('changed', []);
   }
 
-  override destroy(): void {
+  destroy(): void {
     this.disposables.dispose();
-    super.destroy();
   }
 
   /** Another stored contact with this name (compared folded, core/authorship/names.ts): a namesake, not a changed key. */
@@ -308,7 +282,7 @@ export class ContactBook extends ObservableV2<ContactEvents> {
       if (c.state !== 'outgoing' || typeof c.inbox !== 'string') continue;
       if (this.parts.hasJoined(c.identity.sign)) {
         await this.parts.self.setContact({ ...fieldsOf(c), state: 'accepted' });
-        this.emit('changed', []);
+        this.directory.emit('changed', []);
         continue;
       }
       const secret = fromBase64Url(c.inbox);
@@ -318,19 +292,6 @@ export class ContactBook extends ObservableV2<ContactEvents> {
 
   private readonly onStatus = (status: string): void => {
     if (status === 'connected') void this.resendPending();
-  };
-
-  private readonly onSelfChanged = (): void => {
-    for (const c of this.parts.self.contacts()) {
-      const identity = c.identity.sign;
-      const blocked = c.state === 'blocked';
-      if (blocked === this.blockedSeen.has(identity)) continue;
-      if (blocked) this.blockedSeen.add(identity);
-      else this.blockedSeen.delete(identity);
-      // Another device of the user blocked or unblocked them (this device's own change is told by `block`/`unblock`).
-      if (c.by !== this.parts.account.device.id) this.emit('blocked', [identity, false]);
-    }
-    this.emit('changed', []);
   };
 
   private readonly onSignal = (topic: string, data: unknown): void => {
@@ -374,7 +335,7 @@ export class ContactBook extends ObservableV2<ContactEvents> {
       await this.accept(identity.sign);
       return;
     }
-    if (this.requests.add(request) !== 'full') this.emit('changed', []);
+    if (this.requests.add(request) !== 'full') this.directory.emit('changed', []);
   }
 }
 

@@ -24,10 +24,10 @@ export class ConversationActions {
   }
 
   /**
-   * Starts joining a group from an invite link. Throws InvalidInviteError for text that is
-   * not an invite. Nothing is stored unless a member grants the request.
+   * Starts joining a group from an invite link. Rejects with InvalidInviteError for text that
+   * is not an invite. Nothing is stored unless a member grants the request.
    */
-  startJoin(link: string): JoinAttempt {
+  async startJoin(link: string): Promise<JoinAttempt> {
     this.s.requireAccount();
     return this.s.joins.start(link);
   }
@@ -51,7 +51,7 @@ export class ConversationActions {
     // A link whose sealed inviter name does not open under its secret was altered: it is
     // refused (InvalidInviteError 'invite-wrong-secret') before any request is made.
     await readInvite(link);
-    const grant = await this.startJoin(link).done;
+    const grant = await (await this.startJoin(link)).done;
     return this.s.conversations.load(grant.conversation);
   }
 

@@ -29,6 +29,8 @@ export const ClientErrorCodes = [
   'contact-blocked',
   /** Accepting a request that is not there. */
   'no-such-request',
+  /** The contact book's code could not load (the page loads it after the list). */
+  'contacts-unavailable',
   /** Sending only whitespace. */
   'empty-message',
   /** Saving an edit that is only whitespace. */
@@ -69,6 +71,8 @@ export const ClientErrorCodes = [
   'join-declined',
   /** No member answered the join request in time. */
   'join-timeout',
+  /** The code that asks to join could not load (it loads on first use). */
+  'joins-unavailable',
 ] as const;
 export type ClientErrorCode = (typeof ClientErrorCodes)[number];
 

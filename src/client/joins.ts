@@ -1,12 +1,14 @@
 /**
  * Invites this device is using to join groups (docs/architecture.md §4.5), until a member
- * grants or refuses each. The UI lists them ("Waiting for approval").
+ * grants or refuses each. The UI lists them ("Waiting for approval"). Asking (join-attempt.ts)
+ * loads on first use, not with the app (§11): a device joins a group rarely.
  */
 import type { Account } from '../core/identity/account.js';
 import { parseInvite } from '../core/invite.js';
 import type { Logger } from '../core/logger.js';
 import type { Signaling } from '../net/signaling-port.js';
-import { JoinAttempt, type Grant } from './join-attempt.js';
+import { ClientError } from './errors.js';
+import type { Grant, JoinAttempt } from './join-attempt.js';
 
 export interface JoinsParts {
   readonly account: () => Account;
@@ -20,13 +22,22 @@ export interface JoinsParts {
 
 export class Joins {
   private readonly attempts = new Set<JoinAttempt>();
+  private destroyed = false;
 
   constructor(private readonly parts: JoinsParts) {}
 
-  /** Starts joining; throws InvalidInviteError for text that is not an invite. */
-  start(link: string): JoinAttempt {
+  /**
+   * Starts joining; rejects with InvalidInviteError for text that is not an invite, and with
+   * ClientError 'joins-unavailable' when the code that asks cannot load (offline, no cache).
+   */
+  async start(link: string): Promise<JoinAttempt> {
+    const invite = parseInvite(link);
+    const { JoinAttempt } = await import('./join-attempt.js').catch((cause: unknown) => {
+      throw new ClientError('joins-unavailable', { cause });
+    });
+    if (this.destroyed) throw new ClientError('join-timeout');
     const attempt = new JoinAttempt({
-      invite: parseInvite(link),
+      invite,
       account: this.parts.account(),
       signaling: this.parts.signaling,
       now: this.parts.now,
@@ -44,6 +55,7 @@ export class Joins {
     };
     attempt.done.then(settled, settled);
     void attempt.start();
+    this.parts.changed();
     return attempt;
   }
 
@@ -52,6 +64,7 @@ export class Joins {
   }
 
   destroy(): void {
+    this.destroyed = true;
     for (const attempt of this.attempts) attempt.cancel();
   }
 }

@@ -12,7 +12,7 @@ import type { PresenceClient } from '../net/presence-client.js';
 import type { DeviceRegistration } from '../net/registration.js';
 import type { SignalingStatus } from '../net/signaling-client.js';
 import type { Account } from '../store/types.js';
-import { AccountStartup } from './account-startup.js';
+import { AccountStartup, type ContactsStatus } from './account-startup.js';
 import type { ClientEvents, ClientParts } from './client-parts.js';
 import { buildServices, destroyServices, type ClientServices } from './client-services.js';
 import type { ContactBook } from './contact-book.js';
@@ -25,7 +25,7 @@ import { ClientError } from './errors.js';
 import type { JoinAttempt } from './join-attempt.js';
 import type { DeviceInfo } from './my-devices.js';
 import { Profile, type ProfileChange } from './profile.js';
-import type { SelfSession } from './self-session.js';
+import type { ContactRecord, SelfSession } from './self-session.js';
 
 export type { ConversationSummary } from './conversation-list.js';
 export type { DeviceInfo } from './my-devices.js';
@@ -64,9 +64,34 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
     return this.s.state.me;
   }
 
+  /**
+   * The contact book. The page loads it once the list is on screen (`loadContacts`); until
+   * then this throws ClientError 'contacts-unavailable' ('not-registered' with no account).
+   * Stored contacts are there from the start: `contact`, `contactList`.
+   */
   get contacts(): ContactBook {
-    if (!this.s.state.book) throw new ClientError('not-registered');
-    return this.s.state.book;
+    if (this.s.state.book) return this.s.state.book;
+    throw new ClientError(this.s.state.contacts ? 'contacts-unavailable' : 'not-registered');
+  }
+
+  /** Loads the contact book if it has not loaded (again after a failure), and resolves with it. */
+  loadContacts(): Promise<ContactBook> {
+    return this.startup.loadContacts();
+  }
+
+  /** Where the contact book's load stands; 'failed' until a later `loadContacts` loads it. */
+  get contactsStatus(): ContactsStatus {
+    return this.startup.contactsStatus;
+  }
+
+  /** A contact, stored or (once the contact book has loaded) a request waiting for an answer. */
+  contact(identity: IdentityId): ContactRecord | null {
+    return this.s.state.contacts?.get(identity) ?? null;
+  }
+
+  /** Stored contacts, and (once the contact book has loaded) requests waiting for an answer. */
+  contactList(): ContactRecord[] {
+    return this.s.state.contacts?.list() ?? [];
   }
 
   get self(): SelfSession | null {
@@ -172,10 +197,11 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
 
   /**
    * Starts joining a group from an invite link; follow the attempt's status ("waiting for
-   * approval"). Throws InvalidInviteError for text that is not an invite. Nothing is stored
+   * approval"). Rejects with InvalidInviteError for text that is not an invite, and with
+   * ClientError 'joins-unavailable' when the code that asks cannot load. Nothing is stored
    * unless a member grants the request.
    */
-  startJoin(link: string): JoinAttempt {
+  startJoin(link: string): Promise<JoinAttempt> {
     return this.actions.startJoin(link);
   }
 
@@ -225,7 +251,7 @@ export class ParleyClient extends ObservableV2<ClientEvents> {
   }
 
   list(): ConversationSummary[] {
-    return summarize(this.s.conversations.sessions(), (identity) => this.s.state.book?.get(identity) ?? null, (id) => this.s.reads.unread(id));
+    return summarize(this.s.conversations.sessions(), (identity) => this.contact(identity), (id) => this.s.reads.unread(id));
   }
 
   /**

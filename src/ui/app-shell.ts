@@ -12,7 +12,7 @@ import { keyed } from 'lit/directives/keyed.js';
 import type { Drafts } from '../client/drafts.js';
 import type { ClientFiles } from '../client/files/client-files.js';
 import type { ParleyClient } from '../client/parley-client.js';
-import { isContactFragment } from '../core/identity/contact-link.js';
+import { isContactFragment } from '../core/identity/contact-link-fragment.js';
 import { isDeviceLinkFragment } from '../core/identity/device-link-fragment.js';
 import { isInviteFragment } from '../core/invite.js';
 import { silentLogger, type Logger } from '../core/logger.js';
@@ -22,7 +22,7 @@ import type { TimelineEntry } from '../core/timeline.js';
 import type { Topic } from '../core/ids.js';
 import { clientContext, pwaContext } from './context.js';
 import { ObservableController } from './controllers/observable-controller.js';
-import { errorText } from './error-text.js';
+import { errorCode, errorText } from './error-text.js';
 import { CONTACTS_HREF, conversationHref, parseRoute } from './routes.js';
 import { PHONE_QUERY, phoneScreen } from './styles/layout.js';
 import { controls, themeTokens } from './styles/theme.js';
@@ -88,11 +88,22 @@ export class ParleyApp extends LitElement {
   private readonly pwaProvider = new ContextProvider(this, { context: pwaContext });
   /** A `#join=` or `#contact=` link opened before the user had an account. */
   private pendingLink: { kind: 'invite' | 'contact'; text: string } | null = null;
+  /** An invite link whose joining code could not load: the error banner's Try again opens it again. */
+  private retryLink: { kind: 'invite' | 'contact'; text: string } | null = null;
   /** A `#link=` device link: this device is joining an existing account. */
   private deviceLink: string | null = null;
   /** The open conversation's read marker as it was when it opened (for "Unread messages"). */
   private readMark: { topic: Topic; upTo: number } | null = null;
-  private readonly views = new LazyParts(this, lazyViews, () => this.logger);
+  private readonly views = new LazyParts(
+    this,
+    {
+      ...lazyViews,
+      // The contact screens need the contact book, which loads after the list (docs/architecture.md §11).
+      contacts: () => Promise.all([lazyViews.contacts(), this.client?.loadContacts()]),
+      contact: () => Promise.all([lazyViews.contact(), this.client?.loadContacts()]),
+    },
+    () => this.logger,
+  );
 
   constructor() {
     super();
@@ -304,13 +315,22 @@ export class ParleyApp extends LitElement {
             <button type="button" class="secondary" @click=${() => this.retryNetwork?.()}>Try again</button>
           </div>`
         : nothing;
+    // On a contact screen, its own place says so (with Try again).
+    const contactsFailed =
+      this.client.account && this.client.contactsStatus === 'failed' && !/^contacts?$/.test(parseRoute(this.route).view)
+        ? html`<div class="alert" role="alert">
+            <p>Could not load your contacts: this device cannot add contacts or receive contact requests. Check your connection and try again.</p>
+            <button type="button" class="secondary" @click=${() => void this.client?.loadContacts().catch(() => undefined)}>Try again</button>
+          </div>`
+        : nothing;
     // Banners live in their own labelled region, above the layout (never over the composer).
     const alert =
-      update !== nothing || removed !== nothing || filesFailed !== nothing || networkFailed !== nothing || this.error
+      update !== nothing || removed !== nothing || filesFailed !== nothing || networkFailed !== nothing || contactsFailed !== nothing || this.error
         ? html`<section class="notices" aria-label="Notices">
-            ${update}${removed}${networkFailed}${filesFailed}${this.error
+            ${update}${removed}${networkFailed}${contactsFailed}${filesFailed}${this.error
               ? html`<div class="alert" role="alert">
                   <p>${errorText(this.error)}</p>
+                  ${this.retryLink && errorCode(this.error) === 'joins-unavailable' ? html`<button type="button" class="secondary" @click=${this.retryJoin}>Try again</button>` : nothing}
                   <button type="button" class="secondary" @click=${() => (this.error = null)}>Dismiss</button>
                 </div>`
               : nothing}
@@ -390,19 +410,36 @@ export class ParleyApp extends LitElement {
   private async consumeInvite(): Promise<void> {
     const link = this.pendingLink;
     if (!link || !this.ready || !this.client?.account) return;
+    // A contact link waits for the contact book: after a failed load, for Try again.
+    if (link.kind === 'contact' && this.client.contactsStatus === 'failed') return;
     this.pendingLink = null;
     try {
       if (link.kind === 'invite') {
         const session = await this.client.join(link.text);
         location.hash = conversationHref(session.id);
       } else {
-        await this.client.contacts.add(link.text);
+        const contacts = await this.client.loadContacts().catch(() => null);
+        // Not loaded: the banner says so, and the link is added once Try again loads the book.
+        if (!contacts) {
+          this.pendingLink ??= link;
+          return;
+        }
+        await contacts.add(link.text);
         location.hash = CONTACTS_HREF;
       }
     } catch (error) {
       this.error = error;
+      // The code that asks to join did not load: Try again opens the same link again.
+      if (errorCode(error) === 'joins-unavailable') this.retryLink = link;
     }
   }
+
+  private readonly retryJoin = (): void => {
+    this.pendingLink = this.retryLink;
+    this.retryLink = null;
+    this.error = null;
+    void this.consumeInvite();
+  };
 }
 
 /** While an invite is being answered: asking the group, or waiting for an admin. */

@@ -47,6 +47,16 @@ const LOADED_LATER = [
   'src/client/invite-desk.ts',
   'src/pwa/service-worker-host.ts',
   'src/pwa/push-subscription.ts',
+  // The contact book, loaded once the list has shown (conversations read the stored contacts
+  // from src/client/contact-directory.ts): links, requests in and out, safety numbers.
+  'src/client/contact-book.ts',
+  'src/client/contact-requests.ts',
+  'src/core/identity/contact-link.ts',
+  'src/core/identity/contact-request.ts',
+  'src/core/identity/safety-number.ts',
+  // Asking to join a group from an invite, when one is opened (src/client/joins.ts).
+  'src/client/join-attempt.ts',
+  'src/core/membership/join-messages.ts',
   // lib0's browser logging renders to the DOM with its schema module; Yjs gets lib0's Node
   // logging instead (vite.config.ts).
   'node_modules/lib0/schema.js',
@@ -79,6 +89,7 @@ describe('the start-up scripts', () => {
     expect(modules).toContain('src/main.ts');
     expect(modules).toContain('src/ui/app-shell.ts');
     expect(modules).toContain('src/ui/views/sidebar-view.ts');
+    expect(modules).toContain('src/client/contact-directory.ts');
     expect(modules.filter((m) => LOADED_LATER.some((later) => m.startsWith(later)))).toEqual([]);
   });
 

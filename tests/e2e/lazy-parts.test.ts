@@ -31,10 +31,13 @@ class ChunkGate {
 }
 
 let alice: ParleyUser | undefined;
+let bob: ParleyUser | undefined;
 
 afterEach(async () => {
   await alice?.close();
+  await bob?.close();
   alice = undefined;
+  bob = undefined;
 });
 
 /** Alice, with `chunk` (a glob under /assets/) behind `gate`; registered unless the gate blocks that. */
@@ -112,6 +115,88 @@ describe('the network, loaded once the list has shown', () => {
     gate.open();
     await alert.getByRole('button', { name: 'Try again' }).click();
     await user.page.waitForFunction(() => (document.querySelector('parley-app') as unknown as { client?: { connection: string } }).client?.connection === 'connected');
+    expect(await alert.count()).toBe(0);
+  });
+});
+
+describe('the contact book, loaded once the list has shown', () => {
+  const contactsLink = (user: ParleyUser) => user.page.getByRole('link', { name: /^Contacts/ });
+
+  it('the list and conversations go on while it loads; the contacts screen waits for it, then opens', async () => {
+    const gate = new ChunkGate();
+    const user = await aliceWith('contact-book-*.js', gate);
+    await newConversation(user);
+    await user.send('before the contact book');
+    await user.waitForMessage('before the contact book');
+    await contactsLink(user).click();
+    await user.page.getByRole('status').filter({ hasText: 'Loading your contacts…' }).waitFor();
+    expect(await user.page.getByRole('heading', { name: 'My contact link' }).count()).toBe(0);
+    gate.open();
+    await user.page.getByRole('button', { name: 'Show my contact link' }).click();
+    expect(await user.page.getByRole('textbox', { name: 'My contact link' }).inputValue()).toMatch(/#contact=/);
+    expect(gate.requests).toBe(1);
+  });
+
+  it('a banner says it could not load, and Try again loads it; the contacts screen says so too', async () => {
+    const gate = new ChunkGate();
+    gate.refuse = true;
+    const user = await aliceWith('contact-book-*.js', gate);
+    const banner = user.page.getByRole('alert').filter({ hasText: 'Could not load your contacts: this device cannot add contacts or receive contact requests. Check your connection and try again.' });
+    await banner.waitFor();
+    await newConversation(user);
+    await user.send('no contact book, still talking');
+    await user.waitForMessage('no contact book, still talking');
+    // The contacts screen says it in its own place (the banner steps aside there), with Try again.
+    await contactsLink(user).click();
+    const inPlace = user.page.getByRole('alert').filter({ hasText: 'Could not load your contacts. Check your connection and try again.' });
+    await inPlace.waitFor();
+    expect(await banner.count()).toBe(0);
+    gate.refuse = false;
+    gate.open();
+    await inPlace.getByRole('button', { name: 'Try again' }).click();
+    await user.page.getByRole('button', { name: 'Show my contact link' }).click();
+    expect(await user.page.getByRole('textbox', { name: 'My contact link' }).inputValue()).toMatch(/#contact=/);
+    // Loaded now: no banner on the other screens either.
+    await user.page.evaluate(() => (location.hash = ''));
+    await user.page.getByText('Start a new conversation, add a contact, or open an invite link.').waitFor();
+    expect(await banner.count()).toBe(0);
+  });
+
+  it('the banner’s Try again loads it from any screen', async () => {
+    const gate = new ChunkGate();
+    gate.refuse = true;
+    const user = await aliceWith('contact-book-*.js', gate);
+    const banner = user.page.getByRole('alert').filter({ hasText: 'Could not load your contacts:' });
+    await banner.waitFor();
+    gate.refuse = false;
+    gate.open();
+    await banner.getByRole('button', { name: 'Try again' }).click();
+    await banner.waitFor({ state: 'detached' });
+    await contactsLink(user).click();
+    await user.page.getByRole('button', { name: 'Show my contact link' }).click();
+    expect(await user.page.getByRole('textbox', { name: 'My contact link' }).inputValue()).toMatch(/#contact=/);
+  });
+});
+
+describe('joining a group, loaded on first use', () => {
+  it('an invite link opened while it cannot load says so, and Try again joins', async () => {
+    alice = await ParleyUser.create(stage.browser, 'Alice');
+    await alice.start(stage.app.url);
+    const invite = await alice.newConversation();
+    const gate = new ChunkGate();
+    gate.refuse = true;
+    const context = await stage.browser.newContext({ viewport: { width: 1100, height: 800 }, serviceWorkers: 'block' });
+    await context.route('**/assets/join-attempt-*.js', gate.handle);
+    bob = await ParleyUser.inContext(context, 'Bob', { newPage: true });
+    await bob.open(invite);
+    await bob.register();
+    const alert = bob.page.getByRole('alert').filter({ hasText: 'Could not load joining a group. Check your connection and try again.' });
+    await alert.waitFor();
+    expect(gate.requests).toBeGreaterThan(0);
+    gate.refuse = false;
+    gate.open();
+    await alert.getByRole('button', { name: 'Try again' }).click();
+    await bob.log.waitFor();
     expect(await alert.count()).toBe(0);
   });
 });

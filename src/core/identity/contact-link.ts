@@ -6,11 +6,10 @@
  */
 import { concatBytes, fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../bytes.js';
 import { MAX_NAME } from '../events.js';
+import { CONTACT_LINK_PARAM as PARAM, LINK_SECRET_BYTES } from './contact-link-fragment.js';
 import type { IdentityId, PublicIdentity } from './keys.js';
 
 const VERSION = 1;
-const PARAM = 'contact';
-export const LINK_SECRET_BYTES = 16;
 
 export interface ContactCard {
   readonly identity: PublicIdentity;
@@ -62,5 +61,3 @@ export function parseContactLink(text: string): ContactCard {
     name,
   };
 }
-
-export const isContactFragment = (hash: string): boolean => new URLSearchParams(hash.replace(/^#/, '')).has(PARAM);

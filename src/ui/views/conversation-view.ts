@@ -148,7 +148,7 @@ export class ConversationView extends ClientView {
   protected override render() {
     const s = this.session;
     if (!s) return html`<p>Choose a conversation.</p>`;
-    const contact = s.isDirect && s.record.peer && this.client?.account ? this.client.contacts.get(s.record.peer as IdentityId) : null;
+    const contact = s.isDirect && s.record.peer && this.client?.account ? this.client.contact(s.record.peer as IdentityId) : null;
     const title = contact?.name ?? s.title;
     const inviteLink = contact ? '' : s.inviteLink;
     // The named link is made once per conversation; a newer invite (made in Members) wins.

@@ -257,7 +257,7 @@ export class SidebarView extends ClientView {
 
   private pendingRequests(): number {
     const client = this.client;
-    return client?.account ? client.contacts.list().filter((c) => c.state === 'incoming').length : 0;
+    return client?.account ? client.contactList().filter((c) => c.state === 'incoming').length : 0;
   }
 
   private readonly create = async (): Promise<void> => {

@@ -113,7 +113,7 @@ describe('ContactBook', () => {
     const alice = await started('Alice');
     const bob = await started('Bob');
     const blocked: string[] = [];
-    bob.book.on('blocked', (id) => blocked.push(id));
+    bob.book.directory.on('blocked', (id) => blocked.push(id));
     await alice.book.add(bob.book.link);
     await waitUntil(() => bob.book.get(alice.account.identity.sign) !== null, 'the request');
     await bob.book.block(alice.account.identity.sign);
@@ -130,16 +130,16 @@ describe('ContactBook', () => {
     const bob = await createAccount('Bob', Date.now());
     const bobId = bob.identity.sign;
     const set = (state: 'blocked' | 'accepted', verified = false) => alice.self.setContact({ identity: bob.identity, name: 'Bob', state, verified });
-    expect(alice.book.blockDecision(bobId)).toBeNull();
+    expect(alice.book.directory.blockDecision(bobId)).toBeNull();
     const first = await set('blocked');
     const unblocked = await set('accepted');
     const again = await set('blocked');
-    expect(alice.book.blockDecision(bobId)).toMatchObject({ blocked: true, at: again.at, replaced: [{ by: alice.account.device.id, at: first.at, liftedAt: unblocked.at }] });
+    expect(alice.book.directory.blockDecision(bobId)).toMatchObject({ blocked: true, at: again.at, replaced: [{ by: alice.account.device.id, at: first.at, liftedAt: unblocked.at }] });
     const relisted = await set('blocked');
     const verified = await set('accepted', true);
     const by = alice.account.device.id;
     // Blocked twice in a row, then lifted: both versions were lifted by the same decision.
-    expect(alice.book.blockDecision(bobId)).toEqual({
+    expect(alice.book.directory.blockDecision(bobId)).toEqual({
       blocked: false,
       at: verified.at,
       replaced: [
@@ -199,7 +199,7 @@ describe('ContactBook', () => {
     await book.start();
     expect(vi.getTimerCount()).toBe(before + 1);
     let changes = 0;
-    book.on('changed', () => changes++);
+    book.directory.on('changed', () => changes++);
     p.self.emit('changed', []);
     expect(changes).toBe(1);
     book.destroy();
