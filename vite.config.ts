@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 import { WASM_WORKER_SCRIPTS } from './signaling/http/security-headers.js';
 
@@ -9,6 +9,26 @@ import { WASM_WORKER_SCRIPTS } from './signaling/http/security-headers.js';
  * worker (the bulk worker compiles nothing) keeps the page's `script-src 'self'`.
  */
 const WASM_WORKERS = new Set(['open-worker', 'seal-worker']);
+
+/**
+ * Lit's css`` literals ship as written, comments and indentation included: 0.6 kB gzip of the
+ * start-up script (docs/architecture.md §11), and more in the views. This drops the comments
+ * and the spaces at the ends of each line. Line breaks stay (CSS reads them as spaces), so
+ * every line keeps its place and the source maps, line by line, stay right (`map: null`).
+ */
+function compactCssLiterals(): Plugin {
+  const compact = (literal: string): string => literal.replace(/\/\*[\s\S]*?\*\//g, (comment) => comment.replace(/[^\n]/g, '')).replace(/[ \t]*\n[ \t]*/g, '\n');
+  return {
+    name: 'parley:compact-css-literals',
+    apply: 'build',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!/\/src\/ui\/[^?]*\.ts(\?|$)/.test(id) || !code.includes('css`')) return null;
+      // A literal opens its line's end (`css` in a comment or a name does not count).
+      return { code: code.replace(/(?<![\w`.$])css`(?=\n)[^`]*`/g, compact), map: null };
+    },
+  };
+}
 
 export default defineConfig({
   resolve: {
@@ -34,6 +54,7 @@ export default defineConfig({
     rolldownOptions: { output: { entryFileNames: (chunk) => `${WASM_WORKERS.has(chunk.name) ? WASM_WORKER_SCRIPTS.join('/') : 'assets/workers'}/[name]-[hash].js` } },
   },
   plugins: [
+    compactCssLiterals(),
     VitePWA({
       // Our own worker (push, background sync) with Workbox precaching injected at build.
       strategies: 'injectManifest',

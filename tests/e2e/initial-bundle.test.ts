@@ -99,6 +99,14 @@ describe('the start-up scripts', () => {
     expect(initialScripts(await readFile(path.join(DIST, 'index.html'), 'utf8'))).toHaveLength(1);
   });
 
+  it('carry the styles without their comments (vite.config.ts compacts css`` literals)', async () => {
+    const [script] = initialScripts(await readFile(path.join(DIST, 'index.html'), 'utf8'));
+    const code = await readFile(path.join(DIST, new URL(script!, 'http://app/').pathname), 'utf8');
+    expect(code).toContain('--pl-accent:');
+    // Minified code keeps no comments of its own: any left came from a css`` literal.
+    expect(code.match(/\/\*\s[^\n]*/g) ?? []).toEqual([]);
+  });
+
   it('leave every other script to the service worker’s precache, so each loads with no network', async () => {
     const scripts = (await filesUnder(path.join(DIST, 'assets'))).filter((f) => f.endsWith('.js'));
     const worker = await readFile(path.join(DIST, 'sw.js'), 'utf8');
