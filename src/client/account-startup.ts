@@ -185,6 +185,7 @@ export class AccountStartup {
       openDirect: (peer) => this.actions.openDirect(peer),
       hasJoined: (identity) => this.actions.hasJoined(identity),
       directory: contacts,
+      ...(parts.safetyNumbers ? { safetyNumbers: parts.safetyNumbers } : {}),
       logger: this.s.logger,
     });
     try {

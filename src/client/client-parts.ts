@@ -12,6 +12,7 @@ import type { AccountStore, ConversationStore, DocStore, OutboxStore } from '../
 import type { MailboxParts } from './conversation-session.js';
 import type { Drafts } from './drafts.js';
 import type { MeshHandle, TabsHandle } from './network-handles.js';
+import type { SafetyNumbers } from './safety-number-host.js';
 
 export interface ClientParts {
   readonly accounts: AccountStore;
@@ -46,6 +47,8 @@ export interface ClientParts {
    * the stored contacts from the start either way (contact-directory.ts).
    */
   readonly contactsAfter?: Promise<unknown>;
+  /** Works out safety numbers: in a worker unless given (safety-number-host.ts; Node gives its own). */
+  readonly safetyNumbers?: SafetyNumbers;
   readonly logger?: Logger;
 }
 

@@ -14,7 +14,7 @@ import type { DeviceId } from '../core/ids.js';
 import type { IdentityId, PublicIdentity, VerifyKeyCache } from '../core/identity/keys.js';
 import { Disposables } from '../core/lifecycle.js';
 import { errorField, silentLogger, type Logger } from '../core/logger.js';
-import { formatSafetyNumber, safetyNumber } from '../core/identity/safety-number.js';
+import { formatSafetyNumber } from '../core/identity/safety-number.js';
 import { deriveChannel, type ChannelKeys } from '../core/keys.js';
 import { openMessage, sealMessage } from '../net/sealed-channel.js';
 import type { Signaling } from '../net/signaling-port.js';
@@ -23,6 +23,7 @@ import { ContactDirectory } from './contact-directory.js';
 import type { ConversationSession } from './conversation-session.js';
 import { PendingRequests, type RequestLimits } from './contact-requests.js';
 import { ClientError } from './errors.js';
+import { safetyNumberInWorker, type SafetyNumbers } from './safety-number-host.js';
 import type { ContactRecord, SelfSession } from './self-session.js';
 
 const INBOX = 'contact inbox';
@@ -47,6 +48,8 @@ export interface ContactBookParts {
   readonly hasJoined: (identity: IdentityId) => boolean;
   /** Rate limits and caps of incoming requests (contact-requests.ts). */
   readonly requestLimits?: RequestLimits;
+  /** Works out safety numbers: in a worker unless given (programs without workers give their own). */
+  readonly safetyNumbers?: SafetyNumbers;
   /** Where the book's events go and its reads come from; without one, the book makes (and destroys) its own. */
   readonly directory?: ContactDirectory;
   readonly logger?: Logger;
@@ -75,8 +78,8 @@ export class ContactBook {
   private readonly requests: PendingRequests;
   /** An add that waits for the user's answer (one at a time; a new add replaces it). */
   private sameName: { readonly card: ContactCard; readonly question: SameNameQuestion } | null = null;
-  /** Safety numbers computed, by the contact's keys (`safetyNumber`). */
-  private readonly safetyNumbers = new Map<string, string>();
+  /** Safety numbers worked out or under way, by the contact's keys (`safetyNumber`). */
+  private readonly safetyNumbers = new Map<string, Promise<string>>();
   /** Inbox messages are handled one at a time, in the order they came: the end of the line. */
   private inboxTurn: Promise<void> = Promise.resolve();
   /** Inbox messages waiting for their turn or being handled (at most `INBOX_BACKLOG`). */
@@ -151,16 +154,22 @@ export class ContactBook {
   }
 
   /**
-   * 60 digits in groups of five, the same on both sides. Kept once computed, by the contact's
-   * keys: a number is 10,400 rounds of SHA-512 (20–40 ms of the page's thread warm, 0.2 s
-   * and more cold, measured in Node), and the contact screen asked for it at every render.
+   * 60 digits in groups of five, the same on both sides. Kept once asked for, by the
+   * contact's keys (the same promise each time): a number is 10,400 rounds of SHA-512 (20–40 ms
+   * warm, 0.2 s and more cold, measured in Node), and the contact screen asks at every render.
+   * Rejects with ClientError 'unknown-contact'; a number that failed is worked out anew when
+   * next asked.
    */
-  safetyNumber(identity: IdentityId): string {
+  safetyNumber(identity: IdentityId): Promise<string> {
     const contact = this.get(identity);
-    if (!contact) throw new ClientError('unknown-contact');
+    if (!contact) return Promise.reject(new ClientError('unknown-contact'));
     const keys = `${contact.identity.sign}.${contact.identity.dh}`;
     let number = this.safetyNumbers.get(keys);
-    if (number === undefined) this.safetyNumbers.set(keys, (number = formatSafetyNumber(safetyNumber(this.parts.account.identity, contact.identity))));
+    if (!number) {
+      number = (this.parts.safetyNumbers ?? safetyNumberInWorker)(this.parts.account.identity, contact.identity).then(formatSafetyNumber);
+      this.safetyNumbers.set(keys, number);
+      number.catch(() => this.safetyNumbers.delete(keys));
+    }
     return number;
   }
 

@@ -16,6 +16,7 @@ import { accountHandshake } from '../client/account-handshake.js';
 import { ClientFiles, DEFAULT_MAX_FILE_BYTES } from '../client/files/client-files.js';
 import { ParleyClient } from '../client/parley-client.js';
 import { VerifyKeyCache } from '../core/identity/keys.js';
+import { safetyNumber } from '../core/identity/safety-number.js';
 import { errorField, silentLogger, type Logger } from '../core/logger.js';
 import { DeferredTransport } from '../net/deferred-transport.js';
 import { MailboxClient } from '../net/mailbox-client.js';
@@ -154,6 +155,8 @@ export class HeadlessPeer {
       appUrl: options.appUrl ?? new URL('/', options.serverUrl).href,
       deviceLabel: options.deviceLabel ?? 'Parley for Node',
       logger,
+      // No page here, no worker to spare it: worked out on this thread.
+      safetyNumbers: async (a, b) => safetyNumber(a, b),
       ...(options.bot ? { bot: true } : {}),
       ...(options.now ? { now: options.now } : {}),
       ...(options.receiptEveryMs !== undefined ? { receiptEveryMs: options.receiptEveryMs } : {}),

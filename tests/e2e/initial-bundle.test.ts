@@ -99,10 +99,20 @@ describe('the start-up scripts', () => {
     expect(initialScripts(await readFile(path.join(DIST, 'index.html'), 'utf8'))).toHaveLength(1);
   });
 
+  it('hold SHA-256 but not SHA-512, which only safety numbers use (worked out in a worker)', async () => {
+    const [script] = initialScripts(await readFile(path.join(DIST, 'index.html'), 'utf8'));
+    const code = await readFile(path.join(DIST, new URL(script!, 'http://app/').pathname), 'utf8');
+    // The first round constants of each, as @noble/hashes writes them.
+    expect(code.includes('1116352408')).toBe(true);
+    expect(code.includes('0x428a2f98d728ae22')).toBe(false);
+    const workers = await readdir(path.join(DIST, 'assets', 'workers'));
+    expect(workers.filter((f) => /^safety-number-worker-.*\.js$/.test(f))).toHaveLength(1);
+  });
+
   it('carry the styles without their comments (vite.config.ts compacts css`` literals)', async () => {
     const [script] = initialScripts(await readFile(path.join(DIST, 'index.html'), 'utf8'));
     const code = await readFile(path.join(DIST, new URL(script!, 'http://app/').pathname), 'utf8');
-    expect(code).toContain('--pl-accent:');
+    expect(code.includes('--pl-accent:')).toBe(true);
     // Minified code keeps no comments of its own: any left came from a css`` literal.
     expect(code.match(/\/\*\s[^\n]*/g) ?? []).toEqual([]);
   });

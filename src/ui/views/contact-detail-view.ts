@@ -3,6 +3,7 @@
  * them verified, blocking, and a loud warning when their key is not the one first seen.
  */
 import { css, html, nothing } from 'lit';
+import { until } from 'lit/directives/until.js';
 import type { IdentityId } from '../../core/identity/keys.js';
 import '../components/qr-code.js';
 import '../components/view-header.js';
@@ -14,6 +15,8 @@ import { ClientView } from './client-view.js';
 export class ContactDetailView extends ClientView {
   static override properties = { identity: { attribute: false } };
   declare identity: IdentityId | null;
+  /** The safety number asked for and what shows once it is there (`render`). */
+  private safety: { readonly number: Promise<string>; readonly shown: Promise<unknown> } | null = null;
 
 
   constructor() {
@@ -63,7 +66,22 @@ export class ContactDetailView extends ClientView {
     const identity = this.identity;
     const contact = client?.account && identity ? client.contacts.get(identity) : null;
     if (!client || !identity || !contact) return html`<p>Unknown contact. <a href=${CONTACTS_HREF}>Back to contacts</a></p>`;
+    // Worked out in a worker, a moment; the book hands back the same promise at each render,
+    // and `until` keeps what it showed for the same promise.
     const number = client.contacts.safetyNumber(identity);
+    if (this.safety?.number !== number) {
+      this.safety = {
+        number,
+        shown: number.then(
+          (digits) => html`<p class="digits" aria-labelledby="safety" data-safety-number>${digits}</p>
+            <parley-qr .text=${digits.replace(/ /g, '')} label=${`Safety number QR code for ${contact.name}`}></parley-qr>`,
+          () => html`<p role="alert">
+            Could not work out the safety number.
+            <button type="button" class="secondary" @click=${() => this.requestUpdate()}>Try again</button>
+          </p>`,
+        ),
+      };
+    }
     return html`<parley-view-header .heading=${contact.name} back=${CONTACTS_HREF} backLabel="Back to contacts" always></parley-view-header>
       ${contact.verified ? html`<p class="badge">✓ Verified</p>` : nothing}
       ${contact.sameNameAs && !contact.verified
@@ -73,8 +91,7 @@ export class ContactDetailView extends ClientView {
           </p>`
         : nothing}
       <h2 id="safety">Safety number</h2>
-      <p class="digits" aria-labelledby="safety" data-safety-number>${number}</p>
-      <parley-qr .text=${number.replace(/ /g, '')} label=${`Safety number QR code for ${contact.name}`}></parley-qr>
+      ${until(this.safety.shown, html`<p role="status">Working out the safety number…</p>`)}
       <p>Compare these digits with ${contact.name}, or scan each other's code. If they match, mark them verified.</p>
       <div class="actions">
         <button type="button" aria-pressed=${contact.verified ? 'true' : 'false'} @click=${() => this.action.run(() => client.contacts.setVerified(identity, !contact.verified))}>
