@@ -9,6 +9,7 @@
  */
 import * as Y from 'yjs';
 import { UpdateAuthorizer, type Verdict } from './authorship/authorizer.js';
+import type { UpdateDecode } from './authorship/decoded-update.js';
 import { DocDirectory } from './authorship/directory.js';
 import { DEFAULT_LIMITS, type AuthorLimits } from './authorship/limits.js';
 import type { MemberRecord } from './authorship/records.js';
@@ -30,7 +31,8 @@ export const LOCAL_ORIGIN = Symbol('parley-local');
  */
 export interface DocPolicy {
   admits(peer: PeerIdentity): boolean;
-  authorize(update: Uint8Array): Promise<Verdict>;
+  /** `decode` reads the update's structs: `Y.decodeUpdate` when absent (authorship/decoded-update.ts). */
+  authorize(update: Uint8Array, decode?: UpdateDecode): Promise<Verdict>;
 }
 
 export interface SyncedDocParts {
@@ -69,7 +71,7 @@ export class SyncedDoc {
     this.authorizer = new UpdateAuthorizer(this.doc, parts.schema, this.directory, parts.keys, limits);
     this.policy = {
       admits: (peer) => parts.schema.admits(peer.identity) && this.directory.revocation(peer.device)?.identity !== peer.identity && (parts.admitsPeer?.(peer) ?? true),
-      authorize: (update) => this.authorizer.authorize(update),
+      authorize: (update, decode) => this.authorizer.authorize(update, decode),
     };
   }
 

@@ -14,6 +14,7 @@
  */
 import * as Y from 'yjs';
 import { equalBytes } from '../core/bytes.js';
+import { applyRead, type ReadValues } from './read-values.js';
 
 /**
  * Updates at least this large may skip the second encoding: a history, not a live message,
@@ -31,21 +32,23 @@ export function stateBeforeCheck(doc: Y.Doc, update: Uint8Array): Uint8Array | n
 /**
  * Applies a checked update: through `applyFresh` when it was fresh and the doc has not moved
  * since `before` (another path may have applied part of it meanwhile), else as Yjs does.
+ * With `read`, the values the check read from these bytes, Yjs takes them instead of reading
+ * every value again (read-values.ts).
  */
-export function applyChecked(doc: Y.Doc, update: Uint8Array, origin: unknown, fresh: boolean, before: Uint8Array | null): void {
-  if (fresh && before !== null && equalBytes(before, Y.encodeStateVector(doc))) applyFresh(doc, update, origin);
-  else Y.applyUpdate(doc, update, origin);
+export function applyChecked(doc: Y.Doc, update: Uint8Array, origin: unknown, fresh: boolean, before: Uint8Array | null, read?: ReadValues): void {
+  if (fresh && before !== null && equalBytes(before, Y.encodeStateVector(doc))) applyFresh(doc, update, origin, read);
+  else applyRead(doc, update, origin, read);
 }
 
 /** Applies `update` (checked, fresh) with `origin`, handing its own bytes to `update` listeners. */
-export function applyFresh(doc: Y.Doc, update: Uint8Array, origin: unknown): void {
+export function applyFresh(doc: Y.Doc, update: Uint8Array, origin: unknown, read?: ReadValues): void {
   const observers = (doc as unknown as { _observers?: unknown })._observers;
   // Should a later lib0 keep its listeners otherwise, this is Yjs's own path again.
-  if (!(observers instanceof Map)) return Y.applyUpdate(doc, update, origin);
-  return applyHidden(doc, update, origin, observers as Map<string, Set<Listener>>);
+  if (!(observers instanceof Map)) return applyRead(doc, update, origin, read);
+  return applyHidden(doc, update, origin, observers as Map<string, Set<Listener>>, read);
 }
 
-function applyHidden(doc: Y.Doc, update: Uint8Array, origin: unknown, observers: Map<string, Set<Listener>>): void {
+function applyHidden(doc: Y.Doc, update: Uint8Array, origin: unknown, observers: Map<string, Set<Listener>>, read: ReadValues | undefined): void {
   // Listeners may keep the bytes (IndexedDB stores them): never a view into a larger frame.
   const bytes = update.byteOffset === 0 && update.byteLength === update.buffer.byteLength ? update : update.slice();
   let hidden: Set<Listener> | undefined;
@@ -70,7 +73,7 @@ function applyHidden(doc: Y.Doc, update: Uint8Array, origin: unknown, observers:
   doc.on('afterTransaction', onTransaction);
   doc.on('afterTransactionCleanup', onCleanup);
   try {
-    Y.applyUpdate(doc, update, origin);
+    applyRead(doc, update, origin, read);
   } finally {
     doc.off('afterTransaction', onTransaction);
     doc.off('afterTransactionCleanup', onCleanup);

@@ -23,6 +23,7 @@ import { grownClocks, Neighbour } from './forwarding.js';
 import { FrameKinds, type Frame, type FrameKind } from './framing.js';
 import type { PeerLink } from './peer-link.js';
 import type { RoomPolicy } from './policy.js';
+import { ReadValues } from './read-values.js';
 
 const ACK_DELAY_MS = 30;
 /**
@@ -362,7 +363,8 @@ export class RoomSync extends ObservableV2<RoomSyncEvents> {
     // a peer sends before it moves to a new epoch carries the record that starts it.
     if (this.destroyed) return;
     const before = stateBeforeCheck(this.doc, body);
-    const verdict = await this.policy.authorize(body);
+    const read = new ReadValues();
+    const verdict = await this.policy.authorize(body, read.decode);
     const step2 = type === syncProtocol.messageYjsSyncStep2;
     if (step2) mark(`parley:step2-checked:${this.topic}`);
     if (this.destroyed) return;
@@ -383,7 +385,7 @@ export class RoomSync extends ObservableV2<RoomSyncEvents> {
     }
     if (!verdict.empty) {
       try {
-        applyChecked(this.doc, body, link, verdict.fresh === true, before);
+        applyChecked(this.doc, body, link, verdict.fresh === true, before, read);
       } catch (error) {
         return this.onViolation(link, { reason: 'update-failed-to-apply', detail: `update failed to apply: ${(error as Error).message}` });
       }

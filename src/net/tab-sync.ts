@@ -18,8 +18,10 @@
  */
 import * as Y from 'yjs';
 import type { Verdict } from '../core/authorship/authorizer.js';
+import type { UpdateDecode } from '../core/authorship/decoded-update.js';
 import { randomBytes, toBase64Url } from '../core/bytes.js';
 import { errorField, silentLogger, type Logger } from '../core/logger.js';
+import { applyRead, ReadValues } from './read-values.js';
 
 const TAB_ORIGIN = Symbol('parley-tab');
 const KINDS = ['hello', 'state', 'update'] as const;
@@ -47,7 +49,7 @@ const MAX_DOC_ID = 128;
 
 /** What a tab asks before applying another tab's update: the document's own authorizer. */
 export interface TabPolicy {
-  authorize(update: Uint8Array): Promise<Verdict>;
+  authorize(update: Uint8Array, decode?: UpdateDecode): Promise<Verdict>;
 }
 
 interface TabDoc {
@@ -136,7 +138,8 @@ export class TabSync {
     entry.chain = entry.chain
       .then(async () => {
         if (this.docs.get(message.doc) !== entry) return;
-        const verdict = await entry.policy.authorize(data);
+        const read = new ReadValues();
+        const verdict = await entry.policy.authorize(data, read.decode);
         if (!verdict.ok) {
           if (verdict.reason === 'gap' && !entry.asked) {
             // Missing history: ask the other tabs for what they hold, once per gap.
@@ -148,7 +151,7 @@ export class TabSync {
           return;
         }
         if (message.kind === 'state') entry.asked = false;
-        if (!verdict.empty) Y.applyUpdate(doc, data, TAB_ORIGIN);
+        if (!verdict.empty) applyRead(doc, data, TAB_ORIGIN, read);
       })
       .catch((error: unknown) => this.logger.warn('update from another tab failed to apply', { error: errorField(error) }));
   }

@@ -28,7 +28,7 @@ import { deviceIdOf, type VerifyKeyCache } from '../identity/keys.js';
 import { recordSignedBytes, type SignedRecord } from '../identity/signed.js';
 import { verifyEventChain } from './chain.js';
 import { clientIdFor } from './client-id.js';
-import { decodePeerUpdate, findStruct, rootName, type DecodedItem } from './decoded-update.js';
+import { decodePeerUpdate, findStruct, rootName, type DecodedItem, type UpdateDecode } from './decoded-update.js';
 import type { DocDirectory } from './directory.js';
 import { DEFAULT_LIMITS, valueChars, type AuthorLimits } from './limits.js';
 import { isPlainData } from './plain-data.js';
@@ -64,9 +64,10 @@ export class UpdateAuthorizer {
     private readonly limits: AuthorLimits = DEFAULT_LIMITS,
   ) {}
 
-  async authorize(update: Uint8Array): Promise<Verdict> {
+  /** `decode` reads the update's structs: `Y.decodeUpdate` when absent (decoded-update.ts). */
+  async authorize(update: Uint8Array, decode?: UpdateDecode): Promise<Verdict> {
     try {
-      const decoded = decodePeerUpdate(this.doc, update, this.limits.scan);
+      const decoded = decodePeerUpdate(this.doc, update, this.limits.scan, decode);
       if (!decoded.ok) return decoded;
       // Yjs creates every root type a struct names, even for structs it already has.
       for (const root of decoded.declaredRoots) if (!this.schema.rule(root)) refuse(`unknown root "${root.slice(0, 60)}"`);

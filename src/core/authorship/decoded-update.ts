@@ -65,13 +65,19 @@ interface Located {
   readonly key: string | null;
 }
 
-export function decodePeerUpdate(doc: Y.Doc, update: Uint8Array, limits: ScanLimits = DEFAULT_SCAN_LIMITS): DecodeResult {
+/**
+ * Reads an update's structs and delete set: `Y.decodeUpdate`, or a reader that also keeps
+ * what it read for the apply that follows the check (net/read-values.ts).
+ */
+export type UpdateDecode = (update: Uint8Array) => ReturnType<typeof Y.decodeUpdate>;
+
+export function decodePeerUpdate(doc: Y.Doc, update: Uint8Array, limits: ScanLimits = DEFAULT_SCAN_LIMITS, decode: UpdateDecode = Y.decodeUpdate): DecodeResult {
   // Counted and measured before a single object is allocated for it.
   const scan = scanUpdate(update, limits);
   if (!scan.ok) return scan;
   let decoded: ReturnType<typeof Y.decodeUpdate>;
   try {
-    decoded = Y.decodeUpdate(update);
+    decoded = decode(update);
   } catch (error) {
     return fail('malformed', `undecodable update: ${(error as Error).message}`);
   }

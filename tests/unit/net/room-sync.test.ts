@@ -106,6 +106,29 @@ describe('room sync', () => {
     expect(b.violations).toEqual([]);
   });
 
+  it('applies the values its check read, not a second reading of the bytes', async () => {
+    const [a, b] = await connectedPair();
+    const me = a.synced.account.device.id;
+    await a.synced.writer.appendEvents(Array.from({ length: 400 }, (_, j) => createEvent({ kind: 'message', text: `message ${j}` }, me, tick())), null);
+    // Every value the check read, by identity, through the reader it was given.
+    const checked = new Set<unknown>();
+    const policy = b.synced.policy;
+    const authorize = policy.authorize.bind(policy);
+    policy.authorize = (update, decode) =>
+      authorize(update, (bytes) => {
+        const decoded = (decode ?? Y.decodeUpdate)(bytes);
+        for (const s of decoded.structs) if (s instanceof Y.Item && s.content instanceof Y.ContentAny) for (const value of s.content.arr) checked.add(value);
+        return decoded;
+      });
+    a.room.attach(a.link);
+    b.room.attach(b.link);
+    await settle(a.transport, b.transport, () => texts(b.synced).length === 400);
+    const log = [...b.doc.share.keys()].filter((k) => k.startsWith('log:')).flatMap((k) => b.doc.getArray(k).toArray());
+    expect(log.length).toBe(400);
+    expect(log.every((event) => checked.has(event))).toBe(true);
+    expect(b.violations).toEqual([]);
+  });
+
   it('reports a large history arriving, then being checked, then done', async () => {
     const [a, b] = await connectedPair();
     const me = a.synced.account.device.id;

@@ -66,6 +66,23 @@ describe('tab sync', () => {
     expect(texts(b)).toEqual(['shared']);
   });
 
+  it('applies the values its check read from another tab, not a second reading (src/net/read-values.ts)', async () => {
+    const checked = new Set<unknown>();
+    const reading: TabPolicy = {
+      authorize: async (update, decode) => {
+        for (const s of (decode ?? Y.decodeUpdate)(update).structs) if (s instanceof Y.Item && s.content instanceof Y.ContentAny) for (const v of s.content.arr) checked.add(v);
+        return { ok: true, empty: false };
+      },
+    };
+    const a = new Y.Doc();
+    a.getArray('log').push([{ text: 'one' }, { text: 'two' }]);
+    const b = new Y.Doc();
+    tab().add('room', a, acceptAll);
+    tab().add('room', b, reading);
+    await expect.poll(() => b.getArray('log').length).toBe(2);
+    expect(b.getArray('log').toArray().every((value) => checked.has(value))).toBe(true);
+  });
+
   it('drops malformed messages and keeps syncing', async () => {
     const a = new Y.Doc();
     tab().add('room', a, acceptAll);
