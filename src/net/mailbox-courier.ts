@@ -20,6 +20,36 @@ import { MailboxLimits, writerIdOf } from '../core/wire/mailbox.js';
 import { MailboxError, type MailboxClient } from './mailbox-client.js';
 import type { Verdict } from '../core/authorship/authorizer.js';
 
+/**
+ * Whether an update of what `doc` holds beyond `from` (all of it for null) surely takes more
+ * than `limit` bytes, counting only its strings (keys and values: each takes at least as
+ * many UTF-8 bytes as it has UTF-16 units) and stopping once past `limit`. False says only
+ * "encode to know".
+ */
+function holdsMore(doc: Y.Doc, from: Map<number, number> | null, limit: number): boolean {
+  let units = 0;
+  const count = (value: unknown): void => {
+    if (typeof value === 'string') units += value.length;
+    else if (Array.isArray(value)) value.forEach(count);
+    else if (typeof value === 'object' && value !== null) {
+      for (const [key, v] of Object.entries(value)) {
+        units += key.length;
+        count(v);
+      }
+    }
+  };
+  for (const [client, structs] of doc.store.clients) {
+    const start = from?.get(client) ?? 0;
+    for (let i = structs.length - 1; i >= 0 && units <= limit; i--) {
+      const s = structs[i]!;
+      if (s.id.clock + s.length <= start) break;
+      if (s instanceof Y.Item && s.content instanceof Y.ContentAny) for (const value of s.content.arr.slice(Math.max(0, start - s.id.clock))) count(value);
+    }
+    if (units > limit) return true;
+  }
+  return false;
+}
+
 /** Transaction origin of updates that came from the mailbox. */
 export const MAILBOX_ORIGIN = Symbol('parley-mailbox');
 
@@ -184,11 +214,13 @@ export class MailboxCourier {
     const sent = progress.sentState ? Y.decodeStateVector(progress.sentState) : null;
     if (sent && ![...current].some(([client, clock]) => clock > (sent.get(client) ?? 0))) return null;
     let snapshot = sent === null || progress.readSeq - progress.snapshotSeq > SNAPSHOT_EVERY;
-    let update = snapshot ? Y.encodeStateAsUpdate(doc) : Y.encodeStateAsUpdate(doc, progress.sentState!);
     const maxEntry = this.parts.maxEntryBytes ?? MailboxLimits.maxEntryBytes;
     // Room for the IV, tag and padding frame; padding never pushes an entry past the limit.
     const maxPlain = maxEntry - SEAL_OVERHEAD;
-    if (update.length > maxPlain) {
+    // An update whose strings alone pass the limit is not encoded only to be found too large:
+    // a 100k-message history was encoded twice on every push, 1.5 s of the page's thread.
+    let update = holdsMore(doc, snapshot ? null : sent, maxPlain) ? null : Y.encodeStateAsUpdate(doc, snapshot ? undefined : progress.sentState!);
+    if (update === null || update.length > maxPlain) {
       // Too large for one entry (a long history): send this session's own writes instead.
       // Readers lacking the history before them get it peer-to-peer; nothing is re-encoded
       // in vain on every later push, since the state is recorded as sent below.
@@ -196,8 +228,8 @@ export class MailboxCourier {
       const others = new Map(current);
       others.delete(doc.clientID);
       // Yjs encodes a Map as a state vector too; its typings only admit a Doc.
-      update = Y.encodeStateAsUpdate(doc, Y.encodeStateVector(others as unknown as Y.Doc));
-      if (update.length > maxPlain) throw new MailboxError('this device wrote more than a mailbox entry holds', 413);
+      update = holdsMore(doc, others, maxPlain) ? null : Y.encodeStateAsUpdate(doc, Y.encodeStateVector(others as unknown as Y.Doc));
+      if (update === null || update.length > maxPlain) throw new MailboxError('this device wrote more than a mailbox entry holds', 413);
     }
     const sealed = await seal(key, padFrame(update, { min: MIN_ENTRY_BYTES, max: maxEntry, overhead: SEALED_OVERHEAD }), this.aad);
     const exclude = this.parts.exclude?.();

@@ -123,6 +123,25 @@ describe('mailbox courier', () => {
     await courierFor(bob).pull();
     expect(texts(bob)).toContain('new in this session');
   });
+  it('does not encode a push that its strings alone show too large for an entry', async () => {
+    const alice = await memberDoc(await testAccount('Alice'));
+    await say(alice, ...Array.from({ length: 40 }, (_, i) => `old ${i} ${'x'.repeat(100)}`));
+    // Counts what Yjs writes out of one of Alice's messages whenever it encodes the doc.
+    let encoded = 0;
+    const item = [...alice.doc.store.clients.get(alice.doc.clientID)!].find((s): s is Y.Item => s instanceof Y.Item && s.content instanceof Y.ContentAny && s.content.arr.length > 1)!;
+    const content = item.content as Y.ContentAny & { write(encoder: unknown, offset: number): void };
+    const write = content.write.bind(content);
+    content.write = (encoder, offset) => {
+      encoded++;
+      write(encoder, offset);
+    };
+    expect(Y.encodeStateAsUpdate(alice.doc).length).toBeGreaterThan(4096);
+    expect(encoded).toBe(1);
+    // Her own writes (all she has) are over the entry: refused, and nothing was encoded for it.
+    await expect(courierFor(alice, new MemoryMailboxStateStore(), 2048).push()).rejects.toMatchObject({ status: 413 });
+    expect(encoded).toBe(1);
+  });
+
   it('pads every entry to a size bucket: a short and a long message look the same, large ones land on Padmé sizes', async () => {
     const alice = await memberDoc(await testAccount('Alice'));
     const a = courierFor(alice);
