@@ -12,6 +12,7 @@
  * join proofs, sync steps, presence, acknowledgements), mailbox appends and signaling
  * publishes, counted by wrapping those three send paths in this process.
  */
+import { readFileSync } from 'node:fs';
 import { FrameKinds, frameLength, type FrameToSend } from '../src/net/framing.js';
 import { MailboxClient } from '../src/net/mailbox-client.js';
 import { PeerLink } from '../src/net/peer-link.js';
@@ -19,10 +20,13 @@ import { SignalingClient } from '../src/net/signaling-client.js';
 import type { ConversationSession } from '../src/client/conversation-session.js';
 import { joinApproved, NodePeer } from '../tests/helpers/node-peer.js';
 import { ServerProcess } from '../tests/helpers/server-process.js';
+import { heldConnections } from '../src/node/wrtc.js';
+import { DescriptorBudget, descriptorKinds, describeDescriptors } from './descriptors.js';
 import type { BenchGroup } from './group.js';
 import { progress } from './log.js';
 import { formatBytes, formatMs, formatRatio, sleep } from './stats.js';
 import type { Row } from './table.js';
+import { udpOnly } from './udp-only.js';
 
 const LARGE = 20;
 const SMALL = 5;
@@ -69,12 +73,28 @@ function instrument(): () => void {
   };
 }
 
+/** Stops the group with a reason before this process runs out of descriptors (descriptors.ts). */
+const budget = new DescriptorBudget();
+
 async function until(check: () => boolean, what: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    budget.check(`waiting for ${what}`);
     await sleep(5);
   }
+}
+
+/** What this process holds now: descriptors by kind, WebRTC connections, threads (progress log). */
+function holdings(): string {
+  const d = descriptorKinds();
+  let threads = '?';
+  try {
+    threads = /^Threads:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '?';
+  } catch {
+    // not Linux
+  }
+  return `${d ? describeDescriptors(d) : 'descriptors not counted here'}; ${heldConnections().length} WebRTC connections held; ${threads} threads`;
 }
 
 /**
@@ -109,6 +129,7 @@ async function removal(url: string, size: number): Promise<Removal> {
       // Approved by the admin: only it writes each add (no burst of sibling adds).
       sessions.push(await joinApproved(sessions[0]!, peer));
       await until(() => settled(peers, sessions), `${sessions.length} members to settle`, 120_000);
+      if (sessions.length % 5 === 0) progress(`removal: ${sessions.length} of ${size} members: ${holdings()}`);
     }
     progress(`removal: ${size} members in one epoch`);
     const [admin] = sessions;
@@ -132,6 +153,7 @@ async function removal(url: string, size: number): Promise<Removal> {
   } finally {
     counting = false;
     await Promise.all(peers.map((p) => p.destroy()));
+    progress(`removal: ${size} members destroyed: ${holdings()}`);
   }
 }
 
@@ -152,7 +174,10 @@ export const removalGroup: BenchGroup = {
     const server = await ServerProcess.start(ctx.appDir, { env: { MAILBOX_NEW_PER_MINUTE: '6000' } });
     ctx.defer(() => server.stop());
     ctx.defer(instrument());
+    // The whole mesh's connections, both ends of each, are this process's (udp-only.ts).
+    ctx.defer(udpOnly());
     // Warm-up (wrtc loading, the JIT): a small round not counted.
+    progress(`removal: before: ${holdings()}`);
     progress('removal: warm-up');
     await removal(server.url, 3);
     progress(`removal: ${SMALL} members`);
@@ -180,7 +205,7 @@ export const removalGroup: BenchGroup = {
         ratio: formatRatio(large.ms, small.ms),
         goal: removalGroup.rows[0]!.goal,
         met: large.ms < 2_000,
-        note: `Node peers (real WebRTC) and a server child process on loopback; one admin removes one member; the clock stops when every remaining device has moved to the new epoch (all had met again on its topic after ${formatMs(large.metMs)}; ${formatMs(small.metMs)} in a group of ${SMALL}). The baseline is the same removal in a group of ${SMALL}, measured in the same run.`,
+        note: `Node peers (real WebRTC, UDP candidates only: all 380 connections of the mesh of ${LARGE}, both ends of each, are in the bench's process) and a server child process on loopback; one admin removes one member; the clock stops when every remaining device has moved to the new epoch (all had met again on its topic after ${formatMs(large.metMs)}; ${formatMs(small.metMs)} in a group of ${SMALL}). The baseline is the same removal in a group of ${SMALL}, measured in the same run.`,
       },
       {
         metric: removalGroup.rows[1]!.metric,
