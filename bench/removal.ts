@@ -73,14 +73,10 @@ function instrument(): () => void {
   };
 }
 
-/** Stops the group with a reason before this process runs out of descriptors (descriptors.ts). */
-const budget = new DescriptorBudget();
-
 async function until(check: () => boolean, what: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    budget.check(`waiting for ${what}`);
     await sleep(5);
   }
 }
@@ -120,41 +116,50 @@ interface Removal {
   readonly recordBytes: number;
 }
 
+/** Stops the group with a reason before this process runs out of descriptors (descriptors.ts). */
+const budget = new DescriptorBudget();
+
 /** Builds a group of `size` members (one join at a time), then times one removal. */
 async function removal(url: string, size: number): Promise<Removal> {
-  const peers = await Promise.all(Array.from({ length: size }, (_, i) => NodePeer.register({ serverUrl: url, name: `Member ${i}`, mailbox: true })));
+  const peers: NodePeer[] = [];
   try {
-    const sessions = [await peers[0]!.client.createConversation('Bench')];
-    for (const peer of peers.slice(1)) {
-      // Approved by the admin: only it writes each add (no burst of sibling adds).
-      sessions.push(await joinApproved(sessions[0]!, peer));
-      await until(() => settled(peers, sessions), `${sessions.length} members to settle`, 120_000);
-      if (sessions.length % 5 === 0) progress(`removal: ${sessions.length} of ${size} members: ${holdings()}`);
-    }
-    progress(`removal: ${size} members in one epoch`);
-    const [admin] = sessions;
-    const removed = sessions.at(-1)!;
-    const remaining = sessions.slice(0, -1);
-    const before = admin!.epoch;
-    sent.frames = sent.mailbox = sent.signaling = 0;
-    frameBytes.clear();
-    counting = true;
-    const start = performance.now();
-    const record = await admin!.changes.remove(peers.at(-1)!.account.identity.sign);
-    await until(() => remaining.every((s) => s.epoch !== before && s.epoch === record.id), 'every remaining device on the new epoch', 60_000);
-    const ms = performance.now() - start;
-    await until(() => settled(peers, remaining), 'the remaining devices to meet again', 60_000);
-    const metMs = performance.now() - start;
-    counting = false;
-    const parts = [...frameBytes].map(([label, bytes]) => `${label} ${formatBytes(bytes / (size - 1))}`);
-    progress(`removal: ${size} members, per remaining device: ${parts.join(', ')}, mailbox ${formatBytes(sent.mailbox / (size - 1))}, signaling ${formatBytes(sent.signaling / (size - 1))}`);
-    if (removed.epochSecret(record.id) !== null) throw new Error('the removed member holds the new secret');
-    return { ms, metMs, bytes: sent.frames + sent.mailbox + sent.signaling, recordBytes: JSON.stringify(record).length };
+    const registering = Promise.all(Array.from({ length: size }, (_, i) => NodePeer.register({ serverUrl: url, name: `Member ${i}`, mailbox: true }).then((p) => void peers.push(p))));
+    await budget.during(registering, `registering ${size} members`);
+    return await budget.during(measure(peers, size), `building a group of ${size} and removing one`);
   } finally {
     counting = false;
     await Promise.all(peers.map((p) => p.destroy()));
     progress(`removal: ${size} members destroyed: ${holdings()}`);
   }
+}
+
+async function measure(peers: readonly NodePeer[], size: number): Promise<Removal> {
+  const sessions = [await peers[0]!.client.createConversation('Bench')];
+  for (const peer of peers.slice(1)) {
+    // Approved by the admin: only it writes each add (no burst of sibling adds).
+    sessions.push(await joinApproved(sessions[0]!, peer));
+    await until(() => settled(peers, sessions), `${sessions.length} members to settle`, 120_000);
+    if (sessions.length % 5 === 0) progress(`removal: ${sessions.length} of ${size} members: ${holdings()}`);
+  }
+  progress(`removal: ${size} members in one epoch`);
+  const [admin] = sessions;
+  const removed = sessions.at(-1)!;
+  const remaining = sessions.slice(0, -1);
+  const before = admin!.epoch;
+  sent.frames = sent.mailbox = sent.signaling = 0;
+  frameBytes.clear();
+  counting = true;
+  const start = performance.now();
+  const record = await admin!.changes.remove(peers.at(-1)!.account.identity.sign);
+  await until(() => remaining.every((s) => s.epoch !== before && s.epoch === record.id), 'every remaining device on the new epoch', 60_000);
+  const ms = performance.now() - start;
+  await until(() => settled(peers, remaining), 'the remaining devices to meet again', 60_000);
+  const metMs = performance.now() - start;
+  counting = false;
+  const parts = [...frameBytes].map(([label, bytes]) => `${label} ${formatBytes(bytes / (size - 1))}`);
+  progress(`removal: ${size} members, per remaining device: ${parts.join(', ')}, mailbox ${formatBytes(sent.mailbox / (size - 1))}, signaling ${formatBytes(sent.signaling / (size - 1))}`);
+  if (removed.epochSecret(record.id) !== null) throw new Error('the removed member holds the new secret');
+  return { ms, metMs, bytes: sent.frames + sent.mailbox + sent.signaling, recordBytes: JSON.stringify(record).length };
 }
 
 export const removalGroup: BenchGroup = {

@@ -6,7 +6,7 @@
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { countDescriptors, descriptorKind, descriptorKinds, softLimit } from '../../../bench/descriptors.js';
+import { countDescriptors, DescriptorBudget, descriptorKind, descriptorKinds, softLimit } from '../../../bench/descriptors.js';
 import { isTcpCandidate } from '../../../bench/udp-only.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -44,6 +44,14 @@ describe('bench descriptors', () => {
     expect(after.kinds.get('socket/tcp-listen') ?? 0).toBe((before.kinds.get('socket/tcp-listen') ?? 0) + 1);
     expect(after.total).toBe(countDescriptors()!.total);
     expect(after.limit).toBeGreaterThan(0);
+  });
+});
+
+describe('bench descriptor budget', () => {
+  it.runIf(process.platform === 'linux')('stops work with what is open once the reserve is reached, and lets it finish otherwise', async () => {
+    // A reserve of the whole limit is always reached: the work never settles, the budget ends it.
+    await expect(new DescriptorBudget(1, 0).during(new Promise(() => undefined), 'testing')).rejects.toThrow(/^out of file descriptors while testing: [\d,]+ of [\d,]+ open \(.*socket\//);
+    await expect(new DescriptorBudget(0, 0).during(Promise.resolve(5), 'testing')).resolves.toBe(5);
   });
 });
 
