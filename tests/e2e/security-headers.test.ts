@@ -46,15 +46,15 @@ describe('security headers on the built app', () => {
       expect(res.headers.get('content-security-policy'), p).toBe(CONTENT_SECURITY_POLICY);
     }
     // The file workers' scripts, and only they, may compile WebAssembly (docs/architecture.md
-    // §6.3); the bulk worker that carries file chunks (§14.2) compiles nothing and keeps the
-    // page's policy. They are named in the files part, which loads after the first screen
+    // §6.3); the bulk worker that carries file chunks (§14.2) and the one that works out
+    // safety numbers (§11) compile nothing and keep the page's policy. They are named in the files part, which loads after the first screen
     // (§11), so every script the service worker precaches is read, not the entry alone.
     const precached = [...(await (await fetch(`${app.url}/sw.js`)).text()).matchAll(/"url":"(assets\/[\w./-]+\.js)"/g)].map((m) => `/${m[1]!}`);
     expect(precached).toContain(scripts[0]);
     const bundle = (await Promise.all(precached.map(async (p) => (await fetch(`${app.url}${p}`)).text()))).join('\n');
     const workers = [...new Set([...bundle.matchAll(/assets\/(?:wasm-)?workers\/[\w.-]+\.js/g)].map((m) => `/${m[0]}`))];
     // Without Vite's 8-character content hash, which may itself contain a '-'.
-    expect(workers.map((p) => p.replace(/-[\w-]{8}\.js$/, '')).sort()).toEqual(['/assets/wasm-workers/open-worker', '/assets/wasm-workers/seal-worker', '/assets/workers/bulk-worker']);
+    expect(workers.map((p) => p.replace(/-[\w-]{8}\.js$/, '')).sort()).toEqual(['/assets/wasm-workers/open-worker', '/assets/wasm-workers/seal-worker', '/assets/workers/bulk-worker', '/assets/workers/safety-number-worker']);
     for (const p of workers) {
       const policy = (await fetch(`${app.url}${p}`)).headers.get('content-security-policy');
       expect(policy, p).toBe(p.startsWith('/assets/wasm-workers/') ? WASM_WORKER_CONTENT_SECURITY_POLICY : CONTENT_SECURITY_POLICY);
