@@ -10,7 +10,7 @@ import type { ParleyServerOptions } from '../../signaling/server.js';
 import { createSubscriberKeys, type SubscriberKeys } from './push-crypto.js';
 import { PushEndpoint } from './push-endpoint.js';
 import type { MailboxCredentials } from './signaling-mailbox.js';
-import { restartTestServer, startTestServer, type TestServer } from './signaling-server.js';
+import { serverPool, type TestServer } from './signaling-server.js';
 
 /** A browser's push subscription: an endpoint on the local push service and real keys. */
 export interface PushDevice {
@@ -46,7 +46,7 @@ export interface PushStage {
 
 export function usePushStage(settings: ParleyServerOptions = {}): PushStage {
   let push: PushEndpoint | undefined;
-  const servers: TestServer[] = [];
+  const pool = serverPool(settings);
   let counter = 0;
   beforeAll(async () => {
     push = await PushEndpoint.start();
@@ -54,9 +54,7 @@ export function usePushStage(settings: ParleyServerOptions = {}): PushStage {
   afterAll(async () => {
     await push?.close();
   });
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
+  afterEach(() => pool.closeAll());
   const service = (): PushEndpoint => {
     if (push === undefined) throw new Error('the push service starts in beforeAll');
     return push;
@@ -65,18 +63,8 @@ export function usePushStage(settings: ParleyServerOptions = {}): PushStage {
     get push() {
       return service();
     },
-    async server(init = {}) {
-      const s = await startTestServer({ ...settings, ...init });
-      servers.push(s);
-      return s;
-    },
-    async restart(s, init = {}) {
-      const at = servers.indexOf(s);
-      if (at >= 0) servers.splice(at, 1);
-      const next = await restartTestServer(s, { ...settings, ...init });
-      servers.push(next);
-      return next;
-    },
+    server: pool.server,
+    restart: pool.restart,
     device(label = 'device') {
       const name = `${label}-${++counter}`;
       const endpoint = service().url(name);

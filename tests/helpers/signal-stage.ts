@@ -6,7 +6,7 @@ import type { ClientOptions } from 'ws';
 import { afterEach } from 'vitest';
 import type { ParleyServerInit } from '../../signaling/config.js';
 import { SignalClient } from './raw-signal-client.js';
-import { restartTestServer, startTestServer, type TestServer } from './signaling-server.js';
+import { serverPool, type TestServer } from './signaling-server.js';
 
 export interface SignalStage {
   /** Starts a server with the stage's settings, then `init`. */
@@ -18,29 +18,19 @@ export interface SignalStage {
 }
 
 export function useSignalStage(settings: ParleyServerInit = {}): SignalStage {
-  const servers: TestServer[] = [];
+  const pool = serverPool(settings);
   const clients: SignalClient[] = [];
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
-    await Promise.all(servers.splice(0).map((s) => s.close()));
+    await pool.closeAll();
   });
   return {
-    async server(init = {}) {
-      const s = await startTestServer({ ...settings, ...init });
-      servers.push(s);
-      return s;
-    },
+    server: pool.server,
+    restart: pool.restart,
     async open(s, options) {
       const c = await SignalClient.open(s.wsUrl, options);
       clients.push(c);
       return c;
-    },
-    async restart(s, init = {}) {
-      const at = servers.indexOf(s);
-      if (at >= 0) servers.splice(at, 1);
-      const next = await restartTestServer(s, { ...settings, ...init });
-      servers.push(next);
-      return next;
     },
   };
 }

@@ -123,6 +123,36 @@ export async function restartTestServer(t: TestServer, init: ParleyServerInit = 
   return startTestServer(init, t.dir);
 }
 
+/** Servers a test file starts, each closed after its case (`closeAll` in an `afterEach`). */
+export interface ServerPool {
+  /** Starts a server with the pool's settings, then `init`. */
+  server(init?: ParleyServerOptions): Promise<TestServer>;
+  /** Stops a server and starts a new one on the same data (its stores survive). */
+  restart(s: TestServer, init?: ParleyServerOptions): Promise<TestServer>;
+  closeAll(): Promise<void>;
+}
+
+export function serverPool(settings: ParleyServerOptions = {}): ServerPool {
+  const servers: TestServer[] = [];
+  return {
+    async server(init = {}) {
+      const s = await startTestServer({ ...settings, ...init });
+      servers.push(s);
+      return s;
+    },
+    async restart(s, init = {}) {
+      const at = servers.indexOf(s);
+      if (at >= 0) servers.splice(at, 1);
+      const next = await restartTestServer(s, { ...settings, ...init });
+      servers.push(next);
+      return next;
+    },
+    async closeAll() {
+      await Promise.all(servers.splice(0).map((s) => s.close()));
+    },
+  };
+}
+
 export interface Health {
   readonly status: number;
   readonly body: { ok: boolean; sockets: number; topics: number };
