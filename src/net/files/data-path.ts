@@ -167,25 +167,26 @@ export class LinkDataPath extends ObservableV2<DataPathEvents> implements FileDa
     for (const [root, file] of this.files) host.file(root, file);
     const off = this.listening;
     const link = (lane: BulkLane): PeerLink | undefined => (this.destroyed ? undefined : (this.lanes.get(lane) ?? this.linkOf(lane)));
-    const chunks: BulkHostEvents['chunks'] = (lane, root, chunks) => {
+    // The worker checked the hashes; whether this link was asked for the file is known here.
+    const asked = (lane: BulkLane, root: string): PeerLink | undefined => {
       const from = link(lane);
-      if (!from) return;
-      // The worker checked the hashes; whether this link was asked for the file is known here.
+      if (!from) return undefined;
       const verdict = this.gate.verdict(from, root);
-      if (verdict === 'fault') return this.gate.refuse(from, NOBODY_ASKED);
-      if (verdict === 'ignore') return;
+      if (verdict === 'fault') this.gate.refuse(from, NOBODY_ASKED);
+      return verdict === 'take' ? from : undefined;
+    };
+    const chunks: BulkHostEvents['chunks'] = (lane, root, chunks) => {
+      const from = asked(lane, root);
+      if (!from) return;
       for (const { index, bytes } of chunks) {
         this.counts.bulk++;
         this.emit('checked', [from, root, index, bytes]);
       }
     };
+    // Chunks the worker checked and sent to the opening worker, which stores them.
     const checked: BulkHostEvents['checked'] = (lane, root, indices) => {
-      const from = link(lane);
+      const from = asked(lane, root);
       if (!from) return;
-      // As `chunks`: the worker checked them, and stored them by way of the opening worker.
-      const verdict = this.gate.verdict(from, root);
-      if (verdict === 'fault') return this.gate.refuse(from, NOBODY_ASKED);
-      if (verdict === 'ignore') return;
       for (const index of indices) {
         this.counts.bulk++;
         this.counts.direct++;
