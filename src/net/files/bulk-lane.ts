@@ -173,8 +173,7 @@ export class BulkHost extends ObservableV2<BulkHostEvents> {
    */
   direct(root: string, port: MessagePort | null): boolean {
     if (this.failed) return false;
-    this.ports.get(root)?.close();
-    this.ports.delete(root);
+    this.unport(root);
     if (this.worker) this.worker.postMessage({ t: 'direct', root, port: port as unknown as ChunkPort | null }, port ? [port] : []);
     else if (port) this.ports.set(root, port);
     return true;
@@ -182,10 +181,15 @@ export class BulkHost extends ObservableV2<BulkHostEvents> {
 
   /** The fetch of `root` ended: the worker ignores its late chunks. */
   forget(root: string): void {
-    this.ports.get(root)?.close();
-    this.ports.delete(root);
+    this.unport(root);
     if (!this.files.delete(root)) return;
     this.post({ t: 'forget', root });
+  }
+
+  /** Closes a port to `root`'s opening worker that the worker was not handed yet. */
+  private unport(root: string): void {
+    this.ports.get(root)?.close();
+    this.ports.delete(root);
   }
 
   /** Ends the worker (tests, and a page going away). */
