@@ -19,6 +19,7 @@ import type { ContentHasher } from '../../core/files/content-hash.js';
 import { chunkCount } from '../../core/files/file-ref.js';
 import { OpenFileError } from '../../core/files/open-file.js';
 import type { DirectChunks } from '../../net/files/bulk-core.js';
+import { FLUSH_BYTES, FLUSH_MS } from '../../net/files/held-chunks.js';
 import { IdbChunkStore, openFilesDatabase } from '../../store/idb-chunk-store.js';
 import { ChunkFeed, UNAVAILABLE_CODE } from './chunk-feed.js';
 import { checkFile, decryptToBlob, type OpenRef } from './decrypt-blob.js';
@@ -95,8 +96,6 @@ function answer(message: FromOpenWorker): Promise<void> {
  * half a MiB or less (what the bulk worker checked in 5 ms), and a transaction per batch made
  * the whole transfer slower (docs/files-measured.md, sixteenth round).
  */
-const WRITE_BYTES = 1024 * 1024;
-const WRITE_MS = 50;
 let gathering: Array<Chunks[number]> = [];
 let gatheredBytes = 0;
 /** A write is queued that will take whatever gathered by its turn. */
@@ -119,8 +118,8 @@ function fromBulk(all: Chunks): void {
   gathering.push(...chunks);
   for (const { bytes } of chunks) gatheredBytes += bytes.length;
   if (queued) return;
-  if (gatheredBytes >= WRITE_BYTES || seen.size >= count) gather();
-  else timer ??= setTimeout(gather, WRITE_MS);
+  if (gatheredBytes >= FLUSH_BYTES || seen.size >= count) gather();
+  else timer ??= setTimeout(gather, FLUSH_MS);
 }
 
 function gather(): void {

@@ -29,7 +29,7 @@ import type { PeerLink } from '../peer-link.js';
 import type { GateFile } from './chunk-gate.js';
 import { LinkPace } from './fetch-pace.js';
 import { MAX_INDICES, type FileFrame } from './file-frames.js';
-import { HeldChunks, type FetchSink } from './held-chunks.js';
+import { FLUSH_BYTES, HeldChunks, type FetchSink } from './held-chunks.js';
 
 export type { FetchSink } from './held-chunks.js';
 
@@ -95,8 +95,6 @@ const MiB = 1024 * 1024;
 const GET_BATCH_BYTES = MiB;
 /** Checked chunks waiting to be stored, at most. */
 const MAX_BUFFERED_BYTES = 4 * MiB;
-/** Checked chunks are stored in batches of this much. */
-const FLUSH_BYTES = MiB;
 const PROGRESS_MS = 100;
 /** A source that said `none` or timed out is not asked again for this long. */
 const LACK_MS = 5_000;

@@ -37,8 +37,13 @@ export interface DirectSink {
   listen(events: DirectEvents): void;
 }
 
-/** How long a lone checked chunk waits for others before it is written anyway. */
-const FLUSH_MS = 50;
+/**
+ * Checked chunks are stored in batches of this much (the fetch's `flushEvery`), and a lone one
+ * waits this long for others before it is written anyway. The opening worker gathers what the
+ * bulk worker sends it by the same rule (open-worker.ts).
+ */
+export const FLUSH_BYTES = 1024 * 1024;
+export const FLUSH_MS = 50;
 
 export interface HeldChunksParts {
   /** Chunks stored before this fetch began. */
