@@ -50,6 +50,19 @@ function holdsMore(doc: Y.Doc, from: Map<number, number> | null, limit: number):
   return false;
 }
 
+/**
+ * What `doc` holds beyond `from` (all of it for null) as one update, or null when that takes
+ * more than `limit` bytes; an update whose strings alone pass the limit is not encoded only to
+ * be found too large (a 100k-message history was encoded twice on every push, 1.5 s of the
+ * page's thread).
+ */
+function updateWithin(doc: Y.Doc, from: Map<number, number> | null, limit: number): Uint8Array | null {
+  if (holdsMore(doc, from, limit)) return null;
+  // Yjs encodes a Map as a state vector too; its typings only admit a Doc.
+  const update = Y.encodeStateAsUpdate(doc, from === null ? undefined : Y.encodeStateVector(from as unknown as Y.Doc));
+  return update.length > limit ? null : update;
+}
+
 /** Transaction origin of updates that came from the mailbox. */
 export const MAILBOX_ORIGIN = Symbol('parley-mailbox');
 
@@ -219,17 +232,16 @@ export class MailboxCourier {
     const maxPlain = maxEntry - SEAL_OVERHEAD;
     // An update whose strings alone pass the limit is not encoded only to be found too large:
     // a 100k-message history was encoded twice on every push, 1.5 s of the page's thread.
-    let update = holdsMore(doc, snapshot ? null : sent, maxPlain) ? null : Y.encodeStateAsUpdate(doc, snapshot ? undefined : progress.sentState!);
-    if (update === null || update.length > maxPlain) {
+    let update = updateWithin(doc, snapshot ? null : sent, maxPlain);
+    if (update === null) {
       // Too large for one entry (a long history): send this session's own writes instead.
       // Readers lacking the history before them get it peer-to-peer; nothing is re-encoded
       // in vain on every later push, since the state is recorded as sent below.
       snapshot = false;
       const others = new Map(current);
       others.delete(doc.clientID);
-      // Yjs encodes a Map as a state vector too; its typings only admit a Doc.
-      update = holdsMore(doc, others, maxPlain) ? null : Y.encodeStateAsUpdate(doc, Y.encodeStateVector(others as unknown as Y.Doc));
-      if (update === null || update.length > maxPlain) throw new MailboxError('this device wrote more than a mailbox entry holds', 413);
+      update = updateWithin(doc, others, maxPlain);
+      if (update === null) throw new MailboxError('this device wrote more than a mailbox entry holds', 413);
     }
     const sealed = await seal(key, padFrame(update, { min: MIN_ENTRY_BYTES, max: maxEntry, overhead: SEALED_OVERHEAD }), this.aad);
     const exclude = this.parts.exclude?.();
